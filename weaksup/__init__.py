@@ -1,0 +1,66 @@
+"""weaksup: weak supervision from labeling functions to end models.
+
+Light at import: only numpy, scipy and pandas load here.  Label models, end
+models, data loaders and the bench load on first use.
+
+>>> import weaksup as ws
+>>> ws.ABSTAIN
+-1
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from weaksup.apply import ApplyReport, LFApplier, LFApplyError, LFOutputError, VoteCache, apply_lfs
+from weaksup.lf import (
+    LabelingFunction,
+    Preprocessor,
+    keyword_lf,
+    labeling_function,
+    lfs_from_table,
+    preprocessor,
+    regex_lf,
+)
+from weaksup.votes import ABSTAIN, VoteMatrix
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "LFAnalysis": "weaksup.analysis",
+    "MajorityVote": "weaksup.labelmodel",
+    "WeightedMajorityVote": "weaksup.labelmodel",
+    "DawidSkene": "weaksup.labelmodel",
+    "MatrixCompletion": "weaksup.labelmodel",
+    "FlyingSquid": "weaksup.labelmodel",
+    "EBCC": "weaksup.labelmodel",
+    "load_wrench": "weaksup.data",
+    "metrics": "weaksup.metrics",
+}
+
+__all__ = [
+    "ABSTAIN",
+    "ApplyReport",
+    "LFApplier",
+    "LFApplyError",
+    "LFOutputError",
+    "LabelingFunction",
+    "Preprocessor",
+    "VoteCache",
+    "VoteMatrix",
+    "apply_lfs",
+    "keyword_lf",
+    "labeling_function",
+    "lfs_from_table",
+    "preprocessor",
+    "regex_lf",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        return module if name == "metrics" else getattr(module, name)
+    raise AttributeError(f"module 'weaksup' has no attribute {name!r}")

@@ -1,0 +1,116 @@
+"""Per-LF vote-column cache keyed by LF fingerprint and data fingerprint.
+
+Re-applying a set of LFs in which one changed re-runs only that LF: every
+other column is found here.  The cache lives in memory, and optionally on disk
+(one ``.npy`` file per column, written atomically) so it survives a kernel
+restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["VoteCache", "fingerprint_data"]
+
+
+def fingerprint_data(df: pd.DataFrame) -> str:
+    """Content hash of a DataFrame (values, index and column names)."""
+    h = hashlib.sha1()
+    h.update(repr(list(map(str, df.columns))).encode())
+    h.update(str(df.shape).encode())
+    try:
+        hashed = pd.util.hash_pandas_object(df, index=True).to_numpy()
+    except TypeError:  # unhashable cells (lists, dicts): hash their text form
+        hashed = pd.util.hash_pandas_object(df.astype(str), index=True).to_numpy()
+    h.update(hashed.tobytes())
+    return h.hexdigest()
+
+
+class VoteCache:
+    """Cache of LF vote columns.
+
+    Parameters
+    ----------
+    directory : path, optional
+        Also persist columns here (``<key>.npy``); read back on a miss.
+    max_bytes : int
+        In-memory budget; least recently used columns are dropped beyond it.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None, max_bytes: int = 2**30) -> None:
+        self.directory = Path(directory) if directory is not None else None
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = int(max_bytes)
+        self._mem: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(lf_fingerprint: str, data_fingerprint: str, cardinality: int | None) -> str:
+        return hashlib.sha1(f"{lf_fingerprint}|{data_fingerprint}|{cardinality}".encode()).hexdigest()
+
+    def get(self, key: str) -> tuple[np.ndarray, int] | None:
+        """Return ``(column, n_faults)`` or None."""
+        if key in self._mem:
+            self._mem.move_to_end(key)
+            self.hits += 1
+            return self._mem[key]
+        if self.directory is not None:
+            path = self.directory / f"{key}.npy"
+            if path.exists():
+                with np.load(path, allow_pickle=False) as z:
+                    col, faults = z["votes"], int(z["faults"])
+                self._remember(key, col, faults)
+                self.hits += 1
+                return col, faults
+        self.misses += 1
+        return None
+
+    def put(self, key: str, column: np.ndarray, faults: int) -> None:
+        column = np.asarray(column)
+        self._remember(key, column, faults)
+        if self.directory is not None:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            os.close(fd)
+            with open(tmp, "wb") as fh:
+                np.savez(fh, votes=column, faults=np.int64(faults))
+            os.replace(tmp, self.directory / f"{key}.npy")
+
+    def _remember(self, key: str, column: np.ndarray, faults: int) -> None:
+        if key in self._mem:
+            self._bytes -= self._mem[key][0].nbytes
+        self._mem[key] = (column, faults)
+        self._bytes += column.nbytes
+        while self._bytes > self.max_bytes and len(self._mem) > 1:
+            _, (old, _) = self._mem.popitem(last=False)
+            self._bytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._mem.clear()
+        self._bytes = 0
+        if self.directory is not None:
+            for p in self.directory.glob("*.npy"):
+                p.unlink()
+
+    def __len__(self) -> int:
+        return len(self._mem)
+
+    def __repr__(self) -> str:
+        where = f", directory={str(self.directory)!r}" if self.directory else ""
+        return f"VoteCache({len(self)} columns, hits={self.hits}, misses={self.misses}{where})"
+
+
+def _as_frame(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    return pd.DataFrame(list(data))

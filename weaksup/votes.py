@@ -1,0 +1,427 @@
+"""The one container for labeling-function votes.
+
+A :class:`VoteMatrix` holds an ``n × m`` matrix of votes (``n`` examples, ``m``
+labeling functions) with ``ABSTAIN = -1`` and classes ``0..k-1``, together with
+the LF names and the cardinality ``k``.  It is stored either dense (numpy, the
+smallest signed integer dtype that fits) or sparse (scipy CSR).
+
+Sparse storage convention
+-------------------------
+A sparse VoteMatrix stores ``vote + 1``: an implicit zero is an abstain, a
+stored ``1`` is class 0, and so on.  This keeps the zero of sparse formats
+meaning "no vote", which is what makes sparse votes cheap.  ``to_sparse()``
+returns that shifted CSR matrix; ``to_dense()`` always returns the unshifted
+``{-1, 0..k-1}`` array.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+ABSTAIN: int = -1
+
+__all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "smallest_int_dtype"]
+
+_FORMAT_VERSION = 1
+
+
+def smallest_int_dtype(cardinality: int) -> np.dtype:
+    """Smallest signed integer dtype that holds ``-1..cardinality`` (the +1 shift included)."""
+    for dt in (np.int8, np.int16, np.int32):
+        if cardinality + 1 <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
+
+
+def _check_values(arr: np.ndarray, cardinality: int | None, lf_names: Sequence[str]) -> None:
+    """Raise ValueError naming the first offending LF column, row and value."""
+    bad = arr < ABSTAIN
+    if cardinality is not None:
+        bad |= arr >= cardinality
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        r, c = int(rows[0]), int(cols[0])
+        bound = f"-1..{cardinality - 1}" if cardinality is not None else ">= -1"
+        raise ValueError(
+            f"vote {int(arr[r, c])} out of range ({bound}) from LF {lf_names[c]!r} "
+            f"(column {c}) at row {r}; {int(bad.sum())} offending vote(s) in total"
+        )
+
+
+def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
+    arr = np.asarray(data)
+    if arr.ndim == 1 and arr.size == 0:
+        arr = arr.reshape(0, 0)
+    if arr.ndim != 2:
+        raise ValueError(f"votes must be a 2-D n×m array, got shape {arr.shape}")
+    if arr.dtype.kind == "b":
+        raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean array")
+    if arr.dtype.kind in "iu":
+        return arr
+    if arr.dtype.kind == "f":
+        if np.isnan(arr).any():
+            r, c = (int(v[0]) for v in np.nonzero(np.isnan(arr)))
+            name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
+            raise ValueError(f"votes contain NaN (LF {name!r}, row {r}); use -1 for abstain")
+        if not np.all(arr == np.round(arr)):
+            mask = arr != np.round(arr)
+            r, c = (int(v[0]) for v in np.nonzero(mask))
+            name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
+            raise ValueError(f"votes must be integers: LF {name!r}, row {r} has {arr[r, c]!r}")
+        return arr.astype(np.int64)
+    if arr.dtype == object:
+        try:
+            return _as_int_array(arr.astype(np.float64), lf_names)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: {exc}") from exc
+    raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {arr.dtype}")
+
+
+class VoteMatrix:
+    """Votes of ``m`` labeling functions on ``n`` examples.
+
+    Parameters
+    ----------
+    data : array-like of shape (n, m), scipy sparse matrix, or VoteMatrix
+        Dense votes in ``{-1, 0..k-1}``, or a sparse matrix already in the
+        shifted ``vote + 1`` convention (see module docstring).  Pass
+        ``shifted=False`` for a sparse matrix holding raw votes with explicitly
+        stored zeros and no stored abstains.
+    lf_names : sequence of str, optional
+        One unique name per column; defaults to ``lf_0 .. lf_{m-1}``.
+    cardinality : int, optional
+        Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]), lf_names=["a", "b"])
+    >>> L.shape, L.cardinality, L.coverage().tolist()
+    ((2, 2), 2, [1.0, 0.5])
+    >>> L.to_sparse().toarray().tolist()  # shifted: 0 = abstain
+    [[1, 0], [2, 2]]
+    """
+
+    __array_priority__ = 10
+
+    def __init__(
+        self,
+        data: Any,
+        lf_names: Sequence[str] | None = None,
+        cardinality: int | None = None,
+        *,
+        shifted: bool = True,
+    ) -> None:
+        if isinstance(data, VoteMatrix):
+            lf_names = data.lf_names if lf_names is None else lf_names
+            cardinality = data.cardinality if cardinality is None else cardinality
+            data = data._data
+        if sp.issparse(data):
+            mat = sp.csr_matrix(data)
+            if not shifted:
+                mat = mat.copy()
+                mat.data = mat.data + 1
+            if mat.nnz and mat.dtype.kind == "f":
+                if np.isnan(mat.data).any() or not np.all(mat.data == np.round(mat.data)):
+                    raise ValueError("sparse votes must hold integers (vote + 1)")
+            n, m = mat.shape
+        else:
+            mat = _as_int_array(data, lf_names)
+            n, m = mat.shape
+        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
+        if len(names) != m:
+            raise ValueError(f"{len(names)} LF names given for {m} vote columns")
+        seen: set[str] = set()
+        dups = [s for s in names if s in seen or seen.add(s)]  # type: ignore[func-returns-value]
+        if dups:
+            raise ValueError(f"duplicate LF names: {sorted(set(dups))}")
+        if sp.issparse(mat):
+            vmax = int(mat.data.max()) - 1 if mat.nnz else -1
+            vmin = int(mat.data.min()) - 1 if mat.nnz else 0
+        else:
+            vmax = int(mat.max()) if mat.size else -1
+            vmin = int(mat.min()) if mat.size else 0
+        if cardinality is None:
+            cardinality = max(2, vmax + 1)
+        cardinality = int(cardinality)
+        if cardinality < 1:
+            raise ValueError(f"cardinality must be >= 1, got {cardinality}")
+        if vmax >= cardinality or vmin < ABSTAIN:
+            if sp.issparse(mat):
+                coo = mat.tocoo()
+                bad = (coo.data - 1 >= cardinality) | (coo.data - 1 < ABSTAIN)
+                i = int(np.nonzero(bad)[0][0])
+                r, c, v = int(coo.row[i]), int(coo.col[i]), int(coo.data[i]) - 1
+                raise ValueError(
+                    f"vote {v} out of range (-1..{cardinality - 1}) from LF {names[c]!r} "
+                    f"(column {c}) at row {r}"
+                )
+            _check_values(mat, cardinality, names)
+        dtype = smallest_int_dtype(cardinality)
+        if sp.issparse(mat):
+            mat = mat.astype(dtype)
+            mat.eliminate_zeros()
+        else:
+            mat = np.ascontiguousarray(mat, dtype=dtype)
+        self._data: np.ndarray | sp.csr_matrix = mat
+        self.lf_names: list[str] = names
+        self.cardinality: int = cardinality
+        self.report: Any = None  # ApplyReport attached by appliers
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self._data.shape)  # type: ignore[return-value]
+
+    @property
+    def n(self) -> int:
+        return self._data.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self._data.shape[1]
+
+    @property
+    def is_sparse(self) -> bool:
+        return sp.issparse(self._data)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        kind = "sparse" if self.is_sparse else "dense"
+        return (
+            f"VoteMatrix(n={self.n}, m={self.m}, cardinality={self.cardinality}, {kind}, "
+            f"coverage={self.total_coverage():.3f})"
+        )
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.to_dense()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VoteMatrix):
+            return NotImplemented
+        return (
+            self.shape == other.shape
+            and self.lf_names == other.lf_names
+            and self.cardinality == other.cardinality
+            and np.array_equal(self.to_dense(), other.to_dense())
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ------------------------------------------------------------ conversions
+    def to_dense(self) -> np.ndarray:
+        """The ``n × m`` array of votes in ``{-1, 0..k-1}`` (smallest int dtype)."""
+        if self.is_sparse:
+            out = self._data.toarray()  # type: ignore[union-attr]
+            out -= 1
+            return out
+        return self._data  # type: ignore[return-value]
+
+    def to_sparse(self) -> sp.csr_matrix:
+        """CSR matrix of ``vote + 1`` (implicit zero = abstain)."""
+        if self.is_sparse:
+            return self._data  # type: ignore[return-value]
+        shifted = self._data.astype(self._data.dtype) + 1  # type: ignore[union-attr]
+        mat = sp.csr_matrix(shifted)
+        mat.eliminate_zeros()
+        return mat
+
+    def as_sparse(self) -> VoteMatrix:
+        """The same votes stored sparse."""
+        return VoteMatrix(self.to_sparse(), self.lf_names, self.cardinality)
+
+    def as_dense(self) -> VoteMatrix:
+        """The same votes stored dense."""
+        return VoteMatrix(self.to_dense(), self.lf_names, self.cardinality)
+
+    def to_snorkel(self) -> np.ndarray:
+        """A snorkel ``L`` matrix (dense int64 array, -1 = abstain)."""
+        return self.to_dense().astype(np.int64)
+
+    @classmethod
+    def from_snorkel(
+        cls, L: Any, lf_names: Sequence[str] | None = None, cardinality: int | None = None
+    ) -> VoteMatrix:
+        """Wrap a snorkel ``L`` matrix (dense, -1 = abstain)."""
+        return cls(np.asarray(L), lf_names, cardinality)
+
+    def indicator(self) -> sp.csr_matrix:
+        """Sparse one-hot ``n × (m·k)`` matrix: column ``j·k + c`` is 1 iff LF ``j`` voted ``c``.
+
+        Built directly from the non-abstain entries, so its size is proportional
+        to the number of votes, never ``n·m·k``.
+        """
+        k = self.cardinality
+        coo = self.to_sparse().tocoo()
+        cols = coo.col.astype(np.int64) * k + (coo.data.astype(np.int64) - 1)
+        return sp.csr_matrix(
+            (np.ones(coo.nnz, dtype=np.float64), (coo.row, cols)), shape=(self.n, self.m * k)
+        )
+
+    def class_counts(self) -> np.ndarray:
+        """``n × k`` array: how many LFs voted each class on each row."""
+        k = self.cardinality
+        if self.is_sparse:
+            coo = self._data.tocoo()  # type: ignore[union-attr]
+            counts = np.zeros((self.n, k), dtype=np.int64)
+            np.add.at(counts, (coo.row, coo.data.astype(np.int64) - 1), 1)
+            return counts
+        dense = self._data
+        counts = np.zeros((self.n, k), dtype=np.int64)
+        for c in range(k):
+            counts[:, c] = (dense == c).sum(axis=1)
+        return counts
+
+    # ----------------------------------------------------------- statistics
+    def fired(self) -> np.ndarray | sp.csr_matrix:
+        """Boolean ``n × m`` mask of non-abstain votes (sparse if stored sparse)."""
+        if self.is_sparse:
+            return self._data.astype(bool)  # type: ignore[union-attr]
+        return self._data != ABSTAIN
+
+    def coverage(self) -> np.ndarray:
+        """Fraction of rows on which each LF votes."""
+        if self.n == 0:
+            return np.zeros(self.m)
+        fired = self.fired()
+        return np.asarray(fired.sum(axis=0)).ravel() / self.n
+
+    def total_coverage(self) -> float:
+        """Fraction of rows on which at least one LF votes."""
+        if self.n == 0:
+            return 0.0
+        fired = self.fired()
+        return float((np.asarray(fired.sum(axis=1)).ravel() > 0).mean())
+
+    # ----------------------------------------------------------- structure
+    def __getitem__(self, rows: Any) -> VoteMatrix:
+        """Row subset: ``L[10:20]``, ``L[mask]``, ``L[[0, 5, 7]]``."""
+        if isinstance(rows, tuple):
+            raise TypeError("VoteMatrix supports row indexing only; use select_lfs() for columns")
+        if isinstance(rows, (int, np.integer)):
+            rows = [int(rows)]
+        return VoteMatrix(self._data[rows], self.lf_names, self.cardinality)
+
+    def select_lfs(self, lfs: Iterable[str | int]) -> VoteMatrix:
+        """Column subset by LF name or position, in the order given."""
+        idx = []
+        for key in lfs:
+            if isinstance(key, (int, np.integer)):
+                idx.append(int(key))
+            else:
+                try:
+                    idx.append(self.lf_names.index(key))
+                except ValueError:
+                    raise KeyError(f"no LF named {key!r}; have {self.lf_names}") from None
+        data = self._data[:, idx]
+        return VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality)
+
+    def column(self, lf: str | int) -> np.ndarray:
+        """Votes of one LF as a dense 1-D array."""
+        return self.select_lfs([lf]).to_dense()[:, 0]
+
+    def hstack(self, other: VoteMatrix | Any, lf_names: Sequence[str] | None = None) -> VoteMatrix:
+        """New VoteMatrix with ``other``'s LF columns appended (no LF re-run)."""
+        if not isinstance(other, VoteMatrix):
+            other = VoteMatrix(other, lf_names, self.cardinality)
+        if other.n != self.n:
+            raise ValueError(f"cannot add LF columns for {other.n} rows to {self.n} rows")
+        k = max(self.cardinality, other.cardinality)
+        if self.is_sparse or other.is_sparse:
+            data = sp.hstack([self.to_sparse(), other.to_sparse()], format="csr")
+        else:
+            data = np.hstack([self.to_dense(), other.to_dense()])
+        return VoteMatrix(data, self.lf_names + other.lf_names, k)
+
+    def with_column(self, name: str, votes: Any) -> VoteMatrix:
+        """Replace LF ``name``'s column (or append it if new) without touching the others."""
+        col = np.asarray(votes).reshape(-1, 1)
+        if name not in self.lf_names:
+            return self.hstack(VoteMatrix(col, [name], self.cardinality))
+        j = self.lf_names.index(name)
+        dense = self.to_dense().copy()
+        dense[:, j] = col[:, 0]
+        out = VoteMatrix(dense, self.lf_names, self.cardinality)
+        return out.as_sparse() if self.is_sparse else out
+
+    @classmethod
+    def vstack(cls, parts: Sequence[VoteMatrix]) -> VoteMatrix:
+        """Concatenate row blocks with identical LF names."""
+        if not parts:
+            raise ValueError("vstack needs at least one VoteMatrix")
+        names = parts[0].lf_names
+        for p in parts[1:]:
+            if p.lf_names != names:
+                raise ValueError("vstack: LF names differ between blocks")
+        k = max(p.cardinality for p in parts)
+        if any(p.is_sparse for p in parts):
+            data = sp.vstack([p.to_sparse() for p in parts], format="csr")
+        else:
+            data = np.vstack([p.to_dense() for p in parts])
+        return cls(data, names, k)
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save to ``path`` (``.npz``; arrays only, metadata as JSON, no pickle)."""
+        path = Path(path)
+        meta = {
+            "format": "weaksup.VoteMatrix",
+            "version": _FORMAT_VERSION,
+            "lf_names": self.lf_names,
+            "cardinality": self.cardinality,
+            "sparse": self.is_sparse,
+            "shape": list(self.shape),
+        }
+        arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+        if self.is_sparse:
+            mat = self._data
+            arrays.update(data=mat.data, indices=mat.indices, indptr=mat.indptr)  # type: ignore[union-attr]
+        else:
+            arrays["dense"] = self._data  # type: ignore[assignment]
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path if path.suffix == ".npz" else path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> VoteMatrix:
+        """Load a VoteMatrix written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            try:
+                meta = json.loads(bytes(z["meta"]).decode())
+            except KeyError:
+                raise ValueError(f"{path}: not a weaksup VoteMatrix file (no metadata)") from None
+            if meta.get("format") != "weaksup.VoteMatrix":
+                raise ValueError(f"{path}: not a weaksup VoteMatrix file")
+            if meta["sparse"]:
+                data = sp.csr_matrix(
+                    (z["data"], z["indices"], z["indptr"]), shape=tuple(meta["shape"])
+                )
+            else:
+                data = z["dense"]
+        return cls(data, meta["lf_names"], meta["cardinality"])
+
+
+def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:
+    """Coerce a VoteMatrix, dense array or sparse (shifted) matrix to a VoteMatrix.
+
+    When ``cardinality`` is given it is checked against (or imposed on) the votes.
+    """
+    if isinstance(votes, VoteMatrix):
+        if cardinality is None or cardinality == votes.cardinality:
+            return votes
+        return VoteMatrix(votes._data, votes.lf_names, cardinality)
+    return VoteMatrix(votes, None, cardinality)
