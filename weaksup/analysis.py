@@ -1,0 +1,342 @@
+"""Labeling-function analysis: coverage, overlaps, conflicts, accuracies, error buckets, plots.
+
+:class:`LFAnalysis` mirrors ``snorkel.labeling.LFAnalysis`` (same method names,
+same numbers to the last bit on the same matrix) but works from the sparse
+``vote + 1`` form of a :class:`~weaksup.votes.VoteMatrix`: every statistic
+costs ``O(number of votes)``, never ``O(n·m)`` dense work, so it runs on
+millions of rows stored sparse.
+
+Examples
+--------
+>>> import numpy as np
+>>> from weaksup.analysis import LFAnalysis
+>>> L = np.array([[-1, 0, 0], [-1, -1, -1], [1, 0, -1], [-1, 0, -1], [0, 0, 0]])
+>>> a = LFAnalysis(L)
+>>> a.label_coverage(), a.label_overlap(), a.label_conflict()
+(0.8, 0.6, 0.2)
+>>> a.summary()[["Coverage", "Overlaps", "Conflicts"]].round(2).values.tolist()
+[[0.4, 0.4, 0.2], [0.8, 0.6, 0.2], [0.4, 0.4, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.votes import ABSTAIN, VoteMatrix
+
+__all__ = ["LFAnalysis", "get_label_buckets", "get_label_instances", "label_buckets"]
+
+
+def _as_label_array(y: Any, what: str = "y") -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D array of integer labels, got shape {arr.shape}")
+    if arr.size and arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise ValueError(f"{what} must hold integer labels, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+class LFAnalysis:
+    """Per-LF and per-dataset statistics of a vote matrix.
+
+    Parameters
+    ----------
+    votes : VoteMatrix, array-like (n, m) or scipy sparse (shifted ``vote + 1``)
+        The votes (``-1`` = abstain).
+    lfs : sequence of labeling functions or names, optional
+        Gives the LF names (``lf.name``); defaults to ``votes.lf_names``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, 1]])
+    >>> LFAnalysis(L).lf_conflicts().round(3).tolist()
+    [0.333, 0.333, 0.333]
+    >>> LFAnalysis(L).summary(y=np.array([0, 1, 1]))["Emp. Acc."].tolist()
+    [1.0, 0.5, 1.0]
+    """
+
+    def __init__(self, votes: Any, lfs: Sequence[Any] | None = None) -> None:
+        if not isinstance(votes, VoteMatrix):
+            votes = VoteMatrix(votes)
+        self.votes = votes
+        if lfs is not None:
+            if len(lfs) != votes.m:
+                raise ValueError(
+                    f"Number of LFs ({len(lfs)}) and number of LF matrix columns ({votes.m}) are different"
+                )
+            self.lf_names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
+        else:
+            self.lf_names = list(votes.lf_names)
+        S = votes.to_sparse().tocsr()
+        S.sum_duplicates()
+        self._S = S
+        self._rows: np.ndarray | None = None  # row of each stored vote
+        self._row_fired: np.ndarray | None = None
+        self._row_conflict: np.ndarray | None = None
+
+    # ------------------------------------------------------------ internals
+    @property
+    def n(self) -> int:
+        return self._S.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self._S.shape[1]
+
+    @property
+    def L(self) -> np.ndarray:
+        """The dense snorkel-style ``L`` (densifies: avoid for very large ``n``)."""
+        return self.votes.to_snorkel()
+
+    def _entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(row, column, vote)`` of every non-abstain vote."""
+        S = self._S
+        if self._rows is None:
+            self._rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S.indptr))
+        return self._rows, S.indices.astype(np.int64), S.data.astype(np.int64) - 1
+
+    def _row_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: number of LFs voting, and whether two of them disagree."""
+        if self._row_fired is None:
+            S = self._S
+            fired = np.diff(S.indptr).astype(np.int64)
+            conflict = np.zeros(self.n, dtype=bool)
+            nonempty = np.nonzero(fired)[0]
+            if nonempty.size:
+                starts = S.indptr[:-1][nonempty]
+                hi = np.maximum.reduceat(S.data, starts)
+                lo = np.minimum.reduceat(S.data, starts)
+                conflict[nonempty] = hi != lo
+            self._row_fired, self._row_conflict = fired, conflict
+        return self._row_fired, self._row_conflict  # type: ignore[return-value]
+
+    def _per_lf_count(self, row_mask: np.ndarray) -> np.ndarray:
+        rows, cols, _ = self._entries()
+        return np.bincount(cols[row_mask[rows]], minlength=self.m)
+
+    def _n_div(self, x: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return x / self.n
+
+    # --------------------------------------------------------- dataset level
+    def label_coverage(self) -> float:
+        """Fraction of rows with at least one vote."""
+        fired, _ = self._row_stats()
+        return float(self._n_div((fired > 0).sum()))
+
+    def label_overlap(self) -> float:
+        """Fraction of rows with at least two votes."""
+        fired, _ = self._row_stats()
+        return float(self._n_div((fired > 1).sum()))
+
+    def label_conflict(self) -> float:
+        """Fraction of rows on which two LFs vote different classes."""
+        _, conflict = self._row_stats()
+        return float(self._n_div(conflict.sum()))
+
+    # -------------------------------------------------------------- per LF
+    def lf_polarities(self) -> list[list[int]]:
+        """Sorted distinct classes each LF votes."""
+        _, cols, vals = self._entries()
+        k = int(vals.max()) + 1 if vals.size else 1
+        seen = np.zeros((self.m, k), dtype=bool)
+        seen[cols, vals] = True
+        return [np.nonzero(seen[j])[0].tolist() for j in range(self.m)]
+
+    def lf_coverages(self) -> np.ndarray:
+        """Fraction of rows each LF votes on."""
+        counts = np.diff(self._S.tocsc().indptr) if self.m else np.zeros(0, np.int64)
+        return self._n_div(counts.astype(np.int64))
+
+    def lf_overlaps(self, normalize_by_coverage: bool = False) -> np.ndarray:
+        """Fraction of rows each LF votes on that at least one other LF also votes on."""
+        fired, _ = self._row_stats()
+        overlaps = self._n_div(self._per_lf_count(fired > 1))
+        if normalize_by_coverage:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                overlaps = overlaps / self.lf_coverages()
+        return np.nan_to_num(overlaps)
+
+    def lf_conflicts(self, normalize_by_overlaps: bool = False) -> np.ndarray:
+        """Fraction of rows each LF votes on where some LF votes a different class."""
+        _, conflict = self._row_stats()
+        conflicts = self._n_div(self._per_lf_count(conflict))
+        if normalize_by_overlaps:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                conflicts = conflicts / self.lf_overlaps()
+        return np.nan_to_num(conflicts)
+
+    def _check_y(self, y: Any) -> np.ndarray:
+        Y = _as_label_array(y)
+        if Y.shape[0] != self.n:
+            raise ValueError(f"y has {Y.shape[0]} labels but the vote matrix has {self.n} rows")
+        return Y
+
+    def lf_correct_incorrect(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per LF, number of votes equal to / different from gold ``y`` (rows with y = -1 ignored)."""
+        Y = self._check_y(y)
+        rows, cols, vals = self._entries()
+        yr = Y[rows]
+        known = yr != ABSTAIN
+        correct = np.bincount(cols[known & (vals == yr)], minlength=self.m)
+        incorrect = np.bincount(cols[known & (vals != yr)], minlength=self.m)
+        return correct, incorrect
+
+    def lf_empirical_accuracies(self, y: Any) -> np.ndarray:
+        """Fraction of each LF's votes that equal gold ``y`` (0 for an LF that never votes)."""
+        Y = self._check_y(y)
+        rows, cols, vals = self._entries()
+        agree = vals == Y[rows]
+        x_sum = np.bincount(cols[agree], minlength=self.m) - np.bincount(cols[~agree], minlength=self.m)
+        fired = np.bincount(cols, minlength=self.m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nan_to_num(0.5 * (x_sum / fired + 1))
+
+    def lf_empirical_probs(self, y: Any, k: int) -> np.ndarray:
+        """``m × (k+1) × k`` tables ``P[j, l+1, c] = P(LF_j = l | Y = c)`` from gold ``y``."""
+        Y = self._check_y(y)
+        rows, cols, vals = self._entries()
+        yr = Y[rows]
+        ok = (yr >= 0) & (yr < k) & (vals < k)
+        counts = np.zeros((self.m, k + 1, k), dtype=np.int64)
+        np.add.at(counts, (cols[ok], vals[ok] + 1, yr[ok]), 1)
+        class_n = np.bincount(Y[(Y >= 0) & (Y < k)], minlength=k)
+        counts[:, 0, :] = class_n[None, :] - counts[:, 1:, :].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return counts / class_n[None, None, :]
+
+    # --------------------------------------------------------------- summary
+    def summary(self, y: Any = None, est_weights: Any = None) -> pd.DataFrame:
+        """One row per LF: snorkel's ``lf_summary`` columns.
+
+        ``j, Polarity, Coverage, Overlaps, Conflicts`` and, with gold ``y``,
+        ``Correct, Incorrect, Emp. Acc.``; with ``est_weights``, ``Learned Weight``.
+        Indexed by LF name.
+        """
+        names = self.lf_names
+        d: dict[str, Any] = {
+            "j": list(range(self.m)),
+            "Polarity": pd.Series(self.lf_polarities(), index=names, dtype=object),
+            "Coverage": pd.Series(self.lf_coverages(), index=names),
+            "Overlaps": pd.Series(self.lf_overlaps(), index=names),
+            "Conflicts": pd.Series(self.lf_conflicts(), index=names),
+        }
+        if y is not None:
+            correct, incorrect = self.lf_correct_incorrect(y)
+            d["Correct"] = pd.Series(correct, index=names)
+            d["Incorrect"] = pd.Series(incorrect, index=names)
+            d["Emp. Acc."] = pd.Series(self.lf_empirical_accuracies(y), index=names)
+        if est_weights is not None:
+            w = np.asarray(est_weights, dtype=float).ravel()
+            if w.shape[0] != self.m:
+                raise ValueError(f"est_weights has {w.shape[0]} entries for {self.m} LFs")
+            d["Learned Weight"] = pd.Series(w, index=names)
+        return pd.DataFrame(d, index=names)
+
+    lf_summary = summary  # snorkel name
+
+    def label_buckets(self, y: Any, pred: Any) -> dict[tuple[int, ...], np.ndarray]:
+        """Row indices bucketed by ``(y, pred)`` pairs (see :func:`get_label_buckets`)."""
+        return get_label_buckets(y, pred)
+
+    def lf_buckets(self, lf: str | int, y: Any) -> dict[tuple[int, ...], np.ndarray]:
+        """Row indices bucketed by ``(y, vote of LF lf)``: where one LF is right, wrong, abstains."""
+        return get_label_buckets(self._check_y(y), self.votes.column(lf))
+
+    # ----------------------------------------------------------------- plots
+    def _barh(self, values: np.ndarray, xlabel: str, ax: Any, color: str) -> Any:
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.3 * self.m + 1.2))
+        pos = np.arange(self.m)
+        ax.barh(pos, values, color=color)
+        ax.set_yticks(pos)
+        ax.set_yticklabels(self.lf_names)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(0, max(1.0, float(np.max(values)) if len(values) else 1.0))
+        return ax
+
+    def plot_coverage(self, ax: Any = None) -> Any:
+        """Horizontal bar chart of per-LF coverage; returns the matplotlib Axes."""
+        return self._barh(self.lf_coverages(), "coverage", ax, "tab:blue")
+
+    def plot_conflicts(self, ax: Any = None) -> Any:
+        """Horizontal bar chart of per-LF conflict fraction; returns the Axes."""
+        return self._barh(self.lf_conflicts(), "conflicts", ax, "tab:red")
+
+    def plot_accuracy(self, y: Any, ax: Any = None) -> Any:
+        """Horizontal bar chart of per-LF empirical accuracy against gold ``y``; returns the Axes."""
+        return self._barh(self.lf_empirical_accuracies(y), "empirical accuracy", ax, "tab:green")
+
+    def plot(self, y: Any = None) -> Any:
+        """Coverage, conflicts and (with ``y``) accuracy side by side; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        ncols = 3 if y is not None else 2
+        fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 0.3 * self.m + 1.5), sharey=True)
+        self.plot_coverage(axes[0])
+        self.plot_conflicts(axes[1])
+        if y is not None:
+            self.plot_accuracy(y, axes[2])
+        fig.tight_layout()
+        return fig
+
+    def __repr__(self) -> str:
+        return (f"LFAnalysis(n={self.n}, m={self.m}, coverage={self.label_coverage():.3f}, "
+                f"overlap={self.label_overlap():.3f}, conflict={self.label_conflict():.3f})")
+
+
+def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
+    """Row indices bucketed by label combinations (snorkel's ``get_label_buckets``).
+
+    ``buckets[(i, j)]`` holds the indices where the first array is ``i`` and
+    the second ``j``; keys appear in order of first occurrence and each index
+    array is ascending.
+
+    Examples
+    --------
+    >>> b = get_label_buckets(np.array([1, 1, 1, 0]), np.array([1, 1, -1, -1]))
+    >>> b[(1, 1)].tolist(), b[(1, -1)].tolist(), (1, 0) in b
+    ([0, 1], [2], False)
+    """
+    arrays = [_as_label_array(a, f"label array {i}") for i, a in enumerate(y)]
+    if not arrays:
+        return {}
+    if len({a.shape[0] for a in arrays}) != 1:
+        raise ValueError("Arrays must all have the same number of elements")
+    stacked = np.stack(arrays, axis=1)
+    if stacked.shape[0] == 0:
+        return {}
+    uniq, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(uniq)))])
+    out: dict[tuple[int, ...], np.ndarray] = {}
+    for u in np.argsort(first, kind="stable"):
+        out[tuple(int(v) for v in uniq[u])] = order[bounds[u]:bounds[u + 1]]
+    return out
+
+
+label_buckets = get_label_buckets
+
+
+def get_label_instances(bucket: tuple[int, ...], x: Any, *y: Any) -> Any:
+    """Rows of ``x`` falling in label ``bucket`` (snorkel's ``get_label_instances``)."""
+    if len(y) != len(bucket):
+        raise ValueError("Number of lists must match the amount of labels in bucket")
+    idx = get_label_buckets(*y).get(tuple(bucket), np.array([], dtype=np.int64))
+    if isinstance(x, (pd.DataFrame, pd.Series)):
+        return x.iloc[idx]
+    return np.asarray(x)[idx]
