@@ -1,0 +1,40 @@
+"""End models trained on weak (soft) labels, and COSINE self-training.
+
+All share one contract (:mod:`weaksup.endmodel.base`): ``fit(X, y, *,
+valid=None, sample_weight=None, seed=None)`` with hard labels or an ``n × k``
+soft-label matrix, ``predict_proba``, ``predict``, ``score``,
+``get_params/set_params``.  Torch and transformers load only when a torch
+model is used: ``import weaksup.endmodel`` stays light.
+
+>>> from weaksup.endmodel import LogisticRegression
+>>> LogisticRegression().get_params()["C"]
+1.0
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from weaksup.endmodel.base import EndModel, check_targets
+from weaksup.endmodel.linear import LogisticRegression
+
+_LAZY = {
+    "MLP": "weaksup.endmodel.mlp",
+    "TransformerClassifier": "weaksup.endmodel.transformer",
+    "Cosine": "weaksup.endmodel.cosine",
+    "sharpen": "weaksup.endmodel.cosine",
+    "confidence_weights": "weaksup.endmodel.cosine",
+    "select_confident": "weaksup.endmodel.cosine",
+    "weighted_kl": "weaksup.endmodel.cosine",
+    "contrastive_loss": "weaksup.endmodel.cosine",
+    "confidence_regulariser": "weaksup.endmodel.cosine",
+}
+
+__all__ = ["EndModel", "LogisticRegression", "check_targets", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'weaksup.endmodel' has no attribute {name!r}")

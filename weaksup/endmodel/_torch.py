@@ -1,0 +1,201 @@
+"""Shared torch training loop for end models (imported only when a torch model is used).
+
+A torch end model defines three hooks:
+
+* ``_encode(X)``: turn validated input into a "data" object (tensor, CSR
+  matrix or tokenised texts) that ``_batch`` can slice;
+* ``_build(data, k)``: create ``self.module_`` (a ``torch.nn.Module``);
+* ``_forward(module, data, idx) -> (logits, features)``: logits and the
+  penultimate representation (used by COSINE's contrastive regulariser).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from weaksup.endmodel.base import EndModel
+
+__all__ = ["TorchEndModel", "soft_cross_entropy", "set_torch_seed", "index_stream"]
+
+
+def set_torch_seed(seed: int) -> torch.Generator:
+    torch.manual_seed(seed)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
+                       weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Noise-aware cross-entropy ``mean_i w_i · (−Σ_j y_ij log p_ij)``."""
+    per = -(targets * F.log_softmax(logits, dim=-1)).sum(dim=-1)
+    if weights is None:
+        return per.mean()
+    return (weights * per).mean()
+
+
+def index_stream(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Endless shuffled mini-batches of ``range(n)`` (reshuffled every epoch)."""
+    while True:
+        perm = rng.permutation(n)
+        for s in range(0, n, batch_size):
+            yield perm[s:s + batch_size]
+
+
+class TorchEndModel(EndModel):
+    """Mini-batch AdamW training with early stopping on a validation metric."""
+
+    # parameters every subclass declares in __init__
+    lr: float
+    weight_decay: float
+    batch_size: int
+    max_steps: int
+    eval_every: int
+    patience: int | None
+    max_grad_norm: float | None
+    warmup_ratio: float
+    eval_batch_size: int
+    progress_bar: bool
+    n_threads: int | None
+    device: str
+
+    # --------------------------------------------------------------- hooks
+    def _encode(self, X: Any) -> Any:
+        raise NotImplementedError
+
+    def _build(self, data: Any, k: int) -> None:
+        raise NotImplementedError
+
+    def _forward(self, module: torch.nn.Module, data: Any, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    # --------------------------------------------------------------- helpers
+    def _threads(self) -> None:
+        if getattr(self, "n_threads", None):
+            torch.set_num_threads(int(self.n_threads))
+
+    def _probs(self, module: torch.nn.Module, data: Any, n: int) -> np.ndarray:
+        was = module.training
+        module.eval()
+        out = []
+        with torch.no_grad():
+            for s in range(0, n, self.eval_batch_size):
+                logits, _ = self._forward(module, data, np.arange(s, min(n, s + self.eval_batch_size)))
+                out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+        module.train(was)
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.n_classes_))
+
+    def _features(self, module: torch.nn.Module, data: Any, n: int) -> np.ndarray:
+        module.eval()
+        out = []
+        with torch.no_grad():
+            for s in range(0, n, self.eval_batch_size):
+                _, feats = self._forward(module, data, np.arange(s, min(n, s + self.eval_batch_size)))
+                out.append(feats.float().cpu().numpy())
+        return np.concatenate(out)
+
+    def _optimizer(self, module: torch.nn.Module, lr: float, steps: int) -> tuple[Any, Any]:
+        decay, no_decay = [], []
+        for name, p in module.named_parameters():
+            if not p.requires_grad:
+                continue
+            (no_decay if (p.ndim < 2 or "LayerNorm" in name or "norm" in name.lower()) else decay).append(p)
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.weight_decay},
+                                 {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+        warm = int(self.warmup_ratio * steps)
+
+        def lam(step: int) -> float:
+            if getattr(self, "scheduler", "constant") != "linear":
+                return 1.0
+            if step < warm:
+                return (step + 1) / max(1, warm)
+            return max(0.0, (steps - step) / max(1, steps - warm))
+
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lam)
+
+    def _bar(self, total: int, desc: str) -> Any:
+        if not self.progress_bar:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, leave=False)
+
+    # --------------------------------------------------------------- fit
+    def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
+        self._threads()
+        gen = set_torch_seed(seed)
+        del gen
+        rng = np.random.default_rng(seed)
+        data = self._encode(X)
+        n, k = P.shape
+        self._build(data, k)
+        vdata = None if valid is None else (self._encode(valid[0]), valid[1])
+        self._train_supervised(data, P, w, vdata, rng)
+
+    def _train_supervised(self, data: Any, P: np.ndarray, w: np.ndarray | None, vdata: Any,
+                          rng: np.random.Generator, max_steps: int | None = None) -> None:
+        """Noise-aware CE training of ``self.module_`` with early stopping on ``vdata``."""
+        module = self.module_
+        module.train()
+        n = P.shape[0]
+        steps = int(self.max_steps if max_steps is None else max_steps)
+        opt, sched = self._optimizer(module, self.lr, steps)
+        Pt = torch.as_tensor(P, dtype=torch.float32, device=self.device)
+        wt = None if w is None else torch.as_tensor(w / w.mean(), dtype=torch.float32, device=self.device)
+        stream = index_stream(n, min(self.batch_size, n), rng)
+        best_score, best_state, best_step, since = -np.inf, None, 0, 0
+        self.history_ = []
+        bar = self._bar(steps, f"{type(self).__name__} training")
+        step = 0
+        for step in range(1, steps + 1):
+            idx = next(stream)
+            logits, _ = self._forward(module, data, idx)
+            loss = soft_cross_entropy(logits.float(), Pt[idx], None if wt is None else wt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(module.parameters(), self.max_grad_norm)
+            opt.step()
+            sched.step()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+            if vdata is not None and (step % self.eval_every == 0 or step == steps):
+                s = self._valid_score(self._probs(module, vdata[0], len(vdata[1])), vdata[1])
+                self.history_.append({"step": step, "loss": float(loss.item()), "valid": float(s)})
+                if s > best_score:
+                    best_score, best_step, since = s, step, 0
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    since += 1
+                    if self.patience is not None and since >= self.patience:
+                        break
+        if bar is not None:
+            bar.close()
+        if best_state is not None:
+            module.load_state_dict(best_state)
+        self.n_steps_ = step
+        self.best_step_ = best_step if vdata is not None else step
+        self.best_valid_score_ = float(best_score) if vdata is not None else None
+        module.eval()
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        self._threads()
+        data = self._encode(X)
+        from weaksup.endmodel.base import n_rows
+
+        return self._probs(self.module_, data, n_rows(X))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Penultimate features (what COSINE's contrastive term acts on)."""
+        self._check_fitted()
+        X = self._check_X(X)
+        from weaksup.endmodel.base import n_rows
+
+        return self._features(self.module_, self._encode(X), n_rows(X))

@@ -1,0 +1,343 @@
+"""The one contract every end model follows (no torch import here).
+
+``fit(X, y, *, valid=None, sample_weight=None, seed=None) -> self`` where ``y``
+is either hard labels (``n``,) in ``0..k-1`` or an ``n × k`` matrix of class
+probabilities (soft labels from a label model; trained with the noise-aware
+cross-entropy ``-Σ_j y_ij log p_ij``).  ``valid = (X_valid, y_valid)`` (gold
+hard labels) turns on early stopping on ``metric`` (any name of
+:mod:`weaksup.metrics`).  Then ``predict_proba``, ``predict``,
+``score(X, y, metric=...)``, sklearn ``get_params/set_params``.
+
+Hard labels equal to ``-1`` (abstain: no LF fired) are dropped from training;
+if every row is ``-1`` the fit fails with a "no covered examples" error.
+
+Example
+-------
+>>> import numpy as np
+>>> from weaksup.endmodel import LogisticRegression
+>>> X = np.array([[0.0], [0.2], [0.9], [1.1]])
+>>> soft = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
+>>> LogisticRegression(C=100.0).fit(X, soft).predict(X).tolist()
+[0, 0, 1, 1]
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "EndModel",
+    "check_targets",
+    "check_features",
+    "check_texts",
+    "check_sample_weight",
+    "check_valid",
+    "n_rows",
+    "take_rows",
+    "concat_rows",
+    "resolve_seed",
+]
+
+#: Tolerance on soft-label row sums.
+SUM_TOL = 1e-3
+
+
+def n_rows(X: Any) -> int:
+    if sp.issparse(X):
+        return int(X.shape[0])
+    if isinstance(X, np.ndarray):
+        return int(X.shape[0])
+    return len(X)
+
+
+def take_rows(X: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of a dense array, a scipy sparse matrix or a list of texts."""
+    if sp.issparse(X) or isinstance(X, np.ndarray):
+        return X[idx]
+    return [X[int(i)] for i in idx]
+
+
+def concat_rows(a: Any, b: Any) -> Any:
+    """Stack two inputs of the same kind (dense, sparse or list of texts)."""
+    if sp.issparse(a) or sp.issparse(b):
+        return sp.vstack([sp.csr_matrix(a), sp.csr_matrix(b)]).tocsr()
+    if isinstance(a, np.ndarray):
+        return np.vstack([a, np.asarray(b, dtype=a.dtype)])
+    return list(a) + list(b)
+
+
+def resolve_seed(seed: int | None, default: int | None) -> int:
+    if seed is not None:
+        return int(seed)
+    return 0 if default is None else int(default)
+
+
+def check_features(X: Any, what: str = "X", n_features: int | None = None) -> Any:
+    """Dense float 2-D array or scipy CSR matrix without NaN/inf."""
+    if X is None:
+        raise ValueError(f"{what} is None; pass an n×d feature matrix")
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"{what} must be 2-D, got shape {X.shape}")
+        if X.nnz and not np.all(np.isfinite(X.data)):
+            bad = int(np.nonzero(~np.isfinite(X.data))[0][0])
+            row = int(np.searchsorted(X.indptr, bad, side="right") - 1)
+            raise ValueError(f"{what} contains NaN or inf at row {row}")
+    else:
+        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
+            raise ValueError(f"{what} is a list of texts; this end model needs a numeric feature matrix "
+                             "(use weaksup.data.features.text_features or TransformerClassifier)")
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"{what} must be a 2-D n×d feature matrix, got shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
+            raise ValueError(f"{what} contains NaN or inf at row {row}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{what} has {X.shape[1]} features; the model was fitted on {n_features}")
+    return X
+
+
+def check_texts(X: Any, what: str = "X") -> list[str]:
+    if X is None:
+        raise ValueError(f"{what} is None; pass a list of texts")
+    if isinstance(X, str):
+        raise ValueError(f"{what} must be a list of texts, got a single string")
+    X = list(X)
+    for i, t in enumerate(X):
+        if not isinstance(t, str):
+            raise ValueError(f"{what}[{i}] is a {type(t).__name__}, not a str")
+    return X
+
+
+def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
+    if y.dtype.kind == "f":
+        if np.isnan(y).any():
+            raise ValueError(f"{what} contain NaN at row {int(np.nonzero(np.isnan(y))[0][0])}")
+        if not np.all(y == np.round(y)):
+            i = int(np.nonzero(y != np.round(y))[0][0])
+            raise ValueError(f"{what} must be integer classes; row {i} has {y[i]!r} "
+                             "(pass soft labels as an n×k probability matrix)")
+    elif y.dtype.kind == "b" or (y.dtype.kind not in "iu" and y.size):
+        raise ValueError(f"{what} must be integer classes, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if (y < -1).any():
+        i = int(np.nonzero(y < -1)[0][0])
+        raise ValueError(f"{what}: class {y[i]} at row {i} is negative (only -1 = abstain is allowed)")
+    return y
+
+
+def check_targets(y: Any, n: int, n_classes: int | None = None, *, what: str = "y",
+                  min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Validate training targets; return ``(P, keep)``.
+
+    ``P`` is a float ``n_kept × k`` probability matrix (one-hot for hard labels)
+    and ``keep`` the indices of the rows used (hard ``-1`` rows are dropped).
+    """
+    if y is None:
+        raise ValueError(f"{what} is None; pass hard labels (n,) or soft labels (n×k)")
+    arr = np.asarray(y)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{what} must be hard labels (n,) or an n×k probability matrix, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"X has {n} rows but {what} has {arr.shape[0]}")
+    if arr.ndim == 1:
+        hard = _check_hard(arr, what)
+        keep = np.nonzero(hard >= 0)[0]
+        if keep.size == 0:
+            raise ValueError(f"no covered examples: all {n} labels in {what} are -1 (abstain); "
+                             "an end model needs at least one labelled row")
+        hard = hard[keep]
+        k = int(hard.max()) + 1 if n_classes is None else int(n_classes)
+        if hard.max() >= k:
+            i = int(keep[np.argmax(hard >= k)])
+            raise ValueError(f"{what}: class {int(np.asarray(y)[i])} at row {i} is outside 0..{k - 1}")
+        P = np.zeros((keep.size, k))
+        P[np.arange(keep.size), hard] = 1.0
+    else:
+        if arr.dtype.kind not in "fiu":
+            raise ValueError(f"soft labels {what} must be numeric, got dtype {arr.dtype}")
+        P = arr.astype(np.float64)
+        if n == 0:
+            raise ValueError(f"no covered examples: {what} has 0 rows")
+        if n_classes is not None and P.shape[1] != n_classes:
+            raise ValueError(f"soft labels {what} have {P.shape[1]} columns; expected n_classes={n_classes}")
+        bad = ~np.isfinite(P).all(axis=1)
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            raise ValueError(f"soft labels {what} contain NaN or inf at row {i}: {P[i].tolist()}")
+        if (P < 0).any():
+            i = int(np.nonzero((P < 0).any(axis=1))[0][0])
+            raise ValueError(f"soft labels {what} have a negative probability at row {i}: {P[i].tolist()}")
+        sums = P.sum(axis=1)
+        off = np.abs(sums - 1.0) > SUM_TOL
+        if off.any():
+            i = int(np.nonzero(off)[0][0])
+            raise ValueError(f"soft labels {what}: row {i} sums to {sums[i]:.6g}, not 1 "
+                             f"({int(off.sum())} row(s) off by more than {SUM_TOL})")
+        P = P / sums[:, None]
+        keep = np.arange(n)
+        k = P.shape[1]
+    if k < 2:
+        raise ValueError(f"{what} has {k} class(es); an end model needs at least 2")
+    present = np.unique(P.argmax(axis=1))
+    if present.size < min_classes:
+        raise ValueError(f"training labels {what} contain a single class ({int(present[0])}) on all "
+                         f"{P.shape[0]} rows; an end model needs at least {min_classes} classes to learn")
+    return P, keep
+
+
+def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n},) to match X")
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        i = int(np.nonzero(~np.isfinite(w) | (w < 0))[0][0])
+        raise ValueError(f"sample_weight must be finite and >= 0; row {i} has {w[i]!r}")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to 0")
+    return w
+
+
+def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | None:
+    """Validate ``valid = (X_valid, y_valid)`` with gold hard labels."""
+    if valid is None:
+        return None
+    if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
+        raise ValueError("valid must be a (X_valid, y_valid) pair")
+    Xv = checker(valid[0], "X_valid")
+    yv = np.asarray(valid[1])
+    if yv.ndim != 1:
+        raise ValueError(f"y_valid must be gold hard labels (n,), got shape {yv.shape}")
+    yv = _check_hard(yv, "y_valid")
+    if (yv < 0).any() or (yv >= k).any():
+        i = int(np.nonzero((yv < 0) | (yv >= k))[0][0])
+        raise ValueError(f"y_valid: class {yv[i]} at row {i} is outside 0..{k - 1}")
+    if n_rows(Xv) != len(yv):
+        raise ValueError(f"X_valid has {n_rows(Xv)} rows but y_valid has {len(yv)}")
+    if len(yv) == 0:
+        raise ValueError("valid has 0 rows")
+    return Xv, yv
+
+
+class EndModel:
+    """Base class of end models.
+
+    Subclasses implement ``_check_X(X, what)``, ``_fit(X, P, w, valid, seed)``
+    and ``_predict_proba(X)``, and declare hyper-parameters as ``__init__``
+    keyword arguments stored under the same names (sklearn convention).
+    """
+
+    metric: str = "accuracy"
+    n_classes: int | None = None
+
+    # ---------------------------------------------------------- sklearn API
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> EndModel:
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # ----------------------------------------------------------- validation
+    def _check_X(self, X: Any, what: str = "X") -> Any:
+        return check_features(X, what, getattr(self, "n_features_in_", None))
+
+    def _check_metric(self) -> None:
+        from weaksup.metrics import METRICS
+
+        if self.metric not in METRICS:
+            raise ValueError(f"metric {self.metric!r} is not one of {METRICS}")
+
+    def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any
+                     ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
+        self._check_metric()
+        for attr in ("n_features_in_",):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        X = self._check_X(X, "X")
+        n = n_rows(X)
+        P, keep = check_targets(y, n, self.n_classes)
+        w = check_sample_weight(sample_weight, n)
+        if keep.size != n:
+            X = take_rows(X, keep)
+            w = None if w is None else w[keep]
+        k = P.shape[1]
+        if not isinstance(X, list):
+            self.n_features_in_ = int(X.shape[1])
+        self.classes_ = np.arange(k)
+        self.n_classes_ = k
+        v = check_valid(valid, k, self._check_X)
+        return X, P, w, v
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+
+    # --------------------------------------------------------------- contract
+    def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None,
+            seed: int | None = None) -> EndModel:
+        """Train on ``X`` with hard labels or an ``n × k`` soft-label matrix ``y``; returns self."""
+        X, P, w, v = self._prepare_fit(X, y, valid, sample_weight)
+        self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "random_state", None)))
+        return self
+
+    def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
+        raise NotImplementedError
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``n × k`` class probabilities; rows sum to 1."""
+        self._check_fitted()
+        X = self._check_X(X)
+        if n_rows(X) == 0:
+            return np.zeros((0, self.n_classes_))
+        return self._predict_proba(X)
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Hard labels (argmax of :meth:`predict_proba`)."""
+        return self.predict_proba(X).argmax(axis=1).astype(np.int64)
+
+    def score(self, X: Any, y: Any, metric: str | list[str] | None = None) -> Any:
+        """Score against gold labels (one metric name or a list; default ``self.metric``)."""
+        from weaksup.metrics import score as _score
+
+        probs = self.predict_proba(X)
+        yv = _check_hard(np.asarray(y), "y")
+        if len(yv) != probs.shape[0]:
+            raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
+        preds = probs.argmax(axis=1)
+        metric = self.metric if metric is None else metric
+        if isinstance(metric, str):
+            return _score(metric, yv, preds, probs)
+        return {m: _score(m, yv, preds, probs) for m in metric}
+
+    def _valid_score(self, probs: np.ndarray, yv: np.ndarray) -> float:
+        """Validation score, larger is better (loss metrics are negated)."""
+        from weaksup.metrics import score as _score
+
+        s = _score(self.metric, yv, probs.argmax(axis=1), probs)
+        return -s if self.metric in ("logloss", "brier") else s

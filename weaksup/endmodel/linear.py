@@ -1,0 +1,139 @@
+"""Multinomial logistic regression on soft labels (numpy + scipy L-BFGS; no torch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_softmax, softmax
+
+from weaksup.endmodel.base import EndModel
+
+__all__ = ["LogisticRegression"]
+
+
+class LogisticRegression(EndModel):
+    """Softmax regression trained with the noise-aware cross-entropy.
+
+    Minimises ``0.5·||W||² + C · Σ_i w_i · (−Σ_j y_ij log softmax(x_i W + b)_j)``
+    (scikit-learn's convention for ``C``; the intercept is not penalised) with
+    L-BFGS.  ``X`` may be dense or scipy-sparse (e.g. TF-IDF).  With
+    ``valid=(X_valid, y_valid)`` the validation ``metric`` is computed after
+    every L-BFGS iteration, the best iterate is kept and optimisation stops
+    after ``patience`` iterations without improvement (early stopping).
+
+    Parameters
+    ----------
+    C : float
+        Inverse L2 strength.
+    fit_intercept : bool
+    max_iter : int
+        L-BFGS iterations.
+    tol : float
+        L-BFGS gradient tolerance.
+    metric : str
+        Validation metric (a :mod:`weaksup.metrics` name).
+    patience : int or None
+        Iterations without validation improvement before stopping (None: no stop).
+    n_classes : int, optional
+        Number of classes (inferred from ``y`` when omitted).
+    progress_bar : bool
+        Show a tqdm bar over L-BFGS iterations.
+    random_state : int, optional
+        Unused by the (deterministic) solver; kept for the common contract.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> lr = LogisticRegression(C=10.0).fit(X, [0, 0, 1, 1])
+    >>> lr.predict(X).tolist()
+    [0, 0, 1, 1]
+    """
+
+    def __init__(self, C: float = 1.0, fit_intercept: bool = True, max_iter: int = 1000, tol: float = 1e-6,
+                 metric: str = "accuracy", patience: int | None = 50, n_classes: int | None = None,
+                 progress_bar: bool = False, random_state: int | None = None) -> None:
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.metric = metric
+        self.patience = patience
+        self.n_classes = n_classes
+        self.progress_bar = progress_bar
+        self.random_state = random_state
+
+    def _unpack(self, theta: np.ndarray, d: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        W = theta[: d * k].reshape(d, k)
+        b = theta[d * k:] if self.fit_intercept else np.zeros(k)
+        return W, b
+
+    def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
+        if self.C <= 0:
+            raise ValueError(f"C must be > 0, got {self.C}")
+        n, d = X.shape
+        k = P.shape[1]
+        sw = np.ones(n) if w is None else w
+        C = float(self.C)
+
+        def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            W, b = self._unpack(theta, d, k)
+            Z = np.asarray(X @ W) + b
+            logp = log_softmax(Z, axis=1)
+            loss = -float(np.sum(sw[:, None] * P * logp))
+            G = sw[:, None] * (np.exp(logp) * P.sum(axis=1, keepdims=True) - P)
+            gW = np.asarray(X.T @ G) * C + W
+            obj = C * loss + 0.5 * float(np.sum(W * W))
+            grad = gW.ravel()
+            if self.fit_intercept:
+                grad = np.concatenate([grad, C * G.sum(axis=0)])
+            return obj, grad
+
+        theta0 = np.zeros(d * k + (k if self.fit_intercept else 0))
+        best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0}
+        bar = None
+        if self.progress_bar:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.max_iter, desc="LogisticRegression (L-BFGS)", leave=False)
+        self.history_: list[dict[str, float]] = []
+
+        def callback(intermediate_result: Any) -> None:
+            theta = intermediate_result.x
+            if bar is not None:
+                bar.update(1)
+            if valid is None:
+                return
+            W, b = self._unpack(theta, d, k)
+            s = self._valid_score(softmax(np.asarray(valid[0] @ W) + b, axis=1), valid[1])
+            self.history_.append({"iter": len(self.history_) + 1, "valid": float(s)})
+            if s > best["score"]:
+                best.update(score=s, theta=theta.copy(), it=len(self.history_), since=0)
+            else:
+                best["since"] += 1
+                if self.patience is not None and best["since"] >= self.patience:
+                    raise StopIteration
+
+        try:
+            res = minimize(fun, theta0, jac=True, method="L-BFGS-B", callback=callback,
+                           options={"maxiter": int(self.max_iter), "gtol": self.tol, "ftol": 1e-12})
+        finally:
+            if bar is not None:
+                bar.close()
+        theta = best["theta"] if valid is not None and best["it"] > 0 else res.x
+        self.coef_, self.intercept_ = (a.copy() for a in self._unpack(theta, d, k))
+        self.n_iter_ = int(res.nit)
+        self.best_iter_ = int(best["it"]) if valid is not None else int(res.nit)
+        self.best_valid_score_ = float(best["score"]) if valid is not None else None
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        X = self._check_X(X)
+        return np.asarray(X @ self.coef_) + self.intercept_
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        Z = np.asarray(X @ self.coef_) + self.intercept_
+        return softmax(Z, axis=1)
+
