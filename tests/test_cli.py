@@ -1,0 +1,49 @@
+"""The weaksup command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from weaksup.cli import main
+
+
+def test_datasets_lists_registry(wrench_dir, capsys):
+    assert main(["datasets", "--data-dir", str(wrench_dir)]) == 0
+    out = capsys.readouterr().out
+    for name in ("youtube", "commercial", "bc5cdr"):
+        assert name in out
+    assert str(wrench_dir / "youtube") in out
+
+
+def test_bench_cli_writes_outputs(wrench_dir, tmp_path, capsys):
+    docs = tmp_path / "benchmarks.md"
+    rc = main(["bench", "--datasets", "youtube", "sms", "--label-models", "mv", "--seeds", "1",
+               "--data-dir", str(wrench_dir), "--out", str(tmp_path / "out"), "--write-docs", str(docs),
+               "--no-progress"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "| MajorityVote | 84.00 ± 0.00 (84.00) | 23.97 ± 0.00 (23.97) |" in out
+    assert (tmp_path / "out" / "results.csv").exists()
+    text = docs.read_text()
+    assert "Command: `weaksup bench --datasets youtube sms --label-models mv --seeds 1" in text
+
+
+def test_bench_cli_unknown_dataset_is_clean_error(wrench_dir, capsys):
+    rc = main(["bench", "--datasets", "nope", "--label-models", "mv", "--data-dir", str(wrench_dir),
+               "--no-progress"])
+    assert rc == 2
+    assert "'nope' not found" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 1
+    assert "bench" in capsys.readouterr().out
+
+
+def test_module_entry_and_light_import():
+    code = ("import sys, weaksup.cli; "
+            "bad=[m for m in ('torch','transformers','sklearn','weaksup.bench.runner') if m in sys.modules]; "
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,135 @@
+"""The ``weaksup`` command line.
+
+::
+
+    weaksup bench [--datasets youtube sms ...] [--label-models MajorityVote ...]
+                  [--end-models lr mlp] [--seeds 5] [--protocol wrench|gold-free|both]
+                  [--features tfidf|minilm] [--data-dir DIR] [--out DIR] [--write-docs [PATH]]
+    weaksup datasets [--data-dir DIR]          # registry + where each set was found
+    weaksup download NAME [--base-url URL] [--cache DIR]
+    weaksup demo [...]                          # weaksup.demo.main
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="weaksup", description="weak supervision: benchmark, data and demo tools")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+
+    b = sub.add_parser("bench", help="run label/end models on WRENCH classification sets")
+    b.add_argument("--datasets", nargs="+", metavar="NAME",
+                   help="WRENCH task names (default: every classification set found)")
+    b.add_argument("--label-models", nargs="+", metavar="MODEL",
+                   help="label models (class names or mv/wmv/ds/mc/fs/ebcc; default: all importable)")
+    b.add_argument("--end-models", nargs="*", default=[], metavar="MODEL", help="end models: lr, mlp")
+    b.add_argument("--seeds", type=int, default=5, help="number of seeds 0..N-1 (default 5)")
+    b.add_argument("--protocol", choices=["wrench", "gold-free", "both"], default="wrench",
+                   help="wrench: gold valid labels for model selection; gold-free: none before test")
+    b.add_argument("--features", choices=["tfidf", "minilm"], default="tfidf", help="end-model features")
+    b.add_argument("--hard-labels", action="store_true", help="train end models on hard instead of soft labels")
+    b.add_argument("--data-dir", help="WRENCH root (default: $WEAKSUP_DATA, then the user cache)")
+    b.add_argument("--out", help="folder for results.csv / results.json / table.md")
+    b.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None, metavar="PATH",
+                   help="write the table into docs/benchmarks.md (or PATH), section wrench-label-models")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    d = sub.add_parser("datasets", help="list the WRENCH registry and where each dataset is found")
+    d.add_argument("--data-dir")
+
+    dl = sub.add_parser("download", help="download a WRENCH dataset into the user cache")
+    dl.add_argument("name")
+    dl.add_argument("--base-url", default=None, help="distribution root (default: the WRENCH HF dataset)")
+    dl.add_argument("--cache", default=None, help="cache root (default: ~/.cache/weaksup/wrench)")
+    dl.add_argument("--force", action="store_true", help="re-download even if present")
+
+    sub.add_parser("demo", help="run the weaksup demo (weaksup.demo.main); extra arguments are passed on",
+                   add_help=False)
+    return p
+
+
+def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from weaksup.bench.runner import results_table, run
+
+    protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
+    command = "weaksup " + " ".join(shlex.quote(a) for a in argv)
+    df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
+             data_dir=args.data_dir, out_dir=args.out, features=args.features,
+             soft_labels=not args.hard_labels, progress=not args.no_progress,
+             write_docs=args.write_docs, command=command)
+    print(results_table(df, "test"))
+    print(results_table(df, "train", with_published=False))
+    for s in df.attrs.get("skipped", []):
+        print(f"skipped {s['what']}: {s['why'][:160]}", file=sys.stderr)
+    print(f"[{df.attrs['meta']['seconds']} s]", file=sys.stderr)
+    if args.write_docs:
+        print(f"wrote section wrench-label-models of {args.write_docs}", file=sys.stderr)
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from weaksup.data.registry import tasks
+    from weaksup.data.wrench import find_wrench_dir
+
+    print(f"{'name':<14}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
+    for name, t in tasks().items():
+        where = find_wrench_dir(name, args.data_dir)
+        print(f"{name:<14}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
+              f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from weaksup.data.download import download_wrench
+
+    kw = {}
+    if args.base_url:
+        kw["base_url"] = args.base_url
+    if args.cache:
+        kw["cache"] = args.cache
+    path = download_wrench(args.name, force=args.force, **kw)
+    print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``weaksup`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "demo":
+        import importlib
+
+        try:
+            demo = importlib.import_module("weaksup.demo")
+        except ImportError as exc:
+            print(f"weaksup demo is not available: {exc}", file=sys.stderr)
+            return 2
+        rc = demo.main(argv[1:])
+        return int(rc or 0)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmd is None:
+        parser.print_help()
+        return 1
+    try:
+        if args.cmd == "bench":
+            return _cmd_bench(args, argv)
+        if args.cmd == "datasets":
+            return _cmd_datasets(args)
+        if args.cmd == "download":
+            return _cmd_download(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.cmd!r}")
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
