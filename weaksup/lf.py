@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import re
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -42,6 +43,8 @@ __all__ = [
     "keyword_lf",
     "regex_lf",
     "lfs_from_table",
+    "threshold_lf",
+    "regex_search",
     "fingerprint_callable",
 ]
 
@@ -128,6 +131,10 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
             val = gl.get(name)
             if isinstance(val, (str, int, float, tuple, list, set, frozenset, dict, re.Pattern)):
                 h.update(f"{name}={_stable_repr(val, depth + 1)}".encode())
+            elif isinstance(val, types.FunctionType) and val is not func and \
+                    getattr(val, "__module__", None) == getattr(func, "__module__", None):
+                # A helper defined next to the LF: editing it must invalidate the LF too.
+                h.update(f"{name}=fn:{fingerprint_callable(val, depth + 1)}".encode())
     return h.hexdigest()
 
 
@@ -268,7 +275,23 @@ class LabelingFunction:
         return self._f
 
     def __call__(self, x: Any) -> Any:
-        """Apply to one example (row-wise) or one DataFrame chunk (batched)."""
+        """Apply to one example (row-wise) or one DataFrame chunk (batched).
+
+        A batched LF called with a single example (a pandas Series, as
+        snorkel's ``PandasLFApplier`` passes, a :class:`Row` or a dict) runs on
+        a one-row frame and returns one int, so weaksup LFs of either kind work
+        in snorkel's appliers.
+        """
+        if self.batched:
+            if isinstance(x, pd.DataFrame):
+                return self._f(x, **self._resources)
+            frame = _one_row_frame(x)
+            out = np.asarray(self._f(frame, **self._resources)).ravel()
+            if out.shape != (1,):
+                raise ValueError(f"batched LF {self.name!r} returned {out.shape[0]} votes for one example")
+            v = out[0]
+            return int(v) if isinstance(v, (np.integer, int)) or (
+                isinstance(v, (float, np.floating)) and float(v).is_integer()) else v
         for p in self._pre:
             x = p(x)
         return self._f(x, **self._resources)
@@ -288,6 +311,18 @@ class LabelingFunction:
         kind = "batched " if self.batched else ""
         pre = f", Preprocessors: {[p.name for p in self._pre]}" if self._pre else ""
         return f"{kind}LabelingFunction {self.name}{pre}"
+
+
+def _one_row_frame(x: Any) -> pd.DataFrame:
+    """A one-row DataFrame from a pandas Series, a Row / mapping, or an object with attributes."""
+    if isinstance(x, pd.Series):
+        return pd.DataFrame([x.to_dict()], index=[x.name])
+    if isinstance(x, Mapping):
+        return pd.DataFrame([dict(x)])
+    fields = getattr(x, "__dict__", None) or getattr(x, "_asdict", lambda: None)()
+    if fields is None:
+        raise TypeError(f"cannot make a one-row frame from {type(x).__name__}; pass a DataFrame")
+    return pd.DataFrame([dict(fields)])
 
 
 def labeling_function(
@@ -322,6 +357,87 @@ def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
     if field not in df.columns:
         raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
     return df[field].astype("string").fillna("")
+
+
+# Characters on which Python's re and RE2 (pyarrow) disagree for ASCII text:
+# Python's \s also matches \x0b and \x1c-\x1f.
+_RE2_UNSAFE = "[\x0b\x1c-\x1f]"
+_RE2_OK_FLAGS = re.IGNORECASE | re.UNICODE
+
+
+_SAFE_CACHE: dict[tuple[int, int, int, bool], tuple[Any, np.ndarray]] = {}
+
+
+def _re2_unsafe_rows(arr: Any, dollar: bool) -> np.ndarray:
+    """Rows where RE2 may disagree with Python's re (cached per immutable arrow buffer)."""
+    import pyarrow.compute as pc
+
+    key = None
+    if arr.num_chunks == 1 and len(arr):
+        chunk = arr.chunk(0)
+        bufs = chunk.buffers()
+        if bufs[2] is not None:
+            key = (bufs[2].address, chunk.offset, len(chunk), dollar)
+            hit = _SAFE_CACHE.get(key)
+            if hit is not None and hit[0] is not None:
+                return hit[1]
+    unsafe = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False).astype(bool)
+    unsafe |= pc.match_substring_regex(arr, _RE2_UNSAFE).to_numpy(zero_copy_only=False).astype(bool)
+    if dollar:
+        unsafe |= pc.match_substring(arr, "\n").to_numpy(zero_copy_only=False).astype(bool)
+    if key is not None:
+        _SAFE_CACHE.clear()  # one entry: the chunk being labelled now
+        _SAFE_CACHE[key] = (arr, unsafe)  # holding arr keeps its buffer (and address) alive
+    return unsafe
+
+
+def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
+    """Boolean array: ``compiled.search(t) is not None`` for each text, vectorised.
+
+    Uses pyarrow's RE2 engine for the rows where it provably agrees with
+    Python's :mod:`re` (pure-ASCII rows without the few control characters
+    whose class membership differs, and no newline when the pattern uses
+    ``$``), and Python's ``re`` for every other row, or for all rows when RE2
+    cannot compile the pattern (back-references, look-arounds) or the pattern
+    uses flags other than IGNORECASE.  The result is therefore exactly
+    Python's ``re.search``, only faster.
+
+    Examples
+    --------
+    >>> import re, pandas as pd
+    >>> regex_search(pd.Series(["Free café", "cafeteria"]), re.compile(r"\\bcaf[eé]\\b", re.I)).tolist()
+    [True, False]
+    """
+    n = len(texts)
+
+    def python(rows: np.ndarray | None = None) -> np.ndarray:
+        values = texts.to_numpy(dtype=object, na_value="")
+        src = values if rows is None else values[rows]
+        search = compiled.search
+        return np.fromiter((search(t) is not None for t in src), dtype=bool, count=len(src))
+
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if compiled.flags & ~_RE2_OK_FLAGS:
+        return python()
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow ships with pandas 3
+        return python()
+    try:
+        arr = pa.chunked_array([pa.array(texts, type=pa.large_string(), from_pandas=True)])
+        if arr.null_count:
+            arr = pc.fill_null(arr, "")
+        hits = pc.match_substring_regex(arr, compiled.pattern,
+                                        ignore_case=bool(compiled.flags & re.IGNORECASE))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return python()
+    out = hits.to_numpy(zero_copy_only=False).astype(bool)
+    rows = np.nonzero(_re2_unsafe_rows(arr, "$" in compiled.pattern))[0]
+    if rows.size:
+        out[rows] = python(rows)
+    return out
 
 
 def keyword_lf(
@@ -365,10 +481,56 @@ def regex_lf(
     lf_name = name or f"regex_{pattern[:30]}_{label}"
 
     def f(df: pd.DataFrame, compiled: re.Pattern[str], label: int) -> np.ndarray:
-        hits = _text_series(df, field, lf_name).str.contains(compiled, regex=True)
-        return np.where(hits.to_numpy(dtype=bool), label, ABSTAIN)
+        hits = regex_search(_text_series(df, field, lf_name), compiled)
+        return np.where(hits, label, ABSTAIN)
 
     return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True)
+
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
+    "==": np.equal, "!=": np.not_equal,
+}
+
+
+def threshold_lf(
+    field: str,
+    threshold: float,
+    label: int,
+    *,
+    op: str = ">=",
+    name: str | None = None,
+) -> LabelingFunction:
+    """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
+
+    Missing values (NaN) abstain.  ``field`` may be a column name or
+    ``"len(col)"`` for the character length of a text column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = threshold_lf("len(text)", 10, 0, op="<")
+    >>> lf(pd.DataFrame({"text": ["short", "a much longer text"]})).tolist()
+    [0, -1]
+    """
+    if op not in _OPS:
+        raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
+    lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
+    length_of = field[4:-1] if field.startswith("len(") and field.endswith(")") else None
+
+    def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
+        if length_of is not None:
+            values = _text_series(df, length_of, lf_name).str.len().to_numpy(dtype=float)
+        else:
+            if field not in df.columns:
+                raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
+            values = pd.to_numeric(df[field], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            hit = _OPS[op](values, threshold) & ~np.isnan(values)
+        return np.where(hit, label, ABSTAIN)
+
+    return LabelingFunction(lf_name, f, resources={"threshold": threshold, "label": int(label), "op": op},
+                             batched=True)
 
 
 def lfs_from_table(

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from weaksup.votes import ABSTAIN, VoteMatrix
 
-__all__ = ["make_votes"]
+__all__ = ["make_votes", "make_text_task"]
 
 
 def make_votes(
@@ -65,3 +65,74 @@ def make_votes(
         votes = np.where(fires, votes, ABSTAIN)
         L = VoteMatrix(votes, None, k)
     return L, y, {"accuracies": np.array(acc), "propensities": np.array(prop), "class_balance": p}
+
+
+# Procedural text task: short "comments" that are spam (1) or ham (0).
+_NEUTRAL = (
+    "the a this is it i you my and to of in on for with that was so just video time "
+    "really people watch still here now one day year who what when at from all".split()
+)
+_SPAM = (
+    "subscribe channel check out free win prize click link visit money giveaway "
+    "follow promo offer cash deal".split()
+)
+_HAM = (
+    "love song beautiful voice lyrics best amazing memories listening music "
+    "dance chorus beat melody favorite".split()
+)
+
+
+def make_text_task(
+    n: int,
+    *,
+    seed: int | None = 0,
+    spam_rate: float = 0.45,
+    signal: float = 0.18,
+    noise: float = 0.04,
+    url_rate: tuple[float, float] = (0.03, 0.35),
+) -> tuple[Any, np.ndarray]:
+    """A procedurally generated spam/ham comment task (binary, 1 = spam).
+
+    Each text has 4-24 words: mostly neutral words, each word drawn from the
+    own-class vocabulary with probability ``signal`` and from the other
+    class's with probability ``noise``; spam texts contain a URL with
+    probability ``url_rate[1]`` (ham: ``url_rate[0]``).  Columns: ``text``,
+    ``n_words``, ``n_exclaim``.  Returns ``(df, y)``.
+
+    Examples
+    --------
+    >>> df, y = make_text_task(5, seed=1)
+    >>> list(df.columns), y.shape
+    (['text', 'n_words', 'n_exclaim'], (5,))
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < spam_rate).astype(np.int64)
+    lengths = rng.integers(4, 25, n)
+    total = int(lengths.sum())
+    row_of = np.repeat(np.arange(n), lengths)
+    yw = y[row_of]
+    u = rng.random(total)
+    nn, ns, nh = len(_NEUTRAL), len(_SPAM), len(_HAM)
+    base = list(_NEUTRAL) + list(_SPAM) + list(_HAM)
+    vocab = np.asarray(base + [w.capitalize() for w in base], dtype=object)
+    neutral = rng.integers(0, nn, total)
+    spam = nn + rng.integers(0, ns, total)
+    ham = nn + ns + rng.integers(0, nh, total)
+    own = np.where(yw == 1, spam, ham)
+    other = np.where(yw == 1, ham, spam)
+    idx = np.where(u < signal, own, np.where(u < signal + noise, other, neutral))
+    idx = idx + len(base) * (rng.random(total) < 0.1)
+    wl = vocab[idx].tolist()
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    texts = [" ".join(wl[bounds[i]:bounds[i + 1]]) for i in range(n)]
+    has_url = rng.random(n) < np.where(y == 1, url_rate[1], url_rate[0])
+    ids = rng.integers(1000, 99999, n)
+    n_exclaim = rng.poisson(np.where(y == 1, 1.2, 0.4))
+    for i in np.nonzero(has_url)[0]:
+        texts[i] += f" http://site{ids[i]}.com/v"
+    for i in np.nonzero(n_exclaim)[0]:
+        texts[i] += "!" * int(n_exclaim[i])
+    df = pd.DataFrame({"text": texts, "n_words": lengths, "n_exclaim": n_exclaim})
+    return df, y

@@ -74,7 +74,7 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
             mask = arr != np.round(arr)
             r, c = (int(v[0]) for v in np.nonzero(mask))
             name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
-            raise ValueError(f"votes must be integers: LF {name!r}, row {r} has {arr[r, c]!r}")
+            raise ValueError(f"votes must be integers: LF {name!r}, row {r} has {arr[r, c].item()!r}")
         return arr.astype(np.int64)
     if arr.dtype == object:
         try:

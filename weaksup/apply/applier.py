@@ -15,6 +15,7 @@ batched LFs receive the pandas DataFrame chunk.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import time
@@ -126,6 +127,41 @@ def _check_batch(lf: LabelingFunction, out: Any, chunk: pd.DataFrame, cardinalit
     return arr
 
 
+def _fast_call(lf: LabelingFunction) -> Any:
+    """The cheapest callable equivalent to ``lf(x)`` for a row-wise LF."""
+    if type(lf).__call__ is LabelingFunction.__call__ and not lf._pre and not lf.batched:
+        if not lf._resources:
+            return lf._f
+        return functools.partial(lf._f, **lf._resources)
+    return lf
+
+
+_INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64})
+
+
+def _check_row_votes(lf: LabelingFunction, out: list[Any], cardinality: int | None, index: pd.Index) -> np.ndarray:
+    """Validate one LF's row-wise outputs and return them as an int64 array."""
+    if not out:
+        return np.zeros(0, dtype=np.int64)
+    if not set(map(type, out)) <= _INT_TYPES:
+        for i, v in enumerate(out):
+            if type(v) not in _INT_TYPES:
+                _check_vote(lf, v, cardinality, index[i])
+    try:
+        arr = np.array(out, dtype=np.int64)
+    except OverflowError:
+        i = next(i for i, v in enumerate(out) if not -(2**63) <= int(v) < 2**63)
+        _check_vote(lf, out[i], cardinality, index[i])
+        raise
+    bad = arr < ABSTAIN
+    if cardinality is not None:
+        bad |= arr >= cardinality
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        _check_vote(lf, int(arr[i]), cardinality, index[i])
+    return arr
+
+
 def _apply_chunk(
     lfs: Sequence[LabelingFunction], chunk: pd.DataFrame, cardinality: int | None, fault: str, offset: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -154,10 +190,12 @@ def _apply_chunk(
         else:
             if records is None:
                 records = [Row(r) for r in chunk.to_dict("records")]
-            col = votes[:, j]
+            call = _fast_call(lf)
+            out: list[Any] = []
+            append = out.append
             for i, x in enumerate(records):
                 try:
-                    value = lf(x)
+                    append(call(x))
                 except Exception as exc:
                     if fault == "raise":
                         raise LFApplyError(
@@ -166,9 +204,8 @@ def _apply_chunk(
                             lf.name, index[i], offset + i, exc,
                         ) from exc
                     faults[j] += 1
-                    continue
-                col[i] = value if type(value) is int and -1 <= value and (
-                    cardinality is None or value < cardinality) else _check_vote(lf, value, cardinality, index[i])
+                    append(ABSTAIN)
+            votes[:, j] = _check_row_votes(lf, out, cardinality, index)
         seconds[j] = time.perf_counter() - t0
     return votes, faults, seconds
 
@@ -183,7 +220,14 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
     st = _FORK_STATE
     chunk = st["data"].iloc[start:stop]
     v, f, s = _apply_chunk(st["lfs"], chunk, st["cardinality"], st["fault"], start)
-    return start, v, f, s
+    return start, _compact(v), f, s
+
+
+def _compact(v: np.ndarray) -> np.ndarray:
+    """Smallest dtype for shipping a vote block back to the parent process."""
+    if v.size and int(v.max()) < 127:
+        return v.astype(np.int8)
+    return v
 
 
 def _dask_task(lfs: Sequence[LabelingFunction], part: pd.DataFrame, cardinality: int | None,

@@ -1,0 +1,174 @@
+"""VoteMatrix: construction, validation, slicing, stacking, dense/sparse, persistence, snorkel L."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from weaksup import VoteMatrix
+from weaksup.synthetic import make_votes
+from weaksup.votes import as_vote_matrix
+
+L3 = np.array([[0, -1, 2], [1, 1, -1], [-1, -1, -1], [2, 0, 0]])
+
+
+def test_construction_dtype_names_and_cardinality():
+    V = VoteMatrix(L3)
+    assert V.shape == (4, 3) and V.n == 4 and V.m == 3 and len(V) == 4
+    assert V.cardinality == 3
+    assert V.lf_names == ["lf_0", "lf_1", "lf_2"]
+    assert V.dtype == np.int8
+    assert VoteMatrix(np.array([[-1, -1]])).cardinality == 2  # at least binary
+    assert VoteMatrix(L3, cardinality=300).dtype == np.int16
+    np.testing.assert_allclose(V.coverage(), [0.75, 0.5, 0.5])
+    assert V.total_coverage() == 0.75
+    assert V.class_counts().tolist() == [[1, 0, 1], [0, 2, 0], [0, 0, 0], [2, 0, 1]]
+
+
+def test_float_votes_with_integer_values_are_accepted():
+    V = VoteMatrix(L3.astype(float))
+    assert np.array_equal(V.to_dense(), L3)
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, match",
+    [
+        (np.array([[0, 5]]), {"cardinality": 2}, r"vote 5 out of range .* LF 'b' \(column 1\) at row 0"),
+        (np.array([[0, -2]]), {}, r"vote -2 out of range .* LF 'b'"),
+        (np.array([[0.0, np.nan]]), {}, r"NaN \(LF 'b', row 0\)"),
+        (np.array([[0.5, 1.0]]), {}, r"LF 'a', row 0 has 0.5"),
+        (np.array([[True, False]]), {}, "boolean"),
+        (np.zeros((2, 2, 2)), {}, "2-D"),
+        (np.array([["x", "y"]]), {}, "integers"),
+    ],
+)
+def test_bad_votes_raise_naming_lf_and_row(data, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        VoteMatrix(data, ["a", "b"], **kwargs)
+
+
+def test_bad_names():
+    with pytest.raises(ValueError, match=r"duplicate LF names: \['a'\]"):
+        VoteMatrix(L3, ["a", "b", "a"])
+    with pytest.raises(ValueError, match="2 LF names given for 3 vote columns"):
+        VoteMatrix(L3, ["a", "b"])
+
+
+def test_sparse_out_of_range_names_lf():
+    bad = sp.csr_matrix(np.array([[0, 4]]))  # shifted: 4 -> vote 3
+    with pytest.raises(ValueError, match=r"vote 3 out of range \(-1..1\) from LF 'b'"):
+        VoteMatrix(bad, ["a", "b"], cardinality=2)
+
+
+def test_row_slicing_dense_and_sparse():
+    for V in (VoteMatrix(L3, list("abc")), VoteMatrix(L3, list("abc")).as_sparse()):
+        assert np.array_equal(V[1:3].to_dense(), L3[1:3])
+        mask = np.array([True, False, False, True])
+        assert np.array_equal(V[mask].to_dense(), L3[mask])
+        assert np.array_equal(V[[3, 0]].to_dense(), L3[[3, 0]])
+        assert V[2].shape == (1, 3)
+        assert V[1:3].lf_names == ["a", "b", "c"] and V[1:3].cardinality == 3
+        assert V[1:3].is_sparse == V.is_sparse
+    with pytest.raises(TypeError, match="select_lfs"):
+        VoteMatrix(L3)[0, 1]
+
+
+def test_select_lfs_and_column():
+    V = VoteMatrix(L3, list("abc"))
+    S = V.select_lfs(["c", 0])
+    assert S.lf_names == ["c", "a"]
+    assert np.array_equal(S.to_dense(), L3[:, [2, 0]])
+    assert V.column("b").tolist() == [-1, 1, -1, 0]
+    with pytest.raises(KeyError, match="no LF named 'z'"):
+        V.select_lfs(["z"])
+
+
+def test_hstack_with_column_vstack():
+    V = VoteMatrix(L3, list("abc"))
+    W = V.hstack(np.array([[1], [0], [-1], [-1]]), lf_names=["d"])
+    assert W.lf_names == list("abcd") and W.shape == (4, 4)
+    assert W.column("d").tolist() == [1, 0, -1, -1]
+    with pytest.raises(ValueError, match="duplicate LF names"):
+        V.hstack(V)
+    with pytest.raises(ValueError, match="cannot add LF columns for 2 rows to 4 rows"):
+        V.hstack(VoteMatrix(np.zeros((2, 1), int), ["z"]))
+    # replace a column, dense and sparse; the others are untouched
+    for base in (V, V.as_sparse()):
+        R = base.with_column("b", [2, 2, 2, 2])
+        assert R.lf_names == ["a", "b", "c"] and R.is_sparse == base.is_sparse
+        assert R.column("b").tolist() == [2, 2, 2, 2]
+        assert np.array_equal(R.to_dense()[:, [0, 2]], L3[:, [0, 2]])
+    assert V.with_column("new", [0, 0, 0, 0]).lf_names == ["a", "b", "c", "new"]
+    stacked = VoteMatrix.vstack([V[:2], V[2:]])
+    assert stacked == V
+    with pytest.raises(ValueError, match="LF names differ"):
+        VoteMatrix.vstack([V, VoteMatrix(L3)])
+    mixed = VoteMatrix.vstack([V[:2].as_sparse(), V[2:]])
+    assert mixed.is_sparse and np.array_equal(mixed.to_dense(), L3)
+
+
+def test_dense_sparse_round_trip_and_shift_convention():
+    V = VoteMatrix(L3, list("abc"))
+    S = V.as_sparse()
+    assert S.is_sparse and not V.is_sparse
+    assert S.to_sparse().toarray().tolist() == (L3 + 1).tolist()
+    assert S.to_sparse().nnz == int((L3 != -1).sum())  # abstains are not stored
+    assert S.as_dense() == V and S == V
+    assert np.array_equal(S.class_counts(), V.class_counts())
+    np.testing.assert_allclose(S.coverage(), V.coverage())
+    assert S.total_coverage() == V.total_coverage()
+    ind = V.indicator().toarray()
+    assert ind.shape == (4, 9)
+    assert ind[0].tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 1]
+    # raw (unshifted) sparse input with explicit zeros
+    raw = sp.csr_matrix((np.array([0, 1]), (np.array([0, 1]), np.array([0, 0]))), shape=(2, 1))
+    R = VoteMatrix(raw, shifted=False)
+    assert R.to_dense().ravel().tolist() == [0, 1]
+
+
+def test_large_sparse_stays_sparse():
+    V, y, _ = make_votes(200_000, 30, 3, seed=0, sparse=True, propensities=0.02)
+    assert V.is_sparse and V.to_sparse().nnz < 0.05 * V.n * V.m
+    sub = V[np.arange(0, V.n, 2)]
+    assert sub.is_sparse and sub.n == 100_000
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_save_load_round_trip(tmp_path, sparse):
+    V, _, _ = make_votes(500, 7, 4, seed=2, sparse=sparse)
+    V = VoteMatrix(V, [f"lf {j}" for j in range(7)])
+    path = tmp_path / "votes.npz"
+    V.save(path)
+    W = VoteMatrix.load(path)
+    assert W == V and W.is_sparse == sparse and W.dtype == V.dtype and W.cardinality == 4
+    assert not list(tmp_path.glob("*.tmp*"))  # written atomically
+
+
+def test_load_rejects_foreign_file(tmp_path):
+    p = tmp_path / "other.npz"
+    np.savez(p, x=np.arange(3))
+    with pytest.raises(ValueError, match="not a weaksup VoteMatrix file"):
+        VoteMatrix.load(p)
+
+
+def test_snorkel_round_trip():
+    V, _, _ = make_votes(300, 5, 3, seed=4)
+    L = V.to_snorkel()
+    assert L.dtype == np.int64 and np.array_equal(L, V.to_dense())
+    W = VoteMatrix.from_snorkel(L, V.lf_names, cardinality=3)
+    assert W == V
+    np.testing.assert_allclose((L != -1).mean(axis=0), V.coverage())
+    assert np.asarray(V).shape == (300, 5)  # __array__
+
+
+def test_empty_and_coercion():
+    E = VoteMatrix(np.zeros((0, 3), dtype=int), list("abc"))
+    assert E.shape == (0, 3) and E.coverage().tolist() == [0, 0, 0] and E.total_coverage() == 0.0
+    assert as_vote_matrix(L3).cardinality == 3
+    V = VoteMatrix(L3)
+    assert as_vote_matrix(V) is V
+    assert as_vote_matrix(V, 5).cardinality == 5
+    with pytest.raises(ValueError, match="out of range"):
+        as_vote_matrix(V, 2)
+    assert "VoteMatrix(n=4, m=3" in repr(V)
