@@ -1,0 +1,342 @@
+"""Votes that are values (floats, vectors, rankings, points), not classes.
+
+:class:`ValueVotes` is the non-categorical sibling of :class:`weaksup.VoteMatrix`:
+an ``n × m`` grid of LF outputs encoded by a :class:`LabelSpace` (array
+``values`` of shape ``n × m × value_shape``), an ``abstain`` mask and the LF
+names.  :func:`apply_value_lfs` runs ordinary :class:`weaksup.LabelingFunction`
+objects (row-wise or batched) whose outputs are values; an LF abstains by
+returning ``None``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from weaksup import labeling_function
+>>> from weaksup.labelmodel.universal import RealSpace, apply_value_lfs
+>>> @labeling_function()
+... def twice(x):
+...     return 2.0 * x.a if x.a > 0 else None
+>>> votes = apply_value_lfs([twice], pd.DataFrame({"a": [1.0, -1.0]}), RealSpace(1), progress=False)
+>>> votes.abstain[:, 0].tolist(), float(votes.values[0, 0, 0])
+([False, True], 2.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labelmodel.universal.spaces import LabelSpace, RealSpace, ValueOutputError
+from weaksup.lf import LabelingFunction, Row
+
+__all__ = ["ValueVotes", "apply_value_lfs", "as_value_votes", "ValueLFError"]
+
+
+class ValueLFError(RuntimeError):
+    """An LF raised while being applied by :func:`apply_value_lfs` (``fault="raise"``)."""
+
+
+@dataclass
+class ValueVotes:
+    """``n × m`` LF outputs in a label space, with an abstain mask.
+
+    Parameters
+    ----------
+    values : ndarray, shape ``(n, m, *space.value_shape)``
+        Encoded outputs; entries under ``abstain`` are ignored.
+    abstain : ndarray of bool, shape ``(n, m)``
+    lf_names : list of str
+    space : LabelSpace
+    """
+
+    values: np.ndarray
+    abstain: np.ndarray
+    lf_names: list[str]
+    space: LabelSpace = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self.abstain = np.asarray(self.abstain, dtype=bool)
+        if self.abstain.ndim != 2:
+            raise ValueError(f"abstain mask must be n × m, got shape {self.abstain.shape}")
+        n, m = self.abstain.shape
+        exp = (n, m, *self.space.value_shape)
+        if self.values.shape != exp:
+            raise ValueError(f"values have shape {self.values.shape}; expected {exp} for {self.space!r}")
+        if len(self.lf_names) != m:
+            raise ValueError(f"{len(self.lf_names)} LF names for {m} LF columns")
+        if len(set(self.lf_names)) != m:
+            dup = [x for x in self.lf_names if self.lf_names.count(x) > 1][0]
+            raise ValueError(f"LF name {dup!r} appears more than once")
+        self.lf_names = [str(x) for x in self.lf_names]
+
+    @property
+    def n(self) -> int:
+        return self.abstain.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.abstain.shape[1]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.m)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"ValueVotes(n={self.n}, m={self.m}, space={self.space!r}, coverage={self.total_coverage():.3f})"
+
+    def coverage(self) -> np.ndarray:
+        """Per-LF fraction of rows where the LF outputs a value."""
+        return (~self.abstain).mean(0) if self.n else np.zeros(self.m)
+
+    def total_coverage(self) -> float:
+        """Fraction of rows with at least one output."""
+        return float((~self.abstain).any(1).mean()) if self.n else 0.0
+
+    def __getitem__(self, rows: Any) -> ValueVotes:
+        if isinstance(rows, (int, np.integer)):
+            rows = [rows]
+        return ValueVotes(self.values[rows], self.abstain[rows], list(self.lf_names), self.space)
+
+    def select_lfs(self, lfs: Sequence[str | int]) -> ValueVotes:
+        idx = [self.lf_names.index(x) if isinstance(x, str) else int(x) for x in lfs]
+        return ValueVotes(self.values[:, idx], self.abstain[:, idx], [self.lf_names[i] for i in idx], self.space)
+
+    def column(self, lf: str | int) -> list[Any]:
+        """Decoded outputs of one LF (None where it abstains)."""
+        j = self.lf_names.index(lf) if isinstance(lf, str) else int(lf)
+        out: list[Any] = []
+        for i in range(self.n):
+            if self.abstain[i, j]:
+                out.append(None)
+            else:
+                v = self.values[i, j]
+                if hasattr(self.space, "order"):
+                    out.append(self.space.decode(self.space.order(v[None]))[0])  # type: ignore[attr-defined]
+                else:
+                    dec = self.space.decode(v[None])
+                    out.append(dec[0] if not isinstance(dec, np.ndarray) or dec.ndim > 1 else dec[0])
+        return out
+
+    @classmethod
+    def from_outputs(cls, outputs: Any, space: LabelSpace, lf_names: Sequence[str] | None = None) -> ValueVotes:
+        """Build from an ``n × m`` nested sequence of raw outputs (None = abstain)."""
+        rows = list(outputs)
+        n = len(rows)
+        m = len(rows[0]) if n else len(lf_names or [])
+        names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
+        if len(names) != m:
+            raise ValueError(f"{len(names)} LF names for {m} LF columns")
+        values = np.full((n, m, *space.value_shape), space.fill, dtype=space.dtype)
+        abstain = np.zeros((n, m), dtype=bool)
+        for i, r in enumerate(rows):
+            r = list(r)
+            if len(r) != m:
+                raise ValueError(f"row {i} has {len(r)} outputs; expected {m}")
+            for j, v in enumerate(r):
+                if v is None:
+                    abstain[i, j] = True
+                else:
+                    values[i, j] = space.encode_one(v, lf=names[j], row=i)
+        return cls(values, abstain, names, space)
+
+    @classmethod
+    def from_array(cls, values: Any, space: LabelSpace, mask: Any = None, lf_names: Sequence[str] | None = None,
+                   *, nan_abstain: bool = True) -> ValueVotes:
+        """Build from an already-encoded numeric array ``n × m × value_shape``.
+
+        For :class:`RealSpace` with ``dim=1`` an ``n × m`` array is accepted.
+        ``mask`` (``n × m`` bool, True = abstain) marks abstains; with
+        ``nan_abstain`` an entry that is entirely NaN also abstains.  A value
+        that is partly NaN, infinite, or otherwise invalid raises.
+        """
+        arr = np.asarray(values)
+        if isinstance(space, RealSpace) and space.dim == 1 and arr.ndim == 2:
+            arr = arr[..., None]
+        if arr.ndim != 2 + len(space.value_shape) or arr.shape[2:] != space.value_shape:
+            raise ValueError(f"values have shape {arr.shape}; expected (n, m, *{space.value_shape}) for {space!r}")
+        n, m = arr.shape[:2]
+        ab = np.zeros((n, m), bool) if mask is None else np.asarray(mask, dtype=bool)
+        if ab.shape != (n, m):
+            raise ValueError(f"mask has shape {ab.shape}; expected {(n, m)}")
+        names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
+        if arr.dtype.kind == "f":
+            nan = np.isnan(arr).reshape(n, m, -1)
+            full_nan = nan.all(-1)
+            part = nan.any(-1) & ~full_nan & ~ab
+            if part.any():
+                i, j = np.argwhere(part)[0]
+                raise ValueOutputError(f"value from LF {names[j]!r} on row {i} is partly NaN: {arr[i, j].tolist()}")
+            if nan_abstain:
+                ab = ab | full_nan
+            elif (full_nan & ~ab).any():
+                i, j = np.argwhere(full_nan & ~ab)[0]
+                raise ValueOutputError(f"NaN output from LF {names[j]!r} on row {i}; pass mask= or nan_abstain=True")
+            if space.dtype is not np.float64 and space.dtype != np.float64:
+                filled = np.where(ab.reshape(n, m, *([1] * len(space.value_shape))), space.fill, arr)
+                if not np.all(filled == np.round(filled)):
+                    raise ValueOutputError(f"{type(space).__name__} values must be integers")
+                arr = filled
+        enc = np.array(arr, dtype=space.dtype, copy=True)
+        if ab.any():
+            enc[ab] = space.fill
+        space._check_array(enc, "values", mask=ab)
+        return cls(enc, ab, names, space)
+
+
+def as_value_votes(votes: Any, space: LabelSpace) -> ValueVotes:
+    """Accept a :class:`ValueVotes`, an encoded numeric array, or an ``n × m`` nested list of raw outputs."""
+    if isinstance(votes, ValueVotes):
+        if type(votes.space) is not type(space) or votes.space.value_shape != space.value_shape:
+            raise ValueError(f"votes are in {votes.space!r}; the model uses {space!r}")
+        return votes
+    if isinstance(votes, pd.DataFrame):
+        names = [str(c) for c in votes.columns]
+        data = votes.to_numpy()
+        if data.dtype != object:
+            return ValueVotes.from_array(data, space, lf_names=names)
+        return ValueVotes.from_outputs(data.tolist(), space, names)
+    if isinstance(votes, np.ndarray) and votes.dtype != object:
+        return ValueVotes.from_array(votes, space)
+    return ValueVotes.from_outputs(votes, space)
+
+
+def _records(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        return pd.DataFrame(list(data))
+    raise TypeError(f"data must be a DataFrame or a sequence of records, got {type(data).__name__}")
+
+
+def apply_value_lfs(
+    lfs: Sequence[LabelingFunction | Any],
+    data: Any,
+    space: LabelSpace,
+    *,
+    fault: str = "raise",
+    nan: str = "raise",
+    progress: bool = True,
+) -> ValueVotes:
+    """Apply value-returning LFs to ``data`` and return :class:`ValueVotes`.
+
+    Parameters
+    ----------
+    lfs : sequence of LabelingFunction (or named callables)
+        Row-wise LFs receive a :class:`weaksup.lf.Row` and return one value
+        or ``None`` (abstain).  Batched LFs (``@labeling_function(batched=True)``)
+        receive the whole DataFrame and return a sequence of ``n`` values (or
+        an ``n``-vector / ``n × dim`` array for real spaces; NaN rows abstain).
+    data : DataFrame or sequence of dict records
+    space : LabelSpace
+        Validates every output; invalid ones raise :class:`ValueOutputError`
+        naming the LF and row.
+    fault : {"raise", "abstain"}
+        What to do when an LF raises.
+    nan : {"raise", "abstain"}
+        What a NaN returned by a row-wise LF means (default: an error; return
+        ``None`` to abstain).
+    progress : bool
+        tqdm progress bar over LFs.
+    """
+    if fault not in ("raise", "abstain"):
+        raise ValueError(f"fault must be 'raise' or 'abstain', got {fault!r}")
+    if nan not in ("raise", "abstain"):
+        raise ValueError(f"nan must be 'raise' or 'abstain', got {nan!r}")
+    wrapped: list[LabelingFunction] = []
+    for i, lf in enumerate(lfs):
+        if isinstance(lf, LabelingFunction):
+            wrapped.append(lf)
+        else:
+            name = getattr(lf, "name", None) or getattr(lf, "__name__", None)
+            if not callable(lf) or not name:
+                raise TypeError(f"LF #{i} ({lf!r}) is not a LabelingFunction or a named callable")
+            wrapped.append(LabelingFunction(str(name), lf))
+    names = [lf.name for lf in wrapped]
+    if len(set(names)) != len(names):
+        dup = [x for x in names if names.count(x) > 1][0]
+        raise ValueError(f"two LFs are named {dup!r}; LF names must be unique")
+    df = _records(data)
+    n, m = len(df), len(wrapped)
+    values = np.full((n, m, *space.value_shape), space.fill, dtype=space.dtype)
+    abstain = np.zeros((n, m), dtype=bool)
+    records: list[Row] | None = None
+    it: Any = enumerate(wrapped)
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(it, total=m, desc="value LFs")
+    for j, lf in it:
+        if lf.batched:
+            try:
+                out = lf(df)
+            except Exception as exc:
+                if fault == "raise":
+                    raise ValueLFError(f"batched LF {lf.name!r} raised {type(exc).__name__}: {exc}") from exc
+                abstain[:, j] = True
+                continue
+            _fill_batched(lf.name, out, df, space, values, abstain, j)
+            continue
+        if records is None:
+            records = [Row(r) for r in df.to_dict("records")]
+        for i, x in enumerate(records):
+            try:
+                v = lf(x)
+            except Exception as exc:
+                if fault == "raise":
+                    raise ValueLFError(f"LF {lf.name!r} raised {type(exc).__name__}: {exc} on row "
+                                       f"{df.index[i]!r} (position {i})") from exc
+                abstain[i, j] = True
+                continue
+            if v is None:
+                abstain[i, j] = True
+                continue
+            if nan == "abstain" and _all_nan(v):
+                abstain[i, j] = True
+                continue
+            values[i, j] = space.encode_one(v, lf=lf.name, row=df.index[i])
+    return ValueVotes(values, abstain, names, space)
+
+
+def _all_nan(v: Any) -> bool:
+    try:
+        arr = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return arr.size > 0 and bool(np.isnan(arr).all())
+
+
+def _fill_batched(name: str, out: Any, df: pd.DataFrame, space: LabelSpace, values: np.ndarray,
+                  abstain: np.ndarray, j: int) -> None:
+    n = len(df)
+    if isinstance(out, (pd.Series, pd.DataFrame)):
+        out = out.to_numpy()
+    if isinstance(out, np.ndarray) and out.dtype != object and isinstance(space, RealSpace):
+        arr = out.astype(np.float64).reshape(n, -1) if out.size == n * space.dim else None
+        if arr is None or len(out) != n:
+            raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; expected ({n},) or ({n}, {space.dim})")
+        nanrow = np.isnan(arr).all(1)
+        part = np.isnan(arr).any(1) & ~nanrow
+        inf = np.isinf(arr).any(1)
+        if part.any() or inf.any():
+            i = int(np.nonzero(part | inf)[0][0])
+            raise ValueOutputError(f"batched LF {name!r} returned a non-finite value on row {df.index[i]!r}: "
+                                   f"{arr[i].tolist()}")
+        abstain[:, j] = nanrow
+        values[~nanrow, j] = arr[~nanrow]
+        return
+    seq = list(out)
+    if len(seq) != n:
+        raise ValueOutputError(f"batched LF {name!r} returned {len(seq)} outputs for {n} rows")
+    for i, v in enumerate(seq):
+        if v is None:
+            abstain[i, j] = True
+        else:
+            values[i, j] = space.encode_one(v, lf=name, row=df.index[i])
