@@ -30,6 +30,7 @@ __all__ = [
     "WrenchDataset",
     "WrenchFormatError",
     "load_wrench",
+    "load_wrench_folder",
     "find_wrench_dir",
     "cache_dir",
     "read_json",
@@ -107,6 +108,8 @@ class WrenchDataset:
     labeled_ids: list[str] = field(default_factory=list)
     labels_only: bool = False
     task: str = "classification"
+    #: ``lf_exemplar_ids`` of ``labeled_ids.json`` (train ids an LF was written from), as stored.
+    lf_exemplar_ids: Any = None
 
     @property
     def train(self) -> WrenchSplit:
@@ -150,50 +153,105 @@ def _load_label_names(folder: Path) -> list[str]:
     return [str(raw[str(i)]) for i in ids]
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> WrenchSplit:
     raw = read_json(path)
     if not isinstance(raw, dict):
-        raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}")
+        raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}, got {type(raw).__name__}")
     ids = list(raw)
     n = len(ids)
-    m = None
-    labels = np.empty(n, dtype=np.int64)
-    rows: list[list[int]] = []
+    labels_list: list[Any] = []
+    rows: list[list[Any]] = []
     records: list[dict[str, Any]] = []
-    for i, ex_id in enumerate(ids):
+    m: int | None = None
+    for ex_id in ids:
         ex = raw[ex_id]
         if not isinstance(ex, dict) or "label" not in ex or "weak_labels" not in ex:
             raise WrenchFormatError(f"{path}: example {ex_id!r} lacks 'label' or 'weak_labels'")
         wl = ex["weak_labels"]
         if not isinstance(wl, list):
-            raise WrenchFormatError(f"{path}: example {ex_id!r}: 'weak_labels' must be a list")
+            raise WrenchFormatError(f"{path}: example {ex_id!r}: 'weak_labels' must be a list, "
+                                    f"got {type(wl).__name__}")
         if m is None:
             m = len(wl)
         elif len(wl) != m:
             raise WrenchFormatError(
-                f"{path}: example {ex_id!r} has {len(wl)} weak labels, expected {m} (ragged weak_labels)"
+                f"{path}: example {ex_id!r} has {len(wl)} weak labels, expected {m} as in example "
+                f"{ids[0]!r} (ragged weak_labels)"
             )
-        y = ex["label"]
-        if not isinstance(y, int) or isinstance(y, bool) or not 0 <= y < k:
-            raise WrenchFormatError(f"{path}: example {ex_id!r}: label {y!r} outside 0..{k - 1} (label.json)")
-        labels[i] = y
-        for j, v in enumerate(wl):
-            if not isinstance(v, int) or isinstance(v, bool) or not -1 <= v < k:
-                name = lf_names[j] if lf_names and j < len(lf_names) else f"LF {j}"
-                raise WrenchFormatError(
-                    f"{path}: example {ex_id!r}: weak label {v!r} from {name} outside -1..{k - 1}"
-                )
+        labels_list.append(ex["label"])
         rows.append(wl)
-        data = ex.get("data") or {}
+        data = ex.get("data")
+        if data is None:
+            data = {}
         if not isinstance(data, dict):
-            raise WrenchFormatError(f"{path}: example {ex_id!r}: 'data' must be an object")
+            raise WrenchFormatError(f"{path}: example {ex_id!r}: 'data' must be an object, got {type(data).__name__}")
         records.append(data)
     m = m or 0
-    arr = np.asarray(rows, dtype=np.int64).reshape(n, m)
+    # labels: integers in 0..k-1 (vectorised check, slow path only to name the culprit)
+    if not all(_is_int(y) for y in labels_list):
+        i = next(i for i, y in enumerate(labels_list) if not _is_int(y))
+        raise WrenchFormatError(f"{path}: example {ids[i]!r}: label {labels_list[i]!r} is not an integer class id")
+    labels = np.asarray(labels_list, dtype=np.int64).reshape(n)
+    bad = (labels < 0) | (labels >= k)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise WrenchFormatError(
+            f"{path}: example {ids[i]!r}: label {int(labels[i])} outside 0..{k - 1} "
+            f"(label.json defines {k} classes; label.json inconsistent with the labels?)"
+        )
+    try:
+        arr = np.asarray(rows, dtype=object).reshape(n, m) if n else np.zeros((0, m), dtype=object)
+    except ValueError:  # pragma: no cover - ragged rows are caught above
+        raise WrenchFormatError(f"{path}: weak_labels do not form an n x m matrix") from None
+    is_int = np.vectorize(_is_int, otypes=[bool])(arr) if arr.size else np.zeros(arr.shape, bool)
+    if not is_int.all():
+        i, j = (int(x) for x in np.argwhere(~is_int)[0])
+        name = lf_names[j] if lf_names and j < len(lf_names) else f"LF {j}"
+        raise WrenchFormatError(f"{path}: example {ids[i]!r}: weak label {arr[i, j]!r} from {name} is not an integer")
+    arr = arr.astype(np.int64)
+    bad2 = (arr < -1) | (arr >= k)
+    if bad2.any():
+        i, j = (int(x) for x in np.argwhere(bad2)[0])
+        name = lf_names[j] if lf_names and j < len(lf_names) else f"LF {j}"
+        raise WrenchFormatError(
+            f"{path}: example {ids[i]!r}: weak label {int(arr[i, j])} from {name} outside -1..{k - 1} "
+            f"(label.json defines {k} classes)"
+        )
     names = lf_names if lf_names and len(lf_names) == m else [f"lf_{j}" for j in range(m)]
     votes = VoteMatrix(arr, names, k)
-    df = pd.DataFrame.from_records(records, index=pd.Index(ids, name="id")) if records else pd.DataFrame()
+    index = pd.Index(ids, name="id")
+    if any(records):
+        df = pd.DataFrame.from_records(records, index=index)
+    else:
+        df = pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
+
+
+def _load_labeled_ids(path: Path, train: WrenchSplit) -> tuple[list[str], Any]:
+    """``labeled_ids.json``: a list of train ids, or ``{"labeled_ids": [...], "lf_exemplar_ids": ...}``."""
+    if not path.exists():
+        return [], None
+    raw = read_json(path)
+    exemplars = None
+    if isinstance(raw, dict):
+        if "labeled_ids" not in raw:
+            raise WrenchFormatError(f"{path}: expected a list of ids or an object with 'labeled_ids'")
+        ids_raw, exemplars = raw["labeled_ids"], raw.get("lf_exemplar_ids")
+    else:
+        ids_raw = raw
+    if not isinstance(ids_raw, list):
+        raise WrenchFormatError(f"{path}: 'labeled_ids' must be a list, got {type(ids_raw).__name__}")
+    ids = [str(i) for i in ids_raw]
+    known = set(train.ids)
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise WrenchFormatError(f"{path}: labeled id {missing[0]!r} is not an example id of the train split "
+                                f"({len(missing)} unknown id(s))")
+    return ids, exemplars
 
 
 def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> Any:
@@ -218,25 +276,30 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
             f"WRENCH dataset {name!r} not found in {where}. Set WEAKSUP_DATA to the folder holding "
             f"WRENCH datasets, pass data_dir=, or run weaksup.data.download_wrench({name!r})."
         )
+    return load_wrench_folder(folder, name)
+
+
+def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) -> Any:
+    """Load a WRENCH dataset from an explicit folder (no lookup); ``name`` defaults to the folder name."""
+    folder = Path(folder)
+    name = name or folder.name
+    if not folder.is_dir():
+        raise FileNotFoundError(f"WRENCH dataset folder {folder} does not exist")
     if (folder / "meta.json").exists() and not (folder / "label.json").exists():
         from weaksup.data.wrench_sequence import load_wrench_sequence
 
         return load_wrench_sequence(folder, name=name)
+    missing = [str(folder / f"{s}.json") for s in SPLITS if not (folder / f"{s}.json").exists()]
+    if missing:
+        raise FileNotFoundError(f"WRENCH dataset {name!r}: missing split file(s) {missing}")
     label_names = _load_label_names(folder)
     k = len(label_names)
     splits: dict[str, WrenchSplit] = {}
     for split in SPLITS:
-        path = folder / f"{split}.json"
-        if not path.exists():
-            raise FileNotFoundError(f"WRENCH dataset {name!r}: missing split file {path}")
-        splits[split] = _parse_split(path, split, k, None)
+        splits[split] = _parse_split(folder / f"{split}.json", split, k, None)
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
-    labeled: list[str] = []
-    lid_path = folder / "labeled_ids.json"
-    if lid_path.exists():
-        raw = read_json(lid_path)
-        labeled = [str(i) for i in (raw.get("labeled_ids", []) if isinstance(raw, dict) else raw)]
+    labeled, exemplars = _load_labeled_ids(folder / "labeled_ids.json", splits["train"])
     labels_only = all(splits[s].data.shape[1] == 0 for s in SPLITS)
-    return WrenchDataset(name, folder, label_names, splits, labeled, labels_only)
+    return WrenchDataset(name, folder, label_names, splits, labeled, labels_only, lf_exemplar_ids=exemplars)

@@ -1,0 +1,199 @@
+"""WRENCH loader: every shared dataset loads; corrupted copies fail with clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from weaksup.data import WrenchFormatError, load_wrench, task_info, tasks
+from weaksup.data.wrench import find_wrench_dir
+
+CLASSIFICATION = [n for n, t in tasks().items() if t["task"] == "classification"]
+SEQUENCE = [n for n, t in tasks().items() if t["task"] == "sequence"]
+
+
+def _present(root: Path, name: str) -> bool:
+    return (root / name).is_dir()
+
+
+def test_every_shared_dataset_is_registered(wrench_dir):
+    on_disk = sorted(p.name for p in wrench_dir.iterdir()
+                     if p.is_dir() and ((p / "label.json").exists() or (p / "meta.json").exists()))
+    assert on_disk, "no dataset folders found"
+    assert set(on_disk) <= set(tasks()), f"unregistered: {set(on_disk) - set(tasks())}"
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
+def test_classification_loads_with_registry_counts(wrench_dir, name):
+    if not _present(wrench_dir, name):
+        pytest.skip(f"{name} not in {wrench_dir}")
+    ds = load_wrench(name, wrench_dir)
+    info = task_info(name)
+    assert (len(ds.train), len(ds.valid), len(ds.test)) == (info["n_train"], info["n_valid"], info["n_test"])
+    assert ds.cardinality == info["n_classes"] and ds.train.votes.m == info["n_lfs"]
+    assert ds.labels_only == info["labels_only"]
+    assert ds.metric == info["metric"]
+    for sp in ds.splits.values():
+        assert sp.votes.shape == (len(sp), info["n_lfs"]) and sp.votes.cardinality == ds.cardinality
+        assert sp.labels.dtype == np.int64 and sp.labels.min() >= 0 and sp.labels.max() < ds.cardinality
+        assert list(sp.data.index) == sp.ids and len(set(sp.ids)) == len(sp.ids)
+        if not ds.labels_only:
+            assert "text" in sp.data.columns and sp.data["text"].map(type).eq(str).all()
+    if name == "semeval":
+        assert {"entity1", "entity2", "span1", "span2"} <= set(ds.train.data.columns)
+    if (wrench_dir / name / "labeled_ids.json").exists():
+        assert ds.labeled_ids and set(ds.labeled_ids) <= set(ds.train.ids)
+
+
+def test_youtube_known_values(wrench_dir):
+    ds = load_wrench("youtube", wrench_dir)
+    assert ds.label_names == ["HAM", "SPAM"]
+    raw = json.loads((wrench_dir / "youtube" / "test.json").read_text())
+    first = next(iter(raw))
+    assert ds.test.ids[0] == first
+    assert ds.test.votes.to_dense()[0].tolist() == raw[first]["weak_labels"]
+    assert ds.test.labels[0] == raw[first]["label"]
+    assert ds.test.data.loc[first, "text"] == raw[first]["data"]["text"]
+    assert len(ds.labeled_ids) == 100
+
+
+@pytest.mark.parametrize("name", SEQUENCE)
+def test_sequence_sets_dispatch(wrench_dir, name):
+    if not _present(wrench_dir, name):
+        pytest.skip(f"{name} not in {wrench_dir}")
+    pytest.importorskip("weaksup.data.wrench_sequence")
+    ds = load_wrench(name, wrench_dir)
+    info = task_info(name)
+    assert type(ds).__name__ == "SequenceDataset"
+    assert (len(ds.train), len(ds.valid), len(ds.test)) == (info["n_train"], info["n_valid"], info["n_test"])
+
+
+def test_lookup_order(wrench_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("WEAKSUP_DATA", raising=False)
+    assert find_wrench_dir("youtube") is None
+    with pytest.raises(FileNotFoundError, match="download_wrench"):
+        load_wrench("youtube")
+    monkeypatch.setenv("WEAKSUP_DATA", str(wrench_dir))
+    assert find_wrench_dir("youtube") == wrench_dir / "youtube"
+    cached = tmp_path / "cache" / "weaksup" / "wrench" / "youtube"
+    shutil.copytree(wrench_dir / "youtube", cached)
+    assert find_wrench_dir("youtube") == wrench_dir / "youtube"  # env before cache
+    monkeypatch.delenv("WEAKSUP_DATA")
+    assert find_wrench_dir("youtube") == cached
+    other = tmp_path / "arg"
+    shutil.copytree(wrench_dir / "youtube", other / "youtube")
+    monkeypatch.setenv("WEAKSUP_DATA", str(wrench_dir))
+    assert find_wrench_dir("youtube", other) == other / "youtube"  # argument first
+    assert load_wrench("youtube", other).path == other / "youtube"
+
+
+# ----------------------------------------------------------------- corrupted copies
+
+
+@pytest.fixture
+def yt(wrench_dir, tmp_path) -> Path:
+    dst = tmp_path / "youtube"
+    shutil.copytree(wrench_dir / "youtube", dst)
+    for p in dst.iterdir():
+        p.chmod(0o644)
+    return dst
+
+
+def _edit(path: Path, fn) -> str:
+    raw = json.loads(path.read_text())
+    key = fn(raw)
+    path.write_text(json.dumps(raw))
+    return key
+
+
+def test_malformed_json_names_file_and_position(yt):
+    text = (yt / "valid.json").read_text()
+    pos = text.index('"label": ', 5000)
+    (yt / "valid.json").write_text(text[:pos] + '"label" ' + text[pos + 9:])  # missing colon mid-file
+    line = text[:pos].count("\n") + 1
+    with pytest.raises(WrenchFormatError, match=rf"malformed JSON in .*valid\.json: .* at line {line}, column \d+ \(char {pos + 8}\)"):
+        load_wrench("youtube", yt.parent)
+    (yt / "valid.json").write_text(text[: len(text) // 2])  # truncated file
+    with pytest.raises(WrenchFormatError, match=r"valid\.json"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_ragged_weak_labels_names_example(yt):
+    def f(raw):
+        key = list(raw)[7]
+        raw[key]["weak_labels"] = raw[key]["weak_labels"][:-1]
+        return key
+
+    key = _edit(yt / "train.json", f)
+    with pytest.raises(WrenchFormatError, match=rf"train\.json: example '{key}' has 9 weak labels, expected 10"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_vote_out_of_range(yt):
+    def f(raw):
+        key = list(raw)[3]
+        raw[key]["weak_labels"][4] = 2
+        return key
+
+    key = _edit(yt / "test.json", f)
+    with pytest.raises(WrenchFormatError, match=rf"example '{key}': weak label 2 from LF 4 outside -1..1"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_vote_not_integer(yt):
+    _edit(yt / "test.json", lambda raw: raw[list(raw)[0]]["weak_labels"].__setitem__(0, "SPAM"))
+    with pytest.raises(WrenchFormatError, match="is not an integer"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_label_out_of_range(yt):
+    def f(raw):
+        key = list(raw)[11]
+        raw[key]["label"] = 5
+        return key
+
+    key = _edit(yt / "valid.json", f)
+    with pytest.raises(WrenchFormatError, match=rf"example '{key}': label 5 outside 0..1"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_label_json_inconsistent_with_labels(yt):
+    (yt / "label.json").write_text(json.dumps({"0": "HAM"}))  # one class, but labels use 1
+    with pytest.raises(WrenchFormatError, match=r"label\.json"):
+        load_wrench("youtube", yt.parent)
+    (yt / "label.json").write_text(json.dumps({"0": "HAM", "2": "SPAM"}))  # gap in ids
+    with pytest.raises(WrenchFormatError, match=r"label\.json: class ids must be 0\.\.1"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_missing_split_file(yt):
+    (yt / "valid.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing split file.*valid\.json"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_missing_label_json(yt):
+    (yt / "label.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"label\.json"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_labeled_ids_unknown(yt):
+    (yt / "labeled_ids.json").write_text(json.dumps({"labeled_ids": ["0", "999999"]}))
+    with pytest.raises(WrenchFormatError, match="labeled id '999999'"):
+        load_wrench("youtube", yt.parent)
+
+
+def test_lf_count_differs_between_splits(yt):
+    def f(raw):
+        for ex in raw.values():
+            ex["weak_labels"] = ex["weak_labels"][:-1]
+
+    _edit(yt / "test.json", f)
+    with pytest.raises(WrenchFormatError, match="LF counts differ"):
+        load_wrench("youtube", yt.parent)
