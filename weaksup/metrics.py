@@ -3,7 +3,15 @@
 Names accepted by :func:`score`: ``accuracy`` (``acc``), ``f1_binary``
 (``f1``; positive class 1, WRENCH's binary F1), ``f1_macro``, ``f1_micro``,
 ``precision``, ``recall`` (binary, class 1), ``auc`` (binary ROC AUC),
-``logloss``, ``brier``.  Predictions of ``-1`` (abstain) count as wrong.
+``logloss``, ``brier``, and ``span_f1`` (strict IOB2 span-level micro F1 over
+lists of tag sequences; implemented in :mod:`weaksup.sequence.metrics`, loaded
+on first use).  Predictions of ``-1`` (abstain) count as wrong; ``f1_macro``
+averages over real classes only (``-1`` is never a class).
+
+>>> accuracy([0, 1, 1], [0, 1, -1])
+0.6666666666666666
+>>> f1_binary([0, 1, 1, 0], [1, 1, 0, 0])
+0.5
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ __all__ = [
     "log_loss",
     "brier",
     "score",
+    "span_f1",
     "METRICS",
     "metric_needs_probs",
 ]
@@ -119,6 +128,20 @@ def brier(y_true: Any, probs: Any) -> float:
     return float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
 
 
+def span_f1(y_true: Any, y_pred: Any, invalid: str = "drop") -> float:
+    """Strict IOB2 span-level micro F1 (0..1) over lists of BIO tag sequences.
+
+    A lazy wrapper around :func:`weaksup.sequence.metrics.span_f1` (equal to
+    ``seqeval``'s ``f1_score(mode="strict", scheme=IOB2)``).
+
+    >>> span_f1([["B-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]])  # doctest: +SKIP
+    1.0
+    """
+    from weaksup.sequence.metrics import span_f1 as _span_f1
+
+    return float(_span_f1(y_true, y_pred, invalid=invalid))
+
+
 _LABEL_METRICS: dict[str, Callable[[Any, Any], float]] = {
     "accuracy": accuracy,
     "acc": accuracy,
@@ -134,7 +157,7 @@ _PROB_METRICS: dict[str, Callable[[Any, Any], float]] = {
     "logloss": log_loss,
     "brier": brier,
 }
-METRICS = tuple(_LABEL_METRICS) + tuple(_PROB_METRICS)
+METRICS = tuple(_LABEL_METRICS) + tuple(_PROB_METRICS) + ("span_f1",)
 
 
 def metric_needs_probs(name: str) -> bool:
@@ -142,7 +165,15 @@ def metric_needs_probs(name: str) -> bool:
 
 
 def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> float:
-    """Compute ``metric`` from hard predictions and/or probabilities."""
+    """Compute ``metric`` from hard predictions and/or probabilities.
+
+    >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
+    1.0
+    """
+    if metric == "span_f1":
+        if y_pred is None:
+            raise ValueError("metric 'span_f1' needs predicted tag sequences (y_pred)")
+        return span_f1(y_true, y_pred)
     if metric in _LABEL_METRICS:
         if y_pred is None:
             if probs is None:
