@@ -132,11 +132,12 @@ class UniversalLabelModel(LabelModel):
         m = V.m
         on = ~V.abstain
         S = np.full((m, m), np.nan)
+        prep = [sp.prepare(V.values[:, a]) for a in range(m)]
         for a, b in itertools.combinations(range(m), 2):
             both = on[:, a] & on[:, b]
             if both.sum() < self.min_overlap:
                 continue
-            num, den = sp.pair_statistic(V.values[:, a], V.values[:, b], both)
+            num, den = sp.pair_statistic(prep[a], prep[b], both)
             if den > 0:
                 S[a, b] = S[b, a] = num / den
         triplets = [t for t in itertools.combinations(range(m), 3)

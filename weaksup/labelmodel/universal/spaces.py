@@ -136,8 +136,13 @@ class LabelSpace:
         raise NotImplementedError
 
     # ---------------------------------------------------------- learning
+    def prepare(self, column: np.ndarray) -> np.ndarray:
+        """Per-LF precomputation for :meth:`pair_statistic` (identity by default)."""
+        return column
+
     def pair_statistic(self, va: np.ndarray, vb: np.ndarray, both: np.ndarray) -> tuple[float, float]:
-        """``(sum, count)`` of the pairwise statistic over rows where both LFs vote."""
+        """``(sum, count)`` of the pairwise statistic over rows where both LFs vote
+        (``va``, ``vb``: the LFs' columns after :meth:`prepare`)."""
         d = self.distance(va[both], vb[both])
         return float(d.sum()), float(both.sum())
 
@@ -635,9 +640,11 @@ class RankingSpace(LabelSpace):
         return out
 
     # ------------------------------------------------------------ learning
+    def prepare(self, column: np.ndarray) -> np.ndarray:
+        return self.pair_signs(column)
+
     def pair_statistic(self, va: np.ndarray, vb: np.ndarray, both: np.ndarray) -> tuple[float, float]:
-        sa, sb = self.pair_signs(va[both]), self.pair_signs(vb[both])
-        prod = sa.astype(np.int16) * sb
+        prod = va[both] * vb[both]
         return float((prod < 0).sum()), float((prod != 0).sum())
 
     def expected_distance(self, theta: float, aux: Any = None) -> float:
@@ -707,6 +714,9 @@ class RankingSpace(LabelSpace):
 
 
 # ================================================================== hyperbolic
+_COSH_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _minkowski(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -x[..., 0] * y[..., 0] + np.sum(x[..., 1:] * y[..., 1:], axis=-1)
 
@@ -752,7 +762,7 @@ class HyperbolicSpace(LabelSpace):
         self.lr = float(lr)
         self.tol = float(tol)
         self.value_shape = (self.dim + 1,)
-        self._cosh_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._cosh_cache: tuple[np.ndarray, np.ndarray] | None = _COSH_TABLES.get(self.dim)
 
     def config(self) -> dict[str, Any]:
         return {"dim": self.dim, "model": self.model, "steps": self.steps, "lr": self.lr, "tol": self.tol}
@@ -889,9 +899,9 @@ class HyperbolicSpace(LabelSpace):
             pdf = chi.pdf(r, self.dim)
             dr = r[1] - r[0]
             sig = np.geomspace(1e-4, 4.0, 1200)
-            # E[cosh(σR)] - 1 computed stably
-            vals = np.array([np.sum((np.cosh(s * r) - 1.0) * pdf) * dr for s in sig]) + 1.0
-            self._cosh_cache = (sig, vals)
+            # E[cosh(σR)] - 1 (Riemann sum on a fine grid; the integrand is smooth and decays fast)
+            vals = ((np.cosh(sig[:, None] * r[None, :]) - 1.0) @ pdf) * dr + 1.0
+            self._cosh_cache = _COSH_TABLES.setdefault(self.dim, (sig, vals))
         return self._cosh_cache
 
     def sigma_from_cosh(self, c: float) -> float:

@@ -1,0 +1,420 @@
+"""Universal weak supervision (issue #7): label spaces, ValueVotes, UniversalLabelModel."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import labeling_function
+from weaksup.labelmodel.base import LabelModel
+from weaksup.labelmodel.universal import (
+    FiniteMetricSpace,
+    HyperbolicSpace,
+    RankingSpace,
+    RealSpace,
+    UniversalLabelModel,
+    ValueLFError,
+    ValueOutputError,
+    ValueVotes,
+    apply_value_lfs,
+    check_metric,
+    make_synthetic,
+    mallows_expected_distance,
+    mallows_log_partition,
+    mallows_pair_inversion_probs,
+    mallows_theta_from_distance,
+    pseudo_euclidean_embedding,
+)
+
+# A small graph metric: shortest paths on a 5-cycle plus one chord (0-2).
+GRAPH_D = np.array([
+    [0, 1, 1, 2, 1],
+    [1, 0, 1, 2, 2],
+    [1, 1, 0, 1, 2],
+    [2, 2, 1, 0, 1],
+    [1, 2, 2, 1, 0],
+], float)
+
+# space factory, true θ (mixed quality), kwargs for make_synthetic
+SPACES = {
+    "real": (lambda: RealSpace(2), [2.0, 1.0, 0.5, 0.3, 0.2]),
+    "ranking": (lambda: RankingSpace(6), [1.5, 1.0, 0.6, 0.4, 0.25]),
+    "hyperbolic": (lambda: HyperbolicSpace(2), [4.0, 2.0, 1.0, 0.6, 0.4]),
+    "finite": (lambda: FiniteMetricSpace(GRAPH_D), [3.0, 2.0, 1.2, 0.8, 0.5]),
+}
+
+
+# ------------------------------------------------------------------ Mallows
+def _enumerate_mallows(k: int, theta: float):
+    perms = list(itertools.permutations(range(k)))  # arrangement: perms[p][position] = item
+
+    def inv(p):
+        return sum(1 for i in range(k) for j in range(i + 1, k) if p[i] > p[j])
+
+    d = np.array([inv(p) for p in perms], float)
+    w = np.exp(-theta * d)
+    return perms, d, w
+
+
+@pytest.mark.parametrize("k,theta", [(4, 0.7), (5, 0.2), (5, 2.5)])
+def test_mallows_formulas_match_enumeration(k, theta):
+    perms, d, w = _enumerate_mallows(k, theta)
+    assert mallows_log_partition(theta, k) == pytest.approx(math.log(w.sum()), rel=1e-12)
+    p = w / w.sum()
+    assert mallows_expected_distance(theta, k) == pytest.approx(float(p @ d), rel=1e-12)
+    Q = np.zeros((k, k))
+    for perm, pp in zip(perms, p):
+        pos = {it: i for i, it in enumerate(perm)}
+        for r in range(k):
+            for s in range(r + 1, k):
+                Q[r, s] += pp * (pos[r] > pos[s])
+    np.testing.assert_allclose(mallows_pair_inversion_probs(theta, k), Q, atol=1e-12)
+    # moment matching inverts the expected distance
+    assert mallows_theta_from_distance(float(p @ d), k) == pytest.approx(theta, rel=1e-7)
+
+
+def test_mallows_sampler_matches_distribution():
+    sp = RankingSpace(4)
+    rng = np.random.default_rng(0)
+    tau = sp.sample_mallows(200_000, 0.8, rng)
+    ident = np.tile(np.arange(4, dtype=np.int16), (len(tau), 1))
+    d = sp.distance(tau, ident)
+    assert d.mean() == pytest.approx(mallows_expected_distance(0.8, 4), abs=0.01)
+
+
+# ---------------------------------------------------------- (1) recovery at 1e4
+@pytest.mark.parametrize("name", list(SPACES))
+def test_theta_recovered_within_10_percent_at_n_10000(name):
+    make, theta = SPACES[name]
+    votes, _ = make_synthetic(make(), theta, 10_000, seed=1)
+    lm = UniversalLabelModel(make()).fit(votes)
+    rel = np.abs(lm.theta_ / np.array(theta) - 1)
+    assert rel.max() < 0.10, (name, lm.theta_, theta)
+
+
+def test_partial_rankings_and_abstains_recovered():
+    sp = RankingSpace(list("abcdef"))
+    theta = [1.5, 1.0, 0.6, 0.4]
+    votes, _ = make_synthetic(sp, theta, 20_000, seed=2, keep=0.7, abstain=[0.1, 0.3, 0.0, 0.2])
+    assert (votes.values < 0).any() and votes.abstain.any()
+    lm = UniversalLabelModel(sp).fit(votes)
+    assert np.abs(lm.theta_ / np.array(theta) - 1).max() < 0.10
+
+
+def test_additive_closed_form_is_biased_for_rankings_and_refinement_fixes_it():
+    # The paper's E_a = (D_ab + D_ac - D_bc)/2 ignores the Mallows cross term.
+    sp = RankingSpace(5)
+    theta = [1.0, 0.7, 0.5, 0.35]
+    votes, _ = make_synthetic(sp, theta, 50_000, seed=3)
+    raw = UniversalLabelModel(sp, refine=False).fit(votes).theta_
+    fixed = UniversalLabelModel(sp).fit(votes).theta_
+    assert np.abs(raw / theta - 1).max() > 0.15
+    assert np.abs(fixed / theta - 1).max() < 0.05
+
+
+# ----------------------------------------------------- (1) error ~ 1/sqrt(n)
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SPACES))
+def test_estimation_error_shrinks_like_inverse_sqrt_n(name):
+    make, theta = SPACES[name]
+    theta = np.array(theta)
+    sizes = [1_000, 10_000, 100_000]
+    seeds = {1_000: 8, 10_000: 4, 100_000: 2}
+    rmse = []
+    for n in sizes:
+        errs = []
+        for s in range(seeds[n]):
+            votes, _ = make_synthetic(make(), theta, n, seed=100 + s)
+            errs.append(UniversalLabelModel(make()).fit(votes).theta_ / theta - 1)
+        rmse.append(float(np.sqrt(np.mean(np.square(errs)))))
+    slope = np.polyfit(np.log10(sizes), np.log10(rmse), 1)[0]
+    assert rmse[0] > rmse[1] > rmse[2], rmse
+    assert -0.85 < slope < -0.3, (name, rmse, slope)
+
+
+# ------------------------------------------------------------- (2) inference
+def _baselines(name, sp, votes, lm):
+    """Unweighted mean and median aggregates for each space (encoded)."""
+    V = votes
+    ones = np.where(V.abstain, 0.0, 1.0)
+    out = {"unweighted_mean": sp.frechet_mean(V.values, ones)}
+    if name == "real":
+        out["unweighted_median"] = np.median(V.values, axis=1)
+    elif name == "ranking":
+        out["unweighted_borda"] = sp.frechet_mean(V.values, ones, method="borda")
+    elif name == "hyperbolic":  # medoid: the LF output with the least total distance to the others
+        tot = sp.geodesic(V.values[:, :, None], V.values[:, None, :]).sum(2)
+        out["unweighted_medoid"] = V.values[np.arange(V.n), tot.argmin(1)]
+    else:  # plurality vote
+        counts = np.stack([(V.values == i).sum(1) for i in range(sp.k)], 1)
+        out["plurality"] = counts.argmax(1)
+    for a in range(V.m):
+        out[f"lf_{a}"] = V.values[:, a]
+    return out
+
+
+@pytest.mark.parametrize("name", list(SPACES))
+def test_inference_beats_unweighted_aggregates_and_best_lf(name):
+    make, theta = SPACES[name]
+    sp = make()
+    fit_votes, _ = make_synthetic(sp, theta, 10_000, seed=5)
+    lm = UniversalLabelModel(sp).fit(fit_votes)
+    votes, y_out = make_synthetic(sp, theta, 4_000, seed=6)
+    y = sp.encode(y_out)
+    metric = sp.default_metric
+    higher_better = metric == "kendall_tau"
+    ours = lm.score(votes, y_out)
+    for base, pred in _baselines(name, sp, votes, lm).items():
+        theirs = sp.score(pred, y, metric)
+        if higher_better:
+            assert ours > theirs + 0.005, (name, base, ours, theirs)
+        else:
+            assert ours < 0.97 * theirs, (name, base, ours, theirs)
+
+
+# ------------------------------------------------------- inference internals
+def test_kemeny_dp_is_exact():
+    sp = RankingSpace(5)
+    rng = np.random.default_rng(0)
+    C = rng.random((30, 5, 5))
+    C[:, range(5), range(5)] = 0
+    orders = sp.kemeny(C)
+
+    def cost(c, order):
+        return sum(c[order[j], order[i]] for i in range(5) for j in range(i + 1, 5))
+
+    for c, o in zip(C, orders):
+        best = min(cost(c, p) for p in itertools.permutations(range(5)))
+        assert cost(c, o) == pytest.approx(best)
+
+
+def test_large_ranking_uses_local_search_and_improves_on_borda():
+    sp = RankingSpace(12, exact_max_items=8)
+    votes, y = make_synthetic(sp, [1.0, 0.6, 0.4, 0.3], 800, seed=4)
+    lm = UniversalLabelModel(sp).fit(votes)
+    ours = lm.score(votes, y)
+    w = np.where(votes.abstain, 0, lm.theta_)
+    borda = sp.score(sp.frechet_mean(votes.values, w, method="borda"), sp.encode(y), "kendall_tau")
+    assert ours >= borda - 1e-9
+    assert lm.predict(votes).shape == (800, 12)
+
+
+def test_hyperbolic_frechet_mean_is_the_minimiser():
+    from scipy.optimize import minimize
+
+    sp = HyperbolicSpace(2, model="poincare")
+    pts = sp.encode(np.array([[0.1, 0.2], [-0.5, 0.3], [0.6, -0.4], [0.0, 0.7]]))
+    w = np.array([3.0, 1.0, 0.5, 2.0])
+    mean = sp.frechet_mean(pts[None], w[None])[0]
+
+    def f(p):
+        return float(w @ sp.distance(sp.poincare_to_lorentz(p)[None], pts))
+
+    ref = minimize(f, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12}).x
+    np.testing.assert_allclose(sp.lorentz_to_poincare(mean), ref, atol=1e-5)
+    assert sp.distance(np.array([1.0, 0, 0]), sp.encode_one([0.5, 0.0])) == pytest.approx(
+        (2 * math.atanh(0.5)) ** 2)
+
+
+def test_real_frechet_mean_is_weighted_average_and_handles_abstain():
+    sp = RealSpace(1)
+    V = ValueVotes.from_array(np.array([[1.0, 3.0, np.nan], [np.nan, np.nan, np.nan]]), sp)
+    assert V.abstain.tolist() == [[False, False, True], [True, True, True]]
+    out = sp.frechet_mean(V.values, np.where(V.abstain, 0, [[3.0, 1.0, 5.0]]))
+    assert out[0, 0] == pytest.approx(1.5) and np.isnan(out[1, 0])
+
+
+def test_pseudo_euclidean_embedding_reproduces_non_euclidean_distances():
+    # K_{1,3} star read as squared dissimilarities is not Euclidean; the 4-cycle + star mix below
+    # needs a negative direction.
+    S = np.array([[0, 1, 1, 1], [1, 0, 2, 2], [1, 2, 0, 2], [1, 2, 2, 0]], float) ** 2
+    X, sig = pseudo_euclidean_embedding(S)
+    assert (sig < 0).any()
+    rec = np.array([[np.sum(sig * (X[i] - X[j]) ** 2) for j in range(4)] for i in range(4)])
+    np.testing.assert_allclose(rec, S, atol=1e-9)
+    sp = FiniteMetricSpace(GRAPH_D)
+    E = sp.embed(np.arange(5))
+    rec = np.array([[np.sum(sp.signature_ * (E[i] - E[j]) ** 2) for j in range(5)] for i in range(5)])
+    np.testing.assert_allclose(rec, GRAPH_D, atol=1e-9)
+
+
+def test_finite_posterior_matches_hand_computation():
+    sp = FiniteMetricSpace(GRAPH_D)
+    votes, y = make_synthetic(sp, [3.0, 2.0, 1.2, 0.8], 5000, seed=7)
+    lm = UniversalLabelModel(sp).fit(votes)
+    P = lm.predict_proba(votes[:3])
+    assert P.shape == (3, 5) and np.allclose(P.sum(1), 1)
+    # by hand for row 0
+    lam = votes.values[0]
+    logp = np.log(lm.aux_).copy()
+    for a, t in enumerate(lm.theta_):
+        Z = np.exp(-t * GRAPH_D).sum(1)
+        logp += -t * GRAPH_D[:, lam[a]] - np.log(Z)
+    p = np.exp(logp - logp.max())
+    np.testing.assert_allclose(P[0], p / p.sum(), atol=1e-10)
+    assert lm.aux_.sum() == pytest.approx(1)
+
+
+# ------------------------------------------------------------ LF API & model
+def test_value_lfs_through_the_lf_api_rows_and_batched():
+    df = pd.DataFrame({"a": [1.0, 2.0, -1.0, 4.0], "b": [0.5, 0.1, 0.2, 0.9]})
+
+    @labeling_function()
+    def double_a(x):
+        return 2 * x.a if x.a > 0 else None
+
+    @labeling_function(batched=True)
+    def vec_b(d):
+        out = d.b.to_numpy().copy()
+        out[d.b < 0.15] = np.nan  # NaN rows of a batched float array abstain
+        return out
+
+    def plain(x):
+        return x.a + x.b
+
+    votes = apply_value_lfs([double_a, vec_b, plain], df, RealSpace(1), progress=False)
+    assert votes.lf_names == ["double_a", "vec_b", "plain"]
+    assert votes.abstain.tolist() == [[False, False, False], [False, True, False],
+                                      [True, False, False], [False, False, False]]
+    assert votes.column("double_a") == [2.0, 4.0, None, 8.0]
+
+    items = ["x", "y", "z"]
+
+    @labeling_function()
+    def rank_by_a(r):
+        return ["x", "y", "z"] if r.a > 0 else ["z", "x"]  # partial ranking
+
+    rv = apply_value_lfs([rank_by_a], df, RankingSpace(items), progress=False)
+    assert rv.column(0)[2] == ["z", "x"] and rv.values[2, 0].tolist() == [1, -1, 0]
+
+    @labeling_function()
+    def boom(x):
+        raise KeyError("nope")
+
+    with pytest.raises(ValueLFError, match="boom.*KeyError"):
+        apply_value_lfs([boom], df, RealSpace(1), progress=False)
+    assert apply_value_lfs([boom], df, RealSpace(1), fault="abstain", progress=False).abstain.all()
+
+
+def test_model_contract_fit_predict_score_save_load(tmp_path):
+    sp = RealSpace(1)
+    votes, y = make_synthetic(sp, [2.0, 1.0, 0.5, 0.25], 3000, seed=8, abstain=0.2)
+    lm = UniversalLabelModel(sp)
+    assert isinstance(lm, LabelModel)
+    assert lm.fit(votes) is lm
+    pred = lm.predict(votes)
+    assert pred.shape == (3000,) and np.isfinite(pred).all()  # uncovered rows filled with the prior
+    unc = votes.abstain.all(1)
+    assert unc.any()
+    assert np.allclose(pred[unc], pred[unc][0])
+    assert lm.score(votes, y) == pytest.approx(np.mean((pred - y) ** 2))
+    both = lm.score(votes, y, metric=["mse", "r2"])
+    assert set(both) == {"mse", "r2"}
+    assert lm.lf_accuracies().shape == (4,) and list(lm.lf_summary().index) == votes.lf_names
+    with pytest.raises(NotImplementedError, match="predict"):
+        lm.predict_proba(votes)
+    path = tmp_path / "uws.npz"
+    lm.save(path)
+    back = UniversalLabelModel.load(path)
+    np.testing.assert_array_equal(back.predict(votes), pred)
+    # plain n × m arrays with NaN abstains work too
+    arr = np.where(votes.abstain, np.nan, votes.values[..., 0])
+    np.testing.assert_allclose(UniversalLabelModel(sp).fit(arr).theta_, lm.theta_)
+    # rankings: predictions are item-index orders, decoded by the space
+    rs = RankingSpace(["p", "q", "r", "s"])
+    rv, ry = make_synthetic(rs, [1.5, 1.0, 0.7], 2000, seed=9)
+    rlm = UniversalLabelModel(rs).fit(rv)
+    orders = rlm.predict(rv)
+    assert orders.shape == (2000, 4) and rs.decode(orders[:1])[0][0] in "pqrs"
+    assert rlm.score(rv, rs.decode(ry)) == pytest.approx(rlm.score(rv, ry))
+    rlm.save(path)
+    np.testing.assert_array_equal(UniversalLabelModel.load(path).predict(rv), orders)
+
+
+# -------------------------------------------------------------- (4) bad input
+@pytest.mark.parametrize("D,match", [
+    ([[0, 1, 5], [1, 0, 1], [5, 1, 0]], "triangle inequality.*D\\[0, 2\\]"),
+    ([[0, 1], [2, 0]], "not symmetric"),
+    ([[0, 0], [0, 0]], "positive distance"),
+    ([[1, 1], [1, 0]], "to itself must be 0"),
+    ([[0, -1], [-1, 0]], "positive distance"),
+    ([[0, np.nan], [np.nan, 0]], "not finite"),
+    ([[0, 1, 2]], "square"),
+])
+def test_bad_metric_rejected(D, match):
+    with pytest.raises(ValueError, match=match):
+        FiniteMetricSpace(np.array(D, float))
+    with pytest.raises(ValueError):
+        check_metric(np.array(D, float))
+
+
+def test_bad_rankings_rejected_with_lf_and_row():
+    sp = RankingSpace(["a", "b", "c"])
+    df = pd.DataFrame({"i": [0, 1]})
+
+    @labeling_function()
+    def dup(x):
+        return ["a", "b", "a"] if x.i == 1 else ["a", "b", "c"]
+
+    @labeling_function()
+    def unknown(x):
+        return ["a", "zzz"]
+
+    with pytest.raises(ValueOutputError, match=r"'dup' on row 1.*'a' twice"):
+        apply_value_lfs([dup], df, sp, progress=False)
+    with pytest.raises(ValueOutputError, match=r"'unknown' on row 0.*unknown item 'zzz'"):
+        apply_value_lfs([unknown], df, sp, progress=False)
+    with pytest.raises(ValueOutputError, match="partial"):
+        RankingSpace(["a", "b", "c"], allow_partial=False).encode_one(["a", "b"])
+    with pytest.raises(ValueOutputError, match="sequence of items"):
+        sp.encode_one("abc")
+    with pytest.raises(ValueOutputError, match="repeats an item"):
+        RankingSpace(3).encode(np.array([[0, 1, 1]]))
+    with pytest.raises(ValueError, match="twice"):
+        RankingSpace(["a", "a"])
+
+
+def test_nan_and_invalid_values_rejected():
+    df = pd.DataFrame({"a": [1.0, 2.0]})
+
+    @labeling_function()
+    def nan_lf(x):
+        return float("nan") if x.a > 1 else x.a
+
+    with pytest.raises(ValueOutputError, match=r"'nan_lf' on row 1.*return None to abstain"):
+        apply_value_lfs([nan_lf], df, RealSpace(1), progress=False)
+    assert apply_value_lfs([nan_lf], df, RealSpace(1), nan="abstain", progress=False).abstain[:, 0].tolist() == \
+        [False, True]
+
+    @labeling_function()
+    def wrong_dim(x):
+        return [1.0, 2.0, 3.0]
+
+    with pytest.raises(ValueOutputError, match="3 component"):
+        apply_value_lfs([wrong_dim], df, RealSpace(2), progress=False)
+    with pytest.raises(ValueOutputError, match="partly NaN"):
+        ValueVotes.from_array(np.array([[[1.0, np.nan]]]), RealSpace(2))
+    with pytest.raises(ValueOutputError, match="nan_abstain"):
+        ValueVotes.from_array(np.array([[np.nan]]), RealSpace(1), nan_abstain=False)
+    with pytest.raises(ValueOutputError, match="non-finite"):
+        ValueVotes.from_array(np.array([[np.inf]]), RealSpace(1))
+    with pytest.raises(ValueOutputError, match="unit ball"):
+        HyperbolicSpace(2, model="poincare").encode_one([0.9, 0.9])
+    with pytest.raises(ValueOutputError, match="hyperboloid"):
+        HyperbolicSpace(2).encode_one([1.0, 0.5, 0.5])
+    with pytest.raises(ValueOutputError, match="outside 0..4"):
+        FiniteMetricSpace(GRAPH_D).encode_one(7)
+    with pytest.raises(ValueOutputError, match="NaN"):
+        FiniteMetricSpace(GRAPH_D).encode_one(float("nan"))
+    sp = RealSpace(1)
+    lm = UniversalLabelModel(sp).fit(make_synthetic(sp, [1, 1, 1], 500)[0])
+    with pytest.raises(ValueError, match="2 LFs; the model was fitted on 3"):
+        lm.predict(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="at least 3 LFs"):
+        UniversalLabelModel(sp).fit(np.zeros((10, 2)))
+    with pytest.raises(ValueOutputError, match="y: non-finite"):
+        lm.score(np.zeros((2, 3)), [0.0, np.nan])
