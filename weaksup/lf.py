@@ -209,7 +209,15 @@ class Preprocessor:
         return f"Preprocessor {self.name}"
 
 
+_NAN_KEY = ("<nan>",)
+
+
 def _hashable(v: Any) -> Any:
+    """A hashable stand-in for ``v`` that compares equal across calls (NaN and NA included)."""
+    if isinstance(v, float) and v != v:
+        return _NAN_KEY  # hash(nan) is per-object since Python 3.10
+    if v is pd.NA or v is pd.NaT:
+        return _NAN_KEY
     try:
         hash(v)
         return v

@@ -114,7 +114,7 @@ def _check_batch(lf: LabelingFunction, out: Any, chunk: pd.DataFrame, cardinalit
             if arr.dtype.kind == "f":
                 bad = int(np.nonzero(~np.isfinite(arr) | (arr != np.round(arr)))[0][0])
             raise LFOutputError(
-                f"batched LF {lf.name!r} returned dtype {arr.dtype} (e.g. {arr[bad]!r} on row "
+                f"batched LF {lf.name!r} returned dtype {arr.dtype} (e.g. {arr[bad].item()!r} on row "
                 f"{chunk.index[bad]!r}); it must return integer votes"
             )
     bad_mask = arr < ABSTAIN
@@ -297,7 +297,9 @@ class LFApplier:
         self.chunk_size = chunk_size
         self.fault = fault
         self.cardinality = cardinality
-        self.cache: VoteCache | None = VoteCache() if cache is True else (cache or None)
+        self.cache: VoteCache | None = (
+            VoteCache() if cache is True else cache if isinstance(cache, VoteCache) else None
+        )
         self.progress = progress
         self.last_report: ApplyReport | None = None
 

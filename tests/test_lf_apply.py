@@ -1,0 +1,427 @@
+"""Labeling functions, LF families, preprocessors and the serial / process / Dask appliers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import (
+    ABSTAIN,
+    LFApplier,
+    LFApplyError,
+    LFOutputError,
+    VoteCache,
+    apply_lfs,
+    keyword_lf,
+    labeling_function,
+    lfs_from_table,
+    preprocessor,
+    regex_lf,
+)
+from weaksup.lf import Row, regex_search, threshold_lf
+from weaksup.synthetic import make_text_task
+
+TEXTS = ["Check out my channel http://x.com", "I love this song", "Subscribe!!", "", "Freedom café", "free stuff"]
+
+
+@pytest.fixture(scope="module")
+def df() -> pd.DataFrame:
+    return pd.DataFrame({"text": TEXTS, "n": [1, 5, 3, np.nan, 2, 8]}, index=[f"r{i}" for i in range(len(TEXTS))])
+
+
+@pytest.fixture(scope="module")
+def task() -> pd.DataFrame:
+    data, _ = make_text_task(2000, seed=7)
+    return data
+
+
+class Counter:
+    """Call counter kept out of the LF's fingerprint (an object, not a literal)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def mixed_lfs():
+    """Row-wise, resource-taking and batched LFs of every family."""
+
+    @labeling_function(resources={"words": {"love", "song", "beautiful"}})
+    def lf_ham_words(x, words):
+        return 0 if words & set(x.text.lower().split()) else ABSTAIN
+
+    @labeling_function()
+    def lf_many_words(x):
+        return 0 if x.n_words >= 20 else ABSTAIN
+
+    return [
+        lf_ham_words,
+        lf_many_words,
+        keyword_lf(["subscribe", "channel"], 1, name="kw_sub"),
+        keyword_lf("check out", 1, name="kw_check_out"),
+        regex_lf(r"https?://\S+", 1, name="re_url"),
+        regex_lf(r"!{2,}", 1, name="re_bang"),
+        threshold_lf("n_exclaim", 2, 1, name="thr_bang"),
+        threshold_lf("len(text)", 30, 0, op="<", name="thr_short"),
+    ]
+
+
+# ------------------------------------------------------------------ families
+def test_keyword_lf_whole_word_and_case(df):
+    assert keyword_lf("free", 1)(df).tolist() == [-1, -1, -1, -1, -1, 1]
+    assert keyword_lf("free", 1, whole_word=False)(df).tolist() == [-1, -1, -1, -1, 1, 1]
+    assert keyword_lf("Free", 1, case_sensitive=True, whole_word=False)(df).tolist() == [-1, -1, -1, -1, 1, -1]
+    assert keyword_lf(["café"], 0)(df).tolist() == [-1, -1, -1, -1, 0, -1]
+    assert keyword_lf(["love", "subscribe"], 1).name == "keyword_love_subscribe_1"
+    with pytest.raises(ValueError, match="at least one keyword"):
+        keyword_lf([], 1)
+
+
+def test_regex_lf_and_missing_field(df):
+    assert regex_lf(r"!{2}", 1)(df).tolist() == [-1, -1, 1, -1, -1, -1]
+    with pytest.raises(KeyError, match=r"LF 'r' reads field 'body', absent"):
+        regex_lf("x", 1, field="body", name="r")(df)
+
+
+@pytest.mark.parametrize(
+    "pattern, flags",
+    [(r"\bcafé\b", re.I), (r"\w+é", 0), (r"end$", 0), (r"x\sy", 0), (r"(a)\1", 0), (r"(?<=the )end", re.I),
+     (r"k", re.I), (r"^\s*$", 0), (r"the  end", re.M)],
+)
+def test_regex_search_is_exactly_python_re(pattern, flags):
+    texts = pd.Series(["café!", "CAFÉ time", "the end\n", "x\x0by", "x y", "Kelvin \u212a", "aa", "", " ",
+                       "the  END", None]).astype("string").fillna("")
+    c = re.compile(pattern, flags)
+    expected = [c.search(t) is not None for t in texts]
+    assert regex_search(texts, c).tolist() == expected
+
+
+def test_threshold_lf(df):
+    assert threshold_lf("n", 3, 1)(df).tolist() == [-1, 1, 1, -1, -1, 1]  # NaN abstains
+    assert threshold_lf("n", 3, 0, op="<")(df).tolist() == [0, -1, -1, -1, 0, -1]
+    assert threshold_lf("len(text)", 0, 1, op="==")(df).tolist() == [-1, -1, -1, 1, -1, -1]
+    with pytest.raises(ValueError, match="op must be one of"):
+        threshold_lf("n", 1, 1, op="=>")
+
+
+def test_lfs_from_table(df):
+    table = pd.DataFrame({"pattern": ["subscribe", "love", r"https?://"], "label": ["SPAM", "HAM", "SPAM"],
+                          "name": ["t_sub", "t_love", "t_url"]})
+    kw = lfs_from_table(table.iloc[:2], name_col="name", label_names=["HAM", "SPAM"])
+    assert [lf.name for lf in kw] == ["t_sub", "t_love"]
+    V = apply_lfs(kw, df, progress=False)
+    assert V.to_dense().tolist() == [[-1, -1], [-1, 0], [1, -1], [-1, -1], [-1, -1], [-1, -1]]
+    rx = lfs_from_table(table.iloc[2:], name_col="name", label_names=["HAM", "SPAM"], kind="regex")
+    assert rx[0](df).tolist() == [1, -1, -1, -1, -1, -1]
+    with pytest.raises(ValueError, match="unknown label 'EGGS'"):
+        lfs_from_table([{"pattern": "x", "label": "EGGS"}], label_names=["HAM", "SPAM"])
+    with pytest.raises(KeyError, match="row 0 lacks"):
+        lfs_from_table([{"regex": "x", "label": 1}])
+    with pytest.raises(ValueError, match="kind must be"):
+        lfs_from_table([{"pattern": "x", "label": 1}], kind="glob")
+
+
+def test_labeling_function_semantics():
+    @labeling_function(name="custom", resources={"k": 2})
+    def f(x, k):
+        return k if x.a > 0 else ABSTAIN
+
+    assert f.name == "custom" and f(Row(a=1)) == 2 and f(pd.Series({"a": -1})) == -1
+    assert "custom" in repr(f)
+
+    @labeling_function
+    def bare(x):
+        return 0
+
+    assert bare.name == "bare"
+    with pytest.raises(AttributeError, match="example has no field 'zz'"):
+        Row(a=1).zz
+    with pytest.raises(ValueError, match="preprocessors apply to row-wise LFs"):
+        labeling_function(batched=True, pre=[preprocessor()(lambda x: x)])(lambda df: df)
+
+
+def test_batched_lf_on_single_examples():
+    lf = keyword_lf("win", 1)
+    assert lf(pd.Series({"text": "Win big"})) == 1
+    assert lf(Row(text="nothing")) == -1
+    assert lf({"text": "you win"}) == 1
+    assert isinstance(lf(Row(text="win")), int)
+
+
+def test_preprocessor_memoisation(df):
+    calls = Counter()
+
+    @preprocessor(memoize=True)
+    def add_lower(x):
+        calls.n += 1
+        x.lower = x.text.lower()
+        return x
+
+    @labeling_function(pre=[add_lower])
+    def lf_free(x):
+        return 1 if "free" in x.lower else ABSTAIN
+
+    @labeling_function(pre=[add_lower])
+    def lf_love(x):
+        return 0 if "love" in x.lower else ABSTAIN
+
+    V = apply_lfs([lf_free, lf_love], df, progress=False)
+    assert V.to_dense()[:, 0].tolist() == [-1, -1, -1, -1, 1, 1]
+    assert V.to_dense()[:, 1].tolist() == [-1, 0, -1, -1, -1, -1]
+    # the second LF and a second application reuse the memoised rows
+    assert calls.n == len(df)
+    apply_lfs([lf_free], df, progress=False)
+    assert calls.n == len(df)
+    assert "lower" not in df.columns  # the preprocessor worked on a copy
+    add_lower.reset_cache()
+    apply_lfs([lf_free], df.iloc[:2], progress=False)
+    assert calls.n == len(df) + 2
+
+    plain_calls = Counter()
+
+    @preprocessor()
+    def not_memo(x):
+        plain_calls.n += 1
+        return x
+
+    apply_lfs([labeling_function(pre=[not_memo])(lambda x: 0)], df, progress=False)
+    apply_lfs([labeling_function(name="again", pre=[not_memo])(lambda x: 0)], df, progress=False)
+    assert plain_calls.n == 2 * len(df)
+
+
+# ------------------------------------------------------------------- engines
+def test_serial_process_and_chunking_agree(task):
+    lfs = mixed_lfs()
+    ref = apply_lfs(lfs, task, progress=False)
+    assert ref.shape == (2000, len(lfs)) and ref.lf_names == [lf.name for lf in lfs]
+    assert 0.5 < ref.total_coverage() < 1.0
+    for kw in ({"chunk_size": 7}, {"engine": "process", "n_jobs": 2}, {"engine": "process", "n_jobs": 2,
+                                                                        "chunk_size": 333}):
+        V = apply_lfs(lfs, task, progress=False, **kw)
+        assert V == ref, kw
+    # row-wise python and batched versions of the same keyword LF agree
+    c = re.compile(r"\b(?:subscribe|channel)\b", re.I)
+    row = labeling_function(name="kw_sub")(lambda x: 1 if c.search(x.text) else ABSTAIN)
+    assert apply_lfs([row], task, progress=False).column(0).tolist() == ref.column("kw_sub").tolist()
+    # list-of-dict input
+    records = task.iloc[:50].to_dict("records")
+    assert apply_lfs(lfs, records, progress=False) == apply_lfs(lfs, task.iloc[:50].reset_index(drop=True),
+                                                                progress=False)
+
+
+def test_report_counts_calls_and_time(task):
+    applier = LFApplier(mixed_lfs(), progress=False)
+    V = applier.apply(task)
+    rep = V.report
+    assert rep is applier.last_report and rep.n_rows == 2000 and rep.engine == "serial"
+    assert rep.table["calls"].tolist() == [2000] * 8 and not rep.table["cached"].any()
+    assert rep.faults == {lf.name: 0 for lf in applier.lfs}
+    assert (rep.table["seconds"] >= 0).all()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_engine_on_local_cluster_matches_serial(task, dask_client):
+    import dask.dataframe as dd
+
+    lfs = mixed_lfs()
+    ref = apply_lfs(lfs, task, progress=False)
+    V = apply_lfs(lfs, dd.from_pandas(task, npartitions=4), progress=False)
+    assert V.report.engine == "dask" and V == ref
+    V2 = apply_lfs(lfs, task, engine="dask", n_jobs=3, progress=False)
+    assert V2 == ref
+    # the LFs really run inside the cluster's workers: get_worker() raises anywhere else
+    from distributed import get_worker
+
+    @labeling_function()
+    def in_worker(x):
+        return 1 if get_worker().address in WORKERS else 0
+
+    WORKERS = set(dask_client.scheduler_info()["workers"])
+    V3 = apply_lfs([in_worker], dd.from_pandas(task.iloc[:40], npartitions=4), progress=False)
+    assert V3.column(0).tolist() == [1] * 40
+    with pytest.raises(LFApplyError, match="in_worker"):
+        apply_lfs([in_worker], task.iloc[:40], progress=False)
+
+
+def test_dask_engine_fault_reporting(task, dask_client):
+    import dask.dataframe as dd
+
+    @labeling_function()
+    def boom(x):
+        if x.n_words == 4:
+            raise ZeroDivisionError("four words")
+        return ABSTAIN
+
+    with pytest.raises(LFApplyError, match="'boom' raised ZeroDivisionError") as info:
+        apply_lfs([boom], dd.from_pandas(task, npartitions=3), progress=False)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    V = apply_lfs([boom], dd.from_pandas(task, npartitions=3), fault="abstain", progress=False)
+    assert V.report.faults["boom"] == int((task.n_words == 4).sum()) > 0
+
+
+# --------------------------------------------------------------------- cache
+def test_editing_one_of_twenty_lfs_reruns_only_that_lf(task):
+    counters = [Counter() for _ in range(20)]
+
+    def make(j, threshold):
+        def f(x, counter=counters[j]):
+            counter.n += 1
+            return 1 if x.n_words > threshold else ABSTAIN
+
+        return labeling_function(name=f"lf_{j}")(f)
+
+    lfs = [make(j, j) for j in range(20)]
+    applier = LFApplier(lfs, progress=False)
+    V1 = applier.apply(task)
+    assert [c.n for c in counters] == [2000] * 20
+
+    lfs[7] = make(7, 15)  # edit one LF: new threshold
+    V2 = applier.apply(task, lfs=lfs)
+    assert [c.n for c in counters] == [2000] * 7 + [4000] + [2000] * 12
+    assert V2.report.recomputed == ["lf_7"]
+    assert V2.report.table["calls"].tolist() == [0] * 7 + [2000] + [0] * 12
+    assert V2.select_lfs([j for j in range(20) if j != 7]) == V1.select_lfs([j for j in range(20) if j != 7])
+    assert V2.column("lf_7").tolist() == np.where(task.n_words > 15, 1, -1).tolist()
+
+    V3 = applier.apply(task)  # nothing changed: no calls at all
+    assert sum(c.n for c in counters) == 20 * 2000 + 2000 and V3 == V2
+    applier.apply(task.iloc[:100])  # different data: everything re-runs on it
+    assert counters[0].n == 2100
+
+
+def test_fingerprint_tracks_code_closures_and_module_helpers():
+    from weaksup.lf import fingerprint_callable
+
+    def mk(word):
+        return lambda x: 1 if word in x.text else -1
+
+    assert fingerprint_callable(mk("a")) != fingerprint_callable(mk("b"))
+    assert fingerprint_callable(mk("a")) == fingerprint_callable(mk("a"))
+    assert keyword_lf("a", 1, name="k").fingerprint() != keyword_lf("b", 1, name="k").fingerprint()
+    assert keyword_lf("a", 1, name="k").fingerprint() == keyword_lf("a", 1, name="k").fingerprint()
+
+
+def test_disk_cache_survives_a_new_applier(tmp_path, task):
+    calls = Counter()
+
+    @labeling_function()
+    def lf_long(x, c=calls):
+        c.n += 1
+        return 0 if len(x.text) > 60 else ABSTAIN
+
+    cache = VoteCache(tmp_path / "cache")
+    V1 = apply_lfs([lf_long], task, cache=cache, progress=False)
+    assert calls.n == 2000 and len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    fresh = VoteCache(tmp_path / "cache")  # e.g. after a kernel restart
+    V2 = apply_lfs([lf_long], task, cache=fresh, progress=False)
+    assert calls.n == 2000 and V2 == V1 and fresh.hits == 1
+    fresh.clear()
+    assert not list((tmp_path / "cache").glob("*.npy"))
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_raising_lf_names_lf_and_row_and_chains(df, engine):
+    @labeling_function()
+    def lf_div(x):
+        return 1 if 1 / len(x.text) > 0.5 else ABSTAIN
+
+    with pytest.raises(LFApplyError, match=r"LF 'lf_div' raised ZeroDivisionError: .* on row 'r3'") as info:
+        apply_lfs([keyword_lf("free", 1), lf_div], df, engine=engine, n_jobs=2, chunk_size=2, progress=False)
+    err = info.value
+    assert err.lf_name == "lf_div" and err.row_index == "r3" and err.position == 3
+    assert isinstance(err.__cause__, ZeroDivisionError) and err.original is err.__cause__
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_fault_abstain_counts_faults(df, engine):
+    @labeling_function()
+    def lf_div(x):
+        return 1 if 1 / len(x.text) > 0.05 else 0
+
+    @labeling_function(batched=True)
+    def lf_batch_boom(frame):
+        if "" in frame.text.tolist():
+            raise RuntimeError("empty text in chunk")
+        return np.zeros(len(frame), dtype=int)
+
+    V = apply_lfs([lf_div, lf_batch_boom], df, engine=engine, n_jobs=2, chunk_size=2, fault="abstain",
+                  progress=False)
+    assert V.column("lf_div").tolist() == [0, 1, 1, -1, 1, 1]
+    assert V.column("lf_batch_boom").tolist() == [0, 0, -1, -1, 0, 0]  # whole 2-row chunk abstains
+    assert V.report.faults == {"lf_div": 1, "lf_batch_boom": 2}
+
+
+def test_batched_fault_raise_names_chunk(df):
+    @labeling_function(batched=True)
+    def lf_bad(frame):
+        raise KeyError("nope")
+
+    with pytest.raises(LFApplyError, match=r"batched LF 'lf_bad' raised KeyError.*rows 'r0'..'r5'") as info:
+        apply_lfs([lf_bad], df, progress=False)
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+@pytest.mark.parametrize(
+    "value, cardinality, match",
+    [
+        ("spam", None, r"LF 'lf_out' returned 'spam' \(str\) on row 'r0'"),
+        (1.0, None, r"LF 'lf_out' returned 1.0 \(float\)"),
+        (True, None, r"LF 'lf_out' returned True \(bool\)"),
+        (None, None, r"LF 'lf_out' returned None"),
+        (2, 2, r"LF 'lf_out' returned 2 on row 'r0': outside -1..1"),
+        (-2, None, r"LF 'lf_out' returned -2 on row 'r0': outside >= -1"),
+        (np.int64(7), 3, r"LF 'lf_out' returned 7 on row 'r0': outside -1..2"),
+    ],
+)
+def test_bad_lf_outputs(df, value, cardinality, match):
+    lf = labeling_function(name="lf_out")(lambda x: value)
+    with pytest.raises(LFOutputError, match=match):
+        apply_lfs([lf], df, cardinality=cardinality, progress=False)
+
+
+@pytest.mark.parametrize(
+    "out, match",
+    [
+        (lambda f: np.full(len(f), 5), r"LF 'b' returned 5 on row 'r0': outside -1..1"),
+        (lambda f: np.zeros(len(f) + 1, int), r"returned shape \(7,\) for a chunk of 6 rows"),
+        (lambda f: np.full(len(f), 0.5), r"returned dtype float64 \(e.g. 0.5 on row 'r0'\)"),
+        (lambda f: np.array(["a"] * len(f)), "must return integer votes"),
+    ],
+)
+def test_bad_batched_outputs(df, out, match):
+    lf = labeling_function(name="b", batched=True)(out)
+    with pytest.raises(LFOutputError, match=match):
+        apply_lfs([lf], df, cardinality=2, progress=False)
+
+
+def test_duplicate_names_and_bad_arguments(df):
+    with pytest.raises(ValueError, match=r"duplicate LF names: \['kw'\]"):
+        LFApplier([keyword_lf("a", 1, name="kw"), keyword_lf("b", 0, name="kw")])
+    with pytest.raises(ValueError, match="engine must be one of"):
+        LFApplier([], engine="spark")
+    with pytest.raises(ValueError, match="fault must be"):
+        LFApplier([], fault="ignore")
+    with pytest.raises(TypeError, match="not a LabelingFunction or a named callable"):
+        LFApplier([42])
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_empty_data_gives_0_by_m(engine):
+    lfs = mixed_lfs()
+    empty = pd.DataFrame({"text": pd.Series([], dtype=str), "n_words": [], "n_exclaim": []})
+    V = apply_lfs(lfs, empty, engine=engine, progress=False)
+    assert V.shape == (0, len(lfs)) and V.lf_names == [lf.name for lf in lfs]
+    assert apply_lfs(lfs, [], progress=False).shape == (0, len(lfs))
