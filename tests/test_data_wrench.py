@@ -197,3 +197,11 @@ def test_lf_count_differs_between_splits(yt):
     _edit(yt / "test.json", f)
     with pytest.raises(WrenchFormatError, match="LF counts differ"):
         load_wrench("youtube", yt.parent)
+
+
+def test_registry_and_dataset_cards_agree():
+    readme = (Path(__file__).resolve().parent.parent / "datasets" / "wrench" / "README.md").read_text()
+    for name, t in tasks().items():
+        assert f"| {name} | {t['task']} | {t['metric']} |" in readme, name
+        assert f"### {name}\n" in readme, name
+        assert t["metric"] in ("accuracy", "f1_binary", "span_f1")
