@@ -21,10 +21,37 @@ _LAZY = {
     "MatrixCompletion": "weaksup.labelmodel.matrix_completion",
     "FlyingSquid": "weaksup.labelmodel.triplet",
     "EBCC": "weaksup.labelmodel.ebcc",
+    "AutoLabelModel": "weaksup.labelmodel.auto",
     "LabelLearningFlow": "weaksup.labelmodel.flows",
 }
 
-__all__ = ["LabelModel", "MajorityVote", "probs_to_preds", *_LAZY]
+#: Classification label models that :func:`available_models` returns (flows are owned elsewhere
+#: and added when importable).
+_CORE_MODELS = ("MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion",
+                "FlyingSquid", "EBCC", "AutoLabelModel")
+
+#: The recommended default label model (see docs/label_models.md for why).
+DEFAULT_MODEL = "AutoLabelModel"
+
+__all__ = ["LabelModel", "MajorityVote", "probs_to_preds", "available_models", "DEFAULT_MODEL", *_LAZY]
+
+
+def available_models() -> dict[str, type]:
+    """Name -> class of every classification label model that imports here.
+
+    Examples
+    --------
+    >>> models = available_models()
+    >>> sorted(models)[:3]
+    ['DawidSkene', 'EBCC', 'FlyingSquid']
+    """
+    out: dict[str, type] = {"MajorityVote": MajorityVote}
+    for name in (*_CORE_MODELS[1:], *(n for n in _LAZY if n not in _CORE_MODELS)):
+        try:
+            out[name] = getattr(importlib.import_module(_LAZY[name]), name)
+        except (ImportError, AttributeError):
+            continue
+    return out
 
 
 def __getattr__(name: str) -> Any:

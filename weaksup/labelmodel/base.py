@@ -26,8 +26,14 @@ __all__ = [
     "LabelModel",
     "check_votes",
     "check_dev",
+    "check_labels",
+    "check_fit_votes",
     "resolve_class_balance",
     "probs_to_preds",
+    "softmax_rows",
+    "vote_patterns",
+    "VotePatterns",
+    "iter_row_chunks",
     "TIE_BREAKS",
 ]
 
@@ -57,7 +63,8 @@ def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.nd
     L_dev = check_votes(dev[0], cardinality, what="dev votes")
     y = check_labels(dev[1], cardinality, what="dev labels")
     if L_dev.n != len(y):
-        raise ValueError(f"dev votes have {L_dev.n} rows but dev labels have {len(y)}")
+        raise ValueError(f"dev votes have {L_dev.n} rows but dev labels have {len(y)} (dev = (votes, y) "
+                         f"must describe the same examples)")
     if L_dev.m != n_lfs:
         raise ValueError(f"dev votes have {L_dev.m} LFs but the training votes have {n_lfs}")
     return L_dev, y
@@ -107,6 +114,140 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
         c = np.bincount(winners, minlength=k).astype(np.float64) + 1.0
         return c / c.sum()
     return np.full(k, 1.0 / k)
+
+
+def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
+    """Reject training votes a label model cannot learn from.
+
+    Raises ValueError naming the LF when an LF never fires, and when the votes
+    contain fewer than two distinct classes (nothing to tell classes apart).
+    """
+    if L.n == 0:
+        raise ValueError(f"{what} have no rows; a label model needs at least one example")
+    fired = np.asarray(L.fired().sum(axis=0)).ravel()
+    silent = np.nonzero(fired == 0)[0]
+    if silent.size:
+        names = [L.lf_names[j] for j in silent[:5]]
+        raise ValueError(
+            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {L.n} training rows"
+            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
+            + "; drop it (VoteMatrix.select_lfs) before fitting"
+        )
+    if L.cardinality >= 2:
+        if L.is_sparse:
+            seen = np.unique(L.to_sparse().data) - 1
+        else:
+            d = L.to_dense()
+            seen = np.unique(d[d != ABSTAIN])
+        if seen.size < 2:
+            raise ValueError(
+                f"{what}: every vote is class {int(seen[0]) if seen.size else '?'}; a label model needs "
+                f"votes for at least two of the {L.cardinality} classes to tell them apart"
+            )
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for very negative log-scores (no underflow to 0/0)."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def iter_row_chunks(L: VoteMatrix, chunk_rows: int | None):
+    """Yield ``(start, L[start:stop])`` row blocks (the whole matrix when ``chunk_rows`` is None)."""
+    if chunk_rows is None or L.n <= chunk_rows:
+        yield 0, L
+        return
+    for start in range(0, L.n, chunk_rows):
+        yield start, L[start:start + chunk_rows]
+
+
+def indicator_matrix(L: VoteMatrix) -> Any:
+    """Sparse ``n × m·k`` one-hot of the votes (float64 CSR; never dense)."""
+    import scipy.sparse as sp
+
+    k = L.cardinality
+    if L.is_sparse:
+        S = L.to_sparse()
+        indptr = S.indptr.astype(np.int64)
+        cols = S.indices.astype(np.int64) * k + (S.data.astype(np.int64) - 1)
+        return sp.csr_matrix((np.ones(cols.size), cols, indptr), shape=(L.n, L.m * k))
+    d = L.to_dense()
+    rows, cols = np.nonzero(d != ABSTAIN)
+    vals = d[rows, cols].astype(np.int64)
+    indptr = np.zeros(L.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=L.n), out=indptr[1:])
+    return sp.csr_matrix((np.ones(rows.size), cols.astype(np.int64) * k + vals, indptr), shape=(L.n, L.m * k))
+
+
+_HASH_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _hash_keys(d: int) -> tuple[np.ndarray, np.ndarray]:
+    if d not in _HASH_CACHE:
+        g = np.random.default_rng(0x5EED_0F_ACE)
+        _HASH_CACHE[d] = (g.integers(0, 2**63, d, dtype=np.uint64) * 2 + 1,
+                          g.integers(0, 2**63, d, dtype=np.uint64) * 2 + 1)
+    return _HASH_CACHE[d]
+
+
+class VotePatterns:
+    """Distinct vote rows with their multiplicities (the sufficient statistic of EM-type models).
+
+    ``ind`` is the sparse ``P × m·k`` one-hot of the distinct rows, ``counts``
+    how often each occurs, ``first`` the row index of its first occurrence
+    (patterns are kept in first-occurrence order, so the order does not depend
+    on LF order or class names), ``keys`` a 128-bit hash of each row used to
+    merge pattern tables from several chunks (``partial_fit``).
+    """
+
+    def __init__(self, ind: Any, counts: np.ndarray, first: np.ndarray, keys: np.ndarray) -> None:
+        self.ind = ind
+        self.counts = counts
+        self.first = first
+        self.keys = keys
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.counts.sum())
+
+    def merge(self, other: VotePatterns) -> VotePatterns:
+        import scipy.sparse as sp
+
+        ind = sp.vstack([self.ind, other.ind], format="csr")
+        keys = np.concatenate([self.keys, other.keys])
+        first = np.concatenate([self.first, other.first])
+        counts = np.concatenate([self.counts, other.counts])
+        return _dedupe(ind, keys, first, counts)
+
+
+def _dedupe(ind: Any, keys: np.ndarray, first: np.ndarray, counts: np.ndarray) -> VotePatterns:
+    order = np.lexsort((first, keys[:, 1], keys[:, 0]))
+    ks = keys[order]
+    new = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        new[1:] = (ks[1:, 0] != ks[:-1, 0]) | (ks[1:, 1] != ks[:-1, 1])
+    group = np.cumsum(new) - 1
+    reps = order[new]  # smallest `first` in each group (lexsort is stable, first is the last key)
+    tot = np.bincount(group, weights=counts[order], minlength=reps.size).astype(np.int64)
+    # order groups by first occurrence
+    ford = np.argsort(first[reps], kind="stable")
+    reps = reps[ford]
+    return VotePatterns(ind[reps], tot[ford], first[reps], keys[reps])
+
+
+def vote_patterns(L: VoteMatrix, offset: int = 0) -> VotePatterns:
+    """Compress ``L`` to its distinct rows (see :class:`VotePatterns`)."""
+    ind = indicator_matrix(L)
+    h1, h2 = _hash_keys(ind.shape[1])
+    keys = np.empty((L.n, 2), dtype=np.uint64)
+    for c, h in enumerate((h1, h2)):
+        cs = np.zeros(ind.nnz + 1, dtype=np.uint64)
+        np.cumsum(h[ind.indices], dtype=np.uint64, out=cs[1:])
+        keys[:, c] = cs[ind.indptr[1:]] - cs[ind.indptr[:-1]]
+    first = np.arange(offset, offset + L.n, dtype=np.int64)
+    return _dedupe(ind, keys, first, np.ones(L.n, dtype=np.int64))
 
 
 def _sha1_tie(i: int) -> int:
@@ -195,13 +336,74 @@ class LabelModel:
         if getattr(self, "cardinality", None) is None:
             self.cardinality = k
         dev_checked = check_dev(dev, L.m, k)
+        check_fit_votes(L)
         self.n_lfs_ = L.m
         self.lf_names_ = list(L.lf_names)
+        self.__dict__.pop("_stats_", None)
+        self.__dict__.pop("n_seen_", None)
         self._fit(L, class_balance=class_balance, dev=dev_checked, seed=seed)
         return self
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        if self._additive:
+            self._fit_stats(self._stats(L, 0), class_balance=class_balance, dev=dev, seed=seed)
+            return
         raise NotImplementedError
+
+    # ----------------------------------------------------- streaming (additive)
+    #: True for models whose fit depends on the votes only through additive statistics.
+    _additive: bool = False
+
+    def _stats(self, L: VoteMatrix, offset: int) -> Any:
+        """Sufficient statistics of a row block (``offset`` = index of its first row)."""
+        raise NotImplementedError
+
+    def _merge_stats(self, a: Any, b: Any) -> Any:
+        """Combine the statistics of two row blocks (default: add dict entries)."""
+        return {key: a[key] + b[key] for key in a}
+
+    def _fit_stats(self, stats: Any, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        raise NotImplementedError
+
+    def partial_fit(self, votes: Any, *, class_balance: Any = None, dev: Any = None,
+                    seed: int | None = None, refit: bool = True) -> LabelModel:
+        """Add a block of rows to the model's statistics and refit.
+
+        Streaming the rows in chunks gives the same model as one ``fit`` on all
+        of them (the statistics are exact integer counts).  Pass
+        ``refit=False`` for all but the last chunk to skip intermediate fits.
+        Give ``cardinality`` in the constructor when a chunk may lack classes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from weaksup.labelmodel import MatrixCompletion
+        >>> L = np.array([[0, 0, 1], [1, 1, 1], [0, -1, 0], [1, 1, -1]] * 5)
+        >>> mc = MatrixCompletion(cardinality=2)
+        >>> _ = mc.partial_fit(L[:10], refit=False).partial_fit(L[10:], seed=0)
+        >>> mc.n_seen_
+        20
+        """
+        if not self._additive:
+            raise NotImplementedError(f"{type(self).__name__} has no additive statistics; use fit()")
+        L = check_votes(votes, getattr(self, "cardinality", None), min_lfs=self.min_lfs)
+        if getattr(self, "cardinality", None) is None:
+            self.cardinality = L.cardinality
+        if "_stats_" in self.__dict__:
+            if L.m != self.n_lfs_:
+                raise ValueError(f"votes have {L.m} LFs; earlier chunks had {self.n_lfs_}")
+            stats = self._merge_stats(self._stats_, self._stats(L, self.n_seen_))
+            self.n_seen_ += L.n
+        else:
+            self.n_lfs_ = L.m
+            self.lf_names_ = list(L.lf_names)
+            stats = self._stats(L, 0)
+            self.n_seen_ = L.n
+        self._stats_ = stats
+        if refit:
+            dev_checked = check_dev(dev, L.m, L.cardinality)
+            self._fit_stats(stats, class_balance=class_balance, dev=dev_checked, seed=seed)
+        return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_lfs_"):

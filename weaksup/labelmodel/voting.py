@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import LabelModel, resolve_class_balance
+from weaksup.labelmodel.base import LabelModel, indicator_matrix, iter_row_chunks, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
-__all__ = ["MajorityVote"]
+__all__ = ["MajorityVote", "WeightedMajorityVote"]
 
 
 class MajorityVote(LabelModel):
@@ -68,3 +68,109 @@ class MajorityVote(LabelModel):
 
     def lf_accuracies(self) -> np.ndarray:
         raise NotImplementedError("MajorityVote weighs LFs equally and estimates no accuracies")
+
+
+class WeightedMajorityVote(LabelModel):
+    """Majority vote with one weight per LF, from estimated LF accuracies.
+
+    ``P(Y = y | λ) ∝ Σ_j w_j · 1[λ_j = y]`` (soft weighted counts).  With
+    ``weights="accuracy"`` (default) ``w_j = log((k − 1)·a_j / (1 − a_j))``,
+    the naive-Bayes weight of an LF with accuracy ``a_j`` under symmetric
+    noise, floored at 0 (an LF no better than random gets no say); ``a_j`` is
+    the triplet estimate of :func:`weaksup.labelmodel.triplet.triplet_accuracies`
+    (from the additive co-vote counts, so ``partial_fit`` works), or the LF's
+    accuracy on the dev labels when ``dev`` is given and ``accuracy_source="dev"``.
+    ``weights="class_prior"`` reproduces WRENCH's ``MajorityWeightedVoting``:
+    each vote weighted by the prior of the class it votes for.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes.
+    weights : {"accuracy", "class_prior"}
+        Weighting rule (see above).
+    accuracy_source : {"triplet", "dev"}
+        Where accuracies come from for ``weights="accuracy"`` (``"dev"`` needs ``dev``).
+    uncovered : {"uniform", "prior"}
+        Probabilities for rows without votes.
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(5000, 6, 2, seed=0)
+    >>> wmv = WeightedMajorityVote().fit(L)
+    >>> bool((wmv.predict(L) == y).mean() > 0.7)
+    True
+    """
+
+    min_lfs = 1
+    _additive = True
+    _fitted_attrs = ("weights_", "accuracies_", "class_balance_")
+
+    def __init__(self, cardinality: int | None = None, weights: str = "accuracy",
+                 accuracy_source: str = "triplet", uncovered: str = "uniform",
+                 chunk_rows: int = 200_000) -> None:
+        self.cardinality = cardinality
+        self.weights = weights
+        self.accuracy_source = accuracy_source
+        self.uncovered = uncovered
+        self.chunk_rows = chunk_rows
+
+    def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
+        d = L.m * L.cardinality
+        O = np.zeros((d, d))
+        for _, block in iter_row_chunks(L, self.chunk_rows):
+            ind = indicator_matrix(block)
+            O += (ind.T @ ind).toarray()
+        return {"O": O, "n": np.array(L.n, dtype=np.int64)}
+
+    def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        if self.weights not in ("accuracy", "class_prior"):
+            raise ValueError(f"weights must be 'accuracy' or 'class_prior', got {self.weights!r}")
+        if self.accuracy_source not in ("triplet", "dev"):
+            raise ValueError(f"accuracy_source must be 'triplet' or 'dev', got {self.accuracy_source!r}")
+        if self.uncovered not in ("uniform", "prior"):
+            raise ValueError(f"uncovered must be 'uniform' or 'prior', got {self.uncovered!r}")
+        from weaksup.labelmodel.triplet import triplet_accuracies
+
+        k = int(self.cardinality)  # type: ignore[arg-type]
+        m = self.n_lfs_
+        self.class_balance_ = resolve_class_balance(class_balance, dev, None, k)
+        if self.accuracy_source == "dev" and self.weights == "accuracy":
+            if dev is None:
+                raise ValueError("accuracy_source='dev' needs dev=(votes, y)")
+            Ld, yd = dev
+            D = Ld.to_dense()
+            fired = D != -1
+            correct = (D == yd[:, None]) & fired
+            acc = (correct.sum(0) + 1.0) / (fired.sum(0) + 2.0)
+        elif m >= 3:
+            O4 = stats["O"].reshape(m, k, m, k)
+            acc, _ = triplet_accuracies(O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), k)
+        else:
+            acc = np.full(m, 0.7)
+        acc = np.clip(acc, 1e-3, 1 - 1e-3)
+        self.accuracies_ = acc
+        if self.weights == "class_prior":
+            self.weights_ = np.ones(m)
+        else:
+            self.weights_ = np.maximum(np.log((k - 1) * acc / (1 - acc)), 0.0)
+
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        k = L.cardinality
+        out = np.empty((L.n, k))
+        if self.weights == "class_prior":
+            W = np.tile(np.diag(self.class_balance_), (L.m, 1))
+        else:
+            W = np.kron(self.weights_[:, None], np.eye(k))
+        fill = self.class_balance_ if self.uncovered == "prior" else np.full(k, 1.0 / k)
+        for start, block in iter_row_chunks(L, self.chunk_rows):
+            counts = np.asarray(indicator_matrix(block) @ W)
+            total = counts.sum(1, keepdims=True)
+            probs = np.divide(counts, total, out=np.tile(fill, (block.n, 1)), where=total > 0)
+            out[start:start + block.n] = probs
+        return out
+
+    def lf_accuracies(self) -> np.ndarray:
+        self._check_fitted()
+        return np.asarray(self.accuracies_)

@@ -1,0 +1,157 @@
+"""``AutoLabelModel``: pick the label model that scores best on the dev labels.
+
+No single label model wins on every WRENCH set: equal-weight voting is hard to
+beat with many sparse, one-class LFs (sms, semeval, youtube), while generative
+models win with a few dense LFs (imdb, yelp, commercial).  WRENCH's own
+published numbers tune every model per dataset on the validation split; this
+model makes that protocol a reproducible, test-free estimator:
+
+1. fit every candidate on the training votes (dev labels give the class
+   balance);
+2. score each on the dev set with ``metric``; candidates that also *train* on
+   the dev labels (semi-supervised Dawid–Skene) are scored by 2-fold
+   cross-fitting on dev, so they never see the labels they are judged on;
+3. keep the best (ties: earlier candidate in the list).
+
+Without dev labels it falls back to ``fallback`` (majority vote by default).
+The test split is never looked at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.labelmodel.base import LabelModel, probs_to_preds
+from weaksup.votes import VoteMatrix
+
+__all__ = ["AutoLabelModel", "DEFAULT_CANDIDATES"]
+
+#: (name, class name, params, trains_on_dev_labels)
+DEFAULT_CANDIDATES: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
+    ("MV", "MajorityVote", {}, False),
+    ("WMV", "WeightedMajorityVote", {}, False),
+    ("WMV-dev", "WeightedMajorityVote", {"accuracy_source": "dev"}, True),
+    ("MC", "MatrixCompletion", {}, False),
+    ("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_dev": True}, False),
+    ("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_dev_labels": True}, True),
+    ("EBCC", "EBCC", {}, False),
+)
+
+
+class AutoLabelModel(LabelModel):
+    """Dev-validated choice among label models (recommended default when dev labels exist).
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes.
+    metric : str
+        :mod:`weaksup.metrics` name used on dev (``"accuracy"``, ``"f1_binary"``, ...).
+    candidates : sequence of (name, class name, params, trains_on_dev_labels), optional
+        Defaults to :data:`DEFAULT_CANDIDATES`.  A ``"_ignore_dev": True`` entry
+        in params fits that candidate without the dev set (uniform prior).
+    fallback : str
+        Candidate name used when ``fit`` gets no dev set.
+
+    Attributes
+    ----------
+    chosen_ : str
+        Name of the selected candidate; ``model_`` is the fitted model and
+        ``dev_scores_`` the dev score of every candidate.
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(3000, 6, 2, seed=0)
+    >>> Ld, yd, _ = make_votes(300, 6, 2, seed=1)
+    >>> auto = AutoLabelModel().fit(L, dev=(Ld, yd), seed=0)
+    >>> auto.chosen_ in auto.dev_scores_
+    True
+    """
+
+    min_lfs = 1
+    _fitted_attrs = ("chosen_", "dev_scores_", "class_balance_")
+
+    def __init__(self, cardinality: int | None = None, metric: str = "accuracy",
+                 candidates: Any = None, fallback: str = "MV") -> None:
+        self.cardinality = cardinality
+        self.metric = metric
+        self.candidates = candidates
+        self.fallback = fallback
+
+    def _candidates(self, m: int) -> list[tuple[str, str, dict[str, Any], bool]]:
+        from weaksup.labelmodel import available_models
+
+        cands = list(self.candidates if self.candidates is not None else DEFAULT_CANDIDATES)
+        models = available_models()
+        out = []
+        for name, cls_name, params, on_dev in cands:
+            if cls_name not in models:
+                raise ValueError(f"unknown label model {cls_name!r} in candidates")
+            if models[cls_name].min_lfs > m:
+                continue
+            out.append((name, cls_name, dict(params), bool(on_dev)))
+        return out
+
+    def _make(self, cls_name: str, params: dict[str, Any]) -> tuple[LabelModel, bool]:
+        from weaksup.labelmodel import available_models
+
+        params = dict(params)
+        ignore_dev = bool(params.pop("_ignore_dev", False))
+        return available_models()[cls_name](cardinality=self.cardinality, **params), ignore_dev
+
+    def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        from weaksup.metrics import score
+
+        cands = self._candidates(L.m)
+        names = [c[0] for c in cands]
+        if self.fallback not in names:
+            raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}")
+        self.dev_scores_: dict[str, float] = {}
+        if dev is None:
+            name, cls_name, params, _ = cands[names.index(self.fallback)]
+            model, _ = self._make(cls_name, params)
+            model.fit(L, class_balance=class_balance, seed=seed)
+            self._set_choice(name, model)
+            return
+        Ld, yd = dev
+        best: tuple[float, str, LabelModel] | None = None
+        for name, cls_name, params, on_dev in cands:
+            model, ignore_dev = self._make(cls_name, params)
+            use_dev = None if ignore_dev else dev
+            if on_dev and Ld.n >= 4:
+                preds = np.empty(Ld.n, dtype=np.int64)
+                folds = np.random.default_rng(0).permutation(Ld.n) % 2
+                for f in (0, 1):
+                    tr, te = folds != f, folds == f
+                    sub, _ = self._make(cls_name, params)
+                    sub.fit(L, class_balance=class_balance, dev=(Ld[tr], yd[tr]), seed=seed)
+                    preds[te] = probs_to_preds(sub.predict_proba(Ld[te]), offset=0)
+            else:
+                preds = None
+            model.fit(L, class_balance=class_balance, dev=use_dev, seed=seed)
+            if preds is None:
+                preds = model.predict(Ld)
+            s = float(score(self.metric, yd, preds))
+            self.dev_scores_[name] = s
+            if best is None or s > best[0]:
+                best = (s, name, model)
+        assert best is not None
+        self._set_choice(best[1], best[2])
+
+    def _set_choice(self, name: str, model: LabelModel) -> None:
+        self.chosen_ = name
+        self.model_ = model
+        self.class_balance_ = np.asarray(getattr(model, "class_balance_", np.full(self.cardinality, 1 / self.cardinality)))  # type: ignore[operator]
+
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        return self.model_._predict_proba(L)
+
+    def lf_accuracies(self) -> np.ndarray:
+        self._check_fitted()
+        return self.model_.lf_accuracies()
+
+    def save(self, path: Any) -> None:  # the chosen model is what matters
+        raise NotImplementedError("save the selected model instead: auto.model_.save(path)")

@@ -1,0 +1,247 @@
+"""MeTaL / snorkel ``LabelModel`` objective, own sparse-friendly implementation.
+
+Objective (Ratner et al., AAAI 2019; snorkel 0.9-0.10 ``LabelModel``) for
+conditionally independent LFs: with ``O = L_indᵀ L_ind / n`` (``d × d``,
+``d = m·k``, ``L_ind`` the one-hot of the votes) and ``P = diag(p)`` the class
+prior, learn ``μ ∈ [0,1]^{d×k}`` (``μ[j·k+l, y] = P(λ_j = l | Y = y)``) by
+minimising
+
+    ‖(O − μPμᵀ)_Ω‖²_F + ‖μP·1 − diag(O)‖² + ‖l2·(μ − μ_init)‖²_F
+
+where Ω masks out each LF's own ``k × k`` block.  ``O`` is accumulated from
+sparse indicator counts chunk by chunk, so memory is ``O(d² + nnz)``, never
+``n × d`` dense.  The optimiser (SGD with momentum 0.9 / Adam / Adamax, same
+learning-rate schedules), ``prec_init`` initialisation, the random scalar
+(``np.random.RandomState(seed).random_sample()``, as snorkel's seeded global
+draw), the ``mu_eps`` clamp and Munkres (Hungarian) symmetry breaking follow
+snorkel, so with the same ``seed`` the two agree (see tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.labelmodel.base import (
+    LabelModel,
+    indicator_matrix,
+    iter_row_chunks,
+    resolve_class_balance,
+    softmax_rows,
+)
+from weaksup.votes import VoteMatrix
+
+__all__ = ["MatrixCompletion"]
+
+_OPTIMIZERS = ("sgd", "adam", "adamax")
+_SCHEDULERS = ("constant", "linear", "exponential", "step")
+
+
+class MatrixCompletion(LabelModel):
+    """Snorkel's LabelModel objective (MeTaL matrix completion), sparse and numpy-only.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes (inferred from the votes when omitted).
+    n_epochs, lr, l2, optimizer, lr_scheduler, prec_init, mu_eps :
+        As in snorkel's ``TrainConfig`` (defaults 100, 0.01, 0.0, ``"sgd"``,
+        ``"constant"``, 0.7, ``None`` = ``min(0.01, 10^-ceil(log10 n))``).
+    momentum : float
+        SGD momentum (snorkel: 0.9).
+    betas : tuple
+        Adam/Adamax betas.
+    gamma, step_size, warmup_steps, min_lr :
+        Learning-rate schedule settings (snorkel's defaults).
+    class_balance_source : {"uniform", "votes"}
+        Prior used when neither ``class_balance`` nor ``dev`` is given:
+        uniform (snorkel) or majority-vote frequencies.
+    chunk_rows : int
+        Rows per block when accumulating ``O`` (bounds memory).
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, params = make_votes(20000, 6, 2, seed=0)
+    >>> mc = MatrixCompletion().fit(L, seed=1)
+    >>> bool(abs(mc.lf_accuracies() - params["accuracies"]).max() < 0.05)
+    True
+    """
+
+    min_lfs = 3
+    _additive = True
+    _fitted_attrs = ("mu_", "class_balance_", "coverage_", "n_train_")
+
+    def __init__(self, cardinality: int | None = None, n_epochs: int = 100, lr: float = 0.01,
+                 l2: float = 0.0, optimizer: str = "sgd", momentum: float = 0.9,
+                 betas: tuple[float, float] = (0.9, 0.999), lr_scheduler: str = "constant",
+                 gamma: float = 0.9, step_size: int = 5, warmup_steps: int = 0, min_lr: float = 0.0,
+                 prec_init: Any = 0.7, mu_eps: float | None = None,
+                 class_balance_source: str = "uniform", chunk_rows: int = 200_000) -> None:
+        self.cardinality = cardinality
+        self.n_epochs = n_epochs
+        self.lr = lr
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.betas = betas
+        self.lr_scheduler = lr_scheduler
+        self.gamma = gamma
+        self.step_size = step_size
+        self.warmup_steps = warmup_steps
+        self.min_lr = min_lr
+        self.prec_init = prec_init
+        self.mu_eps = mu_eps
+        self.class_balance_source = class_balance_source
+        self.chunk_rows = chunk_rows
+
+    # ------------------------------------------------------------ statistics
+    def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
+        d = L.m * L.cardinality
+        O = np.zeros((d, d))
+        counts = np.zeros(L.cardinality)
+        for _, block in iter_row_chunks(L, self.chunk_rows):
+            ind = indicator_matrix(block)
+            O += (ind.T @ ind).toarray()
+            c = block.class_counts()
+            covered = c.sum(1) > 0
+            counts += np.bincount(c[covered].argmax(1), minlength=L.cardinality)
+        return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": counts}
+
+    # ------------------------------------------------------------- fitting
+    def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        if self.optimizer not in _OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
+        if self.lr_scheduler not in _SCHEDULERS:
+            raise ValueError(f"lr_scheduler must be one of {_SCHEDULERS}, got {self.lr_scheduler!r}")
+        if self.class_balance_source not in ("uniform", "votes"):
+            raise ValueError(f"class_balance_source must be 'uniform' or 'votes', got {self.class_balance_source!r}")
+        k = int(self.cardinality)  # type: ignore[arg-type]
+        m = self.n_lfs_
+        n = int(stats["n"])
+        if class_balance is None and dev is None and self.class_balance_source == "votes":
+            c = stats["mv_counts"] + 1.0
+            p = c / c.sum()
+        else:
+            p = resolve_class_balance(class_balance, dev, None, k, "uniform")
+        O = stats["O"] / n
+        d = m * k
+        diagO = np.diag(O).copy()
+        self.coverage_ = diagO.reshape(m, k).sum(1)
+        self.n_train_ = n
+
+        prec = np.broadcast_to(np.asarray(self.prec_init, dtype=np.float64), (m,))
+        mu_init = np.zeros((d, k))
+        for y in range(k):
+            idx = np.arange(m) * k + y
+            mu_init[idx, y] = np.clip(diagO[idx] * prec / p[y], 0, 1)
+        scale = np.random.RandomState(seed).random_sample() if seed is not None else np.random.random_sample()
+        mu = mu_init * scale
+
+        mu = self._optimise(mu, mu_init, O, diagO, p, m)
+
+        eps = self.mu_eps if self.mu_eps is not None else min(0.01, 1 / 10 ** np.ceil(np.log10(n)))
+        mu = np.clip(mu, eps, 1 - eps)
+        self.mu_ = self._break_symmetry(mu, p, m, k)
+        self.class_balance_ = p
+
+    def _optimise(self, mu: np.ndarray, mu_init: np.ndarray, O: np.ndarray, diagO: np.ndarray,
+                  p: np.ndarray, m: int) -> np.ndarray:
+        l2 = float(self.l2)
+        base_lr = float(self.lr)
+        b1, b2 = self.betas
+        buf = np.zeros_like(mu)
+        v = np.zeros_like(mu)
+        warm = int(self.warmup_steps)
+        lr = 0.0 if warm else base_lr
+        total = int(self.n_epochs)
+        k = mu.shape[1]
+        O_blocks = np.stack([O[j * k:(j + 1) * k, j * k:(j + 1) * k] for j in range(m)])  # (m, k, k)
+        for epoch in range(total):
+            # gradient of ‖(μPμᵀ − O)_Ω‖² = 4·R μP with R the masked residual, computed
+            # without forming the d×d residual: full product minus each LF's own block.
+            muP = mu * p
+            full = mu @ (muP.T @ muP) - O @ muP
+            mb = mu.reshape(m, k, k)
+            mbP = muP.reshape(m, k, k)
+            Rb = np.einsum("jay,jby->jab", mbP, mb) - O_blocks
+            full -= np.einsum("jab,jby->jay", Rb, mbP).reshape(m * k, k)
+            r = mu @ p - diagO
+            grad = 4.0 * full + 2.0 * np.outer(r, p)
+            if l2:
+                grad += 2.0 * l2 * l2 * (mu - mu_init) + l2 * mu  # loss term + optimiser weight decay
+            if not np.all(np.isfinite(grad)):
+                raise FloatingPointError("MatrixCompletion: loss diverged (NaN); reduce lr")
+            t = epoch + 1
+            if self.optimizer == "sgd":
+                buf = grad if epoch == 0 else self.momentum * buf + grad
+                mu = mu - lr * buf
+            elif self.optimizer == "adam":
+                buf = b1 * buf + (1 - b1) * grad
+                v = b2 * v + (1 - b2) * grad * grad
+                denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + 1e-8
+                mu = mu - (lr / (1 - b1 ** t)) * buf / denom
+            else:  # adamax
+                buf = b1 * buf + (1 - b1) * grad
+                v = np.maximum(b2 * v, np.abs(grad) + 1e-8)
+                mu = mu - (lr / (1 - b1 ** t)) * buf / v
+            # learning-rate schedule (torch semantics: stepped after each epoch)
+            if warm and epoch < warm:
+                lr = base_lr * (epoch + 1) / warm
+            elif self.lr_scheduler == "linear":
+                lr = base_lr * (total - warm - (epoch + 1 - warm)) / (total - warm)
+            elif self.lr_scheduler == "exponential":
+                lr = lr * self.gamma
+            elif self.lr_scheduler == "step":
+                if (epoch + 1 - warm) % self.step_size == 0:
+                    lr = lr * self.gamma
+            if self.lr_scheduler != "constant" and self.min_lr and lr < self.min_lr:
+                lr = self.min_lr
+        return mu
+
+    @staticmethod
+    def _break_symmetry(mu: np.ndarray, p: np.ndarray, m: int, k: int) -> np.ndarray:
+        """Column permutation (within equal-prior groups) that trusts the LFs most (Munkres)."""
+        from scipy.optimize import linear_sum_assignment
+
+        probs_sum = mu.reshape(m, k, k).sum(0) * p  # [l, y] summed over LFs, times P
+        Z = np.zeros((k, k))
+        groups: dict[float, list[int]] = {}
+        for i, f in enumerate(p):
+            groups.setdefault(float(np.around(f, 3)), []).append(i)
+        for group in groups.values():
+            if len(group) == 1:
+                Z[group[0], group[0]] = 1.0
+                continue
+            sub = probs_sum[np.ix_(group, group)]
+            rows, cols = linear_sum_assignment(-sub.T)
+            for i, j in zip(rows, cols):
+                Z[group[i], group[j]] = 1.0
+        return mu @ Z
+
+    # ----------------------------------------------------------- prediction
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        log_mu = np.log(self.mu_)
+        log_p = np.log(self.class_balance_)
+        out = np.empty((L.n, L.cardinality))
+        for start, block in iter_row_chunks(L, self.chunk_rows):
+            scores = indicator_matrix(block) @ log_mu + log_p
+            out[start:start + block.n] = softmax_rows(np.asarray(scores))
+        return out
+
+    def get_conditional_probs(self) -> np.ndarray:
+        """``(m, k+1, k)`` table: row 0 = P(abstain | Y), rows 1.. = P(λ = l | Y) (snorkel layout)."""
+        self._check_fitted()
+        m, k = self.n_lfs_, int(self.cardinality)  # type: ignore[arg-type]
+        mu = self.mu_.reshape(m, k, k)
+        return np.concatenate([np.clip(1 - mu.sum(1, keepdims=True), 0, 1), mu], axis=1)
+
+    def lf_accuracies(self) -> np.ndarray:
+        """``Σ_y P(λ_j = y, Y = y) / coverage_j`` (snorkel's ``get_weights``)."""
+        self._check_fitted()
+        m, k = self.n_lfs_, int(self.cardinality)  # type: ignore[arg-type]
+        mu = self.mu_.reshape(m, k, k)
+        acc = np.einsum("jyy,y->j", mu, self.class_balance_)
+        cov = np.asarray(self.coverage_, dtype=np.float64)
+        return np.clip(np.divide(acc, cov, out=np.zeros(m), where=cov > 0), 1e-6, 1.0)

@@ -1,0 +1,260 @@
+"""FlyingSquid-style triplet method (Fu et al., "Fast and Three-rious", ICML 2020): closed form.
+
+For conditionally independent LFs, the agreement of two LFs on the rows where
+both vote factorises.  Write ``s_j = (k·a_j − 1)/(k − 1)`` for LF ``j`` with
+accuracy ``a_j`` (``s_j = E[λ_j Y | fires]`` for binary ±1 votes).  Under the
+symmetric ("one-coin") noise model
+
+    C_ij = (k · P(λ_i = λ_j | both vote) − 1)/(k − 1) = s_i s_j,
+
+so every triplet ``(i, j, l)`` of LFs gives ``s_i² = C_ij C_il / C_jl``
+(FlyingSquid's identity; for k = 2 it is exactly theirs).  We average over all
+triplets with enough overlap (``solve="mean"``, FlyingSquid's
+``triplet_mean``; or ``"median"``), assume every LF beats random (their
+``all_positive`` sign recovery) and turn ``s`` back into accuracies.
+
+Given the accuracy, the joint table ``P(λ_j = l, Y = y)`` is completed from the
+observed vote frequencies of the LF and the class prior (FlyingSquid solves
+this linear system for binary tasks; for ``k > 2`` the table with those margins
+and that trace is found by Sinkhorn scaling of a one-coin table), and
+prediction is the naive-Bayes posterior ``P(Y | λ) ∝ p_Y Π_j P(λ_j | Y)``,
+a single sparse product.  ``multiclass="ovr"`` instead fits one binary model
+per class (WRENCH's way) and normalises.
+
+All statistics are the ``m·k × m·k`` co-vote counts, which are additive
+(``partial_fit``).  Cost: one pass over the votes, then ``O(m³)`` algebra.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.labelmodel.base import (
+    LabelModel,
+    indicator_matrix,
+    iter_row_chunks,
+    resolve_class_balance,
+    softmax_rows,
+)
+from weaksup.votes import VoteMatrix
+
+__all__ = ["FlyingSquid", "triplet_accuracies"]
+
+
+def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap: int = 5,
+                       min_corr: float = 0.05, solve: str = "mean",
+                       default: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy of each LF (when it votes) from pairwise co-vote and agreement counts.
+
+    Parameters
+    ----------
+    co, agree : (m, m) arrays
+        Rows where both LFs vote / where they vote the same class.
+    k : int
+        Number of classes.
+
+    Returns
+    -------
+    acc : (m,) estimated accuracies (in ``[1/k, 1)``).
+    n_triplets : (m,) how many triplets informed each estimate (0 = fallback used).
+    """
+    m = co.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(co > 0, agree / np.maximum(co, 1), np.nan)
+    C = (k * rate - 1.0) / (k - 1.0)
+    valid = (co >= min_overlap) & np.isfinite(C)
+    np.fill_diagonal(valid, False)
+    s2 = np.full(m, np.nan)
+    used = np.zeros(m, dtype=np.int64)
+    Cv = np.where(valid, C, np.nan)
+    denom_ok = valid & (np.abs(np.nan_to_num(C)) >= min_corr)
+    for i in range(m):
+        ci = Cv[i]
+        est = np.outer(ci, ci) / np.where(denom_ok, C, np.nan)
+        est[i, :] = np.nan
+        est[:, i] = np.nan
+        iu = np.triu_indices(m, 1)
+        vals = est[iu]
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            used[i] = vals.size
+            s2[i] = np.median(vals) if solve == "median" else vals.mean()
+    s = np.sqrt(np.clip(s2, 0.0, 0.999))
+    if np.isnan(s).any():
+        fill = default if default is not None else (np.nanmedian(s) if np.isfinite(s).any() else 0.4)
+        s = np.where(np.isnan(s), (k * fill - 1) / (k - 1) if default is not None else fill, s)
+    acc = ((k - 1) * s + 1) / k
+    return np.clip(acc, 1.0 / k, 0.999), used
+
+
+def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 200) -> np.ndarray:
+    """``(m, k, k)`` tables ``X[j, l, y] = P(λ_j = l, Y = y | λ_j votes)``.
+
+    Row sums = the LF's vote frequencies, column sums = the prior, trace = the
+    accuracy.  Found by bisection on the accuracy of a one-coin seed table,
+    Sinkhorn-scaled to the margins (the unique solution for k = 2).
+    """
+    m, k = vote_freq.shape
+    q = vote_freq / np.maximum(vote_freq.sum(1, keepdims=True), 1e-300)
+    lo = np.full(m, 1e-4)
+    hi = np.full(m, 1 - 1e-4)
+    eye = np.eye(k)
+
+    def table(a_seed: np.ndarray) -> np.ndarray:
+        off = (1 - a_seed) / max(k - 1, 1)
+        X = (a_seed[:, None, None] * eye + off[:, None, None] * (1 - eye)) * prior[None, None, :]
+        X = X + 1e-12
+        for _ in range(n_iter):
+            X *= (q / np.maximum(X.sum(2), 1e-300))[:, :, None]
+            X *= (prior / np.maximum(X.sum(1), 1e-300))[:, None, :]
+        return X
+
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        tr = np.trace(table(mid), axis1=1, axis2=2)
+        up = tr < acc
+        lo = np.where(up, mid, lo)
+        hi = np.where(up, hi, mid)
+    return table((lo + hi) / 2)
+
+
+class FlyingSquid(LabelModel):
+    """Closed-form triplet label model (FlyingSquid), binary and multi-class.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes (inferred from the votes when omitted).
+    multiclass : {"native", "ovr"}
+        Multi-class natively (one model over k classes) or one-vs-rest binary
+        models (WRENCH's wrapper); ignored for k = 2.
+    conditional : {"marginals", "one-coin"}
+        How ``P(λ_j | Y)`` is completed from the accuracy: matching the LF's
+        observed vote frequencies and the prior (FlyingSquid), or symmetric
+        noise (accuracy on the diagonal, the rest spread evenly).
+    solve : {"mean", "median"}
+        Aggregate over triplets (FlyingSquid ``triplet_mean`` / ``triplet_median``).
+    min_overlap : int
+        Fewest rows two LFs must both vote on for their pair to be used.
+    eps : float
+        Floor on conditional probabilities.
+
+    Class balance: ``class_balance`` argument, else dev labels, else estimated
+    from the votes (majority-vote winner frequencies, smoothed).
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, params = make_votes(20000, 8, 2, seed=0)
+    >>> fs = FlyingSquid().fit(L)
+    >>> bool(abs(fs.lf_accuracies() - params["accuracies"]).max() < 0.05)
+    True
+    """
+
+    min_lfs = 3
+    _additive = True
+    _fitted_attrs = ("log_cond_", "class_balance_", "accuracies_", "n_triplets_", "ovr_")
+
+    def __init__(self, cardinality: int | None = None, multiclass: str = "native",
+                 conditional: str = "marginals", solve: str = "mean", min_overlap: int = 5,
+                 eps: float = 1e-4, chunk_rows: int = 200_000) -> None:
+        self.cardinality = cardinality
+        self.multiclass = multiclass
+        self.conditional = conditional
+        self.solve = solve
+        self.min_overlap = min_overlap
+        self.eps = eps
+        self.chunk_rows = chunk_rows
+
+    def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
+        d = L.m * L.cardinality
+        O = np.zeros((d, d))
+        mv = np.zeros(L.cardinality)
+        for _, block in iter_row_chunks(L, self.chunk_rows):
+            ind = indicator_matrix(block)
+            O += (ind.T @ ind).toarray()
+            c = block.class_counts()
+            covered = c.sum(1) > 0
+            mv += np.bincount(c[covered].argmax(1), minlength=L.cardinality)
+        return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
+
+    def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        if self.multiclass not in ("native", "ovr"):
+            raise ValueError(f"multiclass must be 'native' or 'ovr', got {self.multiclass!r}")
+        if self.conditional not in ("marginals", "one-coin"):
+            raise ValueError(f"conditional must be 'marginals' or 'one-coin', got {self.conditional!r}")
+        if self.solve not in ("mean", "median"):
+            raise ValueError(f"solve must be 'mean' or 'median', got {self.solve!r}")
+        k = int(self.cardinality)  # type: ignore[arg-type]
+        m = self.n_lfs_
+        if class_balance is None and dev is None:
+            c = stats["mv_counts"] + 1.0
+            p = c / c.sum()
+        else:
+            p = resolve_class_balance(class_balance, dev, None, k)
+        self.class_balance_ = p
+        O4 = stats["O"].reshape(m, k, m, k)
+        self.ovr_ = bool(self.multiclass == "ovr" and k > 2)
+        if not self.ovr_:
+            acc, used, logc = self._fit_one(O4, p, k)
+            self.accuracies_, self.n_triplets_, self.log_cond_ = acc, used, logc
+            return
+        # one-vs-rest: class c against the rest, votes re-coded to {c, rest}
+        accs, useds, logcs = [], [], []
+        for c in range(k):
+            idx = np.array([c, *[x for x in range(k) if x != c]])
+            Oc = O4[:, idx][:, :, :, idx]
+            Ob = np.stack([Oc[:, 0], Oc[:, 1:].sum(1)], axis=1)
+            Ob = np.stack([Ob[:, :, :, 0], Ob[:, :, :, 1:].sum(3)], axis=3)
+            acc, used, logc = self._fit_one(Ob, np.array([p[c], 1 - p[c]]), 2)
+            accs.append(acc)
+            useds.append(used)
+            logcs.append(logc)
+        self.accuracies_ = np.mean(accs, axis=0)
+        self.n_triplets_ = np.min(useds, axis=0)
+        self.log_cond_ = np.stack(logcs)  # (k, m, 2, 2)
+
+    def _fit_one(self, O4: np.ndarray, p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m = O4.shape[0]
+        co = O4.sum(axis=(1, 3))
+        agree = np.einsum("iljl->ij", O4)
+        acc, used = triplet_accuracies(co, agree, k, min_overlap=self.min_overlap, solve=self.solve)
+        vote_freq = np.einsum("ilil->il", O4)  # (m, k) vote counts
+        if self.conditional == "marginals":
+            X = _joint_tables(acc, vote_freq, p)
+        else:
+            off = (1 - acc) / (k - 1)
+            X = (acc[:, None, None] * np.eye(k) + off[:, None, None] * (1 - np.eye(k))) * p[None, None, :]
+        cond = X / p[None, None, :]  # P(λ = l | Y = y, votes), [j, l, y]
+        cond = np.maximum(cond, self.eps)
+        cond /= cond.sum(1, keepdims=True)
+        return acc, used, np.log(cond)
+
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        k = L.cardinality
+        m = L.m
+        out = np.empty((L.n, k))
+        for start, block in iter_row_chunks(L, self.chunk_rows):
+            ind = indicator_matrix(block)
+            if not self.ovr_:
+                scores = np.asarray(ind @ self.log_cond_.reshape(m * k, k)) + np.log(self.class_balance_)
+                out[start:start + block.n] = softmax_rows(scores)
+                continue
+            pos = np.empty((block.n, k))
+            for c in range(k):
+                lc = self.log_cond_[c]  # (m, 2, 2): [j, {c, rest}, {c, rest}]
+                W = np.repeat(lc[:, 1:2, :], k, axis=1)
+                W[:, c, :] = lc[:, 0, :]
+                pc = np.array([self.class_balance_[c], 1 - self.class_balance_[c]])
+                sc = softmax_rows(np.asarray(ind @ W.reshape(m * k, 2)) + np.log(pc))
+                pos[:, c] = sc[:, 0]
+            pos = np.maximum(pos, 1e-300)
+            out[start:start + block.n] = pos / pos.sum(1, keepdims=True)
+        return out
+
+    def lf_accuracies(self) -> np.ndarray:
+        """Triplet estimates of ``P(λ_j = Y | λ_j votes)``."""
+        self._check_fitted()
+        return np.asarray(self.accuracies_)
