@@ -1,0 +1,169 @@
+"""LFAnalysis against hand-computed values and snorkel's LFAnalysis (bit-for-bit on the same matrix)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import VoteMatrix
+from weaksup.analysis import LFAnalysis, get_label_buckets, get_label_instances
+from weaksup.synthetic import make_votes
+
+L_DOC = np.array([[-1, 0, 0], [-1, -1, -1], [1, 0, -1], [-1, 0, -1], [0, 0, 0]])
+
+
+def test_hand_computed_example():
+    a = LFAnalysis(L_DOC)
+    assert a.label_coverage() == 0.8 and a.label_overlap() == 0.6 and a.label_conflict() == 0.2
+    assert a.lf_polarities() == [[0, 1], [0], [0]]
+    np.testing.assert_allclose(a.lf_coverages(), [0.4, 0.8, 0.4])
+    np.testing.assert_allclose(a.lf_overlaps(), [0.4, 0.6, 0.4])
+    np.testing.assert_allclose(a.lf_overlaps(normalize_by_coverage=True), [1.0, 0.75, 1.0])
+    np.testing.assert_allclose(a.lf_conflicts(), [0.2, 0.2, 0.0])
+    np.testing.assert_allclose(a.lf_conflicts(normalize_by_overlaps=True), [0.5, 1 / 3, 0.0])
+    y = np.array([0, 1, 1, 1, 0])
+    s = a.summary(y=y, est_weights=[0.1, 0.2, 0.3])
+    assert list(s.columns) == ["j", "Polarity", "Coverage", "Overlaps", "Conflicts", "Correct", "Incorrect",
+                               "Emp. Acc.", "Learned Weight"]
+    assert list(s.index) == ["lf_0", "lf_1", "lf_2"]
+    assert s["Correct"].tolist() == [2, 2, 2] and s["Incorrect"].tolist() == [0, 2, 0]
+    assert s["Emp. Acc."].tolist() == [1.0, 0.5, 1.0]
+    assert s["Learned Weight"].tolist() == [0.1, 0.2, 0.3]
+
+
+def _snorkel_summary(V: VoteMatrix, y=None) -> pd.DataFrame:
+    from snorkel.labeling import LFAnalysis as SnorkelAnalysis
+    from snorkel.labeling import LabelingFunction
+
+    lfs = [LabelingFunction(name, f=lambda x: -1) for name in V.lf_names]
+    return SnorkelAnalysis(V.to_snorkel(), lfs).lf_summary(Y=y)
+
+
+def assert_same_summary(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    assert list(ours.columns) == list(theirs.columns)
+    assert list(ours.index) == list(theirs.index)
+    for col in theirs.columns:
+        if col == "Polarity":
+            assert [list(map(int, p)) for p in theirs[col]] == list(ours[col])
+        else:
+            np.testing.assert_allclose(ours[col].to_numpy(float), theirs[col].to_numpy(float), rtol=0, atol=1e-9,
+                                       err_msg=col)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("k, seed", [(2, 0), (3, 1), (5, 2)])
+def test_summary_equals_snorkel_on_random_matrices(k, seed, sparse):
+    V, y, _ = make_votes(2000, 12, k, seed=seed, sparse=sparse)
+    y = y.copy()
+    y[::97] = -1  # unlabeled rows are handled like snorkel does
+    a = LFAnalysis(V)
+    assert_same_summary(a.summary(), _snorkel_summary(V))
+    assert_same_summary(a.summary(y=y), _snorkel_summary(V, y))
+    from snorkel.labeling import LFAnalysis as SnorkelAnalysis
+
+    s = SnorkelAnalysis(V.to_snorkel())
+    assert a.label_coverage() == pytest.approx(s.label_coverage(), abs=1e-12)
+    assert a.label_overlap() == pytest.approx(s.label_overlap(), abs=1e-12)
+    assert a.label_conflict() == pytest.approx(s.label_conflict(), abs=1e-12)
+    yk = np.where(y < 0, 0, y)
+    np.testing.assert_allclose(a.lf_empirical_probs(yk, k), s.lf_empirical_probs(yk, k), atol=1e-12)
+    np.testing.assert_allclose(a.lf_overlaps(True), s.lf_overlaps(True), atol=1e-12)
+    np.testing.assert_allclose(a.lf_conflicts(True), s.lf_conflicts(True), atol=1e-12)
+
+
+def test_summary_edge_cases_equal_snorkel():
+    # an LF that never votes, an all-abstain row, and a single row
+    L = np.array([[-1, 1, -1], [-1, -1, -1], [-1, 0, 1], [-1, 1, 1]])
+    V = VoteMatrix(L)
+    y = np.array([1, 0, 0, 1])
+    assert_same_summary(LFAnalysis(V).summary(y=y), _snorkel_summary(V, y))
+    one = VoteMatrix(np.array([[0, 1]]))
+    assert_same_summary(LFAnalysis(one).summary(y=np.array([1])), _snorkel_summary(one, np.array([1])))
+
+
+@pytest.mark.wrench
+@pytest.mark.parametrize("name", ["youtube", "sms"])
+def test_summary_equals_snorkel_on_wrench(wrench_dir, name):
+    from weaksup.data import load_wrench
+
+    ds = load_wrench(name, wrench_dir)
+    for split in ("train", "test"):
+        V, y = ds.splits[split].votes, ds.splits[split].labels
+        assert_same_summary(LFAnalysis(V).summary(y=y), _snorkel_summary(V, y))
+        assert_same_summary(LFAnalysis(V.as_sparse()).summary(y=y), _snorkel_summary(V, y))
+
+
+def test_large_sparse_never_densifies(monkeypatch):
+    V, y, _ = make_votes(300_000, 40, 3, seed=5, sparse=True, propensities=0.03)
+
+    def boom(self):
+        raise AssertionError("densified n x m")
+
+    a = LFAnalysis(V)
+    monkeypatch.setattr(VoteMatrix, "to_dense", boom)
+    s = a.summary(y=y)
+    assert s.shape == (40, 8) and 0 < a.label_conflict() < a.label_overlap() < a.label_coverage() < 1
+    np.testing.assert_allclose(s["Coverage"], 0.03, atol=0.002)
+    # accuracies recovered from the known generating parameters
+    _, _, params = make_votes(300_000, 40, 3, seed=5, sparse=True, propensities=0.03)
+    np.testing.assert_allclose(s["Emp. Acc."], params["accuracies"], atol=0.03)
+
+
+def test_lfs_argument_and_bad_input():
+    from weaksup import keyword_lf
+
+    lfs = [keyword_lf("a", 0, name="a"), keyword_lf("b", 0, name="b"), "c"]
+    s = LFAnalysis(L_DOC, lfs).summary()
+    assert list(s.index) == ["a", "b", "c"] and s["j"].tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"Number of LFs \(2\) and number of LF matrix columns \(3\)"):
+        LFAnalysis(L_DOC, lfs[:2])
+    with pytest.raises(ValueError, match="y has 2 labels but the vote matrix has 5 rows"):
+        LFAnalysis(L_DOC).summary(y=[0, 1])
+    with pytest.raises(ValueError, match="integer labels"):
+        LFAnalysis(L_DOC).summary(y=np.array([0.5] * 5))
+    with pytest.raises(ValueError, match="est_weights has 2 entries for 3 LFs"):
+        LFAnalysis(L_DOC).summary(est_weights=[1, 2])
+    empty = LFAnalysis(np.zeros((0, 2), dtype=int))
+    assert empty.summary()["Coverage"].isna().all() or (empty.summary()["Coverage"] == 0).all()
+    assert "LFAnalysis(n=5, m=3" in repr(LFAnalysis(L_DOC))
+
+
+def test_label_buckets_match_snorkel():
+    from snorkel.analysis import get_label_buckets as snorkel_buckets
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 500)
+    pred = rng.integers(-1, 3, 500)
+    ours, theirs = get_label_buckets(y, pred), snorkel_buckets(y, pred)
+    assert list(ours) == [tuple(int(v) for v in k) for k in theirs]  # same keys, same order
+    for key, idx in theirs.items():
+        assert np.array_equal(ours[tuple(int(v) for v in key)], idx)
+    b = LFAnalysis(L_DOC).label_buckets(np.array([1, 1, 1, 0, 0]), np.array([1, 1, -1, -1, 0]))
+    assert b[(1, 1)].tolist() == [0, 1] and b[(1, -1)].tolist() == [2] and (1, 0) not in b
+    three = get_label_buckets([0, 0, 1], [0, 1, 1], [1, 1, 1])
+    assert three == {(0, 0, 1): three[(0, 0, 1)], (0, 1, 1): three[(0, 1, 1)], (1, 1, 1): three[(1, 1, 1)]}
+    with pytest.raises(ValueError, match="same number of elements"):
+        get_label_buckets([0, 1], [0])
+    x = pd.DataFrame({"t": list("abcde")})
+    assert get_label_instances((1, -1), x, [1, 1, 1, 0, 0], [1, 1, -1, -1, 0])["t"].tolist() == ["c"]
+    lb = LFAnalysis(L_DOC).lf_buckets(0, np.array([0, 1, 1, 1, 0]))
+    assert lb[(0, 0)].tolist() == [4] and lb[(1, 1)].tolist() == [2] and lb[(1, -1)].tolist() == [1, 3]
+
+
+def test_plots_return_axes_with_one_bar_per_lf():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a = LFAnalysis(VoteMatrix(L_DOC, ["a", "b", "c"]))
+    ax = a.plot_coverage()
+    assert [round(p.get_width(), 6) for p in ax.patches] == [0.4, 0.8, 0.4]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    ax = a.plot_accuracy(np.array([0, 1, 1, 1, 0]))
+    assert [p.get_width() for p in ax.patches] == [1.0, 0.5, 1.0]
+    assert [round(p.get_width(), 6) for p in a.plot_conflicts().patches] == [0.2, 0.2, 0.0]
+    fig = a.plot(y=np.array([0, 1, 1, 1, 0]))
+    assert len(fig.axes) == 3
+    plt.close("all")
