@@ -1,0 +1,265 @@
+"""A CPU end model for tagging: linear-chain CRF over sparse token features (numpy/scipy).
+
+:class:`CRFTagger` learns emission weights for hand-made token features
+(word, lowercase, prefixes/suffixes, shape, neighbouring words, ...) plus a
+BIO-constrained transition matrix, by maximising the CRF log-likelihood of the
+tags given by a label model on the training sentences.  Decoding is Viterbi,
+so predictions are always valid IOB2.
+
+Examples
+--------
+>>> sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
+>>> tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
+>>> crf = CRFTagger(c2=0.1).fit(sents, tags)
+>>> crf.predict([["aspirin", "now"]])
+[['B-Chem', 'O']]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from weaksup.sequence.tags import bio_tag_names, entity_types_from_tags, repair_bio
+
+__all__ = ["CRFTagger", "token_features"]
+
+
+def _shape(w: str) -> str:
+    s = re.sub("[A-Z]", "X", w)
+    s = re.sub("[a-z]", "x", s)
+    s = re.sub("[0-9]", "d", s)
+    return re.sub(r"(.)\1+", r"\1\1", s)
+
+
+def token_features(tokens: Sequence[str], window: int = 2) -> list[list[str]]:
+    """Feature strings for every token of a sentence (simple, language-agnostic)."""
+    low = [t.lower() for t in tokens]
+    n = len(tokens)
+    out = []
+    for i, w in enumerate(tokens):
+        lw = low[i]
+        f = ["b", "w=" + lw, "s=" + _shape(w), "p3=" + lw[:3], "x3=" + lw[-3:], "x4=" + lw[-4:], "x2=" + lw[-2:],
+             "p4=" + lw[:4]]
+        if w[:1].isupper():
+            f.append("title")
+        if w.isupper() and len(w) > 1:
+            f.append("upper")
+        if any(c.isdigit() for c in w):
+            f.append("digit")
+        if "-" in w:
+            f.append("hyph")
+        if len(w) <= 2:
+            f.append("short")
+        for d in range(1, window + 1):
+            j = i - d
+            f.append(f"w-{d}=" + (low[j] if j >= 0 else "<s>"))
+            j = i + d
+            f.append(f"w+{d}=" + (low[j] if j < n else "</s>"))
+        if i > 0:
+            f.append("x3-1=" + low[i - 1][-3:])
+            f.append("bg-=" + low[i - 1] + "|" + lw)
+        if i + 1 < n:
+            f.append("x3+1=" + low[i + 1][-3:])
+            f.append("bg+=" + lw + "|" + low[i + 1])
+        out.append(f)
+    return out
+
+
+class CRFTagger:
+    """Linear-chain CRF over sparse binary token features, fitted by L-BFGS (numpy/scipy).
+
+    The negative log-likelihood of the given tags plus ``c2/2 · ||W||²`` is
+    minimised with exact gradients: emission gradients are ``X.T @ (marginals
+    - targets)`` and transition gradients expected minus observed transition
+    counts, both from the batched forward–backward of
+    :func:`weaksup.sequence.labelmodel.forward_backward`.  Disallowed BIO
+    transitions and ``I-`` starts are fixed at probability 0.
+
+    Parameters
+    ----------
+    c2 : float
+        L2 penalty on the feature weights.
+    max_iter : int
+        L-BFGS iterations.
+    min_count : int
+        Keep features seen at least this often in training.
+    window : int
+        Neighbouring words used as features on each side.
+    verbose : bool
+        Print L-BFGS progress.
+    """
+
+    def __init__(self, c2: float = 1.0, max_iter: int = 100, min_count: int = 1, window: int = 2,
+                 verbose: bool = False) -> None:
+        self.c2 = c2
+        self.max_iter = max_iter
+        self.min_count = min_count
+        self.window = window
+        self.verbose = verbose
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("c2", "max_iter", "min_count", "window", "verbose")}
+
+    def set_params(self, **params: Any) -> CRFTagger:
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"invalid parameter {k!r} for CRFTagger; valid: {list(self.get_params())}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return "CRFTagger(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
+
+    # ------------------------------------------------------------ features
+    def _design(self, sentences: Sequence[Sequence[str]], build: bool = False) -> Any:
+        import scipy.sparse as sp
+
+        feats = [f for s in sentences for f in token_features(s, self.window)]
+        if build:
+            counts: dict[str, int] = {}
+            for tf in feats:
+                for f in tf:
+                    counts[f] = counts.get(f, 0) + 1
+            kept = sorted(k for k, c in counts.items() if c >= self.min_count)
+            self.vocab_ = {f: i for i, f in enumerate(kept)}
+        vocab = self.vocab_
+        indptr = [0]
+        indices: list[int] = []
+        for tf in feats:
+            ids = {vocab[f] for f in tf if f in vocab}
+            indices.extend(sorted(ids))
+            indptr.append(len(indices))
+        data = np.ones(len(indices))
+        return sp.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+                             shape=(len(feats), len(vocab)))
+
+    def _unpack(self, theta: np.ndarray, F: int, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        W = theta[:F * K].reshape(F, K)
+        tmask, smask = self._masks
+        nt = int(tmask.sum())
+        trans = np.full((K, K), -np.inf)
+        trans[tmask] = theta[F * K:F * K + nt]
+        start = np.full(K, -np.inf)
+        start[smask] = theta[F * K + nt:]
+        return W, trans, start
+
+    def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+            entity_types: Sequence[str] | None = None, sample_weight: Any = None) -> CRFTagger:
+        """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
+
+        ``sample_weight`` (one per sentence) scales each sentence's log-likelihood.
+        """
+        from scipy.optimize import minimize
+
+        from weaksup.sequence.labelmodel import bio_start_mask, bio_transition_mask, forward_backward
+
+        if len(sentences) != len(tags):
+            raise ValueError(f"{len(sentences)} sentences but {len(tags)} tag sequences")
+        for i, (s, t) in enumerate(zip(sentences, tags)):
+            if len(s) != len(t):
+                raise ValueError(f"sentence {i}: {len(s)} tokens but {len(t)} tags")
+        keep = [i for i, s in enumerate(sentences) if len(s) > 0]
+        sentences = [sentences[i] for i in keep]
+        tags = [repair_bio(tags[i]) for i in keep]
+        self.entity_types_ = list(entity_types) if entity_types is not None else entity_types_from_tags(tags)
+        self.tag_names_ = bio_tag_names(self.entity_types_)
+        t2i = {t: i for i, t in enumerate(self.tag_names_)}
+        try:
+            y = np.array([t2i[t] for ts in tags for t in ts], dtype=np.int64)
+        except KeyError as exc:
+            raise ValueError(f"tag {exc.args[0]!r} is not one of {self.tag_names_}") from None
+        w_sent = np.ones(len(sentences)) if sample_weight is None else np.asarray(sample_weight, float)[keep]
+        lengths = np.array([len(s) for s in sentences])
+        w_tok = np.repeat(w_sent, lengths)
+        X = self._design(sentences, build=True)
+        F, K = X.shape[1], len(self.tag_names_)
+        E = len(self.entity_types_)
+        tmask, smask = bio_transition_mask(E), bio_start_mask(E)
+        self._masks = (tmask, smask)
+        Y = np.zeros((len(y), K))
+        Y[np.arange(len(y)), y] = 1.0
+        Yw = Y * w_tok[:, None]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        first = offsets[:-1]
+        same = np.ones(len(y), dtype=bool)
+        same[first] = False
+        emp_trans = np.zeros((K, K))
+        idx = np.nonzero(same)[0]
+        np.add.at(emp_trans, (y[idx - 1], y[idx]), w_tok[idx])
+        emp_start = np.zeros(K)
+        np.add.at(emp_start, y[first], w_sent)
+        emp_W = X.T @ Yw
+        n_tok = float(w_tok.sum())
+        XT = X.T.tocsr()
+
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            W, trans, start = self._unpack(theta, F, K)
+            le = X @ W
+            if sample_weight is None:
+                gamma, xi, logz = forward_backward(le, lengths, np.exp(start), np.exp(trans))
+                gstart = gamma[first].sum(0)
+            else:
+                logz, xi, gstart, gamma = _weighted_fb(le, lengths, start, trans, w_sent)
+            score = float((le * Yw).sum() + (emp_trans[tmask] * trans[tmask]).sum()
+                          + (emp_start[smask] * start[smask]).sum())
+            nll = logz - score
+            gW = XT @ (gamma * w_tok[:, None]) - emp_W
+            g_tr = (xi - emp_trans)[tmask]
+            g_st = (gstart - emp_start)[smask]
+            f = nll / n_tok + 0.5 * self.c2 * float((W ** 2).sum()) / n_tok
+            g = np.concatenate([(gW + self.c2 * W).ravel(), g_tr, g_st]) / n_tok
+            return f, g
+
+        theta0 = np.zeros(F * K + int(tmask.sum()) + int(smask.sum()))
+        res = minimize(objective, theta0, jac=True, method="L-BFGS-B",
+                       options={"maxiter": self.max_iter, "disp": self.verbose})
+        self.W_, self.trans_, self.start_ = self._unpack(res.x, F, K)
+        self.n_iter_ = int(res.nit)
+        return self
+
+    def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Viterbi BIO tags per sentence."""
+        if not hasattr(self, "W_"):
+            raise RuntimeError("CRFTagger is not fitted; call fit(sentences, tags) first")
+        from weaksup.sequence.labelmodel import viterbi
+
+        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+        if lengths.sum() == 0:
+            return [[] for _ in sentences]
+        X = self._design(sentences)
+        ids = viterbi(X @ self.W_, lengths, np.exp(self.start_), np.exp(self.trans_))
+        names = self.tag_names_
+        offs = np.concatenate([[0], np.cumsum(lengths)])
+        return [[names[k] for k in ids[a:b]] for a, b in zip(offs[:-1], offs[1:])]
+
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> float:
+        """Strict span F1 against gold tags."""
+        from weaksup.sequence.metrics import span_f1
+
+        return span_f1(tags, self.predict(sentences))
+
+
+def _weighted_fb(le: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
+                 w_sent: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence-weighted logZ, expected transitions, start marginals and token marginals."""
+    from weaksup.sequence.labelmodel import forward_backward
+
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    K = le.shape[1]
+    logz = 0.0
+    xi = np.zeros((K, K))
+    gamma = np.zeros_like(le)
+    gstart = np.zeros(K)
+    for w in np.unique(w_sent):
+        sel = np.nonzero(w_sent == w)[0]
+        rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in sel])
+        g, x, lz = forward_backward(le[rows], lengths[sel], np.exp(start), np.exp(trans))
+        gamma[rows] = g
+        xi += w * x
+        logz += w * lz
+        gstart += w * g[np.concatenate([[0], np.cumsum(lengths[sel])[:-1]])].sum(0)
+    return logz, xi, gstart, gamma

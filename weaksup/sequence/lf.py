@@ -1,0 +1,338 @@
+"""Span labeling functions: ``@span_labeling_function``, gazetteer and regex builders, and the applier.
+
+A span LF looks at one tokenised sentence and returns the entity spans it
+believes in, as ``(start, end, type)`` triples over token positions (``end``
+exclusive).  Tokens outside its spans get the tag ``"O"`` (or ``ABSTAIN`` with
+``outside="abstain"`` in :func:`apply_span_lfs`).  An LF may instead return one
+tag per token (``output="tags"``).
+
+The sentence an LF receives is a :class:`weaksup.lf.Row` with at least
+``tokens`` (and ``text`` = the tokens joined by spaces, ``index``); pass dicts
+with more fields to :func:`apply_span_lfs` and they are passed along.
+
+Examples
+--------
+>>> @span_labeling_function(entity_type="Disease")
+... def lf_itis(x):
+...     return [(i, i + 1) for i, t in enumerate(x.tokens) if t.endswith("itis")]
+>>> lf_itis(["severe", "hepatitis", "."])
+[(1, 2, 'Disease')]
+>>> gaz = gazetteer_span_lf("gaz", {"Chemical": ["aspirin", "nitric oxide"]})
+>>> gaz(["Nitric", "oxide", "and", "aspirin"])
+[(0, 2, 'Chemical'), (3, 4, 'Chemical')]
+>>> votes = apply_span_lfs([["severe", "hepatitis"], ["aspirin"]], [lf_itis, gaz],
+...                        entity_types=["Chemical", "Disease"])
+>>> votes.sentence(0).tolist()   # O, B-Chemical, I-Chemical, B-Disease, I-Disease
+[[0, 0], [3, 0]]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from weaksup.lf import Row, fingerprint_callable
+from weaksup.sequence.tags import (
+    SpanError,
+    TagSequenceError,
+    bio_tag_names,
+    bio_to_spans,
+    check_spans,
+    spans_to_bio,
+)
+from weaksup.sequence.votes import SequenceVotes
+from weaksup.votes import ABSTAIN
+
+__all__ = [
+    "SpanLabelingFunction",
+    "SpanLFOutputError",
+    "span_labeling_function",
+    "gazetteer_span_lf",
+    "regex_span_lf",
+    "apply_span_lfs",
+    "as_sentence",
+]
+
+
+class SpanLFOutputError(ValueError):
+    """A span LF returned something invalid; the message names the LF and the sentence."""
+
+
+def as_sentence(x: Any, index: int = 0) -> Row:
+    """Coerce a token list, a whitespace string, or a dict with ``tokens`` into a Row."""
+    if isinstance(x, Row) and "tokens" in x:
+        return x
+    if isinstance(x, str):
+        toks = x.split()
+        return Row(tokens=toks, text=" ".join(toks), index=index)
+    if isinstance(x, Mapping):
+        if "tokens" not in x:
+            raise ValueError(f"sentence {index}: a dict sentence needs a 'tokens' field, got keys {list(x)}")
+        r = Row(x)
+        r.setdefault("text", " ".join(r["tokens"]))
+        r.setdefault("index", index)
+        return r
+    if isinstance(x, (list, tuple)):
+        if not all(isinstance(t, str) for t in x):
+            raise ValueError(f"sentence {index}: tokens must be strings")
+        return Row(tokens=list(x), text=" ".join(x), index=index)
+    raise TypeError(f"sentence {index}: expected a token list, a string or a dict with 'tokens', got "
+                    f"{type(x).__name__}")
+
+
+class SpanLabelingFunction:
+    """A labeling function that returns entity spans over a sentence's tokens.
+
+    Parameters
+    ----------
+    name : str
+    f : callable
+        ``f(x, **resources)`` with ``x`` a Row holding ``tokens``; returns a
+        list of ``(start, end, type)`` spans, ``(start, end)`` pairs when
+        ``entity_type`` is set, or a list of BIO tags when ``output="tags"``.
+    entity_type : str, optional
+        Type given to ``(start, end)`` pairs.
+    resources : dict, optional
+        Keyword arguments passed to ``f``.
+    output : {"spans", "tags"}
+    allow_overlap : bool
+        Whether the LF may return overlapping spans (they are then resolved
+        by :func:`apply_span_lfs`'s ``on_overlap``); otherwise overlaps raise.
+    """
+
+    def __init__(self, name: str, f: Callable[..., Any], entity_type: str | None = None,
+                 resources: Mapping[str, Any] | None = None, output: str = "spans",
+                 allow_overlap: bool = False) -> None:
+        if output not in ("spans", "tags"):
+            raise ValueError(f"output must be 'spans' or 'tags', got {output!r}")
+        self.name = name
+        self.f = f
+        self.entity_type = entity_type
+        self.resources = dict(resources or {})
+        self.output = output
+        self.allow_overlap = allow_overlap
+
+    def __repr__(self) -> str:
+        return f"SpanLabelingFunction({self.name!r}, output={self.output!r})"
+
+    def fingerprint(self) -> str:
+        return fingerprint_callable(self.f) + repr((self.entity_type, self.output, sorted(self.resources)))
+
+    def raw(self, x: Any, index: int = 0) -> Any:
+        return self.f(as_sentence(x, index), **self.resources)
+
+    def __call__(self, x: Any, index: int = 0) -> list[tuple[int, int, str]]:
+        """Validated spans for one sentence (tag outputs are converted to spans)."""
+        row = as_sentence(x, index)
+        return self._spans(self.f(row, **self.resources), len(row["tokens"]), index)
+
+    def _spans(self, out: Any, n: int, index: int) -> list[tuple[int, int, str]]:
+        where = f" from LF {self.name!r} on sentence {index}"
+        if out is None:
+            return []
+        if self.output == "tags":
+            tags = list(out)
+            if len(tags) != n:
+                raise SpanLFOutputError(f"LF {self.name!r} returned {len(tags)} tags for sentence {index} "
+                                        f"of {n} tokens (one tag per token expected)")
+            try:
+                return bio_to_spans(tags, "error", where=where)
+            except TagSequenceError as exc:
+                raise SpanLFOutputError(str(exc)) from None
+        if not isinstance(out, (list, tuple)):
+            raise SpanLFOutputError(f"LF {self.name!r} returned {type(out).__name__} for sentence {index}; "
+                                    "expected a list of (start, end, type) spans")
+        spans = []
+        for sp in out:
+            if self.entity_type is not None and isinstance(sp, (tuple, list)) and len(sp) == 2:
+                sp = (sp[0], sp[1], self.entity_type)
+            spans.append(sp)
+        try:
+            return check_spans(spans, n, allow_overlap=self.allow_overlap, where=where)
+        except SpanError as exc:
+            raise SpanLFOutputError(str(exc)) from None
+
+
+def span_labeling_function(name: str | None = None, *, entity_type: str | None = None,
+                           resources: Mapping[str, Any] | None = None, output: str = "spans",
+                           allow_overlap: bool = False) -> Callable[[Callable[..., Any]], SpanLabelingFunction]:
+    """Decorator making a :class:`SpanLabelingFunction` (name defaults to the function's)."""
+    if callable(name):
+        raise TypeError("use @span_labeling_function() with parentheses")
+
+    def wrap(f: Callable[..., Any]) -> SpanLabelingFunction:
+        return SpanLabelingFunction(name or f.__name__, f, entity_type, resources, output, allow_overlap)
+
+    return wrap
+
+
+def _phrase_tokens(p: Any) -> tuple[str, ...]:
+    return tuple(p) if isinstance(p, (list, tuple)) else tuple(str(p).split())
+
+
+def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable[Any],
+                      entity_type: str | None = None, *, case_sensitive: bool = False,
+                      longest_match: bool = True) -> SpanLabelingFunction:
+    """An LF matching dictionary phrases (token sequences) in each sentence.
+
+    ``phrases`` is ``{type: [phrase, ...]}`` or a list of phrases with
+    ``entity_type``.  A phrase is a whitespace-separated string or a token
+    tuple.  Matching is greedy left to right; with ``longest_match`` the
+    longest phrase starting at a position wins; matches never overlap.
+    """
+    if not isinstance(phrases, Mapping):
+        if entity_type is None:
+            raise ValueError("give entity_type= when phrases is a list")
+        phrases = {entity_type: phrases}
+    trie: dict[Any, Any] = {}
+    max_len = 0
+    for typ, plist in phrases.items():
+        for p in plist:
+            toks = _phrase_tokens(p)
+            if not toks:
+                continue
+            if not case_sensitive:
+                toks = tuple(t.lower() for t in toks)
+            node = trie
+            for t in toks:
+                node = node.setdefault(t, {})
+            node[None] = str(typ)
+            max_len = max(max_len, len(toks))
+
+    def gazetteer(x: Row) -> list[tuple[int, int, str]]:
+        toks = x["tokens"] if case_sensitive else [t.lower() for t in x["tokens"]]
+        out = []
+        i, n = 0, len(toks)
+        while i < n:
+            node, best = trie, None
+            for j in range(i, min(n, i + max_len)):
+                node = node.get(toks[j])
+                if node is None:
+                    break
+                if None in node:
+                    best = (j + 1, node[None])
+                    if not longest_match:
+                        break
+            if best:
+                out.append((i, best[0], best[1]))
+                i = best[0]
+            else:
+                i += 1
+        return out
+
+    gazetteer.__qualname__ = f"gazetteer_{name}"
+    lf = SpanLabelingFunction(name, gazetteer)
+    lf.fingerprint = lambda: f"gazetteer:{name}:{case_sensitive}:{longest_match}:{sorted((k, sorted(map(str, v))) for k, v in phrases.items())}"  # type: ignore[method-assign]
+    return lf
+
+
+def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *, flags: int = 0,
+                  align: str = "expand", group: int | str = 0) -> SpanLabelingFunction:
+    """An LF tagging regex matches over the space-joined tokens.
+
+    Character matches are mapped to tokens: ``align="expand"`` covers every
+    token the match touches; ``"strict"`` keeps only matches that start and
+    end on token boundaries.  Empty matches are ignored.
+    """
+    if align not in ("expand", "strict"):
+        raise ValueError(f"align must be 'expand' or 'strict', got {align!r}")
+    rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
+
+    def regex(x: Row) -> list[tuple[int, int, str]]:
+        toks = x["tokens"]
+        text = " ".join(toks)
+        starts, pos = [], 0
+        for t in toks:
+            starts.append(pos)
+            pos += len(t) + 1
+        ends = [s + len(t) for s, t in zip(starts, toks)]
+        out: list[tuple[int, int, str]] = []
+        last_end = 0
+        for mt in rx.finditer(text):
+            a, b = mt.span(group)
+            if b <= a:
+                continue
+            ti = int(np.searchsorted(ends, a, side="right"))  # first token ending after a
+            tj = int(np.searchsorted(starts, b, side="left"))  # tokens starting before b
+            if ti >= tj:
+                continue
+            if align == "strict" and (starts[ti] != a or ends[tj - 1] != b):
+                continue
+            if ti < last_end:
+                continue
+            out.append((ti, tj, entity_type))
+            last_end = tj
+        return out
+
+    regex.__qualname__ = f"regex_{name}"
+    lf = SpanLabelingFunction(name, regex)
+    lf.fingerprint = lambda: f"regex:{name}:{rx.pattern}:{rx.flags}:{entity_type}:{align}:{group}"  # type: ignore[method-assign]
+    return lf
+
+
+def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction],
+                   entity_types: Sequence[str] | None = None, *, scheme: str = "BIO",
+                   outside: str = "O", on_overlap: str = "first", progress: bool = False) -> SequenceVotes:
+    """Run span LFs on every sentence and collect a :class:`SequenceVotes`.
+
+    Parameters
+    ----------
+    sentences : token lists, whitespace strings or dicts with ``tokens``.
+    lfs : span labeling functions (unique names).
+    entity_types : the entity types; inferred (sorted) from the LF outputs when omitted.
+        A span of a type not listed raises :class:`SpanLFOutputError`.
+    scheme : ``"BIO"`` or ``"IO"`` tags in the result.
+    outside : ``"O"`` (tokens outside an LF's spans are ``O`` votes, WRENCH's
+        convention) or ``"abstain"``.
+    on_overlap : how overlapping spans of one LF that allowed them are resolved
+        (``"first"`` or ``"longest"``, see :func:`~weaksup.sequence.tags.spans_to_bio`).
+    progress : show a tqdm bar.
+    """
+    if outside not in ("O", "abstain"):
+        raise ValueError(f"outside must be 'O' or 'abstain', got {outside!r}")
+    names = [lf.name for lf in lfs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate LF names: {sorted({n for n in names if names.count(n) > 1})}")
+    from tqdm.auto import tqdm
+
+    rows = [as_sentence(s, i) for i, s in enumerate(sentences)]
+    lengths = [len(r["tokens"]) for r in rows]
+    all_spans: list[list[list[tuple[int, int, str]]]] = []
+    for i, row in enumerate(tqdm(rows, desc="span LFs", disable=not progress)):
+        per = []
+        for lf in lfs:
+            try:
+                per.append(lf(row, i))
+            except (SpanLFOutputError, SpanError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - re-raised with context
+                raise SpanLFOutputError(f"LF {lf.name!r} raised {type(exc).__name__} on sentence {i}: {exc}") from exc
+        all_spans.append(per)
+    if entity_types is None:
+        entity_types = sorted({sp[2] for per in all_spans for spans in per for sp in spans})
+    types = list(entity_types)
+    tset = set(types)
+    vocab = bio_tag_names(types)
+    t2i = {t: k for k, t in enumerate(vocab)}
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    data = np.full((int(offsets[-1]), len(lfs)), 0 if outside == "O" else ABSTAIN, dtype=np.int64)
+    for i, per in enumerate(all_spans):
+        for j, spans in enumerate(per):
+            if not spans:
+                continue
+            for sp in spans:
+                if sp[2] not in tset:
+                    raise SpanLFOutputError(f"LF {names[j]!r} returned type {sp[2]!r} on sentence {i}; "
+                                            f"entity types are {types}")
+            tags = spans_to_bio(spans, lengths[i], on_overlap=on_overlap)
+            col = [t2i[t] for t in tags]
+            seg = data[offsets[i]:offsets[i + 1], j]
+            for k, v in enumerate(col):
+                if v > 0:
+                    seg[k] = v
+    votes = SequenceVotes(data, offsets, types, names, "BIO")
+    return votes.to_io() if scheme == "IO" else votes
+

@@ -1,0 +1,286 @@
+"""Tag schemes and conversions between spans, BIO (IOB2) tags and IO tags.
+
+Conventions
+-----------
+* A **span** is ``(start, end, type)`` over token positions with ``end``
+  exclusive: ``(0, 2, "Disease")`` covers tokens 0 and 1.
+* **BIO** (IOB2) tags: ``"O"``, ``"B-<type>"`` opens an entity, ``"I-<type>"``
+  continues an entity of the same type.
+* **IO** tags: ``"O"`` or ``"I-<type>"``; adjacent tokens of the same type form
+  one entity (so two touching entities of one type cannot be told apart).
+* Integer tag ids follow WRENCH: for entity types ``t_0..t_{E-1}`` the BIO ids
+  are ``O = 0, B-t_i = 2i + 1, I-t_i = 2i + 2`` and the IO ids are
+  ``O = 0, t_i = i + 1``.  So ``bio -> io`` is ``(id + 1) // 2``.
+
+Invalid BIO sequences
+---------------------
+An ``I-X`` that does not continue an entity of type ``X`` (after ``O``, at the
+sentence start, or after ``B-Y``/``I-Y`` with ``Y != X``) is invalid IOB2.
+Every function that reads BIO tags takes ``invalid=``:
+
+``"error"``
+    raise :class:`TagSequenceError` naming the position and tag;
+``"repair"``
+    treat the stray ``I-X`` as ``B-X`` (the CoNLL ``conlleval`` convention,
+    also seqeval's default mode);
+``"drop"``
+    ignore the stray ``I-X`` tokens (strict IOB2, seqeval's
+    ``mode="strict", scheme=IOB2``).
+
+Examples
+--------
+>>> bio_to_spans(["B-PER", "I-PER", "O", "B-LOC"])
+[(0, 2, 'PER'), (3, 4, 'LOC')]
+>>> spans_to_bio([(1, 3, "Disease")], 4)
+['O', 'B-Disease', 'I-Disease', 'O']
+>>> io_to_bio(["I-X", "I-X", "O", "I-X"])
+['B-X', 'I-X', 'O', 'B-X']
+>>> repair_bio(["O", "I-X", "I-X"])
+['O', 'B-X', 'I-X']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "TagSequenceError",
+    "SpanError",
+    "INVALID_POLICIES",
+    "bio_tag_names",
+    "io_tag_names",
+    "split_tag",
+    "check_spans",
+    "spans_to_bio",
+    "spans_to_io",
+    "bio_to_spans",
+    "io_to_spans",
+    "bio_to_io",
+    "io_to_bio",
+    "repair_bio",
+    "is_valid_bio",
+    "bio_ids_to_io_ids",
+    "io_ids_to_bio_ids",
+    "entity_types_from_tags",
+]
+
+INVALID_POLICIES = ("error", "repair", "drop")
+
+Span = tuple[int, int, str]
+
+
+class TagSequenceError(ValueError):
+    """A tag sequence is malformed (unknown tag, invalid ``I-`` continuation, wrong length)."""
+
+
+class SpanError(ValueError):
+    """A span is out of bounds, empty, or overlaps another span where that is not allowed."""
+
+
+def bio_tag_names(entity_types: Sequence[str]) -> list[str]:
+    """BIO tag names in WRENCH id order: ``O, B-t0, I-t0, B-t1, I-t1, ...``."""
+    out = ["O"]
+    for t in entity_types:
+        out += [f"B-{t}", f"I-{t}"]
+    return out
+
+
+def io_tag_names(entity_types: Sequence[str]) -> list[str]:
+    """IO tag names in id order: ``O, I-t0, I-t1, ...``."""
+    return ["O"] + [f"I-{t}" for t in entity_types]
+
+
+def split_tag(tag: str, where: str = "") -> tuple[str, str | None]:
+    """``"B-PER" -> ("B", "PER")``, ``"O" -> ("O", None)``; anything else raises."""
+    if tag == "O":
+        return "O", None
+    if isinstance(tag, str) and len(tag) > 2 and tag[1] == "-" and tag[0] in "BI":
+        return tag[0], tag[2:]
+    raise TagSequenceError(f"unknown tag {tag!r}{where}; expected 'O', 'B-<type>' or 'I-<type>'")
+
+
+def entity_types_from_tags(tag_seqs: Sequence[Sequence[str]]) -> list[str]:
+    """Sorted entity types appearing in ``tag_seqs``."""
+    types: set[str] = set()
+    for seq in tag_seqs:
+        for t in seq:
+            if t != "O":
+                types.add(split_tag(t)[1])  # type: ignore[arg-type]
+    return sorted(types)
+
+
+def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = False,
+                entity_types: Sequence[str] | None = None, where: str = "") -> list[Span]:
+    """Validate spans over a sentence of ``n_tokens`` tokens; return them sorted as tuples.
+
+    Raises :class:`SpanError` for a malformed span, ``start < 0``,
+    ``end > n_tokens``, ``start >= end``, an unknown type (when
+    ``entity_types`` is given), or overlapping spans (unless ``allow_overlap``).
+    """
+    out: list[Span] = []
+    for sp in spans:
+        try:
+            s, e, t = sp
+            s, e = int(s), int(e)
+        except (TypeError, ValueError):
+            raise SpanError(f"span {sp!r}{where} is not a (start, end, type) triple") from None
+        if not 0 <= s < e <= n_tokens:
+            raise SpanError(
+                f"span {(s, e, t)!r}{where} is out of bounds for a sentence of {n_tokens} tokens "
+                f"(need 0 <= start < end <= {n_tokens}; end is exclusive)"
+            )
+        if entity_types is not None and t not in entity_types:
+            raise SpanError(f"span {(s, e, t)!r}{where} has unknown type {t!r}; known: {list(entity_types)}")
+        out.append((s, e, str(t)))
+    out.sort()
+    if not allow_overlap:
+        for a, b in zip(out, out[1:]):
+            if b[0] < a[1]:
+                raise SpanError(f"spans {a!r} and {b!r}{where} overlap; a tag sequence can hold only one")
+    return out
+
+
+def spans_to_bio(spans: Sequence[Any], n_tokens: int, *, on_overlap: str = "error",
+                 entity_types: Sequence[str] | None = None, where: str = "") -> list[str]:
+    """BIO tags for ``n_tokens`` tokens from spans.
+
+    ``on_overlap``: ``"error"`` (default) raises :class:`SpanError`;
+    ``"first"`` keeps the earliest-starting span (ties: the shorter one, as
+    WRENCH's span->BIO conversion does) and drops spans overlapping it;
+    ``"longest"`` keeps longer spans first.
+    """
+    if on_overlap not in ("error", "first", "longest"):
+        raise ValueError(f"on_overlap must be 'error', 'first' or 'longest', got {on_overlap!r}")
+    checked = check_spans(spans, n_tokens, allow_overlap=on_overlap != "error",
+                          entity_types=entity_types, where=where)
+    if on_overlap == "longest":
+        checked.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+    tags = ["O"] * n_tokens
+    for s, e, t in checked:
+        if any(tags[i] != "O" for i in range(s, e)):
+            continue
+        tags[s] = f"B-{t}"
+        for i in range(s + 1, e):
+            tags[i] = f"I-{t}"
+    return tags
+
+
+def spans_to_io(spans: Sequence[Any], n_tokens: int, **kwargs: Any) -> list[str]:
+    """IO tags from spans (touching spans of one type merge; see module docstring)."""
+    return bio_to_io(spans_to_bio(spans, n_tokens, **kwargs))
+
+
+def bio_to_spans(tags: Sequence[str], invalid: str = "repair", where: str = "") -> list[Span]:
+    """Entity spans ``(start, end_exclusive, type)`` of a BIO tag sequence.
+
+    ``invalid`` says what a stray ``I-X`` does (module docstring): ``"repair"``
+    (starts a new entity), ``"drop"`` (strict IOB2: ignored) or ``"error"``.
+    """
+    if invalid not in INVALID_POLICIES:
+        raise ValueError(f"invalid must be one of {INVALID_POLICIES}, got {invalid!r}")
+    spans: list[Span] = []
+    cur_start, cur_type = -1, None
+    for i, tag in enumerate(tags):
+        prefix, typ = split_tag(tag, f" at position {i}{where}")
+        if prefix == "I" and cur_type == typ:
+            continue
+        if cur_type is not None:
+            spans.append((cur_start, i, cur_type))
+            cur_type = None
+        if prefix == "B":
+            cur_start, cur_type = i, typ
+        elif prefix == "I":
+            if invalid == "error":
+                prev = tags[i - 1] if i else "<start>"
+                raise TagSequenceError(
+                    f"invalid BIO: {tag!r} at position {i}{where} follows {prev!r}; an I- tag must "
+                    f"continue a B-/I- tag of the same type (pass invalid='repair' or 'drop')"
+                )
+            if invalid == "repair":
+                cur_start, cur_type = i, typ
+    if cur_type is not None:
+        spans.append((cur_start, len(tags), cur_type))
+    return spans
+
+
+def io_to_spans(tags: Sequence[str], where: str = "") -> list[Span]:
+    """Spans of an IO sequence: maximal runs of one type (``B-`` also accepted and read as ``I-``)."""
+    spans: list[Span] = []
+    cur_start, cur_type = -1, None
+    for i, tag in enumerate(tags):
+        _, typ = split_tag(tag, f" at position {i}{where}")
+        if typ == cur_type:
+            continue
+        if cur_type is not None:
+            spans.append((cur_start, i, cur_type))
+        cur_start, cur_type = i, typ
+    if cur_type is not None:
+        spans.append((cur_start, len(tags), cur_type))
+    return spans
+
+
+def bio_to_io(tags: Sequence[str], where: str = "") -> list[str]:
+    """``B-X``/``I-X`` -> ``I-X``; ``O`` stays.  (Touching same-type entities merge.)"""
+    out = []
+    for i, t in enumerate(tags):
+        prefix, typ = split_tag(t, f" at position {i}{where}")
+        out.append("O" if typ is None else f"I-{typ}")
+    return out
+
+
+def io_to_bio(tags: Sequence[str], where: str = "") -> list[str]:
+    """IO -> BIO: the first token of each run of one type becomes ``B-`` (WRENCH's ``io_id_to_bio_id``)."""
+    out = []
+    last = None
+    for i, t in enumerate(tags):
+        _, typ = split_tag(t, f" at position {i}{where}")
+        if typ is None:
+            out.append("O")
+        else:
+            out.append(f"I-{typ}" if typ == last else f"B-{typ}")
+        last = typ
+    return out
+
+
+def repair_bio(tags: Sequence[str], invalid: str = "repair", where: str = "") -> list[str]:
+    """A valid IOB2 sequence with the same entities as ``bio_to_spans(tags, invalid)``."""
+    return spans_to_bio(bio_to_spans(tags, invalid, where), len(tags))
+
+
+def is_valid_bio(tags: Sequence[str]) -> bool:
+    """True iff every ``I-X`` continues an entity of type ``X`` (and all tags are well-formed)."""
+    try:
+        bio_to_spans(tags, "error")
+    except TagSequenceError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------- integer ids
+def bio_ids_to_io_ids(ids: Any) -> np.ndarray:
+    """WRENCH ``bio_id_to_io_id``: ``O=0`` stays, ``B-t_i``/``I-t_i`` -> ``i+1``; ``-1`` (abstain) stays."""
+    a = np.asarray(ids)
+    return np.where(a > 0, (a + 1) // 2, a).astype(a.dtype if a.dtype.kind == "i" else np.int64)
+
+
+def io_ids_to_bio_ids(ids: Any, offsets: Any = None) -> np.ndarray:
+    """WRENCH ``io_id_to_bio_id`` over a flat array with sentence ``offsets`` (``len = n_sent + 1``).
+
+    The first token of each run of one IO type becomes ``B-`` (``2i - 1``), the
+    rest ``I-`` (``2i``).  Runs never cross sentence boundaries.
+    """
+    a = np.asarray(ids, dtype=np.int64)
+    if offsets is None:
+        offsets = np.array([0, len(a)])
+    offsets = np.asarray(offsets, dtype=np.int64)
+    prev = np.empty_like(a)
+    if len(a):
+        prev[1:] = a[:-1]
+        prev[0] = -2
+        starts = offsets[:-1][offsets[:-1] < len(a)]
+        prev[starts] = -2
+    cont = (a == prev) & (a > 0)
+    return np.where(a > 0, np.where(cont, 2 * a, 2 * a - 1), a)

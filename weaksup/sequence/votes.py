@@ -1,0 +1,353 @@
+"""Ragged sentences × tokens × LFs vote container for sequence tagging.
+
+A :class:`SequenceVotes` stores the tag each LF gives each token as one flat
+``(total_tokens, m)`` integer array (``ABSTAIN = -1``, otherwise a tag id) plus
+sentence ``offsets`` (``len = n_sentences + 1``; sentence ``i`` is rows
+``offsets[i]:offsets[i+1]``), the tag names (``tag_names[id]``), the LF names
+and the tag scheme (``"BIO"`` or ``"IO"``).  Tag ids follow WRENCH's order
+(see :mod:`weaksup.sequence.tags`): ``O = 0``, then ``B-t, I-t`` per type
+(BIO) or ``I-t`` per type (IO).
+
+``"O"`` is a real vote ("this token is outside any entity"), distinct from
+``ABSTAIN`` ("this LF says nothing here").  WRENCH files give every LF a tag on
+every token, so they contain ``O`` votes and no abstains;
+:meth:`SequenceVotes.wrench_abstain` applies WRENCH's ``SeqLabelModelWrapper``
+rule that turns ``O`` into abstain on tokens where some LF votes an entity.
+
+>>> import numpy as np
+>>> v = SequenceVotes.from_tag_lists(
+...     [[["B-X", "O"], ["I-X", "O"]], [["O", "B-X"]]], ["X"], lf_names=["a", "b"])
+>>> v.n_sentences, v.n_tokens, v.m, v.tag_names
+(2, 3, 2, ['O', 'B-X', 'I-X'])
+>>> v.sentence(0).tolist()
+[[1, 0], [2, 0]]
+>>> v.to_io().sentence(0).tolist()
+[[1, 0], [1, 0]]
+>>> v.lf_spans("b")
+[[], [(0, 1, 'X')]]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weaksup.sequence.tags import (
+    TagSequenceError,
+    bio_ids_to_io_ids,
+    bio_tag_names,
+    bio_to_spans,
+    io_ids_to_bio_ids,
+    io_tag_names,
+    io_to_spans,
+)
+from weaksup.votes import ABSTAIN, VoteMatrix
+
+__all__ = ["SequenceVotes", "SCHEMES"]
+
+SCHEMES = ("BIO", "IO")
+
+
+class SequenceVotes:
+    """Votes of ``m`` span/tag LFs on every token of ``n`` sentences.
+
+    Parameters
+    ----------
+    data : array-like of shape (total_tokens, m)
+        Tag ids in ``{-1, 0..len(tag_names)-1}``.
+    offsets : array-like of shape (n_sentences + 1,)
+        Sentence boundaries into ``data``: non-decreasing, ``offsets[0] == 0``,
+        ``offsets[-1] == total_tokens``.
+    entity_types : sequence of str
+        Entity types; the tag names follow from them and ``scheme``.
+    lf_names : sequence of str, optional
+        Unique LF names (default ``lf_0..``).
+    scheme : {"BIO", "IO"}
+    """
+
+    def __init__(self, data: Any, offsets: Any, entity_types: Sequence[str],
+                 lf_names: Sequence[str] | None = None, scheme: str = "BIO") -> None:
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        arr = np.asarray(data)
+        if arr.ndim == 1 and arr.size == 0:
+            arr = arr.reshape(0, 0 if lf_names is None else len(lf_names))
+        if arr.ndim != 2:
+            raise ValueError(f"sequence votes must be a 2-D (total_tokens, m) array, got shape {arr.shape}")
+        if arr.size and arr.dtype.kind not in "iu":
+            raise ValueError(f"sequence votes must be integer tag ids, got dtype {arr.dtype}")
+        off = np.asarray(offsets, dtype=np.int64).ravel()
+        if off.size == 0 or off[0] != 0 or off[-1] != arr.shape[0] or np.any(np.diff(off) < 0):
+            raise ValueError(
+                f"offsets must start at 0, be non-decreasing and end at total_tokens={arr.shape[0]}; "
+                f"got {off[:3].tolist()}...{off[-3:].tolist()} (len {off.size})"
+            )
+        self.entity_types: list[str] = [str(t) for t in entity_types]
+        self.scheme = scheme
+        self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
+        m = arr.shape[1]
+        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
+        if len(names) != m:
+            raise ValueError(f"{len(names)} LF names given for {m} vote columns")
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate LF names: {sorted({s for s in names if names.count(s) > 1})}")
+        k = len(self.tag_names)
+        if arr.size:
+            bad = (arr < ABSTAIN) | (arr >= k)
+            if bad.any():
+                r, c = (int(x[0]) for x in np.nonzero(bad))
+                s = int(np.searchsorted(off, r, side="right") - 1)
+                raise ValueError(
+                    f"tag id {int(arr[r, c])} out of range -1..{k - 1} from LF {names[c]!r} at sentence {s}, "
+                    f"token {r - off[s]} ({scheme} tags {self.tag_names})"
+                )
+        self.data: np.ndarray = np.ascontiguousarray(arr, dtype=np.int8 if k < 127 else np.int32)
+        self.offsets: np.ndarray = off
+        self.lf_names: list[str] = names
+
+    # ------------------------------------------------------------ basics
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def n_tags(self) -> int:
+        return len(self.tag_names)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def __len__(self) -> int:
+        return self.n_sentences
+
+    def __repr__(self) -> str:
+        return (f"SequenceVotes(n_sentences={self.n_sentences}, n_tokens={self.n_tokens}, m={self.m}, "
+                f"scheme={self.scheme!r}, entity_types={self.entity_types})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SequenceVotes):
+            return NotImplemented
+        return (self.scheme == other.scheme and self.entity_types == other.entity_types
+                and self.lf_names == other.lf_names and np.array_equal(self.offsets, other.offsets)
+                and np.array_equal(self.data, other.data))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def sentence(self, i: int) -> np.ndarray:
+        """``(len_i, m)`` tag ids of sentence ``i``."""
+        if not -self.n_sentences <= i < self.n_sentences:
+            raise IndexError(f"sentence {i} out of range for {self.n_sentences} sentences")
+        i %= self.n_sentences
+        return self.data[self.offsets[i]:self.offsets[i + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(self.n_sentences):
+            yield self.data[self.offsets[i]:self.offsets[i + 1]]
+
+    def sentence_index(self) -> np.ndarray:
+        """Sentence id of every flat token row."""
+        return np.repeat(np.arange(self.n_sentences), self.lengths)
+
+    def __getitem__(self, idx: Any) -> SequenceVotes:
+        """Sentence subset: ``votes[10:20]``, ``votes[[0, 3]]``, ``votes[mask]``."""
+        sel = np.arange(self.n_sentences)[idx]
+        sel = np.atleast_1d(sel)
+        lens = self.lengths[sel]
+        rows = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in sel]) if len(sel) else \
+            np.zeros(0, dtype=np.int64)
+        off = np.concatenate([[0], np.cumsum(lens)])
+        return SequenceVotes(self.data[rows], off, self.entity_types, self.lf_names, self.scheme)
+
+    def select_lfs(self, lfs: Iterable[str | int]) -> SequenceVotes:
+        """Column subset by LF name or position, in the given order."""
+        idx = []
+        for key in lfs:
+            if isinstance(key, (int, np.integer)):
+                idx.append(int(key))
+            else:
+                try:
+                    idx.append(self.lf_names.index(key))
+                except ValueError:
+                    raise KeyError(f"no LF named {key!r}; have {self.lf_names}") from None
+        return SequenceVotes(self.data[:, idx], self.offsets, self.entity_types,
+                             [self.lf_names[i] for i in idx], self.scheme)
+
+    # -------------------------------------------------------- conversions
+    def to_io(self) -> SequenceVotes:
+        """The same votes in IO tags (``B-t``/``I-t`` -> ``I-t``)."""
+        if self.scheme == "IO":
+            return self
+        return SequenceVotes(bio_ids_to_io_ids(self.data.astype(np.int64)), self.offsets,
+                             self.entity_types, self.lf_names, "IO")
+
+    def to_bio(self) -> SequenceVotes:
+        """The same votes in BIO tags (each LF's IO runs start with ``B-``; abstains break runs)."""
+        if self.scheme == "BIO":
+            return self
+        out = np.empty(self.data.shape, dtype=np.int64)
+        for j in range(self.m):
+            out[:, j] = io_ids_to_bio_ids(self.data[:, j], self.offsets)
+        return SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, "BIO")
+
+    def wrench_abstain(self) -> SequenceVotes:
+        """WRENCH ``SeqLabelModelWrapper.transform_labeling_function``.
+
+        On a token where at least one LF votes a non-``O`` tag, the LFs voting
+        ``O`` become ``ABSTAIN``; tokens where all LFs vote ``O`` keep them.
+        """
+        d = self.data.astype(np.int64)
+        fired = (d > 0).any(axis=1, keepdims=True)
+        out = np.where(fired & (d == 0), ABSTAIN, d)
+        return SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, self.scheme)
+
+    def o_as_abstain(self) -> SequenceVotes:
+        """Every ``O`` vote becomes ``ABSTAIN`` (LFs that only ever propose entities)."""
+        d = self.data.astype(np.int64)
+        return SequenceVotes(np.where(d == 0, ABSTAIN, d), self.offsets, self.entity_types,
+                             self.lf_names, self.scheme)
+
+    def to_vote_matrix(self) -> VoteMatrix:
+        """Flat ``(total_tokens, m)`` :class:`~weaksup.votes.VoteMatrix` (tag ids as classes)."""
+        return VoteMatrix(self.data, self.lf_names, self.n_tags)
+
+    def to_tag_lists(self) -> list[list[list[str]]]:
+        """Per sentence, per token, the list of LF tags (``None`` for abstain)."""
+        names = self.tag_names
+        return [[[names[v] if v >= 0 else None for v in row] for row in sent.tolist()] for sent in self]
+
+    def lf_tags(self, lf: str | int) -> list[list[str | None]]:
+        """One LF's tags per sentence (``None`` where it abstains)."""
+        j = lf if isinstance(lf, (int, np.integer)) else self.lf_names.index(lf)
+        names = self.tag_names
+        col = self.data[:, j].tolist()
+        return [[names[v] if v >= 0 else None for v in col[a:b]]
+                for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def lf_spans(self, lf: str | int, invalid: str = "repair") -> list[list[tuple[int, int, str]]]:
+        """One LF's spans per sentence (abstain counts as ``O``)."""
+        out = []
+        for tags in self.lf_tags(lf):
+            t = [x if x is not None else "O" for x in tags]
+            out.append(bio_to_spans(t, invalid) if self.scheme == "BIO" else io_to_spans(t))
+        return out
+
+    # ---------------------------------------------------------- statistics
+    def coverage(self) -> np.ndarray:
+        """Per LF, the fraction of tokens it tags as part of an entity (non-``O``, non-abstain)."""
+        if self.n_tokens == 0:
+            return np.zeros(self.m)
+        return (self.data > 0).mean(axis=0)
+
+    def total_coverage(self) -> float:
+        """Fraction of tokens on which at least one LF votes an entity tag."""
+        if self.n_tokens == 0:
+            return 0.0
+        return float((self.data > 0).any(axis=1).mean())
+
+    # ------------------------------------------------------------ builders
+    @classmethod
+    def from_tag_lists(cls, sentences: Sequence[Sequence[Sequence[str | None]]], entity_types: Sequence[str],
+                       lf_names: Sequence[str] | None = None, scheme: str = "BIO") -> SequenceVotes:
+        """From per-sentence, per-token lists of LF tags (``None``/``-1`` = abstain)."""
+        names = (bio_tag_names if scheme == "BIO" else io_tag_names)(list(entity_types))
+        t2i: dict[Any, int] = {t: i for i, t in enumerate(names)}
+        t2i[None] = ABSTAIN
+        t2i[-1] = ABSTAIN
+        rows: list[list[int]] = []
+        offsets = [0]
+        m = None if lf_names is None else len(lf_names)
+        for s, sent in enumerate(sentences):
+            for i, row in enumerate(sent):
+                if m is None:
+                    m = len(row)
+                if len(row) != m:
+                    raise ValueError(f"sentence {s}, token {i}: {len(row)} LF tags, expected {m}")
+                try:
+                    rows.append([t2i[t] for t in row])
+                except KeyError as exc:
+                    raise TagSequenceError(
+                        f"sentence {s}, token {i}: unknown tag {exc.args[0]!r}; {scheme} tags are {names}"
+                    ) from None
+            offsets.append(offsets[-1] + len(sent))
+        arr = np.asarray(rows, dtype=np.int64).reshape(len(rows), m or 0)
+        return cls(arr, offsets, entity_types, lf_names, scheme)
+
+    @classmethod
+    def from_lf_tags(cls, per_lf: Sequence[Sequence[Sequence[str | None]]], entity_types: Sequence[str],
+                     lf_names: Sequence[str] | None = None, scheme: str = "BIO",
+                     lengths: Sequence[int] | None = None) -> SequenceVotes:
+        """From ``per_lf[j][sentence] = tag list`` (one tag sequence per LF and sentence)."""
+        m = len(per_lf)
+        if lf_names is not None and len(lf_names) != m:
+            raise ValueError(f"{len(lf_names)} LF names for {m} LFs")
+        names = lf_names or [f"lf_{j}" for j in range(m)]
+        if lengths is None:
+            if not m:
+                raise ValueError("give lengths= when there are no LFs")
+            lengths = [len(s) for s in per_lf[0]]
+        vocab = (bio_tag_names if scheme == "BIO" else io_tag_names)(list(entity_types))
+        t2i: dict[Any, int] = {t: i for i, t in enumerate(vocab)}
+        t2i[None] = ABSTAIN
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        arr = np.full((int(offsets[-1]), m), ABSTAIN, dtype=np.int64)
+        for j, sents in enumerate(per_lf):
+            if len(sents) != len(lengths):
+                raise ValueError(f"LF {names[j]!r} returned {len(sents)} sentences, expected {len(lengths)}")
+            for s, tags in enumerate(sents):
+                if len(tags) != lengths[s]:
+                    raise ValueError(
+                        f"LF {names[j]!r} gave {len(tags)} tags for sentence {s} of {lengths[s]} tokens"
+                    )
+                try:
+                    arr[offsets[s]:offsets[s + 1], j] = [t2i[t] for t in tags]
+                except KeyError as exc:
+                    raise TagSequenceError(
+                        f"LF {names[j]!r}, sentence {s}: unknown tag {exc.args[0]!r}; tags are {vocab}"
+                    ) from None
+        return cls(arr, offsets, entity_types, names, scheme)
+
+    @classmethod
+    def concat(cls, parts: Sequence[SequenceVotes]) -> SequenceVotes:
+        """Concatenate sentence blocks with identical LFs, types and scheme."""
+        if not parts:
+            raise ValueError("concat needs at least one SequenceVotes")
+        p0 = parts[0]
+        for p in parts[1:]:
+            if (p.lf_names, p.entity_types, p.scheme) != (p0.lf_names, p0.entity_types, p0.scheme):
+                raise ValueError("concat: LF names, entity types or scheme differ between blocks")
+        data = np.concatenate([p.data for p in parts])
+        lens = np.concatenate([p.lengths for p in parts])
+        return cls(data, np.concatenate([[0], np.cumsum(lens)]), p0.entity_types, p0.lf_names, p0.scheme)
+
+    # --------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save to ``.npz`` (arrays + JSON metadata, no pickle)."""
+        meta = {"format": "weaksup.SequenceVotes", "version": 1, "entity_types": self.entity_types,
+                "lf_names": self.lf_names, "scheme": self.scheme}
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, data=self.data, offsets=self.offsets,
+                            meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SequenceVotes:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+            if meta.get("format") != "weaksup.SequenceVotes":
+                raise ValueError(f"{path}: not a weaksup SequenceVotes file")
+            return cls(z["data"], z["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
