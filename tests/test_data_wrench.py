@@ -12,8 +12,9 @@ import pytest
 from weaksup.data import WrenchFormatError, load_wrench, task_info, tasks
 from weaksup.data.wrench import find_wrench_dir
 
-CLASSIFICATION = [n for n, t in tasks().items() if t["task"] == "classification"]
-SEQUENCE = [n for n, t in tasks().items() if t["task"] == "sequence"]
+# the registered tasks whose files are in the project copy (counts verified against the files)
+CLASSIFICATION = [n for n, t in tasks().items() if t["task"] == "classification" and t["counts_verified"]]
+SEQUENCE = [n for n, t in tasks().items() if t["task"] == "sequence" and t["counts_verified"]]
 
 
 def _present(root: Path, name: str) -> bool:
