@@ -1,0 +1,172 @@
+"""COSINE pieces against hand-computed values, and stage 2 vs stage 1 on a noisy synthetic task."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from weaksup.endmodel import MLP, Cosine, LogisticRegression  # noqa: E402
+from weaksup.endmodel.cosine import (  # noqa: E402
+    confidence_regulariser,
+    confidence_weights,
+    contrastive_loss,
+    select_confident,
+    sharpen,
+    weighted_kl,
+)
+
+torch.set_num_threads(1)
+
+
+# ------------------------------------------------------------------ sharpening
+def test_sharpen_hand_computed():
+    # column sums F = [1.5, 0.5]; row 1: [0.81/1.5, 0.01/0.5] = [0.54, 0.02] -> [27/28, 1/28]
+    # row 2: [0.36/1.5, 0.16/0.5] = [0.24, 0.32] -> [3/7, 4/7]
+    out = sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]))
+    np.testing.assert_allclose(out, [[27 / 28, 1 / 28], [3 / 7, 4 / 7]], atol=1e-9)
+
+
+def test_sharpen_frequency_normalisation_counters_majority():
+    # a row at 0.6/0.4 flips to the minority class when class 0 dominates the batch
+    f = np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.6, 0.4]])
+    out = sharpen(f)
+    # F = [3.3, 0.7]; last row: [0.36/3.3, 0.16/0.7] = [0.10909, 0.22857] -> [0.32308, 0.67692]
+    np.testing.assert_allclose(out[3], [0.10909090909 / 0.33766233766, 0.22857142857 / 0.33766233766], atol=1e-8)
+    assert out.sum(axis=1) == pytest.approx(np.ones(4))
+
+
+# ------------------------------------------------------------ confidence / ξ
+def test_confidence_weights_hand_computed():
+    w = confidence_weights(np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]]))
+    h = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    np.testing.assert_allclose(w, [1.0, 0.0, 1 - h / math.log(2)], atol=1e-12)
+    assert w[2] == pytest.approx(0.5310044, abs=1e-6)
+    w3 = confidence_weights(np.array([[0.5, 0.25, 0.25], [1 / 3, 1 / 3, 1 / 3]]))
+    np.testing.assert_allclose(w3, [1 - 1.5 * math.log(2) / math.log(3), 0.0], atol=1e-12)
+
+
+def test_select_confident_strict_threshold():
+    np.testing.assert_array_equal(select_confident([0.9, 0.6, 0.61, 0.2], 0.6), [0, 2])
+    assert select_confident([0.1, 0.2], 0.5).size == 0
+
+
+# ------------------------------------------------------------ losses
+def test_weighted_kl_hand_computed_and_averaged():
+    t = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    logp = torch.log(torch.tensor([[0.8, 0.2], [0.5, 0.5]]))
+    w = torch.tensor([0.5, 1.0])
+    # (0.5 * ln(1/0.8) + 1.0 * 0) / 2  (mean over the batch, not the sum)
+    assert weighted_kl(t, logp, w).item() == pytest.approx(0.5 * math.log(1.25) / 2, abs=1e-7)
+
+
+def test_contrastive_loss_l2_hand_computed():
+    v = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    y = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.2, 0.8]])  # argmax 0, 0, 1
+    # d = ||.||^2 / 2: d01 = 1, d02 = 2, d12 = 1; margin 3:
+    # l01 = d^2 = 1 (same class), l02 = (3-2)^2 = 1, l12 = (3-1)^2 = 4 ; ordered pairs x2, /B^2 = 9
+    assert contrastive_loss(v, y, margin=3.0, distance="l2").item() == pytest.approx(12 / 9, abs=1e-6)
+    # margin 1: only the same-class pair contributes: 2 * 1 / 9
+    assert contrastive_loss(v, y, margin=1.0).item() == pytest.approx(2 / 9, abs=1e-6)
+
+
+def test_contrastive_loss_cos_hand_computed():
+    v = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = torch.tensor([0, 0, 1])
+    # d01 = 1 (same class: 1), d02 = d12 = 1 - 1/sqrt2 (different: (1/sqrt2)^2 = 0.5); 2*(1+0.5+0.5)/9
+    assert contrastive_loss(v, y, margin=1.0, distance="cos").item() == pytest.approx(4 / 9, abs=1e-6)
+
+
+def test_contrastive_loss_gradient_reaches_student_parameters():
+    mlp = MLP(hidden_sizes=(8,), max_steps=1, progress_bar=False)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 4))
+    y = np.r_[np.zeros(8, int), np.ones(8, int)]
+    mlp.fit(X, y, seed=0)
+    module = mlp.module_
+    module.train()
+    module.zero_grad()
+    logits, feats = mlp._forward(module, mlp._encode(X), np.arange(16))
+    targets = torch.softmax(logits.detach(), dim=-1)
+    loss = contrastive_loss(feats, targets, margin=1.0)
+    assert loss.item() > 0
+    loss.backward()
+    first = module.body[0].weight.grad
+    assert first is not None and float(first.abs().sum()) > 0
+    # and the gradient is the true one (finite differences, double precision)
+    v = torch.tensor(rng.normal(size=(5, 3)), dtype=torch.float64, requires_grad=True)
+    lab = torch.tensor([0, 1, 0, 1, 1])
+    assert torch.autograd.gradcheck(lambda z: contrastive_loss(z, lab, margin=2.0), (v,))
+    assert torch.autograd.gradcheck(lambda z: contrastive_loss(z, lab, distance="cos"), (v,))
+
+
+def test_confidence_regulariser_hand_computed():
+    logp = torch.log(torch.tensor([[0.5, 0.5], [0.9, 0.1]]))
+    kl2 = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1)  # KL(u || [0.9, 0.1])
+    assert confidence_regulariser(logp).item() == pytest.approx(kl2 / 2, abs=1e-6)
+    assert kl2 == pytest.approx(0.5108256, abs=1e-6)
+
+
+# ------------------------------------------------------------ the trainer
+def _noisy_task(seed: int, n: int, d: int = 8, sep: float = 2.5):
+    """Two Gaussians (Bayes accuracy ≈ 0.894) with 30% asymmetric label noise."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    mu = np.zeros((2, d))
+    mu[1, 0] = sep
+    X = mu[y] + rng.normal(0, 1, (n, d))
+    flip = np.where(y == 1, rng.random(n) < 0.45, rng.random(n) < 0.15)
+    return X, y, np.where(flip, 1 - y, y)
+
+
+@pytest.mark.slow
+def test_stage2_improves_over_stage1_with_30pct_label_noise():
+    X, y, yn = _noisy_task(0, 1500)
+    Xt, yt, _ = _noisy_task(100, 2000)
+    Xv, yv, _ = _noisy_task(200, 40)
+    assert (yn[:500] != y[:500]).mean() == pytest.approx(0.3, abs=0.03)
+    cos = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress_bar=False),
+                 self_training_steps=600, teacher_update=50, progress_bar=False)
+    cos.fit(X[:500], yn[:500], valid=(Xv, yv), unlabeled=X[500:], seed=0)
+    a1 = cos.stage1_model_.score(Xt, yt)
+    a2 = cos.score(Xt, yt)
+    assert a2 >= a1 + 0.05, (a1, a2)
+    assert a2 > 0.85
+    assert len(cos.teacher_history_) >= 2 and cos.history_
+    # determinism: same seed, same model
+    again = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress_bar=False),
+                   self_training_steps=600, teacher_update=50, progress_bar=False)
+    again.fit(X[:500], yn[:500], valid=(Xv, yv), unlabeled=X[500:], seed=0)
+    np.testing.assert_allclose(again.predict_proba(Xt[:50]), cos.predict_proba(Xt[:50]), atol=1e-6)
+
+
+def test_cosine_hard_minus_one_rows_join_the_pool_and_params():
+    rng = np.random.default_rng(1)
+    X = np.r_[rng.normal(-2, 1, (40, 3)), rng.normal(2, 1, (40, 3))]
+    y = np.r_[np.zeros(40, int), np.ones(40, int)]
+    y_weak = y.copy()
+    y_weak[::4] = -1
+    cos = Cosine(MLP(hidden_sizes=(8,), lr=1e-2, max_steps=100, progress_bar=False), self_training_steps=20,
+                 teacher_update=10, progress_bar=False, keep_stage1=False)
+    cos.fit(X, y_weak, seed=0)
+    assert cos.score(X, y) > 0.9
+    assert cos.teacher_history_[0]["n_confident"] <= 80
+    assert cos.n_self_training_steps_ == 20
+    assert cos.get_params()["thresh"] == 0.6 and cos.get_params()["margin"] == 1.0
+    with pytest.raises(ValueError, match="distance"):
+        Cosine(distance="manhattan").fit(X, y)
+    with pytest.raises(ValueError, match="torch end model"):
+        Cosine(LogisticRegression()).fit(X, y)
+
+
+def test_cosine_bad_input_errors():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="no covered examples"):
+        Cosine(MLP(progress_bar=False)).fit(X, [-1, -1, -1, -1])
+    with pytest.raises(ValueError, match="single class"):
+        Cosine(MLP(progress_bar=False)).fit(X, [1, 1, 1, 1])
+    with pytest.raises(ValueError, match="4 rows but y has 3"):
+        Cosine(MLP(progress_bar=False)).fit(X, [0, 1, 0])

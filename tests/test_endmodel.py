@@ -1,0 +1,182 @@
+"""End-model contract: soft labels, peers, early stopping, determinism, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from weaksup.endmodel import LogisticRegression
+
+try:  # small torch fits are 10-50x slower multi-threaded on a busy 2-core box
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _blobs(n=300, k=3, d=5, seed=0, spread=1.0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    mu = rng.normal(0, 2.0, (k, d))
+    return mu[y] + rng.normal(0, spread, (n, d)), y
+
+
+def _onehot(y, k):
+    P = np.zeros((len(y), k))
+    P[np.arange(len(y)), y] = 1.0
+    return P
+
+
+def test_import_is_light():
+    code = "import sys, weaksup.endmodel, weaksup.pipeline; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------ LogisticRegression
+def test_lr_matches_sklearn_multinomial():
+    from sklearn.linear_model import LogisticRegression as SkLR
+
+    X, y = _blobs(spread=2.0)
+    ours = LogisticRegression(C=0.5, tol=1e-10).fit(X, y)
+    sk = SkLR(C=0.5, tol=1e-10, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-4)
+    np.testing.assert_allclose(ours.coef_.T, sk.coef_, atol=1e-3)
+
+
+def test_lr_soft_labels_equal_weighted_hard_copies():
+    # a soft row (0.7, 0.3) is the same objective as two hard copies weighted 0.7 and 0.3
+    X, y = _blobs(n=120, k=2, spread=2.5)
+    rng = np.random.default_rng(3)
+    p1 = rng.uniform(0, 1, len(y))
+    soft = np.c_[1 - p1, p1]
+    a = LogisticRegression(C=2.0, tol=1e-10).fit(X, soft)
+    Xd = np.r_[X, X]
+    yd = np.r_[np.zeros(len(y), int), np.ones(len(y), int)]
+    b = LogisticRegression(C=2.0, tol=1e-10).fit(Xd, yd, sample_weight=np.r_[1 - p1, p1])
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-5)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    # and soft training is not hard training on the argmax
+    c = LogisticRegression(C=2.0, tol=1e-10).fit(X, soft.argmax(1))
+    assert np.abs(c.coef_ - a.coef_).max() > 1e-2
+
+
+def test_soft_onehot_equals_hard_lr():
+    X, y = _blobs()
+    a = LogisticRegression().fit(X, y)
+    b = LogisticRegression().fit(X, _onehot(y, 3))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-10)
+
+
+def test_lr_sparse_equals_dense_and_early_stopping():
+    X, y = _blobs(n=200, spread=2.5)
+    Xs = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    a = LogisticRegression(C=3.0).fit(Xs, y)
+    b = LogisticRegression(C=3.0).fit(Xs.toarray(), y)
+    np.testing.assert_allclose(a.predict_proba(Xs), b.predict_proba(Xs.toarray()), atol=1e-8)
+    Xv, yv = _blobs(n=100, spread=2.5, seed=0)
+    es = LogisticRegression(C=1e4, patience=3, metric="f1_macro").fit(X, y, valid=(Xv, yv))
+    assert es.history_ and es.best_valid_score_ == pytest.approx(max(h["valid"] for h in es.history_))
+    assert es.score(Xv, yv, metric="f1_macro") == pytest.approx(es.best_valid_score_)
+    assert es.n_iter_ <= es.best_iter_ + 3 + 1
+    assert set(es.score(Xv, yv, metric=["accuracy", "logloss"])) == {"accuracy", "logloss"}
+
+
+def test_params_roundtrip_and_sklearn_clone():
+    from sklearn.base import clone
+
+    lr = LogisticRegression(C=3.0, metric="f1_binary")
+    c = clone(lr)
+    assert c.get_params() == lr.get_params() and c is not lr
+    lr.set_params(C=0.1)
+    assert lr.C == 0.1
+    with pytest.raises(ValueError, match="invalid parameter 'gamma'"):
+        lr.set_params(gamma=1)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LogisticRegression().predict(np.zeros((2, 2)))
+
+
+# ------------------------------------------------------------ bad input (acceptance 5)
+@pytest.mark.parametrize("y, match", [
+    (np.array([0, 1, 0]), "X has 4 rows but y has 3"),
+    (np.array([[0.5, 0.4], [0.5, 0.5], [1, 0], [0, 1]]), "row 0 sums to 0.9, not 1"),
+    (np.array([[0.5, 0.5], [np.nan, 0.5], [1, 0], [0, 1]]), "NaN or inf at row 1"),
+    (np.array([[0.5, 0.5], [1.2, -0.2], [1, 0], [0, 1]]), "negative probability at row 1"),
+    (np.array([-1, -1, -1, -1]), "no covered examples"),
+    (np.array([1, 1, -1, 1]), r"single class \(1\)"),
+    (np.array([[0.9, 0.1], [0.8, 0.2], [1, 0], [0.6, 0.4]]), r"single class \(0\)"),
+    (np.array([0, 1.5, 0, 1]), "integer classes; row 1"),
+    (np.array([0, 1, np.nan, 1]), "NaN at row 2"),
+])
+def test_bad_targets_raise_clear_errors(y, match):
+    with pytest.raises(ValueError, match=match):
+        LogisticRegression().fit(np.zeros((4, 2)), y)
+
+
+def test_bad_features_and_valid():
+    y = np.array([0, 1, 0, 1])
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match="NaN or inf at row 2"):
+        LogisticRegression().fit(np.where(np.arange(8).reshape(4, 2) == 5, np.nan, X), y)
+    with pytest.raises(ValueError, match="list of texts"):
+        LogisticRegression().fit(["a", "b", "c", "d"], y)
+    with pytest.raises(ValueError, match="X_valid has 2 rows but y_valid has 3"):
+        LogisticRegression().fit(X, y, valid=(X[:2], [0, 1, 0]))
+    with pytest.raises(ValueError, match="y_valid: class 2"):
+        LogisticRegression().fit(X, y, valid=(X[:2], [0, 2]))
+    with pytest.raises(ValueError, match="sample_weight must be finite"):
+        LogisticRegression().fit(X, y, sample_weight=[1, -1, 1, 1])
+    with pytest.raises(ValueError, match="metric 'nope'"):
+        LogisticRegression(metric="nope").fit(X, y)
+    lr = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="3 features; the model was fitted on 2"):
+        lr.predict(np.zeros((1, 3)))
+
+
+def test_minus_one_rows_are_dropped():
+    X, y = _blobs(n=60, k=2, spread=0.5)
+    y2 = y.copy()
+    y2[:10] = -1
+    a = LogisticRegression().fit(X, y2)
+    b = LogisticRegression().fit(X[10:], y[10:])
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+
+
+# ------------------------------------------------------------ MLP (torch)
+def test_mlp_soft_onehot_equals_hard_and_is_deterministic():
+    pytest.importorskip("torch")
+    from weaksup.endmodel import MLP
+
+    X, y = _blobs(n=200, spread=2.0)
+    kw = dict(hidden_sizes=(16,), lr=1e-2, max_steps=60, batch_size=32, progress_bar=False)
+    a = MLP(**kw).fit(X, y, seed=7)
+    b = MLP(**kw).fit(X, _onehot(y, 3), seed=7)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+    c = MLP(**kw).fit(X, y, seed=8)
+    assert np.abs(c.predict_proba(X) - a.predict_proba(X)).max() > 1e-4
+    assert a.score(X, y) > 0.8
+    assert a.transform(X).shape == (200, 16)
+
+
+def test_mlp_early_stopping_keeps_best_and_sparse_input():
+    pytest.importorskip("torch")
+    from weaksup.endmodel import MLP
+
+    X, y = _blobs(n=300, k=2, spread=3.0)
+    Xv, yv = _blobs(n=100, k=2, spread=3.0, seed=0)
+    m = MLP(hidden_sizes=(32,), max_steps=400, eval_every=10, patience=3, progress_bar=False, metric="f1_binary")
+    m.fit(X, y, valid=(Xv, yv), seed=0)
+    assert m.best_valid_score_ == pytest.approx(max(h["valid"] for h in m.history_))
+    assert m.score(Xv, yv) == pytest.approx(m.best_valid_score_)
+    assert m.n_steps_ <= m.best_step_ + 3 * 10
+    ms = MLP(hidden_sizes=(8,), max_steps=30, progress_bar=False).fit(sp.csr_matrix(X), y, seed=0)
+    md = MLP(hidden_sizes=(8,), max_steps=30, progress_bar=False).fit(X, y, seed=0)
+    np.testing.assert_allclose(ms.predict_proba(X), md.predict_proba(sp.csr_matrix(X)), atol=1e-5)
+    with pytest.raises(ValueError, match="single class"):
+        MLP(progress_bar=False).fit(X, np.ones(300, int))
