@@ -245,7 +245,7 @@ def test_span_lf_bad_outputs():
         apply_span_lfs([s], [overlapping])
     with pytest.raises(SpanLFOutputError, match="LF 'short_tags' returned 1 tags for sentence 0 of 2 tokens"):
         apply_span_lfs([["x", "y"], s], [short_tags])
-    with pytest.raises(SpanLFOutputError, match="'I-X' at position 1 follows 'O'.*stray_i"):
+    with pytest.raises(SpanLFOutputError, match="'I-X' at position 1 from LF 'stray_i' on sentence 0 follows 'O'"):
         apply_span_lfs([s], [stray_i])
     with pytest.raises(SpanLFOutputError, match="LF 'crashes' raised KeyError on sentence 0"):
         apply_span_lfs([s], [crashes])
