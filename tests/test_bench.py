@@ -98,3 +98,31 @@ def test_end_model_hook(wrench_dir):
 def test_bad_protocol():
     with pytest.raises(ValueError, match="protocol"):
         run(["youtube"], ["mv"], protocol="cheating")
+
+
+def test_end_model_grid_selects_on_valid(wrench_dir):
+    if runner.resolve_end_model("lr")[1] is None:
+        pytest.skip("weaksup.endmodel.LogisticRegression not available yet")
+    from weaksup.metrics import score
+
+    grid = {"lr": {"C": [0.01, 100.0]}}
+    df = run(["youtube"], ["mv"], end_models=["lr"], seeds=[0], data_dir=wrench_dir, progress=False,
+             end_model_grid=grid)
+    em = df[(df["end_model"] == "lr") & (df["split"] == "valid")]
+    chosen = json.loads(em["params"].item())["C"]
+    # refit both candidates by hand: the chosen one has the higher gold-valid accuracy
+    from weaksup.data import load_wrench, wrench_features
+    from weaksup.endmodel import LogisticRegression
+    from weaksup.labelmodel import MajorityVote
+
+    ds = load_wrench("youtube", wrench_dir)
+    X = wrench_features(ds, "tfidf")
+    cov = ds.train.votes.class_counts().sum(1) > 0
+    P = MajorityVote().fit(ds.train.votes).predict_proba(ds.train.votes)[cov]
+    vals = {}
+    for C in (0.01, 100.0):
+        m = LogisticRegression(C=C, metric="accuracy", n_classes=2).fit(
+            X["train"][cov], P, valid=(X["valid"], ds.valid.labels), seed=0)
+        vals[C] = score("accuracy", ds.valid.labels, m.predict(X["valid"]))
+    assert vals[chosen] == max(vals.values())
+    assert em["score"].item() == pytest.approx(vals[chosen])

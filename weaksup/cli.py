@@ -4,7 +4,8 @@
 
     weaksup bench [--datasets youtube sms ...] [--label-models MajorityVote ...]
                   [--end-models lr mlp] [--seeds 5] [--protocol wrench|gold-free|both]
-                  [--features tfidf|minilm] [--data-dir DIR] [--out DIR] [--write-docs [PATH]]
+                  [--features tfidf|minilm] [--search] [--hard-labels]
+                  [--data-dir DIR] [--out DIR] [--write-docs [PATH]]
     weaksup datasets [--data-dir DIR]          # registry + where each set was found
     weaksup download NAME [--base-url URL] [--cache DIR]
     weaksup demo [...]                          # weaksup.demo.main
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wrench: gold valid labels for model selection; gold-free: none before test")
     b.add_argument("--features", choices=["tfidf", "minilm"], default="tfidf", help="end-model features")
     b.add_argument("--hard-labels", action="store_true", help="train end models on hard instead of soft labels")
+    b.add_argument("--search", action="store_true",
+                   help="select end-model hyper-parameters on valid from a small grid (lr: C; mlp: lr, weight_decay)")
     b.add_argument("--data-dir", help="WRENCH root (default: $WEAKSUP_DATA, then the user cache)")
     b.add_argument("--out", help="folder for results.csv / results.json / table.md")
     b.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None, metavar="PATH",
@@ -63,6 +66,7 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
              data_dir=args.data_dir, out_dir=args.out, features=args.features,
              soft_labels=not args.hard_labels, progress=not args.no_progress,
+             end_model_grid=True if args.search else None,
              write_docs=args.write_docs, command=command)
     print(results_table(df, "test"))
     print(results_table(df, "train", with_published=False))

@@ -27,6 +27,8 @@ underlined ``_u`` rows) or hard labels.
 from __future__ import annotations
 
 import importlib
+import inspect
+import itertools
 import json
 import os
 import platform
@@ -34,7 +36,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,11 @@ _LM_ALIASES = {
 END_MODELS = {"lr": "LogisticRegression", "mlp": "MLP"}
 _EM_MODULES = {"LogisticRegression": "weaksup.endmodel.linear", "MLP": "weaksup.endmodel.mlp"}
 PROTOCOLS = ("wrench", "gold-free")
+#: Small end-model grids used by ``end_model_grid=True`` / ``weaksup bench --search``.
+DEFAULT_END_MODEL_GRID: dict[str, dict[str, list[Any]]] = {
+    "lr": {"C": [0.1, 1.0, 10.0, 100.0]},
+    "mlp": {"lr": [1e-3, 3e-4], "weight_decay": [1e-4, 1e-2]},
+}
 DEFAULT_SEEDS = (0, 1, 2, 3, 4)
 
 
@@ -171,6 +178,63 @@ def _features(ds: Any, kind: str, cache: dict[tuple[str, str], Any], progress: b
     return cache[key]
 
 
+def _grid(grid: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]]:
+    if not grid:
+        return [{}]
+    keys = list(grid)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
+
+
+def _accepts(cls: type, name: str) -> bool:
+    try:
+        return name in inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
+def _select_label_model(cls: type, params: Mapping[str, Any], grid: Mapping[str, Sequence[Any]] | None,
+                        ds: Any, protocol: str, seed: int, metric: str, tie_break: str) -> tuple[Any, dict[str, Any]]:
+    """Fit (and, under the wrench protocol, grid-search on gold valid) one label model."""
+    from weaksup.labelmodel.base import probs_to_preds
+
+    candidates = _grid(grid) if protocol == "wrench" else [{}]
+    best: tuple[float, Any, dict[str, Any]] | None = None
+    for cand in candidates:
+        model = _fit_label_model(cls, {**params, **cand}, ds, protocol, seed)
+        if len(candidates) == 1:
+            return model, dict(cand)
+        probs = model.predict_proba(ds.valid.votes)
+        val = _score(metric, ds.valid.labels, probs_to_preds(probs, tie_break), probs)
+        if best is None or val > best[0]:
+            best = (val, model, dict(cand))
+    assert best is not None
+    return best[1], best[2]
+
+
+def _select_end_model(cls: type, params: Mapping[str, Any], grid: Mapping[str, Sequence[Any]] | None,
+                      X: Mapping[str, Any], covered: np.ndarray, y_train: Any, y_valid: np.ndarray,
+                      protocol: str, seed: int, metric: str, k: int, tie_break: str) -> tuple[Any, dict[str, Any]]:
+    """Fit one end model, choosing grid values on valid (gold under wrench, label-model labels under gold-free)."""
+    from weaksup.labelmodel.base import probs_to_preds
+
+    defaults = {key: val for key, val in (("metric", metric), ("n_classes", k), ("progress_bar", False))
+                if _accepts(cls, key)}
+    valid = (X["valid"], y_valid) if protocol == "wrench" else None
+    candidates = _grid(grid)
+    best: tuple[float, Any, dict[str, Any]] | None = None
+    for cand in candidates:
+        em = cls(**{**defaults, **params, **cand})
+        em.fit(X["train"][covered], y_train, valid=valid, seed=seed)
+        if len(candidates) == 1:
+            return em, dict(cand)
+        probs = em.predict_proba(X["valid"])
+        val = _score(metric, y_valid, probs_to_preds(probs, tie_break), probs)
+        if best is None or val > best[0]:
+            best = (val, em, dict(cand))
+    assert best is not None
+    return best[1], best[2]
+
+
 def run(
     datasets: Sequence[str] | str | None = None,
     label_models: Sequence[str] | str | None = None,
@@ -183,6 +247,8 @@ def run(
     features: str = "tfidf",
     label_model_params: Mapping[str, Mapping[str, Any]] | None = None,
     end_model_params: Mapping[str, Mapping[str, Any]] | None = None,
+    label_model_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    end_model_grid: Mapping[str, Mapping[str, Sequence[Any]]] | bool | None = None,
     soft_labels: bool = True,
     tie_break: str = "random",
     progress: bool = True,
@@ -216,7 +282,18 @@ def run(
     features : {"tfidf", "minilm"}
         End-model features (:func:`weaksup.data.features.wrench_features`).
     label_model_params, end_model_params : dict, optional
-        Constructor keyword arguments per model name.
+        Constructor keyword arguments per model name (canonical label-model
+        name; end-model short name ``lr``/``mlp``).  End models also get
+        ``metric`` (the dataset's), ``n_classes`` and ``progress_bar=False``
+        when their constructor takes them.
+    label_model_grid : dict, optional
+        ``{model: {param: [values]}}``: under the ``wrench`` protocol every
+        combination is fitted and the best on gold valid labels kept (WRENCH's
+        grid search); under ``gold-free`` no label search is done (defaults).
+    end_model_grid : dict or True, optional
+        The same for end models (``True``: :data:`DEFAULT_END_MODEL_GRID`).  Under
+        ``gold-free`` the selection scores against the label model's
+        predictions on valid instead of gold labels.
     soft_labels : bool
         Train end models on probabilities (True) or hard labels.
     tie_break : str
@@ -271,6 +348,10 @@ def run(
     lm_params = dict(label_model_params or {})
     em_params = dict(end_model_params or {})
 
+    if end_model_grid is True:
+        end_model_grid = DEFAULT_END_MODEL_GRID
+    elif end_model_grid is False:
+        end_model_grid = None
     lms: list[tuple[str, type]] = []
     for name in (label_models if label_models is not None else LABEL_MODELS):
         canon, cls, why = resolve_label_model(name)
@@ -313,7 +394,9 @@ def run(
                             "metric": metric}
                     try:
                         t0 = time.perf_counter()
-                        model = _fit_label_model(cls, lm_params.get(lm_name, {}), ds, proto, int(seed))
+                        model, chosen = _select_label_model(cls, lm_params.get(lm_name, {}),
+                                                            (label_model_grid or {}).get(lm_name), ds, proto,
+                                                            int(seed), metric, tie_break)
                         fit_s = time.perf_counter() - t0
                         for split in ("train", "valid", "test"):
                             sp = ds.splits[split]
@@ -323,7 +406,7 @@ def run(
                             ctx.rows.append({**base, "end_model": "", "split": split,
                                              "score": _score(metric, sp.labels, preds, probs),
                                              "published": pub, "fit_seconds": fit_s,
-                                             "n_covered": int(covered.sum())})
+                                             "n_covered": int(covered.sum()), "params": json.dumps(chosen)})
                     except Exception as exc:
                         msg = f"{type(exc).__name__}: {exc}"
                         warnings.warn(f"weaksup bench: {lm_name} failed on {dname} ({proto}, seed {seed}): {msg}",
@@ -335,12 +418,16 @@ def run(
                     if X is not None:
                         P = model.predict_proba(ds.train.votes)[covered]
                         y_train = P if soft_labels else probs_to_preds(P, tie_break)
-                        valid = (X["valid"], ds.valid.labels) if proto == "wrench" else None
+                        if proto == "wrench":
+                            y_valid = ds.valid.labels
+                        else:  # gold-free: the label model's own valid predictions stand in for gold
+                            y_valid = probs_to_preds(model.predict_proba(ds.valid.votes), tie_break)
                         for em_name, em_cls in ems:
                             try:
                                 t0 = time.perf_counter()
-                                em = em_cls(**dict(em_params.get(em_name, {})))
-                                em.fit(X["train"][covered], y_train, valid=valid, seed=int(seed))
+                                em, chosen = _select_end_model(
+                                    em_cls, em_params.get(em_name, {}), (end_model_grid or {}).get(em_name),
+                                    X, covered, y_train, y_valid, proto, int(seed), metric, ds.cardinality, tie_break)
                                 fit_s = time.perf_counter() - t0
                                 for split in ("valid", "test"):
                                     probs = em.predict_proba(X[split])
@@ -349,7 +436,7 @@ def run(
                                     ctx.rows.append({**base, "end_model": em_name, "split": split,
                                                      "score": _score(metric, ds.splits[split].labels, preds, probs),
                                                      "published": pub, "fit_seconds": fit_s,
-                                                     "n_covered": int(covered.sum())})
+                                                     "n_covered": int(covered.sum()), "params": json.dumps(chosen)})
                             except Exception as exc:
                                 msg = f"{type(exc).__name__}: {exc}"
                                 warnings.warn(f"weaksup bench: end model {em_name} failed on {dname} "
@@ -359,7 +446,7 @@ def run(
                     bar.update(1)
     bar.close()
     cols = ["dataset", "protocol", "label_model", "end_model", "seed", "split", "metric", "score",
-            "published", "fit_seconds", "n_covered"]
+            "published", "fit_seconds", "n_covered", "params"]
     df = pd.DataFrame(ctx.rows, columns=cols)
     meta = {
         "command": command,
@@ -370,6 +457,8 @@ def run(
         "protocols": protocols,
         "features": features if ems else None,
         "soft_labels": soft_labels,
+        "label_model_grid": {k: {p: list(v) for p, v in g.items()} for k, g in (label_model_grid or {}).items()},
+        "end_model_grid": {k: {p: list(v) for p, v in g.items()} for k, g in (end_model_grid or {}).items()},
         "tie_break": tie_break,
         "seconds": round(time.time() - t_start, 1),
         "python": sys.version.split()[0],
