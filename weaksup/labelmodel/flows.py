@@ -326,10 +326,10 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
     yt = torch.as_tensor(np.asarray(y, dtype=np.float32))
     if tuple(yt.shape) != (L.n, k):
         raise ValueError(f"y has shape {tuple(yt.shape)}; expected ({L.n}, {k})")
-    b = np.broadcast_to(np.asarray(bounds, dtype=np.float32), (L.m, k))
+    b = np.array(np.broadcast_to(np.asarray(bounds, dtype=np.float32), (L.m, k)))
     q, mask = _signals(L.to_dense(), k, torch)
     with torch.no_grad():
-        out = T["penalties"](yt, q, mask, torch.as_tensor(np.ascontiguousarray(b)))
+        out = T["penalties"](yt, q, mask, torch.as_tensor(b))
     return {name: float(val) for name, val in out.items()}
 
 
