@@ -216,7 +216,9 @@ class CRFTagger:
 
         theta0 = np.zeros(F * K + int(tmask.sum()) + int(smask.sum()))
         res = minimize(objective, theta0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": self.max_iter, "disp": self.verbose})
+                       options={"maxiter": self.max_iter})
+        if self.verbose:
+            print(f"CRFTagger: {res.nit} L-BFGS iterations, objective {res.fun:.5f} ({res.message})")
         self.W_, self.trans_, self.start_ = self._unpack(res.x, F, K)
         self.n_iter_ = int(res.nit)
         return self

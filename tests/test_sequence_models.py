@@ -1,0 +1,280 @@
+"""Sequence label models (forward–backward vs brute force, HMM EM on synthetic data, WRENCH MV),
+the CRF end model, and the WRENCH tagging loader on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+import numpy as np
+import pytest
+
+from weaksup.sequence import SequenceVotes, span_f1
+from weaksup.sequence.labelmodel import (
+    HMM,
+    TokenDawidSkene,
+    TokenMajorityVote,
+    bio_start_mask,
+    bio_transition_mask,
+    forward_backward,
+    viterbi,
+)
+
+# ------------------------------------------------------------ forward–backward
+
+
+def _brute(le, lengths, start, trans):
+    T, K = le.shape
+    off = np.concatenate([[0], np.cumsum(lengths)])
+    G, XI, LL, V = np.zeros((T, K)), np.zeros((K, K)), 0.0, []
+    for s in range(len(lengths)):
+        a, n = off[s], lengths[s]
+        Z, gs, best = 0.0, np.zeros((n, K)), (-1.0, None)
+        for path in itertools.product(range(K), repeat=n):
+            p = start[path[0]] * np.exp(le[a, path[0]])
+            for t in range(1, n):
+                p *= trans[path[t - 1], path[t]] * np.exp(le[a + t, path[t]])
+            Z += p
+            for t in range(n):
+                gs[t, path[t]] += p
+            if p > best[0]:
+                best = (p, path)
+        # second pass for xi normalised by this sentence's Z
+        for path in itertools.product(range(K), repeat=n):
+            p = start[path[0]] * np.exp(le[a, path[0]])
+            for t in range(1, n):
+                p *= trans[path[t - 1], path[t]] * np.exp(le[a + t, path[t]])
+            for t in range(1, n):
+                XI[path[t - 1], path[t]] += p / Z
+        G[a:a + n] = gs / Z
+        LL += np.log(Z)
+        V += list(best[1])
+    return G, XI, LL, np.array(V)
+
+
+@pytest.mark.parametrize("n_types, lengths, seed", [(1, [3, 1, 4, 2], 0), (2, [4, 2, 1], 1), (1, [5], 2)])
+def test_forward_backward_and_viterbi_match_brute_force(n_types, lengths, seed):
+    rng = np.random.default_rng(seed)
+    K = 2 * n_types + 1
+    A = rng.random((K, K)) * bio_transition_mask(n_types)
+    A /= A.sum(1, keepdims=True)
+    pi = rng.random(K) * bio_start_mask(n_types)
+    pi /= pi.sum()
+    lengths = np.array(lengths)
+    le = rng.normal(size=(lengths.sum(), K)) * 3
+    g, xi, ll = forward_backward(le, lengths, pi, A)
+    G, XI, LL, V = _brute(le, lengths, pi, A)
+    np.testing.assert_allclose(g, G, atol=1e-12)
+    np.testing.assert_allclose(xi, XI, atol=1e-12)
+    assert ll == pytest.approx(LL, abs=1e-10)
+    assert viterbi(le, lengths, pi, A).tolist() == V.tolist()
+    # -inf emissions (states forbidden at a token) are handled
+    le2 = le.copy()
+    le2[0, 1:] = -np.inf
+    g2, xi2, ll2 = forward_backward(le2, lengths, pi, A)
+    G2, XI2, LL2, V2 = _brute(le2, lengths, pi, A)
+    np.testing.assert_allclose(g2, G2, atol=1e-12)
+    assert ll2 == pytest.approx(LL2, abs=1e-10)
+    assert viterbi(le2, lengths, pi, A).tolist() == V2.tolist()
+
+
+def test_bio_masks():
+    m = bio_transition_mask(2)  # O, B-A, I-A, B-B, I-B
+    assert m[:, 2].tolist() == [False, True, True, False, False]
+    assert m[:, 4].tolist() == [False, False, False, True, True]
+    assert m[:, [0, 1, 3]].all()
+    assert bio_start_mask(2).tolist() == [True, True, False, True, False]
+
+
+# ------------------------------------------------------------------ HMM on synthetic data
+
+TRUE_START = np.array([0.8, 0.2, 0.0])
+TRUE_TRANS = np.array([[0.85, 0.15, 0.0], [0.3, 0.1, 0.6], [0.5, 0.1, 0.4]])
+TRUE_EMIT = np.array([
+    [[0.97, 0.02, 0.01], [0.30, 0.60, 0.10], [0.30, 0.10, 0.60]],
+    [[0.95, 0.03, 0.02], [0.50, 0.45, 0.05], [0.40, 0.05, 0.55]],
+    [[0.98, 0.01, 0.01], [0.20, 0.70, 0.10], [0.25, 0.15, 0.60]],
+    [[0.90, 0.05, 0.05], [0.40, 0.50, 0.10], [0.45, 0.05, 0.50]],
+])
+
+
+def _sample_hmm(n_sent, length, seed):
+    rng = np.random.default_rng(seed)
+    states, obs = [], []
+    for _ in range(n_sent):
+        z = rng.choice(3, p=TRUE_START)
+        for t in range(length):
+            if t:
+                z = rng.choice(3, p=TRUE_TRANS[z])
+            states.append(z)
+            obs.append([rng.choice(3, p=TRUE_EMIT[j, z]) for j in range(len(TRUE_EMIT))])
+    offsets = np.arange(n_sent + 1) * length
+    return SequenceVotes(np.array(obs), offsets, ["X"]), np.array(states)
+
+
+@pytest.mark.slow
+def test_hmm_recovers_synthetic_parameters():
+    votes, z = _sample_hmm(600, 20, seed=0)
+    hmm = HMM(n_iter=200, o_votes="keep", prior_strength=1.0, transition_prior=0.1, tol=1e-9).fit(votes)
+    np.testing.assert_allclose(hmm.trans_, TRUE_TRANS, atol=0.05)
+    np.testing.assert_allclose(hmm.emit_, TRUE_EMIT, atol=0.06)
+    # EM with a weak prior never lowers the likelihood (up to the prior's tiny pull)
+    ll = np.array(hmm.loglik_history_)
+    assert np.all(np.diff(ll) > -1e-3 * votes.n_tokens * 1e-3)
+    # the fitted HMM tags states better than token majority vote
+    acc_hmm = (hmm.predict_ids(votes) == z).mean()
+    acc_mv = (TokenMajorityVote(wrench_abstain=False, io=False).fit(votes).predict_ids(votes) == z).mean()
+    assert acc_hmm > acc_mv + 0.02
+    # the true parameters' likelihood is close to the fitted one (consistency)
+    le = np.zeros((votes.n_tokens, 3))
+    for j in range(4):
+        le += np.log(TRUE_EMIT[j][:, votes.data[:, j]]).T
+    _, _, ll_true = forward_backward(le, votes.lengths, TRUE_START, TRUE_TRANS)
+    assert ll[-1] >= ll_true - 1.0
+
+
+def test_hmm_predictions_are_valid_bio_and_save_load(tmp_path):
+    votes, _ = _sample_hmm(50, 12, seed=3)
+    for decode in ("viterbi", "posterior"):
+        hmm = HMM(n_iter=5, decode=decode).fit(votes)
+        from weaksup.sequence import is_valid_bio
+
+        assert all(is_valid_bio(s) for s in hmm.predict(votes))
+        p = hmm.predict_proba(votes)
+        np.testing.assert_allclose(p.sum(1), 1.0)
+    hmm.save(tmp_path / "hmm.npz")
+    again = HMM.load(tmp_path / "hmm.npz")
+    assert again.get_params() == hmm.get_params()
+    assert again.predict(votes) == hmm.predict(votes)
+    with pytest.raises(ValueError, match="o_votes must be"):
+        HMM(o_votes="bad").fit(votes)
+    with pytest.raises(ValueError, match="fitted on"):
+        hmm.predict(votes.select_lfs([0, 1]))
+    with pytest.raises(TypeError, match="SequenceVotes"):
+        hmm.fit(np.zeros((3, 2)))
+
+
+# ------------------------------------------------------------------ token models
+
+
+def _sha1(i):
+    return int(hashlib.sha1(str(i).encode()).hexdigest(), 16)
+
+
+def test_token_majority_vote_wrench_semantics():
+    # 2 types (O, B-A, I-A, B-B, I-B); 4 LFs; 5 tokens in 2 sentences
+    sents = [
+        [["B-A", "O", "O", "O"],       # any entity vote -> O votes abstain -> A
+         ["I-A", "B-B", "O", "O"],     # A vs B tie (1 each) -> sha1(1) % 2
+         ["O", "O", "O", "O"]],        # all O -> O
+        [["I-A", "I-A", "B-B", "O"],   # A 2 vs B 1 -> A (new sentence -> B-A)
+         ["I-A", "O", "O", "O"]],      # A, continues -> I-A
+    ]
+    v = SequenceVotes.from_tag_lists(sents, ["A", "B"])
+    pred = TokenMajorityVote().fit(v).predict(v)
+    tie = ["A", "B"][_sha1(1) % 2]
+    assert pred[0][0] == "B-A"
+    assert pred[0][1] == ("I-A" if tie == "A" else "B-B")
+    assert pred[0][2] == "O"
+    assert pred[1] == ["B-A", "I-A"]
+    # without the wrench rule the O votes count: 3 O vs 1 A on token 0
+    assert TokenMajorityVote(wrench_abstain=False).fit(v).predict(v)[0][0] == "O"
+
+
+def test_token_dawid_skene_downweights_noisy_lf():
+    rng = np.random.default_rng(0)
+    n = 3000
+    z = (rng.random(n) < 0.3).astype(int)  # IO truth: 0 = O, 1 = X
+    good = [np.where(rng.random(n) < 0.9, z, 1 - z) for _ in range(3)]
+    noisy = [rng.integers(0, 2, n) for _ in range(2)]
+    data = np.stack(good + noisy, 1)
+    # IO ids -> BIO ids (every entity token its own B-X span: sentences of length 1)
+    v = SequenceVotes(np.where(data > 0, 1, 0), np.arange(n + 1), ["X"])
+    ds = TokenDawidSkene(wrench_abstain=False).fit(v)
+    acc_ds = (ds.predict_ids(v) > 0).astype(int) == z
+    acc_mv = (TokenMajorityVote(wrench_abstain=False).fit(v).predict_ids(v) > 0).astype(int) == z
+    assert acc_ds.mean() > acc_mv.mean() + 0.02
+    conf = ds.confusion_  # (m, y, vote)
+    assert conf[0, 1, 1] == pytest.approx(0.9, abs=0.04)
+    assert conf[3, 1, 1] == pytest.approx(0.5, abs=0.06)
+
+
+# --------------------------------------------------------------------- CRF
+
+
+def test_crf_learns_and_generalises_a_suffix_rule():
+    from weaksup.sequence.endmodel import CRFTagger
+
+    rng = np.random.default_rng(0)
+    stems = ["hepat", "arthr", "derma", "gastr", "nephr", "mening", "tonsill", "col", "sinus", "bronch"]
+    fillers = ["the", "patient", "had", "severe", "signs", "of", "and", "was", "treated", "for"]
+    def make(stem_ids):
+        sents, tags = [], []
+        for _ in range(120):
+            n = int(rng.integers(4, 9))
+            toks = list(rng.choice(fillers, n))
+            tg = ["O"] * n
+            i = int(rng.integers(0, n))
+            toks[i] = rng.choice([stems[k] for k in stem_ids]) + "itis"
+            tg[i] = "B-Disease"
+            if i + 1 < n and rng.random() < 0.5:
+                toks[i + 1] = "syndrome"
+                tg[i + 1] = "I-Disease"
+            sents.append(toks)
+            tags.append(tg)
+        return sents, tags
+    tr_s, tr_t = make(range(7))
+    te_s, te_t = make(range(7, 10))  # unseen words: only the suffix/context features carry over
+    crf = CRFTagger(c2=0.1, max_iter=60).fit(tr_s, tr_t)
+    assert crf.score(tr_s, tr_t) > 0.99
+    assert crf.score(te_s, te_t) > 0.9
+    with pytest.raises(ValueError, match="sentence 0: 2 tokens but 1 tags"):
+        CRFTagger().fit([["a", "b"]], [["O"]])
+
+
+# --------------------------------------------------------------- WRENCH (real files)
+
+
+@pytest.fixture(scope="module")
+def laptop(wrench_dir):
+    from weaksup.data.wrench_sequence import load_wrench_sequence
+
+    return load_wrench_sequence(wrench_dir / "laptopreview", lfs="rec")
+
+
+def test_wrench_loader_laptop(laptop, wrench_dir):
+    from weaksup.data import load_wrench
+
+    assert [len(laptop.splits[s]) for s in ("train", "valid", "test")] == [2436, 609, 800]
+    assert laptop.lf_names == ["tag-CoreDictionary", "link-ExtractedPhrase", "link-ConsecutiveCapitals"]
+    assert laptop.entity_types == ["TERM"]
+    assert laptop.test.votes.n_tokens == sum(len(s) for s in laptop.test.sentences) == 11809
+    assert laptop.test.ids[0] == "0" and laptop.test.sentences[0][:2] == ["Boot", "time"]
+    assert laptop.test.tags[0][:3] == ["B-TERM", "I-TERM", "O"]
+    ds = load_wrench("laptopreview", data_dir=wrench_dir)
+    assert type(ds).__name__ == "SequenceDataset" and ds.lf_names == laptop.lf_names
+
+
+def test_wrench_mv_reproduces_reference_and_seqeval(laptop):
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    mv = TokenMajorityVote().fit(laptop.train.votes)
+    pred = mv.predict(laptop.test.votes)
+    f = span_f1(laptop.test.tags, pred)
+    # shared/datasets/wrench/README.md: MV span F1 on the recovered LaptopReview test split = 73.27
+    assert round(100 * f, 2) == 73.27
+    assert f == pytest.approx(f1_score(laptop.test.tags, pred, mode="strict", scheme=IOB2), abs=1e-12)
+    assert f == pytest.approx(f1_score(laptop.test.tags, pred), abs=1e-12)  # valid IOB2: modes agree
+
+
+@pytest.mark.slow
+def test_wrench_mv_ncbi(wrench_dir):
+    from weaksup.data.wrench_sequence import load_wrench_sequence
+
+    ds = load_wrench_sequence(wrench_dir / "ncbi-disease", lfs="rec", splits=("train", "test"))
+    mv = TokenMajorityVote().fit(ds.train.votes)
+    assert round(100 * mv.score(ds.test.votes, ds.test.tags), 2) == 78.44
+    hmm = HMM(n_iter=3, o_votes="wrench", restrict_to_votes=True, prior_strength=10, fn_prior=0.8)
+    hmm.fit(ds.train.votes)
+    assert hmm.score(ds.test.votes, ds.test.tags) > 0.75
