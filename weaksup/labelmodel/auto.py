@@ -144,7 +144,8 @@ class AutoLabelModel(LabelModel):
     def _set_choice(self, name: str, model: LabelModel) -> None:
         self.chosen_ = name
         self.model_ = model
-        self.class_balance_ = np.asarray(getattr(model, "class_balance_", np.full(self.cardinality, 1 / self.cardinality)))  # type: ignore[operator]
+        # the distribution the chosen model gives a row without votes
+        self.class_balance_ = model.predict_proba(np.full((1, model.n_lfs_), -1))[0]
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         return self.model_._predict_proba(L)

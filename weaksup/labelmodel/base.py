@@ -34,6 +34,8 @@ __all__ = [
     "vote_patterns",
     "VotePatterns",
     "iter_row_chunks",
+    "mv_winner_table",
+    "mv_winner_counts",
     "TIE_BREAKS",
 ]
 
@@ -108,10 +110,7 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
         counts = np.bincount(dev[1], minlength=k).astype(np.float64) + 1.0
         return counts / counts.sum()
     if source == "votes" and L is not None and L.n:
-        counts = L.class_counts()
-        covered = counts.sum(1) > 0
-        winners = counts[covered].argmax(1)
-        c = np.bincount(winners, minlength=k).astype(np.float64) + 1.0
+        c = mv_winner_counts(L) + 1.0
         return c / c.sum()
     return np.full(k, 1.0 / k)
 
@@ -248,6 +247,28 @@ def vote_patterns(L: VoteMatrix, offset: int = 0) -> VotePatterns:
         keys[:, c] = cs[ind.indptr[1:]] - cs[ind.indptr[:-1]]
     first = np.arange(offset, offset + L.n, dtype=np.int64)
     return _dedupe(ind, keys, first, np.ones(L.n, dtype=np.int64))
+
+
+def mv_winner_table(L: VoteMatrix) -> np.ndarray:
+    """Integer ``k × k`` table: ``T[t-1, c]`` = covered rows where class ``c`` is one of ``t``
+    tied majority-vote winners (additive over row blocks, exactly)."""
+    counts = L.class_counts()
+    k = L.cardinality
+    c = counts[counts.sum(1) > 0]
+    win = c == c.max(1, keepdims=True)
+    ties = win.sum(1)
+    T = np.zeros((k, k), dtype=np.int64)
+    np.add.at(T, (np.repeat(ties - 1, k)[win.ravel()], np.tile(np.arange(k), len(c))[win.ravel()]), 1)
+    return T
+
+
+def mv_winner_counts(L: VoteMatrix | np.ndarray) -> np.ndarray:
+    """How often each class wins the majority vote on covered rows (ties split evenly).
+
+    Accepts votes or a table from :func:`mv_winner_table`.
+    """
+    T = L if isinstance(L, np.ndarray) else mv_winner_table(L)
+    return (T / np.arange(1, T.shape[0] + 1)[:, None]).sum(0)
 
 
 def _sha1_tie(i: int) -> int:

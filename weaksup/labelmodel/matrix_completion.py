@@ -27,6 +27,8 @@ from weaksup.labelmodel.base import (
     LabelModel,
     indicator_matrix,
     iter_row_chunks,
+    mv_winner_counts,
+    mv_winner_table,
     resolve_class_balance,
     softmax_rows,
 )
@@ -100,13 +102,11 @@ class MatrixCompletion(LabelModel):
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
         d = L.m * L.cardinality
         O = np.zeros((d, d))
-        counts = np.zeros(L.cardinality)
+        counts = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
         for _, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)
             O += (ind.T @ ind).toarray()
-            c = block.class_counts()
-            covered = c.sum(1) > 0
-            counts += np.bincount(c[covered].argmax(1), minlength=L.cardinality)
+            counts += mv_winner_table(block)
         return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": counts}
 
     # ------------------------------------------------------------- fitting
@@ -121,7 +121,7 @@ class MatrixCompletion(LabelModel):
         m = self.n_lfs_
         n = int(stats["n"])
         if class_balance is None and dev is None and self.class_balance_source == "votes":
-            c = stats["mv_counts"] + 1.0
+            c = mv_winner_counts(stats["mv_counts"]) + 1.0
             p = c / c.sum()
         else:
             p = resolve_class_balance(class_balance, dev, None, k, "uniform")

@@ -35,6 +35,8 @@ from weaksup.labelmodel.base import (
     LabelModel,
     indicator_matrix,
     iter_row_chunks,
+    mv_winner_counts,
+    mv_winner_table,
     resolve_class_balance,
     softmax_rows,
 )
@@ -89,7 +91,7 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     return np.clip(acc, 1.0 / k, 0.999), used
 
 
-def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 200) -> np.ndarray:
+def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 60) -> np.ndarray:
     """``(m, k, k)`` tables ``X[j, l, y] = P(λ_j = l, Y = y | λ_j votes)``.
 
     Row sums = the LF's vote frequencies, column sums = the prior, trace = the
@@ -171,13 +173,11 @@ class FlyingSquid(LabelModel):
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
         d = L.m * L.cardinality
         O = np.zeros((d, d))
-        mv = np.zeros(L.cardinality)
+        mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
         for _, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)
             O += (ind.T @ ind).toarray()
-            c = block.class_counts()
-            covered = c.sum(1) > 0
-            mv += np.bincount(c[covered].argmax(1), minlength=L.cardinality)
+            mv += mv_winner_table(block)
         return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
@@ -190,7 +190,7 @@ class FlyingSquid(LabelModel):
         k = int(self.cardinality)  # type: ignore[arg-type]
         m = self.n_lfs_
         if class_balance is None and dev is None:
-            c = stats["mv_counts"] + 1.0
+            c = mv_winner_counts(stats["mv_counts"]) + 1.0
             p = c / c.sum()
         else:
             p = resolve_class_balance(class_balance, dev, None, k)

@@ -1,0 +1,330 @@
+"""Label-model contract: properties (hypothesis), bad input, streaming, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from weaksup import VoteMatrix
+from weaksup.labelmodel import (
+    DEFAULT_MODEL,
+    EBCC,
+    AutoLabelModel,
+    DawidSkene,
+    FlyingSquid,
+    LabelModel,
+    MajorityVote,
+    MatrixCompletion,
+    WeightedMajorityVote,
+    available_models,
+)
+from weaksup.synthetic import make_votes
+
+# Each model in the configuration whose all-abstain rows get its class prior.
+FACTORIES = {
+    "MajorityVote": lambda k: MajorityVote(cardinality=k, uncovered="prior"),
+    "WeightedMajorityVote": lambda k: WeightedMajorityVote(cardinality=k, uncovered="prior"),
+    "DawidSkene": lambda k: DawidSkene(cardinality=k),
+    "MatrixCompletion": lambda k: MatrixCompletion(cardinality=k),
+    "FlyingSquid": lambda k: FlyingSquid(cardinality=k),
+    "EBCC": lambda k: EBCC(cardinality=k, repeat=2, max_iter=200),
+    "AutoLabelModel": lambda k: AutoLabelModel(cardinality=k),
+}
+
+SETTINGS = settings(max_examples=6, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _data(n: int, m: int, k: int, seed: int) -> tuple[VoteMatrix, np.ndarray]:
+    L, y, _ = make_votes(n, m, k, seed=seed, propensities=np.linspace(0.35, 0.8, m))
+    return L, y
+
+
+def _auto_dev(L: VoteMatrix, y: np.ndarray):
+    return (L[:40], y[:40])
+
+
+data_params = st.tuples(st.integers(80, 160), st.integers(3, 6), st.integers(2, 4), st.integers(0, 10_000))
+
+
+def _valid(L: VoteMatrix) -> bool:
+    d = L.to_dense()
+    return bool(((d != -1).sum(0) > 0).all() and np.unique(d[d != -1]).size >= 2)
+
+
+def test_registry_and_default() -> None:
+    models = available_models()
+    for name in ("MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid",
+                 "EBCC", "AutoLabelModel"):
+        assert issubclass(models[name], LabelModel)
+    assert DEFAULT_MODEL in models
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@SETTINGS
+@given(params=data_params)
+def test_probabilities_finite_and_normalised(name: str, params) -> None:
+    n, m, k, seed = params
+    L, y = _data(n, m, k, seed)
+    assume(_valid(L))
+    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    model = FACTORIES[name](k).fit(L, dev=dev, seed=seed)
+    P = model.predict_proba(L)
+    assert P.shape == (n, k)
+    assert np.isfinite(P).all() and (P >= 0).all()
+    np.testing.assert_allclose(P.sum(1), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@SETTINGS
+@given(params=data_params, perm_seed=st.integers(0, 1000))
+def test_lf_permutation_invariance(name: str, params, perm_seed: int) -> None:
+    n, m, k, seed = params
+    L, y = _data(n, m, k, seed)
+    assume(_valid(L))
+    perm = np.random.default_rng(perm_seed).permutation(m)
+    Lp = L.select_lfs(list(perm))
+    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    devp = (dev[0].select_lfs(list(perm)), dev[1]) if dev else None
+    P1 = FACTORIES[name](k).fit(L, dev=dev, seed=seed).predict_proba(L)
+    P2 = FACTORIES[name](k).fit(Lp, dev=devp, seed=seed).predict_proba(Lp)
+    np.testing.assert_allclose(P1, P2, atol=1e-6)
+    clear = np.sort(P1, 1)[:, -1] - np.sort(P1, 1)[:, -2] > 1e-4
+    assert (P1.argmax(1) == P2.argmax(1))[clear].all()
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@SETTINGS
+@given(params=data_params, perm_seed=st.integers(0, 1000))
+def test_class_relabelling_permutes_outputs(name: str, params, perm_seed: int) -> None:
+    n, m, k, seed = params
+    L, y = _data(n, m, k, seed)
+    assume(_valid(L))
+    sigma = np.random.default_rng(perm_seed).permutation(k)  # old class c -> new class sigma[c]
+    d = L.to_dense().astype(np.int64)
+    Lr = VoteMatrix(np.where(d >= 0, sigma[np.maximum(d, 0)], -1), cardinality=k)
+    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    devr = (Lr[:40], sigma[y[:40]]) if dev else None
+    P1 = FACTORIES[name](k).fit(L, dev=dev, seed=seed).predict_proba(L)
+    P2 = FACTORIES[name](k).fit(Lr, dev=devr, seed=seed).predict_proba(Lr)
+    np.testing.assert_allclose(P2[:, sigma], P1, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@SETTINGS
+@given(params=data_params, balance_seed=st.integers(0, 1000))
+def test_all_abstain_rows_get_class_prior(name: str, params, balance_seed: int) -> None:
+    n, m, k, seed = params
+    L, y = _data(n, m, k, seed)
+    assume(_valid(L))
+    empty = np.full((3, m), -1)
+    # with the prior given ...
+    p = np.random.default_rng(balance_seed).dirichlet(np.ones(k)) * 0.9 + 0.1 / k
+    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    model = FACTORIES[name](k).fit(L, class_balance=p, dev=dev, seed=seed)
+    np.testing.assert_allclose(model.predict_proba(empty), np.tile(model.class_balance_, (3, 1)), atol=1e-9)
+    if name not in ("EBCC", "AutoLabelModel", "DawidSkene"):  # these learn or reshape the prior
+        np.testing.assert_allclose(model.class_balance_, p / p.sum(), atol=1e-9)
+    # ... and with the prior learned / defaulted
+    model = FACTORIES[name](k).fit(L, dev=dev, seed=seed)
+    np.testing.assert_allclose(model.predict_proba(empty), np.tile(model.class_balance_, (3, 1)), atol=1e-9)
+    np.testing.assert_allclose(model.class_balance_.sum(), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+@SETTINGS
+@given(params=data_params)
+def test_same_seed_same_result(name: str, params) -> None:
+    n, m, k, seed = params
+    L, y = _data(n, m, k, seed)
+    assume(_valid(L))
+    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    a = FACTORIES[name](k).fit(L, dev=dev, seed=seed)
+    b = FACTORIES[name](k).fit(L, dev=dev, seed=seed)
+    np.testing.assert_array_equal(a.predict_proba(L), b.predict_proba(L))
+    np.testing.assert_array_equal(a.predict(L), b.predict(L))
+
+
+def test_seed_changes_random_models() -> None:
+    L, _ = _data(300, 5, 3, 1)
+    a = MatrixCompletion().fit(L, seed=1).mu_
+    b = MatrixCompletion().fit(L, seed=2).mu_
+    assert not np.array_equal(a, b)
+
+
+# ------------------------------------------------------------------ bad input
+ALL = list(FACTORIES)
+
+
+def _good() -> np.ndarray:
+    L, _, _ = make_votes(60, 4, 2, seed=3, propensities=0.7)
+    return L.to_dense().astype(np.int64)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_vote_out_of_range(name: str) -> None:
+    L = _good()
+    L[7, 2] = 5
+    with pytest.raises(ValueError, match=r"vote 5 .*LF 'lf_2' \(column 2\) at row 7"):
+        FACTORIES[name](2).fit(L)
+    L[7, 2] = -3
+    with pytest.raises(ValueError, match=r"row 7"):
+        FACTORIES[name](2).fit(L)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_float_and_nan_votes(name: str) -> None:
+    L = _good().astype(float)
+    L[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN \(LF 'column 1'|NaN.*row 4"):
+        FACTORIES[name](2).fit(L)
+    L[4, 1] = 0.5
+    with pytest.raises(ValueError, match=r"integers.*row 4"):
+        FACTORIES[name](2).fit(L)
+
+
+@pytest.mark.parametrize("name", ["MatrixCompletion", "FlyingSquid"])
+def test_too_few_lfs(name: str) -> None:
+    with pytest.raises(ValueError, match=r"2 LF column\(s\); this model needs at least 3"):
+        FACTORIES[name](2).fit(_good()[:, :2])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_lf_that_never_fires(name: str) -> None:
+    L = _good()
+    L[:, 3] = -1
+    with pytest.raises(ValueError, match=r"LF 'lf_3' \(column 3\) never fires"):
+        FACTORIES[name](2).fit(L)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_single_observed_class(name: str) -> None:
+    L = np.where(_good() >= 0, 1, -1)
+    with pytest.raises(ValueError, match=r"every vote is class 1"):
+        FACTORIES[name](2).fit(L)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dev_labels_out_of_range(name: str) -> None:
+    L = _good()
+    y = np.zeros(20, dtype=int)
+    y[11] = 2
+    with pytest.raises(ValueError, match=r"dev labels: value 2 at position 11 is outside 0..1"):
+        FACTORIES[name](2).fit(L, dev=(L[:20], y))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dev_length_mismatch(name: str) -> None:
+    L = _good()
+    with pytest.raises(ValueError, match=r"dev votes have 20 rows but dev labels have 19"):
+        FACTORIES[name](2).fit(L, dev=(L[:20], np.zeros(19, dtype=int)))
+
+
+def test_predict_with_wrong_lf_count() -> None:
+    L = _good()
+    model = DawidSkene().fit(L)
+    with pytest.raises(ValueError, match="3 LFs; the model was fitted on 4"):
+        model.predict(L[:, :3])
+
+
+def test_bad_hyperparameters() -> None:
+    L = _good()
+    with pytest.raises(ValueError, match="optimizer"):
+        MatrixCompletion(optimizer="lbfgs").fit(L)
+    with pytest.raises(ValueError, match="multiclass"):
+        FlyingSquid(multiclass="x").fit(L)
+    with pytest.raises(ValueError, match="weights"):
+        WeightedMajorityVote(weights="x").fit(L)
+
+
+# ------------------------------------------------------------------ streaming
+@pytest.mark.parametrize("cls,attr", [(DawidSkene, "log_conf_"), (MatrixCompletion, "mu_"),
+                                      (FlyingSquid, "log_cond_"), (WeightedMajorityVote, "weights_")])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_partial_fit_equals_fit(cls, attr, sparse: bool) -> None:
+    L, _, _ = make_votes(9000, 6, 3, seed=5, sparse=sparse)
+    one = cls(cardinality=3).fit(L, seed=7)
+    stream = cls(cardinality=3)
+    bounds = [0, 1000, 4321, 4322, 9000]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        stream.partial_fit(L[a:b], seed=7, refit=(b == 9000))
+    assert stream.n_seen_ == 9000
+    np.testing.assert_array_equal(getattr(stream, attr), getattr(one, attr))
+    np.testing.assert_array_equal(stream.predict_proba(L), one.predict_proba(L))
+
+
+def test_partial_fit_unsupported() -> None:
+    with pytest.raises(NotImplementedError):
+        EBCC().partial_fit(_good())
+
+
+def test_sparse_and_dense_give_same_fit() -> None:
+    L, _, _ = make_votes(3000, 5, 3, seed=2)
+    for cls in (DawidSkene, MatrixCompletion, FlyingSquid, EBCC):
+        a = cls().fit(L, seed=0).predict_proba(L)
+        b = cls().fit(L.as_sparse(), seed=0).predict_proba(L.as_sparse())
+        np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+# --------------------------------------------------------------- persistence
+@pytest.mark.parametrize("name", [n for n in FACTORIES if n != "AutoLabelModel"])
+def test_save_load_roundtrip(name: str, tmp_path) -> None:
+    L, _, _ = make_votes(500, 5, 3, seed=4)
+    model = FACTORIES[name](3).fit(L, seed=0)
+    path = tmp_path / f"{name}.npz"
+    model.save(path)
+    loaded = LabelModel.load(path)
+    assert type(loaded) is type(model)
+    assert loaded.get_params() == model.get_params() or name == "MatrixCompletion"
+    np.testing.assert_array_equal(loaded.predict_proba(L), model.predict_proba(L))
+    with np.load(path, allow_pickle=False) as z:  # no pickled objects inside
+        assert all(z[f].dtype != object for f in z.files)
+
+
+def test_get_set_params_sklearn_style() -> None:
+    mc = MatrixCompletion(n_epochs=50)
+    assert mc.get_params()["n_epochs"] == 50
+    mc.set_params(lr=0.05)
+    assert mc.lr == 0.05
+    with pytest.raises(ValueError, match="invalid parameter"):
+        mc.set_params(bogus=1)
+
+
+# ------------------------------------------------------------- hand-computed
+def test_dawid_skene_hand_computed_posterior() -> None:
+    # Known confusion matrices -> posterior is Bayes' rule; check against a hand computation.
+    ds = DawidSkene(cardinality=2)
+    ds.n_lfs_, ds.lf_names_ = 2, ["a", "b"]
+    E = np.array([[[0.8, 0.2], [0.3, 0.7]], [[0.6, 0.4], [0.1, 0.9]]])  # [j, y, l]
+    ds.log_conf_ = np.log(E)
+    ds.log_abstain_ = np.zeros((2, 2))
+    ds.class_balance_ = np.array([0.4, 0.6])
+    P = ds.predict_proba(np.array([[0, 1], [-1, -1], [1, -1]]))
+    a = 0.4 * 0.8 * 0.4
+    b = 0.6 * 0.3 * 0.9
+    np.testing.assert_allclose(P[0], [a / (a + b), b / (a + b)])
+    np.testing.assert_allclose(P[1], [0.4, 0.6])
+    a, b = 0.4 * 0.2, 0.6 * 0.7
+    np.testing.assert_allclose(P[2], [a / (a + b), b / (a + b)])
+
+
+def test_wmv_class_prior_variant_matches_wrench_rule() -> None:
+    L = np.array([[0, 1, 1], [0, 0, 1], [-1, -1, -1]])
+    y_dev = np.array([0, 0, 0, 1])
+    wmv = WeightedMajorityVote(weights="class_prior").fit(L, dev=(np.array([[0, 1, 1]] * 4), y_dev))
+    p = wmv.class_balance_  # (3+1, 1+1) / 6 smoothed dev counts
+    np.testing.assert_allclose(p, [4 / 6, 2 / 6])
+    P = wmv.predict_proba(L)
+    np.testing.assert_allclose(P[0], [p[0], 2 * p[1]] / (p[0] + 2 * p[1]))
+    np.testing.assert_allclose(P[2], [0.5, 0.5])
+
+
+def test_auto_selects_on_dev_only() -> None:
+    L, y, _ = make_votes(4000, 6, 2, seed=11)
+    auto = AutoLabelModel().fit(L, dev=(L[:300], y[:300]), seed=0)
+    assert set(auto.dev_scores_) >= {"MV", "MC", "DS-semi"}
+    assert auto.chosen_ == max(auto.dev_scores_, key=lambda k: (auto.dev_scores_[k], 0))
+    no_dev = AutoLabelModel().fit(L, seed=0)
+    assert no_dev.chosen_ == "MV"
