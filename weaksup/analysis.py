@@ -65,7 +65,11 @@ class LFAnalysis:
     [1.0, 0.5, 1.0]
     """
 
-    def __init__(self, votes: Any, lfs: Sequence[Any] | None = None) -> None:
+    def __init__(self, votes: Any = None, lfs: Sequence[Any] | None = None, *, L: Any = None) -> None:
+        if votes is None:
+            if L is None:
+                raise TypeError("LFAnalysis needs the votes (or snorkel's keyword L=)")
+            votes = L
         if not isinstance(votes, VoteMatrix):
             votes = VoteMatrix(votes)
         self.votes = votes
@@ -243,7 +247,9 @@ class LFAnalysis:
             d["Learned Weight"] = pd.Series(w, index=names)
         return pd.DataFrame(d, index=names)
 
-    lf_summary = summary  # snorkel name
+    def lf_summary(self, Y: Any = None, est_weights: Any = None) -> pd.DataFrame:
+        """snorkel's name and signature for :meth:`summary`."""
+        return self.summary(y=Y, est_weights=est_weights)
 
     def label_buckets(self, y: Any, pred: Any) -> dict[tuple[int, ...], np.ndarray]:
         """Row indices bucketed by ``(y, pred)`` pairs (see :func:`get_label_buckets`)."""

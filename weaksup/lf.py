@@ -267,6 +267,8 @@ class LabelingFunction:
         resources: Mapping[str, Any] | None = None,
         pre: Sequence[Preprocessor] | None = None,
         batched: bool = False,
+        *,
+        row_f: Callable[..., Any] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"LF name must be a non-empty string, got {name!r}")
@@ -275,6 +277,9 @@ class LabelingFunction:
         self._resources = dict(resources or {})
         self._pre = list(pre or [])
         self.batched = bool(batched)
+        # Optional single-example equivalent of a batched f (same votes), used when
+        # a batched LF is called on one row, e.g. by snorkel's PandasLFApplier.
+        self._row_f = row_f
         if self.batched and self._pre:
             raise ValueError(f"LF {name!r}: preprocessors apply to row-wise LFs, not batched ones")
 
@@ -293,6 +298,8 @@ class LabelingFunction:
         if self.batched:
             if isinstance(x, pd.DataFrame):
                 return self._f(x, **self._resources)
+            if self._row_f is not None:
+                return self._row_f(x, **self._resources)
             frame = _one_row_frame(x)
             out = np.asarray(self._f(frame, **self._resources)).ravel()
             if out.shape != (1,):
@@ -492,7 +499,28 @@ def regex_lf(
         hits = regex_search(_text_series(df, field, lf_name), compiled)
         return np.where(hits, label, ABSTAIN)
 
-    return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True)
+    def row_f(x: Any, compiled: re.Pattern[str], label: int) -> int:
+        return label if compiled.search(_text_value(x, field, lf_name)) else ABSTAIN
+
+    return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True,
+                            row_f=row_f)
+
+
+def _field_value(x: Any, field: str, lf_name: str) -> Any:
+    try:
+        return x[field]
+    except (KeyError, TypeError, IndexError):
+        try:
+            return getattr(x, field)
+        except AttributeError:
+            raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from the example") from None
+
+
+def _text_value(x: Any, field: str, lf_name: str) -> str:
+    v = _field_value(x, field, lf_name)
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return str(v)
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -537,8 +565,16 @@ def threshold_lf(
             hit = _OPS[op](values, threshold) & ~np.isnan(values)
         return np.where(hit, label, ABSTAIN)
 
+    def row_f(x: Any, threshold: float, label: int, op: str) -> int:
+        if length_of is not None:
+            value = float(len(_text_value(x, length_of, lf_name)))
+        else:
+            v = pd.to_numeric(pd.Series([_field_value(x, field, lf_name)]), errors="coerce").iloc[0]
+            value = float(v) if v is not None and v is not pd.NA else float("nan")
+        return label if value == value and bool(_OPS[op](value, threshold)) else ABSTAIN
+
     return LabelingFunction(lf_name, f, resources={"threshold": threshold, "label": int(label), "op": op},
-                             batched=True)
+                            batched=True, row_f=row_f)
 
 
 def lfs_from_table(

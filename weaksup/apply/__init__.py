@@ -16,9 +16,12 @@ from weaksup.apply.applier import (
     apply_lfs,
 )
 from weaksup.apply.cache import VoteCache, fingerprint_data
+from weaksup.apply.compat import DaskLFApplier, PandasLFApplier
 
 __all__ = [
     "ApplyReport",
+    "DaskLFApplier",
+    "PandasLFApplier",
     "LFApplier",
     "LFApplyError",
     "LFOutputError",

@@ -440,7 +440,7 @@ class LFApplier:
             import dask.dataframe as dd
 
             n_parts = self.n_jobs or os.cpu_count() or 1
-            ddf = dd.from_pandas(ddf, npartitions=n_parts)
+            ddf = dd.from_pandas(ddf, npartitions=n_parts, sort=False)  # keep row order
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1]
         parts = ddf.to_delayed()

@@ -1,0 +1,67 @@
+"""Drop-in replacements for snorkel's appliers: migrate by changing imports.
+
+>>> import pandas as pd
+>>> from weaksup import labeling_function
+>>> from weaksup.apply import PandasLFApplier
+>>> @labeling_function()
+... def is_big_num(x):
+...     return 1 if x.num > 42 else 0
+>>> PandasLFApplier([is_big_num]).apply(pd.DataFrame(dict(num=[10, 100])), progress_bar=False).tolist()
+[[0], [1]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from weaksup.apply.applier import LFApplier
+
+__all__ = ["ApplierMetadata", "PandasLFApplier", "DaskLFApplier"]
+
+
+@dataclass
+class ApplierMetadata:
+    """snorkel's applier metadata: ``faults`` maps LF name to the number of rows it failed on."""
+
+    faults: dict[str, int]
+
+
+class PandasLFApplier:
+    """snorkel-compatible ``PandasLFApplier(lfs).apply(df, progress_bar, fault_tolerant, return_meta)``.
+
+    Returns a dense int64 ``L`` like snorkel.  Runs weaksup's serial engine
+    (batched LFs vectorised, row-wise LFs on light rows); ``engine`` and
+    ``n_jobs`` pick another engine.  The weaksup :class:`~weaksup.VoteMatrix`
+    of the last call is ``applier.votes``.
+    """
+
+    _engine = "serial"
+
+    def __init__(self, lfs: Sequence[Any], *, engine: str | None = None, n_jobs: int | None = None) -> None:
+        self._lfs = list(lfs)
+        self._applier_kwargs = {"engine": engine or self._engine, "n_jobs": n_jobs}
+        LFApplier(self._lfs, **self._applier_kwargs)  # validate names now, like snorkel
+        self.votes = None
+
+    def apply(self, df: Any, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
+        applier = LFApplier(self._lfs, fault="abstain" if fault_tolerant else "raise", progress=progress_bar,
+                            cache=False, **self._applier_kwargs)
+        self.votes = applier.apply(df)
+        L = self.votes.to_snorkel()
+        if return_meta:
+            return L, ApplierMetadata({k: v for k, v in self.votes.report.faults.items() if v})
+        return L
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}, LFs: {[getattr(lf, 'name', lf) for lf in self._lfs]}"
+
+
+class DaskLFApplier(PandasLFApplier):
+    """snorkel-compatible ``DaskLFApplier``: applies to a Dask DataFrame on the active scheduler."""
+
+    _engine = "dask"
