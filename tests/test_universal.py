@@ -418,3 +418,12 @@ def test_nan_and_invalid_values_rejected():
         UniversalLabelModel(sp).fit(np.zeros((10, 2)))
     with pytest.raises(ValueOutputError, match="y: non-finite"):
         lm.score(np.zeros((2, 3)), [0.0, np.nan])
+
+
+def test_real_space_theta_is_scale_free():
+    # θ has units 1/value²: a target measured in thousands must not hit a clip.
+    sp = RealSpace(1)
+    votes, _ = make_synthetic(sp, [2.0, 1.0, 0.5], 20_000, seed=11)
+    base = UniversalLabelModel(sp).fit(votes).theta_
+    big = ValueVotes(votes.values * 1000.0, votes.abstain, votes.lf_names, sp)
+    np.testing.assert_allclose(UniversalLabelModel(sp).fit(big).theta_, base / 1e6, rtol=1e-9)

@@ -78,6 +78,16 @@ class UniversalLabelModel(LabelModel):
         Use at most this many triplets (a seeded random subset beyond).
     min_overlap : int
         Fewest rows both LFs must vote on for their pair statistic to count.
+    inference : {"frechet", "gaussian"}
+        ``"frechet"`` (default): the θ-weighted Fréchet mean.  ``"gaussian"``
+        (RealSpace only): UWS's Gaussian closed form ``E[Y|λ] = μ_Y +
+        Σ_Yλ Σ_λλ⁻¹ (λ − μ_λ)`` under the factor model ``λ_a = μ_a + a_a(Y −
+        μ_Y) + noise`` — it allows LFs that are shrunk or scaled versions of
+        the target (e.g. fitted regressors).  The prior of Y comes from
+        ``fit(dev=y_dev)`` (a few gold labels) or ``y_mean``/``y_var``, else
+        from the unbiased-LF model.
+    y_mean, y_var : float or array, optional
+        Prior mean / variance of the target for ``inference="gaussian"``.
     uncovered : {"prior", "nan"}
         Prediction for rows where every LF abstains: the θ-weighted Fréchet
         mean of all LF outputs ("prior") or NaN / -1 ("nan").
@@ -101,6 +111,7 @@ class UniversalLabelModel(LabelModel):
 
     def __init__(self, space: LabelSpace, *, method: str = "triplet_median", refine: bool = True,
                  n_iter: int = 3, max_triplets: int = 2000, min_overlap: int = 10,
+                 inference: str = "frechet", y_mean: Any = None, y_var: Any = None,
                  uncovered: str = "prior", progress: bool = False) -> None:
         self.space = space
         self.method = method
@@ -108,6 +119,9 @@ class UniversalLabelModel(LabelModel):
         self.n_iter = n_iter
         self.max_triplets = max_triplets
         self.min_overlap = min_overlap
+        self.inference = inference
+        self.y_mean = y_mean
+        self.y_var = y_var
         self.uncovered = uncovered
         self.progress = progress
         self.cardinality = None
@@ -118,12 +132,21 @@ class UniversalLabelModel(LabelModel):
             raise TypeError(f"space must be a LabelSpace, got {type(self.space).__name__}")
         if self.method not in ("triplet_median", "triplet_mean"):
             raise ValueError(f"method must be 'triplet_median' or 'triplet_mean', got {self.method!r}")
+        if self.inference not in ("frechet", "gaussian"):
+            raise ValueError(f"inference must be 'frechet' or 'gaussian', got {self.inference!r}")
+        if self.inference == "gaussian" and not isinstance(self.space, _spaces.RealSpace):
+            raise ValueError(f"inference='gaussian' needs a RealSpace, not {type(self.space).__name__}")
         if self.uncovered not in ("prior", "nan"):
             raise ValueError(f"uncovered must be 'prior' or 'nan', got {self.uncovered!r}")
 
     def fit(self, votes: Any, *, class_balance: Any = None, dev: Any = None,
             seed: int | None = None) -> UniversalLabelModel:
-        """Estimate θ from unlabelled LF outputs (``dev`` and ``class_balance`` are not used)."""
+        """Estimate θ from unlabelled LF outputs.
+
+        ``dev`` (gold labels, or a ``(votes, labels)`` tuple) is only used by
+        ``inference="gaussian"`` for the prior mean/variance of the target;
+        ``class_balance`` is ignored.
+        """
         self._check()
         V = as_value_votes(votes, self.space)
         if V.m < self.min_lfs:
@@ -167,6 +190,16 @@ class UniversalLabelModel(LabelModel):
         self.aux_ = aux
         self.pair_stats_ = S
         self.expected_distance_ = np.array([sp.expected_distance(float(t), aux) for t in self.theta_])
+        self.gaussian_ = None
+        if self.inference == "gaussian":
+            y_mean, y_var = self.y_mean, self.y_var
+            if dev is not None:
+                y_dev = dev[1] if isinstance(dev, tuple) else dev
+                y_dev = sp.encode(y_dev, what="dev labels")
+                y_mean = y_dev.mean(0) if y_mean is None else y_mean
+                y_var = y_dev.var(0, ddof=1) if y_var is None else y_var
+            self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var,  # type: ignore[attr-defined]
+                                             expected=self.expected_distance_)
         self._fill = None
         if self.uncovered == "prior":
             self._fill = self._prior_value(V)
@@ -234,7 +267,10 @@ class UniversalLabelModel(LabelModel):
 
     def _predict_encoded(self, V: ValueVotes, weights: np.ndarray | None = None) -> np.ndarray:
         w = np.where(V.abstain, 0.0, self.theta_[None, :] if weights is None else weights)
-        out = self.space.frechet_mean(V.values, w)
+        if weights is None and getattr(self, "gaussian_", None) is not None:
+            out = _spaces.RealSpace.gaussian_predict(V.values, V.abstain, self.gaussian_)
+        else:
+            out = self.space.frechet_mean(V.values, w)
         unc = ~(w > 0).any(1)
         if unc.any():
             if self.uncovered == "prior" and getattr(self, "_fill", None) is not None:
@@ -310,7 +346,8 @@ class UniversalLabelModel(LabelModel):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the space, parameters and θ to an npz file (no pickle)."""
         self._check_fitted()
-        params = {k: v for k, v in self.get_params().items() if k != "space"}
+        params = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                  for k, v in self.get_params().items() if k != "space"}
         meta = {"class": "UniversalLabelModel", "space": type(self.space).__name__,
                 "space_config": self.space.config(), "params": params,
                 "n_lfs_": self.n_lfs_, "lf_names_": self.lf_names_}
@@ -320,6 +357,8 @@ class UniversalLabelModel(LabelModel):
             arrays["aux_"] = np.asarray(self.aux_)
         if getattr(self, "_fill", None) is not None:
             arrays["fill_"] = np.asarray(self._fill)
+        for key, val in (getattr(self, "gaussian_", None) or {}).items():
+            arrays[f"gaussian_{key}"] = val
         arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp.npz")
@@ -342,6 +381,8 @@ class UniversalLabelModel(LabelModel):
         model.pair_stats_ = arrays["pair_stats_"]
         model.aux_ = arrays.get("aux_")
         model._fill = arrays.get("fill_")
+        g = {k[len("gaussian_"):]: v for k, v in arrays.items() if k.startswith("gaussian_")}
+        model.gaussian_ = g or None
         return model
 
 

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -217,6 +218,8 @@ class RealSpace(LabelSpace):
     name = "real"
     default_metric = "mse"
     metrics = ("mse", "rmse", "mae", "r2", "mean_distance")
+    #: θ has units 1/value²: the bounds are wide so that any data scale works.
+    theta_bounds = (1e-12, 1e12)
 
     def __init__(self, dim: int = 1) -> None:
         if int(dim) < 1:
@@ -279,6 +282,63 @@ class RealSpace(LabelSpace):
 
     def theta_from_expected(self, e: float, aux: Any = None) -> float:
         return _clip(self.dim / (2.0 * e) if e > 0 else np.inf, self.theta_bounds)
+
+    # ------------------------------------------------- Gaussian closed form
+    def gaussian_fit(self, values: np.ndarray, abstain: np.ndarray, y_mean: Any = None, y_var: Any = None,
+                     expected: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Fit the Gaussian factor model ``λ_a = μ_a + a_a (Y − μ_Y) + N(0, ν_a)`` per coordinate.
+
+        Loadings ``s_a = a_a sd(Y)`` come from the covariance triplets
+        ``|s_a| = sqrt(C_ab C_ac / C_bc)`` (median over triplets, signs
+        assumed positive); ``ν_a = C_aa − s_a²``.  ``y_mean`` / ``y_var``
+        (the prior of Y, e.g. from a few labels) default to the LFs' mean
+        and ``median_a(Var λ_a − E_a)`` (the unbiased-LF model).
+        """
+        n, m, d = values.shape
+        on = ~abstain
+        mu = np.zeros((d, m))
+        s = np.zeros((d, m))
+        nu = np.zeros((d, m))
+        for a in range(m):
+            mu[:, a] = values[on[:, a], a].mean(0) if on[:, a].any() else 0.0
+        C = np.full((d, m, m), np.nan)
+        for a in range(m):
+            for b in range(a, m):
+                both = on[:, a] & on[:, b]
+                if both.sum() < 3:
+                    continue
+                c = np.mean((values[both, a] - mu[:, a]) * (values[both, b] - mu[:, b]), axis=0)
+                C[:, a, b] = C[:, b, a] = c
+        for k in range(d):
+            for a in range(m):
+                est = []
+                others = [x for x in range(m) if x != a]
+                for b, c in itertools.combinations(others, 2):
+                    cab, cac, cbc = C[k, a, b], C[k, a, c], C[k, b, c]
+                    if np.isfinite([cab, cac, cbc]).all() and abs(cbc) > 0:
+                        est.append(math.sqrt(abs(cab * cac / cbc)))
+                s[k, a] = np.median(est) if est else 0.0
+                nu[k, a] = max(C[k, a, a] - s[k, a] ** 2, 1e-6 * max(C[k, a, a], 1e-300))
+        if y_mean is None:
+            y_mean = mu.mean(1)
+        if y_var is None:
+            e = np.full(m, np.nan) if expected is None else np.asarray(expected) / d
+            y_var = np.array([np.nanmedian(np.diagonal(C[k]) - e) for k in range(d)])
+            y_var = np.where(np.isfinite(y_var) & (y_var > 0), y_var, np.nanmean(np.diagonal(C, axis1=1, axis2=2), 1))
+        y_mean = np.broadcast_to(np.asarray(y_mean, dtype=np.float64), (d,)).copy()
+        y_sd = np.sqrt(np.broadcast_to(np.asarray(y_var, dtype=np.float64), (d,)))
+        return {"mu": mu, "loading": s, "noise": nu, "y_mean": y_mean, "y_sd": y_sd}
+
+    @staticmethod
+    def gaussian_predict(values: np.ndarray, abstain: np.ndarray, g: dict[str, np.ndarray]) -> np.ndarray:
+        """Posterior mean ``E[Y | λ_A] = μ_Y + sd(Y) Σ_a s_a(λ_a − μ_a)/ν_a / (1 + Σ_a s_a²/ν_a)``
+        over the LFs ``A`` that vote (Woodbury form of ``Σ_Yλ Σ_λλ⁻¹ (λ − μ)``)."""
+        on = (~abstain)[:, :, None]  # n × m × 1
+        s, nu, mu = g["loading"].T[None], g["noise"].T[None], g["mu"].T[None]  # 1 × m × d
+        lam = np.where(on, values, mu)
+        num = np.sum(on * s * (lam - mu) / nu, axis=1)
+        q = np.sum(on * s * s / nu, axis=1)
+        return g["y_mean"][None] + g["y_sd"][None] * num / (1.0 + q)
 
     def sample_truth(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.normal(0.0, 1.0, size=(n, self.dim))
@@ -749,6 +809,8 @@ class HyperbolicSpace(LabelSpace):
 
     name = "hyperbolic"
     metrics = ("mean_distance", "mean_geodesic")
+    #: σ between 4 and 1e-4 (the range of the E[cosh] table).
+    theta_bounds = (1.0 / 32.0, 5e7)
 
     def __init__(self, dim: int = 2, *, model: str = "lorentz", steps: int = 100, lr: float = 1.0,
                  tol: float = 1e-9) -> None:
