@@ -77,15 +77,15 @@ class Pipeline:
         L = check_votes(votes)
         if L.n != n_rows(X):
             raise ValueError(f"votes have {L.n} rows but X has {n_rows(X)}")
+        covered = np.asarray(L.class_counts().sum(axis=1) > 0).ravel()
+        if not covered.any():
+            raise ValueError(f"no covered examples: no LF voted on any of the {L.n} training rows, "
+                             "so there are no weak labels to train the end model on")
+        self.covered_ = covered
         lm = self.label_model if self.label_model is not None else MajorityVote()
         lm.fit(L, class_balance=class_balance, dev=dev, seed=seed)
         self.label_model_ = lm
         probs = lm.predict_proba(L)
-        covered = np.asarray(L.class_counts().sum(axis=1) > 0).ravel()
-        self.covered_ = covered
-        if not covered.any():
-            raise ValueError(f"no covered examples: no LF voted on any of the {L.n} training rows, "
-                             "so there are no weak labels to train the end model on")
         rows = np.nonzero(covered)[0] if self.covered_only else np.arange(L.n)
         y = probs[rows] if self.soft else probs_to_preds(probs[rows], "random")
         self.train_labels_ = y

