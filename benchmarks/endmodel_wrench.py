@@ -53,7 +53,7 @@ WRENCH = {
 GRIDS: dict[str, list[dict[str, Any]]] = {
     "lr": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
     "mlp": [{"lr": lr, "hidden_sizes": (256,)} for lr in (1e-3, 3e-4)],
-    "cosine": [{"thresh": t, "contrastive_weight": cw} for t in (0.6, 0.8) for cw in (1.0, 0.1)],
+    "cosine": [{"thresh": t} for t in (0.6, 0.8)],
     "minilm": [{}],
     "minilm_cosine": [{}],
 }
@@ -64,13 +64,18 @@ def load_results() -> list[dict[str, Any]]:
 
 
 def save_result(rec: dict[str, Any]) -> None:
+    """Add one record (locked read-modify-write: several runs may share the file)."""
+    import fcntl
+
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in load_results()
-            if not (r["dataset"] == rec["dataset"] and r["model"] == rec["model"] and r["seed"] == rec["seed"])]
-    rows.append(rec)
-    tmp = RESULTS.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rows, indent=1))
-    os.replace(tmp, RESULTS)
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = [r for r in load_results()
+                if not (r["dataset"] == rec["dataset"] and r["model"] == rec["model"] and r["seed"] == rec["seed"])]
+        rows.append(rec)
+        tmp = RESULTS.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(rows, indent=1))
+        os.replace(tmp, RESULTS)
 
 
 def pick_label_model(ds: Any) -> tuple[str, Any, float]:
@@ -104,15 +109,15 @@ def make_model(kind: str, metric: str, params: dict[str, Any]) -> Any:
     if kind == "mlp":
         return MLP(**{**mlp_kw, **params})
     if kind == "cosine":
-        return Cosine(MLP(**mlp_kw), self_training_steps=1500, teacher_update=100, batch_size=32,
+        return Cosine(MLP(**mlp_kw), self_training_steps=800, teacher_update=100, batch_size=32,
                       eval_every=50, metric=metric, progress_bar=False, **params)
-    tf_kw = {"head": "mean", "max_length": 64, "lr": 5e-5, "batch_size": 16, "max_steps": 400,
+    tf_kw = {"head": "mean", "max_length": 64, "lr": 5e-5, "batch_size": 16, "max_steps": 300,
              "eval_every": 50, "patience": 4, "metric": metric, "progress_bar": False, "n_threads": 1,
              "warmup_ratio": 0.1}
     if kind == "minilm":
         return TransformerClassifier(**{**tf_kw, **params})
     if kind == "minilm_cosine":
-        return Cosine(TransformerClassifier(**tf_kw), self_training_steps=300, teacher_update=100,
+        return Cosine(TransformerClassifier(**tf_kw), self_training_steps=200, teacher_update=100,
                       batch_size=16, eval_every=50, metric=metric, progress_bar=False, **params)
     raise ValueError(kind)
 
@@ -137,6 +142,10 @@ def run(args: argparse.Namespace) -> None:
         texts = ({s: split_texts(ds, s) for s in ("train", "valid", "test")}
                  if any(m.startswith("minilm") for m in models) else None)
         for kind in models:
+            done = {r["seed"] for r in load_results() if r["dataset"] == name and r["model"] == kind}
+            if args.skip_done and done >= set(range(args.seeds)):
+                print(f"  {kind}: {len(done)} seeds already in {RESULTS}; skipped", flush=True)
+                continue
             X = texts if kind.startswith("minilm") else feats
             Xtr = X["train"]
             take = (lambda A, m: [A[i] for i in np.nonzero(m)[0]]) if isinstance(Xtr, list) else (lambda A, m: A[m])
@@ -265,6 +274,7 @@ def main() -> None:
     r.add_argument("--datasets", default=",".join(DATASETS))
     r.add_argument("--models", default="lr,mlp,cosine")
     r.add_argument("--seeds", type=int, default=5)
+    r.add_argument("--skip-done", action="store_true", help="skip dataset/model pairs with all seeds stored")
     sub.add_parser("report")
     args = ap.parse_args()
     run(args) if args.cmd == "run" else report(args)
