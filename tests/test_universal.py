@@ -427,3 +427,30 @@ def test_real_space_theta_is_scale_free():
     base = UniversalLabelModel(sp).fit(votes).theta_
     big = ValueVotes(votes.values * 1000.0, votes.abstain, votes.lf_names, sp)
     np.testing.assert_allclose(UniversalLabelModel(sp).fit(big).theta_, base / 1e6, rtol=1e-9)
+
+
+def test_gaussian_closed_form_handles_shrunk_lfs(tmp_path):
+    # Factor model: λ_a = a_a * y + noise (regressors shrunk towards the mean). The Gaussian closed
+    # form recovers the loadings and the posterior mean; the distance model is misspecified here.
+    rng = np.random.default_rng(12)
+    n = 20_000
+    y = rng.normal(3.0, 2.0, n)
+    a = np.array([0.9, 0.5, 0.3, 0.7])
+    noise_sd = np.array([0.5, 0.6, 0.4, 1.5])
+    L = 3.0 + a * (y[:, None] - 3.0) + rng.normal(0, 1, (n, 4)) * noise_sd
+    sp = RealSpace(1)
+    lm = UniversalLabelModel(sp, inference="gaussian").fit(L, dev=y[:2000])
+    np.testing.assert_allclose(lm.gaussian_["loading"][0], a * 2.0, rtol=0.05)
+    np.testing.assert_allclose(lm.gaussian_["noise"][0], noise_sd ** 2, rtol=0.1, atol=0.05)
+    # exact posterior mean with the true parameters
+    prec = 1 / 4.0 + np.sum(a ** 2 / noise_sd ** 2)
+    post = 3.0 + (np.sum(a * (L - 3.0) / noise_sd ** 2, 1)) / prec
+    pred = lm.predict(L)
+    assert np.mean((pred - post) ** 2) < 0.01 * np.mean((post - y) ** 2)
+    mse_g = np.mean((pred - y) ** 2)
+    assert mse_g < 0.9 * np.mean((UniversalLabelModel(sp).fit(L).predict(L) - y) ** 2)
+    assert mse_g < 0.9 * min(np.mean((L - y[:, None]) ** 2, 0))
+    lm.save(tmp_path / "g.npz")
+    np.testing.assert_allclose(UniversalLabelModel.load(tmp_path / "g.npz").predict(L), pred)
+    with pytest.raises(ValueError, match="needs a RealSpace"):
+        UniversalLabelModel(RankingSpace(3), inference="gaussian").fit(make_synthetic(RankingSpace(3), [1, 1, 1], 50)[0])
