@@ -46,7 +46,7 @@ class VoteCache:
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, max_bytes: int = 2**30) -> None:
-        self.directory = Path(directory) if directory is not None else None
+        self.directory = Path(directory).expanduser() if directory is not None else None
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
         self.max_bytes = int(max_bytes)
