@@ -278,3 +278,33 @@ def test_wrench_mv_ncbi(wrench_dir):
     hmm = HMM(n_iter=3, o_votes="wrench", restrict_to_votes=True, prior_strength=10, fn_prior=0.8)
     hmm.fit(ds.train.votes)
     assert hmm.score(ds.test.votes, ds.test.tags) > 0.75
+
+
+def test_token_wrapper_with_classification_label_model(laptop):
+    """Any weaksup classification label model plugs into the WRENCH wrapper; MV gives the same tags."""
+    from weaksup.labelmodel import MajorityVote
+    from weaksup.sequence.labelmodel import TokenLabelModel
+
+    v = laptop.valid.votes
+    wrapped = TokenLabelModel(MajorityVote()).fit(v).predict(v)
+    assert wrapped == TokenMajorityVote().fit(v).predict(v)
+
+
+def test_forward_backward_blocks_equal_single_pass(monkeypatch):
+    import weaksup.sequence.labelmodel as lm
+
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(1, 30, 200)
+    le = rng.normal(size=(lengths.sum(), 5))
+    A = rng.random((5, 5)) * bio_transition_mask(2)
+    A /= A.sum(1, keepdims=True)
+    pi = bio_start_mask(2) / bio_start_mask(2).sum()
+    g, xi, ll = forward_backward(le, lengths, pi, A)
+    v = viterbi(le, lengths, pi, A)
+    monkeypatch.setattr(lm, "_CHUNK_CELLS", 500)
+    assert len(lm._chunks(lengths, 5)) > 5
+    g2, xi2, ll2 = forward_backward(le, lengths, pi, A)
+    np.testing.assert_allclose(g2, g, atol=1e-12)
+    np.testing.assert_allclose(xi2, xi, atol=1e-9)
+    assert ll2 == pytest.approx(ll)
+    assert viterbi(le, lengths, pi, A).tolist() == v.tolist()

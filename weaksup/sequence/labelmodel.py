@@ -335,8 +335,48 @@ def bio_start_mask(n_types: int) -> np.ndarray:
     return mask
 
 
+_CHUNK_CELLS = 4_000_000  # sentences x max length x states held at once by forward-backward / Viterbi
+
+
+def _chunks(lengths: np.ndarray, K: int) -> list[tuple[int, int]]:
+    """Contiguous sentence ranges whose (count x max length x K) stays under the memory budget."""
+    out, a, longest = [], 0, 0
+    for i, n in enumerate(lengths.tolist()):
+        longest_i = max(longest, n)
+        if i > a and (i - a + 1) * longest_i * K > _CHUNK_CELLS:
+            out.append((a, i))
+            a, longest_i = i, n
+        longest = longest_i
+    out.append((a, len(lengths)))
+    return out
+
+
 def forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
                      need_xi: bool = True) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scaled forward–backward over many sentences at once (see :func:`_forward_backward`).
+
+    Large inputs are processed in contiguous blocks of sentences to bound memory.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    K = log_emit.shape[1]
+    blocks = _chunks(lengths, K) if len(lengths) else [(0, 0)]
+    if len(blocks) == 1:
+        return _forward_backward(log_emit, lengths, start, trans, need_xi)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    gamma = np.zeros(log_emit.shape)
+    xi = np.zeros((K, K))
+    ll = 0.0
+    for a, b in blocks:
+        r0, r1 = offsets[a], offsets[b]
+        g, x, lz = _forward_backward(log_emit[r0:r1], lengths[a:b], start, trans, need_xi)
+        gamma[r0:r1] = g
+        xi += x
+        ll += lz
+    return gamma, xi, ll
+
+
+def _forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
+                      need_xi: bool = True) -> tuple[np.ndarray, np.ndarray, float]:
     """Scaled forward–backward over many sentences at once.
 
     Parameters
@@ -411,6 +451,16 @@ def forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarra
 
 def viterbi(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
     """Most likely state path per sentence (flat ids), batched like :func:`forward_backward`."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    blocks = _chunks(lengths, log_emit.shape[1]) if len(lengths) else [(0, 0)]
+    if len(blocks) == 1:
+        return _viterbi(log_emit, lengths, start, trans)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    return np.concatenate([_viterbi(log_emit[offsets[a]:offsets[b]], lengths[a:b], start, trans)
+                           for a, b in blocks])
+
+
+def _viterbi(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
     lengths = np.asarray(lengths, dtype=np.int64)
     T, K = log_emit.shape
     out = np.zeros(T, dtype=np.int64)
