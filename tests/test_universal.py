@@ -453,4 +453,5 @@ def test_gaussian_closed_form_handles_shrunk_lfs(tmp_path):
     lm.save(tmp_path / "g.npz")
     np.testing.assert_allclose(UniversalLabelModel.load(tmp_path / "g.npz").predict(L), pred)
     with pytest.raises(ValueError, match="needs a RealSpace"):
-        UniversalLabelModel(RankingSpace(3), inference="gaussian").fit(make_synthetic(RankingSpace(3), [1, 1, 1], 50)[0])
+        UniversalLabelModel(RankingSpace(3), inference="gaussian").fit(
+            make_synthetic(RankingSpace(3), [1, 1, 1], 50)[0])

@@ -650,7 +650,7 @@ class RankingSpace(LabelSpace):
                     if (s >> i) & 1:
                         continue
                     t = s | (1 << i)
-                    cand = fs + cost[:, i] if ms else fs + cost[:, i]
+                    cand = fs + cost[:, i]
                     better = cand < f[:, t]
                     f[better, t] = cand[better]
                     choice[better, t] = i
@@ -856,7 +856,8 @@ class HyperbolicSpace(LabelSpace):
                 raise ValueOutputError(f"point {arr.tolist()}{_where(lf, row)} is outside the Poincaré unit ball")
             return self.poincare_to_lorentz(arr)
         if arr.shape != (self.dim + 1,):
-            raise ValueOutputError(f"Lorentz point{_where(lf, row)} must have {self.dim + 1} coordinates, got {arr.size}")
+            raise ValueOutputError(f"Lorentz point{_where(lf, row)} must have {self.dim + 1} coordinates, "
+                                   f"got {arr.size}")
         self._check_array(arr[None], "point" + _where(lf, row))
         return arr
 

@@ -321,7 +321,8 @@ def _fill_batched(name: str, out: Any, df: pd.DataFrame, space: LabelSpace, valu
     if isinstance(out, np.ndarray) and out.dtype != object and isinstance(space, RealSpace):
         arr = out.astype(np.float64).reshape(n, -1) if out.size == n * space.dim else None
         if arr is None or len(out) != n:
-            raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; expected ({n},) or ({n}, {space.dim})")
+            raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; "
+                                   f"expected ({n},) or ({n}, {space.dim})")
         nanrow = np.isnan(arr).all(1)
         part = np.isnan(arr).any(1) & ~nanrow
         inf = np.isinf(arr).any(1)
