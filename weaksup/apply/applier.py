@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import multiprocessing as mp
 import os
+import pickle
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -219,7 +220,14 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
     start, stop = bounds
     st = _FORK_STATE
     chunk = st["data"].iloc[start:stop]
-    v, f, s = _apply_chunk(st["lfs"], chunk, st["cardinality"], st["fault"], start)
+    try:
+        v, f, s = _apply_chunk(st["lfs"], chunk, st["cardinality"], st["fault"], start)
+    except LFApplyError as err:
+        try:  # the LF's exception must survive the trip back to the parent
+            pickle.dumps(err.original)
+        except Exception:
+            err.original = RuntimeError(f"{type(err.original).__name__}: {err.original}")
+        raise
     return start, _compact(v), f, s
 
 
