@@ -156,6 +156,10 @@ def test_cosine_hard_minus_one_rows_join_the_pool_and_params():
     assert cos.teacher_history_[0]["n_confident"] <= 80
     assert cos.n_self_training_steps_ == 20
     assert cos.get_params()["thresh"] == 0.6 and cos.get_params()["margin"] == 1.0
+    assert cos.model_.metric == "accuracy" and cos.score(X, y) == cos.score(X, y, metric="accuracy")
+    f1 = Cosine(MLP(hidden_sizes=(8,), max_steps=5, metric="f1_binary", progress_bar=False),
+                self_training_steps=0, progress_bar=False).fit(X, y, seed=0)
+    assert f1.model_.metric == "f1_binary" and f1.score(X, y) == f1.score(X, y, metric="f1_binary")
     with pytest.raises(ValueError, match="distance"):
         Cosine(distance="manhattan").fit(X, y)
     with pytest.raises(ValueError, match="torch end model"):

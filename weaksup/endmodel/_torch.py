@@ -129,8 +129,7 @@ class TorchEndModel(EndModel):
     # --------------------------------------------------------------- fit
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
         self._threads()
-        gen = set_torch_seed(seed)
-        del gen
+        set_torch_seed(seed)
         rng = np.random.default_rng(seed)
         data = self._encode(X)
         n, k = P.shape

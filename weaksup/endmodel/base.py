@@ -264,11 +264,15 @@ class EndModel:
     def _check_X(self, X: Any, what: str = "X") -> Any:
         return check_features(X, what, getattr(self, "n_features_in_", None))
 
+    def _metric(self) -> str:
+        """The validation / default scoring metric."""
+        return self.metric
+
     def _check_metric(self) -> None:
         from weaksup.metrics import METRICS
 
-        if self.metric not in METRICS:
-            raise ValueError(f"metric {self.metric!r} is not one of {METRICS}")
+        if self._metric() not in METRICS:
+            raise ValueError(f"metric {self._metric()!r} is not one of {METRICS}")
 
     def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any
                      ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
@@ -330,7 +334,7 @@ class EndModel:
         if len(yv) != probs.shape[0]:
             raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
         preds = probs.argmax(axis=1)
-        metric = self.metric if metric is None else metric
+        metric = self._metric() if metric is None else metric
         if isinstance(metric, str):
             return _score(metric, yv, preds, probs)
         return {m: _score(m, yv, preds, probs) for m in metric}
@@ -339,5 +343,6 @@ class EndModel:
         """Validation score, larger is better (loss metrics are negated)."""
         from weaksup.metrics import score as _score
 
-        s = _score(self.metric, yv, probs.argmax(axis=1), probs)
-        return -s if self.metric in ("logloss", "brier") else s
+        name = self._metric()
+        s = _score(name, yv, probs.argmax(axis=1), probs)
+        return -s if name in ("logloss", "brier") else s

@@ -176,8 +176,8 @@ class Cosine(EndModel):
         Pool for stage 2: covered plus uncovered/unlabeled rows, or covered only.
     keep_stage1 : bool
         Keep a copy of the stage-1 model as ``stage1_model_``.
-    metric : str
-        Validation metric, passed on to the end model.
+    metric : str, optional
+        Validation metric, passed on to the end model (default: the end model's).
     progress_bar : bool
     random_state : int, optional
 
@@ -193,7 +193,7 @@ class Cosine(EndModel):
                  confreg_weight: float = 0.1, distance: str = "l2", power: float = 2.0,
                  lr: float | None = None, weight_decay: float | None = None, batch_size: int | None = 32,
                  eval_every: int | None = None, patience: int | None = None, select_best: bool = True,
-                 self_train_on: str = "all", keep_stage1: bool = True, metric: str = "accuracy",
+                 self_train_on: str = "all", keep_stage1: bool = True, metric: str | None = None,
                  progress_bar: bool = True, random_state: int | None = None) -> None:
         self.end_model = end_model
         self.self_training_steps = self_training_steps
@@ -224,10 +224,13 @@ class Cosine(EndModel):
             return MLP()
         return self.end_model
 
+    def _metric(self) -> str:
+        return self.metric if self.metric is not None else self._template().metric
+
     def _clone(self) -> Any:
         tpl = self._template()
         em = type(tpl)(**tpl.get_params())
-        params = {"metric": self.metric, "progress_bar": self.progress_bar}
+        params = {"metric": self._metric(), "progress_bar": self.progress_bar}
         return em.set_params(**{k: v for k, v in params.items() if k in em.get_params()})
 
     def _check_X(self, X: Any, what: str = "X") -> Any:
