@@ -197,6 +197,8 @@ def _select_label_model(cls: type, params: Mapping[str, Any], grid: Mapping[str,
     """Fit (and, under the wrench protocol, grid-search on gold valid) one label model."""
     from weaksup.labelmodel.base import probs_to_preds
 
+    if _accepts(cls, "metric") and "metric" not in params:  # e.g. AutoLabelModel selects on dev with it
+        params = {**params, "metric": metric}
     candidates = _grid(grid) if protocol == "wrench" else [{}]
     best: tuple[float, Any, dict[str, Any]] | None = None
     for cand in candidates:
