@@ -1,0 +1,203 @@
+"""The one small interface every language-model backend implements.
+
+A backend does two things, on batches of prompts:
+
+* ``score(prompts, choices)`` -> ``n × len(choices)`` log-probabilities of each
+  answer string as the model's reply to each prompt;
+* ``generate(prompts, max_tokens=...)`` -> the model's greedy reply text.
+
+Subclasses implement ``_score_batch`` and ``_generate_batch``; this base class
+adds the response cache (look-up first, one committed transaction per batch),
+de-duplication of repeated prompts, and call accounting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from labelers.cache import ResponseCache
+
+__all__ = ["Backend", "CallStats", "BackendError", "BatchError"]
+
+
+class BackendError(RuntimeError):
+    """A backend could not produce a response (after any retries)."""
+
+
+class BatchError(BackendError):
+    """Part of a batch failed; ``partial`` holds the responses that did finish.
+
+    The base class stores ``partial`` in the cache before re-raising ``cause``,
+    so finished work survives the failure.
+    """
+
+    def __init__(self, cause: BaseException, partial: Mapping[int, dict[str, Any]]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.partial = dict(partial)
+
+
+@dataclass
+class CallStats:
+    """Cost and latency accounting (per LF, or per backend).
+
+    ``prompts``: prompts asked for; ``calls``: prompts actually sent to the
+    model (cache misses); ``cache_hits``: answered from the cache (or repeats
+    within the request); ``seconds``: wall time in model calls;
+    ``prompt_tokens`` / ``completion_tokens``: where the backend reports them;
+    ``requests``: backend requests (HTTP requests, or model batches).
+    """
+
+    prompts: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = 0
+
+    @property
+    def hit_rate(self) -> float:
+        return self.cache_hits / self.prompts if self.prompts else 0.0
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds > 0 else float("nan")
+
+    def add(self, other: CallStats) -> None:
+        for k, v in asdict(other).items():
+            setattr(self, k, getattr(self, k) + v)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["hit_rate"] = self.hit_rate
+        return d
+
+
+class Backend:
+    """Base class: cache, batching, accounting around ``_score_batch``/``_generate_batch``.
+
+    Attributes
+    ----------
+    kind : str
+        Backend family (``"hf-causal"``, ``"openai-chat"``, ...); part of the cache key.
+    model : str
+        Model identifier; part of the cache key.
+    batch_size : int
+        Prompts per model call (local) or per group of concurrent requests (HTTP).
+    stats : CallStats
+        Everything this backend object has done.
+    """
+
+    kind = "base"
+    model = ""
+    batch_size = 16
+
+    def __init__(self) -> None:
+        self.stats = CallStats()
+
+    # ------------------------------------------------------------ subclass API
+    def identity(self) -> dict[str, Any]:
+        """What identifies this backend's answers in the cache key."""
+        return {"kind": self.kind, "model": self.model}
+
+    def _score_batch(self, prompts: list[str], choices: list[str]) -> list[dict[str, Any]]:
+        """``[{"logprobs": [...one per choice...], "usage": {...}}, ...]``."""
+        raise NotImplementedError
+
+    def _generate_batch(self, prompts: list[str], max_tokens: int, stop: list[str] | None) -> list[dict[str, Any]]:
+        """``[{"text": str, "usage": {...}}, ...]``."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- public API
+    def score(self, prompts: Sequence[str], choices: Sequence[str], *, cache: ResponseCache | None = None,
+              stats: CallStats | None = None, progress: bool = False) -> np.ndarray:
+        """Log-probability of each choice as the reply to each prompt (``n × len(choices)``).
+
+        Examples
+        --------
+        >>> backend.score(["Is 'win cash now' spam? Answer yes or no."], ["Yes", "No"])  # doctest: +SKIP
+        array([[-0.9, -0.6]])
+        """
+        choices = [str(c) for c in choices]
+        if not choices:
+            raise ValueError("score() needs at least one answer choice")
+        out = self._run("score", prompts, {"choices": choices}, lambda b: self._score_batch(b, choices),
+                        cache, stats, progress)
+        arr = np.array([r["logprobs"] for r in out], dtype=np.float64).reshape(len(out), len(choices))
+        return arr
+
+    def generate(self, prompts: Sequence[str], *, max_tokens: int = 16, stop: Sequence[str] | None = None,
+                 cache: ResponseCache | None = None, stats: CallStats | None = None,
+                 progress: bool = False) -> list[str]:
+        """Greedy reply text for each prompt."""
+        stop_l = list(stop) if stop else None
+        out = self._run("generate", prompts, {"max_tokens": int(max_tokens), "stop": stop_l},
+                        lambda b: self._generate_batch(b, int(max_tokens), stop_l), cache, stats, progress)
+        return [r["text"] for r in out]
+
+    # --------------------------------------------------------------- machinery
+    def _run(self, kind: str, prompts: Sequence[str], params: dict[str, Any],
+             fn: Callable[[list[str]], list[dict[str, Any]]], cache: ResponseCache | None,
+             stats: CallStats | None, progress: bool) -> list[dict[str, Any]]:
+        prompts = [str(p) for p in prompts]
+        ident = self.identity()
+        keys = [ResponseCache.key(ident, kind, p, params) for p in prompts]
+        found: dict[str, dict[str, Any]] = cache.get_many(keys) if cache is not None and keys else {}
+        todo: dict[str, str] = {}
+        for k, p in zip(keys, prompts):
+            if k not in found and k not in todo:
+                todo[k] = p
+        local = CallStats(prompts=len(prompts), cache_hits=len(prompts) - len(todo))
+        meta = {"backend": ident.get("kind", self.kind), "model": ident.get("model", self.model), "kind": kind}
+        # Similar lengths batch together: less padding for local models.
+        items = sorted(todo.items(), key=lambda kp: len(kp[1]))
+        bar = None
+        if progress and items:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt")
+        try:
+            for start in range(0, len(items), max(1, int(self.batch_size))):
+                batch = items[start:start + max(1, int(self.batch_size))]
+                t0 = time.perf_counter()
+                try:
+                    res = fn([p for _, p in batch])
+                except BatchError as err:
+                    done = {i: r for i, r in err.partial.items()}
+                    self._record(local, done.values(), time.perf_counter() - t0)
+                    if cache is not None and done:
+                        cache.put_many([(batch[i][0], r, batch[i][1]) for i, r in done.items()], meta)
+                    found.update({batch[i][0]: r for i, r in done.items()})
+                    raise err.cause from err
+                if len(res) != len(batch):
+                    raise BackendError(f"{self.kind} backend returned {len(res)} responses for {len(batch)} prompts")
+                self._record(local, res, time.perf_counter() - t0)
+                if cache is not None:
+                    cache.put_many([(k, r, p) for (k, p), r in zip(batch, res)], meta)
+                found.update({k: r for (k, _), r in zip(batch, res)})
+                if bar is not None:
+                    bar.update(len(batch))
+        finally:
+            if bar is not None:
+                bar.close()
+            self.stats.add(local)
+            if stats is not None:
+                stats.add(local)
+        return [found[k] for k in keys]
+
+    @staticmethod
+    def _record(local: CallStats, responses: Any, seconds: float) -> None:
+        responses = list(responses)
+        local.calls += len(responses)
+        local.seconds += seconds
+        for r in responses:
+            u = r.get("usage") or {}
+            local.prompt_tokens += int(u.get("prompt_tokens", 0) or 0)
+            local.completion_tokens += int(u.get("completion_tokens", 0) or 0)
+            local.requests += int(r.get("requests", 1) or 0)

@@ -1,0 +1,364 @@
+"""OpenAI-compatible HTTP endpoints (vLLM, llama.cpp server, Ollama, hosted APIs).
+
+Uses only the standard library (``urllib``); no client package is needed.
+``/chat/completions`` (default) or ``/completions``; answer choices are scored
+from the first reply token's ``top_logprobs`` when the endpoint offers them,
+and from the generated text otherwise (the choice the reply starts with gets
+log-probability 0, the others ``-20``; ``stats`` then counts the fallback).
+
+Requests run ``concurrency`` at a time.  429 and 5xx replies and timeouts are
+retried with exponential backoff (``Retry-After`` is honoured); bad URLs,
+refused connections, failed authentication and malformed replies raise a
+:class:`BackendError` subclass that says what happened and where.
+
+Examples
+--------
+>>> b = OpenAIBackend("http://127.0.0.1:8000/v1", model="SmolLM2-135M-Instruct")  # doctest: +SKIP
+>>> b.score(["Is 'WIN A PRIZE' spam? Answer yes or no."], ["Yes", "No"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import math
+import os
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from labelers.backends.base import Backend, BackendError, BatchError
+
+__all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
+           "BackendTimeout", "BackendResponseError"]
+
+NO_LOGPROB = -20.0
+
+
+class BackendHTTPError(BackendError):
+    """The endpoint answered with an HTTP error status (after retries for 429/5xx)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BackendAuthError(BackendHTTPError):
+    """401/403: missing or wrong API key."""
+
+
+class BackendConnectionError(BackendError):
+    """No connection: refused, unknown host, or the URL is wrong."""
+
+
+class BackendTimeout(BackendError):
+    """No reply within ``timeout`` seconds, on every attempt."""
+
+
+class BackendResponseError(BackendError):
+    """The reply was not the JSON an OpenAI-compatible endpoint returns."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _logsumexp(xs: list[float]) -> float:
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list[float]:
+    """Log-probability of each choice from a first-token top-k list.
+
+    A choice takes the tokens equal to it (ignoring surrounding whitespace),
+    or failing that the tokens that are a prefix of it; several matches are
+    summed (log-sum-exp).  A choice with no match gets a floor one nat below
+    the smallest listed log-probability (its true value is lower than all).
+    """
+    if not top:
+        raise ValueError("empty top_logprobs")
+    floor = min(lp for _, lp in top) - 1.0
+    out = []
+    for c in choices:
+        cs = c.strip()
+        exact = [lp for t, lp in top if t.strip() == cs and t.strip()]
+        if not exact:
+            exact = [lp for t, lp in top if t.strip() and cs.startswith(t.strip())]
+        out.append(_logsumexp(exact) if exact else floor)
+    return out
+
+
+class OpenAIBackend(Backend):
+    """An OpenAI-compatible endpoint behind the backend interface.
+
+    Parameters
+    ----------
+    base_url : str
+        E.g. ``"http://127.0.0.1:8000/v1"`` (the ``/chat/completions`` or
+        ``/completions`` path is appended).
+    model : str
+        Model name sent in each request; part of the cache key.
+    api : {"chat", "completions"}
+    api_key : str, optional
+        Bearer token (default: the environment variable ``api_key_env``).
+    timeout : float
+        Seconds to wait for each reply.
+    max_retries : int
+        Retries after a 429, a 5xx, a timeout or a dropped connection.
+    backoff : float
+        First retry delay in seconds (doubles each time, with jitter) unless
+        the reply's ``Retry-After`` says otherwise.
+    max_wait : float
+        Cap on any single delay.
+    concurrency : int
+        Requests in flight at once.
+    top_logprobs : int
+        How many first-token alternatives to ask for (OpenAI allows 20 for
+        chat, 5 for legacy completions).
+    system_prompt : str, optional
+    batch_size : int, optional
+        Prompts per committed batch (default ``4 * concurrency``).
+    extra_body : dict, optional
+        Added to every request (e.g. ``{"seed": 0}``); part of the cache key.
+    """
+
+    def __init__(self, base_url: str, model: str, *, api: str = "chat", api_key: str | None = None,
+                 api_key_env: str = "OPENAI_API_KEY", timeout: float = 30.0, max_retries: int = 4,
+                 backoff: float = 0.5, max_wait: float = 60.0, concurrency: int = 4, top_logprobs: int = 20,
+                 system_prompt: str | None = None, batch_size: int | None = None,
+                 extra_body: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        parsed = urllib.parse.urlparse(base_url or "")
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"base_url {base_url!r} is not an http(s) URL with a host, "
+                             f"e.g. 'http://127.0.0.1:8000/v1'")
+        if api not in ("chat", "completions"):
+            raise ValueError(f"api must be 'chat' or 'completions', got {api!r}")
+        self.base_url = base_url.rstrip("/")
+        self.model = str(model)
+        self.api = api
+        self.kind = f"openai-{api}"
+        self.api_key = api_key if api_key is not None else os.environ.get(api_key_env)
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff = float(backoff)
+        self.max_wait = float(max_wait)
+        self.concurrency = max(1, int(concurrency))
+        self.top_logprobs = int(top_logprobs)
+        self.system_prompt = system_prompt
+        self.batch_size = int(batch_size) if batch_size else 4 * self.concurrency
+        self.extra_body = dict(extra_body or {})
+        self.retries = 0
+        self.logprob_fallbacks = 0
+        self._count_lock = threading.Lock()
+
+    def identity(self) -> dict[str, Any]:
+        return {"kind": self.kind, "model": self.model, "system": self.system_prompt,
+                "top_logprobs": self.top_logprobs, "extra": self.extra_body}
+
+    # ------------------------------------------------------------------ HTTP
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        ra = _retry_after(retry_after)
+        if ra is not None:
+            return min(self.max_wait, ra)
+        return min(self.max_wait, self.backoff * (2 ** attempt)) * (1.0 + 0.25 * random.random())
+
+    def _retry(self, attempt: int, retry_after: str | None = None) -> bool:
+        if attempt >= self.max_retries:
+            return False
+        with self._count_lock:
+            self.retries += 1
+        time.sleep(self._delay(attempt, retry_after))
+        return True
+
+    def post(self, path: str, payload: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """POST JSON to ``base_url + path``; returns ``(reply, attempts)``."""
+        url = self.base_url + path
+        body = json.dumps(payload).encode("utf-8")
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        attempt = 0
+        while True:
+            req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    raw = resp.read()
+            except urllib.error.HTTPError as err:
+                status = err.code
+                try:
+                    text = err.read()[:300].decode("utf-8", "replace")
+                except Exception:
+                    text = ""
+                if status in (401, 403):
+                    raise BackendAuthError(
+                        f"{url}: HTTP {status} ({err.reason}): authentication failed; set api_key= or the "
+                        f"OPENAI_API_KEY environment variable. Server said: {text}", status) from None
+                if status == 429 or status >= 500:
+                    if self._retry(attempt, err.headers.get("Retry-After") if err.headers else None):
+                        attempt += 1
+                        continue
+                    raise BackendHTTPError(f"{url}: HTTP {status} ({err.reason}) on all {attempt + 1} attempts; "
+                                           f"last reply: {text}", status) from None
+                hint = " (is the base URL right? it usually ends in /v1)" if status == 404 else ""
+                raise BackendHTTPError(f"{url}: HTTP {status} ({err.reason}){hint}: {text}", status) from None
+            except urllib.error.URLError as err:
+                reason = err.reason
+                if isinstance(reason, ConnectionRefusedError):
+                    raise BackendConnectionError(f"{url}: connection refused: nothing listens there "
+                                                 f"(is the server running on that port?)") from None
+                if isinstance(reason, socket.gaierror):
+                    raise BackendConnectionError(f"{url}: cannot resolve host {urllib.parse.urlparse(url).hostname!r}: "
+                                                 f"{reason}") from None
+                if isinstance(reason, (TimeoutError, socket.timeout)):
+                    if self._retry(attempt):
+                        attempt += 1
+                        continue
+                    raise BackendTimeout(f"{url}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
+                                         f"(raise timeout= for slow models)") from None
+                if isinstance(reason, (ConnectionResetError, ConnectionAbortedError)):
+                    if self._retry(attempt):
+                        attempt += 1
+                        continue
+                raise BackendConnectionError(f"{url}: {reason}") from None
+            except (TimeoutError, socket.timeout):
+                if self._retry(attempt):
+                    attempt += 1
+                    continue
+                raise BackendTimeout(f"{url}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
+                                     f"(raise timeout= for slow models)") from None
+            except (ConnectionResetError, http.client.RemoteDisconnected, http.client.IncompleteRead) as err:
+                if self._retry(attempt):
+                    attempt += 1
+                    continue
+                raise BackendConnectionError(f"{url}: connection dropped on all {attempt + 1} attempts: {err}") from None
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                raise BackendResponseError(f"{url}: reply is not valid JSON: {raw[:200]!r}") from None
+            if not isinstance(data, dict):
+                raise BackendResponseError(f"{url}: reply is JSON but not an object: {raw[:200]!r}")
+            return data, attempt + 1
+
+    def _payload(self, prompt: str, max_tokens: int, logprobs: bool, stop: list[str] | None = None) -> tuple[str, dict]:
+        p: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens, "temperature": 0.0}
+        if self.api == "chat":
+            msgs = ([{"role": "system", "content": self.system_prompt}] if self.system_prompt else [])
+            msgs.append({"role": "user", "content": prompt})
+            p["messages"] = msgs
+            if logprobs:
+                p["logprobs"] = True
+                p["top_logprobs"] = self.top_logprobs
+            path = "/chat/completions"
+        else:
+            p["prompt"] = prompt
+            if logprobs:
+                p["logprobs"] = self.top_logprobs
+            path = "/completions"
+        if stop:
+            p["stop"] = stop
+        p.update(self.extra_body)
+        return path, p
+
+    def _first_choice(self, data: dict[str, Any], url: str) -> dict[str, Any]:
+        if "error" in data and "choices" not in data:
+            raise BackendResponseError(f"{url}: endpoint returned an error object: {str(data['error'])[:200]}")
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise BackendResponseError(f"{url}: reply has no 'choices' list: {json.dumps(data)[:200]}")
+        return choices[0]
+
+    def _text(self, choice: dict[str, Any], url: str) -> str:
+        if self.api == "chat":
+            msg = choice.get("message")
+            if not isinstance(msg, dict) or not isinstance(msg.get("content", ""), (str, type(None))):
+                raise BackendResponseError(f"{url}: choice has no message.content: {json.dumps(choice)[:200]}")
+            return msg.get("content") or ""
+        if not isinstance(choice.get("text", None), str):
+            raise BackendResponseError(f"{url}: choice has no 'text': {json.dumps(choice)[:200]}")
+        return choice["text"]
+
+    def _top(self, choice: dict[str, Any]) -> list[tuple[str, float]] | None:
+        lp = choice.get("logprobs")
+        if not isinstance(lp, dict):
+            return None
+        try:
+            if self.api == "chat":
+                content = lp.get("content") or []
+                if not content:
+                    return None
+                return [(str(d["token"]), float(d["logprob"])) for d in content[0].get("top_logprobs") or []] or None
+            tops = lp.get("top_logprobs") or []
+            if not tops or not isinstance(tops[0], dict):
+                return None
+            return [(str(t), float(v)) for t, v in tops[0].items()] or None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BackendResponseError(f"malformed logprobs in reply: {json.dumps(lp)[:200]}") from None
+
+    def _one_score(self, prompt: str, choices: list[str]) -> dict[str, Any]:
+        path, payload = self._payload(prompt, 1, True)
+        data, attempts = self.post(path, payload)
+        url = self.base_url + path
+        choice = self._first_choice(data, url)
+        top = self._top(choice)
+        if top is None:
+            text = self._text(choice, url).strip()
+            with self._count_lock:
+                self.logprob_fallbacks += 1
+            hit = [c for c in choices if c.strip() and (text.startswith(c.strip()) or
+                                                         (text and c.strip().startswith(text)))]
+            lps = [0.0 if c in hit[:1] else NO_LOGPROB for c in choices]
+            return {"logprobs": lps, "usage": data.get("usage") or {}, "requests": attempts,
+                    "text": text, "logprobs_missing": True}
+        return {"logprobs": match_top_logprobs(top, choices), "usage": data.get("usage") or {},
+                "requests": attempts}
+
+    def _one_generate(self, prompt: str, max_tokens: int, stop: list[str] | None) -> dict[str, Any]:
+        path, payload = self._payload(prompt, max_tokens, False, stop)
+        data, attempts = self.post(path, payload)
+        text = self._text(self._first_choice(data, self.base_url + path), self.base_url + path)
+        return {"text": text, "usage": data.get("usage") or {}, "requests": attempts}
+
+    def _concurrent(self, fn: Any, prompts: list[str]) -> list[dict[str, Any]]:
+        results: dict[int, dict[str, Any]] = {}
+        first_error: BaseException | None = None
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
+            futs = {pool.submit(fn, p): i for i, p in enumerate(prompts)}
+            for fut in as_completed(futs):
+                try:
+                    results[futs[fut]] = fut.result()
+                except BaseException as exc:  # keep the others: they are stored before re-raising
+                    if first_error is None:
+                        first_error = exc
+                        for f in futs:
+                            f.cancel()  # not-yet-started requests are skipped
+        if first_error is not None:
+            raise BatchError(first_error, results)
+        return [results[i] for i in range(len(prompts))]
+
+    def _score_batch(self, prompts: list[str], choices: list[str]) -> list[dict[str, Any]]:
+        return self._concurrent(lambda p: self._one_score(p, choices), prompts)
+
+    def _generate_batch(self, prompts: list[str], max_tokens: int, stop: list[str] | None) -> list[dict[str, Any]]:
+        return self._concurrent(lambda p: self._one_generate(p, max_tokens, stop), prompts)
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend({self.base_url!r}, model={self.model!r}, api={self.api!r})"

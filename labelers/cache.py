@@ -1,0 +1,173 @@
+"""Persistent response cache for language-model calls (SQLite, WAL journal).
+
+Keyed by backend, model, request kind, the rendered prompt and the decoding
+parameters, so a rerun of the same prompts makes no model call.  Every batch
+of responses is committed as soon as it is back: a run that is killed or
+fails midway keeps all finished responses, and the rerun computes only the
+missing ones.  Several processes may share one file (WAL lets readers run
+beside a writer).
+
+Examples
+--------
+>>> c = ResponseCache(":memory:")
+>>> k = ResponseCache.key({"backend": "demo"}, "score", "Is it?", {"choices": ["yes", "no"]})
+>>> c.put_many([(k, {"logprobs": [-0.1, -2.3]})])
+>>> c.get_many([k])[k]["logprobs"]
+[-0.1, -2.3]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ResponseCache", "default_cache_path"]
+
+
+def default_cache_path() -> Path:
+    """``$WEAKSUP_CACHE/labelers/responses.sqlite`` (default ``~/.cache/weaksup``)."""
+    root = Path(os.environ.get("WEAKSUP_CACHE", Path.home() / ".cache" / "weaksup"))
+    return root / "labelers" / "responses.sqlite"
+
+
+class ResponseCache:
+    """SQLite store of model responses.
+
+    Parameters
+    ----------
+    path : path or ":memory:", optional
+        Database file (created with its folder).  Default:
+        :func:`default_cache_path`.  ``":memory:"`` keeps responses for this
+        object's life only.
+
+    Attributes
+    ----------
+    hits, misses : int
+        Look-ups answered / not answered by this object.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = str(path) if path is not None else str(default_cache_path())
+        self.memory = self.path == ":memory:"
+        if not self.memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._shared: sqlite3.Connection | None = None  # for :memory:
+        self.hits = 0
+        self.misses = 0
+        self._conn()  # create the schema now, so errors surface here
+
+    # One connection per (process, thread): sqlite connections cross neither.
+    def _conn(self) -> sqlite3.Connection:
+        if self.memory:
+            if self._shared is None:
+                self._shared = sqlite3.connect(":memory:", check_same_thread=False)
+                self._init(self._shared)
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            try:
+                conn = sqlite3.connect(self.path, timeout=60.0)
+            except sqlite3.OperationalError as exc:
+                raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._init(conn)
+            self._local.conn = conn
+            self._local.pid = os.getpid()
+        return conn
+
+    @staticmethod
+    def _init(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, backend TEXT, model TEXT, "
+            "kind TEXT, prompt TEXT, response TEXT NOT NULL, created REAL)"
+        )
+        conn.commit()
+
+    @staticmethod
+    def key(backend: Mapping[str, Any], kind: str, prompt: str, params: Mapping[str, Any]) -> str:
+        """Stable key: sha256 of the canonical JSON of everything that shapes the reply."""
+        blob = json.dumps({"backend": backend, "kind": kind, "prompt": prompt, "params": params},
+                          sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Responses found for ``keys`` (absent keys are left out)."""
+        out: dict[str, dict[str, Any]] = {}
+        uniq = list(dict.fromkeys(keys))
+        with self._lock if self.memory else _Null():
+            conn = self._conn()
+            for i in range(0, len(uniq), 500):
+                part = uniq[i:i + 500]
+                q = "SELECT key, response FROM responses WHERE key IN (%s)" % ",".join("?" * len(part))
+                for k, resp in conn.execute(q, part):
+                    out[k] = json.loads(resp)
+        self.hits += sum(1 for k in keys if k in out)
+        self.misses += sum(1 for k in keys if k not in out)
+        return out
+
+    def put_many(self, items: Iterable[tuple[Any, ...]], meta: Mapping[str, Any] | None = None) -> None:
+        """Store ``(key, response)`` or ``(key, response, prompt)`` tuples in one committed transaction."""
+        meta = dict(meta or {})
+        rows = []
+        for item in items:
+            k, r = item[0], item[1]
+            prompt = item[2] if len(item) > 2 else None
+            rows.append((k, str(meta.get("backend", "")), str(meta.get("model", "")), str(meta.get("kind", "")),
+                         prompt, json.dumps(r, ensure_ascii=False), time.time()))
+        if not rows:
+            return
+        with self._lock if self.memory else _Null():
+            conn = self._conn()
+            with conn:  # commits (or rolls back) this batch
+                conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def __len__(self) -> int:
+        with self._lock if self.memory else _Null():
+            return int(self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def count(self, model: str | None = None, kind: str | None = None) -> int:
+        q, args = "SELECT COUNT(*) FROM responses WHERE 1=1", []
+        if model is not None:
+            q += " AND model = ?"
+            args.append(model)
+        if kind is not None:
+            q += " AND kind = ?"
+            args.append(kind)
+        with self._lock if self.memory else _Null():
+            return int(self._conn().execute(q, args).fetchone()[0])
+
+    def clear(self) -> None:
+        with self._lock if self.memory else _Null():
+            conn = self._conn()
+            with conn:
+                conn.execute("DELETE FROM responses")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+    def __repr__(self) -> str:
+        return f"ResponseCache({self.path!r})"
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: Any) -> None:
+        return None

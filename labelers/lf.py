@@ -1,0 +1,319 @@
+"""Prompted labeling functions: a prompt, a model and a label map, as a weaksup LF.
+
+A :class:`PromptedLF` *is* a :class:`weaksup.LabelingFunction` (batched: the
+applier hands it DataFrame chunks, and it sends the model batches of
+prompts), so it goes through :func:`weaksup.apply_lfs` into a
+:class:`~weaksup.VoteMatrix` and any label model, beside ordinary LFs.
+
+Voting: the backend scores every answer's verbalizers; the answer
+probabilities (softmax over answers, optionally contextually calibrated) give
+the chosen answer, and the label map turns it into a class or ABSTAIN.
+
+Contextual calibration (Zhao et al., 2021): the prompt is asked about
+content-free inputs ("N/A", "", "[MASK]"); their mean answer distribution
+``p_cf`` gives ``W = diag(p_cf)^-1`` and calibrated probabilities
+``q ∝ W p``.  ``W`` is stored on the LF (``lf.calibration``) and in its
+fingerprint, so vote caches see a recalibrated LF as a new one.
+
+Examples
+--------
+>>> from labelers import PromptedLF, PromptTemplate, LabelMap
+>>> from labelers.backends import HFBackend
+>>> backend = HFBackend.smollm2()  # doctest: +SKIP
+>>> lf = PromptedLF("llm_spam",
+...                 PromptTemplate("Is this YouTube comment spam?\\n{text}\\nAnswer yes or no.", ["yes", "no"]),
+...                 LabelMap.unipolar("yes", 1), backend, calibrate=True)  # doctest: +SKIP
+>>> import weaksup as ws
+>>> votes = ws.apply_lfs([lf], df)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelers.backends.base import Backend, CallStats
+from labelers.cache import ResponseCache
+from labelers.template import LabelMap, PromptTemplate
+from weaksup.lf import LabelingFunction, Row
+from weaksup.votes import ABSTAIN
+
+__all__ = ["PromptedLF", "prompted_lf", "CONTENT_FREE"]
+
+CONTENT_FREE = ("N/A", "", "[MASK]")
+
+_DEFAULT_CACHE = object()
+
+
+def _as_frame(data: Any) -> tuple[pd.DataFrame, bool]:
+    """DataFrame for a chunk, a Row/dict (single example) or a list of records."""
+    if isinstance(data, pd.DataFrame):
+        return data, False
+    if isinstance(data, (Row, Mapping)):
+        return pd.DataFrame([dict(data)]), True
+    if isinstance(data, pd.Series):
+        return pd.DataFrame([data.to_dict()]), True
+    return pd.DataFrame(list(data)), False
+
+
+class PromptedLF(LabelingFunction):
+    """A labeling function that asks a language model a question about each example.
+
+    Parameters
+    ----------
+    name : str
+    template : PromptTemplate
+    label_map : LabelMap or mapping answer -> class
+    backend : Backend
+        :class:`~labelers.backends.HFBackend`, :class:`~labelers.backends.OpenAIBackend`, ...
+    cache : ResponseCache, path, None or False
+        Where responses persist (default: the shared file under
+        ``~/.cache/weaksup/labelers``).  ``False``/``None``: no cache.
+    calibrate : bool
+        Apply contextual calibration (computed on first use, 3 extra prompts,
+        cached like any other).
+    content_free : sequence of str
+        Content-free inputs for calibration.
+    min_confidence : float, optional
+        Abstain when the chosen answer's (calibrated) probability is below this.
+    mode : {"score", "generate"}
+        ``"score"`` ranks the answer choices by log-probability (enables
+        calibration and soft votes); ``"generate"`` asks for free text and
+        takes the first answer whose verbalizer the reply starts with
+        (abstaining otherwise).
+    max_tokens : int
+        Reply length for ``mode="generate"``.
+    progress : bool
+        Progress bar over model batches.
+
+    Attributes
+    ----------
+    stats : CallStats
+        Calls, cache hits, seconds and tokens spent by this LF.
+    calibration : ndarray or None
+        The diagonal of ``W`` (one weight per answer) once computed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        template: PromptTemplate,
+        label_map: LabelMap | Mapping[str, int],
+        backend: Backend,
+        *,
+        cache: ResponseCache | str | None | bool | object = _DEFAULT_CACHE,
+        calibrate: bool = False,
+        content_free: Sequence[str] = CONTENT_FREE,
+        min_confidence: float | None = None,
+        mode: str = "score",
+        max_tokens: int = 4,
+        progress: bool = False,
+    ) -> None:
+        super().__init__(name, self._vote_chunk, batched=True)
+        if not isinstance(template, PromptTemplate):
+            raise TypeError(f"LF {name!r}: template must be a PromptTemplate, got {type(template).__name__}")
+        if not isinstance(label_map, LabelMap):
+            label_map = LabelMap(label_map)
+        label_map.check_answers(template.answers, where=f" of LF {name!r}")
+        if not isinstance(backend, Backend):
+            raise TypeError(f"LF {name!r}: backend must be a labelers Backend, got {type(backend).__name__}")
+        if mode not in ("score", "generate"):
+            raise ValueError(f"LF {name!r}: mode must be 'score' or 'generate', got {mode!r}")
+        if calibrate and mode != "score":
+            raise ValueError(f"LF {name!r}: calibration needs answer scores (mode='score')")
+        self.template = template
+        self.label_map = label_map
+        self.backend = backend
+        if cache is _DEFAULT_CACHE:
+            cache = ResponseCache()
+        elif isinstance(cache, (str, bytes)) or hasattr(cache, "__fspath__"):
+            cache = ResponseCache(cache)  # type: ignore[arg-type]
+        self.cache: ResponseCache | None = cache if isinstance(cache, ResponseCache) else None
+        self.calibrate = bool(calibrate)
+        self.content_free = tuple(content_free)
+        self.min_confidence = min_confidence
+        self.mode = mode
+        self.max_tokens = int(max_tokens)
+        self.progress = progress
+        self.calibration: np.ndarray | None = None
+        self.stats = CallStats()
+        self._forms = template.surface_forms()
+        self._groups = [[self._forms.index(s) for s in template.verbalizers[a]] for a in template.answers]
+
+    # ---------------------------------------------------------------- scoring
+    def prompts(self, data: Any) -> list[str]:
+        df, _ = _as_frame(data)
+        return [self.template.render(r) for r in df.to_dict("records")]
+
+    def answer_logprobs(self, data: Any) -> np.ndarray:
+        """``n × n_answers`` log-scores (log-sum-exp over each answer's verbalizers)."""
+        prompts = self.prompts(data)
+        if not prompts:
+            return np.zeros((0, len(self.template.answers)))
+        raw = self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats, progress=self.progress)
+        out = np.empty((len(prompts), len(self._groups)))
+        for j, g in enumerate(self._groups):
+            sub = raw[:, g]
+            m = sub.max(axis=1, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0.0)
+            with np.errstate(divide="ignore"):
+                out[:, j] = (m + np.log(np.exp(sub - m).sum(axis=1, keepdims=True)))[:, 0]
+        return out
+
+    @staticmethod
+    def _softmax(lp: np.ndarray) -> np.ndarray:
+        m = lp.max(axis=1, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)
+        e = np.exp(lp - m)
+        s = e.sum(axis=1, keepdims=True)
+        return np.divide(e, s, out=np.full_like(e, 1.0 / e.shape[1]), where=s > 0)
+
+    def fit_calibration(self) -> np.ndarray:
+        """Compute ``W = diag(p_cf)^-1`` from the content-free inputs; returns its diagonal."""
+        rows = [self.template.content_free(t) for t in self.content_free]
+        p = self._softmax(self.answer_logprobs(pd.DataFrame(rows)))
+        p_cf = np.clip(p.mean(axis=0), 1e-12, None)
+        p_cf = p_cf / p_cf.sum()
+        self.calibration = 1.0 / p_cf
+        return self.calibration
+
+    def answer_probs(self, data: Any, calibrated: bool | None = None) -> np.ndarray:
+        """``n × n_answers`` answer probabilities, calibrated when the LF calibrates
+        (or when ``calibrated=True``)."""
+        if self.mode != "score":
+            raise ValueError(f"LF {self.name!r}: answer probabilities need mode='score'")
+        p = self._softmax(self.answer_logprobs(data))
+        use = self.calibrate if calibrated is None else calibrated
+        if use:
+            w = self.calibration if self.calibration is not None else self.fit_calibration()
+            q = p * w[None, :]
+            p = q / q.sum(axis=1, keepdims=True)
+        return p
+
+    def soft_votes(self, data: Any) -> np.ndarray:
+        """``n × k`` soft votes: each class gets the probability of the answers mapped to it.
+
+        Answers mapped to ABSTAIN contribute nothing, so a row sums to the
+        probability that the LF votes at all (1 for a full multi-class map,
+        ``p(yes)`` for a unipolar one).
+        """
+        p = self.answer_probs(data)
+        k = self._cardinality_hint()
+        out = np.zeros((p.shape[0], k))
+        for j, a in enumerate(self.template.answers):
+            c = self.label_map(a)
+            if c != ABSTAIN:
+                out[:, c] += p[:, j]
+        return out
+
+    def _cardinality_hint(self) -> int:
+        if self.label_map.label_names is not None:
+            return len(self.label_map.label_names)
+        return max(self.label_map.classes(), default=0) + 1 if max(self.label_map.classes(), default=0) >= 1 else 2
+
+    def answers(self, data: Any) -> list[str | None]:
+        """The chosen answer per example (``None`` where nothing was chosen)."""
+        if self.mode == "generate":
+            texts = self.backend.generate(self.prompts(data), max_tokens=self.max_tokens, cache=self.cache,
+                                          stats=self.stats, progress=self.progress)
+            return [self._parse(t) for t in texts]
+        p = self.answer_probs(data)
+        best = p.argmax(axis=1)
+        out: list[str | None] = [self.template.answers[b] for b in best]
+        if self.min_confidence is not None:
+            conf = p[np.arange(len(best)), best]
+            out = [a if c >= self.min_confidence else None for a, c in zip(out, conf)]
+        return out
+
+    def _parse(self, text: str) -> str | None:
+        t = text.strip().lstrip("\"'*:-( ").strip()
+        best: tuple[int, str] | None = None
+        for a in self.template.answers:
+            for s in self.template.verbalizers[a]:
+                s2 = s.strip()
+                if s2 and t.lower().startswith(s2.lower()) and (best is None or len(s2) > best[0]):
+                    best = (len(s2), a)
+        return best[1] if best else None
+
+    def votes(self, data: Any) -> np.ndarray:
+        """Votes (class or ABSTAIN) for a DataFrame / records."""
+        return np.array([self.label_map(a) if a is not None else ABSTAIN for a in self.answers(data)],
+                        dtype=np.int64)
+
+    def _vote_chunk(self, chunk: pd.DataFrame) -> np.ndarray:
+        return self.votes(chunk)
+
+    def __call__(self, x: Any) -> Any:
+        df, single = _as_frame(x)
+        v = self.votes(df)
+        return int(v[0]) if single else v
+
+    # ----------------------------------------------------------- identity
+    def fingerprint(self) -> str:
+        if self.calibrate and self.calibration is None and self.mode == "score":
+            self.fit_calibration()
+        parts = {
+            "name": self.name, "template": self.template.to_dict(), "label_map": self.label_map.to_dict(),
+            "backend": self.backend.identity(), "mode": self.mode, "max_tokens": self.max_tokens,
+            "calibration": None if not self.calibrate or self.calibration is None else
+            [round(float(w), 10) for w in self.calibration],
+            "min_confidence": self.min_confidence,
+        }
+        return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the backend and cache (JSON-serialisable)."""
+        return {"name": self.name, "template": self.template.to_dict(), "label_map": self.label_map.to_dict(),
+                "calibrate": self.calibrate, "content_free": list(self.content_free),
+                "calibration": None if self.calibration is None else self.calibration.tolist(),
+                "min_confidence": self.min_confidence, "mode": self.mode, "max_tokens": self.max_tokens}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], backend: Backend, **kwargs: Any) -> PromptedLF:
+        lf = cls(d["name"], PromptTemplate.from_dict(d["template"]), LabelMap.from_dict(d["label_map"]), backend,
+                 calibrate=d.get("calibrate", False), content_free=d.get("content_free", CONTENT_FREE),
+                 min_confidence=d.get("min_confidence"), mode=d.get("mode", "score"),
+                 max_tokens=d.get("max_tokens", 4), **kwargs)
+        if d.get("calibration") is not None:
+            lf.calibration = np.asarray(d["calibration"], dtype=np.float64)
+        return lf
+
+    def __repr__(self) -> str:
+        cal = ", calibrated" if self.calibrate else ""
+        return f"PromptedLF {self.name} ({self.backend.kind}:{self.backend.model}{cal})"
+
+
+def prompted_lf(
+    backend: Backend,
+    answer_choices: Sequence[str] | Mapping[str, Sequence[str]],
+    label_map: LabelMap | Mapping[str, int | str],
+    *,
+    name: str | None = None,
+    label_names: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[[], str]], PromptedLF]:
+    """Decorator: the function's docstring (or return value) is the prompt template.
+
+    Examples
+    --------
+    >>> @prompted_lf(backend, ["yes", "no"], {"yes": "SPAM"}, label_names=["HAM", "SPAM"])  # doctest: +SKIP
+    ... def llm_spam():
+    ...     "Is this YouTube comment spam?\\n{text}\\nAnswer yes or no."
+    >>> llm_spam.name  # doctest: +SKIP
+    'llm_spam'
+    """
+    def deco(f: Callable[[], str]) -> PromptedLF:
+        text = f.__doc__ if f.__doc__ and f.__doc__.strip() else f()
+        if not isinstance(text, str):
+            raise TypeError(f"@prompted_lf function {f.__name__!r} must have a docstring or return the template text")
+        lm = label_map if isinstance(label_map, LabelMap) else LabelMap(label_map, label_names)
+        tmpl_kw = {k: kwargs.pop(k) for k in ("max_field_chars",) if k in kwargs}
+        return PromptedLF(name or f.__name__, PromptTemplate(text.strip("\n"), answer_choices, name=f.__name__,
+                                                             **tmpl_kw), lm, backend, **kwargs)
+
+    return deco
