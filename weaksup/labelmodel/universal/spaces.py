@@ -403,21 +403,20 @@ def mallows_pair_inversion_probs(theta: float, k: int) -> np.ndarray:
     """
     q = math.exp(-theta)
     Q = np.zeros((k, k))
-    for r in range(k - 1):
-        # J = number of items (among 0..t-1) after r; starts as V_r.
-        w = q ** np.arange(r + 1)
-        pj = np.zeros(k + 1)
-        pj[: r + 1] = w / w.sum()
-        for t in range(r + 1, k):
-            zt = (1 - q ** (t + 1)) / (1 - q) if q < 1 else t + 1.0
-            j = np.arange(k + 1)
-            # P(V_t <= J) = (1 - q^{J+1}) / (1 - q^{t+1})
-            p_le = ((1 - q ** (j + 1)) / (1 - q) if q < 1 else (j + 1.0)) / zt
-            p_le = np.minimum(p_le, 1.0)
-            Q[r, t] = float(np.sum(pj * (1 - p_le)))
-            new = pj * (1 - p_le)
-            new[1:] += (pj * p_le)[:-1]
-            pj = new
+    J = np.arange(k + 1)
+    cum = (1 - q ** (J + 1)) / (1 - q) if q < 1 else (J + 1.0)  # Σ_{v<=J} q^v
+    P = np.zeros((k, k + 1))  # row r: distribution of J (items after r), rows r < t active
+    for t in range(k):
+        zt = cum[t]  # Σ_{v<=t} q^v
+        if t > 0:
+            p_le = np.minimum(cum / zt, 1.0)  # P(V_t <= J)
+            act = P[:t]
+            Q[:t, t] = act @ (1 - p_le)
+            new = act * (1 - p_le)
+            new[:, 1:] += (act * p_le)[:, :-1]
+            P[:t] = new
+        w = q ** np.arange(t + 1)
+        P[t, : t + 1] = w / w.sum()
     return Q
 
 
