@@ -1,0 +1,202 @@
+"""LF application speed: snorkel PandasLFApplier vs weaksup serial / process / batched.
+
+20 labeling functions (10 keyword, 6 regex, 4 threshold) on a procedurally
+generated text task (:func:`weaksup.synthetic.make_text_task`).  The same
+row-wise Python LFs run in snorkel's ``PandasLFApplier`` (on a subsample,
+scaled to the full size) and in weaksup's serial and process engines; the
+batched engine runs the vectorised equivalents (``keyword_lf``, ``regex_lf``,
+``threshold_lf``).  Every engine's votes are checked to be identical.
+
+Usage::
+
+    nice -n 10 python benchmarks/apply_speed.py            # 1M rows, writes docs/benchmarks.md
+    python benchmarks/apply_speed.py --n 20000 --snorkel-n 5000 --no-write   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from weaksup import LFApplier, keyword_lf, labeling_function, regex_lf  # noqa: E402
+from weaksup.lf import threshold_lf  # noqa: E402
+from weaksup.synthetic import make_text_task  # noqa: E402
+
+KEYWORDS = [
+    (["subscribe"], 1), (["channel"], 1), (["check", "visit"], 1), (["free", "win", "prize"], 1),
+    (["money", "cash"], 1), (["giveaway", "promo", "offer"], 1), (["love"], 0),
+    (["song", "music"], 0), (["beautiful", "amazing"], 0), (["lyrics", "melody", "chorus"], 0),
+]
+REGEXES = [
+    (r"https?://", 1), (r"check\s+out", 1), (r"!{2,}", 1), (r"\bsite\d+\.com\b", 1),
+    (r"\b(?:best|favorite)\s+\w+", 0), (r"\bmemor(?:y|ies)\b", 0),
+]
+THRESHOLDS = [("n_exclaim", 3, 1, ">="), ("n_words", 6, 0, "<="), ("len(text)", 150, 1, ">"),
+              ("n_words", 22, 0, ">=")]
+
+
+def _keyword_pattern(words: list[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+
+
+def row_specs() -> list[tuple[str, object]]:
+    """(name, plain Python f(x)) for the 20 row-wise LFs."""
+    specs = []
+    for words, label in KEYWORDS:
+        pat = _keyword_pattern(words)
+        specs.append((f"kw_{words[0]}", lambda x, p=pat, c=label: c if p.search(x.text) else -1))
+    for i, (pattern, label) in enumerate(REGEXES):
+        pat = re.compile(pattern, re.IGNORECASE)
+        specs.append((f"re_{i}", lambda x, p=pat, c=label: c if p.search(x.text) else -1))
+    ops = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b}
+    for field, thr, label, op in THRESHOLDS:
+        cmp = ops[op]
+        if field.startswith("len("):
+            specs.append((f"thr_len_{op}{thr}", lambda x, t=thr, c=label, o=cmp: c if o(len(x.text), t) else -1))
+        else:
+            specs.append((f"thr_{field}_{op}{thr}", lambda x, f=field, t=thr, c=label, o=cmp: c if o(x[f], t) else -1))
+    return specs
+
+
+def weaksup_row_lfs():
+    return [labeling_function(name=name)(f) for name, f in row_specs()]
+
+
+def weaksup_batched_lfs():
+    names = [name for name, _ in row_specs()]
+    lfs = [keyword_lf(w, c, name=names[i]) for i, (w, c) in enumerate(KEYWORDS)]
+    lfs += [regex_lf(p, c, name=names[10 + i]) for i, (p, c) in enumerate(REGEXES)]
+    lfs += [threshold_lf(f, t, c, op=op, name=names[16 + i]) for i, (f, t, c, op) in enumerate(THRESHOLDS)]
+    return lfs
+
+
+def snorkel_lfs():
+    from snorkel.labeling import LabelingFunction
+
+    return [LabelingFunction(name, f) for name, f in row_specs()]
+
+
+CPU: dict[str, float] = {}
+
+
+def timed(fn, key: str):
+    """Run fn; return (result, wall seconds) and record this process's CPU seconds under key."""
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    out = fn()
+    wall = time.perf_counter() - t0
+    CPU[key] = time.process_time() - c0
+    return out, wall
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--snorkel-n", type=int, default=100_000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"))
+    args = ap.parse_args(argv)
+
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    df, _ = make_text_task(args.n, seed=0)
+    sub = df.iloc[: args.snorkel_n]
+    print(f"data: {len(df):,} rows; snorkel subsample {len(sub):,}; load avg {load0:.2f}", flush=True)
+
+    from snorkel.labeling import PandasLFApplier
+
+    L_snorkel, t_snorkel = timed(lambda: PandasLFApplier(snorkel_lfs()).apply(sub, progress_bar=False),
+                                  "snorkel")
+    print(f"snorkel PandasLFApplier: {t_snorkel:.1f}s on {len(sub):,} rows", flush=True)
+
+    serial = LFApplier(weaksup_row_lfs(), engine="serial", cache=False, progress=False)
+    V_serial, t_serial = timed(lambda: serial.apply(df), "serial")
+    print(f"weaksup serial: {t_serial:.1f}s", flush=True)
+    process = LFApplier(weaksup_row_lfs(), engine="process", n_jobs=args.jobs, cache=False, progress=False)
+    V_process, t_process = timed(lambda: process.apply(df), "process")
+    print(f"weaksup process ({args.jobs} workers): {t_process:.1f}s", flush=True)
+    batched = LFApplier(weaksup_batched_lfs(), engine="serial", chunk_size=max(len(df), 1), cache=False,
+                        progress=False)
+    V_batched, t_batched = timed(lambda: batched.apply(df), "batched")
+    print(f"weaksup batched: {t_batched:.1f}s", flush=True)
+    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+    dense = V_serial.to_dense()
+    same_snorkel = bool(np.array_equal(dense[: len(sub)], L_snorkel))
+    same_process = bool(np.array_equal(dense, V_process.to_dense()))
+    same_batched = bool(np.array_equal(dense, V_batched.to_dense()))
+    print(f"identical votes: snorkel={same_snorkel} process={same_process} batched={same_batched}")
+    if not (same_snorkel and same_process and same_batched):
+        raise SystemExit("votes differ between engines")
+
+    n = len(df)
+    rps = {"snorkel": len(sub) / t_snorkel, "serial": n / t_serial, "process": n / t_process,
+           "batched": n / t_batched}
+    cps = {"snorkel": len(sub) / CPU["snorkel"], "serial": n / CPU["serial"], "batched": n / CPU["batched"]}
+    res = {"rows_per_s": rps, "rows_per_cpu_s": cps,
+           "ratio_batched_vs_snorkel_cpu": cps["batched"] / cps["snorkel"],
+           "ratio_batched_vs_snorkel_wall": rps["batched"] / rps["snorkel"],
+           "ratio_serial_vs_snorkel_cpu": cps["serial"] / cps["snorkel"],
+           "ratio_process_vs_serial": rps["process"] / rps["serial"], "coverage": V_serial.total_coverage()}
+    from weaksup.bench.report import markdown_table
+
+    scale = n / len(sub)
+    rows = [
+        ["snorkel PandasLFApplier (row-wise)", f"{len(sub):,} (x{scale:.0f} scaled)",
+         f"{t_snorkel * scale:.1f}", f"{CPU['snorkel'] * scale:.1f}", f"{rps['snorkel']:,.0f}",
+         f"{cps['snorkel']:,.0f}", "1.0"],
+        ["weaksup serial (row-wise)", f"{n:,}", f"{t_serial:.1f}", f"{CPU['serial']:.1f}", f"{rps['serial']:,.0f}",
+         f"{cps['serial']:,.0f}", f"{cps['serial'] / cps['snorkel']:.1f}"],
+        [f"weaksup process, {args.jobs} workers (row-wise)", f"{n:,}", f"{t_process:.1f}", "(in workers)",
+         f"{rps['process']:,.0f}", "-", "-"],
+        ["weaksup batched (keyword_lf/regex_lf/threshold_lf)", f"{n:,}", f"{t_batched:.1f}", f"{CPU['batched']:.1f}",
+         f"{rps['batched']:,.0f}", f"{cps['batched']:,.0f}", f"{cps['batched'] / cps['snorkel']:.1f}"],
+    ]
+    body = (
+        f"Command: `nice -n 10 python benchmarks/apply_speed.py --n {n} --snorkel-n {len(sub)} "
+        f"--jobs {args.jobs}`\n\n"
+        f"20 LFs (10 keyword, 6 regex, 4 threshold) on {n:,} synthetic comments "
+        f"(`weaksup.synthetic.make_text_task`, coverage {res['coverage']:.3f}). "
+        f"Machine: {os.cpu_count()} CPU cores shared with other jobs ({platform.machine()}), "
+        f"load average {load0:.1f} at start, {load1:.1f} at end; Python {platform.python_version()}. "
+        f"All engines' vote matrices are identical (checked on every run; snorkel on its subsample).\n\n"
+        "The load on this shared box changed several-fold during the run, so wall-clock times of runs made "
+        "minutes apart are not comparable; the x-snorkel column therefore compares **CPU time** of this "
+        "process (`time.process_time`), which contention barely affects. Wall-clock figures are shown too.\n\n"
+        + markdown_table(["engine", "rows", "wall s (all rows)", "CPU s (all rows)", "rows/s wall",
+                          "rows/CPU-s", "x snorkel (CPU)"], rows)
+        + "\n\n"
+        f"- batched vs snorkel: **{res['ratio_batched_vs_snorkel_cpu']:.1f}x** per CPU second "
+        f"({res['ratio_batched_vs_snorkel_wall']:.1f}x wall-clock across different load periods) (target >= 30x)\n"
+        f"- serial (row-wise, same LFs as snorkel) vs snorkel: **{res['ratio_serial_vs_snorkel_cpu']:.1f}x** per CPU second\n"
+        f"- process ({args.jobs} workers) vs serial, wall-clock: **{res['ratio_process_vs_serial']:.2f}x** "
+        f"(target >= 1.7x)\n"
+    )
+    if res["ratio_process_vs_serial"] < 1.7:
+        body += (
+            f"- The process engine misses 1.7x here. Its gain can only show in wall-clock time, and this box has "
+            f"{os.cpu_count()} cores shared by several concurrent jobs (load average {load0:.1f}-{load1:.1f}, i.e. "
+            f"far more runnable processes than cores), so two workers do not get two free cores. The chunks are "
+            f"independent (fork, no pickling of data or LFs, int8 results), so on an idle multi-core machine "
+            f"throughput scales with workers; this was not measurable here.\n"
+        )
+    print(body)
+    if not args.no_write:
+        from weaksup.bench.report import update_section
+
+        update_section(args.out, "apply-speed", body, title="LF application speed (benchmarks/apply_speed.py)")
+    return res
+
+
+if __name__ == "__main__":
+    main()
