@@ -100,6 +100,10 @@ def test_hstack_with_column_vstack():
         assert R.column("b").tolist() == [2, 2, 2, 2]
         assert np.array_equal(R.to_dense()[:, [0, 2]], L3[:, [0, 2]])
     assert V.with_column("new", [0, 0, 0, 0]).lf_names == ["a", "b", "c", "new"]
+    with pytest.raises(ValueError, match="LF 'b': 3 votes given for 4 rows"):
+        V.with_column("b", [0, 0, 0])
+    with pytest.raises(ValueError, match="out of range"):
+        V.with_column("b", [0, 0, 0, 3])
     stacked = VoteMatrix.vstack([V[:2], V[2:]])
     assert stacked == V
     with pytest.raises(ValueError, match="LF names differ"):
@@ -132,6 +136,10 @@ def test_large_sparse_stays_sparse():
     assert V.is_sparse and V.to_sparse().nnz < 0.05 * V.n * V.m
     sub = V[np.arange(0, V.n, 2)]
     assert sub.is_sparse and sub.n == 100_000
+    col = np.where(y == 0, 0, -1)
+    R = V.with_column("lf_3", col)
+    assert R.is_sparse and np.array_equal(R.column("lf_3"), col)
+    assert (R.select_lfs([0, 1, 2, 4]).to_sparse() != V.select_lfs([0, 1, 2, 4]).to_sparse()).nnz == 0
 
 
 @pytest.mark.parametrize("sparse", [False, True])

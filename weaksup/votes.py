@@ -350,13 +350,19 @@ class VoteMatrix:
     def with_column(self, name: str, votes: Any) -> VoteMatrix:
         """Replace LF ``name``'s column (or append it if new) without touching the others."""
         col = np.asarray(votes).reshape(-1, 1)
+        if col.shape[0] != self.n:
+            raise ValueError(f"LF {name!r}: {col.shape[0]} votes given for {self.n} rows")
+        new = VoteMatrix(col, [name], self.cardinality)
         if name not in self.lf_names:
-            return self.hstack(VoteMatrix(col, [name], self.cardinality))
+            return self.hstack(new)
         j = self.lf_names.index(name)
+        if self.is_sparse:  # column surgery in sparse form: never densify n × m
+            S = self.to_sparse().tocsc()
+            data = sp.hstack([S[:, :j], new.to_sparse(), S[:, j + 1:]], format="csr")
+            return VoteMatrix(data, self.lf_names, self.cardinality)
         dense = self.to_dense().copy()
-        dense[:, j] = col[:, 0]
-        out = VoteMatrix(dense, self.lf_names, self.cardinality)
-        return out.as_sparse() if self.is_sparse else out
+        dense[:, j] = new.to_dense()[:, 0]
+        return VoteMatrix(dense, self.lf_names, self.cardinality)
 
     @classmethod
     def vstack(cls, parts: Sequence[VoteMatrix]) -> VoteMatrix:
