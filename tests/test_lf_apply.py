@@ -425,3 +425,16 @@ def test_empty_data_gives_0_by_m(engine):
     V = apply_lfs(lfs, empty, engine=engine, progress=False)
     assert V.shape == (0, len(lfs)) and V.lf_names == [lf.name for lf in lfs]
     assert apply_lfs(lfs, [], progress=False).shape == (0, len(lfs))
+
+
+def test_cache_does_not_hide_faults_when_switching_to_raise(df):
+    @labeling_function()
+    def lf_div(x):
+        return 1 if 1 / len(x.text) else 0
+
+    applier = LFApplier([lf_div], fault="abstain", progress=False)
+    assert applier.apply(df).report.faults == {"lf_div": 1}
+    assert applier.apply(df).report.table["cached"].tolist() == [True]
+    applier.fault = "raise"
+    with pytest.raises(LFApplyError, match="lf_div"):
+        applier.apply(df)

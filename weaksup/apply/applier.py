@@ -352,7 +352,7 @@ class LFApplier:
         if self.cache is not None and engine != "dask" and n:
             data_fp = fingerprint_data(df)
             for j, lf in enumerate(self.lfs):
-                keys[j] = VoteCache.key(lf.fingerprint(), data_fp, self.cardinality)
+                keys[j] = VoteCache.key(f"{lf.fingerprint()}|fault={self.fault}", data_fp, self.cardinality)
                 hit = self.cache.get(keys[j])  # type: ignore[arg-type]
                 if hit is not None:
                     columns[j], faults[j] = hit
