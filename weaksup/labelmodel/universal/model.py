@@ -167,7 +167,13 @@ class UniversalLabelModel(LabelModel):
                     if np.isfinite([S[t[0], t[1]], S[t[0], t[2]], S[t[1], t[2]]]).all()]
         if len(triplets) > self.max_triplets:
             rng = np.random.default_rng(0 if seed is None else seed)
-            triplets = [triplets[i] for i in sorted(rng.choice(len(triplets), self.max_triplets, replace=False))]
+            chosen = [triplets[i] for i in sorted(rng.choice(len(triplets), self.max_triplets, replace=False))]
+            covered = {a for t in chosen for a in t}
+            for t in triplets:  # keep every LF in at least one triplet
+                if not set(t) <= covered:
+                    chosen.append(t)
+                    covered |= set(t)
+            triplets = chosen
         if not triplets:
             raise ValueError("no triplet of LFs co-votes on enough rows (min_overlap="
                              f"{self.min_overlap}); cannot estimate θ")
