@@ -310,9 +310,10 @@ def test_strict_and_default_differ_on_stray_i():
 def test_metrics_reexport():
     import weaksup.metrics as wm
 
-    if not hasattr(wm, "span_f1"):
-        pytest.skip("weaksup.metrics does not re-export span_f1 yet (metrics owner)")
-    assert wm.span_f1([["B-X"]], [["B-X"]]) == 1.0
+    yt = [["B-X", "I-X", "O", "I-Y"], ["B-Y"]]
+    yp = [["B-X", "I-X", "O", "B-Y"], ["B-Y"]]
+    assert wm.span_f1(yt, yp) == span_f1(yt, yp) == pytest.approx(0.8)
+    assert wm.span_f1(yt, yp, invalid="repair") == span_f1(yt, yp, invalid="repair") == 1.0
 
 
 # ----------------------------------------------------------------- loader errors
