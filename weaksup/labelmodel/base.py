@@ -34,6 +34,7 @@ __all__ = [
     "vote_patterns",
     "VotePatterns",
     "iter_row_chunks",
+    "class_counts",
     "mv_winner_table",
     "mv_winner_counts",
     "TIE_BREAKS",
@@ -123,7 +124,11 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
     """
     if L.n == 0:
         raise ValueError(f"{what} have no rows; a label model needs at least one example")
-    fired = np.asarray(L.fired().sum(axis=0)).ravel()
+    if L.is_sparse:
+        S = L.to_sparse()
+        fired = np.bincount(S.indices, minlength=L.m)
+    else:
+        fired = (L.to_dense() != ABSTAIN).sum(axis=0)
     silent = np.nonzero(fired == 0)[0]
     if silent.size:
         names = [L.lf_names[j] for j in silent[:5]]
@@ -134,7 +139,8 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
         )
     if L.cardinality >= 2:
         if L.is_sparse:
-            seen = np.unique(L.to_sparse().data) - 1
+            seen = np.nonzero(np.bincount(L.to_sparse().data.astype(np.int64)))[0] - 1
+            seen = seen[seen >= 0]
         else:
             d = L.to_dense()
             seen = np.unique(d[d != ABSTAIN])
@@ -249,17 +255,27 @@ def vote_patterns(L: VoteMatrix, offset: int = 0) -> VotePatterns:
     return _dedupe(ind, keys, first, np.ones(L.n, dtype=np.int64))
 
 
+def class_counts(L: VoteMatrix) -> np.ndarray:
+    """``n × k`` int64: how many LFs voted each class on each row (fast for sparse votes)."""
+    k = L.cardinality
+    if L.is_sparse:
+        S = L.to_sparse()
+        rows = np.repeat(np.arange(L.n, dtype=np.int64), np.diff(S.indptr))
+        flat = np.bincount(rows * k + (S.data.astype(np.int64) - 1), minlength=L.n * k)
+        return flat.reshape(L.n, k)
+    return L.class_counts()
+
+
 def mv_winner_table(L: VoteMatrix) -> np.ndarray:
     """Integer ``k × k`` table: ``T[t-1, c]`` = covered rows where class ``c`` is one of ``t``
     tied majority-vote winners (additive over row blocks, exactly)."""
-    counts = L.class_counts()
+    counts = class_counts(L)
     k = L.cardinality
     c = counts[counts.sum(1) > 0]
     win = c == c.max(1, keepdims=True)
     ties = win.sum(1)
-    T = np.zeros((k, k), dtype=np.int64)
-    np.add.at(T, (np.repeat(ties - 1, k)[win.ravel()], np.tile(np.arange(k), len(c))[win.ravel()]), 1)
-    return T
+    codes = (np.repeat(ties - 1, k) * k + np.tile(np.arange(k), len(c)))[win.ravel()]
+    return np.bincount(codes, minlength=k * k).reshape(k, k).astype(np.int64)
 
 
 def mv_winner_counts(L: VoteMatrix | np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import LabelModel, indicator_matrix, iter_row_chunks, resolve_class_balance
+from weaksup.labelmodel.base import LabelModel, class_counts, indicator_matrix, iter_row_chunks, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]
@@ -54,7 +54,7 @@ class MajorityVote(LabelModel):
         return self.fit(votes, **kwargs) if not hasattr(self, "n_lfs_") else self
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
-        counts = L.class_counts().astype(np.float64)
+        counts = class_counts(L).astype(np.float64)
         total = counts.sum(axis=1, keepdims=True)
         if self.soft:
             probs = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
