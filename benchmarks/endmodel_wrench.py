@@ -205,7 +205,7 @@ def report(args: argparse.Namespace) -> None:
             t = np.array([r["test"] for r in rs]) * 100
             cpu = np.mean([r["cpu_min"] for r in rs])
             lm = rs[0]["label_model"]
-            cells.append(f"{t.mean():.2f} ± {t.std():.2f} ({lm}, n={len(rs)}, {cpu:.1f} CPU min)")
+            cells.append(f"{t.mean():.2f} ± {t.std():.2f} ({lm}, n={len(rs)}, {cpu:.2f} CPU min)")
         if any_:
             body_rows.append(cells)
     lm_row = ["label model alone (test)"]
