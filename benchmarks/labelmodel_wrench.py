@@ -27,7 +27,7 @@ BEST_PUBLISHED = {"youtube": (84.00, "MV/MeTaL"), "sms": (23.97, "MV/WMV"), "tre
 #: weaksup configurations that mirror WRENCH's implementations -> WRENCH row name
 VARIANTS = {
     "WeightedMajorityVote": ({"weights": "class_prior"}, "WMV"),
-    "DawidSkene": ({"abstain_as_class": True}, "DS"),
+    "DawidSkene": ({"abstain_as_class": True, "use_dev_labels": False, "learn_prior": True}, "DS"),
     "FlyingSquid": ({"conditional": "marginals", "multiclass": "ovr"}, "FS"),
 }
 
