@@ -73,6 +73,7 @@ def test_matrix_completion_agrees_with_snorkel_options() -> None:
 
 
 @needs_wrench
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["youtube", "sms", "trec", "imdb", "tennis", "commercial"])
 def test_matrix_completion_agrees_with_snorkel_wrench(wrench_dir, name: str) -> None:
     from weaksup.data import load_wrench
