@@ -149,6 +149,20 @@ def test_batched_lf_on_single_examples():
     assert lf({"text": "you win"}) == 1
     assert isinstance(lf(Row(text="win")), int)
 
+    @labeling_function(batched=True)
+    def lf_len(frame):  # a custom batched LF has no row version: it runs on a one-row frame
+        return np.where(frame.text.str.len() > 3, 1, ABSTAIN)
+
+    assert lf_len(pd.Series({"text": "long text"}, name="r9")) == 1
+    assert lf_len(Row(text="ab")) == -1 and isinstance(lf_len({"text": "abcd"}), int)
+
+    @labeling_function(batched=True)
+    def lf_two(frame):
+        return np.zeros(2, dtype=int)
+
+    with pytest.raises(ValueError, match="returned 2 votes for one example"):
+        lf_two(Row(text="x"))
+
 
 def test_preprocessor_memoisation(df):
     calls = Counter()
