@@ -10,6 +10,7 @@ time per fit with ``torch.set_num_threads(1)``.
 Usage::
 
     nice -n 10 python benchmarks/endmodel_wrench.py run --models lr,mlp,cosine --seeds 5
+    nice -n 10 python benchmarks/endmodel_wrench.py run --models lr_tfidf,lr_cat --seeds 5   # extra feature rows
     nice -n 10 python benchmarks/endmodel_wrench.py run --datasets youtube --models minilm,minilm_cosine --seeds 2
     python benchmarks/endmodel_wrench.py report      # writes section "endmodel-wrench" of docs/benchmarks.md
 
@@ -52,6 +53,8 @@ WRENCH = {
 # Small grids, chosen on valid with seed 0.
 GRIDS: dict[str, list[dict[str, Any]]] = {
     "lr": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
+    "lr_tfidf": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
+    "lr_cat": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
     "mlp": [{"lr": lr, "hidden_sizes": (256,)} for lr in (1e-3, 3e-4)],
     "cosine": [{"thresh": t} for t in (0.6, 0.8)],
     "minilm": [{}],
@@ -104,7 +107,7 @@ def make_model(kind: str, metric: str, params: dict[str, Any]) -> Any:
 
     mlp_kw = {"hidden_sizes": (256,), "lr": 1e-3, "max_steps": 3000, "eval_every": 50, "patience": 10,
               "batch_size": 128, "metric": metric, "progress_bar": False, "n_threads": 1}
-    if kind == "lr":
+    if kind in ("lr", "lr_tfidf", "lr_cat"):
         return LogisticRegression(metric=metric, patience=50, **params)
     if kind == "mlp":
         return MLP(**{**mlp_kw, **params})
@@ -138,7 +141,14 @@ def run(args: argparse.Namespace) -> None:
         probs = lm.predict_proba(ds.train.votes)
         covered = ds.train.votes.class_counts().sum(axis=1) > 0
         lm_test = float(lm.score(ds.test.votes, ds.test.labels, metric=metric))
-        feats = wrench_features(ds, "minilm") if any(m in ("lr", "mlp", "cosine") for m in models) else None
+        feats = (wrench_features(ds, "minilm") if any(m in ("lr", "mlp", "cosine", "lr_cat") for m in models)
+                 else None)
+        tfidf = wrench_features(ds, "tfidf") if any(m in ("lr_tfidf", "lr_cat") for m in models) else None
+        cat = None
+        if "lr_cat" in models:
+            import scipy.sparse as sp
+
+            cat = {s: sp.hstack([sp.csr_matrix(feats[s]), tfidf[s]]).tocsr() for s in feats}
         texts = ({s: split_texts(ds, s) for s in ("train", "valid", "test")}
                  if any(m.startswith("minilm") for m in models) else None)
         for kind in models:
@@ -146,7 +156,7 @@ def run(args: argparse.Namespace) -> None:
             if args.skip_done and done >= set(range(args.seeds)):
                 print(f"  {kind}: {len(done)} seeds already in {RESULTS}; skipped", flush=True)
                 continue
-            X = texts if kind.startswith("minilm") else feats
+            X = {"lr_tfidf": tfidf, "lr_cat": cat}.get(kind, texts if kind.startswith("minilm") else feats)
             Xtr = X["train"]
             take = (lambda A, m: [A[i] for i in np.nonzero(m)[0]]) if isinstance(Xtr, list) else (lambda A, m: A[m])
             Xc, Xu = take(Xtr, covered), take(Xtr, ~covered)
@@ -184,6 +194,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 LABELS = {"lr": "LR (MiniLM feats)", "mlp": "MLP (MiniLM feats)", "cosine": "MLP+COSINE (MiniLM feats)",
+          "lr_tfidf": "LR (TF-IDF)", "lr_cat": "LR (MiniLM ⊕ TF-IDF)",
           "minilm": "MiniLM-L6 fine-tune", "minilm_cosine": "MiniLM-L6 fine-tune + COSINE"}
 
 
@@ -193,7 +204,7 @@ def report(args: argparse.Namespace) -> None:
     rows = load_results()
     header = ["end model (+ label model)"] + [f"{d} ({'F1' if d == 'sms' else 'acc'})" for d in DATASETS]
     body_rows = []
-    for kind in ("lr", "mlp", "cosine", "minilm", "minilm_cosine"):
+    for kind in ("lr", "mlp", "cosine", "lr_tfidf", "lr_cat", "minilm", "minilm_cosine"):
         cells = [LABELS[kind]]
         any_ = False
         for d in DATASETS:
@@ -226,7 +237,7 @@ def report(args: argparse.Namespace) -> None:
         if means:
             gap.append(f"{max(means) - WRENCH[d]['BC best'][0]:+.2f}")
             feat_means = [np.mean([r["test"] for r in rows if r["dataset"] == d and r["model"] == k]) * 100
-                          for k in ("lr", "mlp", "cosine") if any(r["dataset"] == d and r["model"] == k for r in rows)]
+                          for k in ("lr", "mlp", "cosine", "lr_tfidf", "lr_cat") if any(r["dataset"] == d and r["model"] == k for r in rows)]
             beat.append("yes" if feat_means and max(feat_means) > WRENCH[d]["best_lr_mlp"][0] else "no")
         else:
             gap.append("–")
