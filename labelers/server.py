@@ -55,6 +55,8 @@ class ModelServer:
         Completions answered normally.
     received : int
         Requests received on the completion routes (faulted ones included).
+    active : int
+        Requests being handled right now.
     """
 
     def __init__(self, backend: Any, host: str = "127.0.0.1", port: int = 0, *, model_name: str | None = None,
@@ -64,6 +66,7 @@ class ModelServer:
         self.api_key = api_key
         self.served = 0
         self.received = 0
+        self.active = 0
         self._faults: deque[dict[str, Any]] = deque()
         self._fail_after: tuple[int, dict[str, Any]] | None = None
         self._lock = threading.Lock()
@@ -98,6 +101,15 @@ class ModelServer:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}, got {kind!r}")
         with self._lock:
             self._fail_after = (self.served + int(n), {"kind": kind, **params})
+
+    def wait_idle(self, timeout: float = 600.0) -> bool:
+        """Wait until no request is being handled (e.g. one a killed client left behind)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.active == 0:
+                return True
+            time.sleep(0.02)
+        return False
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -200,6 +212,15 @@ class ModelServer:
                     self._error(404, f"no route {self.path}")
 
             def do_POST(self) -> None:
+                with server._lock:
+                    server.active += 1
+                try:
+                    self._post()
+                finally:
+                    with server._lock:
+                        server.active -= 1
+
+            def _post(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 path = self.path.rstrip("/")

