@@ -219,8 +219,9 @@ def _select_end_model(cls: type, params: Mapping[str, Any], grid: Mapping[str, S
     """Fit one end model, choosing grid values on valid (gold under wrench, label-model labels under gold-free)."""
     from weaksup.labelmodel.base import probs_to_preds
 
-    defaults = {key: val for key, val in (("metric", metric), ("n_classes", k), ("progress_bar", False))
-                if _accepts(cls, key)}
+    threads = int(os.environ.get("WEAKSUP_TORCH_THREADS", "1"))  # one thread: runs are many and small
+    defaults = {key: val for key, val in (("metric", metric), ("n_classes", k), ("progress_bar", False),
+                                          ("n_threads", threads)) if _accepts(cls, key)}
     valid = (X["valid"], y_valid) if protocol == "wrench" else None
     candidates = _grid(grid)
     best: tuple[float, Any, dict[str, Any]] | None = None
@@ -286,8 +287,9 @@ def run(
     label_model_params, end_model_params : dict, optional
         Constructor keyword arguments per model name (canonical label-model
         name; end-model short name ``lr``/``mlp``).  End models also get
-        ``metric`` (the dataset's), ``n_classes`` and ``progress_bar=False``
-        when their constructor takes them.
+        ``metric`` (the dataset's), ``n_classes``, ``progress_bar=False`` and
+        ``n_threads`` (``$WEAKSUP_TORCH_THREADS``, default 1) when their
+        constructor takes them.
     label_model_grid : dict, optional
         ``{model: {param: [values]}}``: under the ``wrench`` protocol every
         combination is fitted and the best on gold valid labels kept (WRENCH's
