@@ -88,7 +88,8 @@ def test_regex_lf_and_missing_field(df):
 @pytest.mark.parametrize(
     "pattern, flags",
     [(r"\bcafé\b", re.I), (r"\w+é", 0), (r"end$", 0), (r"x\sy", 0), (r"(a)\1", 0), (r"(?<=the )end", re.I),
-     (r"k", re.I), (r"^\s*$", 0), (r"the  end", re.M)],
+     (r"k", re.I), (r"^\s*$", 0), (r"the  end", re.M), (r"a{,2}", 0), (r"[[:alpha:]]", 0),
+     (r"[\b]", 0), (r"a{1,}", 0), (r"(?>a+)a", 0)],
 )
 def test_regex_search_is_exactly_python_re(pattern, flags):
     texts = pd.Series(["café!", "CAFÉ time", "the end\n", "x\x0by", "x y", "Kelvin \u212a", "aa", "", " ",

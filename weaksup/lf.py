@@ -378,6 +378,10 @@ def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
 # Python's \s also matches \x0b and \x1c-\x1f.
 _RE2_UNSAFE = "[\x0b\x1c-\x1f]"
 _RE2_OK_FLAGS = re.IGNORECASE | re.UNICODE
+# Pattern syntax both engines accept with different meanings: ``x{,n}`` (Python: 0..n
+# repeats, RE2: literal), POSIX classes ``[[:alpha:]]`` (a plain set in Python) and
+# ``[\b]`` (backspace in Python).  Such patterns always run on Python's re.
+_RE2_DIVERGENT = re.compile(r"\{,|\[:|\[[^\]]*\\b")
 
 
 _SAFE_CACHE: dict[tuple[int, int, int, bool], tuple[Any, np.ndarray]] = {}
@@ -433,7 +437,7 @@ def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
 
     if n == 0:
         return np.zeros(0, dtype=bool)
-    if compiled.flags & ~_RE2_OK_FLAGS:
+    if compiled.flags & ~_RE2_OK_FLAGS or _RE2_DIVERGENT.search(compiled.pattern):
         return python()
     try:
         import pyarrow as pa
