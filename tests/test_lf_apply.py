@@ -89,11 +89,11 @@ def test_regex_lf_and_missing_field(df):
     "pattern, flags",
     [(r"\bcafé\b", re.I), (r"\w+é", 0), (r"end$", 0), (r"x\sy", 0), (r"(a)\1", 0), (r"(?<=the )end", re.I),
      (r"k", re.I), (r"^\s*$", 0), (r"the  end", re.M), (r"a{,2}", 0), (r"[[:alpha:]]", 0),
-     (r"[\b]", 0), (r"a{1,}", 0), (r"(?>a+)a", 0)],
+     (r"[\b]", 0), (r"a{1,}", 0), (r"(?>a+)a", 0), ("\u017f", re.I), ("\u212a", re.I), ("\u0131", re.I)],
 )
 def test_regex_search_is_exactly_python_re(pattern, flags):
     texts = pd.Series(["café!", "CAFÉ time", "the end\n", "x\x0by", "x y", "Kelvin \u212a", "aa", "", " ",
-                       "the  END", None]).astype("string").fillna("")
+                       "the  END", None, "pass", "KIT", "kit"]).astype("string").fillna("")
     c = re.compile(pattern, flags)
     expected = [c.search(t) is not None for t in texts]
     assert regex_search(texts, c).tolist() == expected

@@ -437,8 +437,9 @@ def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
 
     if n == 0:
         return np.zeros(0, dtype=bool)
-    if compiled.flags & ~_RE2_OK_FLAGS or _RE2_DIVERGENT.search(compiled.pattern):
-        return python()
+    if compiled.flags & ~_RE2_OK_FLAGS or _RE2_DIVERGENT.search(compiled.pattern) or (
+            compiled.flags & re.IGNORECASE and not compiled.pattern.isascii()):
+        return python()  # (non-ASCII letters may case-fold onto ASCII ones: ſ ~ s, K ~ k)
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
