@@ -309,3 +309,24 @@ def test_forward_backward_blocks_equal_single_pass(monkeypatch):
     np.testing.assert_allclose(xi2, xi, atol=1e-9)
     assert ll2 == pytest.approx(ll)
     assert viterbi(le, lengths, pi, A).tolist() == v.tolist()
+
+
+def test_crf_dense_features():
+    """A real-valued per-token feature alone (same words everywhere) decides the tag."""
+    from weaksup.sequence.endmodel import CRFTagger
+
+    rng = np.random.default_rng(1)
+    sents, tags, dense = [], [], []
+    for _ in range(80):
+        n = int(rng.integers(3, 7))
+        z = rng.random(n) < 0.3
+        sents.append(["tok"] * n)
+        tags.append(["B-X" if v else "O" for v in z])
+        dense.append(np.where(z, 1.0, -1.0)[:, None] + rng.normal(0, 0.3, (n, 1)))
+    crf = CRFTagger(c2=0.1, max_iter=50).fit(sents[:60], tags[:60], dense=dense[:60])
+    assert crf.score(sents[60:], tags[60:], dense=dense[60:]) > 0.95
+    assert crf.score(sents[60:], tags[60:], dense=np.concatenate(dense[60:])) > 0.95
+    with pytest.raises(ValueError, match="fitted with 1 dense features; pass dense="):
+        crf.predict(sents[60:])
+    with pytest.raises(ValueError, match="dense features have 3 rows"):
+        crf.predict(sents[60:], dense=np.zeros((3, 1)))

@@ -147,11 +147,36 @@ class CRFTagger:
         start[smask] = theta[F * K + nt:]
         return W, trans, start
 
+    def _with_dense(self, X: Any, dense: Any, lengths: np.ndarray, build: bool) -> Any:
+        """Append standardised dense per-token features (e.g. token embeddings) to the design matrix."""
+        import scipy.sparse as sp
+
+        if dense is None:
+            if getattr(self, "dense_dim_", 0):
+                raise ValueError(f"this CRF was fitted with {self.dense_dim_} dense features; pass dense=")
+            return X
+        D = np.concatenate([np.asarray(d, dtype=np.float64).reshape(-1, np.shape(d)[-1]) for d in dense]) \
+            if isinstance(dense, (list, tuple)) else np.asarray(dense, dtype=np.float64)
+        if D.shape[0] != int(lengths.sum()):
+            raise ValueError(f"dense features have {D.shape[0]} rows for {int(lengths.sum())} tokens")
+        if build:
+            self.dense_dim_ = D.shape[1]
+            self.dense_mean_ = D.mean(0)
+            self.dense_std_ = D.std(0) + 1e-8
+        elif D.shape[1] != getattr(self, "dense_dim_", 0):
+            raise ValueError(f"dense features have {D.shape[1]} columns; fitted with {getattr(self, 'dense_dim_', 0)}")
+        D = (D - self.dense_mean_) / self.dense_std_
+        return sp.hstack([X, sp.csr_matrix(D)], format="csr")
+
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
-            entity_types: Sequence[str] | None = None, sample_weight: Any = None) -> CRFTagger:
+            entity_types: Sequence[str] | None = None, sample_weight: Any = None,
+            dense: Any = None) -> CRFTagger:
         """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
 
         ``sample_weight`` (one per sentence) scales each sentence's log-likelihood.
+        ``dense`` optionally adds real-valued per-token features (one ``(len_i, d)``
+        array per sentence, or one flat ``(n_tokens, d)`` array), standardised
+        on the training tokens; :meth:`predict` then needs them too.
         """
         from scipy.optimize import minimize
 
@@ -163,6 +188,9 @@ class CRFTagger:
             if len(s) != len(t):
                 raise ValueError(f"sentence {i}: {len(s)} tokens but {len(t)} tags")
         keep = [i for i, s in enumerate(sentences) if len(s) > 0]
+        self.dense_dim_ = 0
+        if dense is not None and isinstance(dense, (list, tuple)):
+            dense = [dense[i] for i in keep]
         sentences = [sentences[i] for i in keep]
         tags = [repair_bio(tags[i]) for i in keep]
         self.entity_types_ = list(entity_types) if entity_types is not None else entity_types_from_tags(tags)
@@ -175,7 +203,7 @@ class CRFTagger:
         w_sent = np.ones(len(sentences)) if sample_weight is None else np.asarray(sample_weight, float)[keep]
         lengths = np.array([len(s) for s in sentences])
         w_tok = np.repeat(w_sent, lengths)
-        X = self._design(sentences, build=True)
+        X = self._with_dense(self._design(sentences, build=True), dense, lengths, build=True)
         F, K = X.shape[1], len(self.tag_names_)
         E = len(self.entity_types_)
         tmask, smask = bio_transition_mask(E), bio_start_mask(E)
@@ -223,8 +251,8 @@ class CRFTagger:
         self.n_iter_ = int(res.nit)
         return self
 
-    def predict(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """Viterbi BIO tags per sentence."""
+    def predict(self, sentences: Sequence[Sequence[str]], dense: Any = None) -> list[list[str]]:
+        """Viterbi BIO tags per sentence (``dense`` as in :meth:`fit` when it was used there)."""
         if not hasattr(self, "W_"):
             raise RuntimeError("CRFTagger is not fitted; call fit(sentences, tags) first")
         from weaksup.sequence.labelmodel import viterbi
@@ -232,17 +260,17 @@ class CRFTagger:
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
         if lengths.sum() == 0:
             return [[] for _ in sentences]
-        X = self._design(sentences)
+        X = self._with_dense(self._design(sentences), dense, lengths, build=False)
         ids = viterbi(X @ self.W_, lengths, np.exp(self.start_), np.exp(self.trans_))
         names = self.tag_names_
         offs = np.concatenate([[0], np.cumsum(lengths)])
         return [[names[k] for k in ids[a:b]] for a, b in zip(offs[:-1], offs[1:])]
 
-    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> float:
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], dense: Any = None) -> float:
         """Strict span F1 against gold tags."""
         from weaksup.sequence.metrics import span_f1
 
-        return span_f1(tags, self.predict(sentences))
+        return span_f1(tags, self.predict(sentences, dense=dense))
 
 
 def _weighted_fb(le: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
