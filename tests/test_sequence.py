@@ -365,3 +365,10 @@ def test_loader_malformed(tmp_path, bad, msg):
     with pytest.raises(WrenchFormatError, match=msg) as ei:
         load_wrench_sequence(tmp_path, lfs="all")
     assert "train.json" in str(ei.value)
+
+
+def test_span_lf_fingerprints_track_content():
+    a = gazetteer_span_lf("g", {"X": ["a b", "c"]})
+    assert a.fingerprint() == gazetteer_span_lf("g", {"X": iter(["c", "a b"])}).fingerprint()
+    assert a.fingerprint() != gazetteer_span_lf("g", {"X": ["a b", "d"]}).fingerprint()
+    assert regex_span_lf("r", "x+", "X").fingerprint() != regex_span_lf("r", "y+", "X").fingerprint()

@@ -225,8 +225,14 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
 
     gazetteer.__qualname__ = f"gazetteer_{name}"
     lf = SpanLabelingFunction(name, gazetteer)
-    lf.fingerprint = lambda: f"gazetteer:{name}:{case_sensitive}:{longest_match}:{sorted((k, sorted(map(str, v))) for k, v in phrases.items())}"  # type: ignore[method-assign]
+    fp = f"gazetteer:{name}:{case_sensitive}:{longest_match}:{_trie_repr(trie)}"
+    lf.fingerprint = lambda: fp  # type: ignore[method-assign]
     return lf
+
+
+def _trie_repr(node: dict[Any, Any]) -> str:
+    return "{" + ",".join(f"{k!r}:{_trie_repr(v) if isinstance(v, dict) else repr(v)}"
+                          for k, v in sorted(node.items(), key=lambda kv: repr(kv[0]))) + "}"
 
 
 def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *, flags: int = 0,
@@ -269,7 +275,8 @@ def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *
 
     regex.__qualname__ = f"regex_{name}"
     lf = SpanLabelingFunction(name, regex)
-    lf.fingerprint = lambda: f"regex:{name}:{rx.pattern}:{rx.flags}:{entity_type}:{align}:{group}"  # type: ignore[method-assign]
+    fp = f"regex:{name}:{rx.pattern}:{rx.flags}:{entity_type}:{align}:{group}"
+    lf.fingerprint = lambda: fp  # type: ignore[method-assign]
     return lf
 
 
