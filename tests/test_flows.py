@@ -192,6 +192,26 @@ def test_estimated_bounds_are_upper_bounds_on_average(task):
     from scipy.stats import spearmanr
 
     assert spearmanr(est.mean(1), truth.mean(1)).statistic > 0.7
+    # "agreement": one accuracy per LF spread over classes by the LF's vote distribution
+    agr, src = estimate_error_bounds(L, source="agreement")
+    assert src == "agreement" and np.all((agr >= 0) & (agr <= 1))
+    assert spearmanr(agr.mean(1), truth.mean(1)).statistic > 0.7
+    assert (agr - truth).mean() > 0
+
+
+def test_agreement_bounds_hand_built():
+    # LFs never co-vote: pooled agreement undefined -> prior accuracy 0.7
+    agr, _ = estimate_error_bounds(np.array([[0, -1], [-1, 1], [0, -1]]), source="agreement")
+    np.testing.assert_allclose(agr, 0.3)  # k=2: (1-a) * (v_c + (1-v_c)/1) = 0.3
+    # LF0 and LF1 always agree, LF2 always disagrees with them (k=3)
+    V = np.array([[0, 0, 1], [1, 1, 2], [2, 2, 0], [0, 0, 2]])
+    agr, _ = estimate_error_bounds(V, source="agreement")
+    # LF0: the LOO-MV of LF1, LF2 puts 0.5 on LF0's vote on every row (LF2 never agrees)
+    agree = np.array([0.5, 0.5, 0.0])
+    pooled = agree.sum() / 3
+    acc = (4 * agree + 10 * pooled) / 14
+    frac = np.array([[0.5, 0.25, 0.25], [0.5, 0.25, 0.25], [0.25, 0.25, 0.5]])
+    np.testing.assert_allclose(agr, (1 - acc)[:, None] * (frac + (1 - frac) / 2))
 
 
 def test_error_bounds_broadcast():

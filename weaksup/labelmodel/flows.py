@@ -53,7 +53,7 @@ __all__ = [
     "check_features",
 ]
 
-BOUND_SOURCES = ("auto", "dawid_skene", "matrix_completion", "majority")
+BOUND_SOURCES = ("auto", "dawid_skene", "matrix_completion", "majority", "agreement")
 
 
 # ---------------------------------------------------------------- validation
@@ -156,6 +156,36 @@ def _majority_bounds(L: VoteMatrix) -> np.ndarray:
     return out
 
 
+def _agreement_bounds(L: VoteMatrix, strength: float = 10.0, prior_accuracy: float = 0.7) -> np.ndarray:
+    """Per-class bounds from one accuracy per LF (agreement with the leave-one-out majority).
+
+    ``a_i`` = mean LOO soft-MV probability of LF ``i``'s vote on the rows where
+    another LF also votes, shrunk toward the pooled agreement of all LFs with
+    ``strength`` pseudo-rows (``prior_accuracy`` when no two LFs ever co-vote).
+    With ``v_ic`` the fraction of LF ``i``'s votes that are ``c`` and errors
+    spread evenly over the other classes:
+    ``b_ic = (1 - a_i) (v_ic + (1 - v_ic) / (k - 1))``.  Unlike ``"majority"``,
+    an LF that rarely co-votes still gets an informative bound.
+    """
+    k, m = L.cardinality, L.m
+    agree = np.zeros(m)
+    n_co = np.zeros(m)
+    vote_frac = np.zeros((m, k))
+    for j in range(m):
+        col = L.column(j)
+        fired = col >= 0
+        if fired.any():
+            vote_frac[j] = np.bincount(col[fired], minlength=k)[:k] / fired.sum()
+        probs, ok = _loo_majority_probs(L, j)
+        rows = np.nonzero(ok & fired)[0]
+        n_co[j] = rows.size
+        if rows.size:
+            agree[j] = probs[rows, col[rows]].sum()
+    pooled = agree.sum() / n_co.sum() if n_co.sum() > 0 else prior_accuracy
+    acc = (agree + strength * pooled) / (n_co + strength)
+    return (1.0 - acc)[:, None] * (vote_frac + (1.0 - vote_frac) / (k - 1))
+
+
 def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None = 0,
                           class_balance: Any = None) -> tuple[np.ndarray, str]:
     """Estimate per-LF, per-class expected-error bounds ``b`` (m×k) from the votes alone.
@@ -168,6 +198,10 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
     * ``"majority"``: the same against the *leave-one-out* soft majority vote of
       the other LFs (an LF cannot agree with itself); an LF that never
       co-votes with another gets the vacuous bound 1;
+    * ``"agreement"``: one accuracy per LF from its agreement with the
+      leave-one-out majority (shrunk toward the pooled agreement), spread over
+      classes with the LF's own vote distribution (:func:`_agreement_bounds`);
+      informative even when LFs rarely overlap;
     * ``"auto"``: ``"dawid_skene"`` when it is importable and fits, else
       ``"majority"``.
 
@@ -195,6 +229,8 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
             except (ValueError, RuntimeError, np.linalg.LinAlgError):
                 if source != "auto":
                     raise
+    if source == "agreement":
+        return _agreement_bounds(L), "agreement"
     return _majority_bounds(L), "majority"
 
 
@@ -357,7 +393,7 @@ class LabelLearningFlow(LabelModel):
         error bounds (paper: all 10).
     n_samples : int
         Samples per example at prediction (10).
-    bound_source : {"auto", "dawid_skene", "matrix_completion", "majority"}
+    bound_source : {"auto", "dawid_skene", "matrix_completion", "majority", "agreement"}
         How to estimate error bounds when neither ``error_bounds`` nor ``dev``
         is passed to :meth:`fit` (see :func:`estimate_error_bounds`).
     bound_slack : float
