@@ -126,3 +126,15 @@ def test_end_model_grid_selects_on_valid(wrench_dir):
         vals[C] = score("accuracy", ds.valid.labels, m.predict(X["valid"]))
     assert vals[chosen] == max(vals.values())
     assert em["score"].item() == pytest.approx(vals[chosen])
+
+
+def test_default_label_models_discovers_exports():
+    from weaksup.labelmodel.base import LabelModel
+
+    names = runner.default_label_models()
+    assert names[: len(runner.LABEL_MODELS)] == list(runner.LABEL_MODELS)
+    for n in names:
+        canon, cls, why = runner.resolve_label_model(n)
+        if cls is not None:
+            assert issubclass(cls, LabelModel), n
+    assert "probs_to_preds" not in names and "LabelModel" not in names

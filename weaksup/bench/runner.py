@@ -55,6 +55,7 @@ __all__ = [
     "published_value",
     "results_table",
     "available_datasets",
+    "default_label_models",
 ]
 
 #: Label models the bench knows, in table order (canonical class names in weaksup.labelmodel).
@@ -100,6 +101,27 @@ def published_value(dataset: str, label_model: str, end_model: str | None = None
     else:
         cell = pub["label_models"].get(short, {}).get(dataset)
     return None if cell is None or cell.get("uncertain") else float(cell["value"])
+
+
+def default_label_models() -> list[str]:
+    """:data:`LABEL_MODELS` plus any other label-model class exported by :mod:`weaksup.labelmodel`."""
+    names = list(LABEL_MODELS)
+    try:
+        mod = importlib.import_module("weaksup.labelmodel")
+        from weaksup.labelmodel.base import LabelModel
+    except Exception:  # pragma: no cover
+        return names
+    for name in getattr(mod, "__all__", []):
+        if name in names or name == "LabelModel" or not name[:1].isupper():
+            continue
+        try:
+            obj = getattr(mod, name)
+        except Exception:
+            names.append(name)  # reported as not importable by run()
+            continue
+        if isinstance(obj, type) and issubclass(obj, LabelModel):
+            names.append(name)
+    return names
 
 
 def resolve_label_model(name: str) -> tuple[str, type | None, str | None]:
@@ -267,8 +289,9 @@ def run(
         on disk.
     label_models : list of str, optional
         Class names in :mod:`weaksup.labelmodel` or aliases (``mv``, ``wmv``,
-        ``ds``, ``mc``/``metal``, ``fs``, ``ebcc``); default: all of
-        :data:`LABEL_MODELS`.  Models that cannot be imported are skipped with a
+        ``ds``, ``mc``/``metal``, ``fs``, ``ebcc``); default:
+        :func:`default_label_models` (:data:`LABEL_MODELS` and any other label
+        model the package exports).  Models that cannot be imported are skipped with a
         warning and listed in ``df.attrs["skipped"]``.
     end_models : list of str
         ``"lr"``, ``"mlp"`` (classes of :mod:`weaksup.endmodel`), trained on
@@ -357,7 +380,7 @@ def run(
     elif end_model_grid is False:
         end_model_grid = None
     lms: list[tuple[str, type]] = []
-    for name in (label_models if label_models is not None else LABEL_MODELS):
+    for name in (label_models if label_models is not None else default_label_models()):
         canon, cls, why = resolve_label_model(name)
         if cls is None:
             warnings.warn(f"weaksup bench: skipping label model {canon}: not importable ({why})", stacklevel=2)
