@@ -25,6 +25,7 @@ import numpy as np
 
 from weaksup.labelmodel.base import (
     LabelModel,
+    cooccurrence_counts,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
@@ -105,7 +106,7 @@ class MatrixCompletion(LabelModel):
         counts = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
         for _, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)
-            O += (ind.T @ ind).toarray()
+            O += cooccurrence_counts(ind)
             counts += mv_winner_table(block)
         return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": counts}
 
@@ -139,7 +140,13 @@ class MatrixCompletion(LabelModel):
         scale = np.random.RandomState(seed).random_sample() if seed is not None else np.random.random_sample()
         mu = mu_init * scale
 
-        mu = self._optimise(mu, mu_init, O, diagO, p, m)
+        try:  # small dense algebra: BLAS threads only add contention (10-50x slower on a busy box)
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1):
+                mu = self._optimise(mu, mu_init, O, diagO, p, m)
+        except ImportError:  # pragma: no cover
+            mu = self._optimise(mu, mu_init, O, diagO, p, m)
 
         eps = self.mu_eps if self.mu_eps is not None else min(0.01, 1 / 10 ** np.ceil(np.log10(n)))
         mu = np.clip(mu, eps, 1 - eps)
@@ -165,8 +172,8 @@ class MatrixCompletion(LabelModel):
             full = mu @ (muP.T @ muP) - O @ muP
             mb = mu.reshape(m, k, k)
             mbP = muP.reshape(m, k, k)
-            Rb = np.einsum("jay,jby->jab", mbP, mb) - O_blocks
-            full -= np.einsum("jab,jby->jay", Rb, mbP).reshape(m * k, k)
+            Rb = mbP @ mb.transpose(0, 2, 1) - O_blocks
+            full -= (Rb @ mbP).reshape(m * k, k)
             r = mu @ p - diagO
             grad = 4.0 * full + 2.0 * np.outer(r, p)
             if l2:

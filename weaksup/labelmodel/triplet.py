@@ -33,6 +33,7 @@ import numpy as np
 
 from weaksup.labelmodel.base import (
     LabelModel,
+    cooccurrence_counts,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
@@ -180,7 +181,7 @@ class FlyingSquid(LabelModel):
         mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
         for _, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)
-            O += (ind.T @ ind).toarray()
+            O += cooccurrence_counts(ind)
             mv += mv_winner_table(block)
         return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
 

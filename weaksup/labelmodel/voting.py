@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import LabelModel, class_counts, indicator_matrix, iter_row_chunks, resolve_class_balance
+from weaksup.labelmodel.base import LabelModel, class_counts, cooccurrence_counts, indicator_matrix, iter_row_chunks, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]
@@ -121,7 +121,7 @@ class WeightedMajorityVote(LabelModel):
         O = np.zeros((d, d))
         for _, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)
-            O += (ind.T @ ind).toarray()
+            O += cooccurrence_counts(ind)
         return {"O": O, "n": np.array(L.n, dtype=np.int64)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
