@@ -214,7 +214,7 @@ class PromptedLF(LabelingFunction):
     def _cardinality_hint(self) -> int:
         if self.label_map.label_names is not None:
             return len(self.label_map.label_names)
-        return max(self.label_map.classes(), default=0) + 1 if max(self.label_map.classes(), default=0) >= 1 else 2
+        return max(2, max(self.label_map.classes(), default=0) + 1)
 
     def answers(self, data: Any) -> list[str | None]:
         """The chosen answer per example (``None`` where nothing was chosen)."""

@@ -326,3 +326,26 @@ def test_killed_run_resumes_with_only_missing_prompts(clean_server, tmp_path):
     ws.apply_lfs([lf], pd.DataFrame({"text": [f"video comment {i}" for i in range(n)]}), progress=False)
     assert clean_server.served - served == n - done
     assert lf.stats.calls == n - done and lf.stats.cache_hits == done
+
+
+def test_seq2seq_scoring_equals_the_models_own_loss(backend):
+    """The seq2seq path on a small randomly initialised T5 (no packaged seq2seq checkpoint exists
+    offline): each choice's score must equal minus the model's summed token cross-entropy."""
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tok = backend.tokenizer
+    torch.manual_seed(0)
+    cfg = T5Config(vocab_size=len(tok), d_model=32, d_ff=64, num_layers=2, num_heads=2, d_kv=16,
+                   decoder_start_token_id=tok.pad_token_id, pad_token_id=tok.pad_token_id)
+    b = HFBackend(T5ForConditionalGeneration(cfg), tok, model_name="tiny-t5")
+    assert b.kind == "hf-seq2seq" and not b.chat
+    prompts = ["Is this spam? buy now", "Is this spam? nice song, really"]
+    choices = ["Yes", "Absolutely not"]
+    got = b.score(prompts, choices)
+    for i, p in enumerate(prompts):
+        enc = tok(p, return_tensors="pt")
+        for j, c in enumerate(choices):
+            labels = tok(c, add_special_tokens=False, return_tensors="pt")["input_ids"]
+            with torch.inference_mode():
+                loss = b.hf_model(**enc, labels=labels).loss.item()  # mean over the choice's tokens
+            assert got[i, j] == pytest.approx(-loss * labels.shape[1], abs=1e-3)
