@@ -138,3 +138,14 @@ def test_default_label_models_discovers_exports():
         if cls is not None:
             assert issubclass(cls, LabelModel), n
     assert "probs_to_preds" not in names and "LabelModel" not in names
+
+
+def test_summarize_skipped_groups_runs():
+    from weaksup.bench.runner import summarize_skipped
+
+    sk = [{"what": f"M on {d} ({p}, seed {s})", "why": f"ValueError: needs X ({n} rows)"}
+          for d, n in (("a", 10), ("b", 20)) for p in ("wrench", "gold-free") for s in (0, 1)]
+    sk.append({"what": "label model Z", "why": "not importable: ImportError"})
+    out = summarize_skipped(sk)
+    assert out == ["label model Z: not importable: ImportError",
+                   "M on a, b (wrench, gold-free; seeds 0, 1): ValueError: needs X (10 rows)"]

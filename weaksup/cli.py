@@ -70,8 +70,10 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
              write_docs=args.write_docs, command=command)
     print(results_table(df, "test"))
     print(results_table(df, "train", with_published=False))
-    for s in df.attrs.get("skipped", []):
-        print(f"skipped {s['what']}: {s['why'][:160]}", file=sys.stderr)
+    from weaksup.bench.runner import summarize_skipped
+
+    for line in summarize_skipped(df.attrs.get("skipped", [])):
+        print(f"skipped {line}", file=sys.stderr)
     print(f"[{df.attrs['meta']['seconds']} s]", file=sys.stderr)
     if args.write_docs:
         print(f"wrote section wrench-label-models of {args.write_docs}", file=sys.stderr)

@@ -565,6 +565,32 @@ def results_table(df: pd.DataFrame, split: str = "test", protocol: str | None = 
     return "\n\n".join(parts) + "\n"
 
 
+def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
+    """One line per (model, reason), listing datasets / protocols / seeds instead of one line per run."""
+    import re
+
+    pat = re.compile(r"^(?P<model>.+?) on (?P<ds>\S+) \((?P<proto>[\w-]+), seed (?P<seed>-?\d+)\)$")
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    out: list[str] = []
+    for s in skipped:
+        m = pat.match(s["what"])
+        why = s["why"][:200]
+        if not m:
+            line = f"{s['what']}: {why}"
+            if line not in out:
+                out.append(line)
+            continue
+        key = (m["model"], re.sub(r"\d+", "N", why))
+        g = groups.setdefault(key, {"ds": [], "proto": [], "seed": [], "why": [why]})
+        for field_, val in (("ds", m["ds"]), ("proto", m["proto"]), ("seed", m["seed"])):
+            if val not in g[field_]:
+                g[field_].append(val)
+    for (model, _), g in groups.items():
+        out.append(f"{model} on {', '.join(g['ds'])} ({', '.join(g['proto'])}; seeds {', '.join(g['seed'])}): "
+                   f"{g['why'][0]}")
+    return out
+
+
 def docs_section(df: pd.DataFrame) -> str:
     """The body written to docs/benchmarks.md: command, setup, tables, skipped models."""
     meta = df.attrs.get("meta", {})
@@ -584,12 +610,6 @@ def docs_section(df: pd.DataFrame) -> str:
     ]
     if df.attrs.get("skipped"):
         lines.append("Skipped:\n")
-        seen = set()
-        for s in df.attrs["skipped"]:
-            key = (s["what"], s["why"][:200])
-            if key in seen:
-                continue
-            seen.add(key)
-            lines.append(f"- {s['what']}: {s['why'][:200]}")
+        lines += [f"- {line}" for line in summarize_skipped(df.attrs["skipped"])]
     return "\n".join(lines) + "\n"
 
