@@ -74,8 +74,10 @@ def server(backend):
 @pytest.fixture
 def clean_server(server):
     server.clear_faults()
+    server.wait_idle()  # a slow reply abandoned by an earlier test's client must not count here
     yield server
     server.clear_faults()
+    server.wait_idle()
 
 
 def http(server, **kw) -> OpenAIBackend:
