@@ -27,9 +27,10 @@ def test_published_table_shipped():
 
 
 def test_run_mv_youtube_and_outputs(wrench_dir, tmp_path):
-    df = run(["youtube", "tennis"], ["mv", "NoSuchModel"], seeds=2, data_dir=wrench_dir, out_dir=tmp_path,
-             progress=False, protocol=["wrench", "gold-free"],
-             write_docs=tmp_path / "bench.md", command="weaksup bench --test")
+    with pytest.warns(UserWarning, match="skipping label model NoSuchModel"):
+        df = run(["youtube", "tennis"], ["mv", "NoSuchModel"], seeds=2, data_dir=wrench_dir, out_dir=tmp_path,
+                 progress=False, protocol=["wrench", "gold-free"],
+                 write_docs=tmp_path / "bench.md", command="weaksup bench --test")
     test = df[df["split"] == "test"]
     assert set(test["label_model"]) == {"MajorityVote"}
     assert len(test) == 2 * 2 * 2  # datasets x protocols x seeds
@@ -86,8 +87,9 @@ def test_results_table_mean_std():
 def test_end_model_hook(wrench_dir):
     if runner.resolve_end_model("lr")[1] is None:
         pytest.skip("weaksup.endmodel.LogisticRegression not available yet")
-    df = run(["youtube", "imdb"], ["mv"], end_models=["lr", "nonexistent"], seeds=[0], data_dir=wrench_dir,
-             progress=False)
+    with pytest.warns(UserWarning, match="skipping end model nonexistent"):
+        df = run(["youtube", "imdb"], ["mv"], end_models=["lr", "nonexistent"], seeds=[0], data_dir=wrench_dir,
+                 progress=False)
     em = df[(df["end_model"] == "lr") & (df["split"] == "test")]
     assert list(em["dataset"]) == ["youtube"]  # imdb is labels-only: skipped
     assert em["score"].item() > 0.75
