@@ -133,18 +133,22 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
     X_te = vec.transform(ds.test.data.text.iloc[te_idx].fillna(""))
     lm_rows = []
     for set_name, get in sets.items():
+        # LFs that never fire on the (small) train subsample cannot be fitted: drop them everywhere
+        fires = np.asarray((get("train").to_dense() != -1).any(axis=0))
+        keep = [int(j) for j in np.nonzero(fires)[0]]
+        sub = (lambda s, get=get, keep=keep: get(s).select_lfs(keep))
         for lm_name, ctor in label_models().items():
+            lm_test = em_test = float("nan")
             try:
-                lm = ctor(k).fit(get("train"), seed=args.seed)
-                lm_test = metrics.score(metric, y["test"], lm.predict(get("test")))
-                P = lm.predict_proba(get("train"))
-                covered = np.asarray(get("train").to_dense() != -1).any(axis=1)
+                lm = ctor(k).fit(sub("train"), seed=args.seed)
+                lm_test = metrics.score(metric, y["test"], lm.predict(sub("test")))
+                P = lm.predict_proba(sub("train"))
+                covered = np.asarray(sub("train").to_dense() != -1).any(axis=1)
                 em = LogisticRegression(C=10.0, n_classes=k, patience=None).fit(X_tr[covered], P[covered])
                 em_test = metrics.score(metric, y["test"], em.predict(X_te))
             except Exception as exc:  # a model that cannot fit this set: say so in the table
                 print(f"[{task}] {set_name} / {lm_name}: {type(exc).__name__}: {exc}", flush=True)
-                lm_test = em_test = float("nan")
-            lm_rows.append([set_name, lm_name, fmt(lm_test), fmt(em_test)])
+            lm_rows.append([set_name + f" ({len(keep)} LFs)", lm_name, fmt(lm_test), fmt(em_test)])
     lm_table = markdown_table(["LFs", "label model", f"label model test {metric}",
                                f"end model (LR on TF-IDF) test {metric}"], lm_rows)
     info = {"calls": calls, "hits": hits, "prompts": prompts, "seconds": secs,
