@@ -35,6 +35,8 @@ _LAZY = {
     "MatrixCompletion": "weaksup.labelmodel",
     "FlyingSquid": "weaksup.labelmodel",
     "EBCC": "weaksup.labelmodel",
+    "AutoLabelModel": "weaksup.labelmodel",
+    "LabelLearningFlow": "weaksup.labelmodel",
     "load_wrench": "weaksup.data",
     "metrics": "weaksup.metrics",
 }
