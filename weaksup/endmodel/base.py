@@ -23,11 +23,12 @@ Example
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from weaksup._params import ParamsMixin
 
 __all__ = [
     "EndModel",
@@ -227,7 +228,7 @@ def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | No
     return Xv, yv
 
 
-class EndModel:
+class EndModel(ParamsMixin):
     """Base class of end models.
 
     Subclasses implement ``_check_X(X, what)``, ``_fit(X, P, w, valid, seed)``
@@ -237,28 +238,6 @@ class EndModel:
 
     metric: str = "accuracy"
     n_classes: int | None = None
-
-    # ---------------------------------------------------------- sklearn API
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> EndModel:
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:

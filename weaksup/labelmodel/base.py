@@ -12,7 +12,6 @@ scipy sparse matrix in VoteMatrix's shifted convention (``vote + 1``).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._params import ParamsMixin
 from weaksup.votes import ABSTAIN, VoteMatrix, as_vote_matrix
 
 __all__ = [
@@ -350,7 +350,7 @@ def probs_to_preds(probs: np.ndarray, tie_break: str = "random", *, prior: np.nd
     return preds
 
 
-class LabelModel:
+class LabelModel(ParamsMixin):
     """Base class: subclasses implement ``_fit`` and ``_predict_proba``.
 
     Subclasses declare their hyper-parameters as ``__init__`` keyword
@@ -365,28 +365,6 @@ class LabelModel:
     _fitted_attrs: tuple[str, ...] = ()
 
     cardinality: int | None
-
-    # ---------------------------------------------------------- sklearn API
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> LabelModel:
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
     # --------------------------------------------------------------- contract
     def fit(self, votes: Any, *, class_balance: Any = None, dev: Any = None,

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._params import ParamsMixin
 from weaksup.sequence.tags import bio_to_spans, io_ids_to_bio_ids
 from weaksup.sequence.votes import SequenceVotes
 from weaksup.votes import ABSTAIN
@@ -63,31 +64,10 @@ def check_sequence_votes(votes: Any, what: str = "votes") -> SequenceVotes:
     return votes.to_bio()
 
 
-class SequenceLabelModel:
+class SequenceLabelModel(ParamsMixin):
     """Base class: ``fit(votes) -> self``, ``predict_proba``, ``predict``, ``score``."""
 
     _fitted_attrs: tuple[str, ...] = ()
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> SequenceLabelModel:
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
     def fit(self, votes: SequenceVotes, *, seed: int | None = None) -> SequenceLabelModel:
         V = check_sequence_votes(votes)
