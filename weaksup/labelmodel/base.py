@@ -311,6 +311,22 @@ def mv_winner_counts(L: VoteMatrix | np.ndarray) -> np.ndarray:
     return (T / np.arange(1, T.shape[0] + 1)[:, None]).sum(0)
 
 
+def cooccurrence_stats(L: VoteMatrix, chunk_rows: int | None) -> dict[str, Any]:
+    """Additive second-moment statistics shared by MatrixCompletion and FlyingSquid.
+
+    ``O``: the ``(m·k) × (m·k)`` co-occurrence counts of the one-hot votes,
+    accumulated chunk by chunk from sparse indicators; ``n``: rows seen;
+    ``mv_counts``: the majority-vote winner table (for the class prior).
+    """
+    d = L.m * L.cardinality
+    O = np.zeros((d, d))
+    mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
+    for _, block in iter_row_chunks(L, chunk_rows):
+        O += cooccurrence_counts(indicator_matrix(block))
+        mv += mv_winner_table(block)
+    return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
+
+
 def _sha1_tie(i: int) -> int:
     return int(hashlib.sha1(str(i).encode()).hexdigest(), 16)
 

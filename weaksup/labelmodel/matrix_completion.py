@@ -24,12 +24,11 @@ from typing import Any
 import numpy as np
 
 from weaksup.labelmodel.base import (
+    cooccurrence_stats,
     LabelModel,
-    cooccurrence_counts,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
-    mv_winner_table,
     resolve_class_balance,
     softmax_rows,
 )
@@ -101,14 +100,7 @@ class MatrixCompletion(LabelModel):
 
     # ------------------------------------------------------------ statistics
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
-        d = L.m * L.cardinality
-        O = np.zeros((d, d))
-        counts = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
-        for _, block in iter_row_chunks(L, self.chunk_rows):
-            ind = indicator_matrix(block)
-            O += cooccurrence_counts(ind)
-            counts += mv_winner_table(block)
-        return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": counts}
+        return cooccurrence_stats(L, self.chunk_rows)
 
     # ------------------------------------------------------------- fitting
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:

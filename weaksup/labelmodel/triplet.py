@@ -32,12 +32,11 @@ from typing import Any
 import numpy as np
 
 from weaksup.labelmodel.base import (
+    cooccurrence_stats,
     LabelModel,
-    cooccurrence_counts,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
-    mv_winner_table,
     resolve_class_balance,
     softmax_rows,
 )
@@ -176,14 +175,7 @@ class FlyingSquid(LabelModel):
         self.chunk_rows = chunk_rows
 
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
-        d = L.m * L.cardinality
-        O = np.zeros((d, d))
-        mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
-        for _, block in iter_row_chunks(L, self.chunk_rows):
-            ind = indicator_matrix(block)
-            O += cooccurrence_counts(ind)
-            mv += mv_winner_table(block)
-        return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
+        return cooccurrence_stats(L, self.chunk_rows)
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
         if self.multiclass not in ("native", "ovr"):
