@@ -84,6 +84,20 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
     raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {arr.dtype}")
 
 
+def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int]) -> list[int]:
+    """Column positions for LF names or positions, in the order given (KeyError for unknown names)."""
+    idx = []
+    for key in lfs:
+        if isinstance(key, (int, np.integer)):
+            idx.append(int(key))
+        else:
+            try:
+                idx.append(list(lf_names).index(key))
+            except ValueError:
+                raise KeyError(f"no LF named {key!r}; have {list(lf_names)}") from None
+    return idx
+
+
 class VoteMatrix:
     """Votes of ``m`` labeling functions on ``n`` examples.
 
@@ -318,15 +332,7 @@ class VoteMatrix:
 
     def select_lfs(self, lfs: Iterable[str | int]) -> VoteMatrix:
         """Column subset by LF name or position, in the order given."""
-        idx = []
-        for key in lfs:
-            if isinstance(key, (int, np.integer)):
-                idx.append(int(key))
-            else:
-                try:
-                    idx.append(self.lf_names.index(key))
-                except ValueError:
-                    raise KeyError(f"no LF named {key!r}; have {self.lf_names}") from None
+        idx = lf_indices(self.lf_names, lfs)
         data = self._data[:, idx]
         return VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality)
 

@@ -46,7 +46,7 @@ from weaksup.sequence.tags import (
     io_tag_names,
     io_to_spans,
 )
-from weaksup.votes import ABSTAIN, VoteMatrix
+from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
 
 __all__ = ["SequenceVotes", "SCHEMES"]
 
@@ -174,15 +174,7 @@ class SequenceVotes:
 
     def select_lfs(self, lfs: Iterable[str | int]) -> SequenceVotes:
         """Column subset by LF name or position, in the given order."""
-        idx = []
-        for key in lfs:
-            if isinstance(key, (int, np.integer)):
-                idx.append(int(key))
-            else:
-                try:
-                    idx.append(self.lf_names.index(key))
-                except ValueError:
-                    raise KeyError(f"no LF named {key!r}; have {self.lf_names}") from None
+        idx = lf_indices(self.lf_names, lfs)
         return SequenceVotes(self.data[:, idx], self.offsets, self.entity_types,
                              [self.lf_names[i] for i in idx], self.scheme)
 
