@@ -48,6 +48,31 @@ def index_stream(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[
             yield perm[s:s + batch_size]
 
 
+class EarlyStopping:
+    """Keeps the best module state seen on valid; says when patience has run out."""
+
+    def __init__(self, patience: int | None, best_score: float = -np.inf,
+                 best_state: Any = None, best_step: int = 0) -> None:
+        self.patience = patience
+        self.best_score = best_score
+        self.best_state = best_state
+        self.best_step = best_step
+        self.since = 0
+
+    def update(self, score: float, step: int, module: Any) -> bool:
+        """Record a validation score; True when training should stop."""
+        if score > self.best_score:
+            self.best_score, self.best_step, self.since = score, step, 0
+            self.best_state = copy.deepcopy(module.state_dict())
+            return False
+        self.since += 1
+        return self.patience is not None and self.since >= self.patience
+
+    def restore(self, module: Any) -> None:
+        if self.best_state is not None:
+            module.load_state_dict(self.best_state)
+
+
 class TorchEndModel(EndModel):
     """Mini-batch AdamW training with early stopping on a validation metric."""
 
@@ -148,7 +173,7 @@ class TorchEndModel(EndModel):
         Pt = torch.as_tensor(P, dtype=torch.float32, device=self.device)
         wt = None if w is None else torch.as_tensor(w / w.mean(), dtype=torch.float32, device=self.device)
         stream = index_stream(n, min(self.batch_size, n), rng)
-        best_score, best_state, best_step, since = -np.inf, None, 0, 0
+        stopper = EarlyStopping(self.patience)
         self.history_ = []
         bar = self._bar(steps, f"{type(self).__name__} training")
         step = 0
@@ -168,20 +193,14 @@ class TorchEndModel(EndModel):
             if vdata is not None and (step % self.eval_every == 0 or step == steps):
                 s = self._valid_score(self._probs(module, vdata[0], len(vdata[1])), vdata[1])
                 self.history_.append({"step": step, "loss": float(loss.item()), "valid": float(s)})
-                if s > best_score:
-                    best_score, best_step, since = s, step, 0
-                    best_state = copy.deepcopy(module.state_dict())
-                else:
-                    since += 1
-                    if self.patience is not None and since >= self.patience:
-                        break
+                if stopper.update(s, step, module):
+                    break
         if bar is not None:
             bar.close()
-        if best_state is not None:
-            module.load_state_dict(best_state)
+        stopper.restore(module)
         self.n_steps_ = step
-        self.best_step_ = best_step if vdata is not None else step
-        self.best_valid_score_ = float(best_score) if vdata is not None else None
+        self.best_step_ = stopper.best_step if vdata is not None else step
+        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
         module.eval()
 
     def _predict_proba(self, X: Any) -> np.ndarray:

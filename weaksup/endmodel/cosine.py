@@ -295,7 +295,7 @@ class Cosine(EndModel):
     def _stage2(self, em: Any, pool: Any, v: Any, seed: int) -> None:
         import torch
 
-        from weaksup.endmodel._torch import index_stream, set_torch_seed
+        from weaksup.endmodel._torch import EarlyStopping, index_stream, set_torch_seed
 
         em._threads()
         set_torch_seed(seed + 1)
@@ -313,15 +313,12 @@ class Cosine(EndModel):
             em.weight_decay = self.weight_decay
         opt, sched = em._optimizer(module, lr, max(T2, 1))
         em.weight_decay = wd_saved
-        best_score = -np.inf
-        best_state = None
-        best_step = 0
+        # Stage 1's model is the starting best: stage 2 must beat it on valid.
+        stopper = EarlyStopping(self.patience)
         if vdata is not None:
-            best_score = em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1])
-            best_state = copy.deepcopy(module.state_dict())
+            stopper.update(em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1]), 0, module)
         self.history_: list[dict[str, float]] = []
         self.teacher_history_: list[dict[str, float]] = []
-        since = 0
         bar = em._bar(T2, "COSINE self-training")
         module.train()
         stream = sel = Yt = Wt = None
@@ -366,21 +363,16 @@ class Cosine(EndModel):
                 module.train()
                 self.history_.append({"step": step, "loss": float(loss.item()), "l_c": float(lc.item()),
                                       "r1": float(r1.item()), "r2": float(r2.item()), "valid": float(s)})
-                if s > best_score:
-                    best_score, best_step, since = s, step, 0
-                    best_state = copy.deepcopy(module.state_dict())
-                else:
-                    since += 1
-                    if self.patience is not None and since >= self.patience:
-                        break
+                if stopper.update(s, step, module):
+                    break
         if bar is not None:
             bar.close()
-        if self.select_best and best_state is not None:
-            module.load_state_dict(best_state)
+        if self.select_best:
+            stopper.restore(module)
         module.eval()
         self.n_self_training_steps_ = step
-        self.best_step_ = best_step if vdata is not None else step
-        self.best_valid_score_ = float(best_score) if vdata is not None else None
+        self.best_step_ = stopper.best_step if vdata is not None else step
+        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
 
     # ----------------------------------------------------------- predict
     def _predict_proba(self, X: Any) -> np.ndarray:
