@@ -214,7 +214,6 @@ class FlyingSquid(LabelModel):
         self.log_cond_ = np.stack(logcs)  # (k, m, 2, 2)
 
     def _fit_one(self, O4: np.ndarray, p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        m = O4.shape[0]
         co = O4.sum(axis=(1, 3))
         agree = np.einsum("iljl->ij", O4)
         acc, used = triplet_accuracies(co, agree, k, min_overlap=self.min_overlap, solve=self.solve)

@@ -38,7 +38,6 @@ import numpy as np
 from weaksup._params import ParamsMixin
 from weaksup.sequence.tags import bio_to_spans, io_ids_to_bio_ids
 from weaksup.sequence.votes import SequenceVotes
-from weaksup.votes import ABSTAIN
 
 __all__ = [
     "SequenceLabelModel",
