@@ -187,6 +187,8 @@ def run(args: argparse.Namespace) -> None:
                        "cpu_min": cpu / 60.0}
                 if kind.endswith("cosine"):
                     rec["stage1_test"] = float(m.stage1_model_.score(X["test"], ds.test.labels, metric=metric))
+                    rec["stage1_valid"] = float(m.stage1_model_.score(X["valid"], ds.valid.labels, metric=metric))
+                    rec["stage1_cpu_min"] = m.cpu_seconds_["stage1"] / 60.0
                 save_result(rec)
                 print(f"  {kind} seed {seed}: test {rec['test']:.4f} valid {rec['valid']:.4f} "
                       f"cpu {rec['cpu_min']:.2f} min" + (f" (stage 1 test {rec['stage1_test']:.4f})"

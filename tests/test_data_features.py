@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from weaksup.data.features import example_text, split_texts, text_features, wrench_features
+from weaksup.data.features import example_text, relation_text, split_texts, text_features, wrench_features
 
 TEXTS = ["free money, click now!!", "see you at lunch tomorrow", "win cash prizes today", ""]
 
@@ -111,3 +111,80 @@ def test_labels_only_dataset_has_no_features(wrench_dir):
         wrench_features(ds, "tfidf")
     with pytest.raises(ValueError, match="labels-only"):
         wrench_features(ds, "minilm")
+
+
+def test_relation_text_hand_computed():
+    d = {"text": "the cat sat on the mat", "entity1": "mat", "entity2": "cat", "span1": [19, 22], "span2": [4, 7]}
+    assert relation_text(d) == "order21 btw_sat btw_on btw_the e1_mat e2_cat nbtw3"
+    d2 = {"text": "Solar Panels, as we said many times before this, feed the grid.", "entity1": "Solar Panels",
+          "entity2": "grid", "span1": [0, 12], "span2": [58, 62]}
+    assert relation_text(d2) == ("order12 btw_as btw_we btw_said btw_many btw_times btw_before btw_this btw_feed "
+                                 "btw_the e1_solar e1_panels e2_grid nbtw6")
+    with pytest.raises(ValueError, match="span1"):
+        relation_text(dict(d, span1=[0, 3]))
+    with pytest.raises(KeyError, match="span2"):
+        relation_text({k: v for k, v in d.items() if k != "span2"})
+
+
+@pytest.mark.slow
+def test_minilm_entity_blocks_known_tokens(tmp_path):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from weaksup.data.features import _minilm_path
+
+    texts = ["the cat sat on the mat", "a dog chased the ball"]
+    spans = [((4, 7), (19, 22)), ((2, 5), (17, 21))]
+    X = text_features(texts, cache_dir=tmp_path, progress=False, entity_spans=spans)
+    assert X.shape == (2, 3 * 384) and X.dtype == np.float32
+    np.testing.assert_allclose(X[:, :384], text_features(texts, cache_dir=tmp_path, progress=False), atol=1e-5)
+    # each entity here is one word-piece: its block is that token's normalised hidden state
+    tok = AutoTokenizer.from_pretrained(_minilm_path())
+    model = AutoModel.from_pretrained(_minilm_path()).eval()
+    for i, t in enumerate(texts):
+        enc = tok(t, return_tensors="pt")
+        words = tok.convert_ids_to_tokens(enc["input_ids"][0])
+        with torch.no_grad():
+            h = model(**enc).last_hidden_state[0]
+        for b, (s0, s1) in enumerate(spans[i]):
+            j = words.index(t[s0:s1])
+            ref = torch.nn.functional.normalize(h[j], dim=0).numpy()
+            np.testing.assert_allclose(X[i, 384 * (b + 1):384 * (b + 2)], ref, atol=1e-5)
+    # an entity cut off by max_length falls back to the sentence vector
+    Y = text_features(texts[:1], cache_dir=tmp_path, progress=False, entity_spans=spans[:1], max_length=4)
+    np.testing.assert_allclose(Y[0, 768:], Y[0, :384], atol=1e-6)
+    with pytest.raises(ValueError, match=r"entity_spans\[0\]\[1\]"):
+        text_features(texts[:1], cache_dir=tmp_path, progress=False, entity_spans=[((4, 7), (19, 99))])
+    with pytest.raises(ValueError, match="1 rows but texts has 2"):
+        text_features(texts, cache_dir=tmp_path, progress=False, entity_spans=spans[:1])
+
+
+def test_wrench_relation_features_and_joins(wrench_dir):
+    from weaksup.data import load_wrench
+
+    ds = load_wrench("semeval", wrench_dir)
+    R = wrench_features(ds, "tfidf_relation")
+    T = wrench_features(ds, "tfidf")
+    RT = wrench_features(ds, "tfidf+tfidf_relation")
+    for s in ("train", "valid", "test"):
+        assert RT[s].shape == (len(ds.splits[s]), T[s].shape[1] + R[s].shape[1])
+        np.testing.assert_allclose(RT[s][:, T[s].shape[1]:].toarray(), R[s].toarray())
+    # row 0 of train: its own relation tokens are exactly the non-zero unigram columns
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50000)
+    rel_train = [relation_text(r) for r in ds.train.data.to_dict(orient="records")]
+    vec.fit(rel_train)
+    np.testing.assert_allclose(R["test"].toarray(),
+                               vec.transform([relation_text(r) for r in ds.test.data.to_dict(orient="records")])
+                               .toarray(), atol=1e-6)
+    assert "order12" in vec.vocabulary_ and "order21" in vec.vocabulary_
+    with pytest.raises(ValueError, match="unknown or repeated"):
+        wrench_features(ds, "tfidf+tfidf")
+    with pytest.raises(ValueError, match="unknown or repeated"):
+        wrench_features(ds, "tfidf+bert")
+    yt = load_wrench("youtube", wrench_dir)
+    with pytest.raises(ValueError, match="example"):
+        wrench_features(yt, "tfidf_relation")
+    with pytest.raises(ValueError, match="span1/span2"):
+        wrench_features(yt, "minilm_entity")

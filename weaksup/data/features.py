@@ -16,8 +16,13 @@ Two entry points:
   inputs loads the ``.npy`` file instead of running the model.
 * :func:`wrench_features` featurises the three splits of a
   :class:`~weaksup.data.wrench.WrenchDataset`: ``kind="minilm"`` (per split,
-  cached) or ``kind="tfidf"`` (scikit-learn ``TfidfVectorizer`` fitted on the
-  train split only; sparse CSR ``float32`` matrices).
+  cached), ``kind="minilm_entity"`` (relation sets only: sentence ⊕ entity1 ⊕
+  entity2 mean-pooled MiniLM token states, 1152-d, as R-BERT builds relation
+  features), ``kind="tfidf"`` (scikit-learn ``TfidfVectorizer`` fitted on the
+  train split only; sparse CSR ``float32`` matrices) or ``kind="tfidf_relation"``
+  (relation sets only: TF-IDF over the classic feature-based relation-extraction
+  tokens of :func:`relation_text`).  Kinds join with ``+``
+  (``"minilm+tfidf"``): the blocks are stacked column-wise.
 
 What text is embedded: ``data["text"]`` of each example.  For relation data
 (SemEval: ``data`` holds ``entity1``, ``entity2`` and character spans
@@ -51,6 +56,7 @@ __all__ = [
     "text_features",
     "wrench_features",
     "example_text",
+    "relation_text",
     "split_texts",
     "features_cache_dir",
     "MINILM_DIM",
@@ -58,7 +64,7 @@ __all__ = [
 ]
 
 MINILM_DIM = 384
-FEATURE_KINDS = ("minilm", "tfidf")
+FEATURE_KINDS = ("minilm", "minilm_entity", "tfidf", "tfidf_relation")
 _MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 
@@ -127,13 +133,32 @@ def _default_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _span_mean(hidden: Any, offsets: Any, spans: Any, fallback: Any) -> Any:
+    """Mean of the token states whose character offsets overlap ``spans[b] = (start, end)``.
+
+    Special tokens have offset ``(0, 0)`` and never overlap.  A span with no
+    token left (cut off by ``max_length``) takes ``fallback[b]``.
+    """
+    import torch
+
+    s = torch.as_tensor([sp[0] for sp in spans])[:, None]
+    e = torch.as_tensor([sp[1] for sp in spans])[:, None]
+    tok_s, tok_e = offsets[..., 0], offsets[..., 1]
+    m = ((tok_s < e) & (tok_e > s) & (tok_e > tok_s)).unsqueeze(-1).to(hidden.dtype)
+    cnt = m.sum(1)
+    mean = (hidden * m).sum(1) / cnt.clamp(min=1.0)
+    return torch.where(cnt > 0, mean, fallback)
+
+
 def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_length: int,
-                  n_threads: int, progress: bool) -> np.ndarray:
+                  n_threads: int, progress: bool,
+                  entity_spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] | None = None) -> np.ndarray:
     import torch
     from tqdm.auto import tqdm
 
     tok, model = _load_minilm(_minilm_path())
-    out = np.zeros((len(texts), MINILM_DIM), dtype=np.float32)
+    n_blocks = 1 if entity_spans is None else 3
+    out = np.zeros((len(texts), n_blocks * MINILM_DIM), dtype=np.float32)
     # sort by length so that batches pad little; results are put back in order
     order = np.argsort([len(t) for t in texts], kind="stable")
     prev_threads = torch.get_num_threads()
@@ -143,14 +168,20 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
             bar = tqdm(total=len(texts), desc="MiniLM embeddings", unit="text", disable=not progress)
             for start in range(0, len(texts), batch_size):
                 idx = order[start:start + batch_size]
-                enc = tok([texts[i] for i in idx], padding=True, truncation=True,
-                          max_length=max_length, return_tensors="pt")
+                enc = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
+                          return_tensors="pt", return_offsets_mapping=entity_spans is not None)
+                offsets = enc.pop("offset_mapping", None)
                 hidden = model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 emb = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                blocks = [emb]
+                if entity_spans is not None:
+                    # R-BERT-style relation features: sentence ⊕ mean(entity1) ⊕ mean(entity2)
+                    for which in (0, 1):
+                        blocks.append(_span_mean(hidden, offsets, [entity_spans[i][which] for i in idx], emb))
                 if normalize:
-                    emb = torch.nn.functional.normalize(emb, p=2, dim=1)
-                out[idx] = emb.float().numpy()
+                    blocks = [torch.nn.functional.normalize(b, p=2, dim=1) for b in blocks]
+                out[idx] = torch.cat(blocks, dim=1).float().numpy()
                 bar.update(len(idx))
             bar.close()
     finally:
@@ -182,6 +213,7 @@ def text_features(
     max_length: int = _MINILM_MAX_LENGTH,
     n_threads: int | None = None,
     use_cache: bool = True,
+    entity_spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] | None = None,
 ) -> np.ndarray:
     """Sentence embeddings of ``texts`` (``float32``, ``n × 384``), cached on disk.
 
@@ -209,11 +241,17 @@ def text_features(
         ``min(2, cpu_count)``); the previous setting is restored afterwards.
     use_cache : bool
         Read and write the disk cache (default ``True``).
+    entity_spans : sequence of ((start, end), (start, end)), optional
+        Character spans (end exclusive) of two entities in each text.  Given,
+        each row is ``sentence ⊕ mean(entity1 tokens) ⊕ mean(entity2 tokens)``
+        (R-BERT-style relation features, ``n × 1152``; each block normalised
+        when ``normalize``).  An entity cut off by ``max_length`` takes the
+        sentence vector.
 
     Returns
     -------
     numpy.ndarray
-        ``float32`` array of shape ``(len(texts), 384)``.
+        ``float32`` array of shape ``(len(texts), 384)`` (``1152`` with ``entity_spans``).
 
     Examples
     --------
@@ -236,10 +274,23 @@ def text_features(
             raise TypeError(f"texts[{i}] is {type(t).__name__}, expected str")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    spans = None
+    if entity_spans is not None:
+        spans = [((int(a[0]), int(a[1])), (int(b[0]), int(b[1]))) for a, b in entity_spans]
+        if len(spans) != len(texts):
+            raise ValueError(f"entity_spans has {len(spans)} rows but texts has {len(texts)}")
+        for i, (t, pair) in enumerate(zip(texts, spans)):
+            for j, (a, b) in enumerate(pair):
+                if not 0 <= a < b <= len(t):
+                    raise ValueError(f"entity_spans[{i}][{j}] = ({a}, {b}) is not a non-empty span "
+                                     f"of texts[{i}] (length {len(t)})")
+    dim = MINILM_DIM * (1 if spans is None else 3)
     if not texts:
-        return np.zeros((0, MINILM_DIM), dtype=np.float32)
+        return np.zeros((0, dim), dtype=np.float32)
     threads = n_threads if n_threads is not None else _default_threads()
-    options = {"kind": kind, "normalize": bool(normalize), "max_length": int(max_length)}
+    options: dict[str, Any] = {"kind": kind, "normalize": bool(normalize), "max_length": int(max_length)}
+    if spans is not None:
+        options["entity_spans"] = hashlib.sha256(json.dumps(spans).encode()).hexdigest()
     path = None
     if use_cache:
         identity = _model_identity(_minilm_path())
@@ -249,12 +300,12 @@ def text_features(
         if path.exists():
             try:
                 arr = np.load(path, allow_pickle=False)
-                if arr.shape == (len(texts), MINILM_DIM) and arr.dtype == np.float32:
+                if arr.shape == (len(texts), dim) and arr.dtype == np.float32:
                     return arr
             except (OSError, ValueError):
                 pass  # unreadable cache entry: recompute and overwrite
     arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
-                        n_threads=threads, progress=progress)
+                        n_threads=threads, progress=progress, entity_spans=spans)
     if path is not None:
         _atomic_save_npy(path, arr)
     return arr
@@ -298,6 +349,44 @@ def example_text(data: Mapping[str, Any]) -> str:
     return "".join(pieces)
 
 
+def relation_text(data: Mapping[str, Any]) -> str:
+    r"""Relation-pattern tokens of one relation example, for a bag-of-words model.
+
+    The classic lexical features of feature-based relation extraction (Zhou et
+    al., ACL 2005): argument order (``order12`` when entity1 comes first, else
+    ``order21``), the words between the two entities (``btw_*``), the words of
+    each entity (``e1_*``, ``e2_*``), and the number of words between them
+    (``nbtw0`` … ``nbtw6``, 6 meaning six or more).  Words are lower-cased
+    ``\w+`` runs.  Needs ``text``, ``entity1``, ``entity2`` and the character
+    spans ``span1``/``span2`` (end exclusive, checked against the entities).
+
+    >>> relation_text({"text": "the cat sat on the mat", "entity1": "mat", "entity2": "cat",
+    ...                "span1": [19, 22], "span2": [4, 7]})
+    'order21 btw_sat btw_on btw_the e1_mat e2_cat nbtw3'
+    """
+    import re
+
+    text = data["text"]
+    spans = []
+    for span, ent in (("span1", "entity1"), ("span2", "entity2")):
+        if span not in data or ent not in data:
+            raise KeyError(f"relation example needs {span!r} and {ent!r} (has {sorted(data)})")
+        a, b = int(data[span][0]), int(data[span][1])
+        if text[a:b] != str(data[ent]):
+            raise ValueError(f"{span} {[a, b]} covers {text[a:b]!r}, not {ent} {data[ent]!r}")
+        spans.append((a, b))
+    (a0, a1), (b0, b1) = spans
+    first_is_1 = a0 < b0
+    between = text[a1:b0] if first_is_1 else text[b1:a0]
+    words = re.compile(r"\w+")
+    btw = words.findall(between.lower())
+    toks = ["order12" if first_is_1 else "order21"] + [f"btw_{w}" for w in btw]
+    toks += [f"e1_{w}" for w in words.findall(str(data["entity1"]).lower())]
+    toks += [f"e2_{w}" for w in words.findall(str(data["entity2"]).lower())]
+    toks.append(f"nbtw{min(len(btw), 6)}")
+    return " ".join(toks)
+
+
 def split_texts(ds: Any, split: str, text_fn: Callable[[Mapping[str, Any]], str] | None = None) -> list[str]:
     """Texts of one split of a WRENCH dataset (see :func:`example_text`)."""
     if getattr(ds, "labels_only", False):
@@ -325,6 +414,37 @@ def split_texts(ds: Any, split: str, text_fn: Callable[[Mapping[str, Any]], str]
     return texts
 
 
+def _hstack(blocks: list[Any]) -> Any:
+    """Column-stack feature blocks: dense if all are dense, else CSR ``float32``."""
+    import scipy.sparse as sp
+
+    if not any(sp.issparse(b) for b in blocks):
+        return np.hstack(blocks).astype(np.float32, copy=False)
+    return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr", dtype=np.float32)
+
+
+def _entity_spans(ds: Any, split: str) -> tuple[list[str], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Raw texts and the two entity spans of a relation split, checked against the entity strings."""
+    split_texts(ds, split)  # the labels-only / no-text errors
+    sp = ds.splits[split]
+    texts, spans = [], []
+    for ex_id, rec in zip(sp.ids, sp.data.to_dict(orient="records")):
+        where = f"WRENCH dataset {ds.name!r}, split {split!r}, example {ex_id!r}"
+        if not all(isinstance(rec.get(f), (list, tuple, np.ndarray)) for f in ("span1", "span2")):
+            raise ValueError(f"{where}: 'minilm_entity' features need relation data with span1/span2 "
+                             f"(data fields: {sorted(rec)})")
+        text = rec["text"]
+        pair = []
+        for span, ent in (("span1", "entity1"), ("span2", "entity2")):
+            a, b = int(rec[span][0]), int(rec[span][1])
+            if text[a:b] != str(rec.get(ent)):
+                raise ValueError(f"{where}: {span} {[a, b]} covers {text[a:b]!r}, not {ent} {rec.get(ent)!r}")
+            pair.append((a, b))
+        texts.append(text)
+        spans.append((pair[0], pair[1]))
+    return texts, spans
+
+
 def wrench_features(
     ds: Any,
     kind: str = "minilm",
@@ -339,10 +459,17 @@ def wrench_features(
     ----------
     ds : WrenchDataset
         From :func:`weaksup.data.load_wrench`.
-    kind : {"minilm", "tfidf"}
+    kind : {"minilm", "minilm_entity", "tfidf", "tfidf_relation"} or a "+" join of them
         ``"minilm"``: dense ``float32`` ``n × 384`` arrays (via :func:`text_features`,
-        cached per split).  ``"tfidf"``: scikit-learn ``TfidfVectorizer`` fitted on
-        the train split only, applied to all three; sparse CSR ``float32``.
+        cached per split).  ``"minilm_entity"``: for relation data (``entity1``,
+        ``entity2``, ``span1``, ``span2`` in each example), ``n × 1152`` rows
+        ``sentence ⊕ mean(entity1) ⊕ mean(entity2)`` over the raw text (no
+        markers); ``text_fn`` does not apply.  ``"tfidf"``: scikit-learn
+        ``TfidfVectorizer`` fitted on the train split only, applied to all three;
+        sparse CSR ``float32``.  ``"tfidf_relation"``: the same over
+        :func:`relation_text` tokens (relation data only).  Join kinds with
+        ``+`` (``"minilm_entity+tfidf+tfidf_relation"``) to stack their
+        columns (CSR when any block is sparse).
     text_fn : callable, optional
         ``data dict -> str``; default :func:`example_text`.
     tfidf_params : dict, optional
@@ -368,9 +495,24 @@ def wrench_features(
     >>> X["train"].shape[0] == len(ds.train)  # doctest: +SKIP
     True
     """
-    if kind not in FEATURE_KINDS:
-        raise ValueError(f"unknown feature kind {kind!r}; choose from {FEATURE_KINDS}")
+    parts = kind.split("+")
+    bad = [p for p in parts if p not in FEATURE_KINDS]
+    if bad or len(set(parts)) != len(parts):
+        raise ValueError(f"unknown or repeated feature kind in {kind!r}; choose from {FEATURE_KINDS}, "
+                         "joined with '+'")
     splits = [s for s in ("train", "valid", "test") if s in ds.splits]
+    if len(parts) > 1:
+        blocks = [wrench_features(ds, p, text_fn=text_fn, tfidf_params=tfidf_params, **kw) for p in parts]
+        return {s: _hstack([b[s] for b in blocks]) for s in splits}
+    if kind == "minilm_entity":
+        out = {}
+        for s in splits:
+            texts, spans = _entity_spans(ds, s)
+            out[s] = text_features(texts, "minilm", entity_spans=spans, **kw)
+        return out
+    if kind == "tfidf_relation":
+        split_texts(ds, "train")  # the labels-only / no-text errors
+        text_fn = relation_text
     texts = {s: split_texts(ds, s, text_fn) for s in splits}
     if kind == "minilm":
         return {s: text_features(texts[s], "minilm", **kw) for s in splits}
@@ -378,6 +520,8 @@ def wrench_features(
 
     params: dict[str, Any] = {"sublinear_tf": True, "min_df": 2, "ngram_range": (1, 2),
                               "max_features": 50000, "dtype": np.float32}
+    if kind == "tfidf_relation":
+        params["token_pattern"] = r"\S+"  # keep the btw_/e1_/e2_ prefixes whole
     params.update(tfidf_params or {})
     vec = TfidfVectorizer(**params)
     out = {"train": vec.fit_transform(texts["train"]).tocsr()}

@@ -33,6 +33,7 @@ Example
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from typing import Any
 
@@ -175,7 +176,8 @@ class Cosine(EndModel):
     self_train_on : {"all", "covered"}
         Pool for stage 2: covered plus uncovered/unlabeled rows, or covered only.
     keep_stage1 : bool
-        Keep a copy of the stage-1 model as ``stage1_model_``.
+        Keep a copy of the stage-1 model as ``stage1_model_`` (``cpu_seconds_``
+        holds each stage's process CPU time).
     metric : str, optional
         Validation metric, passed on to the end model (default: the end model's).
     progress_bar : bool
@@ -279,7 +281,9 @@ class Cosine(EndModel):
 
         em = self._clone()
         # stage 1: early-stopped noise-aware training on the covered rows
+        t0 = time.process_time()
         em.fit(X, P, valid=None if v is None else (v[0], v[1]), sample_weight=w, seed=seed)
+        t1 = time.process_time()
         self.model_ = em
         self.classes_ = em.classes_
         self.n_classes_ = k
@@ -290,6 +294,7 @@ class Cosine(EndModel):
             self.stage1_model_ = copy.deepcopy(em)
         pool = X if (self.self_train_on == "covered" or U is None) else concat_rows(X, U)
         self._stage2(em, pool, v, seed)
+        self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
         return self
 
     def _stage2(self, em: Any, pool: Any, v: Any, seed: int) -> None:
