@@ -188,3 +188,15 @@ def test_wrench_relation_features_and_joins(wrench_dir):
         wrench_features(yt, "tfidf_relation")
     with pytest.raises(ValueError, match="span1/span2"):
         wrench_features(yt, "minilm_entity")
+
+
+def test_resolve_feature_kind():
+    from weaksup.data.features import resolve_feature_kind
+
+    assert resolve_feature_kind("task", "semeval") == "minilm_entity+tfidf+tfidf_relation"
+    assert resolve_feature_kind("task", "youtube") == "minilm+tfidf"
+    assert resolve_feature_kind("tfidf+minilm") == "tfidf+minilm"
+    with pytest.raises(ValueError, match="'tennis' has no registered feature set"):
+        resolve_feature_kind("task", "tennis")
+    with pytest.raises(ValueError, match="unknown or repeated"):
+        resolve_feature_kind("minilm+minilm")

@@ -4,7 +4,7 @@
 
     weaksup bench [--datasets youtube sms ...] [--label-models MajorityVote ...]
                   [--end-models lr mlp] [--seeds 5] [--protocol wrench|gold-free|both]
-                  [--features tfidf|minilm] [--search] [--hard-labels]
+                  [--features tfidf|minilm|minilm+tfidf|task] [--search] [--hard-labels]
                   [--data-dir DIR] [--out DIR] [--write-docs [PATH]]
     weaksup datasets [--data-dir DIR]          # registry + where each set was found
     weaksup download NAME [--base-url URL] [--cache DIR]
@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", type=int, default=5, help="number of seeds 0..N-1 (default 5)")
     b.add_argument("--protocol", choices=["wrench", "gold-free", "both"], default="wrench",
                    help="wrench: gold valid labels for model selection; gold-free: none before test")
-    b.add_argument("--features", choices=["tfidf", "minilm"], default="tfidf", help="end-model features")
+    b.add_argument("--features", default="tfidf",
+                   help="end-model features: a wrench_features kind (tfidf, minilm, minilm_entity, tfidf_relation), "
+                        "a '+' join (minilm+tfidf), or 'task' (each task's registered set)")
     b.add_argument("--hard-labels", action="store_true", help="train end models on hard instead of soft labels")
     b.add_argument("--search", action="store_true",
                    help="select end-model hyper-parameters on valid from a small grid (lr: C; mlp: lr, weight_decay)")

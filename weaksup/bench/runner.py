@@ -195,8 +195,7 @@ def _features(ds: Any, kind: str, cache: dict[tuple[str, str], Any], progress: b
     if key not in cache:
         from weaksup.data.features import wrench_features
 
-        kw = {"progress": progress} if kind == "minilm" else {}
-        cache[key] = wrench_features(ds, kind, **kw)
+        cache[key] = wrench_features(ds, kind, progress=progress)
     return cache[key]
 
 
@@ -305,8 +304,10 @@ def run(
         WRENCH root (else ``$WEAKSUP_DATA``, else the user cache).
     out_dir : path, optional
         Where ``results.csv``, ``results.json`` and ``table.md`` are written.
-    features : {"tfidf", "minilm"}
-        End-model features (:func:`weaksup.data.features.wrench_features`).
+    features : str
+        End-model features, a :func:`weaksup.data.features.wrench_features`
+        kind: ``"tfidf"``, ``"minilm"``, joins such as ``"minilm+tfidf"``, or
+        ``"task"`` (each task's registered feature set).
     label_model_params, end_model_params : dict, optional
         Constructor keyword arguments per model name (canonical label-model
         name; end-model short name ``lr``/``mlp``).  End models also get
@@ -365,8 +366,10 @@ def run(
     for p in protocols:
         if p not in PROTOCOLS:
             raise ValueError(f"unknown protocol {p!r}; choose from {PROTOCOLS}")
-    if features not in ("tfidf", "minilm"):
-        raise ValueError(f"features must be 'tfidf' or 'minilm', got {features!r}")
+    from weaksup.data.features import resolve_feature_kind
+
+    if features != "task":
+        resolve_feature_kind(features)  # a clear error before any dataset is loaded
     ctx = _Ctx()
     if datasets is None:
         datasets = available_datasets(data_dir)

@@ -59,6 +59,7 @@ __all__ = [
     "relation_text",
     "split_texts",
     "features_cache_dir",
+    "resolve_feature_kind",
     "MINILM_DIM",
     "FEATURE_KINDS",
 ]
@@ -414,6 +415,32 @@ def split_texts(ds: Any, split: str, text_fn: Callable[[Mapping[str, Any]], str]
     return texts
 
 
+def resolve_feature_kind(kind: str, dataset: str | None = None) -> str:
+    """Check a feature kind (``"minilm"``, ``"minilm+tfidf"``, ...); ``"task"`` becomes the task's own set.
+
+    ``"task"`` reads the ``features`` field of the WRENCH registry
+    (:func:`weaksup.data.registry.task_info`): MiniLM ⊕ TF-IDF for text sets,
+    entity MiniLM ⊕ TF-IDF ⊕ relation TF-IDF for relation sets.
+
+    >>> resolve_feature_kind("task", "semeval")
+    'minilm_entity+tfidf+tfidf_relation'
+    """
+    if kind == "task":
+        from weaksup.data.registry import task_info
+
+        info = task_info(dataset) if dataset else None
+        if not info or "features" not in info:
+            raise ValueError(f"feature kind 'task': dataset {dataset!r} has no registered feature set "
+                             "(registry field 'features'); name a kind such as 'minilm+tfidf'")
+        kind = info["features"]
+    parts = kind.split("+") if isinstance(kind, str) else [kind]
+    bad = [p for p in parts if p not in FEATURE_KINDS]
+    if bad or len(set(parts)) != len(parts):
+        raise ValueError(f"unknown or repeated feature kind in {kind!r}; choose from {FEATURE_KINDS} "
+                         "joined with '+', or 'task'")
+    return kind
+
+
 def _hstack(blocks: list[Any]) -> Any:
     """Column-stack feature blocks: dense if all are dense, else CSR ``float32``."""
     import scipy.sparse as sp
@@ -459,7 +486,7 @@ def wrench_features(
     ----------
     ds : WrenchDataset
         From :func:`weaksup.data.load_wrench`.
-    kind : {"minilm", "minilm_entity", "tfidf", "tfidf_relation"} or a "+" join of them
+    kind : {"minilm", "minilm_entity", "tfidf", "tfidf_relation"}, a "+" join of them, or "task"
         ``"minilm"``: dense ``float32`` ``n × 384`` arrays (via :func:`text_features`,
         cached per split).  ``"minilm_entity"``: for relation data (``entity1``,
         ``entity2``, ``span1``, ``span2`` in each example), ``n × 1152`` rows
@@ -469,7 +496,8 @@ def wrench_features(
         sparse CSR ``float32``.  ``"tfidf_relation"``: the same over
         :func:`relation_text` tokens (relation data only).  Join kinds with
         ``+`` (``"minilm_entity+tfidf+tfidf_relation"``) to stack their
-        columns (CSR when any block is sparse).
+        columns (CSR when any block is sparse).  ``"task"``: the task's own
+        set from the registry (:func:`resolve_feature_kind`).
     text_fn : callable, optional
         ``data dict -> str``; default :func:`example_text`.
     tfidf_params : dict, optional
@@ -495,11 +523,8 @@ def wrench_features(
     >>> X["train"].shape[0] == len(ds.train)  # doctest: +SKIP
     True
     """
+    kind = resolve_feature_kind(kind, getattr(ds, "name", None))
     parts = kind.split("+")
-    bad = [p for p in parts if p not in FEATURE_KINDS]
-    if bad or len(set(parts)) != len(parts):
-        raise ValueError(f"unknown or repeated feature kind in {kind!r}; choose from {FEATURE_KINDS}, "
-                         "joined with '+'")
     splits = [s for s in ("train", "valid", "test") if s in ds.splits]
     if len(parts) > 1:
         blocks = [wrench_features(ds, p, text_fn=text_fn, tfidf_params=tfidf_params, **kw) for p in parts]
