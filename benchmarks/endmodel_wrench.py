@@ -71,7 +71,9 @@ WRENCH = {
 GRIDS: dict[str, list[dict[str, Any]]] = {
     "lr": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
     "mlp": [{"lr": lr, "hidden_sizes": (256,)} for lr in (1e-3, 3e-4)],
-    "cosine": [{"thresh": t} for t in (0.6, 0.8)],
+    # COSINE: ξ, sharpening with/without the class frequency (skewed sets), stage-2 lr = stage-1 lr × scale
+    "cosine": [{"thresh": t, "class_frequency": cf, "lr_scale": s}
+               for t in (0.6, 0.8) for cf in (True, False) for s in (1.0, 0.1)],
     "tf": [{}],
     "tf_cosine": [{}],
 }
@@ -150,8 +152,11 @@ def make_model(model: str, metric: str, params: dict[str, Any], mlp_params: dict
     if model == "mlp":
         return MLP(**{**MLP_KW, "metric": metric, **params})
     if model == "cosine":
-        return Cosine(MLP(**{**MLP_KW, "metric": metric, **(mlp_params or {})}), self_training_steps=800,
-                      teacher_update=100, batch_size=32, eval_every=50, metric=metric, progress_bar=False, **params)
+        mlp = MLP(**{**MLP_KW, "metric": metric, **(mlp_params or {})})
+        params = dict(params)
+        params["lr"] = mlp.lr * params.pop("lr_scale", 1.0)
+        return Cosine(mlp, self_training_steps=800, teacher_update=100, batch_size=32, eval_every=50, metric=metric,
+                      progress_bar=False, **params)
     if model == "tf":
         return TransformerClassifier(**{**TF_KW, "metric": metric, **params})
     if model == "tf_cosine":
@@ -188,9 +193,11 @@ def run(args: argparse.Namespace) -> None:
         mlp_chosen: dict[str, dict[str, Any]] = {}  # features -> MLP params chosen on valid
         for spec in specs:
             model, kind, stored = parse_spec(spec, name)
-            done = {r["seed"] for r in load_results() if r["dataset"] == name and r["model"] == stored}
-            if args.skip_done and done >= set(range(args.seeds)):
-                print(f"  {stored}: {len(done)} seeds already in {RESULTS}; skipped", flush=True)
+            stored_runs = [r for r in load_results() if r["dataset"] == name and r["model"] == stored]
+            if args.skip_done and {r["seed"] for r in stored_runs} >= set(range(args.seeds)):
+                print(f"  {stored}: {len(stored_runs)} seeds already in {RESULTS}; skipped", flush=True)
+                if model == "mlp":
+                    mlp_chosen[kind] = stored_runs[0]["params"]
                 continue
             if kind not in feature_cache:
                 feature_cache[kind] = ({s: split_texts(ds, s) for s in ("train", "valid", "test")} if kind == "text"

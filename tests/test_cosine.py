@@ -39,6 +39,39 @@ def test_sharpen_frequency_normalisation_counters_majority():
     assert out.sum(axis=1) == pytest.approx(np.ones(4))
 
 
+def test_sharpen_power_only_hand_computed():
+    # no class frequency: [0.81, 0.01]/0.82 and [0.36, 0.16]/0.52
+    out = sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]), class_frequency=False)
+    np.testing.assert_allclose(out, [[81 / 82, 1 / 82], [9 / 13, 4 / 13]], atol=1e-9)
+    # a pool with 87 % / 13 % soft frequency: frequency sharpening moves (0.7, 0.3) to the minority class
+    pool = np.r_[np.tile([0.95, 0.05], (80, 1)), np.tile([0.2, 0.8], (10, 1)), [[0.7, 0.3]]]
+    assert sharpen(pool)[-1].argmax() == 1
+    assert sharpen(pool, class_frequency=False)[-1].argmax() == 0
+
+
+def _skewed_task(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.12).astype(int)
+    X = rng.normal(0, 1, (n, 4)) + np.where(y[:, None] == 1, 1.2, 0.0)
+    return X, y
+
+
+@pytest.mark.slow
+def test_cosine_class_frequency_switch_on_skewed_pool():
+    """Frequency sharpening pushes a skewed pool towards the minority class; power-only does not."""
+    X, y = _skewed_task(0, 1200)
+    Xt, _ = _skewed_task(1, 2000)
+    rates = {}
+    for cf in (True, False):
+        cos = Cosine(MLP(hidden_sizes=(16,), max_steps=200, progress_bar=False), self_training_steps=300,
+                     teacher_update=50, thresh=0.2, select_best=False, class_frequency=cf, progress_bar=False)
+        cos.fit(X[:300], y[:300], unlabeled=X[300:], seed=0)
+        rates[cf] = cos.predict(Xt).mean()
+        stage1 = cos.stage1_model_.predict(Xt).mean()
+    assert cos.get_params()["class_frequency"] is False
+    assert rates[True] > rates[False] + 0.05, (rates, stage1)
+
+
 # ------------------------------------------------------------ confidence / ξ
 def test_confidence_weights_hand_computed():
     w = confidence_weights(np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]]))

@@ -62,17 +62,25 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ pieces
-def sharpen(probs: Any, power: float = 2.0) -> np.ndarray:
+def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.ndarray:
     """Soft-frequency sharpening: ``ỹ_ij = (f_ij^p / F_j) / Σ_j' (f_ij'^p / F_j')``, ``F_j = Σ_i f_ij``.
 
     Dividing by the class frequency ``F_j`` (over the rows given) keeps the
-    sharpened labels from collapsing onto the majority class.
+    sharpened labels from collapsing onto the majority class (the paper's
+    choice).  On a skewed pool it also moves rows the teacher gives mostly to
+    the majority class over to the minority one (with 87 % / 13 % classes,
+    ``f = (0.7, 0.3)`` becomes minority); ``class_frequency=False`` sharpens by
+    the power alone, ``ỹ_ij = f_ij^p / Σ_j' f_ij'^p``.
+
+    >>> sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]), class_frequency=False).round(4).tolist()
+    [[0.9878, 0.0122], [0.6923, 0.3077]]
     """
     f = np.asarray(probs, dtype=np.float64)
     if f.ndim != 2:
         raise ValueError(f"probs must be n×k, got shape {f.shape}")
-    freq = f.sum(axis=0)
-    t = f ** power / np.maximum(freq, 1e-12)
+    t = f ** power
+    if class_frequency:
+        t = t / np.maximum(f.sum(axis=0), 1e-12)
     t = t + 1e-12
     return t / t.sum(axis=1, keepdims=True)
 
@@ -163,6 +171,12 @@ class Cosine(EndModel):
         Feature distance of the contrastive term.
     power : float
         Sharpening power (2).
+    class_frequency : bool
+        Divide by the pool's soft class frequency when sharpening (paper:
+        ``True``).  ``False`` suits skewed classes: on WRENCH SMS (13 % spam)
+        frequency sharpening relabels borderline ham as spam and stage 2's
+        valid F1 falls from 0.88 to 0.57, while power-only sharpening raises it
+        (docs/end_models.md).
     lr, weight_decay, batch_size : optional
         Stage-2 AdamW settings; ``None`` takes the end model's lr/weight decay
         and batch size 32 (paper).
@@ -193,6 +207,7 @@ class Cosine(EndModel):
     def __init__(self, end_model: Any = None, self_training_steps: int = 2500, teacher_update: int = 100,
                  thresh: float = 0.6, margin: float = 1.0, contrastive_weight: float = 1.0,
                  confreg_weight: float = 0.1, distance: str = "l2", power: float = 2.0,
+                 class_frequency: bool = True,
                  lr: float | None = None, weight_decay: float | None = None, batch_size: int | None = 32,
                  eval_every: int | None = None, patience: int | None = None, select_best: bool = True,
                  self_train_on: str = "all", keep_stage1: bool = True, metric: str | None = None,
@@ -206,6 +221,7 @@ class Cosine(EndModel):
         self.confreg_weight = confreg_weight
         self.distance = distance
         self.power = power
+        self.class_frequency = class_frequency
         self.lr = lr
         self.weight_decay = weight_decay
         self.batch_size = batch_size
@@ -331,7 +347,7 @@ class Cosine(EndModel):
         for step in range(1, T2 + 1):
             if (step - 1) % T3 == 0:
                 f = em._probs(module, pdata, N)  # teacher = current model, dropout off
-                ytil = sharpen(f, self.power)
+                ytil = sharpen(f, self.power, self.class_frequency)
                 omega = confidence_weights(ytil)
                 sel = select_confident(omega, self.thresh)
                 self.teacher_history_.append({"step": step - 1, "n_confident": int(sel.size),
