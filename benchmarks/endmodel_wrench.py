@@ -71,9 +71,10 @@ WRENCH = {
 GRIDS: dict[str, list[dict[str, Any]]] = {
     "lr": [{"C": c} for c in (0.1, 1.0, 10.0, 100.0)],
     "mlp": [{"lr": lr, "hidden_sizes": (256,)} for lr in (1e-3, 3e-4)],
-    # COSINE: ξ, sharpening with/without the class frequency (skewed sets), stage-2 lr = stage-1 lr × scale
+    # COSINE: ξ over WRENCH's search range, sharpening with/without the class frequency (skewed sets),
+    # stage-2 lr = stage-1 lr × scale
     "cosine": [{"thresh": t, "class_frequency": cf, "lr_scale": s}
-               for t in (0.6, 0.8) for cf in (True, False) for s in (1.0, 0.1)],
+               for t in (0.2, 0.4, 0.6, 0.8) for cf in (True, False) for s in (1.0, 0.1)],
     "tf": [{}],
     "tf_cosine": [{}],
 }
