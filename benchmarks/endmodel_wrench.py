@@ -364,7 +364,8 @@ def report(args: argparse.Namespace) -> None:
     body = (
         "Commands: `nice -n 10 python benchmarks/endmodel_wrench.py run --models lr,mlp,cosine --features "
         "minilm,task --seeds 5`, `nice -n 10 python benchmarks/endmodel_wrench.py run --datasets youtube --models "
-        "tf_cosine@text --seeds 3`, then `python benchmarks/endmodel_wrench.py report`.\n\n"
+        "tf_cosine@text --seeds 3` and `... run --datasets sms,trec,semeval --models tf_cosine@text --seeds 2 "
+        "--skip-done`, then `python benchmarks/endmodel_wrench.py report`.\n\n"
         "WRENCH protocol: label model (chosen among the weaksup label models by the dataset metric on the gold "
         "valid split) fitted on train votes; end model trained on the covered train rows with the label model's "
         "soft labels, early-stopped on gold valid; hyper-parameters chosen on valid (seed 0) from a small grid; "
@@ -381,7 +382,7 @@ def report(args: argparse.Namespace) -> None:
         "LR/MLP/MLP+COSINE row, as WRENCH's own best cell is the best of its rows (each row one fixed "
         "configuration, hyper-parameters chosen on valid); *valid-chosen* is the stricter one. WRENCH rows are published numbers (BERT-base, bench_class1/2), not rerun. LR is "
         "deterministic (L-BFGS from zero), so its seeds agree. Fine-tuning MiniLM-L6 on a 2-core CPU was only "
-        "affordable on youtube (n in the cell).\n\n"
+        "affordable with 2–3 seeds (n in the cell).\n\n"
         + markdown_table(header, body_rows) + stage + (f"\n\nChosen on valid: {ptxt}." if ptxt else "")
     )
     update_section(REPO / "docs" / "benchmarks.md", "endmodel-wrench", body,
