@@ -57,6 +57,7 @@ __all__ = [
     "wrench_features",
     "example_text",
     "relation_text",
+    "relation_spans",
     "split_texts",
     "features_cache_dir",
     "resolve_feature_kind",
@@ -350,6 +351,20 @@ def example_text(data: Mapping[str, Any]) -> str:
     return "".join(pieces)
 
 
+def relation_spans(data: Mapping[str, Any]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((start1, end1), (start2, end2))`` of a relation example, checked against ``entity1``/``entity2``."""
+    text = data["text"]
+    spans = []
+    for span, ent in (("span1", "entity1"), ("span2", "entity2")):
+        if not isinstance(data.get(span), (list, tuple, np.ndarray)) or ent not in data:
+            raise KeyError(f"relation data needs span1/span2 and entity1/entity2 (has {sorted(data)})")
+        a, b = int(data[span][0]), int(data[span][1])
+        if text[a:b] != str(data[ent]):
+            raise ValueError(f"{span} {[a, b]} covers {text[a:b]!r}, not {ent} {data[ent]!r}")
+        spans.append((a, b))
+    return spans[0], spans[1]
+
+
 def relation_text(data: Mapping[str, Any]) -> str:
     r"""Relation-pattern tokens of one relation example, for a bag-of-words model.
 
@@ -368,15 +383,7 @@ def relation_text(data: Mapping[str, Any]) -> str:
     import re
 
     text = data["text"]
-    spans = []
-    for span, ent in (("span1", "entity1"), ("span2", "entity2")):
-        if span not in data or ent not in data:
-            raise KeyError(f"relation example needs {span!r} and {ent!r} (has {sorted(data)})")
-        a, b = int(data[span][0]), int(data[span][1])
-        if text[a:b] != str(data[ent]):
-            raise ValueError(f"{span} {[a, b]} covers {text[a:b]!r}, not {ent} {data[ent]!r}")
-        spans.append((a, b))
-    (a0, a1), (b0, b1) = spans
+    (a0, a1), (b0, b1) = relation_spans(data)
     first_is_1 = a0 < b0
     between = text[a1:b0] if first_is_1 else text[b1:a0]
     words = re.compile(r"\w+")
@@ -451,25 +458,14 @@ def _hstack(blocks: list[Any]) -> Any:
 
 
 def _entity_spans(ds: Any, split: str) -> tuple[list[str], list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """Raw texts and the two entity spans of a relation split, checked against the entity strings."""
-    split_texts(ds, split)  # the labels-only / no-text errors
-    sp = ds.splits[split]
-    texts, spans = [], []
-    for ex_id, rec in zip(sp.ids, sp.data.to_dict(orient="records")):
-        where = f"WRENCH dataset {ds.name!r}, split {split!r}, example {ex_id!r}"
-        if not all(isinstance(rec.get(f), (list, tuple, np.ndarray)) for f in ("span1", "span2")):
-            raise ValueError(f"{where}: 'minilm_entity' features need relation data with span1/span2 "
-                             f"(data fields: {sorted(rec)})")
-        text = rec["text"]
-        pair = []
-        for span, ent in (("span1", "entity1"), ("span2", "entity2")):
-            a, b = int(rec[span][0]), int(rec[span][1])
-            if text[a:b] != str(rec.get(ent)):
-                raise ValueError(f"{where}: {span} {[a, b]} covers {text[a:b]!r}, not {ent} {rec.get(ent)!r}")
-            pair.append((a, b))
-        texts.append(text)
-        spans.append((pair[0], pair[1]))
-    return texts, spans
+    """Raw texts and the two entity spans of a relation split (errors name the example, via split_texts)."""
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+
+    def raw_text(rec: Mapping[str, Any]) -> str:
+        spans.append(relation_spans(rec))
+        return rec["text"]
+
+    return split_texts(ds, split, raw_text), spans
 
 
 def wrench_features(
@@ -536,7 +532,6 @@ def wrench_features(
             out[s] = text_features(texts, "minilm", entity_spans=spans, **kw)
         return out
     if kind == "tfidf_relation":
-        split_texts(ds, "train")  # the labels-only / no-text errors
         text_fn = relation_text
     texts = {s: split_texts(ds, s, text_fn) for s in splits}
     if kind == "minilm":
