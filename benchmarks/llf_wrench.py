@@ -64,7 +64,7 @@ def run_dataset(name: str, data_dir: str | None, seeds: tuple[int, ...], dev_var
     from weaksup.data import load_wrench
     from weaksup.data.features import wrench_features
     from weaksup.labelmodel import MajorityVote
-    from weaksup.labelmodel.flows import LabelLearningFlow
+    from weaksup.flows import LabelLearningFlow
 
     torch.set_num_threads(1)
     ds = load_wrench(name, data_dir)

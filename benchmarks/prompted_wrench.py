@@ -35,14 +35,14 @@ LMITL = {"youtube": ("accuracy", 92.0, 58.7), "sms": ("f1_binary", 91.8, 83.2)}
 
 def make_backend(args: argparse.Namespace):
     if args.base_url:
-        from labelers.backends import OpenAIBackend
+        from weaksup.labelers.backends import OpenAIBackend
 
         return OpenAIBackend(args.base_url, model=args.model, api=args.api, concurrency=args.concurrency,
                              timeout=args.timeout)
     import torch
 
     torch.set_num_threads(args.threads)
-    from labelers.backends import HFBackend
+    from weaksup.labelers.backends import HFBackend
 
     if args.model_path:
         return HFBackend.from_pretrained(args.model_path, gguf_file=args.gguf_file, batch_size=args.batch_size)
@@ -69,7 +69,7 @@ def fmt(x: float) -> str:
 
 
 def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, dict]:
-    from labelers.suites import get_suite
+    from weaksup.labelers.suites import get_suite
     from weaksup.endmodel import LogisticRegression
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -83,7 +83,7 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
     te_idx = np.arange(len(ds.test)) if args.n_test is None else np.sort(
         rng.choice(len(ds.test), min(args.n_test, len(ds.test)), replace=False))
     splits = {"train": (ds.train, tr_idx), "valid": (ds.valid, va_idx), "test": (ds.test, te_idx)}
-    from labelers.suites import SUITES
+    from weaksup.labelers.suites import SUITES
 
     names = [p["name"] for p in SUITES[task] if not args.prompts or p["name"] in args.prompts] or None
     lfs = get_suite(task, backend, names=names, cache=cache, calibrate=not args.no_calibrate,
@@ -195,7 +195,7 @@ def main() -> None:
         cand = ROOT.parent / "shared" / "datasets" / "wrench"
         if cand.exists():
             args.data_dir = str(cand)
-    from labelers import ResponseCache
+    from weaksup.labelers import ResponseCache
 
     cache = ResponseCache(args.cache) if args.cache else ResponseCache()
     backend = make_backend(args)

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from weaksup import LabelingFunction  # noqa: E402
-from weaksup.labelmodel.universal import (  # noqa: E402
+from weaksup.universal import (  # noqa: E402
     RankingSpace,
     RealSpace,
     UniversalLabelModel,

@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from weaksup.labelmodel.universal import (  # noqa: E402
+from weaksup.universal import (  # noqa: E402
     FiniteMetricSpace,
     HyperbolicSpace,
     RankingSpace,

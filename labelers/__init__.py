@@ -1,23 +1,13 @@
-"""labelers: prompted language-model labeling functions for weaksup.
+"""Deprecated top-level name: prompted-LLM labelers now live in :mod:`weaksup.labelers`.
 
-A prompted LF is an ordinary :class:`weaksup.LabelingFunction`: it votes
-through :func:`weaksup.apply_lfs` into a VoteMatrix and any label model.
-
->>> from labelers import PromptTemplate, LabelMap, PromptedLF, prompted_lf, ResponseCache
+``import labelers`` and ``from labelers.backends import ...`` keep working until
+weaksup 0.3 with a DeprecationWarning.
 """
 
-from labelers.backends.base import Backend, BackendError, CallStats
-from labelers.cache import ResponseCache
-from labelers.lf import CONTENT_FREE, PromptedLF, prompted_lf
-from labelers.template import LabelMap, PromptTemplate
+from weaksup._deprecate import alias_module, warn_deprecated
 
-__all__ = ["Backend", "BackendError", "CallStats", "CONTENT_FREE", "LabelMap", "PromptTemplate",
-           "PromptedLF", "ResponseCache", "prompted_lf", "stats_table"]
+warn_deprecated("the top-level package 'labelers'", "'weaksup.labelers'", stacklevel=2)
+alias_module("labelers", "weaksup.labelers")
 
-
-def stats_table(lfs):  # type: ignore[no-untyped-def]
-    """Per-LF cost/latency table (pandas DataFrame) for prompted LFs."""
-    import pandas as pd
-
-    rows = {lf.name: lf.stats.as_dict() for lf in lfs if hasattr(lf, "stats")}
-    return pd.DataFrame.from_dict(rows, orient="index")
+from weaksup.labelers import *  # noqa: E402,F401,F403
+from weaksup.labelers import __all__, stats_table  # noqa: E402,F401

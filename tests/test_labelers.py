@@ -10,11 +10,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from labelers import LabelMap, PromptTemplate, ResponseCache
-from labelers.backends import BackendConnectionError, OpenAIBackend
-from labelers.backends.base import CallStats
-from labelers.backends.openai import _retry_after, match_top_logprobs
-from labelers.suites import LABEL_NAMES, SUITES
+from weaksup.labelers import LabelMap, PromptTemplate, ResponseCache
+from weaksup.labelers.backends import BackendConnectionError, OpenAIBackend
+from weaksup.labelers.backends.base import CallStats
+from weaksup.labelers.backends.openai import _retry_after, match_top_logprobs
+from weaksup.labelers.suites import LABEL_NAMES, SUITES
 from weaksup import ABSTAIN
 
 

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import weaksup as ws
-from labelers import LabelMap, PromptedLF, PromptTemplate, ResponseCache, prompted_lf
-from labelers.backends import (
+from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate, ResponseCache, prompted_lf
+from weaksup.labelers.backends import (
     BackendAuthError,
     BackendHTTPError,
     BackendResponseError,
@@ -28,7 +28,7 @@ from labelers.backends import (
     HFBackend,
     OpenAIBackend,
 )
-from labelers.suites import get_suite
+from weaksup.labelers.suites import get_suite
 
 pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
@@ -50,7 +50,7 @@ TOY_Y = np.array([1] * len(SPAM) + [0] * len(HAM))
 
 @pytest.fixture(scope="module")
 def backend():
-    from labelers.backends.hf import smollm2_gguf_path
+    from weaksup.labelers.backends.hf import smollm2_gguf_path
 
     try:
         smollm2_gguf_path()
@@ -64,7 +64,7 @@ def backend():
 
 @pytest.fixture(scope="module")
 def server(backend):
-    from labelers.server import ModelServer
+    from support.openai_server import ModelServer
 
     srv = ModelServer(backend).start()
     yield srv
@@ -253,7 +253,7 @@ def test_http_slow_reply_is_retried_after_timeout(clean_server):
 
 
 def test_http_auth_failure(backend):
-    from labelers.server import ModelServer
+    from support.openai_server import ModelServer
 
     with ModelServer(backend, api_key="sekret") as srv:
         with pytest.raises(BackendAuthError, match="authentication failed"):
@@ -291,8 +291,8 @@ def test_killed_run_resumes_with_only_missing_prompts(clean_server, tmp_path):
     script = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {str(REPO)!r})
         import pandas as pd, weaksup as ws
-        from labelers import PromptedLF, PromptTemplate, LabelMap, ResponseCache
-        from labelers.backends import OpenAIBackend
+        from weaksup.labelers import PromptedLF, PromptTemplate, LabelMap, ResponseCache
+        from weaksup.labelers.backends import OpenAIBackend
         b = OpenAIBackend({clean_server.url!r}, model={clean_server.model_name!r}, concurrency=1, batch_size=1,
                           timeout=300)
         lf = PromptedLF("spam", PromptTemplate({SPAM_Q!r}, ["yes", "no"]), LabelMap.unipolar("yes", 1), b,

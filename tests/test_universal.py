@@ -11,7 +11,7 @@ import pytest
 
 from weaksup import labeling_function
 from weaksup.labelmodel.base import LabelModel
-from weaksup.labelmodel.universal import (
+from weaksup.universal import (
     FiniteMetricSpace,
     HyperbolicSpace,
     RankingSpace,

@@ -36,7 +36,7 @@ _LAZY = {
     "FlyingSquid": "weaksup.labelmodel",
     "EBCC": "weaksup.labelmodel",
     "AutoLabelModel": "weaksup.labelmodel",
-    "LabelLearningFlow": "weaksup.labelmodel",
+    "LabelLearningFlow": "weaksup.flows",
     "load_wrench": "weaksup.data",
     "metrics": "weaksup.metrics",
 }

@@ -22,7 +22,7 @@ _LAZY = {
     "FlyingSquid": "weaksup.labelmodel.triplet",
     "EBCC": "weaksup.labelmodel.ebcc",
     "AutoLabelModel": "weaksup.labelmodel.auto",
-    "LabelLearningFlow": "weaksup.labelmodel.flows",
+    "LabelLearningFlow": "weaksup.flows.model",
 }
 
 #: Classification label models that :func:`available_models` returns (flows are owned elsewhere

@@ -1,46 +1,9 @@
-"""Universal weak supervision: label models for regression, rankings, hyperbolic
-and finite metric label spaces (Shin et al., ICLR 2022).
+"""Deprecated location: universal weak supervision now lives in :mod:`weaksup.universal`."""
 
->>> from weaksup.labelmodel.universal import UniversalLabelModel, RankingSpace
->>> lm = UniversalLabelModel(RankingSpace(["a", "b", "c"]))
+from weaksup._deprecate import alias_module, warn_deprecated
 
-See ``docs/universal.md``.
-"""
+warn_deprecated("the package 'weaksup.labelmodel.universal'", "'weaksup.universal'", stacklevel=2)
+alias_module("weaksup.labelmodel.universal", "weaksup.universal")
 
-from weaksup.labelmodel.universal.model import UniversalLabelModel, make_synthetic
-from weaksup.labelmodel.universal.spaces import (
-    FiniteMetricSpace,
-    HyperbolicSpace,
-    LabelSpace,
-    RankingSpace,
-    RealSpace,
-    ValueOutputError,
-    check_metric,
-    mallows_expected_distance,
-    mallows_log_partition,
-    mallows_pair_inversion_probs,
-    mallows_theta_from_distance,
-    pseudo_euclidean_embedding,
-)
-from weaksup.labelmodel.universal.values import ValueLFError, ValueVotes, apply_value_lfs, as_value_votes
-
-__all__ = [
-    "FiniteMetricSpace",
-    "HyperbolicSpace",
-    "LabelSpace",
-    "RankingSpace",
-    "RealSpace",
-    "UniversalLabelModel",
-    "ValueLFError",
-    "ValueOutputError",
-    "ValueVotes",
-    "apply_value_lfs",
-    "as_value_votes",
-    "check_metric",
-    "make_synthetic",
-    "mallows_expected_distance",
-    "mallows_log_partition",
-    "mallows_pair_inversion_probs",
-    "mallows_theta_from_distance",
-    "pseudo_euclidean_embedding",
-]
+from weaksup.universal import *  # noqa: E402,F401,F403
+from weaksup.universal import __all__  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """Ready prompt suites for WRENCH tasks: several prompts per task, each a question with its label map.
 
->>> from labelers.suites import get_suite, SUITES
+>>> from weaksup.labelers.suites import get_suite, SUITES
 >>> sorted(SUITES)
 ['semeval', 'sms', 'trec', 'youtube']
 >>> [p["name"] for p in SUITES["youtube"]][:2]
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from labelers.suites.tasks import LABEL_NAMES, SUITES
+from weaksup.labelers.suites.tasks import LABEL_NAMES, SUITES
 
 __all__ = ["SUITES", "LABEL_NAMES", "get_suite", "suite_names"]
 
@@ -31,7 +31,7 @@ def suite_names() -> list[str]:
 
 def get_suite(task: str, backend: Any, *, names: Sequence[str] | None = None, calibrate: bool = True,
               cache: Any = None, prefix: str = "", **kwargs: Any) -> list[Any]:
-    """The task's prompts as :class:`~labelers.PromptedLF` objects on ``backend``.
+    """The task's prompts as :class:`~weaksup.labelers.PromptedLF` objects on ``backend``.
 
     Parameters
     ----------
@@ -46,10 +46,10 @@ def get_suite(task: str, backend: Any, *, names: Sequence[str] | None = None, ca
     prefix : str
         Prepended to each LF name.
     **kwargs
-        Passed to :class:`~labelers.PromptedLF` (``min_confidence``, ``progress``...).
+        Passed to :class:`~weaksup.labelers.PromptedLF` (``min_confidence``, ``progress``...).
     """
-    from labelers.lf import _DEFAULT_CACHE, PromptedLF
-    from labelers.template import LabelMap, PromptTemplate
+    from weaksup.labelers.lf import _DEFAULT_CACHE, PromptedLF
+    from weaksup.labelers.template import LabelMap, PromptTemplate
 
     if task not in SUITES:
         raise KeyError(f"no prompt suite for task {task!r}; suites: {suite_names()}")

@@ -1,8 +1,8 @@
 """Language-model backends: local Hugging Face models and OpenAI-compatible HTTP endpoints."""
 
-from labelers.backends.base import Backend, BackendError, BatchError, CallStats
-from labelers.backends.hf import HFBackend, load_smollm2, model_cache_dir, smollm2_gguf_path
-from labelers.backends.openai import (
+from weaksup.labelers.backends.base import Backend, BackendError, BatchError, CallStats
+from weaksup.labelers.backends.hf import HFBackend, load_smollm2, model_cache_dir, smollm2_gguf_path
+from weaksup.labelers.backends.openai import (
     BackendAuthError,
     BackendConnectionError,
     BackendHTTPError,

@@ -27,7 +27,7 @@ What ``predict`` returns depends on the space:
 Examples
 --------
 >>> import numpy as np
->>> from weaksup.labelmodel.universal import RealSpace, UniversalLabelModel, make_synthetic
+>>> from weaksup.universal import RealSpace, UniversalLabelModel, make_synthetic
 >>> votes, y = make_synthetic(RealSpace(1), [2.0, 1.0, 0.5, 0.25], n=20000, seed=0)
 >>> lm = UniversalLabelModel(RealSpace(1)).fit(votes)
 >>> np.round(lm.theta_, 1).tolist()
@@ -47,9 +47,9 @@ from typing import Any
 import numpy as np
 
 from weaksup.labelmodel.base import LabelModel
-from weaksup.labelmodel.universal import spaces as _spaces
-from weaksup.labelmodel.universal.spaces import LabelSpace
-from weaksup.labelmodel.universal.values import ValueVotes, as_value_votes
+from weaksup.universal import spaces as _spaces
+from weaksup.universal.spaces import LabelSpace
+from weaksup.universal.values import ValueVotes, as_value_votes
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
 

@@ -7,7 +7,7 @@ choice's token log-probabilities.  torch and transformers load on first use.
 
 Examples
 --------
->>> from labelers.backends import HFBackend
+>>> from weaksup.labelers.backends import HFBackend
 >>> backend = HFBackend.smollm2()  # doctest: +SKIP
 >>> backend.score(["Is 'WIN CASH NOW!!!' spam? Answer yes or no."], ["Yes", "No"])  # doctest: +SKIP
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from labelers.backends.base import Backend
+from weaksup.labelers.backends.base import Backend
 
 __all__ = ["HFBackend", "load_smollm2", "smollm2_gguf_path", "model_cache_dir"]
 

@@ -1,4 +1,4 @@
-"""Prompt definitions per task (plain data; see :func:`labelers.suites.get_suite`)."""
+"""Prompt definitions per task (plain data; see :func:`weaksup.labelers.suites.get_suite`)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ fingerprint, so vote caches see a recalibrated LF as a new one.
 
 Examples
 --------
->>> from labelers import PromptedLF, PromptTemplate, LabelMap
->>> from labelers.backends import HFBackend
+>>> from weaksup.labelers import PromptedLF, PromptTemplate, LabelMap
+>>> from weaksup.labelers.backends import HFBackend
 >>> backend = HFBackend.smollm2()  # doctest: +SKIP
 >>> lf = PromptedLF("llm_spam",
 ...                 PromptTemplate("Is this YouTube comment spam?\\n{text}\\nAnswer yes or no.", ["yes", "no"]),
@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labelers.backends.base import Backend, CallStats
-from labelers.cache import ResponseCache
-from labelers.template import LabelMap, PromptTemplate
+from weaksup.labelers.backends.base import Backend, CallStats
+from weaksup.labelers.cache import ResponseCache
+from weaksup.labelers.template import LabelMap, PromptTemplate
 from weaksup.lf import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
@@ -70,7 +70,7 @@ class PromptedLF(LabelingFunction):
     template : PromptTemplate
     label_map : LabelMap or mapping answer -> class
     backend : Backend
-        :class:`~labelers.backends.HFBackend`, :class:`~labelers.backends.OpenAIBackend`, ...
+        :class:`~weaksup.labelers.backends.HFBackend`, :class:`~weaksup.labelers.backends.OpenAIBackend`, ...
     cache : ResponseCache, path, None or False
         Where responses persist (default: the shared file under
         ``~/.cache/weaksup/labelers``).  ``False``/``None``: no cache.

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from labelers.cache import ResponseCache
+from weaksup.labelers.cache import ResponseCache
 
 __all__ = ["Backend", "CallStats", "BackendError", "BatchError"]
 

@@ -34,7 +34,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from labelers.backends.base import Backend, BackendError, BatchError
+from weaksup.labelers.backends.base import Backend, BackendError, BatchError
 
 __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
            "BackendTimeout", "BackendResponseError"]

@@ -11,7 +11,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from weaksup import labeling_function
->>> from weaksup.labelmodel.universal import RealSpace, apply_value_lfs
+>>> from weaksup.universal import RealSpace, apply_value_lfs
 >>> @labeling_function()
 ... def twice(x):
 ...     return 2.0 * x.a if x.a > 0 else None
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.labelmodel.universal.spaces import LabelSpace, RealSpace, ValueOutputError
+from weaksup.universal.spaces import LabelSpace, RealSpace, ValueOutputError
 from weaksup.lf import LabelingFunction, Row
 
 __all__ = ["ValueVotes", "apply_value_lfs", "as_value_votes", "ValueLFError"]

@@ -9,14 +9,14 @@ several processes.  Fault injection (for tests) makes chosen replies slow,
 
 Examples
 --------
->>> from labelers.server import ModelServer
->>> from labelers.backends import HFBackend, OpenAIBackend
+>>> from support.openai_server import ModelServer
+>>> from weaksup.labelers.backends import HFBackend, OpenAIBackend
 >>> with ModelServer(HFBackend.smollm2()) as srv:  # doctest: +SKIP
 ...     b = OpenAIBackend(srv.url, model=srv.model_name)
 ...     srv.add_fault("429", times=1, retry_after=0.1)   # next request: 429, then normal
 ...     b.score(["Is this spam? 'WIN NOW' Answer yes or no."], ["Yes", "No"])
 
-Command line: ``python -m labelers.server --port 8000`` (SmolLM2-135M-Instruct).
+Command line: ``python tests/support/openai_server.py --port 8000`` (SmolLM2-135M-Instruct).
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     import torch
 
-    from labelers.backends.hf import HFBackend
+    from weaksup.labelers.backends.hf import HFBackend
 
     torch.set_num_threads(args.threads)
     backend = (HFBackend.from_pretrained(args.model_path, gguf_file=args.gguf_file) if args.model_path

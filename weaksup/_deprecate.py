@@ -1,0 +1,87 @@
+"""Deprecation helpers: renamed keywords, renamed names and moved modules.
+
+Every public name or keyword renamed in 0.2 keeps working until 0.3 with a
+:class:`DeprecationWarning` that says what to write instead.
+
+>>> import warnings
+>>> @renamed_kwargs(n_classes="cardinality")
+... def f(*, cardinality=None):
+...     return cardinality
+>>> with warnings.catch_warnings(record=True) as w:
+...     warnings.simplefilter("always")
+...     f(n_classes=3), w[0].category.__name__
+(3, 'DeprecationWarning')
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["warn_deprecated", "renamed_kwargs", "alias_module", "REMOVED_IN"]
+
+#: The release in which deprecated names stop working.
+REMOVED_IN = "0.3"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def warn_deprecated(old: str, new: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new``."""
+    warnings.warn(f"{old} is deprecated and will be removed in weaksup {REMOVED_IN}; use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)
+
+
+def renamed_kwargs(**old_to_new: str) -> Callable[[_F], _F]:
+    """Decorator: accept each old keyword as an alias of its new name, with a warning.
+
+    Passing both the old and the new name is a ``TypeError``.
+    """
+
+    def decorate(func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{func.__qualname__}() got both {old!r} (deprecated) "
+                                        f"and {new!r}; pass only {new!r}")
+                    warn_deprecated(f"keyword {old!r} of {func.__qualname__}()", f"{new!r}")
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serve ``old.x.y`` as the already-importable module ``new.x.y``."""
+
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.old and not fullname.startswith(self.old + "."):
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> Any:
+        target = self.new + spec.name[len(self.old):]
+        warn_deprecated(f"module {spec.name!r}", f"{target!r}", stacklevel=8)
+        return importlib.import_module(target)
+
+    def exec_module(self, module: Any) -> None:  # the target module is already executed
+        return None
+
+
+def alias_module(old: str, new: str) -> None:
+    """Make ``import old.sub`` return ``new.sub`` (with a DeprecationWarning) for every submodule."""
+    if not any(isinstance(f, _AliasFinder) and f.old == old for f in sys.meta_path):
+        sys.meta_path.insert(0, _AliasFinder(old, new))

@@ -1,0 +1,102 @@
+"""The one on-disk format: arrays in an ``.npz`` plus JSON metadata, written atomically.
+
+Every object that saves (vote containers, label models of every family,
+tagging models) goes through :func:`save_npz` / :func:`load_npz`.  A file
+carries a format tag (``"weaksup.<Kind>"``) and a version; :func:`load_class`
+only ever imports classes from the ``weaksup`` package (never pickle), so a
+file cannot make ``load`` run arbitrary code.
+
+>>> import numpy as np, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "x.npz")
+>>> save_npz(path, "weaksup.Example", {"a": 1}, {"w": np.arange(3)})
+>>> meta, arrays = load_npz(path, "weaksup.Example")
+>>> meta["a"], arrays["w"].tolist()
+(1, [0, 1, 2])
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path"]
+
+#: Version of the metadata layout written by :func:`save_npz`.
+FORMAT_VERSION = 1
+
+_META_KEY = "__meta__"
+
+
+def class_path(obj_or_cls: Any) -> str:
+    """``module.QualName`` of an object's class (what :func:`load_class` reads back)."""
+    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
+             arrays: Mapping[str, np.ndarray] | None = None, *, compress: bool = False) -> None:
+    """Write ``arrays`` and JSON ``meta`` under format tag ``fmt`` to ``path``, atomically.
+
+    The file is written next to ``path`` and renamed over it, so a crash never
+    leaves a half-written file under the final name.
+    """
+    path = Path(path)
+    header = {"format": fmt, "version": FORMAT_VERSION, **meta}
+    payload = {k: np.asarray(v) for k, v in (arrays or {}).items()}
+    if _META_KEY in payload:
+        raise ValueError(f"array name {_META_KEY!r} is reserved")
+    payload[_META_KEY] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    try:
+        (np.savez_compressed if compress else np.savez)(tmp, **payload)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a file written by :func:`save_npz`; ``fmt`` is the expected format tag(s).
+
+    Raises ``ValueError`` naming the file when it is missing metadata, holds
+    another format, was written by a newer weaksup, or is corrupt.
+    """
+    expected = (fmt,) if isinstance(fmt, str) else tuple(fmt)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if _META_KEY not in z.files:
+                raise ValueError(f"{path}: not a weaksup file (no metadata); expected {expected[0]}")
+            meta = json.loads(bytes(z[_META_KEY]).decode())
+            arrays = {k: z[k] for k in z.files if k != _META_KEY}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+    if meta.get("format") not in expected:
+        raise ValueError(f"{path}: holds {meta.get('format')!r}, expected {' or '.join(expected)}")
+    if int(meta.get("version", 0)) > FORMAT_VERSION:
+        raise ValueError(f"{path}: written by a newer weaksup (format version {meta['version']})")
+    return meta, arrays
+
+
+def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
+    """Import ``module.QualName`` if it names a ``weaksup`` subclass of ``base``; else ``ValueError``."""
+    module, _, qual = qualified.rpartition(".")
+    if not (module == "weaksup" or module.startswith("weaksup.")):
+        raise ValueError(f"{path}: refusing to load non-weaksup class {qualified!r}")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"{path}: class {qualified!r} is not in this weaksup ({exc})") from exc
+    if not (isinstance(obj, type) and issubclass(obj, base)):
+        raise ValueError(f"{path} holds a {qualified}, not a {base.__name__}")
+    return obj
