@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.data.wrench import SPLITS, WrenchFormatError, find_wrench_dir, read_json
+from weaksup.data._wrench_io import SPLITS, WrenchFormatError, find_wrench_dir, read_json
 from weaksup.sequence.tags import bio_tag_names, bio_to_spans
 from weaksup.sequence.votes import SequenceVotes
 
