@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from weaksup._validation import check_vote_range, vote_bound
+
 ABSTAIN: int = -1
 
 __all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "smallest_int_dtype"]
@@ -38,21 +40,6 @@ def smallest_int_dtype(cardinality: int) -> np.dtype:
         if cardinality + 1 <= np.iinfo(dt).max:
             return np.dtype(dt)
     return np.dtype(np.int64)
-
-
-def _check_values(arr: np.ndarray, cardinality: int | None, lf_names: Sequence[str]) -> None:
-    """Raise ValueError naming the first offending LF column, row and value."""
-    bad = arr < ABSTAIN
-    if cardinality is not None:
-        bad |= arr >= cardinality
-    if bad.any():
-        rows, cols = np.nonzero(bad)
-        r, c = int(rows[0]), int(cols[0])
-        bound = f"-1..{cardinality - 1}" if cardinality is not None else ">= -1"
-        raise ValueError(
-            f"vote {int(arr[r, c])} out of range ({bound}) from LF {lf_names[c]!r} "
-            f"(column {c}) at row {r}; {int(bad.sum())} offending vote(s) in total"
-        )
 
 
 def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
@@ -174,10 +161,10 @@ class VoteMatrix:
                 i = int(np.nonzero(bad)[0][0])
                 r, c, v = int(coo.row[i]), int(coo.col[i]), int(coo.data[i]) - 1
                 raise ValueError(
-                    f"vote {v} out of range (-1..{cardinality - 1}) from LF {names[c]!r} "
-                    f"(column {c}) at row {r}"
+                    f"vote {v} out of range ({vote_bound(cardinality)}) from LF {names[c]!r} "
+                    f"(column {c}) at row {r}; {int(bad.sum())} offending vote(s) in total"
                 )
-            _check_values(mat, cardinality, names)
+            check_vote_range(mat, cardinality, names)
         dtype = smallest_int_dtype(cardinality)
         if sp.issparse(mat):
             mat = mat.astype(dtype)

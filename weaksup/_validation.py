@@ -1,0 +1,419 @@
+"""THE input-validation module of weaksup: every stage checks its inputs here.
+
+Errors say what is wrong and where: the argument, the LF name and column, the
+row, the offending value and how many offenders there are.  Each check
+returns the coerced value so callers write ``L = check_votes(votes)``.
+
+Contents
+--------
+* :class:`NotFittedError`, :func:`check_is_fitted`: the one "not fitted" error of every family.
+* :func:`vote_bound`, :func:`check_vote_range`: the ``-1..k-1`` vote range (votes, applier).
+* :func:`check_votes`, :func:`check_fit_votes`: label-model vote inputs.
+* :func:`check_labels`: gold/hard integer class labels.
+* :func:`check_valid`: a held-out ``valid = (inputs, y)`` pair (label models: ``(votes, y)``;
+  end models: ``(X, y)`` with their own input checker).
+* :func:`check_class_balance`: a class prior.
+* :func:`check_features`: numeric ``n × d`` features (dense or CSR).
+* :func:`check_params`: declarative hyper-parameter constraints (``_parameter_constraints``).
+
+Examples
+--------
+>>> import numpy as np
+>>> check_vote_range(np.array([[0, 1], [3, -1]]), 2, ["a", "b"])
+Traceback (most recent call last):
+...
+ValueError: vote 3 out of range (-1..1) from LF 'a' (column 0) at row 1; 1 offending vote(s) in total
+>>> check_labels([0, 1, 1], 2).tolist()
+[0, 1, 1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from weaksup.votes import VoteMatrix
+
+__all__ = [
+    "NotFittedError",
+    "check_is_fitted",
+    "vote_bound",
+    "check_vote_range",
+    "check_votes",
+    "check_fit_votes",
+    "check_labels",
+    "check_valid",
+    "check_class_balance",
+    "check_features",
+    "check_params",
+    "Interval",
+    "OneOf",
+]
+
+_ABSTAIN = -1  # == weaksup.votes.ABSTAIN (kept here so votes.py can import this module)
+
+
+# ------------------------------------------------------------------ fitted state
+class NotFittedError(ValueError, AttributeError):
+    """A model was used before ``fit`` (a ``ValueError`` and an ``AttributeError``, as in sklearn)."""
+
+
+def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: str | None = None) -> None:
+    """Raise :class:`NotFittedError` unless ``obj`` has every fitted attribute in ``attrs``.
+
+    Without ``attrs``, any attribute ending in ``_`` (not ``__``) set on the
+    instance counts as fitted state.
+
+    >>> class M: pass
+    >>> check_is_fitted(M(), "coef_")
+    Traceback (most recent call last):
+    ...
+    weaksup._validation.NotFittedError: M is not fitted yet; call fit(...) before using it
+    """
+    if attrs is None:
+        fitted = any(k.endswith("_") and not k.endswith("__") for k in vars(obj))
+    else:
+        names = [attrs] if isinstance(attrs, str) else list(attrs)
+        fitted = all(hasattr(obj, a) for a in names)
+    if not fitted:
+        raise NotFittedError(msg or f"{type(obj).__name__} is not fitted yet; call fit(...) before using it")
+
+
+# ------------------------------------------------------------------ vote range
+def vote_bound(cardinality: int | None) -> str:
+    """The legal vote range as text: ``"-1..k-1"``, or ``">= -1"`` when ``k`` is unknown."""
+    return f"-1..{cardinality - 1}" if cardinality is not None else ">= -1"
+
+
+def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str] | str | None = None, *,
+                     rows: Sequence[Any] | None = None, error: type[Exception] = ValueError) -> np.ndarray:
+    """Raise ``error`` unless every vote is in ``-1..cardinality-1``; return the array.
+
+    * 2-D ``n × m`` votes: the message names the first offending LF (from
+      ``lf_names``), its column, the row and the number of offending votes.
+    * 1-D votes or a scalar (one LF's output): ``lf_names`` is that LF's name
+      and ``rows`` (optional) the row labels, e.g. a DataFrame index.
+
+    >>> check_vote_range(np.array([0, 5]), 2, "kw", rows=["r0", "r1"])
+    Traceback (most recent call last):
+    ...
+    ValueError: LF 'kw' returned 5 on row 'r1': outside -1..1
+    """
+    arr = np.asarray(votes)
+    bad = arr < _ABSTAIN
+    if cardinality is not None:
+        bad |= arr >= cardinality
+    if not bad.any():
+        return arr
+    bound = vote_bound(cardinality)
+    if arr.ndim <= 1:
+        flat, fbad = arr.reshape(-1), bad.reshape(-1)
+        i = int(np.nonzero(fbad)[0][0])
+        name = lf_names if isinstance(lf_names, str) or lf_names is None else lf_names[0]
+        row = rows[i] if rows is not None else i
+        raise error(f"LF {name!r} returned {int(flat[i])} on row {row!r}: outside {bound}")
+    r_idx, c_idx = np.nonzero(bad)
+    r, c = int(r_idx[0]), int(c_idx[0])
+    if isinstance(lf_names, str):
+        lf_names = [lf_names]
+    name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"lf_{c}"
+    row = rows[r] if rows is not None else r
+    raise error(f"vote {int(arr[r, c])} out of range ({bound}) from LF {name!r} "
+                f"(column {c}) at row {row}; {int(bad.sum())} offending vote(s) in total")
+
+
+# ------------------------------------------------------------------ votes
+def check_votes(votes: Any, cardinality: int | None = None, *, min_lfs: int = 1,
+                what: str = "votes") -> VoteMatrix:
+    """Validate and coerce votes to a :class:`~weaksup.votes.VoteMatrix`.
+
+    >>> check_votes([[0, -1], [1, 1]]).shape
+    (2, 2)
+    """
+    from weaksup.votes import as_vote_matrix
+
+    if votes is None:
+        raise ValueError(f"{what} is None; pass an n×m vote matrix")
+    if isinstance(votes, (str, bytes)):
+        raise TypeError(f"{what} must be an n×m vote matrix, got a {type(votes).__name__}")
+    try:
+        L = as_vote_matrix(votes, cardinality)
+    except ValueError as exc:
+        raise ValueError(f"invalid {what}: {exc}") from exc
+    if L.m < min_lfs:
+        raise ValueError(f"{what} has {L.m} LF column(s); this model needs at least {min_lfs}")
+    return L
+
+
+def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
+    """Reject training votes a label model cannot learn from.
+
+    Raises ValueError naming the LF when an LF never fires, and when the votes
+    contain fewer than two distinct classes (nothing to tell classes apart).
+    """
+    if L.n == 0:
+        raise ValueError(f"{what} have no rows; a label model needs at least one example")
+    if L.is_sparse:
+        S = L.to_sparse()
+        fired = np.bincount(S.indices, minlength=L.m)
+    else:
+        fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
+    silent = np.nonzero(fired == 0)[0]
+    if silent.size:
+        names = [L.lf_names[j] for j in silent[:5]]
+        raise ValueError(
+            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {L.n} training rows"
+            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
+            + "; drop it (VoteMatrix.select_lfs) before fitting"
+        )
+    if L.cardinality >= 2:
+        if L.is_sparse:
+            seen = np.nonzero(np.bincount(L.to_sparse().data.astype(np.int64)))[0] - 1
+            seen = seen[seen >= 0]
+        else:
+            d = L.to_dense()
+            seen = np.unique(d[d != _ABSTAIN])
+        if seen.size < 2:
+            raise ValueError(
+                f"{what}: every vote is class {int(seen[0]) if seen.size else '?'}; a label model needs "
+                f"votes for at least two of the {L.cardinality} classes to tell them apart"
+            )
+
+
+# ------------------------------------------------------------------ labels
+def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *,
+                 ravel_column: bool = False) -> np.ndarray:
+    """Integer class labels as int64; in ``0..cardinality-1`` when ``cardinality`` is given.
+
+    ``ravel_column=True`` also accepts an ``n × 1`` column.
+    """
+    arr = np.asarray(y)
+    if ravel_column and arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D array of integer labels, got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        if np.isnan(arr).any():
+            raise ValueError(f"{what} contain NaN at position {int(np.nonzero(np.isnan(arr))[0][0])}")
+        if not np.all(arr == np.round(arr)):
+            raise ValueError(f"{what} must be integer labels (classes), got non-integer floats")
+    elif arr.dtype.kind not in "iu" and len(arr):
+        raise ValueError(f"{what} must hold integer labels (classes), got dtype {arr.dtype}")
+    arr = arr.astype(np.int64, copy=False)
+    if cardinality is not None:
+        bad = (arr < 0) | (arr >= cardinality)
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            raise ValueError(f"{what}: value {arr[i]} at position {i} is outside 0..{cardinality - 1}")
+    return arr
+
+
+def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any] | None = None, *,
+                n_lfs: int | None = None, what: str = "valid") -> tuple[Any, np.ndarray] | None:
+    """Validate a held-out pair ``valid = (inputs, y)`` with gold hard labels.
+
+    Without ``checker`` the inputs are votes (label models): they must have
+    ``n_lfs`` LF columns.  With ``checker(inputs, name)`` (end models) the
+    inputs are whatever that checker accepts.
+    """
+    if valid is None:
+        return None
+    kind = "votes" if checker is None else "X"
+    if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
+        raise ValueError(f"{what} must be a ({kind}_{what}, y_{what}) pair" if checker is not None
+                         else f"{what} must be a (votes, y) pair")
+    if checker is None:
+        V = check_votes(valid[0], cardinality, what=f"{what} votes")
+        y = check_labels(valid[1], cardinality, what=f"{what} labels")
+        if V.n != len(y):
+            raise ValueError(f"{what} votes have {V.n} rows but {what} labels have {len(y)} ({what} = (votes, y) "
+                             f"must describe the same examples)")
+        if n_lfs is not None and V.m != n_lfs:
+            raise ValueError(f"{what} votes have {V.m} LFs but the training votes have {n_lfs}")
+        return V, y
+    Xv = checker(valid[0], f"X_{what}")
+    yv = np.asarray(valid[1])
+    if yv.ndim != 1:
+        raise ValueError(f"y_{what} must be gold hard labels (n,), got shape {yv.shape}")
+    yv = check_labels(yv, None, f"y_{what}")
+    if (yv < 0).any() or (yv >= cardinality).any():
+        i = int(np.nonzero((yv < 0) | (yv >= cardinality))[0][0])
+        raise ValueError(f"y_{what}: class {yv[i]} at row {i} is outside 0..{cardinality - 1}")
+    nx = int(Xv.shape[0]) if hasattr(Xv, "shape") else len(Xv)
+    if nx != len(yv):
+        raise ValueError(f"X_{what} has {nx} rows but y_{what} has {len(yv)}")
+    if len(yv) == 0:
+        raise ValueError(f"{what} has 0 rows")
+    return Xv, yv
+
+
+def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | None:
+    """A class prior of shape ``(k,)``, positive and finite, normalised to sum 1 (None passes)."""
+    if class_balance is None:
+        return None
+    try:
+        p = np.asarray(class_balance, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"class_balance must be a sequence of {cardinality} numbers: {exc}") from exc
+    if p.shape != (cardinality,):
+        raise ValueError(f"class_balance has shape {p.shape}; expected ({cardinality},)")
+    if np.any(~np.isfinite(p)) or np.any(p <= 0):
+        raise ValueError(f"class_balance must be positive and finite, got {p.tolist()}")
+    return p / p.sum()
+
+
+# ------------------------------------------------------------------ features
+def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_rows: int | None = None,
+                   dense: bool = False) -> Any:
+    """Numeric ``n × d`` features without NaN/inf: a float64 array, or CSR unless ``dense=True``.
+
+    ``n_rows`` (when given) is the number of vote rows the features must align
+    with; ``n_features`` the width the model was fitted on.
+
+    >>> check_features([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    >>> check_features([[1.0, float("nan")]], "X_valid")
+    Traceback (most recent call last):
+    ...
+    ValueError: X_valid contains a non-finite value (nan): NaN or inf at row 0, column 1; 1 non-finite value(s) in total
+    """
+    import scipy.sparse as sp
+
+    if X is None:
+        aligned = f" aligned with the votes ({n_rows} rows)" if n_rows is not None else ""
+        raise ValueError(f"{what} is None; this model needs features: pass an n×d feature matrix{aligned}")
+    if sp.issparse(X) and not dense:
+        X = sp.csr_matrix(X, dtype=np.float64)
+        if X.nnz and not np.all(np.isfinite(X.data)):
+            bad_data = ~np.isfinite(X.data)
+            i = int(np.nonzero(bad_data)[0][0])
+            r = int(np.searchsorted(X.indptr, i, side="right") - 1)
+            c = int(X.indices[i])
+            _raise_non_finite(what, X.data[i], r, c, int(bad_data.sum()))
+    else:
+        if sp.issparse(X):
+            X = X.toarray()
+        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
+            raise ValueError(f"{what} is a list of texts; this model needs a numeric feature matrix "
+                             "(use weaksup.data.features.text_features or TransformerClassifier)")
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what} must be a numeric n×d array: {exc}") from exc
+        if X.ndim != 2:
+            raise ValueError(f"{what} must be a 2-D n×d feature matrix, got shape {X.shape}")
+        bad = ~np.isfinite(X)
+        if bad.any():
+            r, c = (int(v[0]) for v in np.nonzero(bad))
+            _raise_non_finite(what, X[r, c], r, c, int(bad.sum()))
+    if n_rows is not None and X.shape[0] != n_rows:
+        raise ValueError(f"{what} has {X.shape[0]} rows but the votes have {n_rows}; "
+                         "they must be aligned row for row")
+    if X.shape[1] == 0 and X.shape[0]:
+        raise ValueError(f"{what} has no feature columns")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{what} has {X.shape[1]} features; the model was fitted on {n_features}")
+    return X
+
+
+def _raise_non_finite(what: str, value: Any, r: int, c: int, count: int) -> None:
+    raise ValueError(f"{what} contains a non-finite value ({float(value)!r}): NaN or inf at row {r}, column {c}; "
+                     f"{count} non-finite value(s) in total")
+
+
+# ------------------------------------------------------------------ hyper-parameters
+class Interval:
+    """Constraint: a real (or ``integer=True``) number in ``[low, high]`` (``None`` = unbounded).
+
+    ``closed`` is ``"both"``, ``"left"``, ``"right"`` or ``"neither"``.
+    """
+
+    def __init__(self, low: float | None = None, high: float | None = None, *, integer: bool = False,
+                 closed: str = "both") -> None:
+        self.low, self.high, self.integer, self.closed = low, high, integer, closed
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False
+        if self.integer and not isinstance(value, (int, np.integer)):
+            return False
+        if not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+            return False
+        lo_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        hi_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        return bool(lo_ok and hi_ok)
+
+    def __str__(self) -> str:
+        kind = "an int" if self.integer else "a number"
+        lb = "[" if self.closed in ("both", "left") else "("
+        rb = "]" if self.closed in ("both", "right") else ")"
+        lo = "-inf" if self.low is None else self.low
+        hi = "inf" if self.high is None else self.high
+        return f"{kind} in {lb}{lo}, {hi}{rb}"
+
+
+class OneOf:
+    """Constraint: one of a fixed set of values."""
+
+    def __init__(self, *options: Any) -> None:
+        self.options = options
+
+    def accepts(self, value: Any) -> bool:
+        return any(value == o and type(value) is type(o) or value is o for o in self.options)
+
+    def __str__(self) -> str:
+        return f"one of {list(self.options)}"
+
+
+def _accepts(constraint: Any, value: Any) -> bool:
+    if constraint is None:
+        return value is None
+    if isinstance(constraint, type):
+        if constraint is float:
+            return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if constraint is int:
+            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+        return isinstance(value, constraint)
+    if callable(getattr(constraint, "accepts", None)):
+        return bool(constraint.accepts(value))
+    if callable(constraint):
+        return bool(constraint(value))
+    raise TypeError(f"unknown parameter constraint {constraint!r}")
+
+
+def _describe(constraint: Any) -> str:
+    if constraint is None:
+        return "None"
+    if isinstance(constraint, type):
+        return f"a {constraint.__name__}"
+    return str(getattr(constraint, "__doc__", None) if callable(constraint) and not hasattr(constraint, "accepts")
+               else constraint)
+
+
+def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = None) -> None:
+    """Check ``obj``'s hyper-parameters against declarative constraints.
+
+    ``constraints`` (default: ``type(obj)._parameter_constraints``) maps a
+    parameter name to a list of accepted forms: a type, ``None``, an
+    :class:`Interval`, a :class:`OneOf` or a predicate.  The first parameter
+    that matches none raises ``ValueError`` naming the class, the parameter
+    and the value.  Called at the top of ``fit``, before any pass over the data.
+
+    >>> class M:
+    ...     _parameter_constraints = {"alpha": [Interval(0, None)]}
+    ...     alpha = -1.0
+    >>> check_params(M())
+    Traceback (most recent call last):
+    ...
+    ValueError: M: parameter 'alpha' must be a number in [0, inf]; got -1.0
+    """
+    table = getattr(type(obj), "_parameter_constraints", {}) if constraints is None else constraints
+    for name, accepted in table.items():
+        value = getattr(obj, name)
+        if any(_accepts(c, value) for c in accepted):
+            continue
+        wanted = " or ".join(_describe(c) for c in accepted)
+        raise ValueError(f"{type(obj).__name__}: parameter {name!r} must be {wanted}; got {value!r}")
