@@ -93,16 +93,31 @@ def test_score_dispatch_and_errors():
         M.score("bleu", y, [0, 1, 1])
     with pytest.raises(ValueError, match="3 entries but y_pred has 2"):
         M.accuracy(y, [0, 1])
+    assert M.score("f1", y, [0, 1, 0]) == M.score("f1_binary", y, [0, 1, 0])  # "f1" is binary F1
+
+
+def test_span_f1_registered_by_sequence():
+    from weaksup.sequence.metrics import span_f1
+
     assert "span_f1" in M.METRICS
-
-
-def test_span_f1_wrapper():
-    pytest.importorskip("weaksup.sequence.metrics")
     gold = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG"]]
     pred = [["B-PER", "I-PER", "O", "B-ORG"], ["O", "B-ORG"]]
     # gold spans: PER(0,2), LOC(3,4), ORG; pred: PER, ORG(3,4), ORG -> tp=2, fp=1, fn=1
-    assert M.span_f1(gold, pred) == pytest.approx(2 / 3)
-    assert M.score("span_f1", gold, pred) == pytest.approx(2 / 3)
-    from weaksup.sequence.metrics import span_f1
+    assert M.score("span_f1", gold, pred) == pytest.approx(2 / 3) == span_f1(gold, pred)
+    with pytest.warns(DeprecationWarning, match="weaksup.sequence.metrics.span_f1"):
+        assert M.span_f1(gold, pred) == span_f1(gold, pred)
+    with pytest.raises(ValueError, match="needs predicted tag sequences"):
+        M.score("span_f1", gold)
 
-    assert M.span_f1(gold, pred) == span_f1(gold, pred)
+
+def test_register_metric():
+    M.register_metric("test_error_rate", lambda y, p: 1.0 - M.accuracy(y, p), aliases=("test_err",))
+    try:
+        assert "test_err" in M.METRICS and M.score("test_err", [0, 1], probs=[[0.9, 0.1], [0.9, 0.1]]) == 0.5
+    finally:
+        for key in ("test_error_rate", "test_err"):
+            M._REGISTRY.pop(key)
+    with pytest.raises(ValueError, match="needs must be one of"):
+        M.register_metric("x", M.accuracy, needs="tokens")
+    with pytest.raises(TypeError, match="must be callable"):
+        M.register_metric("x", 3)

@@ -1,12 +1,15 @@
 """Evaluation metrics (numpy only; no scikit-learn import at module load).
 
 Names accepted by :func:`score`: ``accuracy`` (``acc``), ``f1_binary``
-(``f1``; positive class 1, WRENCH's binary F1), ``f1_macro``, ``f1_micro``,
-``precision``, ``recall`` (binary, class 1), ``auc`` (binary ROC AUC),
-``logloss``, ``brier``, and ``span_f1`` (strict IOB2 span-level micro F1 over
-lists of tag sequences; implemented in :mod:`weaksup.sequence.metrics`, loaded
-on first use).  Predictions of ``-1`` (abstain) count as wrong; ``f1_macro``
-averages over real classes only (``-1`` is never a class).
+(``f1``: ``"f1"`` always means binary F1 here, positive class 1, WRENCH's
+binary F1), ``f1_macro``, ``f1_micro``, ``precision``, ``recall`` (binary,
+class 1), ``auc`` (binary ROC AUC), ``logloss``, ``brier``, and any metric a
+task family registers with :func:`register_metric` (``span_f1``, strict IOB2
+span-level micro F1, is registered by :mod:`weaksup.sequence.metrics`, which
+every sequence-tagging loader and model imports).  Predictions of ``-1``
+(abstain) count as wrong; ``f1_macro`` averages over real classes only (``-1``
+is never a class).  This module imports nothing above numpy: higher layers
+register into it, never the reverse.
 
 >>> accuracy([0, 1, 1], [0, 1, -1])
 0.6666666666666666
@@ -16,7 +19,7 @@ averages over real classes only (``-1`` is never a class).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +35,7 @@ __all__ = [
     "log_loss",
     "brier",
     "score",
-    "span_f1",
+    "register_metric",
     "METRICS",
     "metric_needs_probs",
 ]
@@ -128,40 +131,78 @@ def brier(y_true: Any, probs: Any) -> float:
     return float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
 
 
-def span_f1(y_true: Any, y_pred: Any, invalid: str = "drop") -> float:
-    """Strict IOB2 span-level micro F1 (0..1) over lists of BIO tag sequences.
+class _Metric:
+    """One registry entry: the function and what it reads (``labels``, ``probs`` or ``sequences``)."""
 
-    A lazy wrapper around :func:`weaksup.sequence.metrics.span_f1` (equal to
-    ``seqeval``'s ``f1_score(mode="strict", scheme=IOB2)``).
+    __slots__ = ("func", "needs")
 
-    >>> span_f1([["B-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]])  # doctest: +SKIP
-    1.0
+    def __init__(self, func: Callable[..., float], needs: str) -> None:
+        self.func, self.needs = func, needs
+
+
+_REGISTRY: dict[str, _Metric] = {}
+_NEEDS = ("labels", "probs", "sequences")
+
+
+def register_metric(name: str, func: Callable[..., float], needs: str = "labels",
+                    aliases: tuple[str, ...] = ()) -> None:
+    """Make ``score(name, ...)`` call ``func(y_true, y_pred_or_probs)``.
+
+    ``needs`` says what ``func`` reads: ``"labels"`` (hard predictions; filled
+    from the argmax of ``probs`` when only those are given), ``"probs"``
+    (an ``n × k`` probability matrix) or ``"sequences"`` (lists of tag
+    sequences, passed through as ``y_pred``).  Registering a name again
+    replaces the entry (modules may be reloaded).
+
+    >>> register_metric("error_rate", lambda y, p: 1.0 - accuracy(y, p))
+    >>> score("error_rate", [0, 1], [0, 0])
+    0.5
+    >>> _ = _REGISTRY.pop("error_rate")
     """
-    from weaksup.sequence.metrics import span_f1 as _span_f1
+    if needs not in _NEEDS:
+        raise ValueError(f"register_metric({name!r}): needs must be one of {_NEEDS}, got {needs!r}")
+    if not callable(func):
+        raise TypeError(f"register_metric({name!r}): func must be callable, got {type(func).__name__}")
+    for key in (name, *aliases):
+        _REGISTRY[key] = _Metric(func, needs)
 
-    return float(_span_f1(y_true, y_pred, invalid=invalid))
+
+class _MetricNames(Sequence[str]):
+    """The registered metric names: a live, read-only view (registrations show up at once)."""
+
+    def __getitem__(self, i: Any) -> Any:
+        return tuple(_REGISTRY)[i]
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _REGISTRY
+
+    def __repr__(self) -> str:
+        return repr(tuple(_REGISTRY))
 
 
-_LABEL_METRICS: dict[str, Callable[[Any, Any], float]] = {
-    "accuracy": accuracy,
-    "acc": accuracy,
-    "f1_binary": f1_binary,
-    "f1": f1_binary,
-    "f1_macro": f1_macro,
-    "f1_micro": f1_micro,
-    "precision": precision_binary,
-    "recall": recall_binary,
-}
-_PROB_METRICS: dict[str, Callable[[Any, Any], float]] = {
-    "auc": roc_auc,
-    "logloss": log_loss,
-    "brier": brier,
-}
-METRICS = tuple(_LABEL_METRICS) + tuple(_PROB_METRICS) + ("span_f1",)
+for _name, _func, _needs, _aliases in (
+    ("accuracy", accuracy, "labels", ("acc",)),
+    ("f1_binary", f1_binary, "labels", ("f1",)),
+    ("f1_macro", f1_macro, "labels", ()),
+    ("f1_micro", f1_micro, "labels", ()),
+    ("precision", precision_binary, "labels", ()),
+    ("recall", recall_binary, "labels", ()),
+    ("auc", roc_auc, "probs", ()),
+    ("logloss", log_loss, "probs", ()),
+    ("brier", brier, "probs", ()),
+):
+    register_metric(_name, _func, _needs, _aliases)
+
+#: Every registered metric name (a live view of the registry).
+METRICS: Sequence[str] = _MetricNames()
 
 
 def metric_needs_probs(name: str) -> bool:
-    return name in _PROB_METRICS
+    entry = _REGISTRY.get(name)
+    return entry is not None and entry.needs == "probs"
 
 
 def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> float:
@@ -170,18 +211,33 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
     1.0
     """
-    if metric == "span_f1":
+    entry = _REGISTRY.get(metric)
+    if entry is None:
+        hint = (" ('span_f1' is registered by weaksup.sequence.metrics: import weaksup.sequence)"
+                if metric == "span_f1" else "")
+        raise ValueError(f"unknown metric {metric!r}; choose from {tuple(_REGISTRY)}{hint}")
+    if entry.needs == "sequences":
         if y_pred is None:
-            raise ValueError("metric 'span_f1' needs predicted tag sequences (y_pred)")
-        return span_f1(y_true, y_pred)
-    if metric in _LABEL_METRICS:
+            raise ValueError(f"metric {metric!r} needs predicted tag sequences (y_pred)")
+        return float(entry.func(y_true, y_pred))
+    if entry.needs == "labels":
         if y_pred is None:
             if probs is None:
                 raise ValueError(f"metric {metric!r} needs predictions or probabilities")
             y_pred = np.asarray(probs).argmax(axis=1)
-        return _LABEL_METRICS[metric](y_true, y_pred)
-    if metric in _PROB_METRICS:
-        if probs is None:
-            raise ValueError(f"metric {metric!r} needs probabilities")
-        return _PROB_METRICS[metric](y_true, probs)
-    raise ValueError(f"unknown metric {metric!r}; choose from {METRICS}")
+        return entry.func(y_true, y_pred)
+    if probs is None:
+        raise ValueError(f"metric {metric!r} needs probabilities")
+    return entry.func(y_true, probs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "span_f1":  # moved to weaksup.sequence.metrics (0.2); registered there
+        from weaksup._deprecate import warn_deprecated
+
+        warn_deprecated("weaksup.metrics.span_f1", "weaksup.sequence.metrics.span_f1")
+        if name in _REGISTRY:
+            return _REGISTRY[name].func
+        raise AttributeError("weaksup.metrics.span_f1 moved to weaksup.sequence.metrics.span_f1; "
+                             "import weaksup.sequence (which registers it for score('span_f1', ...))")
+    raise AttributeError(f"module 'weaksup.metrics' has no attribute {name!r}")

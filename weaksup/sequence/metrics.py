@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from weaksup.metrics import register_metric
 from weaksup.sequence.tags import bio_to_spans
 
 __all__ = ["span_f1", "span_precision", "span_recall", "span_prf", "span_report", "span_counts"]
@@ -98,3 +99,6 @@ def span_report(y_true: Any, y_pred: Any, invalid: str = "drop") -> dict[str, di
         p, r, f = _prf(tp, fp, fn)
         out["micro" if key is None else key] = {"precision": p, "recall": r, "f1": f, "support": tp + fn}
     return out
+
+
+register_metric("span_f1", span_f1, needs="sequences")  # weaksup.metrics.score("span_f1", ...)
