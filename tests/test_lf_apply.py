@@ -328,6 +328,29 @@ def test_fingerprint_tracks_code_closures_and_module_helpers():
     assert keyword_lf("a", 1, name="k").fingerprint() == keyword_lf("a", 1, name="k").fingerprint()
 
 
+def test_unchanged_lfs_are_not_rerun_by_a_second_apply(task):
+    """Family, regex and row-wise LFs keep their fingerprint across applies (no runtime state in it)."""
+    counter = Counter()
+
+    @labeling_function()
+    def lf_row(x, c=counter):
+        c.n += 1
+        return 1 if x.n_words > 10 else ABSTAIN
+
+    lfs = mixed_lfs() + [lf_row, keyword_lf(["love", "song"], 0, name="kw_love")]
+    cache = VoteCache()
+    before = [lf.fingerprint() for lf in lfs]
+    V1 = apply_lfs(lfs, task, cache=cache, progress=False)
+    assert V1.report.recomputed == [lf.name for lf in lfs] and counter.n == len(task)
+    assert [lf.fingerprint() for lf in lfs] == before
+    V2 = apply_lfs(lfs, task, cache=cache, progress=False)
+    assert V2.report.recomputed == [] and V2 == V1 and counter.n == len(task)
+    # a fresh but identical definition is a cache hit too; an edited one is not
+    again = [keyword_lf(["love", "song"], 0, name="kw_love"), regex_lf(r"https?://\S+", 1, name="re_url"),
+             regex_lf(r"https?://\S*", 1, name="re_url2")]
+    assert apply_lfs(again, task, cache=cache, progress=False).report.recomputed == ["re_url2"]
+
+
 def test_disk_cache_survives_a_new_applier(tmp_path, task):
     calls = Counter()
 

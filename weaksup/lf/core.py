@@ -22,16 +22,15 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import inspect
-import re
-import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from weaksup.lf.fingerprint import fingerprint_callable, stable_repr
 from weaksup.votes import ABSTAIN
 
 __all__ = [
@@ -40,12 +39,8 @@ __all__ = [
     "preprocessor",
     "LabelingFunction",
     "labeling_function",
-    "keyword_lf",
-    "regex_lf",
-    "lfs_from_table",
-    "threshold_lf",
-    "regex_search",
-    "fingerprint_callable",
+    "ForeignLF",
+    "as_lfs",
 ]
 
 
@@ -69,73 +64,6 @@ class Row(dict):
 
     def copy(self) -> Row:  # keep the type
         return Row(self)
-
-
-def _stable_repr(obj: Any, depth: int = 0) -> str:
-    """A repr that does not contain memory addresses (for fingerprints)."""
-    if depth > 3:
-        return type(obj).__name__
-    if isinstance(obj, (str, int, float, bool, type(None), bytes)):
-        return repr(obj)
-    if isinstance(obj, (list, tuple)):
-        return "[" + ",".join(_stable_repr(o, depth + 1) for o in obj) + "]"
-    if isinstance(obj, (set, frozenset)):
-        return "{" + ",".join(sorted(_stable_repr(o, depth + 1) for o in obj)) + "}"
-    if isinstance(obj, Mapping):
-        items = sorted((str(k), _stable_repr(v, depth + 1)) for k, v in obj.items())
-        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-    if isinstance(obj, re.Pattern):
-        return f"re({obj.pattern!r},{obj.flags})"
-    if isinstance(obj, np.ndarray):
-        return "nd" + hashlib.sha1(np.ascontiguousarray(obj).tobytes()).hexdigest()
-    fp = getattr(obj, "fingerprint", None)
-    if callable(fp):
-        try:
-            return str(fp())
-        except TypeError:
-            pass
-    if callable(obj):
-        return fingerprint_callable(obj, depth + 1)
-    return type(obj).__qualname__
-
-
-def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
-    """Hash of a function's source (or bytecode), constants, defaults and closure values.
-
-    Editing an LF's body in a notebook changes its fingerprint; re-defining it
-    unchanged does not.
-    """
-    h = hashlib.sha1()
-    func = inspect.unwrap(func)
-    h.update(getattr(func, "__qualname__", type(func).__name__).encode())
-    code = getattr(func, "__code__", None)
-    try:
-        h.update(inspect.getsource(func).encode())
-    except (OSError, TypeError):
-        if code is not None:
-            h.update(code.co_code)
-            h.update(repr(code.co_consts).encode())
-    if code is not None:
-        h.update(repr(code.co_names).encode())
-    h.update(_stable_repr(getattr(func, "__defaults__", None), depth).encode())
-    closure = getattr(func, "__closure__", None) or ()
-    for cell in closure:
-        try:
-            h.update(_stable_repr(cell.cell_contents, depth).encode())
-        except ValueError:  # empty cell
-            pass
-    if code is not None and depth < 3:
-        # Module-level helpers the function calls by name (e.g. a keyword list).
-        gl = getattr(func, "__globals__", {})
-        for name in code.co_names:
-            val = gl.get(name)
-            if isinstance(val, (str, int, float, tuple, list, set, frozenset, dict, re.Pattern)):
-                h.update(f"{name}={_stable_repr(val, depth + 1)}".encode())
-            elif isinstance(val, types.FunctionType) and val is not func and \
-                    getattr(val, "__module__", None) == getattr(func, "__module__", None):
-                # A helper defined next to the LF: editing it must invalidate the LF too.
-                h.update(f"{name}=fn:{fingerprint_callable(val, depth + 1)}".encode())
-    return h.hexdigest()
 
 
 class Preprocessor:
@@ -201,7 +129,7 @@ class Preprocessor:
         return out
 
     def fingerprint(self) -> str:
-        parts = [fingerprint_callable(self._f), _stable_repr(self._resources)]
+        parts = [fingerprint_callable(self._f), stable_repr(self._resources)]
         parts += [p.fingerprint() for p in self._pre]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
@@ -311,13 +239,28 @@ class LabelingFunction:
             x = p(x)
         return self._f(x, **self._resources)
 
+    def row_caller(self) -> Callable[[Any], Any]:
+        """The cheapest callable equivalent to ``self(x)`` on one example (used by the apply kernel)."""
+        if type(self).__call__ is LabelingFunction.__call__ and not self._pre and not self.batched:
+            if not self._resources:
+                return self._f
+            return functools.partial(self._f, **self._resources)
+        return self
+
+    def prepare(self) -> None:
+        """Compute state the LF needs before it votes (hook run once per apply, in the main process).
+
+        The default does nothing; :class:`~weaksup.labelers.PromptedLF`
+        computes its contextual calibration here.
+        """
+
     def fingerprint(self) -> str:
         """Identity used by the vote cache: name, code, resources and preprocessors."""
         parts = [
             self.name,
             "batched" if self.batched else "row",
             fingerprint_callable(self._f),
-            _stable_repr(self._resources),
+            stable_repr(self._resources),
         ]
         parts += [p.fingerprint() for p in self._pre]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()
@@ -326,6 +269,62 @@ class LabelingFunction:
         kind = "batched " if self.batched else ""
         pre = f", Preprocessors: {[p.name for p in self._pre]}" if self._pre else ""
         return f"{kind}LabelingFunction {self.name}{pre}"
+
+
+class ForeignLF(LabelingFunction):
+    """A snorkel ``LabelingFunction`` run by weaksup's appliers.
+
+    Each example reaches the wrapped LF as a pandas Series (what snorkel's
+    LFs and preprocessors expect).  The fingerprint is the wrapped function's
+    code, so the vote cache treats it like a native LF.
+    """
+
+    def __init__(self, lf: Any, name: str | None = None) -> None:
+        self.wrapped = lf
+        super().__init__(name or getattr(lf, "name", None) or getattr(lf, "__name__", ""), self._call_foreign)
+
+    def _call_foreign(self, x: Any) -> Any:
+        return self.wrapped(pd.Series(x))
+
+    def fingerprint(self) -> str:
+        inner = getattr(self.wrapped, "_f", None)
+        fp = fingerprint_callable(inner) if inner is not None else self.name
+        return f"snorkel:{self.name}:{fp}"
+
+    def __repr__(self) -> str:
+        return f"ForeignLF {self.name} ({type(self.wrapped).__module__}.{type(self.wrapped).__qualname__})"
+
+
+def as_lfs(lfs: Sequence[Any], *, kind: type[LabelingFunction] | None = None) -> list[LabelingFunction]:
+    """Check a list of LFs: wrap snorkel LFs and named callables, and reject duplicate names.
+
+    THE check every applier runs (class, value, span and prompted LFs).
+    ``kind`` requires every LF to be an instance of that class (e.g. span LFs).
+
+    Examples
+    --------
+    >>> [lf.name for lf in as_lfs([len])]
+    ['len']
+    >>> as_lfs([len, len])
+    Traceback (most recent call last):
+    ...
+    ValueError: duplicate LF names: ['len']; each LF needs a unique name
+    """
+    out: list[LabelingFunction] = []
+    for i, lf in enumerate(lfs):
+        if kind is not None and not isinstance(lf, kind):
+            raise TypeError(f"LF #{i} ({lf!r}) is not a {kind.__name__}")
+        if not isinstance(lf, LabelingFunction):
+            name = getattr(lf, "name", None) or getattr(lf, "__name__", None)
+            if not callable(lf) or not name:
+                raise TypeError(f"LF #{i} ({lf!r}) is not a LabelingFunction or a named callable")
+            lf = ForeignLF(lf) if type(lf).__module__.startswith("snorkel") else LabelingFunction(str(name), lf)
+        out.append(lf)
+    names = [lf.name for lf in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"duplicate LF names: {dup}; each LF needs a unique name")
+    return out
 
 
 def _one_row_frame(x: Any) -> pd.DataFrame:
@@ -365,263 +364,3 @@ def labeling_function(
         return LabelingFunction(name or f.__name__, f, resources=resources, pre=pre, batched=batched)
 
     return deco
-
-
-# --------------------------------------------------------------- LF families
-def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
-    if field not in df.columns:
-        raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
-    return df[field].astype("string").fillna("")
-
-
-# Characters on which Python's re and RE2 (pyarrow) disagree for ASCII text:
-# Python's \s also matches \x0b and \x1c-\x1f.
-_RE2_UNSAFE = "[\x0b\x1c-\x1f]"
-_RE2_OK_FLAGS = re.IGNORECASE | re.UNICODE
-# Pattern syntax both engines accept with different meanings: ``x{,n}`` (Python: 0..n
-# repeats, RE2: literal), POSIX classes ``[[:alpha:]]`` (a plain set in Python) and
-# ``[\b]`` (backspace in Python).  Such patterns always run on Python's re.
-_RE2_DIVERGENT = re.compile(r"\{,|\[:|\[[^\]]*\\b")
-
-
-_SAFE_CACHE: dict[tuple[int, int, int, bool], tuple[Any, np.ndarray]] = {}
-
-
-def _re2_unsafe_rows(arr: Any, dollar: bool) -> np.ndarray:
-    """Rows where RE2 may disagree with Python's re (cached per immutable arrow buffer)."""
-    import pyarrow.compute as pc
-
-    key = None
-    if arr.num_chunks == 1 and len(arr):
-        chunk = arr.chunk(0)
-        bufs = chunk.buffers()
-        if bufs[2] is not None:
-            key = (bufs[2].address, chunk.offset, len(chunk), dollar)
-            hit = _SAFE_CACHE.get(key)
-            if hit is not None and hit[0] is not None:
-                return hit[1]
-    unsafe = ~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False).astype(bool)
-    unsafe |= pc.match_substring_regex(arr, _RE2_UNSAFE).to_numpy(zero_copy_only=False).astype(bool)
-    if dollar:
-        unsafe |= pc.match_substring(arr, "\n").to_numpy(zero_copy_only=False).astype(bool)
-    if key is not None:
-        _SAFE_CACHE.clear()  # one entry: the chunk being labelled now
-        _SAFE_CACHE[key] = (arr, unsafe)  # holding arr keeps its buffer (and address) alive
-    return unsafe
-
-
-def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
-    """Boolean array: ``compiled.search(t) is not None`` for each text, vectorised.
-
-    Uses pyarrow's RE2 engine for the rows where it provably agrees with
-    Python's :mod:`re` (pure-ASCII rows without the few control characters
-    whose class membership differs, and no newline when the pattern uses
-    ``$``), and Python's ``re`` for every other row, or for all rows when RE2
-    cannot compile the pattern (back-references, look-arounds) or the pattern
-    uses flags other than IGNORECASE.  The result is therefore exactly
-    Python's ``re.search``, only faster.
-
-    Examples
-    --------
-    >>> import re, pandas as pd
-    >>> regex_search(pd.Series(["Free café", "cafeteria"]), re.compile(r"\\bcaf[eé]\\b", re.I)).tolist()
-    [True, False]
-    """
-    n = len(texts)
-
-    def python(rows: np.ndarray | None = None) -> np.ndarray:
-        values = texts.to_numpy(dtype=object, na_value="")
-        src = values if rows is None else values[rows]
-        search = compiled.search
-        return np.fromiter((search(t) is not None for t in src), dtype=bool, count=len(src))
-
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    if compiled.flags & ~_RE2_OK_FLAGS or _RE2_DIVERGENT.search(compiled.pattern) or (
-            compiled.flags & re.IGNORECASE and not compiled.pattern.isascii()):
-        return python()  # (non-ASCII letters may case-fold onto ASCII ones: ſ ~ s, K ~ k)
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow ships with pandas 3
-        return python()
-    try:
-        arr = pa.chunked_array([pa.array(texts, type=pa.large_string(), from_pandas=True)])
-        if arr.null_count:
-            arr = pc.fill_null(arr, "")
-        hits = pc.match_substring_regex(arr, compiled.pattern,
-                                        ignore_case=bool(compiled.flags & re.IGNORECASE))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
-        return python()
-    out = hits.to_numpy(zero_copy_only=False).astype(bool)
-    rows = np.nonzero(_re2_unsafe_rows(arr, "$" in compiled.pattern))[0]
-    if rows.size:
-        out[rows] = python(rows)
-    return out
-
-
-def keyword_lf(
-    keywords: str | Iterable[str],
-    label: int,
-    *,
-    field: str = "text",
-    name: str | None = None,
-    case_sensitive: bool = False,
-    whole_word: bool = True,
-) -> LabelingFunction:
-    """Batched LF: ``label`` if any keyword occurs in ``field``, else ABSTAIN.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> lf = keyword_lf(["free", "win"], 1)
-    >>> lf(pd.DataFrame({"text": ["Win now", "hello", "freedom"]})).tolist()
-    [1, -1, -1]
-    """
-    words = [keywords] if isinstance(keywords, str) else list(keywords)
-    if not words:
-        raise ValueError("keyword_lf needs at least one keyword")
-    body = "|".join(re.escape(w) for w in words)
-    pattern = rf"\b(?:{body})\b" if whole_word else f"(?:{body})"
-    lf_name = name or f"keyword_{'_'.join(w.replace(' ', '-') for w in words[:3])}_{label}"
-    return regex_lf(pattern, label, field=field, name=lf_name, case_sensitive=case_sensitive)
-
-
-def regex_lf(
-    pattern: str,
-    label: int,
-    *,
-    field: str = "text",
-    name: str | None = None,
-    case_sensitive: bool = False,
-) -> LabelingFunction:
-    """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN."""
-    flags = 0 if case_sensitive else re.IGNORECASE
-    compiled = re.compile(pattern, flags)
-    lf_name = name or f"regex_{pattern[:30]}_{label}"
-
-    def f(df: pd.DataFrame, compiled: re.Pattern[str], label: int) -> np.ndarray:
-        hits = regex_search(_text_series(df, field, lf_name), compiled)
-        return np.where(hits, label, ABSTAIN)
-
-    def row_f(x: Any, compiled: re.Pattern[str], label: int) -> int:
-        return label if compiled.search(_text_value(x, field, lf_name)) else ABSTAIN
-
-    return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True,
-                            row_f=row_f)
-
-
-def _field_value(x: Any, field: str, lf_name: str) -> Any:
-    try:
-        return x[field]
-    except (KeyError, TypeError, IndexError):
-        try:
-            return getattr(x, field)
-        except AttributeError:
-            raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from the example") from None
-
-
-def _text_value(x: Any, field: str, lf_name: str) -> str:
-    v = _field_value(x, field, lf_name)
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
-
-
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
-    "==": np.equal, "!=": np.not_equal,
-}
-
-
-def threshold_lf(
-    field: str,
-    threshold: float,
-    label: int,
-    *,
-    op: str = ">=",
-    name: str | None = None,
-) -> LabelingFunction:
-    """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
-
-    Missing values (NaN) abstain.  ``field`` may be a column name or
-    ``"len(col)"`` for the character length of a text column.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> lf = threshold_lf("len(text)", 10, 0, op="<")
-    >>> lf(pd.DataFrame({"text": ["short", "a much longer text"]})).tolist()
-    [0, -1]
-    """
-    if op not in _OPS:
-        raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
-    lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
-    length_of = field[4:-1] if field.startswith("len(") and field.endswith(")") else None
-
-    def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
-        if length_of is not None:
-            values = _text_series(df, length_of, lf_name).str.len().to_numpy(dtype=float)
-        else:
-            if field not in df.columns:
-                raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
-            values = pd.to_numeric(df[field], errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            hit = _OPS[op](values, threshold) & ~np.isnan(values)
-        return np.where(hit, label, ABSTAIN)
-
-    def row_f(x: Any, threshold: float, label: int, op: str) -> int:
-        if length_of is not None:
-            value = float(len(_text_value(x, length_of, lf_name)))
-        else:
-            v = pd.to_numeric(pd.Series([_field_value(x, field, lf_name)]), errors="coerce").iloc[0]
-            value = float(v) if v is not None and v is not pd.NA else float("nan")
-        return label if value == value and bool(_OPS[op](value, threshold)) else ABSTAIN
-
-    return LabelingFunction(lf_name, f, resources={"threshold": threshold, "label": int(label), "op": op},
-                            batched=True, row_f=row_f)
-
-
-def lfs_from_table(
-    table: pd.DataFrame | Sequence[Mapping[str, Any]],
-    *,
-    pattern_col: str = "pattern",
-    label_col: str = "label",
-    name_col: str | None = None,
-    kind: str = "keyword",
-    field: str = "text",
-    case_sensitive: bool = False,
-    label_names: Sequence[str] | None = None,
-) -> list[LabelingFunction]:
-    """Build a family of keyword/regex LFs from a table of (pattern, label) rows.
-
-    Labels may be ints or, with ``label_names``, class names.  Each row
-    becomes one batched LF (snorkel#1647: LFs configured from data).
-
-    Examples
-    --------
-    >>> lfs = lfs_from_table([{"pattern": "subscribe", "label": 1},
-    ...                       {"pattern": "love this song", "label": 0}])
-    >>> [lf.name for lf in lfs]
-    ['keyword_subscribe_1', 'keyword_love-this-song_0']
-    """
-    rows = table.to_dict("records") if isinstance(table, pd.DataFrame) else list(table)
-    if kind not in {"keyword", "regex"}:
-        raise ValueError(f"kind must be 'keyword' or 'regex', got {kind!r}")
-    lfs = []
-    for i, row in enumerate(rows):
-        if pattern_col not in row or label_col not in row:
-            raise KeyError(f"LF table row {i} lacks {pattern_col!r} or {label_col!r}: {row}")
-        label = row[label_col]
-        if isinstance(label, str):
-            if label_names is None or label not in label_names:
-                raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})")
-            label = list(label_names).index(label)
-        name = str(row[name_col]) if name_col else None
-        if kind == "keyword":
-            lfs.append(keyword_lf(str(row[pattern_col]), int(label), field=field, name=name,
-                                  case_sensitive=case_sensitive))
-        else:
-            lfs.append(regex_lf(str(row[pattern_col]), int(label), field=field, name=name,
-                                case_sensitive=case_sensitive))
-    return lfs

@@ -1,0 +1,198 @@
+"""LF families: keyword, regex and threshold LFs, and LFs configured from a table.
+
+Each family returns a batched :class:`~weaksup.lf.core.LabelingFunction` with a
+single-example twin (``row_f``), so its votes are the same whether it runs on
+DataFrame chunks (weaksup's appliers) or on one row (snorkel's appliers).
+
+>>> import pandas as pd
+>>> keyword_lf("win", 1)(pd.DataFrame({"text": ["you win", "hello"]})).tolist()
+[1, -1]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.lf.core import LabelingFunction
+from weaksup.lf.regex import regex_search
+from weaksup.votes import ABSTAIN
+
+__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "lfs_from_table"]
+
+
+def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
+    if field not in df.columns:
+        raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
+    return df[field].astype("string").fillna("")
+
+
+def keyword_lf(
+    keywords: str | Iterable[str],
+    label: int,
+    *,
+    field: str = "text",
+    name: str | None = None,
+    case_sensitive: bool = False,
+    whole_word: bool = True,
+) -> LabelingFunction:
+    """Batched LF: ``label`` if any keyword occurs in ``field``, else ABSTAIN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = keyword_lf(["free", "win"], 1)
+    >>> lf(pd.DataFrame({"text": ["Win now", "hello", "freedom"]})).tolist()
+    [1, -1, -1]
+    """
+    words = [keywords] if isinstance(keywords, str) else list(keywords)
+    if not words:
+        raise ValueError("keyword_lf needs at least one keyword")
+    body = "|".join(re.escape(w) for w in words)
+    pattern = rf"\b(?:{body})\b" if whole_word else f"(?:{body})"
+    lf_name = name or f"keyword_{'_'.join(w.replace(' ', '-') for w in words[:3])}_{label}"
+    return regex_lf(pattern, label, field=field, name=lf_name, case_sensitive=case_sensitive)
+
+
+def regex_lf(
+    pattern: str,
+    label: int,
+    *,
+    field: str = "text",
+    name: str | None = None,
+    case_sensitive: bool = False,
+) -> LabelingFunction:
+    """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN."""
+    flags = 0 if case_sensitive else re.IGNORECASE
+    compiled = re.compile(pattern, flags)
+    lf_name = name or f"regex_{pattern[:30]}_{label}"
+
+    def f(df: pd.DataFrame, compiled: re.Pattern[str], label: int) -> np.ndarray:
+        hits = regex_search(_text_series(df, field, lf_name), compiled)
+        return np.where(hits, label, ABSTAIN)
+
+    def row_f(x: Any, compiled: re.Pattern[str], label: int) -> int:
+        return label if compiled.search(_text_value(x, field, lf_name)) else ABSTAIN
+
+    return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True,
+                            row_f=row_f)
+
+
+def _field_value(x: Any, field: str, lf_name: str) -> Any:
+    try:
+        return x[field]
+    except (KeyError, TypeError, IndexError):
+        try:
+            return getattr(x, field)
+        except AttributeError:
+            raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from the example") from None
+
+
+def _text_value(x: Any, field: str, lf_name: str) -> str:
+    v = _field_value(x, field, lf_name)
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return str(v)
+
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
+    "==": np.equal, "!=": np.not_equal,
+}
+
+
+def threshold_lf(
+    field: str,
+    threshold: float,
+    label: int,
+    *,
+    op: str = ">=",
+    name: str | None = None,
+) -> LabelingFunction:
+    """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
+
+    Missing values (NaN) abstain.  ``field`` may be a column name or
+    ``"len(col)"`` for the character length of a text column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = threshold_lf("len(text)", 10, 0, op="<")
+    >>> lf(pd.DataFrame({"text": ["short", "a much longer text"]})).tolist()
+    [0, -1]
+    """
+    if op not in _OPS:
+        raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
+    lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
+    length_of = field[4:-1] if field.startswith("len(") and field.endswith(")") else None
+
+    def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
+        if length_of is not None:
+            values = _text_series(df, length_of, lf_name).str.len().to_numpy(dtype=float)
+        else:
+            if field not in df.columns:
+                raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
+            values = pd.to_numeric(df[field], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            hit = _OPS[op](values, threshold) & ~np.isnan(values)
+        return np.where(hit, label, ABSTAIN)
+
+    def row_f(x: Any, threshold: float, label: int, op: str) -> int:
+        if length_of is not None:
+            value = float(len(_text_value(x, length_of, lf_name)))
+        else:
+            v = pd.to_numeric(pd.Series([_field_value(x, field, lf_name)]), errors="coerce").iloc[0]
+            value = float(v) if v is not None and v is not pd.NA else float("nan")
+        return label if value == value and bool(_OPS[op](value, threshold)) else ABSTAIN
+
+    return LabelingFunction(lf_name, f, resources={"threshold": threshold, "label": int(label), "op": op},
+                            batched=True, row_f=row_f)
+
+
+def lfs_from_table(
+    table: pd.DataFrame | Sequence[Mapping[str, Any]],
+    *,
+    pattern_col: str = "pattern",
+    label_col: str = "label",
+    name_col: str | None = None,
+    kind: str = "keyword",
+    field: str = "text",
+    case_sensitive: bool = False,
+    label_names: Sequence[str] | None = None,
+) -> list[LabelingFunction]:
+    """Build a family of keyword/regex LFs from a table of (pattern, label) rows.
+
+    Labels may be ints or, with ``label_names``, class names.  Each row
+    becomes one batched LF (snorkel#1647: LFs configured from data).
+
+    Examples
+    --------
+    >>> lfs = lfs_from_table([{"pattern": "subscribe", "label": 1},
+    ...                       {"pattern": "love this song", "label": 0}])
+    >>> [lf.name for lf in lfs]
+    ['keyword_subscribe_1', 'keyword_love-this-song_0']
+    """
+    rows = table.to_dict("records") if isinstance(table, pd.DataFrame) else list(table)
+    if kind not in {"keyword", "regex"}:
+        raise ValueError(f"kind must be 'keyword' or 'regex', got {kind!r}")
+    lfs = []
+    for i, row in enumerate(rows):
+        if pattern_col not in row or label_col not in row:
+            raise KeyError(f"LF table row {i} lacks {pattern_col!r} or {label_col!r}: {row}")
+        label = row[label_col]
+        if isinstance(label, str):
+            if label_names is None or label not in label_names:
+                raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})")
+            label = list(label_names).index(label)
+        name = str(row[name_col]) if name_col else None
+        if kind == "keyword":
+            lfs.append(keyword_lf(str(row[pattern_col]), int(label), field=field, name=name,
+                                  case_sensitive=case_sensitive))
+        else:
+            lfs.append(regex_lf(str(row[pattern_col]), int(label), field=field, name=name,
+                                case_sensitive=case_sensitive))
+    return lfs
