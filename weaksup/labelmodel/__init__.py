@@ -1,20 +1,23 @@
 """Classification label models sharing one contract (see :mod:`weaksup.labelmodel.base`).
 
-Every model: ``fit(votes, *, class_balance=None, dev=None, seed=None)``,
+Every model: ``fit(votes, *, class_balance=None, valid=None, seed=None)``,
 ``predict_proba``, ``predict(tie_break=...)``, ``score``, ``lf_accuracies``,
-``get_params/set_params``, ``save/load``.  Models are imported lazily so that
+``get_params/set_params``, ``save/load``.  Which models exist is written once,
+in :mod:`weaksup.labelmodel.registry`.  Models are imported lazily so that
 ``import weaksup.labelmodel`` stays light.
 """
 
 from __future__ import annotations
 
-import importlib
+import warnings
 from typing import Any
 
+from weaksup._deprecate import warn_deprecated
+from weaksup._lazy import attach
+from weaksup.labelmodel import registry
 from weaksup.labelmodel.base import LabelModel, probs_to_preds
 from weaksup.labelmodel.voting import MajorityVote
 
-# name -> module that defines it; filled in as models are added.
 _LAZY = {
     "WeightedMajorityVote": "weaksup.labelmodel.voting",
     "DawidSkene": "weaksup.labelmodel.dawid_skene",
@@ -22,39 +25,37 @@ _LAZY = {
     "FlyingSquid": "weaksup.labelmodel.triplet",
     "EBCC": "weaksup.labelmodel.ebcc",
     "AutoLabelModel": "weaksup.labelmodel.auto",
-    "LabelLearningFlow": "weaksup.flows.model",
 }
-
-#: Classification label models that :func:`available_models` returns (flows are owned elsewhere
-#: and added when importable).
-_CORE_MODELS = ("MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion",
-                "FlyingSquid", "EBCC", "AutoLabelModel")
 
 #: The recommended default label model (see docs/label_models.md for why).
 DEFAULT_MODEL = "AutoLabelModel"
 
-__all__ = ["LabelModel", "MajorityVote", "probs_to_preds", "available_models", "DEFAULT_MODEL", *_LAZY]
+__all__ = ["LabelModel", "MajorityVote", "probs_to_preds", "available_models", "DEFAULT_MODEL",
+           "registry", *_LAZY]
+
+_getattr = attach(__name__, _LAZY)
 
 
-def available_models() -> dict[str, type]:
-    """Name -> class of every classification label model that imports here.
+def available_models(family: str | None = "label") -> dict[str, type]:
+    """Name -> class of every registered model of ``family`` (default: classification label models).
+
+    Reads :mod:`weaksup.labelmodel.registry`; ``family=None`` lists every family.
 
     Examples
     --------
     >>> models = available_models()
     >>> sorted(models)[:3]
-    ['DawidSkene', 'EBCC', 'FlyingSquid']
+    ['AutoLabelModel', 'DawidSkene', 'EBCC']
+    >>> "LabelLearningFlow" in models
+    False
     """
-    out: dict[str, type] = {"MajorityVote": MajorityVote}
-    for name in (*_CORE_MODELS[1:], *(n for n in _LAZY if n not in _CORE_MODELS)):
-        try:
-            out[name] = getattr(importlib.import_module(_LAZY[name]), name)
-        except (ImportError, AttributeError):
-            continue
-    return out
+    return registry.available_models(family)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'weaksup.labelmodel' has no attribute {name!r}")
+    if name == "LabelLearningFlow":  # a feature-conditioned model: lives in weaksup.flows
+        warn_deprecated("weaksup.labelmodel.LabelLearningFlow", "weaksup.flows.LabelLearningFlow")
+        from weaksup.flows import LabelLearningFlow
+
+        return LabelLearningFlow
+    return _getattr(name)

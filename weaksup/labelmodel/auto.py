@@ -23,21 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from weaksup.labelmodel import registry
 from weaksup.labelmodel.base import LabelModel, probs_to_preds
 from weaksup.votes import VoteMatrix
 
 __all__ = ["AutoLabelModel", "DEFAULT_CANDIDATES"]
 
-#: (name, class name, params, trains_on_dev_labels)
-DEFAULT_CANDIDATES: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
-    ("MV", "MajorityVote", {}, False),
-    ("WMV", "WeightedMajorityVote", {}, False),
-    ("WMV-dev", "WeightedMajorityVote", {"accuracy_source": "dev"}, True),
-    ("MC", "MatrixCompletion", {}, False),
-    ("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_dev": True}, False),
-    ("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_dev_labels": True}, True),
-    ("EBCC", "EBCC", {}, False),
-)
+#: (name, class name, params, trains_on_valid_labels), read from the registry
+#: (:data:`weaksup.labelmodel.registry.AUTO_CANDIDATES`).
+DEFAULT_CANDIDATES: tuple[tuple[str, str, dict[str, Any], bool], ...] = registry.auto_candidates()
 
 
 class AutoLabelModel(LabelModel):
@@ -82,25 +76,26 @@ class AutoLabelModel(LabelModel):
         self.fallback = fallback
 
     def _candidates(self, m: int) -> list[tuple[str, str, dict[str, Any], bool]]:
-        from weaksup.labelmodel import available_models
-
         cands = list(self.candidates if self.candidates is not None else DEFAULT_CANDIDATES)
-        models = available_models()
         out = []
         for name, cls_name, params, on_dev in cands:
-            if cls_name not in models:
-                raise ValueError(f"unknown label model {cls_name!r} in candidates")
-            if models[cls_name].min_lfs > m:
+            try:
+                spec = registry.spec(cls_name)
+            except KeyError:
+                raise ValueError(f"unknown label model {cls_name!r} in candidates") from None
+            if spec.family != "label" or spec.name == "AutoLabelModel":
+                raise ValueError(f"candidate {name!r}: {cls_name!r} is not a plain label model "
+                                 f"(family {spec.family!r})")
+            cls = spec.load()
+            if cls.min_lfs > m:
                 continue
             out.append((name, cls_name, dict(params), bool(on_dev)))
         return out
 
     def _make(self, cls_name: str, params: dict[str, Any]) -> tuple[LabelModel, bool]:
-        from weaksup.labelmodel import available_models
-
         params = dict(params)
         ignore_dev = bool(params.pop("_ignore_dev", False))
-        return available_models()[cls_name](cardinality=self.cardinality, **params), ignore_dev
+        return registry.get_model(cls_name)(cardinality=self.cardinality_, **params), ignore_dev
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         from weaksup.metrics import score

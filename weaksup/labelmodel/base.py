@@ -19,7 +19,17 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
+from weaksup._validation import (
+    NotFittedError,
+    check_class_balance,
+    check_fit_votes,
+    check_is_fitted,
+    check_labels,
+    check_valid,
+    check_votes,
+)
 from weaksup.votes import ABSTAIN, VoteMatrix, as_vote_matrix
 
 __all__ = [
@@ -44,53 +54,10 @@ __all__ = [
 TIE_BREAKS = ("random", "abstain", "prior", "true-random")
 
 
-def check_votes(votes: Any, cardinality: int | None = None, *, min_lfs: int = 1,
-                what: str = "votes") -> VoteMatrix:
-    """Validate and coerce votes; errors say what is wrong and where."""
-    if votes is None:
-        raise ValueError(f"{what} is None; pass an n×m vote matrix")
-    try:
-        L = as_vote_matrix(votes, cardinality)
-    except ValueError as exc:
-        raise ValueError(f"invalid {what}: {exc}") from exc
-    if L.m < min_lfs:
-        raise ValueError(f"{what} has {L.m} LF column(s); this model needs at least {min_lfs}")
-    return L
-
-
 def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.ndarray] | None:
-    """Validate ``dev = (votes, y)``."""
-    if dev is None:
-        return None
-    if not (isinstance(dev, (tuple, list)) and len(dev) == 2):
-        raise ValueError("dev must be a (votes, y) pair")
-    L_dev = check_votes(dev[0], cardinality, what="dev votes")
-    y = check_labels(dev[1], cardinality, what="dev labels")
-    if L_dev.n != len(y):
-        raise ValueError(f"dev votes have {L_dev.n} rows but dev labels have {len(y)} (dev = (votes, y) "
-                         f"must describe the same examples)")
-    if L_dev.m != n_lfs:
-        raise ValueError(f"dev votes have {L_dev.m} LFs but the training votes have {n_lfs}")
-    return L_dev, y
-
-
-def check_labels(y: Any, cardinality: int, what: str = "labels") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
-    if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ValueError(f"{what} contain NaN at position {int(np.nonzero(np.isnan(arr))[0][0])}")
-        if not np.all(arr == np.round(arr)):
-            raise ValueError(f"{what} must be integer classes")
-    elif arr.dtype.kind not in "iu" and len(arr):
-        raise ValueError(f"{what} must be integer classes, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    bad = (arr < 0) | (arr >= cardinality)
-    if bad.any():
-        i = int(np.nonzero(bad)[0][0])
-        raise ValueError(f"{what}: value {arr[i]} at position {i} is outside 0..{cardinality - 1}")
-    return arr
+    """Deprecated name of :func:`weaksup._validation.check_valid` for ``(votes, y)`` pairs."""
+    warn_deprecated("weaksup.labelmodel.base.check_dev", "weaksup._validation.check_valid")
+    return check_valid(dev, cardinality, n_lfs=n_lfs, what="dev")
 
 
 def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray] | None,
@@ -102,12 +69,7 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     """
     k = cardinality
     if class_balance is not None:
-        p = np.asarray(class_balance, dtype=np.float64)
-        if p.shape != (k,):
-            raise ValueError(f"class_balance has shape {p.shape}; expected ({k},)")
-        if np.any(~np.isfinite(p)) or np.any(p <= 0):
-            raise ValueError(f"class_balance must be positive and finite, got {p.tolist()}")
-        return p / p.sum()
+        return check_class_balance(class_balance, k)  # type: ignore[return-value]
     if dev is not None:
         counts = np.bincount(dev[1], minlength=k).astype(np.float64) + 1.0
         return counts / counts.sum()
@@ -115,41 +77,6 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
         c = mv_winner_counts(L) + 1.0
         return c / c.sum()
     return np.full(k, 1.0 / k)
-
-
-def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
-    """Reject training votes a label model cannot learn from.
-
-    Raises ValueError naming the LF when an LF never fires, and when the votes
-    contain fewer than two distinct classes (nothing to tell classes apart).
-    """
-    if L.n == 0:
-        raise ValueError(f"{what} have no rows; a label model needs at least one example")
-    if L.is_sparse:
-        S = L.to_sparse()
-        fired = np.bincount(S.indices, minlength=L.m)
-    else:
-        fired = (L.to_dense() != ABSTAIN).sum(axis=0)
-    silent = np.nonzero(fired == 0)[0]
-    if silent.size:
-        names = [L.lf_names[j] for j in silent[:5]]
-        raise ValueError(
-            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {L.n} training rows"
-            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
-            + "; drop it (VoteMatrix.select_lfs) before fitting"
-        )
-    if L.cardinality >= 2:
-        if L.is_sparse:
-            seen = np.nonzero(np.bincount(L.to_sparse().data.astype(np.int64)))[0] - 1
-            seen = seen[seen >= 0]
-        else:
-            d = L.to_dense()
-            seen = np.unique(d[d != ABSTAIN])
-        if seen.size < 2:
-            raise ValueError(
-                f"{what}: every vote is class {int(seen[0]) if seen.size else '?'}; a label model needs "
-                f"votes for at least two of the {L.cardinality} classes to tell them apart"
-            )
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -392,6 +319,7 @@ class LabelModel(ParamsMixin):
             self.cardinality = k
         dev_checked = check_dev(dev, L.m, k)
         check_fit_votes(L)
+        self.cardinality_ = k
         self.n_lfs_ = L.m
         self.lf_names_ = list(L.lf_names)
         self.__dict__.pop("_stats_", None)

@@ -1,0 +1,219 @@
+"""THE model registry: every model of every family, in one table.
+
+Read by :class:`~weaksup.labelmodel.auto.AutoLabelModel` (its candidates),
+:func:`weaksup.labelmodel.available_models`, the bench and the CLI (names and
+aliases) and :mod:`weaksup.estimator_checks` (which models to check).  A new
+model is one :class:`ModelSpec` line in :data:`MODELS`; nothing else lists
+models.
+
+Families (the contract a model follows):
+
+``"label"``
+    ``fit(votes)``: classification label models (:class:`~weaksup.labelmodel.base.LabelModel`).
+``"feature_label"``
+    ``fit(votes, X)``: feature-conditioned label models (:class:`~weaksup.flows.FeatureLabelModel`).
+``"value"``
+    ``fit(value_votes)``: universal label models over a label space (regression, rankings, ...).
+``"sequence"``
+    ``fit(sequence_votes)``: token/sequence label models.
+``"end"``
+    ``fit(X, y)``: end models trained on (soft) labels; ``task`` says whether
+    ``X`` is a feature matrix (``"classification"``) or sentences (``"sequence"``).
+
+Class paths name the public package attribute (``weaksup.labelmodel.DawidSkene``),
+so splitting a module never edits this table.  Nothing here imports a model
+until it is asked for.
+
+Examples
+--------
+>>> resolve("mv")
+'MajorityVote'
+>>> model_names("label")[:3]
+['MajorityVote', 'WeightedMajorityVote', 'DawidSkene']
+>>> get_model("ds").__name__
+'DawidSkene'
+>>> spec("LabelLearningFlow").family
+'feature_label'
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "FAMILIES",
+    "ModelSpec",
+    "AutoCandidate",
+    "MODELS",
+    "AUTO_CANDIDATES",
+    "specs",
+    "spec",
+    "resolve",
+    "get_model",
+    "model_names",
+    "available_models",
+    "auto_candidates",
+]
+
+#: Contract families, in dependency order.
+FAMILIES = ("label", "feature_label", "value", "sequence", "end")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registered model.
+
+    name: canonical (class) name; aliases: other accepted spellings
+    (matched case-, ``-``- and ``_``-insensitively); family: the contract it
+    follows (see :data:`FAMILIES`); path: ``package.ClassName`` to import;
+    task: ``"classification"``, ``"sequence"`` or ``"value"``; bench: listed
+    by default in ``weaksup bench`` tables of its family.
+    """
+
+    name: str
+    family: str
+    path: str
+    aliases: tuple[str, ...] = ()
+    task: str = "classification"
+    bench: bool = True
+
+    @property
+    def auto_candidate(self) -> bool:
+        """Whether :class:`AutoLabelModel` uses this model as a candidate."""
+        return any(c.model == self.name for c in AUTO_CANDIDATES)
+
+    def load(self) -> type:
+        """Import and return the class."""
+        module, _, attr = self.path.rpartition(".")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class AutoCandidate:
+    """One configured candidate of :class:`AutoLabelModel`.
+
+    label: name in the selection report; model: registered model name; params:
+    constructor parameters (``"_ignore_dev": True`` fits without the valid set);
+    trains_on_valid: the candidate also trains on the valid labels (so it is
+    scored by 2-fold cross-fitting on valid).
+    """
+
+    label: str
+    model: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    trains_on_valid: bool = False
+
+    def as_tuple(self) -> tuple[str, str, dict[str, Any], bool]:
+        return (self.label, self.model, dict(self.params), self.trains_on_valid)
+
+
+#: Every model of every family (table order = bench table order within a family).
+MODELS: tuple[ModelSpec, ...] = (
+    # ------------------------------------------------------------- label
+    ModelSpec("MajorityVote", "label", "weaksup.labelmodel.MajorityVote", ("mv", "majority")),
+    ModelSpec("WeightedMajorityVote", "label", "weaksup.labelmodel.WeightedMajorityVote", ("wmv",)),
+    ModelSpec("DawidSkene", "label", "weaksup.labelmodel.DawidSkene", ("ds",)),
+    ModelSpec("MatrixCompletion", "label", "weaksup.labelmodel.MatrixCompletion", ("mc", "metal")),
+    ModelSpec("FlyingSquid", "label", "weaksup.labelmodel.FlyingSquid", ("fs",)),
+    ModelSpec("EBCC", "label", "weaksup.labelmodel.EBCC", ()),
+    ModelSpec("AutoLabelModel", "label", "weaksup.labelmodel.AutoLabelModel", ("auto",)),
+    # ------------------------------------------------------------- feature-conditioned label
+    ModelSpec("LabelLearningFlow", "feature_label", "weaksup.flows.LabelLearningFlow", ("llf", "flow")),
+    # ------------------------------------------------------------- value (universal)
+    ModelSpec("UniversalLabelModel", "value", "weaksup.universal.UniversalLabelModel", ("universal", "uws"),
+              task="value"),
+    # ------------------------------------------------------------- sequence
+    ModelSpec("TokenMajorityVote", "sequence", "weaksup.sequence.TokenMajorityVote", ("token_mv",),
+              task="sequence"),
+    ModelSpec("TokenDawidSkene", "sequence", "weaksup.sequence.TokenDawidSkene", ("token_ds",),
+              task="sequence"),
+    ModelSpec("HMM", "sequence", "weaksup.sequence.HMM", ("hmm",), task="sequence"),
+    # ------------------------------------------------------------- end
+    ModelSpec("LogisticRegression", "end", "weaksup.endmodel.LogisticRegression", ("lr",)),
+    ModelSpec("MLP", "end", "weaksup.endmodel.MLP", ("mlp",)),
+    ModelSpec("TransformerClassifier", "end", "weaksup.endmodel.TransformerClassifier",
+              ("transformer", "bert"), bench=False),
+    ModelSpec("Cosine", "end", "weaksup.endmodel.Cosine", ("cosine",), bench=False),
+    ModelSpec("CRFTagger", "end", "weaksup.sequence.CRFTagger", ("crf",), task="sequence"),
+)
+
+#: AutoLabelModel's candidates, in tie-break order (earlier wins a tie).
+AUTO_CANDIDATES: tuple[AutoCandidate, ...] = (
+    AutoCandidate("MV", "MajorityVote"),
+    AutoCandidate("WMV", "WeightedMajorityVote"),
+    AutoCandidate("WMV-dev", "WeightedMajorityVote", {"accuracy_source": "dev"}, True),
+    AutoCandidate("MC", "MatrixCompletion"),
+    AutoCandidate("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_dev": True}),
+    AutoCandidate("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_dev_labels": True}, True),
+    AutoCandidate("EBCC", "EBCC"),
+)
+
+
+def _key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
+
+
+_BY_KEY: dict[str, ModelSpec] = {}
+for _s in MODELS:
+    for _k in (_s.name, *_s.aliases):
+        if _BY_KEY.get(_key(_k), _s) is not _s:  # pragma: no cover - a registry typo fails at import
+            raise RuntimeError(f"model registry: name or alias {_k!r} is registered twice")
+        _BY_KEY[_key(_k)] = _s
+del _s, _k
+
+
+def _check_family(family: str | None) -> None:
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+
+
+def specs(family: str | None = None) -> list[ModelSpec]:
+    """Registered models (of one ``family``), in table order."""
+    _check_family(family)
+    return [s for s in MODELS if family is None or s.family == family]
+
+
+def spec(name_or_alias: str) -> ModelSpec:
+    """The :class:`ModelSpec` for a name or alias; ``KeyError`` listing the known names otherwise."""
+    try:
+        return _BY_KEY[_key(name_or_alias)]
+    except KeyError:
+        raise KeyError(f"unknown model {name_or_alias!r}; registered: {[s.name for s in MODELS]}") from None
+
+
+def resolve(name_or_alias: str) -> str:
+    """Canonical model name for a name or alias (``"mv"`` -> ``"MajorityVote"``)."""
+    return spec(name_or_alias).name
+
+
+def get_model(name_or_alias: str) -> type:
+    """The model class for a name or alias (imports it)."""
+    return spec(name_or_alias).load()
+
+
+def model_names(family: str | None = None, *, bench_only: bool = False) -> list[str]:
+    """Canonical names of the registered models (of one ``family``), in table order."""
+    return [s.name for s in specs(family) if s.bench or not bench_only]
+
+
+def available_models(family: str | None = "label") -> dict[str, type]:
+    """Name -> class of the registered models of ``family`` (``None``: every family).
+
+    Defaults to the classification label models.  A model whose optional
+    dependency is missing (``ImportError``) is left out.
+    """
+    out: dict[str, type] = {}
+    for s in specs(family):
+        try:
+            out[s.name] = s.load()
+        except ImportError:
+            continue
+    return out
+
+
+def auto_candidates() -> tuple[tuple[str, str, dict[str, Any], bool], ...]:
+    """AutoLabelModel's default candidates as ``(label, class name, params, trains_on_valid)``."""
+    return tuple(c.as_tuple() for c in AUTO_CANDIDATES)
