@@ -11,6 +11,7 @@ import pytest
 
 from weaksup import labeling_function
 from weaksup.labelmodel.base import LabelModel
+from weaksup.universal.base import ValueLabelModel
 from weaksup.universal import (
     FiniteMetricSpace,
     HyperbolicSpace,
@@ -304,7 +305,7 @@ def test_model_contract_fit_predict_score_save_load(tmp_path):
     sp = RealSpace(1)
     votes, y = make_synthetic(sp, [2.0, 1.0, 0.5, 0.25], 3000, seed=8, abstain=0.2)
     lm = UniversalLabelModel(sp)
-    assert isinstance(lm, LabelModel)
+    assert isinstance(lm, ValueLabelModel) and not isinstance(lm, LabelModel)
     assert lm.fit(votes) is lm
     pred = lm.predict(votes)
     assert pred.shape == (3000,) and np.isfinite(pred).all()  # uncovered rows filled with the prior
@@ -439,7 +440,10 @@ def test_gaussian_closed_form_handles_shrunk_lfs(tmp_path):
     noise_sd = np.array([0.5, 0.6, 0.4, 1.5])
     L = 3.0 + a * (y[:, None] - 3.0) + rng.normal(0, 1, (n, 4)) * noise_sd
     sp = RealSpace(1)
-    lm = UniversalLabelModel(sp, inference="gaussian").fit(L, dev=y[:2000])
+    lm = UniversalLabelModel(sp, inference="gaussian").fit(L, valid=(L[:2000], y[:2000]))
+    with pytest.warns(DeprecationWarning, match="'dev'"):  # the 0.1 keyword and labels-only form still work
+        old = UniversalLabelModel(sp, inference="gaussian").fit(L, dev=y[:2000])
+    np.testing.assert_array_equal(old.predict(L), lm.predict(L))
     np.testing.assert_allclose(lm.gaussian_["loading"][0], a * 2.0, rtol=0.05)
     np.testing.assert_allclose(lm.gaussian_["noise"][0], noise_sd ** 2, rtol=0.1, atol=0.05)
     # exact posterior mean with the true parameters
@@ -452,7 +456,7 @@ def test_gaussian_closed_form_handles_shrunk_lfs(tmp_path):
     assert mse_g < 0.9 * min(np.mean((L - y[:, None]) ** 2, 0))
     lm.save(tmp_path / "g.npz")
     np.testing.assert_allclose(UniversalLabelModel.load(tmp_path / "g.npz").predict(L), pred)
-    with pytest.raises(ValueError, match="needs a RealSpace"):
+    with pytest.raises(ValueError, match="needs a space that supports it, e.g. a RealSpace"):
         UniversalLabelModel(RankingSpace(3), inference="gaussian").fit(
             make_synthetic(RankingSpace(3), [1, 1, 1], 50)[0])
 

@@ -1,46 +1,39 @@
 """Universal weak supervision: label models for regression, rankings, hyperbolic
 and finite metric label spaces (Shin et al., ICLR 2022).
 
+Layout: ``spaces/`` (one module per :class:`LabelSpace`; a new space is a new
+file), ``values.py`` (:class:`ValueVotes`, the votes container, and
+:func:`apply_value_lfs`), ``base.py`` (:class:`ValueLabelModel`, the contract of
+value label models) and ``model.py`` (:class:`UniversalLabelModel`).
+
 >>> from weaksup.universal import UniversalLabelModel, RankingSpace
 >>> lm = UniversalLabelModel(RankingSpace(["a", "b", "c"]))
 
 See ``docs/universal.md``.
 """
 
-from weaksup.universal.model import UniversalLabelModel, make_synthetic
-from weaksup.universal.spaces import (
-    FiniteMetricSpace,
-    HyperbolicSpace,
-    LabelSpace,
-    RankingSpace,
-    RealSpace,
-    ValueOutputError,
-    check_metric,
-    mallows_expected_distance,
-    mallows_log_partition,
-    mallows_pair_inversion_probs,
-    mallows_theta_from_distance,
-    pseudo_euclidean_embedding,
-)
-from weaksup.universal.values import ValueLFError, ValueVotes, apply_value_lfs, as_value_votes
+from weaksup._lazy import attach
 
-__all__ = [
-    "FiniteMetricSpace",
-    "HyperbolicSpace",
-    "LabelSpace",
-    "RankingSpace",
-    "RealSpace",
-    "UniversalLabelModel",
-    "ValueLFError",
-    "ValueOutputError",
-    "ValueVotes",
-    "apply_value_lfs",
-    "as_value_votes",
-    "check_metric",
-    "make_synthetic",
-    "mallows_expected_distance",
-    "mallows_log_partition",
-    "mallows_pair_inversion_probs",
-    "mallows_theta_from_distance",
-    "pseudo_euclidean_embedding",
-]
+_SPACES = "weaksup.universal.spaces"
+_LAZY = {
+    "UniversalLabelModel": "weaksup.universal.model",
+    "make_synthetic": "weaksup.universal.model",
+    "ValueLabelModel": "weaksup.universal.base",
+    "check_value_votes": "weaksup.universal.base",
+    "ValueLFError": "weaksup.universal.values",
+    "ValueVotes": "weaksup.universal.values",
+    "apply_value_lfs": "weaksup.universal.values",
+    "as_value_votes": "weaksup.universal.values",
+    **{name: _SPACES for name in (
+        "FiniteMetricSpace", "HyperbolicSpace", "LabelSpace", "RankingSpace", "RealSpace", "ValueOutputError",
+        "check_metric", "mallows_expected_distance", "mallows_log_partition", "mallows_pair_inversion_probs",
+        "mallows_theta_from_distance", "pseudo_euclidean_embedding")},
+}
+
+__all__ = sorted(_LAZY)
+
+__getattr__ = attach(__name__, _LAZY)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -39,25 +39,19 @@ True
 from __future__ import annotations
 
 import itertools
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import LabelModel
-from weaksup.universal import spaces as _spaces
+from weaksup._validation import check_is_fitted
+from weaksup.universal.base import ValueLabelModel
 from weaksup.universal.spaces import LabelSpace
-from weaksup.universal.values import ValueVotes, as_value_votes
+from weaksup.universal.values import ValueVotes
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
 
-_SPACES = {c.__name__: c for c in (_spaces.RealSpace, _spaces.RankingSpace, _spaces.HyperbolicSpace,
-                                   _spaces.FiniteMetricSpace)}
 
-
-class UniversalLabelModel(LabelModel):
+class UniversalLabelModel(ValueLabelModel):
     """Label model for LFs whose outputs live in any :class:`LabelSpace`.
 
     Parameters
@@ -84,8 +78,8 @@ class UniversalLabelModel(LabelModel):
         Σ_Yλ Σ_λλ⁻¹ (λ − μ_λ)`` under the factor model ``λ_a = μ_a + a_a(Y −
         μ_Y) + noise`` — it allows LFs that are shrunk or scaled versions of
         the target (e.g. fitted regressors).  The prior of Y comes from
-        ``fit(dev=y_dev)`` (a few gold labels) or ``y_mean``/``y_var``, else
-        from the unbiased-LF model.
+        ``fit(valid=(votes_valid, y_valid))`` (a few gold labels) or
+        ``y_mean``/``y_var``, else from the unbiased-LF model.
     y_mean, y_var : float or array, optional
         Prior mean / variance of the target for ``inference="gaussian"``.
     uncovered : {"prior", "nan"}
@@ -107,7 +101,7 @@ class UniversalLabelModel(LabelModel):
     """
 
     min_lfs = 3
-    _fitted_attrs = ("theta_", "expected_distance_", "pair_stats_")
+    _fitted_attrs = ("n_lfs_", "lf_names_", "theta_", "expected_distance_", "pair_stats_")
 
     def __init__(self, space: LabelSpace, *, method: str = "triplet_median", refine: bool = True,
                  n_iter: int = 3, max_triplets: int = 2000, min_overlap: int = 10,
@@ -124,33 +118,28 @@ class UniversalLabelModel(LabelModel):
         self.y_var = y_var
         self.uncovered = uncovered
         self.progress = progress
-        self.cardinality = None
 
     # ------------------------------------------------------------------ fit
-    def _check(self) -> None:
-        if not isinstance(self.space, LabelSpace):
-            raise TypeError(f"space must be a LabelSpace, got {type(self.space).__name__}")
+    def _check_params(self) -> None:
+        super()._check_params()
         if self.method not in ("triplet_median", "triplet_mean"):
             raise ValueError(f"method must be 'triplet_median' or 'triplet_mean', got {self.method!r}")
         if self.inference not in ("frechet", "gaussian"):
             raise ValueError(f"inference must be 'frechet' or 'gaussian', got {self.inference!r}")
-        if self.inference == "gaussian" and not isinstance(self.space, _spaces.RealSpace):
-            raise ValueError(f"inference='gaussian' needs a RealSpace, not {type(self.space).__name__}")
+        if self.inference not in self.space.inferences:
+            raise ValueError(f"inference={self.inference!r} needs a space that supports it, e.g. a RealSpace; "
+                             f"{type(self.space).__name__} supports {self.space.inferences}")
         if self.uncovered not in ("prior", "nan"):
             raise ValueError(f"uncovered must be 'prior' or 'nan', got {self.uncovered!r}")
 
-    def fit(self, votes: Any, *, class_balance: Any = None, dev: Any = None,
-            seed: int | None = None) -> UniversalLabelModel:
+    def _fit(self, V: ValueVotes, *, valid: tuple[ValueVotes | None, np.ndarray] | None,
+             seed: int | None) -> None:
         """Estimate θ from unlabelled LF outputs.
 
-        ``dev`` (gold labels, or a ``(votes, labels)`` tuple) is only used by
-        ``inference="gaussian"`` for the prior mean/variance of the target;
-        ``class_balance`` is ignored.
+        ``valid`` (``(votes, labels)``) is only used by ``inference="gaussian"``
+        for the prior mean/variance of the target.  ``seed`` picks the triplet
+        subset when there are more than ``max_triplets``.
         """
-        self._check()
-        V = as_value_votes(votes, self.space)
-        if V.m < self.min_lfs:
-            raise ValueError(f"UniversalLabelModel needs at least {self.min_lfs} LFs (triplets); got {V.m}")
         sp = self.space
         m = V.m
         on = ~V.abstain
@@ -190,8 +179,6 @@ class UniversalLabelModel(LabelModel):
                 if aux is None:
                     break
             aux = sp.estimate_aux(V.values, V.abstain, theta)
-        self.n_lfs_ = m
-        self.lf_names_ = list(V.lf_names)
         self.theta_ = np.asarray(theta, dtype=np.float64)
         self.aux_ = aux
         self.pair_stats_ = S
@@ -199,17 +186,12 @@ class UniversalLabelModel(LabelModel):
         self.gaussian_ = None
         if self.inference == "gaussian":
             y_mean, y_var = self.y_mean, self.y_var
-            if dev is not None:
-                y_dev = dev[1] if isinstance(dev, tuple) else dev
-                y_dev = sp.encode(y_dev, what="dev labels")
-                y_mean = y_dev.mean(0) if y_mean is None else y_mean
-                y_var = y_dev.var(0, ddof=1) if y_var is None else y_var
-            self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var,  # type: ignore[attr-defined]
-                                             expected=self.expected_distance_)
-        self._fill = None
-        if self.uncovered == "prior":
-            self._fill = self._prior_value(V)
-        return self
+            if valid is not None:
+                y_valid = valid[1]
+                y_mean = y_valid.mean(0) if y_mean is None else y_mean
+                y_var = y_valid.var(0, ddof=1) if y_var is None else y_var
+            self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var, expected=self.expected_distance_)
+        self.fill_ = self._prior_value(V) if self.uncovered == "prior" else None
 
     def _combine(self, est: list[list[float]], names: list[str]) -> np.ndarray:
         out = np.empty(len(est))
@@ -247,69 +229,56 @@ class UniversalLabelModel(LabelModel):
             est[c].append(tc)
         return self._combine(est, names)
 
-    def _prior_value(self, V: ValueVotes) -> np.ndarray:
-        """θ-weighted Fréchet mean of (a sample of) all outputs: the fill for uncovered rows."""
+    def _prior_value(self, V: ValueVotes) -> np.ndarray | None:
+        """The space's prior value (default: θ-weighted Fréchet mean of a sample of all outputs)."""
         on = ~V.abstain
         rows, cols = np.nonzero(on)
         if len(rows) == 0:
-            return None  # type: ignore[return-value]
+            return None
         if len(rows) > 2000:
             pick = np.random.default_rng(0).choice(len(rows), 2000, replace=False)
             rows, cols = rows[pick], cols[pick]
-        vals = V.values[rows, cols][None]
-        w = self.theta_[cols][None]
-        sp = self.space
-        if isinstance(sp, _spaces.FiniteMetricSpace) and self.aux_ is not None:
-            return np.asarray(int(np.argmax(self.aux_)))
-        return sp.frechet_mean(vals, w)[0]
+        return self.space.prior_value(V.values[rows, cols][None], self.theta_[cols][None], self.aux_)
 
     # -------------------------------------------------------------- predict
-    def _check_votes_fitted(self, votes: Any) -> ValueVotes:
-        self._check_fitted()
-        V = as_value_votes(votes, self.space)
-        if V.m != self.n_lfs_:
-            raise ValueError(f"votes have {V.m} LFs; the model was fitted on {self.n_lfs_}")
-        return V
+    def _predict_values(self, V: ValueVotes) -> np.ndarray:
+        return self._predict_encoded(V)
 
     def _predict_encoded(self, V: ValueVotes, weights: np.ndarray | None = None) -> np.ndarray:
         w = np.where(V.abstain, 0.0, self.theta_[None, :] if weights is None else weights)
-        if weights is None and getattr(self, "gaussian_", None) is not None:
-            out = _spaces.RealSpace.gaussian_predict(V.values, V.abstain, self.gaussian_)
+        if weights is None and self.gaussian_ is not None:
+            out = self.space.gaussian_predict(V.values, V.abstain, self.gaussian_)
         else:
             out = self.space.frechet_mean(V.values, w)
         unc = ~(w > 0).any(1)
         if unc.any():
-            if self.uncovered == "prior" and getattr(self, "_fill", None) is not None:
-                out[unc] = self._fill
+            if self.uncovered == "prior" and self.fill_ is not None:
+                out[unc] = self.fill_
             elif out.dtype.kind == "f":
                 out[unc] = np.nan
             else:
                 out[unc] = -1
         return out
 
-    def predict(self, votes: Any, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
-        """Weighted Fréchet mean per row (see the module docstring for the output per space)."""
-        V = self._check_votes_fitted(votes)
-        return self._output(self._predict_encoded(V))
+    def predict(self, votes: Any, *, seed: int | None = None) -> np.ndarray:
+        """Weighted Fréchet mean per row (see the module docstring for the output per space).
 
-    def _output(self, enc: np.ndarray) -> np.ndarray:
-        return self.space.to_output(enc)
+        Deterministic: ``seed`` is accepted for the common contract and unused.
+        """
+        return super().predict(votes, seed=seed)
 
     def predict_unweighted(self, votes: Any) -> np.ndarray:
         """The unweighted Fréchet mean (every voting LF weight 1): the baseline aggregate."""
-        V = self._check_votes_fitted(votes)
-        return self._output(self._predict_encoded(V, weights=np.ones((V.n, V.m))))
+        V = self._check_predict(votes)
+        return self.space.to_output(self._predict_encoded(V, weights=np.ones((V.n, V.m))))
 
     def predict_proba(self, votes: Any) -> np.ndarray:
-        """Posterior over the points of a :class:`FiniteMetricSpace` (n × k); other spaces have none."""
-        V = self._check_votes_fitted(votes)
-        if not isinstance(self.space, _spaces.FiniteMetricSpace):
-            raise NotImplementedError(f"predict_proba needs a finite label space; {type(self.space).__name__} "
-                                      f"predictions are values: use predict()")
+        """Posterior over the points of a finite space (n × k, :meth:`LabelSpace.posterior`); other spaces
+        raise ``NotImplementedError``."""
+        V = self._check_predict(votes)
         return self.space.posterior(V.values, V.abstain, self.theta_, self.aux_)
 
-    def score(self, votes: Any, y: Any, metric: str | list[str] | None = None,  # type: ignore[override]
-              tie_break: str = "random") -> Any:
+    def score(self, votes: Any, y: Any, *, metric: str | list[str] | None = None) -> Any:
         """Score predictions against gold labels ``y`` (values of the space).
 
         Metrics: RealSpace ``mse`` (default), ``rmse``, ``mae``, ``r2``;
@@ -318,78 +287,42 @@ class UniversalLabelModel(LabelModel):
         ``mean_geodesic``; FiniteMetricSpace ``mean_distance`` (default),
         ``accuracy``.  Every space also has ``mean_distance``.
         """
-        V = self._check_votes_fitted(votes)
-        yy = self.space.encode(y, what="y")
-        if len(yy) != V.n:
-            raise ValueError(f"votes have {V.n} rows but y has {len(yy)}")
-        pred = self._predict_encoded(V)
-        names = [metric or self.space.default_metric] if not isinstance(metric, list) else metric
-        out = {}
-        for name in names:
-            if name not in self.space.metrics:
-                raise ValueError(f"unknown metric {name!r} for {type(self.space).__name__}; "
-                                 f"choose from {self.space.metrics}")
-            out[name] = self.space.score(pred, yy, name)
-        return out if isinstance(metric, list) else out[names[0]]
+        return super().score(votes, y, metric=metric)
 
     def lf_accuracies(self) -> np.ndarray:
         """The accuracy parameters θ (larger = more accurate; not probabilities)."""
-        self._check_fitted()
+        check_is_fitted(self, "theta_")
         return self.theta_.copy()
 
     def lf_summary(self) -> Any:
         """DataFrame: θ and implied expected distance per LF."""
         import pandas as pd
 
-        self._check_fitted()
+        check_is_fitted(self, "theta_")
         return pd.DataFrame({"theta": self.theta_, "expected_distance": self.expected_distance_},
                             index=pd.Index(self.lf_names_, name="lf"))
 
     # ---------------------------------------------------------- persistence
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the space, parameters and θ to an npz file (no pickle)."""
-        self._check_fitted()
-        params = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
-                  for k, v in self.get_params().items() if k != "space"}
-        meta = {"class": "UniversalLabelModel", "space": type(self.space).__name__,
-                "space_config": self.space.config(), "params": params,
-                "n_lfs_": self.n_lfs_, "lf_names_": self.lf_names_}
-        arrays = {"theta_": self.theta_, "expected_distance_": self.expected_distance_,
-                  "pair_stats_": self.pair_stats_}
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._state()
+        arrays.update(theta_=self.theta_, expected_distance_=self.expected_distance_, pair_stats_=self.pair_stats_)
         if self.aux_ is not None:
             arrays["aux_"] = np.asarray(self.aux_)
-        if getattr(self, "_fill", None) is not None:
-            arrays["fill_"] = np.asarray(self._fill)
-        for key, val in (getattr(self, "gaussian_", None) or {}).items():
+        if self.fill_ is not None:
+            arrays["fill_"] = np.asarray(self.fill_)
+        for key, val in (self.gaussian_ or {}).items():
             arrays[f"gaussian_{key}"] = val
-        arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        return meta, arrays
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> UniversalLabelModel:  # type: ignore[override]
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["__meta__"]).decode())
-            arrays = {k: z[k] for k in z.files if k != "__meta__"}
-        if meta.get("class") != "UniversalLabelModel" or meta.get("space") not in _SPACES:
-            raise ValueError(f"{path} does not hold a UniversalLabelModel")
-        space = _SPACES[meta["space"]](**meta["space_config"])
-        model = cls(space, **meta["params"])
-        model.n_lfs_ = meta["n_lfs_"]
-        model.lf_names_ = meta["lf_names_"]
-        model.theta_ = arrays["theta_"]
-        model.expected_distance_ = arrays["expected_distance_"]
-        model.pair_stats_ = arrays["pair_stats_"]
-        model.aux_ = arrays.get("aux_")
-        model._fill = arrays.get("fill_")
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        super()._set_state(meta, arrays)
+        self.theta_ = arrays["theta_"]
+        self.expected_distance_ = arrays["expected_distance_"]
+        self.pair_stats_ = arrays["pair_stats_"]
+        self.aux_ = arrays.get("aux_")
+        self.fill_ = arrays.get("fill_")
         g = {k[len("gaussian_"):]: v for k, v in arrays.items() if k.startswith("gaussian_")}
-        model.gaussian_ = g or None
-        return model
+        self.gaussian_ = g or None
 
 
 def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 0, abstain: Any = 0.0,

@@ -1,0 +1,212 @@
+"""The contract of label models whose votes are *values* (:class:`ValueVotes`), not classes.
+
+A value label model learns from LF outputs that live in a :class:`LabelSpace`
+(numbers, vectors, rankings, points of a metric space) and predicts values of
+that space.  Its inputs differ from a classification label model's
+(:class:`weaksup.labelmodel.base.LabelModel` takes a ``VoteMatrix`` of class
+ids), so it has its own base:
+
+* ``fit(votes, *, valid=None, seed=None) -> self`` where ``valid`` is a
+  held-out ``(votes_valid, y_valid)`` pair of values;
+* ``predict(votes, *, seed=None)`` -> values (array form per space);
+* ``predict_proba(votes)`` -> ``n × k`` posterior, only for spaces that have one
+  (finite spaces); other spaces raise ``NotImplementedError``;
+* ``score(votes, y, *, metric=None)`` with the space's metrics;
+* ``save(path)`` / ``load(path)`` through :mod:`weaksup._persist`
+  (format tag ``"weaksup.ValueLabelModel"``);
+* ``get_params`` / ``set_params`` from :class:`weaksup._params.ParamsMixin`;
+  ``fit`` never writes a constructor parameter;
+* :class:`weaksup._validation.NotFittedError` before ``fit``.
+
+Subclasses implement ``_fit(V, valid, seed)``, ``_predict_values(V)`` (encoded
+values) and ``_state()`` / ``_set_state()`` for persistence.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from weaksup._deprecate import warn_deprecated
+from weaksup._params import ParamsMixin
+from weaksup._persist import class_path, load_class, load_npz, save_npz
+from weaksup._validation import check_is_fitted
+from weaksup.universal.spaces import LabelSpace
+from weaksup.universal.values import ValueVotes, as_value_votes
+
+__all__ = ["ValueLabelModel", "check_value_votes", "FORMAT"]
+
+#: Format tag of saved value label models.
+FORMAT = "weaksup.ValueLabelModel"
+
+_Self = TypeVar("_Self", bound="ValueLabelModel")
+
+
+def check_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
+    """``votes`` as :class:`ValueVotes` of ``space``; a classification ``VoteMatrix`` is a ``TypeError``.
+
+    Accepts :class:`ValueVotes`, an encoded numeric array, a DataFrame or an
+    ``n × m`` nested list of raw outputs (``None`` = abstain).
+
+    >>> import numpy as np
+    >>> from weaksup import VoteMatrix
+    >>> from weaksup.universal import RealSpace
+    >>> check_value_votes(VoteMatrix(np.zeros((2, 3), int)), RealSpace(1))
+    Traceback (most recent call last):
+    ...
+    TypeError: votes is a classification VoteMatrix (class ids), not value votes; ...
+    """
+    from weaksup.votes import VoteMatrix
+
+    if isinstance(votes, VoteMatrix):
+        raise TypeError(f"{what} is a classification VoteMatrix (class ids), not value votes; "
+                        f"a value label model needs ValueVotes (apply_value_lfs, ValueVotes.from_outputs / "
+                        f"from_array) or an n × m array of values; use a weaksup.labelmodel model for class votes")
+    if isinstance(votes, (str, bytes)) or np.isscalar(votes) or votes is None:
+        raise TypeError(f"{what} must be ValueVotes, an n × m array or a nested list of LF outputs, "
+                        f"got {type(votes).__name__}")
+    return as_value_votes(votes, space)
+
+
+class ValueLabelModel(ParamsMixin):
+    """Base class of label models over a :class:`LabelSpace` (see the module docstring)."""
+
+    space: LabelSpace
+    #: Fewest LF columns ``fit`` accepts.
+    min_lfs: ClassVar[int] = 1
+    #: Attributes that exist once the model is fitted.
+    _fitted_attrs: ClassVar[tuple[str, ...]] = ("n_lfs_", "lf_names_")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self: _Self, votes: Any, *, valid: Any = None, seed: int | None = None,
+            dev: Any = None, class_balance: Any = None) -> _Self:
+        """Fit on unlabelled value votes.
+
+        Parameters
+        ----------
+        votes : ValueVotes or array-like
+            ``n × m`` LF outputs in ``self.space``.
+        valid : (votes_valid, y_valid), optional
+            Held-out votes with gold values; what a model does with them is
+            in its docstring.
+        seed : int, optional
+            Seeds any random choice made while fitting.
+        dev : deprecated
+            Old name of ``valid``.
+        class_balance : deprecated
+            Ignored (value label models have no class prior to fix).
+        """
+        if dev is not None:
+            if valid is not None:
+                raise TypeError(f"{type(self).__name__}.fit() got both 'dev' (deprecated) and 'valid'; "
+                                f"pass only 'valid'")
+            warn_deprecated(f"keyword 'dev' of {type(self).__name__}.fit()", "'valid'")
+            valid = dev
+        if class_balance is not None:
+            warn_deprecated(f"keyword 'class_balance' of {type(self).__name__}.fit() (it was ignored)",
+                            "nothing (drop it)")
+        self._check_params()
+        V = check_value_votes(votes, self.space)
+        if V.m < self.min_lfs:
+            raise ValueError(f"votes: {type(self).__name__} needs at least {self.min_lfs} LFs, got {V.m}")
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
+            delattr(self, attr)  # a refit starts from nothing
+        self._fit(V, valid=self._check_valid(valid), seed=seed)
+        self.n_lfs_ = V.m
+        self.lf_names_ = list(V.lf_names)
+        return self
+
+    def _check_params(self) -> None:
+        """Validate hyper-parameters (before touching the data)."""
+        if not isinstance(self.space, LabelSpace):
+            raise TypeError(f"space must be a LabelSpace, got {type(self.space).__name__}")
+
+    def _check_valid(self, valid: Any) -> tuple[ValueVotes | None, np.ndarray] | None:
+        """``valid = (votes, y)`` -> (ValueVotes, encoded y); bare labels are a deprecated form."""
+        if valid is None:
+            return None
+        if isinstance(valid, tuple) and len(valid) == 2:
+            V = check_value_votes(valid[0], self.space, what="valid votes")
+            y = self.space.encode(valid[1], what="valid labels")
+            if len(y) != V.n:
+                raise ValueError(f"valid votes have {V.n} rows but valid labels have {len(y)}")
+            return V, y
+        warn_deprecated(f"{type(self).__name__}.fit(valid=<labels only>)", "valid=(votes_valid, y_valid)")
+        return None, self.space.encode(valid, what="valid labels")
+
+    def _fit(self, V: ValueVotes, *, valid: tuple[ValueVotes | None, np.ndarray] | None,
+             seed: int | None) -> None:
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- predict
+    def _check_predict(self, votes: Any) -> ValueVotes:
+        check_is_fitted(self, self._fitted_attrs,
+                        msg=f"{type(self).__name__} is not fitted yet; call fit(votes) first")
+        V = check_value_votes(votes, self.space)
+        if V.m != self.n_lfs_:
+            raise ValueError(f"votes have {V.m} LFs; the model was fitted on {self.n_lfs_}")
+        return V
+
+    def _predict_values(self, V: ValueVotes) -> np.ndarray:
+        """Encoded predictions (the space's internal array form)."""
+        raise NotImplementedError
+
+    def predict(self, votes: Any, *, seed: int | None = None) -> np.ndarray:
+        """Predicted values, in the array form of ``space.to_output`` (``seed``: for randomised models)."""
+        return self.space.to_output(self._predict_values(self._check_predict(votes)))
+
+    def predict_proba(self, votes: Any) -> np.ndarray:
+        """``n × k`` posterior over the points of a finite space; ``NotImplementedError`` elsewhere."""
+        raise NotImplementedError(f"predict_proba needs a finite label space; {type(self.space).__name__} "
+                                  f"predictions are values: use predict()")
+
+    def score(self, votes: Any, y: Any, *, metric: str | list[str] | None = None) -> Any:
+        """Score predictions against gold values ``y`` with the space's metrics.
+
+        ``metric``: one name (default ``space.default_metric``) or a list
+        (then a dict name -> value); the names are ``space.metrics``.
+        """
+        V = self._check_predict(votes)
+        yy = self.space.encode(y, what="y")
+        if len(yy) != V.n:
+            raise ValueError(f"votes have {V.n} rows but y has {len(yy)}")
+        names = metric if isinstance(metric, list) else [metric or self.space.default_metric]
+        for name in names:
+            if name not in self.space.metrics:
+                raise ValueError(f"unknown metric {name!r} for {type(self.space).__name__}; "
+                                 f"choose from {self.space.metrics}")
+        pred = self._predict_values(V)
+        out = {name: self.space.score(pred, yy, name) for name in names}
+        return out if isinstance(metric, list) else out[names[0]]
+
+    # ---------------------------------------------------------- persistence
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Fitted state as (JSON-able meta, arrays); subclasses extend it."""
+        return {"n_lfs_": self.n_lfs_, "lf_names_": self.lf_names_}, {}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.n_lfs_ = int(meta["n_lfs_"])
+        self.lf_names_ = list(meta["lf_names_"])
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write space, parameters and fitted state to ``path`` (npz + JSON, atomic, no pickle)."""
+        check_is_fitted(self, self._fitted_attrs,
+                        msg=f"{type(self).__name__} is not fitted yet; fit it before saving")
+        params = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                  for k, v in self.get_params().items() if k != "space"}
+        state, arrays = self._state()
+        meta = {"class": class_path(self), "space": class_path(self.space), "space_config": self.space.config(),
+                "params": params, "state": state}
+        save_npz(path, FORMAT, meta, arrays)
+
+    @classmethod
+    def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
+        """Read a model written by :meth:`save` (any ``ValueLabelModel`` subclass)."""
+        meta, arrays = load_npz(path, FORMAT)
+        klass = load_class(meta["class"], cls, path=path)
+        space_cls = load_class(meta["space"], LabelSpace, path=path)
+        model = klass(space_cls(**meta["space_config"]), **meta["params"])
+        model._set_state(meta["state"], arrays)
+        return model

@@ -1,0 +1,176 @@
+"""The :class:`LabelSpace` contract every label space implements (see :mod:`weaksup.universal.spaces`).
+
+A new space is a new module with a ``LabelSpace`` subclass: the model calls only the
+methods below (including the :meth:`LabelSpace.posterior` and :meth:`LabelSpace.prior_value`
+hooks), never ``isinstance`` on a concrete space.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LabelSpace", "ValueOutputError"]
+
+
+class ValueOutputError(ValueError):
+    """An LF output or a label is not a valid value of the label space."""
+
+
+def _where(lf: str | None, row: Any) -> str:
+    parts = []
+    if lf is not None:
+        parts.append(f"LF {lf!r}")
+    if row is not None:
+        parts.append(f"row {row!r}")
+    return (" from " + " on ".join(parts)) if parts else ""
+
+
+
+class LabelSpace:
+    """Base class of label spaces (see the module docstring for the contract).
+
+    Subclasses set ``value_shape`` (the per-value array shape), ``dtype`` and
+    ``fill`` (the array filler used for abstains), and implement the methods
+    below.  ``theta_bounds`` clips estimated θ.
+    """
+
+    name: str = "space"
+    value_shape: tuple[int, ...] = ()
+    dtype: Any = np.float64
+    fill: Any = np.nan
+    #: Whether :meth:`triplet_init` is already the exact method-of-moments solution.
+    closed_form_exact: bool = True
+    default_metric: str = "mean_distance"
+    metrics: tuple[str, ...] = ("mean_distance",)
+    theta_bounds: tuple[float, float] = (1e-3, 1e3)
+    #: Inference rules the space supports (``UniversalLabelModel(inference=...)``).
+    inferences: tuple[str, ...] = ("frechet",)
+
+    # ---------------------------------------------------------- encoding
+    def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
+        """Validate one value and return its array encoding (raises ValueOutputError)."""
+        raise NotImplementedError
+
+    def encode(self, values: Any, what: str = "labels") -> np.ndarray:
+        """Encode a sequence of ``n`` values (gold labels or predictions) to an array."""
+        if isinstance(values, np.ndarray) and values.dtype != object and values.shape[1:] == self.value_shape \
+                and values.ndim == 1 + len(self.value_shape):
+            arr = values.astype(self.dtype, copy=False)
+            self._check_array(arr, what)
+            return arr
+        out = np.empty((len(values), *self.value_shape), dtype=self.dtype)
+        for i, v in enumerate(values):
+            if v is None:
+                raise ValueOutputError(f"{what}: value at position {i} is None")
+            out[i] = self.encode_one(v, lf=None, row=i)
+        return out
+
+    def _check_array(self, arr: np.ndarray, what: str, mask: np.ndarray | None = None) -> None:
+        """Validate an already-encoded array (``mask``: entries to ignore)."""
+
+    def decode(self, arr: np.ndarray) -> Any:
+        """Turn encoded predictions into user-facing values (identity by default)."""
+        return arr
+
+    def to_output(self, arr: np.ndarray) -> np.ndarray:
+        """Encoded values → the array form ``predict`` returns (``encode`` reads it back)."""
+        return self.decode(arr)
+
+    # ---------------------------------------------------------- geometry
+    def distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Distance of the exponential family, broadcast over leading axes."""
+        raise NotImplementedError
+
+    def embed(self, values: np.ndarray) -> np.ndarray:
+        """Embedding ``g`` with ``d(u, v) = ‖g(u) − g(v)‖²`` (pseudo-Euclidean for finite spaces)."""
+        raise NotImplementedError(f"{type(self).__name__} has no Euclidean embedding")
+
+    def frechet_mean(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Row-wise ``argmin_y Σ_a w_a d(λ_a, y)``; ``values`` n × m × ..., ``weights`` n × m (0 = abstain)."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------- learning
+    def prepare(self, column: np.ndarray) -> np.ndarray:
+        """Per-LF precomputation for :meth:`pair_statistic` (identity by default)."""
+        return column
+
+    def pair_statistic(self, va: np.ndarray, vb: np.ndarray, both: np.ndarray) -> tuple[float, float]:
+        """``(sum, count)`` of the pairwise statistic over rows where both LFs vote
+        (``va``, ``vb``: the LFs' columns after :meth:`prepare`)."""
+        d = self.distance(va[both], vb[both])
+        return float(d.sum()), float(both.sum())
+
+    def triplet_init(self, dab: float, dac: float, dbc: float) -> float:
+        """θ_a from the three pairwise statistics of triplet (a, b, c) (closed form)."""
+        e = 0.5 * (dab + dac - dbc)
+        return self.theta_from_expected(e)
+
+    def pair_moment(self, theta_a: float, theta_b: float, aux: Any = None) -> float:
+        """Model value of the pairwise statistic for LFs with accuracies θ_a, θ_b."""
+        raise NotImplementedError
+
+    def estimate_aux(self, values: np.ndarray, abstain: np.ndarray, theta: np.ndarray) -> Any:
+        """Extra parameters needed by :meth:`pair_moment` (e.g. a class prior); None by default."""
+        return None
+
+    def expected_distance(self, theta: float, aux: Any = None) -> float:
+        """``E_θ[d(λ, y)]`` for one LF."""
+        raise NotImplementedError
+
+    def theta_from_expected(self, e: float, aux: Any = None) -> float:
+        """Invert :meth:`expected_distance` (moment matching), clipped to ``theta_bounds``."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------- model hooks
+    def prior_value(self, values: np.ndarray, weights: np.ndarray, aux: Any = None) -> np.ndarray:
+        """The prediction for rows where every LF abstains.
+
+        ``values`` (``1 × N × value_shape``) and ``weights`` (``1 × N``) are a
+        sample of all LF outputs and their θ; ``aux`` the fitted auxiliary
+        parameters.  Default: their weighted Fréchet mean.
+        """
+        return self.frechet_mean(values, weights)[0]
+
+    def posterior(self, values: np.ndarray, abstain: np.ndarray, theta: np.ndarray, aux: Any = None) -> np.ndarray:
+        """``n × k`` posterior over the points of the space (only finite spaces have one)."""
+        raise NotImplementedError(f"predict_proba needs a finite label space; {type(self).__name__} "
+                                  f"predictions are values: use predict()")
+
+    def gaussian_fit(self, values: np.ndarray, abstain: np.ndarray, y_mean: Any = None, y_var: Any = None,
+                     expected: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Fit the Gaussian factor model of ``inference="gaussian"`` (spaces listing it in ``inferences``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no Gaussian inference")
+
+    def gaussian_predict(self, values: np.ndarray, abstain: np.ndarray, g: dict[str, np.ndarray]) -> np.ndarray:
+        """Posterior mean under the model fitted by :meth:`gaussian_fit`."""
+        raise NotImplementedError(f"{type(self).__name__} has no Gaussian inference")
+
+    # ---------------------------------------------------------- synthetic
+    def sample_truth(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def sample_lf(self, y: np.ndarray, theta: float, rng: np.random.Generator) -> np.ndarray:
+        """One LF's outputs for every row of ``y`` under ``p(λ | y) ∝ exp(-θ d(λ, y))``."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------- scoring
+    def score(self, pred: np.ndarray, y: np.ndarray, metric: str) -> float:
+        if metric == "mean_distance":
+            return float(np.mean(self.distance(pred, y)))
+        raise ValueError(f"unknown metric {metric!r} for {type(self).__name__}; choose from {self.metrics}")
+
+    def config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments (for save/load)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if not isinstance(v, list) or len(v) < 12)
+        return f"{type(self).__name__}({args})"
+
+
+def _clip(theta: float, bounds: tuple[float, float]) -> float:
+    if not np.isfinite(theta):
+        return bounds[1]
+    return float(min(max(theta, bounds[0]), bounds[1]))

@@ -1,0 +1,266 @@
+"""``k`` points with a user distance matrix: metric checks, pseudo-Euclidean embedding, the space."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from weaksup._deprecate import renamed_kwargs
+from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _where
+
+__all__ = ["FiniteMetricSpace", "check_metric", "pseudo_euclidean_embedding"]
+
+
+def check_metric(D: Any, *, tol: float = 1e-9, name: str = "distance matrix") -> np.ndarray:
+    """Validate a ``k × k`` metric: finite, symmetric, zero diagonal, positive off
+    the diagonal, triangle inequality.  Raises ValueError naming the violation."""
+    D = np.asarray(D, dtype=np.float64)
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {D.shape}")
+    k = D.shape[0]
+    if k < 2:
+        raise ValueError(f"{name} needs at least 2 points")
+    if not np.all(np.isfinite(D)):
+        i, j = np.argwhere(~np.isfinite(D))[0]
+        raise ValueError(f"{name}[{i}, {j}] = {D[i, j]} is not finite")
+    if np.any(np.abs(np.diag(D)) > tol):
+        i = int(np.argmax(np.abs(np.diag(D))))
+        raise ValueError(f"{name}[{i}, {i}] = {D[i, i]}: the distance of a point to itself must be 0")
+    asym = np.abs(D - D.T)
+    if np.any(asym > tol * max(1.0, np.abs(D).max())):
+        i, j = np.unravel_index(int(np.argmax(asym)), D.shape)
+        raise ValueError(f"{name} is not symmetric: D[{i}, {j}] = {D[i, j]} but D[{j}, {i}] = {D[j, i]}")
+    off = D + np.eye(k) * 1.0
+    if np.any(off[~np.eye(k, dtype=bool)] <= 0):
+        i, j = np.argwhere((D <= 0) & ~np.eye(k, dtype=bool))[0]
+        raise ValueError(f"{name}[{i}, {j}] = {D[i, j]}: distinct points must be at positive distance")
+    # triangle inequality: D[i,j] <= D[i,l] + D[l,j]
+    via = (D[:, :, None] + D[None, :, :]).min(1)  # min_l D[i,l] + D[l,j]
+    viol = D - via
+    if np.any(viol > tol * max(1.0, D.max())):
+        i, j = np.unravel_index(int(np.argmax(viol)), D.shape)
+        l_ = int(np.argmin(D[i, :] + D[:, j]))
+        raise ValueError(f"{name} violates the triangle inequality: D[{i}, {j}] = {D[i, j]:.6g} > "
+                         f"D[{i}, {l_}] + D[{l_}, {j}] = {D[i, l_] + D[l_, j]:.6g}")
+    return D
+
+
+def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Embed ``k`` points whose *squared* dissimilarities are ``S`` (k × k).
+
+    Returns ``(X, signs)`` with ``X = V |Λ|^{1/2}`` over the non-null
+    eigen-directions of ``G_ij = ½(S_0i + S_0j − S_ij)`` and ``signs = ±1``
+    per column, so that ``S_ij = Σ_c signs_c (X_ic − X_jc)²`` exactly
+    (``‖u₊ − v₊‖² − ‖u₋ − v₋‖²``).  A Euclidean-embeddable ``S`` gives no
+    negative directions.
+
+    Examples
+    --------
+    >>> S = np.array([[0, 1, 4], [1, 0, 1], [4, 1, 0]], float)  # 3 points on a line
+    >>> X, s = pseudo_euclidean_embedding(S)
+    >>> s.tolist(), round(float(np.sum(s * (X[0] - X[2]) ** 2)), 6)
+    ([1.0], 4.0)
+    """
+    S = np.asarray(S, dtype=np.float64)
+    G = 0.5 * (S[0][None, :] + S[0][:, None] - S)
+    lam, V = np.linalg.eigh(G)
+    keep = np.abs(lam) > tol * max(1.0, np.abs(lam).max())
+    lam, V = lam[keep], V[:, keep]
+    order = np.argsort(-lam)
+    lam, V = lam[order], V[:, order]
+    return V * np.sqrt(np.abs(lam)), np.sign(lam)
+
+
+class FiniteMetricSpace(LabelSpace):
+    """``k`` labelled points with a distance matrix ``D`` (e.g. graph distances).
+
+    LF model ``P(λ_a = j | y = i) = exp(−θ_a D_ij) / Z_i(θ_a)`` with a prior π
+    over points.  The points are embedded pseudo-Euclidean
+    (:func:`pseudo_euclidean_embedding` of ``D`` read as squared
+    dissimilarities, so ``D_ij = ‖g(i) − g(j)‖²_pe``); the UWS additive
+    triplet identity in that embedding gives a first θ by moment matching of
+    ``E_θ[D(λ, y)] = −∂ log Z/∂θ``.  Because finite-space LFs are not unbiased
+    in the embedding, θ is refined by solving the exact triplet equations
+    ``E[D(λ_a, λ_b)] = Σ_i π_i (P_a D P_bᵀ)_ii``, alternating with π
+    estimated from the LFs' marginals (non-negative least squares).
+
+    Inference: weighted Fréchet median ``argmin_i Σ_a θ_a D(λ_a, i)`` (ties
+    broken by π); ``predict`` returns point indices ``0..k-1``.
+    :meth:`posterior` gives the exact posterior over points (used by the
+    model's ``predict_proba``).  ``labels`` optionally names the points; LF
+    outputs may then be names or indices.
+
+    Examples
+    --------
+    >>> D = np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], float)
+    >>> sp = FiniteMetricSpace(D)
+    >>> sp.frechet_mean(np.array([[0, 2, 2]]), np.array([[3.0, 1.0, 1.0]])).tolist()
+    [0]
+    """
+
+    name = "finite"
+    dtype = np.int64
+    fill = -1
+    closed_form_exact = False
+    default_metric = "mean_distance"
+    metrics = ("mean_distance", "accuracy")
+
+    def __init__(self, D: Any, labels: Sequence[Hashable] | None = None, *, check: bool = True) -> None:
+        self.D = check_metric(D) if check else np.asarray(D, dtype=np.float64)
+        self.k = self.D.shape[0]
+        if labels is not None:
+            labels = list(labels)
+            if len(labels) != self.k or len(set(labels)) != self.k:
+                raise ValueError(f"labels must be {self.k} distinct names, got {labels}")
+        self.labels = labels
+        self._index = {lab: i for i, lab in enumerate(labels)} if labels else None
+        self.value_shape = ()
+        self.embedding_, self.signature_ = pseudo_euclidean_embedding(self.D)
+        dmin = float(self.D[~np.eye(self.k, dtype=bool)].min())
+        self.theta_bounds = (1e-3 / dmin, 50.0 / dmin)
+
+    def config(self) -> dict[str, Any]:
+        return {"D": self.D.tolist(), "labels": self.labels}
+
+    def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
+        if self._index is not None:
+            try:
+                if value in self._index:
+                    return np.asarray(self._index[value], dtype=np.int64)
+            except TypeError:
+                pass
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            if isinstance(value, float) and math.isnan(value):
+                raise ValueOutputError(f"NaN{_where(lf, row)}; return None to abstain")
+            raise ValueOutputError(f"{value!r}{_where(lf, row)} is not a point of the space "
+                                   f"(an index 0..{self.k - 1}{' or a label name' if self.labels else ''})")
+        if not 0 <= int(value) < self.k:
+            raise ValueOutputError(f"point index {int(value)}{_where(lf, row)} is outside 0..{self.k - 1}")
+        return np.asarray(int(value), dtype=np.int64)
+
+    def encode(self, values: Any, what: str = "labels") -> np.ndarray:
+        arr = np.asarray(values) if not isinstance(values, list) else None
+        if arr is not None and arr.dtype.kind in "iu" and arr.ndim == 1:
+            self._check_array(arr, what)
+            return arr.astype(np.int64)
+        return super().encode(values, what)
+
+    def _check_array(self, arr: np.ndarray, what: str, mask: np.ndarray | None = None) -> None:
+        bad = (arr < 0) | (arr >= self.k)
+        if mask is not None:
+            bad &= ~mask
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueOutputError(f"{what}: point index {arr[idx]} at {idx} is outside 0..{self.k - 1}")
+
+    def to_output(self, arr: np.ndarray) -> np.ndarray:
+        return np.asarray(arr)
+
+    def decode(self, arr: np.ndarray) -> Any:
+        if self.labels is None:
+            return arr
+        return [self.labels[i] if i >= 0 else None for i in arr]
+
+    def distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return self.D[np.asarray(u), np.asarray(v)]
+
+    def embed(self, values: np.ndarray) -> np.ndarray:
+        """Pseudo-Euclidean coordinates (see ``signature_`` for the sign of each column)."""
+        return self.embedding_[np.asarray(values)]
+
+    def frechet_mean(self, values: np.ndarray, weights: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        values = np.asarray(values)
+        w = np.asarray(weights, dtype=np.float64)
+        n = values.shape[0]
+        W = np.zeros((n, self.k))
+        np.add.at(W, (np.repeat(np.arange(n), values.shape[1]), np.where(w > 0, values, 0).ravel()), w.ravel())
+        cost = W @ self.D
+        if prior is not None:
+            cost = cost - 1e-9 * np.log(np.maximum(prior, 1e-300))
+        out = np.argmin(cost, axis=1)
+        out[w.sum(1) <= 0] = -1
+        return out
+
+    # ------------------------------------------------------------ learning
+    def conditional(self, theta: float) -> np.ndarray:
+        """``P[i, j] = P(λ = j | y = i)``."""
+        logits = -theta * self.D
+        logits -= logits.max(1, keepdims=True)
+        P = np.exp(logits)
+        return P / P.sum(1, keepdims=True)
+
+    @renamed_kwargs(prior="aux")
+    def posterior(self, values: np.ndarray, abstain: np.ndarray, theta: np.ndarray,
+                  aux: Any = None) -> np.ndarray:
+        """``n × k`` posterior ``P(y | λ)`` under the fitted model (``aux``: the prior π, or None)."""
+        prior = aux
+        n, m = values.shape
+        logp = np.zeros((n, self.k)) + (np.log(prior) if prior is not None else 0.0)
+        for a in range(m):
+            logP = np.log(self.conditional(float(theta[a])))  # i, j
+            on = ~abstain[:, a]
+            logp[on] += logP[:, values[on, a]].T
+        logp -= logp.max(1, keepdims=True)
+        p = np.exp(logp)
+        return p / p.sum(1, keepdims=True)
+
+    def prior_value(self, values: np.ndarray, weights: np.ndarray, aux: Any = None) -> np.ndarray:
+        """The most probable point under the fitted prior π (``aux``), else the Fréchet mean."""
+        if aux is not None:
+            return np.asarray(int(np.argmax(aux)))
+        return super().prior_value(values, weights, aux)
+
+    def expected_distance(self, theta: float, aux: Any = None) -> float:
+        pi = np.full(self.k, 1.0 / self.k) if aux is None else aux
+        return float(pi @ np.sum(self.conditional(theta) * self.D, axis=1))
+
+    def theta_from_expected(self, e: float, aux: Any = None) -> float:
+        from scipy.optimize import brentq
+
+        lo, hi = self.theta_bounds
+        f = lambda t: self.expected_distance(t, aux) - e  # noqa: E731
+        if f(hi) >= 0:
+            return hi
+        if f(lo) <= 0:
+            return lo
+        return float(brentq(f, lo, hi, xtol=1e-10 * hi))
+
+    def pair_moment(self, theta_a: float, theta_b: float, aux: Any = None) -> float:
+        pi = np.full(self.k, 1.0 / self.k) if aux is None else aux
+        Pa, Pb = self.conditional(theta_a), self.conditional(theta_b)
+        return float(pi @ np.einsum("ij,jl,il->i", Pa, self.D, Pb))
+
+    def estimate_aux(self, values: np.ndarray, abstain: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Prior π from the LF marginals: ``P(λ_a = j) = Σ_i π_i P_a(j | i)`` (NNLS)."""
+        from scipy.optimize import nnls
+
+        rows, rhs = [], []
+        for a in range(values.shape[1]):
+            on = ~abstain[:, a]
+            if not on.any():
+                continue
+            p = np.bincount(values[on, a], minlength=self.k) / on.sum()
+            rows.append(self.conditional(float(theta[a])).T)  # j × i
+            rhs.append(p)
+        A = np.vstack(rows + [np.full((1, self.k), 10.0)])
+        b = np.concatenate(rhs + [np.array([10.0])])
+        pi, _ = nnls(A, b)
+        pi = np.maximum(pi, 1e-6)
+        return pi / pi.sum()
+
+    # ------------------------------------------------------------ synthetic
+    def sample_truth(self, n: int, rng: np.random.Generator, prior: np.ndarray | None = None) -> np.ndarray:
+        return rng.choice(self.k, size=n, p=prior)
+
+    def sample_lf(self, y: np.ndarray, theta: float, rng: np.random.Generator) -> np.ndarray:
+        P = self.conditional(theta)[y]
+        u = rng.random((len(y), 1))
+        return np.minimum((P.cumsum(1) < u).sum(1), self.k - 1)
+
+    def score(self, pred: np.ndarray, y: np.ndarray, metric: str) -> float:
+        if metric == "accuracy":
+            return float(np.mean(np.asarray(pred) == np.asarray(y)))
+        return super().score(pred, y, metric)
