@@ -34,7 +34,8 @@ sys.path.insert(0, str(REPO))
 
 from weaksup.data.wrench_sequence import load_wrench_sequence  # noqa: E402
 from weaksup.sequence.endmodel import CRFTagger  # noqa: E402
-from weaksup.sequence.labelmodel import HMM, TokenDawidSkene, TokenMajorityVote  # noqa: E402
+from weaksup.sequence.hmm import HMM  # noqa: E402
+from weaksup.sequence.labelmodel import TokenDawidSkene, TokenMajorityVote  # noqa: E402
 from weaksup.sequence.metrics import span_prf  # noqa: E402
 
 DATASETS = ["bc5cdr", "ncbi-disease", "laptopreview"]
@@ -118,7 +119,7 @@ def run_dataset(name: str, root: Path, quick: bool, log) -> dict:
     lm_name = max(("MV", "DS", "HMM"), key=lambda k: out["models"][k]["valid"][2])
     t = time.time()
     crf = CRFTagger(c2=1.0, max_iter=30 if quick else 100)
-    crf.fit(ds.train.sentences, out["models"][lm_name]["train_pred"], ds.entity_types)
+    crf.fit(ds.train.sentences, out["models"][lm_name]["train_pred"], entity_types=ds.entity_types)
     res = {"trained_on": lm_name, "params": crf.get_params(), "fit_s": round(time.time() - t, 1)}
     for s in ("valid", "test"):
         res[s] = prf(ds.splits[s].tags, crf.predict(ds.splits[s].sentences))

@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 
 from weaksup.sequence import SequenceVotes, span_f1
-from weaksup.sequence.labelmodel import (
-    HMM,
-    TokenDawidSkene,
-    TokenMajorityVote,
-    bio_start_mask,
-    bio_transition_mask,
-    forward_backward,
-    viterbi,
-)
+from weaksup.sequence.hmm import HMM
+from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
+from weaksup.sequence.labelmodel import TokenDawidSkene, TokenMajorityVote
 
 # ------------------------------------------------------------ forward–backward
 
@@ -292,7 +286,7 @@ def test_token_wrapper_with_classification_label_model(laptop):
 
 
 def test_forward_backward_blocks_equal_single_pass(monkeypatch):
-    import weaksup.sequence.labelmodel as lm
+    import weaksup.sequence.inference as lm
 
     rng = np.random.default_rng(5)
     lengths = rng.integers(1, 30, 200)
@@ -330,3 +324,95 @@ def test_crf_dense_features():
         crf.predict(sents[60:])
     with pytest.raises(ValueError, match="dense features have 3 rows"):
         crf.predict(sents[60:], dense=np.zeros((3, 1)))
+
+
+# ------------------------------------------------------------ contract (0.2)
+
+
+def test_token_dawid_skene_is_the_classification_dawid_skene(tmp_path):
+    # One EM in the package: TokenDawidSkene == TokenLabelModel(DawidSkene(abstain_as_class=True, alpha=...)).
+    from weaksup.labelmodel import DawidSkene
+    from weaksup.sequence.labelmodel import TokenLabelModel
+
+    rng = np.random.default_rng(3)
+    data = rng.choice([-1, 0, 1, 2, 3, 4], size=(400, 4), p=[0.4, 0.3, 0.1, 0.1, 0.05, 0.05])
+    v = SequenceVotes(data, np.arange(0, 401, 8), ["X", "Y"])
+    ds = TokenDawidSkene(smoothing=0.5).fit(v)
+    inner = DawidSkene(abstain_as_class=True, alpha=0.5, tol=1e-5, max_iter=100)
+    ref = TokenLabelModel(inner).fit(v)
+    assert not hasattr(inner, "n_lfs_")  # fit trains a clone, never the object passed in
+    np.testing.assert_allclose(ds.predict_proba(v), ref.predict_proba(v), atol=1e-12)
+    assert ds.predict(v) == ref.predict(v)
+    assert ds.confusion_.shape == (4, 3, 4) and np.allclose(ds.confusion_.sum(2), 1)  # + abstain column
+    assert ds.prior_.shape == (3,)
+    for model, name in ((ds, "ds"), (ref, "ref")):
+        model.save(tmp_path / f"{name}.npz")
+        back = type(model).load(tmp_path / f"{name}.npz")
+        np.testing.assert_array_equal(back.predict_proba(v), model.predict_proba(v))
+    assert TokenLabelModel.load(tmp_path / "ref.npz").label_model.get_params() == inner.get_params()
+
+
+def test_sequence_models_not_fitted_score_metric_and_file_format(tmp_path):
+    from weaksup._persist import load_npz
+    from weaksup._validation import NotFittedError
+    from weaksup.sequence.endmodel import CRFTagger
+
+    v = SequenceVotes.from_tag_lists([[["B-X", "O"], ["I-X", "O"], ["O", "O"]]] * 5, ["X"])
+    gold = [["B-X", "I-X", "O"]] * 5
+    for model in (TokenMajorityVote(), HMM(n_iter=2)):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            model.predict(v)
+        with pytest.raises(NotFittedError):
+            model.save(tmp_path / "x.npz")
+        model.fit(v)
+        assert model.score(v, gold) == model.score(v, gold, metric="span_f1") == 1.0
+        with pytest.warns(DeprecationWarning, match="span_f1"):
+            assert model.score(v, gold, metric="f1") == 1.0
+        with pytest.raises(ValueError, match="metric must be"):
+            model.score(v, gold, metric="accuracy")
+        model.save(tmp_path / "m.npz")
+        assert load_npz(tmp_path / "m.npz", "weaksup.SequenceLabelModel")[0]["class"].endswith(type(model).__name__)
+    with pytest.raises(ValueError, match="holds a .*TokenMajorityVote.*not a HMM"):
+        HMM.load(_save(TokenMajorityVote().fit(v), tmp_path))
+    with pytest.raises(NotFittedError):
+        CRFTagger().predict([["a"]])
+    with pytest.raises(TypeError, match="SequenceVotes"):
+        TokenMajorityVote().fit(np.zeros((3, 2), int))
+
+
+def _save(model, tmp_path):
+    model.save(tmp_path / "mv.npz")
+    return tmp_path / "mv.npz"
+
+
+def test_moved_names_warn_and_still_work():
+    import weaksup.sequence.labelmodel as old
+
+    with pytest.warns(DeprecationWarning, match="weaksup.sequence.hmm.HMM"):
+        assert old.HMM is HMM
+    with pytest.warns(DeprecationWarning, match="inference.forward_backward"):
+        assert old.forward_backward is forward_backward
+
+
+def test_crf_params_predict_proba_and_keyword_only_fit():
+    from sklearn.base import clone
+
+    from weaksup.sequence.endmodel import CRFTagger
+
+    sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
+    tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
+    crf = CRFTagger(c2=0.1, max_iter=30)
+    assert crf.get_params() == {"c2": 0.1, "max_iter": 30, "min_count": 1, "window": 2, "verbose": False}
+    assert repr(crf) == "CRFTagger(c2=0.1, max_iter=30, min_count=1, window=2, verbose=False)"
+    assert clone(crf).set_params(c2=2.0).c2 == 2.0 and crf.c2 == 0.1
+    with pytest.raises(ValueError, match="invalid parameter 'c3'"):
+        crf.set_params(c3=1)
+    with pytest.raises(TypeError):
+        crf.fit(sents, tags, ["Chem"])  # entity_types is keyword-only
+    crf.fit(sents, tags, entity_types=["Chem"])
+    P = crf.predict_proba([["aspirin", "now"], ["x"]])
+    assert P.shape == (3, 3) and np.allclose(P.sum(1), 1) and np.isfinite(P).all()
+    assert P[0].argmax() == crf.tag_names_.index("B-Chem") and P[1].argmax() == 0
+    assert P[:, 2].max() < 0.5 and P[2, 2] == 0.0  # I-Chem cannot start a sentence
+    with pytest.raises(TypeError, match="list of token lists"):
+        crf.predict("aspirin now")

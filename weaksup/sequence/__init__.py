@@ -7,9 +7,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from weaksup._lazy import attach
 from weaksup.sequence.metrics import span_f1, span_precision, span_prf, span_recall, span_report
 from weaksup.sequence.tags import (
     SpanError,
@@ -39,8 +37,9 @@ _LAZY = {
     "TokenMajorityVote": "weaksup.sequence.labelmodel",
     "TokenDawidSkene": "weaksup.sequence.labelmodel",
     "TokenLabelModel": "weaksup.sequence.labelmodel",
-    "HMM": "weaksup.sequence.labelmodel",
-    "forward_backward": "weaksup.sequence.labelmodel",
+    "HMM": "weaksup.sequence.hmm",
+    "forward_backward": "weaksup.sequence.inference",
+    "viterbi": "weaksup.sequence.inference",
     "CRFTagger": "weaksup.sequence.endmodel",
     "token_features": "weaksup.sequence.endmodel",
 }
@@ -68,8 +67,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'weaksup.sequence' has no attribute {name!r}")
+__getattr__ = attach(__name__, _LAZY)

@@ -13,6 +13,8 @@ Examples
 >>> crf = CRFTagger(c2=0.1).fit(sents, tags)
 >>> crf.predict([["aspirin", "now"]])
 [['B-Chem', 'O']]
+>>> crf.predict_proba([["aspirin", "now"]]).shape  # tokens x tags (O, B-Chem, I-Chem)
+(2, 3)
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._params import ParamsMixin
+from weaksup._validation import check_is_fitted
+from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.tags import bio_tag_names, entity_types_from_tags, repair_bio
 
 __all__ = ["CRFTagger", "token_features"]
@@ -69,14 +74,14 @@ def token_features(tokens: Sequence[str], window: int = 2) -> list[list[str]]:
     return out
 
 
-class CRFTagger:
+class CRFTagger(ParamsMixin):
     """Linear-chain CRF over sparse binary token features, fitted by L-BFGS (numpy/scipy).
 
     The negative log-likelihood of the given tags plus ``c2/2 · ||W||²`` is
     minimised with exact gradients: emission gradients are ``X.T @ (marginals
     - targets)`` and transition gradients expected minus observed transition
     counts, both from the batched forward–backward of
-    :func:`weaksup.sequence.labelmodel.forward_backward`.  Disallowed BIO
+    :func:`weaksup.sequence.inference.forward_backward`.  Disallowed BIO
     transitions and ``I-`` starts are fixed at probability 0.
 
     Parameters
@@ -100,19 +105,6 @@ class CRFTagger:
         self.min_count = min_count
         self.window = window
         self.verbose = verbose
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("c2", "max_iter", "min_count", "window", "verbose")}
-
-    def set_params(self, **params: Any) -> CRFTagger:
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"invalid parameter {k!r} for CRFTagger; valid: {list(self.get_params())}")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        return "CRFTagger(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
 
     # ------------------------------------------------------------ features
     def _design(self, sentences: Sequence[Sequence[str]], build: bool = False) -> Any:
@@ -168,7 +160,7 @@ class CRFTagger:
         D = (D - self.dense_mean_) / self.dense_std_
         return sp.hstack([X, sp.csr_matrix(D)], format="csr")
 
-    def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+    def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *,
             entity_types: Sequence[str] | None = None, sample_weight: Any = None,
             dense: Any = None) -> CRFTagger:
         """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
@@ -180,8 +172,9 @@ class CRFTagger:
         """
         from scipy.optimize import minimize
 
-        from weaksup.sequence.labelmodel import bio_start_mask, bio_transition_mask, forward_backward
-
+        _check_sentences(sentences, "sentences")
+        if isinstance(tags, str) or not hasattr(tags, "__len__"):
+            raise TypeError(f"tags must be a list of tag sequences, got {type(tags).__name__}")
         if len(sentences) != len(tags):
             raise ValueError(f"{len(sentences)} sentences but {len(tags)} tag sequences")
         for i, (s, t) in enumerate(zip(sentences, tags)):
@@ -251,33 +244,51 @@ class CRFTagger:
         self.n_iter_ = int(res.nit)
         return self
 
-    def predict(self, sentences: Sequence[Sequence[str]], dense: Any = None) -> list[list[str]]:
-        """Viterbi BIO tags per sentence (``dense`` as in :meth:`fit` when it was used there)."""
-        if not hasattr(self, "W_"):
-            raise RuntimeError("CRFTagger is not fitted; call fit(sentences, tags) first")
-        from weaksup.sequence.labelmodel import viterbi
-
+    def _log_emit(self, sentences: Sequence[Sequence[str]], dense: Any) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self, "W_", msg="CRFTagger is not fitted yet; call fit(sentences, tags) first")
+        _check_sentences(sentences, "sentences")
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
         if lengths.sum() == 0:
-            return [[] for _ in sentences]
+            return np.zeros((0, len(self.tag_names_))), lengths
         X = self._with_dense(self._design(sentences), dense, lengths, build=False)
-        ids = viterbi(X @ self.W_, lengths, np.exp(self.start_), np.exp(self.trans_))
+        return X @ self.W_, lengths
+
+    def predict(self, sentences: Sequence[Sequence[str]], *, dense: Any = None) -> list[list[str]]:
+        """Viterbi BIO tags per sentence (``dense`` as in :meth:`fit` when it was used there)."""
+        le, lengths = self._log_emit(sentences, dense)
+        if lengths.sum() == 0:
+            return [[] for _ in sentences]
+        ids = viterbi(le, lengths, np.exp(self.start_), np.exp(self.trans_))
         names = self.tag_names_
         offs = np.concatenate([[0], np.cumsum(lengths)])
         return [[names[k] for k in ids[a:b]] for a, b in zip(offs[:-1], offs[1:])]
 
-    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], dense: Any = None) -> float:
-        """Strict span F1 against gold tags."""
-        from weaksup.sequence.metrics import span_f1
+    def predict_proba(self, sentences: Sequence[Sequence[str]], *, dense: Any = None) -> np.ndarray:
+        """Per-token tag marginals ``P(tag_t | sentence)``: ``n_tokens × n_tags`` (columns ``tag_names_``),
+        sentences concatenated; rows sum to 1."""
+        le, lengths = self._log_emit(sentences, dense)
+        gamma, _, _ = forward_backward(le, lengths, np.exp(self.start_), np.exp(self.trans_), need_xi=False)
+        return gamma
 
-        return span_f1(tags, self.predict(sentences, dense=dense))
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *, dense: Any = None,
+              metric: str = "span_f1") -> float:
+        """Strict span ``span_f1`` (default), ``precision`` or ``recall`` against gold tags."""
+        from weaksup.sequence.labelmodel import span_score
+
+        return span_score(tags, self.predict(sentences, dense=dense), metric)
+
+
+def _check_sentences(sentences: Any, what: str) -> None:
+    if isinstance(sentences, str) or not hasattr(sentences, "__len__"):
+        raise TypeError(f"{what} must be a list of token lists, got {type(sentences).__name__}")
+    for i, s in enumerate(sentences):
+        if isinstance(s, str) or not hasattr(s, "__len__"):
+            raise TypeError(f"{what}[{i}] must be a list of tokens, got {type(s).__name__}")
 
 
 def _weighted_fb(le: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
                  w_sent: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Sentence-weighted logZ, expected transitions, start marginals and token marginals."""
-    from weaksup.sequence.labelmodel import forward_backward
-
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     K = le.shape[1]
     logz = 0.0

@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from weaksup._persist import load_npz, save_npz
 from weaksup.sequence.tags import (
     TagSequenceError,
     bio_ids_to_io_ids,
@@ -49,6 +49,8 @@ from weaksup.sequence.tags import (
 from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
 
 __all__ = ["SequenceVotes", "SCHEMES"]
+
+_FORMAT = "weaksup.SequenceVotes"
 
 SCHEMES = ("BIO", "IO")
 
@@ -327,19 +329,28 @@ class SequenceVotes:
 
     # --------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Save to ``.npz`` (arrays + JSON metadata, no pickle)."""
-        meta = {"format": "weaksup.SequenceVotes", "version": 1, "entity_types": self.entity_types,
-                "lf_names": self.lf_names, "scheme": self.scheme}
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, data=self.data, offsets=self.offsets,
-                            meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
-        os.replace(tmp, path)
+        """Save to ``.npz`` (arrays + JSON metadata, no pickle; written atomically by :mod:`weaksup._persist`)."""
+        meta = {"entity_types": self.entity_types, "lf_names": self.lf_names, "scheme": self.scheme}
+        save_npz(path, _FORMAT, meta, {"data": self.data, "offsets": self.offsets}, compress=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SequenceVotes:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-            if meta.get("format") != "weaksup.SequenceVotes":
-                raise ValueError(f"{path}: not a weaksup SequenceVotes file")
-            return cls(z["data"], z["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
+        """Read a file written by :meth:`save` (also the 0.1 layout, metadata under ``"meta"``)."""
+        try:
+            meta, arrays = load_npz(path, _FORMAT)
+        except ValueError as exc:
+            if "no metadata" not in str(exc):
+                raise
+            meta, arrays = _load_v0(path)
+        return cls(arrays["data"], arrays["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
+
+
+def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The 0.1 file layout (JSON under ``"meta"``); read-only support for one release."""
+    with np.load(path, allow_pickle=False) as z:
+        if "meta" not in z.files:
+            raise ValueError(f"{path}: not a weaksup SequenceVotes file")
+        meta = json.loads(bytes(z["meta"]).decode())
+        if meta.get("format") != _FORMAT:
+            raise ValueError(f"{path}: not a weaksup SequenceVotes file")
+        return meta, {"data": z["data"], "offsets": z["offsets"]}

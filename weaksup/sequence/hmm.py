@@ -1,0 +1,241 @@
+"""HMM label model for sequence tagging: Baum–Welch over BIO states with Dirichlet priors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
+from weaksup.sequence.labelmodel import SequenceLabelModel, TokenMajorityVote
+from weaksup.sequence.tags import bio_to_spans
+from weaksup.sequence.votes import SequenceVotes
+
+__all__ = ["HMM"]
+
+
+class HMM(SequenceLabelModel):
+    """Hidden Markov model label model over BIO states (Baum–Welch with Dirichlet priors).
+
+    Hidden states are the ``2E + 1`` BIO tags.  At each token, LF ``j``'s tag
+    is an observation drawn from a per-LF emission table
+    ``B_j[state, tag]``; LFs are conditionally independent given the state and
+    abstains contribute likelihood 1.  Transitions follow a first-order chain
+    with the BIO constraints (no ``I-t`` at the start or after anything but
+    ``B-t``/``I-t``), which are re-imposed at every M-step.
+
+    Parameters
+    ----------
+    n_iter : int
+        Baum–Welch iterations (EM stops early when the log-likelihood gain per
+        token is below ``tol``).
+    o_votes : {"keep", "wrench", "abstain"}
+        ``"keep"``: an ``O`` vote is an observation ("not an entity");
+        ``"wrench"``: ``O`` votes are abstains on tokens where another LF
+        votes an entity (the WRENCH wrapper rule); ``"abstain"``: every ``O``
+        is an abstain.
+    prior_strength : float
+        Dirichlet pseudo-counts per emission row.
+    fp_prior, fn_prior : float
+        Prior mean probability that an LF tags an ``O`` token as an entity
+        (split over entity tags), and that it tags an entity token ``O``.
+    boundary_prior : float
+        Prior probability that an LF gives the right type with the wrong
+        ``B-``/``I-`` prefix.
+    transition_prior : float
+        Pseudo-counts added to every allowed transition and start state.
+    init : {"mv", "prior"}
+        Start EM from counts under WRENCH token MV labels, or from the priors.
+    decode : {"viterbi", "posterior"}
+        Most likely path (always valid BIO) or per-token argmax of the
+        marginals (repaired to valid BIO).
+    restrict_to_votes : bool
+        An entity state of type ``t`` is allowed at a token only if some LF
+        votes type ``t`` there (skweak's rule).
+    tol : float
+        Stop when the log-likelihood gain per token falls below this.
+    verbose : bool
+        tqdm bar over EM iterations.
+
+    The defaults (``o_votes="wrench"``, ``restrict_to_votes=True``,
+    ``fn_prior=0.8``) suit high-precision, low-recall LFs such as WRENCH's
+    dictionaries, where an LF's silence says little; use ``o_votes="keep"``
+    with ``restrict_to_votes=False`` when an LF's ``O`` is informative.
+
+    Examples
+    --------
+    >>> v = SequenceVotes.from_tag_lists(
+    ...     [[["B-X", "B-X"], ["I-X", "O"], ["O", "O"]]] * 20, ["X"])
+    >>> HMM(n_iter=5).fit(v).predict(v[:1])
+    [['B-X', 'I-X', 'O']]
+    """
+
+    _fitted_attrs = ("start_", "trans_", "emit_")
+
+    def __init__(self, n_iter: int = 10, o_votes: str = "wrench", prior_strength: float = 10.0,
+                 fp_prior: float = 0.01, fn_prior: float = 0.8, boundary_prior: float = 0.1,
+                 transition_prior: float = 1.0, init: str = "mv", decode: str = "viterbi",
+                 restrict_to_votes: bool = True, tol: float = 1e-6, verbose: bool = False) -> None:
+        self.n_iter = n_iter
+        self.o_votes = o_votes
+        self.prior_strength = prior_strength
+        self.fp_prior = fp_prior
+        self.fn_prior = fn_prior
+        self.boundary_prior = boundary_prior
+        self.transition_prior = transition_prior
+        self.init = init
+        self.decode = decode
+        self.restrict_to_votes = restrict_to_votes
+        self.tol = tol
+        self.verbose = verbose
+
+    # ---------------------------------------------------------- helpers
+    def _obs(self, V: SequenceVotes) -> np.ndarray:
+        if self.o_votes == "keep":
+            return V.data.astype(np.int64)
+        if self.o_votes == "wrench":
+            return V.wrench_abstain().data.astype(np.int64)
+        if self.o_votes == "abstain":
+            return V.o_as_abstain().data.astype(np.int64)
+        raise ValueError(f"o_votes must be 'keep', 'wrench' or 'abstain', got {self.o_votes!r}")
+
+    def _prior_mean(self, E: int) -> np.ndarray:
+        """``K × K`` prior mean emission row per state."""
+        K = 2 * E + 1
+        P = np.zeros((K, K))
+        if E:
+            P[0, 1:] = self.fp_prior / (K - 1)
+        P[0, 0] = 1 - self.fp_prior
+        other = 0.01 if E > 1 else 0.0
+        for t in range(E):
+            for s, same, flip in ((2 * t + 1, 2 * t + 1, 2 * t + 2), (2 * t + 2, 2 * t + 2, 2 * t + 1)):
+                P[s, 0] = self.fn_prior
+                rest = 1 - self.fn_prior - other
+                P[s, same] = rest * (1 - self.boundary_prior)
+                P[s, flip] = rest * self.boundary_prior
+                if other:
+                    others = [c for c in range(1, K) if (c + 1) // 2 != t + 1]
+                    P[s, others] = other / len(others)
+        return P / P.sum(1, keepdims=True)
+
+    def _log_emit(self, obs: np.ndarray, K: int, emit: np.ndarray) -> np.ndarray:
+        T, m = obs.shape
+        out = np.zeros((T, K))
+        with np.errstate(divide="ignore"):
+            logB = np.log(emit)  # (m, K, K)
+        for j in range(m):
+            o = obs[:, j]
+            ok = o >= 0
+            out[ok] += logB[j][:, o[ok]].T
+        return out
+
+    def _allowed(self, obs: np.ndarray, E: int) -> np.ndarray | None:
+        if not self.restrict_to_votes:
+            return None
+        T = obs.shape[0]
+        allowed = np.ones((T, 2 * E + 1), dtype=bool)
+        for t in range(E):
+            voted = ((obs == 2 * t + 1) | (obs == 2 * t + 2)).any(axis=1)
+            allowed[:, 2 * t + 1] = voted
+            allowed[:, 2 * t + 2] = voted
+        return allowed
+
+    def _emission_counts(self, obs: np.ndarray, gamma: np.ndarray, K: int) -> np.ndarray:
+        m = obs.shape[1]
+        counts = np.zeros((m, K, K))
+        for j in range(m):
+            o = obs[:, j]
+            for v in range(K):
+                sel = o == v
+                if sel.any():
+                    counts[j, :, v] = gamma[sel].sum(0)
+        return counts
+
+    def _m_step(self, counts: np.ndarray, xi: np.ndarray, start_counts: np.ndarray, E: int) -> None:
+        K = 2 * E + 1
+        prior = self._prior_mean(E) * self.prior_strength
+        emit = counts + prior[None]
+        self.emit_ = emit / emit.sum(2, keepdims=True)
+        tmask = bio_transition_mask(E)
+        tr = (xi + self.transition_prior) * tmask
+        self.trans_ = tr / tr.sum(1, keepdims=True)
+        smask = bio_start_mask(E)
+        st = (start_counts + self.transition_prior) * smask
+        self.start_ = st / st.sum()
+        assert self.trans_.shape == (K, K)
+
+    # ---------------------------------------------------------- fit/predict
+    def _fit(self, V: SequenceVotes, *, seed: int | None) -> None:
+        if self.init not in ("mv", "prior"):
+            raise ValueError(f"init must be 'mv' or 'prior', got {self.init!r}")
+        if self.decode not in ("viterbi", "posterior"):
+            raise ValueError(f"decode must be 'viterbi' or 'posterior', got {self.decode!r}")
+        E = len(V.entity_types)
+        K = 2 * E + 1
+        obs = self._obs(V)
+        lengths = V.lengths
+        first = V.offsets[:-1][lengths > 0]
+        if self.init == "mv":
+            ids = TokenMajorityVote().fit(V)._predict_ids(V)
+            gamma = np.eye(K)[ids]
+            xi = _transition_counts(ids, V.offsets, K)
+            self._m_step(self._emission_counts(obs, gamma, K), xi, gamma[first].sum(0), E)
+        else:
+            self._m_step(np.zeros((V.m, K, K)), np.zeros((K, K)), np.zeros(K), E)
+        allowed = self._allowed(obs, E)
+        self.loglik_history_ = []
+        prev = -np.inf
+        from tqdm.auto import tqdm
+
+        for _ in tqdm(range(self.n_iter), desc="HMM EM", disable=not self.verbose):
+            le = self._log_emit(obs, K, self.emit_)
+            if allowed is not None:
+                le = np.where(allowed, le, -np.inf)
+            gamma, xi, ll = forward_backward(le, lengths, self.start_, self.trans_)
+            # Dirichlet log-prior is constant w.r.t. the stopping rule's purpose; track data loglik
+            self.loglik_history_.append(ll)
+            self._m_step(self._emission_counts(obs, gamma, K), xi, gamma[first].sum(0), E)
+            if V.n_tokens and (ll - prev) / V.n_tokens < self.tol:
+                break
+            prev = ll
+
+    def _log_emit_for(self, V: SequenceVotes) -> np.ndarray:
+        E = len(V.entity_types)
+        obs = self._obs(V)
+        le = self._log_emit(obs, 2 * E + 1, self.emit_)
+        allowed = self._allowed(obs, E)
+        if allowed is not None:
+            le = np.where(allowed, le, -np.inf)
+        return le
+
+    def _predict_proba(self, V: SequenceVotes) -> np.ndarray:
+        gamma, _, _ = forward_backward(self._log_emit_for(V), V.lengths, self.start_, self.trans_, need_xi=False)
+        return gamma
+
+    def _predict_ids(self, V: SequenceVotes) -> np.ndarray:
+        if self.decode == "viterbi":
+            return viterbi(self._log_emit_for(V), V.lengths, self.start_, self.trans_)
+        g = self._predict_proba(V)
+        ids = g.argmax(1)
+        # repair stray I- to B- per sentence
+        names = V.tag_names
+        out = ids.copy()
+        for a, b in zip(V.offsets[:-1], V.offsets[1:]):
+            tags = [names[i] for i in ids[a:b]]
+            for s, e, typ in bio_to_spans(tags, "repair"):
+                out[a + s] = names.index(f"B-{typ}")
+        return out
+
+    def lf_accuracies(self) -> np.ndarray:
+        """Per LF, the emission probability of voting exactly the true state, averaged over states."""
+        return np.einsum("jkk->jk", self.emit_).mean(1)
+
+
+def _transition_counts(ids: np.ndarray, offsets: np.ndarray, K: int) -> np.ndarray:
+    xi = np.zeros((K, K))
+    if len(ids) < 2:
+        return xi
+    same = np.ones(len(ids) - 1, dtype=bool)
+    inner = offsets[1:-1]
+    inner = inner[(inner > 0) & (inner < len(ids))]
+    same[inner - 1] = False
+    np.add.at(xi, (ids[:-1][same], ids[1:][same]), 1.0)
+    return xi
