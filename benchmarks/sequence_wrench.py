@@ -84,7 +84,7 @@ def run_dataset(name: str, root: Path, quick: bool, log) -> dict:
         for dec in decodes:
             if dec is not None:
                 model.decode = dec
-            res = {"lfs": lfs, "params": {k: v for k, v in model.get_params().items() if k != "verbose"},
+            res = {"lfs": lfs, "params": {k: v for k, v in model.get_params().items() if k != "progress"},
                    "fit_s": round(fit_s, 1)}
             for s in ("valid", "test"):
                 res[s] = prf(ds.splits[s].tags, model.predict(votes[lfs][s]))

@@ -392,6 +392,8 @@ def test_moved_names_warn_and_still_work():
         assert old.HMM is HMM
     with pytest.warns(DeprecationWarning, match="inference.forward_backward"):
         assert old.forward_backward is forward_backward
+    with pytest.warns(DeprecationWarning, match="'verbose'.*'progress'"):
+        assert HMM(verbose=True).progress is True
 
 
 def test_crf_params_predict_proba_and_keyword_only_fit():

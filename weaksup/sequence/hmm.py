@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from weaksup._deprecate import renamed_kwargs
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.labelmodel import SequenceLabelModel, TokenMajorityVote
 from weaksup.sequence.tags import bio_to_spans
@@ -52,8 +53,8 @@ class HMM(SequenceLabelModel):
         votes type ``t`` there (skweak's rule).
     tol : float
         Stop when the log-likelihood gain per token falls below this.
-    verbose : bool
-        tqdm bar over EM iterations.
+    progress : bool
+        tqdm bar over EM iterations (``verbose=`` is a deprecated alias).
 
     The defaults (``o_votes="wrench"``, ``restrict_to_votes=True``,
     ``fn_prior=0.8``) suit high-precision, low-recall LFs such as WRENCH's
@@ -70,10 +71,11 @@ class HMM(SequenceLabelModel):
 
     _fitted_attrs = ("start_", "trans_", "emit_")
 
+    @renamed_kwargs(verbose="progress")
     def __init__(self, n_iter: int = 10, o_votes: str = "wrench", prior_strength: float = 10.0,
                  fp_prior: float = 0.01, fn_prior: float = 0.8, boundary_prior: float = 0.1,
                  transition_prior: float = 1.0, init: str = "mv", decode: str = "viterbi",
-                 restrict_to_votes: bool = True, tol: float = 1e-6, verbose: bool = False) -> None:
+                 restrict_to_votes: bool = True, tol: float = 1e-6, progress: bool = False) -> None:
         self.n_iter = n_iter
         self.o_votes = o_votes
         self.prior_strength = prior_strength
@@ -85,7 +87,7 @@ class HMM(SequenceLabelModel):
         self.decode = decode
         self.restrict_to_votes = restrict_to_votes
         self.tol = tol
-        self.verbose = verbose
+        self.progress = progress
 
     # ---------------------------------------------------------- helpers
     def _obs(self, V: SequenceVotes) -> np.ndarray:
@@ -185,7 +187,7 @@ class HMM(SequenceLabelModel):
         prev = -np.inf
         from tqdm.auto import tqdm
 
-        for _ in tqdm(range(self.n_iter), desc="HMM EM", disable=not self.verbose):
+        for _ in tqdm(range(self.n_iter), desc="HMM EM", disable=not self.progress):
             le = self._log_emit(obs, K, self.emit_)
             if allowed is not None:
                 le = np.where(allowed, le, -np.inf)
