@@ -63,8 +63,8 @@ def test_cosine_class_frequency_switch_on_skewed_pool():
     Xt, _ = _skewed_task(1, 2000)
     rates = {}
     for cf in (True, False):
-        cos = Cosine(MLP(hidden_sizes=(16,), max_steps=200, progress_bar=False), self_training_steps=300,
-                     teacher_update=50, thresh=0.2, select_best=False, class_frequency=cf, progress_bar=False)
+        cos = Cosine(MLP(hidden_sizes=(16,), max_steps=200, progress=False), self_training_steps=300,
+                     teacher_update=50, thresh=0.2, select_best=False, class_frequency=cf, progress=False)
         cos.fit(X[:300], y[:300], unlabeled=X[300:], seed=0)
         rates[cf] = cos.predict(Xt).mean()
         stage1 = cos.stage1_model_.predict(Xt).mean()
@@ -114,7 +114,7 @@ def test_contrastive_loss_cos_hand_computed():
 
 
 def test_contrastive_loss_gradient_reaches_student_parameters():
-    mlp = MLP(hidden_sizes=(8,), max_steps=1, progress_bar=False)
+    mlp = MLP(hidden_sizes=(8,), max_steps=1, progress=False)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, 4))
     y = np.r_[np.zeros(8, int), np.ones(8, int)]
@@ -161,8 +161,8 @@ def test_stage2_improves_over_stage1_with_30pct_label_noise():
     Xt, yt, _ = _noisy_task(100, 2000)
     Xv, yv, _ = _noisy_task(200, 40)
     assert (yn[:500] != y[:500]).mean() == pytest.approx(0.3, abs=0.03)
-    cos = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress_bar=False),
-                 self_training_steps=600, teacher_update=50, progress_bar=False)
+    cos = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress=False),
+                 self_training_steps=600, teacher_update=50, progress=False)
     cos.fit(X[:500], yn[:500], valid=(Xv, yv), unlabeled=X[500:], seed=0)
     a1 = cos.stage1_model_.score(Xt, yt)
     a2 = cos.score(Xt, yt)
@@ -170,8 +170,8 @@ def test_stage2_improves_over_stage1_with_30pct_label_noise():
     assert a2 > 0.85
     assert len(cos.teacher_history_) >= 2 and cos.history_
     # determinism: same seed, same model
-    again = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress_bar=False),
-                   self_training_steps=600, teacher_update=50, progress_bar=False)
+    again = Cosine(MLP(hidden_sizes=(64,), max_steps=300, eval_every=20, progress=False),
+                   self_training_steps=600, teacher_update=50, progress=False)
     again.fit(X[:500], yn[:500], valid=(Xv, yv), unlabeled=X[500:], seed=0)
     np.testing.assert_allclose(again.predict_proba(Xt[:50]), cos.predict_proba(Xt[:50]), atol=1e-6)
 
@@ -182,16 +182,16 @@ def test_cosine_hard_minus_one_rows_join_the_pool_and_params():
     y = np.r_[np.zeros(40, int), np.ones(40, int)]
     y_weak = y.copy()
     y_weak[::4] = -1
-    cos = Cosine(MLP(hidden_sizes=(8,), lr=1e-2, max_steps=100, progress_bar=False), self_training_steps=20,
-                 teacher_update=10, progress_bar=False, keep_stage1=False)
+    cos = Cosine(MLP(hidden_sizes=(8,), lr=1e-2, max_steps=100, progress=False), self_training_steps=20,
+                 teacher_update=10, progress=False, keep_stage1=False)
     cos.fit(X, y_weak, seed=0)
     assert cos.score(X, y) > 0.9
     assert cos.teacher_history_[0]["n_confident"] <= 80
     assert cos.n_self_training_steps_ == 20
     assert cos.get_params()["thresh"] == 0.6 and cos.get_params()["margin"] == 1.0
     assert cos.model_.metric == "accuracy" and cos.score(X, y) == cos.score(X, y, metric="accuracy")
-    f1 = Cosine(MLP(hidden_sizes=(8,), max_steps=5, metric="f1_binary", progress_bar=False),
-                self_training_steps=0, progress_bar=False).fit(X, y, seed=0)
+    f1 = Cosine(MLP(hidden_sizes=(8,), max_steps=5, metric="f1_binary", progress=False),
+                self_training_steps=0, progress=False).fit(X, y, seed=0)
     assert f1.model_.metric == "f1_binary" and f1.score(X, y) == f1.score(X, y, metric="f1_binary")
     with pytest.raises(ValueError, match="distance"):
         Cosine(distance="manhattan").fit(X, y)
@@ -202,8 +202,8 @@ def test_cosine_hard_minus_one_rows_join_the_pool_and_params():
 def test_cosine_bad_input_errors():
     X = np.zeros((4, 2))
     with pytest.raises(ValueError, match="no covered examples"):
-        Cosine(MLP(progress_bar=False)).fit(X, [-1, -1, -1, -1])
+        Cosine(MLP(progress=False)).fit(X, [-1, -1, -1, -1])
     with pytest.raises(ValueError, match="single class"):
-        Cosine(MLP(progress_bar=False)).fit(X, [1, 1, 1, 1])
+        Cosine(MLP(progress=False)).fit(X, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="4 rows but y has 3"):
-        Cosine(MLP(progress_bar=False)).fit(X, [0, 1, 0])
+        Cosine(MLP(progress=False)).fit(X, [0, 1, 0])

@@ -98,8 +98,48 @@ def test_params_roundtrip_and_sklearn_clone():
     assert lr.C == 0.1
     with pytest.raises(ValueError, match="invalid parameter 'gamma'"):
         lr.set_params(gamma=1)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    from weaksup._validation import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted"):
         LogisticRegression().predict(np.zeros((2, 2)))
+
+
+def test_vocabulary_and_deprecated_aliases():
+    """cardinality / seed / progress; n_classes, random_state, progress_bar still work with a warning."""
+    with pytest.warns(DeprecationWarning) as rec:
+        lr = LogisticRegression(n_classes=3, random_state=1, progress_bar=False)
+    assert sorted(str(w.message).split("'")[1] for w in rec) == ["n_classes", "progress_bar", "random_state"]
+    assert (lr.cardinality, lr.seed, lr.progress) == (3, 1, False)
+    assert "n_classes" not in lr.get_params()
+    with pytest.warns(DeprecationWarning, match="parameter 'n_classes'"):
+        lr.set_params(n_classes=4)
+    assert lr.cardinality == 4
+    with pytest.warns(DeprecationWarning):
+        assert lr.n_classes == 4
+    X, y = np.arange(8.0).reshape(4, 2), np.array([0, 1, 0, 1])
+    lr = LogisticRegression(cardinality=3).fit(X, y)
+    assert lr.cardinality_ == 3 and lr.cardinality == 3 and lr.predict_proba(X).shape == (4, 3)
+    with pytest.warns(DeprecationWarning):
+        assert lr.n_classes_ == 3
+    unset = LogisticRegression()
+    unset.fit(X, y)
+    assert unset.cardinality is None and unset.cardinality_ == 2  # fit never writes constructor params
+
+
+def test_predict_ties_follow_label_model_rule():
+    """EndModel.predict / score break ties like label models (weaksup.metrics.probs_to_preds)."""
+    from weaksup.metrics import probs_to_preds
+
+    X = np.zeros((40, 1))  # all-zero features: every row's probabilities tie exactly
+    lr = LogisticRegression(fit_intercept=False).fit(X, np.array([0, 1] * 20))
+    probs = lr.predict_proba(X)
+    np.testing.assert_allclose(probs, 0.5)
+    expected = probs_to_preds(probs, "random")
+    assert len(set(expected.tolist())) == 2  # sha1 rule, not argmax's all-zeros
+    np.testing.assert_array_equal(lr.predict(X), expected)
+    y = np.zeros(40, int)
+    assert lr.score(X, y) == pytest.approx(float((expected == 0).mean()))
+    assert (lr.predict(X, tie_break="abstain") == -1).all()
 
 
 # ------------------------------------------------------------ bad input (acceptance 5)
@@ -154,7 +194,7 @@ def test_mlp_soft_onehot_equals_hard_and_is_deterministic():
     from weaksup.endmodel import MLP
 
     X, y = _blobs(n=200, spread=2.0)
-    kw = dict(hidden_sizes=(16,), lr=1e-2, max_steps=60, batch_size=32, progress_bar=False)
+    kw = dict(hidden_sizes=(16,), lr=1e-2, max_steps=60, batch_size=32, progress=False)
     a = MLP(**kw).fit(X, y, seed=7)
     b = MLP(**kw).fit(X, _onehot(y, 3), seed=7)
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
@@ -170,13 +210,13 @@ def test_mlp_early_stopping_keeps_best_and_sparse_input():
 
     X, y = _blobs(n=300, k=2, spread=3.0)
     Xv, yv = _blobs(n=100, k=2, spread=3.0, seed=0)
-    m = MLP(hidden_sizes=(32,), max_steps=400, eval_every=10, patience=3, progress_bar=False, metric="f1_binary")
+    m = MLP(hidden_sizes=(32,), max_steps=400, eval_every=10, patience=3, progress=False, metric="f1_binary")
     m.fit(X, y, valid=(Xv, yv), seed=0)
     assert m.best_valid_score_ == pytest.approx(max(h["valid"] for h in m.history_))
     assert m.score(Xv, yv) == pytest.approx(m.best_valid_score_)
     assert m.n_steps_ <= m.best_step_ + 3 * 10
-    ms = MLP(hidden_sizes=(8,), max_steps=30, progress_bar=False).fit(sp.csr_matrix(X), y, seed=0)
-    md = MLP(hidden_sizes=(8,), max_steps=30, progress_bar=False).fit(X, y, seed=0)
+    ms = MLP(hidden_sizes=(8,), max_steps=30, progress=False).fit(sp.csr_matrix(X), y, seed=0)
+    md = MLP(hidden_sizes=(8,), max_steps=30, progress=False).fit(X, y, seed=0)
     np.testing.assert_allclose(ms.predict_proba(X), md.predict_proba(sp.csr_matrix(X)), atol=1e-5)
     with pytest.raises(ValueError, match="single class"):
-        MLP(progress_bar=False).fit(X, np.ones(300, int))
+        MLP(progress=False).fit(X, np.ones(300, int))

@@ -37,7 +37,7 @@ def tiny_bert(tmp_path_factory):
 
 
 def _clf(path, **kw):
-    base = dict(max_length=16, lr=2e-3, batch_size=16, max_steps=80, eval_every=10, progress_bar=False)
+    base = dict(max_length=16, lr=2e-3, batch_size=16, max_steps=80, eval_every=10, progress=False)
     return TransformerClassifier(path, **{**base, **kw})
 
 
@@ -73,7 +73,7 @@ def test_freezing_keeps_parameters(tiny_bert):
 @pytest.mark.slow
 def test_cosine_over_transformer_and_gradient_to_encoder(tiny_bert):
     cos = Cosine(_clf(tiny_bert, head="mean"), self_training_steps=20, teacher_update=10, eval_every=10,
-                 batch_size=16, progress_bar=False)
+                 batch_size=16, progress=False)
     cos.fit(X[:40], Y[:40], valid=(XV, YV), unlabeled=X[40:], seed=0)
     assert cos.n_self_training_steps_ == 20 and len(cos.teacher_history_) == 2
     assert cos.score(XV, YV) >= 0.9

@@ -48,13 +48,15 @@ def test_pipeline_passes_uncovered_rows_to_cosine():
     from weaksup.endmodel import MLP, Cosine
 
     L, X, y = _task(n=300)
-    cos = Cosine(MLP(hidden_sizes=(8,), lr=1e-2, max_steps=50, progress_bar=False), self_training_steps=10,
-                 teacher_update=10, progress_bar=False, self_train_on="all")
+    cos = Cosine(MLP(hidden_sizes=(8,), lr=1e-2, max_steps=50, progress=False), self_training_steps=10,
+                 teacher_update=10, progress=False, self_train_on="all")
     pipe = Pipeline(MajorityVote(), cos).fit(L, X, seed=0)
     n_cov = int(pipe.covered_.sum())
     assert n_cov < 300
+    fitted = pipe.end_model_
+    assert fitted is not cos and not hasattr(cos, "teacher_history_")  # the template is cloned, not fitted
     # the self-training pool holds all 300 rows, not only the covered ones
-    assert cos.teacher_history_[0]["frac_confident"] == pytest.approx(cos.teacher_history_[0]["n_confident"] / 300)
+    assert fitted.teacher_history_[0]["frac_confident"] == pytest.approx(fitted.teacher_history_[0]["n_confident"] / 300)
 
 
 def test_pipeline_errors():
@@ -65,3 +67,57 @@ def test_pipeline_errors():
         Pipeline(end_model=LogisticRegression()).fit(np.zeros((3, 2), int), X[:2])
     with pytest.raises(ValueError, match="needs an end_model"):
         Pipeline().fit(np.zeros((3, 2), int), X)
+
+
+def test_pipeline_is_an_estimator():
+    """Nested get/set_params, clone, steps cloned in fit (the caller's objects stay unfitted)."""
+    from sklearn.base import clone
+
+    from weaksup.labelmodel import DawidSkene
+
+    lm, em = DawidSkene(), LogisticRegression(C=2.0)
+    pipe = Pipeline(lm, em, soft=False)
+    params = pipe.get_params()
+    assert params["end_model__C"] == 2.0 and params["soft"] is False and params["label_model"] is lm
+    assert "label_model__max_iter" in params or any(k.startswith("label_model__") for k in params)
+    assert set(pipe.get_params(deep=False)) == {"label_model", "end_model", "covered_only", "soft", "tie_break",
+                                                "prefit"}
+    pipe.set_params(end_model__C=5.0, covered_only=True)
+    assert em.C == 5.0
+    with pytest.raises(ValueError, match="invalid parameter 'nope'"):
+        pipe.set_params(nope=1)
+    twin = clone(pipe)
+    assert twin.end_model is not em and twin.end_model.C == 5.0
+    L, X, y = _task()
+    pipe.fit(L, X, seed=0)
+    assert pipe.label_model_ is not lm and pipe.end_model_ is not em
+    assert not hasattr(em, "coef_") and not hasattr(lm, "n_lfs_")
+    assert pipe.get_params(deep=False)["end_model"] is em  # fit leaves constructor params alone
+    again = clone(pipe).fit(L, X, seed=0)
+    np.testing.assert_array_equal(again.predict(X), pipe.predict(X))
+
+
+def test_pipeline_valid_triple_prefit_and_not_fitted():
+    from weaksup._validation import NotFittedError
+
+    L, X, y = _task()
+    Lv, Xv, yv = _task(seed=2, n=200)
+    with pytest.raises(NotFittedError):
+        Pipeline(end_model=LogisticRegression()).predict(X)
+    # (votes_valid, X_valid, y_valid): the label model gets (votes_valid, y_valid) too
+    pipe = Pipeline(MajorityVote(), LogisticRegression()).fit(L, X, valid=(Lv, Xv, yv))
+    assert pipe.end_model_.best_valid_score_ is not None
+    with pytest.warns(DeprecationWarning, match="'dev'"):
+        old = Pipeline(MajorityVote(), LogisticRegression()).fit(L, X, valid=(Xv, yv), dev=(Lv, yv))
+    np.testing.assert_array_equal(old.predict(X), pipe.predict(X))
+    with pytest.raises(ValueError, match="valid must be"):
+        Pipeline(end_model=LogisticRegression()).fit(L, X, valid=(Xv,))
+    # prefit: a fitted label model is used as it is, for several end models
+    lm = MajorityVote().fit(L)
+    pre = Pipeline(lm, LogisticRegression(), prefit=True).fit(L, X)
+    assert pre.label_model_ is lm
+    np.testing.assert_allclose(pre.train_labels_, lm.predict_proba(L)[pre.covered_])
+    with pytest.raises(NotFittedError, match=r"prefit=True\) needs a fitted label model"):
+        Pipeline(MajorityVote(), LogisticRegression(), prefit=True).fit(L, X)
+    # score and predict use the pipeline's tie-break rule, as the label models do
+    assert pipe.score(Xv, yv) == pytest.approx(float((pipe.predict(Xv) == yv).mean()))

@@ -10,9 +10,7 @@ models, data loaders and the bench load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from weaksup._lazy import attach
 from weaksup.apply import ApplyReport, LFApplier, LFApplyError, LFOutputError, VoteCache, apply_lfs
 from weaksup.lf import (
     LabelingFunction,
@@ -60,9 +58,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        return module if name == "metrics" else getattr(module, name)
-    raise AttributeError(f"module 'weaksup' has no attribute {name!r}")
+__getattr__ = attach(__name__, _LAZY)

@@ -1,13 +1,35 @@
-"""scikit-learn-style parameter handling shared by label models, end models and tagging models."""
+"""scikit-learn-style parameter handling shared by label models, end models, tagging models and pipelines."""
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-__all__ = ["ParamsMixin"]
+from weaksup._deprecate import warn_deprecated
+
+__all__ = ["ParamsMixin", "accepts_param"]
 
 _Self = TypeVar("_Self", bound="ParamsMixin")
+
+
+def accepts_param(obj: Any, name: str, method: str = "__init__") -> bool:
+    """Whether ``obj``'s (or class ``obj``'s) ``method`` takes a keyword ``name``.
+
+    The one place weaksup looks at a signature to decide what to pass (in the
+    spirit of scikit-learn's ``has_fit_parameter``).
+
+    >>> from weaksup.endmodel import LogisticRegression
+    >>> accepts_param(LogisticRegression, "C"), accepts_param(LogisticRegression(), "unlabeled", "fit")
+    (True, False)
+    """
+    func = getattr(obj, method, None)
+    if func is None:
+        return False
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return name in params
 
 
 class ParamsMixin:
@@ -15,8 +37,30 @@ class ParamsMixin:
 
     Hyper-parameters are the ``__init__`` keyword arguments, stored as
     attributes of the same names (the scikit-learn convention), so
-    ``sklearn.base.clone`` works.
+    ``sklearn.base.clone`` works.  A parameter whose value is itself an
+    estimator (has ``get_params``) exposes its parameters as nested
+    ``name__param`` keys, as in scikit-learn:
+
+    >>> from weaksup.endmodel import Cosine, MLP
+    >>> cos = Cosine(MLP(lr=1e-3))
+    >>> cos.set_params(end_model__lr=3e-4).get_params()["end_model__lr"]
+    0.0003
+
+    ``_renamed`` maps deprecated parameter or fitted-attribute names to the
+    current ones: ``set_params(old=...)`` and reading ``obj.old`` keep working
+    with a :class:`DeprecationWarning` (the constructor takes the old keywords
+    through :func:`weaksup._deprecate.renamed_kwargs`).
     """
+
+    #: Deprecated name -> current name (parameters and fitted attributes).
+    _renamed: ClassVar[dict[str, str]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        new = type(self)._renamed.get(name)
+        if new is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        warn_deprecated(f"{type(self).__name__}.{name}", f"{new!r}")
+        return getattr(self, new)
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -25,16 +69,38 @@ class ParamsMixin:
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
+        """Constructor parameters; with ``deep``, also ``name__param`` of estimator-valued ones."""
+        out: dict[str, Any] = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            out[name] = value
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params(deep=True).items())
+        return out
 
     def set_params(self: _Self, **params: Any) -> _Self:
+        """Set constructor parameters (``name__param`` keys reach into estimator-valued ones)."""
         valid = self._param_names()
+        nested: dict[str, dict[str, Any]] = {}
         for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, key, value)
+            name, sep, sub = key.partition("__")
+            if name not in valid and name in self._renamed:
+                warn_deprecated(f"parameter {name!r} of {type(self).__name__}", f"{self._renamed[name]!r}")
+                name = self._renamed[name]
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
+            if sep:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            inner = getattr(self, name)
+            if not hasattr(inner, "set_params"):
+                raise ValueError(f"invalid parameter {name}__{next(iter(sub_params))!r} for "
+                                 f"{type(self).__name__}: {name} is {inner!r}, not an estimator")
+            inner.set_params(**sub_params)
         return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
         return f"{type(self).__name__}({args})"

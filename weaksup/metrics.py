@@ -19,6 +19,7 @@ register into it, never the reverse.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,10 +36,60 @@ __all__ = [
     "log_loss",
     "brier",
     "score",
+    "probs_to_preds",
+    "TIE_BREAKS",
     "register_metric",
     "METRICS",
     "metric_needs_probs",
 ]
+
+
+#: Tie-break policies of :func:`probs_to_preds`.
+TIE_BREAKS = ("random", "abstain", "prior", "true-random")
+
+
+def _sha1_tie(i: int) -> int:
+    return int(hashlib.sha1(str(i).encode()).hexdigest(), 16)
+
+
+def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray | None = None,
+                   tol: float = 1e-5, seed: int | None = None, offset: int = 0) -> np.ndarray:
+    """Turn probabilities into hard predictions with an explicit tie-break policy.
+
+    The one rule label models, end models, pipelines and the bench use.
+    ``"random"`` is snorkel's (and WRENCH's) deterministic rule: among tied
+    classes pick index ``sha1(str(i)) % n_ties`` where ``i`` is the row index
+    (plus ``offset``).  ``"abstain"`` returns -1 on ties, ``"prior"`` the tied
+    class with the largest prior, ``"true-random"`` a seeded random choice.
+
+    >>> probs_to_preds([[0.5, 0.5], [0.2, 0.8]], "abstain").tolist()
+    [-1, 1]
+    """
+    if tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    probs = np.asarray(probs, dtype=np.float64)
+    n = probs.shape[0]
+    preds = probs.argmax(axis=1).astype(np.int64)
+    if n == 0:
+        return preds
+    rmax = probs.max(axis=1, keepdims=True)
+    tied = np.abs(probs - rmax) <= tol
+    n_ties = tied.sum(axis=1)
+    rows = np.nonzero(n_ties > 1)[0]
+    rng = np.random.default_rng(seed) if tie_break == "true-random" else None
+    for i in rows:
+        idx = np.nonzero(tied[i])[0]
+        if tie_break == "random":
+            preds[i] = idx[_sha1_tie(int(i) + offset) % len(idx)]
+        elif tie_break == "abstain":
+            preds[i] = -1
+        elif tie_break == "prior":
+            pr = prior if prior is not None else np.ones(probs.shape[1])
+            preds[i] = idx[np.argmax(pr[idx])]
+        else:
+            assert rng is not None
+            preds[i] = rng.choice(idx)
+    return preds
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:

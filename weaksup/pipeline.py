@@ -1,6 +1,11 @@
-"""Votes → label model → soft labels → end model → metrics (composition only).
+"""Votes → label model → soft labels → end model → metrics: the one place the two are composed.
 
-End models never import label models; this module wires them together.
+End models never import label models, and label models never import end
+models; :class:`Pipeline` wires them together.  It is a scikit-learn style
+estimator: ``get_params``/``set_params`` with nested ``label_model__x`` /
+``end_model__x`` keys, and ``fit`` clones both steps (``sklearn.base.clone``)
+so the objects passed in are never modified; the fitted copies are
+``label_model_`` and ``end_model_``.
 
 Example
 -------
@@ -12,20 +17,46 @@ Example
 >>> pipe = Pipeline(end_model=LogisticRegression(C=100.0)).fit(votes, X)
 >>> pipe.covered_.tolist(), pipe.predict(X[:4]).tolist()
 ([True, True, True, True, False], [0, 0, 1, 1])
+>>> pipe.set_params(end_model__C=1.0).get_params()["end_model__C"]
+1.0
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from weaksup._deprecate import warn_deprecated
+from weaksup._params import ParamsMixin, accepts_param
+from weaksup._validation import check_is_fitted, check_votes
 from weaksup.endmodel.base import n_rows, take_rows
+from weaksup.metrics import probs_to_preds
 
-__all__ = ["Pipeline", "PipelineResult", "run_pipeline"]
+__all__ = ["Pipeline", "PipelineResult", "run_pipeline", "covered_rows", "fit_label_model"]
+
+
+def covered_rows(votes: Any) -> np.ndarray:
+    """Boolean mask of the rows on which at least one LF voted (the WRENCH training rows).
+
+    >>> covered_rows(np.array([[0, -1], [-1, -1]])).tolist()
+    [True, False]
+    """
+    L = check_votes(votes)
+    covered = getattr(L, "covered", None)
+    if callable(covered):
+        return np.asarray(covered(), dtype=bool)
+    return np.asarray(L.class_counts().sum(axis=1) > 0).ravel()
+
+
+def fit_label_model(model: Any, votes: Any, *, valid: Any = None, class_balance: Any = None,
+                    seed: int | None = None) -> Any:
+    """``model.fit(votes, valid=(votes_valid, y_valid), class_balance=..., seed=...)``; returns the model."""
+    if valid is not None and not accepts_param(model, "valid", "fit"):  # label models still on the 0.1 keyword
+        return model.fit(votes, class_balance=class_balance, dev=valid, seed=seed)
+    return model.fit(votes, class_balance=class_balance, valid=valid, seed=seed)
 
 
 @dataclass
@@ -38,8 +69,8 @@ class PipelineResult:
     fit_seconds: float = 0.0
 
 
-class Pipeline:
-    """Label model + end model.
+class Pipeline(ParamsMixin):
+    """Label model + end model, fitted as one estimator.
 
     Parameters
     ----------
@@ -52,58 +83,128 @@ class Pipeline:
         protocol).  Uncovered rows are handed to end models whose ``fit``
         accepts ``unlabeled=`` (COSINE's self-training pool).
     soft : bool
-        Train on the label model's probabilities (``True``) or its argmax.
+        Train on the label model's probabilities (``True``) or its hard
+        labels (``tie_break`` decides ties).
+    tie_break : str
+        Tie rule for hard labels and predictions (``"random"``: snorkel's and
+        WRENCH's deterministic rule; see :func:`weaksup.metrics.probs_to_preds`).
+    prefit : bool
+        ``label_model`` is already fitted: use it as it is (not cloned, not
+        refitted), e.g. to train several end models on one label model's labels.
+
+    Attributes
+    ----------
+    label_model_, end_model_ : the fitted steps.
+    covered_ : bool array, the training rows with at least one vote.
+    train_labels_ : the labels the end model was trained on.
     """
 
     def __init__(self, label_model: Any = None, end_model: Any = None, covered_only: bool = True,
-                 soft: bool = True) -> None:
+                 soft: bool = True, tie_break: str = "random", prefit: bool = False) -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.covered_only = covered_only
         self.soft = soft
+        self.tie_break = tie_break
+        self.prefit = prefit
 
-    def fit(self, votes: Any, X: Any, *, valid: Any = None, dev: Any = None, class_balance: Any = None,
-            seed: int | None = None) -> Pipeline:
+    # ------------------------------------------------------------------ fit
+    def _label_model(self) -> Any:
+        from sklearn.base import clone
+
+        if self.label_model is None:
+            from weaksup.labelmodel import MajorityVote
+
+            return MajorityVote()
+        if self.prefit:
+            check_is_fitted(self.label_model, msg=f"Pipeline(prefit=True) needs a fitted label model; "
+                                                  f"{self.label_model!r} is not fitted")
+            return self.label_model
+        return clone(self.label_model)
+
+    def fit(self, votes: Any, X: Any, *, valid: Any = None, class_balance: Any = None, seed: int | None = None,
+            dev: Any = None) -> Pipeline:
         """Fit the label model on ``votes`` and the end model on ``X`` with its labels.
 
-        ``valid = (X_valid, y_valid)`` early-stops the end model; ``dev =
-        (votes_dev, y_dev)`` goes to the label model.
+        Parameters
+        ----------
+        votes : VoteMatrix or n×m int array
+            Training votes.
+        X : features, texts or sparse matrix, aligned with ``votes``
+        valid : tuple, optional
+            ``(X_valid, y_valid)``: the end model early-stops / selects on it;
+            ``(votes_valid, X_valid, y_valid)``: the label model also gets
+            ``valid=(votes_valid, y_valid)``.
+        class_balance : array, optional
+            Class prior for the label model.
+        seed : int, optional
+        dev : deprecated
+            Old name of the label model's ``(votes_valid, y_valid)``.
         """
-        from weaksup.labelmodel import MajorityVote
-        from weaksup.labelmodel.base import check_votes, probs_to_preds
-
         if self.end_model is None:
             raise ValueError("Pipeline needs an end_model (e.g. weaksup.endmodel.LogisticRegression())")
+        from sklearn.base import clone
+
         L = check_votes(votes)
         if L.n != n_rows(X):
             raise ValueError(f"votes have {L.n} rows but X has {n_rows(X)}")
-        covered = np.asarray(L.class_counts().sum(axis=1) > 0).ravel()
+        lm_valid, em_valid = self._split_valid(valid, dev)
+        covered = covered_rows(L)
         if not covered.any():
             raise ValueError(f"no covered examples: no LF voted on any of the {L.n} training rows, "
                              "so there are no weak labels to train the end model on")
-        self.covered_ = covered
-        lm = self.label_model if self.label_model is not None else MajorityVote()
-        lm.fit(L, class_balance=class_balance, dev=dev, seed=seed)
-        self.label_model_ = lm
+        lm = self._label_model()
+        if not self.prefit:
+            fit_label_model(lm, L, valid=lm_valid, class_balance=class_balance, seed=seed)
         probs = lm.predict_proba(L)
         rows = np.nonzero(covered)[0] if self.covered_only else np.arange(L.n)
-        y = probs[rows] if self.soft else probs_to_preds(probs[rows], "random")
-        self.train_labels_ = y
-        kwargs: dict[str, Any] = {"valid": valid, "seed": seed}
-        if self.covered_only and not covered.all() and "unlabeled" in inspect.signature(self.end_model.fit).parameters:
+        y = probs[rows] if self.soft else probs_to_preds(probs[rows], self.tie_break)
+        em = clone(self.end_model)
+        kwargs: dict[str, Any] = {"valid": em_valid, "seed": seed}
+        if self.covered_only and not covered.all() and accepts_param(em, "unlabeled", "fit"):
             kwargs["unlabeled"] = take_rows(X, np.nonzero(~covered)[0])
-        self.end_model.fit(take_rows(X, rows), y, **kwargs)
-        self.end_model_ = self.end_model
+        em.fit(take_rows(X, rows), y, **kwargs)
+        self.covered_ = covered
+        self.train_labels_ = y
+        self.label_model_ = lm
+        self.end_model_ = em
         return self
 
+    @staticmethod
+    def _split_valid(valid: Any, dev: Any) -> tuple[Any, Any]:
+        """``(label-model valid, end-model valid)`` from the ``valid`` / ``dev`` arguments."""
+        lm_valid = None
+        if dev is not None:
+            warn_deprecated("keyword 'dev' of Pipeline.fit()", "valid=(votes_valid, X_valid, y_valid)", stacklevel=4)
+            lm_valid = dev
+        if valid is None:
+            return lm_valid, None
+        if not isinstance(valid, (tuple, list)) or len(valid) not in (2, 3):
+            raise ValueError("valid must be (X_valid, y_valid) or (votes_valid, X_valid, y_valid), "
+                             f"got {type(valid).__name__}" + (f" of length {len(valid)}"
+                                                              if isinstance(valid, (tuple, list)) else ""))
+        if len(valid) == 3:
+            if lm_valid is not None:
+                raise TypeError("Pipeline.fit() got both dev (deprecated) and a (votes, X, y) valid; pass only valid")
+            return (valid[0], valid[2]), (valid[1], valid[2])
+        return lm_valid, tuple(valid)
+
+    # ------------------------------------------------------------------ predict
+    def _fitted(self) -> Any:
+        check_is_fitted(self, "end_model_")
+        return self.end_model_
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        return self.end_model_.predict_proba(X)
+        """The end model's ``n × k`` class probabilities."""
+        return self._fitted().predict_proba(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.end_model_.predict(X)
+        """The end model's hard predictions (``tie_break`` decides ties)."""
+        return probs_to_preds(self.predict_proba(X), self.tie_break)
 
     def score(self, X: Any, y: Any, metric: str | list[str] = "accuracy") -> Any:
-        return self.end_model_.score(X, y, metric=metric)
+        """The end model's score against gold labels (one metric name or a list)."""
+        return self._fitted().score(X, y, metric=metric, tie_break=self.tie_break)
 
 
 def run_pipeline(votes: Any, X: Any, end_model: Any, label_model: Any = None, *, valid: Any = None,

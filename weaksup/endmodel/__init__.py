@@ -13,9 +13,7 @@ model is used: ``import weaksup.endmodel`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from weaksup._lazy import attach
 from weaksup.endmodel.base import EndModel, check_targets
 from weaksup.endmodel.linear import LogisticRegression
 
@@ -33,8 +31,4 @@ _LAZY = {
 
 __all__ = ["EndModel", "LogisticRegression", "check_targets", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'weaksup.endmodel' has no attribute {name!r}")
+__getattr__ = attach(__name__, _LAZY)

@@ -12,7 +12,7 @@ A torch end model defines three hooks:
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,8 @@ class TorchEndModel(EndModel):
     max_grad_norm: float | None
     warmup_ratio: float
     eval_batch_size: int
-    progress_bar: bool
+    scheduler: str
+    progress: bool
     n_threads: int | None
     device: str
 
@@ -114,7 +115,7 @@ class TorchEndModel(EndModel):
                 logits, _ = self._forward(module, data, np.arange(s, min(n, s + self.eval_batch_size)))
                 out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
         module.train(was)
-        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.n_classes_))
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.cardinality_))
 
     def _features(self, module: torch.nn.Module, data: Any, n: int) -> np.ndarray:
         module.eval()
@@ -125,18 +126,21 @@ class TorchEndModel(EndModel):
                 out.append(feats.float().cpu().numpy())
         return np.concatenate(out)
 
-    def _optimizer(self, module: torch.nn.Module, lr: float, steps: int) -> tuple[Any, Any]:
+    def _optimizer(self, module: torch.nn.Module, lr: float, steps: int,
+                   weight_decay: float | None = None) -> tuple[Any, Any]:
+        """AdamW (no decay on biases / norms; ``weight_decay`` overrides the model's) + the LR schedule."""
+        wd = self.weight_decay if weight_decay is None else weight_decay
         decay, no_decay = [], []
         for name, p in module.named_parameters():
             if not p.requires_grad:
                 continue
             (no_decay if (p.ndim < 2 or "LayerNorm" in name or "norm" in name.lower()) else decay).append(p)
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.weight_decay},
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": wd},
                                  {"params": no_decay, "weight_decay": 0.0}], lr=lr)
         warm = int(self.warmup_ratio * steps)
 
         def lam(step: int) -> float:
-            if getattr(self, "scheduler", "constant") != "linear":
+            if self.scheduler != "linear":
                 return 1.0
             if step < warm:
                 return (step + 1) / max(1, warm)
@@ -145,7 +149,7 @@ class TorchEndModel(EndModel):
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, lam)
 
     def _bar(self, total: int, desc: str) -> Any:
-        if not self.progress_bar:
+        if not self.progress:
             return None
         from tqdm.auto import tqdm
 
@@ -173,14 +177,42 @@ class TorchEndModel(EndModel):
         Pt = torch.as_tensor(P, dtype=torch.float32, device=self.device)
         wt = None if w is None else torch.as_tensor(w / w.mean(), dtype=torch.float32, device=self.device)
         stream = index_stream(n, min(self.batch_size, n), rng)
-        stopper = EarlyStopping(self.patience)
-        self.history_ = []
-        bar = self._bar(steps, f"{type(self).__name__} training")
-        step = 0
-        for step in range(1, steps + 1):
+
+        def batch_loss(step: int) -> tuple[torch.Tensor, dict[str, float]]:
             idx = next(stream)
             logits, _ = self._forward(module, data, idx)
-            loss = soft_cross_entropy(logits.float(), Pt[idx], None if wt is None else wt[idx])
+            return soft_cross_entropy(logits.float(), Pt[idx], None if wt is None else wt[idx]), {}
+
+        stopper = EarlyStopping(self.patience)
+        self.history_: list[dict[str, float]] = []
+        step = self._train_loop(module, opt, sched, steps, batch_loss, vdata, stopper, self.eval_every,
+                                self.history_, f"{type(self).__name__} training")
+        stopper.restore(module)
+        self.n_steps_ = step
+        self.best_step_ = stopper.best_step if vdata is not None else step
+        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
+        module.eval()
+
+    def _train_loop(self, module: torch.nn.Module, opt: Any, sched: Any, steps: int,
+                    batch_loss: Callable[[int], tuple[torch.Tensor, dict[str, float]] | None], vdata: Any,
+                    stopper: EarlyStopping, eval_every: int, history: list[dict[str, float]], desc: str) -> int:
+        """THE optimisation loop of every torch end model (supervised ``fit`` and COSINE stage 2).
+
+        Each step calls ``batch_loss(step) -> (loss, logs)`` (``None`` stops
+        training before the step), then zero-grad, backward, gradient
+        clipping (``max_grad_norm``), optimiser and scheduler step.  Every
+        ``eval_every`` steps (and at the last) the validation metric on
+        ``vdata = (encoded X_valid, y_valid)`` is recorded in ``history``
+        (``{"step", "loss", **logs, "valid"}``) and fed to ``stopper``.
+        Returns the last step reached.
+        """
+        bar = self._bar(steps, desc)
+        step = 0
+        for step in range(1, steps + 1):
+            out = batch_loss(step)
+            if out is None:
+                break
+            loss, logs = out
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if self.max_grad_norm:
@@ -190,18 +222,14 @@ class TorchEndModel(EndModel):
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.4f}")
-            if vdata is not None and (step % self.eval_every == 0 or step == steps):
+            if vdata is not None and (step % eval_every == 0 or step == steps):
                 s = self._valid_score(self._probs(module, vdata[0], len(vdata[1])), vdata[1])
-                self.history_.append({"step": step, "loss": float(loss.item()), "valid": float(s)})
+                history.append({"step": step, "loss": float(loss.item()), **logs, "valid": float(s)})
                 if stopper.update(s, step, module):
                     break
         if bar is not None:
             bar.close()
-        stopper.restore(module)
-        self.n_steps_ = step
-        self.best_step_ = stopper.best_step if vdata is not None else step
-        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
-        module.eval()
+        return step
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         self._threads()

@@ -28,10 +28,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from weaksup._deprecate import renamed_kwargs
 from weaksup._params import ParamsMixin
+from weaksup._validation import NotFittedError, check_is_fitted
+from weaksup._validation import check_features as _check_features
+from weaksup._validation import check_valid as _check_valid
+from weaksup.metrics import probs_to_preds
 
 __all__ = [
     "EndModel",
+    "NotFittedError",
     "check_targets",
     "check_features",
     "check_texts",
@@ -78,30 +84,8 @@ def resolve_seed(seed: int | None, default: int | None) -> int:
 
 
 def check_features(X: Any, what: str = "X", n_features: int | None = None) -> Any:
-    """Dense float 2-D array or scipy CSR matrix without NaN/inf."""
-    if X is None:
-        raise ValueError(f"{what} is None; pass an n×d feature matrix")
-    if sp.issparse(X):
-        X = sp.csr_matrix(X, dtype=np.float64)
-        if X.ndim != 2:
-            raise ValueError(f"{what} must be 2-D, got shape {X.shape}")
-        if X.nnz and not np.all(np.isfinite(X.data)):
-            bad = int(np.nonzero(~np.isfinite(X.data))[0][0])
-            row = int(np.searchsorted(X.indptr, bad, side="right") - 1)
-            raise ValueError(f"{what} contains NaN or inf at row {row}")
-    else:
-        if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
-            raise ValueError(f"{what} is a list of texts; this end model needs a numeric feature matrix "
-                             "(use weaksup.data.features.text_features or TransformerClassifier)")
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2:
-            raise ValueError(f"{what} must be a 2-D n×d feature matrix, got shape {X.shape}")
-        if not np.all(np.isfinite(X)):
-            row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
-            raise ValueError(f"{what} contains NaN or inf at row {row}")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{what} has {X.shape[1]} features; the model was fitted on {n_features}")
-    return X
+    """Dense float 2-D array or scipy CSR matrix without NaN/inf (:func:`weaksup._validation.check_features`)."""
+    return _check_features(X, what, n_features)
 
 
 def check_texts(X: Any, what: str = "X") -> list[str]:
@@ -133,7 +117,8 @@ def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
     return y
 
 
-def check_targets(y: Any, n: int, n_classes: int | None = None, *, what: str = "y",
+@renamed_kwargs(n_classes="cardinality")
+def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str = "y",
                   min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Validate training targets; return ``(P, keep)``.
 
@@ -154,7 +139,7 @@ def check_targets(y: Any, n: int, n_classes: int | None = None, *, what: str = "
             raise ValueError(f"no covered examples: all {n} labels in {what} are -1 (abstain); "
                              "an end model needs at least one labelled row")
         hard = hard[keep]
-        k = int(hard.max()) + 1 if n_classes is None else int(n_classes)
+        k = int(hard.max()) + 1 if cardinality is None else int(cardinality)
         if hard.max() >= k:
             i = int(keep[np.argmax(hard >= k)])
             raise ValueError(f"{what}: class {int(np.asarray(y)[i])} at row {i} is outside 0..{k - 1}")
@@ -166,8 +151,8 @@ def check_targets(y: Any, n: int, n_classes: int | None = None, *, what: str = "
         P = arr.astype(np.float64)
         if n == 0:
             raise ValueError(f"no covered examples: {what} has 0 rows")
-        if n_classes is not None and P.shape[1] != n_classes:
-            raise ValueError(f"soft labels {what} have {P.shape[1]} columns; expected n_classes={n_classes}")
+        if cardinality is not None and P.shape[1] != cardinality:
+            raise ValueError(f"soft labels {what} have {P.shape[1]} columns; expected cardinality={cardinality}")
         bad = ~np.isfinite(P).all(axis=1)
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
@@ -208,24 +193,15 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
 
 
 def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | None:
-    """Validate ``valid = (X_valid, y_valid)`` with gold hard labels."""
-    if valid is None:
-        return None
-    if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
-        raise ValueError("valid must be a (X_valid, y_valid) pair")
-    Xv = checker(valid[0], "X_valid")
-    yv = np.asarray(valid[1])
-    if yv.ndim != 1:
-        raise ValueError(f"y_valid must be gold hard labels (n,), got shape {yv.shape}")
-    yv = _check_hard(yv, "y_valid")
-    if (yv < 0).any() or (yv >= k).any():
-        i = int(np.nonzero((yv < 0) | (yv >= k))[0][0])
-        raise ValueError(f"y_valid: class {yv[i]} at row {i} is outside 0..{k - 1}")
-    if n_rows(Xv) != len(yv):
-        raise ValueError(f"X_valid has {n_rows(Xv)} rows but y_valid has {len(yv)}")
-    if len(yv) == 0:
-        raise ValueError("valid has 0 rows")
-    return Xv, yv
+    """Validate ``valid = (X_valid, y_valid)`` with gold hard labels (:func:`weaksup._validation.check_valid`)."""
+    return _check_valid(valid, k, checker)
+
+
+#: The 0.1 names of end-model parameters / fitted attributes (deprecated aliases until 0.3).
+RENAMED_PARAMS = {"n_classes": "cardinality", "random_state": "seed", "progress_bar": "progress",
+                  "n_classes_": "cardinality_"}
+#: For ``@renamed_kwargs(**RENAMED_KWARGS)`` on subclass constructors.
+RENAMED_KWARGS = {"n_classes": "cardinality", "random_state": "seed", "progress_bar": "progress"}
 
 
 class EndModel(ParamsMixin):
@@ -234,10 +210,16 @@ class EndModel(ParamsMixin):
     Subclasses implement ``_check_X(X, what)``, ``_fit(X, P, w, valid, seed)``
     and ``_predict_proba(X)``, and declare hyper-parameters as ``__init__``
     keyword arguments stored under the same names (sklearn convention).
+    The shared vocabulary: ``cardinality`` (number of classes; ``None``:
+    inferred, fitted value ``cardinality_``), ``seed`` (default seed of
+    ``fit``), ``progress`` (progress bar), ``metric`` (validation metric).
+    ``n_classes``, ``random_state`` and ``progress_bar`` are deprecated
+    aliases.
     """
 
     metric: str = "accuracy"
-    n_classes: int | None = None
+    cardinality: int | None = None
+    _renamed = RENAMED_PARAMS
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
@@ -251,39 +233,41 @@ class EndModel(ParamsMixin):
         from weaksup.metrics import METRICS
 
         if self._metric() not in METRICS:
-            raise ValueError(f"metric {self._metric()!r} is not one of {METRICS}")
+            raise ValueError(f"metric {self._metric()!r} is not one of {tuple(METRICS)}")
+
+    def _check_targets(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, np.ndarray, np.ndarray | None,
+                                                                          np.ndarray]:
+        """``(X, P, w, keep)``: validated inputs, soft targets, weights and the kept rows (labelled ones)."""
+        X = self._check_X(X, "X")
+        n = n_rows(X)
+        P, keep = check_targets(y, n, self.cardinality)
+        return X, P, check_sample_weight(sample_weight, n), keep
 
     def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any
                      ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
         self._check_metric()
-        for attr in ("n_features_in_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        X = self._check_X(X, "X")
-        n = n_rows(X)
-        P, keep = check_targets(y, n, self.n_classes)
-        w = check_sample_weight(sample_weight, n)
-        if keep.size != n:
+        self.__dict__.pop("n_features_in_", None)
+        X, P, w, keep = self._check_targets(X, y, sample_weight)
+        if keep.size != n_rows(X):
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
         k = P.shape[1]
         if not isinstance(X, list):
             self.n_features_in_ = int(X.shape[1])
         self.classes_ = np.arange(k)
-        self.n_classes_ = k
+        self.cardinality_ = k
         v = check_valid(valid, k, self._check_X)
         return X, P, w, v
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "classes_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        check_is_fitted(self, "classes_", msg=f"{type(self).__name__} is not fitted; call fit(X, y) first")
 
     # --------------------------------------------------------------- contract
     def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None,
             seed: int | None = None) -> EndModel:
         """Train on ``X`` with hard labels or an ``n × k`` soft-label matrix ``y``; returns self."""
         X, P, w, v = self._prepare_fit(X, y, valid, sample_weight)
-        self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "random_state", None)))
+        self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "seed", None)))
         return self
 
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
@@ -294,17 +278,21 @@ class EndModel(ParamsMixin):
         self._check_fitted()
         X = self._check_X(X)
         if n_rows(X) == 0:
-            return np.zeros((0, self.n_classes_))
+            return np.zeros((0, self.cardinality_))
         return self._predict_proba(X)
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Hard labels (argmax of :meth:`predict_proba`)."""
-        return self.predict_proba(X).argmax(axis=1).astype(np.int64)
+    def predict(self, X: Any, tie_break: str = "random") -> np.ndarray:
+        """Hard labels from :meth:`predict_proba`; ties follow :func:`weaksup.metrics.probs_to_preds`.
 
-    def score(self, X: Any, y: Any, metric: str | list[str] | None = None) -> Any:
+        The same rule as label models' ``predict`` (``"random"``: snorkel's and
+        WRENCH's deterministic tie-break), so a bench score and ``score`` agree.
+        """
+        return probs_to_preds(self.predict_proba(X), tie_break)
+
+    def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random") -> Any:
         """Score against gold labels (one metric name or a list; default ``self.metric``)."""
         from weaksup.metrics import score as _score
 
@@ -312,7 +300,7 @@ class EndModel(ParamsMixin):
         yv = _check_hard(np.asarray(y), "y")
         if len(yv) != probs.shape[0]:
             raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
-        preds = probs.argmax(axis=1)
+        preds = probs_to_preds(probs, tie_break)
         metric = self._metric() if metric is None else metric
         if isinstance(metric, str):
             return _score(metric, yv, preds, probs)

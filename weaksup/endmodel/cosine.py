@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._deprecate import renamed_kwargs
 from weaksup.endmodel.base import (
     EndModel,
-    check_sample_weight,
-    check_targets,
     check_valid,
     concat_rows,
     n_rows,
@@ -194,8 +193,10 @@ class Cosine(EndModel):
         holds each stage's process CPU time).
     metric : str, optional
         Validation metric, passed on to the end model (default: the end model's).
-    progress_bar : bool
-    random_state : int, optional
+    progress : bool
+        Progress bars (``progress_bar``: deprecated alias).
+    seed : int, optional
+        Default seed of ``fit`` (``random_state``: deprecated alias).
 
     Examples
     --------
@@ -204,6 +205,7 @@ class Cosine(EndModel):
     >>> cos.fit(X_covered, soft_labels, valid=(X_valid, y_valid), unlabeled=X_uncovered)  # doctest: +SKIP
     """
 
+    @renamed_kwargs(random_state="seed", progress_bar="progress")
     def __init__(self, end_model: Any = None, self_training_steps: int = 2500, teacher_update: int = 100,
                  thresh: float = 0.6, margin: float = 1.0, contrastive_weight: float = 1.0,
                  confreg_weight: float = 0.1, distance: str = "l2", power: float = 2.0,
@@ -211,7 +213,7 @@ class Cosine(EndModel):
                  lr: float | None = None, weight_decay: float | None = None, batch_size: int | None = 32,
                  eval_every: int | None = None, patience: int | None = None, select_best: bool = True,
                  self_train_on: str = "all", keep_stage1: bool = True, metric: str | None = None,
-                 progress_bar: bool = True, random_state: int | None = None) -> None:
+                 progress: bool = True, seed: int | None = None) -> None:
         self.end_model = end_model
         self.self_training_steps = self_training_steps
         self.teacher_update = teacher_update
@@ -231,8 +233,8 @@ class Cosine(EndModel):
         self.self_train_on = self_train_on
         self.keep_stage1 = keep_stage1
         self.metric = metric
-        self.progress_bar = progress_bar
-        self.random_state = random_state
+        self.progress = progress
+        self.seed = seed
 
     # ----------------------------------------------------------- helpers
     def _template(self) -> Any:
@@ -245,11 +247,16 @@ class Cosine(EndModel):
     def _metric(self) -> str:
         return self.metric if self.metric is not None else self._template().metric
 
+    @property
+    def cardinality(self) -> int | None:  # type: ignore[override]  # read from the wrapped end model
+        return getattr(self._template(), "cardinality", None)
+
     def _clone(self) -> Any:
-        tpl = self._template()
-        em = type(tpl)(**tpl.get_params())
-        params = {"metric": self._metric(), "progress_bar": self.progress_bar}
-        return em.set_params(**{k: v for k, v in params.items() if k in em.get_params()})
+        from sklearn.base import clone
+
+        em = clone(self._template())
+        params = {"metric": self._metric(), "progress": self.progress}
+        return em.set_params(**{k: v for k, v in params.items() if k in em.get_params(deep=False)})
 
     def _check_X(self, X: Any, what: str = "X") -> Any:
         em = getattr(self, "model_", None) or self._template()
@@ -278,12 +285,9 @@ class Cosine(EndModel):
         self._check_params()
         self._check_metric()
         for attr in ("model_", "n_features_in_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        X = self._check_X(X, "X")
+            self.__dict__.pop(attr, None)
+        X, P, w, keep = self._check_targets(X, y, sample_weight)
         n = n_rows(X)
-        P, keep = check_targets(y, n, getattr(self._template(), "n_classes", None))
-        w = check_sample_weight(sample_weight, n)
         U = None if unlabeled is None else self._check_X(unlabeled, "unlabeled")
         if keep.size != n:
             drop = np.setdiff1d(np.arange(n), keep)
@@ -293,7 +297,7 @@ class Cosine(EndModel):
             w = None if w is None else w[keep]
         k = P.shape[1]
         v = check_valid(valid, k, self._check_X)
-        seed = resolve_seed(seed, self.random_state)
+        seed = resolve_seed(seed, self.seed)
 
         em = self._clone()
         # stage 1: early-stopped noise-aware training on the covered rows
@@ -302,7 +306,7 @@ class Cosine(EndModel):
         t1 = time.process_time()
         self.model_ = em
         self.classes_ = em.classes_
-        self.n_classes_ = k
+        self.cardinality_ = k
         if hasattr(em, "n_features_in_"):
             self.n_features_in_ = em.n_features_in_
         self.stage1_valid_score_ = em.best_valid_score_
@@ -329,22 +333,17 @@ class Cosine(EndModel):
         eval_every = int(self.eval_every or em.eval_every)
         bs = int(self.batch_size or em.batch_size)
         lr = float(self.lr if self.lr is not None else em.lr)
-        wd_saved = em.weight_decay
-        if self.weight_decay is not None:
-            em.weight_decay = self.weight_decay
-        opt, sched = em._optimizer(module, lr, max(T2, 1))
-        em.weight_decay = wd_saved
+        opt, sched = em._optimizer(module, lr, max(T2, 1), weight_decay=self.weight_decay)
         # Stage 1's model is the starting best: stage 2 must beat it on valid.
         stopper = EarlyStopping(self.patience)
         if vdata is not None:
             stopper.update(em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1]), 0, module)
         self.history_: list[dict[str, float]] = []
         self.teacher_history_: list[dict[str, float]] = []
-        bar = em._bar(T2, "COSINE self-training")
         module.train()
-        stream = sel = Yt = Wt = None
-        step = 0
-        for step in range(1, T2 + 1):
+        state: dict[str, Any] = {}
+
+        def batch_loss(step: int) -> tuple[Any, dict[str, float]] | None:
             if (step - 1) % T3 == 0:
                 f = em._probs(module, pdata, N)  # teacher = current model, dropout off
                 ytil = sharpen(f, self.power, self.class_frequency)
@@ -354,40 +353,25 @@ class Cosine(EndModel):
                                               "frac_confident": float(sel.size / max(N, 1))})
                 if sel.size < 2:
                     warnings.warn(f"COSINE: only {sel.size} row(s) with confidence > ξ={self.thresh} at "
-                                  f"step {step - 1}; stopping self-training", RuntimeWarning, stacklevel=3)
-                    break
-                Yt = torch.as_tensor(ytil[sel], dtype=torch.float32, device=em.device)
-                Wt = torch.as_tensor(omega[sel], dtype=torch.float32, device=em.device)
-                stream = index_stream(sel.size, min(bs, sel.size), rng)
+                                  f"step {step - 1}; stopping self-training", RuntimeWarning, stacklevel=5)
+                    return None
+                state.update(sel=sel, stream=index_stream(sel.size, min(bs, sel.size), rng),
+                             Yt=torch.as_tensor(ytil[sel], dtype=torch.float32, device=em.device),
+                             Wt=torch.as_tensor(omega[sel], dtype=torch.float32, device=em.device))
                 module.train()
-            b = next(stream)  # type: ignore[arg-type]
-            idx = sel[b]  # type: ignore[index]
-            logits, feats = em._forward(module, pdata, idx)
+            b = next(state["stream"])
+            logits, feats = em._forward(module, pdata, state["sel"][b])
             logp = torch.log_softmax(logits.float(), dim=-1)
-            bt = torch.as_tensor(b, device=Yt.device)  # type: ignore[union-attr]
-            yb, wb = Yt[bt], Wt[bt]  # type: ignore[index]
+            bt = torch.as_tensor(b, device=state["Yt"].device)
+            yb, wb = state["Yt"][bt], state["Wt"][bt]
             lc = weighted_kl(yb, logp, wb)
             r1 = contrastive_loss(feats.float(), yb, self.margin, self.distance)
             r2 = confidence_regulariser(logp)
             loss = lc + self.contrastive_weight * r1 + self.confreg_weight * r2
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if em.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(module.parameters(), em.max_grad_norm)
-            opt.step()
-            sched.step()
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.4f}", kept=int(sel.size))  # type: ignore[union-attr]
-            if vdata is not None and (step % eval_every == 0 or step == T2):
-                s = em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1])
-                module.train()
-                self.history_.append({"step": step, "loss": float(loss.item()), "l_c": float(lc.item()),
-                                      "r1": float(r1.item()), "r2": float(r2.item()), "valid": float(s)})
-                if stopper.update(s, step, module):
-                    break
-        if bar is not None:
-            bar.close()
+            return loss, {"l_c": float(lc.item()), "r1": float(r1.item()), "r2": float(r2.item())}
+
+        step = em._train_loop(module, opt, sched, T2, batch_loss, vdata, stopper, eval_every, self.history_,
+                              "COSINE self-training")
         if self.select_best:
             stopper.restore(module)
         module.eval()

@@ -8,7 +8,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 
-from weaksup.endmodel.base import EndModel
+from weaksup._deprecate import renamed_kwargs
+from weaksup.endmodel.base import RENAMED_KWARGS, EndModel
 
 __all__ = ["LogisticRegression"]
 
@@ -36,12 +37,14 @@ class LogisticRegression(EndModel):
         Validation metric (a :mod:`weaksup.metrics` name).
     patience : int or None
         Iterations without validation improvement before stopping (None: no stop).
-    n_classes : int, optional
-        Number of classes (inferred from ``y`` when omitted).
-    progress_bar : bool
-        Show a tqdm bar over L-BFGS iterations.
-    random_state : int, optional
-        Unused by the (deterministic) solver; kept for the common contract.
+    cardinality : int, optional
+        Number of classes (inferred from ``y`` when omitted; ``n_classes`` is a
+        deprecated alias).
+    progress : bool
+        Show a tqdm bar over L-BFGS iterations (``progress_bar``: deprecated alias).
+    seed : int, optional
+        Unused by the (deterministic) solver; kept for the common contract
+        (``random_state``: deprecated alias).
 
     Examples
     --------
@@ -52,18 +55,19 @@ class LogisticRegression(EndModel):
     [0, 0, 1, 1]
     """
 
+    @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, C: float = 1.0, fit_intercept: bool = True, max_iter: int = 1000, tol: float = 1e-6,
-                 metric: str = "accuracy", patience: int | None = 50, n_classes: int | None = None,
-                 progress_bar: bool = False, random_state: int | None = None) -> None:
+                 metric: str = "accuracy", patience: int | None = 50, cardinality: int | None = None,
+                 progress: bool = False, seed: int | None = None) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
         self.metric = metric
         self.patience = patience
-        self.n_classes = n_classes
-        self.progress_bar = progress_bar
-        self.random_state = random_state
+        self.cardinality = cardinality
+        self.progress = progress
+        self.seed = seed
 
     def _unpack(self, theta: np.ndarray, d: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         W = theta[: d * k].reshape(d, k)
@@ -94,7 +98,7 @@ class LogisticRegression(EndModel):
         theta0 = np.zeros(d * k + (k if self.fit_intercept else 0))
         best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0}
         bar = None
-        if self.progress_bar:
+        if self.progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=self.max_iter, desc="LogisticRegression (L-BFGS)", leave=False)

@@ -10,7 +10,9 @@ import scipy.sparse as sp
 import torch
 import torch.nn as nn
 
+from weaksup._deprecate import renamed_kwargs
 from weaksup.endmodel._torch import TorchEndModel
+from weaksup.endmodel.base import RENAMED_KWARGS
 
 __all__ = ["MLP"]
 
@@ -42,14 +44,23 @@ class MLP(TorchEndModel):
         Gradient clipping.
     metric : str
         Validation metric (:mod:`weaksup.metrics` name).
-    n_classes : int, optional
-    progress_bar : bool
-    random_state : int, optional
-        Default seed when ``fit(seed=None)``.
+    cardinality : int, optional
+        Number of classes (inferred from ``y`` when omitted; ``n_classes``:
+        deprecated alias).
+    progress : bool
+        Progress bar (``progress_bar``: deprecated alias).
+    seed : int, optional
+        Default seed when ``fit(seed=None)`` (``random_state``: deprecated alias).
     n_threads : int, optional
         ``torch.set_num_threads`` during fit/predict.
     device : str
         ``"cpu"`` or ``"cuda"``.
+    warmup_ratio : float
+        Fraction of ``max_steps`` with a linear LR warm-up (``scheduler="linear"``).
+    eval_batch_size : int
+        Rows per forward pass when predicting / validating.
+    scheduler : {"constant", "linear"}
+        Learning-rate schedule (``"linear"``: warm-up then linear decay to 0).
 
     Examples
     --------
@@ -57,16 +68,18 @@ class MLP(TorchEndModel):
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(-2, 1, (50, 2)), rng.normal(2, 1, (50, 2))]
     >>> y = np.r_[np.zeros(50, int), np.ones(50, int)]
-    >>> mlp = MLP(max_steps=200, progress_bar=False).fit(X, y, seed=0)
+    >>> mlp = MLP(max_steps=200, progress=False).fit(X, y, seed=0)
     >>> mlp.score(X, y) > 0.95
     True
     """
 
+    @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, hidden_sizes: tuple[int, ...] = (256,), dropout: float = 0.1, lr: float = 1e-3,
                  weight_decay: float = 1e-4, batch_size: int = 128, max_steps: int = 2000,
                  eval_every: int = 50, patience: int | None = 10, max_grad_norm: float | None = 1.0,
-                 metric: str = "accuracy", n_classes: int | None = None, progress_bar: bool = True,
-                 random_state: int | None = None, n_threads: int | None = None, device: str = "cpu") -> None:
+                 metric: str = "accuracy", cardinality: int | None = None, progress: bool = True,
+                 seed: int | None = None, n_threads: int | None = None, device: str = "cpu",
+                 warmup_ratio: float = 0.0, eval_batch_size: int = 1024, scheduler: str = "constant") -> None:
         self.hidden_sizes = hidden_sizes
         self.dropout = dropout
         self.lr = lr
@@ -77,15 +90,14 @@ class MLP(TorchEndModel):
         self.patience = patience
         self.max_grad_norm = max_grad_norm
         self.metric = metric
-        self.n_classes = n_classes
-        self.progress_bar = progress_bar
-        self.random_state = random_state
+        self.cardinality = cardinality
+        self.progress = progress
+        self.seed = seed
         self.n_threads = n_threads
         self.device = device
-
-    warmup_ratio = 0.0
-    eval_batch_size = 1024
-    scheduler = "constant"
+        self.warmup_ratio = warmup_ratio
+        self.eval_batch_size = eval_batch_size
+        self.scheduler = scheduler
 
     def _encode(self, X: Any) -> Any:
         if sp.issparse(X):

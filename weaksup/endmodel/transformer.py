@@ -10,7 +10,8 @@ import torch
 import torch.nn as nn
 
 from weaksup.endmodel._torch import TorchEndModel
-from weaksup.endmodel.base import check_texts
+from weaksup._deprecate import renamed_kwargs
+from weaksup.endmodel.base import RENAMED_KWARGS, check_texts
 
 __all__ = ["TransformerClassifier", "minilm_path"]
 
@@ -53,8 +54,11 @@ class TransformerClassifier(TorchEndModel):
     eval_batch_size : int
     dropout : float
         Dropout before the linear head (``head="mean"``).
-    metric, n_classes, progress_bar, random_state, n_threads, device
-        As in :class:`~weaksup.endmodel.MLP`.
+    metric, cardinality, progress, seed, n_threads, device
+        As in :class:`~weaksup.endmodel.MLP` (``n_classes``, ``progress_bar``
+        and ``random_state`` are deprecated aliases).
+    scheduler : {"linear", "constant"}
+        Learning-rate schedule (default linear warm-up + decay).
 
     Examples
     --------
@@ -62,16 +66,16 @@ class TransformerClassifier(TorchEndModel):
     >>> clf.fit(texts, soft_labels, valid=(valid_texts, valid_y)).predict(test_texts)  # doctest: +SKIP
     """
 
-    scheduler = "linear"
-
+    @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, model_name_or_path: str | os.PathLike[str] | None = None,
                  tokenizer_name_or_path: str | os.PathLike[str] | None = None, head: str = "auto",
                  max_length: int = 128, freeze_embeddings: bool = False, freeze_layers: int = 0,
                  lr: float = 5e-5, weight_decay: float = 1e-4, batch_size: int = 16, max_steps: int = 500,
                  eval_every: int = 50, patience: int | None = 5, max_grad_norm: float | None = 1.0,
                  warmup_ratio: float = 0.0, eval_batch_size: int = 64, dropout: float = 0.1,
-                 metric: str = "accuracy", n_classes: int | None = None, progress_bar: bool = True,
-                 random_state: int | None = None, n_threads: int | None = None, device: str = "cpu") -> None:
+                 metric: str = "accuracy", cardinality: int | None = None, progress: bool = True,
+                 seed: int | None = None, n_threads: int | None = None, device: str = "cpu",
+                 scheduler: str = "linear") -> None:
         self.model_name_or_path = model_name_or_path
         self.tokenizer_name_or_path = tokenizer_name_or_path
         self.head = head
@@ -89,11 +93,12 @@ class TransformerClassifier(TorchEndModel):
         self.eval_batch_size = eval_batch_size
         self.dropout = dropout
         self.metric = metric
-        self.n_classes = n_classes
-        self.progress_bar = progress_bar
-        self.random_state = random_state
+        self.cardinality = cardinality
+        self.progress = progress
+        self.seed = seed
         self.n_threads = n_threads
         self.device = device
+        self.scheduler = scheduler
 
     # ------------------------------------------------------------ inputs
     def _check_X(self, X: Any, what: str = "X") -> list[str]:
