@@ -361,12 +361,12 @@ def test_disk_cache_survives_a_new_applier(tmp_path, task):
 
     cache = VoteCache(tmp_path / "cache")
     V1 = apply_lfs([lf_long], task, cache=cache, progress=False)
-    assert calls.n == 2000 and len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    assert calls.n == 2000 and len(list((tmp_path / "cache").glob("*.npz"))) == 1
     fresh = VoteCache(tmp_path / "cache")  # e.g. after a kernel restart
     V2 = apply_lfs([lf_long], task, cache=fresh, progress=False)
     assert calls.n == 2000 and V2 == V1 and fresh.hits == 1
     fresh.clear()
-    assert not list((tmp_path / "cache").glob("*.npy"))
+    assert not list((tmp_path / "cache").glob("*.npz"))
 
 
 # ---------------------------------------------------------------- bad input
@@ -376,7 +376,8 @@ def test_raising_lf_names_lf_and_row_and_chains(df, engine):
     def lf_div(x):
         return 1 if 1 / len(x.text) > 0.5 else ABSTAIN
 
-    with pytest.raises(LFApplyError, match=r"LF 'lf_div' raised ZeroDivisionError: .* on row 'r3'") as info:
+    match = r"LF 'lf_div' raised ZeroDivisionError on row 'r3' \(position 3\): division by zero"
+    with pytest.raises(LFApplyError, match=match) as info:
         apply_lfs([keyword_lf("free", 1), lf_div], df, engine=engine, n_jobs=2, chunk_size=2, progress=False)
     err = info.value
     assert err.lf_name == "lf_div" and err.row_index == "r3" and err.position == 3
@@ -443,6 +444,94 @@ def test_bad_batched_outputs(df, out, match):
     lf = labeling_function(name="b", batched=True)(out)
     with pytest.raises(LFOutputError, match=match):
         apply_lfs([lf], df, cardinality=2, progress=False)
+
+
+def test_fault_warn_abstains_and_warns_once(df):
+    @labeling_function()
+    def lf_div(x):
+        return 1 if 1 / len(x.text) > 0.05 else 0
+
+    with pytest.warns(RuntimeWarning, match=r"'lf_div' on 1 row") as record:
+        V = apply_lfs([lf_div, keyword_lf("free", 1)], df, chunk_size=2, fault="warn", progress=False)
+    assert len([w for w in record if issubclass(w.category, RuntimeWarning)]) == 1
+    assert V.column("lf_div").tolist() == [0, 1, 1, -1, 1, 1] and V.report.faults["lf_div"] == 1
+
+
+def test_error_classes_share_one_base():
+    from weaksup.sequence.lf import SpanLFOutputError
+    from weaksup.universal import ValueLFError
+
+    for cls in (LFOutputError, ValueLFError, SpanLFOutputError):
+        assert issubclass(cls, LFApplyError)
+    assert issubclass(LFOutputError, ValueError) and issubclass(SpanLFOutputError, ValueError)
+
+
+def test_one_fault_policy_for_class_value_and_span_lfs():
+    """Class, value and span LFs run through one kernel: same fault policy, same error attributes."""
+    from weaksup.sequence.lf import apply_span_lfs, span_labeling_function
+    from weaksup.universal import RealSpace, apply_value_lfs
+
+    frame = pd.DataFrame({"text": ["a b", "bad", "c d e"]})
+
+    def check(x):
+        if x.text == "bad":
+            raise KeyError("bad row")
+
+    cls = labeling_function(name="boom")(lambda x: check(x) or 1)
+    val = labeling_function(name="boom")(lambda x: check(x) or 2.0)
+    span = span_labeling_function(name="boom")(lambda x: check(x) or [(0, 1, "X")])
+    runs = {
+        "class": lambda fault: apply_lfs([cls], frame, fault=fault, progress=False),
+        "value": lambda fault: apply_value_lfs([val], frame, RealSpace(1), fault=fault, progress=False),
+        "span": lambda fault: apply_span_lfs(frame.text.tolist(), [span], fault=fault),
+    }
+    for kind, run in runs.items():
+        with pytest.raises(LFApplyError, match=r"LF 'boom' raised KeyError on (row|sentence) 1 \(position 1\)") \
+                as info:
+            run("raise")
+        err = info.value
+        assert (err.lf_name, err.row_index, err.position) == ("boom", 1, 1), kind
+        assert isinstance(err.__cause__, KeyError), kind
+        with pytest.warns(RuntimeWarning, match="'boom' on 1"):
+            run("warn")
+    assert apply_lfs([cls], frame, fault="abstain", progress=False).column(0).tolist() == [1, -1, 1]
+    assert apply_value_lfs([val], frame, RealSpace(1), fault="abstain", progress=False).abstain[:, 0].tolist() == \
+        [False, True, False]
+    spans = apply_span_lfs(frame.text.tolist(), [span], fault="abstain")
+    assert [s[:, 0].tolist() for s in map(spans.sentence, range(3))] == [[1, 0], [-1], [1, 0, 0]]
+
+
+def test_an_engine_is_an_object_with_run(df):
+    """A new engine needs no edit of the applier: any object with name, accepts() and run() works."""
+    from weaksup.apply.engines import available_engines, get_engine
+    from weaksup.apply.kernel import apply_chunk
+
+    class Reversed:  # applies chunk by chunk from the end: the kernel still gives the same votes
+        name = "reversed"
+
+        def accepts(self, data):
+            return False
+
+        def run(self, data, lfs, job):
+            res = get_engine("serial").run(data.iloc[:0], lfs, job)
+            parts = [apply_chunk(lfs, data.iloc[i:i + 2], job.output, job.fault, i) for i in (4, 2, 0)]
+            res.block = np.vstack([p[0] for p in parts[::-1]])
+            return res
+
+    assert sorted(available_engines()) == ["dask", "process", "serial"]
+    lfs = [keyword_lf("free", 1), labeling_function(name="short")(lambda x: 0 if len(x.text) < 12 else ABSTAIN)]
+    V = LFApplier(lfs, engine=Reversed(), progress=False).apply(df)
+    assert V == apply_lfs(lfs, df, progress=False) and V.report.engine == "reversed"
+    with pytest.raises(TypeError, match="engine must be a name or an object"):
+        LFApplier(lfs, engine=42)
+
+
+def test_progress_bar_is_a_deprecated_alias(df):
+    with pytest.warns(DeprecationWarning, match="'progress_bar'.*'progress'"):
+        V = apply_lfs([keyword_lf("free", 1)], df, progress_bar=False)
+    assert V.column(0).tolist() == [-1, -1, -1, -1, -1, 1]
+    with pytest.warns(DeprecationWarning):
+        assert LFApplier([], progress_bar=False).progress is False
 
 
 def test_duplicate_names_and_bad_arguments(df):

@@ -1,4 +1,10 @@
-"""Apply labeling functions to data: serial, process-pool and Dask engines.
+"""Apply labeling functions to data: the vote cache, THE kernel and its engines.
+
+* :mod:`~weaksup.apply.applier` — :class:`LFApplier` / :func:`apply_lfs` (cache + report);
+* :mod:`~weaksup.apply.kernel` — the one per-chunk LF loop and the class-vote adapter;
+* :mod:`~weaksup.apply.engines` — serial, process-pool and Dask engines (a new engine is a new module);
+* :mod:`~weaksup.apply.errors` — :class:`LFApplyError`, the base of every LF application error;
+* :mod:`~weaksup.apply.compat` — snorkel's ``PandasLFApplier`` / ``DaskLFApplier``.
 
 >>> import pandas as pd
 >>> from weaksup import apply_lfs, keyword_lf
@@ -8,15 +14,11 @@
 [1, -1]
 """
 
-from weaksup.apply.applier import (
-    ApplyReport,
-    LFApplier,
-    LFApplyError,
-    LFOutputError,
-    apply_lfs,
-)
+from weaksup.apply.applier import ApplyReport, LFApplier, apply_lfs
 from weaksup.apply.cache import VoteCache, fingerprint_data
 from weaksup.apply.compat import DaskLFApplier, PandasLFApplier
+from weaksup.apply.engines import available_engines
+from weaksup.apply.errors import LFApplyError, LFOutputError
 
 __all__ = [
     "ApplyReport",
@@ -27,5 +29,6 @@ __all__ = [
     "LFOutputError",
     "VoteCache",
     "apply_lfs",
+    "available_engines",
     "fingerprint_data",
 ]

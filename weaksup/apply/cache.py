@@ -2,23 +2,25 @@
 
 Re-applying a set of LFs in which one changed re-runs only that LF: every
 other column is found here.  The cache lives in memory, and optionally on disk
-(one ``.npy`` file per column, written atomically) so it survives a kernel
-restart.
+(one ``<key>.npz`` per column, votes and fault count, written atomically by
+:mod:`weaksup._persist`) so it survives a kernel restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from weaksup._persist import load_npz, save_npz
+
 __all__ = ["VoteCache", "fingerprint_data"]
+
+_FORMAT = "weaksup.VoteCacheColumn"
 
 
 def fingerprint_data(df: pd.DataFrame) -> str:
@@ -40,7 +42,8 @@ class VoteCache:
     Parameters
     ----------
     directory : path, optional
-        Also persist columns here (``<key>.npy``); read back on a miss.
+        Also persist columns here (``<key>.npz``, through :mod:`weaksup._persist`);
+        read back on a miss.
     max_bytes : int
         In-memory budget; least recently used columns are dropped beyond it.
     """
@@ -66,13 +69,17 @@ class VoteCache:
             self.hits += 1
             return self._mem[key]
         if self.directory is not None:
-            path = self.directory / f"{key}.npy"
+            path = self.directory / f"{key}.npz"
             if path.exists():
-                with np.load(path, allow_pickle=False) as z:
-                    col, faults = z["votes"], int(z["faults"])
-                self._remember(key, col, faults)
-                self.hits += 1
-                return col, faults
+                try:
+                    meta, arrays = load_npz(path, _FORMAT)
+                except ValueError:  # a damaged entry is a miss; the column is recomputed and rewritten
+                    meta = None
+                if meta is not None:
+                    col, faults = arrays["votes"], int(meta["faults"])
+                    self._remember(key, col, faults)
+                    self.hits += 1
+                    return col, faults
         self.misses += 1
         return None
 
@@ -80,11 +87,7 @@ class VoteCache:
         column = np.asarray(column)
         self._remember(key, column, faults)
         if self.directory is not None:
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            os.close(fd)
-            with open(tmp, "wb") as fh:
-                np.savez(fh, votes=column, faults=np.int64(faults))
-            os.replace(tmp, self.directory / f"{key}.npy")
+            save_npz(self.directory / f"{key}.npz", _FORMAT, {"faults": int(faults)}, {"votes": column})
 
     def _remember(self, key: str, column: np.ndarray, faults: int) -> None:
         if key in self._mem:
@@ -99,8 +102,9 @@ class VoteCache:
         self._mem.clear()
         self._bytes = 0
         if self.directory is not None:
-            for p in self.directory.glob("*.npy"):
-                p.unlink()
+            for pattern in ("*.npz", "*.npy"):  # *.npy: entries written by weaksup 0.1
+                for p in self.directory.glob(pattern):
+                    p.unlink()
 
     def __len__(self) -> int:
         return len(self._mem)
@@ -108,9 +112,3 @@ class VoteCache:
     def __repr__(self) -> str:
         where = f", directory={str(self.directory)!r}" if self.directory else ""
         return f"VoteCache({len(self)} columns, hits={self.hits}, misses={self.misses}{where})"
-
-
-def _as_frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    return pd.DataFrame(list(data))

@@ -33,6 +33,10 @@ class ApplierMetadata:
 class PandasLFApplier:
     """snorkel-compatible ``PandasLFApplier(lfs).apply(df, progress_bar, fault_tolerant, return_meta)``.
 
+    The signature is snorkel's, so ``progress_bar`` is not deprecated here (a
+    snorkel script must run unchanged); weaksup's ``progress=`` is accepted too
+    and wins when given.
+
     Returns a dense int64 ``L`` like snorkel.  Runs weaksup's serial engine
     (batched LFs vectorised, row-wise LFs on light rows); ``engine`` and
     ``n_jobs`` pick another engine.  The weaksup :class:`~weaksup.VoteMatrix`
@@ -47,9 +51,10 @@ class PandasLFApplier:
         LFApplier(self._lfs, **self._applier_kwargs)  # validate names now, like snorkel
         self.votes = None
 
-    def apply(self, df: Any, progress_bar: bool = True, fault_tolerant: bool = False,
-              return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
-        applier = LFApplier(self._lfs, fault="abstain" if fault_tolerant else "raise", progress=progress_bar,
+    def apply(self, df: Any, progress_bar: bool = True, fault_tolerant: bool = False, return_meta: bool = False,
+              *, progress: bool | None = None) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
+        show = progress_bar if progress is None else progress
+        applier = LFApplier(self._lfs, fault="abstain" if fault_tolerant else "raise", progress=show,
                             cache=False, **self._applier_kwargs)
         self.votes = applier.apply(df)
         L = self.votes.to_snorkel()

@@ -282,14 +282,14 @@ class ForeignLF(LabelingFunction):
     def __init__(self, lf: Any, name: str | None = None) -> None:
         self.wrapped = lf
         super().__init__(name or getattr(lf, "name", None) or getattr(lf, "__name__", ""), self._call_foreign)
+        inner = getattr(lf, "_f", None)  # the code is read once, when the LF is wrapped
+        self._fingerprint = f"snorkel:{self.name}:{fingerprint_callable(inner) if inner is not None else self.name}"
 
     def _call_foreign(self, x: Any) -> Any:
         return self.wrapped(pd.Series(x))
 
     def fingerprint(self) -> str:
-        inner = getattr(self.wrapped, "_f", None)
-        fp = fingerprint_callable(inner) if inner is not None else self.name
-        return f"snorkel:{self.name}:{fp}"
+        return self._fingerprint
 
     def __repr__(self) -> str:
         return f"ForeignLF {self.name} ({type(self.wrapped).__module__}.{type(self.wrapped).__qualname__})"

@@ -28,13 +28,16 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from weaksup.lf import Row, fingerprint_callable
+from weaksup.apply.errors import LFOutputError
+from weaksup.apply.kernel import apply_chunk, check_fault, warn_faults
+from weaksup.lf.core import LabelingFunction, Row, as_lfs
 from weaksup.sequence.tags import (
     SpanError,
     TagSequenceError,
@@ -57,8 +60,12 @@ __all__ = [
 ]
 
 
-class SpanLFOutputError(ValueError):
-    """A span LF returned something invalid; the message names the LF and the sentence."""
+class SpanLFOutputError(LFOutputError):
+    """A span LF raised or returned something invalid; the message names the LF and the sentence.
+
+    A :class:`~weaksup.apply.LFOutputError`, so ``except LFApplyError`` and
+    ``except ValueError`` both catch it.
+    """
 
 
 def as_sentence(x: Any, index: int = 0) -> Row:
@@ -83,8 +90,12 @@ def as_sentence(x: Any, index: int = 0) -> Row:
                     f"{type(x).__name__}")
 
 
-class SpanLabelingFunction:
+class SpanLabelingFunction(LabelingFunction):
     """A labeling function that returns entity spans over a sentence's tokens.
+
+    A row-wise :class:`~weaksup.lf.LabelingFunction` whose example is a
+    sentence (a :class:`~weaksup.lf.Row` with ``tokens``); it runs through the
+    same LF kernel as class and value LFs (:func:`apply_span_lfs`).
 
     Parameters
     ----------
@@ -101,25 +112,43 @@ class SpanLabelingFunction:
     allow_overlap : bool
         Whether the LF may return overlapping spans (they are then resolved
         by :func:`apply_span_lfs`'s ``on_overlap``); otherwise overlaps raise.
+    identity : str, optional
+        What determines the LF's spans when ``f`` is built from data (a
+        gazetteer's trie, a pattern); the fingerprint is then made from it
+        instead of ``f``'s code and closure.
     """
 
     def __init__(self, name: str, f: Callable[..., Any], entity_type: str | None = None,
                  resources: Mapping[str, Any] | None = None, output: str = "spans",
-                 allow_overlap: bool = False) -> None:
+                 allow_overlap: bool = False, *, identity: str | None = None) -> None:
         if output not in ("spans", "tags"):
             raise ValueError(f"output must be 'spans' or 'tags', got {output!r}")
-        self.name = name
-        self.f = f
+        super().__init__(name, f, resources=resources)
         self.entity_type = entity_type
-        self.resources = dict(resources or {})
         self.output = output
         self.allow_overlap = allow_overlap
+        self._identity = identity
+
+    @property
+    def f(self) -> Callable[..., Any]:
+        return self._f
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self._resources
 
     def __repr__(self) -> str:
         return f"SpanLabelingFunction({self.name!r}, output={self.output!r})"
 
     def fingerprint(self) -> str:
-        return fingerprint_callable(self.f) + repr((self.entity_type, self.output, sorted(self.resources)))
+        how = repr((self.entity_type, self.output, self.allow_overlap))
+        code = self._identity if self._identity is not None else super().fingerprint()
+        return hashlib.sha1(f"span|{self.name}|{how}|{code}".encode()).hexdigest()
+
+    def row_caller(self) -> Callable[[Any], Any]:
+        """The raw ``f`` on one sentence Row (the kernel validates outputs with the sentence's index)."""
+        f, resources = self._f, self._resources
+        return lambda x: f(x, **resources)
 
     def raw(self, x: Any, index: int = 0) -> Any:
         return self.f(as_sentence(x, index), **self.resources)
@@ -224,10 +253,8 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
         return out
 
     gazetteer.__qualname__ = f"gazetteer_{name}"
-    lf = SpanLabelingFunction(name, gazetteer)
-    fp = f"gazetteer:{name}:{case_sensitive}:{longest_match}:{_trie_repr(trie)}"
-    lf.fingerprint = lambda: fp  # type: ignore[method-assign]
-    return lf
+    return SpanLabelingFunction(name, gazetteer,
+                                identity=f"gazetteer:{case_sensitive}:{longest_match}:{_trie_repr(trie)}")
 
 
 def _trie_repr(node: dict[Any, Any]) -> str:
@@ -274,16 +301,56 @@ def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *
         return out
 
     regex.__qualname__ = f"regex_{name}"
-    lf = SpanLabelingFunction(name, regex)
-    fp = f"regex:{name}:{rx.pattern}:{rx.flags}:{entity_type}:{align}:{group}"
-    lf.fingerprint = lambda: fp  # type: ignore[method-assign]
-    return lf
+    return SpanLabelingFunction(name, regex, identity=f"regex:{rx.pattern}:{rx.flags}:{entity_type}:{align}:{group}")
+
+
+_FAULTED = object()  # the kernel's record of a sentence on which a span LF raised (fault="abstain")
+
+
+class SpanOutput:
+    """Kernel adapter for span LFs: a chunk is a list of sentence Rows; a column is one span list per sentence.
+
+    A sentence on which the LF raised (``fault="abstain"``) is ``None``: all
+    its tokens abstain.
+    """
+
+    unit = "sentence"
+    raised = SpanLFOutputError
+    faulted = _FAULTED
+
+    def length(self, chunk: Sequence[Row]) -> int:
+        return len(chunk)
+
+    def index(self, chunk: Sequence[Row]) -> range:
+        return range(len(chunk))
+
+    def records(self, chunk: Sequence[Row]) -> Sequence[Row]:
+        return chunk
+
+    def from_rows(self, lf: LabelingFunction, outs: list[Any], chunk: Sequence[Row],
+                  records: Sequence[Any]) -> list[list[tuple[int, int, str]] | None]:
+        spans_of = lf._spans  # type: ignore[attr-defined]
+        return [None if out is _FAULTED else spans_of(out, len(row["tokens"]), i)
+                for i, (out, row) in enumerate(zip(outs, chunk))]
+
+    def from_batch(self, lf: LabelingFunction, out: Any, chunk: Sequence[Row]) -> Any:
+        raise TypeError(f"LF {lf.name!r} is batched; span LFs are row-wise")
+
+    def all_faulted(self, lf: LabelingFunction, chunk: Sequence[Row]) -> list[None]:
+        return [None] * len(chunk)
+
+    def stack(self, columns: list[Any], chunk: Sequence[Row]) -> list[Any]:
+        return columns
 
 
 def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction],
                    entity_types: Sequence[str] | None = None, *, scheme: str = "BIO",
-                   outside: str = "O", on_overlap: str = "first", progress: bool = False) -> SequenceVotes:
+                   outside: str = "O", on_overlap: str = "first", fault: str = "raise",
+                   progress: bool = False) -> SequenceVotes:
     """Run span LFs on every sentence and collect a :class:`SequenceVotes`.
+
+    The LFs run through weaksup's one LF kernel
+    (:func:`weaksup.apply.kernel.apply_chunk`) with a span adapter.
 
     Parameters
     ----------
@@ -296,50 +363,49 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
         convention) or ``"abstain"``.
     on_overlap : how overlapping spans of one LF that allowed them are resolved
         (``"first"`` or ``"longest"``, see :func:`~weaksup.sequence.tags.spans_to_bio`).
-    progress : show a tqdm bar.
+    fault : {"raise", "abstain", "warn"}
+        When an LF raises: raise :class:`SpanLFOutputError` naming the LF and
+        sentence, or let every token of that sentence abstain for that LF
+        (``"warn"``: and warn once).
+    progress : show a tqdm bar over LFs.
     """
     if outside not in ("O", "abstain"):
         raise ValueError(f"outside must be 'O' or 'abstain', got {outside!r}")
+    check_fault(fault)
+    lfs = as_lfs(lfs, kind=SpanLabelingFunction)  # type: ignore[assignment]
     names = [lf.name for lf in lfs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"duplicate LF names: {sorted({n for n in names if names.count(n) > 1})}")
     from tqdm.auto import tqdm
 
     rows = [as_sentence(s, i) for i, s in enumerate(sentences)]
     lengths = [len(r["tokens"]) for r in rows]
-    all_spans: list[list[list[tuple[int, int, str]]]] = []
-    for i, row in enumerate(tqdm(rows, desc="span LFs", disable=not progress)):
-        per = []
-        for lf in lfs:
-            try:
-                per.append(lf(row, i))
-            except (SpanLFOutputError, SpanError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
-                raise SpanLFOutputError(f"LF {lf.name!r} raised {type(exc).__name__} on sentence {i}: {exc}") from exc
-        all_spans.append(per)
+    with tqdm(total=len(lfs), desc="span LFs", disable=not progress) as bar:
+        columns, faults, _ = apply_chunk(lfs, rows, SpanOutput(), fault, 0, tick=lambda: bar.update(1))
+    warn_faults(names, faults, fault, "sentence")
     if entity_types is None:
-        entity_types = sorted({sp[2] for per in all_spans for spans in per for sp in spans})
+        entity_types = sorted({sp[2] for col in columns for spans in col if spans for sp in spans})
     types = list(entity_types)
     tset = set(types)
     vocab = bio_tag_names(types)
     t2i = {t: k for k, t in enumerate(vocab)}
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     data = np.full((int(offsets[-1]), len(lfs)), 0 if outside == "O" else ABSTAIN, dtype=np.int64)
-    for i, per in enumerate(all_spans):
-        for j, spans in enumerate(per):
+    for i in range(len(rows)):  # sentence by sentence, so the first bad span in reading order is reported
+        for j, col in enumerate(columns):
+            spans = col[i]
+            seg = data[offsets[i]:offsets[i + 1], j]
+            if spans is None:  # the LF raised on this sentence (fault="abstain")
+                seg[:] = ABSTAIN
+                continue
             if not spans:
                 continue
             for sp in spans:
                 if sp[2] not in tset:
                     raise SpanLFOutputError(f"LF {names[j]!r} returned type {sp[2]!r} on sentence {i}; "
-                                            f"entity types are {types}")
+                                            f"entity types are {types}", names[j], i, i)
             tags = spans_to_bio(spans, lengths[i], on_overlap=on_overlap)
-            col = [t2i[t] for t in tags]
-            seg = data[offsets[i]:offsets[i + 1], j]
-            for k, v in enumerate(col):
+            for k, t in enumerate(tags):
+                v = t2i[t]
                 if v > 0:
                     seg[k] = v
     votes = SequenceVotes(data, offsets, types, names, "BIO")
     return votes.to_io() if scheme == "IO" else votes
-

@@ -29,14 +29,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.apply.errors import LFApplyError
+from weaksup.apply.kernel import apply_chunk, check_fault, warn_faults
+from weaksup.lf.core import LabelingFunction, Row, as_lfs
 from weaksup.universal.spaces import LabelSpace, RealSpace, ValueOutputError
-from weaksup.lf import LabelingFunction, Row
 
 __all__ = ["ValueVotes", "apply_value_lfs", "as_value_votes", "ValueLFError"]
 
 
-class ValueLFError(RuntimeError):
-    """An LF raised while being applied by :func:`apply_value_lfs` (``fault="raise"``)."""
+class ValueLFError(LFApplyError):
+    """An LF raised while being applied by :func:`apply_value_lfs` (``fault="raise"``).
+
+    A :class:`~weaksup.apply.LFApplyError` (and so a ``RuntimeError``), with
+    its ``lf_name``, ``row_index``, ``position`` and ``original``.
+    """
 
 
 @dataclass
@@ -227,6 +233,9 @@ def apply_value_lfs(
 ) -> ValueVotes:
     """Apply value-returning LFs to ``data`` and return :class:`ValueVotes`.
 
+    The LFs run through weaksup's one LF kernel
+    (:func:`weaksup.apply.kernel.apply_chunk`) with a value adapter.
+
     Parameters
     ----------
     lfs : sequence of LabelingFunction (or named callables)
@@ -238,71 +247,108 @@ def apply_value_lfs(
     space : LabelSpace
         Validates every output; invalid ones raise :class:`ValueOutputError`
         naming the LF and row.
-    fault : {"raise", "abstain"}
-        What to do when an LF raises.
+    fault : {"raise", "abstain", "warn"}
+        What to do when an LF raises: raise :class:`ValueLFError` naming the
+        LF and row, or abstain there (``"warn"``: and warn once).
     nan : {"raise", "abstain"}
         What a NaN returned by a row-wise LF means (default: an error; return
         ``None`` to abstain).
     progress : bool
         tqdm progress bar over LFs.
     """
-    if fault not in ("raise", "abstain"):
-        raise ValueError(f"fault must be 'raise' or 'abstain', got {fault!r}")
+    check_fault(fault)
     if nan not in ("raise", "abstain"):
         raise ValueError(f"nan must be 'raise' or 'abstain', got {nan!r}")
-    wrapped: list[LabelingFunction] = []
-    for i, lf in enumerate(lfs):
-        if isinstance(lf, LabelingFunction):
-            wrapped.append(lf)
-        else:
-            name = getattr(lf, "name", None) or getattr(lf, "__name__", None)
-            if not callable(lf) or not name:
-                raise TypeError(f"LF #{i} ({lf!r}) is not a LabelingFunction or a named callable")
-            wrapped.append(LabelingFunction(str(name), lf))
+    wrapped = as_lfs(lfs)
     names = [lf.name for lf in wrapped]
-    if len(set(names)) != len(names):
-        dup = [x for x in names if names.count(x) > 1][0]
-        raise ValueError(f"two LFs are named {dup!r}; LF names must be unique")
     df = _records(data)
-    n, m = len(df), len(wrapped)
-    values = np.full((n, m, *space.value_shape), space.fill, dtype=space.dtype)
-    abstain = np.zeros((n, m), dtype=bool)
-    records: list[Row] | None = None
-    it: Any = enumerate(wrapped)
-    if progress:
-        from tqdm.auto import tqdm
+    from tqdm.auto import tqdm
 
-        it = tqdm(it, total=m, desc="value LFs")
-    for j, lf in it:
-        if lf.batched:
-            try:
-                out = lf(df)
-            except Exception as exc:
-                if fault == "raise":
-                    raise ValueLFError(f"batched LF {lf.name!r} raised {type(exc).__name__}: {exc}") from exc
-                abstain[:, j] = True
-                continue
-            _fill_batched(lf.name, out, df, space, values, abstain, j)
-            continue
-        if records is None:
-            records = [Row(r) for r in df.to_dict("records")]
-        for i, x in enumerate(records):
-            try:
-                v = lf(x)
-            except Exception as exc:
-                if fault == "raise":
-                    raise ValueLFError(f"LF {lf.name!r} raised {type(exc).__name__}: {exc} on row "
-                                       f"{df.index[i]!r} (position {i})") from exc
-                abstain[i, j] = True
-                continue
-            if v is None:
-                abstain[i, j] = True
-                continue
-            if nan == "abstain" and _all_nan(v):
-                abstain[i, j] = True
-                continue
-            values[i, j] = space.encode_one(v, lf=lf.name, row=df.index[i])
+    with tqdm(total=len(wrapped), desc="value LFs", disable=not progress) as bar:
+        (values, abstain), faults, _ = apply_chunk(wrapped, df, ValueOutput(space, nan), fault, 0,
+                                                   tick=lambda: bar.update(1))
+    warn_faults(names, faults, fault)
     return ValueVotes(values, abstain, names, space)
+
+
+class ValueOutput:
+    """Kernel adapter for value LFs: outputs encoded by a :class:`LabelSpace`, ``None`` abstains.
+
+    A column is ``(values n × value_shape, abstain n)``; the block stacks them
+    into ``(n × m × value_shape, n × m)``.
+    """
+
+    unit = "row"
+    raised = ValueLFError
+    faulted = None
+
+    def __init__(self, space: LabelSpace, nan: str = "raise") -> None:
+        self.space = space
+        self.nan = nan
+
+    def length(self, chunk: pd.DataFrame) -> int:
+        return len(chunk)
+
+    def index(self, chunk: pd.DataFrame) -> pd.Index:
+        return chunk.index
+
+    def records(self, chunk: pd.DataFrame) -> list[Row]:
+        return [Row(r) for r in chunk.to_dict("records")]
+
+    def _empty(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.full((n, *self.space.value_shape), self.space.fill, dtype=self.space.dtype), np.zeros(n, bool)
+
+    def _encode(self, lf: LabelingFunction, outs: Sequence[Any], chunk: pd.DataFrame,
+                nan_abstains: bool) -> tuple[np.ndarray, np.ndarray]:
+        values, abstain = self._empty(len(outs))
+        for i, v in enumerate(outs):
+            if v is None or (nan_abstains and _all_nan(v)):
+                abstain[i] = True
+            else:
+                values[i] = self.space.encode_one(v, lf=lf.name, row=chunk.index[i])
+        return values, abstain
+
+    def from_rows(self, lf: LabelingFunction, outs: list[Any], chunk: pd.DataFrame,
+                  records: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        return self._encode(lf, outs, chunk, self.nan == "abstain")
+
+    def from_batch(self, lf: LabelingFunction, out: Any, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        n, name, space = len(chunk), lf.name, self.space
+        values, abstain = self._empty(n)
+        if isinstance(out, (pd.Series, pd.DataFrame)):
+            out = out.to_numpy()
+        if isinstance(out, np.ndarray) and out.dtype != object and isinstance(space, RealSpace):
+            arr = out.astype(np.float64).reshape(n, -1) if out.size == n * space.dim else None
+            if arr is None or len(out) != n:
+                raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; "
+                                       f"expected ({n},) or ({n}, {space.dim})")
+            nanrow = np.isnan(arr).all(1)
+            part = np.isnan(arr).any(1) & ~nanrow
+            inf = np.isinf(arr).any(1)
+            if part.any() or inf.any():
+                i = int(np.nonzero(part | inf)[0][0])
+                raise ValueOutputError(f"batched LF {name!r} returned a non-finite value on row "
+                                       f"{chunk.index[i]!r}: {arr[i].tolist()}")
+            values[~nanrow] = arr[~nanrow]
+            return values, nanrow
+        seq = list(out)
+        if len(seq) != n:
+            raise ValueOutputError(f"batched LF {name!r} returned {len(seq)} outputs for {n} rows")
+        return self._encode(lf, seq, chunk, False)  # ``nan=`` is about row-wise LFs only
+
+    def all_faulted(self, lf: LabelingFunction, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        values, abstain = self._empty(len(chunk))
+        abstain[:] = True
+        return values, abstain
+
+    def stack(self, columns: list[tuple[np.ndarray, np.ndarray]],
+              chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        n = len(chunk)
+        values = np.full((n, len(columns), *self.space.value_shape), self.space.fill, dtype=self.space.dtype)
+        abstain = np.zeros((n, len(columns)), dtype=bool)
+        for j, (v, a) in enumerate(columns):
+            values[:, j], abstain[:, j] = v, a
+        return values, abstain
 
 
 def _all_nan(v: Any) -> bool:
@@ -311,33 +357,3 @@ def _all_nan(v: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return arr.size > 0 and bool(np.isnan(arr).all())
-
-
-def _fill_batched(name: str, out: Any, df: pd.DataFrame, space: LabelSpace, values: np.ndarray,
-                  abstain: np.ndarray, j: int) -> None:
-    n = len(df)
-    if isinstance(out, (pd.Series, pd.DataFrame)):
-        out = out.to_numpy()
-    if isinstance(out, np.ndarray) and out.dtype != object and isinstance(space, RealSpace):
-        arr = out.astype(np.float64).reshape(n, -1) if out.size == n * space.dim else None
-        if arr is None or len(out) != n:
-            raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; "
-                                   f"expected ({n},) or ({n}, {space.dim})")
-        nanrow = np.isnan(arr).all(1)
-        part = np.isnan(arr).any(1) & ~nanrow
-        inf = np.isinf(arr).any(1)
-        if part.any() or inf.any():
-            i = int(np.nonzero(part | inf)[0][0])
-            raise ValueOutputError(f"batched LF {name!r} returned a non-finite value on row {df.index[i]!r}: "
-                                   f"{arr[i].tolist()}")
-        abstain[:, j] = nanrow
-        values[~nanrow, j] = arr[~nanrow]
-        return
-    seq = list(out)
-    if len(seq) != n:
-        raise ValueOutputError(f"batched LF {name!r} returned {len(seq)} outputs for {n} rows")
-    for i, v in enumerate(seq):
-        if v is None:
-            abstain[i, j] = True
-        else:
-            values[i, j] = space.encode_one(v, lf=name, row=df.index[i])

@@ -1,0 +1,93 @@
+"""The engine contract: cut the data into chunks and run :func:`~weaksup.apply.kernel.apply_chunk` on each.
+
+An engine is an object with a ``name`` and ``run(data, lfs, job) -> EngineResult``.
+A new engine is a new module in this package that defines ``ENGINE``; the
+applier finds it by name (``LFApplier(engine="<module name>")``), or takes an
+engine object directly (``LFApplier(engine=MyEngine())``).
+
+>>> sorted(available_engines())
+['dask', 'process', 'serial']
+>>> get_engine("serial").name
+'serial'
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from weaksup.apply.kernel import ClassOutput
+from weaksup.lf.core import LabelingFunction
+
+__all__ = ["Engine", "EngineJob", "EngineResult", "available_engines", "get_engine", "progress_bar"]
+
+
+@dataclass
+class EngineJob:
+    """What an engine is asked to do besides "these LFs on this data"."""
+
+    output: ClassOutput
+    fault: str
+    chunk_size: int | None = None
+    n_jobs: int | None = None
+    progress: bool = True
+
+
+@dataclass
+class EngineResult:
+    """``block`` (n × m int votes), per-LF ``faults`` and ``seconds``."""
+
+    block: np.ndarray
+    faults: np.ndarray
+    seconds: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, m: int) -> EngineResult:
+        return cls(np.zeros((n, m), np.int64), np.zeros(m, np.int64), np.zeros(m))
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Runs the kernel over chunks of ``data``; ``accepts(data)`` claims data types (e.g. Dask frames)."""
+
+    name: str
+
+    def accepts(self, data: Any) -> bool: ...
+
+    def run(self, data: Any, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult: ...
+
+
+def available_engines() -> list[str]:
+    """Names of the engine modules in :mod:`weaksup.apply.engines`."""
+    from weaksup.apply import engines
+
+    return [m.name for m in pkgutil.iter_modules(engines.__path__) if m.name != "base" and not m.name.startswith("_")]
+
+
+def get_engine(engine: str | Engine) -> Engine:
+    """The engine called ``engine`` (or ``engine`` itself when it is an engine object)."""
+    if not isinstance(engine, str):
+        if not isinstance(engine, Engine):
+            raise TypeError(f"engine must be a name or an object with name, accepts() and run(), got {engine!r}")
+        return engine
+    names = available_engines()
+    if engine not in names:
+        raise ValueError(f"engine must be one of {tuple(sorted(names))}, got {engine!r}")
+    return importlib.import_module(f"weaksup.apply.engines.{engine}").ENGINE  # type: ignore[no-any-return]
+
+
+def progress_bar(total: int, desc: str, progress: bool) -> Any:
+    """A tqdm bar over rows (disabled unless ``progress``)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not progress, unit="rows")
+
+
+def chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``size``."""
+    return [(s, min(n, s + size)) for s in range(0, n, size)]
