@@ -81,7 +81,7 @@ def test_matrix_completion_agrees_with_snorkel_wrench(wrench_dir, name: str) -> 
     ds = load_wrench(name, wrench_dir)
     L = ds.train.votes
     yv = ds.valid.labels
-    ours = MatrixCompletion(cardinality=ds.cardinality).fit(L, dev=(ds.valid.votes, yv), seed=1).predict(L)
+    ours = MatrixCompletion(cardinality=ds.cardinality).fit(L, valid=(ds.valid.votes, yv), seed=1).predict(L)
     theirs = _snorkel_predict(L.to_snorkel(), ds.cardinality, 1, Y_dev=yv)
     assert (ours == theirs).mean() >= 0.99
 

@@ -261,31 +261,52 @@ class VoteMatrix:
         return cls(np.asarray(L), lf_names, cardinality)
 
     def indicator(self) -> sp.csr_matrix:
-        """Sparse one-hot ``n × (m·k)`` matrix: column ``j·k + c`` is 1 iff LF ``j`` voted ``c``.
+        """Sparse one-hot ``n × (m·k)`` float64 CSR: column ``j·k + c`` is 1 iff LF ``j`` voted ``c``.
 
         Built directly from the non-abstain entries, so its size is proportional
-        to the number of votes, never ``n·m·k``.
+        to the number of votes, never ``n·m·k``.  The label models' statistics
+        (:mod:`weaksup.labelmodel._stats`) use this one implementation.
+
+        >>> VoteMatrix(np.array([[1, -1], [0, 1]])).indicator().toarray().tolist()
+        [[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]
         """
         k = self.cardinality
-        coo = self.to_sparse().tocoo()
-        cols = coo.col.astype(np.int64) * k + (coo.data.astype(np.int64) - 1)
-        return sp.csr_matrix(
-            (np.ones(coo.nnz, dtype=np.float64), (coo.row, cols)), shape=(self.n, self.m * k)
-        )
+        if self.is_sparse:
+            S = self.to_sparse()
+            indptr = S.indptr.astype(np.int64)
+            cols = S.indices.astype(np.int64) * k + (S.data.astype(np.int64) - 1)
+            return sp.csr_matrix((np.ones(cols.size), cols, indptr), shape=(self.n, self.m * k))
+        d = self.to_dense()
+        rows, cols = np.nonzero(d != ABSTAIN)
+        vals = d[rows, cols].astype(np.int64)
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=indptr[1:])
+        return sp.csr_matrix((np.ones(rows.size), cols.astype(np.int64) * k + vals, indptr),
+                             shape=(self.n, self.m * k))
 
     def class_counts(self) -> np.ndarray:
-        """``n × k`` array: how many LFs voted each class on each row."""
+        """``n × k`` int64 array: how many LFs voted each class on each row."""
         k = self.cardinality
         if self.is_sparse:
-            coo = self._data.tocoo()  # type: ignore[union-attr]
-            counts = np.zeros((self.n, k), dtype=np.int64)
-            np.add.at(counts, (coo.row, coo.data.astype(np.int64) - 1), 1)
-            return counts
+            S = self.to_sparse()
+            rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S.indptr))
+            flat = np.bincount(rows * k + (S.data.astype(np.int64) - 1), minlength=self.n * k)
+            return flat.reshape(self.n, k)
         dense = self._data
         counts = np.zeros((self.n, k), dtype=np.int64)
         for c in range(k):
             counts[:, c] = (dense == c).sum(axis=1)
         return counts
+
+    def covered(self) -> np.ndarray:
+        """Boolean mask of the rows on which at least one LF votes.
+
+        >>> VoteMatrix(np.array([[0, -1], [-1, -1], [1, 1]])).covered().tolist()
+        [True, False, True]
+        """
+        if self.is_sparse:
+            return np.diff(self.to_sparse().indptr) > 0
+        return (self._data != ABSTAIN).any(axis=1)
 
     # ----------------------------------------------------------- statistics
     def fired(self) -> np.ndarray | sp.csr_matrix:

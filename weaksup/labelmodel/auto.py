@@ -25,7 +25,7 @@ import numpy as np
 
 from weaksup.labelmodel import registry
 from weaksup.labelmodel.base import LabelModel, probs_to_preds
-from weaksup.votes import VoteMatrix
+from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["AutoLabelModel", "DEFAULT_CANDIDATES"]
 
@@ -60,13 +60,14 @@ class AutoLabelModel(LabelModel):
     >>> from weaksup.synthetic import make_votes
     >>> L, y, _ = make_votes(3000, 6, 2, seed=0)
     >>> Ld, yd, _ = make_votes(300, 6, 2, seed=1)
-    >>> auto = AutoLabelModel().fit(L, dev=(Ld, yd), seed=0)
+    >>> auto = AutoLabelModel().fit(L, valid=(Ld, yd), seed=0)
     >>> auto.chosen_ in auto.dev_scores_
     True
     """
 
     min_lfs = 1
     _fitted_attrs = ("chosen_", "dev_scores_", "class_balance_")
+    _parameter_constraints = {"metric": [str], "candidates": [None, list, tuple], "fallback": [str]}
 
     def __init__(self, cardinality: int | None = None, metric: str = "accuracy",
                  candidates: Any = None, fallback: str = "MV") -> None:
@@ -122,11 +123,11 @@ class AutoLabelModel(LabelModel):
                 for f in (0, 1):
                     tr, te = folds != f, folds == f
                     sub, _ = self._make(cls_name, params)
-                    sub.fit(L, class_balance=class_balance, dev=(Ld[tr], yd[tr]), seed=seed)
+                    sub.fit(L, class_balance=class_balance, valid=(Ld[tr], yd[tr]), seed=seed)
                     preds[te] = probs_to_preds(sub.predict_proba(Ld[te]), offset=0)
             else:
                 preds = None
-            model.fit(L, class_balance=class_balance, dev=use_dev, seed=seed)
+            model.fit(L, class_balance=class_balance, valid=use_dev, seed=seed)
             if preds is None:
                 preds = model.predict(Ld)
             s = float(score(self.metric, yd, preds))
@@ -140,7 +141,7 @@ class AutoLabelModel(LabelModel):
         self.chosen_ = name
         self.model_ = model
         # the distribution the chosen model gives a row without votes
-        self.class_balance_ = model.predict_proba(np.full((1, model.n_lfs_), -1))[0]
+        self.class_balance_ = model.predict_proba(np.full((1, model.n_lfs_), ABSTAIN))[0]
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         return self.model_._predict_proba(L)
@@ -149,5 +150,15 @@ class AutoLabelModel(LabelModel):
         self._check_fitted()
         return self.model_.lf_accuracies()
 
-    def save(self, path: Any) -> None:  # the chosen model is what matters
-        raise NotImplementedError("save the selected model instead: auto.model_.save(path)")
+    # ------------------------------------------------------------ persistence
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The selection and the chosen model's state (its arrays under ``model_.<name>``)."""
+        meta, arrays = super()._state()
+        sub_meta, sub_arrays = self.model_._state()
+        meta["model_"] = sub_meta
+        arrays.update({f"model_.{k}": v for k, v in sub_arrays.items()})
+        return meta, arrays
+
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        sub = {k[len("model_."):]: v for k, v in arrays.items() if k.startswith("model_.")}
+        self.model_ = LabelModel._from_state(meta["model_"], sub, path)

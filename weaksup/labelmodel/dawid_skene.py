@@ -7,7 +7,7 @@ missing data by default; ``abstain_as_class=True`` instead models abstaining as
 a (k+1)-th output (WRENCH's choice, kept for reproduction).
 
 The E- and M-steps run on the distinct rows of the vote matrix weighted by
-their counts (:func:`weaksup.labelmodel.base.vote_patterns`) as sparse products,
+their counts (:func:`weaksup.labelmodel._stats.vote_patterns`) as sparse products,
 so a step costs ``O(nnz · k)`` and identical rows are computed once.  The
 pattern table is an additive statistic: ``partial_fit`` over chunks equals
 ``fit`` on all rows.
@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import (
-    LabelModel,
+from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._stats import (
     VotePatterns,
     indicator_matrix,
     iter_row_chunks,
-    resolve_class_balance,
     softmax_rows,
     vote_patterns,
 )
+from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["DawidSkene"]
@@ -68,6 +68,17 @@ class DawidSkene(LabelModel):
 
     _additive = True
     _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_")
+    _parameter_constraints = {
+        "alpha": [Interval(0, None)],
+        "alpha_diag": [Interval(0, None)],
+        "max_iter": [Interval(1, None, integer=True)],
+        "tol": [Interval(0, None)],
+        "abstain_as_class": [bool],
+        "init": [OneOf("mv", "uniform")],
+        "use_dev_labels": [bool],
+        "learn_prior": [None, bool],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
 
     def __init__(self, cardinality: int | None = None, alpha: float = 0.01, alpha_diag: float = 0.0,
                  max_iter: int = 300, tol: float = 1e-6, abstain_as_class: bool = False,
@@ -98,11 +109,7 @@ class DawidSkene(LabelModel):
 
     # -------------------------------------------------------------- fitting
     def _fit_stats(self, pats: VotePatterns, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.init not in ("mv", "uniform"):
-            raise ValueError(f"init must be 'mv' or 'uniform', got {self.init!r}")
-        if self.alpha < 0 or self.alpha_diag < 0:
-            raise ValueError("alpha and alpha_diag must be >= 0")
-        k = int(self.cardinality)  # type: ignore[arg-type]
+        k = self.cardinality_
         m = self.n_lfs_
         ind = pats.ind
         w = pats.counts.astype(np.float64)

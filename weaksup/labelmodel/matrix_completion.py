@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import (
+from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._stats import (
     cooccurrence_stats,
-    LabelModel,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
-    resolve_class_balance,
     softmax_rows,
 )
+from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["MatrixCompletion"]
@@ -74,6 +74,21 @@ class MatrixCompletion(LabelModel):
     min_lfs = 3
     _additive = True
     _fitted_attrs = ("mu_", "class_balance_", "coverage_", "n_train_")
+    _parameter_constraints = {
+        "n_epochs": [Interval(0, None, integer=True)],
+        "lr": [Interval(0, None)],
+        "l2": [Interval(0, None)],
+        "optimizer": [OneOf(*_OPTIMIZERS)],
+        "momentum": [Interval(0, 1)],
+        "lr_scheduler": [OneOf(*_SCHEDULERS)],
+        "gamma": [Interval(0, None)],
+        "step_size": [Interval(1, None, integer=True)],
+        "warmup_steps": [Interval(0, None, integer=True)],
+        "min_lr": [Interval(0, None)],
+        "mu_eps": [None, Interval(0, 1)],
+        "class_balance_source": [OneOf("uniform", "votes")],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
 
     def __init__(self, cardinality: int | None = None, n_epochs: int = 100, lr: float = 0.01,
                  l2: float = 0.0, optimizer: str = "sgd", momentum: float = 0.9,
@@ -104,13 +119,7 @@ class MatrixCompletion(LabelModel):
 
     # ------------------------------------------------------------- fitting
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
-        if self.lr_scheduler not in _SCHEDULERS:
-            raise ValueError(f"lr_scheduler must be one of {_SCHEDULERS}, got {self.lr_scheduler!r}")
-        if self.class_balance_source not in ("uniform", "votes"):
-            raise ValueError(f"class_balance_source must be 'uniform' or 'votes', got {self.class_balance_source!r}")
-        k = int(self.cardinality)  # type: ignore[arg-type]
+        k = self.cardinality_
         m = self.n_lfs_
         n = int(stats["n"])
         if class_balance is None and dev is None and self.class_balance_source == "votes":
@@ -232,14 +241,14 @@ class MatrixCompletion(LabelModel):
     def get_conditional_probs(self) -> np.ndarray:
         """``(m, k+1, k)`` table: row 0 = P(abstain | Y), rows 1.. = P(λ = l | Y) (snorkel layout)."""
         self._check_fitted()
-        m, k = self.n_lfs_, int(self.cardinality)  # type: ignore[arg-type]
+        m, k = self.n_lfs_, self.cardinality_
         mu = self.mu_.reshape(m, k, k)
         return np.concatenate([np.clip(1 - mu.sum(1, keepdims=True), 0, 1), mu], axis=1)
 
     def lf_accuracies(self) -> np.ndarray:
         """``Σ_y P(λ_j = y, Y = y) / coverage_j`` (snorkel's ``get_weights``)."""
         self._check_fitted()
-        m, k = self.n_lfs_, int(self.cardinality)  # type: ignore[arg-type]
+        m, k = self.n_lfs_, self.cardinality_
         mu = self.mu_.reshape(m, k, k)
         acc = np.einsum("jyy,y->j", mu, self.class_balance_)
         cov = np.asarray(self.coverage_, dtype=np.float64)

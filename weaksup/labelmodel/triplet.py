@@ -31,15 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import (
+from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._stats import (
     cooccurrence_stats,
-    LabelModel,
     indicator_matrix,
     iter_row_chunks,
     mv_winner_counts,
-    resolve_class_balance,
     softmax_rows,
 )
+from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["FlyingSquid", "triplet_accuracies"]
@@ -162,6 +162,14 @@ class FlyingSquid(LabelModel):
     min_lfs = 3
     _additive = True
     _fitted_attrs = ("log_cond_", "class_balance_", "accuracies_", "n_triplets_", "ovr_")
+    _parameter_constraints = {
+        "multiclass": [OneOf("native", "ovr")],
+        "conditional": [OneOf("marginals", "one-coin")],
+        "solve": [OneOf("mean", "median")],
+        "min_overlap": [Interval(0, None, integer=True)],
+        "eps": [Interval(0, 1, closed="neither")],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
 
     def __init__(self, cardinality: int | None = None, multiclass: str = "native",
                  conditional: str = "one-coin", solve: str = "mean", min_overlap: int = 5,
@@ -178,13 +186,7 @@ class FlyingSquid(LabelModel):
         return cooccurrence_stats(L, self.chunk_rows)
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.multiclass not in ("native", "ovr"):
-            raise ValueError(f"multiclass must be 'native' or 'ovr', got {self.multiclass!r}")
-        if self.conditional not in ("marginals", "one-coin"):
-            raise ValueError(f"conditional must be 'marginals' or 'one-coin', got {self.conditional!r}")
-        if self.solve not in ("mean", "median"):
-            raise ValueError(f"solve must be 'mean' or 'median', got {self.solve!r}")
-        k = int(self.cardinality)  # type: ignore[arg-type]
+        k = self.cardinality_
         m = self.n_lfs_
         if class_balance is None and dev is None:
             c = mv_winner_counts(stats["mv_counts"]) + 1.0

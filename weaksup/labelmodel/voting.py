@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelmodel.base import LabelModel, class_counts, cooccurrence_counts, indicator_matrix, iter_row_chunks, resolve_class_balance
-from weaksup.votes import VoteMatrix
+from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._stats import class_counts, cooccurrence_counts, indicator_matrix, iter_row_chunks
+from weaksup.labelmodel.base import LabelModel, resolve_class_balance
+from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]
 
@@ -37,21 +39,22 @@ class MajorityVote(LabelModel):
     [[0.667, 0.333]]
     """
 
+    _parameter_constraints = {"soft": [bool], "uncovered": [OneOf("uniform", "prior")]}
+    _fitted_attrs = ("class_balance_",)
+    # Its only statistic is the row count: partial_fit checks every block (LF count,
+    # vote range) and counts it, and the refit equals fit on all rows.
+    _additive = True
+
     def __init__(self, cardinality: int | None = None, soft: bool = True, uncovered: str = "uniform") -> None:
         self.cardinality = cardinality
         self.soft = soft
         self.uncovered = uncovered
 
-    _fitted_attrs = ("class_balance_",)
+    def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
+        return {"n": np.array(L.n, dtype=np.int64)}
 
-    def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.uncovered not in ("uniform", "prior"):
-            raise ValueError(f"uncovered must be 'uniform' or 'prior', got {self.uncovered!r}")
-        self.class_balance_ = resolve_class_balance(class_balance, dev, L, L.cardinality, "uniform")
-
-    def partial_fit(self, votes: Any, **kwargs: Any) -> MajorityVote:
-        """Majority vote has no statistics to accumulate: same as fit."""
-        return self.fit(votes, **kwargs) if not hasattr(self, "n_lfs_") else self
+    def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        self.class_balance_ = resolve_class_balance(class_balance, dev, None, self.cardinality_, "uniform")
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         counts = class_counts(L).astype(np.float64)
@@ -106,6 +109,12 @@ class WeightedMajorityVote(LabelModel):
     min_lfs = 1
     _additive = True
     _fitted_attrs = ("weights_", "accuracies_", "class_balance_")
+    _parameter_constraints = {
+        "weights": [OneOf("accuracy", "class_prior")],
+        "accuracy_source": [OneOf("triplet", "dev")],
+        "uncovered": [OneOf("uniform", "prior")],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
 
     def __init__(self, cardinality: int | None = None, weights: str = "accuracy",
                  accuracy_source: str = "triplet", uncovered: str = "uniform",
@@ -125,23 +134,17 @@ class WeightedMajorityVote(LabelModel):
         return {"O": O, "n": np.array(L.n, dtype=np.int64)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        if self.weights not in ("accuracy", "class_prior"):
-            raise ValueError(f"weights must be 'accuracy' or 'class_prior', got {self.weights!r}")
-        if self.accuracy_source not in ("triplet", "dev"):
-            raise ValueError(f"accuracy_source must be 'triplet' or 'dev', got {self.accuracy_source!r}")
-        if self.uncovered not in ("uniform", "prior"):
-            raise ValueError(f"uncovered must be 'uniform' or 'prior', got {self.uncovered!r}")
         from weaksup.labelmodel.triplet import triplet_accuracies
 
-        k = int(self.cardinality)  # type: ignore[arg-type]
+        k = self.cardinality_
         m = self.n_lfs_
         self.class_balance_ = resolve_class_balance(class_balance, dev, None, k)
         if self.accuracy_source == "dev" and self.weights == "accuracy":
             if dev is None:
-                raise ValueError("accuracy_source='dev' needs dev=(votes, y)")
+                raise ValueError("accuracy_source='dev' needs valid=(votes, y)")
             Ld, yd = dev
             D = Ld.to_dense()
-            fired = D != -1
+            fired = D != ABSTAIN
             correct = (D == yd[:, None]) & fired
             acc = (correct.sum(0) + 1.0) / (fired.sum(0) + 2.0)
         elif m >= 3:

@@ -1,0 +1,199 @@
+"""Vote statistics shared by the label models (the contract is in :mod:`weaksup.labelmodel.base`).
+
+Every statistic is additive over row blocks (exact integer counts), which is
+what makes ``partial_fit`` over chunks equal ``fit`` on all rows:
+
+* :func:`indicator_matrix` / :func:`class_counts`: the one-hot and per-class
+  counts of :class:`~weaksup.votes.VoteMatrix` (one implementation, on the container);
+* :func:`cooccurrence_counts`, :func:`cooccurrence_stats`: second moments
+  (MatrixCompletion, FlyingSquid, WeightedMajorityVote);
+* :class:`VotePatterns`, :func:`vote_patterns`: distinct rows with counts (EM models);
+* :func:`mv_winner_table`, :func:`mv_winner_counts`: majority-vote winners (class priors);
+* :func:`softmax_rows`, :func:`iter_row_chunks`: small numeric helpers.
+
+>>> import numpy as np
+>>> from weaksup.votes import VoteMatrix
+>>> L = VoteMatrix(np.array([[0, 0, -1], [1, 0, 1], [0, 0, -1]]))
+>>> vote_patterns(L).counts.tolist()
+[2, 1]
+>>> mv_winner_counts(L).tolist()
+[2.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from weaksup.votes import VoteMatrix
+
+__all__ = [
+    "softmax_rows",
+    "iter_row_chunks",
+    "indicator_matrix",
+    "class_counts",
+    "cooccurrence_counts",
+    "cooccurrence_stats",
+    "VotePatterns",
+    "vote_patterns",
+    "mv_winner_table",
+    "mv_winner_counts",
+]
+
+
+def indicator_matrix(L: VoteMatrix) -> Any:
+    """Sparse ``n × m·k`` one-hot of the votes: :meth:`VoteMatrix.indicator`."""
+    return L.indicator()
+
+
+def class_counts(L: VoteMatrix) -> np.ndarray:
+    """``n × k`` int64 per-class vote counts: :meth:`VoteMatrix.class_counts`."""
+    return L.class_counts()
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for very negative log-scores (no underflow to 0/0)."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def iter_row_chunks(L: VoteMatrix, chunk_rows: int | None) -> Iterator[tuple[int, VoteMatrix]]:
+    """Yield ``(start, L[start:stop])`` row blocks (the whole matrix when ``chunk_rows`` is None)."""
+    if chunk_rows is None or L.n <= chunk_rows:
+        yield 0, L
+        return
+    for start in range(0, L.n, chunk_rows):
+        yield start, L[start:start + chunk_rows]
+
+
+def cooccurrence_counts(ind: Any, max_codes: int = 4_000_000) -> np.ndarray:
+    """Dense ``d × d`` float64 ``indᵀ ind`` of a 0/1 CSR one-hot, exact integer counts.
+
+    Rows are grouped by their number of votes ``t`` and every row's ``t²`` index
+    pairs are counted with one ``bincount``: about 3× faster than scipy's
+    sparse-sparse product and never more than ``max_codes`` pairs in memory.
+    """
+    d = ind.shape[1]
+    indptr = ind.indptr
+    indices = ind.indices.astype(np.int64)
+    lens = np.diff(indptr)
+    out = np.zeros(d * d, dtype=np.int64)
+    for t in np.unique(lens):
+        if t == 0:
+            continue
+        rows = np.nonzero(lens == t)[0]
+        step = max(1, max_codes // int(t * t))
+        for s in range(0, len(rows), step):
+            idx = indices[indptr[rows[s:s + step]][:, None] + np.arange(t)]
+            out += np.bincount((idx[:, :, None] * d + idx[:, None, :]).ravel(), minlength=d * d)
+    return out.reshape(d, d).astype(np.float64)
+
+
+_HASH_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _hash_keys(d: int) -> tuple[np.ndarray, np.ndarray]:
+    if d not in _HASH_CACHE:
+        g = np.random.default_rng(0x5EED_0F_ACE)
+        _HASH_CACHE[d] = (g.integers(0, 2**63, d, dtype=np.uint64) * 2 + 1,
+                          g.integers(0, 2**63, d, dtype=np.uint64) * 2 + 1)
+    return _HASH_CACHE[d]
+
+
+class VotePatterns:
+    """Distinct vote rows with their multiplicities (the sufficient statistic of EM-type models).
+
+    ``ind`` is the sparse ``P × m·k`` one-hot of the distinct rows, ``counts``
+    how often each occurs, ``first`` the row index of its first occurrence
+    (patterns are kept in first-occurrence order, so the order does not depend
+    on LF order or class names), ``keys`` a 128-bit hash of each row used to
+    merge pattern tables from several chunks (``partial_fit``).
+    """
+
+    def __init__(self, ind: Any, counts: np.ndarray, first: np.ndarray, keys: np.ndarray) -> None:
+        self.ind = ind
+        self.counts = counts
+        self.first = first
+        self.keys = keys
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.counts.sum())
+
+    def merge(self, other: VotePatterns) -> VotePatterns:
+        import scipy.sparse as sp
+
+        ind = sp.vstack([self.ind, other.ind], format="csr")
+        keys = np.concatenate([self.keys, other.keys])
+        first = np.concatenate([self.first, other.first])
+        counts = np.concatenate([self.counts, other.counts])
+        return _dedupe(ind, keys, first, counts)
+
+
+def _dedupe(ind: Any, keys: np.ndarray, first: np.ndarray, counts: np.ndarray) -> VotePatterns:
+    order = np.lexsort((first, keys[:, 1], keys[:, 0]))
+    ks = keys[order]
+    new = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        new[1:] = (ks[1:, 0] != ks[:-1, 0]) | (ks[1:, 1] != ks[:-1, 1])
+    group = np.cumsum(new) - 1
+    reps = order[new]  # smallest `first` in each group (lexsort is stable, first is the last key)
+    tot = np.bincount(group, weights=counts[order], minlength=reps.size).astype(np.int64)
+    # order groups by first occurrence
+    ford = np.argsort(first[reps], kind="stable")
+    reps = reps[ford]
+    return VotePatterns(ind[reps], tot[ford], first[reps], keys[reps])
+
+
+def vote_patterns(L: VoteMatrix, offset: int = 0) -> VotePatterns:
+    """Compress ``L`` to its distinct rows (see :class:`VotePatterns`)."""
+    ind = indicator_matrix(L)
+    h1, h2 = _hash_keys(ind.shape[1])
+    keys = np.empty((L.n, 2), dtype=np.uint64)
+    for c, h in enumerate((h1, h2)):
+        cs = np.zeros(ind.nnz + 1, dtype=np.uint64)
+        np.cumsum(h[ind.indices], dtype=np.uint64, out=cs[1:])
+        keys[:, c] = cs[ind.indptr[1:]] - cs[ind.indptr[:-1]]
+    first = np.arange(offset, offset + L.n, dtype=np.int64)
+    return _dedupe(ind, keys, first, np.ones(L.n, dtype=np.int64))
+
+
+def mv_winner_table(L: VoteMatrix) -> np.ndarray:
+    """Integer ``k × k`` table: ``T[t-1, c]`` = covered rows where class ``c`` is one of ``t``
+    tied majority-vote winners (additive over row blocks, exactly)."""
+    counts = class_counts(L)
+    k = L.cardinality
+    c = counts[counts.sum(1) > 0]
+    win = c == c.max(1, keepdims=True)
+    ties = win.sum(1)
+    codes = (np.repeat(ties - 1, k) * k + np.tile(np.arange(k), len(c)))[win.ravel()]
+    return np.bincount(codes, minlength=k * k).reshape(k, k).astype(np.int64)
+
+
+def mv_winner_counts(L: VoteMatrix | np.ndarray) -> np.ndarray:
+    """How often each class wins the majority vote on covered rows (ties split evenly).
+
+    Accepts votes or a table from :func:`mv_winner_table`.
+    """
+    T = L if isinstance(L, np.ndarray) else mv_winner_table(L)
+    return (T / np.arange(1, T.shape[0] + 1)[:, None]).sum(0)
+
+
+def cooccurrence_stats(L: VoteMatrix, chunk_rows: int | None) -> dict[str, Any]:
+    """Additive second-moment statistics shared by MatrixCompletion and FlyingSquid.
+
+    ``O``: the ``(m·k) × (m·k)`` co-occurrence counts of the one-hot votes,
+    accumulated chunk by chunk from sparse indicators; ``n``: rows seen;
+    ``mv_counts``: the majority-vote winner table (for the class prior).
+    """
+    d = L.m * L.cardinality
+    O = np.zeros((d, d))
+    mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
+    for _, block in iter_row_chunks(L, chunk_rows):
+        O += cooccurrence_counts(indicator_matrix(block))
+        mv += mv_winner_table(block)
+    return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
