@@ -486,3 +486,40 @@ def test_vector_lfs_and_real_ranking_task():
     res = uws_real.run_ranking(uws_real.load(), seed=0, n_groups=1000)
     assert res["UWS (θ-weighted Kemeny)"] > res["unweighted Kemeny"] + 0.003
     assert res["UWS (θ-weighted Kemeny)"] > res["best LF (oracle)"] + 0.005
+
+
+def test_value_contract_errors_params_and_file_format(tmp_path):
+    from sklearn.base import clone
+
+    from weaksup import VoteMatrix
+    from weaksup._persist import load_npz
+    from weaksup._validation import NotFittedError
+
+    sp = RealSpace(1)
+    votes, y = make_synthetic(sp, [2.0, 1.0, 0.5], 500, seed=1)
+    lm = UniversalLabelModel(sp, max_triplets=5)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        lm.predict(votes)
+    with pytest.raises(NotFittedError):
+        lm.save(tmp_path / "x.npz")
+    # a classification VoteMatrix is named as such (not "ranking from LF 'lf_0' on row 0")
+    with pytest.raises(TypeError, match="classification VoteMatrix .* not value votes"):
+        UniversalLabelModel(RankingSpace(3)).fit(VoteMatrix(np.zeros((20, 3), int)))
+    with pytest.raises(TypeError, match="votes must be ValueVotes"):
+        lm.fit("votes.csv")
+    params = lm.get_params()
+    lm.fit(votes)
+    assert lm.get_params() == params  # fit writes no constructor parameter
+    assert clone(lm).get_params()["max_triplets"] == 5 and not hasattr(clone(lm), "theta_")
+    # refitting on another number of LFs starts from nothing
+    votes4, _ = make_synthetic(sp, [2.0, 1.0, 0.5, 0.3], 500, seed=2)
+    assert lm.fit(votes4).theta_.shape == (4,)
+    with pytest.raises(ValueError, match="votes have 3 LFs; the model was fitted on 4"):
+        lm.predict(votes)
+    lm.save(tmp_path / "m.npz")
+    meta, _ = load_npz(tmp_path / "m.npz", "weaksup.ValueLabelModel")
+    assert meta["class"] == "weaksup.universal.model.UniversalLabelModel"
+    assert meta["space"] == "weaksup.universal.spaces.real.RealSpace"
+    # predict's keywords are explicit now: a stray one is an error, not silently dropped
+    with pytest.raises(TypeError):
+        lm.predict(votes4, tie_break="abstain")

@@ -133,7 +133,9 @@ class ValueLabelModel(ParamsMixin):
             if len(y) != V.n:
                 raise ValueError(f"valid votes have {V.n} rows but valid labels have {len(y)}")
             return V, y
-        warn_deprecated(f"{type(self).__name__}.fit(valid=<labels only>)", "valid=(votes_valid, y_valid)")
+        warn_deprecated(f"{type(self).__name__}.fit(valid=<labels only>)",
+                        "valid=(votes_valid, y_valid) (or, for UniversalLabelModel's Gaussian prior from labels "
+                        "alone, y_mean=/y_var=)")
         return None, self.space.encode(valid, what="valid labels")
 
     def _fit(self, V: ValueVotes, *, valid: tuple[ValueVotes | None, np.ndarray] | None,
