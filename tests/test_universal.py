@@ -441,7 +441,8 @@ def test_gaussian_closed_form_handles_shrunk_lfs(tmp_path):
     L = 3.0 + a * (y[:, None] - 3.0) + rng.normal(0, 1, (n, 4)) * noise_sd
     sp = RealSpace(1)
     lm = UniversalLabelModel(sp, inference="gaussian").fit(L, valid=(L[:2000], y[:2000]))
-    with pytest.warns(DeprecationWarning, match="'dev'"):  # the 0.1 keyword and labels-only form still work
+    with pytest.warns(DeprecationWarning, match="'dev'"), \
+            pytest.warns(DeprecationWarning, match="labels only"):  # the 0.1 keyword and labels-only form
         old = UniversalLabelModel(sp, inference="gaussian").fit(L, dev=y[:2000])
     np.testing.assert_array_equal(old.predict(L), lm.predict(L))
     np.testing.assert_allclose(lm.gaussian_["loading"][0], a * 2.0, rtol=0.05)
