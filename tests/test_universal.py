@@ -524,3 +524,18 @@ def test_value_contract_errors_params_and_file_format(tmp_path):
     # predict's keywords are explicit now: a stray one is an error, not silently dropped
     with pytest.raises(TypeError):
         lm.predict(votes4, tie_break="abstain")
+
+
+def test_load_reads_a_0_1_file(tmp_path):
+    import json
+
+    sp = RankingSpace(["a", "b", "c"])
+    votes, _ = make_synthetic(sp, [1.5, 1.0, 0.7], 300, seed=4)
+    lm = UniversalLabelModel(sp).fit(votes)
+    meta = {"class": "UniversalLabelModel", "space": "RankingSpace", "space_config": sp.config(),
+            "params": {k: v for k, v in lm.get_params().items() if k != "space"},
+            "n_lfs_": lm.n_lfs_, "lf_names_": lm.lf_names_}
+    arrays = {"theta_": lm.theta_, "expected_distance_": lm.expected_distance_, "pair_stats_": lm.pair_stats_,
+              "fill_": lm.fill_, "__meta__": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+    np.savez(tmp_path / "old.npz", **arrays)
+    np.testing.assert_array_equal(UniversalLabelModel.load(tmp_path / "old.npz").predict(votes), lm.predict(votes))

@@ -206,9 +206,29 @@ class ValueLabelModel(ParamsMixin):
     @classmethod
     def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
         """Read a model written by :meth:`save` (any ``ValueLabelModel`` subclass)."""
-        meta, arrays = load_npz(path, FORMAT)
+        try:
+            meta, arrays = load_npz(path, FORMAT)
+        except ValueError as exc:
+            if "holds None" not in str(exc):
+                raise
+            meta, arrays = _read_v0(path)
         klass = load_class(meta["class"], cls, path=path)
         space_cls = load_class(meta["space"], LabelSpace, path=path)
         model = klass(space_cls(**meta["space_config"]), **meta["params"])
         model._set_state(meta["state"], arrays)
         return model
+
+
+def _read_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A UniversalLabelModel file in the 0.1 layout (bare class names, no format tag); read-only, one release."""
+    import json
+
+    with np.load(path, allow_pickle=False) as z:
+        old = json.loads(bytes(z["__meta__"]).decode())
+        arrays = {k: z[k] for k in z.files if k != "__meta__"}
+    if old.get("class") != "UniversalLabelModel" or not isinstance(old.get("space"), str):
+        raise ValueError(f"{path}: not a weaksup value label model file")
+    meta = {"class": "weaksup.universal.model.UniversalLabelModel",
+            "space": f"weaksup.universal.spaces.{old['space']}", "space_config": old["space_config"],
+            "params": old["params"], "state": {"n_lfs_": old["n_lfs_"], "lf_names_": old["lf_names_"]}}
+    return meta, arrays
