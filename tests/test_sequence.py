@@ -169,7 +169,7 @@ def test_sequence_votes_save_load(tmp_path):
              meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
     assert SequenceVotes.load(tmp_path / "old.npz") == v
     np.savez(tmp_path / "junk.npz", a=np.zeros(2))
-    with pytest.raises(ValueError, match="not a weaksup SequenceVotes file"):
+    with pytest.raises(ValueError, match="junk.npz: not a weaksup file"):
         SequenceVotes.load(tmp_path / "junk.npz")
 
 

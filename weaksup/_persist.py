@@ -20,13 +20,13 @@ import importlib
 import json
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path"]
+__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path", "load_npz_v0"]
 
 #: Version of the metadata layout written by :func:`save_npz`.
 FORMAT_VERSION = 1
@@ -62,8 +62,13 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
             tmp.unlink()
 
 
-def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...], *,
+             legacy: Callable[[str | os.PathLike[str]], tuple[dict[str, Any], dict[str, np.ndarray]]] | None = None,
+             ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a file written by :func:`save_npz`; ``fmt`` is the expected format tag(s).
+
+    ``legacy(path)`` (optional) reads files written before the format tag
+    existed (0.1 layouts): it is called when the file has no tagged metadata.
 
     Raises ``ValueError`` naming the file when it is missing metadata, holds
     another format, was written by a newer weaksup, or is corrupt.
@@ -71,14 +76,16 @@ def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...]) -> tuple[
     expected = (fmt,) if isinstance(fmt, str) else tuple(fmt)
     try:
         with np.load(path, allow_pickle=False) as z:
-            if _META_KEY not in z.files:
-                raise ValueError(f"{path}: not a weaksup file (no metadata); expected {expected[0]}")
-            meta = json.loads(bytes(z[_META_KEY]).decode())
+            meta = json.loads(bytes(z[_META_KEY]).decode()) if _META_KEY in z.files else {}
             arrays = {k: z[k] for k in z.files if k != _META_KEY}
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+    if "format" not in meta:
+        if legacy is not None:
+            return legacy(path)
+        raise ValueError(f"{path}: not a weaksup file (no metadata); expected {expected[0]}")
     if meta.get("format") not in expected:
         raise ValueError(f"{path}: holds {meta.get('format')!r}, expected {' or '.join(expected)}")
     if int(meta.get("version", 0)) > FORMAT_VERSION:
@@ -100,3 +107,16 @@ def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
     if not (isinstance(obj, type) and issubclass(obj, base)):
         raise ValueError(f"{path} holds a {qualified}, not a {base.__name__}")
     return obj
+
+
+def load_npz_v0(path: str | os.PathLike[str], meta_key: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a 0.1-layout file (JSON metadata under ``meta_key``, no format tag); read-only, one release.
+
+    Returns ``(meta, arrays)``; a missing ``meta_key`` is a ``ValueError`` naming the file.
+    Callers check the metadata they expect (class, format) themselves.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        if meta_key not in z.files:
+            raise ValueError(f"{path}: not a weaksup file (no {meta_key!r} metadata)")
+        meta = json.loads(bytes(z[meta_key]).decode())
+        return meta, {k: z[k] for k in z.files if k != meta_key}

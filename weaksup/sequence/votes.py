@@ -29,14 +29,13 @@ rule that turns ``O`` into abstain on tokens where some LF votes an entity.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from weaksup._persist import load_npz, save_npz
+from weaksup._persist import load_npz, load_npz_v0, save_npz
 from weaksup.sequence.tags import (
     TagSequenceError,
     bio_ids_to_io_ids,
@@ -336,21 +335,13 @@ class SequenceVotes:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SequenceVotes:
         """Read a file written by :meth:`save` (also the 0.1 layout, metadata under ``"meta"``)."""
-        try:
-            meta, arrays = load_npz(path, _FORMAT)
-        except ValueError as exc:
-            if "no metadata" not in str(exc):
-                raise
-            meta, arrays = _load_v0(path)
+        meta, arrays = load_npz(path, _FORMAT, legacy=_load_v0)
         return cls(arrays["data"], arrays["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
 
 
 def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The 0.1 file layout (JSON under ``"meta"``); read-only support for one release."""
-    with np.load(path, allow_pickle=False) as z:
-        if "meta" not in z.files:
-            raise ValueError(f"{path}: not a weaksup SequenceVotes file")
-        meta = json.loads(bytes(z["meta"]).decode())
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"{path}: not a weaksup SequenceVotes file")
-        return meta, {"data": z["data"], "offsets": z["offsets"]}
+    meta, arrays = load_npz_v0(path, "meta")
+    if meta.get("format") != _FORMAT:
+        raise ValueError(f"{path}: not a weaksup SequenceVotes file")
+    return meta, arrays

@@ -31,7 +31,7 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, save_npz
+from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import check_is_fitted
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
@@ -206,12 +206,7 @@ class ValueLabelModel(ParamsMixin):
     @classmethod
     def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
         """Read a model written by :meth:`save` (any ``ValueLabelModel`` subclass)."""
-        try:
-            meta, arrays = load_npz(path, FORMAT)
-        except ValueError as exc:
-            if "holds None" not in str(exc):
-                raise
-            meta, arrays = _read_v0(path)
+        meta, arrays = load_npz(path, FORMAT, legacy=_read_v0)
         klass = load_class(meta["class"], cls, path=path)
         space_cls = load_class(meta["space"], LabelSpace, path=path)
         model = klass(space_cls(**meta["space_config"]), **meta["params"])
@@ -221,11 +216,7 @@ class ValueLabelModel(ParamsMixin):
 
 def _read_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """A UniversalLabelModel file in the 0.1 layout (bare class names, no format tag); read-only, one release."""
-    import json
-
-    with np.load(path, allow_pickle=False) as z:
-        old = json.loads(bytes(z["__meta__"]).decode())
-        arrays = {k: z[k] for k in z.files if k != "__meta__"}
+    old, arrays = load_npz_v0(path, "__meta__")
     if old.get("class") != "UniversalLabelModel" or not isinstance(old.get("space"), str):
         raise ValueError(f"{path}: not a weaksup value label model file")
     meta = {"class": "weaksup.universal.model.UniversalLabelModel",
