@@ -418,3 +418,22 @@ def test_crf_params_predict_proba_and_keyword_only_fit():
     assert P[:, 2].max() < 0.5 and P[2, 2] == 0.0  # I-Chem cannot start a sentence
     with pytest.raises(TypeError, match="list of token lists"):
         crf.predict("aspirin now")
+
+
+def test_sequence_model_load_reads_0_1_files(tmp_path):
+    import json
+
+    v = SequenceVotes.from_tag_lists([[["B-X", "B-X"], ["I-X", "O"], ["O", "O"]]] * 20, ["X"])
+    hmm = HMM(n_iter=3).fit(v)
+    meta = {"class": "HMM", "params": {**hmm.get_params(), "verbose": False}, "lf_names": hmm.lf_names_,
+            "entity_types": hmm.entity_types_}
+    del meta["params"]["progress"]
+    np.savez_compressed(tmp_path / "old.npz", meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
+                        start_=hmm.start_, trans_=hmm.trans_, emit_=hmm.emit_)
+    with pytest.warns(DeprecationWarning, match="verbose"):
+        back = HMM.load(tmp_path / "old.npz")
+    np.testing.assert_array_equal(back.predict_proba(v), hmm.predict_proba(v))
+    meta["class"] = "TokenDawidSkene"
+    np.savez(tmp_path / "ds.npz", meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    with pytest.raises(ValueError, match="TokenDawidSkene saved by weaksup 0.1"):
+        TokenDawidSkene.load(tmp_path / "ds.npz")

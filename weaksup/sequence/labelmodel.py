@@ -49,7 +49,7 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, save_npz
+from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import check_is_fitted
 from weaksup.sequence.tags import io_ids_to_bio_ids
 from weaksup.sequence.votes import SequenceVotes
@@ -188,7 +188,7 @@ class SequenceLabelModel(ParamsMixin):
     @classmethod
     def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
         """Read a model written by :meth:`save` (any ``SequenceLabelModel`` subclass)."""
-        meta, arrays = load_npz(path, FORMAT)
+        meta, arrays = load_npz(path, FORMAT, legacy=_read_v0)
         klass = load_class(meta["class"], cls, path=path)
         obj = klass(**meta["params"])
         for a in klass._fitted_attrs:
@@ -197,6 +197,17 @@ class SequenceLabelModel(ParamsMixin):
         obj.lf_names_ = meta["lf_names"]
         obj.entity_types_ = meta["entity_types"]
         return obj
+
+
+def _read_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A 0.1 sequence-model file (JSON under ``"meta"``, bare class name); read-only, one release."""
+    meta, arrays = load_npz_v0(path, "meta")
+    name = meta.get("class")
+    if name == "TokenDawidSkene":  # 0.1 stored its private EM's tables; the model is now DawidSkene's
+        raise ValueError(f"{path}: a TokenDawidSkene saved by weaksup 0.1 cannot be read; fit and save it again")
+    if name not in ("HMM", "TokenMajorityVote"):
+        raise ValueError(f"{path}: not a weaksup sequence label model file")
+    return {**meta, "class": f"weaksup.sequence.{name}", "state": {}}, arrays
 
 
 def span_score(y_true: Any, y_pred: Any, metric: str = "span_f1") -> float:
