@@ -15,6 +15,7 @@ from weaksup.flows import (
     estimate_error_bounds,
     expected_errors,
 )
+from weaksup._validation import NotFittedError
 from weaksup.synthetic import make_votes
 
 K = 3
@@ -53,7 +54,7 @@ def test_beats_majority_vote_with_known_bounds(task, fitted):
     llf = float((fitted.predict(L, X) == y).mean())
     assert mv < 0.8  # the task is hard for MV: 30% propensity leaves many ties/uncovered rows
     assert llf > mv + 0.1, (llf, mv)
-    assert fitted.score(L, y, X=X) == pytest.approx(llf)
+    assert fitted.score(L, X, y) == pytest.approx(llf)
     assert fitted.bound_source_ == "given"
 
 
@@ -166,7 +167,7 @@ def test_save_load_roundtrip(task, fitted, tmp_path):
 
 
 # ---------------------------------------------------------------- error bounds
-def test_dev_bounds_near_truth_and_dev_features(task):
+def test_valid_bounds_near_truth_and_valid_features(task):
     L, y, X, params = task
     Ld, yd, _ = make_votes(400, len(ACC), K, accuracies=ACC, propensities=0.3, seed=7)
     truth = true_bounds(ACC, params["class_balance"])
@@ -174,9 +175,9 @@ def test_dev_bounds_near_truth_and_dev_features(task):
     b, src = m._resolve_bounds(L, None, (Ld, yd), None, 0)
     assert src.startswith("dev+")
     assert np.abs(b - truth).max() < 0.1
-    # dev with features: rows join training with a gold signal of bound 0
+    # valid with features: rows join training with a gold signal of bound 0
     Xd = blobs(np.concatenate([y, yd]))[len(y):]
-    m = LabelLearningFlow(n_epochs=2).fit(L, X, dev=(Ld, yd, Xd), seed=0)
+    m = LabelLearningFlow(n_epochs=2).fit(L, X, valid=(Ld, yd, Xd), seed=0)
     assert m.error_bounds_.shape == (len(ACC), K)
 
 
@@ -235,10 +236,14 @@ def test_bad_input_clear_errors(task, fitted):
     with pytest.raises(ValueError, match="non-finite value .* at row 17, column 3"):
         LabelLearningFlow(n_epochs=1).fit(L, Xn)
     with pytest.raises(ValueError, match="needs features"):
+        LabelLearningFlow(n_epochs=1).fit(L, None)
+    with pytest.raises(TypeError, match="'X'"):  # features are a required argument of the contract
         LabelLearningFlow(n_epochs=1).fit(L)
-    with pytest.raises(ValueError, match="at least 2 classes"):
+    with pytest.raises(ValueError, match="parameter 'cardinality' must be None or an int in \\[2"):
         LabelLearningFlow(cardinality=1, n_epochs=1).fit(np.zeros((10, 2), int), np.ones((10, 2)))
     with pytest.raises(ValueError, match="needs features"):
+        fitted.predict_proba(L, None)
+    with pytest.raises(TypeError, match="'X'"):
         fitted.predict_proba(L)
     with pytest.raises(ValueError, match="X has 899 rows"):
         fitted.predict(L, X[:-1])
@@ -246,16 +251,36 @@ def test_bad_input_clear_errors(task, fitted):
         fitted.predict_proba(L, X[:, :5])
     with pytest.raises(ValueError, match="LFs; the model was fitted on 6"):
         fitted.predict_proba(L.to_dense()[:, :5], X)
-    with pytest.raises(ValueError, match="dev votes have 5 LFs"):
-        LabelLearningFlow(n_epochs=1).fit(L, X, dev=(L.to_dense()[:10, :5], y[:10]))
-    with pytest.raises(ValueError, match="dev features has 9 rows"):
-        LabelLearningFlow(n_epochs=1).fit(L, X, dev=(L[:10], y[:10], X[:9]))
-    with pytest.raises(ValueError, match="n_epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="valid votes have 5 LFs"):
+        LabelLearningFlow(n_epochs=1).fit(L, X, valid=(L.to_dense()[:10, :5], y[:10]))
+    with pytest.raises(ValueError, match="valid features has 9 rows"):
+        LabelLearningFlow(n_epochs=1).fit(L, X, valid=(L[:10], y[:10], X[:9]))
+    with pytest.raises(ValueError, match="parameter 'n_epochs' must be an int in \\[1"):
         LabelLearningFlow(n_epochs=0).fit(L, X)
     with pytest.raises(ValueError, match="bound_source"):
         LabelLearningFlow(bound_source="oracle").fit(L, X)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted; call fit\\(votes, X\\)"):
         LabelLearningFlow().predict_proba(L, X)
+
+
+def test_contract_is_its_own_family(task, fitted):
+    from weaksup.flows import FeatureLabelModel
+    from weaksup.labelmodel import LabelModel, available_models
+
+    assert isinstance(fitted, FeatureLabelModel) and not isinstance(fitted, LabelModel)
+    assert "LabelLearningFlow" not in available_models()
+    assert "LabelLearningFlow" in available_models("feature_label")
+    assert fitted.cardinality is None and fitted.cardinality_ == K
+    L, y, X, _ = task
+    with pytest.warns(DeprecationWarning, match="weaksup.flows.LabelLearningFlow"):
+        from weaksup.labelmodel import LabelLearningFlow as Old
+    assert Old is LabelLearningFlow
+    with pytest.raises(ValueError, match="expected weaksup.LabelModel"):
+        import tempfile, os
+
+        path = os.path.join(tempfile.mkdtemp(), "llf.npz")
+        fitted.save(path)
+        LabelModel.load(path)
 
 
 def test_import_stays_light():

@@ -1,7 +1,22 @@
 """Label learning flows: feature-conditioned label models, ``fit(votes, X)``.
 
-torch loads only when a flow is fitted.
+:class:`FeatureLabelModel` is the contract (its own base, not a
+:class:`~weaksup.labelmodel.base.LabelModel`); :class:`LabelLearningFlow` the
+model; :mod:`weaksup.flows.bounds` the torch-free error bounds.  torch loads
+only when a flow is fitted.
 """
 
-from weaksup.flows.model import *  # noqa: F401,F403
-from weaksup.flows.model import __all__  # noqa: F401
+from weaksup.flows.base import FeatureLabelModel
+from weaksup.flows.bounds import BOUND_SOURCES, bounds_from_valid, estimate_error_bounds, expected_errors
+from weaksup.flows.model import LabelLearningFlow, check_features, constraint_penalties
+
+__all__ = [
+    "FeatureLabelModel",
+    "LabelLearningFlow",
+    "BOUND_SOURCES",
+    "bounds_from_valid",
+    "estimate_error_bounds",
+    "expected_errors",
+    "constraint_penalties",
+    "check_features",
+]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -63,6 +63,7 @@ from weaksup.metrics import TIE_BREAKS, probs_to_preds  # the one tie-break rule
 from weaksup.votes import VoteMatrix
 
 __all__ = [
+    "BaseVoteModel",
     "LabelModel",
     "NotFittedError",
     "check_votes",
@@ -86,6 +87,8 @@ __all__ = [
     "TIE_BREAKS",
     "SAVE_FORMAT",
 ]
+
+_M = TypeVar("_M", bound="BaseVoteModel")
 
 #: Format tag of label-model files (:mod:`weaksup._persist`).
 SAVE_FORMAT = "weaksup.LabelModel"
@@ -118,7 +121,122 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     return np.full(k, 1.0 / k)
 
 
-class LabelModel(ParamsMixin, ABC):
+class BaseVoteModel(ParamsMixin):
+    """What every model that reads a :class:`~weaksup.votes.VoteMatrix` shares.
+
+    Parameter checking (``_parameter_constraints``), the fitted shape
+    (``cardinality_``, ``n_lfs_``, ``lf_names_``), the not-fitted check and
+    save/load through :mod:`weaksup._persist`.  Two contracts build on it:
+    :class:`LabelModel` (``fit(votes)``) and
+    :class:`weaksup.flows.FeatureLabelModel` (``fit(votes, X)``); neither is a
+    subclass of the other, so each is only ever used where its inputs exist.
+    """
+
+    #: Fewest LF columns the model can work with.
+    min_lfs: int = 1
+    #: Fitted attributes saved by :meth:`save`.
+    _fitted_attrs: tuple[str, ...] = ()
+    #: Hyper-parameter name -> accepted forms (merged along the class hierarchy).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "cardinality": [None, Interval(2, None, integer=True)],
+    }
+    #: Format tag of this family's files.
+    _save_format: ClassVar[str] = SAVE_FORMAT
+    #: How this family is fitted (named in the not-fitted error).
+    _fit_call: ClassVar[str] = "fit(votes)"
+
+    cardinality: int | None
+
+    def _validate_params(self) -> None:
+        """Check every hyper-parameter against ``_parameter_constraints`` (top of ``fit``)."""
+        merged: dict[str, list[Any]] = {}
+        for klass in reversed(type(self).__mro__):
+            merged.update(vars(klass).get("_parameter_constraints", {}))
+        check_params(self, merged)
+
+    def _reset(self) -> None:
+        """Forget all fitted state (attributes ending in ``_``) and streamed statistics."""
+        for key in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
+            del self.__dict__[key]
+        self.__dict__.pop("_stream", None)
+
+    def _set_shape(self, L: VoteMatrix) -> None:
+        self.cardinality_ = int(L.cardinality)
+        self.n_lfs_ = L.m
+        self.lf_names_ = list(L.lf_names)
+
+    def _check_fitted(self) -> None:
+        stream = self.__dict__.get("_stream")
+        if stream is not None and not hasattr(self, "n_lfs_"):
+            raise NotFittedError(
+                f"{type(self).__name__} has accumulated {stream['n']} rows with partial_fit(refit=False) "
+                "but is not fitted yet; call partial_fit(..., refit=True) on the last chunk (or fit)")
+        check_is_fitted(self, "n_lfs_", msg=f"{type(self).__name__} is not fitted; call {self._fit_call} first")
+
+    def _check_predict_votes(self, votes: Any) -> VoteMatrix:
+        self._check_fitted()
+        L = check_votes(votes, self.cardinality_)
+        if L.m != self.n_lfs_:
+            raise ValueError(f"votes have {L.m} LFs; the model was fitted on {self.n_lfs_}")
+        return L
+
+    def lf_accuracies(self) -> np.ndarray:
+        """Estimated accuracy of each LF on the rows where it votes."""
+        raise NotImplementedError(f"{type(self).__name__} does not estimate LF accuracies")
+
+    # ---------------------------------------------------------- persistence
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``(JSON metadata, arrays)`` that :meth:`_from_state` turns back into this model."""
+        self._check_fitted()
+        meta: dict[str, Any] = {
+            "class": class_path(self),
+            "params": self.get_params(),
+            "cardinality_": self.cardinality_,
+            "n_lfs_": self.n_lfs_,
+            "lf_names_": self.lf_names_,
+            "json_attrs": {},
+        }
+        arrays: dict[str, np.ndarray] = {}
+        for attr in self._fitted_attrs:
+            value = getattr(self, attr)
+            if isinstance(value, np.ndarray):
+                arrays[attr] = value
+            else:
+                meta["json_attrs"][attr] = value.item() if isinstance(value, np.generic) else value
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls: type[_M], meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any = "<state>") -> _M:
+        klass = load_class(meta["class"], cls, path=path)
+        model = klass(**meta["params"])
+        model.cardinality_ = int(meta["cardinality_"])
+        model.n_lfs_ = int(meta["n_lfs_"])
+        model.lf_names_ = list(meta["lf_names_"])
+        for k, v in meta["json_attrs"].items():
+            setattr(model, k, v)
+        for k, v in arrays.items():
+            if "." not in k:  # dotted names belong to nested models (see AutoLabelModel)
+                setattr(model, k, v)
+        model._restore(meta, arrays, path)
+        return model
+
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        """Hook: rebuild state :meth:`_from_state` does not set (nested models)."""
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write parameters and fitted state to ``path`` (npz with JSON metadata; no pickle)."""
+        meta, arrays = self._state()
+        save_npz(path, self._save_format, meta, arrays)
+
+    @classmethod
+    def load(cls: type[_M], path: str | os.PathLike[str]) -> _M:
+        """Load a model written by :meth:`save` (any weaksup subclass of ``cls``)."""
+        meta, arrays = load_npz(path, cls._save_format)
+        return cls._from_state(meta, arrays, path)
+
+
+
+class LabelModel(BaseVoteModel, ABC):
     """Base class of the classification label models (``fit(votes)``).
 
     Subclasses implement ``_predict_proba`` and either ``_fit`` or, for
@@ -131,18 +249,8 @@ class LabelModel(ParamsMixin, ABC):
     values) for save/load.
     """
 
-    #: Fewest LF columns the model can work with.
-    min_lfs: int = 1
-    #: Fitted attributes saved by :meth:`save`.
-    _fitted_attrs: tuple[str, ...] = ()
-    #: Hyper-parameter name -> accepted forms (merged along the class hierarchy).
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "cardinality": [None, Interval(2, None, integer=True)],
-    }
     #: True for models whose fit depends on the votes only through additive statistics.
     _additive: bool = False
-
-    cardinality: int | None
 
     # --------------------------------------------------------------- contract
     @renamed_kwargs(dev="valid")
@@ -172,24 +280,6 @@ class LabelModel(ParamsMixin, ABC):
         self._stream = {"stats": stats, "n": L.n, "k": L.cardinality, "m": L.m, "lf_names": list(L.lf_names)}
         self.n_seen_ = L.n
         self._fit_stats(stats, class_balance=class_balance, dev=dev, seed=seed)
-
-    def _validate_params(self) -> None:
-        """Check every hyper-parameter against ``_parameter_constraints`` (top of ``fit``)."""
-        merged: dict[str, list[Any]] = {}
-        for klass in reversed(type(self).__mro__):
-            merged.update(vars(klass).get("_parameter_constraints", {}))
-        check_params(self, merged)
-
-    def _reset(self) -> None:
-        """Forget all fitted state (attributes ending in ``_``) and streamed statistics."""
-        for key in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
-            del self.__dict__[key]
-        self.__dict__.pop("_stream", None)
-
-    def _set_shape(self, L: VoteMatrix) -> None:
-        self.cardinality_ = int(L.cardinality)
-        self.n_lfs_ = L.m
-        self.lf_names_ = list(L.lf_names)
 
     # ----------------------------------------------------- streaming (additive)
     def _stats(self, L: VoteMatrix, offset: int) -> Any:
@@ -252,21 +342,6 @@ class LabelModel(ParamsMixin, ABC):
         return self
 
     # ------------------------------------------------------------ prediction
-    def _check_fitted(self) -> None:
-        stream = self.__dict__.get("_stream")
-        if stream is not None and not hasattr(self, "n_lfs_"):
-            raise NotFittedError(
-                f"{type(self).__name__} has accumulated {stream['n']} rows with partial_fit(refit=False) "
-                "but is not fitted yet; call partial_fit(..., refit=True) on the last chunk (or fit)")
-        check_is_fitted(self, "n_lfs_", msg=f"{type(self).__name__} is not fitted; call fit(votes) first")
-
-    def _check_predict_votes(self, votes: Any) -> VoteMatrix:
-        self._check_fitted()
-        L = check_votes(votes, self.cardinality_)
-        if L.m != self.n_lfs_:
-            raise ValueError(f"votes have {L.m} LFs; the model was fitted on {self.n_lfs_}")
-        return L
-
     def predict_proba(self, votes: Any) -> np.ndarray:
         """``n × k`` class probabilities; rows sum to 1."""
         L = self._check_predict_votes(votes)
@@ -291,61 +366,6 @@ class LabelModel(ParamsMixin, ABC):
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None))
-
-    def lf_accuracies(self) -> np.ndarray:
-        """Estimated accuracy of each LF on the rows where it votes."""
-        raise NotImplementedError(f"{type(self).__name__} does not estimate LF accuracies")
-
-    # ---------------------------------------------------------- persistence
-    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """``(JSON metadata, arrays)`` that :meth:`_from_state` turns back into this model."""
-        self._check_fitted()
-        meta: dict[str, Any] = {
-            "class": class_path(self),
-            "params": self.get_params(),
-            "cardinality_": self.cardinality_,
-            "n_lfs_": self.n_lfs_,
-            "lf_names_": self.lf_names_,
-            "json_attrs": {},
-        }
-        arrays: dict[str, np.ndarray] = {}
-        for attr in self._fitted_attrs:
-            value = getattr(self, attr)
-            if isinstance(value, np.ndarray):
-                arrays[attr] = value
-            else:
-                meta["json_attrs"][attr] = value.item() if isinstance(value, np.generic) else value
-        return meta, arrays
-
-    @classmethod
-    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any = "<state>") -> LabelModel:
-        klass = load_class(meta["class"], cls, path=path)
-        model = klass(**meta["params"])
-        model.cardinality_ = int(meta["cardinality_"])
-        model.n_lfs_ = int(meta["n_lfs_"])
-        model.lf_names_ = list(meta["lf_names_"])
-        for k, v in meta["json_attrs"].items():
-            setattr(model, k, v)
-        for k, v in arrays.items():
-            if "." not in k:  # dotted names belong to nested models (see AutoLabelModel)
-                setattr(model, k, v)
-        model._restore(meta, arrays, path)
-        return model
-
-    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
-        """Hook: rebuild state :meth:`_from_state` does not set (nested models)."""
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write parameters and fitted state to ``path`` (npz with JSON metadata; no pickle)."""
-        meta, arrays = self._state()
-        save_npz(path, SAVE_FORMAT, meta, arrays)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> LabelModel:
-        """Load a model written by :meth:`save` (any weaksup LabelModel subclass of ``cls``)."""
-        meta, arrays = load_npz(path, SAVE_FORMAT)
-        return cls._from_state(meta, arrays, path)
-
 
 def score_probs(probs: np.ndarray, y: Any, metric: str | list[str], tie_break: str, *, n: int,
                 cardinality: int, prior: np.ndarray | None = None) -> Any:

@@ -1,0 +1,107 @@
+"""The contract of feature-conditioned label models: ``fit(votes, X)``.
+
+A :class:`FeatureLabelModel` learns ``p(y | x)`` from LF votes *and* the
+examples' features, so every call takes both:
+
+``fit(votes, X, *, class_balance=None, valid=None, seed=None) -> self``,
+``predict_proba(votes, X)``, ``predict(votes, X, *, tie_break=...)``,
+``score(votes, X, y, metric=...)``, ``lf_accuracies()``, sklearn-style
+``get_params/set_params`` and ``save/load`` (:mod:`weaksup._persist`).
+
+It shares parameter checking, the fitted shape (``cardinality_``, ``n_lfs_``,
+``lf_names_``, plus ``n_features_``), the not-fitted error and persistence
+with :class:`~weaksup.labelmodel.base.LabelModel` through
+:class:`~weaksup.labelmodel.base.BaseVoteModel`, but it is *not* a
+``LabelModel``: code that only has votes never picks it up by mistake.
+``valid`` is ``(votes, y)`` or ``(votes, y, X)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from weaksup._deprecate import renamed_kwargs
+from weaksup._validation import check_class_balance, check_features, check_valid, check_votes
+from weaksup.labelmodel.base import BaseVoteModel, probs_to_preds, score_probs
+from weaksup.votes import VoteMatrix
+
+__all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
+
+#: Format tag of feature-conditioned label-model files.
+SAVE_FORMAT = "weaksup.FeatureLabelModel"
+
+
+class FeatureLabelModel(BaseVoteModel, ABC):
+    """Base class of label models conditioned on features (``fit(votes, X)``).
+
+    Subclasses implement ``_fit(L, X, *, class_balance, valid, seed, **fit_params)``
+    (``X`` a checked dense float array aligned with ``L``; ``valid`` None or
+    ``(votes, y, X_valid or None)``) and ``_predict_proba(L, X)``.
+    """
+
+    _save_format: ClassVar[str] = SAVE_FORMAT
+    _fit_call: ClassVar[str] = "fit(votes, X)"
+
+    @renamed_kwargs(dev="valid")
+    def fit(self, votes: Any, X: Any, *, class_balance: Any = None, valid: Any = None,
+            seed: int | None = None, **fit_params: Any) -> FeatureLabelModel:
+        """Fit on votes (n×m) and features ``X`` (n×d); returns self.
+
+        ``valid`` is ``(votes, y)`` or ``(votes, y, X)`` with gold labels
+        (``dev=`` is a deprecated alias).  Constructor parameters are never changed.
+        """
+        self._validate_params()
+        L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
+        Xa = check_features(X, "X", n_rows=L.n, dense=True)
+        k = L.cardinality
+        valid_X = None
+        if isinstance(valid, (tuple, list)) and len(valid) == 3:
+            valid, valid_X = (valid[0], valid[1]), valid[2]
+        valid_checked = check_valid(valid, k, n_lfs=L.m)
+        if valid_checked is not None and valid_X is not None:
+            valid_X = check_features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n, dense=True)
+        check_class_balance(class_balance, k)
+        self._reset()
+        self._set_shape(L)
+        self.n_features_ = int(Xa.shape[1])
+        v = None if valid_checked is None else (valid_checked[0], valid_checked[1], valid_X)
+        self._fit(L, Xa, class_balance=class_balance, valid=v, seed=seed, **fit_params)
+        return self
+
+    @abstractmethod
+    def _fit(self, L: VoteMatrix, X: np.ndarray, *, class_balance: Any,
+             valid: tuple[VoteMatrix, np.ndarray, np.ndarray | None] | None, seed: int | None,
+             **fit_params: Any) -> None:
+        """Learn from checked votes and features."""
+
+    def _check_predict_inputs(self, votes: Any, X: Any) -> tuple[VoteMatrix, np.ndarray]:
+        L = self._check_predict_votes(votes)
+        return L, check_features(X, "X", self.n_features_, n_rows=L.n, dense=True)
+
+    def predict_proba(self, votes: Any, X: Any) -> np.ndarray:
+        """``n × k`` class probabilities for votes and aligned features; rows sum to 1."""
+        L, Xa = self._check_predict_inputs(votes, X)
+        if L.n == 0:
+            return np.zeros((0, self.cardinality_))
+        return self._predict_proba(L, Xa)
+
+    @abstractmethod
+    def _predict_proba(self, L: VoteMatrix, X: np.ndarray) -> np.ndarray:
+        """Probabilities for checked votes and features with at least one row."""
+
+    def predict(self, votes: Any, X: Any, *, tie_break: str = "random", return_probs: bool = False,
+                seed: int | None = None) -> Any:
+        """Hard labels: argmax of :meth:`predict_proba` with the given tie-break."""
+        probs = self.predict_proba(votes, X)
+        preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
+        return (preds, probs) if return_probs else preds
+
+    def score(self, votes: Any, X: Any, y: Any, metric: str | list[str] = "accuracy", *,
+              tie_break: str = "random") -> Any:
+        """Score against gold labels ``y`` with :mod:`weaksup.metrics` (one name or a list)."""
+        L, _ = self._check_predict_inputs(votes, X)
+        return score_probs(self.predict_proba(votes, X), y, metric, tie_break, n=L.n,
+                           cardinality=self.cardinality_, prior=getattr(self, "class_balance_", None))
