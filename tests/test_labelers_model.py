@@ -164,6 +164,23 @@ def test_suite_rerun_makes_zero_backend_calls(backend, tmp_path):
     np.testing.assert_allclose(lfs2[0].calibration, lfs[0].calibration)
 
 
+def test_fingerprint_never_calls_the_model_and_calibration_happens_in_apply(backend, tmp_path):
+    lm = LabelMap({"yes": "SPAM", "no": "HAM"}, ["HAM", "SPAM"])
+    lf = PromptedLF("llm_cal", PromptTemplate(SPAM_Q, ["yes", "no"]), lm, backend,
+                    cache=ResponseCache(tmp_path / "c.sqlite"), calibrate=True)
+    before = backend.stats.calls
+    fp = lf.fingerprint()
+    assert backend.stats.calls == before and lf.calibration is None  # identity is configuration only
+    cache = ws.VoteCache()
+    v1 = ws.apply_lfs([lf], TOY, cardinality=2, cache=cache, progress=False)
+    assert lf.calibration is not None and lf.fingerprint() == fp  # W computed by apply; identity unchanged
+    calls = backend.stats.calls
+    v2 = ws.apply_lfs([lf], TOY, cardinality=2, cache=cache, progress=False)
+    assert v2.report.recomputed == [] and v2 == v1 and backend.stats.calls == calls
+    lf.calibration = lf.calibration * np.array([4.0, 1.0])  # W set by hand: a new identity
+    assert lf.fingerprint() != fp
+
+
 @pytest.mark.slow
 def test_calibration_changes_votes_on_a_biased_prompt(backend, wrench_dir):
     """SmolLM2 answers "No" to the spam question far more often than the data warrant (a known

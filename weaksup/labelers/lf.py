@@ -12,8 +12,12 @@ the chosen answer, and the label map turns it into a class or ABSTAIN.
 Contextual calibration (Zhao et al., 2021): the prompt is asked about
 content-free inputs ("N/A", "", "[MASK]"); their mean answer distribution
 ``p_cf`` gives ``W = diag(p_cf)^-1`` and calibrated probabilities
-``q ∝ W p``.  ``W`` is stored on the LF (``lf.calibration``) and in its
-fingerprint, so vote caches see a recalibrated LF as a new one.
+``q ∝ W p``.  ``W`` is computed when the LF is applied (:meth:`PromptedLF.prepare`,
+run by the applier) or first used, and stored on the LF (``lf.calibration``).
+The fingerprint never calls the model: it holds the content-free inputs (``W``
+is a function of them, the template and the backend) or, when ``W`` was set
+by hand or loaded with :meth:`PromptedLF.from_dict`, ``W`` itself, so vote
+caches see a recalibrated LF as a new one.
 
 Examples
 --------
@@ -140,7 +144,8 @@ class PromptedLF(LabelingFunction):
         self.mode = mode
         self.max_tokens = int(max_tokens)
         self.progress = progress
-        self.calibration: np.ndarray | None = None
+        self._calibration: np.ndarray | None = None
+        self._calibration_given = False  # True when W was set by hand / loaded, not computed here
         self.stats = CallStats()
         self._forms = template.surface_forms()
         self._groups = [[self._forms.index(s) for s in template.verbalizers[a]] for a in template.answers]
@@ -173,14 +178,29 @@ class PromptedLF(LabelingFunction):
         s = e.sum(axis=1, keepdims=True)
         return np.divide(e, s, out=np.full_like(e, 1.0 / e.shape[1]), where=s > 0)
 
+    @property
+    def calibration(self) -> np.ndarray | None:
+        """The diagonal of ``W`` (one weight per answer), or None until computed or set."""
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, weights: Any) -> None:
+        self._calibration = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self._calibration_given = weights is not None
+
     def fit_calibration(self) -> np.ndarray:
         """Compute ``W = diag(p_cf)^-1`` from the content-free inputs; returns its diagonal."""
         rows = [self.template.content_free(t) for t in self.content_free]
         p = self._softmax(self.answer_logprobs(pd.DataFrame(rows)))
         p_cf = np.clip(p.mean(axis=0), 1e-12, None)
         p_cf = p_cf / p_cf.sum()
-        self.calibration = 1.0 / p_cf
-        return self.calibration
+        self._calibration, self._calibration_given = 1.0 / p_cf, False
+        return self._calibration
+
+    def prepare(self) -> None:
+        """Compute the contextual calibration before voting (run once per apply by the applier)."""
+        if self.calibrate and self._calibration is None and self.mode == "score":
+            self.fit_calibration()
 
     def answer_probs(self, data: Any, calibrated: bool | None = None) -> np.ndarray:
         """``n × n_answers`` answer probabilities, calibrated when the LF calibrates
@@ -255,14 +275,16 @@ class PromptedLF(LabelingFunction):
 
     # ----------------------------------------------------------- identity
     def fingerprint(self) -> str:
-        if self.calibrate and self.calibration is None and self.mode == "score":
-            self.fit_calibration()
+        """Identity for the vote cache, from configuration only (never calls the model)."""
+        calibration: Any = None
+        if self.calibrate:
+            calibration = ([round(float(w), 10) for w in self._calibration]
+                           if self._calibration_given and self._calibration is not None
+                           else {"content_free": list(self.content_free)})
         parts = {
             "name": self.name, "template": self.template.to_dict(), "label_map": self.label_map.to_dict(),
             "backend": self.backend.identity(), "mode": self.mode, "max_tokens": self.max_tokens,
-            "calibration": None if not self.calibrate or self.calibration is None else
-            [round(float(w), 10) for w in self.calibration],
-            "min_confidence": self.min_confidence,
+            "calibration": calibration, "min_confidence": self.min_confidence,
         }
         return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
