@@ -24,7 +24,7 @@ import numpy as np
 from weaksup.apply.kernel import ClassOutput
 from weaksup.lf.core import LabelingFunction
 
-__all__ = ["Engine", "EngineJob", "EngineResult", "available_engines", "get_engine", "progress_bar"]
+__all__ = ["Engine", "EngineJob", "EngineResult", "available_engines", "get_engine", "row_bar"]
 
 
 @dataclass
@@ -81,7 +81,7 @@ def get_engine(engine: str | Engine) -> Engine:
     return importlib.import_module(f"weaksup.apply.engines.{engine}").ENGINE  # type: ignore[no-any-return]
 
 
-def progress_bar(total: int, desc: str, progress: bool) -> Any:
+def row_bar(total: int, desc: str, progress: bool) -> Any:
     """A tqdm bar over rows (disabled unless ``progress``)."""
     from tqdm.auto import tqdm
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, progress_bar
+from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, row_bar
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -66,7 +66,7 @@ class ProcessEngine:
         try:
             ctx = mp.get_context("fork")
             with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool, \
-                    progress_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
+                    row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
                 for start, v, f, s in pool.map(_process_task, chunks(n, size)):
                     res.block[start:start + len(v)] = v
                     res.faults += f

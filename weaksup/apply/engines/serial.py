@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, progress_bar
+from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, row_bar
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
 
@@ -26,7 +26,7 @@ class SerialEngine:
         n = len(data)
         res = EngineResult.empty(n, len(lfs))
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
-        with progress_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
+        with row_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
             for start, stop in chunks(n, job.chunk_size or 10_000):
                 v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start)
                 res.block[start:stop] = v
