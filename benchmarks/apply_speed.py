@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
     print(body)
     if not args.no_write:
-        from weaksup.bench.report import update_section
+        from benchmarks._docs import update_section
 
         update_section(args.out, "apply-speed", body, title="LF application speed (benchmarks/apply_speed.py)")
     return res

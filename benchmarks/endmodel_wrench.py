@@ -276,7 +276,8 @@ def runs_of(rows: list[dict[str, Any]], dataset: str, stored: str) -> list[dict[
 
 
 def report(args: argparse.Namespace) -> None:
-    from weaksup.bench.report import markdown_table, update_section
+    from benchmarks._docs import update_section
+    from weaksup.bench.report import markdown_table
 
     rows = load_results()
     stored_models = sorted({r["model"] for r in rows},

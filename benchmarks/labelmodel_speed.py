@@ -207,7 +207,7 @@ def main() -> None:
     body = report(results, big, a)
     print(body)
     if a.write_docs:
-        from weaksup.bench.report import update_section
+        from benchmarks._docs import update_section
 
         update_section(ROOT / a.write_docs, "labelmodel-speed", body, title="Label-model speed and memory")
 

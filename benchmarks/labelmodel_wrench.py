@@ -35,7 +35,8 @@ VARIANTS = {
 def main() -> None:
     import numpy as np
 
-    from weaksup.bench.report import markdown_table, update_section
+    from benchmarks._docs import update_section
+    from weaksup.bench.report import markdown_table
     from weaksup.bench.runner import published_value, run
     from weaksup.labelmodel import DEFAULT_MODEL
 

@@ -226,7 +226,7 @@ def main() -> None:
     if args.no_write:
         return
     results = [json.loads(cache_path(n).read_text()) for n in DATASETS if cache_path(n).exists()]
-    from weaksup.bench.report import update_section
+    from benchmarks._docs import update_section
 
     update_section(REPO / "docs" / "benchmarks.md", "llf", build_section(results),
                    title="Label Learning Flows vs label models (WRENCH, MiniLM features)")

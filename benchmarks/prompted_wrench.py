@@ -212,7 +212,7 @@ def main() -> None:
             f"on that subsample's covered rows, so end-model numbers are far below full-train WRENCH/LMitL "
             f"settings. LMitL used T0++ (11B) with RoBERTa on the full train split.\n\n" + "\n".join(parts))
     if not args.no_write:
-        from weaksup.bench.report import update_section
+        from benchmarks._docs import update_section
 
         update_section(ROOT / "docs" / "benchmarks.md", "prompted-lfs", body, title="Prompted LLM labeling functions")
 

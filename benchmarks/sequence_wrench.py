@@ -221,7 +221,7 @@ def main() -> None:
     body = render(results, cmd)
     print(body)
     if not args.no_write and not args.quick and args.datasets == DATASETS:
-        from weaksup.bench.report import update_section
+        from benchmarks._docs import update_section
 
         update_section(REPO / "docs" / "benchmarks.md", "sequence-tagging", body,
                        title="Sequence tagging (WRENCH BC5CDR, NCBI-Disease, LaptopReview)")

@@ -228,7 +228,7 @@ def main() -> None:
     ])
     print(body)
     if not args.no_write:
-        from weaksup.bench.report import update_section
+        from benchmarks._docs import update_section
 
         update_section(ROOT / "docs" / "benchmarks.md", "uws", body,
                        title="Universal weak supervision: regression and ranking (diabetes)")

@@ -27,10 +27,8 @@ def test_published_table_shipped():
 
 
 def test_run_mv_youtube_and_outputs(wrench_dir, tmp_path):
-    with pytest.warns(UserWarning, match="skipping label model NoSuchModel"):
-        df = run(["youtube", "tennis"], ["mv", "NoSuchModel"], seeds=2, data_dir=wrench_dir, out_dir=tmp_path,
-                 progress=False, protocol=["wrench", "gold-free"],
-                 write_docs=tmp_path / "bench.md", command="weaksup bench --test")
+    df = run(["youtube", "tennis"], ["mv"], seeds=2, data_dir=wrench_dir, out_dir=tmp_path,
+             progress=False, protocol=["wrench", "gold-free"], command="weaksup bench --test")
     test = df[df["split"] == "test"]
     assert set(test["label_model"]) == {"MajorityVote"}
     assert len(test) == 2 * 2 * 2  # datasets x protocols x seeds
@@ -38,7 +36,7 @@ def test_run_mv_youtube_and_outputs(wrench_dir, tmp_path):
     np.testing.assert_allclose(yt, 0.84)
     np.testing.assert_allclose(test[test["dataset"] == "tennis"]["score"], 0.81, atol=5e-5)
     assert set(df["split"]) == {"train", "valid", "test"}  # transductive train scores too
-    assert any("NoSuchModel" in s["what"] for s in df.attrs["skipped"])
+    assert df.attrs["skipped"] == []
     # files
     back = pd.read_csv(tmp_path / "results.csv")
     assert len(back) == len(df)
@@ -46,8 +44,41 @@ def test_run_mv_youtube_and_outputs(wrench_dir, tmp_path):
     assert js["meta"]["seeds"] == [0, 1] and len(js["results"]) == len(df)
     table = (tmp_path / "table.md").read_text()
     assert "| MajorityVote | 84.00 ± 0.00 (84.00) | 81.00 ± 0.00 (81.00) |" in table
-    docs = (tmp_path / "bench.md").read_text()
-    assert "<!-- BEGIN wrench-label-models -->" in docs and "Command: `weaksup bench --test`" in docs
+    assert "every cell averages 2 seeds" in table
+    section = (tmp_path / "section.md").read_text()
+    assert "Command: `weaksup bench --test`" in section and "| MajorityVote | 84.00 ± 0.00 (84.00) |" in section
+
+
+def test_unknown_models_seeds_and_write_docs_are_errors(wrench_dir, tmp_path):
+    for kw, match in ((dict(label_models=["NoSuchModel"]), "unknown label model 'NoSuchModel'"),
+                      (dict(label_models=["mv"], end_models=["nonexistent"]), "unknown end model 'nonexistent'"),
+                      (dict(label_models=["llf"]), "LabelLearningFlow is a feature_label model"),
+                      (dict(label_models=["lr"]), "LogisticRegression is a end model"),
+                      (dict(label_models=["mv"], seeds=0), "seeds must be at least 1"),
+                      (dict(label_models=["mv"], seeds=[]), "seeds is empty")):
+        with pytest.raises(ValueError, match=match):
+            run(["youtube"], data_dir=wrench_dir, progress=False, **kw)
+    with pytest.raises(TypeError, match="write_docs=...\\) was removed"):
+        run(["youtube"], ["mv"], seeds=1, data_dir=wrench_dir, write_docs=tmp_path / "x.md")
+
+
+def test_failed_seeds_are_marked_not_averaged(wrench_dir, monkeypatch):
+    """A label model failing on one seed: the cell says [n/N seeds] and the run is listed as skipped."""
+    from weaksup.labelmodel import MajorityVote
+
+    fit = MajorityVote.fit
+
+    def flaky(self, votes, *args, seed=None, **kw):
+        if seed == 1:
+            raise RuntimeError("boom on seed 1")
+        return fit(self, votes, *args, seed=seed, **kw)
+
+    monkeypatch.setattr(MajorityVote, "fit", flaky)
+    with pytest.warns(UserWarning, match="boom on seed 1"):
+        df = run(["youtube"], ["mv"], seeds=3, data_dir=wrench_dir, progress=False)
+    assert sorted(df[df["split"] == "test"]["seed"]) == [0, 2]
+    assert "| MajorityVote | 84.00 ± 0.00 [2/3 seeds] (84.00) |" in results_table(df)
+    assert [s["what"] for s in df.attrs["skipped"]] == ["MajorityVote on youtube (wrench, seed 1)"]
 
 
 def _flip_valid_labels(src, dst):
@@ -60,9 +91,7 @@ def _flip_valid_labels(src, dst):
 
 
 def test_gold_free_protocol_ignores_valid_labels(wrench_dir, tmp_path):
-    from weaksup.bench.runner import resolve_label_model
-
-    names = ["MajorityVote"] + [n for n in ("MatrixCompletion", "DawidSkene") if resolve_label_model(n)[1]]
+    names = ["MajorityVote", "MatrixCompletion", "DawidSkene"]
     _flip_valid_labels(wrench_dir / "youtube", tmp_path / "youtube")
     kw = dict(seeds=[0], progress=False, protocol=["gold-free", "wrench"])
     a = run(["youtube"], names, data_dir=wrench_dir, **kw)
@@ -71,8 +100,8 @@ def test_gold_free_protocol_ignores_valid_labels(wrench_dir, tmp_path):
     ta = a[a["split"] != "valid"].set_index(key)["score"]
     tb = b[b["split"] != "valid"].set_index(key)["score"]
     pd.testing.assert_series_equal(ta.loc["gold-free"], tb.loc["gold-free"])
-    if "MatrixCompletion" in names:  # uses the dev class balance under the wrench protocol
-        assert not np.allclose(ta.loc["wrench"].to_numpy(), tb.loc["wrench"].to_numpy())
+    # MatrixCompletion uses the valid class balance under the wrench protocol
+    assert not np.allclose(ta.loc["wrench"].to_numpy(), tb.loc["wrench"].to_numpy())
 
 
 def test_results_table_mean_std():
@@ -81,20 +110,25 @@ def test_results_table_mean_std():
             for s, v in enumerate([0.5, 0.7])]
     t = results_table(pd.DataFrame(rows))
     assert "| M | 60.00 ± 10.00 (50.00) |" in t
-    assert "d (acc)" in t
+    assert "d (acc)" in t and "every cell averages 2 seeds" in t
 
 
-def test_end_model_hook(wrench_dir):
-    if runner.resolve_end_model("lr")[1] is None:
-        pytest.skip("weaksup.endmodel.LogisticRegression not available yet")
-    with pytest.warns(UserWarning, match="skipping end model nonexistent"):
-        df = run(["youtube", "imdb"], ["mv"], end_models=["lr", "nonexistent"], seeds=[0], data_dir=wrench_dir,
-                 progress=False)
+def test_end_model_cells_are_pipelines(wrench_dir):
+    """An end-model cell = Pipeline(label model, end model).score: the numbers equal a hand-built Pipeline."""
+    from weaksup.data import load_wrench, wrench_features
+    from weaksup.endmodel import LogisticRegression
+    from weaksup.labelmodel import MajorityVote
+    from weaksup.pipeline import Pipeline
+
+    df = run(["youtube", "imdb"], ["mv"], end_models=["lr"], seeds=[0], data_dir=wrench_dir, progress=False)
     em = df[(df["end_model"] == "lr") & (df["split"] == "test")]
     assert list(em["dataset"]) == ["youtube"]  # imdb is labels-only: skipped
-    assert em["score"].item() > 0.75
-    whats = " ".join(s["what"] for s in df.attrs["skipped"])
-    assert "end models on imdb" in whats and "nonexistent" in whats
+    assert "end models on imdb" in " ".join(s["what"] for s in df.attrs["skipped"])
+    ds = load_wrench("youtube", wrench_dir)
+    X = wrench_features(ds, "tfidf")
+    pipe = Pipeline(MajorityVote(), LogisticRegression(cardinality=2, progress=False)).fit(
+        ds.train.votes, X["train"], valid=(ds.valid.votes, X["valid"], ds.valid.labels), seed=0)
+    assert em["score"].item() == pytest.approx(pipe.score(X["test"], ds.test.labels)) and em["score"].item() > 0.75
 
 
 def test_bad_protocol():
@@ -103,8 +137,6 @@ def test_bad_protocol():
 
 
 def test_end_model_grid_selects_on_valid(wrench_dir):
-    if runner.resolve_end_model("lr")[1] is None:
-        pytest.skip("weaksup.endmodel.LogisticRegression not available yet")
     from weaksup.metrics import score
 
     grid = {"lr": {"C": [0.01, 100.0]}}
@@ -123,27 +155,66 @@ def test_end_model_grid_selects_on_valid(wrench_dir):
     P = MajorityVote().fit(ds.train.votes).predict_proba(ds.train.votes)[cov]
     vals = {}
     for C in (0.01, 100.0):
-        m = LogisticRegression(C=C, metric="accuracy", n_classes=2).fit(
+        m = LogisticRegression(C=C, metric="accuracy", cardinality=2).fit(
             X["train"][cov], P, valid=(X["valid"], ds.valid.labels), seed=0)
         vals[C] = score("accuracy", ds.valid.labels, m.predict(X["valid"]))
     assert vals[chosen] == max(vals.values())
     assert em["score"].item() == pytest.approx(vals[chosen])
 
 
-def test_default_label_models_discovers_exports():
+def test_default_models_come_from_the_registry():
+    from weaksup.labelmodel import registry
     from weaksup.labelmodel.base import LabelModel
 
-    names = runner.default_label_models()
-    assert names[: len(runner.LABEL_MODELS)] == list(runner.LABEL_MODELS)
-    for n in names:
-        canon, cls, why = runner.resolve_label_model(n)
-        if cls is not None:
-            assert issubclass(cls, LabelModel), n
-    assert "probs_to_preds" not in names and "LabelModel" not in names
+    names = [n for n, _ in runner.resolve_models("label")]
+    assert names == registry.model_names("label", bench_only=True)
+    assert "LabelLearningFlow" not in names  # a feature-conditioned model: not a plain label model
+    assert all(issubclass(cls, LabelModel) for _, cls in runner.resolve_models("label"))
+    assert [n for n, _ in runner.resolve_models("end", ["lr", "MLP"])] == ["lr", "mlp"]
+    with pytest.warns(DeprecationWarning):
+        assert runner.resolve_label_model("ds")[:2] == ("DawidSkene", registry.get_model("ds"))
+    with pytest.warns(DeprecationWarning):
+        assert runner.resolve_end_model("nope")[1] is None
+
+
+def test_bench_package_is_light_and_portable():
+    """weaksup.bench imports without fcntl (as on Windows) and has no docs writer (benchmarks/_docs.py has it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['fcntl'] = None; "  # `import fcntl` now fails, as on Windows
+            "import weaksup.bench; print('runner' in dir(weaksup.bench)); "
+            "import weaksup.bench.report, weaksup.bench.runner, weaksup.cli; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "ok"]  # light: the runner is not imported by the package
+    import weaksup.bench
+
+    with pytest.raises(AttributeError, match="benchmarks/_docs.py"):
+        weaksup.bench.update_section
+
+
+def test_docs_writer_splices_sections(tmp_path):
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO))
+    from benchmarks._docs import splice_file, update_section
+
+    docs = tmp_path / "benchmarks.md"
+    update_section(docs, "a", "first", title="A")
+    update_section(docs, "b", "second")
+    snippet = tmp_path / "snippet.md"
+    from weaksup.bench.report import section_block
+
+    snippet.write_text(section_block("a", "new first", "A") + "\n")
+    assert splice_file(snippet, docs) == ["a"]
+    text = docs.read_text()
+    assert "new first" in text and "second" in text and "\nfirst" not in text and text.count("BEGIN a") == 1
 
 
 def test_summarize_skipped_groups_runs():
-    from weaksup.bench.runner import summarize_skipped
+    from weaksup.bench.report import summarize_skipped
 
     sk = [{"what": f"M on {d} ({p}, seed {s})", "why": f"ValueError: needs X ({n} rows)"}
           for d, n in (("a", 10), ("b", 20)) for p in ("wrench", "gold-free") for s in (0, 1)]
@@ -155,8 +226,6 @@ def test_summarize_skipped_groups_runs():
 
 def test_task_features_in_bench(wrench_dir):
     """`features="task"` gives each dataset its registered feature set; a bad kind fails before any work."""
-    if runner.resolve_end_model("lr")[1] is None:
-        pytest.skip("weaksup.endmodel.LogisticRegression not available yet")
     with pytest.raises(ValueError, match="unknown or repeated feature kind"):
         run(["semeval"], ["mv"], end_models=["lr"], seeds=[0], data_dir=wrench_dir, features="bert")
     df = run(["semeval"], ["mv"], end_models=["lr"], seeds=[0], data_dir=wrench_dir, progress=False,

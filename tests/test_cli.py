@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from weaksup.cli import main
 
 
@@ -27,6 +29,28 @@ def test_bench_cli_writes_outputs(wrench_dir, tmp_path, capsys):
     assert (tmp_path / "out" / "results.csv").exists()
     text = docs.read_text()
     assert "Command: `weaksup bench --datasets youtube sms --label-models mv --seeds 1" in text
+    assert text.startswith("<!-- BEGIN wrench-label-models -->") and text.rstrip().endswith("END wrench-label-models -->")
+    # rewriting the same section file is fine; a file holding anything else is never overwritten
+    page = tmp_path / "page.md"
+    page.write_text("# My notes\n\n" + text)
+    argv = ["bench", "--datasets", "youtube", "--label-models", "mv", "--seeds", "1", "--data-dir", str(wrench_dir),
+            "--no-progress", "--write-docs"]
+    assert main(argv + [str(docs)]) == 0
+    assert main(argv + [str(page)]) == 2
+    assert "holds more than the wrench-label-models section" in capsys.readouterr().err
+    assert page.read_text().startswith("# My notes")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--label-models", "nosuch"], "unknown label model 'nosuch'"),
+    (["--label-models", "mv", "--end-models", "svm"], "unknown end model 'svm'"),
+    (["--label-models", "llf"], "LabelLearningFlow is a feature_label model"),
+    (["--label-models", "mv", "--seeds", "0"], "seeds must be at least 1"),
+])
+def test_bench_cli_bad_models_and_seeds_exit_nonzero(wrench_dir, capsys, extra, message):
+    rc = main(["bench", "--datasets", "youtube", "--data-dir", str(wrench_dir), "--no-progress", *extra])
+    assert rc == 2
+    assert message in capsys.readouterr().err
 
 
 def test_bench_cli_unknown_dataset_is_clean_error(wrench_dir, capsys):

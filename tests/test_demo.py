@@ -43,7 +43,7 @@ def test_demo_lfs_are_applied_to_texts(wrench_dir):
     found = demo._load_youtube(str(wrench_dir))
     assert found is not None
     splits, _ = found
-    res = demo.run_pipeline(splits, demo.youtube_lfs(), metric="accuracy", out=open("/dev/null", "w"))
+    res = demo.run_demo(splits, demo.youtube_lfs(), metric="accuracy", out=open("/dev/null", "w"))
     V = res["votes"]["valid"]
     texts = load_wrench("youtube", wrench_dir).valid.data["text"]
     expected = np.where([re.search(r"\bmy\b", t, re.I) is not None for t in texts], 1, -1)
@@ -51,6 +51,12 @@ def test_demo_lfs_are_applied_to_texts(wrench_dir):
     assert np.array_equal(V.select_lfs([f"wrench_{j}" for j in range(10)]).to_dense(),
                           load_wrench("youtube", wrench_dir).valid.votes.to_dense())
     assert list(res["summary"].columns)[-1] == "Emp. Acc."
+    # the label model and the end model come from one Pipeline
+    from weaksup.pipeline import Pipeline
+
+    assert isinstance(res["pipeline"], Pipeline) and res["pipeline"].covered_.sum() == res["votes"]["train"].covered().sum()
+    with pytest.warns(DeprecationWarning, match="run_demo"):
+        demo.run_pipeline(splits, demo.youtube_lfs()[:3], metric="accuracy", out=open("/dev/null", "w"))
 
 
 def test_demo_without_data_says_how_and_runs_synthetic(tmp_path, capsys, monkeypatch):

@@ -5,7 +5,7 @@
     weaksup bench [--datasets youtube sms ...] [--label-models MajorityVote ...]
                   [--end-models lr mlp] [--seeds 5] [--protocol wrench|gold-free|both]
                   [--features tfidf|minilm|minilm+tfidf|task] [--search] [--hard-labels]
-                  [--data-dir DIR] [--out DIR] [--write-docs [PATH]]
+                  [--data-dir DIR] [--out DIR] [--write-docs PATH]
     weaksup datasets [--data-dir DIR]          # registry + where each set was found
     weaksup download NAME [--base-url URL] [--cache DIR]
     weaksup demo [...]                          # weaksup.demo.main
@@ -17,6 +17,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
@@ -29,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--datasets", nargs="+", metavar="NAME",
                    help="WRENCH task names (default: every classification set found)")
     b.add_argument("--label-models", nargs="+", metavar="MODEL",
-                   help="label models (class names or mv/wmv/ds/mc/fs/ebcc; default: all importable)")
-    b.add_argument("--end-models", nargs="*", default=[], metavar="MODEL", help="end models: lr, mlp")
-    b.add_argument("--seeds", type=int, default=5, help="number of seeds 0..N-1 (default 5)")
+                   help="registered label models (class names or mv/wmv/ds/mc/fs/ebcc/auto; default: all)")
+    b.add_argument("--end-models", nargs="*", default=[], metavar="MODEL", help="registered end models: lr, mlp")
+    b.add_argument("--seeds", type=int, default=5, help="number of seeds 0..N-1 (default 5; at least 1)")
     b.add_argument("--protocol", choices=["wrench", "gold-free", "both"], default="wrench",
                    help="wrench: gold valid labels for model selection; gold-free: none before test")
     b.add_argument("--features", default="tfidf",
@@ -41,9 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--search", action="store_true",
                    help="select end-model hyper-parameters on valid from a small grid (lr: C; mlp: lr, weight_decay)")
     b.add_argument("--data-dir", help="WRENCH root (default: $WEAKSUP_DATA, then the user cache)")
-    b.add_argument("--out", help="folder for results.csv / results.json / table.md")
-    b.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None, metavar="PATH",
-                   help="write the table into docs/benchmarks.md (or PATH), section wrench-label-models")
+    b.add_argument("--out", help="folder for results.csv / results.json / table.md / section.md")
+    b.add_argument("--write-docs", default=None, metavar="PATH",
+                   help="write the docs section wrench-label-models (<!-- BEGIN/END --> markers) to the file PATH; "
+                        "an existing PATH must hold only that section (splice it into a larger markdown file "
+                        "with the repository's benchmarks/_docs.py)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     d = sub.add_parser("datasets", help="list the WRENCH registry and where each dataset is found")
@@ -60,25 +63,44 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from weaksup.bench.runner import results_table, run
+SECTION = "wrench-label-models"
+SECTION_TITLE = "WRENCH classification: label models"
 
+
+def _check_docs_path(path: str) -> Path:
+    """The ``--write-docs`` target: a new file, or one that holds only this section (never a whole docs page)."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"--write-docs {path}: is a folder; give a file path")
+    if target.exists():
+        text = target.read_text(encoding="utf-8").strip()
+        if text and not (text.startswith(f"<!-- BEGIN {SECTION} -->") and text.endswith(f"<!-- END {SECTION} -->")
+                         and text.count("<!-- BEGIN ") == 1):
+            raise ValueError(f"--write-docs {path}: the file exists and holds more than the {SECTION} section; "
+                             "write to a new file and splice it in (benchmarks/_docs.py in the repository)")
+    return target
+
+
+def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from weaksup.bench.report import docs_section, results_table, section_block, summarize_skipped
+    from weaksup.bench.runner import run
+
+    docs = _check_docs_path(args.write_docs) if args.write_docs else None  # before the (long) run
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
     command = "weaksup " + " ".join(shlex.quote(a) for a in argv)
     df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
              data_dir=args.data_dir, out_dir=args.out, features=args.features,
              soft_labels=not args.hard_labels, progress=not args.no_progress,
-             end_model_grid=True if args.search else None,
-             write_docs=args.write_docs, command=command)
+             end_model_grid=True if args.search else None, command=command)
     print(results_table(df, "test"))
     print(results_table(df, "train", with_published=False))
-    from weaksup.bench.runner import summarize_skipped
-
     for line in summarize_skipped(df.attrs.get("skipped", [])):
         print(f"skipped {line}", file=sys.stderr)
     print(f"[{df.attrs['meta']['seconds']} s]", file=sys.stderr)
-    if args.write_docs:
-        print(f"wrote section wrench-label-models of {args.write_docs}", file=sys.stderr)
+    if docs is not None:
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        docs.write_text(section_block(SECTION, docs_section(df), SECTION_TITLE) + "\n", encoding="utf-8")
+        print(f"wrote section {SECTION} to {docs}", file=sys.stderr)
     return 0
 
 
@@ -111,15 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``weaksup`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "demo":
-        import importlib
+        from weaksup import demo
 
-        try:
-            demo = importlib.import_module("weaksup.demo")
-        except ImportError as exc:
-            print(f"weaksup demo is not available: {exc}", file=sys.stderr)
-            return 2
-        rc = demo.main(argv[1:])
-        return int(rc or 0)
+        return int(demo.main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.cmd is None:

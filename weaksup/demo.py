@@ -8,10 +8,11 @@ Runs on WRENCH YouTube spam when it can find it (``--data-dir``,
    votes WRENCH ships;
 2. :class:`~weaksup.analysis.LFAnalysis` summarises the LFs (accuracy on the
    valid split);
-3. a label model (:class:`~weaksup.labelmodel.MatrixCompletion`, or majority
-   vote when unavailable) turns the votes into soft labels;
-4. an end model (weaksup's soft-label ``LogisticRegression``, else
-   scikit-learn's) is trained on TF-IDF features of the texts;
+3. a :class:`~weaksup.pipeline.Pipeline` fits a label model
+   (:class:`~weaksup.labelmodel.MatrixCompletion`) that turns the votes into
+   soft labels and
+4. an end model (weaksup's soft-label ``LogisticRegression``) on TF-IDF
+   features of the covered training texts;
 5. test metrics are printed (the test split is used for nothing else).
 
 Without the data it says how to get it and runs the same pipeline on a
@@ -38,7 +39,7 @@ from weaksup.apply import LFApplier
 from weaksup.lf import keyword_lf, labeling_function, regex_lf, threshold_lf
 from weaksup.votes import ABSTAIN, VoteMatrix
 
-__all__ = ["main", "youtube_lfs", "synthetic_lfs", "run_pipeline"]
+__all__ = ["main", "youtube_lfs", "synthetic_lfs", "run_demo", "run_pipeline"]
 
 HAM, SPAM = 0, 1
 
@@ -109,44 +110,20 @@ def _synthetic_splits(seed: int) -> dict[str, tuple[pd.DataFrame, VoteMatrix | N
     return {k: (df.iloc[s].reset_index(drop=True), None, y[s]) for k, s in cuts.items()}
 
 
-def _label_model(L: VoteMatrix, seed: int) -> tuple[Any, str]:
-    try:
-        from weaksup.labelmodel import MatrixCompletion
+def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int = 0,
+             out: Any = None) -> dict[str, Any]:
+    """The whole demo on ``splits[name] = (texts_df, shipped_votes_or_None, gold)``; returns metrics.
 
-        return MatrixCompletion(cardinality=L.cardinality).fit(L, seed=seed), "MatrixCompletion"
-    except (ImportError, AttributeError):
-        from weaksup.labelmodel import MajorityVote
+    LFs are applied and analysed here; the label model and the end model are
+    fitted by one :class:`weaksup.pipeline.Pipeline`.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-        return MajorityVote(cardinality=L.cardinality).fit(L), "MajorityVote"
-
-
-def _end_model(X_train: Any, soft: np.ndarray, X_valid: Any, y_valid: np.ndarray, seed: int) -> tuple[Any, str]:
-    try:
-        from weaksup.endmodel import LogisticRegression
-
-        model = LogisticRegression(C=1.0, max_iter=300, patience=20)
-        model.fit(X_train, soft, valid=(X_valid, y_valid), seed=seed)
-        return model, "weaksup LogisticRegression (soft labels)"
-    except (ImportError, AttributeError):
-        from sklearn.linear_model import LogisticRegression as SkLR
-
-        k = soft.shape[1]
-        n = soft.shape[0]
-        import scipy.sparse as sp
-
-        X_rep = sp.vstack([X_train] * k) if sp.issparse(X_train) else np.vstack([X_train] * k)
-        y_rep = np.repeat(np.arange(k), n)
-        w_rep = soft.T.ravel()
-        model = SkLR(max_iter=300, random_state=seed).fit(X_rep, y_rep, sample_weight=w_rep)
-        return model, "scikit-learn LogisticRegression (soft labels as sample weights)"
-
-
-def run_pipeline(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int = 0,
-                 out: Any = None) -> dict[str, Any]:
-    """The whole pipeline on ``splits[name] = (texts_df, shipped_votes_or_None, gold)``; returns metrics."""
     from weaksup.analysis import LFAnalysis
-    from weaksup.labelmodel import MajorityVote
+    from weaksup.endmodel import LogisticRegression
+    from weaksup.labelmodel import MajorityVote, MatrixCompletion
     from weaksup.metrics import score
+    from weaksup.pipeline import Pipeline
 
     out = out or sys.stdout
 
@@ -173,35 +150,38 @@ def run_pipeline(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: i
         f"conflict {tr.label_conflict():.3f}")
 
     L_train = votes["train"]
-    lm, lm_name = _label_model(L_train, seed)
-    mv = MajorityVote(cardinality=2).fit(L_train)
-    _, _, y_test = splits["test"]
-    results: dict[str, Any] = {}
-    for label, model in ((f"label model {lm_name}", lm), ("majority vote", mv)):
-        pred = model.predict(votes["test"])
-        results[label] = {m: score(m, y_test, pred) for m in (metric, "f1_binary")}
+    covered = L_train.covered()
+    # TF-IDF vocabulary from the covered rows (the ones the end model trains on)
+    texts = splits["train"][0]["text"].astype(str).to_numpy()
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts[covered])
+    X = {name: vec.transform(splits[name][0]["text"].astype(str)) for name in ("train", "valid", "test")}
+    lm_name, em_name = "MatrixCompletion", "weaksup LogisticRegression (soft labels)"
+    pipe = Pipeline(MatrixCompletion(cardinality=L_train.cardinality),
+                    LogisticRegression(C=1.0, max_iter=300, patience=20))
+    pipe.fit(L_train, X["train"], valid=(X["valid"], y_valid), seed=seed)
     say(f"\n[3] Label model: {lm_name} fitted on {L_train.n} unlabelled train rows.")
-
-    soft = lm.predict_proba(L_train)
-    covered = np.asarray(L_train.to_sparse().getnnz(axis=1)) > 0
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-    df_tr = splits["train"][0]
-    X_train = vec.fit_transform(df_tr["text"].astype(str).to_numpy()[covered])
-    X_valid = vec.transform(df_v["text"].astype(str))
-    X_test = vec.transform(splits["test"][0]["text"].astype(str))
-    em, em_name = _end_model(X_train, soft[covered], X_valid, y_valid, seed)
-    pred = em.predict(X_test)
-    results[f"end model {em_name}"] = {m: score(m, y_test, pred) for m in (metric, "f1_binary")}
     say(f"\n[4] End model: {em_name} on TF-IDF features of {int(covered.sum())} covered train rows.")
 
+    _, _, y_test = splits["test"]
+    mv = MajorityVote(cardinality=2).fit(L_train)
+    preds = {f"label model {lm_name}": pipe.label_model_.predict(votes["test"]),
+             "majority vote": mv.predict(votes["test"]),
+             f"end model {em_name}": pipe.predict(X["test"])}
+    results = {label: {m: score(m, y_test, pred) for m in (metric, "f1_binary")} for label, pred in preds.items()}
     say(f"\n[5] Test metrics ({len(y_test)} examples, never used for fitting or tuning):")
     width = max(len(k) for k in results)
     say(f"  {'model':<{width}}  {metric:>9}  {'f1_binary':>9}")
     for k, v in results.items():
         say(f"  {k:<{width}}  {v[metric]:>9.4f}  {v['f1_binary']:>9.4f}")
-    return {"metric": metric, "results": results, "summary": summary, "votes": votes}
+    return {"metric": metric, "results": results, "summary": summary, "votes": votes, "pipeline": pipe}
+
+
+def run_pipeline(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Deprecated name of :func:`run_demo` (it shadowed :func:`weaksup.pipeline.run_pipeline`)."""
+    from weaksup._deprecate import warn_deprecated
+
+    warn_deprecated("weaksup.demo.run_pipeline", "weaksup.demo.run_demo")
+    return run_demo(*args, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print("weaksup demo: running on a procedurally generated spam/ham comment task instead "
               "(weaksup.synthetic.make_text_task; SYNTHETIC data, not a benchmark).")
         splits, lfs, metric = _synthetic_splits(args.seed), synthetic_lfs(), "accuracy"
-    run_pipeline(splits, lfs, metric=metric, seed=args.seed)
+    run_demo(splits, lfs, metric=metric, seed=args.seed)
     print(f"\nDone in {time.perf_counter() - t0:.1f} s.")
     return 0
 

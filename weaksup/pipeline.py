@@ -35,28 +35,7 @@ from weaksup._validation import check_is_fitted, check_votes
 from weaksup.endmodel.base import n_rows, take_rows
 from weaksup.metrics import probs_to_preds
 
-__all__ = ["Pipeline", "PipelineResult", "run_pipeline", "covered_rows", "fit_label_model"]
-
-
-def covered_rows(votes: Any) -> np.ndarray:
-    """Boolean mask of the rows on which at least one LF voted (the WRENCH training rows).
-
-    >>> covered_rows(np.array([[0, -1], [-1, -1]])).tolist()
-    [True, False]
-    """
-    L = check_votes(votes)
-    covered = getattr(L, "covered", None)
-    if callable(covered):
-        return np.asarray(covered(), dtype=bool)
-    return np.asarray(L.class_counts().sum(axis=1) > 0).ravel()
-
-
-def fit_label_model(model: Any, votes: Any, *, valid: Any = None, class_balance: Any = None,
-                    seed: int | None = None) -> Any:
-    """``model.fit(votes, valid=(votes_valid, y_valid), class_balance=..., seed=...)``; returns the model."""
-    if valid is not None and not accepts_param(model, "valid", "fit"):  # label models still on the 0.1 keyword
-        return model.fit(votes, class_balance=class_balance, dev=valid, seed=seed)
-    return model.fit(votes, class_balance=class_balance, valid=valid, seed=seed)
+__all__ = ["Pipeline", "PipelineResult", "run_pipeline"]
 
 
 @dataclass
@@ -149,13 +128,13 @@ class Pipeline(ParamsMixin):
         if L.n != n_rows(X):
             raise ValueError(f"votes have {L.n} rows but X has {n_rows(X)}")
         lm_valid, em_valid = self._split_valid(valid, dev)
-        covered = covered_rows(L)
+        covered = L.covered()
         if not covered.any():
             raise ValueError(f"no covered examples: no LF voted on any of the {L.n} training rows, "
                              "so there are no weak labels to train the end model on")
         lm = self._label_model()
         if not self.prefit:
-            fit_label_model(lm, L, valid=lm_valid, class_balance=class_balance, seed=seed)
+            lm.fit(L, class_balance=class_balance, valid=lm_valid, seed=seed)
         probs = lm.predict_proba(L)
         rows = np.nonzero(covered)[0] if self.covered_only else np.arange(L.n)
         y = probs[rows] if self.soft else probs_to_preds(probs[rows], self.tie_break)

@@ -1,21 +1,44 @@
-"""The WRENCH benchmark: :func:`run` (API behind ``weaksup bench``) and report helpers.
+"""The WRENCH benchmark: :func:`run` (API behind ``weaksup bench``) and its markdown tables.
 
-Importing this package is light; the runner imports data, label and end models on use.
+Importing this package is light (and works on every OS); the runner imports
+data, label and end models on use.  Writing tables into the repository's
+``docs/benchmarks.md`` is repository tooling (``benchmarks/_docs.py``), not
+part of the installed package.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["run", "results_table", "published", "published_value", "update_section", "markdown_table"]
+from weaksup._lazy import attach
 
-from weaksup.bench.report import markdown_table, update_section
+_LAZY = {
+    "run": "weaksup.bench.runner",
+    "published": "weaksup.bench.runner",
+    "published_value": "weaksup.bench.runner",
+    "available_datasets": "weaksup.bench.runner",
+    "resolve_models": "weaksup.bench.runner",
+    "write_results": "weaksup.bench.runner",
+    "PROTOCOLS": "weaksup.bench.runner",
+    "results_table": "weaksup.bench.report",
+    "docs_section": "weaksup.bench.report",
+    "summarize_skipped": "weaksup.bench.report",
+    "markdown_table": "weaksup.bench.report",
+    "section_block": "weaksup.bench.report",
+}
+
+__all__ = list(_LAZY)
+
+_getattr = attach(__name__, _LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run", "results_table", "published", "published_value", "docs_section",
-                "available_datasets", "LABEL_MODELS", "END_MODELS", "PROTOCOLS"):
+    if name == "update_section":
+        raise AttributeError("weaksup.bench.update_section was removed in weaksup 0.2: writing docs files is "
+                             "repository tooling (benchmarks/_docs.py in the weaksup repository); build the text "
+                             "with weaksup.bench.section_block(name, body, title) and write it yourself")
+    if name in ("LABEL_MODELS", "END_MODELS"):
         from weaksup.bench import runner
 
-        return getattr(runner, name)
-    raise AttributeError(f"module 'weaksup.bench' has no attribute {name!r}")
+        return getattr(runner, name)  # deprecated, warns
+    return _getattr(name)

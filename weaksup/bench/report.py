@@ -1,37 +1,28 @@
-"""Writing results into docs/benchmarks.md, one named section at a time.
+"""Bench tables as markdown: formatting only (no file writing, no OS-specific imports).
 
-Each benchmark owns a section delimited by ``<!-- BEGIN name -->`` and
-``<!-- END name -->``; rewriting one section leaves the others untouched, so
-independent benchmark scripts can share the file.
+:func:`results_table` turns the tidy results of :func:`weaksup.bench.run` into
+one markdown table per protocol: rows = label model (+ end model), columns =
+datasets, cells ``mean ± std`` over seeds.  A cell averaging fewer seeds than
+the run asked for says so (``84.00 ± 0.00 [4/5 seeds]``), so a failed seed is
+never silently averaged away.
+
+>>> print(markdown_table(["model", "youtube"], [["MV", "84.00"]]))
+| model | youtube |
+|---|---|
+| MV | 84.00 |
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-from pathlib import Path
+from typing import Any
 
-__all__ = ["update_section", "markdown_table"]
+import numpy as np
 
+__all__ = ["markdown_table", "section_block", "results_table", "summarize_skipped", "docs_section", "fmt_cell"]
 
-def update_section(path: str | os.PathLike[str], name: str, body: str, title: str | None = None) -> None:
-    """Replace (or append) section ``name`` of the markdown file at ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name("." + path.name + ".lock")
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        block = f"<!-- BEGIN {name} -->\n" + (f"## {title}\n\n" if title else "") + body.rstrip() + f"\n<!-- END {name} -->"
-        pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
-        if pattern.search(text):
-            text = pattern.sub(lambda _: block, text)
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+#: Short metric names in table headers.
+_SHORT = {"accuracy": "acc", "f1_binary": "F1"}
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
@@ -39,3 +30,123 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def section_block(name: str, body: str, title: str | None = None) -> str:
+    """A named markdown section ``<!-- BEGIN name --> ... <!-- END name -->`` (what docs files are built from).
+
+    >>> section_block("s", "text", "Title").splitlines()
+    ['<!-- BEGIN s -->', '## Title', '', 'text', '<!-- END s -->']
+    """
+    return f"<!-- BEGIN {name} -->\n" + (f"## {title}\n\n" if title else "") + body.rstrip() + f"\n<!-- END {name} -->"
+
+
+def fmt_cell(scores: np.ndarray, pub: float | None = None, n_expected: int | None = None,
+             with_published: bool = True) -> str:
+    """``mean ± std`` in percent; ``[n/N seeds]`` when some seeds are missing; published value in parentheses.
+
+    >>> fmt_cell(np.array([0.5, 0.7]), 50.0)
+    '60.00 ± 10.00 (50.00)'
+    >>> fmt_cell(np.array([0.5]), None, n_expected=2)
+    '50.00 ± 0.00 [1/2 seeds] (–)'
+    """
+    if scores.size == 0:
+        return "–"
+    cell = f"{100 * scores.mean():.2f} ± {100 * scores.std(ddof=0):.2f}"
+    if n_expected is not None and scores.size < n_expected:
+        cell += f" [{scores.size}/{n_expected} seeds]"
+    if with_published:
+        cell += f" ({pub:.2f})" if pub is not None else " (–)"
+    return cell
+
+
+def _n_seeds(df: Any) -> int:
+    seeds = df.attrs.get("meta", {}).get("seeds") if hasattr(df, "attrs") else None
+    return len(seeds) if seeds else int(df["seed"].nunique())
+
+
+def results_table(df: Any, split: str = "test", protocol: str | None = None,
+                  with_published: bool = True) -> str:
+    """Markdown table(s): rows = label model (+ end model), columns = datasets, cells mean ± std.
+
+    Test cells carry the published WRENCH number in parentheses.  One table per
+    protocol unless ``protocol`` is given.  The title states the number of
+    seeds; a cell with fewer is marked ``[n/N seeds]``.
+    """
+    if df.empty:
+        return "_no results_\n"
+    parts = []
+    protos = [protocol] if protocol else list(dict.fromkeys(df["protocol"]))
+    dsets = list(dict.fromkeys(df["dataset"]))
+    metrics = df.drop_duplicates("dataset").set_index("dataset")["metric"].to_dict()
+    n_seeds = _n_seeds(df)
+    show_pub = with_published and split == "test"
+    for proto in protos:
+        sub = df[(df["protocol"] == proto) & (df["split"] == split)]
+        if sub.empty:
+            continue
+        header = ["model"] + [f"{d} ({_SHORT.get(metrics[d], metrics[d])})" for d in dsets]
+        rows = []
+        keys = list(dict.fromkeys(zip(sub["end_model"], sub["label_model"])))
+        keys.sort(key=lambda k: (k[0] != "", k[0]))
+        for em, lm in keys:
+            row: list[object] = [lm if not em else f"{em.upper()} + {lm}"]
+            for d in dsets:
+                cell = sub[(sub["dataset"] == d) & (sub["label_model"] == lm) & (sub["end_model"] == em)]
+                pubs = cell["published"].dropna()
+                pub = float(pubs.iloc[0]) if (show_pub and len(pubs)) else None
+                row.append(fmt_cell(cell["score"].to_numpy(float), pub, n_seeds, show_pub))
+            rows.append(row)
+        seeds = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
+        title = f"**protocol {proto}, {split} split**" + (
+            " — mean ± std over seeds (published WRENCH in parentheses)" if show_pub else " — mean ± std over seeds")
+        title += f"; every cell averages {seeds} unless marked [n/{n_seeds} seeds]"
+        parts.append(title + "\n\n" + markdown_table(header, rows))
+    return "\n\n".join(parts) + "\n"
+
+
+def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
+    """One line per (model, reason), listing datasets / protocols / seeds instead of one line per run."""
+    pat = re.compile(r"^(?P<model>.+?) on (?P<ds>\S+) \((?P<proto>[\w-]+), seed (?P<seed>-?\d+)\)$")
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    out: list[str] = []
+    for s in skipped:
+        m = pat.match(s["what"])
+        why = s["why"][:200]
+        if not m:
+            line = f"{s['what']}: {why}"
+            if line not in out:
+                out.append(line)
+            continue
+        key = (m["model"], re.sub(r"\d+", "N", why))
+        g = groups.setdefault(key, {"ds": [], "proto": [], "seed": [], "why": [why]})
+        for field_, val in (("ds", m["ds"]), ("proto", m["proto"]), ("seed", m["seed"])):
+            if val not in g[field_]:
+                g[field_].append(val)
+    for (model, _), g in groups.items():
+        out.append(f"{model} on {', '.join(g['ds'])} ({', '.join(g['proto'])}; seeds {', '.join(g['seed'])}): "
+                   f"{g['why'][0]}")
+    return out
+
+
+def docs_section(df: Any) -> str:
+    """The body of the docs section ``wrench-label-models``: command, setup, tables, failed runs."""
+    meta = df.attrs.get("meta", {})
+    lines = [
+        f"Command: `{meta.get('command') or 'weaksup bench'}`",
+        "",
+        f"Seeds {meta.get('seeds')}; protocols {', '.join(meta.get('protocols', []))}; WRENCH tie-break "
+        f"(`{meta.get('tie_break')}`); scores in percent; published numbers: "
+        f"{meta.get('published_source', '')}",
+        f"Wall time {meta.get('seconds')} s on {meta.get('cpus')} CPU(s) ({meta.get('platform')}).",
+        "`wrench` protocol: gold valid labels give the class balance / model selection (as WRENCH). "
+        "`gold-free`: no gold labels before test; class balance estimated from the train votes. "
+        "The train-split table scores each label model transductively on the rows it was fitted on (wrench#27).",
+        "",
+        results_table(df, "test"),
+        results_table(df, "train", with_published=False),
+    ]
+    if df.attrs.get("skipped"):
+        lines.append("Skipped:\n")
+        lines += [f"- {line}" for line in summarize_skipped(df.attrs["skipped"])]
+    return "\n".join(lines) + "\n"
