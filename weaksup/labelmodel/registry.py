@@ -70,7 +70,9 @@ class ModelSpec:
     (matched case-, ``-``- and ``_``-insensitively); family: the contract it
     follows (see :data:`FAMILIES`); path: ``package.ClassName`` to import;
     task: ``"classification"``, ``"sequence"`` or ``"value"``; bench: listed
-    by default in ``weaksup bench`` tables of its family.
+    by default in ``weaksup bench`` tables of its family; check_params:
+    constructor parameters that keep :mod:`weaksup.estimator_checks` fast
+    (fewer epochs/restarts; never a different algorithm).
     """
 
     name: str
@@ -79,6 +81,7 @@ class ModelSpec:
     aliases: tuple[str, ...] = ()
     task: str = "classification"
     bench: bool = True
+    check_params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def auto_candidate(self) -> bool:
@@ -118,10 +121,11 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("DawidSkene", "label", "weaksup.labelmodel.DawidSkene", ("ds",)),
     ModelSpec("MatrixCompletion", "label", "weaksup.labelmodel.MatrixCompletion", ("mc", "metal")),
     ModelSpec("FlyingSquid", "label", "weaksup.labelmodel.FlyingSquid", ("fs",)),
-    ModelSpec("EBCC", "label", "weaksup.labelmodel.EBCC", ()),
+    ModelSpec("EBCC", "label", "weaksup.labelmodel.EBCC", (), check_params={"repeat": 1, "max_iter": 100}),
     ModelSpec("AutoLabelModel", "label", "weaksup.labelmodel.AutoLabelModel", ("auto",)),
     # ------------------------------------------------------------- feature-conditioned label
-    ModelSpec("LabelLearningFlow", "feature_label", "weaksup.flows.LabelLearningFlow", ("llf", "flow")),
+    ModelSpec("LabelLearningFlow", "feature_label", "weaksup.flows.LabelLearningFlow", ("llf", "flow"),
+              check_params={"n_epochs": 2, "n_flows": 2, "hidden": 8, "batch_size": 64}),
     # ------------------------------------------------------------- value (universal)
     ModelSpec("UniversalLabelModel", "value", "weaksup.universal.UniversalLabelModel", ("universal", "uws"),
               task="value"),

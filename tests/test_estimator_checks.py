@@ -1,0 +1,107 @@
+"""The common estimator checks over every registered model, and proof that each check can fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.estimator_checks import CHECKS, FIXTURES, check_estimator, check_names, iter_registered, run_check
+from weaksup.labelmodel import registry
+from weaksup.labelmodel.base import LabelModel
+
+CASES = list(iter_registered())
+
+
+def test_every_checked_family_has_registered_models() -> None:
+    checked = {registry.spec(model).family for model, _ in CASES}
+    assert checked == set(FIXTURES)
+    assert {model for model, _ in CASES} >= {"MajorityVote", "DawidSkene", "AutoLabelModel", "LabelLearningFlow"}
+
+
+@pytest.mark.parametrize("model,check", CASES, ids=[f"{m}-{c}" for m, c in CASES])
+def test_registered_model_passes(model: str, check: str) -> None:
+    run_check(model, check)
+
+
+# ---------------------------------------------------------------- the checks can fail
+class _Base(LabelModel):
+    def _fit(self, L, *, class_balance, dev, seed):
+        self.class_balance_ = np.full(L.cardinality, 1.0 / L.cardinality)
+
+    def _predict_proba(self, L):
+        return np.tile(self.class_balance_, (L.n, 1))
+
+
+class WritesCardinality(_Base):
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        super()._fit(L, class_balance=class_balance, dev=dev, seed=seed)
+        self.cardinality = L.cardinality  # the old defect
+
+
+class BadProbabilities(_Base):
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _predict_proba(self, L):
+        return np.full((L.n, self.cardinality_), 0.9)
+
+
+class OwnNotFitted(_Base):
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def predict_proba(self, votes):
+        if not hasattr(self, "n_lfs_"):
+            raise RuntimeError("not fitted")
+        return super().predict_proba(votes)
+
+    def predict(self, votes, tie_break="random", *, return_probs=False, seed=None):
+        return self.predict_proba(votes).argmax(1)
+
+
+class HiddenParam(_Base):
+    def __init__(self, cardinality=None, alpha=1.0):
+        self.cardinality = cardinality
+        self.beta = alpha  # stored under another name: get_params cannot see it
+
+
+class SilentOnBadInput(_Base):
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def fit(self, votes, *, class_balance=None, valid=None, seed=None):
+        try:
+            return super().fit(votes, seed=seed)
+        except (ValueError, TypeError):
+            return self
+
+
+@pytest.mark.parametrize("cls,check,match", [
+    (WritesCardinality, "check_fit_does_not_change_params", "changed constructor parameter"),
+    (BadProbabilities, "check_probabilities", "sum to 1"),
+    (OwnNotFitted, "check_not_fitted", "RuntimeError"),
+    (HiddenParam, "check_params_roundtrip", "alpha"),
+    (SilentOnBadInput, "check_bad_input", "was accepted"),
+])
+def test_each_check_catches_its_defect(cls, check, match: str) -> None:
+    with pytest.raises((AssertionError, AttributeError), match=match):
+        run_check(cls, check)
+
+
+def test_check_estimator_on_an_instance_and_reports_the_failure() -> None:
+    assert check_estimator(_make_ok()) == check_names(_make_ok())
+    with pytest.raises(AssertionError, match="WritesCardinality: check_fit_does_not_change_params failed"):
+        check_estimator(WritesCardinality)
+
+
+def _make_ok():
+    from weaksup.labelmodel import MajorityVote
+
+    return MajorityVote(soft=False)
+
+
+def test_every_check_is_listed_for_a_full_model() -> None:
+    assert check_names("DawidSkene") == list(CHECKS)

@@ -1,0 +1,336 @@
+"""Common estimator checks, in the spirit of scikit-learn's ``check_estimator``.
+
+:func:`check_estimator` runs one battery over any registered model, whatever
+its family, using a small synthetic data set made for that family:
+
+* ``clone`` / ``get_params`` / ``set_params`` round-trip;
+* ``fit`` leaves the constructor parameters unchanged;
+* fitting twice, on data with different numbers of classes, works;
+* ``predict`` before ``fit`` raises :class:`weaksup._validation.NotFittedError`;
+* ``save`` / ``load`` round-trip gives identical predictions;
+* bad input raises ``ValueError`` / ``TypeError`` whose message names the argument;
+* probabilities are finite, in ``[0, 1]`` and sum to 1 per row.
+
+``tests/test_estimator_checks.py`` runs every check over every model in
+:mod:`weaksup.labelmodel.registry`, so a new registry entry is checked without
+a new test.
+
+Adding a family
+---------------
+A family is checked once it has a data fixture.  To add one (``"value"``,
+``"sequence"``, ``"end"``, ...):
+
+1. write ``def _data_<family>(n_classes: int, seed: int) -> CheckData`` below:
+   the arguments ``fit`` and ``predict``/``predict_proba`` take, how many
+   classes the data have (``None`` when the family has no classes, e.g.
+   regression), whether the family has ``predict_proba``, and
+   ``bad_inputs``: ``(argument name, fit args, fit kwargs)`` triples, each of
+   which must raise ``ValueError``/``TypeError`` naming that argument;
+2. add it to :data:`FIXTURES` under the family name;
+3. register the models in :data:`weaksup.labelmodel.registry.MODELS` (with
+   ``check_params`` that keep them fast).
+
+Examples
+--------
+>>> from weaksup.estimator_checks import check_estimator
+>>> sorted(check_estimator("MajorityVote"))[:3]
+['check_bad_input', 'check_fit_does_not_change_params', 'check_fit_twice_different_cardinalities']
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from weaksup._validation import NotFittedError
+from weaksup.labelmodel import registry
+
+__all__ = ["CheckData", "FIXTURES", "CHECKS", "check_estimator", "check_names", "run_check", "family_of"]
+
+
+@dataclass
+class CheckData:
+    """A small data set for one family, in the form its contract takes.
+
+    ``fit_args`` / ``predict_args`` are the positional arguments of ``fit`` and
+    ``predict`` / ``predict_proba``; ``fit_kwargs`` extra keywords of ``fit``;
+    ``n_classes`` the number of classes (``None`` for class-free families);
+    ``has_proba`` whether the family has ``predict_proba``; ``bad_inputs`` a
+    list of ``(argument name, fit args, fit kwargs)`` that must be rejected.
+    """
+
+    fit_args: tuple[Any, ...]
+    predict_args: tuple[Any, ...]
+    n_classes: int | None
+    fit_kwargs: dict[str, Any] = field(default_factory=dict)
+    has_proba: bool = True
+    bad_inputs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ family fixtures
+def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np.ndarray]:
+    from weaksup.synthetic import make_votes
+
+    L, y, _ = make_votes(n, m, n_classes, seed=seed, accuracies=np.linspace(0.85, 0.65, m),
+                         propensities=np.linspace(0.5, 0.9, m))
+    return L, y
+
+
+def _data_label(n_classes: int, seed: int) -> CheckData:
+    L, y = _votes(n_classes, seed)
+    d = L.to_dense()
+    nan_votes = d.astype(np.float64)
+    nan_votes[3, 1] = np.nan
+    return CheckData(
+        fit_args=(L,), predict_args=(L,), n_classes=n_classes,
+        bad_inputs=[
+            ("votes", (None,), {}),
+            ("votes", ("not votes",), {}),
+            ("votes", (nan_votes,), {}),
+            ("valid", (L,), {"valid": (L[:10], y[:9])}),
+            ("valid", (L,), {"valid": L[:10]}),
+            ("class_balance", (L,), {"class_balance": np.ones(n_classes + 1)}),
+        ],
+    )
+
+
+def _data_feature_label(n_classes: int, seed: int) -> CheckData:
+    L, y = _votes(n_classes, seed)
+    rng = np.random.default_rng(seed)
+    X = np.eye(n_classes)[y] * 2.0 + rng.normal(size=(L.n, n_classes))
+    X_nan = X.copy()
+    X_nan[5, 0] = np.inf
+    return CheckData(
+        fit_args=(L, X), predict_args=(L, X), n_classes=n_classes,
+        bad_inputs=[
+            ("votes", (None, X), {}),
+            ("X", (L, None), {}),
+            ("X", (L, X[:-1]), {}),
+            ("X", (L, X_nan), {}),
+            ("valid", (L, X), {"valid": (L[:10], y[:9])}),
+            ("class_balance", (L, X), {"class_balance": np.ones(n_classes + 1)}),
+        ],
+    )
+
+
+#: Family -> data fixture ``(n_classes, seed) -> CheckData``.
+FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
+    "label": _data_label,
+    "feature_label": _data_feature_label,
+}
+
+
+# ------------------------------------------------------------------ helpers
+def family_of(model_or_class: Any) -> str:
+    """The registry family of a model (instance, class or registered name)."""
+    if isinstance(model_or_class, str):
+        return registry.spec(model_or_class).family
+    cls = model_or_class if isinstance(model_or_class, type) else type(model_or_class)
+    for s in registry.specs():
+        if s.name == cls.__name__:
+            return s.family
+    from weaksup.flows.base import FeatureLabelModel
+    from weaksup.labelmodel.base import LabelModel
+
+    if issubclass(cls, FeatureLabelModel):
+        return "feature_label"
+    if issubclass(cls, LabelModel):
+        return "label"
+    raise ValueError(f"cannot tell the family of {cls.__name__}; register it in weaksup.labelmodel.registry")
+
+
+def _make(model_or_class: Any) -> Any:
+    """A fresh, unfitted estimator: a clone of an instance, or the class built with its check params."""
+    from sklearn.base import clone
+
+    if isinstance(model_or_class, str):
+        spec = registry.spec(model_or_class)
+        return spec.load()(**dict(spec.check_params))
+    if isinstance(model_or_class, type):
+        params: dict[str, Any] = {}
+        for s in registry.specs():
+            if s.name == model_or_class.__name__:
+                params = dict(s.check_params)
+        return model_or_class(**params)
+    return clone(model_or_class)
+
+
+def _params_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for key in a:
+        x, y = a[key], b[key]
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if not np.array_equal(np.asarray(x), np.asarray(y)):
+                return False
+        elif x != y and not (x is y):
+            return False
+    return True
+
+
+def _fit(est: Any, data: CheckData) -> Any:
+    return est.fit(*data.fit_args, seed=0, **data.fit_kwargs)
+
+
+def _outputs(est: Any, data: CheckData) -> tuple[np.ndarray | None, np.ndarray]:
+    probs = np.asarray(est.predict_proba(*data.predict_args)) if data.has_proba else None
+    return probs, np.asarray(est.predict(*data.predict_args))
+
+
+# ------------------------------------------------------------------ the checks
+def check_params_roundtrip(est: Any, data: CheckData) -> None:
+    """``clone`` gives an equal, independent unfitted copy; ``set_params(**get_params())`` is a no-op."""
+    from sklearn.base import clone
+
+    params = est.get_params()
+    twin = clone(est)
+    assert twin is not est and type(twin) is type(est), "clone returned the same object or another type"
+    assert _params_equal(twin.get_params(), params), "clone changed the parameters"
+    assert est.set_params(**params) is est, "set_params must return self"
+    assert _params_equal(est.get_params(), params), "set_params(**get_params()) changed the parameters"
+    repr(est)
+
+
+def check_fit_does_not_change_params(est: Any, data: CheckData) -> None:
+    """``fit`` never writes a constructor parameter (learned values end in ``_``)."""
+    before = est.get_params()
+    _fit(est, data)
+    after = est.get_params()
+    changed = sorted(k for k in before if not _params_equal({k: before[k]}, {k: after[k]}))
+    assert not changed, f"fit changed constructor parameter(s) {changed}"
+
+
+def check_fit_twice_different_cardinalities(est: Any, data: CheckData, fixture: Callable[..., CheckData]) -> None:
+    """Fitting on 2-class data and then on 3-class data gives a 3-class model."""
+    if data.n_classes is None:
+        return
+    _fit(est, fixture(2, 1))
+    three = fixture(3, 2)
+    _fit(est, three)
+    if getattr(est, "cardinality_", 3) != 3:
+        raise AssertionError(f"after fitting 3-class data cardinality_ is {est.cardinality_}")
+    if three.has_proba:
+        probs = np.asarray(est.predict_proba(*three.predict_args))
+        assert probs.shape[1] == 3, f"predict_proba has {probs.shape[1]} columns after fitting 3 classes"
+
+
+def check_not_fitted(est: Any, data: CheckData) -> None:
+    """``predict`` (and ``predict_proba``) before ``fit`` raise :class:`NotFittedError`."""
+    calls = [("predict", est.predict)] + ([("predict_proba", est.predict_proba)] if data.has_proba else [])
+    for name, call in calls:
+        try:
+            call(*data.predict_args)
+        except NotFittedError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - reported as the wrong error
+            raise AssertionError(f"{name} before fit raised {type(exc).__name__}: {exc}, "
+                                 "not weaksup._validation.NotFittedError") from exc
+        raise AssertionError(f"{name} before fit did not raise")
+
+
+def check_save_load(est: Any, data: CheckData) -> None:
+    """``save`` then ``load`` gives a model with identical predictions (and parameters)."""
+    _fit(est, data)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.npz")
+        est.save(path)
+        back = type(est).load(path)
+    assert type(back) is type(est), f"load returned a {type(back).__name__}"
+    p1, y1 = _outputs(est, data)
+    p2, y2 = _outputs(back, data)
+    if p1 is not None:
+        np.testing.assert_array_equal(p2, p1, err_msg="predict_proba differs after save/load")
+    np.testing.assert_array_equal(y2, y1, err_msg="predict differs after save/load")
+
+
+def check_bad_input(est: Any, data: CheckData) -> None:
+    """Each bad input raises ``ValueError``/``TypeError`` whose message names the argument."""
+    for arg, fit_args, fit_kwargs in data.bad_inputs:
+        try:
+            est.fit(*fit_args, **fit_kwargs)
+        except (ValueError, TypeError) as exc:
+            assert arg in str(exc), f"bad {arg!r}: the error does not name it: {type(exc).__name__}: {exc}"
+            continue
+        raise AssertionError(f"bad {arg!r} was accepted by fit")
+
+
+def check_probabilities(est: Any, data: CheckData) -> None:
+    """Probabilities are finite, within [0, 1], one column per class, rows summing to 1."""
+    if not data.has_proba:
+        return
+    _fit(est, data)
+    probs = np.asarray(est.predict_proba(*data.predict_args))
+    n = len(np.asarray(data.predict_args[0])) if not hasattr(data.predict_args[0], "n") else data.predict_args[0].n
+    assert probs.shape == (n, data.n_classes), f"predict_proba shape {probs.shape}, expected {(n, data.n_classes)}"
+    assert np.all(np.isfinite(probs)), "predict_proba returned non-finite values"
+    assert probs.min() >= 0.0 and probs.max() <= 1.0 + 1e-12, "probabilities outside [0, 1]"
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-8, err_msg="probability rows do not sum to 1")
+
+
+#: Check name -> function; ``check_fit_twice_different_cardinalities`` also gets the fixture.
+CHECKS: dict[str, Callable[..., None]] = {
+    "check_params_roundtrip": check_params_roundtrip,
+    "check_fit_does_not_change_params": check_fit_does_not_change_params,
+    "check_fit_twice_different_cardinalities": check_fit_twice_different_cardinalities,
+    "check_not_fitted": check_not_fitted,
+    "check_save_load": check_save_load,
+    "check_bad_input": check_bad_input,
+    "check_probabilities": check_probabilities,
+}
+
+
+def check_names(model_or_class: Any) -> list[str]:
+    """Names of the checks that apply to a model (all of them when its family has a fixture)."""
+    family = family_of(model_or_class)
+    if family not in FIXTURES:
+        raise NotImplementedError(
+            f"no data fixture for family {family!r} yet: add _data_{family}() to FIXTURES in "
+            "weaksup/estimator_checks.py (see 'Adding a family' there)")
+    names = list(CHECKS)
+    cls = model_or_class if isinstance(model_or_class, type) else (
+        registry.get_model(model_or_class) if isinstance(model_or_class, str) else type(model_or_class))
+    if not hasattr(cls, "save"):
+        names.remove("check_save_load")
+    return names
+
+
+def run_check(model_or_class: Any, name: str, *, seed: int = 0) -> None:
+    """Run one named check on a fresh copy of the model; ``AssertionError`` when it fails."""
+    family = family_of(model_or_class)
+    fixture = FIXTURES[family]
+    data = fixture(3, seed)
+    est = _make(model_or_class)
+    check = CHECKS[name]
+    if name == "check_fit_twice_different_cardinalities":
+        check(est, data, fixture)
+    else:
+        check(est, data)
+
+
+def check_estimator(model_or_class: Any, *, checks: Sequence[str] | None = None) -> list[str]:
+    """Run every applicable check on a model (instance, class or registered name); return their names.
+
+    Raises ``AssertionError`` naming the model and the failed check.
+    """
+    names = list(checks) if checks is not None else check_names(model_or_class)
+    label = model_or_class if isinstance(model_or_class, str) else getattr(model_or_class, "__name__",
+                                                                           type(model_or_class).__name__)
+    for name in names:
+        try:
+            run_check(model_or_class, name)
+        except AssertionError as exc:
+            raise AssertionError(f"{label}: {name} failed: {exc}") from exc
+    return names
+
+
+def iter_registered(families: Sequence[str] | None = None) -> Iterator[tuple[str, str]]:
+    """``(model name, check name)`` for every registered model whose family has a fixture."""
+    for s in registry.specs():
+        if (families is None or s.family in families) and s.family in FIXTURES:
+            for name in check_names(s.name):
+                yield s.name, name
