@@ -26,23 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._validation import check_labels
 from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["LFAnalysis", "get_label_buckets", "get_label_instances", "label_buckets"]
-
-
-def _as_label_array(y: Any, what: str = "y") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"{what} must be a 1-D array of integer labels, got shape {arr.shape}")
-    if arr.size and arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise ValueError(f"{what} must hold integer labels, got dtype {arr.dtype}")
-    return arr.astype(np.int64, copy=False)
 
 
 class LFAnalysis:
@@ -181,7 +168,7 @@ class LFAnalysis:
         return np.nan_to_num(conflicts)
 
     def _check_y(self, y: Any) -> np.ndarray:
-        Y = _as_label_array(y)
+        Y = check_labels(y, what="y", ravel_column=True)
         if Y.shape[0] != self.n:
             raise ValueError(f"y has {Y.shape[0]} labels but the vote matrix has {self.n} rows")
         return Y
@@ -317,7 +304,7 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
     >>> b[(1, 1)].tolist(), b[(1, -1)].tolist(), (1, 0) in b
     ([0, 1], [2], False)
     """
-    arrays = [_as_label_array(a, f"label array {i}") for i, a in enumerate(y)]
+    arrays = [check_labels(a, what=f"label array {i}", ravel_column=True) for i, a in enumerate(y)]
     if not arrays:
         return {}
     if len({a.shape[0] for a in arrays}) != 1:
