@@ -46,7 +46,7 @@ from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.lf.core import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
-__all__ = ["FAULTS", "Output", "ClassOutput", "apply_chunk", "check_fault", "warn_faults"]
+__all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "apply_chunk", "check_fault", "warn_faults"]
 
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
@@ -166,19 +166,14 @@ def apply_chunk(
 _INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64})
 
 
-class ClassOutput:
-    """Class votes: one int in ``-1..cardinality-1`` per row; the block is an ``n × m`` int64 array.
+class FrameOutput:
+    """Base of the adapters whose chunks are pandas DataFrames.
 
-    Row-wise LFs receive a :class:`~weaksup.lf.Row`; batched LFs the pandas
-    DataFrame chunk.
+    Row-wise LFs receive each row as a :class:`~weaksup.lf.Row`; batched LFs
+    the DataFrame chunk; messages name rows by the frame's index labels.
     """
 
     unit = "row"
-    raised = LFApplyError
-    faulted = ABSTAIN
-
-    def __init__(self, cardinality: int | None = None) -> None:
-        self.cardinality = cardinality
 
     def length(self, chunk: pd.DataFrame) -> int:
         return len(chunk)
@@ -188,6 +183,16 @@ class ClassOutput:
 
     def records(self, chunk: pd.DataFrame) -> list[Row]:
         return [Row(r) for r in chunk.to_dict("records")]
+
+
+class ClassOutput(FrameOutput):
+    """Class votes: one int in ``-1..cardinality-1`` per row; the block is an ``n × m`` int64 array."""
+
+    raised = LFApplyError
+    faulted = ABSTAIN
+
+    def __init__(self, cardinality: int | None = None) -> None:
+        self.cardinality = cardinality
 
     def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any) -> int:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

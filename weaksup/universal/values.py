@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.errors import LFApplyError
-from weaksup.apply.kernel import apply_chunk, check_fault, warn_faults
-from weaksup.lf.core import LabelingFunction, Row, as_lfs
+from weaksup.apply.kernel import FrameOutput, apply_chunk, check_fault, warn_faults
+from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.universal.spaces import LabelSpace, RealSpace, ValueOutputError
 
 __all__ = ["ValueVotes", "apply_value_lfs", "as_value_votes", "ValueLFError"]
@@ -271,29 +271,19 @@ def apply_value_lfs(
     return ValueVotes(values, abstain, names, space)
 
 
-class ValueOutput:
+class ValueOutput(FrameOutput):
     """Kernel adapter for value LFs: outputs encoded by a :class:`LabelSpace`, ``None`` abstains.
 
     A column is ``(values n × value_shape, abstain n)``; the block stacks them
     into ``(n × m × value_shape, n × m)``.
     """
 
-    unit = "row"
     raised = ValueLFError
     faulted = None
 
     def __init__(self, space: LabelSpace, nan: str = "raise") -> None:
         self.space = space
         self.nan = nan
-
-    def length(self, chunk: pd.DataFrame) -> int:
-        return len(chunk)
-
-    def index(self, chunk: pd.DataFrame) -> pd.Index:
-        return chunk.index
-
-    def records(self, chunk: pd.DataFrame) -> list[Row]:
-        return [Row(r) for r in chunk.to_dict("records")]
 
     def _empty(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         return np.full((n, *self.space.value_shape), self.space.fill, dtype=self.space.dtype), np.zeros(n, bool)
