@@ -423,3 +423,18 @@ def test_load_refuses_other_formats(tmp_path) -> None:
     L.save(tmp_path / "votes.npz")
     with pytest.raises(ValueError, match="expected weaksup.LabelModel"):
         LabelModel.load(tmp_path / "votes.npz")
+
+
+def test_load_reads_0_1_label_model_files(tmp_path) -> None:
+    import json
+
+    L, _, _ = make_votes(300, 5, 3, seed=2)
+    model = DawidSkene().fit(L)
+    meta, arrays = model._state()
+    old = {k: v for k, v in meta.items() if k != "cardinality_"}  # 0.1: fit wrote k into the params
+    old["params"] = {**old["params"], "cardinality": 3}
+    path = tmp_path / "old.npz"
+    np.savez(path, __meta__=np.frombuffer(json.dumps(old).encode(), np.uint8), **arrays)
+    back = LabelModel.load(path)
+    assert back.cardinality_ == 3
+    np.testing.assert_array_equal(back.predict_proba(L), model.predict_proba(L))

@@ -180,3 +180,24 @@ def test_empty_and_coercion():
     with pytest.raises(ValueError, match="out of range"):
         as_vote_matrix(V, 2)
     assert "VoteMatrix(n=4, m=3" in repr(V)
+
+
+def test_load_reads_0_1_files(tmp_path):
+    import json
+
+    V = VoteMatrix(np.array([[0, -1], [1, 1]]), ["a", "b"])
+    meta = {"format": "weaksup.VoteMatrix", "version": 1, "lf_names": ["a", "b"], "cardinality": 2,
+            "sparse": False, "shape": [2, 2]}
+    p = tmp_path / "old.npz"
+    np.savez(p, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), dense=V.to_dense())
+    assert VoteMatrix.load(p) == V
+
+
+def test_covered_and_indicator_one_implementation():
+    from weaksup.labelmodel._stats import class_counts, indicator_matrix
+
+    V, _, _ = make_votes(300, 5, 3, seed=6)
+    for W in (V, V.as_sparse()):
+        assert (indicator_matrix(W) != V.indicator()).nnz == 0
+        np.testing.assert_array_equal(class_counts(W), V.class_counts())
+        np.testing.assert_array_equal(W.covered(), V.class_counts().sum(1) > 0)

@@ -16,22 +16,21 @@ returns that shifted CSR matrix; ``to_dense()`` always returns the unshifted
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from weaksup._persist import load_npz, load_npz_v0, save_npz
 from weaksup._validation import check_vote_range, vote_bound
 
 ABSTAIN: int = -1
 
 __all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "smallest_int_dtype"]
 
-_FORMAT_VERSION = 1
+_FORMAT = "weaksup.VoteMatrix"
 
 
 def smallest_int_dtype(cardinality: int) -> np.dtype:
@@ -396,43 +395,36 @@ class VoteMatrix:
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Save to ``path`` (``.npz``; arrays only, metadata as JSON, no pickle)."""
-        path = Path(path)
-        meta = {
-            "format": "weaksup.VoteMatrix",
-            "version": _FORMAT_VERSION,
-            "lf_names": self.lf_names,
-            "cardinality": self.cardinality,
-            "sparse": self.is_sparse,
-            "shape": list(self.shape),
-        }
-        arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+        """Save to ``path`` (``.npz`` through :mod:`weaksup._persist`: arrays + JSON metadata, atomic, no pickle)."""
+        meta = {"lf_names": self.lf_names, "cardinality": self.cardinality, "sparse": self.is_sparse,
+                "shape": list(self.shape)}
         if self.is_sparse:
-            mat = self._data
-            arrays.update(data=mat.data, indices=mat.indices, indptr=mat.indptr)  # type: ignore[union-attr]
+            mat = self.to_sparse()
+            arrays = {"data": mat.data, "indices": mat.indices, "indptr": mat.indptr}
         else:
-            arrays["dense"] = self._data  # type: ignore[assignment]
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path if path.suffix == ".npz" else path)
+            arrays = {"dense": self.to_dense()}
+        save_npz(path, _FORMAT, meta, arrays, compress=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> VoteMatrix:
-        """Load a VoteMatrix written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as z:
-            try:
-                meta = json.loads(bytes(z["meta"]).decode())
-            except KeyError:
-                raise ValueError(f"{path}: not a weaksup VoteMatrix file (no metadata)") from None
-            if meta.get("format") != "weaksup.VoteMatrix":
-                raise ValueError(f"{path}: not a weaksup VoteMatrix file")
-            if meta["sparse"]:
-                data = sp.csr_matrix(
-                    (z["data"], z["indices"], z["indptr"]), shape=tuple(meta["shape"])
-                )
-            else:
-                data = z["dense"]
+        """Load a VoteMatrix written by :meth:`save` (also 0.1 files)."""
+        try:
+            meta, z = load_npz(path, _FORMAT, legacy=_load_v0)
+        except ValueError as exc:
+            raise ValueError(f"{path}: not a weaksup VoteMatrix file ({exc})") from exc
+        if meta["sparse"]:
+            data: Any = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(meta["shape"]))
+        else:
+            data = z["dense"]
         return cls(data, meta["lf_names"], meta["cardinality"])
+
+
+def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a 0.1 VoteMatrix file (metadata under ``"meta"``, format tag inside it)."""
+    meta, arrays = load_npz_v0(path, "meta")
+    if meta.get("format") != _FORMAT:
+        raise ValueError(f"{path}: holds {meta.get('format')!r}")
+    return meta, arrays
 
 
 def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:

@@ -35,7 +35,7 @@ import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, save_npz
+from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import (
     Interval,
     NotFittedError,
@@ -231,8 +231,20 @@ class BaseVoteModel(ParamsMixin):
     @classmethod
     def load(cls: type[_M], path: str | os.PathLike[str]) -> _M:
         """Load a model written by :meth:`save` (any weaksup subclass of ``cls``)."""
-        meta, arrays = load_npz(path, cls._save_format)
+        meta, arrays = load_npz(path, cls._save_format, legacy=_load_v0)
         return cls._from_state(meta, arrays, path)
+
+
+def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a 0.1 label-model file (``"__meta__"`` without format tag; ``fit`` had written the
+    learned class count into ``params["cardinality"]``)."""
+    meta, arrays = load_npz_v0(path, "__meta__")
+    if "class" not in meta or "params" not in meta:
+        raise ValueError(f"{path}: not a weaksup label-model file")
+    meta.setdefault("cardinality_", meta["params"].get("cardinality"))
+    if meta["cardinality_"] is None:
+        raise ValueError(f"{path}: 0.1 label-model file without a class count; refit and save again")
+    return meta, arrays
 
 
 
