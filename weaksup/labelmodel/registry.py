@@ -91,7 +91,8 @@ class ModelSpec:
     def load(self) -> type:
         """Import and return the class."""
         module, _, attr = self.path.rpartition(".")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        cls: type = getattr(importlib.import_module(module), attr)
+        return cls
 
 
 @dataclass(frozen=True)
