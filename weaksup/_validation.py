@@ -8,7 +8,7 @@ Contents
 --------
 * :class:`NotFittedError`, :func:`check_is_fitted`: the one "not fitted" error of every family.
 * :func:`vote_bound`, :func:`check_vote_range`: the ``-1..k-1`` vote range (votes, applier).
-* :func:`check_votes`, :func:`check_fit_votes`: label-model vote inputs.
+* :func:`check_fit_votes`: label-model training votes (coercion: :func:`weaksup.votes.check_votes`).
 * :func:`check_labels`: gold/hard integer class labels.
 * :func:`check_valid`: a held-out ``valid = (inputs, y)`` pair (label models: ``(votes, y)``;
   end models: ``(X, y)`` with their own input checker).
@@ -42,7 +42,6 @@ __all__ = [
     "check_is_fitted",
     "vote_bound",
     "check_vote_range",
-    "check_votes",
     "check_fit_votes",
     "check_labels",
     "check_valid",
@@ -126,28 +125,6 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
-def check_votes(votes: Any, cardinality: int | None = None, *, min_lfs: int = 1,
-                what: str = "votes") -> VoteMatrix:
-    """Validate and coerce votes to a :class:`~weaksup.votes.VoteMatrix`.
-
-    >>> check_votes([[0, -1], [1, 1]]).shape
-    (2, 2)
-    """
-    from weaksup.votes import as_vote_matrix
-
-    if votes is None:
-        raise ValueError(f"{what} is None; pass an n×m vote matrix")
-    if isinstance(votes, (str, bytes)):
-        raise TypeError(f"{what} must be an n×m vote matrix, got a {type(votes).__name__}")
-    try:
-        L = as_vote_matrix(votes, cardinality)
-    except ValueError as exc:
-        raise ValueError(f"invalid {what}: {exc}") from exc
-    if L.m < min_lfs:
-        raise ValueError(f"{what} has {L.m} LF column(s); this model needs at least {min_lfs}")
-    return L
-
-
 def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
     """Reject training votes a label model cannot learn from.
 

@@ -61,7 +61,10 @@ class CheckData:
     ``predict`` / ``predict_proba``; ``fit_kwargs`` extra keywords of ``fit``;
     ``n_classes`` the number of classes (``None`` for class-free families);
     ``has_proba`` whether the family has ``predict_proba``; ``bad_inputs`` a
-    list of ``(argument name, fit args, fit kwargs)`` that must be rejected.
+    list of ``(argument name, fit args, fit kwargs)`` that must be rejected;
+    ``model_params`` constructor arguments the data need (a value model's
+    ``space``); ``proba_rows`` the rows of ``predict_proba`` when they are not
+    the rows of ``predict_args[0]`` (tokens of tagged sentences).
     """
 
     fit_args: tuple[Any, ...]
@@ -70,6 +73,8 @@ class CheckData:
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
     has_proba: bool = True
     bad_inputs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+    model_params: dict[str, Any] = field(default_factory=dict)
+    proba_rows: int | None = None
 
 
 # ------------------------------------------------------------------ family fixtures
@@ -118,10 +123,59 @@ def _data_feature_label(n_classes: int, seed: int) -> CheckData:
     )
 
 
+def _data_value(n_classes: int, seed: int) -> CheckData:
+    """Finite-metric-space votes (so ``predict_proba`` exists): 3 points on a path; the space fixes the
+    points, so ``n_classes=2`` data use two of the three and the model keeps 3 columns."""
+    from weaksup.votes import VoteMatrix
+    from weaksup.universal import FiniteMetricSpace, make_synthetic
+
+    space = FiniteMetricSpace([[0, 1, 2], [1, 0, 1], [2, 1, 0]])
+    prior = np.full(3, 1 / 3) if n_classes >= 3 else np.array([0.5, 0.5, 0.0])
+    votes, y = make_synthetic(space, [2.0, 1.5, 1.0, 0.8, 0.6], 240, seed=seed, abstain=0.2, prior=prior)
+    return CheckData(
+        fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
+        bad_inputs=[
+            ("votes", (None,), {}),
+            ("votes", ("not votes",), {}),
+            ("votes", (VoteMatrix(np.zeros((10, 5), dtype=np.int64)),), {}),
+            ("votes", (votes.select_lfs([0, 1]),), {}),
+            ("valid", (votes,), {"valid": (votes[:10], y[:9])}),
+        ],
+    )
+
+
+def _data_sequence(n_classes: int, seed: int) -> CheckData:
+    """Tagged sentences of one length with ``n_classes - 1`` entity types (``2 (n_classes - 1) + 1`` BIO tags);
+    LFs copy the gold tags with noise."""
+    from weaksup.sequence import SequenceVotes
+
+    rng = np.random.default_rng(seed)
+    n_types, n_sent, length, m = n_classes - 1, 40, 6, 4
+    gold = np.zeros((n_sent, length), dtype=np.int64)
+    for row in gold:
+        start = int(rng.integers(0, length - 1))
+        typ = int(rng.integers(0, n_types))
+        row[start], row[start + 1] = 2 * typ + 1, 2 * typ + 2  # B-t, I-t
+    flat = gold.ravel()
+    noise = rng.random((len(flat), m)) < np.linspace(0.1, 0.3, m)
+    data = np.where(noise, rng.integers(-1, 2 * n_types + 1, (len(flat), m)), flat[:, None])
+    votes = SequenceVotes(data, np.arange(0, len(flat) + 1, length), [f"T{t}" for t in range(n_types)])
+    return CheckData(
+        fit_args=(votes,), predict_args=(votes,), n_classes=2 * n_types + 1, proba_rows=votes.n_tokens,
+        bad_inputs=[
+            ("votes", (None,), {}),
+            ("votes", (data,), {}),
+            ("votes", ("not votes",), {}),
+        ],
+    )
+
+
 #: Family -> data fixture ``(n_classes, seed) -> CheckData``.
 FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
     "label": _data_label,
     "feature_label": _data_feature_label,
+    "value": _data_value,
+    "sequence": _data_sequence,
 }
 
 
@@ -144,18 +198,19 @@ def family_of(model_or_class: Any) -> str:
     raise ValueError(f"cannot tell the family of {cls.__name__}; register it in weaksup.labelmodel.registry")
 
 
-def _make(model_or_class: Any) -> Any:
-    """A fresh, unfitted estimator: a clone of an instance, or the class built with its check params."""
+def _make(model_or_class: Any, data_params: dict[str, Any] | None = None) -> Any:
+    """A fresh, unfitted estimator: a clone of an instance, or the class built with its check params
+    (and the constructor arguments the family's data need, ``CheckData.model_params``)."""
     from sklearn.base import clone
 
     if isinstance(model_or_class, str):
         spec = registry.spec(model_or_class)
-        return spec.load()(**dict(spec.check_params))
+        return spec.load()(**(data_params or {}), **dict(spec.check_params))
     if isinstance(model_or_class, type):
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(data_params or {})
         for s in registry.specs():
             if s.name == model_or_class.__name__:
-                params = dict(s.check_params)
+                params.update(s.check_params)
         return model_or_class(**params)
     return clone(model_or_class)
 
@@ -212,11 +267,12 @@ def check_fit_twice_different_cardinalities(est: Any, data: CheckData, fixture: 
     _fit(est, fixture(2, 1))
     three = fixture(3, 2)
     _fit(est, three)
-    if getattr(est, "cardinality_", 3) != 3:
-        raise AssertionError(f"after fitting 3-class data cardinality_ is {est.cardinality_}")
+    k = three.n_classes
+    if getattr(est, "cardinality_", k) != k:
+        raise AssertionError(f"after fitting {k}-class data cardinality_ is {est.cardinality_}")
     if three.has_proba:
         probs = np.asarray(est.predict_proba(*three.predict_args))
-        assert probs.shape[1] == 3, f"predict_proba has {probs.shape[1]} columns after fitting 3 classes"
+        assert probs.shape[1] == k, f"predict_proba has {probs.shape[1]} columns after fitting {k} classes"
 
 
 def check_not_fitted(est: Any, data: CheckData) -> None:
@@ -265,7 +321,8 @@ def check_probabilities(est: Any, data: CheckData) -> None:
         return
     _fit(est, data)
     probs = np.asarray(est.predict_proba(*data.predict_args))
-    n = len(np.asarray(data.predict_args[0])) if not hasattr(data.predict_args[0], "n") else data.predict_args[0].n
+    first = data.predict_args[0]
+    n = data.proba_rows if data.proba_rows is not None else (first.n if hasattr(first, "n") else len(first))
     assert probs.shape == (n, data.n_classes), f"predict_proba shape {probs.shape}, expected {(n, data.n_classes)}"
     assert np.all(np.isfinite(probs)), "predict_proba returned non-finite values"
     assert probs.min() >= 0.0 and probs.max() <= 1.0 + 1e-12, "probabilities outside [0, 1]"
@@ -304,7 +361,7 @@ def run_check(model_or_class: Any, name: str, *, seed: int = 0) -> None:
     family = family_of(model_or_class)
     fixture = FIXTURES[family]
     data = fixture(3, seed)
-    est = _make(model_or_class)
+    est = _make(model_or_class, data.model_params)
     check = CHECKS[name]
     if name == "check_fit_twice_different_cardinalities":
         check(est, data, fixture)

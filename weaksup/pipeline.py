@@ -31,9 +31,10 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin, accepts_param
-from weaksup._validation import check_is_fitted, check_votes
+from weaksup._validation import check_is_fitted
 from weaksup.endmodel.base import n_rows, take_rows
 from weaksup.metrics import probs_to_preds
+from weaksup.votes import check_votes
 
 __all__ = ["Pipeline", "PipelineResult", "run_pipeline"]
 

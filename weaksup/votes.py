@@ -28,7 +28,7 @@ from weaksup._validation import check_vote_range, vote_bound
 
 ABSTAIN: int = -1
 
-__all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "smallest_int_dtype"]
+__all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "check_votes", "smallest_int_dtype"]
 
 _FORMAT = "weaksup.VoteMatrix"
 
@@ -437,3 +437,23 @@ def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:
             return votes
         return VoteMatrix(votes._data, votes.lf_names, cardinality)
     return VoteMatrix(votes, None, cardinality)
+
+
+def check_votes(votes: Any, cardinality: int | None = None, *, min_lfs: int = 1,
+                what: str = "votes") -> VoteMatrix:
+    """Validate and coerce votes to a :class:`VoteMatrix` (errors name ``what``; ``min_lfs`` LF columns at least).
+
+    >>> check_votes([[0, -1], [1, 1]]).shape
+    (2, 2)
+    """
+    if votes is None:
+        raise ValueError(f"{what} is None; pass an n×m vote matrix")
+    if isinstance(votes, (str, bytes)):
+        raise TypeError(f"{what} must be an n×m vote matrix, got a {type(votes).__name__}")
+    try:
+        L = as_vote_matrix(votes, cardinality)
+    except ValueError as exc:
+        raise ValueError(f"invalid {what}: {exc}") from exc
+    if L.m < min_lfs:
+        raise ValueError(f"{what} has {L.m} LF column(s); this model needs at least {min_lfs}")
+    return L

@@ -24,9 +24,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import check_class_balance, check_features, check_valid, check_votes
+from weaksup._validation import check_class_balance, check_features, check_valid
 from weaksup.labelmodel.base import BaseVoteModel, probs_to_preds, score_probs
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
 

@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import check_votes
 from weaksup.labelmodel.registry import get_model
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["BOUND_SOURCES", "expected_errors", "estimate_error_bounds", "bounds_from_valid"]
 

@@ -45,7 +45,6 @@ from weaksup._validation import (
     check_labels,
     check_params,
     check_valid,
-    check_votes,
 )
 from weaksup.labelmodel._stats import (
     VotePatterns,
@@ -60,7 +59,7 @@ from weaksup.labelmodel._stats import (
     vote_patterns,
 )
 from weaksup.metrics import TIE_BREAKS, probs_to_preds  # the one tie-break rule (shared with end models)
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = [
     "BaseVoteModel",

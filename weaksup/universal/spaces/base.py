@@ -165,6 +165,13 @@ class LabelSpace:
         """JSON-able constructor arguments (for save/load)."""
         raise NotImplementedError
 
+    def __eq__(self, other: object) -> bool:
+        """Spaces are values: the same class with the same :meth:`config` is the same space."""
+        return isinstance(other, LabelSpace) and type(self) is type(other) and self.config() == other.config()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__qualname__, repr(sorted(self.config().items()))))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if not isinstance(v, list) or len(v) < 12)
         return f"{type(self).__name__}({args})"
