@@ -162,8 +162,11 @@ class CRFTagger(ParamsMixin):
 
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *,
             entity_types: Sequence[str] | None = None, sample_weight: Any = None,
-            dense: Any = None) -> CRFTagger:
+            dense: Any = None, seed: int | None = None) -> CRFTagger:
         """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
+
+        ``seed`` is accepted for the common end-model contract; the fit is
+        deterministic (L-BFGS from zeros).
 
         ``sample_weight`` (one per sentence) scales each sentence's log-likelihood.
         ``dense`` optionally adds real-valued per-token features (one ``(len_i, d)``
