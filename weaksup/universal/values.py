@@ -121,12 +121,7 @@ class ValueVotes:
             if self.abstain[i, j]:
                 out.append(None)
             else:
-                v = self.values[i, j]
-                if hasattr(self.space, "order"):
-                    out.append(self.space.decode(self.space.order(v[None]))[0])  # type: ignore[attr-defined]
-                else:
-                    dec = self.space.decode(v[None])
-                    out.append(dec[0] if not isinstance(dec, np.ndarray) or dec.ndim > 1 else dec[0])
+                out.append(self.space.decode_value(self.values[i, j]))
         return out
 
     @classmethod

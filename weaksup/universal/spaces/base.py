@@ -74,6 +74,10 @@ class LabelSpace:
         """Turn encoded predictions into user-facing values (identity by default)."""
         return arr
 
+    def decode_value(self, value: np.ndarray) -> Any:
+        """One encoded value -> the user-facing value (what an LF would return)."""
+        return self.decode(value[None])[0]
+
     def to_output(self, arr: np.ndarray) -> np.ndarray:
         """Encoded values → the array form ``predict`` returns (``encode`` reads it back)."""
         return self.decode(arr)

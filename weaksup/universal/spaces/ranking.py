@@ -224,6 +224,10 @@ class RankingSpace(LabelSpace):
     def to_output(self, arr: np.ndarray) -> np.ndarray:
         return self.order(arr)
 
+    def decode_value(self, value: np.ndarray) -> list[Any]:
+        """One position vector -> the ranked items, best first."""
+        return self.decode(self.order(value[None]))[0]
+
     def decode(self, arr: np.ndarray) -> list[list[Any]]:
         """``n × k`` item-index orders → lists of items."""
         return [[self.items[i] for i in row if i >= 0] for row in np.asarray(arr)]
