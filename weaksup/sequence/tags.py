@@ -107,8 +107,9 @@ def entity_types_from_tags(tag_seqs: Sequence[Sequence[str]]) -> list[str]:
     types: set[str] = set()
     for seq in tag_seqs:
         for t in seq:
-            if t != "O":
-                types.add(split_tag(t)[1])  # type: ignore[arg-type]
+            typ = split_tag(t)[1]
+            if typ is not None:
+                types.add(typ)
     return sorted(types)
 
 

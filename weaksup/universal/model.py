@@ -352,13 +352,11 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
     theta = np.asarray(theta, dtype=np.float64)
     m = len(theta)
     keep = truth_kw.pop("keep", None)
+    lf_kw: dict[str, Any] = {} if keep is None else {"keep": keep}
     y = space.sample_truth(n, rng, **truth_kw)
     values = np.empty((n, m, *space.value_shape), dtype=space.dtype)
     for a, t in enumerate(theta):
-        if keep is not None:
-            values[:, a] = space.sample_lf(y, float(t), rng, keep=keep)  # type: ignore[call-arg]
-        else:
-            values[:, a] = space.sample_lf(y, float(t), rng)
+        values[:, a] = space.sample_lf(y, float(t), rng, **lf_kw)
     p = np.broadcast_to(np.asarray(abstain, dtype=np.float64), (m,))
     ab = rng.random((n, m)) < p
     values[ab] = space.fill
