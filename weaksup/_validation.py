@@ -188,43 +188,44 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     return arr
 
 
-def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any] | None = None, *,
-                n_lfs: int | None = None, what: str = "valid") -> tuple[Any, np.ndarray] | None:
-    """Validate a held-out pair ``valid = (inputs, y)`` with gold hard labels.
+def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any], *,
+                n_lfs: int | None = None, what: str = "valid", kind: str = "X") -> tuple[Any, np.ndarray] | None:
+    """Validate a held-out pair ``valid = (inputs, y)`` with gold hard labels in ``0..cardinality-1``.
 
-    Without ``checker`` the inputs are votes (label models): they must have
-    ``n_lfs`` LF columns.  With ``checker(inputs, name)`` (end models) the
-    inputs are whatever that checker accepts.
+    ``checker(inputs, name)`` checks and coerces the inputs (votes for label
+    models: :func:`weaksup.votes.check_votes`; features or texts for end
+    models).  ``kind="votes"`` names the parts ``"<what> votes"`` /
+    ``"<what> labels"`` and checks ``n_lfs`` LF columns; otherwise they are
+    ``"X_<what>"`` / ``"y_<what>"``.
     """
     if valid is None:
         return None
-    kind = "votes" if checker is None else "X"
+    votes = kind == "votes"
+    xname, yname = (f"{what} votes", f"{what} labels") if votes else (f"X_{what}", f"y_{what}")
     if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
-        raise ValueError(f"{what} must be a ({kind}_{what}, y_{what}) pair" if checker is not None
-                         else f"{what} must be a (votes, y) pair")
-    if checker is None:
-        V = check_votes(valid[0], cardinality, what=f"{what} votes")
-        y = check_labels(valid[1], cardinality, what=f"{what} labels")
-        if V.n != len(y):
-            raise ValueError(f"{what} votes have {V.n} rows but {what} labels have {len(y)} ({what} = (votes, y) "
+        raise ValueError(f"{what} must be a (votes, y) pair" if votes else f"{what} must be a ({xname}, {yname}) pair")
+    inputs = checker(valid[0], xname)
+    y = np.asarray(valid[1])
+    if not votes and y.ndim != 1:
+        raise ValueError(f"{yname} must be gold hard labels (n,), got shape {y.shape}")
+    if votes:
+        y = check_labels(y, cardinality, what=yname)
+    else:
+        y = check_labels(y, None, yname)
+        if (y < 0).any() or (y >= cardinality).any():
+            i = int(np.nonzero((y < 0) | (y >= cardinality))[0][0])
+            raise ValueError(f"{yname}: class {y[i]} at row {i} is outside 0..{cardinality - 1}")
+    nx = int(inputs.shape[0]) if hasattr(inputs, "shape") else len(inputs)
+    if nx != len(y):
+        if votes:
+            raise ValueError(f"{xname} have {nx} rows but {yname} have {len(y)} ({what} = (votes, y) "
                              f"must describe the same examples)")
-        if n_lfs is not None and V.m != n_lfs:
-            raise ValueError(f"{what} votes have {V.m} LFs but the training votes have {n_lfs}")
-        return V, y
-    Xv = checker(valid[0], f"X_{what}")
-    yv = np.asarray(valid[1])
-    if yv.ndim != 1:
-        raise ValueError(f"y_{what} must be gold hard labels (n,), got shape {yv.shape}")
-    yv = check_labels(yv, None, f"y_{what}")
-    if (yv < 0).any() or (yv >= cardinality).any():
-        i = int(np.nonzero((yv < 0) | (yv >= cardinality))[0][0])
-        raise ValueError(f"y_{what}: class {yv[i]} at row {i} is outside 0..{cardinality - 1}")
-    nx = int(Xv.shape[0]) if hasattr(Xv, "shape") else len(Xv)
-    if nx != len(yv):
-        raise ValueError(f"X_{what} has {nx} rows but y_{what} has {len(yv)}")
-    if len(yv) == 0:
+        raise ValueError(f"{xname} has {nx} rows but {yname} has {len(y)}")
+    if votes and n_lfs is not None and inputs.shape[1] != n_lfs:
+        raise ValueError(f"{xname} have {inputs.shape[1]} LFs but the training votes have {n_lfs}")
+    if not votes and len(y) == 0:
         raise ValueError(f"{what} has 0 rows")
-    return Xv, yv
+    return inputs, y
 
 
 def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | None:

@@ -17,6 +17,7 @@ returns that shifted CSR matrix; ``to_dense()`` always returns the unshifted
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -138,10 +139,9 @@ class VoteMatrix:
         names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
         if len(names) != m:
             raise ValueError(f"{len(names)} LF names given for {m} vote columns")
-        seen: set[str] = set()
-        dups = [s for s in names if s in seen or seen.add(s)]  # type: ignore[func-returns-value]
+        dups = sorted(name for name, count in Counter(names).items() if count > 1)
         if dups:
-            raise ValueError(f"duplicate LF names: {sorted(set(dups))}")
+            raise ValueError(f"duplicate LF names: {dups}")
         if sp.issparse(mat):
             vmax = int(mat.data.max()) - 1 if mat.nnz else -1
             vmin = int(mat.data.min()) - 1 if mat.nnz else 0

@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import check_class_balance, check_features, check_valid
-from weaksup.labelmodel.base import BaseVoteModel, probs_to_preds, score_probs
+from weaksup._validation import check_class_balance, check_features
+from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
@@ -60,7 +60,7 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         valid_X = None
         if isinstance(valid, (tuple, list)) and len(valid) == 3:
             valid, valid_X = (valid[0], valid[1]), valid[2]
-        valid_checked = check_valid(valid, k, n_lfs=L.m)
+        valid_checked = check_valid_votes(valid, k, L.m)
         if valid_checked is not None and valid_X is not None:
             valid_X = check_features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n, dense=True)
         check_class_balance(class_balance, k)

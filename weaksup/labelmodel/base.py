@@ -68,6 +68,7 @@ __all__ = [
     "check_votes",
     "check_dev",
     "check_valid",
+    "check_valid_votes",
     "check_labels",
     "check_fit_votes",
     "resolve_class_balance",
@@ -93,10 +94,17 @@ _M = TypeVar("_M", bound="BaseVoteModel")
 SAVE_FORMAT = "weaksup.LabelModel"
 
 
+def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
+                      what: str = "valid") -> tuple[VoteMatrix, np.ndarray] | None:
+    """Validate ``valid = (votes, y)`` for a label model fitted on ``n_lfs`` LFs and ``cardinality`` classes."""
+    return check_valid(valid, cardinality, lambda v, name: check_votes(v, cardinality, what=name),
+                       n_lfs=n_lfs, what=what, kind="votes")
+
+
 def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.ndarray] | None:
-    """Deprecated name of :func:`weaksup._validation.check_valid` for ``(votes, y)`` pairs."""
-    warn_deprecated("weaksup.labelmodel.base.check_dev", "weaksup._validation.check_valid")
-    return check_valid(dev, cardinality, n_lfs=n_lfs, what="dev")
+    """Deprecated name of :func:`check_valid_votes`."""
+    warn_deprecated("weaksup.labelmodel.base.check_dev", "weaksup.labelmodel.base.check_valid_votes")
+    return check_valid_votes(dev, cardinality, n_lfs, what="dev")
 
 
 def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray] | None,
@@ -275,7 +283,7 @@ class LabelModel(BaseVoteModel, ABC):
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         k = L.cardinality
-        valid_checked = check_valid(valid, k, n_lfs=L.m)
+        valid_checked = check_valid_votes(valid, k, L.m)
         check_class_balance(class_balance, k)
         check_fit_votes(L)
         self._reset()
@@ -343,7 +351,7 @@ class LabelModel(BaseVoteModel, ABC):
         self._stream = stream
         if refit:
             k = stream["k"]
-            valid_checked = check_valid(valid, k, n_lfs=stream["m"])
+            valid_checked = check_valid_votes(valid, k, stream["m"])
             check_class_balance(class_balance, k)
             self._reset()
             self._stream = stream
