@@ -50,7 +50,7 @@ import numpy as np
 from weaksup._validation import NotFittedError
 from weaksup.labelmodel import registry
 
-__all__ = ["CheckData", "FIXTURES", "CHECKS", "check_estimator", "check_names", "run_check", "family_of"]
+__all__ = ["CheckData", "FIXTURES", "CHECKS", "check_estimator", "check_names", "run_check", "family_of", "fixture_key"]
 
 
 @dataclass
@@ -170,16 +170,62 @@ def _data_sequence(n_classes: int, seed: int) -> CheckData:
     )
 
 
-#: Family -> data fixture ``(n_classes, seed) -> CheckData``.
+def _data_end(n_classes: int, seed: int) -> CheckData:
+    """Features that separate the classes, with soft labels (a label model's output) to train on."""
+    rng = np.random.default_rng(seed)
+    n = 240
+    y = np.r_[np.arange(n_classes), rng.integers(0, n_classes, n - n_classes)]
+    X = np.eye(n_classes)[y] * 2.0 + rng.normal(size=(n, n_classes))
+    soft = 0.7 * np.eye(n_classes)[y] + 0.3 / n_classes
+    X_nan = X.copy()
+    X_nan[7, 1] = np.nan
+    bad_soft = soft.copy()
+    bad_soft[4] *= 0.5
+    return CheckData(
+        fit_args=(X, soft), predict_args=(X,), n_classes=n_classes,
+        bad_inputs=[
+            ("X", (None, soft), {}),
+            ("X", (X_nan, soft), {}),
+            ("X", (X[:-1], soft), {}),
+            ("soft labels y", (X, bad_soft), {}),
+            ("valid", (X, soft), {"valid": (X[:10], y[:9])}),
+            ("sample_weight", (X, soft), {"sample_weight": -np.ones(n)}),
+        ],
+    )
+
+
+#: Fixture key -> data fixture ``(n_classes, seed) -> CheckData``.  The key is the registry family, or
+#: ``"family:task"`` for a family whose models take different inputs per task (see :func:`fixture_key`).
 FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
     "label": _data_label,
     "feature_label": _data_feature_label,
     "value": _data_value,
     "sequence": _data_sequence,
+    "end": _data_end,
 }
 
 
 # ------------------------------------------------------------------ helpers
+def fixture_key(model_or_class: Any) -> str:
+    """The :data:`FIXTURES` key of a model: ``"family:task"`` when registered, else its family.
+
+    End models of the ``"classification"`` task (feature matrices) use ``"end"``;
+    ``TransformerClassifier`` (task ``"text"``) and ``CRFTagger`` (``"sequence"``)
+    need ``"end:text"`` / ``"end:sequence"`` fixtures.
+    """
+    family = family_of(model_or_class)
+    name = model_or_class if isinstance(model_or_class, str) else getattr(
+        model_or_class, "__name__", type(model_or_class).__name__)
+    try:
+        spec = registry.spec(name)
+    except KeyError:
+        return family
+    keyed = f"{family}:{spec.task}"
+    if keyed in FIXTURES or (family == "end" and spec.task != "classification"):
+        return keyed
+    return family
+
+
 def family_of(model_or_class: Any) -> str:
     """The registry family of a model (instance, class or registered name)."""
     if isinstance(model_or_class, str):
@@ -343,10 +389,10 @@ CHECKS: dict[str, Callable[..., None]] = {
 
 def check_names(model_or_class: Any) -> list[str]:
     """Names of the checks that apply to a model (all of them when its family has a fixture)."""
-    family = family_of(model_or_class)
+    family = fixture_key(model_or_class)
     if family not in FIXTURES:
         raise NotImplementedError(
-            f"no data fixture for family {family!r} yet: add _data_{family}() to FIXTURES in "
+            f"no data fixture for {family!r} yet: add _data_{family.replace(':', '_')}() to FIXTURES in "
             "weaksup/estimator_checks.py (see 'Adding a family' there)")
     names = list(CHECKS)
     cls = model_or_class if isinstance(model_or_class, type) else (
@@ -358,8 +404,7 @@ def check_names(model_or_class: Any) -> list[str]:
 
 def run_check(model_or_class: Any, name: str, *, seed: int = 0) -> None:
     """Run one named check on a fresh copy of the model; ``AssertionError`` when it fails."""
-    family = family_of(model_or_class)
-    fixture = FIXTURES[family]
+    fixture = FIXTURES[fixture_key(model_or_class)]
     data = fixture(3, seed)
     est = _make(model_or_class, data.model_params)
     check = CHECKS[name]
@@ -388,6 +433,6 @@ def check_estimator(model_or_class: Any, *, checks: Sequence[str] | None = None)
 def iter_registered(families: Sequence[str] | None = None) -> Iterator[tuple[str, str]]:
     """``(model name, check name)`` for every registered model whose family has a fixture."""
     for s in registry.specs():
-        if (families is None or s.family in families) and s.family in FIXTURES:
+        if (families is None or s.family in families) and fixture_key(s.name) in FIXTURES:
             for name in check_names(s.name):
                 yield s.name, name

@@ -113,7 +113,7 @@ class TorchEndModel(EndModel):
         with torch.no_grad():
             for s in range(0, n, self.eval_batch_size):
                 logits, _ = self._forward(module, data, np.arange(s, min(n, s + self.eval_batch_size)))
-                out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+                out.append(torch.softmax(logits.double(), dim=-1).cpu().numpy())  # rows sum to 1 in float64
         module.train(was)
         return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.cardinality_))
 

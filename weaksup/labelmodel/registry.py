@@ -69,7 +69,8 @@ class ModelSpec:
     name: canonical (class) name; aliases: other accepted spellings
     (matched case-, ``-``- and ``_``-insensitively); family: the contract it
     follows (see :data:`FAMILIES`); path: ``package.ClassName`` to import;
-    task: ``"classification"``, ``"sequence"`` or ``"value"``; bench: listed
+    task: ``"classification"``, ``"sequence"``, ``"value"`` or ``"text"`` (an end
+    model of texts); bench: listed
     by default in ``weaksup bench`` tables of its family; check_params:
     constructor parameters that keep :mod:`weaksup.estimator_checks` fast
     (fewer epochs/restarts; never a different algorithm).
@@ -137,11 +138,14 @@ MODELS: tuple[ModelSpec, ...] = (
               task="sequence"),
     ModelSpec("HMM", "sequence", "weaksup.sequence.HMM", ("hmm",), task="sequence"),
     # ------------------------------------------------------------- end
-    ModelSpec("LogisticRegression", "end", "weaksup.endmodel.LogisticRegression", ("lr",)),
-    ModelSpec("MLP", "end", "weaksup.endmodel.MLP", ("mlp",)),
+    ModelSpec("LogisticRegression", "end", "weaksup.endmodel.LogisticRegression", ("lr",),
+              check_params={"max_iter": 200}),
+    ModelSpec("MLP", "end", "weaksup.endmodel.MLP", ("mlp",),
+              check_params={"max_steps": 100, "hidden_sizes": (16,), "n_threads": 1, "progress": False}),
     ModelSpec("TransformerClassifier", "end", "weaksup.endmodel.TransformerClassifier",
-              ("transformer", "bert"), bench=False),
-    ModelSpec("Cosine", "end", "weaksup.endmodel.Cosine", ("cosine",), bench=False),
+              ("transformer", "bert"), task="text", bench=False),
+    ModelSpec("Cosine", "end", "weaksup.endmodel.Cosine", ("cosine",), bench=False,
+              check_params={"self_training_steps": 4, "teacher_update": 2, "progress": False}),
     ModelSpec("CRFTagger", "end", "weaksup.sequence.CRFTagger", ("crf",), task="sequence"),
 )
 
