@@ -108,11 +108,12 @@ def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.nd
 
 
 def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray] | None,
-                          L: VoteMatrix | None, cardinality: int, source: str = "uniform") -> np.ndarray:
-    """Class prior: the argument, else dev-label frequencies, else ``source``.
+                          L: VoteMatrix | np.ndarray | None, cardinality: int, source: str = "uniform") -> np.ndarray:
+    """Class prior: the argument, else valid-label frequencies, else ``source``.
 
     ``source`` is ``"uniform"`` or ``"votes"`` (frequency of majority-vote
-    winners on covered rows, smoothed by one pseudo-count per class).
+    winners on covered rows, smoothed by one pseudo-count per class); ``L`` is
+    the votes or their additive winner table (:func:`mv_winner_table`).
     """
     k = cardinality
     if class_balance is not None:
@@ -122,7 +123,7 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     if dev is not None:
         counts = np.bincount(dev[1], minlength=k).astype(np.float64) + 1.0
         return counts / counts.sum()
-    if source == "votes" and L is not None and L.n:
+    if source == "votes" and L is not None and (L.any() if isinstance(L, np.ndarray) else L.n):
         c = mv_winner_counts(L) + 1.0
         return c / c.sum()
     return np.full(k, 1.0 / k)

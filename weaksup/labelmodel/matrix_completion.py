@@ -28,7 +28,6 @@ from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
     iter_row_chunks,
-    mv_winner_counts,
     softmax_rows,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
@@ -122,11 +121,7 @@ class MatrixCompletion(LabelModel):
         k = self.cardinality_
         m = self.n_lfs_
         n = int(stats["n"])
-        if class_balance is None and dev is None and self.class_balance_source == "votes":
-            c = mv_winner_counts(stats["mv_counts"]) + 1.0
-            p = c / c.sum()
-        else:
-            p = resolve_class_balance(class_balance, dev, None, k, "uniform")
+        p = resolve_class_balance(class_balance, dev, stats["mv_counts"], k, self.class_balance_source)
         O = stats["O"] / n
         d = m * k
         diagO = np.diag(O).copy()

@@ -36,7 +36,6 @@ from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
     iter_row_chunks,
-    mv_winner_counts,
     softmax_rows,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
@@ -188,11 +187,7 @@ class FlyingSquid(LabelModel):
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
         k = self.cardinality_
         m = self.n_lfs_
-        if class_balance is None and dev is None:
-            c = mv_winner_counts(stats["mv_counts"]) + 1.0
-            p = c / c.sum()
-        else:
-            p = resolve_class_balance(class_balance, dev, None, k)
+        p = resolve_class_balance(class_balance, dev, stats["mv_counts"], k, "votes")
         self.class_balance_ = p
         O4 = stats["O"].reshape(m, k, m, k)
         self.ovr_ = bool(self.multiclass == "ovr" and k > 2)
