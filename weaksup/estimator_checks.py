@@ -194,6 +194,32 @@ def _data_end(n_classes: int, seed: int) -> CheckData:
     )
 
 
+def _data_end_sequence(n_classes: int, seed: int) -> CheckData:
+    """Tokenised sentences whose entity words give their (BIO) tags away: ``n_classes - 1`` entity types."""
+    rng = np.random.default_rng(seed)
+    n_types, n_sent, length = n_classes - 1, 40, 6
+    sentences, tags = [], []
+    for i in range(n_sent):
+        typ, start = i % n_types, int(rng.integers(0, length - 1))
+        words = [f"w{int(rng.integers(0, 5))}" for _ in range(length)]
+        tag = ["O"] * length
+        words[start:start + 2] = [f"ent{typ}a", f"ent{typ}b"]
+        tag[start:start + 2] = [f"B-T{typ}", f"I-T{typ}"]
+        sentences.append(words)
+        tags.append(tag)
+    bad_tag = [list(t) for t in tags]
+    bad_tag[3][0] = "B-UNKNOWN"
+    return CheckData(
+        fit_args=(sentences, tags), predict_args=(sentences,), n_classes=2 * n_types + 1,
+        proba_rows=n_sent * length,
+        bad_inputs=[
+            ("sentences", (None, tags), {}),
+            ("tags", (sentences, "B-T0"), {}),
+            ("tag", (sentences, bad_tag), {"entity_types": [f"T{t}" for t in range(n_types)]}),
+        ],
+    )
+
+
 #: Fixture key -> data fixture ``(n_classes, seed) -> CheckData``.  The key is the registry family, or
 #: ``"family:task"`` for a family whose models take different inputs per task (see :func:`fixture_key`).
 FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
@@ -202,6 +228,7 @@ FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
     "value": _data_value,
     "sequence": _data_sequence,
     "end": _data_end,
+    "end:sequence": _data_end_sequence,
 }
 
 
@@ -209,9 +236,9 @@ FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
 def fixture_key(model_or_class: Any) -> str:
     """The :data:`FIXTURES` key of a model: ``"family:task"`` when registered, else its family.
 
-    End models of the ``"classification"`` task (feature matrices) use ``"end"``;
-    ``TransformerClassifier`` (task ``"text"``) and ``CRFTagger`` (``"sequence"``)
-    need ``"end:text"`` / ``"end:sequence"`` fixtures.
+    End models of the ``"classification"`` task (feature matrices) use ``"end"``,
+    ``CRFTagger`` (task ``"sequence"``) ``"end:sequence"``; ``TransformerClassifier``
+    (task ``"text"``) needs an ``"end:text"`` fixture (none yet: it is not iterated).
     """
     family = family_of(model_or_class)
     name = model_or_class if isinstance(model_or_class, str) else getattr(
