@@ -287,3 +287,10 @@ def test_import_stays_light():
     code = "import sys, weaksup.labelmodel, weaksup.flows; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_old_score_call_still_works(task, fitted):
+    L, y, X, _ = task
+    with pytest.warns(DeprecationWarning, match=r"score\(votes, X, y, metric\)"):
+        old = fitted.score(L, y, "accuracy", X=X)
+    assert old == fitted.score(L, X, y, "accuracy")

@@ -18,17 +18,40 @@ with :class:`~weaksup.labelmodel.base.LabelModel` through
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from weaksup._deprecate import renamed_kwargs
+from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import check_class_balance, check_features
 from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _accept_old_score_call(func: _F) -> _F:
+    """Keep the 0.1 call ``score(votes, y, metric, tie_break, X=X)`` working, with a DeprecationWarning."""
+
+    @functools.wraps(func)
+    def wrapper(self: Any, votes: Any, *args: Any, **kwargs: Any) -> Any:
+        if "X" in kwargs and args and "y" not in kwargs:
+            warn_deprecated(f"{type(self).__name__}.score(votes, y, metric, X=X)",
+                            f"{type(self).__name__}.score(votes, X, y, metric)")
+            X = kwargs.pop("X")
+            y, *rest = args
+            if len(rest) > 1:
+                kwargs["tie_break"] = rest.pop(1)
+            return func(self, votes, X, y, *rest, **kwargs)
+        return func(self, votes, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 #: Format tag of feature-conditioned label-model files.
 SAVE_FORMAT = "weaksup.FeatureLabelModel"
@@ -99,6 +122,7 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds
 
+    @_accept_old_score_call
     def score(self, votes: Any, X: Any, y: Any, metric: str | list[str] = "accuracy", *,
               tie_break: str = "random") -> Any:
         """Score against gold labels ``y`` with :mod:`weaksup.metrics` (one name or a list)."""
