@@ -14,7 +14,6 @@ from weaksup.estimator_checks import (
     iter_registered,
     run_check,
 )
-from weaksup.labelmodel import registry
 from weaksup.labelmodel.base import LabelModel
 
 CASES = list(iter_registered())
