@@ -175,3 +175,10 @@ def test_migration_by_changing_imports(datasets):
     assert np.array_equal(L, L_s) and meta.faults == dict(meta_s.faults)
     with pytest.raises(ValueError, match="duplicate LF names"):
         PandasLFApplier([boom, boom])
+    # snorkel's progress_bar= is the drop-in signature (no warning); weaksup's progress= works too
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert np.array_equal(PandasLFApplier(lfs).apply(df, progress_bar=False), L_w)
+        assert np.array_equal(PandasLFApplier(lfs).apply(df, progress=False), L_w)
