@@ -329,7 +329,9 @@ class SpanOutput:
 
     def from_rows(self, lf: LabelingFunction, outs: list[Any], chunk: Sequence[Row],
                   records: Sequence[Any]) -> list[list[tuple[int, int, str]] | None]:
-        spans_of = lf._spans  # type: ignore[attr-defined]
+        if not isinstance(lf, SpanLabelingFunction):
+            raise TypeError(f"LF {lf.name!r} is not a SpanLabelingFunction")
+        spans_of = lf._spans
         return [None if out is _FAULTED else spans_of(out, len(row["tokens"]), i)
                 for i, (out, row) in enumerate(zip(outs, chunk))]
 
@@ -372,14 +374,14 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     if outside not in ("O", "abstain"):
         raise ValueError(f"outside must be 'O' or 'abstain', got {outside!r}")
     check_fault(fault)
-    lfs = as_lfs(lfs, kind=SpanLabelingFunction)  # type: ignore[assignment]
-    names = [lf.name for lf in lfs]
+    checked = as_lfs(lfs, kind=SpanLabelingFunction)
+    names = [lf.name for lf in checked]
     from tqdm.auto import tqdm
 
     rows = [as_sentence(s, i) for i, s in enumerate(sentences)]
     lengths = [len(r["tokens"]) for r in rows]
-    with tqdm(total=len(lfs), desc="span LFs", disable=not progress) as bar:
-        columns, faults, _ = apply_chunk(lfs, rows, SpanOutput(), fault, 0, tick=lambda: bar.update(1))
+    with tqdm(total=len(checked), desc="span LFs", disable=not progress) as bar:
+        columns, faults, _ = apply_chunk(checked, rows, SpanOutput(), fault, 0, tick=lambda: bar.update(1))
     warn_faults(names, faults, fault, "sentence")
     if entity_types is None:
         entity_types = sorted({sp[2] for col in columns for spans in col if spans for sp in spans})
@@ -388,7 +390,7 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     vocab = bio_tag_names(types)
     t2i = {t: k for k, t in enumerate(vocab)}
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    data = np.full((int(offsets[-1]), len(lfs)), 0 if outside == "O" else ABSTAIN, dtype=np.int64)
+    data = np.full((int(offsets[-1]), len(checked)), 0 if outside == "O" else ABSTAIN, dtype=np.int64)
     for i in range(len(rows)):  # sentence by sentence, so the first bad span in reading order is reported
         for j, col in enumerate(columns):
             spans = col[i]

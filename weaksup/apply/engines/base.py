@@ -78,7 +78,8 @@ def get_engine(engine: str | Engine) -> Engine:
     names = available_engines()
     if engine not in names:
         raise ValueError(f"engine must be one of {tuple(sorted(names))}, got {engine!r}")
-    return importlib.import_module(f"weaksup.apply.engines.{engine}").ENGINE  # type: ignore[no-any-return]
+    found: Engine = importlib.import_module(f"weaksup.apply.engines.{engine}").ENGINE
+    return found
 
 
 def row_bar(total: int, desc: str, progress: bool) -> Any:
