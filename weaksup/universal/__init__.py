@@ -19,7 +19,6 @@ _LAZY = {
     "UniversalLabelModel": "weaksup.universal.model",
     "make_synthetic": "weaksup.universal.model",
     "ValueLabelModel": "weaksup.universal.base",
-    "check_value_votes": "weaksup.universal.base",
     "ValueLFError": "weaksup.universal.values",
     "ValueVotes": "weaksup.universal.values",
     "apply_value_lfs": "weaksup.universal.values",

@@ -36,38 +36,12 @@ from weaksup._validation import check_is_fitted
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
-__all__ = ["ValueLabelModel", "check_value_votes", "FORMAT"]
+__all__ = ["ValueLabelModel", "FORMAT"]
 
 #: Format tag of saved value label models.
 FORMAT = "weaksup.ValueLabelModel"
 
 _Self = TypeVar("_Self", bound="ValueLabelModel")
-
-
-def check_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
-    """``votes`` as :class:`ValueVotes` of ``space``; a classification ``VoteMatrix`` is a ``TypeError``.
-
-    Accepts :class:`ValueVotes`, an encoded numeric array, a DataFrame or an
-    ``n × m`` nested list of raw outputs (``None`` = abstain).
-
-    >>> import numpy as np
-    >>> from weaksup import VoteMatrix
-    >>> from weaksup.universal import RealSpace
-    >>> check_value_votes(VoteMatrix(np.zeros((2, 3), int)), RealSpace(1))
-    Traceback (most recent call last):
-    ...
-    TypeError: votes is a classification VoteMatrix (class ids), not value votes; ...
-    """
-    from weaksup.votes import VoteMatrix
-
-    if isinstance(votes, VoteMatrix):
-        raise TypeError(f"{what} is a classification VoteMatrix (class ids), not value votes; "
-                        f"a value label model needs ValueVotes (apply_value_lfs, ValueVotes.from_outputs / "
-                        f"from_array) or an n × m array of values; use a weaksup.labelmodel model for class votes")
-    if isinstance(votes, (str, bytes)) or np.isscalar(votes) or votes is None:
-        raise TypeError(f"{what} must be ValueVotes, an n × m array or a nested list of LF outputs, "
-                        f"got {type(votes).__name__}")
-    return as_value_votes(votes, space)
 
 
 class ValueLabelModel(ParamsMixin):
@@ -108,7 +82,7 @@ class ValueLabelModel(ParamsMixin):
             warn_deprecated(f"keyword 'class_balance' of {type(self).__name__}.fit() (it was ignored)",
                             "nothing (drop it)")
         self._check_params()
-        V = check_value_votes(votes, self.space)
+        V = as_value_votes(votes, self.space)
         if V.m < self.min_lfs:
             raise ValueError(f"votes: {type(self).__name__} needs at least {self.min_lfs} LFs, got {V.m}")
         for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
@@ -128,7 +102,7 @@ class ValueLabelModel(ParamsMixin):
         if valid is None:
             return None
         if isinstance(valid, tuple) and len(valid) == 2:
-            V = check_value_votes(valid[0], self.space, what="valid votes")
+            V = as_value_votes(valid[0], self.space, what="valid votes")
             y = self.space.encode(valid[1], what="valid labels")
             if len(y) != V.n:
                 raise ValueError(f"valid votes have {V.n} rows but valid labels have {len(y)}")
@@ -146,7 +120,7 @@ class ValueLabelModel(ParamsMixin):
     def _check_predict(self, votes: Any) -> ValueVotes:
         check_is_fitted(self, self._fitted_attrs,
                         msg=f"{type(self).__name__} is not fitted yet; call fit(votes) first")
-        V = check_value_votes(votes, self.space)
+        V = as_value_votes(votes, self.space)
         if V.m != self.n_lfs_:
             raise ValueError(f"votes have {V.m} LFs; the model was fitted on {self.n_lfs_}")
         return V

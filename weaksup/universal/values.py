@@ -190,11 +190,22 @@ class ValueVotes:
         return cls(enc, ab, names, space)
 
 
-def as_value_votes(votes: Any, space: LabelSpace) -> ValueVotes:
-    """Accept a :class:`ValueVotes`, an encoded numeric array, or an ``n × m`` nested list of raw outputs."""
+def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
+    """Accept a :class:`ValueVotes`, an encoded numeric array, a DataFrame, or an ``n × m`` nested
+    list of raw outputs (``None`` = abstain).  A classification ``VoteMatrix`` (class ids) and
+    non-tabular input are a ``TypeError`` naming ``what``."""
+    from weaksup.votes import VoteMatrix
+
+    if isinstance(votes, VoteMatrix):
+        raise TypeError(f"{what} is a classification VoteMatrix (class ids), not value votes; "
+                        f"a value label model needs ValueVotes (apply_value_lfs, ValueVotes.from_outputs / "
+                        f"from_array) or an n × m array of values; use a weaksup.labelmodel model for class votes")
+    if isinstance(votes, (str, bytes)) or np.isscalar(votes) or votes is None:
+        raise TypeError(f"{what} must be ValueVotes, an n × m array or a nested list of LF outputs, "
+                        f"got {type(votes).__name__}")
     if isinstance(votes, ValueVotes):
         if type(votes.space) is not type(space) or votes.space.value_shape != space.value_shape:
-            raise ValueError(f"votes are in {votes.space!r}; the model uses {space!r}")
+            raise ValueError(f"{what} are in {votes.space!r}; the model uses {space!r}")
         return votes
     if isinstance(votes, pd.DataFrame):
         names = [str(c) for c in votes.columns]
