@@ -121,3 +121,15 @@ def test_pipeline_valid_triple_prefit_and_not_fitted():
         Pipeline(MajorityVote(), LogisticRegression(), prefit=True).fit(L, X)
     # score and predict use the pipeline's tie-break rule, as the label models do
     assert pipe.score(Xv, yv) == pytest.approx(float((pipe.predict(Xv) == yv).mean()))
+
+
+def test_nested_params_errors_and_accepts_param():
+    from weaksup._params import accepts_param
+
+    pipe = Pipeline(MajorityVote(), LogisticRegression())
+    with pytest.raises(ValueError, match="invalid parameter 'gamma' for LogisticRegression"):
+        pipe.set_params(end_model__gamma=1)
+    with pytest.raises(ValueError, match="soft is True, not an estimator"):
+        pipe.set_params(soft__x=1)
+    assert accepts_param(LogisticRegression, "C") and not accepts_param(LogisticRegression, "gamma")
+    assert accepts_param(pipe, "valid", "fit") and not accepts_param(pipe, "x", "no_such_method")

@@ -26,7 +26,9 @@ A family is checked once it has a data fixture.  To add one (``"value"``,
    regression), whether the family has ``predict_proba``, and
    ``bad_inputs``: ``(argument name, fit args, fit kwargs)`` triples, each of
    which must raise ``ValueError``/``TypeError`` naming that argument;
-2. add it to :data:`FIXTURES` under the family name;
+2. add it to :data:`FIXTURES` under the family name (or ``"family:task"`` when the
+   family's models take different inputs per registry ``task``, e.g. ``"end:text"``;
+   see :func:`fixture_key`);
 3. register the models in :data:`weaksup.labelmodel.registry.MODELS` (with
    ``check_params`` that keep them fast).
 
