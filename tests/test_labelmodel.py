@@ -327,8 +327,8 @@ def test_wmv_class_prior_variant_matches_wrench_rule() -> None:
 def test_auto_selects_on_dev_only() -> None:
     L, y, _ = make_votes(4000, 6, 2, seed=11)
     auto = AutoLabelModel().fit(L, valid=(L[:300], y[:300]), seed=0)
-    assert set(auto.dev_scores_) >= {"MV", "MC", "DS-semi"}
-    assert auto.chosen_ == max(auto.dev_scores_, key=lambda k: (auto.dev_scores_[k], 0))
+    assert set(auto.valid_scores_) >= {"MV", "MC", "DS-semi"}
+    assert auto.chosen_ == max(auto.valid_scores_, key=lambda k: (auto.valid_scores_[k], 0))
     no_dev = AutoLabelModel().fit(L, seed=0)
     assert no_dev.chosen_ == "MV"
 
@@ -438,3 +438,17 @@ def test_load_reads_0_1_label_model_files(tmp_path) -> None:
     back = LabelModel.load(path)
     assert back.cardinality_ == 3
     np.testing.assert_array_equal(back.predict_proba(L), model.predict_proba(L))
+
+
+def test_dev_named_parameters_are_deprecated_aliases() -> None:
+    L, y, _ = make_votes(800, 5, 2, seed=12)
+    with pytest.warns(DeprecationWarning, match="use_valid_labels"):
+        ds = DawidSkene(use_dev_labels=False)
+    assert ds.get_params()["use_valid_labels"] is False
+    with pytest.warns(DeprecationWarning, match="accuracy_source='valid'"):
+        old = WeightedMajorityVote(accuracy_source="dev").fit(L, valid=(L[:100], y[:100]))
+    new = WeightedMajorityVote(accuracy_source="valid").fit(L, valid=(L[:100], y[:100]))
+    np.testing.assert_array_equal(old.weights_, new.weights_)
+    auto = AutoLabelModel().fit(L, valid=(L[:100], y[:100]))
+    with pytest.warns(DeprecationWarning, match="valid_scores_"):
+        assert auto.dev_scores_ == auto.valid_scores_

@@ -92,7 +92,7 @@ class LabelLearningFlow(FeatureLabelModel):
         is passed to :meth:`fit` (see :func:`~weaksup.flows.bounds.estimate_error_bounds`).
     bound_slack : float
         Added to every estimated bound (looser constraints); clipped to [0, 1].
-    dev_strength : float
+    valid_strength : float
         Pseudo-rows of the vote-based estimate mixed into each LF's error on
         the ``valid`` rows (an LF that never fires there keeps the vote estimate).
     n_threads : int
@@ -124,7 +124,7 @@ class LabelLearningFlow(FeatureLabelModel):
         "lr_decay": [Interval(0, None, closed="neither")],
         "max_grad_norm": [Interval(0, None, closed="neither")],
         **{name: [Interval(0, None)]
-           for name in ("lambda_neg", "lambda_over", "lambda_sum", "lambda_ws", "dev_strength")},
+           for name in ("lambda_neg", "lambda_over", "lambda_sum", "lambda_ws", "valid_strength")},
         "bound_source": [OneOf(*BOUND_SOURCES)],
         "bound_slack": [float],
         "progress": [bool],
@@ -132,11 +132,14 @@ class LabelLearningFlow(FeatureLabelModel):
     _fitted_attrs = ("class_balance_", "error_bounds_", "bound_source_", "x_mean_", "x_scale_",
                      "n_features_", "seed_", "flow_params_", "lf_accuracies_", "final_penalties_")
 
+    _renamed = {"dev_strength": "valid_strength"}
+
+    @renamed_kwargs(dev_strength="valid_strength")
     def __init__(self, cardinality: int | None = None, *, n_flows: int = 8, hidden: int = 64,
                  n_epochs: int = 100, batch_size: int = 256, lr: float = 1e-3, lr_decay: float = 0.996,
                  max_grad_norm: float = 1000.0, lambda_neg: float = 10.0, lambda_over: float = 10.0,
                  lambda_sum: float = 10.0, lambda_ws: float = 10.0, n_samples: int = 10,
-                 bound_source: str = "auto", bound_slack: float = 0.0, dev_strength: float = 2.0,
+                 bound_source: str = "auto", bound_slack: float = 0.0, valid_strength: float = 2.0,
                  n_threads: int = 1, progress: bool = False) -> None:
         self.cardinality = cardinality
         self.n_flows = n_flows
@@ -153,7 +156,7 @@ class LabelLearningFlow(FeatureLabelModel):
         self.n_samples = n_samples
         self.bound_source = bound_source
         self.bound_slack = bound_slack
-        self.dev_strength = dev_strength
+        self.valid_strength = valid_strength
         self.n_threads = n_threads
         self.progress = progress
 
@@ -192,7 +195,7 @@ class LabelLearningFlow(FeatureLabelModel):
             return b, "given"
         est, src = estimate_error_bounds(L, source=self.bound_source, seed=seed, class_balance=class_balance)
         if valid is not None:
-            est = bounds_from_valid(valid[0], valid[1], est, float(self.dev_strength))
+            est = bounds_from_valid(valid[0], valid[1], est, float(self.valid_strength))
             src = f"dev+{src}"
         return np.clip(est + float(self.bound_slack), 0.0, 1.0), src
 

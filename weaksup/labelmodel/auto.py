@@ -44,7 +44,7 @@ class AutoLabelModel(LabelModel):
     metric : str
         :mod:`weaksup.metrics` name used on dev (``"accuracy"``, ``"f1_binary"``, ...).
     candidates : sequence of (name, class name, params, trains_on_dev_labels), optional
-        Defaults to :data:`DEFAULT_CANDIDATES`.  A ``"_ignore_dev": True`` entry
+        Defaults to :data:`DEFAULT_CANDIDATES`.  A ``"_ignore_valid": True`` entry
         in params fits that candidate without the dev set (uniform prior).
     fallback : str
         Candidate name used when ``fit`` gets no dev set.
@@ -53,7 +53,7 @@ class AutoLabelModel(LabelModel):
     ----------
     chosen_ : str
         Name of the selected candidate; ``model_`` is the fitted model and
-        ``dev_scores_`` the dev score of every candidate.
+        ``valid_scores_`` the valid score of every candidate (``dev_scores_``: deprecated alias).
 
     Examples
     --------
@@ -61,12 +61,13 @@ class AutoLabelModel(LabelModel):
     >>> L, y, _ = make_votes(3000, 6, 2, seed=0)
     >>> Ld, yd, _ = make_votes(300, 6, 2, seed=1)
     >>> auto = AutoLabelModel().fit(L, valid=(Ld, yd), seed=0)
-    >>> auto.chosen_ in auto.dev_scores_
+    >>> auto.chosen_ in auto.valid_scores_
     True
     """
 
     min_lfs = 1
-    _fitted_attrs = ("chosen_", "dev_scores_", "class_balance_")
+    _fitted_attrs = ("chosen_", "valid_scores_", "class_balance_")
+    _renamed = {"dev_scores_": "valid_scores_"}
     _parameter_constraints = {"metric": [str], "candidates": [None, list, tuple], "fallback": [str]}
 
     def __init__(self, cardinality: int | None = None, metric: str = "accuracy",
@@ -95,7 +96,7 @@ class AutoLabelModel(LabelModel):
 
     def _make(self, cls_name: str, params: dict[str, Any]) -> tuple[LabelModel, bool]:
         params = dict(params)
-        ignore_dev = bool(params.pop("_ignore_dev", False))
+        ignore_dev = bool(params.pop("_ignore_valid", False)) or bool(params.pop("_ignore_dev", False))
         return registry.get_model(cls_name)(cardinality=self.cardinality_, **params), ignore_dev
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
@@ -105,7 +106,7 @@ class AutoLabelModel(LabelModel):
         names = [c[0] for c in cands]
         if self.fallback not in names:
             raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}")
-        self.dev_scores_: dict[str, float] = {}
+        self.valid_scores_: dict[str, float] = {}
         if dev is None:
             name, cls_name, params, _ = cands[names.index(self.fallback)]
             model, _ = self._make(cls_name, params)
@@ -131,7 +132,7 @@ class AutoLabelModel(LabelModel):
             if preds is None:
                 preds = model.predict(Ld)
             s = float(score(self.metric, yd, preds))
-            self.dev_scores_[name] = s
+            self.valid_scores_[name] = s
             if best is None or s > best[0]:
                 best = (s, name, model)
         assert best is not None

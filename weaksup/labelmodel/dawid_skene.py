@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf
 from weaksup.labelmodel._stats import (
     VotePatterns,
@@ -75,14 +76,17 @@ class DawidSkene(LabelModel):
         "tol": [Interval(0, None)],
         "abstain_as_class": [bool],
         "init": [OneOf("mv", "uniform")],
-        "use_dev_labels": [bool],
+        "use_valid_labels": [bool],
         "learn_prior": [None, bool],
         "chunk_rows": [None, Interval(1, None, integer=True)],
     }
 
+    _renamed = {"use_dev_labels": "use_valid_labels"}
+
+    @renamed_kwargs(use_dev_labels="use_valid_labels")
     def __init__(self, cardinality: int | None = None, alpha: float = 0.01, alpha_diag: float = 0.0,
                  max_iter: int = 300, tol: float = 1e-6, abstain_as_class: bool = False,
-                 init: str = "mv", use_dev_labels: bool = True, learn_prior: bool | None = None,
+                 init: str = "mv", use_valid_labels: bool = True, learn_prior: bool | None = None,
                  chunk_rows: int = 500_000) -> None:
         self.cardinality = cardinality
         self.alpha = alpha
@@ -91,7 +95,7 @@ class DawidSkene(LabelModel):
         self.tol = tol
         self.abstain_as_class = abstain_as_class
         self.init = init
-        self.use_dev_labels = use_dev_labels
+        self.use_valid_labels = use_valid_labels
         self.learn_prior = learn_prior
         self.chunk_rows = chunk_rows
 
@@ -113,12 +117,12 @@ class DawidSkene(LabelModel):
         m = self.n_lfs_
         ind = pats.ind
         w = pats.counts.astype(np.float64)
-        fixed = class_balance is not None or (dev is not None and not self.use_dev_labels)
+        fixed = class_balance is not None or (dev is not None and not self.use_valid_labels)
         if self.learn_prior is not None:
             fixed = class_balance is not None or not self.learn_prior
         prior = resolve_class_balance(class_balance, dev, None, k) if (fixed or dev is not None) else np.full(k, 1.0 / k)
         dev_C = dev_N = None
-        if dev is not None and self.use_dev_labels:
+        if dev is not None and self.use_valid_labels:
             Yd = np.eye(k)[dev[1]]
             dev_C = np.asarray(indicator_matrix(dev[0]).T @ Yd)  # (m·k, k) labelled vote counts
             dev_N = Yd.sum(0)

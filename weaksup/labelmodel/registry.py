@@ -101,7 +101,7 @@ class AutoCandidate:
     """One configured candidate of :class:`AutoLabelModel`.
 
     label: name in the selection report; model: registered model name; params:
-    constructor parameters (``"_ignore_dev": True`` fits without the valid set);
+    constructor parameters (``"_ignore_valid": True`` fits without the valid set);
     trains_on_valid: the candidate also trains on the valid labels (so it is
     scored by 2-fold cross-fitting on valid).
     """
@@ -153,10 +153,10 @@ MODELS: tuple[ModelSpec, ...] = (
 AUTO_CANDIDATES: tuple[AutoCandidate, ...] = (
     AutoCandidate("MV", "MajorityVote"),
     AutoCandidate("WMV", "WeightedMajorityVote"),
-    AutoCandidate("WMV-dev", "WeightedMajorityVote", {"accuracy_source": "dev"}, True),
+    AutoCandidate("WMV-dev", "WeightedMajorityVote", {"accuracy_source": "valid"}, True),
     AutoCandidate("MC", "MatrixCompletion"),
-    AutoCandidate("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_dev": True}),
-    AutoCandidate("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_dev_labels": True}, True),
+    AutoCandidate("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_valid": True}),
+    AutoCandidate("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_valid_labels": True}, True),
     AutoCandidate("EBCC", "EBCC"),
 )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._deprecate import warn_deprecated
 from weaksup._validation import Interval, OneOf
 from weaksup.labelmodel._stats import class_counts, cooccurrence_counts, indicator_matrix, iter_row_chunks
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
@@ -82,7 +83,7 @@ class WeightedMajorityVote(LabelModel):
     noise, floored at 0 (an LF no better than random gets no say); ``a_j`` is
     the triplet estimate of :func:`weaksup.labelmodel.triplet.triplet_accuracies`
     (from the additive co-vote counts, so ``partial_fit`` works), or the LF's
-    accuracy on the dev labels when ``dev`` is given and ``accuracy_source="dev"``.
+    accuracy on the valid labels when ``valid`` is given and ``accuracy_source="valid"``.
     ``weights="class_prior"`` reproduces WRENCH's ``MajorityWeightedVoting``:
     each vote weighted by the prior of the class it votes for.
 
@@ -92,7 +93,7 @@ class WeightedMajorityVote(LabelModel):
         Number of classes.
     weights : {"accuracy", "class_prior"}
         Weighting rule (see above).
-    accuracy_source : {"triplet", "dev"}
+    accuracy_source : {"triplet", "valid"}
         Where accuracies come from for ``weights="accuracy"`` (``"dev"`` needs ``dev``).
     uncovered : {"uniform", "prior"}
         Probabilities for rows without votes.
@@ -111,7 +112,7 @@ class WeightedMajorityVote(LabelModel):
     _fitted_attrs = ("weights_", "accuracies_", "class_balance_")
     _parameter_constraints = {
         "weights": [OneOf("accuracy", "class_prior")],
-        "accuracy_source": [OneOf("triplet", "dev")],
+        "accuracy_source": [OneOf("triplet", "valid", "dev")],  # "dev": deprecated spelling
         "uncovered": [OneOf("uniform", "prior")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
     }
@@ -139,9 +140,11 @@ class WeightedMajorityVote(LabelModel):
         k = self.cardinality_
         m = self.n_lfs_
         self.class_balance_ = resolve_class_balance(class_balance, dev, None, k)
-        if self.accuracy_source == "dev" and self.weights == "accuracy":
+        if self.accuracy_source == "dev":
+            warn_deprecated("WeightedMajorityVote(accuracy_source='dev')", "accuracy_source='valid'")
+        if self.accuracy_source in ("valid", "dev") and self.weights == "accuracy":
             if dev is None:
-                raise ValueError("accuracy_source='dev' needs valid=(votes, y)")
+                raise ValueError(f"accuracy_source={self.accuracy_source!r} needs valid=(votes, y)")
             Ld, yd = dev
             D = Ld.to_dense()
             fired = D != ABSTAIN
