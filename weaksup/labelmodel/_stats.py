@@ -40,6 +40,8 @@ __all__ = [
     "vote_patterns",
     "mv_winner_table",
     "mv_winner_counts",
+    "vote_class_counts",
+    "em_counts",
 ]
 
 
@@ -51,6 +53,28 @@ def indicator_matrix(L: VoteMatrix) -> Any:
 def class_counts(L: VoteMatrix) -> np.ndarray:
     """``n × k`` int64 per-class vote counts: :meth:`VoteMatrix.class_counts`."""
     return L.class_counts()
+
+
+def vote_class_counts(ind: Any, k: int) -> np.ndarray:
+    """``rows × k`` float64 per-class vote counts of a one-hot (column ``j·k + c`` counts for class ``c``)."""
+    n = ind.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(ind.indptr))
+    codes = rows * k + ind.indices.astype(np.int64) % k
+    return np.bincount(codes, weights=ind.data, minlength=n * k).reshape(n, k)
+
+
+def em_counts(ind: Any, T: np.ndarray, w: np.ndarray, indT: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """M-step counts of a Dawid–Skene-type EM: ``Ny = Σ_r w_r T_r`` and ``Cr = indᵀ (w ∘ T)``.
+
+    ``ind`` is the one-hot of (distinct) rows, ``T`` their posteriors, ``w``
+    their multiplicities; ``indT`` the CSR transpose of ``ind`` when the
+    caller keeps one (reused across EM iterations).  Additive over row blocks,
+    so a distributed EM sums the blocks' counts.
+    """
+    WT = T * w[:, None]
+    if indT is None:
+        indT = ind.T.tocsr()
+    return WT.sum(0), np.asarray(indT @ WT)
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:

@@ -23,9 +23,11 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf
 from weaksup.labelmodel._stats import (
     VotePatterns,
+    em_counts,
     indicator_matrix,
     iter_row_chunks,
     softmax_rows,
+    vote_class_counts,
     vote_patterns,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
@@ -114,37 +116,60 @@ class DawidSkene(LabelModel):
     # -------------------------------------------------------------- fitting
     def _fit_stats(self, pats: VotePatterns, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         k = self.cardinality_
-        m = self.n_lfs_
         ind = pats.ind
         w = pats.counts.astype(np.float64)
+        prior = self._em_prior(class_balance, dev)
+        indT = ind.T.tocsr()
+
+        def counts(params: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+            T = self._initial_posteriors(ind, prior, k) if params is None else self._posterior(ind, *params)
+            return em_counts(ind, T, w, indT)
+
+        self._em(counts, class_balance, dev, prior)
+
+    def _em_prior(self, class_balance: Any, dev: Any) -> np.ndarray:
+        """The prior EM starts from (fixed during EM when ``prior_fixed_``)."""
+        k = self.cardinality_
         fixed = class_balance is not None or (dev is not None and not self.use_valid_labels)
         if self.learn_prior is not None:
             fixed = class_balance is not None or not self.learn_prior
-        prior = resolve_class_balance(class_balance, dev, None, k) if (fixed or dev is not None) else np.full(k, 1.0 / k)
+        self.prior_fixed_ = bool(fixed)
+        return resolve_class_balance(class_balance, dev, None, k) if (fixed or dev is not None) else np.full(k, 1.0 / k)
+
+    def _initial_posteriors(self, ind: Any, prior: np.ndarray, k: int) -> np.ndarray:
+        """Posteriors before the first M-step: soft majority vote (``init="mv"``) or the prior."""
+        if self.init != "mv":
+            return np.tile(prior, (ind.shape[0], 1))
+        counts = vote_class_counts(ind, k)
+        T = counts + 1e-9
+        T /= T.sum(1, keepdims=True)
+        T[counts.sum(1) == 0] = prior
+        return T
+
+    def _em(self, counts: Any, class_balance: Any, dev: Any, prior: np.ndarray) -> None:
+        """EM over any source of M-step counts.
+
+        ``counts(params)`` returns ``(Ny, Cr)``: the posterior class totals and the
+        ``(m·k) × k`` vote-by-class counts under the E-step of ``params =
+        (log_conf, log_abstain, prior)`` (``None``: the initial posteriors).  In
+        memory it is one pass over the pattern table; on Dask a map-reduce over
+        the partitions (:mod:`weaksup.labelmodel._dask`).
+        """
+        k = self.cardinality_
+        m = self.n_lfs_
+        fixed = self.prior_fixed_
         dev_C = dev_N = None
         if dev is not None and self.use_valid_labels:
             Yd = np.eye(k)[dev[1]]
             dev_C = np.asarray(indicator_matrix(dev[0]).T @ Yd)  # (m·k, k) labelled vote counts
             dev_N = Yd.sum(0)
-        self.prior_fixed_ = bool(fixed)
-
-        counts = np.asarray((ind @ np.tile(np.eye(k), (m, 1))))  # P × k vote counts
-        if self.init == "mv":
-            T = counts + 1e-9
-            T /= T.sum(1, keepdims=True)
-            T[counts.sum(1) == 0] = prior
-        else:
-            T = np.tile(prior, (ind.shape[0], 1))
-        indT = ind.T.tocsr()
-        wT = w[:, None]
         pi = prior
         log_conf = log_abs = None
+        params = None
         self.n_iter_ = 0
         for it in range(self.max_iter):
+            Ny, Cr = counts(params)
             # M-step
-            WT = T * wT
-            Ny = WT.sum(0)
-            Cr = np.asarray(indT @ WT)
             if dev_C is not None:
                 Ny = Ny + dev_N
                 Cr = Cr + dev_C
@@ -163,8 +188,7 @@ class DawidSkene(LabelModel):
             delta = np.inf if log_conf is None else max(
                 np.abs(np.exp(new_conf) - np.exp(log_conf)).max(), np.abs(pi - last_pi).max())
             log_conf, log_abs, last_pi = new_conf, new_abs, pi.copy()
-            # E-step
-            T = self._posterior(ind, log_conf, log_abs, pi)
+            params = (log_conf, log_abs, pi)
             self.n_iter_ = it + 1
             if delta < self.tol:
                 break
