@@ -77,8 +77,9 @@ def test_lookup_order(wrench_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("WEAKSUP_DATA", raising=False)
     assert find_wrench_dir("youtube") is None
+    assert load_wrench("youtube").source == "bundled"  # the copy shipped in the package (tests/test_bundled.py)
     with pytest.raises(FileNotFoundError, match="download_wrench"):
-        load_wrench("youtube")
+        load_wrench("sms")
     monkeypatch.setenv("WEAKSUP_DATA", str(wrench_dir))
     assert find_wrench_dir("youtube") == wrench_dir / "youtube"
     cached = tmp_path / "cache" / "weaksup" / "wrench" / "youtube"

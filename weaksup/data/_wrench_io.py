@@ -1,7 +1,8 @@
 """WRENCH file helpers shared by the classification and tagging loaders.
 
-Where the data is looked for (:func:`find_wrench_dir`), the split names, the
-format error and a JSON reader whose errors name the file, line and column.
+Where the data is looked for (:func:`find_wrench_dir`, then :func:`bundled_dir` for the one set
+shipped inside the package), the split names, the format error and a JSON reader whose errors name
+the file, line and column (it also reads the xz-compressed ``name.json.xz`` of the bundled copy).
 Both :mod:`weaksup.data.wrench` and :mod:`weaksup.data.wrench_sequence`
 import from here, so neither imports the other's helpers.
 
@@ -12,11 +13,13 @@ import from here, so neither imports the other's helpers.
 from __future__ import annotations
 
 import json
+import lzma
 import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SPLITS", "WrenchFormatError", "cache_dir", "find_wrench_dir", "read_json"]
+__all__ = ["SPLITS", "WrenchFormatError", "bundled_dir", "cache_dir", "data_file_exists", "find_wrench_dir",
+           "read_json"]
 
 SPLITS = ("train", "valid", "test")
 
@@ -51,11 +54,38 @@ def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | 
     return None
 
 
+def bundled_dir(name: str) -> Path | None:
+    """The copy of WRENCH set ``name`` shipped inside the package (only ``"youtube"``), or None.
+
+    Its files are the WRENCH release's, each stored xz-compressed (``train.json.xz``, ...);
+    :func:`read_json` reads them transparently.
+
+    >>> bundled_dir("youtube").name, bundled_dir("sms")
+    ('youtube', None)
+    """
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    folder = Path(__file__).resolve().parent / "bundled" / name
+    return folder if (folder / "label.json.xz").is_file() else None
+
+
+def data_file_exists(path: Path) -> bool:
+    """Whether WRENCH file ``path`` exists as is or as its xz-compressed ``path.xz``."""
+    return path.exists() or path.with_name(path.name + ".xz").exists()
+
+
 def read_json(path: Path) -> Any:
-    """Parse a JSON file; errors name the file, line and column."""
+    """Parse a JSON file (or its xz-compressed ``path.xz``); errors name the file, line and column."""
+    xz = path.with_name(path.name + ".xz")
     try:
+        if not path.exists() and xz.exists():
+            path = xz
+            with lzma.open(xz, "rt", encoding="utf-8") as fh:
+                return json.load(fh)
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
+    except lzma.LZMAError as exc:
+        raise WrenchFormatError(f"corrupt xz file {path}: {exc}") from exc
     except FileNotFoundError:
         raise FileNotFoundError(f"missing WRENCH file: {path}") from None
     except json.JSONDecodeError as exc:

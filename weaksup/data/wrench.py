@@ -9,11 +9,14 @@ load as :class:`weaksup.data.wrench_sequence.SequenceDataset`.
 Where the data is looked for, in order: the ``data_dir`` argument,
 ``$WEAKSUP_DATA``, then the user cache (``$XDG_CACHE_HOME/weaksup/wrench``,
 default ``~/.cache/weaksup/wrench``), into which :func:`download_wrench`
-fetches.
+fetches, and last the copy shipped inside the package (WRENCH ``youtube`` only,
+xz-compressed, byte-identical content). The loaded dataset says which copy it is
+(``ds.source``, ``ds.path``) and the ``weaksup.data`` logger records it at INFO level.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +25,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.data._wrench_io import SPLITS, WrenchFormatError, cache_dir, find_wrench_dir, read_json
+from weaksup.data._wrench_io import (
+    SPLITS,
+    WrenchFormatError,
+    bundled_dir,
+    cache_dir,
+    data_file_exists,
+    find_wrench_dir,
+    read_json,
+)
 from weaksup.votes import VoteMatrix
+
+_log = logging.getLogger("weaksup.data")
 
 __all__ = [
     "WrenchSplit",
@@ -33,6 +46,7 @@ __all__ = [
     "load_wrench_folder",
     "find_wrench_dir",
     "cache_dir",
+    "bundled_dir",
     "read_json",
     "SPLITS",
 ]
@@ -65,6 +79,9 @@ class WrenchDataset:
     task: str = "classification"
     #: ``lf_exemplar_ids`` of ``labeled_ids.json`` (train ids an LF was written from), as stored.
     lf_exemplar_ids: Any = None
+    #: which copy was loaded: ``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"`` (the copy
+    #: shipped in the package) or ``"folder"`` (:func:`load_wrench_folder` on an explicit path).
+    source: str = "folder"
 
     @property
     def train(self) -> WrenchSplit:
@@ -92,7 +109,8 @@ class WrenchDataset:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self.splits.items())
         lo = ", labels-only" if self.labels_only else ""
-        return f"WrenchDataset({self.name!r}, k={self.cardinality}, m={self.train.votes.m}, {sizes}{lo})"
+        return (f"WrenchDataset({self.name!r}, k={self.cardinality}, m={self.train.votes.m}, {sizes}{lo}, "
+                f"source={self.source!r})")
 
 
 def _load_label_names(folder: Path) -> list[str]:
@@ -188,7 +206,7 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> 
 
 def _load_labeled_ids(path: Path, train: WrenchSplit) -> tuple[list[str], Any]:
     """``labeled_ids.json``: a list of train ids, or ``{"labeled_ids": [...], "lf_exemplar_ids": ...}``."""
-    if not path.exists():
+    if not data_file_exists(path):
         return [], None
     raw = read_json(path)
     exemplars = None
@@ -215,13 +233,23 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
     Returns a :class:`WrenchDataset` for classification folders and a
     :class:`~weaksup.data.wrench_sequence.SequenceDataset` for tagging ones.
 
+    The lookup order is ``data_dir``, ``$WEAKSUP_DATA``, the user cache, then the
+    copy bundled inside the package (``youtube`` only); ``ds.source`` says which
+    copy was loaded.
+
     Examples
     --------
-    >>> ds = load_wrench("youtube")  # doctest: +SKIP
-    >>> ds.train.votes.shape, ds.label_names  # doctest: +SKIP
+    >>> ds = load_wrench("youtube")
+    >>> ds.train.votes.shape, ds.label_names
     ((1686, 10), ['HAM', 'SPAM'])
+    >>> ds.source in ("data_dir", "WEAKSUP_DATA", "cache", "bundled")
+    True
     """
     folder = find_wrench_dir(name, data_dir)
+    if folder is not None:
+        source = _source_of(folder, name, data_dir)
+    else:
+        folder, source = bundled_dir(name), "bundled"
     if folder is None:
         where = [str(p) for p in ([Path(data_dir)] if data_dir else [])]
         if os.environ.get("WEAKSUP_DATA"):
@@ -231,7 +259,21 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
             f"WRENCH dataset {name!r} not found in {where}. Set WEAKSUP_DATA to the folder holding "
             f"WRENCH datasets, pass data_dir=, or run weaksup.data.download_wrench({name!r})."
         )
-    return load_wrench_folder(folder, name)
+    ds = load_wrench_folder(folder, name)
+    ds.source = source
+    _log.info("loaded WRENCH %r from %s (%s)", name, folder,
+              "the copy bundled with weaksup" if source == "bundled" else source)
+    return ds
+
+
+def _source_of(folder: Path, name: str, data_dir: str | os.PathLike[str] | None) -> str:
+    """Which lookup location ``folder`` (a :func:`find_wrench_dir` answer) came from."""
+    roots = [("data_dir", data_dir), ("WEAKSUP_DATA", os.environ.get("WEAKSUP_DATA") or None),
+             ("cache", cache_dir())]
+    for label, root in roots:
+        if root is not None and folder in (Path(root), Path(root) / name):
+            return label
+    return "folder"  # pragma: no cover - find_wrench_dir only answers these roots
 
 
 def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) -> Any:
@@ -240,11 +282,11 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     name = name or folder.name
     if not folder.is_dir():
         raise FileNotFoundError(f"WRENCH dataset folder {folder} does not exist")
-    if (folder / "meta.json").exists() and not (folder / "label.json").exists():
+    if data_file_exists(folder / "meta.json") and not data_file_exists(folder / "label.json"):
         from weaksup.data.wrench_sequence import load_wrench_sequence
 
         return load_wrench_sequence(folder, name=name)
-    missing = [str(folder / f"{s}.json") for s in SPLITS if not (folder / f"{s}.json").exists()]
+    missing = [str(folder / f"{s}.json") for s in SPLITS if not data_file_exists(folder / f"{s}.json")]
     if missing:
         raise FileNotFoundError(f"WRENCH dataset {name!r}: missing split file(s) {missing}")
     label_names = _load_label_names(folder)
