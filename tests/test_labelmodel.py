@@ -196,10 +196,14 @@ def test_too_few_lfs(name: str) -> None:
 
 @pytest.mark.parametrize("name", ALL)
 def test_lf_that_never_fires(name: str) -> None:
+    """A silent LF (normal while LFs are being written) warns, naming it, and the model still fits."""
     L = _good()
     L[:, 3] = -1
-    with pytest.raises(ValueError, match=r"LF 'lf_3' \(column 3\) never fires"):
-        FACTORIES[name](2).fit(L)
+    with pytest.warns(UserWarning, match=r"LF 'lf_3' \(column 3\) never fires"):
+        model = FACTORIES[name](2).fit(L)
+    probs = model.predict_proba(L)
+    assert probs.shape == (len(L), 2) and np.all(np.isfinite(probs))
+    np.testing.assert_allclose(probs.sum(1), 1.0)
 
 
 @pytest.mark.parametrize("name", ALL)

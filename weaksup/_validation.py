@@ -29,6 +29,7 @@ ValueError: vote 3 out of range (-1..1) from LF 'a' (column 0) at row 1; 1 offen
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,8 +129,8 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
     """Reject training votes a label model cannot learn from.
 
-    Raises ValueError naming the LF when an LF never fires, and when the votes
-    contain fewer than two distinct classes (nothing to tell classes apart).
+    Warns (UserWarning) naming the LF when an LF never fires; raises ValueError
+    when there are no rows and when the votes contain fewer than two distinct classes (nothing to tell classes apart).
     """
     if L.n == 0:
         raise ValueError(f"{what} have no rows; a label model needs at least one example")
@@ -139,12 +140,13 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
     else:
         fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
     silent = np.nonzero(fired == 0)[0]
-    if silent.size:
+    if silent.size:  # normal while LFs are being written (snorkel fits too): the model learns nothing for it
         names = [L.lf_names[j] for j in silent[:5]]
-        raise ValueError(
+        warnings.warn(
             f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {L.n} training rows"
             + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
-            + "; drop it (VoteMatrix.select_lfs) before fitting"
+            + "; it carries no information (drop it with VoteMatrix.select_lfs to silence this warning)",
+            UserWarning, stacklevel=3,
         )
     if L.cardinality >= 2:
         if L.is_sparse:

@@ -22,8 +22,10 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +43,7 @@ __all__ = [
     "labeling_function",
     "ForeignLF",
     "as_lfs",
+    "copy_example",
 ]
 
 
@@ -66,8 +69,30 @@ class Row(dict):
         return Row(self)
 
 
+def copy_example(x: Any) -> Any:
+    """A deep copy of one example, so a preprocessor never changes the caller's data.
+
+    A pickle round trip (what snorkel does): unlike ``copy.deepcopy`` it also
+    copies the nested objects a pandas Series holds.  Examples that cannot be
+    pickled fall back to ``copy.deepcopy``.
+
+    >>> x = Row(tags=["a"])
+    >>> y = copy_example(x)
+    >>> y.tags.append("b"); x.tags
+    ['a']
+    """
+    try:
+        return pickle.loads(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return copy.deepcopy(x)
+
+
 class Preprocessor:
     """Maps an example to a (possibly enriched) example before an LF sees it.
+
+    The function receives a deep copy of the example (:func:`copy_example`),
+    so enriching it in place, nested fields included, never changes the
+    caller's data.
 
     Parameters
     ----------
@@ -118,10 +143,7 @@ class Preprocessor:
                 return self._cache[key]
         for p in self._pre:
             x = p(x)
-        if isinstance(x, Row):
-            x = x.copy()
-        elif isinstance(x, pd.Series):
-            x = x.copy()
+        x = copy_example(x)
         out = self._f(x, **self._resources)
         out = x if out is None else out
         if self.memoize:
