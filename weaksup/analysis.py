@@ -248,22 +248,19 @@ class LFAnalysis:
 
     # ----------------------------------------------------------------- plots
     def _barh(self, values: np.ndarray, xlabel: str, ax: Any, color: str) -> Any:
-        import matplotlib.pyplot as plt
+        from weaksup.plots._mpl import barh_panel, pyplot
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.3 * self.m + 1.2))
-        pos = np.arange(self.m)
-        ax.barh(pos, values, color=color)
-        ax.set_yticks(pos)
-        ax.set_yticklabels(self.lf_names)
-        ax.invert_yaxis()
-        ax.set_xlabel(xlabel)
-        ax.set_xlim(0, max(1.0, float(np.max(values)) if len(values) else 1.0))
-        return ax
+            _, ax = pyplot().subplots(figsize=(6, 0.3 * self.m + 1.2))
+        return barh_panel(ax, values, self.lf_names, xlabel, color)
 
     def plot_coverage(self, ax: Any = None) -> Any:
         """Horizontal bar chart of per-LF coverage; returns the matplotlib Axes."""
         return self._barh(self.lf_coverages(), "coverage", ax, "tab:blue")
+
+    def plot_overlaps(self, ax: Any = None) -> Any:
+        """Horizontal bar chart of per-LF overlap fraction; returns the Axes."""
+        return self._barh(self.lf_overlaps(), "overlaps", ax, "tab:orange")
 
     def plot_conflicts(self, ax: Any = None) -> Any:
         """Horizontal bar chart of per-LF conflict fraction; returns the Axes."""
@@ -274,15 +271,19 @@ class LFAnalysis:
         return self._barh(self.lf_empirical_accuracies(y), "empirical accuracy", ax, "tab:green")
 
     def plot(self, y: Any = None) -> Any:
-        """Coverage, conflicts and (with ``y``) accuracy side by side; returns the Figure."""
-        import matplotlib.pyplot as plt
+        """Coverage, overlaps, conflicts and (with ``y``) accuracy side by side; returns the Figure.
 
-        ncols = 3 if y is not None else 2
-        fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 0.3 * self.m + 1.5), sharey=True)
+        The same figure as :func:`weaksup.plots.plot_lf_summary`.
+        """
+        from weaksup.plots._mpl import pyplot
+
+        ncols = 4 if y is not None else 3
+        fig, axes = pyplot().subplots(1, ncols, figsize=(3.2 * ncols, 0.3 * self.m + 1.5), sharey=True)
         self.plot_coverage(axes[0])
-        self.plot_conflicts(axes[1])
+        self.plot_overlaps(axes[1])
+        self.plot_conflicts(axes[2])
         if y is not None:
-            self.plot_accuracy(y, axes[2])
+            self.plot_accuracy(y, axes[3])
         fig.tight_layout()
         return fig
 
