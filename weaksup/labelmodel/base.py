@@ -59,11 +59,13 @@ from weaksup.labelmodel._stats import (
     vote_patterns,
 )
 from weaksup.metrics import TIE_BREAKS, probs_to_preds  # the one tie-break rule (shared with end models)
+from weaksup.dask_votes import is_dask_votes
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = [
     "BaseVoteModel",
     "LabelModel",
+    "align_lfs",
     "NotFittedError",
     "check_votes",
     "check_dev",
@@ -94,11 +96,53 @@ _M = TypeVar("_M", bound="BaseVoteModel")
 SAVE_FORMAT = "weaksup.LabelModel"
 
 
+def _default_names(names: Any) -> bool:
+    """Whether ``names`` are the placeholders ``lf_0 .. lf_{m-1}`` a VoteMatrix gets when no names are given."""
+    return list(names) == [f"lf_{j}" for j in range(len(names))]
+
+
+def align_lfs(L: VoteMatrix, lf_names: Any, what: str = "votes") -> VoteMatrix:
+    """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on), matched by name.
+
+    Where both sides carry LF names (not the ``lf_0 .. lf_{m-1}`` placeholders of
+    unnamed votes), columns are matched by name: the same LFs in another order
+    give the same result, and a missing or unknown LF is an error naming it.
+    Where either side has no names, columns are matched by position and only
+    their count is checked.
+
+    >>> import numpy as np
+    >>> L = VoteMatrix(np.array([[0, 1, -1]]), ["b", "c", "a"])
+    >>> align_lfs(L, ["a", "b", "c"]).lf_names
+    ['a', 'b', 'c']
+    """
+    names = list(lf_names)
+    if _default_names(L.lf_names) or _default_names(names):
+        if L.m != len(names):
+            raise ValueError(f"{what} have {L.m} LFs; the model was fitted on {len(names)} "
+                             f"({names[:8]}{' ...' if len(names) > 8 else ''})")
+        return L
+    if list(L.lf_names) == names:
+        return L
+    missing = [n for n in names if n not in set(L.lf_names)]
+    extra = [n for n in L.lf_names if n not in set(names)]
+    if missing or extra:
+        raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
+                         f"unknown {extra} (LFs are matched by name; select or rename the columns)")
+    return L.select_lfs(names)
+
+
 def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
-                      what: str = "valid") -> tuple[VoteMatrix, np.ndarray] | None:
-    """Validate ``valid = (votes, y)`` for a label model fitted on ``n_lfs`` LFs and ``cardinality`` classes."""
-    return check_valid(valid, cardinality, lambda v, name: check_votes(v, cardinality, what=name),
-                       n_lfs=n_lfs, what=what, kind="votes")
+                      what: str = "valid", lf_names: Any = None) -> tuple[VoteMatrix, np.ndarray] | None:
+    """Validate ``valid = (votes, y)`` for a label model fitted on ``n_lfs`` LFs and ``cardinality`` classes.
+
+    With ``lf_names`` (the training LFs), the valid votes' columns are matched to them by name
+    (:func:`align_lfs`).
+    """
+    def checker(v: Any, name: str) -> VoteMatrix:
+        L = check_votes(v, cardinality, what=name)
+        return align_lfs(L, lf_names, what=name) if lf_names is not None else L
+
+    return check_valid(valid, cardinality, checker, n_lfs=n_lfs, what=what, kind="votes")
 
 
 def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.ndarray] | None:
@@ -181,12 +225,10 @@ class BaseVoteModel(ParamsMixin):
                 "but is not fitted yet; call partial_fit(..., refit=True) on the last chunk (or fit)")
         check_is_fitted(self, "n_lfs_", msg=f"{type(self).__name__} is not fitted; call {self._fit_call} first")
 
-    def _check_predict_votes(self, votes: Any) -> VoteMatrix:
+    def _check_predict_votes(self, votes: Any, what: str = "votes") -> VoteMatrix:
         self._check_fitted()
-        L = check_votes(votes, self.cardinality_)
-        if L.m != self.n_lfs_:
-            raise ValueError(f"votes have {L.m} LFs; the model was fitted on {self.n_lfs_}")
-        return L
+        L = check_votes(votes, self.cardinality_, what=what)
+        return align_lfs(L, self.lf_names_, what=what)
 
     def lf_accuracies(self) -> np.ndarray:
         """Estimated accuracy of each LF on the rows where it votes."""
@@ -280,11 +322,17 @@ class LabelModel(BaseVoteModel, ABC):
 
         ``valid = (votes_valid, y_valid)`` are held-out gold labels (``dev=``
         is a deprecated alias).  Constructor parameters are never changed.
+        Dask votes (a Dask array or :class:`~weaksup.dask_votes.DaskVotes`) are
+        fitted on the active Dask cluster (:mod:`weaksup.labelmodel._dask`).
         """
+        if is_dask_votes(votes):
+            from weaksup.labelmodel._dask import fit_dask
+
+            return fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed)  # type: ignore[no-any-return]
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         k = L.cardinality
-        valid_checked = check_valid_votes(valid, k, L.m)
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         check_class_balance(class_balance, k)
         check_fit_votes(L)
         self._reset()
@@ -344,6 +392,7 @@ class LabelModel(BaseVoteModel, ABC):
         if stream is not None:
             if L.m != stream["m"]:
                 raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
+            L = align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
             stats = self._merge_stats(stream["stats"], self._stats(L, stream["n"]))
             stream = {**stream, "stats": stats, "n": stream["n"] + L.n}
         else:
@@ -352,7 +401,7 @@ class LabelModel(BaseVoteModel, ABC):
         self._stream = stream
         if refit:
             k = stream["k"]
-            valid_checked = check_valid_votes(valid, k, stream["m"])
+            valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"])
             check_class_balance(class_balance, k)
             self._reset()
             self._stream = stream
@@ -363,7 +412,11 @@ class LabelModel(BaseVoteModel, ABC):
 
     # ------------------------------------------------------------ prediction
     def predict_proba(self, votes: Any) -> np.ndarray:
-        """``n × k`` class probabilities; rows sum to 1."""
+        """``n × k`` class probabilities; rows sum to 1 (a lazy Dask array for Dask votes)."""
+        if is_dask_votes(votes):
+            from weaksup.labelmodel._dask import predict_proba_dask
+
+            return predict_proba_dask(self, votes)  # type: ignore[no-any-return]
         L = self._check_predict_votes(votes)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
@@ -376,6 +429,11 @@ class LabelModel(BaseVoteModel, ABC):
     def predict(self, votes: Any, tie_break: str = "random", *, return_probs: bool = False,
                 seed: int | None = None) -> Any:
         """Hard labels (``-1`` only with ``tie_break="abstain"``)."""
+        if is_dask_votes(votes):
+            from weaksup.labelmodel._dask import predict_dask
+
+            preds = predict_dask(self, votes, tie_break, seed=seed)
+            return (preds, self.predict_proba(votes)) if return_probs else preds
         probs = self.predict_proba(votes)
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds
