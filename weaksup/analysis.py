@@ -246,6 +246,129 @@ class LFAnalysis:
         """Row indices bucketed by ``(y, vote of LF lf)``: where one LF is right, wrong, abstains."""
         return get_label_buckets(self._check_y(y), self.votes.column(lf))
 
+    # --------------------------------------------------------- error buckets
+    def _rows_frame(self, rows: np.ndarray, data: Any, fields: Sequence[str] | None,
+                    label_names: Sequence[str] | None, cols: dict[str, Any]) -> pd.DataFrame:
+        """``cols`` (class ids named by ``label_names``) beside ``fields`` of ``data`` at ``rows``."""
+        def name(v: Any) -> Any:
+            v = int(v)
+            return "abstain" if v == ABSTAIN else (label_names[v] if label_names is not None else v)
+
+        out = pd.DataFrame({"row": rows})
+        for key, values in cols.items():
+            out[key] = [name(v) for v in values] if key in ("gold", "vote") else list(values)
+        if data is not None:
+            if len(data) != self.n:
+                raise ValueError(f"data has {len(data)} rows but the vote matrix has {self.n}")
+            frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame({"text": list(data)})
+            for f in (fields if fields is not None else [c for c in ("text",) if c in frame.columns]):
+                if f not in frame.columns:
+                    raise KeyError(f"data has no column {f!r} (columns: {list(frame.columns)})")
+                out[f] = frame[f].iloc[rows].to_numpy()
+        return out.set_index("row")
+
+    def lf_mistakes(self, lf: str | int, y: Any, data: Any = None, *, fields: Sequence[str] | None = None,
+                    label_names: Sequence[str] | None = None, limit: int | None = None) -> pd.DataFrame:
+        """The rows where LF ``lf`` votes a class other than gold ``y``, as a table to read.
+
+        Columns ``gold`` and ``vote`` (class names with ``label_names``) and the
+        ``fields`` of ``data`` (default: its ``text`` column), indexed by row
+        position; at most ``limit`` rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from weaksup.votes import VoteMatrix
+        >>> a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
+        >>> m = a.lf_mistakes("kw", [1, 0, 1], pd.DataFrame({"text": ["buy", "hi", "yo"]}), label_names=["HAM", "SPAM"])
+        >>> m.index.tolist(), m.values.tolist()
+        ([1, 2], [['HAM', 'SPAM', 'hi'], ['SPAM', 'HAM', 'yo']])
+        """
+        Y = self._check_y(y)
+        v = self.votes.column(lf)
+        rows = np.nonzero((v != ABSTAIN) & (Y != ABSTAIN) & (v != Y))[0][:limit]
+        return self._rows_frame(rows, data, fields, label_names, {"gold": Y[rows], "vote": v[rows]})
+
+    def conflict_rows(self, data: Any = None, y: Any = None, *, fields: Sequence[str] | None = None,
+                      label_names: Sequence[str] | None = None, limit: int | None = None) -> pd.DataFrame:
+        """The rows where two LFs vote different classes, with who voted what.
+
+        Column ``votes`` lists ``lf=class`` for every LF that voted on the row;
+        ``gold`` is added when ``y`` is given; then the ``fields`` of ``data``.
+
+        Examples
+        --------
+        >>> from weaksup.votes import VoteMatrix
+        >>> LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"])).conflict_rows(y=[1, 0, 0]).to_dict("index")
+        {1: {'votes': 'kw=1, short=0', 'gold': 0}}
+        """
+        _, conflict = self._row_stats()
+        rows = np.nonzero(conflict)[0][:limit]
+        dense = self.votes[rows].to_dense() if rows.size else np.zeros((0, self.m), dtype=np.int64)
+
+        def who(r: np.ndarray) -> str:
+            return ", ".join(f"{self.lf_names[j]}={label_names[int(r[j])] if label_names is not None else int(r[j])}"
+                             for j in np.nonzero(r != ABSTAIN)[0])
+
+        cols: dict[str, Any] = {"votes": [who(r) for r in dense]}
+        if y is not None:
+            cols["gold"] = self._check_y(y)[rows]
+        return self._rows_frame(rows, data, fields, label_names, cols)
+
+    def error_buckets(self, y: Any, data: Any = None, *, lfs: Sequence[str | int] | None = None, n: int = 3,
+                      fields: Sequence[str] | None = None, label_names: Sequence[str] | None = None,
+                      width: int = 100) -> str:
+        """A text report: per LF, how often it is wrong and its first ``n`` mistakes; then conflicts.
+
+        Parameters
+        ----------
+        y : array-like (n,)
+            Gold labels (``-1`` = unknown, skipped).
+        data : DataFrame or sequence of str, optional
+            The rows the votes were computed on (its ``text`` column is shown).
+        lfs : names or indices, optional
+            The LFs to report (default: every LF with a mistake, most mistakes first).
+        n : int
+            Example rows shown per bucket.
+        width : int
+            Texts are cut to this many characters.
+
+        Examples
+        --------
+        >>> from weaksup.votes import VoteMatrix
+        >>> a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
+        >>> print(a.error_buckets([1, 0, 1], ["buy now", "hi", "yo"], label_names=["HAM", "SPAM"]))
+        kw: wrong on 2 of 3 votes
+          row 1  gold=HAM  vote=SPAM  hi
+          row 2  gold=SPAM  vote=HAM  yo
+        short: wrong on 1 of 2 votes
+          row 2  gold=SPAM  vote=HAM  yo
+        LFs conflict on 1 rows (33.3% of 3)
+          row 1  gold=HAM  kw=SPAM, short=HAM  hi
+        """
+        Y = self._check_y(y)
+        correct, incorrect = self.lf_correct_incorrect(Y)
+        order = [self.lf_names.index(j) if isinstance(j, str) else int(j) for j in lfs] if lfs is not None else \
+            [int(j) for j in np.argsort(-incorrect, kind="stable") if incorrect[j] > 0]
+
+        def text(frame: pd.DataFrame, r: Any) -> str:
+            vals = [str(frame.at[r, f]) for f in frame.columns if f not in ("gold", "vote", "votes")]
+            t = " | ".join(vals).replace("\n", " ")
+            return t if len(t) <= width else t[: width - 1] + "…"
+
+        lines = []
+        for j in order:
+            name = self.lf_names[j]
+            lines.append(f"{name}: wrong on {int(incorrect[j])} of {int(correct[j] + incorrect[j])} votes")
+            mk = self.lf_mistakes(j, Y, data, fields=fields, label_names=label_names, limit=n)
+            lines += [f"  row {r}  gold={mk.at[r, 'gold']}  vote={mk.at[r, 'vote']}  {text(mk, r)}".rstrip()
+                      for r in mk.index]
+        _, conflict = self._row_stats()
+        lines.append(f"LFs conflict on {int(conflict.sum())} rows ({100 * self.label_conflict():.1f}% of {self.n})")
+        cf = self.conflict_rows(data, Y, fields=fields, label_names=label_names, limit=n)
+        lines += [f"  row {r}  gold={cf.at[r, 'gold']}  {cf.at[r, 'votes']}  {text(cf, r)}".rstrip() for r in cf.index]
+        return "\n".join(lines)
+
     # ----------------------------------------------------------------- plots
     def _barh(self, values: np.ndarray, xlabel: str, ax: Any, color: str) -> Any:
         from weaksup.plots._mpl import barh_panel, pyplot
