@@ -1,27 +1,31 @@
 """End-to-end weak supervision in under a minute: LFs -> votes -> analysis -> label model -> end model.
 
-Runs on WRENCH YouTube spam when it can find it (``--data-dir``,
-``$WEAKSUP_DATA``, then the user cache ``~/.cache/weaksup/wrench``):
+Runs on real data by default: WRENCH YouTube spam, found through ``--data-dir``,
+``$WEAKSUP_DATA`` or the user cache ``~/.cache/weaksup/wrench``, and otherwise the
+copy bundled inside the package (so it runs offline on any fresh machine):
 
 1. hand-written Python keyword/regex/heuristic LFs are applied to the comment
    texts (not read from the shipped vote matrix) and joined with the 10 LF
    votes WRENCH ships;
 2. :class:`~weaksup.analysis.LFAnalysis` summarises the LFs (accuracy on the
    valid split);
-3. a :class:`~weaksup.pipeline.Pipeline` fits a label model
-   (:class:`~weaksup.labelmodel.MatrixCompletion`) that turns the votes into
-   soft labels and
-4. an end model (weaksup's soft-label ``LogisticRegression``) on TF-IDF
-   features of the covered training texts;
-5. test metrics are printed (the test split is used for nothing else).
+3. the recommended label model, :class:`~weaksup.labelmodel.AutoLabelModel`,
+   chooses among the registered candidates on the 120 labelled valid rows (the
+   WRENCH protocol; the test labels are never read), and the gold-free default
+   (the same class without any labels) is fitted beside it;
+4. a :class:`~weaksup.pipeline.Pipeline` trains an end model (weaksup's
+   soft-label ``LogisticRegression`` on TF-IDF features) on the recommended
+   model's soft labels of the covered training texts;
+5. test metrics are printed beside majority vote, with the gain of each model
+   over it (the test split is used for nothing else).
 
-Without the data it says how to get it and runs the same pipeline on a
-procedurally generated spam task instead.
+``--synthetic`` runs the same pipeline on a procedurally generated spam task instead.
 
 Usage::
 
     weaksup demo                # or: python -m weaksup.demo
-    python -m weaksup.demo --data-dir /path/to/wrench --seed 1
+    weaksup demo --data-dir /path/to/wrench --seed 1
+    weaksup demo --synthetic
 """
 
 from __future__ import annotations
@@ -87,19 +91,20 @@ def synthetic_lfs() -> list[Any]:
     ]
 
 
-def _load_youtube(data_dir: str | None) -> tuple[dict[str, tuple[pd.DataFrame, VoteMatrix, np.ndarray]], str] | None:
-    from weaksup.data import find_wrench_dir, load_wrench
+def _load_youtube(data_dir: str | None) -> tuple[dict[str, tuple[pd.DataFrame, VoteMatrix, np.ndarray]], Any] | None:
+    """The youtube splits as ``(texts, shipped votes renamed wrench_j, gold)`` and the dataset, or None."""
+    from weaksup.data import load_wrench
 
-    folder = find_wrench_dir("youtube", data_dir)
-    if folder is None or not (folder / "train.json").exists():
+    try:
+        ds = load_wrench("youtube", data_dir)
+    except FileNotFoundError:
         return None
-    ds = load_wrench("youtube", folder.parent)
     splits = {}
     for name in ("train", "valid", "test"):
         s = ds.splits[name]
         shipped = VoteMatrix(s.votes, [f"wrench_{j}" for j in range(s.votes.m)], ds.cardinality)
         splits[name] = (s.data, shipped, s.labels)
-    return splits, str(folder)
+    return splits, ds
 
 
 def _synthetic_splits(seed: int) -> dict[str, tuple[pd.DataFrame, VoteMatrix | None, np.ndarray]]:
@@ -114,14 +119,17 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
              out: Any = None) -> dict[str, Any]:
     """The whole demo on ``splits[name] = (texts_df, shipped_votes_or_None, gold)``; returns metrics.
 
-    LFs are applied and analysed here; the label model and the end model are
-    fitted by one :class:`weaksup.pipeline.Pipeline`.
+    LFs are applied and analysed here; the recommended label model
+    (:class:`~weaksup.labelmodel.AutoLabelModel`, selected on the valid split's
+    labels) and the end model are fitted by one :class:`weaksup.pipeline.Pipeline`;
+    the gold-free default and majority vote are fitted beside them for comparison.
+    The test split's labels are read only to report the metrics.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from weaksup.analysis import LFAnalysis
     from weaksup.endmodel import LogisticRegression
-    from weaksup.labelmodel import MajorityVote, MatrixCompletion
+    from weaksup.labelmodel import AutoLabelModel, MajorityVote
     from weaksup.metrics import score
     from weaksup.pipeline import Pipeline
 
@@ -155,25 +163,51 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
     texts = splits["train"][0]["text"].astype(str).to_numpy()
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(texts[covered])
     X = {name: vec.transform(splits[name][0]["text"].astype(str)) for name in ("train", "valid", "test")}
-    lm_name, em_name = "MatrixCompletion", "weaksup LogisticRegression (soft labels)"
-    pipe = Pipeline(MatrixCompletion(cardinality=L_train.cardinality),
+
+    # the recommended label model: chosen on the labelled valid split, never on test
+    em_name = "weaksup LogisticRegression (soft labels)"
+    pipe = Pipeline(AutoLabelModel(cardinality=L_train.cardinality, metric=metric),
                     LogisticRegression(C=1.0, max_iter=300, patience=20))
-    pipe.fit(L_train, X["train"], valid=(X["valid"], y_valid), seed=seed)
-    say(f"\n[3] Label model: {lm_name} fitted on {L_train.n} unlabelled train rows.")
-    say(f"\n[4] End model: {em_name} on TF-IDF features of {int(covered.sum())} covered train rows.")
+    pipe.fit(L_train, X["train"], valid=(votes["valid"], X["valid"], y_valid), seed=seed)
+    auto = pipe.label_model_
+    say(f"\n[3] Recommended label model: AutoLabelModel fitted on {L_train.n} unlabelled train rows chose "
+        f"{auto.chosen_} on the {len(y_valid)} labelled valid rows (valid {metric}: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in sorted(auto.valid_scores_.items(), key=lambda kv: -kv[1])) + ").")
+    goldfree = AutoLabelModel(cardinality=L_train.cardinality, metric=metric).fit(L_train, seed=seed)
+    say(f"    Gold-free default (AutoLabelModel without any labels): {goldfree.chosen_}.")
+    say(f"\n[4] End model: {em_name} on TF-IDF features of {int(covered.sum())} covered train rows, "
+        f"trained on the recommended model's soft labels (Pipeline).")
 
     _, _, y_test = splits["test"]
-    mv = MajorityVote(cardinality=2).fit(L_train)
-    preds = {f"label model {lm_name}": pipe.label_model_.predict(votes["test"]),
-             "majority vote": mv.predict(votes["test"]),
-             f"end model {em_name}": pipe.predict(X["test"])}
-    results = {label: {m: score(m, y_test, pred) for m in (metric, "f1_binary")} for label, pred in preds.items()}
-    say(f"\n[5] Test metrics ({len(y_test)} examples, never used for fitting or tuning):")
+    mv = MajorityVote(cardinality=L_train.cardinality).fit(L_train)
+    rows = {"majority vote": mv.predict(votes["test"]),
+            f"recommended label model ({auto.chosen_}, selected on valid)": auto.predict(votes["test"]),
+            f"gold-free label model ({goldfree.chosen_}, no labels)": goldfree.predict(votes["test"]),
+            f"end model {em_name}": pipe.predict(X["test"])}
+    metrics = [metric] if metric == "f1_binary" else [metric, "f1_binary"]
+    results = {label: {m: score(m, y_test, pred) for m in metrics} for label, pred in rows.items()}
+    base = results["majority vote"][metric]
+    say(f"\n[5] Test metrics ({len(y_test)} examples, never used for fitting, selection or tuning):")
     width = max(len(k) for k in results)
-    say(f"  {'model':<{width}}  {metric:>9}  {'f1_binary':>9}")
+    say(f"  {'model':<{width}}  " + "  ".join(f"{m:>9}" for m in metrics) + f"  {'vs MV':>7}")
     for k, v in results.items():
-        say(f"  {k:<{width}}  {v[metric]:>9.4f}  {v['f1_binary']:>9.4f}")
-    return {"metric": metric, "results": results, "summary": summary, "votes": votes, "pipeline": pipe}
+        gain = "" if k == "majority vote" else f"{100 * (v[metric] - base):+7.1f}"
+        say(f"  {k:<{width}}  " + "  ".join(f"{v[m]:>9.4f}" for m in metrics) + f"  {gain:>7}")
+    rec = results[list(results)[1]][metric]
+    end = results[list(results)[3]][metric]
+    if auto.chosen_ == "MV":
+        verdict = ("the recommended label model IS majority vote here: no candidate scored higher on the valid "
+                   "labels, so it gains nothing over it")
+    elif rec > base:
+        verdict = f"the recommended label model gains {100 * (rec - base):+.1f} points of {metric} over majority vote"
+    else:
+        verdict = (f"the recommended label model ({auto.chosen_}, best on valid) does NOT beat majority vote on test "
+                   f"({100 * (rec - base):+.1f} points)")
+    say(f"\n  In short: {verdict}; the end model (it also predicts where no LF votes) "
+        f"{'gains' if end > base else 'loses' if end < base else 'ties at'} {100 * (end - base):+.1f} "
+        "points against majority vote.")
+    return {"metric": metric, "results": results, "summary": summary, "votes": votes, "pipeline": pipe,
+            "goldfree": goldfree, "majority_vote": mv, "features": X}
 
 
 def run_pipeline(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -188,18 +222,22 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``weaksup demo`` and ``python -m weaksup.demo``."""
     ap = argparse.ArgumentParser(prog="weaksup demo", description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=None, help="folder holding WRENCH datasets (default: $WEAKSUP_DATA, "
-                    "then the user cache)")
+                    "then the user cache, then the copy of youtube bundled with weaksup)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--synthetic", action="store_true", help="skip WRENCH and use the generated task")
+    ap.add_argument("--synthetic", action="store_true",
+                    help="run on a procedurally generated spam task instead of WRENCH youtube")
     args = ap.parse_args(argv)
     if "torch" in sys.modules:  # keep a shared CPU box usable; the demo itself needs no torch
         sys.modules["torch"].set_num_threads(min(2, os.cpu_count() or 1))
     t0 = time.perf_counter()
     found = None if args.synthetic else _load_youtube(args.data_dir)
     if found is not None:
-        splits, folder = found
-        print(f"weaksup demo: WRENCH YouTube spam from {folder} "
-              f"(train {len(splits['train'][2])}, valid {len(splits['valid'][2])}, test {len(splits['test'][2])}); "
+        splits, ds = found
+        where = ("the copy bundled with weaksup" if ds.source == "bundled"
+                 else {"data_dir": "--data-dir", "WEAKSUP_DATA": "$WEAKSUP_DATA", "cache": "the user cache"}
+                 .get(ds.source, ds.source))
+        print(f"weaksup demo: WRENCH YouTube spam, real data ({where}: {ds.path}; "
+              f"train {len(splits['train'][2])}, valid {len(splits['valid'][2])}, test {len(splits['test'][2])}); "
               "hand-written LFs + the 10 shipped WRENCH LFs.")
         lfs, metric = youtube_lfs(), "accuracy"
     else:
@@ -207,10 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             from weaksup.data import cache_dir
 
             print("weaksup demo: WRENCH 'youtube' was not found "
-                  f"(looked in --data-dir, $WEAKSUP_DATA={os.environ.get('WEAKSUP_DATA', '')!r}, {cache_dir()}).\n"
+                  f"(looked in --data-dir, $WEAKSUP_DATA={os.environ.get('WEAKSUP_DATA', '')!r}, {cache_dir()} "
+                  "and the copy bundled with weaksup, which this installation lacks).\n"
                   "  To run on real data: set WEAKSUP_DATA to the folder holding the WRENCH datasets, or run\n"
                   "    python -c \"import weaksup.data as d; d.download_wrench('youtube')\"")
-        print("weaksup demo: running on a procedurally generated spam/ham comment task instead "
+        print("weaksup demo: running on a procedurally generated spam/ham comment task "
               "(weaksup.synthetic.make_text_task; SYNTHETIC data, not a benchmark).")
         splits, lfs, metric = _synthetic_splits(args.seed), synthetic_lfs(), "accuracy"
     run_demo(splits, lfs, metric=metric, seed=args.seed)
