@@ -23,7 +23,14 @@ from pathlib import Path
 
 from weaksup.bench.report import section_block
 
-__all__ = ["update_section", "splice_file", "main"]
+__all__ = ["update_section", "splice_file", "main", "smoke_out", "DOCS", "SMOKE_ENV"]
+
+REPO = Path(__file__).resolve().parent.parent
+#: The published benchmark page.
+DOCS = REPO / "docs" / "benchmarks.md"
+#: Set by tests/test_benchmarks_smoke.py: a temp folder for smoke output; while it is set,
+#: :func:`update_section` refuses to touch docs/benchmarks.md.
+SMOKE_ENV = "WEAKSUP_BENCH_SMOKE_DIR"
 
 _BLOCK = re.compile(r"<!-- BEGIN (?P<name>[\w.-]+) -->\n(?:## (?P<title>[^\n]*)\n\n)?(?P<body>.*?)\n<!-- END (?P=name) -->",
                     re.S)
@@ -41,9 +48,21 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
+def smoke_out(name: str = "benchmarks.md") -> Path:
+    """Where a ``--smoke`` run writes: ``$WEAKSUP_BENCH_SMOKE_DIR/name`` or a fresh temp folder."""
+    import tempfile
+
+    base = os.environ.get(SMOKE_ENV) or tempfile.mkdtemp(prefix="weaksup-bench-smoke-")
+    Path(base).mkdir(parents=True, exist_ok=True)
+    return Path(base) / name
+
+
 def update_section(path: str | os.PathLike[str], name: str, body: str, title: str | None = None) -> None:
     """Replace (or append) section ``name`` of the markdown file at ``path``."""
     path = Path(path)
+    if os.environ.get(SMOKE_ENV) and path.resolve() == DOCS.resolve():
+        raise RuntimeError(f"a smoke run ({SMOKE_ENV} is set) tried to write section {name!r} of {DOCS}; "
+                           "--smoke output goes to benchmarks._docs.smoke_out()")
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path):
         text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"

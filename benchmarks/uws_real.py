@@ -178,7 +178,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    ap.add_argument("--smoke", action="store_true", help="tiny run (CI): one split, section to a temp file")
     args = ap.parse_args()
+    docs = ROOT / "docs" / "benchmarks.md"
+    if args.smoke:
+        from benchmarks._docs import smoke_out
+
+        args.seeds, docs = 1, smoke_out()
     df = load()
     t0 = time.time()
     reg = [run_regression(df, s) for s in range(args.seeds)]
@@ -230,7 +236,7 @@ def main() -> None:
     if not args.no_write:
         from benchmarks._docs import update_section
 
-        update_section(ROOT / "docs" / "benchmarks.md", "uws", body,
+        update_section(docs, "uws", body,
                        title="Universal weak supervision: regression and ranking (diabetes)")
 
 

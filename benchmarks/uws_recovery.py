@@ -7,7 +7,8 @@ The relative RMSE of θ̂ over LFs and seeds is plotted against n on log-log
 axes with a 1/√n reference (docs/img/uws_recovery.png), and the table goes
 to the ``uws-recovery`` section of docs/benchmarks.md.
 
-Run: ``python benchmarks/uws_recovery.py`` (a few minutes on one core).
+Run: ``python benchmarks/uws_recovery.py`` (a few minutes on one core); ``--smoke`` is the
+tiny CI run (temp files only).  No gold labels: θ is known by construction.
 """
 
 from __future__ import annotations
@@ -48,7 +49,14 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[12, 6, 3], help="seeds per size")
     ap.add_argument("--abstain", type=float, default=0.2)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="tiny run (CI): n = 300/1,000, plot and section to temp files")
     args = ap.parse_args()
+    docs, img = ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "img" / "uws_recovery.png"
+    if args.smoke:
+        from benchmarks._docs import smoke_out
+
+        args.sizes, args.seeds = [300, 1_000], [2, 1]
+        docs, img = smoke_out(), smoke_out("uws_recovery.png")
     t0 = time.time()
     results: dict[str, list[tuple[float, float]]] = {}
     for name, (make, theta, kw) in SPACES.items():
@@ -81,7 +89,7 @@ def main() -> None:
     ax.set_title("UWS θ recovery (triplet method of moments)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    out = ROOT / "docs" / "img" / "uws_recovery.png"
+    out = img
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
@@ -105,7 +113,7 @@ def main() -> None:
     if not args.no_write:
         from benchmarks._docs import update_section
 
-        update_section(ROOT / "docs" / "benchmarks.md", "uws-recovery", body,
+        update_section(docs, "uws-recovery", body,
                        title="Universal weak supervision: synthetic θ recovery")
 
 
