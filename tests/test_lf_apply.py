@@ -342,7 +342,9 @@ def test_unchanged_lfs_are_not_rerun_by_a_second_apply(task):
     before = [lf.fingerprint() for lf in lfs]
     V1 = apply_lfs(lfs, task, cache=cache, progress=False)
     assert V1.report.recomputed == [lf.name for lf in lfs] and counter.n == len(task)
-    assert [lf.fingerprint() for lf in lfs] == before
+    # the row-wise LF's fingerprint includes its counter's state (an object an LF holds may be the state
+    # it reads, issue 16); the column is cached under the state the run left, so the next apply hits
+    assert [lf.fingerprint() for lf in lfs][:8] + [lf.fingerprint() for lf in lfs][9:] == before[:8] + before[9:]
     V2 = apply_lfs(lfs, task, cache=cache, progress=False)
     assert V2.report.recomputed == [] and V2 == V1 and counter.n == len(task)
     # a fresh but identical definition is a cache hit too; an edited one is not
@@ -561,7 +563,8 @@ def test_cache_does_not_hide_faults_when_switching_to_raise(df):
 
     applier = LFApplier([lf_div], fault="abstain", progress=False)
     assert applier.apply(df).report.faults == {"lf_div": 1}
-    assert applier.apply(df).report.table["cached"].tolist() == [True]
+    again = applier.apply(df).report  # a column with faults is never cached (issue 16): the LF re-runs
+    assert again.table["cached"].tolist() == [False] and again.faults == {"lf_div": 1}
     applier.fault = "raise"
     with pytest.raises(LFApplyError, match="lf_div"):
         applier.apply(df)

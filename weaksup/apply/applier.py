@@ -27,6 +27,7 @@ from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engi
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import ClassOutput, check_fault, warn_faults
 from weaksup.lf.core import LabelingFunction, as_lfs
+from weaksup.lf.fingerprint import is_volatile
 from weaksup.votes import VoteMatrix, smallest_int_dtype
 
 __all__ = ["ApplyReport", "LFApplier", "LFApplyError", "LFOutputError", "apply_lfs"]
@@ -145,11 +146,15 @@ class LFApplier:
         faults = np.zeros(m, dtype=np.int64)
         seconds = np.zeros(m)
         keys: list[str | None] = [None] * m
+        data_fp = ""
         if self.cache is not None and n:
             data_fp = fingerprint_data(df)
             for j, lf in enumerate(self.lfs):
-                keys[j] = key = VoteCache.key(f"{lf.fingerprint()}|fault={self.fault}", data_fp, self.cardinality)
-                hit = self.cache.get(key)
+                fp = lf.fingerprint()
+                if is_volatile(fp):  # the LF reads state its fingerprint cannot prove: always re-run
+                    continue
+                keys[j] = key = VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality)
+                hit = self.cache.get(key, n)
                 if hit is not None:
                     columns[j], faults[j] = hit
         todo = [j for j in range(m) if j not in columns]
@@ -167,9 +172,14 @@ class LFApplier:
         for pos, j in enumerate(todo):
             columns[j] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
-            key = keys[j]
-            if self.cache is not None and key is not None:
-                self.cache.put(key, columns[j], int(faults[j]))
+            # A column in which the LF raised is never cached: the fault (an outage, a timeout)
+            # may be transient, and its ABSTAINs are not votes; the next apply re-runs the LF.
+            if self.cache is not None and keys[j] is not None and not faults[j]:
+                # keyed on the state the LF left behind (an LF may update objects it holds, e.g. a
+                # call counter), so an unchanged LF is found on the next apply
+                fp = self.lfs[j].fingerprint()
+                if not is_volatile(fp):
+                    self.cache.put(VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality), columns[j], 0)
         warn_faults(names, faults, self.fault)
 
         k = self.cardinality

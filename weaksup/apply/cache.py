@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 
@@ -62,21 +63,33 @@ class VoteCache:
     def key(lf_fingerprint: str, data_fingerprint: str, cardinality: int | None) -> str:
         return hashlib.sha1(f"{lf_fingerprint}|{data_fingerprint}|{cardinality}".encode()).hexdigest()
 
-    def get(self, key: str) -> tuple[np.ndarray, int] | None:
-        """Return ``(column, n_faults)`` or None."""
-        if key in self._mem:
+    def get(self, key: str, n: int | None = None) -> tuple[np.ndarray, int] | None:
+        """Return ``(column, n_faults)`` or None.
+
+        A damaged or foreign file on disk (unreadable, another format, a column
+        that is not ``n`` integer votes) is a miss: it is reported in a
+        ``RuntimeWarning`` naming the file, and the column is recomputed and
+        rewritten.
+        """
+        hit = self._mem.get(key)
+        if hit is not None and (n is None or len(hit[0]) == n):
             self._mem.move_to_end(key)
             self.hits += 1
-            return self._mem[key]
+            return hit
         if self.directory is not None:
             path = self.directory / f"{key}.npz"
             if path.exists():
                 try:
                     meta, arrays = load_npz(path, _FORMAT)
-                except ValueError:  # a damaged entry is a miss; the column is recomputed and rewritten
-                    meta = None
-                if meta is not None:
-                    col, faults = arrays["votes"], int(meta["faults"])
+                    col, faults = np.asarray(arrays["votes"]), int(meta["faults"])
+                    if col.ndim != 1 or col.dtype.kind not in "iu" or (n is not None and len(col) != n) \
+                            or faults < 0:
+                        raise ValueError(f"holds a column of shape {col.shape} and dtype {col.dtype}"
+                                         f"{f' for {n} rows' if n is not None else ''}")
+                except Exception as exc:  # a cache file never stops a run: recompute and rewrite
+                    warnings.warn(f"vote cache file {path} is damaged ({type(exc).__name__}: {exc}); "
+                                  f"treating it as a miss and recomputing the column", RuntimeWarning, stacklevel=3)
+                else:
                     self._remember(key, col, faults)
                     self.hits += 1
                     return col, faults

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.lf.fingerprint import fingerprint_callable, stable_repr
+from weaksup.lf.fingerprint import VOLATILE, fingerprint_callable, stable_repr
 from weaksup.votes import ABSTAIN
 
 __all__ = [
@@ -153,10 +153,16 @@ class Preprocessor:
     def fingerprint(self) -> str:
         parts = [fingerprint_callable(self._f), stable_repr(self._resources)]
         parts += [p.fingerprint() for p in self._pre]
-        return hashlib.sha1("|".join(parts).encode()).hexdigest()
+        return _combine(parts)
 
     def __repr__(self) -> str:
         return f"Preprocessor {self.name}"
+
+
+def _combine(parts: list[str]) -> str:
+    """One fingerprint from several; volatile (see :func:`weaksup.lf.fingerprint.is_volatile`) if any part is."""
+    joined = "|".join(parts)
+    return (VOLATILE if VOLATILE in joined else "") + hashlib.sha1(joined.encode()).hexdigest()
 
 
 _NAN_KEY = ("<nan>",)
@@ -285,7 +291,7 @@ class LabelingFunction:
             stable_repr(self._resources),
         ]
         parts += [p.fingerprint() for p in self._pre]
-        return hashlib.sha1("|".join(parts).encode()).hexdigest()
+        return _combine(parts)
 
     def __repr__(self) -> str:
         kind = "batched " if self.batched else ""
