@@ -3,6 +3,12 @@
 A ``distributed.Client``, if one exists, runs the tasks on its workers.  A
 pandas DataFrame is split into ``n_jobs`` (default: CPU count) partitions,
 keeping row order.
+
+:func:`apply_to_shards` is the out-of-core form: each partition's votes are
+written by its worker as a sparse shard file (atomically: temporary name, then
+rename) and only row counts, fault counts and timings return to the client,
+which writes the directory's manifest last.  The result is a
+:class:`~weaksup.dask_votes.DaskVotes` that label models fit on Dask.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
 
-__all__ = ["DaskEngine", "ENGINE", "is_dask_frame"]
+__all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards"]
 
 
 def is_dask_frame(data: Any) -> bool:
@@ -59,3 +65,126 @@ class DaskEngine:
 
 
 ENGINE = DaskEngine()
+
+
+def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, offset: int,
+                 directory: str, index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray]:
+    from weaksup.dask_votes import write_shard
+
+    block, faults, seconds = apply_chunk(lfs, chunk, output, fault, offset)
+    return write_shard(directory, index, block, names, k), faults, seconds
+
+
+def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
+    import dask.dataframe as dd
+
+    if is_dask_frame(data):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return dd.read_parquet(data)
+    if isinstance(data, pd.DataFrame):
+        return dd.from_pandas(data, npartitions=npartitions or os.cpu_count() or 1, sort=False)
+    raise TypeError(f"data must be a Dask or pandas DataFrame or a Parquet path, got {type(data).__name__}")
+
+
+def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str], *, cardinality: int,
+                    fault: str = "raise", npartitions: int | None = None, overwrite: bool = False,
+                    progress: bool = True) -> Any:
+    """Apply ``lfs`` to partitioned ``data`` on the active Dask cluster, writing votes as on-disk sparse shards.
+
+    Parameters
+    ----------
+    lfs : sequence of LabelingFunction
+        Shipped to the workers with cloudpickle (closures and ``resources=`` travel with them).
+    data : Dask DataFrame, Parquet path or pandas DataFrame
+        One task per partition (a pandas frame is split into ``npartitions``).
+    path : str or path
+        Directory for ``part-00000.npz`` ... and ``_manifest.json`` (see :mod:`weaksup.dask_votes`).
+    cardinality : int
+        Number of classes (every shard must agree on it, so it is not inferred).
+    fault : {"raise", "abstain", "warn"}
+        As in :class:`~weaksup.apply.LFApplier`.
+    overwrite : bool
+        Replace an existing shard directory; otherwise one is an error.
+
+    Returns
+    -------
+    DaskVotes
+        Backed by the shards; ``.report`` is the :class:`~weaksup.apply.ApplyReport`.
+
+    A worker lost mid-run has its tasks rerun by Dask (a shard is rewritten
+    whole); if the job fails, the manifest is not written and the directory is
+    refused by :meth:`DaskVotes.from_shards`.
+    """
+    import time
+
+    import dask
+    from tqdm.auto import tqdm
+
+    from weaksup.apply.applier import ApplyReport
+    from weaksup.apply.kernel import ClassOutput, check_fault, warn_faults
+    from weaksup.dask_votes import MANIFEST, DaskVotes, get_client, write_manifest
+    from weaksup.lf.core import as_lfs
+
+    t0 = time.perf_counter()
+    check_fault(fault)
+    if cardinality is None or int(cardinality) < 2:
+        raise ValueError(f"apply_to_shards needs cardinality >= 2 (all shards must agree), got {cardinality!r}")
+    k = int(cardinality)
+    lf_list = as_lfs(lfs)
+    names = [lf.name for lf in lf_list]
+    for lf in lf_list:
+        lf.prepare()
+    out = os.fspath(path)
+    os.makedirs(out, exist_ok=True)
+    manifest = os.path.join(out, MANIFEST)
+    stale = [f for f in os.listdir(out) if f == MANIFEST or (f.startswith("part-") and f.endswith(".npz"))]
+    if stale and not overwrite:
+        raise FileExistsError(f"{out} already holds vote shards; pass overwrite=True to replace them")
+    if os.path.exists(manifest):  # first, so an interrupted rewrite is never read as complete
+        os.remove(manifest)
+    for f in stale:
+        if f != MANIFEST:
+            os.remove(os.path.join(out, f))
+    ddf = _as_dask_frame(data, npartitions)
+    lengths = ddf.map_partitions(len).compute()
+    offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1].astype(np.int64)
+    task = dask.delayed(_apply_shard, pure=False)
+    output = ClassOutput(k)
+    tasks = [task(lf_list, p, output, fault, int(o), out, i, names, k)
+             for i, (p, o) in enumerate(zip(ddf.to_delayed(), offsets))]
+    client = get_client()
+    futures = client.compute(tasks)
+    order = {f.key: i for i, f in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    from distributed import KilledWorker, as_completed
+
+    try:
+        with tqdm(total=int(np.sum(lengths)), desc=f"Applying {len(names)} LFs to shards", unit="rows",
+                  disable=not progress) as bar:
+            for fut in as_completed(futures):
+                results[order[fut.key]] = res = fut.result()
+                bar.update(res[0])
+    except LFApplyError as err:
+        client.cancel(futures)
+        raise err from err.original
+    except KilledWorker as err:
+        client.cancel(futures)
+        bad = order.get(getattr(err, "task", None))
+        where = (f"partition {bad} (rows {offsets[bad]}..{offsets[bad] + lengths.iloc[bad] - 1})"
+                 if bad is not None else "a partition")
+        raise RuntimeError(f"applying LFs to {where}: the Dask workers running it died each time it was "
+                           f"tried ({err}); out of memory or a crashing LF? No manifest was written, so "
+                           f"{out} is not read as complete") from err
+    rows = [r[0] for r in results]
+    if list(rows) != [int(x) for x in lengths]:
+        raise RuntimeError(f"shard row counts {rows} differ from the partition lengths {list(lengths)}")
+    faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(len(names), np.int64)
+    seconds = np.sum([r[2] for r in results], axis=0) if results else np.zeros(len(names))
+    warn_faults(names, faults, fault)
+    write_manifest(out, names, k, rows)
+    votes = DaskVotes.from_shards(out)
+    table = pd.DataFrame({"calls": [int(np.sum(lengths))] * len(names), "faults": faults, "seconds": seconds,
+                          "cached": [False] * len(names)}, index=pd.Index(names, name="lf"))
+    votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
+    return votes

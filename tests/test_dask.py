@@ -1,0 +1,200 @@
+"""Label models and the shard-writing applier on a real multi-process Dask cluster.
+
+One module-scoped ``LocalCluster(processes=True, n_workers=2, threads_per_worker=1)``:
+LFs and models are pickled to other processes, as on any real deployment.
+Dask results are compared with the in-memory fit on the same votes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+
+import weaksup.labelmodel as lm  # noqa: E402
+from weaksup import VoteMatrix  # noqa: E402
+from weaksup.apply import apply_lfs  # noqa: E402
+from weaksup.apply.engines.dask import apply_to_shards  # noqa: E402
+from weaksup.dask_votes import MANIFEST, DaskVotes, write_manifest, write_shard  # noqa: E402
+from weaksup.lf import labeling_function  # noqa: E402
+from weaksup.synthetic import make_votes  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CLOSED_FORM = ["MajorityVote", "WeightedMajorityVote", "MatrixCompletion", "FlyingSquid"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    import dask
+
+    # one retry: a task whose worker dies twice fails the job (KilledWorker), tested below
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _vote_sets():
+    sets = []
+    L, _, _ = make_votes(20000, 10, 3, seed=3)
+    sets.append(("synthetic-k3", L))
+    data = os.environ.get("WEAKSUP_DATA")
+    if data:
+        from weaksup.data import load_wrench
+
+        for name in ("youtube", "trec"):
+            if os.path.isdir(os.path.join(data, name)):
+                sets.append((name, load_wrench(name, data).train.votes))
+    return sets
+
+
+def _check_same(name, a, b, L, X, tol=1e-9):
+    pa, pb = a.predict_proba(L), b.predict_proba(X).compute()
+    assert pa.shape == pb.shape
+    assert np.abs(pa - pb).max() <= tol, name
+    assert np.array_equal(a.predict(L), b.predict(X).compute()), name
+
+
+def test_label_models_on_dask_equal_in_memory(client):
+    for set_name, L in _vote_sets():
+        X = da.from_array(L.to_dense(), chunks=(max(1, L.n // 5), L.m))  # 5-6 row partitions
+        V = DaskVotes(X, L.lf_names, L.cardinality)
+        for model in CLOSED_FORM:
+            M = getattr(lm, model)
+            a = M().fit(L, seed=0)
+            b = M().fit(V, seed=0)
+            assert b.n_seen_ == L.n and b.lf_names_ == L.lf_names
+            _check_same(f"{set_name} {model}", a, b, L, V)
+        a = lm.DawidSkene().fit(L)
+        b = lm.DawidSkene().fit(X)  # a bare Dask array works too
+        assert a.n_iter_ == b.n_iter_
+        _check_same(f"{set_name} DawidSkene", a, b, L, X, tol=1e-7)
+
+
+def test_dask_fit_with_valid_and_class_balance(client):
+    L, y, _ = make_votes(8000, 6, 2, seed=1)
+    Lv, yv, _ = make_votes(500, 6, 2, seed=2)
+    X = da.from_array(L.to_dense(), chunks=(2000, 6))
+    for M, kw in [(lm.DawidSkene, {"valid": (Lv, yv)}), (lm.WeightedMajorityVote, {"valid": (Lv, yv)}),
+                  (lm.MatrixCompletion, {"class_balance": [0.3, 0.7]})]:
+        params = {"accuracy_source": "valid"} if M is lm.WeightedMajorityVote else {}
+        a = M(**params).fit(L, seed=0, **kw)
+        b = M(**params).fit(X, seed=0, **kw)
+        _check_same(M.__name__, a, b, L, X, tol=1e-7)
+
+
+def test_dask_votes_errors_name_the_problem(client):
+    bad = np.zeros((100, 3), dtype=np.int64)
+    bad[70, 1] = 5
+    X = da.from_array(bad, chunks=(50, 3))
+    with pytest.raises(ValueError, match="partition starting at row 50.*out of range"):
+        lm.MajorityVote(cardinality=3).fit(X)
+    good = da.from_array(np.zeros((100, 3), dtype=np.int64), chunks=(50, 3))
+    mv = lm.MajorityVote(cardinality=2).fit(good)
+    with pytest.raises(ValueError, match="fitted on 3"):
+        mv.predict_proba(da.from_array(np.zeros((10, 4), dtype=np.int64)))
+    with pytest.raises(NotImplementedError, match="EBCC.*cannot be fitted on Dask"):
+        lm.EBCC().fit(good)
+    with pytest.raises(ValueError, match="dtype float"):
+        DaskVotes(da.from_array(np.zeros((4, 3))))
+
+
+def _lfs():
+    # defined inside a function, so cloudpickle ships them by value: a closure and resources=
+    min_len = 12
+
+    @labeling_function(resources={"words": ("check", "subscribe", "channel")})
+    def spammy(x, words):
+        return 1 if any(w in x.text.lower() for w in words) else -1
+
+    @labeling_function()
+    def long_text(x):
+        return 0 if len(x.text) > min_len else -1
+
+    @labeling_function()
+    def has_link(x):
+        return 1 if "http" in x.text else -1
+
+    return [spammy, long_text, has_link]
+
+
+def _frame():
+    texts = ["check my channel http://x", "nice song", "subscribe please", "I love this tune so much",
+             "http://spam.example", "great", "channel check out", "this is a long comment about music"]
+    return pd.DataFrame({"text": [texts[i % len(texts)] + f" {i}" for i in range(400)]})
+
+
+def test_apply_to_shards_equals_serial_apply(client, tmp_path):
+    df = _frame()
+    ref = apply_lfs(_lfs(), df, cardinality=2, progress=False)
+    V = apply_to_shards(_lfs(), dd.from_pandas(df, npartitions=4, sort=False), tmp_path / "votes",
+                        cardinality=2, progress=False)
+    assert V.npartitions == 4 and V.report.engine == "dask" and V.report.n_rows == 400
+    assert V.to_vote_matrix() == ref
+    assert sorted(os.listdir(tmp_path / "votes")) == [MANIFEST] + [f"part-{i:05d}.npz" for i in range(4)]
+    # from Parquet, reopened from disk, then fitted without gathering
+    df.to_parquet(tmp_path / "in.parquet")
+    V2 = apply_to_shards(_lfs(), str(tmp_path / "in.parquet"), tmp_path / "votes2", cardinality=2, progress=False)
+    assert DaskVotes.from_shards(tmp_path / "votes2").to_vote_matrix() == ref
+    a, b = lm.MajorityVote().fit(ref), lm.MajorityVote().fit(V2)
+    assert np.abs(a.predict_proba(ref) - b.predict_proba(V2).compute()).max() == 0
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        apply_to_shards(_lfs(), df, tmp_path / "votes", cardinality=2, progress=False)
+
+
+def test_incomplete_shard_directory_is_refused(tmp_path):
+    d = tmp_path / "s"
+    d.mkdir()
+    for i in range(2):
+        write_shard(d, i, np.array([[0, 1], [1, -1]]), ["a", "b"], 2)
+    with pytest.raises(ValueError, match="no _manifest.json; the shard directory is incomplete"):
+        DaskVotes.from_shards(d)
+    write_manifest(d, ["a", "b"], 2, [2, 2, 2])  # lists a third shard that was never written
+    with pytest.raises(ValueError, match=r"1 shard\(s\) that do not exist: \['part-00002.npz'\]"):
+        DaskVotes.from_shards(d)
+    write_manifest(d, ["a", "b"], 2, [2, 3])  # row count disagrees with the file
+    with pytest.raises(ValueError, match="part-00001.npz: shard holds 2 rows"):
+        DaskVotes.from_shards(d).to_vote_matrix()
+
+
+def test_worker_killed_mid_apply_job_completes_or_fails_clearly(client, tmp_path):
+    df = _frame()
+    ref = apply_lfs(_lfs(), df, cardinality=2, progress=False)
+    marker = tmp_path / "killed-once"
+
+    def make_killer(times):
+        @labeling_function(batched=True)
+        def killer(frame):
+            # partition 2 kills its worker process (SIGKILL, mid-task, before its shard is written)
+            if frame.index[0] == 200:
+                n = int(marker.read_text()) if marker.exists() else 0
+                if n < times:
+                    marker.write_text(str(n + 1))
+                    os.kill(os.getpid(), signal.SIGKILL)
+            return np.full(len(frame), -1)
+        return killer
+
+    src = dd.from_pandas(df, npartitions=4, sort=False)
+    V = apply_to_shards(_lfs() + [make_killer(1)], src, tmp_path / "retry", cardinality=2, progress=False)
+    assert marker.read_text() == "1"  # the worker died once; Dask reran the partition elsewhere
+    assert V.to_vote_matrix().select_lfs([0, 1, 2]) == ref
+
+    marker.unlink()
+    with pytest.raises(RuntimeError, match=r"partition 2 \(rows 200\.\.299\).*died"):
+        apply_to_shards(_lfs() + [make_killer(10)], src, tmp_path / "fail", cardinality=2, progress=False)
+    assert not (tmp_path / "fail" / MANIFEST).exists()
+    with pytest.raises(ValueError, match="incomplete"):
+        DaskVotes.from_shards(tmp_path / "fail")
+    # the cluster recovers: the nannies restart the killed workers
+    client.wait_for_workers(2, timeout=60)

@@ -1,0 +1,265 @@
+"""Votes too large for one process: a vote matrix backed by a Dask array, and on-disk sparse shards.
+
+:class:`DaskVotes` is the distributed counterpart of :class:`~weaksup.votes.VoteMatrix`:
+``n × m`` votes (``ABSTAIN = -1``, classes ``0..k-1``) held as row partitions
+that live on Dask workers or in files, with the LF names and the cardinality.
+Label models accept it (or a bare Dask array) in ``fit`` and ``predict_proba``
+and then compute their statistics partition by partition on the active
+``distributed.Client`` (:mod:`weaksup.labelmodel._dask`); the whole matrix is
+never gathered on one process.
+
+Shards
+------
+The Dask engine (:func:`weaksup.apply.engines.dask.apply_to_shards`) writes
+one sparse :class:`~weaksup.votes.VoteMatrix` file per partition,
+``part-00000.npz`` ..., each written to a temporary name and renamed
+(:func:`weaksup._persist.save_npz`), so a file under a shard's name is always
+complete.  ``_manifest.json`` (written last, also atomically, and removed
+before a rewrite starts) lists every shard with its row count; a directory
+without it, or whose listed shards are missing or have other row counts, is
+refused by :meth:`DaskVotes.from_shards` with an error naming the shard.
+
+>>> import numpy as np, tempfile
+>>> d = tempfile.mkdtemp()
+>>> rows = [write_shard(d, i, np.array([[0, -1], [1, 1]]) + 0 * i, ["a", "b"], 2) for i in range(2)]
+>>> write_manifest(d, ["a", "b"], 2, rows)
+>>> V = DaskVotes.from_shards(d)
+>>> V.shape, V.npartitions, V.to_vote_matrix().to_dense().tolist()
+((4, 2), 2, [[0, -1], [1, 1], [0, -1], [1, 1]])
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from weaksup.votes import VoteMatrix
+
+__all__ = ["DaskVotes", "is_dask_array", "is_dask_votes", "write_shard", "write_manifest", "read_manifest",
+           "shard_name", "MANIFEST", "get_client", "block_votes"]
+
+_DEFAULT: dict[str, Any] = {}
+
+#: Name of the file that marks a shard directory complete.
+MANIFEST = "_manifest.json"
+_MANIFEST_FORMAT = "weaksup.VoteShards"
+
+
+def shard_name(index: int) -> str:
+    """File name of shard ``index`` (``part-00000.npz``)."""
+    return f"part-{index:05d}.npz"
+
+
+def is_dask_array(x: Any) -> bool:
+    """Whether ``x`` is a Dask array (checked without importing dask)."""
+    return type(x).__module__.startswith("dask") and hasattr(x, "chunks") and hasattr(x, "ndim")
+
+
+def is_dask_votes(x: Any) -> bool:
+    """Whether ``x`` is votes a label model fits on Dask: :class:`DaskVotes` or a Dask array."""
+    return isinstance(x, DaskVotes) or is_dask_array(x)
+
+
+def write_shard(directory: str | os.PathLike[str], index: int, votes: Any, lf_names: Sequence[str],
+                cardinality: int) -> int:
+    """Write one partition's votes as a sparse VoteMatrix file, atomically; returns its row count."""
+    L = VoteMatrix(votes, list(lf_names), cardinality)
+    L.as_sparse().save(Path(directory) / shard_name(index))
+    return L.n
+
+
+def write_manifest(directory: str | os.PathLike[str], lf_names: Sequence[str], cardinality: int,
+                   rows: Sequence[int]) -> None:
+    """Mark ``directory`` complete: the LF names, cardinality and every shard with its row count."""
+    path = Path(directory) / MANIFEST
+    body = {"format": _MANIFEST_FORMAT, "lf_names": list(lf_names), "cardinality": int(cardinality),
+            "shards": [{"file": shard_name(i), "rows": int(r)} for i, r in enumerate(rows)]}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(body))
+    os.replace(tmp, path)
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of a complete shard directory (``ValueError`` naming what is missing otherwise)."""
+    d = Path(directory)
+    path = d / MANIFEST
+    if not path.exists():
+        raise ValueError(f"{d}: no {MANIFEST}; the shard directory is incomplete (the job that wrote it "
+                         "did not finish) or is not a weaksup vote-shard directory")
+    body = json.loads(path.read_text())
+    if body.get("format") != _MANIFEST_FORMAT:
+        raise ValueError(f"{path}: not a weaksup vote-shard manifest")
+    missing = [s["file"] for s in body["shards"] if not (d / s["file"]).exists()]
+    if missing:
+        raise ValueError(f"{d}: manifest lists {len(missing)} shard(s) that do not exist: {missing[:5]}")
+    return body
+
+
+def _load_shard(path: str, rows: int, lf_names: list[str], cardinality: int) -> sp.csr_matrix:
+    L = VoteMatrix.load(path)
+    if L.n != rows or L.lf_names != lf_names or L.cardinality != cardinality:
+        raise ValueError(f"{path}: shard holds {L.n} rows of LFs {L.lf_names[:3]}... (k={L.cardinality}); "
+                         f"the manifest says {rows} rows of {lf_names[:3]}... (k={cardinality})")
+    return L.to_sparse()
+
+
+def _dense_block(part: Any) -> np.ndarray:
+    """A partition (dense votes or a shifted sparse shard) as dense ``{-1, 0..k-1}`` votes."""
+    if sp.issparse(part):
+        out = part.toarray()
+        out -= 1
+        return out
+    return np.asarray(part)
+
+
+class DaskVotes:
+    """A vote matrix backed by a Dask array: ``n × m`` votes, ``ABSTAIN = -1``, partitioned by rows.
+
+    Parameters
+    ----------
+    array : dask.array.Array
+        Votes in ``{-1, 0..k-1}``, chunked by rows (column chunks are merged).
+    lf_names : sequence of str, optional
+        One name per column (default ``lf_0 ..``).
+    cardinality : int, optional
+        Number of classes; when omitted it is ``max(vote) + 1`` (at least 2),
+        computed with one reduction over the partitions.
+
+    Each partition is checked (integer votes in range) when a worker reads it;
+    an error names the LF and the row in the whole matrix.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> V = DaskVotes(da.from_array(np.array([[0, 1], [-1, 1], [1, 1]]), chunks=(2, 2)))
+    >>> V.shape, V.cardinality, V.npartitions
+    ((3, 2), 2, 2)
+    """
+
+    def __init__(self, array: Any, lf_names: Sequence[str] | None = None, cardinality: int | None = None) -> None:
+        if not is_dask_array(array):
+            raise TypeError(f"DaskVotes needs a dask array, got {type(array).__name__}")
+        if array.ndim != 2:
+            raise ValueError(f"votes must be a 2-D n×m array, got shape {array.shape}")
+        if any(np.isnan(c) for c in array.chunks[0]):
+            raise ValueError("votes: a Dask array with unknown chunk sizes; call .compute_chunk_sizes() first")
+        if array.dtype.kind not in "iu":
+            raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {array.dtype}")
+        if len(array.chunks[1]) > 1:
+            array = array.rechunk({1: -1})
+        m = array.shape[1]
+        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
+        if len(names) != m:
+            raise ValueError(f"{len(names)} LF names given for {m} vote columns")
+        if cardinality is None:
+            cardinality = max(2, int(array.max().compute()) + 1) if array.size else 2
+        self.array = array
+        self.lf_names: list[str] = names
+        self.cardinality: int = int(cardinality)
+        self._parts: list[Any] = list(array.to_delayed().ravel())
+        self._rows: list[int] = [int(c) for c in array.chunks[0]]
+        self.path: Path | None = None
+        self.report: Any = None  # ApplyReport attached by the Dask engine
+
+    @classmethod
+    def from_shards(cls, directory: str | os.PathLike[str]) -> DaskVotes:
+        """Open a complete shard directory (see the module docstring); nothing is read until computed."""
+        import dask
+        import dask.array as da
+
+        body = read_manifest(directory)
+        names, k = list(body["lf_names"]), int(body["cardinality"])
+        load = dask.delayed(_load_shard, pure=True)
+        parts = [load(str(Path(directory) / s["file"]), int(s["rows"]), names, k) for s in body["shards"]]
+        rows = [int(s["rows"]) for s in body["shards"]]
+        dense = dask.delayed(_dense_block, pure=True)
+        m = len(names)
+        blocks = [da.from_delayed(dense(p), shape=(r, m), dtype=np.int8 if k < 126 else np.int32)
+                  for p, r in zip(parts, rows)]
+        array = da.concatenate(blocks, axis=0) if blocks else da.zeros((0, m), dtype=np.int8)
+        self = cls.__new__(cls)
+        self.array, self.lf_names, self.cardinality = array, names, k
+        self._parts, self._rows = parts, rows  # workers read the sparse shards directly
+        self.path = Path(directory)
+        self.report = None
+        return self
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(sum(self._rows)), len(self.lf_names))
+
+    @property
+    def n(self) -> int:
+        return self.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.shape[1]
+
+    @property
+    def npartitions(self) -> int:
+        return len(self._parts)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        where = f", shards={str(self.path)!r}" if self.path is not None else ""
+        return f"DaskVotes(n={self.n}, m={self.m}, cardinality={self.cardinality}, npartitions={self.npartitions}{where})"
+
+    def partitions(self) -> list[tuple[int, int, Any]]:
+        """``[(offset, rows, delayed part)]``: each part is dense votes or a shifted sparse shard."""
+        offsets = np.concatenate([[0], np.cumsum(self._rows)])[:-1]
+        return [(int(o), r, p) for o, r, p in zip(offsets, self._rows, self._parts)]
+
+    def to_vote_matrix(self) -> VoteMatrix:
+        """Gather everything into one in-memory :class:`~weaksup.votes.VoteMatrix` (small data only)."""
+        import dask
+
+        parts = dask.compute(*self._parts)
+        blocks = [VoteMatrix(p, self.lf_names, self.cardinality) for p in parts]
+        if not blocks:
+            return VoteMatrix(np.zeros((0, self.m), np.int8), self.lf_names, self.cardinality)
+        return VoteMatrix.vstack(blocks)
+
+
+def get_client() -> Any:
+    """The active ``distributed.Client``; without one, a LocalCluster started once for this session."""
+    from distributed import Client, LocalCluster, default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        pass
+    client = _DEFAULT.get("client")
+    if client is None or client.status != "running":
+        cluster = LocalCluster(processes=True, dashboard_address=None)
+        client = Client(cluster, set_as_default=False)
+        _DEFAULT.update(client=client, cluster=cluster)
+        atexit.register(_close_default)
+    return client
+
+
+def _close_default() -> None:
+    client, cluster = _DEFAULT.pop("client", None), _DEFAULT.pop("cluster", None)
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def block_votes(part: Any, lf_names: Sequence[str], cardinality: int, offset: int) -> VoteMatrix:
+    """One partition as a checked VoteMatrix; a bad vote's error names its row in the whole matrix."""
+    try:
+        return VoteMatrix(part, list(lf_names), cardinality)
+    except ValueError as exc:
+        raise ValueError(f"invalid votes in the partition starting at row {offset}: {exc} "
+                         f"(row numbers are relative to that partition)") from exc

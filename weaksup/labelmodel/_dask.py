@@ -1,0 +1,183 @@
+"""Label models on Dask: statistics reduced across partitions, prediction mapped over them.
+
+:meth:`LabelModel.fit <weaksup.labelmodel.base.LabelModel.fit>` and
+``predict_proba`` hand votes that are a Dask array or a
+:class:`~weaksup.dask_votes.DaskVotes` to this module.  It runs on the cluster
+of the active ``distributed.Client`` (any deployment, by scheduler address);
+without one it starts a :class:`distributed.LocalCluster` once per session.
+
+* Every additive model (``_additive = True``: MajorityVote,
+  WeightedMajorityVote, MatrixCompletion, FlyingSquid, ...) computes its
+  sufficient statistics (``_stats``) on each partition on the workers; they
+  are combined by a tree of ``_merge_stats`` tasks and only the reduced
+  statistic (counts, the ``m·k × m·k`` co-occurrence matrix, ...) reaches the
+  client, which runs ``_fit_stats`` — the same code as the in-memory fit.
+* Dawid–Skene keeps each partition's distinct-row table on its worker; every
+  EM iteration is a map (E-step and M-step counts on each partition,
+  :func:`weaksup.labelmodel._stats.em_counts`) and a reduce (a sum of
+  ``m·k × k`` count tensors) driving the model's own EM loop
+  (:meth:`DawidSkene._em <weaksup.labelmodel.dawid_skene.DawidSkene._em>`).
+* ``predict_proba`` returns a Dask array: the fitted model's
+  ``_predict_proba`` mapped over the partitions.
+
+The vote matrix is never gathered on one process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.dask_votes import DaskVotes, block_votes, get_client, is_dask_array, is_dask_votes
+
+__all__ = ["is_dask_votes", "as_dask_votes", "get_client", "fit_dask", "predict_proba_dask", "predict_dask"]
+
+def as_dask_votes(votes: Any, cardinality: int | None = None) -> DaskVotes:
+    """A Dask array or :class:`DaskVotes` as DaskVotes (``cardinality`` imposed when given)."""
+    if isinstance(votes, DaskVotes):
+        if cardinality is None or cardinality == votes.cardinality:
+            return votes
+        out = DaskVotes.__new__(DaskVotes)
+        out.__dict__.update(votes.__dict__)
+        out.cardinality = int(cardinality)
+        return out
+    if is_dask_array(votes):
+        return DaskVotes(votes, None, cardinality)
+    raise TypeError(f"expected a Dask array or DaskVotes, got {type(votes).__name__}")
+
+
+# ------------------------------------------------------------------ worker tasks
+def _part_stats(model: Any, part: Any, names: list[str], k: int, offset: int) -> Any:
+    return model._stats(block_votes(part, names, k, offset), offset)
+
+
+def _merge(model: Any, a: Any, b: Any) -> Any:
+    return model._merge_stats(a, b)
+
+
+def _part_patterns(model: Any, part: Any, names: list[str], k: int, offset: int) -> Any:
+    pats = model._stats(block_votes(part, names, k, offset), offset)
+    return pats.ind, pats.counts.astype(np.float64), pats.ind.T.tocsr()
+
+
+def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from weaksup.labelmodel._stats import em_counts
+
+    ind, w, indT = held
+    T = model._initial_posteriors(ind, prior, model.cardinality_) if params is None else model._posterior(ind, *params)
+    return em_counts(ind, T, w, indT)
+
+
+def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) -> np.ndarray:
+    L = block_votes(part, names, k, offset)
+    if L.n == 0:
+        return np.zeros((0, k))
+    return model._predict_proba(L)
+
+
+def _part_preds(probs: np.ndarray, tie_break: str, prior: Any, seed: Any, block_info: Any = None) -> np.ndarray:
+    from weaksup.metrics import probs_to_preds
+
+    offset = block_info[0]["array-location"][0][0] if block_info else 0
+    return probs_to_preds(probs, tie_break, prior=prior, seed=seed, offset=offset)
+
+
+# ------------------------------------------------------------------------ fit
+def _tree_reduce(client: Any, model: Any, parts: list[Any]) -> Any:
+    """Merge per-partition statistics pairwise on the workers; only the result reaches the client."""
+    import dask
+
+    merge = dask.delayed(_merge, pure=True)
+    shipped = dask.delayed(model, traverse=False)
+    while len(parts) > 1:
+        nxt = [merge(shipped, a, b) for a, b in zip(parts[::2], parts[1::2])]
+        if len(parts) % 2:
+            nxt.append(parts[-1])
+        parts = nxt
+    return client.compute(parts[0]).result()
+
+
+def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: int | None,
+             check_valid_votes: Any) -> Any:
+    """``model.fit`` on Dask votes (called by :meth:`LabelModel.fit`, which passes its ``valid`` checker)."""
+    from weaksup._validation import check_class_balance
+
+    model._validate_params()
+    V = as_dask_votes(votes, model.cardinality)
+    if V.m < model.min_lfs:
+        raise ValueError(f"votes has {V.m} LF column(s); this model needs at least {model.min_lfs}")
+    if V.n == 0:
+        raise ValueError("votes has 0 rows; fit needs at least one")
+    if not model._additive:
+        raise NotImplementedError(f"{type(model).__name__} has no additive statistics; it cannot be fitted "
+                                  "on Dask votes (gather them with DaskVotes.to_vote_matrix() if they fit in memory)")
+    k = V.cardinality
+    valid_checked = check_valid_votes(valid, k, V.m)
+    check_class_balance(class_balance, k)
+    model._reset()
+    model.cardinality_, model.n_lfs_, model.lf_names_ = k, V.m, list(V.lf_names)
+    model.n_seen_ = V.n
+    client = get_client()
+    parts = V.partitions()
+    if hasattr(model, "_em"):
+        _fit_em(client, model, V, parts, class_balance, valid_checked)
+        return model
+    import dask
+
+    task = dask.delayed(_part_stats, pure=True)
+    shipped = dask.delayed(model, traverse=False)
+    stats = _tree_reduce(client, model, [task(shipped, p, V.lf_names, k, o) for o, _, p in parts])
+    model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
+    model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
+    return model
+
+
+def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:
+    """EM with each iteration a map (per-partition counts) and a reduce (their sum)."""
+    import dask
+
+    task = dask.delayed(_part_patterns, pure=True)
+    shipped_model = dask.delayed(model, traverse=False)
+    held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
+    prior = model._em_prior(class_balance, valid)
+    shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
+
+    def counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
+        futs = [client.submit(_part_em_counts, shipped, h, params, prior, pure=False) for h in held]
+        Ny: Any = 0.0
+        Cr: Any = 0.0
+        for ny, cr in client.gather(futs):
+            Ny = Ny + ny
+            Cr = Cr + cr
+        return Ny, Cr
+
+    try:
+        model._em(counts, class_balance, valid, prior)
+    finally:
+        client.cancel(held)
+
+
+# -------------------------------------------------------------------- predict
+def predict_proba_dask(model: Any, votes: Any) -> Any:
+    """``model.predict_proba`` on Dask votes: a lazy ``n × k`` Dask array, one block per partition."""
+    import dask
+    import dask.array as da
+
+    model._check_fitted()
+    V = as_dask_votes(votes, model.cardinality_)
+    if V.m != model.n_lfs_:
+        raise ValueError(f"votes have {V.m} LFs; the model was fitted on {model.n_lfs_}")
+    k = model.cardinality_
+    task = dask.delayed(_part_predict, pure=True)
+    shipped = dask.delayed(model, traverse=False)
+    blocks = [da.from_delayed(task(shipped, p, V.lf_names, k, o), shape=(r, k), dtype=np.float64)
+              for o, r, p in V.partitions()]
+    return da.concatenate(blocks, axis=0) if blocks else da.zeros((0, k))
+
+
+def predict_dask(model: Any, votes: Any, tie_break: str, *, seed: int | None) -> Any:
+    """Hard labels as a lazy Dask array (the same tie-break rule, rows numbered in the whole matrix)."""
+    probs = predict_proba_dask(model, votes)
+    prior = getattr(model, "class_balance_", None)
+    return probs.map_blocks(_part_preds, tie_break, prior, seed, drop_axis=1, dtype=np.int64)
