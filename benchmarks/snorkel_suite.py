@@ -1,0 +1,214 @@
+"""snorkel 0.10's own labeling tests run against ``weaksup.compat.snorkel`` (a measurement, not project code).
+
+Takes the path of a snorkel 0.10 source checkout (a work tree, or a git
+directory such as a mirror: then ``--rev``, default the v0.10.0 release
+commit, is extracted with ``git archive``), copies ``test/labeling/`` into a
+temporary folder with only the import lines rewritten (``snorkel`` ->
+``weaksup.compat.snorkel``), runs pytest there and writes the pass rate per
+file, and every failing or excluded test with its reason, to the
+``snorkel-suite`` section of docs/benchmarks.md.  Nothing of snorkel's code is
+kept in the repository and no network is used.
+
+Excluded tests (listed with the reason in the section): Spark and spaCy
+(``SparkLFApplier``, ``NLPLabelingFunction``, ``SpacyPreprocessor`` are not in
+the compat layer) and tests that drive LabelModel's private torch internals
+(``_set_constants``, ``_generate_O``, ``_loss_mu``, ``nn.Parameter`` ``mu``,
+torch optimizer objects).  The pass rate is over the remaining tests, the
+ones that exercise the public API.
+
+Usage::
+
+    python benchmarks/snorkel_suite.py /path/to/snorkel            # full run, writes docs/benchmarks.md
+    python benchmarks/snorkel_suite.py /path/to/snorkel --smoke    # one file, no docs
+    python benchmarks/snorkel_suite.py --smoke                     # no checkout: skips with a message (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE_REV = "9b642a21"  # "[RELEASE]: v0.10.0" in snorkel-team/snorkel
+SMOKE_FILE = "test/labeling/model/test_baseline.py"
+SKIP_MESSAGE = "snorkel_suite: no snorkel checkout given (pass its path); smoke run skipped"
+
+_PRIVATE = "drives LabelModel's private torch internals"
+#: file -> reason: whole files outside the compat layer's scope.
+EXCLUDED_FILES = {
+    "test/labeling/apply/test_spark.py": "Spark applier (pyspark): not in the compat layer",
+    "test/labeling/apply/lf_applier_spark_test_script.py": "Spark applier script (pyspark): not in the compat layer",
+    "test/labeling/lf/test_nlp_spark.py": "Spark NLP LFs (pyspark, spaCy): not in the compat layer",
+    "test/labeling/lf/test_nlp.py": "NLPLabelingFunction (spaCy): not in the compat layer",
+    "test/labeling/preprocess/test_nlp.py": "SpacyPreprocessor (spaCy): not in the compat layer",
+}
+#: test id (file::Class::test) -> reason.
+EXCLUDED_TESTS = {
+    **{f"test/labeling/apply/test_lf_applier.py::{t}": "SpacyPreprocessor (spaCy): not in the compat layer"
+       for t in ("TestPandasApplier::test_lf_applier_pandas_spacy_preprocessor",
+                 "TestPandasApplier::test_lf_applier_pandas_spacy_preprocessor_memoized",
+                 "TestDaskApplier::test_lf_applier_dask_spacy_preprocessor",
+                 "TestDaskApplier::test_lf_applier_pandas_spacy_preprocessor_memoized")},
+    **{f"test/labeling/model/test_label_model.py::LabelModelTest::{t}": f"{_PRIVATE} ({why})" for t, why in (
+        ("test_L_form", "_set_constants, .n/.m before fit"),
+        ("test_class_balance", "_set_class_balance"),
+        ("test_generate_O", "_generate_O, .O torch tensor"),
+        ("test_augmented_L_construction", "_get_augmented_label_matrix, c_tree"),
+        ("test_conditional_probs", "_set_up_model: _create_tree, _build_mask, _init_params"),
+        ("test_build_mask", "_build_mask, .mask"),
+        ("test_init_params", "_init_params, .mu_init"),
+        ("test_predict_proba", "_set_up_model; assigns nn.Parameter to mu"),
+        ("test_predict", "_set_up_model; assigns nn.Parameter to mu"),
+        ("test_score", "_set_up_model; assigns nn.Parameter to mu"),
+        ("test_loss", "_loss_l2, _loss_mu, mu_init"),
+        ("test_model_loss", "_loss_mu"),
+        ("test_optimizer_init", "torch.optim objects in .optimizer"),
+        ("test_scheduler_init", "torch lr_scheduler objects in .lr_scheduler"),
+        ("test_symmetry_breaking", "_break_col_permutation_symmetry, nn.Parameter mu"),
+        ("test_symmetry_breaking_multiclass", "_break_col_permutation_symmetry, nn.Parameter mu"),
+    )},
+}
+
+_IMPORT = re.compile(r"^(\s*)(from|import)(\s+)snorkel(?=[.\s])", re.M)
+
+
+def rewrite_imports(source: str) -> str:
+    """Point ``from snorkel...`` / ``import snorkel...`` lines at ``weaksup.compat.snorkel``; nothing else changes.
+
+    >>> rewrite_imports("from snorkel.labeling import LFApplier\\nx = 'snorkel'\\n")
+    "from weaksup.compat.snorkel.labeling import LFApplier\\nx = 'snorkel'\\n"
+    """
+    return _IMPORT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}weaksup.compat.snorkel", source)
+
+
+def extract(src: Path, rev: str, dest: Path) -> str:
+    """Copy ``test/labeling`` (and ``test/__init__.py``) of the checkout to ``dest``; returns snorkel's version."""
+    if (src / "test" / "labeling").is_dir():
+        version_py = (src / "snorkel" / "version.py").read_text()
+        shutil.copytree(src / "test" / "labeling", dest / "test" / "labeling")
+        if (src / "test" / "__init__.py").exists():
+            shutil.copy(src / "test" / "__init__.py", dest / "test" / "__init__.py")
+    elif (src / "HEAD").exists() and (src / "objects").is_dir():
+        git = ["git", f"--git-dir={src}"]
+        version_py = subprocess.run(git + ["show", f"{rev}:snorkel/version.py"], check=True, capture_output=True,
+                                    text=True).stdout
+        archive = subprocess.run(git + ["archive", rev, "test/labeling", "test/__init__.py"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    else:
+        raise SystemExit(f"snorkel_suite: {src} is neither a snorkel checkout (no test/labeling/) nor a git directory")
+    parts = dict(re.findall(r'_(MAJOR|MINOR|REVISION)\s*=\s*"([^"]*)"', version_py))
+    version = f"{parts.get('MAJOR')}.{parts.get('MINOR')}.{parts.get('REVISION')}"
+    if not version.startswith("0.10."):
+        raise SystemExit(f"snorkel_suite: {src} is snorkel {version}; this measures snorkel 0.10")
+    for path in (dest / "test").rglob("*.py"):
+        path.write_text(rewrite_imports(path.read_text()))
+    return version
+
+
+def run_pytest(workdir: Path, targets: list[str], deselect: list[str]) -> tuple[ET.Element, float]:
+    report = workdir / "report.xml"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "markers=complex: snorkel's marker",
+           "--rootdir", str(workdir), "--continue-on-collection-errors", f"--junitxml={report}", "-o", "junit_family=xunit1", *targets]
+    cmd += [arg for d in deselect for arg in ("--deselect", d)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "MPLBACKEND": "Agg"}
+    t0 = time.time()
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    if not report.exists():
+        raise SystemExit(f"snorkel_suite: pytest produced no report:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return ET.parse(report).getroot(), time.time() - t0
+
+
+def summarise(root: ET.Element, files: list[str]) -> tuple[dict[str, dict[str, int]], list[tuple[str, str]]]:
+    """Per-file counts (passed / failed / excluded) and the failing tests with their first error line."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"passed": 0, "failed": 0, "excluded": 0})
+    failures = []
+    for case in root.iter("testcase"):
+        file = case.get("file") or case.get("classname", "").replace(".", "/").rsplit("/", 1)[0] + ".py"
+        cls = case.get("classname", "").rsplit(".", 1)[-1]
+        test_id = f"{file}::{cls}::{case.get('name')}"
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        if case.find("skipped") is not None:
+            counts[file]["excluded"] += 1
+            failures.append((test_id, "skipped by pytest: " + (case.find("skipped").get("message") or "")))
+        elif bad is not None:
+            counts[file]["failed"] += 1
+            message = (bad.get("message") or bad.text or "").strip().splitlines()
+            failures.append((test_id, message[0][:200] if message else "failed"))
+        else:
+            counts[file]["passed"] += 1
+    for test_id in EXCLUDED_TESTS:
+        file = test_id.split("::")[0]
+        if file in files:
+            counts[file]["excluded"] += 1
+    return counts, failures
+
+
+def report(version: str, counts: dict[str, dict[str, int]], failures: list[tuple[str, str]], excluded_files: dict,
+           seconds: float, command: str) -> str:
+    passed = sum(c["passed"] for c in counts.values())
+    run = sum(c["passed"] + c["failed"] for c in counts.values())
+    lines = [f"snorkel {version}'s `test/labeling/` run against `weaksup.compat.snorkel` with only the import lines "
+             f"rewritten (`snorkel` -> `weaksup.compat.snorkel`); {seconds:.0f} s.  Command: `{command}`.", "",
+             f"**{passed} of {run} public-API tests pass ({100 * passed / max(run, 1):.1f}%)**; "
+             f"{sum(c['excluded'] for c in counts.values())} tests and {len(excluded_files)} files excluded "
+             "(reasons below).", "",
+             "| file | passed | failed | excluded | pass rate |", "|---|---:|---:|---:|---:|"]
+    for file in sorted(counts):
+        c = counts[file]
+        n = c["passed"] + c["failed"]
+        lines.append(f"| `{file}` | {c['passed']} | {c['failed']} | {c['excluded']} | "
+                     f"{'%.0f%%' % (100 * c['passed'] / n) if n else 'n/a'} |")
+    lines += ["", "Failing tests:", ""]
+    lines += [f"- `{t}`: {why}" for t, why in failures] or ["- none"]
+    lines += ["", "Excluded (not public API of the compat layer):", ""]
+    lines += [f"- `{f}` (whole file): {why}" for f, why in excluded_files.items()]
+    lines += [f"- `{t}`: {why}" for t, why in EXCLUDED_TESTS.items() if t.split("::")[0] in counts]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkout", nargs="?", help="snorkel 0.10 source checkout or git directory")
+    ap.add_argument("--rev", default=RELEASE_REV, help="revision to extract from a git directory")
+    ap.add_argument("--smoke", action="store_true", help=f"run {SMOKE_FILE} only; do not write docs")
+    ap.add_argument("--write-docs", default="docs/benchmarks.md")
+    a = ap.parse_args(argv)
+    if a.checkout is None:
+        if a.smoke:
+            print(SKIP_MESSAGE)
+            return 0
+        ap.error("the path of a snorkel 0.10 checkout is required (only --smoke runs without one)")
+    with tempfile.TemporaryDirectory(prefix="snorkel-suite-") as tmp:
+        work = Path(tmp)
+        version = extract(Path(a.checkout).resolve(), a.rev, work)
+        files = sorted(str(p.relative_to(work)) for p in (work / "test" / "labeling").rglob("test_*.py"))
+        excluded_files = {f: why for f, why in EXCLUDED_FILES.items() if f in files or (work / f).exists()}
+        targets = [SMOKE_FILE] if a.smoke else [f for f in files if f not in excluded_files]
+        root, seconds = run_pytest(work, targets, [t for t in EXCLUDED_TESTS if t.split("::")[0] in targets])
+        counts, failures = summarise(root, targets)
+        command = "python benchmarks/snorkel_suite.py SNORKEL_CHECKOUT" + (" --smoke" if a.smoke else "")
+        body = report(version, counts, failures, {} if a.smoke else excluded_files, seconds, command)
+    print(body)
+    if not a.smoke:
+        sys.path.insert(0, str(ROOT))
+        from benchmarks._docs import update_section
+
+        update_section(ROOT / a.write_docs, "snorkel-suite", body, title="snorkel's own labeling tests on the compat layer")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""``snorkel.labeling.analysis``: ``LFAnalysis(L, lfs=None)`` on :class:`weaksup.analysis.LFAnalysis`.
+
+>>> import numpy as np
+>>> LFAnalysis(np.array([[0, -1], [1, 1]])).lf_summary().columns.tolist()
+['Polarity', 'Coverage', 'Overlaps', 'Conflicts']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.analysis import LFAnalysis as _LFAnalysis
+
+__all__ = ["LFAnalysis"]
+
+
+class LFAnalysis(_LFAnalysis):
+    """snorkel's ``LFAnalysis``: the same statistics; ``lf_summary`` is indexed like snorkel's.
+
+    Without ``lfs`` the summary has a plain 0..m-1 index and no ``j`` column;
+    with ``lfs`` it is indexed by LF name and has ``j``.
+    """
+
+    def __init__(self, L: Any, lfs: Sequence[Any] | None = None) -> None:
+        super().__init__(L, lfs)
+        self._named = lfs is not None
+
+    def lf_summary(self, Y: Any = None, est_weights: Any = None) -> pd.DataFrame:
+        df = self.summary(y=None if Y is None else np.asarray(Y), est_weights=est_weights)
+        if not self._named:
+            df = df.drop(columns="j").reset_index(drop=True)
+        return df

@@ -1,0 +1,41 @@
+"""``snorkel.labeling.apply.dask``: ``DaskLFApplier`` and ``PandasParallelLFApplier``.
+
+Each Dask partition runs :class:`PandasLFApplier` (weaksup's kernel) as one
+delayed task on the given scheduler; the blocks are stacked in partition order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.compat.snorkel.labeling.apply.core import BaseLFApplier
+from weaksup.compat.snorkel.labeling.apply.pandas import _apply_frame
+
+__all__ = ["DaskLFApplier", "PandasParallelLFApplier"]
+
+
+class DaskLFApplier(BaseLFApplier):
+    """``DaskLFApplier(lfs).apply(df, scheduler="processes", fault_tolerant=False)`` on a Dask DataFrame."""
+
+    def apply(self, df: Any, scheduler: Any = "processes", fault_tolerant: bool = False) -> np.ndarray:
+        import dask
+
+        tasks = [dask.delayed(_apply_frame)(self._lfs, part, fault_tolerant) for part in df.to_delayed()]
+        blocks = dask.compute(*tasks, scheduler=scheduler)
+        return np.vstack(blocks) if blocks else np.zeros((0, len(self._lfs)), dtype=np.int64)
+
+
+class PandasParallelLFApplier(DaskLFApplier):
+    """``PandasParallelLFApplier(lfs).apply(df, n_parallel=2, scheduler="processes", fault_tolerant=False)``."""
+
+    def apply(self, df: pd.DataFrame, n_parallel: int = 2, scheduler: Any = "processes",  # type: ignore[override]
+              fault_tolerant: bool = False) -> np.ndarray:
+        if n_parallel < 2:
+            raise ValueError("n_parallel should be >= 2. For single process Pandas, use PandasLFApplier.")
+        from dask import dataframe as dd
+
+        return super().apply(dd.from_pandas(df, npartitions=n_parallel), scheduler=scheduler,
+                             fault_tolerant=fault_tolerant)

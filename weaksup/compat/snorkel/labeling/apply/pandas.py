@@ -1,0 +1,46 @@
+"""``snorkel.labeling.apply.pandas``: ``PandasLFApplier`` (each LF gets a row as a pandas Series)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.compat.snorkel.labeling.apply.core import CHUNK_ROWS, ApplierMetadata, BaseLFApplier, _Points
+
+__all__ = ["PandasLFApplier"]
+
+
+def _row_chunks(df: pd.DataFrame) -> Iterator[_Points]:
+    for start in range(0, len(df), CHUNK_ROWS):
+        part = df.iloc[start:start + CHUNK_ROWS]
+        yield _Points([row for _, row in part.iterrows()], part.index)
+
+
+class PandasLFApplier(BaseLFApplier):
+    """``PandasLFApplier(lfs).apply(df, progress_bar=True, fault_tolerant=False, return_meta=False)``.
+
+    Each LF receives one row as a pandas Series (``x.name`` is the index
+    label, ``x.to_dict()`` works), like ``df.apply(f, axis=1)``.
+
+    >>> from weaksup.compat.snorkel.labeling import labeling_function
+    >>> @labeling_function()
+    ... def long_text(x):
+    ...     return 1 if len(x.text) > 5 else -1
+    >>> PandasLFApplier([long_text]).apply(pd.DataFrame({"text": ["hi", "hello there"]}), progress_bar=False).tolist()
+    [[-1], [1]]
+    """
+
+    def apply(self, df: pd.DataFrame, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"PandasLFApplier.apply takes a pandas DataFrame, got {type(df).__name__}; "
+                            "use LFApplier for other sequences of data points")
+        return self._apply_points(_row_chunks(df), len(df), progress_bar, fault_tolerant, return_meta)
+
+
+def _apply_frame(lfs: list[Any], df: pd.DataFrame, fault_tolerant: bool) -> np.ndarray:
+    """One partition (module level so process schedulers can pickle it)."""
+    return PandasLFApplier(lfs).apply(df, progress_bar=False, fault_tolerant=fault_tolerant)  # type: ignore[return-value]
