@@ -25,7 +25,7 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
-from weaksup.apply.kernel import ClassOutput, check_fault, warn_faults
+from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, warn_faults
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
 from weaksup.votes import VoteMatrix, smallest_int_dtype
@@ -82,6 +82,14 @@ class LFApplier:
         re-applying after editing one LF re-runs only that LF.
     progress : bool
         Show a tqdm progress bar (``progress_bar`` is a deprecated alias).
+    timeout : float, optional
+        Seconds one LF call may take (one row of a row-wise LF, one chunk of a
+        batched one).  A call past it is a fault like an exception: with
+        ``fault="raise"`` an :class:`LFApplyError` naming the LF, the row and
+        the limit; with ``"abstain"``/``"warn"`` an ABSTAIN counted in the
+        report (never cached).  Enforced with ``SIGALRM`` in the process that
+        runs the LF (serial engine from the main thread, process engine); the
+        Dask engine refuses it.
 
     Examples
     --------
@@ -106,9 +114,11 @@ class LFApplier:
         cardinality: int | None = None,
         cache: bool | VoteCache | None = True,
         progress: bool = True,
+        timeout: float | None = None,
     ) -> None:
         get_engine(engine)  # fail on an unknown engine now, not at apply time
         check_fault(fault)
+        self.timeout = check_timeout(timeout)
         self.lfs = as_lfs(lfs)
         self.engine = engine
         self.n_jobs = n_jobs
@@ -162,8 +172,12 @@ class LFApplier:
         for lf in todo_lfs:
             lf.prepare()
 
+        timeout = check_timeout(self.timeout)
+        if timeout is not None and engine.name not in ("serial", "process"):
+            raise ValueError(f"timeout= is enforced by the serial and process engines, not by {engine.name!r}")
         if todo and (n is None or n):
-            job = EngineJob(ClassOutput(self.cardinality), self.fault, self.chunk_size, self.n_jobs, self.progress)
+            job = EngineJob(ClassOutput(self.cardinality), self.fault, self.chunk_size, self.n_jobs, self.progress,
+                            timeout)
             res = engine.run(df, todo_lfs, job)
             n = res.block.shape[0]
         else:
@@ -215,6 +229,7 @@ def apply_lfs(
     cardinality: int | None = None,
     cache: VoteCache | bool | None = None,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> VoteMatrix:
     """Apply ``lfs`` to ``data`` and return a VoteMatrix (see :class:`LFApplier`).
 
@@ -224,5 +239,5 @@ def apply_lfs(
     """
     applier = LFApplier(lfs, engine=engine, n_jobs=n_jobs, chunk_size=chunk_size, fault=fault,
                         cardinality=cardinality, cache=cache if cache is not None else False,
-                        progress=progress)
+                        progress=progress, timeout=timeout)
     return applier.apply(data)

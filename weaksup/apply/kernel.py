@@ -33,6 +33,8 @@ Examples
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -46,7 +48,8 @@ from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.lf.core import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
-__all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "apply_chunk", "check_fault", "warn_faults"]
+__all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
+           "check_timeout", "warn_faults"]
 
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
@@ -100,6 +103,63 @@ class Output(Protocol):
     def stack(self, columns: list[Any], chunk: Any) -> Any: ...
 
 
+class LFTimeout(Exception):
+    """Raised inside an LF call that ran past the applier's ``timeout`` (then handled by the fault policy)."""
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    """Validate a ``timeout=`` argument: None, or seconds > 0 (enforced in the process's main thread).
+
+    >>> check_timeout(2)
+    2.0
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be None or a number of seconds > 0, got {timeout!r}")
+    if not hasattr(signal, "setitimer"):
+        raise ValueError("timeout= needs signal.setitimer (POSIX); it is not available on this platform")
+    return float(timeout)
+
+
+class _Watchdog:
+    """Interrupts the LF call running longer than ``timeout`` seconds (SIGALRM, main thread only).
+
+    The kernel marks the start of each call (``watch.start = perf_counter()``); a
+    timer ticking every ``timeout / 4`` seconds raises :class:`LFTimeout` inside
+    the call once it has run past the limit.  Cost per call: one assignment.
+    """
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.start: float | None = None
+        self._old: Any = None
+
+    def __enter__(self) -> _Watchdog:
+        if self.timeout is None:
+            return self
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("timeout= is enforced with SIGALRM, which works only in the main thread of a "
+                               "process (the serial and process engines); apply from the main thread or "
+                               "without timeout=")
+        self._old = signal.signal(signal.SIGALRM, self._fire)
+        tick = max(0.001, self.timeout / 4)
+        signal.setitimer(signal.ITIMER_REAL, tick, tick)
+        return self
+
+    def _fire(self, signum: int, frame: Any) -> None:
+        if self.start is not None and time.perf_counter() - self.start > self.timeout:  # type: ignore[operator]
+            self.start = None  # fire once per call
+            raise LFTimeout(f"no result within timeout={self.timeout:g} s")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.timeout is None:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, self._old if self._old is not None else signal.SIG_DFL)
+
+
 def apply_chunk(
     lfs: Sequence[LabelingFunction],
     chunk: Any,
@@ -108,11 +168,15 @@ def apply_chunk(
     offset: int,
     *,
     tick: Callable[[], None] | None = None,
+    timeout: float | None = None,
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Apply ``lfs`` to one chunk: ``(block, faults per LF, seconds per LF)``.
 
     ``offset`` is the chunk's first position in the whole data (for messages);
-    ``tick`` is called after each LF (progress bars over LFs).
+    ``tick`` is called after each LF (progress bars over LFs); ``timeout``
+    (seconds) limits each LF call (one row of a row-wise LF, one chunk of a
+    batched one): a call past it is a fault like an exception (``fault="raise"``
+    raises an :class:`LFApplyError` naming the LF, row and limit).
     """
     n = output.length(chunk)
     index = output.index(chunk)
@@ -121,45 +185,60 @@ def apply_chunk(
     seconds = np.zeros(len(lfs))
     columns: list[Any] = []
     records: Sequence[Any] | None = None
-    for j, lf in enumerate(lfs):
-        t0 = time.perf_counter()
-        if lf.batched:
-            try:
-                out = lf(chunk)
-            except Exception as exc:
-                if fault == "raise":
-                    raise output.raised(
-                        f"batched LF {lf.name!r} raised {type(exc).__name__} on the chunk of {unit}s "
-                        f"{index[0]!r}..{index[-1]!r} (positions {offset}..{offset + n - 1}): {exc}",
-                        lf.name, index[0], offset, exc,
-                    ) from exc
-                faults[j] += n
-                columns.append(output.all_faulted(lf, chunk))
-            else:
-                columns.append(output.from_batch(lf, out, chunk))
-        else:
-            if records is None:
-                records = output.records(chunk)
-            call = lf.row_caller()
-            outs: list[Any] = []
-            append = outs.append
-            for i, x in enumerate(records):
+    with _Watchdog(timeout) as watch:
+        for j, lf in enumerate(lfs):
+            t0 = time.perf_counter()
+            if lf.batched:
                 try:
-                    append(call(x))
+                    watch.start = time.perf_counter()
+                    out = lf(chunk)
+                    watch.start = None
                 except Exception as exc:
+                    watch.start = None
                     if fault == "raise":
                         raise output.raised(
-                            f"LF {lf.name!r} raised {type(exc).__name__} on {unit} {index[i]!r} "
-                            f"(position {offset + i}): {exc}",
-                            lf.name, index[i], offset + i, exc,
+                            f"batched LF {lf.name!r} {_what(exc)} on the chunk of {unit}s "
+                            f"{index[0]!r}..{index[-1]!r} (positions {offset}..{offset + n - 1}): {exc}",
+                            lf.name, index[0], offset, exc,
                         ) from exc
-                    faults[j] += 1
-                    append(output.faulted)
-            columns.append(output.from_rows(lf, outs, chunk, records))
-        seconds[j] = time.perf_counter() - t0
-        if tick is not None:
-            tick()
+                    faults[j] += n
+                    columns.append(output.all_faulted(lf, chunk))
+                else:
+                    columns.append(output.from_batch(lf, out, chunk))
+            else:
+                if records is None:
+                    records = output.records(chunk)
+                call = lf.row_caller()
+                outs: list[Any] = []
+                append = outs.append
+                timed = timeout is not None
+                for i, x in enumerate(records):
+                    try:
+                        if timed:
+                            watch.start = time.perf_counter()
+                            append(call(x))
+                            watch.start = None
+                        else:
+                            append(call(x))
+                    except Exception as exc:
+                        watch.start = None
+                        if fault == "raise":
+                            raise output.raised(
+                                f"LF {lf.name!r} {_what(exc)} on {unit} {index[i]!r} "
+                                f"(position {offset + i}): {exc}",
+                                lf.name, index[i], offset + i, exc,
+                            ) from exc
+                        faults[j] += 1
+                        append(output.faulted)
+                columns.append(output.from_rows(lf, outs, chunk, records))
+            seconds[j] = time.perf_counter() - t0
+            if tick is not None:
+                tick()
     return output.stack(columns, chunk), faults, seconds
+
+
+def _what(exc: BaseException) -> str:
+    return "timed out" if isinstance(exc, LFTimeout) else f"raised {type(exc).__name__}"
 
 
 # ------------------------------------------------------------- class votes
@@ -221,6 +300,7 @@ class ClassOutput(FrameOutput):
         return check_vote_range(arr, self.cardinality, lf.name, rows=index, error=LFOutputError)
 
     def from_batch(self, lf: LabelingFunction, out: Any, chunk: pd.DataFrame) -> np.ndarray:
+        out = align_to_chunk(lf, out, chunk)
         arr = np.asarray(out)
         if arr.shape != (len(chunk),):
             raise LFOutputError(
@@ -232,12 +312,23 @@ class ClassOutput(FrameOutput):
                 arr = arr.astype(np.int64)
             elif len(arr) == 0:
                 arr = arr.astype(np.int64)
+            elif arr.dtype.kind == "O" and all(type(v) in _INT_TYPES for v in arr.tolist()):
+                try:  # Python ints in an object array (e.g. a list with a big int)
+                    arr = arr.astype(np.int64)
+                except OverflowError:
+                    bad = next(i for i, v in enumerate(arr.tolist()) if not -(2**63) <= v < 2**63)
+                    self._check_vote(lf, arr[bad], chunk.index[bad])
+                    raise
             else:
                 bad = 0
                 if arr.dtype.kind == "f":
                     bad = int(np.nonzero(~np.isfinite(arr) | (arr != np.round(arr)))[0][0])
+                elif arr.dtype.kind == "O":
+                    bad = next(i for i, v in enumerate(arr.tolist()) if type(v) not in _INT_TYPES)
+                value = arr[bad]
+                value = value.item() if isinstance(value, np.generic) else value
                 raise LFOutputError(
-                    f"batched LF {lf.name!r} returned dtype {arr.dtype} (e.g. {arr[bad].item()!r} on row "
+                    f"batched LF {lf.name!r} returned dtype {arr.dtype} (e.g. {value!r} on row "
                     f"{chunk.index[bad]!r}); it must return integer votes", lf.name, chunk.index[bad],
                 )
         return check_vote_range(arr, self.cardinality, lf.name, rows=chunk.index, error=LFOutputError)
@@ -250,3 +341,34 @@ class ClassOutput(FrameOutput):
         for j, col in enumerate(columns):
             block[:, j] = col
         return block
+
+
+def align_to_chunk(lf: LabelingFunction, out: Any, chunk: pd.DataFrame) -> Any:
+    """A batched LF's pandas output in the chunk's row order.
+
+    A Series (or one-column frame) indexed by the chunk's row labels in another
+    order is reordered to the chunk's order; one with a default ``0..n-1``
+    index is read by position; any other index is an error naming the LF and
+    the first label that is not a row of the chunk (never silently misaligned).
+    """
+    if isinstance(out, pd.DataFrame):
+        if out.shape[1] != 1:
+            raise LFOutputError(f"batched LF {lf.name!r} returned a DataFrame with {out.shape[1]} columns for a "
+                                f"chunk of {len(chunk)} rows; it must return one vote per row", lf.name)
+        out = out.iloc[:, 0]
+    if not isinstance(out, pd.Series):
+        return out
+    idx, rows = out.index, chunk.index
+    if idx.equals(rows) or len(rows) == 0:
+        return out.to_numpy()
+    if len(idx) == len(rows) and isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
+        return out.to_numpy()  # built from a plain array: positional
+    if len(idx) == len(rows) and idx.is_unique and rows.is_unique and not idx.symmetric_difference(rows).size:
+        return out.reindex(rows).to_numpy()  # the chunk's rows in another order
+    unknown = [v for v in idx[:len(rows) + 1] if v not in set(rows)][:1] if idx.is_unique else []
+    what = (f"label {unknown[0]!r} is not a row of the chunk" if unknown
+            else "its index has duplicated or missing labels")
+    raise LFOutputError(
+        f"batched LF {lf.name!r} returned a pandas Series whose index does not match the chunk's rows "
+        f"{rows[0]!r}..{rows[-1]!r} ({what}); return values in the chunk's order, or a Series indexed "
+        f"like the chunk", lf.name)

@@ -36,6 +36,8 @@ class EngineJob:
     chunk_size: int | None = None
     n_jobs: int | None = None
     progress: bool = True
+    #: Seconds one LF call may take (see :func:`~weaksup.apply.kernel.apply_chunk`); None: no limit.
+    timeout: float | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ import os
 import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -30,13 +31,21 @@ _FORK_STATE: dict[str, Any] = {}
 def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     start, stop = bounds
     st = _FORK_STATE
+    job = st["job"]
     try:
-        v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], st["job"].output, st["job"].fault, start)
+        v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], job.output, job.fault, start,
+                              timeout=job.timeout)
     except LFApplyError as err:
-        try:  # the LF's exception must survive the trip back to the parent
-            pickle.dumps(err.original)
+        try:  # the error and the LF's exception must survive the trip back to the parent (both ways)
+            pickle.loads(pickle.dumps(err))
         except Exception:
-            err.original = RuntimeError(f"{type(err.original).__name__}: {err.original}")
+            orig = err.original
+            err.original = RuntimeError(f"{type(orig).__name__}: {orig}" if orig is not None else "")
+            try:
+                pickle.loads(pickle.dumps(err))
+            except Exception:  # an index label that does not pickle: keep the message and the position
+                err = LFApplyError(str(err), err.lf_name, repr(err.row_index), err.position, err.original)
+            raise err from None
         raise
     return start, _compact(v), f, s
 
@@ -63,11 +72,23 @@ class ProcessEngine:
         res = EngineResult.empty(n, len(lfs))
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
+        bounds = chunks(n, size)
         try:
             ctx = mp.get_context("fork")
             with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool, \
                     row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
-                for start, v, f, s in pool.map(_process_task, chunks(n, size)):
+                futures = [pool.submit(_process_task, b) for b in bounds]
+                for (lo, hi), fut in zip(bounds, futures):
+                    try:
+                        start, v, f, s = fut.result()
+                    except BrokenProcessPool as exc:
+                        for other in futures:
+                            other.cancel()
+                        raise LFApplyError(
+                            f"a worker process died while applying LFs {[lf.name for lf in lfs]} to rows "
+                            f"{data.index[lo]!r}..{data.index[hi - 1]!r} (positions {lo}..{hi - 1}); an LF "
+                            f"crashed the interpreter or used too much memory. Apply these rows with "
+                            f"engine='serial' to see which LF and row", "", data.index[lo], lo, exc) from exc
                     res.block[start:start + len(v)] = v
                     res.faults += f
                     res.seconds += s

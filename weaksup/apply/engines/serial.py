@@ -28,7 +28,8 @@ class SerialEngine:
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         with row_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
             for start, stop in chunks(n, job.chunk_size or 10_000):
-                v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start)
+                v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start,
+                                      timeout=job.timeout)
                 res.block[start:stop] = v
                 res.faults += f
                 res.seconds += s
