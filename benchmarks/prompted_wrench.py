@@ -189,13 +189,13 @@ def main() -> None:
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--smoke", action="store_true",
-                    help="tiny CI run: youtube, one prompt, 6 rows per split, temp cache and section file")
+                    help="tiny CI run: youtube, one prompt, 4 rows per split, temp cache and section file")
     args = ap.parse_args()
     docs = ROOT / "docs" / "benchmarks.md"
     if args.smoke:
         from benchmarks._docs import smoke_out
 
-        args.datasets, args.prompts, args.n_train, args.n_valid, args.n_test = ["youtube"], ["yt_spam"], 6, 6, 6
+        args.datasets, args.prompts, args.n_train, args.n_valid, args.n_test = ["youtube"], ["yt_spam"], 4, 4, 4
         args.cache, docs = str(smoke_out("responses.sqlite")), smoke_out()
     if args.data_dir is None and not os.environ.get("WEAKSUP_DATA"):
         cand = ROOT.parent / "shared" / "datasets" / "wrench"

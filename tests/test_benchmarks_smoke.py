@@ -1,0 +1,72 @@
+"""Every benchmark script runs at a tiny size (``--smoke``) without error and never writes docs/benchmarks.md.
+
+The scripts are found by glob, so a new ``benchmarks/<name>.py`` is smoke-run as soon as it exists
+(files starting with ``_`` are helpers, not scripts).  Each runs in its own interpreter with
+``WEAKSUP_BENCH_SMOKE_DIR`` pointing at a temp folder: ``benchmarks._docs.update_section`` refuses to
+touch docs/benchmarks.md while it is set, and ``benchmarks._docs.smoke_out()`` puts the section there.
+
+Exit code 77 means "cannot run here for a reason outside the package" (e.g. no snorkel checkout for
+``snorkel_suite.py``): the test is skipped with the script's own last line as the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import WRENCH
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted(p for p in (REPO / "benchmarks").glob("*.py") if not p.name.startswith("_"))
+SKIP_CODE = 77
+SMOKE_BUDGET_S = 30  # the target of a smoke run on 2 idle cores; the hard limit below allows for load
+
+
+def test_every_benchmark_script_is_collected():
+    names = {p.stem for p in SCRIPTS}
+    assert {"apply_speed", "endmodel_wrench", "labelmodel_speed", "labelmodel_wrench", "llf_wrench",
+            "prompted_wrench", "sequence_wrench", "uws_real", "uws_recovery"} <= names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_benchmark_smoke_run(script: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "WEAKSUP_BENCH_SMOKE_DIR": str(tmp_path), "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    if WRENCH is not None:
+        env.setdefault("WEAKSUP_DATA", str(WRENCH))
+    t0 = time.perf_counter()
+    try:
+        cp = subprocess.run([sys.executable, str(script), "--smoke"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=300)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{script.name} --smoke ran over 300 s (target {SMOKE_BUDGET_S} s): "
+                    f"{(exc.stdout or b'')[-1500:]!r}")
+    wall = time.perf_counter() - t0
+    out = (cp.stdout + cp.stderr).strip()
+    if cp.returncode == SKIP_CODE:
+        pytest.skip(f"{script.name} --smoke: {out.splitlines()[-1] if out else 'no reason printed'}")
+    assert cp.returncode == 0, f"{script.name} --smoke exited {cp.returncode} after {wall:.0f} s:\n{out[-4000:]}"
+    written = [p.name for p in tmp_path.rglob("*") if p.is_file()]  # (a script may also only print)
+    print(f"{script.name} --smoke: {wall:.1f} s wall, wrote {sorted(written)}")
+
+
+def test_smoke_guard_refuses_docs_benchmarks(monkeypatch, tmp_path):
+    sys.path.insert(0, str(REPO))
+    try:
+        from benchmarks._docs import DOCS, SMOKE_ENV, smoke_out, update_section
+    finally:
+        sys.path.remove(str(REPO))
+    monkeypatch.setenv(SMOKE_ENV, str(tmp_path))
+    before = DOCS.read_bytes()
+    with pytest.raises(RuntimeError, match="smoke run"):
+        update_section(DOCS, "uws", "body")
+    assert DOCS.read_bytes() == before
+    out = smoke_out()
+    update_section(out, "x", "hello", title="X")
+    assert out.parent == tmp_path and "<!-- BEGIN x -->\n## X\n\nhello\n<!-- END x -->" in out.read_text()
