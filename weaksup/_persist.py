@@ -32,6 +32,21 @@ __all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path",
 FORMAT_VERSION = 1
 
 _META_KEY = "__meta__"
+_TUPLE_KEY = "__tuple__"  # JSON has no tuples: a saved parameter tuple comes back a tuple, not a list
+
+
+def _encode(obj: Any) -> Any:
+    if isinstance(obj, tuple):
+        return {_TUPLE_KEY: [_encode(v) for v in obj]}
+    if isinstance(obj, list):
+        return [_encode(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _encode(v) for k, v in obj.items()}
+    return obj
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    return tuple(obj[_TUPLE_KEY]) if len(obj) == 1 and _TUPLE_KEY in obj else obj
 
 
 def class_path(obj_or_cls: Any) -> str:
@@ -52,7 +67,7 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     payload = {k: np.asarray(v) for k, v in (arrays or {}).items()}
     if _META_KEY in payload:
         raise ValueError(f"array name {_META_KEY!r} is reserved")
-    payload[_META_KEY] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    payload[_META_KEY] = np.frombuffer(json.dumps(_encode(header)).encode(), np.uint8)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
     try:
         (np.savez_compressed if compress else np.savez)(tmp, **payload)
@@ -76,7 +91,8 @@ def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...], *,
     expected = (fmt,) if isinstance(fmt, str) else tuple(fmt)
     try:
         with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z[_META_KEY]).decode()) if _META_KEY in z.files else {}
+            meta = (json.loads(bytes(z[_META_KEY]).decode(), object_hook=_decode) if _META_KEY in z.files
+                    else {})
             arrays = {k: z[k] for k in z.files if k != _META_KEY}
     except FileNotFoundError:
         raise
