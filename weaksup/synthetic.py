@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from weaksup.votes import ABSTAIN, VoteMatrix
 
-__all__ = ["make_votes", "make_text_task"]
+__all__ = ["make_votes", "make_one_sided_votes", "make_text_task"]
 
 
 def make_votes(
@@ -65,6 +65,50 @@ def make_votes(
         votes = np.where(fires, votes, ABSTAIN)
         L = VoteMatrix(votes, None, k)
     return L, y, {"accuracies": np.array(acc), "propensities": np.array(prop), "class_balance": p}
+
+
+def make_one_sided_votes(
+    n: int,
+    m: int,
+    k: int = 2,
+    *,
+    targets: Any = None,
+    hit_rates: Any = None,
+    false_rates: Any = None,
+    class_balance: Any = None,
+    seed: int | None = 0,
+) -> tuple[VoteMatrix, np.ndarray, dict[str, np.ndarray]]:
+    """One-sided (unipolar) LFs, as on WRENCH: LF ``j`` only ever votes its class ``targets[j]``.
+
+    LF ``j`` fires with probability ``hit_rates[j]`` on rows of its class and
+    ``false_rates[j]`` on other rows, independently of the other LFs given the
+    class.  Its accuracy (``P(Y = target | it fires)``) follows from these and
+    the class prior and is returned in ``params["accuracies"]`` with
+    ``targets``, ``hit_rates``, ``false_rates``, ``propensities`` and
+    ``class_balance``.
+
+    Examples
+    --------
+    >>> L, y, params = make_one_sided_votes(1000, 6, 3, class_balance=[0.5, 0.3, 0.2], seed=1)
+    >>> params["targets"].tolist()
+    [0, 1, 2, 0, 1, 2]
+    >>> bool(((L.to_dense() == -1) | (L.to_dense() == params["targets"])).all())
+    True
+    """
+    rng = np.random.default_rng(seed)
+    tgt = np.arange(m) % k if targets is None else np.broadcast_to(np.asarray(targets, int), (m,))
+    hit = rng.uniform(0.2, 0.6, m) if hit_rates is None else np.broadcast_to(np.asarray(hit_rates, float), (m,))
+    fal = rng.uniform(0.01, 0.08, m) if false_rates is None else np.broadcast_to(np.asarray(false_rates, float), (m,))
+    p = np.full(k, 1.0 / k) if class_balance is None else np.asarray(class_balance, float) / np.sum(class_balance)
+    y = rng.choice(k, size=n, p=p)
+    rate = np.where(y[:, None] == tgt[None, :], hit[None, :], fal[None, :])
+    votes = np.where(rng.random((n, m)) < rate, tgt[None, :], ABSTAIN)
+    pt = p[tgt]
+    acc = pt * hit / (pt * hit + (1 - pt) * fal)
+    prop = pt * hit + (1 - pt) * fal
+    params = {"accuracies": acc, "propensities": prop, "class_balance": p, "targets": np.array(tgt),
+              "hit_rates": np.array(hit), "false_rates": np.array(fal)}
+    return VoteMatrix(votes, None, k), y, params
 
 
 # Procedural text task: short "comments" that are spam (1) or ham (0).

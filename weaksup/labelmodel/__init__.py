@@ -21,10 +21,12 @@ from weaksup.labelmodel.voting import MajorityVote
 _LAZY = {
     "WeightedMajorityVote": "weaksup.labelmodel.voting",
     "DawidSkene": "weaksup.labelmodel.dawid_skene",
+    "AbstainDawidSkene": "weaksup.labelmodel.abstain_ds",
     "MatrixCompletion": "weaksup.labelmodel.matrix_completion",
     "FlyingSquid": "weaksup.labelmodel.triplet",
     "EBCC": "weaksup.labelmodel.ebcc",
     "AutoLabelModel": "weaksup.labelmodel.auto",
+    "HyperLabelModel": "weaksup.labelmodel.hyper",
 }
 
 #: The recommended default label model (see docs/label_models.md for why).

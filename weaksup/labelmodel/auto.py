@@ -13,12 +13,23 @@ model makes that protocol a reproducible, test-free estimator:
    cross-fitting on dev, so they never see the labels they are judged on;
 3. keep the best (ties: earlier candidate in the list).
 
-Without dev labels it falls back to ``fallback`` (majority vote by default).
-The test split is never looked at.
+Without valid labels (the gold-free protocol) it fits ``fallback``, by default
+``"GoldFree"``: majority vote decides and :class:`AbstainDawidSkene` (abstention
+modelled per class, fitted on the votes alone) orders the classes tied under
+it.  Selecting among models from the votes alone (held-out LF agreement) was
+measured and did not pick the better model; docs/label_models.md has the
+numbers.  No label is read: the fitted model is bit-identical when the labels
+of any split are permuted (``tests/test_goldfree.py``).  The test split is
+never looked at.
+
+A candidate that cannot handle the votes (``MatrixCompletion`` / ``EBCC`` at
+hundreds of classes) raises a ``ValueError`` at once; ``AutoLabelModel``
+skips it with a warning that names it.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -47,7 +58,8 @@ class AutoLabelModel(LabelModel):
         Defaults to :data:`DEFAULT_CANDIDATES`.  A ``"_ignore_valid": True`` entry
         in params fits that candidate without the dev set (uniform prior).
     fallback : str
-        Candidate name used when ``fit`` gets no dev set.
+        Candidate name used when ``fit`` gets no valid set (default ``"GoldFree"``:
+        majority vote, ties ordered by :class:`AbstainDawidSkene`).
 
     Attributes
     ----------
@@ -71,7 +83,7 @@ class AutoLabelModel(LabelModel):
     _parameter_constraints = {"metric": [str], "candidates": [None, list, tuple], "fallback": [str]}
 
     def __init__(self, cardinality: int | None = None, metric: str = "accuracy",
-                 candidates: Any = None, fallback: str = "MV") -> None:
+                 candidates: Any = None, fallback: str = "GoldFree") -> None:
         self.cardinality = cardinality
         self.metric = metric
         self.candidates = candidates
@@ -118,6 +130,10 @@ class AutoLabelModel(LabelModel):
         for name, cls_name, params, on_dev in cands:
             model, ignore_dev = self._make(cls_name, params)
             use_dev = None if ignore_dev else dev
+            reason = model._unsupported(L) if hasattr(model, "_unsupported") else None
+            if reason is not None:
+                warnings.warn(f"AutoLabelModel: skipping candidate {name!r}: {reason}", UserWarning, stacklevel=3)
+                continue
             if on_dev and Ld.n >= 4:
                 preds = np.empty(Ld.n, dtype=np.int64)
                 folds = np.random.default_rng(0).permutation(Ld.n) % 2

@@ -56,6 +56,13 @@ class DawidSkene(LabelModel):
         missing data.
     init : {"mv", "uniform"}
         Initial posteriors: soft majority vote (default) or uniform.
+    confusion : {"auto", "full", "one_coin"}
+        ``"full"``: a ``k × k`` confusion matrix per LF.  ``"one_coin"``: one
+        accuracy per LF, wrong votes spread evenly over the other classes.
+        ``"auto"`` (default): one-coin when the votes are fewer than the
+        full matrices' cells (``m·k²``), e.g. hundreds of classes, where full
+        matrices overfit (k = 1000, n = 2000, 5 LFs: accuracy 0.46 full,
+        majority vote 0.70); ``one_coin_`` says which was used.
 
     Class balance: ``class_balance`` argument, else dev-label frequencies
     (both fixed during EM), else learned by EM.
@@ -70,8 +77,9 @@ class DawidSkene(LabelModel):
     """
 
     _additive = True
-    _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_")
+    _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_", "one_coin_")
     _parameter_constraints = {
+        "confusion": [OneOf("auto", "full", "one_coin")],
         "alpha": [Interval(0, None)],
         "alpha_diag": [Interval(0, None)],
         "max_iter": [Interval(1, None, integer=True)],
@@ -89,8 +97,9 @@ class DawidSkene(LabelModel):
     def __init__(self, cardinality: int | None = None, alpha: float = 0.01, alpha_diag: float = 0.0,
                  max_iter: int = 300, tol: float = 1e-6, abstain_as_class: bool = False,
                  init: str = "mv", use_valid_labels: bool = True, learn_prior: bool | None = None,
-                 chunk_rows: int = 500_000) -> None:
+                 chunk_rows: int = 500_000, confusion: str = "auto") -> None:
         self.cardinality = cardinality
+        self.confusion = confusion
         self.alpha = alpha
         self.alpha_diag = alpha_diag
         self.max_iter = max_iter
@@ -166,9 +175,15 @@ class DawidSkene(LabelModel):
         pi = prior
         log_conf = log_abs = None
         params = None
+        one_coin = None
         self.n_iter_ = 0
         for it in range(self.max_iter):
             Ny, Cr = counts(params)
+            if one_coin is None:  # first pass: the data's size decides the model's (see ``confusion``)
+                one_coin = self.confusion == "one_coin" or (self.confusion == "auto" and Cr.sum() < m * k * k)
+                self.one_coin_ = bool(one_coin)
+                if not fixed and dev is None and self.learn_prior is None and Ny.sum() < 10 * k:
+                    fixed = self.prior_fixed_ = True  # under 10 rows a class: keep the uniform prior
             # M-step
             if dev_C is not None:
                 Ny = Ny + dev_N
@@ -176,9 +191,18 @@ class DawidSkene(LabelModel):
             if not fixed:
                 pi = (Ny + self.alpha) / (Ny.sum() + k * self.alpha)
             C = Cr.reshape(m, k, k)  # [j, l, y]
-            C = C.transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
+            if one_coin:  # one accuracy per LF, wrong votes spread evenly; per-class vote totals kept
+                raw = C.transpose(0, 2, 1)
+                acc = (np.einsum("jyy->j", raw) + self.alpha + self.alpha_diag) / (
+                    raw.sum((1, 2)) + 2 * self.alpha + self.alpha_diag)
+                C = (raw.sum(2, keepdims=True) + self.alpha) * np.where(
+                    np.eye(k, dtype=bool), acc[:, None, None], ((1 - acc) / (k - 1))[:, None, None])
+                C = np.maximum(C, 1e-300)
+            else:
+                C = C.transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
             if self.abstain_as_class:
-                abst = np.maximum(Ny[None, :] - (C.sum(2) - k * self.alpha - self.alpha_diag), 0) + self.alpha
+                fired = Cr.reshape(m, k, k).sum(1) if one_coin else C.sum(2) - k * self.alpha - self.alpha_diag
+                abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
                 tot = C.sum(2) + abst
                 new_conf = np.log(C) - np.log(tot)[:, :, None]
                 new_abs = np.log(abst) - np.log(tot)

@@ -100,7 +100,24 @@ class EBCC(LabelModel):
         self.tol = tol
         self.chunk_rows = chunk_rows
 
+    #: Most multiply-adds all restarts may take (``m·k²·M`` per iteration); above: fail fast.
+    max_cost: float = 2e10
+
+    def _unsupported(self, L: VoteMatrix) -> str | None:
+        """Why fitting ``L`` would take too long (None when it will not)."""
+        k, M = L.cardinality, int(self.num_groups)
+        per_iter = float(L.m) * k * k * M
+        cost = per_iter * int(self.max_iter) * int(self.repeat)
+        if cost <= self.max_cost:
+            return None
+        return (f"{k} classes x {L.m} LFs x {M} subtypes: the variational posteriors cost m·k²·M = {per_iter:.1e} "
+                f"per iteration (up to {self.max_iter} iterations x {self.repeat} restarts, limit "
+                f"{self.max_cost:.0e} in all); use DawidSkene (one-coin at many classes) or MajorityVote")
+
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        reason = self._unsupported(L)
+        if reason is not None:
+            raise ValueError(f"EBCC: {reason}")
         k, m, M = L.cardinality, L.m, int(self.num_groups)
         pats = None
         for start, block in iter_row_chunks(L, self.chunk_rows):

@@ -55,9 +55,10 @@ class MatrixCompletion(LabelModel):
         Adam/Adamax betas.
     gamma, step_size, warmup_steps, min_lr :
         Learning-rate schedule settings (snorkel's defaults).
-    class_balance_source : {"uniform", "votes"}
-        Prior used when neither ``class_balance`` nor ``dev`` is given:
-        uniform (snorkel) or majority-vote frequencies.
+    class_balance_source : {"votes", "uniform"}
+        Prior used when neither ``class_balance`` nor ``valid`` is given:
+        majority-vote frequencies on covered rows (default) or uniform
+        (snorkel's default; it misestimates LF accuracies under class imbalance).
     chunk_rows : int
         Rows per block when accumulating ``O`` (bounds memory).
 
@@ -94,7 +95,7 @@ class MatrixCompletion(LabelModel):
                  betas: tuple[float, float] = (0.9, 0.999), lr_scheduler: str = "constant",
                  gamma: float = 0.9, step_size: int = 5, warmup_steps: int = 0, min_lr: float = 0.0,
                  prec_init: Any = 0.7, mu_eps: float | None = None,
-                 class_balance_source: str = "uniform", chunk_rows: int = 200_000) -> None:
+                 class_balance_source: str = "votes", chunk_rows: int = 200_000) -> None:
         self.cardinality = cardinality
         self.n_epochs = n_epochs
         self.lr = lr
@@ -112,8 +113,24 @@ class MatrixCompletion(LabelModel):
         self.class_balance_source = class_balance_source
         self.chunk_rows = chunk_rows
 
+    #: Most multiply-adds the dense optimisation may take (``(m·k)²·k`` per epoch); above: fail fast.
+    max_cost: float = 5e10
+
+    def _unsupported(self, L: VoteMatrix) -> str | None:
+        """Why fitting ``L`` would take too long (None when it will not)."""
+        d, k = L.m * L.cardinality, L.cardinality
+        cost = float(d) * d * k * max(int(self.n_epochs), 1)
+        if cost <= self.max_cost:
+            return None
+        return (f"{k} classes x {L.m} LFs: the dense objective costs (m·k)²·k = {cost / max(self.n_epochs, 1):.1e} "
+                f"multiply-adds per epoch ({self.n_epochs} epochs, limit {self.max_cost:.0e} in all); "
+                "use DawidSkene (one-coin at many classes), AbstainDawidSkene or MajorityVote")
+
     # ------------------------------------------------------------ statistics
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
+        reason = self._unsupported(L)
+        if reason is not None:
+            raise ValueError(f"MatrixCompletion: {reason}")
         return cooccurrence_stats(L, self.chunk_rows)
 
     # ------------------------------------------------------------- fitting

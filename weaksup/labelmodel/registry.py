@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +74,9 @@ class ModelSpec:
     model of texts); bench: listed
     by default in ``weaksup bench`` tables of its family; check_params:
     constructor parameters that keep :mod:`weaksup.estimator_checks` fast
-    (fewer epochs/restarts; never a different algorithm).
+    (fewer epochs/restarts; never a different algorithm); requires: optional
+    packages the model imports (an extra; :func:`available_models` leaves the
+    model out when one is missing).
     """
 
     name: str
@@ -83,6 +86,7 @@ class ModelSpec:
     task: str = "classification"
     bench: bool = True
     check_params: Mapping[str, Any] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
 
     @property
     def auto_candidate(self) -> bool:
@@ -121,10 +125,13 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("MajorityVote", "label", "weaksup.labelmodel.MajorityVote", ("mv", "majority")),
     ModelSpec("WeightedMajorityVote", "label", "weaksup.labelmodel.WeightedMajorityVote", ("wmv",)),
     ModelSpec("DawidSkene", "label", "weaksup.labelmodel.DawidSkene", ("ds",)),
+    ModelSpec("AbstainDawidSkene", "label", "weaksup.labelmodel.AbstainDawidSkene", ("ads",)),
     ModelSpec("MatrixCompletion", "label", "weaksup.labelmodel.MatrixCompletion", ("mc", "metal")),
     ModelSpec("FlyingSquid", "label", "weaksup.labelmodel.FlyingSquid", ("fs",)),
     ModelSpec("EBCC", "label", "weaksup.labelmodel.EBCC", (), check_params={"repeat": 1, "max_iter": 100}),
     ModelSpec("AutoLabelModel", "label", "weaksup.labelmodel.AutoLabelModel", ("auto",)),
+    ModelSpec("HyperLabelModel", "label", "weaksup.labelmodel.HyperLabelModel", ("hyperlm", "hyper"),
+              bench=False, requires=("hyperlm",)),
     # ------------------------------------------------------------- feature-conditioned label
     ModelSpec("LabelLearningFlow", "feature_label", "weaksup.flows.LabelLearningFlow", ("llf", "flow"),
               check_params={"n_epochs": 2, "n_flows": 2, "hidden": 8, "batch_size": 64}),
@@ -158,6 +165,9 @@ AUTO_CANDIDATES: tuple[AutoCandidate, ...] = (
     AutoCandidate("MC-uniform", "MatrixCompletion", {"class_balance_source": "uniform", "_ignore_valid": True}),
     AutoCandidate("DS-semi", "DawidSkene", {"abstain_as_class": True, "alpha": 1.0, "use_valid_labels": True}, True),
     AutoCandidate("EBCC", "EBCC"),
+    AutoCandidate("ADS", "AbstainDawidSkene"),
+    # the gold-free default (AutoLabelModel's fallback without valid labels): MV decides, ADS orders ties
+    AutoCandidate("GoldFree", "AbstainDawidSkene", {"decide": "majority"}),
 )
 
 
@@ -216,6 +226,8 @@ def available_models(family: str | None = "label") -> dict[str, type]:
     """
     out: dict[str, type] = {}
     for s in specs(family):
+        if not all(importlib.util.find_spec(r) for r in s.requires):
+            continue
         try:
             out[s.name] = s.load()
         except ImportError:

@@ -1,0 +1,170 @@
+"""Dawid–Skene with abstention modelled per class: sound on one-sided LFs and sparse coverage.
+
+WRENCH-style LFs are mostly *one-sided* (unipolar): each votes one class or
+abstains.  A model that treats abstentions as missing data sees such an LF
+agree with itself on every row it fires on, so it cannot tell its accuracy
+(Dawid–Skene, EBCC, FlyingSquid: LF accuracies off by 0.2-0.6 on synthetic
+one-sided votes; see ``tests/test_goldfree.py``).  The evidence of a one-sided
+LF is *how often it fires under each class*, so here abstaining is an output
+like any vote:
+
+``θ[j, y, l] = P(λ_j = l | Y = y)`` for ``l = 0..k-1`` and
+``P(λ_j abstains | Y = y) = 1 - Σ_l θ[j, y, l]``.
+
+EM with a MAP M-step whose Dirichlet prior is centred on "the LF ignores Y":
+``θ[j, y, l] = (C[j, l, y] + a·r[j, l]) / (N_y + a)``, with ``r[j, l]`` the
+LF's overall rate of voting ``l`` (abstain included) and ``a`` (``alpha``)
+pseudo-rows.  Flat pseudo-counts instead let a small class absorb the
+abstention patterns of many LFs on sparse sets.  EM starts from the soft
+majority vote on rows with at least two votes and from uniform posteriors on
+rows with fewer (a lone vote carries no cross-LF evidence; seeding it lets one
+broad inaccurate LF define its class).  The class prior is learned
+(``class_balance_``) unless ``class_balance`` or valid labels fix it.
+
+Rows without any vote get uniform probabilities (the tie-break rule decides).
+``decide="majority"`` makes the majority vote decide and the model only order
+the classes tied under it (see :class:`~weaksup.labelmodel.AutoLabelModel`'s
+gold-free default and docs/label_models.md for the measurements behind it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._stats import VotePatterns, class_counts, iter_row_chunks, softmax_rows
+from weaksup.labelmodel.base import resolve_class_balance
+from weaksup.labelmodel.dawid_skene import DawidSkene
+from weaksup.votes import VoteMatrix
+
+__all__ = ["AbstainDawidSkene"]
+
+#: Weight of the model's posterior in ``decide="majority"`` (orders MV ties only).
+_TIE_EPS = 1e-3
+
+
+class AbstainDawidSkene(DawidSkene):
+    """Dawid–Skene EM with per-class abstention and a marginal-rate prior (sound on one-sided LFs).
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes (inferred from the votes when omitted).
+    alpha : float
+        Strength (pseudo-rows) of the Dirichlet prior centred on each LF's
+        marginal vote rates; also smooths the learned class prior.
+    max_iter, tol : int, float
+        EM stops when the log-likelihood gains less than ``tol`` per row.
+    decide : {"posterior", "majority"}
+        ``"posterior"``: the model's posterior.  ``"majority"``: majority
+        vote decides; the model's likelihood ratio (uniform prior) only orders
+        the classes tied under it.
+    chunk_rows : int
+        Rows per block when building the pattern table.
+
+    Attributes
+    ----------
+    log_conf_, log_abstain_ : ndarray
+        ``log P(λ_j = l | Y = y)`` indexed ``[j, y, l]`` and ``log P(λ_j abstains | Y = y)``.
+    class_balance_ : ndarray
+        Learned (or given) class prior.
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_one_sided_votes
+    >>> L, y, params = make_one_sided_votes(20000, 8, 2, class_balance=[0.7, 0.3], seed=0)
+    >>> ads = AbstainDawidSkene().fit(L)
+    >>> bool(abs(ads.lf_accuracies() - params["accuracies"]).max() < 0.05)
+    True
+    >>> ads.class_balance_.round(2).tolist()
+    [0.7, 0.3]
+    """
+
+    # fixed structure (class attributes read by DawidSkene's prediction code)
+    abstain_as_class = True
+    alpha_diag = 0.0
+    init = "mv2"
+    use_valid_labels = False
+    learn_prior = None
+
+    _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_")
+    _parameter_constraints = {
+        "alpha": [Interval(0, None, closed="neither")],
+        "max_iter": [Interval(1, None, integer=True)],
+        "tol": [Interval(0, None)],
+        "decide": [OneOf("posterior", "majority")],
+        "chunk_rows": [None, Interval(1, None, integer=True)],
+    }
+    _renamed: dict[str, str] = {}
+
+    def __init__(self, cardinality: int | None = None, alpha: float = 0.1, max_iter: int = 200,
+                 tol: float = 1e-6, decide: str = "posterior", chunk_rows: int = 500_000) -> None:
+        self.cardinality = cardinality
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.decide = decide
+        self.chunk_rows = chunk_rows
+
+    def _validate_params(self) -> None:
+        from weaksup._validation import check_params
+
+        check_params(self, {"cardinality": [None, Interval(2, None, integer=True)], **self._parameter_constraints})
+
+    # -------------------------------------------------------------- fitting
+    def _fit_stats(self, pats: VotePatterns, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        k, m, a = self.cardinality_, self.n_lfs_, float(self.alpha)
+        ind = pats.ind
+        w = pats.counts.astype(np.float64)
+        n = float(w.sum())
+        fixed = class_balance is not None or dev is not None
+        self.prior_fixed_ = bool(fixed)
+        pi = resolve_class_balance(class_balance, dev, None, k)
+        votes = np.asarray(ind @ np.tile(np.eye(k), (m, 1)))  # P × k per-class vote counts
+        T = votes / np.maximum(votes.sum(1, keepdims=True), 1.0)
+        T[votes.sum(1) < 2] = 1.0 / k
+        indT = ind.T.tocsr()
+        r = np.asarray(indT @ w).reshape(m, k) / n  # marginal vote rates [j, l]
+        r_abs = np.clip(1.0 - r.sum(1), 0.0, 1.0)  # [j]
+        ll_old = -np.inf
+        self.n_iter_ = 0
+        for it in range(int(self.max_iter)):
+            WT = T * w[:, None]
+            Ny = WT.sum(0)
+            C = np.asarray(indT @ WT).reshape(m, k, k).transpose(0, 2, 1)  # [j, y, l]
+            den = (Ny + a)[None, :]
+            theta = (C + a * r[:, None, :]) / den[:, :, None]
+            abst = (np.maximum(Ny[None, :] - C.sum(2), 0.0) + a * r_abs[:, None]) / den
+            log_conf = np.log(np.maximum(theta, 1e-300))
+            log_abs = np.log(np.maximum(abst, 1e-300))
+            if not fixed:
+                pi = (Ny + a) / (n + k * a)
+            scores = np.asarray(ind @ self._score_matrix(log_conf, log_abs)) + (np.log(pi) + log_abs.sum(0))
+            mx = scores.max(1, keepdims=True)
+            ll = float(w @ (mx[:, 0] + np.log(np.exp(scores - mx).sum(1))))
+            T = softmax_rows(scores)
+            self.n_iter_ = it + 1
+            if abs(ll - ll_old) < self.tol * n:
+                break
+            ll_old = ll
+        self.log_conf_ = log_conf
+        self.log_abstain_ = log_abs
+        self.class_balance_ = np.asarray(pi, dtype=np.float64)
+
+    # ----------------------------------------------------------- prediction
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        k = L.cardinality
+        out = np.empty((L.n, k))
+        uniform = np.full(k, 1.0 / k)
+        prior = uniform if self.decide == "majority" else self.class_balance_
+        for start, block in iter_row_chunks(L, self.chunk_rows):
+            P = self._posterior(block.indicator(), self.log_conf_, self.log_abstain_, prior)
+            C = class_counts(block).astype(np.float64)
+            if self.decide == "majority":
+                P = C + _TIE_EPS * P
+                P /= P.sum(1, keepdims=True)
+            P[C.sum(1) == 0] = uniform
+            out[start:start + block.n] = P
+        return out

@@ -1,0 +1,155 @@
+"""``HyperLabelModel``: the pretrained hyper label model of ``hyperlm`` behind weaksup's contract.
+
+HyperLM (Wu et al., "Learning Hyper Label Model for Programmatic Weak
+Supervision", ICLR 2023; ``pip install hyperlm`` or ``pip install
+weaksup[hyperlm]``) is a graph network trained once on synthetic vote matrices;
+it maps a whole vote matrix to per-row class probabilities in one forward pass
+(no fitting, transductive).  This adapter:
+
+* ``fit(votes)`` keeps the votes (the context the network reads) and records
+  the class balance (mean posterior) and LF accuracies (mean posterior of each
+  LF's vote where it fires) HyperLM implies on them;
+* ``predict_proba(votes)`` runs the network on the fitted votes (when ``votes``
+  are those votes) or on the fitted votes followed by the new rows, and returns
+  the new rows' probabilities: new rows are labelled in the context of the
+  training votes, as HyperLM was designed.
+
+The checkpoint ships inside the ``hyperlm`` wheel (nothing is downloaded).  It
+is loaded with ``torch.load(weights_only=True)`` and three numpy globals its
+pickle holds allow-listed (no code from the file runs).  Valid labels and
+``class_balance`` are accepted and checked but not used (HyperLM's
+semi-supervised mode trains on labels; that would belong in the
+semi-supervised table).  ``seed`` is unused: inference is deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from weaksup.labelmodel.base import LabelModel
+from weaksup.votes import VoteMatrix
+
+__all__ = ["HyperLabelModel"]
+
+_NETS: dict[tuple[str, str | None], Any] = {}
+
+
+@contextlib.contextmanager
+def _safe_globals() -> Iterator[None]:
+    """Let torch >= 2.6 load hyperlm's checkpoint with ``weights_only=True`` kept on."""
+    import torch
+
+    allowed: list[Any] = [np.dtype]
+    try:
+        from numpy._core.multiarray import scalar  # numpy >= 2
+
+        allowed.append((scalar, "numpy.core.multiarray.scalar"))
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import scalar  # type: ignore[no-redef]
+
+        allowed.append(scalar)
+    allowed.extend(getattr(np.dtypes, n) for n in ("Float64DType", "Float32DType", "Int64DType")
+                   if hasattr(np, "dtypes") and hasattr(np.dtypes, n))
+    if hasattr(torch.serialization, "safe_globals"):
+        with torch.serialization.safe_globals(allowed):
+            yield
+    else:  # pragma: no cover - torch < 2.4 loads the checkpoint as is
+        yield
+
+
+def _network(device: str, checkpoint_path: str | None) -> Any:
+    """The loaded hyperlm model (one per device and checkpoint per process)."""
+    key = (device, checkpoint_path)
+    if key not in _NETS:
+        try:
+            import hyperlm
+        except ImportError as err:
+            raise ImportError("HyperLabelModel needs the hyperlm package: pip install 'weaksup[hyperlm]'") from err
+        with _safe_globals():
+            _NETS[key] = hyperlm.HyperLabelModel(device=device, checkpoint_path=checkpoint_path)
+    return _NETS[key]
+
+
+class HyperLabelModel(LabelModel):
+    """The pretrained HyperLM label model (``hyperlm`` package) as a weaksup label model.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes (inferred from the votes when omitted).
+    device : str
+        Torch device for the network (``"cpu"``).
+    checkpoint_path : str, optional
+        Another HyperLM checkpoint (default: the one in the ``hyperlm`` wheel).
+
+    Attributes
+    ----------
+    votes_ : ndarray
+        The fitted votes (``-1`` = abstain), the context of every prediction.
+    class_balance_ : ndarray
+        Mean posterior on the fitted votes.
+
+    Examples
+    --------
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(2000, 6, 2, seed=0)
+    >>> hlm = HyperLabelModel().fit(L)
+    >>> bool((hlm.predict(L) == y).mean() > 0.75)
+    True
+    """
+
+    _fitted_attrs = ("votes_", "class_balance_", "lf_accuracies_")
+    _parameter_constraints = {"device": [str], "checkpoint_path": [None, str]}
+
+    def __init__(self, cardinality: int | None = None, device: str = "cpu",
+                 checkpoint_path: str | None = None) -> None:
+        self.cardinality = cardinality
+        self.device = device
+        self.checkpoint_path = checkpoint_path
+
+    def _infer(self, X: np.ndarray, k: int) -> np.ndarray:
+        """HyperLM's calibrated probabilities for the int vote matrix ``X`` (``k`` columns)."""
+        import torch
+
+        out = np.full((X.shape[0], k), 1.0 / k)
+        covered = (X >= 0).any(1)
+        top = int(X.max()) if X.size else -1
+        if top < 1:  # only class 0 (or nothing) voted: the network needs two classes
+            out[covered] = np.eye(k)[0]
+            return out
+        with torch.no_grad():
+            P = np.asarray(_network(self.device, self.checkpoint_path).infer(X, return_probs=True), dtype=np.float64)
+        P = P.reshape(X.shape[0], -1)
+        full = np.zeros((X.shape[0], k))
+        full[:, :P.shape[1]] = P  # classes above the largest vote get no mass
+        full /= full.sum(1, keepdims=True)
+        return np.where(np.isfinite(full).all(1, keepdims=True), full, out)
+
+    def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        k = L.cardinality
+        X = L.to_dense().astype(np.int64)
+        P = self._infer(X, k)
+        self.votes_ = X.astype(np.int16 if k < 32000 else np.int64)
+        self.class_balance_ = P.mean(0)
+        acc = np.zeros(L.m)
+        for j in range(L.m):
+            fired = X[:, j] >= 0
+            if fired.any():
+                acc[j] = P[fired, X[fired, j]].mean()
+        self.lf_accuracies_ = acc
+
+    def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        X = L.to_dense().astype(np.int64)
+        ctx = np.asarray(self.votes_, dtype=np.int64)
+        if X.shape == ctx.shape and np.array_equal(X, ctx):
+            return self._infer(X, L.cardinality)
+        return self._infer(np.vstack([ctx, X]), L.cardinality)[ctx.shape[0]:]
+
+    def lf_accuracies(self) -> np.ndarray:
+        """Mean HyperLM posterior of each LF's vote on the fitted rows where it fires."""
+        self._check_fitted()
+        return np.asarray(self.lf_accuracies_)
