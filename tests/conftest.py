@@ -41,3 +41,13 @@ def wrench_dir() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """One rule for the `wrench` marker: a test that reads the WRENCH data (the `wrench_dir` fixture or
+    the `needs_wrench` mark) carries it, so `-m "not wrench"` selects exactly the tests that run without it."""
+    for item in items:
+        reads = "wrench_dir" in getattr(item, "fixturenames", ()) or any(
+            m.kwargs.get("reason", "").startswith("WRENCH data not found") for m in item.iter_markers("skipif"))
+        if reads and not item.get_closest_marker("wrench"):
+            item.add_marker(pytest.mark.wrench)

