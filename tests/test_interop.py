@@ -86,7 +86,8 @@ def datasets(request):
 @pytest.fixture(scope="module")
 def dask_client():
     import distributed  # test extra
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+    # worker processes (the LFs are pickled and run in another interpreter, as on a real cluster)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
     client = distributed.Client(cluster)
     yield client
@@ -94,6 +95,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.slow
 def test_weaksup_lfs_in_snorkel_applier_equal_every_weaksup_engine(datasets, dask_client):
     from snorkel.labeling import PandasLFApplier as SnorkelApplier
 

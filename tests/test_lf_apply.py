@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import re
 
 import numpy as np
@@ -236,12 +238,14 @@ def test_report_counts_calls_and_time(task):
     assert (rep.table["seconds"] >= 0).all()
 
 
-@pytest.fixture(scope="module")
-def dask_client():
+@pytest.fixture(scope="module", params=["threads", "processes"])
+def dask_client(request):
+    """A real LocalCluster: in-process worker threads, and worker processes (LFs pickled and run elsewhere)."""
     import distributed  # test extra
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=request.param == "processes",
                                        dashboard_address=None)
     client = distributed.Client(cluster)
+    client.weaksup_processes = request.param == "processes"
     yield client
     client.close()
     cluster.close()
@@ -266,6 +270,17 @@ def test_dask_engine_on_local_cluster_matches_serial(task, dask_client):
     WORKERS = set(dask_client.scheduler_info()["workers"])
     V3 = apply_lfs([in_worker], dd.from_pandas(task.iloc[:40], npartitions=4), progress=False)
     assert V3.column(0).tolist() == [1] * 40
+    # with worker processes the LFs run in other processes (their pids are the workers'), else in this one
+    parent = os.getpid()
+    worker_pids = set(dask_client.run(os.getpid).values())
+
+    @labeling_function()
+    def pid_lf(x):
+        return 1 if os.getpid() in worker_pids and os.getpid() != parent else 0
+
+    V4 = apply_lfs([pid_lf], dd.from_pandas(task.iloc[:40], npartitions=4), progress=False)
+    assert V4.column(0).tolist() == [int(dask_client.weaksup_processes)] * 40
+    assert (parent not in worker_pids) == dask_client.weaksup_processes
     with pytest.raises(LFApplyError, match="in_worker"):
         apply_lfs([in_worker], task.iloc[:40], progress=False)
 
