@@ -24,6 +24,7 @@ import os
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,15 +76,40 @@ class ResponseCache:
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             try:
-                conn = sqlite3.connect(self.path, timeout=60.0)
-            except sqlite3.OperationalError as exc:
-                raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._init(conn)
+                conn = self._open()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "not a database" not in str(exc) \
+                        and "malformed" not in str(exc):
+                    raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
+                self._set_aside(exc)
+                conn = self._open()
             self._local.conn = conn
             self._local.pid = os.getpid()
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=60.0)
+        except sqlite3.OperationalError as exc:
+            raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._init(conn)
+            conn.execute("SELECT key, response FROM responses LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _set_aside(self, exc: BaseException) -> None:
+        """A damaged cache file is moved to ``<file>.corrupt-<time>`` (kept for inspection) and started afresh."""
+        aside = f"{self.path}.corrupt-{int(time.time())}"
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.path + suffix):
+                os.replace(self.path + suffix, aside + suffix)
+        warnings.warn(f"response cache {self.path} is damaged ({exc}); moved it to {aside} and started an empty "
+                      f"cache: every prompt is a miss and is asked again", RuntimeWarning, stacklevel=4)
 
     @staticmethod
     def _init(conn: sqlite3.Connection) -> None:
@@ -104,13 +130,30 @@ class ResponseCache:
         """Responses found for ``keys`` (absent keys are left out)."""
         out: dict[str, dict[str, Any]] = {}
         uniq = list(dict.fromkeys(keys))
+        bad: list[str] = []
         with self._lock if self.memory else _Null():
             conn = self._conn()
-            for i in range(0, len(uniq), 500):
-                part = uniq[i:i + 500]
-                q = "SELECT key, response FROM responses WHERE key IN (%s)" % ",".join("?" * len(part))
-                for k, resp in conn.execute(q, part):
-                    out[k] = json.loads(resp)
+            try:
+                for i in range(0, len(uniq), 500):
+                    part = uniq[i:i + 500]
+                    q = "SELECT key, response FROM responses WHERE key IN (%s)" % ",".join("?" * len(part))
+                    for k, resp in conn.execute(q, part):
+                        try:
+                            value = json.loads(resp)
+                        except (TypeError, ValueError):
+                            bad.append(k)
+                            continue
+                        if isinstance(value, dict):
+                            out[k] = value
+                        else:
+                            bad.append(k)
+            except sqlite3.DatabaseError as exc:  # damage found while reading: nothing is trusted
+                warnings.warn(f"response cache {self.path} could not be read ({exc}); treating every look-up "
+                              f"as a miss", RuntimeWarning, stacklevel=2)
+                out = {}
+        if bad:
+            warnings.warn(f"response cache {self.path}: {len(bad)} stored repl(ies) are not valid JSON objects "
+                          f"(key {bad[0][:16]}...); treated as misses and asked again", RuntimeWarning, stacklevel=2)
         self.hits += sum(1 for k in keys if k in out)
         self.misses += sum(1 for k in keys if k not in out)
         return out

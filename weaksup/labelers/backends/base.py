@@ -13,7 +13,10 @@ de-duplication of repeated prompts, and call accounting.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -142,6 +145,45 @@ class Backend:
         return [r["text"] for r in out]
 
     # --------------------------------------------------------------- machinery
+    def _deliver(self, i: int, response: dict[str, Any]) -> None:
+        """Hand over the reply to prompt ``i`` of the running batch as soon as it is back.
+
+        Backends that answer prompts one by one (HTTP) call this for each reply,
+        so it is validated and committed to the cache at once: a run killed
+        mid-batch keeps every reply already received.  A no-op outside a batch.
+        """
+        sink = getattr(self._sink, "fn", None)
+        if sink is not None:
+            sink(i, response)
+
+    @property
+    def _sink(self) -> threading.local:
+        local = self.__dict__.get("_sink_local")
+        if local is None:
+            local = self.__dict__["_sink_local"] = threading.local()
+        return local
+
+    def check_response(self, kind: str, response: Any, params: Mapping[str, Any], prompt: str) -> None:
+        """Reject a reply that is not a valid answer (the backend boundary): ``BackendError`` naming the prompt.
+
+        A score reply needs one log-probability per choice, each a number that is
+        not NaN or +inf (``-inf``, log 0, is allowed); a generate reply needs text.
+        """
+        where = f"{self.kind} backend ({self.model}) reply to prompt {prompt[:60]!r}"
+        if not isinstance(response, Mapping):
+            raise BackendError(f"{where} is {type(response).__name__}, not an object")
+        if kind == "score":
+            lps = response.get("logprobs")
+            n = len(params["choices"])
+            if not isinstance(lps, (list, tuple)) or len(lps) != n:
+                raise BackendError(f"{where}: expected {n} log-probabilities (one per choice), got {lps!r}")
+            for c, v in zip(params["choices"], lps):
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v) or v == math.inf:
+                    raise BackendError(f"{where}: log-probability of choice {c!r} is {v!r}; it must be a "
+                                       f"number <= 0 (NaN and +inf are rejected, never turned into votes)")
+        elif not isinstance(response.get("text"), str):
+            raise BackendError(f"{where}: no reply text ({str(response)[:100]})")
+
     def _run(self, kind: str, prompts: Sequence[str], params: dict[str, Any],
              fn: Callable[[list[str]], list[dict[str, Any]]], cache: ResponseCache | None,
              stats: CallStats | None, progress: bool) -> list[dict[str, Any]]:
@@ -149,6 +191,17 @@ class Backend:
         ident = self.identity()
         keys = [ResponseCache.key(ident, kind, p, params) for p in prompts]
         found: dict[str, dict[str, Any]] = cache.get_many(keys) if cache is not None and keys else {}
+        bad_cached = []
+        for k, p in zip(keys, prompts):  # a cached reply is trusted only if it is still a valid answer
+            if k in found:
+                try:
+                    self.check_response(kind, found[k], params, p)
+                except BackendError as exc:
+                    del found[k]
+                    bad_cached.append(str(exc))
+        if bad_cached:
+            warnings.warn(f"response cache {getattr(cache, 'path', cache)}: {len(bad_cached)} cached repl(ies) "
+                          f"invalid, asked again (first: {bad_cached[0]})", RuntimeWarning, stacklevel=3)
         todo: dict[str, str] = {}
         for k, p in zip(keys, prompts):
             if k not in found and k not in todo:
@@ -165,21 +218,45 @@ class Backend:
         try:
             for start in range(0, len(items), max(1, int(self.batch_size))):
                 batch = items[start:start + max(1, int(self.batch_size))]
+                delivered: dict[int, dict[str, Any]] = {}
+
+                def keep(i: int, r: dict[str, Any], batch: list[tuple[str, str]] = batch,
+                         delivered: dict[int, dict[str, Any]] = delivered) -> None:
+                    """Validate one reply and commit it now (one transaction per reply)."""
+                    if i in delivered:
+                        return
+                    self.check_response(kind, r, params, batch[i][1])
+                    delivered[i] = r
+                    found[batch[i][0]] = r
+                    if cache is not None:
+                        cache.put_many([(batch[i][0], r, batch[i][1])], meta)
+
                 t0 = time.perf_counter()
+                self._sink.fn = keep
                 try:
                     res = fn([p for _, p in batch])
                 except BatchError as err:
-                    done = {i: r for i, r in err.partial.items()}
-                    self._record(local, done.values(), time.perf_counter() - t0)
-                    if cache is not None and done:
-                        cache.put_many([(batch[i][0], r, batch[i][1]) for i, r in done.items()], meta)
-                    found.update({batch[i][0]: r for i, r in done.items()})
+                    for i, r in err.partial.items():
+                        try:
+                            keep(i, r)
+                        except BackendError:
+                            pass  # an invalid reply is never stored; the cause below is raised
+                    self._record(local, delivered.values(), time.perf_counter() - t0)
                     raise err.cause from err
+                except BaseException:
+                    self._record(local, delivered.values(), time.perf_counter() - t0)
+                    raise
+                finally:
+                    self._sink.fn = None
                 if len(res) != len(batch):
                     raise BackendError(f"{self.kind} backend returned {len(res)} responses for {len(batch)} prompts")
+                undelivered = [(batch[i][0], r, batch[i][1]) for i, r in enumerate(res) if i not in delivered]
+                for i, r in enumerate(res):
+                    if i not in delivered:
+                        self.check_response(kind, r, params, batch[i][1])
                 self._record(local, res, time.perf_counter() - t0)
-                if cache is not None:
-                    cache.put_many([(k, r, p) for (k, p), r in zip(batch, res)], meta)
+                if cache is not None and undelivered:
+                    cache.put_many(undelivered, meta)
                 found.update({k: r for (k, _), r in zip(batch, res)})
                 if bar is not None:
                     bar.update(len(batch))

@@ -313,12 +313,21 @@ class OpenAIBackend(Backend):
         except (KeyError, TypeError, ValueError, AttributeError):
             raise BackendResponseError(f"malformed logprobs in reply: {json.dumps(lp)[:200]}") from None
 
+    def _checked_top(self, choice: dict[str, Any], url: str) -> list[tuple[str, float]] | None:
+        """:meth:`_top` with every log-probability a finite number (NaN/inf are a malformed reply)."""
+        top = self._top(choice)
+        for tok, v in top or ():
+            if not math.isfinite(v):
+                raise BackendResponseError(f"{url}: top_logprobs give token {tok!r} the log-probability {v!r}; "
+                                           "an OpenAI-compatible reply must hold finite numbers")
+        return top
+
     def _one_score(self, prompt: str, choices: list[str]) -> dict[str, Any]:
         path, payload = self._payload(prompt, 1, True)
         data, attempts = self.post(path, payload)
         url = self.base_url + path
         choice = self._first_choice(data, url)
-        top = self._top(choice)
+        top = self._checked_top(choice, url)
         if top is None:
             text = self._text(choice, url).strip()
             with self._count_lock:
@@ -345,6 +354,7 @@ class OpenAIBackend(Backend):
             for fut in as_completed(futs):
                 try:
                     results[futs[fut]] = fut.result()
+                    self._deliver(futs[fut], results[futs[fut]])  # committed now, before the batch ends
                 except BaseException as exc:  # keep the others: they are stored before re-raising
                     if first_error is None:
                         first_error = exc
