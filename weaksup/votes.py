@@ -71,6 +71,21 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
     raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {arr.dtype}")
 
 
+def _refuse_raw_sparse(mat: sp.csr_matrix, lf_names: Sequence[str] | None) -> None:
+    """A sparse matrix with stored negative values is in the raw ``{-1, 0..k-1}`` convention, not the
+    shifted one sparse votes use: refuse it with the fix, never read it shifted (class c as c-1)."""
+    coo = mat.tocoo()
+    i = int(np.argmin(coo.data))
+    r, c, v = int(coo.row[i]), int(coo.col[i]), coo.data[i].item()
+    name = repr(lf_names[c]) if lf_names is not None and c < len(lf_names) else f"column {c}"
+    raise ValueError(
+        f"sparse votes store the value {v!r} (LF {name}, row {r}): they look like raw votes {{-1, 0..k-1}}, "
+        f"but a scipy sparse vote matrix is read in the shifted convention (stored vote + 1, an implicit zero "
+        f"is an abstain). Pass raw votes as a dense array (S.toarray()), or shift them first "
+        f"(VoteMatrix(dense).to_sparse() gives the shifted form); raw sparse votes with explicit class-0 entries "
+        f"and no stored abstains: VoteMatrix(S, shifted=False)")
+
+
 def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int]) -> list[int]:
     """Column positions for LF names or positions, in the order given (KeyError for unknown names)."""
     idx = []
@@ -126,6 +141,8 @@ class VoteMatrix:
             data = data._data
         if sp.issparse(data):
             mat = sp.csr_matrix(data)
+            if shifted and mat.nnz and mat.data.min() < 0:
+                _refuse_raw_sparse(mat, lf_names)
             if not shifted:
                 mat = mat.copy()
                 mat.data = mat.data + 1
