@@ -136,6 +136,64 @@ def test_contrastive_loss_gradient_reaches_student_parameters():
     assert torch.autograd.gradcheck(lambda z: contrastive_loss(z, lab, distance="cos"), (v,))
 
 
+def _graph_leaves(t: torch.Tensor) -> set[int]:
+    """ids of the leaf tensors (parameters) a tensor's autograd graph reaches."""
+    out, stack, seen = set(), [t.grad_fn], set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        if hasattr(fn, "variable"):
+            out.add(id(fn.variable))
+        stack.extend(nxt for nxt, _ in fn.next_functions)
+    return out
+
+
+def test_training_loop_feeds_the_students_batch_features_to_the_contrastive_loss(monkeypatch):
+    """Not torch's autograd: COSINE's own stage-2 loop must pass R1 the features of the *student* on the
+    batch (live, with gradient to the student's body), and R1 must change the trained model."""
+    import weaksup.endmodel.cosine as cosine_mod
+
+    X, _, yn = _noisy_task(1, 240)
+    forwards, calls = [], []
+    real_forward, real_loss = MLP._forward, cosine_mod.contrastive_loss
+
+    def forward_spy(self, module, data, rows):
+        logits, feats = real_forward(self, module, data, rows)
+        forwards.append({"module": module, "rows": np.asarray(rows).copy(), "feats": feats})
+        return logits, feats
+
+    def loss_spy(features, targets, *args, **kwargs):
+        last = forwards[-1]
+        calls.append({"grad": features.requires_grad, "leaves": _graph_leaves(features), "module": last["module"],
+                      "same": torch.equal(features, last["feats"].float()), "n": features.shape[0],
+                      "rows": last["rows"], "targets": targets.detach().clone()})
+        return real_loss(features, targets, *args, **kwargs)
+
+    monkeypatch.setattr(MLP, "_forward", forward_spy)
+    monkeypatch.setattr(cosine_mod, "contrastive_loss", loss_spy)
+    kw = dict(self_training_steps=30, teacher_update=10, batch_size=16, thresh=0.0, progress=False)
+    cos = Cosine(MLP(hidden_sizes=(8,), dropout=0.0, max_steps=20, progress=False), **kw)
+    cos.fit(X[:120], yn[:120], unlabeled=X[120:], seed=0)
+    student = cos.model_.module_
+    body = {id(p) for p in student.body.parameters()}
+    assert len(calls) == cos.n_self_training_steps_ == 30
+    for c in calls:
+        assert c["module"] is student  # the model being trained produced the features ...
+        assert c["same"] and c["n"] == len(c["rows"]) == 16  # ... of exactly this batch, as they came out
+        assert c["grad"] and c["leaves"] & body and c["leaves"] <= {id(p) for p in student.parameters()}
+        np.testing.assert_allclose(c["targets"].sum(1).numpy(), 1.0, atol=1e-5)  # sharpened teacher labels
+    # the term is live: without it (γ = 0) the same seed trains another model
+    monkeypatch.undo()
+    plain = Cosine(MLP(hidden_sizes=(8,), dropout=0.0, max_steps=20, progress=False), contrastive_weight=0.0, **kw)
+    plain.fit(X[:120], yn[:120], unlabeled=X[120:], seed=0)
+    again = Cosine(MLP(hidden_sizes=(8,), dropout=0.0, max_steps=20, progress=False), **kw)
+    again.fit(X[:120], yn[:120], unlabeled=X[120:], seed=0)
+    np.testing.assert_allclose(again.predict_proba(X[:50]), cos.predict_proba(X[:50]), atol=1e-6)
+    assert np.abs(plain.predict_proba(X[:50]) - cos.predict_proba(X[:50])).max() > 1e-4
+
+
 def test_confidence_regulariser_hand_computed():
     logp = torch.log(torch.tensor([[0.5, 0.5], [0.9, 0.1]]))
     kl2 = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1)  # KL(u || [0.9, 0.1])
