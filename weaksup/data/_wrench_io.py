@@ -12,14 +12,15 @@ import from here, so neither imports the other's helpers.
 
 from __future__ import annotations
 
+import errno
 import json
 import lzma
 import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SPLITS", "WrenchFormatError", "bundled_dir", "cache_dir", "data_file_exists", "find_wrench_dir",
-           "read_json"]
+__all__ = ["SPLITS", "WrenchFormatError", "bundled_dir", "cache_dir", "check_link", "data_file_exists",
+           "find_wrench_dir", "read_json"]
 
 SPLITS = ("train", "valid", "test")
 
@@ -74,21 +75,66 @@ def data_file_exists(path: Path) -> bool:
     return path.exists() or path.with_name(path.name + ".xz").exists()
 
 
+def check_link(path: Path) -> None:
+    """A symbolic link that does not resolve (a loop, or a dangling target) is an error naming it."""
+    if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            why = "a symbolic-link loop" if exc.errno == errno.ELOOP else f"a dangling symbolic link to {os.readlink(path)!r}"
+            raise WrenchFormatError(f"{path}: is {why} ({exc.strerror})") from None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(dup)
+    return d
+
+
 def read_json(path: Path) -> Any:
-    """Parse a JSON file (or its xz-compressed ``path.xz``); errors name the file, line and column."""
+    """Parse a JSON file (or its xz-compressed ``path.xz``); errors name the file, line and column.
+
+    A key given twice in one object (e.g. a duplicated example id, which a plain
+    JSON reader silently collapses to the last example) and bytes that are not
+    UTF-8 are errors naming the file and the place.
+    """
     xz = path.with_name(path.name + ".xz")
+    check_link(path)
     try:
         if not path.exists() and xz.exists():
             path = xz
             with lzma.open(xz, "rt", encoding="utf-8") as fh:
-                return json.load(fh)
+                return json.load(fh, object_pairs_hook=_no_duplicates)
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            return json.load(fh, object_pairs_hook=_no_duplicates)
     except lzma.LZMAError as exc:
         raise WrenchFormatError(f"corrupt xz file {path}: {exc}") from exc
     except FileNotFoundError:
         raise FileNotFoundError(f"missing WRENCH file: {path}") from None
+    except IsADirectoryError:
+        raise WrenchFormatError(f"{path}: is a folder, expected a JSON file") from None
+    except _DuplicateKey as exc:
+        raise WrenchFormatError(f"{path}: key {exc.args[0]!r} appears twice in one JSON object (a duplicated "
+                                f"example id would silently drop an example)") from None
+    except UnicodeDecodeError:
+        raw = lzma.open(path).read() if path.suffix == ".xz" else path.read_bytes()
+        try:
+            raw.decode("utf-8")
+            where = ""
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            where = f" byte {raw[exc.start:exc.start + 1]!r} at offset {exc.start} (line {line})"
+        raise WrenchFormatError(f"{path}:{where} is not UTF-8; WRENCH files are UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
         raise WrenchFormatError(
             f"malformed JSON in {path}: {exc.msg} at line {exc.lineno}, column {exc.colno} (char {exc.pos})"
         ) from exc
+    except OSError as exc:
+        raise WrenchFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None

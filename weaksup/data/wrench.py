@@ -30,6 +30,7 @@ from weaksup.data._wrench_io import (
     WrenchFormatError,
     bundled_dir,
     cache_dir,
+    check_link,
     data_file_exists,
     find_wrench_dir,
     read_json,
@@ -121,6 +122,10 @@ def _load_label_names(folder: Path) -> list[str]:
         ids = sorted(int(k) for k in raw)
     except ValueError:
         raise WrenchFormatError(f"{folder / 'label.json'}: class ids must be integers, got {list(raw)}") from None
+    odd = [k for k in raw if k != str(int(k))]
+    if odd:
+        raise WrenchFormatError(f"{folder / 'label.json'}: class id {odd[0]!r} is not written as a plain integer "
+                                f"(expected {str(int(odd[0]))!r}); ids must be '0'..'{len(raw) - 1}'")
     if ids != list(range(len(ids))):
         raise WrenchFormatError(f"{folder / 'label.json'}: class ids must be 0..{len(ids) - 1}, got {ids}")
     return [str(raw[str(i)]) for i in ids]
@@ -130,12 +135,16 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> WrenchSplit:
+def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
+                 n_lfs: int | None = None) -> WrenchSplit:
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}, got {type(raw).__name__}")
     ids = list(raw)
     n = len(ids)
+    if n == 0 and n_lfs is None:
+        raise WrenchFormatError(f"{path}: the {split} split has no examples ({{}}); a WRENCH {split} split "
+                                f"needs at least one")
     labels_list: list[Any] = []
     rows: list[list[Any]] = []
     records: list[dict[str, Any]] = []
@@ -163,11 +172,18 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> 
         if not isinstance(data, dict):
             raise WrenchFormatError(f"{path}: example {ex_id!r}: 'data' must be an object, got {type(data).__name__}")
         records.append(data)
-    m = m or 0
+    m = m if m is not None else (n_lfs or 0)
     # labels: integers in 0..k-1 (vectorised check, slow path only to name the culprit)
     if not all(_is_int(y) for y in labels_list):
         i = next(i for i, y in enumerate(labels_list) if not _is_int(y))
         raise WrenchFormatError(f"{path}: example {ids[i]!r}: label {labels_list[i]!r} is not an integer class id")
+    out_of_range = [i for i, y in enumerate(labels_list) if not 0 <= y < k]
+    if out_of_range:  # on Python ints: a label >= 2**63 must not overflow int64 first
+        i = out_of_range[0]
+        raise WrenchFormatError(
+            f"{path}: example {ids[i]!r}: label {labels_list[i]} outside 0..{k - 1} "
+            f"(label.json defines {k} classes; label.json inconsistent with the labels?)"
+        )
     labels = np.asarray(labels_list, dtype=np.int64).reshape(n)
     bad = (labels < 0) | (labels >= k)
     if bad.any():
@@ -185,6 +201,14 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> 
         i, j = (int(x) for x in np.argwhere(~is_int)[0])
         name = lf_names[j] if lf_names and j < len(lf_names) else f"LF {j}"
         raise WrenchFormatError(f"{path}: example {ids[i]!r}: weak label {arr[i, j]!r} from {name} is not an integer")
+    big = np.vectorize(lambda v: not -1 <= v < k, otypes=[bool])(arr) if arr.size else np.zeros(arr.shape, bool)
+    if big.any():  # checked on Python ints: a vote >= 2**63 must not overflow int64 first
+        i, j = (int(x) for x in np.argwhere(big)[0])
+        name = lf_names[j] if lf_names and j < len(lf_names) else f"LF {j}"
+        raise WrenchFormatError(
+            f"{path}: example {ids[i]!r}: weak label {arr[i, j]} from {name} outside -1..{k - 1} "
+            f"(label.json defines {k} classes)"
+        )
     arr = arr.astype(np.int64)
     bad2 = (arr < -1) | (arr >= k)
     if bad2.any():
@@ -280,12 +304,19 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     """Load a WRENCH dataset from an explicit folder (no lookup); ``name`` defaults to the folder name."""
     folder = Path(folder)
     name = name or folder.name
+    check_link(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"WRENCH dataset folder {folder} does not exist")
+    for f in ["label.json", "meta.json", *(f"{s}.json" for s in SPLITS)]:
+        check_link(folder / f)
     if data_file_exists(folder / "meta.json") and not data_file_exists(folder / "label.json"):
         from weaksup.data.wrench_sequence import load_wrench_sequence
 
         return load_wrench_sequence(folder, name=name)
+    if not data_file_exists(folder / "label.json"):
+        raise FileNotFoundError(
+            f"WRENCH dataset {name!r}: {folder} has neither label.json (a classification set: {{class id: name}}) "
+            f"nor meta.json (a tagging set: LF names and entity types)")
     missing = [str(folder / f"{s}.json") for s in SPLITS if not data_file_exists(folder / f"{s}.json")]
     if missing:
         raise FileNotFoundError(f"WRENCH dataset {name!r}: missing split file(s) {missing}")
@@ -293,7 +324,8 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     k = len(label_names)
     splits: dict[str, WrenchSplit] = {}
     for split in SPLITS:
-        splits[split] = _parse_split(folder / f"{split}.json", split, k, None)
+        m_train = splits["train"].votes.m if "train" in splits else None
+        splits[split] = _parse_split(folder / f"{split}.json", split, k, None, m_train)
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")

@@ -170,7 +170,10 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
         tags.append(lab)
         lengths.append(n)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    arr = np.asarray(flat, dtype=np.int8).reshape(int(offsets[-1]), len(cols))
+    # tag ids: int8 holds 63 entity types in BIO (2·E + 1 tags); more need a wider type
+    dtype = np.int8 if len(names) <= np.iinfo(np.int8).max else np.int16 if len(names) <= np.iinfo(np.int16).max \
+        else np.int32
+    arr = np.asarray(flat, dtype=dtype).reshape(int(offsets[-1]), len(cols))
     votes = SequenceVotes(arr, offsets, ents, [lf_all[j] for j in cols], "BIO")
     return SequenceSplit(split, ids, sentences, tags, votes)
 
