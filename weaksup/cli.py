@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--base-url", default=None, help="distribution root (default: the WRENCH HF dataset)")
     dl.add_argument("--cache", default=None, help="cache root (default: ~/.cache/weaksup/wrench)")
     dl.add_argument("--force", action="store_true", help="re-download even if present")
+    dl.add_argument("--max-size", type=float, default=2048, metavar="MB",
+                    help="refuse a file larger than this many megabytes (default 2048)")
+    dl.add_argument("--max-time", type=float, default=3600, metavar="SECONDS",
+                    help="stop a download running longer than this (default 3600; run again to resume)")
+    dl.add_argument("--timeout", type=float, default=60, metavar="SECONDS",
+                    help="socket timeout per request (default 60)")
 
     sub.add_parser("demo", help="run the weaksup demo (weaksup.demo.main); extra arguments are passed on",
                    add_help=False)
@@ -119,12 +125,15 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 def _cmd_download(args: argparse.Namespace) -> int:
     from weaksup.data.download import download_wrench
 
-    kw = {}
+    if not args.max_size > 0 or not args.max_time > 0 or not args.timeout > 0:
+        raise ValueError("--max-size, --max-time and --timeout must be positive")
+    kw: dict[str, object] = {"max_bytes": int(args.max_size * 2**20), "max_seconds": args.max_time,
+                             "timeout": args.timeout}
     if args.base_url:
         kw["base_url"] = args.base_url
     if args.cache:
         kw["cache"] = args.cache
-    path = download_wrench(args.name, force=args.force, **kw)
+    path = download_wrench(args.name, force=args.force, **kw)  # type: ignore[arg-type]
     print(path)
     return 0
 
@@ -151,6 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from weaksup.data.download import DownloadError
+
+        if isinstance(exc, (DownloadError, OSError)):  # network, disk, permissions: a message, no traceback
+            print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
+            return 1
+        raise
     parser.error(f"unknown command {args.cmd!r}")
     return 2
 

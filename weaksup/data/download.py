@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import http.client
 import json
 import os
 import shutil
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -123,8 +125,19 @@ def _open(url: str, headers: Mapping[str, str], timeout: float) -> Any:
     return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 - http(s) URLs by design
 
 
-def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bool = False) -> bool:
-    """Fetch ``url`` into ``dest`` via ``dest.part`` (resuming it); False if optional and 404."""
+#: Default caps of :func:`download_wrench`: bytes per file and seconds for the whole download.
+MAX_BYTES = 2 << 30
+MAX_SECONDS = 3600.0
+
+
+def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bool = False,
+           max_bytes: int | None = None, deadline: float | None = None) -> bool:
+    """Fetch ``url`` into ``dest`` via ``dest.part`` (resuming it); False if optional and 404.
+
+    ``max_bytes`` caps the file's size (a larger Content-Length is refused before
+    any byte is written; a server that sends more is cut off); ``deadline`` (a
+    ``time.monotonic()`` value) caps the time.  Either is a :class:`DownloadError`.
+    """
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -133,12 +146,14 @@ def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bo
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # range beyond end: the part file is complete or bogus; restart
             part.unlink()
-            return _fetch(url, dest, timeout=timeout, progress=progress, optional=optional)
+            return _fetch(url, dest, timeout=timeout, progress=progress, optional=optional, max_bytes=max_bytes,
+                          deadline=deadline)
         if exc.code == 404 and optional:
             return False
         raise DownloadError(f"GET {url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DownloadError(f"GET {url}: {exc}") from exc
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(f"GET {url}: {reason}") from exc
     with resp:
         status = resp.status
         if status == 206 and have:
@@ -149,7 +164,13 @@ def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bo
         else:  # 200: full content (server ignores ranges, or a fresh start)
             mode, start = "wb", 0
         length = resp.headers.get("Content-Length")
-        expected = start + int(length) if length is not None else None
+        try:
+            expected = start + int(length) if length is not None else None
+        except ValueError:
+            raise DownloadError(f"GET {url}: bad Content-Length {length!r}") from None
+        if max_bytes is not None and expected is not None and expected > max_bytes:
+            raise DownloadError(f"GET {url}: the file has {expected} bytes, over the size cap of {max_bytes} bytes "
+                                f"(max_bytes= / weaksup download --max-size)")
         from tqdm.auto import tqdm
 
         bar = tqdm(total=expected, initial=start, unit="B", unit_scale=True, desc=dest.name,
@@ -170,6 +191,12 @@ def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bo
                     fh.write(chunk)
                     got += len(chunk)
                     bar.update(len(chunk))
+                    if max_bytes is not None and got > max_bytes:
+                        raise DownloadError(f"GET {url}: more than {max_bytes} bytes received, over the size cap "
+                                            f"(max_bytes= / weaksup download --max-size); the download was stopped")
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise DownloadError(f"GET {url}: not finished within the time cap after {got} bytes "
+                                            f"(max_seconds= / weaksup download --max-time); run again to resume")
                 fh.flush()
                 os.fsync(fh.fileno())
         finally:
@@ -202,6 +229,8 @@ def download_wrench(
     force: bool = False,
     timeout: float = 60.0,
     progress: bool = True,
+    max_bytes: int | None = MAX_BYTES,
+    max_seconds: float | None = MAX_SECONDS,
 ) -> Path:
     """Download WRENCH dataset ``name`` into the cache and return its folder.
 
@@ -224,6 +253,11 @@ def download_wrench(
         Socket timeout in seconds.
     progress : bool
         tqdm progress bars.
+    max_bytes : int, optional
+        Size cap per file (default 2 GiB); a larger file is refused.
+    max_seconds : float, optional
+        Time cap for the whole download (default one hour); past it the
+        transfer stops and a later call resumes it.
 
     Returns
     -------
@@ -254,6 +288,7 @@ def download_wrench(
     kind = task or (task_info(name) or {}).get("task", "classification")
     if kind not in _REQUIRED:
         raise ValueError(f"task must be 'classification' or 'sequence', got {kind!r}")
+    deadline = time.monotonic() + max_seconds if max_seconds is not None else None
     with open(root / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if final.exists() and not force:
@@ -264,7 +299,8 @@ def download_wrench(
         expected = _load_checksums(checksums)
         if expected is None:
             man = staging / ("remote-" + MANIFEST)
-            if _fetch(f"{folder_url}/{MANIFEST}", man, timeout=timeout, progress=False, optional=True):
+            if _fetch(f"{folder_url}/{MANIFEST}", man, timeout=timeout, progress=False, optional=True,
+                      max_bytes=max_bytes, deadline=deadline):
                 try:
                     expected = _load_checksums(man)
                 except (ValueError, KeyError, TypeError) as exc:
@@ -276,7 +312,8 @@ def download_wrench(
             dest = staging / fname
             optional = fname in _OPTIONAL[kind]
             if not dest.exists():
-                if not _fetch(f"{folder_url}/{fname}", dest, timeout=timeout, progress=progress, optional=optional):
+                if not _fetch(f"{folder_url}/{fname}", dest, timeout=timeout, progress=progress, optional=optional,
+                              max_bytes=max_bytes, deadline=deadline):
                     continue
             got_files.append(fname)
         # checksums: verify what the manifest lists, or record what we got
