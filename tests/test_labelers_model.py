@@ -8,6 +8,7 @@ The model loads once per module (dequantised copy cached under ~/.cache/weaksup/
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -360,7 +361,7 @@ def test_killed_run_resumes_with_only_missing_prompts(clean_server, tmp_path):
         if cache_path.exists():
             try:
                 done = ResponseCache(cache_path).count()
-            except Exception:
+            except sqlite3.OperationalError:  # the writer holds the database lock right now: poll again
                 done = 0
             if done >= 4:
                 break
