@@ -271,7 +271,11 @@ class LabelModel(BaseLabeler):
 
     def load(self, source: str) -> None:
         """Replace this model's state with the one saved at ``source``."""
-        meta, arrays = load_npz(source, SAVE_FORMAT)
+        try:
+            meta, arrays = load_npz(source, SAVE_FORMAT)
+        except ValueError as err:
+            raise ValueError(f"{source}: not a LabelModel file written by weaksup.compat.snorkel ({err}); a model "
+                             "pickled by snorkel itself cannot be read: refit it here and save again") from err
         model = MatrixCompletion._from_state(meta["model"], arrays, source)
         extra = meta["snorkel"]
         self.cardinality = int(extra["cardinality"])
