@@ -250,13 +250,20 @@ class Backend:
                     self._sink.fn = None
                 if len(res) != len(batch):
                     raise BackendError(f"{self.kind} backend returned {len(res)} responses for {len(batch)} prompts")
-                undelivered = [(batch[i][0], r, batch[i][1]) for i, r in enumerate(res) if i not in delivered]
+                undelivered, invalid = [], None
                 for i, r in enumerate(res):
                     if i not in delivered:
-                        self.check_response(kind, r, params, batch[i][1])
-                self._record(local, res, time.perf_counter() - t0)
+                        try:
+                            self.check_response(kind, r, params, batch[i][1])
+                        except BackendError as exc:
+                            invalid = invalid or exc
+                        else:
+                            undelivered.append((batch[i][0], r, batch[i][1]))
+                self._record(local, [r for r in res if isinstance(r, Mapping)], time.perf_counter() - t0)
                 if cache is not None and undelivered:
-                    cache.put_many(undelivered, meta)
+                    cache.put_many(undelivered, meta)  # the valid replies of the batch are kept
+                if invalid is not None:
+                    raise invalid
                 found.update({k: r for (k, _), r in zip(batch, res)})
                 if bar is not None:
                     bar.update(len(batch))
