@@ -20,7 +20,9 @@ Usage::
 
     python benchmarks/snorkel_suite.py /path/to/snorkel            # full run, writes docs/benchmarks.md
     python benchmarks/snorkel_suite.py /path/to/snorkel --smoke    # one file, no docs
-    python benchmarks/snorkel_suite.py --smoke                     # no checkout: skips with a message (CI)
+    python benchmarks/snorkel_suite.py --smoke                     # no checkout: exits 77 with a message (CI skip)
+
+The checkout path may also come from ``$WEAKSUP_SNORKEL_SRC``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_REV = "9b642a21"  # "[RELEASE]: v0.10.0" in snorkel-team/snorkel
 SMOKE_FILE = "test/labeling/model/test_baseline.py"
-SKIP_MESSAGE = "snorkel_suite: no snorkel checkout given (pass its path); smoke run skipped"
+SKIP_MESSAGE = ("snorkel_suite: no snorkel 0.10 checkout given (pass its path or set WEAKSUP_SNORKEL_SRC); "
+                "smoke run skipped")
+#: Exit code of a smoke run that cannot run here (tests/test_benchmarks_smoke.py reports it as a skip).
+SKIP_CODE = 77
 
 _PRIVATE = "drives LabelModel's private torch internals"
 #: file -> reason: whole files outside the compat layer's scope.
@@ -136,7 +141,7 @@ def summarise(root: ET.Element, files: list[str]) -> tuple[dict[str, dict[str, i
     for case in root.iter("testcase"):
         file = case.get("file") or case.get("classname", "").replace(".", "/").rsplit("/", 1)[0] + ".py"
         cls = case.get("classname", "").rsplit(".", 1)[-1]
-        test_id = f"{file}::{cls}::{case.get('name')}"
+        test_id = f"{file}::{case.get('name')}" if cls == Path(file).stem else f"{file}::{cls}::{case.get('name')}"
         bad = case.find("failure")
         if bad is None:
             bad = case.find("error")
@@ -176,12 +181,15 @@ def report(version: str, counts: dict[str, dict[str, int]], failures: list[tuple
     lines += ["", "Excluded (not public API of the compat layer):", ""]
     lines += [f"- `{f}` (whole file): {why}" for f, why in excluded_files.items()]
     lines += [f"- `{t}`: {why}" for t, why in EXCLUDED_TESTS.items() if t.split("::")[0] in counts]
+    if lines[-1].endswith("compat layer):"):
+        lines += ["- none"]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("checkout", nargs="?", help="snorkel 0.10 source checkout or git directory")
+    ap.add_argument("checkout", nargs="?", default=os.environ.get("WEAKSUP_SNORKEL_SRC") or None,
+                    help="snorkel 0.10 source checkout or git directory (default $WEAKSUP_SNORKEL_SRC)")
     ap.add_argument("--rev", default=RELEASE_REV, help="revision to extract from a git directory")
     ap.add_argument("--smoke", action="store_true", help=f"run {SMOKE_FILE} only; do not write docs")
     ap.add_argument("--write-docs", default="docs/benchmarks.md")
@@ -189,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.checkout is None:
         if a.smoke:
             print(SKIP_MESSAGE)
-            return 0
+            return SKIP_CODE
         ap.error("the path of a snorkel 0.10 checkout is required (only --smoke runs without one)")
     with tempfile.TemporaryDirectory(prefix="snorkel-suite-") as tmp:
         work = Path(tmp)
