@@ -249,7 +249,7 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
         "Command: `nice -n 10 python benchmarks/labelmodel_speed.py --write-docs` "
         f"(n = {a.n:,}, m = {a.m}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs for MatrixCompletion "
         "and snorkel; one thread each; each model in its own subprocess; 2-core shared machine, "
-        "so treat times as ±20%).",
+        "so wall times vary with the load: quote the CPU-second ratios).",
         "",
         "Time = fit + predict_proba wall seconds; CPU s = the same in CPU seconds of the one thread "
         "(`time.process_time`), which load on the shared machine barely changes — the CPU ratio is the one to "
