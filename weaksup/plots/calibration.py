@@ -85,6 +85,8 @@ def calibration_bins(probs: Any, y: Any, n_bins: int = 10) -> pd.DataFrame:
 def expected_calibration_error(probs: Any, y: Any, n_bins: int = 10) -> float:
     """ECE: ``Σ_b (n_b / n) · |accuracy_b − confidence_b|`` over :func:`calibration_bins`.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> round(expected_calibration_error(np.array([[0.9, 0.1], [0.8, 0.2]]), [0, 1], n_bins=1), 3)
     0.35
