@@ -58,15 +58,15 @@ def _merge(model: Any, a: Any, b: Any) -> Any:
 
 def _part_patterns(model: Any, part: Any, names: list[str], k: int, offset: int) -> Any:
     pats = model._stats(block_votes(part, names, k, offset), offset)
-    return pats.ind, pats.counts.astype(np.float64), pats.ind.T.tocsr()
+    return pats.ind, pats.counts.astype(np.float64)
 
 
 def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from weaksup.labelmodel._stats import em_counts
 
-    ind, w, indT = held
+    ind, w = held
     T = model._initial_posteriors(ind, prior, model.cardinality_) if params is None else model._posterior(ind, *params)
-    return em_counts(ind, T, w, indT)
+    return em_counts(ind, T, w)
 
 
 def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) -> np.ndarray:
