@@ -108,6 +108,8 @@ def test_dask_votes_errors_name_the_problem(client):
         mv.predict_proba(da.from_array(np.zeros((10, 4), dtype=np.int64)))
     with pytest.raises(NotImplementedError, match="EBCC.*cannot be fitted on Dask"):
         lm.EBCC().fit(good)
+    with pytest.raises(TypeError, match="not gathered implicitly.*to_vote_matrix"):
+        mv.score(DaskVotes(good), np.zeros(100, dtype=int))
     with pytest.raises(ValueError, match="dtype float"):
         DaskVotes(da.from_array(np.zeros((4, 3))))
 

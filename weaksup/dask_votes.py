@@ -215,6 +215,11 @@ class DaskVotes:
         where = f", shards={str(self.path)!r}" if self.path is not None else ""
         return f"DaskVotes(n={self.n}, m={self.m}, cardinality={self.cardinality}, npartitions={self.npartitions}{where})"
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(f"{self!r} is not gathered implicitly: label models fit and predict on it on the Dask "
+                        "cluster (fit, predict_proba, predict); for an in-memory operation (score, partial_fit, "
+                        "analysis) call .to_vote_matrix() if the votes fit in memory")
+
     def partitions(self) -> list[tuple[int, int, Any]]:
         """``[(offset, rows, delayed part)]``: each part is dense votes or a shifted sparse shard."""
         offsets = np.concatenate([[0], np.cumsum(self._rows)])[:-1]
