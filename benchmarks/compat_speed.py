@@ -1,0 +1,176 @@
+"""The snorkel drop-in's LabelModel against snorkel's own, on the same dense label matrix.
+
+    flock /work/coord/heavy.lock python benchmarks/compat_speed.py --write-docs
+
+n = 1M rows, m = 100 LFs, k = 6, each LF votes on ~10% of rows (synthetic,
+conditionally independent).  Both sides get what a snorkel user passes: the
+dense ``int64`` ``L`` array, and the same call
+``LabelModel(cardinality=6, verbose=False).fit(L, n_epochs=100, seed=0, progress_bar=False)``
+followed by ``predict_proba(L)``.  Each side runs once, in its own subprocess
+(one thread for numpy/BLAS and torch): CPU seconds of that thread
+(``time.process_time``) beside wall seconds, and peak resident memory above
+the memory held after the dense ``L`` was loaded (VmHWM, reset after loading).
+The two results are compared (μ, probabilities, predictions with snorkel's
+abstain tie-break).  Section ``compat-speed`` of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.labelmodel_speed import (  # noqa: E402 - the shared memory probes
+    THREAD_VARS,
+    _mem_available_mb,
+    _peak_mb,
+    _reset_peak,
+    _rss_mb,
+    snorkel_dense_mb,
+)
+
+SIDES = ("weaksup.compat.snorkel", "snorkel")
+
+
+def worker(side: str, path: str, k: int, epochs: int, out: str) -> dict:
+    import logging
+
+    import numpy as np
+
+    from weaksup import VoteMatrix
+
+    L = VoteMatrix.load(path).to_dense().astype(np.int64)
+    if side == "snorkel":
+        import torch
+        from snorkel.labeling.model import LabelModel
+
+        torch.set_num_threads(1)
+        logging.disable(logging.INFO)
+    else:
+        from weaksup.compat.snorkel.labeling.model import LabelModel
+    _reset_peak()
+    base = _rss_mb()
+    c0, t0 = time.process_time(), time.perf_counter()
+    model = LabelModel(cardinality=k, verbose=False)
+    model.fit(L, n_epochs=epochs, seed=0, progress_bar=False)
+    c1, t1 = time.process_time(), time.perf_counter()
+    probs = model.predict_proba(L)
+    c2, t2 = time.process_time(), time.perf_counter()
+    peak = _peak_mb()
+    mu = model.mu.detach().numpy() if hasattr(model.mu, "detach") else np.asarray(model.mu)
+    np.savez(out, probs=probs, mu=mu)
+    return {"side": side, "cpu_fit_s": c1 - c0, "cpu_predict_s": c2 - c1, "cpu_total_s": c2 - c0,
+            "fit_s": t1 - t0, "predict_s": t2 - t1, "total_s": t2 - t0, "base_mb": base, "peak_mb": peak,
+            "extra_mb": peak - base}
+
+
+def _run_sub(args: list[str], timeout: int = 3600) -> dict:
+    env = dict(os.environ, **{v: "1" for v in THREAD_VARS}, PYTHONPATH=str(ROOT))
+    cp = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    if cp.returncode != 0:
+        return {"error": (cp.stderr or cp.stdout)[-800:]}
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+def compare(a_path: str, b_path: str) -> dict:
+    import numpy as np
+
+    from weaksup.compat.snorkel.utils import probs_to_preds
+
+    a, b = np.load(a_path), np.load(b_path)
+    pa, pb = probs_to_preds(a["probs"], "abstain"), probs_to_preds(b["probs"], "abstain")
+    return {"mu_max_diff": float(np.abs(a["mu"] - b["mu"]).max()),
+            "probs_max_diff": float(np.abs(a["probs"] - b["probs"]).max()),
+            "preds_differ": int((pa != pb).sum()), "abstains": int((pb == -1).sum())}
+
+
+def report(a: argparse.Namespace, results: dict[str, dict], cmp: dict | None) -> str:
+    w, s = results.get(SIDES[0], {}), results.get(SIDES[1], {})
+    lines = [f"Command: `flock /work/coord/heavy.lock python benchmarks/compat_speed.py --write-docs` "
+             f"(n = {a.n:,}, m = {a.m}, k = {a.k}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs, seed 0; "
+             "one run of each side, one thread each, each in its own subprocess on a shared 2-core machine).", "",
+             "Both sides receive the dense int64 `L` and the same snorkel calls (`fit(L, n_epochs, seed)`, "
+             "`predict_proba(L)`). CPU s = `time.process_time` of the one thread; extra peak = peak RSS (VmHWM, "
+             "reset after loading `L`) minus RSS after loading.", "",
+             "| LabelModel | fit CPU s | predict CPU s | total CPU s | total wall s | extra peak MiB | peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for side, r in ((SIDES[0], w), (SIDES[1], s)):
+        if "error" in r or not r:
+            lines.append(f"| `{side}` | error: {r.get('error', 'not run')[-200:]!s} | | | | | |")
+            continue
+        lines.append(f"| `{side}` | {r['cpu_fit_s']:.2f} | {r['cpu_predict_s']:.2f} | {r['cpu_total_s']:.2f} | "
+                     f"{r['total_s']:.2f} | {r['extra_mb']:.0f} | {r['peak_mb']:.0f} |")
+    if w.get("cpu_total_s") and s.get("cpu_total_s"):
+        lines += ["", f"snorkel / compat: **{s['cpu_total_s'] / w['cpu_total_s']:.1f}× CPU seconds** "
+                      f"({s['cpu_fit_s'] / w['cpu_fit_s']:.1f}× fit, {s['cpu_predict_s'] / w['cpu_predict_s']:.1f}× "
+                      f"predict_proba), {s['total_s'] / w['total_s']:.1f}× wall, "
+                      f"**{s['extra_mb'] / max(w['extra_mb'], 1):.1f}× extra peak memory**."]
+    if cmp:
+        lines += ["", f"Same result: max |Δμ| = {cmp['mu_max_diff']:.1e}, max |Δ probability| = "
+                      f"{cmp['probs_max_diff']:.1e}, predictions (ties abstain) differ on {cmp['preds_differ']} of "
+                      f"{a.n:,} rows ({cmp['abstains']:,} abstains); snorkel computes in float32, weaksup in float64."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--m", type=int, default=100)
+    ap.add_argument("-k", type=int, default=6)
+    ap.add_argument("--coverage", type=float, default=0.1)
+    ap.add_argument("--epochs", type=int, default=100)
+    ap.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None)
+    ap.add_argument("--worker", nargs=5, metavar=("SIDE", "PATH", "K", "EPOCHS", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--smoke", action="store_true", help="tiny CI run: n = 2,000, m = 10, 5 epochs; section to a temp file")
+    a = ap.parse_args()
+    if a.worker:
+        side, path, k, epochs, out = a.worker
+        print(json.dumps(worker(side, path, int(k), int(epochs), out)))
+        return
+    if a.smoke:
+        from benchmarks._docs import smoke_out
+
+        a.n, a.m, a.epochs, a.write_docs = 2_000, 10, 5, str(smoke_out())
+
+    import numpy as np
+
+    from weaksup.synthetic import make_votes
+
+    tmp = tempfile.mkdtemp(prefix="ws_compat_speed_")
+    acc = np.random.default_rng(0).uniform(0.55, 0.9, a.m)
+    L, _, _ = make_votes(a.n, a.m, a.k, accuracies=acc, propensities=a.coverage, seed=a.k, sparse=True)
+    path = os.path.join(tmp, "votes.npz")
+    L.save(path)
+    del L
+    results: dict[str, dict] = {}
+    for side in SIDES:
+        if side == "snorkel":
+            need = snorkel_dense_mb(a.n, a.m, a.k) * 1.6 + 2048
+            if _mem_available_mb() < need:
+                results[side] = {"error": f"skipped: needs ~{need:.0f} MiB, {_mem_available_mb():.0f} MiB available"}
+                continue
+        results[side] = _run_sub(["--worker", side, path, str(a.k), str(a.epochs), os.path.join(tmp, f"{side}.npz")])
+        print(json.dumps(results[side]), flush=True)
+    ok = all("error" not in r for r in results.values())
+    cmp = compare(*(os.path.join(tmp, f"{side}.npz") for side in SIDES)) if ok else None
+    body = report(a, results, cmp)
+    print(body)
+    if a.smoke and not ok:
+        raise SystemExit("smoke run failed: " + "; ".join(f"{s}: {r['error']}" for s, r in results.items() if "error" in r))
+    if a.write_docs:
+        from benchmarks._docs import update_section
+
+        update_section(a.write_docs if a.smoke else ROOT / a.write_docs, "compat-speed",
+                       body, title="snorkel drop-in: compat LabelModel vs snorkel's")
+
+
+if __name__ == "__main__":
+    main()
