@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +53,55 @@ def pytest_collection_modifyitems(config, items):
             m.kwargs.get("reason", "").startswith("WRENCH data not found") for m in item.iter_markers("skipif"))
         if reads and not item.get_closest_marker("wrench"):
             item.add_marker(pytest.mark.wrench)
+
+
+# ---------------------------------------------------------------- skips that would hide breakage
+def _extra_modules() -> frozenset[str]:
+    """Top-level module names of every package the `test` extra installs (directly or through `all`)."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names, todo, seen = set(), ["test"], set()
+    while todo:
+        extra = todo.pop()
+        seen.add(extra)
+        for req in extras.get(extra, []):
+            dist = re.match(r"[A-Za-z0-9_.-]+", req).group(0).lower()
+            inner = re.search(r"\[(.*?)\]", req) if dist == "weaksup" else None
+            if inner:
+                todo += [e.strip() for e in inner.group(1).split(",") if e.strip() not in seen]
+            else:
+                names.add(dist.replace("-", "_"))
+    return frozenset(names)
+
+
+EXTRA_MODULES = _extra_modules()
+_IMPORT_SKIP = re.compile(r"could not import '([\w.]+)'")
+
+
+def _hidden_breakage(longrepr: object) -> str | None:
+    """The reason when a skip came from importorskip of weaksup itself or of a test-extra package."""
+    m = _IMPORT_SKIP.search(str(longrepr))
+    if not m:
+        return None
+    top = m.group(1).split(".")[0]
+    if top == "weaksup":
+        return f"importorskip of the package's own module {m.group(1)!r} hides its breakage"
+    if top in EXTRA_MODULES:
+        return (f"{m.group(1)!r} is installed by the test extra (pip install -e '.[test]'), so failing to import "
+                "it is a broken environment or a broken import, not a reason to skip")
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.skipped and call.excinfo is not None and (why := _hidden_breakage(call.excinfo.value)):
+        rep.outcome, rep.longrepr = "failed", f"{why}: {call.excinfo.value}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.skipped and (why := _hidden_breakage(rep.longrepr)):
+        rep.outcome, rep.longrepr = "failed", f"{why}: {rep.longrepr}"
