@@ -11,7 +11,12 @@ followed by ``predict_proba(L)``.  Each side runs once, in its own subprocess
 (``time.process_time``) beside wall seconds, and peak resident memory above
 the memory held after the dense ``L`` was loaded (VmHWM, reset after loading).
 The two results are compared (μ, probabilities, predictions with snorkel's
-abstain tie-break).  Section ``compat-speed`` of docs/benchmarks.md.
+abstain tie-break).
+
+A second table applies the 20 row-wise LFs of benchmarks/apply_speed.py with
+both ``PandasLFApplier`` classes (``--apply-n`` rows of
+:func:`weaksup.synthetic.make_text_task`, CPU seconds of this process, votes
+checked identical).  Section ``compat-speed`` of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -92,7 +97,28 @@ def compare(a_path: str, b_path: str) -> dict:
             "preds_differ": int((pa != pb).sum()), "abstains": int((pb == -1).sum())}
 
 
-def report(a: argparse.Namespace, results: dict[str, dict], cmp: dict | None) -> str:
+def applier_rows(n: int) -> dict:
+    """Both ``PandasLFApplier`` classes on the apply benchmark's 20 row-wise LFs: CPU seconds, same votes."""
+    import numpy as np
+    import snorkel.labeling as snorkel_labeling
+
+    import weaksup.compat.snorkel.labeling as compat_labeling
+    from benchmarks.apply_speed import row_specs
+    from weaksup.synthetic import make_text_task
+
+    df, _ = make_text_task(n, seed=0)
+    out: dict = {"n": n}
+    votes = {}
+    for side, mod in ((SIDES[0], compat_labeling), (SIDES[1], snorkel_labeling)):
+        lfs = [mod.LabelingFunction(name, f) for name, f in row_specs()]
+        c0, t0 = time.process_time(), time.perf_counter()
+        votes[side] = mod.PandasLFApplier(lfs).apply(df, progress_bar=False)
+        out[side] = {"cpu_s": time.process_time() - c0, "wall_s": time.perf_counter() - t0}
+    out["identical"] = bool(np.array_equal(votes[SIDES[0]], votes[SIDES[1]]))
+    return out
+
+
+def report(a: argparse.Namespace, results: dict[str, dict], cmp: dict | None, apply: dict | None = None) -> str:
     w, s = results.get(SIDES[0], {}), results.get(SIDES[1], {})
     lines = [f"Command: `flock /work/coord/heavy.lock python benchmarks/compat_speed.py --write-docs` "
              f"(n = {a.n:,}, m = {a.m}, k = {a.k}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs, seed 0; "
@@ -117,6 +143,17 @@ def report(a: argparse.Namespace, results: dict[str, dict], cmp: dict | None) ->
         lines += ["", f"Same result: max |Δμ| = {cmp['mu_max_diff']:.1e}, max |Δ probability| = "
                       f"{cmp['probs_max_diff']:.1e}, predictions (ties abstain) differ on {cmp['preds_differ']} of "
                       f"{a.n:,} rows ({cmp['abstains']:,} abstains); snorkel computes in float32, weaksup in float64."]
+    if apply:
+        w_cpu, s_cpu = apply[SIDES[0]]["cpu_s"], apply[SIDES[1]]["cpu_s"]
+        lines += ["", f"**PandasLFApplier**, the 20 row-wise LFs of benchmarks/apply_speed.py on {apply['n']:,} rows of "
+                      "`make_text_task` (same process, one thread):", "",
+                  "| PandasLFApplier | CPU s | wall s |", "|---|---:|---:|",
+                  f"| `{SIDES[0]}` | {w_cpu:.2f} | {apply[SIDES[0]]['wall_s']:.2f} |",
+                  f"| `{SIDES[1]}` | {s_cpu:.2f} | {apply[SIDES[1]]['wall_s']:.2f} |", "",
+                  f"compat / snorkel: {w_cpu / s_cpu:.2f}× CPU seconds; votes identical: {apply['identical']}. "
+                  "The compat applier builds one pandas Series per row (what snorkel's LFs expect); weaksup's own "
+                  "`LFApplier` (rows as `Row` dicts, process/Dask engines, batched LFs) is the fast path "
+                  "(section `apply-speed`)."]
     return "\n".join(lines)
 
 
@@ -127,6 +164,7 @@ def main() -> None:
     ap.add_argument("-k", type=int, default=6)
     ap.add_argument("--coverage", type=float, default=0.1)
     ap.add_argument("--epochs", type=int, default=100)
+    ap.add_argument("--apply-n", type=int, default=100_000, help="rows of the applier comparison (0 = skip)")
     ap.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None)
     ap.add_argument("--worker", nargs=5, metavar=("SIDE", "PATH", "K", "EPOCHS", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: n = 2,000, m = 10, 5 epochs; section to a temp file")
@@ -138,7 +176,7 @@ def main() -> None:
     if a.smoke:
         from benchmarks._docs import smoke_out
 
-        a.n, a.m, a.epochs, a.write_docs = 2_000, 10, 5, str(smoke_out())
+        a.n, a.m, a.epochs, a.apply_n, a.write_docs = 2_000, 10, 5, 500, str(smoke_out())
 
     import numpy as np
 
@@ -161,7 +199,8 @@ def main() -> None:
         print(json.dumps(results[side]), flush=True)
     ok = all("error" not in r for r in results.values())
     cmp = compare(*(os.path.join(tmp, f"{side}.npz") for side in SIDES)) if ok else None
-    body = report(a, results, cmp)
+    apply = applier_rows(a.apply_n) if a.apply_n else None
+    body = report(a, results, cmp, apply)
     print(body)
     if a.smoke and not ok:
         raise SystemExit("smoke run failed: " + "; ".join(f"{s}: {r['error']}" for s, r in results.items() if "error" in r))
