@@ -243,3 +243,25 @@ def cooccurrence_stats(L: VoteMatrix, chunk_rows: int | None) -> dict[str, Any]:
         O += cooccurrence_counts(indicator_matrix(block))
         mv += mv_winner_table(block)
     return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
+
+
+def warn_one_sided(lf_class_counts: np.ndarray, lf_names: list[str], model: str, fix: str) -> np.ndarray:
+    """Warn that LFs voting only one class defeat a model that treats abstentions as missing.
+
+    ``lf_class_counts`` is the ``m × k`` count of each LF's votes per class.  Such
+    an LF agrees with itself wherever it fires, so a model that only looks at
+    the rows where an LF fires cannot tell its accuracy; its evidence is how
+    often it fires under each class.  Returns the indices of the one-sided LFs.
+    """
+    counts = np.asarray(lf_class_counts).reshape(len(lf_names), -1)
+    idx = np.nonzero((counts > 0).sum(1) == 1)[0]
+    if idx.size:
+        import warnings
+
+        names = [lf_names[j] for j in idx[:5]]
+        warnings.warn(
+            f"{model}: {idx.size} of {len(lf_names)} LFs vote only one class ({names}"
+            f"{'...' if idx.size > 5 else ''}); the model treats abstentions as missing data, so it sees each "
+            "of them agree with itself and cannot estimate its accuracy: its LF accuracies and probabilities "
+            f"can be far off (on WRENCH below 0.8 x majority vote). {fix}", UserWarning, stacklevel=4)
+    return idx

@@ -16,9 +16,9 @@ EM with a MAP M-step whose Dirichlet prior is centred on "the LF ignores Y":
 LF's overall rate of voting ``l`` (abstain included) and ``a`` (``alpha``)
 pseudo-rows.  Flat pseudo-counts instead let a small class absorb the
 abstention patterns of many LFs on sparse sets.  EM starts from the soft
-majority vote on rows with at least two votes and from uniform posteriors on
-rows with fewer (a lone vote carries no cross-LF evidence; seeding it lets one
-broad inaccurate LF define its class).  The class prior is learned
+majority vote (``init="mv"``), or only on rows with at least two votes and
+uniform on the others (``init="mv2"``: a lone vote carries no cross-LF
+evidence; seeding it lets one broad inaccurate LF define its class).  The class prior is learned
 (``class_balance_``) unless ``class_balance`` or valid labels fix it.
 
 Rows without any vote get uniform probabilities (the tie-break rule decides).
@@ -39,7 +39,7 @@ from weaksup.labelmodel.base import resolve_class_balance
 from weaksup.labelmodel.dawid_skene import DawidSkene
 from weaksup.votes import VoteMatrix
 
-__all__ = ["AbstainDawidSkene"]
+__all__ = ["AbstainDawidSkene", "em_class_balance"]
 
 #: Weight of the model's posterior in ``decide="majority"`` (orders MV ties only).
 _TIE_EPS = 1e-3
@@ -57,6 +57,11 @@ class AbstainDawidSkene(DawidSkene):
         marginal vote rates; also smooths the learned class prior.
     max_iter, tol : int, float
         EM stops when the log-likelihood gains less than ``tol`` per row.
+    init : {"mv", "mv2"}
+        EM starts from the soft majority vote on covered rows (``"mv"``) or
+        only on rows with at least two votes, uniform elsewhere (``"mv2"``:
+        keeps one broad inaccurate LF from defining its class; used to order
+        MV ties, where it measured best on the WRENCH valid splits).
     decide : {"posterior", "majority"}
         ``"posterior"``: the model's posterior.  ``"majority"``: majority
         vote decides; the model's likelihood ratio (uniform prior) only orders
@@ -85,7 +90,6 @@ class AbstainDawidSkene(DawidSkene):
     # fixed structure (class attributes read by DawidSkene's prediction code)
     abstain_as_class = True
     alpha_diag = 0.0
-    init = "mv2"
     use_valid_labels = False
     learn_prior = None
 
@@ -95,13 +99,16 @@ class AbstainDawidSkene(DawidSkene):
         "max_iter": [Interval(1, None, integer=True)],
         "tol": [Interval(0, None)],
         "decide": [OneOf("posterior", "majority")],
+        "init": [OneOf("mv", "mv2")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
     }
     _renamed: dict[str, str] = {}
 
     def __init__(self, cardinality: int | None = None, alpha: float = 0.1, max_iter: int = 200,
-                 tol: float = 1e-6, decide: str = "posterior", chunk_rows: int = 500_000) -> None:
+                 tol: float = 1e-6, decide: str = "posterior", init: str = "mv",
+                 chunk_rows: int = 500_000) -> None:
         self.cardinality = cardinality
+        self.init = init
         self.alpha = alpha
         self.max_iter = max_iter
         self.tol = tol
@@ -124,7 +131,7 @@ class AbstainDawidSkene(DawidSkene):
         pi = resolve_class_balance(class_balance, dev, None, k)
         votes = np.asarray(ind @ np.tile(np.eye(k), (m, 1)))  # P × k per-class vote counts
         T = votes / np.maximum(votes.sum(1, keepdims=True), 1.0)
-        T[votes.sum(1) < 2] = 1.0 / k
+        T[votes.sum(1) < (2 if self.init == "mv2" else 1)] = 1.0 / k
         indT = ind.T.tocsr()
         r = np.asarray(indT @ w).reshape(m, k) / n  # marginal vote rates [j, l]
         r_abs = np.clip(1.0 - r.sum(1), 0.0, 1.0)  # [j]
@@ -168,3 +175,11 @@ class AbstainDawidSkene(DawidSkene):
             P[C.sum(1) == 0] = uniform
             out[start:start + block.n] = P
         return out
+
+
+def em_class_balance(patterns: VotePatterns, cardinality: int, n_lfs: int) -> np.ndarray:
+    """The class balance :class:`AbstainDawidSkene` learns from a vote-pattern table (no labels)."""
+    ads = AbstainDawidSkene(cardinality=cardinality)
+    ads.cardinality_, ads.n_lfs_ = int(cardinality), int(n_lfs)
+    ads._fit_stats(patterns, class_balance=None, dev=None, seed=None)
+    return np.asarray(ads.class_balance_)

@@ -29,6 +29,7 @@ from weaksup.labelmodel._stats import (
     softmax_rows,
     vote_class_counts,
     vote_patterns,
+    warn_one_sided,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
@@ -128,6 +129,9 @@ class DawidSkene(LabelModel):
         ind = pats.ind
         w = pats.counts.astype(np.float64)
         prior = self._em_prior(class_balance, dev)
+        if not self.abstain_as_class:
+            warn_one_sided(np.asarray(ind.T @ w), self.lf_names_, "DawidSkene",
+                           "Use AbstainDawidSkene, DawidSkene(abstain_as_class=True) or AutoLabelModel.")
         indT = ind.T.tocsr()
 
         def counts(params: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:

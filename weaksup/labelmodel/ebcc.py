@@ -21,7 +21,13 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from weaksup._validation import Interval
-from weaksup.labelmodel._stats import indicator_matrix, iter_row_chunks, softmax_rows, vote_patterns
+from weaksup.labelmodel._stats import (
+    indicator_matrix,
+    iter_row_chunks,
+    softmax_rows,
+    vote_patterns,
+    warn_one_sided,
+)
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
@@ -125,6 +131,8 @@ class EBCC(LabelModel):
             pats = vp if pats is None else pats.merge(vp)
         assert pats is not None
         ind, w = pats.ind, pats.counts.astype(np.float64)
+        warn_one_sided(np.asarray(ind.T @ w), list(L.lf_names), "EBCC",
+                       "Use AbstainDawidSkene or AutoLabelModel.")
         P = ind.shape[0]
         indT = ind.T.tocsr()
         fixed = class_balance is not None or dev is not None

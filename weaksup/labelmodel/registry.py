@@ -167,7 +167,7 @@ AUTO_CANDIDATES: tuple[AutoCandidate, ...] = (
     AutoCandidate("EBCC", "EBCC"),
     AutoCandidate("ADS", "AbstainDawidSkene"),
     # the gold-free default (AutoLabelModel's fallback without valid labels): MV decides, ADS orders ties
-    AutoCandidate("GoldFree", "AbstainDawidSkene", {"decide": "majority"}),
+    AutoCandidate("GoldFree", "AbstainDawidSkene", {"decide": "majority", "init": "mv2"}),
 )
 
 

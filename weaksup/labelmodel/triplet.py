@@ -37,6 +37,7 @@ from weaksup.labelmodel._stats import (
     indicator_matrix,
     iter_row_chunks,
     softmax_rows,
+    warn_one_sided,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
@@ -189,6 +190,7 @@ class FlyingSquid(LabelModel):
         m = self.n_lfs_
         p = resolve_class_balance(class_balance, dev, stats["mv_counts"], k, "votes")
         self.class_balance_ = p
+        warn_one_sided(np.diag(stats["O"]), self.lf_names_, "FlyingSquid", "Use AbstainDawidSkene or AutoLabelModel.")
         O4 = stats["O"].reshape(m, k, m, k)
         self.ovr_ = bool(self.multiclass == "ovr" and k > 2)
         if not self.ovr_:

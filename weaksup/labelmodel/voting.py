@@ -8,7 +8,13 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._stats import class_counts, cooccurrence_counts, indicator_matrix, iter_row_chunks
+from weaksup.labelmodel._stats import (
+    class_counts,
+    cooccurrence_counts,
+    indicator_matrix,
+    iter_row_chunks,
+    warn_one_sided,
+)
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import ABSTAIN, VoteMatrix
 
@@ -151,6 +157,9 @@ class WeightedMajorityVote(LabelModel):
             correct = (D == yd[:, None]) & fired
             acc = (correct.sum(0) + 1.0) / (fired.sum(0) + 2.0)
         elif m >= 3:
+            if self.weights == "accuracy":
+                warn_one_sided(np.diag(stats["O"]), self.lf_names_, "WeightedMajorityVote",
+                               "Use MajorityVote, AbstainDawidSkene or AutoLabelModel.")
             O4 = stats["O"].reshape(m, k, m, k)
             acc, _ = triplet_accuracies(O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), k)
         else:
