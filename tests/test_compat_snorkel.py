@@ -494,3 +494,21 @@ def test_filter_unlabeled_dataframe_matches():
     Xw, yw = w_labeling.filter_unlabeled_dataframe(X, y, L)
     pd.testing.assert_frame_equal(Xw, Xs)
     np.testing.assert_array_equal(yw, ys)
+
+
+def test_half_migrated_script_mixes_snorkel_lfs():
+    """snorkel's own LFs in a compat applier get the same data point as in snorkel's applier."""
+    @snorkel_labeling.labeling_function()
+    def theirs(x):
+        return 0 if x.num > 10 else -1
+
+    @w_labeling.labeling_function()
+    def ours(x):
+        return 1 if x.num > 40 else -1
+
+    points = [SimpleNamespace(num=v) for v in DATA]
+    expected = snorkel_labeling.LFApplier([theirs, ours]).apply(points, progress_bar=False)
+    np.testing.assert_array_equal(w_labeling.LFApplier([theirs, ours]).apply(points, progress_bar=False), expected)
+    df = pd.DataFrame(dict(num=DATA))
+    np.testing.assert_array_equal(w_labeling.PandasLFApplier([theirs, ours]).apply(df, progress_bar=False),
+                                  snorkel_labeling.PandasLFApplier([theirs, ours]).apply(df, progress_bar=False))

@@ -26,6 +26,7 @@ import numpy as np
 from weaksup.apply.compat import ApplierMetadata
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import ClassOutput, apply_chunk
+from weaksup.lf.core import LabelingFunction as _NativeLF
 from weaksup.lf.core import as_lfs
 
 __all__ = ["ApplierMetadata", "BaseLFApplier", "LFApplier"]
@@ -64,8 +65,12 @@ class BaseLFApplier:
     """Holds the LFs (unique names checked by :func:`weaksup.lf.as_lfs`) and runs chunks through the kernel."""
 
     def __init__(self, lfs: Sequence[Any]) -> None:
+        from weaksup.compat.snorkel.labeling.lf.core import LabelingFunction
+
         self._lfs = list(lfs)
-        self._kernel_lfs = as_lfs(self._lfs)
+        # snorkel's own LFs (a half-migrated script) are called as they are, on the same data point
+        self._kernel_lfs = as_lfs([lf if isinstance(lf, _NativeLF) or not type(lf).__module__.startswith("snorkel")
+                                   else LabelingFunction(lf.name, lf) for lf in self._lfs])
         self._lf_names = [lf.name for lf in self._kernel_lfs]
 
     def _apply_points(self, chunks: Iterator[_Points], n: int, progress_bar: bool, fault_tolerant: bool,
