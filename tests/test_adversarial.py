@@ -650,6 +650,7 @@ class _ScriptedServer:
     def __init__(self) -> None:
         self.mode = "ok"
         self.served = 0
+        self.admitted = 0
         self.hang_after: int | None = None
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -674,8 +675,9 @@ class _ScriptedServer:
 
             def do_POST(self) -> None:
                 req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server._lock:
-                    stuck = server.hang_after is not None and server.served >= server.hang_after
+                with server._lock:  # admit exactly hang_after requests, however many arrive at once
+                    stuck = server.hang_after is not None and server.admitted >= server.hang_after
+                    server.admitted += not stuck
                 if stuck:
                     server._release.wait(60)
                     return
@@ -874,15 +876,16 @@ def test_sigkill_during_a_batch_keeps_every_reply_received(tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 40
-            while time.monotonic() < deadline:
-                if db.exists() and ResponseCache(db).count() >= 6:
+            while time.monotonic() < deadline and proc.poll() is None:
+                if srv.served == 6 and db.exists() and ResponseCache(db).count() >= 6:
                     break
                 time.sleep(0.05)
+            assert proc.poll() is None, proc.stderr.read().decode()  # still stuck mid-batch
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         assert srv.served == 6
-        assert ResponseCache(db).count() == 6
+        assert ResponseCache(db).count() == 6  # every reply received survived the SIGKILL
 
 
 # ================================================================================ WRENCH loader

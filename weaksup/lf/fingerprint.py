@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import re
 import sys
+import threading
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -97,12 +98,32 @@ def _pandas_repr(obj: Any, depth: int) -> str:
     return f"pd:{h.hexdigest()}"
 
 
+#: Most objects walked for one fingerprint; past it (a large object graph, e.g. an NLP pipeline)
+#: the state is not proven and the LF is re-run instead.
+_MAX_OBJECTS = 5000
+_walk = threading.local()
+
+
 def _object_repr(obj: Any, depth: int) -> str:
     """An instance by its class and the state it holds (attributes, slots); volatile when unreadable."""
     cls = type(obj)
+    _walk.count = getattr(_walk, "count", 0) + 1
+    if _walk.count > _MAX_OBJECTS:
+        return f"<{VOLATILE}too many objects>"
     if _has_c_state(cls):
         # a C-level base holds state Python cannot read (a random generator, a tensor, a connection)
         return f"<{VOLATILE}{cls.__qualname__}>"
+    path: set[int] = _walk.__dict__.setdefault("path", set())
+    if id(obj) in path:  # a back-reference (parent <-> child): its state is being walked already
+        return f"<cycle {cls.__qualname__}>"
+    path.add(id(obj))
+    try:
+        return _object_state(obj, cls, depth)
+    finally:
+        path.discard(id(obj))
+
+
+def _object_state(obj: Any, cls: type, depth: int) -> str:
     state: dict[str, Any] = {}
     d = getattr(obj, "__dict__", None)
     if isinstance(d, Mapping):
@@ -132,6 +153,8 @@ def stable_repr(obj: Any, depth: int = 0) -> str:
     >>> stable_repr(np.zeros(2, np.int8)) == stable_repr(np.zeros(1, np.int16))
     False
     """
+    if depth == 0:
+        _walk.count = 0
     if depth > _MAX_DEPTH:
         return f"<{VOLATILE}{type(obj).__name__}>"
     if isinstance(obj, _ATOMS):
@@ -186,6 +209,8 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
     of that state cannot be read the result starts with :data:`VOLATILE`
     (see :func:`is_volatile`): the vote cache then re-runs the LF.
     """
+    if depth == 0:
+        _walk.count = 0
     h = hashlib.sha1()
     volatile = False
 
