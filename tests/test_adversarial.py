@@ -96,6 +96,9 @@ def test_unnamed_votes_with_another_column_count_are_an_error(name, named_votes)
     # an unnamed array is matched by position with a named fit
     named = _model(name).fit(L, seed=0)
     np.testing.assert_array_equal(named.predict_proba(L.to_dense()), named.predict_proba(L))
+    # placeholder names permuted by select_lfs are still the same LFs
+    plain = VoteMatrix(L.to_dense())
+    np.testing.assert_array_equal(model.predict_proba(plain.select_lfs(PERM)), model.predict_proba(plain))
 
 
 @pytest.mark.parametrize("name", LABEL_MODELS)

@@ -104,10 +104,11 @@ def _default_names(names: Any) -> bool:
 def align_lfs(L: VoteMatrix, lf_names: Any, what: str = "votes") -> VoteMatrix:
     """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on), matched by name.
 
-    Where both sides carry LF names (not the ``lf_0 .. lf_{m-1}`` placeholders of
-    unnamed votes), columns are matched by name: the same LFs in another order
-    give the same result, and a missing or unknown LF is an error naming it.
-    Where either side has no names, columns are matched by position and only
+    The same names in another order (the ``lf_0 .. lf_{m-1}`` placeholders of
+    unnamed votes included, e.g. after ``select_lfs``) are reordered: the same
+    LFs give the same result.  Otherwise, where both sides carry real names, a
+    missing or unknown LF is an error naming it; where either side has only
+    placeholders (a plain array), columns are matched by position and only
     their count is checked.
 
     >>> import numpy as np
@@ -116,19 +117,19 @@ def align_lfs(L: VoteMatrix, lf_names: Any, what: str = "votes") -> VoteMatrix:
     ['a', 'b', 'c']
     """
     names = list(lf_names)
+    if list(L.lf_names) == names:
+        return L
+    if L.m == len(names) and set(L.lf_names) == set(names):
+        return L.select_lfs(names)  # the same LFs in another order (placeholder names included)
     if _default_names(L.lf_names) or _default_names(names):
         if L.m != len(names):
             raise ValueError(f"{what} have {L.m} LFs; the model was fitted on {len(names)} "
                              f"({names[:8]}{' ...' if len(names) > 8 else ''})")
         return L
-    if list(L.lf_names) == names:
-        return L
     missing = [n for n in names if n not in set(L.lf_names)]
     extra = [n for n in L.lf_names if n not in set(names)]
-    if missing or extra:
-        raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
-                         f"unknown {extra} (LFs are matched by name; select or rename the columns)")
-    return L.select_lfs(names)
+    raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
+                     f"unknown {extra} (LFs are matched by name; select or rename the columns)")
 
 
 def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
