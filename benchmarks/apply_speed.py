@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> dict:
 
         args.n, args.snorkel_n, args.out = min(args.n, 5_000), min(args.snorkel_n, 1_000), str(smoke_out())
 
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)  # CPU seconds of one thread: pyarrow's compute pool (RE2) kept to one thread
     load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     df, _ = make_text_task(args.n, seed=0)
     sub = df.iloc[: args.snorkel_n]
