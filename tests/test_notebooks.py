@@ -88,11 +88,12 @@ def execute(path: Path):
 
 
 def clean(nb) -> None:
-    """What is committed: no stderr (progress bars, warnings), no execution counts."""
+    """What is committed: no stderr (progress bars, warnings), no execution counts or timestamps."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
+        cell.metadata.pop("execution", None)  # kernel timestamps
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
         for o in cell.outputs:
             if "execution_count" in o:
@@ -103,6 +104,24 @@ def test_examples_hold_the_numbered_notebooks():
     names = [p.name for p in NOTEBOOKS]
     assert [n[:3] for n in names] == [f"{i:02d}_" for i in range(1, len(names) + 1)], names
     assert len(names) >= 7, names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebook_is_small_and_clean(path: Path):
+    """Committed without large outputs: every image under 50 KB, no stderr, no execution counts."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is None, f"{path.name} cell {i}: execution count saved"
+        assert "execution" not in cell.metadata, f"{path.name} cell {i}: execution timestamps saved"
+        for o in cell.outputs:
+            assert not (o.output_type == "stream" and o.name == "stderr"), f"{path.name} cell {i}: stderr saved"
+            assert o.output_type != "error", f"{path.name} cell {i}: an error is saved"
+            for mime, data in o.get("data", {}).items():
+                if mime.startswith("image/"):
+                    assert len(data) <= 50_000, f"{path.name} cell {i}: {mime} of {len(data)} bytes"
+    assert path.stat().st_size < 200_000, f"{path.name} is {path.stat().st_size} bytes"
 
 
 @pytest.mark.slow

@@ -204,7 +204,7 @@ def plot_learning_curves(models: Any, *, metric: str = "valid", loss: bool = Tru
     named = dict(models) if isinstance(models, Mapping) else {"": models}
     tables = {name: learning_curves(m) for name, m in named.items()}
     has_loss = loss and any("loss" in t for t in tables.values())
-    fig, axes = pyplot().subplots(1, 2 if has_loss else 1, figsize=(8 if has_loss else 4.5, 2.8), squeeze=False)
+    fig, axes = pyplot().subplots(1, 2 if has_loss else 1, figsize=(7 if has_loss else 4.2, 2.5), squeeze=False)
     ax, axl = axes[0][0], (axes[0][1] if has_loss else None)
     for name, t in tables.items():
         for stage, part in t.groupby("stage", sort=False):
