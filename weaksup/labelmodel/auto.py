@@ -112,6 +112,12 @@ class AutoLabelModel(LabelModel):
         return registry.get_model(cls_name)(cardinality=self.cardinality_, **params), ignore_dev
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        # a candidate's "LFs vote only one class" warning is answered by the selection itself
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)
+            self._select(L, class_balance=class_balance, dev=dev, seed=seed)
+
+    def _select(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         from weaksup.metrics import score
 
         cands = self._candidates(L.m)
