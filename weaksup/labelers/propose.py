@@ -18,8 +18,8 @@ failures (HTTP errors, timeouts, malformed replies) and LFs that fail on a row
 are recorded in the result's table with the reason.
 
 A reply line reads ``KIND: PATTERN`` or ``KIND [LABEL]: PATTERN`` (``keyword``,
-``regex`` or ``prompt``); a bare list item (``- free money``) is a keyword for the
-label the prompt asked about.
+``regex`` or ``prompt``); a list item (``- free money``, ``2. "free money"``) or a
+bare line without a colon is a keyword for the label the prompt asked about.
 
 >>> res = validate_proposals(parse_proposals("keyword: subscribe\\nregex: (unclosed\\nkeyword [eggs]: x",
 ...                                          ["ham", "spam"], default_label="spam"), ["ham", "spam"])
@@ -48,6 +48,7 @@ __all__ = ["Proposal", "ProposalResult", "parse_proposals", "validate_proposals"
 
 KINDS = ("keyword", "regex", "prompt")
 _LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?P<kind>[A-Za-z_ ]+?)\s*(?:\[(?P<label>[^\]]*)\])?\s*:\s*(?P<pattern>.*)$")
+_COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name"]
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
 
 
@@ -107,7 +108,7 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
                     origin: str = "llm") -> list[Proposal]:
     """Reply text → proposals (one per non-empty line that looks like one; other lines are ignored).
 
-    >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHi!",
+    >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHere:",
     ...                                                         ["ham", "spam"], default_label="spam")]
     [('keyword', 'spam', 'win cash'), ('keyword', 'spam', 'free gift')]
     """
@@ -127,8 +128,9 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
                                 origin=origin))
             continue
         b = _BULLET.match(line)
-        if b and default_label is not None:
-            out.append(Proposal("keyword", default_label, _unquote(b["pattern"]), raw=line, origin=origin))
+        if default_label is not None and (b or ":" not in line):  # a list item or a bare line: a keyword
+            pattern = b["pattern"] if b else line
+            out.append(Proposal("keyword", default_label, _unquote(pattern), raw=line, origin=origin))
     return out
 
 
@@ -286,39 +288,47 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
             else:
                 row["status"] = "kept"
                 kept.append(lf)
-        return ProposalResult(kept, pd.DataFrame(rows))
+        return ProposalResult(kept, _table(rows, stats=True))
+    if data is not None and y is not None:  # labelled rows, nothing well-formed to validate on them
+        return ProposalResult([], _table(rows, stats=True))
     for ri, _, _ in built:
         rows[ri]["status"] = "kept"
         rows[ri]["reason"] = "not validated: no labelled rows given"
-    return ProposalResult([lf for _, lf, _ in built], pd.DataFrame(rows))
+    return ProposalResult([lf for _, lf, _ in built], _table(rows))
 
 
-_DEMO = """Example. Task: Is a movie review positive or negative? Label: "positive".
-keyword: great film
-keyword: loved it
-regex: \\b(9|10)/10\\b
-prompt: Does the reviewer recommend the movie?"""
+def _table(rows: list[dict[str, Any]], stats: bool = False) -> pd.DataFrame:
+    cols = _COLUMNS + (["coverage", "correct", "precision", "wilson_lb"] if stats else [])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def proposal_prompt(task: str, label_names: Sequence[str], label: str, examples: Sequence[str] = (),
                     kinds: Sequence[str] = ("keyword", "regex")) -> str:
     """The question asked for one label (see :func:`propose_lfs`).
 
-    A fixed demonstration on another task shows the reply format; the labelled
-    examples (when given) show the label.
+    >>> print(proposal_prompt("Is a comment spam?", ["ham", "spam"], "spam", kinds=("keyword",)))
+    Task: Is a comment spam?
+    Labels: ham, spam
+    Give 5 short keywords (one or two words each) that often appear in texts labelled "spam". Write one keyword per line, nothing else.
     """
-    demo = "\n".join(ln for ln in _DEMO.splitlines() if ln.split(":")[0] in kinds or ln.startswith("Example"))
-    lines = [demo, "", f"Task: {task}", f"Labels: {', '.join(label_names)}"]
+    lines = [f"Task: {task}", f"Labels: {', '.join(label_names)}"]
     if examples:
         lines.append(f'Texts labelled "{label}":')
         lines += [f"- {e[:200]}" for e in examples]
-    lines.append(f'Write short keywords (1-3 words) or patterns that show a text has the label "{label}", '
-                 "one per line, in the form of the example.")
-    return "\n".join(lines)
+    ask = []
+    if "keyword" in kinds:
+        ask.append(f'Give 5 short keywords (one or two words each) that often appear in texts labelled "{label}". '
+                   "Write one keyword per line, nothing else.")
+    if "regex" in kinds:
+        ask.append("You may also write a Python regular expression on its own line as: regex: <pattern>")
+    if "prompt" in kinds:
+        ask.append(f'You may also write a yes/no question whose answer "yes" means the label "{label}", '
+                   "on its own line as: prompt: <question>")
+    return "\n".join(lines + ask)
 
 
 def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: Any = None, y: Any = None, *,
-                field: str = "text", kinds: Sequence[str] = ("keyword", "regex"), examples_per_label: int = 2,
+                field: str = "text", kinds: Sequence[str] = ("keyword",), examples_per_label: int = 0,
                 max_tokens: int = 120, min_coverage: int = 1, confidence: float = 0.9, cache: Any = None,
                 seed: int = 0) -> ProposalResult:
     """Ask ``backend`` for LFs for each label; keep those that hold up on the labelled rows.
@@ -335,8 +345,12 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         Labelled rows (``y == -1``: unlabelled, dropped); used for a few examples in
         each prompt (drawn with ``seed``) and to validate each proposal.
     kinds : sequence of str
-        Which proposal kinds to ask for (``"keyword"``, ``"regex"``, ``"prompt"``).
+        Which proposal kinds to ask for (``"keyword"``, ``"regex"``, ``"prompt"``).  Default
+        keywords only: asked for regexes too, SmolLM2-135M stops proposing anything (a larger
+        model behind :class:`~weaksup.labelers.backends.OpenAIBackend` handles all three).
     examples_per_label : int
+        Labelled texts shown in each prompt (default 0: SmolLM2-135M copies them back
+        rather than generalising; a larger model may use them).
     max_tokens : int
         Reply length.
     min_coverage, confidence
@@ -389,6 +403,7 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     res = validate_proposals(proposals, label_names, data, y, field=field, min_coverage=min_coverage,
                              confidence=confidence, backend=backend, cache=cache)
     if failures:
-        res.table = pd.concat([res.table, pd.DataFrame(failures)], ignore_index=True)
+        fail = pd.DataFrame(failures, columns=_COLUMNS)
+        res.table = fail if res.table.empty else pd.concat([res.table, fail], ignore_index=True)
     res.replies = replies
     return res

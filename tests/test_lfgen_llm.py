@@ -1,0 +1,151 @@
+"""LFs proposed by a language model (weaksup.labelers.propose): malformed proposals and backend failures
+become rejections with a reason, never exceptions; real replies from SmolLM2 (locally and through the
+OpenAI-compatible test server on 127.0.0.1 with injected faults) are validated on labelled rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.apply import apply_lfs
+from weaksup.labelers.backends import OpenAIBackend
+from weaksup.labelers.propose import Proposal, parse_proposals, propose_lfs, validate_proposals
+from weaksup.lfgen import load_lfs, lfs_to_source
+
+LABELS = ["ham", "spam"]
+SPAM = ["Check out my channel and subscribe!! http://bit.ly/free-stuff",
+        "Subscribe to my channel for a free iPhone giveaway, click the link",
+        "Please visit my website www.easymoney.com and earn $500 a day from home",
+        "hey guys check out my new video on my channel, like and share please",
+        "subscribe please, I post every day",
+        "free gift cards at my website"]
+HAM = ["I love this song so much",
+       "Katy Perry's voice is amazing in this video",
+       "This song reminds me of summer 2012",
+       "Who is still watching this in 2015?",
+       "best song ever",
+       "the video is so funny"]
+TOY = pd.DataFrame({"text": SPAM + HAM})
+TOY_Y = np.array([1] * len(SPAM) + [0] * len(HAM))
+TASK = "Decide whether a YouTube comment is spam (advertising, asking to subscribe) or ham (a real comment)."
+
+
+def test_invalid_proposals_are_rejected_with_the_reason():
+    reply = "\n".join([
+        "keyword: subscribe",                  # kept: 3/3 spam rows
+        "regex: (unclosed",                    # bad regex
+        "keyword [eggs]: channel",             # unknown label
+        "keyword: ",                           # empty keyword
+        'keyword: "  "',                       # empty after quotes
+        "regex: a*",                           # matches the empty string
+        "magic [spam]: x",                     # unknown kind
+        "keyword: Subscribe",                  # duplicate (case-insensitive)
+        "keyword: song",                       # wrong class: 0/3 on the labelled rows
+        "keyword: zebra",                      # votes on no labelled row
+        "keyword: this is a whole copied comment from the examples",
+        "prompt: Is this an advert?",          # no backend to ask
+        "- free",                              # bare list item: keyword for the prompt's label
+        "Sure! Here are some ideas:",          # chatter: ignored
+    ])
+    proposals = parse_proposals(reply, LABELS, default_label="spam")
+    assert len(proposals) == 13
+    res = validate_proposals(proposals, LABELS, TOY, TOY_Y)
+    t = res.table.set_index("pattern")
+    assert t.loc["subscribe", "status"] == "kept" and t.loc["free", "status"] == "kept"
+    reasons = dict(zip(res.rejected["pattern"], res.rejected["reason"]))
+    assert reasons["(unclosed"].startswith("bad regex: missing )")
+    assert reasons["channel"] == "unknown label 'eggs' (labels: ['ham', 'spam'])"
+    assert res.rejected.loc[res.rejected["pattern"] == "", "reason"].tolist() == ["empty keyword"] * 2
+    assert reasons["a*"] == "regex matches the empty string (it would vote on every row)"
+    assert reasons["x"] == "unknown kind 'magic' (kinds: ['keyword', 'regex', 'prompt'])"
+    assert reasons["Subscribe"] == "duplicate of llm_keyword_subscribe_1"
+    assert reasons["song"].startswith("precision 0/3 on the labelled rows: Wilson bound 0.00 does not beat")
+    assert reasons["zebra"] == "votes on 0 of 12 labelled rows (< 1)"
+    assert reasons["this is a whole copied comment from the examples"].startswith("keyword of 9 words")
+    assert reasons["Is this an advert?"] == "a prompt proposal needs a backend to ask"
+    # the kept LFs are ordinary LFs: they vote, and write to source like generated ones
+    assert [lf.name for lf in res.lfs] == ["llm_keyword_subscribe_1", "llm_keyword_free_1"]
+    V = apply_lfs(res.lfs, TOY, progress=False).to_dense()
+    assert V[:, 0].tolist() == [1, 1, -1, -1, 1, -1] + [-1] * 6
+    np.testing.assert_array_equal(apply_lfs(load_lfs(lfs_to_source(res.lfs)), TOY, progress=False).to_dense(), V)
+
+
+def test_labels_by_index_and_unvalidated_without_rows():
+    res = validate_proposals([Proposal("keyword", 1, "win"), Proposal("regex", 5, "x+"), Proposal("keyword", None, "a")],
+                             LABELS)
+    assert res.table["status"].tolist() == ["kept", "rejected", "rejected"]
+    assert res.table["reason"].tolist() == ["not validated: no labelled rows given",
+                                            "unknown label 5 (labels: ['ham', 'spam'])", "no label given"]
+
+
+def test_unreachable_backend_is_recorded_not_raised():
+    # a real HTTP client against a closed port on 127.0.0.1: every prompt fails, nothing is raised
+    backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)
+    res = propose_lfs(backend, TASK, LABELS, TOY, TOY_Y)
+    assert res.lfs == [] and res.replies == ["", ""]
+    assert res.table["kind"].tolist() == ["backend", "backend"]
+    assert res.table["label"].tolist() == LABELS
+    assert all(r.startswith("backend error: BackendConnectionError") for r in res.table["reason"])
+
+
+# ------------------------------------------------------------------ a real model
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    from weaksup.labelers.backends import HFBackend
+    from weaksup.labelers.backends.hf import smollm2_gguf_path
+
+    try:
+        smollm2_gguf_path()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        pytest.skip(str(exc))
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield HFBackend.smollm2()
+    torch.set_num_threads(old)
+
+
+def _check_result(res, n_rows):
+    """Every proposal is kept or rejected with a reason; kept ones beat their class prior on the rows."""
+    assert set(res.table["status"]) <= {"kept", "rejected"}
+    assert (res.rejected["reason"].str.len() > 0).all()
+    kept = res.kept
+    prior = np.bincount(TOY_Y, minlength=2) / len(TOY_Y)
+    labels = [LABELS.index(lab) if isinstance(lab, str) else lab for lab in kept["label"]]
+    assert (kept["wilson_lb"].to_numpy() > prior[labels]).all()
+    assert (kept["coverage"].to_numpy() >= 1).all() and (kept["coverage"].to_numpy() <= n_rows).all()
+
+
+@pytest.mark.slow
+def test_smollm2_proposals_are_validated(smollm2):
+    res = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
+    print(res.replies)
+    assert len(res.replies) == 2 and all(r.strip() for r in res.replies)
+    _check_result(res, len(TOY))
+    print(res.table[["kind", "label", "pattern", "status", "reason"]].to_string())  # quality, as measured
+
+
+@pytest.mark.slow
+def test_fault_server_failures_are_recorded_and_replies_validated(smollm2):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from support.openai_server import ModelServer
+
+    with ModelServer(smollm2) as srv:
+        backend = OpenAIBackend(srv.url, model=srv.model_name, max_retries=0, timeout=300)
+        srv.add_fault("malformed", times=1)  # the first label's request gets a body that is not JSON
+        res = propose_lfs(backend, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
+    fail = res.table[res.table["kind"] == "backend"]
+    assert fail["label"].tolist() == ["ham"]
+    assert fail["reason"].iloc[0].startswith("backend error: BackendResponseError")
+    assert res.replies[0] == "" and res.replies[1].strip()
+    _check_result(res, len(TOY))
+    # the server's reply is the local model's greedy reply: the same proposals
+    local = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
+    assert res.replies[1].strip() == local.replies[1].strip()
