@@ -47,7 +47,7 @@ def available_models(family: str | None = "label") -> dict[str, type]:
     --------
     >>> models = available_models()
     >>> sorted(models)[:3]
-    ['AutoLabelModel', 'DawidSkene', 'EBCC']
+    ['AbstainDawidSkene', 'AutoLabelModel', 'DawidSkene']
     >>> "LabelLearningFlow" in models
     False
     """
