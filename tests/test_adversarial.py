@@ -156,12 +156,33 @@ def test_raw_convention_sparse_votes_are_refused_not_misread(name, named_votes):
     ("votes", "must be an n×m vote matrix"),
     (np.array([[0, 5], [1, 1]]), r"vote 5 .*'column 1'|vote 5"),
     (np.array([[0, -2], [1, 1]]), r"vote -2"),
+    (np.array([[0.0, np.inf], [1, 1]]), r"votes contain inf \(LF 'column 1', row 0\)"),
+    (np.array([[0, None], [1, 1]], dtype=object), r"NaN \(LF 'column 1', row 0\)"),
+    (-np.ones((5, 3), int), r"all 5 rows abstain on every LF"),
+    (np.array([[0, 0], [0, 0]]), r"every vote is class 0"),
 ])
 def test_bad_vote_arrays_are_named(bad, message):
     from weaksup.labelmodel import MajorityVote
 
     with pytest.raises((ValueError, TypeError), match=message):
         MajorityVote(cardinality=3).fit(bad)
+
+
+def test_a_stray_huge_vote_is_an_error_not_a_huge_class_count():
+    from weaksup.labelmodel import MajorityVote
+
+    with pytest.raises(ValueError, match=r"vote 1099511627776 from LF 'lf_0' .* row 1 would make 1099511627777 classes"):
+        MajorityVote().fit(np.array([[0, 1], [2**40, 0]]))
+
+
+@pytest.mark.parametrize("name", ["MajorityVote", "DawidSkene", "FlyingSquid"])
+def test_dataframe_columns_are_lf_names(name, named_votes):
+    """Votes given as a pandas DataFrame carry their column labels as LF names, so they align by name."""
+    L, _ = named_votes
+    df = pd.DataFrame(L.to_dense(), columns=L.lf_names)
+    model = _model(name).fit(df, seed=0)
+    assert model.lf_names_ == L.lf_names
+    np.testing.assert_array_equal(model.predict_proba(df[[L.lf_names[j] for j in PERM]]), model.predict_proba(L))
 
 
 @pytest.mark.parametrize("balance, message", [

@@ -156,8 +156,9 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
             d = L.to_dense()
             seen = np.unique(d[d != _ABSTAIN])
         if seen.size < 2:
+            found = f"every vote is class {int(seen[0])}" if seen.size else f"all {L.n} rows abstain on every LF"
             raise ValueError(
-                f"{what}: every vote is class {int(seen[0]) if seen.size else '?'}; a label model needs "
+                f"{what}: {found}; a label model needs "
                 f"votes for at least two of the {L.cardinality} classes to tell them apart"
             )
 

@@ -53,10 +53,11 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
     if arr.dtype.kind in "iu":
         return arr
     if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            r, c = (int(v[0]) for v in np.nonzero(np.isnan(arr)))
+        if not np.isfinite(arr).all():
+            r, c = (int(v[0]) for v in np.nonzero(~np.isfinite(arr)))
             name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
-            raise ValueError(f"votes contain NaN (LF {name!r}, row {r}); use -1 for abstain")
+            what = "NaN" if np.isnan(arr[r, c]) else repr(arr[r, c].item())
+            raise ValueError(f"votes contain {what} (LF {name!r}, row {r}); use -1 for abstain")
         if not np.all(arr == np.round(arr)):
             mask = arr != np.round(arr)
             r, c = (int(v[0]) for v in np.nonzero(mask))
@@ -69,6 +70,22 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
         except (TypeError, ValueError) as exc:
             raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: {exc}") from exc
     raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {arr.dtype}")
+
+
+#: Largest class count inferred from the votes; past it (a stray huge vote) ``cardinality=`` must be given.
+MAX_INFERRED_CARDINALITY = 1 << 16
+
+
+def _refuse_inferred(mat: Any, vmax: int, names: Sequence[str]) -> None:
+    if sp.issparse(mat):
+        coo = mat.tocoo()
+        i = int(np.argmax(coo.data))
+        r, c = int(coo.row[i]), int(coo.col[i])
+    else:
+        r, c = (int(v) for v in np.unravel_index(int(np.argmax(mat)), mat.shape))
+    raise ValueError(f"vote {vmax} from LF {names[c]!r} (column {c}) at row {r} would make {vmax + 1} classes; "
+                     f"votes are class ids 0..k-1 (or -1 to abstain). Pass cardinality= explicitly if "
+                     f"{vmax + 1} classes are intended")
 
 
 def _refuse_raw_sparse(mat: sp.csr_matrix, lf_names: Sequence[str] | None) -> None:
@@ -139,6 +156,11 @@ class VoteMatrix:
             lf_names = data.lf_names if lf_names is None else lf_names
             cardinality = data.cardinality if cardinality is None else cardinality
             data = data._data
+        elif type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
+            # a DataFrame's column labels are its LF names (so label models can match them)
+            if lf_names is None and not (type(data.columns).__name__ == "RangeIndex"):
+                lf_names = [str(c) for c in data.columns]
+            data = data.to_numpy()
         if sp.issparse(data):
             mat = sp.csr_matrix(data)
             if shifted and mat.nnz and mat.data.min() < 0:
@@ -166,6 +188,8 @@ class VoteMatrix:
             vmax = int(mat.max()) if mat.size else -1
             vmin = int(mat.min()) if mat.size else 0
         if cardinality is None:
+            if vmax + 1 > MAX_INFERRED_CARDINALITY:
+                _refuse_inferred(mat, vmax, names)
             cardinality = max(2, vmax + 1)
         cardinality = int(cardinality)
         if cardinality < 1:
