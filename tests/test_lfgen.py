@@ -45,6 +45,16 @@ def synthetic(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return pd.DataFrame({"text": texts, "score": rng.normal(size=n) + 2.0 * y}), y
 
 
+@pytest.mark.parametrize("module", ["weaksup.lfgen", "weaksup.lfgen.generate", "weaksup.lfgen.families",
+                                    "weaksup.lfgen.source", "weaksup.labelers.propose"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0
+
+
 def test_wilson_lower_bound_known_values():
     # 8/10 at 95% (z = 1.96): 0.4902 (Wilson 1927; the textbook example); 0 successes: 0; n = 0: 0
     assert wilson_lower_bound(8, 10, z=1.959964) == pytest.approx(0.4902, abs=1e-4)
@@ -211,6 +221,7 @@ def test_centroid_lf_matches_cosine_by_hand(embed):
 
 
 @pytest.mark.slow
+@pytest.mark.wrench
 @needs_wrench
 def test_wrench_youtube_generation_round_trip_and_analysis(embed, tmp_path):
     from weaksup.data import load_wrench

@@ -121,6 +121,7 @@ def _check_result(res, n_rows):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_smollm2_proposals_are_validated(smollm2):
     res = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
     print(res.replies)
@@ -130,6 +131,7 @@ def test_smollm2_proposals_are_validated(smollm2):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_fault_server_failures_are_recorded_and_replies_validated(smollm2):
     import sys
     from pathlib import Path
