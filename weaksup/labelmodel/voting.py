@@ -64,10 +64,10 @@ class MajorityVote(LabelModel):
         self.class_balance_ = resolve_class_balance(class_balance, dev, None, self.cardinality_, "uniform")
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
-        counts = class_counts(L).astype(np.float64)
+        counts = class_counts(L)  # int64: divided straight into float64 (no float copy of the counts)
         total = counts.sum(axis=1, keepdims=True)
         if self.soft:
-            probs = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+            probs = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
         else:
             winners = (counts == counts.max(axis=1, keepdims=True)) & (total > 0)
             probs = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
