@@ -119,6 +119,7 @@ class LFApplier:
         get_engine(engine)  # fail on an unknown engine now, not at apply time
         check_fault(fault)
         self.timeout = check_timeout(timeout)
+        _check_sizes(n_jobs, chunk_size, cardinality)
         self.lfs = as_lfs(lfs)
         self.engine = engine
         self.n_jobs = n_jobs
@@ -140,13 +141,14 @@ class LFApplier:
         if lfs is not None:
             self.lfs = as_lfs(lfs)
         check_fault(self.fault)
+        _check_sizes(self.n_jobs, self.chunk_size, self.cardinality)
         t_start = time.perf_counter()
         engine = get_engine(self.engine)
         dask_engine = get_engine("dask")
         if dask_engine.accepts(data):
             engine, df, n = dask_engine, data, None
         else:
-            df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data))
+            df = as_frame(data)
             n = len(df)
         m = len(self.lfs)
         names = [lf.name for lf in self.lfs]
@@ -215,6 +217,32 @@ class LFApplier:
         self.last_report = ApplyReport(engine.name, int(n), time.perf_counter() - t_start, table)
         votes.report = self.last_report
         return votes
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    """``data`` as a DataFrame: a DataFrame as is, or a list of records (dicts); anything else is a TypeError.
+
+    >>> as_frame([{"text": "a"}, {"text": "b"}]).shape
+    (2, 1)
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    if data is None or isinstance(data, (str, bytes, dict, pd.Series, np.ndarray)) or not hasattr(data, "__iter__"):
+        raise TypeError(f"data must be a pandas DataFrame, a list of records (dicts) or a Dask DataFrame, "
+                        f"got {type(data).__name__}")
+    records = list(data)
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise TypeError(f"data must be a list of records (dicts); record {bad} is a {type(records[bad]).__name__}: "
+                        f"{records[bad]!r:.60}")
+    return pd.DataFrame(records)
+
+
+def _check_sizes(n_jobs: Any, chunk_size: Any, cardinality: Any) -> None:
+    """``n_jobs`` and ``chunk_size``: None or an int >= 1; ``cardinality``: None or an int >= 1."""
+    for name, value in (("n_jobs", n_jobs), ("chunk_size", chunk_size), ("cardinality", cardinality)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
 
 
 @renamed_kwargs(progress_bar="progress")

@@ -52,7 +52,12 @@ class VoteCache:
     def __init__(self, directory: str | os.PathLike[str] | None = None, max_bytes: int = 2**30) -> None:
         self.directory = Path(directory).expanduser() if directory is not None else None
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            if self.directory.exists() and not self.directory.is_dir():
+                raise NotADirectoryError(f"VoteCache directory {self.directory} exists and is not a folder")
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OSError(f"cannot create the VoteCache directory {self.directory}: {exc.strerror or exc}") from exc
         self.max_bytes = int(max_bytes)
         self._mem: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
         self._bytes = 0

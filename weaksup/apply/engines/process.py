@@ -13,6 +13,7 @@ import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import numpy as np
@@ -36,15 +37,20 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
         v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], job.output, job.fault, start,
                               timeout=job.timeout)
     except LFApplyError as err:
-        try:  # the error and the LF's exception must survive the trip back to the parent (both ways)
-            pickle.loads(pickle.dumps(err))
+        # the error and the LF's exception must survive the trip back to the parent (both ways), with the
+        # pickler the pool uses (its reducer table was copied at import: it can differ from pickle's)
+        try:
+            pickle.loads(ForkingPickler.dumps(err))
         except Exception:
             orig = err.original
             err.original = RuntimeError(f"{type(orig).__name__}: {orig}" if orig is not None else "")
+            # reducers that carry the cause chain (tblib's, installed by distributed) must not meet it either
+            err.__cause__ = err.__context__ = err.__traceback__ = None
             try:
-                pickle.loads(pickle.dumps(err))
+                pickle.loads(ForkingPickler.dumps(err))
             except Exception:  # an index label that does not pickle: keep the message and the position
                 err = LFApplyError(str(err), err.lf_name, repr(err.row_index), err.position, err.original)
+            err.__suppress_context__ = True
             raise err from None
         raise
     return start, _compact(v), f, s
