@@ -291,6 +291,7 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
 
     floor_k = {k: med("floor_cpu_s", k) for k in a.ks}
     floor_cold_k = {k: med("floor_cold_cpu_s", k) for k in a.ks}
+    floor_cold_k = {k: v if v == v else floor_k[k] for k, v in floor_cold_k.items()}  # runs without a cold pass
     for k in a.ks:
         rows = [r for r in results if r.get("k") == k]
         sn = next((r for r in rows if r["model"] == "snorkel" and "error" not in r), None)
@@ -306,8 +307,9 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
             fl, flc = floor_k[k], floor_cold_k[k]
             table.append([r["model"], f"{r['fit_s']:.2f}", f"{r['predict_s']:.2f}", f"{r['total_s']:.2f}",
                           f"{r['cpu_fit_s']:.2f}", f"{r['cpu_predict_s']:.2f}", f"{r['cpu_total_s']:.2f}",
-                          f"{r['cpu_predict_warm_s']:.3f}",
-                          f"{r['cpu_predict_warm_s'] / fl:.1f}× / {r['cpu_predict_s'] / flc:.1f}×",
+                          f"{r['cpu_predict_warm_s']:.3f}" if "cpu_predict_warm_s" in r else "—",
+                          (f"{r['cpu_predict_warm_s'] / fl:.1f}×" if "cpu_predict_warm_s" in r else "—")
+                          + f" / {r['cpu_predict_s'] / flc:.1f}×",
                           f"{r['cpu_total_s'] / flc:.1f}×",
                           f"{r['extra_mb']:.0f}", f"{r['peak_mb']:.0f}", spc, sp, mr])
         lines += [f"**k = {k}** (floor: {fl:.4f} CPU s steady, {flc:.4f} CPU s first call; medians over this "

@@ -280,7 +280,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000_000, 100_000_000])
     ap.add_argument("--partition-rows", type=int, default=1_000_000)
-    ap.add_argument("--epochs", type=int, default=100)
+    ap.add_argument("--epochs", type=int, default=500,
+                    help="MatrixCompletion and snorkel epochs (snorkel's default 100 under-converges here)")
     ap.add_argument("--ds-max-iter", type=int, default=300, help="DawidSkene max_iter on Dask (its default)")
     ap.add_argument("--skip-memory", action="store_true", help="no in-memory weaksup / snorkel runs")
     ap.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None)
