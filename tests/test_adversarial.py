@@ -648,6 +648,45 @@ def test_bad_fault_policy_is_refused(fault):
         LFApplier([lf_reads_config], fault=fault)
 
 
+@pytest.mark.parametrize("data, message", [
+    ("abc", "got str"),
+    (None, "got NoneType"),
+    ([1, 2, 3], "record 0 is a int"),
+    ([{"n": 1}, ("n", 2)], "record 1 is a tuple"),
+    (np.zeros((3, 2)), "got ndarray"),
+    (pd.Series([1, 2]), "got Series"),
+])
+def test_data_that_is_not_a_frame_or_records_is_refused(data, message):
+    with pytest.raises(TypeError, match=f"data must be .*{message}"):
+        apply_lfs([lf_reads_config], data, progress=False)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"chunk_size": -5}, "chunk_size must be None or an integer >= 1, got -5"),
+    ({"chunk_size": 0}, "chunk_size must be None or an integer >= 1, got 0"),
+    ({"chunk_size": 2.5}, "chunk_size must be None or an integer >= 1, got 2.5"),
+    ({"n_jobs": 0}, "n_jobs must be None or an integer >= 1, got 0"),
+    ({"n_jobs": -1, "engine": "process"}, "n_jobs must be None or an integer >= 1, got -1"),
+    ({"cardinality": 0}, "cardinality must be None or an integer >= 1, got 0"),
+    ({"cardinality": "2"}, "cardinality must be None or an integer >= 1, got '2'"),
+])
+def test_bad_applier_sizes_are_refused(frame, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        apply_lfs([lf_reads_config], frame, progress=False, **kwargs)
+
+
+def test_vote_cache_directory_that_is_a_file_is_named(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(NotADirectoryError, match=f"VoteCache directory {f} exists and is not a folder"):
+        VoteCache(f)
+
+
+def test_records_are_accepted(frame):
+    V = apply_lfs([lf_reads_config], frame.to_dict("records"), progress=False)
+    assert V.column(0).tolist() == _expect(frame, 5)
+
+
 def test_empty_frame_gives_an_empty_vote_matrix():
     V = apply_lfs([lf_reads_config], pd.DataFrame({"n": []}), progress=False)
     assert V.shape == (0, 1)
