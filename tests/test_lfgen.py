@@ -246,3 +246,35 @@ def test_wrench_youtube_generation_round_trip_and_analysis(embed, tmp_path):
     # deterministic for a seed
     again = LFGenerator(seed=0).fit(train.iloc[idx].reset_index(drop=True), ds.train.labels[idx])
     assert [lf.source for lf in again.lfs_] == [lf.source for lf in gen.lfs_]
+
+
+def test_nearest_centroid_lf_and_leave_one_out_scores_match_brute_force(embed):
+    from weaksup.lfgen import nearest_centroid_lf
+
+    texts = ["subscribe to my channel", "check out my channel", "free iphone giveaway click here",
+             "visit my website for money", "i love this song", "her voice is beautiful",
+             "this song is my favourite", "great video, amazing singer", "who is watching in 2015",
+             "click the link for free gift cards"]
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 1])
+    E = embed(texts).astype(np.float64)
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    # leave-one-out nearest-centroid accuracy, by brute force
+    correct = 0
+    for i in range(len(texts)):
+        cents = [unit(E[(y == c) & (np.arange(len(y)) != i)].sum(axis=0)) for c in (0, 1)]
+        correct += int(np.argmax([E[i] @ c for c in cents]) == y[i])
+    gen = LFGenerator(families=("nearest",), min_coverage=2).fit(texts, y)
+    row = gen.candidates_.set_index("candidate").loc["nearest:0.0"]
+    assert row["coverage"] == len(texts) and row["correct"] == correct
+    # the LF itself: full centroids, votes where the lead is at least the margin
+    lf = nearest_centroid_lf({0: [t for t, c in zip(texts, y) if c == 0], 1: [t for t, c in zip(texts, y) if c == 1]},
+                             0.05, name="nc")
+    new = ["please subscribe to my channel", "what a lovely voice", "hello"]
+    C = np.stack([unit(E[y == c].sum(axis=0)) for c in (0, 1)])
+    S = embed(new).astype(np.float64) @ C.T
+    want = np.where(np.abs(S[:, 1] - S[:, 0]) >= 0.05, S.argmax(axis=1), -1)
+    np.testing.assert_array_equal(lf(pd.DataFrame({"text": new})), want)
+    assert load_lfs(lfs_to_source([lf]))[0](pd.DataFrame({"text": new})).tolist() == want.tolist()

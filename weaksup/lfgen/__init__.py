@@ -15,7 +15,7 @@ See ``docs/lf_generation.md`` for the notebook loop (generate, inspect, edit, re
 keyword_lf('subscribe', 1, name='keyword_subscribe_1')
 """
 
-from weaksup.lfgen.families import centroid_lf, keyword_lf, regex_lf, threshold_lf
+from weaksup.lfgen.families import centroid_lf, keyword_lf, nearest_centroid_lf, regex_lf, threshold_lf
 from weaksup.lfgen.generate import FAMILIES, LFGenerator, generate_lfs, score_votes, wilson_lower_bound
 from weaksup.lfgen.source import load_lfs, lfs_to_source, save_lfs
 
@@ -29,6 +29,7 @@ __all__ = [
     "regex_lf",
     "threshold_lf",
     "centroid_lf",
+    "nearest_centroid_lf",
     "lfs_to_source",
     "save_lfs",
     "load_lfs",

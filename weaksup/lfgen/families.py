@@ -22,7 +22,7 @@ keyword_lf('subscribe', 1, name='keyword_subscribe_1')
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,8 @@ from weaksup.lf import LabelingFunction
 from weaksup.lf import families as _fam
 from weaksup.votes import ABSTAIN
 
-__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "centroid_lf", "embed_texts", "call_source"]
+__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "centroid_lf", "nearest_centroid_lf", "embed_texts",
+           "call_source"]
 
 
 def call_source(func: str, *args: Any, **kwargs: Any) -> str:
@@ -56,6 +57,11 @@ def _literal(v: Any) -> str:
             return "[\n" + "".join(f"    {x},\n" for x in items) + "]"
         inner = ", ".join(items)
         return f"[{inner}]" if isinstance(v, list) else f"({inner}{',' if len(v) == 1 else ''})"
+    if isinstance(v, dict):
+        items = [f"{_literal(k)}: {_literal(x)}" for k, x in v.items()]
+        if sum(len(x) + 2 for x in items) > 80:
+            return "{\n" + "".join(f"    {x},\n" for x in items) + "}"
+        return "{" + ", ".join(items) + "}"
     if v is None or isinstance(v, (bool, int, float, str)):
         return repr(v)
     raise TypeError(f"cannot write {type(v).__name__} {v!r} as a Python literal")
@@ -197,3 +203,57 @@ def centroid_lf(examples: Sequence[str], label: int, threshold: float, *, field:
     if field != "text":
         kw["field"] = field
     return _with_source(lf, call_source("centroid_lf", examples, int(label), float(threshold), **kw))
+
+
+def nearest_centroid_lf(examples: Mapping[int, Sequence[str]], margin: float, *, field: str = "text",
+                        name: str | None = None) -> LabelingFunction:
+    """Batched LF: the class whose example centroid is nearest (cosine, MiniLM), when it leads by ``margin``.
+
+    A prototype classifier with an abstain threshold: each class's centroid is the
+    normalised mean embedding of its example texts; a row gets the class of the most
+    similar centroid if that similarity exceeds the runner-up's by at least
+    ``margin``, else ABSTAIN.  Needs the ``embed`` extra.
+
+    Parameters
+    ----------
+    examples : mapping class -> sequence of str
+        Example texts of each class (at least two classes).
+    margin : float
+        Least lead of the best class over the second (0: always vote).
+    field : str
+    name : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = nearest_centroid_lf({0: ["great song"], 1: ["subscribe to my channel"]}, 0.05)  # doctest: +SKIP
+    >>> lf(pd.DataFrame({"text": ["please subscribe", "what a song"]})).tolist()  # doctest: +SKIP
+    [1, 0]
+    """
+    ex = {int(k): [str(t) for t in v] for k, v in examples.items()}
+    if len(ex) < 2 or any(not v for v in ex.values()):
+        raise ValueError("nearest_centroid_lf needs example texts for at least two classes")
+    if float(margin) < 0:
+        raise ValueError(f"nearest_centroid_lf margin must be >= 0, got {margin}")
+    classes = sorted(ex)
+    lf_name = name or f"nearest_centroid_m{margin:g}"
+    state: dict[str, np.ndarray] = {}
+
+    def f(df: pd.DataFrame, examples: tuple[tuple[int, tuple[str, ...]], ...], margin: float) -> np.ndarray:
+        if "C" not in state:
+            state["C"] = np.stack([centroid_of(texts) for _, texts in examples])
+        texts = _fam._text_series(df, field, lf_name).tolist()
+        if not texts:
+            return np.zeros(0, dtype=int)
+        S = embed_texts(texts).astype(np.float64) @ state["C"].T
+        order = np.argsort(-S, axis=1, kind="stable")
+        best = S[np.arange(len(S)), order[:, 0]]
+        second = S[np.arange(len(S)), order[:, 1]]
+        return np.where(best - second >= margin, np.asarray(classes)[order[:, 0]], ABSTAIN)
+
+    lf = LabelingFunction(lf_name, f, resources={"examples": tuple((c, tuple(ex[c])) for c in classes),
+                                                  "margin": float(margin)}, batched=True)
+    kw: dict[str, Any] = {"name": lf_name}
+    if field != "text":
+        kw["field"] = field
+    return _with_source(lf, call_source("nearest_centroid_lf", {c: ex[c] for c in classes}, float(margin), **kw))

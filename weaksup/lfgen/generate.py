@@ -46,12 +46,19 @@ import pandas as pd
 from weaksup._params import ParamsMixin
 from weaksup._validation import Interval, check_is_fitted, check_labels, check_params
 from weaksup.lf import LabelingFunction
-from weaksup.lfgen.families import centroid_lf, embed_texts, keyword_lf, regex_lf, threshold_lf
+from weaksup.lfgen.families import (
+    centroid_lf,
+    embed_texts,
+    keyword_lf,
+    nearest_centroid_lf,
+    regex_lf,
+    threshold_lf,
+)
 from weaksup.votes import ABSTAIN
 
 __all__ = ["LFGenerator", "generate_lfs", "wilson_lower_bound", "score_votes", "as_frame", "FAMILIES"]
 
-FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "centroid")
+FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "centroid", "nearest")
 _KIND_ORDER = {k: i for i, k in enumerate(FAMILIES)}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 #: Surface patterns tried on every text (name, regex, case sensitive).
@@ -93,7 +100,8 @@ def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: 
     """Coverage, correct votes, precision, Wilson bound and gain over the class prior of each column.
 
     ``votes`` is ``n × m`` (ABSTAIN = -1) on labelled rows ``y``; ``labels[j]`` the
-    class LF ``j`` votes for (unipolar LFs).
+    class LF ``j`` votes for, or -1 for an LF that votes several classes (its
+    precision is then compared with the largest class prior).
     """
     votes = np.asarray(votes)
     fired = votes != ABSTAIN
@@ -103,8 +111,9 @@ def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: 
     labels = np.asarray(labels, dtype=int)
     with np.errstate(invalid="ignore", divide="ignore"):
         prec = np.where(cov > 0, correct / np.maximum(cov, 1), 0.0)
+    base = np.where(labels >= 0, prior[np.maximum(labels, 0)], prior.max())
     return pd.DataFrame({"label": labels, "coverage": cov, "correct": correct, "precision": prec,
-                         "wilson_lb": lb, "gain": lb - prior[labels]})
+                         "wilson_lb": lb, "gain": lb - base})
 
 
 def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
@@ -143,8 +152,10 @@ class LFGenerator(ParamsMixin):
         Candidate families, a subset of :data:`FAMILIES`: ``"keyword"`` (single
         words), ``"ngram"`` (2..``max_ngram`` word phrases), ``"prefix"`` (the
         first one or two words), ``"regex"`` (:data:`SURFACE_REGEXES`),
-        ``"stump"`` (thresholds on numeric columns and text length) and
-        ``"centroid"`` (MiniLM nearest-centroid; needs the ``embed`` extra).
+        ``"stump"`` (thresholds on numeric columns and text length),
+        ``"centroid"`` (cosine to one class's MiniLM centroid above a threshold) and
+        ``"nearest"`` (the nearest class centroid when it leads the runner-up by a
+        margin; at most one such LF is kept).  The last two need the ``embed`` extra.
     numeric_fields : sequence of str, optional
         Columns for stumps (default: every numeric column).
     max_lfs : int, optional
@@ -269,7 +280,7 @@ class LFGenerator(ParamsMixin):
         fields = []
         if set(self.families) & {"keyword", "ngram", "prefix", "regex"}:
             fields.append(self.field)
-        if "centroid" in self.families:
+        if set(self.families) & {"centroid", "nearest"}:
             fields.append(self.embed_field or self.field)
         return fields
 
@@ -334,7 +345,7 @@ class LFGenerator(ParamsMixin):
                     out.append(_Candidate("regex", label, _bind(regex_lf, pattern, label, **kw), f"regex:{rname}"))
         if "stump" in fam:
             out += self._stumps(df, y, k, majority)
-        if "centroid" in fam:
+        if fam & {"centroid", "nearest"}:
             out += self._centroids(df, y, k)
         return out
 
@@ -373,33 +384,49 @@ class LFGenerator(ParamsMixin):
 
     def _centroids(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
         col = self.embed_field or self.field
+        kw = {} if col == "text" else {"field": col}
         texts = df[col].astype("string").fillna("").tolist()
         E = embed_texts(texts).astype(np.float64)
+        n = len(texts)
         rng = np.random.default_rng(self.seed)
-        out = []
+        ex: dict[int, np.ndarray] = {}
         for c in range(k):
             members = np.flatnonzero(y == c)
             if len(members) < max(2, self.min_coverage):
                 continue
-            ex = members if len(members) <= self.centroid_examples else np.sort(
+            ex[c] = members if len(members) <= self.centroid_examples else np.sort(
                 rng.choice(members, self.centroid_examples, replace=False))
-            total = E[ex].sum(axis=0)
-            # leave-one-out: an example row is compared with the centroid of the other examples
-            sims = np.empty(len(texts))
-            is_ex = np.zeros(len(texts), bool)
-            is_ex[ex] = True
-            for i in range(len(texts)):
-                v = total - E[i] if is_ex[i] else total
-                sims[i] = float(E[i] @ v) / max(float(np.linalg.norm(v)), 1e-12)
-            own = sims[y == c]
-            examples = [texts[i] for i in ex]
-            for q in (0.25, 0.5, 0.75):
-                t = float(np.round(np.quantile(own, q), 4))
-                votes = np.where(sims >= t, c, ABSTAIN)
-                name = f"centroid_{c}_q{int(q * 100)}"
-                kw = {} if col == "text" else {"field": col}
-                out.append(_Candidate("centroid", c, _bind(centroid_lf, examples, c, t, name=name, **kw),
-                                      f"centroid:{c}:{q}", votes=votes))
+        if not ex:
+            return []
+        classes = sorted(ex)
+        totals = np.stack([E[ex[c]].sum(axis=0) for c in classes])
+        dots = E @ totals.T
+        self_dot = np.einsum("ij,ij->i", E, E)
+        norms2 = (totals ** 2).sum(axis=1)
+        S = dots / np.sqrt(np.maximum(norms2, 1e-24))
+        for j, c in enumerate(classes):  # leave-one-out: an example row against the centroid of the others
+            i = ex[c]
+            S[i, j] = (dots[i, j] - self_dot[i]) / np.sqrt(np.maximum(norms2[j] - 2 * dots[i, j] + self_dot[i], 1e-24))
+        out = []
+        if "centroid" in self.families:
+            for j, c in enumerate(classes):
+                own = S[y == c, j]
+                examples = [texts[i] for i in ex[c]]
+                for q in (0.25, 0.5, 0.75):
+                    t = float(np.round(np.quantile(own, q), 4))
+                    out.append(_Candidate("centroid", c, _bind(centroid_lf, examples, c, t,
+                                                               name=f"centroid_{c}_q{int(q * 100)}", **kw),
+                                          f"centroid:{c}:{q}", votes=np.where(S[:, j] >= t, c, ABSTAIN)))
+        if "nearest" in self.families and len(classes) >= 2:
+            order = np.argsort(-S, axis=1, kind="stable")
+            lead = S[np.arange(n), order[:, 0]] - S[np.arange(n), order[:, 1]]
+            pred = np.asarray(classes)[order[:, 0]]
+            examples_by = {c: [texts[i] for i in ex[c]] for c in classes}
+            for q in (0.0, 0.25, 0.5):
+                t = 0.0 if q == 0 else float(np.round(np.quantile(lead, q), 4))
+                out.append(_Candidate("nearest", -1, _bind(nearest_centroid_lf, examples_by, t,
+                                                           name=f"nearest_centroid_q{int(q * 100)}", **kw),
+                                      f"nearest:{q}", votes=np.where(lead >= t, pred, ABSTAIN)))
         return out
 
     def _candidate_votes(self, cands: list[_Candidate], df: pd.DataFrame) -> np.ndarray:
@@ -466,7 +493,7 @@ class LFGenerator(ParamsMixin):
                 if best >= 0:
                     chosen.append(best)
                     by_label[c].append(best)
-                    pool[c].remove(best)
+                    pool[c] = [] if c < 0 else [j for j in pool[c] if j != best]  # one multi-class LF at most
                     picked_any = True
             if not picked_any:
                 break
