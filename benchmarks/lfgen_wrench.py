@@ -24,6 +24,7 @@ Usage::
     flock /work/coord/heavy.lock nice -n 10 python benchmarks/lfgen_wrench.py run --seeds 5
     python benchmarks/lfgen_wrench.py report          # writes section "lfgen-wrench" of docs/benchmarks.md
     python benchmarks/lfgen_wrench.py --smoke         # tiny run (youtube, 1 seed, TF-IDF), no docs
+    flock /work/coord/heavy.lock python benchmarks/lfgen_wrench.py llm   # SmolLM2 proposals: section "lfgen-llm"
 
 Results accumulate in ``~/.cache/weaksup/bench/lfgen_wrench.json`` (one record per
 dataset/seed).
@@ -315,6 +316,64 @@ def report(args: argparse.Namespace) -> None:
     print(text)
 
 
+TASKS = {"youtube": "Decide whether a YouTube comment is spam (advertising, asking to subscribe) or ham (a real "
+                     "comment on the video).",
+         "sms": "Decide whether an SMS text message is spam (advertising, prizes, premium numbers) or ham (a personal "
+                "message)."}
+
+
+def llm(args: argparse.Namespace) -> None:
+    """SmolLM2-135M proposals on youtube and sms (seed 0's 100 labelled rows): kept, rejected, quality on train."""
+    import pandas as pd
+    import torch
+
+    from benchmarks._docs import update_section
+    from weaksup.analysis import LFAnalysis
+    from weaksup.apply import apply_lfs
+    from weaksup.bench.report import markdown_table
+    from weaksup.data import load_wrench
+    from weaksup.labelers.backends import HFBackend
+    from weaksup.labelers.propose import propose_lfs
+
+    torch.set_num_threads(2)
+    backend = HFBackend.smollm2()
+    rows, details = [], []
+    for name, task in TASKS.items():
+        ds = load_wrench(name)
+        F = frames(ds)
+        idx = np.sort(np.random.default_rng(0).choice(len(ds.train), args.n_labeled, replace=False))
+        y = np.full(len(ds.train), -1)
+        y[idx] = ds.train.labels[idx]
+        for n_ex in (0, 2):
+            t0, c0 = time.time(), time.process_time()
+            res = propose_lfs(backend, task, ds.label_names, F["train"], y, max_tokens=48, examples_per_label=n_ex)
+            wall, cpu = time.time() - t0, time.process_time() - c0
+            tab = res.table
+            reasons = tab.loc[tab["status"] == "rejected", "reason"].str.replace(r"\d+", "N", regex=True)
+            reasons = reasons.str.split(":").str[0].value_counts().to_dict()
+            rest = np.setdiff1d(np.arange(len(ds.train)), idx)
+            if res.lfs:
+                V = apply_lfs(res.lfs, F["train"], progress=False).to_dense()[rest]
+                acc = LFAnalysis(V).lf_empirical_accuracies(ds.train.labels[rest])
+                quality = f"{np.nanmean(acc) * 100:.1f}% accuracy, {float((V != -1).any(axis=1).mean()) * 100:.1f}% coverage"
+            else:
+                quality = "–"
+            rows.append([name, str(n_ex), str(len(tab)), str(len(res.lfs)),
+                         "; ".join(f"{k} ({v})" for k, v in reasons.items()) or "–", quality,
+                         f"{wall:.0f} s ({cpu:.0f} CPU s)"])
+            details.append(f"{name}, {n_ex} examples: " + " | ".join(repr(r[:120]) for r in res.replies))
+    body = ("Command: `flock /work/coord/heavy.lock python benchmarks/lfgen_wrench.py llm`. "
+            "`weaksup.labelers.propose.propose_lfs` with the bundled SmolLM2-135M-Instruct (`HFBackend.smollm2()`, "
+            "greedy, 48 tokens, keyword proposals, one prompt per label), validated on seed 0's 100 labelled train "
+            "rows; kept LFs scored on the other train rows (gold labels). Rejection reasons with numbers replaced by N.\n\n"
+            + markdown_table(["dataset", "labelled examples in prompt", "proposals", "kept", "rejected (reason)",
+                              "kept LFs on the other train rows", "time"], rows)
+            + "\n\nReplies (first 120 characters): " + "; ".join(details).replace("\n", " ") + ".")
+    update_section(REPO / "docs" / "benchmarks.md", "lfgen-llm", body,
+                   title="LF proposals from SmolLM2 (weaksup.labelers.propose), as measured")
+    print(body)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny run (youtube, 1 seed, TF-IDF); writes nothing")
@@ -326,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--features", default="task")
     r.add_argument("--pipelines", default=",".join(PIPELINES))
     sub.add_parser("report")
+    lp = sub.add_parser("llm", help="SmolLM2 proposals on youtube/sms: writes section lfgen-llm")
+    lp.add_argument("--n-labeled", type=int, default=100)
     args = ap.parse_args(argv)
     if args.smoke:
         recs = run_dataset("youtube", [0], 60, "tfidf", {"families": ("keyword", "ngram", "prefix", "regex")},
@@ -338,6 +399,8 @@ def main(argv: list[str] | None = None) -> None:
                         only=tuple(args.pipelines.split(",")))
     elif args.cmd == "report":
         report(args)
+    elif args.cmd == "llm":
+        llm(args)
     else:
         ap.error("give --smoke, run or report")
 
