@@ -161,6 +161,7 @@ def test_raw_convention_sparse_votes_are_refused_not_misread(name, named_votes):
     (-np.ones((5, 3), int), r"all 5 rows abstain on every LF"),
     (np.array([[0, 0], [0, 0]]), r"every vote is class 0"),
 ])
+@pytest.mark.filterwarnings("ignore:votes. LF .* never fires")
 def test_bad_vote_arrays_are_named(bad, message):
     from weaksup.labelmodel import MajorityVote
 
@@ -916,6 +917,20 @@ def test_cached_invalid_reply_from_an_older_run_is_asked_again(tmp_path):
     with pytest.warns(RuntimeWarning, match="1 cached repl.* invalid, asked again"):
         out = backend.score(["p"], ["Yes", "No"], cache=rc)
     assert out.tolist() == [[-0.1, -2.0]] and backend.stats.calls == 1
+
+
+@pytest.mark.parametrize("where", ["folder", "under_a_file"])
+def test_response_cache_path_problems_name_the_path(tmp_path, where):
+    from weaksup.labelers import ResponseCache
+
+    if where == "folder":
+        path = tmp_path / "a_folder"
+        path.mkdir()
+    else:
+        (tmp_path / "file").write_text("x")
+        path = tmp_path / "file" / "r.sqlite"
+    with pytest.raises(OSError, match=f"response cache {path}"):
+        ResponseCache(path)
 
 
 _KILL_SCRIPT = textwrap.dedent("""

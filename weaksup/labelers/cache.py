@@ -58,7 +58,11 @@ class ResponseCache:
         self.path = str(path) if path is not None else str(default_cache_path())
         self.memory = self.path == ":memory:"
         if not self.memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OSError(f"cannot create the folder of the response cache {self.path}: "
+                              f"{exc.strerror or exc}") from exc
         self._local = threading.local()
         self._lock = threading.Lock()
         self._shared: sqlite3.Connection | None = None  # for :memory:
