@@ -13,6 +13,7 @@ response cache, the WRENCH loader, the command line.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -416,6 +417,27 @@ def test_bound_method_lf_tracks_its_object(frame):
     rule.cut = 10
     V = applier.apply(frame)
     assert V.report.recomputed == ["rule"] and V.column(0).tolist() == _expect(frame, 10)
+
+
+_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_length(text: str) -> int:
+    return len(text)
+
+
+@labeling_function()
+def lf_with_lock_and_cached_helper(x):
+    with _LOCK:
+        return 1 if _cached_length(x.text) > 5 else 0
+
+
+def test_locks_and_cached_helpers_do_not_defeat_the_cache(frame):
+    """A module-level lock and an lru_cache'd helper are not LF state: the column is served from the cache."""
+    applier = LFApplier([lf_with_lock_and_cached_helper], progress=False)
+    applier.apply(frame)
+    assert applier.apply(frame).report.recomputed == []
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "short_column"])

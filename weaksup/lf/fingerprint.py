@@ -172,8 +172,8 @@ def stable_repr(obj: Any, depth: int = 0) -> str:
         return _array_repr(obj, depth)
     if isinstance(obj, np.generic):
         return f"np.{obj.dtype.str}({obj.item()!r})"
-    if type(obj).__module__.startswith("pandas") and hasattr(obj, "shape") and hasattr(obj, "dtypes" if
-                                                                                     hasattr(obj, "columns") else "dtype"):
+    if type(obj).__module__.startswith("pandas") and hasattr(obj, "shape") and (
+            hasattr(obj, "dtypes") or hasattr(obj, "dtype")):  # DataFrame, Series, Index
         return _pandas_repr(obj, depth)
     if hasattr(obj, "__array__") and not isinstance(obj, type):  # tensors, array-likes
         try:
@@ -188,9 +188,9 @@ def stable_repr(obj: Any, depth: int = 0) -> str:
             pass
     if isinstance(obj, (types.ModuleType, type)):
         return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', '?'))}"
-    if callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
-                                          functools.partial)):
-        return fingerprint_callable(obj, depth + 1)
+    if callable(obj) and (isinstance(obj, (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
+                                           functools.partial)) or hasattr(obj, "__wrapped__")):
+        return fingerprint_callable(obj, depth + 1)  # functools.lru_cache / wraps: the wrapped function
     if callable(obj) and not hasattr(obj, "__dict__"):
         return fingerprint_callable(obj, depth + 1)
     return _object_repr(obj, depth)
@@ -268,6 +268,8 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
             val = gl[name]
             if isinstance(val, (types.ModuleType, type)) or val is func:
                 continue
+            if callable(val) and hasattr(val, "__wrapped__"):  # a decorated helper (lru_cache, wraps)
+                val = inspect.unwrap(val)
             if isinstance(val, types.FunctionType):
                 lib = _library_ref(val)
                 if lib is not None:
@@ -285,4 +287,5 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
 
 
 #: Modules whose module-level objects an LF may name without them being LF state.
-_LIBRARY_STATE_MODULES = frozenset({"typing", "logging", "warnings", "builtins", "_io", "io", "abc", "enum"})
+_LIBRARY_STATE_MODULES = frozenset({"typing", "logging", "warnings", "builtins", "_io", "io", "abc", "enum",
+                                    "threading", "_thread"})
