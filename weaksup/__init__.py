@@ -20,6 +20,7 @@ from weaksup.lf import (
     lfs_from_table,
     preprocessor,
     regex_lf,
+    threshold_lf,
 )
 from weaksup.votes import ABSTAIN, VoteMatrix
 
@@ -55,6 +56,7 @@ __all__ = [
     "lfs_from_table",
     "preprocessor",
     "regex_lf",
+    "threshold_lf",
     *_LAZY,
 ]
 
