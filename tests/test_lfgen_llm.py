@@ -109,6 +109,14 @@ def smollm2():
     torch.set_num_threads(old)
 
 
+@pytest.fixture(scope="module")
+def local_cache(tmp_path_factory):
+    """SmolLM2's local replies, shared by the two tests below (the second compares the server with them)."""
+    from weaksup.labelers import ResponseCache
+
+    return ResponseCache(tmp_path_factory.mktemp("lfgen_llm") / "replies.sqlite")
+
+
 def _check_result(res, n_rows):
     """Every proposal is kept or rejected with a reason; kept ones beat their class prior on the rows."""
     assert set(res.table["status"]) <= {"kept", "rejected"}
@@ -122,8 +130,8 @@ def _check_result(res, n_rows):
 
 @pytest.mark.slow
 @pytest.mark.llm
-def test_smollm2_proposals_are_validated(smollm2):
-    res = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
+def test_smollm2_proposals_are_validated(smollm2, local_cache):
+    res = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48, cache=local_cache)
     print(res.replies)
     assert len(res.replies) == 2 and all(r.strip() for r in res.replies)
     _check_result(res, len(TOY))
@@ -132,7 +140,7 @@ def test_smollm2_proposals_are_validated(smollm2):
 
 @pytest.mark.slow
 @pytest.mark.llm
-def test_fault_server_failures_are_recorded_and_replies_validated(smollm2):
+def test_fault_server_failures_are_recorded_and_replies_validated(smollm2, local_cache):
     import sys
     from pathlib import Path
 
@@ -149,5 +157,5 @@ def test_fault_server_failures_are_recorded_and_replies_validated(smollm2):
     assert res.replies[0] == "" and res.replies[1].strip()
     _check_result(res, len(TOY))
     # the server's reply is the local model's greedy reply: the same proposals
-    local = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48)
+    local = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48, cache=local_cache)
     assert res.replies[1].strip() == local.replies[1].strip()
