@@ -370,6 +370,22 @@ class VoteMatrix:
         return float((np.asarray(fired.sum(axis=1)).ravel() > 0).mean())
 
     # ----------------------------------------------------------- structure
+    def row_block(self, start: int, stop: int) -> VoteMatrix:
+        """Rows ``start:stop`` without re-checking them (they were checked when this matrix was built).
+
+        The cheap slice the label models' chunked kernels use (``L[start:stop]``
+        re-validates every vote).
+
+        >>> VoteMatrix(np.array([[0, 1], [1, -1], [-1, -1]])).row_block(1, 3).to_dense().tolist()
+        [[1, -1], [-1, -1]]
+        """
+        block = VoteMatrix.__new__(VoteMatrix)
+        block._data = self._data[start:stop]
+        block.lf_names = self.lf_names
+        block.cardinality = self.cardinality
+        block.report = None
+        return block
+
     def __getitem__(self, rows: Any) -> VoteMatrix:
         """Row subset: ``L[10:20]``, ``L[mask]``, ``L[[0, 5, 7]]``."""
         if isinstance(rows, tuple):

@@ -111,7 +111,7 @@ def iter_row_chunks(L: VoteMatrix, chunk_rows: int | None) -> Iterator[tuple[int
         yield 0, L
         return
     for start in range(0, L.n, chunk_rows):
-        yield start, L[start:start + chunk_rows]
+        yield start, L.row_block(start, start + chunk_rows)
 
 
 def cooccurrence_counts(ind: Any, max_codes: int = 4_000_000) -> np.ndarray:
