@@ -259,11 +259,23 @@ def main() -> None:
         update_section(ROOT / a.write_docs, "labelmodel-speed", body, title="Label-model speed and memory")
 
 
+def _extra_args(a: argparse.Namespace) -> str:
+    """The command-line options of this run that differ from the defaults (for the section's command)."""
+    out = ""
+    if a.ks != [2, 6]:
+        out += " --ks " + " ".join(map(str, a.ks))
+    if a.big_n != 10_000_000:
+        out += f" --big-n {a.big_n}"
+    if a.n != 1_000_000:
+        out += f" --n {a.n}"
+    return out
+
+
 def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
     from weaksup.bench.report import markdown_table
 
     lines = [
-        "Command: `nice -n 10 python benchmarks/labelmodel_speed.py --write-docs` "
+        f"Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/labelmodel_speed.py{_extra_args(a)} --write-docs` "
         f"(n = {a.n:,}, m = {a.m}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs for MatrixCompletion "
         "and snorkel; one thread each; each model in its own subprocess; 2-core shared machine, "
         "so wall times vary with the load: quote the CPU-second ratios).",
