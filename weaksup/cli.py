@@ -9,6 +9,14 @@
     weaksup datasets [--data-dir DIR]          # registry + where each set was found
     weaksup download NAME [--base-url URL] [--cache DIR]
     weaksup demo [...]                          # weaksup.demo.main
+    weaksup apply LF_MODULE DATA --out votes.npz       # LFs (a .py file) x rows -> VoteMatrix
+    weaksup analyze VOTES [--labels Y] [--out summary.csv] [--plots DIR]
+    weaksup fit VOTES [--model NAME] [--valid VOTES Y] --out model.npz [--probs probs.npy]
+
+``DATA`` and ``--labels`` are files (CSV, Parquet, JSON lines / records, ``.npy``) or a WRENCH split
+written ``wrench:NAME:SPLIT`` (``wrench:youtube:train``).  Exit status: 0 success, 2 bad input (a
+missing file, an unknown dataset or model, a malformed LF module: the message says which and where),
+1 a failure while running (network, disk).
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "load_lf_module", "InputError"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +75,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="run the weaksup demo (weaksup.demo.main); extra arguments are passed on",
                    add_help=False)
+
+    a = sub.add_parser("apply", help="apply the LFs of a Python file to a data file; write a VoteMatrix (.npz)",
+                       description="Apply every LabelingFunction defined at module level in LF_MODULE (or the list "
+                                   "named by --lfs-name) to the rows of DATA and save the votes with "
+                                   "VoteMatrix.save (read back with weaksup.VoteMatrix.load).")
+    a.add_argument("lf_module", metavar="LF_MODULE", help="a .py file defining labeling functions")
+    a.add_argument("data", metavar="DATA", help="CSV/Parquet/JSON-lines file, or wrench:NAME:SPLIT")
+    a.add_argument("--out", required=True, metavar="VOTES.npz", help="where to write the votes")
+    a.add_argument("--lfs-name", default=None, metavar="NAME",
+                   help="a module-level list of LFs to use (default: every LF defined in the module, in order)")
+    a.add_argument("--engine", default="serial", help="serial, process or dask (default serial)")
+    a.add_argument("--cardinality", type=int, default=None, help="number of classes (default: inferred)")
+    a.add_argument("--cache", default=None, metavar="DIR", help="vote cache folder: unchanged LFs are not re-run")
+    a.add_argument("--fault", choices=["raise", "abstain", "warn"], default="raise",
+                   help="what an LF exception does (default raise: stop and name the LF and row)")
+    a.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT (default: $WEAKSUP_DATA, the cache)")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    an = sub.add_parser("analyze", help="LF summary (coverage, overlaps, conflicts, accuracy) of a votes file")
+    an.add_argument("votes", metavar="VOTES", help="a VoteMatrix .npz (weaksup apply --out)")
+    an.add_argument("--labels", default=None, metavar="Y",
+                    help="gold labels for accuracy columns: .npy/.csv/.parquet/.jsonl file or wrench:NAME:SPLIT")
+    an.add_argument("--label-column", default="label", help="column of --labels in a table file (default label)")
+    an.add_argument("--out", default=None, metavar="SUMMARY.csv", help="also write the table (.csv or .parquet)")
+    an.add_argument("--plots", default=None, metavar="DIR", help="write lf_summary.png (needs matplotlib)")
+    an.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT labels")
+
+    f = sub.add_parser("fit", help="fit a registered label model on a votes file; save it and its probabilities")
+    f.add_argument("votes", metavar="VOTES", help="a VoteMatrix .npz (weaksup apply --out)")
+    f.add_argument("--model", default="AutoLabelModel",
+                   help="a registered label model or alias (default AutoLabelModel: gold-free without --valid)")
+    f.add_argument("--valid", nargs=2, default=None, metavar=("VOTES", "Y"),
+                   help="held-out votes and gold labels (selection / class balance, as the model uses them)")
+    f.add_argument("--label-column", default="label", help="column of Y in a table file (default label)")
+    f.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the fitted model")
+    f.add_argument("--probs", default=None, metavar="FILE",
+                   help="write the training rows' probabilities (.npy, .csv or .parquet)")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT labels")
     return p
 
 
@@ -138,6 +186,214 @@ def _cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------- the scripted workflow
+class InputError(ValueError):
+    """Bad input to a command (exit status 2)."""
+
+
+def _existing(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} {path!r}: no such file")
+    return p
+
+
+def _wrench_split(spec: str, data_dir: str | None) -> Any:
+    """``wrench:NAME:SPLIT`` -> that split of the WRENCH dataset (unknown names say which exist)."""
+    from weaksup.data.registry import tasks
+    from weaksup.data.wrench import load_wrench
+
+    parts = spec.split(":")
+    if len(parts) != 3 or parts[2] not in ("train", "valid", "test"):
+        raise InputError(f"{spec!r}: write a WRENCH split as wrench:NAME:SPLIT with SPLIT train, valid or test")
+    if parts[1] not in tasks():
+        raise InputError(f"{spec!r}: unknown dataset {parts[1]!r}; known: {', '.join(sorted(tasks()))}")
+    return getattr(load_wrench(parts[1], data_dir), parts[2])
+
+
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True)
+        if suffix == ".json":
+            return pd.read_json(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from exc
+    raise InputError(f"{path}: unknown data format {suffix!r}; use .csv, .parquet, .jsonl or .json")
+
+
+def _read_rows(spec: str, data_dir: str | None) -> Any:
+    if spec.startswith("wrench:"):
+        return _wrench_split(spec, data_dir).data
+    return _read_table(_existing(spec, "data file"))
+
+
+def _read_labels(spec: str, column: str, data_dir: str | None) -> Any:
+    import numpy as np
+
+    if spec.startswith("wrench:"):
+        return _wrench_split(spec, data_dir).labels
+    path = _existing(spec, "labels file")
+    if path.suffix.lower() == ".npy":
+        try:
+            return np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise InputError(f"{path}: not a numeric .npy array ({exc})") from exc
+    table = _read_table(path)
+    if column not in table.columns:
+        raise InputError(f"{path}: no column {column!r} (columns: {', '.join(map(str, table.columns))}); "
+                         "pick one with --label-column")
+    return table[column].to_numpy()
+
+
+def _read_votes(path: str) -> Any:
+    from weaksup.votes import VoteMatrix
+
+    return VoteMatrix.load(_existing(path, "votes file"))
+
+
+def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
+    """The labeling functions of a Python file: ``list_name`` if given, else every module-level LF in order.
+
+    A file that does not run raises :class:`InputError` naming the file and line.
+
+    >>> import tempfile, os
+    >>> src = "from weaksup import keyword_lf\nspam = keyword_lf(['subscribe'], 1, name='spam')\n"
+    >>> path = os.path.join(tempfile.mkdtemp(), "lfs.py")
+    >>> _ = open(path, "w").write(src)
+    >>> [lf.name for lf in load_lf_module(path)]
+    ['spam']
+    """
+    import importlib.util
+    import traceback
+
+    from weaksup.lf import LabelingFunction
+
+    path = _existing(str(path), "LF module")
+    spec = importlib.util.spec_from_file_location(f"_weaksup_lfs_{abs(hash(str(path.resolve())))}", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    except SyntaxError as exc:
+        raise InputError(f"LF module {path}: syntax error at line {exc.lineno}: {exc.msg}") from exc
+    except Exception as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+        where = f" at line {frames[-1].lineno}" if frames else ""
+        raise InputError(f"LF module {path}: {type(exc).__name__}{where}: {exc}") from exc
+    if list_name is not None:
+        if not hasattr(module, list_name):
+            raise InputError(f"LF module {path}: no name {list_name!r}")
+        lfs = list(getattr(module, list_name))
+        bad = [repr(x)[:60] for x in lfs if not isinstance(x, LabelingFunction)]
+        if bad:
+            raise InputError(f"LF module {path}: {list_name} holds non-LFs: {', '.join(bad)}")
+        return lfs
+    lfs = [v for v in vars(module).values() if isinstance(v, LabelingFunction)]
+    if not lfs:
+        raise InputError(f"LF module {path}: defines no LabelingFunction at module level "
+                         "(decorate functions with @labeling_function() or pass --lfs-name)")
+    return lfs
+
+
+def _write_array(path: Path, probs: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        np.save(path, probs)
+        return
+    frame = pd.DataFrame(probs, columns=[f"p{c}" for c in range(probs.shape[1])])
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix in (".parquet", ".pq"):
+        frame.to_parquet(path, index=False)
+    else:
+        raise InputError(f"--probs {path}: unknown format {suffix!r}; use .npy, .csv or .parquet")
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    from weaksup.apply import LFApplier, VoteCache
+
+    lfs = load_lf_module(args.lf_module, args.lfs_name)
+    rows = _read_rows(args.data, args.data_dir)
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        raise InputError(f"--out {args.out}: votes are saved as .npz")
+    cache = VoteCache(args.cache) if args.cache else None
+    applier = LFApplier(lfs, engine=args.engine, cardinality=args.cardinality, fault=args.fault,
+                        cache=cache, progress=not args.no_progress)
+    votes = applier.apply(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    votes.save(out)
+    report = getattr(votes, "report", None)
+    recomputed = getattr(report, "recomputed", None)
+    print(f"{votes.n} rows x {votes.m} LFs, {votes.covered().mean():.1%} covered -> {out}"
+          + (f" (re-ran {len(recomputed)} of {votes.m} LFs)" if cache is not None and recomputed is not None else ""))
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from weaksup.analysis import LFAnalysis
+
+    votes = _read_votes(args.votes)
+    y = _read_labels(args.labels, args.label_column, args.data_dir) if args.labels else None
+    summary = LFAnalysis(votes).summary(y=y)
+    print(summary.to_string())
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() in (".parquet", ".pq"):
+            summary.to_parquet(out)
+        elif out.suffix.lower() == ".csv":
+            summary.to_csv(out)
+        else:
+            raise InputError(f"--out {args.out}: use .csv or .parquet")
+    if args.plots:
+        from weaksup.plots import plot_lf_summary
+
+        folder = Path(args.plots)
+        folder.mkdir(parents=True, exist_ok=True)
+        fig = plot_lf_summary(votes, y)
+        fig.savefig(folder / "lf_summary.png", dpi=100)
+        print(f"wrote {folder / 'lf_summary.png'}", file=sys.stderr)
+    return 0
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from weaksup.labelmodel.registry import get_model, spec
+
+    try:
+        model_spec = spec(args.model)
+    except KeyError as exc:
+        raise InputError(f"--model: {exc.args[0]}") from exc
+    if model_spec.family != "label":
+        raise InputError(f"--model {args.model!r} is a {model_spec.family} model; weaksup fit takes label models")
+    votes = _read_votes(args.votes)
+    valid = None
+    if args.valid:
+        valid = (_read_votes(args.valid[0]), _read_labels(args.valid[1], args.label_column, args.data_dir))
+    model = get_model(args.model)()
+    model.fit(votes, valid=valid, seed=args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    print(f"{type(model).__name__} fitted on {votes.n} rows x {votes.m} LFs -> {out}")
+    if args.probs:
+        probs_path = Path(args.probs)
+        probs_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_array(probs_path, model.predict_proba(votes))
+        print(f"probabilities -> {probs_path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``weaksup`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -157,6 +413,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_datasets(args)
         if args.cmd == "download":
             return _cmd_download(args)
+        if args.cmd == "apply":
+            return _cmd_apply(args)
+        if args.cmd == "analyze":
+            return _cmd_analyze(args)
+        if args.cmd == "fit":
+            return _cmd_fit(args)
     except (FileNotFoundError, ValueError) as exc:
         print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
         return 2
