@@ -391,6 +391,24 @@ def test_stale_path_outage_of_a_prompted_lf_backend(frame, tmp_path):
         assert V2.column(0).tolist() == [1 if i % 3 == 0 else 0 for i in range(20)]
 
 
+def test_stale_path_snorkel_lf_resources(frame):
+    """A snorkel LF (run as ForeignLF) whose resource list is edited in place re-runs."""
+    from snorkel.labeling import labeling_function as snorkel_lf
+
+    words = ["row 3"]
+
+    @snorkel_lf(resources={"words": words})
+    def lf_snorkel(x, words):
+        return 1 if x.text in words else ABSTAIN
+
+    cache = VoteCache()
+    assert apply_lfs([lf_snorkel], frame, cache=cache, progress=False).column(0).tolist().count(1) == 1
+    assert apply_lfs([lf_snorkel], frame, cache=cache, progress=False).report.recomputed == []
+    words.append("row 5")
+    V = apply_lfs([lf_snorkel], frame, cache=cache, progress=False)
+    assert V.report.recomputed == ["lf_snorkel"] and V.column(0).tolist().count(1) == 2
+
+
 def test_volatile_state_is_never_served_from_the_cache(frame):
     rng = random.Random(0)
 

@@ -317,14 +317,21 @@ class ForeignLF(LabelingFunction):
     def __init__(self, lf: Any, name: str | None = None) -> None:
         self.wrapped = lf
         super().__init__(name or getattr(lf, "name", None) or getattr(lf, "__name__", ""), self._call_foreign)
-        inner = getattr(lf, "_f", None)  # the code is read once, when the LF is wrapped
-        self._fingerprint = f"snorkel:{self.name}:{fingerprint_callable(inner) if inner is not None else self.name}"
 
     def _call_foreign(self, x: Any) -> Any:
         return self.wrapped(pd.Series(x))
 
     def fingerprint(self) -> str:
-        return self._fingerprint
+        """The wrapped LF's code, resources and preprocessors (read now, so editing them re-runs the LF)."""
+        lf = self.wrapped
+        inner = getattr(lf, "_f", None)
+        parts = ["snorkel", self.name, fingerprint_callable(inner) if inner is not None else fingerprint_callable(lf),
+                 stable_repr(dict(getattr(lf, "_resources", None) or {}))]
+        for p in getattr(lf, "_pre", None) or ():
+            f = getattr(p, "_f", None)
+            parts.append(fingerprint_callable(f) if f is not None else stable_repr(p))
+            parts.append(stable_repr(dict(getattr(p, "_resources", None) or {})))
+        return _combine(parts)
 
     def __repr__(self) -> str:
         return f"ForeignLF {self.name} ({type(self.wrapped).__module__}.{type(self.wrapped).__qualname__})"
