@@ -290,8 +290,9 @@ def report(args: argparse.Namespace) -> None:
     beats = {p: sum(1 for d in DATASETS if (p, d) in stats and ("labelled", d) in stats
                     and stats[(p, d)].mean() > stats[("labelled", d)].mean()) for p in ("gen", "gen+gold")}
     text = (
-        "Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/lfgen_wrench.py run --seeds 5`, then "
-        "`python benchmarks/lfgen_wrench.py report`.\n\n"
+        "Command: `python benchmarks/lfgen_wrench.py run --seeds 5` (this table: one `--datasets` at a time), then "
+        "`python benchmarks/lfgen_wrench.py report`; deterministic (LR from zero, label models and generator "
+        "seeded), one BLAS thread.\n\n"
         "Per dataset and seed (0–4), 100 train rows are drawn at random and their gold labels used. *gen*: "
         "`weaksup.lfgen.LFGenerator` mines LFs from those rows only (its setting chosen per dataset by the *gen* "
         "valid score on seed 0 among: default; strict = `confidence=0.95, max_lfs=max(6, 2k)`; nearest-centroid "
