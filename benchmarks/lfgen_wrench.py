@@ -24,7 +24,7 @@ Usage::
     flock /work/coord/heavy.lock nice -n 10 python benchmarks/lfgen_wrench.py run --seeds 5
     python benchmarks/lfgen_wrench.py report          # writes section "lfgen-wrench" of docs/benchmarks.md
     python benchmarks/lfgen_wrench.py --smoke         # tiny run (youtube, 1 seed, TF-IDF), no docs
-    flock /work/coord/heavy.lock python benchmarks/lfgen_wrench.py llm   # SmolLM2 proposals: section "lfgen-llm"
+    python benchmarks/lfgen_wrench.py llm             # SmolLM2 proposals (~1.5 CPU min): section "lfgen-llm"
 
 Results accumulate in ``~/.cache/weaksup/bench/lfgen_wrench.json`` (one record per
 dataset/seed).
@@ -345,7 +345,7 @@ def llm(args: argparse.Namespace) -> None:
         idx = np.sort(np.random.default_rng(0).choice(len(ds.train), args.n_labeled, replace=False))
         y = np.full(len(ds.train), -1)
         y[idx] = ds.train.labels[idx]
-        for n_ex in (0, 2):
+        for n_ex in (0,):
             t0, c0 = time.time(), time.process_time()
             res = propose_lfs(backend, task, ds.label_names, F["train"], y, max_tokens=48, examples_per_label=n_ex)
             wall, cpu = time.time() - t0, time.process_time() - c0
@@ -363,7 +363,7 @@ def llm(args: argparse.Namespace) -> None:
                          "; ".join(f"{k} ({v})" for k, v in reasons.items()) or "–", quality,
                          f"{wall:.0f} s ({cpu:.0f} CPU s)"])
             details.append(f"{name}, {n_ex} examples: " + " | ".join(repr(r[:120]) for r in res.replies))
-    body = ("Command: `flock /work/coord/heavy.lock python benchmarks/lfgen_wrench.py llm`. "
+    body = ("Command: `python benchmarks/lfgen_wrench.py llm`. "
             "`weaksup.labelers.propose.propose_lfs` with the bundled SmolLM2-135M-Instruct (`HFBackend.smollm2()`, "
             "greedy, 48 tokens, keyword proposals, one prompt per label), validated on seed 0's 100 labelled train "
             "rows; kept LFs scored on the other train rows (gold labels). Rejection reasons with numbers replaced by N.\n\n"

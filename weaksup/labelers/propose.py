@@ -349,8 +349,8 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         keywords only: asked for regexes too, SmolLM2-135M stops proposing anything (a larger
         model behind :class:`~weaksup.labelers.backends.OpenAIBackend` handles all three).
     examples_per_label : int
-        Labelled texts shown in each prompt (default 0: SmolLM2-135M copies them back
-        rather than generalising; a larger model may use them).
+        Labelled texts shown in each prompt (default 0: in our tries SmolLM2-135M copied
+        them back rather than generalising; a larger model may use them).
     max_tokens : int
         Reply length.
     min_coverage, confidence
