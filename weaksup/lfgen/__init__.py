@@ -6,7 +6,7 @@
 * :func:`lfs_to_source` / :func:`save_lfs` / :func:`load_lfs` — write generated LFs
   as a plain Python module and read it back (same votes);
 * the families (:func:`keyword_lf`, :func:`regex_lf`, :func:`threshold_lf`,
-  :func:`centroid_lf`) — :mod:`weaksup.lf`'s families with a ``source`` attribute.
+  :func:`centroid_lf`, :func:`nearest_centroid_lf`) — each LF with a ``source`` attribute.
 
 See ``docs/lf_generation.md`` for the notebook loop (generate, inspect, edit, refit).
 
