@@ -260,7 +260,7 @@ def _read_votes(path: str) -> Any:
 
 
 def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
-    """The labeling functions of a Python file: ``list_name`` if given, else every module-level LF in order.
+    r"""The labeling functions of a Python file: ``list_name`` if given, else every module-level LF in order.
 
     A file that does not run raises :class:`InputError` naming the file and line.
 
