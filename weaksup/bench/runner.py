@@ -145,6 +145,8 @@ def _aliases(specs: Sequence[Any]) -> str:
 def resolve_models(kind: str, names: Sequence[str] | str | None = None) -> list[tuple[str, type]]:
     """Bench names and classes of ``kind`` (``"label"`` or ``"end"``) models; errors on unknown names.
 
+    Examples
+    --------
     >>> [n for n, _ in resolve_models("label", ["mv", "ds"])]
     ['MajorityVote', 'DawidSkene']
     """

@@ -100,6 +100,8 @@ class LabelLearningFlow(FeatureLabelModel):
     progress : bool
         Show a tqdm bar over epochs.
 
+    Notes
+    -----
     Fitted attributes: ``error_bounds_`` (m×k), ``bound_source_`` (where the
     bounds came from), ``class_balance_``, ``lf_accuracies_`` (each LF's
     agreement with the flow's predictions on the training rows),

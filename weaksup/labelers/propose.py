@@ -108,6 +108,8 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
                     origin: str = "llm") -> list[Proposal]:
     """Reply text → proposals (one per non-empty line that looks like one; other lines are ignored).
 
+    Examples
+    --------
     >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHere:",
     ...                                                         ["ham", "spam"], default_label="spam")]
     [('keyword', 'spam', 'win cash'), ('keyword', 'spam', 'free gift')]

@@ -65,6 +65,8 @@ class DawidSkene(LabelModel):
         matrices overfit (k = 1000, n = 2000, 5 LFs: accuracy 0.46 full,
         majority vote 0.70); ``one_coin_`` says which was used.
 
+    Notes
+    -----
     Class balance: ``class_balance`` argument, else dev-label frequencies
     (both fixed during EM), else learned by EM.
 

@@ -64,6 +64,8 @@ class EBCC(LabelModel):
     max_iter, tol : int, float
         VB stops when no posterior class probability moves more than ``tol``.
 
+    Notes
+    -----
     Class balance: ``class_balance`` argument or dev labels fix ``E[log τ]`` to
     ``log p``; otherwise ``τ`` is inferred.  ``class_balance_`` is the
     posterior of an all-abstain row.

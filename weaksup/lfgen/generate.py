@@ -515,6 +515,8 @@ def _bind(fn: Callable[..., LabelingFunction], *args: Any, **kwargs: Any) -> Cal
 def generate_lfs(data: Any, y: Any, **params: Any) -> list[LabelingFunction]:
     """The LFs :class:`LFGenerator` (``**params``) keeps for labelled ``data``/``y`` (``-1`` = unlabelled).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> texts = ["win cash now", "win a prize", "cash prize inside", "see you at lunch",
     ...          "lunch at noon?", "see you soon"] * 2

@@ -5,6 +5,8 @@
 ``source``).  :func:`load_lfs` runs such a module (a path or the text) and
 returns ``LFS``; the LFs give the same votes as the ones written.
 
+Examples
+--------
 >>> from weaksup.lfgen import keyword_lf, regex_lf
 >>> text = lfs_to_source([keyword_lf("free", 1), regex_lf(r"\\bhow\\W+many\\b", 5, name="how_many")])
 >>> print(text.splitlines()[-3])

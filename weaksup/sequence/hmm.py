@@ -56,6 +56,8 @@ class HMM(SequenceLabelModel):
     progress : bool
         tqdm bar over EM iterations (``verbose=`` is a deprecated alias).
 
+    Notes
+    -----
     The defaults (``o_votes="wrench"``, ``restrict_to_votes=True``,
     ``fn_prior=0.8``) suit high-precision, low-recall LFs such as WRENCH's
     dictionaries, where an LF's silence says little; use ``o_votes="keep"``

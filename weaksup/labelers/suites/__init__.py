@@ -1,18 +1,22 @@
 """Ready prompt suites for WRENCH tasks: several prompts per task, each a question with its label map.
 
->>> from weaksup.labelers.suites import get_suite, SUITES
->>> sorted(SUITES)
-['semeval', 'sms', 'trec', 'youtube']
->>> [p["name"] for p in SUITES["youtube"]][:2]
-['yt_spam', 'yt_subscribe']
->>> lfs = get_suite("youtube", backend)  # doctest: +SKIP
-
 Each prompt is a dict: ``name``, ``template`` (``str.format`` text over the
 example's fields), ``answers`` (list, or mapping answer -> verbalizers),
 ``label_map`` (answer -> class name; unmapped answers abstain) and optional
-``max_field_chars``.  Class names are the WRENCH ``label.json`` names.
-Suites were written from the task descriptions, not tuned on test data;
+``max_field_chars``.  Class names are the WRENCH ``label.json`` names
+(``LABEL_NAMES``).  Suites were written from the task descriptions, not tuned on test data;
 their measured accuracies (valid split) are in docs/benchmarks.md.
+
+Examples
+--------
+>>> from weaksup.labelers.suites import get_suite, suite_names, SUITES, LABEL_NAMES
+>>> suite_names()
+['semeval', 'sms', 'trec', 'youtube']
+>>> [p["name"] for p in SUITES["youtube"]][:2]
+['yt_spam', 'yt_subscribe']
+>>> LABEL_NAMES["youtube"]
+['HAM', 'SPAM']
+>>> lfs = get_suite("youtube", backend)  # doctest: +SKIP
 """
 
 from __future__ import annotations
