@@ -257,7 +257,7 @@ def text_features(
 
     Examples
     --------
-    >>> X = text_features(["free money now", "see you at lunch"], progress=False)  # doctest: +SKIP
+    >>> X = text_features(["free money now", "see you at lunch"], progress=False, use_cache=False)
     >>> X.shape, X.dtype
     ((2, 384), dtype('float32'))
     """
