@@ -52,6 +52,13 @@ class Row(dict):
 
     Row-wise LFs receive a Row: it reads like snorkel's pandas Series for the
     common cases (attribute and item access, ``.get``) at a fraction of the cost.
+
+    Examples
+    --------
+    >>> from weaksup.lf import Row
+    >>> x = Row(text="win cash", stars=5)
+    >>> x.text, x["stars"], x.get("missing", 0)
+    ('win cash', 5, 0)
     """
 
     __slots__ = ()
@@ -111,6 +118,18 @@ class Preprocessor:
     memoize : bool
         Cache outputs keyed by ``memoize_key(x)`` (default: the row's values).
     memoize_key : callable, optional
+
+    Examples
+    --------
+    >>> from weaksup.lf import LabelingFunction, Preprocessor, Row
+    >>> def lower(x):
+    ...     x.text = x.text.lower()
+    ...     return x
+    >>> pre = Preprocessor(lower, name="lower")
+    >>> lf = LabelingFunction("win", lambda x: 1 if "win" in x.text else -1, pre=[pre])
+    >>> x = Row(text="WIN NOW")
+    >>> lf(x), x.text  # the LF saw a lower-cased copy; the caller's row is unchanged
+    (1, 'WIN NOW')
     """
 
     def __init__(
@@ -195,7 +214,19 @@ def preprocessor(
     memoize_key: Callable[[Any], Any] | None = None,
     resources: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Preprocessor]:
-    """Decorator turning ``f(x) -> x'`` into a :class:`Preprocessor` (snorkel semantics)."""
+    """Decorator turning ``f(x) -> x'`` into a :class:`Preprocessor` (snorkel semantics).
+
+    Examples
+    --------
+    >>> from weaksup.lf import LabelingFunction, Row, preprocessor
+    >>> @preprocessor(name="n_words")
+    ... def n_words(x):
+    ...     x.n_words = len(x.text.split())
+    ...     return x
+    >>> lf = LabelingFunction("short", lambda x: 0 if x.n_words < 3 else -1, pre=[n_words])
+    >>> lf(Row(text="hi there")), lf(Row(text="check out my channel"))
+    (0, -1)
+    """
     if callable(name):  # used bare: @preprocessor
         return Preprocessor(name)  # type: ignore[return-value]
 
@@ -221,6 +252,16 @@ class LabelingFunction:
         Run in order on each example (row-wise LFs) before ``f``.
     batched : bool
         Whether ``f`` is vectorised over DataFrame chunks.
+
+    Examples
+    --------
+    >>> from weaksup.lf import LabelingFunction, Row
+    >>> lf = LabelingFunction("has_link", lambda x, token: 1 if token in x.text else -1,
+    ...                       resources={"token": "http"})
+    >>> lf(Row(text="see http://spam.example")), lf(Row(text="nice song"))
+    (1, -1)
+    >>> lf.name
+    'has_link'
     """
 
     def __init__(
@@ -312,6 +353,17 @@ class ForeignLF(LabelingFunction):
     Each example reaches the wrapped LF as a pandas Series (what snorkel's
     LFs and preprocessors expect).  The fingerprint is the wrapped function's
     code, so the vote cache treats it like a native LF.
+
+    Examples
+    --------
+    >>> from snorkel.labeling import labeling_function
+    >>> from weaksup.lf import ForeignLF, Row
+    >>> @labeling_function()
+    ... def lf_win(x):
+    ...     return 1 if "win" in x.text else -1
+    >>> lf = ForeignLF(lf_win)
+    >>> lf.name, lf(Row(text="win a prize"))
+    ('lf_win', 1)
     """
 
     def __init__(self, lf: Any, name: str | None = None) -> None:

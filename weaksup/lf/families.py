@@ -66,7 +66,15 @@ def regex_lf(
     name: str | None = None,
     case_sensitive: bool = False,
 ) -> LabelingFunction:
-    """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN."""
+    """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN.
+
+    Examples
+    --------
+    >>> from weaksup.lf import Row, regex_lf
+    >>> lf = regex_lf("check +(out|my)", 1, name="check_out")
+    >>> lf(Row(text="Check out my channel")), lf(Row(text="great song"))
+    (1, -1)
+    """
     flags = 0 if case_sensitive else re.IGNORECASE
     compiled = re.compile(pattern, flags)
     lf_name = name or f"regex_{pattern[:30]}_{label}"
