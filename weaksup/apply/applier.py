@@ -40,6 +40,17 @@ class ApplyReport:
     ``table`` has one row per LF: ``calls`` (rows evaluated now; 0 when the
     column came from the cache), ``faults`` (rows where the LF raised and
     abstained instead), ``seconds`` and ``cached``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup import apply_lfs, keyword_lf
+    >>> df = pd.DataFrame({"text": ["win cash now", "see you", "win big"]})
+    >>> report = apply_lfs([keyword_lf("win", 1, name="win")], df, progress=False).report
+    >>> report.engine, report.n_rows, report.recomputed
+    ('serial', 3, ['win'])
+    >>> int(report.table.loc["win", "calls"]), report.faults
+    (3, {'win': 0})
     """
 
     engine: str
@@ -264,6 +275,15 @@ def apply_lfs(
     Pass a :class:`~weaksup.apply.VoteCache` as ``cache`` to reuse unchanged LF
     columns across calls (the notebook development loop).  The run's
     :class:`ApplyReport` is ``votes.report``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup import apply_lfs, regex_lf
+    >>> df = pd.DataFrame({"text": ["win cash now", "see you", "WIN big"]})
+    >>> votes = apply_lfs([regex_lf("win", 1, name="win")], df, progress=False)
+    >>> votes.to_dense().ravel().tolist()
+    [1, -1, 1]
     """
     applier = LFApplier(lfs, engine=engine, n_jobs=n_jobs, chunk_size=chunk_size, fault=fault,
                         cardinality=cardinality, cache=cache if cache is not None else False,

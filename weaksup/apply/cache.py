@@ -25,7 +25,18 @@ _FORMAT = "weaksup.VoteCacheColumn"
 
 
 def fingerprint_data(df: pd.DataFrame) -> str:
-    """Content hash of a DataFrame (values, index and column names)."""
+    """Content hash of a DataFrame (values, index and column names).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup.apply import fingerprint_data
+    >>> df = pd.DataFrame({"text": ["win cash", "see you"]})
+    >>> fingerprint_data(df) == fingerprint_data(df.copy())
+    True
+    >>> fingerprint_data(df) == fingerprint_data(df.iloc[::-1])
+    False
+    """
     h = hashlib.sha1()
     h.update(repr(list(map(str, df.columns))).encode())
     h.update(str(df.shape).encode())
@@ -47,6 +58,18 @@ class VoteCache:
         read back on a miss.
     max_bytes : int
         In-memory budget; least recently used columns are dropped beyond it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup import VoteCache, apply_lfs, keyword_lf
+    >>> df = pd.DataFrame({"text": ["win cash now", "see you"]})
+    >>> lfs = [keyword_lf("win", 1, name="win"), keyword_lf("see", 0, name="see")]
+    >>> cache = VoteCache()
+    >>> first = apply_lfs(lfs, df, cache=cache, progress=False)
+    >>> again = apply_lfs(lfs, df, cache=cache, progress=False)
+    >>> again.report.recomputed, cache.hits
+    ([], 2)
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, max_bytes: int = 2**30) -> None:

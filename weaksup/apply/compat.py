@@ -67,6 +67,17 @@ class PandasLFApplier:
 
 
 class DaskLFApplier(PandasLFApplier):
-    """snorkel-compatible ``DaskLFApplier``: applies to a Dask DataFrame on the active scheduler."""
+    """snorkel-compatible ``DaskLFApplier``: applies to a Dask DataFrame on the active scheduler.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, pandas as pd
+    >>> from weaksup import regex_lf
+    >>> from weaksup.apply import DaskLFApplier
+    >>> df = pd.DataFrame({"text": ["win cash now", "see you", "WIN big"]})
+    >>> L = DaskLFApplier([regex_lf("win", 1, name="win")]).apply(dd.from_pandas(df, npartitions=2))
+    >>> L.ravel().tolist()
+    [1, -1, 1]
+    """
 
     _engine = "dask"
