@@ -450,7 +450,17 @@ label_buckets = get_label_buckets
 
 
 def get_label_instances(bucket: tuple[int, ...], x: Any, *y: Any) -> Any:
-    """Rows of ``x`` falling in label ``bucket`` (snorkel's ``get_label_instances``)."""
+    """Rows of ``x`` falling in label ``bucket`` (snorkel's ``get_label_instances``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.analysis import get_label_instances
+    >>> texts = np.array(["win cash", "see you", "free gift"])
+    >>> y_gold, y_pred = np.array([1, 0, 0]), np.array([1, 0, 1])
+    >>> get_label_instances((0, 1), texts, y_gold, y_pred)  # gold 0, predicted 1
+    array(['free gift'], dtype='<U9')
+    """
     if len(y) != len(bucket):
         raise ValueError("Number of lists must match the amount of labels in bucket")
     idx = get_label_buckets(*y).get(tuple(bucket), np.array([], dtype=np.int64))

@@ -12,6 +12,16 @@ stored ``1`` is class 0, and so on.  This keeps the zero of sparse formats
 meaning "no vote", which is what makes sparse votes cheap.  ``to_sparse()``
 returns that shifted CSR matrix; ``to_dense()`` always returns the unshifted
 ``{-1, 0..k-1}`` array.
+
+Examples
+--------
+>>> import numpy as np
+>>> from weaksup.votes import ABSTAIN, VoteMatrix
+>>> votes = VoteMatrix(np.array([[0, ABSTAIN], [1, 1]]), ["lf_a", "lf_b"])
+>>> votes.to_sparse().toarray().tolist()  # stored shifted by one: 0 means abstain
+[[1, 0], [2, 2]]
+>>> votes.to_dense().tolist()
+[[0, -1], [1, 1]]
 """
 
 from __future__ import annotations
@@ -35,7 +45,14 @@ _FORMAT = "weaksup.VoteMatrix"
 
 
 def smallest_int_dtype(cardinality: int) -> np.dtype:
-    """Smallest signed integer dtype that holds ``-1..cardinality`` (the +1 shift included)."""
+    """Smallest signed integer dtype that holds ``-1..cardinality`` (the +1 shift included).
+
+    Examples
+    --------
+    >>> from weaksup.votes import smallest_int_dtype
+    >>> smallest_int_dtype(2), smallest_int_dtype(1000)
+    (dtype('int8'), dtype('int16'))
+    """
     for dt in (np.int8, np.int16, np.int32):
         if cardinality + 1 <= np.iinfo(dt).max:
             return np.dtype(dt)
@@ -488,6 +505,14 @@ def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:
     """Coerce a VoteMatrix, dense array or sparse (shifted) matrix to a VoteMatrix.
 
     When ``cardinality`` is given it is checked against (or imposed on) the votes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.votes import as_vote_matrix
+    >>> votes = as_vote_matrix(np.array([[0, -1], [1, 1]]), cardinality=3)
+    >>> votes.shape, votes.cardinality, votes.lf_names
+    ((2, 2), 3, ['lf_0', 'lf_1'])
     """
     if isinstance(votes, VoteMatrix):
         if cardinality is None or cardinality == votes.cardinality:
