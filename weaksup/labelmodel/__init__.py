@@ -5,6 +5,12 @@ Every model: ``fit(votes, *, class_balance=None, valid=None, seed=None)``,
 ``get_params/set_params``, ``save/load``.  Which models exist is written once,
 in :mod:`weaksup.labelmodel.registry`.  Models are imported lazily so that
 ``import weaksup.labelmodel`` stays light.
+
+Examples
+--------
+>>> from weaksup.labelmodel import DEFAULT_MODEL, available_models
+>>> DEFAULT_MODEL, DEFAULT_MODEL in available_models()
+('AutoLabelModel', True)
 """
 
 from __future__ import annotations

@@ -310,6 +310,27 @@ class LabelModel(BaseVoteModel, ABC):
     them in ``_parameter_constraints``, and their fitted state as attributes
     ending in ``_`` listed in ``_fitted_attrs`` (numpy arrays or JSON-able
     values) for save/load.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.labelmodel import LabelModel
+    >>> class FirstVote(LabelModel):
+    ...     # each row's first non-abstain vote (uniform on uncovered rows)
+    ...     def __init__(self, cardinality=None):
+    ...         self.cardinality = cardinality
+    ...     def _fit(self, L, *, class_balance, dev, seed):
+    ...         pass
+    ...     def _predict_proba(self, L):
+    ...         V, k = L.to_dense(), self.cardinality_
+    ...         P = np.full((len(V), k), 1 / k)
+    ...         for i, row in enumerate(V):
+    ...             fired = row[row >= 0]
+    ...             if fired.size:
+    ...                 P[i] = np.eye(k)[fired[0]]
+    ...         return P
+    >>> FirstVote().fit(np.array([[-1, 1], [0, 1], [-1, -1]])).predict(np.array([[-1, 1], [0, 1]])).tolist()
+    [1, 0]
     """
 
     #: True for models whose fit depends on the votes only through additive statistics.
