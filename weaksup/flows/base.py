@@ -63,6 +63,28 @@ class FeatureLabelModel(BaseVoteModel, ABC):
     Subclasses implement ``_fit(L, X, *, class_balance, valid, seed, **fit_params)``
     (``X`` a checked dense float array aligned with ``L``; ``valid`` None or
     ``(votes, y, X_valid or None)``) and ``_predict_proba(L, X)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.flows import FeatureLabelModel
+    >>> from weaksup.synthetic import make_votes
+    >>> class NearestCentroid(FeatureLabelModel):
+    ...     # class centroids of X under the majority vote; the nearest centroid predicts
+    ...     def __init__(self, cardinality=None):
+    ...         self.cardinality = cardinality
+    ...     def _fit(self, L, X, *, class_balance, valid, seed):
+    ...         mv = L.class_counts().argmax(1)
+    ...         self.centroids_ = np.stack([X[mv == c].mean(0) for c in range(self.cardinality_)])
+    ...     def _predict_proba(self, L, X):
+    ...         d = -((X[:, None, :] - self.centroids_) ** 2).sum(-1)
+    ...         e = np.exp(d - d.max(1, keepdims=True))
+    ...         return e / e.sum(1, keepdims=True)
+    >>> L, y, _ = make_votes(2000, 5, 2, seed=0)
+    >>> X = np.eye(2)[y] + np.random.default_rng(0).normal(scale=0.3, size=(2000, 2))
+    >>> model = NearestCentroid().fit(L, X)
+    >>> bool((model.predict(L, X) == y).mean() > 0.95)
+    True
     """
 
     _save_format: ClassVar[str] = SAVE_FORMAT

@@ -129,6 +129,17 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
     * ``"auto"``: ``"dawid_skene"`` when it fits, else ``"majority"``.
 
     Returns ``(bounds, source_used)``.
+
+    Examples
+    --------
+    >>> from weaksup.flows import BOUND_SOURCES, estimate_error_bounds
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(2000, 5, 2, seed=0)
+    >>> bounds, used = estimate_error_bounds(L, seed=0)
+    >>> bounds.shape, used
+    ((5, 2), 'DawidSkene')
+    >>> BOUND_SOURCES
+    ('auto', 'dawid_skene', 'matrix_completion', 'majority', 'agreement')
     """
     if source not in BOUND_SOURCES:
         raise ValueError(f"bound_source must be one of {BOUND_SOURCES}, got {source!r}")
@@ -153,7 +164,17 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
 
 def bounds_from_valid(L_valid: VoteMatrix, y_valid: np.ndarray, prior_bounds: np.ndarray,
                       strength: float = 2.0) -> np.ndarray:
-    """Empirical errors on gold-labelled rows, shrunk toward ``prior_bounds`` with ``strength`` pseudo-rows."""
+    """Empirical errors on gold-labelled rows, shrunk toward ``prior_bounds`` with ``strength`` pseudo-rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.flows import bounds_from_valid
+    >>> from weaksup.votes import VoteMatrix
+    >>> L_valid = VoteMatrix(np.array([[0, 1], [1, 1], [0, -1]]))
+    >>> bounds_from_valid(L_valid, np.array([0, 1, 0]), np.full((2, 2), 0.5)).round(2).tolist()
+    [[0.2, 0.2], [0.5, 0.5]]
+    """
     k = L_valid.cardinality
     err, cnt = expected_errors(L_valid, np.eye(k)[y_valid], k)
     w = cnt[:, None].astype(np.float64)

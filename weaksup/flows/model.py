@@ -57,7 +57,18 @@ __all__ = [
 
 
 def check_features(X: Any, n_rows: int, *, what: str = "X", n_features: int | None = None) -> np.ndarray:
-    """Deprecated: use :func:`weaksup._validation.check_features` (``n_rows=``, ``dense=True``)."""
+    """Deprecated: use :func:`weaksup._validation.check_features` (``n_rows=``, ``dense=True``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from weaksup.flows import check_features
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     X = check_features([[1, 2], [3, 4]], 2)
+    >>> X.shape, caught[0].category.__name__
+    ((2, 2), 'DeprecationWarning')
+    """
     warn_deprecated("weaksup.flows.check_features(X, n_rows)",
                     "weaksup._validation.check_features(X, what, n_features, n_rows=n_rows, dense=True)")
     return np.asarray(_check_features(X, what, n_features, n_rows=n_rows, dense=True))
