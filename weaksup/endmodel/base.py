@@ -124,6 +124,14 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
 
     ``P`` is a float ``n_kept × k`` probability matrix (one-hot for hard labels)
     and ``keep`` the indices of the rows used (hard ``-1`` rows are dropped).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.endmodel import check_targets
+    >>> P, keep = check_targets(np.array([0, -1, 1]), 3)  # hard labels; -1 rows are dropped
+    >>> P.tolist(), keep.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [0, 2])
     """
     if y is None:
         raise ValueError(f"{what} is None; pass hard labels (n,) or soft labels (n×k)")
@@ -215,6 +223,25 @@ class EndModel(ParamsMixin):
     ``fit``), ``progress`` (progress bar), ``metric`` (validation metric).
     ``n_classes``, ``random_state`` and ``progress_bar`` are deprecated
     aliases.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.endmodel import EndModel
+    >>> class NearestCentroid(EndModel):
+    ...     # centroids weighted by the (soft) targets; the nearest centroid predicts
+    ...     def __init__(self, cardinality=None):
+    ...         self.cardinality = cardinality
+    ...     def _fit(self, X, P, w, valid, seed):
+    ...         self.centroids_ = (P.T @ X) / P.sum(0)[:, None]
+    ...     def _predict_proba(self, X):
+    ...         d = -((X[:, None, :] - self.centroids_) ** 2).sum(-1)
+    ...         e = np.exp(d - d.max(1, keepdims=True))
+    ...         return e / e.sum(1, keepdims=True)
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
+    >>> model = NearestCentroid().fit(X, np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.3, 0.7]]))
+    >>> model.predict(np.array([[0.0, 0.5], [6.0, 6.0]])).tolist()
+    [0, 1]
     """
 
     metric: str = "accuracy"

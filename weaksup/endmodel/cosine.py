@@ -85,7 +85,15 @@ def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.
 
 
 def confidence_weights(probs: Any) -> np.ndarray:
-    """``ω_i = 1 − H(p_i) / log C`` with ``0·log 0 = 0`` (1 for one-hot, 0 for uniform)."""
+    """``ω_i = 1 − H(p_i) / log C`` with ``0·log 0 = 0`` (1 for one-hot, 0 for uniform).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.endmodel import confidence_weights
+    >>> confidence_weights(np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])).round(3).tolist()
+    [1.0, 0.0, 0.531]
+    """
     p = np.asarray(probs, dtype=np.float64)
     C = p.shape[1]
     if C < 2:
@@ -95,13 +103,30 @@ def confidence_weights(probs: Any) -> np.ndarray:
 
 
 def select_confident(weights: Any, thresh: float) -> np.ndarray:
-    """Indices of rows with ``ω_i > ξ`` (strictly greater, as in the paper)."""
+    """Indices of rows with ``ω_i > ξ`` (strictly greater, as in the paper).
+
+    Examples
+    --------
+    >>> from weaksup.endmodel import select_confident
+    >>> select_confident([1.0, 0.0, 0.531, 0.5], 0.5).tolist()
+    [0, 2]
+    """
     w = np.asarray(weights, dtype=np.float64)
     return np.nonzero(w > thresh)[0]
 
 
 def weighted_kl(targets: Any, log_probs: Any, weights: Any) -> Any:
-    """``mean_i ω_i · KL(ỹ_i ‖ p_i)`` (torch; averaged over the batch, not summed)."""
+    """``mean_i ω_i · KL(ỹ_i ‖ p_i)`` (torch; averaged over the batch, not summed).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from weaksup.endmodel import weighted_kl
+    >>> targets = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> log_probs = torch.log(torch.tensor([[0.5, 0.5], [0.25, 0.75]]))
+    >>> round(float(weighted_kl(targets, log_probs, torch.ones(2))), 4)  # (log 2 - log 0.75) / 2
+    0.4904
+    """
     import torch
 
     t = targets
@@ -118,6 +143,16 @@ def contrastive_loss(features: Any, targets: Any, margin: float = 1.0, distance:
     ``ℓ_ij = W_ij d_ij² + (1 − W_ij) max(0, γ − d_ij)²`` and
     ``R1 = (1/B²) Σ_ij ℓ_ij``.  ``features`` are the student's, so the
     gradient reaches the student's parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from weaksup.endmodel import contrastive_loss
+    >>> v = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    >>> float(contrastive_loss(v, torch.tensor([0, 0, 1]), margin=1.0))  # same class: d = 0; other: d = 1 = margin
+    0.0
+    >>> round(float(contrastive_loss(v, torch.tensor([0, 0, 1]), margin=2.0)), 4)  # 4 cross pairs of (2 - 1)^2, / 9
+    0.4444
     """
     import torch
     import torch.nn.functional as F
@@ -140,7 +175,17 @@ def contrastive_loss(features: Any, targets: Any, margin: float = 1.0, distance:
 
 
 def confidence_regulariser(log_probs: Any) -> Any:
-    """R2 = ``mean_i KL(u ‖ p_i) = mean_i Σ_j (1/C)(log(1/C) − log p_ij)`` (torch)."""
+    """R2 = ``mean_i KL(u ‖ p_i) = mean_i Σ_j (1/C)(log(1/C) − log p_ij)`` (torch).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from weaksup.endmodel import confidence_regulariser
+    >>> float(confidence_regulariser(torch.log(torch.tensor([[0.5, 0.5]]))))  # uniform: KL(u || p) = 0
+    0.0
+    >>> round(float(confidence_regulariser(torch.log(torch.tensor([[0.25, 0.75]])))), 4)
+    0.1438
+    """
     C = log_probs.shape[-1]
     logu = -float(np.log(C))
     return ((logu - log_probs).sum(dim=-1) / C).mean()
