@@ -41,7 +41,20 @@ __all__ = ["Pipeline", "PipelineResult", "run_pipeline"]
 
 @dataclass
 class PipelineResult:
-    """What :func:`run_pipeline` returns."""
+    """What :func:`run_pipeline` returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.endmodel import LogisticRegression
+    >>> from weaksup.pipeline import PipelineResult, run_pipeline
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(600, 5, 2, seed=0)
+    >>> X = np.eye(2)[y] * 2 + np.random.default_rng(0).normal(scale=0.5, size=(600, 2))
+    >>> res = run_pipeline(L[:500], X[:500], LogisticRegression(), test=(X[500:], y[500:]), seed=0)
+    >>> isinstance(res, PipelineResult), type(res.pipeline.label_model_).__name__, sorted(res.metrics)
+    (True, 'MajorityVote', ['accuracy'])
+    """
 
     pipeline: Pipeline
     metrics: dict[str, float] = field(default_factory=dict)
@@ -194,6 +207,19 @@ def run_pipeline(votes: Any, X: Any, end_model: Any, label_model: Any = None, *,
     """Fit a :class:`Pipeline` and score it on ``test = (X_test, y_test)``.
 
     With ``test_votes`` the label model is scored on the test split too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.endmodel import LogisticRegression
+    >>> from weaksup.pipeline import run_pipeline
+    >>> from weaksup.synthetic import make_votes
+    >>> L, y, _ = make_votes(600, 5, 2, seed=0)
+    >>> X = np.eye(2)[y] * 2 + np.random.default_rng(0).normal(scale=0.5, size=(600, 2))
+    >>> res = run_pipeline(L[:500], X[:500], LogisticRegression(), test=(X[500:], y[500:]),
+    ...                    test_votes=L[500:], seed=0)
+    >>> res.label_model_metrics, res.metrics  # the end model generalises past its noisy labels
+    ({'accuracy': 0.73}, {'accuracy': 0.98})
     """
     t0 = time.process_time()
     pipe = Pipeline(label_model, end_model, covered_only=covered_only, soft=soft)
