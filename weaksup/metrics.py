@@ -11,10 +11,17 @@ every sequence-tagging loader and model imports).  Predictions of ``-1``
 is never a class).  This module imports nothing above numpy: higher layers
 register into it, never the reverse.
 
+Examples
+--------
 >>> accuracy([0, 1, 1], [0, 1, -1])
 0.6666666666666666
 >>> f1_binary([0, 1, 1, 0], [1, 1, 0, 0])
 0.5
+>>> from weaksup.metrics import METRICS, TIE_BREAKS
+>>> "f1_macro" in METRICS, "logloss" in METRICS
+(True, True)
+>>> TIE_BREAKS  # probs_to_preds(probs, tie_break=...)
+('random', 'abstain', 'prior', 'true-random')
 """
 
 from __future__ import annotations
@@ -121,15 +128,38 @@ def f1_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
 
 
 def precision_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
+    """Precision of the positive class (``pos_label``).
+
+    Examples
+    --------
+    >>> from weaksup.metrics import precision_binary
+    >>> precision_binary([0, 1, 1, 0], [1, 1, 0, 0])
+    0.5
+    """
     return _prf(*_pair(y_true, y_pred), pos_label)[0]
 
 
 def recall_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
+    """Recall of the positive class (``pos_label``).
+
+    Examples
+    --------
+    >>> from weaksup.metrics import recall_binary
+    >>> recall_binary([0, 1, 1, 1], [1, 1, 0, 1])
+    0.6666666666666666
+    """
     return _prf(*_pair(y_true, y_pred), pos_label)[1]
 
 
 def f1_macro(y_true: Any, y_pred: Any, labels: Any = None) -> float:
-    """Unweighted mean F1 over classes present in ``y_true`` or ``y_pred`` (sklearn's default)."""
+    """Unweighted mean F1 over classes present in ``y_true`` or ``y_pred`` (sklearn's default).
+
+    Examples
+    --------
+    >>> from weaksup.metrics import f1_macro
+    >>> round(f1_macro([0, 1, 2, 2], [0, 1, 1, 2]), 4)  # (1 + 2/3 + 2/3) / 3
+    0.7778
+    """
     yt, yp = _pair(y_true, y_pred)
     classes = np.unique(np.concatenate([yt, yp[yp >= 0]])) if labels is None else np.asarray(labels)
     if classes.size == 0:
@@ -138,7 +168,14 @@ def f1_macro(y_true: Any, y_pred: Any, labels: Any = None) -> float:
 
 
 def f1_micro(y_true: Any, y_pred: Any) -> float:
-    """Micro F1; equals accuracy for single-label predictions without abstains."""
+    """Micro F1; equals accuracy for single-label predictions without abstains.
+
+    Examples
+    --------
+    >>> from weaksup.metrics import f1_micro
+    >>> f1_micro([0, 1, 2, 2], [0, 1, 2, 2])
+    1.0
+    """
     yt, yp = _pair(y_true, y_pred)
     covered = yp >= 0
     tp = float(np.sum((yt == yp) & covered))
@@ -148,7 +185,14 @@ def f1_micro(y_true: Any, y_pred: Any) -> float:
 
 
 def roc_auc(y_true: Any, probs: Any, pos_label: int = 1) -> float:
-    """Binary ROC AUC from the positive-class score (ties counted half)."""
+    """Binary ROC AUC from the positive-class score (ties counted half).
+
+    Examples
+    --------
+    >>> from weaksup.metrics import roc_auc
+    >>> roc_auc([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.4])  # one tied pair counts half
+    0.875
+    """
     yt = np.asarray(y_true).astype(np.int64).ravel()
     s = np.asarray(probs, dtype=np.float64)
     s = s[:, pos_label] if s.ndim == 2 else s
@@ -167,6 +211,15 @@ def roc_auc(y_true: Any, probs: Any, pos_label: int = 1) -> float:
 
 
 def log_loss(y_true: Any, probs: Any, eps: float = 1e-15) -> float:
+    """Mean negative log-probability of the true class (probabilities clipped below at ``eps``, rows renormalised).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.metrics import log_loss
+    >>> round(log_loss([0, 1], np.array([[0.5, 0.5], [0.25, 0.75]])), 4)  # (log 2 - log 0.75) / 2
+    0.4904
+    """
     yt = np.asarray(y_true).astype(np.int64).ravel()
     p = np.clip(np.asarray(probs, dtype=np.float64), eps, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
@@ -174,7 +227,15 @@ def log_loss(y_true: Any, probs: Any, eps: float = 1e-15) -> float:
 
 
 def brier(y_true: Any, probs: Any) -> float:
-    """Multi-class Brier score: mean over rows of ‖p − onehot(y)‖²."""
+    """Multi-class Brier score: mean over rows of ‖p − onehot(y)‖².
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.metrics import brier
+    >>> round(brier([0, 1], np.array([[1.0, 0.0], [0.5, 0.5]])), 4)  # (0 + 0.5) / 2
+    0.25
+    """
     yt = np.asarray(y_true).astype(np.int64).ravel()
     p = np.asarray(probs, dtype=np.float64)
     onehot = np.zeros_like(p)
@@ -252,6 +313,14 @@ METRICS: Sequence[str] = _MetricNames()
 
 
 def metric_needs_probs(name: str) -> bool:
+    """Whether the registered metric ``name`` reads probabilities (``auc``, ``logloss``, ``brier``) rather than labels.
+
+    Examples
+    --------
+    >>> from weaksup.metrics import metric_needs_probs
+    >>> metric_needs_probs("auc"), metric_needs_probs("accuracy")
+    (True, False)
+    """
     entry = _REGISTRY.get(name)
     return entry is not None and entry.needs == "probs"
 
