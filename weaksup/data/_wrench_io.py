@@ -26,17 +26,50 @@ SPLITS = ("train", "valid", "test")
 
 
 class WrenchFormatError(ValueError):
-    """A WRENCH file is malformed; the message names the file and the place."""
+    """A WRENCH file is malformed; the message names the file and the place.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from weaksup.data import WrenchFormatError, load_wrench_folder
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "label.json").write_text(json.dumps({"0": "ham", "1": "spam"}))
+    >>> bad = {"0": {"label": 1, "weak_labels": [1, 7], "data": {"text": "win cash"}}}
+    >>> for split in ("train", "valid", "test"):
+    ...     _ = (folder / f"{split}.json").write_text(json.dumps(bad))
+    >>> try:
+    ...     load_wrench_folder(folder)
+    ... except WrenchFormatError as err:
+    ...     print(str(err).split("train.json: ")[1])
+    example '0': weak label 7 from LF 1 outside -1..1 (label.json defines 2 classes)
+    """
 
 
 def cache_dir() -> Path:
-    """The user cache directory for WRENCH data."""
+    """The user cache directory for WRENCH data.
+
+    Examples
+    --------
+    >>> from weaksup.data import cache_dir
+    >>> cache_dir().parts[-2:]
+    ('weaksup', 'wrench')
+    """
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "weaksup" / "wrench"
 
 
 def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Path | None:
-    """The WRENCH root (or ``root/name`` when ``name`` is given) found by the lookup order, or None."""
+    """The WRENCH root (or ``root/name`` when ``name`` is given) found by the lookup order, or None.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.data import find_wrench_dir
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "sms").mkdir()
+    >>> find_wrench_dir("sms", root) == root / "sms"
+    True
+    """
     candidates: list[Path] = []
     if data_dir is not None:
         candidates.append(Path(data_dir))

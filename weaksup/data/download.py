@@ -63,7 +63,18 @@ _GROUP = {"classification": "classification", "sequence": "sequence_tagging"}
 
 
 class DownloadError(RuntimeError):
-    """A WRENCH download failed; the message names the URL and what went wrong."""
+    """A WRENCH download failed; the message names the URL and what went wrong.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.data import DownloadError, verify_wrench
+    >>> try:
+    ...     verify_wrench(pathlib.Path(tempfile.mkdtemp()))
+    ... except DownloadError as err:
+    ...     print(str(err).rsplit(": ", 1)[1])
+    no manifest.json to verify against
+    """
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -85,7 +96,24 @@ def write_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def verify_wrench(folder: str | os.PathLike[str]) -> None:
-    """Re-hash a cached dataset folder against its ``manifest.json``; raises :class:`DownloadError` on mismatch."""
+    """Re-hash a cached dataset folder against its ``manifest.json``; raises :class:`DownloadError` on mismatch.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.data import DownloadError, verify_wrench
+    >>> from weaksup.data.download import write_manifest
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "label.json").write_text('{"0": "ham", "1": "spam"}')
+    >>> _ = write_manifest(folder)
+    >>> verify_wrench(folder)  # every file matches its sha256: no error
+    >>> _ = (folder / "label.json").write_text('{"0": "ham", "1": "eggs"}')
+    >>> try:
+    ...     verify_wrench(folder)
+    ... except DownloadError as err:
+    ...     print("label.json: sha256" in str(err))
+    True
+    """
     folder = Path(folder)
     man = folder / MANIFEST
     if not man.exists():

@@ -55,7 +55,15 @@ __all__ = [
 
 @dataclass
 class WrenchSplit:
-    """One split of a classification dataset."""
+    """One split of a classification dataset.
+
+    Examples
+    --------
+    >>> from weaksup.data import load_wrench
+    >>> train = load_wrench("youtube").train
+    >>> train.name, train.votes.shape, train.labels.shape, list(train.data.columns)
+    ('train', (1686, 10), (1686,), ['text'])
+    """
 
     name: str
     ids: list[str]
@@ -69,7 +77,17 @@ class WrenchSplit:
 
 @dataclass
 class WrenchDataset:
-    """A WRENCH classification dataset: splits, label names and metadata."""
+    """A WRENCH classification dataset: splits, label names and metadata.
+
+    Examples
+    --------
+    >>> from weaksup.data import load_wrench
+    >>> ds = load_wrench("youtube")  # $WEAKSUP_DATA, the cache, or the copy shipped in the package
+    >>> ds.name, ds.label_names, ds.cardinality
+    ('youtube', ['HAM', 'SPAM'], 2)
+    >>> {name: len(split) for name, split in ds.splits.items()}
+    {'train': 1686, 'valid': 120, 'test': 250}
+    """
 
     name: str
     path: Path
@@ -301,7 +319,23 @@ def _source_of(folder: Path, name: str, data_dir: str | os.PathLike[str] | None)
 
 
 def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) -> Any:
-    """Load a WRENCH dataset from an explicit folder (no lookup); ``name`` defaults to the folder name."""
+    """Load a WRENCH dataset from an explicit folder (no lookup); ``name`` defaults to the folder name.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from weaksup.data import load_wrench_folder
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "tiny"
+    >>> folder.mkdir()
+    >>> _ = (folder / "label.json").write_text(json.dumps({"0": "ham", "1": "spam"}))
+    >>> rows = {"0": {"label": 1, "weak_labels": [1, -1], "data": {"text": "win cash"}},
+    ...         "1": {"label": 0, "weak_labels": [-1, 0], "data": {"text": "see you"}}}
+    >>> for split in ("train", "valid", "test"):
+    ...     _ = (folder / f"{split}.json").write_text(json.dumps(rows))
+    >>> ds = load_wrench_folder(folder)
+    >>> ds.name, ds.label_names, ds.train.votes.to_dense().tolist(), ds.train.labels.tolist()
+    ('tiny', ['ham', 'spam'], [[1, -1], [-1, 0]], [1, 0])
+    """
     folder = Path(folder)
     name = name or folder.name
     check_link(folder)
