@@ -45,7 +45,16 @@ _Self = TypeVar("_Self", bound="ValueLabelModel")
 
 
 class ValueLabelModel(ParamsMixin):
-    """Base class of label models over a :class:`LabelSpace` (see the module docstring)."""
+    """Base class of label models over a :class:`LabelSpace` (see the module docstring).
+
+    Examples
+    --------
+    >>> from weaksup.universal import RealSpace, UniversalLabelModel, ValueLabelModel, make_synthetic
+    >>> votes, y = make_synthetic(RealSpace(), [4.0, 1.0, 0.25], 3000, seed=0)
+    >>> lm = UniversalLabelModel(RealSpace()).fit(votes, seed=0)
+    >>> isinstance(lm, ValueLabelModel), lm.theta_.round(1).tolist()  # true θ: 4, 1, 0.25
+    (True, [4.1, 1.0, 0.3])
+    """
 
     space: LabelSpace
     #: Fewest LF columns ``fit`` accepts.

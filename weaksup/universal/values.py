@@ -42,6 +42,20 @@ class ValueLFError(LFApplyError):
 
     A :class:`~weaksup.apply.LFApplyError` (and so a ``RuntimeError``), with
     its ``lf_name``, ``row_index``, ``position`` and ``original``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup.lf import LabelingFunction
+    >>> from weaksup.universal import RealSpace, ValueLFError, apply_value_lfs
+    >>> def broken(x):
+    ...     return 1 / 0
+    >>> try:
+    ...     apply_value_lfs([LabelingFunction("broken", broken)], pd.DataFrame({"text": ["a"]}), RealSpace(),
+    ...                     progress=False)
+    ... except ValueLFError as err:
+    ...     print(err.lf_name, err.row_index, isinstance(err, RuntimeError))
+    broken 0 True
     """
 
 
@@ -56,6 +70,13 @@ class ValueVotes:
     abstain : ndarray of bool, shape ``(n, m)``
     lf_names : list of str
     space : LabelSpace
+
+    Examples
+    --------
+    >>> from weaksup.universal import RealSpace, ValueVotes
+    >>> votes = ValueVotes.from_outputs([[1.0, None], [2.0, 2.5]], RealSpace(), ["a", "b"])
+    >>> votes.abstain.tolist(), votes.values.shape
+    ([[False, True], [False, False]], (2, 2, 1))
     """
 
     values: np.ndarray
@@ -193,7 +214,21 @@ class ValueVotes:
 def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
     """Accept a :class:`ValueVotes`, an encoded numeric array, a DataFrame, or an ``n × m`` nested
     list of raw outputs (``None`` = abstain).  A classification ``VoteMatrix`` (class ids) and
-    non-tabular input are a ``TypeError`` naming ``what``."""
+    non-tabular input are a ``TypeError`` naming ``what``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.universal import RealSpace, as_value_votes
+    >>> votes = as_value_votes([[1.0, None], [2.0, 2.5]], RealSpace())
+    >>> votes.lf_names, int(votes.abstain.sum())
+    (['lf_0', 'lf_1'], 1)
+    >>> from weaksup.votes import VoteMatrix
+    >>> as_value_votes(VoteMatrix(np.array([[0, 1]])), RealSpace())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: votes is a classification VoteMatrix (class ids), not value votes; ...
+    """
     from weaksup.votes import VoteMatrix
 
     if isinstance(votes, VoteMatrix):

@@ -15,7 +15,17 @@ __all__ = ["LabelSpace", "ValueOutputError"]
 
 
 class ValueOutputError(ValueError):
-    """An LF output or a label is not a valid value of the label space."""
+    """An LF output or a label is not a valid value of the label space.
+
+    Examples
+    --------
+    >>> from weaksup.universal import RealSpace, ValueOutputError
+    >>> try:
+    ...     RealSpace().encode_one("abc", lf="lf_x", row=3)
+    ... except ValueOutputError as err:
+    ...     print(err)
+    'abc' (str) from LF 'lf_x' on row 3 is not a number/vector of 1 floats
+    """
 
 
 def _where(lf: str | None, row: Any) -> str:
@@ -34,6 +44,15 @@ class LabelSpace:
     Subclasses set ``value_shape`` (the per-value array shape), ``dtype`` and
     ``fill`` (the array filler used for abstains), and implement the methods
     below.  ``theta_bounds`` clips estimated θ.
+
+    Examples
+    --------
+    >>> from weaksup.universal import LabelSpace, RealSpace, RankingSpace
+    >>> space = RealSpace()
+    >>> isinstance(space, LabelSpace), isinstance(RankingSpace(["a", "b", "c"]), LabelSpace)
+    (True, True)
+    >>> space.name, space.value_shape, space.encode([1.5, 2]).tolist()
+    ('real', (1,), [[1.5], [2.0]])
     """
 
     name: str = "space"

@@ -16,7 +16,18 @@ __all__ = ["FiniteMetricSpace", "check_metric", "pseudo_euclidean_embedding"]
 
 def check_metric(D: Any, *, tol: float = 1e-9, name: str = "distance matrix") -> np.ndarray:
     """Validate a ``k × k`` metric: finite, symmetric, zero diagonal, positive off
-    the diagonal, triangle inequality.  Raises ValueError naming the violation."""
+    the diagonal, triangle inequality.  Raises ValueError naming the violation.
+
+    Examples
+    --------
+    >>> from weaksup.universal import check_metric
+    >>> check_metric([[0, 1, 2], [1, 0, 1], [2, 1, 0]]).shape
+    (3, 3)
+    >>> check_metric([[0, 1, 3], [1, 0, 1], [3, 1, 0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: distance matrix violates the triangle inequality: D[0, 2] = 3 > D[0, 1] + D[1, 2] = 2
+    """
     D = np.asarray(D, dtype=np.float64)
     if D.ndim != 2 or D.shape[0] != D.shape[1]:
         raise ValueError(f"{name} must be square, got shape {D.shape}")
