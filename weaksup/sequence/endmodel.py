@@ -41,7 +41,14 @@ def _shape(w: str) -> str:
 
 
 def token_features(tokens: Sequence[str], window: int = 2) -> list[list[str]]:
-    """Feature strings for every token of a sentence (simple, language-agnostic)."""
+    """Feature strings for every token of a sentence (simple, language-agnostic).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import token_features
+    >>> token_features(["Paris", "is", "big"])[0][:5]
+    ['b', 'w=paris', 's=Xxx', 'p3=par', 'x3=ris']
+    """
     low = [t.lower() for t in tokens]
     n = len(tokens)
     out = []

@@ -61,6 +61,18 @@ def forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarra
     """Scaled forward–backward over many sentences at once (see :func:`_forward_backward`).
 
     Large inputs are processed in contiguous blocks of sentences to bound memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.sequence import forward_backward
+    >>> start, trans = np.array([0.5, 0.5]), np.array([[0.9, 0.1], [0.1, 0.9]])
+    >>> log_emit = np.log(np.array([[0.9, 0.1], [0.5, 0.5]]))  # one sentence, 2 tokens; token 2 says nothing
+    >>> gamma, xi, loglik = forward_backward(log_emit, np.array([2]), start, trans)
+    >>> gamma.round(2).tolist()  # token 2: 0.9 * 0.9 + 0.1 * 0.1 = 0.82
+    [[0.9, 0.1], [0.82, 0.18]]
+    >>> round(loglik, 4) == round(float(np.log(0.25)), 4)  # p(x) = 0.5 * 0.9 * 0.5 + 0.5 * 0.1 * 0.5
+    True
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     K = log_emit.shape[1]

@@ -106,6 +106,12 @@ class SequenceLabelModel(ParamsMixin):
     Subclasses implement ``_fit(V, seed=)`` and ``_predict_proba(V)`` (and
     optionally ``_predict_ids``); their fitted arrays are listed in
     ``_fitted_attrs`` (saved by :meth:`save`).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import HMM, SequenceLabelModel, TokenLabelModel
+    >>> issubclass(HMM, SequenceLabelModel), issubclass(TokenLabelModel, SequenceLabelModel)
+    (True, True)
     """
 
     _fitted_attrs: ClassVar[tuple[str, ...]] = ()
@@ -239,6 +245,17 @@ class TokenLabelModel(SequenceLabelModel):
         Turn ``O`` votes into abstains on tokens where some LF votes an entity.
     io : bool
         Fit the token model on IO classes (``1 + n_types``) and convert back.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import SpanLabelingFunction, TokenLabelModel, apply_span_lfs, regex_span_lf
+    >>> person = regex_span_lf("two_caps", "[A-Z][a-z]+ [A-Z][a-z]+", "PER")
+    >>> cities = SpanLabelingFunction(
+    ...     "cities", lambda x: [(i, i + 1) for i, t in enumerate(x.tokens) if t in {"Paris", "Rome"}],
+    ...     entity_type="LOC")
+    >>> votes = apply_span_lfs(["Ada Lovelace left Paris", "Rome"], [person, cities], progress=False)
+    >>> TokenLabelModel().fit(votes).predict(votes)
+    [['B-PER', 'I-PER', 'O', 'B-LOC'], ['B-LOC']]
     """
 
     def __init__(self, label_model: Any = None, wrench_abstain: bool = True, io: bool = True) -> None:

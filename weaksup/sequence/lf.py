@@ -65,6 +65,16 @@ class SpanLFOutputError(LFOutputError):
 
     A :class:`~weaksup.apply.LFOutputError`, so ``except LFApplyError`` and
     ``except ValueError`` both catch it.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import SpanLabelingFunction, SpanLFOutputError, apply_span_lfs
+    >>> bad = SpanLabelingFunction("bad", lambda x: [(0, 9, "LOC")])
+    >>> try:
+    ...     apply_span_lfs(["a b"], [bad], progress=False)
+    ... except SpanLFOutputError as err:
+    ...     print(str(err).split(" for a ")[0])
+    span (0, 9, 'LOC') from LF 'bad' on sentence 0 is out of bounds
     """
 
 
@@ -116,6 +126,15 @@ class SpanLabelingFunction(LabelingFunction):
         What determines the LF's spans when ``f`` is built from data (a
         gazetteer's trie, a pattern); the fingerprint is then made from it
         instead of ``f``'s code and closure.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import SpanLabelingFunction, apply_span_lfs
+    >>> cities = SpanLabelingFunction(
+    ...     "cities", lambda x: [(i, i + 1) for i, t in enumerate(x.tokens) if t in {"Paris", "Rome"}],
+    ...     entity_type="LOC")
+    >>> cities({"tokens": ["from", "Paris", "to", "Rome"]})
+    [(1, 2, 'LOC'), (3, 4, 'LOC')]
     """
 
     def __init__(self, name: str, f: Callable[..., Any], entity_type: str | None = None,
@@ -269,6 +288,13 @@ def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *
     Character matches are mapped to tokens: ``align="expand"`` covers every
     token the match touches; ``"strict"`` keeps only matches that start and
     end on token boundaries.  Empty matches are ignored.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import regex_span_lf
+    >>> person = regex_span_lf("two_caps", "[A-Z][a-z]+ [A-Z][a-z]+", "PER")
+    >>> person({"tokens": ["yesterday", "Ada", "Lovelace", "wrote"]})
+    [(1, 3, 'PER')]
     """
     if align not in ("expand", "strict"):
         raise ValueError(f"align must be 'expand' or 'strict', got {align!r}")

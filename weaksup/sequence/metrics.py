@@ -81,17 +81,39 @@ def span_f1(y_true: Any, y_pred: Any, invalid: str = "drop") -> float:
 
 
 def span_precision(y_true: Any, y_pred: Any, invalid: str = "drop") -> float:
-    """Micro span-level precision."""
+    """Micro span-level precision.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import span_precision
+    >>> span_precision([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "O"]])
+    1.0
+    """
     return span_prf(y_true, y_pred, invalid)[0]
 
 
 def span_recall(y_true: Any, y_pred: Any, invalid: str = "drop") -> float:
-    """Micro span-level recall."""
+    """Micro span-level recall.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import span_recall
+    >>> span_recall([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "O"]])
+    0.5
+    """
     return span_prf(y_true, y_pred, invalid)[1]
 
 
 def span_report(y_true: Any, y_pred: Any, invalid: str = "drop") -> dict[str, dict[str, float]]:
-    """Per-type and micro ``{"precision", "recall", "f1", "support"}``."""
+    """Per-type and micro ``{"precision", "recall", "f1", "support"}``.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import span_report
+    >>> report = span_report([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "O"]])
+    >>> report["PER"]["f1"], report["LOC"]["recall"], round(report["micro"]["f1"], 4)
+    (1.0, 0.0, 0.6667)
+    """
     counts = span_counts(y_true, y_pred, invalid)
     out: dict[str, dict[str, float]] = {}
     for key in sorted((k for k in counts if k is not None)) + [None]:

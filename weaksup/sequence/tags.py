@@ -73,15 +73,42 @@ Span = tuple[int, int, str]
 
 
 class TagSequenceError(ValueError):
-    """A tag sequence is malformed (unknown tag, invalid ``I-`` continuation, wrong length)."""
+    """A tag sequence is malformed (unknown tag, invalid ``I-`` continuation, wrong length).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import TagSequenceError, bio_to_io
+    >>> try:
+    ...     bio_to_io(["B-PER", "X"])
+    ... except TagSequenceError as err:
+    ...     print(err)
+    unknown tag 'X' at position 1; expected 'O', 'B-<type>' or 'I-<type>'
+    """
 
 
 class SpanError(ValueError):
-    """A span is out of bounds, empty, or overlaps another span where that is not allowed."""
+    """A span is out of bounds, empty, or overlaps another span where that is not allowed.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import SpanError, check_spans
+    >>> try:
+    ...     check_spans([(0, 2, "PER"), (1, 3, "LOC")], 5)
+    ... except SpanError as err:
+    ...     print(err)
+    spans (0, 2, 'PER') and (1, 3, 'LOC') overlap; a tag sequence can hold only one
+    """
 
 
 def bio_tag_names(entity_types: Sequence[str]) -> list[str]:
-    """BIO tag names in WRENCH id order: ``O, B-t0, I-t0, B-t1, I-t1, ...``."""
+    """BIO tag names in WRENCH id order: ``O, B-t0, I-t0, B-t1, I-t1, ...``.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import bio_tag_names
+    >>> bio_tag_names(["PER", "LOC"])
+    ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC']
+    """
     out = ["O"]
     for t in entity_types:
         out += [f"B-{t}", f"I-{t}"]
@@ -89,7 +116,14 @@ def bio_tag_names(entity_types: Sequence[str]) -> list[str]:
 
 
 def io_tag_names(entity_types: Sequence[str]) -> list[str]:
-    """IO tag names in id order: ``O, I-t0, I-t1, ...``."""
+    """IO tag names in id order: ``O, I-t0, I-t1, ...``.
+
+    Examples
+    --------
+    >>> from weaksup.sequence import io_tag_names
+    >>> io_tag_names(["PER", "LOC"])
+    ['O', 'I-PER', 'I-LOC']
+    """
     return ["O"] + [f"I-{t}" for t in entity_types]
 
 
@@ -120,6 +154,12 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
     Raises :class:`SpanError` for a malformed span, ``start < 0``,
     ``end > n_tokens``, ``start >= end``, an unknown type (when
     ``entity_types`` is given), or overlapping spans (unless ``allow_overlap``).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import check_spans
+    >>> check_spans([(3, 4, "LOC"), (0, 2, "PER")], 5)
+    [(0, 2, 'PER'), (3, 4, 'LOC')]
     """
     out: list[Span] = []
     for sp in spans:
@@ -170,7 +210,14 @@ def spans_to_bio(spans: Sequence[Any], n_tokens: int, *, on_overlap: str = "erro
 
 
 def spans_to_io(spans: Sequence[Any], n_tokens: int, **kwargs: Any) -> list[str]:
-    """IO tags from spans (touching spans of one type merge; see module docstring)."""
+    """IO tags from spans (touching spans of one type merge; see module docstring).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import spans_to_io
+    >>> spans_to_io([(0, 2, "PER")], 3)
+    ['I-PER', 'I-PER', 'O']
+    """
     return bio_to_io(spans_to_bio(spans, n_tokens, **kwargs))
 
 
@@ -224,7 +271,14 @@ def io_to_spans(tags: Sequence[str], where: str = "") -> list[Span]:
 
 
 def bio_to_io(tags: Sequence[str], where: str = "") -> list[str]:
-    """``B-X``/``I-X`` -> ``I-X``; ``O`` stays.  (Touching same-type entities merge.)"""
+    """``B-X``/``I-X`` -> ``I-X``; ``O`` stays.  (Touching same-type entities merge.)
+
+    Examples
+    --------
+    >>> from weaksup.sequence import bio_to_io
+    >>> bio_to_io(["B-PER", "I-PER", "O", "B-LOC"])
+    ['I-PER', 'I-PER', 'O', 'I-LOC']
+    """
     out = []
     for i, t in enumerate(tags):
         prefix, typ = split_tag(t, f" at position {i}{where}")
@@ -252,7 +306,14 @@ def repair_bio(tags: Sequence[str], invalid: str = "repair", where: str = "") ->
 
 
 def is_valid_bio(tags: Sequence[str]) -> bool:
-    """True iff every ``I-X`` continues an entity of type ``X`` (and all tags are well-formed)."""
+    """True iff every ``I-X`` continues an entity of type ``X`` (and all tags are well-formed).
+
+    Examples
+    --------
+    >>> from weaksup.sequence import is_valid_bio
+    >>> is_valid_bio(["B-PER", "I-PER"]), is_valid_bio(["O", "I-PER"])
+    (True, False)
+    """
     try:
         bio_to_spans(tags, "error")
     except TagSequenceError:
