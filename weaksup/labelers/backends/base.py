@@ -29,7 +29,20 @@ __all__ = ["Backend", "CallStats", "BackendError", "BatchError"]
 
 
 class BackendError(RuntimeError):
-    """A backend could not produce a response (after any retries)."""
+    """A backend could not produce a response (after any retries).
+
+    Examples
+    --------
+    >>> from weaksup.labelers import Backend, BackendError
+    >>> class Unreachable(Backend):
+    ...     def _score_batch(self, prompts, choices):
+    ...         raise BackendError("model server at 127.0.0.1:9 unreachable")
+    >>> try:
+    ...     Unreachable().score(["Spam? free gift"], ["yes", "no"])
+    ... except BackendError as err:
+    ...     print(err)
+    model server at 127.0.0.1:9 unreachable
+    """
 
 
 class BatchError(BackendError):
@@ -54,6 +67,16 @@ class CallStats:
     within the request); ``seconds``: wall time in model calls;
     ``prompt_tokens`` / ``completion_tokens``: where the backend reports them;
     ``requests``: backend requests (HTTP requests, or model batches).
+
+    Examples
+    --------
+    >>> from weaksup.labelers import CallStats
+    >>> stats = CallStats(prompts=4, calls=3, cache_hits=1)
+    >>> stats.hit_rate
+    0.25
+    >>> stats.add(CallStats(prompts=4, cache_hits=4))
+    >>> stats.prompts, stats.hit_rate
+    (8, 0.625)
     """
 
     prompts: int = 0
@@ -95,6 +118,26 @@ class Backend:
         Prompts per model call (local) or per group of concurrent requests (HTTP).
     stats : CallStats
         Everything this backend object has done.
+
+    Examples
+    --------
+    >>> import math
+    >>> import pandas as pd
+    >>> from weaksup import apply_lfs
+    >>> from weaksup.labelers import Backend, LabelMap, PromptedLF, PromptTemplate
+    >>> class KeywordBackend(Backend):
+    ...     # a stand-in "model": answers yes (p = 0.9) when the prompt says "free", else no (p = 0.8)
+    ...     kind, model = "keyword", "free-means-yes"
+    ...     def _score_batch(self, prompts, choices):
+    ...         p_yes = [0.9 if "free" in p.lower() else 0.2 for p in prompts]
+    ...         return [{"logprobs": [math.log(p if c == "yes" else 1 - p) for c in choices]} for p in p_yes]
+    >>> backend = KeywordBackend()
+    >>> backend.score(["Spam? free gift"], ["yes", "no"]).round(3).tolist()
+    [[-0.105, -2.303]]
+    >>> lf = PromptedLF("kw_spam", PromptTemplate("Spam? {text}", ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+    ...                 backend, cache=None, calibrate=False)
+    >>> apply_lfs([lf], pd.DataFrame({"text": ["free gift", "hi mom"]}), progress=False).to_dense().ravel().tolist()
+    [1, 0]
     """
 
     kind = "base"
