@@ -13,6 +13,9 @@ See ``docs/lf_generation.md`` for the notebook loop (generate, inspect, edit, re
 >>> from weaksup.lfgen import keyword_lf
 >>> print(keyword_lf("subscribe", 1).source)
 keyword_lf('subscribe', 1, name='keyword_subscribe_1')
+>>> from weaksup.lfgen import FAMILIES
+>>> FAMILIES  # LFGenerator(families=...) picks among these
+('keyword', 'ngram', 'prefix', 'regex', 'stump', 'centroid', 'nearest')
 """
 
 from weaksup.lfgen.families import centroid_lf, keyword_lf, nearest_centroid_lf, regex_lf, threshold_lf

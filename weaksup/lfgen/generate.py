@@ -102,6 +102,15 @@ def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: 
     ``votes`` is ``n × m`` (ABSTAIN = -1) on labelled rows ``y``; ``labels[j]`` the
     class LF ``j`` votes for, or -1 for an LF that votes several classes (its
     precision is then compared with the largest class prior).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.lfgen import score_votes
+    >>> votes = np.array([[1, -1], [1, 0], [1, 0], [-1, 1]])  # LF 0 votes class 1, LF 1 votes either class
+    >>> table = score_votes(votes, np.array([1, 1, 0, 0]), labels=[1, -1], prior=np.array([0.5, 0.5]))
+    >>> table[["coverage", "correct", "precision"]].values.tolist()
+    [[3.0, 2.0, 0.6666666666666666], [3.0, 1.0, 0.3333333333333333]]
     """
     votes = np.asarray(votes)
     fired = votes != ABSTAIN

@@ -57,7 +57,16 @@ def lfs_to_source(lfs: Sequence[Any], *, doc: str = "Labeling functions generate
 
 
 def save_lfs(lfs: Sequence[Any], path: str | os.PathLike[str], **kw: Any) -> Path:
-    """Write :func:`lfs_to_source` to ``path`` (atomically) and return the path."""
+    """Write :func:`lfs_to_source` to ``path`` (atomically) and return the path.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.lfgen import keyword_lf, load_lfs, save_lfs
+    >>> path = save_lfs([keyword_lf("free", 1)], pathlib.Path(tempfile.mkdtemp()) / "my_lfs.py")
+    >>> path.name, [lf.name for lf in load_lfs(path)]
+    ('my_lfs.py', ['keyword_free_1'])
+    """
     path = Path(path)
     text = lfs_to_source(lfs, **kw)
     tmp = path.with_name(path.name + ".tmp")
