@@ -4,6 +4,12 @@ Importing this package is light (and works on every OS); the runner imports
 data, label and end models on use.  Writing tables into the repository's
 ``docs/benchmarks.md`` is repository tooling (``benchmarks/_docs.py``), not
 part of the installed package.
+
+Examples
+--------
+>>> from weaksup.bench import PROTOCOLS
+>>> PROTOCOLS  # run(protocol=...): gold valid labels allowed (WRENCH's protocol) or not
+('wrench', 'gold-free')
 """
 
 from __future__ import annotations

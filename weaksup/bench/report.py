@@ -72,6 +72,13 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
     Test cells carry the published WRENCH number in parentheses.  One table per
     protocol unless ``protocol`` is given.  The title states the number of
     seeds; a cell with fewer is marked ``[n/N seeds]``.
+
+    Examples
+    --------
+    >>> from weaksup.bench import results_table, run
+    >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False)
+    >>> print(results_table(df).splitlines()[-1])  # ours ± std over seeds (published WRENCH)
+    | MajorityVote | 84.00 ± 0.00 (84.00) |
     """
     if df.empty:
         return "_no results_\n"
@@ -106,7 +113,15 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
 
 
 def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
-    """One line per (model, reason), listing datasets / protocols / seeds instead of one line per run."""
+    """One line per (model, reason), listing datasets / protocols / seeds instead of one line per run.
+
+    Examples
+    --------
+    >>> from weaksup.bench import summarize_skipped
+    >>> skipped = [{"what": f"EBCC on {d} (wrench, seed 0)", "why": "did not converge"} for d in ("sms", "trec")]
+    >>> summarize_skipped(skipped)
+    ['EBCC on sms, trec (wrench; seeds 0): did not converge']
+    """
     pat = re.compile(r"^(?P<model>.+?) on (?P<ds>\S+) \((?P<proto>[\w-]+), seed (?P<seed>-?\d+)\)$")
     groups: dict[tuple[str, str], dict[str, list[str]]] = {}
     out: list[str] = []
@@ -130,7 +145,15 @@ def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
 
 
 def docs_section(df: Any) -> str:
-    """The body of the docs section ``wrench-label-models``: command, setup, tables, failed runs."""
+    """The body of the docs section ``wrench-label-models``: command, setup, tables, failed runs.
+
+    Examples
+    --------
+    >>> from weaksup.bench import docs_section, run
+    >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False, command="weaksup bench -d youtube")
+    >>> docs_section(df).splitlines()[0]
+    'Command: `weaksup bench -d youtube`'
+    """
     meta = df.attrs.get("meta", {})
     lines = [
         f"Command: `{meta.get('command') or 'weaksup bench'}`",

@@ -77,7 +77,15 @@ _FAMILY = {"label": "label", "end": "end"}
 
 
 def published() -> dict[str, Any]:
-    """The published WRENCH tables shipped as ``weaksup/bench/published.json`` (source inside)."""
+    """The published WRENCH tables shipped as ``weaksup/bench/published.json`` (source inside).
+
+    Examples
+    --------
+    >>> from weaksup.bench import published
+    >>> tables = published()
+    >>> sorted(k for k in tables if k in ("label_models", "end_models", "source", "name_map"))
+    ['end_models', 'label_models', 'name_map', 'source']
+    """
     from importlib import resources
 
     return json.loads(resources.files("weaksup.bench").joinpath("published.json").read_text(encoding="utf-8"))
@@ -85,7 +93,16 @@ def published() -> dict[str, Any]:
 
 def published_value(dataset: str, label_model: str, end_model: str | None = None,
                     soft: bool = True) -> float | None:
-    """Published WRENCH test score (percent) for a cell, or None when there is none."""
+    """Published WRENCH test score (percent) for a cell, or None when there is none.
+
+    Examples
+    --------
+    >>> from weaksup.bench import published_value
+    >>> published_value("youtube", "MajorityVote")  # WRENCH's MV test accuracy, percent
+    84.0
+    >>> published_value("youtube", "NoSuchModel") is None
+    True
+    """
     pub = published()
     short = pub["name_map"].get(label_model, label_model)
     if end_model:
@@ -156,7 +173,17 @@ def resolve_models(kind: str, names: Sequence[str] | str | None = None) -> list[
 
 
 def available_datasets(data_dir: str | os.PathLike[str] | None = None, task: str = "classification") -> list[str]:
-    """Registered WRENCH tasks of ``task`` type found on disk (lookup order of :func:`load_wrench`)."""
+    """Registered WRENCH tasks of ``task`` type found on disk (lookup order of :func:`load_wrench`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.bench import available_datasets
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "sms").mkdir()
+    >>> "sms" in available_datasets(root), "not-a-task" in available_datasets(root)
+    (True, False)
+    """
     from weaksup.data.registry import tasks
     from weaksup.data.wrench import find_wrench_dir
 
@@ -475,7 +502,17 @@ def run(
 
 
 def write_results(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
-    """``results.csv``, ``results.json``, ``table.md`` and ``section.md`` (the docs section body) in ``out_dir``."""
+    """``results.csv``, ``results.json``, ``table.md`` and ``section.md`` (the docs section body) in ``out_dir``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from weaksup.bench import run, write_results
+    >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False)
+    >>> out = write_results(df, pathlib.Path(tempfile.mkdtemp()) / "bench")
+    >>> sorted(p.name for p in out.iterdir())
+    ['results.csv', 'results.json', 'section.md', 'table.md']
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "results.csv", index=False)
