@@ -26,6 +26,9 @@ refused by :meth:`DaskVotes.from_shards` with an error naming the shard.
 >>> V = DaskVotes.from_shards(d)
 >>> V.shape, V.npartitions, V.to_vote_matrix().to_dense().tolist()
 ((4, 2), 2, [[0, -1], [1, 1], [0, -1], [1, 1]])
+>>> import os
+>>> MANIFEST, sorted(os.listdir(d))
+('_manifest.json', ['_manifest.json', 'part-00000.npz', 'part-00001.npz'])
 """
 
 from __future__ import annotations
@@ -53,17 +56,40 @@ _MANIFEST_FORMAT = "weaksup.VoteShards"
 
 
 def shard_name(index: int) -> str:
-    """File name of shard ``index`` (``part-00000.npz``)."""
+    """File name of shard ``index`` (``part-00000.npz``).
+
+    Examples
+    --------
+    >>> from weaksup.dask_votes import shard_name
+    >>> shard_name(3)
+    'part-00003.npz'
+    """
     return f"part-{index:05d}.npz"
 
 
 def is_dask_array(x: Any) -> bool:
-    """Whether ``x`` is a Dask array (checked without importing dask)."""
+    """Whether ``x`` is a Dask array (checked without importing dask).
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> from weaksup.dask_votes import is_dask_array
+    >>> is_dask_array(da.zeros((4, 2))), is_dask_array(np.zeros((4, 2)))
+    (True, False)
+    """
     return type(x).__module__.startswith("dask") and hasattr(x, "chunks") and hasattr(x, "ndim")
 
 
 def is_dask_votes(x: Any) -> bool:
-    """Whether ``x`` is votes a label model fits on Dask: :class:`DaskVotes` or a Dask array."""
+    """Whether ``x`` is votes a label model fits on Dask: :class:`DaskVotes` or a Dask array.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> from weaksup.dask_votes import DaskVotes, is_dask_votes
+    >>> is_dask_votes(da.zeros((4, 2), dtype="int8")), is_dask_votes(np.zeros((4, 2), dtype="int8"))
+    (True, False)
+    """
     return isinstance(x, DaskVotes) or is_dask_array(x)
 
 
@@ -87,7 +113,18 @@ def write_manifest(directory: str | os.PathLike[str], lf_names: Sequence[str], c
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
-    """The manifest of a complete shard directory (``ValueError`` naming what is missing otherwise)."""
+    """The manifest of a complete shard directory (``ValueError`` naming what is missing otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from weaksup.dask_votes import read_manifest, write_manifest, write_shard
+    >>> d = tempfile.mkdtemp()
+    >>> rows = [write_shard(d, i, np.array([[0, -1], [1, 1]]), ["a", "b"], 2) for i in range(2)]
+    >>> write_manifest(d, ["a", "b"], 2, rows)
+    >>> [(s["file"], s["rows"]) for s in read_manifest(d)["shards"]]
+    [('part-00000.npz', 2), ('part-00001.npz', 2)]
+    """
     d = Path(directory)
     path = d / MANIFEST
     if not path.exists():
@@ -237,7 +274,17 @@ class DaskVotes:
 
 
 def get_client() -> Any:
-    """The active ``distributed.Client``; without one, a LocalCluster started once for this session."""
+    """The active ``distributed.Client``; without one, a LocalCluster started once for this session.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster
+    >>> from weaksup.dask_votes import get_client
+    >>> with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    ...     with Client(cluster) as client:
+    ...         print(get_client() is client)  # the active client is used; none starts
+    True
+    """
     from distributed import Client, LocalCluster, default_client
 
     try:
@@ -262,7 +309,20 @@ def _close_default() -> None:
 
 
 def block_votes(part: Any, lf_names: Sequence[str], cardinality: int, offset: int) -> VoteMatrix:
-    """One partition as a checked VoteMatrix; a bad vote's error names its row in the whole matrix."""
+    """One partition as a checked VoteMatrix; a bad vote's error names its row in the whole matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.dask_votes import block_votes
+    >>> block_votes(np.array([[0, 1]]), ["a", "b"], 2, offset=100).shape
+    (1, 2)
+    >>> try:
+    ...     block_votes(np.array([[0, 5]]), ["a", "b"], 2, offset=100)
+    ... except ValueError as err:
+    ...     print(str(err).split(":")[0])
+    invalid votes in the partition starting at row 100
+    """
     try:
         return VoteMatrix(part, list(lf_names), cardinality)
     except ValueError as exc:
