@@ -37,6 +37,11 @@ Examples
 >>> from weaksup.estimator_checks import check_estimator
 >>> sorted(check_estimator("MajorityVote"))[:3]
 ['check_bad_input', 'check_fit_does_not_change_params', 'check_fit_twice_different_cardinalities']
+>>> from weaksup.estimator_checks import CHECKS, FIXTURES
+>>> sorted(FIXTURES)  # one data fixture per family
+['end', 'end:sequence', 'end:text', 'feature_label', 'label', 'sequence', 'value']
+>>> len(CHECKS), "check_save_load" in CHECKS
+(7, True)
 """
 
 from __future__ import annotations
@@ -67,6 +72,13 @@ class CheckData:
     ``model_params`` constructor arguments the data need (a value model's
     ``space``); ``proba_rows`` the rows of ``predict_proba`` when they are not
     the rows of ``predict_args[0]`` (tokens of tagged sentences).
+
+    Examples
+    --------
+    >>> from weaksup.estimator_checks import FIXTURES, CheckData
+    >>> data = FIXTURES["label"](3, 0)  # the label-model family's data: 3 classes, seed 0
+    >>> isinstance(data, CheckData), data.n_classes, data.has_proba, type(data.fit_args[0]).__name__
+    (True, 3, True, 'VoteMatrix')
     """
 
     fit_args: tuple[Any, ...]
@@ -292,6 +304,12 @@ def fixture_key(model_or_class: Any) -> str:
     End models of the ``"classification"`` task (feature matrices) use ``"end"``,
     ``CRFTagger`` (task ``"sequence"``) ``"end:sequence"`` and ``TransformerClassifier``
     (task ``"text"``) ``"end:text"``.
+
+    Examples
+    --------
+    >>> from weaksup.estimator_checks import fixture_key
+    >>> fixture_key("LogisticRegression"), fixture_key("TransformerClassifier"), fixture_key("CRFTagger")
+    ('end', 'end:text', 'end:sequence')
     """
     family = family_of(model_or_class)
     name = model_or_class if isinstance(model_or_class, str) else getattr(
@@ -307,7 +325,14 @@ def fixture_key(model_or_class: Any) -> str:
 
 
 def family_of(model_or_class: Any) -> str:
-    """The registry family of a model (instance, class or registered name)."""
+    """The registry family of a model (instance, class or registered name).
+
+    Examples
+    --------
+    >>> from weaksup.estimator_checks import family_of
+    >>> family_of("DawidSkene"), family_of("LabelLearningFlow")
+    ('label', 'feature_label')
+    """
     if isinstance(model_or_class, str):
         return registry.spec(model_or_class).family
     cls = model_or_class if isinstance(model_or_class, type) else type(model_or_class)
@@ -468,7 +493,14 @@ CHECKS: dict[str, Callable[..., None]] = {
 
 
 def check_names(model_or_class: Any) -> list[str]:
-    """Names of the checks that apply to a model (all of them when its family has a fixture)."""
+    """Names of the checks that apply to a model (all of them when its family has a fixture).
+
+    Examples
+    --------
+    >>> from weaksup.estimator_checks import check_names
+    >>> check_names("MajorityVote")[:3]
+    ['check_params_roundtrip', 'check_fit_does_not_change_params', 'check_fit_twice_different_cardinalities']
+    """
     family = fixture_key(model_or_class)
     if family not in FIXTURES:
         raise NotImplementedError(
@@ -483,7 +515,13 @@ def check_names(model_or_class: Any) -> list[str]:
 
 
 def run_check(model_or_class: Any, name: str, *, seed: int = 0) -> None:
-    """Run one named check on a fresh copy of the model; ``AssertionError`` when it fails."""
+    """Run one named check on a fresh copy of the model; ``AssertionError`` when it fails.
+
+    Examples
+    --------
+    >>> from weaksup.estimator_checks import run_check
+    >>> run_check("MajorityVote", "check_probabilities")  # silent when the check passes
+    """
     fixture = FIXTURES[fixture_key(model_or_class)]
     data = fixture(3, seed)
     est = _make(model_or_class, data.model_params)
