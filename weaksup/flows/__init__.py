@@ -4,6 +4,12 @@
 :class:`~weaksup.labelmodel.base.LabelModel`); :class:`LabelLearningFlow` the
 model; :mod:`weaksup.flows.bounds` the torch-free error bounds.  torch loads
 only when a flow is fitted.
+
+Examples
+--------
+>>> from weaksup.flows import BOUND_SOURCES
+>>> BOUND_SOURCES  # LabelLearningFlow(bound_source=...), estimate_error_bounds(source=...)
+('auto', 'dawid_skene', 'matrix_completion', 'majority', 'agreement')
 """
 
 from weaksup.flows.base import FeatureLabelModel
