@@ -323,11 +323,24 @@ def prompted_lf(
 
     Examples
     --------
-    >>> @prompted_lf(backend, ["yes", "no"], {"yes": "SPAM"}, label_names=["HAM", "SPAM"])  # doctest: +SKIP
+    A real backend is :class:`~weaksup.labelers.backends.HFBackend` (e.g. ``HFBackend.smollm2()``) or
+    :class:`~weaksup.labelers.backends.OpenAIBackend`; here a stand-in that says "yes" to "free":
+
+    >>> import math
+    >>> from weaksup.labelers import Backend
+    >>> from weaksup.lf import Row
+    >>> class KeywordBackend(Backend):
+    ...     kind, model = "keyword", "free-means-yes"
+    ...     def _score_batch(self, prompts, choices):
+    ...         p_yes = [0.9 if "free" in p.lower() else 0.2 for p in prompts]
+    ...         return [{"logprobs": [math.log(p if c == "yes" else 1 - p) for c in choices]} for p in p_yes]
+    >>> backend = KeywordBackend()
+    >>> @prompted_lf(backend, ["yes", "no"], {"yes": "SPAM"}, label_names=["HAM", "SPAM"], cache=None,
+    ...              calibrate=False)
     ... def llm_spam():
     ...     "Is this YouTube comment spam?\\n{text}\\nAnswer yes or no."
-    >>> llm_spam.name  # doctest: +SKIP
-    'llm_spam'
+    >>> llm_spam.name, llm_spam(Row(text="free gift card")), llm_spam(Row(text="great song"))  # "no" abstains
+    ('llm_spam', 1, -1)
     """
     def deco(f: Callable[[], str]) -> PromptedLF:
         text = f.__doc__ if f.__doc__ and f.__doc__.strip() else f()
