@@ -382,8 +382,8 @@ def run(
 
     Examples
     --------
-    >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False)  # doctest: +SKIP
-    >>> df.query("split == 'test'")["score"].item()  # doctest: +SKIP
+    >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False)
+    >>> df.query("split == 'test'")["score"].item()
     0.84
     """
     from tqdm.auto import tqdm
