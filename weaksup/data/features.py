@@ -514,10 +514,11 @@ def wrench_features(
 
     Examples
     --------
-    >>> ds = load_wrench("youtube")  # doctest: +SKIP
-    >>> X = wrench_features(ds, "tfidf")  # doctest: +SKIP
-    >>> X["train"].shape[0] == len(ds.train)  # doctest: +SKIP
-    True
+    >>> from weaksup.data import load_wrench
+    >>> ds = load_wrench("youtube")
+    >>> X = wrench_features(ds, "tfidf")
+    >>> X["train"].shape[0] == len(ds.train), sorted(X)
+    (True, ['test', 'train', 'valid'])
     """
     kind = resolve_feature_kind(kind, getattr(ds, "name", None))
     parts = kind.split("+")
