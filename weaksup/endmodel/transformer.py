@@ -62,8 +62,16 @@ class TransformerClassifier(TorchEndModel):
 
     Examples
     --------
-    >>> clf = TransformerClassifier(max_length=64, max_steps=200)  # doctest: +SKIP
-    >>> clf.fit(texts, soft_labels, valid=(valid_texts, valid_y)).predict(test_texts)  # doctest: +SKIP
+    Two optimiser steps on four texts with soft labels (real training uses
+    ``max_steps`` in the hundreds and ``valid=(texts, y)`` for early stopping):
+
+    >>> import numpy as np
+    >>> texts = ["win free cash now", "free prize, click here", "see you at lunch", "lunch tomorrow?"]
+    >>> soft = np.array([[0.1, 0.9], [0.2, 0.8], [0.9, 0.1], [0.7, 0.3]])
+    >>> clf = TransformerClassifier(max_length=16, max_steps=2, batch_size=4, progress=False, seed=0)
+    >>> proba = clf.fit(texts, soft).predict_proba(["free cash prize", "lunch at noon"])
+    >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+    ((2, 2), True)
     """
 
     @renamed_kwargs(**RENAMED_KWARGS)
