@@ -301,9 +301,35 @@ def download_wrench(
 
     Examples
     --------
+    From the WRENCH distribution (network):
+
     >>> path = download_wrench("youtube")  # doctest: +SKIP
     >>> load_wrench("youtube").train.votes.shape  # doctest: +SKIP
     (1686, 10)
+
+    From any HTTP server with the same layout, here one on 127.0.0.1 serving a tiny set:
+
+    >>> import functools, json, pathlib, tempfile, threading
+    >>> from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    >>> from weaksup.data import load_wrench_folder
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> folder = root / "classification" / "tiny"
+    >>> folder.mkdir(parents=True)
+    >>> _ = (folder / "label.json").write_text(json.dumps({"0": "ham", "1": "spam"}))
+    >>> rows = {"0": {"label": 1, "weak_labels": [1, -1], "data": {"text": "win cash"}},
+    ...         "1": {"label": 0, "weak_labels": [-1, 0], "data": {"text": "see you"}}}
+    >>> for split in ("train", "valid", "test"):
+    ...     _ = (folder / f"{split}.json").write_text(json.dumps(rows))
+    >>> class Quiet(SimpleHTTPRequestHandler):
+    ...     def log_message(self, *args):
+    ...         pass
+    >>> server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> path = download_wrench("tiny", base_url=f"http://127.0.0.1:{server.server_port}",
+    ...                        cache=tempfile.mkdtemp(), progress=False)
+    >>> server.shutdown()
+    >>> sorted(p.name for p in path.iterdir()), load_wrench_folder(path).train.votes.shape
+    (['label.json', 'manifest.json', 'test.json', 'train.json', 'valid.json'], (2, 2))
     """
     from weaksup.data.registry import task_info
     from weaksup.data.wrench import cache_dir, load_wrench_folder
