@@ -27,7 +27,7 @@ BEST_PUBLISHED = {"youtube": (84.00, "MV/MeTaL"), "sms": (23.97, "MV/WMV"), "tre
 #: weaksup configurations that mirror WRENCH's implementations -> WRENCH row name
 VARIANTS = {
     "WeightedMajorityVote": ({"weights": "class_prior"}, "WMV"),
-    "DawidSkene": ({"abstain_as_class": True, "use_dev_labels": False, "learn_prior": True}, "DS"),
+    "DawidSkene": ({"abstain_as_class": True, "use_valid_labels": False, "learn_prior": True}, "DS"),
     "FlyingSquid": ({"conditional": "marginals", "multiclass": "ovr"}, "FS"),
 }
 
@@ -52,7 +52,7 @@ def main() -> None:
 
         datasets, a.seeds, a.write_docs = ["youtube"], 1, str(smoke_out())
 
-    df = run(datasets, [DEFAULT_MODEL, *VARIANTS], seeds=a.seeds, protocol="wrench", data_dir=a.data_dir,
+    df = run(datasets, list(VARIANTS), seeds=a.seeds, protocol="wrench", data_dir=a.data_dir,
              label_model_params={k: v[0] for k, v in VARIANTS.items()}, progress=False)
     test = df[(df.split == "test") & (df.end_model == "")]
 
@@ -60,29 +60,47 @@ def main() -> None:
         s = test[(test.label_model == model) & (test.dataset == d)].score.to_numpy() * 100
         return float(s.mean()), float(s.std())
 
+    from weaksup.labelmodel.registry import auto_candidates
+
+    unsupervised = [c for c in auto_candidates() if not c[3]]
+    semi = [c[0] for c in auto_candidates() if c[3]]
+    auto_unsup = {d: _auto_scores(d, a.data_dir, a.seeds, unsupervised) for d in datasets}
+    auto_all = {d: _auto_scores(d, a.data_dir, a.seeds, None) for d in datasets}
     rows, wins = [], 0
     for d in datasets:
-        mean, std = cell(DEFAULT_MODEL, d)
+        scores, chosen = auto_unsup[d]
+        mean, std = float(np.mean(scores)), float(np.std(scores))
         best, who = BEST_PUBLISHED[d]
         ok = round(mean, 2) >= best
         wins += ok
-        rows.append([d, f"{mean:.2f} ± {std:.2f}", f"{best:.2f} ({who})", f"{mean:.3f}",
+        rows.append([d, f"{mean:.2f} ± {std:.2f}", chosen, f"{best:.2f} ({who})", f"{mean:.3f}",
                      "yes" if ok else "no"])
+    srows = []
+    for d in datasets:
+        scores, chosen = auto_all[d]
+        srows.append([d, f"{float(np.mean(scores)):.2f} ± {float(np.std(scores)):.2f}", chosen])
     lines = [
         "Command: `WEAKSUP_DATA=../shared/datasets/wrench nice -n 10 python benchmarks/labelmodel_wrench.py "
-        f"--write-docs` (WRENCH protocol, {a.seeds} seeds, test split; selection and class balance use "
-        "valid only).",
+        f"--write-docs` (WRENCH protocol, {a.seeds} seeds, test split).",
         "",
-        f"**Default model `{DEFAULT_MODEL}` vs the best published WRENCH label model**: matches or beats it "
-        f"on **{wins} of {len(datasets)}** datasets (compared at the published two-decimal precision).",
+        "Gold labels read: valid labels select the candidate and may set the class balance (WRENCH's "
+        "protocol); test labels only score. In the first table no candidate *trains* on valid labels, so it "
+        "sits beside WRENCH's published label models like for like.",
         "",
-        markdown_table(["dataset", f"{DEFAULT_MODEL} (mean ± std)", "best published", "unrounded mean",
-                        "match or beat"], rows),
+        f"**`{DEFAULT_MODEL}` without candidates that train on valid labels vs the best published WRENCH "
+        f"label model**: matches or beats it on **{wins} of {len(datasets)}** datasets (compared at the "
+        "published two-decimal precision).",
+        "",
+        markdown_table(["dataset", f"{DEFAULT_MODEL} (mean ± std)", "chosen on valid (seed 0)", "best published",
+                        "unrounded mean", "match or beat"], rows),
+        "",
+        f"**Semi-supervised, not comparable with the published numbers**: `{DEFAULT_MODEL}` with all its default "
+        f"candidates, including {', '.join(semi)}, which train on the valid labels.",
+        "",
+        markdown_table(["dataset", f"{DEFAULT_MODEL}, all candidates (mean ± std)", "chosen on valid (seed 0)"],
+                       srows),
         "",
     ]
-    # which candidate the default picks on valid
-    lines += ["Candidate chosen on valid, per dataset: " + ", ".join(
-        f"{d}: {_chosen(d, a.data_dir)}" for d in datasets) + ".", ""]
     vrows = []
     for model, (params, wname) in VARIANTS.items():
         cells = []
@@ -101,14 +119,19 @@ def main() -> None:
     _ = np
 
 
-def _chosen(dataset: str, data_dir) -> str:
-    """The candidate the default picks on valid (seed 0)."""
+def _auto_scores(dataset: str, data_dir, seeds: int, candidates) -> tuple[list[float], str]:
+    """Test scores (percent) of AutoLabelModel fitted on train with valid labels, one per seed, and its seed-0 pick."""
     from weaksup.data import load_wrench
     from weaksup.labelmodel import AutoLabelModel
 
     ds = load_wrench(dataset, data_dir)
-    auto = AutoLabelModel(metric=ds.metric).fit(ds.train.votes, dev=(ds.valid.votes, ds.valid.labels), seed=0)
-    return auto.chosen_
+    scores, chosen = [], ""
+    for seed in range(seeds):
+        auto = AutoLabelModel(metric=ds.metric, candidates=candidates).fit(
+            ds.train.votes, valid=(ds.valid.votes, ds.valid.labels), seed=seed)
+        scores.append(100 * float(auto.score(ds.test.votes, ds.test.labels, metric=ds.metric)))
+        chosen = chosen or auto.chosen_
+    return scores, chosen
 
 
 if __name__ == "__main__":
