@@ -144,6 +144,18 @@ def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
     return out
 
 
+def _semi_supervised_note(df: Any) -> list[str]:
+    """Which rows of the ``wrench`` protocol *train* on gold valid labels (so are not unsupervised)."""
+    from weaksup.labelmodel.registry import auto_candidates
+
+    if "AutoLabelModel" not in set(df.get("label_model", [])) or "wrench" not in set(df.get("protocol", [])):
+        return []
+    semi = [label for label, _, _, trains_on_valid in auto_candidates() if trains_on_valid]
+    return [f"Under `wrench`, `AutoLabelModel` is semi-supervised: its candidates {', '.join(semi)} train on "
+            "the gold valid labels, so its row is not comparable with WRENCH's published (unsupervised) label "
+            "models; section `labelmodel-wrench` compares it without those candidates."]
+
+
 def docs_section(df: Any) -> str:
     """The body of the docs section ``wrench-label-models``: command, setup, tables, failed runs.
 
@@ -165,6 +177,7 @@ def docs_section(df: Any) -> str:
         "`wrench` protocol: gold valid labels give the class balance / model selection (as WRENCH). "
         "`gold-free`: no gold labels before test; class balance estimated from the train votes. "
         "The train-split table scores each label model transductively on the rows it was fitted on (wrench#27).",
+        *_semi_supervised_note(df),
         "",
         results_table(df, "test"),
         results_table(df, "train", with_published=False),
