@@ -18,6 +18,16 @@ def test_datasets_lists_registry(wrench_dir, capsys):
     assert str(wrench_dir / "youtube") in out
 
 
+def test_datasets_names_the_bundled_copy(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("WEAKSUP_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["datasets", "--data-dir", str(tmp_path / "none")]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["youtube"].endswith("(bundled copy)")
+    assert "not found (weaksup download sms)" in lines["sms"]
+
+
 def test_bench_cli_writes_outputs(wrench_dir, tmp_path, capsys):
     docs = tmp_path / "benchmarks.md"
     rc = main(["bench", "--datasets", "youtube", "sms", "--label-models", "mv", "--seeds", "1",

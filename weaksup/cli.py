@@ -160,11 +160,13 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from weaksup.data.registry import tasks
-    from weaksup.data.wrench import find_wrench_dir
+    from weaksup.data.wrench import bundled_dir, find_wrench_dir
 
     print(f"{'name':<14}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
     for name, t in tasks().items():
         where = find_wrench_dir(name, args.data_dir)
+        if where is None and bundled_dir(name) is not None:
+            where = f"{bundled_dir(name)} (bundled copy)"
         print(f"{name:<14}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
               f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")
     return 0
