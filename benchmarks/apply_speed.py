@@ -9,7 +9,7 @@ batched engine runs the vectorised equivalents (``keyword_lf``, ``regex_lf``,
 
 Usage::
 
-    nice -n 10 python benchmarks/apply_speed.py            # 1M rows, writes docs/benchmarks.md
+    python benchmarks/apply_speed.py            # 1M rows, writes docs/benchmarks.md
     python benchmarks/apply_speed.py --smoke   # 5,000 rows, writes a temp file only (CI)
 
 What the ratios compare: the *batched* row runs weaksup's vectorised LF families
@@ -97,6 +97,18 @@ def snorkel_lfs():
 CPU: dict[str, float] = {}
 
 
+def loadavg() -> tuple[float, float, float]:
+    """The 1-, 5- and 15-minute load averages (``/proc/loadavg``; NaN where the OS has none)."""
+    try:
+        return tuple(float(v) for v in Path("/proc/loadavg").read_text().split()[:3])  # type: ignore[return-value]
+    except (OSError, ValueError):
+        return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+
+
+def _fmt_load(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in load)
+
+
 def timed(fn, key: str):
     """Run fn; return (result, wall seconds) and record this process's CPU seconds under key."""
     c0 = time.process_time()
@@ -124,10 +136,11 @@ def main(argv: list[str] | None = None) -> dict:
     import pyarrow as pa
 
     pa.set_cpu_count(1)  # CPU seconds of one thread: pyarrow's compute pool (RE2) kept to one thread
-    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load0 = loadavg()
+    run_wall0, run_cpu0 = time.perf_counter(), time.process_time()
     df, _ = make_text_task(args.n, seed=0)
     sub = df.iloc[: args.snorkel_n]
-    print(f"data: {len(df):,} rows; snorkel subsample {len(sub):,}; load avg {load0:.2f}", flush=True)
+    print(f"data: {len(df):,} rows; snorkel subsample {len(sub):,}; load avg (1/5/15 min) {_fmt_load(load0)}", flush=True)
 
     from snorkel.labeling import PandasLFApplier
 
@@ -150,7 +163,8 @@ def main(argv: list[str] | None = None) -> dict:
                         progress=False)
     V_batched, t_batched = timed(lambda: batched.apply(df), "batched")
     print(f"weaksup batched: {t_batched:.1f}s", flush=True)
-    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load1 = loadavg()
+    run_wall, run_cpu = time.perf_counter() - run_wall0, time.process_time() - run_cpu0
 
     dense = V_serial.to_dense()
     same_snorkel = bool(np.array_equal(dense[: len(sub)], L_snorkel))
@@ -185,17 +199,19 @@ def main(argv: list[str] | None = None) -> dict:
          f"{rps['batched']:,.0f}", f"{cps['batched']:,.0f}", f"{cps['batched'] / cps['snorkel']:.1f}"],
     ]
     body = (
-        f"Command: `nice -n 10 python benchmarks/apply_speed.py --n {n} --snorkel-n {len(sub)} "
-        f"--jobs {args.jobs}`\n\n"
+        f"Command: `python benchmarks/apply_speed.py --n {n} --snorkel-n {len(sub)} "
+        f"--jobs {args.jobs}` (whole run: {run_wall / 60:.1f} min wall, {run_cpu / 60:.1f} CPU-min of this "
+        f"process plus {worker_cpu / 60:.1f} in the process engine's workers)\n\n"
         f"20 LFs (10 keyword, 6 regex, 4 threshold) on {n:,} synthetic comments "
         f"(`weaksup.synthetic.make_text_task`, coverage {res['coverage']:.3f}). "
-        f"Machine: {os.cpu_count()} CPU cores shared with other jobs ({platform.machine()}), "
-        f"load average {load0:.1f} at start, {load1:.1f} at end; Python {platform.python_version()}. "
+        f"Machine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}; "
+        f"load average (`/proc/loadavg`, 1 / 5 / 15 min) **{_fmt_load(load0)}** at the start of the run and "
+        f"**{_fmt_load(load1)}** at its end (a load near or above the {os.cpu_count()} cores means other jobs "
+        f"competed for them, and the wall-clock columns are inflated accordingly). "
         f"All engines' vote matrices are identical (checked on every run; snorkel on its subsample).\n\n"
-        "The load on this shared box varies several-fold from minute to minute, so wall-clock times of runs "
-        "made minutes apart are not comparable; the x-snorkel column therefore compares **CPU time** of this "
-        "process (`time.process_time`, one thread), which contention barely affects. Wall-clock figures are shown "
-        "too.\n\n"
+        "The x-snorkel column compares **CPU time** of one thread (`time.process_time` of this process; the "
+        "process engine's row adds its workers' CPU), which contention barely affects; wall-clock figures are "
+        "shown beside it and are comparable between rows only when the load stayed below the core count.\n\n"
         "**What is compared.** The *serial* and *process* rows run exactly snorkel's row-wise Python LFs (one "
         "call per row): that is the like-for-like applier comparison. The *batched* row runs the same 20 rules "
         "written with weaksup's vectorised LF families (`keyword_lf`/`regex_lf` on pandas string columns with "
@@ -223,8 +239,8 @@ def main(argv: list[str] | None = None) -> dict:
     if res["ratio_process_vs_serial"] < 1.7:
         body += (
             f"- The process engine misses 1.7x here, and the line above says why: its gain can only show in "
-            f"wall-clock time, and this box has {os.cpu_count()} cores shared by several concurrent jobs (load "
-            f"average {load0:.1f}-{load1:.1f}, far more runnable processes than cores), so the workers did not get "
+            f"wall-clock time, and this box has {os.cpu_count()} cores shared with other jobs (1-min load "
+            f"average {load0[0]:.1f} to {load1[0]:.1f}), so the workers did not get "
             f"{args.jobs} free cores. The per-row work is the same as serial's (chunks are independent; fork, no "
             f"pickling of data or LFs, int8 results), so wall-clock speed-up tracks the cores the workers get; "
             f"a speed-up on an idle machine was not measurable here.\n"
