@@ -5,8 +5,10 @@ what makes ``partial_fit`` over chunks equal ``fit`` on all rows:
 
 * :func:`indicator_matrix` / :func:`class_counts`: the one-hot and per-class
   counts of :class:`~weaksup.votes.VoteMatrix` (one implementation, on the container);
-* :func:`cooccurrence_counts`, :func:`cooccurrence_stats`: second moments
+* :func:`vote_codes`: the one-hot's column codes without its data;
+* :func:`pair_counts`, :func:`cooccurrence_counts`, :func:`cooccurrence_stats`: second moments
   (MatrixCompletion, FlyingSquid, WeightedMajorityVote);
+* :func:`weighted_class_counts`: per-class sums of per-(LF, class) weights (weighted votes);
 * :class:`VotePatterns`, :func:`vote_patterns`: distinct rows with counts (EM models);
 * :func:`mv_winner_table`, :func:`mv_winner_counts`: majority-vote winners (class priors);
 * :func:`softmax_rows`, :func:`iter_row_chunks`: small numeric helpers.
@@ -36,6 +38,9 @@ __all__ = [
     "class_counts",
     "cooccurrence_counts",
     "cooccurrence_stats",
+    "pair_counts",
+    "vote_codes",
+    "weighted_class_counts",
     "VotePatterns",
     "vote_patterns",
     "mv_winner_table",
@@ -114,27 +119,133 @@ def iter_row_chunks(L: VoteMatrix, chunk_rows: int | None) -> Iterator[tuple[int
         yield start, L.row_block(start, start + chunk_rows)
 
 
-def cooccurrence_counts(ind: Any, max_codes: int = 4_000_000) -> np.ndarray:
+def vote_codes(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """``(indptr, codes)``: the one-hot's CSR structure without its data.
+
+    ``codes`` holds column ``j·k + c`` of every vote (LF ``j`` voted class ``c``)
+    in row order, ascending in ``j`` within a row — the column indices of
+    :meth:`VoteMatrix.indicator` — as int32 when ``m·k`` allows (half the memory
+    traffic of the int64 indices, no float ``data`` array).
+    """
+    k = L.cardinality
+    dtype = np.int32 if L.m * k < 2**31 else np.int64
+    if L.is_sparse:
+        S = L.to_sparse()
+        codes = S.indices.astype(dtype)
+        codes *= k
+        codes += S.data
+        codes -= 1
+        return S.indptr, codes
+    ind = L.indicator()
+    return ind.indptr, ind.indices.astype(dtype)
+
+
+def cooccurrence_counts(ind: Any, max_codes: int = 500_000) -> np.ndarray:
     """Dense ``d × d`` float64 ``indᵀ ind`` of a 0/1 CSR one-hot, exact integer counts.
 
-    Rows are grouped by their number of votes ``t`` and every row's ``t²`` index
-    pairs are counted with one ``bincount``: about 3× faster than scipy's
-    sparse-sparse product and never more than ``max_codes`` pairs in memory.
+    ``ind`` is a CSR one-hot without repeated columns in a row (as
+    :meth:`VoteMatrix.indicator`); its ``data`` is not read.  See
+    :func:`pair_counts` for the kernel.
     """
     d = ind.shape[1]
-    indptr = ind.indptr
-    indices = ind.indices.astype(np.int64)
+    dtype = np.int32 if d * d < 2**31 else np.int64
+    return pair_counts(ind.indptr, ind.indices.astype(dtype, copy=False), d, max_codes).astype(np.float64)
+
+
+def pair_counts(indptr: np.ndarray, codes: np.ndarray, d: int, max_codes: int = 500_000) -> np.ndarray:
+    """``d × d`` int64 co-occurrence counts of the codes of each CSR row: ``Σ_rows 1[a ∈ row] 1[b ∈ row]``.
+
+    Each unordered pair of a row's entries is counted once (``t(t−1)/2`` pairs for
+    a row of ``t`` entries, not ``t²``) and the result is folded to the symmetric
+    matrix, the diagonal being each code's count.  Rows are grouped by length
+    with one radix sort; a group of rows with ``t`` entries is gathered as a
+    ``t × rows`` array, and its pair codes are written ``t − 1`` contiguous
+    broadcast adds at a time into a buffer of ``max_codes`` entries that one
+    ``bincount`` counts (no ``(rows, t, t)`` temporary, no per-pair fancy
+    index).  About 2.5× faster than counting all ``t²`` ordered pairs, exact.
+    Rows must not repeat a code.
+
+    >>> pair_counts(np.array([0, 3, 5]), np.array([0, 2, 3, 2, 3]), 4).tolist()
+    [[1, 0, 1, 1], [0, 0, 0, 0], [1, 0, 2, 2], [1, 0, 2, 2]]
+    """
+    dd = d * d
+    if d and dd >= 2**31:
+        codes = codes.astype(np.int64)
     lens = np.diff(indptr)
-    out = np.zeros(d * d, dtype=np.int64)
-    for t in np.unique(lens):
-        if t == 0:
-            continue
-        rows = np.nonzero(lens == t)[0]
-        step = max(1, max_codes // int(t * t))
-        for s in range(0, len(rows), step):
-            idx = indices[indptr[rows[s:s + step]][:, None] + np.arange(t)]
-            out += np.bincount((idx[:, :, None] * d + idx[:, None, :]).ravel(), minlength=d * d)
-    return out.reshape(d, d).astype(np.float64)
+    out = np.bincount(codes, minlength=d).astype(np.int64) if codes.size else np.zeros(d, dtype=np.int64)
+    U = np.zeros(dd, dtype=np.int64)
+    tmax = int(lens.max(initial=0))
+    if tmax >= 2:
+        order = np.argsort(lens.astype(np.uint16 if tmax < 2**16 else np.int64), kind="stable")  # radix sort
+        bounds = np.searchsorted(lens[order], np.arange(tmax + 2))
+        starts = np.asarray(indptr[:-1], dtype=np.int64)
+        buf = np.empty(max(max_codes, tmax * (tmax - 1) // 2), dtype=codes.dtype)
+        for t in range(2, tmax + 1):
+            rows = order[bounds[t]:bounds[t + 1]]
+            if rows.size == 0:
+                continue
+            P = t * (t - 1) // 2
+            step = max(1, max_codes // P)
+            A, B = np.triu_indices(t, 1) if t > 64 else (None, None)
+            for s in range(0, rows.size, step):
+                st = starts[rows[s:s + step]]
+                idx = codes[st[None, :] + np.arange(t)[:, None]]  # t × R: entry a of each row
+                pairs = buf[:P * st.size].reshape(P, st.size)
+                if A is None:  # pairs (a, b > a): t − 1 contiguous broadcast adds
+                    lead = idx * d
+                    off = 0
+                    for a in range(t - 1):
+                        np.add(lead[a], idx[a + 1:], out=pairs[off:off + t - 1 - a])
+                        off += t - 1 - a
+                else:
+                    np.add(idx[A] * d, idx[B], out=pairs)
+                U += np.bincount(pairs.ravel(), minlength=dd)
+    U = U.reshape(d, d)
+    O = U + U.T
+    O[np.diag_indices(d)] += out
+    return O
+
+
+def weighted_class_counts(L: VoteMatrix, weights: np.ndarray, chunk_rows: int | None = None) -> np.ndarray:
+    """``n × k`` float64 ``Σ_j weights[j, c] · 1[λ_j = c]``: the one-hot times a per-(LF, class) weight.
+
+    One weighted ``bincount`` over the votes (in chunks of ``chunk_rows`` rows),
+    adding each row's terms in ascending LF order from 0.0 — the same sums, bit
+    for bit, as the sparse product ``indicator() @ W`` with ``W[j·k + c, c] =
+    weights[j, c]`` and zeros elsewhere, without the ``k``-wide row updates.
+    A weight that depends on the LF only (or on the class only) is gathered by
+    LF (by class), without forming each vote's one-hot column.
+
+    >>> from weaksup.votes import VoteMatrix
+    >>> weighted_class_counts(VoteMatrix(np.array([[0, 1], [1, -1]])), np.array([[1., 2.], [3., 4.]])).tolist()
+    [[1.0, 4.0], [0.0, 2.0]]
+    """
+    k, n = L.cardinality, L.n
+    W = np.asarray(weights, dtype=np.float64).reshape(L.m, k)
+    if L.is_sparse:
+        S = L.to_sparse()
+        indptr, lfs, cls = S.indptr, S.indices, S.data  # class + 1
+        shift = 1
+    else:
+        ind = L.indicator()
+        indptr, lfs = ind.indptr, ind.indices // k
+        cls, shift = ind.indices % k, 0
+    by_lf, by_class = bool((W == W[:, :1]).all()), bool((W == W[:1]).all())
+    out = np.empty((n, k))
+    step = n if chunk_rows is None else max(1, int(chunk_rows))
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        a, b = int(indptr[s]), int(indptr[e])
+        codes = np.repeat(np.arange(-shift, (e - s) * k - shift, k, dtype=np.int64), np.diff(indptr[s:e + 1]))
+        codes += cls[a:b]
+        if by_lf:
+            w = W[:, 0][lfs[a:b]]
+        elif by_class:
+            w = W[0][cls[a:b] - shift]
+        else:
+            w = W[lfs[a:b], cls[a:b] - shift]
+        out[s:e] = np.bincount(codes, weights=w, minlength=(e - s) * k).reshape(e - s, k)
+    return out
 
 
 _HASH_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -273,7 +384,7 @@ def cooccurrence_stats(L: VoteMatrix, chunk_rows: int | None) -> dict[str, Any]:
     O = np.zeros((d, d))
     mv = np.zeros((L.cardinality, L.cardinality), dtype=np.int64)
     for _, block in iter_row_chunks(L, chunk_rows):
-        O += cooccurrence_counts(indicator_matrix(block))
+        O += pair_counts(*vote_codes(block), d)
         mv += mv_winner_table(block)
     return {"O": O, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
 

@@ -10,10 +10,10 @@ from weaksup._deprecate import warn_deprecated
 from weaksup._validation import Interval, OneOf
 from weaksup.labelmodel._stats import (
     class_counts,
-    cooccurrence_counts,
-    indicator_matrix,
-    iter_row_chunks,
+    pair_counts,
+    vote_codes,
     warn_one_sided,
+    weighted_class_counts,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import ABSTAIN, VoteMatrix
@@ -133,11 +133,9 @@ class WeightedMajorityVote(LabelModel):
         self.chunk_rows = chunk_rows
 
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
-        d = L.m * L.cardinality
-        O = np.zeros((d, d))
-        for _, block in iter_row_chunks(L, self.chunk_rows):
-            ind = indicator_matrix(block)
-            O += cooccurrence_counts(ind)
+        # one pass over the votes' pairs (pair_counts bounds its own buffers); the float64 counts
+        # are exact integers, as before
+        O = pair_counts(*vote_codes(L), L.m * L.cardinality).astype(np.float64)
         return {"O": O, "n": np.array(L.n, dtype=np.int64)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
@@ -173,18 +171,17 @@ class WeightedMajorityVote(LabelModel):
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         k = L.cardinality
-        out = np.empty((L.n, k))
         if self.weights == "class_prior":
-            W = np.tile(np.diag(self.class_balance_), (L.m, 1))
+            W = np.tile(np.asarray(self.class_balance_, dtype=np.float64), (L.m, 1))  # vote for c weighs p_c
         else:
-            W = np.kron(self.weights_[:, None], np.eye(k))
+            W = np.repeat(np.asarray(self.weights_, dtype=np.float64)[:, None], k, axis=1)  # w_j whatever it votes
+        counts = weighted_class_counts(L, W, self.chunk_rows)
+        total = counts.sum(1, keepdims=True)
         fill = self.class_balance_ if self.uncovered == "prior" else np.full(k, 1.0 / k)
-        for start, block in iter_row_chunks(L, self.chunk_rows):
-            counts = np.asarray(indicator_matrix(block) @ W)
-            total = counts.sum(1, keepdims=True)
-            probs = np.divide(counts, total, out=np.tile(fill, (block.n, 1)), where=total > 0)
-            out[start:start + block.n] = probs
-        return out
+        empty = total[:, 0] <= 0
+        np.divide(counts, total, out=counts, where=~empty[:, None])
+        counts[empty] = fill
+        return counts
 
     def lf_accuracies(self) -> np.ndarray:
         self._check_fitted()
