@@ -13,7 +13,7 @@ Protocol (nothing tuned on test):
   with the dataset's WRENCH metric (acc, or binary F1 for SMS).
 * Gold-free: no model sees valid labels for fitting.  LLF's error bounds are estimated from the
   votes (``bound_source``).  DS/MC use their own defaults; the WRENCH protocol variant
-  (``dev=valid``: class balance from valid labels) is reported too.
+  (``valid=(valid votes, valid labels)``: class balance from valid labels) is reported too.
 * LLF hyper-parameters are chosen on the **valid** split with seed 0 from a small grid
   (``bound_source`` in {auto (DawidSkene posterior), majority (leave-one-out MV), agreement
   (one LOO-MV agreement accuracy per LF)}), then the chosen
@@ -211,7 +211,7 @@ def build_section(results: list[dict[str, Any]]) -> str:
         "",
         "Test-split scores (percent), mean ± std over seeds 0–4 (MV is deterministic). Label models fit "
         "on the train votes; LLF also on all-MiniLM-L6-v2 train features and predicts test from test "
-        "features. *gold-free*: no valid labels used for fitting; *wrench*: `dev=valid` (class balance "
+        "features. *gold-free*: no valid labels used for fitting; *wrench*: `valid=(valid votes, valid labels)` (class balance "
         "from valid labels, WRENCH protocol). LLF error bounds are estimated from the votes; its "
         f"hyper-parameters (fixed: {LLF_BASE}) were chosen on valid with seed 0 over bound_source "
         "(auto = DawidSkene posterior, majority = leave-one-out MV, agreement = one LOO-MV agreement "
