@@ -142,9 +142,9 @@ def pick_label_model(ds: Any) -> tuple[str, Any, float]:
 
 
 MLP_KW = {"hidden_sizes": (256,), "lr": 1e-3, "max_steps": 3000, "eval_every": 50, "patience": 10,
-          "batch_size": 128, "progress_bar": False, "n_threads": 1}
+          "batch_size": 128, "progress": False, "n_threads": 1}
 TF_KW = {"head": "mean", "max_length": 64, "lr": 5e-5, "batch_size": 16, "max_steps": 300,
-         "eval_every": 50, "patience": 4, "progress_bar": False, "n_threads": 1, "warmup_ratio": 0.1}
+         "eval_every": 50, "patience": 4, "progress": False, "n_threads": 1, "warmup_ratio": 0.1}
 
 
 def make_model(model: str, metric: str, params: dict[str, Any], mlp_params: dict[str, Any] | None = None) -> Any:
@@ -160,12 +160,12 @@ def make_model(model: str, metric: str, params: dict[str, Any], mlp_params: dict
         params = dict(params)
         params["lr"] = mlp.lr * params.pop("lr_scale", 1.0)
         return Cosine(mlp, self_training_steps=800, teacher_update=100, batch_size=32, eval_every=50, metric=metric,
-                      progress_bar=False, **params)
+                      progress=False, **params)
     if model == "tf":
         return TransformerClassifier(**{**TF_KW, "metric": metric, **params})
     if model == "tf_cosine":
         return Cosine(TransformerClassifier(**{**TF_KW, "metric": metric}), self_training_steps=200,
-                      teacher_update=100, batch_size=16, eval_every=50, metric=metric, progress_bar=False, **params)
+                      teacher_update=100, batch_size=16, eval_every=50, metric=metric, progress=False, **params)
     raise ValueError(model)
 
 

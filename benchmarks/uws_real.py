@@ -85,7 +85,7 @@ def run_regression(df: pd.DataFrame, seed: int, n_seed: int = 40) -> dict[str, f
     out["unweighted mean"] = float(np.mean((vals.mean(1) - y) ** 2))
     out["unweighted median"] = float(np.mean((np.median(vals, 1) - y) ** 2))
     out["UWS (θ-weighted)"] = lm.score(votes, y, metric="mse")
-    glm = UniversalLabelModel(sp, inference="gaussian").fit(votes, dev=seed_df["target"].to_numpy())
+    glm = UniversalLabelModel(sp, inference="gaussian").fit(votes, valid=seed_df["target"].to_numpy())
     out["UWS Gaussian closed form (prior of y from the labelled seed)"] = glm.score(votes, y, metric="mse")
     return out
 
@@ -127,7 +127,7 @@ def run_regression_mixed(df: pd.DataFrame, seed: int, per_lf: int = 25) -> dict[
     out["unweighted median"] = float(np.mean((np.median(vals, 1) - y) ** 2))
     out["UWS (θ-weighted)"] = lm.score(votes, y, metric="mse")
     labelled = df.iloc[idx[:len(lfs) * per_lf]]["target"].to_numpy()
-    glm = UniversalLabelModel(sp, inference="gaussian").fit(votes, dev=labelled)
+    glm = UniversalLabelModel(sp, inference="gaussian").fit(votes, valid=labelled)
     out["UWS Gaussian closed form (prior of y from the labelled seed)"] = glm.score(votes, y, metric="mse")
     return out
 
