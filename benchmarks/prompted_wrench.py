@@ -10,8 +10,15 @@ direct question, and calls/s and cache hit rate.  Every response is cached
 Runs unchanged with a larger local model (``--model-path``, ``--gguf-file``)
 or an OpenAI-compatible endpoint (``--base-url``, ``--model``).
 
-    nice -n 10 python benchmarks/prompted_wrench.py --datasets youtube sms --n-train 150
-    python benchmarks/prompted_wrench.py --smoke     # tiny CI run (temp files only)
+    python benchmarks/prompted_wrench.py                  # both tasks (PRESETS), writes the section
+    python benchmarks/prompted_wrench.py --datasets sms --n-train 150 --no-write
+    python benchmarks/prompted_wrench.py --smoke          # tiny CI run (temp files only)
+
+The section is written whole by one run: every task in ``--datasets`` is
+recomputed (the response cache only skips model calls already made).
+Each task's train/valid subsample sizes and prompt list default to its entry
+in ``PRESETS`` (the section's published settings); ``--n-train``,
+``--n-valid`` and ``--prompts`` override them for every task.
 """
 
 from __future__ import annotations
@@ -32,6 +39,19 @@ import weaksup as ws  # noqa: E402
 from weaksup import metrics  # noqa: E402
 
 LMITL = {"youtube": ("accuracy", 92.0, 58.7), "sms": ("f1_binary", 91.8, 83.2)}
+#: Per-task defaults of the published section: rows prompted (train subsample, valid subsample; test: all)
+#: and the prompts of the task's suite that are used.
+PRESETS = {
+    "youtube": {"n_train": 100, "n_valid": 60, "prompts": ["yt_spam", "yt_subscribe", "yt_song"]},
+    "sms": {"n_train": 300, "n_valid": 100, "prompts": ["sms_spam", "sms_prize"]},
+}
+DEFAULTS = {"n_train": 150, "n_valid": None, "prompts": None}  # a task without a preset
+
+
+def task_setting(task: str, args: argparse.Namespace, key: str):
+    """``args.<key>`` if given on the command line, else the task's preset, else :data:`DEFAULTS`."""
+    given = getattr(args, key)
+    return given if given is not None else PRESETS.get(task, DEFAULTS).get(key, DEFAULTS[key])
 
 
 def make_backend(args: argparse.Namespace):
@@ -69,19 +89,21 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
     from weaksup.endmodel import LogisticRegression
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    c_start = time.process_time()
     ds = ws.load_wrench(task, args.data_dir)
     k, metric = ds.cardinality, ds.metric
     rng = np.random.default_rng(args.seed)
-    n_tr = min(args.n_train, len(ds.train))
+    n_train, n_valid, prompts = (task_setting(task, args, key) for key in ("n_train", "n_valid", "prompts"))
+    n_tr = min(n_train, len(ds.train))
     tr_idx = np.sort(rng.choice(len(ds.train), n_tr, replace=False))
-    va_idx = np.arange(len(ds.valid)) if args.n_valid is None else np.sort(
-        rng.choice(len(ds.valid), min(args.n_valid, len(ds.valid)), replace=False))
+    va_idx = np.arange(len(ds.valid)) if n_valid is None else np.sort(
+        rng.choice(len(ds.valid), min(n_valid, len(ds.valid)), replace=False))
     te_idx = np.arange(len(ds.test)) if args.n_test is None else np.sort(
         rng.choice(len(ds.test), min(args.n_test, len(ds.test)), replace=False))
     splits = {"train": (ds.train, tr_idx), "valid": (ds.valid, va_idx), "test": (ds.test, te_idx)}
     from weaksup.labelers.suites import SUITES
 
-    names = [p["name"] for p in SUITES[task] if not args.prompts or p["name"] in args.prompts] or None
+    names = [p["name"] for p in SUITES[task] if not prompts or p["name"] in prompts] or None
     lfs = get_suite(task, backend, names=names, cache=cache, calibrate=not args.no_calibrate,
                     progress=args.progress)
     # calibration first (3 prompts per LF)
@@ -134,19 +156,20 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
         keep = [int(j) for j in np.nonzero(fires)[0]]
         sub = (lambda s, get=get, keep=keep: get(s).select_lfs(keep))
         for lm_name, ctor in label_models().items():
-            lm_test = em_test = float("nan")
-            why = ""
-            try:
+            cells = {"label model": "–", "end model": "–"}
+            stage = "label model"
+            try:  # a model that cannot fit this set: its cell says why
                 lm = ctor(k).fit(sub("train"), seed=args.seed)
-                lm_test = metrics.score(metric, y["test"], lm.predict(sub("test")))
+                cells[stage] = fmt(metrics.score(metric, y["test"], lm.predict(sub("test"))))
                 P = lm.predict_proba(sub("train"))
                 covered = np.asarray(sub("train").to_dense() != -1).any(axis=1)
-                em = LogisticRegression(C=10.0, n_classes=k, patience=None).fit(X_tr[covered], P[covered])
-                em_test = metrics.score(metric, y["test"], em.predict(X_te))
-            except Exception as exc:  # a model that cannot fit this set: say so in the table
-                print(f"[{task}] {set_name} / {lm_name}: {type(exc).__name__}: {exc}", flush=True)
-                why = f" ({type(exc).__name__}: {str(exc)[:80]})".replace("|", "/").replace("\n", " ")
-            lm_rows.append([set_name + f" ({len(keep)} LFs)", lm_name, fmt(lm_test) + why, fmt(em_test)])
+                stage = "end model"
+                em = LogisticRegression(C=10.0, cardinality=k, patience=None).fit(X_tr[covered], P[covered])
+                cells[stage] = fmt(metrics.score(metric, y["test"], em.predict(X_te)))
+            except Exception as exc:
+                print(f"[{task}] {set_name} / {lm_name} ({stage}): {type(exc).__name__}: {exc}", flush=True)
+                cells[stage] = f"– ({type(exc).__name__}: {str(exc)[:80]})".replace("|", "/").replace("\n", " ")
+            lm_rows.append([set_name + f" ({len(keep)} LFs)", lm_name, cells["label model"], cells["end model"]])
     lm_table = markdown_table(["LFs", "label model", f"label model test {metric}",
                                f"end model (LR on TF-IDF) test {metric}"], lm_rows)
     info = {"calls": calls, "hits": hits, "prompts": prompts, "seconds": secs,
@@ -155,11 +178,14 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
     ref_line = (f"LMitL (T0++ 11B, RoBERTa end model, full train): zero-shot {ref[2]}, prompted WS **{ref[1]}** "
                 f"({ref[0]})." if ref else "LMitL reports no number for this task.")
     rate = calls / secs if secs > 0 else float("nan")
+    info["cpu_seconds"] = time.process_time() - c_start
+    info["wall_seconds"] = time.perf_counter() - t0
     text = (f"### {task}\n\nRows prompted: train subsample {info['n']['train']} (seed {args.seed}), valid "
             f"{info['n']['valid']}, test {info['n']['test']}; {len(lfs)} prompts"
             f"{' with contextual calibration' if not args.no_calibrate else ''}. "
             f"This run: {prompts} prompt look-ups, {calls} model calls, cache hit rate "
-            f"{100 * hits / max(prompts, 1):.1f}%, {rate:.2f} calls/s over {secs:.0f} s of model time.\n\n"
+            f"{100 * hits / max(prompts, 1):.1f}%, {rate:.2f} calls/s over {secs:.0f} s of model time; the whole task took "
+            f"{info['wall_seconds'] / 60:.1f} min wall, {info['cpu_seconds'] / 60:.1f} CPU-min.\n\n"
             f"{per_prompt}\n\nZero-shot (`{zs.name}` alone, abstain→class 0) test {metric}: "
             f"{fmt(zero_shot)}. {ref_line}\n\n{lm_table}\n")
     return text, info
@@ -168,12 +194,15 @@ def run_task(task: str, args: argparse.Namespace, backend, cache) -> tuple[str, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", nargs="+", default=["youtube", "sms"])
-    ap.add_argument("--n-train", type=int, default=150, help="train rows prompted (seeded subsample)")
-    ap.add_argument("--n-valid", type=int, default=None, help="valid rows (default all)")
+    ap.add_argument("--n-train", type=int, default=None,
+                    help="train rows prompted (seeded subsample; default: the task's PRESETS entry, else 150)")
+    ap.add_argument("--n-valid", type=int, default=None,
+                    help="valid rows (default: the task's PRESETS entry, else all)")
     ap.add_argument("--n-test", type=int, default=None, help="test rows (default all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--prompts", nargs="*", default=None,
-                    help="only these prompt names (from any task's suite; default all)")
+                    help="only these prompt names (from any task's suite; default: the task's PRESETS entry; "
+                         "given without names: all)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--cache", default=None, help="response cache file (default ~/.cache/weaksup/labelers/...)")
     ap.add_argument("--no-calibrate", action="store_true")
@@ -210,9 +239,13 @@ def main() -> None:
         text, info = run_task(task, args, backend, cache)
         print(text, flush=True)
         parts.append(text)
-    cmd = "nice -n 10 python benchmarks/prompted_wrench.py " + " ".join(sys.argv[1:])
+    cmd = " ".join(["python benchmarks/prompted_wrench.py", *sys.argv[1:]])
     model = f"{backend.kind}:{backend.model}"
-    body = (f"Command: `{cmd}`\n\nModel: {model} (135M parameters, CPU, 1 thread, scored by next-token "
+    where = (f"CPU, {args.threads} torch thread{'s' if args.threads > 1 else ''}" if not args.base_url
+             else "served by the endpoint")
+    size = "135M parameters, " if "SmolLM2-135M" in str(backend.model) else ""
+    body = (f"Command: `{cmd}` (one run writes the whole section; per-task subsample sizes and prompts from the "
+            f"script's `PRESETS`).\n\nModel: {model} ({size}{where}, scored by next-token "
             f"log-probability of each answer's verbalizers). Label models are fitted on the prompted train "
             f"subsample only, and the end model (weaksup LogisticRegression on TF-IDF, soft labels) is trained "
             f"on that subsample's covered rows, so end-model numbers are far below full-train WRENCH/LMitL "
