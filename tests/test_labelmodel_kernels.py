@@ -89,3 +89,33 @@ def test_wmv_equals_its_definition(L: VoteMatrix, params: dict) -> None:
     fill = wmv.class_balance_ if params.get("uncovered") == "prior" else np.full(k, 1.0 / k)
     ref = np.divide(counts, total, out=np.tile(fill, (L.n, 1)), where=total > 0)
     assert np.array_equal(wmv.predict_proba(L), ref)
+
+
+def _ebcc_reference(eb, L: VoteMatrix) -> np.ndarray:
+    """EBCC's E-step as written in the paper: softmax over (class, subtype) of the full scores, summed over subtypes."""
+    from scipy.special import digamma
+
+    e_log_pi = digamma(eb.eta_) - digamma(eb.eta_.sum(-1, keepdims=True))
+    e_log_v = digamma(eb.mu_) - digamma(eb.mu_.sum(-1, keepdims=True))  # [j, y, g, l]
+    m, k, M, _ = e_log_v.shape
+    D = L.to_dense()
+    scores = np.broadcast_to(e_log_pi + np.asarray(eb.log_tau_)[:, None], (L.n, k, M)).copy()
+    for j in range(m):
+        fired = D[:, j] >= 0
+        scores[fired] += e_log_v[j][:, :, D[fired, j]].transpose(2, 0, 1)
+    flat = scores.reshape(L.n, -1)
+    p = np.exp(flat - flat.max(1, keepdims=True))
+    return (p / p.sum(1, keepdims=True)).reshape(L.n, k, M).sum(-1)
+
+
+@pytest.mark.parametrize("L", [L for _, L in CASES], ids=IDS)
+def test_ebcc_predict_proba_equals_the_e_step(L: VoteMatrix) -> None:
+    from weaksup.labelmodel import EBCC
+
+    eb = EBCC(repeat=1, max_iter=30, num_groups=4).fit(L, seed=0)
+    ref = _ebcc_reference(eb, L)
+    assert np.abs(eb.predict_proba(L) - ref).max() < 1e-12
+    eb._predict_block = 13  # many blocks, one of them partial
+    assert np.abs(eb.predict_proba(L) - ref).max() < 1e-12
+    eb._shift_budget = 0.0  # every row through the exact row-maximum path
+    assert np.abs(eb.predict_proba(L) - ref).max() < 1e-12

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import digamma, gammaln
 
 from weaksup._validation import Interval
@@ -25,6 +26,7 @@ from weaksup.labelmodel._stats import (
     indicator_matrix,
     iter_row_chunks,
     softmax_rows,
+    vote_codes,
     vote_patterns,
     warn_one_sided,
 )
@@ -184,13 +186,57 @@ class EBCC(LabelModel):
         scores = np.asarray(ind @ V) + (e_log_pi + e_log_tau[:, None]).reshape(1, k * M)
         return softmax_rows(scores).reshape(-1, k, M)
 
+    #: Rows per block of :meth:`_predict_proba` (its ``rows × k·M`` scores stay in the CPU cache).
+    _predict_block: int = 4096
+    #: Largest log-ratio between two terms of a row that :meth:`_predict_proba` lets its shift reach.
+    _shift_budget: float = 600.0
+
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        """One E-step under the fitted posteriors: ``P(y | λ) = Σ_g softmax_{(y,g)}(s)``.
+
+        ``s[r, (y,g)] = b[y,g] + Σ_j V[(j, λ_rj), (y,g)]`` (``b = E log τ_y + E log π_yg``,
+        ``V = E log v``).  Computed block by block as one sparse product of the
+        vote one-hot with ``V − V[:, :1]`` (every score already shifted by its
+        row's first score, so no row maximum is taken), one ``exp`` and one
+        small GEMM with the class-grouping matrix scaled by ``exp(b − b₀)``
+        (whose last column gives the row total).  The shift keeps every term in
+        ``[e^-B, e^B]`` with ``B = t_r · max spread(V rows) + spread(b)``; rows
+        where ``B`` could exceed 600 (``_shift_budget``: overflow) take the
+        row-maximum softmax instead.  Equal to the softmax of the scores within rounding (~1e-15).
+        """
         e_log_pi = digamma(self.eta_) - digamma(self.eta_.sum(-1, keepdims=True))
         e_log_v = digamma(self.mu_) - digamma(self.mu_.sum(-1, keepdims=True))
-        out = np.empty((L.n, L.cardinality))
-        for start, block in iter_row_chunks(L, self.chunk_rows):
-            zg = self._e_step(indicator_matrix(block), e_log_pi, np.asarray(self.log_tau_), e_log_v)
-            out[start:start + block.n] = zg.sum(-1)
+        log_tau = np.asarray(self.log_tau_)
+        m, k, M, _ = e_log_v.shape
+        V = e_log_v.transpose(0, 3, 1, 2).reshape(m * k, k * M)  # rows j·k + l, cols y·M + g
+        b = (e_log_pi + log_tau[:, None]).reshape(k * M)
+        Vs = V - V[:, :1]
+        G = np.zeros((k * M, k + 1))
+        G[np.arange(k * M), np.arange(k * M) // M] = 1.0
+        G[:, k] = 1.0
+        G *= np.exp(b - b[0])[:, None]
+        GT = np.ascontiguousarray(G.T)
+        spread_v = float((Vs.max(1) - Vs.min(1)).max())
+        budget = (self._shift_budget - float(b.max() - b.min())) / max(spread_v, 1e-300)
+        indptr, codes = vote_codes(L)
+        if indptr[-1] < np.iinfo(codes.dtype).max:
+            indptr = indptr.astype(codes.dtype)  # same index dtype: scipy does not copy the indices
+        n, step = L.n, int(self._predict_block)
+        out = np.empty((n, k))
+        ones = np.ones(int(np.diff(indptr).max(initial=0)) * min(n, step))
+        for s in range(0, n, step):
+            e = min(n, s + step)
+            a, z = int(indptr[s]), int(indptr[e])
+            ind = sp.csr_matrix((ones[:z - a], codes[a:z], indptr[s:e + 1] - a), shape=(e - s, m * k))
+            E = ind @ Vs  # scores minus the row's first score
+            np.exp(E, out=E)
+            Zt = GT @ E.T  # (k + 1) × rows: per-class sums and the total
+            Zt[:k] /= Zt[k]
+            out[s:e] = Zt[:k].T
+        over = np.nonzero(np.diff(indptr) > budget)[0]
+        if over.size:  # scores that could overflow e^600 after the first-score shift: exact row maximum
+            zg = self._e_step(indicator_matrix(L[over]), e_log_pi, log_tau, e_log_v)
+            out[over] = zg.sum(-1)
         return out
 
     def lf_accuracies(self) -> np.ndarray:
