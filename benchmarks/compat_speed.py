@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,14 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.labelmodel_speed import (  # noqa: E402 - the shared memory probes
-    THREAD_VARS,
-    _mem_available_mb,
-    _peak_mb,
-    _reset_peak,
-    _rss_mb,
-    snorkel_dense_mb,
-)
+from benchmarks._measure import mem_available_mb, run_json_subprocess, timed_fit_predict  # noqa: E402
+from benchmarks.labelmodel_speed import snorkel_dense_mb  # noqa: E402
 
 SIDES = ("weaksup.compat.snorkel", "snorkel")
 
@@ -61,28 +54,19 @@ def worker(side: str, path: str, k: int, epochs: int, out: str) -> dict:
         logging.disable(logging.INFO)
     else:
         from weaksup.compat.snorkel.labeling.model import LabelModel
-    _reset_peak()
-    base = _rss_mb()
-    c0, t0 = time.process_time(), time.perf_counter()
-    model = LabelModel(cardinality=k, verbose=False)
-    model.fit(L, n_epochs=epochs, seed=0, progress_bar=False)
-    c1, t1 = time.process_time(), time.perf_counter()
-    probs = model.predict_proba(L)
-    c2, t2 = time.process_time(), time.perf_counter()
-    peak = _peak_mb()
+    def fit() -> LabelModel:
+        model = LabelModel(cardinality=k, verbose=False)
+        model.fit(L, n_epochs=epochs, seed=0, progress_bar=False)
+        return model
+
+    rec, model, probs = timed_fit_predict(fit, lambda model: model.predict_proba(L))
     mu = model.mu.detach().numpy() if hasattr(model.mu, "detach") else np.asarray(model.mu)
     np.savez(out, probs=probs, mu=mu)
-    return {"side": side, "cpu_fit_s": c1 - c0, "cpu_predict_s": c2 - c1, "cpu_total_s": c2 - c0,
-            "fit_s": t1 - t0, "predict_s": t2 - t1, "total_s": t2 - t0, "base_mb": base, "peak_mb": peak,
-            "extra_mb": peak - base}
+    return {"side": side, **rec}
 
 
 def _run_sub(args: list[str], timeout: int = 3600) -> dict:
-    env = dict(os.environ, **{v: "1" for v in THREAD_VARS}, PYTHONPATH=str(ROOT))
-    cp = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, timeout=timeout)
-    if cp.returncode != 0:
-        return {"error": (cp.stderr or cp.stdout)[-800:]}
-    return json.loads(cp.stdout.strip().splitlines()[-1])
+    return run_json_subprocess(__file__, args, timeout)
 
 
 def compare(a_path: str, b_path: str) -> dict:
@@ -192,8 +176,8 @@ def main() -> None:
     for side in SIDES:
         if side == "snorkel":
             need = snorkel_dense_mb(a.n, a.m, a.k) * 1.6 + 2048
-            if _mem_available_mb() < need:
-                results[side] = {"error": f"skipped: needs ~{need:.0f} MiB, {_mem_available_mb():.0f} MiB available"}
+            if mem_available_mb() < need:
+                results[side] = {"error": f"skipped: needs ~{need:.0f} MiB, {mem_available_mb():.0f} MiB available"}
                 continue
         results[side] = _run_sub(["--worker", side, path, str(a.k), str(a.epochs), os.path.join(tmp, f"{side}.npz")])
         print(json.dumps(results[side]), flush=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,41 +31,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from benchmarks._measure import (  # noqa: E402 - the shared probes
+    mem_available_mb,
+    peak_mb,
+    reset_peak,
+    rss_mb,
+    run_json_subprocess,
+    timed_fit_predict,
+)
+
 MODELS = ["MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid", "EBCC",
           "snorkel"]
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _reset_peak() -> None:
-    """Reset the kernel's peak-RSS counter (VmHWM) so loading the votes is not counted."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        pass
-
-
-def _peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _mem_available_mb() -> float:
-    with open("/proc/meminfo") as fh:
-        for line in fh:
-            if line.startswith("MemAvailable"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def floor_cpu_s(L: object, repeats: int = 5) -> tuple[float, float]:
@@ -119,34 +94,24 @@ def worker(model: str, path: str, k: int, epochs: int) -> dict:
         logging.disable(logging.INFO)
         D = L.to_dense().astype(np.int64)
         del L
-        _reset_peak()
-        base = _rss_mb()
-        c0, t0 = time.process_time(), time.perf_counter()
-        s = SnorkelLabelModel(cardinality=k, verbose=False)
-        s.fit(D, n_epochs=epochs, seed=0, progress_bar=False)
-        c1, t1 = time.process_time(), time.perf_counter()
-        P = s.predict_proba(D)
-        c2, t2 = time.process_time(), time.perf_counter()
-        peak = _peak_mb()
+
+        def fit_snorkel() -> SnorkelLabelModel:
+            s = SnorkelLabelModel(cardinality=k, verbose=False)
+            s.fit(D, n_epochs=epochs, seed=0, progress_bar=False)
+            return s
+
+        rec, s, P = timed_fit_predict(fit_snorkel, lambda s: s.predict_proba(D))
         out["cpu_predict_warm_s"] = warm_predict_cpu_s(lambda: s.predict_proba(D), 1)
     else:
         import weaksup.labelmodel as lm
 
-        _reset_peak()
-        base = _rss_mb()
         kw = {"n_epochs": epochs} if model == "MatrixCompletion" else {}
         if model == "EBCC":
             kw = {"repeat": 1}
-        c0, t0 = time.process_time(), time.perf_counter()
-        mdl = getattr(lm, model)(cardinality=k, **kw).fit(L, seed=0)
-        c1, t1 = time.process_time(), time.perf_counter()
-        P = mdl.predict_proba(L)
-        c2, t2 = time.process_time(), time.perf_counter()
-        peak = _peak_mb()
+        rec, mdl, P = timed_fit_predict(lambda: getattr(lm, model)(cardinality=k, **kw).fit(L, seed=0),
+                                        lambda mdl: mdl.predict_proba(L))
         out["cpu_predict_warm_s"] = warm_predict_cpu_s(lambda: mdl.predict_proba(L))
-    out.update(fit_s=t1 - t0, predict_s=t2 - t1, total_s=t2 - t0, cpu_fit_s=c1 - c0, cpu_predict_s=c2 - c1,
-               cpu_total_s=c2 - c0, base_mb=base, peak_mb=peak,
-               extra_mb=peak - base, finite=bool(np.isfinite(P).all()))
+    out.update(rec, finite=bool(np.isfinite(P).all()))
     return out
 
 
@@ -164,8 +129,8 @@ def big_worker(n: int, m: int, k: int, coverage: float, epochs: int, block: int)
     L = VoteMatrix.vstack(parts)
     del parts
     gen_s = time.perf_counter() - t0
-    _reset_peak()
-    base = _rss_mb()
+    reset_peak()
+    base = rss_mb()
     t0 = time.perf_counter()
     mc = MatrixCompletion(cardinality=k, n_epochs=epochs).fit(L, seed=0)
     t1 = time.perf_counter()
@@ -173,16 +138,12 @@ def big_worker(n: int, m: int, k: int, coverage: float, epochs: int, block: int)
     t2 = time.perf_counter()
     err = float(np.abs(mc.lf_accuracies() - acc).max())
     return {"n": n, "m": m, "k": k, "nnz": int(L.to_sparse().nnz), "gen_s": gen_s, "fit_s": t1 - t0,
-            "predict_s": t2 - t1, "base_mb": base, "peak_mb": _peak_mb(), "extra_mb": _peak_mb() - base,
+            "predict_s": t2 - t1, "base_mb": base, "peak_mb": peak_mb(), "extra_mb": peak_mb() - base,
             "max_acc_err": err, "finite": bool(np.isfinite(P).all())}
 
 
 def _run_sub(args: list[str], timeout: int = 3600) -> dict:
-    env = dict(os.environ, **{v: "1" for v in THREAD_VARS}, PYTHONPATH=str(ROOT))
-    cp = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, timeout=timeout)
-    if cp.returncode != 0:
-        return {"error": (cp.stderr or cp.stdout)[-600:]}
-    return json.loads(cp.stdout.strip().splitlines()[-1])
+    return run_json_subprocess(__file__, args, timeout, tail=600)
 
 
 def snorkel_dense_mb(n: int, m: int, k: int) -> float:
@@ -234,9 +195,9 @@ def main() -> None:
         for model in a.models:
             if model == "snorkel":
                 need = snorkel_dense_mb(a.n, a.m, k) * 1.6 + 2048
-                if _mem_available_mb() < need:
+                if mem_available_mb() < need:
                     results.append({"model": model, "k": k, "error": f"skipped: needs ~{need:.0f} MiB, "
-                                    f"{_mem_available_mb():.0f} MiB available"})
+                                    f"{mem_available_mb():.0f} MiB available"})
                     continue
             r = _run_sub(["--worker", model, path, str(k), str(a.epochs)])
             r.setdefault("model", model)

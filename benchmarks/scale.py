@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,8 +46,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._measure import cpu_s, mem_available_mb, peak_mb, reset_peak, run_json_subprocess  # noqa: E402
+
 M, K, COVERAGE = 20, 2, 0.1
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: rough resident bytes per row (frame + votes + statistics + probabilities), for the skip rule
 BYTES_PER_ROW = {"weaksup": 160, "snorkel": 700}
 
@@ -86,36 +86,6 @@ def partitions(n: int, part: int) -> list[int]:
     return [min(part, n - s) for s in range(0, n, part)]
 
 
-# ----------------------------------------------------------------- memory probes
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _cpu() -> float:
-    return time.process_time()
-
-
-def _mem_available_mb() -> float:
-    with open("/proc/meminfo") as fh:
-        for line in fh:
-            if line.startswith("MemAvailable"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 # ------------------------------------------------------------------------- Dask
 def run_dask(n: int, part: int, epochs: int, workdir: str, ds_iter: int = 300) -> dict:
     import dask.array as da
@@ -130,21 +100,21 @@ def run_dask(n: int, part: int, epochs: int, workdir: str, ds_iter: int = 300) -
                            memory_limit=0)
     client = Client(cluster)
     try:
-        client.run(_reset_peak)  # warm the workers' imports before timing
+        client.run(reset_peak)  # warm the workers' imports before timing
         sizes = partitions(n, part)
         ddf = dd.from_map(make_partition, list(range(len(sizes))), sizes, enforce_metadata=False)
 
         def phase(name: str, fn):  # noqa: ANN001
-            client.run(_reset_peak)
-            _reset_peak()
-            cpu0 = client.run(_cpu)
+            client.run(reset_peak)
+            reset_peak()
+            cpu0 = client.run(cpu_s)
             t0 = time.perf_counter()
             result = fn()
             wall = time.perf_counter() - t0
-            cpu1 = client.run(_cpu)
-            peaks = client.run(_peak_mb)
+            cpu1 = client.run(cpu_s)
+            peaks = client.run(peak_mb)
             out["phases"][name] = {"wall_s": wall, "worker_cpu_s": sum(cpu1[w] - cpu0[w] for w in cpu1),
-                                   "worker_peak_mb": sorted(peaks.values()), "client_peak_mb": _peak_mb()}
+                                   "worker_peak_mb": sorted(peaks.values()), "client_peak_mb": peak_mb()}
             print(json.dumps({"n": n, "phase": name, **out["phases"][name]}), flush=True)
             return result
 
@@ -177,8 +147,8 @@ def run_memory(kind: str, n: int, part: int, epochs: int) -> dict:
     from weaksup import LFApplier
 
     frame = pd.concat([make_partition(i, r) for i, r in enumerate(partitions(n, part))], ignore_index=True)
-    _reset_peak()
-    base = _peak_mb()
+    reset_peak()
+    base = peak_mb()
     out: dict = {"kind": kind, "n": n}
     c0, t0 = time.process_time(), time.perf_counter()
     L = LFApplier(column_lfs(), cardinality=K, cache=False, progress=False, chunk_size=part).apply(frame)
@@ -216,17 +186,13 @@ def run_memory(kind: str, n: int, part: int, epochs: int) -> dict:
         out["fit MatrixCompletion"] = {"wall_s": t2 - t1, "cpu_s": c2 - c1}
         out["fit DawidSkene"] = {"wall_s": t3 - t2, "cpu_s": c3 - c2}
         out["predict MatrixCompletion"] = {"wall_s": t4 - t3, "cpu_s": c4 - c3}
-    out["peak_mb"] = _peak_mb()
+    out["peak_mb"] = peak_mb()
     out["base_mb"] = base
     return out
 
 
 def _run_sub(args: list[str], timeout: int = 7200) -> dict:
-    env = dict(os.environ, **{v: "1" for v in THREAD_VARS}, PYTHONPATH=str(REPO))
-    cp = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, timeout=timeout)
-    if cp.returncode != 0:
-        return {"error": (cp.stderr or cp.stdout)[-600:]}
-    return json.loads(cp.stdout.strip().splitlines()[-1])
+    return run_json_subprocess(__file__, args, timeout, tail=600)
 
 
 # ------------------------------------------------------------------------ report
@@ -312,7 +278,7 @@ def main() -> None:
             continue
         for kind in ("weaksup", "snorkel"):
             need = n * BYTES_PER_ROW[kind] / 2**20
-            avail = _mem_available_mb()
+            avail = mem_available_mb()
             if need > 0.6 * avail:
                 mem_runs.append({"kind": kind, "n": n, "skipped": f"not run: needs ~{need / 1024:.1f} GiB, "
                                                                   f"{avail / 1024:.1f} GiB available"})
