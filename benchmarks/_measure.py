@@ -6,7 +6,7 @@ One implementation of what the speed benchmarks (``labelmodel_speed.py``,
 * :func:`rss_mb`, :func:`reset_peak`, :func:`peak_mb`: resident memory now, and
   the kernel's peak-RSS counter (``VmHWM``) reset so a phase's peak excludes what
   was loaded before it;
-* :func:`mem_available_mb`: the machine's available memory (skip rules);
+* :func:`mem_available_mb`, :func:`mem_total_mb`: the machine's available and total memory (skip rules);
 * :func:`cpu_s`: CPU seconds of this process (``time.process_time``: all its threads);
 * :func:`timed_fit_predict`: a fit and a predict timed in CPU and wall seconds, with the
   peak memory above the memory held before the fit;
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["THREAD_VARS", "REPO", "rss_mb", "reset_peak", "peak_mb", "mem_available_mb", "cpu_s",
+__all__ = ["THREAD_VARS", "REPO", "rss_mb", "reset_peak", "peak_mb", "mem_available_mb", "mem_total_mb", "cpu_s",
            "timed_fit_predict", "run_json_subprocess"]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,6 +79,12 @@ def peak_mb() -> float:
 def mem_available_mb() -> float:
     """The machine's available memory (``MemAvailable``), MiB; NaN where ``/proc/meminfo`` is missing."""
     kib = _proc_kib("/proc/meminfo", "MemAvailable")
+    return float("nan") if kib is None else kib / 1024
+
+
+def mem_total_mb() -> float:
+    """The machine's memory (``MemTotal``), MiB; NaN where ``/proc/meminfo`` is missing."""
+    kib = _proc_kib("/proc/meminfo", "MemTotal")
     return float("nan") if kib is None else kib / 1024
 
 

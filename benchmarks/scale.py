@@ -25,9 +25,12 @@ resident memory of each worker process (VmHWM, reset before the phase), and
 of the client.  In-memory weaksup (serial applier, dense ``VoteMatrix``, the
 same two models) and snorkel's ``LabelModel`` (on the same votes, applied by
 weaksup: snorkel's own applier calls Python LFs row by row, compared in the
-``apply-speed`` section) run in their own subprocesses at every size whose
-estimated memory fits in 60% of the machine's available memory; otherwise the
-row says so.
+``apply-speed`` section) run in their own subprocesses, each once, at the
+largest size whose estimated peak memory (:data:`MEMORY_MODEL`, fitted to
+measured peaks) fits in 60% of the machine's memory: decided before anything
+runs, and stated in the section.  Before each Dask size the free disk under
+``--workdir`` is checked against the shards + probabilities it will write
+(estimated from the previous size), and the projected wall time is printed.
 """
 
 from __future__ import annotations
@@ -46,11 +49,25 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks._measure import cpu_s, mem_available_mb, peak_mb, reset_peak, run_json_subprocess  # noqa: E402
+from benchmarks._measure import (  # noqa: E402
+    cpu_s,
+    mem_available_mb,
+    mem_total_mb,
+    peak_mb,
+    reset_peak,
+    run_json_subprocess,
+)
 
 M, K, COVERAGE = 20, 2, 0.1
-#: rough resident bytes per row (frame + votes + statistics + probabilities), for the skip rule
-BYTES_PER_ROW = {"weaksup": 160, "snorkel": 700}
+#: Peak resident memory of an in-memory run: base MiB + bytes per row (frame, votes, statistics,
+#: probabilities), fitted to this script's measured peaks (weaksup 450 / 2,034 MiB, snorkel
+#: 1,399 / 9,776 MiB at 1M / 10M rows) with ~10% headroom.
+MEMORY_MODEL = {"weaksup": (300, 195), "snorkel": (500, 1_020)}
+#: Share of the machine's memory (MemTotal) an in-memory run may be planned to take (the rest: the OS,
+#: the Dask cluster's idle workers, other jobs on a shared machine).
+MEMORY_SHARE = 0.6
+#: The issue's sizes.
+DEFAULT_SIZES = [10_000_000, 100_000_000]
 
 
 def accuracies(m: int = M, seed: int = 0) -> np.ndarray:
@@ -84,6 +101,40 @@ def column_lfs(m: int = M) -> list:
 
 def partitions(n: int, part: int) -> list[int]:
     return [min(part, n - s) for s in range(0, n, part)]
+
+
+def estimate_mb(kind: str, n: int) -> float:
+    """Planned peak RSS (MiB) of the in-memory ``kind`` run at ``n`` rows (:data:`MEMORY_MODEL`)."""
+    base, per_row = MEMORY_MODEL[kind]
+    return base + per_row * n / 2**20
+
+
+def plan_memory_runs(sizes: list[int], total_mb: float) -> dict[str, dict]:
+    """For each in-memory library, the largest of ``sizes`` whose estimate fits ``MEMORY_SHARE × total_mb``.
+
+    Decided before anything runs, so no run is started that the machine cannot hold (an OOM kill
+    would take other jobs with it).  Returns ``{kind: {"n": n or None, "reason": text}}``.
+
+    >>> plan_memory_runs([10_000_000, 100_000_000], 24 * 1024)["weaksup"]["n"]
+    10000000
+    """
+    budget = MEMORY_SHARE * total_mb
+    plan = {}
+    for kind in MEMORY_MODEL:
+        fits = [n for n in sizes if estimate_mb(kind, n) <= budget]
+        n = max(fits) if fits else None
+        over = [f"{m:,} rows would need ~{estimate_mb(kind, m) / 1024:.1f} GiB" for m in sizes if n is None or m > n]
+        why = (f"estimated peak {estimate_mb(kind, n) / 1024:.1f} GiB at {n:,} rows" if n else "no size fits")
+        why += f" (budget {budget / 1024:.1f} GiB = {MEMORY_SHARE:.0%} of the machine's {total_mb / 1024:.0f} GiB)"
+        if over:
+            why += "; " + ", ".join(over)
+        plan[kind] = {"n": n, "reason": why}
+    return plan
+
+
+def disk_needed_bytes(n: int, shard_bytes_per_row: float, k: int = K) -> float:
+    """Disk a Dask run at ``n`` rows writes at once: its vote shards plus the float32 probabilities, +20%."""
+    return 1.2 * n * (shard_bytes_per_row + 4 * k)
 
 
 # ------------------------------------------------------------------------- Dask
@@ -203,10 +254,13 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
     lines = [
         f"Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/scale.py --sizes {' '.join(map(str, a.sizes))} "
         f"--write-docs` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
-        f"{a.partition_rows:,}-row partitions; MatrixCompletion and snorkel {a.epochs} epochs). "
-        "The script's defaults are the issue's sizes (10M and 100M rows); this run used the sizes above because "
-        "the machine (2 cores, 24 GiB) is shared with other jobs. No gold labels are read (synthetic votes; "
-        "the LF-accuracy errors compare with the generator's accuracies).",
+        f"{a.partition_rows:,}-row partitions; MatrixCompletion and snorkel {a.epochs} epochs; a 2-core, 24 GiB "
+        "machine shared with other jobs, so wall seconds include waiting for the CPU: the CPU seconds are "
+        "the steadier measure). "
+        + ("" if sorted(a.sizes) == DEFAULT_SIZES else
+           "The script's defaults are the issue's sizes (10M and 100M rows); this run used the sizes above. ")
+        + "No gold labels are read (synthetic votes; the LF-accuracy errors compare with the generator's "
+        "accuracies).",
         "",
         "**Dask, 2-worker LocalCluster (processes)**: wall seconds, CPU seconds summed over both workers, "
         "peak RSS of each worker process (VmHWM, reset before each phase) and of the client.",
@@ -222,11 +276,18 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
                          " / ".join(f"{x:.0f}" for x in p["worker_peak_mb"]), f"{p['client_peak_mb']:.0f}", ""])
         rows.append([f"{r['n']:,}", "(checks)", "", "", "", "",
                      f"{r['partitions']} shards, {r['nnz_bytes_on_disk'] / 2**20:.0f} MiB on disk; LF-accuracy error "
-                     f"MC {r['mc_max_acc_err']:.3f}, DS {r['ds_max_acc_err']:.3f} ({r['ds_iters']} EM map-reduce rounds)"])
+                     f"MC {r['mc_max_acc_err']:.3f}, DS {r['ds_max_acc_err']:.3f} ({r['ds_iters']} EM map-reduce rounds)"
+                     + (f"; projected before the run from the previous size: {r['estimate']['wall_s']:.0f} s wall, "
+                        f"{r['estimate']['disk_gib']:.1f} GiB of disk ({r['estimate']['free_disk_gib']:.0f} GiB free)"
+                        if r.get("estimate") else "")])
     lines += [markdown_table(["rows", "phase", "wall s", "worker CPU s", "worker peak MiB", "client peak MiB",
                               "notes"], rows), ""]
     lines += ["**In memory, one process** (weaksup: serial applier, dense VoteMatrix; snorkel: LabelModel on the "
-              "same votes, applied by weaksup): wall / CPU seconds per phase and the process's peak RSS.", ""]
+              "same votes, applied by weaksup): wall / CPU seconds per phase and the process's peak RSS. "
+              "Each library runs once, at the largest size it can hold, decided before the run from its "
+              "estimated peak memory:", ""]
+    plan = getattr(a, "plan", {}) or {}
+    lines += [f"- {kind}: {p['reason']}." for kind, p in plan.items()] + ([""] if plan else [])
     rows = []
     for r in mem_runs:
         if "error" in r or "skipped" in r:
@@ -236,7 +297,8 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
         pred = [key for key in r if key.startswith("predict")]
         rows.append([r["kind"], f"{r['n']:,}", f"{r['apply']['wall_s']:.1f} / {r['apply']['cpu_s']:.1f}",
                      "; ".join(f"{key[4:]} {r[key]['wall_s']:.1f} / {r[key]['cpu_s']:.1f}" for key in fit),
-                     f"{r[pred[0]]['wall_s']:.1f} / {r[pred[0]]['cpu_s']:.1f}", f"{r['peak_mb']:.0f}", ""])
+                     f"{r[pred[0]]['wall_s']:.1f} / {r[pred[0]]['cpu_s']:.1f}", f"{r['peak_mb']:.0f}",
+                     f"planned ~{r['estimate_mb']:.0f} MiB" if "estimate_mb" in r else ""])
     lines += [markdown_table(["library", "rows", "apply s (wall / CPU)", "fit s (wall / CPU)",
                               "predict s (wall / CPU)", "peak RSS MiB", "notes"], rows)]
     return "\n".join(lines)
@@ -244,12 +306,15 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000_000, 100_000_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
     ap.add_argument("--partition-rows", type=int, default=1_000_000)
     ap.add_argument("--epochs", type=int, default=500,
                     help="MatrixCompletion and snorkel epochs (snorkel's default 100 under-converges here)")
     ap.add_argument("--ds-max-iter", type=int, default=300, help="DawidSkene max_iter on Dask (its default)")
     ap.add_argument("--skip-memory", action="store_true", help="no in-memory weaksup / snorkel runs")
+    ap.add_argument("--workdir", default=None,
+                    help="folder for the vote shards and probabilities (default: the temp folder); its free "
+                         "space is checked against an estimate before each size")
     ap.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None)
     ap.add_argument("--smoke", action="store_true", help="tiny CI run (20,000 rows); section to a temp file")
     ap.add_argument("--memory-worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
@@ -264,31 +329,51 @@ def main() -> None:
         a.write_docs = str(smoke_out())
     dask_runs: list[dict] = []
     mem_runs: list[dict] = []
-    for n in a.sizes:
-        work = tempfile.mkdtemp(prefix="ws_scale_")
+    plan = {} if a.skip_memory else plan_memory_runs(a.sizes, mem_total_mb())
+    for kind, p in plan.items():
+        print(json.dumps({"plan": kind, **p}), flush=True)
+    root = a.workdir or tempfile.gettempdir()
+    shard_bytes_per_row = 8.0  # before any run: ~k·coverage·m bytes per row, rounded up; measured after the first
+    for n in sorted(a.sizes):
+        free = shutil.disk_usage(root).free
+        need = disk_needed_bytes(n, shard_bytes_per_row)
+        if need > free:
+            dask_runs.append({"n": n, "error": f"not run: needs ~{need / 2**30:.1f} GiB of disk under {root}, "
+                                                f"{free / 2**30:.1f} GiB free (pass --workdir)"})
+            continue
+        est = None
+        if dask_runs and "phases" in dask_runs[-1]:
+            prev = dask_runs[-1]
+            wall = sum(p["wall_s"] for p in prev["phases"].values())
+            est = {"wall_s": wall * n / prev["n"], "disk_gib": need / 2**30, "free_disk_gib": free / 2**30}
+            print(json.dumps({"estimate": n, **est}), flush=True)
+        work = tempfile.mkdtemp(prefix="ws_scale_", dir=root)
         try:
             dask_runs.append(run_dask(n, a.partition_rows, a.epochs, work, a.ds_max_iter))
+            dask_runs[-1]["estimate"] = est
+            shard_bytes_per_row = max(dask_runs[-1]["nnz_bytes_on_disk"] / n, 1.0)
         except Exception as exc:  # reported in the table, and fatal in --smoke
             if a.smoke:
                 raise
             dask_runs.append({"n": n, "error": f"{type(exc).__name__}: {exc}"})
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if a.skip_memory:
-            continue
-        for kind in ("weaksup", "snorkel"):
-            need = n * BYTES_PER_ROW[kind] / 2**20
-            avail = mem_available_mb()
-            if need > 0.6 * avail:
-                mem_runs.append({"kind": kind, "n": n, "skipped": f"not run: needs ~{need / 1024:.1f} GiB, "
-                                                                  f"{avail / 1024:.1f} GiB available"})
+        for kind, p in plan.items():
+            if p["n"] != n:
+                continue
+            need_mb, avail = estimate_mb(kind, n), mem_available_mb()
+            if need_mb > 0.9 * avail:  # the plan fits the machine; other jobs hold too much right now
+                mem_runs.append({"kind": kind, "n": n, "skipped": f"not run: needs ~{need_mb / 1024:.1f} GiB, "
+                                                                  f"{avail / 1024:.1f} GiB available now"})
                 continue
             r = _run_sub(["--memory-worker", kind, str(n), "--partition-rows", str(a.partition_rows),
                           "--epochs", str(a.epochs)])
             r.setdefault("kind", kind)
             r.setdefault("n", n)
+            r["estimate_mb"] = need_mb
             print(json.dumps(r), flush=True)
             mem_runs.append(r)
+    a.plan = plan
     body = report(dask_runs, mem_runs, a)
     print(body)
     if a.smoke and any("error" in r for r in dask_runs + mem_runs):
