@@ -96,6 +96,31 @@ def test_dask_fit_with_valid_and_class_balance(client):
         _check_same(M.__name__, a, b, L, X, tol=1e-7)
 
 
+def test_partial_fit_on_dask_chunks_equals_fit_on_all_rows(client):
+    """partial_fit with Dask chunks (statistics reduced on the workers), alone or after an in-memory
+    chunk, gives the model of one in-memory fit on all rows."""
+    L, _, _ = make_votes(9000, 8, 3, seed=4)
+    parts = [L[:3000], L[3000:7000], L[7000:]]
+    dasked = [DaskVotes(da.from_array(p.to_dense(), chunks=(1500, L.m)), L.lf_names, 3) for p in parts]
+    for model in CLOSED_FORM + ["DawidSkene"]:
+        M = getattr(lm, model)
+        a = M(cardinality=3).fit(L, seed=0)
+        b = M(cardinality=3)
+        for V in dasked[:-1]:
+            b.partial_fit(V, refit=False)
+        b.partial_fit(dasked[-1], seed=0)
+        c = M(cardinality=3).partial_fit(parts[0], refit=False).partial_fit(dasked[1], refit=False)
+        c.partial_fit(parts[2], seed=0)  # in memory, Dask, in memory
+        for other in (b, c):
+            assert other.n_seen_ == L.n
+            pa, po = a.predict_proba(L), other.predict_proba(L)
+            assert np.abs(pa - po).max() <= (1e-7 if model == "DawidSkene" else 1e-9), model
+            assert np.array_equal(a.predict(L), other.predict(L)), model
+    renamed = DaskVotes(da.from_array(parts[1].to_dense(), chunks=(1500, L.m)), [f"x{j}" for j in range(L.m)], 3)
+    with pytest.raises(ValueError, match="name their LFs differently.*not reordered"):
+        lm.MajorityVote(cardinality=3).partial_fit(dasked[0], refit=False).partial_fit(renamed)
+
+
 def test_dask_votes_errors_name_the_problem(client):
     bad = np.zeros((100, 3), dtype=np.int64)
     bad[70, 1] = 5

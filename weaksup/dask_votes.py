@@ -254,7 +254,7 @@ class DaskVotes:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(f"{self!r} is not gathered implicitly: label models fit and predict on it on the Dask "
-                        "cluster (fit, predict_proba, predict); for an in-memory operation (score, partial_fit, "
+                        "cluster (fit, partial_fit, predict_proba, predict); for an in-memory operation (score, "
                         "analysis) call .to_vote_matrix() if the votes fit in memory")
 
     def partitions(self) -> list[tuple[int, int, Any]]:

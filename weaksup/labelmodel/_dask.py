@@ -17,6 +17,8 @@ without one it starts a :class:`distributed.LocalCluster` once per session.
   :func:`weaksup.labelmodel._stats.em_counts`) and a reduce (a sum of
   ``m·k × k`` count tensors) driving the model's own EM loop
   (:meth:`DawidSkene._em <weaksup.labelmodel.dawid_skene.DawidSkene._em>`).
+* ``partial_fit`` (:func:`dask_stream`) adds a Dask block's statistics,
+  reduced the same way, to the model's stream; the refit runs on the client.
 * ``predict_proba`` returns a Dask array: the fitted model's
   ``_predict_proba`` mapped over the partitions.
 
@@ -31,7 +33,8 @@ import numpy as np
 
 from weaksup.dask_votes import DaskVotes, block_votes, get_client, is_dask_array, is_dask_votes
 
-__all__ = ["is_dask_votes", "as_dask_votes", "get_client", "fit_dask", "predict_proba_dask", "predict_dask"]
+__all__ = ["is_dask_votes", "as_dask_votes", "get_client", "fit_dask", "dask_stream", "predict_proba_dask",
+           "predict_dask"]
 
 def as_dask_votes(votes: Any, cardinality: int | None = None) -> DaskVotes:
     """A Dask array or :class:`DaskVotes` as DaskVotes (``cardinality`` imposed when given)."""
@@ -123,14 +126,50 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     if hasattr(model, "_em"):
         _fit_em(client, model, V, parts, class_balance, valid_checked)
         return model
+    stats = _reduced_stats(client, model, V, 0)
+    model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
+    model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
+    return model
+
+
+def _reduced_stats(client: Any, model: Any, V: DaskVotes, offset: int) -> Any:
+    """The model's ``_stats`` of every partition, merged on the workers (rows numbered from ``offset``)."""
     import dask
 
     task = dask.delayed(_part_stats, pure=True)
     shipped = dask.delayed(model, traverse=False)
-    stats = _tree_reduce(client, model, [task(shipped, p, V.lf_names, k, o) for o, _, p in parts])
-    model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
-    model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
-    return model
+    return _tree_reduce(client, model, [task(shipped, p, V.lf_names, V.cardinality, offset + o)
+                                        for o, _, p in V.partitions()])
+
+
+def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | None) -> dict:
+    """``partial_fit``'s stream after adding the statistics of Dask ``votes``, reduced on the cluster.
+
+    Called by :meth:`LabelModel.partial_fit <weaksup.labelmodel.base.LabelModel.partial_fit>`
+    (which then refits on the client from the merged statistics, as for in-memory chunks).  Each
+    partition's statistics are computed on its worker and merged in a tree of tasks, exactly as in
+    :func:`fit_dask`; only the merged statistics reach the client (for the EM models: the
+    distinct-row table, which ``partial_fit`` keeps in memory for any input).  The block's LFs
+    must be the earlier chunks' LFs in the same order (Dask votes are not reordered).
+    """
+    V = as_dask_votes(votes, cardinality)
+    if V.m < model.min_lfs:
+        raise ValueError(f"votes has {V.m} LF column(s); this model needs at least {model.min_lfs}")
+    if stream is not None:
+        if V.m != stream["m"]:
+            raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
+        if list(V.lf_names) != list(stream["lf_names"]):
+            diff = [(i, a, b) for i, (a, b) in enumerate(zip(V.lf_names, stream["lf_names"])) if a != b][:3]
+            raise ValueError(f"Dask votes (partial_fit chunk) name their LFs differently from the earlier chunks "
+                             f"(column, this chunk, earlier: {diff}); Dask votes are not reordered: build them "
+                             "with the earlier chunks' LF names in the same order")
+    if V.n == 0:
+        raise ValueError("votes has 0 rows; partial_fit needs at least one")
+    offset = stream["n"] if stream is not None else 0
+    stats = _reduced_stats(get_client(), model, V, offset)
+    if stream is None:
+        return {"stats": stats, "n": V.n, "k": V.cardinality, "m": V.m, "lf_names": list(V.lf_names)}
+    return {**stream, "stats": model._merge_stats(stream["stats"], stats), "n": stream["n"] + V.n}
 
 
 def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:

@@ -394,7 +394,8 @@ class LabelModel(BaseVoteModel, ABC):
         ``partial_fit`` continues from ``fit``'s rows.  Pass ``refit=False``
         for all but the last chunk to skip intermediate fits; until a refit
         the model is not fitted.  Give ``cardinality`` in the constructor when
-        the first chunk may lack classes.
+        the first chunk may lack classes.  A chunk may be Dask votes: its
+        statistics are reduced on the Dask cluster (:mod:`weaksup.labelmodel._dask`).
 
         Examples
         --------
@@ -411,14 +412,19 @@ class LabelModel(BaseVoteModel, ABC):
         self._validate_params()
         stream = self.__dict__.get("_stream")
         k_known = stream["k"] if stream is not None else self.cardinality
-        L = check_votes(votes, k_known, min_lfs=self.min_lfs)
-        if stream is not None:
+        if is_dask_votes(votes):  # statistics reduced on the Dask cluster, merged into the stream
+            from weaksup.labelmodel._dask import dask_stream
+
+            stream = dask_stream(self, votes, k_known, stream)
+        elif stream is not None:
+            L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             if L.m != stream["m"]:
                 raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
             L = align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
             stats = self._merge_stats(stream["stats"], self._stats(L, stream["n"]))
             stream = {**stream, "stats": stats, "n": stream["n"] + L.n}
         else:
+            L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             stream = {"stats": self._stats(L, 0), "n": L.n, "k": L.cardinality, "m": L.m,
                       "lf_names": list(L.lf_names)}
         self._stream = stream
