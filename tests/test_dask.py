@@ -121,6 +121,21 @@ def test_partial_fit_on_dask_chunks_equals_fit_on_all_rows(client):
         lm.MajorityVote(cardinality=3).partial_fit(dasked[0], refit=False).partial_fit(renamed)
 
 
+def test_score_on_dask_votes_equals_in_memory(client):
+    """score on Dask votes: labels (and probabilities for auc/logloss) computed on the workers."""
+    L, y, _ = make_votes(6000, 7, 2, seed=5)
+    V = DaskVotes(da.from_array(L.to_dense(), chunks=(1000, L.m)), L.lf_names, 2)
+    for model in ("MajorityVote", "MatrixCompletion"):
+        mdl = getattr(lm, model)(cardinality=2).fit(L, seed=0)
+        for metric in ("accuracy", ["f1_binary", "auc", "logloss"]):
+            for tie_break in ("random", "abstain"):
+                want = mdl.score(L, y, metric, tie_break)
+                assert mdl.score(V, y, metric, tie_break) == want, (model, metric, tie_break)
+                assert mdl.score(V, da.from_array(y, chunks=2500), metric, tie_break) == want
+    with pytest.raises(ValueError, match="6000 rows but y has 10"):
+        mdl.score(V, y[:10])
+
+
 def test_dask_votes_errors_name_the_problem(client):
     bad = np.zeros((100, 3), dtype=np.int64)
     bad[70, 1] = 5
@@ -134,7 +149,7 @@ def test_dask_votes_errors_name_the_problem(client):
     with pytest.raises(NotImplementedError, match="EBCC.*cannot be fitted on Dask"):
         lm.EBCC().fit(good)
     with pytest.raises(TypeError, match="not gathered implicitly.*to_vote_matrix"):
-        mv.score(DaskVotes(good), np.zeros(100, dtype=int))
+        np.asarray(DaskVotes(good))
     with pytest.raises(ValueError, match="dtype float"):
         DaskVotes(da.from_array(np.zeros((4, 3))))
 

@@ -254,8 +254,8 @@ class DaskVotes:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(f"{self!r} is not gathered implicitly: label models fit and predict on it on the Dask "
-                        "cluster (fit, partial_fit, predict_proba, predict); for an in-memory operation (score, "
-                        "analysis) call .to_vote_matrix() if the votes fit in memory")
+                        "cluster (fit, partial_fit, predict_proba, predict, score); for an in-memory operation "
+                        "(analysis, LF summaries) call .to_vote_matrix() if the votes fit in memory")
 
     def partitions(self) -> list[tuple[int, int, Any]]:
         """``[(offset, rows, delayed part)]``: each part is dense votes or a shifted sparse shard."""

@@ -19,6 +19,9 @@ without one it starts a :class:`distributed.LocalCluster` once per session.
   (:meth:`DawidSkene._em <weaksup.labelmodel.dawid_skene.DawidSkene._em>`).
 * ``partial_fit`` (:func:`dask_stream`) adds a Dask block's statistics,
   reduced the same way, to the model's stream; the refit runs on the client.
+* ``score`` (:func:`score_dask`) computes the hard labels on the workers and
+  gathers only them (two bytes a row; the probabilities too when a metric
+  reads them), then scores them against the gold labels on the client.
 * ``predict_proba`` returns a Dask array: the fitted model's
   ``_predict_proba`` mapped over the partitions.
 
@@ -34,7 +37,7 @@ import numpy as np
 from weaksup.dask_votes import DaskVotes, block_votes, get_client, is_dask_array, is_dask_votes
 
 __all__ = ["is_dask_votes", "as_dask_votes", "get_client", "fit_dask", "dask_stream", "predict_proba_dask",
-           "predict_dask"]
+           "predict_dask", "score_dask"]
 
 def as_dask_votes(votes: Any, cardinality: int | None = None) -> DaskVotes:
     """A Dask array or :class:`DaskVotes` as DaskVotes (``cardinality`` imposed when given)."""
@@ -220,3 +223,33 @@ def predict_dask(model: Any, votes: Any, tie_break: str, *, seed: int | None) ->
     probs = predict_proba_dask(model, votes)
     prior = getattr(model, "class_balance_", None)
     return probs.map_blocks(_part_preds, tie_break, prior, seed, drop_axis=1, dtype=np.int64)
+
+
+def _small_labels(preds: np.ndarray) -> np.ndarray:
+    return preds.astype(np.int16)
+
+
+def score_dask(model: Any, votes: Any, y: Any, metric: str | list[str], tie_break: str) -> Any:
+    """``model.score`` on Dask votes: labels (and probabilities only if a metric reads them) computed on the
+    cluster, gathered as int16 (the votes never are), scored on the client by :func:`~weaksup.labelmodel.base.score_probs`.
+
+    ``y`` may be an array or a Dask array of gold labels (gathered: one label a row).
+    """
+    import dask
+
+    from weaksup.labelmodel.base import score_probs
+    from weaksup.metrics import metric_needs_probs
+
+    probs = predict_proba_dask(model, votes)
+    if model.cardinality_ > np.iinfo(np.int16).max:
+        raise ValueError(f"score on Dask votes gathers labels as int16; {model.cardinality_} classes do not fit")
+    preds = predict_dask(model, votes, tie_break, seed=None).map_blocks(_small_labels, dtype=np.int16)
+    names = [metric] if isinstance(metric, str) else list(metric)
+    need_probs = any(metric_needs_probs(name) for name in names)
+    lazy_y = is_dask_array(y)
+    got = dask.compute(preds, *([probs] if need_probs else []), *([y] if lazy_y else []))
+    labels = got[0].astype(np.int64)
+    p = got[1] if need_probs else None
+    gold = got[-1] if lazy_y else y
+    return score_probs(p, gold, metric, tie_break, n=labels.shape[0], cardinality=model.cardinality_,
+                       prior=getattr(model, "class_balance_", None), preds=labels)

@@ -470,19 +470,27 @@ class LabelModel(BaseVoteModel, ABC):
     def score(self, votes: Any, y: Any, metric: str | list[str] = "accuracy",
               tie_break: str = "random") -> Any:
         """Score against gold labels with :mod:`weaksup.metrics` (one name or a list)."""
+        if is_dask_votes(votes):  # predictions computed on the Dask cluster
+            from weaksup.labelmodel._dask import score_dask
+
+            return score_dask(self, votes, y, metric, tie_break)
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None))
 
-def score_probs(probs: np.ndarray, y: Any, metric: str | list[str], tie_break: str, *, n: int,
-                cardinality: int, prior: np.ndarray | None = None) -> Any:
-    """Score probabilities against gold labels ``y`` (shared by every label-model family)."""
+def score_probs(probs: np.ndarray | None, y: Any, metric: str | list[str], tie_break: str, *, n: int,
+                cardinality: int, prior: np.ndarray | None = None, preds: np.ndarray | None = None) -> Any:
+    """Score probabilities against gold labels ``y`` (shared by every label-model family).
+
+    ``preds``: hard labels already computed with the same ``tie_break`` (then ``probs`` is only
+    read by metrics that need probabilities, and may be None when none does)."""
     from weaksup.metrics import score as _score
 
     y = check_labels(y, cardinality, what="y")
     if len(y) != n:
         raise ValueError(f"votes have {n} rows but y has {len(y)}")
-    preds = probs_to_preds(probs, tie_break, prior=prior)
+    if preds is None:
+        preds = probs_to_preds(probs, tie_break, prior=prior)
     if isinstance(metric, str):
         return _score(metric, y, preds, probs)
     return {m: _score(m, y, preds, probs) for m in metric}
