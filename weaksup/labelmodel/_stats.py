@@ -124,20 +124,19 @@ def vote_codes(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
 
     ``codes`` holds column ``j·k + c`` of every vote (LF ``j`` voted class ``c``)
     in row order, ascending in ``j`` within a row — the column indices of
-    :meth:`VoteMatrix.indicator` — as int32 when ``m·k`` allows (half the memory
-    traffic of the int64 indices, no float ``data`` array).
+    :meth:`VoteMatrix.indicator` — as ``intp`` (what ``bincount`` and fancy
+    indexing take without a conversion pass), with no float ``data`` array.
     """
     k = L.cardinality
-    dtype = np.int32 if L.m * k < 2**31 else np.int64
     if L.is_sparse:
         S = L.to_sparse()
-        codes = S.indices.astype(dtype)
+        codes = S.indices.astype(np.intp)
         codes *= k
         codes += S.data
         codes -= 1
         return S.indptr, codes
     ind = L.indicator()
-    return ind.indptr, ind.indices.astype(dtype)
+    return ind.indptr, ind.indices.astype(np.intp, copy=False)
 
 
 def cooccurrence_counts(ind: Any, max_codes: int = 500_000) -> np.ndarray:
@@ -147,9 +146,7 @@ def cooccurrence_counts(ind: Any, max_codes: int = 500_000) -> np.ndarray:
     :meth:`VoteMatrix.indicator`); its ``data`` is not read.  See
     :func:`pair_counts` for the kernel.
     """
-    d = ind.shape[1]
-    dtype = np.int32 if d * d < 2**31 else np.int64
-    return pair_counts(ind.indptr, ind.indices.astype(dtype, copy=False), d, max_codes).astype(np.float64)
+    return pair_counts(ind.indptr, ind.indices, ind.shape[1], max_codes).astype(np.float64)
 
 
 def pair_counts(indptr: np.ndarray, codes: np.ndarray, d: int, max_codes: int = 500_000) -> np.ndarray:
@@ -169,15 +166,15 @@ def pair_counts(indptr: np.ndarray, codes: np.ndarray, d: int, max_codes: int = 
     [[1, 0, 1, 1], [0, 0, 0, 0], [1, 0, 2, 2], [1, 0, 2, 2]]
     """
     dd = d * d
-    if d and dd >= 2**31:
-        codes = codes.astype(np.int64)
+    codes = np.asarray(codes).astype(np.intp, copy=False)  # bincount's index type: no per-call conversion
     lens = np.diff(indptr)
-    out = np.bincount(codes, minlength=d).astype(np.int64) if codes.size else np.zeros(d, dtype=np.int64)
+    out = np.bincount(codes, minlength=d).astype(np.int64, copy=False)
     U = np.zeros(dd, dtype=np.int64)
     tmax = int(lens.max(initial=0))
     if tmax >= 2:
         order = np.argsort(lens.astype(np.uint16 if tmax < 2**16 else np.int64), kind="stable")  # radix sort
-        bounds = np.searchsorted(lens[order], np.arange(tmax + 2))
+        bounds = np.zeros(tmax + 2, dtype=np.int64)
+        np.cumsum(np.bincount(lens, minlength=tmax + 1), out=bounds[1:])  # rows of length t: bounds[t]:bounds[t+1]
         starts = np.asarray(indptr[:-1], dtype=np.int64)
         buf = np.empty(max(max_codes, tmax * (tmax - 1) // 2), dtype=codes.dtype)
         for t in range(2, tmax + 1):
