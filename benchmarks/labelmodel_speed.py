@@ -254,7 +254,10 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
         "state (min CPU s of 3 further `predict_proba` calls vs min of 5 floor passes; snorkel: 1 further call) "
         "and the first call (which, like the floor's first pass, also pays for fresh memory); "
         "`total / floor` is fit + first predict over the floor's first pass (lower = closer to the hardware). "
-        "Peak memory is taken before the repeated calls.",
+        "Peak memory is taken before the repeated calls. Two kernels do more than one pass by their definition: "
+        "WeightedMajorityVote's fit counts every pair of votes on a row (t(t−1)/2 pairs for t votes, ~5× the votes "
+        "at ~10 votes a row) for its triplet accuracies, and EBCC's `predict_proba` scores k·M (class, subtype) "
+        "pairs per vote (60 at k = 6 with its default 10 subtypes) before summing out the subtypes.",
         "",
     ]
     import numpy as np
