@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n-labeled", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--embed", action="store_true", help="add MiniLM nearest-centroid LFs")
+    ap.add_argument("--embed", action="store_true", help="add MiniLM centroid and k-NN LFs")
     ap.add_argument("--out", default="youtube_lfs.py", help="where to write the LFs as Python source")
     args = ap.parse_args(argv)
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     y = np.full(len(train), -1)
     y[rows] = ds.train.labels[rows]
 
-    families = ("keyword", "ngram", "prefix", "regex", "stump") + (("centroid",) if args.embed else ())
+    families = ("keyword", "ngram", "prefix", "regex", "stump") + (("centroid", "knn") if args.embed else ())
     gen = LFGenerator(families=families, seed=args.seed).fit(train, y)
     print(f"{len(gen.candidates_)} candidates mined from {gen.n_labeled_} labelled rows; kept {len(gen.lfs_)}:")
     print(gen.table_[["name", "kind", "coverage", "correct", "wilson_lb"]].to_string())

@@ -28,6 +28,12 @@ from weaksup.lfgen import (
 from conftest import needs_wrench
 
 TEXT_FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump")
+#: Ten YouTube-like comments (1 = spam) for the MiniLM families' brute-force checks.
+COMMENTS = ["subscribe to my channel", "check out my channel", "free iphone giveaway click here",
+            "visit my website for money", "i love this song", "her voice is beautiful",
+            "this song is my favourite", "great video, amazing singer", "who is watching in 2015",
+            "click the link for free gift cards"]
+COMMENT_LABELS = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 1])
 
 
 def synthetic(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -251,11 +257,7 @@ def test_wrench_youtube_generation_round_trip_and_analysis(embed, tmp_path):
 def test_nearest_centroid_lf_and_leave_one_out_scores_match_brute_force(embed):
     from weaksup.lfgen import nearest_centroid_lf
 
-    texts = ["subscribe to my channel", "check out my channel", "free iphone giveaway click here",
-             "visit my website for money", "i love this song", "her voice is beautiful",
-             "this song is my favourite", "great video, amazing singer", "who is watching in 2015",
-             "click the link for free gift cards"]
-    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 1])
+    texts, y = COMMENTS, COMMENT_LABELS
     E = embed(texts).astype(np.float64)
 
     def unit(v):

@@ -9,7 +9,11 @@ write many to a module with :func:`~weaksup.lfgen.lfs_to_source`).
   :mod:`weaksup.lf.families`, with ``source`` attached;
 * :func:`centroid_lf` — votes ``label`` where the MiniLM embedding of the text is
   within cosine ``threshold`` of the mean embedding of a list of example texts
-  (the texts are in the source, so the rule is readable and editable).
+  (the texts are in the source, so the rule is readable and editable);
+* :func:`nearest_centroid_lf`, :func:`knn_lf` — prototype and k-nearest-neighbour
+  classifiers over example texts (MiniLM), with an abstain rule;
+* :func:`between_lf` — a phrase between the two entity markers of a relation
+  example (``<e1>…</e1> … <e2>…</e2>``, :func:`weaksup.data.features.example_text`).
 
 >>> import pandas as pd
 >>> lf = keyword_lf("subscribe", 1)
@@ -22,6 +26,7 @@ keyword_lf('subscribe', 1, name='keyword_subscribe_1')
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,8 +37,8 @@ from weaksup.lf import LabelingFunction
 from weaksup.lf import families as _fam
 from weaksup.votes import ABSTAIN
 
-__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "centroid_lf", "nearest_centroid_lf", "embed_texts",
-           "call_source"]
+__all__ = ["keyword_lf", "regex_lf", "threshold_lf", "between_lf", "centroid_lf", "nearest_centroid_lf", "knn_lf",
+           "embed_texts", "call_source", "between_pattern", "BETWEEN_POSITIONS", "knn_vote"]
 
 
 def call_source(func: str, *args: Any, **kwargs: Any) -> str:
@@ -117,6 +122,70 @@ def threshold_lf(field: str, threshold: float, label: int, *, op: str = ">=",
     """
     lf = _fam.threshold_lf(field, threshold, label, op=op, name=name)
     return _with_source(lf, call_source("threshold_lf", field, threshold, int(label), op=op, name=lf.name))
+
+
+#: Where :func:`between_lf`'s phrase must sit among the words between the two entities.
+BETWEEN_POSITIONS = ("any", "first", "last", "exact")
+_NOT_TAG = r"(?:(?!</?e[12]>).)*?"
+
+
+def between_pattern(phrase: str, *, position: str = "any", order: str | None = None) -> str:
+    r"""The regex :func:`between_lf` searches: ``phrase`` between ``</e1>`` (or ``</e2>``) and the next entity tag.
+
+    >>> import re
+    >>> rx = re.compile(between_pattern("caused by", position="exact"), re.I)
+    >>> bool(rx.search("<e1>Fever</e1> caused by <e2>flu</e2>")), bool(rx.search("<e1>a</e1> was caused by <e2>b</e2>"))
+    (True, False)
+    """
+    words = str(phrase).split()
+    if not words:
+        raise ValueError("between_lf: the phrase is empty")
+    if position not in BETWEEN_POSITIONS:
+        raise ValueError(f"between_lf: position must be one of {BETWEEN_POSITIONS}, got {position!r}")
+    if order not in (None, "12", "21"):
+        raise ValueError(f"between_lf: order must be None, '12' (entity1 first) or '21', got {order!r}")
+    start, end = {None: (r"</e[12]>", r"<e[12]>"), "12": (r"</e1>", r"<e2>"), "21": (r"</e2>", r"<e1>")}[order]
+    body = r"\W+".join(re.escape(w) for w in words)
+    lead = r"\W*" if position in ("first", "exact") else _NOT_TAG + r"\b"
+    tail = r"\W*" if position in ("last", "exact") else r"\b" + _NOT_TAG
+    return start + lead + body + tail + end
+
+
+def between_lf(phrase: str, label: int, *, position: str = "any", order: str | None = None,
+               field: str = "text", name: str | None = None) -> LabelingFunction:
+    r"""Relation LF: ``label`` where ``phrase`` occurs between the two entities of an entity-marked text.
+
+    The text carries ``<e1>…</e1>`` and ``<e2>…</e2>`` markers (as written by
+    :func:`weaksup.data.features.example_text`).  ``position``: ``"any"`` (the
+    phrase anywhere between the entities), ``"first"`` / ``"last"`` (the words
+    right after the first entity / right before the second), ``"exact"`` (the
+    phrase is all that lies between them).  ``order``: ``None`` (either entity
+    first), ``"12"`` (entity1 comes first) or ``"21"``.  Case-insensitive.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = between_lf("caused by", 0, position="first")
+    >>> print(lf.source)
+    between_lf('caused by', 0, position='first', name='between_first_caused_by_0')
+    >>> lf(pd.DataFrame({"text": ["the <e1>fire</e1> was caused by <e2>a spark</e2>",
+    ...                           "<e1>fever</e1> caused by <e2>flu</e2>"]})).tolist()
+    [-1, 0]
+    """
+    pattern = between_pattern(phrase, position=position, order=order)
+    words = str(phrase).lower().split()
+    tag = "" if order is None else f"{order}_"
+    lf_name = name or f"between_{position}_{tag}{'_'.join(re.sub(r'[^0-9a-z]+', '', w) or 'x' for w in words)}_{label}"
+    lf = _fam.regex_lf(pattern, label, field=field, name=lf_name)
+    kw: dict[str, Any] = {}
+    if position != "any":
+        kw["position"] = position
+    if order is not None:
+        kw["order"] = order
+    if field != "text":
+        kw["field"] = field
+    kw["name"] = lf_name
+    return _with_source(lf, call_source("between_lf", " ".join(str(phrase).split()), int(label), **kw))
 
 
 # ------------------------------------------------------------------ embeddings
@@ -257,3 +326,81 @@ def nearest_centroid_lf(examples: Mapping[int, Sequence[str]], margin: float, *,
     if field != "text":
         kw["field"] = field
     return _with_source(lf, call_source("nearest_centroid_lf", {c: ex[c] for c in classes}, float(margin), **kw))
+
+
+def knn_lf(examples: Mapping[int, Sequence[str]], k: int, min_votes: int, *, field: str = "text",
+           name: str | None = None) -> LabelingFunction:
+    """Batched LF: the majority class of the ``k`` most similar example texts (cosine, MiniLM).
+
+    A k-nearest-neighbour classifier with an abstain rule: a row gets the class
+    most frequent among its ``k`` nearest examples when that class has at least
+    ``min_votes`` of them and more than any other class; else ABSTAIN.  Ties in
+    similarity go to the example listed first (classes in increasing order).
+    Needs the ``embed`` extra.
+
+    Parameters
+    ----------
+    examples : mapping class -> sequence of str
+        Example texts of each class (at least two classes).
+    k : int
+        Neighbours consulted (at most the number of examples).
+    min_votes : int
+        Least neighbours of the winning class (``1..k``).
+    field : str
+    name : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = knn_lf({0: ["great song", "love the tune"], 1: ["subscribe to me", "visit my channel"]},
+    ...             k=3, min_votes=2)  # doctest: +SKIP
+    >>> lf(pd.DataFrame({"text": ["please subscribe to my channel", "what a song"]})).tolist()  # doctest: +SKIP
+    [1, 0]
+    """
+    ex = {int(c): [str(t) for t in v] for c, v in examples.items()}
+    if len(ex) < 2 or any(not v for v in ex.values()):
+        raise ValueError("knn_lf needs example texts for at least two classes")
+    n_ex = sum(len(v) for v in ex.values())
+    if not 1 <= int(k) <= n_ex:
+        raise ValueError(f"knn_lf: k must be in 1..{n_ex} (the number of examples), got {k}")
+    if not 1 <= int(min_votes) <= int(k):
+        raise ValueError(f"knn_lf: min_votes must be in 1..k={k}, got {min_votes}")
+    classes = sorted(ex)
+    lf_name = name or f"knn_k{k}_m{min_votes}"
+    state: dict[str, np.ndarray] = {}
+
+    def f(df: pd.DataFrame, examples: tuple[tuple[int, tuple[str, ...]], ...], k: int, min_votes: int
+          ) -> np.ndarray:
+        if "E" not in state:
+            state["E"] = embed_texts([t for _, texts in examples for t in texts]).astype(np.float64)
+            state["y"] = np.concatenate([np.full(len(texts), c) for c, texts in examples])
+        texts = _fam._text_series(df, field, lf_name).tolist()
+        if not texts:
+            return np.zeros(0, dtype=int)
+        S = embed_texts(texts).astype(np.float64) @ state["E"].T
+        return knn_vote(S, state["y"], k, min_votes, max(classes) + 1)
+
+    lf = LabelingFunction(lf_name, f, resources={"examples": tuple((c, tuple(ex[c])) for c in classes),
+                                                  "k": int(k), "min_votes": int(min_votes)}, batched=True)
+    kw: dict[str, Any] = {"name": lf_name}
+    if field != "text":
+        kw["field"] = field
+    return _with_source(lf, call_source("knn_lf", {c: ex[c] for c in classes}, int(k), int(min_votes), **kw))
+
+
+def knn_vote(S: np.ndarray, y: np.ndarray, k: int, min_votes: int, n_classes: int) -> np.ndarray:
+    """k-NN votes from a similarity matrix ``S`` (rows × examples; ``-inf`` excludes an example).
+
+    >>> import numpy as np
+    >>> S = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.9]])
+    >>> knn_vote(S, np.array([0, 0, 1]), k=2, min_votes=2, n_classes=2).tolist()
+    [0, -1]
+    """
+    order = np.argsort(-S, axis=1, kind="stable")[:, :k]
+    counts = np.zeros((len(S), n_classes), dtype=int)
+    np.add.at(counts, (np.repeat(np.arange(len(S)), order.shape[1]), y[order].ravel()), 1)
+    top = counts.argmax(axis=1)
+    best = counts[np.arange(len(S)), top]
+    counts[np.arange(len(S)), top] = -1
+    runner = counts.max(axis=1)
+    return np.where((best >= min_votes) & (best > runner), top, ABSTAIN)

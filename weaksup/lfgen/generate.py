@@ -47,9 +47,13 @@ from weaksup._params import ParamsMixin
 from weaksup._validation import Interval, check_is_fitted, check_labels, check_params
 from weaksup.lf import LabelingFunction
 from weaksup.lfgen.families import (
+    BETWEEN_POSITIONS,
+    between_lf,
     centroid_lf,
     embed_texts,
     keyword_lf,
+    knn_lf,
+    knn_vote,
     nearest_centroid_lf,
     regex_lf,
     threshold_lf,
@@ -58,7 +62,7 @@ from weaksup.votes import ABSTAIN
 
 __all__ = ["LFGenerator", "generate_lfs", "wilson_lower_bound", "score_votes", "as_frame", "FAMILIES"]
 
-FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "centroid", "nearest")
+FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "between", "centroid", "nearest", "knn")
 _KIND_ORDER = {k: i for i, k in enumerate(FAMILIES)}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 #: Surface patterns tried on every text (name, regex, case sensitive).
@@ -72,6 +76,12 @@ SURFACE_REGEXES: tuple[tuple[str, str, bool], ...] = (
     ("question", r"\?\s*$", False),
     ("emoticon", r"[:;]-?[)(DP]", True),
 )
+#: Question words whose head noun the ``prefix`` family reads ("what city ...", "which year ...").
+_WH = frozenset("what which who whom whose where when why how name".split())
+#: Words skipped between a question word and its head noun.
+_AUX = frozenset("is are was were be been the a an does do did of 's kind kinds type types sort".split())
+#: ``(k, min_votes)`` settings of the mined k-NN LFs.
+KNN_SETTINGS = ((3, 2), (3, 3), (5, 3), (5, 4), (7, 5), (9, 6))
 _STOP = frozenset("a an the and or of to in on at is it i you he she we they this that for with my your be "
                   "are was were as by from".split())
 
@@ -156,15 +166,26 @@ class LFGenerator(ParamsMixin):
     field : str
         Text column the keyword, n-gram, prefix and regex LFs read.
     embed_field : str, optional
-        Text column embedded for centroid LFs (default ``field``).
+        Text column embedded for centroid and k-NN LFs (default ``field``).
+    entity_field : str, optional
+        Entity-marked text column (``<e1>…</e1> … <e2>…</e2>``) the ``between``
+        family reads (default ``field``); rows without markers give no candidates.
     families : sequence of str
         Candidate families, a subset of :data:`FAMILIES`: ``"keyword"`` (single
         words), ``"ngram"`` (2..``max_ngram`` word phrases), ``"prefix"`` (the
         first one or two words), ``"regex"`` (:data:`SURFACE_REGEXES`),
         ``"stump"`` (thresholds on numeric columns and text length),
-        ``"centroid"`` (cosine to one class's MiniLM centroid above a threshold) and
+        ``"between"`` (words between the two entity markers of a relation
+        example — any n-gram, the first/last words, the exact phrase, with and
+        without entity order; reads ``entity_field``),
+        ``"centroid"`` (cosine to one class's MiniLM centroid above a threshold),
         ``"nearest"`` (the nearest class centroid when it leads the runner-up by a
-        margin; at most one such LF is kept).  The last two need the ``embed`` extra.
+        margin) and ``"knn"`` (the majority class of the k nearest labelled
+        examples, when it has enough of them; at most one ``nearest`` and one
+        ``knn`` LF are kept).  The last three need the ``embed`` extra.
+        The ``prefix`` family also reads a question's head noun (``what city``,
+        ``how many``: the first word after a question word, skipping ``is``,
+        ``the``, ...).
     numeric_fields : sequence of str, optional
         Columns for stumps (default: every numeric column).
     max_lfs : int, optional
@@ -175,6 +196,9 @@ class LFGenerator(ParamsMixin):
         Longest word n-gram.
     confidence : float
         One-sided confidence of the Wilson lower bound on precision (0.9: z = 1.28).
+    min_precision : float
+        The Wilson lower bound must also reach this (0: beating the class prior
+        is enough; useful with many classes, where priors are small).
     max_overlap : float
         Drop a candidate whose Jaccard overlap with an LF already kept for the same
         class exceeds this.
@@ -204,25 +228,29 @@ class LFGenerator(ParamsMixin):
         "min_coverage": [Interval(1, None, integer=True)],
         "max_ngram": [Interval(1, None, integer=True)],
         "confidence": [Interval(0.5, 1.0, closed="left")],
+        "min_precision": [Interval(0.0, 1.0, closed="left")],
         "max_overlap": [Interval(0.0, 1.0)],
         "centroid_examples": [Interval(2, None, integer=True)],
         "seed": [Interval(0, None, integer=True)],
     }
 
     def __init__(self, *, cardinality: int | None = None, field: str = "text", embed_field: str | None = None,
-                 families: Sequence[str] = FAMILIES, numeric_fields: Sequence[str] | None = None,
-                 max_lfs: int | None = None, min_coverage: int = 3, max_ngram: int = 2, confidence: float = 0.9,
+                 entity_field: str | None = None, families: Sequence[str] = FAMILIES,
+                 numeric_fields: Sequence[str] | None = None, max_lfs: int | None = None, min_coverage: int = 3,
+                 max_ngram: int = 2, confidence: float = 0.9, min_precision: float = 0.0,
                  max_overlap: float = 0.8, centroid_examples: int = 20, seed: int = 0,
                  progress: bool = False) -> None:
         self.cardinality = cardinality
         self.field = field
         self.embed_field = embed_field
+        self.entity_field = entity_field
         self.families = families
         self.numeric_fields = numeric_fields
         self.max_lfs = max_lfs
         self.min_coverage = min_coverage
         self.max_ngram = max_ngram
         self.confidence = confidence
+        self.min_precision = min_precision
         self.max_overlap = max_overlap
         self.centroid_examples = centroid_examples
         self.seed = seed
@@ -263,7 +291,7 @@ class LFGenerator(ParamsMixin):
         y_l = y_all[keep]
         k = int(self.cardinality) if self.cardinality is not None else int(y_l.max()) + 1
         check_labels(y_l, k, what="y")
-        for col in {self.field, self.embed_field or self.field} & set(self._text_families_fields()):
+        for col in self._text_families_fields():
             if col not in df.columns:
                 raise KeyError(f"LFGenerator: text field {col!r} is not a column of data ({list(df.columns)})")
         self.cardinality_ = k
@@ -289,9 +317,11 @@ class LFGenerator(ParamsMixin):
         fields = []
         if set(self.families) & {"keyword", "ngram", "prefix", "regex"}:
             fields.append(self.field)
-        if set(self.families) & {"centroid", "nearest"}:
+        if set(self.families) & {"centroid", "nearest", "knn"}:
             fields.append(self.embed_field or self.field)
-        return fields
+        if "between" in self.families:
+            fields.append(self.entity_field or self.field)
+        return sorted(set(fields))
 
     # --------------------------------------------------------------- mining
     def _mine(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
@@ -308,6 +338,7 @@ class LFGenerator(ParamsMixin):
 
         grams: dict[tuple[str, ...], set[int]] = defaultdict(set)
         firsts: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        heads: dict[tuple[str, str], set[int]] = defaultdict(set)
         for i, toks in enumerate(tokens):
             for n in range(1, self.max_ngram + 1):
                 if n == 1 and "keyword" not in fam or n > 1 and "ngram" not in fam:
@@ -320,9 +351,13 @@ class LFGenerator(ParamsMixin):
                         continue
                     grams[g].add(i)
             if "prefix" in fam:
-                for n in (1, 2):
+                for n in (1, 2, 3):
                     if len(toks) >= n:
                         firsts[tuple(toks[:n])].add(i)
+                if toks and toks[0] in _WH:
+                    head = next((w for w in toks[1:] if w not in _AUX), None)
+                    if head is not None:
+                        heads[(toks[0], head)].add(i)
         for g in sorted(grams):
             rows = sorted(grams[g])
             if len(rows) < self.min_coverage:
@@ -344,6 +379,18 @@ class LFGenerator(ParamsMixin):
             name = f"starts_{'_'.join(g)}_{label}"
             out.append(_Candidate("prefix", label, _bind(regex_lf, pattern, label, name=name, **fkw),
                                   f"prefix:{' '.join(g)}"))
+        skip = "|".join(re.escape(w) for w in sorted(_AUX))
+        for (wh, head) in sorted(heads):
+            rows = sorted(heads[(wh, head)])
+            if len(rows) < self.min_coverage:
+                continue
+            label = majority(rows)
+            pattern = rf"^\W*{re.escape(wh)}\W+(?:(?:{skip})\W+)*{re.escape(head)}\b"
+            name = f"head_{wh}_{head}_{label}"
+            out.append(_Candidate("prefix", label, _bind(regex_lf, pattern, label, name=name, **fkw),
+                                  f"head:{wh} {head}"))
+        if "between" in fam:
+            out += self._between(df, majority)
         if "regex" in fam and texts:
             for rname, pattern, case in SURFACE_REGEXES:
                 rx = re.compile(pattern, 0 if case else re.IGNORECASE)
@@ -354,8 +401,45 @@ class LFGenerator(ParamsMixin):
                     out.append(_Candidate("regex", label, _bind(regex_lf, pattern, label, **kw), f"regex:{rname}"))
         if "stump" in fam:
             out += self._stumps(df, y, k, majority)
-        if fam & {"centroid", "nearest"}:
+        if fam & {"centroid", "nearest", "knn"}:
             out += self._centroids(df, y, k)
+        return out
+
+    def _between(self, df: pd.DataFrame, majority: Callable[[list[int]], int]) -> list[_Candidate]:
+        col = self.entity_field or self.field
+        kw = {} if col == "text" else {"field": col}
+        tagged = re.compile(r"</(e[12])>((?:(?!</?e[12]>).)*?)<(e[12])>", re.DOTALL)
+        found: dict[tuple[str, str, str | None], set[int]] = defaultdict(set)
+        for i, text in enumerate(df[col].astype("string").fillna("").tolist()):
+            m = tagged.search(text)
+            if m is None or m.group(1) == m.group(3)[:2]:
+                continue
+            order = "12" if m.group(1) == "e1" else "21"
+            words = _WORD.findall(m.group(2).lower())
+            keys: set[tuple[str, str, str | None]] = set()
+            if words and len(words) <= 4:
+                keys.add(("exact", " ".join(words), None))
+                keys.add(("exact", " ".join(words), order))
+            for n in range(1, min(self.max_ngram + 1, len(words)) + 1):
+                keys.add(("first", " ".join(words[:n]), None))
+                keys.add(("last", " ".join(words[-n:]), None))
+                for s in range(len(words) - n + 1):
+                    g = words[s:s + n]
+                    if n == 1 and len(g[0]) < 2:
+                        continue
+                    keys.add(("any", " ".join(g), None))
+            for key in keys:
+                found[key].add(i)
+        out = []
+        for position, phrase, order in sorted(found, key=lambda t: (BETWEEN_POSITIONS.index(t[0]), t[1],
+                                                                       t[2] or "")):
+            rows = sorted(found[(position, phrase, order)])
+            if len(rows) < self.min_coverage:
+                continue
+            label = majority(rows)
+            okw = dict(kw, position=position, **({"order": order} if order else {}))
+            out.append(_Candidate("between", label, _bind(between_lf, phrase, label, **okw),
+                                  f"between:{position}:{order or ''}:{phrase}"))
         return out
 
     def _stumps(self, df: pd.DataFrame, y: np.ndarray, k: int, majority: Callable[[list[int]], int]
@@ -426,6 +510,17 @@ class LFGenerator(ParamsMixin):
                     out.append(_Candidate("centroid", c, _bind(centroid_lf, examples, c, t,
                                                                name=f"centroid_{c}_q{int(q * 100)}", **kw),
                                           f"centroid:{c}:{q}", votes=np.where(S[:, j] >= t, c, ABSTAIN)))
+        if "knn" in self.families and len(classes) >= 2:
+            members = np.flatnonzero(np.isin(y, classes))
+            by_class = {c: [texts[i] for i in members if y[i] == c] for c in classes}
+            ordered = np.concatenate([members[y[members] == c] for c in classes])  # knn_lf's example order
+            Sk = E @ E[ordered].T
+            Sk[ordered, np.arange(len(ordered))] = -np.inf  # leave-one-out: a row is not its own neighbour
+            for kk, mv in KNN_SETTINGS:
+                if kk > len(ordered) - 1:
+                    continue
+                out.append(_Candidate("knn", -1, _bind(knn_lf, by_class, kk, mv, name=f"knn_k{kk}_m{mv}", **kw),
+                                      f"knn:{kk}:{mv}", votes=knn_vote(Sk, y[ordered], kk, mv, k)))
         if "nearest" in self.families and len(classes) >= 2:
             order = np.argsort(-S, axis=1, kind="stable")
             lead = S[np.arange(n), order[:, 0]] - S[np.arange(n), order[:, 1]]
@@ -465,7 +560,7 @@ class LFGenerator(ParamsMixin):
         fired = votes != ABSTAIN
         cov = stats["coverage"].to_numpy()
         gain = stats["gain"].to_numpy()
-        ok = (cov >= self.min_coverage) & (gain > 0)
+        ok = (cov >= self.min_coverage) & (gain > 0) & (stats["wilson_lb"].to_numpy() >= self.min_precision)
         # identical vote columns: keep the simplest family, then the first key
         order = sorted(np.flatnonzero(ok), key=lambda j: (_KIND_ORDER[stats["kind"].iat[j]],
                                                            stats["candidate"].iat[j]))
@@ -476,7 +571,8 @@ class LFGenerator(ParamsMixin):
             if sig in seen:
                 continue
             seen.add(sig)
-            pool[int(stats["label"].iat[j])].append(j)
+            label = int(stats["label"].iat[j])  # multi-class LFs: one pool (and at most one LF) per family
+            pool[label if label >= 0 else -1 - _KIND_ORDER[stats["kind"].iat[j]]].append(j)
         base = gain * np.sqrt(cov)
         chosen: list[int] = []
         by_label: dict[int, list[int]] = defaultdict(list)

@@ -28,7 +28,7 @@ __all__ = ["lfs_to_source", "save_lfs", "load_lfs"]
 
 _HEADER = '''"""{doc}"""
 
-from weaksup.lfgen import centroid_lf, keyword_lf, nearest_centroid_lf, regex_lf, threshold_lf
+from weaksup.lfgen import between_lf, centroid_lf, keyword_lf, knn_lf, nearest_centroid_lf, regex_lf, threshold_lf
 
 LFS = [
 '''
