@@ -280,6 +280,9 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
                      + (f"; projected before the run from the previous size: {r['estimate']['wall_s']:.0f} s wall, "
                         f"{r['estimate']['disk_gib']:.1f} GiB of disk ({r['estimate']['free_disk_gib']:.0f} GiB free)"
                         if r.get("estimate") else "")])
+    for n in getattr(a, "pending", []):
+        rows.append([f"{n:,}", "not run", "—", "—", "—", "—", "the run stopped before this size (the section is "
+                     "written after each size)"])
     lines += [markdown_table(["rows", "phase", "wall s", "worker CPU s", "worker peak MiB", "client peak MiB",
                               "notes"], rows), ""]
     lines += ["**In memory, one process** (weaksup: serial applier, dense VoteMatrix; snorkel: LabelModel on the "
@@ -315,6 +318,9 @@ def main() -> None:
     ap.add_argument("--workdir", default=None,
                     help="folder for the vote shards and probabilities (default: the temp folder); its free "
                          "space is checked against an estimate before each size")
+    ap.add_argument("--max-wall-s", type=float, default=2700.0,
+                    help="a size whose Dask run is projected (linearly from the previous size) to take longer "
+                         "is not run, and the section says so (default 45 min)")
     ap.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", default=None)
     ap.add_argument("--smoke", action="store_true", help="tiny CI run (20,000 rows); section to a temp file")
     ap.add_argument("--memory-worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
@@ -347,6 +353,11 @@ def main() -> None:
             wall = sum(p["wall_s"] for p in prev["phases"].values())
             est = {"wall_s": wall * n / prev["n"], "disk_gib": need / 2**30, "free_disk_gib": free / 2**30}
             print(json.dumps({"estimate": n, **est}), flush=True)
+            if est["wall_s"] > a.max_wall_s:
+                dask_runs.append({"n": n, "error": f"not run: projected {est['wall_s'] / 60:.1f} min wall (linear in "
+                                                    f"rows from the {prev['n']:,}-row run) > --max-wall-s "
+                                                    f"{a.max_wall_s / 60:.1f} min"})
+                continue
         work = tempfile.mkdtemp(prefix="ws_scale_", dir=root)
         try:
             dask_runs.append(run_dask(n, a.partition_rows, a.epochs, work, a.ds_max_iter))
@@ -373,16 +384,25 @@ def main() -> None:
             r["estimate_mb"] = need_mb
             print(json.dumps(r), flush=True)
             mem_runs.append(r)
-    a.plan = plan
-    body = report(dask_runs, mem_runs, a)
+        a.pending = [m for m in sorted(a.sizes) if m > n]
+        if a.write_docs and a.pending:  # after each size: a run stopped later keeps what it measured
+            write_section(dask_runs, mem_runs, a)
+    a.pending = []
+    body = write_section(dask_runs, mem_runs, a)
     print(body)
     if a.smoke and any("error" in r for r in dask_runs + mem_runs):
         raise SystemExit("smoke run failed: " + "; ".join(r["error"][-300:] for r in dask_runs + mem_runs
                                                           if "error" in r))
+
+
+def write_section(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -> str:
+    """The section for what has run so far, written to ``--write-docs`` when given."""
+    body = report(dask_runs, mem_runs, a)
     if a.write_docs:
         from benchmarks._docs import update_section
 
         update_section(REPO / a.write_docs, "scale", body, title="Scale-out on Dask")
+    return body
 
 
 if __name__ == "__main__":
