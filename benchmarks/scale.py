@@ -281,8 +281,8 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
                         f"{r['estimate']['disk_gib']:.1f} GiB of disk ({r['estimate']['free_disk_gib']:.0f} GiB free)"
                         if r.get("estimate") else "")])
     for n in getattr(a, "pending", []):
-        rows.append([f"{n:,}", "not run", "—", "—", "—", "—", "the run stopped before this size (the section is "
-                     "written after each size)"])
+        rows.append([f"{n:,}", "not finished", "—", "—", "—", "—", "the run was stopped before this size completed "
+                     "(the section is written after each size)"])
     lines += [markdown_table(["rows", "phase", "wall s", "worker CPU s", "worker peak MiB", "client peak MiB",
                               "notes"], rows), ""]
     lines += ["**In memory, one process** (weaksup: serial applier, dense VoteMatrix; snorkel: LabelModel on the "
