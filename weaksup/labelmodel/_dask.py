@@ -229,15 +229,16 @@ def _small_labels(preds: np.ndarray) -> np.ndarray:
     return preds.astype(np.int16)
 
 
-def score_dask(model: Any, votes: Any, y: Any, metric: str | list[str], tie_break: str) -> Any:
+def score_dask(model: Any, votes: Any, y: Any, metric: str | list[str], tie_break: str, *,
+               score_probs: Any) -> Any:
     """``model.score`` on Dask votes: labels (and probabilities only if a metric reads them) computed on the
-    cluster, gathered as int16 (the votes never are), scored on the client by :func:`~weaksup.labelmodel.base.score_probs`.
+    cluster, gathered as int16 (the votes never are), scored on the client by ``score_probs`` (passed by
+    :meth:`LabelModel.score <weaksup.labelmodel.base.LabelModel.score>`: this module never imports base).
 
     ``y`` may be an array or a Dask array of gold labels (gathered: one label a row).
     """
     import dask
 
-    from weaksup.labelmodel.base import score_probs
     from weaksup.metrics import metric_needs_probs
 
     probs = predict_proba_dask(model, votes)

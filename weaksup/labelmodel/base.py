@@ -473,7 +473,7 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):  # predictions computed on the Dask cluster
             from weaksup.labelmodel._dask import score_dask
 
-            return score_dask(self, votes, y, metric, tie_break)
+            return score_dask(self, votes, y, metric, tie_break, score_probs=score_probs)
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None))
