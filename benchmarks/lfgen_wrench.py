@@ -8,20 +8,24 @@ at random and their gold labels revealed.  Three pipelines share one end model
 * **gen**: LFs generated from the 100 rows (:class:`weaksup.lfgen.LFGenerator`,
   setting chosen per dataset on valid with seed 0, :func:`generator_grid`) → applied to the train split → label model (chosen on valid
   among MajorityVote, WeightedMajorityVote, DawidSkene, MatrixCompletion) → LR on the
-  covered train rows' soft labels; **gen+gold**: the same, with the 100 rows' gold
-  labels in place of their soft labels (and the rows added when no LF covers them);
+  covered train rows' soft labels;
+* **gen+gold**: the same label model, and LR trained on the 100 labelled rows with
+  their gold labels (weight 1) plus the other covered train rows with their soft
+  labels (weight λ, chosen on valid with C from :data:`WEAK_WEIGHTS`): the common
+  few-labels design, where the labelled rows are kept and the LFs label the rest;
 * **(a) labelled only**: LR trained on the 100 labelled rows alone;
 * **(b) WRENCH LFs**: the hand-written WRENCH LFs through the same label-model/LR
-  pipeline (b+gold: with the same 100 gold labels added).
+  pipeline (b+gold: with the same 100 gold rows and λ grid as gen+gold).
 
 Every pipeline reads the gold *valid* split for model choice and early stopping
 (WRENCH protocol), none reads test except to score.  SemEval LFs read the
-relation-pattern tokens (:func:`weaksup.data.features.relation_text`: argument
-order, between-entity words) and its centroid LFs the entity-marked sentence.
+entity-marked sentence (``<e1>…</e1> … <e2>…</e2>``,
+:func:`weaksup.data.features.example_text`): between-the-entities LFs and MiniLM
+k-NN / centroid LFs.
 
 Usage::
 
-    flock /work/coord/heavy.lock nice -n 10 python benchmarks/lfgen_wrench.py run --seeds 5
+    flock /work/coord/heavy.lock nice -n 5 python benchmarks/lfgen_wrench.py run --seeds 5
     python benchmarks/lfgen_wrench.py report          # writes section "lfgen-wrench" of docs/benchmarks.md
     python benchmarks/lfgen_wrench.py --smoke         # tiny run (youtube, 1 seed, TF-IDF), no docs
     python benchmarks/lfgen_wrench.py llm             # SmolLM2 proposals (~1.5 CPU min): section "lfgen-llm"
@@ -49,37 +53,37 @@ import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# The end-model benchmark's data sets (and its default WEAKSUP_DATA: the shared WRENCH copy when unset).
+from benchmarks.endmodel_wrench import DATASETS  # noqa: E402
 
-DATASETS = ("youtube", "sms", "trec", "semeval")
 RESULTS = Path(os.environ.get("LFGEN_BENCH_RESULTS",
                               Path.home() / ".cache" / "weaksup" / "bench" / "lfgen_wrench.json"))
-if not os.environ.get("WEAKSUP_DATA") and (REPO.parent / "shared" / "datasets" / "wrench").exists():
-    os.environ["WEAKSUP_DATA"] = str(REPO.parent / "shared" / "datasets" / "wrench")
 LABEL_MODELS = ("MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion")
 C_GRID = (0.1, 1.0, 10.0, 100.0)
+#: Weight of a weakly labelled row beside a gold row (weight 1) in the *+ gold* pipelines, chosen on valid.
+WEAK_WEIGHTS = (0.03, 0.1, 0.3, 1.0)
 PIPELINES = ("gen", "gen+gold", "labelled", "wrench", "wrench+gold")
 
 
-def generator_grid(k: int) -> dict[str, dict[str, Any]]:
-    """LFGenerator settings tried per dataset; the one with the best gen valid score (seed 0) is used."""
-    return {"default": {},
-            "strict": {"confidence": 0.95, "max_lfs": max(6, 2 * k)},
-            "nearest-centroid only": {"families": ("nearest",)}}
+def generator_grid(k: int, relation: bool = False) -> dict[str, dict[str, Any]]:
+    """LFGenerator settings tried per dataset; the one with the best gen+gold valid score (seed 0) is used."""
+    grid: dict[str, dict[str, Any]] = {
+        "default": {},
+        "strict": {"confidence": 0.95, "max_lfs": max(6, 2 * k)},
+        "precise": {"min_precision": 0.6},
+    }
+    if relation:
+        grid["between+knn"] = {"families": ("between", "knn"), "min_precision": 0.5}
+    return grid
 
 
 def frames(ds: Any) -> dict[str, Any]:
-    """Per split, the frame the LFs read: ``text`` (entity-marked for relations) and, for relations, ``relation``."""
+    """Per split, the frame the LFs read: column ``text`` (entity-marked for relation sets)."""
     import pandas as pd
 
-    from weaksup.data.features import relation_text, split_texts
+    from weaksup.data.features import split_texts
 
-    out = {}
-    for s in ("train", "valid", "test"):
-        cols = {"text": split_texts(ds, s)}
-        if "entity1" in ds.splits[s].data.columns:
-            cols["relation"] = split_texts(ds, s, relation_text)
-        out[s] = pd.DataFrame(cols)
-    return out
+    return {s: pd.DataFrame({"text": split_texts(ds, s)}) for s in ("train", "valid", "test")}
 
 
 def fit_lr(X: Any, y: Any, valid: tuple[Any, Any], metric: str, k: int, sample_weight: Any = None
@@ -90,7 +94,7 @@ def fit_lr(X: Any, y: Any, valid: tuple[Any, Any], metric: str, k: int, sample_w
     best: tuple[Any, float, float] = (None, 0.0, -np.inf)
     for C in C_GRID:
         m = LogisticRegression(C=C, metric=metric, patience=50, cardinality=k)
-        m.fit(X, y, valid=valid, seed=0)
+        m.fit(X, y, valid=valid, sample_weight=sample_weight, seed=0)
         sc = float(m.score(valid[0], valid[1], metric=metric))
         if sc > best[2]:
             best = (m, C, sc)
@@ -119,39 +123,56 @@ def pick_label_model(votes: Any, valid_votes: Any, y_valid: Any, metric: str, k:
 
 def weak_pipeline(votes: Any, valid_votes: Any, X: dict[str, Any], ds: Any, gold: tuple[Any, Any] | None
                   ) -> dict[str, Any]:
-    """Label model → LR on covered rows (soft labels); ``gold=(idx, y)`` overrides those rows' labels."""
+    """Label model → LR on covered rows (soft labels).
+
+    ``gold=(idx, y)``: those rows keep their gold labels (weight 1) and the other
+    covered rows weigh λ (:data:`WEAK_WEIGHTS`, chosen with C on valid).
+    """
     k, metric = ds.cardinality, ds.metric
     lm_name, lm, lm_valid = pick_label_model(votes, valid_votes, ds.valid.labels, metric, k)
     probs = lm.predict_proba(votes)
     covered = votes.class_counts().sum(axis=1) > 0
-    if gold is not None:
+    valid = (X["valid"], ds.valid.labels)
+    out: dict[str, Any] = {"label_model": lm_name, "label_model_valid": lm_valid, "coverage": float(covered.mean())}
+    if gold is None:
+        rows = np.flatnonzero(covered)
+        model, C, v = fit_lr(X["train"][rows], probs[rows], valid, metric, k)
+    else:
         idx, y = gold
         probs = probs.copy()
         probs[idx] = np.eye(k)[y]
         covered = covered.copy()
         covered[idx] = True
-    rows = np.flatnonzero(covered)
-    model, C, v = fit_lr(X["train"][rows], probs[rows], (X["valid"], ds.valid.labels), metric, k)
-    return {"label_model": lm_name, "label_model_valid": lm_valid, "coverage": float(covered.mean()),
-            "C": C, "valid": v, "test": float(model.score(X["test"], ds.test.labels, metric=metric))}
+        rows = np.flatnonzero(covered)
+        weight = np.zeros(len(covered))
+        best: tuple[Any, float, float, float] = (None, 0.0, -np.inf, 0.0)
+        for lam in WEAK_WEIGHTS:
+            weight[:] = lam
+            weight[idx] = 1.0
+            m, C, v = fit_lr(X["train"][rows], probs[rows], valid, metric, k, sample_weight=weight[rows])
+            if v > best[2]:
+                best = (m, C, v, lam)
+        model, C, v, out["weak_weight"] = best
+    out.update({"C": C, "valid": v, "test": float(model.score(X["test"], ds.test.labels, metric=metric))})
+    return out
 
 
-def choose_generator(ds: Any, F: dict[str, Any], X: dict[str, Any], n_labeled: int, field: str
+def choose_generator(ds: Any, F: dict[str, Any], X: dict[str, Any], n_labeled: int, relation: bool
                      ) -> tuple[str, dict[str, Any], dict[str, float]]:
-    """The generator setting with the best *gen* valid score on seed 0's labelled rows (test is not read)."""
+    """The generator setting with the best *gen+gold* valid score on seed 0's labelled rows (test is not read)."""
     from weaksup.apply import apply_lfs
     from weaksup.lfgen import LFGenerator
 
     idx = np.sort(np.random.default_rng(0).choice(len(ds.train), n_labeled, replace=False))
     scores: dict[str, float] = {}
     best = ("", {}, -np.inf)
-    for label, kw in generator_grid(ds.cardinality).items():
-        gen = LFGenerator(cardinality=ds.cardinality, field=field, embed_field="text", seed=0, **kw)
+    for label, kw in generator_grid(ds.cardinality, relation).items():
+        gen = LFGenerator(cardinality=ds.cardinality, seed=0, **kw)
         gen.fit(F["train"].iloc[idx].reset_index(drop=True), ds.train.labels[idx])
         V = apply_lfs(gen.lfs_, F["train"], cardinality=ds.cardinality, progress=False)
         Vv = apply_lfs(gen.lfs_, F["valid"], cardinality=ds.cardinality, progress=False)
-        scores[label] = weak_pipeline(V, Vv, X, ds, None)["valid"]
-        print(f"  generator {label} {kw}: gen valid {scores[label]:.4f}", flush=True)
+        scores[label] = weak_pipeline(V, Vv, X, ds, (idx, ds.train.labels[idx]))["valid"]
+        print(f"  generator {label} {kw}: gen+gold valid {scores[label]:.4f}", flush=True)
         if scores[label] > best[2]:
             best = (label, kw, scores[label])
     return best[0], best[1], scores
@@ -168,11 +189,12 @@ def run_dataset(name: str, seeds: list[int], n_labeled: int, features: str, gen_
     k, metric = ds.cardinality, ds.metric
     F = frames(ds)
     X = wrench_features(ds, features, progress=False)
-    field = "relation" if "relation" in F["train"].columns else "text"
-    print(f"== {name} ({metric}, k={k}, features {features}, LFs read {field!r})", flush=True)
+    relation = "entity1" in ds.train.data.columns
+    print(f"== {name} ({metric}, k={k}, features {features}{', entity-marked text' if relation else ''})",
+          flush=True)
     gen_label, grid_scores = "given", {}
     if gen_kw is None:  # choose on valid
-        gen_label, gen_kw, grid_scores = choose_generator(ds, F, X, n_labeled, field)
+        gen_label, gen_kw, grid_scores = choose_generator(ds, F, X, n_labeled, relation)
     recs = []
     wrench_plain = None
     for seed in seeds:
@@ -185,7 +207,7 @@ def run_dataset(name: str, seeds: list[int], n_labeled: int, features: str, gen_
                                "generator_label": gen_label, "generator_valid": grid_scores}
         if {"gen", "gen+gold"} & set(only):
             t0 = time.process_time()
-            gen = LFGenerator(cardinality=k, field=field, embed_field="text", seed=seed, **gen_kw)
+            gen = LFGenerator(cardinality=k, seed=seed, **gen_kw)
             gen.fit(F["train"].iloc[idx].reset_index(drop=True), y_l)
             rec["gen_cpu_s"] = time.process_time() - t0
             rec["n_lfs"] = len(gen.lfs_)
@@ -237,10 +259,10 @@ def save_result(rec: dict[str, Any]) -> None:
 
 
 NAMES = {"gen": "generated LFs → label model → LR",
-         "gen+gold": "generated LFs → label model → LR, + the 100 gold labels",
+         "gen+gold": "the 100 gold rows + the rows the generated LFs label (weight λ) → LR",
          "labelled": "(a) LR on the 100 labelled rows only",
          "wrench": "(b) WRENCH hand-written LFs → label model → LR",
-         "wrench+gold": "(b) WRENCH LFs → label model → LR, + the 100 gold labels"}
+         "wrench+gold": "(b) the 100 gold rows + the rows WRENCH's LFs label (weight λ) → LR"}
 
 
 def report(args: argparse.Namespace) -> None:
@@ -272,13 +294,21 @@ def report(args: argparse.Namespace) -> None:
             else:
                 cells.append("–")
         body.append(cells)
+    for p in ("gen", "gen+gold"):  # per seed: the same 100 rows on both sides
+        cells = [f"seeds where {p} > (a)"]
+        for d in DATASETS:
+            pairs = [(r[p]["test"], r["labelled"]["test"]) for r in rows if r["dataset"] == d and p in r
+                     and "labelled" in r]
+            cells.append(f"{sum(a > b for a, b in pairs)} of {len(pairs)}" if pairs else "–")
+        body.append(cells)
     info = []
     for d in DATASETS:
         rs = [r for r in rows if r["dataset"] == d and "n_lfs" in r]
         if rs:
             info.append(f"{d}: {np.mean([r['n_lfs'] for r in rs]):.1f} LFs, mean train accuracy "
                         f"{np.mean([r['lf_train_acc_mean'] for r in rs]) * 100:.1f}%, coverage "
-                        f"{np.mean([r['gen']['coverage'] for r in rs if 'gen' in r]) * 100:.1f}%, generation "
+                        f"{np.mean([r['gen']['coverage'] for r in rs if 'gen' in r]) * 100:.1f}%, generation (MiniLM "
+                        f"embeddings read from the feature cache when present) "
                         f"{np.mean([r['gen_cpu_s'] for r in rs]):.1f} CPU s + applying to train/valid "
                         f"{np.mean([r['apply_cpu_s'] for r in rs]):.1f} CPU s")
     chosen = []
@@ -286,27 +316,34 @@ def report(args: argparse.Namespace) -> None:
         rs = [r for r in rows if r["dataset"] == d and "generator_label" in r]
         if rs:
             sc = ", ".join(f"{k} {v * 100:.2f}" for k, v in rs[0]["generator_valid"].items())
-            chosen.append(f"{d}: {rs[0]['generator_label']} (valid: {sc})")
+            lams = "/".join(f"{w:g}" for w in sorted({r["gen+gold"]["weak_weight"] for r in rs if "gen+gold" in r}))
+            chosen.append(f"{d}: {rs[0]['generator_label']} (gen+gold valid: {sc}; λ chosen per seed: {lams})")
     beats = {p: sum(1 for d in DATASETS if (p, d) in stats and ("labelled", d) in stats
                     and stats[(p, d)].mean() > stats[("labelled", d)].mean()) for p in ("gen", "gen+gold")}
     text = (
-        "Command: `python benchmarks/lfgen_wrench.py run --seeds 5` (this table: one `--datasets` at a time), then "
+        "Command: `python benchmarks/lfgen_wrench.py run --seeds 5`, then "
         "`python benchmarks/lfgen_wrench.py report`; deterministic (LR from zero, label models and generator "
         "seeded), one BLAS thread.\n\n"
         "Per dataset and seed (0–4), 100 train rows are drawn at random and their gold labels used. *gen*: "
-        "`weaksup.lfgen.LFGenerator` mines LFs from those rows only (its setting chosen per dataset by the *gen* "
-        "valid score on seed 0 among: default; strict = `confidence=0.95, max_lfs=max(6, 2k)`; nearest-centroid "
-        "only = `families=('nearest',)`); they are applied to "
+        "`weaksup.lfgen.LFGenerator` mines LFs from those rows only (its setting chosen per dataset by the "
+        "*gen+gold* valid score on seed 0 among: default; strict = `confidence=0.95, max_lfs=max(6, 2k)`; "
+        "precise = `min_precision=0.6`; for SemEval also between+knn = `families=('between', 'knn'), "
+        "min_precision=0.5`); they are applied to "
         "the train split, a label model (chosen on the gold valid split among MajorityVote, "
         "WeightedMajorityVote, DawidSkene, MatrixCompletion) gives soft labels, and LR (C in "
-        f"{list(C_GRID)} chosen on valid, early-stopped on valid) is trained on the covered rows. *+ gold*: "
-        "the 100 rows keep their gold labels in the LR training set. (a) LR on the 100 labelled rows "
+        f"{list(C_GRID)} chosen on valid, early-stopped on valid) is trained on the covered rows. *gen+gold* "
+        "(the headline row: the usual few-labels design, the labelled rows kept and the LFs labelling the "
+        "rest): LR on the 100 labelled rows with their gold labels (weight 1) plus the other covered rows "
+        f"with the label model's soft labels, each weighted λ (λ in {list(WEAK_WEIGHTS)} chosen with C on "
+        "valid; no λ = 0, which would be (a)). (a) LR on the same 100 labelled rows "
         "alone, same C grid. (b) WRENCH's hand-written LFs through the same label-model/LR pipeline "
-        "(seed-independent; + gold as above). Every row reads the gold labels of the 100 rows and of the "
-        "valid split (model choice, early stopping), so no row here is comparable to an unsupervised label-"
-        "model number. Features: MiniLM ⊕ TF-IDF (SemEval: entity MiniLM ⊕ TF-IDF ⊕ relation TF-IDF), the "
-        "end-model benchmark's *task features*. SemEval LFs read the relation-pattern tokens, centroid LFs "
-        "the entity-marked sentence. Cells: test metric mean ± std over seeds (label models chosen).\n\n"
+        "(seed-independent; + gold as above, same λ grid). Every row reads the gold labels of the 100 rows and "
+        "of the valid split (model, λ and C choice, early stopping), so no row here is comparable to an "
+        "unsupervised label-model number. The LF families (between-the-entities, k-NN, question head nouns) "
+        "and this settings grid were designed while looking at valid scores of seeds 0–2; test was read "
+        "only by this run. Features: MiniLM ⊕ TF-IDF (SemEval: entity MiniLM ⊕ TF-IDF ⊕ relation TF-IDF), "
+        "the end-model benchmark's *task features*. SemEval LFs read the entity-marked sentence "
+        "(`<e1>…</e1> … <e2>…</e2>`). Cells: test metric mean ± std over seeds (label models chosen).\n\n"
         + markdown_table(header, body)
         + f"\n\nGenerated LFs beat (a) on {beats['gen']} of 4 sets (with the gold rows: {beats['gen+gold']} of 4). "
         + ("Generated LFs per set (mean over seeds): " + "; ".join(info) + "." if info else "")
