@@ -150,3 +150,18 @@ def test_knn_lf_and_leave_one_out_scores_match_brute_force(embed):
         knn_lf({0: ["a"], 1: ["b"]}, k=3, min_votes=1)
     with pytest.raises(ValueError, match="min_votes must be in"):
         knn_lf({0: ["a"], 1: ["b"]}, k=2, min_votes=3)
+
+
+def test_relation_and_question_families_read_only_the_labelled_rows():
+    from test_lfgen import Poison
+
+    df, y = relations(60, seed=4)
+    questions = pd.DataFrame({"text": ["how many moons", "how many legs", "how many cats", "who is he", "who won",
+                                       "who sang it"] * 2})
+    for data, labels, fams in ((df, y, ("between",)), (questions, np.array([5, 5, 5, 2, 2, 2] * 2), ("prefix",))):
+        want = LFGenerator(families=fams, cardinality=6, seed=0).fit(data, labels)
+        poison = pd.DataFrame({"text": [Poison() for _ in range(10)]}, dtype=object)
+        mixed = pd.concat([poison.iloc[:5], data.astype(object), poison.iloc[5:]], ignore_index=True)
+        got = LFGenerator(families=fams, cardinality=6, seed=0).fit(
+            mixed, np.concatenate([np.full(5, -1), labels, np.full(5, -1)]))
+        assert [lf.source for lf in got.lfs_] == [lf.source for lf in want.lfs_] and want.lfs_
