@@ -24,8 +24,9 @@ Protocol (nothing tuned on test):
 Results per dataset are cached in ``~/.cache/weaksup/bench/llf_wrench_<name>.json`` (with the
 configuration and commit they were made with); the cache only accelerates: writing the docs section
 computes every dataset whose cached result is missing or was made with another configuration
-(from a clean clone: all four; about 25 CPU minutes on one core, most of it the 15 LLF fits per
-dataset).  ``--smoke`` is the tiny CI run (youtube, one seed, temp files only).
+(from a clean clone: all four; measured 2026-12-01: 4.8 CPU minutes, most of it the 12 LLF fits per
+dataset, plus the MiniLM features when they are not cached).  Each result records its own CPU and
+wall seconds, and the section sums them.  ``--smoke`` is the tiny CI run (youtube, one seed, temp files only).
 """
 
 from __future__ import annotations
@@ -200,10 +201,15 @@ def build_section(results: list[dict[str, Any]]) -> str:
                                         for g in r["models"]["LLF"]["grid"])
         + f" → **{r['models']['LLF']['params']['bound_source']}**"
         for r in results if "LLF" in r["models"])
+    timed_runs = [r for r in results if "cpu_seconds" in r]
+    cost = (f"computing these {len(timed_runs)} datasets took {sum(r['cpu_seconds'] for r in timed_runs) / 60:.1f} "
+            f"CPU-min ({sum(r['wall_seconds'] for r in timed_runs) / 60:.1f} min wall)"
+            if len(timed_runs) == len(results) else "the time of the last full run is in the head table of this page")
     body = [
         f"Command: `{COMMAND}` (computes every dataset; a per-dataset result cached with the same "
-        "configuration is reused, so the cache only accelerates; from scratch about 25 CPU minutes on one core). "
-        f"Results made at commit(s) {', '.join(sorted({r.get('commit', 'not recorded') for r in results}))}.",
+        f"configuration is reused, so the cache only accelerates; {cost}). "
+        f"Results made with the working tree at commit(s) "
+        f"{', '.join(sorted({r.get('commit', 'not recorded') for r in results}))} (HEAD when each dataset finished).",
         "",
         "**Gold labels read**: *MV*, *gold-free* and *LLF* rows fit without any gold label; the *wrench* "
         "rows and *LLF+dev* read the gold **valid** labels (class balance / error bounds); LLF's "
@@ -224,8 +230,9 @@ def build_section(results: list[dict[str, Any]]) -> str:
         "",
         "DawidSkene / MatrixCompletion are the weaksup implementations at the time of the run, used "
         "with default parameters and reported as measured; where DawidSkene sits far below its "
-        "published number it predicted (almost) a single class, and `bound_source=auto` (which uses "
-        "its posterior) then gives poor bounds — the valid-split grid rejects it there.",
+        "published number it predicted (almost) a single class (weaksup warns when LFs vote only one class, "
+        "as WRENCH's LFs mostly do). `bound_source=auto` takes LLF's error bounds from that posterior; "
+        "the valid-split grid above shows, per dataset, whether that helped or the grid chose another source.",
         "",
         "CPU seconds per fit (`time.process_time()`, fit + test prediction, 1 torch thread, mean over seeds):",
         "",
@@ -260,7 +267,9 @@ def main() -> None:
     if not args.no_write:
         todo += [n for n in DATASETS if n not in todo and cached(n, cfg) is None and not args.smoke]
     for name in todo:
+        c0, t0 = time.process_time(), time.perf_counter()
         res = run_dataset(name, args.data_dir, seeds, not args.no_dev_variant)
+        res["cpu_seconds"], res["wall_seconds"] = time.process_time() - c0, time.perf_counter() - t0
         res["config"], res["commit"] = cfg, git_commit()
         p = cache_path(name)
         p.parent.mkdir(parents=True, exist_ok=True)
