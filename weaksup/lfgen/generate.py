@@ -1,9 +1,10 @@
 """Generate labeling functions from a small labelled set (Snuba-style mining and selection).
 
 :class:`LFGenerator` mines candidate LFs from 50–200 labelled rows — keywords and
-word n-grams, first-words and surface regexes, decision stumps on numeric
-columns and text length, nearest-centroid LFs on MiniLM embeddings — scores each
-on the labelled rows and keeps a diverse, accurate set.
+word n-grams, first words and question head nouns, surface regexes, decision
+stumps on numeric columns and text length, the words between the two entities
+of a relation example, centroid, nearest-centroid and k-NN LFs on MiniLM
+embeddings — scores each on the labelled rows and keeps a diverse, accurate set.
 
 Guarding against overfitting the few labels:
 
@@ -11,7 +12,9 @@ Guarding against overfitting the few labels:
   ``confidence``) beats the prior of the class it votes for: 3 of 3 correct is
   weaker evidence than 12 of 13;
 * a centroid LF is scored with **leave-one-out** centroids: a labelled row's
-  similarity is measured to the centroid of the *other* examples of its class;
+  similarity is measured to the centroid of the *other* examples of its class
+  (a k-NN LF: a labelled row is not its own neighbour);
+* ``min_precision`` adds an absolute floor on that bound (many classes: small priors);
 * selection is per class in turn (every class gets LFs) and penalises overlap
   with the LFs already chosen for that class (Jaccard of the rows they cover).
 
