@@ -322,7 +322,7 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
                   "k's subprocesses)", "",
                   markdown_table(["model", "fit s", "predict s", "total s", "CPU fit s", "CPU predict s",
                                   "CPU total s", "CPU predict s (steady)", "predict / floor (steady / first)",
-                                  "total / floor (first call)", "extra peak MiB",
+                                  "total / floor (steady)", "extra peak MiB",
                                   "peak RSS MiB", "speed-up vs snorkel (CPU s)", "speed-up vs snorkel (wall)",
                                   "memory ratio (snorkel / model)"], table), ""]
     if big:
