@@ -253,7 +253,8 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
     sizes = ", ".join(f"{n:,}" for n in a.sizes)
     lines = [
         f"Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/scale.py --sizes {' '.join(map(str, a.sizes))} "
-        f"--write-docs` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
+        + (f"--max-wall-s {a.max_wall_s:.0f} " if getattr(a, "max_wall_s", 2700.0) != 2700.0 else "")
+        + f"--write-docs` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
         f"{a.partition_rows:,}-row partitions; MatrixCompletion and snorkel {a.epochs} epochs; a 2-core, 24 GiB "
         "machine shared with other jobs, so wall seconds include waiting for the CPU: the CPU seconds are "
         "the steadier measure). "
@@ -336,6 +337,7 @@ def main() -> None:
     dask_runs: list[dict] = []
     mem_runs: list[dict] = []
     plan = {} if a.skip_memory else plan_memory_runs(a.sizes, mem_total_mb())
+    a.plan = plan
     for kind, p in plan.items():
         print(json.dumps({"plan": kind, **p}), flush=True)
     root = a.workdir or tempfile.gettempdir()
