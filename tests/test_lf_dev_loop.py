@@ -22,25 +22,16 @@ SPAM_Q = "Is this YouTube comment spam?\nComment: {text}\nAnswer yes or no."
 @pytest.fixture(scope="module")
 def prompted_server():
     pytest.importorskip("transformers")
-    torch = pytest.importorskip("torch")
     from support.openai_server import ModelServer
+    from support.smollm2 import smollm2_backend
 
-    from weaksup.labelers.backends import HFBackend
-    from weaksup.labelers.backends.hf import smollm2_gguf_path
-
-    try:
-        smollm2_gguf_path()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        pytest.skip(str(exc))
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
     from weaksup.labelers import ResponseCache
 
-    srv = ModelServer(HFBackend.smollm2(batch_size=16)).start()
-    srv.response_cache = ResponseCache(":memory:")
-    yield srv
-    srv.stop()
-    torch.set_num_threads(old)
+    with smollm2_backend(batch_size=16) as backend:
+        srv = ModelServer(backend).start()
+        srv.response_cache = ResponseCache(":memory:")
+        yield srv
+        srv.stop()
 
 
 def _youtube(split: str, rows: int | None = None) -> pd.DataFrame:

@@ -92,21 +92,13 @@ def test_unreachable_backend_is_recorded_not_raised():
 # ------------------------------------------------------------------ a real model
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
+from support.smollm2 import smollm2_backend  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def smollm2():
-    from weaksup.labelers.backends import HFBackend
-    from weaksup.labelers.backends.hf import smollm2_gguf_path
-
-    try:
-        smollm2_gguf_path()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        pytest.skip(str(exc))
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield HFBackend.smollm2()
-    torch.set_num_threads(old)
+    with smollm2_backend() as backend:
+        yield backend
 
 
 @pytest.fixture(scope="module")
