@@ -150,7 +150,10 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
         )
     if L.cardinality >= 2:
         if L.is_sparse:
-            seen = np.nonzero(np.bincount(L.to_sparse().data.astype(np.int64)))[0] - 1
+            data = L.to_sparse().data  # class + 1
+            if data.size and 0 < data.min() < data.max():  # two classes seen: no count pass needed
+                return
+            seen = np.nonzero(np.bincount(data.astype(np.int64)))[0] - 1
             seen = seen[seen >= 0]
         else:
             d = L.to_dense()

@@ -21,6 +21,7 @@ import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._kernels import linear_softmax
 from weaksup.labelmodel._stats import (
     VotePatterns,
     em_counts,
@@ -238,6 +239,10 @@ class DawidSkene(LabelModel):
 
     # ----------------------------------------------------------- prediction
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        fast = linear_softmax(L, self._score_matrix(self.log_conf_, self.log_abstain_),
+                              np.log(self.class_balance_) + self.log_abstain_.sum(0))
+        if fast is not None:  # compiled one-pass kernel (numba installed, many votes)
+            return fast
         out = np.empty((L.n, L.cardinality))
         for start, block in iter_row_chunks(L, self.chunk_rows):
             out[start:start + block.n] = self._posterior(indicator_matrix(block), self.log_conf_,

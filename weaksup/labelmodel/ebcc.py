@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from scipy.special import digamma, gammaln
 
 from weaksup._validation import Interval
+from weaksup.labelmodel._kernels import grouped_softmax
 from weaksup.labelmodel._stats import (
     indicator_matrix,
     iter_row_chunks,
@@ -210,6 +211,9 @@ class EBCC(LabelModel):
         m, k, M, _ = e_log_v.shape
         V = e_log_v.transpose(0, 3, 1, 2).reshape(m * k, k * M)  # rows j·k + l, cols y·M + g
         b = (e_log_pi + log_tau[:, None]).reshape(k * M)
+        fast = grouped_softmax(L, k, M, V, b)  # compiled, probability domain (many votes, numba installed)
+        if fast is not None:
+            return fast
         Vs = V - V[:, :1]
         G = np.zeros((k * M, k + 1))
         G[np.arange(k * M), np.arange(k * M) // M] = 1.0

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._kernels import linear_softmax
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
@@ -265,6 +266,9 @@ class MatrixCompletion(LabelModel):
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         log_mu = np.log(self.mu_)
         log_p = np.log(self.class_balance_)
+        fast = linear_softmax(L, log_mu, log_p)  # compiled one-pass kernel (numba installed, many votes)
+        if fast is not None:
+            return fast
         out = np.empty((L.n, L.cardinality))
         for start, block in iter_row_chunks(L, self.chunk_rows):
             scores = indicator_matrix(block) @ log_mu + log_p

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
+from weaksup.labelmodel._kernels import linear_softmax
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
@@ -230,6 +231,10 @@ class FlyingSquid(LabelModel):
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         k = L.cardinality
         m = L.m
+        if not self.ovr_:
+            fast = linear_softmax(L, self.log_cond_.reshape(m * k, k), np.log(self.class_balance_))
+            if fast is not None:  # compiled one-pass kernel (numba installed, many votes)
+                return fast
         out = np.empty((L.n, k))
         for start, block in iter_row_chunks(L, self.chunk_rows):
             ind = indicator_matrix(block)

@@ -8,13 +8,8 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._stats import (
-    class_counts,
-    pair_counts,
-    vote_codes,
-    warn_one_sided,
-    weighted_class_counts,
-)
+from weaksup.labelmodel._kernels import lf_pair_agreement, weighted_vote_proba
+from weaksup.labelmodel._stats import class_counts, warn_one_sided
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import ABSTAIN, VoteMatrix
 
@@ -133,10 +128,10 @@ class WeightedMajorityVote(LabelModel):
         self.chunk_rows = chunk_rows
 
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
-        # one pass over the votes' pairs (pair_counts bounds its own buffers); the float64 counts
-        # are exact integers, as before
-        O = pair_counts(*vote_codes(L), L.m * L.cardinality).astype(np.float64)
-        return {"O": O, "n": np.array(L.n, dtype=np.int64)}
+        # the triplet estimate needs only the m × m co-vote and agreement counts (one compiled pass over
+        # the pairs of votes on a row when numba is installed); exact integers, additive over row blocks
+        co, agree, lf_class = lf_pair_agreement(L)
+        return {"co": co, "agree": agree, "lf_class": lf_class, "n": np.array(L.n, dtype=np.int64)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
         from weaksup.labelmodel.triplet import triplet_accuracies
@@ -156,10 +151,9 @@ class WeightedMajorityVote(LabelModel):
             acc = (correct.sum(0) + 1.0) / (fired.sum(0) + 2.0)
         elif m >= 3:
             if self.weights == "accuracy":
-                warn_one_sided(np.diag(stats["O"]), self.lf_names_, "WeightedMajorityVote",
+                warn_one_sided(stats["lf_class"].reshape(-1), self.lf_names_, "WeightedMajorityVote",
                                "Use MajorityVote, AbstainDawidSkene or AutoLabelModel.")
-            O4 = stats["O"].reshape(m, k, m, k)
-            acc, _ = triplet_accuracies(O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), k)
+            acc, _ = triplet_accuracies(stats["co"].astype(np.float64), stats["agree"].astype(np.float64), k)
         else:
             acc = np.full(m, 0.7)
         acc = np.clip(acc, 1e-3, 1 - 1e-3)
@@ -175,13 +169,8 @@ class WeightedMajorityVote(LabelModel):
             W = np.tile(np.asarray(self.class_balance_, dtype=np.float64), (L.m, 1))  # vote for c weighs p_c
         else:
             W = np.repeat(np.asarray(self.weights_, dtype=np.float64)[:, None], k, axis=1)  # w_j whatever it votes
-        counts = weighted_class_counts(L, W, self.chunk_rows)
-        total = counts.sum(1, keepdims=True)
         fill = self.class_balance_ if self.uncovered == "prior" else np.full(k, 1.0 / k)
-        empty = total[:, 0] <= 0
-        np.divide(counts, total, out=counts, where=~empty[:, None])
-        counts[empty] = fill
-        return counts
+        return weighted_vote_proba(L, W, fill, self.chunk_rows)
 
     def lf_accuracies(self) -> np.ndarray:
         self._check_fitted()

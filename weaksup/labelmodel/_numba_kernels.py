@@ -1,0 +1,154 @@
+"""numba-compiled vote loops; import through :mod:`weaksup.labelmodel._kernels` only.
+
+Every function takes the votes as CSR arrays: ``indptr``, ``lfs`` (the LF of
+each vote, ascending within a row) and ``cls`` (its class plus ``shift``: the
+sparse :class:`~weaksup.votes.VoteMatrix` stores class + 1), so no division or
+code array is formed.  ``cache=True``: the machine code
+is written next to this file (or to numba's user cache directory when the
+package folder is read-only), so only the first process after an install pays
+the compile.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def lf_pair_agreement(indptr, lfs, cls, shift, m, k):  # pragma: no cover - compiled; tested through _kernels
+    """``(pairs, lf_class)``: ``pairs[(a·m + b)·2 + agree]`` counts rows where LFs ``a`` then ``b`` vote (int32).
+
+    ``lf_class[j·k + c]`` counts LF ``j``'s votes for class ``c``.
+    """
+    # int32 tables stay in the L2 cache; the caller splits blocks of more than 2**31 - 1 rows
+    pairs = np.zeros(m * m * 2, dtype=np.int32)
+    lf_class = np.zeros(m * k, dtype=np.int64)
+    base = np.empty(m, dtype=np.int64)
+    cl = np.empty(m, dtype=np.int64)
+    col = np.empty(m, dtype=np.int64)
+    n = indptr.shape[0] - 1
+    for r in range(n):
+        s = indptr[r]
+        t = indptr[r + 1] - s
+        for p in range(t):
+            j = np.int64(lfs[s + p])
+            c = np.int64(cls[s + p]) - shift
+            cl[p] = c
+            base[p] = j * m * 2
+            col[p] = j * 2
+            lf_class[j * k + c] += 1
+        for p in range(t - 1):
+            ba = base[p]
+            ca = cl[p]
+            for q in range(p + 1, t):
+                pairs[ba + col[q] + (cl[q] == ca)] += 1
+    return pairs, lf_class
+
+
+@numba.njit(cache=True, nogil=True)
+def weighted_counts(indptr, lfs, cls, shift, W):  # pragma: no cover - compiled; tested through _kernels
+    """``n × k`` float64 ``out[r, c] = Σ_{votes (j, c) of r} W[j, c]``, added in vote order from 0.0."""
+    n = indptr.shape[0] - 1
+    out = np.zeros((n, W.shape[1]))
+    for r in range(n):
+        for p in range(indptr[r], indptr[r + 1]):
+            c = np.int64(cls[p]) - shift
+            out[r, c] += W[lfs[p], c]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def weighted_vote_proba(indptr, lfs, cls, shift, W, fill):  # pragma: no cover - compiled; tested through _kernels
+    """:func:`weighted_counts` with each row divided by its total (``fill`` where the total is not positive)."""
+    n = indptr.shape[0] - 1
+    k = W.shape[1]
+    out = np.zeros((n, k))
+    for r in range(n):
+        for p in range(indptr[r], indptr[r + 1]):
+            c = np.int64(cls[p]) - shift
+            out[r, c] += W[lfs[p], c]
+        total = 0.0
+        for c in range(k):
+            total += out[r, c]
+        if total > 0:
+            for c in range(k):
+                out[r, c] /= total
+        else:
+            for c in range(k):
+                out[r, c] = fill[c]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def linear_softmax(indptr, lfs, cls, shift, S, bias):  # pragma: no cover - compiled; tested through _kernels
+    """``n × k`` ``softmax(bias + Σ_votes S[j·k + c])`` per row, with the row maximum subtracted."""
+    n = indptr.shape[0] - 1
+    k = S.shape[1]
+    out = np.empty((n, k))
+    for r in range(n):
+        for c in range(k):
+            out[r, c] = bias[c]
+        for p in range(indptr[r], indptr[r + 1]):
+            row = np.int64(lfs[p]) * k + np.int64(cls[p]) - shift
+            for c in range(k):
+                out[r, c] += S[row, c]
+        top = out[r, 0]
+        for c in range(1, k):
+            top = max(top, out[r, c])
+        total = 0.0
+        for c in range(k):
+            e = np.exp(out[r, c] - top)
+            out[r, c] = e
+            total += e
+        for c in range(k):
+            out[r, c] /= total
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def grouped_softmax_scores(indptr, lfs, cls, shift, k, M, P, b_prob, V, b):  # pragma: no cover - compiled
+    """``n × k``: ``Σ_g softmax_{(y,g)}(b + Σ_votes V[j·k + c])`` for ``y·M + g`` columns.
+
+    Works in the probability domain: ``P = exp(V − rowmax V)`` and ``b_prob =
+    exp(b − max b)`` (the per-vote and prior constants cancel in the
+    normalisation), one product per vote and (class, subtype), no ``exp`` per
+    row.  A row whose largest product falls below 1e-280 (many votes with
+    spread-out scores) is redone in the log domain with its own maximum.
+    """
+    n = indptr.shape[0] - 1
+    kM = k * M
+    out = np.empty((n, k))
+    acc = np.empty(kM)
+    for r in range(n):
+        for i in range(kM):
+            acc[i] = b_prob[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            row = P[np.int64(lfs[p]) * k + np.int64(cls[p]) - shift]
+            for i in range(kM):
+                acc[i] *= row[i]
+        top = 0.0
+        for i in range(kM):
+            top = max(top, acc[i])
+        if top < 1e-280:
+            for i in range(kM):
+                acc[i] = b[i]
+            for p in range(indptr[r], indptr[r + 1]):
+                row = V[np.int64(lfs[p]) * k + np.int64(cls[p]) - shift]
+                for i in range(kM):
+                    acc[i] += row[i]
+            top = acc[0]
+            for i in range(kM):
+                top = max(top, acc[i])
+            for i in range(kM):
+                acc[i] = np.exp(acc[i] - top)
+        total = 0.0
+        for y in range(k):
+            z = 0.0
+            for g in range(M):
+                z += acc[y * M + g]
+            out[r, y] = z
+            total += z
+        for y in range(k):
+            out[r, y] /= total
+    return out
