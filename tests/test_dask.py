@@ -197,6 +197,22 @@ def test_apply_to_shards_equals_serial_apply(client, tmp_path):
         apply_to_shards(_lfs(), df, tmp_path / "votes", cardinality=2, progress=False)
 
 
+def test_lfapplier_apply_to_shards(client, tmp_path):
+    """The applier's own entry point: its LFs, fault policy and cardinality, votes left on disk."""
+    from weaksup import LFApplier
+
+    df = _frame()
+    applier = LFApplier(_lfs(), cardinality=2, n_jobs=3, progress=False)
+    V = applier.apply_to_shards(df, tmp_path / "votes")
+    assert V.npartitions == 3 and applier.last_report is V.report and V.report.n_rows == len(df)
+    assert V.to_vote_matrix() == applier.apply(df)
+    with pytest.raises(ValueError, match="cardinality="):
+        LFApplier(_lfs(), progress=False).apply_to_shards(df, tmp_path / "other")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        applier.apply_to_shards(df, tmp_path / "votes")
+    assert applier.apply_to_shards(df, tmp_path / "votes", overwrite=True).to_vote_matrix() == V.to_vote_matrix()
+
+
 def test_incomplete_shard_directory_is_refused(tmp_path):
     d = tmp_path / "s"
     d.mkdir()

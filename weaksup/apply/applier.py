@@ -13,6 +13,7 @@ batched LFs receive the pandas DataFrame chunk.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -227,6 +228,43 @@ class LFApplier:
         )
         self.last_report = ApplyReport(engine.name, int(n), time.perf_counter() - t_start, table)
         votes.report = self.last_report
+        return votes
+
+    def apply_to_shards(self, data: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Any:
+        """Apply the LFs on the active Dask cluster, writing the votes as sparse shards under ``path``.
+
+        The vote matrix never reaches this process: each partition's votes are
+        written by its worker (``part-00000.npz`` ..., then ``_manifest.json``
+        last), and a :class:`~weaksup.dask_votes.DaskVotes` backed by the
+        shards is returned, ready for a label model's ``fit`` and
+        ``predict_proba`` on the cluster.  Uses this applier's LFs, ``fault``,
+        ``progress`` and ``n_jobs`` (partitions of a pandas ``data``); needs
+        ``cardinality`` (every shard must agree on it).  The in-memory vote
+        cache is not used: the shards are the stored votes.  See
+        :func:`weaksup.apply.engines.dask.apply_to_shards`.
+
+        Parameters
+        ----------
+        data : Dask DataFrame, Parquet path or pandas DataFrame
+            One task per partition.
+        path : str or path
+            Directory for the shards; an existing one needs ``overwrite=True``.
+
+        Returns
+        -------
+        DaskVotes
+            Its ``.report`` (also :attr:`last_report`) counts calls and faults per LF.
+        """
+        from weaksup.apply.engines.dask import apply_to_shards
+
+        if self.cardinality is None:
+            raise ValueError("LFApplier.apply_to_shards needs cardinality= (LFApplier(lfs, cardinality=k)): "
+                             "every shard must agree on the number of classes, so it is not inferred")
+        if self.timeout is not None:
+            raise ValueError("timeout= is enforced by the serial and process engines, not by apply_to_shards")
+        votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
+                                npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
+        self.last_report = votes.report
         return votes
 
 
