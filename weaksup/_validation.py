@@ -126,19 +126,20 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
-def check_fit_votes(L: VoteMatrix, what: str = "votes") -> None:
+def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None = None) -> None:
     """Reject training votes a label model cannot learn from.
 
     Warns (UserWarning) naming the LF when an LF never fires; raises ValueError
     when there are no rows and when the votes contain fewer than two distinct classes (nothing to tell classes apart).
+    ``fired``: the votes per LF when the caller has counted them (label models count with a compiled kernel).
     """
     if L.n == 0:
         raise ValueError(f"{what} have no rows; a label model needs at least one example")
-    if L.is_sparse:
-        S = L.to_sparse()
-        fired = np.bincount(S.indices, minlength=L.m)
-    else:
-        fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
+    if fired is None:
+        if L.is_sparse:
+            fired = np.bincount(L.to_sparse().indices, minlength=L.m)
+        else:
+            fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
     silent = np.nonzero(fired == 0)[0]
     if silent.size:  # normal while LFs are being written (snorkel fits too): the model learns nothing for it
         names = [L.lf_names[j] for j in silent[:5]]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,45 +26,12 @@ from weaksup.apply.cache import VoteCache, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, warn_faults
+from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
 from weaksup.votes import VoteMatrix, smallest_int_dtype
 
 __all__ = ["ApplyReport", "LFApplier", "LFApplyError", "LFOutputError", "apply_lfs"]
-
-
-@dataclass
-class ApplyReport:
-    """What an application run did, per LF.
-
-    ``table`` has one row per LF: ``calls`` (rows evaluated now; 0 when the
-    column came from the cache), ``faults`` (rows where the LF raised and
-    abstained instead), ``seconds`` and ``cached``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from weaksup import apply_lfs, keyword_lf
-    >>> df = pd.DataFrame({"text": ["win cash now", "see you", "win big"]})
-    >>> report = apply_lfs([keyword_lf("win", 1, name="win")], df, progress=False).report
-    >>> report.engine, report.n_rows, report.recomputed
-    ('serial', 3, ['win'])
-    >>> int(report.table.loc["win", "calls"]), report.faults
-    (3, {'win': 0})
-    """
-
-    engine: str
-    n_rows: int
-    seconds: float
-    table: pd.DataFrame = field(repr=False)
-
-    @property
-    def faults(self) -> dict[str, int]:
-        return dict(zip(self.table.index, self.table["faults"].astype(int)))
-
-    @property
-    def recomputed(self) -> list[str]:
-        return [name for name, c in zip(self.table.index, self.table["cached"]) if not c]
 
 
 class LFApplier:

@@ -41,7 +41,7 @@ import numpy as np
 
 from weaksup.votes import VoteMatrix
 
-__all__ = ["MIN_VOTES", "available", "use_compiled", "compile_all", "stored_votes", "lf_pair_agreement",
+__all__ = ["MIN_VOTES", "available", "use_compiled", "compile_all", "stored_votes", "lf_vote_counts", "lf_pair_agreement",
            "code_weighted_counts", "weighted_vote_proba", "linear_softmax", "grouped_softmax"]
 
 #: Fewest stored votes for which the models switch to the compiled kernels.
@@ -84,6 +84,7 @@ def compile_all() -> float:
     c0 = time.process_time()
     L = VoteMatrix(np.array([[0, 1, -1], [1, 1, 0]]))
     lf_pair_agreement(L, compiled=True)
+    mod.column_counts(L.to_sparse().indices, 3)
     code_weighted_counts(L, np.ones((3, 2)), compiled=True)
     mod.weighted_vote_proba(*_csr(L), np.ones((3, 2)), np.full(2, 0.5))
     linear_softmax(L, np.zeros((6, 2)), np.zeros(2), compiled=True)
@@ -101,6 +102,16 @@ def _csr(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 def stored_votes(L: VoteMatrix) -> int:
     """The stored votes of a sparse matrix, ``n · m`` cells of a dense one (an upper bound, no pass)."""
     return int(L.to_sparse().nnz) if L.is_sparse else L.n * L.m
+
+
+def lf_vote_counts(L: VoteMatrix) -> np.ndarray:
+    """Votes cast by each LF (``m`` int64): one compiled pass for many sparse votes, else numpy."""
+    if L.is_sparse:
+        S = L.to_sparse()
+        if use_compiled(int(S.nnz)):
+            return _module().column_counts(S.indices, L.m)  # type: ignore[union-attr]
+        return np.bincount(S.indices, minlength=L.m).astype(np.int64, copy=False)
+    return (L.to_dense() != -1).sum(axis=0).astype(np.int64, copy=False)
 
 
 def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

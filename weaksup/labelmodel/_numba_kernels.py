@@ -21,29 +21,39 @@ def lf_pair_agreement(indptr, lfs, cls, shift, m, k):  # pragma: no cover - comp
 
     ``lf_class[j·k + c]`` counts LF ``j``'s votes for class ``c``.
     """
-    # int32 tables stay in the L2 cache; the caller splits blocks of more than 2**31 - 1 rows
+    # int32 tables stay in the L2 cache; the caller splits blocks of more than 2**31 - 1 rows.
+    # Unsigned offsets: numba then emits no negative-index wraparound test in the pair loop.
     pairs = np.zeros(m * m * 2, dtype=np.int32)
     lf_class = np.zeros(m * k, dtype=np.int64)
-    base = np.empty(m, dtype=np.int64)
+    base = np.empty(m, dtype=np.uint64)
+    col = np.empty(m, dtype=np.uint64)
     cl = np.empty(m, dtype=np.int64)
-    col = np.empty(m, dtype=np.int64)
     n = indptr.shape[0] - 1
     for r in range(n):
         s = indptr[r]
         t = indptr[r + 1] - s
         for p in range(t):
-            j = np.int64(lfs[s + p])
+            j = np.uint64(lfs[s + p])
             c = np.int64(cls[s + p]) - shift
             cl[p] = c
-            base[p] = j * m * 2
-            col[p] = j * 2
-            lf_class[j * k + c] += 1
+            base[p] = j * np.uint64(2 * m)
+            col[p] = j * np.uint64(2)
+            lf_class[np.int64(j) * k + c] += 1
         for p in range(t - 1):
             ba = base[p]
             ca = cl[p]
             for q in range(p + 1, t):
-                pairs[ba + col[q] + (cl[q] == ca)] += 1
+                pairs[ba + col[q] + np.uint64(cl[q] == ca)] += 1
     return pairs, lf_class
+
+
+@numba.njit(cache=True, nogil=True)
+def column_counts(indices, m):  # pragma: no cover - compiled; tested through _kernels
+    """``bincount(indices, minlength=m)`` without bincount's int64 copy of int32 indices."""
+    out = np.zeros(m, dtype=np.int64)
+    for i in range(indices.shape[0]):
+        out[indices[i]] += 1
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -46,6 +46,7 @@ from weaksup._validation import (
     check_params,
     check_valid,
 )
+from weaksup.labelmodel._kernels import lf_vote_counts
 from weaksup.labelmodel._stats import (
     VotePatterns,
     class_counts,
@@ -357,7 +358,7 @@ class LabelModel(BaseVoteModel, ABC):
         k = L.cardinality
         valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         check_class_balance(class_balance, k)
-        check_fit_votes(L)
+        check_fit_votes(L, fired=lf_vote_counts(L))
         self._reset()
         self._set_shape(L)
         self._fit(L, class_balance=class_balance, dev=valid_checked, seed=seed)

@@ -73,12 +73,13 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     used = np.zeros(m, dtype=np.int64)
     Cv = np.where(valid, C, np.nan)
     denom_ok = valid & (np.abs(np.nan_to_num(C)) >= min_corr)
+    denom = np.where(denom_ok, C, np.nan)
+    iu = np.triu_indices(m, 1)
     for i in range(m):
         ci = Cv[i]
-        est = np.outer(ci, ci) / np.where(denom_ok, C, np.nan)
+        est = np.outer(ci, ci) / denom
         est[i, :] = np.nan
         est[:, i] = np.nan
-        iu = np.triu_indices(m, 1)
         vals = est[iu]
         vals = vals[np.isfinite(vals)]
         if vals.size:

@@ -121,7 +121,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     import dask
     from tqdm.auto import tqdm
 
-    from weaksup.apply.applier import ApplyReport
+    from weaksup.apply.report import ApplyReport
     from weaksup.apply.kernel import ClassOutput, check_fault, warn_faults
     from weaksup.dask_votes import MANIFEST, DaskVotes, get_client, write_manifest
     from weaksup.lf.core import as_lfs
