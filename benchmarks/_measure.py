@@ -131,3 +131,16 @@ def run_json_subprocess(script: str | os.PathLike[str], args: list[str], timeout
     if cp.returncode != 0:
         return {"error": (cp.stderr or cp.stdout)[-tail:]}
     return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+def loadavg() -> tuple[float, float, float]:
+    """The 1-, 5- and 15-minute load averages (``/proc/loadavg``; NaN where the OS has none)."""
+    try:
+        return tuple(float(v) for v in Path("/proc/loadavg").read_text().split()[:3])  # type: ignore[return-value]
+    except (OSError, ValueError):
+        return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+
+
+def fmt_load(load: tuple[float, float, float]) -> str:
+    """``"1.90 / 1.17 / 2.34"``: a :func:`loadavg` triple as the sections print it."""
+    return " / ".join(f"{v:.2f}" for v in load)

@@ -36,6 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._measure import fmt_load, loadavg  # noqa: E402 - the shared probes
 from weaksup import LFApplier, keyword_lf, labeling_function, regex_lf  # noqa: E402
 from weaksup.lf import threshold_lf  # noqa: E402
 from weaksup.synthetic import make_text_task  # noqa: E402
@@ -97,18 +98,6 @@ def snorkel_lfs():
 CPU: dict[str, float] = {}
 
 
-def loadavg() -> tuple[float, float, float]:
-    """The 1-, 5- and 15-minute load averages (``/proc/loadavg``; NaN where the OS has none)."""
-    try:
-        return tuple(float(v) for v in Path("/proc/loadavg").read_text().split()[:3])  # type: ignore[return-value]
-    except (OSError, ValueError):
-        return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-
-
-def _fmt_load(load: tuple[float, float, float]) -> str:
-    return " / ".join(f"{v:.2f}" for v in load)
-
-
 def timed(fn, key: str):
     """Run fn; return (result, wall seconds) and record this process's CPU seconds under key."""
     c0 = time.process_time()
@@ -140,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict:
     run_wall0, run_cpu0 = time.perf_counter(), time.process_time()
     df, _ = make_text_task(args.n, seed=0)
     sub = df.iloc[: args.snorkel_n]
-    print(f"data: {len(df):,} rows; snorkel subsample {len(sub):,}; load avg (1/5/15 min) {_fmt_load(load0)}", flush=True)
+    print(f"data: {len(df):,} rows; snorkel subsample {len(sub):,}; load avg (1/5/15 min) {fmt_load(load0)}", flush=True)
 
     from snorkel.labeling import PandasLFApplier
 
@@ -205,8 +194,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"20 LFs (10 keyword, 6 regex, 4 threshold) on {n:,} synthetic comments "
         f"(`weaksup.synthetic.make_text_task`, coverage {res['coverage']:.3f}). "
         f"Machine: {os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}; "
-        f"load average (`/proc/loadavg`, 1 / 5 / 15 min) **{_fmt_load(load0)}** at the start of the run and "
-        f"**{_fmt_load(load1)}** at its end (a load near or above the {os.cpu_count()} cores means other jobs "
+        f"load average (`/proc/loadavg`, 1 / 5 / 15 min) **{fmt_load(load0)}** at the start of the run and "
+        f"**{fmt_load(load1)}** at its end (a load near or above the {os.cpu_count()} cores means other jobs "
         f"competed for them, and the wall-clock columns are inflated accordingly). "
         f"All engines' vote matrices are identical (checked on every run; snorkel on its subsample).\n\n"
         "The x-snorkel column compares **CPU time** of one thread (`time.process_time` of this process; the "

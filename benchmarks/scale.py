@@ -16,7 +16,11 @@ fresh cluster per size, 1M-row partitions):
 * apply: :func:`weaksup.apply.engines.dask.apply_to_shards` writes the votes as
   sparse shards (the vote matrix never reaches the client);
 * fit: MatrixCompletion (co-occurrence statistics reduced across partitions)
-  and DawidSkene (every EM iteration a map-reduce of count tensors);
+  and DawidSkene (every EM iteration a map-reduce of count tensors), twice:
+  with each partition's distinct-row table held on its worker between
+  iterations (the default: fastest, worker memory grows with the distinct
+  rows) and streamed (``weaksup.em-hold-patterns = False``: every iteration
+  re-reads the shards, worker memory flat in n);
 * predict: MatrixCompletion's ``predict_proba`` mapped over the shards, written
   to disk as a float32 ``.npy`` stack.
 
@@ -51,6 +55,8 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks._measure import (  # noqa: E402
     cpu_s,
+    fmt_load,
+    loadavg,
     mem_available_mb,
     mem_total_mb,
     peak_mb,
@@ -139,12 +145,14 @@ def disk_needed_bytes(n: int, shard_bytes_per_row: float, k: int = K) -> float:
 
 # ------------------------------------------------------------------------- Dask
 def run_dask(n: int, part: int, epochs: int, workdir: str, ds_iter: int = 300) -> dict:
+    import dask
     import dask.array as da
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
     from weaksup.apply.engines.dask import apply_to_shards
     from weaksup.labelmodel import DawidSkene, MatrixCompletion
+    from weaksup.labelmodel._dask import EM_HOLD_KEY
 
     out: dict = {"n": n, "partitions": len(partitions(n, part)), "phases": {}}
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -175,9 +183,12 @@ def run_dask(n: int, part: int, epochs: int, workdir: str, ds_iter: int = 300) -
         out["nnz_bytes_on_disk"] = sum(os.path.getsize(os.path.join(shard_dir, f)) for f in os.listdir(shard_dir))
         mc = phase("fit MatrixCompletion", lambda: MatrixCompletion(cardinality=K, n_epochs=epochs).fit(votes, seed=0))
         out["mc_max_acc_err"] = float(np.abs(mc.lf_accuracies() - accuracies()).max())
-        ds = phase("fit DawidSkene", lambda: DawidSkene(cardinality=K, max_iter=ds_iter).fit(votes))
+        ds = phase("fit DawidSkene (tables held)", lambda: DawidSkene(cardinality=K, max_iter=ds_iter).fit(votes))
         out["ds_iters"] = int(ds.n_iter_)
         out["ds_max_acc_err"] = float(np.abs(ds.lf_accuracies() - accuracies()).max())
+        with dask.config.set({EM_HOLD_KEY: False}):
+            ds2 = phase("fit DawidSkene (streamed)", lambda: DawidSkene(cardinality=K, max_iter=ds_iter).fit(votes))
+        out["ds_streamed_same"] = bool(ds2.n_iter_ == ds.n_iter_ and np.array_equal(ds2.log_conf_, ds.log_conf_))
         probs_dir = os.path.join(workdir, "probs")
 
         def predict() -> None:
@@ -257,7 +268,10 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
         + f"--write-docs` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
         f"{a.partition_rows:,}-row partitions; MatrixCompletion and snorkel {a.epochs} epochs; a 2-core, 24 GiB "
         "machine shared with other jobs, so wall seconds include waiting for the CPU: the CPU seconds are "
-        "the steadier measure). "
+        "the steadier measure; "
+        + (f"load average (1/5/15 min) {fmt_load(a.load0)} at the start, {fmt_load(a.load1)} at the end). "
+           if getattr(a, "load1", None) else "load average not recorded). ")
+        + ""
         + ("" if sorted(a.sizes) == DEFAULT_SIZES else
            "The script's defaults are the issue's sizes (10M and 100M rows); this run used the sizes above. ")
         + "No gold labels are read (synthetic votes; the LF-accuracy errors compare with the generator's "
@@ -277,7 +291,8 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
                          " / ".join(f"{x:.0f}" for x in p["worker_peak_mb"]), f"{p['client_peak_mb']:.0f}", ""])
         rows.append([f"{r['n']:,}", "(checks)", "", "", "", "",
                      f"{r['partitions']} shards, {r['nnz_bytes_on_disk'] / 2**20:.0f} MiB on disk; LF-accuracy error "
-                     f"MC {r['mc_max_acc_err']:.3f}, DS {r['ds_max_acc_err']:.3f} ({r['ds_iters']} EM map-reduce rounds)"
+                     f"MC {r['mc_max_acc_err']:.3f}, DS {r['ds_max_acc_err']:.3f} ({r['ds_iters']} EM map-reduce rounds; "
+                     + ("streamed fit identical" if r.get("ds_streamed_same") else "streamed fit DIFFERS") + ")"
                      + (f"; projected before the run from the previous size: {r['estimate']['wall_s']:.0f} s wall, "
                         f"{r['estimate']['disk_gib']:.1f} GiB of disk ({r['estimate']['free_disk_gib']:.0f} GiB free)"
                         if r.get("estimate") else "")])
@@ -286,6 +301,7 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
                      "(the section is written after each size)"])
     lines += [markdown_table(["rows", "phase", "wall s", "worker CPU s", "worker peak MiB", "client peak MiB",
                               "notes"], rows), ""]
+    lines += flatness_lines(dask_runs)
     lines += ["**In memory, one process** (weaksup: serial applier, dense VoteMatrix; snorkel: LabelModel on the "
               "same votes, applied by weaksup): wall / CPU seconds per phase and the process's peak RSS. "
               "Each library runs once, at the largest size it can hold, decided before the run from its "
@@ -341,6 +357,7 @@ def main() -> None:
     for kind, p in plan.items():
         print(json.dumps({"plan": kind, **p}), flush=True)
     root = a.workdir or tempfile.gettempdir()
+    a.load0, a.load1 = loadavg(), None
     shard_bytes_per_row = 8.0  # before any run: ~k·coverage·m bytes per row, rounded up; measured after the first
     for n in sorted(a.sizes):
         free = shutil.disk_usage(root).free
@@ -390,11 +407,28 @@ def main() -> None:
         if a.write_docs and a.pending:  # after each size: a run stopped later keeps what it measured
             write_section(dask_runs, mem_runs, a)
     a.pending = []
+    a.load1 = loadavg()
     body = write_section(dask_runs, mem_runs, a)
     print(body)
     if a.smoke and any("error" in r for r in dask_runs + mem_runs):
         raise SystemExit("smoke run failed: " + "; ".join(r["error"][-300:] for r in dask_runs + mem_runs
                                                           if "error" in r))
+
+
+def flatness_lines(dask_runs: list[dict]) -> list[str]:
+    """Per phase, the larger worker's peak at the smallest and the largest size run (memory flat in n or not)."""
+    done = [r for r in dask_runs if "phases" in r]
+    if len(done) < 2:
+        return []
+    lo, hi = done[0], done[-1]
+    parts = []
+    for name, p in hi["phases"].items():
+        if name in lo["phases"]:
+            a, b = max(lo["phases"][name]["worker_peak_mb"]), max(p["worker_peak_mb"])
+            parts.append(f"{name} {a:.0f} → {b:.0f} MiB ({b / a:.2f}×)")
+    return [f"Worker peak memory from {lo['n']:,} to {hi['n']:,} rows ({hi['n'] / lo['n']:.0f}× the rows): "
+            + "; ".join(parts) + ". The held DawidSkene tables are each partition's distinct vote rows: they grow "
+            "with the data (fewer repeats among more rows), which is why the streamed fit exists.", ""]
 
 
 def write_section(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -> str:

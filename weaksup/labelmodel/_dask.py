@@ -75,6 +75,12 @@ def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray) -> tu
     return em_counts(ind, T, w)
 
 
+def _part_em_counts_streamed(model: Any, part: Any, names: list[str], k: int, offset: int, params: Any,
+                             prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One EM iteration's counts of a partition read afresh (nothing is held between iterations)."""
+    return _part_em_counts(model, _part_patterns(model, part, names, k, offset), params, prior)
+
+
 def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) -> np.ndarray:
     L = block_votes(part, names, k, offset)
     if L.n == 0:
@@ -126,7 +132,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     model.n_seen_ = V.n
     client = get_client()
     parts = V.partitions()
-    if hasattr(model, "_em"):
+    if hasattr(model, "_em") and getattr(model, "_em_map_reduce", True):
         _fit_em(client, model, V, parts, class_balance, valid_checked)
         return model
     stats = _reduced_stats(client, model, V, 0)
@@ -175,29 +181,48 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
     return {**stream, "stats": model._merge_stats(stream["stats"], stats), "n": stream["n"] + V.n}
 
 
+#: Dask config key: hold each partition's distinct-row table on its worker between EM iterations (True,
+#: the default: fastest; worker memory grows with the distinct vote rows) or read every partition afresh
+#: in every iteration (False: worker memory flat in n, each iteration re-reads the votes).
+EM_HOLD_KEY = "weaksup.em-hold-patterns"
+
+
 def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:
-    """EM with each iteration a map (per-partition counts) and a reduce (their sum)."""
+    """EM with each iteration a map (per-partition counts) and a reduce (their sum, in partition order)."""
     import dask
 
-    task = dask.delayed(_part_patterns, pure=True)
     shipped_model = dask.delayed(model, traverse=False)
-    held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
     prior = model._em_prior(class_balance, valid)
+    if not dask.config.get(EM_HOLD_KEY, True):
+        streamed = dask.delayed(_part_em_counts_streamed, pure=False)
+
+        def counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
+            return _sum_counts(client.gather(client.compute(
+                [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior) for o, _, p in parts])))
+
+        model._em(counts, class_balance, valid, prior)
+        return
+    task = dask.delayed(_part_patterns, pure=True)
+    held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
     shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
 
-    def counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
-        futs = [client.submit(_part_em_counts, shipped, h, params, prior, pure=False) for h in held]
-        Ny: Any = 0.0
-        Cr: Any = 0.0
-        for ny, cr in client.gather(futs):
-            Ny = Ny + ny
-            Cr = Cr + cr
-        return Ny, Cr
+    def held_counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
+        return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, pure=False)
+                                          for h in held]))
 
     try:
-        model._em(counts, class_balance, valid, prior)
+        model._em(held_counts, class_balance, valid, prior)
     finally:
         client.cancel(held)
+
+
+def _sum_counts(results: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    Ny: Any = 0.0
+    Cr: Any = 0.0
+    for ny, cr in results:
+        Ny = Ny + ny
+        Cr = Cr + cr
+    return Ny, Cr
 
 
 # -------------------------------------------------------------------- predict

@@ -115,6 +115,10 @@ class AbstainDawidSkene(DawidSkene):
         self.decide = decide
         self.chunk_rows = chunk_rows
 
+    #: On Dask votes: its EM (per-class abstention, the marginal-rate prior) runs on the client over the
+    #: distinct-row table reduced across partitions, not as DawidSkene's per-iteration map-reduce.
+    _em_map_reduce = False
+
     def _validate_params(self) -> None:
         from weaksup._validation import check_params
 
