@@ -96,8 +96,8 @@ def test_streamed_em_equals_held_em(client, tmp_path):
     with dask.config.set({EM_HOLD_KEY: False}):
         streamed = lm.DawidSkene(max_iter=40).fit(X)
     assert held.n_iter_ == streamed.n_iter_
-    assert np.array_equal(held.log_conf_, streamed.log_conf_)  # same counts summed in the same order
-    _check_same("streamed DawidSkene", held, streamed, X, X, tol=0)
+    assert np.abs(held.log_conf_ - streamed.log_conf_).max() < 1e-9  # row sums instead of table sums
+    _check_same("streamed DawidSkene", held, streamed, X, X, tol=1e-9)
 
 
 def test_abstain_dawid_skene_on_dask_equals_in_memory(client):

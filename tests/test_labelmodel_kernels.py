@@ -256,3 +256,15 @@ def test_log_linear_predict_proba_equal_on_both_kernel_paths(L: VoteMatrix, mode
     monkeypatch.setattr(_kernels, "MIN_VOTES", 0)
     got = fitted.predict_proba(L)
     assert np.abs(got - ref).max() < 1e-12
+
+
+@pytest.mark.parametrize("L", CASES_PARAMS)
+@pytest.mark.parametrize("params", [{}, {"uncovered": "prior"}, {"soft": False}])
+def test_majority_vote_bit_identical_on_both_kernel_paths(L: VoteMatrix, params: dict, monkeypatch) -> None:
+    from weaksup.labelmodel import MajorityVote, _kernels
+
+    monkeypatch.setattr(_kernels, "MIN_VOTES", 10**18)
+    ref = MajorityVote(**params).fit(L).predict_proba(L)
+    monkeypatch.setattr(_kernels, "MIN_VOTES", 0)
+    assert np.array_equal(MajorityVote(**params).fit(L).predict_proba(L), ref)
+

@@ -8,7 +8,7 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._kernels import lf_pair_agreement, weighted_vote_proba
+from weaksup.labelmodel._kernels import lf_pair_agreement, stored_votes, use_compiled, weighted_vote_proba
 from weaksup.labelmodel._stats import class_counts, warn_one_sided
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import ABSTAIN, VoteMatrix
@@ -59,6 +59,9 @@ class MajorityVote(LabelModel):
         self.class_balance_ = resolve_class_balance(class_balance, dev, None, self.cardinality_, "uniform")
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
+        fill = self.class_balance_ if self.uncovered == "prior" else np.full(L.cardinality, 1.0 / L.cardinality)
+        if self.soft and use_compiled(stored_votes(L)):  # one compiled pass; integer sums, so the same bits
+            return weighted_vote_proba(L, np.ones((L.m, L.cardinality)), fill)
         counts = class_counts(L)  # int64: divided straight into float64 (no float copy of the counts)
         total = counts.sum(axis=1, keepdims=True)
         if self.soft:
@@ -67,7 +70,6 @@ class MajorityVote(LabelModel):
             winners = (counts == counts.max(axis=1, keepdims=True)) & (total > 0)
             probs = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
         empty = total[:, 0] == 0
-        fill = self.class_balance_ if self.uncovered == "prior" else np.full(L.cardinality, 1.0 / L.cardinality)
         probs[empty] = fill
         return probs
 
