@@ -66,7 +66,7 @@ def floor_cpu_s(L: object, repeats: int = 5) -> tuple[float, float]:
     return times[0], min(times)
 
 
-def warm_predict_cpu_s(predict: object, repeats: int = 3) -> float:
+def warm_predict_cpu_s(predict: object, repeats: int = 5) -> float:
     """Min CPU seconds of ``repeats`` further ``predict()`` calls (steady state, beside the floor's)."""
     best = float("inf")
     for _ in range(repeats):
@@ -293,7 +293,7 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
         "The floor is the physical cost of one vectorised pass over the votes, measured in every subprocess "
         "of the same run: per-row class counts of all stored votes with one `bincount` (read each vote once, "
         "write n × k numbers), the least any `predict_proba` can do. `predict / floor` compares the steady "
-        "state (min CPU s of 3 further `predict_proba` calls vs min of 5 floor passes; snorkel: 1 further call) "
+        "state (min CPU s of 5 further `predict_proba` calls vs min of 5 floor passes; snorkel: 1 further call) "
         "and the first call (which, like the floor's first pass, also pays for fresh memory); "
         "`total / floor` is fit + first predict over the steady floor (lower = closer to the hardware; the "
         "conservative divisor: on a loaded machine the floor's first pass, which pays for fresh pages, took "

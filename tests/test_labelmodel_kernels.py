@@ -203,8 +203,8 @@ def test_ebcc_compiled_predict_proba_equals_the_e_step(L: VoteMatrix, kernel_pat
     assert np.abs(eb.predict_proba(L) - _ebcc_reference(eb, L)).max() < 1e-12
 
 
-def test_grouped_softmax_underflowing_rows_take_the_log_domain() -> None:
-    """Rows whose probability-domain products fall below 1e-280 are redone with their own maximum."""
+def test_grouped_softmax_rows_whose_products_would_underflow() -> None:
+    """Products that would fall below 1e-280 are rescaled on the way (or redone in the log domain): exact."""
     from weaksup.labelmodel import _kernels
 
     k, M, m = 2, 3, 40
@@ -220,7 +220,7 @@ def test_grouped_softmax_underflowing_rows_take_the_log_domain() -> None:
     P = V - V.max(1, keepdims=True)
     underflows = [np.exp(b - b.max() + P[np.arange(m) * k + D[r]][D[r] >= 0].sum(0)).max() < 1e-280
                   for r in range(len(D))]
-    assert 0 < sum(underflows) < len(D)  # both paths are exercised
+    assert 0 < sum(underflows) < len(D)  # rows that would underflow without the kernel's rescaling, and rows that not
     assert np.abs(_kernels.grouped_softmax(L, k, M, V, b, compiled=True) - ref).max() < 1e-12
     assert _kernels.grouped_softmax(L, k, M, V * 11, b, compiled=True) is None  # spread > 600 nats: numpy path
     assert _kernels.grouped_softmax(L, k, M, V, b, compiled=False) is None

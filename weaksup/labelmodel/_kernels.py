@@ -13,7 +13,8 @@ over the pairs of votes on a row) run here as one compiled pass:
   (DawidSkene, MatrixCompletion, FlyingSquid): scores and softmax in one pass,
   no ``n × k`` temporaries;
 * :func:`grouped_softmax`: EBCC's ``predict_proba`` (a softmax over
-  (class, subtype) scores summed over subtypes) in the probability domain.
+  (class, subtype) scores summed over subtypes) in the probability domain,
+  rescaled on the way so no product underflows.
 
 Each has a numpy twin in the model that calls it; :func:`use_compiled` picks
 the compiled one when numba imports, ``WEAKSUP_NUMBA`` is not ``0``, and the
@@ -205,7 +206,7 @@ def grouped_softmax(L: VoteMatrix, k: int, M: int, V: np.ndarray, b: np.ndarray,
 
     None means "use the numpy kernel": numba is off, the votes are few (with
     ``compiled=None``), or a score spread (of ``b`` or of a row of ``V``)
-    exceeds 600 nats, where the probability-domain tables would underflow.
+    exceeds 600 nats, where the probability-domain tables themselves would underflow.
     """
     if compiled is None:
         compiled = use_compiled(stored_votes(L))
@@ -215,8 +216,9 @@ def grouped_softmax(L: VoteMatrix, k: int, M: int, V: np.ndarray, b: np.ndarray,
     b = np.ascontiguousarray(b, dtype=np.float64)
     if not (np.isfinite(V).all() and np.isfinite(b).all()):
         return None
-    if float(b.max() - b.min()) > 600 or (V.size and float((V.max(1) - V.min(1)).max()) > 600):
+    spread = np.ascontiguousarray(V.max(1) - V.min(1))  # nats a vote can move a row's largest product
+    if float(b.max() - b.min()) > 600 or (spread.size and float(spread.max()) > 600):
         return None
     P = np.exp(V - V.max(1, keepdims=True))
     b_prob = np.exp(b - b.max())
-    return _module().grouped_softmax_scores(*_csr(L), k, M, P, b_prob, V, b)  # type: ignore[union-attr]
+    return _module().grouped_softmax_scores(*_csr(L), k, M, P, spread, b_prob)  # type: ignore[union-attr]

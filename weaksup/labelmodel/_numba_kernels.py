@@ -117,14 +117,18 @@ def linear_softmax(indptr, lfs, cls, shift, S, bias):  # pragma: no cover - comp
 
 
 @numba.njit(cache=True, nogil=True)
-def grouped_softmax_scores(indptr, lfs, cls, shift, k, M, P, b_prob, V, b):  # pragma: no cover - compiled
+def grouped_softmax_scores(indptr, lfs, cls, shift, k, M, P, spread, b_prob):  # pragma: no cover - compiled
     """``n × k``: ``Σ_g softmax_{(y,g)}(b + Σ_votes V[j·k + c])`` for ``y·M + g`` columns.
 
     Works in the probability domain: ``P = exp(V − rowmax V)`` and ``b_prob =
     exp(b − max b)`` (the per-vote and prior constants cancel in the
     normalisation), one product per vote and (class, subtype), no ``exp`` per
-    row.  A row whose largest product falls below 1e-280 (many votes with
-    spread-out scores) is redone in the log domain with its own maximum.
+    row.  ``spread[code]`` (nats between a row of ``V``'s largest and smallest
+    entry) bounds how far a vote can lower the largest product: once the votes
+    since the last rescale could have lowered it by 500 nats, the products are
+    divided by their maximum (which cancels in the normalisation too).  With
+    every spread ≤ 600 nats (the caller checks) the largest product stays above
+    ``e^-600``, so an entry that underflows is below ``1e-60`` of it: under rounding.
     """
     n = indptr.shape[0] - 1
     kM = k * M
@@ -133,25 +137,21 @@ def grouped_softmax_scores(indptr, lfs, cls, shift, k, M, P, b_prob, V, b):  # p
     for r in range(n):
         for i in range(kM):
             acc[i] = b_prob[i]
+        budget = 0.0
         for p in range(indptr[r], indptr[r + 1]):
-            row = P[np.int64(lfs[p]) * k + np.int64(cls[p]) - shift]
+            code = np.int64(lfs[p]) * k + np.int64(cls[p]) - shift
+            budget += spread[code]
+            if budget > 500.0:
+                top = 0.0
+                for i in range(kM):
+                    top = max(top, acc[i])
+                inv = 1.0 / top
+                for i in range(kM):
+                    acc[i] *= inv
+                budget = spread[code]
+            row = P[code]
             for i in range(kM):
                 acc[i] *= row[i]
-        top = 0.0
-        for i in range(kM):
-            top = max(top, acc[i])
-        if top < 1e-280:
-            for i in range(kM):
-                acc[i] = b[i]
-            for p in range(indptr[r], indptr[r + 1]):
-                row = V[np.int64(lfs[p]) * k + np.int64(cls[p]) - shift]
-                for i in range(kM):
-                    acc[i] += row[i]
-            top = acc[0]
-            for i in range(kM):
-                top = max(top, acc[i])
-            for i in range(kM):
-                acc[i] = np.exp(acc[i] - top)
         total = 0.0
         for y in range(k):
             z = 0.0
