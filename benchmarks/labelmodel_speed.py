@@ -41,7 +41,9 @@ from benchmarks._measure import (  # noqa: E402 - the shared probes
 )
 
 MODELS = ["MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid", "EBCC",
-          "snorkel"]
+          "WeightedMajorityVote:numpy", "EBCC:numpy", "snorkel"]
+#: ``Model:numpy`` rows run with ``WEAKSUP_NUMBA=0``: what a user without the ``fast`` extra gets.
+NUMPY_SUFFIX = ":numpy"
 
 
 def floor_cpu_s(L: object, repeats: int = 5) -> tuple[float, float]:
@@ -81,6 +83,9 @@ def worker(model: str, path: str, k: int, epochs: int) -> dict:
 
     from weaksup import VoteMatrix
 
+    if model.endswith(NUMPY_SUFFIX):  # before any kernel is loaded: this process runs the numpy kernels
+        os.environ["WEAKSUP_NUMBA"] = "0"
+        model = model[: -len(NUMPY_SUFFIX)]
     L = VoteMatrix.load(path)
     cold, warm = floor_cpu_s(L)
     out: dict = {"model": model, "k": k, "floor_cold_cpu_s": cold, "floor_cpu_s": warm}
@@ -109,6 +114,8 @@ def worker(model: str, path: str, k: int, epochs: int) -> dict:
         # like the imports, loading the compiled kernels (numba's cache; a compile on the first run after
         # an install) is not part of a fit: done and recorded before the timed call
         out["kernels"] = "numba " + __import__("numba").__version__ if _kernels.available() else "numpy"
+        if not _kernels.available():
+            out["model"] = model + " (numpy kernels)"
         out["kernel_load_cpu_s"] = _kernels.compile_all()
         kw = {"n_epochs": epochs} if model == "MatrixCompletion" else {}
         if model == "EBCC":
@@ -267,11 +274,13 @@ def _extra_args(a: argparse.Namespace) -> str:
 
 def _kernel_line(results: list[dict]) -> str:
     kinds = sorted({r["kernels"] for r in results if "kernels" in r})
-    loads = [r["kernel_load_cpu_s"] for r in results if "kernel_load_cpu_s" in r]
+    loads = [r["kernel_load_cpu_s"] for r in results if r.get("kernels", "numpy") != "numpy"]
     if not kinds:
         return "This run did not record which kernels ran."
-    return (f"This run: {', '.join(kinds)} kernels; loading them took {min(loads):.2f}–{max(loads):.2f} CPU s per "
-            "subprocess before the timed fit (the first load after an install compiles, later ones read numba's cache).")
+    return (f"This run: {', '.join(kinds)} kernels; loading the compiled ones took {min(loads, default=0):.2f}–"
+            f"{max(loads, default=0):.2f} CPU s per subprocess before the timed fit (the first load after an install "
+            "compiles, later ones read numba's cache). The rows marked *(numpy kernels)* run with `WEAKSUP_NUMBA=0`: "
+            "what a user without numba gets.")
 
 
 def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
