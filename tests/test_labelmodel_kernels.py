@@ -8,6 +8,7 @@ terms it proves negligible.
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -136,7 +137,8 @@ def test_ebcc_predict_proba_equals_the_e_step(L: VoteMatrix) -> None:
 # ------------------------------------------------------------------ compiled (numba) kernels
 # weaksup[fast] installs numba; the models take these kernels at >= _kernels.MIN_VOTES stored votes.
 # Each is checked against the numpy kernel it stands in for, on the same votes.
-numba = pytest.importorskip("numba", reason="numba is not installed (pip install weaksup[fast])")
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+                                 reason="numba is not installed (pip install weaksup[fast]); the numpy kernels are tested above")
 
 
 @pytest.fixture(params=["numpy", "compiled"])
@@ -148,6 +150,7 @@ def kernel_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     return request.param
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 def test_compiled_pair_agreement_equals_the_co_occurrence_table(L: VoteMatrix, monkeypatch) -> None:
     from weaksup.labelmodel import _kernels
@@ -165,6 +168,7 @@ def test_compiled_pair_agreement_equals_the_co_occurrence_table(L: VoteMatrix, m
     assert all(np.array_equal(g, r) for g, r in zip(_kernels.lf_pair_agreement(L, compiled=True), ref))
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 def test_compiled_weighted_counts_bit_identical(L: VoteMatrix) -> None:
     from weaksup.labelmodel import _kernels
@@ -181,6 +185,7 @@ def test_compiled_weighted_counts_bit_identical(L: VoteMatrix) -> None:
         assert got is not None and np.allclose(got, want, rtol=1e-15, atol=0)
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 @pytest.mark.parametrize("params", [{}, {"weights": "class_prior"}, {"uncovered": "prior"}])
 def test_wmv_equal_on_both_kernel_paths(L: VoteMatrix, params: dict, monkeypatch) -> None:
@@ -195,6 +200,7 @@ def test_wmv_equal_on_both_kernel_paths(L: VoteMatrix, params: dict, monkeypatch
     assert np.array_equal(got.predict(L), ref.predict(L))
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 def test_ebcc_compiled_predict_proba_equals_the_e_step(L: VoteMatrix, kernel_path: str) -> None:
     from weaksup.labelmodel import EBCC
@@ -203,6 +209,7 @@ def test_ebcc_compiled_predict_proba_equals_the_e_step(L: VoteMatrix, kernel_pat
     assert np.abs(eb.predict_proba(L) - _ebcc_reference(eb, L)).max() < 1e-12
 
 
+@needs_numba
 def test_grouped_softmax_rows_whose_products_would_underflow() -> None:
     """Products that would fall below 1e-280 are rescaled on the way (or redone in the log domain): exact."""
     from weaksup.labelmodel import _kernels
@@ -226,6 +233,7 @@ def test_grouped_softmax_rows_whose_products_would_underflow() -> None:
     assert _kernels.grouped_softmax(L, k, M, V, b, compiled=False) is None
 
 
+@needs_numba
 def test_compiled_kernels_switch_off(monkeypatch) -> None:
     from weaksup.labelmodel import _kernels
 
@@ -241,6 +249,7 @@ def test_compiled_kernels_switch_off(monkeypatch) -> None:
     assert _kernels.available()
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 @pytest.mark.parametrize("model", ["DawidSkene", "MatrixCompletion", "FlyingSquid"])
 def test_log_linear_predict_proba_equal_on_both_kernel_paths(L: VoteMatrix, model: str, monkeypatch) -> None:
@@ -258,6 +267,7 @@ def test_log_linear_predict_proba_equal_on_both_kernel_paths(L: VoteMatrix, mode
     assert np.abs(got - ref).max() < 1e-12
 
 
+@needs_numba
 @pytest.mark.parametrize("L", CASES_PARAMS)
 @pytest.mark.parametrize("params", [{}, {"uncovered": "prior"}, {"soft": False}])
 def test_majority_vote_bit_identical_on_both_kernel_paths(L: VoteMatrix, params: dict, monkeypatch) -> None:
