@@ -6,9 +6,9 @@ over the pairs of votes on a row) run here as one compiled pass:
 * :func:`lf_pair_agreement`: for every pair of LFs, the rows where both vote
   and the rows where they agree (WeightedMajorityVote's triplet statistic) —
   one increment per pair of votes on a row, no ``(m·k)²`` count table;
-* :func:`code_weighted_counts`: ``n × k`` sums of a per-(LF, class) weight
-  (weighted majority vote), bit-identical to the numpy kernel
-  :func:`weaksup.labelmodel._stats.weighted_class_counts`;
+* :func:`weighted_vote_proba`: ``n × k`` sums of a per-(LF, class) weight,
+  normalised per row (weighted and plain majority vote), the sums bit-identical
+  to the numpy kernel :func:`weaksup.labelmodel._stats.weighted_class_counts`;
 * :func:`linear_softmax`: the ``predict_proba`` of the log-linear models
   (DawidSkene, MatrixCompletion, FlyingSquid): scores and softmax in one pass,
   no ``n × k`` temporaries;
@@ -20,8 +20,8 @@ Each has a numpy twin in the model that calls it; :func:`use_compiled` picks
 the compiled one when numba imports, ``WEAKSUP_NUMBA`` is not ``0``, and the
 votes number at least :data:`MIN_VOTES` (below that the numpy kernels take
 milliseconds, less than loading the compiled code the first time in a process).
-The results are equal: integer counts exactly, sums bit for bit, EBCC's
-probabilities within rounding (tested in ``tests/test_kernels.py``).
+The results are equal: integer counts exactly, sums bit for bit, the
+softmax probabilities within rounding (1e-12; ``tests/test_labelmodel_kernels.py``).
 
 >>> import numpy as np
 >>> from weaksup.votes import VoteMatrix
@@ -43,7 +43,7 @@ import numpy as np
 from weaksup.votes import VoteMatrix
 
 __all__ = ["MIN_VOTES", "available", "use_compiled", "compile_all", "stored_votes", "lf_vote_counts", "lf_pair_agreement",
-           "code_weighted_counts", "weighted_vote_proba", "linear_softmax", "grouped_softmax"]
+           "weighted_vote_proba", "linear_softmax", "grouped_softmax"]
 
 #: Fewest stored votes for which the models switch to the compiled kernels.
 MIN_VOTES = 1_000_000
@@ -86,8 +86,7 @@ def compile_all() -> float:
     L = VoteMatrix(np.array([[0, 1, -1], [1, 1, 0]]))
     lf_pair_agreement(L, compiled=True)
     mod.column_counts(L.to_sparse().indices, 3)
-    code_weighted_counts(L, np.ones((3, 2)), compiled=True)
-    mod.weighted_vote_proba(*_csr(L), np.ones((3, 2)), np.full(2, 0.5))
+    weighted_vote_proba(L, np.ones((3, 2)), np.full(2, 0.5), compiled=True)
     linear_softmax(L, np.zeros((6, 2)), np.zeros(2), compiled=True)
     V = np.zeros((6, 4))
     grouped_softmax(L, 2, 2, V, np.zeros(4), compiled=True)
@@ -148,32 +147,23 @@ def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.n
     return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
 
 
-def code_weighted_counts(L: VoteMatrix, weights: np.ndarray, compiled: bool | None = None,
-                         chunk_rows: int | None = None) -> np.ndarray:
-    """``n × k`` float64 sums of ``weights[j, c]`` over each row's votes (LF ``j`` for class ``c``).
+def weighted_vote_proba(L: VoteMatrix, weights: np.ndarray, fill: np.ndarray,
+                        chunk_rows: int | None = None, compiled: bool | None = None) -> np.ndarray:
+    """``n × k`` sums of ``weights[j, c]`` over each row's votes (LF ``j`` for class ``c``), divided by the row's total.
 
-    Added in ascending LF order from 0.0: bit for bit the sums of
-    :func:`weaksup.labelmodel._stats.weighted_class_counts` (which runs, with
-    ``chunk_rows``, on the numpy path).
+    ``fill`` stands for rows with no positive total.  The sums are added in
+    ascending LF order from 0.0 on both paths: bit for bit those of
+    :func:`weaksup.labelmodel._stats.weighted_class_counts` (the numpy path, with ``chunk_rows``).
     """
     from weaksup.labelmodel._stats import weighted_class_counts
 
-    if compiled is None:
-        compiled = use_compiled(stored_votes(L))
-    W = np.ascontiguousarray(weights, dtype=np.float64).reshape(L.m, L.cardinality)
-    if not (compiled and available()):
-        return weighted_class_counts(L, W, chunk_rows)
-    return _module().weighted_counts(*_csr(L), W)  # type: ignore[union-attr]
-
-
-def weighted_vote_proba(L: VoteMatrix, weights: np.ndarray, fill: np.ndarray,
-                        chunk_rows: int | None = None) -> np.ndarray:
-    """Rows of :func:`code_weighted_counts` divided by their totals; ``fill`` for rows with no positive total."""
     W = np.ascontiguousarray(weights, dtype=np.float64).reshape(L.m, L.cardinality)
     fill = np.ascontiguousarray(fill, dtype=np.float64)
-    if use_compiled(stored_votes(L)):
+    if compiled is None:
+        compiled = use_compiled(stored_votes(L))
+    if compiled and available():
         return _module().weighted_vote_proba(*_csr(L), W, fill)  # type: ignore[union-attr]
-    counts = code_weighted_counts(L, W, compiled=False, chunk_rows=chunk_rows)
+    counts = weighted_class_counts(L, W, chunk_rows)
     total = counts.sum(1, keepdims=True)
     empty = total[:, 0] <= 0
     np.divide(counts, total, out=counts, where=~empty[:, None])

@@ -57,20 +57,9 @@ def column_counts(indices, m):  # pragma: no cover - compiled; tested through _k
 
 
 @numba.njit(cache=True, nogil=True)
-def weighted_counts(indptr, lfs, cls, shift, W):  # pragma: no cover - compiled; tested through _kernels
-    """``n × k`` float64 ``out[r, c] = Σ_{votes (j, c) of r} W[j, c]``, added in vote order from 0.0."""
-    n = indptr.shape[0] - 1
-    out = np.zeros((n, W.shape[1]))
-    for r in range(n):
-        for p in range(indptr[r], indptr[r + 1]):
-            c = np.int64(cls[p]) - shift
-            out[r, c] += W[lfs[p], c]
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def weighted_vote_proba(indptr, lfs, cls, shift, W, fill):  # pragma: no cover - compiled; tested through _kernels
-    """:func:`weighted_counts` with each row divided by its total (``fill`` where the total is not positive)."""
+    """``n × k``: ``Σ_{votes (j, c) of r} W[j, c]`` (added in vote order from 0.0), each row divided by its
+    total (``fill`` where the total is not positive)."""
     n = indptr.shape[0] - 1
     k = W.shape[1]
     out = np.zeros((n, k))
