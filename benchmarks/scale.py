@@ -271,7 +271,6 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
         "the steadier measure; "
         + (f"load average (1/5/15 min) {fmt_load(a.load0)} at the start, {fmt_load(a.load1)} at the end). "
            if getattr(a, "load1", None) else "load average not recorded). ")
-        + ""
         + ("" if sorted(a.sizes) == DEFAULT_SIZES else
            "The script's defaults are the issue's sizes (10M and 100M rows); this run used the sizes above. ")
         + "No gold labels are read (synthetic votes; the LF-accuracy errors compare with the generator's "

@@ -277,3 +277,16 @@ def test_majority_vote_bit_identical_on_both_kernel_paths(L: VoteMatrix, params:
     monkeypatch.setattr(_kernels, "MIN_VOTES", 0)
     assert np.array_equal(MajorityVote(**params).fit(L).predict_proba(L), ref)
 
+
+
+@needs_numba
+@pytest.mark.parametrize("L", CASES_PARAMS)
+def test_compiled_lf_vote_counts(L: VoteMatrix, monkeypatch) -> None:
+    from weaksup.labelmodel import _kernels
+
+    monkeypatch.setattr(_kernels, "MIN_VOTES", 10**18)
+    assert _kernels.lf_vote_counts(L) is None  # few votes: check_fit_votes counts with numpy
+    monkeypatch.setattr(_kernels, "MIN_VOTES", 0)
+    got = _kernels.lf_vote_counts(L.as_sparse())
+    assert got.dtype == np.int64 and np.array_equal(got, (L.to_dense() != -1).sum(0))
+    assert _kernels.lf_vote_counts(L.as_dense()) is None  # dense votes: counted by numpy

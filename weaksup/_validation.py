@@ -131,7 +131,8 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None
 
     Warns (UserWarning) naming the LF when an LF never fires; raises ValueError
     when there are no rows and when the votes contain fewer than two distinct classes (nothing to tell classes apart).
-    ``fired``: the votes per LF when the caller has counted them (label models count with a compiled kernel).
+    ``fired``: the votes per LF when the caller has counted them (label models, with a compiled kernel
+    for many votes); None counts them here.
     """
     if L.n == 0:
         raise ValueError(f"{what} have no rows; a label model needs at least one example")

@@ -104,14 +104,17 @@ def stored_votes(L: VoteMatrix) -> int:
     return int(L.to_sparse().nnz) if L.is_sparse else L.n * L.m
 
 
-def lf_vote_counts(L: VoteMatrix) -> np.ndarray:
-    """Votes cast by each LF (``m`` int64): one compiled pass for many sparse votes, else numpy."""
+def lf_vote_counts(L: VoteMatrix) -> np.ndarray | None:
+    """Votes cast by each LF (``m`` int64) in one compiled pass, or None: then the caller counts with numpy.
+
+    Compiled for many sparse votes only (``np.bincount`` copies int32 indices to int64 first);
+    :func:`weaksup._validation.check_fit_votes` counts when it gets None.
+    """
     if L.is_sparse:
         S = L.to_sparse()
         if use_compiled(int(S.nnz)):
             return _module().column_counts(S.indices, L.m)  # type: ignore[union-attr]
-        return np.bincount(S.indices, minlength=L.m).astype(np.int64, copy=False)
-    return (L.to_dense() != -1).sum(axis=0).astype(np.int64, copy=False)
+    return None
 
 
 def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -61,7 +61,7 @@ class MajorityVote(LabelModel):
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         fill = self.class_balance_ if self.uncovered == "prior" else np.full(L.cardinality, 1.0 / L.cardinality)
         if self.soft and use_compiled(stored_votes(L)):  # one compiled pass; integer sums, so the same bits
-            return weighted_vote_proba(L, np.ones((L.m, L.cardinality)), fill)
+            return weighted_vote_proba(L, np.ones((L.m, L.cardinality)), fill, compiled=True)
         counts = class_counts(L)  # int64: divided straight into float64 (no float copy of the counts)
         total = counts.sum(axis=1, keepdims=True)
         if self.soft:
