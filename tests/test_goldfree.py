@@ -159,6 +159,31 @@ def test_dawid_skene_at_1000_classes_keeps_up_with_majority_vote(many_classes) -
     assert (ds.predict(L) == y).mean() >= mv - 0.02
 
 
+@pytest.mark.timeout(60)
+def test_abstain_dawid_skene_at_1000_classes_keeps_up_with_majority_vote(many_classes) -> None:
+    L, y, Lv, yv = many_classes
+    mv = MajorityVote().fit(L)
+    ads = AbstainDawidSkene().fit(L, seed=0)
+    assert ads.one_coin_ and ads.prior_fixed_  # n = 2000 < k² rows; 2 rows a class: uniform prior
+    assert (ads.predict(L) == y).mean() >= (mv.predict(L) == y).mean() - 0.02
+    # on new rows too (per-class tables fitted on 2 rows a class scored 0.27 here, MV 0.65)
+    assert (ads.predict(Lv) == yv).mean() >= (mv.predict(Lv) == yv).mean() - 0.02
+    full = AbstainDawidSkene(confusion="full", max_iter=20).fit(L, seed=0)
+    assert not full.one_coin_ and full.log_conf_.shape == (5, 1000, 1000)
+
+
+def test_abstain_dawid_skene_one_coin_recovers_known_parameters() -> None:
+    L, y, params = make_votes(100_000, 6, 4, class_balance=[0.4, 0.3, 0.2, 0.1], seed=3)
+    ads = AbstainDawidSkene(confusion="one_coin").fit(L, seed=0)
+    assert ads.one_coin_
+    np.testing.assert_allclose(ads.lf_accuracies(), params["accuracies"], atol=0.03)
+    np.testing.assert_allclose(ads.class_balance_, params["class_balance"], atol=0.03)
+    # one firing rate per LF, the same under every class
+    fire = 1 - np.exp(ads.log_abstain_)
+    np.testing.assert_allclose(fire, np.repeat(fire[:, :1], 4, axis=1))
+    np.testing.assert_allclose(fire[:, 0], params["propensities"], atol=0.01)
+
+
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize("cls", [MatrixCompletion, EBCC])
 def test_dense_models_fail_fast_at_1000_classes(many_classes, cls) -> None:
