@@ -32,7 +32,9 @@ def test_the_conftest_turns_such_skips_into_failures(pytester):
         def test_other():
             pytest.importorskip("no_such_dist_anywhere")
     """)
-    res = pytester.runpytest("-p", "no:cacheprovider")
+    # in a subprocess: an in-process run drops the modules it imported (numpy's C extensions among
+    # them) from sys.modules afterwards, and a later test that imports them again fails
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     res.assert_outcomes(failed=2, skipped=1)
 
 
