@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import WRENCH
+from conftest import WRENCH, needs_wrench
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted(p for p in (REPO / "benchmarks").glob("*.py") if not p.name.startswith("_"))
@@ -70,3 +71,29 @@ def test_smoke_guard_refuses_docs_benchmarks(monkeypatch, tmp_path):
     out = smoke_out()
     update_section(out, "x", "hello", title="X")
     assert out.parent == tmp_path and "<!-- BEGIN x -->\n## X\n\nhello\n<!-- END x -->" in out.read_text()
+
+
+@needs_wrench
+def test_goldfree_report_reads_the_f1_sets_by_accuracy_and_a_constant_prediction(wrench_dir):
+    sys.path.insert(0, str(REPO))
+    try:
+        from benchmarks import goldfree_wrench as gw
+    finally:
+        sys.path.remove(str(REPO))
+    from weaksup.data import load_wrench
+    from weaksup.labelmodel import MajorityVote
+    from weaksup.metrics import probs_to_preds, score
+    from weaksup.votes import VoteMatrix
+
+    keep = {"MajorityVote"}
+    every = {n for m in (gw.goldfree_models(True), gw.wrench_models(), gw.semi_models()) for n in m}
+    out = gw.run(["sms"], 1, True, str(wrench_dir), skip=sorted(every - keep), cache=None)
+    text = gw.report(out, ["sms"], 1, "versions")
+    ds = load_wrench("sms", str(wrench_dir))
+    y = np.asarray(ds.test.labels)
+    f1_all_ones = 100 * score("f1_binary", y, np.ones(len(y), dtype=int))
+    L = np.vstack([ds.train.votes.to_dense(), ds.valid.votes.to_dense(), ds.test.votes.to_dense()])
+    mv = MajorityVote().fit(VoteMatrix(L, ds.train.votes.lf_names, 2))
+    acc = 100 * score("accuracy", y, probs_to_preds(mv.predict_proba(ds.test.votes), "random"))
+    assert f"Predicting class 1 on every test row, which reads no vote, scores F1 sms {f1_all_ones:.2f}" in text
+    assert f"| MajorityVote | {acc:.2f} |" in text
