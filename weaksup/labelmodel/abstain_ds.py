@@ -19,7 +19,7 @@ abstention patterns of many LFs on sparse sets.  EM starts from the soft
 majority vote (``init="mv"``), or only on rows with at least two votes and
 uniform on the others (``init="mv2"``: a lone vote carries no cross-LF
 evidence; seeding it lets one broad inaccurate LF define its class).  The class prior is learned
-(``class_balance_``) unless ``class_balance`` or valid labels fix it.
+(``class_balance_``) unless ``class_balance`` or valid labels fix it (uniform under 10 rows a class).
 
 Rows without any vote get uniform probabilities (the tie-break rule decides).
 ``decide="majority"`` makes the majority vote decide and the model only order
