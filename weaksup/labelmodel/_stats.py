@@ -47,6 +47,7 @@ __all__ = [
     "mv_winner_counts",
     "vote_class_counts",
     "em_counts",
+    "one_coin_table",
 ]
 
 
@@ -58,6 +59,11 @@ def indicator_matrix(L: VoteMatrix) -> Any:
 def class_counts(L: VoteMatrix) -> np.ndarray:
     """``n × k`` int64 per-class vote counts: :meth:`VoteMatrix.class_counts`."""
     return L.class_counts()
+
+
+def one_coin_table(acc: np.ndarray, k: int) -> np.ndarray:
+    """``(m, k, k)`` one-coin confusion: ``acc[j]`` on the diagonal, ``(1 − acc[j]) / (k − 1)`` off it."""
+    return np.where(np.eye(k, dtype=bool), acc[:, None, None], ((1 - acc) / (k - 1))[:, None, None])
 
 
 def vote_class_counts(ind: Any, k: int) -> np.ndarray:

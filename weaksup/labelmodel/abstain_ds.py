@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._stats import VotePatterns, class_counts, iter_row_chunks, softmax_rows
+from weaksup.labelmodel._stats import VotePatterns, class_counts, iter_row_chunks, one_coin_table, softmax_rows
 from weaksup.labelmodel.base import resolve_class_balance
 from weaksup.labelmodel.dawid_skene import DawidSkene
 from weaksup.votes import VoteMatrix
@@ -155,7 +155,7 @@ class AbstainDawidSkene(DawidSkene):
         r_abs = np.clip(1.0 - r.sum(1), 0.0, 1.0)  # [j]
         one_coin = self.confusion == "one_coin" or (self.confusion == "auto" and n < k * k)
         self.one_coin_ = bool(one_coin)
-        same = np.eye(k, dtype=bool)
+        fire = (1.0 - r_abs)[:, None, None]  # one-coin: the LF's firing rate, the same under every class
         ll_old = -np.inf
         self.n_iter_ = 0
         for it in range(int(self.max_iter)):
@@ -164,9 +164,8 @@ class AbstainDawidSkene(DawidSkene):
             C = np.asarray(indT @ WT).reshape(m, k, k).transpose(0, 2, 1)  # [j, y, l]
             den = (Ny + a)[None, :]
             if one_coin:  # one firing rate and one accuracy per LF: DawidSkene's one-coin model
-                fire = (1.0 - r_abs)[:, None, None]
                 acc = (np.einsum("jyy->j", C) + a / k) / (C.sum((1, 2)) + a)
-                theta = fire * np.where(same, acc[:, None, None], ((1.0 - acc) / (k - 1))[:, None, None])
+                theta = fire * one_coin_table(acc, k)
                 abst = np.broadcast_to(1.0 - fire[:, :, 0], (m, k))
             else:
                 theta = (C + a * r[:, None, :]) / den[:, :, None]

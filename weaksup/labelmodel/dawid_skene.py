@@ -27,6 +27,7 @@ from weaksup.labelmodel._stats import (
     em_counts,
     indicator_matrix,
     iter_row_chunks,
+    one_coin_table,
     softmax_rows,
     vote_class_counts,
     vote_patterns,
@@ -202,8 +203,7 @@ class DawidSkene(LabelModel):
                 raw = C.transpose(0, 2, 1)
                 acc = (np.einsum("jyy->j", raw) + self.alpha + self.alpha_diag) / (
                     raw.sum((1, 2)) + 2 * self.alpha + self.alpha_diag)
-                C = (raw.sum(2, keepdims=True) + self.alpha) * np.where(
-                    np.eye(k, dtype=bool), acc[:, None, None], ((1 - acc) / (k - 1))[:, None, None])
+                C = (raw.sum(2, keepdims=True) + self.alpha) * one_coin_table(acc, k)
                 C = np.maximum(C, 1e-300)
             else:
                 C = C.transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
