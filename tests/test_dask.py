@@ -100,6 +100,26 @@ def test_streamed_em_equals_held_em(client, tmp_path):
     _check_same("streamed DawidSkene", held, streamed, X, X, tol=1e-9)
 
 
+def test_one_coin_dawid_skene_on_dask_equals_in_memory(client):
+    """One-coin EM maps per-LF agreement and firing counts (m + m·k numbers a partition, not m·k²),
+    held or streamed; with ``confusion="auto"`` the first pass's vote total picks one-coin on the client."""
+    import dask
+
+    from weaksup.labelmodel._dask import EM_HOLD_KEY
+
+    L, _, _ = make_votes(3000, 8, 40, propensities=0.3, seed=6)  # ~7k votes < 8·40² cells: auto is one-coin
+    X = da.from_array(L.to_dense(), chunks=(700, L.m))
+    for kw in ({}, {"confusion": "one_coin", "abstain_as_class": True}):
+        a = lm.DawidSkene(max_iter=30, **kw).fit(L)
+        b = lm.DawidSkene(max_iter=30, **kw).fit(X)
+        with dask.config.set({EM_HOLD_KEY: False}):
+            c = lm.DawidSkene(max_iter=30, **kw).fit(X)
+        assert a.one_coin_ and b.one_coin_ and c.one_coin_
+        assert a.n_iter_ == b.n_iter_ == c.n_iter_
+        _check_same(f"one-coin DawidSkene {kw}", a, b, L, X, tol=1e-9)
+        _check_same(f"streamed one-coin DawidSkene {kw}", a, c, L, X, tol=1e-9)
+
+
 def test_abstain_dawid_skene_on_dask_equals_in_memory(client):
     """Its EM runs on the client over the distinct-row table reduced on the workers (not a map-reduce per step)."""
     L, _, _ = make_votes(12000, 8, 3, propensities=0.4, seed=5)

@@ -11,6 +11,7 @@ from weaksup import VoteMatrix
 from weaksup.labelmodel import (
     DEFAULT_MODEL,
     EBCC,
+    AbstainDawidSkene,
     AutoLabelModel,
     DawidSkene,
     FlyingSquid,
@@ -456,3 +457,101 @@ def test_dev_named_parameters_are_deprecated_aliases() -> None:
     auto = AutoLabelModel().fit(L, valid=(L[:100], y[:100]))
     with pytest.warns(DeprecationWarning, match="valid_scores_"):
         assert auto.dev_scores_ == auto.valid_scores_
+
+
+# ------------------------------------------------------- one-coin EM without the m·k² table
+def _textbook_one_coin_ds(L: np.ndarray, k: int, n_iter: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-coin Dawid–Skene written out row by row: the reference the compact EM must equal."""
+    n, m = L.shape
+    T = np.zeros((n, k))
+    for i in range(n):  # soft majority vote; rows without votes start at the (uniform) prior
+        for c in L[i][L[i] >= 0]:
+            T[i, c] += 1
+    T = np.where(T.sum(1, keepdims=True) > 0, (T + 1e-9) / (T + 1e-9).sum(1, keepdims=True), 1 / k)
+    for _ in range(n_iter):
+        pi = (T.sum(0) + alpha) / (n + k * alpha)
+        acc = np.array([(sum(T[i, L[i, j]] for i in range(n) if L[i, j] >= 0) + alpha)
+                        / ((L[:, j] >= 0).sum() + 2 * alpha) for j in range(m)])
+        logp = np.tile(np.log(pi), (n, 1))
+        for i in range(n):
+            for j in np.nonzero(L[i] >= 0)[0]:
+                logp[i] += np.where(np.arange(k) == L[i, j], np.log(acc[j]), np.log((1 - acc[j]) / (k - 1)))
+        T = np.exp(logp - logp.max(1, keepdims=True))
+        T /= T.sum(1, keepdims=True)
+    return T, acc
+
+
+def test_one_coin_dawid_skene_equals_the_textbook_em() -> None:
+    L, _, _ = make_votes(400, 6, 5, propensities=0.5, seed=11)
+    V = L.to_dense()
+    ds = DawidSkene(confusion="one_coin", max_iter=15, tol=0.0).fit(L)
+    T, acc = _textbook_one_coin_ds(V, 5, 15, alpha=0.01)
+    assert ds.one_coin_ and ds.n_iter_ == 15
+    np.testing.assert_allclose(ds.lf_accuracies(), acc, atol=1e-12)
+    np.testing.assert_allclose(ds.predict_proba(L), T, atol=1e-10)
+
+
+def test_one_coin_counts_and_scores_equal_the_full_table_route() -> None:
+    from weaksup.labelmodel._stats import coin_em_counts, coin_scores, em_counts, one_coin_table
+
+    rng = np.random.default_rng(0)
+    L, _, _ = make_votes(300, 7, 5, propensities=0.6, seed=2)
+    ind, (m, k) = L.indicator(), (7, 5)
+    T = rng.dirichlet(np.ones(k), 300)
+    w = rng.integers(1, 4, 300).astype(float)
+    Ny, Cr = em_counts(ind, T, w)
+    Ny2, agree, fired = coin_em_counts(ind, T, w, k)
+    C = Cr.reshape(m, k, k)  # [j, l, y]
+    np.testing.assert_allclose(Ny2, Ny, rtol=1e-13)
+    np.testing.assert_allclose(agree, np.einsum("jyy->j", C), rtol=1e-13)
+    np.testing.assert_allclose(fired, C.sum(1), rtol=1e-13)
+    # scores: the one-hot times the (m·k) × k matrix of a one-coin table with per-class firing and abstention
+    acc = rng.uniform(0.3, 0.9, m)
+    log_fire, log_abs = np.log(rng.uniform(0.1, 0.9, (m, k))), np.log(rng.uniform(0.1, 0.9, (m, k)))
+    log_conf = log_fire[:, :, None] + np.log(one_coin_table(acc, k))
+    S = (log_conf - log_abs[:, :, None]).transpose(0, 2, 1).reshape(m * k, k)
+    per_lf = log_fire + np.log((1 - acc) / (k - 1))[:, None] - log_abs
+    got = coin_scores(ind, k, per_lf, np.log(acc) - np.log((1 - acc) / (k - 1)))
+    np.testing.assert_allclose(got, ind @ S, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls,kw", [(DawidSkene, {}), (DawidSkene, {"abstain_as_class": True}),
+                                    (AbstainDawidSkene, {})])
+def test_one_coin_fit_keeps_m_times_k_numbers(cls, kw, tmp_path) -> None:
+    """A one-coin fit stores one accuracy per LF and a firing rate per (LF, class), not m·k² cells;
+    the full table is built on access, and save/load keeps the compact form."""
+    L, _, _ = make_votes(1500, 6, 4, propensities=0.5, seed=4)
+    model = cls(confusion="one_coin", **kw).fit(L)
+    assert model.log_coin_.shape == (6, 2) and model.log_fire_.shape == (6, 4)
+    table = model.log_conf_
+    assert table.shape == (6, 4, 4)
+    right = np.exp(table[:, np.arange(4), np.arange(4)])  # P(λ_j = y | Y = y)
+    np.testing.assert_allclose(right / np.exp(model.log_fire_), np.exp(model.log_coin_[:, :1]) * np.ones(4),
+                               rtol=1e-12)
+    np.testing.assert_allclose(model.confusion_matrices().sum(2), 1.0, rtol=1e-12)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path) as z:
+        assert not any(name.startswith("log_conf_") for name in z.files)
+    back = cls.load(path)
+    np.testing.assert_array_equal(back.predict_proba(L), model.predict_proba(L))
+    np.testing.assert_array_equal(back.lf_accuracies(), model.lf_accuracies())
+
+
+@pytest.mark.parametrize("cls", [DawidSkene, AbstainDawidSkene])
+def test_one_coin_fit_never_forms_an_m_by_k_squared_array(cls) -> None:
+    """50 LFs × 400 classes: the full tables would be 64 MB (8M cells); the one-coin fit and predict
+    work in O(votes + rows·k) memory (traced numpy allocations stay under half of one table)."""
+    import tracemalloc
+
+    L, y, _ = make_votes(1000, 50, 400, propensities=0.1, sparse=True, seed=0)
+    tracemalloc.start()
+    try:
+        model = cls().fit(L)
+        P = model.predict_proba(L)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.one_coin_
+    assert peak < 50 * 400 * 400 * 8 / 2, f"{cls.__name__} peaked at {peak / 1e6:.0f} MB"
+    assert (P.argmax(1) == y).mean() >= (MajorityVote().fit(L).predict(L) == y).mean() - 0.02

@@ -67,23 +67,20 @@ def _part_patterns(model: Any, part: Any, names: list[str], k: int, offset: int)
     return pats.ind, pats.counts.astype(np.float64)
 
 
-def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from weaksup.labelmodel._stats import em_counts
-
+def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray, one_coin: bool) -> tuple[np.ndarray, Any]:
     ind, w = held
-    T = model._initial_posteriors(ind, prior, model.cardinality_) if params is None else model._posterior(ind, *params)
-    return em_counts(ind, T, w)
+    return model._em_counts(ind, w, params, prior, one_coin)
 
 
 def _part_em_counts_streamed(model: Any, part: Any, names: list[str], k: int, offset: int, params: Any,
-                             prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                             prior: np.ndarray, one_coin: bool) -> tuple[np.ndarray, Any]:
     """One EM iteration's counts of a partition read afresh, row by row (nothing is held between iterations).
 
     No distinct-row table is built: deduplicating costs several E-steps, and is only worth it when the
     table is kept.  The counts equal the table's up to the order of the float sums.
     """
     ind = block_votes(part, names, k, offset).indicator()
-    return _part_em_counts(model, (ind, np.ones(ind.shape[0])), params, prior)
+    return _part_em_counts(model, (ind, np.ones(ind.shape[0])), params, prior, one_coin)
 
 
 def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) -> np.ndarray:
@@ -201,9 +198,10 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
     if not dask.config.get(EM_HOLD_KEY, True):
         streamed = dask.delayed(_part_em_counts_streamed, pure=False)
 
-        def counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
+        def counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
             return _sum_counts(client.gather(client.compute(
-                [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior) for o, _, p in parts])))
+                [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior, one_coin)
+                 for o, _, p in parts])))
 
         model._em(counts, class_balance, valid, prior)
         return
@@ -211,9 +209,9 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
     held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
     shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
 
-    def held_counts(params: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, pure=False)
-                                          for h in held]))
+    def held_counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
+        return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
+                                                        pure=False) for h in held]))
 
     try:
         model._em(held_counts, class_balance, valid, prior)
@@ -221,13 +219,19 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
         client.cancel(held)
 
 
-def _sum_counts(results: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def _sum_counts(results: list[tuple[np.ndarray, Any]]) -> tuple[np.ndarray, Any]:
+    """Sum the partitions' ``(Ny, counts)`` in partition order (counts: an array or a tuple of arrays)."""
     Ny: Any = 0.0
-    Cr: Any = 0.0
+    total: Any = None
     for ny, cr in results:
         Ny = Ny + ny
-        Cr = Cr + cr
-    return Ny, Cr
+        if total is None:
+            total = cr
+        elif isinstance(cr, tuple):
+            total = tuple(t + c for t, c in zip(total, cr))
+        else:
+            total = total + cr
+    return Ny, total
 
 
 # -------------------------------------------------------------------- predict

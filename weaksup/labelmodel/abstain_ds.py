@@ -34,9 +34,16 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._stats import VotePatterns, class_counts, iter_row_chunks, one_coin_table, softmax_rows
+from weaksup.labelmodel._stats import (
+    VotePatterns,
+    class_counts,
+    coin_em_counts,
+    iter_row_chunks,
+    softmax_rows,
+    vote_class_counts,
+)
 from weaksup.labelmodel.base import resolve_class_balance
-from weaksup.labelmodel.dawid_skene import DawidSkene
+from weaksup.labelmodel.dawid_skene import CoinParams, DawidSkene
 from weaksup.votes import VoteMatrix
 
 __all__ = ["AbstainDawidSkene", "em_class_balance"]
@@ -104,7 +111,6 @@ class AbstainDawidSkene(DawidSkene):
     use_valid_labels = False
     learn_prior = None
 
-    _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_", "one_coin_")
     _parameter_constraints = {
         "alpha": [Interval(0, None, closed="neither")],
         "max_iter": [Interval(1, None, integer=True)],
@@ -147,7 +153,7 @@ class AbstainDawidSkene(DawidSkene):
         fixed = class_balance is not None or dev is not None or n < 10 * k
         self.prior_fixed_ = bool(fixed)
         pi = resolve_class_balance(class_balance, dev, None, k)
-        votes = np.asarray(ind @ np.tile(np.eye(k), (m, 1)))  # P × k per-class vote counts
+        votes = vote_class_counts(ind, k)  # P × k per-class vote counts
         T = votes / np.maximum(votes.sum(1, keepdims=True), 1.0)
         T[votes.sum(1) < (2 if self.init == "mv2" else 1)] = 1.0 / k
         indT = ind.T.tocsr()
@@ -155,26 +161,29 @@ class AbstainDawidSkene(DawidSkene):
         r_abs = np.clip(1.0 - r.sum(1), 0.0, 1.0)  # [j]
         one_coin = self.confusion == "one_coin" or (self.confusion == "auto" and n < k * k)
         self.one_coin_ = bool(one_coin)
-        fire = (1.0 - r_abs)[:, None, None]  # one-coin: the LF's firing rate, the same under every class
+        log_fire = np.broadcast_to(np.log(np.maximum(1.0 - r_abs, 1e-300))[:, None], (m, k))  # one-coin: per LF
+        log_no_fire = np.broadcast_to(np.log(np.maximum(r_abs, 1e-300))[:, None], (m, k))
         ll_old = -np.inf
         self.n_iter_ = 0
         for it in range(int(self.max_iter)):
-            WT = T * w[:, None]
-            Ny = WT.sum(0)
-            C = np.asarray(indT @ WT).reshape(m, k, k).transpose(0, 2, 1)  # [j, y, l]
-            den = (Ny + a)[None, :]
             if one_coin:  # one firing rate and one accuracy per LF: DawidSkene's one-coin model
-                acc = (np.einsum("jyy->j", C) + a / k) / (C.sum((1, 2)) + a)
-                theta = fire * one_coin_table(acc, k)
-                abst = np.broadcast_to(1.0 - fire[:, :, 0], (m, k))
+                Ny, agree, fired = coin_em_counts(ind, T, w, k)
+                acc = (agree + a / k) / (fired.sum(1) + a)
+                log_coin = np.log(np.maximum(np.stack([acc, (1 - acc) / (k - 1)], 1), 1e-300))
+                if not fixed:
+                    pi = (Ny + a) / (n + k * a)
+                params: Any = CoinParams(log_fire, log_coin, log_no_fire, pi)
             else:
+                WT = T * w[:, None]
+                Ny = WT.sum(0)
+                C = np.asarray(indT @ WT).reshape(m, k, k).transpose(0, 2, 1)  # [j, y, l]
+                den = (Ny + a)[None, :]
                 theta = (C + a * r[:, None, :]) / den[:, :, None]
                 abst = (np.maximum(Ny[None, :] - C.sum(2), 0.0) + a * r_abs[:, None]) / den
-            log_conf = np.log(np.maximum(theta, 1e-300))
-            log_abs = np.log(np.maximum(abst, 1e-300))
-            if not fixed:
-                pi = (Ny + a) / (n + k * a)
-            scores = np.asarray(ind @ self._score_matrix(log_conf, log_abs)) + (np.log(pi) + log_abs.sum(0))
+                if not fixed:
+                    pi = (Ny + a) / (n + k * a)
+                params = (np.log(np.maximum(theta, 1e-300)), np.log(np.maximum(abst, 1e-300)), pi)
+            scores = self._log_scores(ind, params)
             mx = scores.max(1, keepdims=True)
             ll = float(w @ (mx[:, 0] + np.log(np.exp(scores - mx).sum(1))))
             T = softmax_rows(scores)
@@ -182,9 +191,7 @@ class AbstainDawidSkene(DawidSkene):
             if abs(ll - ll_old) < self.tol * n:
                 break
             ll_old = ll
-        self.log_conf_ = log_conf
-        self.log_abstain_ = log_abs
-        self.class_balance_ = np.asarray(pi, dtype=np.float64)
+        self._set_params(params)
 
     # ----------------------------------------------------------- prediction
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
@@ -193,7 +200,7 @@ class AbstainDawidSkene(DawidSkene):
         uniform = np.full(k, 1.0 / k)
         prior = uniform if self.decide == "majority" else self.class_balance_
         for start, block in iter_row_chunks(L, self.chunk_rows):
-            P = self._posterior(block.indicator(), self.log_conf_, self.log_abstain_, prior)
+            P = self._posterior(block.indicator(), self._params(prior))
             C = class_counts(block).astype(np.float64)
             if self.decide == "majority":
                 P = C + _TIE_EPS * P

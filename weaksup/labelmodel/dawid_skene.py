@@ -15,7 +15,7 @@ pattern table is an additive statistic: ``partial_fit`` over chunks equals
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +24,8 @@ from weaksup._validation import Interval, OneOf
 from weaksup.labelmodel._kernels import linear_softmax
 from weaksup.labelmodel._stats import (
     VotePatterns,
+    coin_em_counts,
+    coin_scores,
     em_counts,
     indicator_matrix,
     iter_row_chunks,
@@ -37,6 +39,21 @@ from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
 __all__ = ["DawidSkene"]
+
+
+class CoinParams(NamedTuple):
+    """One-coin EM parameters: ``log P(λ_j = l | Y = y) = log_fire[j, y] + log_coin[j, l ≠ y]``.
+
+    ``log_coin[j]`` holds the log-probabilities of a right vote and of one
+    particular wrong vote given that LF ``j`` votes; ``log_fire[j, y]`` the log
+    of ``P(λ_j votes | Y = y)`` (0 where abstention is missing data).  ``m·k``
+    numbers in place of the full table's ``m·k²``.
+    """
+
+    log_fire: np.ndarray
+    log_coin: np.ndarray
+    log_abstain: np.ndarray
+    prior: np.ndarray
 
 
 class DawidSkene(LabelModel):
@@ -82,7 +99,6 @@ class DawidSkene(LabelModel):
     """
 
     _additive = True
-    _fitted_attrs = ("log_conf_", "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_", "one_coin_")
     _parameter_constraints = {
         "confusion": [OneOf("auto", "full", "one_coin")],
         "alpha": [Interval(0, None)],
@@ -136,13 +152,25 @@ class DawidSkene(LabelModel):
         if not self.abstain_as_class:
             warn_one_sided(np.asarray(ind.T @ w), self.lf_names_, "DawidSkene",
                            "Use AbstainDawidSkene, DawidSkene(abstain_as_class=True) or AutoLabelModel.")
-        indT = ind.T.tocsr()
 
-        def counts(params: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
-            T = self._initial_posteriors(ind, prior, k) if params is None else self._posterior(ind, *params)
-            return em_counts(ind, T, w, indT)
+        def counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
+            return self._em_counts(ind, w, params, prior, one_coin)
 
-        self._em(counts, class_balance, dev, prior)
+        self._em(counts, class_balance, dev, prior, n_votes=float(w @ np.diff(ind.indptr)))
+
+    def _em_counts(self, ind: Any, w: np.ndarray, params: Any, prior: np.ndarray,
+                   one_coin: bool) -> tuple[np.ndarray, Any]:
+        """One E-step on the one-hot ``ind`` (rows weighted by ``w``) and its M-step counts.
+
+        ``params`` None: the initial posteriors.  Full model: ``(Ny, Cr)`` of
+        :func:`em_counts`; one-coin: ``(Ny, (agree, fired))`` of :func:`coin_em_counts`.
+        """
+        k = self.cardinality_
+        T = self._initial_posteriors(ind, prior, k) if params is None else self._posterior(ind, params)
+        if one_coin:
+            Ny, agree, fired = coin_em_counts(ind, T, w, k)
+            return Ny, (agree, fired)
+        return em_counts(ind, T, w)
 
     def _em_prior(self, class_balance: Any, dev: Any) -> np.ndarray:
         """The prior EM starts from (fixed during EM when ``prior_fixed_``)."""
@@ -163,90 +191,162 @@ class DawidSkene(LabelModel):
         T[counts.sum(1) == 0] = prior
         return T
 
-    def _em(self, counts: Any, class_balance: Any, dev: Any, prior: np.ndarray) -> None:
+    def _em(self, counts: Any, class_balance: Any, dev: Any, prior: np.ndarray, n_votes: float | None = None) -> None:
         """EM over any source of M-step counts.
 
-        ``counts(params)`` returns ``(Ny, Cr)``: the posterior class totals and the
-        ``(m·k) × k`` vote-by-class counts under the E-step of ``params =
-        (log_conf, log_abstain, prior)`` (``None``: the initial posteriors).  In
-        memory it is one pass over the pattern table; on Dask a map-reduce over
-        the partitions (:mod:`weaksup.labelmodel._dask`).
+        ``counts(params, one_coin)`` returns the posterior class totals ``Ny`` and
+        the vote counts under the E-step of ``params`` (``None``: the initial
+        posteriors): the ``(m·k) × k`` vote-by-class table of :func:`em_counts`, or
+        the one-coin statistics of :func:`coin_em_counts`.  In memory it is one
+        pass over the pattern table; on Dask a map-reduce over the partitions
+        (:mod:`weaksup.labelmodel._dask`).  ``n_votes`` (the number of votes)
+        decides the model before the first pass; without it the first pass
+        counts the full table and the model is decided from its total.
         """
         k = self.cardinality_
         m = self.n_lfs_
         fixed = self.prior_fixed_
-        dev_C = dev_N = None
-        if dev is not None and self.use_valid_labels:
-            Yd = np.eye(k)[dev[1]]
-            dev_C = np.asarray(indicator_matrix(dev[0]).T @ Yd)  # (m·k, k) labelled vote counts
-            dev_N = Yd.sum(0)
+        one_coin = None if n_votes is None else self._one_coin(n_votes)
         pi = prior
-        log_conf = log_abs = None
-        params = None
-        one_coin = None
+        params = last = dev_stats = None
         self.n_iter_ = 0
         for it in range(self.max_iter):
-            Ny, Cr = counts(params)
-            if one_coin is None:  # first pass: the data's size decides the model's (see ``confusion``)
-                one_coin = self.confusion == "one_coin" or (self.confusion == "auto" and Cr.sum() < m * k * k)
+            Ny, stats = counts(params, bool(one_coin))
+            if one_coin is None:  # first pass on Dask: the data's size decides the model's (see ``confusion``)
+                one_coin = self._one_coin(float(stats.sum()))
+                if one_coin:
+                    C = stats.reshape(m, k, k)  # [j, l, y]
+                    stats = (np.einsum("jyy->j", C), C.sum(1))
+            if it == 0:
                 self.one_coin_ = bool(one_coin)
                 if not fixed and dev is None and self.learn_prior is None and Ny.sum() < 10 * k:
                     fixed = self.prior_fixed_ = True  # under 10 rows a class: keep the uniform prior
+                if dev is not None and self.use_valid_labels:  # labelled rows: their label is their posterior
+                    Yd, ind_d = np.eye(k)[dev[1]], indicator_matrix(dev[0])
+                    dev_stats = (coin_em_counts(ind_d, Yd, np.ones(len(Yd)), k) if one_coin
+                                 else em_counts(ind_d, Yd, np.ones(len(Yd))))
+            if dev_stats is not None:
+                Ny = Ny + dev_stats[0]
+                stats = (stats[0] + dev_stats[1], stats[1] + dev_stats[2]) if one_coin else stats + dev_stats[1]
             # M-step
-            if dev_C is not None:
-                Ny = Ny + dev_N
-                Cr = Cr + dev_C
             if not fixed:
                 pi = (Ny + self.alpha) / (Ny.sum() + k * self.alpha)
-            C = Cr.reshape(m, k, k)  # [j, l, y]
-            if one_coin:  # one accuracy per LF, wrong votes spread evenly; per-class vote totals kept
-                raw = C.transpose(0, 2, 1)
-                acc = (np.einsum("jyy->j", raw) + self.alpha + self.alpha_diag) / (
-                    raw.sum((1, 2)) + 2 * self.alpha + self.alpha_diag)
-                C = (raw.sum(2, keepdims=True) + self.alpha) * one_coin_table(acc, k)
-                C = np.maximum(C, 1e-300)
-            else:
-                C = C.transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
-            if self.abstain_as_class:
-                fired = Cr.reshape(m, k, k).sum(1) if one_coin else C.sum(2) - k * self.alpha - self.alpha_diag
-                abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
-                tot = C.sum(2) + abst
-                new_conf = np.log(C) - np.log(tot)[:, :, None]
-                new_abs = np.log(abst) - np.log(tot)
-            else:
-                new_conf = np.log(C) - np.log(C.sum(2, keepdims=True))
-                new_abs = np.zeros((m, k))
-            delta = np.inf if log_conf is None else max(
-                np.abs(np.exp(new_conf) - np.exp(log_conf)).max(), np.abs(pi - last_pi).max())
-            log_conf, log_abs, last_pi = new_conf, new_abs, pi.copy()
-            params = (log_conf, log_abs, pi)
+            params = self._m_step_coin(Ny, *stats, pi) if one_coin else self._m_step_full(Ny, stats, pi)
+            table = self._table_entries(params)
+            delta = np.inf if last is None else max(
+                max(float(np.abs(t - u).max()) for t, u in zip(table, last)), float(np.abs(pi - last_pi).max()))
+            last, last_pi = table, pi.copy()
             self.n_iter_ = it + 1
             if delta < self.tol:
                 break
-        self.log_conf_ = log_conf
-        self.log_abstain_ = log_abs
-        self.class_balance_ = np.asarray(pi, dtype=np.float64)
+        self._set_params(params)
+
+    def _one_coin(self, n_votes: float) -> bool:
+        """Whether the fit uses one accuracy per LF (see ``confusion``)."""
+        k, m = self.cardinality_, self.n_lfs_
+        return self.confusion == "one_coin" or (self.confusion == "auto" and n_votes < m * k * k)
+
+    def _m_step_full(self, Ny: np.ndarray, Cr: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m, k = self.n_lfs_, self.cardinality_
+        C = Cr.reshape(m, k, k).transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
+        if self.abstain_as_class:
+            fired = C.sum(2) - k * self.alpha - self.alpha_diag
+            abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
+            tot = C.sum(2) + abst
+            return np.log(C) - np.log(tot)[:, :, None], np.log(abst) - np.log(tot), pi
+        return np.log(C) - np.log(C.sum(2, keepdims=True)), np.zeros((m, k)), pi
+
+    def _m_step_coin(self, Ny: np.ndarray, agree: np.ndarray, fired: np.ndarray, pi: np.ndarray) -> CoinParams:
+        """One accuracy per LF, wrong votes spread evenly; with ``abstain_as_class`` a firing rate per class."""
+        m, k = self.n_lfs_, self.cardinality_
+        acc = (agree + self.alpha + self.alpha_diag) / (fired.sum(1) + 2 * self.alpha + self.alpha_diag)
+        log_coin = np.log(np.maximum(np.stack([acc, (1 - acc) / (k - 1)], 1), 1e-300))
+        if self.abstain_as_class:
+            votes = fired + self.alpha
+            abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
+            log_tot = np.log(votes + abst)
+            return CoinParams(np.log(votes) - log_tot, log_coin, np.log(abst) - log_tot, pi)
+        return CoinParams(np.zeros((m, k)), log_coin, np.zeros((m, k)), pi)
+
+    @staticmethod
+    def _table_entries(params: Any) -> tuple[np.ndarray, ...]:
+        """The distinct entries of ``P(λ_j = l | Y = y)`` (EM's convergence test compares them)."""
+        if isinstance(params, CoinParams):
+            fire = np.exp(params.log_fire)
+            return fire * np.exp(params.log_coin[:, :1]), fire * np.exp(params.log_coin[:, 1:])
+        return (np.exp(params[0]),)
+
+    def _set_params(self, params: Any) -> None:
+        """Store EM's parameters as the fitted attributes (one-coin: ``log_fire_``, ``log_coin_``)."""
+        if isinstance(params, CoinParams):
+            self.log_fire_, self.log_coin_ = params.log_fire, params.log_coin
+        else:
+            self.log_conf_ = params[0]
+        self.log_abstain_ = params[-2]
+        self.class_balance_ = np.asarray(params[-1], dtype=np.float64)
+
+    def _params(self, prior: np.ndarray | None = None) -> Any:
+        """The fitted parameters in the form the E-step takes (``prior`` replaces the class balance)."""
+        pi = self.class_balance_ if prior is None else prior
+        if self.__dict__.get("log_coin_") is not None:
+            return CoinParams(self.log_fire_, self.log_coin_, self.log_abstain_, pi)
+        return self.log_conf_, self.log_abstain_, pi
+
+    @property
+    def _fitted_attrs(self) -> tuple[str, ...]:  # type: ignore[override]
+        table = ("log_fire_", "log_coin_") if self.__dict__.get("log_coin_") is not None else ("log_conf_",)
+        return (*table, "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_", "one_coin_")
+
+    @property
+    def log_conf_(self) -> np.ndarray:
+        """``(m, k, k)`` ``log P(λ_j = l | Y = y)`` indexed ``[j, y, l]`` (with ``abstain_as_class``: of
+        every output, abstention in ``log_abstain_``; else given that the LF votes).  A one-coin fit keeps
+        ``log_fire_`` (m × k) and ``log_coin_`` (m × 2: a right vote, one particular wrong vote) and builds
+        this table on access."""
+        table = self.__dict__.get("_log_conf_table_")
+        if table is not None:
+            return table
+        if self.__dict__.get("log_coin_") is None:
+            raise AttributeError(f"{type(self).__name__} is not fitted: no log_conf_")
+        k = self.log_fire_.shape[1]
+        right = np.eye(k, dtype=bool)
+        coin = self.log_coin_[:, None, None]
+        return self.log_fire_[:, :, None] + np.where(right, coin[..., 0], coin[..., 1])
+
+    @log_conf_.setter
+    def log_conf_(self, value: np.ndarray) -> None:
+        self.__dict__["_log_conf_table_"] = value
+        self.__dict__.pop("log_coin_", None)
 
     def _score_matrix(self, log_conf: np.ndarray, log_abs: np.ndarray) -> np.ndarray:
         m, k, _ = log_conf.shape
         # rows j·k + l: log E[j, y, l] − log E[j, y, abstain]
         return (log_conf - log_abs[:, :, None]).transpose(0, 2, 1).reshape(m * k, k)
 
-    def _posterior(self, ind: Any, log_conf: np.ndarray, log_abs: np.ndarray, pi: np.ndarray) -> np.ndarray:
-        S = self._score_matrix(log_conf, log_abs)
-        scores = np.asarray(ind @ S) + (np.log(pi) + log_abs.sum(0))
-        return softmax_rows(scores)
+    def _log_scores(self, ind: Any, params: Any) -> np.ndarray:
+        """``n × k`` unnormalised log-posteriors of the one-hot rows ``ind`` under ``params``."""
+        if isinstance(params, CoinParams):
+            per_lf = params.log_fire + params.log_coin[:, 1:] - params.log_abstain  # any vote, right or wrong
+            scores = coin_scores(ind, self.cardinality_, per_lf, params.log_coin[:, 0] - params.log_coin[:, 1])
+            scores += np.log(params.prior) + params.log_abstain.sum(0)
+            return scores
+        log_conf, log_abs, pi = params
+        return np.asarray(ind @ self._score_matrix(log_conf, log_abs)) + (np.log(pi) + log_abs.sum(0))
+
+    def _posterior(self, ind: Any, params: Any) -> np.ndarray:
+        return softmax_rows(self._log_scores(ind, params))
 
     # ----------------------------------------------------------- prediction
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
-        fast = linear_softmax(L, self._score_matrix(self.log_conf_, self.log_abstain_),
-                              np.log(self.class_balance_) + self.log_abstain_.sum(0))
-        if fast is not None:  # compiled one-pass kernel (numba installed, many votes)
-            return fast
+        params = self._params()
+        if not isinstance(params, CoinParams):
+            fast = linear_softmax(L, self._score_matrix(self.log_conf_, self.log_abstain_),
+                                  np.log(self.class_balance_) + self.log_abstain_.sum(0))
+            if fast is not None:  # compiled one-pass kernel (numba installed, many votes)
+                return fast
         out = np.empty((L.n, L.cardinality))
         for start, block in iter_row_chunks(L, self.chunk_rows):
-            out[start:start + block.n] = self._posterior(indicator_matrix(block), self.log_conf_,
-                                                          self.log_abstain_, self.class_balance_)
+            out[start:start + block.n] = self._posterior(indicator_matrix(block), params)
         return out
 
     def confusion_matrices(self) -> np.ndarray:
@@ -258,6 +358,8 @@ class DawidSkene(LabelModel):
     def lf_accuracies(self) -> np.ndarray:
         """``P(λ_j = Y | λ_j votes)`` under the fitted model."""
         self._check_fitted()
+        if self.__dict__.get("log_coin_") is not None:  # one-coin: the same under every class
+            return np.exp(self.log_coin_[:, 0])
         E = np.exp(self.log_conf_)
         pi = self.class_balance_
         if self.abstain_as_class:
