@@ -30,7 +30,7 @@ SMOKE_BUDGET_S = 30  # the target of a smoke run on 2 idle cores; the hard limit
 
 def test_every_benchmark_script_is_collected():
     names = {p.stem for p in SCRIPTS}
-    assert {"apply_speed", "endmodel_wrench", "labelmodel_speed", "labelmodel_wrench", "llf_wrench",
+    assert {"apply_speed", "endmodel_wrench", "labelmodel_speed", "labelmodel_wrench", "llf_wrench", "many_classes",
             "prompted_wrench", "sequence_wrench", "uws_real", "uws_recovery"} <= names
 
 
