@@ -555,3 +555,29 @@ def test_one_coin_fit_never_forms_an_m_by_k_squared_array(cls) -> None:
     assert model.one_coin_
     assert peak < 50 * 400 * 400 * 8 / 2, f"{cls.__name__} peaked at {peak / 1e6:.0f} MB"
     assert (P.argmax(1) == y).mean() >= (MajorityVote().fit(L).predict(L) == y).mean() - 0.02
+
+
+@pytest.mark.parametrize("conditional", ["one-coin", "marginals"])
+def test_flying_squid_without_the_full_table_equals_it(conditional) -> None:
+    """Above ``max_cells`` FlyingSquid counts the m × m tables it needs: the same fit, chunked or not."""
+    L, _, _ = make_votes(4000, 15, 4, propensities=0.3, sparse=True, seed=8)
+    full = FlyingSquid(conditional=conditional).fit(L)
+    small = FlyingSquid(conditional=conditional)
+    small.max_cells = 0
+    small.fit(L)
+    np.testing.assert_array_equal(small.log_cond_, full.log_cond_)
+    np.testing.assert_array_equal(small.predict_proba(L), full.predict_proba(L))
+    streamed = FlyingSquid(conditional=conditional, chunk_rows=700)
+    streamed.max_cells = 0
+    for start in range(0, L.n, 1500):
+        streamed.partial_fit(L.row_block(start, start + 1500))
+    np.testing.assert_array_equal(streamed.log_cond_, full.log_cond_)
+
+
+def test_flying_squid_at_1200_lfs_and_56_classes() -> None:
+    """snorkel#1656's shape: the native model fits from m × m tables (the (m·k)² one would be 34 GiB);
+    one-vs-rest needs the full table and says so before counting anything."""
+    L, y, _ = make_votes(3000, 1200, 56, propensities=0.01, sparse=True, seed=0)
+    assert (FlyingSquid().fit(L).predict(L) == y).mean() > 0.9
+    with pytest.raises(ValueError, match=r"FlyingSquid: multiclass=.ovr. at 56 classes x 1200 LFs .*\(34 GiB"):
+        FlyingSquid(multiclass="ovr").fit(L)

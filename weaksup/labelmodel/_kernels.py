@@ -117,6 +117,11 @@ def lf_vote_counts(L: VoteMatrix) -> np.ndarray | None:
     return None
 
 
+#: Largest (m·k)² co-occurrence table the numpy path of :func:`lf_pair_agreement` forms (128 MiB as int64);
+#: above it counts m × m tables directly.
+_PAIR_TABLE_CELLS = 2**24
+
+
 def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(co, agree, lf_class)``: rows where LFs ``i`` and ``j`` both vote / agree, and votes per (LF, class).
 
@@ -124,8 +129,9 @@ def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.n
     the diagonal; ``lf_class`` is ``m × k`` int64.  Equal to
     ``O.reshape(m, k, m, k).sum((1, 3))``, ``einsum("iljl->ij", O)`` and
     ``einsum("ilil->il", O)`` of the full co-occurrence table
-    ``O = pair_counts(...)`` (the numpy path), without forming it.
-    ``compiled=None`` decides by :func:`use_compiled`.
+    ``O = pair_counts(...)``, without forming it on the compiled path or when
+    it would have over ``_PAIR_TABLE_CELLS`` cells.  ``compiled=None`` decides by
+    :func:`use_compiled`.
     """
     m, k = L.m, L.cardinality
     if compiled is None:
@@ -146,8 +152,19 @@ def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.n
         return co, agree, lf_class
     from weaksup.labelmodel._stats import pair_counts, vote_codes
 
-    O4 = pair_counts(*vote_codes(L), m * k).reshape(m, k, m, k)
-    return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
+    indptr, codes = vote_codes(L)
+    if (m * k) ** 2 <= _PAIR_TABLE_CELLS:
+        O4 = pair_counts(indptr, codes, m * k).reshape(m, k, m, k)
+        return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
+    # the (m·k)² table would be too big (1200 LFs x 56 classes: 34 GiB): count LF pairs within each row
+    # (co) and within each row's votes for one class (agree), m × m tables only
+    lfs, cls = np.divmod(codes, k)
+    key = np.repeat(np.arange(L.n, dtype=np.int64), np.diff(indptr)) * k + cls
+    order = np.argsort(key, kind="stable")  # by (row, class); LFs stay ascending within a group
+    key = key[order]
+    groups = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+    return (pair_counts(indptr, lfs, m), pair_counts(groups, lfs[order], m),
+            np.bincount(codes, minlength=m * k).reshape(m, k).astype(np.int64, copy=False))
 
 
 def weighted_vote_proba(L: VoteMatrix, weights: np.ndarray, fill: np.ndarray,

@@ -21,8 +21,10 @@ prediction is the naive-Bayes posterior ``P(Y | λ) ∝ p_Y Π_j P(λ_j | Y)``,
 a single sparse product.  ``multiclass="ovr"`` instead fits one binary model
 per class (WRENCH's way) and normalises.
 
-All statistics are the ``m·k × m·k`` co-vote counts, which are additive
-(``partial_fit``).  Cost: one pass over the votes, then ``O(m³)`` algebra.
+All statistics are co-vote counts, which are additive (``partial_fit``): the
+``m·k × m·k`` table, or, when it would have over ``max_cells`` cells (1200 LFs x
+56 classes: 34 GiB), the ``m × m`` co-vote and agreement counts the native model
+needs.  Cost: one pass over the votes, then ``O(m³)`` algebra.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._kernels import linear_softmax
+from weaksup.labelmodel._kernels import lf_pair_agreement, linear_softmax
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
     iter_row_chunks,
+    mv_winner_table,
     softmax_rows,
     warn_one_sided,
 )
@@ -91,6 +94,11 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
         s = np.where(np.isnan(s), (k * fill - 1) / (k - 1) if default is not None else fill, s)
     acc = ((k - 1) * s + 1) / k
     return np.clip(acc, 1.0 / k, 0.999), used
+
+
+def _pair_tables(O4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(co, agree, vote counts)`` of an ``(m, k, m, k)`` co-vote table (:func:`lf_pair_agreement`'s outputs)."""
+    return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
 
 
 def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 60) -> np.ndarray:
@@ -184,19 +192,49 @@ class FlyingSquid(LabelModel):
         self.eps = eps
         self.chunk_rows = chunk_rows
 
+    #: Most cells of the ``(m·k)²`` co-vote table: above, the native model counts ``m × m`` tables
+    #: instead (what it needs), and the one-vs-rest model, which needs the full table, fails fast.
+    max_cells: float = 1.25e8
+
+    def _full_table(self, L: VoteMatrix) -> bool:
+        d = L.m * L.cardinality
+        return float(d) * d <= self.max_cells
+
+    def _unsupported(self, L: VoteMatrix) -> str | None:
+        """Why fitting ``L`` would not fit in memory (None when it will)."""
+        if self._full_table(L) or not (self.multiclass == "ovr" and L.cardinality > 2):
+            return None
+        cells = float(L.m * L.cardinality) ** 2
+        return (f"multiclass='ovr' at {L.cardinality} classes x {L.m} LFs needs the (m·k)² co-vote table: "
+                f"{cells:.1e} cells ({8 * cells / 2**30:.0f} GiB, twice that while counting; limit {self.max_cells:.2e}); "
+                "use multiclass='native', DawidSkene or AbstainDawidSkene")
+
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
-        return cooccurrence_stats(L, self.chunk_rows)
+        reason = self._unsupported(L)
+        if reason is not None:
+            raise ValueError(f"FlyingSquid: {reason}")
+        if self._full_table(L):
+            return cooccurrence_stats(L, self.chunk_rows)
+        co, agree, lf_class = lf_pair_agreement(L)  # m × m: 1200 LFs x 56 classes in 23 MB, not 34 GiB
+        return {"co": co, "agree": agree, "lf_class": lf_class, "n": np.array(L.n, dtype=np.int64),
+                "mv_counts": mv_winner_table(L)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
         k = self.cardinality_
         m = self.n_lfs_
         p = resolve_class_balance(class_balance, dev, stats["mv_counts"], k, "votes")
         self.class_balance_ = p
+        self.ovr_ = bool(self.multiclass == "ovr" and k > 2)
+        if "O" not in stats:  # m × m tables (native model, too many LFs x classes for the full table)
+            warn_one_sided(stats["lf_class"], self.lf_names_, "FlyingSquid",
+                           "Use AbstainDawidSkene or AutoLabelModel.")
+            self.accuracies_, self.n_triplets_, self.log_cond_ = self._fit_one(
+                stats["co"], stats["agree"], stats["lf_class"], p, k)
+            return
         warn_one_sided(np.diag(stats["O"]), self.lf_names_, "FlyingSquid", "Use AbstainDawidSkene or AutoLabelModel.")
         O4 = stats["O"].reshape(m, k, m, k)
-        self.ovr_ = bool(self.multiclass == "ovr" and k > 2)
         if not self.ovr_:
-            acc, used, logc = self._fit_one(O4, p, k)
+            acc, used, logc = self._fit_one(*_pair_tables(O4), p, k)
             self.accuracies_, self.n_triplets_, self.log_cond_ = acc, used, logc
             return
         # one-vs-rest: class c against the rest, votes re-coded to {c, rest}
@@ -206,7 +244,7 @@ class FlyingSquid(LabelModel):
             Oc = O4[:, idx][:, :, :, idx]
             Ob = np.stack([Oc[:, 0], Oc[:, 1:].sum(1)], axis=1)
             Ob = np.stack([Ob[:, :, :, 0], Ob[:, :, :, 1:].sum(3)], axis=3)
-            acc, used, logc = self._fit_one(Ob, np.array([p[c], 1 - p[c]]), 2)
+            acc, used, logc = self._fit_one(*_pair_tables(Ob), np.array([p[c], 1 - p[c]]), 2)
             accs.append(acc)
             useds.append(used)
             logcs.append(logc)
@@ -214,11 +252,11 @@ class FlyingSquid(LabelModel):
         self.n_triplets_ = np.min(useds, axis=0)
         self.log_cond_ = np.stack(logcs)  # (k, m, 2, 2)
 
-    def _fit_one(self, O4: np.ndarray, p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        co = O4.sum(axis=(1, 3))
-        agree = np.einsum("iljl->ij", O4)
+    def _fit_one(self, co: np.ndarray, agree: np.ndarray, vote_freq: np.ndarray, p: np.ndarray,
+                 k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Accuracies, triplet counts and ``log P(λ = l | Y = y, votes)`` from the ``m × m`` co-vote and
+        agreement counts and the ``(m, k)`` vote counts."""
         acc, used = triplet_accuracies(co, agree, k, min_overlap=self.min_overlap, solve=self.solve)
-        vote_freq = np.einsum("ilil->il", O4)  # (m, k) vote counts
         if self.conditional == "marginals":
             X = _joint_tables(acc, vote_freq, p)
         else:
