@@ -91,6 +91,8 @@ class AbstainDawidSkene(DawidSkene):
     ----------
     log_conf_, log_abstain_ : ndarray
         ``log P(λ_j = l | Y = y)`` indexed ``[j, y, l]`` and ``log P(λ_j abstains | Y = y)``.
+        A one-coin fit stores ``log_fire_`` (m × k) and ``log_coin_`` (m × 2) instead of the
+        ``m·k²`` table and builds ``log_conf_`` from them on access.
     class_balance_ : ndarray
         Learned (or given) class prior.
 

@@ -206,7 +206,8 @@ class FlyingSquid(LabelModel):
             return None
         cells = float(L.m * L.cardinality) ** 2
         return (f"multiclass='ovr' at {L.cardinality} classes x {L.m} LFs needs the (m·k)² co-vote table: "
-                f"{cells:.1e} cells ({8 * cells / 2**30:.0f} GiB, twice that while counting; limit {self.max_cells:.2e}); "
+                f"{cells:.1e} cells ({8 * cells / 2**30:.0f} GiB, twice that while counting; "
+                f"limit {self.max_cells:.2e}); "
                 "use multiclass='native', DawidSkene or AbstainDawidSkene")
 
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
