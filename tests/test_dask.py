@@ -118,6 +118,17 @@ def test_one_coin_dawid_skene_on_dask_equals_in_memory(client):
         assert a.n_iter_ == b.n_iter_ == c.n_iter_
         _check_same(f"one-coin DawidSkene {kw}", a, b, L, X, tol=1e-9)
         _check_same(f"streamed one-coin DawidSkene {kw}", a, c, L, X, tol=1e-9)
+    # a first pass whose full table would be too big counts the one-coin statistics; when the vote
+    # total then asks for full tables (many votes), the pass is counted again in full
+    L2, _, _ = make_votes(6000, 8, 3, propensities=0.5, seed=7)
+    X2 = da.from_array(L2.to_dense(), chunks=(1500, L2.m))
+    for votes, data, coin in ((L, X, True), (L2, X2, False)):
+        a = lm.DawidSkene(max_iter=30).fit(votes)
+        b = lm.DawidSkene(max_iter=30)
+        b._first_pass_cells = 0  # an instance attribute: shipped to the workers with the model
+        b.fit(data)
+        assert a.one_coin_ == b.one_coin_ == coin and a.n_iter_ == b.n_iter_
+        _check_same(f"DawidSkene, one-coin first pass, one_coin_={coin}", a, b, votes, data, tol=1e-9)
 
 
 def test_abstain_dawid_skene_on_dask_equals_in_memory(client):

@@ -581,3 +581,16 @@ def test_flying_squid_at_1200_lfs_and_56_classes() -> None:
     assert (FlyingSquid().fit(L).predict(L) == y).mean() > 0.9
     with pytest.raises(ValueError, match=r"FlyingSquid: multiclass=.ovr. at 56 classes x 1200 LFs .*\(34 GiB"):
         FlyingSquid(multiclass="ovr").fit(L)
+
+
+def test_undecided_first_em_pass_counts_one_coin_statistics_when_the_table_is_big() -> None:
+    """On Dask the first EM pass runs before the model is decided: it counts the full m·k² table only
+    while that has at most ``_first_pass_cells`` cells, else the one-coin statistics."""
+    L, _, _ = make_votes(500, 6, 40, propensities=0.3, seed=1)
+    ds = DawidSkene()
+    ds.cardinality_, ds.n_lfs_ = 40, 6
+    ind, w, prior = L.indicator(), np.ones(L.n), np.full(40, 1 / 40)
+    assert isinstance(ds._em_counts(ind, w, None, prior, None)[1], np.ndarray)  # 9,600 cells: the full table
+    ds._first_pass_cells = 6 * 40 * 40 - 1
+    Ny, (agree, fired) = ds._em_counts(ind, w, None, prior, None)
+    np.testing.assert_allclose(fired.sum(), L.indicator().nnz)

@@ -67,13 +67,14 @@ def _part_patterns(model: Any, part: Any, names: list[str], k: int, offset: int)
     return pats.ind, pats.counts.astype(np.float64)
 
 
-def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray, one_coin: bool) -> tuple[np.ndarray, Any]:
+def _part_em_counts(model: Any, held: Any, params: Any, prior: np.ndarray,
+                    one_coin: bool | None) -> tuple[np.ndarray, Any]:
     ind, w = held
     return model._em_counts(ind, w, params, prior, one_coin)
 
 
 def _part_em_counts_streamed(model: Any, part: Any, names: list[str], k: int, offset: int, params: Any,
-                             prior: np.ndarray, one_coin: bool) -> tuple[np.ndarray, Any]:
+                             prior: np.ndarray, one_coin: bool | None) -> tuple[np.ndarray, Any]:
     """One EM iteration's counts of a partition read afresh, row by row (nothing is held between iterations).
 
     No distinct-row table is built: deduplicating costs several E-steps, and is only worth it when the
@@ -198,7 +199,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
     if not dask.config.get(EM_HOLD_KEY, True):
         streamed = dask.delayed(_part_em_counts_streamed, pure=False)
 
-        def counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
+        def counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
             return _sum_counts(client.gather(client.compute(
                 [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior, one_coin)
                  for o, _, p in parts])))
@@ -209,7 +210,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
     held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
     shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
 
-    def held_counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
+    def held_counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
         return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
                                                         pure=False) for h in held]))
 

@@ -158,14 +158,22 @@ class DawidSkene(LabelModel):
 
         self._em(counts, class_balance, dev, prior, n_votes=float(w @ np.diff(ind.indptr)))
 
+    #: Most cells (``m·k²``) of the full table a first EM pass counts before the model is decided (on
+    #: Dask); above it the pass counts the one-coin statistics, and a full-table fit counts again.
+    _first_pass_cells = 2**24
+
     def _em_counts(self, ind: Any, w: np.ndarray, params: Any, prior: np.ndarray,
-                   one_coin: bool) -> tuple[np.ndarray, Any]:
+                   one_coin: bool | None) -> tuple[np.ndarray, Any]:
         """One E-step on the one-hot ``ind`` (rows weighted by ``w``) and its M-step counts.
 
         ``params`` None: the initial posteriors.  Full model: ``(Ny, Cr)`` of
-        :func:`em_counts`; one-coin: ``(Ny, (agree, fired))`` of :func:`coin_em_counts`.
+        :func:`em_counts`; one-coin: ``(Ny, (agree, fired))`` of :func:`coin_em_counts`;
+        ``one_coin=None`` (model not decided yet): the full table unless it would have
+        over ``_first_pass_cells`` cells.
         """
         k = self.cardinality_
+        if one_coin is None:
+            one_coin = self.n_lfs_ * k * k > self._first_pass_cells
         T = self._initial_posteriors(ind, prior, k) if params is None else self._posterior(ind, params)
         if one_coin:
             Ny, agree, fired = coin_em_counts(ind, T, w, k)
@@ -200,8 +208,8 @@ class DawidSkene(LabelModel):
         the one-coin statistics of :func:`coin_em_counts`.  In memory it is one
         pass over the pattern table; on Dask a map-reduce over the partitions
         (:mod:`weaksup.labelmodel._dask`).  ``n_votes`` (the number of votes)
-        decides the model before the first pass; without it the first pass
-        counts the full table and the model is decided from its total.
+        decides the model before the first pass; without it (Dask) the first pass
+        gets ``one_coin=None`` and the model is decided from its vote total.
         """
         k = self.cardinality_
         m = self.n_lfs_
@@ -211,12 +219,15 @@ class DawidSkene(LabelModel):
         params = last = dev_stats = None
         self.n_iter_ = 0
         for it in range(self.max_iter):
-            Ny, stats = counts(params, bool(one_coin))
+            Ny, stats = counts(params, one_coin)
             if one_coin is None:  # first pass on Dask: the data's size decides the model's (see ``confusion``)
-                one_coin = self._one_coin(float(stats.sum()))
-                if one_coin:
+                counted_coin = isinstance(stats, tuple)
+                one_coin = self._one_coin(float(stats[1].sum() if counted_coin else stats.sum()))
+                if one_coin and not counted_coin:
                     C = stats.reshape(m, k, k)  # [j, l, y]
                     stats = (np.einsum("jyy->j", C), C.sum(1))
+                elif counted_coin and not one_coin:  # a full-table fit after all: count its table
+                    Ny, stats = counts(params, False)
             if it == 0:
                 self.one_coin_ = bool(one_coin)
                 if not fixed and dev is None and self.learn_prior is None and Ny.sum() < 10 * k:
