@@ -43,7 +43,7 @@ import numpy as np
 from weaksup.votes import VoteMatrix
 
 __all__ = ["MIN_VOTES", "available", "use_compiled", "compile_all", "stored_votes", "lf_vote_counts", "lf_pair_agreement",
-           "weighted_vote_proba", "linear_softmax", "grouped_softmax"]
+           "pair_tables", "weighted_vote_proba", "linear_softmax", "grouped_softmax"]
 
 #: Fewest stored votes for which the models switch to the compiled kernels.
 MIN_VOTES = 1_000_000
@@ -122,6 +122,12 @@ def lf_vote_counts(L: VoteMatrix) -> np.ndarray | None:
 _PAIR_TABLE_CELLS = 2**24
 
 
+def pair_tables(O4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(co, agree, lf_class)`` of an ``(m, k, m, k)`` co-occurrence table: its sums over the classes,
+    over equal classes, and its diagonal."""
+    return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
+
+
 def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(co, agree, lf_class)``: rows where LFs ``i`` and ``j`` both vote / agree, and votes per (LF, class).
 
@@ -154,8 +160,7 @@ def lf_pair_agreement(L: VoteMatrix, compiled: bool | None = None) -> tuple[np.n
 
     indptr, codes = vote_codes(L)
     if (m * k) ** 2 <= _PAIR_TABLE_CELLS:
-        O4 = pair_counts(indptr, codes, m * k).reshape(m, k, m, k)
-        return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
+        return pair_tables(pair_counts(indptr, codes, m * k).reshape(m, k, m, k))
     # the (m·k)² table would be too big (1200 LFs x 56 classes: 34 GiB): count LF pairs within each row
     # (co) and within each row's votes for one class (agree), m × m tables only
     lfs, cls = np.divmod(codes, k)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._validation import Interval, OneOf
-from weaksup.labelmodel._kernels import lf_pair_agreement, linear_softmax
+from weaksup.labelmodel._kernels import lf_pair_agreement, linear_softmax, pair_tables
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
     indicator_matrix,
@@ -94,11 +94,6 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
         s = np.where(np.isnan(s), (k * fill - 1) / (k - 1) if default is not None else fill, s)
     acc = ((k - 1) * s + 1) / k
     return np.clip(acc, 1.0 / k, 0.999), used
-
-
-def _pair_tables(O4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(co, agree, vote counts)`` of an ``(m, k, m, k)`` co-vote table (:func:`lf_pair_agreement`'s outputs)."""
-    return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
 
 
 def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 60) -> np.ndarray:
@@ -217,8 +212,8 @@ class FlyingSquid(LabelModel):
         if self._full_table(L):
             return cooccurrence_stats(L, self.chunk_rows)
         co, agree, lf_class = lf_pair_agreement(L)  # m × m: 1200 LFs x 56 classes in 23 MB, not 34 GiB
-        return {"co": co, "agree": agree, "lf_class": lf_class, "n": np.array(L.n, dtype=np.int64),
-                "mv_counts": mv_winner_table(L)}
+        mv = sum(mv_winner_table(block) for _, block in iter_row_chunks(L, self.chunk_rows))
+        return {"co": co, "agree": agree, "lf_class": lf_class, "n": np.array(L.n, dtype=np.int64), "mv_counts": mv}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
         k = self.cardinality_
@@ -235,7 +230,7 @@ class FlyingSquid(LabelModel):
         warn_one_sided(np.diag(stats["O"]), self.lf_names_, "FlyingSquid", "Use AbstainDawidSkene or AutoLabelModel.")
         O4 = stats["O"].reshape(m, k, m, k)
         if not self.ovr_:
-            acc, used, logc = self._fit_one(*_pair_tables(O4), p, k)
+            acc, used, logc = self._fit_one(*pair_tables(O4), p, k)
             self.accuracies_, self.n_triplets_, self.log_cond_ = acc, used, logc
             return
         # one-vs-rest: class c against the rest, votes re-coded to {c, rest}
@@ -245,7 +240,7 @@ class FlyingSquid(LabelModel):
             Oc = O4[:, idx][:, :, :, idx]
             Ob = np.stack([Oc[:, 0], Oc[:, 1:].sum(1)], axis=1)
             Ob = np.stack([Ob[:, :, :, 0], Ob[:, :, :, 1:].sum(3)], axis=3)
-            acc, used, logc = self._fit_one(*_pair_tables(Ob), np.array([p[c], 1 - p[c]]), 2)
+            acc, used, logc = self._fit_one(*pair_tables(Ob), np.array([p[c], 1 - p[c]]), 2)
             accs.append(acc)
             useds.append(used)
             logcs.append(logc)
