@@ -150,15 +150,20 @@ def kernel_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     return request.param
 
 
+def _pair_reference(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(co, agree, lf_class)`` read off the one-hot's Gram matrix (the definition)."""
+    k, m = L.cardinality, L.m
+    ind = L.indicator()
+    O4 = (ind.T @ ind).toarray().astype(np.int64).reshape(m, k, m, k)
+    return O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4)
+
+
 @pytest.mark.parametrize("L", CASES_PARAMS)
 def test_pair_agreement_without_the_full_table_equals_it(L: VoteMatrix, monkeypatch) -> None:
     """Above ``_PAIR_TABLE_CELLS`` the numpy path counts m × m tables by row and by (row, class): the same."""
     from weaksup.labelmodel import _kernels
 
-    k, m = L.cardinality, L.m
-    ind = L.indicator()
-    O4 = (ind.T @ ind).toarray().astype(np.int64).reshape(m, k, m, k)
-    ref = (O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4))
+    ref = _pair_reference(L)
     monkeypatch.setattr(_kernels, "_PAIR_TABLE_CELLS", 0)
     got = _kernels.lf_pair_agreement(L, compiled=False)
     assert all(np.array_equal(g, r) and g.dtype == np.int64 for g, r in zip(got, ref))
@@ -185,10 +190,8 @@ def test_weighted_majority_vote_at_1200_lfs_and_56_classes() -> None:
 def test_compiled_pair_agreement_equals_the_co_occurrence_table(L: VoteMatrix, monkeypatch) -> None:
     from weaksup.labelmodel import _kernels
 
-    k, m = L.cardinality, L.m
-    ind = L.indicator()
-    O4 = (ind.T @ ind).toarray().astype(np.int64).reshape(m, k, m, k)
-    ref = (O4.sum(axis=(1, 3)), np.einsum("iljl->ij", O4), np.einsum("ilil->il", O4))
+    k = L.cardinality
+    ref = _pair_reference(L)
     for compiled in (False, True):
         got = _kernels.lf_pair_agreement(L, compiled=compiled)
         assert all(np.array_equal(g, r) and g.dtype == np.int64 for g, r in zip(got, ref))
