@@ -492,7 +492,7 @@ def test_one_coin_dawid_skene_equals_the_textbook_em() -> None:
 
 
 def test_one_coin_counts_and_scores_equal_the_full_table_route() -> None:
-    from weaksup.labelmodel._stats import coin_em_counts, coin_scores, em_counts, one_coin_table
+    from weaksup.labelmodel._stats import coin_em_counts, coin_scores, em_counts
 
     rng = np.random.default_rng(0)
     L, _, _ = make_votes(300, 7, 5, propensities=0.6, seed=2)
@@ -508,7 +508,8 @@ def test_one_coin_counts_and_scores_equal_the_full_table_route() -> None:
     # scores: the one-hot times the (m·k) × k matrix of a one-coin table with per-class firing and abstention
     acc = rng.uniform(0.3, 0.9, m)
     log_fire, log_abs = np.log(rng.uniform(0.1, 0.9, (m, k))), np.log(rng.uniform(0.1, 0.9, (m, k)))
-    log_conf = log_fire[:, :, None] + np.log(one_coin_table(acc, k))
+    table = np.where(np.eye(k, dtype=bool), acc[:, None, None], ((1 - acc) / (k - 1))[:, None, None])
+    log_conf = log_fire[:, :, None] + np.log(table)
     S = (log_conf - log_abs[:, :, None]).transpose(0, 2, 1).reshape(m * k, k)
     per_lf = log_fire + np.log((1 - acc) / (k - 1))[:, None] - log_abs
     got = coin_scores(ind, k, per_lf, np.log(acc) - np.log((1 - acc) / (k - 1)))

@@ -48,7 +48,7 @@ __all__ = [
     "mv_winner_counts",
     "vote_class_counts",
     "em_counts",
-    "one_coin_table",
+    "log_coin_table",
     "coin_em_counts",
     "coin_scores",
 ]
@@ -64,9 +64,10 @@ def class_counts(L: VoteMatrix) -> np.ndarray:
     return L.class_counts()
 
 
-def one_coin_table(acc: np.ndarray, k: int) -> np.ndarray:
-    """``(m, k, k)`` one-coin confusion: ``acc[j]`` on the diagonal, ``(1 − acc[j]) / (k − 1)`` off it."""
-    return np.where(np.eye(k, dtype=bool), acc[:, None, None], ((1 - acc) / (k - 1))[:, None, None])
+def log_coin_table(acc: np.ndarray, k: int) -> np.ndarray:
+    """``(m, 2)`` one-coin confusion in logs: ``log acc[j]`` (a right vote) and ``log((1 − acc[j]) / (k − 1))``
+    (one particular wrong vote), floored at ``log 1e-300``: the ``m·k²`` table's two distinct values."""
+    return np.log(np.maximum(np.stack([acc, (1 - acc) / (k - 1)], 1), 1e-300))
 
 
 def vote_class_counts(ind: Any, k: int) -> np.ndarray:

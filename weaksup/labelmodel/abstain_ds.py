@@ -39,6 +39,7 @@ from weaksup.labelmodel._stats import (
     class_counts,
     coin_em_counts,
     iter_row_chunks,
+    log_coin_table,
     softmax_rows,
     vote_class_counts,
 )
@@ -171,7 +172,7 @@ class AbstainDawidSkene(DawidSkene):
             if one_coin:  # one firing rate and one accuracy per LF: DawidSkene's one-coin model
                 Ny, agree, fired = coin_em_counts(ind, T, w, k)
                 acc = (agree + a / k) / (fired.sum(1) + a)
-                log_coin = np.log(np.maximum(np.stack([acc, (1 - acc) / (k - 1)], 1), 1e-300))
+                log_coin = log_coin_table(acc, k)
                 if not fixed:
                     pi = (Ny + a) / (n + k * a)
                 params: Any = CoinParams(log_fire, log_coin, log_no_fire, pi)

@@ -29,7 +29,7 @@ from weaksup.labelmodel._stats import (
     em_counts,
     indicator_matrix,
     iter_row_chunks,
-    one_coin_table,
+    log_coin_table,
     softmax_rows,
     vote_class_counts,
     vote_patterns,
@@ -271,7 +271,7 @@ class DawidSkene(LabelModel):
         """One accuracy per LF, wrong votes spread evenly; with ``abstain_as_class`` a firing rate per class."""
         m, k = self.n_lfs_, self.cardinality_
         acc = (agree + self.alpha + self.alpha_diag) / (fired.sum(1) + 2 * self.alpha + self.alpha_diag)
-        log_coin = np.log(np.maximum(np.stack([acc, (1 - acc) / (k - 1)], 1), 1e-300))
+        log_coin = log_coin_table(acc, k)
         if self.abstain_as_class:
             votes = fired + self.alpha
             abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
@@ -299,13 +299,17 @@ class DawidSkene(LabelModel):
     def _params(self, prior: np.ndarray | None = None) -> Any:
         """The fitted parameters in the form the E-step takes (``prior`` replaces the class balance)."""
         pi = self.class_balance_ if prior is None else prior
-        if self.__dict__.get("log_coin_") is not None:
+        if self._coin_fit():
             return CoinParams(self.log_fire_, self.log_coin_, self.log_abstain_, pi)
         return self.log_conf_, self.log_abstain_, pi
 
+    def _coin_fit(self) -> bool:
+        """Whether the fitted state is the one-coin form (``log_fire_``, ``log_coin_``)."""
+        return self.__dict__.get("log_coin_") is not None
+
     @property
     def _fitted_attrs(self) -> tuple[str, ...]:  # type: ignore[override]
-        table = ("log_fire_", "log_coin_") if self.__dict__.get("log_coin_") is not None else ("log_conf_",)
+        table = ("log_fire_", "log_coin_") if self._coin_fit() else ("log_conf_",)
         return (*table, "log_abstain_", "class_balance_", "n_iter_", "prior_fixed_", "one_coin_")
 
     @property
@@ -317,7 +321,7 @@ class DawidSkene(LabelModel):
         table = self.__dict__.get("_log_conf_table_")
         if table is not None:
             return table
-        if self.__dict__.get("log_coin_") is None:
+        if not self._coin_fit():
             raise AttributeError(f"{type(self).__name__} is not fitted: no log_conf_")
         k = self.log_fire_.shape[1]
         right = np.eye(k, dtype=bool)
@@ -369,7 +373,7 @@ class DawidSkene(LabelModel):
     def lf_accuracies(self) -> np.ndarray:
         """``P(λ_j = Y | λ_j votes)`` under the fitted model."""
         self._check_fitted()
-        if self.__dict__.get("log_coin_") is not None:  # one-coin: the same under every class
+        if self._coin_fit():  # one-coin: the same under every class
             return np.exp(self.log_coin_[:, 0])
         E = np.exp(self.log_conf_)
         pi = self.class_balance_
