@@ -364,7 +364,9 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         "prior): it is fitted once per set and that fit stands for every seed; seed-independent: identical "
         "across seeds (checked: a second fit with another seed gave bit-identical probabilities on "
         + (", ".join(out.get("checks", {}).get("gold-free", {}).get("crowd-kit GLAD", [])) or "no set") + "). "
-        "Rows without votes get uniform probabilities in the crowd-kit adapters (crowd-kit returns no row for them).",
+        "Rows without votes get uniform probabilities in the crowd-kit adapters (crowd-kit returns no row for them) "
+        "and in weaksup's HyperLM adapter (hyperlm masks them out of its training loss, so its network's output "
+        "there is an untrained constant: 0.58–0.64 for class 1 on the binary sets; see `HyperLabelModel`).",
         "",
         _table(gf, out["notes"]["gold-free"], datasets, mv, None),
         "",

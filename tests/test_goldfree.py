@@ -219,10 +219,25 @@ def test_hyper_label_model_equals_hyperlm(wrench_dir) -> None:
 
     ds = load_wrench_folder(wrench_dir / "youtube")
     L = ds.train.votes
-    ours = HyperLabelModel().fit(L).predict_proba(L)
+    hlm = HyperLabelModel().fit(L)
+    ours = hlm.predict_proba(L)
     theirs = _network("cpu", None).infer(L.to_dense(), return_probs=True)
-    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)  # hyperlm: float32; ours renormalised in float64
+    covered = (L.to_dense() >= 0).any(1)
+    assert 0 < (~covered).sum() < L.n
+    # hyperlm: float32; ours renormalised in float64
+    np.testing.assert_allclose(ours[covered], theirs[covered], rtol=0, atol=1e-6)
+    # rows without a vote: hyperlm masks them out of its training loss, and its network gives them one fixed,
+    # untrained class-1 probability; the adapter gives them uniform probabilities (or the class balance)
+    np.testing.assert_allclose(theirs[~covered], theirs[~covered][:1].repeat((~covered).sum(), 0), atol=1e-6)
+    assert theirs[~covered][0, 1] > 0.55
+    np.testing.assert_array_equal(ours[~covered], 0.5)
+    np.testing.assert_allclose(hlm.class_balance_, ours[covered].mean(0))
+    prior = HyperLabelModel(uncovered="prior").fit(L).predict_proba(L)
+    np.testing.assert_array_equal(prior[covered], ours[covered])
+    np.testing.assert_allclose(prior[~covered], np.tile(hlm.class_balance_, ((~covered).sum(), 1)))
     # new rows are labelled in the context of the fitted votes
     test = HyperLabelModel().fit(L).predict_proba(ds.test.votes)
     ctx = _network("cpu", None).infer(np.vstack([L.to_dense(), ds.test.votes.to_dense()]), return_probs=True)
-    np.testing.assert_allclose(test, ctx[L.n:], rtol=0, atol=1e-6)
+    new_covered = (ds.test.votes.to_dense() >= 0).any(1)
+    np.testing.assert_allclose(test[new_covered], ctx[L.n:][new_covered], rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(test[~new_covered], 0.5)

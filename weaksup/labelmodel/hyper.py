@@ -12,7 +12,12 @@ it maps a whole vote matrix to per-row class probabilities in one forward pass
 * ``predict_proba(votes)`` runs the network on the fitted votes (when ``votes``
   are those votes) or on the fitted votes followed by the new rows, and returns
   the new rows' probabilities: new rows are labelled in the context of the
-  training votes, as HyperLM was designed.
+  training votes, as HyperLM was designed;
+* gives rows on which no LF votes uniform probabilities (``uncovered="uniform"``,
+  like MajorityVote and WRENCH) or the class balance (``"prior"``), never the
+  network's output there: hyperlm masks such rows out of its training loss, so
+  its network returns an untrained constant for them (0.58-0.64 for class 1 on
+  the binary WRENCH sets), a fixed guess rather than a posterior.
 
 The checkpoint ships inside the ``hyperlm`` wheel (nothing is downloaded).  It
 is loaded with ``torch.load(weights_only=True)`` and three numpy globals its
@@ -30,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import OneOf
 from weaksup.labelmodel.base import LabelModel
 from weaksup.votes import VoteMatrix
 
@@ -85,13 +91,16 @@ class HyperLabelModel(LabelModel):
         Torch device for the network (``"cpu"``).
     checkpoint_path : str, optional
         Another HyperLM checkpoint (default: the one in the ``hyperlm`` wheel).
+    uncovered : {"uniform", "prior"}
+        Probabilities for rows on which no LF votes (the network has no
+        trained output for them; see the module docstring).
 
     Attributes
     ----------
     votes_ : ndarray
         The fitted votes (``-1`` = abstain), the context of every prediction.
     class_balance_ : ndarray
-        Mean posterior on the fitted votes.
+        Mean posterior on the fitted rows with at least one vote.
 
     Examples
     --------
@@ -103,16 +112,19 @@ class HyperLabelModel(LabelModel):
     """
 
     _fitted_attrs = ("votes_", "class_balance_", "lf_accuracies_")
-    _parameter_constraints = {"device": [str], "checkpoint_path": [None, str]}
+    _parameter_constraints = {"device": [str], "checkpoint_path": [None, str],
+                              "uncovered": [OneOf("uniform", "prior")]}
 
     def __init__(self, cardinality: int | None = None, device: str = "cpu",
-                 checkpoint_path: str | None = None) -> None:
+                 checkpoint_path: str | None = None, uncovered: str = "uniform") -> None:
         self.cardinality = cardinality
         self.device = device
         self.checkpoint_path = checkpoint_path
+        self.uncovered = uncovered
 
     def _infer(self, X: np.ndarray, k: int) -> np.ndarray:
-        """HyperLM's calibrated probabilities for the int vote matrix ``X`` (``k`` columns)."""
+        """HyperLM's calibrated probabilities for the int vote matrix ``X`` (``k`` columns); uniform on
+        rows without a vote."""
         import torch
 
         out = np.full((X.shape[0], k), 1.0 / k)
@@ -127,14 +139,15 @@ class HyperLabelModel(LabelModel):
         full = np.zeros((X.shape[0], k))
         full[:, :P.shape[1]] = P  # classes above the largest vote get no mass
         full /= full.sum(1, keepdims=True)
-        return np.where(np.isfinite(full).all(1, keepdims=True), full, out)
+        return np.where(np.isfinite(full).all(1, keepdims=True) & covered[:, None], full, out)
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         k = L.cardinality
         X = L.to_dense().astype(np.int64)
         P = self._infer(X, k)
         self.votes_ = X.astype(np.int16 if k < 32000 else np.int64)
-        self.class_balance_ = P.mean(0)
+        covered = (X >= 0).any(1)
+        self.class_balance_ = P[covered].mean(0) if covered.any() else np.full(k, 1.0 / k)
         acc = np.zeros(L.m)
         for j in range(L.m):
             fired = X[:, j] >= 0
@@ -146,8 +159,12 @@ class HyperLabelModel(LabelModel):
         X = L.to_dense().astype(np.int64)
         ctx = np.asarray(self.votes_, dtype=np.int64)
         if X.shape == ctx.shape and np.array_equal(X, ctx):
-            return self._infer(X, L.cardinality)
-        return self._infer(np.vstack([ctx, X]), L.cardinality)[ctx.shape[0]:]
+            P = self._infer(X, L.cardinality)
+        else:
+            P = self._infer(np.vstack([ctx, X]), L.cardinality)[ctx.shape[0]:]
+        if self.uncovered == "prior":
+            P[~(X >= 0).any(1)] = self.class_balance_
+        return P
 
     def lf_accuracies(self) -> np.ndarray:
         """Mean HyperLM posterior of each LF's vote on the fitted rows where it fires."""
