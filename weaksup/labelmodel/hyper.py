@@ -146,7 +146,7 @@ class HyperLabelModel(LabelModel):
         X = L.to_dense().astype(np.int64)
         P = self._infer(X, k)
         self.votes_ = X.astype(np.int16 if k < 32000 else np.int64)
-        covered = (X >= 0).any(1)
+        covered = L.covered()
         self.class_balance_ = P[covered].mean(0) if covered.any() else np.full(k, 1.0 / k)
         acc = np.zeros(L.m)
         for j in range(L.m):
@@ -163,7 +163,7 @@ class HyperLabelModel(LabelModel):
         else:
             P = self._infer(np.vstack([ctx, X]), L.cardinality)[ctx.shape[0]:]
         if self.uncovered == "prior":
-            P[~(X >= 0).any(1)] = self.class_balance_
+            P[~L.covered()] = self.class_balance_
         return P
 
     def lf_accuracies(self) -> np.ndarray:
