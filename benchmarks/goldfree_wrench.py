@@ -415,7 +415,7 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         + (" in this run." if not out.get("cached") else
            "; peer fits already in the script's peer cache (same votes, seed and package versions, fitted by this "
            "command earlier) were read from it: " + "; ".join(
-               f"{t}: {n} (fitted {', '.join(sorted(w))})" for t, m in out["cached"].items() for n, w in m.items())
+               f"{t}: {n} (fitted {_span(w)})" for t, m in out["cached"].items() for n, w in m.items())
            + "."),
         "",
         "### Gold-free protocol (no labels of any split before test scoring)",
@@ -456,6 +456,12 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         *_reference_reading(out.get("reference", {}), datasets),
     ]
     return "\n".join(parts)
+
+
+def _span(stamps: set[str]) -> str:
+    """``"2026-12-02 03:13 UTC"`` stamps as one span: first – last."""
+    first, last = min(stamps), max(stamps)
+    return first if first == last else f"{first} – {last}"
 
 
 def _reference_reading(reference: dict[str, dict[str, Any]], datasets: list[str]) -> list[str]:
