@@ -75,11 +75,7 @@ def test_smoke_guard_refuses_docs_benchmarks(monkeypatch, tmp_path):
 
 @needs_wrench
 def test_goldfree_report_reads_the_f1_sets_by_accuracy_and_a_constant_prediction(wrench_dir):
-    sys.path.insert(0, str(REPO))
-    try:
-        from benchmarks import goldfree_wrench as gw
-    finally:
-        sys.path.remove(str(REPO))
+    gw = _goldfree_module()
     from weaksup.data import load_wrench
     from weaksup.labelmodel import MajorityVote
     from weaksup.metrics import probs_to_preds, score
@@ -97,3 +93,54 @@ def test_goldfree_report_reads_the_f1_sets_by_accuracy_and_a_constant_prediction
     acc = 100 * score("accuracy", y, probs_to_preds(mv.predict_proba(ds.test.votes), "random"))
     assert f"Predicting class 1 on every test row, which reads no vote, scores F1 sms {f1_all_ones:.2f}" in text
     assert f"| MajorityVote | {acc:.2f} |" in text
+
+
+def _goldfree_module():
+    sys.path.insert(0, str(REPO))
+    try:
+        from benchmarks import goldfree_wrench as gw
+    finally:
+        sys.path.remove(str(REPO))
+    return gw
+
+
+def _split(L: np.ndarray, y: np.ndarray):
+    from types import SimpleNamespace
+
+    from weaksup.votes import VoteMatrix
+
+    return SimpleNamespace(votes=VoteMatrix(L, [f"lf{j}" for j in range(L.shape[1])], 2), labels=y)
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "f1_binary"])
+def test_supervised_reference_learns_a_label_the_votes_carry(metric):
+    # the label is LF 0's vote on every row: both reference rows must recover it exactly
+    rng = np.random.default_rng(0)
+    splits = []
+    for n in (600, 200, 300):
+        y = (rng.random(n) < 0.3).astype(int)
+        L = np.column_stack([y, rng.integers(-1, 2, size=(n, 3))])
+        splits.append(_split(L, y))
+    from types import SimpleNamespace
+
+    ds = SimpleNamespace(cardinality=2, metric=metric, train=splits[0], valid=splits[1], test=splits[2])
+    ref = _goldfree_module()._supervised_reference(ds, 2)
+    assert {name: row["scores"] for name, row in ref.items()} == {name: [100.0, 100.0] for name in ref}
+
+
+def test_supervised_reference_never_sees_the_label_it_predicts():
+    # one LF per test row, firing on that row only, and labels that are coin flips: a model that saw a
+    # row's own label would recall it (~100%); cross-fitted, each row's LF is unseen, so it is chance
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(1)
+    n = 200
+    L = np.full((n, n), -1)
+    L[np.arange(n), np.arange(n)] = 1
+    y = rng.integers(0, 2, n)
+    ds = SimpleNamespace(cardinality=2, metric="accuracy", train=_split(L, y), valid=_split(L, y),
+                         test=_split(L, y))
+    gw = _goldfree_module()
+    ref = gw._supervised_reference(ds, 1)
+    assert ref[gw.REFERENCE_ROWS[0]]["scores"][0] == 100.0  # trained on these very rows: it memorizes them
+    assert 35.0 < ref[gw.REFERENCE_ROWS[1]]["scores"][0] < 65.0
