@@ -241,3 +241,24 @@ def test_hyper_label_model_equals_hyperlm(wrench_dir) -> None:
     new_covered = (ds.test.votes.to_dense() >= 0).any(1)
     np.testing.assert_allclose(test[new_covered], ctx[L.n:][new_covered], rtol=0, atol=1e-6)
     np.testing.assert_array_equal(test[~new_covered], 0.5)
+
+
+@needs_wrench
+def test_hyper_label_model_labels_votes_that_end_in_rows_without_a_vote(wrench_dir) -> None:
+    # hyperlm sizes its output by the last row with a vote: trailing vote-less rows used to crash the adapter
+    pytest.importorskip("hyperlm")
+    from weaksup.data import load_wrench_folder
+    from weaksup.labelmodel import HyperLabelModel
+    from weaksup.labelmodel.hyper import _network
+
+    ds = load_wrench_folder(wrench_dir / "youtube")
+    d = ds.train.votes.to_dense()
+    covered = (d >= 0).any(1)
+    X = np.vstack([d[covered], d[~covered][:3]])  # the last three rows have no vote
+    theirs = _network("cpu", None).infer(X, return_probs=True)
+    assert len(theirs) == len(X) - 3
+    ours = HyperLabelModel().fit(X).predict_proba(X)
+    np.testing.assert_allclose(ours[:-3], theirs, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(ours[-3:], 0.5)
+    new = HyperLabelModel(uncovered="prior").fit(d).predict_proba(X[-4:])  # new rows, again ending vote-less
+    assert new.shape == (4, 2) and np.isfinite(new).all()

@@ -135,10 +135,12 @@ class HyperLabelModel(LabelModel):
             return out
         with torch.no_grad():
             P = np.asarray(_network(self.device, self.checkpoint_path).infer(X, return_probs=True), dtype=np.float64)
-        P = P.reshape(X.shape[0], -1)
+        # hyperlm sizes its graph by the last row with a vote, so trailing vote-less rows get no output row
+        P = P.reshape(-1, P.shape[-1]) if P.size else np.zeros((0, k))
         full = np.zeros((X.shape[0], k))
-        full[:, :P.shape[1]] = P  # classes above the largest vote get no mass
-        full /= full.sum(1, keepdims=True)
+        full[:P.shape[0], :P.shape[1]] = P  # classes above the largest vote get no mass
+        with np.errstate(invalid="ignore", divide="ignore"):
+            full /= full.sum(1, keepdims=True)
         return np.where(np.isfinite(full).all(1, keepdims=True) & covered[:, None], full, out)
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
