@@ -15,6 +15,7 @@ from weaksup.labelmodel import (
     AutoLabelModel,
     DawidSkene,
     FlyingSquid,
+    HyperLabelModel,
     LabelModel,
     MajorityVote,
     MatrixCompletion,
@@ -32,7 +33,11 @@ FACTORIES = {
     "FlyingSquid": lambda k: FlyingSquid(cardinality=k),
     "EBCC": lambda k: EBCC(cardinality=k, repeat=2, max_iter=200),
     "AutoLabelModel": lambda k: AutoLabelModel(cardinality=k),
+    "AbstainDawidSkene": lambda k: AbstainDawidSkene(cardinality=k, uncovered="prior"),
+    "HyperLabelModel": lambda k: HyperLabelModel(cardinality=k, uncovered="prior"),
 }
+#: Models whose probabilities come from float32 arithmetic (HyperLM's network): invariances hold to 1e-5.
+ATOL = {"HyperLabelModel": 1e-5}
 
 SETTINGS = settings(max_examples=6, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -91,12 +96,14 @@ def test_lf_permutation_invariance(name: str, params, perm_seed: int) -> None:
     devp = (dev[0].select_lfs(list(perm)), dev[1]) if dev else None
     P1 = FACTORIES[name](k).fit(L, valid=dev, seed=seed).predict_proba(L)
     P2 = FACTORIES[name](k).fit(Lp, valid=devp, seed=seed).predict_proba(Lp)
-    np.testing.assert_allclose(P1, P2, atol=1e-6)
+    np.testing.assert_allclose(P1, P2, atol=ATOL.get(name, 1e-6))
     clear = np.sort(P1, 1)[:, -1] - np.sort(P1, 1)[:, -2] > 1e-4
     assert (P1.argmax(1) == P2.argmax(1))[clear].all()
 
 
-@pytest.mark.parametrize("name", list(FACTORIES))
+# HyperLM scores a binary set by its class-1 view only (one network pass), so renaming the classes
+# changes its input: the adapter passes that through (tests/test_goldfree.py compares it with hyperlm)
+@pytest.mark.parametrize("name", [n for n in FACTORIES if n != "HyperLabelModel"])
 @SETTINGS
 @given(params=data_params, perm_seed=st.integers(0, 1000))
 def test_class_relabelling_permutes_outputs(name: str, params, perm_seed: int) -> None:
@@ -129,7 +136,7 @@ def test_all_abstain_rows_get_class_prior(name: str, params, balance_seed: int) 
     dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
     model = FACTORIES[name](k).fit(L, class_balance=p, valid=dev, seed=seed)
     np.testing.assert_allclose(model.predict_proba(empty), np.tile(model.class_balance_, (3, 1)), atol=1e-9)
-    if name not in ("EBCC", "AutoLabelModel", "DawidSkene"):  # these learn or reshape the prior
+    if name not in ("EBCC", "AutoLabelModel", "DawidSkene", "HyperLabelModel"):  # these learn or reshape the prior
         np.testing.assert_allclose(model.class_balance_, p / p.sum(), atol=1e-9)
     # ... and with the prior learned / defaulted
     model = FACTORIES[name](k).fit(L, valid=dev, seed=seed)

@@ -21,7 +21,8 @@ uniform on the others (``init="mv2"``: a lone vote carries no cross-LF
 evidence; seeding it lets one broad inaccurate LF define its class).  The class prior is learned
 (``class_balance_``) unless ``class_balance`` or valid labels fix it (uniform under 10 rows a class).
 
-Rows without any vote get uniform probabilities (the tie-break rule decides).
+Rows without any vote get uniform probabilities (the tie-break rule decides), or the learned
+class prior with ``uncovered="prior"``.
 ``decide="majority"`` makes the majority vote decide and the model only order
 the classes tied under it (see :class:`~weaksup.labelmodel.AutoLabelModel`'s
 gold-free default and docs/label_models.md for the measurements behind it).
@@ -76,6 +77,9 @@ class AbstainDawidSkene(DawidSkene):
         the classes tied under it.
     chunk_rows : int
         Rows per block when building the pattern table.
+    uncovered : {"uniform", "prior"}
+        Probabilities for rows on which no LF votes: uniform (default; WRENCH's tie rule then
+        decides them, as for majority vote) or ``class_balance_``.
     confusion : {"auto", "full", "one_coin"}
         ``"full"``: a ``k × (k + 1)`` table (votes and abstention) per LF.
         ``"one_coin"``: one firing rate and one accuracy per LF, wrong votes
@@ -122,12 +126,13 @@ class AbstainDawidSkene(DawidSkene):
         "init": [OneOf("mv", "mv2")],
         "confusion": [OneOf("auto", "full", "one_coin")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
+        "uncovered": [OneOf("uniform", "prior")],
     }
     _renamed: dict[str, str] = {}
 
     def __init__(self, cardinality: int | None = None, alpha: float = 0.1, max_iter: int = 200,
                  tol: float = 1e-6, decide: str = "posterior", init: str = "mv",
-                 chunk_rows: int = 500_000, confusion: str = "auto") -> None:
+                 chunk_rows: int = 500_000, confusion: str = "auto", uncovered: str = "uniform") -> None:
         self.cardinality = cardinality
         self.confusion = confusion
         self.init = init
@@ -136,6 +141,7 @@ class AbstainDawidSkene(DawidSkene):
         self.tol = tol
         self.decide = decide
         self.chunk_rows = chunk_rows
+        self.uncovered = uncovered
 
     #: On Dask votes: its EM (per-class abstention, the marginal-rate prior) runs on the client over the
     #: distinct-row table reduced across partitions, not as DawidSkene's per-iteration map-reduce.
@@ -208,7 +214,7 @@ class AbstainDawidSkene(DawidSkene):
             if self.decide == "majority":
                 P = C + _TIE_EPS * P
                 P /= P.sum(1, keepdims=True)
-            P[C.sum(1) == 0] = uniform
+            P[C.sum(1) == 0] = self.class_balance_ if self.uncovered == "prior" else uniform
             out[start:start + block.n] = P
         return out
 
