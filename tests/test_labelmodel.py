@@ -60,6 +60,12 @@ def _valid(L: VoteMatrix) -> bool:
     return bool(((d != -1).sum(0) > 0).all() and np.unique(d[d != -1]).size >= 2)
 
 
+def test_every_registered_label_model_is_in_the_property_suite() -> None:
+    from weaksup.labelmodel.registry import model_names
+
+    assert set(model_names("label")) == set(FACTORIES)
+
+
 def test_registry_and_default() -> None:
     models = available_models()
     for name in ("MajorityVote", "WeightedMajorityVote", "DawidSkene", "MatrixCompletion", "FlyingSquid",
