@@ -94,10 +94,15 @@ class CheckData:
 # ------------------------------------------------------------------ family fixtures
 def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np.ndarray]:
     from weaksup.synthetic import make_votes
+    from weaksup.votes import ABSTAIN, VoteMatrix
 
     L, y, _ = make_votes(n, m, n_classes, seed=seed, accuracies=np.linspace(0.85, 0.65, m),
                          propensities=np.linspace(0.5, 0.9, m))
-    return L, y
+    # rows where no LF votes, inside and at the end, as in every real vote matrix (an adapter once
+    # lost trailing vote-less rows)
+    d = L.to_dense()
+    d[[10, 11, n - 3, n - 2, n - 1]] = ABSTAIN
+    return VoteMatrix(d, L.lf_names, n_classes), y
 
 
 def _data_label(n_classes: int, seed: int) -> CheckData:
