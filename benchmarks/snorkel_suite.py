@@ -20,9 +20,13 @@ Usage::
 
     python benchmarks/snorkel_suite.py /path/to/snorkel            # full run, writes docs/benchmarks.md
     python benchmarks/snorkel_suite.py /path/to/snorkel --smoke    # one file, no docs
-    python benchmarks/snorkel_suite.py --smoke                     # no checkout: exits 77 with a message (CI skip)
+    python benchmarks/snorkel_suite.py --smoke                     # no checkout: snorkel 0.10.0's sdist
 
-The checkout path may also come from ``$WEAKSUP_SNORKEL_SRC``.
+The checkout path may also come from ``$WEAKSUP_SNORKEL_SRC``.  Without one, ``--smoke`` takes
+snorkel 0.10.0's source distribution from the package index (``pip download``, kept in
+``~/.cache/weaksup/snorkel-sdist``): it holds ``test/labeling/model/`` but not
+``test/labeling/lf/``, so the full run still needs a checkout.  When neither is at hand the smoke
+run exits 77 with the reason (tests/test_benchmarks_smoke.py reports a skip).
 """
 
 from __future__ import annotations
@@ -42,8 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_REV = "9b642a21"  # "[RELEASE]: v0.10.0" in snorkel-team/snorkel
 SMOKE_FILE = "test/labeling/model/test_baseline.py"
-SKIP_MESSAGE = ("snorkel_suite: no snorkel 0.10 checkout given (pass its path or set WEAKSUP_SNORKEL_SRC); "
-                "smoke run skipped")
+SKIP_MESSAGE = ("snorkel_suite: no snorkel 0.10 checkout given (pass its path or set WEAKSUP_SNORKEL_SRC) and "
+                "its sdist could not be downloaded; smoke run skipped")
+SDIST = "snorkel==0.10.0"
+SDIST_CACHE = Path.home() / ".cache" / "weaksup" / "snorkel-sdist"
 #: Exit code of a smoke run that cannot run here (tests/test_benchmarks_smoke.py reports it as a skip).
 SKIP_CODE = 77
 
@@ -95,8 +101,42 @@ def rewrite_imports(source: str) -> str:
     return _IMPORT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}weaksup.compat.snorkel", source)
 
 
+def download_sdist(cache: Path = SDIST_CACHE) -> Path:
+    """snorkel 0.10.0's source distribution from the package index (``pip download``), cached in ``cache``."""
+    found = sorted(cache.glob("snorkel-0.10.0.tar.gz"))
+    if found:
+        return found[0]
+    cache.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                           "-d", str(cache), SDIST], capture_output=True, text=True)
+    found = sorted(cache.glob("snorkel-0.10.0.tar.gz"))
+    if proc.returncode or not found:
+        raise OSError(f"pip download {SDIST} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
+    return found[0]
+
+
+def _unpack_sdist(archive: Path, dest: Path) -> Path:
+    """The sdist's ``test/`` and ``snorkel/version.py`` under ``dest``; returns the unpacked source root."""
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        members = [t for t in tar.getmembers() if t.isfile() and "/" in t.name
+                   and t.name.split("/", 1)[1].startswith(("test/", "snorkel/version.py"))
+                   and ".." not in Path(t.name).parts]
+        tar.extractall(dest, members=members)  # regular files only, no ".." (checked above)
+    roots = {t.name.split("/", 1)[0] for t in members}
+    if len(roots) != 1:
+        raise SystemExit(f"snorkel_suite: {archive} is not a snorkel sdist (top folders: {sorted(roots)})")
+    return dest / roots.pop()
+
+
 def extract(src: Path, rev: str, dest: Path) -> str:
-    """Copy ``test/labeling`` (and ``test/__init__.py``) of the checkout to ``dest``; returns snorkel's version."""
+    """Copy ``test/labeling`` (and ``test/__init__.py``) of the checkout to ``dest``; returns snorkel's version.
+
+    ``src`` is a work tree, a git directory (``rev`` is extracted) or a snorkel sdist (``.tar.gz``).
+    """
+    if src.is_file() and src.name.endswith(".tar.gz"):
+        return extract(_unpack_sdist(src, dest / "_sdist"), rev, dest)
     if (src / "test" / "labeling").is_dir():
         version_py = (src / "snorkel" / "version.py").read_text()
         shutil.copytree(src / "test" / "labeling", dest / "test" / "labeling")
@@ -199,10 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-docs", default="docs/benchmarks.md")
     a = ap.parse_args(argv)
     if a.checkout is None:
-        if a.smoke:
-            print(SKIP_MESSAGE)
+        if not a.smoke:
+            ap.error("the path of a snorkel 0.10 checkout is required (only --smoke runs without one: the sdist "
+                     "it downloads lacks test/labeling/lf/)")
+        try:
+            a.checkout = str(download_sdist())
+        except OSError as exc:
+            print(f"{SKIP_MESSAGE}: {exc}")
             return SKIP_CODE
-        ap.error("the path of a snorkel 0.10 checkout is required (only --smoke runs without one)")
     with tempfile.TemporaryDirectory(prefix="snorkel-suite-") as tmp:
         work = Path(tmp)
         version = extract(Path(a.checkout).resolve(), a.rev, work)
