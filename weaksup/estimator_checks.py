@@ -151,6 +151,7 @@ def _data_value(n_classes: int, seed: int) -> CheckData:
     space = FiniteMetricSpace([[0, 1, 2], [1, 0, 1], [2, 1, 0]])
     prior = np.full(3, 1 / 3) if n_classes >= 3 else np.array([0.5, 0.5, 0.0])
     votes, y = make_synthetic(space, [2.0, 1.5, 1.0, 0.8, 0.6], 240, seed=seed, abstain=0.2, prior=prior)
+    votes.abstain[[10, 11, 237, 238, 239]] = True  # rows where no LF votes, inside and at the end
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
         bad_inputs=[
@@ -178,6 +179,9 @@ def _data_sequence(n_classes: int, seed: int) -> CheckData:
     flat = gold.ravel()
     noise = rng.random((len(flat), m)) < np.linspace(0.1, 0.3, m)
     data = np.where(noise, rng.integers(-1, 2 * n_types + 1, (len(flat), m)), flat[:, None])
+    # sentences where no LF votes on any token, inside and at the end (most of a real tagging set)
+    for sent in (5, n_sent - 2, n_sent - 1):
+        data[sent * length:(sent + 1) * length] = -1
     votes = SequenceVotes(data, np.arange(0, len(flat) + 1, length), [f"T{t}" for t in range(n_types)])
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=2 * n_types + 1, proba_rows=votes.n_tokens,
