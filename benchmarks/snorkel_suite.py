@@ -123,7 +123,8 @@ def _unpack_sdist(archive: Path, dest: Path) -> Path:
         members = [t for t in tar.getmembers() if t.isfile() and "/" in t.name
                    and t.name.split("/", 1)[1].startswith(("test/", "snorkel/version.py"))
                    and ".." not in Path(t.name).parts]
-        tar.extractall(dest, members=members)  # regular files only, no ".." (checked above)
+        # regular files only, no ".." (checked above); the "data" filter where this Python has it
+        tar.extractall(dest, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     roots = {t.name.split("/", 1)[0] for t in members}
     if len(roots) != 1:
         raise SystemExit(f"snorkel_suite: {archive} is not a snorkel sdist (top folders: {sorted(roots)})")
