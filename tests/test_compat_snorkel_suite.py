@@ -75,14 +75,30 @@ def test_suite_refuses_other_versions(tmp_path):
     assert cp.returncode != 0 and "this measures snorkel 0.10" in cp.stderr
 
 
-def test_smoke_without_checkout_says_why(monkeypatch):
-    monkeypatch.delenv("WEAKSUP_SNORKEL_SRC", raising=False)
+def test_smoke_without_checkout_or_index_says_why(tmp_path):
+    # no checkout, an empty sdist cache (HOME) and no package index: exit 77 with pip's reason
     import os
 
-    env = {k: v for k, v in os.environ.items() if k != "WEAKSUP_SNORKEL_SRC"}
+    env = {k: v for k, v in os.environ.items() if k != "WEAKSUP_SNORKEL_SRC" and not k.startswith("PIP_")}
+    env.update(HOME=str(tmp_path), PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1")
     cp = subprocess.run([sys.executable, str(SCRIPT), "--smoke"], capture_output=True, text=True, timeout=120, env=env)
-    assert cp.returncode == 77
+    assert cp.returncode == 77, cp.stdout + cp.stderr
     assert "no snorkel 0.10 checkout given" in cp.stdout and "smoke run skipped" in cp.stdout
+    assert "pip download snorkel==0.10.0 failed" in cp.stdout
+
+
+def test_suite_reads_a_source_distribution(tmp_path):
+    # the sdist route of --smoke without a checkout: a snorkel-0.10.0.tar.gz with test/ and snorkel/version.py
+    import tarfile
+
+    src = _checkout(tmp_path / "snorkel-0.10.0")
+    archive = tmp_path / "snorkel-0.10.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(src, arcname="snorkel-0.10.0")
+    cp = subprocess.run([sys.executable, str(SCRIPT), str(archive), "--smoke"], capture_output=True, text=True,
+                        timeout=300, cwd=tmp_path)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "**2 of 3 public-API tests pass (66.7%)**" in cp.stdout
 
 
 def test_rewrite_touches_import_lines_only():
