@@ -243,11 +243,16 @@ def test_valid_length_mismatch(name: str) -> None:
         FACTORIES[name](2).fit(L, valid=(L[:20], np.zeros(19, dtype=int)))
 
 
-def test_predict_with_wrong_lf_count() -> None:
+@pytest.mark.parametrize("name", ALL)
+def test_predict_with_wrong_lf_count_or_an_unfitted_class(name: str) -> None:
     L = _good()
-    model = DawidSkene().fit(L)
+    model = FACTORIES[name](2).fit(L)
     with pytest.raises(ValueError, match="3 LFs; the model was fitted on 4"):
         model.predict(L[:, :3])
+    X = L.copy()
+    X[5, 1] = 2
+    with pytest.raises(ValueError, match=r"vote 2 out of range \(-1..1\) from LF 'lf_1' \(column 1\) at row 5"):
+        model.predict(X)
 
 
 def test_bad_hyperparameters() -> None:
