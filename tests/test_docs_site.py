@@ -44,3 +44,9 @@ def test_site_builds_strict(tmp_path: Path) -> None:
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-8000:]
     assert (tmp_path / "site" / "api" / "labelmodel" / "index.html").stat().st_size > 10_000
+
+
+def test_readme_names_every_benchmark_section() -> None:
+    sections = set(re.findall(r"<!-- BEGIN ([a-z0-9-]+) -->", (ROOT / "docs" / "benchmarks.md").read_text()))
+    results = (ROOT / "README.md").read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
+    assert sections and not {s for s in sections if f"`{s}`" not in results}
