@@ -50,3 +50,11 @@ def test_readme_names_every_benchmark_section() -> None:
     sections = set(re.findall(r"<!-- BEGIN ([a-z0-9-]+) -->", (ROOT / "docs" / "benchmarks.md").read_text()))
     results = (ROOT / "README.md").read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
     assert sections and not {s for s in sections if f"`{s}`" not in results}
+
+
+def test_benchmarks_status_table_has_every_section() -> None:
+    text = (ROOT / "docs" / "benchmarks.md").read_text()
+    sections = set(re.findall(r"<!-- BEGIN ([a-z0-9-]+) -->", text))
+    status = text.split("<!-- BEGIN-STATUS -->", 1)[1].split("<!-- END-STATUS -->", 1)[0]
+    named = {cell for line in status.splitlines()[2:] for cell in re.findall(r"`([a-z0-9-]+)`", line.split(" | ")[0])}
+    assert sections and sections == named
