@@ -220,3 +220,54 @@ def test_mlp_early_stopping_keeps_best_and_sparse_input():
     np.testing.assert_allclose(ms.predict_proba(X), md.predict_proba(sp.csr_matrix(X)), atol=1e-5)
     with pytest.raises(ValueError, match="single class"):
         MLP(progress=False).fit(X, np.ones(300, int))
+
+
+# ------------------------------------------------------------------ hyper-parameters
+BAD_PARAMS = [
+    ("LogisticRegression", {"C": -1.0}, "'C' must be a number in (0, inf); got -1.0"),
+    ("LogisticRegression", {"max_iter": 0}, "'max_iter' must be an int in [1, inf]; got 0"),
+    ("LogisticRegression", {"tol": -1e-3}, "'tol' must be a number in [0, inf]"),
+    ("MLP", {"hidden_sizes": (64, 0)}, "'hidden_sizes' must be a tuple or list of positive ints"),
+    ("MLP", {"hidden_sizes": 256}, "'hidden_sizes' must be a tuple or list of positive ints"),
+    ("MLP", {"dropout": 1.0}, "'dropout' must be a number in [0, 1)"),
+    ("MLP", {"batch_size": 0}, "'batch_size' must be an int in [1, inf]"),
+    ("MLP", {"max_steps": 0}, "'max_steps' must be an int in [1, inf]"),
+    ("MLP", {"eval_every": 0}, "'eval_every' must be an int in [1, inf]"),
+    ("MLP", {"patience": -1}, "'patience' must be None or an int in [0, inf]"),
+    ("MLP", {"scheduler": "cosine"}, "'scheduler' must be one of ['constant', 'linear']; got 'cosine'"),
+    ("MLP", {"warmup_ratio": 2.0}, "'warmup_ratio' must be a number in [0, 1]"),
+    ("MLP", {"weight_decay": -1.0}, "'weight_decay' must be a number in [0, inf]"),
+    ("MLP", {"max_grad_norm": 0.0}, "'max_grad_norm' must be None or a number in (0, inf)"),
+    ("MLP", {"n_threads": 0}, "'n_threads' must be None or an int in [1, inf]"),
+    ("MLP", {"device": "gpu"}, "'device' must be a torch device this machine has: 'cpu'"),
+    ("TransformerClassifier", {"max_length": 0}, "'max_length' must be an int in [1, inf]"),
+    ("TransformerClassifier", {"freeze_layers": -1}, "'freeze_layers' must be an int in [0, inf]"),
+    ("Cosine", {"thresh": 1.0}, "'thresh' must be a number in [0, 1)"),
+    ("Cosine", {"distance": "l1"}, "'distance' must be one of ['l2', 'cos']; got 'l1'"),
+    ("Cosine", {"teacher_update": 0}, "'teacher_update' must be an int in [1, inf]"),
+]
+
+
+@pytest.mark.parametrize("name,params,message", BAD_PARAMS, ids=[f"{n}-{next(iter(p))}" for n, p, _ in BAD_PARAMS])
+def test_bad_hyper_parameter_is_named_before_any_training(name, params, message):
+    import re
+
+    from weaksup.labelmodel import registry
+
+    model = registry.get_model(name)(**params)
+    X = np.random.default_rng(0).normal(size=(20, 3)) if name != "TransformerClassifier" else ["a b"] * 20
+    with pytest.raises(ValueError, match=f"^{name}: parameter " + re.escape(message)):
+        model.fit(X, np.arange(20) % 2)
+
+
+def test_device_the_machine_lacks_is_a_value_error_naming_it():
+    import torch
+
+    from weaksup.endmodel import MLP
+
+    # a CUDA device this machine lacks: any on a CPU-only machine, one past the last otherwise
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    device = f"cuda:{n}" if n else "cuda"
+    with pytest.raises(ValueError, match=r"MLP: parameter 'device' must be a torch device this machine has: 'cpu'"
+                                         + (r".*" if n else r"; torch .* sees no CUDA device.*") + f"; got '{device}'"):
+        MLP(device=device).fit(np.zeros((4, 2)), [0, 1, 0, 1])

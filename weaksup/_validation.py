@@ -51,6 +51,7 @@ __all__ = [
     "check_params",
     "Interval",
     "OneOf",
+    "TorchDevice",
 ]
 
 _ABSTAIN = -1  # == weaksup.votes.ABSTAIN (kept here so votes.py can import this module)
@@ -352,6 +353,39 @@ class OneOf:
 
     def __str__(self) -> str:
         return f"one of {list(self.options)}"
+
+
+class TorchDevice:
+    """Constraint: a torch device this machine has (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``).
+
+    Checked when ``fit`` starts, so ``device="cuda"`` on a CPU-only machine is a ``ValueError`` naming
+    the parameter, not torch's ``AssertionError`` deep in training.  Imports torch lazily.
+    """
+
+    def accepts(self, value: Any) -> bool:
+        import torch
+
+        if not isinstance(value, (str, torch.device)):
+            return False
+        try:
+            dev = torch.device(value)
+        except (RuntimeError, ValueError, TypeError):
+            return False
+        if dev.type == "cuda":
+            return torch.cuda.is_available() and (dev.index is None or dev.index < torch.cuda.device_count())
+        if dev.type == "mps":
+            return bool(torch.backends.mps.is_available())
+        return True
+
+    def __str__(self) -> str:
+        import torch
+
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        have = ["'cpu'"] + ([f"'cuda' ('cuda:0'..'cuda:{n - 1}')"] if n else []) + (
+            ["'mps'"] if torch.backends.mps.is_available() else [])
+        cuda = "" if n else (f"; torch {torch.__version__} sees no CUDA device"
+                             + ("" if torch.version.cuda else " (a CPU-only build)"))
+        return f"a torch device this machine has: {', '.join(have)}{cuda}"
 
 
 def _accepts(constraint: Any, value: Any) -> bool:

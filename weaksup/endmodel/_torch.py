@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from weaksup._validation import Interval, OneOf, TorchDevice
 from weaksup.endmodel.base import EndModel
 
 __all__ = ["TorchEndModel", "soft_cross_entropy", "set_torch_seed", "index_stream"]
@@ -90,6 +91,26 @@ class TorchEndModel(EndModel):
     progress: bool
     n_threads: int | None
     device: str
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "lr": [Interval(0, None, closed="neither")],
+        "weight_decay": [Interval(0, None)],
+        "batch_size": [Interval(1, None, integer=True)],
+        "max_steps": [Interval(1, None, integer=True)],
+        "eval_every": [Interval(1, None, integer=True)],
+        "patience": [None, Interval(0, None, integer=True)],
+        "max_grad_norm": [None, Interval(0, None, closed="neither")],
+        "warmup_ratio": [Interval(0, 1)],
+        "eval_batch_size": [Interval(1, None, integer=True)],
+        "scheduler": [OneOf("constant", "linear")],
+        "dropout": [Interval(0, 1, closed="left")],
+        "metric": [str],
+        "cardinality": [None, Interval(2, None, integer=True)],
+        "progress": [bool],
+        "seed": [None, int],
+        "n_threads": [None, Interval(1, None, integer=True)],
+        "device": [TorchDevice()],
+    }
 
     # --------------------------------------------------------------- hooks
     def _encode(self, X: Any) -> Any:

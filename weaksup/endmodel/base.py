@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._params import ParamsMixin
-from weaksup._validation import NotFittedError, check_is_fitted
+from weaksup._validation import NotFittedError, check_is_fitted, check_params
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
 from weaksup.metrics import probs_to_preds
@@ -247,6 +247,9 @@ class EndModel(ParamsMixin):
     metric: str = "accuracy"
     cardinality: int | None = None
     _renamed = RENAMED_PARAMS
+    #: Hyper-parameter name -> accepted forms (:func:`weaksup._validation.check_params`), checked
+    #: when ``fit`` starts, before any pass over the data.
+    _parameter_constraints: dict[str, list[Any]] = {}
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
@@ -272,6 +275,7 @@ class EndModel(ParamsMixin):
 
     def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any
                      ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
+        check_params(self)
         self._check_metric()
         self.__dict__.pop("n_features_in_", None)
         X, P, w, keep = self._check_targets(X, y, sample_weight)

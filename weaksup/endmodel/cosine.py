@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
+from weaksup._validation import Interval, OneOf, check_params
 from weaksup.endmodel.base import (
     EndModel,
     check_valid,
@@ -250,6 +251,29 @@ class Cosine(EndModel):
     >>> cos.fit(X_covered, soft_labels, valid=(X_valid, y_valid), unlabeled=X_uncovered)  # doctest: +SKIP
     """
 
+    _parameter_constraints = {
+        "self_training_steps": [Interval(0, None, integer=True)],
+        "teacher_update": [Interval(1, None, integer=True)],
+        "thresh": [Interval(0, 1, closed="left")],
+        "margin": [Interval(0, None)],
+        "contrastive_weight": [Interval(0, None)],
+        "confreg_weight": [Interval(0, None)],
+        "distance": [OneOf("l2", "cos")],
+        "power": [Interval(0, None, closed="neither")],
+        "class_frequency": [bool],
+        "lr": [None, Interval(0, None, closed="neither")],
+        "weight_decay": [None, Interval(0, None)],
+        "batch_size": [None, Interval(1, None, integer=True)],
+        "eval_every": [None, Interval(1, None, integer=True)],
+        "patience": [None, Interval(0, None, integer=True)],
+        "select_best": [bool],
+        "self_train_on": [OneOf("all", "covered")],
+        "keep_stage1": [bool],
+        "metric": [None, str],
+        "progress": [bool],
+        "seed": [None, int],
+    }
+
     @renamed_kwargs(random_state="seed", progress_bar="progress")
     def __init__(self, end_model: Any = None, self_training_steps: int = 2500, teacher_update: int = 100,
                  thresh: float = 0.6, margin: float = 1.0, contrastive_weight: float = 1.0,
@@ -308,14 +332,7 @@ class Cosine(EndModel):
         return em._check_X(X, what)
 
     def _check_params(self) -> None:
-        if self.distance not in ("l2", "cos"):
-            raise ValueError(f"distance must be 'l2' or 'cos', got {self.distance!r}")
-        if self.self_train_on not in ("all", "covered"):
-            raise ValueError(f"self_train_on must be 'all' or 'covered', got {self.self_train_on!r}")
-        if not 0 <= self.thresh < 1:
-            raise ValueError(f"thresh (ξ) must be in [0, 1), got {self.thresh}")
-        if self.teacher_update < 1 or self.self_training_steps < 0:
-            raise ValueError("teacher_update must be >= 1 and self_training_steps >= 0")
+        check_params(self)
         if not hasattr(self._template(), "_forward"):
             raise ValueError(f"Cosine needs a torch end model (MLP or TransformerClassifier), "
                              f"got {type(self._template()).__name__}")

@@ -9,6 +9,7 @@ from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 
 from weaksup._deprecate import renamed_kwargs
+from weaksup._validation import Interval
 from weaksup.endmodel.base import RENAMED_KWARGS, EndModel
 
 __all__ = ["LogisticRegression"]
@@ -55,6 +56,18 @@ class LogisticRegression(EndModel):
     [0, 0, 1, 1]
     """
 
+    _parameter_constraints = {
+        "C": [Interval(0, None, closed="neither")],
+        "fit_intercept": [bool],
+        "max_iter": [Interval(1, None, integer=True)],
+        "tol": [Interval(0, None)],
+        "metric": [str],
+        "patience": [None, Interval(0, None, integer=True)],
+        "cardinality": [None, Interval(2, None, integer=True)],
+        "progress": [bool],
+        "seed": [None, int],
+    }
+
     @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, C: float = 1.0, fit_intercept: bool = True, max_iter: int = 1000, tol: float = 1e-6,
                  metric: str = "accuracy", patience: int | None = 50, cardinality: int | None = None,
@@ -75,8 +88,6 @@ class LogisticRegression(EndModel):
         return W, b
 
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
-        if self.C <= 0:
-            raise ValueError(f"C must be > 0, got {self.C}")
         n, d = X.shape
         k = P.shape[1]
         sw = np.ones(n) if w is None else w

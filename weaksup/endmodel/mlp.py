@@ -17,6 +17,12 @@ from weaksup.endmodel.base import RENAMED_KWARGS
 __all__ = ["MLP"]
 
 
+def _layer_widths(value: Any) -> bool:
+    """a tuple or list of positive ints (hidden layer widths; empty: a linear model)"""
+    return isinstance(value, (tuple, list)) and all(
+        isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value)
+
+
 class MLP(TorchEndModel):
     """Feed-forward classifier over a feature matrix (dense or scipy-sparse).
 
@@ -72,6 +78,8 @@ class MLP(TorchEndModel):
     >>> mlp.score(X, y) > 0.95
     True
     """
+
+    _parameter_constraints = {**TorchEndModel._parameter_constraints, "hidden_sizes": [_layer_widths]}
 
     @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, hidden_sizes: tuple[int, ...] = (256,), dropout: float = 0.1, lr: float = 1e-3,

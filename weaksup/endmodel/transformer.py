@@ -11,6 +11,7 @@ import torch.nn as nn
 
 from weaksup.endmodel._torch import TorchEndModel
 from weaksup._deprecate import renamed_kwargs
+from weaksup._validation import Interval, OneOf
 from weaksup.endmodel.base import RENAMED_KWARGS, check_texts
 
 __all__ = ["TransformerClassifier", "minilm_path"]
@@ -74,6 +75,16 @@ class TransformerClassifier(TorchEndModel):
     ((2, 2), True)
     """
 
+    _parameter_constraints = {
+        **TorchEndModel._parameter_constraints,
+        "model_name_or_path": [None, str, os.PathLike],
+        "tokenizer_name_or_path": [None, str, os.PathLike],
+        "head": [OneOf("auto", "mean")],
+        "max_length": [Interval(1, None, integer=True)],
+        "freeze_embeddings": [bool],
+        "freeze_layers": [Interval(0, None, integer=True)],
+    }
+
     @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, model_name_or_path: str | os.PathLike[str] | None = None,
                  tokenizer_name_or_path: str | os.PathLike[str] | None = None, head: str = "auto",
@@ -131,8 +142,6 @@ class TransformerClassifier(TorchEndModel):
 
     # ------------------------------------------------------------ model
     def _build(self, data: Any, k: int) -> None:
-        if self.head not in ("auto", "mean"):
-            raise ValueError(f"head must be 'auto' or 'mean', got {self.head!r}")
         from transformers import AutoModel, AutoModelForSequenceClassification
         from transformers.utils import logging as hf_logging
 

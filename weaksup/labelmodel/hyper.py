@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import OneOf
+from weaksup._validation import OneOf, TorchDevice
 from weaksup.labelmodel.base import LabelModel
 from weaksup.votes import VoteMatrix
 
@@ -112,7 +112,7 @@ class HyperLabelModel(LabelModel):
     """
 
     _fitted_attrs = ("votes_", "class_balance_", "lf_accuracies_")
-    _parameter_constraints = {"device": [str], "checkpoint_path": [None, str],
+    _parameter_constraints = {"device": [TorchDevice()], "checkpoint_path": [None, str],
                               "uncovered": [OneOf("uniform", "prior")]}
 
     def __init__(self, cardinality: int | None = None, device: str = "cpu",
