@@ -116,3 +116,29 @@ def _make_ok():
 
 def test_every_check_is_listed_for_a_full_model() -> None:
     assert check_names("DawidSkene") == list(CHECKS)
+
+
+# ---------------------------------------------------------------- every hyper-parameter is declared
+#: Parameters checked outside ``_parameter_constraints`` (where, and by which test).
+CHECKED_ELSEWHERE = {
+    "cardinality": "LabelModel.fit / check_votes (tests/test_labelmodel.py::test_hyperparameters_checked_before_any_"
+                   "pass_over_the_votes)",
+    "space": "ValueLabelModel._check_params: TypeError unless a LabelSpace",
+    "end_model": "Cosine._check_params: needs a torch end model",
+    "label_model": "TokenLabelModel: any weaksup label model or an sklearn-style classifier",
+}
+
+
+@pytest.mark.parametrize("model", sorted({m for m, _ in CASES}))
+def test_every_hyper_parameter_has_a_declared_constraint(model: str) -> None:
+    import inspect
+
+    from weaksup.labelmodel import registry
+
+    cls = registry.get_model(model)
+    declared: dict = {}
+    for klass in reversed(cls.__mro__):
+        declared.update(vars(klass).get("_parameter_constraints", {}))
+    params = [n for n, p in inspect.signature(cls.__init__).parameters.items()
+              if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    assert not [n for n in params if n not in declared and n not in CHECKED_ELSEWHERE]

@@ -41,6 +41,22 @@ _OPTIMIZERS = ("sgd", "adam", "adamax")
 _SCHEDULERS = ("constant", "linear", "exponential", "step")
 
 
+def _adam_betas(value: Any) -> bool:
+    """a pair of numbers in [0, 1) (Adam/Adamax betas)"""
+    return (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, bool)
+                    and 0 <= b < 1 for b in value))
+
+
+def _precisions(value: Any) -> bool:
+    """a number in [0, 1] or a 1-D sequence of them, one per LF (initial LF precisions)"""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return arr.ndim <= 1 and arr.size > 0 and bool(np.all((arr >= 0) & (arr <= 1)))
+
+
 class MatrixCompletion(LabelModel):
     """Snorkel's LabelModel objective (MeTaL matrix completion), sparse and numpy-only.
 
@@ -96,6 +112,8 @@ class MatrixCompletion(LabelModel):
         "mu_eps": [None, Interval(0, 1)],
         "class_balance_source": [OneOf("uniform", "votes", "em")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
+        "betas": [_adam_betas],
+        "prec_init": [_precisions],
     }
 
     def __init__(self, cardinality: int | None = None, n_epochs: int = 100, lr: float = 0.01,
@@ -167,7 +185,10 @@ class MatrixCompletion(LabelModel):
         self.coverage_ = diagO.reshape(m, k).sum(1)
         self.n_train_ = n
 
-        prec = np.broadcast_to(np.asarray(self.prec_init, dtype=np.float64), (m,))
+        prec = np.asarray(self.prec_init, dtype=np.float64)
+        if prec.ndim == 1 and prec.size != m:
+            raise ValueError(f"MatrixCompletion: prec_init has {prec.size} values; the votes have {m} LFs")
+        prec = np.broadcast_to(prec, (m,))
         mu_init = np.zeros((d, k))
         for y in range(k):
             idx = np.arange(m) * k + y

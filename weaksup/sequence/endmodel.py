@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._params import ParamsMixin
-from weaksup._validation import check_is_fitted
+from weaksup._validation import Interval, check_is_fitted, check_params
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.tags import bio_tag_names, entity_types_from_tags, repair_bio
 
@@ -105,6 +105,14 @@ class CRFTagger(ParamsMixin):
         Print L-BFGS progress.
     """
 
+    _parameter_constraints = {
+        "c2": [Interval(0, None)],
+        "max_iter": [Interval(1, None, integer=True)],
+        "min_count": [Interval(1, None, integer=True)],
+        "window": [Interval(0, None, integer=True)],
+        "verbose": [bool],
+    }
+
     def __init__(self, c2: float = 1.0, max_iter: int = 100, min_count: int = 1, window: int = 2,
                  verbose: bool = False) -> None:
         self.c2 = c2
@@ -182,6 +190,7 @@ class CRFTagger(ParamsMixin):
         """
         from scipy.optimize import minimize
 
+        check_params(self)
         _check_sentences(sentences, "sentences")
         if isinstance(tags, str) or not hasattr(tags, "__len__"):
             raise TypeError(f"tags must be a list of tag sequences, got {type(tags).__name__}")

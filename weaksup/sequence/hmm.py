@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
+from weaksup._validation import Interval, OneOf
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.labelmodel import SequenceLabelModel, TokenMajorityVote
 from weaksup.sequence.tags import bio_to_spans
@@ -72,6 +73,21 @@ class HMM(SequenceLabelModel):
     """
 
     _fitted_attrs = ("start_", "trans_", "emit_")
+
+    _parameter_constraints = {
+        "n_iter": [Interval(1, None, integer=True)],
+        "o_votes": [OneOf("keep", "wrench", "abstain")],
+        "prior_strength": [Interval(0, None)],
+        "fp_prior": [Interval(0, 1)],
+        "fn_prior": [Interval(0, 1)],
+        "boundary_prior": [Interval(0, 1)],
+        "transition_prior": [Interval(0, None)],
+        "init": [OneOf("mv", "prior")],
+        "decode": [OneOf("viterbi", "posterior")],
+        "restrict_to_votes": [bool],
+        "tol": [Interval(0, None)],
+        "progress": [bool],
+    }
 
     @renamed_kwargs(verbose="progress")
     def __init__(self, n_iter: int = 10, o_votes: str = "wrench", prior_strength: float = 10.0,
@@ -168,10 +184,6 @@ class HMM(SequenceLabelModel):
 
     # ---------------------------------------------------------- fit/predict
     def _fit(self, V: SequenceVotes, *, seed: int | None) -> None:
-        if self.init not in ("mv", "prior"):
-            raise ValueError(f"init must be 'mv' or 'prior', got {self.init!r}")
-        if self.decode not in ("viterbi", "posterior"):
-            raise ValueError(f"decode must be 'viterbi' or 'posterior', got {self.decode!r}")
         E = len(V.entity_types)
         K = 2 * E + 1
         obs = self._obs(V)

@@ -50,7 +50,7 @@ import numpy as np
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
-from weaksup._validation import check_is_fitted
+from weaksup._validation import Interval, check_is_fitted, check_params
 from weaksup.sequence.tags import io_ids_to_bio_ids
 from weaksup.sequence.votes import SequenceVotes
 
@@ -116,8 +116,13 @@ class SequenceLabelModel(ParamsMixin):
 
     _fitted_attrs: ClassVar[tuple[str, ...]] = ()
 
+    #: Hyper-parameter name -> accepted forms (:func:`weaksup._validation.check_params`), checked
+    #: when ``fit`` starts, before any pass over the votes.
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
     def fit(self: _Self, votes: SequenceVotes, *, seed: int | None = None) -> _Self:
         """Fit on the votes of a corpus (no gold tags); ``seed`` seeds any random choice."""
+        check_params(self)
         V = check_sequence_votes(votes)
         if V.m < 1:
             raise ValueError("votes have no LF columns")
@@ -258,6 +263,8 @@ class TokenLabelModel(SequenceLabelModel):
     [['B-PER', 'I-PER', 'O', 'B-LOC'], ['B-LOC']]
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"wrench_abstain": [bool], "io": [bool]}
+
     def __init__(self, label_model: Any = None, wrench_abstain: bool = True, io: bool = True) -> None:
         self.label_model = label_model
         self.wrench_abstain = wrench_abstain
@@ -393,6 +400,14 @@ class TokenDawidSkene(TokenLabelModel):
     >>> TokenDawidSkene().fit(v).predict(v)
     [['B-X', 'O']]
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TokenLabelModel._parameter_constraints,
+        "n_iter": [Interval(1, None, integer=True)],
+        "tol": [Interval(0, None)],
+        "smoothing": [Interval(0, None)],
+        "abstain_as_class": [bool],
+    }
 
     def __init__(self, wrench_abstain: bool = True, io: bool = True, n_iter: int = 100,
                  tol: float = 1e-5, smoothing: float = 1.0, abstain_as_class: bool = True) -> None:

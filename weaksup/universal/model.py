@@ -43,12 +43,26 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import check_is_fitted
+from weaksup._validation import Interval, OneOf, check_is_fitted, check_params
 from weaksup.universal.base import ValueLabelModel
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
+
+
+def _finite_values(value: Any) -> bool:
+    """a finite number or a 1-D array of them (one per output dimension)"""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return arr.ndim <= 1 and arr.size > 0 and bool(np.isfinite(arr).all())
+
+
+def _positive_values(value: Any) -> bool:
+    """a positive finite number or a 1-D array of them (one per output dimension)"""
+    return _finite_values(value) and bool((np.asarray(value, dtype=np.float64) > 0).all())
 
 
 class UniversalLabelModel(ValueLabelModel):
@@ -120,17 +134,25 @@ class UniversalLabelModel(ValueLabelModel):
         self.progress = progress
 
     # ------------------------------------------------------------------ fit
+    _parameter_constraints = {
+        "method": [OneOf("triplet_median", "triplet_mean")],
+        "refine": [bool],
+        "n_iter": [Interval(1, None, integer=True)],
+        "max_triplets": [Interval(1, None, integer=True)],
+        "min_overlap": [Interval(0, None, integer=True)],
+        "inference": [OneOf("frechet", "gaussian")],
+        "uncovered": [OneOf("prior", "nan")],
+        "y_mean": [None, _finite_values],
+        "y_var": [None, _positive_values],
+        "progress": [bool],
+    }
+
     def _check_params(self) -> None:
         super()._check_params()
-        if self.method not in ("triplet_median", "triplet_mean"):
-            raise ValueError(f"method must be 'triplet_median' or 'triplet_mean', got {self.method!r}")
-        if self.inference not in ("frechet", "gaussian"):
-            raise ValueError(f"inference must be 'frechet' or 'gaussian', got {self.inference!r}")
+        check_params(self)
         if self.inference not in self.space.inferences:
             raise ValueError(f"inference={self.inference!r} needs a space that supports it, e.g. a RealSpace; "
                              f"{type(self.space).__name__} supports {self.space.inferences}")
-        if self.uncovered not in ("prior", "nan"):
-            raise ValueError(f"uncovered must be 'prior' or 'nan', got {self.uncovered!r}")
 
     def _fit(self, V: ValueVotes, *, valid: tuple[ValueVotes | None, np.ndarray] | None,
              seed: int | None) -> None:
