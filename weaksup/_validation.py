@@ -49,8 +49,10 @@ __all__ = [
     "check_class_balance",
     "check_features",
     "check_params",
+    "declared_constraints",
     "Interval",
     "OneOf",
+    "NumberOrVector",
     "TorchDevice",
 ]
 
@@ -335,6 +337,8 @@ class Interval:
 
     def __str__(self) -> str:
         kind = "an int" if self.integer else "a number"
+        if self.low is None and self.high is None:
+            return f"a finite {kind.split()[-1]}"
         lb = "[" if self.closed in ("both", "left") else "("
         rb = "]" if self.closed in ("both", "right") else ")"
         lo = "-inf" if self.low is None else self.low
@@ -353,6 +357,32 @@ class OneOf:
 
     def __str__(self) -> str:
         return f"one of {list(self.options)}"
+
+
+class NumberOrVector:
+    """Constraint: a number that ``interval`` accepts, or a non-empty 1-D array of them.
+
+    ``each`` says what one entry stands for (``"one per LF"``).
+
+    >>> c = NumberOrVector(Interval(0, 1), "one per LF")
+    >>> c.accepts(0.7), c.accepts([0.7, 0.9]), c.accepts(1.5), c.accepts([[0.5]]), str(c)
+    (True, True, False, False, 'a number in [0, 1] or a 1-D array of them (one per LF)')
+    """
+
+    def __init__(self, interval: Interval, each: str = "") -> None:
+        self.interval, self.each = interval, each
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (str, bytes)):
+            return False
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return arr.ndim <= 1 and arr.size > 0 and all(self.interval.accepts(float(v)) for v in arr.ravel())
+
+    def __str__(self) -> str:
+        return f"{self.interval} or a 1-D array of them" + (f" ({self.each})" if self.each else "")
 
 
 class TorchDevice:
@@ -413,10 +443,26 @@ def _describe(constraint: Any) -> str:
                else constraint)
 
 
+def declared_constraints(cls: type) -> dict[str, list[Any]]:
+    """``_parameter_constraints`` of ``cls`` merged over its bases (a subclass's entry wins).
+
+    >>> class A:
+    ...     _parameter_constraints = {"alpha": [float], "seed": [None, int]}
+    >>> class B(A):
+    ...     _parameter_constraints = {"alpha": [Interval(0, 1)]}
+    >>> sorted(declared_constraints(B)), str(declared_constraints(B)["alpha"][0])
+    (['alpha', 'seed'], 'a number in [0, 1]')
+    """
+    merged: dict[str, list[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(vars(klass).get("_parameter_constraints", {}))
+    return merged
+
+
 def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = None) -> None:
     """Check ``obj``'s hyper-parameters against declarative constraints.
 
-    ``constraints`` (default: ``type(obj)._parameter_constraints``) maps a
+    ``constraints`` (default: :func:`declared_constraints` of ``type(obj)``) maps a
     parameter name to a list of accepted forms: a type, ``None``, an
     :class:`Interval`, a :class:`OneOf` or a predicate.  The first parameter
     that matches none raises ``ValueError`` naming the class, the parameter
@@ -430,7 +476,7 @@ def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = Non
     ...
     ValueError: M: parameter 'alpha' must be a number in [0, inf]; got -1.0
     """
-    table = getattr(type(obj), "_parameter_constraints", {}) if constraints is None else constraints
+    table = declared_constraints(type(obj)) if constraints is None else constraints
     for name, accepted in table.items():
         value = getattr(obj, name)
         if any(_accepts(c, value) for c in accepted):

@@ -104,10 +104,7 @@ class TorchEndModel(EndModel):
         "eval_batch_size": [Interval(1, None, integer=True)],
         "scheduler": [OneOf("constant", "linear")],
         "dropout": [Interval(0, 1, closed="left")],
-        "metric": [str],
-        "cardinality": [None, Interval(2, None, integer=True)],
-        "progress": [bool],
-        "seed": [None, int],
+        **EndModel._progress_and_seed,
         "n_threads": [None, Interval(1, None, integer=True)],
         "device": [TorchDevice()],
     }

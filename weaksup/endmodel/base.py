@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._params import ParamsMixin
-from weaksup._validation import NotFittedError, check_is_fitted, check_params
+from weaksup._validation import Interval, NotFittedError, check_is_fitted, check_params
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
 from weaksup.metrics import probs_to_preds
@@ -249,7 +249,12 @@ class EndModel(ParamsMixin):
     _renamed = RENAMED_PARAMS
     #: Hyper-parameter name -> accepted forms (:func:`weaksup._validation.check_params`), checked
     #: when ``fit`` starts, before any pass over the data.
-    _parameter_constraints: dict[str, list[Any]] = {}
+    _parameter_constraints: dict[str, list[Any]] = {
+        "metric": [str],
+        "cardinality": [None, Interval(2, None, integer=True)],
+    }
+    #: Entries for the shared vocabulary's optional parameters, for subclasses that take them.
+    _progress_and_seed: dict[str, list[Any]] = {"progress": [bool], "seed": [None, int]}
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:

@@ -269,9 +269,8 @@ class Cosine(EndModel):
         "select_best": [bool],
         "self_train_on": [OneOf("all", "covered")],
         "keep_stage1": [bool],
-        "metric": [None, str],
-        "progress": [bool],
-        "seed": [None, int],
+        "metric": [None, str],  # None: its end model's
+        **EndModel._progress_and_seed,
     }
 
     @renamed_kwargs(random_state="seed", progress_bar="progress")

@@ -61,11 +61,8 @@ class LogisticRegression(EndModel):
         "fit_intercept": [bool],
         "max_iter": [Interval(1, None, integer=True)],
         "tol": [Interval(0, None)],
-        "metric": [str],
         "patience": [None, Interval(0, None, integer=True)],
-        "cardinality": [None, Interval(2, None, integer=True)],
-        "progress": [bool],
-        "seed": [None, int],
+        **EndModel._progress_and_seed,
     }
 
     @renamed_kwargs(**RENAMED_KWARGS)

@@ -79,7 +79,7 @@ class MLP(TorchEndModel):
     True
     """
 
-    _parameter_constraints = {**TorchEndModel._parameter_constraints, "hidden_sizes": [_layer_widths]}
+    _parameter_constraints = {"hidden_sizes": [_layer_widths]}
 
     @renamed_kwargs(**RENAMED_KWARGS)
     def __init__(self, hidden_sizes: tuple[int, ...] = (256,), dropout: float = 0.1, lr: float = 1e-3,

@@ -76,7 +76,6 @@ class TransformerClassifier(TorchEndModel):
     """
 
     _parameter_constraints = {
-        **TorchEndModel._parameter_constraints,
         "model_name_or_path": [None, str, os.PathLike],
         "tokenizer_name_or_path": [None, str, os.PathLike],
         "head": [OneOf("auto", "mean")],

@@ -203,10 +203,7 @@ class BaseVoteModel(ParamsMixin):
 
     def _validate_params(self) -> None:
         """Check every hyper-parameter against ``_parameter_constraints`` (top of ``fit``)."""
-        merged: dict[str, list[Any]] = {}
-        for klass in reversed(type(self).__mro__):
-            merged.update(vars(klass).get("_parameter_constraints", {}))
-        check_params(self, merged)
+        check_params(self)
 
     def _reset(self) -> None:
         """Forget all fitted state (attributes ending in ``_``) and streamed statistics."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import Interval, OneOf
+from weaksup._validation import Interval, NumberOrVector, OneOf
 from weaksup.labelmodel._kernels import linear_softmax
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
@@ -46,15 +46,6 @@ def _adam_betas(value: Any) -> bool:
     return (isinstance(value, (tuple, list)) and len(value) == 2
             and all(isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, bool)
                     and 0 <= b < 1 for b in value))
-
-
-def _precisions(value: Any) -> bool:
-    """a number in [0, 1] or a 1-D sequence of them, one per LF (initial LF precisions)"""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return arr.ndim <= 1 and arr.size > 0 and bool(np.all((arr >= 0) & (arr <= 1)))
 
 
 class MatrixCompletion(LabelModel):
@@ -113,7 +104,7 @@ class MatrixCompletion(LabelModel):
         "class_balance_source": [OneOf("uniform", "votes", "em")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
         "betas": [_adam_betas],
-        "prec_init": [_precisions],
+        "prec_init": [NumberOrVector(Interval(0, 1), "one per LF: initial LF precisions")],
     }
 
     def __init__(self, cardinality: int | None = None, n_epochs: int = 100, lr: float = 0.01,

@@ -402,7 +402,6 @@ class TokenDawidSkene(TokenLabelModel):
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        **TokenLabelModel._parameter_constraints,
         "n_iter": [Interval(1, None, integer=True)],
         "tol": [Interval(0, None)],
         "smoothing": [Interval(0, None)],

@@ -43,26 +43,12 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import Interval, OneOf, check_is_fitted, check_params
+from weaksup._validation import Interval, NumberOrVector, OneOf, check_is_fitted, check_params
 from weaksup.universal.base import ValueLabelModel
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
-
-
-def _finite_values(value: Any) -> bool:
-    """a finite number or a 1-D array of them (one per output dimension)"""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return arr.ndim <= 1 and arr.size > 0 and bool(np.isfinite(arr).all())
-
-
-def _positive_values(value: Any) -> bool:
-    """a positive finite number or a 1-D array of them (one per output dimension)"""
-    return _finite_values(value) and bool((np.asarray(value, dtype=np.float64) > 0).all())
 
 
 class UniversalLabelModel(ValueLabelModel):
@@ -142,8 +128,8 @@ class UniversalLabelModel(ValueLabelModel):
         "min_overlap": [Interval(0, None, integer=True)],
         "inference": [OneOf("frechet", "gaussian")],
         "uncovered": [OneOf("prior", "nan")],
-        "y_mean": [None, _finite_values],
-        "y_var": [None, _positive_values],
+        "y_mean": [None, NumberOrVector(Interval(), "one per output dimension")],
+        "y_var": [None, NumberOrVector(Interval(0, None, closed="neither"), "one per output dimension")],
         "progress": [bool],
     }
 
