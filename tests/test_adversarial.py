@@ -1219,3 +1219,21 @@ def test_cli_download_rejects_non_positive_caps(tmp_path, flag, capsys):
 
     assert main(["download", "youtube", "--cache", str(tmp_path), flag, "0"]) == 2
     assert "must be positive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"min_confidence": 1.5}, "min_confidence must be None or a number in [0, 1], got 1.5"),
+    ({"min_confidence": float("nan")}, "min_confidence must be None or a number in [0, 1], got nan"),
+    ({"max_tokens": 0}, "max_tokens must be an int in [1, inf], got 0"),
+    ({"mode": "chat"}, "mode must be 'score' or 'generate', got 'chat'"),
+])
+def test_prompted_lf_refuses_bad_settings_naming_the_lf(kwargs, message):
+    import re
+
+    from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
+    from weaksup.labelers.backends import OpenAIBackend
+
+    backend = OpenAIBackend("http://127.0.0.1:9", model="m")  # never called: the constructor refuses first
+    with pytest.raises(ValueError, match=re.escape(f"LF 'llm_spam': {message}")):
+        PromptedLF("llm_spam", PromptTemplate("Is this spam? {text}", ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                   backend, cache=None, **kwargs)

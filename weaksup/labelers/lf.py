@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._validation import Interval
 from weaksup.labelers.backends.base import Backend, CallStats
 from weaksup.labelers.cache import ResponseCache
 from weaksup.labelers.template import LabelMap, PromptTemplate
@@ -130,6 +131,10 @@ class PromptedLF(LabelingFunction):
             raise ValueError(f"LF {name!r}: mode must be 'score' or 'generate', got {mode!r}")
         if calibrate and mode != "score":
             raise ValueError(f"LF {name!r}: calibration needs answer scores (mode='score')")
+        if min_confidence is not None and not Interval(0, 1).accepts(min_confidence):
+            raise ValueError(f"LF {name!r}: min_confidence must be None or {Interval(0, 1)}, got {min_confidence!r}")
+        if not Interval(1, None, integer=True).accepts(max_tokens):
+            raise ValueError(f"LF {name!r}: max_tokens must be {Interval(1, None, integer=True)}, got {max_tokens!r}")
         self.template = template
         self.label_map = label_map
         self.backend = backend
