@@ -239,7 +239,8 @@ def test_saved_model_keeps_lf_names_and_aligns_after_load(tmp_path, named_votes)
 @pytest.mark.parametrize("make, message", [
     (lambda: VoteMatrix(np.zeros((2, 2), int), ["a", "a"]), r"duplicate LF names: \['a'\]"),
     (lambda: VoteMatrix(np.zeros((2, 2), int), ["a"]), "1 LF names given for 2 vote columns"),
-    (lambda: VoteMatrix(np.zeros((2, 2), int), cardinality=0), "cardinality must be >= 1"),
+    (lambda: VoteMatrix(np.zeros((2, 2), int), cardinality=0), "cardinality must be an int >= 1, got 0"),
+    (lambda: VoteMatrix(np.zeros((2, 2), int), cardinality=2.5), "cardinality must be an int >= 1, got 2.5"),
     (lambda: VoteMatrix(sp.csr_matrix(np.array([[1.5, 0]]))), "integers"),
     (lambda: VoteMatrix(sp.csr_matrix(np.array([[-3, 1]])), ["p", "q"]), r"value -3 \(LF 'p', row 0\)"),
     (lambda: VoteMatrix(np.zeros((2, 2), int)).select_lfs(["nope"]), "no LF named 'nope'"),

@@ -208,9 +208,10 @@ class VoteMatrix:
             if vmax + 1 > MAX_INFERRED_CARDINALITY:
                 _refuse_inferred(mat, vmax, names)
             cardinality = max(2, vmax + 1)
+        if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
+                or cardinality < 1:
+            raise ValueError(f"cardinality must be an int >= 1, got {cardinality!r}")
         cardinality = int(cardinality)
-        if cardinality < 1:
-            raise ValueError(f"cardinality must be >= 1, got {cardinality}")
         if vmax >= cardinality or vmin < ABSTAIN:
             if sp.issparse(mat):
                 coo = mat.tocoo()
