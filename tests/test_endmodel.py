@@ -249,7 +249,7 @@ BAD_PARAMS = [
 
 
 @pytest.mark.parametrize("name,params,message", BAD_PARAMS, ids=[f"{n}-{next(iter(p))}" for n, p, _ in BAD_PARAMS])
-def test_bad_hyper_parameter_is_named_before_any_training(name, params, message):
+def test_bad_end_model_hyper_parameter_is_a_value_error_naming_it(name, params, message):
     import re
 
     from weaksup.labelmodel import registry

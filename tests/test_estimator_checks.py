@@ -138,3 +138,35 @@ def test_every_hyper_parameter_has_a_declared_constraint(model: str) -> None:
     params = [n for n, p in inspect.signature(cls.__init__).parameters.items()
               if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     assert not [n for n in params if n not in declared and n not in CHECKED_ELSEWHERE]
+
+
+#: (model, bad parameters, the message after "<model>: parameter ") for families beyond the end models
+#: (tests/test_endmodel.py has theirs); each was accepted, or refused in other words, before.
+BAD_PARAMS = [
+    ("HMM", {"n_iter": 0}, "'n_iter' must be an int in [1, inf]; got 0"),
+    ("HMM", {"fp_prior": 2.0}, "'fp_prior' must be a number in [0, 1]; got 2.0"),
+    ("HMM", {"prior_strength": -1.0}, "'prior_strength' must be a number in [0, inf]; got -1.0"),
+    ("HMM", {"tol": -1.0}, "'tol' must be a number in [0, inf]; got -1.0"),
+    ("TokenDawidSkene", {"n_iter": 0}, "'n_iter' must be an int in [1, inf]; got 0"),
+    ("TokenDawidSkene", {"smoothing": -1.0}, "'smoothing' must be a number in [0, inf]; got -1.0"),
+    ("TokenMajorityVote", {"wrench_abstain": "yes"}, "'wrench_abstain' must be a bool; got 'yes'"),
+    ("UniversalLabelModel", {"n_iter": 0}, "'n_iter' must be an int in [1, inf]; got 0"),
+    ("UniversalLabelModel", {"max_triplets": 0}, "'max_triplets' must be an int in [1, inf]; got 0"),
+    ("UniversalLabelModel", {"y_var": -1.0}, "'y_var' must be None or a number in (0, inf) or a 1-D array of them"),
+    ("UniversalLabelModel", {"y_mean": float("nan")}, "'y_mean' must be None or a finite number or a 1-D array"),
+    ("MatrixCompletion", {"betas": (1.5, 0.9)}, "'betas' must be a pair of numbers in [0, 1)"),
+    ("MatrixCompletion", {"prec_init": 1.5}, "'prec_init' must be a number in [0, 1] or a 1-D array of them"),
+    ("HyperLabelModel", {"device": "gpu"}, "'device' must be a torch device this machine has: 'cpu'"),
+]
+
+
+@pytest.mark.parametrize("model,params,message", BAD_PARAMS, ids=[f"{m}-{next(iter(p))}" for m, p, _ in BAD_PARAMS])
+def test_bad_hyper_parameter_is_a_value_error_naming_it(model, params, message):
+    import re
+
+    from weaksup.labelmodel import registry
+
+    data = FIXTURES[fixture_key(model)](3, 0)
+    est = registry.get_model(model)(**data.model_params, **params)
+    with pytest.raises(ValueError, match=f"^{model}: parameter " + re.escape(message)):
+        est.fit(*data.fit_args, **data.fit_kwargs)
