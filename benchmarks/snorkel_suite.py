@@ -103,16 +103,15 @@ def rewrite_imports(source: str) -> str:
 
 def download_sdist(cache: Path = SDIST_CACHE) -> Path:
     """snorkel 0.10.0's source distribution from the package index (``pip download``), cached in ``cache``."""
-    found = sorted(cache.glob("snorkel-0.10.0.tar.gz"))
-    if found:
-        return found[0]
+    archive = cache / "snorkel-0.10.0.tar.gz"
+    if archive.exists():
+        return archive
     cache.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
                            "-d", str(cache), SDIST], capture_output=True, text=True)
-    found = sorted(cache.glob("snorkel-0.10.0.tar.gz"))
-    if proc.returncode or not found:
+    if proc.returncode or not archive.exists():
         raise OSError(f"pip download {SDIST} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
-    return found[0]
+    return archive
 
 
 def _unpack_sdist(archive: Path, dest: Path) -> Path:

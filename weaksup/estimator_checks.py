@@ -101,7 +101,7 @@ def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np
     # rows where no LF votes, inside and at the end, as in every real vote matrix (an adapter once
     # lost trailing vote-less rows)
     d = L.to_dense()
-    d[[10, 11, n - 3, n - 2, n - 1]] = ABSTAIN
+    d[[10, 11, -3, -2, -1]] = ABSTAIN
     return VoteMatrix(d, L.lf_names, n_classes), y
 
 
@@ -151,7 +151,7 @@ def _data_value(n_classes: int, seed: int) -> CheckData:
     space = FiniteMetricSpace([[0, 1, 2], [1, 0, 1], [2, 1, 0]])
     prior = np.full(3, 1 / 3) if n_classes >= 3 else np.array([0.5, 0.5, 0.0])
     votes, y = make_synthetic(space, [2.0, 1.5, 1.0, 0.8, 0.6], 240, seed=seed, abstain=0.2, prior=prior)
-    votes.abstain[[10, 11, 237, 238, 239]] = True  # rows where no LF votes, inside and at the end
+    votes.abstain[[10, 11, -3, -2, -1]] = True  # rows where no LF votes, inside and at the end
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
         bad_inputs=[

@@ -135,9 +135,8 @@ class HyperLabelModel(LabelModel):
             return out
         with torch.no_grad():
             P = np.asarray(_network(self.device, self.checkpoint_path).infer(X, return_probs=True), dtype=np.float64)
-        # hyperlm sizes its graph by the last row with a vote, so trailing vote-less rows get no output row
-        P = P.reshape(-1, P.shape[-1]) if P.size else np.zeros((0, k))
         full = np.zeros((X.shape[0], k))
+        # hyperlm sizes its graph by the last row with a vote, so trailing vote-less rows get no output row
         full[:P.shape[0], :P.shape[1]] = P  # classes above the largest vote get no mass
         with np.errstate(invalid="ignore", divide="ignore"):
             full /= full.sum(1, keepdims=True)

@@ -419,7 +419,7 @@ class TokenDawidSkene(TokenLabelModel):
     def _token_model(self) -> Any:
         from weaksup.labelmodel.dawid_skene import DawidSkene
 
-        return DawidSkene(alpha=self.smoothing, max_iter=max(1, self.n_iter), tol=self.tol,
+        return DawidSkene(alpha=self.smoothing, max_iter=self.n_iter, tol=self.tol,
                           abstain_as_class=self.abstain_as_class)
 
     @property
