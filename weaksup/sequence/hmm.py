@@ -7,7 +7,7 @@ import numpy as np
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
-from weaksup.sequence.labelmodel import SequenceLabelModel, TokenMajorityVote
+from weaksup.sequence.labelmodel import SequenceLabelModel, _soft_vote_counts, io_to_bio_marginals, tie_split
 from weaksup.sequence.tags import bio_to_spans
 from weaksup.sequence.votes import SequenceVotes
 
@@ -45,7 +45,9 @@ class HMM(SequenceLabelModel):
     transition_prior : float
         Pseudo-counts added to every allowed transition and start state.
     init : {"mv", "prior"}
-        Start EM from counts under WRENCH token MV labels, or from the priors.
+        Start EM from counts under WRENCH token MV labels (a tie between tags
+        splits the token's count evenly, so the fit does not depend on the
+        order of the sentences), or from the priors.
     decode : {"viterbi", "posterior"}
         Most likely path (always valid BIO) or per-token argmax of the
         marginals (repaired to valid BIO).
@@ -190,9 +192,8 @@ class HMM(SequenceLabelModel):
         lengths = V.lengths
         first = V.offsets[:-1][lengths > 0]
         if self.init == "mv":
-            ids = TokenMajorityVote().fit(V)._predict_ids(V)
-            gamma = np.eye(K)[ids]
-            xi = _transition_counts(ids, V.offsets, K)
+            gamma = _tied_mv_marginals(V)
+            xi = _pair_counts(gamma, V.offsets)
             self._m_step(self._emission_counts(obs, gamma, K), xi, gamma[first].sum(0), E)
         else:
             self._m_step(np.zeros((V.m, K, K)), np.zeros((K, K)), np.zeros(K), E)
@@ -245,13 +246,22 @@ class HMM(SequenceLabelModel):
         return np.einsum("jkk->jk", self.emit_).mean(1)
 
 
-def _transition_counts(ids: np.ndarray, offsets: np.ndarray, K: int) -> np.ndarray:
-    xi = np.zeros((K, K))
-    if len(ids) < 2:
-        return xi
-    same = np.ones(len(ids) - 1, dtype=bool)
+def _tied_mv_marginals(V: SequenceVotes) -> np.ndarray:
+    """BIO marginals of WRENCH's token majority vote with each tie split evenly over the tied tags
+    (not broken by token index, so they do not depend on the order of the sentences)."""
+    W = V.wrench_abstain().to_io()
+    q = tie_split(_soft_vote_counts(W.data, W.n_tags))
+    return io_to_bio_marginals(q, q, V.offsets)
+
+
+def _pair_counts(gamma: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``K × K`` expected transition counts of per-token marginals taken as independent, within
+    sentences (for one-hot rows: the transition counts of the tag sequence)."""
+    T, K = gamma.shape
+    if T < 2:
+        return np.zeros((K, K))
+    same = np.ones(T - 1, dtype=bool)
     inner = offsets[1:-1]
-    inner = inner[(inner > 0) & (inner < len(ids))]
+    inner = inner[(inner > 0) & (inner < T)]
     same[inner - 1] = False
-    np.add.at(xi, (ids[:-1][same], ids[1:][same]), 1.0)
-    return xi
+    return gamma[:-1][same].T @ gamma[1:][same]
