@@ -9,7 +9,10 @@ its family, using a small synthetic data set made for that family:
 * ``predict`` before ``fit`` raises :class:`weaksup._validation.NotFittedError`;
 * ``save`` / ``load`` round-trip gives identical predictions;
 * bad input raises ``ValueError`` / ``TypeError`` whose message names the argument;
-* probabilities are finite, in ``[0, 1]`` and sum to 1 per row.
+* probabilities are finite, in ``[0, 1]`` and sum to 1 per row;
+* the same fit on the rows (tagged sentences) in another order gives the same
+  probabilities in that order (label, value and sequence families; end models and
+  label learning flows train on minibatches and are not held to it).
 
 ``tests/test_estimator_checks.py`` runs every check over every model in
 :mod:`weaksup.labelmodel.registry`, so a new registry entry is checked without
@@ -41,7 +44,7 @@ Examples
 >>> sorted(FIXTURES)  # one data fixture per family
 ['end', 'end:sequence', 'end:text', 'feature_label', 'label', 'sequence', 'value']
 >>> len(CHECKS), "check_save_load" in CHECKS
-(7, True)
+(8, True)
 """
 
 from __future__ import annotations
@@ -71,7 +74,11 @@ class CheckData:
     list of ``(argument name, fit args, fit kwargs)`` that must be rejected;
     ``model_params`` constructor arguments the data need (a value model's
     ``space``); ``proba_rows`` the rows of ``predict_proba`` when they are not
-    the rows of ``predict_args[0]`` (tokens of tagged sentences).
+    the rows of ``predict_args[0]`` (tokens of tagged sentences);
+    ``reordered(rng)`` the same data with its rows (sentences) shuffled, as
+    ``(fit_args, predict_args, rows)`` with ``rows`` the index of each new
+    ``predict_proba`` row among the old ones (``None``: the family is not held to
+    row order).
 
     Examples
     --------
@@ -89,6 +96,7 @@ class CheckData:
     bad_inputs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
     model_params: dict[str, Any] = field(default_factory=dict)
     proba_rows: int | None = None
+    reordered: Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]] | None = None
 
 
 # ------------------------------------------------------------------ family fixtures
@@ -105,13 +113,27 @@ def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np
     return VoteMatrix(d, L.lf_names, n_classes), y
 
 
+def _rows_shuffled(data: Any) -> Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]]:
+    """``CheckData.reordered`` for a family whose one argument is indexed by row (or sentence)."""
+    def reordered(rng: np.random.Generator) -> tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]:
+        n = data.n_sentences if hasattr(data, "n_sentences") else len(data)
+        perm = rng.permutation(n)
+        if hasattr(data, "n_sentences"):  # tagged sentences: probabilities are per token
+            rows = np.concatenate([np.arange(data.offsets[i], data.offsets[i + 1]) for i in perm])
+        else:
+            rows = perm
+        return (data[perm],), (data[perm],), rows
+
+    return reordered
+
+
 def _data_label(n_classes: int, seed: int) -> CheckData:
     L, y = _votes(n_classes, seed)
     d = L.to_dense()
     nan_votes = d.astype(np.float64)
     nan_votes[3, 1] = np.nan
     return CheckData(
-        fit_args=(L,), predict_args=(L,), n_classes=n_classes,
+        fit_args=(L,), predict_args=(L,), n_classes=n_classes, reordered=_rows_shuffled(L),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -154,6 +176,7 @@ def _data_value(n_classes: int, seed: int) -> CheckData:
     votes.abstain[[10, 11, -3, -2, -1]] = True  # rows where no LF votes, inside and at the end
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
+        reordered=_rows_shuffled(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -185,6 +208,7 @@ def _data_sequence(n_classes: int, seed: int) -> CheckData:
     votes = SequenceVotes(data, np.arange(0, len(flat) + 1, length), [f"T{t}" for t in range(n_types)])
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=2 * n_types + 1, proba_rows=votes.n_tokens,
+        reordered=_rows_shuffled(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", (data,), {}),
@@ -489,6 +513,25 @@ def check_probabilities(est: Any, data: CheckData) -> None:
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-8, err_msg="probability rows do not sum to 1")
 
 
+def check_row_order(est: Any, data: CheckData) -> None:
+    """Fitting on the rows (tagged sentences) in another order gives the same probabilities, reordered.
+
+    A data set has no row order a user can be held to (a database, a shuffle, Dask partitions);
+    ties in ``predict`` may follow the row index (WRENCH's rule), probabilities may not.
+    """
+    if data.reordered is None or not data.has_proba:
+        return
+    from sklearn.base import clone
+
+    twin = clone(est)
+    _fit(est, data)
+    probs = np.asarray(est.predict_proba(*data.predict_args))
+    fit_args, predict_args, rows = data.reordered(np.random.default_rng(12345))
+    twin.fit(*fit_args, seed=0, **data.fit_kwargs)
+    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs[rows], atol=1e-5,
+                               err_msg="predict_proba changed when the same rows were fitted in another order")
+
+
 #: Check name -> function; ``check_fit_twice_different_cardinalities`` also gets the fixture.
 CHECKS: dict[str, Callable[..., None]] = {
     "check_params_roundtrip": check_params_roundtrip,
@@ -498,6 +541,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "check_save_load": check_save_load,
     "check_bad_input": check_bad_input,
     "check_probabilities": check_probabilities,
+    "check_row_order": check_row_order,
 }
 
 
