@@ -6,10 +6,10 @@ latent subtype ``g ~ Cat(π_y)``, ``π_y ~ Dir(a_π/M)``; each LF ``j`` votes
 ``β_yl = b_v``).  Subtypes let groups of correlated LFs be explained jointly.
 Abstains are missing.  Mean-field variational Bayes over ``q(Y, g)`` and the
 Dirichlet posteriors; ``repeat`` random restarts, the one with the largest
-ELBO is kept.  A restart's random subtype weights of a vote row are drawn
-from a key of which named LFs vote together in that row (and the seed), so the
-fit does not depend on the order of the rows or the LF columns, or on the
-class names.
+ELBO is kept.  A restart's random subtype weights of a vote row are drawn in
+the order of a key of which named LFs vote together in that row, so the fit
+does not depend on the order of the rows or the LF columns, or on the class
+names.
 
 Vectorised: the VB updates run on the distinct vote rows weighted by their
 counts as sparse products (``O(nnz · k · M)`` per iteration).  Prediction is
@@ -28,6 +28,7 @@ from weaksup._validation import Interval
 from weaksup.labelmodel._kernels import grouped_softmax
 from weaksup.labelmodel._stats import (
     indicator_matrix,
+    _vote_rows,
     iter_row_chunks,
     softmax_rows,
     vote_codes,
@@ -48,44 +49,25 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def _seed_word(seed: int | None) -> np.uint64:
-    """64 bits from ``seed`` (fresh entropy for ``None``)."""
-    return np.random.default_rng(seed).integers(0, 2**63, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-
-
 def _partition_keys(ind: Any, lf_names: list[str], k: int) -> np.ndarray:
     """A 64-bit key per vote row that depends only on which named LFs vote together.
 
-    Per class, the set of LFs voting it is hashed (a wrapping sum of per-name
-    hashes); the classes' set hashes are mixed and summed.  So the key does not
-    change when rows, LF columns (names move with them) or class labels are
-    permuted, and :class:`EBCC`'s random start drawn from it does not either.
+    Per class, the set of LFs voting it is hashed (a sum of per-name hashes,
+    short enough for the sum of ``m`` of them to be exact in float64); the
+    classes' set hashes are mixed and summed.  So the key does not change when
+    rows, LF columns (names move with them) or class labels are permuted.
     """
     import hashlib
 
-    name_hash = np.array([int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "little")
-                          for n in lf_names], dtype=np.uint64)
+    bits = 53 - len(lf_names).bit_length()
+    h = np.array([int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "little") >> (64 - bits)
+                  for n in lf_names], dtype=np.float64)
     P = ind.shape[0]
-    rows = np.repeat(np.arange(P, dtype=np.int64), np.diff(ind.indptr))
-    cols = ind.indices.astype(np.int64)
-    sets = np.zeros(P * k, dtype=np.uint64)
+    codes = _vote_rows(ind) * k + ind.indices.astype(np.intp) % k
+    sets = np.bincount(codes, weights=h[ind.indices.astype(np.intp) // k], minlength=P * k).astype(np.uint64)
     with np.errstate(over="ignore"):
-        np.add.at(sets, rows * k + cols % k, name_hash[cols // k])
         mixed = np.where(sets != 0, _splitmix64(sets), np.uint64(0)).reshape(P, k)
         return mixed.sum(1, dtype=np.uint64)
-
-
-def _keyed_dirichlet(keys: np.ndarray, seed_word: np.uint64, restart: int, M: int) -> np.ndarray:
-    """``len(keys) × M`` Dirichlet(1, …, 1) draws, each row a function of its key, the seed and the
-    restart only (normalised exponentials of counter-based uniforms)."""
-    with np.errstate(over="ignore"):
-        base = _splitmix64(seed_word + np.uint64(restart) * np.uint64(0xD1B54A32D192ED03))
-        x = _splitmix64(keys[:, None] ^ base) + np.arange(1, M + 1, dtype=np.uint64)[None, :] * np.uint64(
-            0x9E3779B97F4A7C15)
-        bits = _splitmix64(x) >> np.uint64(11)
-    u = (bits.astype(np.float64) + 0.5) * 2.0**-53
-    e = -np.log(u)
-    return e / e.sum(1, keepdims=True)
 
 
 def _dirichlet_entropy(a: np.ndarray) -> np.ndarray:
@@ -198,11 +180,13 @@ class EBCC(LabelModel):
         z0 = counts / counts.sum(1, keepdims=True)
         alpha = (z0 * w[:, None]).sum(0) if self.empirical_prior else np.full(k, float(self.alpha))
         beta = np.eye(k) * (self.a_v - self.b_v) + self.b_v  # [y, l]
-        seed_word = _seed_word(seed)
-        part_keys = _partition_keys(ind, list(L.lf_names), k)
+        rng = np.random.default_rng(seed)
+        # one random start per distinct key, drawn in key order: rows with one key share it, and no
+        # row's start depends on where the row sits, its LF columns or the class names
+        distinct, key_of_row = np.unique(_partition_keys(ind, list(L.lf_names), k), return_inverse=True)
         best = None
-        for restart in range(int(self.repeat)):
-            g = _keyed_dirichlet(part_keys, seed_word, restart, M)  # shared across classes
+        for _ in range(int(self.repeat)):
+            g = rng.dirichlet(np.ones(M), distinct.size)[key_of_row.ravel()]  # shared across classes
             zg = z0[:, :, None] * g[:, None, :]
             z = z0
             for it in range(int(self.max_iter)):
