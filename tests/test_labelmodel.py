@@ -107,6 +107,21 @@ def test_lf_permutation_invariance(name: str, params, perm_seed: int) -> None:
     assert (P1.argmax(1) == P2.argmax(1))[clear].all()
 
 
+# AutoLabelModel given dev labels may pick DS-semi, a DawidSkene with abstention as an output and
+# alpha = 1 smoothing: an LF's smoothed P(abstain | y) differs by class size even when it never votes
+@pytest.mark.parametrize("name", [n for n in FACTORIES if n != "AutoLabelModel"] + ["AutoLabelModel(gold-free)"])
+@SETTINGS
+@given(params=data_params)
+def test_an_lf_that_never_votes_changes_nothing(name: str, params) -> None:
+    n, m, k, seed = params
+    L, _ = _data(n, m, k, seed)
+    assume(_valid(L))
+    L_dead = VoteMatrix(np.c_[L.to_dense(), np.full(n, -1)], [*L.lf_names, "never_fires"], k)
+    make = (lambda k: AutoLabelModel(cardinality=k)) if name == "AutoLabelModel(gold-free)" else FACTORIES[name]
+    P = make(k).fit(L, seed=seed).predict_proba(L)
+    np.testing.assert_allclose(make(k).fit(L_dead, seed=seed).predict_proba(L_dead), P, atol=ATOL.get(name, 1e-6))
+
+
 # HyperLM scores a binary set by its class-1 view only (one network pass), so renaming the classes
 # changes its input: the adapter passes that through (tests/test_goldfree.py compares it with hyperlm)
 @pytest.mark.parametrize("name", [n for n in FACTORIES if n != "HyperLabelModel"])

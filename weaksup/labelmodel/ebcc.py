@@ -52,15 +52,15 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 def _partition_keys(ind: Any, lf_names: list[str], k: int) -> np.ndarray:
     """A 64-bit key per vote row that depends only on which named LFs vote together.
 
-    Per class, the set of LFs voting it is hashed (a sum of per-name hashes,
-    short enough for the sum of ``m`` of them to be exact in float64); the
-    classes' set hashes are mixed and summed.  So the key does not change when
-    rows, LF columns (names move with them) or class labels are permuted.
+    Per class, the set of LFs voting it is hashed (a sum of 32-bit per-name
+    hashes, exact in float64 below 2²¹ LFs); the classes' set hashes are mixed
+    and summed.  So the key does not change when rows, LF columns (names move
+    with them) or class labels are permuted, or when an LF that never votes is
+    added.
     """
     import hashlib
 
-    bits = 53 - len(lf_names).bit_length()
-    h = np.array([int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "little") >> (64 - bits)
+    h = np.array([int.from_bytes(hashlib.blake2b(n.encode(), digest_size=4).digest(), "little")
                   for n in lf_names], dtype=np.float64)
     P = ind.shape[0]
     codes = _vote_rows(ind) * k + ind.indices.astype(np.intp) % k
