@@ -414,9 +414,8 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         "seeds, summed over the sets. Every row was measured by this command"
         + (" in this run." if not out.get("cached") else
            "; peer fits already in the script's peer cache (same votes, seed and package versions, fitted by this "
-           "command earlier) were read from it: " + "; ".join(
-               f"{t}: {n} (fitted {_span(w)})" for t, m in out["cached"].items() for n, w in m.items())
-           + "."),
+           f"command {_span(set().union(*(w for m in out['cached'].values() for w in m.values())))}) were read "
+           "from it: " + "; ".join(f"{t}: {', '.join(m)}" for t, m in out["cached"].items()) + "."),
         "",
         "### Gold-free protocol (no labels of any split before test scoring)",
         "",
