@@ -44,6 +44,7 @@ __all__ = [
     "brier",
     "score",
     "probs_to_preds",
+    "tie_split",
     "TIE_BREAKS",
     "register_metric",
     "METRICS",
@@ -97,6 +98,20 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
             assert rng is not None
             preds[i] = rng.choice(idx)
     return preds
+
+
+def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
+    """The hard decision of ``probs`` as weights: 1 on the argmax, ``1/t`` on each of ``t`` tied
+    classes (within ``tol``, as in :func:`probs_to_preds`).
+
+    Unlike a tie broken by row index, it does not depend on where a row sits.
+
+    >>> tie_split([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]]).tolist()
+    [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    win = probs >= probs.max(1, keepdims=True) - tol
+    return win / win.sum(1, keepdims=True)
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -6,9 +6,10 @@ import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf
+from weaksup.metrics import tie_split
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
-from weaksup.sequence.labelmodel import SequenceLabelModel, _soft_vote_counts, io_to_bio_marginals, tie_split
-from weaksup.sequence.tags import bio_to_spans
+from weaksup.sequence.labelmodel import SequenceLabelModel, _soft_vote_counts
+from weaksup.sequence.tags import bio_to_spans, io_to_bio_marginals
 from weaksup.sequence.votes import SequenceVotes
 
 __all__ = ["HMM"]

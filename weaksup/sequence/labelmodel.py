@@ -23,7 +23,7 @@ WRENCH ``SeqLabelModelWrapper`` semantics (token models)
    one type is ``B-`` (so adjacent same-type entities merge).  In
    :meth:`~TokenLabelModel.predict_proba` a type's IO probability goes to
    ``I-`` as far as the previous token's decision is that type, a tie there
-   counting evenly (:func:`io_to_bio_marginals`), so probabilities do not
+   counting evenly (:func:`~weaksup.sequence.tags.io_to_bio_marginals`), so probabilities do not
    depend on the order of the sentences; hard predictions keep WRENCH's rule.
 
 :class:`TokenDawidSkene` is exactly ``TokenLabelModel(DawidSkene(abstain_as_class=True,
@@ -55,7 +55,8 @@ from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import Interval, check_is_fitted, check_params
-from weaksup.sequence.tags import io_ids_to_bio_ids
+from weaksup.metrics import tie_split
+from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals
 from weaksup.sequence.votes import SequenceVotes
 
 __all__ = [
@@ -342,45 +343,6 @@ class TokenLabelModel(SequenceLabelModel):
             from sklearn.base import clone
 
             self.label_model = clone(self.label_model_)  # the unfitted template it was trained from
-
-
-def tie_split(probs: np.ndarray, tol: float = 1e-5) -> np.ndarray:
-    """The hard decision of ``probs`` as weights: 1 on the argmax, ``1/t`` on each of ``t`` tied
-    classes (within ``tol``, the tolerance of :func:`weaksup.metrics.probs_to_preds`).
-
-    Unlike a tie broken by row index, it does not depend on where a row sits.
-
-    >>> tie_split(np.array([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]])).tolist()
-    [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
-    """
-    win = probs >= probs.max(1, keepdims=True) - tol
-    return win / win.sum(1, keepdims=True)
-
-
-def io_to_bio_marginals(p_io: np.ndarray, prev_io: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per-token BIO marginals from IO ones (``O`` then one column per entity type).
-
-    Type ``t``'s weight at a token goes to ``I-t`` in proportion to the weight
-    ``prev_io`` gives ``t`` at the previous token of the sentence, and to
-    ``B-t`` for the rest (all of it at a sentence's first token).  With one-hot
-    ``prev_io`` (a hard decision) this is WRENCH's ``io_id_to_bio_id``: the
-    first token of a run of one type is ``B-``; with :func:`tie_split` a tie
-    at the previous token splits the weight instead of following a tie-break
-    by token index, so the result does not depend on the order of the sentences.
-
-    >>> io_to_bio_marginals(np.eye(2)[[1, 1, 0]], np.eye(2)[[1, 1, 0]], np.array([0, 3])).tolist()
-    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
-    """
-    T = p_io.shape[0]
-    prev = np.zeros_like(prev_io, dtype=np.float64)
-    prev[1:] = prev_io[:-1]
-    starts = np.asarray(offsets)[:-1]
-    prev[starts[starts < T]] = 0.0
-    out = np.zeros((T, 2 * p_io.shape[1] - 1))
-    out[:, 0] = p_io[:, 0]
-    out[:, 1::2] = p_io[:, 1:] * (1.0 - prev[:, 1:])
-    out[:, 2::2] = p_io[:, 1:] * prev[:, 1:]
-    return out
 
 
 def _soft_vote_counts(data: np.ndarray, k: int) -> np.ndarray:

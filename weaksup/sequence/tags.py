@@ -64,6 +64,7 @@ __all__ = [
     "is_valid_bio",
     "bio_ids_to_io_ids",
     "io_ids_to_bio_ids",
+    "io_to_bio_marginals",
     "entity_types_from_tags",
 ]
 
@@ -346,3 +347,30 @@ def io_ids_to_bio_ids(ids: Any, offsets: Any = None) -> np.ndarray:
         prev[starts] = -2
     cont = (a == prev) & (a > 0)
     return np.where(a > 0, np.where(cont, 2 * a, 2 * a - 1), a)
+
+
+def io_to_bio_marginals(p_io: np.ndarray, prev_io: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per-token BIO marginals from IO ones (``O`` then one column per entity type).
+
+    Type ``t``'s weight at a token goes to ``I-t`` in proportion to the weight
+    ``prev_io`` gives ``t`` at the previous token of the sentence, and to
+    ``B-t`` for the rest (all of it at a sentence's first token).  With one-hot
+    ``prev_io`` (a hard decision) this is WRENCH's ``io_id_to_bio_id``: the
+    first token of a run of one type is ``B-``; with :func:`weaksup.metrics.tie_split` a tie
+    at the previous token splits the weight instead of following a tie-break
+    by token index, so the result does not depend on the order of the sentences.
+
+    >>> import numpy as np
+    >>> io_to_bio_marginals(np.eye(2)[[1, 1, 0]], np.eye(2)[[1, 1, 0]], np.array([0, 3])).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    T = p_io.shape[0]
+    prev = np.zeros_like(prev_io, dtype=np.float64)
+    prev[1:] = prev_io[:-1]
+    starts = np.asarray(offsets)[:-1]
+    prev[starts[starts < T]] = 0.0
+    out = np.zeros((T, 2 * p_io.shape[1] - 1))
+    out[:, 0] = p_io[:, 0]
+    out[:, 1::2] = p_io[:, 1:] * (1.0 - prev[:, 1:])
+    out[:, 2::2] = p_io[:, 1:] * prev[:, 1:]
+    return out
