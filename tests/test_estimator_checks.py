@@ -90,7 +90,31 @@ class SilentOnBadInput(_Base):
             return self
 
 
+class FirstRowsDecide(_Base):
+    """The class balance of the first 20 rows' votes: depends on which rows come first."""
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        counts = L[:20].class_counts().sum(0) + 1.0
+        self.class_balance_ = counts / counts.sum()
+
+
+class FirstLFDecides(_Base):
+    """Trusts the first LF column only: depends on the LF order."""
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _predict_proba(self, L):
+        first = L.to_dense()[:, 0]
+        return np.where(first[:, None] >= 0, np.eye(L.cardinality)[np.maximum(first, 0)], self.class_balance_)
+
+
 @pytest.mark.parametrize("cls,check,match", [
+    (FirstRowsDecide, "check_row_order", "another order"),
+    (FirstLFDecides, "check_lf_order", "another order"),
     (WritesCardinality, "check_fit_does_not_change_params", "changed constructor parameter"),
     (BadProbabilities, "check_probabilities", "sum to 1"),
     (OwnNotFitted, "check_not_fitted", "RuntimeError"),

@@ -11,8 +11,9 @@ its family, using a small synthetic data set made for that family:
 * bad input raises ``ValueError`` / ``TypeError`` whose message names the argument;
 * probabilities are finite, in ``[0, 1]`` and sum to 1 per row;
 * the same fit on the rows (tagged sentences) in another order gives the same
-  probabilities in that order (label, value and sequence families; end models and
-  label learning flows train on minibatches and are not held to it).
+  probabilities in that order, and on the LF columns in another order the same
+  probabilities (label, value and sequence families; end models and label learning
+  flows train on minibatches and are not held to it).
 
 ``tests/test_estimator_checks.py`` runs every check over every model in
 :mod:`weaksup.labelmodel.registry`, so a new registry entry is checked without
@@ -44,7 +45,7 @@ Examples
 >>> sorted(FIXTURES)  # one data fixture per family
 ['end', 'end:sequence', 'end:text', 'feature_label', 'label', 'sequence', 'value']
 >>> len(CHECKS), "check_save_load" in CHECKS
-(8, True)
+(9, True)
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class CheckData:
     ``reordered(rng)`` the same data with its rows (sentences) shuffled, as
     ``(fit_args, predict_args, rows)`` with ``rows`` the index of each new
     ``predict_proba`` row among the old ones (``None``: the family is not held to
-    row order).
+    row or LF order); ``lfs_reordered(rng)`` the same data with its LF columns
+    shuffled, as ``(fit_args, predict_args)``.
 
     Examples
     --------
@@ -97,6 +99,7 @@ class CheckData:
     model_params: dict[str, Any] = field(default_factory=dict)
     proba_rows: int | None = None
     reordered: Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]] | None = None
+    lfs_reordered: Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...]]] | None = None
 
 
 # ------------------------------------------------------------------ family fixtures
@@ -127,6 +130,15 @@ def _rows_shuffled(data: Any) -> Callable[[np.random.Generator], tuple[tuple[Any
     return reordered
 
 
+def _lfs_shuffled(data: Any) -> Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """``CheckData.lfs_reordered`` for votes with ``select_lfs``."""
+    def lfs_reordered(rng: np.random.Generator) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        shuffled = data.select_lfs(rng.permutation(len(data.lf_names)).tolist())
+        return (shuffled,), (shuffled,)
+
+    return lfs_reordered
+
+
 def _data_label(n_classes: int, seed: int) -> CheckData:
     L, y = _votes(n_classes, seed)
     d = L.to_dense()
@@ -134,6 +146,7 @@ def _data_label(n_classes: int, seed: int) -> CheckData:
     nan_votes[3, 1] = np.nan
     return CheckData(
         fit_args=(L,), predict_args=(L,), n_classes=n_classes, reordered=_rows_shuffled(L),
+        lfs_reordered=_lfs_shuffled(L),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -176,7 +189,7 @@ def _data_value(n_classes: int, seed: int) -> CheckData:
     votes.abstain[[10, 11, -3, -2, -1]] = True  # rows where no LF votes, inside and at the end
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
-        reordered=_rows_shuffled(votes),
+        reordered=_rows_shuffled(votes), lfs_reordered=_lfs_shuffled(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -208,7 +221,7 @@ def _data_sequence(n_classes: int, seed: int) -> CheckData:
     votes = SequenceVotes(data, np.arange(0, len(flat) + 1, length), [f"T{t}" for t in range(n_types)])
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=2 * n_types + 1, proba_rows=votes.n_tokens,
-        reordered=_rows_shuffled(votes),
+        reordered=_rows_shuffled(votes), lfs_reordered=_lfs_shuffled(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", (data,), {}),
@@ -532,6 +545,21 @@ def check_row_order(est: Any, data: CheckData) -> None:
                                err_msg="predict_proba changed when the same rows were fitted in another order")
 
 
+def check_lf_order(est: Any, data: CheckData) -> None:
+    """Fitting on the LF columns in another order (names moving with them) gives the same probabilities."""
+    if data.lfs_reordered is None or not data.has_proba:
+        return
+    from sklearn.base import clone
+
+    twin = clone(est)
+    _fit(est, data)
+    probs = np.asarray(est.predict_proba(*data.predict_args))
+    fit_args, predict_args = data.lfs_reordered(np.random.default_rng(54321))
+    twin.fit(*fit_args, seed=0, **data.fit_kwargs)
+    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs, atol=1e-5,
+                               err_msg="predict_proba changed when the LF columns came in another order")
+
+
 #: Check name -> function; ``check_fit_twice_different_cardinalities`` also gets the fixture.
 CHECKS: dict[str, Callable[..., None]] = {
     "check_params_roundtrip": check_params_roundtrip,
@@ -542,6 +570,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "check_bad_input": check_bad_input,
     "check_probabilities": check_probabilities,
     "check_row_order": check_row_order,
+    "check_lf_order": check_lf_order,
 }
 
 
