@@ -28,6 +28,7 @@ from weaksup.labelmodel import (
     WeightedMajorityVote,
 )
 from weaksup.synthetic import make_one_sided_votes, make_votes
+from weaksup.votes import VoteMatrix
 
 from conftest import needs_wrench
 
@@ -116,7 +117,6 @@ def _state_arrays(model):
 @pytest.mark.parametrize("protocol", ["gold-free", "wrench"])
 def test_fitted_default_ignores_permuted_labels(wrench_dir, tmp_path, protocol) -> None:
     from weaksup.data import load_wrench_folder
-    from weaksup.votes import VoteMatrix
 
     name = "trec"  # multi-class, many one-sided LFs, MV ties: the gold-free default's ADS does real work
     splits = ["test", "valid"] if protocol == "gold-free" else ["test"]
@@ -262,3 +262,22 @@ def test_hyper_label_model_labels_votes_that_end_in_rows_without_a_vote(wrench_d
     np.testing.assert_array_equal(ours[-3:], 0.5)
     new = HyperLabelModel(uncovered="prior").fit(d).predict_proba(X[-4:])  # new rows, again ending vote-less
     assert new.shape == (4, 2) and np.isfinite(new).all()
+
+
+def test_hyper_label_model_on_one_lf_and_one_voted_row() -> None:
+    # hyperlm squeezes its input, so one LF or one row lost an axis and crashed in torch (IndexError)
+    pytest.importorskip("hyperlm")
+    from weaksup.labelmodel import HyperLabelModel
+    from weaksup.labelmodel.hyper import _network
+
+    # the adapter pads a vote-less row and LF: they change nothing in hyperlm's output
+    X = make_votes(300, 5, 3, seed=3)[0].to_dense().astype(np.int64)
+    padded = np.pad(X, ((0, 1), (0, 1)), constant_values=-1)
+    np.testing.assert_array_equal(_network("cpu", None).infer(padded, return_probs=True),
+                                  _network("cpu", None).infer(X, return_probs=True))
+    one_lf = VoteMatrix(np.array([[0], [1], [-1], [1]] * 10), cardinality=2)
+    P = HyperLabelModel().fit(one_lf).predict_proba(one_lf)
+    assert np.isfinite(P).all() and np.allclose(P.sum(1), 1) and (P[2] == 0.5).all()
+    assert (P[[1, 3]].argmax(1) == 1).all() and (P[0].argmax() == 0)  # one LF: its vote is the label
+    with pytest.raises(ValueError, match="votes: HyperLabelModel needs votes on at least two rows; got votes on 1 of 3"):
+        HyperLabelModel().fit(VoteMatrix(np.array([[0, 1, -1], [-1, -1, -1], [-1, -1, -1]]), cardinality=2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -120,6 +122,33 @@ def test_an_lf_that_never_votes_changes_nothing(name: str, params) -> None:
     make = (lambda k: AutoLabelModel(cardinality=k)) if name == "AutoLabelModel(gold-free)" else FACTORIES[name]
     P = make(k).fit(L, seed=seed).predict_proba(L)
     np.testing.assert_allclose(make(k).fit(L_dead, seed=seed).predict_proba(L_dead), P, atol=ATOL.get(name, 1e-6))
+
+
+#: Tiny vote matrices a notebook meets (one LF, one row, two rows): every model fits them or refuses them
+#: with a ValueError that names the votes; none crashes inside its numerics.
+TINY = {
+    "one LF": np.array([[0], [1], [-1], [1]] * 10),
+    "one row": np.array([[0, 1, -1]]),
+    "two rows": np.array([[0, 1, -1], [1, 1, 0]]),
+    "one voted row": np.array([[0, 1, -1], [-1, -1, -1], [-1, -1, -1]]),
+}
+
+
+@pytest.mark.parametrize("case", list(TINY))
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_tiny_vote_matrices_fit_or_are_refused_clearly(name: str, case: str) -> None:
+    L = VoteMatrix(TINY[case], cardinality=2)
+    dev = (L[:1], np.zeros(1, dtype=np.int64)) if name == "AutoLabelModel" else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # never-firing and one-sided LF warnings are expected here
+            model = FACTORIES[name](2).fit(L, valid=dev, seed=0)
+    except ValueError as exc:
+        assert "votes" in str(exc), exc
+        return
+    for rows in (L, L[:0], L[:1]):
+        P = model.predict_proba(rows)
+        assert P.shape == (rows.n, 2) and np.isfinite(P).all() and np.allclose(P.sum(1), 1.0)
 
 
 # HyperLM scores a binary set by its class-1 view only (one network pass), so renaming the classes

@@ -17,7 +17,10 @@ it maps a whole vote matrix to per-row class probabilities in one forward pass
   like MajorityVote and WRENCH) or the class balance (``"prior"``), never the
   network's output there: hyperlm masks such rows out of its training loss, so
   its network returns an untrained constant for them (0.58-0.64 for class 1 on
-  the binary WRENCH sets), a fixed guess rather than a posterior.
+  the binary WRENCH sets), a fixed guess rather than a posterior;
+* fits votes with one LF (hyperlm squeezes its input, so the adapter pads a
+  vote-less LF, which leaves the output unchanged) and refuses votes on fewer
+  than two rows with a ``ValueError`` (the network cannot score a one-row graph).
 
 The checkpoint ships inside the ``hyperlm`` wheel (nothing is downloaded).  It
 is loaded with ``torch.load(weights_only=True)`` and three numpy globals its
@@ -133,8 +136,15 @@ class HyperLabelModel(LabelModel):
         if top < 1:  # only class 0 (or nothing) voted: the network needs two classes
             out[covered] = np.eye(k)[0]
             return out
+        if covered[1:].sum() == 0:  # its graph would hold one row node, which hyperlm cannot score
+            raise ValueError(f"votes: HyperLabelModel needs votes on at least two rows; got votes on "
+                             f"{int(covered.sum())} of {X.shape[0]} rows")
+        # hyperlm squeezes the vote matrix, so one row or one LF would lose an axis (a torch IndexError):
+        # pad a vote-less row and LF, which add no node or edge to its graph (sized by the last vote)
+        padded = np.pad(X, ((0, int(X.shape[0] < 2)), (0, int(X.shape[1] < 2))), constant_values=-1)
         with torch.no_grad():
-            P = np.asarray(_network(self.device, self.checkpoint_path).infer(X, return_probs=True), dtype=np.float64)
+            P = np.asarray(_network(self.device, self.checkpoint_path).infer(padded, return_probs=True),
+                           dtype=np.float64)[:X.shape[0]]
         full = np.zeros((X.shape[0], k))
         # hyperlm sizes its graph by the last row with a vote, so trailing vote-less rows get no output row
         full[:P.shape[0], :P.shape[1]] = P  # classes above the largest vote get no mass
