@@ -201,6 +201,21 @@ def test_sequence_label_models_do_not_depend_on_sentence_order(model):
         np.testing.assert_allclose(model().fit(v[perm]).predict_proba(v[perm]), P[rows], atol=1e-10)
 
 
+@pytest.mark.parametrize("model", [HMM, TokenMajorityVote, TokenDawidSkene],
+                         ids=["HMM", "TokenMajorityVote", "TokenDawidSkene"])
+def test_an_lf_that_never_votes_changes_no_sequence_model(model):
+    # TokenDawidSkene smooths abstentions (alpha = 1): a silent LF's rate followed the class totals and
+    # tilted every token towards O (0.03 on these 240 tokens)
+    from weaksup.estimator_checks import FIXTURES
+
+    for seed in range(3):
+        v = FIXTURES["sequence"](3, seed).fit_args[0]
+        silent = SequenceVotes(np.c_[np.asarray(v.data), np.full(v.n_tokens, -1)], v.offsets, v.entity_types,
+                               lf_names=[*v.lf_names, "never_fires"], scheme=v.scheme)
+        np.testing.assert_allclose(model().fit(silent).predict_proba(silent), model().fit(v).predict_proba(v),
+                                   atol=1e-10)
+
+
 def test_token_dawid_skene_downweights_noisy_lf():
     rng = np.random.default_rng(0)
     n = 3000

@@ -56,6 +56,19 @@ class CoinParams(NamedTuple):
     prior: np.ndarray
 
 
+
+def _abstain_counts(Ny: np.ndarray, fired: np.ndarray, silent: np.ndarray) -> np.ndarray:
+    """``m × k`` expected abstentions per LF and class: the class total minus the LF's votes.
+
+    An LF that never votes (``silent``) abstains under every class alike: its count is the mean
+    class total, so its smoothed abstention rate is the same for every class and it moves no
+    posterior (with the class totals, it would tilt every row towards the larger classes by
+    ``(N_y + α) / (N_y + (k + 1) α)``).
+    """
+    abst = np.maximum(Ny[None, :] - fired, 0.0)
+    abst[silent] = Ny.mean()
+    return abst
+
 class DawidSkene(LabelModel):
     """Dawid–Skene confusion-matrix model fitted by EM.
 
@@ -262,7 +275,7 @@ class DawidSkene(LabelModel):
         C = Cr.reshape(m, k, k).transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
         if self.abstain_as_class:
             fired = C.sum(2) - k * self.alpha - self.alpha_diag
-            abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
+            abst = _abstain_counts(Ny, fired, Cr.reshape(m, -1).sum(1) == 0) + self.alpha
             tot = C.sum(2) + abst
             return np.log(C) - np.log(tot)[:, :, None], np.log(abst) - np.log(tot), pi
         return np.log(C) - np.log(C.sum(2, keepdims=True)), np.zeros((m, k)), pi
@@ -274,7 +287,7 @@ class DawidSkene(LabelModel):
         log_coin = log_coin_table(acc, k)
         if self.abstain_as_class:
             votes = fired + self.alpha
-            abst = np.maximum(Ny[None, :] - fired, 0) + self.alpha
+            abst = _abstain_counts(Ny, fired, fired.sum(1) == 0) + self.alpha
             log_tot = np.log(votes + abst)
             return CoinParams(np.log(votes) - log_tot, log_coin, np.log(abst) - log_tot, pi)
         return CoinParams(np.zeros((m, k)), log_coin, np.zeros((m, k)), pi)
