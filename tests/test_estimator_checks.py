@@ -112,7 +112,19 @@ class FirstLFDecides(_Base):
         return np.where(first[:, None] >= 0, np.eye(L.cardinality)[np.maximum(first, 0)], self.class_balance_)
 
 
+class CountsLFs(_Base):
+    """Trusts the majority class more, the more LFs there are: an LF that never votes moves it."""
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        counts = L.class_counts().sum(0) + L.m
+        self.class_balance_ = counts / counts.sum()
+
+
 @pytest.mark.parametrize("cls,check,match", [
+    (CountsLFs, "check_silent_lf", "never votes"),
     (FirstRowsDecide, "check_row_order", "another order"),
     (FirstLFDecides, "check_lf_order", "another order"),
     (WritesCardinality, "check_fit_does_not_change_params", "changed constructor parameter"),

@@ -539,3 +539,22 @@ def test_load_reads_a_0_1_file(tmp_path):
               "fill_": lm.fill_, "__meta__": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
     np.savez(tmp_path / "old.npz", **arrays)
     np.testing.assert_array_equal(UniversalLabelModel.load(tmp_path / "old.npz").predict(votes), lm.predict(votes))
+
+
+def test_an_lf_that_never_votes_gets_the_least_weight_and_one_that_barely_overlaps_is_named():
+    from weaksup.universal import ValueVotes
+
+    sp = RealSpace(1)
+    votes, _ = make_synthetic(sp, [2.0, 1.0, 0.5], 500, seed=1)
+    n = votes.n
+    silent = ValueVotes(np.concatenate([votes.values, np.zeros((n, 1, 1))], 1),
+                        np.c_[votes.abstain, np.ones(n, dtype=bool)], [*votes.lf_names, "never_fires"], sp)
+    with pytest.warns(UserWarning, match="'never_fires' .* never fires on the 500 training rows"):
+        lm = UniversalLabelModel(sp).fit(silent)
+    assert lm.theta_[-1] == sp.theta_bounds[0]
+    np.testing.assert_allclose(lm.theta_[:3], UniversalLabelModel(sp).fit(votes).theta_)
+    # an LF that does vote, on too few rows to share with the others, is still an error naming it
+    rare = silent.abstain.copy()
+    rare[:2, -1] = False
+    with pytest.raises(ValueError, match="LF 'never_fires' is in no usable triplet"):
+        UniversalLabelModel(sp).fit(ValueVotes(silent.values, rare, silent.lf_names, sp))

@@ -44,6 +44,7 @@ __all__ = [
     "vote_bound",
     "check_vote_range",
     "check_fit_votes",
+    "warn_silent_lfs",
     "check_labels",
     "check_valid",
     "check_class_balance",
@@ -129,6 +130,24 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
+def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, what: str = "votes",
+                    votes_type: str = "VoteMatrix", stacklevel: int = 3) -> None:
+    """Warn (UserWarning) naming the LFs that never fire on the ``n_rows`` training rows.
+
+    Normal while LFs are being written (snorkel fits too): a model learns nothing for such an LF,
+    and every weaksup label model leaves its probabilities as they would be without it.
+    """
+    silent = np.nonzero(np.asarray(fired) == 0)[0]
+    if silent.size:
+        names = [lf_names[j] for j in silent[:5]]
+        warnings.warn(
+            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {n_rows} training rows"
+            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
+            + f"; it carries no information (drop it with {votes_type}.select_lfs to silence this warning)",
+            UserWarning, stacklevel=stacklevel,
+        )
+
+
 def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None = None) -> None:
     """Reject training votes a label model cannot learn from.
 
@@ -144,15 +163,7 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None
             fired = np.bincount(L.to_sparse().indices, minlength=L.m)
         else:
             fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
-    silent = np.nonzero(fired == 0)[0]
-    if silent.size:  # normal while LFs are being written (snorkel fits too): the model learns nothing for it
-        names = [L.lf_names[j] for j in silent[:5]]
-        warnings.warn(
-            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {L.n} training rows"
-            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
-            + "; it carries no information (drop it with VoteMatrix.select_lfs to silence this warning)",
-            UserWarning, stacklevel=3,
-        )
+    warn_silent_lfs(L.lf_names, fired, L.n, what, stacklevel=4)
     if L.cardinality >= 2:
         if L.is_sparse:
             data = L.to_sparse().data  # class + 1

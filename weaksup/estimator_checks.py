@@ -12,8 +12,9 @@ its family, using a small synthetic data set made for that family:
 * probabilities are finite, in ``[0, 1]`` and sum to 1 per row;
 * the same fit on the rows (tagged sentences) in another order gives the same
   probabilities in that order, and on the LF columns in another order the same
-  probabilities (label, value and sequence families; end models and label learning
-  flows train on minibatches and are not held to it).
+  probabilities, and with one more LF that never votes the same probabilities
+  (label, value and sequence families; end models and label learning flows train
+  on minibatches and are not held to it).
 
 ``tests/test_estimator_checks.py`` runs every check over every model in
 :mod:`weaksup.labelmodel.registry`, so a new registry entry is checked without
@@ -45,7 +46,7 @@ Examples
 >>> sorted(FIXTURES)  # one data fixture per family
 ['end', 'end:sequence', 'end:text', 'feature_label', 'label', 'sequence', 'value']
 >>> len(CHECKS), "check_save_load" in CHECKS
-(9, True)
+(10, True)
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class CheckData:
     ``(fit_args, predict_args, rows)`` with ``rows`` the index of each new
     ``predict_proba`` row among the old ones (``None``: the family is not held to
     row or LF order); ``lfs_reordered(rng)`` the same data with its LF columns
-    shuffled, as ``(fit_args, predict_args)``.
+    shuffled, and ``with_silent_lf()`` with one more LF that never votes, both as
+    ``(fit_args, predict_args)``.
 
     Examples
     --------
@@ -100,6 +102,7 @@ class CheckData:
     proba_rows: int | None = None
     reordered: Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]] | None = None
     lfs_reordered: Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...]]] | None = None
+    with_silent_lf: Callable[[], tuple[tuple[Any, ...], tuple[Any, ...]]] | None = None
 
 
 # ------------------------------------------------------------------ family fixtures
@@ -139,6 +142,28 @@ def _lfs_shuffled(data: Any) -> Callable[[np.random.Generator], tuple[tuple[Any,
     return lfs_reordered
 
 
+def _silent_lf_added(data: Any) -> Callable[[], tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """``CheckData.with_silent_lf`` for label, value or sequence votes: one more LF column, all abstains."""
+    def with_silent_lf() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        from weaksup.sequence import SequenceVotes
+        from weaksup.universal import ValueVotes
+        from weaksup.votes import VoteMatrix
+
+        names = [*data.lf_names, "never_fires"]
+        if isinstance(data, SequenceVotes):
+            more: Any = SequenceVotes(np.c_[np.asarray(data.data), np.full(data.n_tokens, -1)], data.offsets,
+                                      data.entity_types, lf_names=names, scheme=data.scheme)
+        elif isinstance(data, ValueVotes):
+            blank = np.zeros((data.n, 1, *data.values.shape[2:]), dtype=data.values.dtype)
+            more = ValueVotes(np.concatenate([data.values, blank], axis=1),
+                              np.c_[data.abstain, np.ones(data.n, dtype=bool)], names, data.space)
+        else:
+            more = VoteMatrix(np.c_[data.to_dense(), np.full(data.n, -1)], names, data.cardinality)
+        return (more,), (more,)
+
+    return with_silent_lf
+
+
 def _data_label(n_classes: int, seed: int) -> CheckData:
     L, y = _votes(n_classes, seed)
     d = L.to_dense()
@@ -146,7 +171,7 @@ def _data_label(n_classes: int, seed: int) -> CheckData:
     nan_votes[3, 1] = np.nan
     return CheckData(
         fit_args=(L,), predict_args=(L,), n_classes=n_classes, reordered=_rows_shuffled(L),
-        lfs_reordered=_lfs_shuffled(L),
+        lfs_reordered=_lfs_shuffled(L), with_silent_lf=_silent_lf_added(L),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -190,6 +215,7 @@ def _data_value(n_classes: int, seed: int) -> CheckData:
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=3, model_params={"space": space},
         reordered=_rows_shuffled(votes), lfs_reordered=_lfs_shuffled(votes),
+        with_silent_lf=_silent_lf_added(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", ("not votes",), {}),
@@ -222,6 +248,7 @@ def _data_sequence(n_classes: int, seed: int) -> CheckData:
     return CheckData(
         fit_args=(votes,), predict_args=(votes,), n_classes=2 * n_types + 1, proba_rows=votes.n_tokens,
         reordered=_rows_shuffled(votes), lfs_reordered=_lfs_shuffled(votes),
+        with_silent_lf=_silent_lf_added(votes),
         bad_inputs=[
             ("votes", (None,), {}),
             ("votes", (data,), {}),
@@ -560,6 +587,25 @@ def check_lf_order(est: Any, data: CheckData) -> None:
                                err_msg="predict_proba changed when the LF columns came in another order")
 
 
+def check_silent_lf(est: Any, data: CheckData) -> None:
+    """One more LF that never votes (a keyword absent from the corpus) changes no probability."""
+    if data.with_silent_lf is None or not data.has_proba:
+        return
+    import warnings
+
+    from sklearn.base import clone
+
+    twin = clone(est)
+    _fit(est, data)
+    probs = np.asarray(est.predict_proba(*data.predict_args))
+    fit_args, predict_args = data.with_silent_lf()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fit warns that the LF never fires: expected here
+        twin.fit(*fit_args, seed=0, **data.fit_kwargs)
+    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs, atol=1e-5,
+                               err_msg="predict_proba changed when an LF that never votes was added")
+
+
 #: Check name -> function; ``check_fit_twice_different_cardinalities`` also gets the fixture.
 CHECKS: dict[str, Callable[..., None]] = {
     "check_params_roundtrip": check_params_roundtrip,
@@ -571,6 +617,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "check_probabilities": check_probabilities,
     "check_row_order": check_row_order,
     "check_lf_order": check_lf_order,
+    "check_silent_lf": check_silent_lf,
 }
 
 

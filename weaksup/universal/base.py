@@ -32,7 +32,7 @@ import numpy as np
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
-from weaksup._validation import check_is_fitted
+from weaksup._validation import check_is_fitted, warn_silent_lfs
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
@@ -94,6 +94,7 @@ class ValueLabelModel(ParamsMixin):
         V = as_value_votes(votes, self.space)
         if V.m < self.min_lfs:
             raise ValueError(f"votes: {type(self).__name__} needs at least {self.min_lfs} LFs, got {V.m}")
+        warn_silent_lfs(V.lf_names, (~V.abstain).sum(0), V.n, votes_type="ValueVotes")
         for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
             delattr(self, attr)  # a refit starts from nothing
         self._fit(V, valid=self._check_valid(valid), seed=seed)

@@ -178,12 +178,13 @@ class UniversalLabelModel(ValueLabelModel):
         for a, b, c in triplets:
             for x, y, z in ((a, b, c), (b, a, c), (c, a, b)):
                 est[x].append(sp.triplet_init(S[x, y], S[x, z], S[y, z]))
-        theta = self._combine(est, V.lf_names)
+        silent = ~on.any(0)
+        theta = self._combine(est, V.lf_names, silent)
         aux = None
         if self.refine and not sp.closed_form_exact:
             for _ in range(max(1, self.n_iter)):
                 aux = sp.estimate_aux(V.values, V.abstain, theta)
-                theta = self._refine(S, triplets, theta, aux, V.lf_names)
+                theta = self._refine(S, triplets, theta, aux, V.lf_names, silent)
                 if aux is None:
                     break
             aux = sp.estimate_aux(V.values, V.abstain, theta)
@@ -201,16 +202,19 @@ class UniversalLabelModel(ValueLabelModel):
             self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var, expected=self.expected_distance_)
         self.fill_ = self._prior_value(V) if self.uncovered == "prior" else None
 
-    def _combine(self, est: list[list[float]], names: list[str]) -> np.ndarray:
+    def _combine(self, est: list[list[float]], names: list[str], silent: np.ndarray) -> np.ndarray:
         out = np.empty(len(est))
         for a, e in enumerate(est):
+            if not e and silent[a]:  # never votes: nothing to estimate, and no row it could move
+                out[a] = self.space.theta_bounds[0]
+                continue
             if not e:
                 raise ValueError(f"LF {names[a]!r} is in no usable triplet (too little overlap with other LFs)")
             out[a] = np.median(e) if self.method == "triplet_median" else np.mean(e)
         return out
 
     def _refine(self, S: np.ndarray, triplets: list[tuple[int, int, int]], theta: np.ndarray, aux: Any,
-                names: list[str]) -> np.ndarray:
+                names: list[str], silent: np.ndarray) -> np.ndarray:
         from scipy.optimize import least_squares
 
         sp = self.space
@@ -235,7 +239,7 @@ class UniversalLabelModel(ValueLabelModel):
             est[a].append(ta)
             est[b].append(tb)
             est[c].append(tc)
-        return self._combine(est, names)
+        return self._combine(est, names, silent)
 
     def _prior_value(self, V: ValueVotes) -> np.ndarray | None:
         """The space's prior value (default: θ-weighted Fréchet mean of a sample of all outputs)."""
