@@ -129,7 +129,7 @@ def test_an_lf_that_never_votes_changes_nothing(name: str, params) -> None:
     assume(_valid(L))
     L_dead = VoteMatrix(np.c_[L.to_dense(), np.full(n, -1)], [*L.lf_names, "never_fires"], k)
     make = SILENT_LF_EXTRA.get(name, FACTORIES.get(name))
-    dev, dev_dead = ((L[:40], y[:40]), (L_dead[:40], y[:40])) if name == "AutoLabelModel" else (None, None)
+    dev, dev_dead = (_auto_dev(L, y), _auto_dev(L_dead, y)) if name == "AutoLabelModel" else (None, None)
     P = make(k).fit(L, valid=dev, seed=seed).predict_proba(L)
     with pytest.warns(UserWarning, match="'never_fires' .* never fires"):  # and it says so
         P_dead = make(k).fit(L_dead, valid=dev_dead, seed=seed).predict_proba(L_dead)

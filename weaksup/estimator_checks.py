@@ -553,6 +553,25 @@ def check_probabilities(est: Any, data: CheckData) -> None:
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-8, err_msg="probability rows do not sum to 1")
 
 
+def _same_fit_other_layout(est: Any, data: CheckData, fit_args: tuple[Any, ...], predict_args: tuple[Any, ...],
+                           rows: np.ndarray | None, what: str) -> None:
+    """Fit a clone of ``est`` on the same data laid out another way; its probabilities must be ``est``'s
+    (in ``rows`` order when given)."""
+    import warnings
+
+    from sklearn.base import clone
+
+    twin = clone(est)
+    _fit(est, data)
+    probs = np.asarray(est.predict_proba(*data.predict_args))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. fit's warning about an LF that never fires: expected here
+        twin.fit(*fit_args, seed=0, **data.fit_kwargs)
+    expected = probs if rows is None else probs[rows]
+    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), expected, atol=1e-5,
+                               err_msg=f"predict_proba changed when {what}")
+
+
 def check_row_order(est: Any, data: CheckData) -> None:
     """Fitting on the rows (tagged sentences) in another order gives the same probabilities, reordered.
 
@@ -561,49 +580,24 @@ def check_row_order(est: Any, data: CheckData) -> None:
     """
     if data.reordered is None or not data.has_proba:
         return
-    from sklearn.base import clone
-
-    twin = clone(est)
-    _fit(est, data)
-    probs = np.asarray(est.predict_proba(*data.predict_args))
     fit_args, predict_args, rows = data.reordered(np.random.default_rng(12345))
-    twin.fit(*fit_args, seed=0, **data.fit_kwargs)
-    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs[rows], atol=1e-5,
-                               err_msg="predict_proba changed when the same rows were fitted in another order")
+    _same_fit_other_layout(est, data, fit_args, predict_args, rows, "the same rows were fitted in another order")
 
 
 def check_lf_order(est: Any, data: CheckData) -> None:
     """Fitting on the LF columns in another order (names moving with them) gives the same probabilities."""
     if data.lfs_reordered is None or not data.has_proba:
         return
-    from sklearn.base import clone
-
-    twin = clone(est)
-    _fit(est, data)
-    probs = np.asarray(est.predict_proba(*data.predict_args))
     fit_args, predict_args = data.lfs_reordered(np.random.default_rng(54321))
-    twin.fit(*fit_args, seed=0, **data.fit_kwargs)
-    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs, atol=1e-5,
-                               err_msg="predict_proba changed when the LF columns came in another order")
+    _same_fit_other_layout(est, data, fit_args, predict_args, None, "the LF columns came in another order")
 
 
 def check_silent_lf(est: Any, data: CheckData) -> None:
     """One more LF that never votes (a keyword absent from the corpus) changes no probability."""
     if data.with_silent_lf is None or not data.has_proba:
         return
-    import warnings
-
-    from sklearn.base import clone
-
-    twin = clone(est)
-    _fit(est, data)
-    probs = np.asarray(est.predict_proba(*data.predict_args))
     fit_args, predict_args = data.with_silent_lf()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fit warns that the LF never fires: expected here
-        twin.fit(*fit_args, seed=0, **data.fit_kwargs)
-    np.testing.assert_allclose(np.asarray(twin.predict_proba(*predict_args)), probs, atol=1e-5,
-                               err_msg="predict_proba changed when an LF that never votes was added")
+    _same_fit_other_layout(est, data, fit_args, predict_args, None, "an LF that never votes was added")
 
 
 #: Check name -> function; ``check_fit_twice_different_cardinalities`` also gets the fixture.
