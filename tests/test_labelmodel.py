@@ -412,6 +412,22 @@ def test_auto_selects_on_dev_only() -> None:
     assert no_dev.chosen_ == "GoldFree"  # the gold-free default (docs/label_models.md)
 
 
+def test_auto_choice_does_not_depend_on_the_order_of_the_valid_rows() -> None:
+    # youtube's valid rows shuffled once moved the choice from MC-uniform to WMV-dev (probabilities 0.88
+    # apart): the folds and the tie-breaks of the valid predictions followed the row positions
+    from weaksup.data import load_wrench
+
+    ds = load_wrench("youtube")
+    L, Lv, yv = ds.train.votes, ds.valid.votes, ds.valid.labels
+    auto = AutoLabelModel().fit(L, valid=(Lv, yv), seed=0)
+    for perm_seed in range(3):
+        perm = np.random.default_rng(perm_seed).permutation(Lv.n)
+        lfs = list(np.random.default_rng(perm_seed).permutation(Lv.lf_names))  # and LF columns by name
+        other = AutoLabelModel().fit(L, valid=(Lv[perm].select_lfs(lfs), yv[perm]), seed=0)
+        assert other.chosen_ == auto.chosen_ and other.valid_scores_ == auto.valid_scores_
+        np.testing.assert_array_equal(other.predict_proba(L), auto.predict_proba(L))
+
+
 # ------------------------------------------------------------- the contract
 def test_dev_keyword_is_a_deprecated_alias_of_valid() -> None:
     L, y, _ = make_votes(600, 5, 2, seed=3)

@@ -13,6 +13,10 @@ model makes that protocol a reproducible, test-free estimator:
    cross-fitting on dev, so they never see the labels they are judged on;
 3. keep the best (ties: earlier candidate in the list).
 
+The dev rows are first put in an order fixed by their content (votes read by
+LF name, then label), so the folds and the tie-breaks of the dev predictions,
+and with them the choice, do not depend on the order the dev rows come in.
+
 Without valid labels (the gold-free protocol) it fits ``fallback``, by default
 ``"GoldFree"``: majority vote decides and :class:`AbstainDawidSkene` (abstention
 modelled per class, fitted on the votes alone) orders the classes tied under
@@ -131,7 +135,8 @@ class AutoLabelModel(LabelModel):
             model.fit(L, class_balance=class_balance, seed=seed)
             self._set_choice(name, model)
             return
-        Ld, yd = dev
+        Ld, yd = _content_order(*dev)
+        dev = (Ld, yd)
         best: tuple[float, str, LabelModel] | None = None
         for name, cls_name, params, on_dev in cands:
             model, ignore_dev = self._make(cls_name, params)
@@ -185,3 +190,13 @@ class AutoLabelModel(LabelModel):
     def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
         sub = {k[len("model_."):]: v for k, v in arrays.items() if k.startswith("model_.")}
         self.model_ = LabelModel._from_state(meta["model_"], sub, path)
+
+
+def _content_order(L: VoteMatrix, y: np.ndarray) -> tuple[VoteMatrix, np.ndarray]:
+    """The labelled rows sorted by their votes (LF columns taken in name order) and then their label:
+    an order that depends on what the rows hold, not where they sat (rows equal in both are
+    interchangeable)."""
+    d = L.select_lfs(sorted(L.lf_names)).to_dense()
+    y = np.asarray(y)
+    order = np.lexsort((y, *d.T[::-1]))  # the last key is the primary one
+    return L[order], y[order]
