@@ -252,6 +252,11 @@ def test_wrench_youtube_generation_round_trip_and_analysis(embed, tmp_path):
     # deterministic for a seed
     again = LFGenerator(seed=0).fit(train.iloc[idx].reset_index(drop=True), ds.train.labels[idx])
     assert [lf.source for lf in again.lfs_] == [lf.source for lf in gen.lfs_]
+    # and for the labelled rows in another order: each class has ~50 rows, so the centroid LFs sample 20
+    # examples, and they used to sample them by position
+    perm = np.random.default_rng(5).permutation(len(idx))
+    shuffled = LFGenerator(seed=0).fit(train.iloc[idx[perm]].reset_index(drop=True), ds.train.labels[idx[perm]])
+    assert [lf.source for lf in shuffled.lfs_] == [lf.source for lf in gen.lfs_]
 
 
 def test_nearest_centroid_lf_and_leave_one_out_scores_match_brute_force(embed):

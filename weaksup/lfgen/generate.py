@@ -206,7 +206,8 @@ class LFGenerator(ParamsMixin):
         Drop a candidate whose Jaccard overlap with an LF already kept for the same
         class exceeds this.
     centroid_examples : int
-        Most example texts per centroid LF (sampled with ``seed`` when a class has more).
+        Most example texts per centroid LF (sampled with ``seed`` when a class has more, from the
+        rows in the order of their texts, so the order of the labelled rows does not matter).
     seed : int
         Makes the output deterministic (centroid example sampling, tie order).
     progress : bool
@@ -486,12 +487,21 @@ class LFGenerator(ParamsMixin):
         n = len(texts)
         rng = np.random.default_rng(self.seed)
         ex: dict[int, np.ndarray] = {}
+        text_of = np.array(texts, dtype=object)
+
+        def by_text(rows: np.ndarray) -> np.ndarray:
+            # the labelled rows in the order of their texts, not their positions, wherever an order shows
+            # (which examples are sampled, their order in an LF's source, k-NN ties): the same labelled
+            # rows in another order give the same LFs (rows with one text are interchangeable)
+            return rows[np.argsort(text_of[rows], kind="stable")]
+
         for c in range(k):
-            members = np.flatnonzero(y == c)
+            members = by_text(np.flatnonzero(y == c))
             if len(members) < max(2, self.min_coverage):
                 continue
-            ex[c] = members if len(members) <= self.centroid_examples else np.sort(
-                rng.choice(members, self.centroid_examples, replace=False))
+            if len(members) > self.centroid_examples:
+                members = by_text(rng.choice(members, self.centroid_examples, replace=False))
+            ex[c] = members
         if not ex:
             return []
         classes = sorted(ex)
@@ -515,8 +525,8 @@ class LFGenerator(ParamsMixin):
                                           f"centroid:{c}:{q}", votes=np.where(S[:, j] >= t, c, ABSTAIN)))
         if "knn" in self.families and len(classes) >= 2:
             members = np.flatnonzero(np.isin(y, classes))
-            by_class = {c: [texts[i] for i in members if y[i] == c] for c in classes}
-            ordered = np.concatenate([members[y[members] == c] for c in classes])  # knn_lf's example order
+            ordered = np.concatenate([by_text(members[y[members] == c]) for c in classes])  # knn_lf's example order
+            by_class = {c: [texts[i] for i in ordered if y[i] == c] for c in classes}
             Sk = E @ E[ordered].T
             Sk[ordered, np.arange(len(ordered))] = -np.inf  # leave-one-out: a row is not its own neighbour
             for kk, mv in KNN_SETTINGS:
