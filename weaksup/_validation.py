@@ -135,7 +135,8 @@ def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, wha
     """Warn (UserWarning) naming the LFs that never fire on the ``n_rows`` training rows.
 
     Normal while LFs are being written (snorkel fits too): a model learns nothing for such an LF,
-    and every weaksup label model leaves its probabilities as they would be without it.
+    and weaksup's label, value and sequence models give the probabilities they would give without
+    it (``weaksup.estimator_checks.check_silent_lf``).
     """
     silent = np.nonzero(np.asarray(fired) == 0)[0]
     if silent.size:
