@@ -279,5 +279,5 @@ def test_hyper_label_model_on_one_lf_and_one_voted_row() -> None:
     P = HyperLabelModel().fit(one_lf).predict_proba(one_lf)
     assert np.isfinite(P).all() and np.allclose(P.sum(1), 1) and (P[2] == 0.5).all()
     assert (P[[1, 3]].argmax(1) == 1).all() and (P[0].argmax() == 0)  # one LF: its vote is the label
-    with pytest.raises(ValueError, match="votes: HyperLabelModel needs votes on at least two rows; got votes on 1 of 3"):
+    with pytest.raises(ValueError, match="votes: HyperLabelModel needs votes on at least two rows; got votes on 1 of"):
         HyperLabelModel().fit(VoteMatrix(np.array([[0, 1, -1], [-1, -1, -1], [-1, -1, -1]]), cardinality=2))
