@@ -50,8 +50,9 @@ def _data(n: int, m: int, k: int, seed: int) -> tuple[VoteMatrix, np.ndarray]:
     return L, y
 
 
-def _auto_dev(L: VoteMatrix, y: np.ndarray):
-    return (L[:40], y[:40])
+def _auto_dev(name: str, L: VoteMatrix, y: np.ndarray):
+    """The valid split a property test gives: 40 labelled rows for AutoLabelModel, none for the others."""
+    return (L[:40], y[:40]) if name == "AutoLabelModel" else None
 
 
 data_params = st.tuples(st.integers(80, 160), st.integers(3, 6), st.integers(2, 4), st.integers(0, 10_000))
@@ -60,6 +61,13 @@ data_params = st.tuples(st.integers(80, 160), st.integers(3, 6), st.integers(2, 
 def _valid(L: VoteMatrix) -> bool:
     d = L.to_dense()
     return bool(((d != -1).sum(0) > 0).all() and np.unique(d[d != -1]).size >= 2)
+
+
+def _drawn(params: tuple[int, int, int, int]) -> tuple[VoteMatrix, np.ndarray]:
+    """A property test's votes and labels for ``(n, m, k, seed)``; degenerate draws are discarded (``assume``)."""
+    L, y = _data(*params)
+    assume(_valid(L))
+    return L, y
 
 
 def test_every_registered_label_model_is_in_the_property_suite() -> None:
@@ -81,9 +89,8 @@ def test_registry_and_default() -> None:
 @given(params=data_params)
 def test_probabilities_finite_and_normalised(name: str, params) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
-    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    L, y = _drawn(params)
+    dev = _auto_dev(name, L, y)
     model = FACTORIES[name](k).fit(L, valid=dev, seed=seed)
     P = model.predict_proba(L)
     assert P.shape == (n, k)
@@ -96,11 +103,10 @@ def test_probabilities_finite_and_normalised(name: str, params) -> None:
 @given(params=data_params, perm_seed=st.integers(0, 1000))
 def test_lf_permutation_invariance(name: str, params, perm_seed: int) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
+    L, y = _drawn(params)
     perm = np.random.default_rng(perm_seed).permutation(m)
     Lp = L.select_lfs(list(perm))
-    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    dev = _auto_dev(name, L, y)
     devp = (dev[0].select_lfs(list(perm)), dev[1]) if dev else None
     P1 = FACTORIES[name](k).fit(L, valid=dev, seed=seed).predict_proba(L)
     P2 = FACTORIES[name](k).fit(Lp, valid=devp, seed=seed).predict_proba(Lp)
@@ -125,11 +131,10 @@ SILENT_LF_EXTRA = {
 @given(params=data_params)
 def test_an_lf_that_never_votes_changes_nothing(name: str, params) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
+    L, y = _drawn(params)
     L_dead = VoteMatrix(np.c_[L.to_dense(), np.full(n, -1)], [*L.lf_names, "never_fires"], k)
     make = SILENT_LF_EXTRA.get(name, FACTORIES.get(name))
-    dev, dev_dead = (_auto_dev(L, y), _auto_dev(L_dead, y)) if name == "AutoLabelModel" else (None, None)
+    dev, dev_dead = _auto_dev(name, L, y), _auto_dev(name, L_dead, y)
     P = make(k).fit(L, valid=dev, seed=seed).predict_proba(L)
     with pytest.warns(UserWarning, match="'never_fires' .* never fires"):  # and it says so
         P_dead = make(k).fit(L_dead, valid=dev_dead, seed=seed).predict_proba(L_dead)
@@ -170,12 +175,11 @@ def test_tiny_vote_matrices_fit_or_are_refused_clearly(name: str, case: str) -> 
 @given(params=data_params, perm_seed=st.integers(0, 1000))
 def test_class_relabelling_permutes_outputs(name: str, params, perm_seed: int) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
+    L, y = _drawn(params)
     sigma = np.random.default_rng(perm_seed).permutation(k)  # old class c -> new class sigma[c]
     d = L.to_dense().astype(np.int64)
     Lr = VoteMatrix(np.where(d >= 0, sigma[np.maximum(d, 0)], -1), cardinality=k)
-    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    dev = _auto_dev(name, L, y)
     devr = (Lr[:40], sigma[y[:40]]) if dev else None
     m1 = FACTORIES[name](k).fit(L, valid=dev, seed=seed)
     m2 = FACTORIES[name](k).fit(Lr, valid=devr, seed=seed)
@@ -190,12 +194,11 @@ def test_class_relabelling_permutes_outputs(name: str, params, perm_seed: int) -
 @given(params=data_params, balance_seed=st.integers(0, 1000))
 def test_all_abstain_rows_get_class_prior(name: str, params, balance_seed: int) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
+    L, y = _drawn(params)
     empty = np.full((3, m), -1)
     # with the prior given ...
     p = np.random.default_rng(balance_seed).dirichlet(np.ones(k)) * 0.9 + 0.1 / k
-    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    dev = _auto_dev(name, L, y)
     model = FACTORIES[name](k).fit(L, class_balance=p, valid=dev, seed=seed)
     np.testing.assert_allclose(model.predict_proba(empty), np.tile(model.class_balance_, (3, 1)), atol=1e-9)
     if name not in ("EBCC", "AutoLabelModel", "DawidSkene", "HyperLabelModel"):  # these learn or reshape the prior
@@ -211,9 +214,8 @@ def test_all_abstain_rows_get_class_prior(name: str, params, balance_seed: int) 
 @given(params=data_params)
 def test_same_seed_same_result(name: str, params) -> None:
     n, m, k, seed = params
-    L, y = _data(n, m, k, seed)
-    assume(_valid(L))
-    dev = _auto_dev(L, y) if name == "AutoLabelModel" else None
+    L, y = _drawn(params)
+    dev = _auto_dev(name, L, y)
     a = FACTORIES[name](k).fit(L, valid=dev, seed=seed)
     b = FACTORIES[name](k).fit(L, valid=dev, seed=seed)
     np.testing.assert_array_equal(a.predict_proba(L), b.predict_proba(L))

@@ -136,7 +136,7 @@ class HyperLabelModel(LabelModel):
         if top < 1:  # only class 0 (or nothing) voted: the network needs two classes
             out[covered] = np.eye(k)[0]
             return out
-        if covered[1:].sum() == 0:  # its graph would hold one row node, which hyperlm cannot score
+        if not covered[1:].any():  # its graph would hold one row node, which hyperlm cannot score
             raise ValueError(f"votes: HyperLabelModel needs votes on at least two rows; got votes on "
                              f"{int(covered.sum())} of {X.shape[0]} rows")
         # hyperlm squeezes the vote matrix, so one row or one LF would lose an axis (a torch IndexError):
