@@ -25,7 +25,7 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
-from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, warn_faults
+from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, prepare_lfs, warn_faults
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
@@ -148,9 +148,7 @@ class LFApplier:
                 if hit is not None:
                     columns[j], faults[j] = hit
         todo = [j for j in range(m) if j not in columns]
-        todo_lfs = [self.lfs[j] for j in todo]
-        for lf in todo_lfs:
-            lf.prepare()
+        todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
 
         timeout = check_timeout(self.timeout)
         if timeout is not None and engine.name not in ("serial", "process"):

@@ -44,12 +44,12 @@ import numpy as np
 import pandas as pd
 
 from weaksup._validation import check_vote_range
-from weaksup.apply.errors import LFApplyError, LFOutputError
+from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
 from weaksup.lf.core import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
-           "check_timeout", "warn_faults"]
+           "check_timeout", "prepare_lfs", "warn_faults"]
 
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
@@ -64,6 +64,39 @@ def check_fault(fault: str) -> str:
     if fault not in FAULTS:
         raise ValueError(f"fault must be one of {FAULTS}, got {fault!r}")
     return fault
+
+
+class _Unprepared(LabelingFunction):
+    """Stands in for an LF whose ``prepare()`` raised, with a fault policy other than "raise":
+    it fails on every chunk, so each of its rows is counted as a fault and abstains."""
+
+    def __init__(self, name: str, error: str) -> None:
+        super().__init__(name, self._fail, batched=True)
+        self.error = error
+
+    def _fail(self, chunk: Any) -> Any:
+        raise RuntimeError(self.error)
+
+
+def prepare_lfs(lfs: Sequence[LabelingFunction], fault: str) -> list[LabelingFunction]:
+    """Run each LF's ``prepare()`` (e.g. a prompted LF's calibration) before any row.
+
+    An LF whose preparation raises gives an :class:`LFApplyError` naming it with
+    ``fault="raise"``; otherwise it is replaced by a stand-in that faults on every
+    row, so the other LFs still run and the report counts its faults.
+    """
+    out: list[LabelingFunction] = []
+    for lf in lfs:
+        try:
+            lf.prepare()
+        except Exception as exc:
+            what = f"LF {lf.name!r} raised {type(exc).__name__} while preparing (before any row): {exc}"
+            if fault == "raise":
+                raise LFApplyError(what, lf.name, original=exc) from exc
+            out.append(_Unprepared(lf.name, what))
+        else:
+            out.append(lf)
+    return out
 
 
 def warn_faults(names: Sequence[str], faults: Any, fault: str, unit: str = "row") -> None:
@@ -189,10 +222,27 @@ def apply_chunk(
         for j, lf in enumerate(lfs):
             t0 = time.perf_counter()
             if lf.batched:
+                policy = _FAULT_POLICY.set(fault)
                 try:
                     watch.start = time.perf_counter()
                     out = lf(chunk)
                     watch.start = None
+                except RowsFailed as exc:
+                    watch.start = None
+                    cause = exc.cause if exc.cause is not None else exc
+                    i = exc.positions[0]
+                    if fault == "raise" or exc.output is None:
+                        if fault == "raise":
+                            raise output.raised(
+                                f"batched LF {lf.name!r} {_what(cause)} on {unit} {index[i]!r} (position "
+                                f"{offset + i}; {len(exc.positions)} of the chunk's {n} {unit}s failed): {exc}",
+                                lf.name, index[i], offset + i, cause,
+                            ) from cause
+                        faults[j] += n
+                        columns.append(output.all_faulted(lf, chunk))
+                    else:
+                        faults[j] += len(exc.positions)
+                        columns.append(output.from_batch(lf, exc.output, chunk))
                 except Exception as exc:
                     watch.start = None
                     if fault == "raise":
@@ -205,6 +255,8 @@ def apply_chunk(
                     columns.append(output.all_faulted(lf, chunk))
                 else:
                     columns.append(output.from_batch(lf, out, chunk))
+                finally:
+                    _FAULT_POLICY.reset(policy)
             else:
                 if records is None:
                     records = output.records(chunk)

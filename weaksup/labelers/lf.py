@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -42,9 +43,10 @@ import numpy as np
 import pandas as pd
 
 from weaksup._validation import Interval
+from weaksup.apply.errors import RowsFailed, fault_policy
 from weaksup.labelers.backends.base import Backend, CallStats
 from weaksup.labelers.cache import ResponseCache
-from weaksup.labelers.template import LabelMap, PromptTemplate
+from weaksup.labelers.template import LabelMap, PromptTemplate, starts_with_answer
 from weaksup.lf import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
@@ -162,11 +164,26 @@ class PromptedLF(LabelingFunction):
 
     def answer_logprobs(self, data: Any) -> np.ndarray:
         """``n × n_answers`` log-scores (log-sum-exp over each answer's verbalizers)."""
+        return self._answer_logprobs(self._form_scores(data))
+
+    def _form_scores(self, data: Any, failed: dict[str, BaseException] | None = None) -> np.ndarray:
+        """``n × n_forms`` scores of every verbalizer, as the backend returns them
+        (``failed``: see :meth:`Backend.score`; a failed prompt's row is NaN)."""
         prompts = self.prompts(data)
         if not prompts:
-            return np.zeros((0, len(self.template.answers)))
-        raw = self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats, progress=self.progress)
-        out = np.empty((len(prompts), len(self._groups)))
+            return np.zeros((0, len(self._forms)))
+        return self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats, progress=self.progress,
+                                  failed=failed)
+
+    @staticmethod
+    def _no_evidence(raw: np.ndarray) -> np.ndarray:
+        """Rows whose verbalizers all scored alike: the reply named no answer (an endpoint's
+        reply text or top tokens matched none), so ranking the answers would only pick the
+        first listed.  The LF abstains there and its soft vote is 0."""
+        return raw.max(axis=1, initial=-np.inf) == raw.min(axis=1, initial=np.inf)
+
+    def _answer_logprobs(self, raw: np.ndarray) -> np.ndarray:
+        out = np.empty((raw.shape[0], len(self._groups)))
         for j, g in enumerate(self._groups):
             sub = raw[:, g]
             m = sub.max(axis=1, keepdims=True)
@@ -212,7 +229,10 @@ class PromptedLF(LabelingFunction):
         (or when ``calibrated=True``)."""
         if self.mode != "score":
             raise ValueError(f"LF {self.name!r}: answer probabilities need mode='score'")
-        p = self._softmax(self.answer_logprobs(data))
+        return self._probs(self._form_scores(data), calibrated)
+
+    def _probs(self, raw: np.ndarray, calibrated: bool | None = None) -> np.ndarray:
+        p = self._softmax(self._answer_logprobs(raw))
         use = self.calibrate if calibrated is None else calibrated
         if use:
             w = self.calibration if self.calibration is not None else self.fit_calibration()
@@ -225,9 +245,13 @@ class PromptedLF(LabelingFunction):
 
         Answers mapped to ABSTAIN contribute nothing, so a row sums to the
         probability that the LF votes at all (1 for a full multi-class map,
-        ``p(yes)`` for a unipolar one).
+        ``p(yes)`` for a unipolar one); a row whose reply named no answer is all 0.
         """
-        p = self.answer_probs(data)
+        if self.mode != "score":
+            raise ValueError(f"LF {self.name!r}: soft votes need mode='score'")
+        raw = self._form_scores(data)
+        p = self._probs(raw)
+        p[self._no_evidence(raw)] = 0.0
         k = self._cardinality_hint()
         out = np.zeros((p.shape[0], k))
         for j, a in enumerate(self.template.answers):
@@ -243,40 +267,73 @@ class PromptedLF(LabelingFunction):
 
     def answers(self, data: Any) -> list[str | None]:
         """The chosen answer per example (``None`` where nothing was chosen)."""
+        return self._answers(data)
+
+    def _answers(self, data: Any, failed: dict[str, BaseException] | None = None) -> list[str | None]:
         if self.mode == "generate":
             texts = self.backend.generate(self.prompts(data), max_tokens=self.max_tokens, cache=self.cache,
-                                          stats=self.stats, progress=self.progress)
-            return [self._parse(t) for t in texts]
-        p = self.answer_probs(data)
+                                          stats=self.stats, progress=self.progress, failed=failed)
+            return [None if t is None else self._parse(t) for t in texts]
+        raw = self._form_scores(data, failed)
+        lost = np.isnan(raw).any(axis=1)
+        raw[lost] = 0.0
+        p = self._probs(raw)
         best = p.argmax(axis=1)
         out: list[str | None] = [self.template.answers[b] for b in best]
+        keep = ~self._no_evidence(raw) & ~lost
         if self.min_confidence is not None:
-            conf = p[np.arange(len(best)), best]
-            out = [a if c >= self.min_confidence else None for a, c in zip(out, conf)]
-        return out
+            keep &= p[np.arange(len(best)), best] >= self.min_confidence
+        return [a if ok else None for a, ok in zip(out, keep)]
 
     def _parse(self, text: str) -> str | None:
+        """The answer a generated reply starts with, as a whole word (the longest verbalizer
+        wins: "not spam" over "not"); None when it names none ("Nope", "Maybe")."""
         t = text.strip().lstrip("\"'*:-( ").strip()
         best: tuple[int, str] | None = None
         for a in self.template.answers:
             for s in self.template.verbalizers[a]:
                 s2 = s.strip()
-                if s2 and t.lower().startswith(s2.lower()) and (best is None or len(s2) > best[0]):
+                if starts_with_answer(t, s2) and (best is None or len(s2) > best[0]):
                     best = (len(s2), a)
         return best[1] if best else None
 
     def votes(self, data: Any) -> np.ndarray:
         """Votes (class or ABSTAIN) for a DataFrame / records."""
-        return np.array([self.label_map(a) if a is not None else ABSTAIN for a in self.answers(data)],
+        return self._votes(data)
+
+    def _votes(self, data: Any, failed: dict[str, BaseException] | None = None) -> np.ndarray:
+        return np.array([self.label_map(a) if a is not None else ABSTAIN for a in self._answers(data, failed)],
                         dtype=np.int64)
 
     def _vote_chunk(self, chunk: pd.DataFrame) -> np.ndarray:
-        return self.votes(chunk)
+        """The applier's call: a prompt that fails is blamed on its rows (:class:`RowsFailed`);
+        unless the apply's fault policy is ``"raise"`` the other prompts are still asked and
+        only the failed rows abstain."""
+        policy = fault_policy()
+        if policy is None:  # called outside an apply: the backend's error as it is
+            return self._votes(chunk)
+        if policy == "raise":
+            try:
+                return self._votes(chunk)
+            except Exception as exc:
+                prompt = getattr(exc, "prompt", None)
+                if prompt is None:
+                    raise
+                prompts = self.prompts(chunk)
+                raise RowsFailed([i for i, p in enumerate(prompts) if p == prompt], None, exc,
+                                 f", prompt {prompt[:80]!r}") from exc
+        failed: dict[str, BaseException] = {}
+        votes = self._votes(chunk, failed)
+        if not failed:
+            return votes
+        prompts = self.prompts(chunk)
+        rows = [i for i, p in enumerate(prompts) if p in failed]
+        first = failed[prompts[rows[0]]]
+        raise RowsFailed(rows, votes, first, f" ({len(failed)} prompt(s)), first prompt {prompts[rows[0]][:80]!r}")
 
     def __call__(self, x: Any) -> Any:
         df, single = _as_frame(x)
-        v = self.votes(df)
-        return int(v[0]) if single else v
+        return int(self.votes(df)[0]) if single else self._vote_chunk(df)
 
     # ----------------------------------------------------------- identity
     def fingerprint(self) -> str:
@@ -348,7 +405,8 @@ def prompted_lf(
     ('llm_spam', 1, -1)
     """
     def deco(f: Callable[[], str]) -> PromptedLF:
-        text = f.__doc__ if f.__doc__ and f.__doc__.strip() else f()
+        # cleandoc: a docstring's source indentation is not part of the prompt (Python < 3.13 keeps it)
+        text = inspect.cleandoc(f.__doc__) if f.__doc__ and f.__doc__.strip() else f()
         if not isinstance(text, str):
             raise TypeError(f"@prompted_lf function {f.__name__!r} must have a docstring or return the template text")
         lm = label_map if isinstance(label_map, LabelMap) else LabelMap(label_map, label_names)

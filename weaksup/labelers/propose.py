@@ -123,7 +123,8 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
             kind = m["kind"].strip().lower()
             kind = {"keywords": "keyword", "phrase": "keyword", "question": "prompt", "pattern": "regex"}.get(kind, kind)
             label = m["label"].strip() if m["label"] is not None else default_label
-            out.append(Proposal(kind, label, _unquote(m["pattern"]), raw=line, origin=origin))
+            out.extend(Proposal(kind, label, pat, raw=line, origin=origin)
+                       for pat in (_keyword_list(m["pattern"]) if kind == "keyword" else [_unquote(m["pattern"])]))
             continue
         if m and m["label"] is not None:  # "KIND [label]: ..." with a kind we do not know: keep, to reject
             out.append(Proposal(m["kind"].strip().lower(), m["label"].strip(), _unquote(m["pattern"]), raw=line,
@@ -134,6 +135,19 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
             pattern = b["pattern"] if b else line
             out.append(Proposal("keyword", default_label, _unquote(pattern), raw=line, origin=origin))
     return out
+
+
+def _keyword_list(s: str) -> list[str]:
+    """The keywords of a "keyword(s): a, b, c" line: split at commas and semicolons unless quoted whole.
+
+    >>> _keyword_list("subscribe, check out; my channel"), _keyword_list('"sale, now"')
+    (['subscribe', 'check out', 'my channel'], ['sale, now'])
+    """
+    whole = _unquote(s)
+    if whole != s.strip():  # the model quoted the whole phrase
+        return [whole]
+    parts = [_unquote(part) for part in re.split(r"[,;]", s)]
+    return [part for part in parts if part] or [whole]
 
 
 def _unquote(s: str) -> str:
@@ -166,7 +180,7 @@ def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str,
     kw = {} if field_name == "text" else {"field": field_name}
     pattern = p.pattern.strip()
     if p.kind == "keyword":
-        if not pattern or not re.search(r"\w", pattern):
+        if not pattern:
             raise ValueError("empty keyword")
         if len(pattern.split()) > max_words:
             raise ValueError(f"keyword of {len(pattern.split())} words (> {max_words}): a copied text, not a rule")
@@ -193,8 +207,7 @@ def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str,
         template = PromptTemplate(f"{question}\nText: {{{field_name}}}\nAnswer yes or no.", ["yes", "no"],
                                   max_field_chars=500)
         return PromptedLF(f"{p.origin}_prompt_{_slug(pattern)}_{label}", template,
-                          LabelMap({"yes": label, "no": ABSTAIN}), backend,
-                          **({} if cache is None else {"cache": cache}))
+                          LabelMap({"yes": label, "no": ABSTAIN}), backend, cache=cache)
     raise ValueError(f"unknown kind {p.kind!r} (kinds: {list(KINDS)})")
 
 
@@ -358,7 +371,8 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     min_coverage, confidence
         See :func:`validate_proposals`.
     cache : ResponseCache, optional
-        Backend response cache.
+        Response cache for the proposal request and for the proposed prompt LFs
+        (None: no cache for either).
 
     Returns
     -------

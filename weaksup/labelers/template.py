@@ -28,7 +28,25 @@ from typing import Any
 
 from weaksup.votes import ABSTAIN
 
-__all__ = ["PromptTemplate", "LabelMap"]
+__all__ = ["PromptTemplate", "LabelMap", "starts_with_answer"]
+
+
+def starts_with_answer(text: str, form: str) -> bool:
+    """Whether the reply ``text`` starts with the answer ``form`` as a whole word, ignoring case.
+
+    The form must be followed by the end of the reply or a character that is not a
+    letter or digit, so "Nope" is not "no" and "Yesterday" is not "yes".
+
+    >>> starts_with_answer("Yes, it is spam.", "yes"), starts_with_answer("Nope", "no")
+    (True, False)
+    >>> starts_with_answer("YES", "yes"), starts_with_answer("A) positive", "A)")
+    (True, True)
+    """
+    form = form.strip()
+    if not form or not text[:len(form)].casefold() == form.casefold():
+        return False
+    rest = text[len(form):]
+    return not rest or not form[-1].isalnum() or not rest[0].isalnum()
 
 
 def _case_variants(word: str) -> tuple[str, ...]:

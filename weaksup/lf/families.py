@@ -31,6 +31,9 @@ def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
     return df[field].astype("string").fillna("")
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
 def keyword_lf(
     keywords: str | Iterable[str],
     label: int,
@@ -42,18 +45,30 @@ def keyword_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` if any keyword occurs in ``field``, else ABSTAIN.
 
+    With ``whole_word``, a keyword's letter or digit at either end may not touch
+    another one in the text ("free" is not found in "freedom"); an end that is
+    punctuation needs nothing ("$$$", "C++" and "www." are found).
+
     Examples
     --------
     >>> import pandas as pd
     >>> lf = keyword_lf(["free", "win"], 1)
     >>> lf(pd.DataFrame({"text": ["Win now", "hello", "freedom"]})).tolist()
     [1, -1, -1]
+    >>> keyword_lf(["$$$", "C++"], 1)(pd.DataFrame({"text": ["earn $$$", "I code C++.", "ABC++"]})).tolist()
+    [1, 1, -1]
     """
     words = [keywords] if isinstance(keywords, str) else list(keywords)
     if not words:
         raise ValueError("keyword_lf needs at least one keyword")
     body = "|".join(re.escape(w) for w in words)
-    pattern = rf"\b(?:{body})\b" if whole_word else f"(?:{body})"
+    if not whole_word:
+        pattern = f"(?:{body})"
+    elif all(_WORD_CHAR.match(w[:1]) and _WORD_CHAR.match(w[-1:]) for w in words):
+        pattern = rf"\b(?:{body})\b"
+    else:  # \b next to punctuation would demand a letter beside it: bound only the word-character ends
+        pattern = "(?:" + "|".join(("(?<!\\w)" if _WORD_CHAR.match(w[:1]) else "") + re.escape(w)
+                                   + ("(?!\\w)" if _WORD_CHAR.match(w[-1:]) else "") for w in words) + ")"
     lf_name = name or f"keyword_{'_'.join(w.replace(' ', '-') for w in words[:3])}_{label}"
     return regex_lf(pattern, label, field=field, name=lf_name, case_sensitive=case_sensitive)
 

@@ -151,6 +151,9 @@ def between_pattern(phrase: str, *, position: str = "any", order: str | None = N
     return start + lead + body + tail + end
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def between_lf(phrase: str, label: int, *, position: str = "any", order: str | None = None,
                field: str = "text", name: str | None = None) -> LabelingFunction:
     r"""Relation LF: ``label`` where ``phrase`` occurs between the two entities of an entity-marked text.
@@ -175,7 +178,8 @@ def between_lf(phrase: str, label: int, *, position: str = "any", order: str | N
     pattern = between_pattern(phrase, position=position, order=order)
     words = str(phrase).lower().split()
     tag = "" if order is None else f"{order}_"
-    lf_name = name or f"between_{position}_{tag}{'_'.join(re.sub(r'[^0-9a-z]+', '', w) or 'x' for w in words)}_{label}"
+    slug = "_".join(_NOT_ALNUM.sub("", w) or "x" for w in words)  # unicode letters kept: "für" stays "für"
+    lf_name = name or f"between_{position}_{tag}{slug}_{label}"
     lf = _fam.regex_lf(pattern, label, field=field, name=lf_name)
     kw: dict[str, Any] = {}
     if position != "any":

@@ -154,7 +154,7 @@ def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
 class _Candidate:
     kind: str
     label: int
-    build: Callable[[], LabelingFunction]
+    build: Callable[..., LabelingFunction]  # build(name=None)
     key: str  # unique, readable identity (sort key for ties)
     votes: np.ndarray | None = None  # on the labelled rows, when not computed by applying the LF
 
@@ -309,6 +309,16 @@ class LFGenerator(ParamsMixin):
         stats.insert(0, "candidate", [c.key for c in cands])
         chosen = self._select(votes, stats, k)
         lfs = [cands[j].build() for j in chosen]
+        taken = {lf.name for lf in lfs}
+        seen: set[str] = set()
+        for i, lf in enumerate(lfs):  # names are readable, not injective (a column name cut to [0-9A-Za-z_])
+            if lf.name in seen:
+                n = 2
+                while f"{lf.name}_{n}" in taken:
+                    n += 1
+                lfs[i] = cands[chosen[i]].build(name=f"{lf.name}_{n}")
+                taken.add(lfs[i].name)
+            seen.add(lfs[i].name)
         table = stats.iloc[chosen].reset_index(drop=True)
         table.insert(0, "name", [lf.name for lf in lfs])
         table["source"] = [lf.source for lf in lfs]  # type: ignore[attr-defined]
@@ -474,7 +484,7 @@ class LFGenerator(ParamsMixin):
                         continue
                     label = majority(rows)
                     tag = "ge" if op == ">=" else "lt"
-                    name = f"stump_{re.sub(r'[^0-9A-Za-z]+', '_', fname).strip('_')}_{tag}_{t:g}_{label}"
+                    name = f"stump_{re.sub(r'[^0-9A-Za-z]+', '_', fname).strip('_')}_{tag}_{t:.15g}_{label}"
                     out.append(_Candidate("stump", label, _bind(threshold_lf, fname, t, label, op=op, name=name),
                                           f"stump:{fname}{op}{t!r}"))
         return out
@@ -626,8 +636,9 @@ class LFGenerator(ParamsMixin):
                          progress=self.progress)
 
 
-def _bind(fn: Callable[..., LabelingFunction], *args: Any, **kwargs: Any) -> Callable[[], LabelingFunction]:
-    return lambda: fn(*args, **kwargs)
+def _bind(fn: Callable[..., LabelingFunction], *args: Any, **kwargs: Any) -> Callable[..., LabelingFunction]:
+    """The candidate's builder; ``name=`` overrides the LF's name (to keep the kept LFs' names unique)."""
+    return lambda name=None: fn(*args, **kwargs) if name is None else fn(*args, **{**kwargs, "name": name})
 
 
 def generate_lfs(data: Any, y: Any, **params: Any) -> list[LabelingFunction]:

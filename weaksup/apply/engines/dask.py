@@ -122,7 +122,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     from tqdm.auto import tqdm
 
     from weaksup.apply.report import ApplyReport
-    from weaksup.apply.kernel import ClassOutput, check_fault, warn_faults
+    from weaksup.apply.kernel import ClassOutput, check_fault, prepare_lfs, warn_faults
     from weaksup.dask_votes import MANIFEST, DaskVotes, get_client, write_manifest
     from weaksup.lf.core import as_lfs
 
@@ -131,10 +131,8 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     if cardinality is None or int(cardinality) < 2:
         raise ValueError(f"apply_to_shards needs cardinality >= 2 (all shards must agree), got {cardinality!r}")
     k = int(cardinality)
-    lf_list = as_lfs(lfs)
+    lf_list = prepare_lfs(as_lfs(lfs), fault)
     names = [lf.name for lf in lf_list]
-    for lf in lf_list:
-        lf.prepare()
     out = os.fspath(path)
     os.makedirs(out, exist_ok=True)
     manifest = os.path.join(out, MANIFEST)

@@ -52,10 +52,24 @@ class BatchError(BackendError):
     so finished work survives the failure.
     """
 
-    def __init__(self, cause: BaseException, partial: Mapping[int, dict[str, Any]]) -> None:
+    def __init__(self, cause: BaseException, partial: Mapping[int, dict[str, Any]],
+                 errors: Mapping[int, BaseException] | None = None) -> None:
         super().__init__(str(cause))
         self.cause = cause
         self.partial = dict(partial)
+        #: the failed prompts' positions in the batch, each with its error (at least the cause's)
+        self.errors = dict(errors or {})
+
+
+def _name_prompt(exc: BaseException, prompt: str | None) -> BaseException:
+    """``exc`` with the failed prompt as its ``prompt`` attribute and in its notes (None: unknown)."""
+    if prompt is not None and getattr(exc, "prompt", None) is None:
+        try:
+            exc.prompt = prompt  # type: ignore[attr-defined]
+        except AttributeError:  # an exception type with __slots__
+            pass
+        exc.add_note(f"prompt: {prompt[:200]!r}")
+    return exc
 
 
 @dataclass
@@ -143,6 +157,8 @@ class Backend:
     kind = "base"
     model = ""
     batch_size = 16
+    #: with ``failed=``, prompts in a row that may fail before the rest are given up (the endpoint looks down)
+    MAX_CONSECUTIVE_FAILURES = 32
 
     def __init__(self) -> None:
         self.stats = CallStats()
@@ -162,8 +178,16 @@ class Backend:
 
     # -------------------------------------------------------------- public API
     def score(self, prompts: Sequence[str], choices: Sequence[str], *, cache: ResponseCache | None = None,
-              stats: CallStats | None = None, progress: bool = False) -> np.ndarray:
+              stats: CallStats | None = None, progress: bool = False,
+              failed: dict[str, BaseException] | None = None) -> np.ndarray:
         """Log-probability of each choice as the reply to each prompt (``n × len(choices)``).
+
+        A prompt that fails (after the backend's retries) raises its error, with the
+        prompt in the error's notes and as its ``prompt`` attribute; replies already
+        received stay in the cache.  With a dict as ``failed``, the other prompts are
+        still asked: each failed prompt is recorded there with its error and its row is
+        NaN (after ``MAX_CONSECUTIVE_FAILURES`` failures in a row, with no reply in
+        between, the rest are recorded as failed without being asked).
 
         Examples
         --------
@@ -174,20 +198,25 @@ class Backend:
         if not choices:
             raise ValueError("score() needs at least one answer choice")
         out = self._run("score", prompts, {"choices": choices}, lambda b: self._score_batch(b, choices),
-                        cache, stats, progress)
-        arr = np.array([r["logprobs"] for r in out], dtype=np.float64).reshape(len(out), len(choices))
-        return arr
+                        cache, stats, progress, failed)
+        nan = [math.nan] * len(choices)
+        arr = np.array([nan if r is None else self._score_logprobs(r, choices) for r in out], dtype=np.float64)
+        return arr.reshape(len(out), len(choices))
 
     def generate(self, prompts: Sequence[str], *, max_tokens: int = 16, stop: Sequence[str] | None = None,
                  cache: ResponseCache | None = None, stats: CallStats | None = None,
-                 progress: bool = False) -> list[str]:
-        """Greedy reply text for each prompt."""
+                 progress: bool = False, failed: dict[str, BaseException] | None = None) -> list[str | None]:
+        """Greedy reply text for each prompt (``failed``: as in :meth:`score`; a failed prompt's text is None)."""
         stop_l = list(stop) if stop else None
         out = self._run("generate", prompts, {"max_tokens": int(max_tokens), "stop": stop_l},
-                        lambda b: self._generate_batch(b, int(max_tokens), stop_l), cache, stats, progress)
-        return [r["text"] for r in out]
+                        lambda b: self._generate_batch(b, int(max_tokens), stop_l), cache, stats, progress, failed)
+        return [None if r is None else r["text"] for r in out]
 
     # --------------------------------------------------------------- machinery
+    def _score_logprobs(self, response: dict[str, Any], choices: list[str]) -> list[float]:
+        """The log-probabilities of a (validated, possibly cached) score reply."""
+        return response["logprobs"]
+
     def _deliver(self, i: int, response: dict[str, Any]) -> None:
         """Hand over the reply to prompt ``i`` of the running batch as soon as it is back.
 
@@ -227,9 +256,15 @@ class Backend:
         elif not isinstance(response.get("text"), str):
             raise BackendError(f"{where}: no reply text ({str(response)[:100]})")
 
+    @property
+    def _collecting(self) -> bool:
+        """Whether the running batch goes on past a failed prompt (``failed=`` was given)."""
+        return bool(getattr(self._sink, "collect", False))
+
     def _run(self, kind: str, prompts: Sequence[str], params: dict[str, Any],
              fn: Callable[[list[str]], list[dict[str, Any]]], cache: ResponseCache | None,
-             stats: CallStats | None, progress: bool) -> list[dict[str, Any]]:
+             stats: CallStats | None, progress: bool,
+             failed: dict[str, BaseException] | None = None) -> list[dict[str, Any] | None]:
         prompts = [str(p) for p in prompts]
         ident = self.identity()
         keys = [ResponseCache.key(ident, kind, p, params) for p in prompts]
@@ -258,10 +293,19 @@ class Backend:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt")
+        lost: dict[str, BaseException] = {}  # key -> error, with failed=
+        in_a_row = 0  # failed prompts since the last reply
         try:
             for start in range(0, len(items), max(1, int(self.batch_size))):
                 batch = items[start:start + max(1, int(self.batch_size))]
                 delivered: dict[int, dict[str, Any]] = {}
+                if failed is not None and in_a_row >= self.MAX_CONSECUTIVE_FAILURES:
+                    stop = BackendError(f"{self.kind} backend ({self.model}): not asked, after "
+                                        f"{in_a_row} prompts in a row failed")
+                    lost.update({key: stop for key, _ in batch})
+                    if bar is not None:
+                        bar.update(len(batch))
+                    continue
 
                 def keep(i: int, r: dict[str, Any], batch: list[tuple[str, str]] = batch,
                          delivered: dict[int, dict[str, Any]] = delivered) -> None:
@@ -275,39 +319,58 @@ class Backend:
                         cache.put_many([(batch[i][0], r, batch[i][1])], meta)
 
                 t0 = time.perf_counter()
-                self._sink.fn = keep
+                self._sink.fn, self._sink.collect = keep, failed is not None
                 try:
                     res = fn([p for _, p in batch])
                 except BatchError as err:
+                    errors: dict[int, BaseException] = dict(err.errors)
                     for i, r in err.partial.items():
                         try:
                             keep(i, r)
-                        except BackendError:
-                            pass  # an invalid reply is never stored; the cause below is raised
+                        except BackendError as exc:
+                            errors[i] = exc  # an invalid reply is never stored
                     self._record(local, delivered.values(), time.perf_counter() - t0)
-                    raise err.cause from err
+                    if failed is None:
+                        first = min(errors, default=None)
+                        raise _name_prompt(err.cause, None if first is None else batch[first][1]) from err
+                    lost.update({batch[i][0]: errors.get(i, err.cause) for i in range(len(batch)) if i not in delivered})
+                    in_a_row = 0 if delivered else in_a_row + len(batch)
+                    if bar is not None:
+                        bar.update(len(batch))
+                    continue
+                except Exception as exc:
+                    self._record(local, delivered.values(), time.perf_counter() - t0)
+                    if failed is None:
+                        raise _name_prompt(exc, batch[0][1] if len(batch) == 1 else None)
+                    lost.update({batch[i][0]: exc for i in range(len(batch)) if i not in delivered})
+                    in_a_row = 0 if delivered else in_a_row + len(batch)
+                    if bar is not None:
+                        bar.update(len(batch))
+                    continue
                 except BaseException:
                     self._record(local, delivered.values(), time.perf_counter() - t0)
                     raise
                 finally:
-                    self._sink.fn = None
+                    self._sink.fn, self._sink.collect = None, False
                 if len(res) != len(batch):
                     raise BackendError(f"{self.kind} backend returned {len(res)} responses for {len(batch)} prompts")
-                undelivered, invalid = [], None
+                undelivered, invalid = [], {}
                 for i, r in enumerate(res):
                     if i not in delivered:
                         try:
                             self.check_response(kind, r, params, batch[i][1])
                         except BackendError as exc:
-                            invalid = invalid or exc
+                            invalid[i] = exc
                         else:
                             undelivered.append((batch[i][0], r, batch[i][1]))
                 self._record(local, [r for r in res if isinstance(r, Mapping)], time.perf_counter() - t0)
                 if cache is not None and undelivered:
                     cache.put_many(undelivered, meta)  # the valid replies of the batch are kept
-                if invalid is not None:
-                    raise invalid
-                found.update({k: r for (k, _), r in zip(batch, res)})
+                if invalid and failed is None:
+                    raise next(iter(invalid.values()))
+                found.update({k: r for i, ((k, _), r) in enumerate(zip(batch, res)) if i not in invalid})
+                lost.update({batch[i][0]: exc for i, exc in invalid.items()})
+                in_a_row = 0 if len(invalid) < len(batch) else in_a_row + len(batch)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
@@ -316,7 +379,9 @@ class Backend:
             self.stats.add(local)
             if stats is not None:
                 stats.add(local)
-        return [found[k] for k in keys]
+        if failed is not None:
+            failed.update({todo[k]: exc for k, exc in lost.items()})
+        return [found.get(k) for k in keys]
 
     @staticmethod
     def _record(local: CallStats, responses: Any, seconds: float) -> None:

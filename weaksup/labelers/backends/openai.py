@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from weaksup.labelers.backends.base import Backend, BackendError, BatchError
+from weaksup.labelers.template import starts_with_answer
 
 __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
            "BackendTimeout", "BackendResponseError"]
@@ -89,9 +90,14 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
     """Log-probability of each choice from a first-token top-k list.
 
     A choice takes the tokens equal to it (ignoring surrounding whitespace),
-    or failing that the tokens that are a prefix of it; several matches are
-    summed (log-sum-exp).  A choice with no match gets a floor one nat below
-    the smallest listed log-probability (its true value is lower than all).
+    failing that the tokens equal to it ignoring case ("YES" for "yes"), failing
+    that the tokens that are a prefix of it; several matches are summed
+    (log-sum-exp).  A choice with no match gets a floor one nat below the
+    smallest listed log-probability (its true value is lower than all), so when
+    no choice matches, all get the same floor: no evidence, and the LF abstains.
+
+    >>> match_top_logprobs([("YES", -0.1), ("Maybe", -2.5)], ["yes", "no"])
+    [-0.1, -3.5]
     """
     if not top:
         raise ValueError("empty top_logprobs")
@@ -101,9 +107,27 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
         cs = c.strip()
         exact = [lp for t, lp in top if t.strip() == cs and t.strip()]
         if not exact:
+            exact = [lp for t, lp in top if t.strip() and t.strip().casefold() == cs.casefold()]
+        if not exact:
             exact = [lp for t, lp in top if t.strip() and cs.startswith(t.strip())]
         out.append(_logsumexp(exact) if exact else floor)
     return out
+
+
+def text_logprobs(text: str, choices: list[str]) -> list[float]:
+    """Scores from a reply's text, for an endpoint that returns no log-probabilities.
+
+    The first choice the reply names as a whole word, ignoring case ("Yes, spam" for
+    "yes"; "Nope" names no choice), or that a cut-short reply begins ("Pos" for
+    "positive"), gets 0 and every other choice ``NO_LOGPROB``; a reply that names none
+    gives every choice ``NO_LOGPROB``: no evidence, and the LF abstains.
+
+    >>> text_logprobs("YES.", ["yes", "no"]), text_logprobs("Maybe", ["yes", "no"])
+    ([0.0, -20.0], [-20.0, -20.0])
+    """
+    hit = [c for c in choices if starts_with_answer(text, c) or
+           (text and c.strip().casefold().startswith(text.casefold()))]
+    return [0.0 if c in hit[:1] else NO_LOGPROB for c in choices]
 
 
 class OpenAIBackend(Backend):
@@ -332,13 +356,16 @@ class OpenAIBackend(Backend):
             text = self._text(choice, url).strip()
             with self._count_lock:
                 self.logprob_fallbacks += 1
-            hit = [c for c in choices if c.strip() and (text.startswith(c.strip()) or
-                                                         (text and c.strip().startswith(text)))]
-            lps = [0.0 if c in hit[:1] else NO_LOGPROB for c in choices]
-            return {"logprobs": lps, "usage": data.get("usage") or {}, "requests": attempts,
-                    "text": text, "logprobs_missing": True}
+            return {"logprobs": text_logprobs(text, choices), "usage": data.get("usage") or {},
+                    "requests": attempts, "text": text, "logprobs_missing": True}
         return {"logprobs": match_top_logprobs(top, choices), "usage": data.get("usage") or {},
                 "requests": attempts}
+
+    def _score_logprobs(self, response: dict[str, Any], choices: list[str]) -> list[float]:
+        # a reply without log-probabilities is read from its text by today's rule, cached or not
+        if response.get("logprobs_missing") and isinstance(response.get("text"), str):
+            return text_logprobs(response["text"], choices)
+        return super()._score_logprobs(response, choices)
 
     def _one_generate(self, prompt: str, max_tokens: int, stop: list[str] | None) -> dict[str, Any]:
         path, payload = self._payload(prompt, max_tokens, False, stop)
@@ -348,20 +375,24 @@ class OpenAIBackend(Backend):
 
     def _concurrent(self, fn: Any, prompts: list[str]) -> list[dict[str, Any]]:
         results: dict[int, dict[str, Any]] = {}
-        first_error: BaseException | None = None
+        errors: dict[int, BaseException] = {}
+        collect = self._collecting  # go on past a failed prompt (score/generate got failed=)
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
             futs = {pool.submit(fn, p): i for i, p in enumerate(prompts)}
             for fut in as_completed(futs):
+                if fut.cancelled():
+                    continue
                 try:
                     results[futs[fut]] = fut.result()
                     self._deliver(futs[fut], results[futs[fut]])  # committed now, before the batch ends
                 except BaseException as exc:  # keep the others: they are stored before re-raising
-                    if first_error is None:
-                        first_error = exc
+                    if not errors and not collect:
                         for f in futs:
                             f.cancel()  # not-yet-started requests are skipped
-        if first_error is not None:
-            raise BatchError(first_error, results)
+                    errors[futs[fut]] = exc
+        if errors:
+            first = min(errors)
+            raise BatchError(errors[first], results, errors)
         return [results[i] for i in range(len(prompts))]
 
     def _score_batch(self, prompts: list[str], choices: list[str]) -> list[dict[str, Any]]:
