@@ -396,3 +396,85 @@ def test_seq2seq_scoring_equals_the_models_own_loss(backend):
             with torch.inference_mode():
                 loss = b.hf_model(**enc, labels=labels).loss.item()  # mean over the choice's tokens
             assert got[i, j] == pytest.approx(-loss * labels.shape[1], abs=1e-3)
+
+
+# ------------------------------------------------- replies that name no answer; failed prompts
+SPAM_Q = "Is this comment spam?\nComment: {text}\nAnswer yes or no."
+
+
+@pytest.mark.parametrize("logprobs", [True, False], ids=["top_logprobs", "text-only endpoint"])
+@pytest.mark.parametrize("order", [["yes", "no"], ["no", "yes"]])
+def test_a_reply_naming_no_answer_abstains(clean_server, logprobs, order):
+    """A reply that is none of the answers abstains, whatever order the answers are listed in (it used to
+    vote the first listed answer); "YES" is yes, "Nope" and "Yesterday" are not no/yes."""
+    replies = {"c0": "Maybe", "c1": "", "c2": "YES", "c3": "no", "c4": "Nope", "c5": "Yesterday, yes"}
+    for key, reply in replies.items():
+        top = [(reply or "\n", -0.05), ("Perhaps", -3.0)] if logprobs else []
+        clean_server.script_reply(f"Comment: {key}\n", reply, top)
+    df = pd.DataFrame({"text": list(replies)})
+    for mode in ("score", "generate"):
+        lf = PromptedLF(f"spam_{mode}", PromptTemplate(SPAM_Q, order), LabelMap({"yes": 1, "no": 0}),
+                        http(clean_server), cache=None, mode=mode)
+        assert lf.votes(df).tolist() == [-1, -1, 1, 0, -1, -1], mode
+        if mode == "score":  # no evidence: no soft vote either
+            assert lf.soft_votes(df)[[0, 1, 4, 5]].sum() == 0.0
+
+
+def test_a_failed_prompt_is_blamed_on_its_row_and_only_that_row_abstains(clean_server, tmp_path):
+    df = pd.DataFrame({"text": [f"comment number {i}" for i in range(30)]}, index=[f"id{i}" for i in range(30)])
+    clean_server.fail_prompts("comment number 17\\n")
+    for i in range(30):
+        clean_server.script_reply(f"comment number {i}\n", "yes" if i % 2 else "no")
+    cache = ResponseCache(tmp_path / "r.sqlite")
+    lf = PromptedLF("llm_spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    http(clean_server, max_retries=1, backoff=0.01), cache=cache)
+    with pytest.raises(ws.LFApplyError, match=r"'llm_spam' raised BackendHTTPError on row 'id17' \(position 17"
+                       ) as err:
+        ws.apply_lfs([lf], df, progress=False)
+    assert (err.value.lf_name, err.value.row_index, err.value.position) == ("llm_spam", "id17", 17)
+    assert "comment number 17" in str(err.value)
+    votes = ws.apply_lfs([lf], df, progress=False, fault="abstain")  # the answered prompts come from the cache
+    expected = [i % 2 for i in range(30)]
+    expected[17] = -1
+    assert votes.to_dense().ravel().tolist() == expected
+    assert votes.report.table["faults"].tolist() == [1]
+    clean_server.clear_faults()
+    for i in range(30):
+        clean_server.script_reply(f"comment number {i}\n", "yes" if i % 2 else "no")
+    before = clean_server.received
+    assert ws.apply_lfs([lf], df, progress=False).to_dense().ravel().tolist() == [i % 2 for i in range(30)]
+    assert clean_server.received - before == 1  # only the failed prompt is asked again
+
+
+def test_a_down_endpoint_is_given_up_after_consecutive_failures(clean_server):
+    clean_server.fail_after(0, "500")
+    before = clean_server.received
+    df = pd.DataFrame({"text": [f"c{i}" for i in range(80)]})
+    lf = PromptedLF("llm_spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    http(clean_server, max_retries=0, concurrency=4, batch_size=8), cache=None)
+    votes = ws.apply_lfs([lf], df, progress=False, fault="abstain")
+    assert (votes.to_dense() == -1).all() and votes.report.table["faults"].tolist() == [80]
+    assert clean_server.received - before == 32  # 32 failures in a row, then the rest of the chunk is not asked
+
+
+def test_a_failed_calibration_is_a_fault_of_that_lf(clean_server):
+    clean_server.fail_prompts("Comment: N/A\\n")
+    df = pd.DataFrame({"text": ["c1", "c2"]})
+    lf = PromptedLF("llm_cal", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    http(clean_server, max_retries=0), cache=None, calibrate=True)
+    kw = ws.keyword_lf("c1", 1, name="kw")
+    with pytest.raises(ws.LFApplyError, match="'llm_cal' raised BackendHTTPError while preparing"):
+        ws.apply_lfs([kw, lf], df, progress=False)
+    votes = ws.apply_lfs([kw, lf], df, progress=False, fault="abstain")
+    assert votes.to_dense().tolist() == [[1, -1], [-1, -1]]
+    assert votes.report.table["faults"].tolist() == [0, 2]
+
+
+def test_prompted_lf_docstring_indentation_is_not_in_the_prompt(clean_server):
+    @prompted_lf(http(clean_server), ["yes", "no"], {"yes": 1}, cache=None)
+    def llm_sub():
+        """Does this comment ask to subscribe?
+        Comment: {text}
+        Answer yes or no."""
+
+    assert llm_sub.template.template == "Does this comment ask to subscribe?\nComment: {text}\nAnswer yes or no."

@@ -285,3 +285,31 @@ def test_nearest_centroid_lf_and_leave_one_out_scores_match_brute_force(embed):
     want = np.where(np.abs(S[:, 1] - S[:, 0]) >= 0.05, S.argmax(axis=1), -1)
     np.testing.assert_array_equal(lf(pd.DataFrame({"text": new})), want)
     assert load_lfs(lfs_to_source([lf]))[0](pd.DataFrame({"text": new})).tolist() == want.tolist()
+
+
+def test_generated_lf_names_are_unique_and_keep_their_letters():
+    """Names are readable, so they can collide: thresholds near 1e6 (formerly 6 significant digits), columns
+    that differ only in punctuation, and non-ASCII phrases (formerly stripped).  The kept LFs must still
+    have unique names, so the generator's own LFs apply, and rebuilding them from source keeps the names."""
+    n = 100
+    views = 1_000_000 + np.arange(n) * 0.1
+    other = views.copy()  # same thresholds, other rows: LFs that differ under one readable name
+    other[[5, 45]] = other[[45, 5]]
+    other[[60, 95]] = other[[95, 60]]
+    df = pd.DataFrame({"text": ["x"] * n, "a-b": views, "a_b": other})
+    y = (np.arange(n) >= 50).astype(int)
+    y[::7] = 1 - y[::7]
+    gen = LFGenerator(families=("stump",), max_overlap=1.0, max_lfs=40).fit(df, y)
+    names = [lf.name for lf in gen.lfs_]
+    assert len(set(names)) == len(names) and "stump_a_b_lt_1000004.95_0" in names
+    assert any(nm.endswith("_2") for nm in names)
+    assert gen.transform(df).shape == (n, len(names))
+    rebuilt = load_lfs(lfs_to_source(gen.lfs_))
+    assert [lf.name for lf in rebuilt] == names
+
+    texts, labels = [], []
+    for word, label in [("导致", 1), ("属于", 0), ("verursacht", 1), ("für", 0)]:
+        texts += [f"<e1>甲{i}</e1> {word} <e2>乙{i}</e2>" for i in range(5)]
+        labels += [label] * 5
+    gen = LFGenerator(families=("between",)).fit(pd.DataFrame({"text": texts}), np.array(labels))
+    assert {lf.name for lf in gen.lfs_} >= {"between_any_导致_1", "between_any_für_0"}

@@ -151,3 +151,20 @@ def test_fault_server_failures_are_recorded_and_replies_validated(smollm2, local
     # the server's reply is the local model's greedy reply: the same proposals
     local = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48, cache=local_cache)
     assert res.replies[1].strip() == local.replies[1].strip()
+
+
+def test_a_keyword_list_line_is_split_and_punctuation_keywords_are_kept():
+    proposals = parse_proposals('keywords: subscribe, check out; channel\nkeyword: "sale, now"\nkeyword: $500',
+                                LABELS, default_label="spam")
+    assert [p.pattern for p in proposals] == ["subscribe", "check out", "channel", "sale, now", "$500"]
+    res = validate_proposals(proposals, LABELS, TOY, TOY_Y)
+    reasons = dict(zip(res.table["pattern"], res.table["reason"].fillna("")))
+    assert "empty keyword" not in reasons["$500"]  # "$500" is a keyword, and it is found ("earn $500 a day")
+    lf = [lf for lf in res.lfs if "500" in lf.name] or [_build_keyword("$500")]
+    assert apply_lfs(lf, TOY, progress=False).to_dense()[:, 0].tolist()[2] == 1
+
+
+def _build_keyword(pattern: str):
+    from weaksup.labelers.propose import _build
+
+    return _build(Proposal("keyword", 1, pattern), 1, LABELS, "text", None, None)

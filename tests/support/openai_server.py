@@ -69,6 +69,8 @@ class ModelServer:
         self.active = 0
         self._faults: deque[dict[str, Any]] = deque()
         self._fail_after: tuple[int, dict[str, Any]] | None = None
+        self._prompt_faults: list[tuple[str, dict[str, Any]]] = []
+        self._scripted: list[tuple[str, str, list[tuple[str, float]] | None]] = []
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -102,6 +104,20 @@ class ModelServer:
         with self._lock:
             self._fail_after = (self.served + int(n), {"kind": kind, **params})
 
+    def fail_prompts(self, substring: str, kind: str = "500", **params: Any) -> None:
+        """Every request whose prompt contains ``substring`` gets fault ``kind`` (until :meth:`clear_faults`)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, got {kind!r}")
+        with self._lock:
+            self._prompt_faults.append((substring, {"kind": kind, **params}))
+
+    def script_reply(self, substring: str, text: str, top: list[tuple[str, float]] | None = None) -> None:
+        """Answer prompts containing ``substring`` with ``text`` instead of the model's reply, and with ``top``
+        as the first token's top log-probabilities (a model that says "Maybe" or "YES"; until
+        :meth:`clear_faults`).  ``top=[]``: the reply carries no log-probabilities (an endpoint without them)."""
+        with self._lock:
+            self._scripted.append((substring, text, top))
+
     def wait_idle(self, timeout: float = 600.0) -> bool:
         """Wait until no request is being handled (e.g. one a killed client left behind)."""
         end = time.monotonic() + timeout
@@ -115,10 +131,15 @@ class ModelServer:
         with self._lock:
             self._faults.clear()
             self._fail_after = None
+            self._prompt_faults.clear()
+            self._scripted.clear()
 
-    def _next_fault(self) -> dict[str, Any] | None:
+    def _next_fault(self, body: str = "") -> dict[str, Any] | None:
         with self._lock:
             self.received += 1
+            for sub, fault in self._prompt_faults:
+                if sub in body:
+                    return fault
             if self._faults:
                 return self._faults.popleft()
             if self._fail_after is not None and self.served >= self._fail_after[0]:
@@ -147,6 +168,12 @@ class ModelServer:
     # ------------------------------------------------------------ the model
     def _complete(self, text: str, max_tokens: int, top_k: int, stop: list[str] | None) -> dict[str, Any]:
         b = self.backend
+        for sub, reply, top in list(self._scripted):
+            if sub in text:
+                bare = top == []
+                top = top or [(reply[:1] or "\n", -0.05)]
+                return {"text": reply, "prompt_tokens": 1, "completion_tokens": 1, "finish": "stop",
+                        "steps": [(top[0][0], top[0][1], top)], "no_logprobs": bare}
         with self._model_lock:
             if max_tokens <= 1:
                 import torch
@@ -231,7 +258,7 @@ class ModelServer:
                     if self.headers.get("Authorization", "") != f"Bearer {server.api_key}":
                         self._error(401, "invalid or missing API key", "authentication_error")
                         return
-                fault = server._next_fault()
+                fault = server._next_fault(raw.decode("utf-8", "replace"))
                 if fault is not None:
                     kind = fault["kind"]
                     if kind == "slow":
@@ -300,7 +327,7 @@ class ModelServer:
         stop = [stop] if isinstance(stop, str) else stop
         r = self._complete(prompt, max_tokens, min(k, 20), stop)
         logprobs = None
-        if lp is not None:
+        if lp is not None and not r.get("no_logprobs"):
             logprobs = {"tokens": [s[0] for s in r["steps"]], "token_logprobs": [s[1] for s in r["steps"]],
                         "top_logprobs": [dict(s[2][:max(k, 1)]) for s in r["steps"]],
                         "text_offset": []}
@@ -323,7 +350,7 @@ class ModelServer:
         stop = [stop] if isinstance(stop, str) else stop
         r = self._complete(text, max_tokens, min(k, 20), stop)
         logprobs = None
-        if want:
+        if want and not r.get("no_logprobs"):
             logprobs = {"content": [{"token": s[0], "logprob": s[1], "bytes": None,
                                      "top_logprobs": [{"token": t, "logprob": v, "bytes": None}
                                                       for t, v in s[2][:k]]} for s in r["steps"]]}
