@@ -137,6 +137,25 @@ def test_ragged_weak_labels_names_example(yt):
         load_wrench("youtube", yt.parent)
 
 
+def test_ragged_first_example_is_the_one_blamed(yt):
+    """The LF count is the majority's: a short FIRST example is named, not the (correct) second one."""
+    def f(raw):
+        key = list(raw)[0]
+        raw[key]["weak_labels"] = raw[key]["weak_labels"][:-1]
+        return key
+
+    key = _edit(yt / "train.json", f)
+    with pytest.raises(WrenchFormatError, match=rf"example '{key}' has 9 weak labels, expected 10 as 1685 of"):
+        load_wrench("youtube", yt.parent)
+
+
+@pytest.mark.parametrize("split", ["train", "valid", "test"])
+def test_empty_split_is_refused_naming_the_file(yt, split):
+    (yt / f"{split}.json").write_text("{}")
+    with pytest.raises(WrenchFormatError, match=rf"{split}\.json: the {split} split has no examples"):
+        load_wrench("youtube", yt.parent)
+
+
 def test_vote_out_of_range(yt):
     def f(raw):
         key = list(raw)[3]

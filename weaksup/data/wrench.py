@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,20 +154,18 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
-                 n_lfs: int | None = None) -> WrenchSplit:
+def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> WrenchSplit:
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}, got {type(raw).__name__}")
     ids = list(raw)
     n = len(ids)
-    if n == 0 and n_lfs is None:
+    if n == 0:  # every split: an empty valid/test would give NaN scores and select models on nothing
         raise WrenchFormatError(f"{path}: the {split} split has no examples ({{}}); a WRENCH {split} split "
                                 f"needs at least one")
     labels_list: list[Any] = []
     rows: list[list[Any]] = []
     records: list[dict[str, Any]] = []
-    m: int | None = None
     for ex_id in ids:
         ex = raw[ex_id]
         if not isinstance(ex, dict) or "label" not in ex or "weak_labels" not in ex:
@@ -175,13 +174,6 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
         if not isinstance(wl, list):
             raise WrenchFormatError(f"{path}: example {ex_id!r}: 'weak_labels' must be a list, "
                                     f"got {type(wl).__name__}")
-        if m is None:
-            m = len(wl)
-        elif len(wl) != m:
-            raise WrenchFormatError(
-                f"{path}: example {ex_id!r} has {len(wl)} weak labels, expected {m} as in example "
-                f"{ids[0]!r} (ragged weak_labels)"
-            )
         labels_list.append(ex["label"])
         rows.append(wl)
         data = ex.get("data")
@@ -190,7 +182,15 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
         if not isinstance(data, dict):
             raise WrenchFormatError(f"{path}: example {ex_id!r}: 'data' must be an object, got {type(data).__name__}")
         records.append(data)
-    m = m if m is not None else (n_lfs or 0)
+    # the LF count is the one most examples have, so a ragged row is blamed even when it is the first one
+    lengths = Counter(len(wl) for wl in rows)
+    m, count = lengths.most_common(1)[0]
+    if len(lengths) > 1:
+        i = next(i for i, wl in enumerate(rows) if len(wl) != m)
+        raise WrenchFormatError(
+            f"{path}: example {ids[i]!r} has {len(rows[i])} weak labels, expected {m} as {count} of the {n} "
+            f"examples have (ragged weak_labels)"
+        )
     # labels: integers in 0..k-1 (vectorised check, slow path only to name the culprit)
     if not all(_is_int(y) for y in labels_list):
         i = next(i for i, y in enumerate(labels_list) if not _is_int(y))
@@ -211,7 +211,7 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
             f"(label.json defines {k} classes; label.json inconsistent with the labels?)"
         )
     try:
-        arr = np.asarray(rows, dtype=object).reshape(n, m) if n else np.zeros((0, m), dtype=object)
+        arr = np.asarray(rows, dtype=object).reshape(n, m)
     except ValueError:  # pragma: no cover - ragged rows are caught above
         raise WrenchFormatError(f"{path}: weak_labels do not form an n x m matrix") from None
     is_int = np.vectorize(_is_int, otypes=[bool])(arr) if arr.size else np.zeros(arr.shape, bool)
@@ -358,8 +358,7 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     k = len(label_names)
     splits: dict[str, WrenchSplit] = {}
     for split in SPLITS:
-        m_train = splits["train"].votes.m if "train" in splits else None
-        splits[split] = _parse_split(folder / f"{split}.json", split, k, None, m_train)
+        splits[split] = _parse_split(folder / f"{split}.json", split, k, None)
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
