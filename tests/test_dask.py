@@ -319,3 +319,62 @@ def test_worker_killed_mid_apply_job_completes_or_fails_clearly(client, tmp_path
         DaskVotes.from_shards(tmp_path / "fail")
     # the cluster recovers: the nannies restart the killed workers
     client.wait_for_workers(2, timeout=60)
+
+
+def test_dask_engine_hands_lfs_the_same_cells_as_the_other_engines(client, capsys):
+    """A pandas frame goes to the workers as it is: dask's string conversion used to hand LFs a token
+    list as its repr ("free" in "['freedom']") and a missing text as None."""
+
+    @labeling_function()
+    def has_free_token(x):
+        return 1 if "free" in x.tokens else -1
+
+    @labeling_function()
+    def missing_text(x):
+        return 0 if isinstance(x.text, float) and np.isnan(x.text) else -1
+
+    df = pd.DataFrame({"tokens": [["freedom", "fries"], ["free"], ["x"]] * 10,
+                       "text": ["a", np.nan, "b"] * 10})
+    lfs = [has_free_token, missing_text]
+    ref = apply_lfs(lfs, df, progress=False)
+    assert ref.to_dense()[:3].tolist() == [[-1, -1], [1, 0], [-1, -1]]
+    got = apply_lfs(lfs, df, engine="dask", n_jobs=3, progress=True)
+    assert got == ref
+    assert "Applying 2 LFs on Dask: 100%" in capsys.readouterr().err  # the progress bar reaches the end
+
+
+def test_dask_engine_names_the_lf_and_resource_that_cannot_travel(client):
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+
+    @labeling_function(resources={"conn": conn})
+    def lf_db(x, conn):
+        return 1
+
+    with pytest.raises(TypeError, match=r"LF 'lf_db' cannot be sent to the Dask workers: its resource 'conn' "
+                                        r"\(Connection\) cannot be pickled"):
+        apply_lfs([lf_db], _frame(), engine="dask", progress=False)
+    conn.close()
+
+
+def test_snorkel_memoised_preprocessor_after_a_serial_apply_on_dask(client):
+    """A snorkel memo filled by a serial apply used to travel to the workers, holding Series that had lost
+    the attributes the preprocessor set on them."""
+    pytest.importorskip("snorkel")
+    from snorkel.labeling import labeling_function as snorkel_lf
+    from snorkel.preprocess import preprocessor as snorkel_pre
+
+    @snorkel_pre(memoize=True)
+    def lower(x):
+        x.low = x.text.lower()
+        return x
+
+    @snorkel_lf(pre=[lower])
+    def s_check(x):
+        return 1 if "check" in x.low else -1
+
+    df = pd.DataFrame({"text": ["Check this", "nice song", "check it"]})
+    serial = apply_lfs([s_check], df, progress=False, cache=False)
+    assert serial.to_dense().ravel().tolist() == [1, -1, 1] and lower._cache  # the memo is filled
+    assert apply_lfs([s_check], df, engine="dask", n_jobs=2, progress=False, cache=False) == serial

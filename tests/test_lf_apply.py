@@ -585,3 +585,34 @@ def test_cache_does_not_hide_faults_when_switching_to_raise(df):
     applier.fault = "raise"
     with pytest.raises(LFApplyError, match="lf_div"):
         applier.apply(df)
+
+
+STOP_WORDS = np.array(["free"])  # module state a memoised preprocessor reads
+
+
+def test_memoised_preprocessor_is_emptied_when_what_it_reads_changes(df):
+    """The vote cache re-ran the LF after STOP_WORDS changed, but the preprocessor's memo still answered
+    from the old words; an unchanged preprocessor keeps its memo across applies (test above)."""
+    global STOP_WORDS
+
+    @preprocessor(memoize=True)
+    def flag(x):
+        x.flag = any(w in x.text.lower() for w in STOP_WORDS)
+        return x
+
+    @labeling_function(pre=[flag])
+    def lf_flag(x):
+        return 1 if x.flag else ABSTAIN
+
+    applier = LFApplier([lf_flag], progress=False)
+    first = applier.apply(df).to_dense().ravel().tolist()
+    old = STOP_WORDS
+    try:
+        STOP_WORDS = np.array(["love"])
+        again = applier.apply(df)
+        fresh = LFApplier([lf_flag], progress=False, cache=False)
+        flag.reset_cache()
+        assert again.report.recomputed == ["lf_flag"]
+        assert again.to_dense().ravel().tolist() == fresh.apply(df).to_dense().ravel().tolist() != first
+    finally:
+        STOP_WORDS = old

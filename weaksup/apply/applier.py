@@ -161,6 +161,8 @@ class LFApplier:
         else:
             n = n or 0
             res = EngineResult.empty(n, len(todo))
+        for lf in todo_lfs:
+            lf.settle()
         for pos, j in enumerate(todo):
             columns[j] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]

@@ -150,7 +150,24 @@ class Preprocessor:
         self._cache: dict[Any, Any] = {}
 
     def reset_cache(self) -> None:
+        """Empty the memo (and those of the preprocessors this one runs first)."""
         self._cache.clear()
+        for p in self._pre:
+            p.reset_cache()
+
+    def settle_cache(self) -> None:
+        """Record the fingerprint the memo now answers for (see :meth:`refresh_cache`)."""
+        if self.memoize or self._pre:
+            self._cache_fp = self.fingerprint()
+
+    def refresh_cache(self) -> None:
+        """Empty the memo if this preprocessor's fingerprint changed since it was filled."""
+        if not self.memoize and not self._pre:
+            return
+        fp = self.fingerprint()
+        if getattr(self, "_cache_fp", None) != fp or VOLATILE in fp:  # volatile: cannot prove it unchanged
+            self.reset_cache()
+            self._cache_fp = fp
 
     def _key(self, x: Any) -> Any:
         if self._memoize_key is not None:
@@ -326,9 +343,19 @@ class LabelingFunction:
     def prepare(self) -> None:
         """Compute state the LF needs before it votes (hook run once per apply, in the main process).
 
-        The default does nothing; :class:`~weaksup.labelers.PromptedLF`
-        computes its contextual calibration here.
+        The default empties the memo of a preprocessor whose fingerprint changed since the memo
+        was filled (an edited preprocessor, or state it reads, never answers from an earlier
+        apply; an unchanged one keeps serving it, as snorkel's does).
+        :class:`~weaksup.labelers.PromptedLF` computes its contextual calibration here.
         """
+        for pre in self._pre:
+            pre.refresh_cache()
+
+    def settle(self) -> None:
+        """Hook run by the applier after the LF voted: its memos are now keyed on the state the
+        preprocessors left behind (one that counts its calls has not changed for the next apply)."""
+        for pre in self._pre:
+            pre.settle_cache()
 
     def fingerprint(self) -> str:
         """Identity used by the vote cache: name, code, resources and preprocessors."""
@@ -372,6 +399,34 @@ class ForeignLF(LabelingFunction):
 
     def _call_foreign(self, x: Any) -> Any:
         return self.wrapped(pd.Series(x))
+
+    def _snorkel_pre(self) -> list[Any]:
+        return [p for p in getattr(self.wrapped, "_pre", None) or () if callable(getattr(p, "reset_cache", None))]
+
+    def prepare(self) -> None:
+        """Empty the wrapped LF's snorkel preprocessor memos when the fingerprint changed, as for native ones."""
+        fp = self.fingerprint()
+        if self.__dict__.get("_memo_fp") != fp or VOLATILE in fp:
+            for pre in self._snorkel_pre():
+                pre.reset_cache()
+            self._memo_fp = fp
+
+    def settle(self) -> None:
+        self._memo_fp = self.fingerprint()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A snorkel memo holds pandas Series with attributes set on them, which pickling drops: a memo
+        # shipped to a worker process (Dask) would answer with Series that lack them.  Workers start empty.
+        state = self.__dict__.copy()
+        pres = self._snorkel_pre()
+        if any(getattr(p, "_cache", None) for p in pres):
+            wrapped = copy.copy(self.wrapped)
+            wrapped._pre = [copy.copy(p) for p in wrapped._pre]
+            for p in wrapped._pre:
+                if callable(getattr(p, "reset_cache", None)):
+                    p.reset_cache()
+            state["wrapped"] = wrapped
+        return state
 
     def fingerprint(self) -> str:
         """The wrapped LF's code, resources and preprocessors (read now, so editing them re-runs the LF)."""

@@ -43,19 +43,19 @@ class DaskEngine:
 
     def run(self, data: Any, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult:
         import dask
+        from tqdm.auto import tqdm
 
-        ddf = data
-        if isinstance(ddf, pd.DataFrame):
-            import dask.dataframe as dd
-
-            ddf = dd.from_pandas(ddf, npartitions=job.n_jobs or os.cpu_count() or 1, sort=False)  # keep row order
+        ddf = _as_dask_frame(data, job.n_jobs) if isinstance(data, pd.DataFrame) else data
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1]
         task = dask.delayed(apply_chunk, pure=False)
         lfs = list(lfs)
+        check_picklable(lfs)
         tasks = [task(lfs, p, job.output, job.fault, int(o)) for p, o in zip(ddf.to_delayed(), offsets)]
         try:
-            results = dask.compute(*tasks)
+            with tqdm(total=int(np.sum(lengths)), desc=f"Applying {len(lfs)} LFs on Dask", unit="rows",
+                      disable=not job.progress) as bar:
+                results = _compute_with_progress(tasks, [int(n) for n in lengths], bar)
         except LFApplyError as err:
             raise err from err.original
         if not results:
@@ -65,6 +65,70 @@ class DaskEngine:
 
 
 ENGINE = DaskEngine()
+
+
+def _compute_with_progress(tasks: list[Any], rows: list[int], bar: Any) -> list[Any]:
+    """Compute the partition tasks, advancing ``bar`` by each partition's rows as it ends: as futures
+    complete on a ``distributed`` client, else through a local-scheduler callback."""
+    import dask
+
+    try:
+        from distributed import as_completed, default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is None:
+        from dask.callbacks import Callback
+
+        done = {t.key: n for t, n in zip(tasks, rows)}
+
+        class RowsDone(Callback):  # type: ignore[misc]
+            def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+                if key in done:
+                    bar.update(done[key])
+
+        with RowsDone():
+            return list(dask.compute(*tasks))
+    futures = client.compute(tasks)
+    order = {f.key: i for i, f in enumerate(futures)}
+    out: list[Any] = [None] * len(futures)
+    try:
+        for fut in as_completed(futures):
+            i = order[fut.key]
+            out[i] = fut.result()
+            bar.update(rows[i])
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return out
+
+
+def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
+    """With a ``distributed`` client, the LFs travel to worker processes: name the LF (and the resource)
+    that cannot be pickled, instead of Dask's "Could not serialize object of type ..."."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return  # the local schedulers share this process's objects
+    import cloudpickle
+
+    for lf in lfs:
+        try:
+            cloudpickle.dumps(lf)
+        except Exception as exc:
+            culprit = ""
+            for key, value in dict(getattr(lf, "_resources", None) or {}).items():
+                try:
+                    cloudpickle.dumps(value)
+                except Exception:
+                    culprit = f": its resource {key!r} ({type(value).__name__}) cannot be pickled"
+                    break
+            raise TypeError(f"LF {lf.name!r} cannot be sent to the Dask workers{culprit} ({type(exc).__name__}: "
+                            f"{exc}); create such objects inside the LF (or a preprocessor) on the worker, or "
+                            f"use engine='serial' / 'process'") from exc
 
 
 def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, offset: int,
@@ -83,7 +147,12 @@ def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
     if isinstance(data, (str, os.PathLike)):
         return dd.read_parquet(data)
     if isinstance(data, pd.DataFrame):
-        return dd.from_pandas(data, npartitions=npartitions or os.cpu_count() or 1, sort=False)
+        import dask
+
+        # keep row order (sort=False) and the cells as they are: dask's default string conversion would
+        # hand LFs a token list as its repr and a missing text as None, unlike the other engines
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(data, npartitions=npartitions or os.cpu_count() or 1, sort=False)
     raise TypeError(f"data must be a Dask or pandas DataFrame or a Parquet path, got {type(data).__name__}")
 
 
@@ -133,6 +202,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     k = int(cardinality)
     lf_list = prepare_lfs(as_lfs(lfs), fault)
     names = [lf.name for lf in lf_list]
+    check_picklable(lf_list)
     out = os.fspath(path)
     os.makedirs(out, exist_ok=True)
     manifest = os.path.join(out, MANIFEST)
