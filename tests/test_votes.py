@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -201,3 +202,53 @@ def test_covered_and_indicator_one_implementation():
         assert (indicator_matrix(W) != V.indicator()).nnz == 0
         np.testing.assert_array_equal(class_counts(W), V.class_counts())
         np.testing.assert_array_equal(W.covered(), V.class_counts().sum(1) > 0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_to_dense_is_read_only_and_edits_go_to_a_copy(sparse):
+    V = VoteMatrix(np.array([[1, 0], [0, -1]]), ["a", "b"])
+    V = V.as_sparse() if sparse else V
+    L = V.to_dense()
+    with pytest.raises(ValueError, match="read-only"):
+        L[L == 0] = -1  # snorkel-style cleaning must not change the VoteMatrix
+    with pytest.raises(ValueError, match="read-only"):
+        L[0, 0] = 7  # nor slip an out-of-range vote past the checks
+    edited = V.to_dense().copy()
+    edited[edited == 0] = -1
+    assert V.to_dense().tolist() == [[1, 0], [0, -1]] and edited.tolist() == [[1, -1], [-1, -1]]
+    assert not np.asarray(V).flags.writeable and np.array(V).flags.writeable  # np.array copies
+    for derived in (V[[1, 0]], V[0:1], V.select_lfs(["b"]), V.hstack(np.array([[1], [0]]), ["c"]),
+                    VoteMatrix.vstack([V, V]), V.with_column("b", [1, 1]), V.as_dense()):
+        assert not derived.to_dense().flags.writeable
+
+
+@pytest.mark.parametrize("src", [np.array([[0, 1]], dtype=np.int8), np.array([[0, 1]], dtype=np.int64)])
+def test_constructor_does_not_alias_a_writable_caller_array(src):
+    V = VoteMatrix(src)
+    src[0, 0] = 5  # the caller's array: the VoteMatrix keeps its own validated copy
+    assert V.to_dense().tolist() == [[0, 1]] and V.cardinality == 2
+    frame = pd.DataFrame({"a": np.array([0, 1], dtype=np.int8), "b": np.array([1, 1], dtype=np.int8)})
+    W = VoteMatrix(frame)
+    frame.iloc[0, 0] = 1
+    assert W.to_dense().tolist() == [[0, 1], [1, 1]]
+
+
+def test_constructor_shares_read_only_arrays_and_other_vote_matrices():
+    ro = np.array([[0, 1], [1, -1]], dtype=np.int8)
+    ro.flags.writeable = False
+    V = VoteMatrix(ro)
+    assert np.shares_memory(V.to_dense(), ro)  # nobody can write to it: no copy needed
+    assert np.shares_memory(VoteMatrix(V, ["x", "y"]).to_dense(), V.to_dense())
+
+
+def test_lf_names_as_a_bare_string_is_refused():
+    with pytest.raises(TypeError, match=r"lf_names must be a sequence of names.*\['abc'\]"):
+        VoteMatrix(L3, "abc")
+
+
+def test_load_of_a_non_npz_file_says_so(tmp_path):
+    p = tmp_path / "summary.csv"
+    p.write_text("lf,Coverage\na,0.5\n")
+    with pytest.raises(ValueError, match=r"summary\.csv: not a \.npz votes file") as info:
+        VoteMatrix.load(p)
+    assert "pickle" not in str(info.value)

@@ -13,6 +13,16 @@ meaning "no vote", which is what makes sparse votes cheap.  ``to_sparse()``
 returns that shifted CSR matrix; ``to_dense()`` always returns the unshifted
 ``{-1, 0..k-1}`` array.
 
+Immutability
+------------
+A VoteMatrix is validated once, when it is built, so its dense votes are stored
+read-only (``flags.writeable`` is False): ``to_dense()`` returns that array
+without a copy, and writing into it raises instead of silently changing the
+matrix (or slipping an out-of-range vote past the checks).  Take
+``votes.to_dense().copy()`` to edit, then build a new VoteMatrix from it.  The
+constructor copies a writable array it is given, so editing the caller's array
+afterwards does not change the VoteMatrix either.
+
 Examples
 --------
 >>> import numpy as np
@@ -27,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import os
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -57,6 +68,12 @@ def smallest_int_dtype(cardinality: int) -> np.dtype:
         if cardinality + 1 <= np.iinfo(dt).max:
             return np.dtype(dt)
     return np.dtype(np.int64)
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    """``arr`` marked read-only: the constructor then keeps it without a copy (internal fresh arrays only)."""
+    arr.flags.writeable = False
+    return arr
 
 
 def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
@@ -145,9 +162,15 @@ class VoteMatrix:
         ``shifted=False`` for a sparse matrix holding raw votes with explicitly
         stored zeros and no stored abstains.
     lf_names : sequence of str, optional
-        One unique name per column; defaults to ``lf_0 .. lf_{m-1}``.
+        One unique name per column; defaults to ``lf_0 .. lf_{m-1}``.  A bare string is refused
+        (it would be split into one-letter names).
     cardinality : int, optional
         Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).
+
+    Notes
+    -----
+    Dense votes are stored read-only; a writable array passed in is copied, a
+    read-only one is kept as is (see the module docstring, "Immutability").
 
     Examples
     --------
@@ -169,6 +192,9 @@ class VoteMatrix:
         *,
         shifted: bool = True,
     ) -> None:
+        if isinstance(lf_names, (str, bytes)):
+            raise TypeError(f"lf_names must be a sequence of names, one per LF column, got the string "
+                            f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
         if isinstance(data, VoteMatrix):
             lf_names = data.lf_names if lf_names is None else lf_names
             cardinality = data.cardinality if cardinality is None else cardinality
@@ -190,6 +216,7 @@ class VoteMatrix:
                     raise ValueError("sparse votes must hold integers (vote + 1)")
             n, m = mat.shape
         else:
+            given = data
             mat = _as_int_array(data, lf_names)
             n, m = mat.shape
         names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
@@ -229,6 +256,12 @@ class VoteMatrix:
             mat.eliminate_zeros()
         else:
             mat = np.ascontiguousarray(mat, dtype=dtype)
+            # never alias an array the caller can still write to (it would bypass the checks above)
+            if mat.flags.writeable and isinstance(given, np.ndarray) and np.may_share_memory(mat, given):
+                mat = mat.copy()
+            elif mat.flags.writeable and not isinstance(given, np.ndarray) and mat.base is not None:
+                mat = mat.copy()  # a view into another object's buffer (np.asarray of a tensor, ...)
+            mat.flags.writeable = False
         self._data: np.ndarray | sp.csr_matrix = mat
         self.lf_names: list[str] = names
         self.cardinality: int = cardinality
@@ -267,7 +300,9 @@ class VoteMatrix:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = self.to_dense()
-        return arr if dtype is None else arr.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VoteMatrix):
@@ -283,11 +318,24 @@ class VoteMatrix:
 
     # ------------------------------------------------------------ conversions
     def to_dense(self) -> np.ndarray:
-        """The ``n × m`` array of votes in ``{-1, 0..k-1}`` (smallest int dtype)."""
+        """The ``n × m`` array of votes in ``{-1, 0..k-1}`` (smallest int dtype), read-only.
+
+        Dense storage returns the stored array itself (no copy), so it cannot be written to;
+        ``votes.to_dense().copy()`` gives an array to edit.  Sparse storage returns a new array,
+        read-only as well, so code behaves the same on both.
+
+        >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]))
+        >>> L.to_dense().flags.writeable
+        False
+        >>> edited = L.to_dense().copy()
+        >>> edited[edited == 0] = -1
+        >>> L.to_dense().tolist(), edited.tolist()
+        ([[0, -1], [1, 1]], [[-1, -1], [1, 1]])
+        """
         if self.is_sparse:
             out = self._data.toarray()  # type: ignore[union-attr]
             out -= 1
-            return out
+            return _frozen(out)
         return self._data  # type: ignore[return-value]
 
     def to_sparse(self) -> sp.csr_matrix:
@@ -410,12 +458,17 @@ class VoteMatrix:
             raise TypeError("VoteMatrix supports row indexing only; use select_lfs() for columns")
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
-        return VoteMatrix(self._data[rows], self.lf_names, self.cardinality)
+        data = self._data[rows]
+        if not sp.issparse(data):
+            data = _frozen(data)  # a basic slice is a read-only view already, fancy indexing a fresh copy
+        return VoteMatrix(data, self.lf_names, self.cardinality)
 
     def select_lfs(self, lfs: Iterable[str | int]) -> VoteMatrix:
         """Column subset by LF name or position, in the order given."""
         idx = lf_indices(self.lf_names, lfs)
         data = self._data[:, idx]
+        if not sp.issparse(data):
+            data = _frozen(data)  # fancy indexing: a fresh array
         return VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality)
 
     def column(self, lf: str | int) -> np.ndarray:
@@ -432,7 +485,7 @@ class VoteMatrix:
         if self.is_sparse or other.is_sparse:
             data = sp.hstack([self.to_sparse(), other.to_sparse()], format="csr")
         else:
-            data = np.hstack([self.to_dense(), other.to_dense()])
+            data = _frozen(np.hstack([self.to_dense(), other.to_dense()]))
         return VoteMatrix(data, self.lf_names + other.lf_names, k)
 
     def with_column(self, name: str, votes: Any) -> VoteMatrix:
@@ -450,7 +503,7 @@ class VoteMatrix:
             return VoteMatrix(data, self.lf_names, self.cardinality)
         dense = self.to_dense().copy()
         dense[:, j] = new.to_dense()[:, 0]
-        return VoteMatrix(dense, self.lf_names, self.cardinality)
+        return VoteMatrix(_frozen(dense), self.lf_names, self.cardinality)
 
     @classmethod
     def vstack(cls, parts: Sequence[VoteMatrix]) -> VoteMatrix:
@@ -465,7 +518,7 @@ class VoteMatrix:
         if any(p.is_sparse for p in parts):
             data = sp.vstack([p.to_sparse() for p in parts], format="csr")
         else:
-            data = np.vstack([p.to_dense() for p in parts])
+            data = _frozen(np.vstack([p.to_dense() for p in parts]))
         return cls(data, names, k)
 
     # ------------------------------------------------------------ persistence
@@ -483,6 +536,10 @@ class VoteMatrix:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> VoteMatrix:
         """Load a VoteMatrix written by :meth:`save` (also 0.1 files)."""
+        if os.path.isfile(path) and not zipfile.is_zipfile(path):
+            # numpy would try it as a pickle and talk about "pickled (object) data" (e.g. for a CSV)
+            raise ValueError(f"{path}: not a .npz votes file (a VoteMatrix saved by VoteMatrix.save or "
+                             f"`weaksup apply --out`)")
         try:
             meta, z = load_npz(path, _FORMAT, legacy=_load_v0)
         except ValueError as exc:
@@ -490,7 +547,7 @@ class VoteMatrix:
         if meta["sparse"]:
             data: Any = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(meta["shape"]))
         else:
-            data = z["dense"]
+            data = _frozen(z["dense"])  # freshly read: nobody else holds it, no need to copy
         return cls(data, meta["lf_names"], meta["cardinality"])
 
 
