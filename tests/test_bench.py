@@ -62,6 +62,27 @@ def test_unknown_models_seeds_and_write_docs_are_errors(wrench_dir, tmp_path):
         run(["youtube"], ["mv"], seeds=1, data_dir=wrench_dir, write_docs=tmp_path / "x.md")
 
 
+def test_every_dataset_is_checked_before_the_first_run(wrench_dir, tmp_path, monkeypatch):
+    """A bad name late in the list fails up front: no run is spent on the earlier sets."""
+    from weaksup.labelmodel import MajorityVote
+
+    fits = []
+    monkeypatch.setattr(MajorityVote, "fit", lambda self, *a, **k: fits.append(1) or self)
+    with pytest.raises(FileNotFoundError, match="'nosuch' not found"):
+        run(["youtube", "sms", "nosuch"], ["mv"], seeds=1, data_dir=wrench_dir, progress=False,
+            out_dir=tmp_path / "out")
+    assert fits == [] and not (tmp_path / "out").exists()
+    with pytest.raises(FileNotFoundError, match="2 datasets cannot be loaded.*'nosuch'.*'other'"):
+        run(["nosuch", "youtube", "other"], ["mv"], seeds=1, data_dir=wrench_dir, progress=False)
+    bad = tmp_path / "root" / "youtube"
+    shutil.copytree(wrench_dir / "youtube", bad)
+    (bad / "test.json").chmod(0o644)
+    (bad / "test.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"test\.json: the test split has no examples"):
+        run(["youtube"], ["mv"], seeds=1, data_dir=bad.parent, progress=False)
+    assert fits == []
+
+
 def test_failed_seeds_are_marked_not_averaged(wrench_dir, monkeypatch):
     """A label model failing on one seed: the cell says [n/N seeds] and the run is listed as skipped."""
     from weaksup.labelmodel import MajorityVote

@@ -295,6 +295,26 @@ def _fit_pipeline(ds: Any, X: Mapping[str, Any], label_model: Any, cls: type, pa
     return _best(_grid(grid), fit, lambda pipe: pipe.score(X["valid"], y_select, ds.metric))
 
 
+def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
+              load: Callable[..., Any]) -> dict[str, Any]:
+    """Load every dataset up front: a typo or a malformed folder late in the list stops the bench before
+    any run, with every problem named, instead of after hours of runs and with no results written."""
+    loaded: dict[str, Any] = {}
+    problems: list[Exception] = []
+    for dname in dict.fromkeys(datasets):
+        try:
+            loaded[dname] = load(dname, data_dir)
+        except (FileNotFoundError, ValueError) as exc:
+            problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        kind = FileNotFoundError if all(isinstance(e, FileNotFoundError) for e in problems) else ValueError
+        raise kind(f"{len(problems)} datasets cannot be loaded (nothing was run): "
+                   + "; ".join(str(e) for e in problems))
+    return loaded
+
+
 def run(
     datasets: Sequence[str] | str | None = None,
     label_models: Sequence[str] | str | None = None,
@@ -321,7 +341,9 @@ def run(
     ----------
     datasets : list of str, optional
         WRENCH task names; default: every registered classification task found
-        on disk.
+        on disk.  All of them are loaded before the first run, so a name that is
+        not found or a malformed folder anywhere in the list stops the bench
+        (``FileNotFoundError`` / ``ValueError`` naming each) before any work.
     label_models : list of str, optional
         Registered label-model names or aliases (``mv``, ``wmv``, ``ds``,
         ``mc``/``metal``, ``fs``, ``ebcc``, ``auto``); default: the registry's
@@ -426,11 +448,13 @@ def run(
         end_model_grid = None
     threads = int(os.environ.get("WEAKSUP_TORCH_THREADS", "1"))  # one thread: runs are many and small
 
+    loaded = _load_all(datasets, data_dir, load_wrench)  # every name checked before the first (long) run
+
     feat_cache: dict[tuple[str, str], Any] = {}
     total = len(datasets) * len(protocols) * len(lms) * len(seeds)
     bar = tqdm(total=total, desc="weaksup bench", disable=not progress)
     for dname in datasets:
-        ds = load_wrench(dname, data_dir)
+        ds = loaded[dname]
         if getattr(ds, "task", "classification") != "classification":
             ctx.skipped.append({"what": f"dataset {dname}", "why": "not a classification dataset"})
             bar.update(len(protocols) * len(lms) * len(seeds))
