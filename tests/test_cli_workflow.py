@@ -116,3 +116,105 @@ def test_fit_rejects_unknown_and_non_label_models(tmp_path: Path) -> None:
 def test_help(tmp_path: Path, cmd: str) -> None:
     r = weaksup(cmd, "--help", cwd=tmp_path)
     assert r.returncode == 0 and f"usage: weaksup {cmd}" in r.stdout
+
+
+# ----------------------------------------------------------------- bad input found before any work
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from weaksup.cli import main
+
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.mark.wrench
+def test_apply_reads_a_wrench_split_json_as_rows(tmp_path: Path, lf_file: Path, wrench_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """pandas reads {id: {label, weak_labels, data}} transposed (3 rows); the CLI reads one row per example."""
+    split = wrench_dir / "youtube" / "train.json"
+    rc, out, err = _main(capsys, "apply", str(lf_file), str(split), "--out", str(tmp_path / "j.npz"),
+                         "--no-progress", "--fault", "abstain")
+    assert rc == 0, err
+    assert out.startswith("1686 rows x 3 LFs")
+    expected = apply_lfs(load_lf_module(lf_file), load_wrench("youtube", wrench_dir).train.data, progress=False)
+    assert VoteMatrix.load(tmp_path / "j.npz") == expected
+    # its gold labels serve --labels as well
+    rc, out, err = _main(capsys, "analyze", str(tmp_path / "j.npz"), "--labels", str(split))
+    assert rc == 0 and "Emp. Acc." in out, err
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"0": {"label": 1, "weak_labels": [1], "data": {"text": "a"}}, "1": {"label": 0}}',
+     "looks like a WRENCH split"),
+    ('{"0": {"label": 1, "weak_labels": [1]}, "1": {"label": 0, "weak_labels": [-1]}}', "labels-only WRENCH split"),
+])
+def test_apply_refuses_a_wrench_json_it_cannot_read_as_rows(tmp_path: Path, lf_file: Path, text: str, message: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "split.json").write_text(text)
+    rc, _, err = _main(capsys, "apply", str(lf_file), str(tmp_path / "split.json"), "--out", str(tmp_path / "v.npz"),
+                       "--no-progress", "--fault", "abstain")
+    assert rc == 2 and message in err and not (tmp_path / "v.npz").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["apply", "lfs.py", "wrench:bc5cdr:train", "--out", "v.npz"], "'bc5cdr' is a sequence-tagging dataset"),
+    (["analyze", "v.npz", "--labels", "wrench:bc5cdr:train"], "'bc5cdr' is a sequence-tagging dataset"),
+    (["fit", "v.npz", "--valid", "v.npz", "wrench:ncbi-disease:valid", "--out", "m.npz"],
+     "'ncbi-disease' is a sequence-tagging dataset"),
+    (["apply", "lfs.py", "wrench:imdb:train", "--out", "v.npz"], "labels-only dataset, no text to apply LFs to"),
+    (["apply", "lfs.py", "wrench:youtube:train", "--out", "v.txt"], "--out v.txt: unknown format '.txt'"),
+    (["analyze", "v.npz", "--out", "s.txt"], "--out s.txt: unknown format '.txt'; use .csv, .parquet or .pq"),
+    (["fit", "v.npz", "--model", "mv", "--out", "m.npz", "--probs", "p.txt"], "--probs p.txt: unknown format"),
+    (["analyze", "summary.csv"], "summary.csv: not a .npz votes file"),
+    (["download", "nosuch", "--base-url", "http://127.0.0.1:9/x", "--timeout", "1"], "unknown dataset 'nosuch'"),
+])
+def test_bad_input_stops_before_any_work(tmp_path: Path, lf_file: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    VoteMatrix(np.array([[0, 1], [1, -1], [0, 0]]), ["a", "b"], 2).save(tmp_path / "v.npz")
+    (tmp_path / "summary.csv").write_text("lf,Coverage\na,0.5\n")
+    rc, out, err = _main(capsys, *args)
+    assert rc == 2, (rc, err)
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""  # nothing printed, fitted or written before the error
+    assert not (tmp_path / "m.npz").exists() and not list(tmp_path.glob("*.txt"))
+
+
+def test_lfs_name_may_name_a_single_lf(tmp_path: Path, lf_file: Path) -> None:
+    assert [lf.name for lf in load_lf_module(lf_file, "subscribe")] == ["subscribe"]
+    (tmp_path / "more.py").write_text(LF_SOURCE + "\nNUMBER = 3\nNAME = 'short'\n")
+    with pytest.raises(ValueError, match="NUMBER is a int, not a LabelingFunction or a list of them"):
+        load_lf_module(tmp_path / "more.py", "NUMBER")
+    with pytest.raises(ValueError, match="NAME is a str"):
+        load_lf_module(tmp_path / "more.py", "NAME")
+
+
+@pytest.mark.wrench
+def test_demo_reports_a_malformed_dataset_like_the_other_commands(tmp_path: Path, wrench_dir: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import shutil
+
+    bad = tmp_path / "youtube"
+    shutil.copytree(wrench_dir / "youtube", bad)
+    (bad / "valid.json").chmod(0o644)
+    raw = json.loads((bad / "valid.json").read_text())
+    raw[next(iter(raw))]["weak_labels"][4] = 2
+    (bad / "valid.json").write_text(json.dumps(raw))
+    rc, _, err = _main(capsys, "demo", "--data-dir", str(tmp_path))
+    assert rc == 2 and "weaksup demo: error: " in err and "weak label 2 from LF 4" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_datasets_columns_and_a_closed_pipe(tmp_path: Path) -> None:
+    env = {**os.environ, "WEAKSUP_DATA": str(tmp_path)}
+    r = weaksup("datasets", cwd=tmp_path)
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines()[1:]}
+    assert rows["mit-restaurants"][1] == "sequence"  # a long name does not run into the task column
+    read, write = os.pipe()
+    os.close(read)  # `weaksup datasets | head` once head has quit
+    cmd = [sys.executable, "-c", "import sys; from weaksup.cli import main; sys.exit(main())", "datasets"]
+    r = subprocess.run(cmd, stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    os.close(write)
+    assert r.returncode == 141 and r.stderr == ""

@@ -22,6 +22,7 @@ missing file, an unknown dataset or model, a malformed LF module: the message sa
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("data", metavar="DATA", help="CSV/Parquet/JSON-lines file, or wrench:NAME:SPLIT")
     a.add_argument("--out", required=True, metavar="VOTES.npz", help="where to write the votes")
     a.add_argument("--lfs-name", default=None, metavar="NAME",
-                   help="a module-level list of LFs to use (default: every LF defined in the module, in order)")
+                   help="a module-level list of LFs (or a single LF) to use (default: every LF defined in the "
+                        "module, in order)")
     a.add_argument("--engine", default="serial", help="serial, process or dask (default serial)")
     a.add_argument("--cardinality", type=int, default=None, help="number of classes (default: inferred)")
     a.add_argument("--cache", default=None, metavar="DIR", help="vote cache folder: unchanged LFs are not re-run")
@@ -162,19 +164,23 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     from weaksup.data.registry import tasks
     from weaksup.data.wrench import bundled_dir, find_wrench_dir
 
-    print(f"{'name':<14}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
+    w = max(14, *(len(name) + 2 for name in tasks()))  # the longest name still leaves a gap
+    print(f"{'name':<{w}}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
     for name, t in tasks().items():
         where = find_wrench_dir(name, args.data_dir)
         if where is None and bundled_dir(name) is not None:
             where = f"{bundled_dir(name)} (bundled copy)"
-        print(f"{name:<14}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
+        print(f"{name:<{w}}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
               f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")
     return 0
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
     from weaksup.data.download import download_wrench
+    from weaksup.data.registry import tasks
 
+    if args.name not in tasks():  # before any network access: a typo is bad input, not a download failure
+        raise InputError(f"unknown dataset {args.name!r}; known: {', '.join(sorted(tasks()))} (weaksup datasets)")
     if not args.max_size > 0 or not args.max_time > 0 or not args.timeout > 0:
         raise ValueError("--max-size, --max-time and --timeout must be positive")
     kw: dict[str, object] = {"max_bytes": int(args.max_size * 2**20), "max_seconds": args.max_time,
@@ -200,23 +206,86 @@ def _existing(path: str, what: str) -> Path:
     return p
 
 
-def _wrench_split(spec: str, data_dir: str | None) -> Any:
-    """``wrench:NAME:SPLIT`` -> that split of the WRENCH dataset (unknown names say which exist)."""
+def _wrench_split(spec: str, data_dir: str | None, *, rows: bool = False) -> Any:
+    """``wrench:NAME:SPLIT`` -> that split of the WRENCH classification dataset NAME.
+
+    Unknown names say which exist; a sequence-tagging set, or (``rows=True``, for LFs to read) a
+    labels-only set, is an :class:`InputError` before anything is loaded.
+    """
     from weaksup.data.registry import tasks
     from weaksup.data.wrench import load_wrench
 
     parts = spec.split(":")
     if len(parts) != 3 or parts[2] not in ("train", "valid", "test"):
         raise InputError(f"{spec!r}: write a WRENCH split as wrench:NAME:SPLIT with SPLIT train, valid or test")
-    if parts[1] not in tasks():
-        raise InputError(f"{spec!r}: unknown dataset {parts[1]!r}; known: {', '.join(sorted(tasks()))}")
-    return getattr(load_wrench(parts[1], data_dir), parts[2])
+    name = parts[1]
+    if name not in tasks():
+        raise InputError(f"{spec!r}: unknown dataset {name!r}; known: {', '.join(sorted(tasks()))}")
+    info = tasks()[name]
+    if info["task"] != "classification":
+        raise InputError(_not_classification(spec, name, info["task"]))
+    if rows and info.get("labels_only"):
+        raise InputError(f"{spec!r}: {name!r} is a labels-only dataset, no text to apply LFs to "
+                         "(it ships votes and labels only)")
+    ds = load_wrench(name, data_dir)
+    task = getattr(ds, "task", "classification")  # the folder found may disagree with the registry
+    if task != "classification":
+        raise InputError(_not_classification(spec, name, task))
+    if rows and ds.labels_only:
+        raise InputError(f"{spec!r}: {name!r} is a labels-only dataset, no text to apply LFs to")
+    return ds.splits[parts[2]]
+
+
+def _not_classification(spec: str, name: str, task: str) -> str:
+    kind = "a sequence-tagging" if task == "sequence" else f"a {task}"
+    return (f"{spec!r}: {name!r} is {kind} dataset (per-token tags); apply, analyze and fit take WRENCH "
+            f"classification sets (load it in Python: weaksup.data.load_wrench({name!r}))")
+
+
+def _wrench_json(path: Path) -> dict[str, Any] | None:
+    """A ``.json`` file in the WRENCH split layout ``{id: {"label", "weak_labels", "data"}}``, else None.
+
+    pandas would read that layout transposed (one row per field, one column per example), so it is
+    recognised here; a file that half matches it is refused rather than read either way.
+    """
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (ValueError, UnicodeDecodeError):
+        return None  # not one JSON document: pandas reads it (or says why not)
+    if not isinstance(raw, dict) or not any(isinstance(v, dict) and "weak_labels" in v for v in raw.values()):
+        return None
+    for ex_id, ex in raw.items():
+        if not isinstance(ex, dict) or "label" not in ex or "weak_labels" not in ex:
+            raise InputError(f"{path}: looks like a WRENCH split ({{id: {{label, weak_labels, data}}}}), but "
+                             f"example {ex_id!r} lacks 'label' or 'weak_labels'")
+        if not isinstance(ex.get("data") or {}, dict):
+            raise InputError(f"{path}: WRENCH split example {ex_id!r}: 'data' must be an object")
+    return raw
+
+
+def _wrench_json_rows(path: Path, raw: dict[str, Any]) -> Any:
+    """The examples of a WRENCH split file as rows (index: example ids, columns: the ``data`` fields)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records([ex.get("data") or {} for ex in raw.values()],
+                                      index=pd.Index(list(raw), name="id"))
+    if frame.shape[1] == 0:
+        raise InputError(f"{path}: a labels-only WRENCH split (its examples have no 'data'), no text to apply "
+                         "LFs to")
+    return frame
 
 
 def _read_table(path: Path) -> Any:
     import pandas as pd
 
     suffix = path.suffix.lower()
+    if suffix == ".json":
+        raw = _wrench_json(path)
+        if raw is not None:
+            return _wrench_json_rows(path, raw)
     try:
         if suffix == ".csv":
             return pd.read_csv(path)
@@ -233,7 +302,7 @@ def _read_table(path: Path) -> Any:
 
 def _read_rows(spec: str, data_dir: str | None) -> Any:
     if spec.startswith("wrench:"):
-        return _wrench_split(spec, data_dir).data
+        return _wrench_split(spec, data_dir, rows=True).data
     return _read_table(_existing(spec, "data file"))
 
 
@@ -243,6 +312,11 @@ def _read_labels(spec: str, column: str, data_dir: str | None) -> Any:
     if spec.startswith("wrench:"):
         return _wrench_split(spec, data_dir).labels
     path = _existing(spec, "labels file")
+    raw = _wrench_json(path) if path.suffix.lower() == ".json" else None
+    if raw is not None:  # a WRENCH split file: its examples' gold 'label' field
+        if column != "label":
+            raise InputError(f"{path}: a WRENCH split's labels are its examples' 'label' field; drop --label-column")
+        return np.asarray([ex["label"] for ex in raw.values()])
     if path.suffix.lower() == ".npy":
         try:
             return np.load(path, allow_pickle=False)
@@ -263,6 +337,8 @@ def _read_votes(path: str) -> Any:
 
 def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
     r"""The labeling functions of a Python file: ``list_name`` if given, else every module-level LF in order.
+
+    ``list_name`` names a module-level list (or other iterable) of LFs, or a single LF.
 
     A file that does not run raises :class:`InputError` naming the file and line.
 
@@ -292,7 +368,13 @@ def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
     if list_name is not None:
         if not hasattr(module, list_name):
             raise InputError(f"LF module {path}: no name {list_name!r}")
-        lfs = list(getattr(module, list_name))
+        named = getattr(module, list_name)
+        if isinstance(named, LabelingFunction):  # one LF is a list of one
+            return [named]
+        if isinstance(named, (str, bytes)) or not hasattr(named, "__iter__"):
+            raise InputError(f"LF module {path}: {list_name} is a {type(named).__name__}, not a LabelingFunction "
+                             "or a list of them")
+        lfs = list(named)
         bad = [repr(x)[:60] for x in lfs if not isinstance(x, LabelingFunction)]
         if bad:
             raise InputError(f"LF module {path}: {list_name} holds non-LFs: {', '.join(bad)}")
@@ -302,6 +384,23 @@ def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
         raise InputError(f"LF module {path}: defines no LabelingFunction at module level "
                          "(decorate functions with @labeling_function() or pass --lfs-name)")
     return lfs
+
+
+#: output suffixes per option, checked before any work so a bad name never costs a fit
+_VOTES_OUT = (".npz",)
+_TABLE_OUT = (".csv", ".parquet", ".pq")
+_ARRAY_OUT = (".npy", *_TABLE_OUT)
+
+
+def _output(path: str, option: str, suffixes: tuple[str, ...]) -> Path:
+    """``path`` as an output of ``option``, refused unless it ends with one of ``suffixes``."""
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise InputError(f"{option} {path}: unknown format {out.suffix or '(no suffix)'!r}; use "
+                         f"{', '.join(suffixes[:-1]) + ' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
+    if out.is_dir():
+        raise InputError(f"{option} {path}: is a folder; give a file path")
+    return out
 
 
 def _write_array(path: Path, probs: Any) -> None:
@@ -324,11 +423,9 @@ def _write_array(path: Path, probs: Any) -> None:
 def _cmd_apply(args: argparse.Namespace) -> int:
     from weaksup.apply import LFApplier, VoteCache
 
+    out = _output(args.out, "--out", _VOTES_OUT)
     lfs = load_lf_module(args.lf_module, args.lfs_name)
     rows = _read_rows(args.data, args.data_dir)
-    out = Path(args.out)
-    if out.suffix != ".npz":
-        raise InputError(f"--out {args.out}: votes are saved as .npz")
     cache = VoteCache(args.cache) if args.cache else None
     applier = LFApplier(lfs, engine=args.engine, cardinality=args.cardinality, fault=args.fault,
                         cache=cache, progress=not args.no_progress)
@@ -345,19 +442,17 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from weaksup.analysis import LFAnalysis
 
+    out = _output(args.out, "--out", _TABLE_OUT) if args.out else None
     votes = _read_votes(args.votes)
     y = _read_labels(args.labels, args.label_column, args.data_dir) if args.labels else None
     summary = LFAnalysis(votes).summary(y=y)
     print(summary.to_string())
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() in (".parquet", ".pq"):
-            summary.to_parquet(out)
-        elif out.suffix.lower() == ".csv":
+        if out.suffix.lower() == ".csv":
             summary.to_csv(out)
         else:
-            raise InputError(f"--out {args.out}: use .csv or .parquet")
+            summary.to_parquet(out)
     if args.plots:
         from weaksup.plots import plot_lf_summary
 
@@ -378,18 +473,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         raise InputError(f"--model: {exc.args[0]}") from exc
     if model_spec.family != "label":
         raise InputError(f"--model {args.model!r} is a {model_spec.family} model; weaksup fit takes label models")
+    probs_path = _output(args.probs, "--probs", _ARRAY_OUT) if args.probs else None
+    out = Path(args.out)
+    if out.is_dir():
+        raise InputError(f"--out {args.out}: is a folder; give a file path")
     votes = _read_votes(args.votes)
     valid = None
     if args.valid:
         valid = (_read_votes(args.valid[0]), _read_labels(args.valid[1], args.label_column, args.data_dir))
     model = get_model(args.model)()
     model.fit(votes, valid=valid, seed=args.seed)
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     print(f"{type(model).__name__} fitted on {votes.n} rows x {votes.m} LFs -> {out}")
-    if args.probs:
-        probs_path = Path(args.probs)
+    if probs_path is not None:
         probs_path.parent.mkdir(parents=True, exist_ok=True)
         _write_array(probs_path, model.predict_proba(votes))
         print(f"probabilities -> {probs_path}")
@@ -399,40 +496,53 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``weaksup`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "demo":
-        from weaksup import demo
+    if argv and argv[0] == "demo":  # demo parses its own arguments; its errors are reported like the others'
+        def run_demo() -> int:
+            from weaksup import demo
 
-        return int(demo.main(argv[1:]) or 0)
+            return int(demo.main(argv[1:]) or 0)
+
+        return _run("demo", run_demo)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.cmd is None:
         parser.print_help()
         return 1
+    commands: dict[str, Any] = {
+        "bench": lambda: _cmd_bench(args, argv), "datasets": lambda: _cmd_datasets(args),
+        "download": lambda: _cmd_download(args), "apply": lambda: _cmd_apply(args),
+        "analyze": lambda: _cmd_analyze(args), "fit": lambda: _cmd_fit(args),
+    }
+    if args.cmd not in commands:
+        parser.error(f"unknown command {args.cmd!r}")
+    return _run(args.cmd, commands[args.cmd])
+
+
+#: exit status when the reader of our output went away (``weaksup datasets | head``), as for SIGPIPE
+_CLOSED_PIPE = 141
+
+
+def _run(cmd: str, command: Any) -> int:
+    """Run one command: bad input is one line and status 2, a failure while running one line and 1."""
     try:
-        if args.cmd == "bench":
-            return _cmd_bench(args, argv)
-        if args.cmd == "datasets":
-            return _cmd_datasets(args)
-        if args.cmd == "download":
-            return _cmd_download(args)
-        if args.cmd == "apply":
-            return _cmd_apply(args)
-        if args.cmd == "analyze":
-            return _cmd_analyze(args)
-        if args.cmd == "fit":
-            return _cmd_fit(args)
+        status = command()
+        sys.stdout.flush()  # a closed pipe shows up here rather than as noise at interpreter exit
+        return status
+    except BrokenPipeError:
+        # nothing to tell anyone; stop writing to the closed pipe (Python would complain at exit otherwise)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return _CLOSED_PIPE
     except (FileNotFoundError, ValueError) as exc:
-        print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
+        print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
         from weaksup.data.download import DownloadError
 
         if isinstance(exc, (DownloadError, OSError)):  # network, disk, permissions: a message, no traceback
-            print(f"weaksup {args.cmd}: error: {exc}", file=sys.stderr)
+            print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)
             return 1
         raise
-    parser.error(f"unknown command {args.cmd!r}")
-    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
