@@ -49,7 +49,7 @@ def _both(build):
 
 def _votes(n=2000, m=8, k=3, seed=0):
     V, y, _ = make_votes(n, m, k, seed=seed)
-    return np.asarray(V.to_dense() if hasattr(V, "to_dense") else V), np.asarray(y)
+    return np.array(V.to_dense() if hasattr(V, "to_dense") else V), np.asarray(y)  # a writable copy
 
 
 # ------------------------------------------------------------------ public names
@@ -306,6 +306,14 @@ FIT_OPTIONS = [
     {"optimizer_config": {"sgd_config": {"momentum": 0.5}}},
     {"mu_eps": 0.05},
     {"n_epochs": 300},
+    # warm-up under each decaying scheduler (linear starts at the full lr; min_lr only after the warm-up)
+    {"lr_scheduler": "linear", "lr_scheduler_config": {"warmup_steps": 5, "warmup_unit": "epochs"}},
+    {"lr_scheduler": "step", "lr_scheduler_config": {"warmup_percentage": 0.1, "min_lr": 0.008}},
+    {"lr_scheduler": "exponential", "lr_scheduler_config": {"warmup_steps": 3, "warmup_unit": "epochs",
+                                                            "min_lr": 0.009}},
+    # every optimizer setting reaches the optimiser
+    {"optimizer": "adamax", "optimizer_config": {"adamax_config": {"eps": 0.1, "betas": (0.8, 0.99)}}},
+    {"optimizer": "adam", "optimizer_config": {"adam_config": {"betas": (0.8, 0.99)}}},
 ]
 
 

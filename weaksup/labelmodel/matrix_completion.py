@@ -62,8 +62,12 @@ class MatrixCompletion(LabelModel):
         SGD momentum (snorkel: 0.9).
     betas : tuple
         Adam/Adamax betas.
+    eps : float
+        Adam/Adamax term added to the denominator (torch's default 1e-8; snorkel's
+        ``adamax_config.eps``).
     gamma, step_size, warmup_steps, min_lr :
-        Learning-rate schedule settings (snorkel's defaults).
+        Learning-rate schedule settings (snorkel's defaults), stepped as snorkel's
+        torch schedulers are: see :meth:`_lr_schedule`.
     class_balance_source : {"uniform", "em", "votes"}
         Prior used when neither ``class_balance`` nor ``valid`` is given:
         uniform (snorkel's default), ``"em"``: the class balance
@@ -104,6 +108,7 @@ class MatrixCompletion(LabelModel):
         "class_balance_source": [OneOf("uniform", "votes", "em")],
         "chunk_rows": [None, Interval(1, None, integer=True)],
         "betas": [_adam_betas],
+        "eps": [Interval(0, None)],
         "prec_init": [NumberOrVector(Interval(0, 1), "one per LF: initial LF precisions")],
     }
 
@@ -112,7 +117,7 @@ class MatrixCompletion(LabelModel):
                  betas: tuple[float, float] = (0.9, 0.999), lr_scheduler: str = "constant",
                  gamma: float = 0.9, step_size: int = 5, warmup_steps: int = 0, min_lr: float = 0.0,
                  prec_init: Any = 0.7, mu_eps: float | None = None,
-                 class_balance_source: str = "uniform", chunk_rows: int = 200_000) -> None:
+                 class_balance_source: str = "uniform", chunk_rows: int = 200_000, eps: float = 1e-8) -> None:
         self.cardinality = cardinality
         self.n_epochs = n_epochs
         self.lr = lr
@@ -129,6 +134,7 @@ class MatrixCompletion(LabelModel):
         self.mu_eps = mu_eps
         self.class_balance_source = class_balance_source
         self.chunk_rows = chunk_rows
+        self.eps = eps
 
     #: Most multiply-adds the dense optimisation may take (``(m·k)²·k`` per epoch); above: fail fast.
     max_cost: float = 5e10
@@ -203,16 +209,14 @@ class MatrixCompletion(LabelModel):
     def _optimise(self, mu: np.ndarray, mu_init: np.ndarray, O: np.ndarray, diagO: np.ndarray,
                   p: np.ndarray, m: int) -> np.ndarray:
         l2 = float(self.l2)
-        base_lr = float(self.lr)
         b1, b2 = self.betas
+        eps = float(self.eps)
         buf = np.zeros_like(mu)
         v = np.zeros_like(mu)
-        warm = int(self.warmup_steps)
-        lr = 0.0 if warm else base_lr
-        total = int(self.n_epochs)
+        lrs = self._lr_schedule()
         k = mu.shape[1]
         O_blocks = np.stack([O[j * k:(j + 1) * k, j * k:(j + 1) * k] for j in range(m)])  # (m, k, k)
-        for epoch in range(total):
+        for epoch, lr in enumerate(lrs):
             # gradient of ‖(μPμᵀ − O)_Ω‖² = 4·R μP with R the masked residual, computed
             # without forming the d×d residual: full product minus each LF's own block.
             muP = mu * p
@@ -234,25 +238,49 @@ class MatrixCompletion(LabelModel):
             elif self.optimizer == "adam":
                 buf = b1 * buf + (1 - b1) * grad
                 v = b2 * v + (1 - b2) * grad * grad
-                denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + 1e-8
+                denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + eps
                 mu = mu - (lr / (1 - b1 ** t)) * buf / denom
             else:  # adamax
                 buf = b1 * buf + (1 - b1) * grad
-                v = np.maximum(b2 * v, np.abs(grad) + 1e-8)
+                v = np.maximum(b2 * v, np.abs(grad) + eps)
                 mu = mu - (lr / (1 - b1 ** t)) * buf / v
-            # learning-rate schedule (torch semantics: stepped after each epoch)
-            if warm and epoch < warm:
-                lr = base_lr * (epoch + 1) / warm
-            elif self.lr_scheduler == "linear":
-                lr = base_lr * (total - warm - (epoch + 1 - warm)) / (total - warm)
-            elif self.lr_scheduler == "exponential":
-                lr = lr * self.gamma
-            elif self.lr_scheduler == "step":
-                if (epoch + 1 - warm) % self.step_size == 0:
-                    lr = lr * self.gamma
-            if self.lr_scheduler != "constant" and self.min_lr and lr < self.min_lr:
-                lr = self.min_lr
         return mu
+
+    def _lr_schedule(self) -> list[float]:
+        """Learning rate of each epoch, as snorkel's torch schedulers set it.
+
+        snorkel builds the warm-up ``LambdaLR`` (``x / warmup_steps``) and then
+        the main scheduler on the same optimizer; each one sets the lr when it is
+        built.  So the first epoch runs at 0 under a warm-up, except with
+        ``"linear"``, whose ``LambdaLR`` puts the full lr back (torch traces
+        ``[lr, lr/w, 2·lr/w, ...]``).  After each epoch the warm-up steps while
+        ``epoch < warmup_steps``, then the main scheduler, and ``min_lr`` is a
+        floor only after the main scheduler's steps (never during the warm-up,
+        never for ``"constant"``).  The arithmetic is torch's, so the traces are equal.
+        """
+        base = float(self.lr)
+        total = int(self.n_epochs)
+        warm = int(self.warmup_steps)
+        sched = self.lr_scheduler
+        lr = base if not warm or sched == "linear" else base * (0 / warm)
+        out: list[float] = []
+        for epoch in range(total):
+            out.append(lr)
+            if warm and epoch < warm:
+                lr = base * ((epoch + 1) / warm)  # the warm-up LambdaLR's step
+                continue
+            if sched == "constant":
+                continue
+            x = epoch + 1 - warm  # the main scheduler's step count (torch's last_epoch)
+            if sched == "linear":
+                lr = base * ((total - warm - x) / (total - warm))
+            elif sched == "exponential":
+                lr = lr * self.gamma
+            elif x % self.step_size == 0:  # step
+                lr = lr * self.gamma
+            if self.min_lr and lr < self.min_lr:
+                lr = float(self.min_lr)
+        return out
 
     @staticmethod
     def _break_symmetry(mu: np.ndarray, p: np.ndarray, m: int, k: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""``snorkel.labeling.model.label_model``: snorkel's ``LabelModel`` on weaksup's :class:`~weaksup.labelmodel.MatrixCompletion`.
+"""``snorkel.labeling.model.label_model``: ``LabelModel`` on :class:`~weaksup.labelmodel.MatrixCompletion`.
 
 ``LabelModel(cardinality=2, verbose=True, device="cpu")`` and
 ``fit(L_train, Y_dev=None, class_balance=None, progress_bar=True, **train_config)``
@@ -22,13 +22,17 @@ format (no pickle).
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field, fields, replace
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from weaksup._persist import load_npz, save_npz
 from weaksup.compat.snorkel.labeling.model.base_labeler import BaseLabeler
+from weaksup.compat.snorkel.utils.config_utils import merge_config
+from weaksup.compat.snorkel.utils.lr_schedulers import LRSchedulerConfig
+from weaksup.compat.snorkel.utils.optimizers import OptimizerConfig
 from weaksup.labelmodel.base import LabelModel as _NativeLabelModel
 from weaksup.labelmodel.matrix_completion import MatrixCompletion
 from weaksup.votes import check_votes
@@ -52,64 +56,6 @@ def _fit_unchecked(model: _NativeLabelModel, L: Any, *, class_balance: Any = Non
     model._set_shape(votes)
     model._fit(votes, class_balance=class_balance, dev=None, seed=seed)
     return model
-
-
-def _merge(config: Any, updates: dict[str, Any]) -> Any:
-    """snorkel's ``merge_config``: nested dict updates of a config dataclass; unknown keys are errors."""
-    names = {f.name for f in fields(config)}
-    changes = {}
-    for key, value in updates.items():
-        if key not in names:
-            raise ValueError(f"Unrecognized config option: {key!r} (options: {sorted(names)})")
-        current = getattr(config, key)
-        changes[key] = _merge(current, value) if isinstance(value, dict) and hasattr(current, "__dataclass_fields__") \
-            else value
-    return replace(config, **changes)
-
-
-@dataclass(frozen=True)
-class SGDOptimizerConfig:
-    momentum: float = 0.9
-
-
-@dataclass(frozen=True)
-class AdamOptimizerConfig:
-    amsgrad: bool = False
-    betas: tuple[float, float] = (0.9, 0.999)
-
-
-@dataclass(frozen=True)
-class AdamaxOptimizerConfig:
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-
-
-@dataclass(frozen=True)
-class OptimizerConfig:
-    sgd_config: SGDOptimizerConfig = field(default_factory=SGDOptimizerConfig)
-    adam_config: AdamOptimizerConfig = field(default_factory=AdamOptimizerConfig)
-    adamax_config: AdamaxOptimizerConfig = field(default_factory=AdamaxOptimizerConfig)
-
-
-@dataclass(frozen=True)
-class ExponentialLRSchedulerConfig:
-    gamma: float = 0.9
-
-
-@dataclass(frozen=True)
-class StepLRSchedulerConfig:
-    gamma: float = 0.9
-    step_size: int = 5
-
-
-@dataclass(frozen=True)
-class LRSchedulerConfig:
-    warmup_steps: float = 0
-    warmup_unit: str = "batches"
-    warmup_percentage: float = 0.0
-    min_lr: float = 0.0
-    exponential_config: ExponentialLRSchedulerConfig = field(default_factory=ExponentialLRSchedulerConfig)
-    step_config: StepLRSchedulerConfig = field(default_factory=StepLRSchedulerConfig)
 
 
 @dataclass(frozen=True)
@@ -146,13 +92,13 @@ class LabelModel(BaseLabeler):
 
     def __init__(self, cardinality: int = 2, **kwargs: Any) -> None:
         super().__init__(cardinality)
-        self.config = _merge(LabelModelConfig(), kwargs)
+        self.config = merge_config(LabelModelConfig(), kwargs)
         self.train_config = TrainConfig()
 
     # ------------------------------------------------------------------ fit
     def fit(self, L_train: np.ndarray, Y_dev: np.ndarray | None = None, class_balance: Any = None,
             progress_bar: bool = True, **kwargs: Any) -> None:
-        cfg = _merge(TrainConfig(), kwargs)
+        cfg = merge_config(TrainConfig(), kwargs)
         if cfg.optimizer not in ("sgd", "adam", "adamax"):
             raise ValueError(f"Unrecognized optimizer option '{cfg.optimizer}'")
         if cfg.lr_scheduler not in ("constant", "linear", "exponential", "step"):
@@ -174,12 +120,16 @@ class LabelModel(BaseLabeler):
         self.train_config = replace(cfg, seed=seed)
         random.seed(seed)  # snorkel seeds the global generators on every fit; kept so scripts behave the same
         np.random.seed(seed)
+        # snorkel's μ init takes its random scale from the global generator (MatrixCompletion draws the same number
+        # from RandomState(seed)): take it here too, so numpy's global state after fit is snorkel's
+        np.random.random_sample()
         opt = cfg.optimizer_config
         sched = cfg.lr_scheduler_config
         model = MatrixCompletion(
             cardinality=self.cardinality, n_epochs=cfg.n_epochs, lr=cfg.lr, l2=cfg.l2, optimizer=cfg.optimizer,
             momentum=opt.sgd_config.momentum,
             betas=tuple(opt.adamax_config.betas if cfg.optimizer == "adamax" else opt.adam_config.betas),
+            eps=opt.adamax_config.eps if cfg.optimizer == "adamax" else 1e-8,  # snorkel's Adam: torch's eps
             lr_scheduler=cfg.lr_scheduler,
             gamma=(sched.step_config.gamma if cfg.lr_scheduler == "step" else sched.exponential_config.gamma),
             step_size=sched.step_config.step_size, warmup_steps=self.warmup_steps, min_lr=sched.min_lr,
@@ -208,6 +158,10 @@ class LabelModel(BaseLabeler):
             p = np.full(k, 1.0 / k)
         if np.any(p == 0):
             raise ValueError(f"Class balance prior is 0 for class(es) {np.where(p == 0)[0]}.")
+        if class_balance is not None and not np.isclose(p.sum(), 1.0):
+            # snorkel uses the values as given (P = diag(class_balance)); MatrixCompletion needs a distribution
+            warnings.warn(f"class_balance sums to {p.sum():g}, not 1: it is normalised to {(p / p.sum()).round(4)} "
+                          "(snorkel would use it unnormalised; see docs/from_snorkel.md)", UserWarning, stacklevel=3)
         return p
 
     def _check_prec_init(self, prec_init: Any) -> None:
@@ -282,5 +236,5 @@ class LabelModel(BaseLabeler):
         self.n, self.m, self.warmup_steps = int(extra["n"]), int(extra["m"]), int(extra["warmup_steps"])
         self.p = np.asarray(extra["p"])
         self.config = LabelModelConfig(**extra["config"])
-        self.train_config = _merge(TrainConfig(), extra["train_config"])
+        self.train_config = merge_config(TrainConfig(), extra["train_config"])
         self.model_ = model
