@@ -2,7 +2,10 @@
 
 Each test runs the same input through snorkel and the compat layer: the
 learning-rate schedule epoch by epoch (every scheduler × warm-up × ``min_lr``),
-numpy's global state after ``fit``, and the fit-config modules (names and signatures).
+the synthetic label matrix, ``true-random`` ties under ``np.random.seed``,
+numpy's global state after ``fit``, the ``score`` warning, the analysis /
+utils API and its submodules (names and signatures), metric errors, and
+saving the baselines.
 """
 
 from __future__ import annotations
@@ -79,7 +82,44 @@ def test_lr_schedule_is_snorkels_epoch_by_epoch(monkeypatch, one_torch_thread):
     assert not wrong, f"lr schedule differs from snorkel's for {wrong}"
 
 
+# ------------------------------------------------------------------ synthetic data
+@pytest.mark.parametrize("n, m, k, mult, seed", [(500, 10, 2, 1.0, 0), (300, 7, 3, 0.0, 1), (400, 5, 4, 5.0, 2)])
+def test_generate_simple_label_matrix_is_snorkels(n, m, k, mult, seed):
+    """Same seed: the same P, Y and L as snorkel (abstain row multiplied, not added), same global state after."""
+    out = {}
+    for side, generate in (("snorkel", s_generate), ("weaksup", w_generate)):
+        np.random.seed(seed)
+        P, Y, L = generate(n, m, k, abstain_multiplier=mult)
+        out[side] = (P, Y, L, np.random.random_sample())
+    for ours, theirs in zip(out["weaksup"], out["snorkel"]):
+        np.testing.assert_array_equal(ours, theirs)
+    assert out["weaksup"][2].dtype == out["snorkel"][2].dtype
+
+
 # ------------------------------------------------------------------ randomness
+def test_true_random_ties_follow_numpys_global_seed(one_torch_thread):
+    """``true-random`` draws each tied row from numpy's global generator, as snorkel: seeded, it repeats snorkel."""
+    probs = np.full((30, 3), 1 / 3)
+    probs[::4] = [0.2, 0.4, 0.4]
+    probs[1::4] = [0.6, 0.2, 0.2]
+    res = {}
+    for side, utils, model in (("snorkel", s_utils, s_model), ("weaksup", w_utils, w_model)):
+        np.random.seed(11)
+        direct = utils.probs_to_preds(probs, tie_break_policy="true-random"), np.random.random_sample()
+        model.LabelModel(cardinality=2, verbose=False).fit(L_SMALL, n_epochs=5, seed=5, progress_bar=False)
+        res[side] = direct + (model.MajorityLabelVoter().predict(L_SMALL, tie_break_policy="true-random"),)
+    for ours, theirs in zip(res["weaksup"], res["snorkel"]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_ties_use_snorkels_strict_tolerance():
+    """snorkel ties classes whose difference is below ``tol`` (strictly)."""
+    probs = np.array([[0.5, 0.5 - 2 ** -10], [0.5, 0.5 - 2 ** -11]])
+    for policy in ("abstain", "random"):
+        np.testing.assert_array_equal(w_utils.probs_to_preds(probs, policy, tol=2 ** -10),
+                                      s_utils.probs_to_preds(probs, policy, tol=2 ** -10))
+
+
 def test_numpy_global_state_after_fit_is_snorkels(one_torch_thread):
     """fit(seed=s) leaves numpy's global generator where snorkel's fit leaves it (after its μ-init draw)."""
     res = {}
@@ -89,7 +129,90 @@ def test_numpy_global_state_after_fit_is_snorkels(one_torch_thread):
     np.testing.assert_array_equal(res["weaksup"], res["snorkel"])
 
 
-MODULES = ["utils.lr_schedulers", "utils.optimizers", "utils.config_utils", "labeling.model.label_model"]
+# ------------------------------------------------------------------ score / metrics
+@pytest.mark.parametrize("policy", ["abstain", "random"])
+def test_score_warns_for_abstain_like_snorkel(policy, caplog):
+    L = np.array([[0, 1, -1], [1, 1, 0], [0, -1, 1]])
+    Y = np.array([0, 1, 1])
+    logged = {}
+    for side, model in (("snorkel", s_model), ("weaksup", w_model)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            model.MajorityLabelVoter().score(L, Y, tie_break_policy=policy)
+        logged[side] = [r.getMessage() for r in caplog.records]
+    assert logged["weaksup"] == logged["snorkel"]
+    assert bool(logged["snorkel"]) == (policy == "abstain")
+
+
+@pytest.mark.parametrize("call", [
+    lambda an: an.Scorer(metrics=["roc_auc"]).score(np.array([0, 1]), np.array([0, 1])),
+    lambda an: an.metric_score(np.array([0, 1, 2, 0]), np.array([0, 1, 2, 1]), metric="precision"),
+    lambda an: an.metric_score(np.array([0, 1, 2, 0]), np.array([0, 1, 2, 1]), metric="recall"),
+    lambda an: an.metric_score(np.array([0, 1, 1, 0]), np.array([0, 1, 2, 1]), metric="f1"),
+    lambda an: an.metric_score(np.array([0, 1]), metric="accuracy"),
+], ids=["roc_auc-no-probs", "precision-multiclass", "recall-multiclass", "f1-multiclass-preds", "no-preds"])
+def test_metric_errors_match(call):
+    errors = {}
+    for side, an in (("snorkel", s_analysis), ("weaksup", w_analysis)):
+        with pytest.raises(ValueError) as err:
+            call(an)
+        errors[side] = str(err.value)
+    assert errors["weaksup"] == errors["snorkel"]
+
+
+def test_metric_kwargs_and_binary_values_match():
+    rng = np.random.default_rng(3)
+    golds, preds = rng.integers(0, 3, 80), rng.integers(0, 3, 80)
+    for metric, kw in [("precision", {"average": "macro"}), ("recall", {"average": "micro"}),
+                       ("fbeta", {"beta": 2, "average": "weighted"})]:
+        assert w_analysis.metric_score(golds, preds, metric=metric, **kw) == pytest.approx(
+            s_analysis.metric_score(golds, preds, metric=metric, **kw))
+    golds, preds = rng.integers(0, 2, 80), rng.integers(0, 2, 80)
+    for metric in ("precision", "recall", "f1", "accuracy"):
+        assert w_analysis.metric_score(golds, preds, metric=metric) == pytest.approx(
+            s_analysis.metric_score(golds, preds, metric=metric))
+
+
+def test_preds_to_probs_refuses_every_negative_label():
+    for preds in (np.array([0, -2]), np.array([1, -1]), np.array([-5])):
+        with pytest.raises(ValueError, match="Could not convert abstained vote"):
+            s_utils.preds_to_probs(preds, 2)
+        with pytest.raises(ValueError, match="Could not convert abstained vote"):
+            w_utils.preds_to_probs(preds, 2)
+
+
+# ------------------------------------------------------------------ analysis API
+def test_analysis_api_after_the_import_rewrite():
+    L = np.array([[0, 1, -1], [1, 1, 0], [0, -1, 1], [1, 0, 1], [1, 1, 1]])
+    Y = np.array([0, 1, 1, 1, 0])
+    x = np.array([["a", "1"], ["b", "2"], ["c", "3"], ["d", "4"], ["e", "5"]], dtype=object)
+    for args in [(Y, L[:, 0]), (Y, L[:, 1], L[:, 2]), (Y.astype(float).reshape(-1, 1), L[:, 0])]:
+        ours, theirs = w_analysis.get_label_buckets(*args), s_analysis.get_label_buckets(*args)
+        assert list(ours) == list(theirs)
+        for key in theirs:
+            np.testing.assert_array_equal(ours[key], theirs[key])
+    for bucket in [(1, 1), (0, 0), (1, -1), (0, 1)]:
+        np.testing.assert_array_equal(w_analysis.get_label_instances(bucket, x, Y, L[:, 0]),
+                                      s_analysis.get_label_instances(bucket, x, Y, L[:, 0]))
+    s, w = snorkel_labeling.LFAnalysis(L=L), w_labeling.LFAnalysis(L=L)
+    np.testing.assert_allclose(w.lf_empirical_accuracies(Y=Y), s.lf_empirical_accuracies(Y=Y))
+    np.testing.assert_allclose(w.lf_empirical_probs(Y=Y, k=2), s.lf_empirical_probs(Y=Y, k=2))
+    S = np.rec.fromarrays([np.array([1, 0, 1, 0, 1]), np.array([0, 1, 1, 1, 0])], names=["s1", "s2"])
+    preds, probs = L[:, 1], np.full((5, 2), 0.5)
+    for as_dataframe in (False, True):
+        scorers = [mod.Scorer(metrics=["accuracy", "coverage"]) for mod in (w_analysis, s_analysis)]
+        ours, theirs = (sc.score_slices(S, Y, preds, probs, as_dataframe=as_dataframe) for sc in scorers)
+        if as_dataframe:
+            pd.testing.assert_frame_equal(ours, theirs)
+        else:
+            assert ours == theirs
+
+
+MODULES = ["analysis", "analysis.metrics", "analysis.scorer", "analysis.error_analysis", "utils", "utils.core",
+           "utils.lr_schedulers", "utils.optimizers", "utils.config_utils", "labeling", "labeling.analysis",
+           "labeling.model", "labeling.model.label_model", "labeling.model.baselines", "labeling.model.base_labeler",
+           "labeling.apply.core", "labeling.apply.pandas", "labeling.apply.dask", "labeling.lf", "labeling.lf.core",
+           "labeling.utils", "preprocess", "map", "synthetic.synthetic_data"]
 #: snorkel's per-row helpers of its own applier loop; weaksup's kernel replaces them (docs/from_snorkel.md)
 NOT_PROVIDED = {"apply_lfs_to_data_point", "rows_to_triplets"}
 #: snorkel draws TrainConfig.seed once per process at import; here None = a fresh draw per fit (documented)
@@ -148,7 +271,7 @@ def test_module_names_and_signatures_match(module):
     assert not problems, f"weaksup.compat.snorkel.{module}: {problems}"
 
 
-# ------------------------------------------------------------------ LabelModel inputs
+# ------------------------------------------------------------------ LabelModel inputs, baselines
 def test_class_balance_not_summing_to_one_warns():
     L = np.array([[0, 1, 0], [1, 1, 1], [0, 0, -1], [1, -1, 1]] * 5)
     lm = w_model.LabelModel(cardinality=2, verbose=False)
@@ -158,3 +281,24 @@ def test_class_balance_not_summing_to_one_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lm.fit(L, class_balance=[0.25, 0.75], n_epochs=5, seed=1, progress_bar=False)
+
+
+def test_baselines_save_and_load(tmp_path):
+    L = np.array([[0, 1, 0], [1, 1, -1], [-1, -1, -1]])
+    mlv = w_model.MajorityLabelVoter(cardinality=3)
+    mlv.save(str(tmp_path / "mlv.pkl"))
+    again = w_model.MajorityLabelVoter()
+    again.load(str(tmp_path / "mlv.pkl"))
+    assert again.cardinality == 3
+    np.testing.assert_array_equal(again.predict_proba(L), mlv.predict_proba(L))
+    mcv = w_model.MajorityClassVoter()
+    mcv.fit(balance=np.array([0.3, 0.7]))
+    mcv.save(str(tmp_path / "mcv"))
+    loaded = w_model.MajorityClassVoter()
+    loaded.load(str(tmp_path / "mcv"))
+    np.testing.assert_array_equal(loaded.prior, [0.3, 0.7])
+    with pytest.raises(ValueError, match="holds a MajorityClassVoter"):
+        w_model.MajorityLabelVoter().load(str(tmp_path / "mcv"))
+    s_model.MajorityLabelVoter().save(str(tmp_path / "snorkel.pkl"))
+    with pytest.raises(ValueError, match="snorkel.pkl"):  # snorkel's pickle is refused by name, never unpickled
+        w_model.MajorityLabelVoter().load(str(tmp_path / "snorkel.pkl"))

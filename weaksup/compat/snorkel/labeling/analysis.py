@@ -29,6 +29,14 @@ class LFAnalysis(_LFAnalysis):
         super().__init__(L, lfs)
         self._named = lfs is not None
 
+    def lf_empirical_accuracies(self, Y: Any) -> np.ndarray:  # type: ignore[override]
+        """Fraction of each LF's votes that equal the gold labels ``Y`` (snorkel's parameter name)."""
+        return super().lf_empirical_accuracies(Y)
+
+    def lf_empirical_probs(self, Y: Any, k: int) -> np.ndarray:  # type: ignore[override]
+        """``m × (k+1) × k`` tables ``P[j, l+1, c] = P(LF_j = l | Y = c)`` from gold labels ``Y``."""
+        return super().lf_empirical_probs(Y, k)
+
     def lf_summary(self, Y: Any = None, est_weights: Any = None) -> pd.DataFrame:
         df = self.summary(y=None if Y is None else np.asarray(Y), est_weights=est_weights)
         if not self._named:

@@ -1,68 +1,9 @@
-"""``snorkel.utils``: label-format helpers (the tie-break rule is weaksup's :func:`weaksup.metrics.probs_to_preds`)."""
+"""``snorkel.utils``: label-format helpers (in :mod:`.core`, as in snorkel) and the fit-config modules.
 
-from __future__ import annotations
+``snorkel.utils.core``, ``snorkel.utils.config_utils``, ``snorkel.utils.lr_schedulers`` and
+``snorkel.utils.optimizers`` exist under the same names here.
+"""
 
-from typing import Any
-
-import numpy as np
-
-from weaksup.metrics import probs_to_preds as _probs_to_preds
+from weaksup.compat.snorkel.utils.core import filter_labels, preds_to_probs, probs_to_preds, to_int_label_array
 
 __all__ = ["probs_to_preds", "preds_to_probs", "to_int_label_array", "filter_labels"]
-
-_POLICIES = ("abstain", "true-random", "random")
-
-
-def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: float = 1e-5) -> np.ndarray:
-    """Hard labels from probabilities; ties (within ``tol``) by ``"random"`` (sha1 of the row), ``"true-random"`` or ``"abstain"`` (-1).
-
-    >>> probs_to_preds(np.array([[0.5, 0.5], [0.2, 0.8]]), tie_break_policy="abstain").tolist()
-    [-1, 1]
-    """
-    probs = np.asarray(probs)
-    if probs.ndim != 2 or probs.shape[1] <= 1:
-        raise ValueError(f"probs must have probabilities for at least 2 classes. Instead, got "
-                         f"{probs.shape[1] if probs.ndim == 2 else 1} classes.")
-    if tie_break_policy not in _POLICIES:
-        raise ValueError(f"tie_break_policy={tie_break_policy} policy not recognized.")
-    return _probs_to_preds(probs, tie_break_policy, tol=tol).astype(np.int_)
-
-
-def preds_to_probs(preds: np.ndarray, num_classes: int) -> np.ndarray:
-    """One-hot ``n × num_classes`` probabilities from hard labels (abstains are an error).
-
-    >>> preds_to_probs(np.array([1, 0]), 2).tolist()
-    [[0.0, 1.0], [1.0, 0.0]]
-    """
-    preds = np.asarray(preds)
-    if np.any(preds == -1):
-        raise ValueError("Could not convert abstained vote to probability")
-    return np.eye(num_classes)[preds.squeeze()]
-
-
-def to_int_label_array(X: np.ndarray, flatten_vector: bool = True) -> np.ndarray:
-    """Check ``X`` is an integer label vector (an ``n × 1`` column is flattened) and return it as int."""
-    if np.any(np.not_equal(np.mod(X, 1), 0)):
-        raise ValueError("Input contains at least one non-integer value.")
-    X = X.astype(np.dtype(int))
-    if flatten_vector:
-        X = X.squeeze()
-        if X.ndim == 0:
-            X = X.reshape(1)
-        if X.ndim != 1:
-            raise ValueError("Input could not be converted to 1d np.array")
-    return X
-
-
-def filter_labels(label_dict: dict[str, Any], filter_dict: dict[str, list[int]]) -> dict[str, Any]:
-    """Drop the rows where any named array holds one of the values in ``filter_dict``."""
-    masks = []
-    for name, values in filter_dict.items():
-        arr = label_dict[name]
-        if arr is None:
-            continue
-        masks.append(~np.isin(np.asarray(arr) if np.ndim(arr) == 1 else np.asarray(arr), values))
-    if not masks:
-        return label_dict
-    keep = np.logical_and.reduce(masks)
-    return {name: (None if arr is None else np.asarray(arr)[keep]) for name, arr in label_dict.items()}

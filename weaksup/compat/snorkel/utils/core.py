@@ -1,0 +1,97 @@
+"""``snorkel.utils.core``: label-format helpers (ties by weaksup's :func:`weaksup.metrics.probs_to_preds`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.metrics import probs_to_preds as _probs_to_preds
+
+__all__ = ["probs_to_preds", "preds_to_probs", "to_int_label_array", "filter_labels"]
+
+_POLICIES = ("abstain", "true-random", "random")
+
+
+def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: float = 1e-5) -> np.ndarray:
+    """Hard labels from probabilities; classes within ``tol`` of the row's maximum tie.
+
+    Ties go by ``"random"`` (the sha1 of the row index, deterministic),
+    ``"true-random"`` (``np.random.choice`` on numpy's global generator, row
+    by row as snorkel draws, so ``np.random.seed`` repeats it) or
+    ``"abstain"`` (-1).
+
+    Parameters
+    ----------
+    probs : np.ndarray
+        ``n × k`` probabilities, ``k >= 2``.
+    tie_break_policy : {"random", "true-random", "abstain"}
+        How tied rows are decided.
+    tol : float
+        Classes whose probability differs from the row maximum by less than ``tol`` tie.
+
+    Returns
+    -------
+    np.ndarray
+        ``n`` int predictions (``-1`` for abstained ties).
+
+    Examples
+    --------
+    >>> probs_to_preds(np.array([[0.5, 0.5], [0.2, 0.8]]), tie_break_policy="abstain").tolist()
+    [-1, 1]
+    """
+    probs = np.asarray(probs)
+    if probs.ndim != 2 or probs.shape[1] <= 1:
+        raise ValueError(f"probs must have probabilities for at least 2 classes. Instead, got "
+                         f"{probs.shape[1] if probs.ndim == 2 else 1} classes.")
+    if tie_break_policy not in _POLICIES:
+        raise ValueError(f"tie_break_policy={tie_break_policy} policy not recognized.")
+    # snorkel ties classes with diff < tol, weaksup with diff <= tol: the float just below tol makes them equal
+    below = float(np.nextafter(tol, -np.inf))
+    if tie_break_policy != "true-random":
+        return _probs_to_preds(probs, tie_break_policy, tol=below).astype(np.int_)
+    preds = _probs_to_preds(probs, "abstain", tol=below).astype(np.int_)
+    diffs = np.abs(probs - probs.max(axis=1, keepdims=True))
+    for i in np.nonzero(preds == -1)[0]:  # in row order, one global draw per tied row: snorkel's stream
+        preds[i] = np.random.choice(np.nonzero(diffs[i] <= below)[0])
+    return preds
+
+
+def preds_to_probs(preds: np.ndarray, num_classes: int) -> np.ndarray:
+    """One-hot ``n × num_classes`` probabilities from hard labels (any label below 0 is an error).
+
+    >>> preds_to_probs(np.array([1, 0]), 2).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    preds = np.asarray(preds)
+    if np.any(preds < 0):  # snorkel: -1 and every other negative label (numpy would wrap them around)
+        raise ValueError("Could not convert abstained vote to probability")
+    return np.eye(num_classes)[preds.squeeze()]
+
+
+def to_int_label_array(X: np.ndarray, flatten_vector: bool = True) -> np.ndarray:
+    """Check ``X`` is an integer label vector (an ``n × 1`` column is flattened) and return it as int."""
+    if np.any(np.not_equal(np.mod(X, 1), 0)):
+        raise ValueError("Input contains at least one non-integer value.")
+    X = X.astype(np.dtype(int))
+    if flatten_vector:
+        X = X.squeeze()
+        if X.ndim == 0:
+            X = X.reshape(1)
+        if X.ndim != 1:
+            raise ValueError("Input could not be converted to 1d np.array")
+    return X
+
+
+def filter_labels(label_dict: dict[str, Any], filter_dict: dict[str, list[int]]) -> dict[str, Any]:
+    """Drop the rows where any named array holds one of the values in ``filter_dict``."""
+    masks = []
+    for name, values in filter_dict.items():
+        arr = label_dict[name]
+        if arr is None:
+            continue
+        masks.append(~np.isin(np.asarray(arr) if np.ndim(arr) == 1 else np.asarray(arr), values))
+    if not masks:
+        return label_dict
+    keep = np.logical_and.reduce(masks)
+    return {name: (None if arr is None else np.asarray(arr)[keep]) for name, arr in label_dict.items()}
