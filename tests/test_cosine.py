@@ -265,3 +265,16 @@ def test_cosine_bad_input_errors():
         Cosine(MLP(progress=False)).fit(X, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="4 rows but y has 3"):
         Cosine(MLP(progress=False)).fit(X, [0, 1, 0])
+
+
+def test_cosine_with_a_previously_fitted_template_and_unlabeled_width():
+    """Cosine clones its template, so the template's fitted width is no constraint; unlabeled is checked by name."""
+    rng = np.random.default_rng(0)
+    X10, X6 = rng.normal(size=(60, 10)), rng.normal(size=(60, 6))
+    y = (X10[:, 0] > 0).astype(int)
+    template = MLP(hidden_sizes=(4,), max_steps=3, progress=False).fit(X10, y, seed=0)
+    cos = Cosine(template, self_training_steps=2, teacher_update=1, thresh=0.0, progress=False).fit(X6, y, seed=0)
+    assert cos.n_features_in_ == 6 and template.n_features_in_ == 10  # the template is untouched
+    with pytest.raises(ValueError, match="unlabeled has 10 features but X has 6"):
+        Cosine(MLP(hidden_sizes=(4,), max_steps=3, progress=False), self_training_steps=2,
+               progress=False).fit(X6, y, unlabeled=X10)

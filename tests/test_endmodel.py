@@ -188,7 +188,69 @@ def test_minus_one_rows_are_dropped():
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
 
 
+@pytest.mark.parametrize("name", ["LogisticRegression", "MLP"])
+def test_sample_weight_checked_on_the_rows_kept_after_dropping_minus_one(name):
+    """All the weight on -1 rows (which are dropped): an error, not NaN probabilities or a constant model."""
+    from weaksup.labelmodel import registry
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    y[:20] = -1
+    w = np.zeros(200)
+    w[:20] = 1.0
+    model = registry.get_model(name)(**({"max_steps": 5, "progress": False} if name == "MLP" else {}))
+    with pytest.raises(ValueError, match=r"sample_weight sums to 0 over the 180 labelled rows.*20 row\(s\) "
+                                         r"labelled -1"):
+        model.fit(X, y, sample_weight=w)
+    w[25] = 1.0  # one labelled row with weight: fits, finite probabilities
+    assert np.isfinite(model.fit(X, y, sample_weight=w).predict_proba(X[:3])).all()
+
+
+def test_end_models_are_scikit_learn_classifiers():
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import get_tags
+
+    from weaksup.endmodel import MLP, Cosine, TransformerClassifier
+
+    X, y = _blobs(n=120, k=2, spread=0.5)
+    for model in (LogisticRegression(), MLP(), Cosine(MLP()), TransformerClassifier()):
+        assert is_classifier(model), type(model).__name__
+    assert get_tags(LogisticRegression()).input_tags.sparse
+    assert get_tags(TransformerClassifier()).input_tags.string and not get_tags(Cosine()).input_tags.string
+    scores = cross_val_score(LogisticRegression(), X, y, cv=3)  # an int cv: stratified folds for a classifier
+    assert scores.shape == (3,) and scores.min() > 0.9
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=KFold(3)).fit(X, y)
+    assert search.best_params_["C"] in (0.1, 1.0)
+    assert make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y).score(X, y) > 0.9
+
+
 # ------------------------------------------------------------ MLP (torch)
+def test_n_threads_leaves_torchs_thread_count_as_it_was():
+    import torch
+
+    from weaksup.endmodel import MLP, Cosine
+
+    X, y = _blobs(n=60, k=2)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        m = MLP(hidden_sizes=(4,), max_steps=3, progress=False, n_threads=1).fit(X, y, seed=0)
+        assert torch.get_num_threads() == 2
+        m.predict(X)
+        m.transform(X)
+        assert torch.get_num_threads() == 2
+        Cosine(MLP(hidden_sizes=(4,), max_steps=3, progress=False, n_threads=1), self_training_steps=2,
+               teacher_update=1, thresh=0.0, progress=False).fit(X, y, seed=0)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+
 def test_mlp_soft_onehot_equals_hard_and_is_deterministic():
     import torch  # noqa: F401  (test extra)
     from weaksup.endmodel import MLP

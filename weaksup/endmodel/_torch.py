@@ -11,6 +11,7 @@ A torch end model defines three hooks:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -120,9 +121,20 @@ class TorchEndModel(EndModel):
         raise NotImplementedError
 
     # --------------------------------------------------------------- helpers
-    def _threads(self) -> None:
-        if getattr(self, "n_threads", None):
-            torch.set_num_threads(int(self.n_threads))
+    @contextlib.contextmanager
+    def _thread_limit(self) -> Iterator[None]:
+        """``torch.set_num_threads(n_threads)`` while fitting / predicting, then torch's count as it was
+        (the setting is process-wide: other code in the process must not inherit it)."""
+        n = getattr(self, "n_threads", None)
+        if not n:
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(n))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def _probs(self, module: torch.nn.Module, data: Any, n: int) -> np.ndarray:
         was = module.training
@@ -175,14 +187,14 @@ class TorchEndModel(EndModel):
 
     # --------------------------------------------------------------- fit
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
-        self._threads()
-        set_torch_seed(seed)
-        rng = np.random.default_rng(seed)
-        data = self._encode(X)
-        n, k = P.shape
-        self._build(data, k)
-        vdata = None if valid is None else (self._encode(valid[0]), valid[1])
-        self._train_supervised(data, P, w, vdata, rng)
+        with self._thread_limit():
+            set_torch_seed(seed)
+            rng = np.random.default_rng(seed)
+            data = self._encode(X)
+            n, k = P.shape
+            self._build(data, k)
+            vdata = None if valid is None else (self._encode(valid[0]), valid[1])
+            self._train_supervised(data, P, w, vdata, rng)
 
     def _train_supervised(self, data: Any, P: np.ndarray, w: np.ndarray | None, vdata: Any,
                           rng: np.random.Generator, max_steps: int | None = None) -> None:
@@ -250,11 +262,10 @@ class TorchEndModel(EndModel):
         return step
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        self._threads()
-        data = self._encode(X)
         from weaksup.endmodel.base import n_rows
 
-        return self._probs(self.module_, data, n_rows(X))
+        with self._thread_limit():
+            return self._probs(self.module_, self._encode(X), n_rows(X))
 
     def transform(self, X: Any) -> np.ndarray:
         """Penultimate features (what COSINE's contrastive term acts on)."""
@@ -262,4 +273,5 @@ class TorchEndModel(EndModel):
         X = self._check_X(X)
         from weaksup.endmodel.base import n_rows
 
-        return self._features(self.module_, self._encode(X), n_rows(X))
+        with self._thread_limit():
+            return self._features(self.module_, self._encode(X), n_rows(X))

@@ -6,10 +6,12 @@ probabilities (soft labels from a label model; trained with the noise-aware
 cross-entropy ``-Σ_j y_ij log p_ij``).  ``valid = (X_valid, y_valid)`` (gold
 hard labels) turns on early stopping on ``metric`` (any name of
 :mod:`weaksup.metrics`).  Then ``predict_proba``, ``predict``,
-``score(X, y, metric=...)``, sklearn ``get_params/set_params``.
+``score(X, y, metric=...)``, sklearn ``get_params/set_params`` and estimator tags
+(a classifier: ``sklearn.base.is_classifier``, ``cross_val_score``, ``make_pipeline`` work).
 
 Hard labels equal to ``-1`` (abstain: no LF fired) are dropped from training;
-if every row is ``-1`` the fit fails with a "no covered examples" error.
+if every row is ``-1`` the fit fails with a "no covered examples" error, and so
+does a ``sample_weight`` that is 0 on every row left.
 
 Example
 -------
@@ -42,6 +44,7 @@ __all__ = [
     "check_features",
     "check_texts",
     "check_sample_weight",
+    "check_kept_weight",
     "check_valid",
     "n_rows",
     "take_rows",
@@ -200,6 +203,17 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     return w
 
 
+def check_kept_weight(w: np.ndarray | None, n_dropped: int) -> None:
+    """``sample_weight`` of the rows kept for training (after the ``-1`` rows are dropped) must not sum to 0.
+
+    Checked after the drop: weight only on dropped rows would leave the loss weighted by nothing
+    (NaN probabilities from a torch model, a constant model from L-BFGS).
+    """
+    if w is not None and w.size and w.sum() <= 0:
+        raise ValueError(f"sample_weight sums to 0 over the {w.size} labelled rows: all the weight is on the "
+                         f"{n_dropped} row(s) labelled -1 (abstain), which are dropped from training")
+
+
 def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | None:
     """Validate ``valid = (X_valid, y_valid)`` with gold hard labels (:func:`weaksup._validation.check_valid`)."""
     return _check_valid(valid, k, checker)
@@ -247,6 +261,8 @@ class EndModel(ParamsMixin):
     metric: str = "accuracy"
     cardinality: int | None = None
     _renamed = RENAMED_PARAMS
+    #: scikit-learn < 1.6 reads this (``is_classifier``); later versions read :meth:`__sklearn_tags__`.
+    _estimator_type = "classifier"
     #: Hyper-parameter name -> accepted forms (:func:`weaksup._validation.check_params`), checked
     #: when ``fit`` starts, before any pass over the data.
     _parameter_constraints: dict[str, list[Any]] = {
@@ -255,6 +271,27 @@ class EndModel(ParamsMixin):
     }
     #: Entries for the shared vocabulary's optional parameters, for subclasses that take them.
     _progress_and_seed: dict[str, list[Any]] = {"progress": [bool], "seed": [None, int]}
+
+    # ----------------------------------------------------------- scikit-learn
+    def _input_tags(self) -> dict[str, bool]:
+        """What ``X`` may be, as scikit-learn ``InputTags`` fields (feature models: dense or sparse)."""
+        return {"sparse": True}
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags: a classifier, so ``is_classifier``, ``cross_val_score`` (stratified
+        folds), ``GridSearchCV`` and ``make_pipeline`` treat end models as classifiers.
+
+        scikit-learn is imported here, when it asks, never when weaksup is imported.
+
+        >>> from sklearn.base import is_classifier
+        >>> from weaksup.endmodel import LogisticRegression
+        >>> is_classifier(LogisticRegression())
+        True
+        """
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(), input_tags=InputTags(**self._input_tags()))
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
@@ -284,9 +321,11 @@ class EndModel(ParamsMixin):
         self._check_metric()
         self.__dict__.pop("n_features_in_", None)
         X, P, w, keep = self._check_targets(X, y, sample_weight)
-        if keep.size != n_rows(X):
+        n = n_rows(X)
+        if keep.size != n:
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
+        check_kept_weight(w, n - keep.size)
         k = P.shape[1]
         if not isinstance(X, list):
             self.n_features_in_ = int(X.shape[1])

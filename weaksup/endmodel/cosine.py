@@ -43,6 +43,7 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf, check_params
 from weaksup.endmodel.base import (
     EndModel,
+    check_kept_weight,
     check_valid,
     concat_rows,
     n_rows,
@@ -327,8 +328,13 @@ class Cosine(EndModel):
         return em.set_params(**{k: v for k, v in params.items() if k in em.get_params(deep=False)})
 
     def _check_X(self, X: Any, what: str = "X") -> Any:
-        em = getattr(self, "model_", None) or self._template()
+        em = getattr(self, "model_", None)
+        if em is None:  # fit clones the template: a template fitted before on other features sets no width
+            em = self._clone()
         return em._check_X(X, what)
+
+    def _input_tags(self) -> dict[str, bool]:
+        return self._template()._input_tags()
 
     def _check_params(self) -> None:
         check_params(self)
@@ -350,12 +356,16 @@ class Cosine(EndModel):
         X, P, w, keep = self._check_targets(X, y, sample_weight)
         n = n_rows(X)
         U = None if unlabeled is None else self._check_X(unlabeled, "unlabeled")
+        if U is not None and not isinstance(X, list) and U.shape[1] != X.shape[1]:
+            raise ValueError(f"unlabeled has {U.shape[1]} features but X has {X.shape[1]}; the pool of stage 2 "
+                             "needs the same features as X")
         if keep.size != n:
             drop = np.setdiff1d(np.arange(n), keep)
             Xd = take_rows(X, drop)
             U = Xd if U is None else concat_rows(U, Xd)
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
+        check_kept_weight(w, n - keep.size)
         k = P.shape[1]
         v = check_valid(valid, k, self._check_X)
         seed = resolve_seed(seed, self.seed)
@@ -374,7 +384,8 @@ class Cosine(EndModel):
         if self.keep_stage1:
             self.stage1_model_ = copy.deepcopy(em)
         pool = X if (self.self_train_on == "covered" or U is None) else concat_rows(X, U)
-        self._stage2(em, pool, v, seed)
+        with em._thread_limit():
+            self._stage2(em, pool, v, seed)
         self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
         return self
 
@@ -383,7 +394,6 @@ class Cosine(EndModel):
 
         from weaksup.endmodel._torch import EarlyStopping, index_stream, set_torch_seed
 
-        em._threads()
         set_torch_seed(seed + 1)
         rng = np.random.default_rng(seed + 1)
         module = em.module_

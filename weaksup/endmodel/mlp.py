@@ -58,7 +58,7 @@ class MLP(TorchEndModel):
     seed : int, optional
         Default seed when ``fit(seed=None)`` (``random_state``: deprecated alias).
     n_threads : int, optional
-        ``torch.set_num_threads`` during fit/predict.
+        ``torch.set_num_threads`` during fit/predict; torch's thread count is restored afterwards.
     device : str
         ``"cpu"`` or ``"cuda"``.
     warmup_ratio : float
