@@ -94,3 +94,43 @@ def test_text_input_errors(tiny_bert):
         _clf(tiny_bert).fit(["a", "b"], [0, 1, 0])
     with pytest.raises(ValueError, match=r"parameter 'head' must be one of \['auto', 'mean'\]; got 'max'"):
         _clf(tiny_bert, head="max").fit(["a", "b"], [0, 1])
+
+
+@pytest.fixture(scope="module")
+def small_vocab_bert(tmp_path_factory):
+    """Another tiny BERT with its own 30-word vocabulary (token ids unlike MiniLM's)."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    d = tmp_path_factory.mktemp("small_vocab_bert")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted({w for t in POS + NEG for w in t.split()})]
+    (d / "vocab.txt").write_text("\n".join(words) + "\n")
+    BertTokenizer(str(d / "vocab.txt")).save_pretrained(d)
+    cfg = BertConfig(vocab_size=len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertForSequenceClassification(cfg).save_pretrained(d)
+    return str(d)
+
+
+def test_refit_after_set_params_loads_the_new_models_tokenizer(tiny_bert, small_vocab_bert):
+    m = _clf(tiny_bert, max_steps=2).fit(X, Y, seed=0)
+    assert m.tokenizer_.vocab_size > 30_000  # MiniLM's
+    m.set_params(model_name_or_path=small_vocab_bert)
+    m.fit(X, Y, seed=0)  # with the stale tokenizer: ids past the small vocabulary (an index error)
+    fresh = _clf(small_vocab_bert, max_steps=2).fit(X, Y, seed=0)
+    assert m.tokenizer_.vocab_size == fresh.tokenizer_.vocab_size < 100
+    np.testing.assert_allclose(m.predict_proba(XV), fresh.predict_proba(XV), atol=1e-6)
+
+
+@pytest.mark.parametrize("head", ["auto", "mean"])
+def test_fitted_model_pickles_with_identical_probabilities(tiny_bert, head):
+    """transformers 5 installs unpicklable forward hooks for output_hidden_states (head="auto")."""
+    import pickle
+
+    m = _clf(tiny_bert, head=head, max_steps=3).fit(X, Y, seed=0)
+    before = m.predict_proba(XV)
+    back = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(back.predict_proba(XV), before)
+    np.testing.assert_array_equal(m.predict_proba(XV), before)  # the pickled original still predicts the same
+    assert back.transform(XV).shape == (10, 32)
+    pickle.loads(pickle.dumps(back))  # and pickles again after predicting

@@ -122,6 +122,9 @@ class TransformerClassifier(TorchEndModel):
     def _check_X(self, X: Any, what: str = "X") -> list[str]:
         return check_texts(X, what)
 
+    def _input_tags(self) -> dict[str, bool]:
+        return {"two_d_array": False, "string": True}  # a list of texts
+
     def _paths(self) -> tuple[str, str]:
         model = str(self.model_name_or_path) if self.model_name_or_path is not None else minilm_path()
         tok = str(self.tokenizer_name_or_path) if self.tokenizer_name_or_path is not None else model
@@ -140,6 +143,12 @@ class TransformerClassifier(TorchEndModel):
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
     # ------------------------------------------------------------ model
+    def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
+        # the paths may have changed since the last fit (set_params): a cached tokenizer would feed the
+        # new model another vocabulary's token ids
+        self.__dict__.pop("tokenizer_", None)
+        super()._fit(X, P, w, valid, seed)
+
     def _build(self, data: Any, k: int) -> None:
         from transformers import AutoModel, AutoModelForSequenceClassification
         from transformers.utils import logging as hf_logging
@@ -185,7 +194,26 @@ class TransformerClassifier(TorchEndModel):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("tokenizer_", None)  # reloaded from the path on demand
+        if "module_" in state:  # from the live module: transformers installs them again when it next runs
+            _drop_capture_hooks(state["module_"])
         return state
+
+
+def _drop_capture_hooks(module: nn.Module) -> None:
+    """Remove the forward hooks transformers (5.x) installs to collect ``output_hidden_states``.
+
+    They are local functions, so a model carrying them cannot be pickled.  Each hooked model is
+    marked un-hooked again, and transformers installs the hooks anew on its next forward pass (here
+    or after unpickling), so removing them changes no output.
+    """
+    for sub in module.modules():
+        for hid, hook in list(sub._forward_hooks.items()):
+            if "output_capturing_hook" in getattr(hook, "__qualname__", ""):
+                del sub._forward_hooks[hid]
+                sub._forward_hooks_with_kwargs.pop(hid, None)
+                sub._forward_hooks_always_called.pop(hid, None)
+        if getattr(sub, "_output_capturing_hooks_installed", False):
+            sub._output_capturing_hooks_installed = False
 
 
 class _HFModule(nn.Module):
