@@ -399,7 +399,6 @@ def test_seq2seq_scoring_equals_the_models_own_loss(backend):
 
 
 # ------------------------------------------------- replies that name no answer; failed prompts
-SPAM_Q = "Is this comment spam?\nComment: {text}\nAnswer yes or no."
 
 
 @pytest.mark.parametrize("logprobs", [True, False], ids=["top_logprobs", "text-only endpoint"])
@@ -478,3 +477,21 @@ def test_prompted_lf_docstring_indentation_is_not_in_the_prompt(clean_server):
         Answer yes or no."""
 
     assert llm_sub.template.template == "Does this comment ask to subscribe?\nComment: {text}\nAnswer yes or no."
+
+
+@pytest.mark.parametrize("engine", ["serial", "process", "dask"])
+def test_prompted_lf_counts_its_calls_on_every_engine_and_pickles(clean_server, tmp_path, engine):
+    """The calls a prompted LF makes in worker processes are counted on the LF the user holds (they used to
+    read 0 after engine="process"); the LF, its HTTP backend and its file cache pickle (for Dask workers)."""
+    import pickle
+
+    df = pd.DataFrame({"text": [f"comment {i}" for i in range(24)]})
+    lf = PromptedLF("llm_spam", PromptTemplate(SPAM_Q, ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    http(clean_server), cache=ResponseCache(tmp_path / "r.sqlite"))
+    kw = {} if engine == "serial" else {"n_jobs": 2, "chunk_size": 8}
+    votes = ws.apply_lfs([lf], df, engine=engine, progress=False, **kw)
+    assert (lf.stats.prompts, lf.stats.calls, lf.stats.cache_hits) == (24, 24, 0)
+    assert lf.backend.stats.calls == 24
+    clone = pickle.loads(pickle.dumps(lf))
+    np.testing.assert_array_equal(clone.votes(df), votes.to_dense().ravel())
+    assert (clone.stats.calls, clone.stats.cache_hits) == (24, 24)  # answered from the reopened cache file

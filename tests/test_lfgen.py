@@ -313,3 +313,19 @@ def test_generated_lf_names_are_unique_and_keep_their_letters():
         labels += [label] * 5
     gen = LFGenerator(families=("between",)).fit(pd.DataFrame({"text": texts}), np.array(labels))
     assert {lf.name for lf in gen.lfs_} >= {"between_any_导致_1", "between_any_für_0"}
+
+
+def test_generator_refuses_one_class_and_warns_on_gaps_and_label_copies():
+    texts = ["win cash now", "win a prize", "cash prize inside", "see you at lunch", "lunch at noon?",
+             "see you soon"] * 4
+    y = np.array([1, 1, 1, 0, 0, 0] * 4)
+    with pytest.raises(ValueError, match="every labelled row is class 0; LFGenerator needs labelled rows of"):
+        LFGenerator(families=("keyword",)).fit(texts, np.zeros(len(texts), dtype=int))
+    typo = y.copy()
+    typo[0] = 7
+    with pytest.warns(UserWarning, match=r"classes \[2, 3, 4, 5, 6\] have no labelled row.*largest label 7"):
+        LFGenerator(families=("keyword",), min_coverage=2).fit(texts, typo)
+    df = pd.DataFrame({"text": texts, "label": y, "views": np.arange(len(y)) * 10})
+    with pytest.warns(UserWarning, match=r"numeric column\(s\) \['label'\] equal the labels"):
+        gen = LFGenerator(families=("stump",), min_coverage=2).fit(df, y)
+    assert not any("label" in lf.name for lf in gen.lfs_)

@@ -70,6 +70,20 @@ class ResponseCache:
         self.misses = 0
         self._conn()  # create the schema now, so errors surface here
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy sent to another process (Dask, spawn) reopens the file there; an in-memory cache cannot travel
+        if self.memory:
+            raise TypeError("a ResponseCache(':memory:') lives in one process and cannot be pickled; "
+                            "give the LF a file cache to send it to other processes")
+        state = self.__dict__.copy()
+        del state["_local"], state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
     # One connection per (process, thread): sqlite connections cross neither.
     def _conn(self) -> sqlite3.Connection:
         if self.memory:

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -334,6 +335,14 @@ class PromptedLF(LabelingFunction):
     def __call__(self, x: Any) -> Any:
         df, single = _as_frame(x)
         return int(self.votes(df)[0]) if single else self._vote_chunk(df)
+
+    # -------------------------------------------------------- accounting
+    def call_counts(self) -> CallStats:
+        return dataclasses.replace(self.stats)
+
+    def absorb_counts(self, delta: CallStats) -> None:
+        self.stats.add(delta)
+        self.backend.stats.add(delta)
 
     # ----------------------------------------------------------- identity
     def fingerprint(self) -> str:

@@ -351,6 +351,18 @@ class LabelingFunction:
         for pre in self._pre:
             pre.refresh_cache()
 
+    def call_counts(self) -> Any:
+        """A snapshot of the LF's own accounting, or None (it keeps none).
+
+        Engines that run the LF in other processes send back what the copies counted
+        there (the difference of two snapshots) to :meth:`absorb_counts`, so the counts
+        (a prompted LF's calls and cache hits) read the same after any engine.
+        """
+        return None
+
+    def absorb_counts(self, delta: Any) -> None:
+        """Add what copies of this LF counted in worker processes (see :meth:`call_counts`)."""
+
     def settle(self) -> None:
         """Hook run by the applier after the LF voted: its memos are now keyed on the state the
         preprocessors left behind (one that counts its calls has not changed for the next apply)."""

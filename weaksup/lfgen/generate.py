@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -295,6 +296,14 @@ class LFGenerator(ParamsMixin):
         y_l = y_all[keep]
         k = int(self.cardinality) if self.cardinality is not None else int(y_l.max()) + 1
         check_labels(y_l, k, what="y")
+        if k < 2:
+            raise ValueError(f"y: every labelled row is class {int(y_l[0])}; LFGenerator needs labelled rows of "
+                             "at least 2 classes (or cardinality= for the number of classes)")
+        absent = sorted(set(range(k)) - set(np.unique(y_l).tolist()))
+        if absent and self.cardinality is None:
+            warnings.warn(f"LFGenerator: classes {absent} have no labelled row, but the number of classes "
+                          f"({k}) was read from the largest label {int(y_l.max())}: a typo in y? Pass "
+                          "cardinality= to say how many classes there are", UserWarning, stacklevel=2)
         for col in self._text_families_fields():
             if col not in df.columns:
                 raise KeyError(f"LFGenerator: text field {col!r} is not a column of data ({list(df.columns)})")
@@ -465,6 +474,14 @@ class LFGenerator(ParamsMixin):
                 raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
         fields: list[tuple[str, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
                                                 for c in cols]
+        if self.numeric_fields is None:  # a column found by its dtype that equals the labels is the labels
+            leaks = [c for c, v in fields if np.array_equal(v, y)]
+            if leaks:
+                warnings.warn(f"LFGenerator: numeric column(s) {leaks} equal the labels y on every labelled row: "
+                              "left out of the stump family (a copy of the labels votes perfectly here and "
+                              "nowhere else); name the columns to mine with numeric_fields=", UserWarning,
+                              stacklevel=4)
+                fields = [(c, v) for c, v in fields if c not in leaks]
         if self.field in df.columns:
             fields.append((f"len({self.field})",
                            df[self.field].astype("string").fillna("").str.len().to_numpy(float)))

@@ -24,7 +24,8 @@ import numpy as np
 from weaksup.apply.kernel import ClassOutput
 from weaksup.lf.core import LabelingFunction
 
-__all__ = ["Engine", "EngineJob", "EngineResult", "available_engines", "get_engine", "row_bar"]
+__all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "counts_since", "get_engine",
+           "row_bar"]
 
 
 @dataclass
@@ -94,3 +95,15 @@ def row_bar(total: int, desc: str, progress: bool) -> Any:
 def chunks(n: int, size: int) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``size``."""
     return [(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+def counts_since(lfs: Sequence[LabelingFunction], before: list[Any]) -> list[Any]:
+    """What each LF counted since the snapshots ``before`` (:meth:`LabelingFunction.call_counts`)."""
+    return [None if b is None else lf.call_counts().minus(b) for lf, b in zip(lfs, before)]
+
+
+def absorb_counts(lfs: Sequence[LabelingFunction], counts: list[Any]) -> None:
+    """Hand what LF copies counted in a worker process back to the parent's LFs."""
+    for lf, delta in zip(lfs, counts):
+        if delta is not None:
+            lf.absorb_counts(delta)

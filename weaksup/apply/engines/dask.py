@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult
+from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, counts_since
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -48,16 +48,18 @@ class DaskEngine:
         ddf = _as_dask_frame(data, job.n_jobs) if isinstance(data, pd.DataFrame) else data
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1]
-        task = dask.delayed(apply_chunk, pure=False)
+        task = dask.delayed(_counted_chunk, pure=False)
         lfs = list(lfs)
         check_picklable(lfs)
         tasks = [task(lfs, p, job.output, job.fault, int(o)) for p, o in zip(ddf.to_delayed(), offsets)]
+        here = [lf.call_counts() for lf in lfs]
         try:
             with tqdm(total=int(np.sum(lengths)), desc=f"Applying {len(lfs)} LFs on Dask", unit="rows",
                       disable=not job.progress) as bar:
                 results = _compute_with_progress(tasks, [int(n) for n in lengths], bar)
         except LFApplyError as err:
             raise err from err.original
+        _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
         return EngineResult(np.vstack([r[0] for r in results]), np.sum([r[1] for r in results], axis=0),
@@ -65,6 +67,33 @@ class DaskEngine:
 
 
 ENGINE = DaskEngine()
+
+
+def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
+                   offset: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any]]:
+    """:func:`apply_chunk` plus what the LFs counted while it ran (see :meth:`LabelingFunction.call_counts`)."""
+    before = [lf.call_counts() for lf in lfs]
+    block, faults, seconds = apply_chunk(lfs, chunk, output, fault, offset)
+    return block, faults, seconds, counts_since(lfs, before)
+
+
+def _absorb_remote_counts(lfs: list[LabelingFunction], here: list[Any], counts: list[list[Any]]) -> None:
+    """Add the workers' counts to the parent's LFs, unless the tasks ran on these very objects (a local
+    threaded scheduler), which counted them already."""
+    for j, lf in enumerate(lfs):
+        if here[j] is not None and lf.call_counts() == here[j]:
+            absorb_counts([lf], [sum_counts([c[j] for c in counts])])
+
+
+def sum_counts(deltas: list[Any]) -> Any:
+    total = None
+    for d in deltas:
+        if d is not None:
+            if total is None:
+                total = d
+            else:
+                total.add(d)
+    return total
 
 
 def _compute_with_progress(tasks: list[Any], rows: list[int], bar: Any) -> list[Any]:
@@ -132,11 +161,11 @@ def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
 
 
 def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, offset: int,
-                 directory: str, index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray]:
+                 directory: str, index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray, list]:
     from weaksup.dask_votes import write_shard
 
-    block, faults, seconds = apply_chunk(lfs, chunk, output, fault, offset)
-    return write_shard(directory, index, block, names, k), faults, seconds
+    block, faults, seconds, counts = _counted_chunk(lfs, chunk, output, fault, offset)
+    return write_shard(directory, index, block, names, k), faults, seconds, counts
 
 
 def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
@@ -222,6 +251,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     tasks = [task(lf_list, p, output, fault, int(o), out, i, names, k)
              for i, (p, o) in enumerate(zip(ddf.to_delayed(), offsets))]
     client = get_client()
+    here = [lf.call_counts() for lf in lf_list]
     futures = client.compute(tasks)
     order = {f.key: i for i, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
@@ -244,6 +274,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
         raise RuntimeError(f"applying LFs to {where}: the Dask workers running it died each time it was "
                            f"tried ({err}); out of memory or a crashing LF? No manifest was written, so "
                            f"{out} is not read as complete") from err
+    _absorb_remote_counts(lf_list, here, [r[3] for r in results])
     rows = [r[0] for r in results]
     if list(rows) != [int(x) for x in lengths]:
         raise RuntimeError(f"shard row counts {rows} differ from the partition lengths {list(lengths)}")

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, row_bar
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since,
+                                       row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -29,10 +30,11 @@ __all__ = ["ProcessEngine", "ENGINE"]
 _FORK_STATE: dict[str, Any] = {}
 
 
-def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
     start, stop = bounds
     st = _FORK_STATE
     job = st["job"]
+    before = [lf.call_counts() for lf in st["lfs"]]
     try:
         v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], job.output, job.fault, start,
                               timeout=job.timeout)
@@ -53,7 +55,7 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
             err.__suppress_context__ = True
             raise err from None
         raise
-    return start, _compact(v), f, s
+    return start, _compact(v), f, s, counts_since(st["lfs"], before)
 
 
 def _compact(v: np.ndarray) -> np.ndarray:
@@ -86,7 +88,7 @@ class ProcessEngine:
                 futures = [pool.submit(_process_task, b) for b in bounds]
                 for (lo, hi), fut in zip(bounds, futures):
                     try:
-                        start, v, f, s = fut.result()
+                        start, v, f, s, counts = fut.result()
                     except BrokenProcessPool as exc:
                         for other in futures:
                             other.cancel()
@@ -95,6 +97,7 @@ class ProcessEngine:
                             f"{data.index[lo]!r}..{data.index[hi - 1]!r} (positions {lo}..{hi - 1}); an LF "
                             f"crashed the interpreter or used too much memory. Apply these rows with "
                             f"engine='serial' to see which LF and row", "", data.index[lo], lo, exc) from exc
+                    absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
                     res.block[start:start + len(v)] = v
                     res.faults += f
                     res.seconds += s

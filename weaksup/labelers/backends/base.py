@@ -113,6 +113,10 @@ class CallStats:
         for k, v in asdict(other).items():
             setattr(self, k, getattr(self, k) + v)
 
+    def minus(self, other: CallStats) -> CallStats:
+        """What was counted since the snapshot ``other`` (a copy taken earlier)."""
+        return CallStats(**{k: v - getattr(other, k) for k, v in asdict(self).items()})
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["hit_rate"] = self.hit_rate
@@ -227,6 +231,15 @@ class Backend:
         sink = getattr(self._sink, "fn", None)
         if sink is not None:
             sink(i, response)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what an LF needs in a worker process (Dask): the configuration, not this process's thread state
+        state = self.__dict__.copy()
+        state.pop("_sink_local", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     @property
     def _sink(self) -> threading.local:

@@ -194,6 +194,15 @@ class OpenAIBackend(Backend):
         self.logprob_fallbacks = 0
         self._count_lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_count_lock", None)  # locks do not travel; each process gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._count_lock = threading.Lock()
+
     def identity(self) -> dict[str, Any]:
         return {"kind": self.kind, "model": self.model, "system": self.system_prompt,
                 "top_logprobs": self.top_logprobs, "extra": self.extra_body}
