@@ -4,8 +4,8 @@ Each test runs the same input through snorkel and the compat layer: the
 learning-rate schedule epoch by epoch (every scheduler × warm-up × ``min_lr``),
 the synthetic label matrix, ``true-random`` ties under ``np.random.seed``,
 numpy's global state after ``fit``, the ``score`` warning, the analysis /
-utils API and its submodules (names and signatures), metric errors, and
-saving the baselines.
+utils API and its submodules (names and signatures), applier metadata and
+error notes, metric errors, and saving the baselines.
 """
 
 from __future__ import annotations
@@ -269,6 +269,48 @@ def test_module_names_and_signatures_match(module):
         elif _params(obj) != _params(mine):
             problems.append(f"{name}{_params(obj)} vs {_params(mine)}")
     assert not problems, f"weaksup.compat.snorkel.{module}: {problems}"
+
+
+# ------------------------------------------------------------------ appliers
+def test_applier_meta_faults_is_a_defaultdict():
+    df = pd.DataFrame({"text": ["a", None]})
+    res = {}
+    for side, labeling in (("snorkel", snorkel_labeling), ("weaksup", w_labeling)):
+        ok = labeling.LabelingFunction("ok", lambda x: 0)
+        fragile = labeling.LabelingFunction("fragile", lambda x: 1 if "a" in x.text else -1)
+        _, meta = labeling.PandasLFApplier([ok, fragile]).apply(df, progress_bar=False, fault_tolerant=True,
+                                                                return_meta=True)
+        res[side] = (type(meta.faults), meta.faults["ok"], meta.faults["fragile"], dict(meta.faults))
+    assert res["weaksup"] == res["snorkel"]
+
+
+def test_error_note_names_the_row_as_a_plain_value():
+    @w_labeling.labeling_function()
+    def boom(x):
+        return 1 // (int(x.n) - 31)
+
+    df = pd.DataFrame({"n": np.arange(28, 34)}, index=np.arange(28, 34, dtype=np.int64))
+    with pytest.raises(ZeroDivisionError) as err:
+        w_labeling.PandasLFApplier([boom]).apply(df, progress_bar=False)
+    note = " ".join(err.value.__notes__)
+    assert "row 31 (position 3)" in note and "np.int64" not in note
+
+
+def test_dask_error_note_says_the_position_is_the_partitions():
+    pytest.importorskip("dask.dataframe")
+    from dask import dataframe as dd
+
+    from weaksup.compat.snorkel.labeling.apply.dask import DaskLFApplier
+
+    @w_labeling.labeling_function()
+    def boom(x):
+        return 1 // (int(x.n) - 3)
+
+    frame = dd.from_pandas(pd.DataFrame({"n": range(6)}), npartitions=2)
+    with pytest.raises(ZeroDivisionError) as err:
+        DaskLFApplier([boom]).apply(frame, scheduler="synchronous")
+    note = " ".join(err.value.__notes__)
+    assert "row 3 (position 0)" in note and "Dask partition 1" in note
 
 
 # ------------------------------------------------------------------ LabelModel inputs, baselines

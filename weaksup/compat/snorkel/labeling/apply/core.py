@@ -18,6 +18,7 @@ there and ``return_meta=True`` reports ``ApplierMetadata(faults={lf: rows})``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -99,7 +100,8 @@ class BaseLFApplier:
         m = len(self._kernel_lfs)
         L = np.vstack(blocks) if blocks else np.zeros((0, m), dtype=np.int64)
         if return_meta:
-            return L, ApplierMetadata({name: int(f) for name, f in zip(self._lf_names, faults) if f})
+            # a defaultdict(int) as snorkel's: faults[name] is 0 for an LF that never failed
+            return L, ApplierMetadata(defaultdict(int, {name: int(f) for name, f in zip(self._lf_names, faults) if f}))
         return L
 
     def __repr__(self) -> str:

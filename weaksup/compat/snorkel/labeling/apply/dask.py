@@ -2,6 +2,8 @@
 
 Each Dask partition runs :class:`PandasLFApplier` (weaksup's kernel) as one
 delayed task on the given scheduler; the blocks are stacked in partition order.
+An LF's error names the row by its index label; its "(position i)" counts from
+the start of the partition, which a note names.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ class DaskLFApplier(BaseLFApplier):
     def apply(self, df: Any, scheduler: Any = "processes", fault_tolerant: bool = False) -> np.ndarray:
         import dask
 
-        tasks = [dask.delayed(_apply_frame)(self._lfs, part, fault_tolerant) for part in df.to_delayed()]
+        tasks = [dask.delayed(_apply_frame)(self._lfs, part, fault_tolerant, i)
+                 for i, part in enumerate(df.to_delayed())]
         blocks = dask.compute(*tasks, scheduler=scheduler)
         return np.vstack(blocks) if blocks else np.zeros((0, len(self._lfs)), dtype=np.int64)
 

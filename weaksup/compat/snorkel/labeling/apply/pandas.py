@@ -16,7 +16,8 @@ __all__ = ["PandasLFApplier"]
 def _row_chunks(df: pd.DataFrame) -> Iterator[_Points]:
     for start in range(0, len(df), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
-        yield _Points([row for _, row in part.iterrows()], part.index)
+        # plain index values (tolist), so error notes read "row 30", not "row np.int64(30)"
+        yield _Points([row for _, row in part.iterrows()], part.index.tolist())
 
 
 class PandasLFApplier(BaseLFApplier):
@@ -41,6 +42,17 @@ class PandasLFApplier(BaseLFApplier):
         return self._apply_points(_row_chunks(df), len(df), progress_bar, fault_tolerant, return_meta)
 
 
-def _apply_frame(lfs: list[Any], df: pd.DataFrame, fault_tolerant: bool) -> np.ndarray:
-    """One partition (module level so process schedulers can pickle it)."""
-    return PandasLFApplier(lfs).apply(df, progress_bar=False, fault_tolerant=fault_tolerant)  # type: ignore[return-value]
+def _apply_frame(lfs: list[Any], df: pd.DataFrame, fault_tolerant: bool, partition: int | None = None) -> np.ndarray:
+    """One partition (module level so process schedulers can pickle it).
+
+    A Dask partition does not know where it starts in the whole frame, so an
+    error's "(position i)" counts from the partition's first row; a note says so
+    (the row's index label is the frame's own).
+    """
+    try:
+        return PandasLFApplier(lfs).apply(df, progress_bar=False,  # type: ignore[return-value]
+                                          fault_tolerant=fault_tolerant)
+    except Exception as err:
+        if partition is not None:
+            err.add_note(f"in Dask partition {partition}: the position counts from that partition's first row")
+        raise
