@@ -436,7 +436,8 @@ def test_batched_fault_raise_names_chunk(df):
     "value, cardinality, match",
     [
         ("spam", None, r"LF 'lf_out' returned 'spam' \(str\) on row 'r0'"),
-        (1.0, None, r"LF 'lf_out' returned 1.0 \(float\)"),
+        (1.5, None, r"LF 'lf_out' returned 1.5 \(float\)"),
+        (float("nan"), None, r"LF 'lf_out' returned nan \(float\)"),
         (True, None, r"LF 'lf_out' returned True \(bool\)"),
         (None, None, r"LF 'lf_out' returned None"),
         (2, 2, r"LF 'lf_out' returned 2 on row 'r0': outside -1..1"),
@@ -616,3 +617,21 @@ def test_memoised_preprocessor_is_emptied_when_what_it_reads_changes(df):
         assert again.to_dense().ravel().tolist() == fresh.apply(df).to_dense().ravel().tolist() != first
     finally:
         STOP_WORDS = old
+
+
+def test_an_integral_float_vote_is_that_int_as_in_a_batch(df):
+    """1.0 from a row-wise LF (an int read from a row pandas upcast to float) is the vote 1, as a batched
+    LF's float array of whole numbers is, and as snorkel stores it; 1.5 and NaN are refused (above)."""
+    row = labeling_function(name="row")(lambda x: 1.0 if "free" in x.text else np.float64(-1.0))
+    batch = labeling_function(name="batch", batched=True)(
+        lambda f: np.where(f.text.str.contains("free"), 1.0, -1.0))
+    V = apply_lfs([row, batch], df, progress=False).to_dense()
+    assert V[:, 0].tolist() == V[:, 1].tolist() and set(V[:, 0].tolist()) == {-1, 1}
+
+
+def test_a_stray_huge_vote_without_cardinality_names_the_lf_and_row(df):
+    lf = labeling_function(name="lf_typo")(lambda x: 100000 if "free" in x.text else -1)
+    with pytest.raises(LFOutputError, match=r"LF 'lf_typo' returned 100000 on row 'r\d' \(position \d\), which "
+                                            r"would make 100001 classes"):
+        apply_lfs([lf], df, progress=False)
+    assert apply_lfs([lf], df, cardinality=100001, progress=False).cardinality == 100001

@@ -29,7 +29,7 @@ from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, prepar
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
-from weaksup.votes import VoteMatrix, smallest_int_dtype
+from weaksup.votes import MAX_INFERRED_CARDINALITY, VoteMatrix, smallest_int_dtype
 
 __all__ = ["ApplyReport", "LFApplier", "LFApplyError", "LFOutputError", "apply_lfs"]
 
@@ -178,6 +178,13 @@ class LFApplier:
 
         k = self.cardinality
         observed_max = max((int(c.max()) for c in columns.values() if len(c)), default=-1)
+        if k is None and observed_max + 1 > MAX_INFERRED_CARDINALITY:  # a stray vote, not a class count
+            j = next(j for j in range(m) if len(columns[j]) and int(columns[j].max()) == observed_max)
+            i = int(np.argmax(columns[j]))
+            where = df.index[i] if isinstance(df, pd.DataFrame) else i
+            raise LFOutputError(f"LF {names[j]!r} returned {observed_max} on row {where!r} (position {i}), which "
+                                f"would make {observed_max + 1} classes; votes are class ids 0..k-1 or -1. Pass "
+                                f"cardinality= if {observed_max + 1} classes are intended", names[j], where, i)
         k_final = k if k is not None else max(2, observed_max + 1)
         mat = np.empty((n, m), dtype=smallest_int_dtype(k_final))
         for j in range(m):

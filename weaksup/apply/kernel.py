@@ -326,6 +326,8 @@ class ClassOutput(FrameOutput):
         self.cardinality = cardinality
 
     def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any) -> int:
+        if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
+            value = int(value)  # an integral float (an int read from an upcast row) is that int, as in batches
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             raise LFOutputError(
                 f"LF {lf.name!r} returned {value!r} ({type(value).__name__}) on row {row_index!r}; "
