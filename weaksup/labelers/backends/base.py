@@ -346,7 +346,8 @@ class Backend:
                     if failed is None:
                         first = min(errors, default=None)
                         raise _name_prompt(err.cause, None if first is None else batch[first][1]) from err
-                    lost.update({batch[i][0]: errors.get(i, err.cause) for i in range(len(batch)) if i not in delivered})
+                    lost.update({batch[i][0]: errors.get(i, err.cause)
+                                 for i in range(len(batch)) if i not in delivered})
                     in_a_row = 0 if delivered else in_a_row + len(batch)
                     if bar is not None:
                         bar.update(len(batch))
