@@ -166,11 +166,12 @@ def test_apply_refuses_a_wrench_json_it_cannot_read_as_rows(tmp_path: Path, lf_f
     (["analyze", "v.npz", "--out", "s.txt"], "--out s.txt: unknown format '.txt'; use .csv, .parquet or .pq"),
     (["fit", "v.npz", "--model", "mv", "--out", "m.npz", "--probs", "p.txt"], "--probs p.txt: unknown format"),
     (["analyze", "summary.csv"], "summary.csv: not a .npz votes file"),
-    (["download", "nosuch", "--base-url", "http://127.0.0.1:9/x", "--timeout", "1"], "unknown dataset 'nosuch'"),
+    (["download", "nosuch", "--cache", "c", "--timeout", "1"], "unknown dataset 'nosuch'"),
 ])
 def test_bad_input_stops_before_any_work(tmp_path: Path, lf_file: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WEAKSUP_WRENCH_URL", raising=False)  # the WRENCH distribution: registered sets only
     VoteMatrix(np.array([[0, 1], [1, -1], [0, 0]]), ["a", "b"], 2).save(tmp_path / "v.npz")
     (tmp_path / "summary.csv").write_text("lf,Coverage\na,0.5\n")
     rc, out, err = _main(capsys, *args)

@@ -179,8 +179,12 @@ def _cmd_download(args: argparse.Namespace) -> int:
     from weaksup.data.download import download_wrench
     from weaksup.data.registry import tasks
 
-    if args.name not in tasks():  # before any network access: a typo is bad input, not a download failure
-        raise InputError(f"unknown dataset {args.name!r}; known: {', '.join(sorted(tasks()))} (weaksup datasets)")
+    # before any network access: a typo is bad input, not a download failure.  The WRENCH distribution holds
+    # the registered sets only; a server of one's own (--base-url, $WEAKSUP_WRENCH_URL) may hold others.
+    own_server = args.base_url or os.environ.get("WEAKSUP_WRENCH_URL")
+    if args.name not in tasks() and not own_server:
+        raise InputError(f"unknown dataset {args.name!r}; known: {', '.join(sorted(tasks()))} (weaksup datasets); "
+                         "a set outside the registry downloads from a server given with --base-url")
     if not args.max_size > 0 or not args.max_time > 0 or not args.timeout > 0:
         raise ValueError("--max-size, --max-time and --timeout must be positive")
     kw: dict[str, object] = {"max_bytes": int(args.max_size * 2**20), "max_seconds": args.max_time,
