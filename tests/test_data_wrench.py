@@ -119,7 +119,8 @@ def test_malformed_json_names_file_and_position(yt):
     pos = text.index('"label": ', 5000)
     (yt / "valid.json").write_text(text[:pos] + '"label" ' + text[pos + 9:])  # missing colon mid-file
     line = text[:pos].count("\n") + 1
-    with pytest.raises(WrenchFormatError, match=rf"malformed JSON in .*valid\.json: .* at line {line}, column \d+ \(char {pos + 8}\)"):
+    with pytest.raises(WrenchFormatError,
+                       match=rf"malformed JSON in .*valid\.json: .* at line {line}, column \d+ \(char {pos + 8}\)"):
         load_wrench("youtube", yt.parent)
     (yt / "valid.json").write_text(text[: len(text) // 2])  # truncated file
     with pytest.raises(WrenchFormatError, match=r"valid\.json"):
