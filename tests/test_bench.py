@@ -78,7 +78,7 @@ def test_every_dataset_is_checked_before_the_first_run(wrench_dir, tmp_path, mon
     shutil.copytree(wrench_dir / "youtube", bad)
     (bad / "test.json").chmod(0o644)
     (bad / "test.json").write_text("{}")
-    with pytest.raises(ValueError, match=r"test\.json: the test split has no examples"):
+    with pytest.raises(ValueError, match=r"dataset 'youtube': the test split\(s\) have no examples"):
         run(["youtube"], ["mv"], seeds=1, data_dir=bad.parent, progress=False)
     assert fits == []
 

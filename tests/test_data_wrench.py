@@ -150,11 +150,27 @@ def test_ragged_first_example_is_the_one_blamed(yt):
         load_wrench("youtube", yt.parent)
 
 
-@pytest.mark.parametrize("split", ["train", "valid", "test"])
-def test_empty_split_is_refused_naming_the_file(yt, split):
-    (yt / f"{split}.json").write_text("{}")
-    with pytest.raises(WrenchFormatError, match=rf"{split}\.json: the {split} split has no examples"):
+def test_empty_train_split_is_refused_naming_the_file(yt):
+    (yt / "train.json").write_text("{}")
+    with pytest.raises(WrenchFormatError, match=r"train\.json: the train split has no examples"):
         load_wrench("youtube", yt.parent)
+
+
+@pytest.mark.parametrize("split", ["valid", "test"])
+def test_empty_valid_or_test_split_loads_but_the_bench_refuses_it(yt, split):
+    """A set without gold valid (or test) labels loads; the bench, which scores on test and selects on
+    valid under the wrench protocol, refuses it before any run (it printed nan ± nan)."""
+    from weaksup.bench import run as run_bench
+
+    (yt / f"{split}.json").write_text("{}")
+    ds = load_wrench("youtube", yt.parent)
+    assert getattr(ds, split).votes.shape == (0, ds.train.votes.m)
+    with pytest.raises(ValueError, match=rf"dataset 'youtube': the {split} split\(s\) have no examples"):
+        run_bench(["youtube"], data_dir=yt.parent, label_models=["MV"], end_models=[], progress=False)
+    if split == "valid":  # the gold-free protocol reads no valid label
+        table = run_bench(["youtube"], data_dir=yt.parent, label_models=["MV"], end_models=[],
+                          protocol="gold-free", progress=False)
+        assert table.loc[table["split"] == "test", "score"].notna().all() and (table["split"] == "test").any()
 
 
 def test_vote_out_of_range(yt):

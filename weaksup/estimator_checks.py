@@ -114,7 +114,7 @@ def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np
                          propensities=np.linspace(0.5, 0.9, m))
     # rows where no LF votes, inside and at the end, as in every real vote matrix (an adapter once
     # lost trailing vote-less rows)
-    d = L.to_dense()
+    d = L.to_dense().copy()
     d[[10, 11, -3, -2, -1]] = ABSTAIN
     return VoteMatrix(d, L.lf_names, n_classes), y
 

@@ -449,6 +449,13 @@ def run(
     threads = int(os.environ.get("WEAKSUP_TORCH_THREADS", "1"))  # one thread: runs are many and small
 
     loaded = _load_all(datasets, data_dir, load_wrench)  # every name checked before the first (long) run
+    for dname, ds in loaded.items():  # the bench scores on test and, under "wrench", selects on valid
+        need = ["test"] + (["valid"] if "wrench" in protocols else [])
+        empty = [s for s in need if hasattr(ds, s) and len(getattr(ds, s).labels) == 0]
+        if empty:
+            raise ValueError(f"dataset {dname!r}: the {' and '.join(empty)} split(s) have no examples; the bench "
+                             f"scores on test{' and the wrench protocol selects on valid' if 'valid' in empty else ''}"
+                             " (nothing was run)")
 
     feat_cache: dict[tuple[str, str], Any] = {}
     total = len(datasets) * len(protocols) * len(lms) * len(seeds)

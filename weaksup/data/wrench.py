@@ -154,13 +154,15 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> WrenchSplit:
+def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
+                 n_lfs: int | None = None) -> WrenchSplit:
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}, got {type(raw).__name__}")
     ids = list(raw)
     n = len(ids)
-    if n == 0:  # every split: an empty valid/test would give NaN scores and select models on nothing
+    if n == 0 and n_lfs is None:  # an empty valid/test split loads (a set without gold labels); the bench,
+        # which scores on test and selects on valid, refuses it there
         raise WrenchFormatError(f"{path}: the {split} split has no examples ({{}}); a WRENCH {split} split "
                                 f"needs at least one")
     labels_list: list[Any] = []
@@ -184,7 +186,7 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None) -> 
         records.append(data)
     # the LF count is the one most examples have, so a ragged row is blamed even when it is the first one
     lengths = Counter(len(wl) for wl in rows)
-    m, count = lengths.most_common(1)[0]
+    m, count = lengths.most_common(1)[0] if rows else (n_lfs or 0, 0)
     if len(lengths) > 1:
         i = next(i for i, wl in enumerate(rows) if len(wl) != m)
         raise WrenchFormatError(
@@ -357,8 +359,9 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     label_names = _load_label_names(folder)
     k = len(label_names)
     splits: dict[str, WrenchSplit] = {}
-    for split in SPLITS:
-        splits[split] = _parse_split(folder / f"{split}.json", split, k, None)
+    for split in SPLITS:  # valid and test may be empty ({}): they take train's LF count
+        splits[split] = _parse_split(folder / f"{split}.json", split, k, None,
+                                     None if split == "train" else splits["train"].votes.m)
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
