@@ -252,3 +252,12 @@ def test_load_of_a_non_npz_file_says_so(tmp_path):
     with pytest.raises(ValueError, match=r"summary\.csv: not a \.npz votes file") as info:
         VoteMatrix.load(p)
     assert "pickle" not in str(info.value)
+
+
+def test_unsigned_votes_holding_the_dtype_max_are_refused_without_cardinality():
+    """-1 cast to uint8 is 255: read as a class, it made a 256-class matrix."""
+    wrapped = np.array([[0, 1, -1], [1, -1, 0]]).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"votes of dtype uint8 hold 255, its largest value: -1 \(abstain\) cast"):
+        VoteMatrix(wrapped)
+    assert VoteMatrix(wrapped, cardinality=256).cardinality == 256  # said explicitly: 256 classes
+    assert VoteMatrix(np.array([[0, 1], [1, 0]], dtype=np.uint8)).cardinality == 2

@@ -234,6 +234,12 @@ class VoteMatrix:
         if cardinality is None:
             if vmax + 1 > MAX_INFERRED_CARDINALITY:
                 _refuse_inferred(mat, vmax, names)
+            src = getattr(given, "dtype", None) if not sp.issparse(mat) else None
+            if src is not None and src.kind == "u" and vmax == np.iinfo(src).max and vmin >= 0:
+                # -1 cast to an unsigned type wraps to its maximum: read as a class it would add classes
+                raise ValueError(f"votes of dtype {src} hold {vmax}, its largest value: -1 (abstain) cast to "
+                                 f"{src}? Votes are -1 for abstain and 0..k-1: keep them in a signed dtype (int8, "
+                                 f"int16), or pass cardinality= if {vmax + 1} classes are intended")
             cardinality = max(2, vmax + 1)
         if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
                 or cardinality < 1:
