@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup._persist import load_npz, save_npz
+from weaksup.lf.fingerprint import VOLATILE, is_volatile, pandas_digest
 
 __all__ = ["VoteCache", "fingerprint_data"]
 
@@ -25,7 +26,14 @@ _FORMAT = "weaksup.VoteCacheColumn"
 
 
 def fingerprint_data(df: pd.DataFrame) -> str:
-    """Content hash of a DataFrame (values, index and column names).
+    """Content hash of a DataFrame: column labels and dtypes, index, and every value exactly.
+
+    Numeric, bool and datetime columns are hashed by their bytes; object and string columns cell by
+    cell with the cell's type (``1`` and ``"1"``, a token list and its text, ``None`` and ``"None"``
+    differ), arrays in cells by dtype, shape and bytes, floats exactly, text as UTF-8 with unpaired
+    surrogates kept.  The result is the same in every process.  A cell holding an object whose state
+    cannot be read makes it :data:`~weaksup.lf.fingerprint.VOLATILE`: the vote cache then never serves
+    a column for this data.
 
     Examples
     --------
@@ -36,16 +44,10 @@ def fingerprint_data(df: pd.DataFrame) -> str:
     True
     >>> fingerprint_data(df) == fingerprint_data(df.iloc[::-1])
     False
+    >>> fingerprint_data(pd.DataFrame({"f": [True, False]})) == fingerprint_data(pd.DataFrame({"f": [1, 0]}))
+    False
     """
-    h = hashlib.sha1()
-    h.update(repr(list(map(str, df.columns))).encode())
-    h.update(str(df.shape).encode())
-    try:
-        hashed = pd.util.hash_pandas_object(df, index=True).to_numpy()
-    except TypeError:  # unhashable cells (lists, dicts): hash their text form
-        hashed = pd.util.hash_pandas_object(df.astype(str), index=True).to_numpy()
-    h.update(hashed.tobytes())
-    return h.hexdigest()
+    return pandas_digest(df)
 
 
 class VoteCache:
@@ -89,7 +91,10 @@ class VoteCache:
 
     @staticmethod
     def key(lf_fingerprint: str, data_fingerprint: str, cardinality: int | None) -> str:
-        return hashlib.sha1(f"{lf_fingerprint}|{data_fingerprint}|{cardinality}".encode()).hexdigest()
+        """The column's key; volatile (never stored nor served) when the LF's or the data's fingerprint is."""
+        key = hashlib.sha1(f"{lf_fingerprint}|{data_fingerprint}|{cardinality}".encode("utf-8", "surrogatepass"))
+        volatile = is_volatile(lf_fingerprint) or is_volatile(data_fingerprint)
+        return (VOLATILE if volatile else "") + key.hexdigest()
 
     def get(self, key: str, n: int | None = None) -> tuple[np.ndarray, int] | None:
         """Return ``(column, n_faults)`` or None.
@@ -99,6 +104,9 @@ class VoteCache:
         ``RuntimeWarning`` naming the file, and the column is recomputed and
         rewritten.
         """
+        if is_volatile(key):  # the votes' inputs cannot be proven unchanged: always a miss
+            self.misses += 1
+            return None
         hit = self._mem.get(key)
         if hit is not None and (n is None or len(hit[0]) == n):
             self._mem.move_to_end(key)
@@ -125,6 +133,8 @@ class VoteCache:
         return None
 
     def put(self, key: str, column: np.ndarray, faults: int) -> None:
+        if is_volatile(key):  # never served, so not stored
+            return
         column = np.asarray(column)
         self._remember(key, column, faults)
         if self.directory is not None:
