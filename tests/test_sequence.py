@@ -387,3 +387,14 @@ def test_span_lf_fingerprints_track_content():
     assert a.fingerprint() == gazetteer_span_lf("g", {"X": iter(["c", "a b"])}).fingerprint()
     assert a.fingerprint() != gazetteer_span_lf("g", {"X": ["a b", "d"]}).fingerprint()
     assert regex_span_lf("r", "x+", "X").fingerprint() != regex_span_lf("r", "y+", "X").fingerprint()
+
+
+def test_a_span_lf_reading_state_it_cannot_prove_stays_volatile():
+    """A random generator's state cannot be read: the LF must always re-run (the span wrapper used to hash
+    the volatile marker away, so the vote cache served such an LF)."""
+    from weaksup.lf.fingerprint import is_volatile
+    from weaksup.sequence.lf import SpanLabelingFunction
+
+    lf = SpanLabelingFunction("s", lambda x, rng: [], resources={"rng": np.random.default_rng(0)})
+    assert is_volatile(lf.fingerprint())
+    assert not is_volatile(regex_span_lf("r", "x+", "X").fingerprint())

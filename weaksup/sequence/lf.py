@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -37,7 +36,7 @@ import numpy as np
 
 from weaksup.apply.errors import LFOutputError
 from weaksup.apply.kernel import apply_chunk, check_fault, warn_faults
-from weaksup.lf.core import LabelingFunction, Row, as_lfs
+from weaksup.lf.core import LabelingFunction, Row, _combine, as_lfs
 from weaksup.sequence.tags import (
     SpanError,
     TagSequenceError,
@@ -162,7 +161,7 @@ class SpanLabelingFunction(LabelingFunction):
     def fingerprint(self) -> str:
         how = repr((self.entity_type, self.output, self.allow_overlap))
         code = self._identity if self._identity is not None else super().fingerprint()
-        return hashlib.sha1(f"span|{self.name}|{how}|{code}".encode()).hexdigest()
+        return _combine([f"span|{self.name}|{how}", code])  # keeps a volatile code fingerprint volatile
 
     def row_caller(self) -> Callable[[Any], Any]:
         """The raw ``f`` on one sentence Row (the kernel validates outputs with the sentence's index)."""
