@@ -477,3 +477,18 @@ def test_sequence_model_load_reads_0_1_files(tmp_path):
     np.savez(tmp_path / "ds.npz", meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
     with pytest.raises(ValueError, match="TokenDawidSkene saved by weaksup 0.1"):
         TokenDawidSkene.load(tmp_path / "ds.npz")
+
+
+def test_viterbi_handles_empty_sentences_anywhere():
+    """A trailing empty sentence starts at offset n_tokens: Viterbi must not index its first token."""
+    from weaksup.sequence.endmodel import CRFTagger
+
+    v = SequenceVotes.from_tag_lists([[["B-X", "B-X"], ["I-X", "O"]], []], ["X"])
+    hmm = HMM(n_iter=3).fit(v)
+    assert hmm.predict(v) == HMM(n_iter=3, decode="posterior").fit(v).predict(v)
+    assert len(hmm.predict(v)[0]) == 2 and hmm.predict(v)[1] == []
+    le = np.log(np.full((3, 2), 0.5))
+    start, trans = np.array([0.6, 0.4]), np.array([[0.7, 0.3], [0.2, 0.8]])
+    assert viterbi(le, np.array([0, 2, 0, 1, 0]), start, trans).shape == (3,)
+    crf = CRFTagger(max_iter=5).fit([["a", "b"], ["c"]], [["B-X", "I-X"], ["O"]])
+    assert crf.predict([["a", "b"], []])[1] == [] and crf.predict([[], ["a", "b"]])[0] == []

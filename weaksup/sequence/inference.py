@@ -188,6 +188,10 @@ def _viterbi(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans
         ls_, lt = np.log(start), np.log(trans)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     order = np.argsort(-lengths, kind="stable")
+    # empty sentences have no tokens to decode, and their start offset may equal T (a trailing empty sentence):
+    # drop them before indexing ``log_emit[starts]``
+    order = order[lengths[order] > 0]
+    n = len(order)
     ls = lengths[order]
     L = int(ls[0])
     starts = offsets[:-1][order]
