@@ -40,6 +40,17 @@ def wrench_dir() -> Path:
     return WRENCH
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """snorkel's torch fits on one thread (a shared 2-core CI box: threads only add contention)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)

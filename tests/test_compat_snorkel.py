@@ -317,17 +317,6 @@ FIT_OPTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def one_torch_thread():
-    """snorkel's torch fits on one thread (a shared 2-core CI box: threads only add contention)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 FIT_CASES = [(options, "uniform") for options in FIT_OPTIONS] + [
     ({}, "class_balance"), ({}, "Y_dev"), ({"optimizer": "adam"}, "Y_dev"), ({"lr_scheduler": "step"}, "class_balance")]
 

@@ -37,17 +37,6 @@ from weaksup.compat.snorkel.synthetic.synthetic_data import generate_simple_labe
 L_SMALL = np.array([[0, 0, -1], [1, 1, 1], [0, -1, 0], [1, 0, 1]] * 10)
 
 
-@pytest.fixture(scope="module")
-def one_torch_thread():
-    """snorkel's torch fits on one thread (a shared 2-core CI box: threads only add contention)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ------------------------------------------------------------------ learning-rate schedule
 WARMUPS = [{}, {"warmup_steps": 5, "warmup_unit": "epochs"}, {"warmup_percentage": 0.1},
            {"warmup_steps": 1, "warmup_unit": "epochs"}]

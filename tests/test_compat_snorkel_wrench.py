@@ -19,16 +19,6 @@ from conftest import needs_wrench
 NINE = ["youtube", "sms", "trec", "semeval", "imdb", "yelp", "tennis", "basketball", "commercial"]
 
 
-@pytest.fixture(scope="module")
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @needs_wrench
 @pytest.mark.wrench
 @pytest.mark.slow
