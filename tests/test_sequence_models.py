@@ -492,3 +492,13 @@ def test_viterbi_handles_empty_sentences_anywhere():
     assert viterbi(le, np.array([0, 2, 0, 1, 0]), start, trans).shape == (3,)
     crf = CRFTagger(max_iter=5).fit([["a", "b"], ["c"]], [["B-X", "I-X"], ["O"]])
     assert crf.predict([["a", "b"], []])[1] == [] and crf.predict([[], ["a", "b"]])[0] == []
+
+
+@pytest.mark.parametrize("kw", [{"prior_strength": 0.0}, {"transition_prior": 0}, {"prior_strength": 0, "init": "prior"}])
+def test_hmm_refuses_zero_pseudo_counts(kw):
+    """0 pseudo-counts made unvisited rows 0/0: NaN parameters that tagged everything O without a word."""
+    v = SequenceVotes.from_tag_lists([[["B-X", "B-X"], ["I-X", "I-X"], ["O", "O"]]] * 5, ["X"])
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        HMM(**kw).fit(v)
+    h = HMM(prior_strength=1e-3, transition_prior=1e-3).fit(v)
+    assert np.isfinite(h.emit_).all() and np.isfinite(h.trans_).all() and np.isfinite(h.start_).all()

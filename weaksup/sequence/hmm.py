@@ -36,7 +36,7 @@ class HMM(SequenceLabelModel):
         votes an entity (the WRENCH wrapper rule); ``"abstain"``: every ``O``
         is an abstain.
     prior_strength : float
-        Dirichlet pseudo-counts per emission row.
+        Dirichlet pseudo-counts per emission row (> 0: a state no token visits keeps the prior mean row).
     fp_prior, fn_prior : float
         Prior mean probability that an LF tags an ``O`` token as an entity
         (split over entity tags), and that it tags an entity token ``O``.
@@ -44,7 +44,8 @@ class HMM(SequenceLabelModel):
         Prior probability that an LF gives the right type with the wrong
         ``B-``/``I-`` prefix.
     transition_prior : float
-        Pseudo-counts added to every allowed transition and start state.
+        Pseudo-counts added to every allowed transition and start state (> 0, so an unvisited state's row is
+        defined).
     init : {"mv", "prior"}
         Start EM from counts under WRENCH token MV labels (a tie between tags
         splits the token's count evenly, so the fit does not depend on the
@@ -80,11 +81,13 @@ class HMM(SequenceLabelModel):
     _parameter_constraints = {
         "n_iter": [Interval(1, None, integer=True)],
         "o_votes": [OneOf("keep", "wrench", "abstain")],
-        "prior_strength": [Interval(0, None)],
+        # Dirichlet pseudo-counts must be positive: with 0 a state (or row) that no token visits has no counts
+        # and its MLE is 0/0 (NaN parameters that silently tag everything O)
+        "prior_strength": [Interval(0, None, closed="neither")],
         "fp_prior": [Interval(0, 1)],
         "fn_prior": [Interval(0, 1)],
         "boundary_prior": [Interval(0, 1)],
-        "transition_prior": [Interval(0, None)],
+        "transition_prior": [Interval(0, None, closed="neither")],
         "init": [OneOf("mv", "prior")],
         "decode": [OneOf("viterbi", "posterior")],
         "restrict_to_votes": [bool],
