@@ -85,6 +85,20 @@ def _auto(candidates: str) -> Fitter:
     return fit
 
 
+def _by_seed(choices: list[str]) -> str:
+    """``"ADS"`` when every seed chose it, else ``"ADS (seeds 0, 1, 2, 3), MC (seed 4)"``.
+
+    >>> _by_seed(["ADS", "ADS"]), _by_seed(["ADS", "ADS", "MC", "ADS"])
+    ('ADS', 'ADS (seeds 0, 1, 3), MC (seed 2)')
+    """
+    seeds: dict[str, list[int]] = {}
+    for seed, choice in enumerate(choices):
+        seeds.setdefault(choice, []).append(seed)
+    if len(seeds) == 1:
+        return choices[0]
+    return ", ".join(f"{c} (seed{'s' if len(ss) > 1 else ''} {', '.join(map(str, ss))})" for c, ss in seeds.items())
+
+
 def _semi(name: str, **params: Any) -> Fitter:
     from weaksup.labelmodel import registry
 
@@ -250,8 +264,8 @@ def run(datasets: list[str], seeds: int, smoke: bool, data_dir: str | None,
                     "accuracy": [100 * score("accuracy", ys, p) for p in preds] * (seeds if once else 1),
                     "cpu": float(np.mean([f[1] for f in fits])) if fits else None,
                     "wall": float(np.mean([f[2] for f in fits])) if fits else None}
-                if hasattr(fitter, "chosen") and fitter.chosen:
-                    chosen[table].setdefault(name, []).append(f"{d}: {fitter.chosen[-1]}")
+                if hasattr(fitter, "chosen") and fitter.chosen:  # one choice per seed, seed order
+                    chosen[table].setdefault(name, []).append(f"{d}: {_by_seed(fitter.chosen[-len(fits):])}")
                 print(f"{d:11s} {table:9s} {name:38s} "
                       + (f"{np.mean(vals):6.2f}  cpu {res[table][name][d]['cpu']:.2f}s" if vals else "failed"),
                       flush=True)
@@ -441,7 +455,7 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         "",
         _table(res["wrench"], out["notes"]["wrench"], datasets, None, None),
         "",
-        "AutoLabelModel's choice (seed 0): " + "; ".join(chosen["wrench"].get("AutoLabelModel (valid selects)", [])),
+        "AutoLabelModel's choice by seed: " + "; ".join(chosen["wrench"].get("AutoLabelModel (valid selects)", [])),
         "",
         "### Semi-supervised (models that train on the gold valid labels)",
         "",
@@ -451,7 +465,7 @@ def report(out: dict[str, Any], datasets: list[str], seeds: int, versions: str, 
         "",
         _table(res["semi"], out["notes"]["semi"], datasets, None, None),
         "",
-        "AutoLabelModel's choice (seed 0): " + "; ".join(chosen["semi"].get("AutoLabelModel (all candidates)", [])),
+        "AutoLabelModel's choice by seed: " + "; ".join(chosen["semi"].get("AutoLabelModel (all candidates)", [])),
         *_reference_reading(out.get("reference", {}), datasets),
     ]
     return "\n".join(parts)
