@@ -502,3 +502,23 @@ def test_hmm_refuses_zero_pseudo_counts(kw):
         HMM(**kw).fit(v)
     h = HMM(prior_strength=1e-3, transition_prior=1e-3).fit(v)
     assert np.isfinite(h.emit_).all() and np.isfinite(h.trans_).all() and np.isfinite(h.start_).all()
+
+
+@pytest.mark.parametrize("model", [TokenMajorityVote, TokenDawidSkene])
+def test_token_models_io_false_predict_valid_iob2(model):
+    """io=False votes BIO tags per token: a winning stray I-X is repaired (conlleval) to B-X."""
+    from weaksup.sequence import is_valid_bio
+    from weaksup.sequence.tags import repair_bio, repair_bio_ids
+
+    v = SequenceVotes.from_tag_lists([[["I-X", "I-X"], ["I-X", "I-X"], ["O", "O"], ["I-X", "I-X"]],
+                                      [["I-X", "I-X"]]], ["X"])
+    pred = model(io=False).fit(v).predict(v)
+    assert pred == [["B-X", "I-X", "O", "B-X"], ["B-X"]]
+    assert all(is_valid_bio(p) for p in pred)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 5, 40)
+    names = ["O", "B-A", "I-A", "B-B", "I-B"]
+    off = np.array([0, 7, 7, 19, 40])
+    got = repair_bio_ids(ids, off)
+    want = sum((repair_bio([names[i] for i in ids[a:b]]) for a, b in zip(off[:-1], off[1:])), [])
+    assert [names[i] for i in got] == want

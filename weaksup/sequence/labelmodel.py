@@ -56,7 +56,7 @@ from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import Interval, check_is_fitted, check_params
 from weaksup.metrics import tie_split
-from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals
+from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes
 
 __all__ = [
@@ -254,7 +254,9 @@ class TokenLabelModel(SequenceLabelModel):
     wrench_abstain : bool
         Turn ``O`` votes into abstains on tokens where some LF votes an entity.
     io : bool
-        Fit the token model on IO classes (``1 + n_types``) and convert back.
+        Fit the token model on IO classes (``1 + n_types``) and convert back.  With ``io=False`` the
+        token model votes BIO tags and a stray ``I-X`` winning a token is predicted as ``B-X``
+        (conlleval repair), so predictions are always valid IOB2.
 
     Examples
     --------
@@ -310,7 +312,9 @@ class TokenLabelModel(SequenceLabelModel):
     def _predict_ids(self, V: SequenceVotes) -> np.ndarray:
         W = self._prepare(V)
         preds = _sha1_tie_preds(self._token_proba(W))
-        return io_ids_to_bio_ids(preds, V.offsets) if self.io else preds
+        # io=False votes BIO tags per token independently, so a stray I-X can win: repair it (conlleval) so every
+        # prediction is valid IOB2; io=True output is valid by construction and left untouched
+        return io_ids_to_bio_ids(preds, V.offsets) if self.io else repair_bio_ids(preds, V.offsets)
 
     # the fitted token classifier is stored as its own weaksup file inside this one
     def _json_params(self) -> dict[str, Any]:

@@ -349,6 +349,29 @@ def io_ids_to_bio_ids(ids: Any, offsets: Any = None) -> np.ndarray:
     return np.where(a > 0, np.where(cont, 2 * a, 2 * a - 1), a)
 
 
+def repair_bio_ids(ids: Any, offsets: Any = None) -> np.ndarray:
+    """:func:`repair_bio` (``invalid="repair"``) on flat BIO ids with sentence ``offsets``.
+
+    A stray ``I-t`` (``2t``) -- at a sentence start, or after ``O`` or another type -- becomes ``B-t``
+    (``2t - 1``), as in conlleval; valid sequences are returned unchanged.
+
+    >>> repair_bio_ids([2, 2, 0, 2, 4], [0, 5]).tolist()
+    [1, 2, 0, 1, 3]
+    """
+    a = np.asarray(ids, dtype=np.int64)
+    if offsets is None:
+        offsets = np.array([0, len(a)])
+    offsets = np.asarray(offsets, dtype=np.int64)
+    prev_type = np.zeros_like(a)  # IO type of the previous token in the sentence (0: none/O)
+    if len(a):
+        prev_type[1:] = (a[:-1] + 1) // 2
+        starts = offsets[:-1][offsets[:-1] < len(a)]
+        prev_type[starts] = 0
+    # only I- changes, and only to B- of its own type, so the previous token's type is the same before and after
+    stray = (a > 0) & (a % 2 == 0) & (prev_type != a // 2)
+    return np.where(stray, a - 1, a)
+
+
 def io_to_bio_marginals(p_io: np.ndarray, prev_io: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Per-token BIO marginals from IO ones (``O`` then one column per entity type).
 
