@@ -522,3 +522,36 @@ def test_token_models_io_false_predict_valid_iob2(model):
     got = repair_bio_ids(ids, off)
     want = sum((repair_bio([names[i] for i in ids[a:b]]) for a, b in zip(off[:-1], off[1:])), [])
     assert [names[i] for i in got] == want
+
+
+def test_crf_fit_validates_weights_tags_tokens_and_dense():
+    from weaksup.sequence.endmodel import CRFTagger
+    from weaksup.sequence.tags import TagSequenceError
+
+    S = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 5
+    T = [["B-C", "O"], ["O", "B-C"], ["O", "O"]] * 5
+    crf = CRFTagger(max_iter=3)
+    for w, msg in [(np.ones(100), r"one weight per sentence, shape \(15,\); got shape \(100,\)"),
+                   (np.ones(3), r"shape \(3,\)"), (2.0, "got a scalar"), (np.zeros(15), "sums to 0"),
+                   (np.r_[np.ones(14), -1.0], "sentence 14 has -1.0"), (np.full(15, np.nan), "sentence 0 has nan")]:
+        with pytest.raises(ValueError, match=msg):
+            crf.fit(S, T, sample_weight=w)
+    with pytest.raises(ValueError, match="non-empty sentences"):
+        crf.fit([[], ["a"]], [[], ["O"]], sample_weight=[1.0, 0.0])
+    with pytest.raises(TagSequenceError, match="'Q' at position 1 of sentence 3"):
+        crf.fit(S, T[:3] + [["O", "Q"]] + T[4:])
+    with pytest.raises(TypeError, match=r"sentences\[0\]\[1\] must be a str token"):
+        crf.fit([["a", 2]], [["O", "O"]])
+    with pytest.raises(TypeError, match=r"tags\[0\]\[0\] must be a BIO tag string, got int"):
+        crf.fit(S, [[1, 0]] * 15)
+    with pytest.raises(TypeError, match="probability arrays are not supported"):
+        crf.fit(S[:1], [np.array([[0.2, 0.8, 0.0], [0.9, 0.1, 0.0]])])
+    D = np.ones((30, 2))
+    D[5, 1] = np.inf
+    with pytest.raises(ValueError, match=r"non-finite value \(inf\) at sentence 2, token 1, column 1"):
+        crf.fit(S, T, dense=D)
+    with pytest.raises(ValueError, match="sentence 2, token 0"):  # indices of the caller's sentences
+        crf.fit([["a"], [], ["b"]], [["O"], [], ["O"]], dense=[np.ones((1, 2)), np.ones((0, 2)), [[np.nan, 1]]])
+    crf.fit(S, T, dense=np.ones((30, 2)))
+    with pytest.raises(ValueError, match="sentence 0, token 1"):
+        crf.predict([["a", "b"]], dense=[[1, 1], [np.nan, 1]])

@@ -154,8 +154,13 @@ class CRFTagger(ParamsMixin):
         start[smask] = theta[F * K + nt:]
         return W, trans, start
 
-    def _with_dense(self, X: Any, dense: Any, lengths: np.ndarray, build: bool) -> Any:
-        """Append standardised dense per-token features (e.g. token embeddings) to the design matrix."""
+    def _with_dense(self, X: Any, dense: Any, lengths: np.ndarray, build: bool,
+                    sent_ids: np.ndarray | None = None) -> Any:
+        """Append standardised dense per-token features (e.g. token embeddings) to the design matrix.
+
+        ``sent_ids`` maps the position of each sentence in ``lengths`` to the caller's sentence index
+        (for error messages when empty sentences were dropped).
+        """
         import scipy.sparse as sp
 
         if dense is None:
@@ -166,6 +171,15 @@ class CRFTagger(ParamsMixin):
             if isinstance(dense, (list, tuple)) else np.asarray(dense, dtype=np.float64)
         if D.shape[0] != int(lengths.sum()):
             raise ValueError(f"dense features have {D.shape[0]} rows for {int(lengths.sum())} tokens")
+        bad = ~np.isfinite(D)
+        if bad.any():
+            # NaN/inf would silently stop L-BFGS at zero weights (fit) or give NaN scores (predict)
+            r, c = (int(v[0]) for v in np.nonzero(bad))
+            k = int(np.searchsorted(np.cumsum(lengths), r, side="right"))
+            tok = r - int(np.sum(lengths[:k]))
+            sent = int(sent_ids[k]) if sent_ids is not None else k
+            raise ValueError(f"dense features contain a non-finite value ({float(D[r, c])!r}) at sentence {sent}, "
+                             f"token {tok}, column {c}; {int(bad.sum())} non-finite value(s) in total")
         if build:
             self.dense_dim_ = D.shape[1]
             self.dense_mean_ = D.mean(0)
@@ -197,14 +211,22 @@ class CRFTagger(ParamsMixin):
         if len(sentences) != len(tags):
             raise ValueError(f"{len(sentences)} sentences but {len(tags)} tag sequences")
         for i, (s, t) in enumerate(zip(sentences, tags)):
+            if isinstance(t, str) or not hasattr(t, "__len__"):
+                raise TypeError(f"tags[{i}] must be a list of BIO tag strings, got {type(t).__name__}")
             if len(s) != len(t):
                 raise ValueError(f"sentence {i}: {len(s)} tokens but {len(t)} tags")
+            bad = next((j for j, tag in enumerate(t) if not isinstance(tag, str)), None)
+            if bad is not None:
+                hint = " (soft labels / probability arrays are not supported: pass hard BIO tags, e.g. " \
+                       "a label model's predict())" if isinstance(t[bad], (np.ndarray, list, tuple)) else ""
+                raise TypeError(f"tags[{i}][{bad}] must be a BIO tag string, got {type(t[bad]).__name__}{hint}")
+        w_all = _check_sentence_weight(sample_weight, len(sentences))
         keep = [i for i, s in enumerate(sentences) if len(s) > 0]
         self.dense_dim_ = 0
         if dense is not None and isinstance(dense, (list, tuple)):
             dense = [dense[i] for i in keep]
         sentences = [sentences[i] for i in keep]
-        tags = [repair_bio(tags[i]) for i in keep]
+        tags = [repair_bio(tags[i], where=f" of sentence {i}") for i in keep]
         self.entity_types_ = list(entity_types) if entity_types is not None else entity_types_from_tags(tags)
         self.tag_names_ = bio_tag_names(self.entity_types_)
         t2i = {t: i for i, t in enumerate(self.tag_names_)}
@@ -212,10 +234,13 @@ class CRFTagger(ParamsMixin):
             y = np.array([t2i[t] for ts in tags for t in ts], dtype=np.int64)
         except KeyError as exc:
             raise ValueError(f"tag {exc.args[0]!r} is not one of {self.tag_names_}") from None
-        w_sent = np.ones(len(sentences)) if sample_weight is None else np.asarray(sample_weight, float)[keep]
+        w_sent = np.ones(len(sentences)) if w_all is None else w_all[keep]
+        if w_all is not None and w_sent.sum() <= 0:
+            raise ValueError("sample_weight sums to 0 over the non-empty sentences (empty ones are dropped)")
         lengths = np.array([len(s) for s in sentences])
         w_tok = np.repeat(w_sent, lengths)
-        X = self._with_dense(self._design(sentences, build=True), dense, lengths, build=True)
+        X = self._with_dense(self._design(sentences, build=True), dense, lengths, build=True,
+                             sent_ids=np.asarray(keep, dtype=np.int64))
         F, K = X.shape[1], len(self.tag_names_)
         E = len(self.entity_types_)
         tmask, smask = bio_transition_mask(E), bio_start_mask(E)
@@ -303,6 +328,30 @@ def _check_sentences(sentences: Any, what: str) -> None:
     for i, s in enumerate(sentences):
         if isinstance(s, str) or not hasattr(s, "__len__"):
             raise TypeError(f"{what}[{i}] must be a list of tokens, got {type(s).__name__}")
+        # features are string shapes/affixes: an int token would fail deep inside with "no attribute 'lower'"
+        bad = next((j for j, tok in enumerate(s) if not isinstance(tok, str)), None)
+        if bad is not None:
+            raise TypeError(f"{what}[{i}][{bad}] must be a str token, got {type(s[bad]).__name__} {s[bad]!r}")
+
+
+def _check_sentence_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    """One finite, non-negative weight per sentence, not all zero (``None`` passes through)."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"sample_weight must be numeric, one weight per sentence: {exc}") from None
+    if w.shape != (n,):
+        got = "a scalar" if w.ndim == 0 else f"shape {w.shape}"
+        raise ValueError(f"sample_weight must have one weight per sentence, shape ({n},); got {got}")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"sample_weight must be finite and >= 0; sentence {i} has {float(w[i])!r}")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to 0")
+    return w
 
 
 def _weighted_fb(le: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
