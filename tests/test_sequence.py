@@ -398,3 +398,35 @@ def test_a_span_lf_reading_state_it_cannot_prove_stays_volatile():
     lf = SpanLabelingFunction("s", lambda x, rng: [], resources={"rng": np.random.default_rng(0)})
     assert is_volatile(lf.fingerprint())
     assert not is_volatile(regex_span_lf("r", "x+", "X").fingerprint())
+
+
+def test_span_bounds_types_scheme_entity_types_and_gazetteer_strings_are_validated():
+    """Non-integral bounds were truncated, None/''/'O' types accepted, a scheme typo gave BIO, a bare
+    entity-type string was split into letters and a gazetteer string iterated its characters."""
+    from weaksup.sequence import SequenceVotes, SpanError, check_spans, spans_to_bio
+    from weaksup.sequence.lf import SpanLabelingFunction, SpanLFOutputError, apply_span_lfs, gazetteer_span_lf
+
+    sent = [["a", "b", "c"]]
+    flt = SpanLabelingFunction("flt", lambda x: [(0.5, 2.5, "X")])
+    with pytest.raises(SpanLFOutputError, match="LF 'flt' on sentence 0 has a non-integer bound"):
+        apply_span_lfs(sent, [flt])
+    with pytest.raises(SpanError, match="non-integer bound"):
+        spans_to_bio([(0.7, 1.9, "X")], 3)
+    assert check_spans([(np.int64(0), 2.0, "X")], 3) == [(0, 2, "X")]  # integral values are fine
+    for typ in (None, "", "O"):
+        lf = SpanLabelingFunction("lf", lambda x, typ=typ: [(0, 1, typ)])
+        with pytest.raises(SpanLFOutputError, match=f"LF 'lf' on sentence 0 has entity type {typ!r}"):
+            apply_span_lfs(sent, [lf])
+    ok = SpanLabelingFunction("ok", lambda x: [(0, 2, "X")])
+    with pytest.raises(ValueError, match="scheme must be 'BIO' or 'IO', got 'io'"):
+        apply_span_lfs(sent, [ok], scheme="io")
+    assert apply_span_lfs(sent, [ok], scheme="IO").scheme == "IO"
+    with pytest.raises(TypeError, match="wrap a single type in a list"):
+        SequenceVotes(np.array([[1], [2]]), [0, 2], "PER")
+    with pytest.raises(ValueError, match=r"duplicates: \['X'\]"):
+        SequenceVotes(np.array([[1], [3]]), [0, 2], ["X", "X"])
+    with pytest.raises(ValueError, match="entity_types has 'O'"):
+        apply_span_lfs(sent, [ok], entity_types=["X", "O"])
+    gaz = gazetteer_span_lf("gaz", {"Chem": "aspirin"})
+    assert gaz(["a", "is", "aspirin", "p"]) == [(2, 3, "Chem")]
+    assert gazetteer_span_lf("g", "big cat", entity_type="A")(["the", "big", "cat"]) == [(1, 3, "A")]

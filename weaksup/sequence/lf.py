@@ -42,6 +42,7 @@ from weaksup.sequence.tags import (
     TagSequenceError,
     bio_tag_names,
     bio_to_spans,
+    check_entity_types,
     check_spans,
     spans_to_bio,
 )
@@ -227,7 +228,7 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
 
     ``phrases`` is ``{type: [phrase, ...]}`` or a list of phrases with
     ``entity_type``.  A phrase is a whitespace-separated string or a token
-    tuple.  Matching is greedy left to right; with ``longest_match`` the
+    tuple (a bare string in place of the list is one phrase).  Matching is greedy left to right; with ``longest_match`` the
     longest phrase starting at a position wins; matches never overlap.
     """
     if not isinstance(phrases, Mapping):
@@ -237,6 +238,8 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
     trie: dict[Any, Any] = {}
     max_len = 0
     for typ, plist in phrases.items():
+        if isinstance(plist, str):  # {"Chem": "aspirin"}: one phrase, not its characters
+            plist = [plist]
         for p in plist:
             toks = _phrase_tokens(p)
             if not toks:
@@ -398,6 +401,8 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     """
     if outside not in ("O", "abstain"):
         raise ValueError(f"outside must be 'O' or 'abstain', got {outside!r}")
+    if scheme not in ("BIO", "IO"):  # anything else used to give BIO silently
+        raise ValueError(f"scheme must be 'BIO' or 'IO', got {scheme!r}")
     check_fault(fault)
     checked = as_lfs(lfs, kind=SpanLabelingFunction)
     names = [lf.name for lf in checked]
@@ -410,7 +415,7 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     warn_faults(names, faults, fault, "sentence")
     if entity_types is None:
         entity_types = sorted({sp[2] for col in columns for spans in col if spans for sp in spans})
-    types = list(entity_types)
+    types = check_entity_types(entity_types)
     tset = set(types)
     vocab = bio_tag_names(types)
     t2i = {t: k for k, t in enumerate(vocab)}

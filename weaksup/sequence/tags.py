@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -166,9 +167,13 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
     for sp in spans:
         try:
             s, e, t = sp
-            s, e = int(s), int(e)
+            s, e = _span_bound(s), _span_bound(e)
         except (TypeError, ValueError):
             raise SpanError(f"span {sp!r}{where} is not a (start, end, type) triple") from None
+        if s is None or e is None:  # int() would truncate 0.5 to 0 and silently move the span
+            raise SpanError(f"span {sp!r}{where} has a non-integer bound; start and end are token indices")
+        if t is None or str(t) in ("", "O"):
+            raise SpanError(f"span {sp!r}{where} has entity type {t!r}; a type is a non-empty name other than 'O'")
         if not 0 <= s < e <= n_tokens:
             raise SpanError(
                 f"span {(s, e, t)!r}{where} is out of bounds for a sentence of {n_tokens} tokens "
@@ -183,6 +188,36 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
             if b[0] < a[1]:
                 raise SpanError(f"spans {a!r} and {b!r}{where} overlap; a tag sequence can hold only one")
     return out
+
+
+def _span_bound(v: Any) -> int | None:
+    """A span bound as an int; ``None`` when it is a number that is not integral (e.g. ``0.5``)."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        f = float(v)  # TypeError/ValueError for a non-number: the caller reports a malformed span
+        return int(f) if f.is_integer() else None
+
+
+def check_entity_types(entity_types: Any, what: str = "entity_types") -> list[str]:
+    """A list of distinct, non-empty entity type names other than ``"O"``.
+
+    A bare string is refused (``"PER"`` would be read as the types ``P``, ``E``, ``R``).
+
+    >>> check_entity_types(("PER", "LOC"))
+    ['PER', 'LOC']
+    """
+    if isinstance(entity_types, (str, bytes)) or not hasattr(entity_types, "__iter__"):
+        raise TypeError(f"{what} must be a list of type names, got {type(entity_types).__name__} "
+                        f"{entity_types!r} (wrap a single type in a list)")
+    for t in entity_types:
+        if t is None or str(t) in ("", "O"):
+            raise ValueError(f"{what} has {t!r}; a type is a non-empty name other than 'O'")
+    types = [str(t) for t in entity_types]
+    dups = sorted({t for t in types if types.count(t) > 1})
+    if dups:
+        raise ValueError(f"{what} has duplicates: {dups}")
+    return types
 
 
 def spans_to_bio(spans: Sequence[Any], n_tokens: int, *, on_overlap: str = "error",

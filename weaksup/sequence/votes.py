@@ -41,6 +41,7 @@ from weaksup.sequence.tags import (
     bio_ids_to_io_ids,
     bio_tag_names,
     bio_to_spans,
+    check_entity_types,
     io_ids_to_bio_ids,
     io_tag_names,
     io_to_spans,
@@ -88,7 +89,7 @@ class SequenceVotes:
                 f"offsets must start at 0, be non-decreasing and end at total_tokens={arr.shape[0]}; "
                 f"got {off[:3].tolist()}...{off[-3:].tolist()} (len {off.size})"
             )
-        self.entity_types: list[str] = [str(t) for t in entity_types]
+        self.entity_types: list[str] = check_entity_types(entity_types)
         self.scheme = scheme
         self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
         m = arr.shape[1]
