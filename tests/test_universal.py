@@ -558,3 +558,54 @@ def test_an_lf_that_never_votes_gets_the_least_weight_and_one_that_barely_overla
     rare[:2, -1] = False
     with pytest.raises(ValueError, match="LF 'never_fires' is in no usable triplet"):
         UniversalLabelModel(sp).fit(ValueVotes(silent.values, rare, silent.lf_names, sp))
+
+
+def test_universal_model_matches_lf_columns_by_name():
+    """θ was applied by position: reversed LF columns silently gave MSE 0.095 -> 6.03."""
+    R = RealSpace(1)
+    votes, y = make_synthetic(R, [4.0, 1.0, 0.25, 0.05], n=600, seed=0)
+    lm = UniversalLabelModel(R).fit(votes)
+    rev = votes.select_lfs(["lf_3", "lf_2", "lf_1", "lf_0"])
+    assert lm.score(rev, y) == pytest.approx(lm.score(votes, y))
+    np.testing.assert_array_equal(lm.predict(rev), lm.predict(votes))
+    with pytest.raises(ValueError, match="votes have 3 LFs; the model was fitted on 4"):
+        lm.predict(votes.select_lfs(["lf_0", "lf_1", "lf_2"]))
+    named = ValueVotes(votes.values, votes.abstain, ["a", "b", "c", "d"], R)
+    lm2 = UniversalLabelModel(R).fit(named)
+    with pytest.raises(ValueError, match=r"missing \['d'\], unknown \['e'\]"):
+        lm2.score(ValueVotes(votes.values, votes.abstain, ["a", "b", "c", "e"], R), y)
+    assert lm2.predict(votes.values[:0]).shape == (0,)  # 0 rows: an empty result
+
+
+def test_gaussian_inference_refuses_a_degenerate_valid_set_and_misshaped_prior():
+    R = RealSpace(1)
+    votes, y = make_synthetic(R, [2.0, 1.0, 0.5], n=300, seed=0)
+    lm = UniversalLabelModel(R, inference="gaussian")
+    with pytest.raises(ValueError, match="need >= 2 rows with non-zero variance, got 1"):
+        lm.fit(votes, valid=(votes[:1], y[:1]))  # was: prior sd NaN, every prediction NaN
+    with pytest.raises(ValueError, match=r"zero variance in dimension\(s\) \[0\]"):
+        lm.fit(votes, valid=(votes[:5], np.full(5, 0.7)))
+    ok = UniversalLabelModel(R, inference="gaussian", y_var=1.0).fit(votes, valid=(votes[:1], y[:1]))
+    assert np.isfinite(ok.predict(votes)).all()
+    with pytest.raises(ValueError, match="y_mean has 2 values; give one number or one per output dimension"):
+        UniversalLabelModel(R, inference="gaussian", y_mean=[0.0, 1.0]).fit(votes)
+
+
+def test_finite_space_prediction_breaks_ties_by_the_prior():
+    F = FiniteMetricSpace(np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], float))
+    votes, _ = make_synthetic(F, [2.0, 1.0, 1.0], n=500, seed=0, prior=np.array([0.1, 0.1, 0.8]))
+    lm = UniversalLabelModel(F).fit(votes)
+    assert lm.aux_.argmax() == 2
+    lm.theta_ = np.array([1.0, 1.0, 1.0])  # row [0, 2, abstain] is a 3-way tie of the Fréchet median
+    V = ValueVotes.from_outputs([[0, 2, None]], F, votes.lf_names)
+    assert lm.predict(V).tolist() == [2]  # was 0 (lowest index)
+
+
+@pytest.mark.parametrize("out", ["3.5", True, np.bool_(False), "1e3"])
+def test_real_space_refuses_non_numeric_outputs(out):
+    df = pd.DataFrame({"a": [1.0, 2.0]})
+    with pytest.raises(ValueOutputError, match="is not a number"):
+        apply_value_lfs([labeling_function(name="lf")(lambda x, out=out: out)], df, RealSpace(1), progress=False)
+    with pytest.raises(ValueOutputError, match="is not a number"):
+        RealSpace(1).encode([1.0, out])
+    assert RealSpace(2).encode([[1, 2.5], (np.float32(3), 4)]).tolist() == [[1, 2.5], [3, 4]]

@@ -33,6 +33,7 @@ from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import check_is_fitted, warn_silent_lfs
+from weaksup.labelmodel.base import align_lfs
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
@@ -97,7 +98,10 @@ class ValueLabelModel(ParamsMixin):
         warn_silent_lfs(V.lf_names, (~V.abstain).sum(0), V.n, votes_type="ValueVotes")
         for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
             delattr(self, attr)  # a refit starts from nothing
-        self._fit(V, valid=self._check_valid(valid), seed=seed)
+        valid = self._check_valid(valid)
+        if valid is not None and valid[0] is not None:
+            valid = (align_lfs(valid[0], V.lf_names, "valid votes"), valid[1])
+        self._fit(V, valid=valid, seed=seed)
         self.n_lfs_ = V.m
         self.lf_names_ = list(V.lf_names)
         return self
@@ -131,9 +135,9 @@ class ValueLabelModel(ParamsMixin):
         check_is_fitted(self, self._fitted_attrs,
                         msg=f"{type(self).__name__} is not fitted yet; call fit(votes) first")
         V = as_value_votes(votes, self.space)
-        if V.m != self.n_lfs_:
-            raise ValueError(f"votes have {V.m} LFs; the model was fitted on {self.n_lfs_}")
-        return V
+        # match LF columns by name as the classification label models do: the fitted per-LF parameters were
+        # applied by position, so reordered or other LFs silently gave wrong predictions
+        return align_lfs(V, self.lf_names_)
 
     def _predict_values(self, V: ValueVotes) -> np.ndarray:
         """Encoded predictions (the space's internal array form)."""

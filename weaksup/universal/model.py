@@ -45,7 +45,7 @@ import numpy as np
 
 from weaksup._validation import Interval, NumberOrVector, OneOf, check_is_fitted, check_params
 from weaksup.universal.base import ValueLabelModel
-from weaksup.universal.spaces import LabelSpace
+from weaksup.universal.spaces import FiniteMetricSpace, LabelSpace
 from weaksup.universal.values import ValueVotes
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
@@ -195,10 +195,29 @@ class UniversalLabelModel(ValueLabelModel):
         self.gaussian_ = None
         if self.inference == "gaussian":
             y_mean, y_var = self.y_mean, self.y_var
+            d = int(np.prod(sp.value_shape))
+            for name, v in (("y_mean", y_mean), ("y_var", y_var)):
+                if v is not None and np.size(v) not in (1, d):
+                    raise ValueError(f"{name} has {np.size(v)} values; give one number or one per output "
+                                     f"dimension ({d})")
             if valid is not None:
-                y_valid = valid[1]
+                y_valid = valid[1].reshape(len(valid[1]), -1)
+                if y_mean is None and len(y_valid) == 0:
+                    raise ValueError("inference='gaussian': the valid set has no rows to estimate the prior mean "
+                                     "of Y from; pass more rows or y_mean=")
                 y_mean = y_valid.mean(0) if y_mean is None else y_mean
-                y_var = y_valid.var(0, ddof=1) if y_var is None else y_var
+                if y_var is None:
+                    # a sample variance needs 2 rows (1 gives NaN: every prediction NaN) and must be > 0
+                    # (0 pins every prediction to the valid mean)
+                    if len(y_valid) < 2:
+                        raise ValueError(f"inference='gaussian' estimates the prior variance of Y from the valid "
+                                         f"labels: need >= 2 rows with non-zero variance, got {len(y_valid)}; "
+                                         "pass more rows or y_var=")
+                    y_var = y_valid.var(0, ddof=1)
+                    if not (y_var > 0).all():
+                        raise ValueError(f"inference='gaussian': the valid labels have zero variance in dimension(s) "
+                                         f"{np.nonzero(~(y_var > 0))[0].tolist()}, so the prior of Y would be a "
+                                         "point mass; pass varied valid labels or y_var=")
             self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var, expected=self.expected_distance_)
         self.fill_ = self._prior_value(V) if self.uncovered == "prior" else None
 
@@ -261,7 +280,7 @@ class UniversalLabelModel(ValueLabelModel):
         if weights is None and self.gaussian_ is not None:
             out = self.space.gaussian_predict(V.values, V.abstain, self.gaussian_)
         else:
-            out = self.space.frechet_mean(V.values, w)
+            out = self._frechet_mean(V.values, w)
         unc = ~(w > 0).any(1)
         if unc.any():
             if self.uncovered == "prior" and self.fill_ is not None:
@@ -271,6 +290,12 @@ class UniversalLabelModel(ValueLabelModel):
             else:
                 out[unc] = -1
         return out
+
+    def _frechet_mean(self, values: np.ndarray, w: np.ndarray) -> np.ndarray:
+        # a finite space breaks ties by the fitted prior π (its documented rule); the other spaces take no prior
+        if isinstance(self.space, FiniteMetricSpace) and self.aux_ is not None:
+            return self.space.frechet_mean(values, w, prior=self.aux_)
+        return self.space.frechet_mean(values, w)
 
     def predict(self, votes: Any, *, seed: int | None = None) -> np.ndarray:
         """Weighted Fréchet mean per row (see the module docstring for the output per space).

@@ -188,7 +188,8 @@ class ValueVotes:
             raise ValueError(f"mask has shape {ab.shape}; expected {(n, m)}")
         names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
         if arr.dtype.kind == "f":
-            nan = np.isnan(arr).reshape(n, m, -1)
+            # explicit width: reshape(n, m, -1) cannot infer it for 0 rows
+            nan = np.isnan(arr).reshape(n, m, int(np.prod(space.value_shape)))
             full_nan = nan.all(-1)
             part = nan.any(-1) & ~full_nan & ~ab
             if part.any():
@@ -349,6 +350,8 @@ class ValueOutput(FrameOutput):
         if isinstance(out, (pd.Series, pd.DataFrame)):
             out = out.to_numpy()
         if isinstance(out, np.ndarray) and out.dtype != object and isinstance(space, RealSpace):
+            if out.dtype.kind not in "iuf":  # astype(float) would read "3.5" or True as a number
+                raise ValueOutputError(f"batched LF {name!r} returned {out.dtype} values; RealSpace needs numbers")
             arr = out.astype(np.float64).reshape(n, -1) if out.size == n * space.dim else None
             if arr is None or len(out) != n:
                 raise ValueOutputError(f"batched LF {name!r} returned shape {out.shape}; "

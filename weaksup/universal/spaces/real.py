@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,8 @@ class RealSpace(LabelSpace):
 
     def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
         try:
+            if not _numeric(value):  # float() would turn "3.5" or True into a number: a wrong LF output type
+                raise TypeError
             arr = np.asarray(value, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
             raise ValueOutputError(
@@ -61,7 +64,8 @@ class RealSpace(LabelSpace):
         return arr
 
     def encode(self, values: Any, what: str = "labels") -> np.ndarray:
-        arr = np.asarray(values, dtype=np.float64) if not isinstance(values, list) or self.dim == 1 else None
+        arr = np.asarray(values, dtype=np.float64) if (not isinstance(values, list) or self.dim == 1) \
+            and _numeric(values) else None  # otherwise value by value: a non-number is reported with its position
         if arr is not None and self.dim == 1 and arr.ndim == 1:
             arr = arr[:, None]
         if arr is not None and arr.ndim == 2 and arr.shape[1] == self.dim:
@@ -70,7 +74,7 @@ class RealSpace(LabelSpace):
         return super().encode(values, what)
 
     def _check_array(self, arr: np.ndarray, what: str, mask: np.ndarray | None = None) -> None:
-        bad = ~np.isfinite(arr).reshape(arr.shape[: arr.ndim - 1] + (-1,)).all(-1)
+        bad = ~np.isfinite(arr).all(-1)  # the last axis is the value vector (no reshape: 0 rows cannot infer -1)
         if mask is not None:
             bad &= ~mask
         if bad.any():
@@ -173,3 +177,19 @@ class RealSpace(LabelSpace):
         if metric == "r2":
             return float(1.0 - np.sum((pred - y) ** 2) / np.sum((y - y.mean(0)) ** 2))
         return super().score(pred, y, metric)
+
+
+def _numeric(value: Any) -> bool:
+    """Whether ``value`` is a real number or an array of them (not a string, bool or other object)."""
+    if isinstance(value, (list, tuple)):  # np.asarray([1.0, True]) would already be float: look at each item
+        return all((isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)))
+                   or (isinstance(v, (list, tuple, np.ndarray)) and _numeric(v)) for v in value)
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return False
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        return False
+    if raw.dtype.kind == "O":
+        return all(isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) for x in raw.ravel())
+    return raw.dtype.kind in "iuf"
