@@ -294,3 +294,17 @@ def test_old_score_call_still_works(task, fitted):
     with pytest.warns(DeprecationWarning, match=r"score\(votes, X, y, metric\)"):
         old = fitted.score(L, y, "accuracy", X=X)
     assert old == fitted.score(L, X, y, "accuracy")
+
+
+def test_sample_count_and_bound_slack_are_validated(task, fitted):
+    """sample(X, 0) gave the default 10 samples; bound_slack=NaN was accepted (NaN bounds)."""
+    L, y, X, _ = task
+    k = fitted.cardinality_
+    assert fitted.sample(X[:5], 0).shape == (0, 5, k)
+    assert fitted.sample(X[:5]).shape == (fitted.n_samples, 5, k)
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples must be an int >= 0"):
+            fitted.sample(X[:5], bad)
+    for slack in (float("nan"), float("inf"), 1.5):
+        with pytest.raises(ValueError, match="bound_slack"):
+            LabelLearningFlow(bound_slack=slack, n_epochs=1).fit(L[:50], X[:50])

@@ -555,3 +555,14 @@ def test_crf_fit_validates_weights_tags_tokens_and_dense():
     crf.fit(S, T, dense=np.ones((30, 2)))
     with pytest.raises(ValueError, match="sentence 0, token 1"):
         crf.predict([["a", "b"]], dense=[[1, 1], [np.nan, 1]])
+
+
+def test_wrench_loader_refuses_out_of_range_lf_indices(wrench_dir):
+    """lfs=[16] (of 16) was a raw IndexError and lfs=[-1] silently the last LF."""
+    from weaksup.data.wrench_sequence import load_wrench_sequence
+
+    for bad in (16, -1):
+        with pytest.raises(ValueError, match=f"LF index {bad} is out of range; meta.json 'lf' has 16 LFs"):
+            load_wrench_sequence(wrench_dir / "laptopreview", lfs=[bad], splits=("valid",))
+    ds = load_wrench_sequence(wrench_dir / "laptopreview", lfs=[0, 15], splits=("valid",))
+    assert ds.valid.votes.m == 2

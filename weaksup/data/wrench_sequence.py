@@ -104,7 +104,11 @@ def _select(meta: dict[str, Any], lfs: Any, path: Path) -> list[int]:
         names = list(lfs)
     out = []
     for n in names:
-        if isinstance(n, (int, np.integer)):
+        if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
+            # an index must name a column: -1 would silently mean the last LF, 5 of 5 a raw IndexError
+            if not 0 <= n < len(all_lfs):
+                raise ValueError(f"{path}: LF index {int(n)} is out of range; meta.json 'lf' has {len(all_lfs)} "
+                                 f"LFs (indices 0..{len(all_lfs) - 1})")
             out.append(int(n))
             continue
         try:
@@ -190,7 +194,7 @@ def load_wrench_sequence(folder: str | os.PathLike[str], name: str | None = None
         name looked up like :func:`weaksup.data.load_wrench` does.
     name : str, optional
         Dataset name (default: the folder name).
-    lfs : {"rec", "all"} or list of LF names
+    lfs : {"rec", "all"} or list of LF names (or 0-based indices into meta["lf"])
         ``"rec"`` (default) keeps ``meta["lf_rec"]``, the subset WRENCH's
         published label-model numbers use; ``"all"`` keeps all ``num_lf`` LFs.
     splits : which split files to read (default all three).

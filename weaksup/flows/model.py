@@ -102,7 +102,7 @@ class LabelLearningFlow(FeatureLabelModel):
         How to estimate error bounds when neither ``error_bounds`` nor ``valid``
         is passed to :meth:`fit` (see :func:`~weaksup.flows.bounds.estimate_error_bounds`).
     bound_slack : float
-        Added to every estimated bound (looser constraints); clipped to [0, 1].
+        Added to every estimated bound (looser constraints), in [-1, 1]; the bounds are clipped to [0, 1].
     valid_strength : float
         Pseudo-rows of the vote-based estimate mixed into each LF's error on
         the ``valid`` rows (an LF that never fires there keeps the vote estimate).
@@ -139,7 +139,8 @@ class LabelLearningFlow(FeatureLabelModel):
         **{name: [Interval(0, None)]
            for name in ("lambda_neg", "lambda_over", "lambda_sum", "lambda_ws", "valid_strength")},
         "bound_source": [OneOf(*BOUND_SOURCES)],
-        "bound_slack": [float],
+        # finite (NaN would make every bound NaN); beyond ±1 the clip to [0, 1] makes it meaningless
+        "bound_slack": [Interval(-1, 1)],
         "progress": [bool],
     }
     _fitted_attrs = ("class_balance_", "error_bounds_", "bound_source_", "x_mean_", "x_scale_",
@@ -348,11 +349,17 @@ class LabelLearningFlow(FeatureLabelModel):
             torch.set_num_threads(old_threads)
 
     def sample(self, X: Any, n_samples: int | None = None, *, seed: int | None = None) -> np.ndarray:
-        """Raw flow samples ``y`` of shape (n_samples, n, k) for features ``X`` (not clipped)."""
+        """Raw flow samples ``y`` of shape (n_samples, n, k) for features ``X`` (not clipped).
+
+        ``n_samples`` defaults to the ``n_samples`` parameter; 0 gives an empty ``(0, n, k)`` array.
+        """
         self._check_fitted()
+        if n_samples is None:
+            n_samples = self.n_samples
+        elif not Interval(0, None, integer=True).accepts(n_samples):  # 0 used to mean "the default"
+            raise ValueError(f"n_samples must be an int >= 0, got {n_samples!r}")
         Xa = _check_features(X, "X", self.n_features_, dense=True)
-        return self._samples(self._standardize(Xa), int(n_samples or self.n_samples),
-                             self.seed_ if seed is None else seed)
+        return self._samples(self._standardize(Xa), int(n_samples), self.seed_ if seed is None else seed)
 
     def _samples(self, Xs: np.ndarray, n_samples: int, seed: int, chunk: int = 8192) -> np.ndarray:
         T = torch_classes()
