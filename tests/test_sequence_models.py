@@ -494,7 +494,8 @@ def test_viterbi_handles_empty_sentences_anywhere():
     assert crf.predict([["a", "b"], []])[1] == [] and crf.predict([[], ["a", "b"]])[0] == []
 
 
-@pytest.mark.parametrize("kw", [{"prior_strength": 0.0}, {"transition_prior": 0}, {"prior_strength": 0, "init": "prior"}])
+@pytest.mark.parametrize("kw", [{"prior_strength": 0.0}, {"transition_prior": 0},
+                                {"prior_strength": 0, "init": "prior"}])
 def test_hmm_refuses_zero_pseudo_counts(kw):
     """0 pseudo-counts made unvisited rows 0/0: NaN parameters that tagged everything O without a word."""
     v = SequenceVotes.from_tag_lists([[["B-X", "B-X"], ["I-X", "I-X"], ["O", "O"]]] * 5, ["X"])

@@ -228,8 +228,9 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
 
     ``phrases`` is ``{type: [phrase, ...]}`` or a list of phrases with
     ``entity_type``.  A phrase is a whitespace-separated string or a token
-    tuple (a bare string in place of the list is one phrase).  Matching is greedy left to right; with ``longest_match`` the
-    longest phrase starting at a position wins; matches never overlap.
+    tuple (a bare string in place of the list is one phrase).  Matching is
+    greedy left to right; with ``longest_match`` the longest phrase starting
+    at a position wins; matches never overlap.
     """
     if not isinstance(phrases, Mapping):
         if entity_type is None:
