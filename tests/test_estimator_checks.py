@@ -181,7 +181,8 @@ def test_every_hyper_parameter_has_a_declared_constraint(model: str) -> None:
 BAD_PARAMS = [
     ("HMM", {"n_iter": 0}, "'n_iter' must be an int in [1, inf]; got 0"),
     ("HMM", {"fp_prior": 2.0}, "'fp_prior' must be a number in [0, 1]; got 2.0"),
-    ("HMM", {"prior_strength": -1.0}, "'prior_strength' must be a number in [0, inf]; got -1.0"),
+    ("HMM", {"prior_strength": 0.0}, "'prior_strength' must be a number in (0, inf); got 0.0"),
+    ("HMM", {"transition_prior": 0.0}, "'transition_prior' must be a number in (0, inf); got 0.0"),
     ("HMM", {"tol": -1.0}, "'tol' must be a number in [0, inf]; got -1.0"),
     ("TokenDawidSkene", {"n_iter": 0}, "'n_iter' must be an int in [1, inf]; got 0"),
     ("TokenDawidSkene", {"smoothing": -1.0}, "'smoothing' must be a number in [0, inf]; got -1.0"),
