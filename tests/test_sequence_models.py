@@ -532,8 +532,8 @@ def test_crf_fit_validates_weights_tags_tokens_and_dense():
     S = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 5
     T = [["B-C", "O"], ["O", "B-C"], ["O", "O"]] * 5
     crf = CRFTagger(max_iter=3)
-    for w, msg in [(np.ones(100), r"one weight per sentence, shape \(15,\); got shape \(100,\)"),
-                   (np.ones(3), r"shape \(3,\)"), (2.0, "got a scalar"), (np.zeros(15), "sums to 0"),
+    for w, msg in [(np.ones(100), r"sample_weight has shape \(100,\); expected \(15,\), one weight per sentence"),
+                   (np.ones(3), r"shape \(3,\)"), (2.0, "sample_weight has a scalar"), (np.zeros(15), "sums to 0"),
                    (np.r_[np.ones(14), -1.0], "sentence 14 has -1.0"), (np.full(15, np.nan), "sentence 0 has nan")]:
         with pytest.raises(ValueError, match=msg):
             crf.fit(S, T, sample_weight=w)

@@ -495,3 +495,31 @@ def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = Non
             continue
         wanted = " or ".join(_describe(c) for c in accepted)
         raise ValueError(f"{type(obj).__name__}: parameter {name!r} must be {wanted}; got {value!r}")
+
+
+def check_sample_weight(sample_weight: Any, n: int, unit: str = "row", match: str = "X") -> np.ndarray | None:
+    """One finite, non-negative weight per ``unit`` (row, sentence), not all zero; None passes.
+
+    >>> check_sample_weight([1, 0, 2], 3).tolist()
+    [1.0, 0.0, 2.0]
+    >>> check_sample_weight([1, -1], 2, unit="sentence")
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight must be finite and >= 0; sentence 1 has -1.0
+    """
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"sample_weight must be numeric, one weight per {unit}: {exc}") from None
+    if w.shape != (n,):
+        got = "a scalar" if w.ndim == 0 else f"shape {w.shape}"
+        raise ValueError(f"sample_weight has {got}; expected ({n},), one weight per {unit} of {match}")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"sample_weight must be finite and >= 0; {unit} {i} has {float(w[i])!r}")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to 0")
+    return w

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._params import ParamsMixin
-from weaksup._validation import Interval, NotFittedError, check_is_fitted, check_params
+from weaksup._validation import Interval, NotFittedError, check_is_fitted, check_params, check_sample_weight
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
 from weaksup.metrics import probs_to_preds
@@ -187,20 +187,6 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         raise ValueError(f"training labels {what} contain a single class ({int(present[0])}) on all "
                          f"{P.shape[0]} rows; an end model needs at least {min_classes} classes to learn")
     return P, keep
-
-
-def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
-    if sample_weight is None:
-        return None
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"sample_weight has shape {w.shape}; expected ({n},) to match X")
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        i = int(np.nonzero(~np.isfinite(w) | (w < 0))[0][0])
-        raise ValueError(f"sample_weight must be finite and >= 0; row {i} has {w[i]!r}")
-    if w.sum() <= 0:
-        raise ValueError("sample_weight sums to 0")
-    return w
 
 
 def check_kept_weight(w: np.ndarray | None, n_dropped: int) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._params import ParamsMixin
-from weaksup._validation import Interval, check_is_fitted, check_params
+from weaksup._validation import Interval, check_is_fitted, check_params, check_sample_weight
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.tags import bio_tag_names, entity_types_from_tags, repair_bio
 
@@ -336,22 +336,7 @@ def _check_sentences(sentences: Any, what: str) -> None:
 
 def _check_sentence_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     """One finite, non-negative weight per sentence, not all zero (``None`` passes through)."""
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"sample_weight must be numeric, one weight per sentence: {exc}") from None
-    if w.shape != (n,):
-        got = "a scalar" if w.ndim == 0 else f"shape {w.shape}"
-        raise ValueError(f"sample_weight must have one weight per sentence, shape ({n},); got {got}")
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        i = int(np.nonzero(bad)[0][0])
-        raise ValueError(f"sample_weight must be finite and >= 0; sentence {i} has {float(w[i])!r}")
-    if w.sum() <= 0:
-        raise ValueError("sample_weight sums to 0")
-    return w
+    return check_sample_weight(sample_weight, n, unit="sentence", match="the sentences")
 
 
 def _weighted_fb(le: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
