@@ -80,20 +80,9 @@ def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: 
 def _absorb_remote_counts(lfs: list[LabelingFunction], here: list[Any], counts: list[list[Any]]) -> None:
     """Add the workers' counts to the parent's LFs, unless the tasks ran on these very objects (a local
     threaded scheduler), which counted them already."""
-    for j, lf in enumerate(lfs):
-        if here[j] is not None and lf.call_counts() == here[j]:
-            absorb_counts([lf], [sum_counts([c[j] for c in counts])])
-
-
-def sum_counts(deltas: list[Any]) -> Any:
-    total = None
-    for d in deltas:
-        if d is not None:
-            if total is None:
-                total = d
-            else:
-                total.add(d)
-    return total
+    moved = [h is not None and lf.call_counts() != h for lf, h in zip(lfs, here)]  # counted here already
+    for part in counts:
+        absorb_counts(lfs, [None if m else c for m, c in zip(moved, part)])
 
 
 def _compute_with_progress(tasks: list[Any], rows: list[int], bar: Any) -> list[Any]:
