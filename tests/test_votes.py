@@ -222,6 +222,16 @@ def test_to_dense_is_read_only_and_edits_go_to_a_copy(sparse):
         assert not derived.to_dense().flags.writeable
 
 
+def test_edits_to_a_sparse_matrix_given_or_returned_never_reach_the_votes():
+    S = sp.csr_matrix(np.array([[1, 0], [2, 1]]))  # shifted: class 0 / abstain, class 1 / class 0
+    V = VoteMatrix(S, ["a", "b"])
+    S.data[:] = 9  # the caller's matrix after the fact
+    out = V.to_sparse()
+    out.data[:] = 2  # the returned matrix
+    assert V.to_dense().tolist() == [[0, -1], [1, 0]] and V.cardinality == 2
+    assert V.to_sparse().toarray().tolist() == [[1, 0], [2, 1]]
+
+
 @pytest.mark.parametrize("src", [np.array([[0, 1]], dtype=np.int8), np.array([[0, 1]], dtype=np.int64)])
 def test_constructor_does_not_alias_a_writable_caller_array(src):
     V = VoteMatrix(src)

@@ -161,13 +161,13 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None
         raise ValueError(f"{what} have no rows; a label model needs at least one example")
     if fired is None:
         if L.is_sparse:
-            fired = np.bincount(L.to_sparse().indices, minlength=L.m)
+            fired = np.bincount(L._csr().indices, minlength=L.m)
         else:
             fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
     warn_silent_lfs(L.lf_names, fired, L.n, what, stacklevel=4)
     if L.cardinality >= 2:
         if L.is_sparse:
-            data = L.to_sparse().data  # class + 1
+            data = L._csr().data  # class + 1
             if data.size and 0 < data.min() < data.max():  # two classes seen: no count pass needed
                 return
             seen = np.nonzero(np.bincount(data.astype(np.int64)))[0] - 1

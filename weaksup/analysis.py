@@ -68,7 +68,7 @@ class LFAnalysis:
             self.lf_names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
         else:
             self.lf_names = list(votes.lf_names)
-        S = votes.to_sparse().tocsr()
+        S = votes._csr()
         S.sum_duplicates()
         self._S = S
         self._rows: np.ndarray | None = None  # row of each stored vote

@@ -144,7 +144,7 @@ def _load_shard(path: str, rows: int, lf_names: list[str], cardinality: int) -> 
     if L.n != rows or L.lf_names != lf_names or L.cardinality != cardinality:
         raise ValueError(f"{path}: shard holds {L.n} rows of LFs {L.lf_names[:3]}... (k={L.cardinality}); "
                          f"the manifest says {rows} rows of {lf_names[:3]}... (k={cardinality})")
-    return L.to_sparse()
+    return L._csr()
 
 
 def _dense_block(part: Any) -> np.ndarray:

@@ -21,7 +21,9 @@ without a copy, and writing into it raises instead of silently changing the
 matrix (or slipping an out-of-range vote past the checks).  Take
 ``votes.to_dense().copy()`` to edit, then build a new VoteMatrix from it.  The
 constructor copies a writable array it is given, so editing the caller's array
-afterwards does not change the VoteMatrix either.
+afterwards does not change the VoteMatrix either.  Sparse votes are copied the
+same way on the way in, and ``to_sparse()`` hands out a copy, so no edit of a
+returned or given matrix reaches the stored votes.
 
 Examples
 --------
@@ -345,7 +347,23 @@ class VoteMatrix:
         return self._data  # type: ignore[return-value]
 
     def to_sparse(self) -> sp.csr_matrix:
-        """CSR matrix of ``vote + 1`` (implicit zero = abstain)."""
+        """CSR matrix of ``vote + 1`` (implicit zero = abstain), a new matrix the caller may edit.
+
+        Sparse storage returns a copy, so editing the result never changes these votes
+        (dense storage is protected the same way: :meth:`to_dense` is read-only).
+
+        >>> L = VoteMatrix(np.array([[0, -1], [1, 1]])).as_sparse()
+        >>> S = L.to_sparse()
+        >>> S.data[:] = 1
+        >>> L.to_dense().tolist()
+        [[0, -1], [1, 1]]
+        """
+        if self.is_sparse:
+            return self._data.copy()  # type: ignore[union-attr]
+        return self._csr()
+
+    def _csr(self) -> sp.csr_matrix:
+        """The shifted CSR votes for reading inside weaksup: sparse storage itself, no copy."""
         if self.is_sparse:
             return self._data  # type: ignore[return-value]
         shifted = self._data.astype(self._data.dtype) + 1  # type: ignore[union-attr]
@@ -355,7 +373,7 @@ class VoteMatrix:
 
     def as_sparse(self) -> VoteMatrix:
         """The same votes stored sparse."""
-        return VoteMatrix(self.to_sparse(), self.lf_names, self.cardinality)
+        return VoteMatrix(self._csr(), self.lf_names, self.cardinality)
 
     def as_dense(self) -> VoteMatrix:
         """The same votes stored dense."""
@@ -384,7 +402,7 @@ class VoteMatrix:
         """
         k = self.cardinality
         if self.is_sparse:
-            S = self.to_sparse()
+            S = self._csr()
             indptr = S.indptr.astype(np.int64)
             cols = S.indices.astype(np.int64) * k + (S.data.astype(np.int64) - 1)
             return sp.csr_matrix((np.ones(cols.size), cols, indptr), shape=(self.n, self.m * k))
@@ -400,7 +418,7 @@ class VoteMatrix:
         """``n × k`` int64 array: how many LFs voted each class on each row."""
         k = self.cardinality
         if self.is_sparse:
-            S = self.to_sparse()
+            S = self._csr()
             rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S.indptr))
             flat = np.bincount(rows * k + (S.data.astype(np.int64) - 1), minlength=self.n * k)
             return flat.reshape(self.n, k)
@@ -417,7 +435,7 @@ class VoteMatrix:
         [True, False, True]
         """
         if self.is_sparse:
-            return np.diff(self.to_sparse().indptr) > 0
+            return np.diff(self._csr().indptr) > 0
         return (self._data != ABSTAIN).any(axis=1)
 
     # ----------------------------------------------------------- statistics
@@ -489,7 +507,7 @@ class VoteMatrix:
             raise ValueError(f"cannot add LF columns for {other.n} rows to {self.n} rows")
         k = max(self.cardinality, other.cardinality)
         if self.is_sparse or other.is_sparse:
-            data = sp.hstack([self.to_sparse(), other.to_sparse()], format="csr")
+            data = sp.hstack([self._csr(), other._csr()], format="csr")
         else:
             data = _frozen(np.hstack([self.to_dense(), other.to_dense()]))
         return VoteMatrix(data, self.lf_names + other.lf_names, k)
@@ -504,8 +522,8 @@ class VoteMatrix:
             return self.hstack(new)
         j = self.lf_names.index(name)
         if self.is_sparse:  # column surgery in sparse form: never densify n × m
-            S = self.to_sparse().tocsc()
-            data = sp.hstack([S[:, :j], new.to_sparse(), S[:, j + 1:]], format="csr")
+            S = self._csr().tocsc()
+            data = sp.hstack([S[:, :j], new._csr(), S[:, j + 1:]], format="csr")
             return VoteMatrix(data, self.lf_names, self.cardinality)
         dense = self.to_dense().copy()
         dense[:, j] = new.to_dense()[:, 0]
@@ -522,7 +540,7 @@ class VoteMatrix:
                 raise ValueError("vstack: LF names differ between blocks")
         k = max(p.cardinality for p in parts)
         if any(p.is_sparse for p in parts):
-            data = sp.vstack([p.to_sparse() for p in parts], format="csr")
+            data = sp.vstack([p._csr() for p in parts], format="csr")
         else:
             data = _frozen(np.vstack([p.to_dense() for p in parts]))
         return cls(data, names, k)
@@ -533,7 +551,7 @@ class VoteMatrix:
         meta = {"lf_names": self.lf_names, "cardinality": self.cardinality, "sparse": self.is_sparse,
                 "shape": list(self.shape)}
         if self.is_sparse:
-            mat = self.to_sparse()
+            mat = self._csr()
             arrays = {"data": mat.data, "indices": mat.indices, "indptr": mat.indptr}
         else:
             arrays = {"dense": self.to_dense()}

@@ -85,7 +85,7 @@ def compile_all() -> float:
     c0 = time.process_time()
     L = VoteMatrix(np.array([[0, 1, -1], [1, 1, 0]]))
     lf_pair_agreement(L, compiled=True)
-    mod.column_counts(L.to_sparse().indices, 3)
+    mod.column_counts(L._csr().indices, 3)
     weighted_vote_proba(L, np.ones((3, 2)), np.full(2, 0.5), compiled=True)
     linear_softmax(L, np.zeros((6, 2)), np.zeros(2), compiled=True)
     V = np.zeros((6, 4))
@@ -95,13 +95,13 @@ def compile_all() -> float:
 
 def _csr(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``(indptr, lfs, cls, shift)`` of the stored votes (the sparse form stores class + 1: shift 1)."""
-    S = L.to_sparse()
+    S = L._csr()
     return S.indptr, S.indices, S.data, 1
 
 
 def stored_votes(L: VoteMatrix) -> int:
     """The stored votes of a sparse matrix, ``n · m`` cells of a dense one (an upper bound, no pass)."""
-    return int(L.to_sparse().nnz) if L.is_sparse else L.n * L.m
+    return int(L._csr().nnz) if L.is_sparse else L.n * L.m
 
 
 def lf_vote_counts(L: VoteMatrix) -> np.ndarray | None:
@@ -111,7 +111,7 @@ def lf_vote_counts(L: VoteMatrix) -> np.ndarray | None:
     :func:`weaksup._validation.check_fit_votes` counts when it gets None.
     """
     if L.is_sparse:
-        S = L.to_sparse()
+        S = L._csr()
         if use_compiled(int(S.nnz)):
             return _module().column_counts(S.indices, L.m)  # type: ignore[union-attr]
     return None

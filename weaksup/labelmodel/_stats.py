@@ -189,7 +189,7 @@ def vote_codes(L: VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
     """
     k = L.cardinality
     if L.is_sparse:
-        S = L.to_sparse()
+        S = L._csr()
         codes = S.indices.astype(np.intp)
         codes *= k
         codes += S.data
@@ -280,7 +280,7 @@ def weighted_class_counts(L: VoteMatrix, weights: np.ndarray, chunk_rows: int | 
     k, n = L.cardinality, L.n
     W = np.asarray(weights, dtype=np.float64).reshape(L.m, k)
     if L.is_sparse:
-        S = L.to_sparse()
+        S = L._csr()
         indptr, lfs, cls = S.indptr, S.indices, S.data  # class + 1
         shift = 1
     else:
