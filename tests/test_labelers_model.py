@@ -289,6 +289,18 @@ def test_http_fault_modes_give_clear_errors(clean_server):
         OpenAIBackend(clean_server.url, model="gpt-9").score(q, ["Yes", "No"])
 
 
+def test_http_reply_cut_off_without_a_length_is_retried(clean_server):
+    q = ["Is the sky blue? Answer yes or no."]
+    a = http(clean_server).score(q, ["Yes", "No"], cache=None)
+    clean_server.add_fault("cut", times=2)
+    b = http(clean_server, max_retries=3)
+    np.testing.assert_allclose(b.score(q, ["Yes", "No"], cache=None), a, atol=1e-6)
+    assert b.retries == 2
+    clean_server.add_fault("cut", times=2)
+    with pytest.raises(BackendResponseError, match="not valid JSON"):
+        http(clean_server, max_retries=1).score(q, ["Yes", "No"], cache=None)
+
+
 def test_http_slow_reply_is_retried_after_timeout(clean_server):
     clean_server.add_fault("slow", times=1, delay=8.0)
     b = http(clean_server, timeout=4.0, max_retries=1)

@@ -32,7 +32,7 @@ from typing import Any
 
 __all__ = ["ModelServer", "FAULT_KINDS"]
 
-FAULT_KINDS = ("slow", "500", "429", "malformed", "drop")
+FAULT_KINDS = ("slow", "500", "429", "malformed", "drop", "cut")
 
 
 class ModelServer:
@@ -89,7 +89,8 @@ class ModelServer:
         ``slow``: wait ``delay`` seconds (default 5) before replying normally;
         ``500``; ``429`` with ``Retry-After: retry_after`` (default 1);
         ``malformed``: HTTP 200 with a body that is not JSON; ``drop``: close
-        the connection without a reply.
+        the connection without a reply; ``cut``: HTTP 200 without a
+        ``Content-Length``, half a JSON body, then close.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}, got {kind!r}")
@@ -272,6 +273,19 @@ class ModelServer:
                         return
                     elif kind == "malformed":
                         self._send(200, b'{"choices": [{"text": "Yes", ')  # truncated JSON
+                        return
+                    elif kind == "cut":  # no Content-Length, half the body, then close: the cut is invisible
+                        self.close_connection = True
+                        try:
+                            self.send_response(200)
+                            self.send_header("Content-Type", "application/json")
+                            self.send_header("Connection", "close")
+                            self.end_headers()
+                            self.wfile.write(b'{"choices": [{"text": "Yes", ')
+                            self.wfile.flush()
+                            self.connection.shutdown(2)
+                        except OSError:
+                            pass
                         return
                     elif kind == "drop":
                         self.close_connection = True

@@ -235,6 +235,9 @@ class OpenAIBackend(Backend):
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     raw = resp.read()
+                    # without a length or chunking the body ends where the connection closes: a cut is invisible
+                    delimited = resp.headers.get("Content-Length") is not None or \
+                        "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
             except urllib.error.HTTPError as err:
                 status = err.code
                 try:
@@ -285,7 +288,14 @@ class OpenAIBackend(Backend):
                 raise BackendConnectionError(f"{url}: connection dropped on all {attempt + 1} attempts: {err}") from None
             try:
                 data = json.loads(raw)
-            except ValueError:
+            except ValueError as err:
+                # JSON that stops short in a body with no length is a reply cut off in transit (the server
+                # closed the connection mid-reply): retry it like a dropped connection
+                text = raw.decode("utf-8", "replace")
+                if not delimited and isinstance(err, json.JSONDecodeError) and text.strip() \
+                        and err.pos >= len(text.rstrip()) and self._retry(attempt):
+                    attempt += 1
+                    continue
                 raise BackendResponseError(f"{url}: reply is not valid JSON: {raw[:200]!r}") from None
             if not isinstance(data, dict):
                 raise BackendResponseError(f"{url}: reply is JSON but not an object: {raw[:200]!r}")
