@@ -156,6 +156,30 @@ def _dense_block(part: Any) -> np.ndarray:
     return np.asarray(part)
 
 
+def _inferred_cardinality(array: Any, names: list[str]) -> int:
+    """``max(vote) + 1`` (at least 2) of a Dask array, refused as :class:`VoteMatrix` refuses it.
+
+    One reduction over the partitions; a stray huge vote (past ``MAX_INFERRED_CARDINALITY``) or an
+    unsigned array holding its dtype's largest value (``-1`` cast to ``uint8`` is 255) is an error
+    with VoteMatrix's message (the offending row is located with one more pass, only then).
+    """
+    import dask
+
+    from weaksup.votes import MAX_INFERRED_CARDINALITY, _refuse_inferred
+
+    vmax, vmin = (int(v) for v in dask.compute(array.max(), array.min()))
+    if vmax + 1 > MAX_INFERRED_CARDINALITY:
+        _refuse_inferred(array, vmax, names)  # np.argmax of a Dask array: computed on the cluster
+    if array.dtype.kind == "u":
+        VoteMatrix(np.array([[vmax], [vmin]], dtype=array.dtype))  # the unsigned-wrap check and message
+    return max(2, vmax + 1)
+
+
+def _take_columns(part: Any, idx: list[int]) -> Any:
+    """Columns ``idx`` of a partition (dense votes or a shifted sparse shard alike)."""
+    return part[:, idx]
+
+
 class DaskVotes:
     """A vote matrix backed by a Dask array: ``n × m`` votes, ``ABSTAIN = -1``, partitioned by rows.
 
@@ -164,10 +188,13 @@ class DaskVotes:
     array : dask.array.Array
         Votes in ``{-1, 0..k-1}``, chunked by rows (column chunks are merged).
     lf_names : sequence of str, optional
-        One name per column (default ``lf_0 ..``).
+        One unique name per column (default ``lf_0 ..``); a bare string is refused.
     cardinality : int, optional
         Number of classes; when omitted it is ``max(vote) + 1`` (at least 2),
-        computed with one reduction over the partitions.
+        computed with one reduction over the partitions.  Names and
+        cardinality are checked as :class:`~weaksup.votes.VoteMatrix` checks
+        them, with the same messages (an unsigned array holding its dtype's
+        largest value, e.g. ``-1`` cast to ``uint8``, is refused).
 
     Each partition is checked (integer votes in range) when a worker reads it;
     an error names the LF and the row in the whole matrix.
@@ -192,11 +219,12 @@ class DaskVotes:
         if len(array.chunks[1]) > 1:
             array = array.rechunk({1: -1})
         m = array.shape[1]
-        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
-        if len(names) != m:
-            raise ValueError(f"{len(names)} LF names given for {m} vote columns")
+        # VoteMatrix's own checks of the names (one per column, unique, not a bare string) and of a given
+        # cardinality (an int >= 1), on an empty stand-in: the same errors as for in-memory votes
+        probe = VoteMatrix(np.zeros((0, m), dtype=array.dtype), lf_names, cardinality)
+        names = probe.lf_names
         if cardinality is None:
-            cardinality = max(2, int(array.max().compute()) + 1) if array.size else 2
+            cardinality = _inferred_cardinality(array, names) if array.size else 2
         self.array = array
         self.lf_names: list[str] = names
         self.cardinality: int = int(cardinality)
@@ -261,6 +289,30 @@ class DaskVotes:
         """``[(offset, rows, delayed part)]``: each part is dense votes or a shifted sparse shard."""
         offsets = np.concatenate([[0], np.cumsum(self._rows)])[:-1]
         return [(int(o), r, p) for o, r, p in zip(offsets, self._rows, self._parts)]
+
+    def select_lfs(self, lfs: Sequence[str | int]) -> DaskVotes:
+        """Column subset by LF name or position, in the order given (lazy: each partition is sliced as read).
+
+        Examples
+        --------
+        >>> import dask, dask.array as da, numpy as np
+        >>> V = DaskVotes(da.from_array(np.array([[0, 1, -1], [1, -1, 0]]), chunks=(1, 3)), ["a", "b", "c"])
+        >>> W = V.select_lfs(["c", "a"])
+        >>> W.lf_names, W.to_vote_matrix().to_dense().tolist()
+        (['c', 'a'], [[-1, 0], [0, 1]])
+        """
+        import dask
+
+        from weaksup.votes import lf_indices
+
+        idx = lf_indices(self.lf_names, lfs)
+        out = DaskVotes.__new__(DaskVotes)
+        out.__dict__.update(self.__dict__)
+        out.array = self.array[:, idx]
+        out.lf_names = [self.lf_names[i] for i in idx]
+        take = dask.delayed(_take_columns, pure=True)
+        out._parts = [take(p, idx) for p in self._parts]
+        return out
 
     def to_vote_matrix(self) -> VoteMatrix:
         """Gather everything into one in-memory :class:`~weaksup.votes.VoteMatrix` (small data only)."""
