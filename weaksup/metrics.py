@@ -11,6 +11,13 @@ every sequence-tagging loader and model imports).  Predictions of ``-1``
 is never a class).  This module imports nothing above numpy: higher layers
 register into it, never the reverse.
 
+Inputs are checked as scikit-learn checks them, with the row that is wrong:
+gold labels ``y_true`` are class ids ``0..k-1`` (a ``-1``, "unknown", is refused:
+drop those rows before scoring), hard predictions are class ids or ``-1``
+(never floats such as positive-class probabilities, NaN or inf), probabilities
+are a finite ``n × k`` matrix in ``[0, 1]`` with one row per gold label, and
+``y_true`` must name one of its ``k`` columns.
+
 Examples
 --------
 >>> accuracy([0, 1, 1], [0, 1, -1])
@@ -22,6 +29,11 @@ Examples
 (True, True)
 >>> TIE_BREAKS  # probs_to_preds(probs, tie_break=...)
 ('random', 'abstain', 'prior', 'true-random')
+>>> accuracy([0, 1, -1], [0, 1, 1])
+Traceback (most recent call last):
+...
+ValueError: y_true: value -1 at row 2 is not a class id; gold labels must be class ids 0..k-1 (drop rows \
+whose gold label is unknown before scoring)
 """
 
 from __future__ import annotations
@@ -76,6 +88,9 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
     probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2:
+        raise ValueError(f"probs_to_preds wants an n × k array of class probabilities (one row per example, "
+                         f"one column per class), got shape {probs.shape}")
     n = probs.shape[0]
     preds = probs.argmax(axis=1).astype(np.int64)
     if n == 0:
@@ -114,12 +129,94 @@ def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
     return win / win.sum(1, keepdims=True)
 
 
+def _first(mask: np.ndarray) -> int:
+    return int(np.nonzero(mask)[0][0])
+
+
+def _class_ids(y: Any, what: str, *, abstain: bool = False, cardinality: int | None = None,
+               why: str = "") -> np.ndarray:
+    """``y`` as 1-D int64 class ids, or a ValueError naming ``what``, the first offending row and its value.
+
+    Gold labels (``abstain=False``) are ``0..k-1``; hard predictions (``abstain=True``) may also be ``-1``.
+    With ``cardinality`` the ids must be below it (``why`` says where it comes from).  Booleans read as
+    0/1; an ``n × 1`` column is raveled.
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    kind = "class ids 0..k-1" + (" or -1 (abstain)" if abstain else "")
+    if arr.ndim != 1:
+        hint = " (pass probabilities as probs=)" if abstain and arr.ndim == 2 else ""
+        raise ValueError(f"{what} must be a 1-D array of {kind}, got shape {arr.shape}{hint}")
+    if arr.dtype.kind in "OUSV" and arr.size:
+        words = [not isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)) for v in arr.tolist()]
+        if any(words):
+            i = words.index(True)
+            raise ValueError(f"{what} must hold {kind} (integers), got {arr.tolist()[i]!r} at row {i}; "
+                             "map label names to class ids first")
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{what} must hold {kind} (integers), got complex numbers")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = _first(bad)
+            raise ValueError(f"{what}: value {float(arr[i])} at row {i} is not a class id ({kind}); "
+                             f"{int(bad.sum())} NaN or inf value(s) in total")
+        bad = arr != np.round(arr)
+        if bad.any():
+            i = _first(bad)
+            hint = " (pass probabilities as probs=, not as predictions)" if abstain else ""
+            raise ValueError(f"{what}: value {float(arr[i])!r} at row {i} is not an integer class id; "
+                             f"{what} must be {kind}{hint}")
+    ids = arr.astype(np.int64)
+    low = -1 if abstain else 0
+    bad = (ids < low) if cardinality is None else ((ids < low) | (ids >= cardinality))
+    if bad.any():
+        i = _first(bad)
+        if cardinality is not None and ids[i] >= cardinality:
+            raise ValueError(f"{what}: value {ids[i]} at row {i} is outside 0..{cardinality - 1}{why}")
+        if not abstain and ids[i] == -1:
+            raise ValueError(f"{what}: value -1 at row {i} is not a class id; gold labels must be class ids "
+                             "0..k-1 (drop rows whose gold label is unknown before scoring)")
+        raise ValueError(f"{what}: value {ids[i]} at row {i} is not one of the {kind}")
+    return ids
+
+
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    yt = np.asarray(y_true).astype(np.int64).ravel()
-    yp = np.asarray(y_pred).astype(np.int64).ravel()
+    """Gold class ids and hard predictions (class ids or -1), checked and of equal length."""
+    yt = _class_ids(y_true, "y_true")
+    yp = _class_ids(y_pred, "y_pred", abstain=True)
     if yt.shape != yp.shape:
         raise ValueError(f"y_true has {yt.size} entries but y_pred has {yp.size}")
     return yt, yp
+
+
+def _probs(probs: Any, y_true: Any, what: str = "probs") -> tuple[np.ndarray, np.ndarray]:
+    """Gold class ids and a finite ``n × k`` probability matrix in [0, 1] with one row per gold label."""
+    try:
+        p = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be a numeric n × k matrix of class probabilities: {exc}") from None
+    if p.ndim != 2:
+        raise ValueError(f"{what} must be an n × k matrix of class probabilities (one column per class), "
+                         f"got shape {p.shape}")
+    _check_scores(p, what)
+    if ((p < 0) | (p > 1)).any():
+        r, c = (int(v[0]) for v in np.nonzero((p < 0) | (p > 1)))
+        raise ValueError(f"{what}: {float(p[r, c])!r} at row {r}, column {c} is not a probability (outside [0, 1])")
+    yt = _class_ids(y_true, "y_true", cardinality=p.shape[1], why=f" ({what} has {p.shape[1]} class columns)")
+    if yt.size != p.shape[0]:
+        raise ValueError(f"y_true has {yt.size} entries but {what} has {p.shape[0]} rows")
+    return yt, p
+
+
+def _check_scores(s: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(s)
+    if bad.any():
+        idx = tuple(int(v[0]) for v in np.nonzero(bad))
+        where = f"row {idx[0]}" + (f", column {idx[1]}" if len(idx) == 2 else "")
+        raise ValueError(f"{what} contains {float(s[idx])} at {where}; {int(bad.sum())} NaN or inf value(s) in total")
 
 
 def accuracy(y_true: Any, y_pred: Any) -> float:
@@ -176,7 +273,7 @@ def f1_macro(y_true: Any, y_pred: Any, labels: Any = None) -> float:
     0.7778
     """
     yt, yp = _pair(y_true, y_pred)
-    classes = np.unique(np.concatenate([yt, yp[yp >= 0]])) if labels is None else np.asarray(labels)
+    classes = np.unique(np.concatenate([yt, yp[yp >= 0]])) if labels is None else _class_ids(labels, "labels")
     if classes.size == 0:
         return float("nan")
     return float(np.mean([_prf(yt, yp, int(c))[2] for c in classes]))
@@ -202,14 +299,30 @@ def f1_micro(y_true: Any, y_pred: Any) -> float:
 def roc_auc(y_true: Any, probs: Any, pos_label: int = 1) -> float:
     """Binary ROC AUC from the positive-class score (ties counted half).
 
+    ``y_true`` holds the classes 0 and 1; ``probs`` is the score of class ``pos_label``,
+    shape ``(n,)``, or an ``n × 2`` probability matrix.  NaN when only one class is present.
+
     Examples
     --------
     >>> from weaksup.metrics import roc_auc
     >>> roc_auc([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.4])  # one tied pair counts half
     0.875
     """
-    yt = np.asarray(y_true).astype(np.int64).ravel()
-    s = np.asarray(probs, dtype=np.float64)
+    if pos_label not in (0, 1):
+        raise ValueError(f"pos_label must be 0 or 1 (binary ROC AUC), got {pos_label!r}")
+    try:
+        s = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"probs must be numeric scores (n,) or an n × 2 probability matrix: {exc}") from None
+    if s.ndim == 2 and s.shape[1] != 2:
+        raise ValueError(f"roc_auc is binary: probs must have 2 columns (or be the positive-class scores, "
+                         f"shape (n,)), got shape {s.shape}")
+    if s.ndim not in (1, 2):
+        raise ValueError(f"probs must be scores (n,) or an n × 2 probability matrix, got shape {s.shape}")
+    _check_scores(s, "probs")
+    yt = _class_ids(y_true, "y_true", cardinality=2, why=" (roc_auc is binary: classes 0 and 1)")
+    if yt.size != s.shape[0]:
+        raise ValueError(f"y_true has {yt.size} entries but probs has {s.shape[0]} rows")
     s = s[:, pos_label] if s.ndim == 2 else s
     pos = yt == pos_label
     n_pos, n_neg = int(pos.sum()), int((~pos).sum())
@@ -235,8 +348,8 @@ def log_loss(y_true: Any, probs: Any, eps: float = 1e-15) -> float:
     >>> round(log_loss([0, 1], np.array([[0.5, 0.5], [0.25, 0.75]])), 4)  # (log 2 - log 0.75) / 2
     0.4904
     """
-    yt = np.asarray(y_true).astype(np.int64).ravel()
-    p = np.clip(np.asarray(probs, dtype=np.float64), eps, 1.0)
+    yt, p = _probs(probs, y_true)
+    p = np.clip(p, eps, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
     return float(-np.mean(np.log(p[np.arange(len(yt)), yt])))
 
@@ -251,8 +364,7 @@ def brier(y_true: Any, probs: Any) -> float:
     >>> round(brier([0, 1], np.array([[1.0, 0.0], [0.5, 0.5]])), 4)  # (0 + 0.5) / 2
     0.25
     """
-    yt = np.asarray(y_true).astype(np.int64).ravel()
-    p = np.asarray(probs, dtype=np.float64)
+    yt, p = _probs(probs, y_true)
     onehot = np.zeros_like(p)
     onehot[np.arange(len(yt)), yt] = 1.0
     return float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
@@ -343,6 +455,10 @@ def metric_needs_probs(name: str) -> bool:
 def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> float:
     """Compute ``metric`` from hard predictions and/or probabilities.
 
+    A metric of hard labels given only ``probs`` reads the predictions
+    :func:`probs_to_preds` makes of them (ties broken by its default ``"random"``
+    rule, as ``predict`` breaks them), not a plain argmax.
+
     >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
     1.0
     """
@@ -359,7 +475,7 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
         if y_pred is None:
             if probs is None:
                 raise ValueError(f"metric {metric!r} needs predictions or probabilities")
-            y_pred = np.asarray(probs).argmax(axis=1)
+            y_pred = probs_to_preds(probs)  # the documented tie rule ("random"), as predict() uses
         return entry.func(y_true, y_pred)
     if probs is None:
         raise ValueError(f"metric {metric!r} needs probabilities")
