@@ -62,3 +62,46 @@ def test_dask_votes_checks_names_and_cardinality_as_vote_matrix_does():
     huge[4, 2] = 70000
     with pytest.raises(ValueError, match="vote 70000 from LF 'c' \\(column 2\\) at row 4 would make 70001"):
         DaskVotes(da.from_array(huge, chunks=(2, 3)), ["a", "b", "c"])
+
+
+# ------------------------------------------------------------ LFs matched by name on Dask
+def _error(f):
+    with pytest.raises(ValueError) as err:
+        f()
+    return str(err.value)
+
+
+def test_dask_votes_are_matched_to_the_fitted_lfs_by_name(client):
+    L, y = _named()
+    perm = [4, 2, 0, 3, 1]
+    Lp = L.select_lfs(perm)  # the same LFs, another column order, names and all
+    for cls in (lm.MatrixCompletion, lm.DawidSkene):
+        model = cls().fit(L, seed=0)
+        ref = model.predict_proba(L)
+        got = model.predict_proba(_dask(Lp)).compute()
+        np.testing.assert_array_equal(got, ref)
+        np.testing.assert_array_equal(model.predict(_dask(Lp), seed=0).compute(), model.predict(L, seed=0))
+        assert model.score(_dask(Lp), y) == model.score(L, y)
+    other = VoteMatrix(L.to_dense(), list("vwxyz"), 3)  # other LFs: refused, with the in-memory message
+    assert _error(lambda: model.predict_proba(_dask(other))) == _error(lambda: model.predict_proba(other))
+    assert _error(lambda: model.score(_dask(other), y)) == _error(lambda: model.score(other, y))
+    # unnamed votes (a bare Dask array) are matched by position, as a plain array is in memory
+    np.testing.assert_array_equal(model.predict_proba(da.from_array(L.to_dense(), chunks=(400, 5))).compute(),
+                                  model.predict_proba(L.to_dense()))
+
+
+def test_dask_fit_matches_valid_votes_and_partial_fit_chunks_by_name(client):
+    L, _ = _named(3000, seed=7)
+    Lv, yv = _named(600, seed=8)
+    valid = (Lv.select_lfs([4, 3, 2, 1, 0]), yv)  # same LFs, other column order
+    for cls, kw in ((lm.DawidSkene, {}), (lm.WeightedMajorityVote, {"accuracy_source": "valid"})):
+        a = cls(**kw).fit(L, valid=valid, seed=0)
+        b = cls(**kw).fit(_dask(L), valid=valid, seed=0)
+        np.testing.assert_allclose(b.predict_proba(L), a.predict_proba(L), rtol=0, atol=1e-9)
+    perm = [1, 0, 4, 3, 2]
+    a = lm.MatrixCompletion().fit(L[:1000], seed=0).partial_fit(L[1000:].select_lfs(perm), seed=0)
+    b = lm.MatrixCompletion().fit(L[:1000], seed=0).partial_fit(_dask(L[1000:].select_lfs(perm)), seed=0)
+    np.testing.assert_array_equal(b.predict_proba(L), a.predict_proba(L))
+    bad = VoteMatrix(L[1000:].to_dense(), list("vwxyz"), 3)
+    fitted = lm.MatrixCompletion().fit(L[:1000], seed=0)
+    assert _error(lambda: fitted.partial_fit(_dask(bad))) == _error(lambda: fitted.partial_fit(bad))

@@ -128,7 +128,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
         raise NotImplementedError(f"{type(model).__name__} has no additive statistics; it cannot be fitted "
                                   "on Dask votes (gather them with DaskVotes.to_vote_matrix() if they fit in memory)")
     k = V.cardinality
-    valid_checked = check_valid_votes(valid, k, V.m)
+    valid_checked = check_valid_votes(valid, k, V.m, lf_names=V.lf_names)
     check_class_balance(class_balance, k)
     model._reset()
     model.cardinality_, model.n_lfs_, model.lf_names_ = k, V.m, list(V.lf_names)
@@ -161,20 +161,14 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
     (which then refits on the client from the merged statistics, as for in-memory chunks).  Each
     partition's statistics are computed on its worker and merged in a tree of tasks, exactly as in
     :func:`fit_dask`; only the merged statistics reach the client (for the EM models: the
-    distinct-row table, which ``partial_fit`` keeps in memory for any input).  The block's LFs
-    must be the earlier chunks' LFs in the same order (Dask votes are not reordered).
+    distinct-row table, which ``partial_fit`` keeps in memory for any input).  ``partial_fit`` has
+    matched the block's LFs to the earlier chunks' by name (:func:`~weaksup.labelmodel.base.align_lfs`).
     """
     V = as_dask_votes(votes, cardinality)
     if V.m < model.min_lfs:
         raise ValueError(f"votes has {V.m} LF column(s); this model needs at least {model.min_lfs}")
-    if stream is not None:
-        if V.m != stream["m"]:
-            raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
-        if list(V.lf_names) != list(stream["lf_names"]):
-            diff = [(i, a, b) for i, (a, b) in enumerate(zip(V.lf_names, stream["lf_names"])) if a != b][:3]
-            raise ValueError(f"Dask votes (partial_fit chunk) name their LFs differently from the earlier chunks "
-                             f"(column, this chunk, earlier: {diff}); Dask votes are not reordered: build them "
-                             "with the earlier chunks' LF names in the same order")
+    if stream is not None and V.m != stream["m"]:
+        raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
     if V.n == 0:
         raise ValueError("votes has 0 rows; partial_fit needs at least one")
     offset = stream["n"] if stream is not None else 0
@@ -237,7 +231,11 @@ def _sum_counts(results: list[tuple[np.ndarray, Any]]) -> tuple[np.ndarray, Any]
 
 # -------------------------------------------------------------------- predict
 def predict_proba_dask(model: Any, votes: Any) -> Any:
-    """``model.predict_proba`` on Dask votes: a lazy ``n × k`` Dask array, one block per partition."""
+    """``model.predict_proba`` on Dask votes: a lazy ``n × k`` Dask array, one block per partition.
+
+    ``votes`` have been matched to the fitted LFs by name
+    (:meth:`LabelModel._check_dask_votes <weaksup.labelmodel.base.BaseVoteModel._check_dask_votes>`).
+    """
     import dask
     import dask.array as da
 

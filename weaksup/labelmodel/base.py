@@ -102,8 +102,11 @@ def _default_names(names: Any) -> bool:
     return list(names) == [f"lf_{j}" for j in range(len(names))]
 
 
-def align_lfs(L: VoteMatrix, lf_names: Any, what: str = "votes") -> VoteMatrix:
+def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
     """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on), matched by name.
+
+    ``L`` is a :class:`~weaksup.votes.VoteMatrix` or a :class:`~weaksup.dask_votes.DaskVotes` (its
+    partitions are then reordered lazily, as they are read); the rule is the same for both.
 
     The same names in another order (the ``lf_0 .. lf_{m-1}`` placeholders of
     unnamed votes included, e.g. after ``select_lfs``) are reordered: the same
@@ -228,6 +231,14 @@ class BaseVoteModel(ParamsMixin):
         self._check_fitted()
         L = check_votes(votes, self.cardinality_, what=what)
         return align_lfs(L, self.lf_names_, what=what)
+
+    def _check_dask_votes(self, votes: Any, what: str = "votes") -> Any:
+        """Dask votes as :class:`~weaksup.dask_votes.DaskVotes` with the fitted LFs' columns in the fitted
+        order, matched by name exactly as :meth:`_check_predict_votes` matches in-memory votes."""
+        from weaksup.labelmodel._dask import as_dask_votes
+
+        self._check_fitted()
+        return align_lfs(as_dask_votes(votes, self.cardinality_), self.lf_names_, what=what)
 
     def lf_accuracies(self) -> np.ndarray:
         """Estimated accuracy of each LF on the rows where it votes."""
@@ -411,9 +422,14 @@ class LabelModel(BaseVoteModel, ABC):
         stream = self.__dict__.get("_stream")
         k_known = stream["k"] if stream is not None else self.cardinality
         if is_dask_votes(votes):  # statistics reduced on the Dask cluster, merged into the stream
-            from weaksup.labelmodel._dask import dask_stream
+            from weaksup.labelmodel._dask import as_dask_votes, dask_stream
 
-            stream = dask_stream(self, votes, k_known, stream)
+            V = as_dask_votes(votes, k_known)
+            if stream is not None:  # LFs matched by name, as for an in-memory chunk
+                if V.m != stream["m"]:
+                    raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
+                V = align_lfs(V, stream["lf_names"], what="votes (partial_fit chunk)")
+            stream = dask_stream(self, V, k_known, stream)
         elif stream is not None:
             L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             if L.m != stream["m"]:
@@ -443,7 +459,7 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import predict_proba_dask
 
-            return predict_proba_dask(self, votes)  # type: ignore[no-any-return]
+            return predict_proba_dask(self, self._check_dask_votes(votes))  # type: ignore[no-any-return]
         L = self._check_predict_votes(votes)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
@@ -457,10 +473,11 @@ class LabelModel(BaseVoteModel, ABC):
                 seed: int | None = None) -> Any:
         """Hard labels (``-1`` only with ``tie_break="abstain"``)."""
         if is_dask_votes(votes):
-            from weaksup.labelmodel._dask import predict_dask
+            from weaksup.labelmodel._dask import predict_dask, predict_proba_dask
 
-            preds = predict_dask(self, votes, tie_break, seed=seed)
-            return (preds, self.predict_proba(votes)) if return_probs else preds
+            V = self._check_dask_votes(votes)
+            preds = predict_dask(self, V, tie_break, seed=seed)
+            return (preds, predict_proba_dask(self, V)) if return_probs else preds
         probs = self.predict_proba(votes)
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds
@@ -471,7 +488,7 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):  # predictions computed on the Dask cluster
             from weaksup.labelmodel._dask import score_dask
 
-            return score_dask(self, votes, y, metric, tie_break, score_probs=score_probs)
+            return score_dask(self, self._check_dask_votes(votes), y, metric, tie_break, score_probs=score_probs)
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None))
