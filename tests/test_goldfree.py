@@ -95,6 +95,20 @@ def test_gold_free_default_is_anchored_on_majority_vote() -> None:
     assert ours > mv + 0.05, (ours, mv)
 
 
+def test_gold_free_default_orders_ties_on_rows_with_many_votes() -> None:
+    """The posterior orders an MV tie however many LFs vote: a 50-50 tie among 100 LFs is not left to chance."""
+    acc = np.r_[np.full(50, 0.95), np.full(50, 0.5)]
+    L, _, _ = make_votes(6000, 100, 2, accuracies=acc, propensities=0.9, seed=0)
+    truth = np.arange(200) % 2
+    tied = np.empty((200, 100), dtype=int)
+    tied[:, :50], tied[:, 50:] = truth[:, None], 1 - truth[:, None]  # accurate LFs right, coin LFs wrong
+    auto = AutoLabelModel().fit(L, seed=0)
+    assert auto.chosen_ == "GoldFree"
+    assert (auto.predict(tied, tie_break="abstain") == truth).all()
+    P = auto.predict_proba(tied)
+    assert np.all(np.abs(P[:, 0] - P[:, 1]) < 1e-3)  # majority vote still decides: the posterior only orders
+
+
 # ------------------------------------------------------------------ labels are never read
 def _copy_with_permuted_labels(src, dst, splits, seed):
     shutil.copytree(src, dst)

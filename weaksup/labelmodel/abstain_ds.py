@@ -50,8 +50,16 @@ from weaksup.votes import VoteMatrix
 
 __all__ = ["AbstainDawidSkene", "em_class_balance"]
 
-#: Weight of the model's posterior in ``decide="majority"`` (orders MV ties only).
-_TIE_EPS = 1e-3
+#: ``decide="majority"``: the model's posterior orders the classes tied under majority vote, with weight
+#: ``_TIE_EPS`` per vote (at least ``_TIE_EPS_MIN``, at most ``_TIE_EPS_MAX``).  Per vote, so that two tied
+#: classes whose posteriors differ by more than ``_TIE_MIN_GAP`` stay further apart than ``probs_to_preds``'
+#: 1e-5 tie tolerance however many LFs vote on the row (a fixed weight let ties on rows with many votes fall
+#: to the tie rule); closer ones stay a tie and the tie rule decides, as a two-vote tie always did.  The floor
+#: keeps one- and two-vote rows as they were; the cap never outweighs one vote of difference.
+_TIE_MIN_GAP = 0.02
+_TIE_EPS = 1e-5 / (_TIE_MIN_GAP - 1e-5)
+_TIE_EPS_MIN = 1e-3
+_TIE_EPS_MAX = 0.5
 
 
 class AbstainDawidSkene(DawidSkene):
@@ -74,7 +82,8 @@ class AbstainDawidSkene(DawidSkene):
     decide : {"posterior", "majority"}
         ``"posterior"``: the model's posterior.  ``"majority"``: majority
         vote decides; the model's likelihood ratio (uniform prior) only orders
-        the classes tied under it.
+        the classes tied under it, where their posteriors differ by more than
+        0.02 (closer ones stay tied and the tie rule decides).
     chunk_rows : int
         Rows per block when building the pattern table.
     uncovered : {"uniform", "prior"}
@@ -212,7 +221,8 @@ class AbstainDawidSkene(DawidSkene):
             P = self._posterior(block.indicator(), self._params(prior))
             C = class_counts(block).astype(np.float64)
             if self.decide == "majority":
-                P = C + _TIE_EPS * P
+                votes = C.sum(1, keepdims=True)
+                P = C + np.clip(_TIE_EPS * votes, _TIE_EPS_MIN, _TIE_EPS_MAX) * P
                 P /= P.sum(1, keepdims=True)
             P[C.sum(1) == 0] = self.class_balance_ if self.uncovered == "prior" else uniform
             out[start:start + block.n] = P
