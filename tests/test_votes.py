@@ -271,3 +271,44 @@ def test_unsigned_votes_holding_the_dtype_max_are_refused_without_cardinality():
         VoteMatrix(wrapped)
     assert VoteMatrix(wrapped, cardinality=256).cardinality == 256  # said explicitly: 256 classes
     assert VoteMatrix(np.array([[0, 1], [1, 0]], dtype=np.uint8)).cardinality == 2
+
+
+def test_integer_frame_columns_are_lf_positions_so_a_reordered_frame_is_matched_by_name():
+    from weaksup.labelmodel import DawidSkene
+
+    V, _, _ = make_votes(2000, 5, 3, seed=4)
+    frame = pd.DataFrame(V.to_dense())  # columns 0..4, as a frame built from an array has
+    assert VoteMatrix(frame).lf_names == [f"lf_{j}" for j in range(5)]
+    assert VoteMatrix(frame[[4, 3, 2, 1, 0]]).lf_names == ["lf_4", "lf_3", "lf_2", "lf_1", "lf_0"]
+    model = DawidSkene().fit(frame, seed=0)
+    np.testing.assert_array_equal(model.predict_proba(frame[[4, 3, 2, 1, 0]]), model.predict_proba(frame))
+    assert VoteMatrix(pd.DataFrame(V.to_dense()[:, :2], columns=["x", 7])).lf_names == ["x", "lf_7"]
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_copied_or_unpickled_matrix_stays_read_only(how):
+    import copy
+    import pickle
+
+    V = VoteMatrix(np.array([[0, -1], [1, 1]]), ["a", "b"])
+    W = pickle.loads(pickle.dumps(V)) if how == "pickle" else copy.deepcopy(V)
+    assert W == V
+    with pytest.raises(ValueError, match="read-only"):
+        W.to_dense()[0, 0] = 5  # would slip an out-of-range vote past the checks
+
+
+def test_stacking_arrays_names_columns_and_blocks_clearly():
+    V = VoteMatrix(np.array([[0, -1], [1, 1]]))
+    assert V.hstack(np.array([[1, 0], [-1, 0]])).lf_names == ["lf_0", "lf_1", "lf_2", "lf_3"]
+    S = VoteMatrix.vstack([np.array([[0, 1]]), np.array([[1, -1]])])
+    assert S.to_dense().tolist() == [[0, 1], [1, -1]]
+    A = VoteMatrix(np.array([[0, 1]]), ["a", "b"])
+    with pytest.raises(ValueError, match=r"block 1's LF names differ.*missing \['b'\], unknown \['c'\]"):
+        VoteMatrix.vstack([A, VoteMatrix(np.array([[0, 1]]), ["a", "c"])])
+    with pytest.raises(ValueError, match="another order"):
+        VoteMatrix.vstack([A, A.select_lfs(["b", "a"])])
+
+
+def test_a_boolean_sparse_matrix_is_refused_not_read_as_class_0_votes():
+    with pytest.raises(ValueError, match="boolean sparse"):
+        VoteMatrix(sp.csr_matrix(np.array([[True, False], [False, True]])))

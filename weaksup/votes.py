@@ -202,11 +202,17 @@ class VoteMatrix:
             cardinality = data.cardinality if cardinality is None else cardinality
             data = data._data
         elif type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
-            # a DataFrame's column labels are its LF names (so label models can match them)
-            if lf_names is None and not (type(data.columns).__name__ == "RangeIndex"):
-                lf_names = [str(c) for c in data.columns]
+            # a DataFrame's column labels are its LF names (so label models can match them); integer
+            # labels (a frame built from an array) are column positions: name them lf_<position> as a
+            # plain array would be, so df[[2, 0, 1]] still names each LF by its original column
+            if lf_names is None:
+                lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+                            else str(c) for c in data.columns]
             data = data.to_numpy()
         if sp.issparse(data):
+            if data.dtype == bool:
+                raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean sparse matrix (a stored "
+                                 "True would read as a class-0 vote): pass class ids, shifted by one")
             mat = sp.csr_matrix(data)
             if shifted and mat.nnz and mat.data.min() < 0:
                 _refuse_raw_sparse(mat, lf_names)
@@ -323,6 +329,12 @@ class VoteMatrix:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a pickle or deepcopy rebuilds the array writable: freeze it again, as the constructor does
+        self.__dict__.update(state)
+        if isinstance(self._data, np.ndarray):
+            self._data.flags.writeable = False
 
     # ------------------------------------------------------------ conversions
     def to_dense(self) -> np.ndarray:
@@ -500,8 +512,19 @@ class VoteMatrix:
         return self.select_lfs([lf]).to_dense()[:, 0]
 
     def hstack(self, other: VoteMatrix | Any, lf_names: Sequence[str] | None = None) -> VoteMatrix:
-        """New VoteMatrix with ``other``'s LF columns appended (no LF re-run)."""
+        """New VoteMatrix with ``other``'s LF columns appended (no LF re-run).
+
+        Columns of an array given without ``lf_names`` continue the placeholder names
+        (``lf_<m>``, ``lf_<m+1>``, ...).
+
+        >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]))
+        >>> L.hstack(np.array([[1], [-1]])).lf_names
+        ['lf_0', 'lf_1', 'lf_2']
+        """
         if not isinstance(other, VoteMatrix):
+            if lf_names is None:
+                width = np.shape(other)[1] if np.ndim(other) == 2 else 1
+                lf_names = [f"lf_{self.m + j}" for j in range(width)]
             other = VoteMatrix(other, lf_names, self.cardinality)
         if other.n != self.n:
             raise ValueError(f"cannot add LF columns for {other.n} rows to {self.n} rows")
@@ -530,14 +553,19 @@ class VoteMatrix:
         return VoteMatrix(_frozen(dense), self.lf_names, self.cardinality)
 
     @classmethod
-    def vstack(cls, parts: Sequence[VoteMatrix]) -> VoteMatrix:
-        """Concatenate row blocks with identical LF names."""
-        if not parts:
+    def vstack(cls, parts: Sequence[VoteMatrix | Any]) -> VoteMatrix:
+        """Concatenate row blocks with identical LF names (arrays are read as unnamed votes)."""
+        if not len(parts):
             raise ValueError("vstack needs at least one VoteMatrix")
+        parts = [p if isinstance(p, VoteMatrix) else cls(p) for p in parts]
         names = parts[0].lf_names
-        for p in parts[1:]:
+        for i, p in enumerate(parts[1:], start=1):
             if p.lf_names != names:
-                raise ValueError("vstack: LF names differ between blocks")
+                missing = [n for n in names if n not in set(p.lf_names)]
+                extra = [n for n in p.lf_names if n not in set(names)]
+                what = (f"missing {missing[:5]}, unknown {extra[:5]}" if missing or extra
+                        else "the same LFs in another order (select_lfs(...) the first block's order)")
+                raise ValueError(f"vstack: block {i}'s LF names differ from block 0's: {what}")
         k = max(p.cardinality for p in parts)
         if any(p.is_sparse for p in parts):
             data = sp.vstack([p._csr() for p in parts], format="csr")
