@@ -333,3 +333,16 @@ def test_device_the_machine_lacks_is_a_value_error_naming_it():
     with pytest.raises(ValueError, match=r"MLP: parameter 'device' must be a torch device this machine has: 'cpu'"
                                          + (r".*" if n else r"; torch .* sees no CUDA device.*") + f"; got '{device}'"):
         MLP(device=device).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_take_rows_reads_pandas_by_position():
+    import pandas as pd
+
+    from weaksup.endmodel.base import take_rows
+
+    texts = pd.Series(["c", "a", "b"], index=[2, 0, 1])
+    assert take_rows(texts, np.array([0, 2])) == ["c", "b"]
+    frame = pd.DataFrame({"f": [3.0, 1.0, 2.0]}, index=[2, 0, 1])
+    rows = take_rows(frame, np.array([0, 2]))
+    assert rows["f"].tolist() == [3.0, 2.0] and rows.index.tolist() == [0, 1]
+    assert take_rows(["x", "y", "z"], np.array([2])) == ["z"]

@@ -133,3 +133,43 @@ def test_nested_params_errors_and_accepts_param():
         pipe.set_params(soft__x=1)
     assert accepts_param(LogisticRegression, "C") and not accepts_param(LogisticRegression, "gamma")
     assert accepts_param(pipe, "valid", "fit") and not accepts_param(pipe, "x", "no_such_method")
+
+
+# ------------------------------------------------------------------ pandas inputs, gold labels, prefit
+def test_texts_in_a_shuffled_series_are_paired_with_their_own_votes():
+    """take_rows read Series[i] by index label: after a shuffle only 56% of (text, weak label) pairs matched."""
+    import pandas as pd
+
+    from weaksup.endmodel.base import take_rows
+
+    seen = {}
+
+    class SpamWordLR(LogisticRegression):  # one feature: does the text say "spam"; records what fit saw
+        def fit(self, X, y, **kw):
+            seen["X"], seen["y"] = list(X), np.asarray(y)
+            return super().fit(np.array([[float("spam" in t)] for t in X]), y, **kw)
+
+    texts = pd.Series(["spam spam"] * 50 + ["ham"] * 50)
+    votes = np.repeat(np.r_[np.ones(50, int), np.zeros(50, int)][:, None], 2, axis=1)
+    perm = np.random.default_rng(0).permutation(100)
+    shuffled = texts.iloc[perm]  # index is perm, not 0..99
+    assert take_rows(shuffled, np.array([0, 1, 2])) == shuffled.iloc[:3].tolist()
+    Pipeline(end_model=SpamWordLR()).fit(votes[perm], shuffled, seed=0)
+    assert [("spam" in t) for t in seen["X"]] == (seen["y"].argmax(axis=1) == 1).tolist()
+
+
+@pytest.mark.parametrize("index", ["shuffled", "offset", "default"])
+def test_feature_dataframe_is_read_by_rows(index):
+    """A DataFrame of features failed with a bare KeyError: 0 (a column lookup)."""
+    import pandas as pd
+
+    L, X, y = _task()
+    order = {"shuffled": np.random.default_rng(1).permutation(len(y)), "offset": np.arange(len(y)),
+             "default": np.arange(len(y))}[index]
+    labels = order if index == "shuffled" else np.arange(len(y)) + (1000 if index == "offset" else 0)
+    frame = pd.DataFrame(X[order], columns=["f0", "f1"], index=labels)
+    pipe = Pipeline(end_model=LogisticRegression()).fit(L[order], frame, seed=0)
+    ref = Pipeline(end_model=LogisticRegression()).fit(L[order], X[order], seed=0)
+    np.testing.assert_allclose(pipe.predict_proba(frame), ref.predict_proba(X[order]))
+    assert pipe.score(frame, y[order]) == ref.score(X[order], y[order])
+

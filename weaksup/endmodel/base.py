@@ -65,9 +65,24 @@ def n_rows(X: Any) -> int:
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of a dense array, a scipy sparse matrix or a list of texts."""
+    """Rows at positions ``idx`` of a dense array, a scipy sparse matrix, a pandas object or a list of texts.
+
+    Rows are taken by position (``0..n-1``, aligned with the votes), never by index label: a pandas
+    ``Series`` (e.g. texts after a shuffle) gives the list of its values at those positions, a
+    ``DataFrame`` its rows ``.iloc[idx]`` (re-indexed ``0..len(idx)-1``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> take_rows(pd.Series(["a", "b", "c"], index=[2, 0, 1]), np.array([0, 1]))
+    ['a', 'b']
+    """
+    idx = np.asarray(idx)
     if sp.issparse(X) or isinstance(X, np.ndarray):
         return X[idx]
+    if hasattr(X, "iloc"):  # pandas: by position, whatever the index says
+        rows = X.iloc[idx]
+        return rows.tolist() if rows.ndim == 1 else rows.reset_index(drop=True)
     return [X[int(i)] for i in idx]
 
 
