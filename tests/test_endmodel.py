@@ -153,6 +153,7 @@ def test_predict_ties_follow_label_model_rule():
     (np.array([[0.9, 0.1], [0.8, 0.2], [1, 0], [0.6, 0.4]]), r"single class \(0\)"),
     (np.array([0, 1.5, 0, 1]), "integer classes; row 1"),
     (np.array([0, 1, np.nan, 1]), "NaN at row 2"),
+    (np.array([0, 1, np.inf, 1]), "y contain inf at row 2"),  # was "class -9223372036854775808 ... negative"
 ])
 def test_bad_targets_raise_clear_errors(y, match):
     with pytest.raises(ValueError, match=match):
@@ -333,6 +334,17 @@ def test_device_the_machine_lacks_is_a_value_error_naming_it():
     with pytest.raises(ValueError, match=r"MLP: parameter 'device' must be a torch device this machine has: 'cpu'"
                                          + (r".*" if n else r"; torch .* sees no CUDA device.*") + f"; got '{device}'"):
         MLP(device=device).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_score_wants_a_gold_class_on_every_row():
+    """score() accepted gold -1 (scored as a class) and classes the model does not have."""
+    X = np.array([[0.0], [0.2], [0.9], [1.1]])
+    lr = LogisticRegression(C=100.0).fit(X, np.array([0, 0, 1, 1]))
+    with pytest.raises(ValueError, match=r"y: value -1 at position 1 is outside 0\.\.1"):
+        lr.score(X, [0, -1, 1, 1])
+    with pytest.raises(ValueError, match=r"y: value 2 at position 3 is outside 0\.\.1"):
+        lr.score(X, [0, 0, 1, 2], metric="logloss")
+    assert lr.score(X, [0, 0, 1, 1]) == 1.0
 
 
 def test_take_rows_reads_pandas_by_position():

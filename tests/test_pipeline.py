@@ -173,3 +173,27 @@ def test_feature_dataframe_is_read_by_rows(index):
     np.testing.assert_allclose(pipe.predict_proba(frame), ref.predict_proba(X[order]))
     assert pipe.score(frame, y[order]) == ref.score(X[order], y[order])
 
+
+def test_score_refuses_gold_labels_that_are_not_classes():
+    """Pipeline/end-model score averaged gold -1 as a class (f1_macro 0.62 instead of 0.99) and scored y=5 on a
+    binary model; LabelModel.score refuses both with this message."""
+    L, X, y = _task()
+    pipe = Pipeline(end_model=LogisticRegression()).fit(L, X, seed=0)
+    unknown = y.copy()
+    unknown[[3, 7]] = -1
+    for metric in ("accuracy", "f1_macro", "logloss", "brier"):
+        with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+            pipe.score(X, unknown, metric=metric)
+    with pytest.raises(ValueError, match=r"y: value 5 at position 599 is outside 0\.\.1"):
+        pipe.score(X, np.r_[y[:-1], 5])
+    with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+        pipe.end_model_.score(X, unknown)
+    with pytest.raises(ValueError, match="y contain inf at row 1"):
+        pipe.score(X[:2], [0, np.inf])
+    with pytest.raises(ValueError, match=r"y must be gold hard labels \(n,\)"):
+        pipe.score(X, np.eye(2)[y])
+    known = unknown >= 0
+    assert pipe.score(X[known], y[known], "f1_macro") > 0.85
+    with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+        MajorityVote().fit(L).score(L, unknown)  # the same words as the label models
+

@@ -198,7 +198,11 @@ class Pipeline(ParamsMixin):
         return probs_to_preds(self.predict_proba(X), self.tie_break)
 
     def score(self, X: Any, y: Any, metric: str | list[str] = "accuracy") -> Any:
-        """The end model's score against gold labels (one metric name or a list)."""
+        """The end model's score against gold labels (one metric name or a list).
+
+        ``y`` holds a gold class ``0..k-1`` for every row of ``X``; a ``-1`` (unknown) is refused, as
+        ``LabelModel.score`` refuses it: score the labelled rows only.
+        """
         return self._fitted().score(X, y, metric=metric, tie_break=self.tie_break)
 
 

@@ -32,7 +32,14 @@ import scipy.sparse as sp
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._params import ParamsMixin
-from weaksup._validation import Interval, NotFittedError, check_is_fitted, check_params, check_sample_weight
+from weaksup._validation import (
+    Interval,
+    NotFittedError,
+    check_is_fitted,
+    check_labels,
+    check_params,
+    check_sample_weight,
+)
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
 from weaksup.metrics import probs_to_preds
@@ -120,8 +127,9 @@ def check_texts(X: Any, what: str = "X") -> list[str]:
 
 def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
     if y.dtype.kind == "f":
-        if np.isnan(y).any():
-            raise ValueError(f"{what} contain NaN at row {int(np.nonzero(np.isnan(y))[0][0])}")
+        if not np.isfinite(y).all():
+            i = int(np.nonzero(~np.isfinite(y))[0][0])
+            raise ValueError(f"{what} contain {'NaN' if np.isnan(y[i]) else y[i]} at row {i}")
         if not np.all(y == np.round(y)):
             i = int(np.nonzero(y != np.round(y))[0][0])
             raise ValueError(f"{what} must be integer classes; row {i} has {y[i]!r} "
@@ -369,11 +377,18 @@ class EndModel(ParamsMixin):
         return probs_to_preds(self.predict_proba(X), tie_break)
 
     def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random") -> Any:
-        """Score against gold labels (one metric name or a list; default ``self.metric``)."""
+        """Score against gold labels (one metric name or a list; default ``self.metric``).
+
+        ``y`` holds the gold class of every row of ``X``, in ``0..k-1``: a ``-1`` (unknown) or a class the
+        model does not have is refused, as ``LabelModel.score`` refuses it; score the labelled rows only.
+        """
         from weaksup.metrics import score as _score
 
         probs = self.predict_proba(X)
-        yv = _check_hard(np.asarray(y), "y")
+        yv = np.asarray(y)
+        if yv.ndim != 1:
+            raise ValueError(f"y must be gold hard labels (n,), got shape {yv.shape}")
+        yv = check_labels(_check_hard(yv, "y"), self.cardinality_, what="y")
         if len(yv) != probs.shape[0]:
             raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
         preds = probs_to_preds(probs, tie_break)
