@@ -197,3 +197,9 @@ def test_score_refuses_gold_labels_that_are_not_classes():
     with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
         MajorityVote().fit(L).score(L, unknown)  # the same words as the label models
 
+
+def test_prefit_without_a_label_model_says_so():
+    """It said 'MajorityVote is not fitted', naming a model the user never passed."""
+    L, X, _ = _task()
+    with pytest.raises(ValueError, match=r"prefit=True\) needs a fitted label_model, but label_model is None"):
+        Pipeline(None, LogisticRegression(), prefit=True).fit(L, X)

@@ -84,6 +84,7 @@ class Pipeline(ParamsMixin):
     prefit : bool
         ``label_model`` is already fitted: use it as it is (not cloned, not
         refitted), e.g. to train several end models on one label model's labels.
+        ``label_model`` must then be given (the default MajorityVote is never prefit).
 
     Attributes
     ----------
@@ -106,6 +107,9 @@ class Pipeline(ParamsMixin):
         from sklearn.base import clone
 
         if self.label_model is None:
+            if self.prefit:
+                raise ValueError("Pipeline(prefit=True) needs a fitted label_model, but label_model is None; pass "
+                                 "the fitted label model, or prefit=False to fit the default MajorityVote()")
             from weaksup.labelmodel import MajorityVote
 
             return MajorityVote()
