@@ -204,7 +204,7 @@ def test_dask_votes_errors_name_the_problem(client):
     X = da.from_array(bad, chunks=(50, 3))
     with pytest.raises(ValueError, match="partition starting at row 50.*out of range"):
         lm.MajorityVote(cardinality=3).fit(X)
-    good = da.from_array(np.zeros((100, 3), dtype=np.int64), chunks=(50, 3))
+    good = da.from_array(np.arange(300, dtype=np.int64).reshape(100, 3) % 2, chunks=(50, 3))  # both classes
     mv = lm.MajorityVote(cardinality=2).fit(good)
     with pytest.raises(ValueError, match="fitted on 3"):
         mv.predict_proba(da.from_array(np.zeros((10, 4), dtype=np.int64)))

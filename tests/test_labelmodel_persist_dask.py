@@ -105,3 +105,53 @@ def test_dask_fit_matches_valid_votes_and_partial_fit_chunks_by_name(client):
     bad = VoteMatrix(L[1000:].to_dense(), list("vwxyz"), 3)
     fitted = lm.MatrixCompletion().fit(L[:1000], seed=0)
     assert _error(lambda: fitted.partial_fit(_dask(bad))) == _error(lambda: fitted.partial_fit(bad))
+
+
+# ------------------------------------------------------------ fit-time checks on Dask
+def _fit_warnings(model, votes):
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        model.fit(votes, seed=0)
+    return [(str(w.message).replace("DaskVotes.select_lfs", "VoteMatrix.select_lfs"), w.filename) for w in got
+            if "Port" not in str(w.message)]
+
+
+@pytest.mark.parametrize("hold", [True, False])
+def test_dask_fit_runs_the_in_memory_checks_and_warnings(client, hold):
+    """An LF that never fires and a one-sided LF: the same warnings as in memory (DawidSkene's EM path held
+    or streamed); votes of one class or none: the in-memory error, and the model keeps its earlier fit."""
+    import dask
+
+    from weaksup.labelmodel._dask import EM_HOLD_KEY
+
+    L, _ = _named(600, m=6)
+    D = L.to_dense().copy()
+    D[:, 5] = -1  # an LF that never fires
+    D[:, 4] = np.where(D[:, 4] >= 0, 1, -1)  # an LF that votes one class only
+    L = VoteMatrix(D, L.lf_names, 3)
+    models = [lm.DawidSkene(max_iter=5)]
+    if hold:  # the other models' path does not depend on the EM setting
+        models += [lm.MajorityVote(), lm.MatrixCompletion(n_epochs=5), lm.WeightedMajorityVote()]
+    with dask.config.set({EM_HOLD_KEY: hold}):
+        for model in models:
+            mem, dsk = _fit_warnings(model, L), _fit_warnings(model, _dask(L))
+            assert [m for m, _ in dsk] == [m for m, _ in mem] and len(mem) >= 1, model
+            assert dsk[0][1] == __file__  # the silent-LF warning points at the caller of fit
+        one_class = np.where(D[:, :4] >= 0, 1, -1)
+        silent = np.full((100, 4), -1)
+        for model in models + [lm.AbstainDawidSkene()]:
+            model.set_params(cardinality=2)
+            for votes in (one_class, silent):
+                with pytest.raises(ValueError) as mem:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        model.fit(votes)
+                model.fit(np.array([[0, 1, 1, -1], [1, 1, 0, 0], [0, -1, 0, 1]] * 20))
+                state = model.predict_proba(np.array([[0, 1, -1, -1]]))
+                with pytest.raises(ValueError) as dsk:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        model.fit(da.from_array(votes, chunks=(40, 4)))
+                assert str(dsk.value) == str(mem.value)
+                # a refused fit leaves the model as it was, as in memory
+                np.testing.assert_array_equal(model.predict_proba(np.array([[0, 1, -1, -1]])), state)

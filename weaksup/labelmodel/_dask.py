@@ -62,6 +62,31 @@ def _merge(model: Any, a: Any, b: Any) -> Any:
     return model._merge_stats(a, b)
 
 
+def _lf_class_counts(L: Any) -> np.ndarray:
+    """``m × k`` int64: how many votes each LF cast for each class (what the fit-time checks read)."""
+    return np.bincount(L.indicator().indices, minlength=L.m * L.cardinality).reshape(L.m, L.cardinality)
+
+
+def _part_stats_counted(model: Any, part: Any, names: list[str], k: int, offset: int) -> tuple[Any, np.ndarray]:
+    """A partition's statistics and its per-LF class counts, from one read of the partition."""
+    L = block_votes(part, names, k, offset)
+    return model._stats(L, offset), _lf_class_counts(L)
+
+
+def _merge_counted(model: Any, a: tuple[Any, np.ndarray], b: tuple[Any, np.ndarray]) -> tuple[Any, np.ndarray]:
+    return model._merge_stats(a[0], b[0]), a[1] + b[1]
+
+
+def _part_lf_class_counts(part: Any, names: list[str], k: int, offset: int) -> np.ndarray:
+    return _lf_class_counts(block_votes(part, names, k, offset))
+
+
+def _held_lf_class_counts(held: Any, m: int, k: int) -> np.ndarray:
+    """Per-LF class counts of a held distinct-row table (each row's one-hot weighted by its count)."""
+    ind, w = held
+    return np.rint(np.asarray(ind.T @ w)).astype(np.int64).reshape(m, k)
+
+
 def _part_patterns(model: Any, part: Any, names: list[str], k: int, offset: int) -> Any:
     pats = model._stats(block_votes(part, names, k, offset), offset)
     return pats.ind, pats.counts.astype(np.float64)
@@ -99,11 +124,11 @@ def _part_preds(probs: np.ndarray, tie_break: str, prior: Any, seed: Any, block_
 
 
 # ------------------------------------------------------------------------ fit
-def _tree_reduce(client: Any, model: Any, parts: list[Any]) -> Any:
+def _tree_reduce(client: Any, model: Any, parts: list[Any], merge_fn: Any = _merge) -> Any:
     """Merge per-partition statistics pairwise on the workers; only the result reaches the client."""
     import dask
 
-    merge = dask.delayed(_merge, pure=True)
+    merge = dask.delayed(merge_fn, pure=True)
     shipped = dask.delayed(model, traverse=False)
     while len(parts) > 1:
         nxt = [merge(shipped, a, b) for a, b in zip(parts[::2], parts[1::2])]
@@ -115,43 +140,80 @@ def _tree_reduce(client: Any, model: Any, parts: list[Any]) -> Any:
 
 def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: int | None,
              check_valid_votes: Any) -> Any:
-    """``model.fit`` on Dask votes (called by :meth:`LabelModel.fit`, which passes its ``valid`` checker)."""
+    """``model.fit`` on Dask votes (called by :meth:`LabelModel.fit`, which passes its ``valid`` checker).
+
+    The in-memory fit's checks run too (:func:`check_fit_counts`: a warning for an LF that never fires,
+    an error for votes of one class or none), read from per-LF class counts reduced with the statistics
+    (or, for Dawid–Skene, from the distinct-row tables held on the workers), so they cost no extra pass
+    over the votes except in streamed EM.  A fit that fails leaves the model as it was.
+    """
     from weaksup._validation import check_class_balance
 
     model._validate_params()
     V = as_dask_votes(votes, model.cardinality)
     if V.m < model.min_lfs:
         raise ValueError(f"votes has {V.m} LF column(s); this model needs at least {model.min_lfs}")
-    if V.n == 0:
-        raise ValueError("votes has 0 rows; fit needs at least one")
     if not model._additive:
         raise NotImplementedError(f"{type(model).__name__} has no additive statistics; it cannot be fitted "
                                   "on Dask votes (gather them with DaskVotes.to_vote_matrix() if they fit in memory)")
     k = V.cardinality
     valid_checked = check_valid_votes(valid, k, V.m, lf_names=V.lf_names)
     check_class_balance(class_balance, k)
+    if V.n == 0:
+        raise ValueError("votes have no rows; a label model needs at least one example")  # check_fit_votes' words
+    before = dict(model.__dict__)
     model._reset()
     model.cardinality_, model.n_lfs_, model.lf_names_ = k, V.m, list(V.lf_names)
     model.n_seen_ = V.n
     client = get_client()
     parts = V.partitions()
-    if hasattr(model, "_em") and getattr(model, "_em_map_reduce", True):
-        _fit_em(client, model, V, parts, class_balance, valid_checked)
-        return model
-    stats = _reduced_stats(client, model, V, 0)
-    model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
-    model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
+    try:
+        if hasattr(model, "_em") and getattr(model, "_em_map_reduce", True):
+            _fit_em(client, model, V, parts, class_balance, valid_checked)
+            return model
+        stats, counts = _reduced_stats(client, model, V, 0, counted=True)
+        check_fit_counts(counts, V.lf_names, V.n, stacklevel=6)
+        model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
+        model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
+    except BaseException:
+        model.__dict__.clear()
+        model.__dict__.update(before)
+        raise
     return model
 
 
-def _reduced_stats(client: Any, model: Any, V: DaskVotes, offset: int) -> Any:
-    """The model's ``_stats`` of every partition, merged on the workers (rows numbered from ``offset``)."""
+def check_fit_counts(counts: np.ndarray, lf_names: list[str], n: int, what: str = "votes",
+                     stacklevel: int = 4) -> None:
+    """:func:`weaksup._validation.check_fit_votes` from the ``m × k`` per-LF class counts of Dask votes.
+
+    Warns naming an LF that never fires; raises ``ValueError`` (the in-memory message) when the
+    votes hold fewer than two distinct classes.  ``stacklevel``: the warning's, counted from
+    :func:`~weaksup._validation.warn_silent_lfs` (from ``fit_dask``: 6 points at the caller of
+    ``fit``, past its ``renamed_kwargs`` wrapper).
+    """
+    from weaksup._validation import warn_silent_lfs
+
+    counts = np.asarray(counts)
+    warn_silent_lfs(lf_names, counts.sum(1), n, what, votes_type="DaskVotes", stacklevel=stacklevel)
+    k = counts.shape[1]
+    seen = np.nonzero(counts.sum(0))[0]
+    if k >= 2 and seen.size < 2:
+        found = f"every vote is class {int(seen[0])}" if seen.size else f"all {n} rows abstain on every LF"
+        raise ValueError(f"{what}: {found}; a label model needs votes for at least two of the {k} classes "
+                         "to tell them apart")
+
+
+def _reduced_stats(client: Any, model: Any, V: DaskVotes, offset: int, counted: bool = False) -> Any:
+    """The model's ``_stats`` of every partition, merged on the workers (rows numbered from ``offset``).
+
+    ``counted``: ``(stats, m × k per-LF class counts)``, both from the same read of each partition.
+    """
     import dask
 
-    task = dask.delayed(_part_stats, pure=True)
+    task = dask.delayed(_part_stats_counted if counted else _part_stats, pure=True)
     shipped = dask.delayed(model, traverse=False)
     return _tree_reduce(client, model, [task(shipped, p, V.lf_names, V.cardinality, offset + o)
-                                        for o, _, p in V.partitions()])
+                                        for o, _, p in V.partitions()], _merge_counted if counted else _merge)
 
 
 def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | None) -> dict:
@@ -190,7 +252,10 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
 
     shipped_model = dask.delayed(model, traverse=False)
     prior = model._em_prior(class_balance, valid)
+    m, k = V.m, V.cardinality
     if not dask.config.get(EM_HOLD_KEY, True):
+        count = dask.delayed(_part_lf_class_counts, pure=False)
+        _checked(model, V, sum(client.gather(client.compute([count(p, V.lf_names, k, o) for o, _, p in parts]))))
         streamed = dask.delayed(_part_em_counts_streamed, pure=False)
 
         def counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
@@ -202,16 +267,25 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
         return
     task = dask.delayed(_part_patterns, pure=True)
     held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
-    shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
-
-    def held_counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
-        return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
-                                                        pure=False) for h in held]))
-
     try:
+        _checked(model, V, sum(client.gather([client.submit(_held_lf_class_counts, h, m, k, pure=False)
+                                              for h in held])))
+        shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
+
+        def held_counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
+            return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
+                                                            pure=False) for h in held]))
+
         model._em(held_counts, class_balance, valid, prior)
     finally:
         client.cancel(held)
+
+
+def _checked(model: Any, V: DaskVotes, counts: np.ndarray) -> None:
+    """The fit-time checks of the EM path (:func:`check_fit_counts`, the model's one-sided-LF warning)."""
+    check_fit_counts(counts, V.lf_names, V.n, stacklevel=8)
+    if hasattr(model, "_warn_one_sided"):
+        model._warn_one_sided(counts)
 
 
 def _sum_counts(results: list[tuple[np.ndarray, Any]]) -> tuple[np.ndarray, Any]:

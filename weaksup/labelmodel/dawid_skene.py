@@ -162,14 +162,19 @@ class DawidSkene(LabelModel):
         ind = pats.ind
         w = pats.counts.astype(np.float64)
         prior = self._em_prior(class_balance, dev)
-        if not self.abstain_as_class:
-            warn_one_sided(np.asarray(ind.T @ w), self.lf_names_, "DawidSkene",
-                           "Use AbstainDawidSkene, DawidSkene(abstain_as_class=True) or AutoLabelModel.")
+        self._warn_one_sided(np.asarray(ind.T @ w))
 
         def counts(params: Any, one_coin: bool) -> tuple[np.ndarray, Any]:
             return self._em_counts(ind, w, params, prior, one_coin)
 
         self._em(counts, class_balance, dev, prior, n_votes=float(w @ np.diff(ind.indptr)))
+
+    def _warn_one_sided(self, lf_class_counts: np.ndarray) -> None:
+        """Warn about LFs that vote one class only (from the ``m × k`` votes per LF and class; in memory and
+        on Dask alike): abstentions as missing data cannot tell their accuracy."""
+        if not self.abstain_as_class:
+            warn_one_sided(lf_class_counts, self.lf_names_, "DawidSkene",
+                           "Use AbstainDawidSkene, DawidSkene(abstain_as_class=True) or AutoLabelModel.")
 
     #: Most cells (``m·k²``) of the full table a first EM pass counts before the model is decided (on
     #: Dask); above it the pass counts the one-coin statistics, and a full-table fit counts again.
