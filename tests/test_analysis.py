@@ -167,3 +167,42 @@ def test_plots_return_axes_with_one_bar_per_lf():
     fig = a.plot(y=np.array([0, 1, 1, 1, 0]))
     assert [ax.get_xlabel() for ax in fig.axes] == ["coverage", "overlaps", "conflicts", "empirical accuracy"]
     plt.close("all")
+
+
+# ------------------------------------------------------------------ gold labels that cannot be classes; LF names
+L_BIN = np.array([[0, 0], [1, -1], [-1, 1], [1, 1]])
+
+
+@pytest.mark.parametrize("y, match", [
+    ([0, 1, 1, -2], r"y: value -2 at row 3 is outside -1\.\.1: gold labels are -1 \(unknown\) or a class 0\.\.1"),
+    ([1, 2, 2, 1], r"y: value 2 at row 1 is outside -1\.\.1.*2 such label\(s\); pass LFAnalysis\(\.\.\., cardinality="),
+    ([0, 1, np.inf, 0], r"y: value inf at row 2 is not a class label"),  # was cast to int64-min and scored
+])
+def test_gold_labels_outside_the_classes_of_the_votes_are_refused(y, match):
+    """Gold -2, classes {1, 2} on binary votes and inf were scored (Correct/Incorrect/Emp. Acc. of junk)."""
+    a = LFAnalysis(L_BIN)
+    for call in (lambda: a.summary(y=np.array(y)), lambda: a.lf_empirical_accuracies(np.array(y)),
+                 lambda: a.lf_correct_incorrect(np.array(y)), lambda: a.error_buckets(np.array(y))):
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_cardinality_admits_classes_no_lf_votes():
+    s = LFAnalysis(L_BIN, cardinality=3).summary(y=np.array([1, 2, 2, 1]))
+    assert s["Correct"].tolist() == [1, 1] and s["Incorrect"].tolist() == [2, 2]
+    assert LFAnalysis(VoteMatrix(L_BIN, cardinality=3)).summary(y=np.array([1, 2, 2, 1]))["Correct"].tolist() == [1, 1]
+    with pytest.raises(ValueError, match=r"cardinality must be an int >= the votes' cardinality \(2\), got 1"):
+        LFAnalysis(L_BIN, cardinality=1)
+    probs = LFAnalysis(L_BIN).lf_empirical_probs(np.array([0, 1, 2, 2]), 3)  # k of the call bounds y here
+    assert probs.shape == (2, 4, 3)  # m × (k + 1) × k
+
+
+def test_gold_minus_one_counts_as_in_snorkel():
+    """Correct/Incorrect skip y = -1 rows; Emp. Acc. (snorkel's) counts a vote there as wrong: kept, and documented."""
+    s = LFAnalysis(L_BIN).summary(y=np.array([0, 1, 1, -1]))
+    assert s["Correct"].tolist() == [2, 2] and s["Incorrect"].tolist() == [0, 0]
+    np.testing.assert_allclose(s["Emp. Acc."], [2 / 3, 2 / 3])
+    from snorkel.labeling import LFAnalysis as SnorkelAnalysis
+
+    np.testing.assert_allclose(SnorkelAnalysis(L_BIN).lf_empirical_accuracies(np.array([0, 1, 1, -1])), [2 / 3] * 2)
+

@@ -41,6 +41,10 @@ class LFAnalysis:
         The votes (``-1`` = abstain).
     lfs : sequence of labeling functions or names, optional
         Gives the LF names (``lf.name``); defaults to ``votes.lf_names``.
+    cardinality : int, optional
+        Number of classes ``k``; defaults to ``votes.cardinality`` (for a plain array, one more than
+        the largest vote).  Gold labels ``y`` must be ``-1`` (unknown) or a class ``0..k-1``: pass it
+        when the task has classes no LF votes.
 
     Examples
     --------
@@ -52,7 +56,8 @@ class LFAnalysis:
     [1.0, 0.5, 1.0]
     """
 
-    def __init__(self, votes: Any = None, lfs: Sequence[Any] | None = None, *, L: Any = None) -> None:
+    def __init__(self, votes: Any = None, lfs: Sequence[Any] | None = None, *, L: Any = None,
+                 cardinality: int | None = None) -> None:
         if votes is None:
             if L is None:
                 raise TypeError("LFAnalysis needs the votes (or snorkel's keyword L=)")
@@ -68,6 +73,13 @@ class LFAnalysis:
             self.lf_names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
         else:
             self.lf_names = list(votes.lf_names)
+        if cardinality is None:
+            cardinality = votes.cardinality
+        elif isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
+                or cardinality < votes.cardinality:
+            raise ValueError(f"cardinality must be an int >= the votes' cardinality ({votes.cardinality}), "
+                             f"got {cardinality!r}")
+        self.cardinality = int(cardinality)
         S = votes._csr()
         S.sum_duplicates()
         self._S = S
@@ -167,10 +179,20 @@ class LFAnalysis:
                 conflicts = conflicts / self.lf_overlaps()
         return np.nan_to_num(conflicts)
 
-    def _check_y(self, y: Any) -> np.ndarray:
-        Y = check_labels(y, what="y", ravel_column=True)
+    def _check_y(self, y: Any, k: int | None = None) -> np.ndarray:
+        """Gold labels: one per row, each ``-1`` (unknown) or a class ``0..k-1`` (``k``: the cardinality)."""
+        Y = check_labels(_refuse_inf(y, "y"), what="y", ravel_column=True)
         if Y.shape[0] != self.n:
             raise ValueError(f"y has {Y.shape[0]} labels but the vote matrix has {self.n} rows")
+        k = self.cardinality if k is None else max(int(k), self.cardinality)
+        bad = (Y < ABSTAIN) | (Y >= k)
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            hint = (f"; pass LFAnalysis(..., cardinality=) if the task has classes no LF votes"
+                    if Y[i] >= k else "")
+            raise ValueError(f"y: value {Y[i]} at row {i} is outside -1..{k - 1}: gold labels are -1 (unknown) or "
+                             f"a class 0..{k - 1} of the votes (cardinality {k}); {int(bad.sum())} such label(s)"
+                             + hint)
         return Y
 
     def lf_correct_incorrect(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +206,16 @@ class LFAnalysis:
         return correct, incorrect
 
     def lf_empirical_accuracies(self, y: Any) -> np.ndarray:
-        """Fraction of each LF's votes that equal gold ``y`` (0 for an LF that never votes)."""
+        """Fraction of each LF's votes that equal gold ``y`` (0 for an LF that never votes).
+
+        snorkel's ``Emp. Acc.``: every vote is counted, so a vote on a row whose gold label is ``-1``
+        (unknown) counts as wrong.  With such rows it is less than ``Correct / (Correct + Incorrect)``
+        (:meth:`lf_correct_incorrect` skips them); drop them from ``votes`` and ``y`` for the accuracy
+        on the labelled rows alone.
+
+        >>> LFAnalysis(np.array([[0], [1], [1]])).lf_empirical_accuracies([0, 1, -1]).tolist()
+        [0.6666666666666666]
+        """
         Y = self._check_y(y)
         rows, cols, vals = self._entries()
         agree = vals == Y[rows]
@@ -195,7 +226,7 @@ class LFAnalysis:
 
     def lf_empirical_probs(self, y: Any, k: int) -> np.ndarray:
         """``m × (k+1) × k`` tables ``P[j, l+1, c] = P(LF_j = l | Y = c)`` from gold ``y``."""
-        Y = self._check_y(y)
+        Y = self._check_y(y, k)
         rows, cols, vals = self._entries()
         yr = Y[rows]
         ok = (yr >= 0) & (yr < k) & (vals < k)
@@ -390,7 +421,10 @@ class LFAnalysis:
         return self._barh(self.lf_conflicts(), "conflicts", ax, "tab:red")
 
     def plot_accuracy(self, y: Any, ax: Any = None) -> Any:
-        """Horizontal bar chart of per-LF empirical accuracy against gold ``y``; returns the Axes."""
+        """Horizontal bar chart of per-LF empirical accuracy against gold ``y``; returns the Axes.
+
+        The bars are :meth:`lf_empirical_accuracies` (``Emp. Acc.``): votes on rows with ``y = -1`` count as wrong.
+        """
         return self._barh(self.lf_empirical_accuracies(y), "empirical accuracy", ax, "tab:green")
 
     def plot(self, y: Any = None) -> Any:
@@ -428,7 +462,8 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
     >>> b[(1, 1)].tolist(), b[(1, -1)].tolist(), (1, 0) in b
     ([0, 1], [2], False)
     """
-    arrays = [check_labels(a, what=f"label array {i}", ravel_column=True) for i, a in enumerate(y)]
+    arrays = [check_labels(_refuse_inf(a, f"label array {i}"), what=f"label array {i}", ravel_column=True)
+              for i, a in enumerate(y)]
     if not arrays:
         return {}
     if len({a.shape[0] for a in arrays}) != 1:
@@ -447,6 +482,15 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
 
 
 label_buckets = get_label_buckets
+
+
+def _refuse_inf(y: Any, what: str) -> Any:
+    """``y`` unchanged, or a ValueError naming the first infinite label (a cast would make it int64-min)."""
+    arr = np.asarray(y)
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        i = int(np.nonzero(np.isinf(arr.ravel()))[0][0])
+        raise ValueError(f"{what}: value {float(arr.ravel()[i])} at row {i} is not a class label")
+    return y
 
 
 def get_label_instances(bucket: tuple[int, ...], x: Any, *y: Any) -> Any:

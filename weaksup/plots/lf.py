@@ -18,7 +18,10 @@ def plot_lf_summary(votes: Any, y: Any = None, *, lfs: Sequence[Any] | None = No
     votes : VoteMatrix, array-like (n, m) or LFAnalysis
         The votes (``-1`` = abstain), or an analysis already built on them.
     y : array-like (n,), optional
-        Gold labels; adds the empirical-accuracy panel (rows with ``y = -1`` ignored).
+        Gold labels, ``-1`` for unknown; adds the empirical-accuracy panel: ``Emp. Acc.`` of
+        ``LFAnalysis.summary``, snorkel's fraction of an LF's votes equal to ``y``, in which a vote
+        on a row with ``y = -1`` counts as wrong (``Correct`` / ``Incorrect`` skip those rows).
+        Drop the unknown rows first to plot the accuracy on the labelled rows alone.
     lfs : sequence of LFs or names, optional
         LF names, when ``votes`` does not carry them.
 
