@@ -206,3 +206,22 @@ def test_gold_minus_one_counts_as_in_snorkel():
 
     np.testing.assert_allclose(SnorkelAnalysis(L_BIN).lf_empirical_accuracies(np.array([0, 1, 1, -1])), [2 / 3] * 2)
 
+
+def test_unknown_lf_names_and_positions_are_named():
+    """error_buckets(lfs=["zz"]) raised "'zz' is not in list"; a position past the LFs an IndexError of a list."""
+    a = LFAnalysis(VoteMatrix([[1, -1], [1, 0]], ["kw", "short"]))
+    with pytest.raises(KeyError, match=r"no LF named 'zz'; have \['kw', 'short'\]"):
+        a.error_buckets([1, 0], lfs=["zz"])
+    with pytest.raises(IndexError, match=r"no LF at position 5: there are 2 LFs \(0\.\.1\)"):
+        a.error_buckets([1, 0], lfs=[5])
+    with pytest.raises(KeyError, match="no LF named 'zz'"):
+        a.lf_mistakes("zz", [1, 0])
+
+
+def test_names_given_by_lfs_reach_the_per_lf_methods():
+    """LFAnalysis(array, lfs=[...]) named the summary rows, but lf_mistakes/lf_buckets looked the name up in the
+    votes' placeholder names (lf_0, lf_1) and raised KeyError."""
+    a = LFAnalysis(np.array([[1, -1], [1, 0]]), lfs=["kw", "short"])
+    assert a.lf_mistakes("short", [1, 1]).index.tolist() == [1]
+    assert a.lf_buckets("kw", [1, 0])[(0, 1)].tolist() == [1]
+    assert a.error_buckets([1, 1], lfs=["short"]).startswith("short: wrong on 1 of 1 votes")

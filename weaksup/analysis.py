@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup._validation import check_labels
-from weaksup.votes import ABSTAIN, VoteMatrix
+from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
 
 __all__ = ["LFAnalysis", "get_label_buckets", "get_label_instances", "label_buckets"]
 
@@ -195,6 +195,13 @@ class LFAnalysis:
                              + hint)
         return Y
 
+    def _lf_position(self, lf: str | int) -> int:
+        """Column of LF ``lf`` (a name of :attr:`lf_names` or a position); KeyError / IndexError naming it."""
+        j = lf_indices(self.lf_names, [lf])[0]
+        if not 0 <= j < self.m:
+            raise IndexError(f"no LF at position {j}: there are {self.m} LFs (0..{self.m - 1}): {self.lf_names}")
+        return j
+
     def lf_correct_incorrect(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Per LF, number of votes equal to / different from gold ``y`` (rows with y = -1 ignored)."""
         Y = self._check_y(y)
@@ -275,7 +282,7 @@ class LFAnalysis:
 
     def lf_buckets(self, lf: str | int, y: Any) -> dict[tuple[int, ...], np.ndarray]:
         """Row indices bucketed by ``(y, vote of LF lf)``: where one LF is right, wrong, abstains."""
-        return get_label_buckets(self._check_y(y), self.votes.column(lf))
+        return get_label_buckets(self._check_y(y), self.votes.column(self._lf_position(lf)))
 
     # --------------------------------------------------------- error buckets
     def _rows_frame(self, rows: np.ndarray, data: Any, fields: Sequence[str] | None,
@@ -316,7 +323,7 @@ class LFAnalysis:
         ([1, 2], [['HAM', 'SPAM', 'hi'], ['SPAM', 'HAM', 'yo']])
         """
         Y = self._check_y(y)
-        v = self.votes.column(lf)
+        v = self.votes.column(self._lf_position(lf))
         rows = np.nonzero((v != ABSTAIN) & (Y != ABSTAIN) & (v != Y))[0][:limit]
         return self._rows_frame(rows, data, fields, label_names, {"gold": Y[rows], "vote": v[rows]})
 
@@ -379,7 +386,7 @@ class LFAnalysis:
         """
         Y = self._check_y(y)
         correct, incorrect = self.lf_correct_incorrect(Y)
-        order = [self.lf_names.index(j) if isinstance(j, str) else int(j) for j in lfs] if lfs is not None else \
+        order = [self._lf_position(j) for j in lfs] if lfs is not None else \
             [int(j) for j in np.argsort(-incorrect, kind="stable") if incorrect[j] > 0]
 
         def text(frame: pd.DataFrame, r: Any) -> str:
