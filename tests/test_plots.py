@@ -129,7 +129,7 @@ def test_calibration_rejects_bad_probabilities():
 def test_class_distribution_reads_labels_probabilities_and_distributions():
     assert class_distribution([2, 2, 0, -1], 3).tolist() == [1 / 3, 0, 2 / 3]
     np.testing.assert_allclose(class_distribution([[0.2, 0.8], [0.4, 0.6]]), [0.3, 0.7])
-    assert class_distribution(np.array([0.25, 0.75])).tolist() == [0.25, 0.75]
+    assert class_distribution(np.array([[0.25, 0.75]])).tolist() == [0.25, 0.75]  # a distribution: one row
     with pytest.raises(ValueError, match="no labels other than -1"):
         class_distribution([-1, -1])
     with pytest.raises(ValueError, match="label 3 is outside 0..1"):
@@ -137,7 +137,7 @@ def test_class_distribution_reads_labels_probabilities_and_distributions():
 
 
 def test_plot_class_balance_bar_heights():
-    fig = plot_class_balance({"gold": [0, 1, 1, 1], "LM": [[0.6, 0.4], [0.2, 0.8]], "prior": [0.5, 0.5]},
+    fig = plot_class_balance({"gold": [0, 1, 1, 1], "LM": [[0.6, 0.4], [0.2, 0.8]], "prior": [[0.5, 0.5]]},
                              label_names=["HAM", "SPAM"])
     ax = fig.axes[0]
     assert [c.get_label() for c in ax.containers] == ["gold", "LM", "prior"]
@@ -145,6 +145,33 @@ def test_plot_class_balance_bar_heights():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["HAM", "SPAM"]
     with pytest.raises(ValueError, match="different class counts"):
         plot_class_balance({"a": [0, 1], "b": [0, 1, 2]})
+
+
+
+def test_float_gold_labels_are_labels_whatever_they_sum_to():
+    """[0., 0., 1., 0.] sums to 1, so it was taken as the distribution [0, 0, 1, 0] instead of labels."""
+    assert class_distribution(np.array([0.0, 0.0, 1.0, 0.0])).tolist() == [0.75, 0.25]
+    fig = plot_class_balance({"gold": np.array([0.0, 0.0, 1.0, 0.0]), "LM": [[0.7, 0.3]]})
+    heights = [[round(float(b.get_height()), 6) for b in c] for c in fig.axes[0].containers]
+    assert heights == [[0.75, 0.25], [0.7, 0.3]]
+    with pytest.raises(ValueError, match=r"0\.25 at row 0 is not a class id; a 1-D array is read as hard labels.*"
+                                         r"as rows of a 2-D array"):
+        class_distribution(np.array([0.25, 0.75]))
+    with pytest.raises(ValueError, match=r"inf at row 1 is not a class id"):
+        class_distribution(np.array([0.0, np.inf]))
+    with pytest.raises(ValueError, match=r"label -2 at row 1 is not a class id \(0\.\.k-1\) or -1"):
+        class_distribution([0, -2, 1])  # was dropped like an abstain
+
+
+@pytest.mark.parametrize("rows, bad_row", [([[2.0, 0.0], [0.0, 3.0]], 0), ([[0.5, 0.5], [1.5, -0.5]], 1),
+                                           ([[0.5, 0.5], [0.2, 0.2]], 1), ([[np.nan, 1.0]], 0)])
+def test_probability_rows_are_checked(rows, bad_row):
+    """Rows that are not distributions were averaged ([[2, 0], [0, 3]] -> [1.0, 1.5])."""
+    with pytest.raises(ValueError, match=rf"row {bad_row} is not a probability distribution .* in \[0, 1\] and sum "
+                                         "to 1"):
+        class_distribution(rows)
+    with pytest.raises(ValueError, match="'LM': row"):
+        plot_class_balance({"gold": [0, 1], "LM": rows})
 
 
 # ------------------------------------------------------------------ learning curves

@@ -15,11 +15,14 @@ __all__ = ["class_distribution", "plot_class_balance", "learning_curves", "plot_
 
 # ------------------------------------------------------------------ class balance
 def class_distribution(values: Any, cardinality: int | None = None, *, what: str = "values") -> np.ndarray:
-    """A class distribution (length ``k``, sums to 1) from labels, probabilities or a distribution.
+    """A class distribution (length ``k``, sums to 1) from hard labels or probability rows.
 
-    * integer 1-D array: hard labels, counted (``-1`` = abstain, left out);
-    * 2-D ``n × k`` array: probabilities, averaged over rows;
-    * float 1-D array summing to 1: taken as the distribution itself.
+    The shape says which it is:
+
+    * 1-D array: hard labels (class ids ``0..k-1``), counted; ``-1`` (abstain / unknown) is left
+      out.  Whole floats (``[0., 1., 1.]``, e.g. from a pandas column) are labels too;
+    * 2-D ``n × k`` array: probability rows, each in ``[0, 1]`` and summing to 1, averaged.  A
+      distribution you already have (a prior) is one such row: ``[[0.3, 0.7]]``.
 
     Examples
     --------
@@ -27,22 +30,25 @@ def class_distribution(values: Any, cardinality: int | None = None, *, what: str
     [0.3333333333333333, 0.6666666666666666]
     >>> class_distribution([[0.5, 0.5], [1.0, 0.0]]).tolist()
     [0.75, 0.25]
+    >>> class_distribution([[0.3, 0.7]]).tolist()  # a prior: one row
+    [0.3, 0.7]
     """
     arr = np.asarray(values)
     if arr.ndim == 2:
-        P = arr.astype(np.float64)
-        if cardinality is not None and P.shape[1] != cardinality:
-            raise ValueError(f"{what}: probabilities have {P.shape[1]} columns; expected {cardinality} classes")
-        if not np.isfinite(P).all() or P.shape[0] == 0:
-            raise ValueError(f"{what}: probabilities must be finite and have at least one row")
-        return P.mean(axis=0)
-    if arr.ndim == 1 and arr.dtype.kind == "f" and arr.size and abs(float(arr.sum()) - 1.0) < 1e-6:
-        if cardinality is not None and arr.size != cardinality:
-            raise ValueError(f"{what}: distribution has {arr.size} entries; expected {cardinality} classes")
-        if (arr < 0).any():
-            raise ValueError(f"{what}: distribution has a negative entry: {arr.tolist()}")
-        return arr.astype(np.float64)
+        return _mean_probability_row(arr, cardinality, what)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: expected hard labels (1-D) or probability rows (2-D n × k), got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            raise ValueError(f"{what}: {float(arr[i])!r} at row {i} is not a class id; a 1-D array is read as hard "
+                             f"labels: pass probabilities or a class distribution as rows of a 2-D array "
+                             f"(a prior: [[p_0, ..., p_k-1]])")
     y = check_labels(arr, what=what)
+    if (y < -1).any():
+        i = int(np.nonzero(y < -1)[0][0])
+        raise ValueError(f"{what}: label {int(y[i])} at row {i} is not a class id (0..k-1) or -1 (abstain)")
     y = y[y >= 0]
     if y.size == 0:
         raise ValueError(f"{what}: no labels other than -1 (abstain) to count")
@@ -52,16 +58,41 @@ def class_distribution(values: Any, cardinality: int | None = None, *, what: str
     return np.bincount(y, minlength=k) / y.size
 
 
+#: Tolerance on a probability row's sum.
+_SUM_TOL = 1e-4
+
+
+def _mean_probability_row(arr: np.ndarray, cardinality: int | None, what: str) -> np.ndarray:
+    """The mean of ``n × k`` probability rows, each checked to be in ``[0, 1]`` and to sum to 1."""
+    try:
+        P = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: probability rows must be numeric: {exc}") from None
+    if cardinality is not None and P.shape[1] != cardinality:
+        raise ValueError(f"{what}: probabilities have {P.shape[1]} columns; expected {cardinality} classes")
+    if P.shape[0] == 0:
+        raise ValueError(f"{what}: probabilities must have at least one row")
+    sums = P.sum(axis=1)
+    bad = ~np.isfinite(P).all(axis=1) | (P < 0).any(axis=1) | (P > 1).any(axis=1) | (np.abs(sums - 1) > _SUM_TOL)
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"{what}: row {i} is not a probability distribution ({P[i].tolist()}: entries must be in "
+                         f"[0, 1] and sum to 1); {int(bad.sum())} such row(s). A 2-D array is read as probability "
+                         "rows; pass hard labels as a 1-D array")
+    return P.mean(axis=0)
+
+
 def plot_class_balance(distributions: Mapping[str, Any], *, label_names: Sequence[str] | None = None,
                        cardinality: int | None = None, title: str | None = None) -> Any:
     """Grouped bars: for each class, the share each source gives it.
 
     Parameters
     ----------
-    distributions : mapping of name to labels, probabilities or distribution
+    distributions : mapping of name to labels or probability rows
         E.g. ``{"gold (valid)": y_valid, "majority vote": mv_preds,
-        "label model": probs, "prior given": [0.5, 0.5]}``; each is read by
-        :func:`class_distribution`.
+        "label model": probs, "prior given": [[0.5, 0.5]]}``; each is read by
+        :func:`class_distribution` (1-D: hard labels; 2-D: probability rows, a
+        prior being one row).
     label_names : sequence of str, optional
         Class names for the x axis (default ``0..k-1``).
     cardinality : int, optional
