@@ -235,6 +235,15 @@ def test_learning_curves_of_logistic_regression_use_iterations(rng):
     assert "loss" not in t and len(plot_learning_curves(lr).axes) == 1
 
 
+def test_plot_learning_curves_says_which_history_lacks_the_validation_score():
+    """A history without 'valid' raised a bare KeyError: 'valid'."""
+    with pytest.raises(ValueError, match=r"the history of 'MLP' has no 'valid' column \(it has \['step', "
+                                         r"'global_step', 'loss'\]\).*fit gets valid="):
+        plot_learning_curves({"MLP": [{"step": 1, "loss": 0.5}]})
+    with pytest.raises(ValueError, match=r"^the history has no 'valid' column"):
+        plot_learning_curves([{"step": 1, "loss": 0.5}])
+
+
 # ------------------------------------------------------------------ error buckets
 def test_lf_mistakes_and_conflicts_match_brute_force(rng):
     votes, y = _random_votes(rng, n=120, m=4, k=3)

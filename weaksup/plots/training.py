@@ -208,7 +208,8 @@ def plot_learning_curves(models: Any, *, metric: str = "valid", loss: bool = Tru
     Parameters
     ----------
     models : fitted model, history list, or mapping of name to either
-        What :func:`learning_curves` reads.
+        What :func:`learning_curves` reads; each history needs a ``valid``
+        column (the validation score; ``loss`` is optional).
     metric : str
         Name of the validation metric for the y axis label.
     loss : bool
@@ -234,6 +235,12 @@ def plot_learning_curves(models: Any, *, metric: str = "valid", loss: bool = Tru
 
     named = dict(models) if isinstance(models, Mapping) else {"": models}
     tables = {name: learning_curves(m) for name, m in named.items()}
+    for name, t in tables.items():
+        if "valid" not in t:
+            whose = f"the history of {name!r}" if name else "the history"
+            raise ValueError(f"{whose} has no 'valid' column (it has {[c for c in t.columns if c != 'stage']}): "
+                             "plot_learning_curves draws the validation score an end model records at each check "
+                             "when fit gets valid=(X_valid, y_valid); a history list needs 'step' and 'valid'")
     has_loss = loss and any("loss" in t for t in tables.values())
     fig, axes = pyplot().subplots(1, 2 if has_loss else 1, figsize=(7 if has_loss else 4.2, 2.5), squeeze=False)
     ax, axl = axes[0][0], (axes[0][1] if has_loss else None)
