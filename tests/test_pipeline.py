@@ -203,3 +203,36 @@ def test_prefit_without_a_label_model_says_so():
     L, X, _ = _task()
     with pytest.raises(ValueError, match=r"prefit=True\) needs a fitted label_model, but label_model is None"):
         Pipeline(None, LogisticRegression(), prefit=True).fit(L, X)
+
+
+# ------------------------------------------------------------------ weaksup.synthetic (the pipeline's test data)
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(accuracies=1.5), r"make_votes: accuracies are probabilities in \[0, 1\]; LF 0 has 1\.5"),
+    (dict(accuracies=[0.7, 0.8, 0.9]), r"make_votes: accuracies has shape \(3,\); expected a number or 2 numbers"),
+    (dict(propensities=-0.1), r"make_votes: propensities are probabilities in \[0, 1\]; LF 0 has -0\.1"),
+    (dict(propensities=[0.2, np.nan]), r"propensities are probabilities in \[0, 1\]; LF 1 has nan"),
+    (dict(class_balance=[0.2, 0.3, 0.5]), r"make_votes: class_balance has shape \(3,\); expected \(2,\)"),
+    (dict(class_balance=[-0.2, 1.2]), r"make_votes: class_balance must be positive and finite"),
+    (dict(accuracies="high"), r"make_votes: accuracies must be a number in \[0, 1\] or 2 of them"),
+])
+def test_make_votes_refuses_parameters_that_are_not_probabilities(kwargs, match):
+    """accuracies=1.5 was accepted (and reported back as 1.5); wrong lengths gave raw numpy broadcast errors."""
+    with pytest.raises(ValueError, match=match):
+        make_votes(10, 2, **kwargs)
+
+
+def test_make_one_sided_votes_and_sizes_are_checked():
+    from weaksup.synthetic import make_one_sided_votes
+
+    with pytest.raises(ValueError, match=r"make_one_sided_votes: targets are classes 0\.\.1; LF 1 has 5"):
+        make_one_sided_votes(10, 2, 2, targets=[0, 5])  # was an IndexError
+    with pytest.raises(ValueError, match=r"targets has shape \(3,\); expected a class or 2 classes"):
+        make_one_sided_votes(10, 2, 2, targets=[0, 1, 1])
+    with pytest.raises(ValueError, match=r"hit_rates are probabilities in \[0, 1\]; LF 0 has 2\.0"):
+        make_one_sided_votes(10, 2, 2, hit_rates=2.0)
+    with pytest.raises(ValueError, match="make_votes: k must be an int >= 1, got 0"):
+        make_votes(10, 2, 0)
+    with pytest.raises(ValueError, match="make_votes: n must be an int >= 0, got 2.5"):
+        make_votes(2.5, 2)
+    L, _, params = make_votes(50, 3, accuracies=0.8, propensities=[0.1, 0.2, 0.3], seed=0)
+    assert params["accuracies"].tolist() == [0.8] * 3 and params["propensities"].tolist() == [0.1, 0.2, 0.3]

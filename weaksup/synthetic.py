@@ -7,9 +7,47 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from weaksup._validation import check_class_balance
 from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["make_votes", "make_one_sided_votes", "make_text_task"]
+
+
+def _check_sizes(func: str, **sizes: Any) -> None:
+    """``n``, ``m`` (ints >= 0) and ``k`` (an int >= 1) of a generator."""
+    for name, value in sizes.items():
+        low = 1 if name == "k" else 0
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{func}: {name} must be an int >= {low}, got {value!r}")
+
+
+def _probabilities(value: Any, m: int, name: str, func: str) -> np.ndarray:
+    """``value`` as ``m`` probabilities, one per LF: a number in [0, 1] for every LF, or ``m`` of them."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{func}: {name} must be a number in [0, 1] or {m} of them (one per LF), "
+                         f"got {value!r}") from None
+    if arr.ndim == 0:
+        arr = np.full(m, float(arr))
+    elif arr.shape != (m,):
+        raise ValueError(f"{func}: {name} has shape {arr.shape}; expected a number or {m} numbers (one per LF)")
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if bad.any():
+        j = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"{func}: {name} are probabilities in [0, 1]; LF {j} has {float(arr[j])!r}")
+    return arr
+
+
+def _prior(class_balance: Any, k: int, func: str) -> np.ndarray:
+    if class_balance is None:
+        return np.full(k, 1.0 / k)
+    try:
+        p = check_class_balance(class_balance, k)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{func}: {exc}") from None
+    assert p is not None
+    return p
 
 
 def make_votes(
@@ -29,6 +67,10 @@ def make_votes(
     (independently of the class) and, when it fires, votes the true class with
     probability ``accuracies[j]`` and otherwise a uniformly chosen wrong class.
 
+    ``accuracies`` and ``propensities`` are probabilities: one number for every
+    LF or ``m`` of them (default: drawn uniformly from [0.55, 0.9] and
+    [0.1, 0.5]); ``class_balance`` has ``k`` positive entries (normalised).
+
     Returns ``(votes, y, params)`` where ``params`` holds ``accuracies``,
     ``propensities`` and ``class_balance``.  With ``sparse=True`` the votes are
     built and stored sparse (memory proportional to the number of votes).
@@ -39,10 +81,13 @@ def make_votes(
     >>> L.shape, L.cardinality, y.shape
     ((1000, 5), 3, (1000,))
     """
+    _check_sizes("make_votes", n=n, m=m, k=k)
+    acc = None if accuracies is None else _probabilities(accuracies, m, "accuracies", "make_votes")
+    prop = None if propensities is None else _probabilities(propensities, m, "propensities", "make_votes")
+    p = _prior(class_balance, k, "make_votes")
     rng = np.random.default_rng(seed)
-    acc = rng.uniform(0.55, 0.9, m) if accuracies is None else np.broadcast_to(np.asarray(accuracies, float), (m,))
-    prop = rng.uniform(0.1, 0.5, m) if propensities is None else np.broadcast_to(np.asarray(propensities, float), (m,))
-    p = np.full(k, 1.0 / k) if class_balance is None else np.asarray(class_balance, float) / np.sum(class_balance)
+    acc = rng.uniform(0.55, 0.9, m) if acc is None else acc
+    prop = rng.uniform(0.1, 0.5, m) if prop is None else prop
     y = rng.choice(k, size=n, p=p)
     if sparse:
         rows, cols, vals = [], [], []
@@ -85,7 +130,8 @@ def make_one_sided_votes(
     class.  Its accuracy (``P(Y = target | it fires)``) follows from these and
     the class prior and is returned in ``params["accuracies"]`` with
     ``targets``, ``hit_rates``, ``false_rates``, ``propensities`` and
-    ``class_balance``.
+    ``class_balance``.  ``targets`` are classes ``0..k-1`` (one, or one per
+    LF); the rates are probabilities (one, or one per LF).
 
     Examples
     --------
@@ -95,11 +141,15 @@ def make_one_sided_votes(
     >>> bool(((L.to_dense() == -1) | (L.to_dense() == params["targets"])).all())
     True
     """
+    func = "make_one_sided_votes"
+    _check_sizes(func, n=n, m=m, k=k)
+    tgt = np.arange(m) % k if targets is None else _targets(targets, m, k)
+    hit = None if hit_rates is None else _probabilities(hit_rates, m, "hit_rates", func)
+    fal = None if false_rates is None else _probabilities(false_rates, m, "false_rates", func)
+    p = _prior(class_balance, k, func)
     rng = np.random.default_rng(seed)
-    tgt = np.arange(m) % k if targets is None else np.broadcast_to(np.asarray(targets, int), (m,))
-    hit = rng.uniform(0.2, 0.6, m) if hit_rates is None else np.broadcast_to(np.asarray(hit_rates, float), (m,))
-    fal = rng.uniform(0.01, 0.08, m) if false_rates is None else np.broadcast_to(np.asarray(false_rates, float), (m,))
-    p = np.full(k, 1.0 / k) if class_balance is None else np.asarray(class_balance, float) / np.sum(class_balance)
+    hit = rng.uniform(0.2, 0.6, m) if hit is None else hit
+    fal = rng.uniform(0.01, 0.08, m) if fal is None else fal
     y = rng.choice(k, size=n, p=p)
     rate = np.where(y[:, None] == tgt[None, :], hit[None, :], fal[None, :])
     votes = np.where(rng.random((n, m)) < rate, tgt[None, :], ABSTAIN)
@@ -109,6 +159,22 @@ def make_one_sided_votes(
     params = {"accuracies": acc, "propensities": prop, "class_balance": p, "targets": np.array(tgt),
               "hit_rates": np.array(hit), "false_rates": np.array(fal)}
     return VoteMatrix(votes, None, k), y, params
+
+
+def _targets(targets: Any, m: int, k: int) -> np.ndarray:
+    arr = np.asarray(targets)
+    if arr.ndim == 0:
+        arr = np.full(m, arr)
+    if arr.shape != (m,):
+        raise ValueError(f"make_one_sided_votes: targets has shape {arr.shape}; expected a class or {m} classes "
+                         "(one per LF)")
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"make_one_sided_votes: targets must be classes (ints 0..{k - 1}), got {targets!r}")
+    bad = (arr < 0) | (arr >= k)
+    if bad.any():
+        j = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"make_one_sided_votes: targets are classes 0..{k - 1}; LF {j} has {int(arr[j])}")
+    return arr.astype(np.int64)
 
 
 # Procedural text task: short "comments" that are spam (1) or ham (0).
