@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -85,7 +86,7 @@ def test_recommended_model_is_chosen_on_valid_without_test_labels(youtube_run):
     assert type(auto).__name__ == "AutoLabelModel"
     best = max(auto.valid_scores_.values())
     assert auto.valid_scores_[auto.chosen_] == best
-    assert f"recommended label model ({auto.chosen_}, selected on valid)" in res["results"]
+    assert f"recommended label model ({auto.chosen_}, {demo._recommended_how(auto)})" in res["results"]
     # shuffle the test labels: the same model is chosen and every prediction is identical
     rng = np.random.default_rng(0)
     texts, shipped, y = splits["test"]
@@ -108,7 +109,7 @@ def test_demo_reports_the_numbers_it_computed(youtube_run):
     V = res["votes"]["test"]
     auto = res["pipeline"].label_model_
     assert res["results"]["majority vote"]["accuracy"] == score("accuracy", y, res["majority_vote"].predict(V))
-    key = f"recommended label model ({auto.chosen_}, selected on valid)"
+    key = f"recommended label model ({auto.chosen_}, {demo._recommended_how(auto)})"
     assert res["results"][key]["accuracy"] == score("accuracy", y, auto.predict(V))
 
 
@@ -154,3 +155,30 @@ def test_demo_without_any_copy_says_how_and_runs_synthetic(tmp_path, capsys, mon
     assert "WRENCH 'youtube' was not found" in out and str(empty) in out
     assert "WEAKSUP_DATA" in out and "download_wrench('youtube')" in out
     assert "procedurally generated" in out and "SYNTHETIC" in out
+
+
+def test_gains_and_losses_are_worded_for_either_sign():
+    """The demo printed 'loses -0.8 points' (a double negative)."""
+    assert demo.versus_majority_vote(-0.008, "accuracy") == "loses 0.8 points of accuracy against majority vote"
+    assert demo.versus_majority_vote(0.012, "f1_binary") == "gains 1.2 points of f1_binary over majority vote"
+    assert demo.versus_majority_vote(0.0004, "accuracy") == "ties with majority vote on accuracy"  # rounds to 0.0
+
+
+def test_two_rows_of_the_same_model_say_how_they_differ(youtube_run):
+    """'GoldFree, selected on valid' and 'GoldFree, no labels' read as one model with two scores: the recommended
+    row says it was fitted with the valid labels, and the report says the two fits differ in class balance."""
+    splits, res = youtube_run
+    auto, goldfree = res["pipeline"].label_model_, res["goldfree"]
+    how = demo._recommended_how(auto)
+    assert how in ("fitted with the valid labels, chosen on them", "chosen on the valid labels, fitted without them")
+    assert f"recommended label model ({auto.chosen_}, {how})" in res["results"]
+    out = io.StringIO()
+    demo.run_demo(splits, demo.youtube_lfs(), metric="accuracy", out=out)
+    text = out.getvalue()
+    assert "loses -" not in text and "gains +" not in text
+    assert "Gold-free default (AutoLabelModel without any labels): " in text
+    if goldfree.chosen_ == auto.chosen_:
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"Both are {auto.chosen_}"))
+        assert demo._balance(auto.model_) in line and demo._balance(goldfree.model_) in line
+        assert "(gold-free: no labels)" in line
+    assert re.search(r"the end model \(it also predicts where no LF votes\) (gains \d|loses \d|ties with)", text)

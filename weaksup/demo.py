@@ -10,9 +10,11 @@ copy bundled inside the package (so it runs offline on any fresh machine):
 2. :class:`~weaksup.analysis.LFAnalysis` summarises the LFs (accuracy on the
    valid split);
 3. the recommended label model, :class:`~weaksup.labelmodel.AutoLabelModel`,
-   chooses among the registered candidates on the 120 labelled valid rows (the
-   WRENCH protocol; the test labels are never read), and the gold-free default
-   (the same class without any labels) is fitted beside it;
+   fits the registered candidates with the 120 labelled valid rows (they give
+   the class balance) and keeps the best on them (the WRENCH protocol; the test
+   labels are never read), and the gold-free default (the same class without
+   any labels: its fallback, GoldFree, with the class balance estimated from the
+   votes) is fitted beside it;
 4. a :class:`~weaksup.pipeline.Pipeline` trains an end model (weaksup's
    soft-label ``LogisticRegression`` on TF-IDF features) on the recommended
    model's soft labels of the covered training texts;
@@ -43,7 +45,7 @@ from weaksup.apply import LFApplier
 from weaksup.lf import keyword_lf, labeling_function, regex_lf, threshold_lf
 from weaksup.votes import ABSTAIN, VoteMatrix
 
-__all__ = ["main", "youtube_lfs", "synthetic_lfs", "run_demo", "run_pipeline"]
+__all__ = ["main", "youtube_lfs", "synthetic_lfs", "run_demo", "run_pipeline", "versus_majority_vote"]
 
 HAM, SPAM = 0, 1
 
@@ -170,18 +172,24 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
                     LogisticRegression(C=1.0, max_iter=300, patience=20))
     pipe.fit(L_train, X["train"], valid=(votes["valid"], X["valid"], y_valid), seed=seed)
     auto = pipe.label_model_
-    say(f"\n[3] Recommended label model: AutoLabelModel fitted on {L_train.n} unlabelled train rows chose "
-        f"{auto.chosen_} on the {len(y_valid)} labelled valid rows (valid {metric}: "
+    rec_how = _recommended_how(auto)
+    say(f"\n[3] Recommended label model: AutoLabelModel fitted its candidates on {L_train.n} unlabelled train rows "
+        f"with the {len(y_valid)} labelled valid rows (most candidates take the class balance from them) and chose "
+        f"{auto.chosen_} on them (valid {metric}: "
         + ", ".join(f"{k} {v:.3f}" for k, v in sorted(auto.valid_scores_.items(), key=lambda kv: -kv[1])) + ").")
     goldfree = AutoLabelModel(cardinality=L_train.cardinality, metric=metric).fit(L_train, seed=seed)
-    say(f"    Gold-free default (AutoLabelModel without any labels): {goldfree.chosen_}.")
+    say(f"    Gold-free default (AutoLabelModel without any labels): {goldfree.chosen_}, fitted on the votes alone.")
+    if goldfree.chosen_ == auto.chosen_:
+        say(f"    Both are {auto.chosen_} but not the same fit: class balance "
+            f"{_balance(auto.model_)} (recommended: {rec_how}) vs {_balance(goldfree.model_)} "
+            "(gold-free: no labels), so their predictions can differ.")
     say(f"\n[4] End model: {em_name} on TF-IDF features of {int(covered.sum())} covered train rows, "
         f"trained on the recommended model's soft labels (Pipeline).")
 
     _, _, y_test = splits["test"]
     mv = MajorityVote(cardinality=L_train.cardinality).fit(L_train)
     rows = {"majority vote": mv.predict(votes["test"]),
-            f"recommended label model ({auto.chosen_}, selected on valid)": auto.predict(votes["test"]),
+            f"recommended label model ({auto.chosen_}, {rec_how})": auto.predict(votes["test"]),
             f"gold-free label model ({goldfree.chosen_}, no labels)": goldfree.predict(votes["test"]),
             f"end model {em_name}": pipe.predict(X["test"])}
     metrics = [metric] if metric == "f1_binary" else [metric, "f1_binary"]
@@ -199,15 +207,45 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
         verdict = ("the recommended label model IS majority vote here: no candidate scored higher on the valid "
                    "labels, so it gains nothing over it")
     elif rec > base:
-        verdict = f"the recommended label model gains {100 * (rec - base):+.1f} points of {metric} over majority vote"
+        verdict = f"the recommended label model {versus_majority_vote(rec - base, metric)}"
     else:
         verdict = (f"the recommended label model ({auto.chosen_}, best on valid) does NOT beat majority vote on test "
                    f"({100 * (rec - base):+.1f} points)")
     say(f"\n  In short: {verdict}; the end model (it also predicts where no LF votes) "
-        f"{'gains' if end > base else 'loses' if end < base else 'ties at'} {100 * (end - base):+.1f} "
-        "points against majority vote.")
+        f"{versus_majority_vote(end - base, metric)}.")
     return {"metric": metric, "results": results, "summary": summary, "votes": votes, "pipeline": pipe,
             "goldfree": goldfree, "majority_vote": mv, "features": X}
+
+
+def versus_majority_vote(diff: float, metric: str) -> str:
+    """How a score ``diff`` (a fraction) above majority vote's reads: gains / loses / ties, in points.
+
+    >>> versus_majority_vote(-0.008, "accuracy"), versus_majority_vote(0.012, "accuracy")
+    ('loses 0.8 points of accuracy against majority vote', 'gains 1.2 points of accuracy over majority vote')
+    >>> versus_majority_vote(0.0, "accuracy")
+    'ties with majority vote on accuracy'
+    """
+    points = round(100 * diff, 1)
+    if points > 0:
+        return f"gains {points:.1f} points of {metric} over majority vote"
+    if points < 0:
+        return f"loses {-points:.1f} points of {metric} against majority vote"
+    return f"ties with majority vote on {metric}"
+
+
+def _recommended_how(auto: Any) -> str:
+    """What the recommended model's candidate did with the valid labels (fitted with them or not; chosen on them)."""
+    from weaksup.labelmodel.auto import DEFAULT_CANDIDATES
+
+    params = next((c[2] for c in (auto.candidates or DEFAULT_CANDIDATES) if c[0] == auto.chosen_), {})
+    if params.get("_ignore_valid") or params.get("_ignore_dev"):
+        return "chosen on the valid labels, fitted without them"
+    return "fitted with the valid labels, chosen on them"
+
+
+def _balance(model: Any) -> str:
+    cb = getattr(model, "class_balance_", None)
+    return "?" if cb is None else "[" + ", ".join(f"{float(v):.2f}" for v in cb) + "]"
 
 
 def run_pipeline(*args: Any, **kwargs: Any) -> dict[str, Any]:
