@@ -155,3 +155,16 @@ def test_dask_fit_runs_the_in_memory_checks_and_warnings(client, hold):
                 assert str(dsk.value) == str(mem.value)
                 # a refused fit leaves the model as it was, as in memory
                 np.testing.assert_array_equal(model.predict_proba(np.array([[0, 1, -1, -1]])), state)
+
+
+# ------------------------------------------------------------ refits
+def test_dawid_skene_refits_on_the_same_dask_votes_while_earlier_fits_live(client):
+    """Each EM fit ships its model and holds its tables under keys of its own: a fit right after another on the
+    same votes, with the same model state, reused the first fit's keys while that fit released them (on a
+    threads cluster: FutureCancelledError, lost dependencies)."""
+    L, _ = _named(400, m=4, k=2, seed=0)
+    V = _dask(L, rows=100)
+    ref = lm.DawidSkene(max_iter=20).fit(L, seed=0).predict_proba(L)
+    kept = [lm.DawidSkene(max_iter=20).fit(V, seed=0) for _ in range(3)]
+    for model in kept:
+        np.testing.assert_allclose(model.predict_proba(L), ref, rtol=0, atol=1e-12)

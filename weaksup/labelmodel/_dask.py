@@ -265,12 +265,14 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
 
         model._em(counts, class_balance, valid, prior)
         return
-    task = dask.delayed(_part_patterns, pure=True)
+    # keys of this fit's own (pure=False, hash=False): a key derived from the model and the partition would be
+    # the next fit's key too, and cancelling this fit's held tables would cancel that fit's (lost dependencies)
+    task = dask.delayed(_part_patterns, pure=False)
     held = client.compute([task(shipped_model, p, V.lf_names, V.cardinality, o) for o, _, p in parts])
     try:
         _checked(model, V, sum(client.gather([client.submit(_held_lf_class_counts, h, m, k, pure=False)
                                               for h in held])))
-        shipped = client.scatter(model, broadcast=True)  # fitted-shape model, sent once
+        shipped = client.scatter(model, broadcast=True, hash=False)  # fitted-shape model, sent once
 
         def held_counts(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
             return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
