@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -258,14 +259,24 @@ def _run_sub(args: list[str], timeout: int = 7200) -> dict:
 
 
 # ------------------------------------------------------------------------ report
+def command_line(a: argparse.Namespace) -> str:
+    """The command this run was started with (its arguments as given; ``nice`` when it ran at a lower priority).
+
+    >>> command_line(argparse.Namespace(argv=["--sizes", "500000", "--skip-memory"], niceness=10))
+    'nice -n 10 python benchmarks/scale.py --sizes 500000 --skip-memory'
+    """
+    args = getattr(a, "argv", None)
+    cmd = " ".join(["python", "benchmarks/scale.py", *([shlex.quote(x) for x in args] if args else [])])
+    niceness = getattr(a, "niceness", 0)
+    return f"nice -n {niceness} {cmd}" if niceness else cmd
+
+
 def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -> str:
     from weaksup.bench.report import markdown_table
 
     sizes = ", ".join(f"{n:,}" for n in a.sizes)
     lines = [
-        f"Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/scale.py --sizes {' '.join(map(str, a.sizes))} "
-        + (f"--max-wall-s {a.max_wall_s:.0f} " if getattr(a, "max_wall_s", 2700.0) != 2700.0 else "")
-        + f"--write-docs` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
+        f"Command: `{command_line(a)}` (rows: {sizes}; m = {M} LFs, k = {K}, ~{COVERAGE:.0%} coverage per LF; "
         f"{a.partition_rows:,}-row partitions; MatrixCompletion and snorkel {a.epochs} epochs; a 2-core, 24 GiB "
         "machine shared with other jobs, so wall seconds include waiting for the CPU: the CPU seconds are "
         "the steadier measure; "
@@ -301,6 +312,8 @@ def report(dask_runs: list[dict], mem_runs: list[dict], a: argparse.Namespace) -
     lines += [markdown_table(["rows", "phase", "wall s", "worker CPU s", "worker peak MiB", "client peak MiB",
                               "notes"], rows), ""]
     lines += flatness_lines(dask_runs)
+    if getattr(a, "skip_memory", False):
+        return "\n".join(lines + ["**In memory, one process**: not run (`--skip-memory`)."])
     lines += ["**In memory, one process** (weaksup: serial applier, dense VoteMatrix; snorkel: LabelModel on the "
               "same votes, applied by weaksup): wall / CPU seconds per phase and the process's peak RSS. "
               "Each library runs once, at the largest size it can hold, decided before the run from its "
@@ -341,6 +354,7 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="tiny CI run (20,000 rows); section to a temp file")
     ap.add_argument("--memory-worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     a = ap.parse_args()
+    a.argv, a.niceness = sys.argv[1:], os.nice(0)  # what the "Command:" line reports
     if a.memory_worker:
         print(json.dumps(run_memory(a.memory_worker[0], int(a.memory_worker[1]), a.partition_rows, a.epochs)))
         return
