@@ -33,11 +33,13 @@ Examples
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any, Protocol
 
 import numpy as np
@@ -49,7 +51,7 @@ from weaksup.lf.core import LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
-           "check_timeout", "prepare_lfs", "warn_faults"]
+           "check_timeout", "prepare_lfs", "shift_error", "warn_faults"]
 
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
@@ -210,6 +212,14 @@ def apply_chunk(
     (seconds) limits each LF call (one row of a row-wise LF, one chunk of a
     batched one): a call past it is a fault like an exception (``fault="raise"``
     raises an :class:`LFApplyError` naming the LF, row and limit).
+
+    With ``fault="raise"`` the error raised is the one at the lowest position of
+    the chunk, ties going to the first LF in list order (a batched LF that fails
+    on the whole chunk fails at its first row): after an LF fails at a row, the
+    later LFs run only on the rows before it (batched LFs on the chunk), to find
+    an earlier failure, and their outputs are not checked.  An LF output that is
+    not valid (:class:`LFOutputError`) is raised when it is checked, i.e. once
+    its LF has run on the chunk, if no LF failed before it.
     """
     n = output.length(chunk)
     index = output.index(chunk)
@@ -218,8 +228,12 @@ def apply_chunk(
     seconds = np.zeros(len(lfs))
     columns: list[Any] = []
     records: Sequence[Any] | None = None
+    first: tuple[int, LFApplyError, BaseException] | None = None  # fault="raise": (position, error, cause)
     with _Watchdog(timeout) as watch:
         for j, lf in enumerate(lfs):
+            if first is not None and first[0] == 0:
+                break  # no later LF can fail before the chunk's first row
+            limit = n if first is None else first[0]
             t0 = time.perf_counter()
             if lf.batched:
                 policy = _FAULT_POLICY.set(fault)
@@ -233,28 +247,29 @@ def apply_chunk(
                     i = exc.positions[0]
                     if fault == "raise" or exc.output is None:
                         if fault == "raise":
-                            raise output.raised(
-                                f"batched LF {lf.name!r} {_what(cause)} on {unit} {index[i]!r} (position "
-                                f"{offset + i}; {len(exc.positions)} of the chunk's {n} {unit}s failed): {exc}",
-                                lf.name, index[i], offset + i, cause,
-                            ) from cause
-                        faults[j] += n
-                        columns.append(output.all_faulted(lf, chunk))
+                            if i < limit:
+                                first = (i, output.raised(
+                                    f"batched LF {lf.name!r} {_what(cause)} on {unit} {index[i]!r} "
+                                    f"({_at(offset + i)}; {len(exc.positions)} of the chunk's {n} {unit}s "
+                                    f"failed): {exc}", lf.name, index[i], offset + i, cause), cause)
+                        else:
+                            faults[j] += n
+                            columns.append(output.all_faulted(lf, chunk))
                     else:
                         faults[j] += len(exc.positions)
                         columns.append(output.from_batch(lf, exc.output, chunk))
                 except Exception as exc:
                     watch.start = None
                     if fault == "raise":
-                        raise output.raised(
-                            f"batched LF {lf.name!r} {_what(exc)} on the chunk of {unit}s "
-                            f"{index[0]!r}..{index[-1]!r} (positions {offset}..{offset + n - 1}): {exc}",
-                            lf.name, index[0], offset, exc,
-                        ) from exc
-                    faults[j] += n
-                    columns.append(output.all_faulted(lf, chunk))
+                        first = (0, output.raised(
+                            f"batched LF {lf.name!r} {_what(exc)} on {_chunk_rows(index, n, offset, unit)}: "
+                            f"{exc}", lf.name, index[0] if n else None, offset, exc), exc)
+                    else:
+                        faults[j] += n
+                        columns.append(output.all_faulted(lf, chunk))
                 else:
-                    columns.append(output.from_batch(lf, out, chunk))
+                    if first is None:
+                        columns.append(output.from_batch(lf, out, chunk))
                 finally:
                     _FAULT_POLICY.reset(policy)
             else:
@@ -264,7 +279,7 @@ def apply_chunk(
                 outs: list[Any] = []
                 append = outs.append
                 timed = timeout is not None
-                for i, x in enumerate(records):
+                for i, x in enumerate(records if limit == n else islice(records, limit)):
                     try:
                         if timed:
                             watch.start = time.perf_counter()
@@ -275,18 +290,59 @@ def apply_chunk(
                     except Exception as exc:
                         watch.start = None
                         if fault == "raise":
-                            raise output.raised(
-                                f"LF {lf.name!r} {_what(exc)} on {unit} {index[i]!r} "
-                                f"(position {offset + i}): {exc}",
-                                lf.name, index[i], offset + i, exc,
-                            ) from exc
+                            first = (i, output.raised(
+                                f"LF {lf.name!r} {_what(exc)} on {unit} {index[i]!r} ({_at(offset + i)}): {exc}",
+                                lf.name, index[i], offset + i, exc), exc)
+                            break
                         faults[j] += 1
                         append(output.faulted)
-                columns.append(output.from_rows(lf, outs, chunk, records))
+                if first is None:
+                    columns.append(output.from_rows(lf, outs, chunk, records))
             seconds[j] = time.perf_counter() - t0
             if tick is not None:
                 tick()
+    if first is not None:
+        raise first[1] from first[2]
     return output.stack(columns, chunk), faults, seconds
+
+
+def _at(position: int) -> str:
+    """How a message gives a row's position in the whole data (:func:`shift_error` finds it again)."""
+    return f"position {position}"
+
+
+def _chunk_rows(index: Sequence[Any], n: int, offset: int, unit: str) -> str:
+    if not n:
+        return f"an empty chunk (no {unit}s, at {_at(offset)})"
+    return f"the chunk of {unit}s {index[0]!r}..{index[-1]!r} (positions {offset}..{offset + n - 1})"
+
+
+_POSITIONS = re.compile(r"\(positions? (\d+)(?:\.\.(\d+))?")
+
+
+def shift_error(err: LFApplyError, shift: int) -> LFApplyError:
+    """``err`` as raised for a chunk that starts ``shift`` rows further on: ``position`` and the positions
+    in the message moved by ``shift``.
+
+    The Dask engine applies each partition from position 0 (its offset is known only once the partitions
+    before it have run, so the data is read once) and moves the error of a failed partition with this.
+
+    >>> err = shift_error(LFApplyError("LF 'a' raised KeyError on row 'r3' (position 3): 'x'", "a", "r3", 3), 100)
+    >>> str(err), err.position
+    ("LF 'a' raised KeyError on row 'r3' (position 103): 'x'", 103)
+    """
+    if not shift or err.position is None:
+        return err
+    cls, args = err.__reduce__()[:2]
+    message = args[0]
+    for m in _POSITIONS.finditer(message):
+        if int(m.group(1)) == err.position:  # the kernel's own text, not a row label that looks like it
+            lo, hi = int(m.group(1)) + shift, m.group(2)
+            moved = f"(positions {lo}..{int(hi) + shift}" if hi is not None else f"(position {lo}"
+            message = message[:m.start()] + moved + message[m.end():]
+            break
+    moved_err: LFApplyError = cls(message, *args[1:3], err.position + shift, *args[4:])
+    return moved_err
 
 
 def _what(exc: BaseException) -> str:
@@ -358,8 +414,9 @@ class ClassOutput(FrameOutput):
         arr = np.asarray(out)
         if arr.shape != (len(chunk),):
             raise LFOutputError(
-                f"batched LF {lf.name!r} returned shape {arr.shape} for a chunk of {len(chunk)} rows "
-                f"(rows {chunk.index[0]!r}..{chunk.index[-1]!r}); it must return one vote per row", lf.name,
+                f"batched LF {lf.name!r} returned shape {arr.shape} for a chunk of {len(chunk)} rows"
+                + (f" (rows {chunk.index[0]!r}..{chunk.index[-1]!r})" if len(chunk) else "")
+                + "; it must return one vote per row", lf.name,
             )
         if arr.dtype.kind not in "iu":
             if arr.dtype.kind == "f" and len(arr) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
