@@ -17,15 +17,16 @@ import importlib
 import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
+from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import ClassOutput
 from weaksup.lf.core import LabelingFunction
 
 __all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "counts_since", "get_engine",
-           "row_bar"]
+           "portable_error", "row_bar"]
 
 
 @dataclass
@@ -107,3 +108,40 @@ def absorb_counts(lfs: Sequence[LabelingFunction], counts: list[Any]) -> None:
     for lf, delta in zip(lfs, counts):
         if delta is not None:
             lf.absorb_counts(delta)
+
+
+def portable_error(err: LFApplyError, roundtrip: Callable[[Any], Any]) -> LFApplyError:
+    """``err``, made to survive the trip from a worker process back to the parent.
+
+    ``roundtrip(obj)`` pickles and unpickles ``obj`` as the trip will (raising if
+    it cannot).  ``err`` is returned as it is when it makes the trip; else the
+    LF's exception (``original``) becomes a ``RuntimeError`` holding its type and
+    message, and the cause chain is dropped; if it still cannot travel (an index
+    label that does not pickle), a plain :class:`LFApplyError` keeps the message,
+    the LF name, the position and the row label's ``repr``.
+
+    >>> import pickle, threading
+    >>> class HoldsLock(Exception):
+    ...     def __init__(self, msg):
+    ...         super().__init__(msg)
+    ...         self.lock = threading.Lock()
+    >>> err = LFApplyError("LF 'a' raised HoldsLock on row 3 (position 3): no", "a", 3, 3, HoldsLock("no"))
+    >>> out = portable_error(err, lambda e: pickle.loads(pickle.dumps(e)))
+    >>> out.lf_name, out.position, repr(out.original)
+    ('a', 3, "RuntimeError('HoldsLock: no')")
+    """
+    try:
+        roundtrip(err)
+        return err
+    except Exception:
+        pass
+    orig = err.original
+    err.original = RuntimeError(f"{type(orig).__name__}: {orig}" if orig is not None else "")
+    # reducers that carry the cause chain (tblib's, installed by distributed) must not meet it either
+    err.__cause__ = err.__context__ = err.__traceback__ = None
+    try:
+        roundtrip(err)
+    except Exception:  # an index label that does not pickle: keep the message and the position
+        err = LFApplyError(str(err), err.lf_name, repr(err.row_index), err.position, err.original)
+    err.__suppress_context__ = True
+    return err

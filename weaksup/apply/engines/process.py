@@ -3,6 +3,13 @@
 Fork (not spawn) lets LFs defined in a notebook or test run without pickling:
 the data and the LFs are put in :data:`_FORK_STATE` before forking, so workers
 inherit them.
+
+When a chunk fails (``fault="raise"``, or a worker dies) the chunks after it
+are cancelled at once; the chunks before it, which started first, are waited
+for, since one of them may fail too: the error raised is that of the failed
+chunk that comes first, as in the serial engine.  Then the pool's processes
+are stopped (running chunks are not waited for) and joined; so is it on
+Ctrl-C, which the workers leave to this process.
 """
 
 from __future__ import annotations
@@ -10,8 +17,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -20,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since,
-                                       row_bar)
+                                       portable_error, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -28,6 +36,11 @@ from weaksup.lf.core import LabelingFunction
 __all__ = ["ProcessEngine", "ENGINE"]
 
 _FORK_STATE: dict[str, Any] = {}
+
+
+def _roundtrip(obj: Any) -> Any:
+    # with the pickler the pool uses (its reducer table was copied at import: it can differ from pickle's)
+    return pickle.loads(ForkingPickler.dumps(obj))
 
 
 def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
@@ -39,23 +52,18 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
         v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], job.output, job.fault, start,
                               timeout=job.timeout)
     except LFApplyError as err:
-        # the error and the LF's exception must survive the trip back to the parent (both ways), with the
-        # pickler the pool uses (its reducer table was copied at import: it can differ from pickle's)
-        try:
-            pickle.loads(ForkingPickler.dumps(err))
-        except Exception:
-            orig = err.original
-            err.original = RuntimeError(f"{type(orig).__name__}: {orig}" if orig is not None else "")
-            # reducers that carry the cause chain (tblib's, installed by distributed) must not meet it either
-            err.__cause__ = err.__context__ = err.__traceback__ = None
-            try:
-                pickle.loads(ForkingPickler.dumps(err))
-            except Exception:  # an index label that does not pickle: keep the message and the position
-                err = LFApplyError(str(err), err.lf_name, repr(err.row_index), err.position, err.original)
-            err.__suppress_context__ = True
-            raise err from None
-        raise
+        # the error and the LF's exception must survive the trip back to the parent (both ways)
+        original = err.original
+        portable = portable_error(err, _roundtrip)
+        if portable is err and err.original is original:
+            raise
+        raise portable from None
     return start, _compact(v), f, s, counts_since(st["lfs"], before)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _compact(v: np.ndarray) -> np.ndarray:
@@ -63,6 +71,22 @@ def _compact(v: np.ndarray) -> np.ndarray:
     if v.size and int(v.max()) < 127:
         return v.astype(np.int8)
     return v
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the pool's queued chunks, stop its processes without waiting for the running ones, and join
+    them (no orphan or zombie workers)."""
+    kill = getattr(pool, "kill_workers", None)  # Python >= 3.14
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    if kill is not None:
+        kill()
+    else:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for p in procs:
+        p.join()
 
 
 class ProcessEngine:
@@ -81,32 +105,64 @@ class ProcessEngine:
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
         bounds = chunks(n, size)
+        pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"),
+                                   initializer=_ignore_sigint)
+        failed: dict[int, BaseException] = {}
         try:
-            ctx = mp.get_context("fork")
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool, \
-                    row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
-                futures = [pool.submit(_process_task, b) for b in bounds]
-                for (lo, hi), fut in zip(bounds, futures):
+            with row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
+                futures: dict[Future[Any], int] = {}
+                for i, b in enumerate(bounds):
                     try:
-                        start, v, f, s, counts = fut.result()
-                    except BrokenProcessPool as exc:
-                        for other in futures:
-                            other.cancel()
-                        raise LFApplyError(
-                            f"a worker process died while applying LFs {[lf.name for lf in lfs]} to rows "
-                            f"{data.index[lo]!r}..{data.index[hi - 1]!r} (positions {lo}..{hi - 1}); an LF "
-                            f"crashed the interpreter or used too much memory. Apply these rows with "
-                            f"engine='serial' to see which LF and row", "", data.index[lo], lo, exc) from exc
-                    absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
-                    res.block[start:start + len(v)] = v
-                    res.faults += f
-                    res.seconds += s
-                    bar.update(len(v))
-        except LFApplyError as err:
-            raise err from err.original
+                        futures[pool.submit(_process_task, b)] = i
+                    except BrokenProcessPool:  # a worker died already: the chunks submitted say where
+                        break
+                todo = set(futures)
+                while todo:
+                    done, todo = wait(todo, return_when=FIRST_EXCEPTION)
+                    for fut in done:
+                        if fut.cancelled():
+                            continue
+                        exc = fut.exception()
+                        if exc is None:
+                            start, v, f, s, counts = fut.result()
+                            absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
+                            res.block[start:start + len(v)] = v
+                            res.faults += f
+                            res.seconds += s
+                            bar.update(len(v))
+                        elif isinstance(exc, (LFApplyError, BrokenProcessPool)):
+                            failed[futures[fut]] = exc
+                        else:
+                            raise exc
+                    if failed:  # wait only for the chunks before the first failed one
+                        first = min(failed)
+                        for fut, i in futures.items():
+                            if i > first:
+                                fut.cancel()
+                        todo = {fut for fut in todo if futures[fut] < first}
+        except BaseException:  # Ctrl-C, or an error that is not an LF's: stop everything now
+            _stop(pool)
+            raise
+        else:
+            if failed:
+                _stop(pool)  # the chunks after the first failed one may still be running: not waited for
+            else:
+                pool.shutdown(wait=True)
         finally:
             _FORK_STATE.clear()
-        return res
+        if not failed:
+            return res
+        first = min(failed)
+        exc = failed[first]
+        if isinstance(exc, LFApplyError):
+            raise exc from exc.original
+        lo, hi = bounds[first]
+        raise LFApplyError(
+            f"a worker process died while applying LFs {[lf.name for lf in lfs]} to rows "
+            f"{data.index[lo]!r}..{data.index[hi - 1]!r} (positions {lo}..{hi - 1}), the first chunk left "
+            f"unfinished; an LF crashed the interpreter or used too much memory (on these rows, or on a chunk "
+            f"running beside them). Apply these rows with engine='serial' to see which LF and row", "",
+            data.index[lo], lo, exc) from exc
 
 
 ENGINE = ProcessEngine()
