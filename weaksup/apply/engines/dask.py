@@ -14,15 +14,15 @@ which writes the directory's manifest last.  The result is a
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, counts_since
+from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, counts_since, portable_error
 from weaksup.apply.errors import LFApplyError
-from weaksup.apply.kernel import apply_chunk
+from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
 
 __all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards"]
@@ -46,19 +46,16 @@ class DaskEngine:
         from tqdm.auto import tqdm
 
         ddf = _as_dask_frame(data, job.n_jobs) if isinstance(data, pd.DataFrame) else data
-        lengths = ddf.map_partitions(len).compute()
-        offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1]
         task = dask.delayed(_counted_chunk, pure=False)
         lfs = list(lfs)
         check_picklable(lfs)
-        tasks = [task(lfs, p, job.output, job.fault, int(o)) for p, o in zip(ddf.to_delayed(), offsets)]
+        parts = ddf.to_delayed()
+        tasks = [task(lfs, p, job.output, job.fault, os.getpid()) for p in parts]
         here = [lf.call_counts() for lf in lfs]
-        try:
-            with tqdm(total=int(np.sum(lengths)), desc=f"Applying {len(lfs)} LFs on Dask", unit="rows",
-                      disable=not job.progress) as bar:
-                results = _compute_with_progress(tasks, [int(n) for n in lengths], bar)
-        except LFApplyError as err:
-            raise err from err.original
+        with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
+                  desc=f"Applying {len(lfs)} LFs on Dask", disable=not job.progress) as bar:
+            results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs],
+                                      _active_client())
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
@@ -69,11 +66,45 @@ class DaskEngine:
 ENGINE = DaskEngine()
 
 
+class _Failed:
+    """What a partition task returns when an LF failed on it: the error (positions from the partition's
+    first row), so the client picks the failed partition that comes first on every scheduler."""
+
+    def __init__(self, error: LFApplyError) -> None:
+        self.error = error
+
+
+def _roundtrip(err: LFApplyError) -> Any:
+    """Pickle and unpickle ``err`` as it will travel from a worker to the client."""
+    try:
+        from distributed.protocol import pickle
+        from tblib import pickling_support
+    except ImportError:  # the local process scheduler: cloudpickle
+        import cloudpickle as pickle
+    else:
+        # as distributed does for a task's exception: an exception whose __init__ takes other arguments than
+        # its args (e.g. __init__(self, a, b)) is rebuilt from its attributes
+        pickling_support.install(err, *([err.original] if err.original is not None else []))
+    return pickle.loads(pickle.dumps(err))
+
+
 def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
-                   offset: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any]]:
-    """:func:`apply_chunk` plus what the LFs counted while it ran (see :meth:`LabelingFunction.call_counts`)."""
+                   client_pid: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any]] | _Failed:
+    """:func:`apply_chunk` on one partition (positions from its first row) plus what the LFs counted while
+    it ran (see :meth:`LabelingFunction.call_counts`); an LF error comes back as a :class:`_Failed`, made
+    to travel when this runs in another process than the client's.
+
+    An empty partition (e.g. after a filter) calls no LF, as the serial and process engines never do: a
+    batched LF may refuse 0 rows (scikit-learn's predict does)."""
+    m = len(lfs)
+    if output.length(chunk) == 0:
+        return output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk), np.zeros(m, np.int64), \
+            np.zeros(m), [None] * m
     before = [lf.call_counts() for lf in lfs]
-    block, faults, seconds = apply_chunk(lfs, chunk, output, fault, offset)
+    try:
+        block, faults, seconds = apply_chunk(lfs, chunk, output, fault, 0)
+    except LFApplyError as err:
+        return _Failed(err if os.getpid() == client_pid else portable_error(err, _roundtrip))
     return block, faults, seconds, counts_since(lfs, before)
 
 
@@ -85,41 +116,101 @@ def _absorb_remote_counts(lfs: list[LabelingFunction], here: list[Any], counts: 
         absorb_counts(lfs, [None if m else c for m, c in zip(moved, part)])
 
 
-def _compute_with_progress(tasks: list[Any], rows: list[int], bar: Any) -> list[Any]:
-    """Compute the partition tasks, advancing ``bar`` by each partition's rows as it ends: as futures
-    complete on a ``distributed`` client, else through a local-scheduler callback."""
+class _Stop(Exception):
+    """Ends a local-scheduler compute once the failed partition to report is known."""
+
+
+def _active_client() -> Any:
+    """The default ``distributed`` client, or None (the local schedulers)."""
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], int], bar: Any,
+                    names: list[str], client: Any, note: str = "") -> list[Any]:
+    """Compute the partition tasks; their results in partition order.
+
+    The bar advances by each partition's rows (``rows(result)``) as it ends: as futures complete on a
+    ``distributed`` ``client``, else (None) through a local-scheduler callback.  When partitions fail (an
+    :class:`LFApplyError`, or workers that keep dying), the later partitions are cancelled and the earlier
+    ones finished (one of them may fail too): the error raised is that of the failed partition that comes
+    first, its positions moved to the whole data's (the earlier partitions' rows are known then).
+    """
     import dask
 
-    try:
-        from distributed import as_completed, default_client
+    results: list[Any] = [None] * len(tasks)
+    failed: dict[int, BaseException] = {}
 
-        client = default_client()
-    except (ImportError, ValueError):
-        client = None
+    def settle(i: int, res: Any) -> bool:
+        """Record partition ``i``'s result; whether the error to raise is known."""
+        if isinstance(res, _Failed):
+            failed[i] = res.error
+        elif isinstance(res, BaseException):
+            failed[i] = res
+        else:
+            results[i] = res
+            bar.update(rows(res))
+        return bool(failed) and all(results[j] is not None for j in range(min(failed)))
+
     if client is None:
         from dask.callbacks import Callback
 
-        done = {t.key: n for t, n in zip(tasks, rows)}
+        order = {t.key: i for i, t in enumerate(tasks)}
 
-        class RowsDone(Callback):  # type: ignore[misc]
+        class Settle(Callback):  # type: ignore[misc]
             def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
-                if key in done:
-                    bar.update(done[key])
+                if key in order and settle(order[key], result):
+                    raise _Stop
 
-        with RowsDone():
-            return list(dask.compute(*tasks))
-    futures = client.compute(tasks)
-    order = {f.key: i for i, f in enumerate(futures)}
-    out: list[Any] = [None] * len(futures)
+        try:
+            with Settle():
+                dask.compute(*tasks)
+        except _Stop:
+            pass
+    else:
+        from distributed import KilledWorker, as_completed
+
+        futures = client.compute(tasks)
+        order = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for fut in as_completed(futures):
+                i = order[fut.key]
+                if failed and i > min(failed):
+                    continue  # cancelled: a partition before it failed
+                try:
+                    res = fut.result()
+                except KilledWorker as err:
+                    res = err
+                if settle(i, res):
+                    break
+                if failed:
+                    client.cancel([f for f in futures if order[f.key] > min(failed) and not f.done()])
+        finally:
+            if failed or any(r is None for r in results):  # an error, or interrupted: nothing left running
+                client.cancel(futures)
+    if not failed:
+        return results
+    first = min(failed)
+    offset = sum(rows(r) for r in results[:first])
+    err = failed[first]
+    if isinstance(err, LFApplyError):
+        moved = shift_error(err, offset)
+        raise moved from moved.original
+    length = client.compute(dask.delayed(len)(parts[first]))  # its rows, read again (not its LFs run)
     try:
-        for fut in as_completed(futures):
-            i = order[fut.key]
-            out[i] = fut.result()
-            bar.update(rows[i])
-    except BaseException:
-        client.cancel(futures)
-        raise
-    return out
+        n = int(length.result(timeout=60))
+        where = f"rows {offset}..{offset + n - 1}"
+    except Exception:  # they cannot be read either, or no worker is left
+        client.cancel([length])
+        where = f"rows from position {offset}"
+    raise LFApplyError(
+        f"applying LFs {names} to partition {first} ({where}): the Dask workers running it died each time it "
+        f"was tried ({err}); out of memory or a crashing LF? Apply these rows with engine='serial' to see "
+        f"which LF and row{note}", "", None, offset, err) from err
 
 
 def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
@@ -149,11 +240,14 @@ def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
                             f"use engine='serial' / 'process'") from exc
 
 
-def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, offset: int,
-                 directory: str, index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray, list]:
+def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
+                 index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray, list] | _Failed:
     from weaksup.dask_votes import write_shard
 
-    block, faults, seconds, counts = _counted_chunk(lfs, chunk, output, fault, offset)
+    done = _counted_chunk(lfs, chunk, output, fault, client_pid)
+    if isinstance(done, _Failed):
+        return done
+    block, faults, seconds, counts = done
     return write_shard(directory, index, block, names, k), faults, seconds, counts
 
 
@@ -233,46 +327,24 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
         if f != MANIFEST:
             os.remove(os.path.join(out, f))
     ddf = _as_dask_frame(data, npartitions)
-    lengths = ddf.map_partitions(len).compute()
-    offsets = np.concatenate([[0], np.cumsum(lengths)])[:-1].astype(np.int64)
     task = dask.delayed(_apply_shard, pure=False)
     output = ClassOutput(k)
-    tasks = [task(lf_list, p, output, fault, int(o), out, i, names, k)
-             for i, (p, o) in enumerate(zip(ddf.to_delayed(), offsets))]
-    client = get_client()
+    parts = ddf.to_delayed()
+    tasks = [task(lf_list, p, output, fault, os.getpid(), out, i, names, k) for i, p in enumerate(parts)]
+    client = get_client()  # the workers write the shards
     here = [lf.call_counts() for lf in lf_list]
-    futures = client.compute(tasks)
-    order = {f.key: i for i, f in enumerate(futures)}
-    results: list[Any] = [None] * len(futures)
-    from distributed import KilledWorker, as_completed
-
-    try:
-        with tqdm(total=int(np.sum(lengths)), desc=f"Applying {len(names)} LFs to shards", unit="rows",
-                  disable=not progress) as bar:
-            for fut in as_completed(futures):
-                results[order[fut.key]] = res = fut.result()
-                bar.update(res[0])
-    except LFApplyError as err:
-        client.cancel(futures)
-        raise err from err.original
-    except KilledWorker as err:
-        client.cancel(futures)
-        bad = order.get(getattr(err, "task", None))
-        where = (f"partition {bad} (rows {offsets[bad]}..{offsets[bad] + lengths.iloc[bad] - 1})"
-                 if bad is not None else "a partition")
-        raise RuntimeError(f"applying LFs to {where}: the Dask workers running it died each time it was "
-                           f"tried ({err}); out of memory or a crashing LF? No manifest was written, so "
-                           f"{out} is not read as complete") from err
+    with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
+              desc=f"Applying {len(names)} LFs to shards", disable=not progress) as bar:
+        results = _run_partitions(tasks, parts, lambda r: r[0], bar, names, client,
+                                  note=f". No manifest was written, so {out} is not read as complete")
     _absorb_remote_counts(lf_list, here, [r[3] for r in results])
-    rows = [r[0] for r in results]
-    if list(rows) != [int(x) for x in lengths]:
-        raise RuntimeError(f"shard row counts {rows} differ from the partition lengths {list(lengths)}")
+    rows = [int(r[0]) for r in results]
     faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(len(names), np.int64)
     seconds = np.sum([r[2] for r in results], axis=0) if results else np.zeros(len(names))
     warn_faults(names, faults, fault)
     write_manifest(out, names, k, rows)
     votes = DaskVotes.from_shards(out)
-    table = pd.DataFrame({"calls": [int(np.sum(lengths))] * len(names), "faults": faults, "seconds": seconds,
+    table = pd.DataFrame({"calls": [sum(rows)] * len(names), "faults": faults, "seconds": seconds,
                           "cached": [False] * len(names)}, index=pd.Index(names, name="lf"))
     votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
     return votes
