@@ -168,3 +168,72 @@ def test_dawid_skene_refits_on_the_same_dask_votes_while_earlier_fits_live(clien
     kept = [lm.DawidSkene(max_iter=20).fit(V, seed=0) for _ in range(3)]
     for model in kept:
         np.testing.assert_allclose(model.predict_proba(L), ref, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------ save / load keeps the stream
+STREAMING = [
+    lambda: lm.MajorityVote(),
+    lambda: lm.WeightedMajorityVote(),
+    lambda: lm.MatrixCompletion(),
+    lambda: lm.MatrixCompletion(class_balance_source="em"),  # a pattern table inside the statistics dict
+    lambda: lm.FlyingSquid(),
+    lambda: lm.DawidSkene(),
+    lambda: lm.DawidSkene(confusion="one_coin", abstain_as_class=True),
+    lambda: lm.AbstainDawidSkene(),
+]
+
+
+@pytest.mark.parametrize("make", STREAMING)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_loaded_model_continues_partial_fit_exactly_as_the_pickled_one(make, sparse, tmp_path):
+    import pickle
+
+    L, _, _ = make_votes(3000, 6, 3, seed=11)
+    if sparse:
+        L = L.as_sparse()
+    a = make().fit(L[:1500], seed=0)
+    a.save(tmp_path / "a.npz")
+    loaded = type(a).load(tmp_path / "a.npz")
+    assert loaded.n_seen_ == 1500
+    pickled = pickle.loads(pickle.dumps(a))
+    for model in (loaded, pickled):
+        model.partial_fit(L[1500:2200], refit=False).partial_fit(L[2200:], seed=0)
+        assert model.n_seen_ == 3000
+    np.testing.assert_array_equal(loaded.predict_proba(L), pickled.predict_proba(L))
+    np.testing.assert_array_equal(loaded.predict_proba(L), make().fit(L, seed=0).predict_proba(L))
+    # saved again mid-stream (after partial_fit), it still continues
+    loaded.save(tmp_path / "b.npz")
+    again = type(a).load(tmp_path / "b.npz").partial_fit(L[:10], seed=0)
+    assert again.n_seen_ == 3010
+
+
+def test_partial_fit_refuses_a_model_whose_statistics_were_not_kept(client, tmp_path):
+    """A file without partial_fit statistics (an older weaksup, a Dask map-reduce EM fit) and a Dask EM fit
+    itself: partial_fit says why it cannot continue instead of silently starting over from the new chunk."""
+    import json
+
+    L, _ = _named(1200)
+    mc = lm.MatrixCompletion().fit(L[:600], seed=0)
+    mc.save(tmp_path / "mc.npz")
+    with np.load(tmp_path / "mc.npz") as z:  # as an older weaksup wrote it: no stream
+        arrays = {k: z[k] for k in z.files if not k.startswith("_stream.")}
+    meta = json.loads(bytes(arrays["__meta__"]).decode())
+    del meta["stream"], meta["n_seen_"]
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = lm.MatrixCompletion.load(tmp_path / "old.npz")
+    np.testing.assert_array_equal(old.predict_proba(L), mc.predict_proba(L))
+    with pytest.raises(ValueError, match=r"MatrixCompletion.partial_fit cannot continue this model: it was loaded "
+                                         r"from .*old.npz, which holds no partial_fit statistics"):
+        old.partial_fit(L[600:])
+    assert old.fit(L, seed=0).partial_fit(L[:10]).n_seen_ == 1210  # a new fit streams on
+    ds = lm.DawidSkene(max_iter=10).fit(_dask(L[:600]), seed=0)
+    with pytest.raises(ValueError, match="fitted on Dask votes by map-reduce EM"):
+        ds.partial_fit(L[600:])
+    ds.save(tmp_path / "ds.npz")
+    with pytest.raises(ValueError, match=r"ds.npz, which holds no partial_fit statistics \(it was fitted on Dask"):
+        lm.DawidSkene.load(tmp_path / "ds.npz").partial_fit(L[600:])
+    # partial_fit on the Dask votes keeps the table on the client: it continues, as in memory
+    streamed = lm.DawidSkene(max_iter=10).partial_fit(_dask(L[:600]), seed=0).partial_fit(L[600:], seed=0)
+    np.testing.assert_allclose(streamed.predict_proba(L), lm.DawidSkene(max_iter=10).fit(L, seed=0).predict_proba(L),
+                               rtol=0, atol=1e-12)

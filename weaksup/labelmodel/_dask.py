@@ -246,6 +246,11 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
 EM_HOLD_KEY = "weaksup.em-hold-patterns"
 
 
+#: Why ``partial_fit`` cannot continue a model fitted by map-reduce EM (see ``LabelModel.partial_fit``).
+_EM_NO_STREAM = ("it was fitted on Dask votes by map-reduce EM, which keeps each partition's distinct-row table on "
+                 "its worker and never gathers the whole table")
+
+
 def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:
     """EM with each iteration a map (per-partition counts) and a reduce (their sum, in partition order)."""
     import dask
@@ -264,6 +269,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
                  for o, _, p in parts])))
 
         model._em(counts, class_balance, valid, prior)
+        model._stream_missing = _EM_NO_STREAM
         return
     # keys of this fit's own (pure=False, hash=False): a key derived from the model and the partition would be
     # the next fit's key too, and cancelling this fit's held tables would cancel that fit's (lost dependencies)
@@ -281,6 +287,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
         model._em(held_counts, class_balance, valid, prior)
     finally:
         client.cancel(held)
+    model._stream_missing = _EM_NO_STREAM
 
 
 def _checked(model: Any, V: DaskVotes, counts: np.ndarray) -> None:

@@ -179,10 +179,11 @@ class AutoLabelModel(LabelModel):
         return self.model_.lf_accuracies()
 
     # ------------------------------------------------------------ persistence
-    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """The selection and the chosen model's state (its arrays under ``model_.<name>``)."""
-        meta, arrays = super()._state()
-        sub_meta, sub_arrays = self.model_._state()
+    def _state(self, stream: bool = True) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The selection and the chosen model's state (its arrays under ``model_.<name>``; not its
+        partial_fit statistics: AutoLabelModel does not stream)."""
+        meta, arrays = super()._state(stream)
+        sub_meta, sub_arrays = self.model_._state(stream=False)
         meta["model_"] = sub_meta
         arrays.update({f"model_.{k}": v for k, v in sub_arrays.items()})
         return meta, arrays

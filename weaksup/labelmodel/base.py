@@ -213,6 +213,7 @@ class BaseVoteModel(ParamsMixin):
         for key in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
             del self.__dict__[key]
         self.__dict__.pop("_stream", None)
+        self.__dict__.pop("_stream_missing", None)
 
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
@@ -245,8 +246,12 @@ class BaseVoteModel(ParamsMixin):
         raise NotImplementedError(f"{type(self).__name__} does not estimate LF accuracies")
 
     # ---------------------------------------------------------- persistence
-    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """``(JSON metadata, arrays)`` that :meth:`_from_state` turns back into this model."""
+    def _state(self, stream: bool = True) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``(JSON metadata, arrays)`` that :meth:`_from_state` turns back into this model.
+
+        ``stream``: keep what ``partial_fit`` continues from (the additive statistics of the rows
+        seen, arrays under ``_stream.``), so a loaded model streams on exactly as the saved one would.
+        """
         self._check_fitted()
         meta: dict[str, Any] = {
             "class": class_path(self),
@@ -263,6 +268,12 @@ class BaseVoteModel(ParamsMixin):
                 arrays[attr] = value
             else:
                 meta["json_attrs"][attr] = value.item() if isinstance(value, np.generic) else value
+        if "n_seen_" in self.__dict__:
+            meta["n_seen_"] = int(self.n_seen_)
+        if stream:
+            _save_stream(self, meta, arrays)
+        elif "_stream" in self.__dict__:
+            meta["stream_missing"] = "they were left out, the model being saved as part of another"
         return meta, arrays
 
     @classmethod
@@ -275,8 +286,11 @@ class BaseVoteModel(ParamsMixin):
         for k, v in meta["json_attrs"].items():
             setattr(model, k, v)
         for k, v in arrays.items():
-            if "." not in k:  # dotted names belong to nested models (see AutoLabelModel)
+            if "." not in k:  # dotted names belong to nested models (see AutoLabelModel) and the stream
                 setattr(model, k, v)
+        if "n_seen_" in meta:
+            model.n_seen_ = int(meta["n_seen_"])
+        _load_stream(model, meta, arrays, path)
         model._restore(meta, arrays, path)
         return model
 
@@ -293,6 +307,88 @@ class BaseVoteModel(ParamsMixin):
         """Load a model written by :meth:`save` (any weaksup subclass of ``cls``)."""
         meta, arrays = load_npz(path, cls._save_format, legacy=_load_v0)
         return cls._from_state(meta, arrays, path)
+
+
+_STREAM = "_stream."  # array-name prefix of the saved partial_fit statistics
+
+
+class _NotSaveable(TypeError):
+    pass
+
+
+def _encode_stats(obj: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
+    """JSON layout of streamed statistics; their arrays go into ``arrays`` under names from ``name``."""
+    import scipy.sparse as sp
+
+    if isinstance(obj, VotePatterns):
+        ind = obj.ind
+        if not sp.isspmatrix_csr(ind):
+            raise _NotSaveable(f"a {type(ind).__name__} pattern table")
+        for part in ("data", "indices", "indptr"):
+            arrays[f"{name}.ind.{part}"] = getattr(ind, part)
+        for part in ("counts", "first", "keys"):
+            arrays[f"{name}.{part}"] = getattr(obj, part)
+        return {"patterns": name, "shape": [int(d) for d in ind.shape]}
+    if isinstance(obj, np.ndarray) and obj.dtype != object:
+        arrays[name] = obj
+        return {"array": name}
+    if isinstance(obj, np.generic) and not isinstance(obj, np.object_):  # a 0-d array summed: a numpy scalar
+        arrays[name] = np.asarray(obj)
+        return {"scalar": name}
+    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
+        return {"dict": {k: _encode_stats(v, f"{name}.{k}", arrays) for k, v in obj.items()}}
+    raise _NotSaveable(f"a {type(obj).__name__}")
+
+
+def _decode_stats(layout: Any, arrays: dict[str, np.ndarray]) -> Any:
+    import scipy.sparse as sp
+
+    if "array" in layout:
+        return arrays[layout["array"]]
+    if "scalar" in layout:
+        return arrays[layout["scalar"]][()]
+    if "dict" in layout:
+        return {k: _decode_stats(v, arrays) for k, v in layout["dict"].items()}
+    name = layout["patterns"]
+    ind = sp.csr_matrix((arrays[f"{name}.ind.data"], arrays[f"{name}.ind.indices"], arrays[f"{name}.ind.indptr"]),
+                        shape=tuple(layout["shape"]))
+    return VotePatterns(ind, arrays[f"{name}.counts"], arrays[f"{name}.first"], arrays[f"{name}.keys"])
+
+
+def _save_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Put ``model``'s partial_fit statistics into ``(meta, arrays)``, or say in ``meta`` why they are not there."""
+    stream = model.__dict__.get("_stream")
+    if stream is None:
+        missing = model.__dict__.get("_stream_missing")
+        if missing is not None:
+            meta["stream_missing"] = missing
+        return
+    extra: dict[str, np.ndarray] = {}
+    try:
+        layout = _encode_stats(stream["stats"], _STREAM + "stats", extra)
+    except _NotSaveable as exc:
+        meta["stream_missing"] = f"its partial_fit statistics ({exc}) cannot be saved"
+        return
+    arrays.update(extra)
+    meta["stream"] = {"n": int(stream["n"]), "k": int(stream["k"]), "m": int(stream["m"]),
+                      "lf_names": list(stream["lf_names"]), "stats": layout}
+
+
+def _load_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+    """Restore the partial_fit statistics saved by :func:`_save_stream`; without them, a streaming model
+    remembers why, and ``partial_fit`` says so instead of silently starting over."""
+    layout = meta.get("stream")
+    if layout is not None:
+        try:
+            stats = _decode_stats(layout["stats"], arrays)
+            model._stream = {"stats": stats, "n": int(layout["n"]), "k": int(layout["k"]), "m": int(layout["m"]),
+                             "lf_names": list(layout["lf_names"])}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: its partial_fit statistics are incomplete or damaged ({exc!r})") from exc
+        return
+    if getattr(model, "_additive", False):
+        why = meta.get("stream_missing", "it was saved by a weaksup that did not save them")
+        model._stream_missing = f"it was loaded from {path}, which holds no partial_fit statistics ({why})"
 
 
 def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -419,6 +515,11 @@ class LabelModel(BaseVoteModel, ABC):
         if not self._additive:
             raise NotImplementedError(f"{type(self).__name__} has no additive statistics; use fit()")
         self._validate_params()
+        missing = self.__dict__.get("_stream_missing")
+        if missing is not None:
+            raise ValueError(f"{type(self).__name__}.partial_fit cannot continue this model: {missing}. Refit it "
+                             "on all rows with fit(), or stream into a new model (partial_fit of Dask votes keeps "
+                             "the statistics on the client)")
         stream = self.__dict__.get("_stream")
         k_known = stream["k"] if stream is not None else self.cardinality
         if is_dask_votes(votes):  # statistics reduced on the Dask cluster, merged into the stream
