@@ -237,3 +237,54 @@ def test_partial_fit_refuses_a_model_whose_statistics_were_not_kept(client, tmp_
     streamed = lm.DawidSkene(max_iter=10).partial_fit(_dask(L[:600]), seed=0).partial_fit(L[600:], seed=0)
     np.testing.assert_allclose(streamed.predict_proba(L), lm.DawidSkene(max_iter=10).fit(L, seed=0).predict_proba(L),
                                rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------ load refuses bad files clearly
+def _rewrite(src, dst, edit_meta=None, drop=None):
+    import json
+
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files if k != drop}
+    meta = json.loads(bytes(arrays["__meta__"]).decode())
+    if edit_meta is not None:
+        edit_meta(meta)
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(dst, **arrays)
+    return dst
+
+
+def test_load_names_the_file_and_what_is_wrong(tmp_path):
+    L, _, _ = make_votes(600, 5, 3, seed=1)
+    model = lm.MatrixCompletion().fit(L, seed=0)
+    good = tmp_path / "mc.npz"
+    model.save(good)
+    raw = good.read_bytes()
+    (tmp_path / "text.npz").write_text("lf_a,lf_b\n0,1\n")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    (tmp_path / "cut.npz").write_bytes(raw[: len(raw) // 2])
+    np.save(tmp_path / "arr.npy", np.arange(3))
+    cases = {
+        "text.npz": r"not a weaksup file \(not an \.npz \(zip\) archive",
+        "empty.npz": r"not a weaksup file \(an empty file\)",
+        "cut.npz": r"not a weaksup file \(not an \.npz \(zip\) archive: another kind of file, or one cut short",
+        "arr.npy": r"not a weaksup file \(a single numpy array \(\.npy\)\)",
+        _rewrite(good, tmp_path / "new_param.npz", lambda m: m["params"].update(new_opt=3)).name:
+            r"MatrixCompletion has no parameter 'new_opt' \(the file was written by another weaksup version\?\)",
+        _rewrite(good, tmp_path / "bad_param.npz", lambda m: m["params"].update(n_epochs=-5)).name:
+            r"saved parameters of MatrixCompletion are invalid: .*'n_epochs' must be an int",
+        _rewrite(good, tmp_path / "no_mu.npz", drop="mu_").name: r"lacks fitted state \['mu_'\]",
+        _rewrite(good, tmp_path / "no_shape.npz", lambda m: m.pop("n_lfs_")).name:
+            r"not a complete weaksup label-model file .*'n_lfs_'",
+    }
+    for name, message in cases.items():
+        path = tmp_path / name
+        with pytest.raises(ValueError, match=message) as err:
+            lm.LabelModel.load(path)
+        assert str(path) in str(err.value), name
+    ds = lm.DawidSkene(confusion="one_coin").fit(L)
+    ds.save(tmp_path / "ds.npz")
+    with pytest.raises(ValueError, match=r"ds_cut.npz: the DawidSkene in this file lacks fitted state \['log_conf_'\]"):
+        lm.LabelModel.load(_rewrite(tmp_path / "ds.npz", tmp_path / "ds_cut.npz", drop="log_coin_"))
+    with pytest.raises(FileNotFoundError, match=r"nowhere/x.npz: cannot save there, the directory .*nowhere does not"):
+        model.save(tmp_path / "nowhere" / "x.npz")
+    np.testing.assert_array_equal(lm.LabelModel.load(good).predict_proba(L), model.predict_proba(L))

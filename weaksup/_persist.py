@@ -63,6 +63,8 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     leaves a half-written file under the final name.
     """
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: cannot save there, the directory {path.parent} does not exist")
     header = {"format": fmt, "version": FORMAT_VERSION, **meta}
     payload = {k: np.asarray(v) for k, v in (arrays or {}).items()}
     if _META_KEY in payload:
@@ -85,19 +87,21 @@ def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...], *,
     ``legacy(path)`` (optional) reads files written before the format tag
     existed (0.1 layouts): it is called when the file has no tagged metadata.
 
-    Raises ``ValueError`` naming the file when it is missing metadata, holds
-    another format, was written by a newer weaksup, or is corrupt.
+    Raises ``ValueError`` naming the file when it is not an ``.npz`` archive
+    (a text file, a single ``.npy`` array, an empty or truncated file), is
+    missing metadata, holds another format, was written by a newer weaksup,
+    or is corrupt.
     """
     expected = (fmt,) if isinstance(fmt, str) else tuple(fmt)
-    try:
-        with np.load(path, allow_pickle=False) as z:
+    with _open_npz(path, expected[0]) as z:
+        try:
             meta = (json.loads(bytes(z[_META_KEY]).decode(), object_hook=_decode) if _META_KEY in z.files
                     else {})
             arrays = {k: z[k] for k in z.files if k != _META_KEY}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: corrupt weaksup file (its metadata is a JSON {type(meta).__name__}, not an object)")
     if "format" not in meta:
         if legacy is not None:
             return legacy(path)
@@ -107,6 +111,29 @@ def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...], *,
     if int(meta.get("version", 0)) > FORMAT_VERSION:
         raise ValueError(f"{path}: written by a newer weaksup (format version {meta['version']})")
     return meta, arrays
+
+
+def _open_npz(path: str | os.PathLike[str], expected: str) -> Any:
+    """``np.load`` of an ``.npz`` archive (no pickles); anything else is a ``ValueError`` naming the file.
+
+    Without this check numpy reads a non-zip file as a pickle (and talks about "pickled data") or, for
+    a ``.npy`` file, returns a bare array.  A missing file stays a ``FileNotFoundError``.
+    """
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            head = f.read(6)
+        what = ("an empty file" if not head else "a single numpy array (.npy)" if head == b"\x93NUMPY"
+                else "not an .npz (zip) archive: another kind of file, or one cut short")
+        raise ValueError(f"{path}: not a weaksup file ({what}); expected {expected}, an .npz written by save()")
+    try:
+        z = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+    if not isinstance(z, np.lib.npyio.NpzFile):  # pragma: no cover - a zip file always loads as an archive
+        raise ValueError(f"{path}: not a weaksup file (numpy read a {type(z).__name__}); expected {expected}")
+    return z
 
 
 def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
@@ -131,8 +158,14 @@ def load_npz_v0(path: str | os.PathLike[str], meta_key: str) -> tuple[dict[str, 
     Returns ``(meta, arrays)``; a missing ``meta_key`` is a ``ValueError`` naming the file.
     Callers check the metadata they expect (class, format) themselves.
     """
-    with np.load(path, allow_pickle=False) as z:
+    with _open_npz(path, "a 0.1 weaksup file") as z:
         if meta_key not in z.files:
             raise ValueError(f"{path}: not a weaksup file (no {meta_key!r} metadata)")
-        meta = json.loads(bytes(z[meta_key]).decode())
-        return meta, {k: z[k] for k in z.files if k != meta_key}
+        try:
+            meta = json.loads(bytes(z[meta_key]).decode())
+            arrays = {k: z[k] for k in z.files if k != meta_key}
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: corrupt or unreadable weaksup file ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: corrupt weaksup file (its metadata is a JSON {type(meta).__name__}, not an object)")
+    return meta, arrays

@@ -278,12 +278,32 @@ class BaseVoteModel(ParamsMixin):
 
     @classmethod
     def _from_state(cls: type[_M], meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any = "<state>") -> _M:
-        klass = load_class(meta["class"], cls, path=path)
-        model = klass(**meta["params"])
-        model.cardinality_ = int(meta["cardinality_"])
-        model.n_lfs_ = int(meta["n_lfs_"])
-        model.lf_names_ = list(meta["lf_names_"])
-        for k, v in meta["json_attrs"].items():
+        """The model ``(meta, arrays)`` describe; every problem is a ``ValueError`` naming ``path``.
+
+        Parameters are checked as the constructor and ``fit`` check them (one this weaksup does not
+        know, e.g. from a newer release, is named), and every fitted attribute the model needs
+        (``_fitted_attrs``) must be in the file.
+        """
+        try:
+            klass = load_class(meta["class"], cls, path=path)
+            params = dict(meta["params"])
+            shape = int(meta["cardinality_"]), int(meta["n_lfs_"]), [str(n) for n in meta["lf_names_"]]
+            json_attrs = dict(meta["json_attrs"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a complete weaksup label-model file (its metadata lacks or garbles "
+                             f"{exc})") from exc
+        known = klass._param_names()
+        unknown = sorted(set(params) - set(known) - set(klass._renamed))
+        if unknown:
+            raise ValueError(f"{path}: {klass.__name__} has no parameter {', '.join(map(repr, unknown))} (the file "
+                             f"was written by another weaksup version?); its parameters are {known}")
+        try:
+            model = klass(**params)
+            model._validate_params()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
+        model.cardinality_, model.n_lfs_, model.lf_names_ = shape
+        for k, v in json_attrs.items():
             setattr(model, k, v)
         for k, v in arrays.items():
             if "." not in k:  # dotted names belong to nested models (see AutoLabelModel) and the stream
@@ -292,6 +312,10 @@ class BaseVoteModel(ParamsMixin):
             model.n_seen_ = int(meta["n_seen_"])
         _load_stream(model, meta, arrays, path)
         model._restore(meta, arrays, path)
+        missing = [a for a in model._fitted_attrs if not hasattr(model, a)]
+        if missing:
+            raise ValueError(f"{path}: the {klass.__name__} in this file lacks fitted state {missing} (a damaged "
+                             "file, or one written by another weaksup version); refit the model and save it again")
         return model
 
     def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
