@@ -288,3 +288,48 @@ def test_load_names_the_file_and_what_is_wrong(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nowhere/x.npz: cannot save there, the directory .*nowhere does not"):
         model.save(tmp_path / "nowhere" / "x.npz")
     np.testing.assert_array_equal(lm.LabelModel.load(good).predict_proba(L), model.predict_proba(L))
+
+
+# ------------------------------------------------------------ score seed, AutoLabelModel metric, chunk classes
+def test_score_takes_the_seed_of_true_random_tie_breaks(client):
+    rng = np.random.default_rng(0)
+    D = rng.integers(-1, 3, size=(2000, 2))  # two LFs: many 1-1 ties
+    y = rng.integers(0, 3, size=2000)
+    mv = lm.MajorityVote(cardinality=3).fit(D)
+    X = da.from_array(D, chunks=(500, 2))
+    for votes in (D, X):
+        scores = {mv.score(votes, y, tie_break="true-random", seed=s) for s in (1, 1, 1)}
+        assert len(scores) == 1
+        assert len({mv.score(votes, y, tie_break="true-random", seed=s) for s in range(6)}) > 1
+    preds = mv.predict(D, tie_break="true-random", seed=3)
+    assert mv.score(D, y, tie_break="true-random", seed=3) == float((preds == y).mean())
+    dask_preds = mv.predict(X, tie_break="true-random", seed=3).compute()
+    assert mv.score(X, y, tie_break="true-random", seed=3) == float((dask_preds == y).mean())
+
+
+def test_auto_label_model_checks_its_metric_at_fit():
+    L, _, _ = make_votes(300, 5, 2, seed=0)
+    Lv, yv, _ = make_votes(100, 5, 2, seed=1)
+    with pytest.raises(ValueError, match=r"AutoLabelModel: unknown metric 'foo'; choose from \('accuracy'"):
+        lm.AutoLabelModel(metric="foo").fit(L)  # gold-free: the metric is never used, still refused
+    with pytest.raises(ValueError, match=r"metric 'auc' reads probs, but the choice scores each candidate's hard"):
+        lm.AutoLabelModel(metric="auc").fit(L, valid=(Lv, yv))
+    assert lm.AutoLabelModel(metric="f1_macro").fit(L, valid=(Lv, yv)).chosen_
+
+
+def test_partial_fit_chunk_with_a_class_the_first_chunk_lacked_says_so(client):
+    first = np.array([[0, 1, -1], [1, 1, 0]] * 20)  # classes 0 and 1 only: 2 classes inferred
+    later = np.array([[0, 2, -1], [1, 1, 2]] * 20)
+    message = (r"votes \(partial_fit chunk\) hold class 2, but MatrixCompletion has 2 classes, inferred from the rows "
+               r"it saw first .*MatrixCompletion\(cardinality=3\) or more \(or cardinality= on the first chunk's "
+               r"VoteMatrix\)")
+    for chunk in (later, VoteMatrix(later), da.from_array(later, chunks=(20, 3)),
+                  DaskVotes(da.from_array(later, chunks=(20, 3)))):
+        with pytest.raises(ValueError, match=message):
+            lm.MatrixCompletion().partial_fit(first, refit=False).partial_fit(chunk)
+    # with the class count given, the same chunks stream on
+    fitted = lm.MatrixCompletion(cardinality=3).partial_fit(first, refit=False).partial_fit(later, seed=0)
+    assert fitted.n_seen_ == 80 and fitted.cardinality_ == 3
+    with pytest.raises(ValueError, match="out of range") as err:  # a fixed class count: the plain range error
+        lm.MatrixCompletion(cardinality=2).partial_fit(first, refit=False).partial_fit(later)
+    assert "partial_fit chunk) hold class" not in str(err.value)

@@ -346,7 +346,7 @@ def _small_labels(preds: np.ndarray) -> np.ndarray:
 
 
 def score_dask(model: Any, votes: Any, y: Any, metric: str | list[str], tie_break: str, *,
-               score_probs: Any) -> Any:
+               score_probs: Any, seed: int | None = None) -> Any:
     """``model.score`` on Dask votes: labels (and probabilities only if a metric reads them) computed on the
     cluster, gathered as int16 (the votes never are), scored on the client by ``score_probs`` (passed by
     :meth:`LabelModel.score <weaksup.labelmodel.base.LabelModel.score>`: this module never imports base).
@@ -360,7 +360,7 @@ def score_dask(model: Any, votes: Any, y: Any, metric: str | list[str], tie_brea
     probs = predict_proba_dask(model, votes)
     if model.cardinality_ > np.iinfo(np.int16).max:
         raise ValueError(f"score on Dask votes gathers labels as int16; {model.cardinality_} classes do not fit")
-    preds = predict_dask(model, votes, tie_break, seed=None).map_blocks(_small_labels, dtype=np.int16)
+    preds = predict_dask(model, votes, tie_break, seed=seed).map_blocks(_small_labels, dtype=np.int16)
     names = [metric] if isinstance(metric, str) else list(metric)
     need_probs = any(metric_needs_probs(name) for name in names)
     lazy_y = is_dask_array(y)

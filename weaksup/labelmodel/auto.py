@@ -115,7 +115,21 @@ class AutoLabelModel(LabelModel):
         ignore_dev = bool(params.pop("_ignore_valid", False)) or bool(params.pop("_ignore_dev", False))
         return registry.get_model(cls_name)(cardinality=self.cardinality_, **params), ignore_dev
 
+    def _check_metric(self) -> None:
+        """``metric`` must be a registered :mod:`weaksup.metrics` name that scores hard labels (the selection
+        scores each candidate's predictions); checked at fit, with or without valid labels."""
+        from weaksup.metrics import _REGISTRY
+
+        entry = _REGISTRY.get(self.metric)
+        if entry is None:
+            raise ValueError(f"AutoLabelModel: unknown metric {self.metric!r}; choose from {tuple(_REGISTRY)}")
+        if entry.needs != "labels":
+            labels = tuple(name for name, e in _REGISTRY.items() if e.needs == "labels")
+            raise ValueError(f"AutoLabelModel: metric {self.metric!r} reads {entry.needs}, but the choice scores each "
+                             f"candidate's hard labels on the valid set; choose from {labels}")
+
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        self._check_metric()
         # a candidate's "LFs vote only one class" warning is answered by the selection itself
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)

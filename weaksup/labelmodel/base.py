@@ -554,9 +554,18 @@ class LabelModel(BaseVoteModel, ABC):
                 if V.m != stream["m"]:
                     raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
                 V = align_lfs(V, stream["lf_names"], what="votes (partial_fit chunk)")
-            stream = dask_stream(self, V, k_known, stream)
+            try:
+                stream = dask_stream(self, V, k_known, stream)
+            except ValueError as exc:
+                if stream is not None:
+                    self._refuse_new_classes(votes, k_known, exc)
+                raise
         elif stream is not None:
-            L = check_votes(votes, k_known, min_lfs=self.min_lfs)
+            try:
+                L = check_votes(votes, k_known, min_lfs=self.min_lfs)
+            except ValueError as exc:
+                self._refuse_new_classes(votes, k_known, exc)
+                raise
             if L.m != stream["m"]:
                 raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
             L = align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
@@ -577,6 +586,28 @@ class LabelModel(BaseVoteModel, ABC):
             self.n_seen_ = stream["n"]
             self._fit_stats(stream["stats"], class_balance=class_balance, dev=valid_checked, seed=seed)
         return self
+
+    def _refuse_new_classes(self, votes: Any, k_known: int, exc: Exception) -> None:
+        """Raise a ``ValueError`` that names the cause when a ``partial_fit`` chunk votes a class past the
+        ``k_known`` ones inferred from the earlier rows (called on the error path only: it reads the chunk)."""
+        if self.cardinality is not None:
+            return
+        try:
+            if is_dask_votes(votes):
+                arr = votes.array if hasattr(votes, "array") else votes
+                top = int(arr.max().compute()) if arr.size else -1
+            else:
+                L = check_votes(votes, None)
+                data = L._csr().data - 1 if L.is_sparse else L.to_dense()
+                top = int(data.max()) if data.size else -1
+        except (ValueError, TypeError):
+            return
+        if top >= k_known:
+            raise ValueError(
+                f"votes (partial_fit chunk) hold class {top}, but {type(self).__name__} has {k_known} classes, "
+                f"inferred from the rows it saw first (no vote above {k_known - 1} there): give the class count "
+                f"up front when a chunk may lack classes, {type(self).__name__}(cardinality={top + 1}) or more "
+                f"(or cardinality= on the first chunk's VoteMatrix) [{exc}]") from exc
 
     # ------------------------------------------------------------ prediction
     def predict_proba(self, votes: Any) -> np.ndarray:
@@ -608,29 +639,36 @@ class LabelModel(BaseVoteModel, ABC):
         return (preds, probs) if return_probs else preds
 
     def score(self, votes: Any, y: Any, metric: str | list[str] = "accuracy",
-              tie_break: str = "random") -> Any:
-        """Score against gold labels with :mod:`weaksup.metrics` (one name or a list)."""
+              tie_break: str = "random", *, seed: int | None = None) -> Any:
+        """Score against gold labels with :mod:`weaksup.metrics` (one name or a list).
+
+        The hard labels are :meth:`predict`'s with the same ``tie_break`` and ``seed`` (``seed`` fixes
+        ``tie_break="true-random"``, which otherwise draws afresh on every call).
+        """
         if is_dask_votes(votes):  # predictions computed on the Dask cluster
             from weaksup.labelmodel._dask import score_dask
 
-            return score_dask(self, self._check_dask_votes(votes), y, metric, tie_break, score_probs=score_probs)
+            return score_dask(self, self._check_dask_votes(votes), y, metric, tie_break, score_probs=score_probs,
+                              seed=seed)
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
-                           prior=getattr(self, "class_balance_", None))
+                           prior=getattr(self, "class_balance_", None), seed=seed)
 
 def score_probs(probs: np.ndarray | None, y: Any, metric: str | list[str], tie_break: str, *, n: int,
-                cardinality: int, prior: np.ndarray | None = None, preds: np.ndarray | None = None) -> Any:
+                cardinality: int, prior: np.ndarray | None = None, preds: np.ndarray | None = None,
+                seed: int | None = None) -> Any:
     """Score probabilities against gold labels ``y`` (shared by every label-model family).
 
     ``preds``: hard labels already computed with the same ``tie_break`` (then ``probs`` is only
-    read by metrics that need probabilities, and may be None when none does)."""
+    read by metrics that need probabilities, and may be None when none does); else they are
+    :func:`probs_to_preds` of ``probs`` with ``tie_break`` and ``seed``."""
     from weaksup.metrics import score as _score
 
     y = check_labels(y, cardinality, what="y")
     if len(y) != n:
         raise ValueError(f"votes have {n} rows but y has {len(y)}")
     if preds is None:
-        preds = probs_to_preds(probs, tie_break, prior=prior)
+        preds = probs_to_preds(probs, tie_break, prior=prior, seed=seed)
     if isinstance(metric, str):
         return _score(metric, y, preds, probs)
     return {m: _score(m, y, preds, probs) for m in metric}
