@@ -199,6 +199,33 @@ def test_bad_inputs_are_named():
         load_lfs(lfs_to_source([keyword_lf("a", 1)]).replace("keyword_lf(", "keyword_lf(("))
 
 
+def test_a_single_family_or_numeric_field_given_as_a_string():
+    """families="keyword" is the keyword family (was: unknown LF families ['k', 'e', 'y', ...]); a single
+    numeric field likewise (was: numeric field 'v' is not a column)."""
+    df, y = synthetic(60, seed=2)
+    one = LFGenerator(families="keyword").fit(df, y)
+    assert [lf.source for lf in one.lfs_] == [lf.source for lf in LFGenerator(families=("keyword",)).fit(df, y).lfs_]
+    assert set(one.table_["kind"]) == {"keyword"}
+    stumps = LFGenerator(families="stump", numeric_fields="score").fit(df, y)
+    assert stumps.lfs_ and all(n.startswith(("stump_score_", "stump_len_text_")) for n in stumps.table_["name"])
+    with pytest.raises(ValueError, match=r"unknown LF families \['keywords'\]"):
+        LFGenerator(families="keywords").fit(df, y)
+
+
+def test_numeric_columns_with_non_string_names():
+    """A numeric column named 5 (pd.DataFrame(array) names columns 0, 1, ...) crashed fit with re.sub's
+    TypeError; stump LFs read columns by string name, so it is left out with a warning, or refused by name
+    when numeric_fields= asks for it."""
+    df, y = synthetic(60, seed=2)
+    df[5] = df["score"]
+    with pytest.warns(UserWarning, match=r"numeric column\(s\) \[5\] have non-string names: left out"):
+        gen = LFGenerator(families=("keyword", "stump")).fit(df, y)
+    assert any(n.startswith("stump_score_") for n in gen.table_["name"])
+    assert gen.transform(df).shape == (len(df), len(gen.lfs_))
+    with pytest.raises(TypeError, match=r"numeric field 5 is a int, not a str: .*data.columns.astype\(str\)"):
+        LFGenerator(families=("stump",), numeric_fields=[5]).fit(df, y)
+
+
 # ---------------------------------------------------------------- MiniLM centroids
 @pytest.fixture(scope="module")
 def embed():

@@ -174,8 +174,8 @@ class LFGenerator(ParamsMixin):
     entity_field : str, optional
         Entity-marked text column (``<e1>…</e1> … <e2>…</e2>``) the ``between``
         family reads (default ``field``); rows without markers give no candidates.
-    families : sequence of str
-        Candidate families, a subset of :data:`FAMILIES`: ``"keyword"`` (single
+    families : sequence of str, or str
+        Candidate families, a subset of :data:`FAMILIES` (a single name is one family): ``"keyword"`` (single
         words), ``"ngram"`` (2..``max_ngram`` word phrases), ``"prefix"`` (the
         first one or two words), ``"regex"`` (:data:`SURFACE_REGEXES`),
         ``"stump"`` (thresholds on numeric columns and text length),
@@ -190,8 +190,9 @@ class LFGenerator(ParamsMixin):
         The ``prefix`` family also reads a question's head noun (``what city``,
         ``how many``: the first word after a question word, skipping ``is``,
         ``the``, ...).
-    numeric_fields : sequence of str, optional
-        Columns for stumps (default: every numeric column).
+    numeric_fields : sequence of str, or str, optional
+        Columns for stumps (default: every numeric column with a string name; a column
+        with another name, such as ``5``, is left out with a warning).
     max_lfs : int, optional
         Most LFs kept (default ``max(10, 6 * cardinality)``).
     min_coverage : int
@@ -264,9 +265,13 @@ class LFGenerator(ParamsMixin):
     # ------------------------------------------------------------------ fit
     def _check(self) -> None:
         check_params(self)
-        bad = [f for f in self.families if f not in FAMILIES]
+        bad = [f for f in self._families() if f not in FAMILIES]
         if bad:
             raise ValueError(f"unknown LF families {bad}; choose from {list(FAMILIES)}")
+
+    def _families(self) -> tuple[str, ...]:
+        """``families`` as a tuple: a single string is one family (``"keyword"``, not its letters)."""
+        return (self.families,) if isinstance(self.families, str) else tuple(self.families)
 
     def fit(self, data: Any, y: Any) -> LFGenerator:
         """Mine candidates on the labelled rows of ``data`` and keep a diverse, accurate set.
@@ -338,17 +343,18 @@ class LFGenerator(ParamsMixin):
 
     def _text_families_fields(self) -> list[str]:
         fields = []
-        if set(self.families) & {"keyword", "ngram", "prefix", "regex"}:
+        fam = set(self._families())
+        if fam & {"keyword", "ngram", "prefix", "regex"}:
             fields.append(self.field)
-        if set(self.families) & {"centroid", "nearest", "knn"}:
+        if fam & {"centroid", "nearest", "knn"}:
             fields.append(self.embed_field or self.field)
-        if "between" in self.families:
+        if "between" in fam:
             fields.append(self.entity_field or self.field)
         return sorted(set(fields))
 
     # --------------------------------------------------------------- mining
     def _mine(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
-        fam = set(self.families)
+        fam = set(self._families())
         out: list[_Candidate] = []
         field = self.field
         fkw = {} if field == "text" else {"field": field}
@@ -467,11 +473,24 @@ class LFGenerator(ParamsMixin):
 
     def _stumps(self, df: pd.DataFrame, y: np.ndarray, k: int, majority: Callable[[list[int]], int]
                 ) -> list[_Candidate]:
-        cols = list(self.numeric_fields) if self.numeric_fields is not None else [
-            c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
-        for c in cols:
-            if c not in df.columns:
-                raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
+        if self.numeric_fields is not None:
+            cols = [self.numeric_fields] if isinstance(self.numeric_fields, str) else list(self.numeric_fields)
+            for c in cols:
+                if c not in df.columns:
+                    raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
+                if not isinstance(c, str):  # threshold_lf reads a column by its (string) name
+                    raise TypeError(f"LFGenerator: numeric field {c!r} is a {type(c).__name__}, not a str: stump LFs "
+                                    "read columns by string name; rename the columns, e.g. "
+                                    "data.columns = data.columns.astype(str)")
+        else:
+            cols = [c for c in df.columns
+                    if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+            unnamed = [c for c in cols if not isinstance(c, str)]
+            if unnamed:
+                warnings.warn(f"LFGenerator: numeric column(s) {unnamed} have non-string names: left out of the "
+                              "stump family (stump LFs read columns by string name); rename the columns, e.g. "
+                              "data.columns = data.columns.astype(str)", UserWarning, stacklevel=4)
+                cols = [c for c in cols if isinstance(c, str)]
         fields: list[tuple[str, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
                                                 for c in cols]
         if self.numeric_fields is None:  # a column found by its dtype that equals the labels is the labels
@@ -541,7 +560,8 @@ class LFGenerator(ParamsMixin):
             i = ex[c]
             S[i, j] = (dots[i, j] - self_dot[i]) / np.sqrt(np.maximum(norms2[j] - 2 * dots[i, j] + self_dot[i], 1e-24))
         out = []
-        if "centroid" in self.families:
+        fam = set(self._families())
+        if "centroid" in fam:
             for j, c in enumerate(classes):
                 own = S[y == c, j]
                 examples = [texts[i] for i in ex[c]]
@@ -550,7 +570,7 @@ class LFGenerator(ParamsMixin):
                     out.append(_Candidate("centroid", c, _bind(centroid_lf, examples, c, t,
                                                                name=f"centroid_{c}_q{int(q * 100)}", **kw),
                                           f"centroid:{c}:{q}", votes=np.where(S[:, j] >= t, c, ABSTAIN)))
-        if "knn" in self.families and len(classes) >= 2:
+        if "knn" in fam and len(classes) >= 2:
             members = np.flatnonzero(np.isin(y, classes))
             ordered = np.concatenate([by_text(members[y[members] == c]) for c in classes])  # knn_lf's example order
             by_class = {c: [texts[i] for i in ordered if y[i] == c] for c in classes}
@@ -561,7 +581,7 @@ class LFGenerator(ParamsMixin):
                     continue
                 out.append(_Candidate("knn", -1, _bind(knn_lf, by_class, kk, mv, name=f"knn_k{kk}_m{mv}", **kw),
                                       f"knn:{kk}:{mv}", votes=knn_vote(Sk, y[ordered], kk, mv, k)))
-        if "nearest" in self.families and len(classes) >= 2:
+        if "nearest" in fam and len(classes) >= 2:
             order = np.argsort(-S, axis=1, kind="stable")
             lead = S[np.arange(n), order[:, 0]] - S[np.arange(n), order[:, 1]]
             pred = np.asarray(classes)[order[:, 0]]
