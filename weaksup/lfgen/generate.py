@@ -82,12 +82,25 @@ SURFACE_REGEXES: tuple[tuple[str, str, bool], ...] = (
 )
 #: Question words whose head noun the ``prefix`` family reads ("what city ...", "which year ...").
 _WH = frozenset("what which who whom whose where when why how name".split())
-#: Words skipped between a question word and its head noun.
+#: Words skipped between a question word and its head noun (the head LF's regex skips these).
 _AUX = frozenset("is are was were be been the a an does do did of 's kind kinds type types sort".split())
 #: ``(k, min_votes)`` settings of the mined k-NN LFs.
 KNN_SETTINGS = ((3, 2), (3, 3), (5, 3), (5, 4), (7, 5), (9, 6))
 _STOP = frozenset("a an the and or of to in on at is it i you he she we they this that for with my your be "
                   "are was were as by from".split())
+
+
+def _skipped(word: re.Match[str]) -> bool:
+    """Whether a word (a :data:`_WORD` match) is skipped on the way to a question's head noun.
+
+    ``_WORD`` never starts a word with an apostrophe, so the ``'s`` of :data:`_AUX` is an ``s``
+    right after one ("what 's the capital": head noun ``capital``, not ``s``).
+
+    >>> [w.group() for w in _WORD.finditer("what 's the s of x") if not _skipped(w)]
+    ['what', 's', 'x']
+    """
+    w = word.group()
+    return w in _AUX or (f"'{w}" in _AUX and word.string[word.start() - 1:word.start()] == "'")
 
 
 def wilson_lower_bound(successes: Any, n: Any, z: float = 1.2816) -> np.ndarray:
@@ -359,7 +372,8 @@ class LFGenerator(ParamsMixin):
         field = self.field
         fkw = {} if field == "text" else {"field": field}
         texts = df[field].astype("string").fillna("").tolist() if field in df.columns else []
-        tokens = [_WORD.findall(t.lower()) for t in texts]
+        words = [list(_WORD.finditer(t.lower())) for t in texts]
+        tokens = [[w.group() for w in ws] for ws in words]
 
         def majority(rows: list[int]) -> int:
             c = Counter(int(y[i]) for i in rows)
@@ -384,7 +398,7 @@ class LFGenerator(ParamsMixin):
                     if len(toks) >= n:
                         firsts[tuple(toks[:n])].add(i)
                 if toks and toks[0] in _WH:
-                    head = next((w for w in toks[1:] if w not in _AUX), None)
+                    head = next((w.group() for w in words[i][1:] if not _skipped(w)), None)
                     if head is not None:
                         heads[(toks[0], head)].add(i)
         for g in sorted(grams):
