@@ -89,6 +89,39 @@ def test_unreachable_backend_is_recorded_not_raised():
     assert all(r.startswith("backend error: BackendConnectionError") for r in res.table["reason"])
 
 
+def test_regex_duplicates_are_exact_and_keyword_duplicates_ignore_case():
+    """Regexes were lower-cased to find duplicates, so \\D{3} was a 'duplicate' of \\d{3} (and \\W of \\w, \\S of
+    \\s, \\B of \\b); keywords match in any case, so they still are duplicates up to case."""
+    props = [Proposal("regex", "spam", r"\d{3}"), Proposal("regex", "spam", r"\D{3}"),
+             Proposal("regex", "spam", r"\bwww\b"), Proposal("regex", "spam", r"\Bwww\B"),
+             Proposal("keyword", "spam", "Subscribe"), Proposal("keyword", "spam", "SUBSCRIBE")]
+    res = validate_proposals(props, LABELS)
+    assert res.table["reason"].tolist() == ["not validated: no labelled rows given"] * 5 + [
+        "duplicate of user_keyword_subscribe_1"]
+    V = apply_lfs(res.lfs[:4], pd.DataFrame({"text": ["earn 500", "abc", "www.x", "awwwb"]}), progress=False)
+    assert V.to_dense().tolist() == [[1, 1, -1, -1], [-1, 1, -1, -1], [-1, 1, 1, -1], [-1, 1, -1, 1]]
+    assert len({lf.name for lf in res.lfs}) == 5
+
+
+def test_kept_lf_names_are_unique_and_keep_their_letters():
+    """Names were cut to ASCII and 30 characters: 免费 and 点击 were both llm_keyword_x_1, c++ and c# both
+    llm_keyword_c_1, (win|won) and win|won both llm_regex_win-won_1, and apply_lfs refused the kept set."""
+    texts = ["免费 赚钱 点击", "免费 礼物 点击", "learn c++ and c# now", "c# c++ course", "win $500 now", "win 500 cash",
+             "我 爱 这首歌", "好听 的 歌", "nice song", "great song", "love it", "so good"]
+    data = pd.DataFrame({"text": texts})
+    reply = "keyword: 免费\nkeyword: 点击\nkeyword: c++\nkeyword: c#\nregex: (win|won)\nregex: win|won"
+    res = validate_proposals(parse_proposals(reply, LABELS, default_label="spam"), LABELS, data,
+                             np.array([1] * 6 + [0] * 6))
+    names = [lf.name for lf in res.lfs]
+    assert names == ["llm_keyword_免费_1", "llm_keyword_点击_1", "llm_keyword_c_1", "llm_keyword_c_1_2",
+                     "llm_regex_win-won_1", "llm_regex_win-won_1_2"]
+    V = apply_lfs(res.lfs, data, progress=False)
+    assert V.shape == (12, 6)
+    again = load_lfs(lfs_to_source(res.lfs))
+    assert [lf.name for lf in again] == names
+    np.testing.assert_array_equal(apply_lfs(again, data, progress=False).to_dense(), V.to_dense())
+
+
 # ------------------------------------------------------------------ a real model
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")

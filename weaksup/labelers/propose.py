@@ -169,22 +169,29 @@ def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
 
 
 def _slug(s: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "-", s.lower()).strip("-")[:30] or "x"
+    """A readable piece of an LF name: letters and digits of any script, the rest as ``-`` (not injective).
+
+    >>> _slug("Free  Money!"), _slug("免费"), _slug("(win|won)"), _slug("c++"), _slug("$$$")
+    ('free-money', '免费', 'win-won', 'c', 'x')
+    """
+    return re.sub(r"[\W_]+", "-", s.lower()).strip("-")[:30].strip("-") or "x"
 
 
 def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str, backend: Backend | None,
-           cache: Any, max_words: int = 5) -> LabelingFunction:
-    """The LF of a well-formed proposal; ValueError with the reason otherwise."""
+           cache: Any, max_words: int = 5, name: str | None = None) -> LabelingFunction:
+    """The LF of a well-formed proposal, named ``name`` (default :func:`_name`); ValueError with the reason
+    otherwise."""
     from weaksup.lfgen.families import keyword_lf, regex_lf
 
     kw = {} if field_name == "text" else {"field": field_name}
     pattern = p.pattern.strip()
+    name = name or _name(p, label)
     if p.kind == "keyword":
         if not pattern:
             raise ValueError("empty keyword")
         if len(pattern.split()) > max_words:
             raise ValueError(f"keyword of {len(pattern.split())} words (> {max_words}): a copied text, not a rule")
-        return keyword_lf(pattern, label, name=f"{p.origin}_keyword_{_slug(pattern)}_{label}", **kw)
+        return keyword_lf(pattern, label, name=name, **kw)
     if p.kind == "regex":
         if not pattern:
             raise ValueError("empty regex")
@@ -194,7 +201,7 @@ def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str,
             raise ValueError(f"bad regex: {exc}") from None
         if compiled.search(""):
             raise ValueError("regex matches the empty string (it would vote on every row)")
-        return regex_lf(pattern, label, name=f"{p.origin}_regex_{_slug(pattern)}_{label}", **kw)
+        return regex_lf(pattern, label, name=name, **kw)
     if p.kind == "prompt":
         from weaksup.labelers.lf import PromptedLF
         from weaksup.labelers.template import LabelMap, PromptTemplate
@@ -206,9 +213,26 @@ def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str,
         question = pattern.replace("{", "{{").replace("}", "}}")
         template = PromptTemplate(f"{question}\nText: {{{field_name}}}\nAnswer yes or no.", ["yes", "no"],
                                   max_field_chars=500)
-        return PromptedLF(f"{p.origin}_prompt_{_slug(pattern)}_{label}", template,
+        return PromptedLF(name, template,
                           LabelMap({"yes": label, "no": ABSTAIN}), backend, cache=cache)
     raise ValueError(f"unknown kind {p.kind!r} (kinds: {list(KINDS)})")
+
+
+def _name(p: Proposal, label: int) -> str:
+    """The readable name of a proposal's LF (not unique: :func:`validate_proposals` makes it so)."""
+    return f"{p.origin}_{p.kind}_{_slug(p.pattern.strip())}_{label}"
+
+
+def _dedup_key(p: Proposal, label: int) -> tuple[str, int, str]:
+    """What makes two proposals the same LF: keywords and questions up to case (keyword LFs match in any
+    case), regexes exactly (lower-casing ``\\D`` would make it ``\\d``).
+
+    >>> p = Proposal("regex", "spam", r"\\D{3}")
+    >>> _dedup_key(p, 1) != _dedup_key(Proposal("regex", "spam", r"\\d{3}"), 1)
+    True
+    """
+    pattern = p.pattern.strip()
+    return p.kind, label, pattern if p.kind == "regex" else pattern.lower()
 
 
 def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str], data: Any = None, y: Any = None,
@@ -236,16 +260,19 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     Returns
     -------
     ProposalResult
+        Kept LFs have unique names (a name two patterns share, such as ``c++`` and ``c#``,
+        gets ``_2``, ``_3``, ... in proposal order).
     """
     from scipy.stats import norm
 
     from weaksup._validation import check_labels
     from weaksup.apply import apply_lfs
-    from weaksup.lfgen.generate import as_frame, score_votes
+    from weaksup.lfgen.generate import _unique_name, as_frame, score_votes
 
     rows: list[dict[str, Any]] = []
     built: list[tuple[int, LabelingFunction, int]] = []
     seen: dict[tuple[str, int, str], str] = {}
+    names: set[str] = set()
     for p in proposals:
         row: dict[str, Any] = {"origin": p.origin, "kind": p.kind, "label": p.label, "pattern": p.pattern,
                                "status": "rejected", "reason": "", "name": ""}
@@ -255,15 +282,17 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
             row["reason"] = (f"unknown label {p.label!r} (labels: {list(label_names)})" if p.label is not None
                              else "no label given")
             continue
-        key = (p.kind, label, p.pattern.strip().lower())
+        key = _dedup_key(p, label)
         if key in seen:
             row["reason"] = f"duplicate of {seen[key]}"
             continue
         try:
-            lf = _build(p, label, label_names, field, backend, cache)
+            lf = _build(p, label, label_names, field, backend, cache,
+                        name=_unique_name(_name(p, label), set(names)))
         except Exception as exc:  # a malformed proposal is a rejection, never an error in the caller's loop
             row["reason"] = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
             continue
+        names.add(lf.name)
         seen[key] = lf.name
         row["name"] = lf.name
         built.append((len(rows) - 1, lf, label))

@@ -40,7 +40,7 @@ import math
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,16 +336,12 @@ class LFGenerator(ParamsMixin):
         stats.insert(0, "candidate", [c.key for c in cands])
         chosen = self._select(votes, stats, k)
         lfs = [cands[j].build() for j in chosen]
-        taken = {lf.name for lf in lfs}
-        seen: set[str] = set()
+        reserved = {lf.name for lf in lfs}
+        used: set[str] = set()
         for i, lf in enumerate(lfs):  # names are readable, not injective (a column name cut to [0-9A-Za-z_])
-            if lf.name in seen:
-                n = 2
-                while f"{lf.name}_{n}" in taken:
-                    n += 1
-                lfs[i] = cands[chosen[i]].build(name=f"{lf.name}_{n}")
-                taken.add(lfs[i].name)
-            seen.add(lfs[i].name)
+            name = _unique_name(lf.name, used, reserved)
+            if name != lf.name:
+                lfs[i] = cands[chosen[i]].build(name=name)
         table = stats.iloc[chosen].reset_index(drop=True)
         table.insert(0, "name", [lf.name for lf in lfs])
         table["source"] = [lf.source for lf in lfs]  # type: ignore[attr-defined]
@@ -685,6 +681,25 @@ class LFGenerator(ParamsMixin):
         check_is_fitted(self, "lfs_")
         return apply_lfs(self.lfs_, as_frame(data, self.field), cardinality=self.cardinality_,
                          progress=self.progress)
+
+
+def _unique_name(name: str, used: set[str], reserved: Collection[str] = ()) -> str:
+    """``name``, or the first of ``name_2``, ``name_3``, ... in neither ``used`` nor ``reserved``; added to ``used``.
+
+    LF names are readable, not injective (two patterns can read the same); giving each
+    LF its name in a fixed order through this keeps them unique and deterministic.
+
+    >>> used = set()
+    >>> [_unique_name(n, used, reserved={"a_2"}) for n in ["a", "b", "a", "a"]]
+    ['a', 'b', 'a_3', 'a_4']
+    """
+    if name in used:
+        n = 2
+        while f"{name}_{n}" in used or f"{name}_{n}" in reserved:
+            n += 1
+        name = f"{name}_{n}"
+    used.add(name)
+    return name
 
 
 def _bind(fn: Callable[..., LabelingFunction], *args: Any, **kwargs: Any) -> Callable[..., LabelingFunction]:
