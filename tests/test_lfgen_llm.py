@@ -103,6 +103,31 @@ def test_regex_duplicates_are_exact_and_keyword_duplicates_ignore_case():
     assert len({lf.name for lf in res.lfs}) == 5
 
 
+def test_labels_must_index_label_names():
+    """1-based labels rejected every good proposal as 'precision 0/3 ... prior 0.00' and y = -2 gave numpy's
+    bincount error: y is checked as LFGenerator.fit checks it, before anything is validated or asked."""
+    props = [Proposal("keyword", "spam", "subscribe"), Proposal("keyword", "ham", "song")]
+    assert len(validate_proposals(props, LABELS, TOY, TOY_Y).lfs) == 2
+    with pytest.raises(ValueError, match=r"y: value 2 at position 0 is outside 0\.\.1: classes are indices into "
+                                         r"label_names \['ham', 'spam'\]"):
+        validate_proposals(props, LABELS, TOY, TOY_Y + 1)
+    y = TOY_Y.copy()
+    y[3] = -2
+    with pytest.raises(ValueError, match=r"y: value -2 at position 3 is neither a class nor -1 \(unlabelled\)"):
+        validate_proposals(props, LABELS, TOY, y)
+    with pytest.raises(ValueError, match="y has 11 labels but data has 12 rows"):
+        validate_proposals([], LABELS, TOY, TOY_Y[:-1])
+    # propose_lfs refuses before asking the backend (a real client; nothing listens on port 9)
+    backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)
+    with pytest.raises(ValueError, match="y: value 2 at position 0 is outside 0..1"):
+        propose_lfs(backend, TASK, LABELS, TOY, TOY_Y + 1)
+    with pytest.raises(KeyError, match=r"field 'body' is not a column of data \(\['text'\]\)"):
+        validate_proposals(props, LABELS, TOY, TOY_Y, field="body")
+    # kinds="keyword" is one kind (was: unknown proposal kinds ['k', 'e', 'y', ...])
+    res = propose_lfs(backend, TASK, LABELS, kinds="keyword")
+    assert res.table["kind"].tolist() == ["backend", "backend"]
+
+
 def test_kept_lf_names_are_unique_and_keep_their_letters():
     """Names were cut to ASCII and 30 characters: 免费 and 点击 were both llm_keyword_x_1, c++ and c# both
     llm_keyword_c_1, (win|won) and win|won both llm_regex_win-won_1, and apply_lfs refused the kept set."""

@@ -235,6 +235,28 @@ def _dedup_key(p: Proposal, label: int) -> tuple[str, int, str]:
     return p.kind, label, pattern if p.kind == "regex" else pattern.lower()
 
 
+def _labelled_rows(data: Any, y: Any, label_names: Sequence[str], field: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``data`` as a frame and ``y`` checked: one class index into ``label_names`` or -1 (unlabelled) per row."""
+    from weaksup._validation import check_labels
+    from weaksup.lfgen.generate import as_frame
+
+    df = as_frame(data, field)
+    y_all = check_labels(y, what="y")
+    if len(y_all) != len(df):
+        raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
+    if (y_all < ABSTAIN).any():
+        i = int(np.nonzero(y_all < ABSTAIN)[0][0])
+        raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+    try:  # positions in y, not among the labelled rows
+        check_labels(np.where(y_all == ABSTAIN, 0, y_all), len(label_names), what="y")
+    except ValueError as exc:
+        raise ValueError(f"{exc}: classes are indices into label_names {list(label_names)}, "
+                         "-1 marks an unlabelled row") from None
+    if field not in df.columns:
+        raise KeyError(f"field {field!r} is not a column of data ({list(df.columns)})")
+    return df, y_all
+
+
 def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str], data: Any = None, y: Any = None,
                        *, field: str = "text", min_coverage: int = 1, confidence: float = 0.9,
                        backend: Backend | None = None, cache: Any = None) -> ProposalResult:
@@ -246,7 +268,8 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     label_names : sequence of str
         Class names; a proposal's label is a name (case-insensitive) or a class index.
     data, y : labelled rows (DataFrame / list of str) and their classes, optional
-        ``y == -1`` marks an unlabelled row (dropped before anything reads it).  Without
+        ``y`` holds an index into ``label_names`` per row, or -1 for an unlabelled row
+        (dropped before anything reads it); anything else is a ValueError.  Without
         them a well-formed proposal is kept unvalidated (``reason`` says so).
     field : str
         Text column the LFs read.
@@ -265,10 +288,12 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     """
     from scipy.stats import norm
 
-    from weaksup._validation import check_labels
     from weaksup.apply import apply_lfs
-    from weaksup.lfgen.generate import _unique_name, as_frame, score_votes
+    from weaksup.lfgen.generate import _unique_name, score_votes
 
+    labelled = data is not None and y is not None
+    if labelled:
+        df, y_all = _labelled_rows(data, y, label_names, field)
     rows: list[dict[str, Any]] = []
     built: list[tuple[int, LabelingFunction, int]] = []
     seen: dict[tuple[str, int, str], str] = {}
@@ -296,11 +321,7 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
         seen[key] = lf.name
         row["name"] = lf.name
         built.append((len(rows) - 1, lf, label))
-    if data is not None and y is not None and built:
-        df = as_frame(data, field)
-        y_all = check_labels(y, what="y")
-        if len(y_all) != len(df):
-            raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
+    if labelled and built:
         keep = np.flatnonzero(y_all != ABSTAIN)
         df, y_l = df.iloc[keep].reset_index(drop=True), y_all[keep]
         k = len(label_names)
@@ -333,7 +354,7 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
                 row["status"] = "kept"
                 kept.append(lf)
         return ProposalResult(kept, _table(rows, stats=True))
-    if data is not None and y is not None:  # labelled rows, nothing well-formed to validate on them
+    if labelled:  # labelled rows, nothing well-formed to validate on them
         return ProposalResult([], _table(rows, stats=True))
     for ri, _, _ in built:
         rows[ri]["status"] = "kept"
@@ -386,9 +407,10 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         What the classifier decides, in a sentence.
     label_names : sequence of str
     data, y : optional
-        Labelled rows (``y == -1``: unlabelled, dropped); used for a few examples in
-        each prompt (drawn with ``seed``) and to validate each proposal.
-    kinds : sequence of str
+        Labelled rows (``y``: an index into ``label_names``, or -1: unlabelled, dropped);
+        used for a few examples in each prompt (drawn with ``seed``) and to validate each
+        proposal.  They are checked before the backend is asked.
+    kinds : sequence of str, or str
         Which proposal kinds to ask for (``"keyword"``, ``"regex"``, ``"prompt"``).  Default
         keywords only: asked for regexes too, SmolLM2-135M stops proposing anything (a larger
         model behind :class:`~weaksup.labelers.backends.OpenAIBackend` handles all three).
@@ -415,15 +437,13 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     >>> res = propose_lfs(HFBackend.smollm2(), "Is a YouTube comment spam?", ["ham", "spam"])  # doctest: +SKIP
     >>> res.table[["kind", "label", "pattern", "status", "reason"]]  # doctest: +SKIP
     """
-    from weaksup.lfgen.generate import as_frame
-
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)  # "keyword" is one kind, not its letters
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise ValueError(f"unknown proposal kinds {bad}; choose from {list(KINDS)}")
     examples: dict[int, list[str]] = {}
     if data is not None and y is not None:
-        df = as_frame(data, field)
-        y_arr = np.asarray(y)
+        df, y_arr = _labelled_rows(data, y, label_names, field)
         rng = np.random.default_rng(seed)
         for c in range(len(label_names)):
             idx = np.flatnonzero(y_arr == c)
