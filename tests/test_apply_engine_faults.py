@@ -227,6 +227,47 @@ def test_process_engine_ctrl_c_stops_the_workers_at_once(tmp_path, to):
         assert not w.is_running() or w.status() != psutil.STATUS_ZOMBIE, w
 
 
+TORCH_CHILD = """
+import sys
+import numpy as np, pandas as pd, torch
+from weaksup.apply import apply_lfs
+from weaksup.lf import labeling_function
+from weaksup.lfgen import centroid_lf
+from weaksup.lfgen.families import embed_texts
+
+tag = sys.argv[1]
+torch.set_num_threads(2)
+embed_texts([f"parent text {tag} {i}" for i in range(8)])  # the parent runs MiniLM, as LFGenerator.fit does
+(torch.ones(256, 256) @ torch.ones(256, 256)).sum()
+
+@labeling_function(batched=True)
+def torch_op(d):
+    return ((torch.ones(len(d), 256) @ torch.ones(256, 256)).sum(1) > 0).long().numpy() * 0
+
+lfs = [centroid_lf(["subscribe to my channel", "check out my video"], 1, 0.3, name="near"), torch_op]
+new = pd.DataFrame({"text": [f"subscribe to my channel {tag} {i}" for i in range(20)]})
+serial = apply_lfs(lfs, new, progress=False).to_dense()
+forked = apply_lfs(lfs, new, engine="process", n_jobs=2, chunk_size=10, progress=False).to_dense()
+print("same votes" if np.array_equal(serial, forked) else f"votes differ: {serial.tolist()} {forked.tolist()}",
+      flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_process_workers_run_torch_after_the_parent_did(tmp_path):
+    """A worker forked from a parent that had run torch (MiniLM embeddings) hung forever in its first parallel
+    torch op: torch's thread pool does not survive a fork.  Workers now run torch on one thread."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(TORCH_CHILD))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    try:
+        out = subprocess.run([sys.executable, str(script), tmp_path.name], capture_output=True, text=True,
+                             env=env, timeout=240).stdout
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the process engine hung running torch in forked workers: {exc.stdout!r}")
+    assert "same votes" in out, out
+
+
 # ---------------------------------------------------- one rule for every engine (Dask: its local schedulers)
 ENGINES = [("serial", {}), ("serial", {"chunk_size": 1000}), ("process", {"n_jobs": 2, "chunk_size": 500}),
            ("process", {"n_jobs": 2}), ("dask", {"n_jobs": 4})]

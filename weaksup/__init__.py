@@ -10,6 +10,7 @@ models, data loaders and the bench load on first use.
 
 from __future__ import annotations
 
+from weaksup import _threads  # noqa: F401  (registers the fork hook before any worker is forked)
 from weaksup._lazy import attach
 from weaksup.apply import ApplyReport, LFApplier, LFApplyError, LFOutputError, VoteCache, apply_lfs
 from weaksup.lf import (

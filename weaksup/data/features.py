@@ -52,6 +52,8 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._threads import torch_threads
+
 __all__ = [
     "text_features",
     "wrench_features",
@@ -164,7 +166,7 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
     # sort by length so that batches pad little; results are put back in order
     order = np.argsort([len(t) for t in texts], kind="stable")
     prev_threads = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
+    torch.set_num_threads(torch_threads(n_threads))
     try:
         with torch.inference_mode():
             bar = tqdm(total=len(texts), desc="MiniLM embeddings", unit="text", disable=not progress)

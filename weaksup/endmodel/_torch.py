@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from weaksup._threads import torch_threads
 from weaksup._validation import Interval, OneOf, TorchDevice
 from weaksup.endmodel.base import EndModel
 
@@ -130,7 +131,7 @@ class TorchEndModel(EndModel):
             yield
             return
         before = torch.get_num_threads()
-        torch.set_num_threads(int(n))
+        torch.set_num_threads(torch_threads(int(n)))
         try:
             yield
         finally:

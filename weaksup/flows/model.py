@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._threads import torch_threads
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import Interval, OneOf
 from weaksup._validation import check_features as _check_features
@@ -289,7 +290,7 @@ class LabelLearningFlow(FeatureLabelModel):
         T = torch_classes()
         torch = T["torch"]
         old_threads = torch.get_num_threads()
-        torch.set_num_threads(int(self.n_threads))
+        torch.set_num_threads(torch_threads(int(self.n_threads)))
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -369,7 +370,7 @@ class LabelLearningFlow(FeatureLabelModel):
         gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
         out = np.empty((n_samples, Xs.shape[0], k), dtype=np.float32)
         old_threads = torch.get_num_threads()
-        torch.set_num_threads(int(self.n_threads))
+        torch.set_num_threads(torch_threads(int(self.n_threads)))
         try:
             with torch.no_grad():
                 for s in range(n_samples):

@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -61,9 +62,17 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
     return start, _compact(v), f, s, counts_since(st["lfs"], before)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each worker)."""
+def _init_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each worker).
+
+    A forked worker of a parent that has run torch inherits torch's intra-op thread pool in a
+    state it cannot use: its first parallel op (an embedding LF's model) waits forever.  With one
+    thread torch never enters that pool, and one thread per worker is what n_jobs workers want.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def _compact(v: np.ndarray) -> np.ndarray:
@@ -106,7 +115,7 @@ class ProcessEngine:
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
         bounds = chunks(n, size)
         pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"),
-                                   initializer=_ignore_sigint)
+                                   initializer=_init_worker)
         failed: dict[int, BaseException] = {}
         try:
             with row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
