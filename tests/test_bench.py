@@ -254,3 +254,13 @@ def test_task_features_in_bench(wrench_dir):
     em = df[(df["end_model"] == "lr") & (df["split"] == "test")]
     # relation features lift LR on MV's labels well above MV itself (77.33 published)
     assert em["score"].item() > 0.80
+
+
+def test_gold_free_end_model_grid_selects_on_the_rows_the_label_model_labels(wrench_dir):
+    """Gold-free selection scores the end models against the label model's own valid labels; with
+    tie_break="abstain" its ties are -1, which no score reads as a class: they are left out."""
+    grid = {"lr": {"C": [0.01, 100.0]}}
+    df = run(["youtube"], ["mv"], end_models=["lr"], seeds=[0], data_dir=wrench_dir, progress=False,
+             protocol="gold-free", tie_break="abstain", end_model_grid=grid)
+    em = df[(df["end_model"] == "lr") & (df["split"] == "test")]
+    assert len(em) == 1 and json.loads(em["params"].item())["C"] in (0.01, 100.0)

@@ -283,16 +283,23 @@ def _fit_pipeline(ds: Any, X: Mapping[str, Any], label_model: Any, cls: type, pa
     ``grid`` values are chosen on valid: gold labels under ``wrench`` (which also
     early-stops on them), the label model's own valid predictions under ``gold-free``.
     """
+    import numpy as np
+
+    from weaksup.endmodel.base import take_rows
     from weaksup.pipeline import Pipeline
 
     gold = protocol == "wrench"
-    y_select = ds.valid.labels if gold else label_model.predict(ds.valid.votes, tie_break=tie_break)
+    y_select = np.asarray(ds.valid.labels if gold else label_model.predict(ds.valid.votes, tie_break=tie_break))
+    # gold-free: the label model's own valid labels, where it gives one (tie_break="abstain" leaves -1)
+    rows = np.flatnonzero(y_select >= 0)
+    X_select = take_rows(X["valid"], rows)
 
     def fit(cand: dict[str, Any]) -> Any:
         pipe = Pipeline(label_model, cls(**{**params, **cand}), soft=soft, tie_break=tie_break, prefit=True)
         return pipe.fit(ds.train.votes, X["train"], seed=seed, valid=(X["valid"], ds.valid.labels) if gold else None)
 
-    return _best(_grid(grid), fit, lambda pipe: pipe.score(X["valid"], y_select, ds.metric))
+    return _best(_grid(grid), fit,
+                 lambda pipe: pipe.score(X_select, y_select[rows], ds.metric) if rows.size else 0.0)
 
 
 def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
