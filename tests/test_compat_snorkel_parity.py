@@ -333,3 +333,16 @@ def test_baselines_save_and_load(tmp_path):
     s_model.MajorityLabelVoter().save(str(tmp_path / "snorkel.pkl"))
     with pytest.raises(ValueError, match="snorkel.pkl"):  # snorkel's pickle is refused by name, never unpickled
         w_model.MajorityLabelVoter().load(str(tmp_path / "snorkel.pkl"))
+
+
+def test_metric_values_match_snorkel_with_minus_one_in_golds_and_preds():
+    """snorkel scores accuracy / f1_micro / f1_macro with scikit-learn, -1 read as a label like any other."""
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        k, n = int(rng.integers(2, 5)), int(rng.integers(5, 40))
+        golds, preds = rng.integers(-1, k, n), rng.integers(-1, k, n)
+        for metric in ("accuracy", "f1_micro", "f1_macro"):
+            for fd in (None, {"golds": [-1]}, {"golds": [-1], "preds": [-1]}):
+                want = s_analysis.metric_score(golds, preds, metric=metric, filter_dict=fd)
+                got = w_analysis.metric_score(golds, preds, metric=metric, filter_dict=fd)
+                assert got == pytest.approx(want, nan_ok=True), (metric, fd, golds, preds)

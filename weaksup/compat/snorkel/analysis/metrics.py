@@ -71,13 +71,14 @@ def _f1_score(golds: np.ndarray, preds: np.ndarray) -> float:
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric(lambda golds, preds: _metrics.accuracy(golds, preds)),
+    # scikit-learn's, as snorkel's: they read -1 (gold or predicted) as a label like any other
+    "accuracy": Metric(_sklearn("accuracy_score")),
     "coverage": Metric(_coverage_score, ["preds"]),
     "precision": Metric(_prf(_metrics.precision_binary, "precision_score")),
     "recall": Metric(_prf(_metrics.recall_binary, "recall_score")),
     "f1": Metric(_f1_score, ["golds", "preds"]),
-    "f1_micro": Metric(lambda golds, preds: _metrics.f1_micro(golds, preds), ["golds", "preds"]),
-    "f1_macro": Metric(lambda golds, preds: _metrics.f1_macro(golds, preds), ["golds", "preds"]),
+    "f1_micro": Metric(lambda golds, preds: _sklearn("f1_score")(golds, preds, average="micro"), ["golds", "preds"]),
+    "f1_macro": Metric(lambda golds, preds: _sklearn("f1_score")(golds, preds, average="macro"), ["golds", "preds"]),
     "fbeta": Metric(_sklearn("fbeta_score")),
     "matthews_corrcoef": Metric(_sklearn("matthews_corrcoef")),
     "roc_auc": Metric(_roc_auc_score, ["golds", "probs"]),
