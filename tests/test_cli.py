@@ -81,3 +81,16 @@ def test_module_entry_and_light_import():
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_analyze_takes_gold_classes_no_lf_votes_with_cardinality(tmp_path, capsys):
+    import numpy as np
+
+    from weaksup import VoteMatrix
+
+    VoteMatrix(np.array([[0, -1], [1, 0], [0, 0], [-1, 1]]), ["a", "b"]).save(tmp_path / "v.npz")
+    np.save(tmp_path / "y.npy", np.array([0, 2, 0, 1]))  # class 2: no LF votes it
+    assert main(["analyze", str(tmp_path / "v.npz"), "--labels", str(tmp_path / "y.npy")]) == 2
+    assert "cardinality" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "v.npz"), "--labels", str(tmp_path / "y.npy"), "--cardinality", "3"]) == 0
+    assert "Emp. Acc." in capsys.readouterr().out

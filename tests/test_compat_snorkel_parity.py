@@ -346,3 +346,11 @@ def test_metric_values_match_snorkel_with_minus_one_in_golds_and_preds():
                 want = s_analysis.metric_score(golds, preds, metric=metric, filter_dict=fd)
                 got = w_analysis.metric_score(golds, preds, metric=metric, filter_dict=fd)
                 assert got == pytest.approx(want, nan_ok=True), (metric, fd, golds, preds)
+
+
+def test_lf_analysis_takes_gold_classes_no_lf_votes_like_snorkel():
+    L = np.array([[0, -1], [1, 0], [0, 0], [-1, 1]])
+    Y = np.array([0, 2, 0, 1])  # class 2: no LF votes it (LFs written for some classes only)
+    pd.testing.assert_frame_equal(w_labeling.LFAnalysis(L).lf_summary(Y), snorkel_labeling.LFAnalysis(L).lf_summary(Y))
+    np.testing.assert_array_equal(w_labeling.LFAnalysis(L).lf_empirical_accuracies(Y.astype(float)),
+                                  snorkel_labeling.LFAnalysis(L).lf_empirical_accuracies(Y))

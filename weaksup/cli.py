@@ -10,7 +10,7 @@
     weaksup download NAME [--base-url URL] [--cache DIR]
     weaksup demo [...]                          # weaksup.demo.main
     weaksup apply LF_MODULE DATA --out votes.npz       # LFs (a .py file) x rows -> VoteMatrix
-    weaksup analyze VOTES [--labels Y] [--out summary.csv] [--plots DIR]
+    weaksup analyze VOTES [--labels Y] [--cardinality K] [--out summary.csv] [--plots DIR]
     weaksup fit VOTES [--model NAME] [--valid VOTES Y] --out model.npz [--probs probs.npy]
 
 ``DATA`` and ``--labels`` are files (CSV, Parquet, JSON lines / records, ``.npy``) or a WRENCH split
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--out", default=None, metavar="SUMMARY.csv", help="also write the table (.csv or .parquet)")
     an.add_argument("--plots", default=None, metavar="DIR", help="write lf_summary.png (needs matplotlib)")
     an.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT labels")
+    an.add_argument("--cardinality", type=int, default=None,
+                    help="number of classes, when the gold labels hold classes no LF votes (default: the votes')")
 
     f = sub.add_parser("fit", help="fit a registered label model on a votes file; save it and its probabilities")
     f.add_argument("votes", metavar="VOTES", help="a VoteMatrix .npz (weaksup apply --out)")
@@ -449,7 +451,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     out = _output(args.out, "--out", _TABLE_OUT) if args.out else None
     votes = _read_votes(args.votes)
     y = _read_labels(args.labels, args.label_column, args.data_dir) if args.labels else None
-    summary = LFAnalysis(votes).summary(y=y)
+    summary = LFAnalysis(votes, cardinality=args.cardinality).summary(y=y)
     print(summary.to_string())
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

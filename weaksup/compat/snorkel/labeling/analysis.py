@@ -29,6 +29,14 @@ class LFAnalysis(_LFAnalysis):
         super().__init__(L, lfs)
         self._named = lfs is not None
 
+    def _check_y(self, y: Any, k: int | None = None) -> np.ndarray:
+        # snorkel takes gold classes no LF votes (LFs for some classes only): the classes are what Y holds too
+        arr = np.asarray(y)
+        top = np.nanmax(arr) if arr.size and arr.dtype.kind in "iuf" and not np.isnan(arr).all() else -1
+        if np.isfinite(top):  # inf/NaN/strings: the checks below name them
+            k = max(int(top) + 1, k or 0)
+        return super()._check_y(y, k)
+
     def lf_empirical_accuracies(self, Y: Any) -> np.ndarray:  # type: ignore[override]
         """Fraction of each LF's votes that equal the gold labels ``Y`` (snorkel's parameter name)."""
         return super().lf_empirical_accuracies(Y)
