@@ -147,10 +147,47 @@ def test_kept_lf_names_are_unique_and_keep_their_letters():
     np.testing.assert_array_equal(apply_lfs(again, data, progress=False).to_dense(), V.to_dense())
 
 
+def test_chat_model_reply_formats_are_read():
+    """Markdown lists, JSON lists, /pattern/flags and numbers with thousands separators were read as literal
+    keywords ('**Subscribe** - asks to subscribe', '["song", "love", "video"]', 'free\\s+gift/i', '$1' and
+    '000'), all rejected as 'votes on 0 of 12 labelled rows'; what cannot be read says why."""
+    spam = ("Sure! Here are 5 keywords for spam:\n\n### Keywords\n1. **Subscribe** - asks to subscribe\n"
+            "2. **Check out**\n3. *free*\n4. `channel`: a link\n5. \"website\"\n- earn $500, $1,000 (money)\n"
+            "keyword: $1,000; **visit**\n**Regex**: /free\\s+gift/i\nregex: /CHANNEL/gi\nregex: /a.b/s\n"
+            "keywords: [\"click\", \"my")
+    props = parse_proposals(spam, LABELS, default_label="spam")
+    assert [(p.kind, p.pattern) for p in props] == [
+        ("keyword", "Subscribe"), ("keyword", "Check out"), ("keyword", "free"), ("keyword", "channel"),
+        ("keyword", "website"), ("keyword", "earn $500, $1,000"), ("keyword", "$1,000"), ("keyword", "visit"),
+        ("regex", r"free\s+gift"), ("regex", "CHANNEL"), ("regex", "/a.b/s"), ("keyword", "click"),
+        ("keyword", "my")]
+    ham = parse_proposals('["song", "love", "video"]', LABELS, default_label="ham")
+    assert [p.pattern for p in ham] == ["song", "love", "video"]
+    assert [p.pattern for p in parse_proposals('```json\n[\n  "song",\n  "voice"\n]\n```', LABELS,
+                                               default_label="ham")] == ["song", "voice"]
+    obj = parse_proposals('{"ham": ["song"], "spam": "subscribe", "regex": ["https?://"]}', LABELS,
+                          default_label="spam")
+    assert [(p.kind, p.label, p.pattern) for p in obj] == [("keyword", "ham", "song"), ("keyword", "spam", "subscribe"),
+                                                           ("regex", "spam", "https?://")]
+    res = validate_proposals(props + ham, LABELS, TOY, TOY_Y)
+    t = res.table.set_index("pattern")
+    for kept in ("Subscribe", "Check out", "free", "channel", "website", "CHANNEL", "song"):
+        assert t.loc[kept, "status"] == "kept", (kept, t.loc[kept, "reason"])
+    assert t.loc[r"free\s+gift", "coverage"] == 1  # 'free gift cards at my website': the pattern without '/i'
+    assert t.loc["/a.b/s", "reason"] == ("regex flag 's' in /a.b/s: only i and g are read "
+                                         "(write (?s) in the pattern)")
+    assert t.loc["my", "reason"] == 'cut off inside a quoted keyword: "my'
+    assert set(res.table.loc[res.table["coverage"] == 0, "pattern"]) == {"earn $500, $1,000", "$1,000"}  # not in TOY
+    garbled = parse_proposals("\x00\x01 garbage \ufffd", LABELS, default_label="ham")
+    assert validate_proposals(garbled, LABELS).table["reason"].tolist() == [
+        "garbled text in the reply ('\\x00', '\\x01', '\\ufffd')"]
+
+
 # ------------------------------------------------------------------ a real model
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 from support.smollm2 import smollm2_backend  # noqa: E402
+from test_labelers_model import tiny_backend  # noqa: E402, F401  (a real random 1-layer GPT-2 behind the server)
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +246,28 @@ def test_fault_server_failures_are_recorded_and_replies_validated(smollm2, local
     # the server's reply is the local model's greedy reply: the same proposals
     local = propose_lfs(smollm2, TASK, LABELS, TOY, TOY_Y, max_tokens=48, cache=local_cache)
     assert res.replies[1].strip() == local.replies[1].strip()
+
+
+def test_chat_formatted_replies_through_the_server(tiny_backend):
+    """The same reply formats end to end: the real OpenAI-compatible test server answers the proposal prompts
+    (scripted replies, as a chat model writes them) and propose_lfs keeps the keywords they mean."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from support.openai_server import ModelServer
+
+    with ModelServer(tiny_backend) as srv:
+        srv.script_reply('labelled "spam"', "Sure! Here are 5 keywords for spam:\n\n1. **Subscribe** - asks to "
+                                            "subscribe\n2. **Check out**\n3. *free*\nregex: /free\\s+gift/i")
+        srv.script_reply('labelled "ham"', '["song", "love", "video"]')
+        backend = OpenAIBackend(srv.url, model=srv.model_name, max_retries=0, timeout=30)
+        res = propose_lfs(backend, TASK, LABELS, TOY, TOY_Y, kinds=("keyword", "regex"))
+    assert res.table["pattern"].tolist() == ["song", "love", "video", "Subscribe", "Check out", "free",
+                                             r"free\s+gift"]
+    assert res.kept["pattern"].tolist() == ["song", "Subscribe", "Check out", "free"]
+    assert [lf.name for lf in res.lfs] == ["llm_keyword_song_0", "llm_keyword_subscribe_1",
+                                           "llm_keyword_check-out_1", "llm_keyword_free_1"]
 
 
 def test_a_keyword_list_line_is_split_and_punctuation_keywords_are_kept():

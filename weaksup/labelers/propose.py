@@ -19,7 +19,13 @@ are recorded in the result's table with the reason.
 
 A reply line reads ``KIND: PATTERN`` or ``KIND [LABEL]: PATTERN`` (``keyword``,
 ``regex`` or ``prompt``); a list item (``- free money``, ``2. "free money"``) or a
-bare line without a colon is a keyword for the label the prompt asked about.
+bare line without a colon is a keyword for the label the prompt asked about.  The
+formats chat models use are read too: markdown emphasis and an explanation after the
+term (``1. **Subscribe** - asks to subscribe``: ``Subscribe``), JSON lists
+(``["song", "love"]``, also as the whole reply or a JSON object of lists by kind or
+label), ``/pattern/i`` regexes.  A proposal that cannot be read (a regex flag other
+than ``i``/``g``, a reply cut off inside a quoted keyword, garbled characters) is
+rejected with a reason that says so.
 
 >>> res = validate_proposals(parse_proposals("keyword: subscribe\\nregex: (unclosed\\nkeyword [eggs]: x",
 ...                                          ["ham", "spam"], default_label="spam"), ["ham", "spam"])
@@ -31,7 +37,9 @@ bare line without a colon is a keyword for the label the prompt asked about.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,16 +55,36 @@ __all__ = ["Proposal", "ProposalResult", "parse_proposals", "validate_proposals"
            "proposal_prompt"]
 
 KINDS = ("keyword", "regex", "prompt")
-_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?P<kind>[A-Za-z_ ]+?)\s*(?:\[(?P<label>[^\]]*)\])?\s*:\s*(?P<pattern>.*)$")
+_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?:\*\*|__)?(?P<kind>[A-Za-z_ ]+?)(?:\*\*|__)?\s*"
+                   r"(?:\[(?P<label>[^\]]*)\])?\s*(?:\*\*|__)?\s*:\s*(?P<pattern>.*)$")
 _COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name"]
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
+#: How a reply may name a kind (``keywords:``, ``question:``, ...).
+_KIND_NAMES = {"keyword": "keyword", "keywords": "keyword", "phrase": "keyword", "phrases": "keyword",
+               "regex": "regex", "regexes": "regex", "regexp": "regex", "pattern": "regex", "patterns": "regex",
+               "prompt": "prompt", "prompts": "prompt", "question": "prompt", "questions": "prompt"}
+#: Quotes around a term or a regex.
+_QUOTES = (('"', '"'), ("'", "'"), ("`", "`"), ("“", "”"), ("‘", "’"), ("«", "»"))
+#: Delimiters around a term (markdown emphasis, quotes), longest first.
+_WRAPS = (("**", "**"), ("__", "__"), ("*", "*"), ("_", "_")) + _QUOTES
+#: What may follow a delimited term: its explanation ("**Subscribe** - asks to subscribe").
+_AFTER_TERM = re.compile(r"^\s*(?:$|[-–—:(,;.])")
+#: An explanation after an undelimited term: a spaced dash, or a colon and a space.
+_EXPLANATION = re.compile(r"\s+[-–—]\s+|:\s+")
+#: A bracketed list of keywords: ``[...]``, or ``["...`` cut off by the token limit.
+_BRACKETED = re.compile(r"^\s*\[(?:.*\]\s*$|\s*[\"'])", re.DOTALL)
+#: A markdown heading ("### Keywords"), ignored like other chatter.
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+#: ``/pattern/flags``, as JavaScript and many chat replies write a regex (flags: JavaScript's).
+_SLASHED = re.compile(r"^/(?P<body>.+)/(?P<flags>[dgimsuvyDGIMSUVY]*)$", re.DOTALL)
 
 
 @dataclass
 class Proposal:
     """One proposed LF: ``kind`` (keyword/regex/prompt), the ``label`` as written, the ``pattern``.
 
-    ``raw`` is the reply line it came from; ``origin`` says who proposed it.
+    ``raw`` is the reply line it came from; ``origin`` says who proposed it; ``error``, when
+    not empty, why the reply could not be read (the proposal is rejected with it as reason).
     """
 
     kind: str
@@ -64,6 +92,8 @@ class Proposal:
     pattern: str
     raw: str = ""
     origin: str = "user"
+    #: Why the reply could not be read as a proposal ("" when it could); the proposal is rejected with it.
+    error: str = ""
 
 
 @dataclass
@@ -113,48 +143,205 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
     >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHere:",
     ...                                                         ["ham", "spam"], default_label="spam")]
     [('keyword', 'spam', 'win cash'), ('keyword', 'spam', 'free gift')]
+    >>> reply = '1. **Subscribe** - asks to subscribe\\n2. *free*\\nregex: /free\\\\s+gift/i\\n["song", "love"]'
+    >>> [p.pattern for p in parse_proposals(reply, ["ham", "spam"], default_label="spam")]
+    ['Subscribe', 'free', 'free\\\\s+gift', 'song', 'love']
     """
+    text = str(text)
+    whole = _json_reply(text, default_label, origin)
+    if whole is not None:
+        return whole
     out = []
-    for line in str(text).splitlines():
-        if not line.strip():
+    for line in _join_brackets(text).splitlines():
+        if not line.strip() or line.lstrip().startswith("```") or _HEADING.match(line):  # markdown around a list
             continue
         m = _LINE.match(line)
-        if m and m["kind"].strip().lower() in KINDS + ("keywords", "phrase", "question", "pattern"):
-            kind = m["kind"].strip().lower()
-            kind = {"keywords": "keyword", "phrase": "keyword", "question": "prompt", "pattern": "regex"}.get(kind, kind)
+        kind = _KIND_NAMES.get(m["kind"].strip().lower()) if m else None
+        if m and kind:
             label = m["label"].strip() if m["label"] is not None else default_label
-            out.extend(Proposal(kind, label, pat, raw=line, origin=origin)
-                       for pat in (_keyword_list(m["pattern"]) if kind == "keyword" else [_unquote(m["pattern"])]))
+            out += [Proposal(kind, label, pat, raw=line, origin=origin, error=err)
+                    for pat, err in _patterns(kind, m["pattern"], listed=True)]
             continue
         if m and m["label"] is not None:  # "KIND [label]: ..." with a kind we do not know: keep, to reject
-            out.append(Proposal(m["kind"].strip().lower(), m["label"].strip(), _unquote(m["pattern"]), raw=line,
+            out.append(Proposal(m["kind"].strip().lower(), m["label"].strip(), _clean(m["pattern"]), raw=line,
                                 origin=origin))
             continue
         b = _BULLET.match(line)
         if default_label is not None and (b or ":" not in line):  # a list item or a bare line: a keyword
-            pattern = b["pattern"] if b else line
-            out.append(Proposal("keyword", default_label, _unquote(pattern), raw=line, origin=origin))
+            out += [Proposal("keyword", default_label, pat, raw=line, origin=origin, error=err)
+                    for pat, err in _patterns("keyword", b["pattern"] if b else line, listed=False)]
     return out
 
 
-def _keyword_list(s: str) -> list[str]:
-    """The keywords of a "keyword(s): a, b, c" line: split at commas and semicolons unless quoted whole.
+def _patterns(kind: str, s: str, *, listed: bool) -> list[tuple[str, str]]:
+    """The ``(pattern, parse error)`` pairs of one proposal's text.
 
-    >>> _keyword_list("subscribe, check out; my channel"), _keyword_list('"sale, now"')
-    (['subscribe', 'check out', 'my channel'], ['sale, now'])
+    A keyword line (``listed``) may list several keywords; a list item or a bare line is
+    one keyword, unless it is a bracketed list.
     """
-    whole = _unquote(s)
-    if whole != s.strip():  # the model quoted the whole phrase
-        return [whole]
-    parts = [_unquote(part) for part in re.split(r"[,;]", s)]
-    return [part for part in parts if part] or [whole]
+    if kind == "regex":
+        pattern, err = _regex_text(s)
+    elif kind == "prompt":
+        pattern, err = _clean(s), ""
+    elif listed or _BRACKETED.match(s):
+        return [(p, err or _garbled(p)) for p, err in _keyword_list(s)]
+    else:
+        pattern, err = _term(s), ""
+    return [(pattern, err or _garbled(pattern))]
 
 
-def _unquote(s: str) -> str:
+def _json_reply(text: str, default_label: Any, origin: str) -> list[Proposal] | None:
+    """Proposals of a reply that is JSON as a whole (fences allowed), or None when it is not.
+
+    A list of strings is keywords for ``default_label``; an object maps a kind (``"keywords"``,
+    ``"regex"``, ...) or a label to a string or a list of strings.
+
+    >>> [(p.kind, p.label, p.pattern) for p in _json_reply('{"spam": ["win"], "regex": "gifts?"}', "spam", "llm")]
+    [('keyword', 'spam', 'win'), ('regex', 'spam', 'gifts?')]
+    """
+    body = "\n".join(line for line in text.strip().splitlines() if not line.lstrip().startswith("```")).strip()
+    if not body[:1] in ("[", "{"):
+        return None
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return None
+    groups = obj.items() if isinstance(obj, dict) else [("keyword", obj)]
+    out = []
+    for key, value in groups:
+        kind = _KIND_NAMES.get(str(key).strip().lower())
+        label = default_label if kind else key
+        for item in value if isinstance(value, list) else [value]:
+            raw = json.dumps(item, ensure_ascii=False)
+            if not isinstance(item, str):
+                out.append(Proposal(kind or "keyword", label, raw, raw=raw, origin=origin,
+                                    error=f"a JSON proposal must be a string, got {type(item).__name__} {raw}"))
+                continue
+            out += [Proposal(kind or "keyword", label, pat, raw=raw, origin=origin, error=err)
+                    for pat, err in _patterns(kind or "keyword", item, listed=False)]
+    return out
+
+
+def _join_brackets(text: str) -> str:
+    """A bracketed list spread over several lines, put on one (``[\\n "a",\\n "b"\\n]`` → ``[ "a", "b" ]``)."""
+    return re.sub(r"\[[ \t]*\n[^\[\]]*\]", lambda m: " ".join(m.group().split()), text)
+
+
+def _keyword_list(s: str) -> list[tuple[str, str]]:
+    """The ``(keyword, parse error)`` pairs of a "keyword(s): a, b, c" line or a bracketed list.
+
+    Split at commas and semicolons outside quotes, except a thousands separator; each
+    item is read as a :func:`_term`.
+
+    >>> [k for k, _ in _keyword_list("subscribe, check out; my channel")], _keyword_list('"sale, now", $1,000')
+    (['subscribe', 'check out', 'my channel'], [('sale, now', ''), ('$1,000', '')])
+    >>> _keyword_list('["song", "lo')
+    [('song', ''), ('lo', 'cut off inside a quoted keyword: "lo')]
+    """
     s = s.strip()
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'`":
-        s = s[1:-1]
-    return s.strip() if not s.startswith("/") else s.strip().strip("/")
+    if _BRACKETED.match(s):
+        try:
+            items = json.loads(s)
+        except ValueError:
+            items = None
+        if isinstance(items, list) and all(isinstance(i, str) for i in items):
+            return [(_term(i), "") for i in items] or [("", "")]
+        s = s[1:-1] if s.endswith("]") else s[1:]  # not JSON (single quotes, cut off): split it as a list
+    out = []
+    for item, closed in _split_items(s):
+        term = _term(item) if closed else item.strip()[1:].strip()
+        if term or not closed:
+            out.append((term, "" if closed else f"cut off inside a quoted keyword: {item.strip()}"))
+    return out or [(_term(s), "")]
+
+
+def _split_items(s: str) -> list[tuple[str, bool]]:
+    """``s`` split at commas and semicolons that are outside quotes and not thousands separators.
+
+    Each item comes with whether its quotes are closed (a reply cut off by the token limit
+    ends inside one).
+    """
+    items: list[tuple[str, bool]] = []
+    buf = ""
+    quote = ""
+    for i, ch in enumerate(s):
+        if quote:
+            buf += ch
+            if ch == quote:
+                quote = ""
+        elif ch in "\"`“'" and not buf.strip():  # a quote opening an item (an apostrophe inside a word is not)
+            buf += ch
+            quote = "”" if ch == "“" else ch
+        elif ch in ",;" and not (ch == "," and buf[-1:].isdigit() and re.match(r"\d{3}(?!\d)", s[i + 1:])):
+            items.append((buf, True))
+            buf = ""
+        else:
+            buf += ch
+    items.append((buf, not quote))
+    return items
+
+
+def _term(s: str) -> str:
+    """One keyword as written in a list item: quotes, markdown emphasis and an explanation removed.
+
+    >>> [_term(s) for s in ['**Subscribe** - asks to subscribe', '*free*', '`channel`: a link', 'win - easy money',
+    ...                     '"website"', 'c++', "don't", 'free (as in gift)']]
+    ['Subscribe', 'free', 'channel', 'win', 'website', 'c++', "don't", 'free']
+    """
+    s = s.strip()
+    delimited = False
+    while True:  # nested delimiters: **"free"**
+        for opening, closing in _WRAPS:
+            end = s.find(closing, len(opening)) if s.startswith(opening) else -1
+            if end > len(opening) and _AFTER_TERM.match(s[end + len(closing):]):
+                s, delimited = s[len(opening):end].strip(), True
+                break
+        else:
+            break
+    if not delimited:  # "win - easy money", "free (as in gift)": the term is the part before
+        head = _EXPLANATION.split(s, maxsplit=1)[0].strip()
+        s = re.sub(r"\s+\([^()]*\)$", "", head).strip() or s
+    return s
+
+
+def _clean(s: str, wraps: tuple[tuple[str, str], ...] = _WRAPS) -> str:
+    """Text with surrounding quotes or markdown emphasis (``wraps``) removed (a question, a regex)."""
+    s = s.strip()
+    for opening, closing in wraps:
+        if len(s) > len(opening) + len(closing) and s.startswith(opening) and s.endswith(closing):
+            return s[len(opening):-len(closing)].strip()
+    return s
+
+
+def _regex_text(s: str) -> tuple[str, str]:
+    """A regex proposal's pattern and parse error: quotes and ``r"..."`` removed, ``/pattern/flags`` read.
+
+    The LFs match case-insensitively, so flag ``i`` changes nothing; ``g`` (every match) does
+    not change whether a text matches; other flags are refused.
+
+    >>> _regex_text("/free\\\\s+gift/i"), _regex_text('r"\\\\bwin\\\\b"')
+    (('free\\\\s+gift', ''), ('\\\\bwin\\\\b', ''))
+    >>> _regex_text("/a.b/s")[1]
+    "regex flag 's' in /a.b/s: only i and g are read (write (?s) in the pattern)"
+    """
+    s = s.strip()
+    if s[:2] in ('r"', "r'") and len(s) > 3 and s.endswith(s[1]):
+        s = s[1:]
+    s = _clean(s, _QUOTES)  # not emphasis: _ and * belong to a regex
+    m = _SLASHED.match(s)
+    if m is None:
+        return s, ""
+    bad = sorted(set(m["flags"].lower()) - set("ig"))
+    if bad:
+        inline = f" (write (?{''.join(bad)}) in the pattern)" if set(bad) <= set("msx") else ""
+        return s, f"regex flag {', '.join(map(repr, bad))} in {s}: only i and g are read{inline}"
+    return m["body"], ""
+
+
+def _garbled(s: str) -> str:
+    """Why ``s`` is not text a proposal can be (control or replacement characters), or ""."""
+    bad = [c for c in s if c == "\ufffd" or (unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\t")]
+    return f"garbled text in the reply ({', '.join(map(ascii, bad[:3]))})" if bad else ""
 
 
 def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
@@ -306,6 +493,9 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
         if label is None:
             row["reason"] = (f"unknown label {p.label!r} (labels: {list(label_names)})" if p.label is not None
                              else "no label given")
+            continue
+        if p.error:
+            row["reason"] = p.error
             continue
         key = _dedup_key(p, label)
         if key in seen:
