@@ -222,7 +222,7 @@ def test_numeric_columns_with_non_string_names():
         gen = LFGenerator(families=("keyword", "stump")).fit(df, y)
     assert any(n.startswith("stump_score_") for n in gen.table_["name"])
     assert gen.transform(df).shape == (len(df), len(gen.lfs_))
-    with pytest.raises(TypeError, match=r"numeric field 5 is a int, not a str: .*data.columns.astype\(str\)"):
+    with pytest.raises(TypeError, match=r"numeric field 5 \(int\) is not a str: .*data.columns.astype\(str\)"):
         LFGenerator(families=("stump",), numeric_fields=[5]).fit(df, y)
 
 

@@ -489,7 +489,7 @@ class LFGenerator(ParamsMixin):
                 if c not in df.columns:
                     raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
                 if not isinstance(c, str):  # threshold_lf reads a column by its (string) name
-                    raise TypeError(f"LFGenerator: numeric field {c!r} is a {type(c).__name__}, not a str: stump LFs "
+                    raise TypeError(f"LFGenerator: numeric field {c!r} ({type(c).__name__}) is not a str: stump LFs "
                                     "read columns by string name; rename the columns, e.g. "
                                     "data.columns = data.columns.astype(str)")
         else:
