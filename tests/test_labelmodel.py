@@ -699,3 +699,27 @@ def test_ebcc_partition_keys_depend_only_on_which_named_lfs_vote_together() -> N
     assert keys[0] == keys[1] and len({int(keys[i]) for i in (0, 2, 3, 4)}) == 4
     Lp = L.select_lfs(["c", "a", "b"])  # LF columns permuted: the names move with them
     assert np.array_equal(_partition_keys(Lp.indicator(), Lp.lf_names, 3), keys)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_fit_warns_naming_classes_no_lf_votes(sparse):
+    from weaksup.synthetic import make_votes
+
+    L, _, _ = make_votes(500, 6, 3, seed=2)
+    V = VoteMatrix(L.to_dense(), L.lf_names, cardinality=5)  # classes 3 and 4: no LF votes them
+    V = V.as_sparse() if sparse else V
+    with pytest.warns(UserWarning, match=r"no LF votes classes \[3, 4\] of cardinality 5") as rec:
+        MajorityVote().fit(V)
+    assert rec[0].filename == __file__  # the warning points at the user's call, past weaksup's wrappers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MajorityVote().fit(L)  # every class voted: no warning
+
+
+def test_check_labels_names_inf_and_non_integer_labels():
+    from weaksup._validation import check_labels
+
+    with pytest.raises(ValueError, match="contain inf at position 1"):
+        check_labels(np.array([0.0, np.inf]))
+    with pytest.raises(ValueError, match="got 0.5 at position 2"):
+        check_labels(np.array([0.0, 1.0, 0.5]))

@@ -29,6 +29,7 @@ ValueError: vote 3 out of range (-1..1) from LF 'a' (column 0) at row 1; 1 offen
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -130,9 +131,22 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside weaksup (the user's call),
+    however many weaksup frames (wrappers, Dask paths) lie between: count from the caller of ``warnings.warn``."""
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder holding weaksup/
+    package = os.path.join(root, "weaksup") + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, what: str = "votes",
-                    votes_type: str = "VoteMatrix", stacklevel: int = 3) -> None:
-    """Warn (UserWarning) naming the LFs that never fire on the ``n_rows`` training rows.
+                    votes_type: str = "VoteMatrix") -> None:
+    """Warn (UserWarning, pointing at the user's call) naming the LFs that never fire on the ``n_rows`` rows.
 
     Normal while LFs are being written (snorkel fits too): a model learns nothing for such an LF,
     and weaksup's label, value and sequence models give the probabilities they would give without
@@ -145,17 +159,49 @@ def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, wha
             f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {n_rows} training rows"
             + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
             + f"; it carries no information (drop it with {votes_type}.select_lfs to silence this warning)",
-            UserWarning, stacklevel=stacklevel,
+            UserWarning, stacklevel=user_stacklevel(),
         )
+
+
+def check_fit_classes(class_votes: np.ndarray, n_rows: int, what: str = "votes") -> None:
+    """Reject votes of fewer than two classes; warn naming the classes no LF votes.
+
+    ``class_votes``: the number of votes of each class ``0..k-1``.  A class no LF votes can
+    only be placed by the class balance: a generative model (Dawid–Skene) may give it mass on
+    rows whose votes are mixed, and nothing in the votes tells it apart.
+    """
+    class_votes = np.asarray(class_votes)
+    k = class_votes.size
+    seen = np.nonzero(class_votes)[0]
+    if k >= 2 and seen.size < 2:
+        found = f"every vote is class {int(seen[0])}" if seen.size else f"all {n_rows} rows abstain on every LF"
+        raise ValueError(f"{what}: {found}; a label model needs votes for at least two of the {k} classes "
+                         "to tell them apart")
+    unvoted = np.nonzero(class_votes == 0)[0]
+    if k >= 2 and unvoted.size:
+        warnings.warn(
+            f"{what}: no LF votes class{'es' if unvoted.size > 1 else ''} {unvoted.tolist()[:10]} of "
+            f"cardinality {k}; a label model can place {'them' if unvoted.size > 1 else 'it'} only by the class "
+            f"balance, and Dawid-Skene-type models may give {'them' if unvoted.size > 1 else 'it'} probability on "
+            f"rows with votes. Write LFs for {'them' if unvoted.size > 1 else 'it'}, or fit with the classes the "
+            f"LFs vote", UserWarning, stacklevel=user_stacklevel())
+
+
+def check_fit_counts(counts: np.ndarray, lf_names: Sequence[str], n_rows: int, what: str = "votes",
+                     votes_type: str = "VoteMatrix") -> None:
+    """:func:`check_fit_votes` from the ``m × k`` per-LF class counts (Dask votes count them on the workers)."""
+    counts = np.asarray(counts)
+    warn_silent_lfs(lf_names, counts.sum(1), n_rows, what, votes_type=votes_type)
+    check_fit_classes(counts.sum(0), n_rows, what)
 
 
 def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None = None) -> None:
     """Reject training votes a label model cannot learn from.
 
-    Warns (UserWarning) naming the LF when an LF never fires; raises ValueError
-    when there are no rows and when the votes contain fewer than two distinct classes (nothing to tell classes apart).
-    ``fired``: the votes per LF when the caller has counted them (label models, with a compiled kernel
-    for many votes); None counts them here.
+    Warns (UserWarning) naming the LF when an LF never fires, and naming the classes no LF votes;
+    raises ValueError when there are no rows and when the votes contain fewer than two distinct
+    classes (nothing to tell classes apart).  ``fired``: the votes per LF when the caller has counted
+    them (label models, with a compiled kernel for many votes); None counts them here.
     """
     if L.n == 0:
         raise ValueError(f"{what} have no rows; a label model needs at least one example")
@@ -164,23 +210,18 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None
             fired = np.bincount(L._csr().indices, minlength=L.m)
         else:
             fired = (L.to_dense() != _ABSTAIN).sum(axis=0)
-    warn_silent_lfs(L.lf_names, fired, L.n, what, stacklevel=4)
-    if L.cardinality >= 2:
+    warn_silent_lfs(L.lf_names, fired, L.n, what)
+    k = L.cardinality
+    if k >= 2:
         if L.is_sparse:
             data = L._csr().data  # class + 1
-            if data.size and 0 < data.min() < data.max():  # two classes seen: no count pass needed
+            if k == 2 and data.size and 0 < data.min() < data.max():  # both classes seen: no count pass needed
                 return
-            seen = np.nonzero(np.bincount(data.astype(np.int64)))[0] - 1
-            seen = seen[seen >= 0]
+            class_votes = np.bincount(data.astype(np.int64), minlength=k + 1)[1:]
         else:
             d = L.to_dense()
-            seen = np.unique(d[d != _ABSTAIN])
-        if seen.size < 2:
-            found = f"every vote is class {int(seen[0])}" if seen.size else f"all {L.n} rows abstain on every LF"
-            raise ValueError(
-                f"{what}: {found}; a label model needs "
-                f"votes for at least two of the {L.cardinality} classes to tell them apart"
-            )
+            class_votes = np.bincount(d[d != _ABSTAIN].astype(np.int64), minlength=k)
+        check_fit_classes(class_votes, L.n, what)
 
 
 # ------------------------------------------------------------------ labels
@@ -196,10 +237,13 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     if arr.ndim != 1:
         raise ValueError(f"{what} must be a 1-D array of integer labels, got shape {arr.shape}")
     if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ValueError(f"{what} contain NaN at position {int(np.nonzero(np.isnan(arr))[0][0])}")
+        if not np.isfinite(arr).all():
+            i = int(np.nonzero(~np.isfinite(arr))[0][0])
+            raise ValueError(f"{what} contain {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; "
+                             f"labels are class ids")
         if not np.all(arr == np.round(arr)):
-            raise ValueError(f"{what} must be integer labels (classes), got non-integer floats")
+            i = int(np.nonzero(arr != np.round(arr))[0][0])
+            raise ValueError(f"{what} must be integer labels (classes), got {arr[i]} at position {i}")
     elif arr.dtype.kind not in "iu" and len(arr):
         raise ValueError(f"{what} must hold integer labels (classes), got dtype {arr.dtype}")
     arr = arr.astype(np.int64, copy=False)

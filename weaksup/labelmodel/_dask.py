@@ -147,7 +147,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     (or, for Dawid–Skene, from the distinct-row tables held on the workers), so they cost no extra pass
     over the votes except in streamed EM.  A fit that fails leaves the model as it was.
     """
-    from weaksup._validation import check_class_balance
+    from weaksup._validation import check_class_balance, check_fit_counts
 
     model._validate_params()
     V = as_dask_votes(votes, model.cardinality)
@@ -172,7 +172,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
             _fit_em(client, model, V, parts, class_balance, valid_checked)
             return model
         stats, counts = _reduced_stats(client, model, V, 0, counted=True)
-        check_fit_counts(counts, V.lf_names, V.n, stacklevel=6)
+        check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
         model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
         model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
     except BaseException:
@@ -180,27 +180,6 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
         model.__dict__.update(before)
         raise
     return model
-
-
-def check_fit_counts(counts: np.ndarray, lf_names: list[str], n: int, what: str = "votes",
-                     stacklevel: int = 4) -> None:
-    """:func:`weaksup._validation.check_fit_votes` from the ``m × k`` per-LF class counts of Dask votes.
-
-    Warns naming an LF that never fires; raises ``ValueError`` (the in-memory message) when the
-    votes hold fewer than two distinct classes.  ``stacklevel``: the warning's, counted from
-    :func:`~weaksup._validation.warn_silent_lfs` (from ``fit_dask``: 6 points at the caller of
-    ``fit``, past its ``renamed_kwargs`` wrapper).
-    """
-    from weaksup._validation import warn_silent_lfs
-
-    counts = np.asarray(counts)
-    warn_silent_lfs(lf_names, counts.sum(1), n, what, votes_type="DaskVotes", stacklevel=stacklevel)
-    k = counts.shape[1]
-    seen = np.nonzero(counts.sum(0))[0]
-    if k >= 2 and seen.size < 2:
-        found = f"every vote is class {int(seen[0])}" if seen.size else f"all {n} rows abstain on every LF"
-        raise ValueError(f"{what}: {found}; a label model needs votes for at least two of the {k} classes "
-                         "to tell them apart")
 
 
 def _reduced_stats(client: Any, model: Any, V: DaskVotes, offset: int, counted: bool = False) -> Any:
@@ -292,7 +271,9 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
 
 def _checked(model: Any, V: DaskVotes, counts: np.ndarray) -> None:
     """The fit-time checks of the EM path (:func:`check_fit_counts`, the model's one-sided-LF warning)."""
-    check_fit_counts(counts, V.lf_names, V.n, stacklevel=8)
+    from weaksup._validation import check_fit_counts
+
+    check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
     if hasattr(model, "_warn_one_sided"):
         model._warn_one_sided(counts)
 
