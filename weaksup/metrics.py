@@ -80,7 +80,9 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     ``"random"`` is snorkel's (and WRENCH's) deterministic rule: among tied
     classes pick index ``sha1(str(i)) % n_ties`` where ``i`` is the row index
     (plus ``offset``).  ``"abstain"`` returns -1 on ties, ``"prior"`` the tied
-    class with the largest prior, ``"true-random"`` a seeded random choice.
+    class with the largest prior, ``"true-random"`` a seeded random choice
+    drawn per row (row index plus ``offset``), so a block of rows predicts as
+    the whole matrix does.
 
     >>> probs_to_preds([[0.5, 0.5], [0.2, 0.8]], "abstain").tolist()
     [-1, 1]
@@ -99,8 +101,8 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     tied = np.abs(probs - rmax) <= tol
     n_ties = tied.sum(axis=1)
     rows = np.nonzero(n_ties > 1)[0]
-    rng = np.random.default_rng(seed) if tie_break == "true-random" else None
-    for i in rows:
+    draws = _row_draws(seed, rows + offset) if tie_break == "true-random" else None
+    for j, i in enumerate(rows):
         idx = np.nonzero(tied[i])[0]
         if tie_break == "random":
             preds[i] = idx[_sha1_tie(int(i) + offset) % len(idx)]
@@ -110,9 +112,20 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
             pr = prior if prior is not None else np.ones(probs.shape[1])
             preds[i] = idx[np.argmax(pr[idx])]
         else:
-            assert rng is not None
-            preds[i] = rng.choice(idx)
+            assert draws is not None
+            preds[i] = idx[int(draws[j] % np.uint64(len(idx)))]
     return preds
+
+
+def _row_draws(seed: int | None, rows: np.ndarray) -> np.ndarray:
+    """One random 64-bit draw per row, a function of ``(seed, row)`` only (splitmix64 of the row under a
+    key from ``seed``): the same row draws the same in a whole matrix and in any block of it."""
+    key = np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
+    with np.errstate(over="ignore"):
+        z = key + (np.asarray(rows, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
