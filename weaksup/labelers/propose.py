@@ -425,15 +425,9 @@ def _dedup_key(p: Proposal, label: int) -> tuple[str, int, str]:
 def _labelled_rows(data: Any, y: Any, label_names: Sequence[str], field: str) -> tuple[pd.DataFrame, np.ndarray]:
     """``data`` as a frame and ``y`` checked: one class index into ``label_names`` or -1 (unlabelled) per row."""
     from weaksup._validation import check_labels
-    from weaksup.lfgen.generate import as_frame
+    from weaksup.lfgen.generate import frame_and_labels
 
-    df = as_frame(data, field)
-    y_all = check_labels(y, what="y")
-    if len(y_all) != len(df):
-        raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
-    if (y_all < ABSTAIN).any():
-        i = int(np.nonzero(y_all < ABSTAIN)[0][0])
-        raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+    df, y_all = frame_and_labels(data, y, field)
     try:  # positions in y, not among the labelled rows
         check_labels(np.where(y_all == ABSTAIN, 0, y_all), len(label_names), what="y")
     except ValueError as exc:

@@ -152,6 +152,18 @@ def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: 
                          "wilson_lb": lb, "gain": lb - base})
 
 
+def frame_and_labels(data: Any, y: Any, field: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``data`` as a frame (:func:`as_frame`) and ``y`` checked: one class or -1 (unlabelled) per row."""
+    df = as_frame(data, field)
+    y_all = check_labels(y, what="y")
+    if len(y_all) != len(df):
+        raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
+    if (y_all < ABSTAIN).any():
+        i = int(np.nonzero(y_all < ABSTAIN)[0][0])
+        raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+    return df, y_all
+
+
 def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
     """A DataFrame from a DataFrame, a list of dicts or a list of strings (put in column ``field``)."""
     if isinstance(data, pd.DataFrame):
@@ -300,13 +312,7 @@ class LFGenerator(ParamsMixin):
         from scipy.stats import norm
 
         self._check()
-        df = as_frame(data, self.field)
-        y_all = check_labels(y, what="y")
-        if len(y_all) != len(df):
-            raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
-        if (y_all < ABSTAIN).any():
-            i = int(np.nonzero(y_all < ABSTAIN)[0][0])
-            raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+        df, y_all = frame_and_labels(data, y, self.field)
         keep = np.flatnonzero(y_all != ABSTAIN)
         if len(keep) < 2:
             raise ValueError(f"LFGenerator needs at least 2 labelled rows, got {len(keep)}")
