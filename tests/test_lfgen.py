@@ -226,6 +226,27 @@ def test_numeric_columns_with_non_string_names():
         LFGenerator(families=("stump",), numeric_fields=[5]).fit(df, y)
 
 
+
+def test_duplicate_column_names_are_refused_by_name():
+    """A frame with two columns named 'text' failed with AttributeError: 'DataFrame' object has no attribute
+    'tolist' (df['text'] is then a frame); two numeric columns of one name were silently left out of the stumps."""
+    df, y = synthetic(30, seed=1)
+    both = pd.concat([df, df[["text"]]], axis=1)
+    msg = r"data has duplicate column names \['text'\]: .*data.loc\[:, ~data.columns.duplicated\(\)\]"
+    with pytest.raises(ValueError, match=msg):
+        LFGenerator(families=("keyword",)).fit(both, y)
+    with pytest.raises(ValueError, match=r"duplicate column names \['score'\]"):
+        LFGenerator(families=("stump",)).fit(pd.concat([df, df[["score"]]], axis=1), y)
+    gen = LFGenerator(families=("keyword",)).fit(both.loc[:, ~both.columns.duplicated()], y)
+    assert [lf.source for lf in gen.lfs_] == [lf.source for lf in LFGenerator(families=("keyword",)).fit(df, y).lfs_]
+    with pytest.raises(ValueError, match=r"duplicate column names \['text'\]"):
+        gen.transform(both)
+    from weaksup.labelers.propose import Proposal, validate_proposals  # the LLM proposals' check reads data alike
+
+    with pytest.raises(ValueError, match=r"duplicate column names \['text'\]"):
+        validate_proposals([Proposal("keyword", 1, "alpha")], ["no", "yes"], both, y)
+
+
 # ---------------------------------------------------------------- MiniLM centroids
 @pytest.fixture(scope="module")
 def embed():
