@@ -79,6 +79,24 @@ def test_labels_by_index_and_unvalidated_without_rows():
                                             "unknown label 5 (labels: ['ham', 'spam'])", "no label given"]
 
 
+
+def test_a_label_written_as_its_index():
+    """'keyword [1]: channel' was rejected as "unknown label '1'": a label written as a valid index into
+    label_names, in brackets or not, is that class unless a label is named so; an invalid one is still refused."""
+    reply = "keyword [1]: channel\nkeyword [0]: song\nkeyword [2]: free\nkeyword [spam]: subscribe"
+    props = parse_proposals(reply, LABELS, default_label="spam")
+    props += [Proposal("keyword", "[1]", "website"), Proposal("keyword", " 1 ", "click")]
+    res = validate_proposals(props, LABELS, TOY, TOY_Y)
+    t = res.table.set_index("pattern")
+    assert t.loc[["channel", "song", "subscribe", "website"], "status"].tolist() == ["kept"] * 4
+    assert t.loc["channel", "name"] == "llm_keyword_channel_1" and t.loc["song", "name"] == "llm_keyword_song_0"
+    assert t.loc["website", "name"] == "user_keyword_website_1" and t.loc["click", "name"] == "user_keyword_click_1"
+    assert t.loc["free", "reason"] == "unknown label '2' (labels: ['ham', 'spam'])"
+    # a label name that is a number is that name, not an index
+    res = validate_proposals([Proposal("keyword", "1", "x"), Proposal("keyword", "0", "y")], ["2", "1"])
+    assert res.table["name"].tolist() == ["user_keyword_x_1", "user_keyword_y_0"]
+
+
 def test_unreachable_backend_is_recorded_not_raised():
     # a real HTTP client against a closed port on 127.0.0.1: every prompt fails, nothing is raised
     backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)

@@ -18,7 +18,7 @@ failures (HTTP errors, timeouts, malformed replies) and LFs that fail on a row
 are recorded in the result's table with the reason.
 
 A reply line reads ``KIND: PATTERN`` or ``KIND [LABEL]: PATTERN`` (``keyword``,
-``regex`` or ``prompt``); a list item (``- free money``, ``2. "free money"``) or a
+``regex`` or ``prompt``; LABEL a label name or its index); a list item (``- free money``, ``2. "free money"``) or a
 bare line without a colon is a keyword for the label the prompt asked about.  The
 formats chat models use are read too: markdown emphasis and an explanation after the
 term (``1. **Subscribe** - asks to subscribe``: ``Subscribe``), JSON lists
@@ -345,6 +345,16 @@ def _garbled(s: str) -> str:
 
 
 def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
+    """The class index of a proposal's label, or None: a label name (in any case), or a class index.
+
+    An index may be written as text (``keyword [1]: channel`` reads the label ``"1"``, a JSON key
+    ``"[1]"``) when it is a valid index and no label is named so: a name always wins.
+
+    >>> _label_index("Spam", ["ham", "spam"]), _label_index("1", ["ham", "spam"]), _label_index("[0]", ["ham", "spam"])
+    (1, 1, 0)
+    >>> _label_index("2", ["ham", "spam"]), _label_index("1", ["2", "1"]), _label_index(5, ["ham", "spam"])
+    (None, 1, None)
+    """
     names = [str(n) for n in label_names]
     if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
         return int(label) if 0 <= int(label) < len(names) else None
@@ -352,6 +362,9 @@ def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
     for i, n in enumerate(names):
         if s.lower() == n.lower():
             return i
+    m = re.fullmatch(r"\[?\s*([0-9]+)\s*\]?", s)
+    if m and int(m[1]) < len(names):
+        return int(m[1])
     return None
 
 
@@ -447,7 +460,8 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     ----------
     proposals : sequence of Proposal
     label_names : sequence of str
-        Class names; a proposal's label is a name (case-insensitive) or a class index.
+        Class names; a proposal's label is a name (case-insensitive) or a class index, also written
+        as text (``keyword [1]: ...``) when no label is named so.
     data, y : labelled rows (DataFrame / list of str) and their classes, optional
         ``y`` holds an index into ``label_names`` per row, or -1 for an unlabelled row
         (dropped before anything reads it); anything else is a ValueError.  Without
