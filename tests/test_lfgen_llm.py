@@ -97,6 +97,23 @@ def test_a_label_written_as_its_index():
     assert res.table["name"].tolist() == ["user_keyword_x_1", "user_keyword_y_0"]
 
 
+
+def test_duplicate_label_names_are_refused():
+    """label_names ['ham', 'spam', 'spam'] was not checked: a proposal for 'spam' silently became class 1 and
+    class 2 could get no LF. A name given twice (names are matched in any case) is refused, before the backend
+    is asked."""
+    props = [Proposal("keyword", "spam", "subscribe")]
+    with pytest.raises(ValueError, match=r"label_names \['ham', 'spam', 'spam'\] name a class twice: 'spam' "
+                                         r"\(position 2\) is 'spam' \(position 1\); each class needs its own name"):
+        validate_proposals(props, ["ham", "spam", "spam"])
+    with pytest.raises(ValueError, match=r"'SPAM' \(position 2\) is 'spam' \(position 1\) \(names are matched in any "
+                                         r"case\)"):
+        validate_proposals(props, ["ham", "spam", "SPAM"], TOY, TOY_Y)
+    backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)  # nothing listens
+    with pytest.raises(ValueError, match="name a class twice: 'ham' \\(position 1\\)"):
+        propose_lfs(backend, TASK, ["ham", "ham"])
+
+
 def test_unreachable_backend_is_recorded_not_raised():
     # a real HTTP client against a closed port on 127.0.0.1: every prompt fails, nothing is raised
     backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)

@@ -368,6 +368,24 @@ def _label_index(label: Any, label_names: Sequence[str]) -> int | None:
     return None
 
 
+def _check_label_names(label_names: Sequence[str]) -> None:
+    """Refuse label names that name one class twice (names are matched in any case), naming the duplicate.
+
+    >>> _check_label_names(["ham", "spam", "Spam"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: label_names ['ham', 'spam', 'Spam'] name a class twice: 'Spam' (position 2) is 'spam' (position 1) ...
+    """
+    first: dict[str, int] = {}
+    names = list(label_names)
+    for i, n in enumerate(names):
+        j = first.setdefault(str(n).lower(), i)
+        if j != i:
+            raise ValueError(f"label_names {names} name a class twice: {n!r} (position {i}) is {names[j]!r} "
+                             f"(position {j}){' (names are matched in any case)' if n != names[j] else ''}; "
+                             "each class needs its own name")
+
+
 def _slug(s: str) -> str:
     """A readable piece of an LF name: letters and digits of any script, the rest as ``-`` (not injective).
 
@@ -486,6 +504,7 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     from weaksup.apply import apply_lfs
     from weaksup.lfgen.generate import _unique_name, score_votes
 
+    _check_label_names(label_names)
     labelled = data is not None and y is not None
     if labelled:
         df, y_all = _labelled_rows(data, y, label_names, field)
@@ -639,6 +658,7 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise ValueError(f"unknown proposal kinds {bad}; choose from {list(KINDS)}")
+    _check_label_names(label_names)
     examples: dict[int, list[str]] = {}
     if data is not None and y is not None:
         df, y_arr = _labelled_rows(data, y, label_names, field)
