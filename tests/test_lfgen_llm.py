@@ -114,6 +114,27 @@ def test_duplicate_label_names_are_refused():
         propose_lfs(backend, TASK, ["ham", "ham"])
 
 
+
+def test_regex_warnings_are_recorded_with_the_proposal_not_shown():
+    """re.compile of '[[s]ubscribe' emitted Python's "Possible nested set" FutureWarning into the caller's
+    session: it is recorded in the proposal's row (``warning``), every time it is validated; which proposals
+    are kept does not change."""
+    import warnings
+
+    reply = "regex: [[s]ubscribe\nregex: zebr[[a]\nregex: my (channel|website)"
+    props = parse_proposals(reply, LABELS, default_label="spam")
+    for _ in range(2):  # the second time the pattern is in re's cache: it still warns
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = validate_proposals(props, LABELS, TOY, TOY_Y)
+        assert [str(w.message) for w in caught] == []
+        assert res.table["status"].tolist() == ["kept", "rejected", "kept"]
+        assert res.table["reason"].tolist()[1] == "votes on 0 of 12 labelled rows (< 1)"
+        assert res.table["warning"].tolist() == ["FutureWarning: Possible nested set at position 1",
+                                                 "FutureWarning: Possible nested set at position 5", ""]
+    assert apply_lfs(res.lfs[:1], TOY, progress=False).to_dense()[:, 0].tolist() == [1, 1, -1, -1, 1] + [-1] * 7
+
+
 def test_unreachable_backend_is_recorded_not_raised():
     # a real HTTP client against a closed port on 127.0.0.1: every prompt fails, nothing is raised
     backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +58,7 @@ __all__ = ["Proposal", "ProposalResult", "parse_proposals", "validate_proposals"
 KINDS = ("keyword", "regex", "prompt")
 _LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?:\*\*|__)?(?P<kind>[A-Za-z_ ]+?)(?:\*\*|__)?\s*"
                    r"(?:\[(?P<label>[^\]]*)\])?\s*(?:\*\*|__)?\s*:\s*(?P<pattern>.*)$")
-_COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name"]
+_COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name", "warning"]
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
 #: How a reply may name a kind (``keywords:``, ``question:``, ...).
 _KIND_NAMES = {"keyword": "keyword", "keywords": "keyword", "phrase": "keyword", "phrases": "keyword",
@@ -106,8 +107,9 @@ class ProposalResult:
         The kept LFs (keyword and regex LFs carry ``.source``).
     table : pandas.DataFrame
         One row per proposal: ``origin, kind, label, pattern, status`` (``kept`` or
-        ``rejected``), ``reason``, ``name`` and, with labelled rows,
-        ``coverage, correct, precision, wilson_lb``.
+        ``rejected``), ``reason``, ``name``, ``warning`` (what building its LF warned, such as
+        Python's "Possible nested set" FutureWarning for a regex; "" when nothing) and, with
+        labelled rows, ``coverage, correct, precision, wilson_lb``.
     replies : list of str
         The raw backend replies (one per prompt; empty on a backend failure).
     """
@@ -413,6 +415,7 @@ def _build(p: Proposal, label: int, label_names: Sequence[str], field_name: str,
     if p.kind == "regex":
         if not pattern:
             raise ValueError("empty regex")
+        re.purge()  # a pattern in re's cache compiles without warning: validating it again must warn again
         try:
             compiled = re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
@@ -514,7 +517,7 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     names: set[str] = set()
     for p in proposals:
         row: dict[str, Any] = {"origin": p.origin, "kind": p.kind, "label": p.label, "pattern": p.pattern,
-                               "status": "rejected", "reason": "", "name": ""}
+                               "status": "rejected", "reason": "", "name": "", "warning": ""}
         rows.append(row)
         label = _label_index(p.label, label_names)
         if label is None:
@@ -529,8 +532,13 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
             row["reason"] = f"duplicate of {seen[key]}"
             continue
         try:
-            lf = _build(p, label, label_names, field, backend, cache,
-                        name=_unique_name(_name(p, label), set(names)))
+            with warnings.catch_warnings(record=True) as caught:  # recorded with the proposal, not shown
+                warnings.simplefilter("always")
+                try:
+                    lf = _build(p, label, label_names, field, backend, cache,
+                                name=_unique_name(_name(p, label), set(names)))
+                finally:
+                    row["warning"] = "; ".join(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
         except Exception as exc:  # a malformed proposal is a rejection, never an error in the caller's loop
             row["reason"] = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
             continue
@@ -679,7 +687,7 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
             replies.append("")
             failures.append({"origin": "llm", "kind": "backend", "label": label_names[c], "pattern": "",
                              "status": "rejected", "reason": f"backend error: {type(exc).__name__}: {exc}",
-                             "name": ""})
+                             "name": "", "warning": ""})
             continue
         replies.append(reply)
         proposals += parse_proposals(reply, label_names, default_label=label_names[c])
