@@ -4,6 +4,7 @@ and generation reading only the labelled rows."""
 from __future__ import annotations
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -214,17 +215,29 @@ def test_a_single_family_or_numeric_field_given_as_a_string():
 
 def test_numeric_columns_with_non_string_names():
     """A numeric column named 5 (pd.DataFrame(array) names columns 0, 1, ...) crashed fit with re.sub's
-    TypeError; stump LFs read columns by string name, so it is left out with a warning, or refused by name
-    when numeric_fields= asks for it."""
+    TypeError, then was left out of the stumps with a warning (threshold_lf called field.startswith): it is
+    mined like any column, its LFs named with str(5), and their source reads the column 5."""
     df, y = synthetic(60, seed=2)
     df[5] = df["score"]
-    with pytest.warns(UserWarning, match=r"numeric column\(s\) \[5\] have non-string names: left out"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was: "numeric column(s) [5] have non-string names: left out"
         gen = LFGenerator(families=("keyword", "stump")).fit(df, y)
-    assert any(n.startswith("stump_score_") for n in gen.table_["name"])
+    assert any(n.startswith("stump_5_") for n in gen.table_["name"])  # votes as column score's: one is kept
     assert gen.transform(df).shape == (len(df), len(gen.lfs_))
-    with pytest.raises(TypeError, match=r"numeric field 5 \(int\) is not a str: .*data.columns.astype\(str\)"):
-        LFGenerator(families=("stump",), numeric_fields=[5]).fit(df, y)
-
+    for fields in ([5], 5):
+        only = LFGenerator(families=("stump",), numeric_fields=fields).fit(df, y)
+        by_name = LFGenerator(families=("stump",), numeric_fields="score").fit(df, y)
+        assert [n.replace("stump_5_", "stump_score_") for n in only.table_["name"]] == list(by_name.table_["name"])
+        np.testing.assert_array_equal(only.transform(df).to_dense(), by_name.transform(df).to_dense())
+    assert only.lfs_[0].source.startswith("threshold_lf(5, ")
+    np.testing.assert_array_equal(apply_lfs(load_lfs(lfs_to_source(only.lfs_)), df, progress=False).to_dense(),
+                                  only.transform(df).to_dense())
+    # pd.DataFrame(array): every column an int; the stumps read them
+    X = pd.DataFrame(np.column_stack([df["score"], np.zeros(len(df))]))
+    arr = LFGenerator(families=("stump",), field="t").fit(X.assign(t=df["text"]), y)
+    assert arr.lfs_ and all(n.startswith(("stump_0_", "stump_len_t_")) for n in arr.table_["name"])
+    with pytest.raises(KeyError, match=r"numeric field 7 is not a column of data"):
+        LFGenerator(families=("stump",), numeric_fields=[7]).fit(df, y)
 
 
 def test_duplicate_column_names_are_refused_by_name():

@@ -12,7 +12,7 @@ DataFrame chunks (weaksup's appliers) or on one row (snorkel's appliers).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -105,14 +105,16 @@ def regex_lf(
                             row_f=row_f)
 
 
-def _field_value(x: Any, field: str, lf_name: str) -> Any:
+def _field_value(x: Any, field: Hashable, lf_name: str) -> Any:
     try:
         return x[field]
     except (KeyError, TypeError, IndexError):
         try:
-            return getattr(x, field)
+            if isinstance(field, str):  # an attribute (a namedtuple's field); a column named 5 is no attribute
+                return getattr(x, field)
         except AttributeError:
-            raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from the example") from None
+            pass
+        raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from the example") from None
 
 
 def _text_value(x: Any, field: str, lf_name: str) -> str:
@@ -129,7 +131,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def threshold_lf(
-    field: str,
+    field: Hashable,
     threshold: float,
     label: int,
     *,
@@ -138,7 +140,8 @@ def threshold_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
 
-    Missing values (NaN) abstain.  ``field`` may be a column name or
+    Missing values (NaN) abstain.  ``field`` may be a column name (any hashable, such as
+    the ``5`` of ``pd.DataFrame(array)``; the default name reads ``str(field)``) or
     ``"len(col)"`` for the character length of a text column.
 
     Examples
@@ -147,11 +150,16 @@ def threshold_lf(
     >>> lf = threshold_lf("len(text)", 10, 0, op="<")
     >>> lf(pd.DataFrame({"text": ["short", "a much longer text"]})).tolist()
     [0, -1]
+    >>> lf = threshold_lf(1, 0.5, 1)
+    >>> lf.name, lf(pd.DataFrame([[0.0, 0.2], [0.0, 0.9]])).tolist()
+    ('threshold_1_>=_0.5_1', [-1, 1])
     """
     if op not in _OPS:
         raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
     lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
-    length_of = field[4:-1] if field.startswith("len(") and field.endswith(")") else None
+    length_of = None
+    if isinstance(field, str) and field.startswith("len(") and field.endswith(")"):
+        length_of = field[4:-1]
 
     def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
         if length_of is not None:

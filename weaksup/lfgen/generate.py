@@ -40,7 +40,7 @@ import math
 import re
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,9 +231,9 @@ class LFGenerator(ParamsMixin):
         The ``prefix`` family also reads a question's head noun (``what city``,
         ``how many``: the first word after a question word, skipping ``is``,
         ``the``, ...).
-    numeric_fields : sequence of str, or str, optional
-        Columns for stumps (default: every numeric column with a string name; a column
-        with another name, such as ``5``, is left out with a warning).
+    numeric_fields : sequence of column names, or one name, optional
+        Columns for stumps (default: every numeric, non-boolean column; a name may be a str
+        or another hashable, such as the ``5`` of ``pd.DataFrame(array)``).
     max_lfs : int, optional
         Most LFs kept (default ``max(10, 6 * cardinality)``).
     min_coverage : int
@@ -506,24 +506,15 @@ class LFGenerator(ParamsMixin):
     def _stumps(self, df: pd.DataFrame, y: np.ndarray, k: int, majority: Callable[[list[int]], int]
                 ) -> list[_Candidate]:
         if self.numeric_fields is not None:
-            cols = [self.numeric_fields] if isinstance(self.numeric_fields, str) else list(self.numeric_fields)
+            nf = self.numeric_fields  # one column name (a str, or another scalar such as 5), or several
+            cols = [nf] if isinstance(nf, str) or not isinstance(nf, Iterable) else list(nf)
             for c in cols:
                 if c not in df.columns:
                     raise KeyError(f"LFGenerator: numeric field {c!r} is not a column of data ({list(df.columns)})")
-                if not isinstance(c, str):  # threshold_lf reads a column by its (string) name
-                    raise TypeError(f"LFGenerator: numeric field {c!r} ({type(c).__name__}) is not a str: stump LFs "
-                                    "read columns by string name; rename the columns, e.g. "
-                                    "data.columns = data.columns.astype(str)")
         else:
             cols = [c for c in df.columns
                     if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
-            unnamed = [c for c in cols if not isinstance(c, str)]
-            if unnamed:
-                warnings.warn(f"LFGenerator: numeric column(s) {unnamed} have non-string names: left out of the "
-                              "stump family (stump LFs read columns by string name); rename the columns, e.g. "
-                              "data.columns = data.columns.astype(str)", UserWarning, stacklevel=4)
-                cols = [c for c in cols if isinstance(c, str)]
-        fields: list[tuple[str, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
+        fields: list[tuple[Any, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
                                                 for c in cols]
         if self.numeric_fields is None:  # a column found by its dtype that equals the labels is the labels
             leaks = [c for c, v in fields if np.array_equal(v, y)]
@@ -552,9 +543,10 @@ class LFGenerator(ParamsMixin):
                         continue
                     label = majority(rows)
                     tag = "ge" if op == ">=" else "lt"
-                    name = f"stump_{re.sub(r'[^0-9A-Za-z]+', '_', fname).strip('_')}_{tag}_{t:.15g}_{label}"
+                    name = f"stump_{re.sub(r'[^0-9A-Za-z]+', '_', str(fname)).strip('_')}_{tag}_{t:.15g}_{label}"
+                    shown = fname if isinstance(fname, str) else f"{fname!r} ({type(fname).__name__})"
                     out.append(_Candidate("stump", label, _bind(threshold_lf, fname, t, label, op=op, name=name),
-                                          f"stump:{fname}{op}{t!r}"))
+                                          f"stump:{shown}{op}{t!r}"))
         return out
 
     def _centroids(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
