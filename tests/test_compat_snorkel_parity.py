@@ -354,3 +354,34 @@ def test_lf_analysis_takes_gold_classes_no_lf_votes_like_snorkel():
     pd.testing.assert_frame_equal(w_labeling.LFAnalysis(L).lf_summary(Y), snorkel_labeling.LFAnalysis(L).lf_summary(Y))
     np.testing.assert_array_equal(w_labeling.LFAnalysis(L).lf_empirical_accuracies(Y.astype(float)),
                                   snorkel_labeling.LFAnalysis(L).lf_empirical_accuracies(Y))
+
+
+def test_roc_auc_empty_filters_bool_gold_and_applier_metadata_match_snorkel():
+    import snorkel.labeling as s_lab
+
+    import weaksup.compat.snorkel.labeling as w_lab
+
+    probs = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]])
+    for golds in (np.array([-1, 1, -1, 1]), np.array([1, 2, 2, 1])):  # old-style labels: snorkel scores them
+        assert w_analysis.metric_score(golds, probs=probs, metric="roc_auc") == pytest.approx(
+            s_analysis.metric_score(golds, probs=probs, metric="roc_auc"))
+    for side in (s_analysis, w_analysis):  # nothing left after the filter: scikit-learn's error on both sides
+        with pytest.raises(ValueError):
+            side.metric_score(np.array([0, 1]), np.array([-1, -1]), metric="recall", filter_dict={"preds": [-1]})
+    L = np.array([[0, -1], [1, 0], [0, 0], [-1, 1]])
+    Y = np.array([False, True, False, True])
+    pd.testing.assert_frame_equal(w_lab.LFAnalysis(L).lf_summary(Y), s_lab.LFAnalysis(L).lf_summary(Y))
+
+    def boom(x):
+        if x.i == 1:
+            raise ValueError("boom")
+        return 0
+
+    s_boom = s_lab.labeling_function(name="boom")(boom)
+    w_boom = w_lab.labeling_function(name="boom")(boom)
+
+    df = pd.DataFrame({"i": [0, 1, 2]})
+    _, s_meta = s_lab.PandasLFApplier([s_boom]).apply(df, progress_bar=False, fault_tolerant=True, return_meta=True)
+    _, w_meta = w_lab.PandasLFApplier([w_boom]).apply(df, progress_bar=False, fault_tolerant=True, return_meta=True)
+    (w_faults,) = w_meta
+    assert w_meta._asdict() == s_meta._asdict() and w_faults == s_meta[0]

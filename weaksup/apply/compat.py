@@ -13,8 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,9 +22,9 @@ from weaksup.apply.applier import LFApplier
 __all__ = ["ApplierMetadata", "PandasLFApplier", "DaskLFApplier"]
 
 
-@dataclass
-class ApplierMetadata:
-    """snorkel's applier metadata: ``faults`` maps LF name to the number of rows it failed on."""
+class ApplierMetadata(NamedTuple):
+    """snorkel's applier metadata (a NamedTuple, as snorkel's): ``faults`` maps LF name to the number of
+    rows it failed on."""
 
     faults: dict[str, int]
 

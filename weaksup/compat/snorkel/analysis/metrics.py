@@ -36,7 +36,7 @@ def _binary(golds: np.ndarray, preds: np.ndarray) -> bool:
 
 def _prf(weaksup_func: Callable[..., float], sklearn_name: str) -> Callable[..., float]:
     def score(golds: np.ndarray, preds: np.ndarray, **kwargs: Any) -> float:
-        if not kwargs and _binary(golds, preds):
+        if not kwargs and golds.size and _binary(golds, preds):  # empty: scikit-learn's error, as snorkel
             return weaksup_func(golds, preds)
         from sklearn import metrics as skm  # multiclass (raises, as snorkel) or scikit-learn options
 
@@ -61,7 +61,9 @@ def _coverage_score(preds: np.ndarray) -> float:
 def _roc_auc_score(golds: np.ndarray, probs: np.ndarray) -> float:
     if probs.shape[1] != 2:
         raise ValueError("Metric roc_auc is currently only defined for binary problems.")
-    return _metrics.roc_auc(golds, probs)
+    from sklearn import metrics as skm  # as snorkel: golds such as {-1, 1} or {1, 2} are scored, not refused
+
+    return float(skm.roc_auc_score(golds, probs[:, 1]))
 
 
 def _f1_score(golds: np.ndarray, preds: np.ndarray) -> float:

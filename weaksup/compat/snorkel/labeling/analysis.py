@@ -32,6 +32,8 @@ class LFAnalysis(_LFAnalysis):
     def _check_y(self, y: Any, k: int | None = None) -> np.ndarray:
         # snorkel takes gold classes no LF votes (LFs for some classes only): the classes are what Y holds too
         arr = np.asarray(y)
+        if arr.dtype == bool:  # snorkel reads True/False gold labels as classes 1/0
+            arr = y = arr.astype(np.int64)
         top = np.nanmax(arr) if arr.size and arr.dtype.kind in "iuf" and not np.isnan(arr).all() else -1
         if np.isfinite(top):  # inf/NaN/strings: the checks below name them
             k = max(int(top) + 1, k or 0)
