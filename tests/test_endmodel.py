@@ -153,7 +153,7 @@ def test_predict_ties_follow_label_model_rule():
     (np.array([[0.9, 0.1], [0.8, 0.2], [1, 0], [0.6, 0.4]]), r"single class \(0\)"),
     (np.array([0, 1.5, 0, 1]), "integer classes; row 1"),
     (np.array([0, 1, np.nan, 1]), "NaN at row 2"),
-    (np.array([0, 1, np.inf, 1]), "y contain inf at row 2"),  # was "class -9223372036854775808 ... negative"
+    (np.array([0, 1, np.inf, 1]), "y: inf at row 2"),  # was "class -9223372036854775808 ... negative"
 ])
 def test_bad_targets_raise_clear_errors(y, match):
     with pytest.raises(ValueError, match=match):

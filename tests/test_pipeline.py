@@ -188,7 +188,7 @@ def test_score_refuses_gold_labels_that_are_not_classes():
         pipe.score(X, np.r_[y[:-1], 5])
     with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
         pipe.end_model_.score(X, unknown)
-    with pytest.raises(ValueError, match="y contain inf at row 1"):
+    with pytest.raises(ValueError, match="y: inf at row 1"):
         pipe.score(X[:2], [0, np.inf])
     with pytest.raises(ValueError, match=r"y must be gold hard labels \(n,\)"):
         pipe.score(X, np.eye(2)[y])

@@ -239,7 +239,7 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             i = int(np.nonzero(~np.isfinite(arr))[0][0])
-            raise ValueError(f"{what} contain {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; "
+            raise ValueError(f"{what}: {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; "
                              f"labels are class ids")
         if not np.all(arr == np.round(arr)):
             i = int(np.nonzero(arr != np.round(arr))[0][0])

@@ -451,7 +451,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     out = _output(args.out, "--out", _TABLE_OUT) if args.out else None
     votes = _read_votes(args.votes)
     y = _read_labels(args.labels, args.label_column, args.data_dir) if args.labels else None
-    summary = LFAnalysis(votes, cardinality=args.cardinality).summary(y=y)
+    try:
+        summary = LFAnalysis(votes, cardinality=args.cardinality).summary(y=y)
+    except ValueError as exc:  # the API's advice, in this command's words
+        raise ValueError(str(exc).replace("pass LFAnalysis(..., cardinality=)", "pass --cardinality K")) from None
     print(summary.to_string())
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -401,7 +401,7 @@ def register_metric(name: str, func: Callable[..., float], needs: str = "labels"
     """Make ``score(name, ...)`` call ``func(y_true, y_pred_or_probs)``.
 
     ``needs`` says what ``func`` reads: ``"labels"`` (hard predictions; filled
-    from the argmax of ``probs`` when only those are given), ``"probs"``
+    from ``probs`` by :func:`probs_to_preds`' ``"random"`` tie rule when only those are given), ``"probs"``
     (an ``n × k`` probability matrix) or ``"sequences"`` (lists of tag
     sequences, passed through as ``y_pred``).  Registering a name again
     replaces the entry (modules may be reloaded).

@@ -129,7 +129,7 @@ def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             i = int(np.nonzero(~np.isfinite(y))[0][0])
-            raise ValueError(f"{what} contain {'NaN' if np.isnan(y[i]) else y[i]} at row {i}")
+            raise ValueError(f"{what}: {'NaN' if np.isnan(y[i]) else y[i]} at row {i}; labels are class ids")
         if not np.all(y == np.round(y)):
             i = int(np.nonzero(y != np.round(y))[0][0])
             raise ValueError(f"{what} must be integer classes; row {i} has {y[i]!r} "

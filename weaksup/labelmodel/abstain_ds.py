@@ -53,9 +53,10 @@ __all__ = ["AbstainDawidSkene", "em_class_balance"]
 #: ``decide="majority"``: the model's posterior orders the classes tied under majority vote, with weight
 #: ``_TIE_EPS`` per vote (at least ``_TIE_EPS_MIN``, at most ``_TIE_EPS_MAX``).  Per vote, so that two tied
 #: classes whose posteriors differ by more than ``_TIE_MIN_GAP`` stay further apart than ``probs_to_preds``'
-#: 1e-5 tie tolerance however many LFs vote on the row (a fixed weight let ties on rows with many votes fall
-#: to the tie rule); closer ones stay a tie and the tie rule decides, as a two-vote tie always did.  The floor
-#: keeps one- and two-vote rows as they were; the cap never outweighs one vote of difference.
+#: 1e-5 tie tolerance on rows with up to 1,000 votes (a fixed weight let ties on rows with a few dozen votes
+#: fall to the tie rule); closer ones stay a tie and the tie rule decides, as a two-vote tie always did.  The
+#: floor keeps one- and two-vote rows as they were; the cap (reached at 1,000 votes) never outweighs one vote
+#: of difference, so past it the gap needed grows as 2e-5 × votes.
 _TIE_MIN_GAP = 0.02
 _TIE_EPS = 1e-5 / (_TIE_MIN_GAP - 1e-5)
 _TIE_EPS_MIN = 1e-3
@@ -83,7 +84,8 @@ class AbstainDawidSkene(DawidSkene):
         ``"posterior"``: the model's posterior.  ``"majority"``: majority
         vote decides; the model's likelihood ratio (uniform prior) only orders
         the classes tied under it, where their posteriors differ by more than
-        0.02 (closer ones stay tied and the tie rule decides).
+        0.02 on rows with up to 1,000 votes (closer ones stay tied and the tie
+        rule decides; past 1,000 votes the gap must exceed 2e-5 × votes).
     chunk_rows : int
         Rows per block when building the pattern table.
     uncovered : {"uniform", "prior"}
