@@ -49,6 +49,22 @@ def test_lr_matches_sklearn_multinomial():
     np.testing.assert_allclose(ours.coef_.T, sk.coef_, atol=1e-3)
 
 
+def test_lr_binary_equals_sklearn_at_twice_c_and_scores_like_it():
+    """Two classes: a two-column softmax with both columns penalised is scikit-learn's one-logit model at 2·C
+    (docs/end_models.md); decision_function is the log-odds, shape (n,), so scikit-learn's roc_auc scorer works."""
+    from sklearn.linear_model import LogisticRegression as SkLR
+    from sklearn.model_selection import cross_val_score
+
+    X, y = _blobs(k=2, spread=1.0)
+    ours = LogisticRegression(C=0.5, tol=1e-10).fit(X, y)
+    sk = SkLR(C=1.0, tol=1e-10, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(ours.decision_function(X), sk.decision_function(X), atol=1e-4)
+    assert ours.decision_function(X).shape == (len(y),)
+    scores = cross_val_score(LogisticRegression(C=0.5), X, y, scoring="roc_auc", cv=3, error_score="raise")
+    assert np.all(scores > 0.5)
+
+
 def test_lr_soft_labels_equal_weighted_hard_copies():
     # a soft row (0.7, 0.3) is the same objective as two hard copies weighted 0.7 and 0.3
     X, y = _blobs(n=120, k=2, spread=2.5)

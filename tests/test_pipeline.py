@@ -236,3 +236,17 @@ def test_make_one_sided_votes_and_sizes_are_checked():
         make_votes(2.5, 2)
     L, _, params = make_votes(50, 3, accuracies=0.8, propensities=[0.1, 0.2, 0.3], seed=0)
     assert params["accuracies"].tolist() == [0.8] * 3 and params["propensities"].tolist() == [0.1, 0.2, 0.3]
+
+
+def test_hard_labels_keep_every_class_of_the_label_model():
+    """soft=False: a class the label model never predicts on the training rows stays a class of the end model
+    (it was dropped: k inferred from the hard labels, so valid / score labels of that class were refused)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    X = np.eye(3)[y] * 2 + rng.normal(scale=0.5, size=(200, 3))
+    L = np.full((200, 3), -1)
+    L[:, 0] = L[:, 1] = np.where(y == 2, 1, y)
+    L[:5, 2] = 2  # class 2 is voted, never the majority
+    pipe = Pipeline(MajorityVote(), LogisticRegression(), soft=False).fit(L, X, valid=(X, y), seed=0)
+    assert pipe.end_model_.cardinality_ == 3 and pipe.predict_proba(X).shape == (200, 3)
+    assert 0.0 <= pipe.score(X, y) <= 1.0

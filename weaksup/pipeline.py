@@ -159,6 +159,10 @@ class Pipeline(ParamsMixin):
         rows = np.nonzero(covered)[0] if self.covered_only else np.arange(L.n)
         y = probs[rows] if self.soft else probs_to_preds(probs[rows], self.tie_break)
         em = clone(self.end_model)
+        if not self.soft and em.get_params().get("cardinality", 0) is None:
+            # hard labels alone would give k = max(label) + 1: a class the label model never predicts on
+            # these rows would drop out of the end model (and valid / score labels of it be refused)
+            em.set_params(cardinality=probs.shape[1])
         kwargs: dict[str, Any] = {"valid": em_valid, "seed": seed}
         if self.covered_only and not covered.all() and accepts_param(em, "unlabeled", "fit"):
             kwargs["unlabeled"] = take_rows(X, np.nonzero(~covered)[0])

@@ -141,9 +141,12 @@ class LogisticRegression(EndModel):
         self.best_valid_score_ = float(best["score"]) if valid is not None else None
 
     def decision_function(self, X: Any) -> np.ndarray:
+        """Class scores: ``n × k`` logits; with two classes the log-odds of class 1, shape ``(n,)``, as
+        scikit-learn's binary classifiers return (what its ``roc_auc`` / ``average_precision`` scorers read)."""
         self._check_fitted()
         X = self._check_X(X)
-        return np.asarray(X @ self.coef_) + self.intercept_
+        Z = np.asarray(X @ self.coef_) + self.intercept_
+        return Z[:, 1] - Z[:, 0] if Z.shape[1] == 2 else Z
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         Z = np.asarray(X @ self.coef_) + self.intercept_
