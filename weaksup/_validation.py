@@ -239,13 +239,16 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             i = int(np.nonzero(~np.isfinite(arr))[0][0])
-            raise ValueError(f"{what}: {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; "
-                             f"labels are class ids")
+            raise ValueError(f"{what}: {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; labels are class "
+                             f"ids (a missing label: -1 where unknown labels are allowed, e.g. LFAnalysis; "
+                             f"otherwise drop the row)")
         if not np.all(arr == np.round(arr)):
             i = int(np.nonzero(arr != np.round(arr))[0][0])
             raise ValueError(f"{what} must be integer labels (classes), got {arr[i]} at position {i}")
     elif arr.dtype.kind not in "iu" and len(arr):
-        raise ValueError(f"{what} must hold integer labels (classes), got dtype {arr.dtype}")
+        hint = (" (label names? map them to class ids 0..k-1 first, e.g. with pandas.factorize)"
+                if arr.dtype.kind in "OUS" else "")
+        raise ValueError(f"{what} must hold integer labels (classes), got dtype {arr.dtype}{hint}")
     arr = arr.astype(np.int64, copy=False)
     if cardinality is not None:
         bad = (arr < 0) | (arr >= cardinality)
