@@ -179,12 +179,13 @@ def check_fit_classes(class_votes: np.ndarray, n_rows: int, what: str = "votes")
                          "to tell them apart")
     unvoted = np.nonzero(class_votes == 0)[0]
     if k >= 2 and unvoted.size:
+        many = unvoted.size > 1
+        them = "them" if many else "it"
         warnings.warn(
-            f"{what}: no LF votes class{'es' if unvoted.size > 1 else ''} {unvoted.tolist()[:10]} of "
-            f"cardinality {k}; a label model can place {'them' if unvoted.size > 1 else 'it'} only by the class "
-            f"balance, and Dawid-Skene-type models may give {'them' if unvoted.size > 1 else 'it'} probability on "
-            f"rows with votes. Write LFs for {'them' if unvoted.size > 1 else 'it'}, or fit with the classes the "
-            f"LFs vote", UserWarning, stacklevel=user_stacklevel())
+            f"{what}: no LF votes class{'es' if many else ''} {unvoted.tolist()[:10]} of cardinality {k}; a label "
+            f"model can place {them} only by the class balance, and Dawid-Skene-type models may give {them} "
+            f"probability on rows with votes. Write LFs for {them}, or fit with the classes the LFs vote",
+            UserWarning, stacklevel=user_stacklevel())
 
 
 def check_fit_counts(counts: np.ndarray, lf_names: Sequence[str], n_rows: int, what: str = "votes",

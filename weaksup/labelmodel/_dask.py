@@ -208,8 +208,6 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
     V = as_dask_votes(votes, cardinality)
     if V.m < model.min_lfs:
         raise ValueError(f"votes has {V.m} LF column(s); this model needs at least {model.min_lfs}")
-    if stream is not None and V.m != stream["m"]:
-        raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
     if V.n == 0:
         raise ValueError("votes has 0 rows; partial_fit needs at least one")
     offset = stream["n"] if stream is not None else 0

@@ -336,6 +336,13 @@ class BaseVoteModel(ParamsMixin):
 _STREAM = "_stream."  # array-name prefix of the saved partial_fit statistics
 
 
+def _chunk_lfs(L: Any, stream: dict[str, Any]) -> Any:
+    """A ``partial_fit`` chunk (in memory or Dask) with the earlier chunks' LFs in their order, matched by name."""
+    if L.m != stream["m"]:
+        raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
+    return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
+
+
 class _NotSaveable(TypeError):
     pass
 
@@ -551,9 +558,7 @@ class LabelModel(BaseVoteModel, ABC):
 
             V = as_dask_votes(votes, k_known)
             if stream is not None:  # LFs matched by name, as for an in-memory chunk
-                if V.m != stream["m"]:
-                    raise ValueError(f"votes have {V.m} LFs; earlier chunks had {stream['m']}")
-                V = align_lfs(V, stream["lf_names"], what="votes (partial_fit chunk)")
+                V = _chunk_lfs(V, stream)
             try:
                 stream = dask_stream(self, V, k_known, stream)
             except ValueError as exc:
@@ -566,9 +571,7 @@ class LabelModel(BaseVoteModel, ABC):
             except ValueError as exc:
                 self._refuse_new_classes(votes, k_known, exc)
                 raise
-            if L.m != stream["m"]:
-                raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
-            L = align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
+            L = _chunk_lfs(L, stream)
             stats = self._merge_stats(stream["stats"], self._stats(L, stream["n"]))
             stream = {**stream, "stats": stats, "n": stream["n"] + L.n}
         else:
