@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import user_stacklevel
 from weaksup.votes import VoteMatrix
 
 __all__ = [
@@ -464,5 +465,6 @@ def warn_one_sided(lf_class_counts: np.ndarray, lf_names: list[str], model: str,
             f"{model}: {idx.size} of {len(lf_names)} LFs vote only one class ({names}"
             f"{'...' if idx.size > 5 else ''}); the model treats abstentions as missing data, so it sees each "
             "of them agree with itself and cannot estimate its accuracy: its LF accuracies and probabilities "
-            f"can be far off (on WRENCH below 0.8 x majority vote). {fix}", UserWarning, stacklevel=4)
+            f"can be far off (on WRENCH below 0.8 x majority vote). {fix}", UserWarning,
+            stacklevel=user_stacklevel())
     return idx

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import user_stacklevel
 from weaksup.labelmodel import registry
 from weaksup.labelmodel.base import LabelModel, probs_to_preds
 from weaksup.votes import ABSTAIN, VoteMatrix
@@ -157,7 +158,8 @@ class AutoLabelModel(LabelModel):
             use_dev = None if ignore_dev else dev
             reason = model._unsupported(L) if hasattr(model, "_unsupported") else None
             if reason is not None:
-                warnings.warn(f"AutoLabelModel: skipping candidate {name!r}: {reason}", UserWarning, stacklevel=3)
+                warnings.warn(f"AutoLabelModel: skipping candidate {name!r}: {reason}", UserWarning,
+                              stacklevel=user_stacklevel())
                 continue
             if on_dev and Ld.n >= 4:
                 preds = np.empty(Ld.n, dtype=np.int64)
