@@ -213,6 +213,15 @@ def test_probs_to_preds_wants_a_matrix():
         M.probs_to_preds([0.2, 0.8])
 
 
+def test_probs_to_preds_refuses_nan_rows_naming_the_row():
+    """argmax read an all-NaN row as class 0 (snorkel raises ZeroDivisionError on one)."""
+    probs = np.array([[0.2, 0.8], [np.nan, np.nan], [0.5, np.inf]])
+    with pytest.raises(ValueError, match=r"2 row\(s\) hold NaN or inf, first at row 1: \[nan, nan\]"):
+        M.probs_to_preds(probs)
+    with pytest.raises(ValueError, match=r"first at row 11"):  # a block's rows are named as in the whole
+        M.probs_to_preds(probs, offset=10)
+
+
 def test_score_from_probs_breaks_ties_by_the_documented_rule():
     """score(probs=...) took a plain argmax (class 0 on every tie) instead of probs_to_preds' rule."""
     probs, y = np.full((6, 2), 0.5), np.ones(6, dtype=int)

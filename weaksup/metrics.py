@@ -94,6 +94,13 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
         raise ValueError(f"probs_to_preds wants an n × k array of class probabilities (one row per example, "
                          f"one column per class), got shape {probs.shape}")
     n = probs.shape[0]
+    bad = ~np.isfinite(probs).all(axis=1)
+    if bad.any():
+        # argmax reads a NaN row as class 0: a wrong label nothing would report
+        rows_bad = np.nonzero(bad)[0]
+        raise ValueError(f"probs_to_preds: {len(rows_bad)} row(s) hold NaN or inf, first at row "
+                         f"{int(rows_bad[0]) + offset}: {probs[rows_bad[0]].tolist()}; class probabilities "
+                         "must be finite")
     preds = probs.argmax(axis=1).astype(np.int64)
     if n == 0:
         return preds
