@@ -102,6 +102,17 @@ def test_penalties_zero_when_constraints_hold():
     assert max(pen.values()) == pytest.approx(0.0, abs=1e-7)
 
 
+def test_penalties_on_read_only_votes_raise_no_torch_warning():
+    # VoteMatrix arrays are read-only; torch warns (once per process, hence the subprocess) when it wraps one
+    code = ("import warnings, numpy as np; warnings.simplefilter('error')\n"
+            "from weaksup.votes import VoteMatrix\nfrom weaksup.flows import constraint_penalties\n"
+            "L = VoteMatrix(np.array([[0, 1], [1, -1]], dtype=np.int64))\n"
+            "print(constraint_penalties(np.eye(2), L, 1.0)['neg'])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "0.0"
+
+
 def test_penalties_hand_computed_when_violated():
     y = np.eye(3)[GOLD].astype(float)
     y[0] = [1.5, -0.5, 0.0]  # over by .5, under by .5, sums to 1

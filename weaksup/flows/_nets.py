@@ -106,7 +106,7 @@ def torch_classes() -> dict[str, Any]:
 
 def signals(votes: np.ndarray, k: int, torch: Any) -> tuple[Any, Any]:
     """One-hot weak signals ``q`` (n×m×k) and coverage mask (n×m) from dense votes."""
-    v = torch.as_tensor(votes, dtype=torch.long)
+    v = torch.from_numpy(np.array(votes, dtype=np.int64))  # a writable copy: VoteMatrix arrays are read-only
     mask = (v >= 0).to(torch.float32)
     q = torch.nn.functional.one_hot(v.clamp(min=0), k).to(torch.float32) * mask.unsqueeze(-1)
     return q, mask
