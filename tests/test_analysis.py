@@ -225,3 +225,13 @@ def test_names_given_by_lfs_reach_the_per_lf_methods():
     assert a.lf_mistakes("short", [1, 1]).index.tolist() == [1]
     assert a.lf_buckets("kw", [1, 0])[(0, 1)].tolist() == [1]
     assert a.error_buckets([1, 1], lfs=["short"]).startswith("short: wrong on 1 of 1 votes")
+
+
+def test_mistake_tables_carry_the_users_own_index():
+    """The tables were indexed by position only, so a row could not be found in a frame indexed by ids."""
+    a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
+    df = pd.DataFrame({"text": ["buy", "hi", "yo"]}, index=["c7", "c9", "c2"])
+    m = a.lf_mistakes("kw", [1, 0, 1], df)
+    assert m.index.tolist() == [1, 2] and m["data_index"].tolist() == ["c9", "c2"]
+    assert a.conflict_rows(df)["data_index"].tolist() == ["c9"]
+    assert "data_index" not in a.lf_mistakes("kw", [1, 0, 1], df.reset_index(drop=True)).columns

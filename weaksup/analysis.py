@@ -299,6 +299,9 @@ class LFAnalysis:
             if len(data) != self.n:
                 raise ValueError(f"data has {len(data)} rows but the vote matrix has {self.n}")
             frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame({"text": list(data)})
+            if isinstance(data, (pd.DataFrame, pd.Series)) and not data.index.equals(pd.RangeIndex(len(data))):
+                # the user's own ids, so a row can be found in their frame (the table stays indexed by position)
+                out["data_index"] = data.index[rows].to_numpy()
             for f in (fields if fields is not None else [c for c in ("text",) if c in frame.columns]):
                 if f not in frame.columns:
                     raise KeyError(f"data has no column {f!r} (columns: {list(frame.columns)})")
@@ -311,7 +314,9 @@ class LFAnalysis:
 
         Columns ``gold`` and ``vote`` (class names with ``label_names``) and the
         ``fields`` of ``data`` (default: its ``text`` column), indexed by row
-        position; at most ``limit`` rows.
+        position; at most ``limit`` rows.  When ``data`` is a pandas object with
+        an index of its own (not ``0..n-1``), a ``data_index`` column gives that
+        index's label for each row.
 
         Examples
         --------
