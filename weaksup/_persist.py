@@ -33,20 +33,41 @@ FORMAT_VERSION = 1
 
 _META_KEY = "__meta__"
 _TUPLE_KEY = "__tuple__"  # JSON has no tuples: a saved parameter tuple comes back a tuple, not a list
+_ARRAY_KEY = "__ndarray__"  # nor arrays: a numpy array parameter (prec_init=np.full(m, .7)) comes back an array
 
 
-def _encode(obj: Any) -> Any:
+class _Unsaveable(TypeError):
+    """A metadata value JSON cannot hold; ``where`` is its key path (``params.prec_init``)."""
+
+    def __init__(self, where: str, value: Any) -> None:
+        super().__init__(where, value)
+        self.where, self.value = where, value
+
+
+def _encode(obj: Any, where: str = "") -> Any:
+    """``obj`` as JSON values: tuples and numpy arrays tagged so they come back as such, numpy scalars as
+    Python numbers; anything else JSON cannot hold raises :class:`_Unsaveable` naming its key path."""
     if isinstance(obj, tuple):
-        return {_TUPLE_KEY: [_encode(v) for v in obj]}
+        return {_TUPLE_KEY: [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
     if isinstance(obj, list):
-        return [_encode(v) for v in obj]
+        return [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, dict):
-        return {k: _encode(v) for k, v in obj.items()}
-    return obj
+        return {k: _encode(v, f"{where}.{k}" if where else str(k)) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray) and obj.dtype.kind in "biufU":
+        return {_ARRAY_KEY: obj.tolist(), "dtype": obj.dtype.str, "shape": list(obj.shape)}
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biufU":
+        return obj.item()
+    if obj is None or isinstance(obj, (str, int, float)):  # bool is an int
+        return obj
+    raise _Unsaveable(where, obj)
 
 
 def _decode(obj: dict[str, Any]) -> Any:
-    return tuple(obj[_TUPLE_KEY]) if len(obj) == 1 and _TUPLE_KEY in obj else obj
+    if len(obj) == 1 and _TUPLE_KEY in obj:
+        return tuple(obj[_TUPLE_KEY])
+    if obj.keys() == {_ARRAY_KEY, "dtype", "shape"}:
+        return np.array(obj[_ARRAY_KEY], dtype=np.dtype(obj["dtype"])).reshape(obj["shape"])
+    return obj
 
 
 def class_path(obj_or_cls: Any) -> str:
@@ -60,7 +81,10 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     """Write ``arrays`` and JSON ``meta`` under format tag ``fmt`` to ``path``, atomically.
 
     The file is written next to ``path`` and renamed over it, so a crash never
-    leaves a half-written file under the final name.
+    leaves a half-written file under the final name.  ``meta`` holds JSON values;
+    a tuple comes back a tuple, a numeric numpy array an equal array, a numpy
+    scalar a Python number.  Any other value is a ``TypeError`` naming its key
+    (``params.prec_init``) and the file, before anything is written.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -69,7 +93,15 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     payload = {k: np.asarray(v) for k, v in (arrays or {}).items()}
     if _META_KEY in payload:
         raise ValueError(f"array name {_META_KEY!r} is reserved")
-    payload[_META_KEY] = np.frombuffer(json.dumps(_encode(header)).encode(), np.uint8)
+    try:
+        text = json.dumps(_encode(header))
+    except _Unsaveable as exc:
+        shown = repr(exc.value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise TypeError(f"{path}: cannot save {exc.where} = {shown}: a {type(exc.value).__name__} is not one of "
+                        "the values a weaksup file holds (str, int, float, bool, None, and lists, tuples and dicts "
+                        "of them, numpy numbers and numeric arrays)") from None
+    payload[_META_KEY] = np.frombuffer(text.encode(), np.uint8)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
     try:
         (np.savez_compressed if compress else np.savez)(tmp, **payload)

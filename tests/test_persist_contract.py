@@ -1,0 +1,50 @@
+"""The save/load contract of label models: what a file holds, what it takes to write and read one back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup._persist import load_npz, save_npz
+from weaksup.labelmodel import DawidSkene, LabelModel, MatrixCompletion
+from weaksup.synthetic import make_votes
+
+
+@pytest.fixture(scope="module")
+def votes():
+    L, y, _ = make_votes(300, 6, 3, seed=1)
+    return L, y
+
+
+# ------------------------------------------------------------ numpy-valued parameters
+def test_numpy_valued_parameters_save_and_come_back_equal(votes, tmp_path):
+    L, _ = votes
+    cases = [
+        DawidSkene(max_iter=np.arange(50, 300, 50)[0]),  # np.int64, as a grid over np.arange gives
+        MatrixCompletion(lr=np.float32(0.01)),
+        MatrixCompletion(prec_init=np.full(6, 0.7)),  # the documented one-per-LF form
+    ]
+    for i, model in enumerate(cases):
+        model.fit(L, seed=0)
+        path = tmp_path / f"m{i}.npz"
+        model.save(path)
+        back = LabelModel.load(path)
+        for key, value in model.get_params().items():
+            assert np.array_equal(np.asarray(back.get_params()[key]), np.asarray(value)), key
+        np.testing.assert_array_equal(back.predict_proba(L), model.predict_proba(L))
+    back = LabelModel.load(tmp_path / "m2.npz")
+    assert isinstance(back.prec_init, np.ndarray) and back.prec_init.dtype == np.float64
+    assert type(LabelModel.load(tmp_path / "m0.npz").max_iter) is int
+
+
+def test_metadata_json_cannot_hold_is_refused_naming_the_key_and_the_file(tmp_path):
+    path = tmp_path / "x.npz"
+    with pytest.raises(TypeError, match=r"x.npz: cannot save params.knob\[1\] = <object object at .*>: a object is "
+                                        r"not one of the values a weaksup file holds"):
+        save_npz(path, "weaksup.Example", {"params": {"knob": [1, object()]}})
+    assert not path.exists()
+    save_npz(path, "weaksup.Example", {"a": (1, np.int64(2)), "b": np.arange(6).reshape(2, 3), "c": np.bool_(True)})
+    meta, _ = load_npz(path, "weaksup.Example")
+    assert meta["a"] == (1, 2) and meta["c"] is True
+    np.testing.assert_array_equal(meta["b"], np.arange(6).reshape(2, 3))
+    assert meta["b"].dtype == np.arange(6).dtype
