@@ -374,3 +374,16 @@ def test_take_rows_reads_pandas_by_position():
     rows = take_rows(frame, np.array([0, 2]))
     assert rows["f"].tolist() == [3.0, 2.0] and rows.index.tolist() == [0, 1]
     assert take_rows(["x", "y", "z"], np.array([2])) == ["z"]
+
+
+def test_bool_hyper_parameters_take_numpy_bools():
+    """A grid built with numpy hands over np.True_ / np.False_; bool parameters refused them (scikit-learn's
+    "boolean" constraint takes them)."""
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _blobs(n=90, k=2)
+    grid = GridSearchCV(LogisticRegression(), {"fit_intercept": np.array([True, False])}, cv=3, error_score="raise")
+    assert grid.fit(X, y).best_params_["fit_intercept"] in (True, False)
+    assert LogisticRegression(fit_intercept=np.False_).fit(X, y).intercept_.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=r"parameter 'fit_intercept' must be a bool; got 'yes'"):
+        LogisticRegression(fit_intercept="yes").fit(X, y)

@@ -486,6 +486,8 @@ def _accepts(constraint: Any, value: Any) -> bool:
             return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         if constraint is int:
             return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+        if constraint is bool:  # numpy's bool too, as a grid built with numpy hands over (scikit-learn: "boolean")
+            return isinstance(value, (bool, np.bool_))
         return isinstance(value, constraint)
     if callable(getattr(constraint, "accepts", None)):
         return bool(constraint.accepts(value))
