@@ -264,3 +264,16 @@ def test_gold_free_end_model_grid_selects_on_the_rows_the_label_model_labels(wre
              protocol="gold-free", tie_break="abstain", end_model_grid=grid)
     em = df[(df["end_model"] == "lr") & (df["split"] == "test")]
     assert len(em) == 1 and json.loads(em["params"].item())["C"] in (0.01, 100.0)
+
+
+def test_removed_names_state_the_installed_version_not_a_future_one(wrench_dir):
+    """d14: the removal messages named "weaksup 0.2" while the package is 0.1.0; they name the running version."""
+    import weaksup
+    import weaksup.bench
+
+    with pytest.raises(TypeError, match="write_docs") as err:
+        run(["youtube"], ["mv"], seeds=1, data_dir=wrench_dir, progress=False, write_docs="x.md")
+    with pytest.raises(AttributeError, match="update_section") as err2:
+        weaksup.bench.update_section
+    for msg in (str(err.value), str(err2.value)):
+        assert f"weaksup {weaksup.__version__}" in msg and "0.2" not in msg.replace(weaksup.__version__, "")

@@ -40,9 +40,12 @@ _getattr = attach(__name__, _LAZY)
 
 def __getattr__(name: str) -> Any:
     if name == "update_section":
-        raise AttributeError("weaksup.bench.update_section was removed in weaksup 0.2: writing docs files is "
-                             "repository tooling (benchmarks/_docs.py in the weaksup repository); build the text "
-                             "with weaksup.bench.section_block(name, body, title) and write it yourself")
+        from weaksup import __version__
+
+        raise AttributeError(f"weaksup.bench.update_section was removed and weaksup {__version__} does not have it: "
+                             "writing docs files is repository tooling (benchmarks/_docs.py in the weaksup "
+                             "repository); build the text with weaksup.bench.section_block(name, body, title) "
+                             "and write it yourself")
     if name in ("LABEL_MODELS", "END_MODELS"):
         from weaksup.bench import runner
 

@@ -420,9 +420,11 @@ def run(
     from weaksup.data.features import resolve_feature_kind
     from weaksup.data.wrench import load_wrench
     if write_docs is not None:
-        raise TypeError("run(write_docs=...) was removed in weaksup 0.2: the library no longer writes "
-                        "documentation files; write weaksup.bench.report.docs_section(df) yourself, pass "
-                        "out_dir= (section.md), or run `weaksup bench --write-docs PATH`")
+        from weaksup import __version__
+
+        raise TypeError(f"run(write_docs=...) was removed and weaksup {__version__} does not take it: the library "
+                        "no longer writes documentation files; write weaksup.bench.report.docs_section(df) "
+                        "yourself, pass out_dir= (section.md), or run `weaksup bench --write-docs PATH`")
     t_start = time.time()
     datasets = [datasets] if isinstance(datasets, str) else datasets
     label_models = [label_models] if isinstance(label_models, str) else label_models
