@@ -277,3 +277,18 @@ def test_removed_names_state_the_installed_version_not_a_future_one(wrench_dir):
         weaksup.bench.update_section
     for msg in (str(err.value), str(err2.value)):
         assert f"weaksup {weaksup.__version__}" in msg and "0.2" not in msg.replace(weaksup.__version__, "")
+
+
+def test_results_json_is_strict_json(wrench_dir, tmp_path):
+    """d09: results.json held the bare token NaN (published of non-test rows), which is not JSON; it is null now."""
+    from weaksup.bench import write_results
+
+    df = run(["youtube"], ["mv"], seeds=1, data_dir=wrench_dir, progress=False)
+    text = (write_results(df, tmp_path) / "results.json").read_text()
+
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    js = json.loads(text, parse_constant=refuse)
+    rows = {r["split"]: r for r in js["results"]}
+    assert rows["train"]["published"] is None and rows["test"]["published"] == 84.0

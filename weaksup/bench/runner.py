@@ -557,11 +557,40 @@ def write_results(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "results.csv", index=False)
     with open(out / "results.json", "w", encoding="utf-8") as fh:
-        json.dump({"meta": df.attrs.get("meta", {}), "skipped": df.attrs.get("skipped", []),
-                   "results": df.to_dict(orient="records")}, fh, indent=1, default=float)
+        json.dump(_json_safe({"meta": df.attrs.get("meta", {}), "skipped": df.attrs.get("skipped", []),
+                              "results": df.to_dict(orient="records")}), fh, indent=1, allow_nan=False)
     (out / "table.md").write_text(results_table(df), encoding="utf-8")
     (out / "section.md").write_text(docs_section(df), encoding="utf-8")
     return out
+
+
+def _json_safe(obj: Any) -> Any:
+    """``obj`` with NaN / inf floats as None (JSON ``null``) and numpy scalars / paths / other objects as JSON values.
+
+    ``json.dump`` would write NaN as the bare token ``NaN``, which is not JSON (strict parsers reject it).
+
+    >>> _json_safe({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, Mapping):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
 
 
 # ------------------------------------------------------------------ deprecated (0.1 names)
