@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,49 @@ def test_metadata_json_cannot_hold_is_refused_naming_the_key_and_the_file(tmp_pa
     assert meta["a"] == (1, 2) and meta["c"] is True
     np.testing.assert_array_equal(meta["b"], np.arange(6).reshape(2, 3))
     assert meta["b"].dtype == np.arange(6).dtype
+
+
+# ------------------------------------------------------------ a user's own label model
+class FirstVote(LabelModel):
+    """LabelModel's docstring example: each row's first non-abstain vote."""
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        pass
+
+    def _predict_proba(self, L):
+        V, k = L.to_dense(), self.cardinality_
+        P = np.full((len(V), k), 1 / k)
+        for i, row in enumerate(V):
+            fired = row[row >= 0]
+            if fired.size:
+                P[i] = np.eye(k)[fired[0]]
+        return P
+
+
+class LastVote(FirstVote):
+    pass
+
+
+def test_a_users_own_label_model_loads_through_its_class(votes, tmp_path):
+    from weaksup.estimator_checks import check_estimator, run_check
+
+    L, _ = votes
+    model = FirstVote().fit(L)
+    model.save(tmp_path / "fv.npz")
+    back = FirstVote.load(tmp_path / "fv.npz")
+    assert type(back) is FirstVote
+    np.testing.assert_array_equal(back.predict_proba(L), model.predict_proba(L))
+    run_check(FirstVote, "check_save_load")
+    with pytest.raises(AssertionError, match="FirstVote: check_lf_order failed"):  # it does trust the first LF
+        check_estimator(FirstVote)
+    # nothing outside weaksup is imported on a file's word: only the class load is called on is read
+    here = re.escape(FirstVote.__module__)
+    with pytest.raises(ValueError, match=rf"fv.npz: refusing to load non-weaksup class '{here}.FirstVote' \(call "
+                                         r"load on that class itself"):
+        LabelModel.load(tmp_path / "fv.npz")
+    LastVote().fit(L).save(tmp_path / "lv.npz")
+    with pytest.raises(ValueError, match=rf"refusing to load non-weaksup class '{here}.LastVote'"):
+        FirstVote.load(tmp_path / "lv.npz")

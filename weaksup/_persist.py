@@ -4,7 +4,8 @@ Every object that saves (vote containers, label models of every family,
 tagging models) goes through :func:`save_npz` / :func:`load_npz`.  A file
 carries a format tag (``"weaksup.<Kind>"``) and a version; :func:`load_class`
 only ever imports classes from the ``weaksup`` package (never pickle), so a
-file cannot make ``load`` run arbitrary code.
+file cannot make ``load`` run arbitrary code; a file of the user's own class
+is read by calling ``load`` on that class.
 
 >>> import numpy as np, tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "x.npz")
@@ -169,10 +170,21 @@ def _open_npz(path: str | os.PathLike[str], expected: str) -> Any:
 
 
 def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
-    """Import ``module.QualName`` if it names a ``weaksup`` subclass of ``base``; else ``ValueError``."""
+    """The class ``module.QualName`` names: ``base`` itself, or an imported ``weaksup`` subclass of ``base``.
+
+    A file that names exactly the class ``load`` was called on (a user's own
+    model: ``FirstVote.load(path)``) gets that class, nothing imported; any
+    other class outside ``weaksup`` is refused, so a file never makes ``load``
+    import code.  Every refusal is a ``ValueError`` naming ``path``.
+    """
+    if not isinstance(qualified, str):
+        raise ValueError(f"{path}: its metadata names no class (got {qualified!r})")
+    if qualified == class_path(base):
+        return base
     module, _, qual = qualified.rpartition(".")
     if not (module == "weaksup" or module.startswith("weaksup.")):
-        raise ValueError(f"{path}: refusing to load non-weaksup class {qualified!r}")
+        raise ValueError(f"{path}: refusing to load non-weaksup class {qualified!r} (call load on that class "
+                         "itself to read a file of your own model)")
     try:
         obj: Any = importlib.import_module(module)
         for part in qual.split("."):

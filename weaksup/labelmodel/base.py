@@ -328,7 +328,8 @@ class BaseVoteModel(ParamsMixin):
 
     @classmethod
     def load(cls: type[_M], path: str | os.PathLike[str]) -> _M:
-        """Load a model written by :meth:`save` (any weaksup subclass of ``cls``)."""
+        """Load a model written by :meth:`save`: ``cls`` itself (a user's own model too) or any weaksup
+        subclass of it; a file naming another class from outside weaksup is refused, never imported."""
         meta, arrays = load_npz(path, cls._save_format, legacy=_load_v0)
         return cls._from_state(meta, arrays, path)
 
