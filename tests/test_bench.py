@@ -292,3 +292,12 @@ def test_results_json_is_strict_json(wrench_dir, tmp_path):
     js = json.loads(text, parse_constant=refuse)
     rows = {r["split"]: r for r in js["results"]}
     assert rows["train"]["published"] is None and rows["test"]["published"] == 84.0
+
+
+@pytest.mark.parametrize("end_models", [[], ["lr"]])
+def test_results_csv_reads_back_into_the_table(wrench_dir, tmp_path, end_models):
+    """d13: read_csv turns the empty end_model cells into NaN, and results_table failed on them."""
+    df = run(["youtube"], ["mv"], end_models, seeds=1, data_dir=wrench_dir, progress=False, out_dir=tmp_path)
+    back = pd.read_csv(tmp_path / "results.csv")
+    assert results_table(back) == results_table(df)
+    assert results_table(back, "valid") == results_table(df, "valid")

@@ -65,13 +65,26 @@ def _n_seeds(df: Any) -> int:
     return len(seeds) if seeds else int(df["seed"].nunique())
 
 
+def _tidy(df: Any) -> Any:
+    """``df`` as :func:`weaksup.bench.run` returns it, also when read back from ``results.csv``.
+
+    ``pandas.read_csv`` reads the empty ``end_model`` cells of label-model rows as NaN (and an
+    all-empty column as float): they become ``""`` again.
+    """
+    out = df.copy()
+    out.attrs = dict(getattr(df, "attrs", {}))
+    out["end_model"] = out["end_model"].fillna("").astype(str) if "end_model" in out else ""
+    return out
+
+
 def results_table(df: Any, split: str = "test", protocol: str | None = None,
                   with_published: bool = True) -> str:
     """Markdown table(s): rows = label model (+ end model), columns = datasets, cells mean ± std.
 
     Test cells carry the published WRENCH number in parentheses.  One table per
     protocol unless ``protocol`` is given.  The title states the number of
-    seeds; a cell with fewer is marked ``[n/N seeds]``.
+    seeds; a cell with fewer is marked ``[n/N seeds]``.  ``df`` may also be
+    ``pandas.read_csv`` of the ``results.csv`` the bench writes.
 
     Examples
     --------
@@ -82,6 +95,7 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
     """
     if df.empty:
         return "_no results_\n"
+    df = _tidy(df)
     parts = []
     protos = [protocol] if protocol else list(dict.fromkeys(df["protocol"]))
     dsets = list(dict.fromkeys(df["dataset"]))
