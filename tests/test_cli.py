@@ -94,3 +94,22 @@ def test_analyze_takes_gold_classes_no_lf_votes_with_cardinality(tmp_path, capsy
     assert "cardinality" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "v.npz"), "--labels", str(tmp_path / "y.npy"), "--cardinality", "3"]) == 0
     assert "Emp. Acc." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["file", "under_file"])
+def test_bench_cli_out_that_cannot_be_a_folder_fails_before_any_run(wrench_dir, tmp_path, capsys, monkeypatch, where):
+    """d02: --out naming a file was checked only after every cell ran (then Errno 17, results lost)."""
+    from weaksup.bench import runner
+
+    def no_run(*a, **k):
+        raise AssertionError("a cell ran before --out was checked")
+
+    monkeypatch.setattr(runner, "_fit_label_model", no_run)
+    f = tmp_path / "results.txt"
+    f.write_text("x")
+    out = f if where == "file" else f / "sub"
+    rc = main(["bench", "--datasets", "youtube", "--label-models", "mv", "--seeds", "1", "--data-dir",
+               str(wrench_dir), "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and str(f) in err and "nothing was run" in err
+    assert f.read_text() == "x"

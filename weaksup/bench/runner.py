@@ -302,6 +302,28 @@ def _fit_pipeline(ds: Any, X: Mapping[str, Any], label_model: Any, cls: type, pa
                  lambda pipe: pipe.score(X_select, y_select[rows], ds.metric) if rows.size else 0.0)
 
 
+def _check_out_dir(out_dir: str | os.PathLike[str]) -> None:
+    """``out_dir`` can become the results folder: it is a folder or can be made one (nothing is created here).
+
+    A path that is a file, or lies under a file, or under a folder that cannot be written, is a
+    ``ValueError`` naming it, raised before any run.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {str(out_dir)!r}: is a file, not a folder; the bench writes results.csv, "
+                         "results.json, table.md and section.md into a folder (nothing was run)")
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ValueError(f"out_dir {str(out_dir)!r}: {str(probe)!r} is a file, so the folder cannot be made "
+                         "(nothing was run)")
+    if probe.is_dir() and not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"out_dir {str(out_dir)!r}: the folder {str(probe)!r} cannot be written (nothing was run)")
+
+
 def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
               load: Callable[..., Any]) -> dict[str, Any]:
     """Load every dataset up front: a typo or a malformed folder late in the list stops the bench before
@@ -369,8 +391,9 @@ def run(
     data_dir : path, optional
         WRENCH root (else ``$WEAKSUP_DATA``, else the user cache).
     out_dir : path, optional
-        Where ``results.csv``, ``results.json``, ``table.md`` and
-        ``section.md`` (the docs section, see :func:`docs_section`) are written.
+        Folder where ``results.csv``, ``results.json``, ``table.md`` and
+        ``section.md`` (the docs section, see :func:`docs_section`) are written;
+        a path that cannot become a folder is a ``ValueError`` before any run.
     features : str
         End-model features, a :func:`weaksup.data.features.wrench_features`
         kind: ``"tfidf"``, ``"minilm"``, joins such as ``"minilm+tfidf"``, or
@@ -426,6 +449,8 @@ def run(
                         "no longer writes documentation files; write weaksup.bench.report.docs_section(df) "
                         "yourself, pass out_dir= (section.md), or run `weaksup bench --write-docs PATH`")
     t_start = time.time()
+    if out_dir is not None:
+        _check_out_dir(out_dir)  # before the (long) run, not after it
     datasets = [datasets] if isinstance(datasets, str) else datasets
     label_models = [label_models] if isinstance(label_models, str) else label_models
     end_models = [end_models] if isinstance(end_models, str) else list(end_models)
