@@ -301,3 +301,20 @@ def test_results_csv_reads_back_into_the_table(wrench_dir, tmp_path, end_models)
     back = pd.read_csv(tmp_path / "results.csv")
     assert results_table(back) == results_table(df)
     assert results_table(back, "valid") == results_table(df, "valid")
+
+
+def test_sequence_tagging_set_is_refused_before_any_run(wrench_dir, tmp_path, monkeypatch):
+    """d04: a tagging set in datasets crashed with AttributeError (SequenceSplit has no labels) mid-run."""
+    if not (wrench_dir / "bc5cdr").is_dir():
+        pytest.skip("bc5cdr not in the WRENCH folder")
+
+    def no_run(*a, **k):
+        raise AssertionError("a cell ran before the datasets were checked")
+
+    monkeypatch.setattr(runner, "_fit_label_model", no_run)
+    with pytest.raises(ValueError, match="'bc5cdr' is a sequence-tagging dataset"):
+        run(["youtube", "bc5cdr"], ["mv"], seeds=1, data_dir=wrench_dir, progress=False)
+    # a tagging folder under a name the registry does not know is refused after it is loaded
+    shutil.copytree(wrench_dir / "bc5cdr", tmp_path / "my_ner")
+    with pytest.raises(ValueError, match="'my_ner' is a sequence-tagging dataset"):
+        run(["my_ner"], ["mv"], seeds=1, data_dir=tmp_path, progress=False)

@@ -113,3 +113,12 @@ def test_bench_cli_out_that_cannot_be_a_folder_fails_before_any_run(wrench_dir, 
     err = capsys.readouterr().err
     assert rc == 2 and str(f) in err and "nothing was run" in err
     assert f.read_text() == "x"
+
+
+def test_bench_cli_refuses_a_tagging_set(wrench_dir, capsys):
+    """d04: weaksup bench --datasets bc5cdr crashed with a traceback (exit 1); it is bad input now."""
+    if not (wrench_dir / "bc5cdr").is_dir():
+        pytest.skip("bc5cdr not in the WRENCH folder")
+    rc = main(["bench", "--datasets", "bc5cdr", "--label-models", "mv", "--seeds", "1", "--data-dir", str(wrench_dir),
+               "--no-progress"])
+    assert rc == 2 and "'bc5cdr' is a sequence-tagging dataset" in capsys.readouterr().err

@@ -324,17 +324,35 @@ def _check_out_dir(out_dir: str | os.PathLike[str]) -> None:
         raise ValueError(f"out_dir {str(out_dir)!r}: the folder {str(probe)!r} cannot be written (nothing was run)")
 
 
+def _not_classification(name: str, task: str) -> str:
+    kind = "a sequence-tagging" if task == "sequence" else f"a {task}"
+    return (f"dataset {name!r} is {kind} dataset; weaksup bench runs WRENCH classification sets "
+            "(tagging sets: weaksup.sequence, benchmarks/sequence_wrench.py in the repository)")
+
+
 def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
               load: Callable[..., Any]) -> dict[str, Any]:
     """Load every dataset up front: a typo or a malformed folder late in the list stops the bench before
     any run, with every problem named, instead of after hours of runs and with no results written."""
+    from weaksup.data.registry import task_info
+
     loaded: dict[str, Any] = {}
     problems: list[Exception] = []
     for dname in dict.fromkeys(datasets):
+        info = task_info(dname)
+        if info is not None and info["task"] != "classification":  # refused before its (large) files are read
+            problems.append(ValueError(_not_classification(dname, info["task"])))
+            continue
         try:
-            loaded[dname] = load(dname, data_dir)
+            ds = load(dname, data_dir)
         except (FileNotFoundError, ValueError) as exc:
             problems.append(exc)
+            continue
+        task = getattr(ds, "task", "classification")  # the folder found may disagree with the registry
+        if task != "classification":
+            problems.append(ValueError(_not_classification(dname, task)))
+            continue
+        loaded[dname] = ds
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -371,8 +389,9 @@ def run(
     datasets : list of str, optional
         WRENCH task names; default: every registered classification task found
         on disk.  All of them are loaded before the first run, so a name that is
-        not found or a malformed folder anywhere in the list stops the bench
-        (``FileNotFoundError`` / ``ValueError`` naming each) before any work.
+        not found, a malformed folder or a sequence-tagging set anywhere in the
+        list stops the bench (``FileNotFoundError`` / ``ValueError`` naming
+        each) before any work.
     label_models : list of str, optional
         Registered label-model names or aliases (``mv``, ``wmv``, ``ds``,
         ``mc``/``metal``, ``fs``, ``ebcc``, ``auto``); default: the registry's
@@ -496,10 +515,6 @@ def run(
     bar = tqdm(total=total, desc="weaksup bench", disable=not progress)
     for dname in datasets:
         ds = loaded[dname]
-        if getattr(ds, "task", "classification") != "classification":
-            ctx.skipped.append({"what": f"dataset {dname}", "why": "not a classification dataset"})
-            bar.update(len(protocols) * len(lms) * len(seeds))
-            continue
         metric, k = ds.metric, ds.cardinality
         n_covered = int(ds.train.votes.covered().sum())
         X = None
