@@ -278,3 +278,19 @@ def test_cosine_with_a_previously_fitted_template_and_unlabeled_width():
     with pytest.raises(ValueError, match="unlabeled has 10 features but X has 6"):
         Cosine(MLP(hidden_sizes=(4,), max_steps=3, progress=False), self_training_steps=2,
                progress=False).fit(X6, y, unlabeled=X10)
+
+
+def test_a_refit_refused_by_a_check_leaves_the_fitted_cosine_as_it_was():
+    """Cosine.fit dropped model_ before checking its inputs: a refused refit left a model that could not predict."""
+    rng = np.random.default_rng(0)
+    X5, y3, X3 = rng.normal(size=(60, 5)), rng.integers(0, 3, 60), rng.normal(size=(60, 3))
+    cos = Cosine(MLP(hidden_sizes=(4,), max_steps=5, progress=False), self_training_steps=2, thresh=0.0, progress=False)
+    before = cos.fit(X5, y3, seed=0).predict_proba(X5)
+    with pytest.raises(ValueError, match="unlabeled has 3 features but X has 5"):
+        cos.fit(X5, y3, unlabeled=X3)
+    with pytest.raises(ValueError, match=r"y_valid: class 7 at row 0 is outside 0\.\.2"):
+        cos.fit(X5, y3, valid=(X5[:2], [7, 0]))
+    with pytest.raises(ValueError, match="X has 3 features; the model was fitted on 5"):
+        cos.predict(X3)
+    np.testing.assert_array_equal(cos.predict_proba(X5), before)
+    assert cos.n_features_in_ == 5 and cos.cardinality_ == 3

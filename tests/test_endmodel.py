@@ -387,3 +387,21 @@ def test_bool_hyper_parameters_take_numpy_bools():
     assert LogisticRegression(fit_intercept=np.False_).fit(X, y).intercept_.tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match=r"parameter 'fit_intercept' must be a bool; got 'yes'"):
         LogisticRegression(fit_intercept="yes").fit(X, y)
+
+
+def test_a_refit_refused_by_a_check_leaves_the_fitted_model_as_it_was():
+    """A refit whose valid labels are refused had already set the new classes_ and n_features_in_ over the old
+    coef_: the model refused the old features and crashed on the new ones."""
+    rng = np.random.default_rng(0)
+    X5, y3 = rng.normal(size=(60, 5)), rng.integers(0, 3, 60)
+    X3, y2 = rng.normal(size=(60, 3)), rng.integers(0, 2, 60)
+    m = LogisticRegression().fit(X5, y3)
+    before = m.predict_proba(X5)
+    with pytest.raises(ValueError, match=r"y_valid: class 5 at row 2 is outside 0\.\.1"):
+        m.fit(X3, y2, valid=(X3[:5], np.array([0, 1, 5, 0, 1])))
+    with pytest.raises(ValueError, match=r"X_valid has 5 features; the model was fitted on 3"):
+        m.fit(X3, y2, valid=(X5[:5], y2[:5]))
+    assert m.n_features_in_ == 5 and m.cardinality_ == 3 and m.classes_.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(m.predict_proba(X5), before)
+    m.fit(X3, y2, valid=(X3[:5], y2[:5]))  # a refit that passes its checks takes the new state
+    assert m.n_features_in_ == 3 and m.predict_proba(X3).shape == (60, 2)

@@ -25,6 +25,8 @@ Example
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,8 @@ __all__ = [
 
 #: Tolerance on soft-label row sums.
 SUM_TOL = 1e-3
+#: Fitted attributes that describe the input ``X`` a model was fitted on (checked again at predict time).
+INPUT_ATTRS = ("n_features_in_",)
 
 
 def n_rows(X: Any) -> int:
@@ -324,23 +328,46 @@ class EndModel(ParamsMixin):
         P, keep = check_targets(y, n, self.cardinality)
         return X, P, check_sample_weight(sample_weight, n), keep
 
+    @contextlib.contextmanager
+    def _fit_inputs(self, **attrs: Any) -> Iterator[None]:
+        """While a fit checks its inputs: the fitted input attributes (``n_features_in_``) as the new fit
+        sets them (``attrs``; none while ``X`` itself is checked), and the model's own back afterwards,
+        whatever happens, so a refit refused by a check leaves the fitted model as it was (as
+        scikit-learn's estimators do)."""
+        saved = {a: self.__dict__.pop(a) for a in INPUT_ATTRS if a in self.__dict__}
+        self.__dict__.update({a: v for a, v in attrs.items() if v is not None})
+        try:
+            yield
+        finally:
+            for a in INPUT_ATTRS:
+                self.__dict__.pop(a, None)
+            self.__dict__.update(saved)
+
+    def _set_fit_inputs(self, **attrs: Any) -> None:
+        """Every check of a fit has passed: the fitted input attributes become the new fit's."""
+        for a in INPUT_ATTRS:
+            self.__dict__.pop(a, None)
+        self.__dict__.update({a: v for a, v in attrs.items() if v is not None})
+
     def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any
                      ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
         check_params(self)
         self._check_metric()
-        self.__dict__.pop("n_features_in_", None)
-        X, P, w, keep = self._check_targets(X, y, sample_weight)
+        with self._fit_inputs():
+            X, P, w, keep = self._check_targets(X, y, sample_weight)
         n = n_rows(X)
         if keep.size != n:
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
-        if not isinstance(X, list):
-            self.n_features_in_ = int(X.shape[1])
+        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1])}
+        with self._fit_inputs(**inputs):
+            v = check_valid(valid, k, self._check_X)
+        # every check passed: only now does the model take the new fit's state
+        self._set_fit_inputs(**inputs)
         self.classes_ = np.arange(k)
         self.cardinality_ = k
-        v = check_valid(valid, k, self._check_X)
         return X, P, w, v
 
     def _check_fitted(self) -> None:

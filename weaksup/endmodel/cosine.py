@@ -328,10 +328,13 @@ class Cosine(EndModel):
         return em.set_params(**{k: v for k, v in params.items() if k in em.get_params(deep=False)})
 
     def _check_X(self, X: Any, what: str = "X") -> Any:
-        em = getattr(self, "model_", None)
-        if em is None:  # fit clones the template: a template fitted before on other features sets no width
-            em = self._clone()
-        return em._check_X(X, what)
+        # the kind of input (features or texts) is the end model's: an unfitted clone of the template checks it
+        # (a template fitted before on other features sets no width), the width is Cosine's own fitted one
+        X = self._clone()._check_X(X, what)
+        n = self.__dict__.get("n_features_in_")
+        if n is not None and not isinstance(X, list) and X.shape[1] != n:
+            raise ValueError(f"{what} has {X.shape[1]} features; the model was fitted on {n}")
+        return X
 
     def _input_tags(self) -> dict[str, bool]:
         return self._template()._input_tags()
@@ -351,11 +354,10 @@ class Cosine(EndModel):
         """
         self._check_params()
         self._check_metric()
-        for attr in ("model_", "n_features_in_"):
-            self.__dict__.pop(attr, None)
-        X, P, w, keep = self._check_targets(X, y, sample_weight)
+        with self._fit_inputs():  # a refit refused by a check leaves the fitted model as it was
+            X, P, w, keep = self._check_targets(X, y, sample_weight)
+            U = None if unlabeled is None else self._check_X(unlabeled, "unlabeled")
         n = n_rows(X)
-        U = None if unlabeled is None else self._check_X(unlabeled, "unlabeled")
         if U is not None and not isinstance(X, list) and U.shape[1] != X.shape[1]:
             raise ValueError(f"unlabeled has {U.shape[1]} features but X has {X.shape[1]}; the pool of stage 2 "
                              "needs the same features as X")
@@ -367,8 +369,13 @@ class Cosine(EndModel):
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
-        v = check_valid(valid, k, self._check_X)
+        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1])}
+        with self._fit_inputs(**inputs):
+            v = check_valid(valid, k, self._check_X)
         seed = resolve_seed(seed, self.seed)
+        # every check passed: only now does the model take the new fit's state
+        self.__dict__.pop("model_", None)
+        self._set_fit_inputs(**inputs)
 
         em = self._clone()
         # stage 1: early-stopped noise-aware training on the covered rows
@@ -378,8 +385,6 @@ class Cosine(EndModel):
         self.model_ = em
         self.classes_ = em.classes_
         self.cardinality_ = k
-        if hasattr(em, "n_features_in_"):
-            self.n_features_in_ = em.n_features_in_
         self.stage1_valid_score_ = em.best_valid_score_
         if self.keep_stage1:
             self.stage1_model_ = copy.deepcopy(em)
