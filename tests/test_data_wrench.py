@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from weaksup.data import WrenchFormatError, load_wrench, task_info, tasks
+from weaksup.data import WrenchFormatError, load_wrench, load_wrench_folder, task_info, tasks
 from weaksup.data.wrench import find_wrench_dir
 
 # the registered tasks whose files are in the project copy (counts verified against the files)
@@ -244,3 +244,17 @@ def test_registry_and_dataset_cards_agree():
         assert f"| {name} | {t['task']} | {t['metric']} |" in readme, name
         assert f"### {name}\n" in readme, name
         assert t["metric"] in ("accuracy", "f1_binary", "span_f1")
+
+
+def test_tagging_meta_with_more_lf_names_than_num_lf_names_the_file(tmp_path):
+    """d03: meta.json 'lf' longer than num_lf gave a bare IndexError once an LF past num_lf was selected."""
+    folder = tmp_path / "tiny_ner"
+    folder.mkdir()
+    (folder / "meta.json").write_text(json.dumps({"lf": ["l0", "l1", "l2", "l3"], "num_lf": 3, "lf_rec": ["l0", "l3"],
+                                                  "entity_types": ["X"]}))
+    ex = {"0": {"label": ["B-X", "O"], "data": {"text": ["a", "b"]},
+                "weak_labels": [["B-X", "O", "O"], ["O", "O", "O"]]}}
+    for s in ("train", "valid", "test"):
+        (folder / f"{s}.json").write_text(json.dumps(ex))
+    with pytest.raises(WrenchFormatError, match=r"meta.json: 'lf' names 4 LFs but num_lf is 3"):
+        load_wrench_folder(folder)

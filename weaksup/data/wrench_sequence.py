@@ -92,6 +92,17 @@ class SequenceDataset:
         return f"SequenceDataset({self.name!r}, types={self.entity_types}, m={len(self.lf_names)}, {sizes})"
 
 
+def _check_lf_count(meta: dict[str, Any], path: Path) -> None:
+    """``meta["lf"]`` is a list of LF names, one per column of the weak labels (``num_lf`` columns)."""
+    if not isinstance(meta["lf"], list):
+        raise WrenchFormatError(f"{path}: 'lf' must be a list of LF names, got {type(meta['lf']).__name__}")
+    if "num_lf" in meta:
+        n = meta["num_lf"]
+        if not isinstance(n, int) or isinstance(n, bool) or n != len(meta["lf"]):
+            raise WrenchFormatError(f"{path}: 'lf' names {len(meta['lf'])} LFs but num_lf is {n!r}; each token "
+                                    "row of weak_labels holds one tag per LF, so the two must agree")
+
+
 def _select(meta: dict[str, Any], lfs: Any, path: Path) -> list[int]:
     all_lfs = [str(x) for x in meta["lf"]]
     if isinstance(lfs, str) and lfs == "all":
@@ -214,6 +225,7 @@ def load_wrench_sequence(folder: str | os.PathLike[str], name: str | None = None
     for key in ("lf", "entity_types"):
         if key not in meta:
             raise WrenchFormatError(f"{path / 'meta.json'}: missing key {key!r}")
+    _check_lf_count(meta, path / "meta.json")
     cols = _select(meta, lfs, path / "meta.json")
     out: dict[str, SequenceSplit] = {}
     for split in splits:
