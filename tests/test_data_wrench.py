@@ -258,3 +258,12 @@ def test_tagging_meta_with_more_lf_names_than_num_lf_names_the_file(tmp_path):
         (folder / f"{s}.json").write_text(json.dumps(ex))
     with pytest.raises(WrenchFormatError, match=r"meta.json: 'lf' names 4 LFs but num_lf is 3"):
         load_wrench_folder(folder)
+
+
+def test_lone_surrogate_in_text_names_file_example_and_field(yt):
+    """d05: a lone surrogate escape (valid JSON) crashed inside pyarrow with UnicodeEncodeError naming nothing."""
+    test = json.loads((yt / "test.json").read_text())
+    test["3"]["data"]["text"] += " \ud83d"
+    (yt / "test.json").write_text(json.dumps(test))  # ensure_ascii: the file holds the escape \ud83d
+    with pytest.raises(WrenchFormatError, match=r"test.json: example '3', data field 'text': .*lone UTF-16 surrogate"):
+        load_wrench_folder(yt)

@@ -242,10 +242,43 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
     votes = VoteMatrix(arr, names, k)
     index = pd.Index(ids, name="id")
     if any(records):
-        df = pd.DataFrame.from_records(records, index=index)
+        try:
+            df = pd.DataFrame.from_records(records, index=index)
+        except UnicodeEncodeError:  # pandas' Arrow strings refuse a lone UTF-16 surrogate ("\ud83d", half an emoji)
+            raise _surrogate_error(path, ids, records) from None
     else:
         df = pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
+
+
+def _unencodable(value: Any) -> str | None:
+    """The first string in ``value`` (nested lists / dicts too) that UTF-8 cannot encode, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value
+        return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for v in items:
+        bad = _unencodable(v)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _surrogate_error(path: Path, ids: list[str], records: list[dict[str, Any]]) -> Exception:
+    """A :class:`WrenchFormatError` naming the example and field whose text holds a lone surrogate."""
+    for ex_id, rec in zip(ids, records):
+        for key, value in rec.items():
+            bad = _unencodable(value)
+            if bad is not None:
+                pos = next(i for i, c in enumerate(bad) if 0xD800 <= ord(c) <= 0xDFFF)
+                return WrenchFormatError(
+                    f"{path}: example {ex_id!r}, data field {key!r}: the text holds a lone UTF-16 surrogate "
+                    f"{bad[pos]!r} at character {pos} (written as a JSON escape such as \\ud83d, e.g. half an "
+                    "emoji); it is not a character and cannot be encoded as UTF-8: fix or drop it")
+    return WrenchFormatError(f"{path}: an example's data cannot be encoded as UTF-8")  # pragma: no cover
 
 
 def _load_labeled_ids(path: Path, train: WrenchSplit) -> tuple[list[str], Any]:
