@@ -353,6 +353,9 @@ class LabelLearningFlow(FeatureLabelModel):
         """Raw flow samples ``y`` of shape (n_samples, n, k) for features ``X`` (not clipped).
 
         ``n_samples`` defaults to the ``n_samples`` parameter; 0 gives an empty ``(0, n, k)`` array.
+        Sample ``s`` pushes the same base draw ``z_s`` (from ``seed``, default the fit seed) through the
+        flow for every row, so a row's samples depend on its features and the seed only, not on the
+        other rows of ``X`` or its position there.
         """
         self._check_fitted()
         if n_samples is None:
@@ -368,6 +371,9 @@ class LabelLearningFlow(FeatureLabelModel):
         net = self._net()
         k = int(self.cardinality_)
         gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
+        # one z per sample index, shared by every row: a row's samples depend on its features and the seed
+        # only, never on its position in X or on the other rows of the batch
+        zs = torch.randn(n_samples, k, generator=gen)
         out = np.empty((n_samples, Xs.shape[0], k), dtype=np.float32)
         old_threads = torch.get_num_threads()
         torch.set_num_threads(torch_threads(int(self.n_threads)))
@@ -376,7 +382,7 @@ class LabelLearningFlow(FeatureLabelModel):
                 for s in range(n_samples):
                     for start in range(0, Xs.shape[0], chunk):
                         xb = torch.as_tensor(Xs[start:start + chunk])
-                        z = torch.randn(xb.shape[0], k, generator=gen)
+                        z = zs[s].expand(xb.shape[0], k)
                         out[s, start:start + chunk] = net(xb, z)[0].numpy()
         finally:
             torch.set_num_threads(old_threads)
@@ -393,7 +399,9 @@ class LabelLearningFlow(FeatureLabelModel):
         """Mean of ``n_samples`` flow samples clipped to [0, 1], renormalised.
 
         The flow depends on ``X`` only; the votes are validated (LF count, rows
-        aligned with ``X``).  Deterministic: sampling is seeded by the fit seed.
+        aligned with ``X``).  Deterministic: sampling is seeded by the fit seed,
+        with the same ``n_samples`` base draws for every row, so a row's
+        probabilities do not depend on the other rows or on its position.
         """
         return self._predict_proba_X(X)
 
