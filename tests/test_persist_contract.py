@@ -96,3 +96,41 @@ def test_a_users_own_label_model_loads_through_its_class(votes, tmp_path):
     LastVote().fit(L).save(tmp_path / "lv.npz")
     with pytest.raises(ValueError, match=rf"refusing to load non-weaksup class '{here}.LastVote'"):
         FirstVote.load(tmp_path / "lv.npz")
+
+
+# ------------------------------------------------------------ the parameters a file holds
+def test_save_writes_the_parameters_the_model_was_fitted_with(votes, tmp_path):
+    L, _ = votes
+    ds = DawidSkene(max_iter=40).fit(L, seed=0)
+    expected = ds.predict_proba(L)
+    ds.set_params(max_iter=-5)  # e.g. a grid being edited: not refitted, so not what the fitted state came from
+    ds.save(tmp_path / "ds.npz")  # the file held max_iter=-5, which load refused
+    back = LabelModel.load(tmp_path / "ds.npz")
+    assert back.max_iter == 40
+    np.testing.assert_array_equal(back.predict_proba(L), expected)
+    back.set_params(alpha=0.5).save(tmp_path / "again.npz")  # a loaded model saves what it was loaded with
+    assert LabelModel.load(tmp_path / "again.npz").alpha == DawidSkene().alpha
+    with pytest.raises(ValueError, match="'max_iter' must be an int"):  # the next fit uses the new value
+        ds.fit(L)
+    # a list parameter changed in place after the fit
+    from weaksup.labelmodel import AutoLabelModel
+
+    candidates = [("MV", "MajorityVote", {}, False), ("DS", "DawidSkene", {}, False)]
+    auto = AutoLabelModel(candidates=candidates, fallback="DS").fit(L, seed=0)
+    candidates.pop()
+    auto.save(tmp_path / "auto.npz")
+    assert len(LabelModel.load(tmp_path / "auto.npz").candidates) == 2
+
+
+def test_a_flow_saved_after_set_params_loads_as_the_fitted_flow(votes, tmp_path):
+    pytest.importorskip("torch")
+    from weaksup.flows import LabelLearningFlow
+
+    L, y = votes
+    X = np.eye(3)[y] + np.random.default_rng(0).normal(size=(L.n, 3))
+    flow = LabelLearningFlow(n_epochs=2, n_flows=2, hidden=8, n_threads=1, progress=False).fit(L, X, seed=0)
+    flow.set_params(hidden=16)  # valid, not refitted: the loaded network had 8 units but was built with 16
+    flow.save(tmp_path / "f.npz")
+    back = LabelLearningFlow.load(tmp_path / "f.npz")
+    assert back.hidden == 8
+    np.testing.assert_allclose(back.predict_proba(L, X), flow.predict_proba(L, X), atol=1e-6)

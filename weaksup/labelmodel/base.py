@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import os
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, TypeVar
@@ -178,6 +179,16 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     return np.full(k, 1.0 / k)
 
 
+def _params_snapshot(model: Any) -> dict[str, Any]:
+    """A copy of ``model``'s constructor parameters that later edits of theirs (a list changed in place,
+    ``set_params``) do not reach."""
+    params = model.get_params(deep=False)
+    try:
+        return copy.deepcopy(params)
+    except (TypeError, copy.Error):  # a value that cannot be copied: keep the references
+        return dict(params)
+
+
 class BaseVoteModel(ParamsMixin):
     """What every model that reads a :class:`~weaksup.votes.VoteMatrix` shares.
 
@@ -209,11 +220,23 @@ class BaseVoteModel(ParamsMixin):
         check_params(self)
 
     def _reset(self) -> None:
-        """Forget all fitted state (attributes ending in ``_``) and streamed statistics."""
+        """Forget all fitted state (attributes ending in ``_``) and streamed statistics, and remember the
+        parameters the fit that follows uses: :meth:`save` writes those, not ones ``set_params`` changed
+        since, so a saved model loads back as the model that was fitted.
+
+        Every fit calls it once its checks have passed (``fit``, ``partial_fit``'s refit, the Dask fit,
+        :class:`~weaksup.flows.FeatureLabelModel`'s fit).
+        """
         for key in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
             del self.__dict__[key]
         self.__dict__.pop("_stream", None)
         self.__dict__.pop("_stream_missing", None)
+        self._fit_params = _params_snapshot(self)
+
+    def _saved_params(self) -> dict[str, Any]:
+        """The parameters the fitted state comes from (:meth:`_reset`'s snapshot), as :meth:`save` writes them."""
+        fitted = self.__dict__.get("_fit_params")
+        return dict(fitted) if fitted is not None else self.get_params(deep=False)
 
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
@@ -255,7 +278,7 @@ class BaseVoteModel(ParamsMixin):
         self._check_fitted()
         meta: dict[str, Any] = {
             "class": class_path(self),
-            "params": self.get_params(),
+            "params": self._saved_params(),
             "cardinality_": self.cardinality_,
             "n_lfs_": self.n_lfs_,
             "lf_names_": self.lf_names_,
@@ -302,6 +325,7 @@ class BaseVoteModel(ParamsMixin):
             model._validate_params()
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
+        model._fit_params = _params_snapshot(model)
         model.cardinality_, model.n_lfs_, model.lf_names_ = shape
         for k, v in json_attrs.items():
             setattr(model, k, v)
@@ -322,7 +346,9 @@ class BaseVoteModel(ParamsMixin):
         """Hook: rebuild state :meth:`_from_state` does not set (nested models)."""
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write parameters and fitted state to ``path`` (npz with JSON metadata; no pickle)."""
+        """Write the fitted state and the parameters it was fitted with to ``path`` (npz with JSON
+        metadata; no pickle).  A parameter ``set_params`` changed after the fit is not saved: the file
+        loads back as the model that was fitted (refit to use the new value)."""
         meta, arrays = self._state()
         save_npz(path, self._save_format, meta, arrays)
 
