@@ -247,6 +247,13 @@ def test_error_bounds_broadcast():
     np.testing.assert_allclose(m._resolve_bounds(L, [0.1, 0.2, 0.3], None, None, 0)[0][:, 1], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="error_bounds has shape"):
         m._resolve_bounds(L, np.zeros((4, 2)), None, None, 0)
+    # a 1-d vector of length k (!= m) used to be broadcast per class, but per LF when m == k: refused now
+    with pytest.raises(ValueError, match="1-d vector of length 2; .* must have length m = 3"):
+        m._resolve_bounds(L, [0.1, 0.2], None, None, 0)
+    L5, _, _ = make_votes(50, 5, 3, seed=0)
+    with pytest.raises(ValueError, match="error_bounds is a 1-d vector of length 3"):
+        m._resolve_bounds(L5, [0.1, 0.2, 0.3], None, None, 0)
+    np.testing.assert_allclose(m._resolve_bounds(L5, [[0.1, 0.2, 0.3]], None, None, 0)[0], [[0.1, 0.2, 0.3]] * 5)
     with pytest.raises(ValueError, match="within \\[0, 1\\]"):
         m._resolve_bounds(L, 1.5, None, None, 0)
 

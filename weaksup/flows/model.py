@@ -197,7 +197,14 @@ class LabelLearningFlow(FeatureLabelModel):
         k, m = L.cardinality, L.m
         if error_bounds is not None:
             b = np.asarray(error_bounds, dtype=np.float64)
-            if b.ndim == 1 and b.shape == (m,):
+            if b.ndim == 1:
+                # a 1-d vector is one bound per LF; one of length k would read per class when m != k but
+                # per LF when m == k, so it is refused rather than guessed
+                if b.shape != (m,):
+                    raise ValueError(
+                        f"error_bounds is a 1-d vector of length {b.size}; a 1-d vector gives one bound per LF "
+                        f"and must have length m = {m} (for per-class bounds pass an (m, k) = ({m}, {k}) array, "
+                        f"or (1, {k}) for the same per-class bounds on every LF)")
                 b = b[:, None]  # one bound per LF, same for every class
             try:
                 b = np.broadcast_to(b, (m, k)).copy()
@@ -239,7 +246,8 @@ class LabelLearningFlow(FeatureLabelModel):
             the same seed gives the same model and predictions.
         error_bounds : float, (m,) or (m, k) array, optional
             Upper bounds on each LF's expected error per class; overrides the
-            estimate.
+            estimate.  A 1-d vector must have length m (one bound per LF);
+            ``(1, k)`` gives every LF the same per-class bounds.
         """
         super().fit(votes, X, class_balance=class_balance, valid=valid, seed=seed, error_bounds=error_bounds,
                     **fit_params)
