@@ -198,7 +198,7 @@ def test_valid_bounds_near_truth_and_valid_features(task):
     truth = true_bounds(ACC, params["class_balance"])
     m = LabelLearningFlow(n_epochs=1)
     b, src = m._resolve_bounds(L, None, (Ld, yd), None, 0)
-    assert src.startswith("dev+")
+    assert src.startswith("valid+")  # named after the fit parameter valid= (was "dev+")
     assert np.abs(b - truth).max() < 0.1
     # valid with features: rows join training with a gold signal of bound 0
     Xd = blobs(np.concatenate([y, yd]))[len(y):]

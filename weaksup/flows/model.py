@@ -19,7 +19,9 @@ Prediction draws ``n_samples`` (10) samples per example, clips them to
 Differences from the (binary-only, Fashion-MNIST) reference code, all documented
 in ``docs/label_learning_flows.md``: any ``k >= 2`` (RealNVP-style couplings
 with complementary masks chosen from the bits of the class index, so every
-pair of coordinates is split by some coupling); one feature encoder shared by
+pair of coordinates is split by some coupling when ``n_flows >= ceil(log2 k)``,
+as with the default 8 flows for ``k <= 256``; fewer flows cannot separate every
+pair); one feature encoder shared by
 all couplings, FiLM-conditioned (the reference has one encoder per coupling
 and BatchNorm); features standardised on the training rows; error bounds
 estimated from votes or a labelled valid set instead of hand-set.
@@ -85,6 +87,9 @@ class LabelLearningFlow(FeatureLabelModel):
         Number of classes ``k >= 2`` (inferred from the votes when omitted).
     n_flows : int
         Flow steps; each is two affine couplings with complementary masks (8).
+        Step ``t`` splits the classes by bit ``t mod ceil(log2 k)`` of their
+        index, so every pair of classes is split by some step only when
+        ``n_flows >= ceil(log2 k)``.
     hidden : int
         Width of the feature encoder and coupling networks (64).
     n_epochs, batch_size : int
@@ -115,7 +120,9 @@ class LabelLearningFlow(FeatureLabelModel):
     Notes
     -----
     Fitted attributes: ``error_bounds_`` (m×k), ``bound_source_`` (where the
-    bounds came from), ``class_balance_``, ``lf_accuracies_`` (each LF's
+    bounds came from: ``"given"``, the ``bound_source`` used, or
+    ``"valid+<source>"`` with a ``valid`` set; models saved before the
+    rename report ``"dev+<source>"``), ``class_balance_``, ``lf_accuracies_`` (each LF's
     agreement with the flow's predictions on the training rows),
     ``final_penalties_``, ``flow_params_`` (flat float32 parameter vector).
 
@@ -218,7 +225,7 @@ class LabelLearningFlow(FeatureLabelModel):
         est, src = estimate_error_bounds(L, source=self.bound_source, seed=seed, class_balance=class_balance)
         if valid is not None:
             est = bounds_from_valid(valid[0], valid[1], est, float(self.valid_strength))
-            src = f"dev+{src}"
+            src = f"valid+{src}"  # "dev+..." before the parameter was renamed valid
         return np.clip(est + float(self.bound_slack), 0.0, 1.0), src
 
     # ------------------------------------------------------------ contract
