@@ -294,3 +294,21 @@ def test_a_refit_refused_by_a_check_leaves_the_fitted_cosine_as_it_was():
         cos.predict(X3)
     np.testing.assert_array_equal(cos.predict_proba(X5), before)
     assert cos.n_features_in_ == 5 and cos.cardinality_ == 3
+
+
+def test_cosine_checks_the_column_names_of_a_frame():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = (df["a"] > 0).astype(int).to_numpy()
+    cos = Cosine(MLP(hidden_sizes=(4,), max_steps=5, progress=False), self_training_steps=2, thresh=0.0,
+                 progress=False).fit(df, y, seed=0)
+    assert cos.feature_names_in_.tolist() == ["a", "b"]
+    assert cos.predict_proba(df).shape == (60, 2) and cos.transform(df).shape == (60, 4)
+    for call in (cos.predict, cos.transform):
+        with pytest.raises(ValueError, match="X: the feature names should match those that were passed during fit"):
+            call(df[["b", "a"]])
+    with pytest.raises(ValueError, match="unlabeled: the feature names should match"):
+        Cosine(MLP(max_steps=2, progress=False), self_training_steps=0, progress=False).fit(df, y,
+                                                                                             unlabeled=df[["b", "a"]])

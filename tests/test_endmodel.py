@@ -405,3 +405,36 @@ def test_a_refit_refused_by_a_check_leaves_the_fitted_model_as_it_was():
     np.testing.assert_array_equal(m.predict_proba(X5), before)
     m.fit(X3, y2, valid=(X3[:5], y2[:5]))  # a refit that passes its checks takes the new state
     assert m.n_features_in_ == 3 and m.predict_proba(X3).shape == (60, 2)
+
+
+def test_a_frame_with_reordered_columns_is_refused_by_name():
+    """A DataFrame was read by position: the same columns in another order at predict time were read as other
+    features (accuracy 0.99 -> 0.49); feature_names_in_ is recorded at fit and checked, as scikit-learn does."""
+    import warnings
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"length": rng.normal(size=200), "n_links": rng.normal(size=200)})
+    y = (df["n_links"] > 0).astype(int).to_numpy()
+    m = LogisticRegression().fit(df, y, valid=(df[:20], y[:20]))
+    assert m.feature_names_in_.tolist() == ["length", "n_links"] and m.score(df, y) > 0.95
+    with pytest.raises(ValueError, match=r"X: the feature names should match those that were passed during fit; "
+                                         r"they are the same names in another order \(fit: \['length', 'n_links'\]"):
+        m.score(df[["n_links", "length"]], y)
+    with pytest.raises(ValueError, match=r"unseen at fit time: \['links'\]; .* yet now missing: \['n_links'\]"):
+        m.predict(df.rename(columns={"n_links": "links"}))
+    with pytest.raises(ValueError, match="X_valid: the feature names should match"):
+        LogisticRegression().fit(df, y, valid=(df[["n_links", "length"]], y))
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but LogisticRegression was fitted "
+                                         "with feature names"):
+        m.predict(df.to_numpy())
+    plain = LogisticRegression().fit(df.to_numpy(), y)
+    assert not hasattr(plain, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but LogisticRegression was fitted without"):
+        plain.predict(df)
+    refit = LogisticRegression().fit(df, y).fit(df.to_numpy(), y)  # a refit on an array forgets the names
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        refit.predict(df.to_numpy())
+        LogisticRegression().fit(pd.DataFrame(df.to_numpy()), y).predict(df.to_numpy())  # int column names: none

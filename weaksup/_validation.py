@@ -13,7 +13,8 @@ Contents
 * :func:`check_valid`: a held-out ``valid = (inputs, y)`` pair (label models: ``(votes, y)``;
   end models: ``(X, y)`` with their own input checker).
 * :func:`check_class_balance`: a class prior.
-* :func:`check_features`: numeric ``n × d`` features (dense or CSR).
+* :func:`check_features`: numeric ``n × d`` features (dense or CSR); :func:`feature_names`,
+  :func:`check_feature_names`: a frame's column names (``feature_names_in_``) at fit and predict time.
 * :func:`check_params`: declarative hyper-parameter constraints (``_parameter_constraints``).
 
 Examples
@@ -50,6 +51,8 @@ __all__ = [
     "check_valid",
     "check_class_balance",
     "check_features",
+    "feature_names",
+    "check_feature_names",
     "check_params",
     "declared_constraints",
     "Interval",
@@ -366,6 +369,66 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{what} has {X.shape[1]} features; the model was fitted on {n_features}")
     return X
+
+
+def feature_names(X: Any) -> np.ndarray | None:
+    """The column names of a frame ``X`` (pandas ``DataFrame``) when every one is a string, else None
+    (scikit-learn's rule for ``feature_names_in_``: an array or a frame with other names is read by position).
+
+    >>> import pandas as pd
+    >>> feature_names(pd.DataFrame({"length": [1.0], "n_links": [0.0]})).tolist(), feature_names([[1.0, 0.0]])
+    (['length', 'n_links'], None)
+    """
+    import scipy.sparse as sp
+
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray) or sp.issparse(X):
+        return None
+    names = np.asarray(columns, dtype=object)
+    if names.ndim != 1 or not names.size or not all(isinstance(c, str) for c in names):
+        return None
+    return names
+
+
+def check_feature_names(X: Any, fitted: np.ndarray | None, what: str = "X", model: str = "the model") -> None:
+    """The columns of ``X`` against the names ``fitted`` (``feature_names_in_``) of a fitted model, as
+    scikit-learn checks them: other names or another order is a ``ValueError`` (a frame is read by
+    position, so reordered columns would be read as other features); names on one side only warn.
+
+    >>> import pandas as pd
+    >>> check_feature_names(pd.DataFrame({"b": [0.0], "a": [1.0]}), np.array(["a", "b"], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: X: the feature names should match those that were passed during fit; they are the same names \
+in another order (fit: ['a', 'b']; now: ['b', 'a']). Feature names must be in the same order as they were in fit
+    """
+    names = feature_names(X)
+    if names is None and fitted is None:
+        return
+    if names is None:
+        warnings.warn(f"{what} does not have valid feature names, but {model} was fitted with feature names",
+                      UserWarning, stacklevel=user_stacklevel())
+        return
+    if fitted is None:
+        warnings.warn(f"{what} has feature names, but {model} was fitted without feature names",
+                      UserWarning, stacklevel=user_stacklevel())
+        return
+    if len(names) == len(fitted) and all(a == b for a, b in zip(names, fitted)):
+        return
+    seen, now = set(fitted), set(names)
+    unseen = [c for c in names if c not in seen]
+    missing = [c for c in fitted if c not in now]
+
+    def listed(cols: list[Any]) -> str:
+        return f"{cols[:5]}" + (f" and {len(cols) - 5} more" if len(cols) > 5 else "")
+
+    if unseen or missing:
+        detail = "; ".join([f"feature names unseen at fit time: {listed(unseen)}"] * bool(unseen)
+                           + [f"feature names seen at fit time, yet now missing: {listed(missing)}"] * bool(missing))
+    else:
+        detail = f"they are the same names in another order (fit: {list(fitted)[:10]}; now: {list(names)[:10]})"
+    raise ValueError(f"{what}: the feature names should match those that were passed during fit; {detail}. "
+                     "Feature names must be in the same order as they were in fit")
 
 
 def _raise_non_finite(what: str, value: Any, r: int, c: int, count: int) -> None:

@@ -37,10 +37,12 @@ from weaksup._params import ParamsMixin
 from weaksup._validation import (
     Interval,
     NotFittedError,
+    check_feature_names,
     check_is_fitted,
     check_labels,
     check_params,
     check_sample_weight,
+    feature_names,
 )
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
@@ -64,7 +66,7 @@ __all__ = [
 #: Tolerance on soft-label row sums.
 SUM_TOL = 1e-3
 #: Fitted attributes that describe the input ``X`` a model was fitted on (checked again at predict time).
-INPUT_ATTRS = ("n_features_in_",)
+INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
 
 
 def n_rows(X: Any) -> int:
@@ -308,7 +310,14 @@ class EndModel(ParamsMixin):
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
+        self._check_names(X, what)
         return check_features(X, what, getattr(self, "n_features_in_", None))
+
+    def _check_names(self, X: Any, what: str = "X") -> None:
+        """A fitted feature model: the columns of a frame ``X`` against ``feature_names_in_`` (scikit-learn's
+        check; a frame is read by position, so reordered columns would be read as other features)."""
+        if "n_features_in_" in self.__dict__:
+            check_feature_names(X, self.__dict__.get("feature_names_in_"), what, type(self).__name__)
 
     def _metric(self) -> str:
         """The validation / default scoring metric."""
@@ -330,7 +339,7 @@ class EndModel(ParamsMixin):
 
     @contextlib.contextmanager
     def _fit_inputs(self, **attrs: Any) -> Iterator[None]:
-        """While a fit checks its inputs: the fitted input attributes (``n_features_in_``) as the new fit
+        """While a fit checks its inputs: the fitted input attributes (:data:`INPUT_ATTRS`) as the new fit
         sets them (``attrs``; none while ``X`` itself is checked), and the model's own back afterwards,
         whatever happens, so a refit refused by a check leaves the fitted model as it was (as
         scikit-learn's estimators do)."""
@@ -353,6 +362,7 @@ class EndModel(ParamsMixin):
                      ) -> tuple[Any, np.ndarray, np.ndarray | None, tuple[Any, np.ndarray] | None]:
         check_params(self)
         self._check_metric()
+        names = feature_names(X)
         with self._fit_inputs():
             X, P, w, keep = self._check_targets(X, y, sample_weight)
         n = n_rows(X)
@@ -361,7 +371,7 @@ class EndModel(ParamsMixin):
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
-        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1])}
+        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}
         with self._fit_inputs(**inputs):
             v = check_valid(valid, k, self._check_X)
         # every check passed: only now does the model take the new fit's state

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import Interval, OneOf, check_params
+from weaksup._validation import Interval, OneOf, check_params, feature_names
 from weaksup.endmodel.base import (
     EndModel,
     check_kept_weight,
@@ -329,7 +329,8 @@ class Cosine(EndModel):
 
     def _check_X(self, X: Any, what: str = "X") -> Any:
         # the kind of input (features or texts) is the end model's: an unfitted clone of the template checks it
-        # (a template fitted before on other features sets no width), the width is Cosine's own fitted one
+        # (a template fitted before on other features sets no width), the width and names are Cosine's own
+        self._check_names(X, what)
         X = self._clone()._check_X(X, what)
         n = self.__dict__.get("n_features_in_")
         if n is not None and not isinstance(X, list) and X.shape[1] != n:
@@ -354,6 +355,7 @@ class Cosine(EndModel):
         """
         self._check_params()
         self._check_metric()
+        names = feature_names(X)
         with self._fit_inputs():  # a refit refused by a check leaves the fitted model as it was
             X, P, w, keep = self._check_targets(X, y, sample_weight)
             U = None if unlabeled is None else self._check_X(unlabeled, "unlabeled")
@@ -369,9 +371,11 @@ class Cosine(EndModel):
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
-        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1])}
+        inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}
         with self._fit_inputs(**inputs):
             v = check_valid(valid, k, self._check_X)
+            if unlabeled is not None:
+                self._check_names(unlabeled, "unlabeled")
         seed = resolve_seed(seed, self.seed)
         # every check passed: only now does the model take the new fit's state
         self.__dict__.pop("model_", None)
@@ -460,5 +464,6 @@ class Cosine(EndModel):
         return self.model_._predict_proba(X)
 
     def transform(self, X: Any) -> np.ndarray:
+        """The end model's penultimate features of ``X`` (checked against Cosine's fitted width and names)."""
         self._check_fitted()
-        return self.model_.transform(X)
+        return self.model_.transform(self._check_X(X))
