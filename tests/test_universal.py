@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -626,6 +627,34 @@ def test_gaussian_inference_refuses_a_degenerate_valid_set_and_misshaped_prior()
     assert np.isfinite(ok.predict(votes)).all()
     with pytest.raises(ValueError, match="y_mean has 2 values; give one number or one per output dimension"):
         UniversalLabelModel(R, inference="gaussian", y_mean=[0.0, 1.0]).fit(votes)
+
+
+def test_gaussian_inference_predicts_the_prior_mean_where_every_lf_abstains():
+    # rows with no vote used to get fill_, a Frechet mean of the raw LF outputs (wrong units for shifted/scaled
+    # LFs), ignoring the user's y_mean
+    rng = np.random.default_rng(0)
+    n = 20000
+    Y = 5.0 + 2.0 * rng.normal(size=n)
+    s, mu, nu = np.array([1.6, 1.0, 3.0, 0.6]), np.array([1., -2., 0., 3.]), np.array([0.5, 1.0, 2.0, 0.2])
+    lam = mu + s * ((Y - 5) / 2)[:, None] + rng.normal(size=(n, 4)) * np.sqrt(nu)
+    ab = rng.random((n, 4)) < 0.3
+    R = RealSpace(1)
+    V = ValueVotes.from_array(np.where(ab, np.nan, lam), R)
+    unc = ab.all(1)
+    assert unc.sum() > 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lm = UniversalLabelModel(R, inference="gaussian", y_mean=5.0, y_var=4.0).fit(V)
+        pred = lm.predict(V)
+        np.testing.assert_allclose(pred[unc], 5.0)
+        assert np.mean((pred[unc] - Y[unc]) ** 2) < 1.1 * np.var(Y[unc])
+        nan = UniversalLabelModel(R, inference="gaussian", y_mean=5.0, y_var=4.0, uncovered="nan").fit(V)
+        assert np.isnan(nan.predict(V)[unc]).all()
+        # without a prior, the unbiased-LF model's mean of Y: the mean of the LF means
+        free = UniversalLabelModel(R, inference="gaussian").fit(V)
+        np.testing.assert_allclose(free.predict(V)[unc], free.gaussian_["y_mean"][0])
+        # predict_unweighted is the Frechet baseline and keeps fill_
+        np.testing.assert_allclose(lm.predict_unweighted(V)[unc], np.ravel(lm.fill_)[0])
 
 
 def test_finite_space_prediction_breaks_ties_by_the_prior():

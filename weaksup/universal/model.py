@@ -84,7 +84,9 @@ class UniversalLabelModel(ValueLabelModel):
         Prior mean / variance of the target for ``inference="gaussian"``.
     uncovered : {"prior", "nan"}
         Prediction for rows where every LF abstains: the θ-weighted Fréchet
-        mean of all LF outputs ("prior") or NaN / -1 ("nan").
+        mean of all LF outputs ("prior"; with ``inference="gaussian"`` the
+        Gaussian posterior with no vote, i.e. the prior mean of Y) or
+        NaN / -1 ("nan").
     progress : bool
         tqdm bar over triplets during refinement.
 
@@ -277,13 +279,16 @@ class UniversalLabelModel(ValueLabelModel):
 
     def _predict_encoded(self, V: ValueVotes, weights: np.ndarray | None = None) -> np.ndarray:
         w = np.where(V.abstain, 0.0, self.theta_[None, :] if weights is None else weights)
-        if weights is None and self.gaussian_ is not None:
+        gaussian = weights is None and self.gaussian_ is not None
+        if gaussian:
             out = self.space.gaussian_predict(V.values, V.abstain, self.gaussian_)
         else:
             out = self._frechet_mean(V.values, w)
         unc = ~(w > 0).any(1)
         if unc.any():
-            if self.uncovered == "prior" and self.fill_ is not None:
+            if self.uncovered == "prior" and gaussian:
+                pass  # the Gaussian posterior with no vote is the prior mean of Y (y_mean), not fill_ in LF units
+            elif self.uncovered == "prior" and self.fill_ is not None:
                 out[unc] = self.fill_
             elif out.dtype.kind == "f":
                 out[unc] = np.nan
