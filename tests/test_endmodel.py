@@ -438,3 +438,21 @@ def test_a_frame_with_reordered_columns_is_refused_by_name():
         warnings.simplefilter("error")
         refit.predict(df.to_numpy())
         LogisticRegression().fit(pd.DataFrame(df.to_numpy()), y).predict(df.to_numpy())  # int column names: none
+
+
+def test_hard_labels_in_a_column_are_read_as_hard_labels_with_a_warning():
+    """An n×1 column of hard labels (y.reshape(-1, 1), a one-column DataFrame) was read as a one-column soft-label
+    matrix and refused ('row 0 sums to 0'), or accepted as such; scikit-learn ravels it with a DataConversionWarning."""
+    import pandas as pd
+    from sklearn.exceptions import DataConversionWarning
+
+    X = np.arange(8.0).reshape(-1, 1)
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    flat = LogisticRegression().fit(X, y)
+    for column in (y.reshape(-1, 1), pd.DataFrame({"label": y})):
+        with pytest.warns(DataConversionWarning, match=r"y: a column-vector y of shape \(8, 1\) .* read as hard "
+                                                       r"labels"):
+            m = LogisticRegression().fit(X, column)
+        np.testing.assert_array_equal(m.coef_, flat.coef_)
+    with pytest.warns(DataConversionWarning):
+        assert flat.score(X, y.reshape(-1, 1)) == flat.score(X, y)

@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,7 @@ from weaksup._validation import (
     check_params,
     check_sample_weight,
     feature_names,
+    user_stacklevel,
 )
 from weaksup._validation import check_features as _check_features
 from weaksup._validation import check_valid as _check_valid
@@ -149,6 +151,19 @@ def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
     return y
 
 
+def _ravel_column(arr: np.ndarray, what: str) -> np.ndarray:
+    """An ``n × 1`` column (``y.reshape(-1, 1)``, a one-column DataFrame) read as the hard labels it holds, with
+    scikit-learn's ``DataConversionWarning`` (one probability column is no soft-label matrix: that needs ``k >= 2``)."""
+    if arr.ndim != 2 or arr.shape[1] != 1:
+        return arr
+    from sklearn.exceptions import DataConversionWarning
+
+    warnings.warn(f"{what}: a column-vector y of shape {arr.shape} was passed when hard labels (n,) or an n×k "
+                  "(k >= 2) probability matrix were expected; it is read as hard labels. Pass y.ravel() "
+                  "to silence this warning", DataConversionWarning, stacklevel=user_stacklevel())
+    return arr.ravel()
+
+
 @renamed_kwargs(n_classes="cardinality")
 def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str = "y",
                   min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -170,6 +185,7 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     arr = np.asarray(y)
     if arr.ndim not in (1, 2):
         raise ValueError(f"{what} must be hard labels (n,) or an n×k probability matrix, got shape {arr.shape}")
+    arr = _ravel_column(arr, what)
     if arr.shape[0] != n:
         raise ValueError(f"X has {n} rows but {what} has {arr.shape[0]}")
     if arr.ndim == 1:
@@ -422,7 +438,7 @@ class EndModel(ParamsMixin):
         from weaksup.metrics import score as _score
 
         probs = self.predict_proba(X)
-        yv = np.asarray(y)
+        yv = _ravel_column(np.asarray(y), "y")
         if yv.ndim != 1:
             raise ValueError(f"y must be gold hard labels (n,), got shape {yv.shape}")
         yv = check_labels(_check_hard(yv, "y"), self.cardinality_, what="y")
