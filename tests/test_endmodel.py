@@ -196,6 +196,16 @@ def test_bad_features_and_valid():
         lr.predict(np.zeros((1, 3)))
 
 
+def test_single_class_error_says_how_many_minus_one_rows_were_dropped():
+    """Labels {-1, +1}: the -1 rows are dropped as abstains and the error said only "a single class (1) on all 92
+    rows", leaving the user to guess where the other 108 went."""
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    y = np.where(X[:, 0] > 0, 1, -1)
+    with pytest.raises(ValueError, match=r"single class \(1\) on all 92 rows; an end model needs at least 2 classes "
+                                         r"to learn \(108 row\(s\) labelled -1 were dropped: -1 means ABSTAIN"):
+        LogisticRegression().fit(X, y)
+
+
 def test_minus_one_rows_are_dropped():
     X, y = _blobs(n=60, k=2, spread=0.5)
     y2 = y.copy()

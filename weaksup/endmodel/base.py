@@ -229,8 +229,11 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         raise ValueError(f"{what} has {k} class(es); an end model needs at least 2")
     present = np.unique(P.argmax(axis=1))
     if present.size < min_classes:
+        n_dropped = n - keep.size
+        dropped = (f" ({n_dropped} row(s) labelled -1 were dropped: -1 means ABSTAIN, no label, not a class; map "
+                   "labels such as {-1, +1} to class ids 0..k-1 first)") if n_dropped else ""
         raise ValueError(f"training labels {what} contain a single class ({int(present[0])}) on all "
-                         f"{P.shape[0]} rows; an end model needs at least {min_classes} classes to learn")
+                         f"{P.shape[0]} rows; an end model needs at least {min_classes} classes to learn{dropped}")
     return P, keep
 
 
