@@ -219,3 +219,20 @@ def test_datasets_columns_and_a_closed_pipe(tmp_path: Path) -> None:
     r = subprocess.run(cmd, stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
     os.close(write)
     assert r.returncode == 141 and r.stderr == ""
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda ex: ex.pop("data"), "example '3' has no 'data'"),
+    (lambda ex: ex["data"].update(text=None), "example '3': data 'text' must be a string"),
+])
+def test_apply_refuses_a_wrench_split_with_an_example_lacking_its_text(tmp_path: Path, lf_file: Path,
+                                                                     wrench_dir: Path, edit, message) -> None:
+    """d15: weaksup apply ran LFs over rows of NaN / None (exit 0) for examples without their text."""
+    import json
+
+    raw = json.loads((wrench_dir / "youtube" / "train.json").read_text())
+    edit(raw["3"])
+    data = tmp_path / "train.json"
+    data.write_text(json.dumps(raw))
+    r = weaksup("apply", str(lf_file), str(data), "--out", str(tmp_path / "v.npz"), "--no-progress", cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and not (tmp_path / "v.npz").exists()

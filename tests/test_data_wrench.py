@@ -267,3 +267,37 @@ def test_lone_surrogate_in_text_names_file_example_and_field(yt):
     (yt / "test.json").write_text(json.dumps(test))  # ensure_ascii: the file holds the escape \ud83d
     with pytest.raises(WrenchFormatError, match=r"test.json: example '3', data field 'text': .*lone UTF-16 surrogate"):
         load_wrench_folder(yt)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda ex: ex.pop("data"), r"train.json: example '3' has no 'data' while the set's examples hold \['text'\]"),
+    (lambda ex: ex.update(data={}), r"train.json: example '3' has no 'data'"),
+    (lambda ex: ex.update(data={"title": "hi"}), r"train.json: example '3': data has no 'text' while"),
+    (lambda ex: ex["data"].update(text=None), r"train.json: example '3': data 'text' must be a string, got None"),
+    (lambda ex: ex["data"].update(text=5), r"train.json: example '3': data 'text' must be a string, got 5"),
+])
+def test_example_without_its_text_is_refused_naming_it(yt, edit, message):
+    """d15: an example without data, or with "text": null / 5, loaded as a text row holding NaN / None / 5."""
+    train = json.loads((yt / "train.json").read_text())
+    edit(train["3"])
+    (yt / "train.json").write_text(json.dumps(train))
+    with pytest.raises(WrenchFormatError, match=message):
+        load_wrench_folder(yt)
+
+
+def test_label_json_naming_one_class_twice_is_refused(yt):
+    """d15: label.json {"0": "SPAM", "1": "SPAM"} loaded with two classes of one name."""
+    (yt / "label.json").write_text(json.dumps({"0": "SPAM", "1": "SPAM"}))
+    with pytest.raises(WrenchFormatError, match=r"label.json: class ids 0, 1 are all named 'SPAM'"):
+        load_wrench_folder(yt)
+
+
+def test_labels_only_sets_still_load(wrench_dir, tmp_path):
+    """The data checks leave labels-only sets (every example's data empty) and empty valid splits alone."""
+    for name in ("tennis", "imdb"):
+        if _present(wrench_dir, name):
+            assert load_wrench(name, wrench_dir).labels_only
+    dst = tmp_path / "youtube"
+    shutil.copytree(wrench_dir / "youtube", dst)
+    (dst / "valid.json").write_text("{}")
+    assert not load_wrench_folder(dst).labels_only

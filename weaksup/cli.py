@@ -267,8 +267,18 @@ def _wrench_json(path: Path) -> dict[str, Any] | None:
         if not isinstance(ex, dict) or "label" not in ex or "weak_labels" not in ex:
             raise InputError(f"{path}: looks like a WRENCH split ({{id: {{label, weak_labels, data}}}}), but "
                              f"example {ex_id!r} lacks 'label' or 'weak_labels'")
-        if not isinstance(ex.get("data") or {}, dict):
+        data = ex.get("data") or {}
+        if not isinstance(data, dict):
             raise InputError(f"{path}: WRENCH split example {ex_id!r}: 'data' must be an object")
+        if "text" in data and not isinstance(data["text"], str):
+            raise InputError(f"{path}: WRENCH split example {ex_id!r}: data 'text' must be a string, got "
+                             f"{data['text']!r}")
+    from weaksup.data.wrench import check_data_gaps, data_gaps
+
+    try:  # an example without the data (or text) the others hold would reach the LFs as a row of NaN
+        check_data_gaps([data_gaps(path, list(raw), [ex.get("data") or {} for ex in raw.values()])])
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     return raw
 
 

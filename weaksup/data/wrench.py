@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,13 @@ def _load_label_names(folder: Path) -> list[str]:
                                 f"(expected {str(int(odd[0]))!r}); ids must be '0'..'{len(raw) - 1}'")
     if ids != list(range(len(ids))):
         raise WrenchFormatError(f"{folder / 'label.json'}: class ids must be 0..{len(ids) - 1}, got {ids}")
-    return [str(raw[str(i)]) for i in ids]
+    names = [str(raw[str(i)]) for i in ids]
+    dup = next((nm for i, nm in enumerate(names) if nm in names[:i]), None)
+    if dup is not None:
+        same = [str(i) for i, nm in enumerate(names) if nm == dup]
+        raise WrenchFormatError(f"{folder / 'label.json'}: class ids {', '.join(same)} are all named {dup!r}; "
+                                "each class needs its own name")
+    return names
 
 
 def _is_int(v: Any) -> bool:
@@ -155,7 +162,7 @@ def _is_int(v: Any) -> bool:
 
 
 def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
-                 n_lfs: int | None = None) -> WrenchSplit:
+                 n_lfs: int | None = None, gaps: dict[str, Any] | None = None) -> WrenchSplit:
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}, got {type(raw).__name__}")
@@ -183,7 +190,12 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
             data = {}
         if not isinstance(data, dict):
             raise WrenchFormatError(f"{path}: example {ex_id!r}: 'data' must be an object, got {type(data).__name__}")
+        if "text" in data and not isinstance(data["text"], str):
+            raise WrenchFormatError(f"{path}: example {ex_id!r}: data 'text' must be a string, got "
+                                    f"{data['text']!r}")
         records.append(data)
+    if gaps is not None:
+        gaps[split] = data_gaps(path, ids, records)
     # the LF count is the one most examples have, so a ragged row is blamed even when it is the first one
     lengths = Counter(len(wl) for wl in rows)
     m, count = lengths.most_common(1)[0] if rows else (n_lfs or 0, 0)
@@ -249,6 +261,40 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
     else:
         df = pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
+
+
+def data_gaps(path: Path, ids: list[str], records: list[Any]) -> dict[str, Any]:
+    """Which examples of one split file lack ``data`` / ``data["text"]`` (see :func:`check_data_gaps`)."""
+    no_data = [i for i, r in zip(ids, records) if not r]
+    no_text = [i for i, r in zip(ids, records) if not (isinstance(r, dict) and "text" in r)]
+    return {"path": path, "n": len(ids), "no_data": no_data, "no_text": no_text,
+            "fields": sorted({f for r in records if isinstance(r, dict) for f in r})}
+
+
+def check_data_gaps(gaps: Sequence[dict[str, Any]]) -> None:
+    """A set whose examples hold ``data`` must hold it in every example (and ``text`` in every one, if any has it).
+
+    ``gaps``: :func:`data_gaps` of each split file.  A labels-only set (no example
+    holds data) passes.  Otherwise an example without ``data`` (or with ``{}``), or
+    without ``text`` where others have it, is a :class:`WrenchFormatError` naming
+    the file and the example id: it would load as a text row holding NaN.
+    """
+    fields = sorted({f for g in gaps for f in g["fields"]})
+    if not fields:
+        return
+    for g in gaps:
+        if g["no_data"]:
+            i = g["no_data"][0]
+            raise WrenchFormatError(
+                f"{g['path']}: example {i!r} has no 'data' while the set's examples hold {fields} "
+                f"({len(g['no_data'])} example(s) of this file lack it); every example needs its data")
+    if any(g["n"] > len(g["no_text"]) for g in gaps):
+        for g in gaps:
+            if g["no_text"]:
+                i = g["no_text"][0]
+                raise WrenchFormatError(
+                    f"{g['path']}: example {i!r}: data has no 'text' while the set's other examples have one "
+                    f"({len(g['no_text'])} example(s) of this file lack it)")
 
 
 def _unencodable(value: Any) -> str | None:
@@ -392,9 +438,11 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     label_names = _load_label_names(folder)
     k = len(label_names)
     splits: dict[str, WrenchSplit] = {}
+    gaps: dict[str, Any] = {}
     for split in SPLITS:  # valid and test may be empty ({}): they take train's LF count
         splits[split] = _parse_split(folder / f"{split}.json", split, k, None,
-                                     None if split == "train" else splits["train"].votes.m)
+                                     None if split == "train" else splits["train"].votes.m, gaps)
+    check_data_gaps(list(gaps.values()))
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
