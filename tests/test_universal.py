@@ -657,6 +657,42 @@ def test_gaussian_inference_predicts_the_prior_mean_where_every_lf_abstains():
         np.testing.assert_allclose(lm.predict_unweighted(V)[unc], np.ravel(lm.fill_)[0])
 
 
+@pytest.mark.parametrize("space, theta", [(RealSpace(1), [2, 1, .5]), (RankingSpace(5), [1., .6, .3]),
+                                          (HyperbolicSpace(2), [2., 1., .5])])
+def test_uncovered_prediction_does_not_depend_on_row_or_lf_order(space, theta):
+    # fill_ (rows where every LF abstains) was the Frechet mean of 2000 outputs sampled by position: shuffling
+    # the rows or permuting the LF columns changed every uncovered row's prediction
+    V, _ = make_synthetic(space, theta, 3000, seed=0, abstain=0.6)
+    perm = np.random.default_rng(1).permutation(V.n)
+    shuffled = ValueVotes(V.values[perm], V.abstain[perm], V.lf_names, space)
+    cols = [2, 0, 1]
+    permuted = ValueVotes(V.values[:, cols], V.abstain[:, cols], [V.lf_names[c] for c in cols], space)
+    a, b, c = (UniversalLabelModel(space).fit(v) for v in (V, shuffled, permuted))
+    unc = V.abstain.all(1)
+    assert unc.sum() > 300
+    np.testing.assert_allclose(np.asarray(b.fill_, float), np.asarray(a.fill_, float), atol=1e-9)
+    np.testing.assert_allclose(np.asarray(c.fill_, float), np.asarray(a.fill_, float), atol=1e-9)
+    pa, pb, pc = (np.asarray(m.predict(V), float).reshape(V.n, -1) for m in (a, b, c))
+    np.testing.assert_allclose(pb, pa, atol=1e-9)
+    np.testing.assert_allclose(pc, pa, atol=1e-9)
+
+
+def test_triplet_subset_does_not_depend_on_lf_order():
+    # beyond max_triplets the seeded subset was drawn by LF position: permuting the columns (names and all)
+    # changed theta (0.4 % on 25 LFs) and every prediction
+    sp = RealSpace(1)
+    m = 9
+    th = np.random.default_rng(0).uniform(0.2, 2, m)
+    V, _ = make_synthetic(sp, th, 2000, seed=0)
+    for perm in (np.random.default_rng(1).permutation(m), np.arange(m)[::-1]):
+        Vp = ValueVotes(V.values[:, perm], V.abstain[:, perm], [V.lf_names[i] for i in perm], sp)
+        for method in ("triplet_median", "triplet_mean"):
+            a = UniversalLabelModel(sp, max_triplets=20, method=method).fit(V)
+            b = UniversalLabelModel(sp, max_triplets=20, method=method).fit(Vp)
+            np.testing.assert_allclose(b.theta_, a.theta_[perm], rtol=1e-12)
+            np.testing.assert_allclose(b.predict(V), a.predict(V), atol=1e-12)
+
+
 def test_finite_space_prediction_breaks_ties_by_the_prior():
     F = FiniteMetricSpace(np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], float))
     votes, _ = make_synthetic(F, [2.0, 1.0, 1.0], n=500, seed=0, prior=np.array([0.1, 0.1, 0.8]))

@@ -162,7 +162,10 @@ class UniversalLabelModel(ValueLabelModel):
             num, den = sp.pair_statistic(prep[a], prep[b], both)
             if den > 0:
                 S[a, b] = S[b, a] = num / den
-        triplets = [t for t in itertools.combinations(range(m), 3)
+        # triplets in LF-name order (each triplet's members too), so that the seeded subset beyond
+        # max_triplets, the order estimates are combined in and the refinement do not depend on the column order
+        by_name = sorted(range(m), key=lambda a: V.lf_names[a])
+        triplets = [t for t in itertools.combinations(by_name, 3)
                     if np.isfinite([S[t[0], t[1]], S[t[0], t[2]], S[t[1], t[2]]]).all()]
         if len(triplets) > self.max_triplets:
             rng = np.random.default_rng(0 if seed is None else seed)
@@ -262,16 +265,24 @@ class UniversalLabelModel(ValueLabelModel):
             est[c].append(tc)
         return self._combine(est, names, silent)
 
-    def _prior_value(self, V: ValueVotes) -> np.ndarray | None:
-        """The space's prior value (default: θ-weighted Fréchet mean of a sample of all outputs)."""
+    def _prior_value(self, V: ValueVotes, max_outputs: int = 2000) -> np.ndarray | None:
+        """The space's prior value (default: θ-weighted Fréchet mean of the LF outputs).
+
+        The outputs and their θ are sorted by content (value, then θ); beyond ``max_outputs`` an evenly
+        spaced sample of that sorted list is used.  The result depends only on the multiset of
+        (output, θ) pairs, so neither the row order nor the LF column order changes it.
+        """
         on = ~V.abstain
         rows, cols = np.nonzero(on)
         if len(rows) == 0:
             return None
-        if len(rows) > 2000:
-            pick = np.random.default_rng(0).choice(len(rows), 2000, replace=False)
-            rows, cols = rows[pick], cols[pick]
-        return self.space.prior_value(V.values[rows, cols][None], self.theta_[cols][None], self.aux_)
+        vals = V.values[rows, cols]
+        w = self.theta_[cols]
+        flat = vals.reshape(len(vals), -1)
+        order = np.lexsort((w, *flat.T[::-1]))  # last key primary: value coordinates first, then θ
+        if len(order) > max_outputs:
+            order = order[np.linspace(0, len(order) - 1, max_outputs).round().astype(np.int64)]
+        return self.space.prior_value(vals[order][None], w[order][None], self.aux_)
 
     # -------------------------------------------------------------- predict
     def _predict_values(self, V: ValueVotes) -> np.ndarray:
