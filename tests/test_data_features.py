@@ -200,3 +200,22 @@ def test_resolve_feature_kind():
         resolve_feature_kind("task", "tennis")
     with pytest.raises(ValueError, match="unknown or repeated"):
         resolve_feature_kind("minilm+minilm")
+
+
+def test_unwritable_feature_cache_warns_and_returns_the_embeddings(tmp_path, monkeypatch):
+    """d11: a cache folder that cannot be written threw the finished embeddings away (the call failed)."""
+    import weaksup.data.features as f
+
+    calls = []
+
+    def fake_embed(texts, **kw):
+        calls.append(len(texts))
+        return np.ones((len(texts), f.MINILM_DIM), dtype=np.float32)
+
+    monkeypatch.setattr(f, "_embed_minilm", fake_embed)
+    monkeypatch.setattr(f, "_minilm_path", lambda: tmp_path)
+    blocker = tmp_path / "cache_is_a_file"
+    blocker.write_text("x")
+    with pytest.warns(UserWarning, match="feature cache .*cache_is_a_file.* cannot be written"):
+        X = text_features(["a", "b", "c"], cache_dir=blocker / "features", progress=False, n_threads=1)
+    assert X.shape == (3, f.MINILM_DIM) and calls == [3]

@@ -244,7 +244,8 @@ def text_features(
         torch threads while embedding (default ``$WEAKSUP_TORCH_THREADS`` or
         ``min(2, cpu_count)``); the previous setting is restored afterwards.
     use_cache : bool
-        Read and write the disk cache (default ``True``).
+        Read and write the disk cache (default ``True``).  A cache folder that
+        cannot be written only warns: the embeddings are still returned.
     entity_spans : sequence of ((start, end), (start, end)), optional
         Character spans (end exclusive) of two entities in each text.  Given,
         each row is ``sentence ⊕ mean(entity1 tokens) ⊕ mean(entity2 tokens)``
@@ -310,8 +311,15 @@ def text_features(
                 pass  # unreadable cache entry: recompute and overwrite
     arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
                         n_threads=threads, progress=progress, entity_spans=spans)
-    if path is not None:
-        _atomic_save_npy(path, arr)
+    if path is not None:  # the cache only saves time: failing to write it must not cost the finished embeddings
+        try:
+            _atomic_save_npy(path, arr)
+        except OSError as exc:
+            import warnings
+
+            warnings.warn(f"text_features: the feature cache {str(path.parent)!r} cannot be written "
+                          f"({exc.strerror or exc}); the embeddings are returned but not cached (pass cache_dir= "
+                          "a writable folder, or use_cache=False)", stacklevel=2)
     return arr
 
 
