@@ -166,7 +166,8 @@ def test_predict_ties_follow_label_model_rule():
     (np.array([[0.5, 0.5], [1.2, -0.2], [1, 0], [0, 1]]), "negative probability at row 1"),
     (np.array([-1, -1, -1, -1]), "no covered examples"),
     (np.array([1, 1, -1, 1]), r"single class \(1\)"),
-    (np.array([[0.9, 0.1], [0.8, 0.2], [1, 0], [0.6, 0.4]]), r"single class \(0\)"),
+    (np.array([[1, 0], [0.5, 0.5], [1, 0], [0.5, 0.5]]), r"single class \(0\) on all 2 rows that are not uniform"),
+    (np.array([[0.5, 0.5]] * 4), r"uniform \(1/k on every class\) on all 4 rows"),
     (np.array([0, 1.5, 0, 1]), "integer classes; row 1"),
     (np.array([0, 1, np.nan, 1]), "NaN at row 2"),
     (np.array([0, 1, np.inf, 1]), "y: inf at row 2"),  # was "class -9223372036854775808 ... negative"
@@ -466,3 +467,23 @@ def test_hard_labels_in_a_column_are_read_as_hard_labels_with_a_warning():
         np.testing.assert_array_equal(m.coef_, flat.coef_)
     with pytest.warns(DataConversionWarning):
         assert flat.score(X, y.reshape(-1, 1)) == flat.score(X, y)
+
+
+def test_soft_labels_need_probability_on_two_classes_not_two_argmaxes():
+    """The single-class check read each soft row's argmax: informative soft labels whose argmax is always class 0
+    were refused, and uniform rows (no information) read as class 0 made a second class of nothing."""
+    from weaksup.endmodel import check_targets
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    p1 = 0.05 + 0.4 / (1 + np.exp(-3 * X[:, 0]))  # P(class 1) rises with x0, always below 0.5
+    soft = np.c_[1 - p1, p1]
+    m = LogisticRegression().fit(X, soft)
+    hard = LogisticRegression().fit(np.r_[X, X], np.r_[np.zeros(200, int), np.ones(200, int)],
+                                    sample_weight=np.r_[soft[:, 0], soft[:, 1]])  # the same fit as weighted copies
+    np.testing.assert_allclose(m.coef_, hard.coef_, atol=1e-5)
+    assert m.coef_[0, 1] - m.coef_[0, 0] > 0.5
+    uniform_and_ones = np.r_[np.full((100, 2), 0.5), np.tile([0.0, 1.0], (100, 1))]
+    with pytest.raises(ValueError, match=r"single class \(1\) on all 100 rows that are not uniform \(100 uniform "
+                                         r"row\(s\), 1/k on every class, carry no class information\)"):
+        check_targets(uniform_and_ones, 200)

@@ -227,6 +227,9 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         k = P.shape[1]
     if k < 2:
         raise ValueError(f"{what} has {k} class(es); an end model needs at least 2")
+    if arr.ndim == 2:
+        _check_soft_classes(P, what, min_classes)
+        return P, keep
     present = np.unique(P.argmax(axis=1))
     if present.size < min_classes:
         n_dropped = n - keep.size
@@ -235,6 +238,24 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         raise ValueError(f"training labels {what} contain a single class ({int(present[0])}) on all "
                          f"{P.shape[0]} rows; an end model needs at least {min_classes} classes to learn{dropped}")
     return P, keep
+
+
+def _check_soft_classes(P: np.ndarray, what: str, min_classes: int) -> None:
+    """Soft labels must put probability on ``min_classes`` classes, uniform rows (``1/k`` everywhere, no class
+    information) aside.  Not each row's argmax: ``P(class 1)`` from 0.05 to 0.45 is informative though every argmax
+    is class 0, while uniform rows read by argmax would make a class of nothing."""
+    informative = np.ptp(P, axis=1) > 1e-9
+    n_uniform = int((~informative).sum())
+    if not informative.any():
+        raise ValueError(f"soft labels {what} are uniform (1/k on every class) on all {P.shape[0]} rows: they "
+                         f"carry no class information; an end model needs at least {min_classes} classes to learn")
+    classes = np.nonzero(P[informative].sum(axis=0) > 0)[0]
+    if classes.size < min_classes:
+        uniform = (f" ({n_uniform} uniform row(s), 1/k on every class, carry no class information)"
+                   if n_uniform else "")
+        raise ValueError(f"soft labels {what} put probability on a single class ({int(classes[0])}) on all "
+                         f"{int(informative.sum())} rows that are not uniform{uniform}; an end model needs at "
+                         f"least {min_classes} classes to learn")
 
 
 def check_kept_weight(w: np.ndarray | None, n_dropped: int) -> None:
