@@ -417,6 +417,31 @@ def test_bad_rankings_rejected_with_lf_and_row():
         RankingSpace(["a", "a"])
 
 
+def test_integer_names_that_are_other_indices_are_refused():
+    # FiniteMetricSpace(D, labels=[2, 0, 1]) read a list of gold labels by name but a numpy array of the same
+    # labels by index (score 0.85 vs 0.08 for the same y); RankingSpace([1, 2, 3, 0]) likewise
+    D = np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], float)
+    with pytest.raises(ValueError, match=r"labels=\[2, 0, 1\]: label 0 at position 1 equals the index 0"):
+        FiniteMetricSpace(D, labels=[2, 0, 1])
+    with pytest.raises(ValueError, match=r"items=\[1, 2, 3, 0\]: item 0 at position 3 equals the index 0"):
+        RankingSpace([1, 2, 3, 0])
+    with pytest.raises(ValueError, match="label 0.0 at position 1"):
+        FiniteMetricSpace(D, labels=[1.0, 0.0, 5])
+    # unambiguous integer names: equal to their own index, or outside 0..k-1 -- list and array agree
+    for labels in ([0, 1, 2], [10, 20, 30], [0, 1, "x"]):
+        sp = FiniteMetricSpace(D, labels=labels)
+        assert sp.encode([0, 1, 2]).tolist() == sp.encode(np.array([0, 1, 2])).tolist() == [0, 1, 2]
+    sp = FiniteMetricSpace(D, labels=[10, 20, 30])
+    assert sp.encode([30, 10]).tolist() == [2, 0]
+    with pytest.raises(ValueOutputError, match="outside 0..2 .*pass label names as a list"):
+        sp.encode(np.array([30, 10]))  # an int array is indices: loud, never a silent misread
+    rs = RankingSpace([0, 1, 2, 3])
+    assert rs.encode([[1, 2, 3, 0]]).tolist() == rs.encode(np.array([[1, 2, 3, 0]])).tolist()
+    with pytest.raises(ValueOutputError, match="pass item names as lists"):
+        RankingSpace([7, 8, 9]).encode(np.array([[7, 8, 9]]))
+    assert RankingSpace([7, 8, 9]).encode([[9, 7, 8]]).tolist() == [[1, 2, 0]]
+
+
 def test_nan_and_invalid_values_rejected():
     df = pd.DataFrame({"a": [1.0, 2.0]})
 

@@ -200,6 +200,24 @@ class LabelSpace:
         return f"{type(self).__name__}({args})"
 
 
+def _check_names_vs_indices(index: dict[Any, int], what: str, names: list[Any]) -> None:
+    """Refuse names that equal the index of *another* point/item (e.g. ``[2, 0, 1]``).
+
+    Values are read by name or by index (lists: a name first, else an index; integer arrays:
+    indices, the form ``predict`` returns), so a name ``j`` standing for a point other than
+    index ``j`` would make the same value mean two things.  Names equal to their own index
+    (``[0, 1, 2]``) and integers outside ``0..k-1`` are unambiguous and allowed.
+    """
+    for j in range(len(names)):
+        pos = index.get(j)
+        if pos is not None and pos != j:
+            raise ValueError(
+                f"{what}={names!r}: {what[:-1]} {names[pos]!r} at position {pos} equals the index {j} of another "
+                f"{'point' if what == 'labels' else 'item'}, so the value {j} would mean one thing as a name and "
+                f"another as an index (lists are read by name, integer arrays by index); use string names, or "
+                f"put each integer name at its own position (names[i] == i)")
+
+
 def _clip(theta: float, bounds: tuple[float, float]) -> float:
     if not np.isfinite(theta):
         return bounds[1]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _where
+from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _check_names_vs_indices, _where
 
 __all__ = ["FiniteMetricSpace", "check_metric", "pseudo_euclidean_embedding"]
 
@@ -102,7 +102,10 @@ class FiniteMetricSpace(LabelSpace):
     broken by π); ``predict`` returns point indices ``0..k-1``.
     :meth:`posterior` gives the exact posterior over points (used by the
     model's ``predict_proba``).  ``labels`` optionally names the points; LF
-    outputs may then be names or indices.
+    outputs may then be names or indices (a list is read name first, an
+    integer array as indices, the form ``predict`` returns).  Integer names
+    that equal the index of another point (``labels=[2, 0, 1]``) are refused:
+    the same value would mean two points.
 
     Examples
     --------
@@ -128,6 +131,8 @@ class FiniteMetricSpace(LabelSpace):
                 raise ValueError(f"labels must be {self.k} distinct names, got {labels}")
         self.labels = labels
         self._index = {lab: i for i, lab in enumerate(labels)} if labels else None
+        if self._index is not None:
+            _check_names_vs_indices(self._index, "labels", labels)
         self.value_shape = ()
         self.embedding_, self.signature_ = pseudo_euclidean_embedding(self.D)
         dmin = float(self.D[~np.eye(self.k, dtype=bool)].min())
@@ -165,7 +170,8 @@ class FiniteMetricSpace(LabelSpace):
             bad &= ~mask
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueOutputError(f"{what}: point index {arr[idx]} at {idx} is outside 0..{self.k - 1}")
+            hint = " (an integer array holds point indices; pass label names as a list)" if self.labels else ""
+            raise ValueOutputError(f"{what}: point index {arr[idx]} at {idx} is outside 0..{self.k - 1}{hint}")
 
     def to_output(self, arr: np.ndarray) -> np.ndarray:
         return np.asarray(arr)

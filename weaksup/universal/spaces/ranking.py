@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _where
+from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _check_names_vs_indices, _where
 
 __all__ = ["RankingSpace", "mallows_log_partition", "mallows_expected_distance",
            "mallows_theta_from_distance", "mallows_pair_inversion_probs"]
@@ -115,7 +115,10 @@ class RankingSpace(LabelSpace):
     lists a subset of the items (``allow_partial=True``): it is read as the
     restriction of a full ranking to those items, and distances count only
     the pairs both rankings order.  Values are encoded as length-``k``
-    position vectors (``-1`` = not ranked).
+    position vectors (``-1`` = not ranked).  Lists of items are read by
+    item, integer arrays as item *indices* (the form ``predict`` returns), so
+    integer items that equal the index of another item
+    (``RankingSpace([1, 2, 3, 0])``) are refused.
 
     Learning: the statistic between two LFs is their rate of discordant pairs
     over co-ranked pairs.  The UWS additive identity (Kendall τ is ¼ of the
@@ -164,6 +167,7 @@ class RankingSpace(LabelSpace):
             except TypeError:
                 raise ValueError(f"RankingSpace item {it!r} is not hashable") from None
             index[it] = i
+        _check_names_vs_indices(index, "items", items)
         self.items = items
         self.k = len(items)
         self._index = index
@@ -234,7 +238,8 @@ class RankingSpace(LabelSpace):
             if values.ndim != 2 or values.shape[1] != self.k:
                 raise ValueOutputError(f"{what}: an integer array of orders must be n × {self.k}, got {values.shape}")
             if (values < -1).any() or (values >= self.k).any():
-                raise ValueOutputError(f"{what}: item index outside 0..{self.k - 1} (-1 pads partial rankings)")
+                raise ValueOutputError(f"{what}: item index outside 0..{self.k - 1} (-1 pads partial rankings; "
+                                       f"an integer array holds item indices: pass item names as lists)")
             full = (values >= 0).all(1)
             srt = np.sort(values[full], axis=1)
             okperm = np.all(srt == np.arange(self.k), axis=1)
