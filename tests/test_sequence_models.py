@@ -505,6 +505,21 @@ def test_hmm_refuses_zero_pseudo_counts(kw):
     assert np.isfinite(h.emit_).all() and np.isfinite(h.trans_).all() and np.isfinite(h.start_).all()
 
 
+@pytest.mark.parametrize("fn_prior", [0.99, 0.995, 1.0])
+def test_hmm_fn_prior_near_one_keeps_a_valid_prior_with_two_entity_types(fn_prior):
+    """fn_prior > 0.99 with >= 2 types gave negative Dirichlet pseudo-counts: NaN emit_, everything tagged O."""
+    v = SequenceVotes.from_tag_lists([[["B-X", "B-X", "O"], ["I-X", "O", "O"], ["O", "O", "B-Y"]]] * 30, ["X", "Y"])
+    P = HMM(fn_prior=fn_prior)._prior_mean(2)
+    assert (P >= 0).all()
+    np.testing.assert_allclose(P.sum(1), 1.0)
+    np.testing.assert_allclose(P[1:, 0], fn_prior)
+    h = HMM(fn_prior=fn_prior).fit(v)
+    assert np.isfinite(h.emit_).all() and np.isfinite(h.predict_proba(v)).all()
+    assert h.predict(v[:1]) == [["B-X", "I-X", "B-Y"]]
+    # at or below 0.99 the prior is unchanged: 0.01 of an entity row on the other type's tags
+    np.testing.assert_allclose(HMM(fn_prior=0.8)._prior_mean(2)[1, 3:], 0.005)
+
+
 @pytest.mark.parametrize("model", [TokenMajorityVote, TokenDawidSkene])
 def test_token_models_io_false_predict_valid_iob2(model):
     """io=False votes BIO tags per token: a winning stray I-X is repaired (conlleval) to B-X."""

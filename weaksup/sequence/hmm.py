@@ -39,7 +39,9 @@ class HMM(SequenceLabelModel):
         Dirichlet pseudo-counts per emission row (> 0: a state no token visits keeps the prior mean row).
     fp_prior, fn_prior : float
         Prior mean probability that an LF tags an ``O`` token as an entity
-        (split over entity tags), and that it tags an entity token ``O``.
+        (split over entity tags), and that it tags an entity token ``O``
+        (in [0, 1]; with two or more entity types 0.01 of an entity row goes
+        to the other types' tags, capped at ``1 - fn_prior``).
     boundary_prior : float
         Prior probability that an LF gives the right type with the wrong
         ``B-``/``I-`` prefix.
@@ -130,7 +132,9 @@ class HMM(SequenceLabelModel):
         if E:
             P[0, 1:] = self.fp_prior / (K - 1)
         P[0, 0] = 1 - self.fp_prior
-        other = 0.01 if E > 1 else 0.0
+        # mass on wrong-type entity tags: 0.01, capped by what fn_prior leaves (fn_prior > 0.99 made `rest`
+        # negative: negative pseudo-counts, NaN emissions, every token tagged O)
+        other = min(0.01, 1.0 - self.fn_prior) if E > 1 else 0.0
         for t in range(E):
             for s, same, flip in ((2 * t + 1, 2 * t + 1, 2 * t + 2), (2 * t + 2, 2 * t + 2, 2 * t + 1)):
                 P[s, 0] = self.fn_prior
