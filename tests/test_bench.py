@@ -318,3 +318,20 @@ def test_sequence_tagging_set_is_refused_before_any_run(wrench_dir, tmp_path, mo
     shutil.copytree(wrench_dir / "bc5cdr", tmp_path / "my_ner")
     with pytest.raises(ValueError, match="'my_ner' is a sequence-tagging dataset"):
         run(["my_ner"], ["mv"], seeds=1, data_dir=tmp_path, progress=False)
+
+
+def test_meta_records_each_sets_folder_source_and_the_weaksup_version(wrench_dir, tmp_path, monkeypatch):
+    """d08: the results could not tell which copy of a set was read, nor with which weaksup."""
+    import weaksup
+
+    monkeypatch.setenv("WEAKSUP_DATA", str(wrench_dir))
+    mine = tmp_path / "data"
+    shutil.copytree(wrench_dir / "youtube", mine / "youtube")
+    df = run(["youtube"], ["mv"], seeds=1, data_dir=mine, progress=False, out_dir=tmp_path / "out")
+    meta = json.loads((tmp_path / "out" / "results.json").read_text())["meta"]
+    assert meta["weaksup"] == weaksup.__version__
+    assert meta["data"] == {"youtube": {"path": str(mine / "youtube"), "source": "data_dir"}}
+    assert f"Data read from {mine} (data_dir): youtube." in (tmp_path / "out" / "section.md").read_text()
+    assert df.attrs["meta"]["data"]["youtube"]["source"] == "data_dir"
+    with pytest.raises(FileNotFoundError, match="'sms' not found in data_dir"):  # never read from $WEAKSUP_DATA
+        run(["sms"], ["mv"], seeds=1, data_dir=mine, progress=False)

@@ -22,10 +22,14 @@ def test_datasets_names_the_bundled_copy(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("WEAKSUP_DATA", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert main(["datasets", "--data-dir", str(tmp_path / "none")]) == 0
+    assert main(["datasets"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert lines["youtube"].endswith("(bundled copy)")
     assert "not found (weaksup download sms)" in lines["sms"]
+    # an explicit --data-dir is the only place looked in (as load_wrench(name, data_dir) reads only there)
+    assert main(["datasets", "--data-dir", str(tmp_path / "none")]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "not found" in lines["youtube"]
 
 
 def test_bench_cli_writes_outputs(wrench_dir, tmp_path, capsys):

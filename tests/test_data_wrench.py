@@ -95,6 +95,23 @@ def test_lookup_order(wrench_dir, tmp_path, monkeypatch):
     assert load_wrench("youtube", other).path == other / "youtube"
 
 
+@pytest.mark.parametrize("where, why", [("missing", "does not exist"), ("empty", "holds no folder 'youtube'"),
+                                        ("renamed", "holds no folder 'youtube'")])
+def test_explicit_data_dir_lacking_the_set_is_an_error_not_a_fallback(wrench_dir, tmp_path, monkeypatch, where, why):
+    """d08: a data_dir without the set fell back to $WEAKSUP_DATA / cache / bundled copy without a word."""
+    monkeypatch.setenv("WEAKSUP_DATA", str(wrench_dir))
+    root = tmp_path / "mine"
+    if where != "missing":
+        root.mkdir()
+    if where == "renamed":  # the user's modified copy, in a folder named differently
+        shutil.copytree(wrench_dir / "youtube", root / "youtube_relabelled")
+    assert find_wrench_dir("youtube", root) is None
+    with pytest.raises(FileNotFoundError, match=f"'youtube' not found in data_dir '{root}': the folder {why}"):
+        load_wrench("youtube", root)
+    ds = load_wrench("youtube_relabelled", root) if where == "renamed" else load_wrench("youtube")
+    assert ds.source == ("data_dir" if where == "renamed" else "WEAKSUP_DATA")
+
+
 # ----------------------------------------------------------------- corrupted copies
 
 

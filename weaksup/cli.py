@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--hard-labels", action="store_true", help="train end models on hard instead of soft labels")
     b.add_argument("--search", action="store_true",
                    help="select end-model hyper-parameters on valid from a small grid (lr: C; mlp: lr, weight_decay)")
-    b.add_argument("--data-dir", help="WRENCH root (default: $WEAKSUP_DATA, then the user cache)")
+    b.add_argument("--data-dir", help="WRENCH root, the only place looked in (default: $WEAKSUP_DATA, then the "
+                                      "user cache, then the bundled copy)")
     b.add_argument("--out", help="folder for results.csv / results.json / table.md / section.md")
     b.add_argument("--write-docs", default=None, metavar="PATH",
                    help="write the docs section wrench-label-models (<!-- BEGIN/END --> markers) to the file PATH; "
@@ -60,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     d = sub.add_parser("datasets", help="list the WRENCH registry and where each dataset is found")
-    d.add_argument("--data-dir")
+    d.add_argument("--data-dir", help="look only in this WRENCH root (default: $WEAKSUP_DATA, the user cache, "
+                                      "the bundled copy)")
 
     dl = sub.add_parser("download", help="download a WRENCH dataset into the user cache")
     dl.add_argument("name")
@@ -170,7 +172,7 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     print(f"{'name':<{w}}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
     for name, t in tasks().items():
         where = find_wrench_dir(name, args.data_dir)
-        if where is None and bundled_dir(name) is not None:
+        if where is None and args.data_dir is None and bundled_dir(name) is not None:  # --data-dir: only there
             where = f"{bundled_dir(name)} (bundled copy)"
         print(f"{name:<{w}}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
               f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")

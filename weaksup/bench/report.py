@@ -170,6 +170,21 @@ def _semi_supervised_note(df: Any) -> list[str]:
             "models; section `labelmodel-wrench` compares it without those candidates."]
 
 
+def _data_note(meta: dict[str, Any]) -> list[str]:
+    """Where the sets were read from (``meta["data"]``), grouped by folder: one line, or none without it."""
+    from pathlib import Path
+
+    data = meta.get("data") or {}
+    if not data:
+        return []
+    groups: dict[str, list[str]] = {}
+    for name, d in data.items():
+        path = Path(d["path"])
+        root = str(path.parent) if path.name == name else str(path)
+        groups.setdefault(f"{root} ({d['source']})", []).append(name)
+    return ["Data read from " + "; ".join(f"{where}: {', '.join(names)}" for where, names in groups.items()) + "."]
+
+
 def docs_section(df: Any) -> str:
     """The body of the docs section ``wrench-label-models``: command, setup, tables, failed runs.
 
@@ -187,7 +202,9 @@ def docs_section(df: Any) -> str:
         f"Seeds {meta.get('seeds')}; protocols {', '.join(meta.get('protocols', []))}; WRENCH tie-break "
         f"(`{meta.get('tie_break')}`); scores in percent; published numbers: "
         f"{meta.get('published_source', '')}",
-        f"Wall time {meta.get('seconds')} s on {meta.get('cpus')} CPU(s) ({meta.get('platform')}).",
+        f"Wall time {meta.get('seconds')} s on {meta.get('cpus')} CPU(s) ({meta.get('platform')}), "
+        f"weaksup {meta.get('weaksup', '?')}.",
+        *_data_note(meta),
         "`wrench` protocol: gold valid labels give the class balance / model selection (as WRENCH). "
         "`gold-free`: no gold labels before test; class balance estimated from the train votes. "
         "The train-split table scores each label model transductively on the rows it was fitted on (wrench#27).",

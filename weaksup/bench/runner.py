@@ -408,7 +408,10 @@ def run(
     protocol : {"wrench", "gold-free"} or a list of both
         See the module docstring.
     data_dir : path, optional
-        WRENCH root (else ``$WEAKSUP_DATA``, else the user cache).
+        WRENCH root, the only place the sets are read from when given (a set it
+        lacks is a ``FileNotFoundError``); else ``$WEAKSUP_DATA``, the user
+        cache, the bundled copy.  ``df.attrs["meta"]["data"]`` records each
+        set's folder and source (:func:`weaksup.data.load_wrench`).
     out_dir : path, optional
         Folder where ``results.csv``, ``results.json``, ``table.md`` and
         ``section.md`` (the docs section, see :func:`docs_section`) are written;
@@ -449,7 +452,8 @@ def run(
         columns ``dataset, protocol, label_model, end_model, seed, split, metric,
         score`` (fraction), ``published`` (percent, test only), ``fit_seconds``,
         ``n_covered``.  ``df.attrs`` holds ``skipped`` (failed runs, with the
-        reason) and ``meta``.
+        reason) and ``meta`` (the settings, the weaksup version, each set's
+        folder and source, the machine).
 
     Examples
     --------
@@ -558,9 +562,14 @@ def run(
             "published", "fit_seconds", "n_covered", "params"]
     df = pd.DataFrame(ctx.rows, columns=cols)
     df.attrs["skipped"] = ctx.skipped
+    from weaksup import __version__
+
     df.attrs["meta"] = {
         "command": command,
+        "weaksup": __version__,
         "datasets": list(datasets),
+        # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
+        "data": {d: {"path": str(ds.path), "source": ds.source} for d, ds in loaded.items()},
         "label_models": [n for n, _ in lms],
         "end_models": [n for n, _ in ems],
         "seeds": seeds,

@@ -61,6 +61,10 @@ def cache_dir() -> Path:
 def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Path | None:
     """The WRENCH root (or ``root/name`` when ``name`` is given) found by the lookup order, or None.
 
+    An explicit ``data_dir`` is the only place looked in (it is, or holds, the set); without it
+    ``$WEAKSUP_DATA``, then the user cache.  A ``data_dir`` that lacks the set answers None: it
+    never falls back to another copy.
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -71,12 +75,13 @@ def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | 
     True
     """
     candidates: list[Path] = []
-    if data_dir is not None:
+    if data_dir is not None:  # the caller said where: no other copy stands in for it
         candidates.append(Path(data_dir))
-    env = os.environ.get("WEAKSUP_DATA")
-    if env:
-        candidates.append(Path(env))
-    candidates.append(cache_dir())
+    else:
+        env = os.environ.get("WEAKSUP_DATA")
+        if env:
+            candidates.append(Path(env))
+        candidates.append(cache_dir())
     for root in candidates:
         if name is None:
             if root.is_dir():

@@ -6,11 +6,12 @@ WRENCH classification folders hold ``train.json``, ``valid.json``,
 Sequence-tagging folders hold ``meta.json`` instead of ``label.json``; they
 load as :class:`weaksup.data.wrench_sequence.SequenceDataset`.
 
-Where the data is looked for, in order: the ``data_dir`` argument,
-``$WEAKSUP_DATA``, then the user cache (``$XDG_CACHE_HOME/weaksup/wrench``,
-default ``~/.cache/weaksup/wrench``), into which :func:`download_wrench`
-fetches, and last the copy shipped inside the package (WRENCH ``youtube`` only,
-xz-compressed, byte-identical content). The loaded dataset says which copy it is
+Where the data is looked for: the ``data_dir`` argument when given (only
+there: a ``data_dir`` that lacks the set is an error, never a fall-back to
+another copy); else ``$WEAKSUP_DATA``, then the user cache
+(``$XDG_CACHE_HOME/weaksup/wrench``, default ``~/.cache/weaksup/wrench``), into
+which :func:`download_wrench` fetches, and last the copy shipped inside the
+package (WRENCH ``youtube`` only, xz-compressed, byte-identical content). The loaded dataset says which copy it is
 (``ds.source``, ``ds.path``) and the ``weaksup.data`` logger records it at INFO level.
 """
 
@@ -356,7 +357,10 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
     Returns a :class:`WrenchDataset` for classification folders and a
     :class:`~weaksup.data.wrench_sequence.SequenceDataset` for tagging ones.
 
-    The lookup order is ``data_dir``, ``$WEAKSUP_DATA``, the user cache, then the
+    Given ``data_dir``, the set is read from there (``data_dir/name``, or
+    ``data_dir`` itself when it is named ``name``) and nowhere else: a
+    ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
+    Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
     copy was loaded.
 
@@ -369,12 +373,20 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
     True
     """
     folder = find_wrench_dir(name, data_dir)
+    if folder is None and data_dir is not None:  # an explicit folder that lacks the set: never another copy
+        root = Path(data_dir)
+        why = ("does not exist" if not root.exists() else "is not a folder" if not root.is_dir()
+               else f"holds no folder {name!r}")
+        raise FileNotFoundError(
+            f"WRENCH dataset {name!r} not found in data_dir {str(root)!r}: the folder {why} (data_dir is the "
+            f"folder holding WRENCH datasets, or the dataset folder itself; without data_dir the lookup is "
+            f"$WEAKSUP_DATA, the user cache, then the bundled copy)")
     if folder is not None:
         source = _source_of(folder, name, data_dir)
     else:
         folder, source = bundled_dir(name), "bundled"
     if folder is None:
-        where = [str(p) for p in ([Path(data_dir)] if data_dir else [])]
+        where = []
         if os.environ.get("WEAKSUP_DATA"):
             where.append(os.environ["WEAKSUP_DATA"])
         where.append(str(cache_dir()))
