@@ -487,3 +487,33 @@ def test_soft_labels_need_probability_on_two_classes_not_two_argmaxes():
     with pytest.raises(ValueError, match=r"single class \(1\) on all 100 rows that are not uniform \(100 uniform "
                                          r"row\(s\), 1/k on every class, carry no class information\)"):
         check_targets(uniform_and_ones, 200)
+
+
+def test_grid_search_and_cross_val_score_on_soft_labels():
+    """fit takes soft labels, but score refused them: GridSearchCV / cross_val_score on soft labels scored every
+    fold NaN and the grid 'chose' its first candidate. Soft y is scored as its hard labels (argmax, tie_break)."""
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    from weaksup.metrics import probs_to_preds
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] > 0).astype(int)
+    P = np.c_[1 - (0.1 + 0.8 * y), 0.1 + 0.8 * y]
+    scores = cross_val_score(LogisticRegression(), X, P, cv=3, error_score="raise")
+    assert np.isfinite(scores).all() and scores.min() > 0.9
+    grid = GridSearchCV(LogisticRegression(), {"C": [1e-4, 1.0]}, cv=3, error_score="raise").fit(X, P)
+    assert grid.best_params_ == {"C": 1.0} and np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    m = LogisticRegression().fit(X, P)
+    assert m.score(X, P) == m.score(X, y) and m.score(X, P, metric="logloss") == m.score(X, y, metric="logloss")
+    tied = P.copy()
+    tied[[3, 7]] = 0.5
+    for rule in ("random", "prior"):  # a tied row is scored against the class the tie rule gives it
+        assert m.score(X, tied, tie_break=rule) == m.score(X, probs_to_preds(tied, rule), tie_break=rule)
+    with pytest.raises(ValueError, match=r"y: soft-label row 3 ties between classes \(\[0\.5, 0\.5\]\) and "
+                                         r"tie_break='abstain' gives it no class"):
+        m.score(X, tied, tie_break="abstain")
+    with pytest.raises(ValueError, match=r"soft labels y have 3 columns; expected cardinality=2"):
+        m.score(X, np.c_[P, np.zeros(300)])
+    with pytest.raises(ValueError, match=r"soft labels y: row 0 sums to 1\.5"):
+        m.score(X, P * 1.5)

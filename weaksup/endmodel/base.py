@@ -244,6 +244,8 @@ def _check_soft_classes(P: np.ndarray, what: str, min_classes: int) -> None:
     """Soft labels must put probability on ``min_classes`` classes, uniform rows (``1/k`` everywhere, no class
     information) aside.  Not each row's argmax: ``P(class 1)`` from 0.05 to 0.45 is informative though every argmax
     is class 0, while uniform rows read by argmax would make a class of nothing."""
+    if min_classes < 2:
+        return
     informative = np.ptp(P, axis=1) > 1e-9
     n_uniform = int((~informative).sum())
     if not informative.any():
@@ -458,13 +460,27 @@ class EndModel(ParamsMixin):
 
         ``y`` holds the gold class of every row of ``X``, in ``0..k-1``: a ``-1`` (unknown) or a class the
         model does not have is refused, as ``LabelModel.score`` refuses it; score the labelled rows only.
+        ``y`` may also be an ``n × k`` soft-label matrix, what ``fit`` takes (so ``GridSearchCV`` and
+        ``cross_val_score`` can score the folds of soft labels): it is scored as its hard labels, each row's
+        most probable class with ties broken by ``tie_break`` (as a label model's ``predict`` turns its
+        probabilities into labels).
+
+        >>> import numpy as np
+        >>> from weaksup.endmodel import LogisticRegression
+        >>> X = np.array([[0.0], [0.2], [0.9], [1.1]])
+        >>> soft = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]])
+        >>> model = LogisticRegression(C=100.0).fit(X, soft)
+        >>> model.score(X, soft), model.score(X, [0, 0, 1, 1])
+        (1.0, 1.0)
         """
         from weaksup.metrics import score as _score
 
         probs = self.predict_proba(X)
         yv = _ravel_column(np.asarray(y), "y")
-        if yv.ndim != 1:
-            raise ValueError(f"y must be gold hard labels (n,), got shape {yv.shape}")
+        if yv.ndim == 2:
+            yv = self._soft_gold(yv, tie_break)
+        elif yv.ndim != 1:
+            raise ValueError(f"y must be gold hard labels (n,) or an n×k soft-label matrix, got shape {yv.shape}")
         yv = check_labels(_check_hard(yv, "y"), self.cardinality_, what="y")
         if len(yv) != probs.shape[0]:
             raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
@@ -473,6 +489,17 @@ class EndModel(ParamsMixin):
         if isinstance(metric, str):
             return _score(metric, yv, preds, probs)
         return {m: _score(m, yv, preds, probs) for m in metric}
+
+    def _soft_gold(self, P: Any, tie_break: str) -> np.ndarray:
+        """The hard labels ``score`` reads from an ``n × k`` soft-label ``y``: each row's most probable class,
+        ties broken by ``tie_break`` (the rows checked as ``fit`` checks soft labels)."""
+        P, _ = check_targets(P, P.shape[0], self.cardinality_, what="y", min_classes=1)
+        gold = probs_to_preds(P, tie_break)
+        if (gold < 0).any():
+            i = int(np.nonzero(gold < 0)[0][0])
+            raise ValueError(f"y: soft-label row {i} ties between classes ({P[i].tolist()}) and tie_break='abstain' "
+                             "gives it no class to score against; pass another tie_break or drop the tied rows")
+        return gold
 
     def _valid_score(self, probs: np.ndarray, yv: np.ndarray) -> float:
         """Validation score, larger is better (loss metrics are negated)."""
