@@ -134,3 +134,62 @@ def test_a_flow_saved_after_set_params_loads_as_the_fitted_flow(votes, tmp_path)
     back = LabelLearningFlow.load(tmp_path / "f.npz")
     assert back.hidden == 8
     np.testing.assert_allclose(back.predict_proba(L, X), flow.predict_proba(L, X), atol=1e-6)
+
+
+# ------------------------------------------------------------ a failed fit leaves the model as it was
+def test_a_refused_auto_label_model_fit_leaves_the_model_as_it_was(votes, tmp_path):
+    from weaksup._validation import NotFittedError
+    from weaksup.labelmodel import AutoLabelModel
+
+    L, _ = votes
+    auto = AutoLabelModel(metric="brier")
+    with pytest.raises(ValueError, match="metric 'brier' reads probs"):
+        auto.fit(L)
+    assert not [k for k in vars(auto) if k.endswith("_")]  # cardinality_, n_lfs_, lf_names_ were left behind
+    with pytest.raises(NotFittedError):
+        auto.predict_proba(L)  # was AttributeError: no attribute 'model_'
+    auto = AutoLabelModel().fit(L, seed=0)
+    expected = auto.predict_proba(L)
+    with pytest.raises(ValueError, match="fallback 'MV-typo' is not among the candidates"):
+        auto.set_params(fallback="MV-typo").fit(L)
+    np.testing.assert_array_equal(auto.predict_proba(L), expected)  # the fitted model survives
+    auto.save(tmp_path / "auto.npz")  # was AttributeError: no attribute 'chosen_'
+    assert LabelModel.load(tmp_path / "auto.npz").fallback == "GoldFree"
+
+
+class _Interrupted(RuntimeError):
+    pass
+
+
+def test_a_fit_that_raises_leaves_the_model_as_it_was(votes, monkeypatch):
+    from weaksup._validation import NotFittedError
+
+    L, y = votes
+
+    def broken(self, stats, **kw):
+        self.class_balance_ = np.ones(3) / 3  # half-way through
+        raise _Interrupted("stopped")
+
+    fitted = DawidSkene().fit(L, seed=0)
+    expected, state = fitted.predict_proba(L), dict(vars(fitted))
+    fresh = DawidSkene()
+    monkeypatch.setattr(DawidSkene, "_fit_stats", broken)
+    for model in (fitted, fresh):
+        with pytest.raises(_Interrupted):
+            model.fit(L[:200])
+    assert vars(fitted).keys() == state.keys() and fitted.n_seen_ == L.n
+    np.testing.assert_array_equal(fitted.predict_proba(L), expected)
+    assert not [k for k in vars(fresh) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        fresh.predict(L)
+    # partial_fit: a refit refused (bad valid) or failing does not keep the chunk, so retrying it counts it once
+    monkeypatch.undo()
+    mc = MatrixCompletion().partial_fit(L[:100], refit=False)
+    with pytest.raises(ValueError, match="valid"):
+        mc.partial_fit(L[100:], valid=(L[:10], y[:9]))
+    monkeypatch.setattr(MatrixCompletion, "_fit_stats", broken)
+    with pytest.raises(_Interrupted):
+        mc.partial_fit(L[100:])
+    monkeypatch.undo()
+    assert mc.partial_fit(L[100:], seed=0).n_seen_ == L.n
+

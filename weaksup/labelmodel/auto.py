@@ -94,7 +94,17 @@ class AutoLabelModel(LabelModel):
         self.candidates = candidates
         self.fallback = fallback
 
-    def _candidates(self, m: int) -> list[tuple[str, str, dict[str, Any], bool]]:
+    def _validate_params(self) -> None:
+        """The declared constraints, then ``metric``, ``candidates`` and ``fallback`` (all before a fit
+        changes anything: a refused refit keeps the fitted model)."""
+        super()._validate_params()
+        self._check_metric()
+        names = [c[0] for c in self._candidates(None)]
+        if self.fallback not in names:
+            raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}")
+
+    def _candidates(self, m: int | None) -> list[tuple[str, str, dict[str, Any], bool]]:
+        """The candidates that can work with ``m`` LFs (all of them for ``m=None``)."""
         cands = list(self.candidates if self.candidates is not None else DEFAULT_CANDIDATES)
         out = []
         for name, cls_name, params, on_dev in cands:
@@ -106,7 +116,7 @@ class AutoLabelModel(LabelModel):
                 raise ValueError(f"candidate {name!r}: {cls_name!r} is not a plain label model "
                                  f"(family {spec.family!r})")
             cls = spec.load()
-            if cls.min_lfs > m:
+            if m is not None and cls.min_lfs > m:
                 continue
             out.append((name, cls_name, dict(params), bool(on_dev)))
         return out
@@ -130,7 +140,6 @@ class AutoLabelModel(LabelModel):
                              f"candidate's hard labels on the valid set; choose from {labels}")
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        self._check_metric()
         # a candidate's "LFs vote only one class" warning is answered by the selection itself
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)
@@ -142,7 +151,8 @@ class AutoLabelModel(LabelModel):
         cands = self._candidates(L.m)
         names = [c[0] for c in cands]
         if self.fallback not in names:
-            raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}")
+            raise ValueError(f"fallback {self.fallback!r} is not among the candidates that can work with "
+                             f"{L.m} LF(s): {names}")
         self.valid_scores_: dict[str, float] = {}
         if dev is None:
             name, cls_name, params, _ = cands[names.index(self.fallback)]

@@ -30,6 +30,8 @@ from __future__ import annotations
 import copy
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -232,6 +234,22 @@ class BaseVoteModel(ParamsMixin):
         self.__dict__.pop("_stream", None)
         self.__dict__.pop("_stream_missing", None)
         self._fit_params = _params_snapshot(self)
+
+    @contextmanager
+    def _unchanged_on_failure(self) -> Iterator[None]:
+        """Run a fit: if it raises (a check, the fit itself, an interrupt), the model is left as it was
+        before the call, fitted or not, never half-fitted.
+
+        The one rule of every fit of a label model (``fit``, ``partial_fit``, the Dask fit); the model's
+        attributes are restored, not copied, so a fit must not edit an earlier fit's arrays in place.
+        """
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _saved_params(self) -> dict[str, Any]:
         """The parameters the fitted state comes from (:meth:`_reset`'s snapshot), as :meth:`save` writes them."""
@@ -506,7 +524,8 @@ class LabelModel(BaseVoteModel, ABC):
         """Fit on an n×m vote matrix; returns self.
 
         ``valid = (votes_valid, y_valid)`` are held-out gold labels (``dev=``
-        is a deprecated alias).  Constructor parameters are never changed.
+        is a deprecated alias).  Constructor parameters are never changed.  A fit
+        that raises leaves the model as it was before the call (fitted or not).
         Dask votes (a Dask array or :class:`~weaksup.dask_votes.DaskVotes`) are
         fitted on the active Dask cluster (:mod:`weaksup.labelmodel._dask`).
         """
@@ -521,9 +540,10 @@ class LabelModel(BaseVoteModel, ABC):
         valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         check_class_balance(class_balance, k)
         check_fit_votes(L, fired=lf_vote_counts(L))
-        self._reset()
-        self._set_shape(L)
-        self._fit(L, class_balance=class_balance, dev=valid_checked, seed=seed)
+        with self._unchanged_on_failure():
+            self._reset()
+            self._set_shape(L)
+            self._fit(L, class_balance=class_balance, dev=valid_checked, seed=seed)
         return self
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
@@ -605,11 +625,13 @@ class LabelModel(BaseVoteModel, ABC):
             L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             stream = {"stats": self._stats(L, 0), "n": L.n, "k": L.cardinality, "m": L.m,
                       "lf_names": list(L.lf_names)}
-        self._stream = stream
-        if refit:
-            k = stream["k"]
-            valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"])
-            check_class_balance(class_balance, k)
+        if not refit:
+            self._stream = stream
+            return self
+        k = stream["k"]
+        valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"])
+        check_class_balance(class_balance, k)
+        with self._unchanged_on_failure():  # a failed refit does not keep the chunk: retrying it counts it once
             self._reset()
             self._stream = stream
             self.cardinality_, self.n_lfs_, self.lf_names_ = k, stream["m"], list(stream["lf_names"])
