@@ -190,8 +190,9 @@ def test_score_refuses_gold_labels_that_are_not_classes():
         pipe.end_model_.score(X, unknown)
     with pytest.raises(ValueError, match="y: inf at row 1"):
         pipe.score(X[:2], [0, np.inf])
-    with pytest.raises(ValueError, match=r"y must be gold hard labels \(n,\)"):
-        pipe.score(X, np.eye(2)[y])
+    assert pipe.score(X, np.eye(2)[y]) == pipe.score(X, y)  # soft labels: scored as their hard labels (ea8b93a)
+    with pytest.raises(ValueError, match=r"y must be gold hard labels \(n,\) or an n×k soft-label matrix"):
+        pipe.score(X, np.eye(2)[y][:, :, None])
     known = unknown >= 0
     assert pipe.score(X[known], y[known], "f1_macro") > 0.85
     with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):

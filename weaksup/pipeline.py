@@ -209,7 +209,8 @@ class Pipeline(ParamsMixin):
         """The end model's score against gold labels (one metric name or a list).
 
         ``y`` holds a gold class ``0..k-1`` for every row of ``X``; a ``-1`` (unknown) is refused, as
-        ``LabelModel.score`` refuses it: score the labelled rows only.
+        ``LabelModel.score`` refuses it: score the labelled rows only.  An ``n × k`` soft-label ``y`` is
+        scored as its hard labels (ties by ``tie_break``; :meth:`weaksup.endmodel.EndModel.score`).
         """
         return self._fitted().score(X, y, metric=metric, tie_break=self.tie_break)
 
