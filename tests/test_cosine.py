@@ -312,3 +312,12 @@ def test_cosine_checks_the_column_names_of_a_frame():
     with pytest.raises(ValueError, match="unlabeled: the feature names should match"):
         Cosine(MLP(max_steps=2, progress=False), self_training_steps=0, progress=False).fit(df, y,
                                                                                              unlabeled=df[["b", "a"]])
+
+
+def test_cosine_refuses_a_metric_that_cannot_score_the_classes_before_stage_1():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = np.arange(60) % 3
+    cos = Cosine(MLP(max_steps=5, progress=False), metric="auc", progress=False)
+    with pytest.raises(ValueError, match="^Cosine: metric='auc' cannot score the 3 classes of y"):
+        cos.fit(X, y, valid=(X[:9], y[:9]))
+    assert not hasattr(cos, "model_")

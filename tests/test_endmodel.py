@@ -517,3 +517,16 @@ def test_grid_search_and_cross_val_score_on_soft_labels():
         m.score(X, np.c_[P, np.zeros(300)])
     with pytest.raises(ValueError, match=r"soft labels y: row 0 sums to 1\.5"):
         m.score(X, P * 1.5)
+
+
+@pytest.mark.parametrize("name", ["LogisticRegression", "MLP"])
+def test_a_metric_that_cannot_score_the_classes_is_refused_before_training(name):
+    """metric='auc' (binary) with 3 classes failed only at the first validation check, after training had run."""
+    from weaksup.labelmodel import registry
+
+    X, y = _blobs(n=60, k=3)
+    model = registry.get_model(name)(metric="auc")
+    with pytest.raises(ValueError, match=f"^{name}: metric='auc' cannot score the 3 classes of y \\(roc_auc is "
+                                         "binary.*choose a metric for 3 classes"):
+        model.fit(X, y, valid=(X[:10], y[:10]))
+    assert not hasattr(model, "classes_") and not hasattr(model, "module_") and not hasattr(model, "coef_")

@@ -371,6 +371,16 @@ class EndModel(ParamsMixin):
         if self._metric() not in METRICS:
             raise ValueError(f"metric {self._metric()!r} is not one of {tuple(METRICS)}")
 
+    def _check_metric_classes(self, k: int) -> None:
+        """The metric can score ``k`` classes (``"auc"`` is binary): a dry run on one row of each class, checked
+        when ``fit`` starts, not at the first validation check after training has run."""
+        yv = np.arange(k)
+        try:
+            self._valid_score(np.full((k, k), 1.0 / k), yv)
+        except ValueError as exc:
+            raise ValueError(f"{type(self).__name__}: metric={self._metric()!r} cannot score the {k} classes of y "
+                             f"({exc}); choose a metric for {k} classes, e.g. 'accuracy' or 'f1_macro'") from None
+
     def _check_targets(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, np.ndarray, np.ndarray | None,
                                                                           np.ndarray]:
         """``(X, P, w, keep)``: validated inputs, soft targets, weights and the kept rows (labelled ones)."""
@@ -413,6 +423,7 @@ class EndModel(ParamsMixin):
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
+        self._check_metric_classes(k)
         inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}
         with self._fit_inputs(**inputs):
             v = check_valid(valid, k, self._check_X)

@@ -371,6 +371,7 @@ class Cosine(EndModel):
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
         k = P.shape[1]
+        self._check_metric_classes(k)
         inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}
         with self._fit_inputs(**inputs):
             v = check_valid(valid, k, self._check_X)
