@@ -193,3 +193,48 @@ def test_a_fit_that_raises_leaves_the_model_as_it_was(votes, monkeypatch):
     monkeypatch.undo()
     assert mc.partial_fit(L[100:], seed=0).n_seen_ == L.n
 
+
+# ------------------------------------------------------------ sequence label models load with the same checks
+def _rewrite(src, dst, edit_meta=None, drop=None):
+    """A copy of the weaksup file ``src`` with its metadata edited and/or one array left out."""
+    import json
+
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays["__meta__"].tobytes().decode())
+    if edit_meta is not None:
+        edit_meta(meta)
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    if drop is not None:
+        del arrays[drop]
+    np.savez(dst, **arrays)
+    return dst
+
+
+@pytest.mark.parametrize("name,param,array", [("HMM", "n_iter", "start_"),
+                                              ("TokenDawidSkene", "n_iter", "token_model_file")])
+def test_sequence_label_model_load_names_the_file_and_what_is_wrong(name, param, array, tmp_path):
+    from weaksup.estimator_checks import FIXTURES
+    from weaksup.labelmodel import registry
+    from weaksup.sequence import SequenceLabelModel
+
+    V = FIXTURES["sequence"](3, 0).fit_args[0]
+    model = registry.get_model(name)(n_iter=5).fit(V, seed=0)
+    good = tmp_path / "ok.npz"
+    model.save(good)
+    cases = {
+        "new_param": (dict(edit_meta=lambda m: m["params"].update(new_knob=3)),
+                      rf"{name} has no parameter 'new_knob' \(the file was written by another weaksup version\?\)"),
+        "bad_param": (dict(edit_meta=lambda m: m["params"].update({param: -7})),
+                      rf"the saved parameters of {name} are invalid: {name}: parameter '{param}' must be an int"),
+        "no_class": (dict(edit_meta=lambda m: m.pop("class")),
+                     r"not a complete weaksup sequence label-model file \(its metadata lacks or garbles 'class'\)"),
+        "no_array": (dict(drop=array), rf"(lacks fitted state \['{array}'\]|lacks or garbles '{array}')"),
+        "no_lf_names": (dict(edit_meta=lambda m: m.pop("lf_names")), r"lacks or garbles 'lf_names'"),
+    }
+    for case, (edit, message) in cases.items():
+        path = _rewrite(good, tmp_path / f"{case}.npz", **edit)
+        with pytest.raises(ValueError, match=message) as err:  # were TypeError, KeyError, or loaded unchecked
+            SequenceLabelModel.load(path)
+        assert str(path) in str(err.value), case
+    assert SequenceLabelModel.load(good).predict(V) == model.predict(V)

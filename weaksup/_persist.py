@@ -21,13 +21,14 @@ import importlib
 import json
 import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path", "load_npz_v0"]
+__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path", "load_npz_v0", "model_from_meta",
+           "check_fitted_state"]
 
 #: Version of the metadata layout written by :func:`save_npz`.
 FORMAT_VERSION = 1
@@ -194,6 +195,56 @@ def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
     if not (isinstance(obj, type) and issubclass(obj, base)):
         raise ValueError(f"{path} holds a {qualified}, not a {base.__name__}")
     return obj
+
+
+def model_from_meta(meta: Mapping[str, Any], base: type, path: Any, *, validate: Callable[[Any], None],
+                    what: str = "model", args: tuple[Any, ...] = ()) -> Any:
+    """The unfitted model that ``meta["class"]`` and ``meta["params"]`` describe, its parameters checked as
+    ``fit`` checks them; the shared first step of every family's ``load``.
+
+    The class is read by :func:`load_class` (``base`` or a weaksup subclass of it); ``args`` go before the
+    parameters (a value model's space); ``validate(model)`` is the family's parameter check.  Each problem
+    is a ``ValueError`` naming ``path``: no class or parameters in the metadata, a parameter this weaksup
+    does not know (a file from a newer release), a value the check refuses.
+
+    >>> from weaksup._validation import check_params
+    >>> from weaksup.labelmodel import DawidSkene
+    >>> meta = {"class": "weaksup.labelmodel.dawid_skene.DawidSkene", "params": {"max_iter": 0}}
+    >>> model_from_meta(meta, DawidSkene, "m.npz", validate=check_params)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: m.npz: the saved parameters of DawidSkene are invalid: ...'max_iter' must be an int in [1, inf]; got 0
+    """
+    try:
+        klass = load_class(meta["class"], base, path=path)
+        params = dict(meta["params"])
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a complete weaksup {what} file (its metadata lacks or garbles {exc})") from exc
+    known = klass._param_names()
+    unknown = sorted(set(params) - set(known) - set(getattr(klass, "_renamed", {})))
+    try:
+        model = klass(*args, **params)  # a deprecated keyword the constructor still takes is not unknown
+    except TypeError as exc:
+        if unknown:
+            raise ValueError(f"{path}: {klass.__name__} has no parameter {', '.join(map(repr, unknown))} (the "
+                             f"file was written by another weaksup version?); its parameters are {known}") from exc
+        raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
+    try:
+        validate(model)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
+    return model
+
+
+def check_fitted_state(model: Any, attrs: Sequence[str], path: Any) -> None:
+    """``ValueError`` naming ``path`` unless ``model`` has every fitted attribute in ``attrs`` (the last
+    step of a family's ``load``)."""
+    missing = [a for a in attrs if not hasattr(model, a)]
+    if missing:
+        raise ValueError(f"{path}: the {type(model).__name__} in this file lacks fitted state {missing} (a damaged "
+                         "file, or one written by another weaksup version); refit the model and save it again")
 
 
 def load_npz_v0(path: str | os.PathLike[str], meta_key: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

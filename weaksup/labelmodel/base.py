@@ -38,7 +38,7 @@ import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
+from weaksup._persist import check_fitted_state, class_path, load_npz, load_npz_v0, model_from_meta, save_npz
 from weaksup._validation import (
     Interval,
     NotFittedError,
@@ -325,24 +325,13 @@ class BaseVoteModel(ParamsMixin):
         know, e.g. from a newer release, is named), and every fitted attribute the model needs
         (``_fitted_attrs``) must be in the file.
         """
+        model = model_from_meta(meta, cls, path, validate=lambda m: m._validate_params(), what="label-model")
         try:
-            klass = load_class(meta["class"], cls, path=path)
-            params = dict(meta["params"])
             shape = int(meta["cardinality_"]), int(meta["n_lfs_"]), [str(n) for n in meta["lf_names_"]]
             json_attrs = dict(meta["json_attrs"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a complete weaksup label-model file (its metadata lacks or garbles "
                              f"{exc})") from exc
-        known = klass._param_names()
-        unknown = sorted(set(params) - set(known) - set(klass._renamed))
-        if unknown:
-            raise ValueError(f"{path}: {klass.__name__} has no parameter {', '.join(map(repr, unknown))} (the file "
-                             f"was written by another weaksup version?); its parameters are {known}")
-        try:
-            model = klass(**params)
-            model._validate_params()
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: the saved parameters of {klass.__name__} are invalid: {exc}") from exc
         model._fit_params = _params_snapshot(model)
         model.cardinality_, model.n_lfs_, model.lf_names_ = shape
         for k, v in json_attrs.items():
@@ -354,10 +343,7 @@ class BaseVoteModel(ParamsMixin):
             model.n_seen_ = int(meta["n_seen_"])
         _load_stream(model, meta, arrays, path)
         model._restore(meta, arrays, path)
-        missing = [a for a in model._fitted_attrs if not hasattr(model, a)]
-        if missing:
-            raise ValueError(f"{path}: the {klass.__name__} in this file lacks fitted state {missing} (a damaged "
-                             "file, or one written by another weaksup version); refit the model and save it again")
+        check_fitted_state(model, model._fitted_attrs, path)
         return model
 
     def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:

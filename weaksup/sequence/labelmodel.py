@@ -53,7 +53,15 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
+from weaksup._persist import (
+    check_fitted_state,
+    class_path,
+    load_class,
+    load_npz,
+    load_npz_v0,
+    model_from_meta,
+    save_npz,
+)
 from weaksup._validation import Interval, check_is_fitted, check_params
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
@@ -203,15 +211,25 @@ class SequenceLabelModel(ParamsMixin):
 
     @classmethod
     def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
-        """Read a model written by :meth:`save` (any ``SequenceLabelModel`` subclass)."""
+        """Read a model written by :meth:`save` (``cls`` itself or any weaksup subclass of it).
+
+        The file is checked as a label model's is (:func:`weaksup._persist.model_from_meta`): every
+        problem (no class entry, a parameter this weaksup does not know or whose value ``fit`` would
+        refuse, a missing fitted array) is a ``ValueError`` naming the file.
+        """
         meta, arrays = load_npz(path, FORMAT, legacy=_read_v0)
-        klass = load_class(meta["class"], cls, path=path)
-        obj = klass(**meta["params"])
-        for a in klass._fitted_attrs:
-            setattr(obj, a, arrays[a])
-        obj._set_state(meta.get("state", {}), arrays, Path(path))
-        obj.lf_names_ = meta["lf_names"]
-        obj.entity_types_ = meta["entity_types"]
+        obj = model_from_meta(meta, cls, path, validate=check_params, what="sequence label-model")
+        for a in obj._fitted_attrs:
+            if a in arrays:
+                setattr(obj, a, arrays[a])
+        check_fitted_state(obj, obj._fitted_attrs, path)
+        try:
+            obj._set_state(meta.get("state", {}), arrays, Path(path))
+            obj.lf_names_ = list(meta["lf_names"])
+            obj.entity_types_ = list(meta["entity_types"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a complete weaksup sequence label-model file (it lacks or garbles "
+                             f"{exc})") from exc
         return obj
 
 
