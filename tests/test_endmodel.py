@@ -530,3 +530,37 @@ def test_a_metric_that_cannot_score_the_classes_is_refused_before_training(name)
                                          "binary.*choose a metric for 3 classes"):
         model.fit(X, y, valid=(X[:10], y[:10]))
     assert not hasattr(model, "classes_") and not hasattr(model, "module_") and not hasattr(model, "coef_")
+
+
+def test_a_nan_validation_score_is_skipped_with_a_warning():
+    """A metric undefined on the valid labels (auc on one class) is NaN: 'NaN > best' is never true, so training
+    silently stopped after `patience` checks and reported best_step_=0, best_valid_score_=-inf, a model it did not
+    return. NaN checks now warn (once), are skipped (not counted toward patience), and the last model stands."""
+    import warnings
+
+    import torch
+
+    from weaksup.endmodel import MLP
+    from weaksup.endmodel._torch import EarlyStopping
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] > 0).astype(int)
+    Xv, yv = X[y == 1][:8], np.ones(8, int)  # only positives: roc_auc is undefined
+    with pytest.warns(RuntimeWarning, match=r"MLP: the validation metric 'auc' is nan at step 10 .* early stopping "
+                                            r"skips such checks") as rec:
+        m = MLP(metric="auc", hidden_sizes=(8,), max_steps=60, eval_every=10, patience=2, progress=False).fit(
+            X, y, valid=(Xv, yv), seed=0)
+    assert sum("validation metric" in str(w.message) for w in rec) == 1
+    assert m.n_steps_ == 60 and m.best_step_ == 60 and np.isnan(m.best_valid_score_)
+    with pytest.warns(RuntimeWarning, match=r"LogisticRegression: the validation metric 'auc' is nan at iteration 1"):
+        lr = LogisticRegression(metric="auc", patience=2).fit(X, y, valid=(Xv, yv))
+    plain = LogisticRegression().fit(X, y)
+    assert lr.n_iter_ == lr.best_iter_ == plain.n_iter_ and np.isnan(lr.best_valid_score_)
+    np.testing.assert_array_equal(lr.coef_, plain.coef_)
+    stopper, module = EarlyStopping(patience=1), torch.nn.Linear(1, 1)
+    assert not stopper.update(0.5, 1, module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert not stopper.update(float("nan"), 2, module)  # not counted toward patience=1
+    assert stopper.update(0.4, 3, module) and stopper.best_step == 1

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from weaksup._threads import torch_threads
 from weaksup._validation import Interval, OneOf, TorchDevice
-from weaksup.endmodel.base import EndModel
+from weaksup.endmodel.base import EndModel, warn_nonfinite_valid
 
 __all__ = ["TorchEndModel", "soft_cross_entropy", "set_torch_seed", "index_stream"]
 
@@ -52,18 +52,34 @@ def index_stream(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[
 
 
 class EarlyStopping:
-    """Keeps the best module state seen on valid; says when patience has run out."""
+    """Keeps the best module state seen on valid; says when patience has run out.
+
+    A check scored NaN or inf (a metric undefined on the valid labels) is skipped with a warning (the first
+    time): it neither becomes the best nor counts toward ``patience``.  ``found`` says whether any check
+    was finite (else there is no best to restore and the last model stands).
+    """
 
     def __init__(self, patience: int | None, best_score: float = -np.inf,
-                 best_state: Any = None, best_step: int = 0) -> None:
+                 best_state: Any = None, best_step: int = 0, model: str = "end model", metric: str = "") -> None:
         self.patience = patience
         self.best_score = best_score
         self.best_state = best_state
         self.best_step = best_step
         self.since = 0
+        self.model, self.metric = model, metric
+        self.n_nonfinite = 0
+
+    @property
+    def found(self) -> bool:
+        return self.best_state is not None
 
     def update(self, score: float, step: int, module: Any) -> bool:
         """Record a validation score; True when training should stop."""
+        if not np.isfinite(score):
+            if not self.n_nonfinite:
+                warn_nonfinite_valid(self.model, self.metric, score, f"step {step}")
+            self.n_nonfinite += 1
+            return False
         if score > self.best_score:
             self.best_score, self.best_step, self.since = score, step, 0
             self.best_state = copy.deepcopy(module.state_dict())
@@ -214,14 +230,15 @@ class TorchEndModel(EndModel):
             logits, _ = self._forward(module, data, idx)
             return soft_cross_entropy(logits.float(), Pt[idx], None if wt is None else wt[idx]), {}
 
-        stopper = EarlyStopping(self.patience)
+        stopper = EarlyStopping(self.patience, model=type(self).__name__, metric=self._metric())
         self.history_: list[dict[str, float]] = []
         step = self._train_loop(module, opt, sched, steps, batch_loss, vdata, stopper, self.eval_every,
                                 self.history_, f"{type(self).__name__} training")
         stopper.restore(module)
         self.n_steps_ = step
-        self.best_step_ = stopper.best_step if vdata is not None else step
-        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
+        # no finite check: the last model stands, and its score is unknown
+        self.best_step_ = stopper.best_step if vdata is not None and stopper.found else step
+        self.best_valid_score_ = None if vdata is None else float(stopper.best_score) if stopper.found else np.nan
         module.eval()
 
     def _train_loop(self, module: torch.nn.Module, opt: Any, sched: Any, steps: int,

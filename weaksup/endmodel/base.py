@@ -260,6 +260,14 @@ def _check_soft_classes(P: np.ndarray, what: str, min_classes: int) -> None:
                          f"least {min_classes} classes to learn")
 
 
+def warn_nonfinite_valid(model: str, metric: str, score: float, where: str) -> None:
+    """Warn (``RuntimeWarning``, at the user's call) that a validation check scored ``score`` (NaN or inf): early
+    stopping skips such a check, which neither becomes the kept model nor counts toward ``patience``."""
+    warnings.warn(f"{model}: the validation metric {metric!r} is {score} at {where} (undefined on y_valid? 'auc' "
+                  "needs both classes in y_valid); early stopping skips such checks: they neither become the kept "
+                  "model nor count toward patience", RuntimeWarning, stacklevel=user_stacklevel())
+
+
 def check_kept_weight(w: np.ndarray | None, n_dropped: int) -> None:
     """``sample_weight`` of the rows kept for training (after the ``-1`` rows are dropped) must not sum to 0.
 

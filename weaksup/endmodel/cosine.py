@@ -416,7 +416,7 @@ class Cosine(EndModel):
         lr = float(self.lr if self.lr is not None else em.lr)
         opt, sched = em._optimizer(module, lr, max(T2, 1), weight_decay=self.weight_decay)
         # Stage 1's model is the starting best: stage 2 must beat it on valid.
-        stopper = EarlyStopping(self.patience)
+        stopper = EarlyStopping(self.patience, model="Cosine", metric=self._metric())
         if vdata is not None:
             stopper.update(em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1]), 0, module)
         self.history_: list[dict[str, float]] = []
@@ -457,8 +457,8 @@ class Cosine(EndModel):
             stopper.restore(module)
         module.eval()
         self.n_self_training_steps_ = step
-        self.best_step_ = stopper.best_step if vdata is not None else step
-        self.best_valid_score_ = float(stopper.best_score) if vdata is not None else None
+        self.best_step_ = stopper.best_step if vdata is not None and stopper.found else step
+        self.best_valid_score_ = None if vdata is None else float(stopper.best_score) if stopper.found else np.nan
 
     # ----------------------------------------------------------- predict
     def _predict_proba(self, X: Any) -> np.ndarray:

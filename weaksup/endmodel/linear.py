@@ -10,7 +10,7 @@ from scipy.special import log_softmax, softmax
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval
-from weaksup.endmodel.base import RENAMED_KWARGS, EndModel
+from weaksup.endmodel.base import RENAMED_KWARGS, EndModel, warn_nonfinite_valid
 
 __all__ = ["LogisticRegression"]
 
@@ -104,7 +104,7 @@ class LogisticRegression(EndModel):
             return obj, grad
 
         theta0 = np.zeros(d * k + (k if self.fit_intercept else 0))
-        best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0}
+        best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0, "nonfinite": 0}
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -121,6 +121,11 @@ class LogisticRegression(EndModel):
             W, b = self._unpack(theta, d, k)
             s = self._valid_score(softmax(np.asarray(valid[0] @ W) + b, axis=1), valid[1])
             self.history_.append({"iter": len(self.history_) + 1, "valid": float(s)})
+            if not np.isfinite(s):  # skipped: neither the kept iterate nor a count toward patience
+                if not best["nonfinite"]:
+                    warn_nonfinite_valid("LogisticRegression", self._metric(), s, f"iteration {len(self.history_)}")
+                best["nonfinite"] += 1
+                return
             if s > best["score"]:
                 best.update(score=s, theta=theta.copy(), it=len(self.history_), since=0)
             else:
@@ -134,11 +139,12 @@ class LogisticRegression(EndModel):
         finally:
             if bar is not None:
                 bar.close()
-        theta = best["theta"] if valid is not None and best["it"] > 0 else res.x
+        found = valid is not None and best["it"] > 0  # no finite check: the last iterate stands, its score unknown
+        theta = best["theta"] if found else res.x
         self.coef_, self.intercept_ = (a.copy() for a in self._unpack(theta, d, k))
         self.n_iter_ = int(res.nit)
-        self.best_iter_ = int(best["it"]) if valid is not None else int(res.nit)
-        self.best_valid_score_ = float(best["score"]) if valid is not None else None
+        self.best_iter_ = int(best["it"]) if found else int(res.nit)
+        self.best_valid_score_ = None if valid is None else float(best["score"]) if found else np.nan
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Class scores: ``n × k`` logits; with two classes the log-odds of class 1, shape ``(n,)``, as
