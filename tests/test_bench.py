@@ -330,8 +330,24 @@ def test_meta_records_each_sets_folder_source_and_the_weaksup_version(wrench_dir
     df = run(["youtube"], ["mv"], seeds=1, data_dir=mine, progress=False, out_dir=tmp_path / "out")
     meta = json.loads((tmp_path / "out" / "results.json").read_text())["meta"]
     assert meta["weaksup"] == weaksup.__version__
-    assert meta["data"] == {"youtube": {"path": str(mine / "youtube"), "source": "data_dir"}}
+    assert meta["data"] == {"youtube": {"path": str(mine / "youtube"), "source": "data_dir", "metric": "accuracy",
+                                        "metric_source": "registry"}}
     assert f"Data read from {mine} (data_dir): youtube." in (tmp_path / "out" / "section.md").read_text()
     assert df.attrs["meta"]["data"]["youtube"]["source"] == "data_dir"
     with pytest.raises(FileNotFoundError, match="'sms' not found in data_dir"):  # never read from $WEAKSUP_DATA
         run(["sms"], ["mv"], seeds=1, data_dir=mine, progress=False)
+
+
+def test_bench_metric_for_a_folder_the_registry_does_not_know(wrench_dir, tmp_path):
+    """d06: the bench scored a renamed youtube copy by f1_binary without a word; metric= chooses, a guess warns."""
+    shutil.copytree(wrench_dir / "youtube", tmp_path / "youtube_fixed")
+    with pytest.warns(UserWarning, match="guessed as 'f1_binary'"):
+        df = run(["youtube_fixed"], ["mv"], seeds=1, data_dir=tmp_path, progress=False)
+    assert df.attrs["meta"]["data"]["youtube_fixed"]["metric_source"] == "guessed"
+    for metric in ("accuracy", {"youtube_fixed": "accuracy"}):
+        df = run(["youtube_fixed"], ["mv"], seeds=1, data_dir=tmp_path, progress=False, metric=metric)
+        test = df.query("split == 'test'")
+        assert test["metric"].item() == "accuracy" and test["score"].item() == pytest.approx(0.84)
+        assert df.attrs["meta"]["data"]["youtube_fixed"]["metric_source"] == "argument"
+    with pytest.raises(ValueError, match=r"metric= names dataset\(s\) \['sms'\]"):
+        run(["youtube_fixed"], ["mv"], seeds=1, data_dir=tmp_path, progress=False, metric={"sms": "accuracy"})

@@ -126,3 +126,16 @@ def test_bench_cli_refuses_a_tagging_set(wrench_dir, capsys):
     rc = main(["bench", "--datasets", "bc5cdr", "--label-models", "mv", "--seeds", "1", "--data-dir", str(wrench_dir),
                "--no-progress"])
     assert rc == 2 and "'bc5cdr' is a sequence-tagging dataset" in capsys.readouterr().err
+
+
+def test_bench_cli_metric_per_set(wrench_dir, tmp_path, capsys):
+    """d06: --metric NAME=METRIC scores a folder the registry does not know (a copy under another name)."""
+    import shutil
+
+    shutil.copytree(wrench_dir / "youtube", tmp_path / "youtube_fixed")
+    argv = ["bench", "--datasets", "youtube_fixed", "--label-models", "mv", "--seeds", "1", "--data-dir",
+            str(tmp_path), "--no-progress", "--metric"]
+    assert main(argv + ["youtube_fixed=accuracy"]) == 0
+    assert "| MajorityVote | 84.00 ± 0.00 (–) |" in capsys.readouterr().out
+    assert main(argv + ["accuracy", "f1_binary"]) == 2
+    assert "give one METRIC for every set" in capsys.readouterr().err

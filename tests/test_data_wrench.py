@@ -108,7 +108,7 @@ def test_explicit_data_dir_lacking_the_set_is_an_error_not_a_fallback(wrench_dir
     assert find_wrench_dir("youtube", root) is None
     with pytest.raises(FileNotFoundError, match=f"'youtube' not found in data_dir '{root}': the folder {why}"):
         load_wrench("youtube", root)
-    ds = load_wrench("youtube_relabelled", root) if where == "renamed" else load_wrench("youtube")
+    ds = load_wrench("youtube_relabelled", root, metric="accuracy") if where == "renamed" else load_wrench("youtube")
     assert ds.source == ("data_dir" if where == "renamed" else "WEAKSUP_DATA")
 
 
@@ -318,3 +318,27 @@ def test_labels_only_sets_still_load(wrench_dir, tmp_path):
     shutil.copytree(wrench_dir / "youtube", dst)
     (dst / "valid.json").write_text("{}")
     assert not load_wrench_folder(dst).labels_only
+
+
+def test_unregistered_folder_metric_is_warned_and_can_be_given(wrench_dir, tmp_path):
+    """d06: a WRENCH set copied under another name silently got f1_binary (youtube is scored by accuracy)."""
+    import warnings
+
+    copy = tmp_path / "youtube_fixed"
+    shutil.copytree(wrench_dir / "youtube", copy)
+    ds = load_wrench_folder(copy)
+    with pytest.warns(UserWarning, match=r"'youtube_fixed' .* not in the task registry .* guessed as 'f1_binary'"):
+        assert ds.metric == "f1_binary"
+    assert ds.metric_source == "guessed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = load_wrench_folder(copy, metric="accuracy")
+        assert (ds.metric, ds.metric_source) == ("accuracy", "argument")
+        assert load_wrench("youtube_fixed", tmp_path, metric="accuracy").metric == "accuracy"
+        reg = load_wrench("youtube", wrench_dir)
+        assert (reg.metric, reg.metric_source) == ("accuracy", "registry")
+    with pytest.raises(ValueError, match="unknown metric 'acuracy'"):
+        load_wrench_folder(copy, metric="acuracy")
+    if _present(wrench_dir, "trec"):
+        with pytest.raises(ValueError, match="'f1_binary' scores class 1 of a binary set, and this set has 6"):
+            load_wrench_folder(wrench_dir / "trec", metric="f1_binary")

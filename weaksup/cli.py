@@ -4,7 +4,8 @@
 
     weaksup bench [--datasets youtube sms ...] [--label-models MajorityVote ...]
                   [--end-models lr mlp] [--seeds 5] [--protocol wrench|gold-free|both]
-                  [--features tfidf|minilm|minilm+tfidf|task] [--search] [--hard-labels]
+                  [--features tfidf|minilm|minilm+tfidf|task] [--metric [NAME=]METRIC ...]
+                  [--search] [--hard-labels]
                   [--data-dir DIR] [--out DIR] [--write-docs PATH]
     weaksup datasets [--data-dir DIR]          # registry + where each set was found
     weaksup download NAME [--base-url URL] [--cache DIR]
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--features", default="tfidf",
                    help="end-model features: a wrench_features kind (tfidf, minilm, minilm_entity, tfidf_relation), "
                         "a '+' join (minilm+tfidf), or 'task' (each task's registered set)")
+    b.add_argument("--metric", nargs="+", default=None, metavar="[NAME=]METRIC",
+                   help="score with METRIC (accuracy, f1_binary, f1_macro, ...): one for every set, or NAME=METRIC "
+                        "per set (default: the registry's; a set it does not know gets f1_binary with 2 classes, "
+                        "else accuracy, with a warning)")
     b.add_argument("--hard-labels", action="store_true", help="train end models on hard instead of soft labels")
     b.add_argument("--search", action="store_true",
                    help="select end-model hyper-parameters on valid from a small grid (lr: C; mlp: lr, weight_decay)")
@@ -141,6 +146,26 @@ def _check_docs_path(path: str) -> Path:
     return target
 
 
+def _metric_arg(values: list[str] | None) -> str | dict[str, str] | None:
+    """``--metric``: ``METRIC`` (every set) or ``NAME=METRIC`` pairs (per set), not both."""
+    if not values:
+        return None
+    pairs = [v for v in values if "=" in v]
+    if not pairs:
+        if len(values) > 1:
+            raise InputError(f"--metric {' '.join(values)}: give one METRIC for every set, or NAME=METRIC per set")
+        return values[0]
+    if len(pairs) != len(values):
+        raise InputError(f"--metric {' '.join(values)}: mix of METRIC and NAME=METRIC; use NAME=METRIC for each")
+    out: dict[str, str] = {}
+    for v in values:
+        name, _, metric = v.partition("=")
+        if not name or not metric or name in out:
+            raise InputError(f"--metric {v!r}: write NAME=METRIC, each set once")
+        out[name] = metric
+    return out
+
+
 def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from weaksup.bench.report import docs_section, results_table, section_block, summarize_skipped
     from weaksup.bench.runner import run
@@ -149,7 +174,7 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
     command = "weaksup " + " ".join(shlex.quote(a) for a in argv)
     df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
-             data_dir=args.data_dir, out_dir=args.out, features=args.features,
+             data_dir=args.data_dir, out_dir=args.out, features=args.features, metric=_metric_arg(args.metric),
              soft_labels=not args.hard_labels, progress=not args.no_progress,
              end_model_grid=True if args.search else None, command=command)
     print(results_table(df, "test"))

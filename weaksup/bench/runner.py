@@ -331,7 +331,7 @@ def _not_classification(name: str, task: str) -> str:
 
 
 def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
-              load: Callable[..., Any]) -> dict[str, Any]:
+              load: Callable[..., Any], metrics: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Load every dataset up front: a typo or a malformed folder late in the list stops the bench before
     any run, with every problem named, instead of after hours of runs and with no results written."""
     from weaksup.data.registry import task_info
@@ -344,7 +344,7 @@ def _load_all(datasets: Sequence[str], data_dir: str | os.PathLike[str] | None,
             problems.append(ValueError(_not_classification(dname, info["task"])))
             continue
         try:
-            ds = load(dname, data_dir)
+            ds = load(dname, data_dir, metric=(metrics or {}).get(dname))
         except (FileNotFoundError, ValueError) as exc:
             problems.append(exc)
             continue
@@ -372,6 +372,7 @@ def run(
     *,
     out_dir: str | os.PathLike[str] | None = None,
     features: str = "tfidf",
+    metric: str | Mapping[str, str] | None = None,
     label_model_params: Mapping[str, Mapping[str, Any]] | None = None,
     end_model_params: Mapping[str, Mapping[str, Any]] | None = None,
     label_model_grid: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
@@ -420,6 +421,13 @@ def run(
         End-model features, a :func:`weaksup.data.features.wrench_features`
         kind: ``"tfidf"``, ``"minilm"``, joins such as ``"minilm+tfidf"``, or
         ``"task"`` (each task's registered feature set).
+    metric : str or dict, optional
+        The metric to score with, one for every dataset or ``{dataset: metric}``
+        (a :data:`weaksup.metrics.METRICS` name).  Default: each set's
+        registered metric; a set the registry does not know (a folder of one's
+        own) gets ``f1_binary`` with 2 classes, else ``accuracy``, with a warning
+        (:func:`weaksup.data.load_wrench_folder`).  ``df.attrs["meta"]["data"]``
+        records each set's metric and where it came from.
     label_model_params, end_model_params : dict, optional
         Constructor keyword arguments per model (canonical label-model name;
         end-model bench name ``lr``/``mlp``).  End models also get ``metric``
@@ -505,7 +513,14 @@ def run(
         end_model_grid = None
     threads = int(os.environ.get("WEAKSUP_TORCH_THREADS", "1"))  # one thread: runs are many and small
 
-    loaded = _load_all(datasets, data_dir, load_wrench)  # every name checked before the first (long) run
+    if isinstance(metric, Mapping):
+        unknown = [d for d in metric if d not in datasets]
+        if unknown:
+            raise ValueError(f"metric= names dataset(s) {unknown} that are not among the datasets run {list(datasets)}")
+        metrics: dict[str, str] | None = dict(metric)
+    else:
+        metrics = None if metric is None else {d: metric for d in datasets}
+    loaded = _load_all(datasets, data_dir, load_wrench, metrics)  # every name checked before the first (long) run
     for dname, ds in loaded.items():  # the bench scores on test and, under "wrench", selects on valid
         need = ["test"] + (["valid"] if "wrench" in protocols else [])
         empty = [s for s in need if hasattr(ds, s) and len(getattr(ds, s).labels) == 0]
@@ -569,7 +584,8 @@ def run(
         "weaksup": __version__,
         "datasets": list(datasets),
         # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
-        "data": {d: {"path": str(ds.path), "source": ds.source} for d, ds in loaded.items()},
+        "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
+                     "metric_source": ds.metric_source} for d, ds in loaded.items()},
         "label_models": [n for n, _ in lms],
         "end_models": [n for n, _ in ems],
         "seeds": seeds,

@@ -104,6 +104,8 @@ class WrenchDataset:
     #: which copy was loaded: ``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"`` (the copy
     #: shipped in the package) or ``"folder"`` (:func:`load_wrench_folder` on an explicit path).
     source: str = "folder"
+    #: the metric passed to the loader (``metric=``); None: the registry's, else the guess (see :attr:`metric`)
+    metric_given: str | None = field(default=None, repr=False)
 
     @property
     def train(self) -> WrenchSplit:
@@ -123,16 +125,75 @@ class WrenchDataset:
 
     @property
     def metric(self) -> str:
-        from weaksup.data.registry import task_info
+        """The metric the set is scored by: ``metric=`` of the loader, else the registry's, else a guess.
 
-        info = task_info(self.name)
-        return info["metric"] if info else ("f1_binary" if self.cardinality == 2 else "accuracy")
+        The guess, for a name the registry does not know (a copy under another
+        folder name, a set of one's own): ``"f1_binary"`` (F1 of class 1) with 2
+        classes, else ``"accuracy"``.  WRENCH scores its binary sets sms, spouse,
+        cdr, tennis, basketball and commercial by F1 but youtube, imdb and yelp by
+        accuracy, so reading a guessed metric warns (once); pass ``metric=``.
+        """
+        if self.metric_given is not None:
+            return self.metric_given
+        registered = _registered_metric(self.name)
+        if registered:
+            return registered
+        guess = guess_metric(self.cardinality)
+        if not getattr(self, "_metric_warned", False):  # once per dataset: the guess is read many times
+            import warnings
+
+            from weaksup._validation import user_stacklevel
+
+            self._metric_warned = True
+            warnings.warn(
+                f"WRENCH dataset {self.name!r} ({self.path}) is not in the task registry and no metric= was given: "
+                f"its metric is guessed as {guess!r} ({self.cardinality} classes; unregistered sets get f1_binary "
+                f"with 2 classes, else accuracy). WRENCH scores youtube, imdb and yelp by accuracy; pass metric= "
+                f"to the loader (weaksup bench --metric {self.name}=METRIC) to choose", UserWarning,
+                stacklevel=user_stacklevel())
+        return guess
+
+    @property
+    def metric_source(self) -> str:
+        """Where :attr:`metric` comes from: ``"argument"``, ``"registry"`` or ``"guessed"``."""
+        if self.metric_given is not None:
+            return "argument"
+        return "registry" if _registered_metric(self.name) else "guessed"
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self.splits.items())
         lo = ", labels-only" if self.labels_only else ""
         return (f"WrenchDataset({self.name!r}, k={self.cardinality}, m={self.train.votes.m}, {sizes}{lo}, "
                 f"source={self.source!r})")
+
+
+def _registered_metric(name: str) -> str | None:
+    from weaksup.data.registry import task_info
+
+    info = task_info(name)
+    return info["metric"] if info else None
+
+
+def guess_metric(cardinality: int) -> str:
+    """The metric of a set the registry does not know: ``"f1_binary"`` with 2 classes, else ``"accuracy"``.
+
+    >>> guess_metric(2), guess_metric(6)
+    ('f1_binary', 'accuracy')
+    """
+    return "f1_binary" if cardinality == 2 else "accuracy"
+
+
+def check_metric(metric: str, cardinality: int, where: str) -> str:
+    """``metric`` if it can score a ``cardinality``-class set, else a ``ValueError`` naming ``where``."""
+    from weaksup.metrics import METRICS
+
+    if not isinstance(metric, str) or metric not in METRICS or metric == "span_f1":
+        raise ValueError(f"{where}: unknown metric {metric!r}; choose from "
+                         f"{[m for m in METRICS if m != 'span_f1']}")
+    if metric in ("f1_binary", "f1", "precision", "recall", "auc") and cardinality != 2:
+        raise ValueError(f"{where}: metric {metric!r} scores class 1 of a binary set, and this set has "
+                         f"{cardinality} classes; use accuracy or f1_macro")
+    return metric
 
 
 def _load_label_names(folder: Path) -> list[str]:
@@ -351,7 +412,7 @@ def _load_labeled_ids(path: Path, train: WrenchSplit) -> tuple[list[str], Any]:
     return ids, exemplars
 
 
-def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> Any:
+def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, metric: str | None = None) -> Any:
     """Load WRENCH dataset ``name`` (e.g. ``"youtube"``).
 
     Returns a :class:`WrenchDataset` for classification folders and a
@@ -362,7 +423,7 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
     ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
     Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
-    copy was loaded.
+    copy was loaded.  ``metric`` is as for :func:`load_wrench_folder`.
 
     Examples
     --------
@@ -394,7 +455,7 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None) -> An
             f"WRENCH dataset {name!r} not found in {where}. Set WEAKSUP_DATA to the folder holding "
             f"WRENCH datasets, pass data_dir=, or run weaksup.data.download_wrench({name!r})."
         )
-    ds = load_wrench_folder(folder, name)
+    ds = load_wrench_folder(folder, name, metric=metric)
     ds.source = source
     _log.info("loaded WRENCH %r from %s (%s)", name, folder,
               "the copy bundled with weaksup" if source == "bundled" else source)
@@ -411,8 +472,18 @@ def _source_of(folder: Path, name: str, data_dir: str | os.PathLike[str] | None)
     return "folder"  # pragma: no cover - find_wrench_dir only answers these roots
 
 
-def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) -> Any:
+def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None, *,
+                       metric: str | None = None) -> Any:
     """Load a WRENCH dataset from an explicit folder (no lookup); ``name`` defaults to the folder name.
+
+    ``metric`` (classification sets): the metric the set is scored by (a
+    :data:`weaksup.metrics.METRICS` name, e.g. ``"accuracy"`` or ``"f1_binary"``).
+    Without it a registered name takes the registry's metric; any other name
+    (a copy of a WRENCH set under another folder name, a set of one's own)
+    gets ``"f1_binary"`` when it has 2 classes, else ``"accuracy"``, with a
+    ``UserWarning`` when ``ds.metric`` is first read (WRENCH scores youtube,
+    imdb and yelp, binary sets, by accuracy).  ``ds.metric_source`` says which
+    rule applied.
 
     Examples
     --------
@@ -439,6 +510,9 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
     if data_file_exists(folder / "meta.json") and not data_file_exists(folder / "label.json"):
         from weaksup.data.wrench_sequence import load_wrench_sequence
 
+        if metric is not None and metric != "span_f1":
+            raise ValueError(f"WRENCH dataset {name!r} ({folder}) is a sequence-tagging set, scored by span_f1; "
+                             f"metric={metric!r} does not apply")
         return load_wrench_sequence(folder, name=name)
     if not data_file_exists(folder / "label.json"):
         raise FileNotFoundError(
@@ -460,4 +534,7 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None) 
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
     labeled, exemplars = _load_labeled_ids(folder / "labeled_ids.json", splits["train"])
     labels_only = all(splits[s].data.shape[1] == 0 for s in SPLITS)
-    return WrenchDataset(name, folder, label_names, splits, labeled, labels_only, lf_exemplar_ids=exemplars)
+    if metric is not None:
+        check_metric(metric, k, f"WRENCH dataset {name!r}, metric=")
+    return WrenchDataset(name, folder, label_names, splits, labeled, labels_only, lf_exemplar_ids=exemplars,
+                         metric_given=metric)
