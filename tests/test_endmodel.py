@@ -564,3 +564,22 @@ def test_a_nan_validation_score_is_skipped_with_a_warning():
         warnings.simplefilter("ignore")
         assert not stopper.update(float("nan"), 2, module)  # not counted toward patience=1
     assert stopper.update(0.4, 3, module) and stopper.best_step == 1
+
+
+def test_lr_warns_when_l_bfgs_does_not_converge():
+    """L-BFGS stopping at max_iter (or on a failed line search) was silent (res.success dropped): the model could be
+    far from the optimum (probabilities off by 0.58) with nothing said; scikit-learn warns ConvergenceWarning."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 20)) * np.r_[np.ones(10), 1e3 * np.ones(10)]
+    y = (X[:, 0] + 0.5 * rng.normal(size=300) > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match=r"LogisticRegression: L-BFGS did not converge in 20 iterations "
+                                                r"\(status 1: .*\); increase max_iter \(now 20\)"):
+        LogisticRegression(C=10.0, max_iter=20).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LogisticRegression(C=10.0, max_iter=5000).fit(X, y)  # converges
+        LogisticRegression(C=10.0, patience=1).fit(X, y, valid=(X[:50], y[:50]))  # early stopping ends it on purpose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import Interval
+from weaksup._validation import Interval, user_stacklevel
 from weaksup.endmodel.base import RENAMED_KWARGS, EndModel, warn_nonfinite_valid
 
 __all__ = ["LogisticRegression"]
@@ -31,7 +32,8 @@ class LogisticRegression(EndModel):
         Inverse L2 strength.
     fit_intercept : bool
     max_iter : int
-        L-BFGS iterations.
+        L-BFGS iterations; stopping short of convergence (here or on a failed line search) warns
+        scikit-learn's ``ConvergenceWarning`` (early stopping on ``valid`` does not).
     tol : float
         L-BFGS gradient tolerance.
     metric : str
@@ -104,7 +106,8 @@ class LogisticRegression(EndModel):
             return obj, grad
 
         theta0 = np.zeros(d * k + (k if self.fit_intercept else 0))
-        best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0, "nonfinite": 0}
+        best: dict[str, Any] = {"score": -np.inf, "theta": theta0.copy(), "it": 0, "since": 0, "nonfinite": 0,
+                               "stopped": False}
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -131,6 +134,7 @@ class LogisticRegression(EndModel):
             else:
                 best["since"] += 1
                 if self.patience is not None and best["since"] >= self.patience:
+                    best["stopped"] = True
                     raise StopIteration
 
         try:
@@ -139,6 +143,12 @@ class LogisticRegression(EndModel):
         finally:
             if bar is not None:
                 bar.close()
+        if not res.success and not best["stopped"]:  # early stopping ends L-BFGS on purpose
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.warn(f"LogisticRegression: L-BFGS did not converge in {int(res.nit)} iterations (status "
+                          f"{res.status}: {res.message!s}); increase max_iter (now {self.max_iter}) or scale the "
+                          "features", ConvergenceWarning, stacklevel=user_stacklevel())
         found = valid is not None and best["it"] > 0  # no finite check: the last iterate stands, its score unknown
         theta = best["theta"] if found else res.x
         self.coef_, self.intercept_ = (a.copy() for a in self._unpack(theta, d, k))
