@@ -351,3 +351,41 @@ def test_bench_metric_for_a_folder_the_registry_does_not_know(wrench_dir, tmp_pa
         assert df.attrs["meta"]["data"]["youtube_fixed"]["metric_source"] == "argument"
     with pytest.raises(ValueError, match=r"metric= names dataset\(s\) \['sms'\]"):
         run(["youtube_fixed"], ["mv"], seeds=1, data_dir=tmp_path, progress=False, metric={"sms": "accuracy"})
+
+
+def test_params_and_grids_keyed_by_any_registered_name_reach_the_model(wrench_dir, monkeypatch):
+    """d10: params / grids keyed by an alias ("ds") or the other spelling ("LogisticRegression") were ignored."""
+    from weaksup.endmodel import LogisticRegression
+    from weaksup.labelmodel import DawidSkene
+
+    seen = []
+    for cls in (DawidSkene, LogisticRegression):
+        orig = cls.fit
+
+        def fit(self, *a, _orig=orig, **k):
+            seen.append((type(self).__name__, {p: getattr(self, p) for p in ("abstain_as_class", "max_iter", "C")
+                                               if hasattr(self, p)}))
+            return _orig(self, *a, **k)
+
+        monkeypatch.setattr(cls, "fit", fit)
+    run(["youtube"], ["ds"], ["lr"], seeds=1, data_dir=wrench_dir, progress=False,
+        label_model_params={"ds": {"abstain_as_class": True}}, label_model_grid={"DawidSkene": {"max_iter": [1, 2]}},
+        end_model_params={"LogisticRegression": {"C": 1e-6}})
+    ds_fits = [p for n, p in seen if n == "DawidSkene"]
+    assert ds_fits == [{"abstain_as_class": True, "max_iter": 1}, {"abstain_as_class": True, "max_iter": 2}]
+    assert [p["C"] for n, p in seen if n == "LogisticRegression"] == [1e-6]
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(label_model_params={"mv": {}}), r"label_model_params: key 'mv' names no selected label model "
+                                          r"\(MajorityVote is not among them\)"),
+    (dict(label_model_params={"nosuch": {}}), "label_model_params: key 'nosuch' names no registered model"),
+    (dict(label_model_params={"lr": {}}), "LogisticRegression is a end model"),
+    (dict(label_model_params={"ds": {}, "DawidSkene": {}}), "two keys name DawidSkene"),
+    (dict(end_model_params={"mlp": {}}), "end_model_params: key 'mlp' names no selected end model"),
+    (dict(label_model_grid={"ds": {"max_iter": 5}}), r"label_model_grid\['ds'\]\['max_iter'\] must be a non-empty"),
+    (dict(end_model_grid={"lr": {"C": "1.0"}}), r"end_model_grid\['lr'\]\['C'\] must be a non-empty list"),
+])
+def test_params_keys_naming_no_selected_model_are_errors(wrench_dir, kw, match):
+    with pytest.raises(ValueError, match=match):
+        run(["youtube"], ["ds"], ["lr"], seeds=1, data_dir=wrench_dir, progress=False, **kw)

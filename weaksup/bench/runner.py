@@ -155,6 +155,56 @@ def _resolve(kind: str, names: Sequence[str] | None) -> tuple[list[tuple[str, ty
     return out, skipped
 
 
+def _requested(kind: str, names: Sequence[str] | None) -> list[str]:
+    """Bench names of the ``kind`` models asked for (those skipped as not importable too); names already checked."""
+    from weaksup.labelmodel import registry
+
+    if names is None:
+        names = registry.model_names(_FAMILY[kind], bench_only=True)
+    return [_short(registry.spec(n)) for n in names]
+
+
+def _by_model(kind: str, what: str, mapping: Mapping[str, Any] | None, requested: Sequence[str],
+              grid: bool = False) -> dict[str, dict[str, Any]]:
+    """``mapping`` re-keyed by bench name; a key naming no selected ``kind`` model is a ``ValueError``.
+
+    Keys may be any registered name or alias (``"ds"``, ``"DawidSkene"``; ``"lr"``,
+    ``"LogisticRegression"``); before, a key other than the bench's own spelling was
+    silently ignored and the defaults ran.  ``grid``: every value is a non-empty
+    list of candidate values.
+    """
+    from weaksup.labelmodel import registry
+
+    out: dict[str, dict[str, Any]] = {}
+    if mapping is None:
+        return out
+    if not isinstance(mapping, Mapping):
+        raise ValueError(f"{what} must be a dict {{model: {{parameter: value}}}}, got {type(mapping).__name__}")
+    for key, params in mapping.items():
+        try:
+            spec = registry.spec(key)
+        except (KeyError, AttributeError):
+            raise ValueError(f"{what}: key {key!r} names no registered model; the {kind} models selected are "
+                             f"{list(requested)}") from None
+        name = _short(spec)
+        if spec.family != _FAMILY[kind] or name not in requested:
+            other = f"{spec.name} is a {spec.family} model" if spec.family != _FAMILY[kind] else \
+                f"{spec.name} is not among them"
+            raise ValueError(f"{what}: key {key!r} names no selected {kind} model ({other}); the {kind} models "
+                             f"selected are {list(requested)}")
+        if name in out:
+            raise ValueError(f"{what}: two keys name {spec.name} (one of them {key!r}); give each model once")
+        if not isinstance(params, Mapping):
+            raise ValueError(f"{what}[{key!r}] must be a dict {{parameter: value}}, got {type(params).__name__}")
+        if grid:
+            for p, values in params.items():
+                if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
+                    raise ValueError(f"{what}[{key!r}][{p!r}] must be a non-empty list of values to try, "
+                                     f"got {values!r}")
+        out[name] = {p: (list(v) if grid else v) for p, v in params.items()}
+    return out
+
+
 def _aliases(specs: Sequence[Any]) -> str:
     return ", ".join(a for s in specs for a in s.aliases)
 
@@ -429,12 +479,15 @@ def run(
         (:func:`weaksup.data.load_wrench_folder`).  ``df.attrs["meta"]["data"]``
         records each set's metric and where it came from.
     label_model_params, end_model_params : dict, optional
-        Constructor keyword arguments per model (canonical label-model name;
-        end-model bench name ``lr``/``mlp``).  End models also get ``metric``
+        Constructor keyword arguments per model, keyed by any registered name or
+        alias (``"DawidSkene"`` or ``"ds"``; ``"lr"`` or ``"LogisticRegression"``);
+        a key naming no selected model is a ``ValueError``.  Recorded in
+        ``meta`` and, per cell, in the ``params`` column.  End models also get ``metric``
         (the dataset's), ``cardinality``, ``progress=False`` and ``n_threads``
         (``$WEAKSUP_TORCH_THREADS``, default 1) when their constructor takes them.
     label_model_grid : dict, optional
-        ``{model: {param: [values]}}``: under the ``wrench`` protocol every
+        ``{model: {param: [values]}}`` (model: any registered name or alias of
+        a selected model, as for ``label_model_params``): under the ``wrench`` protocol every
         combination is fitted and the best on gold valid labels kept (WRENCH's
         grid search); under ``gold-free`` no label search is done (defaults).
     end_model_grid : dict or True, optional
@@ -505,12 +558,15 @@ def run(
         datasets = available_datasets(data_dir)
         if not datasets:
             raise FileNotFoundError("no WRENCH classification dataset found; pass data_dir= or set WEAKSUP_DATA")
-    lm_params = dict(label_model_params or {})
-    em_params = dict(end_model_params or {})
-    if end_model_grid is True:
-        end_model_grid = DEFAULT_END_MODEL_GRID
+    lm_names, em_names = _requested("label", label_models), _requested("end", end_models)
+    lm_params = _by_model("label", "label_model_params", label_model_params, lm_names)
+    em_params = _by_model("end", "end_model_params", end_model_params, em_names)
+    label_model_grid = _by_model("label", "label_model_grid", label_model_grid, lm_names, grid=True)
+    if end_model_grid is True:  # the default grids of the end models selected
+        end_model_grid = {m: g for m, g in DEFAULT_END_MODEL_GRID.items() if m in em_names}
     elif end_model_grid is False:
         end_model_grid = None
+    end_model_grid = _by_model("end", "end_model_grid", end_model_grid, em_names, grid=True)
     threads = int(os.environ.get("WEAKSUP_TORCH_THREADS", "1"))  # one thread: runs are many and small
 
     if isinstance(metric, Mapping):
@@ -547,7 +603,7 @@ def run(
             bar.set_postfix_str(f"{dname} {proto} {lm_name} seed={seed}")
             base = {"dataset": dname, "protocol": proto, "label_model": lm_name, "seed": seed, "metric": metric,
                     "n_covered": n_covered}
-            grid = (label_model_grid or {}).get(lm_name) if proto == "wrench" else None
+            grid = label_model_grid.get(lm_name) if proto == "wrench" else None
             fitted = ctx.attempt(f"{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
                 _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
             if fitted is not None:
@@ -562,7 +618,7 @@ def run(
                     done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
                         _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
                                                                           em_defaults),
-                        (end_model_grid or {}).get(em_name), proto, seed, tie_break, soft_labels))
+                        end_model_grid.get(em_name), proto, seed, tie_break, soft_labels))
                     if done is None:
                         continue
                     pipe, chosen, fit_s = done
@@ -592,8 +648,10 @@ def run(
         "protocols": protocols,
         "features": features if ems else None,
         "soft_labels": soft_labels,
-        "label_model_grid": {m: {p: list(v) for p, v in g.items()} for m, g in (label_model_grid or {}).items()},
-        "end_model_grid": {m: {p: list(v) for p, v in g.items()} for m, g in (end_model_grid or {}).items()},
+        "label_model_params": lm_params,
+        "end_model_params": em_params,
+        "label_model_grid": label_model_grid,
+        "end_model_grid": end_model_grid,
         "tie_break": tie_break,
         "seconds": round(time.time() - t_start, 1),
         "python": sys.version.split()[0],
