@@ -583,3 +583,23 @@ def test_lr_warns_when_l_bfgs_does_not_converge():
         warnings.simplefilter("error")
         LogisticRegression(C=10.0, max_iter=5000).fit(X, y)  # converges
         LogisticRegression(C=10.0, patience=1).fit(X, y, valid=(X[:50], y[:50]))  # early stopping ends it on purpose
+
+
+def test_mlp_refuses_values_beyond_float32_naming_row_and_column():
+    """MLP casts X to float32 after the finite check: 1e39 became inf, the weights NaN, every probability NaN."""
+    from weaksup.endmodel import MLP, Cosine
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    Xb = np.r_[X, [[0.0, -1e39, 0.0]]]
+    for bad in (Xb, sp.csr_matrix(Xb)):
+        with pytest.raises(ValueError, match=r"X: value -1e\+39 at row 100, column 1 is beyond float32's range "
+                                             r"\(±3\.403e\+38\), in which MLP computes; 1 such value"):
+            MLP(max_steps=2, progress=False).fit(bad, np.r_[y, 1])
+    m = MLP(max_steps=2, progress=False).fit(X, y)
+    with pytest.raises(ValueError, match=r"X: value -1e\+39 at row 100, column 1"):
+        m.predict_proba(Xb)
+    with pytest.raises(ValueError, match=r"X: value -1e\+39 at row 100, column 1 is beyond float32's range"):
+        Cosine(MLP(max_steps=2, progress=False), progress=False).fit(Xb, np.r_[y, 1])
+    assert np.isfinite(m.predict_proba(X)).all()

@@ -107,6 +107,23 @@ class MLP(TorchEndModel):
         self.eval_batch_size = eval_batch_size
         self.scheduler = scheduler
 
+    def _check_X(self, X: Any, what: str = "X") -> Any:
+        """As every feature model, and within float32's range: the model computes in float32, where a larger
+        finite value becomes inf (NaN weights, NaN probabilities on every row)."""
+        X = super()._check_X(X, what)
+        data = X.data if sp.issparse(X) else X
+        over = np.abs(data) > np.finfo(np.float32).max
+        if over.any():
+            if sp.issparse(X):
+                i = int(np.nonzero(over)[0][0])
+                r, c = int(np.searchsorted(X.indptr, i, side="right") - 1), int(X.indices[i])
+            else:
+                r, c = (int(v[0]) for v in np.nonzero(over))
+            raise ValueError(f"{what}: value {float(X[r, c])!r} at row {r}, column {c} is beyond float32's range "
+                             f"(±{float(np.finfo(np.float32).max):.4g}), in which MLP computes; {int(over.sum())} "
+                             "such value(s) in total: rescale the features")
+        return X
+
     def _encode(self, X: Any) -> Any:
         if sp.issparse(X):
             return X.tocsr().astype(np.float32)
