@@ -123,6 +123,21 @@ class CountsLFs(_Base):
         self.class_balance_ = counts / counts.sum()
 
 
+def test_nested_estimator_parameters_compare_by_type_and_parameters() -> None:
+    """Cosine around its MLP is a correct estimator: clone makes a new MLP with the same parameters
+    (check_params_roundtrip compared the nested estimators by identity and failed it)."""
+    pytest.importorskip("torch")
+    from weaksup.endmodel import MLP, Cosine
+    from weaksup.estimator_checks import _params_equal
+
+    est = Cosine(MLP(max_steps=20, hidden_sizes=(4,), n_threads=1, progress=False), self_training_steps=2,
+                 teacher_update=1, progress=False)
+    assert check_estimator(est, checks=["check_params_roundtrip"]) == ["check_params_roundtrip"]
+    assert _params_equal({"m": MLP(lr=1e-3), "w": [np.ones(2)]}, {"m": MLP(lr=1e-3), "w": [np.ones(2)]})
+    assert not _params_equal({"m": MLP(lr=1e-3)}, {"m": MLP(lr=1e-2)})
+    assert not _params_equal({"m": MLP()}, {"m": WritesCardinality()})
+
+
 @pytest.mark.parametrize("cls,check,match", [
     (CountsLFs, "check_silent_lf", "never votes"),
     (FirstRowsDecide, "check_row_order", "another order"),

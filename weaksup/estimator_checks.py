@@ -440,16 +440,40 @@ def _make(model_or_class: Any, data_params: dict[str, Any] | None = None) -> Any
 
 
 def _params_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if a.keys() != b.keys():
-        return False
-    for key in a:
-        x, y = a[key], b[key]
-        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-            if not np.array_equal(np.asarray(x), np.asarray(y)):
-                return False
-        elif x != y and not (x is y):
+    """Whether two ``get_params()`` dicts hold equal values (:func:`_values_equal`) under the same keys."""
+    return a.keys() == b.keys() and all(_values_equal(a[key], b[key]) for key in a)
+
+
+def _values_equal(x: Any, y: Any) -> bool:
+    """Equality of parameter values as a user means it: arrays element-wise (a list equals the same
+    array), estimators by type and parameters (``clone`` makes a new one), lists, tuples and dicts item
+    by item, NaN equal to NaN; anything else by ``==`` (an object without ``__eq__``: by identity).
+
+    >>> from weaksup.endmodel import MLP
+    >>> _values_equal(MLP(lr=1e-3), MLP(lr=1e-3)), _values_equal(MLP(lr=1e-3), MLP(lr=1e-2))
+    (True, False)
+    """
+    if x is y:
+        return True
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(x), np.asarray(y)))
+        except (TypeError, ValueError):
             return False
-    return True
+    estimators = [hasattr(v, "get_params") and not isinstance(v, type) for v in (x, y)]
+    if any(estimators):
+        return all(estimators) and type(x) is type(y) and _params_equal(x.get_params(deep=False),
+                                                                       y.get_params(deep=False))
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return type(x) is type(y) and len(x) == len(y) and all(map(_values_equal, x, y))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return _params_equal(x, y)
+    if isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y):
+        return True
+    try:
+        return bool(x == y)
+    except (TypeError, ValueError):  # an == that does not give one bool
+        return False
 
 
 def _fit(est: Any, data: CheckData) -> Any:
