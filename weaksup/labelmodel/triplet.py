@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import Interval, OneOf
+from weaksup._validation import Interval, OneOf, user_stacklevel
 from weaksup.labelmodel._kernels import lf_pair_agreement, linear_softmax, pair_tables
 from weaksup.labelmodel._stats import (
     cooccurrence_stats,
@@ -46,13 +46,31 @@ from weaksup.labelmodel._stats import (
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
-__all__ = ["FlyingSquid", "triplet_accuracies"]
+__all__ = ["FlyingSquid", "triplet_accuracies", "warn_few_triplets"]
+
+
+#: ``s = (k·a − 1)/(k − 1)`` given to LFs whose accuracy the triplets cannot estimate, when too few LFs
+#: are well estimated to take their median: "beats random" (accuracy 0.7 for k = 2, ``(1 + 0.4(k − 1))/k``).
+BEATS_RANDOM_S = 0.4
+#: Fewest triplets behind an LF's estimate for it to count as estimated (below: the fill value).
+MIN_TRIPLETS = 3
 
 
 def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap: int = 5,
                        min_corr: float = 0.05, solve: str = "mean",
-                       default: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       default: float | None = None,
+                       min_triplets: int = MIN_TRIPLETS) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy of each LF (when it votes) from pairwise co-vote and agreement counts.
+
+    An LF informed by fewer than ``min_triplets`` triplets (two other LFs that
+    each share ``min_overlap`` voted rows with it and with each other) is not
+    estimated from its triplets, which with a handful of co-votes are noise
+    (clipped to random or to perfect).  It gets ``default`` when given, else
+    the median estimate of the LFs with ``min_triplets`` or more triplets when
+    there are at least three of them, else the "beats random" value
+    ``s = BEATS_RANDOM_S`` (accuracy 0.7 for two classes).  Sparse LFs are
+    the usual cause (500 LFs each voting on 2% of 3,000 rows: 429 share no
+    triplet); the models warn (:func:`warn_few_triplets`).
 
     Parameters
     ----------
@@ -60,11 +78,32 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
         Rows where both LFs vote / where they vote the same class.
     k : int
         Number of classes.
+    min_overlap : int
+        Fewest co-voted rows for a pair of LFs to be used.
+    min_corr : float
+        Smallest ``|C_jl|`` used as a denominator.
+    solve : {"mean", "median"}
+        How an LF's triplet estimates are combined.
+    default : float, optional
+        Accuracy given to the LFs with too few triplets (overrides the rule above).
+    min_triplets : int
+        Fewest triplets for an LF's own estimate to be used.
 
     Returns
     -------
     acc : (m,) estimated accuracies (in ``[1/k, 1)``).
-    n_triplets : (m,) how many triplets informed each estimate (0 = fallback used).
+    n_triplets : (m,) how many triplets informed each estimate (under ``min_triplets``: the fill was used).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> co = np.full((4, 4), 100.0)  # 4 LFs of accuracy 0.9, 0.8, 0.7, 0.6 co-voting 100 rows each
+    >>> agree = np.array([[100, 74, 66, 58], [74, 100, 62, 56], [66, 62, 100, 54], [58, 56, 54, 100]], dtype=float)
+    >>> acc, used = triplet_accuracies(co, agree, 2)
+    >>> acc.round(2).tolist(), used.tolist()
+    ([0.9, 0.8, 0.7, 0.6], [3, 3, 3, 3])
+    >>> triplet_accuracies(co[:3, :3], agree[:3, :3], 2)[0].round(2).tolist()  # one triplet each: "beats random"
+    [0.7, 0.7, 0.7]
     """
     m = co.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,11 +128,43 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
             used[i] = vals.size
             s2[i] = np.median(vals) if solve == "median" else vals.mean()
     s = np.sqrt(np.clip(s2, 0.0, 0.999))
-    if np.isnan(s).any():
-        fill = default if default is not None else (np.nanmedian(s) if np.isfinite(s).any() else 0.4)
-        s = np.where(np.isnan(s), (k * fill - 1) / (k - 1) if default is not None else fill, s)
+    ok = used >= max(min_triplets, 1)
+    if not ok.all():
+        if default is not None:
+            fill = (k * default - 1) / (k - 1)
+        elif ok.sum() >= 3:
+            fill = float(np.median(s[ok]))
+        else:
+            fill = BEATS_RANDOM_S
+        s = np.where(ok, s, fill)
     acc = ((k - 1) * s + 1) / k
     return np.clip(acc, 1.0 / k, 0.999), used
+
+
+def warn_few_triplets(used: np.ndarray, acc: np.ndarray, names: Any, model: str, *, min_overlap: int = 5,
+                      min_triplets: int = MIN_TRIPLETS) -> None:
+    """``UserWarning`` naming the LFs that got the fill accuracy of :func:`triplet_accuracies`.
+
+    ``used`` and ``acc`` are its outputs, ``names`` the LF names, ``model`` the model's name and
+    ``min_overlap`` the co-voted rows a pair needed.
+    """
+    used = np.asarray(used)
+    few = np.flatnonzero(used < min_triplets)
+    if few.size == 0:
+        return
+    import warnings
+
+    none = int((used[few] == 0).sum())
+    shown = ", ".join(repr(str(names[j])) for j in few[:5]) + (f" and {few.size - 5} more" if few.size > 5 else "")
+    fills = np.unique(np.round(np.asarray(acc)[few], 3))
+    fill = f"{fills[0]:.3f}" if fills.size == 1 else f"{fills.min():.3f} to {fills.max():.3f}"
+    warnings.warn(
+        f"{model}: {few.size} of {used.size} LFs have fewer than {min_triplets} usable triplets ({none} have none; "
+        f"a triplet: two other LFs that each share {min_overlap}+ voted rows with it and with each other), so their "
+        f"accuracy is not estimated from the votes but filled in with {fill}: the median of the well-estimated LFs, "
+        f"or 'beats random' (accuracy 0.7 for two classes) when fewer than 3 are well estimated. LFs: {shown}. "
+        "Sparse LFs cause this; MajorityVote and AbstainDawidSkene need no overlaps.",
+        UserWarning, stacklevel=user_stacklevel())
 
 
 def _joint_tables(acc: np.ndarray, vote_freq: np.ndarray, prior: np.ndarray, n_iter: int = 60) -> np.ndarray:
@@ -154,6 +225,13 @@ class FlyingSquid(LabelModel):
 
     Class balance: ``class_balance`` argument, else dev labels, else estimated
     from the votes (majority-vote winner frequencies, smoothed).
+
+    Sparse LFs: an LF that shares fewer than 3 triplets with the others (two
+    LFs each co-voting ``min_overlap`` rows with it and with each other) gets
+    the median accuracy of the well-estimated LFs, or "beats random" (0.7 at
+    k = 2) when fewer than 3 are, with a ``UserWarning`` at fit naming them;
+    ``n_triplets_`` says how many triplets each LF had (see
+    :func:`triplet_accuracies`).
 
     Examples
     --------
@@ -226,12 +304,14 @@ class FlyingSquid(LabelModel):
                            "Use AbstainDawidSkene or AutoLabelModel.")
             self.accuracies_, self.n_triplets_, self.log_cond_ = self._fit_one(
                 stats["co"], stats["agree"], stats["lf_class"], p, k)
+            self._warn_few_triplets()
             return
         warn_one_sided(np.diag(stats["O"]), self.lf_names_, "FlyingSquid", "Use AbstainDawidSkene or AutoLabelModel.")
         O4 = stats["O"].reshape(m, k, m, k)
         if not self.ovr_:
             acc, used, logc = self._fit_one(*pair_tables(O4), p, k)
             self.accuracies_, self.n_triplets_, self.log_cond_ = acc, used, logc
+            self._warn_few_triplets()
             return
         # one-vs-rest: class c against the rest, votes re-coded to {c, rest}
         accs, useds, logcs = [], [], []
@@ -247,6 +327,11 @@ class FlyingSquid(LabelModel):
         self.accuracies_ = np.mean(accs, axis=0)
         self.n_triplets_ = np.min(useds, axis=0)
         self.log_cond_ = np.stack(logcs)  # (k, m, 2, 2)
+        self._warn_few_triplets()
+
+    def _warn_few_triplets(self) -> None:
+        warn_few_triplets(self.n_triplets_, self.accuracies_, self.lf_names_, "FlyingSquid",
+                          min_overlap=self.min_overlap)
 
     def _fit_one(self, co: np.ndarray, agree: np.ndarray, vote_freq: np.ndarray, p: np.ndarray,
                  k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

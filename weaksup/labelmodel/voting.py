@@ -85,8 +85,11 @@ class WeightedMajorityVote(LabelModel):
     the naive-Bayes weight of an LF with accuracy ``a_j`` under symmetric
     noise, floored at 0 (an LF no better than random gets no say); ``a_j`` is
     the triplet estimate of :func:`weaksup.labelmodel.triplet.triplet_accuracies`
-    (from the additive co-vote counts, so ``partial_fit`` works), or the LF's
-    accuracy on the valid labels when ``valid`` is given and ``accuracy_source="valid"``.
+    (from the additive co-vote counts, so ``partial_fit`` works; an LF with
+    fewer than 3 triplets of co-voting LFs gets the median of the
+    well-estimated LFs, or "beats random", 0.7 at k = 2, and the fit warns),
+    or the LF's accuracy on the valid labels when ``valid`` is given and
+    ``accuracy_source="valid"``.
     ``weights="class_prior"`` reproduces WRENCH's ``MajorityWeightedVoting``:
     each vote weighted by the prior of the class it votes for.
 
@@ -136,7 +139,7 @@ class WeightedMajorityVote(LabelModel):
         return {"co": co, "agree": agree, "lf_class": lf_class, "n": np.array(L.n, dtype=np.int64)}
 
     def _fit_stats(self, stats: dict[str, Any], *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        from weaksup.labelmodel.triplet import triplet_accuracies
+        from weaksup.labelmodel.triplet import triplet_accuracies, warn_few_triplets
 
         k = self.cardinality_
         m = self.n_lfs_
@@ -155,7 +158,9 @@ class WeightedMajorityVote(LabelModel):
             if self.weights == "accuracy":
                 warn_one_sided(stats["lf_class"].reshape(-1), self.lf_names_, "WeightedMajorityVote",
                                "Use MajorityVote, AbstainDawidSkene or AutoLabelModel.")
-            acc, _ = triplet_accuracies(stats["co"].astype(np.float64), stats["agree"].astype(np.float64), k)
+            acc, used = triplet_accuracies(stats["co"].astype(np.float64), stats["agree"].astype(np.float64), k)
+            if self.weights == "accuracy":
+                warn_few_triplets(used, acc, self.lf_names_, "WeightedMajorityVote")
         else:
             acc = np.full(m, 0.7)
         acc = np.clip(acc, 1e-3, 1 - 1e-3)

@@ -1,0 +1,68 @@
+"""Numerical corner cases of the label models: sparse LFs for the triplet estimator, EM's fixed points,
+zero counts, convergence and overflow."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from weaksup.labelmodel import FlyingSquid, MajorityVote, WeightedMajorityVote
+from weaksup.labelmodel.triplet import BEATS_RANDOM_S, triplet_accuracies
+from weaksup.synthetic import make_votes
+
+
+def _fit_recording(model, L, **kw):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        model.fit(L, **kw)
+    return model, [x for x in w if issubclass(x.category, UserWarning)]
+
+
+# ------------------------------------------------------------------- A: LFs without usable triplets
+def test_sparse_lfs_without_triplets_are_not_silenced() -> None:
+    """500 LFs each voting on 2% of 3,000 rows: 429 share no triplet.  They used to get the median of the few
+    (noisy, clipped-to-random) estimates, accuracy 1/k and weight 0: WMV 0.63 and FlyingSquid 0.62 against
+    majority vote's 0.93, silently."""
+    L, y, _ = make_votes(3000, 500, 2, propensities=0.02, seed=2)
+    y = np.asarray(y)
+    mv = (MajorityVote().fit(L).predict(L) == y).mean()
+    for model in (WeightedMajorityVote(), FlyingSquid()):
+        model, caught = _fit_recording(model, L)
+        name = type(model).__name__
+        acc = (model.predict(L) == y).mean()
+        assert acc > mv - 0.01, (name, acc, mv)
+        msgs = [str(x.message) for x in caught if "usable triplets" in str(x.message)]
+        assert len(msgs) == 1 and msgs[0].startswith(f"{name}: 499 of 500 LFs"), (name, msgs)
+        assert "429 have none" in msgs[0], msgs[0]
+    # an LF without a triplet is assumed to beat random (0.7 at k = 2, too few LFs are well estimated for a
+    # median), not to be random
+    no_triplet = model.n_triplets_ == 0
+    assert no_triplet.sum() == 429
+    assert np.allclose(model.lf_accuracies()[no_triplet], (1 + BEATS_RANDOM_S) / 2)
+
+
+def test_triplet_fill_is_the_median_of_well_estimated_lfs() -> None:
+    """Three LFs estimated from many triplets and a fourth that overlaps none: the fourth gets their median."""
+    a = np.array([0.9, 0.8, 0.7, 0.6, 0.75])
+    s = 2 * a - 1
+    co = np.full((5, 5), 1000.0)
+    co[4, :] = co[:, 4] = 0.0  # LF 4 shares no row with any other
+    agree = co * (1 + np.outer(s, s)) / 2
+    acc, used = triplet_accuracies(co, agree, 2)
+    assert used.tolist() == [3, 3, 3, 3, 0]
+    np.testing.assert_allclose(acc[:4], a[:4], atol=1e-9)
+    assert acc[4] == pytest.approx((1 + np.median(s[:4])) / 2)
+    # under three well-estimated LFs: the "beats random" value, at k = 2 accuracy 0.7
+    acc, used = triplet_accuracies(co[:3, :3] * 0, agree[:3, :3] * 0, 2)
+    assert used.tolist() == [0, 0, 0] and np.allclose(acc, 0.7)
+    acc, _ = triplet_accuracies(np.zeros((3, 3)), np.zeros((3, 3)), 4)
+    assert np.allclose(acc, (1 + 3 * BEATS_RANDOM_S) / 4)
+
+
+def test_well_overlapping_lfs_do_not_warn_about_triplets() -> None:
+    L, _, params = make_votes(5000, 6, 2, seed=0)
+    for model in (WeightedMajorityVote(), FlyingSquid()):
+        _, caught = _fit_recording(model, L)
+        assert not [x for x in caught if "triplet" in str(x.message)]
