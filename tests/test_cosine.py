@@ -321,3 +321,27 @@ def test_cosine_refuses_a_metric_that_cannot_score_the_classes_before_stage_1():
     with pytest.raises(ValueError, match="^Cosine: metric='auc' cannot score the 3 classes of y"):
         cos.fit(X, y, valid=(X[:9], y[:9]))
     assert not hasattr(cos, "model_")
+
+
+def test_select_best_false_reports_the_model_it_returns():
+    """Cosine(select_best=False) returns the last stage-2 model but reported best_step_ / best_valid_score_ of the
+    best check, another model; a stage 2 stopped for want of confident rows counted the step it never took."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    Xv, yv = X[:40], y[:40]
+    em = MLP(max_steps=300, eval_every=50, hidden_sizes=(16,), batch_size=32, lr=1e-2, progress=False)
+    last = Cosine(em, self_training_steps=60, teacher_update=20, eval_every=10, progress=False, select_best=False
+                  ).fit(X, y, valid=(Xv, yv), seed=1)
+    valid = [h["valid"] for h in last.history_]
+    assert max(valid) > valid[-1]  # the best check is not the last: the two reports differ
+    assert last.best_step_ == last.n_self_training_steps_ == 60
+    assert last.best_valid_score_ == valid[-1] == last.score(Xv, yv)
+    best = Cosine(em, self_training_steps=60, teacher_update=20, eval_every=10, progress=False
+                  ).fit(X, y, valid=(Xv, yv), seed=1)
+    assert best.best_valid_score_ == max([best.stage1_valid_score_, *valid]) == best.score(Xv, yv)
+    with pytest.warns(RuntimeWarning, match="only 0 row"):
+        none = Cosine(MLP(max_steps=1, lr=1e-6, hidden_sizes=(16,), progress=False), self_training_steps=60,
+                      thresh=0.99, progress=False, select_best=False).fit(X, y, valid=(Xv, yv), seed=1)
+    assert none.n_self_training_steps_ == none.best_step_ == 0 and none.history_ == []
+    assert none.best_valid_score_ == none.stage1_valid_score_ == none.score(Xv, yv)

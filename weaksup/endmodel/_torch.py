@@ -247,18 +247,19 @@ class TorchEndModel(EndModel):
         """THE optimisation loop of every torch end model (supervised ``fit`` and COSINE stage 2).
 
         Each step calls ``batch_loss(step) -> (loss, logs)`` (``None`` stops
-        training before the step), then zero-grad, backward, gradient
+        training before the step, which is then not counted), then zero-grad, backward, gradient
         clipping (``max_grad_norm``), optimiser and scheduler step.  Every
         ``eval_every`` steps (and at the last) the validation metric on
         ``vdata = (encoded X_valid, y_valid)`` is recorded in ``history``
         (``{"step", "loss", **logs, "valid"}``) and fed to ``stopper``.
-        Returns the last step reached.
+        Returns the number of optimiser steps taken.
         """
         bar = self._bar(steps, desc)
         step = 0
         for step in range(1, steps + 1):
             out = batch_loss(step)
             if out is None:
+                step -= 1  # stopped before this step: the model is the one after the step before
                 break
             loss, logs = out
             opt.zero_grad(set_to_none=True)

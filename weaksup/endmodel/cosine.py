@@ -232,7 +232,10 @@ class Cosine(EndModel):
         Stop stage 2 after this many checks without improvement (None: run T2).
     select_best : bool
         With ``valid``, return the best model on the validation metric among
-        the stage-1 model and all stage-2 checks (WRENCH protocol).
+        the stage-1 model and all stage-2 checks (WRENCH protocol); ``False``
+        returns the last stage-2 model.  Either way ``best_step_`` and
+        ``best_valid_score_`` describe the model returned (stage-2 step, 0 for
+        the stage-1 model, and its validation score).
     self_train_on : {"all", "covered"}
         Pool for stage 2: covered plus uncovered/unlabeled rows, or covered only.
     keep_stage1 : bool
@@ -457,8 +460,17 @@ class Cosine(EndModel):
             stopper.restore(module)
         module.eval()
         self.n_self_training_steps_ = step
-        self.best_step_ = stopper.best_step if vdata is not None and stopper.found else step
-        self.best_valid_score_ = None if vdata is None else float(stopper.best_score) if stopper.found else np.nan
+        # best_step_ / best_valid_score_ describe the model returned: the best check with select_best (none
+        # finite: the last model), else the last model, scored on valid where its step was not checked
+        if vdata is None:
+            self.best_step_, self.best_valid_score_ = step, None
+        elif self.select_best and stopper.found:
+            self.best_step_, self.best_valid_score_ = stopper.best_step, float(stopper.best_score)
+        else:
+            last = self.history_[-1] if self.history_ and self.history_[-1]["step"] == step else None
+            self.best_step_ = step
+            self.best_valid_score_ = float(last["valid"] if last is not None else
+                                           em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1]))
 
     # ----------------------------------------------------------- predict
     def _predict_proba(self, X: Any) -> np.ndarray:
