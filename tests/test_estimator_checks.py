@@ -123,6 +123,56 @@ class CountsLFs(_Base):
         self.class_balance_ = counts / counts.sum()
 
 
+class FitReturnsNone(_Base):
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def fit(self, votes, **kwargs):
+        super().fit(votes, **kwargs)  # no return: a pipeline's fit(...).predict(...) fails
+
+
+class EditsItsList(_Base):
+    """Appends to the user's list on every fit: the parameter is the same object, its content is not."""
+
+    _parameter_constraints = {"weights": [None, list]}
+
+    def __init__(self, cardinality=None, weights=None):
+        self.cardinality = cardinality
+        self.weights = weights
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        super()._fit(L, class_balance=class_balance, dev=dev, seed=seed)
+        if self.weights is not None:
+            self.weights.append(1.0)
+
+
+class LosesParams(_Base):
+    """Saves without its parameters: they come back as the defaults."""
+
+    def __init__(self, cardinality=None, alpha=1.0):
+        self.cardinality = cardinality
+        self.alpha = alpha
+
+    def _state(self, stream=True):
+        meta, arrays = super()._state(stream)
+        meta["params"].pop("alpha")
+        return meta, arrays
+
+
+@pytest.mark.parametrize("est,check,match", [
+    (FitReturnsNone(), "check_fit_does_not_change_params", "fit returned None, not self"),
+    (FitReturnsNone(), "check_probabilities", "fit returned None, not self"),
+    (EditsItsList(weights=[0.5]), "check_fit_does_not_change_params",
+     r"changed constructor parameter\(s\) \['weights'\]"),
+    (LosesParams(alpha=0.5), "check_save_load", "parameters differ after save/load: alpha=0.5 came back 1.0"),
+], ids=["FitReturnsNone", "FitReturnsNone-probabilities", "EditsItsList", "LosesParams"])
+def test_checks_catch_a_broken_fit_return_param_edit_or_save(est, check, match) -> None:
+    """Each passed check_estimator before: a fit returning None, a list parameter edited in place (the
+    comparison was by reference), a save that loses parameters (check_save_load compared predictions only)."""
+    with pytest.raises(AssertionError, match=match):
+        check_estimator(est, checks=[check])
+
+
 def test_nested_estimator_parameters_compare_by_type_and_parameters() -> None:
     """Cosine around its MLP is a correct estimator: clone makes a new MLP with the same parameters
     (check_params_roundtrip compared the nested estimators by identity and failed it)."""

@@ -4,10 +4,11 @@
 its family, using a small synthetic data set made for that family:
 
 * ``clone`` / ``get_params`` / ``set_params`` round-trip;
-* ``fit`` leaves the constructor parameters unchanged;
+* ``fit`` returns the estimator and leaves its constructor parameters unchanged (an
+  edit in place of a list parameter included);
 * fitting twice, on data with different numbers of classes, works;
 * ``predict`` before ``fit`` raises :class:`weaksup._validation.NotFittedError`;
-* ``save`` / ``load`` round-trip gives identical predictions;
+* ``save`` / ``load`` round-trip gives the same parameters and identical predictions;
 * bad input raises ``ValueError`` / ``TypeError`` whose message names the argument;
 * probabilities are finite, in ``[0, 1]`` and sum to 1 per row;
 * the same fit on the rows (tagged sentences) in another order gives the same
@@ -476,8 +477,21 @@ def _values_equal(x: Any, y: Any) -> bool:
         return False
 
 
+def _params_snapshot(est: Any) -> dict[str, Any]:
+    """``est.get_params()`` copied, so that a later edit in place (a list parameter appended to) shows."""
+    import copy
+
+    params = est.get_params()
+    try:
+        return copy.deepcopy(params)
+    except (TypeError, copy.Error):  # a value that cannot be copied: compare with the reference
+        return dict(params)
+
+
 def _fit(est: Any, data: CheckData) -> Any:
-    return est.fit(*data.fit_args, seed=0, **data.fit_kwargs)
+    out = est.fit(*data.fit_args, seed=0, **data.fit_kwargs)
+    assert out is est, f"fit returned {type(out).__name__ if out is not None else 'None'}, not self"
+    return out
 
 
 def _outputs(est: Any, data: CheckData) -> tuple[np.ndarray | None, np.ndarray]:
@@ -500,8 +514,8 @@ def check_params_roundtrip(est: Any, data: CheckData) -> None:
 
 
 def check_fit_does_not_change_params(est: Any, data: CheckData) -> None:
-    """``fit`` never writes a constructor parameter (learned values end in ``_``)."""
-    before = est.get_params()
+    """``fit`` never writes a constructor parameter, nor edits one in place (learned values end in ``_``)."""
+    before = _params_snapshot(est)
     _fit(est, data)
     after = est.get_params()
     changed = sorted(k for k in before if not _params_equal({k: before[k]}, {k: after[k]}))
@@ -538,13 +552,17 @@ def check_not_fitted(est: Any, data: CheckData) -> None:
 
 
 def check_save_load(est: Any, data: CheckData) -> None:
-    """``save`` then ``load`` gives a model with identical predictions (and parameters)."""
+    """``save`` then ``load`` gives a model with the same parameters and identical predictions."""
     _fit(est, data)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.npz")
         est.save(path)
         back = type(est).load(path)
     assert type(back) is type(est), f"load returned a {type(back).__name__}"
+    saved, loaded = est.get_params(deep=False), back.get_params(deep=False)
+    changed = sorted(k for k in saved if k not in loaded or not _values_equal(saved[k], loaded[k]))
+    assert not changed, ("parameters differ after save/load: "
+                         + ", ".join(f"{k}={saved[k]!r} came back {loaded.get(k)!r}" for k in changed))
     p1, y1 = _outputs(est, data)
     p2, y2 = _outputs(back, data)
     if p1 is not None:
