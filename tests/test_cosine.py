@@ -345,3 +345,27 @@ def test_select_best_false_reports_the_model_it_returns():
                       thresh=0.99, progress=False, select_best=False).fit(X, y, valid=(Xv, yv), seed=1)
     assert none.n_self_training_steps_ == none.best_step_ == 0 and none.history_ == []
     assert none.best_valid_score_ == none.stage1_valid_score_ == none.score(Xv, yv)
+
+
+def test_stage2_batch_size_is_32_by_default_and_the_end_models_with_none(monkeypatch):
+    """The docstring said batch_size=None gives 'batch size 32 (paper)'; None takes the end model's batch size."""
+    import weaksup.endmodel._torch as T
+
+    sizes = []
+    real = T.index_stream
+
+    def spy(n, bs, rng):
+        sizes.append(bs)
+        return real(n, bs, rng)
+
+    monkeypatch.setattr(T, "index_stream", spy)
+    X = np.random.default_rng(0).normal(size=(400, 4))
+    y = (X[:, 0] > 0).astype(int)
+    for batch_size, stage2 in ((None, 128), (32, 32)):
+        sizes.clear()
+        Cosine(MLP(max_steps=20, batch_size=128, progress=False), batch_size=batch_size, self_training_steps=2,
+               thresh=0.0, progress=False).fit(X, y, seed=0)
+        assert sizes == [128, stage2]
+    doc = " ".join(Cosine.__doc__.split())
+    assert "batch_size : int, optional Stage-2 mini-batch size: 32 by default (the paper's); ``None`` takes the end " \
+           "model's ``batch_size``" in doc

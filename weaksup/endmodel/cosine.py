@@ -223,9 +223,11 @@ class Cosine(EndModel):
         frequency sharpening relabels borderline ham as spam and stage 2's
         valid F1 falls from 0.88 to 0.57, while power-only sharpening raises it
         (docs/end_models.md).
-    lr, weight_decay, batch_size : optional
-        Stage-2 AdamW settings; ``None`` takes the end model's lr/weight decay
-        and batch size 32 (paper).
+    lr, weight_decay : float, optional
+        Stage-2 AdamW settings; ``None`` (default) takes the end model's.
+    batch_size : int, optional
+        Stage-2 mini-batch size: 32 by default (the paper's); ``None`` takes
+        the end model's ``batch_size``.
     eval_every : int, optional
         Stage-2 steps between validation checks (default: the end model's).
     patience : int, optional
