@@ -66,3 +66,22 @@ def test_well_overlapping_lfs_do_not_warn_about_triplets() -> None:
     for model in (WeightedMajorityVote(), FlyingSquid()):
         _, caught = _fit_recording(model, L)
         assert not [x for x in caught if "triplet" in str(x.message)]
+
+
+# ------------------------------------------------------------------- B: DawidSkene(init="uniform")
+@pytest.mark.parametrize("kw", [{}, {"abstain_as_class": True}, {"confusion": "one_coin"}],
+                         ids=["full", "abstain_as_class", "one_coin"])
+def test_dawid_skene_uniform_init_leaves_the_uniform_fixed_point(kw) -> None:
+    """From exactly uniform posteriors every LF's confusion matrix is the same under every class, so EM stayed
+    there: uniform probabilities, accuracy 1/k, n_iter_ 2, silently.  The start is now tilted by 0.1% towards
+    the majority vote and EM reaches the init="mv" solution."""
+    from weaksup.labelmodel import DawidSkene
+
+    L, y, _ = make_votes(5000, 8, 3, seed=0)
+    y = np.asarray(y)
+    ds = DawidSkene(init="uniform", **kw).fit(L)
+    P = ds.predict_proba(L)
+    assert np.abs(P - 1 / 3).max() > 0.5
+    ref = DawidSkene(**kw).fit(L)
+    assert (ds.predict(L) == y).mean() == pytest.approx((ref.predict(L) == y).mean(), abs=0.005)
+    np.testing.assert_allclose(ds.lf_accuracies(), ref.lf_accuracies(), atol=0.01)

@@ -88,7 +88,11 @@ class DawidSkene(LabelModel):
         Model abstention as a class-dependent output (WRENCH) instead of as
         missing data.
     init : {"mv", "uniform"}
-        Initial posteriors: soft majority vote (default) or uniform.
+        Initial posteriors: soft majority vote (default), or ``"uniform"``:
+        the class prior, tilted by 0.1% towards the soft majority vote.  The
+        exact prior is a fixed point of EM (every LF's confusion matrix comes
+        out the same under every class, so every posterior stays the prior:
+        accuracy 1/k); the tilt is the smallest nudge that lets EM leave it.
     confusion : {"auto", "full", "one_coin"}
         ``"full"``: a ``k × k`` confusion matrix per LF.  ``"one_coin"``: one
         accuracy per LF, wrong votes spread evenly over the other classes.
@@ -207,14 +211,18 @@ class DawidSkene(LabelModel):
         self.prior_fixed_ = bool(fixed)
         return resolve_class_balance(class_balance, dev, None, k) if (fixed or dev is not None) else np.full(k, 1.0 / k)
 
+    #: ``init="uniform"``: weight of the soft majority vote in the first posteriors (the rest is the prior).
+    _uniform_tilt = 1e-3
+
     def _initial_posteriors(self, ind: Any, prior: np.ndarray, k: int) -> np.ndarray:
-        """Posteriors before the first M-step: soft majority vote (``init="mv"``) or the prior."""
-        if self.init != "mv":
-            return np.tile(prior, (ind.shape[0], 1))
+        """Posteriors before the first M-step: soft majority vote (``init="mv"``) or the prior tilted by
+        ``_uniform_tilt`` towards it (``init="uniform"``: the exact prior is a fixed point of EM)."""
         counts = vote_class_counts(ind, k)
         T = counts + 1e-9
         T /= T.sum(1, keepdims=True)
         T[counts.sum(1) == 0] = prior
+        if self.init != "mv":
+            T = (1 - self._uniform_tilt) * prior[None, :] + self._uniform_tilt * T
         return T
 
     def _em(self, counts: Any, class_balance: Any, dev: Any, prior: np.ndarray, n_votes: float | None = None) -> None:
