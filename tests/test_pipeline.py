@@ -251,3 +251,27 @@ def test_hard_labels_keep_every_class_of_the_label_model():
     pipe = Pipeline(MajorityVote(), LogisticRegression(), soft=False).fit(L, X, valid=(X, y), seed=0)
     assert pipe.end_model_.cardinality_ == 3 and pipe.predict_proba(X).shape == (200, 3)
     assert 0.0 <= pipe.score(X, y) <= 1.0
+
+
+def test_hard_labels_are_the_label_models_own_predictions():
+    """soft=False took probs_to_preds(probs[covered rows], tie_break): the prior ('prior') and the seed
+    ('true-random') were ignored and 'random' broke ties by position among the covered rows, so train_labels_
+    differed from label_model_.predict(votes)[covered] (43 of 358 rows here)."""
+    rng = np.random.default_rng(0)
+    votes = rng.integers(-1, 2, size=(400, 2))  # many 0-vs-1 ties and uncovered rows
+    X = rng.normal(size=(400, 3))
+    covered = (votes >= 0).any(axis=1)
+    lm = MajorityVote(cardinality=2)
+    for rule, kwargs in (("random", {}), ("prior", {"class_balance": np.array([0.2, 0.8])}), ("true-random", {})):
+        pipe = Pipeline(lm, LogisticRegression(), soft=False, tie_break=rule).fit(votes, X, seed=3, **kwargs)
+        expected = pipe.label_model_.predict(votes, tie_break=rule, seed=3)
+        np.testing.assert_array_equal(pipe.train_labels_, expected[covered])
+        every = Pipeline(lm, LogisticRegression(), soft=False, tie_break=rule, covered_only=False).fit(
+            votes, X, seed=3, **kwargs)
+        np.testing.assert_array_equal(every.train_labels_, expected)
+    tied = np.isclose(pipe.label_model_.predict_proba(votes)[covered].max(axis=1), 0.5)
+    prior = Pipeline(lm, LogisticRegression(), soft=False, tie_break="prior").fit(
+        votes, X, class_balance=np.array([0.2, 0.8]))
+    assert tied.sum() > 50 and (prior.train_labels_[tied] == 1).all()  # the prior's class on every tie
+    again = Pipeline(lm, LogisticRegression(), soft=False, tie_break="true-random").fit(votes, X, seed=3)
+    np.testing.assert_array_equal(again.train_labels_, pipe.train_labels_)  # the same seed, the same labels

@@ -77,7 +77,10 @@ class Pipeline(ParamsMixin):
         accepts ``unlabeled=`` (COSINE's self-training pool).
     soft : bool
         Train on the label model's probabilities (``True``) or its hard
-        labels (``tie_break`` decides ties).
+        labels (``False``): the labels ``label_model_.predict(votes, tie_break, seed=seed)``
+        gives the training rows, ties broken by the label model's rule on the whole vote matrix
+        (its class balance for ``"prior"``, ``fit``'s ``seed`` for ``"true-random"``, the row of the
+        votes for ``"random"``).
     tie_break : str
         Tie rule for hard labels and predictions (``"random"``: snorkel's and
         WRENCH's deterministic rule; see :func:`weaksup.metrics.probs_to_preds`).
@@ -155,9 +158,13 @@ class Pipeline(ParamsMixin):
         lm = self._label_model()
         if not self.prefit:
             lm.fit(L, class_balance=class_balance, valid=lm_valid, seed=seed)
-        probs = lm.predict_proba(L)
         rows = np.nonzero(covered)[0] if self.covered_only else np.arange(L.n)
-        y = probs[rows] if self.soft else probs_to_preds(probs[rows], self.tie_break)
+        if self.soft:
+            probs = lm.predict_proba(L)
+            y = probs[rows]
+        else:  # the label model's own labels: its prior ("prior"), fit's seed ("true-random"), the vote row ("random")
+            preds, probs = lm.predict(L, self.tie_break, return_probs=True, seed=seed)
+            y = preds[rows]
         em = clone(self.end_model)
         if not self.soft and em.get_params().get("cardinality", 0) is None:
             # hard labels alone would give k = max(label) + 1: a class the label model never predicts on
