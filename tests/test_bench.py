@@ -389,3 +389,61 @@ def test_params_and_grids_keyed_by_any_registered_name_reach_the_model(wrench_di
 def test_params_keys_naming_no_selected_model_are_errors(wrench_dir, kw, match):
     with pytest.raises(ValueError, match=match):
         run(["youtube"], ["ds"], ["lr"], seeds=1, data_dir=wrench_dir, progress=False, **kw)
+
+
+def _with_feature_vectors(src, dst):
+    """A copy of a labels-only set whose examples hold WRENCH's numeric "feature" vectors (as the official files)."""
+    rng = np.random.default_rng(0)
+    shutil.copytree(src, dst)
+    for s in ("train", "valid", "test"):
+        d = json.loads((dst / f"{s}.json").read_text())
+        for ex in d.values():
+            ex["data"] = {"feature": rng.random(4).round(3).tolist()}
+        (dst / f"{s}.json").chmod(0o644)
+        (dst / f"{s}.json").write_text(json.dumps(d))
+
+
+def test_sets_that_cannot_be_featurised_skip_their_end_models_not_the_bench(wrench_dir, tmp_path, monkeypatch):
+    """d07/d12: a set without text features (WRENCH's feature-vector sets, a relation kind on a text set) stopped
+    the whole bench when its turn came, after the earlier sets had run; now its end models are skipped, with why."""
+    shutil.copytree(wrench_dir / "youtube", tmp_path / "youtube")
+    _with_feature_vectors(wrench_dir / "tennis", tmp_path / "tennis")
+    df = run(["youtube", "tennis"], ["mv"], ["lr"], seeds=1, data_dir=tmp_path, progress=False)
+    ems = df[df["end_model"] == "lr"]
+    assert set(ems["dataset"]) == {"youtube"} and set(df[df["end_model"] == ""]["dataset"]) == {"youtube", "tennis"}
+    skipped = {s["what"]: s["why"] for s in df.attrs["skipped"]}
+    assert "feature vectors" in skipped["end models on tennis"] and "['feature']" in skipped["end models on tennis"]
+    # a relation feature kind fits semeval, not youtube: youtube's end models are skipped (decided before any run)
+    if (wrench_dir / "semeval").is_dir():
+        df = run(["youtube", "semeval"], ["mv"], ["lr"], seeds=1, data_dir=wrench_dir, progress=False,
+                 features="tfidf_relation")
+        assert set(df[df["end_model"] == "lr"]["dataset"]) == {"semeval"}
+        assert "no 'tfidf_relation' features" in {s["what"]: s["why"] for s in df.attrs["skipped"]}[
+            "end models on youtube"]
+    # features failing while they are built (e.g. the embedding model) skip that set's end models too
+    real = runner._features
+
+    def flaky(ds, *a):
+        if ds.name == "youtube":
+            raise OSError("model weights unreadable")
+        return real(ds, *a)
+
+    monkeypatch.setattr(runner, "_features", flaky)
+    shutil.copytree(wrench_dir / "sms", tmp_path / "sms")
+    df = run(["youtube", "sms"], ["mv"], ["lr"], seeds=1, data_dir=tmp_path, progress=False)
+    assert set(df[df["end_model"] == "lr"]["dataset"]) == {"sms"}
+    assert any("model weights unreadable" in s["why"] for s in df.attrs["skipped"])
+
+
+def test_empty_valid_split_under_gold_free_runs_end_models(wrench_dir, tmp_path):
+    """d07: under gold-free an empty valid split (accepted there) failed featurisation blaming a missing 'text'."""
+    yt = tmp_path / "youtube"
+    shutil.copytree(wrench_dir / "youtube", yt)
+    (yt / "valid.json").chmod(0o644)
+    (yt / "valid.json").write_text("{}")
+    df = run(["youtube"], ["mv"], ["lr"], seeds=1, data_dir=tmp_path, progress=False, protocol="gold-free")
+    assert df.attrs["skipped"] == []
+    assert df.query("end_model == 'lr' and split == 'test'")["score"].notna().all()
+    with pytest.raises(ValueError, match="valid split.* no examples.*end-model grid search selects on valid"):
+        run(["youtube"], ["mv"], ["lr"], seeds=1, data_dir=tmp_path, progress=False, protocol="gold-free",
+            end_model_grid=True)

@@ -219,3 +219,19 @@ def test_unwritable_feature_cache_warns_and_returns_the_embeddings(tmp_path, mon
     with pytest.warns(UserWarning, match="feature cache .*cache_is_a_file.* cannot be written"):
         X = text_features(["a", "b", "c"], cache_dir=blocker / "features", progress=False, n_threads=1)
     assert X.shape == (3, f.MINILM_DIM) and calls == [3]
+
+
+def test_empty_split_has_no_texts_and_zero_rows(wrench_dir, tmp_path):
+    """d07: an empty valid split ({}) was blamed for lacking a 'text' field; it has no texts and 0-row features."""
+    import shutil
+
+    from weaksup.data import load_wrench_folder
+
+    yt = tmp_path / "youtube"
+    shutil.copytree(wrench_dir / "youtube", yt)
+    (yt / "valid.json").chmod(0o644)
+    (yt / "valid.json").write_text("{}")
+    ds = load_wrench_folder(yt)
+    assert split_texts(ds, "valid") == []
+    X = wrench_features(ds, "tfidf")
+    assert X["valid"].shape == (0, X["train"].shape[1]) and X["test"].shape[0] == len(ds.test)

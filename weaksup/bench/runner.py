@@ -274,6 +274,38 @@ def _features(ds: Any, kind: str, cache: dict[tuple[str, str], Any], progress: b
     return cache[key]
 
 
+def _feature_problem(ds: Any, kind: str) -> str | None:
+    """Why ``ds`` cannot get ``kind`` end-model features, or None; cheap (texts only, no embedding).
+
+    Checked for every dataset before the first run, so a set late in the list that
+    cannot be featurised (labels-only, WRENCH's numeric feature-vector sets, a
+    relation kind on a plain text set, an example whose text cannot be built) has
+    its end models skipped with the reason instead of stopping the bench there.
+    """
+    from weaksup.data.features import _entity_spans, example_text, relation_text, resolve_feature_kind, split_texts
+
+    if ds.labels_only:
+        return "labels-only dataset: no text features"
+    try:
+        parts = resolve_feature_kind(kind, ds.name).split("+")
+    except ValueError as exc:
+        return str(exc)
+    fields = sorted({c for sp in ds.splits.values() for c in sp.data.columns})
+    if "text" not in fields:
+        return (f"its examples hold no text (data fields {fields}; WRENCH's numeric sets hold feature vectors), "
+                f"so there are no {kind!r} features for end models")
+    for part in parts:
+        for split in ds.splits:
+            try:
+                if part == "minilm_entity":
+                    _entity_spans(ds, split)
+                else:
+                    split_texts(ds, split, relation_text if part == "tfidf_relation" else example_text)
+            except ValueError as exc:
+                return f"no {part!r} features: {exc}"
+    return None
+
+
 def _grid(grid: Mapping[str, Sequence[Any]] | None) -> list[dict[str, Any]]:
     if not grid:
         return [{}]
@@ -452,8 +484,11 @@ def run(
     end_models : list of str
         Registered end models (``"lr"``, ``"mlp"``, ...), trained through a
         :class:`~weaksup.pipeline.Pipeline` on ``features`` with every label
-        model's train labels.  Labels-only datasets (no text) are skipped for
-        end models.
+        model's train labels.  A dataset that cannot have ``features`` —
+        labels-only (no text), WRENCH's numeric feature-vector sets, a relation
+        kind on a plain text set — is found before the first run and skipped for
+        end models (listed in ``df.attrs["skipped"]`` with the reason), as is one
+        whose features fail to build; the other cells still run.
     seeds : list of int or int
         Seeds (an int ``n`` means ``range(n)``; at least one).
     protocol : {"wrench", "gold-free"} or a list of both
@@ -578,13 +613,18 @@ def run(
         metrics = None if metric is None else {d: metric for d in datasets}
     loaded = _load_all(datasets, data_dir, load_wrench, metrics)  # every name checked before the first (long) run
     for dname, ds in loaded.items():  # the bench scores on test and, under "wrench", selects on valid
-        need = ["test"] + (["valid"] if "wrench" in protocols else [])
+        search = bool(ems and any(len(_grid(end_model_grid.get(n))) > 1 for n, _ in ems))
+        need = ["test"] + (["valid"] if "wrench" in protocols or search else [])
         empty = [s for s in need if hasattr(ds, s) and len(getattr(ds, s).labels) == 0]
         if empty:
+            why = ("the wrench protocol selects on valid" if "wrench" in protocols
+                   else "the end-model grid search selects on valid")
             raise ValueError(f"dataset {dname!r}: the {' and '.join(empty)} split(s) have no examples; the bench "
-                             f"scores on test{' and the wrench protocol selects on valid' if 'valid' in empty else ''}"
-                             " (nothing was run)")
+                             f"scores on test{' and ' + why if 'valid' in empty else ''} (nothing was run)")
 
+    # end-model features: every set checked before the first run (a set that cannot have them skips its end
+    # models, with the reason, like a labels-only set; the bench goes on)
+    no_features = {d: _feature_problem(ds, features) for d, ds in loaded.items()} if ems else {}
     feat_cache: dict[tuple[str, str], Any] = {}
     total = len(datasets) * len(protocols) * len(lms) * len(seeds)
     bar = tqdm(total=total, desc="weaksup bench", disable=not progress)
@@ -594,10 +634,11 @@ def run(
         n_covered = int(ds.train.votes.covered().sum())
         X = None
         if ems:
-            if ds.labels_only:
-                ctx.skipped.append({"what": f"end models on {dname}", "why": "labels-only dataset: no text features"})
-            else:
-                X = _features(ds, features, feat_cache, progress)
+            if no_features[dname]:
+                ctx.skipped.append({"what": f"end models on {dname}", "why": no_features[dname]})
+            else:  # a failure here (e.g. the embedding model) skips this set's end models, not the bench
+                X = ctx.attempt(f"end models on {dname}: features ({features})",
+                                lambda: _features(ds, features, feat_cache, progress))
         em_defaults = {"metric": metric, "cardinality": k, "progress": False, "n_threads": threads}
         for proto, (lm_name, lm_cls), seed in itertools.product(protocols, lms, seeds):
             bar.set_postfix_str(f"{dname} {proto} {lm_name} seed={seed}")

@@ -414,6 +414,8 @@ def split_texts(ds: Any, split: str, text_fn: Callable[[Mapping[str, Any]], str]
         )
     sp = ds.splits[split]
     df = sp.data
+    if len(sp.ids) == 0:  # an empty split (a valid set without examples): no texts, not "no 'text' field"
+        return []
     if "text" not in df.columns:
         raise ValueError(f"WRENCH dataset {ds.name!r}, split {split!r}: examples have no 'text' field "
                          f"(data columns: {list(df.columns)})")
@@ -547,6 +549,7 @@ def wrench_features(
     texts = {s: split_texts(ds, s, text_fn) for s in splits}
     if kind == "minilm":
         return {s: text_features(texts[s], "minilm", **kw) for s in splits}
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     params: dict[str, Any] = {"sublinear_tf": True, "min_df": 2, "ngram_range": (1, 2),
@@ -557,6 +560,7 @@ def wrench_features(
     vec = TfidfVectorizer(**params)
     out = {"train": vec.fit_transform(texts["train"]).tocsr()}
     for s in splits:
-        if s != "train":
-            out[s] = vec.transform(texts[s]).tocsr()
+        if s != "train":  # an empty split (a valid set without examples) gets a 0-row matrix
+            out[s] = vec.transform(texts[s]).tocsr() if texts[s] else \
+                sp.csr_matrix((0, out["train"].shape[1]), dtype=np.float32)
     return out
