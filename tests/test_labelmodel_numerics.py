@@ -85,3 +85,42 @@ def test_dawid_skene_uniform_init_leaves_the_uniform_fixed_point(kw) -> None:
     ref = DawidSkene(**kw).fit(L)
     assert (ds.predict(L) == y).mean() == pytest.approx((ref.predict(L) == y).mean(), abs=0.005)
     np.testing.assert_allclose(ds.lf_accuracies(), ref.lf_accuracies(), atol=0.01)
+
+
+# ------------------------------------------------------------------- C: DawidSkene(alpha=0), zero abstentions
+def _hand_posterior(ds, D: np.ndarray, skip_zero: bool = False) -> np.ndarray:
+    """``P(y | row) ∝ π_y Π_j P(λ_j = l | y)`` (``P(abstain | y)`` where the LF abstains), in probability space;
+    ``skip_zero``: leave out the abstention of an LF whose abstention probability is 0 under every class."""
+    E, A, pi = np.exp(ds.log_conf_), np.exp(ds.log_abstain_), ds.class_balance_
+    out = np.tile(pi, (len(D), 1))
+    for j in range(D.shape[1]):
+        votes = D[:, j] >= 0
+        out[votes] *= E[j][:, D[votes, j]].T
+        if not (skip_zero and (A[j] == 0).all()):
+            out[~votes] *= A[j]
+    return out / out.sum(1, keepdims=True)
+
+
+@pytest.mark.parametrize("confusion", ["full", "one_coin"])
+def test_dawid_skene_without_smoothing_and_an_lf_that_always_votes(confusion) -> None:
+    """alpha=0, abstain_as_class=True: an LF that votes on every row has abstention probability 0, and
+    log 0 - log 0 made every probability NaN (fit returned normally, numpy warned 'divide by zero').
+    Now finite and equal to the naive-Bayes posterior of the fitted parameters, computed by hand."""
+    from weaksup.labelmodel import DawidSkene
+
+    L, y, _ = make_votes(2000, 5, 2, propensities=[1.0, 0.4, 0.4, 0.4, 0.4], seed=0)
+    D, y = L.to_dense(), np.asarray(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ds = DawidSkene(alpha=0.0, abstain_as_class=True, confusion=confusion, max_iter=2000).fit(L)
+    assert (np.exp(ds.log_abstain_[0]) == 0).all()  # LF 0 never abstains: probability 0, not a rounding residue
+    P = ds.predict_proba(L)
+    assert np.isfinite(P).all()
+    np.testing.assert_allclose(P, _hand_posterior(ds, D), atol=1e-9)
+    smoothed = DawidSkene(alpha=0.01, abstain_as_class=True, confusion=confusion, max_iter=2000).fit(L)
+    assert (ds.predict(L) == y).mean() == pytest.approx((smoothed.predict(L) == y).mean(), abs=0.005)
+    # a new row on which LF 0 abstains is impossible under every class alike: the other LFs decide
+    new = np.array([[-1, 1, 1, -1, 0], [-1, -1, -1, -1, -1]])
+    Pn = ds.predict_proba(new)
+    assert np.isfinite(Pn).all()
+    np.testing.assert_allclose(Pn, _hand_posterior(ds, new, skip_zero=True), atol=1e-9)

@@ -57,17 +57,28 @@ class CoinParams(NamedTuple):
 
 
 
-def _abstain_counts(Ny: np.ndarray, fired: np.ndarray, silent: np.ndarray) -> np.ndarray:
+def _abstain_counts(Ny: np.ndarray, fired: np.ndarray, silent: np.ndarray, snap: bool = False) -> np.ndarray:
     """``m × k`` expected abstentions per LF and class: the class total minus the LF's votes.
 
     An LF that never votes (``silent``) abstains under every class alike: its count is the mean
     class total, so its smoothed abstention rate is the same for every class and it moves no
     posterior (with the class totals, it would tilt every row towards the larger classes by
-    ``(N_y + α) / (N_y + (k + 1) α)``).
+    ``(N_y + α) / (N_y + (k + 1) α)``).  ``snap`` (no smoothing, where a zero count is a zero
+    probability): a count within rounding (``1e-9`` of the class total) of zero is zero, so an LF
+    that votes on every row has abstention probability 0, not a rounding residue.
     """
     abst = np.maximum(Ny[None, :] - fired, 0.0)
+    if snap:
+        abst[abst <= 1e-9 * np.maximum(Ny, 1.0)[None, :]] = 0.0
     abst[silent] = Ny.mean()
     return abst
+
+def _finite_log_abstain(log_abs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log P(abstain | y)`` with its ``−inf`` (probability 0: ``alpha=0``, an LF that always votes) set to 0,
+    and where they were."""
+    zero = np.isneginf(log_abs)
+    return np.where(zero, 0.0, log_abs), zero
+
 
 class DawidSkene(LabelModel):
     """Dawid–Skene confusion-matrix model fitted by EM.
@@ -284,23 +295,31 @@ class DawidSkene(LabelModel):
         return self.confusion == "one_coin" or (self.confusion == "auto" and n_votes < m * k * k)
 
     def _m_step_full(self, Ny: np.ndarray, Cr: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with np.errstate(divide="ignore"):  # alpha=0: a zero count is a zero probability, log 0 = -inf
+            return self._m_step_full_logs(Ny, Cr, pi)
+
+    def _m_step_full_logs(self, Ny: np.ndarray, Cr: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, ...]:
         m, k = self.n_lfs_, self.cardinality_
         C = Cr.reshape(m, k, k).transpose(0, 2, 1) + self.alpha + self.alpha_diag * np.eye(k)  # [j, y, l]
         if self.abstain_as_class:
             fired = C.sum(2) - k * self.alpha - self.alpha_diag
-            abst = _abstain_counts(Ny, fired, Cr.reshape(m, -1).sum(1) == 0) + self.alpha
+            abst = _abstain_counts(Ny, fired, Cr.reshape(m, -1).sum(1) == 0, self.alpha == 0) + self.alpha
             tot = C.sum(2) + abst
             return np.log(C) - np.log(tot)[:, :, None], np.log(abst) - np.log(tot), pi
         return np.log(C) - np.log(C.sum(2, keepdims=True)), np.zeros((m, k)), pi
 
     def _m_step_coin(self, Ny: np.ndarray, agree: np.ndarray, fired: np.ndarray, pi: np.ndarray) -> CoinParams:
         """One accuracy per LF, wrong votes spread evenly; with ``abstain_as_class`` a firing rate per class."""
+        with np.errstate(divide="ignore"):  # alpha=0: a zero count is a zero probability, log 0 = -inf
+            return self._m_step_coin_logs(Ny, agree, fired, pi)
+
+    def _m_step_coin_logs(self, Ny: np.ndarray, agree: np.ndarray, fired: np.ndarray, pi: np.ndarray) -> CoinParams:
         m, k = self.n_lfs_, self.cardinality_
         acc = (agree + self.alpha + self.alpha_diag) / (fired.sum(1) + 2 * self.alpha + self.alpha_diag)
         log_coin = log_coin_table(acc, k)
         if self.abstain_as_class:
             votes = fired + self.alpha
-            abst = _abstain_counts(Ny, fired, fired.sum(1) == 0) + self.alpha
+            abst = _abstain_counts(Ny, fired, fired.sum(1) == 0, self.alpha == 0) + self.alpha
             log_tot = np.log(votes + abst)
             return CoinParams(np.log(votes) - log_tot, log_coin, np.log(abst) - log_tot, pi)
         return CoinParams(np.zeros((m, k)), log_coin, np.zeros((m, k)), pi)
@@ -365,14 +384,33 @@ class DawidSkene(LabelModel):
         return (log_conf - log_abs[:, :, None]).transpose(0, 2, 1).reshape(m * k, k)
 
     def _log_scores(self, ind: Any, params: Any) -> np.ndarray:
-        """``n × k`` unnormalised log-posteriors of the one-hot rows ``ind`` under ``params``."""
+        """``n × k`` unnormalised log-posteriors of the one-hot rows ``ind`` under ``params``.
+
+        The abstentions' terms are added as ``Σ_j log A[j, y] − Σ_{j votes} log A[j, y]``; a zero
+        ``A[j, y] = P(λ_j abstains | Y = y)`` (``alpha=0`` and an LF that votes on every row) would make
+        that ``−inf + inf``, so zeros are counted apart (:meth:`_rule_out`).
+        """
+        with np.errstate(divide="ignore"):
+            log_pi = np.log(params[-1])
+        log_abs, zero = _finite_log_abstain(params[-2])
         if isinstance(params, CoinParams):
-            per_lf = params.log_fire + params.log_coin[:, 1:] - params.log_abstain  # any vote, right or wrong
+            per_lf = params.log_fire + params.log_coin[:, 1:] - log_abs  # any vote, right or wrong
             scores = coin_scores(ind, self.cardinality_, per_lf, params.log_coin[:, 0] - params.log_coin[:, 1])
-            scores += np.log(params.prior) + params.log_abstain.sum(0)
-            return scores
-        log_conf, log_abs, pi = params
-        return np.asarray(ind @ self._score_matrix(log_conf, log_abs)) + (np.log(pi) + log_abs.sum(0))
+            scores += log_pi + log_abs.sum(0)
+        else:
+            scores = np.asarray(ind @ self._score_matrix(params[0], log_abs)) + (log_pi + log_abs.sum(0))
+        return self._rule_out(ind, scores, zero) if zero.any() else scores
+
+    @staticmethod
+    def _rule_out(ind: Any, scores: np.ndarray, zero: np.ndarray) -> np.ndarray:
+        """``scores`` with ``−inf`` for the classes under which more LFs that abstain on the row could not
+        abstain (``zero[j, y]``: ``P(λ_j abstains | Y = y) = 0``) than under the row's best class.  On the
+        fitted rows the best class has none; a new row on which such an LF abstains under every class
+        keeps the other LFs' evidence instead of turning into NaN."""
+        m, k = zero.shape
+        voting = np.asarray(ind @ np.repeat(zero.astype(np.float64), k, axis=0))  # [r, y]: voting LFs with a zero
+        n_zero = zero.sum(0)[None, :] - voting  # abstaining LFs that cannot abstain under y
+        return np.where(n_zero > n_zero.min(1, keepdims=True) + 0.5, -np.inf, scores)
 
     def _posterior(self, ind: Any, params: Any) -> np.ndarray:
         return softmax_rows(self._log_scores(ind, params))
@@ -380,7 +418,7 @@ class DawidSkene(LabelModel):
     # ----------------------------------------------------------- prediction
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         params = self._params()
-        if not isinstance(params, CoinParams):
+        if not isinstance(params, CoinParams) and np.isfinite(self.log_abstain_).all():
             fast = linear_softmax(L, self._score_matrix(self.log_conf_, self.log_abstain_),
                                   np.log(self.class_balance_) + self.log_abstain_.sum(0))
             if fast is not None:  # compiled one-pass kernel (numba installed, many votes)
