@@ -96,7 +96,10 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         """Fit on votes (n×m) and features ``X`` (n×d); returns self.
 
         ``valid`` is ``(votes, y)`` or ``(votes, y, X)`` with gold labels
-        (``dev=`` is a deprecated alias).  Constructor parameters are never changed.
+        (``dev=`` is a deprecated alias); its LF columns are matched to the
+        training LFs by name, as :meth:`LabelModel.fit <weaksup.labelmodel.base.LabelModel.fit>`
+        matches them (an unknown or missing LF is an error naming it).
+        Constructor parameters are never changed.
         """
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
@@ -105,7 +108,8 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         valid_X = None
         if isinstance(valid, (tuple, list)) and len(valid) == 3:
             valid, valid_X = (valid[0], valid[1]), valid[2]
-        valid_checked = check_valid_votes(valid, k, L.m)
+        # the valid votes' columns are matched to the training LFs by name, exactly as label models match them
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         if valid_checked is not None and valid_X is not None:
             valid_X = check_features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n, dense=True)
         check_class_balance(class_balance, k)

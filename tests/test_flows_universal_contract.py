@@ -1,0 +1,39 @@
+"""The label-model contract for feature-conditioned (flows), value (universal) and HMM models: valid votes
+matched by name, fit checks, a failed fit changes nothing, pickling, load checks, LF-order invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.flows import LabelLearningFlow
+from weaksup.synthetic import make_votes
+from weaksup.votes import VoteMatrix
+
+FLOW_KW = dict(n_epochs=2, n_flows=2, hidden=8)
+
+
+@pytest.fixture(scope="module")
+def flow_task():
+    L, y, _ = make_votes(400, 5, 2, seed=1, accuracies=[0.95, 0.6, 0.6, 0.6, 0.6])
+    V = VoteMatrix(L.to_dense(), list("abcde"), 2)
+    X = np.eye(2)[y] + np.random.default_rng(0).normal(size=(400, 2))
+    return V, y, X
+
+
+def test_flow_valid_votes_are_matched_to_the_training_lfs_by_name(flow_task):
+    V, y, X = flow_task
+    Vv, yv, Xv = V[:150], y[:150], X[:150]
+    names = list(V.lf_names)
+    for valid in [(Vv, yv), (Vv, yv, Xv)]:  # with features the valid rows also join training
+        a = LabelLearningFlow(**FLOW_KW).fit(V, X, valid=valid, seed=0)
+        reordered = (Vv.select_lfs(names[::-1]), *valid[1:])
+        b = LabelLearningFlow(**FLOW_KW).fit(V, X, valid=reordered, seed=0)
+        np.testing.assert_array_equal(a.error_bounds_, b.error_bounds_)
+        np.testing.assert_array_equal(a.flow_params_, b.flow_params_)
+        np.testing.assert_array_equal(a.predict_proba(V, X), b.predict_proba(V, X))
+    # LF a (accuracy 0.95) keeps its own small bound, not LF e's
+    assert a.error_bounds_[0].max() < 0.2 < a.error_bounds_[4].min()
+    other = VoteMatrix(Vv.to_dense(), list("vwxyz"), 2)
+    with pytest.raises(ValueError, match=r"valid votes.*missing \['a', 'b', 'c', 'd', 'e'\].*unknown \['v'"):
+        LabelLearningFlow(**FLOW_KW).fit(V, X, valid=(other, yv), seed=0)
