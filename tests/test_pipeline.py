@@ -275,3 +275,24 @@ def test_hard_labels_are_the_label_models_own_predictions():
     assert tied.sum() > 50 and (prior.train_labels_[tied] == 1).all()  # the prior's class on every tie
     again = Pipeline(lm, LogisticRegression(), soft=False, tie_break="true-random").fit(votes, X, seed=3)
     np.testing.assert_array_equal(again.train_labels_, pipe.train_labels_)  # the same seed, the same labels
+
+
+def test_hard_labels_keep_every_class_of_the_label_model_under_cosine():
+    """The k of soft=False reached end models with a cardinality parameter only; Cosine (whose cardinality is its
+    end model's) still took k = max(label) + 1, so a valid label of the unpredicted class was refused."""
+    from weaksup.endmodel import MLP, Cosine
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    X = np.c_[y + rng.normal(0, 0.3, 60), rng.normal(size=60)]
+    votes = np.c_[y, y]  # the LFs vote classes 0 and 1; the task has 3
+    Xv, yv = np.r_[X[:5], [[5.0, 0.0]]], np.r_[y[:5], 2]
+    template = MLP(max_steps=20, progress=False)
+    cos = Cosine(template, self_training_steps=2, thresh=0.0, progress=False)
+    pipe = Pipeline(MajorityVote(cardinality=3), cos, soft=False).fit(votes, X, valid=(Xv, yv), seed=0)
+    assert pipe.end_model_.cardinality_ == 3 and pipe.predict_proba(X[:2]).shape == (2, 3)
+    assert 0.0 <= pipe.score(Xv, yv) <= 1.0
+    assert cos.end_model is template and template.cardinality is None  # the Pipeline's own is left as it was
+    default = Cosine()  # end_model=None: the default MLP() gets the k
+    default._default_cardinality(3)
+    assert isinstance(default.end_model, MLP) and default.cardinality == default.end_model.cardinality == 3

@@ -166,10 +166,13 @@ class Pipeline(ParamsMixin):
             preds, probs = lm.predict(L, self.tie_break, return_probs=True, seed=seed)
             y = preds[rows]
         em = clone(self.end_model)
-        if not self.soft and em.get_params().get("cardinality", 0) is None:
+        if not self.soft:
             # hard labels alone would give k = max(label) + 1: a class the label model never predicts on
             # these rows would drop out of the end model (and valid / score labels of it be refused)
-            em.set_params(cardinality=probs.shape[1])
+            if hasattr(em, "_default_cardinality"):  # weaksup's end models; Cosine's k is its end model's
+                em._default_cardinality(probs.shape[1])
+            elif em.get_params().get("cardinality", 0) is None:
+                em.set_params(cardinality=probs.shape[1])
         kwargs: dict[str, Any] = {"valid": em_valid, "seed": seed}
         if self.covered_only and not covered.all() and accepts_param(em, "unlabeled", "fit"):
             kwargs["unlabeled"] = take_rows(X, np.nonzero(~covered)[0])

@@ -441,6 +441,12 @@ class EndModel(ParamsMixin):
         self.cardinality_ = k
         return X, P, w, v
 
+    def _default_cardinality(self, k: int) -> None:
+        """Fix ``cardinality=k`` where it is None (inferred from the labels): a caller that knows the task's
+        ``k`` (``Pipeline(soft=False)``: the label model's) keeps a class no hard label names."""
+        if self.cardinality is None and "cardinality" in self._param_names():
+            self.set_params(cardinality=k)
+
     def _check_fitted(self) -> None:
         check_is_fitted(self, "classes_", msg=f"{type(self).__name__} is not fitted; call fit(X, y) first")
 

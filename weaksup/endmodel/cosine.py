@@ -325,6 +325,16 @@ class Cosine(EndModel):
     def cardinality(self) -> int | None:  # type: ignore[override]  # read from the wrapped end model
         return getattr(self._template(), "cardinality", None)
 
+    def _default_cardinality(self, k: int) -> None:
+        """Cosine's ``cardinality`` is its end model's: fix it there (a clone of the template; the default
+        ``MLP()`` when ``end_model`` is None)."""
+        if self.cardinality is None:
+            from sklearn.base import clone
+
+            template = clone(self._template())
+            template._default_cardinality(k)
+            self.end_model = template
+
     def _clone(self) -> Any:
         from sklearn.base import clone
 
