@@ -37,3 +37,25 @@ def test_flow_valid_votes_are_matched_to_the_training_lfs_by_name(flow_task):
     other = VoteMatrix(Vv.to_dense(), list("vwxyz"), 2)
     with pytest.raises(ValueError, match=r"valid votes.*missing \['a', 'b', 'c', 'd', 'e'\].*unknown \['v'"):
         LabelLearningFlow(**FLOW_KW).fit(V, X, valid=(other, yv), seed=0)
+
+
+@pytest.mark.filterwarnings("ignore:votes. LF:UserWarning")
+def test_flow_fit_runs_the_label_model_vote_checks():
+    import warnings
+
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    one_class = np.array([[0, -1, 0], [0, 0, -1], [-1, -1, -1], [0, 0, 0]] * 10)  # every vote is class 0
+    with pytest.raises(ValueError, match="every vote is class 0"):
+        LabelLearningFlow(**FLOW_KW).fit(one_class, X, seed=0)
+    with pytest.raises(ValueError, match="every vote is class 0"):
+        LabelLearningFlow(2, **FLOW_KW).fit(one_class, X, seed=0)
+    with pytest.raises(ValueError, match="all 40 rows abstain"):
+        LabelLearningFlow(2, **FLOW_KW).fit(np.full((40, 3), -1), X, seed=0)
+    # an LF that never fires and a class no LF votes: warned once each, naming them
+    L = np.array([[0, -1, 1, -1], [1, 0, -1, -1], [-1, -1, -1, -1], [0, 1, -1, -1]] * 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LabelLearningFlow(3, **FLOW_KW).fit(L, X, seed=0)
+    said = [str(w.message) for w in caught]
+    assert sum("LF 'lf_3' (column 3) never fires" in s for s in said) == 1, said
+    assert sum("no LF votes class [2]" in s for s in said) == 1, said

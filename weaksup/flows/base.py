@@ -26,7 +26,8 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import check_class_balance, check_features
+from weaksup._validation import check_class_balance, check_features, check_fit_votes
+from weaksup.labelmodel._kernels import lf_vote_counts
 from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
@@ -98,7 +99,9 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         ``valid`` is ``(votes, y)`` or ``(votes, y, X)`` with gold labels
         (``dev=`` is a deprecated alias); its LF columns are matched to the
         training LFs by name, as :meth:`LabelModel.fit <weaksup.labelmodel.base.LabelModel.fit>`
-        matches them (an unknown or missing LF is an error naming it).
+        matches them (an unknown or missing LF is an error naming it).  The training votes get the
+        label models' checks (:func:`weaksup._validation.check_fit_votes`): votes of fewer than two
+        classes are refused, an LF that never fires and a class no LF votes are warned about.
         Constructor parameters are never changed.
         """
         self._validate_params()
@@ -113,6 +116,9 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         if valid_checked is not None and valid_X is not None:
             valid_X = check_features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n, dense=True)
         check_class_balance(class_balance, k)
+        # the training-vote checks every label model runs: no rows / votes of fewer than two classes are
+        # refused, an LF that never fires and a class no LF votes are warned about, naming them
+        check_fit_votes(L, fired=lf_vote_counts(L))
         self._reset()
         self._set_shape(L)
         self.n_features_ = int(Xa.shape[1])

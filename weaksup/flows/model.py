@@ -34,6 +34,7 @@ error bounds in :mod:`weaksup.flows.bounds` (torch-free), the torch networks in
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -222,7 +223,11 @@ class LabelLearningFlow(FeatureLabelModel):
             if not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b > 1):
                 raise ValueError("error_bounds must be finite and within [0, 1]")
             return b, "given"
-        est, src = estimate_error_bounds(L, source=self.bound_source, seed=seed, class_balance=class_balance)
+        with warnings.catch_warnings():
+            # fit already warned about these (check_fit_votes); the bound estimator's label model would repeat it
+            for said in (r"votes: LF .* never fires", r"votes: no LF votes class"):
+                warnings.filterwarnings("ignore", message=said, category=UserWarning)
+            est, src = estimate_error_bounds(L, source=self.bound_source, seed=seed, class_balance=class_balance)
         if valid is not None:
             est = bounds_from_valid(valid[0], valid[1], est, float(self.valid_strength))
             src = f"valid+{src}"  # "dev+..." before the parameter was renamed valid
