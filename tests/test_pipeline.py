@@ -296,3 +296,18 @@ def test_hard_labels_keep_every_class_of_the_label_model_under_cosine():
     default = Cosine()  # end_model=None: the default MLP() gets the k
     default._default_cardinality(3)
     assert isinstance(default.end_model, MLP) and default.cardinality == default.end_model.cardinality == 3
+
+
+def test_fit_checks_x_and_the_tie_rule_before_fitting():
+    """Pipeline.fit(votes, None) failed with a bare TypeError from len(); tie_break='randon' was accepted by fit
+    (soft=True never reads it) and failed only at predict."""
+    votes = np.array([[0, -1], [1, 1], [0, 0], [1, -1]])
+    for X, what in ((None, r"X is None; pass the end model's features \(or texts\), one row per row of the votes "
+                           r"\(4 rows\)"), (5, r"X must be the end model's features .* got a int")):
+        with pytest.raises(ValueError, match=f"^Pipeline.fit: {what}"):
+            Pipeline(end_model=LogisticRegression()).fit(votes, X)
+    with pytest.raises(ValueError, match=r"^Pipeline: parameter 'tie_break' must be one of \['random', 'abstain', "
+                                         r"'prior', 'true-random'\]; got 'randon'"):
+        Pipeline(end_model=LogisticRegression(), tie_break="randon").fit(votes, np.zeros((4, 1)))
+    with pytest.raises(ValueError, match=r"^Pipeline: parameter 'soft' must be a bool; got 'no'"):
+        Pipeline(end_model=LogisticRegression(), soft="no").fit(votes, np.zeros((4, 1)))

@@ -31,9 +31,9 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin, accepts_param
-from weaksup._validation import check_is_fitted
+from weaksup._validation import OneOf, check_is_fitted, check_params
 from weaksup.endmodel.base import n_rows, take_rows
-from weaksup.metrics import probs_to_preds
+from weaksup.metrics import TIE_BREAKS, probs_to_preds
 from weaksup.votes import check_votes
 
 __all__ = ["Pipeline", "PipelineResult", "run_pipeline"]
@@ -96,6 +96,14 @@ class Pipeline(ParamsMixin):
     train_labels_ : the labels the end model was trained on.
     """
 
+    #: Checked when ``fit`` starts (:func:`weaksup._validation.check_params`), before the label model is fitted.
+    _parameter_constraints: dict[str, list[Any]] = {
+        "covered_only": [bool],
+        "soft": [bool],
+        "tie_break": [OneOf(*TIE_BREAKS)],
+        "prefit": [bool],
+    }
+
     def __init__(self, label_model: Any = None, end_model: Any = None, covered_only: bool = True,
                  soft: bool = True, tie_break: str = "random", prefit: bool = False) -> None:
         self.label_model = label_model
@@ -143,13 +151,22 @@ class Pipeline(ParamsMixin):
         dev : deprecated
             Old name of the label model's ``(votes_valid, y_valid)``.
         """
+        check_params(self)
         if self.end_model is None:
             raise ValueError("Pipeline needs an end_model (e.g. weaksup.endmodel.LogisticRegression())")
         from sklearn.base import clone
 
         L = check_votes(votes)
-        if L.n != n_rows(X):
-            raise ValueError(f"votes have {L.n} rows but X has {n_rows(X)}")
+        if X is None:
+            raise ValueError(f"Pipeline.fit: X is None; pass the end model's features (or texts), one row per row "
+                             f"of the votes ({L.n} rows)")
+        try:
+            nx = n_rows(X)
+        except TypeError:
+            raise ValueError(f"Pipeline.fit: X must be the end model's features (or texts), one row per row of the "
+                             f"votes ({L.n} rows), got a {type(X).__name__}") from None
+        if L.n != nx:
+            raise ValueError(f"votes have {L.n} rows but X has {nx}")
         lm_valid, em_valid = self._split_valid(valid, dev)
         covered = L.covered()
         if not covered.any():
