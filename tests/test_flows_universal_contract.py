@@ -59,3 +59,43 @@ def test_flow_fit_runs_the_label_model_vote_checks():
     said = [str(w.message) for w in caught]
     assert sum("LF 'lf_3' (column 3) never fires" in s for s in said) == 1, said
     assert sum("no LF votes class [2]" in s for s in said) == 1, said
+
+
+# ------------------------------------------------------------ a failed fit leaves the model as it was
+def test_a_failed_flow_fit_leaves_the_model_as_it_was(flow_task):
+    from weaksup._validation import NotFittedError
+
+    V, y, X = flow_task
+    fresh = LabelLearningFlow(**FLOW_KW)
+    with pytest.raises(ValueError, match="at least 2 training rows"):
+        fresh.fit(np.array([[0, 1, -1]]), np.zeros((1, 2)))
+    assert not [k for k in vars(fresh) if k.endswith("_")]  # cardinality_, n_lfs_, x_mean_ ... were left behind
+    with pytest.raises(NotFittedError):
+        fresh.predict_proba(np.array([[0, 1, -1]]), np.zeros((1, 2)))
+    fitted = LabelLearningFlow(**FLOW_KW).fit(V, X, seed=0)
+    expected, state = fitted.predict_proba(V, X), dict(vars(fitted))
+    with pytest.raises(ValueError, match="at least 2 training rows"):
+        fitted.fit(V[:1], X[:1, :1])
+    assert vars(fitted).keys() == state.keys() and fitted.n_features_ == 2
+    np.testing.assert_array_equal(fitted.predict_proba(V, X), expected)
+
+
+def test_a_failed_universal_fit_leaves_the_model_as_it_was():
+    from weaksup._validation import NotFittedError
+    from weaksup.universal import RealSpace, UniversalLabelModel, make_synthetic
+
+    votes, y = make_synthetic(RealSpace(1), [2, 1, .5, .25], 300, seed=0)
+    fitted = UniversalLabelModel(RealSpace(1)).fit(votes)
+    expected, state = fitted.predict(votes), dict(vars(fitted))
+    with pytest.raises(ValueError, match="valid votes have 10 rows but valid labels have 9"):
+        fitted.fit(votes, valid=(votes[:10], y[:9]))  # the fitted state was deleted before this check
+    with pytest.raises(ValueError, match="no triplet of LFs"):
+        fitted.set_params(min_overlap=10_000).fit(votes)  # fails inside _fit
+    assert vars(fitted).keys() == state.keys()
+    np.testing.assert_array_equal(fitted.predict(votes), expected)
+    fresh = UniversalLabelModel(RealSpace(1), min_overlap=10_000)
+    with pytest.raises(ValueError, match="no triplet of LFs"):
+        fresh.fit(votes)
+    assert not [k for k in vars(fresh) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        fresh.predict(votes)

@@ -102,7 +102,8 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         matches them (an unknown or missing LF is an error naming it).  The training votes get the
         label models' checks (:func:`weaksup._validation.check_fit_votes`): votes of fewer than two
         classes are refused, an LF that never fires and a class no LF votes are warned about.
-        Constructor parameters are never changed.
+        Constructor parameters are never changed.  A fit that raises leaves the model as it was
+        before the call (fitted or not), as a label model's does.
         """
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
@@ -119,11 +120,12 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         # the training-vote checks every label model runs: no rows / votes of fewer than two classes are
         # refused, an LF that never fires and a class no LF votes are warned about, naming them
         check_fit_votes(L, fired=lf_vote_counts(L))
-        self._reset()
-        self._set_shape(L)
-        self.n_features_ = int(Xa.shape[1])
         v = None if valid_checked is None else (valid_checked[0], valid_checked[1], valid_X)
-        self._fit(L, Xa, class_balance=class_balance, valid=v, seed=seed, **fit_params)
+        with self._unchanged_on_failure():  # a fit that raises leaves the model as it was, fitted or not
+            self._reset()
+            self._set_shape(L)
+            self.n_features_ = int(Xa.shape[1])
+            self._fit(L, Xa, class_balance=class_balance, valid=v, seed=seed, **fit_params)
         return self
 
     @abstractmethod

@@ -33,7 +33,7 @@ from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
 from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
 from weaksup._validation import check_is_fitted, warn_silent_lfs
-from weaksup.labelmodel.base import align_lfs
+from weaksup.labelmodel.base import BaseVoteModel, align_lfs
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
@@ -81,6 +81,9 @@ class ValueLabelModel(ParamsMixin):
             Old name of ``valid``.
         class_balance : deprecated
             Ignored (value label models have no class prior to fix).
+
+        A fit that raises (a refused ``valid``, too little overlap between LFs, an interrupt)
+        leaves the model as it was before the call, fitted or not, as a label model's fit does.
         """
         if dev is not None:
             if valid is not None:
@@ -96,14 +99,16 @@ class ValueLabelModel(ParamsMixin):
         if V.m < self.min_lfs:
             raise ValueError(f"votes: {type(self).__name__} needs at least {self.min_lfs} LFs, got {V.m}")
         warn_silent_lfs(V.lf_names, (~V.abstain).sum(0), V.n, votes_type="ValueVotes")
-        for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
-            delattr(self, attr)  # a refit starts from nothing
-        valid = self._check_valid(valid)
+        valid = self._check_valid(valid)  # every check before anything changes
         if valid is not None and valid[0] is not None:
             valid = (align_lfs(valid[0], V.lf_names, "valid votes"), valid[1])
-        self._fit(V, valid=valid, seed=seed)
-        self.n_lfs_ = V.m
-        self.lf_names_ = list(V.lf_names)
+        # the label models' rule, by their mechanism (it saves and restores the instance dict, nothing else)
+        with BaseVoteModel._unchanged_on_failure(self):  # type: ignore[arg-type]
+            for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
+                delattr(self, attr)  # a refit starts from nothing
+            self._fit(V, valid=valid, seed=seed)
+            self.n_lfs_ = V.m
+            self.lf_names_ = list(V.lf_names)
         return self
 
     def _check_params(self) -> None:
