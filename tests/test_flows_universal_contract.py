@@ -99,3 +99,20 @@ def test_a_failed_universal_fit_leaves_the_model_as_it_was():
     assert not [k for k in vars(fresh) if k.endswith("_")]
     with pytest.raises(NotFittedError):
         fresh.predict(votes)
+
+
+def test_a_fitted_flow_pickles_and_deep_copies_with_the_same_predictions(flow_task, tmp_path):
+    import copy
+    import pickle
+
+    V, y, X = flow_task
+    flow = LabelLearningFlow(**FLOW_KW).fit(V, X, seed=0)
+    expected = flow.predict_proba(V, X)
+    for other in (pickle.loads(pickle.dumps(flow)), copy.deepcopy(flow)):
+        np.testing.assert_array_equal(other.predict_proba(V, X), expected)
+        np.testing.assert_array_equal(other.sample(X[:5], 3), flow.sample(X[:5], 3))
+    assert "_flow_net" in vars(flow)  # the original keeps its cached network
+    flow.save(tmp_path / "f.npz")
+    loaded = LabelLearningFlow.load(tmp_path / "f.npz")
+    loaded.predict_proba(V, X)  # builds the network from flow_params_
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(loaded)).predict_proba(V, X), expected)

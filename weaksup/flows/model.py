@@ -184,6 +184,14 @@ class LabelLearningFlow(FeatureLabelModel):
         self.progress = progress
 
     # ------------------------------------------------------------ helpers
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deepcopy state without the cached torch network: its class is built inside
+        :func:`~weaksup.flows._nets.torch_classes` and cannot be pickled; :meth:`_net` rebuilds it from
+        ``flow_params_`` on first use, giving the same predictions."""
+        state = self.__dict__.copy()
+        state.pop("_flow_net", None)
+        return state
+
     def _standardize(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
 
