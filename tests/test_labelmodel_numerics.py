@@ -124,3 +124,40 @@ def test_dawid_skene_without_smoothing_and_an_lf_that_always_votes(confusion) ->
     Pn = ds.predict_proba(new)
     assert np.isfinite(Pn).all()
     np.testing.assert_allclose(Pn, _hand_posterior(ds, new, skip_zero=True), atol=1e-9)
+
+
+# ------------------------------------------------------------------- D: EM stopped at max_iter
+def _convergence_warnings(model, L, **kw):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        model.fit(L, **kw)
+    return [str(x.message) for x in w if issubclass(x.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("kw", [{}, {"confusion": "one_coin"}, {"abstain_as_class": True}],
+                         ids=["full", "one_coin", "abstain_as_class"])
+def test_dawid_skene_warns_when_em_stops_at_max_iter(kw) -> None:
+    """At 99:1 imbalance EM is still moving after 300 iterations (class_balance_ 0.675 there, 0.20 after 3000):
+    it stopped at max_iter without a word."""
+    from weaksup.labelmodel import DawidSkene
+
+    L, _, _ = make_votes(5000, 8, 2, class_balance=[0.99, 0.01], seed=1)
+    msgs = _convergence_warnings(DawidSkene(max_iter=5, **kw), L)
+    assert len(msgs) == 1, msgs
+    assert msgs[0].startswith("DawidSkene: EM stopped at max_iter (n_iter_=5)") and "tol=1e-06" in msgs[0], msgs
+    easy, _, _ = make_votes(5000, 8, 3, seed=0)
+    ds = DawidSkene(**kw)
+    assert _convergence_warnings(ds, easy) == [] and ds.n_iter_ < ds.max_iter
+
+
+def test_ebcc_warns_when_variational_bayes_stops_at_max_iter() -> None:
+    from weaksup.labelmodel import EBCC
+
+    L, _, _ = make_votes(3000, 6, 3, seed=0)
+    msgs = _convergence_warnings(EBCC(repeat=2, max_iter=2), L, seed=0)
+    assert len(msgs) == 1 and msgs[0].startswith("EBCC: variational Bayes") and "n_iter_=2" in msgs[0], msgs
+    assert "tol=0.001" in msgs[0]
+    eb = EBCC(repeat=2)
+    assert _convergence_warnings(eb, L, seed=0) == [] and eb.n_iter_ < eb.max_iter

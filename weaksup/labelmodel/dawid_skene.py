@@ -38,7 +38,22 @@ from weaksup.labelmodel._stats import (
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
-__all__ = ["DawidSkene"]
+__all__ = ["DawidSkene", "warn_not_converged"]
+
+
+def warn_not_converged(model: str, method: str, n_iter: int, tol: float, delta: float, what: str) -> None:
+    """scikit-learn's ``ConvergenceWarning``: ``model``'s ``method`` stopped at ``max_iter`` (``n_iter``) with its
+    last step's ``what`` (``delta``) still above ``tol``."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from weaksup._validation import user_stacklevel
+
+    warnings.warn(
+        f"{model}: {method} stopped at max_iter (n_iter_={n_iter}) before converging: the last iteration's {what} "
+        f"was {delta:.3g}, above tol={tol:g}. The estimates may still be moving; raise max_iter (and compare the "
+        f"fits) or loosen tol.", ConvergenceWarning, stacklevel=user_stacklevel())
 
 
 class CoinParams(NamedTuple):
@@ -94,7 +109,8 @@ class DawidSkene(LabelModel):
         Extra pseudo-count on the diagonal (``l = y``): a mild "LFs beat
         random" prior that also fixes the label-switching symmetry.
     max_iter, tol : int, float
-        EM stops when the largest change of any parameter is below ``tol``.
+        EM stops when the largest change of any parameter is below ``tol``;
+        stopping at ``max_iter`` instead warns (``ConvergenceWarning``).
     abstain_as_class : bool
         Model abstention as a class-dependent output (WRENCH) instead of as
         missing data.
@@ -255,6 +271,7 @@ class DawidSkene(LabelModel):
         pi = prior
         params = last = dev_stats = None
         self.n_iter_ = 0
+        delta = np.inf
         for it in range(self.max_iter):
             Ny, stats = counts(params, one_coin)
             if one_coin is None:  # first pass on Dask: the data's size decides the model's (see ``confusion``)
@@ -287,6 +304,9 @@ class DawidSkene(LabelModel):
             self.n_iter_ = it + 1
             if delta < self.tol:
                 break
+        else:
+            warn_not_converged(type(self).__name__, "EM", self.n_iter_, self.tol, delta,
+                               "largest change of a confusion-table entry or of the class prior")
         self._set_params(params)
 
     def _one_coin(self, n_votes: float) -> bool:

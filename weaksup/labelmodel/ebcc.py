@@ -36,6 +36,7 @@ from weaksup.labelmodel._stats import (
     warn_one_sided,
 )
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
+from weaksup.labelmodel.dawid_skene import warn_not_converged
 from weaksup.votes import VoteMatrix
 
 __all__ = ["EBCC"]
@@ -98,7 +99,9 @@ class EBCC(LabelModel):
     repeat : int
         Random restarts; the fit with the largest ELBO is kept.
     max_iter, tol : int, float
-        VB stops when no posterior class probability moves more than ``tol``.
+        VB stops when no posterior class probability moves more than ``tol``;
+        when the restart kept stopped at ``max_iter`` instead, the fit warns
+        (``ConvergenceWarning``).
 
     Notes
     -----
@@ -189,6 +192,7 @@ class EBCC(LabelModel):
             g = rng.dirichlet(np.ones(M), distinct.size)[key_of_row.ravel()]  # shared across classes
             zg = z0[:, :, None] * g[:, None, :]
             z = z0
+            converged, delta = False, np.inf
             for it in range(int(self.max_iter)):
                 wzg = zg * w[:, None, None]
                 eta = self.a_pi / M + wzg.sum(0)  # (k, M)
@@ -200,7 +204,9 @@ class EBCC(LabelModel):
                 e_log_v = digamma(mu) - digamma(mu.sum(-1, keepdims=True))
                 zg = self._e_step(ind, e_log_pi, e_log_tau, e_log_v)
                 last, z = z, zg.sum(-1)
-                if np.abs(last - z).max() < self.tol:
+                delta = float(np.abs(last - z).max())
+                if delta < self.tol:
+                    converged = True
                     break
             elbo = float(((eta - 1) * e_log_pi).sum() + ((mu - 1) * e_log_v).sum()
                          + _dirichlet_entropy(eta).sum() + _dirichlet_entropy(mu).sum())
@@ -209,9 +215,12 @@ class EBCC(LabelModel):
             zf = zg.reshape(P, -1)
             elbo -= float((w * (zf * np.log(np.maximum(zf, 1e-300))).sum(1)).sum())
             if best is None or elbo > best[0]:
-                best = (elbo, eta, nu, mu, e_log_tau, it + 1)
+                best = (elbo, eta, nu, mu, e_log_tau, it + 1, converged, delta)
         assert best is not None
-        self.elbo_, self.eta_, self.nu_, self.mu_, self.log_tau_, self.n_iter_ = best
+        self.elbo_, self.eta_, self.nu_, self.mu_, self.log_tau_, self.n_iter_ = best[:6]
+        if not best[6]:  # the kept restart stopped at max_iter
+            warn_not_converged("EBCC", "variational Bayes (the restart kept, largest ELBO)", self.n_iter_, self.tol,
+                               best[7], "largest change of a row's class posterior")
         e_log_pi = digamma(self.eta_) - digamma(self.eta_.sum(-1, keepdims=True))
         prior_scores = np.logaddexp.reduce(e_log_pi + np.asarray(self.log_tau_)[:, None], axis=1)
         self.class_balance_ = softmax_rows(prior_scores[None, :])[0]
