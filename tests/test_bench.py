@@ -447,3 +447,50 @@ def test_empty_valid_split_under_gold_free_runs_end_models(wrench_dir, tmp_path)
     with pytest.raises(ValueError, match="valid split.* no examples.*end-model grid search selects on valid"):
         run(["youtube"], ["mv"], ["lr"], seeds=1, data_dir=tmp_path, progress=False, protocol="gold-free",
             end_model_grid=True)
+
+
+def test_cells_that_train_on_valid_labels_are_marked_and_get_no_published_number(wrench_dir, tmp_path):
+    """d01: params making a model train on gold valid labels were printed beside WRENCH's unsupervised numbers,
+    unmarked, and the params were recorded nowhere."""
+    lmp = {"wmv": {"accuracy_source": "valid"}, "DawidSkene": {"use_valid_labels": True, "abstain_as_class": True}}
+    df = run(["youtube"], ["mv", "wmv", "ds"], ["lr"], seeds=1, data_dir=wrench_dir, progress=False,
+             protocol=["wrench", "gold-free"], label_model_params=lmp, out_dir=tmp_path)
+    test = df[df["split"] == "test"].set_index(["protocol", "label_model", "end_model"])
+    for lm in ("WeightedMajorityVote", "DawidSkene"):
+        for em in ("", "lr"):
+            assert test.loc[("wrench", lm, em), "semi_supervised"] != ""
+            assert pd.isna(test.loc[("wrench", lm, em), "published"])
+    for em in ("", "lr"):  # gold-free: no valid labels reach the model (WMV from valid cannot run there at all)
+        assert test.loc[("gold-free", "DawidSkene", em), "semi_supervised"] == ""
+    assert ("gold-free", "WeightedMajorityVote", "") not in test.index
+    assert test.loc[("wrench", "MajorityVote", ""), "semi_supervised"] == ""
+    assert test.loc[("wrench", "MajorityVote", ""), "published"] == 84.0
+    assert json.loads(test.loc[("wrench", "WeightedMajorityVote", ""), "params"]) == {"accuracy_source": "valid"}
+    meta = json.loads((tmp_path / "results.json").read_text())["meta"]
+    assert meta["label_model_params"] == {"WeightedMajorityVote": {"accuracy_source": "valid"},
+                                          "DawidSkene": {"use_valid_labels": True, "abstain_as_class": True}}
+    for text in (results_table(df), (tmp_path / "table.md").read_text()):
+        wrench = text.split("**protocol gold-free")[0]
+        assert "| WeightedMajorityVote | 87.20 ± 0.00 (semi-supervised) |" in wrench
+        assert "(78.00)" not in wrench and "(83.20)" not in wrench
+        assert "accuracy_source='valid'" in wrench and "use_valid_labels=True" in wrench
+        assert "| LR + DawidSkene |" in wrench and "(93.36)" not in wrench.split("LR + DawidSkene")[1].split("\n")[0]
+    assert "(83.20) |" in results_table(df, protocol="gold-free").split("| DawidSkene |")[1].split("\n")[0]
+    # the mark survives the CSV round trip
+    assert results_table(pd.read_csv(tmp_path / "results.csv")) == results_table(df)
+
+
+def test_default_settings_that_train_on_valid_are_marked_too(wrench_dir):
+    """DawidSkene's default use_valid_labels=True and AutoLabelModel's WMV-dev / DS-semi candidates train on the
+    valid labels under the wrench protocol; without those settings the cells are unsupervised again."""
+    from weaksup.labelmodel.registry import auto_candidates
+
+    plain = [c for c in auto_candidates() if not c[3]]
+    df = run(["youtube"], ["ds", "auto"], seeds=1, data_dir=wrench_dir, progress=False)
+    semi = df[df["split"] == "test"].set_index("label_model")["semi_supervised"]
+    assert "use_valid_labels=True" in semi["DawidSkene"]
+    assert "candidates WMV-dev, DS-semi train on the valid labels" in semi["AutoLabelModel"]
+    df = run(["youtube"], ["ds", "auto"], seeds=1, data_dir=wrench_dir, progress=False,
+             label_model_params={"ds": {"use_valid_labels": False}, "auto": {"candidates": plain}})
+    test = df[df["split"] == "test"].set_index("label_model")
+    assert (test["semi_supervised"] == "").all() and test.loc["DawidSkene", "published"] == 83.2

@@ -139,3 +139,12 @@ def test_bench_cli_metric_per_set(wrench_dir, tmp_path, capsys):
     assert "| MajorityVote | 84.00 ± 0.00 (–) |" in capsys.readouterr().out
     assert main(argv + ["accuracy", "f1_binary"]) == 2
     assert "give one METRIC for every set" in capsys.readouterr().err
+
+
+def test_bench_cli_printout_marks_semi_supervised_cells(wrench_dir, capsys):
+    """d01: the semi-supervised note was only in section.md; the printed table carries it now."""
+    rc = main(["bench", "--datasets", "youtube", "--label-models", "mv", "auto", "--seeds", "1", "--data-dir",
+               str(wrench_dir), "--no-progress"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "| AutoLabelModel | 84.00 ± 0.00 (semi-supervised) |" in out
+    assert "(semi-supervised): the cell *trains* on the gold valid labels" in out

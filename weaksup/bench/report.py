@@ -21,6 +21,8 @@ import numpy as np
 
 __all__ = ["markdown_table", "section_block", "results_table", "summarize_skipped", "docs_section", "fmt_cell"]
 
+#: What a table cell that trained on the gold valid labels carries instead of the published number.
+SEMI_MARK = "(semi-supervised)"
 #: Short metric names in table headers.
 _SHORT = {"accuracy": "acc", "f1_binary": "F1"}
 
@@ -73,7 +75,8 @@ def _tidy(df: Any) -> Any:
     """
     out = df.copy()
     out.attrs = dict(getattr(df, "attrs", {}))
-    out["end_model"] = out["end_model"].fillna("").astype(str) if "end_model" in out else ""
+    for col in ("end_model", "semi_supervised"):
+        out[col] = out[col].fillna("").astype(str) if col in out else ""
     return out
 
 
@@ -81,7 +84,10 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                   with_published: bool = True) -> str:
     """Markdown table(s): rows = label model (+ end model), columns = datasets, cells mean ± std.
 
-    Test cells carry the published WRENCH number in parentheses.  One table per
+    Test cells carry the published WRENCH number in parentheses, except cells
+    that train on the gold valid labels (column ``semi_supervised``): they are
+    marked ``(semi-supervised)``, carry no published number (WRENCH's are
+    unsupervised), and a note under the table says which and why.  One table per
     protocol unless ``protocol`` is given.  The title states the number of
     seeds; a cell with fewer is marked ``[n/N seeds]``.  ``df`` may also be
     ``pandas.read_csv`` of the ``results.csv`` the bench writes.
@@ -110,10 +116,18 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
         rows = []
         keys = list(dict.fromkeys(zip(sub["end_model"], sub["label_model"])))
         keys.sort(key=lambda k: (k[0] != "", k[0]))
+        semi_notes: dict[str, list[str]] = {}
         for em, lm in keys:
             row: list[object] = [lm if not em else f"{em.upper()} + {lm}"]
             for d in dsets:
                 cell = sub[(sub["dataset"] == d) & (sub["label_model"] == lm) & (sub["end_model"] == em)]
+                semi = [r for r in dict.fromkeys(cell["semi_supervised"]) if r]
+                if semi:  # trained on gold valid labels: marked, and never beside WRENCH's unsupervised number
+                    row.append(fmt_cell(cell["score"].to_numpy(float), None, n_seeds, False) + f" {SEMI_MARK}")
+                    for r in semi:
+                        if r not in semi_notes.setdefault(str(row[0]), []):
+                            semi_notes[str(row[0])].append(r)
+                    continue
                 pubs = cell["published"].dropna()
                 pub = float(pubs.iloc[0]) if (show_pub and len(pubs)) else None
                 row.append(fmt_cell(cell["score"].to_numpy(float), pub, n_seeds, show_pub))
@@ -122,7 +136,13 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
         title = f"**protocol {proto}, {split} split**" + (
             " — mean ± std over seeds (published WRENCH in parentheses)" if show_pub else " — mean ± std over seeds")
         title += f"; every cell averages {seeds} unless marked [n/{n_seeds} seeds]"
-        parts.append(title + "\n\n" + markdown_table(header, rows))
+        table = title + "\n\n" + markdown_table(header, rows)
+        if semi_notes:
+            table += ("\n\n" + f"{SEMI_MARK}: the cell *trains* on the gold valid labels (not only selects or sets "
+                      "the class balance with them, as WRENCH's protocol does), so it is not comparable with "
+                      "WRENCH's published label models, which are unsupervised, and no published number is shown "
+                      "beside it: " + "; ".join(f"{m} ({'; '.join(rs)})" for m, rs in semi_notes.items()) + ".")
+        parts.append(table)
     return "\n\n".join(parts) + "\n"
 
 
@@ -156,18 +176,6 @@ def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:
         out.append(f"{model} on {', '.join(g['ds'])} ({', '.join(g['proto'])}; seeds {', '.join(g['seed'])}): "
                    f"{g['why'][0]}")
     return out
-
-
-def _semi_supervised_note(df: Any) -> list[str]:
-    """Which rows of the ``wrench`` protocol *train* on gold valid labels (so are not unsupervised)."""
-    from weaksup.labelmodel.registry import auto_candidates
-
-    if "AutoLabelModel" not in set(df.get("label_model", [])) or "wrench" not in set(df.get("protocol", [])):
-        return []
-    semi = [label for label, _, _, trains_on_valid in auto_candidates() if trains_on_valid]
-    return [f"Under `wrench`, `AutoLabelModel` is semi-supervised: its candidates {', '.join(semi)} train on "
-            "the gold valid labels, so its row is not comparable with WRENCH's published (unsupervised) label "
-            "models; section `labelmodel-wrench` compares it without those candidates."]
 
 
 def _data_note(meta: dict[str, Any]) -> list[str]:
@@ -208,7 +216,6 @@ def docs_section(df: Any) -> str:
         "`wrench` protocol: gold valid labels give the class balance / model selection (as WRENCH). "
         "`gold-free`: no gold labels before test; class balance estimated from the train votes. "
         "The train-split table scores each label model transductively on the rows it was fitted on (wrench#27).",
-        *_semi_supervised_note(df),
         "",
         results_table(df, "test"),
         results_table(df, "train", with_published=False),

@@ -59,6 +59,7 @@ __all__ = [
     "summarize_skipped",
     "available_datasets",
     "resolve_models",
+    "trains_on_valid",
     "DEFAULT_END_MODEL_GRID",
 ]
 
@@ -341,6 +342,52 @@ def _timed(fn: Callable[..., tuple[Any, dict[str, Any]]], *args: Any) -> tuple[A
     return model, chosen, time.perf_counter() - t0
 
 
+def _params_json(params: Mapping[str, Any]) -> str:
+    """The ``params`` column: the settings a cell ran with (given params and the grid's choice), as JSON."""
+    return json.dumps(_json_safe(dict(params)))
+
+
+def trains_on_valid(model: Any) -> str:
+    """Why ``model``, fitted with ``valid=(votes, gold labels)``, *trains* on those labels; ``""`` when it does not.
+
+    Using valid labels for the class balance, for selection or for early stopping
+    is WRENCH's protocol; fitting to them (semi-supervised) is not, and such a
+    cell is not comparable with WRENCH's published, unsupervised numbers.  Read
+    from the model's settings (defaults included): ``use_valid_labels=True``
+    (``DawidSkene``'s default: the valid rows enter its EM with their labels),
+    ``accuracy_source="valid"`` (``WeightedMajorityVote``'s LF accuracies from
+    them), and :class:`~weaksup.labelmodel.AutoLabelModel` candidates that
+    train on them (``trains_on_valid``, or such settings).
+
+    Examples
+    --------
+    >>> from weaksup.labelmodel import DawidSkene, MajorityVote, WeightedMajorityVote
+    >>> trains_on_valid(MajorityVote()), trains_on_valid(DawidSkene(use_valid_labels=False))
+    ('', '')
+    >>> trains_on_valid(WeightedMajorityVote(accuracy_source="valid"))
+    "accuracy_source='valid': LF accuracies from the valid labels"
+    """
+    if getattr(model, "use_valid_labels", False) is True:
+        return "use_valid_labels=True: the valid rows enter its EM with their gold labels"
+    source = getattr(model, "accuracy_source", None)
+    if source in ("valid", "dev") and getattr(model, "weights", "accuracy") == "accuracy":
+        return f"accuracy_source={source!r}: LF accuracies from the valid labels"
+    if type(model).__name__ == "AutoLabelModel":
+        from weaksup.labelmodel import registry
+
+        cands = model.candidates if model.candidates is not None else registry.auto_candidates()
+        semi = []
+        for label, cls_name, params, flagged in cands:
+            params = dict(params)
+            if params.pop("_ignore_valid", False) or params.pop("_ignore_dev", False):
+                continue  # fitted without the valid set
+            if flagged or trains_on_valid(registry.get_model(cls_name)(**params)):
+                semi.append(label)
+        if semi:
+            return f"candidates {', '.join(semi)} train on the valid labels"
+    return ""
+
+
 def _fit_label_model(ds: Any, cls: type, params: Mapping[str, Any], grid: Mapping[str, Sequence[Any]] | None,
                      protocol: str, seed: int, tie_break: str) -> tuple[Any, dict[str, Any]]:
     """One label-model cell: fit (under ``wrench``, the best of ``grid`` on gold valid labels)."""
@@ -547,7 +594,10 @@ def run(
         One row per (dataset, protocol, label model, end model, seed, split):
         columns ``dataset, protocol, label_model, end_model, seed, split, metric,
         score`` (fraction), ``published`` (percent, test only), ``fit_seconds``,
-        ``n_covered``.  ``df.attrs`` holds ``skipped`` (failed runs, with the
+        ``n_covered``, ``params`` (JSON: the given params and the grid's choice)
+        and ``semi_supervised`` (why the cell trains on the gold valid labels,
+        :func:`trains_on_valid`; ``""`` if it does not; such cells get no
+        ``published`` number: WRENCH's are unsupervised).  ``df.attrs`` holds ``skipped`` (failed runs, with the
         reason) and ``meta`` (the settings, the weaksup version, each set's
         folder and source, the machine).
 
@@ -649,12 +699,17 @@ def run(
                 _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
             if fitted is not None:
                 lm, chosen, fit_s = fitted
+                # a model that trains on the gold valid labels (not only selects / sets the class balance with
+                # them) is semi-supervised: never printed beside WRENCH's unsupervised published numbers
+                semi = trains_on_valid(lm) if proto == "wrench" else ""
+                lm_used = _params_json({**lm_params.get(lm_name, {}), **chosen})
                 for split in ("train", "valid", "test"):
                     sp = ds.splits[split]
+                    pub = published_value(dname, lm_name) if split == "test" and not semi else None
                     ctx.rows.append({**base, "end_model": "", "split": split,
                                      "score": float(lm.score(sp.votes, sp.labels, metric=metric, tie_break=tie_break)),
-                                     "published": published_value(dname, lm_name) if split == "test" else None,
-                                     "fit_seconds": fit_s, "params": json.dumps(chosen)})
+                                     "published": pub, "fit_seconds": fit_s, "params": lm_used,
+                                     "semi_supervised": semi})
                 for em_name, em_cls in (ems if X is not None else []):
                     done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
                         _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
@@ -663,15 +718,18 @@ def run(
                     if done is None:
                         continue
                     pipe, chosen, fit_s = done
+                    em_used = _params_json({**em_params.get(em_name, {}), **chosen})
                     for split in ("valid", "test"):
-                        pub = published_value(dname, lm_name, em_name, soft_labels) if split == "test" else None
+                        pub = (published_value(dname, lm_name, em_name, soft_labels)
+                               if split == "test" and not semi else None)
                         ctx.rows.append({**base, "end_model": em_name, "split": split,
                                          "score": float(pipe.score(X[split], ds.splits[split].labels, metric)),
-                                         "published": pub, "fit_seconds": fit_s, "params": json.dumps(chosen)})
+                                         "published": pub, "fit_seconds": fit_s, "params": em_used,
+                                         "semi_supervised": f"its labels come from {lm_name}: {semi}" if semi else ""})
             bar.update(1)
     bar.close()
     cols = ["dataset", "protocol", "label_model", "end_model", "seed", "split", "metric", "score",
-            "published", "fit_seconds", "n_covered", "params"]
+            "published", "fit_seconds", "n_covered", "params", "semi_supervised"]
     df = pd.DataFrame(ctx.rows, columns=cols)
     df.attrs["skipped"] = ctx.skipped
     from weaksup import __version__
