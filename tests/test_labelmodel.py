@@ -723,3 +723,16 @@ def test_check_labels_names_inf_and_non_integer_labels():
         check_labels(np.array([0.0, np.inf]))
     with pytest.raises(ValueError, match="got 0.5 at position 2"):
         check_labels(np.array([0.0, 1.0, 0.5]))
+
+
+def test_auto_label_model_skips_a_candidate_whose_fit_diverges():
+    """MatrixCompletion diverges on 150 dense LFs (as snorkel's LabelModel does); the selection used to die with its
+    FloatingPointError although every other candidate fits."""
+    from weaksup.labelmodel import AutoLabelModel, MatrixCompletion
+
+    L, y, _ = make_votes(300, 150, 2, propensities=0.9, seed=3)
+    with pytest.raises(FloatingPointError):
+        MatrixCompletion().fit(L, seed=0)
+    with pytest.warns(UserWarning, match=r"skipping candidate 'MC': its fit diverged"):
+        auto = AutoLabelModel().fit(L[:200], valid=(L[200:], np.asarray(y)[200:]), seed=0)
+    assert auto.chosen_ not in ("MC", "MC-uniform") and "MC" not in auto.valid_scores_

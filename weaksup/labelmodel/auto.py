@@ -171,19 +171,25 @@ class AutoLabelModel(LabelModel):
                 warnings.warn(f"AutoLabelModel: skipping candidate {name!r}: {reason}", UserWarning,
                               stacklevel=user_stacklevel())
                 continue
-            if on_dev and Ld.n >= 4:
-                preds = np.empty(Ld.n, dtype=np.int64)
-                folds = np.random.default_rng(0).permutation(Ld.n) % 2
-                for f in (0, 1):
-                    tr, te = folds != f, folds == f
-                    sub, _ = self._make(cls_name, params)
-                    sub.fit(L, class_balance=class_balance, valid=(Ld[tr], yd[tr]), seed=seed)
-                    preds[te] = probs_to_preds(sub.predict_proba(Ld[te]), offset=0)
-            else:
-                preds = None
-            model.fit(L, class_balance=class_balance, valid=use_dev, seed=seed)
-            if preds is None:
-                preds = model.predict(Ld)
+            try:
+                if on_dev and Ld.n >= 4:
+                    preds = np.empty(Ld.n, dtype=np.int64)
+                    folds = np.random.default_rng(0).permutation(Ld.n) % 2
+                    for f in (0, 1):
+                        tr, te = folds != f, folds == f
+                        sub, _ = self._make(cls_name, params)
+                        sub.fit(L, class_balance=class_balance, valid=(Ld[tr], yd[tr]), seed=seed)
+                        preds[te] = probs_to_preds(sub.predict_proba(Ld[te]), offset=0)
+                else:
+                    preds = None
+                model.fit(L, class_balance=class_balance, valid=use_dev, seed=seed)
+                if preds is None:
+                    preds = model.predict(Ld)
+            except FloatingPointError as exc:
+                # a candidate whose optimiser diverges on these votes is not a reason to fail the selection
+                warnings.warn(f"AutoLabelModel: skipping candidate {name!r}: its fit diverged ({exc})", UserWarning,
+                              stacklevel=user_stacklevel())
+                continue
             s = float(score(self.metric, yd, preds))
             self.valid_scores_[name] = s
             if best is None or s > best[0]:
