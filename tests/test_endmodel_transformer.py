@@ -134,3 +134,13 @@ def test_fitted_model_pickles_with_identical_probabilities(tiny_bert, head):
     np.testing.assert_array_equal(m.predict_proba(XV), before)  # the pickled original still predicts the same
     assert back.transform(XV).shape == (10, 32)
     pickle.loads(pickle.dumps(back))  # and pickles again after predicting
+
+
+def test_head_auto_from_a_checkpoint_with_another_head_size(tiny_bert):
+    """head="auto" on a checkpoint whose head has another size (tiny_bert's is 2-class, the task has 3) failed with
+    transformers' "ignore_mismatched_sizes" RuntimeError, its report hidden by the error-level logging; the head is
+    re-initialised for k classes, as for a checkpoint without one."""
+    y3 = np.arange(len(X)) % 3
+    m = _clf(tiny_bert, max_steps=2).fit(X, y3, seed=0)
+    assert m.predict_proba(XV).shape == (10, 3) and m.module_.model.config.num_labels == 3
+

@@ -158,7 +158,10 @@ class TransformerClassifier(TorchEndModel):
         hf_logging.set_verbosity_error()  # "newly initialised classifier" notices are expected here
         try:
             if self.head == "auto":
-                model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=k)
+                # a checkpoint with a head of another size (a 2-class fine-tune for a 3-class task) gets a new
+                # head, as one without a head does; only a head of k classes is kept
+                model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=k,
+                                                                           ignore_mismatched_sizes=True)
             else:
                 model = AutoModel.from_pretrained(path)
         finally:
