@@ -116,3 +116,59 @@ def test_a_fitted_flow_pickles_and_deep_copies_with_the_same_predictions(flow_ta
     loaded = LabelLearningFlow.load(tmp_path / "f.npz")
     loaded.predict_proba(V, X)  # builds the network from flow_params_
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(loaded)).predict_proba(V, X), expected)
+
+
+# ------------------------------------------------------------ load checks
+def _rewrite(src, dst, edit_meta=None, drop=None):
+    """Copy the weaksup file ``src`` to ``dst`` with its JSON metadata edited and/or an array left out."""
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(src) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    meta = json.loads(np.load(io.BytesIO(items["__meta__.npy"])).tobytes().decode())
+    if edit_meta:
+        edit_meta(meta)
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    items["__meta__.npy"] = buf.getvalue()
+    if drop:
+        items.pop(drop + ".npy")
+    with zipfile.ZipFile(dst, "w") as z:
+        for n, b in items.items():
+            z.writestr(n, b)
+
+
+def test_universal_load_names_the_file_and_what_is_wrong(tmp_path):
+    from weaksup.universal import RealSpace, UniversalLabelModel, ValueLabelModel, make_synthetic
+
+    votes, _ = make_synthetic(RealSpace(1), [2, 1, .5, .25], 300, seed=0)
+    model = UniversalLabelModel(RealSpace(1)).fit(votes)
+    src, bad = tmp_path / "ok.npz", tmp_path / "bad.npz"
+    model.save(src)
+    np.testing.assert_array_equal(ValueLabelModel.load(src).predict(votes), model.predict(votes))
+    cases = [
+        (dict(edit_meta=lambda m: m["params"].__setitem__("new_knob", 3)),
+         r"UniversalLabelModel has no parameter 'new_knob' \(the file was written by another weaksup version"),
+        (dict(edit_meta=lambda m: m["params"].__setitem__("n_iter", -7)),
+         r"the saved parameters of UniversalLabelModel are invalid: .*'n_iter' must be an int in \[1, inf\]"),
+        (dict(edit_meta=lambda m: m["params"].__setitem__("inference", "gauss")), r"'inference'"),
+        (dict(edit_meta=lambda m: m.pop("class")), r"not a complete weaksup value label-model file .*'class'"),
+        (dict(edit_meta=lambda m: m.pop("space")), r"not a complete weaksup value label-model file .*'space'"),
+        (dict(edit_meta=lambda m: m.pop("params")), r"not a complete weaksup value label-model file .*'params'"),
+        (dict(edit_meta=lambda m: m.__setitem__("space_config", {"dim": 0})),
+         r"the saved label space RealSpace\(\{'dim': 0\}\) is invalid: RealSpace dim must be >= 1"),
+        (dict(edit_meta=lambda m: m.__setitem__("space_config", {"dims": 2})), r"the saved label space RealSpace"),
+        (dict(drop="theta_"), r"lacks fitted state \['theta_'\]"),
+        (dict(drop="pair_stats_"), r"lacks fitted state \['pair_stats_'\]"),
+        (dict(edit_meta=lambda m: m["state"].pop("lf_names_")), r"lacks fitted state \['lf_names_'\]"),
+        (dict(edit_meta=lambda m: m.pop("state")), r"lacks fitted state \['n_lfs_', 'lf_names_'\]"),
+        (dict(edit_meta=lambda m: m.__setitem__("state", "x")), r"garbles 'state'"),
+        (dict(edit_meta=lambda m: m["state"].__setitem__("n_lfs_", "four")), r"not a complete .*file .*'four'"),
+    ]
+    for kw, match in cases:
+        _rewrite(src, bad, **kw)
+        with pytest.raises(ValueError, match=match) as info:
+            UniversalLabelModel.load(bad)
+        assert str(info.value).startswith(f"{bad}: "), (match, str(info.value))

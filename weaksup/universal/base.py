@@ -31,7 +31,15 @@ import numpy as np
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin
-from weaksup._persist import class_path, load_class, load_npz, load_npz_v0, save_npz
+from weaksup._persist import (
+    check_fitted_state,
+    class_path,
+    load_class,
+    load_npz,
+    load_npz_v0,
+    model_from_meta,
+    save_npz,
+)
 from weaksup._validation import check_is_fitted, warn_silent_lfs
 from weaksup.labelmodel.base import BaseVoteModel, align_lfs
 from weaksup.universal.spaces import LabelSpace
@@ -198,12 +206,40 @@ class ValueLabelModel(ParamsMixin):
 
     @classmethod
     def load(cls: type[_Self], path: str | os.PathLike[str]) -> _Self:
-        """Read a model written by :meth:`save` (any ``ValueLabelModel`` subclass)."""
+        """Read a model written by :meth:`save` (``cls`` itself or any weaksup subclass of it).
+
+        The file is checked as a label model's is (:func:`weaksup._persist.model_from_meta`): every
+        problem (no class or space entry, a parameter this weaksup does not know or whose value ``fit``
+        would refuse, a missing fitted array) is a ``ValueError`` naming the file.
+        """
         meta, arrays = load_npz(path, FORMAT, legacy=_read_v0)
-        klass = load_class(meta["class"], cls, path=path)
-        space_cls = load_class(meta["space"], LabelSpace, path=path)
-        model = klass(space_cls(**meta["space_config"]), **meta["params"])
-        model._set_state(meta["state"], arrays)
+        try:
+            space_cls = load_class(meta["space"], LabelSpace, path=path)
+            config = dict(meta["space_config"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a complete weaksup value label-model file (its metadata lacks or "
+                             f"garbles {exc})") from exc
+        try:
+            space = space_cls(**config)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: the saved label space {space_cls.__name__}({config}) is invalid: {exc}") from exc
+        model = model_from_meta(meta, cls, path, validate=lambda m: m._check_params(), what="value label-model",
+                                args=(space,))
+        state = meta.get("state", {})
+        if not isinstance(state, dict):
+            raise ValueError(f"{path}: not a complete weaksup value label-model file (its metadata garbles 'state': "
+                             f"a {type(state).__name__}, not an object)")
+        try:
+            model._set_state(state, arrays)
+        except (KeyError, TypeError, ValueError) as exc:
+            missing = [a for a in model._fitted_attrs if a not in arrays and a not in state]
+            if missing and isinstance(exc, KeyError):
+                raise ValueError(f"{path}: the {type(model).__name__} in this file lacks fitted state {missing} (a "
+                                 "damaged file, or one written by another weaksup version); refit the model and "
+                                 "save it again") from exc
+            raise ValueError(f"{path}: not a complete weaksup value label-model file (its metadata lacks or "
+                             f"garbles {exc})") from exc
+        check_fitted_state(model, model._fitted_attrs, path)
         return model
 
 
