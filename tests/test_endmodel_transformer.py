@@ -144,3 +144,14 @@ def test_head_auto_from_a_checkpoint_with_another_head_size(tiny_bert):
     m = _clf(tiny_bert, max_steps=2).fit(X, y3, seed=0)
     assert m.predict_proba(XV).shape == (10, 3) and m.module_.model.config.num_labels == 3
 
+
+def test_progress_false_shows_no_loading_bar(tiny_bert, capsys):
+    """progress=False still printed transformers' "Loading weights" bar on every fit."""
+    from transformers.utils import logging as hf_logging
+
+    before = hf_logging.is_progress_bar_enabled()
+    capsys.readouterr()
+    _clf(tiny_bert, max_steps=1).fit(X, Y, seed=0)
+    assert "Loading weights" not in capsys.readouterr().err
+    assert hf_logging.is_progress_bar_enabled() == before  # the process-wide setting is left as it was
+

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -151,12 +153,9 @@ class TransformerClassifier(TorchEndModel):
 
     def _build(self, data: Any, k: int) -> None:
         from transformers import AutoModel, AutoModelForSequenceClassification
-        from transformers.utils import logging as hf_logging
 
         path = self._paths()[0]
-        level = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # "newly initialised classifier" notices are expected here
-        try:
+        with _quiet_loading(self.progress):
             if self.head == "auto":
                 # a checkpoint with a head of another size (a 2-class fine-tune for a 3-class task) gets a new
                 # head, as one without a head does; only a head of k classes is kept
@@ -164,8 +163,6 @@ class TransformerClassifier(TorchEndModel):
                                                                            ignore_mismatched_sizes=True)
             else:
                 model = AutoModel.from_pretrained(path)
-        finally:
-            hf_logging.set_verbosity(level)
         self.module_ = _HFModule(model, self.head, k, self.dropout).to(self.device)
         self._freeze(model)
 
@@ -200,6 +197,33 @@ class TransformerClassifier(TorchEndModel):
         if "module_" in state:  # from the live module: transformers installs them again when it next runs
             _drop_capture_hooks(state["module_"])
         return state
+
+
+@contextlib.contextmanager
+def _quiet_loading(progress: bool) -> Iterator[None]:
+    """While transformers loads a model: its notices at error level only (the "newly initialised classifier"
+    ones are expected here) and, with ``progress=False``, no "Loading weights" bar; both restored afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    bars = hf_logging.is_progress_bar_enabled()
+    hub_bars_off = None
+    if bars and not progress:
+        from huggingface_hub.utils import are_progress_bars_disabled
+
+        hub_bars_off = are_progress_bars_disabled()
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if hub_bars_off is not None:
+            hf_logging.enable_progress_bar()  # also turns huggingface_hub's bars on: put them back as they were
+            if hub_bars_off:
+                from huggingface_hub.utils import disable_progress_bars
+
+                disable_progress_bars()
 
 
 def _drop_capture_hooks(module: nn.Module) -> None:
