@@ -155,3 +155,18 @@ def test_progress_false_shows_no_loading_bar(tiny_bert, capsys):
     assert "Loading weights" not in capsys.readouterr().err
     assert hf_logging.is_progress_bar_enabled() == before  # the process-wide setting is left as it was
 
+
+def test_max_length_beyond_the_models_positions_is_refused_at_fit(tiny_bert):
+    """max_length above the model's position limit (tiny_bert: 64) was accepted; a long text then crashed inside
+    torch ("The expanded size of the tensor (802) must match the existing size (512)")."""
+    m = _clf(tiny_bert, max_length=100, max_steps=1)
+    with pytest.raises(ValueError, match=r"^TransformerClassifier: max_length=100 exceeds the 64 positions of the "
+                                         r"model .*; pass max_length <= 64"):
+        m.fit(X, Y)
+    assert not hasattr(m, "module_")
+    long_text = " ".join(["great"] * 200)
+    ok = _clf(tiny_bert, max_length=64, max_steps=1).fit(X + [long_text], np.r_[Y, 1], seed=0)
+    assert ok.max_positions_ == 64 and ok.predict_proba([long_text]).shape == (1, 2)
+    ok.set_params(max_length=100)
+    with pytest.raises(ValueError, match="max_length=100 exceeds the 64 positions"):
+        ok.predict_proba([long_text])

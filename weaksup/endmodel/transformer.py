@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from weaksup.endmodel._torch import TorchEndModel
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import Interval, OneOf
+from weaksup._validation import Interval, OneOf, check_params
 from weaksup.endmodel.base import RENAMED_KWARGS, check_texts
 
 __all__ = ["TransformerClassifier", "minilm_path"]
@@ -46,7 +46,8 @@ class TransformerClassifier(TorchEndModel):
         sentence-transformer checkpoints such as MiniLM; features = the pooled
         vector).
     max_length : int
-        Truncation length in tokens (CPU cost grows with it).
+        Truncation length in tokens (CPU cost grows with it); at most the
+        model's position limit (fitted ``max_positions_``), checked when ``fit`` starts.
     freeze_embeddings : bool
         Do not train the embedding layer.
     freeze_layers : int
@@ -140,16 +141,41 @@ class TransformerClassifier(TorchEndModel):
         return self.tokenizer_
 
     def _encode(self, X: list[str]) -> dict[str, list[list[int]]]:
+        self._check_max_length(getattr(self, "max_positions_", None))
         tok = self._tokenizer()
         enc = tok(list(X), truncation=True, max_length=int(self.max_length))
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
-    # ------------------------------------------------------------ model
-    def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
-        # the paths may have changed since the last fit (set_params): a cached tokenizer would feed the
-        # new model another vocabulary's token ids
-        self.__dict__.pop("tokenizer_", None)
-        super()._fit(X, P, w, valid, seed)
+    def _check_max_length(self, limit: int | None) -> None:
+        if limit is not None and int(self.max_length) > limit:
+            raise ValueError(f"TransformerClassifier: max_length={self.max_length} exceeds the {limit} positions of "
+                             f"the model {self._paths()[0]!r} (longer texts would crash inside it); pass "
+                             f"max_length <= {limit}")
+
+    def _prepare_fit(self, X: Any, y: Any, valid: Any, sample_weight: Any) -> Any:
+        """The usual checks, and ``max_length`` against the model's position limit, before any pass over the
+        data (``max_positions_``: the smaller of the config's ``max_position_embeddings`` and the tokenizer's
+        ``model_max_length``)."""
+        from transformers import AutoConfig, AutoTokenizer
+
+        check_params(self)
+        model, tok_path = self._paths()
+        with _quiet_loading(self.progress):
+            # a fresh tokenizer: the paths may have changed since the last fit (set_params), and a cached one
+            # would feed the new model another vocabulary's token ids
+            tok = AutoTokenizer.from_pretrained(tok_path)
+            config = AutoConfig.from_pretrained(model)
+        limits = [int(n) for n in (getattr(config, "max_position_embeddings", None), tok.model_max_length)
+                  if isinstance(n, (int, np.integer)) and 0 < n < 1_000_000]
+        limit = min(limits) if limits else None
+        self._check_max_length(limit)
+        out = super()._prepare_fit(X, y, valid, sample_weight)
+        # every check passed: the new fit's tokenizer and limit
+        self.tokenizer_ = tok
+        self.__dict__.pop("max_positions_", None)
+        if limit is not None:
+            self.max_positions_ = limit
+        return out
 
     def _build(self, data: Any, k: int) -> None:
         from transformers import AutoModel, AutoModelForSequenceClassification
