@@ -161,3 +161,21 @@ def test_ebcc_warns_when_variational_bayes_stops_at_max_iter() -> None:
     assert "tol=0.001" in msgs[0]
     eb = EBCC(repeat=2)
     assert _convergence_warnings(eb, L, seed=0) == [] and eb.n_iter_ < eb.max_iter
+
+
+# ------------------------------------------------------------------- E: EBCC's estimates are prior-pulled (documented)
+def test_ebcc_lf_accuracies_at_many_classes_are_pulled_by_b_v_as_documented() -> None:
+    """docs/label_models.md and EBCC's docstring quote these numbers (k = 20: lf_accuracies 0.31-0.44 against true
+    0.55-0.88, DawidSkene 0.52-0.87); the defaults stay WRENCH's, so the documented bias must stay true."""
+    from weaksup.labelmodel import EBCC, DawidSkene
+
+    L, y, _ = make_votes(2000, 8, 20, propensities=0.2, seed=0)
+    D, y = L.to_dense(), np.asarray(y)
+    true = np.array([((D[:, j] == y)[D[:, j] >= 0]).mean() for j in range(8)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        eb = EBCC().fit(L, seed=0)
+    assert (true.min().round(2), true.max().round(2)) == (0.55, 0.88)
+    assert (eb.lf_accuracies().min().round(2), eb.lf_accuracies().max().round(2)) == (0.31, 0.44)
+    ds = DawidSkene().fit(L).lf_accuracies()
+    assert (ds.min().round(2), ds.max().round(2)) == (0.52, 0.87)
