@@ -179,3 +179,18 @@ def test_ebcc_lf_accuracies_at_many_classes_are_pulled_by_b_v_as_documented() ->
     assert (eb.lf_accuracies().min().round(2), eb.lf_accuracies().max().round(2)) == (0.31, 0.44)
     ds = DawidSkene().fit(L).lf_accuracies()
     assert (ds.min().round(2), ds.max().round(2)) == (0.52, 0.87)
+
+
+# ------------------------------------------------------------------- F: MatrixCompletion's divergence
+def test_matrix_completion_divergence_raises_only_its_own_error() -> None:
+    """450 dense LFs at snorkel's lr=0.01: the fit diverges.  numpy printed 'overflow encountered in matmul' and
+    'invalid value encountered in subtract' RuntimeWarnings before the FloatingPointError that says it."""
+    from weaksup.labelmodel import MatrixCompletion
+
+    L, _, _ = make_votes(1000, 450, 2, propensities=0.5, seed=3)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with pytest.raises(FloatingPointError, match=r"MatrixCompletion: loss diverged \(NaN\); reduce lr") as err:
+            MatrixCompletion().fit(L, seed=0)
+    assert [str(x.message) for x in w if issubclass(x.category, RuntimeWarning)] == []
+    assert "gradient overflowed at epoch" in str(err.value) and "of 100, lr=0.01" in str(err.value), str(err.value)

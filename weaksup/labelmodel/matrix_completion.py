@@ -208,6 +208,13 @@ class MatrixCompletion(LabelModel):
 
     def _optimise(self, mu: np.ndarray, mu_init: np.ndarray, O: np.ndarray, diagO: np.ndarray,
                   p: np.ndarray, m: int) -> np.ndarray:
+        # a diverging fit overflows (numpy's 'overflow encountered in matmul' warnings) before the
+        # gradient turns non-finite, where the FloatingPointError below says what happened: silence them
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._optimise_steps(mu, mu_init, O, diagO, p, m)
+
+    def _optimise_steps(self, mu: np.ndarray, mu_init: np.ndarray, O: np.ndarray, diagO: np.ndarray,
+                        p: np.ndarray, m: int) -> np.ndarray:
         l2 = float(self.l2)
         b1, b2 = self.betas
         eps = float(self.eps)
@@ -230,7 +237,9 @@ class MatrixCompletion(LabelModel):
             if l2:
                 grad += 2.0 * l2 * l2 * (mu - mu_init) + l2 * mu  # loss term + optimiser weight decay
             if not np.all(np.isfinite(grad)):
-                raise FloatingPointError("MatrixCompletion: loss diverged (NaN); reduce lr")
+                raise FloatingPointError(
+                    f"MatrixCompletion: loss diverged (NaN); reduce lr (the gradient overflowed at epoch {epoch + 1} "
+                    f"of {len(lrs)}, lr={lr:g}, optimizer={self.optimizer!r})")
             t = epoch + 1
             if self.optimizer == "sgd":
                 buf = grad if epoch == 0 else self.momentum * buf + grad
