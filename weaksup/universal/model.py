@@ -151,48 +151,15 @@ class UniversalLabelModel(ValueLabelModel):
         subset when there are more than ``max_triplets``.
         """
         sp = self.space
-        m = V.m
-        on = ~V.abstain
-        S = np.full((m, m), np.nan)
-        prep = [sp.prepare(V.values[:, a]) for a in range(m)]
-        for a, b in itertools.combinations(range(m), 2):
-            both = on[:, a] & on[:, b]
-            if both.sum() < self.min_overlap:
-                continue
-            num, den = sp.pair_statistic(prep[a], prep[b], both)
-            if den > 0:
-                S[a, b] = S[b, a] = num / den
-        # triplets in LF-name order (each triplet's members too), so that the seeded subset beyond
-        # max_triplets, the order estimates are combined in and the refinement do not depend on the column order
-        by_name = sorted(range(m), key=lambda a: V.lf_names[a])
-        triplets = [t for t in itertools.combinations(by_name, 3)
-                    if np.isfinite([S[t[0], t[1]], S[t[0], t[2]], S[t[1], t[2]]]).all()]
-        if len(triplets) > self.max_triplets:
-            rng = np.random.default_rng(0 if seed is None else seed)
-            chosen = [triplets[i] for i in sorted(rng.choice(len(triplets), self.max_triplets, replace=False))]
-            covered = {a for t in chosen for a in t}
-            for t in triplets:  # keep every LF in at least one triplet
-                if not set(t) <= covered:
-                    chosen.append(t)
-                    covered |= set(t)
-            triplets = chosen
-        if not triplets:
-            raise ValueError("no triplet of LFs co-votes on enough rows (min_overlap="
-                             f"{self.min_overlap}); cannot estimate θ")
-        est: list[list[float]] = [[] for _ in range(m)]
-        for a, b, c in triplets:
-            for x, y, z in ((a, b, c), (b, a, c), (c, a, b)):
-                est[x].append(sp.triplet_init(S[x, y], S[x, z], S[y, z]))
-        silent = ~on.any(0)
-        theta = self._combine(est, V.lf_names, silent)
-        aux = None
-        if self.refine and not sp.closed_form_exact:
-            for _ in range(max(1, self.n_iter)):
-                aux = sp.estimate_aux(V.values, V.abstain, theta)
-                theta = self._refine(S, triplets, theta, aux, V.lf_names, silent)
-                if aux is None:
-                    break
-            aux = sp.estimate_aux(V.values, V.abstain, theta)
+        # θ is estimated with the LF columns in LF-name order, then put back in the votes' order: every step
+        # (pair statistics, the triplet list and its seeded subset beyond max_triplets, the order estimates are
+        # combined in, the prior π of a finite space, each triplet's refinement) then sees the same numbers in
+        # the same order whatever the column order, so the same LFs give the same θ to the last bit (the
+        # refinement of a triplet can sit on a flat direction, where a rounding difference moved θ by 40 %)
+        order = sorted(range(V.m), key=lambda a: V.lf_names[a])
+        back = np.argsort(order)
+        theta, aux, S = self._estimate_theta(V.select_lfs(order), seed)
+        theta, S = theta[back], S[np.ix_(back, back)]
         self.theta_ = np.asarray(theta, dtype=np.float64)
         self.aux_ = aux
         self.pair_stats_ = S
@@ -225,6 +192,52 @@ class UniversalLabelModel(ValueLabelModel):
                                          "point mass; pass varied valid labels or y_var=")
             self.gaussian_ = sp.gaussian_fit(V.values, V.abstain, y_mean, y_var, expected=self.expected_distance_)
         self.fill_ = self._prior_value(V) if self.uncovered == "prior" else None
+
+    def _estimate_theta(self, V: ValueVotes, seed: int | None) -> tuple[np.ndarray, Any, np.ndarray]:
+        """θ (per column of ``V``), the space's auxiliary parameters and the pair statistics, from votes
+        whose columns are in LF-name order (see :meth:`_fit`)."""
+        sp = self.space
+        m = V.m
+        on = ~V.abstain
+        S = np.full((m, m), np.nan)
+        prep = [sp.prepare(V.values[:, a]) for a in range(m)]
+        for a, b in itertools.combinations(range(m), 2):
+            both = on[:, a] & on[:, b]
+            if both.sum() < self.min_overlap:
+                continue
+            num, den = sp.pair_statistic(prep[a], prep[b], both)
+            if den > 0:
+                S[a, b] = S[b, a] = num / den
+        # the columns are in LF-name order, so are the triplets and each triplet's members
+        triplets = [t for t in itertools.combinations(range(m), 3)
+                    if np.isfinite([S[t[0], t[1]], S[t[0], t[2]], S[t[1], t[2]]]).all()]
+        if len(triplets) > self.max_triplets:
+            rng = np.random.default_rng(0 if seed is None else seed)
+            chosen = [triplets[i] for i in sorted(rng.choice(len(triplets), self.max_triplets, replace=False))]
+            covered = {a for t in chosen for a in t}
+            for t in triplets:  # keep every LF in at least one triplet
+                if not set(t) <= covered:
+                    chosen.append(t)
+                    covered |= set(t)
+            triplets = chosen
+        if not triplets:
+            raise ValueError("no triplet of LFs co-votes on enough rows (min_overlap="
+                             f"{self.min_overlap}); cannot estimate θ")
+        est: list[list[float]] = [[] for _ in range(m)]
+        for a, b, c in triplets:
+            for x, y, z in ((a, b, c), (b, a, c), (c, a, b)):
+                est[x].append(sp.triplet_init(S[x, y], S[x, z], S[y, z]))
+        silent = ~on.any(0)
+        theta = self._combine(est, V.lf_names, silent)
+        aux = None
+        if self.refine and not sp.closed_form_exact:
+            for _ in range(max(1, self.n_iter)):
+                aux = sp.estimate_aux(V.values, V.abstain, theta)
+                theta = self._refine(S, triplets, theta, aux, V.lf_names, silent)
+                if aux is None:
+                    break
+            aux = sp.estimate_aux(V.values, V.abstain, theta)
+        return np.asarray(theta, dtype=np.float64), aux, S
 
     def _combine(self, est: list[list[float]], names: list[str], silent: np.ndarray) -> np.ndarray:
         out = np.empty(len(est))
