@@ -172,3 +172,32 @@ def test_universal_load_names_the_file_and_what_is_wrong(tmp_path):
         with pytest.raises(ValueError, match=match) as info:
             UniversalLabelModel.load(bad)
         assert str(info.value).startswith(f"{bad}: "), (match, str(info.value))
+
+
+# ------------------------------------------------------------ HMM
+def test_hmm_lf_accuracies_before_fit_and_loglik_history_round_trip(tmp_path):
+    from weaksup._validation import NotFittedError
+    from weaksup.estimator_checks import FIXTURES
+    from weaksup.sequence import HMM
+
+    with pytest.raises(NotFittedError, match="HMM is not fitted yet"):
+        HMM().lf_accuracies()  # was AttributeError: 'HMM' object has no attribute 'emit_'
+    V = FIXTURES["sequence"](3, 0).fit_args[0]
+    hmm = HMM().fit(V)
+    assert len(hmm.loglik_history_) > 1
+    hmm.save(tmp_path / "h.npz")
+    back = HMM.load(tmp_path / "h.npz")
+    assert back.loglik_history_ == hmm.loglik_history_  # was lost: no attribute after load
+    np.testing.assert_array_equal(back.lf_accuracies(), hmm.lf_accuracies())
+    # a file saved before the history was kept loads without it, and saves again
+    _rewrite(tmp_path / "h.npz", tmp_path / "old.npz", edit_meta=lambda m: m.__setitem__("state", {}))
+    old = HMM.load(tmp_path / "old.npz")
+    assert not hasattr(old, "loglik_history_")
+    assert old.predict(V) == hmm.predict(V)
+    old.save(tmp_path / "old2.npz")
+    assert not hasattr(HMM.load(tmp_path / "old2.npz"), "loglik_history_")
+    bad = tmp_path / "bad.npz"
+    _rewrite(tmp_path / "h.npz", bad, edit_meta=lambda m: m["state"].__setitem__("loglik_history_", "x"))
+    with pytest.raises(ValueError, match="loglik_history_ must be a list of numbers") as info:
+        HMM.load(bad)
+    assert str(info.value).startswith(f"{bad}: ")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
@@ -62,6 +65,14 @@ class HMM(SequenceLabelModel):
         Stop when the log-likelihood gain per token falls below this.
     progress : bool
         tqdm bar over EM iterations (``verbose=`` is a deprecated alias).
+
+    Attributes
+    ----------
+    start_, trans_, emit_ : ndarray
+        Start-state and transition probabilities, per-LF emission tables (``m × K × K``).
+    loglik_history_ : list of float
+        Data log-likelihood at each EM iteration; saved by :meth:`save` (a model loaded from a file
+        written before it was saved has no such attribute).
 
     Notes
     -----
@@ -251,7 +262,24 @@ class HMM(SequenceLabelModel):
 
     def lf_accuracies(self) -> np.ndarray:
         """Per LF, the emission probability of voting exactly the true state, averaged over states."""
+        self._check_fitted()
         return np.einsum("jkk->jk", self.emit_).mean(1)
+
+    # ---------------------------------------------------------- persistence
+    def _state(self, path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``loglik_history_`` (the data log-likelihood per EM iteration) goes with the fitted arrays."""
+        if "loglik_history_" not in self.__dict__:  # loaded from a file saved before it was kept
+            return {}, {}
+        return {"loglik_history_": [float(v) for v in self.loglik_history_]}, {}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
+        if "loglik_history_" not in meta:  # a file saved before it was kept: the model loads without it
+            return
+        history = meta["loglik_history_"]
+        if not (isinstance(history, list) and all(isinstance(v, (int, float)) for v in history)):
+            raise ValueError(f"{path}: garbled HMM state: loglik_history_ must be a list of numbers, "
+                             f"got {history!r:.80}")
+        self.loglik_history_ = [float(v) for v in history]
 
 
 def _tied_mv_marginals(V: SequenceVotes) -> np.ndarray:
