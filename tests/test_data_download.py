@@ -124,7 +124,9 @@ def test_interrupted_transfer_leaves_no_cache_and_resumes(served):
     assert not (cache / "youtube").exists()
     # nothing usable in the user locations: only the copy shipped in the package is left (tests/test_bundled.py)
     assert load_wrench("youtube").source == "bundled"
-    assert load_wrench("youtube", cache).source == "bundled"  # the partial transfer is never loaded
+    # the partial transfer is never loaded, and an explicit data_dir that lacks the set falls back to no other copy
+    with pytest.raises(FileNotFoundError, match="holds no folder 'youtube'"):
+        load_wrench("youtube", cache)
     part = cache / ".partial-youtube" / "train.json.part"
     assert part.stat().st_size == 100_000
     # second attempt: the server is healthy again; the transfer resumes at byte 100000
