@@ -736,3 +736,16 @@ def test_auto_label_model_skips_a_candidate_whose_fit_diverges():
     with pytest.warns(UserWarning, match=r"skipping candidate 'MC': its fit diverged"):
         auto = AutoLabelModel().fit(L[:200], valid=(L[200:], np.asarray(y)[200:]), seed=0)
     assert auto.chosen_ not in ("MC", "MC-uniform") and "MC" not in auto.valid_scores_
+
+
+def test_auto_label_model_does_not_pass_on_its_candidates_triplet_warning():
+    """WMV / FlyingSquid warn at fit when sparse LFs have too few triplets; AutoLabelModel's selection answers that
+    (as it answers the one-sided-LF warning), so it used to pass a warning on about a model it may not choose."""
+    from weaksup.labelmodel import AutoLabelModel, WeightedMajorityVote
+
+    L, y, _ = make_votes(1500, 200, 2, propensities=0.02, seed=1)
+    with pytest.warns(UserWarning, match="usable triplets"):
+        WeightedMajorityVote().fit(L[:1000])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*usable triplets")
+        AutoLabelModel().fit(L[:1000], valid=(L[1000:], np.asarray(y)[1000:]), seed=0)

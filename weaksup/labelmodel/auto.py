@@ -140,9 +140,11 @@ class AutoLabelModel(LabelModel):
                              f"candidate's hard labels on the valid set; choose from {labels}")
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        # a candidate's "LFs vote only one class" warning is answered by the selection itself
+        # a candidate's "LFs vote only one class" / "fewer than 3 usable triplets" warning (its estimates may be
+        # off on these votes) is answered by the selection itself
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)
+            warnings.filterwarnings("ignore", message=r".*usable triplets", category=UserWarning)
             self._select(L, class_balance=class_balance, dev=dev, seed=seed)
 
     def _select(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
