@@ -279,3 +279,12 @@ def test_reader_parses_lazy_and_relative_imports(tmp_path):
     reader.visit(ast.parse(src))
     found = {(_resolve(n), k) for n, _, k in reader.found if _resolve(n)}
     assert found == {("weaksup.metrics", "module"), ("weaksup.sequence.hmm", "lazy"), ("weaksup.data.wrench", "function")}
+
+
+def test_package_version_is_the_one_pyproject_declares():
+    import tomllib
+
+    import weaksup
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert weaksup.__version__ == declared

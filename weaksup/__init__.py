@@ -25,7 +25,7 @@ from weaksup.lf import (
 )
 from weaksup.votes import ABSTAIN, VoteMatrix
 
-__version__ = "0.1.0"
+from weaksup._version import __version__  # equal to pyproject.toml's version (tests/test_architecture.py)
 
 _LAZY = {
     "LFAnalysis": "weaksup.analysis",

@@ -40,7 +40,7 @@ _getattr = attach(__name__, _LAZY)
 
 def __getattr__(name: str) -> Any:
     if name == "update_section":
-        from weaksup import __version__
+        from weaksup._version import __version__
 
         raise AttributeError(f"weaksup.bench.update_section was removed and weaksup {__version__} does not have it: "
                              "writing docs files is repository tooling (benchmarks/_docs.py in the weaksup "

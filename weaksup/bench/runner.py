@@ -612,7 +612,7 @@ def run(
     from weaksup.data.features import resolve_feature_kind
     from weaksup.data.wrench import load_wrench
     if write_docs is not None:
-        from weaksup import __version__
+        from weaksup._version import __version__
 
         raise TypeError(f"run(write_docs=...) was removed and weaksup {__version__} does not take it: the library "
                         "no longer writes documentation files; write weaksup.bench.report.docs_section(df) "
@@ -732,7 +732,7 @@ def run(
             "published", "fit_seconds", "n_covered", "params", "semi_supervised"]
     df = pd.DataFrame(ctx.rows, columns=cols)
     df.attrs["skipped"] = ctx.skipped
-    from weaksup import __version__
+    from weaksup._version import __version__
 
     df.attrs["meta"] = {
         "command": command,
