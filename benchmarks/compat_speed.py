@@ -1,6 +1,6 @@
 """The snorkel drop-in's LabelModel against snorkel's own, on the same dense label matrix.
 
-    flock /work/coord/heavy.lock python benchmarks/compat_speed.py --write-docs
+    python benchmarks/compat_speed.py --write-docs
 
 n = 1M rows, m = 100 LFs, k = 6, each LF votes on ~10% of rows (synthetic,
 conditionally independent).  Both sides get what a snorkel user passes: the
@@ -104,7 +104,7 @@ def applier_rows(n: int) -> dict:
 
 def report(a: argparse.Namespace, results: dict[str, dict], cmp: dict | None, apply: dict | None = None) -> str:
     w, s = results.get(SIDES[0], {}), results.get(SIDES[1], {})
-    lines = [f"Command: `flock /work/coord/heavy.lock python benchmarks/compat_speed.py --write-docs` "
+    lines = [f"Command: `python benchmarks/compat_speed.py --write-docs` "
              f"(n = {a.n:,}, m = {a.m}, k = {a.k}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs, seed 0; "
              "one run of each side, one thread each, each in its own subprocess on a shared 2-core machine).", "",
              "Both sides receive the dense int64 `L` and the same snorkel calls (`fit(L, n_epochs, seed)`, "

@@ -1,6 +1,6 @@
 """Label models without gold labels on the 9 WRENCH classification sets (issue 14).
 
-    WEAKSUP_DATA=/path/to/wrench flock /work/coord/heavy.lock python benchmarks/goldfree_wrench.py --write-docs
+    WEAKSUP_DATA=/path/to/wrench python benchmarks/goldfree_wrench.py --write-docs
 
 Writes section ``goldfree-wrench`` of docs/benchmarks.md: three tables, one per protocol, every
 model measured in this one run (weaksup's models, HyperLM, snorkel's LabelModel, crowd-kit).
@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 DATASETS = ["youtube", "sms", "trec", "semeval", "imdb", "yelp", "tennis", "basketball", "commercial"]
 SECTION = "goldfree-wrench"
-COMMAND = ("WEAKSUP_DATA=/path/to/wrench flock /work/coord/heavy.lock "
+COMMAND = ("WEAKSUP_DATA=/path/to/wrench "
            "python benchmarks/goldfree_wrench.py --write-docs")
 
 #: Fit = f(votes_fit, k, seed, valid) -> predict(votes) -> probabilities.

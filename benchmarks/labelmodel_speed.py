@@ -287,7 +287,7 @@ def report(results: list[dict], big: dict | None, a: argparse.Namespace) -> str:
     from weaksup.bench.report import markdown_table
 
     lines = [
-        f"Command: `flock /work/coord/heavy.lock nice -n 10 python benchmarks/labelmodel_speed.py{_extra_args(a)} --write-docs` "
+        f"Command: `nice -n 10 python benchmarks/labelmodel_speed.py{_extra_args(a)} --write-docs` "
         f"(n = {a.n:,}, m = {a.m}, ~{a.coverage:.0%} coverage per LF, {a.epochs} epochs for MatrixCompletion "
         "and snorkel; one thread each; each model in its own subprocess; 2-core shared machine, "
         "so wall times vary with the load: quote the CPU-second ratios).",

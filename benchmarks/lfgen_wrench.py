@@ -25,7 +25,7 @@ k-NN / centroid LFs.
 
 Usage::
 
-    flock /work/coord/heavy.lock nice -n 5 python benchmarks/lfgen_wrench.py run --seeds 5
+    nice -n 5 python benchmarks/lfgen_wrench.py run --seeds 5
     python benchmarks/lfgen_wrench.py report          # writes section "lfgen-wrench" of docs/benchmarks.md
     python benchmarks/lfgen_wrench.py --smoke         # tiny run (youtube, 1 seed, TF-IDF), no docs
     python benchmarks/lfgen_wrench.py llm             # SmolLM2 proposals (~1.5 CPU min): section "lfgen-llm"

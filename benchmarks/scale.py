@@ -1,7 +1,7 @@
 """Scale-out: apply + fit + predict on a 2-worker Dask LocalCluster, beside in-memory weaksup and snorkel.
 
-    flock /work/coord/heavy.lock nice -n 10 python benchmarks/scale.py --write-docs     # the issue's sizes: 10M, 100M rows
-    flock /work/coord/heavy.lock nice -n 10 python benchmarks/scale.py --sizes 1000000 10000000 --write-docs
+    nice -n 10 python benchmarks/scale.py --write-docs     # the issue's sizes: 10M, 100M rows
+    nice -n 10 python benchmarks/scale.py --sizes 1000000 10000000 --write-docs
     python benchmarks/scale.py --smoke                                                  # tiny CI run, no docs
 
 Data: synthetic rows generated partition by partition on the workers (never on
