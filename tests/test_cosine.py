@@ -369,3 +369,21 @@ def test_stage2_batch_size_is_32_by_default_and_the_end_models_with_none(monkeyp
     doc = " ".join(Cosine.__doc__.split())
     assert "batch_size : int, optional Stage-2 mini-batch size: 32 by default (the paper's); ``None`` takes the end " \
            "model's ``batch_size``" in doc
+
+
+def test_a_refit_keeps_nothing_of_the_last_fit():
+    """Cosine dropped only model_ before refitting: with keep_stage1=False the refit kept the first fit's
+    stage1_model_ (3 classes, 3 features), which then refused the new features."""
+    r = np.random.default_rng(0)
+    y3 = r.integers(0, 3, 200)
+    X3 = np.eye(3)[y3] * 2 + r.normal(size=(200, 3))
+    y2 = r.integers(0, 2, 200)
+    X2 = np.eye(2)[y2] * 2 + r.normal(size=(200, 2))
+    c = Cosine(MLP(max_steps=30, hidden_sizes=(8,), n_threads=1, progress=False), self_training_steps=4,
+               teacher_update=2, progress=False)
+    c.fit(X3, y3, seed=0)
+    c.set_params(keep_stage1=False).fit(X2, y2, seed=0)
+    fresh = Cosine(**c.get_params(deep=False)).fit(X2, y2, seed=0)
+    assert not hasattr(c, "stage1_model_")
+    assert sorted(a for a in vars(c) if a.endswith("_")) == sorted(a for a in vars(fresh) if a.endswith("_"))
+    np.testing.assert_array_equal(c.predict_proba(X2), fresh.predict_proba(X2))

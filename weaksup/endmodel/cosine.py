@@ -393,8 +393,10 @@ class Cosine(EndModel):
             if unlabeled is not None:
                 self._check_names(unlabeled, "unlabeled")
         seed = resolve_seed(seed, self.seed)
-        # every check passed: only now does the model take the new fit's state
-        self.__dict__.pop("model_", None)
+        # every check passed: only now does the model drop the last fit's state (all of it: stage1_model_,
+        # history_... of a fit with other settings must not survive into this one)
+        for key in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
+            del self.__dict__[key]
         self._set_fit_inputs(**inputs)
 
         em = self._clone()
