@@ -603,3 +603,22 @@ def test_mlp_refuses_values_beyond_float32_naming_row_and_column():
     with pytest.raises(ValueError, match=r"X: value -1e\+39 at row 100, column 1 is beyond float32's range"):
         Cosine(MLP(max_steps=2, progress=False), progress=False).fit(Xb, np.r_[y, 1])
     assert np.isfinite(m.predict_proba(X)).all()
+
+
+def test_models_with_transform_declare_transformer_tags_so_sklearn_checks_run():
+    """MLP and Cosine have transform() but declared no transformer tags, so scikit-learn's check_estimator raised
+    RuntimeError before running any check."""
+    import warnings
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from weaksup.endmodel import MLP, Cosine, LogisticRegression
+
+    assert MLP().__sklearn_tags__().transformer_tags is not None
+    assert Cosine(MLP()).__sklearn_tags__().transformer_tags is not None
+    assert LogisticRegression().__sklearn_tags__().transformer_tags is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(MLP(max_steps=5, progress=False), on_fail=None)
+    passed = {r["check_name"] for r in results if r["status"] == "passed"}
+    assert {"check_fit_idempotent", "check_estimators_pickle", "check_transformers_unfitted"} <= passed

@@ -353,10 +353,14 @@ class EndModel(ParamsMixin):
         >>> is_classifier(LogisticRegression())
         True
         """
-        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags, TransformerTags
 
+        # a model with transform() (MLP, Cosine: the penultimate-layer features) must say so, or scikit-learn's
+        # check_estimator refuses to run on it; the features are float32 whatever X's dtype
+        transformer = TransformerTags(preserves_dtype=[]) if callable(getattr(self, "transform", None)) else None
         return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(), input_tags=InputTags(**self._input_tags()))
+                    classifier_tags=ClassifierTags(), transformer_tags=transformer,
+                    input_tags=InputTags(**self._input_tags()))
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
