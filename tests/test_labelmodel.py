@@ -749,3 +749,24 @@ def test_auto_label_model_does_not_pass_on_its_candidates_triplet_warning():
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*usable triplets")
         AutoLabelModel().fit(L[:1000], valid=(L[1000:], np.asarray(y)[1000:]), seed=0)
+
+
+@pytest.mark.parametrize("name", ["DawidSkene", "AbstainDawidSkene", "EBCC", "WeightedMajorityVote", "AutoLabelModel"])
+def test_fewer_than_three_lfs_warn_once_that_the_estimates_are_not_identified(name):
+    """With 1-2 LFs the agreement-based models fitted silently and reported made-up accuracies (DS: 0.95 and 0.54
+    for two LFs of true accuracy 0.64 and 0.66; the gold-free default swapped two LFs' accuracies)."""
+    import weaksup.labelmodel as lm
+
+    L, y, _ = make_votes(2000, 3, 2, seed=0)
+    two = L.select_lfs(list(L.lf_names[:2]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(lm, name)().fit(two, seed=0)
+    said = [w for w in caught if "cannot be identified" in str(w.message)]
+    assert len(said) == 1 and str(said[0].message).startswith(f"{name}: 2 LF(s)")
+    assert said[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*cannot be identified")
+        getattr(lm, name)().fit(L, seed=0)  # 3 LFs
+        getattr(lm, name)().fit(two, valid=(two[:200], np.asarray(y)[:200]), seed=0)  # labels to estimate from
+        lm.MajorityVote().fit(two)

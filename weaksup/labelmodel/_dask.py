@@ -161,6 +161,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     check_class_balance(class_balance, k)
     if V.n == 0:
         raise ValueError("votes have no rows; a label model needs at least one example")  # check_fit_votes' words
+    model._warn_few_lfs(V.m, valid)
     before = dict(model.__dict__)
     model._reset()
     model.cardinality_, model.n_lfs_, model.lf_names_ = k, V.m, list(V.lf_names)

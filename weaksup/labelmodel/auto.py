@@ -83,6 +83,7 @@ class AutoLabelModel(LabelModel):
     """
 
     min_lfs = 1
+    min_identifiable_lfs = 3
     _fitted_attrs = ("chosen_", "valid_scores_", "class_balance_")
     _renamed = {"dev_scores_": "valid_scores_"}
     _parameter_constraints = {"metric": [str], "candidates": [None, list, tuple], "fallback": [str]}
@@ -145,6 +146,9 @@ class AutoLabelModel(LabelModel):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)
             warnings.filterwarnings("ignore", message=r".*usable triplets", category=UserWarning)
+            # said once, by AutoLabelModel's own fit, not again by each candidate
+            warnings.filterwarnings("ignore", message=r".*cannot be identified from the votes of fewer",
+                                    category=UserWarning)
             self._select(L, class_balance=class_balance, dev=dev, seed=seed)
 
     def _select(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:

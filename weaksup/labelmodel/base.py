@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import warnings
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ from weaksup._validation import (
     check_labels,
     check_params,
     check_valid,
+    user_stacklevel,
 )
 from weaksup.labelmodel._kernels import lf_vote_counts
 from weaksup.labelmodel._stats import (
@@ -204,6 +206,10 @@ class BaseVoteModel(ParamsMixin):
 
     #: Fewest LF columns the model can work with.
     min_lfs: int = 1
+    #: Fewest LF columns from which the model's estimates (LF accuracies, class balance) are identified without
+    #: labels; below it a fit without ``valid`` labels warns (:meth:`_warn_few_lfs`).  0: the model estimates
+    #: nothing from agreement.
+    min_identifiable_lfs: int = 0
     #: Fitted attributes saved by :meth:`save`.
     _fitted_attrs: tuple[str, ...] = ()
     #: Hyper-parameter name -> accepted forms (merged along the class hierarchy).
@@ -255,6 +261,17 @@ class BaseVoteModel(ParamsMixin):
         """The parameters the fitted state comes from (:meth:`_reset`'s snapshot), as :meth:`save` writes them."""
         fitted = self.__dict__.get("_fit_params")
         return dict(fitted) if fitted is not None else self.get_params(deep=False)
+
+    def _warn_few_lfs(self, m: int, valid: Any) -> None:
+        """Warn when ``m`` LFs are too few for the model's agreement-based estimates (``min_identifiable_lfs``)
+        and no ``valid`` labels were given to estimate from."""
+        if valid is None and m < self.min_identifiable_lfs:
+            warnings.warn(
+                f"{type(self).__name__}: {m} LF(s): LF accuracies and the class balance cannot be identified from "
+                f"the votes of fewer than {self.min_identifiable_lfs} LFs (two LFs that disagree look alike "
+                "whichever is right), so lf_accuracies(), class_balance_ and the probabilities on rows where the LFs "
+                "disagree are guesses. Add LFs, or use MajorityVote, which estimates nothing.",
+                UserWarning, stacklevel=user_stacklevel())
 
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
@@ -526,6 +543,7 @@ class LabelModel(BaseVoteModel, ABC):
         valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         check_class_balance(class_balance, k)
         check_fit_votes(L, fired=lf_vote_counts(L))
+        self._warn_few_lfs(L.m, valid)
         with self._unchanged_on_failure():
             self._reset()
             self._set_shape(L)
@@ -617,6 +635,7 @@ class LabelModel(BaseVoteModel, ABC):
         k = stream["k"]
         valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"])
         check_class_balance(class_balance, k)
+        self._warn_few_lfs(stream["m"], valid)
         with self._unchanged_on_failure():  # a failed refit does not keep the chunk: retrying it counts it once
             self._reset()
             self._stream = stream

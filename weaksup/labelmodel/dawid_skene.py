@@ -142,6 +142,7 @@ class DawidSkene(LabelModel):
     True
     """
 
+    min_identifiable_lfs = 3
     _additive = True
     _parameter_constraints = {
         "confusion": [OneOf("auto", "full", "one_coin")],

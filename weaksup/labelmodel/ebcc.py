@@ -137,6 +137,7 @@ class EBCC(LabelModel):
     True
     """
 
+    min_identifiable_lfs = 3
     _fitted_attrs = ("eta_", "nu_", "mu_", "log_tau_", "class_balance_", "elbo_", "n_iter_")
     _parameter_constraints = {
         "num_groups": [Interval(1, None, integer=True)],

@@ -114,6 +114,7 @@ class WeightedMajorityVote(LabelModel):
     """
 
     min_lfs = 1
+    min_identifiable_lfs = 3
     _additive = True
     _fitted_attrs = ("weights_", "accuracies_", "class_balance_")
     _parameter_constraints = {
