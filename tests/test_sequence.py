@@ -430,3 +430,25 @@ def test_span_bounds_types_scheme_entity_types_and_gazetteer_strings_are_validat
     gaz = gazetteer_span_lf("gaz", {"Chem": "aspirin"})
     assert gaz(["a", "is", "aspirin", "p"]) == [(2, 3, "Chem")]
     assert gazetteer_span_lf("g", "big cat", entity_type="A")(["the", "big", "cat"]) == [(1, 3, "A")]
+
+
+# ------------------------------------------------------- sentence input checks
+
+
+def test_apply_span_lfs_reads_a_dataframe_row_by_row():
+    """Iterating a DataFrame gives its column names: they were read as two one-token sentences."""
+    import pandas as pd
+
+    from weaksup.sequence.lf import SpanLabelingFunction
+
+    seen = []
+    lf = SpanLabelingFunction("first", lambda x: seen.append(x.doc_id) or ([(0, 1, "X")] if x.tokens else []))
+    df = pd.DataFrame({"tokens": [["Ada", "Lovelace"], ["Paris"], ["a", "b", "c"]], "doc_id": [1, 2, 3]})
+    v = apply_span_lfs(df, [lf])
+    assert v.lengths.tolist() == [2, 1, 3] and seen == [1, 2, 3]  # other columns reach the LF as fields
+    assert v.sentence(0).tolist() == [[1], [0]]
+    with pytest.raises(ValueError, match=r"DataFrame without a 'tokens' column.*\['text'\]"):
+        apply_span_lfs(pd.DataFrame({"text": ["a b"]}), [lf])
+    for one in ("Ada Lovelace", {"tokens": ["Ada"]}):
+        with pytest.raises(TypeError, match="wrap a single sentence in a list"):
+            apply_span_lfs(one, [lf])

@@ -100,6 +100,27 @@ def as_sentence(x: Any, index: int = 0) -> Row:
                     f"{type(x).__name__}")
 
 
+def _sentence_items(sentences: Any) -> list[Any]:
+    """The sentences of ``apply_span_lfs``'s input, one item each.
+
+    A DataFrame gives one dict per row (iterating it would give its column names); a string or a
+    single dict in place of the list is refused (its characters / keys would become sentences).
+    """
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(sentences, pd.DataFrame):
+        if "tokens" not in sentences.columns:
+            raise ValueError("sentences is a DataFrame without a 'tokens' column (one token list per row); "
+                             f"it has columns {list(sentences.columns)}")
+        return sentences.to_dict("records")
+    if isinstance(sentences, (str, bytes, Mapping)):
+        raise TypeError(f"sentences must be a list of sentences (token lists, strings or dicts), got one "
+                        f"{type(sentences).__name__}; wrap a single sentence in a list")
+    return list(sentences)
+
+
 class SpanLabelingFunction(LabelingFunction):
     """A labeling function that returns entity spans over a sentence's tokens.
 
@@ -385,7 +406,8 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
 
     Parameters
     ----------
-    sentences : token lists, whitespace strings or dicts with ``tokens``.
+    sentences : token lists, whitespace strings or dicts with ``tokens``, or a pandas DataFrame
+        with a ``tokens`` column (one sentence per row; its other columns are passed along as fields).
     lfs : span labeling functions (unique names).
     entity_types : the entity types; inferred (sorted) from the LF outputs when omitted.
         A span of a type not listed raises :class:`SpanLFOutputError`.
@@ -409,7 +431,7 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     names = [lf.name for lf in checked]
     from tqdm.auto import tqdm
 
-    rows = [as_sentence(s, i) for i, s in enumerate(sentences)]
+    rows = [as_sentence(s, i) for i, s in enumerate(_sentence_items(sentences))]
     lengths = [len(r["tokens"]) for r in rows]
     with tqdm(total=len(checked), desc="span LFs", disable=not progress) as bar:
         columns, faults, _ = apply_chunk(checked, rows, SpanOutput(), fault, 0, tick=lambda: bar.update(1))
