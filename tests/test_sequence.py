@@ -452,3 +452,19 @@ def test_apply_span_lfs_reads_a_dataframe_row_by_row():
     for one in ("Ada Lovelace", {"tokens": ["Ada"]}):
         with pytest.raises(TypeError, match="wrap a single sentence in a list"):
             apply_span_lfs(one, [lf])
+
+
+def test_a_dict_sentences_tokens_are_checked_like_a_token_list():
+    """A dict's 'tokens' string was read as its characters; None / int tokens gave bare join errors."""
+    from weaksup.sequence.lf import SpanLabelingFunction, as_sentence
+
+    lf = SpanLabelingFunction("all", lambda x: [(0, len(x.tokens), "X")] if len(x.tokens) else [])
+    with pytest.raises(TypeError, match=r"sentence 0: 'tokens' is a string \('hello world'\)"):
+        apply_span_lfs([{"tokens": "hello world"}], [lf])
+    with pytest.raises(TypeError, match="sentence 1: 'tokens' must be a list of token strings, got NoneType"):
+        apply_span_lfs([{"tokens": ["a"]}, {"tokens": None}], [lf])
+    for bad in ([{"tokens": ["a"]}, {"tokens": ["b", 2]}], [["a"], ["b", 2]]):
+        with pytest.raises(ValueError, match="sentence 1: tokens must be strings; token 1 is int 2"):
+            apply_span_lfs(bad, [lf])
+    row = as_sentence({"tokens": np.array(["a", "b"]), "id": 7}, 3)
+    assert row["tokens"] == ["a", "b"] and row["text"] == "a b" and row["index"] == 3 and row["id"] == 7

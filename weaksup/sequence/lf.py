@@ -78,8 +78,28 @@ class SpanLFOutputError(LFOutputError):
     """
 
 
+def _check_tokens(toks: Any, index: int, what: str) -> list[str]:
+    """``toks`` as a list of token strings; anything else is refused naming the sentence (and token)."""
+    if isinstance(toks, str):
+        raise TypeError(f"sentence {index}: {what} is a string ({toks[:40]!r}); give a list of token "
+                        "strings (its characters would be read as tokens)")
+    if isinstance(toks, np.ndarray) and toks.ndim == 1:
+        toks = toks.tolist()
+    if not isinstance(toks, (list, tuple)):
+        raise TypeError(f"sentence {index}: {what} must be a list of token strings, got {type(toks).__name__}")
+    bad = next((k for k, t in enumerate(toks) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(f"sentence {index}: tokens must be strings; token {bad} is "
+                         f"{type(toks[bad]).__name__} {toks[bad]!r}")
+    return list(toks)
+
+
 def as_sentence(x: Any, index: int = 0) -> Row:
-    """Coerce a token list, a whitespace string, or a dict with ``tokens`` into a Row."""
+    """Coerce a token list, a whitespace string, or a dict with ``tokens`` into a Row.
+
+    A dict's ``tokens`` is checked as a token list is: a list (or tuple, or 1-D array) of
+    strings; a string there is refused rather than read as its characters.
+    """
     if isinstance(x, Row) and "tokens" in x:
         return x
     if isinstance(x, str):
@@ -89,13 +109,13 @@ def as_sentence(x: Any, index: int = 0) -> Row:
         if "tokens" not in x:
             raise ValueError(f"sentence {index}: a dict sentence needs a 'tokens' field, got keys {list(x)}")
         r = Row(x)
+        r["tokens"] = _check_tokens(r["tokens"], index, "'tokens'")
         r.setdefault("text", " ".join(r["tokens"]))
         r.setdefault("index", index)
         return r
     if isinstance(x, (list, tuple)):
-        if not all(isinstance(t, str) for t in x):
-            raise ValueError(f"sentence {index}: tokens must be strings")
-        return Row(tokens=list(x), text=" ".join(x), index=index)
+        toks = _check_tokens(x, index, "the token list")
+        return Row(tokens=toks, text=" ".join(toks), index=index)
     raise TypeError(f"sentence {index}: expected a token list, a string or a dict with 'tokens', got "
                     f"{type(x).__name__}")
 
