@@ -468,3 +468,16 @@ def test_a_dict_sentences_tokens_are_checked_like_a_token_list():
             apply_span_lfs(bad, [lf])
     row = as_sentence({"tokens": np.array(["a", "b"]), "id": 7}, 3)
     assert row["tokens"] == ["a", "b"] and row["text"] == "a b" and row["index"] == 3 and row["id"] == 7
+
+
+def test_a_gazetteer_phrase_under_two_types_is_refused_naming_both():
+    """The later type used to replace the earlier one silently ('lithium' lost its Chemical entry)."""
+    with pytest.raises(ValueError, match="gazetteer 'umls': phrase 'lithium' is listed under two types, "
+                                         "'Chemical' and 'Disease'"):
+        gazetteer_span_lf("umls", {"Chemical": ["lithium", "nitric oxide"], "Disease": ["lithium"]})
+    with pytest.raises(ValueError, match=r"phrases 'Aspirin' and 'aspirin' match the same tokens \(matching "
+                                         r"ignores case\) but have two types, 'Chemical' and 'Disease'"):
+        gazetteer_span_lf("ci", {"Chemical": ["Aspirin"], "Disease": ["aspirin"]})
+    cs = gazetteer_span_lf("cs", {"Chemical": ["Aspirin"], "Disease": ["aspirin"]}, case_sensitive=True)
+    assert cs(["aspirin", "Aspirin"]) == [(0, 1, "Disease"), (1, 2, "Chemical")]
+    assert gazetteer_span_lf("dup", {"X": ["a b", ("a", "b")]})(["a", "b"]) == [(0, 2, "X")]  # same type twice

@@ -271,13 +271,15 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
     ``entity_type``.  A phrase is a whitespace-separated string or a token
     tuple (a bare string in place of the list is one phrase).  Matching is
     greedy left to right; with ``longest_match`` the longest phrase starting
-    at a position wins; matches never overlap.
+    at a position wins; matches never overlap.  A phrase listed under two types (after
+    lower-casing, unless ``case_sensitive``) is refused with a ``ValueError`` naming both.
     """
     if not isinstance(phrases, Mapping):
         if entity_type is None:
             raise ValueError("give entity_type= when phrases is a list")
         phrases = {entity_type: phrases}
     trie: dict[Any, Any] = {}
+    first: dict[tuple[str, ...], Any] = {}  # matched token tuple -> the phrase as given, for the error below
     max_len = 0
     for typ, plist in phrases.items():
         if isinstance(plist, str):  # {"Chem": "aspirin"}: one phrase, not its characters
@@ -291,7 +293,14 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
             node = trie
             for t in toks:
                 node = node.setdefault(t, {})
+            if None in node and node[None] != str(typ):  # the later type used to replace the earlier silently
+                same = (f"phrase {p!r} is listed under two types" if _phrase_tokens(first[toks]) == _phrase_tokens(p)
+                        else f"phrases {first[toks]!r} and {p!r} match the same tokens"
+                        + ("" if case_sensitive else " (matching ignores case)") + " but have two types")
+                raise ValueError(f"gazetteer {name!r}: {same}, {node[None]!r} and {str(typ)!r}; give each phrase "
+                                 "one type")
             node[None] = str(typ)
+            first.setdefault(toks, p)
             max_len = max(max_len, len(toks))
 
     def gazetteer(x: Row) -> list[tuple[int, int, str]]:
