@@ -582,3 +582,14 @@ def test_wrench_loader_refuses_out_of_range_lf_indices(wrench_dir):
             load_wrench_sequence(wrench_dir / "laptopreview", lfs=[bad], splits=("valid",))
     ds = load_wrench_sequence(wrench_dir / "laptopreview", lfs=[0, 15], splits=("valid",))
     assert ds.valid.votes.m == 2
+
+
+def test_crf_fit_without_any_token_is_refused():
+    """No sentence, or only empty ones, gave a bare numpy 'Cannot cast array data' TypeError."""
+    from weaksup.sequence.endmodel import CRFTagger
+
+    with pytest.raises(ValueError, match=r"at least one non-empty sentence; got 0 sentence\(s\)$"):
+        CRFTagger().fit([], [])
+    with pytest.raises(ValueError, match=r"at least one non-empty sentence; got 2 sentence\(s\), all empty"):
+        CRFTagger().fit([[], []], [[], []])
+    assert CRFTagger(max_iter=2).fit([[], ["a"]], [[], ["B-X"]]).tag_names_ == ["O", "B-X", "I-X"]

@@ -222,6 +222,9 @@ class CRFTagger(ParamsMixin):
                 raise TypeError(f"tags[{i}][{bad}] must be a BIO tag string, got {type(t[bad]).__name__}{hint}")
         w_all = _check_sentence_weight(sample_weight, len(sentences))
         keep = [i for i, s in enumerate(sentences) if len(s) > 0]
+        if not keep:  # nothing to learn from (used to fail deep in numpy with a dtype-cast TypeError)
+            raise ValueError(f"CRFTagger.fit needs at least one non-empty sentence; got {len(sentences)} "
+                             f"sentence(s){', all empty' if len(sentences) else ''}")
         self.dense_dim_ = 0
         if dense is not None and isinstance(dense, (list, tuple)):
             dense = [dense[i] for i in keep]
