@@ -593,3 +593,18 @@ def test_crf_fit_without_any_token_is_refused():
     with pytest.raises(ValueError, match=r"at least one non-empty sentence; got 2 sentence\(s\), all empty"):
         CRFTagger().fit([[], []], [[], []])
     assert CRFTagger(max_iter=2).fit([[], ["a"]], [[], ["B-X"]]).tag_names_ == ["O", "B-X", "I-X"]
+
+
+def test_crf_fit_checks_entity_types():
+    """entity_types="Chem" was split into letters; ["Chem", "Chem"] gave two B-Chem/I-Chem column pairs."""
+    from weaksup.sequence.endmodel import CRFTagger
+
+    s, t = [["aspirin", "helps"]] * 3, [["B-Chem", "O"]] * 3
+    with pytest.raises(TypeError, match="entity_types must be a list of type names, got str 'Chem'"):
+        CRFTagger(max_iter=3).fit(s, t, entity_types="Chem")
+    with pytest.raises(ValueError, match=r"entity_types has duplicates: \['Chem'\]"):
+        CRFTagger(max_iter=3).fit(s, t, entity_types=["Chem", "Chem"])
+    with pytest.raises(ValueError, match="entity_types has 'O'"):
+        CRFTagger(max_iter=3).fit(s, t, entity_types=["Chem", "O"])
+    crf = CRFTagger(max_iter=3).fit(s, t, entity_types=("Dis", "Chem"))
+    assert crf.entity_types_ == ["Dis", "Chem"] and crf.tag_names_ == ["O", "B-Dis", "I-Dis", "B-Chem", "I-Chem"]

@@ -28,7 +28,7 @@ import numpy as np
 from weaksup._params import ParamsMixin
 from weaksup._validation import Interval, check_is_fitted, check_params, check_sample_weight
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
-from weaksup.sequence.tags import bio_tag_names, entity_types_from_tags, repair_bio
+from weaksup.sequence.tags import bio_tag_names, check_entity_types, entity_types_from_tags, repair_bio
 
 __all__ = ["CRFTagger", "token_features"]
 
@@ -197,6 +197,8 @@ class CRFTagger(ParamsMixin):
         ``seed`` is accepted for the common end-model contract; the fit is
         deterministic (L-BFGS from zeros).
 
+        ``entity_types`` fixes the tag columns (``tag_names_``): a list of distinct type names
+        (default: the types in ``tags``, sorted).
         ``sample_weight`` (one per sentence) scales each sentence's log-likelihood.
         ``dense`` optionally adds real-valued per-token features (one ``(len_i, d)``
         array per sentence, or one flat ``(n_tokens, d)`` array), standardised
@@ -230,7 +232,9 @@ class CRFTagger(ParamsMixin):
             dense = [dense[i] for i in keep]
         sentences = [sentences[i] for i in keep]
         tags = [repair_bio(tags[i], where=f" of sentence {i}") for i in keep]
-        self.entity_types_ = list(entity_types) if entity_types is not None else entity_types_from_tags(tags)
+        # a bare string was split into letters and duplicates gave two columns per tag: check as SequenceVotes does
+        self.entity_types_ = check_entity_types(entity_types) if entity_types is not None \
+            else entity_types_from_tags(tags)
         self.tag_names_ = bio_tag_names(self.entity_types_)
         t2i = {t: i for i, t in enumerate(self.tag_names_)}
         try:
