@@ -608,3 +608,22 @@ def test_crf_fit_checks_entity_types():
         CRFTagger(max_iter=3).fit(s, t, entity_types=["Chem", "O"])
     crf = CRFTagger(max_iter=3).fit(s, t, entity_types=("Dis", "Chem"))
     assert crf.entity_types_ == ["Dis", "Chem"] and crf.tag_names_ == ["O", "B-Dis", "I-Dis", "B-Chem", "I-Chem"]
+
+
+def test_crf_warns_when_lbfgs_stops_at_max_iter():
+    """CRFTagger stopped at max_iter without a word (LogisticRegression and DawidSkene warn there)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from weaksup.sequence.endmodel import CRFTagger
+
+    sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
+    tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
+    with pytest.warns(ConvergenceWarning, match=r"CRFTagger: L-BFGS stopped at max_iter=3 before converging"):
+        crf = CRFTagger(c2=0.01, max_iter=3).fit(sents, tags)
+    assert crf.n_iter_ == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        crf = CRFTagger(c2=0.1, max_iter=100).fit(sents, tags)  # converges in ~33 iterations: no warning
+    assert crf.n_iter_ < 100

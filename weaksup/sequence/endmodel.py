@@ -96,7 +96,8 @@ class CRFTagger(ParamsMixin):
     c2 : float
         L2 penalty on the feature weights.
     max_iter : int
-        L-BFGS iterations.
+        L-BFGS iterations; stopping there before L-BFGS converges warns (scikit-learn's
+        ``ConvergenceWarning``).
     min_count : int
         Keep features seen at least this often in training.
     window : int
@@ -291,6 +292,16 @@ class CRFTagger(ParamsMixin):
                        options={"maxiter": self.max_iter})
         if self.verbose:
             print(f"CRFTagger: {res.nit} L-BFGS iterations, objective {res.fun:.5f} ({res.message})")
+        if res.status == 1:  # L-BFGS-B hit maxiter (or its evaluation budget) before its convergence tests held
+            import warnings
+
+            from sklearn.exceptions import ConvergenceWarning
+
+            from weaksup._validation import user_stacklevel
+
+            warnings.warn(f"CRFTagger: L-BFGS stopped at max_iter={self.max_iter} before converging ({res.nit} "
+                          f"iterations, objective {float(res.fun):.5g}: {res.message!s}); the weights may still be "
+                          "moving: raise max_iter", ConvergenceWarning, stacklevel=user_stacklevel())
         self.W_, self.trans_, self.start_ = self._unpack(res.x, F, K)
         self.n_iter_ = int(res.nit)
         return self
