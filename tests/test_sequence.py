@@ -481,3 +481,16 @@ def test_a_gazetteer_phrase_under_two_types_is_refused_naming_both():
     cs = gazetteer_span_lf("cs", {"Chemical": ["Aspirin"], "Disease": ["aspirin"]}, case_sensitive=True)
     assert cs(["aspirin", "Aspirin"]) == [(0, 1, "Disease"), (1, 2, "Chemical")]
     assert gazetteer_span_lf("dup", {"X": ["a b", ("a", "b")]})(["a", "b"]) == [(0, 2, "X")]  # same type twice
+
+
+def test_sequence_votes_offsets_must_be_1d_integers():
+    """[0, 2.7, 4] was truncated to [0, 2, 4] and a 2-D array flattened into extra sentences, silently."""
+    data = np.array([[1], [2], [0], [1]])
+    with pytest.raises(ValueError, match=r"offsets must be integer token positions, got dtype float64 \(\[0.0, 2.7"):
+        SequenceVotes(data, [0, 2.7, 4], ["X"])
+    with pytest.raises(ValueError, match=r"offsets must be a 1-D array of sentence boundaries, got shape \(2, 2\)"):
+        SequenceVotes(data, [[0, 2], [3, 4]], ["X"])
+    with pytest.raises(ValueError, match="got dtype bool"):
+        SequenceVotes(data, np.array([False, True, True]), ["X"])
+    v = SequenceVotes(data, np.array([0, 2, 4], dtype=np.uint32), ["X"])
+    assert v.offsets.dtype == np.int64 and v.lengths.tolist() == [2, 2]

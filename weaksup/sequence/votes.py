@@ -63,7 +63,7 @@ class SequenceVotes:
     data : array-like of shape (total_tokens, m)
         Tag ids in ``{-1, 0..len(tag_names)-1}``.
     offsets : array-like of shape (n_sentences + 1,)
-        Sentence boundaries into ``data``: non-decreasing, ``offsets[0] == 0``,
+        Sentence boundaries into ``data``: 1-D integers, non-decreasing, ``offsets[0] == 0``,
         ``offsets[-1] == total_tokens``.
     entity_types : sequence of str
         Entity types; the tag names follow from them and ``scheme``.
@@ -83,7 +83,14 @@ class SequenceVotes:
             raise ValueError(f"sequence votes must be a 2-D (total_tokens, m) array, got shape {arr.shape}")
         if arr.size and arr.dtype.kind not in "iu":
             raise ValueError(f"sequence votes must be integer tag ids, got dtype {arr.dtype}")
-        off = np.asarray(offsets, dtype=np.int64).ravel()
+        off = np.asarray(offsets)
+        # a cast would truncate 2.7 to 2 and a ravel flatten a 2-D array: either moves sentence boundaries silently
+        if off.ndim != 1:
+            raise ValueError(f"offsets must be a 1-D array of sentence boundaries, got shape {off.shape}")
+        if off.size and off.dtype.kind not in "iu":
+            raise ValueError(f"offsets must be integer token positions, got dtype {off.dtype} "
+                             f"({off[:4].tolist()}{'...' if off.size > 4 else ''})")
+        off = off.astype(np.int64)
         if off.size == 0 or off[0] != 0 or off[-1] != arr.shape[0] or np.any(np.diff(off) < 0):
             raise ValueError(
                 f"offsets must start at 0, be non-decreasing and end at total_tokens={arr.shape[0]}; "
