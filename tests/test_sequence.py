@@ -494,3 +494,26 @@ def test_sequence_votes_offsets_must_be_1d_integers():
         SequenceVotes(data, np.array([False, True, True]), ["X"])
     v = SequenceVotes(data, np.array([0, 2, 4], dtype=np.uint32), ["X"])
     assert v.offsets.dtype == np.int64 and v.lengths.tolist() == [2, 2]
+
+
+def test_unknown_lf_and_on_overlap_give_clear_errors():
+    """lf_tags/lf_spans('zz') said only "'zz' is not in list"; an on_overlap typo passed until an LF returned
+    spans, and on_overlap='error' did not name the LF or sentence."""
+    from weaksup.sequence.lf import SpanLabelingFunction
+
+    v = SequenceVotes(np.array([[1, 0]]), [0, 1], ["X"], ["a", "b"])
+    for call in (v.lf_tags, v.lf_spans):
+        with pytest.raises(KeyError, match=r"no LF named 'zz'; have \['a', 'b'\]"):
+            call("zz")
+        with pytest.raises(IndexError, match=r"LF position 2 is out of range for 2 LFs"):
+            call(2)
+    assert v.lf_tags(-1) == v.lf_tags("b") == [["O"]] and v.lf_spans(0) == [[(0, 1, "X")]]
+    quiet = SpanLabelingFunction("quiet", lambda x: [])
+    with pytest.raises(ValueError, match="on_overlap must be 'first', 'longest' or 'error', got 'shortest'"):
+        apply_span_lfs([["a"]], [quiet], on_overlap="shortest")
+    ov = SpanLabelingFunction("ov", lambda x: [(0, 2, "X"), (1, 3, "X")] if x.index == 4 else [],
+                              allow_overlap=True)
+    with pytest.raises(SpanLFOutputError, match=r"\(0, 2, 'X'\) and \(1, 3, 'X'\) from LF 'ov' on sentence 4 "
+                                                "overlap"):
+        apply_span_lfs([["a", "b", "c"]] * 5, [ov], on_overlap="error")
+    assert apply_span_lfs([["a", "b", "c"]] * 5, [ov]).lf_spans("ov")[4] == [(0, 2, "X")]  # "first"

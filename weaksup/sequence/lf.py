@@ -443,8 +443,10 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     scheme : ``"BIO"`` or ``"IO"`` tags in the result.
     outside : ``"O"`` (tokens outside an LF's spans are ``O`` votes, WRENCH's
         convention) or ``"abstain"``.
-    on_overlap : how overlapping spans of one LF that allowed them are resolved
-        (``"first"`` or ``"longest"``, see :func:`~weaksup.sequence.tags.spans_to_bio`).
+    on_overlap : {"first", "longest", "error"}
+        How overlapping spans of one LF that allowed them (``allow_overlap=True``) are
+        resolved (see :func:`~weaksup.sequence.tags.spans_to_bio`); ``"error"`` raises
+        :class:`SpanLFOutputError` naming the LF, the sentence and the two spans.
     fault : {"raise", "abstain", "warn"}
         When an LF raises: raise :class:`SpanLFOutputError` naming the LF and
         sentence, or let every token of that sentence abstain for that LF
@@ -453,6 +455,8 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     """
     if outside not in ("O", "abstain"):
         raise ValueError(f"outside must be 'O' or 'abstain', got {outside!r}")
+    if on_overlap not in ("first", "longest", "error"):  # was checked only once an LF returned spans
+        raise ValueError(f"on_overlap must be 'first', 'longest' or 'error', got {on_overlap!r}")
     if scheme not in ("BIO", "IO"):  # anything else used to give BIO silently
         raise ValueError(f"scheme must be 'BIO' or 'IO', got {scheme!r}")
     check_fault(fault)
@@ -486,7 +490,11 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
                 if sp[2] not in tset:
                     raise SpanLFOutputError(f"LF {names[j]!r} returned type {sp[2]!r} on sentence {i}; "
                                             f"entity types are {types}", names[j], i, i)
-            tags = spans_to_bio(spans, lengths[i], on_overlap=on_overlap)
+            try:
+                tags = spans_to_bio(spans, lengths[i], on_overlap=on_overlap, where=f" from LF {names[j]!r} on "
+                                    f"sentence {i}")
+            except SpanError as exc:  # on_overlap="error" and an LF that allowed overlaps returned some
+                raise SpanLFOutputError(str(exc), names[j], i, i) from None
             for k, t in enumerate(tags):
                 v = t2i[t]
                 if v > 0:

@@ -231,15 +231,21 @@ class SequenceVotes:
         return [[[names[v] if v >= 0 else None for v in row] for row in sent.tolist()] for sent in self]
 
     def lf_tags(self, lf: str | int) -> list[list[str | None]]:
-        """One LF's tags per sentence (``None`` where it abstains)."""
-        j = lf if isinstance(lf, (int, np.integer)) else self.lf_names.index(lf)
+        """One LF's tags per sentence (``None`` where it abstains); ``lf`` is a name or a column position.
+
+        An unknown name is a ``KeyError`` listing the LF names, a position outside the columns an
+        ``IndexError``.
+        """
+        j = lf_indices(self.lf_names, [lf])[0]  # its KeyError lists the names (was a bare "'x' is not in list")
+        if not -self.m <= j < self.m:
+            raise IndexError(f"LF position {j} is out of range for {self.m} LFs {self.lf_names}")
         names = self.tag_names
         col = self.data[:, j].tolist()
         return [[names[v] if v >= 0 else None for v in col[a:b]]
                 for a, b in zip(self.offsets[:-1], self.offsets[1:])]
 
     def lf_spans(self, lf: str | int, invalid: str = "repair") -> list[list[tuple[int, int, str]]]:
-        """One LF's spans per sentence (abstain counts as ``O``)."""
+        """One LF's spans per sentence (abstain counts as ``O``); ``lf`` as in :meth:`lf_tags`."""
         out = []
         for tags in self.lf_tags(lf):
             t = [x if x is not None else "O" for x in tags]
