@@ -517,3 +517,14 @@ def test_unknown_lf_and_on_overlap_give_clear_errors():
                                                 "overlap"):
         apply_span_lfs([["a", "b", "c"]] * 5, [ov], on_overlap="error")
     assert apply_span_lfs([["a", "b", "c"]] * 5, [ov]).lf_spans("ov")[4] == [(0, 2, "X")]  # "first"
+
+
+def test_regex_span_lf_refuses_flags_for_a_compiled_pattern():
+    """flags=re.I was ignored for a compiled pattern: 'Aspirin' silently not matched."""
+    import re
+
+    with pytest.raises(ValueError, match=r"regex_span_lf 'drug': flags=.* cannot be applied to an already compiled"):
+        regex_span_lf("drug", re.compile(r"aspirin"), "Chem", flags=re.I)
+    toks = ["Aspirin", "and", "aspirin"]
+    assert regex_span_lf("drug", re.compile(r"aspirin", re.I), "Chem")(toks) == [(0, 1, "Chem"), (2, 3, "Chem")]
+    assert regex_span_lf("drug", r"aspirin", "Chem", flags=re.I)(toks) == [(0, 1, "Chem"), (2, 3, "Chem")]

@@ -340,7 +340,8 @@ def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *
 
     Character matches are mapped to tokens: ``align="expand"`` covers every
     token the match touches; ``"strict"`` keeps only matches that start and
-    end on token boundaries.  Empty matches are ignored.
+    end on token boundaries.  Empty matches are ignored.  ``flags`` apply to a pattern string;
+    with a compiled pattern they are refused (as :func:`re.compile` refuses them).
 
     Examples
     --------
@@ -351,7 +352,10 @@ def regex_span_lf(name: str, pattern: str | re.Pattern[str], entity_type: str, *
     """
     if align not in ("expand", "strict"):
         raise ValueError(f"align must be 'expand' or 'strict', got {align!r}")
-    rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
+    if isinstance(pattern, re.Pattern) and flags:  # they used to be dropped silently
+        raise ValueError(f"regex_span_lf {name!r}: flags={flags!r} cannot be applied to an already compiled pattern "
+                         "(re.compile refuses it too); compile the pattern with those flags or pass it as a string")
+    rx = re.compile(pattern, flags)
 
     def regex(x: Row) -> list[tuple[int, int, str]]:
         toks = x["tokens"]
