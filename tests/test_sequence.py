@@ -528,3 +528,21 @@ def test_regex_span_lf_refuses_flags_for_a_compiled_pattern():
     toks = ["Aspirin", "and", "aspirin"]
     assert regex_span_lf("drug", re.compile(r"aspirin", re.I), "Chem")(toks) == [(0, 1, "Chem"), (2, 3, "Chem")]
     assert regex_span_lf("drug", r"aspirin", "Chem", flags=re.I)(toks) == [(0, 1, "Chem"), (2, 3, "Chem")]
+
+
+def test_span_bounds_are_integers_and_types_compare_as_strings():
+    """("1", "3") and (True, 2) were accepted as bounds; an int type 5 was refused as unknown among ['5']."""
+    from weaksup.sequence.lf import SpanLabelingFunction
+
+    for sp in [("1", "3", "X"), (True, 2, "X"), (0, np.True_, "X"), (None, 1, "X")]:
+        with pytest.raises(SpanError, match="has a non-integer bound; start and end are token indices"):
+            check_spans([sp], 4)
+    strs = SpanLabelingFunction("strs", lambda x: [("0", "1", "X")])
+    with pytest.raises(SpanLFOutputError, match="LF 'strs' on sentence 0 has a non-integer bound"):
+        apply_span_lfs([["a", "b"]], [strs])
+    assert check_spans([(np.int64(1), np.float32(3.0), "X")], 4) == [(1, 3, "X")]
+    assert check_spans([(0, 1, 5)], 2, entity_types=["5"]) == [(0, 1, "5")]
+    with pytest.raises(SpanError, match=r"unknown type 5; known: \['6'\]"):
+        check_spans([(0, 1, 5)], 2, entity_types=["6"])
+    ids = SpanLabelingFunction("ids", lambda x: [(0, 1, 5)])
+    assert apply_span_lfs([["a", "b"]], [ids], entity_types=["5"]).lf_spans("ids") == [[(0, 1, "5")]]

@@ -153,6 +153,8 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
                 entity_types: Sequence[str] | None = None, where: str = "") -> list[Span]:
     """Validate spans over a sentence of ``n_tokens`` tokens; return them sorted as tuples.
 
+    ``start`` and ``end`` are integers (integral floats such as ``2.0`` are accepted; strings and
+    bools are not); the type is kept as ``str(type)``.
     Raises :class:`SpanError` for a malformed span, ``start < 0``,
     ``end > n_tokens``, ``start >= end``, an unknown type (when
     ``entity_types`` is given), or overlapping spans (unless ``allow_overlap``).
@@ -167,10 +169,10 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
     for sp in spans:
         try:
             s, e, t = sp
-            s, e = _span_bound(s), _span_bound(e)
         except (TypeError, ValueError):
             raise SpanError(f"span {sp!r}{where} is not a (start, end, type) triple") from None
-        if s is None or e is None:  # int() would truncate 0.5 to 0 and silently move the span
+        s, e = _span_bound(s), _span_bound(e)
+        if s is None or e is None:  # int() would truncate 0.5 to 0, and "1" or True are not token indices
             raise SpanError(f"span {sp!r}{where} has a non-integer bound; start and end are token indices")
         if t is None or str(t) in ("", "O"):
             raise SpanError(f"span {sp!r}{where} has entity type {t!r}; a type is a non-empty name other than 'O'")
@@ -179,7 +181,8 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
                 f"span {(s, e, t)!r}{where} is out of bounds for a sentence of {n_tokens} tokens "
                 f"(need 0 <= start < end <= {n_tokens}; end is exclusive)"
             )
-        if entity_types is not None and t not in entity_types:
+        # the type is kept as str(t) below, so it is compared as one (an int 5 was "unknown; known: ['5']")
+        if entity_types is not None and str(t) not in {str(x) for x in entity_types}:
             raise SpanError(f"span {(s, e, t)!r}{where} has unknown type {t!r}; known: {list(entity_types)}")
         out.append((s, e, str(t)))
     out.sort()
@@ -191,12 +194,18 @@ def check_spans(spans: Sequence[Any], n_tokens: int, *, allow_overlap: bool = Fa
 
 
 def _span_bound(v: Any) -> int | None:
-    """A span bound as an int; ``None`` when it is a number that is not integral (e.g. ``0.5``)."""
+    """A span bound as an int; ``None`` when it is not an integer or an integral float.
+
+    ``0.5`` is not integral; a string (``"1"``), a bool (``True``) or ``None`` is no number of tokens.
+    """
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (float, np.floating)):
+        return int(v) if float(v).is_integer() else None
     try:
         return operator.index(v)
     except TypeError:
-        f = float(v)  # TypeError/ValueError for a non-number: the caller reports a malformed span
-        return int(f) if f.is_integer() else None
+        return None
 
 
 def check_entity_types(entity_types: Any, what: str = "entity_types") -> list[str]:
