@@ -546,3 +546,32 @@ def test_span_bounds_are_integers_and_types_compare_as_strings():
         check_spans([(0, 1, 5)], 2, entity_types=["6"])
     ids = SpanLabelingFunction("ids", lambda x: [(0, 1, 5)])
     assert apply_span_lfs([["a", "b"]], [ids], entity_types=["5"]).lf_spans("ids") == [[(0, 1, "5")]]
+
+
+@pytest.mark.parametrize("edit, msg", [
+    ({"weak_labels": [[["O"], "O"]]}, r"train.json: example 'e7': LF 'a' gives tag \['O'\] at token 0"),
+    ({"label": [["O"]]}, r"train.json: example 'e7': gold tag \['O'\] at token 0 is not one of"),
+    ({"data": {"text": [5]}}, r"train.json: example 'e7': token 0 of data.text is int 5; tokens must be strings"),
+])
+def test_loader_names_file_and_example_for_nested_tags_and_non_string_tokens(tmp_path, edit, msg):
+    """A nested-list weak or gold tag was a bare 'unhashable type: list' TypeError; an int token loaded."""
+    from weaksup.data.wrench import WrenchFormatError
+    from weaksup.data.wrench_sequence import load_wrench_sequence
+
+    ex = {"label": ["O"], "data": {"text": ["a"]}, "weak_labels": [["O", "O"]]}
+    _write_seq(tmp_path, {"e1": ex, "e7": {**ex, **edit}})
+    with pytest.raises(WrenchFormatError, match=msg):
+        load_wrench_sequence(tmp_path, lfs="all")
+
+
+@pytest.mark.parametrize("types, msg", [(["X", "X"], r"'entity_types' has duplicates: \['X'\]"),
+                                        (["X", "O"], "'entity_types' has 'O'"),
+                                        ("X", "'entity_types' must be a list of type names")])
+def test_loader_refuses_bad_meta_entity_types_naming_meta_json(tmp_path, types, msg):
+    from weaksup.data.wrench import WrenchFormatError
+    from weaksup.data.wrench_sequence import load_wrench_sequence
+
+    ex = {"e1": {"label": ["O"], "data": {"text": ["a"]}, "weak_labels": [["O", "O"]]}}
+    _write_seq(tmp_path, ex, {"lf": ["a", "b"], "entity_types": types, "num_lf": 2})
+    with pytest.raises(WrenchFormatError, match="meta.json: " + msg):
+        load_wrench_sequence(tmp_path, lfs="all")

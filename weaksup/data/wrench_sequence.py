@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.data._wrench_io import SPLITS, WrenchFormatError, find_wrench_dir, read_json
-from weaksup.sequence.tags import bio_tag_names, bio_to_spans
+from weaksup.sequence.tags import bio_tag_names, bio_to_spans, check_entity_types
 from weaksup.sequence.votes import SequenceVotes
 
 __all__ = ["SequenceSplit", "SequenceDataset", "load_wrench_sequence"]
@@ -103,6 +103,14 @@ def _check_lf_count(meta: dict[str, Any], path: Path) -> None:
                                     "row of weak_labels holds one tag per LF, so the two must agree")
 
 
+def _meta_entity_types(meta: dict[str, Any], path: Path) -> list[str]:
+    """``meta["entity_types"]`` checked as ``SequenceVotes`` checks entity types, the error naming meta.json."""
+    try:
+        return check_entity_types(meta["entity_types"], "'entity_types'")
+    except (TypeError, ValueError) as exc:
+        raise WrenchFormatError(f"{path}: {exc}") from None
+
+
 def _select(meta: dict[str, Any], lfs: Any, path: Path) -> list[int]:
     all_lfs = [str(x) for x in meta["lf"]]
     if isinstance(lfs, str) and lfs == "all":
@@ -133,7 +141,7 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}")
-    ents = [str(e) for e in meta["entity_types"]]
+    ents = _meta_entity_types(meta, path.parent / "meta.json")
     names = bio_tag_names(ents)
     t2i = {t: i for i, t in enumerate(names)}
     n_lf = int(meta.get("num_lf", len(meta["lf"])))
@@ -151,6 +159,10 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
         toks = data.get("text") if isinstance(data, dict) else None
         if not isinstance(toks, list):
             raise WrenchFormatError(f"{where}: data.text must be a list of tokens")
+        bad = next((i for i, t in enumerate(toks) if not isinstance(t, str)), None)
+        if bad is not None:  # an int token used to load, then fail later in features or LFs
+            raise WrenchFormatError(f"{where}: token {bad} of data.text is {type(toks[bad]).__name__} "
+                                    f"{toks[bad]!r}; tokens must be strings")
         lab, wl = ex["label"], ex["weak_labels"]
         n = len(toks)
         if not isinstance(lab, list) or len(lab) != n:
@@ -161,7 +173,7 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
                 "(expected one row of LF tags per token)"
             )
         for i, t in enumerate(lab):
-            if t not in t2i:
+            if not isinstance(t, str) or t not in t2i:  # a list here was a bare "unhashable type" TypeError
                 raise WrenchFormatError(f"{where}: gold tag {t!r} at token {i} is not one of {names}")
         try:
             for row in wl:
@@ -175,7 +187,7 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
                     raise WrenchFormatError(
                         f"{where}: token {i} has {got} LF tags, expected num_lf={n_lf}") from None
                 for j, t in enumerate(row):
-                    if t not in t2i:
+                    if not isinstance(t, str) or t not in t2i:  # a nested list was a bare "unhashable" TypeError
                         raise WrenchFormatError(
                             f"{where}: LF {lf_all[j] if j < len(lf_all) else j!r} gives tag {t!r} at token {i}; "
                             f"allowed {names}") from None
@@ -226,6 +238,7 @@ def load_wrench_sequence(folder: str | os.PathLike[str], name: str | None = None
         if key not in meta:
             raise WrenchFormatError(f"{path / 'meta.json'}: missing key {key!r}")
     _check_lf_count(meta, path / "meta.json")
+    ents = _meta_entity_types(meta, path / "meta.json")
     cols = _select(meta, lfs, path / "meta.json")
     out: dict[str, SequenceSplit] = {}
     for split in splits:
@@ -234,4 +247,4 @@ def load_wrench_sequence(folder: str | os.PathLike[str], name: str | None = None
             raise FileNotFoundError(f"WRENCH tagging dataset {path.name!r}: missing split file {f}")
         out[split] = _parse_split(f, split, meta, cols)
     lf_names = [str(meta["lf"][j]) for j in cols]
-    return SequenceDataset(name or path.name, path, [str(e) for e in meta["entity_types"]], out, lf_names, meta)
+    return SequenceDataset(name or path.name, path, ents, out, lf_names, meta)
