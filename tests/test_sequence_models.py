@@ -627,3 +627,27 @@ def test_crf_warns_when_lbfgs_stops_at_max_iter():
         warnings.simplefilter("error")
         crf = CRFTagger(c2=0.1, max_iter=100).fit(sents, tags)  # converges in ~33 iterations: no warning
     assert crf.n_iter_ < 100
+
+
+def test_token_models_tag_tokens_no_lf_votes_on_as_o():
+    """With outside="abstain" every uncovered token had uniform MV probabilities and the sha1 tie-break drew an
+    entity type for it (F1 0.40 instead of 1.0); DS gave them the prior's type (F1 0.0)."""
+    from weaksup.labelmodel import MajorityVote
+    from weaksup.sequence.labelmodel import TokenLabelModel
+    from weaksup.sequence.lf import apply_span_lfs, gazetteer_span_lf
+
+    sents = [["aspirin", "causes", "headache", "and", "nausea", "in", "some", "patients", "."]] * 20
+    gold = [["B-Chem", "O", "B-Dis", "O", "B-Dis", "O", "O", "O", "O"]] * 20
+    lfs = [gazetteer_span_lf("chem", {"Chem": ["aspirin"]}), gazetteer_span_lf("dis", {"Dis": ["headache", "nausea"]})]
+    v = apply_span_lfs(sents, lfs, outside="abstain")
+    silent = (v.data < 0).all(axis=1)
+    for io in (True, False):
+        for model in (TokenMajorityVote(io=io), TokenLabelModel(MajorityVote(), io=io), TokenDawidSkene(io=io)):
+            model.fit(v)
+            pred = model.predict(v)
+            assert all(p[i] == "O" for p in pred for i in (1, 3, 5, 6, 7, 8)), (model, pred[0])
+            proba = model.predict_proba(v)
+            assert np.allclose(proba[silent, 0], 1.0)
+    assert span_f1(gold, TokenMajorityVote().fit(v).predict(v)) == 1.0
+    vo = apply_span_lfs(sents, lfs)  # outside="O": the same tags
+    assert TokenMajorityVote().fit(v).predict(v) == TokenMajorityVote().fit(vo).predict(vo)

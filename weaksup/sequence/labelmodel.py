@@ -17,8 +17,13 @@ WRENCH ``SeqLabelModelWrapper`` semantics (token models)
    classifier over ``1 + n_types`` classes sees the flattened tokens.
 3. The token classifier predicts; ties are broken with snorkel's
    deterministic ``sha1(str(i)) % n_ties`` rule, ``i`` being the token's flat
-   index within the predicted split (MV: soft vote counts; tokens with no vote
-   at all are uniform).
+   index within the predicted split (MV: soft vote counts).  A token on which
+   every LF abstains (``apply_span_lfs(outside="abstain")``, or
+   :meth:`~SequenceVotes.o_as_abstain`) is ``O`` with probability 1: no LF
+   claims an entity there.  (WRENCH's MV gives such a token uniform
+   probabilities, so its tie-break drew a random entity type; WRENCH's own
+   files never have such a token, since every LF tags every token and
+   ``O`` votes are kept where no LF votes an entity.)
 4. IO predictions go back to BIO per sentence: the first token of each run of
    one type is ``B-`` (so adjacent same-type entities merge).  In
    :meth:`~TokenLabelModel.predict_proba` a type's IO probability goes to
@@ -317,8 +322,17 @@ class TokenLabelModel(SequenceLabelModel):
 
     def _token_proba(self, W: SequenceVotes) -> np.ndarray:
         if self.label_model_ is not None:
-            return np.asarray(self.label_model_.predict_proba(W.to_vote_matrix()), dtype=np.float64)
-        return _soft_vote_counts(W.data, W.n_tags)
+            p = np.asarray(self.label_model_.predict_proba(W.to_vote_matrix()), dtype=np.float64)
+        else:
+            p = _soft_vote_counts(W.data, W.n_tags)
+        # a token no LF votes on is O: uniform (MV) or prior-driven (DS) probabilities there made the tie-break
+        # or the prior invent entities on every uncovered token (outside="abstain")
+        silent = (W.data < 0).all(axis=1)
+        if silent.any():
+            p = p.copy()
+            p[silent] = 0.0
+            p[silent, 0] = 1.0
+        return p
 
     def _predict_proba(self, V: SequenceVotes) -> np.ndarray:
         W = self._prepare(V)
@@ -368,7 +382,7 @@ class TokenLabelModel(SequenceLabelModel):
 
 
 def _soft_vote_counts(data: np.ndarray, k: int) -> np.ndarray:
-    """WRENCH MajorityVoting: normalised vote counts; uniform where no LF votes."""
+    """WRENCH MajorityVoting: normalised vote counts; uniform where no LF votes (made ``O`` by the caller)."""
     counts = np.zeros((data.shape[0], k))
     d = data.astype(np.int64)
     for c in range(k):

@@ -446,7 +446,8 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
         A span of a type not listed raises :class:`SpanLFOutputError`.
     scheme : ``"BIO"`` or ``"IO"`` tags in the result.
     outside : ``"O"`` (tokens outside an LF's spans are ``O`` votes, WRENCH's
-        convention) or ``"abstain"``.
+        convention) or ``"abstain"`` (they are abstains; the token label models tag a token
+        that no LF covers ``O``).
     on_overlap : {"first", "longest", "error"}
         How overlapping spans of one LF that allowed them (``allow_overlap=True``) are
         resolved (see :func:`~weaksup.sequence.tags.spans_to_bio`); ``"error"`` raises
