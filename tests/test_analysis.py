@@ -235,3 +235,10 @@ def test_mistake_tables_carry_the_users_own_index():
     assert m.index.tolist() == [1, 2] and m["data_index"].tolist() == ["c9", "c2"]
     assert a.conflict_rows(df)["data_index"].tolist() == ["c9"]
     assert "data_index" not in a.lf_mistakes("kw", [1, 0, 1], df.reset_index(drop=True)).columns
+
+
+def test_mistake_tables_add_no_index_column_for_wrench_ids_that_are_positions():
+    """WRENCH example ids are the text "0", "1"...: the same as the row position, so no data_index column."""
+    a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
+    df = pd.DataFrame({"text": ["buy", "hi", "yo"]}, index=pd.Index(["0", "1", "2"], name="id"))
+    assert "data_index" not in a.lf_mistakes("kw", [1, 0, 1], df).columns

@@ -32,6 +32,14 @@ from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
 __all__ = ["LFAnalysis", "get_label_buckets", "get_label_instances", "label_buckets"]
 
 
+def _positional(index: pd.Index) -> bool:
+    """Whether ``index`` reads 0..n-1, as integers or as their text (WRENCH's example ids are ``"0"``, ``"1"``...)."""
+    n = len(index)
+    if index.equals(pd.RangeIndex(n)):
+        return True
+    return [str(v) for v in index] == [str(i) for i in range(n)]
+
+
 class LFAnalysis:
     """Per-LF and per-dataset statistics of a vote matrix.
 
@@ -299,7 +307,7 @@ class LFAnalysis:
             if len(data) != self.n:
                 raise ValueError(f"data has {len(data)} rows but the vote matrix has {self.n}")
             frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame({"text": list(data)})
-            if isinstance(data, (pd.DataFrame, pd.Series)) and not data.index.equals(pd.RangeIndex(len(data))):
+            if isinstance(data, (pd.DataFrame, pd.Series)) and not _positional(data.index):
                 # the user's own ids, so a row can be found in their frame (the table stays indexed by position)
                 out["data_index"] = data.index[rows].to_numpy()
             for f in (fields if fields is not None else [c for c in ("text",) if c in frame.columns]):
