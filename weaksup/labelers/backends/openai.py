@@ -8,7 +8,8 @@ log-probability 0, the others ``-20``; ``stats`` then counts the fallback).
 
 Requests run ``concurrency`` at a time.  429 and 5xx replies and timeouts are
 retried with exponential backoff (``Retry-After`` is honoured); bad URLs,
-refused connections, failed authentication and malformed replies raise a
+refused connections, failed authentication, redirects (never followed: they
+would send the API key to another address) and malformed replies raise a
 :class:`BackendError` subclass that says what happened and where.
 
 Examples
@@ -44,7 +45,7 @@ NO_LOGPROB = -20.0
 
 
 class BackendHTTPError(BackendError):
-    """The endpoint answered with an HTTP error status (after retries for 429/5xx)."""
+    """The endpoint answered with an HTTP error status (after retries for 429/5xx) or a redirect (not followed)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -79,6 +80,20 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow no redirect: urllib's default would resend the API key to the new host, as a body-less GET.
+
+    Returning None makes urllib raise the 3xx as an :class:`urllib.error.HTTPError`, which
+    :meth:`OpenAIBackend.post` turns into a :class:`BackendHTTPError` naming the ``Location``.
+    """
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 def _logsumexp(xs: list[float]) -> float:
@@ -233,7 +248,7 @@ class OpenAIBackend(Backend):
         while True:
             req = urllib.request.Request(url, data=body, headers=headers, method="POST")
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with _OPENER.open(req, timeout=self.timeout) as resp:
                     raw = resp.read()
                     # without a length or chunking the body ends where the connection closes: a cut is invisible
                     delimited = resp.headers.get("Content-Length") is not None or \
@@ -248,6 +263,12 @@ class OpenAIBackend(Backend):
                     raise BackendAuthError(
                         f"{url}: HTTP {status} ({err.reason}): authentication failed; set api_key= or the "
                         f"OPENAI_API_KEY environment variable. Server said: {text}", status) from None
+                if 300 <= status < 400:
+                    where = err.headers.get("Location") if err.headers else None
+                    raise BackendHTTPError(
+                        f"{url}: HTTP {status} ({err.reason}) redirects to {where!r}; redirects are not followed "
+                        f"(they would send the API key to another address and turn the POST into a GET): "
+                        f"set base_url to the address the endpoint really answers at", status) from None
                 if status == 429 or status >= 500:
                     if self._retry(attempt, err.headers.get("Retry-After") if err.headers else None):
                         attempt += 1

@@ -1,0 +1,109 @@
+"""OpenAIBackend against scripted HTTP servers on 127.0.0.1 (python's http.server, no model).
+
+Each server answers with a handler the test writes, so replies the model server in
+tests/support/openai_server.py cannot produce (redirects, dripping bodies, chosen
+top_logprobs) are exercised here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+import pandas as pd
+import pytest
+
+from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
+from weaksup.labelers.backends import BackendHTTPError, OpenAIBackend
+
+
+class Scripted:
+    """A threaded HTTP/1.1 server on 127.0.0.1 whose every request goes to ``behave(handler, body)``."""
+
+    def __init__(self, behave: Callable[[Any, Any], None]) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], Any]] = []  # (method, path, headers, body)
+        srv = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def _handle(self, method: str) -> None:
+                n = int(self.headers.get("Content-Length", 0) or 0)
+                body = json.loads(self.rfile.read(n) or b"null")
+                srv.requests.append((method, self.path, dict(self.headers), body))
+                behave(self, body)
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+            def do_GET(self) -> None:
+                self._handle("GET")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def serve():
+    made: list[Scripted] = []
+
+    def make(behave: Callable[[Any, Any], None]) -> Scripted:
+        made.append(Scripted(behave))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def send_json(h: Any, obj: Any, status: int = 200) -> None:
+    raw = json.dumps(obj).encode()
+    h.send_response(status)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(raw)))
+    h.end_headers()
+    h.wfile.write(raw)
+
+
+def chat_reply(text: str, top: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+    if top is not None:
+        choice["logprobs"] = {"content": [{"token": top[0][0], "logprob": top[0][1],
+                                           "top_logprobs": [{"token": t, "logprob": lp} for t, lp in top]}]}
+    return {"id": "x", "object": "chat.completion", "choices": [choice],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
+
+
+YES = chat_reply("Yes", [("Yes", -0.1), ("No", -2.4)])
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_a_redirect_is_refused_and_the_api_key_never_leaves(serve, code):
+    other = serve(lambda h, body: send_json(h, YES))
+    target = other.url.replace("127.0.0.1", "localhost") + "/chat/completions"  # another origin
+
+    def redirect(h, body):
+        h.send_response(code)
+        h.send_header("Location", target)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    api = serve(redirect)
+    b = OpenAIBackend(api.url, model="m", api_key="sk-SECRET-123", max_retries=0)
+    with pytest.raises(BackendHTTPError, match=f"HTTP {code}.*redirects to '{target}'") as info:
+        b.score(["Is it spam?"], ["Yes", "No"])
+    assert info.value.status == code
+    assert len(api.requests) == 1 and other.requests == []  # nothing (no key, no GET) reached the other host
