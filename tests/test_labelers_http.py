@@ -19,6 +19,7 @@ import pytest
 
 from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
 from weaksup.labelers.backends import BackendHTTPError, OpenAIBackend
+from weaksup.labelers.backends.openai import match_top_logprobs, text_logprobs
 
 
 class Scripted:
@@ -107,3 +108,34 @@ def test_a_redirect_is_refused_and_the_api_key_never_leaves(serve, code):
         b.score(["Is it spam?"], ["Yes", "No"])
     assert info.value.status == code
     assert len(api.requests) == 1 and other.requests == []  # nothing (no key, no GET) reached the other host
+
+
+def test_one_top_token_counts_for_one_surface_form_only(serve):
+    # the model's first token: Yes 0.45, No 0.40, yes 0.10, Maybe 0.05 (no lower-case "no" listed)
+    top = [("Yes", math.log(0.45)), ("No", math.log(0.40)), ("yes", math.log(0.10)), ("Maybe", math.log(0.05))]
+    lp = match_top_logprobs(top, ["yes", "Yes", "no", "No"])
+    floor = math.log(0.05) - 1.0
+    assert lp == pytest.approx([math.log(0.10), math.log(0.45), floor, math.log(0.40)])  # "No" is not also "no"
+    srv = serve(lambda h, body: send_json(h, chat_reply("Yes", top)))
+    lf = PromptedLF("spam", PromptTemplate("Spam? {text}", ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    OpenAIBackend(srv.url, model="m", max_retries=0), cache=None)
+    df = pd.DataFrame({"text": ["x"]})
+    p_no = 0.40 + math.exp(floor)  # the unlisted "no" adds only the floor
+    assert lf.answer_probs(df)[0] == pytest.approx([0.55 / (0.55 + p_no), p_no / (0.55 + p_no)])
+    assert lf.votes(df).tolist() == [1]
+
+
+@pytest.mark.parametrize("answers", [["yes", "no", "not sure"], ["yes", "not sure", "no"]])
+@pytest.mark.parametrize("logprobs", [True, False])
+def test_an_answer_never_takes_another_answers_token_whatever_the_order(serve, answers, logprobs):
+    top = [("no", math.log(0.90)), ("yes", math.log(0.06)), ("maybe", math.log(0.02))] if logprobs else None
+    srv = serve(lambda h, body: send_json(h, chat_reply("no", top)))
+    lf = PromptedLF("spam", PromptTemplate("Spam? {text} Answer yes, no or not sure.", answers, case_variants=False),
+                    LabelMap({"yes": 1, "no": 0}), OpenAIBackend(srv.url, model="m", max_retries=0), cache=None)
+    df = pd.DataFrame({"text": ["great song"]})
+    p = dict(zip(answers, lf.answer_probs(df)[0]))
+    assert p["no"] > 0.9 and p["not sure"] < 0.05
+    assert lf.votes(df).tolist() == [0]
+    assert text_logprobs("no", answers)[answers.index("no")] == 0.0
+    assert text_logprobs("not", answers) == [0.0 if a == "not sure" else -20.0 for a in answers]
+    assert text_logprobs("n", answers) == [-20.0] * 3  # the start of two answers names neither

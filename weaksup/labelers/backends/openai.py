@@ -104,45 +104,83 @@ def _logsumexp(xs: list[float]) -> float:
 def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list[float]:
     """Log-probability of each choice from a first-token top-k list.
 
-    A choice takes the tokens equal to it (ignoring surrounding whitespace),
-    failing that the tokens equal to it ignoring case ("YES" for "yes"), failing
-    that the tokens that are a prefix of it; several matches are summed
-    (log-sum-exp).  A choice with no match gets a floor one nat below the
-    smallest listed log-probability (its true value is lower than all), so when
-    no choice matches, all get the same floor: no evidence, and the LF abstains.
+    Every listed token counts toward at most one choice (tokens and choices are
+    compared with surrounding whitespace removed):
+
+    1. a token equal to a choice goes to that choice;
+    2. a token left over that equals a choice ignoring case ("YES" for "yes") goes
+       to the first such choice;
+    3. a choice that got nothing so far takes the leftover tokens that are a
+       prefix of it ("abb" for "abbreviation"), except a token that equals
+       another choice ignoring case ("no" is the answer "no", not the start of
+       "not sure") and a token that is a prefix of several such choices (it
+       names none of them).
+
+    Several tokens of one choice are summed (log-sum-exp).  A choice with no
+    token gets a floor one nat below the smallest listed log-probability (its
+    true value is lower than all), so when no choice matches, all get the same
+    floor: no evidence, and the LF abstains.
 
     >>> match_top_logprobs([("YES", -0.1), ("Maybe", -2.5)], ["yes", "no"])
     [-0.1, -3.5]
+    >>> [round(v, 2) for v in match_top_logprobs([("no", -0.1), ("yes", -2.8)], ["yes", "no", "not sure"])]
+    [-2.8, -0.1, -3.8]
     """
     if not top:
         raise ValueError("empty top_logprobs")
     floor = min(lp for _, lp in top) - 1.0
+    toks = [(t.strip(), lp) for t, lp in top]
+    cs = [c.strip() for c in choices]
+    folded = [c.casefold() for c in cs]
+    owner: list[int | None] = [None] * len(toks)
+    for k, (t, _) in enumerate(toks):
+        if not t:
+            continue
+        if t in cs:
+            owner[k] = cs.index(t)
+        elif t.casefold() in folded:
+            owner[k] = folded.index(t.casefold())
+    taken = {i for i in owner if i is not None}
+    for k, (t, _) in enumerate(toks):
+        if owner[k] is not None or not t or t.casefold() in folded:
+            continue
+        fits = [i for i, c in enumerate(cs) if i not in taken and c.startswith(t)]
+        if len(fits) == 1:
+            owner[k] = fits[0]
     out = []
-    for c in choices:
-        cs = c.strip()
-        exact = [lp for t, lp in top if t.strip() == cs and t.strip()]
-        if not exact:
-            exact = [lp for t, lp in top if t.strip() and t.strip().casefold() == cs.casefold()]
-        if not exact:
-            exact = [lp for t, lp in top if t.strip() and cs.startswith(t.strip())]
-        out.append(_logsumexp(exact) if exact else floor)
+    for i in range(len(choices)):
+        mine = [lp for (_, lp), o in zip(toks, owner) if o == i]
+        out.append(_logsumexp(mine) if mine else floor)
     return out
 
 
 def text_logprobs(text: str, choices: list[str]) -> list[float]:
     """Scores from a reply's text, for an endpoint that returns no log-probabilities.
 
-    The first choice the reply names as a whole word, ignoring case ("Yes, spam" for
-    "yes"; "Nope" names no choice), or that a cut-short reply begins ("Pos" for
-    "positive"), gets 0 and every other choice ``NO_LOGPROB``; a reply that names none
-    gives every choice ``NO_LOGPROB``: no evidence, and the LF abstains.
+    The choice the reply names as a whole word, ignoring case ("Yes, spam" for
+    "yes"; "Nope" names no choice; the longest such choice wins: "not sure" over
+    "not"), gets 0 and every other choice ``NO_LOGPROB``.  Failing that, a reply
+    cut short that only one choice begins with ("Pos" for "positive"; choices
+    that differ only in case count as one) picks that choice.  A reply that names
+    none, or is the start of several choices, gives every choice ``NO_LOGPROB``:
+    no evidence, and the LF abstains.  The order the choices are listed in never
+    matters.
 
     >>> text_logprobs("YES.", ["yes", "no"]), text_logprobs("Maybe", ["yes", "no"])
     ([0.0, -20.0], [-20.0, -20.0])
+    >>> text_logprobs("no", ["yes", "not sure", "no"])
+    [-20.0, -20.0, 0.0]
     """
-    hit = [c for c in choices if starts_with_answer(text, c) or
-           (text and c.strip().casefold().startswith(text.casefold()))]
-    return [0.0 if c in hit[:1] else NO_LOGPROB for c in choices]
+    whole = [c for c in choices if starts_with_answer(text, c)]
+    if whole:
+        longest = max(len(c.strip()) for c in whole)
+        hit = [c for c in whole if len(c.strip()) == longest]
+    else:
+        t = text.strip().casefold()
+        hit = [c for c in choices if t and c.strip().casefold().startswith(t)]
+    if len({c.strip().casefold() for c in hit}) != 1:
+        hit = []
+    return [0.0 if c in hit else NO_LOGPROB for c in choices]
 
 
 class OpenAIBackend(Backend):
@@ -399,12 +437,21 @@ class OpenAIBackend(Backend):
             return {"logprobs": text_logprobs(text, choices), "usage": data.get("usage") or {},
                     "requests": attempts, "text": text, "logprobs_missing": True}
         return {"logprobs": match_top_logprobs(top, choices), "usage": data.get("usage") or {},
-                "requests": attempts}
+                "requests": attempts, "top": [[t, lp] for t, lp in top]}
 
     def _score_logprobs(self, response: dict[str, Any], choices: list[str]) -> list[float]:
-        # a reply without log-probabilities is read from its text by today's rule, cached or not
+        # a reply is read by today's rules, cached or not: from its text when it had no log-probabilities,
+        # from its top tokens when they were kept (older cached replies keep their stored scores)
         if response.get("logprobs_missing") and isinstance(response.get("text"), str):
             return text_logprobs(response["text"], choices)
+        top = response.get("top")
+        if isinstance(top, list) and top and all(isinstance(x, list) and len(x) == 2 for x in top):
+            try:
+                pairs = [(str(t), float(lp)) for t, lp in top]
+            except (TypeError, ValueError):
+                pairs = []
+            if pairs and all(math.isfinite(lp) for _, lp in pairs):
+                return match_top_logprobs(pairs, choices)
         return super()._score_logprobs(response, choices)
 
     def _one_generate(self, prompt: str, max_tokens: int, stop: list[str] | None) -> dict[str, Any]:
