@@ -194,3 +194,17 @@ def test_matrix_completion_divergence_raises_only_its_own_error() -> None:
             MatrixCompletion().fit(L, seed=0)
     assert [str(x.message) for x in w if issubclass(x.category, RuntimeWarning)] == []
     assert "gradient overflowed at epoch" in str(err.value) and "of 100, lr=0.01" in str(err.value), str(err.value)
+
+
+def test_three_lfs_are_estimated_from_their_one_triplet_each():
+    """7c0178f asked every LF for 3 triplets, but 3 LFs give each exactly one (FlyingSquid's closed form): WMV and
+    FlyingSquid on 3 LFs filled every accuracy with 0.7, warned, and voted as majority vote."""
+    from weaksup.labelmodel import FlyingSquid, WeightedMajorityVote
+
+    L, y, _ = make_votes(20000, 3, 2, accuracies=[0.9, 0.75, 0.6], propensities=1.0, seed=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*usable triplets")
+        fs = FlyingSquid().fit(L, seed=0)
+        wmv = WeightedMajorityVote().fit(L, seed=0)
+    np.testing.assert_allclose(fs.lf_accuracies(), [0.9, 0.75, 0.6], atol=0.02)
+    np.testing.assert_allclose(wmv.accuracies_, [0.9, 0.75, 0.6], atol=0.02)

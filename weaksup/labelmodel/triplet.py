@@ -56,6 +56,19 @@ BEATS_RANDOM_S = 0.4
 MIN_TRIPLETS = 3
 
 
+def needed_triplets(co: np.ndarray, min_triplets: int = MIN_TRIPLETS, min_overlap: int = 5) -> int:
+    """Triplets an LF needs for its own estimate: ``min_triplets``, but never more than the LFs can give it.
+
+    ``m`` LFs that share ``min_overlap`` voted rows with some other LF give an LF at most ``C(m-1, 2)``
+    triplets (one each at ``m = 3``: FlyingSquid's closed form).  An LF that shares no rows (one that never
+    fires) does not count, so adding it changes nothing.  ``co`` is the ``m × m`` co-vote count table.
+    """
+    pair = np.asarray(co) >= min_overlap
+    np.fill_diagonal(pair, False)
+    m = int(pair.any(axis=1).sum())
+    return max(1, min(int(min_triplets), (m - 1) * (m - 2) // 2))
+
+
 def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap: int = 5,
                        min_corr: float = 0.05, solve: str = "mean",
                        default: float | None = None,
@@ -63,7 +76,8 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     """Accuracy of each LF (when it votes) from pairwise co-vote and agreement counts.
 
     An LF informed by fewer than ``min_triplets`` triplets (two other LFs that
-    each share ``min_overlap`` voted rows with it and with each other) is not
+    each share ``min_overlap`` voted rows with it and with each other; fewer
+    when ``m`` LFs cannot give that many: ``C(m-1, 2)``, one at ``m = 3``) is not
     estimated from its triplets, which with a handful of co-votes are noise
     (clipped to random or to perfect).  It gets ``default`` when given, else
     the median estimate of the LFs with ``min_triplets`` or more triplets when
@@ -102,8 +116,8 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     >>> acc, used = triplet_accuracies(co, agree, 2)
     >>> acc.round(2).tolist(), used.tolist()
     ([0.9, 0.8, 0.7, 0.6], [3, 3, 3, 3])
-    >>> triplet_accuracies(co[:3, :3], agree[:3, :3], 2)[0].round(2).tolist()  # one triplet each: "beats random"
-    [0.7, 0.7, 0.7]
+    >>> triplet_accuracies(co[:3, :3], agree[:3, :3], 2)[0].round(2).tolist()  # 3 LFs: one triplet each, all they have
+    [0.9, 0.8, 0.7]
     """
     m = co.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -128,7 +142,7 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
             used[i] = vals.size
             s2[i] = np.median(vals) if solve == "median" else vals.mean()
     s = np.sqrt(np.clip(s2, 0.0, 0.999))
-    ok = used >= max(min_triplets, 1)
+    ok = used >= needed_triplets(co, min_triplets, min_overlap)
     if not ok.all():
         if default is not None:
             fill = (k * default - 1) / (k - 1)
@@ -141,14 +155,15 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     return np.clip(acc, 1.0 / k, 0.999), used
 
 
-def warn_few_triplets(used: np.ndarray, acc: np.ndarray, names: Any, model: str, *, min_overlap: int = 5,
-                      min_triplets: int = MIN_TRIPLETS) -> None:
+def warn_few_triplets(used: np.ndarray, acc: np.ndarray, names: Any, model: str, co: np.ndarray, *,
+                      min_overlap: int = 5, min_triplets: int = MIN_TRIPLETS) -> None:
     """``UserWarning`` naming the LFs that got the fill accuracy of :func:`triplet_accuracies`.
 
-    ``used`` and ``acc`` are its outputs, ``names`` the LF names, ``model`` the model's name and
-    ``min_overlap`` the co-voted rows a pair needed.
+    ``used`` and ``acc`` are its outputs, ``names`` the LF names, ``model`` the model's name, ``co`` the
+    co-vote counts it was given and ``min_overlap`` the co-voted rows a pair needed.
     """
     used = np.asarray(used)
+    min_triplets = needed_triplets(co, min_triplets, min_overlap)
     few = np.flatnonzero(used < min_triplets)
     if few.size == 0:
         return
@@ -304,14 +319,15 @@ class FlyingSquid(LabelModel):
                            "Use AbstainDawidSkene or AutoLabelModel.")
             self.accuracies_, self.n_triplets_, self.log_cond_ = self._fit_one(
                 stats["co"], stats["agree"], stats["lf_class"], p, k)
-            self._warn_few_triplets()
+            self._warn_few_triplets(stats["co"])
             return
         warn_one_sided(np.diag(stats["O"]), self.lf_names_, "FlyingSquid", "Use AbstainDawidSkene or AutoLabelModel.")
         O4 = stats["O"].reshape(m, k, m, k)
+        tables = pair_tables(O4)
         if not self.ovr_:
-            acc, used, logc = self._fit_one(*pair_tables(O4), p, k)
+            acc, used, logc = self._fit_one(*tables, p, k)
             self.accuracies_, self.n_triplets_, self.log_cond_ = acc, used, logc
-            self._warn_few_triplets()
+            self._warn_few_triplets(tables[0])
             return
         # one-vs-rest: class c against the rest, votes re-coded to {c, rest}
         accs, useds, logcs = [], [], []
@@ -327,10 +343,10 @@ class FlyingSquid(LabelModel):
         self.accuracies_ = np.mean(accs, axis=0)
         self.n_triplets_ = np.min(useds, axis=0)
         self.log_cond_ = np.stack(logcs)  # (k, m, 2, 2)
-        self._warn_few_triplets()
+        self._warn_few_triplets(tables[0])  # one-vs-rest re-codes classes, not who votes: the same co-votes
 
-    def _warn_few_triplets(self) -> None:
-        warn_few_triplets(self.n_triplets_, self.accuracies_, self.lf_names_, "FlyingSquid",
+    def _warn_few_triplets(self, co: np.ndarray) -> None:
+        warn_few_triplets(self.n_triplets_, self.accuracies_, self.lf_names_, "FlyingSquid", co,
                           min_overlap=self.min_overlap)
 
     def _fit_one(self, co: np.ndarray, agree: np.ndarray, vote_freq: np.ndarray, p: np.ndarray,

@@ -161,7 +161,7 @@ class WeightedMajorityVote(LabelModel):
                                "Use MajorityVote, AbstainDawidSkene or AutoLabelModel.")
             acc, used = triplet_accuracies(stats["co"].astype(np.float64), stats["agree"].astype(np.float64), k)
             if self.weights == "accuracy":
-                warn_few_triplets(used, acc, self.lf_names_, "WeightedMajorityVote")
+                warn_few_triplets(used, acc, self.lf_names_, "WeightedMajorityVote", stats["co"])
         else:
             acc = np.full(m, 0.7)
         acc = np.clip(acc, 1e-3, 1 - 1e-3)
