@@ -172,24 +172,29 @@ class Preprocessor:
     def _key(self, x: Any) -> Any:
         if self._memoize_key is not None:
             return self._memoize_key(x)
-        if isinstance(x, Mapping):
-            return tuple((k, _hashable(v)) for k, v in x.items())
-        if isinstance(x, pd.Series):
-            return (x.name, tuple(_hashable(v) for v in x.values))
-        return _hashable(x)
+        try:
+            if isinstance(x, Mapping):
+                return tuple((k, _hashable(v)) for k, v in x.items())
+            if isinstance(x, pd.Series):
+                return (x.name, tuple(_hashable(v) for v in x.values))
+            return _hashable(x)
+        except _Unkeyable:
+            return _NO_KEY
 
     def __call__(self, x: Any) -> Any:
         key = None
         if self.memoize:
             key = self._key(x)
-            if key in self._cache:
+            if key is _NO_KEY:  # a cell whose content cannot be proven equal to another's: run, do not memoise
+                pass
+            elif key in self._cache:
                 return self._cache[key]
         for p in self._pre:
             x = p(x)
         x = copy_example(x)
         out = self._f(x, **self._resources)
         out = x if out is None else out
-        if self.memoize:
+        if self.memoize and key is not _NO_KEY:
             self._cache[key] = out
         return out
 
@@ -209,10 +214,26 @@ def _combine(parts: list[str]) -> str:
 
 
 _NAN_KEY = ("<nan>",)
+_NO_KEY = object()  # the example holds a cell that no key can stand for: it is not memoised
+
+
+class _Unkeyable(Exception):
+    """A cell's content cannot be read into a memo key (see :func:`_hashable`)."""
 
 
 def _hashable(v: Any) -> Any:
-    """A hashable stand-in for ``v`` that compares equal across calls (NaN and NA included)."""
+    """A hashable stand-in for ``v`` that compares equal across calls (NaN and NA included).
+
+    An unhashable cell (an array, a list, a dict) stands for its exact content: its type and
+    :func:`~weaksup.lf.fingerprint.stable_repr` (arrays by dtype, shape and bytes, as the vote cache's
+    data fingerprint), never its ``repr``, which numpy shortens ('...' past 1000 elements) and rounds
+    (``np.set_printoptions``).  A cell whose state cannot be read raises :class:`_Unkeyable`.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2000); b = a.copy(); b[1000] = 1.0
+    >>> repr(a) == repr(b), _hashable(a) == _hashable(b)
+    (True, False)
+    """
     if isinstance(v, float) and v != v:
         return _NAN_KEY  # hash(nan) is per-object since Python 3.10
     if v is pd.NA or v is pd.NaT:
@@ -221,7 +242,12 @@ def _hashable(v: Any) -> Any:
         hash(v)
         return v
     except TypeError:
-        return repr(v)
+        pass
+    t = type(v)
+    content = stable_repr(v)
+    if VOLATILE in content:
+        raise _Unkeyable(t.__name__)
+    return ("<unhashable>", f"{t.__module__}.{t.__qualname__}", content)
 
 
 def preprocessor(
