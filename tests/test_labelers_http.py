@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
-from weaksup.labelers.backends import BackendHTTPError, OpenAIBackend
+from weaksup.labelers.backends import BackendHTTPError, BackendTimeout, OpenAIBackend
 from weaksup.labelers.backends.openai import match_top_logprobs, text_logprobs
 
 
@@ -49,10 +49,12 @@ class Scripted:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.httpd.daemon_threads = True
+        self.httpd.stopping = threading.Event()  # type: ignore[attr-defined]  # set at close: drips stop
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:
+        self.httpd.stopping.set()  # type: ignore[attr-defined]
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -139,3 +141,47 @@ def test_an_answer_never_takes_another_answers_token_whatever_the_order(serve, a
     assert text_logprobs("no", answers)[answers.index("no")] == 0.0
     assert text_logprobs("not", answers) == [0.0 if a == "not sure" else -20.0 for a in answers]
     assert text_logprobs("n", answers) == [-20.0] * 3  # the start of two answers names neither
+
+
+def dripping(pause: float) -> Callable[[Any, Any], None]:
+    """A handler sending a valid reply (with Content-Length) 8 bytes at a time, ``pause`` s apart."""
+
+    def drip(h: Any, body: Any) -> None:
+        raw = json.dumps(YES).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(raw)))
+        h.end_headers()
+        try:
+            for i in range(0, len(raw), 8):  # every socket read waits less than the client's timeout
+                if h.server.stopping.is_set():  # the test is over: cut the reply (the client's worker ends)
+                    h.close_connection = True
+                    return
+                h.wfile.write(raw[i:i + 8])
+                h.wfile.flush()
+                time.sleep(pause)
+        except OSError:  # the client gave up
+            pass
+
+    return drip
+
+
+def test_timeout_bounds_the_whole_reply_not_each_socket_read(serve):
+    srv = serve(dripping(0.4))  # the whole reply would take ~15 s
+    b = OpenAIBackend(srv.url, model="m", timeout=1.0, max_retries=0)
+    t0 = time.monotonic()
+    with pytest.raises(BackendTimeout, match="no reply within 1 s"):
+        b.score(["Is it spam?"], ["Yes", "No"])
+    assert time.monotonic() - t0 < 4.0
+
+
+def test_apply_lfs_timeout_does_not_wait_for_requests_in_flight(serve):
+    from weaksup import apply_lfs
+
+    srv = serve(dripping(0.15))  # ~6 s for the whole reply, within the backend's own timeout
+    lf = PromptedLF("spam", PromptTemplate("Spam? {text}", ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
+                    OpenAIBackend(srv.url, model="m", timeout=20.0, max_retries=0), cache=None)
+    t0 = time.monotonic()
+    votes = apply_lfs([lf], pd.DataFrame({"text": ["a"]}), timeout=1, fault="abstain", progress=False)
+    assert time.monotonic() - t0 < 4.0
+    assert votes.to_dense().ravel().tolist() == [-1]

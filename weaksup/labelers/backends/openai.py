@@ -96,6 +96,37 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
+def _read_body(resp: Any, deadline: float) -> bytes:
+    """The reply body, read in pieces; :class:`TimeoutError` once ``time.monotonic()`` passes ``deadline``.
+
+    ``urlopen``'s timeout bounds each socket read, so a server that sends a byte
+    now and then would never time out; here the socket waits at most until the
+    deadline, and the deadline is checked after every piece.  A body shorter than
+    its ``Content-Length`` raises :class:`http.client.IncompleteRead` (retried).
+    """
+    sock = getattr(getattr(resp.fp, "raw", None), "_sock", None)  # best effort: shrink each wait to what is left
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("reply body not complete by the deadline")
+        if sock is not None:
+            try:
+                sock.settimeout(left)
+            except OSError:
+                sock = None
+        piece = resp.read1(65536)
+        if not piece:
+            break
+        chunks.append(piece)
+        if resp.length == 0:
+            break
+    raw = b"".join(chunks)
+    if resp.length:
+        raise http.client.IncompleteRead(raw, resp.length)
+    return raw
+
+
 def _logsumexp(xs: list[float]) -> float:
     m = max(xs)
     return m + math.log(sum(math.exp(x - m) for x in xs))
@@ -286,8 +317,9 @@ class OpenAIBackend(Backend):
         while True:
             req = urllib.request.Request(url, data=body, headers=headers, method="POST")
             try:
+                deadline = time.monotonic() + self.timeout  # for the whole attempt, not each socket read
                 with _OPENER.open(req, timeout=self.timeout) as resp:
-                    raw = resp.read()
+                    raw = _read_body(resp, deadline)
                     # without a length or chunking the body ends where the connection closes: a cut is invisible
                     delimited = resp.headers.get("Content-Length") is not None or \
                         "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
@@ -344,7 +376,8 @@ class OpenAIBackend(Backend):
                 if self._retry(attempt):
                     attempt += 1
                     continue
-                raise BackendConnectionError(f"{url}: connection dropped on all {attempt + 1} attempts: {err}") from None
+                raise BackendConnectionError(f"{url}: connection dropped on all {attempt + 1} attempts: "
+                                             f"{err}") from None
             try:
                 data = json.loads(raw)
             except ValueError as err:
@@ -464,7 +497,9 @@ class OpenAIBackend(Backend):
         results: dict[int, dict[str, Any]] = {}
         errors: dict[int, BaseException] = {}
         collect = self._collecting  # go on past a failed prompt (score/generate got failed=)
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts)))
+        done = False
+        try:
             futs = {pool.submit(fn, p): i for i, p in enumerate(prompts)}
             for fut in as_completed(futs):
                 if fut.cancelled():
@@ -477,6 +512,11 @@ class OpenAIBackend(Backend):
                         for f in futs:
                             f.cancel()  # not-yet-started requests are skipped
                     errors[futs[fut]] = exc
+            done = True
+        finally:
+            # interrupted (apply_lfs' timeout, Ctrl-C): return at once; requests in flight end on their own
+            # deadline and queued ones are dropped
+            pool.shutdown(wait=done, cancel_futures=not done)
         if errors:
             first = min(errors)
             raise BatchError(errors[first], results, errors)
