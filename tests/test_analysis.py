@@ -242,3 +242,27 @@ def test_mistake_tables_add_no_index_column_for_wrench_ids_that_are_positions():
     a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
     df = pd.DataFrame({"text": ["buy", "hi", "yo"]}, index=pd.Index(["0", "1", "2"], name="id"))
     assert "data_index" not in a.lf_mistakes("kw", [1, 0, 1], df).columns
+
+
+def test_lfs_argument_matches_named_votes_by_name():
+    """LFAnalysis(votes, lfs=...) relabelled a named VoteMatrix by position: LFs listed in another order
+    swapped rows of the summary (a SPAM keyword reported with HAM polarity), in plot_lf_summary too."""
+    import pandas as pd
+
+    from weaksup import apply_lfs, keyword_lf
+    from weaksup.plots import plot_lf_summary
+
+    kw_win, kw_thanks = keyword_lf("win", 1, name="kw_win"), keyword_lf("thanks", 0, name="kw_thanks")
+    df = pd.DataFrame({"text": ["win cash", "win now", "thanks", "hello"]})
+    y = [1, 0, 0, 0]
+    votes = apply_lfs([kw_win, kw_thanks], df, progress=False)
+    s = LFAnalysis(votes, lfs=[kw_thanks, kw_win]).summary(y=y)
+    assert list(s.index) == ["kw_thanks", "kw_win"]
+    assert s.loc["kw_win", "Polarity"] == [1] and s.loc["kw_win", "Coverage"] == 0.5
+    assert s.loc["kw_thanks", "Polarity"] == [0] and s.loc["kw_thanks", "Emp. Acc."] == 1.0
+    fig = plot_lf_summary(votes, y, lfs=["kw_thanks", "kw_win"])
+    assert [round(float(p.get_width()), 3) for p in fig.axes[0].patches] == [0.25, 0.5]
+    with pytest.raises(ValueError, match=r"not in the votes: \['kw_free'\].*not in lfs: \['kw_win'\]"):
+        LFAnalysis(votes, lfs=["kw_thanks", "kw_free"])
+    # votes without names (an array, snorkel's L) still take the names by position
+    assert list(LFAnalysis(votes.to_dense(), lfs=["b", "a"]).summary().index) == ["b", "a"]

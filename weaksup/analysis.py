@@ -40,6 +40,29 @@ def _positional(index: pd.Index) -> bool:
     return [str(v) for v in index] == [str(i) for i in range(n)]
 
 
+def _votes_for_lfs(votes: VoteMatrix, names: list[str]) -> VoteMatrix:
+    """``votes``' columns in the order of ``names``, matched by name (never relabelled by position).
+
+    >>> V = VoteMatrix(np.array([[0, 1]]), ["a", "b"])
+    >>> _votes_for_lfs(V, ["b", "a"]).to_dense().tolist()
+    [[1, 0]]
+    """
+    if names == list(votes.lf_names):
+        return votes
+    have = set(votes.lf_names)
+    missing = [n for n in names if n not in have]
+    extra = [n for n in votes.lf_names if n not in set(names)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if missing or extra or dup:
+        raise ValueError(
+            f"lfs= names {names} do not match the LF names the votes carry {list(votes.lf_names)}"
+            + (f" (not in the votes: {missing})" if missing else "")
+            + (f" (not in lfs: {extra})" if extra else "")
+            + (f" (repeated in lfs: {dup})" if dup else "")
+            + "; pass the LFs the votes were applied with, or omit lfs= to use the votes' names")
+    return votes.select_lfs(names)
+
+
 class LFAnalysis:
     """Per-LF and per-dataset statistics of a vote matrix.
 
@@ -48,7 +71,10 @@ class LFAnalysis:
     votes : VoteMatrix, array-like (n, m) or scipy sparse (shifted ``vote + 1``)
         The votes (``-1`` = abstain).
     lfs : sequence of labeling functions or names, optional
-        Gives the LF names (``lf.name``); defaults to ``votes.lf_names``.
+        Gives the LF names (``lf.name``); defaults to ``votes.lf_names``.  For votes that carry LF
+        names (a :class:`~weaksup.VoteMatrix` from an applier) the columns are matched by name and
+        analysed in the order of ``lfs``; names that do not match the votes' are an error.  Votes
+        without names (an array, snorkel's ``L``) take the names by position.
     cardinality : int, optional
         Number of classes ``k``; defaults to ``votes.cardinality`` (for a plain array, one more than
         the largest vote).  Gold labels ``y`` must be ``-1`` (unknown) or a class ``0..k-1``: pass it
@@ -78,7 +104,10 @@ class LFAnalysis:
                 raise ValueError(
                     f"Number of LFs ({len(lfs)}) and number of LF matrix columns ({votes.m}) are different"
                 )
-            self.lf_names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
+            names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
+            if list(votes.lf_names) != [f"lf_{j}" for j in range(votes.m)]:  # the votes carry real LF names
+                votes = self.votes = _votes_for_lfs(votes, names)
+            self.lf_names = names
         else:
             self.lf_names = list(votes.lf_names)
         if cardinality is None:
