@@ -8,7 +8,8 @@ from :meth:`predict`; :meth:`score` gives strict span F1 against gold tags.
 WRENCH ``SeqLabelModelWrapper`` semantics (token models)
 --------------------------------------------------------
 :class:`TokenMajorityVote` and :class:`TokenDawidSkene` (with the default
-``wrench_abstain=True, io=True``) follow WRENCH's wrapper exactly:
+``wrench_abstain=True, io=True``) follow WRENCH's wrapper exactly, with its code
+default ``SeqLabelModelWrapper.fit(bio_to_io=True)``:
 
 1. On every token where some LF votes a non-``O`` tag, the LFs voting ``O``
    are turned into abstains; on tokens where all LFs vote ``O`` the ``O``
@@ -30,6 +31,14 @@ WRENCH ``SeqLabelModelWrapper`` semantics (token models)
    ``I-`` as far as the previous token's decision is that type, a tie there
    counting evenly (:func:`~weaksup.sequence.tags.io_to_bio_marginals`), so probabilities do not
    depend on the order of the sentences; hard predictions keep WRENCH's rule.
+
+``io=False`` is WRENCH's ``bio_to_io=False``: steps 2 and 4 are skipped and the
+token model votes BIO tags (a stray ``I-X`` winning a token is repaired to
+``B-X``).  That is the protocol WRENCH's *published* tagging table follows: on
+the recovered BC5CDR / NCBI-Disease / LaptopReview files with the ``lf_rec``
+LFs, ``TokenMajorityVote(io=False)`` gives test span F1 81.67 / 72.37 / 67.43
+against the published 81.71 / 72.37 / 67.43, while the default ``io=True``
+gives 83.46 / 78.44 / 73.27 (docs/benchmarks.md, section ``sequence-tagging``).
 
 :class:`TokenDawidSkene` is exactly ``TokenLabelModel(DawidSkene(abstain_as_class=True,
 alpha=smoothing))``: the classification :class:`~weaksup.labelmodel.DawidSkene`
@@ -397,7 +406,9 @@ class TokenMajorityVote(TokenLabelModel):
 
     See the module docstring for the exact rule.  On WRENCH's recovered
     BC5CDR / NCBI-Disease / LaptopReview files with the ``lf_rec`` LFs it gives
-    test span F1 83.46 / 78.44 / 73.27.
+    test span F1 83.46 / 78.44 / 73.27 with IO votes (``io=True``, the default, WRENCH's
+    code default ``bio_to_io=True``) and 81.67 / 72.37 / 67.43 with BIO votes
+    (``io=False``), which reproduces WRENCH's published MV row (81.71 / 72.37 / 67.43).
 
     Examples
     --------
