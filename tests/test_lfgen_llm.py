@@ -341,3 +341,32 @@ def _build_keyword(pattern: str):
     from weaksup.labelers.propose import _build
 
     return _build(Proposal("keyword", 1, pattern), 1, LABELS, "text", None, None)
+
+
+def test_a_catastrophic_regex_proposal_is_rejected_as_timed_out():
+    import time
+
+    props = parse_proposals("regex: (\\w+\\s?)+$\nkeyword: subscribe", LABELS, default_label="spam")
+    texts = ["subscribe to my channel"] * 3 + ["great song ♥ " + "a" * 30 + "!"] * 3  # non-ASCII: Python's re runs
+    t0 = time.monotonic()
+    res = validate_proposals(props, LABELS, texts, np.array([1, 1, 1, 0, 0, 0]), lf_timeout=0.5)
+    assert time.monotonic() - t0 < 15  # the regex alone runs for minutes
+    rows = res.table.set_index("kind")
+    assert rows.loc["regex", "status"] == "rejected"
+    assert rows.loc["regex", "reason"].startswith("timed out on the labelled rows: no result within lf_timeout=0.5 s")
+    assert rows.loc["keyword", "status"] == "kept"
+    with pytest.raises(ValueError, match="lf_timeout"):
+        validate_proposals(props, LABELS, texts, np.array([1, 1, 1, 0, 0, 0]), lf_timeout=-1)
+
+
+def test_a_reply_line_of_many_spaces_parses_in_linear_time():
+    import time
+
+    reply = "keyword: subscribe\n" + " " * 90 + "x\n" + "  a" * 1000 + ":" + "\n- free gift"
+    t0 = time.monotonic()
+    props = parse_proposals(reply, LABELS, default_label="spam")
+    assert time.monotonic() - t0 < 2.0  # 90 spaces took ~10 s before (120: 24 s)
+    assert [p.pattern for p in props][:2] == ["subscribe", "x"] and props[-1].pattern == "free gift"
+    got = parse_proposals("**keyword** [spam]: win\n__regex__: \\d+\n1) Keywords :  free, gift", LABELS)
+    assert [(p.kind, p.label, p.pattern) for p in got] == [("keyword", "spam", "win"), ("regex", None, "\\d+"),
+                                                           ("keyword", None, "free"), ("keyword", None, "gift")]

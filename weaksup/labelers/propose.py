@@ -56,8 +56,11 @@ __all__ = ["Proposal", "ProposalResult", "parse_proposals", "validate_proposals"
            "proposal_prompt"]
 
 KINDS = ("keyword", "regex", "prompt")
-_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(?:\*\*|__)?(?P<kind>[A-Za-z_ ]+?)(?:\*\*|__)?\s*"
-                   r"(?:\[(?P<label>[^\]]*)\])?\s*(?:\*\*|__)?\s*:\s*(?P<pattern>.*)$")
+#: ``KIND [label]: pattern`` with an optional bullet and markdown emphasis.  No two runs of spaces can take
+#: the same spaces (a kind is words joined by single runs of spaces, each ``\s*`` follows a fixed token),
+#: so a line that does not match fails in linear time, not the polynomial backtracking of overlapping ``\s*``.
+_LINE = re.compile(r"^\s*(?:(?:[-*•]|\d+[.)])\s*)?(?:\*\*|__)?(?P<kind>[A-Za-z_]+?(?: +[A-Za-z_]+?)*?)\s*"
+                   r"(?:(?:\*\*|__)\s*)?(?:\[(?P<label>[^\]]*)\]\s*(?:(?:\*\*|__)\s*)?)?:\s*(?P<pattern>.*)$")
 _COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name", "warning"]
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
 #: How a reply may name a kind (``keywords:``, ``question:``, ...).
@@ -157,7 +160,7 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
     for line in _join_brackets(text).splitlines():
         if not line.strip() or line.lstrip().startswith("```") or _HEADING.match(line):  # markdown around a list
             continue
-        m = _LINE.match(line)
+        m = _LINE.match(line) if ":" in line else None  # "KIND: ..." needs its colon
         kind = _KIND_NAMES.get(m["kind"].strip().lower()) if m else None
         if m and kind:
             label = m["label"].strip() if m["label"] is not None else default_label
@@ -474,7 +477,8 @@ def _labelled_rows(data: Any, y: Any, label_names: Sequence[str], field: str) ->
 
 def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str], data: Any = None, y: Any = None,
                        *, field: str = "text", min_coverage: int = 1, confidence: float = 0.9,
-                       backend: Backend | None = None, cache: Any = None) -> ProposalResult:
+                       backend: Backend | None = None, cache: Any = None,
+                       lf_timeout: float | None = 5.0) -> ProposalResult:
     """Check each proposal; apply the well-formed ones to the labelled rows and keep those that beat the prior.
 
     Parameters
@@ -495,6 +499,11 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
         Confidence of the Wilson lower bound on precision.
     backend, cache
         For ``prompt`` proposals (:class:`~weaksup.labelers.PromptedLF`).
+    lf_timeout : float or None
+        Seconds a keyword or regex LF may run on one chunk of the labelled rows; one that runs
+        longer (a regex that backtracks catastrophically, such as ``(\\w+\\s?)+$``) is rejected
+        with reason "timed out ...".  Enforced with SIGALRM, so only when called from the main
+        thread; None: no limit.  Prompt LFs are bounded by their backend's own ``timeout``.
 
     Returns
     -------
@@ -504,9 +513,18 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
     """
     from scipy.stats import norm
 
+    import threading
+
     from weaksup.apply import apply_lfs
+    from weaksup.apply.kernel import LFTimeout, check_timeout
     from weaksup.lfgen.generate import _unique_name, score_votes
 
+    try:
+        lf_timeout = check_timeout(lf_timeout)
+    except ValueError as exc:
+        raise ValueError(f"lf_timeout: {exc}") from None
+    if threading.current_thread() is not threading.main_thread():
+        lf_timeout = None  # SIGALRM works in the main thread only
     _check_label_names(label_names)
     labelled = data is not None and y is not None
     if labelled:
@@ -552,12 +570,18 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
         k = len(label_names)
         prior = np.bincount(y_l, minlength=k) / max(len(y_l), 1)
         cols: list[np.ndarray] = []
-        for _, lf, _ in built:  # one LF at a time: a failing LF is rejected, the others still validated
+        for ri, lf, _ in built:  # one LF at a time: a failing LF is rejected, the others still validated
+            limit = None if rows[ri]["kind"] == "prompt" else lf_timeout  # a prompt LF: its backend's timeout
             try:
-                cols.append(apply_lfs([lf], df, cardinality=k, progress=False).to_dense()[:, 0])
+                cols.append(apply_lfs([lf], df, cardinality=k, progress=False, timeout=limit).to_dense()[:, 0])
             except Exception as exc:
                 cols.append(np.full(len(df), -2))
-                rows[built[len(cols) - 1][0]]["reason"] = f"failed on the labelled rows: {type(exc).__name__}: {exc}"
+                row = rows[ri]
+                if isinstance(getattr(exc, "original", None), LFTimeout):
+                    row["reason"] = (f"timed out on the labelled rows: no result within lf_timeout={limit:g} s "
+                                     f"on a chunk (a regex that backtracks catastrophically?)")
+                else:
+                    row["reason"] = f"failed on the labelled rows: {type(exc).__name__}: {exc}"
         V = np.column_stack(cols)
         stats = score_votes(np.where(V == -2, ABSTAIN, V), y_l, [lab for _, _, lab in built], prior,
                             float(norm.ppf(confidence)))
@@ -620,7 +644,7 @@ def proposal_prompt(task: str, label_names: Sequence[str], label: str, examples:
 def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: Any = None, y: Any = None, *,
                 field: str = "text", kinds: Sequence[str] = ("keyword",), examples_per_label: int = 0,
                 max_tokens: int = 120, min_coverage: int = 1, confidence: float = 0.9, cache: Any = None,
-                seed: int = 0) -> ProposalResult:
+                seed: int = 0, lf_timeout: float | None = 5.0) -> ProposalResult:
     """Ask ``backend`` for LFs for each label; keep those that hold up on the labelled rows.
 
     Parameters
@@ -644,7 +668,7 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         them back rather than generalising; a larger model may use them).
     max_tokens : int
         Reply length.
-    min_coverage, confidence
+    min_coverage, confidence, lf_timeout
         See :func:`validate_proposals`.
     cache : ResponseCache, optional
         Response cache for the proposal request and for the proposed prompt LFs
@@ -662,6 +686,12 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     >>> res = propose_lfs(HFBackend.smollm2(), "Is a YouTube comment spam?", ["ham", "spam"])  # doctest: +SKIP
     >>> res.table[["kind", "label", "pattern", "status", "reason"]]  # doctest: +SKIP
     """
+    from weaksup.apply.kernel import check_timeout
+
+    try:
+        check_timeout(lf_timeout)  # before the backend is asked
+    except ValueError as exc:
+        raise ValueError(f"lf_timeout: {exc}") from None
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)  # "keyword" is one kind, not its letters
     bad = [k for k in kinds if k not in KINDS]
     if bad:
@@ -692,7 +722,7 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         replies.append(reply)
         proposals += parse_proposals(reply, label_names, default_label=label_names[c])
     res = validate_proposals(proposals, label_names, data, y, field=field, min_coverage=min_coverage,
-                             confidence=confidence, backend=backend, cache=cache)
+                             confidence=confidence, backend=backend, cache=cache, lf_timeout=lf_timeout)
     if failures:
         fail = pd.DataFrame(failures, columns=_COLUMNS)
         res.table = fail if res.table.empty else pd.concat([res.table, fail], ignore_index=True)
