@@ -76,3 +76,56 @@ def test_memoised_preprocessor_runs_unkeyable_cells_without_memo():
     df = pd.DataFrame({"obj": [nested(0), nested(1), nested(1)]})
     assert apply_lfs([lf_v], df, progress=False, cache=False).to_dense().ravel().tolist() == [0, 1, 1]
     assert len(calls) == 3
+
+
+def test_snorkel_lf_reads_the_row_index_label_as_x_name():
+    """A snorkel LF run by weaksup got pd.Series(row) with name None; snorkel's PandasLFApplier names the row
+    by its index label, so an LF that looks rows up by id (x.name) abstained everywhere under weaksup."""
+    from snorkel.labeling import labeling_function as snorkel_lf
+
+    from weaksup import LFApplier
+    from weaksup.apply import PandasLFApplier
+
+    df = pd.DataFrame({"text": ["win cash", "hello", "free prize"]}, index=["c17", "c18", "c19"])
+    flagged = {"c17", "c19"}
+
+    @snorkel_lf()
+    def lf_reported(x):
+        return 1 if x.name in flagged else -1
+
+    for engine in ("serial", "process"):
+        votes = LFApplier([lf_reported], engine=engine, n_jobs=2, chunk_size=2, progress=False).apply(df)
+        assert votes.to_dense().ravel().tolist() == [1, -1, 1], engine
+    assert PandasLFApplier([lf_reported]).apply(df, progress_bar=False).ravel().tolist() == [1, -1, 1]
+
+
+def test_row_fields_named_like_dict_methods_read_back_as_fields():
+    """Row is a dict: a field named items/values/keys/get... read back as the bound dict method, so an LF
+    reading x.items after a preprocessor set it got a method (always truthy), silently."""
+    import pickle
+
+    from weaksup.lf import Row
+    from weaksup.lf.core import copy_example
+
+    @preprocessor(name="extract")
+    def extract(x):
+        x.items = [w for w in x.text.split() if w.endswith("s")]
+        return x
+
+    @labeling_function(pre=[extract])
+    def lf_has_items(x):
+        return 1 if x.items else -1
+
+    df = pd.DataFrame({"text": ["buy 2 apples", "hello there"], "values": [0, 5]})
+    assert apply_lfs([lf_has_items], df, progress=False).to_dense().ravel().tolist() == [1, -1]
+
+    @labeling_function()
+    def lf_values(x):
+        return 1 if x.values else -1
+
+    assert apply_lfs([lf_values], df, progress=False).to_dense().ravel().tolist() == [-1, 1]
+    x = Row(text="a", items=[1], get=2, copy=3)
+    assert (x.items, x.get, x.copy) == ([1], 2, 3)
+    assert dict.items(x) == {"text": "a", "items": [1], "get": 2, "copy": 3}.items()
+    assert pickle.loads(pickle.dumps(x)) == x and copy_example(x) == x and type(copy_example(x)) is Row
+    assert Row(text="a").get("text") == "a"  # without such a field, the methods are there

@@ -47,7 +47,7 @@ import pandas as pd
 
 from weaksup._validation import check_vote_range
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
-from weaksup.lf.core import LabelingFunction, Row
+from weaksup.lf.core import _LABEL, LabelingFunction, Row
 from weaksup.votes import ABSTAIN
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
@@ -349,6 +349,8 @@ def _what(exc: BaseException) -> str:
     return "timed out" if isinstance(exc, LFTimeout) else f"raised {type(exc).__name__}"
 
 
+_set_label = _LABEL.__set__
+
 # ------------------------------------------------------------- class votes
 _INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64})
 
@@ -369,7 +371,10 @@ class FrameOutput:
         return chunk.index
 
     def records(self, chunk: pd.DataFrame) -> list[Row]:
-        return [Row(r) for r in chunk.to_dict("records")]
+        rows = [Row(r) for r in chunk.to_dict("records")]
+        for row, label in zip(rows, chunk.index.tolist()):  # the index label: a snorkel LF's x.name
+            _set_label(row, label)
+        return rows
 
 
 class ClassOutput(FrameOutput):

@@ -47,11 +47,38 @@ __all__ = [
 ]
 
 
+class _Field:
+    """A dict method of :class:`Row` that gives way to a field of the same name on attribute access.
+
+    ``x.items`` is the field ``items`` when the row has one (a column, or what a preprocessor set with
+    ``x.items = ...``), as on snorkel's pandas Series; otherwise the dict method.  ``Row.items(x)``
+    and ``dict.items(x)`` are always the method.
+    """
+
+    __slots__ = ("name", "method")
+
+    def __init__(self, name: str, method: Any) -> None:
+        self.name = name
+        self.method = method
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.method if not hasattr(self.method, "__get__") else self.method.__get__(None, owner)
+        if dict.__contains__(obj, self.name):
+            return dict.__getitem__(obj, self.name)
+        return self.method.__get__(obj, owner)
+
+
 class Row(dict):
     """One example as a dict with attribute access (``x.text`` and ``x["text"]``).
 
     Row-wise LFs receive a Row: it reads like snorkel's pandas Series for the
     common cases (attribute and item access, ``.get``) at a fraction of the cost.
+    A field named like a dict method (``items``, ``values``, ``keys``, ``get``...)
+    reads back as the field (``x.items``), as on a Series to which a preprocessor
+    set it; the method is then ``dict.items(x)``.  The appliers also give each
+    row its index label, which a snorkel LF reads as ``x.name`` (see
+    :class:`ForeignLF`).
 
     Examples
     --------
@@ -59,9 +86,11 @@ class Row(dict):
     >>> x = Row(text="win cash", stars=5)
     >>> x.text, x["stars"], x.get("missing", 0)
     ('win cash', 5, 0)
+    >>> x.items = ["cash"]; x.items
+    ['cash']
     """
 
-    __slots__ = ()
+    __slots__ = ("_label",)
 
     def __getattr__(self, key: str) -> Any:
         try:
@@ -72,8 +101,45 @@ class Row(dict):
     def __setattr__(self, key: str, value: Any) -> None:
         self[key] = value
 
-    def copy(self) -> Row:  # keep the type
-        return Row(self)
+    def __delattr__(self, key: str) -> None:
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(f"example has no field {key!r}; fields: {list(self)}") from None
+
+    def copy(self) -> Row:  # keep the type and the row's label
+        out = Row(self)
+        _LABEL.__set__(out, row_label(self))
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a field named 'items' must not break pickling (it iterates x.items())
+        return _make_row, (dict(self), row_label(self))
+
+
+for _name in ("clear", "copy", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"):
+    setattr(Row, _name, _Field(_name, Row.__dict__.get(_name) or dict.__dict__[_name]))
+del _name
+
+_LABEL = Row.__dict__["_label"]  # the slot descriptor: the row's index label in its frame
+
+
+def row_label(x: Any) -> Any:
+    """The index label an applier gave a :class:`Row` (None for a Row made by hand).
+
+    >>> row_label(Row(text="a")) is None
+    True
+    """
+    try:
+        return _LABEL.__get__(x, Row)
+    except AttributeError:
+        return None
+
+
+def _make_row(fields: dict[str, Any], label: Any = None) -> Row:
+    row = Row(fields)
+    if label is not None:
+        _LABEL.__set__(row, label)
+    return row
 
 
 def copy_example(x: Any) -> Any:
@@ -88,8 +154,8 @@ def copy_example(x: Any) -> Any:
     >>> y.tags.append("b"); x.tags
     ['a']
     """
-    if type(x) is Row and all(type(v) in _ATOMIC for v in x.values()):
-        return Row(x)  # values that cannot change in place: the shallow copy is already a deep one (~10x cheaper)
+    if type(x) is Row and all(type(v) in _ATOMIC for v in dict.values(x)):
+        return Row.copy(x)  # values that cannot change in place: the shallow copy is already a deep one (~10x cheaper)
     try:
         return pickle.loads(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:
@@ -173,6 +239,8 @@ class Preprocessor:
         if self._memoize_key is not None:
             return self._memoize_key(x)
         try:
+            if isinstance(x, dict):
+                return tuple((k, _hashable(v)) for k, v in dict.items(x))
             if isinstance(x, Mapping):
                 return tuple((k, _hashable(v)) for k, v in x.items())
             if isinstance(x, pd.Series):
@@ -416,7 +484,8 @@ class ForeignLF(LabelingFunction):
     """A snorkel ``LabelingFunction`` run by weaksup's appliers.
 
     Each example reaches the wrapped LF as a pandas Series (what snorkel's
-    LFs and preprocessors expect).  The fingerprint is the wrapped function's
+    LFs and preprocessors expect) named by the row's index label (``x.name``,
+    as snorkel's ``PandasLFApplier`` passes it).  The fingerprint is the wrapped function's
     code, so the vote cache treats it like a native LF.
 
     Examples
@@ -436,6 +505,10 @@ class ForeignLF(LabelingFunction):
         super().__init__(name or getattr(lf, "name", None) or getattr(lf, "__name__", ""), self._call_foreign)
 
     def _call_foreign(self, x: Any) -> Any:
+        if isinstance(x, pd.Series):
+            return self.wrapped(x)
+        if isinstance(x, dict):  # a Row: its index label is the Series' name, as in snorkel's PandasLFApplier
+            return self.wrapped(pd.Series(dict(x), name=row_label(x)))
         return self.wrapped(pd.Series(x))
 
     def _snorkel_pre(self) -> list[Any]:
