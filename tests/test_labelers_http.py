@@ -185,3 +185,19 @@ def test_apply_lfs_timeout_does_not_wait_for_requests_in_flight(serve):
     votes = apply_lfs([lf], pd.DataFrame({"text": ["a"]}), timeout=1, fault="abstain", progress=False)
     assert time.monotonic() - t0 < 4.0
     assert votes.to_dense().ravel().tolist() == [-1]
+
+
+@pytest.mark.parametrize("answers", [["yes", "no"], ["no", "yes"]])
+def test_a_calibrated_tie_abstains_and_text_only_replies_warn(serve, answers):
+    from weaksup import apply_lfs
+
+    # no logprobs in the replies; the model says Yes only to 'free money', like to none of the content-free inputs
+    srv = serve(lambda h, body: send_json(h, chat_reply("Yes" if "free money" in body["messages"][-1]["content"]
+                                                        else "No")))
+    df = pd.DataFrame({"text": ["free money", "great song", "see you at lunch"]})
+    lf = PromptedLF("spam", PromptTemplate("Spam? {text}", answers, case_variants=False),
+                    LabelMap({"yes": 1, "no": 0}), OpenAIBackend(srv.url, model="m", max_retries=0), cache=None,
+                    calibrate=True)
+    with pytest.warns(UserWarning, match="LF 'spam': calibrate=True, but .* carry no log-probabilities"):
+        votes = apply_lfs([lf], df, progress=False).to_dense().ravel().tolist()
+    assert votes == [1, -1, -1]  # 'No' like the content-free inputs: a calibrated tie, whatever the order

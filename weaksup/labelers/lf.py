@@ -7,7 +7,8 @@ prompts), so it goes through :func:`weaksup.apply_lfs` into a
 
 Voting: the backend scores every answer's verbalizers; the answer
 probabilities (softmax over answers, optionally contextually calibrated) give
-the chosen answer, and the label map turns it into a class or ABSTAIN.
+the chosen answer (a tie between the two most probable answers abstains), and the
+label map turns it into a class or ABSTAIN.
 
 Contextual calibration (Zhao et al., 2021): the prompt is asked about
 content-free inputs ("N/A", "", "[MASK]"); their mean answer distribution
@@ -37,6 +38,7 @@ import dataclasses
 import hashlib
 import inspect
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -46,6 +48,7 @@ import pandas as pd
 from weaksup._validation import Interval
 from weaksup.apply.errors import RowsFailed, fault_policy
 from weaksup.labelers.backends.base import Backend, CallStats
+from weaksup.labelers.backends.openai import NO_LOGPROB
 from weaksup.labelers.cache import ResponseCache
 from weaksup.labelers.template import LabelMap, PromptTemplate, starts_with_answer
 from weaksup.lf import LabelingFunction, Row
@@ -183,6 +186,16 @@ class PromptedLF(LabelingFunction):
         first listed.  The LF abstains there and its soft vote is 0."""
         return raw.max(axis=1, initial=-np.inf) == raw.min(axis=1, initial=np.inf)
 
+    @staticmethod
+    def _tied(p: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
+        """Rows whose two most probable answers are equal up to rounding (``rtol``, relative): the
+        argmax would pick the answer listed first, so the LF abstains there (a calibrated row
+        answered like the content-free inputs, with scores read from reply text, lands here)."""
+        if p.shape[1] < 2:
+            return np.zeros(p.shape[0], dtype=bool)
+        top2 = np.sort(p, axis=1)[:, -2:]
+        return top2[:, 1] - top2[:, 0] <= rtol * top2[:, 1]
+
     def _answer_logprobs(self, raw: np.ndarray) -> np.ndarray:
         out = np.empty((raw.shape[0], len(self._groups)))
         for j, g in enumerate(self._groups):
@@ -214,7 +227,13 @@ class PromptedLF(LabelingFunction):
     def fit_calibration(self) -> np.ndarray:
         """Compute ``W = diag(p_cf)^-1`` from the content-free inputs; returns its diagonal."""
         rows = [self.template.content_free(t) for t in self.content_free]
-        p = self._softmax(self.answer_logprobs(pd.DataFrame(rows)))
+        raw = self._form_scores(pd.DataFrame(rows))
+        if raw.size and np.isin(raw, (0.0, NO_LOGPROB)).all():
+            warnings.warn(f"LF {self.name!r}: calibrate=True, but the backend's replies to the content-free inputs "
+                          f"carry no log-probabilities (scored from the reply text: 0 or {NO_LOGPROB:g}); "
+                          f"calibration then only reweights near-certain answers, and a row answered like the "
+                          f"content-free inputs is a tie, where the LF abstains", UserWarning, stacklevel=2)
+        p = self._softmax(self._answer_logprobs(raw))
         p_cf = np.clip(p.mean(axis=0), 1e-12, None)
         p_cf = p_cf / p_cf.sum()
         self._calibration, self._calibration_given = 1.0 / p_cf, False
@@ -281,7 +300,7 @@ class PromptedLF(LabelingFunction):
         p = self._probs(raw)
         best = p.argmax(axis=1)
         out: list[str | None] = [self.template.answers[b] for b in best]
-        keep = ~self._no_evidence(raw) & ~lost
+        keep = ~self._no_evidence(raw) & ~lost & ~self._tied(p)
         if self.min_confidence is not None:
             keep &= p[np.arange(len(best)), best] >= self.min_confidence
         return [a if ok else None for a, ok in zip(out, keep)]
