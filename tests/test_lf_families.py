@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,3 +33,16 @@ def test_threshold_lf_reads_a_column_named_by_an_int():
     assert lfs[0].source == "threshold_lf(5, 2, 1, op='<', name='small_5')"
     np.testing.assert_array_equal(apply_lfs(load_lfs(lfs_to_source(lfs)), df, progress=False).to_dense(),
                                   [[1], [-1], [-1]])
+
+
+def test_keyword_lf_from_a_set_has_the_same_name_in_every_process():
+    """keyword_lf named the LF from a set's first keywords in hash order, which changes with PYTHONHASHSEED:
+    a saved label model refused the next session's votes and a disk VoteCache never hit after a restart."""
+    import subprocess
+    import sys
+
+    code = ("from weaksup import keyword_lf; lf = keyword_lf({'free', 'win', 'cash', 'prize', 'bonus'}, 1); "
+            "print(lf.name, lf.fingerprint())")
+    outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                           capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1 and outs.pop().startswith("keyword_bonus_cash_free_1 ")

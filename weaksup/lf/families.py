@@ -45,6 +45,8 @@ def keyword_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` if any keyword occurs in ``field``, else ABSTAIN.
 
+    The default name reads the first three keywords (a set's in sorted order, so the name, and
+    the vote cache's and label models' matching by name, are the same in every Python process).
     With ``whole_word``, a keyword's letter or digit at either end may not touch
     another one in the text ("free" is not found in "freedom"); an end that is
     punctuation needs nothing ("$$$", "C++" and "www." are found).
@@ -58,7 +60,9 @@ def keyword_lf(
     >>> keyword_lf(["$$$", "C++"], 1)(pd.DataFrame({"text": ["earn $$$", "I code C++.", "ABC++"]})).tolist()
     [1, 1, -1]
     """
-    words = [keywords] if isinstance(keywords, str) else list(keywords)
+    # a set's order follows string hashing, which changes with every process: sorted, the name and pattern do not
+    words = [keywords] if isinstance(keywords, str) else (
+        sorted(keywords, key=str) if isinstance(keywords, (set, frozenset)) else list(keywords))
     if not words:
         raise ValueError("keyword_lf needs at least one keyword")
     body = "|".join(re.escape(w) for w in words)
