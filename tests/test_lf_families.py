@@ -46,3 +46,33 @@ def test_keyword_lf_from_a_set_has_the_same_name_in_every_process():
     outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
                            capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3", "4")}
     assert len(outs) == 1 and outs.pop().startswith("keyword_bonus_cash_free_1 ")
+
+
+def test_lfs_from_table_and_keyword_lf_refuse_blank_patterns_and_bad_labels():
+    """A blank CSV pattern cell (NaN) became the keyword 'nan', an empty pattern an LF firing on every row,
+    a label 1.5 silently class 1, and a blank label a bare 'cannot convert float NaN to integer'."""
+    import io
+
+    from weaksup import keyword_lf, lfs_from_table, regex_lf
+
+    rules = pd.read_csv(io.StringIO("pattern,label\nsubscribe,1\n,0\nlove this song,0\n"))
+    with pytest.raises(ValueError, match=r"LF table row 1: the 'pattern' cell is blank"):
+        lfs_from_table(rules)
+    with pytest.raises(ValueError, match=r"LF table row 1: the 'label' cell is blank"):
+        lfs_from_table(pd.read_csv(io.StringIO("pattern,label\nsubscribe,1\nlove,\n")))
+    with pytest.raises(ValueError, match=r"LF table row 0 \('label' column\): label must be a class .* got 1.5"):
+        lfs_from_table([{"pattern": "a", "label": 1.5}])
+    with pytest.raises(ValueError, match=r"LF table row 0: the 'pattern' cell is blank"):
+        lfs_from_table([{"pattern": "", "label": 1}], kind="regex")
+    with pytest.raises(ValueError, match=r"keyword #1 is empty"):
+        keyword_lf(["win", ""], 1)
+    with pytest.raises(ValueError, match=r"keyword #0 is nan"):
+        keyword_lf([float("nan")], 1)
+    with pytest.raises(ValueError, match="label must be a class"):
+        regex_lf("a", True)
+    # a label column upcast to float by a blank cell elsewhere still reads 1.0 as class 1
+    lfs = lfs_from_table(pd.DataFrame({"pattern": ["win", "love"], "label": [1.0, 0.0], "name": ["w", np.nan]}),
+                         name_col="name")
+    assert [lf.name for lf in lfs] == ["w", "keyword_love_0"]
+    assert apply_lfs(lfs, pd.DataFrame({"text": ["win", "love", "nan"]}), progress=False).to_dense().tolist() \
+        == [[1, -1], [-1, 0], [-1, -1]]

@@ -65,6 +65,12 @@ def keyword_lf(
         sorted(keywords, key=str) if isinstance(keywords, (set, frozenset)) else list(keywords))
     if not words:
         raise ValueError("keyword_lf needs at least one keyword")
+    for i, w in enumerate(words):
+        if not isinstance(w, str) or not w:
+            what = "empty (it would match every text)" if isinstance(w, str) else f"{w!r} ({type(w).__name__})"
+            raise ValueError(f"keyword_lf{f' {name!r}' if name else ''}: keyword #{i} is {what}; "
+                             f"keywords must be non-empty strings")
+    label = _class_label(label, f"keyword_lf{f' {name!r}' if name else ''}")
     body = "|".join(re.escape(w) for w in words)
     if not whole_word:
         pattern = f"(?:{body})"
@@ -94,6 +100,10 @@ def regex_lf(
     >>> lf(Row(text="Check out my channel")), lf(Row(text="great song"))
     (1, -1)
     """
+    if not isinstance(pattern, str):
+        raise TypeError(f"regex_lf{f' {name!r}' if name else ''}: pattern must be a string, got {pattern!r} "
+                        f"({type(pattern).__name__})")
+    label = _class_label(label, f"regex_lf{f' {name!r}' if name else ''}")
     flags = 0 if case_sensitive else re.IGNORECASE
     compiled = re.compile(pattern, flags)
     lf_name = name or f"regex_{pattern[:30]}_{label}"
@@ -107,6 +117,30 @@ def regex_lf(
 
     return LabelingFunction(lf_name, f, resources={"compiled": compiled, "label": int(label)}, batched=True,
                             row_f=row_f)
+
+
+def _class_label(label: Any, where: str) -> int:
+    """``label`` as a class ``0..k-1``: an int, or a float equal to one (a CSV column upcast by a blank cell).
+
+    >>> _class_label(1.0, "keyword_lf")
+    1
+    >>> _class_label(1.5, "keyword_lf")
+    Traceback (most recent call last):
+    ...
+    ValueError: keyword_lf: label must be a class 0..k-1 (an int), got 1.5
+    """
+    ok = isinstance(label, (int, np.integer)) or (
+        isinstance(label, (float, np.floating)) and np.isfinite(label) and float(label).is_integer())
+    if isinstance(label, (bool, np.bool_)) or not ok or label < 0:
+        raise ValueError(f"{where}: label must be a class 0..k-1 (an int), got {label!r}")
+    return int(label)
+
+
+def _blank(v: Any) -> bool:
+    """Whether a table cell is blank: None, NaN / NA, or text of spaces only."""
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and v != v):
+        return True
+    return isinstance(v, str) and not v.strip()
 
 
 def _field_value(x: Any, field: Hashable, lf_name: str) -> Any:
@@ -160,6 +194,7 @@ def threshold_lf(
     """
     if op not in _OPS:
         raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
+    label = _class_label(label, f"threshold_lf{f' {name!r}' if name else ''}")
     lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
     length_of = None
     if isinstance(field, str) and field.startswith("len(") and field.endswith(")"):
@@ -201,8 +236,10 @@ def lfs_from_table(
 ) -> list[LabelingFunction]:
     """Build a family of keyword/regex LFs from a table of (pattern, label) rows.
 
-    Labels may be ints or, with ``label_names``, class names.  Each row
-    becomes one batched LF (snorkel#1647: LFs configured from data).
+    Labels may be ints (or floats equal to one) or, with ``label_names``, class names.  Each row
+    becomes one batched LF (snorkel#1647: LFs configured from data).  A blank pattern or label
+    cell (an empty CSV cell reads as NaN), or a label that is not a class ``0..k-1``, is a
+    ValueError naming the table row; a blank name cell gives the default name.
 
     Examples
     --------
@@ -218,16 +255,21 @@ def lfs_from_table(
     for i, row in enumerate(rows):
         if pattern_col not in row or label_col not in row:
             raise KeyError(f"LF table row {i} lacks {pattern_col!r} or {label_col!r}: {row}")
-        label = row[label_col]
+        label, pattern = row[label_col], row[pattern_col]
+        if _blank(pattern):
+            raise ValueError(f"LF table row {i}: the {pattern_col!r} cell is blank ({pattern!r}); "
+                             f"each row needs a pattern (drop the row to skip it): {row}")
+        if _blank(label):
+            raise ValueError(f"LF table row {i}: the {label_col!r} cell is blank ({label!r}): {row}")
         if isinstance(label, str):
             if label_names is None or label not in label_names:
                 raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})")
             label = list(label_names).index(label)
-        name = str(row[name_col]) if name_col else None
-        if kind == "keyword":
-            lfs.append(keyword_lf(str(row[pattern_col]), int(label), field=field, name=name,
-                                  case_sensitive=case_sensitive))
-        else:
-            lfs.append(regex_lf(str(row[pattern_col]), int(label), field=field, name=name,
-                                case_sensitive=case_sensitive))
+        label = _class_label(label, f"LF table row {i} ({label_col!r} column)")
+        name = str(row[name_col]) if name_col and not _blank(row[name_col]) else None
+        make = keyword_lf if kind == "keyword" else regex_lf
+        try:
+            lfs.append(make(str(pattern), label, field=field, name=name, case_sensitive=case_sensitive))
+        except (ValueError, re.error) as exc:
+            raise ValueError(f"LF table row {i} ({pattern_col!r} {pattern!r}): {exc}") from exc
     return lfs
