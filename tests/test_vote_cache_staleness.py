@@ -541,3 +541,74 @@ def test_data_whose_cells_cannot_be_read_is_never_served_from_the_cache(tmp_path
     apply_lfs([lf_draw], df, cache=cache, progress=False)
     assert apply_lfs([lf_draw], df, cache=cache, progress=False).report.recomputed == ["lf_draw"]
     assert len(cache) == 0 and not list((tmp_path / "votes").glob("*.npz"))
+
+
+def test_cache_that_cannot_be_written_keeps_the_computed_votes(tmp_path, monkeypatch):
+    """A disk VoteCache that could not be written (disk full, quota, read-only) failed the whole apply after
+    every LF had run; the votes are now returned and a warning names the file."""
+    import weaksup.apply.cache as cache_mod
+    from weaksup import keyword_lf
+
+    def full(path, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(cache_mod, "save_npz", full)
+    df = pd.DataFrame({"text": ["win", "hello"]})
+    with pytest.warns(RuntimeWarning, match=r"could not write .*\.npz .*No space left on device"):
+        votes = LFApplier([keyword_lf("win", 1, name="kw")], cache=VoteCache(tmp_path), progress=False).apply(df)
+    assert votes.to_dense().ravel().tolist() == [1, -1]
+
+
+def test_threads_sharing_a_disk_cache_write_their_own_temp_files(tmp_path):
+    """save_npz named its temp file by pid only: threads writing one column shared it, and one thread's
+    os.replace took the other's file away (a bare FileNotFoundError after the votes were computed)."""
+    import threading
+
+    from weaksup._persist import load_npz, save_npz
+
+    errors: list[str] = []
+    path = tmp_path / "col.npz"
+    start = threading.Barrier(4)
+
+    def work():
+        start.wait()
+        for _ in range(40):
+            try:
+                save_npz(path, "weaksup.Test", {"faults": 0}, {"votes": np.arange(20000)})
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert load_npz(path, "weaksup.Test")[1]["votes"].tolist() == list(range(20000))
+    assert [p.name for p in tmp_path.iterdir()] == ["col.npz"]  # no temp file left behind
+
+
+@pytest.mark.parametrize("bad", [7, -5])
+def test_cache_file_with_votes_out_of_range_is_a_damaged_miss(tmp_path, bad):
+    """VoteCache.get checked a file's shape and dtype but not that it held votes: a column of 7s was served
+    (the VoteMatrix got 8 classes) and one of -5s ended in an error blaming the LF, which never ran."""
+    from weaksup import keyword_lf
+    from weaksup._persist import save_npz
+
+    df = pd.DataFrame({"text": ["win", "hello"] * 5})
+    lfs = [keyword_lf("win", 1, name="kw_win")]
+    LFApplier(lfs, cache=VoteCache(tmp_path), progress=False).apply(df)
+    path = next(tmp_path.glob("*.npz"))
+    meta = {"faults": 0, "votes_range": [-1, 1]}
+    save_npz(path, "weaksup.VoteCacheColumn", meta, {"votes": np.full(len(df), bad, dtype=np.int64)})
+    with pytest.warns(RuntimeWarning, match=rf"{path.name} is damaged .*holds votes {bad}\.\.{bad}"):
+        v = LFApplier(lfs, cache=VoteCache(tmp_path), progress=False).apply(df)
+    assert v.to_dense().ravel().tolist() == [1, -1] * 5 and v.cardinality == 2
+    assert v.report.table["cached"].tolist() == [False]
+    # the column was rewritten: the next apply is served from the file again
+    again = LFApplier(lfs, cache=VoteCache(tmp_path), progress=False).apply(df)
+    assert again.report.table["cached"].tolist() == [True]
+    # with cardinality=, votes past it are refused too, whatever the file records
+    save_npz(path, "weaksup.VoteCacheColumn", {"faults": 0, "votes_range": [3, 3]},
+             {"votes": np.full(len(df), 3, dtype=np.int64)})
+    assert VoteCache(tmp_path).get(path.stem, len(df), 4) is not None
+    with pytest.warns(RuntimeWarning, match="outside -1..1"):
+        assert VoteCache(tmp_path).get(path.stem, len(df), 2) is None

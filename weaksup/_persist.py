@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import threading
+import uuid
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -104,7 +106,8 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
                         "the values a weaksup file holds (str, int, float, bool, None, and lists, tuples and dicts "
                         "of them, numpy numbers and numeric arrays)") from None
     payload[_META_KEY] = np.frombuffer(text.encode(), np.uint8)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    # unique per process, thread and call: two threads saving one path must not share (and unlink) a temp file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{uuid.uuid4().hex[:12]}.tmp.npz")
     try:
         (np.savez_compressed if compress else np.savez)(tmp, **payload)
         os.replace(tmp, path)

@@ -144,7 +144,7 @@ class LFApplier:
                 if is_volatile(fp):  # the LF reads state its fingerprint cannot prove: always re-run
                     continue
                 keys[j] = key = VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality)
-                hit = self.cache.get(key, n)
+                hit = self.cache.get(key, n, self.cardinality)
                 if hit is not None:
                     columns[j], faults[j] = hit
         todo = [j for j in range(m) if j not in columns]

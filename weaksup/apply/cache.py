@@ -96,13 +96,15 @@ class VoteCache:
         volatile = is_volatile(lf_fingerprint) or is_volatile(data_fingerprint)
         return (VOLATILE if volatile else "") + key.hexdigest()
 
-    def get(self, key: str, n: int | None = None) -> tuple[np.ndarray, int] | None:
+    def get(self, key: str, n: int | None = None, cardinality: int | None = None) -> tuple[np.ndarray, int] | None:
         """Return ``(column, n_faults)`` or None.
 
         A damaged or foreign file on disk (unreadable, another format, a column
-        that is not ``n`` integer votes) is a miss: it is reported in a
-        ``RuntimeWarning`` naming the file, and the column is recomputed and
-        rewritten.
+        that is not ``n`` integer votes, votes outside ``-1..cardinality-1`` or
+        that differ from the range recorded when it was written) is a miss: it
+        is reported in a ``RuntimeWarning`` naming the file, and the column is
+        recomputed and rewritten.  A file written before the range was recorded
+        is recomputed and rewritten silently.
         """
         if is_volatile(key):  # the votes' inputs cannot be proven unchanged: always a miss
             self.misses += 1
@@ -122,10 +124,20 @@ class VoteCache:
                             or faults < 0:
                         raise ValueError(f"holds a column of shape {col.shape} and dtype {col.dtype}"
                                          f"{f' for {n} rows' if n is not None else ''}")
+                    lo, hi = (int(col.min()), int(col.max())) if len(col) else (-1, -1)
+                    top = cardinality - 1 if cardinality is not None else None
+                    if lo < -1 or (top is not None and hi > top):
+                        raise ValueError(f"holds votes {lo}..{hi}, outside -1..{top if top is not None else 'k-1'}")
+                    recorded = meta.get("votes_range")
+                    if recorded is not None and list(recorded) != [lo, hi]:
+                        raise ValueError(f"holds votes {lo}..{hi}, but {recorded[0]}..{recorded[1]} were written")
                 except Exception as exc:  # a cache file never stops a run: recompute and rewrite
                     warnings.warn(f"vote cache file {path} is damaged ({type(exc).__name__}: {exc}); "
                                   f"treating it as a miss and recomputing the column", RuntimeWarning, stacklevel=3)
                 else:
+                    if recorded is None:  # written by an earlier weaksup: cannot be checked, recompute it
+                        self.misses += 1
+                        return None
                     self._remember(key, col, faults)
                     self.hits += 1
                     return col, faults
@@ -138,7 +150,13 @@ class VoteCache:
         column = np.asarray(column)
         self._remember(key, column, faults)
         if self.directory is not None:
-            save_npz(self.directory / f"{key}.npz", _FORMAT, {"faults": int(faults)}, {"votes": column})
+            path = self.directory / f"{key}.npz"
+            span = [int(column.min()), int(column.max())] if len(column) else [-1, -1]
+            try:
+                save_npz(path, _FORMAT, {"faults": int(faults), "votes_range": span}, {"votes": column})
+            except OSError as exc:  # disk full, quota, read-only: the votes are computed, keep them
+                warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: {exc.strerror or exc}); "
+                              f"the column is kept in memory only", RuntimeWarning, stacklevel=3)
 
     def _remember(self, key: str, column: np.ndarray, faults: int) -> None:
         if key in self._mem:
