@@ -390,3 +390,24 @@ def test_generator_refuses_one_class_and_warns_on_gaps_and_label_copies():
     with pytest.warns(UserWarning, match=r"numeric column\(s\) \['label'\] equal the labels"):
         gen = LFGenerator(families=("stump",), min_coverage=2).fit(df, y)
     assert not any("label" in lf.name for lf in gen.lfs_)
+
+
+def test_leave_one_out_leaves_out_every_copy_of_a_duplicated_text(embed):
+    # labels independent of the texts, every labelled text twice: a row's copy must not vote for it
+    rng = np.random.default_rng(0)
+    words = "apple river stone cloud green music paper light table window garden silver".split()
+    base = [" ".join(rng.choice(words, 5)) for _ in range(40)]
+    y_base = rng.integers(0, 2, 40)
+    texts, y = base * 2, np.concatenate([y_base, y_base])
+    gen = LFGenerator(families=("knn", "nearest", "centroid"), seed=0).fit(pd.DataFrame({"text": texts}), y)
+    assert gen.lfs_ == [] and gen.table_.empty  # with the copies voting, k-NN LFs reported precision ~1
+    # nearest centroid, leave-one-out by brute force: the centroid of the rows with another text
+    E = embed(texts).astype(np.float64)
+    same = np.array(texts, dtype=object)[:, None] == np.array(texts, dtype=object)[None, :]
+    correct = 0
+    for i in range(len(texts)):
+        cents = [E[(y == c) & ~same[i]].sum(axis=0) for c in (0, 1)]
+        correct += int(np.argmax([E[i] @ (c / np.linalg.norm(c)) for c in cents]) == y[i])
+    gen = LFGenerator(families=("nearest",), min_coverage=2, centroid_examples=len(texts)).fit(texts, y)
+    row = gen.candidates_.set_index("candidate")  # every row an example: the centroids are the brute force's
+    assert row.loc["nearest:0.0", "correct"] == correct

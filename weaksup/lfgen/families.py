@@ -399,10 +399,14 @@ def knn_vote(S: np.ndarray, y: np.ndarray, k: int, min_votes: int, n_classes: in
     >>> S = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.9]])
     >>> knn_vote(S, np.array([0, 0, 1]), k=2, min_votes=2, n_classes=2).tolist()
     [0, -1]
+    >>> S[0, 0] = -np.inf  # left out: the one neighbour left among the 2 nearest is not enough
+    >>> knn_vote(S, np.array([0, 0, 1]), k=2, min_votes=2, n_classes=2).tolist()
+    [-1, -1]
     """
     order = np.argsort(-S, axis=1, kind="stable")[:, :k]
     counts = np.zeros((len(S), n_classes), dtype=int)
-    np.add.at(counts, (np.repeat(np.arange(len(S)), order.shape[1]), y[order].ravel()), 1)
+    live = np.take_along_axis(S, order, axis=1) > -np.inf  # an excluded example is no neighbour, even among k
+    np.add.at(counts, (np.repeat(np.arange(len(S)), order.shape[1]), y[order].ravel()), live.ravel().astype(int))
     top = counts.argmax(axis=1)
     best = counts[np.arange(len(S)), top]
     counts[np.arange(len(S)), top] = -1

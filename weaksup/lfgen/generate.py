@@ -580,9 +580,16 @@ class LFGenerator(ParamsMixin):
         self_dot = np.einsum("ij,ij->i", E, E)
         norms2 = (totals ** 2).sum(axis=1)
         S = dots / np.sqrt(np.maximum(norms2, 1e-24))
-        for j, c in enumerate(classes):  # leave-one-out: an example row against the centroid of the others
-            i = ex[c]
-            S[i, j] = (dots[i, j] - self_dot[i]) / np.sqrt(np.maximum(norms2[j] - 2 * dots[i, j] + self_dot[i], 1e-24))
+        # leave-one-out: a row against the centroid of the examples whose text is not its own: with duplicated
+        # texts (WRENCH youtube/sms hold repeats) leaving out only the row itself would let its copies vote for
+        # it. Same text, same embedding: m copies among the examples take m * E[r] out of the sum.
+        codes = pd.factorize(text_of)[0]
+        for j, c in enumerate(classes):
+            m = np.bincount(codes[ex[c]], minlength=codes.max() + 1)[codes].astype(np.float64)
+            left = m > 0
+            num = dots[left, j] - m[left] * self_dot[left]
+            den2 = norms2[j] - 2 * m[left] * dots[left, j] + m[left] ** 2 * self_dot[left]
+            S[left, j] = np.where(m[left] < len(ex[c]), num / np.sqrt(np.maximum(den2, 1e-24)), 0.0)
         out = []
         fam = set(self._families())
         if "centroid" in fam:
@@ -599,7 +606,8 @@ class LFGenerator(ParamsMixin):
             ordered = np.concatenate([by_text(members[y[members] == c]) for c in classes])  # knn_lf's example order
             by_class = {c: [texts[i] for i in ordered if y[i] == c] for c in classes}
             Sk = E @ E[ordered].T
-            Sk[ordered, np.arange(len(ordered))] = -np.inf  # leave-one-out: a row is not its own neighbour
+            Sk[codes[:, None] == codes[ordered][None, :]] = -np.inf  # leave-one-out: no row (nor a copy of
+            # its text) is its own neighbour
             for kk, mv in KNN_SETTINGS:
                 if kk > len(ordered) - 1:
                     continue
