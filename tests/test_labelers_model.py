@@ -507,3 +507,41 @@ def test_prompted_lf_counts_its_calls_on_every_engine_and_pickles(clean_server, 
     clone = pickle.loads(pickle.dumps(lf))
     np.testing.assert_array_equal(clone.votes(df), votes.to_dense().ravel())
     assert (clone.stats.calls, clone.stats.cache_hits) == (24, 24)  # answered from the reopened cache file
+
+
+def _tiny_gpt2(seed: int):
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from weaksup.endmodel.transformer import minilm_path
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    torch.manual_seed(seed)
+    cfg = GPT2Config(vocab_size=tok.vocab_size, n_positions=64, n_embd=16, n_layer=1, n_head=2,
+                     bos_token_id=tok.cls_token_id, eos_token_id=tok.sep_token_id, pad_token_id=tok.pad_token_id)
+    return GPT2LMHeadModel(cfg), tok
+
+
+def test_hf_cache_keys_tell_apart_checkpoints_with_one_name_and_chat_templates(tmp_path):
+    for run, seed in (("runA", 0), ("runB", 1)):
+        model, tok = _tiny_gpt2(seed)
+        model.save_pretrained(tmp_path / run / "checkpoint-500")
+        tok.save_pretrained(tmp_path / run / "checkpoint-500")
+    cache = ResponseCache(tmp_path / "responses.sqlite")
+    prompts, choices = ["Is this spam? win cash now"], ["yes", "no"]
+    a = HFBackend.from_pretrained(tmp_path / "runA" / "checkpoint-500", chat=False)
+    b = HFBackend.from_pretrained(tmp_path / "runB" / "checkpoint-500", chat=False)
+    assert a.model == b.model == "checkpoint-500"
+    want_b = b.score(prompts, choices)
+    a.score(prompts, choices, cache=cache)
+    np.testing.assert_allclose(b.score(prompts, choices, cache=cache), want_b)  # B's own scores, not A's
+    assert b.stats.calls == 2
+    # a chat template is part of what the model is fed: another template is another key
+    model, tok = _tiny_gpt2(0)
+    tok.chat_template = TINY_CHAT
+    c = HFBackend(model, tok, model_name="tiny")
+    first = c.score(prompts, choices, cache=cache)
+    tok.chat_template = "{% for m in messages %}{{ m['content'] }} Answer no.\n{% endfor %}"
+    fresh = c.score(prompts, choices)
+    np.testing.assert_allclose(c.score(prompts, choices, cache=cache), fresh)
+    assert not np.allclose(first, fresh)
+

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -148,6 +149,7 @@ class HFBackend(Backend):
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         self._choice_ids: dict[str, list[int]] = {}
+        self._weights_fp: str | None = None
 
     @classmethod
     def smollm2(cls, **kwargs: Any) -> HFBackend:
@@ -172,8 +174,32 @@ class HFBackend(Backend):
         return cls(model, tok, **kwargs)
 
     def identity(self) -> dict[str, Any]:
+        """The cache key's backend part: besides the name, a fingerprint of the weights (two checkpoints
+        with one name, such as ``runA/checkpoint-500`` and ``runB/checkpoint-500``, never share replies)
+        and, for chat prompts, a hash of the chat template (the text the model is fed)."""
+        template = getattr(self.tokenizer, "chat_template", None) if self.chat else None
         return {"kind": self.kind, "model": self.model, "chat": self.chat, "system": self.system_prompt,
-                "max_length": self.max_length, "norm": self.length_normalize}
+                "max_length": self.max_length, "norm": self.length_normalize, "weights": self.weights_fingerprint(),
+                "template": None if template is None else hashlib.sha256(str(template).encode("utf-8")).hexdigest()}
+
+    def weights_fingerprint(self) -> str:
+        """sha256 (16 hex digits) of every parameter's name, shape, dtype, sum and a strided sample of at
+        most 4096 of its values: fast for any size, and different for differently trained weights.
+        Computed once per backend (weights changed in place afterwards are not seen)."""
+        if getattr(self, "_weights_fp", None) is None:
+            import torch
+
+            h = hashlib.sha256()
+            with torch.inference_mode():
+                for name, t in self.hf_model.state_dict().items():
+                    flat = t.detach().reshape(-1)
+                    h.update(f"{name}|{tuple(t.shape)}|{t.dtype}|".encode())
+                    if flat.numel() and not flat.dtype.is_complex:
+                        sample = flat[::max(1, flat.numel() // 4096)].to("cpu", torch.float64)
+                        h.update(sample.numpy().tobytes())
+                        h.update(repr(float(flat.sum(dtype=torch.float64))).encode())
+            self._weights_fp = h.hexdigest()[:16]
+        return self._weights_fp
 
     # ---------------------------------------------------------------- helpers
     def render(self, prompt: str) -> str:
