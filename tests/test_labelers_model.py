@@ -545,3 +545,23 @@ def test_hf_cache_keys_tell_apart_checkpoints_with_one_name_and_chat_templates(t
     np.testing.assert_allclose(c.score(prompts, choices, cache=cache), fresh)
     assert not np.allclose(first, fresh)
 
+
+def test_seq2seq_prompts_over_max_length_keep_their_question():
+    from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
+
+    from weaksup.endmodel.transformer import minilm_path
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    torch.manual_seed(0)
+    cfg = T5Config(vocab_size=tok.vocab_size, d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8,
+                   decoder_start_token_id=tok.pad_token_id, pad_token_id=tok.pad_token_id)
+    b = HFBackend(T5ForConditionalGeneration(cfg), tok, model_name="tiny-t5", max_length=24)
+    comment = "Comment: " + "this song is great and the video is great " * 6
+    p1 = comment + "\nIs this comment spam? Answer yes or no."
+    p2 = comment + "\nDoes this comment mention a song? Answer yes or no."
+    s = b.score([p1, p2], ["yes", "no"])
+    assert not np.allclose(s[0], s[1])  # cut from the right, both saw only the comment: identical scores
+    ids = b._encode_seq2seq([p2])["input_ids"][0].tolist()
+    assert len(ids) == 24 and ids[0] == tok.cls_token_id and ids[-1] == tok.sep_token_id
+    assert tok.decode(ids[-9:-1]) == "a song? answer yes or no."
+    assert tok.truncation_side == "right"  # the tokenizer's own setting is left as it was

@@ -117,8 +117,9 @@ class HFBackend(Backend):
     batch_size : int
     max_length : int
         Prompts longer than this many tokens keep their last ``max_length``
-        tokens (the question usually comes last); templates should also cap
-        long fields with ``max_field_chars``.
+        tokens (the question usually comes last; seq2seq encoders too, their
+        special tokens kept); templates should also cap long fields with
+        ``max_field_chars``.
     length_normalize : bool
         Score multi-token choices by mean instead of summed log-probability.
 
@@ -219,6 +220,17 @@ class HFBackend(Backend):
             ids = ids[-self.max_length:]
         return list(ids)
 
+    def _encode_seq2seq(self, texts: list[str]) -> Any:
+        """Encoder inputs, padded; a text over ``max_length`` tokens keeps its last ones (the question
+        usually comes last), as for causal models: truncated from the left, special tokens kept."""
+        tok = self.tokenizer
+        side = getattr(tok, "truncation_side", "right")
+        tok.truncation_side = "left"
+        try:
+            return tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_length)
+        finally:
+            tok.truncation_side = side
+
     def choice_ids(self, choice: str) -> list[int]:
         if choice not in self._choice_ids:
             ids = self.tokenizer(choice, add_special_tokens=False)["input_ids"]
@@ -290,7 +302,7 @@ class HFBackend(Backend):
         import torch
 
         tok = self.tokenizer
-        enc = tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_length)
+        enc = self._encode_seq2seq(texts)
         n, a = len(texts), len(cids)
         width = max(len(c) for c in cids)
         labels = torch.full((a, width), -100, dtype=torch.long)
@@ -339,7 +351,7 @@ class HFBackend(Backend):
         import torch
 
         if self.seq2seq:
-            enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_length)
+            enc = self._encode_seq2seq(texts)
             with torch.inference_mode():
                 gen = self.hf_model.generate(**enc, max_new_tokens=max_tokens, do_sample=False)
             return [(self.tokenizer.decode(g, skip_special_tokens=True), int(m.sum()), int((g != self.tokenizer.pad_token_id).sum()))
