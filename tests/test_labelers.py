@@ -142,3 +142,29 @@ def test_score_result_shape_without_calls_on_empty():
     b = OpenAIBackend("http://127.0.0.1:9/v1", model="m")
     out = b.score([], ["Yes", "No"])
     assert out.shape == (0, 2) and isinstance(out, np.ndarray)
+
+
+@pytest.mark.parametrize("kw, name", [({"timeout": 0}, "timeout"), ({"timeout": -1}, "timeout"),
+                                      ({"timeout": float("nan")}, "timeout"), ({"backoff": -1.0}, "backoff"),
+                                      ({"max_wait": -1.0}, "max_wait"), ({"max_retries": -1}, "max_retries"),
+                                      ({"concurrency": 0}, "concurrency"), ({"batch_size": 0}, "batch_size"),
+                                      ({"top_logprobs": 2.5}, "top_logprobs")])
+def test_backend_settings_are_checked_at_construction(kw, name):
+    from weaksup.labelers.backends import HFBackend
+
+    with pytest.raises(ValueError, match=f"OpenAIBackend: {name} must be"):
+        OpenAIBackend("http://127.0.0.1:8000/v1", model="m", **kw)
+    for bad in ({"max_length": 0}, {"batch_size": 0}, {"batch_size": 2.0}):
+        with pytest.raises(ValueError, match=f"HFBackend: {next(iter(bad))} must be an int"):
+            HFBackend(None, None, **bad)
+
+
+def test_label_map_takes_numpy_integer_classes_not_bools():
+    classes = np.array([1, 0])  # class ids read from an array
+    m = LabelMap(dict(zip(["yes", "no"], classes)), default=np.int64(-1))
+    assert m.mapping == {"yes": 1, "no": 0} and all(type(c) is int for c in m.mapping.values())
+    assert m("yes") == 1 and m("maybe") == ABSTAIN
+    with pytest.raises(ValueError, match="answer 'yes' -> np.True_; classes are ints"):
+        LabelMap({"yes": np.bool_(True)})
+    with pytest.raises(ValueError, match="default 1.5"):
+        LabelMap({"yes": 1}, default=1.5)

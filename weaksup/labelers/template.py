@@ -26,6 +26,8 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from weaksup.votes import ABSTAIN
 
 __all__ = ["PromptTemplate", "LabelMap", "starts_with_answer"]
@@ -206,14 +208,19 @@ class LabelMap:
                     raise ValueError(f"label map: answer {answer!r} -> class {cls!r}: "
                                      f"unknown class name (label_names={names})")
                 cls = names.index(cls)
-            if isinstance(cls, bool) or not isinstance(cls, int) or cls < ABSTAIN:
-                raise ValueError(f"label map: answer {answer!r} -> {cls!r}; classes are ints >= 0 or ABSTAIN (-1)")
-            if names is not None and cls >= len(names):
-                raise ValueError(f"label map: answer {answer!r} -> class {cls}, but there are {len(names)} classes")
-            out[str(answer)] = int(cls)
+            out[str(answer)] = self._class(cls, f"answer {answer!r} ->", names)
         self.mapping = out
         self.label_names = names
-        self.default = int(default)
+        self.default = self._class(default, "default", names)
+
+    @staticmethod
+    def _class(cls: Any, where: str, names: list[str] | None) -> int:
+        """``cls`` as a Python int: an int or numpy integer (not a bool) >= ABSTAIN, below the class count."""
+        if isinstance(cls, (bool, np.bool_)) or not isinstance(cls, (int, np.integer)) or cls < ABSTAIN:
+            raise ValueError(f"label map: {where} {cls!r}; classes are ints >= 0 or ABSTAIN (-1)")
+        if names is not None and cls >= len(names):
+            raise ValueError(f"label map: {where} class {cls}, but there are {len(names)} classes")
+        return int(cls)
 
     @classmethod
     def unipolar(cls, answer: str, label: int | str, label_names: Sequence[str] | None = None) -> LabelMap:

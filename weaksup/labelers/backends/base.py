@@ -28,6 +28,20 @@ from weaksup.labelers.cache import ResponseCache
 __all__ = ["Backend", "CallStats", "BackendError", "BatchError"]
 
 
+def check_settings(owner: str, **settings: tuple[Any, Any]) -> None:
+    """Refuse a backend setting outside its range, naming it: ``name=(value, Interval)``.
+
+    >>> from weaksup._validation import Interval
+    >>> check_settings("OpenAIBackend", timeout=(0, Interval(0, None, closed="neither")))
+    Traceback (most recent call last):
+    ...
+    ValueError: OpenAIBackend: timeout must be a number in (0, inf), got 0
+    """
+    for name, (value, interval) in settings.items():
+        if not interval.accepts(value):
+            raise ValueError(f"{owner}: {name} must be {interval}, got {value!r}")
+
+
 class BackendError(RuntimeError):
     """A backend could not produce a response (after any retries).
 

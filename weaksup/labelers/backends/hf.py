@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.labelers.backends.base import Backend
+from weaksup._validation import Interval
+from weaksup.labelers.backends.base import Backend, check_settings
 
 __all__ = ["HFBackend", "load_smollm2", "smollm2_gguf_path", "model_cache_dir"]
 
@@ -134,6 +135,8 @@ class HFBackend(Backend):
                  system_prompt: str | None = None, batch_size: int = 16, max_length: int = 512,
                  length_normalize: bool = False) -> None:
         super().__init__()
+        check_settings("HFBackend", batch_size=(batch_size, Interval(1, None, integer=True)),
+                       max_length=(max_length, Interval(1, None, integer=True)))
         self.hf_model = model.eval()
         self.tokenizer = tokenizer
         self.seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))

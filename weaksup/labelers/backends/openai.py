@@ -35,7 +35,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from weaksup.labelers.backends.base import Backend, BackendError, BatchError
+from weaksup._validation import Interval
+from weaksup.labelers.backends.base import Backend, BackendError, BatchError, check_settings
 from weaksup.labelers.template import starts_with_answer
 
 __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
@@ -260,6 +261,12 @@ class OpenAIBackend(Backend):
                              f"e.g. 'http://127.0.0.1:8000/v1'")
         if api not in ("chat", "completions"):
             raise ValueError(f"api must be 'chat' or 'completions', got {api!r}")
+        pos, nonneg, count = Interval(0, None, closed="neither"), Interval(0, None), Interval(0, None, integer=True)
+        check_settings("OpenAIBackend", timeout=(timeout, pos), max_retries=(max_retries, count),
+                       backoff=(backoff, nonneg), max_wait=(max_wait, nonneg),
+                       concurrency=(concurrency, Interval(1, None, integer=True)), top_logprobs=(top_logprobs, count))
+        if batch_size is not None:
+            check_settings("OpenAIBackend", batch_size=(batch_size, Interval(1, None, integer=True)))
         self.base_url = base_url.rstrip("/")
         self.model = str(model)
         self.api = api
@@ -269,10 +276,10 @@ class OpenAIBackend(Backend):
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
         self.max_wait = float(max_wait)
-        self.concurrency = max(1, int(concurrency))
+        self.concurrency = int(concurrency)
         self.top_logprobs = int(top_logprobs)
         self.system_prompt = system_prompt
-        self.batch_size = int(batch_size) if batch_size else 4 * self.concurrency
+        self.batch_size = int(batch_size) if batch_size is not None else 4 * self.concurrency
         self.extra_body = dict(extra_body or {})
         self.retries = 0
         self.logprob_fallbacks = 0
