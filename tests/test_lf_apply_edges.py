@@ -129,3 +129,56 @@ def test_row_fields_named_like_dict_methods_read_back_as_fields():
     assert dict.items(x) == {"text": "a", "items": [1], "get": 2, "copy": 3}.items()
     assert pickle.loads(pickle.dumps(x)) == x and copy_example(x) == x and type(copy_example(x)) is Row
     assert Row(text="a").get("text") == "a"  # without such a field, the methods are there
+
+
+def test_votes_past_int64_or_uint64_are_an_output_error_naming_lf_and_row():
+    """A vote of 2**70 was a bare OverflowError naming no LF or row; a uint64 vote 2**63 wrapped to a negative
+    int64 and was silently read as 0 in the VoteMatrix."""
+    from weaksup import LFOutputError
+
+    df = pd.DataFrame({"text": ["a", "b", "c", "d"]}, index=["r0", "r1", "r2", "r3"])
+
+    @labeling_function()
+    def lf_hash(x):
+        return 2**70 if x.text == "c" else -1
+
+    @labeling_function(batched=True)
+    def lf_uint(frame):
+        return np.array([1, 0, 2**63, 2**64 - 1], dtype=np.uint64)
+
+    @labeling_function(batched=True)
+    def lf_float(frame):
+        return np.array([1.0, 0.0, 2.0**70, -1.0])
+
+    for lf in (lf_hash, lf_uint, lf_float):
+        for k in (None, 2):
+            match = rf"LF '{lf.name}' returned .* on row 'r2'.* \(position 2\)"
+            with pytest.raises(LFOutputError, match=match) as e:
+                apply_lfs([lf], df, progress=False, cardinality=k)
+            assert (e.value.lf_name, e.value.row_index, e.value.position) == (lf.name, "r2", 2)
+
+
+def test_output_error_gives_the_row_position_in_the_whole_data():
+    """An LF that returned a bad value was reported with its row label only (position None): on a frame with
+    repeated labels the row could not be found.  Labels print as 1, not np.int64(1)."""
+    from weaksup import LFApplier, LFOutputError
+
+    df = pd.concat([pd.DataFrame({"text": ["a", "b"]}), pd.DataFrame({"text": ["c", "d"]})])  # index 0, 1, 0, 1
+
+    @labeling_function()
+    def lf_bad_value(x):
+        return None if x.text == "d" else -1
+
+    @labeling_function(batched=True)
+    def lf_bad_batch(d):
+        return [None if t == "d" else -1 for t in d.text]
+
+    @labeling_function()
+    def lf_out_of_range(x):
+        return 5 if x.text == "d" else -1
+
+    for lf in (lf_bad_value, lf_bad_batch, lf_out_of_range):
+        for chunk_size in (None, 3):
+            with pytest.raises(LFOutputError, match=r"on row 1\b.*\(position 3\)") as e:
+                LFApplier([lf], chunk_size=chunk_size, cardinality=2, progress=False).apply(df)
+            assert e.value.position == 3 and e.value.row_index == 1 and type(e.value.row_index) is int

@@ -45,7 +45,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from weaksup._validation import check_vote_range
+from weaksup._validation import vote_bound
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
 from weaksup.lf.core import _LABEL, LabelingFunction, Row
 from weaksup.votes import ABSTAIN
@@ -249,9 +249,9 @@ def apply_chunk(
                         if fault == "raise":
                             if i < limit:
                                 first = (i, output.raised(
-                                    f"batched LF {lf.name!r} {_what(cause)} on {unit} {index[i]!r} "
+                                    f"batched LF {lf.name!r} {_what(cause)} on {unit} {_label(index[i])!r} "
                                     f"({_at(offset + i)}; {len(exc.positions)} of the chunk's {n} {unit}s "
-                                    f"failed): {exc}", lf.name, index[i], offset + i, cause), cause)
+                                    f"failed): {exc}", lf.name, _label(index[i]), offset + i, cause), cause)
                         else:
                             faults[j] += n
                             columns.append(output.all_faulted(lf, chunk))
@@ -263,13 +263,13 @@ def apply_chunk(
                     if fault == "raise":
                         first = (0, output.raised(
                             f"batched LF {lf.name!r} {_what(exc)} on {_chunk_rows(index, n, offset, unit)}: "
-                            f"{exc}", lf.name, index[0] if n else None, offset, exc), exc)
+                            f"{exc}", lf.name, _label(index[0]) if n else None, offset, exc), exc)
                     else:
                         faults[j] += n
                         columns.append(output.all_faulted(lf, chunk))
                 else:
                     if first is None:
-                        columns.append(output.from_batch(lf, out, chunk))
+                        columns.append(_checked(output.from_batch, offset, lf, out, chunk))
                 finally:
                     _FAULT_POLICY.reset(policy)
             else:
@@ -291,19 +291,35 @@ def apply_chunk(
                         watch.start = None
                         if fault == "raise":
                             first = (i, output.raised(
-                                f"LF {lf.name!r} {_what(exc)} on {unit} {index[i]!r} ({_at(offset + i)}): {exc}",
-                                lf.name, index[i], offset + i, exc), exc)
+                                f"LF {lf.name!r} {_what(exc)} on {unit} {_label(index[i])!r} ({_at(offset + i)}): "
+                                f"{exc}", lf.name, _label(index[i]), offset + i, exc), exc)
                             break
                         faults[j] += 1
                         append(output.faulted)
                 if first is None:
-                    columns.append(output.from_rows(lf, outs, chunk, records))
+                    columns.append(_checked(output.from_rows, offset, lf, outs, chunk, records))
             seconds[j] = time.perf_counter() - t0
             if tick is not None:
                 tick()
     if first is not None:
         raise first[1] from first[2]
     return output.stack(columns, chunk), faults, seconds
+
+
+def _checked(check: Callable[..., Any], offset: int, *args: Any) -> Any:
+    """``check(*args)`` (an adapter's ``from_rows`` / ``from_batch``); an error it raises with a row position
+    in the chunk is raised with the position in the whole data."""
+    try:
+        return check(*args)
+    except LFApplyError as err:
+        if err.position is None or not offset:
+            raise
+        raise shift_error(err, offset) from err.__cause__
+
+
+def _label(v: Any) -> Any:
+    """A row label as messages show it: ``1``, not ``np.int64(1)``."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _at(position: int) -> str:
@@ -314,7 +330,8 @@ def _at(position: int) -> str:
 def _chunk_rows(index: Sequence[Any], n: int, offset: int, unit: str) -> str:
     if not n:
         return f"an empty chunk (no {unit}s, at {_at(offset)})"
-    return f"the chunk of {unit}s {index[0]!r}..{index[-1]!r} (positions {offset}..{offset + n - 1})"
+    return (f"the chunk of {unit}s {_label(index[0])!r}..{_label(index[-1])!r} "
+            f"(positions {offset}..{offset + n - 1})")
 
 
 _POSITIONS = re.compile(r"\(positions? (\d+)(?:\.\.(\d+))?")
@@ -352,6 +369,8 @@ def _what(exc: BaseException) -> str:
 _set_label = _LABEL.__set__
 
 # ------------------------------------------------------------- class votes
+_ABSTAIN_MIN = ABSTAIN
+_INT64_END = 2**63
 _INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64})
 
 
@@ -386,16 +405,26 @@ class ClassOutput(FrameOutput):
     def __init__(self, cardinality: int | None = None) -> None:
         self.cardinality = cardinality
 
-    def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any) -> int:
+    def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any, position: int) -> int:
+        """One row-wise output as a vote; an LFOutputError naming the LF, row and position (in the chunk)."""
+        row_index = _label(row_index)
         if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
             value = int(value)  # an integral float (an int read from an upcast row) is that int, as in batches
+        where = f"on row {row_index!r} ({_at(position)})"
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             raise LFOutputError(
-                f"LF {lf.name!r} returned {value!r} ({type(value).__name__}) on row {row_index!r}; "
-                f"an LF must return an int class or ABSTAIN (-1)", lf.name, row_index,
+                f"LF {lf.name!r} returned {value!r} ({type(value).__name__}) {where}; "
+                f"an LF must return an int class or ABSTAIN (-1)", lf.name, row_index, position,
             )
-        check_vote_range(int(value), self.cardinality, lf.name, rows=[row_index], error=LFOutputError)
-        return int(value)
+        v = int(value)
+        if not _ABSTAIN_MIN <= v < (self.cardinality if self.cardinality is not None else _INT64_END):
+            raise LFOutputError(f"LF {lf.name!r} returned {v} on row {row_index!r}: outside {self._bound()} "
+                                f"({_at(position)})", lf.name, row_index, position)
+        return v
+
+    def _bound(self) -> str:
+        k = self.cardinality
+        return vote_bound(k) if k is not None else "-1..k-1 (votes are class ids, not numbers this large)"
 
     def from_rows(self, lf: LabelingFunction, outs: list[Any], chunk: pd.DataFrame,
                   records: Sequence[Any]) -> np.ndarray:
@@ -405,14 +434,26 @@ class ClassOutput(FrameOutput):
         if not set(map(type, outs)) <= _INT_TYPES:
             for i, v in enumerate(outs):
                 if type(v) not in _INT_TYPES:
-                    self._check_vote(lf, v, index[i])
+                    self._check_vote(lf, v, index[i], i)
         try:
             arr = np.array(outs, dtype=np.int64)
-        except OverflowError:
+        except OverflowError:  # an int past int64 (a hash, an id), or a uint64 past it
             i = next(i for i, v in enumerate(outs) if not -(2**63) <= int(v) < 2**63)
-            self._check_vote(lf, outs[i], index[i])
+            self._check_vote(lf, outs[i], index[i], i)
             raise
-        return check_vote_range(arr, self.cardinality, lf.name, rows=index, error=LFOutputError)
+        return self._in_range(lf, arr, index)
+
+    def _in_range(self, lf: LabelingFunction, arr: np.ndarray, index: pd.Index) -> np.ndarray:
+        """``arr`` if every vote is in ``-1..k-1``, else an LFOutputError naming the LF, first row and position."""
+        bad = arr < _ABSTAIN_MIN
+        if self.cardinality is not None:
+            bad |= arr >= self.cardinality
+        if not bad.any():
+            return arr
+        i = int(np.nonzero(bad)[0][0])
+        row = _label(index[i])
+        raise LFOutputError(f"LF {lf.name!r} returned {int(arr[i])} on row {row!r}: outside "
+                            f"{vote_bound(self.cardinality)} ({_at(i)})", lf.name, row, i)
 
     def from_batch(self, lf: LabelingFunction, out: Any, chunk: pd.DataFrame) -> np.ndarray:
         out = align_to_chunk(lf, out, chunk)
@@ -420,11 +461,12 @@ class ClassOutput(FrameOutput):
         if arr.shape != (len(chunk),):
             raise LFOutputError(
                 f"batched LF {lf.name!r} returned shape {arr.shape} for a chunk of {len(chunk)} rows"
-                + (f" (rows {chunk.index[0]!r}..{chunk.index[-1]!r})" if len(chunk) else "")
+                + (f" (rows {_label(chunk.index[0])!r}..{_label(chunk.index[-1])!r})" if len(chunk) else "")
                 + "; it must return one vote per row", lf.name,
             )
         if arr.dtype.kind not in "iu":
-            if arr.dtype.kind == "f" and len(arr) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            if arr.dtype.kind == "f" and len(arr) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) \
+                    and np.all(np.abs(arr) < 2.0**63):
                 arr = arr.astype(np.int64)
             elif len(arr) == 0:
                 arr = arr.astype(np.int64)
@@ -433,21 +475,29 @@ class ClassOutput(FrameOutput):
                     arr = arr.astype(np.int64)
                 except OverflowError:
                     bad = next(i for i, v in enumerate(arr.tolist()) if not -(2**63) <= v < 2**63)
-                    self._check_vote(lf, arr[bad], chunk.index[bad])
+                    self._check_vote(lf, arr[bad], chunk.index[bad], bad)
                     raise
             else:
                 bad = 0
                 if arr.dtype.kind == "f":
-                    bad = int(np.nonzero(~np.isfinite(arr) | (arr != np.round(arr)))[0][0])
+                    bad = int(np.nonzero(~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) >= 2.0**63))[0][0])
                 elif arr.dtype.kind == "O":
                     bad = next(i for i, v in enumerate(arr.tolist()) if type(v) not in _INT_TYPES)
                 value = arr[bad]
                 value = value.item() if isinstance(value, np.generic) else value
+                row = _label(chunk.index[bad])
                 raise LFOutputError(
                     f"batched LF {lf.name!r} returned dtype {arr.dtype} (e.g. {value!r} on row "
-                    f"{chunk.index[bad]!r}); it must return integer votes", lf.name, chunk.index[bad],
+                    f"{row!r}) ({_at(bad)}); it must return integer votes", lf.name, row, bad,
                 )
-        return check_vote_range(arr, self.cardinality, lf.name, rows=chunk.index, error=LFOutputError)
+        if arr.dtype.kind == "u" and arr.dtype.itemsize >= 8 and len(arr):
+            big = np.nonzero(arr >= np.uint64(2**63))[0]  # would wrap to a negative int64 in the block
+            if big.size:
+                i = int(big[0])
+                row = _label(chunk.index[i])
+                raise LFOutputError(f"batched LF {lf.name!r} returned {int(arr[i])} on row {row!r}: "
+                                    f"outside {self._bound()} ({_at(i)})", lf.name, row, i)
+        return self._in_range(lf, arr, chunk.index)
 
     def all_faulted(self, lf: LabelingFunction, chunk: pd.DataFrame) -> np.ndarray:
         return np.full(len(chunk), ABSTAIN, dtype=np.int64)
