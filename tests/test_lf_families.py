@@ -76,3 +76,31 @@ def test_lfs_from_table_and_keyword_lf_refuse_blank_patterns_and_bad_labels():
     assert [lf.name for lf in lfs] == ["w", "keyword_love_0"]
     assert apply_lfs(lfs, pd.DataFrame({"text": ["win", "love", "nan"]}), progress=False).to_dense().tolist() \
         == [[1, -1], [-1, 0], [-1, -1]]
+
+
+def test_families_vote_alike_on_a_row_and_on_a_chunk_for_bytes_and_missing_dates():
+    """The batch read a column with astype('string') (bytes decoded, NaT missing), the one-row path with
+    str(cell) (b'...' repr, 'NaT'): keyword_lf('b') fired on every bytes row of one path only, a regex on a
+    missing date matched 'NaT'; undecodable bytes failed the batch."""
+    from snorkel.labeling import PandasLFApplier
+
+    from weaksup import keyword_lf, regex_lf
+
+    df = pd.DataFrame({"text": [b"free money", b"hello", b"\xff b"],
+                       "sent": pd.to_datetime(["2020-01-01", None, "2020-01-02 12:00"], format="ISO8601")})
+    lfs = [regex_lf(r"^free", 1, name="starts_free"), keyword_lf("b", 1, name="kw_b"),
+           regex_lf(r"\d|NaT", 1, field="sent", name="has_date"), regex_lf(r"00:00:00", 1, field="sent", name="mid")]
+    batch = apply_lfs(lfs, df, progress=False).to_dense().tolist()
+    assert batch == [[1, -1, 1, 1], [-1, -1, -1, -1], [-1, 1, 1, -1]]
+    assert PandasLFApplier(lfs).apply(df, progress_bar=False).tolist() == batch
+    assert [[lf(Row(r)) for lf in lfs] for r in df.to_dict("records")] == batch
+
+
+def test_threshold_len_of_a_missing_text_abstains():
+    """threshold_lf('len(text)') measured a missing text as '' (length 0): a 'short text' rule voted on every
+    row without text, though missing values abstain."""
+    lf = threshold_lf("len(text)", 20, 0, op="<", name="short")
+    df = pd.DataFrame({"text": ["ok", None, np.nan, "a long enough comment here"]})
+    assert lf(df).tolist() == [0, -1, -1, -1]
+    assert apply_lfs([lf], df, progress=False).to_dense().ravel().tolist() == [0, -1, -1, -1]
+    assert [lf(Row(text=t)) for t in ["ok", None, np.nan, pd.NA]] == [0, -1, -1, -1]

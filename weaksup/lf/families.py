@@ -25,10 +25,39 @@ from weaksup.votes import ABSTAIN
 __all__ = ["keyword_lf", "regex_lf", "threshold_lf", "lfs_from_table"]
 
 
-def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
+def _cell_text(v: Any) -> str | None:
+    """THE text of one cell, for the batch and the one-row paths alike; None when it is missing.
+
+    Missing: None, NaN, ``pd.NA``, ``NaT``.  Bytes are decoded as UTF-8 (undecodable bytes as U+FFFD),
+    any other value is ``str(v)`` (a Timestamp reads ``2020-01-01 00:00:00`` in every row).
+
+    >>> _cell_text(b"free"), _cell_text(pd.NaT), _cell_text(float("nan")), _cell_text(pd.Timestamp("2020-01-01"))
+    ('free', None, None, '2020-01-01 00:00:00')
+    """
+    if isinstance(v, str):
+        return v
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and v != v):
+        return None
+    if isinstance(v, (np.datetime64, np.timedelta64)) and np.isnat(v):
+        return None
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).decode("utf-8", errors="replace")
+    return str(v)
+
+
+def _text_column(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
+    """The text of ``field`` as a string Series (``pd.NA`` where missing), cell by cell as :func:`_cell_text`."""
     if field not in df.columns:
         raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
-    return df[field].astype("string").fillna("")
+    col = df[field]
+    if isinstance(col.dtype, pd.StringDtype) or (
+            col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")):
+        return col.astype("string")  # text (and missing cells): the fast path
+    return pd.Series([_cell_text(v) for v in col.astype(object).tolist()], index=col.index, dtype="string")
+
+
+def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
+    return _text_column(df, field, lf_name).fillna("")
 
 
 _WORD_CHAR = re.compile(r"\w")
@@ -156,10 +185,7 @@ def _field_value(x: Any, field: Hashable, lf_name: str) -> Any:
 
 
 def _text_value(x: Any, field: str, lf_name: str) -> str:
-    v = _field_value(x, field, lf_name)
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
+    return _cell_text(_field_value(x, field, lf_name)) or ""
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -178,7 +204,7 @@ def threshold_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
 
-    Missing values (NaN) abstain.  ``field`` may be a column name (any hashable, such as
+    Missing values (NaN, and a missing text for ``len(col)``) abstain.  ``field`` may be a column name (any hashable, such as
     the ``5`` of ``pd.DataFrame(array)``; the default name reads ``str(field)``) or
     ``"len(col)"`` for the character length of a text column.
 
@@ -202,7 +228,7 @@ def threshold_lf(
 
     def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
         if length_of is not None:
-            values = _text_series(df, length_of, lf_name).str.len().to_numpy(dtype=float)
+            values = _text_column(df, length_of, lf_name).str.len().to_numpy(dtype=float, na_value=np.nan)
         else:
             if field not in df.columns:
                 raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
@@ -213,7 +239,8 @@ def threshold_lf(
 
     def row_f(x: Any, threshold: float, label: int, op: str) -> int:
         if length_of is not None:
-            value = float(len(_text_value(x, length_of, lf_name)))
+            text = _cell_text(_field_value(x, length_of, lf_name))
+            value = float(len(text)) if text is not None else float("nan")  # missing text abstains
         else:
             v = pd.to_numeric(pd.Series([_field_value(x, field, lf_name)]), errors="coerce").iloc[0]
             value = float(v) if v is not None and v is not pd.NA else float("nan")
