@@ -31,8 +31,10 @@ def _cell_text(v: Any) -> str | None:
     Missing: None, NaN, ``pd.NA``, ``NaT``.  Bytes are decoded as UTF-8 (undecodable bytes as U+FFFD),
     any other value is ``str(v)`` (a Timestamp reads ``2020-01-01 00:00:00`` in every row).
 
-    >>> _cell_text(b"free"), _cell_text(pd.NaT), _cell_text(float("nan")), _cell_text(pd.Timestamp("2020-01-01"))
-    ('free', None, None, '2020-01-01 00:00:00')
+    >>> _cell_text(b"free"), _cell_text(pd.NaT), _cell_text(float("nan"))
+    ('free', None, None)
+    >>> _cell_text(pd.Timestamp("2020-01-01"))
+    '2020-01-01 00:00:00'
     """
     if isinstance(v, str):
         return v
@@ -204,9 +206,9 @@ def threshold_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
 
-    Missing values (NaN, and a missing text for ``len(col)``) abstain.  ``field`` may be a column name (any hashable, such as
-    the ``5`` of ``pd.DataFrame(array)``; the default name reads ``str(field)``) or
-    ``"len(col)"`` for the character length of a text column.
+    Missing values (NaN, and a missing text for ``len(col)``) abstain.  ``field`` may be a
+    column name (any hashable, such as the ``5`` of ``pd.DataFrame(array)``; the default name
+    reads ``str(field)``) or ``"len(col)"`` for the character length of a text column.
 
     Examples
     --------
