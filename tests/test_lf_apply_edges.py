@@ -182,3 +182,34 @@ def test_output_error_gives_the_row_position_in_the_whole_data():
             with pytest.raises(LFOutputError, match=r"on row 1\b.*\(position 3\)") as e:
                 LFApplier([lf], chunk_size=chunk_size, cardinality=2, progress=False).apply(df)
             assert e.value.position == 3 and e.value.row_index == 1 and type(e.value.row_index) is int
+
+
+def test_native_lf_refuses_a_snorkel_preprocessor_and_wraps_a_plain_function():
+    """A snorkel preprocessor (a half-migrated script) or a plain function in a weaksup LF's pre= was accepted,
+    then LFApplier failed with a bare AttributeError 'fingerprint' naming no LF."""
+    from snorkel.preprocess import preprocessor as snorkel_preprocessor
+
+    from weaksup import LFApplier
+
+    @snorkel_preprocessor()
+    def add_lower(x):
+        x.lower = x.text.lower()
+        return x
+
+    with pytest.raises(TypeError, match=r"LF 'lf_win': pre\[0\] is a snorkel preprocessor \('add_lower'\)"):
+        labeling_function(name="lf_win", pre=[add_lower])(lambda x: 1)
+    with pytest.raises(TypeError, match=r"LF 'lf_x': pre\[0\] is 3 \(int\), not a preprocessor or a function"):
+        labeling_function(name="lf_x", pre=[3])(lambda x: 1)
+
+    def lower(x):
+        x.lower = x.text.lower()
+        return x
+
+    @labeling_function(pre=[lower])
+    def lf_win(x):
+        return 1 if "win" in x.lower else -1
+
+    df = pd.DataFrame({"text": ["WIN cash", "hello"]})
+    for cache in (True, False):
+        assert LFApplier([lf_win], cache=cache, progress=False).apply(df).to_dense().ravel().tolist() == [1, -1]
+    assert df.columns.tolist() == ["text"]

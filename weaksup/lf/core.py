@@ -210,7 +210,7 @@ class Preprocessor:
         self._f = f
         self.name = name or f.__name__
         self._resources = dict(resources or {})
-        self._pre = list(pre or [])
+        self._pre = _check_pre(pre, f"preprocessor {self.name!r}")
         self.memoize = memoize
         self._memoize_key = memoize_key
         self._cache: dict[Any, Any] = {}
@@ -318,6 +318,32 @@ def _hashable(v: Any) -> Any:
     return ("<unhashable>", f"{t.__module__}.{t.__qualname__}", content)
 
 
+def _check_pre(pre: Any, owner: str) -> list[Preprocessor]:
+    """``pre=`` as a list of :class:`Preprocessor`: a plain function ``f(x) -> x`` is wrapped in one; a snorkel
+    preprocessor (it expects pandas Series rows, and its memo is not emptied when it changes) is refused.
+
+    >>> _check_pre([str.lower], "LF 'a'")
+    [Preprocessor lower]
+    """
+    if pre is None:
+        return []
+    if isinstance(pre, Preprocessor) or not isinstance(pre, (list, tuple)):
+        pre = [pre] if isinstance(pre, Preprocessor) or callable(pre) else pre
+    out: list[Preprocessor] = []
+    for i, p in enumerate(pre):
+        if isinstance(p, Preprocessor):
+            out.append(p)
+        elif type(p).__module__.split(".")[0] == "snorkel":
+            raise TypeError(f"{owner}: pre[{i}] is a snorkel preprocessor ({getattr(p, 'name', p)!r}); a weaksup LF "
+                            f"needs weaksup's: import preprocessor from weaksup (the code stays the same), or keep "
+                            f"both the LF and its preprocessors snorkel's (weaksup's appliers run snorkel LFs)")
+        elif callable(p):
+            out.append(Preprocessor(p, name=getattr(p, "__name__", None) or f"pre_{i}"))
+        else:
+            raise TypeError(f"{owner}: pre[{i}] is {p!r} ({type(p).__name__}), not a preprocessor or a function")
+    return out
+
+
 def preprocessor(
     name: str | None = None,
     pre: Sequence[Preprocessor] | None = None,
@@ -390,7 +416,7 @@ class LabelingFunction:
         self.name = name
         self._f = f
         self._resources = dict(resources or {})
-        self._pre = list(pre or [])
+        self._pre = _check_pre(pre, f"LF {name!r}")
         self.batched = bool(batched)
         # Optional single-example equivalent of a batched f (same votes), used when
         # a batched LF is called on one row, e.g. by snorkel's PandasLFApplier.
