@@ -213,3 +213,28 @@ def test_native_lf_refuses_a_snorkel_preprocessor_and_wraps_a_plain_function():
     for cache in (True, False):
         assert LFApplier([lf_win], cache=cache, progress=False).apply(df).to_dense().ravel().tolist() == [1, -1]
     assert df.columns.tolist() == ["text"]
+
+
+def test_serial_progress_bar_moves_within_a_chunk_for_row_wise_lfs(monkeypatch):
+    """The serial engine's bar advanced once per 10,000-row chunk: on a slow row-wise LF over fewer rows it sat
+    at 0% for the whole run.  It now advances every few hundred rows, and still counts each row once."""
+    import tqdm.auto
+
+    from weaksup import LFApplier, keyword_lf
+
+    updates: list[int] = []
+    orig = tqdm.auto.tqdm.update
+
+    def spy(self, n=1):
+        updates.append(n)
+        return orig(self, n)
+
+    monkeypatch.setattr(tqdm.auto.tqdm, "update", spy)
+
+    @labeling_function()
+    def slow(x):
+        return -1
+
+    df = pd.DataFrame({"text": ["t"] * 3000})
+    LFApplier([slow, keyword_lf("t", 1, name="kw")], progress=True, cache=False).apply(df)
+    assert sum(updates) == 3000 and len(updates) >= 5 and max(updates) <= 1500

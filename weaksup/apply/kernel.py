@@ -56,6 +56,9 @@ __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
 
+#: Rows of a row-wise LF between two ``row_tick`` calls of :func:`apply_chunk` (progress bars).
+TICK_ROWS = 256
+
 
 def check_fault(fault: str) -> str:
     """Validate a ``fault=`` argument.
@@ -204,6 +207,7 @@ def apply_chunk(
     *,
     tick: Callable[[], None] | None = None,
     timeout: float | None = None,
+    row_tick: Callable[[int, int], None] | None = None,
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Apply ``lfs`` to one chunk: ``(block, faults per LF, seconds per LF)``.
 
@@ -211,7 +215,9 @@ def apply_chunk(
     ``tick`` is called after each LF (progress bars over LFs); ``timeout``
     (seconds) limits each LF call (one row of a row-wise LF, one chunk of a
     batched one): a call past it is a fault like an exception (``fault="raise"``
-    raises an :class:`LFApplyError` naming the LF, row and limit).
+    raises an :class:`LFApplyError` naming the LF, row and limit).  ``row_tick(j, rows)``
+    (progress bars over rows) is called as LF ``j`` has run on ``rows`` rows of the chunk: every
+    :data:`TICK_ROWS` rows of a row-wise LF, and once a batched LF has run on the chunk.
 
     With ``fault="raise"`` the error raised is the one at the lowest position of
     the chunk, ties going to the first LF in list order (a batched LF that fails
@@ -272,6 +278,8 @@ def apply_chunk(
                         columns.append(_checked(output.from_batch, offset, lf, out, chunk))
                 finally:
                     _FAULT_POLICY.reset(policy)
+                if row_tick is not None:
+                    row_tick(j, n)
             else:
                 if records is None:
                     records = output.records(chunk)
@@ -279,23 +287,34 @@ def apply_chunk(
                 outs: list[Any] = []
                 append = outs.append
                 timed = timeout is not None
-                for i, x in enumerate(records if limit == n else islice(records, limit)):
-                    try:
-                        if timed:
-                            watch.start = time.perf_counter()
-                            append(call(x))
+                step = TICK_ROWS if row_tick is not None else max(limit, 1)
+                for lo in range(0, limit, step):  # blocks of rows between progress ticks (one block without)
+                    hi = min(lo + step, limit)
+                    block = (records if lo == 0 and hi == n else records[lo:hi] if isinstance(records, list)
+                             else islice(records, lo, hi))
+                    failed = False
+                    for i, x in enumerate(block, lo):
+                        try:
+                            if timed:
+                                watch.start = time.perf_counter()
+                                append(call(x))
+                                watch.start = None
+                            else:
+                                append(call(x))
+                        except Exception as exc:
                             watch.start = None
-                        else:
-                            append(call(x))
-                    except Exception as exc:
-                        watch.start = None
-                        if fault == "raise":
-                            first = (i, output.raised(
-                                f"LF {lf.name!r} {_what(exc)} on {unit} {_label(index[i])!r} ({_at(offset + i)}): "
-                                f"{exc}", lf.name, _label(index[i]), offset + i, exc), exc)
-                            break
-                        faults[j] += 1
-                        append(output.faulted)
+                            if fault == "raise":
+                                first = (i, output.raised(
+                                    f"LF {lf.name!r} {_what(exc)} on {unit} {_label(index[i])!r} "
+                                    f"({_at(offset + i)}): {exc}", lf.name, _label(index[i]), offset + i, exc), exc)
+                                failed = True
+                                break
+                            faults[j] += 1
+                            append(output.faulted)
+                    if failed:
+                        break
+                    if row_tick is not None:
+                        row_tick(j, hi)
                 if first is None:
                     columns.append(_checked(output.from_rows, offset, lf, outs, chunk, records))
             seconds[j] = time.perf_counter() - t0

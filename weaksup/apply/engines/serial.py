@@ -26,14 +26,26 @@ class SerialEngine:
         n = len(data)
         res = EngineResult.empty(n, len(lfs))
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
+        m = max(len(lfs), 1)
         with row_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
             for start, stop in chunks(n, job.chunk_size or 10_000):
+                size, shown = stop - start, [0]
+
+                def row_tick(j: int, rows: int, size: int = size, shown: list[int] = shown) -> None:
+                    # the chunk's rows times the share of its (LF, row) calls done: row-wise LFs move the bar
+                    # every few hundred rows, not once per chunk
+                    done = (j * size + rows) // m
+                    if done > shown[0]:
+                        bar.update(done - shown[0])
+                        shown[0] = done
+
                 v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start,
-                                      timeout=job.timeout)
+                                      timeout=job.timeout, row_tick=row_tick if job.progress else None)
                 res.block[start:stop] = v
                 res.faults += f
                 res.seconds += s
-                bar.update(stop - start)
+                if size > shown[0]:
+                    bar.update(size - shown[0])
         return res
 
 
