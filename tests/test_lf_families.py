@@ -104,3 +104,15 @@ def test_threshold_len_of_a_missing_text_abstains():
     assert lf(df).tolist() == [0, -1, -1, -1]
     assert apply_lfs([lf], df, progress=False).to_dense().ravel().tolist() == [0, -1, -1, -1]
     assert [lf(Row(text=t)) for t in ["ok", None, np.nan, pd.NA]] == [0, -1, -1, -1]
+
+
+def test_regex_lf_with_a_bad_pattern_names_the_lf():
+    """A pattern Python's re cannot compile was a bare re.error ('bad escape \\p at position 0') naming no LF."""
+    import re
+
+    from weaksup import lfs_from_table, regex_lf
+
+    with pytest.raises(re.error, match=r"regex_lf 'pL': bad escape \\p in pattern"):
+        regex_lf(r"\p{L}", 1, name="pL")
+    with pytest.raises(ValueError, match=r"LF table row 0 \('pattern' '\(unclosed'\): regex_lf 'regex_\(unclosed_1'"):
+        lfs_from_table([{"pattern": "(unclosed", "label": 1}], kind="regex")

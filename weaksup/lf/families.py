@@ -136,8 +136,11 @@ def regex_lf(
                         f"({type(pattern).__name__})")
     label = _class_label(label, f"regex_lf{f' {name!r}' if name else ''}")
     flags = 0 if case_sensitive else re.IGNORECASE
-    compiled = re.compile(pattern, flags)
     lf_name = name or f"regex_{pattern[:30]}_{label}"
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:  # name the LF: Python's message gives only the position in the pattern
+        raise re.error(f"regex_lf {lf_name!r}: {exc.msg} in pattern {pattern!r}", exc.pattern, exc.pos) from None
 
     def f(df: pd.DataFrame, compiled: re.Pattern[str], label: int) -> np.ndarray:
         hits = regex_search(_text_series(df, field, lf_name), compiled)
