@@ -116,3 +116,12 @@ def test_regex_lf_with_a_bad_pattern_names_the_lf():
         regex_lf(r"\p{L}", 1, name="pL")
     with pytest.raises(ValueError, match=r"LF table row 0 \('pattern' '\(unclosed'\): regex_lf 'regex_\(unclosed_1'"):
         lfs_from_table([{"pattern": "(unclosed", "label": 1}], kind="regex")
+
+
+def test_threshold_lf_refuses_a_threshold_that_is_not_a_number():
+    """threshold_lf('x', '3', ...) was accepted and failed on every row with a bare UFuncTypeError naming no LF;
+    a NaN threshold made '!=' vote on every row."""
+    for bad in ("3", None, float("nan"), True):
+        with pytest.raises(TypeError, match=r"threshold_lf 'lf' on 'x': threshold must be a number"):
+            threshold_lf("x", bad, 1, name="lf")
+    assert threshold_lf("x", np.float32(0.5), 1)(pd.DataFrame({"x": [0.2, 0.9]})).tolist() == [-1, 1]

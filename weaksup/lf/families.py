@@ -226,6 +226,10 @@ def threshold_lf(
     if op not in _OPS:
         raise ValueError(f"op must be one of {list(_OPS)}, got {op!r}")
     label = _class_label(label, f"threshold_lf{f' {name!r}' if name else ''}")
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+            or threshold != threshold:
+        raise TypeError(f"threshold_lf{f' {name!r}' if name else ''} on {field!r}: threshold must be a number "
+                        f"(not NaN), got {threshold!r} ({type(threshold).__name__})")
     lf_name = name or f"threshold_{field}_{op}_{threshold}_{label}".replace(" ", "")
     length_of = None
     if isinstance(field, str) and field.startswith("len(") and field.endswith(")"):
