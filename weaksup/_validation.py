@@ -66,7 +66,49 @@ _ABSTAIN = -1  # == weaksup.votes.ABSTAIN (kept here so votes.py can import this
 
 # ------------------------------------------------------------------ fitted state
 class NotFittedError(ValueError, AttributeError):
-    """A model was used before ``fit`` (a ``ValueError`` and an ``AttributeError``, as in sklearn)."""
+    """A model was used before ``fit`` (a ``ValueError`` and an ``AttributeError``, as in sklearn).
+
+    When scikit-learn is already imported, the error raised is also an instance of
+    ``sklearn.exceptions.NotFittedError``, so code written for scikit-learn
+    (``except sklearn.exceptions.NotFittedError``) catches it.  weaksup does not
+    import scikit-learn for this: importing it costs about a second, and code that
+    names scikit-learn's class has imported it already.
+
+    >>> import sklearn.exceptions
+    >>> try:
+    ...     raise NotFittedError("M is not fitted yet")
+    ... except sklearn.exceptions.NotFittedError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, NotFittedError))
+    NotFittedError True
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> NotFittedError:
+        if cls is NotFittedError:
+            cls = _with_sklearn_base() or cls
+        return super().__new__(cls, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through the public class, which picks the scikit-learn-based subclass again if needed.
+        return NotFittedError, self.args, self.__dict__ or None
+
+
+def _with_sklearn_base() -> type | None:
+    """The subclass of :class:`NotFittedError` and scikit-learn's, once scikit-learn is imported."""
+    global _SklearnNotFittedError
+    if _SklearnNotFittedError is None:
+        import sys
+
+        sk = sys.modules.get("sklearn.exceptions")
+        if sk is None:
+            return None
+        # Same name and module as the base, so tracebacks read "weaksup._validation.NotFittedError"
+        # (pickling goes through NotFittedError.__reduce__, not this class's name).
+        _SklearnNotFittedError = type("NotFittedError", (NotFittedError, sk.NotFittedError),
+                                      {"__module__": __name__, "__doc__": NotFittedError.__doc__})
+    return _SklearnNotFittedError
+
+
+_SklearnNotFittedError: type | None = None
 
 
 def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: str | None = None) -> None:
