@@ -11,6 +11,8 @@ DataFrame chunks (weaksup's appliers) or on one row (snorkel's appliers).
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
@@ -197,6 +199,88 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
     "==": np.equal, "!=": np.not_equal,
 }
+_PY_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+}
+_EXACT_INT = 2 ** 53  # every int below this size is a float64 exactly; a larger one becomes one of at least it
+
+
+def _number(threshold: Any) -> int | float:
+    """A threshold as a Python int or float (a numpy scalar would round a Python int it meets to float64)."""
+    return int(threshold) if isinstance(threshold, (int, np.integer)) else float(threshold)
+
+
+def _outside(shape: tuple[int, ...], op: str, side: int) -> np.ndarray:
+    """``x op t`` for every ``x`` when all of them lie below the threshold (``side=-1``) or above it (``side=1``)."""
+    return np.full(shape, {">": side > 0, ">=": side > 0, "<": side < 0, "<=": side < 0,
+                           "==": False, "!=": True}[op])
+
+
+def _int_hits(values: np.ndarray, op: str, t: int | float) -> np.ndarray:
+    """``values op t`` exactly for an integer array (a float64 cast rounds ints above 2**53)."""
+    if isinstance(t, float):
+        if abs(t) == float("inf"):
+            return _outside(values.shape, op, -1 if t > 0 else 1)
+        if not t.is_integer():  # x > 2.5 is x > 2, x < 2.5 is x <= 2, x == 2.5 never holds
+            if op in ("==", "!="):
+                return np.full(values.shape, op == "!=")
+            op = ">" if op in (">", ">=") else "<="
+        t = math.floor(t)
+    info = np.iinfo(values.dtype)
+    if t > info.max or t < info.min:
+        return _outside(values.shape, op, -1 if t > info.max else 1)
+    return np.asarray(_OPS[op](values, values.dtype.type(t)))
+
+
+def _float_hits(values: np.ndarray, op: str, t: int | float) -> np.ndarray:
+    """``values op t`` exactly for a float64 array (False where NaN), ``t`` an int that float64 may not hold."""
+    with np.errstate(invalid="ignore"):
+        return _float_compare(values, op, t) & ~np.isnan(values)
+
+
+def _float_compare(values: np.ndarray, op: str, t: int | float) -> np.ndarray:
+    if isinstance(t, int):
+        try:
+            tf = float(t)
+        except OverflowError:
+            tf = float("inf") if t > 0 else float("-inf")
+        if abs(tf) == float("inf") or int(tf) != t:  # t lies strictly between the floats lo < t < hi
+            lo, hi = (np.nextafter(tf, -np.inf), tf) if tf > t else (tf, np.nextafter(tf, np.inf))
+            if op in ("==", "!="):
+                return np.full(values.shape, op == "!=")
+            return values >= hi if op in (">", ">=") else values <= lo
+        t = tf
+    return np.asarray(_OPS[op](values, t))
+
+
+def _threshold_hits(values: pd.Series, op: str, threshold: float) -> np.ndarray:
+    """Where a cell of ``values`` is a number (``pd.to_numeric``) with ``value op threshold``; missing is False.
+
+    Integers compare exactly (int64 ids near 9e18, Python ints beyond int64): a float64 cast would call
+    ``2**53 + 1 > 2**53`` false.  Floats, and the ints a float64 holds exactly, compare in one numpy call.
+
+    >>> _threshold_hits(pd.Series([2**53 + 1, 2**53, None], dtype="Int64"), ">", 2**53).tolist()
+    [True, False, False]
+    >>> _threshold_hits(pd.Series([2**70 + 1, "x", 0.5]), ">", 2**70).tolist()
+    [True, False, False]
+    """
+    t = _number(threshold)
+    num = pd.to_numeric(values, errors="coerce")  # keeps integer dtypes (numpy and nullable)
+    nullable = isinstance(num.dtype, pd.api.extensions.ExtensionDtype)
+    if pd.api.types.is_integer_dtype(num.dtype):
+        np_dtype = getattr(num.dtype, "numpy_dtype", num.dtype)
+        if not nullable:
+            return _int_hits(num.to_numpy(), op, t)
+        missing = num.isna().to_numpy(dtype=bool)
+        return _int_hits(num.to_numpy(dtype=np_dtype, na_value=0), op, t) & ~missing
+    arr = num.to_numpy(dtype=float, na_value=np.nan) if nullable else num.to_numpy(dtype=float)
+    hit = _float_hits(arr, op, t)
+    if values.dtype == object:  # Python ints that float64 rounds (mixed, or beyond uint64): compare them exactly
+        for i in np.nonzero(np.abs(arr) >= _EXACT_INT)[0]:
+            v = values.iat[i]
+            if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+                hit[i] = _PY_OPS[op](int(v), t)
+    return hit
 
 
 def threshold_lf(
@@ -209,7 +293,9 @@ def threshold_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` where ``field <op> threshold`` (numeric field), else ABSTAIN.
 
-    Missing values (NaN, and a missing text for ``len(col)``) abstain.  ``field`` may be a
+    Cells are read with ``pd.to_numeric`` (a cell that is no number abstains, as do missing values: NaN,
+    and a missing text for ``len(col)``).  Integers compare exactly, not through float64: an int64 id
+    ``2**53 + 1`` is ``> 2**53``, and so is a Python int beyond int64.  ``field`` may be a
     column name (any hashable, such as the ``5`` of ``pd.DataFrame(array)``; the default name
     reads ``str(field)``) or ``"len(col)"`` for the character length of a text column.
 
@@ -237,23 +323,18 @@ def threshold_lf(
 
     def f(df: pd.DataFrame, threshold: float, label: int, op: str) -> np.ndarray:
         if length_of is not None:
-            values = _text_column(df, length_of, lf_name).str.len().to_numpy(dtype=float, na_value=np.nan)
-        else:
-            if field not in df.columns:
-                raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
-            values = pd.to_numeric(df[field], errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            hit = _OPS[op](values, threshold) & ~np.isnan(values)
-        return np.where(hit, label, ABSTAIN)
+            lengths = _text_column(df, length_of, lf_name).str.len().to_numpy(dtype=float, na_value=np.nan)
+            return np.where(_float_hits(lengths, op, _number(threshold)), label, ABSTAIN)  # missing text: NaN
+        if field not in df.columns:
+            raise KeyError(f"LF {lf_name!r} reads field {field!r}, absent from data columns {list(df.columns)}")
+        return np.where(_threshold_hits(df[field], op, threshold), label, ABSTAIN)
 
     def row_f(x: Any, threshold: float, label: int, op: str) -> int:
         if length_of is not None:
             text = _cell_text(_field_value(x, length_of, lf_name))
-            value = float(len(text)) if text is not None else float("nan")  # missing text abstains
-        else:
-            v = pd.to_numeric(pd.Series([_field_value(x, field, lf_name)]), errors="coerce").iloc[0]
-            value = float(v) if v is not None and v is not pd.NA else float("nan")
-        return label if value == value and bool(_OPS[op](value, threshold)) else ABSTAIN
+            length = np.array([len(text) if text is not None else np.nan], dtype=float)  # missing text abstains
+            return label if _float_hits(length, op, _number(threshold))[0] else ABSTAIN
+        return label if _threshold_hits(pd.Series([_field_value(x, field, lf_name)]), op, threshold)[0] else ABSTAIN
 
     return LabelingFunction(lf_name, f, resources={"threshold": threshold, "label": int(label), "op": op},
                             batched=True, row_f=row_f)
