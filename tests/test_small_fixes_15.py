@@ -56,3 +56,29 @@ def test_threshold_lf_compares_big_integers_exactly():
     # the appliers see the same votes
     lfs = [threshold_lf("id", big, 1, op=">=", name="big_id")]
     assert np.asarray(apply_lfs(lfs, ids))[:, 0].tolist() == [1, 1, -1]
+
+
+def _cosine_without_confident_rows():
+    from weaksup.endmodel import MLP, Cosine
+
+    # one step at lr 1e-6: the teacher stays near uniform, no row has confidence above 0.99
+    return Cosine(MLP(max_steps=1, lr=1e-6, hidden_sizes=(16,), progress=False), self_training_steps=60,
+                  thresh=0.99, progress=False)
+
+
+def test_cosine_stage2_warning_points_at_the_users_call():
+    """Cosine's 'only 0 row(s) with confidence' warning used a fixed stacklevel=5: right for a direct fit, but
+    fitted by a Pipeline it pointed at weaksup/pipeline.py.  It now points at the user's line either way."""
+    from weaksup.pipeline import Pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    votes = np.where(rng.random((300, 3)) < 0.7, y[:, None], -1)
+    with pytest.warns(RuntimeWarning, match="only 0 row") as direct:
+        _cosine_without_confident_rows().fit(X, y, valid=(X[:40], y[:40]), seed=1)
+    with pytest.warns(RuntimeWarning, match="only 0 row") as piped:
+        Pipeline(end_model=_cosine_without_confident_rows()).fit(votes, X, seed=1)
+    for record in (direct, piped):
+        [w] = [w for w in record if "COSINE" in str(w.message)]
+        assert w.filename == __file__, w.filename

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import Interval, OneOf, check_params, feature_names
+from weaksup._validation import Interval, OneOf, check_params, feature_names, user_stacklevel
 from weaksup.endmodel.base import (
     EndModel,
     check_kept_weight,
@@ -451,7 +451,8 @@ class Cosine(EndModel):
                                               "frac_confident": float(sel.size / max(N, 1))})
                 if sel.size < 2:
                     warnings.warn(f"COSINE: only {sel.size} row(s) with confidence > ξ={self.thresh} at "
-                                  f"step {step - 1}; stopping self-training", RuntimeWarning, stacklevel=5)
+                                  f"step {step - 1}; stopping self-training", RuntimeWarning,
+                                  stacklevel=user_stacklevel())
                     return None
                 state.update(sel=sel, stream=index_stream(sel.size, min(bs, sel.size), rng),
                              Yt=torch.as_tensor(ytil[sel], dtype=torch.float32, device=em.device),
