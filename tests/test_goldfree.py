@@ -282,6 +282,20 @@ def test_hyper_label_model_labels_votes_that_end_in_rows_without_a_vote(wrench_d
     assert new.shape == (4, 2) and np.isfinite(new).all()
 
 
+def test_hyper_label_model_bad_checkpoint_names_the_file(tmp_path) -> None:
+    # torch's unpickler said only "unpack requires a buffer of 4 bytes", naming no file
+    pytest.importorskip("hyperlm")
+    from weaksup.labelmodel import HyperLabelModel
+
+    votes = make_votes(50, 4, 2, seed=0)[0]
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"PK\x03\x04 not a checkpoint")
+    with pytest.raises(ValueError, match=r"cannot load checkpoint_path '.*junk\.pt' as a HyperLM checkpoint"):
+        HyperLabelModel(checkpoint_path=str(junk)).fit(votes)
+    with pytest.raises(FileNotFoundError, match=r"checkpoint_path '.*missing\.pt' does not exist"):
+        HyperLabelModel(checkpoint_path=str(tmp_path / "missing.pt")).fit(votes)
+
+
 def test_hyper_label_model_on_one_lf_and_one_voted_row() -> None:
     # hyperlm squeezes its input, so one LF or one row lost an axis and crashed in torch (IndexError)
     pytest.importorskip("hyperlm")

@@ -78,8 +78,18 @@ def _network(device: str, checkpoint_path: str | None) -> Any:
             import hyperlm
         except ImportError as err:
             raise ImportError("HyperLabelModel needs the hyperlm package: pip install 'weaksup[hyperlm]'") from err
-        with _safe_globals():
-            _NETS[key] = hyperlm.HyperLabelModel(device=device, checkpoint_path=checkpoint_path)
+        try:
+            with _safe_globals():
+                _NETS[key] = hyperlm.HyperLabelModel(device=device, checkpoint_path=checkpoint_path)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f"HyperLabelModel: checkpoint_path {checkpoint_path!r} does not exist") from err
+        except Exception as err:
+            if checkpoint_path is None:
+                raise
+            # torch's unpickler says only "unpack requires a buffer of 4 bytes" and the like, naming no file.
+            raise ValueError(f"HyperLabelModel: cannot load checkpoint_path {checkpoint_path!r} as a HyperLM "
+                             f"checkpoint (a torch.save file of the hyperlm network): {type(err).__name__}: "
+                             f"{err}") from err
     return _NETS[key]
 
 
