@@ -123,6 +123,7 @@ class LFAnalysis:
         self._rows: np.ndarray | None = None  # row of each stored vote
         self._row_fired: np.ndarray | None = None
         self._row_conflict: np.ndarray | None = None
+        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------ internals
     @property
@@ -280,6 +281,102 @@ class LFAnalysis:
         counts[:, 0, :] = class_n[None, :] - counts[:, 1:, :].sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return counts / class_n[None, None, :]
+
+    # ------------------------------------------------------------ LF pairs
+    def _pair_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(both, same)``: ``m × m`` int64 counts of the rows on which LFs ``a`` and ``b`` both vote, and on
+        which they vote the same class (diagonals: each LF's votes).
+
+        Products of 0/1 indicator matrices, ``Aᵀ A`` for "votes" and ``Σ_c B_cᵀ B_c`` over the per-class
+        indicators ``B_c``, block of rows by block of rows: sparse products while few cells hold a vote (the
+        work is the pairs of votes that share a row), dense float32 ones (BLAS; exact, a block's counts being
+        below 2²⁴) once 5% or more of the cells do.  Never ``O(n·m²)`` Python work, never the whole ``n × m``
+        matrix densified.
+        """
+        if self._pairs is None:
+            import scipy.sparse as sp
+
+            S, m = self._S, self.m
+            both = np.zeros((m, m), dtype=np.int64)
+            same = np.zeros((m, m), dtype=np.int64)
+            classes = np.unique(S.data)  # the classes voted (stored as class + 1)
+            dense = S.nnz >= 0.05 * self.n * m
+            step = max(1, 2**22 // max(m, 1)) if dense else max(self.n, 1)  # dense blocks of 16 MiB
+            for start in range(0, self.n, step):
+                blk = S[start:start + step] if step < self.n else S
+                if dense:
+                    D = blk.toarray()
+                    A = (D != 0).astype(np.float32)
+                    both += np.rint(A.T @ A).astype(np.int64)
+                    for c in classes:
+                        B = (D == c).astype(np.float32)
+                        same += np.rint(B.T @ B).astype(np.int64)
+                    continue
+                one = np.ones(blk.nnz, dtype=np.int64)  # int64: counts never overflow, whatever n
+                A = sp.csr_matrix((one, blk.indices, blk.indptr), shape=blk.shape)
+                both += (A.T @ A).toarray()
+                for c in classes:
+                    B = sp.csr_matrix(((blk.data == c).astype(np.int64), blk.indices, blk.indptr), shape=blk.shape,
+                                      copy=True)
+                    B.eliminate_zeros()  # in place: on the copy, never on the votes' own index arrays
+                    same += (B.T @ B).toarray()
+            self._pairs = (both, same)
+        return self._pairs
+
+    def lf_redundancy(self, min_identical: float = 0.0) -> pd.DataFrame:
+        """One row per pair of LFs that vote on a common row: how far one LF repeats the other.
+
+        Label models that learn from the LFs' agreement (:class:`~weaksup.labelmodel.AbstainDawidSkene`,
+        ``DawidSkene``, ``MatrixCompletion``, ``FlyingSquid``, ``WeightedMajorityVote``) take the LFs to vote
+        independently given the class; an LF copied, or edited from another into nearly the same rule,
+        breaks that and counts its evidence twice.  Those models warn at ``fit`` for pairs whose
+        ``Identical`` is 0.99 or more; this table shows every overlapping pair, to find them before.
+
+        Parameters
+        ----------
+        min_identical : float in [0, 1]
+            Keep only the pairs whose ``Identical`` is at least this (``0.99``: near-copies).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``lf_a``, ``lf_b`` (names; ``lf_a``'s column comes first in the votes), ``Both``
+            (rows on which both vote), ``Agreement`` (share of those rows on which they vote the same
+            class), ``Overlap`` (``Both`` over the rows either votes on: 1.0 when they cover the same
+            rows) and ``Identical`` (rows on which they vote the same class over the rows either votes
+            on, ``Agreement × Overlap``: 1.0 for a copy).  Pairs that never vote on the same row are
+            left out; most identical first (ties: most ``Both`` first, then column order).
+
+        Examples
+        --------
+        >>> from weaksup.votes import VoteMatrix
+        >>> V = VoteMatrix([[1, 1, 0], [1, 1, -1], [0, 0, 0], [-1, 0, 1]], ["a", "a_copy", "b"])
+        >>> print(LFAnalysis(V).lf_redundancy().round(2))
+             lf_a    lf_b  Both  Agreement  Overlap  Identical
+        0       a  a_copy     3       1.00     0.75       0.75
+        1  a_copy       b     3       0.33     0.75       0.25
+        2       a       b     2       0.50     0.50       0.25
+        >>> LFAnalysis(V).lf_redundancy(min_identical=0.7)[["lf_a", "lf_b"]].values.tolist()
+        [['a', 'a_copy']]
+        """
+        if isinstance(min_identical, (bool, np.bool_)) or not isinstance(min_identical, (int, float, np.number)) \
+                or not 0.0 <= float(min_identical) <= 1.0:
+            raise ValueError(f"min_identical must be a number in [0, 1], got {min_identical!r}")
+        both, same = self._pair_counts()
+        a, b = np.triu_indices(self.m, 1)
+        keep = both[a, b] > 0
+        a, b = a[keep], b[keep]
+        nb, ns = both[a, b], same[a, b]
+        either = both[a, a] + both[b, b] - nb
+        identical = ns / either
+        keep = identical >= float(min_identical)
+        a, b, nb, ns, either, identical = a[keep], b[keep], nb[keep], ns[keep], either[keep], identical[keep]
+        order = np.lexsort((b, a, -nb, -identical))
+        names = np.asarray(self.lf_names, dtype=object)
+        return pd.DataFrame({
+            "lf_a": names[a[order]], "lf_b": names[b[order]], "Both": nb[order],
+            "Agreement": (ns / nb)[order], "Overlap": (nb / either)[order], "Identical": identical[order],
+        })
 
     # --------------------------------------------------------------- summary
     def summary(self, y: Any = None, est_weights: Any = None) -> pd.DataFrame:

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import warnings
 import os
@@ -51,7 +52,7 @@ from weaksup._validation import (
     check_valid,
     user_stacklevel,
 )
-from weaksup.labelmodel._kernels import lf_vote_counts
+from weaksup.labelmodel._kernels import lf_pair_agreement, lf_vote_counts
 from weaksup.labelmodel._stats import (
     VotePatterns,
     class_counts,
@@ -183,6 +184,112 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     return np.full(k, 1.0 / k)
 
 
+#: True while a label model's ``_fit`` runs: a model fitted inside another's fit (AutoLabelModel's candidates)
+#: leaves the redundant-LF warning to the outer fit, which has already said it once.
+_INSIDE_FIT: contextvars.ContextVar[bool] = contextvars.ContextVar("weaksup_inside_label_model_fit", default=False)
+
+
+def _votes_per_lf(L: VoteMatrix) -> np.ndarray:
+    """Votes cast by each LF (``m`` int64): the compiled count for many sparse votes, else numpy's."""
+    fired = lf_vote_counts(L)
+    if fired is not None:
+        return fired
+    if L.is_sparse:
+        return np.bincount(L._csr().indices, minlength=L.m).astype(np.int64, copy=False)
+    return (L.to_dense() != -1).sum(axis=0).astype(np.int64, copy=False)
+
+
+def redundant_lf_groups(L: VoteMatrix, share: float = 0.99, min_rows: int = 100,
+                        fired: np.ndarray | None = None) -> list[tuple[list[int], int, float]]:
+    """Groups of LFs of ``L`` that copy one another: columns linked by pairs that vote the same class on at
+    least ``share`` of the rows either votes on, those rows being at least ``min_rows``.
+
+    Returns ``(columns, rows, identical)`` per group (:func:`redundant_groups_from_counts`).  Two such LFs
+    have vote counts within a factor ``share`` of each other (the rows either votes on are at least the larger
+    count, the identical votes at most the smaller), so only the LFs with such a neighbour in vote count are
+    compared, with the pair counts the label models use (:func:`weaksup.labelmodel._kernels.lf_pair_agreement`)
+    on those columns alone.  ``fired``: the votes per LF when the caller has counted them.
+    :meth:`weaksup.analysis.LFAnalysis.lf_redundancy` is the table of every overlapping pair.
+
+    >>> V = VoteMatrix(np.array([[0, 0, 1], [1, 1, 1], [1, 1, -1], [0, 0, 0]] * 30), ["a", "a2", "b"])
+    >>> redundant_lf_groups(V)
+    [([0, 1], 120, 1.0)]
+    """
+    fired = np.asarray(_votes_per_lf(L) if fired is None else fired, dtype=np.int64)
+    order = np.argsort(fired, kind="stable")
+    c = fired[order].astype(np.float64)
+    close = np.zeros(L.m, dtype=bool)
+    if L.m >= 2:
+        # the nearest counts are neighbours in sorted order; a pair's min_rows rows need share * min_rows votes
+        ok = (c[:-1] >= share * c[1:]) & (c[:-1] >= share * min_rows) & (c[:-1] > 0)
+        close[order[:-1][ok]] = close[order[1:][ok]] = True
+    cols = np.nonzero(close)[0]
+    if cols.size < 2:
+        return []
+    co, agree, _ = lf_pair_agreement(L if cols.size == L.m else L.select_lfs(cols.tolist()))
+    return [([int(cols[i]) for i in g], rows, ident)
+            for g, rows, ident in redundant_groups_from_counts(co, agree, share, min_rows)]
+
+
+def redundant_groups_from_counts(co: np.ndarray, agree: np.ndarray, share: float = 0.99,
+                                 min_rows: int = 100) -> list[tuple[list[int], int, float]]:
+    """Groups of LFs that copy one another, from the ``m × m`` counts of the rows on which two LFs both vote
+    (``co``, each LF's votes on the diagonal) and vote the same class (``agree``).
+
+    A pair copies when it votes the same class on at least ``share`` of the rows either votes on and those
+    rows are at least ``min_rows``; pairs sharing an LF make one group.  Returns ``(columns, rows,
+    identical)`` per group, most rows first: its columns in order, then the rows either LF of its most
+    identical pair votes on and that pair's share of identical votes.
+
+    >>> co = np.array([[200, 200, 5], [200, 201, 5], [5, 5, 50]])
+    >>> redundant_groups_from_counts(co, np.array([[200, 200, 5], [200, 201, 5], [5, 5, 50]]))
+    [([0, 1], 201, 0.9950248756218906)]
+    """
+    co, agree = np.asarray(co), np.asarray(agree)
+    m = co.shape[0]
+    a, b = np.triu_indices(m, 1)
+    votes = np.diag(co)
+    either = votes[a] + votes[b] - co[a, b]
+    identical = agree[a, b] / np.maximum(either, 1)
+    hit = (identical >= share) & (either >= min_rows)
+    if not hit.any():
+        return []
+    parent = list(range(m))  # union-find: the pairs that copy link their LFs into groups
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs = [(int(i), int(j), int(e), float(x)) for i, j, e, x in zip(a[hit], b[hit], either[hit], identical[hit])]
+    for i, j, _, _ in pairs:
+        parent[root(j)] = root(i)
+    best: dict[int, tuple[float, int]] = {}
+    for i, _, e, x in pairs:
+        r = root(i)
+        best[r] = max(best.get(r, (-1.0, 0)), (x, e))
+    groups = [([i for i in range(m) if root(i) == r], rows, x) for r, (x, rows) in best.items()]
+    return sorted(groups, key=lambda g: (-g[1], g[0]))
+
+
+def _stats_pair_counts(stats: Any, m: int, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(co, agree)`` LF-pair counts read from a model's additive statistics when they hold them (the
+    ``co``/``agree`` tables of WeightedMajorityVote and FlyingSquid, the co-occurrence table ``O`` of
+    MatrixCompletion), else None: then they are counted from the votes."""
+    if not isinstance(stats, dict):
+        return None
+    if "co" in stats and "agree" in stats:
+        return np.asarray(stats["co"]), np.asarray(stats["agree"])
+    O = stats.get("O")
+    if isinstance(O, np.ndarray) and O.shape == (m * k, m * k):
+        from weaksup.labelmodel._kernels import pair_tables
+
+        co, agree, _ = pair_tables(O.reshape(m, k, m, k))
+        return co, agree
+    return None
+
+
 def _params_snapshot(model: Any) -> dict[str, Any]:
     """A copy of ``model``'s constructor parameters that later edits of theirs (a list changed in place,
     ``set_params``) do not reach."""
@@ -210,6 +317,17 @@ class BaseVoteModel(ParamsMixin):
     #: labels; below it a fit without ``valid`` labels warns (:meth:`_warn_few_lfs`).  0: the model estimates
     #: nothing from agreement.
     min_identifiable_lfs: int = 0
+    #: Whether the model's estimates take the LFs to vote independently given the class, so that ``fit`` warns
+    #: about LFs that copy one another (:meth:`_warn_redundant_lfs`).  None: the models that estimate from the
+    #: LFs' agreement (``min_identifiable_lfs > 0`` or ``min_lfs >= 3``), not MajorityVote.
+    assumes_independent_lfs: ClassVar[bool | None] = None
+    #: ``fit`` warns about two LFs that vote the same class on at least this share of the rows either votes
+    #: on (on WRENCH's 9 classification sets only TREC's exact copies reach it; the next pairs are at 0.95)...
+    redundant_lf_share: ClassVar[float] = 0.99
+    #: ... when those rows are at least this many: on fewer, 99 % leaves no row to differ on, and two rules
+    #: one of which contains the other coincide by chance (SMS's "won ... cash ... prize" and "cash ... prize"
+    #: on 9 rows).
+    redundant_lf_min_rows: ClassVar[int] = 100
     #: Fitted attributes saved by :meth:`save`.
     _fitted_attrs: tuple[str, ...] = ()
     #: Hyper-parameter name -> accepted forms (merged along the class hierarchy).
@@ -272,6 +390,54 @@ class BaseVoteModel(ParamsMixin):
                 "whichever is right), so lf_accuracies(), class_balance_ and the probabilities on rows where the LFs "
                 "disagree are guesses. Add LFs, or use MajorityVote, which estimates nothing.",
                 UserWarning, stacklevel=user_stacklevel())
+
+    def _assumes_independent_lfs(self) -> bool:
+        """Whether ``fit`` checks the votes for LFs that copy one another (:attr:`assumes_independent_lfs`)."""
+        flag = type(self).assumes_independent_lfs
+        if flag is None:
+            return self.min_identifiable_lfs > 0 or self.min_lfs >= 3
+        return bool(flag)
+
+    def _warn_redundant_lfs(self, L: VoteMatrix | None = None, fired: np.ndarray | None = None) -> None:
+        """Warn, naming them, when LFs vote like copies of one another (:func:`redundant_groups_from_counts`)
+        and the model takes the LFs to be independent given the class (:meth:`_assumes_independent_lfs`).
+
+        Called after the fit: the LF-pair counts come from the fitted statistics when they hold them
+        (WeightedMajorityVote, FlyingSquid, MatrixCompletion: no extra pass), else from the votes ``L``
+        (:func:`redundant_lf_groups`).  Not inside another label model's fit (the outer fit has warned),
+        nor when neither is at hand (Dask votes, the partial_fit of models without pair counts)."""
+        if not self._assumes_independent_lfs() or _INSIDE_FIT.get() or self.n_lfs_ < 2:
+            return
+        share, min_rows = self.redundant_lf_share, self.redundant_lf_min_rows
+        stream = self.__dict__.get("_stream")
+        counts = _stats_pair_counts(stream["stats"], self.n_lfs_, self.cardinality_) if stream else None
+        if counts is not None:
+            groups = redundant_groups_from_counts(*counts, share, min_rows)
+        elif L is not None:
+            groups = redundant_lf_groups(L, share, min_rows, fired)
+        else:
+            return
+        if not groups:
+            return
+        name = type(self).__name__
+        names = [[self.lf_names_[j] for j in cols] for cols, _, _ in groups]
+        cols, rows, ident = groups[0]
+        lfs = ", ".join(repr(x) for x in names[0][:-1]) + f" and {names[0][-1]!r}"
+        first = (f"LFs {lfs} vote the same class on {100 * ident:.1f}% of the {rows} rows either votes on"
+                 if len(cols) == 2 else
+                 f"LFs {lfs} vote like copies of one another (two of them the same class on {100 * ident:.1f}% "
+                 f"of the {rows} rows either votes on)")
+        more = ""
+        if len(groups) > 1:
+            shown = "; ".join(", ".join(repr(x) for x in g) for g in names[1:4])
+            more = f" ({len(groups) - 1} more such group(s): {shown}" + (" ..." if len(groups) > 4 else "") + ")"
+        warnings.warn(
+            f"{name}: {first}: copies or near-copies{more}. "
+            f"{name} takes the LFs to vote independently given the class, so it counts such LFs' votes as "
+            "independent evidence, and its LF accuracies, class_balance_ and probabilities lean towards them. "
+            "Keep one LF of each group (VoteMatrix.select_lfs), or use MajorityVote, which estimates nothing; "
+            "LFAnalysis(votes).lf_redundancy() lists the overlapping pairs.",
+            UserWarning, stacklevel=user_stacklevel())
 
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
@@ -542,12 +708,18 @@ class LabelModel(BaseVoteModel, ABC):
         k = L.cardinality
         valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         check_class_balance(class_balance, k)
-        check_fit_votes(L, fired=lf_vote_counts(L))
+        fired = _votes_per_lf(L) if L.n else None
+        check_fit_votes(L, fired=fired)
         self._warn_few_lfs(L.m, valid)
         with self._unchanged_on_failure():
             self._reset()
             self._set_shape(L)
-            self._fit(L, class_balance=class_balance, dev=valid_checked, seed=seed)
+            token = _INSIDE_FIT.set(True)
+            try:
+                self._fit(L, class_balance=class_balance, dev=valid_checked, seed=seed)
+            finally:
+                _INSIDE_FIT.reset(token)
+        self._warn_redundant_lfs(L, fired)
         return self
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
@@ -642,6 +814,7 @@ class LabelModel(BaseVoteModel, ABC):
             self.cardinality_, self.n_lfs_, self.lf_names_ = k, stream["m"], list(stream["lf_names"])
             self.n_seen_ = stream["n"]
             self._fit_stats(stream["stats"], class_balance=class_balance, dev=valid_checked, seed=seed)
+        self._warn_redundant_lfs()  # from the streamed statistics, when they hold LF-pair counts
         return self
 
     def _refuse_new_classes(self, votes: Any, k_known: int, exc: Exception) -> None:
