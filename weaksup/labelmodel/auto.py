@@ -146,6 +146,9 @@ class AutoLabelModel(LabelModel):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*LFs vote only one class", category=UserWarning)
             warnings.filterwarnings("ignore", message=r".*usable triplets", category=UserWarning)
+            if dev is not None:  # a candidate in DawidSkene's label-swapped mode scores badly on valid: not chosen
+                warnings.filterwarnings("ignore", message=r".*takes the LFs to be worse than random",
+                                        category=UserWarning)
             # said once, by AutoLabelModel's own fit, not again by each candidate
             warnings.filterwarnings("ignore", message=r".*cannot be identified from the votes of fewer",
                                     category=UserWarning)

@@ -204,6 +204,7 @@ class DawidSkene(LabelModel):
     def _warn_one_sided(self, lf_class_counts: np.ndarray) -> None:
         """Warn about LFs that vote one class only (from the ``m × k`` votes per LF and class; in memory and
         on Dask alike): abstentions as missing data cannot tell their accuracy."""
+        self._lf_classes_voted = (np.asarray(lf_class_counts).reshape(self.n_lfs_, -1) > 0).sum(1)
         if not self.abstain_as_class:
             warn_one_sided(lf_class_counts, self.lf_names_, "DawidSkene",
                            "Use AbstainDawidSkene, DawidSkene(abstain_as_class=True) or AutoLabelModel.")
@@ -309,6 +310,39 @@ class DawidSkene(LabelModel):
             warn_not_converged(type(self).__name__, "EM", self.n_iter_, self.tol, delta,
                                "largest change of a confusion-table entry or of the class prior")
         self._set_params(params)
+        if not (dev is not None and self.use_valid_labels):  # labelled rows in the M-step pin the classes
+            self._warn_below_random()
+
+    def _warn_below_random(self) -> None:
+        """Warn when the fit takes the LFs to be worse than random on average: the label-swapped mode.
+
+        The Dawid–Skene likelihood is symmetric under relabelling the classes, and with a rare class it can
+        be *higher* where the classes are swapped or the majority class is split in two than at LFs that beat
+        random (99:1, 8 LFs of accuracy 0.60-0.88, n = 5,000: log-likelihood −6,445.0 there, −6,457.7 at the
+        true parameters), so EM run to convergence can end there.
+        """
+        import warnings
+
+        from weaksup._validation import user_stacklevel
+
+        k = self.cardinality_
+        acc = self.lf_accuracies()
+        # LFs that vote one class only: with abstentions as missing data their accuracy is not identified
+        # (their own warning says so); they say nothing about a swap
+        classes = self.__dict__.pop("_lf_classes_voted", None)
+        if classes is not None and len(classes) == len(acc):
+            acc = acc[classes >= 2]
+        if not acc.size or (mean := float(np.mean(acc))) >= 1.0 / k:
+            return
+        cb = ", ".join(f"{v:.3f}" for v in self.class_balance_)
+        warnings.warn(
+            f"{type(self).__name__}: the fitted model takes the LFs to be worse than random (mean LF accuracy "
+            f"{mean:.2f} < 1/k = {1.0 / k:.2f}; class_balance_ [{cb}]). Unless the LFs really are, EM ended in the "
+            f"label-swapped mode of the Dawid–Skene likelihood, which with a rare class can be more likely than "
+            f"LFs that beat random, so more iterations make it worse. Pass class_balance= or valid labels, use "
+            f"confusion='one_coin', or a strong alpha_diag (a prior that LFs beat random: 10 pseudo-votes, not 1, "
+            f"kept a 99:1 fit out of this mode).",
+            UserWarning, stacklevel=user_stacklevel())
 
     def _one_coin(self, n_votes: float) -> bool:
         """Whether the fit uses one accuracy per LF (see ``confusion``)."""
