@@ -131,6 +131,27 @@ def test_five_copies_move_the_estimates_the_warning_is_about(model):
     assert (b.predict(Lc, seed=0) == y).mean() < (a.predict(L, seed=0) == y).mean() - 0.05
 
 
+def test_near_copies_below_the_threshold_harm_as_much_and_are_only_in_the_table():
+    # the limit docs/labeling_functions.md states: 5 copies of lf_0 with 20% of their votes redrawn (an LF of
+    # lf_0's accuracy) are 0.90 identical to it; DawidSkene collapses as with exact copies, without a warning
+    L, _, y = _copied_task(0)
+    D, rng = L.to_dense(), np.random.default_rng(0)
+    cols = []
+    for _ in range(5):
+        c = D[:, 0].copy()
+        fired = np.nonzero(c >= 0)[0]
+        redrawn = fired[rng.random(fired.size) < 0.2]
+        c[redrawn] = np.where(rng.random(redrawn.size) < 0.6, y[redrawn], 1 - y[redrawn])
+        cols.append(c)
+    Lc = VoteMatrix(np.column_stack([D] + cols), L.lf_names + [f"near{i}" for i in range(5)])
+    b, record = _fit(DawidSkene(), Lc)
+    assert _copy_warnings(record) == []
+    assert b.lf_accuracies()[0] > 0.95
+    near = LFAnalysis(Lc).lf_redundancy(min_identical=0.85)
+    assert sorted(zip(near.lf_a, near.lf_b)) == [("lf_0", f"near{i}") for i in range(5)]
+    assert 0.85 < near.Identical.min() and near.Identical.max() < 0.95
+
+
 def test_independent_lfs_do_not_warn():
     # 30 independent LFs, several with vote counts within 1% of one another (so the pairs are compared)
     L, _, _ = make_votes(20000, 30, 3, propensities=0.3, seed=1)
