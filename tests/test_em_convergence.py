@@ -1,4 +1,8 @@
-"""DawidSkene's label-swapped mode at a rare class, against the parameters the synthetic votes were drawn from."""
+"""EM convergence of AbstainDawidSkene (the gold-free default's model) and DawidSkene's label-swapped mode.
+
+Known answers: AbstainDawidSkene's fit is compared with plain EM run to a much tighter tolerance (the
+converged fit of the same model), and DawidSkene's with the parameters the synthetic votes were drawn from.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,77 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+
+from tests.conftest import needs_wrench
+from weaksup.labelmodel import AbstainDawidSkene, AutoLabelModel
+from weaksup.synthetic import make_one_sided_votes
+
+
+class _PlainEM(AbstainDawidSkene):
+    """The same model fitted by plain EM (one E- and M-step an iteration, no extrapolation)."""
+
+    _accelerate = False
+
+
+def _converged(L, **params):
+    """The reference: plain EM run until a step gains under 1e-12 log-likelihood per row."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return _PlainEM(max_iter=100_000, tol=1e-12, **params).fit(L)
+
+
+def _ties(P):
+    """Per row, the classes within 1e-5 of the top probability (what the tie rule then decides)."""
+    return [tuple(np.flatnonzero(p >= p.max() - 1e-5)) for p in P]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_abstain_ds_reaches_the_converged_fit_on_weak_one_sided_votes(seed):
+    # 4 weak one-sided LFs (fire on 30% of their class, 10% of the other): plain EM needs 2,690-4,356 steps;
+    # the old stop (a step gaining < 1e-6 per row, at most 200 steps) came after 16-157 steps with LF accuracies
+    # 0.08-0.11 away from the converged fit, and said nothing
+    L, _, _ = make_one_sided_votes(5000, 4, 2, hit_rates=0.3, false_rates=0.1, seed=seed)
+    ref = _converged(L)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ads = AbstainDawidSkene().fit(L)
+    assert ads.n_iter_ < 200
+    assert np.abs(ads.lf_accuracies() - ref.lf_accuracies()).max() < 0.01
+    assert np.abs(ads.class_balance_ - ref.class_balance_).max() < 0.01
+
+
+def test_abstain_ds_warns_when_it_stops_at_max_iter():
+    L, _, _ = make_one_sided_votes(5000, 4, 2, hit_rates=0.3, false_rates=0.1, seed=0)
+    with pytest.warns(ConvergenceWarning, match=r"AbstainDawidSkene: EM stopped at max_iter \(n_iter_=5\).*"
+                                                r"log-likelihood gain per row"):
+        ads = AbstainDawidSkene(max_iter=5).fit(L)
+    assert ads.n_iter_ == 5
+    with pytest.warns(ConvergenceWarning, match=r"_PlainEM: EM stopped at max_iter \(n_iter_=5\)"):
+        _PlainEM(max_iter=5).fit(L)
+
+
+def test_squarem_keeps_the_recovery_of_known_parameters():
+    # the docstring's recovery case: the accelerated fit is the plain one's, and both recover the truth
+    L, _, params = make_one_sided_votes(20000, 8, 2, class_balance=[0.7, 0.3], seed=0)
+    ads, ref = AbstainDawidSkene().fit(L), _converged(L)
+    assert np.abs(ads.lf_accuracies() - ref.lf_accuracies()).max() < 1e-4
+    assert np.abs(ads.lf_accuracies() - params["accuracies"]).max() < 0.05
+    assert np.abs(ads.class_balance_ - params["class_balance"]).max() < 0.02
+
+
+@needs_wrench
+def test_goldfree_default_converges_quietly_on_wrench_yelp():
+    # yelp's train votes: the old stop (step gain < 1e-6 per row) ended plain EM after 149 steps, where the
+    # classes tied under majority vote on 32 valid rows were still ordered differently from the converged fit
+    from weaksup.data import load_wrench
+
+    ds = load_wrench("yelp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        auto = AutoLabelModel().fit(ds.train.votes, seed=0)
+    ref = _converged(ds.train.votes, decide="majority", init="mv2")
+    assert auto.model_.n_iter_ < 200
+    assert _ties(auto.predict_proba(ds.valid.votes)) == _ties(ref.predict_proba(ds.valid.votes))
 
 
 # ------------------------------------------------------------------ DawidSkene at a 99:1 class balance

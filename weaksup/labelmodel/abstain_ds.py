@@ -45,7 +45,7 @@ from weaksup.labelmodel._stats import (
     vote_class_counts,
 )
 from weaksup.labelmodel.base import resolve_class_balance
-from weaksup.labelmodel.dawid_skene import CoinParams, DawidSkene
+from weaksup.labelmodel.dawid_skene import CoinParams, DawidSkene, warn_not_converged
 from weaksup.votes import VoteMatrix
 
 __all__ = ["AbstainDawidSkene", "em_class_balance"]
@@ -74,7 +74,14 @@ class AbstainDawidSkene(DawidSkene):
         Strength (pseudo-rows) of the Dirichlet prior centred on each LF's
         marginal vote rates; also smooths the learned class prior.
     max_iter, tol : int, float
-        EM stops when the log-likelihood gains less than ``tol`` per row.
+        EM stops when an EM step gains less than ``tol`` log-likelihood per row; ``max_iter`` caps the
+        EM steps (E- and M-step pairs), and stopping there instead warns (``ConvergenceWarning``).
+        EM is accelerated by SQUAREM (Varadhan & Roland, 2008): after two EM steps it extrapolates
+        along them and keeps the extrapolation where one EM step from it beats the plain steps'
+        likelihood.  Plain EM crawls on the WRENCH votes (sms, semeval, yelp, imdb: 200 steps were
+        not enough; run to ``tol=1e-10`` imdb took 8,292) and a gain-based stop at ``tol=1e-6``
+        stopped early on yelp, where the ties of 32 valid rows were still ordered differently from
+        the converged fit; accelerated, every WRENCH set converges in under 200 steps.
     init : {"mv", "mv2"}
         EM starts from the soft majority vote on covered rows (``"mv"``) or
         only on rows with at least two votes, uniform elsewhere (``"mv2"``:
@@ -141,8 +148,8 @@ class AbstainDawidSkene(DawidSkene):
     }
     _renamed: dict[str, str] = {}
 
-    def __init__(self, cardinality: int | None = None, alpha: float = 0.1, max_iter: int = 200,
-                 tol: float = 1e-6, decide: str = "posterior", init: str = "mv",
+    def __init__(self, cardinality: int | None = None, alpha: float = 0.1, max_iter: int = 500,
+                 tol: float = 1e-8, decide: str = "posterior", init: str = "mv",
                  chunk_rows: int = 500_000, confusion: str = "auto", uncovered: str = "uniform") -> None:
         self.cardinality = cardinality
         self.confusion = confusion
@@ -157,6 +164,9 @@ class AbstainDawidSkene(DawidSkene):
     #: On Dask votes: its EM (per-class abstention, the marginal-rate prior) runs on the client over the
     #: distinct-row table reduced across partitions, not as DawidSkene's per-iteration map-reduce.
     _em_map_reduce = False
+
+    #: EM accelerated by SQUAREM (see ``max_iter``); False: plain EM, one E- and M-step an iteration.
+    _accelerate = True
 
     def _validate_params(self) -> None:
         from weaksup._validation import check_params
@@ -183,16 +193,17 @@ class AbstainDawidSkene(DawidSkene):
         self.one_coin_ = bool(one_coin)
         log_fire = np.broadcast_to(np.log(np.maximum(1.0 - r_abs, 1e-300))[:, None], (m, k))  # one-coin: per LF
         log_no_fire = np.broadcast_to(np.log(np.maximum(r_abs, 1e-300))[:, None], (m, k))
-        ll_old = -np.inf
-        self.n_iter_ = 0
-        for it in range(int(self.max_iter)):
+        tol_ll = float(self.tol) * n
+
+        def em_step(T: np.ndarray) -> tuple[np.ndarray, float, Any]:
+            """One M-step from the posteriors ``T`` and the E-step after it: the new posteriors, the
+            log-likelihood of the votes under the M-step's parameters, and those parameters."""
+            params: Any
             if one_coin:  # one firing rate and one accuracy per LF: DawidSkene's one-coin model
                 Ny, agree, fired = coin_em_counts(ind, T, w, k)
                 acc = (agree + a / k) / (fired.sum(1) + a)
                 log_coin = log_coin_table(acc, k)
-                if not fixed:
-                    pi = (Ny + a) / (n + k * a)
-                params: Any = CoinParams(log_fire, log_coin, log_no_fire, pi)
+                params = CoinParams(log_fire, log_coin, log_no_fire, pi if fixed else (Ny + a) / (n + k * a))
             else:
                 WT = T * w[:, None]
                 Ny = WT.sum(0)
@@ -200,17 +211,55 @@ class AbstainDawidSkene(DawidSkene):
                 den = (Ny + a)[None, :]
                 theta = (C + a * r[:, None, :]) / den[:, :, None]
                 abst = (np.maximum(Ny[None, :] - C.sum(2), 0.0) + a * r_abs[:, None]) / den
-                if not fixed:
-                    pi = (Ny + a) / (n + k * a)
-                params = (np.log(np.maximum(theta, 1e-300)), np.log(np.maximum(abst, 1e-300)), pi)
+                params = (np.log(np.maximum(theta, 1e-300)), np.log(np.maximum(abst, 1e-300)),
+                          pi if fixed else (Ny + a) / (n + k * a))
             scores = self._log_scores(ind, params)
             mx = scores.max(1, keepdims=True)
             ll = float(w @ (mx[:, 0] + np.log(np.exp(scores - mx).sum(1))))
-            T = softmax_rows(scores)
-            self.n_iter_ = it + 1
-            if abs(ll - ll_old) < self.tol * n:
-                break
-            ll_old = ll
+            return softmax_rows(scores), ll, params
+
+        max_iter = int(self.max_iter)
+        self.n_iter_ = 0
+        ll_old, gain, converged = -np.inf, np.inf, False
+        params: Any = None
+        while self.n_iter_ < max_iter and not converged:
+            T_prev = T
+            T, ll, params = em_step(T)
+            self.n_iter_ += 1
+            gain, ll_old = abs(ll - ll_old), ll
+            converged = gain < tol_ll
+            if converged or not self._accelerate or self.n_iter_ + 2 > max_iter:
+                continue
+            # SQUAREM (Varadhan & Roland 2008, steplength S3) on the posteriors: a second EM step, an
+            # extrapolation along the two, one EM step from there; kept where it beats the plain step's likelihood
+            T2, ll2, p2 = em_step(T)
+            self.n_iter_ += 1
+            # in place (rows × k arrays: at hundreds of classes each is as large as a one-coin fit's statistics)
+            d1 = np.subtract(T, T_prev, out=T_prev)  # r = T1 − T0
+            dd = np.subtract(T2, T, out=T)
+            dd -= d1  # v = T2 − 2·T1 + T0
+            s1, s2 = float(np.einsum("ij,ij,i->", d1, d1, w)), float(np.einsum("ij,ij,i->", dd, dd, w))
+            if s2 > 0 and s1 > 0:
+                step = min(-np.sqrt(s1 / s2), -1.0)  # -1: the plain EM step (T2)
+                # T0 − 2·step·r + step²·v = T2 − 2·(1 + step)·r + (step² − 1)·v
+                Tx = dd
+                Tx *= step * step - 1.0
+                d1 *= -2.0 * (1.0 + step)
+                Tx += d1
+                Tx += T2
+                np.clip(Tx, 0.0, None, out=Tx)
+                tot = Tx.sum(1)
+                bad = tot <= 0
+                Tx /= np.where(bad, 1.0, tot)[:, None]
+                Tx[bad] = T2[bad]
+                T3, ll3, p3 = em_step(Tx)
+                self.n_iter_ += 1
+                if ll3 >= ll2:
+                    T2, ll2, p2 = T3, ll3, p3
+            T, params, ll_old = T2, p2, ll2
+        if not converged:
+            warn_not_converged(type(self).__name__, "EM", self.n_iter_, float(self.tol), gain / n,
+                               "log-likelihood gain per row")
         self._set_params(params)
 
     # ----------------------------------------------------------- prediction
