@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["torch_classes", "signals", "constraint_penalties"]
 
@@ -120,6 +120,11 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
     with ``ĉ_ic`` LF ``i``'s expected error on class ``c`` over the rows it
     votes on.  All four are 0 exactly when ``y`` lies in the constraint set.
 
+    ``y`` may lie outside the simplex (that is what the penalties measure) but
+    must be finite; ``bounds`` is a number, a ``(k,)`` per-class vector, an
+    ``(m, 1)`` per-LF column or an ``(m, k)`` array, finite and within
+    ``[0, 1]``.  Other shapes or values are a ``ValueError`` naming them.
+
     Examples
     --------
     >>> import numpy as np
@@ -129,12 +134,31 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
     """
     T = torch_classes()
     torch = T["torch"]
-    L = votes if isinstance(votes, VoteMatrix) else VoteMatrix(votes, None, cardinality)
+    L = votes if isinstance(votes, VoteMatrix) else check_votes(votes, cardinality)
     k = L.cardinality if cardinality is None else cardinality
-    yt = torch.as_tensor(np.asarray(y, dtype=np.float32))
-    if tuple(yt.shape) != (L.n, k):
-        raise ValueError(f"y has shape {tuple(yt.shape)}; expected ({L.n}, {k})")
-    b = np.array(np.broadcast_to(np.asarray(bounds, dtype=np.float32), (L.m, k)))
+    try:
+        y32 = np.asarray(y, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must be a numeric ({L.n}, {k}) array of candidate labels: {exc}") from None
+    if y32.shape != (L.n, k):
+        raise ValueError(f"y has shape {y32.shape}; expected ({L.n}, {k})")
+    bad = ~np.isfinite(y32)
+    if bad.any():
+        r, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"y[{r}, {c}] = {y32[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
+    yt = torch.as_tensor(y32)
+    try:
+        b32 = np.asarray(bounds, dtype=np.float32)
+        b = np.array(np.broadcast_to(b32, (L.m, k)))
+    except (TypeError, ValueError):
+        shape = np.shape(bounds) if not isinstance(bounds, (str, bytes)) else "a string"
+        raise ValueError(f"bounds has shape {shape}; expected a number, (k,) = ({k},) per class, (m, 1) = ({L.m}, 1) "
+                         f"per LF, or (m, k) = ({L.m}, {k}) per LF and class") from None
+    bad = ~np.isfinite(b) | (b < 0) | (b > 1)
+    if bad.any():
+        i, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"bounds for LF {L.lf_names[i]!r} (row {i}), class {c} is {b[i, c]}; error bounds must be "
+                         f"finite and within [0, 1]")
     q, mask = signals(L.to_dense(), k, torch)
     with torch.no_grad():
         out = T["penalties"](yt, q, mask, torch.as_tensor(b))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import check_class_balance, check_labels
 from weaksup.labelmodel.registry import get_model
 from weaksup.votes import VoteMatrix, check_votes
 
@@ -30,6 +31,10 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
     against gold labels).  Returns ``(errors (m×k), counts (m,))``; rows of
     LFs that never vote are 0 with count 0.
 
+    ``probs`` must be an ``n × k`` label distribution: finite, non-negative,
+    each row summing to 1 (within 1e-6); anything else is a ``ValueError``
+    naming the first offending row.
+
     Examples
     --------
     >>> import numpy as np
@@ -37,11 +42,9 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
     >>> e.tolist(), cnt.tolist()
     ([[0.0, 0.0], [1.0, 1.0]], [2, 1])
     """
-    L = votes if isinstance(votes, VoteMatrix) else VoteMatrix(votes, None, cardinality)
+    L = votes if isinstance(votes, VoteMatrix) else check_votes(votes, cardinality)
     k = L.cardinality if cardinality is None else cardinality
-    P = np.asarray(probs, dtype=np.float64)
-    if P.shape != (L.n, k):
-        raise ValueError(f"probs have shape {P.shape}; expected ({L.n}, {k})")
+    P = check_probs(probs, L.n, k)
     V = L.to_dense()
     fired = (V >= 0).astype(np.float64)
     counts = fired.sum(0)
@@ -51,6 +54,35 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
         num[:, c] += (V == c).astype(np.float64).T @ (1.0 - 2.0 * P[:, c])
     err = np.divide(num, counts[:, None], out=np.zeros_like(num), where=counts[:, None] > 0)
     return np.clip(err, 0.0, 1.0), counts.astype(np.int64)
+
+
+def check_probs(probs: Any, n: int, k: int, what: str = "probs") -> np.ndarray:
+    """An ``n × k`` label distribution as float64: finite, >= 0, rows summing to 1 (within 1e-6).
+
+    >>> check_probs([[0.5, 0.5], [3.0, 0.0]], 2, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: probs: row 1 sums to 3.0, not 1; each row must be a label distribution over the 2 classes
+    """
+    try:
+        P = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be a numeric ({n}, {k}) array of label distributions: {exc}") from None
+    if P.shape != (n, k):
+        raise ValueError(f"{what} have shape {P.shape}; expected ({n}, {k})")
+    bad = ~np.isfinite(P)
+    if bad.any():
+        r, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
+    if (P < 0).any():
+        r, c = (int(v[0]) for v in np.nonzero(P < 0))
+        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is negative; each row must be a label distribution")
+    off = np.abs(P.sum(1) - 1.0) > 1e-6
+    if off.any():
+        r = int(np.nonzero(off)[0][0])
+        raise ValueError(f"{what}: row {r} sums to {float(P[r].sum())!r}, not 1; each row must be a label distribution "
+                         f"over the {k} classes")
+    return P
 
 
 def _loo_majority_probs(L: VoteMatrix, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -128,6 +160,11 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
       informative even when LFs rarely overlap;
     * ``"auto"``: ``"dawid_skene"`` when it fits, else ``"majority"``.
 
+    ``class_balance`` (``k`` positive numbers) is used by the fitted label
+    models only; ``"majority"`` and ``"agreement"`` ignore it.  It and ``seed``
+    (None or an int >= 0) are checked first, whatever the source: an invalid
+    value is a ``ValueError``, never a silent fall-back to ``"majority"``.
+
     Returns ``(bounds, source_used)``.
 
     Examples
@@ -144,6 +181,10 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
     if source not in BOUND_SOURCES:
         raise ValueError(f"bound_source must be one of {BOUND_SOURCES}, got {source!r}")
     L = votes if isinstance(votes, VoteMatrix) else check_votes(votes)
+    check_class_balance(class_balance, L.cardinality)
+    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
     if source in ("auto", "dawid_skene", "matrix_completion"):
         name = "MatrixCompletion" if source == "matrix_completion" else "DawidSkene"
         try:
@@ -162,9 +203,20 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
     return _majority_bounds(L), "majority"
 
 
-def bounds_from_valid(L_valid: VoteMatrix, y_valid: np.ndarray, prior_bounds: np.ndarray,
-                      strength: float = 2.0) -> np.ndarray:
+def bounds_from_valid(L_valid: Any, y_valid: Any, prior_bounds: Any, strength: float = 2.0) -> np.ndarray:
     """Empirical errors on gold-labelled rows, shrunk toward ``prior_bounds`` with ``strength`` pseudo-rows.
+
+    Parameters
+    ----------
+    L_valid : VoteMatrix or array-like (n × m)
+        Votes on the gold-labelled rows.
+    y_valid : array-like (n,)
+        Gold class ids ``0..k-1`` (no ``-1``: every row needs its label).
+    prior_bounds : array-like (m × k)
+        Bounds in ``[0, 1]`` to shrink toward (e.g. from :func:`estimate_error_bounds`).
+    strength : float
+        Number of pseudo-rows of the prior, finite and ``>= 0`` (0: the empirical
+        errors alone, the prior only for an LF that never votes on the gold rows).
 
     Examples
     --------
@@ -175,7 +227,33 @@ def bounds_from_valid(L_valid: VoteMatrix, y_valid: np.ndarray, prior_bounds: np
     >>> bounds_from_valid(L_valid, np.array([0, 1, 0]), np.full((2, 2), 0.5)).round(2).tolist()
     [[0.2, 0.2], [0.5, 0.5]]
     """
+    L_valid = check_votes(L_valid, what="L_valid")
     k = L_valid.cardinality
+    y_valid = check_labels(y_valid, None, "y_valid")
+    if (y_valid == -1).any():
+        i = int(np.nonzero(y_valid == -1)[0][0])
+        raise ValueError(f"y_valid: -1 (no label) at row {i}; bounds_from_valid needs a gold class 0..{k - 1} on "
+                         f"every row: drop the unlabelled rows")
+    y_valid = check_labels(y_valid, k, "y_valid")
+    if len(y_valid) != L_valid.n:
+        raise ValueError(f"L_valid has {L_valid.n} rows but y_valid has {len(y_valid)}")
+    try:
+        prior = np.asarray(prior_bounds, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"prior_bounds must be a numeric ({L_valid.m}, {k}) array: {exc}") from None
+    if prior.shape != (L_valid.m, k):
+        raise ValueError(f"prior_bounds has shape {prior.shape}; expected ({L_valid.m}, {k}): one bound per LF "
+                         "and class")
+    bad = ~np.isfinite(prior) | (prior < 0) | (prior > 1)
+    if bad.any():
+        i, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"prior_bounds[{i}, {c}] = {prior[i, c]} (LF {L_valid.lf_names[i]!r}, class {c}) is not "
+                         f"an error rate in [0, 1]; {int(bad.sum())} offending value(s) in total")
+    if isinstance(strength, (bool, np.bool_)) or not isinstance(strength, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(strength) or strength < 0:
+        raise ValueError(f"strength must be a finite number >= 0 (pseudo-rows of the prior), got {strength!r}")
     err, cnt = expected_errors(L_valid, np.eye(k)[y_valid], k)
     w = cnt[:, None].astype(np.float64)
-    return (w * err + strength * prior_bounds) / (w + strength)
+    if strength == 0:  # empirical errors only; an LF that never votes on the gold rows keeps its prior
+        return np.where(w > 0, err, prior)
+    return (w * err + strength * prior) / (w + strength)
