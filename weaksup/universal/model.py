@@ -399,10 +399,12 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
     ----------
     space : LabelSpace
     theta : sequence of float
-        True accuracy parameter per LF.
+        True accuracy parameter per LF: finite and > 0 (>= 0 for rankings and
+        finite spaces, where θ = 0 is a uniformly random LF).
     n : int
+        Number of rows, >= 0.
     abstain : float or sequence
-        Per-LF probability of abstaining (independent of everything else).
+        Per-LF probability of abstaining (independent of everything else), in ``[0, 1]``.
     **truth_kw
         Passed to ``space.sample_truth`` (e.g. ``prior=`` for finite spaces).
         For rankings, ``keep=`` (0-1) makes LFs output partial rankings.
@@ -414,16 +416,41 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
         Gold labels in the form ``predict`` returns (item orders for
         rankings, the space's coordinates for hyperbolic points).
     """
-    rng = np.random.default_rng(seed)
-    theta = np.asarray(theta, dtype=np.float64)
+    try:
+        theta = np.asarray(theta, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"make_synthetic: theta must be a sequence of numbers, one per LF: {exc}") from None
+    if theta.ndim != 1:
+        raise ValueError(f"make_synthetic: theta must be a 1-D sequence (one θ per LF), got shape {theta.shape}")
+    zero_ok = space.name in ("ranking", "finite")  # θ = 0: a uniformly random LF; Gaussian-type LFs need θ > 0
+    bad = ~np.isfinite(theta) | ((theta < 0) if zero_ok else (theta <= 0))
+    if bad.any():
+        a = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"make_synthetic: theta[{a}] = {theta[a]} (LF 'lf_{a}') must be finite and "
+                         f"{'>= 0' if zero_ok else '> 0'} for {type(space).__name__}")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"make_synthetic: n (the number of rows) must be an int >= 0, got {n!r}")
     m = len(theta)
+    try:
+        p = np.broadcast_to(np.asarray(abstain, dtype=np.float64), (m,))
+    except (TypeError, ValueError):
+        raise ValueError(f"make_synthetic: abstain must be a probability or a sequence of {m} (one per LF), "
+                         f"got {abstain!r}") from None
+    bad = ~np.isfinite(p) | (p < 0) | (p > 1)
+    if bad.any():
+        a = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"make_synthetic: abstain probability {p[a]} for LF 'lf_{a}' is not in [0, 1]")
     keep = truth_kw.pop("keep", None)
+    if keep is not None and (isinstance(keep, (bool, np.bool_)) or not isinstance(keep, (int, float, np.number))
+                             or not 0 < keep <= 1):
+        raise ValueError(f"make_synthetic: keep (the probability of keeping each item) must be in (0, 1], "
+                         f"got {keep!r}")
+    rng = np.random.default_rng(seed)
     lf_kw: dict[str, Any] = {} if keep is None else {"keep": keep}
     y = space.sample_truth(n, rng, **truth_kw)
     values = np.empty((n, m, *space.value_shape), dtype=space.dtype)
     for a, t in enumerate(theta):
         values[:, a] = space.sample_lf(y, float(t), rng, **lf_kw)
-    p = np.broadcast_to(np.asarray(abstain, dtype=np.float64), (m,))
     ab = rng.random((n, m)) < p
     values[ab] = space.fill
     return ValueVotes(values, ab, [f"lf_{a}" for a in range(m)], space), space.to_output(y)

@@ -149,6 +149,7 @@ class ValueVotes:
     def from_outputs(cls, outputs: Any, space: LabelSpace, lf_names: Sequence[str] | None = None) -> ValueVotes:
         """Build from an ``n × m`` nested sequence of raw outputs (None = abstain)."""
         rows = list(outputs)
+        _check_rows(rows, "outputs")
         n = len(rows)
         m = len(rows[0]) if n else len(lf_names or [])
         names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
@@ -212,6 +213,14 @@ class ValueVotes:
         return cls(enc, ab, names, space)
 
 
+def _check_rows(rows: Sequence[Any], what: str) -> None:
+    """Refuse a flat list (one value per row, not a row of LF outputs) with a ``TypeError`` naming the row."""
+    for i, r in enumerate(rows):
+        if isinstance(r, (str, bytes, dict)) or not hasattr(r, "__len__") or np.ndim(r) == 0:
+            raise TypeError(f"{what} must be n × m (one sequence of LF outputs per row), but row {i} is {r!r} "
+                            f"({type(r).__name__}); for a single LF pass one output per row: [[v] for v in outputs]")
+
+
 def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
     """Accept a :class:`ValueVotes`, an encoded numeric array, a DataFrame, or an ``n × m`` nested
     list of raw outputs (``None`` = abstain).  A classification ``VoteMatrix`` (class ids) and
@@ -251,6 +260,8 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
         return ValueVotes.from_outputs(data.tolist(), space, names)
     if isinstance(votes, np.ndarray) and votes.dtype != object:
         return ValueVotes.from_array(votes, space)
+    if isinstance(votes, (list, tuple)):
+        _check_rows(votes, what)
     return ValueVotes.from_outputs(votes, space)
 
 

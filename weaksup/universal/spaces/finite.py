@@ -28,9 +28,8 @@ def check_metric(D: Any, *, tol: float = 1e-9, name: str = "distance matrix") ->
     ...
     ValueError: distance matrix violates the triangle inequality: D[0, 2] = 3 > D[0, 1] + D[1, 2] = 2
     """
-    D = np.asarray(D, dtype=np.float64)
-    if D.ndim != 2 or D.shape[0] != D.shape[1]:
-        raise ValueError(f"{name} must be square, got shape {D.shape}")
+    _check_tol(tol, "check_metric")
+    D = _square(D, name)
     k = D.shape[0]
     if k < 2:
         raise ValueError(f"{name} needs at least 2 points")
@@ -59,6 +58,23 @@ def check_metric(D: Any, *, tol: float = 1e-9, name: str = "distance matrix") ->
     return D
 
 
+def _check_tol(tol: Any, where: str) -> None:
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"{where}: tol must be a finite number >= 0, got {tol!r}")
+
+
+def _square(D: Any, name: str) -> np.ndarray:
+    """``D`` as a float64 square matrix (a ValueError naming ``name`` otherwise)."""
+    try:
+        D = np.asarray(D, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric k × k matrix: {exc}") from None
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {D.shape}")
+    return D
+
+
 def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Embed ``k`` points whose *squared* dissimilarities are ``S`` (k × k).
 
@@ -68,6 +84,10 @@ def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, 
     (``‖u₊ − v₊‖² − ‖u₋ − v₋‖²``).  A Euclidean-embeddable ``S`` gives no
     negative directions.
 
+    ``S`` must be a finite, symmetric ``k × k`` matrix (``k >= 1``) with a
+    zero diagonal, and ``tol`` (relative eigenvalue cut-off) a finite number
+    ``>= 0``; anything else is a ``ValueError`` naming the entry.
+
     Examples
     --------
     >>> S = np.array([[0, 1, 4], [1, 0, 1], [4, 1, 0]], float)  # 3 points on a line
@@ -75,7 +95,23 @@ def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, 
     >>> s.tolist(), round(float(np.sum(s * (X[0] - X[2]) ** 2)), 6)
     ([1.0], 4.0)
     """
-    S = np.asarray(S, dtype=np.float64)
+    _check_tol(tol, "pseudo_euclidean_embedding")
+    name = "squared dissimilarities S"
+    S = _square(S, name)
+    k = S.shape[0]
+    if k < 1:
+        raise ValueError(f"{name} has no points (shape {S.shape})")
+    if not np.all(np.isfinite(S)):
+        i, j = np.argwhere(~np.isfinite(S))[0]
+        raise ValueError(f"{name}[{i}, {j}] = {S[i, j]} is not finite")
+    scale = max(1.0, float(np.abs(S).max()))
+    if np.any(np.abs(np.diag(S)) > 1e-9 * scale):
+        i = int(np.argmax(np.abs(np.diag(S))))
+        raise ValueError(f"{name}[{i}, {i}] = {S[i, i]}: the dissimilarity of a point to itself must be 0")
+    asym = np.abs(S - S.T)
+    if np.any(asym > 1e-9 * scale):
+        i, j = np.unravel_index(int(np.argmax(asym)), S.shape)
+        raise ValueError(f"{name} is not symmetric: S[{i}, {j}] = {S[i, j]} but S[{j}, {i}] = {S[j, i]}")
     G = 0.5 * (S[0][None, :] + S[0][:, None] - S)
     lam, V = np.linalg.eigh(G)
     keep = np.abs(lam) > tol * max(1.0, np.abs(lam).max())
@@ -127,6 +163,12 @@ class FiniteMetricSpace(LabelSpace):
         self.k = self.D.shape[0]
         if labels is not None:
             labels = list(labels)
+            for i, lab in enumerate(labels):
+                try:
+                    hash(lab)
+                except TypeError:
+                    raise ValueError(f"labels[{i}] = {lab!r} is not hashable; point names must be hashable "
+                                     f"(str, int, tuple)") from None
             if len(labels) != self.k or len(set(labels)) != self.k:
                 raise ValueError(f"labels must be {self.k} distinct names, got {labels}")
         self.labels = labels

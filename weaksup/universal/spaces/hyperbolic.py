@@ -55,8 +55,22 @@ class HyperbolicSpace(LabelSpace):
                  tol: float = 1e-9) -> None:
         if model not in ("lorentz", "poincare"):
             raise ValueError(f"model must be 'lorentz' or 'poincare', got {model!r}")
-        if int(dim) < 1:
-            raise ValueError(f"dim must be >= 1, got {dim}")
+        def is_int(v: Any) -> bool:
+            return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+        def is_real(v: Any) -> bool:
+            return is_int(v) or isinstance(v, (float, np.floating)) and bool(np.isfinite(v))
+
+        if not is_int(dim) or dim < 1:
+            raise ValueError(f"HyperbolicSpace: dim must be an int >= 1, got {dim!r}")
+        if not is_int(steps) or steps < 1:
+            raise ValueError(f"HyperbolicSpace: steps (Newton steps of the Fréchet mean) must be an int >= 1, "
+                             f"got {steps!r}")
+        if not is_real(lr) or lr <= 0:
+            raise ValueError(f"HyperbolicSpace: lr (the first Newton step size) must be a finite number > 0, "
+                             f"got {lr!r}")
+        if not is_real(tol) or tol < 0:
+            raise ValueError(f"HyperbolicSpace: tol must be a finite number >= 0, got {tol!r}")
         self.dim = int(dim)
         self.model = model
         self.steps = int(steps)

@@ -14,6 +14,16 @@ __all__ = ["RankingSpace", "mallows_log_partition", "mallows_expected_distance",
            "mallows_theta_from_distance", "mallows_pair_inversion_probs"]
 
 
+def _check_theta_k(theta: Any, k: Any, where: str) -> tuple[float, int]:
+    """``θ`` a number ``>= 0`` (``inf`` allowed: the point mass at the center) and ``k`` an int ``>= 1``."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{where}: k (the number of items) must be an int >= 1, got {k!r}")
+    if isinstance(theta, (bool, np.bool_)) or not isinstance(theta, (int, float, np.integer, np.floating)) \
+            or math.isnan(theta) or theta < 0:
+        raise ValueError(f"{where}: theta must be a number >= 0 (0: uniform over rankings), got {theta!r}")
+    return float(theta), int(k)
+
+
 def mallows_log_partition(theta: float, k: int) -> float:
     """``log Z(θ) = Σ_{j=1}^{k-1} log((1 − e^{−(j+1)θ}) / (1 − e^{−θ}))`` for Mallows on ``k`` items.
 
@@ -26,6 +36,7 @@ def mallows_log_partition(theta: float, k: int) -> float:
     >>> round(mallows_log_partition(1.0, 3), 4)
     0.7209
     """
+    theta, k = _check_theta_k(theta, k, "mallows_log_partition")
     if theta <= 0:
         return float(math.lgamma(k + 1))
     q = math.exp(-theta)
@@ -43,6 +54,7 @@ def mallows_expected_distance(theta: float, k: int) -> float:
     >>> round(mallows_expected_distance(1.0, 3), 4)
     0.6937
     """
+    theta, k = _check_theta_k(theta, k, "mallows_expected_distance")
     if theta <= 1e-12:
         return k * (k - 1) / 4.0
     q = math.exp(-theta)
@@ -55,12 +67,38 @@ def mallows_expected_distance(theta: float, k: int) -> float:
 def mallows_theta_from_distance(e: float, k: int, bounds: tuple[float, float] = (1e-3, 1e3)) -> float:
     """Moment matching: the θ with ``E_θ[d] = e`` (clipped to ``bounds``).
 
+    ``e`` is an expected Kendall distance, in ``[0, k(k−1)/2]``.  ``E_θ[d]``
+    falls from ``k(k−1)/4`` (θ = 0, uniform) to 0 (θ → ∞), so ``e`` at or
+    above ``E_{bounds[0]}[d]`` (an LF no better than random) gives
+    ``bounds[0]`` and ``e`` at or below ``E_{bounds[1]}[d]`` gives
+    ``bounds[1]``.  ``e`` outside ``[0, k(k−1)/2]`` or NaN, ``k`` not an int
+    ``>= 1`` and ``bounds`` not ``0 <= low < high`` are a ``ValueError``.
+
     Examples
     --------
     >>> from weaksup.universal import mallows_expected_distance, mallows_theta_from_distance
     >>> round(mallows_theta_from_distance(mallows_expected_distance(1.0, 3), 3), 6)
     1.0
     """
+    _check_theta_k(0.0, k, "mallows_theta_from_distance")
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"mallows_theta_from_distance: bounds must be a pair (low, high) of numbers, "
+                         f"got {bounds!r}") from None
+    if not (0 <= lo < hi) or math.isnan(hi):
+        raise ValueError(f"mallows_theta_from_distance: bounds must satisfy 0 <= low < high, got {bounds!r}")
+    top = k * (k - 1) / 2
+    if isinstance(e, (bool, np.bool_)) or not isinstance(e, (int, float, np.integer, np.floating)) \
+            or math.isnan(e) or not 0 <= e <= top:
+        raise ValueError(f"mallows_theta_from_distance: e (an expected Kendall distance) must be in [0, {top:g}] "
+                         f"(k(k-1)/2 for k = {k} items), got {e!r}")
+    return _theta_from_distance(e, k, bounds)
+
+
+def _theta_from_distance(e: float, k: int, bounds: tuple[float, float]) -> float:
+    """:func:`mallows_theta_from_distance` without checks: an estimated ``e`` (possibly negative or above the
+    maximum from sampling noise) is clipped to ``bounds``."""
     from scipy.optimize import brentq
 
     if k < 2:
@@ -89,6 +127,7 @@ def mallows_pair_inversion_probs(theta: float, k: int) -> np.ndarray:
     >>> math.isclose(mallows_pair_inversion_probs(1.0, 2)[0, 1], 1 / (1 + math.e))  # two items: e^-θ / (1 + e^-θ)
     True
     """
+    theta, k = _check_theta_k(theta, k, "mallows_pair_inversion_probs")
     q = math.exp(-theta)
     Q = np.zeros((k, k))
     J = np.arange(k + 1)
@@ -407,7 +446,7 @@ class RankingSpace(LabelSpace):
         return mallows_expected_distance(theta, self.k) / self.n_pairs
 
     def theta_from_expected(self, e: float, aux: Any = None) -> float:
-        return mallows_theta_from_distance(e * self.n_pairs, self.k, self.theta_bounds)
+        return _theta_from_distance(e * self.n_pairs, self.k, self.theta_bounds)
 
     def _mu(self, theta: float) -> np.ndarray:
         key = round(float(theta), 12)

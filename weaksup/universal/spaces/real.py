@@ -39,8 +39,8 @@ class RealSpace(LabelSpace):
     inferences = ("frechet", "gaussian")
 
     def __init__(self, dim: int = 1) -> None:
-        if int(dim) < 1:
-            raise ValueError(f"RealSpace dim must be >= 1, got {dim}")
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) or dim < 1:
+            raise ValueError(f"RealSpace dim must be >= 1 (an int), got {dim!r}")
         self.dim = int(dim)
         self.value_shape = (self.dim,)
 
