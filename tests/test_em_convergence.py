@@ -132,3 +132,14 @@ def test_dawid_skene_does_not_warn_of_a_swap_on_lfs_that_beat_random():
             warnings.filterwarnings("error", message=".*worse than random")
             ds = DawidSkene(max_iter=5000).fit(L)
         assert np.abs(ds.lf_accuracies() - params["accuracies"]).max() < 0.05
+
+
+def test_dawid_skene_fit_with_valid_labels_leaves_no_scratch_state():
+    # the per-LF class counts the swap check reads are this fit's only: a fit whose valid labels skip the check
+    # used to keep them in the model (they would travel with it, e.g. to Dask workers, and meet the next fit)
+    from weaksup.labelmodel import DawidSkene
+    from weaksup.synthetic import make_votes
+
+    L, y, _ = make_votes(2000, 6, 2, seed=0)
+    ds = DawidSkene().fit(L, valid=(L[:200], y[:200]))
+    assert not [name for name in vars(ds) if name.startswith("_lf_classes")]

@@ -310,10 +310,11 @@ class DawidSkene(LabelModel):
             warn_not_converged(type(self).__name__, "EM", self.n_iter_, self.tol, delta,
                                "largest change of a confusion-table entry or of the class prior")
         self._set_params(params)
+        classes_voted = self.__dict__.pop("_lf_classes_voted", None)  # set by _warn_one_sided for this fit
         if not (dev is not None and self.use_valid_labels):  # labelled rows in the M-step pin the classes
-            self._warn_below_random()
+            self._warn_below_random(classes_voted)
 
-    def _warn_below_random(self) -> None:
+    def _warn_below_random(self, classes_voted: np.ndarray | None = None) -> None:
         """Warn when the fit takes the LFs to be worse than random on average: the label-swapped mode.
 
         The Dawid–Skene likelihood is symmetric under relabelling the classes, and with a rare class it can
@@ -327,11 +328,10 @@ class DawidSkene(LabelModel):
 
         k = self.cardinality_
         acc = self.lf_accuracies()
-        # LFs that vote one class only: with abstentions as missing data their accuracy is not identified
-        # (their own warning says so); they say nothing about a swap
-        classes = self.__dict__.pop("_lf_classes_voted", None)
-        if classes is not None and len(classes) == len(acc):
-            acc = acc[classes >= 2]
+        # LFs that vote one class only (``classes_voted``: classes each LF votes): with abstentions as missing data
+        # their accuracy is not identified (their own warning says so); they say nothing about a swap
+        if classes_voted is not None and len(classes_voted) == len(acc):
+            acc = acc[classes_voted >= 2]
         if not acc.size or (mean := float(np.mean(acc))) >= 1.0 / k:
             return
         cb = ", ".join(f"{v:.3f}" for v in self.class_balance_)
