@@ -89,18 +89,10 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     """
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-    probs = np.asarray(probs, dtype=np.float64)
-    if probs.ndim != 2:
-        raise ValueError(f"probs_to_preds wants an n × k array of class probabilities (one row per example, "
-                         f"one column per class), got shape {probs.shape}")
+    probs = _tie_probs(probs, tol, "probs_to_preds", offset)
     n = probs.shape[0]
-    bad = ~np.isfinite(probs).all(axis=1)
-    if bad.any():
-        # argmax reads a NaN row as class 0: a wrong label nothing would report
-        rows_bad = np.nonzero(bad)[0]
-        raise ValueError(f"probs_to_preds: {len(rows_bad)} row(s) hold NaN or inf, first at row "
-                         f"{int(rows_bad[0]) + offset}: {probs[rows_bad[0]].tolist()}; class probabilities "
-                         "must be finite")
+    if tie_break == "prior" and prior is not None:
+        prior = _tie_prior(prior, probs.shape[1])
     preds = probs.argmax(axis=1).astype(np.int64)
     if n == 0:
         return preds
@@ -124,6 +116,50 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     return preds
 
 
+def _tie_probs(probs: Any, tol: Any, what: str, offset: int = 0) -> np.ndarray:
+    """``probs`` as a finite ``n × k`` float64 matrix (``k >= 1``) and ``tol`` a finite number ``>= 0``, or a
+    ValueError naming ``what`` and the first bad row (shared by :func:`probs_to_preds` and :func:`tie_split`)."""
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"{what}: tol must be a finite number >= 0 (classes within tol of a row's maximum tie), "
+                         f"got {tol!r}")
+    try:
+        probs = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} wants an n × k numeric array of class probabilities: {exc}") from None
+    if probs.ndim != 2:
+        raise ValueError(f"{what} wants an n × k array of class probabilities (one row per example, "
+                         f"one column per class), got shape {probs.shape}")
+    if probs.shape[1] == 0:
+        raise ValueError(f"{what}: probs has shape {probs.shape}, no class columns; it needs one column per class "
+                         "(k >= 1)")
+    bad = ~np.isfinite(probs).all(axis=1)
+    if bad.any():
+        # argmax reads a NaN row as class 0: a wrong label nothing would report
+        rows_bad = np.nonzero(bad)[0]
+        raise ValueError(f"{what}: {len(rows_bad)} row(s) hold NaN or inf, first at row "
+                         f"{int(rows_bad[0]) + offset}: {probs[rows_bad[0]].tolist()}; class probabilities "
+                         "must be finite")
+    return probs
+
+
+def _tie_prior(prior: Any, k: int) -> np.ndarray:
+    """The ``"prior"`` tie rule's class prior as a finite, non-negative float ``(k,)`` array (a fitted label
+    model's ``class_balance_`` may hold a 0 for a class it never saw)."""
+    try:
+        pr = np.asarray(prior, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"probs_to_preds: prior must be {k} numbers, one per class column: {exc}") from None
+    if pr.shape != (k,):
+        raise ValueError(f"probs_to_preds: prior must have one entry per class column, shape ({k},), "
+                         f"got shape {pr.shape}")
+    bad = ~np.isfinite(pr) | (pr < 0)
+    if bad.any():
+        i = _first(bad)
+        raise ValueError(f"probs_to_preds: prior[{i}] = {float(pr[i])!r}; a class prior must be finite and >= 0")
+    return pr
+
+
 def _row_draws(seed: int | None, rows: np.ndarray) -> np.ndarray:
     """One random 64-bit draw per row, a function of ``(seed, row)`` only (splitmix64 of the row under a
     key from ``seed``): the same row draws the same in a whole matrix and in any block of it."""
@@ -144,7 +180,7 @@ def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
     >>> tie_split([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]]).tolist()
     [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
     """
-    probs = np.asarray(probs, dtype=np.float64)
+    probs = _tie_probs(probs, tol, "tie_split")
     win = probs >= probs.max(1, keepdims=True) - tol
     return win / win.sum(1, keepdims=True)
 
@@ -254,13 +290,35 @@ def _prf(yt: np.ndarray, yp: np.ndarray, pos: int) -> tuple[float, float, float]
     return p, r, f
 
 
+def _binary_pair(y_true: Any, y_pred: Any, pos_label: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Gold labels and predictions of a binary metric: classes 0 and 1 (predictions may be -1), ``pos_label``
+    0 or 1; a third class or another ``pos_label`` is a ValueError, not a score of 0 (or of one class vs rest)."""
+    if isinstance(pos_label, (bool, np.bool_)) or pos_label not in (0, 1):
+        raise ValueError(f"{name}: pos_label must be 0 or 1 (a binary metric of classes 0 and 1), got {pos_label!r}")
+    why = f" ({name} is binary: classes 0 and 1; score more classes with 'f1_macro', 'f1_micro' or 'accuracy')"
+    yt = _class_ids(y_true, "y_true", cardinality=2, why=why)
+    yp = _class_ids(y_pred, "y_pred", abstain=True, cardinality=2, why=why)
+    if yt.shape != yp.shape:
+        raise ValueError(f"y_true has {yt.size} entries but y_pred has {yp.size}")
+    return yt, yp
+
+
 def f1_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
-    """F1 of the positive class (WRENCH's ``f1_binary``)."""
-    return _prf(*_pair(y_true, y_pred), pos_label)[2]
+    """F1 of the positive class (WRENCH's ``f1_binary``): labels are the classes 0 and 1 (predictions may be -1),
+    ``pos_label`` is 0 or 1; a third class is refused (``f1_macro`` / ``f1_micro`` score ``k`` classes).
+
+    Examples
+    --------
+    >>> from weaksup.metrics import f1_binary
+    >>> f1_binary([0, 1, 1, 0], [1, 1, 0, 0]), f1_binary([0, 1, 1, 0], [1, 1, 0, 0], pos_label=0)
+    (0.5, 0.5)
+    """
+    return _prf(*_binary_pair(y_true, y_pred, pos_label, "f1_binary"), int(pos_label))[2]
 
 
 def precision_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
-    """Precision of the positive class (``pos_label``).
+    """Precision of the positive class (``pos_label``, 0 or 1); binary: a third class is refused, as in
+    :func:`f1_binary`.
 
     Examples
     --------
@@ -268,11 +326,12 @@ def precision_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
     >>> precision_binary([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
     """
-    return _prf(*_pair(y_true, y_pred), pos_label)[0]
+    return _prf(*_binary_pair(y_true, y_pred, pos_label, "precision_binary"), int(pos_label))[0]
 
 
 def recall_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
-    """Recall of the positive class (``pos_label``).
+    """Recall of the positive class (``pos_label``, 0 or 1); binary: a third class is refused, as in
+    :func:`f1_binary`.
 
     Examples
     --------
@@ -280,11 +339,14 @@ def recall_binary(y_true: Any, y_pred: Any, pos_label: int = 1) -> float:
     >>> recall_binary([0, 1, 1, 1], [1, 1, 0, 1])
     0.6666666666666666
     """
-    return _prf(*_pair(y_true, y_pred), pos_label)[1]
+    return _prf(*_binary_pair(y_true, y_pred, pos_label, "recall_binary"), int(pos_label))[1]
 
 
 def f1_macro(y_true: Any, y_pred: Any, labels: Any = None) -> float:
     """Unweighted mean F1 over classes present in ``y_true`` or ``y_pred`` (sklearn's default).
+
+    ``labels`` (optional) averages over those classes only: each must occur in ``y_true`` or ``y_pred``
+    (an absent class has no F1) and appear once.
 
     Examples
     --------
@@ -293,7 +355,23 @@ def f1_macro(y_true: Any, y_pred: Any, labels: Any = None) -> float:
     0.7778
     """
     yt, yp = _pair(y_true, y_pred)
-    classes = np.unique(np.concatenate([yt, yp[yp >= 0]])) if labels is None else _class_ids(labels, "labels")
+    present = np.unique(np.concatenate([yt, yp[yp >= 0]]))
+    if labels is None:
+        classes = present
+    else:
+        classes = _class_ids(labels, "labels")
+        if classes.size == 0:
+            raise ValueError("f1_macro: labels is empty; pass the classes to average over, or labels=None for "
+                             "every class in y_true or y_pred")
+        uniq, counts = np.unique(classes, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"f1_macro: labels names class {int(uniq[counts > 1][0])} more than once (it would "
+                             "weigh twice in the mean)")
+        absent = ~np.isin(classes, present)
+        if absent.any() and yt.size:
+            i = _first(absent)
+            raise ValueError(f"f1_macro: labels[{i}] = {int(classes[i])} is in neither y_true nor y_pred (classes "
+                             f"{present.tolist()}), so its F1 is 0/0; average over classes that occur")
     if classes.size == 0:
         return float("nan")
     return float(np.mean([_prf(yt, yp, int(c))[2] for c in classes]))
@@ -361,6 +439,8 @@ def roc_auc(y_true: Any, probs: Any, pos_label: int = 1) -> float:
 def log_loss(y_true: Any, probs: Any, eps: float = 1e-15) -> float:
     """Mean negative log-probability of the true class (probabilities clipped below at ``eps``, rows renormalised).
 
+    ``eps`` is a number with ``0 < eps < 0.5``.
+
     Examples
     --------
     >>> import numpy as np
@@ -368,6 +448,10 @@ def log_loss(y_true: Any, probs: Any, eps: float = 1e-15) -> float:
     >>> round(log_loss([0, 1], np.array([[0.5, 0.5], [0.25, 0.75]])), 4)  # (log 2 - log 0.75) / 2
     0.4904
     """
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+            or not 0 < eps < 0.5:
+        raise ValueError(f"log_loss: eps must be a number with 0 < eps < 0.5 (the floor probabilities are clipped "
+                         f"to), got {eps!r}")
     yt, p = _probs(probs, y_true)
     p = np.clip(p, eps, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
@@ -401,17 +485,19 @@ class _Metric:
 
 _REGISTRY: dict[str, _Metric] = {}
 _NEEDS = ("labels", "probs", "sequences")
+_BUILTIN: frozenset[str] = frozenset()  # filled once the built-ins below are registered
 
 
 def register_metric(name: str, func: Callable[..., float], needs: str = "labels",
-                    aliases: tuple[str, ...] = ()) -> None:
+                    aliases: tuple[str, ...] = (), *, overwrite: bool = False) -> None:
     """Make ``score(name, ...)`` call ``func(y_true, y_pred_or_probs)``.
 
     ``needs`` says what ``func`` reads: ``"labels"`` (hard predictions; filled
     from ``probs`` by :func:`probs_to_preds`' ``"random"`` tie rule when only those are given), ``"probs"``
     (an ``n × k`` probability matrix) or ``"sequences"`` (lists of tag
     sequences, passed through as ``y_pred``).  Registering a name again
-    replaces the entry (modules may be reloaded).
+    replaces the entry (modules may be reloaded), but a built-in name (``accuracy``, ``f1`` ...) is
+    refused unless ``overwrite=True``: every ``score("accuracy", ...)`` in the process would change.
 
     >>> register_metric("error_rate", lambda y, p: 1.0 - accuracy(y, p))
     >>> score("error_rate", [0, 1], [0, 0])
@@ -422,6 +508,10 @@ def register_metric(name: str, func: Callable[..., float], needs: str = "labels"
         raise ValueError(f"register_metric({name!r}): needs must be one of {_NEEDS}, got {needs!r}")
     if not callable(func):
         raise TypeError(f"register_metric({name!r}): func must be callable, got {type(func).__name__}")
+    builtin = [key for key in (name, *aliases) if key in _BUILTIN]
+    if builtin and not overwrite:
+        raise ValueError(f"register_metric({name!r}): {builtin[0]!r} is a built-in metric of weaksup.metrics; pick "
+                         "another name, or pass overwrite=True to replace it for every caller")
     for key in (name, *aliases):
         _REGISTRY[key] = _Metric(func, needs)
 
@@ -454,13 +544,17 @@ for _name, _func, _needs, _aliases in (
     ("brier", brier, "probs", ()),
 ):
     register_metric(_name, _func, _needs, _aliases)
+_BUILTIN = frozenset(_REGISTRY)
+#: Metrics of the classes 0 and 1 only: ``score`` refuses them for probabilities of more classes.
+_BINARY_LABEL_FUNCS = (f1_binary, precision_binary, recall_binary)
 
 #: Every registered metric name (a live view of the registry).
 METRICS: Sequence[str] = _MetricNames()
 
 
 def metric_needs_probs(name: str) -> bool:
-    """Whether the registered metric ``name`` reads probabilities (``auc``, ``logloss``, ``brier``) rather than labels.
+    """Whether the registered metric ``name`` reads probabilities (``auc``, ``logloss``, ``brier``) rather than labels
+    (an unknown name is a ValueError, as in :func:`score`).
 
     Examples
     --------
@@ -468,8 +562,17 @@ def metric_needs_probs(name: str) -> bool:
     >>> metric_needs_probs("auc"), metric_needs_probs("accuracy")
     (True, False)
     """
-    entry = _REGISTRY.get(name)
-    return entry is not None and entry.needs == "probs"
+    return _entry(name).needs == "probs"
+
+
+def _entry(metric: str) -> _Metric:
+    """The registry entry of ``metric``, or a ValueError listing the registered names."""
+    entry = _REGISTRY.get(metric) if isinstance(metric, str) else None
+    if entry is None:
+        hint = (" ('span_f1' is registered by weaksup.sequence.metrics: import weaksup.sequence)"
+                if metric == "span_f1" else "")
+        raise ValueError(f"unknown metric {metric!r}; choose from {tuple(_REGISTRY)}{hint}")
+    return entry
 
 
 def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> float:
@@ -482,16 +585,16 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
     1.0
     """
-    entry = _REGISTRY.get(metric)
-    if entry is None:
-        hint = (" ('span_f1' is registered by weaksup.sequence.metrics: import weaksup.sequence)"
-                if metric == "span_f1" else "")
-        raise ValueError(f"unknown metric {metric!r}; choose from {tuple(_REGISTRY)}{hint}")
+    entry = _entry(metric)
     if entry.needs == "sequences":
         if y_pred is None:
             raise ValueError(f"metric {metric!r} needs predicted tag sequences (y_pred)")
         return float(entry.func(y_true, y_pred))
     if entry.needs == "labels":
+        if entry.func in _BINARY_LABEL_FUNCS and probs is not None and np.ndim(probs) == 2 \
+                and np.shape(probs)[1] > 2:
+            raise ValueError(f"metric {metric!r} is binary (classes 0 and 1), but probs has {np.shape(probs)[1]} "
+                             "class columns; score more classes with 'f1_macro', 'f1_micro' or 'accuracy'")
         if y_pred is None:
             if probs is None:
                 raise ValueError(f"metric {metric!r} needs predictions or probabilities")
