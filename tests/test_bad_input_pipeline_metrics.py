@@ -19,6 +19,88 @@ def _task(n=300, k=2, seed=0):
     return L, X, y
 
 
+# ---------------------------------------------------------------- run_pipeline: scoring arguments before the fit
+def test_run_pipeline_reads_one_metric_name_as_one_metric():
+    L, X, y = _task()
+    one = run_pipeline(L, X, LogisticRegression(), test=(X[:50], y[:50]), test_votes=L[:50], metrics="accuracy",
+                       seed=0)
+    many = run_pipeline(L, X, LogisticRegression(), test=(X[:50], y[:50]), test_votes=L[:50],
+                        metrics=("accuracy",), seed=0)
+    assert one.metrics == many.metrics and list(one.metrics) == ["accuracy"]
+    assert one.label_model_metrics == many.label_model_metrics
+
+
+@pytest.mark.parametrize("case, match", [
+    ("metric_typo", r"run_pipeline: unknown metric 'zz'"),
+    ("metric_not_a_name", r"run_pipeline: unknown metric 3"),
+    ("metrics_none", r"run_pipeline: metrics must be a metric name"),
+    ("test_of_one", r"run_pipeline: test must be \(X_test, y_test\), got tuple of length 1"),
+    ("short_gold", r"run_pipeline: test's X_test has 300 rows but y_test has 5"),
+    ("gold_class_2", r"test's y_test: value 2 at position 0 is outside 0..1"),
+    ("gold_unknown", r"test's y_test: value -1 at position 0 is outside 0..1"),
+    ("test_votes_rows", r"run_pipeline: test_votes have 40 rows but y_test has 50"),
+    ("test_votes_cols", r"run_pipeline: test_votes have 3 LF columns but the training votes have 5"),
+    ("test_votes_alone", r"test_votes are scored against test's gold labels, but test is None"),
+    ("binary_metric_3_classes", r"metric 'f1_binary' cannot score the test labels \(3 classes\)"),
+    ("auc_3_classes", r"metric 'auc' cannot score the test labels \(3 classes\)"),
+])
+def test_run_pipeline_checks_scoring_arguments_before_fitting(case, match):
+    L, X, y = _task()
+    L3, _, y3 = _task(k=3)
+    args = {"votes": L, "test": (X[:50], y[:50]), "test_votes": None, "metrics": ("accuracy",)}
+    args.update({
+        "metric_typo": {"metrics": ("zz",)},
+        "metric_not_a_name": {"metrics": ("accuracy", 3)},
+        "metrics_none": {"metrics": None},
+        "test_of_one": {"test": (X,)},
+        "short_gold": {"test": (X, y[:5])},
+        "gold_class_2": {"test": (X[:50], np.full(50, 2))},
+        "gold_unknown": {"test": (X[:50], np.full(50, -1))},
+        "test_votes_rows": {"test_votes": L[:40]},
+        "test_votes_cols": {"test_votes": L.to_dense()[:50, :3]},
+        "test_votes_alone": {"test": None, "test_votes": L[:50]},
+        "binary_metric_3_classes": {"votes": L3, "test": (X[:50], y3[:50]), "metrics": ("accuracy", "f1_binary")},
+        "auc_3_classes": {"votes": L3, "test": (X[:50], y3[:50]), "metrics": "auc"},
+    }[case])
+    votes = args.pop("votes")
+    # C=-1 fails the end model's fit: the error must be the argument's, raised before the end model is fitted
+    with pytest.raises(ValueError, match=match):
+        run_pipeline(votes, X, LogisticRegression(C=-1.0), **args)
+
+
+# ---------------------------------------------------------------- Pipeline: the two steps
+@pytest.mark.parametrize("label_model, end_model, exc, match", [
+    (MajorityVote, LogisticRegression(), TypeError, r"label_model must be a model instance, got the class "
+                                                    r"MajorityVote; pass MajorityVote\(\)"),
+    (MajorityVote(), LogisticRegression, TypeError, r"end_model must be a model instance"),
+    (LogisticRegression(), LogisticRegression(), TypeError, r"label_model=LogisticRegression\(...\) is not a label "
+                                                            r"model"),
+    (None, MajorityVote(), TypeError, r"end_model=MajorityVote\(...\) is a label model"),
+    ("zzz", LogisticRegression(), ValueError, r"label_model='zzz' is not a registered model name"),
+    ("lr", LogisticRegression(), ValueError, r"label_model='lr' names LogisticRegression, a model of family 'end'"),
+    (MajorityVote(), "mv", ValueError, r"end_model='mv' names MajorityVote, a model of family 'label'"),
+    (MajorityVote(), 3, TypeError, r"end_model must be a model with fit and predict_proba"),
+])
+def test_pipeline_refuses_a_step_of_the_wrong_kind(label_model, end_model, exc, match):
+    L, X, _ = _task()
+    with pytest.raises(exc, match=match):
+        Pipeline(label_model, end_model).fit(L, X)
+    with pytest.raises(exc, match=match):
+        run_pipeline(L, X, end_model, label_model)
+
+
+def test_pipeline_takes_registry_names_for_its_steps():
+    L, X, y = _task()
+    by_name = Pipeline("mv", "LogisticRegression").fit(L, X, seed=0)
+    by_obj = Pipeline(MajorityVote(), LogisticRegression()).fit(L, X, seed=0)
+    assert type(by_name.label_model_).__name__ == "MajorityVote"
+    np.testing.assert_array_equal(by_name.predict_proba(X), by_obj.predict_proba(X))
+    res = run_pipeline(L, X, LogisticRegression(), "wmv", test=(X, y), seed=0)
+    assert type(res.pipeline.label_model_).__name__ == "WeightedMajorityVote" and res.metrics["accuracy"] > 0.9
+    with pytest.raises(ValueError, match=r"Pipeline\(prefit=True\) needs a fitted label model, got the name 'mv'"):
+        Pipeline("mv", LogisticRegression(), prefit=True).fit(L, X)
+
+
 # ---------------------------------------------------------------- binary metrics
 @pytest.mark.parametrize("func", [M.f1_binary, M.precision_binary, M.recall_binary])
 @pytest.mark.parametrize("y_true, y_pred, pos_label, match", [

@@ -67,10 +67,12 @@ class Pipeline(ParamsMixin):
 
     Parameters
     ----------
-    label_model : LabelModel, optional
-        Any :class:`weaksup.labelmodel.base.LabelModel`; default ``MajorityVote()``.
-    end_model : EndModel
-        Any :mod:`weaksup.endmodel` model (``Cosine`` included).
+    label_model : LabelModel or str, optional
+        Any :class:`weaksup.labelmodel.base.LabelModel` instance, or a label-model name or alias of
+        :mod:`weaksup.labelmodel.registry` (``"DawidSkene"``, ``"mv"``: fitted with its defaults);
+        default ``MajorityVote()``.  A class (``MajorityVote`` without ``()``) or an end model is refused.
+    end_model : EndModel or str
+        Any :mod:`weaksup.endmodel` model (``Cosine`` included), or an end-model registry name.
     covered_only : bool
         Train the end model on rows where at least one LF voted (WRENCH
         protocol).  Uncovered rows are handed to end models whose ``fit``
@@ -124,6 +126,11 @@ class Pipeline(ParamsMixin):
             from weaksup.labelmodel import MajorityVote
 
             return MajorityVote()
+        if isinstance(self.label_model, str):
+            if self.prefit:
+                raise ValueError(f"Pipeline(prefit=True) needs a fitted label model, got the name "
+                                 f"{self.label_model!r}; pass the fitted model itself")
+            return _registry_model(self.label_model, "label", "label_model")()
         if self.prefit:
             check_is_fitted(self.label_model, msg=f"Pipeline(prefit=True) needs a fitted label model; "
                                                   f"{self.label_model!r} is not fitted")
@@ -154,6 +161,7 @@ class Pipeline(ParamsMixin):
         check_params(self)
         if self.end_model is None:
             raise ValueError("Pipeline needs an end_model (e.g. weaksup.endmodel.LogisticRegression())")
+        _check_steps(self.label_model, self.end_model)
         from sklearn.base import clone
 
         L = check_votes(votes)
@@ -182,7 +190,8 @@ class Pipeline(ParamsMixin):
         else:  # the label model's own labels: its prior ("prior"), fit's seed ("true-random"), the vote row ("random")
             preds, probs = lm.predict(L, self.tie_break, return_probs=True, seed=seed)
             y = preds[rows]
-        em = clone(self.end_model)
+        em = (_registry_model(self.end_model, "end", "end_model")() if isinstance(self.end_model, str)
+              else clone(self.end_model))
         if not self.soft:
             # hard labels alone would give k = max(label) + 1: a class the label model never predicts on
             # these rows would drop out of the end model (and valid / score labels of it be refused)
@@ -242,13 +251,123 @@ class Pipeline(ParamsMixin):
         return self._fitted().score(X, y, metric=metric, tie_break=self.tie_break)
 
 
+def _registry_model(name: str, family: str, what: str) -> type:
+    """The model class a registry name or alias (``"mv"``, ``"DawidSkene"``) names, of ``family``."""
+    from weaksup.labelmodel.registry import model_names, spec
+
+    try:
+        sp = spec(name)
+    except KeyError:
+        raise ValueError(f"Pipeline: {what}={name!r} is not a registered model name; pass a model instance or one "
+                         f"of {model_names(family)}") from None
+    if sp.family != family:
+        raise ValueError(f"Pipeline: {what}={name!r} names {sp.name}, a model of family {sp.family!r}, not {family!r}; "
+                         f"pass one of {model_names(family)}")
+    return sp.load()
+
+
+def _check_steps(label_model: Any, end_model: Any) -> None:
+    """Each step is a model of its kind (an instance, or a registry name), before anything is fitted."""
+    from weaksup.labelmodel.base import LabelModel
+
+    for what, model, example in (("label_model", label_model, "MajorityVote()"),
+                                 ("end_model", end_model, "LogisticRegression()")):
+        if isinstance(model, type):
+            raise TypeError(f"Pipeline: {what} must be a model instance, got the class {model.__name__}; "
+                            f"pass {model.__name__}() (with its parameters), e.g. {what}={example}")
+        if model is None:
+            continue
+        if isinstance(model, str):
+            _registry_model(model, what.split("_")[0], what)
+            continue
+        if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
+            raise TypeError(f"Pipeline: {what} must be a model with fit and predict_proba (e.g. {example}), "
+                            f"got a {type(model).__name__}")
+    if label_model is not None and not isinstance(label_model, str) \
+            and not (isinstance(label_model, LabelModel) or accepts_param(label_model, "class_balance", "fit")):
+        raise TypeError(f"Pipeline: label_model={type(label_model).__name__}(...) is not a label model (its fit "
+                        "takes no votes / class_balance); is it an end model? Pass it as end_model, and a label "
+                        "model such as MajorityVote() as label_model")
+    if isinstance(end_model, LabelModel):
+        raise TypeError(f"Pipeline: end_model={type(end_model).__name__}(...) is a label model (it fits votes, not "
+                        "features); pass it as label_model, and an end model such as LogisticRegression() as "
+                        "end_model")
+
+
+def _check_test(votes: Any, label_model: Any, test: Any, test_votes: Any,
+                metrics: Any) -> tuple[str, ...]:
+    """``run_pipeline``'s scoring arguments checked before anything is fitted: the metric names (one name or a
+    sequence of names) and ``test`` / ``test_votes`` (shapes, gold labels, vote columns).  Returns the metric names
+    as a tuple."""
+    from weaksup.metrics import METRICS, _entry, score
+
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    try:
+        metrics = tuple(metrics)
+    except TypeError:
+        raise ValueError(f"run_pipeline: metrics must be a metric name or a sequence of names from "
+                         f"{tuple(METRICS)}, got {metrics!r}") from None
+    for m in metrics:
+        if not isinstance(m, str) or m not in METRICS:
+            raise ValueError(f"run_pipeline: unknown metric {m!r} in metrics; choose from {tuple(METRICS)}")
+    if test is None:
+        if test_votes is not None:
+            raise ValueError("run_pipeline: test_votes are scored against test's gold labels, but test is None; "
+                             "pass test=(X_test, y_test) too")
+        return metrics
+    if not isinstance(test, (tuple, list)) or len(test) != 2:
+        raise ValueError("run_pipeline: test must be (X_test, y_test), got "
+                         + type(test).__name__ + (f" of length {len(test)}" if isinstance(test, (tuple, list)) else ""))
+    Xt, yt = test
+    L = check_votes(votes)
+    k = L.cardinality
+    params = label_model.get_params(deep=False) if hasattr(label_model, "get_params") else {}
+    if isinstance(params.get("cardinality"), (int, np.integer)) and not isinstance(params["cardinality"], bool):
+        k = int(params["cardinality"])
+    from weaksup._validation import check_labels
+
+    try:
+        y = check_labels(yt, k, what="test's y_test", ravel_column=True)
+    except ValueError as exc:
+        raise ValueError(f"run_pipeline: {exc} (gold class ids of the {k} classes)") from None
+    try:
+        nx = n_rows(Xt)
+    except TypeError:
+        raise ValueError(f"run_pipeline: test's X_test must be features (or texts), one row per gold label, got a "
+                         f"{type(Xt).__name__}") from None
+    if nx != len(y):
+        raise ValueError(f"run_pipeline: test's X_test has {nx} rows but y_test has {len(y)}")
+    from weaksup.dask_votes import is_dask_votes
+
+    if test_votes is not None and not is_dask_votes(test_votes):  # scored as given; checked here, not converted
+        Lt = check_votes(test_votes, k, what="test_votes")
+        if Lt.n != len(y):
+            raise ValueError(f"run_pipeline: test_votes have {Lt.n} rows but y_test has {len(y)}")
+        if Lt.m != L.m:
+            raise ValueError(f"run_pipeline: test_votes have {Lt.m} LF columns but the training votes have {L.m}")
+    onehot = np.eye(k)[y]
+    for m in metrics:  # a dry run on the gold labels: e.g. a binary metric of 3 classes fails here, not after fit
+        if _entry(m).needs == "sequences":
+            raise ValueError(f"run_pipeline: metric {m!r} scores tag sequences; a Pipeline predicts class labels")
+        try:
+            score(m, y, y, onehot)
+        except ValueError as exc:
+            raise ValueError(f"run_pipeline: metric {m!r} cannot score the test labels ({k} classes): {exc}") from None
+    return metrics
+
+
 def run_pipeline(votes: Any, X: Any, end_model: Any, label_model: Any = None, *, valid: Any = None,
-                 test: Any = None, test_votes: Any = None, metrics: tuple[str, ...] = ("accuracy",),
+                 test: Any = None, test_votes: Any = None, metrics: str | tuple[str, ...] = ("accuracy",),
                  covered_only: bool = True, soft: bool = True, dev: Any = None,
                  seed: int | None = None) -> PipelineResult:
     """Fit a :class:`Pipeline` and score it on ``test = (X_test, y_test)``.
 
-    With ``test_votes`` the label model is scored on the test split too.
+    With ``test_votes`` the label model is scored on the test split too.  ``metrics`` is one metric name or a
+    sequence of names.  The metric names, ``test`` (rows of ``X_test`` against ``y_test``, gold class ids of the
+    label model's classes) and ``test_votes`` (rows, LF columns) are checked before anything is fitted, so a bad
+    one never costs the fit; so are the two steps (``label_model`` / ``end_model``: a model instance, or a
+    registry name such as ``"DawidSkene"``).
 
     Examples
     --------
@@ -263,6 +382,8 @@ def run_pipeline(votes: Any, X: Any, end_model: Any, label_model: Any = None, *,
     >>> res.label_model_metrics, res.metrics  # the end model generalises past its noisy labels
     ({'accuracy': 0.73}, {'accuracy': 0.98})
     """
+    _check_steps(label_model, end_model)
+    metrics = _check_test(votes, label_model, test, test_votes, metrics)  # before the fit, not after it
     t0 = time.process_time()
     pipe = Pipeline(label_model, end_model, covered_only=covered_only, soft=soft)
     pipe.fit(votes, X, valid=valid, dev=dev, seed=seed)
