@@ -224,3 +224,59 @@ def test_register_metric_refuses_to_replace_a_builtin(name, aliases):
     finally:
         M._REGISTRY["brier"] = original
     assert M.score("brier", [0], probs=[[1.0, 0.0]]) == 0.0
+
+
+# ---------------------------------------------------------------- snorkel compat
+@pytest.mark.parametrize("preds, k, match", [
+    (np.array([0, 2]), 2, r"preds: label 2 at position 1 is outside 0..1 \(num_classes=2\)"),
+    (np.array([0.0, 1.5]), 2, r"preds: 1.5 at position 1 is not an integer class label"),
+    (np.array([0.0, np.nan]), 2, r"preds: nan at position 1"),
+    (np.array([0, 1]), 0, r"num_classes must be an int >= 1"),
+    (np.array([0, 1]), 2.0, r"num_classes must be an int >= 1"),
+    (np.array(["a"]), 2, r"preds must be integer class labels"),
+])
+def test_compat_preds_to_probs_names_the_bad_value(preds, k, match):
+    from weaksup.compat.snorkel.utils import preds_to_probs
+
+    with pytest.raises(ValueError, match=match):
+        preds_to_probs(preds, k)
+
+
+def test_compat_preds_to_probs_keeps_snorkels_values():
+    from snorkel.utils import preds_to_probs as s_preds_to_probs
+
+    from weaksup.compat.snorkel.utils import preds_to_probs
+
+    for preds in (np.array([0, 2, 1]), np.array([[1], [0], [2]]), np.array([2])):
+        np.testing.assert_array_equal(preds_to_probs(preds, 3), s_preds_to_probs(preds, 3))
+    np.testing.assert_array_equal(preds_to_probs(np.array([1.0, 0.0]), 2), [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(preds_to_probs(np.array([True, False]), 2), [[0, 1], [1, 0]])
+
+
+@pytest.mark.parametrize("tol", [0, -1, 0.0, float("nan"), "1e-5"])
+def test_compat_probs_to_preds_refuses_a_tolerance_that_ties_nothing(tol):
+    from weaksup.compat.snorkel.utils import probs_to_preds
+
+    with pytest.raises(ValueError, match="tol must be a finite number > 0"):
+        probs_to_preds(np.array([[0.5, 0.5], [0.2, 0.8]]), "abstain", tol=tol)
+
+
+@pytest.mark.parametrize("golds, preds, probs, match", [
+    ([0, 1], [0], None, "golds 2, preds 1"),
+    ([0, 1], [0, 1], np.full((3, 2), 0.5), "golds 2, preds 2, probs 3"),
+])
+def test_compat_scorer_refuses_arrays_of_different_lengths(golds, preds, probs, match):
+    from weaksup.compat.snorkel.analysis import Scorer
+
+    with pytest.raises(ValueError, match=f"must have the same number of elements, got {match}"):
+        Scorer(metrics=["accuracy"]).score(np.array(golds), np.array(preds), probs)
+
+
+def test_compat_label_model_score_refuses_short_gold_labels():
+    from weaksup.compat.snorkel.labeling.model import LabelModel
+
+    L, _, y = _task(n=100)
+    model = LabelModel(cardinality=2)
+    model.fit(L.to_dense(), n_epochs=10, progress_bar=False)
+    with pytest.raises(ValueError, match="golds 3, preds 100, probs 100"):
+        model.score(L.to_dense(), y[:3])

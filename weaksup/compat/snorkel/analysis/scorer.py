@@ -43,6 +43,11 @@ class Scorer:
         """``{metric: value}`` (a custom metric returning a dict adds its keys)."""
         if len(golds) == 0:
             raise ValueError("Cannot score empty labels")
+        sizes = {"golds": len(golds), "preds": None if preds is None else len(preds),
+                 "probs": None if probs is None else len(probs)}
+        if len({v for v in sizes.values() if v is not None}) > 1:  # numpy would fail on a mismatched mask
+            given = ", ".join(f"{k} {v}" for k, v in sizes.items() if v is not None)
+            raise ValueError(f"golds, preds, and probs must have the same number of elements, got {given}")
         out: dict[str, float] = {}
         for name, func in self.metrics.items():
             value = func(golds, preds, probs)

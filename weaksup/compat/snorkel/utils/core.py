@@ -28,7 +28,8 @@ def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: flo
     tie_break_policy : {"random", "true-random", "abstain"}
         How tied rows are decided.
     tol : float
-        Classes whose probability differs from the row maximum by less than ``tol`` tie.
+        Classes whose probability differs from the row maximum by less than ``tol`` tie; a finite number
+        ``> 0`` (snorkel fails on ``tol <= 0`` with a ``ZeroDivisionError``, or abstains on every row).
 
     Returns
     -------
@@ -46,6 +47,10 @@ def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: flo
                          f"{probs.shape[1] if probs.ndim == 2 else 1} classes.")
     if tie_break_policy not in _POLICIES:
         raise ValueError(f"tie_break_policy={tie_break_policy} policy not recognized.")
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(tol) or tol <= 0:  # snorkel: ZeroDivisionError, or -1 on every row ("abstain")
+        raise ValueError(f"tol must be a finite number > 0 (classes whose probabilities differ from the row's "
+                         f"maximum by less than tol tie), got {tol!r}")
     # snorkel ties classes with diff < tol, weaksup with diff <= tol: the float just below tol makes them equal
     below = float(np.nextafter(tol, -np.inf))
     if tie_break_policy != "true-random":
@@ -58,14 +63,39 @@ def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: flo
 
 
 def preds_to_probs(preds: np.ndarray, num_classes: int) -> np.ndarray:
-    """One-hot ``n × num_classes`` probabilities from hard labels (any label below 0 is an error).
+    """One-hot ``n × num_classes`` probabilities from hard labels.
+
+    A label below 0 (abstain), at or above ``num_classes``, or not an integer, and a ``num_classes`` below 1
+    are ValueErrors naming the value (snorkel fails on the last three with numpy's bare IndexError);
+    booleans read as 0 / 1.
 
     >>> preds_to_probs(np.array([1, 0]), 2).tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """
+    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"num_classes must be an int >= 1 (the number of classes), got {num_classes!r}")
     preds = np.asarray(preds)
+    if preds.dtype.kind == "b":  # numpy would read a boolean array as a row mask
+        preds = preds.astype(np.int64)
+    if preds.dtype.kind not in "iuf":
+        raise ValueError(f"preds must be integer class labels 0..{num_classes - 1}, got dtype {preds.dtype}")
     if np.any(preds < 0):  # snorkel: -1 and every other negative label (numpy would wrap them around)
         raise ValueError("Could not convert abstained vote to probability")
+    flat = preds.ravel()
+    if preds.dtype.kind == "f":
+        bad = ~np.isfinite(flat) | (flat != np.round(flat))
+        if bad.any():
+            i = int(np.nonzero(bad)[0][0])
+            raise ValueError(f"preds: {float(flat[i])!r} at position {i} is not an integer class label "
+                             f"0..{num_classes - 1}")
+        preds = preds.astype(np.int64)
+        flat = preds.ravel()
+    bad = flat >= num_classes
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"preds: label {int(flat[i])} at position {i} is outside 0..{num_classes - 1} "
+                         f"(num_classes={num_classes})")
     return np.eye(num_classes)[preds.squeeze()]
 
 
