@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,24 @@ def test_label_models_on_dask_equal_in_memory(client):
         b = lm.DawidSkene(**kw).fit(X)  # a bare Dask array works too
         assert a.n_iter_ == b.n_iter_
         _check_same(f"{set_name} DawidSkene", a, b, L, X, tol=1e-7)
+
+
+def test_dask_fit_warns_about_copied_lfs_as_in_memory(client):
+    # the copied-LF warning came only from in-memory fits; closed-form models read it from reduced statistics
+    L, _, _ = make_votes(3000, 5, 2, seed=1)
+    D = L.to_dense()
+    C = VoteMatrix(np.column_stack([D, D[:, 0]]), lf_names=L.lf_names + ["lf_0_copy"], cardinality=2)
+    X = da.from_array(C.to_dense(), chunks=(600, C.m))
+    V = DaskVotes(X, C.lf_names, 2)
+    for model in ("WeightedMajorityVote", "FlyingSquid", "MatrixCompletion"):
+        M = getattr(lm, model)
+        with pytest.warns(UserWarning, match=r"LFs 'lf_0' and 'lf_0_copy' vote the same class on 100\.0%"):
+            M().fit(C, seed=0)
+        with pytest.warns(UserWarning, match=r"LFs 'lf_0' and 'lf_0_copy' vote the same class on 100\.0%"):
+            M().fit(V, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lm.FlyingSquid().fit(DaskVotes(da.from_array(D, chunks=(600, L.m)), L.lf_names, 2), seed=0)
 
 
 def test_streamed_em_equals_held_em(client, tmp_path):

@@ -176,6 +176,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
         check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
         model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
         model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
+        model._warn_redundant_lfs()  # from the reduced statistics' LF-pair counts, where the model keeps them
     except BaseException:
         model.__dict__.clear()
         model.__dict__.update(before)

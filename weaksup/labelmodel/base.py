@@ -405,7 +405,8 @@ class BaseVoteModel(ParamsMixin):
         Called after the fit: the LF-pair counts come from the fitted statistics when they hold them
         (WeightedMajorityVote, FlyingSquid, MatrixCompletion: no extra pass), else from the votes ``L``
         (:func:`redundant_lf_groups`).  Not inside another label model's fit (the outer fit has warned),
-        nor when neither is at hand (Dask votes, the partial_fit of models without pair counts)."""
+        nor when neither is at hand (the Dask fit of the EM models, the partial_fit of models without pair
+        counts; a Dask fit of the others reads the reduced statistics)."""
         if not self._assumes_independent_lfs() or _INSIDE_FIT.get() or self.n_lfs_ < 2:
             return
         share, min_rows = self.redundant_lf_share, self.redundant_lf_min_rows
