@@ -93,6 +93,9 @@ def keyword_lf(
     >>> keyword_lf(["$$$", "C++"], 1)(pd.DataFrame({"text": ["earn $$$", "I code C++.", "ABC++"]})).tolist()
     [1, 1, -1]
     """
+    if not isinstance(keywords, str) and not isinstance(keywords, Iterable):
+        raise TypeError(f"keyword_lf{f' {name!r}' if name else ''}: keywords must be a string or an iterable of "
+                        f"strings, got {keywords!r} ({type(keywords).__name__})")
     # a set's order follows string hashing, which changes with every process: sorted, the name and pattern do not
     words = [keywords] if isinstance(keywords, str) else (
         sorted(keywords, key=str) if isinstance(keywords, (set, frozenset)) else list(keywords))
@@ -126,6 +129,8 @@ def regex_lf(
 ) -> LabelingFunction:
     """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN.
 
+    An empty pattern matches every text: it is a ValueError (as an empty keyword is for :func:`keyword_lf`).
+
     Examples
     --------
     >>> from weaksup.lf import Row, regex_lf
@@ -136,6 +141,9 @@ def regex_lf(
     if not isinstance(pattern, str):
         raise TypeError(f"regex_lf{f' {name!r}' if name else ''}: pattern must be a string, got {pattern!r} "
                         f"({type(pattern).__name__})")
+    if not pattern:
+        raise ValueError(f"regex_lf{f' {name!r}' if name else ''}: pattern is empty (it would match every text); "
+                         f"give a non-empty pattern")
     label = _class_label(label, f"regex_lf{f' {name!r}' if name else ''}")
     flags = 0 if case_sensitive else re.IGNORECASE
     lf_name = name or f"regex_{pattern[:30]}_{label}"
@@ -356,7 +364,9 @@ def lfs_from_table(
     Labels may be ints (or floats equal to one) or, with ``label_names``, class names.  Each row
     becomes one batched LF (snorkel#1647: LFs configured from data).  A blank pattern or label
     cell (an empty CSV cell reads as NaN), or a label that is not a class ``0..k-1``, is a
-    ValueError naming the table row; a blank name cell gives the default name.
+    ValueError naming the table row; a blank name cell gives the default name.  Two rows that make
+    the same LF name (a repeated pattern and label, or a repeated name cell) are a ValueError naming
+    both rows, as is a class name given twice in ``label_names``.
 
     Examples
     --------
@@ -368,7 +378,14 @@ def lfs_from_table(
     rows = table.to_dict("records") if isinstance(table, pd.DataFrame) else list(table)
     if kind not in {"keyword", "regex"}:
         raise ValueError(f"kind must be 'keyword' or 'regex', got {kind!r}")
+    if label_names is not None:
+        label_names = list(label_names)
+        for j, c in enumerate(label_names):
+            if label_names.index(c) != j:
+                raise ValueError(f"lfs_from_table: label_names has {c!r} twice (positions {label_names.index(c)} "
+                                 f"and {j}); each class needs its own name: {label_names}")
     lfs = []
+    row_of: dict[str, int] = {}
     for i, row in enumerate(rows):
         if pattern_col not in row or label_col not in row:
             raise KeyError(f"LF table row {i} lacks {pattern_col!r} or {label_col!r}: {row}")
@@ -381,12 +398,18 @@ def lfs_from_table(
         if isinstance(label, str):
             if label_names is None or label not in label_names:
                 raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})")
-            label = list(label_names).index(label)
+            label = label_names.index(label)
         label = _class_label(label, f"LF table row {i} ({label_col!r} column)")
         name = str(row[name_col]) if name_col and not _blank(row[name_col]) else None
         make = keyword_lf if kind == "keyword" else regex_lf
         try:
-            lfs.append(make(str(pattern), label, field=field, name=name, case_sensitive=case_sensitive))
+            lf = make(str(pattern), label, field=field, name=name, case_sensitive=case_sensitive)
         except (ValueError, re.error) as exc:
             raise ValueError(f"LF table row {i} ({pattern_col!r} {pattern!r}): {exc}") from exc
+        if lf.name in row_of:  # the appliers and label models match LFs by name: two would clash at apply time
+            raise ValueError(f"LF table rows {row_of[lf.name]} and {i} both make an LF named {lf.name!r} "
+                             f"(a repeated pattern and label, or a repeated {name_col or 'name'!r} cell); "
+                             f"drop or rename one: {row}")
+        row_of[lf.name] = i
+        lfs.append(lf)
     return lfs
