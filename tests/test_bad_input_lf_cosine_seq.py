@@ -3,9 +3,13 @@ each is refused with an error naming what and where, instead of being silently m
 
 from __future__ import annotations
 
+
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
+from weaksup.endmodel.cosine import confidence_weights, contrastive_loss, select_confident, sharpen, weighted_kl
 from weaksup.lf import keyword_lf, lfs_from_table, regex_lf
 
 NAN = float("nan")
@@ -46,3 +50,41 @@ def test_keyword_lf_refuses_keywords_that_are_no_iterable(keywords):
     """keyword_lf(None, 1) failed with "'NoneType' object is not iterable", naming neither LF nor argument."""
     with pytest.raises(TypeError, match=r"keyword_lf 'k': keywords must be a string or an iterable of strings"):
         keyword_lf(keywords, 1, name="k")
+
+
+# ------------------------------------------------------------------ Cosine helpers
+@pytest.mark.parametrize("call, match", [
+    (lambda: confidence_weights([[NAN, 1.0]]), r"confidence_weights: probs\[0, 0\] = nan is not finite"),
+    (lambda: confidence_weights([0.5, 0.5]), r"confidence_weights: probs must be n × k .* shape \(2,\)"),
+    (lambda: confidence_weights([[-0.5, 1.5]]), r"probs\[0, 0\] = -0.5 is negative"),
+    (lambda: confidence_weights([[0.5, 0.7]]), r"row 0 sums to 1.2"),
+    (lambda: sharpen([[NAN, 1.0]]), r"sharpen: probs\[0, 0\] = nan is not finite"),
+    (lambda: sharpen([[-0.5, 1.5]]), r"sharpen: probs\[0, 0\] = -0.5 is negative"),
+    (lambda: sharpen([[0.5, 0.5]], power=NAN), "sharpen: power must be a finite number > 0"),
+    (lambda: sharpen([[0.5, 0.5]], power=0), "sharpen: power must be a finite number > 0"),
+    (lambda: sharpen([[0.5, 0.5]], power=-1), "sharpen: power must be a finite number > 0"),
+    (lambda: select_confident([0.5], NAN), r"select_confident: thresh must be a number in \[0, 1\)"),
+    (lambda: select_confident([0.5], 2), r"select_confident: thresh must be a number in \[0, 1\)"),
+    (lambda: select_confident([0.5, NAN], 0.1), r"select_confident: weights\[1\] = nan is not finite"),
+    (lambda: weighted_kl(torch.ones(3, 2) / 2, torch.zeros(2, 2), torch.ones(3)),
+     r"weighted_kl: targets and log_probs must both be B × C and weights B, got targets \(3, 2\), log_probs \(2, 2\)"),
+    (lambda: weighted_kl(torch.ones(2, 2) / 2, torch.zeros(2, 2), torch.ones(3)), r"weights \(3,\)"),
+    (lambda: contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1])),
+     r"contrastive_loss: targets must be B class ids or B × C soft labels for the B = 3 feature rows"),
+])
+def test_cosine_helpers_refuse_bad_input(call, match):
+    """confidence_weights([[nan, 1]]) gave 1.0 (full confidence), a 1-D input an IndexError, negative probabilities
+    passed; sharpen gave NaN rows, or uniform / inverted ones for power 0 / -1; select_confident(w, nan) or 2 was
+    silently empty; weighted_kl / contrastive_loss with mismatched batches failed in torch's broadcasting."""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_cosine_helpers_keep_valid_answers_and_accept_arrays():
+    np.testing.assert_allclose(confidence_weights([[1.0, 0.0], [0.5, 0.5]]), [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(sharpen([[0.9, 0.1], [0.6, 0.4]], class_frequency=False),
+                               [[0.81 / 0.82, 0.01 / 0.82], [0.36 / 0.52, 0.16 / 0.52]], atol=1e-9)
+    assert select_confident([0.9, 0.2], 0.0).tolist() == [0, 1]
+    t, logp = np.array([[1.0, 0.0], [0.0, 1.0]]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]]))
+    # numpy input failed with AttributeError 'clamp_min'; it is converted: (log 2 - log 0.75) / 2
+    assert float(weighted_kl(t, logp, np.ones(2))) == pytest.approx((np.log(2) - np.log(0.75)) / 2)

@@ -63,6 +63,39 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ pieces
+_SUM_TOL = 1e-4  # a probability row's sum may be off 1 by float32 rounding (a softmax over many classes)
+
+
+def _prob_rows(probs: Any, what: str) -> np.ndarray:
+    """``probs`` as an ``n × k`` float64 array of probability rows: finite, >= 0, each summing to 1.
+
+    >>> _prob_rows([[0.5, 0.5], [-0.5, 1.5]], "sharpen: probs")
+    Traceback (most recent call last):
+    ...
+    ValueError: sharpen: probs[1, 0] = -0.5 is negative; each row must be class probabilities (>= 0, summing to 1)
+    """
+    try:
+        f = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be a numeric n × k array of class probabilities: {exc}") from None
+    if f.ndim != 2:
+        raise ValueError(f"{what} must be n × k (one row per example, one column per class), got shape {f.shape}")
+    bad = ~np.isfinite(f)
+    if bad.any():
+        r, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"{what}[{r}, {c}] = {f[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
+    if (f < 0).any():
+        r, c = (int(v[0]) for v in np.nonzero(f < 0))
+        raise ValueError(f"{what}[{r}, {c}] = {f[r, c]} is negative; each row must be class probabilities "
+                         f"(>= 0, summing to 1)")
+    off = np.abs(f.sum(axis=1) - 1.0) > _SUM_TOL
+    if off.any():
+        r = int(np.nonzero(off)[0][0])
+        raise ValueError(f"{what}: row {r} sums to {float(f[r].sum())!r}, not 1; each row must be class "
+                         f"probabilities ({int(off.sum())} such row(s))")
+    return f
+
+
 def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.ndarray:
     """Soft-frequency sharpening: ``ỹ_ij = (f_ij^p / F_j) / Σ_j' (f_ij'^p / F_j')``, ``F_j = Σ_i f_ij``.
 
@@ -73,12 +106,22 @@ def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.
     ``f = (0.7, 0.3)`` becomes minority); ``class_frequency=False`` sharpens by
     the power alone, ``ỹ_ij = f_ij^p / Σ_j' f_ij'^p``.
 
+    ``probs`` must be ``n × k`` class probabilities (finite, >= 0, rows summing to 1 within 1e-4) and
+    ``power`` a finite number > 0 (0 would make every row uniform, a negative power invert it):
+    anything else is a ValueError naming the entry.
+
     >>> sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]), class_frequency=False).round(4).tolist()
     [[0.9878, 0.0122], [0.6923, 0.3077]]
     """
-    f = np.asarray(probs, dtype=np.float64)
-    if f.ndim != 2:
-        raise ValueError(f"probs must be n×k, got shape {f.shape}")
+    f = _prob_rows(probs, "sharpen: probs")
+    if not Interval(0, None, closed="neither").accepts(power):
+        raise ValueError(f"sharpen: power must be a finite number > 0 (0 makes every row uniform, a negative power "
+                         f"inverts it), got {power!r}")
+    return _sharpen(f, power, class_frequency)
+
+
+def _sharpen(f: np.ndarray, power: float, class_frequency: bool) -> np.ndarray:
+    """:func:`sharpen` on checked rows (``Cosine.fit``'s teacher outputs)."""
     t = f ** power
     if class_frequency:
         t = t / np.maximum(f.sum(axis=0), 1e-12)
@@ -89,6 +132,9 @@ def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.
 def confidence_weights(probs: Any) -> np.ndarray:
     """``ω_i = 1 − H(p_i) / log C`` with ``0·log 0 = 0`` (1 for one-hot, 0 for uniform).
 
+    ``probs`` must be ``n × C`` class probabilities, ``C >= 2`` (finite, >= 0, rows summing to 1 within
+    1e-4); anything else is a ValueError naming the entry.
+
     Examples
     --------
     >>> import numpy as np
@@ -96,16 +142,23 @@ def confidence_weights(probs: Any) -> np.ndarray:
     >>> confidence_weights(np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])).round(3).tolist()
     [1.0, 0.0, 0.531]
     """
-    p = np.asarray(probs, dtype=np.float64)
-    C = p.shape[1]
-    if C < 2:
-        raise ValueError("confidence weights need at least 2 classes")
+    p = _prob_rows(probs, "confidence_weights: probs")
+    if p.shape[1] < 2:
+        raise ValueError(f"confidence weights need at least 2 classes, got probs of shape {p.shape}")
+    return _confidence_weights(p)
+
+
+def _confidence_weights(p: np.ndarray) -> np.ndarray:
+    """:func:`confidence_weights` on checked rows."""
     ent = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=1)
-    return 1.0 - ent / np.log(C)
+    return 1.0 - ent / np.log(p.shape[1])
 
 
 def select_confident(weights: Any, thresh: float) -> np.ndarray:
     """Indices of rows with ``ω_i > ξ`` (strictly greater, as in the paper).
+
+    ``weights`` must be a 1-D array of finite confidences and ``thresh`` a number in ``[0, 1)`` (as
+    ``Cosine(thresh=)``: no ``ω`` exceeds 1): anything else is a ValueError.
 
     Examples
     --------
@@ -113,12 +166,40 @@ def select_confident(weights: Any, thresh: float) -> np.ndarray:
     >>> select_confident([1.0, 0.0, 0.531, 0.5], 0.5).tolist()
     [0, 2]
     """
-    w = np.asarray(weights, dtype=np.float64)
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"select_confident: weights must be a 1-D numeric array: {exc}") from None
+    if w.ndim != 1:
+        raise ValueError(f"select_confident: weights must be 1-D (one confidence per row), got shape {w.shape}")
+    bad = ~np.isfinite(w)
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ValueError(f"select_confident: weights[{i}] = {w[i]} is not finite; {int(bad.sum())} non-finite "
+                         f"value(s) in total")
+    if not Interval(0, 1, closed="left").accepts(thresh):
+        raise ValueError(f"select_confident: thresh must be a number in [0, 1) (no confidence exceeds 1), "
+                         f"got {thresh!r}")
     return np.nonzero(w > thresh)[0]
+
+
+def _as_tensor(a: Any, what: str, where: str) -> Any:
+    """``a`` as a torch tensor (a tensor unchanged, a numpy array or list converted)."""
+    import torch
+
+    if isinstance(a, torch.Tensor):
+        return a
+    try:
+        return torch.as_tensor(np.asarray(a))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"{where}: {what} must be a numeric tensor or array: {exc}") from None
 
 
 def weighted_kl(targets: Any, log_probs: Any, weights: Any) -> Any:
     """``mean_i ω_i · KL(ỹ_i ‖ p_i)`` (torch; averaged over the batch, not summed).
+
+    ``targets`` and ``log_probs`` are ``B × C``, ``weights`` has ``B`` entries (tensors, or arrays converted
+    to tensors); other shapes are a ValueError.
 
     Examples
     --------
@@ -131,7 +212,11 @@ def weighted_kl(targets: Any, log_probs: Any, weights: Any) -> Any:
     """
     import torch
 
-    t = targets
+    t, log_probs, weights = (_as_tensor(a, what, "weighted_kl") for a, what in
+                             ((targets, "targets"), (log_probs, "log_probs"), (weights, "weights")))
+    if t.ndim != 2 or t.shape != log_probs.shape or weights.shape != t.shape[:1]:
+        raise ValueError(f"weighted_kl: targets and log_probs must both be B × C and weights B, got targets "
+                         f"{tuple(t.shape)}, log_probs {tuple(log_probs.shape)}, weights {tuple(weights.shape)}")
     logt = torch.where(t > 0, torch.log(t.clamp_min(1e-30)), torch.zeros_like(t))
     kl = (t * (logt - log_probs)).sum(dim=-1)
     return (weights * kl).mean()
@@ -144,7 +229,8 @@ def contrastive_loss(features: Any, targets: Any, margin: float = 1.0, distance:
     (``"l2"``, scaled Euclidean) or ``1 − cos(v_i, v_j)`` (``"cos"``);
     ``ℓ_ij = W_ij d_ij² + (1 − W_ij) max(0, γ − d_ij)²`` and
     ``R1 = (1/B²) Σ_ij ℓ_ij``.  ``features`` are the student's, so the
-    gradient reaches the student's parameters.
+    gradient reaches the student's parameters.  ``features`` is ``B × dim`` and ``targets`` ``B`` class ids
+    or ``B × C`` soft labels (tensors, or arrays converted to tensors); other shapes are a ValueError.
 
     Examples
     --------
@@ -159,9 +245,13 @@ def contrastive_loss(features: Any, targets: Any, margin: float = 1.0, distance:
     import torch
     import torch.nn.functional as F
 
-    v = features
+    v = _as_tensor(features, "features", "contrastive_loss")
+    targets = _as_tensor(targets, "targets", "contrastive_loss")
     if v.ndim != 2:
-        raise ValueError(f"features must be B×dim, got shape {tuple(v.shape)}")
+        raise ValueError(f"contrastive_loss: features must be B×dim, got shape {tuple(v.shape)}")
+    if targets.ndim not in (1, 2) or targets.shape[0] != v.shape[0]:
+        raise ValueError(f"contrastive_loss: targets must be B class ids or B × C soft labels for the B = "
+                         f"{v.shape[0]} feature rows, got shape {tuple(targets.shape)}")
     lab = targets.argmax(dim=-1) if targets.ndim == 2 else targets
     W = (lab[:, None] == lab[None, :]).to(v.dtype)
     if distance == "l2":
@@ -444,9 +534,9 @@ class Cosine(EndModel):
         def batch_loss(step: int) -> tuple[Any, dict[str, float]] | None:
             if (step - 1) % T3 == 0:
                 f = em._probs(module, pdata, N)  # teacher = current model, dropout off
-                ytil = sharpen(f, self.power, self.class_frequency)
-                omega = confidence_weights(ytil)
-                sel = select_confident(omega, self.thresh)
+                ytil = _sharpen(f, self.power, self.class_frequency)  # check_params checked power and thresh
+                omega = _confidence_weights(ytil)
+                sel = np.nonzero(omega > self.thresh)[0]  # select_confident
                 self.teacher_history_.append({"step": step - 1, "n_confident": int(sel.size),
                                               "frac_confident": float(sel.size / max(N, 1))})
                 if sel.size < 2:
