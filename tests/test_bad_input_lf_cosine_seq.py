@@ -3,7 +3,6 @@ each is refused with an error naming what and where, instead of being silently m
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +10,8 @@ import torch
 
 from weaksup.endmodel.cosine import confidence_weights, contrastive_loss, select_confident, sharpen, weighted_kl
 from weaksup.lf import keyword_lf, lfs_from_table, regex_lf
+from weaksup.sequence import TagSequenceError, bio_tag_names, io_tag_names, io_to_bio, is_valid_bio, spans_to_bio
+from weaksup.sequence import token_features
 
 NAN = float("nan")
 
@@ -88,3 +89,36 @@ def test_cosine_helpers_keep_valid_answers_and_accept_arrays():
     t, logp = np.array([[1.0, 0.0], [0.0, 1.0]]), np.log(np.array([[0.5, 0.5], [0.25, 0.75]]))
     # numpy input failed with AttributeError 'clamp_min'; it is converted: (log 2 - log 0.75) / 2
     assert float(weighted_kl(t, logp, np.ones(2))) == pytest.approx((np.log(2) - np.log(0.75)) / 2)
+
+
+# ------------------------------------------------------------------ sequence tags
+def test_io_to_bio_refuses_b_tags():
+    """io_to_bio(['B-PER', 'B-PER', 'I-LOC']) gave ['B-PER', 'I-PER', 'B-LOC']: two entities merged."""
+    with pytest.raises(TagSequenceError, match=r"io_to_bio: 'B-PER' at position 1 is a BIO tag"):
+        io_to_bio(["I-PER", "B-PER", "I-LOC"])
+    assert io_to_bio(["I-PER", "I-PER", "O", "I-LOC"]) == ["B-PER", "I-PER", "O", "B-LOC"]
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: spans_to_bio([], -1), ValueError, r"n_tokens must be a number of tokens \(an int >= 0\), got -1"),
+    (lambda: spans_to_bio([], 2.5), ValueError, "n_tokens must be a number of tokens"),
+    (lambda: bio_tag_names(["PER", "PER"]), ValueError, r"entity_types has duplicates: \['PER'\]"),
+    (lambda: bio_tag_names(["O"]), ValueError, "entity_types has 'O'"),
+    (lambda: bio_tag_names(["B-X"]), ValueError, r"entity_types has 'B-X', a tag name; give the type \('X'\)"),
+    (lambda: io_tag_names(["I-X"]), ValueError, "entity_types has 'I-X', a tag name"),
+    (lambda: is_valid_bio(None), TypeError, "is_valid_bio: tags must be a sequence of tag strings, got NoneType"),
+    (lambda: token_features(["a", None]), TypeError, r"token_features: token 1 is None \(NoneType\)"),
+    (lambda: token_features([1, "a"]), TypeError, r"token_features: token 0 is 1 \(int\)"),
+])
+def test_sequence_tag_helpers_refuse_bad_input(call, exc, match):
+    """spans_to_bio([], -1) gave []; bio_tag_names accepted duplicate, 'O' and prefixed types; is_valid_bio(None)
+    and token_features([1, None]) failed with "'NoneType' object is not iterable" / "'int' object has no
+    attribute 'lower'"."""
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_sequence_tag_helpers_keep_valid_answers():
+    assert spans_to_bio([], 0) == [] and spans_to_bio([(0, 1, "X")], 2) == ["B-X", "O"]
+    assert bio_tag_names(["PER", "LOC"]) == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    assert is_valid_bio(["B-PER", "I-PER"]) and not is_valid_bio(["I-PER"])

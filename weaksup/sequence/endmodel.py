@@ -40,8 +40,11 @@ def _shape(w: str) -> str:
     return re.sub(r"(.)\1+", r"\1\1", s)
 
 
-def token_features(tokens: Sequence[str], window: int = 2) -> list[list[str]]:
+def token_features(tokens: Sequence[str], window: int = 2, *, where: str = "") -> list[list[str]]:
     """Feature strings for every token of a sentence (simple, language-agnostic).
+
+    ``tokens`` is a list of strings (a bare string, or a token that is no string, is a TypeError naming
+    its position; ``where`` adds to it, such as ``" in sentence 3"``).
 
     Examples
     --------
@@ -49,6 +52,13 @@ def token_features(tokens: Sequence[str], window: int = 2) -> list[list[str]]:
     >>> token_features(["Paris", "is", "big"])[0][:5]
     ['b', 'w=paris', 's=Xxx', 'p3=par', 'x3=ris']
     """
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(f"token_features: tokens{where} must be a list of token strings, got "
+                        f"{type(tokens).__name__} {tokens!r}"[:300])
+    tokens = list(tokens)
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str):
+            raise TypeError(f"token_features: token {i}{where} is {t!r} ({type(t).__name__}); tokens must be strings")
     low = [t.lower() for t in tokens]
     n = len(tokens)
     out = []
@@ -126,7 +136,7 @@ class CRFTagger(ParamsMixin):
     def _design(self, sentences: Sequence[Sequence[str]], build: bool = False) -> Any:
         import scipy.sparse as sp
 
-        feats = [f for s in sentences for f in token_features(s, self.window)]
+        feats = [f for s in sentences for f in token_features(s, self.window)]  # _check_sentences checked them
         if build:
             counts: dict[str, int] = {}
             for tf in feats:

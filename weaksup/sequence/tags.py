@@ -110,9 +110,12 @@ def bio_tag_names(entity_types: Sequence[str]) -> list[str]:
     >>> from weaksup.sequence import bio_tag_names
     >>> bio_tag_names(["PER", "LOC"])
     ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC']
+
+    The types must be distinct, non-empty names other than ``"O"`` and not tag names (``"B-PER"``):
+    anything else is a ValueError (a duplicate would give two ids one tag name).
     """
     out = ["O"]
-    for t in entity_types:
+    for t in _tag_types(entity_types):
         out += [f"B-{t}", f"I-{t}"]
     return out
 
@@ -126,7 +129,16 @@ def io_tag_names(entity_types: Sequence[str]) -> list[str]:
     >>> io_tag_names(["PER", "LOC"])
     ['O', 'I-PER', 'I-LOC']
     """
-    return ["O"] + [f"I-{t}" for t in entity_types]
+    return ["O"] + [f"I-{t}" for t in _tag_types(entity_types)]
+
+
+def _tag_types(entity_types: Any) -> list[str]:
+    """:func:`check_entity_types`, and no type that is itself a tag name (``B-PER`` would make ``B-B-PER``)."""
+    types = check_entity_types(entity_types)
+    for t in types:
+        if len(t) > 2 and t[1] == "-" and t[0] in "BI":
+            raise ValueError(f"entity_types has {t!r}, a tag name; give the type ({t[2:]!r}), not its B-/I- tag")
+    return types
 
 
 def split_tag(tag: str, where: str = "") -> tuple[str, str | None]:
@@ -240,6 +252,10 @@ def spans_to_bio(spans: Sequence[Any], n_tokens: int, *, on_overlap: str = "erro
     """
     if on_overlap not in ("error", "first", "longest"):
         raise ValueError(f"on_overlap must be 'error', 'first' or 'longest', got {on_overlap!r}")
+    n = _span_bound(n_tokens)
+    if n is None or n < 0:
+        raise ValueError(f"n_tokens{where} must be a number of tokens (an int >= 0), got {n_tokens!r}")
+    n_tokens = n
     checked = check_spans(spans, n_tokens, allow_overlap=on_overlap != "error",
                           entity_types=entity_types, where=where)
     if on_overlap == "longest":
@@ -332,11 +348,18 @@ def bio_to_io(tags: Sequence[str], where: str = "") -> list[str]:
 
 
 def io_to_bio(tags: Sequence[str], where: str = "") -> list[str]:
-    """IO -> BIO: the first token of each run of one type becomes ``B-`` (WRENCH's ``io_id_to_bio_id``)."""
+    """IO -> BIO: the first token of each run of one type becomes ``B-`` (WRENCH's ``io_id_to_bio_id``).
+
+    A ``B-`` tag is no IO tag: it raises :class:`TagSequenceError` naming its position (read as ``I-``,
+    ``B-PER B-PER`` would become one entity; use :func:`repair_bio` on BIO tags).
+    """
     out = []
     last = None
     for i, t in enumerate(tags):
-        _, typ = split_tag(t, f" at position {i}{where}")
+        prefix, typ = split_tag(t, f" at position {i}{where}")
+        if prefix == "B":
+            raise TagSequenceError(f"io_to_bio: {t!r} at position {i}{where} is a BIO tag; IO tags are 'O' and "
+                                   f"'I-<type>' (for BIO tags use repair_bio, or bio_to_io first)")
         if typ is None:
             out.append("O")
         else:
@@ -359,6 +382,8 @@ def is_valid_bio(tags: Sequence[str]) -> bool:
     >>> is_valid_bio(["B-PER", "I-PER"]), is_valid_bio(["O", "I-PER"])
     (True, False)
     """
+    if isinstance(tags, (str, bytes)) or not hasattr(tags, "__iter__"):
+        raise TypeError(f"is_valid_bio: tags must be a sequence of tag strings, got {type(tags).__name__} {tags!r}")
     try:
         bio_to_spans(tags, "error")
     except TagSequenceError:
