@@ -3,6 +3,8 @@ each is refused with an error naming what and where, instead of being silently m
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from weaksup.endmodel.cosine import confidence_weights, contrastive_loss, select
 from weaksup.lf import keyword_lf, lfs_from_table, regex_lf
 from weaksup.sequence import TagSequenceError, bio_tag_names, io_tag_names, io_to_bio, is_valid_bio, spans_to_bio
 from weaksup.sequence import token_features
+from weaksup.sequence.inference import forward_backward, viterbi
 
 NAN = float("nan")
 
@@ -122,3 +125,36 @@ def test_sequence_tag_helpers_keep_valid_answers():
     assert spans_to_bio([], 0) == [] and spans_to_bio([(0, 1, "X")], 2) == ["B-X", "O"]
     assert bio_tag_names(["PER", "LOC"]) == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     assert is_valid_bio(["B-PER", "I-PER"]) and not is_valid_bio(["I-PER"])
+
+
+# ------------------------------------------------------------------ sequence inference
+_S3, _T3 = np.full(3, 1 / 3), np.full((3, 3), 1 / 3)
+
+
+@pytest.mark.parametrize("fn", [viterbi, forward_backward])
+@pytest.mark.parametrize("args, match", [
+    ((np.zeros((4, 3)), [2, 1], _S3, _T3), "lengths sum to 3 but log_emit has 4 rows"),  # viterbi: length-4 path
+    ((np.zeros((3, 3)), [2, 2], _S3, _T3), "lengths sum to 4 but log_emit has 3 rows"),  # viterbi: IndexError
+    ((np.zeros((3, 3)), [4, -1], _S3, _T3), r"lengths\[1\] = -1 is negative"),
+    ((np.zeros((3, 3)), [1.5, 1.5], _S3, _T3), "lengths must be a 1-D array of sentence lengths"),
+    ((np.zeros((3, 3)), [3], np.ones(2) / 2, _T3),
+     r"start must have shape \(3,\) and trans \(3, 3\); got start \(2,\)"),
+    ((np.zeros((3, 3)), [3], _S3, np.ones((2, 2))), r"got start \(3,\) and trans \(2, 2\)"),
+    ((np.full((3, 3), NAN), [3], _S3, _T3), r"log_emit\[0, 0\] = nan; log emissions may be -inf, never NaN"),
+    ((np.zeros((3, 3)), [3], np.array([NAN, 0.5, 0.5]), _T3), r"start\[0\] = nan"),
+    ((np.zeros((3, 3)), [3], _S3, -_T3), r"trans\[0, 0\] = -0.33"),
+])
+def test_chain_inference_checks_its_arguments_against_each_other(fn, args, match):
+    """viterbi(zeros((4, 3)), [2, 1], ...) returned a length-4 path; [2, 2] over 3 rows an IndexError; wrong
+    start / trans shapes numpy broadcast errors; NaN emissions an all-zero path."""
+    with pytest.raises(ValueError, match=re.escape(fn.__name__) + ": .*" + match):
+        fn(*args)
+
+
+def test_chain_inference_keeps_valid_answers():
+    le = np.log(np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]]))
+    assert viterbi(le, np.array([2, 0, 1]), _S3, _T3).tolist() == [1, 2, 0]  # an empty sentence is fine
+    with np.errstate(divide="ignore"):
+        masked = np.log(np.array([[0.0, 1.0, 0.0]]))  # -inf: states a token cannot emit
+    gamma, _, _ = forward_backward(masked, [1], _S3, _T3)
+    np.testing.assert_allclose(gamma, [[0.0, 1.0, 0.0]])

@@ -15,6 +15,8 @@ blocks of sentences.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["bio_transition_mask", "bio_start_mask", "forward_backward", "viterbi"]
@@ -56,6 +58,52 @@ def _chunks(lengths: np.ndarray, K: int) -> list[tuple[int, int]]:
     return out
 
 
+def _check_chain(log_emit: np.ndarray, lengths: Any, start: np.ndarray, trans: np.ndarray,
+                 where: str) -> tuple[np.ndarray, np.ndarray]:
+    """``log_emit`` (n × K) and ``lengths`` (int64, each >= 0, summing to n) checked against ``start`` (K,)
+    and ``trans`` (K, K); one vectorised pass over each array.
+
+    ``log_emit`` may hold ``-inf`` (a state a token cannot emit), never NaN or ``+inf``; ``start`` and
+    ``trans`` are finite, non-negative weights.
+
+    >>> _check_chain(np.zeros((4, 3)), [2, 1], np.ones(3), np.ones((3, 3)), "viterbi")
+    Traceback (most recent call last):
+    ...
+    ValueError: viterbi: lengths sum to 3 but log_emit has 4 rows (one per token of the sentences concatenated)
+    """
+    log_emit = np.asarray(log_emit)
+    if log_emit.ndim != 2 or log_emit.dtype.kind not in "fiu":
+        raise ValueError(f"{where}: log_emit must be a numeric n_tokens × K array, got {log_emit.dtype} of shape "
+                         f"{log_emit.shape}")
+    n, K = log_emit.shape
+    lens = np.asarray(lengths)
+    integral = lens.dtype.kind in "iu" or lens.size == 0 or (
+        lens.dtype.kind == "f" and bool(np.isfinite(lens).all()) and np.array_equal(lens, np.round(lens)))
+    if lens.ndim != 1 or not integral:
+        raise ValueError(f"{where}: lengths must be a 1-D array of sentence lengths (ints), got {lens.dtype} of "
+                         f"shape {lens.shape}")
+    lens = lens.astype(np.int64)
+    if lens.size and lens.min() < 0:
+        i = int(np.argmin(lens))
+        raise ValueError(f"{where}: lengths[{i}] = {int(lens[i])} is negative; a sentence has >= 0 tokens")
+    if int(lens.sum()) != n:
+        raise ValueError(f"{where}: lengths sum to {int(lens.sum())} but log_emit has {n} rows (one per token of "
+                         f"the sentences concatenated)")
+    start, trans = np.asarray(start), np.asarray(trans)
+    if start.shape != (K,) or trans.shape != (K, K):
+        raise ValueError(f"{where}: log_emit has K = {K} states, so start must have shape ({K},) and trans "
+                         f"({K}, {K}); got start {start.shape} and trans {trans.shape}")
+    if not (log_emit < np.inf).all():  # False at NaN and +inf; -inf (a forbidden state) passes
+        r, c = (int(v[0]) for v in np.nonzero(~(log_emit < np.inf)))
+        raise ValueError(f"{where}: log_emit[{r}, {c}] = {log_emit[r, c]}; log emissions may be -inf, never NaN "
+                         f"or +inf")
+    for what, a in (("start", start), ("trans", trans)):
+        if not ((a >= 0) & (a < np.inf)).all():
+            i = tuple(int(v[0]) for v in np.nonzero(~((a >= 0) & (a < np.inf))))
+            raise ValueError(f"{where}: {what}{list(i)} = {a[i]}; {what} holds finite, non-negative probabilities")
+    return log_emit, lens
+
+
 def forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray,
                      need_xi: bool = True) -> tuple[np.ndarray, np.ndarray, float]:
     """Scaled forward–backward over many sentences at once (see :func:`_forward_backward`).
@@ -73,8 +121,11 @@ def forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarra
     [[0.9, 0.1], [0.82, 0.18]]
     >>> round(loglik, 4) == round(float(np.log(0.25)), 4)  # p(x) = 0.5 * 0.9 * 0.5 + 0.5 * 0.1 * 0.5
     True
+
+    ``lengths`` must sum to the rows of ``log_emit``, ``start`` be ``(K,)`` and ``trans`` ``(K, K)``, all finite
+    (``log_emit`` may hold ``-inf``): anything else is a ValueError.
     """
-    lengths = np.asarray(lengths, dtype=np.int64)
+    log_emit, lengths = _check_chain(log_emit, lengths, start, trans, "forward_backward")
     K = log_emit.shape[1]
     blocks = _chunks(lengths, K) if len(lengths) else [(0, 0)]
     if len(blocks) == 1:
@@ -167,8 +218,11 @@ def _forward_backward(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarr
 
 
 def viterbi(log_emit: np.ndarray, lengths: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
-    """Most likely state path per sentence (flat ids), batched like :func:`forward_backward`."""
-    lengths = np.asarray(lengths, dtype=np.int64)
+    """Most likely state path per sentence (flat ids), batched like :func:`forward_backward`.
+
+    The arguments are checked as :func:`forward_backward` checks them.
+    """
+    log_emit, lengths = _check_chain(log_emit, lengths, start, trans, "viterbi")
     blocks = _chunks(lengths, log_emit.shape[1]) if len(lengths) else [(0, 0)]
     if len(blocks) == 1:
         return _viterbi(log_emit, lengths, start, trans)
