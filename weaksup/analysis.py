@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -96,6 +96,8 @@ class LFAnalysis:
             if L is None:
                 raise TypeError("LFAnalysis needs the votes (or snorkel's keyword L=)")
             votes = L
+        elif L is not None:
+            raise TypeError("LFAnalysis got the votes twice, as its first argument and as L=: pass one of them")
         if not isinstance(votes, VoteMatrix):
             votes = VoteMatrix(votes)
         self.votes = votes
@@ -107,6 +109,8 @@ class LFAnalysis:
             names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
             if list(votes.lf_names) != [f"lf_{j}" for j in range(votes.m)]:  # the votes carry real LF names
                 votes = self.votes = _votes_for_lfs(votes, names)
+            else:
+                _refuse_repeated_names(names)
             self.lf_names = names
         else:
             self.lf_names = list(votes.lf_names)
@@ -270,8 +274,20 @@ class LFAnalysis:
             return np.nan_to_num(0.5 * (x_sum / fired + 1))
 
     def lf_empirical_probs(self, y: Any, k: int) -> np.ndarray:
-        """``m × (k+1) × k`` tables ``P[j, l+1, c] = P(LF_j = l | Y = c)`` from gold ``y``."""
+        """``m × (k+1) × k`` tables ``P[j, l+1, c] = P(LF_j = l | Y = c)`` from gold ``y``.
+
+        ``k`` is the number of classes: at least the cardinality (every class an LF votes) and one more
+        than the largest gold label, so that each table's columns sum to 1.
+        """
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < self.cardinality:
+            raise ValueError(f"lf_empirical_probs: k must be the number of classes, an int >= the cardinality "
+                             f"({self.cardinality}: the LFs vote classes 0..{self.cardinality - 1}), got {k!r}")
+        k = int(k)
         Y = self._check_y(y, k)
+        if Y.size and Y.max() >= k:
+            i = int(np.argmax(Y))
+            raise ValueError(f"lf_empirical_probs: y holds class {int(Y[i])} (row {i}) but k={k} classes are "
+                             f"0..{k - 1}: pass k={int(Y[i]) + 1}")
         rows, cols, vals = self._entries()
         yr = Y[rows]
         ok = (yr >= 0) & (yr < k) & (vals < k)
@@ -400,11 +416,22 @@ class LFAnalysis:
             d["Incorrect"] = pd.Series(incorrect, index=names)
             d["Emp. Acc."] = pd.Series(self.lf_empirical_accuracies(y), index=names)
         if est_weights is not None:
-            w = np.asarray(est_weights, dtype=float).ravel()
-            if w.shape[0] != self.m:
-                raise ValueError(f"est_weights has {w.shape[0]} entries for {self.m} LFs")
+            w = self._check_est_weights(est_weights)
             d["Learned Weight"] = pd.Series(w, index=names)
         return pd.DataFrame(d, index=names)
+
+    def _check_est_weights(self, est_weights: Any) -> np.ndarray:
+        """``est_weights`` as ``m`` finite floats, one per LF; a ValueError naming the LF of a bad entry."""
+        raw = np.asarray(est_weights)
+        flat = raw.ravel()
+        if flat.shape[0] != self.m:
+            raise ValueError(f"est_weights has {flat.shape[0]} entries for {self.m} LFs")
+        for j, v in enumerate(flat):
+            v = v.item() if isinstance(v, np.generic) else v
+            number = isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+            if not number or not np.isfinite(float(v)):
+                raise ValueError(f"est_weights: entry {j} (LF {self.lf_names[j]!r}) is {v!r}, not a finite number")
+        return flat.astype(float)
 
     def lf_summary(self, Y: Any = None, est_weights: Any = None) -> pd.DataFrame:
         """snorkel's name and signature for :meth:`summary`."""
@@ -419,12 +446,39 @@ class LFAnalysis:
         return get_label_buckets(self._check_y(y), self.votes.column(self._lf_position(lf)))
 
     # --------------------------------------------------------- error buckets
+    def _check_label_names(self, label_names: Any, where: str) -> list[str] | None:
+        """``label_names`` as a list of distinct strings, one per class ``0..k-1`` (``k``: the cardinality)."""
+        if label_names is None:
+            return None
+        if isinstance(label_names, (str, bytes)) or isinstance(label_names, Mapping) \
+                or not isinstance(label_names, (Sequence, np.ndarray, pd.Index, pd.Series)):
+            raise TypeError(f"{where}: label_names must be a list of class names in class order (class 0 first), "
+                            f"got {type(label_names).__name__} {label_names!r}")
+        names = list(label_names)
+        for i, name in enumerate(names):
+            if not isinstance(name, str):
+                raise TypeError(f"{where}: label_names[{i}] is {name!r}, not a string")
+        if len(names) < self.cardinality:
+            raise ValueError(f"{where}: label_names has {len(names)} names {names} for {self.cardinality} classes "
+                             f"(0..{self.cardinality - 1}): name every class, class 0 first")
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                raise ValueError(f"{where}: label_names[{seen[name]}] and label_names[{i}] are both {name!r}: "
+                                 "each class needs its own name")
+            seen[name] = i
+        return names
+
     def _rows_frame(self, rows: np.ndarray, data: Any, fields: Sequence[str] | None,
                     label_names: Sequence[str] | None, cols: dict[str, Any]) -> pd.DataFrame:
         """``cols`` (class ids named by ``label_names``) beside ``fields`` of ``data`` at ``rows``."""
         def name(v: Any) -> Any:
             v = int(v)
-            return "abstain" if v == ABSTAIN else (label_names[v] if label_names is not None else v)
+            if v == ABSTAIN or label_names is None:
+                return "abstain" if v == ABSTAIN else v
+            if v >= len(label_names):
+                raise ValueError(f"label_names has {len(label_names)} names {list(label_names)}, none for class {v}")
+            return label_names[v]
 
         out = pd.DataFrame({"row": rows})
         for key, values in cols.items():
@@ -461,6 +515,8 @@ class LFAnalysis:
         >>> m.index.tolist(), m.values.tolist()
         ([1, 2], [['HAM', 'SPAM', 'hi'], ['SPAM', 'HAM', 'yo']])
         """
+        label_names = self._check_label_names(label_names, "lf_mistakes")
+        limit = _check_count(limit, "lf_mistakes", "limit")
         Y = self._check_y(y)
         v = self.votes.column(self._lf_position(lf))
         rows = np.nonzero((v != ABSTAIN) & (Y != ABSTAIN) & (v != Y))[0][:limit]
@@ -479,6 +535,8 @@ class LFAnalysis:
         >>> LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"])).conflict_rows(y=[1, 0, 0]).to_dict("index")
         {1: {'votes': 'kw=1, short=0', 'gold': 0}}
         """
+        label_names = self._check_label_names(label_names, "conflict_rows")
+        limit = _check_count(limit, "conflict_rows", "limit")
         _, conflict = self._row_stats()
         rows = np.nonzero(conflict)[0][:limit]
         dense = self.votes[rows].to_dense() if rows.size else np.zeros((0, self.m), dtype=np.int64)
@@ -523,6 +581,9 @@ class LFAnalysis:
         LFs conflict on 1 rows (33.3% of 3)
           row 1  gold=HAM  kw=SPAM, short=HAM  hi
         """
+        label_names = self._check_label_names(label_names, "error_buckets")
+        _check_count(n, "error_buckets", "n", none=False)
+        _check_count(width, "error_buckets", "width", none=False, least=1)
         Y = self._check_y(y)
         correct, incorrect = self.lf_correct_incorrect(Y)
         order = [self._lf_position(j) for j in lfs] if lfs is not None else \
@@ -613,7 +674,8 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
     if not arrays:
         return {}
     if len({a.shape[0] for a in arrays}) != 1:
-        raise ValueError("Arrays must all have the same number of elements")
+        sizes = ", ".join(f"label array {i} has {a.shape[0]}" for i, a in enumerate(arrays))
+        raise ValueError(f"Arrays must all have the same number of elements: {sizes}")
     stacked = np.stack(arrays, axis=1)
     if stacked.shape[0] == 0:
         return {}
@@ -628,6 +690,25 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
 
 
 label_buckets = get_label_buckets
+
+
+def _refuse_repeated_names(names: list[str]) -> None:
+    """A ValueError naming the first LF name given twice in ``lfs`` (and both positions)."""
+    first: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name in first:
+            raise ValueError(f"lfs: LFs {first[name]} and {j} are both named {name!r}: LF names must be unique "
+                             "(statistics are looked up by name)")
+        first[name] = j
+
+
+def _check_count(value: Any, where: str, what: str, *, none: bool = True, least: int = 0) -> int | None:
+    """``value`` as an int ``>= least`` (or ``None`` where ``none``); a ValueError naming ``where`` and ``what``."""
+    if value is None and none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{where}: {what} must be {'None or ' if none else ''}an int >= {least}, got {value!r}")
+    return int(value)
 
 
 def _refuse_inf(y: Any, what: str) -> Any:
@@ -651,9 +732,27 @@ def get_label_instances(bucket: tuple[int, ...], x: Any, *y: Any) -> Any:
     >>> get_label_instances((0, 1), texts, y_gold, y_pred)  # gold 0, predicted 1
     array(['free gift'], dtype='<U9')
     """
-    if len(y) != len(bucket):
-        raise ValueError("Number of lists must match the amount of labels in bucket")
-    idx = get_label_buckets(*y).get(tuple(bucket), np.array([], dtype=np.int64))
+    if isinstance(bucket, (str, bytes)) or not isinstance(bucket, (Sequence, np.ndarray)):
+        raise TypeError(f"get_label_instances: bucket must be a tuple of labels, one per label array, got "
+                        f"{type(bucket).__name__} {bucket!r}" + (f" (write ({bucket!r},) for one array)"
+                                                                if np.ndim(bucket) == 0 else ""))
+    key = []
+    for i, v in enumerate(np.asarray(bucket, dtype=object).ravel() if isinstance(bucket, np.ndarray) else bucket):
+        whole = isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer())
+        if isinstance(v, (bool, np.bool_)) or not whole:
+            raise ValueError(f"get_label_instances: bucket entry {i} is {v!r}, not a label (an int)")
+        key.append(int(v))
+    if len(y) != len(key):
+        raise ValueError(f"Number of lists must match the amount of labels in bucket: bucket {tuple(key)} has "
+                         f"{len(key)} labels for {len(y)} label arrays")
+    buckets = get_label_buckets(*y)
+    if not hasattr(x, "__len__"):
+        raise TypeError(f"get_label_instances: x must be the rows (an array, list or pandas object), got "
+                        f"{type(x).__name__}")
+    n_x, n_y = len(x), (len(np.ravel(y[0])) if y else None)
+    if y and n_x != n_y:
+        raise ValueError(f"get_label_instances: x has {n_x} rows but the label arrays have {n_y} labels each")
+    idx = buckets.get(tuple(key), np.array([], dtype=np.int64))
     if isinstance(x, (pd.DataFrame, pd.Series)):
         return x.iloc[idx]
     return np.asarray(x)[idx]
