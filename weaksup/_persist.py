@@ -91,6 +91,9 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     (``params.prec_init``) and the file, before anything is written.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: cannot save there, it is a directory; give the path of a file "
+                                f"inside it (e.g. {path / 'name.npz'})")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: cannot save there, the directory {path.parent} does not exist")
     header = {"format": fmt, "version": FORMAT_VERSION, **meta}

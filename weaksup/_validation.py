@@ -16,6 +16,7 @@ Contents
 * :func:`check_features`: numeric ``n × d`` features (dense or CSR); :func:`feature_names`,
   :func:`check_feature_names`: a frame's column names (``feature_names_in_``) at fit and predict time.
 * :func:`check_params`: declarative hyper-parameter constraints (``_parameter_constraints``).
+* :func:`check_count`: a row count a caller passes (``n_rows``), an int.
 
 Examples
 --------
@@ -133,6 +134,24 @@ def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: 
 
 
 # ------------------------------------------------------------------ vote range
+def check_count(value: Any, what: str) -> int:
+    """A row/column count a caller passes (``n_rows``, ``n``) as an int >= 0 (numpy ints too), or a TypeError.
+
+    A count given as a string would otherwise be compared with a shape and fail with a message such as
+    "X has 300 rows but the votes have 300".
+
+    >>> check_count(np.int64(3), "n_rows")
+    3
+    >>> check_count("300", "n_rows")
+    Traceback (most recent call last):
+    ...
+    TypeError: n_rows must be an int >= 0 (a count), got the str '300'
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise TypeError(f"{what} must be an int >= 0 (a count), got the {type(value).__name__} {value!r}")
+    return int(value)
+
+
 def vote_bound(cardinality: int | None) -> str:
     """The legal vote range as text: ``"-1..k-1"``, or ``">= -1"`` when ``k`` is unknown."""
     return f"-1..{cardinality - 1}" if cardinality is not None else ">= -1"
@@ -376,6 +395,10 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
     """
     import scipy.sparse as sp
 
+    if n_rows is not None:
+        n_rows = check_count(n_rows, "n_rows")
+    if n_features is not None:
+        n_features = check_count(n_features, "n_features")
     if X is None:
         aligned = f" aligned with the votes ({n_rows} rows)" if n_rows is not None else ""
         raise ValueError(f"{what} is None; this model needs features: pass an n×d feature matrix{aligned}")
@@ -664,6 +687,7 @@ def check_sample_weight(sample_weight: Any, n: int, unit: str = "row", match: st
     """
     if sample_weight is None:
         return None
+    n = check_count(n, "n")
     try:
         w = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import os
 import zipfile
 from collections import Counter
@@ -57,6 +58,31 @@ __all__ = ["ABSTAIN", "VoteMatrix", "as_vote_matrix", "check_votes", "smallest_i
 _FORMAT = "weaksup.VoteMatrix"
 
 
+#: Largest class count a VoteMatrix holds: its votes (and their +1 sparse shift) then fit int32.  A label
+#: model allocates ``n × k`` (posteriors) and ``m × k`` tables, so a larger ``k`` is a mistake, not a task.
+MAX_CARDINALITY = np.iinfo(np.int32).max - 1
+
+
+def check_cardinality(cardinality: Any, what: str = "cardinality") -> int:
+    """``cardinality`` as an int in ``1..MAX_CARDINALITY``, or a ValueError naming ``what``.
+
+    >>> check_cardinality(np.int64(3))
+    3
+    >>> check_cardinality(10**12)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cardinality=1000000000000 is more classes than a VoteMatrix holds (at most 2,147,483,646, ...
+    """
+    if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
+            or cardinality < 1:
+        raise ValueError(f"{what} must be an int >= 1, got {cardinality!r}")
+    if cardinality > MAX_CARDINALITY:
+        raise ValueError(f"{what}={cardinality!r} is more classes than a VoteMatrix holds (at most "
+                         f"{MAX_CARDINALITY:,}, so votes fit int32; a label model would hold n × {cardinality:,} "
+                         f"posteriors). Votes are class ids 0..k-1: map a sparse label set onto 0..k-1 first")
+    return int(cardinality)
+
+
 def smallest_int_dtype(cardinality: int) -> np.dtype:
     """Smallest signed integer dtype that holds ``-1..cardinality`` (the +1 shift included).
 
@@ -66,6 +92,11 @@ def smallest_int_dtype(cardinality: int) -> np.dtype:
     >>> smallest_int_dtype(2), smallest_int_dtype(1000)
     (dtype('int8'), dtype('int16'))
     """
+    if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)):
+        raise TypeError(f"smallest_int_dtype needs an int cardinality (the number of classes), got the "
+                        f"{type(cardinality).__name__} {cardinality!r}")
+    if cardinality < 0:
+        raise ValueError(f"smallest_int_dtype needs a cardinality >= 0, got {cardinality!r}")
     for dt in (np.int8, np.int16, np.int32):
         if cardinality + 1 <= np.iinfo(dt).max:
             return np.dtype(dt)
@@ -76,6 +107,65 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     """``arr`` marked read-only: the constructor then keeps it without a copy (internal fresh arrays only)."""
     arr.flags.writeable = False
     return arr
+
+
+def _lf_label(lf_names: Sequence[str] | None, c: int) -> str:
+    """How errors name vote column ``c``: its LF name when known, else ``column c``."""
+    return lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
+
+
+_MISSING_TYPES = ("NoneType", "NAType", "NaTType")  # None, pandas.NA, pandas.NaT: read as NaN
+
+
+def _object_votes(arr: np.ndarray, lf_names: Sequence[str] | None) -> np.ndarray:
+    """Object-dtype votes (a frame of nullable ``Int64`` columns, mixed columns) as float64.
+
+    Numbers pass; a missing cell (``None``, ``pd.NA``) becomes NaN, which the float check then names (LF, row)
+    as for a float array.  A string or bytes cell (``'1'``), a boolean or another object is refused with its
+    LF and row: a ``'<U'`` array of the same strings is refused too, and a bool array, so neither is read here.
+    """
+    kinds: dict[type, str] = {}
+    for t in set(map(type, arr.ravel(order="K"))):  # K: no copy of a frame's column-major array
+        if t.__name__ in _MISSING_TYPES:
+            kinds[t] = "missing"
+        elif issubclass(t, (str, bytes, np.str_, np.bytes_)):
+            kinds[t] = "text"
+        elif issubclass(t, (bool, np.bool_)):
+            kinds[t] = "bool"
+        elif not (issubclass(t, numbers.Real) or (issubclass(t, numbers.Number)
+                                                   and not issubclass(t, numbers.Complex))):
+            kinds[t] = "other"
+    bad = {t for t, kind in kinds.items() if kind != "missing"}
+    if bad:
+        hit = np.frompyfunc(lambda v: type(v) in bad, 1, 1)(arr).astype(bool)
+        r, c = (int(v[0]) for v in np.nonzero(hit))
+        v = arr[r, c]
+        what = {"text": f"the {type(v).__name__} {v!r} (votes are numbers, not text: convert the column first, "
+                        f"e.g. df[col].astype(int) or a label-name mapping)",
+                "bool": f"the boolean {v!r} (a boolean is not a class id: pass ints)"}.get(
+            kinds[type(v)], f"a {type(v).__name__} ({v!r:.60})")
+        raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: LF {_lf_label(lf_names, c)!r}, row {r} "
+                         f"holds {what}")
+    if kinds:  # only missing cells among the non-numbers
+        missing = tuple(kinds)
+        arr = arr.copy()
+        arr[np.frompyfunc(lambda v: isinstance(v, missing), 1, 1)(arr).astype(bool)] = np.nan
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:  # e.g. a Decimal too large for a float
+        raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: {exc}") from exc
+
+
+def _frame_values(df: Any) -> np.ndarray:
+    """A pandas DataFrame's values; nullable numeric columns (``Int64``, ``Float64``) as float64 with NaN for
+    ``pd.NA`` (the vote checks then name it), not as an object array read cell by cell."""
+    import pandas as pd
+
+    dtypes = list(df.dtypes)
+    if dtypes and any(isinstance(d, pd.api.extensions.ExtensionDtype) for d in dtypes) and all(
+            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes):
+        return df.to_numpy(dtype=np.float64, na_value=np.nan)
+    return df.to_numpy()
 
 
 def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
@@ -101,10 +191,7 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
             raise ValueError(f"votes must be integers: LF {name!r}, row {r} has {arr[r, c].item()!r}")
         return arr.astype(np.int64)
     if arr.dtype == object:
-        try:
-            return _as_int_array(arr.astype(np.float64), lf_names)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: {exc}") from exc
+        return _as_int_array(_object_votes(arr, lf_names), lf_names)
     raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {arr.dtype}")
 
 
@@ -139,17 +226,64 @@ def _refuse_raw_sparse(mat: sp.csr_matrix, lf_names: Sequence[str] | None) -> No
         f"and no stored abstains: VoteMatrix(S, shifted=False)")
 
 
-def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int]) -> list[int]:
-    """Column positions for LF names or positions, in the order given (KeyError for unknown names)."""
+def _check_names(lf_names: Any) -> list[str]:
+    """``lf_names`` as a list of str; a name of another type (a list, None, a number) is refused by position.
+
+    A DataFrame's integer column labels are named ``lf_<c>`` before this (see :class:`VoteMatrix`); a name given
+    explicitly must be a string, so ``['a', None]`` is not silently read as the LF ``'None'``.
+    """
+    if not isinstance(lf_names, Iterable):
+        raise TypeError(f"lf_names must be a sequence of str, one per LF column, got {type(lf_names).__name__}")
+    names = list(lf_names)
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise TypeError(f"lf_names[{i}] is {name!r} ({type(name).__name__}); LF names are str "
+                            f"(pass [str(name) for name in lf_names] to use these as names)")
+    return [str(name) for name in names]  # np.str_ -> str
+
+
+def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check_range: bool = False) -> list[int]:
+    """Column positions for LF names, positions or a boolean mask, in the order given.
+
+    ``lfs`` holds LF names and/or positions (negative ones count from the end, as in numpy), or is a boolean
+    mask with one entry per LF (a list of bools or a numpy/pandas boolean array): the LFs where it is True, in
+    column order, as ``votes[:, mask]`` would select.  An unknown name is a KeyError listing the names, a mask
+    of the wrong length an IndexError; with ``check_range`` a position outside ``-m..m-1`` is an IndexError too
+    (without it the caller checks positions with its own message).
+
+    >>> lf_indices(["a", "b", "c"], ["c", 0, -1])
+    [2, 0, -1]
+    >>> lf_indices(["a", "b", "c"], [True, False, True])
+    [0, 2]
+    """
+    names = list(lf_names)
+    m = len(names)
+    if isinstance(lfs, (str, bytes)):
+        raise TypeError(f"LFs to select must be a list of names or positions, got the string {lfs!r} "
+                        f"(write [{lfs!r}] for one LF)")
+    keys = list(lfs)
+    is_bool = [isinstance(key, (bool, np.bool_)) for key in keys]
+    if any(is_bool):
+        if not all(is_bool):
+            i = is_bool.index(True)
+            raise TypeError(f"LF selection mixes booleans with names or positions (entry {i} is {keys[i]!r}): "
+                            f"pass a boolean mask of {m} entries (one per LF) or a list of names/positions")
+        if len(keys) != m:
+            raise IndexError(f"boolean LF mask has {len(keys)} entries for {m} LFs; a mask needs one entry per "
+                             f"LF")
+        return [j for j, keep in enumerate(keys) if keep]
     idx = []
-    for key in lfs:
+    for key in keys:
         if isinstance(key, (int, np.integer)):
+            if check_range and not -m <= key < m:
+                raise IndexError(f"no LF at position {int(key)}: there are {m} LFs (0..{m - 1}); -{m}..-1 count "
+                                 f"from the end")
             idx.append(int(key))
         else:
             try:
-                idx.append(list(lf_names).index(key))
+                idx.append(names.index(key))
             except ValueError:
-                raise KeyError(f"no LF named {key!r}; have {list(lf_names)}") from None
+                raise KeyError(f"no LF named {key!r}; have {names}") from None
     return idx
 
 
@@ -165,14 +299,22 @@ class VoteMatrix:
         stored zeros and no stored abstains.
     lf_names : sequence of str, optional
         One unique name per column; defaults to ``lf_0 .. lf_{m-1}``.  A bare string is refused
-        (it would be split into one-letter names).
+        (it would be split into one-letter names), and so is a name that is not a str (``None``, a
+        list, a number), by its position.  A DataFrame's column labels are the names (integer
+        labels become ``lf_<c>``).
     cardinality : int, optional
-        Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).
+        Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).  At most
+        ``2**31 - 2``, so votes fit int32.
 
     Notes
     -----
     Dense votes are stored read-only; a writable array passed in is copied, a
     read-only one is kept as is (see the module docstring, "Immutability").
+
+    Object arrays (a DataFrame of mixed columns) are read cell by cell: numbers
+    pass, a missing cell (``None``, ``pd.NA``) is refused like NaN, and a string,
+    bytes or boolean cell is refused naming its LF and row (``'1'`` is not read
+    as the vote 1, as a ``'<U'`` array of it is refused too).
 
     Examples
     --------
@@ -208,7 +350,7 @@ class VoteMatrix:
             if lf_names is None:
                 lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
                             else str(c) for c in data.columns]
-            data = data.to_numpy()
+            data = _frame_values(data)
         if sp.issparse(data):
             if data.dtype == bool:
                 raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean sparse matrix (a stored "
@@ -227,7 +369,7 @@ class VoteMatrix:
             given = data
             mat = _as_int_array(data, lf_names)
             n, m = mat.shape
-        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
+        names = [f"lf_{j}" for j in range(m)] if lf_names is None else _check_names(lf_names)
         if len(names) != m:
             raise ValueError(f"{len(names)} LF names given for {m} vote columns")
         dups = sorted(name for name, count in Counter(names).items() if count > 1)
@@ -249,10 +391,7 @@ class VoteMatrix:
                                  f"{src}? Votes are -1 for abstain and 0..k-1: keep them in a signed dtype (int8, "
                                  f"int16), or pass cardinality= if {vmax + 1} classes are intended")
             cardinality = max(2, vmax + 1)
-        if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
-                or cardinality < 1:
-            raise ValueError(f"cardinality must be an int >= 1, got {cardinality!r}")
-        cardinality = int(cardinality)
+        cardinality = check_cardinality(cardinality)
         if vmax >= cardinality or vmin < ABSTAIN:
             if sp.issparse(mat):
                 coo = mat.tocoo()
@@ -476,11 +615,20 @@ class VoteMatrix:
         """Rows ``start:stop`` without re-checking them (they were checked when this matrix was built).
 
         The cheap slice the label models' chunked kernels use (``L[start:stop]``
-        re-validates every vote).
+        re-validates every vote).  ``start`` is a row position in ``0..n`` and ``stop >= start``;
+        a ``stop`` past the last row ends the block there, so ``for start in range(0, n, step):
+        L.row_block(start, start + step)`` covers every row once.  A negative or reversed bound is a
+        ValueError (it is a chunking bug, not a request for rows counted from the end).
 
         >>> VoteMatrix(np.array([[0, 1], [1, -1], [-1, -1]])).row_block(1, 3).to_dense().tolist()
         [[1, -1], [-1, -1]]
         """
+        for what, bound in (("start", start), ("stop", stop)):
+            if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
+                raise TypeError(f"row_block {what} must be an int row position, got {bound!r}")
+        if not 0 <= start <= self.n or stop < start:
+            raise ValueError(f"row_block({start}, {stop}) of {self.n} rows: needs 0 <= start <= {self.n} and "
+                             f"stop >= start")
         block = VoteMatrix.__new__(VoteMatrix)
         block._data = self._data[start:stop]
         block.lf_names = self.lf_names
@@ -489,19 +637,69 @@ class VoteMatrix:
         return block
 
     def __getitem__(self, rows: Any) -> VoteMatrix:
-        """Row subset: ``L[10:20]``, ``L[mask]``, ``L[[0, 5, 7]]``."""
+        """Row subset: ``L[10:20]``, ``L[mask]``, ``L[[0, 5, 7]]`` (numpy semantics: ``L[-1]`` is the last row).
+
+        A row position out of range, a boolean mask of another length than ``n`` or
+        non-integer positions are an IndexError naming the row count.
+
+        >>> L = VoteMatrix(np.array([[0, 1], [1, -1], [-1, -1]]))
+        >>> L[[True, False, True]].to_dense().tolist(), L[-1].to_dense().tolist()
+        ([[0, 1], [-1, -1]], [[-1, -1]])
+        """
         if isinstance(rows, tuple):
             raise TypeError("VoteMatrix supports row indexing only; use select_lfs() for columns")
-        if isinstance(rows, (int, np.integer)):
+        if isinstance(rows, (int, np.integer)) and not isinstance(rows, (bool, np.bool_)):
             rows = [int(rows)]
+        if not isinstance(rows, slice):
+            rows = self._check_rows(rows)
         data = self._data[rows]
         if not sp.issparse(data):
             data = _frozen(data)  # a basic slice is a read-only view already, fancy indexing a fresh copy
         return VoteMatrix(data, self.lf_names, self.cardinality)
 
-    def select_lfs(self, lfs: Iterable[str | int]) -> VoteMatrix:
-        """Column subset by LF name or position, in the order given."""
-        idx = lf_indices(self.lf_names, lfs)
+    def _check_rows(self, rows: Any) -> np.ndarray:
+        """Row positions or a boolean row mask as an index array, checked against ``n`` (IndexError)."""
+        n = self.n
+        if isinstance(rows, (bool, np.bool_)):
+            raise IndexError(f"a single boolean is not a row index of these {n} rows; pass a boolean mask of {n} "
+                             f"entries or row positions")
+        idx = np.asarray(rows)
+        if idx.dtype.kind == "b":
+            if idx.shape != (n,):
+                raise IndexError(f"boolean row mask has shape {idx.shape} for {n} rows; a mask needs one entry "
+                                 f"per row")
+            return idx
+        if idx.size == 0:
+            return idx.astype(np.intp).reshape(idx.shape)
+        if idx.dtype.kind not in "iu":
+            raise IndexError(f"rows must be integer positions, a boolean mask or a slice, got {idx.dtype} values "
+                             f"such as {idx.ravel()[:1].tolist()[0]!r}")
+        if idx.ndim != 1:
+            raise IndexError(f"row positions must be 1-D, got shape {idx.shape}")
+        bad = (idx < -n) | (idx >= n)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise IndexError(f"row position {int(idx[i])} (entry {i}) is out of range for {n} rows (0..{n - 1}, "
+                             f"or -{n}..-1 from the end); {int(bad.sum())} out of range in total")
+        return idx
+
+    def select_lfs(self, lfs: Iterable[str | int] | Any) -> VoteMatrix:
+        """Column subset by LF name or position, in the order given, or by a boolean mask.
+
+        ``lfs`` lists LF names and/or positions (negative positions count from the
+        end, as in numpy), or is a boolean mask with one entry per LF (a list of
+        bools, a numpy or pandas boolean array), which keeps the LFs where it is
+        True, in column order, like ``votes[:, mask]``.  An unknown name is a
+        KeyError, a position out of range or a mask of another length than ``m``
+        an IndexError.
+
+        >>> L = VoteMatrix(np.array([[0, 1, -1]]), ["a", "b", "c"])
+        >>> L.select_lfs(["c", 0]).lf_names, L.select_lfs([True, False, True]).lf_names
+        (['c', 'a'], ['a', 'c'])
+        >>> L.select_lfs(L.coverage() > 0).lf_names
+        ['a', 'b']
+        """
+        idx = lf_indices(self.lf_names, lfs, check_range=True)
         data = self._data[:, idx]
         if not sp.issparse(data):
             data = _frozen(data)  # fancy indexing: a fresh array

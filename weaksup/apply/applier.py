@@ -29,7 +29,7 @@ from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, prepar
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
-from weaksup.votes import MAX_INFERRED_CARDINALITY, VoteMatrix, smallest_int_dtype
+from weaksup.votes import MAX_INFERRED_CARDINALITY, VoteMatrix, check_cardinality, smallest_int_dtype
 
 __all__ = ["ApplyReport", "LFApplier", "LFApplyError", "LFOutputError", "apply_lfs"]
 
@@ -128,6 +128,7 @@ class LFApplier:
         else:
             df = as_frame(data)
             n = len(df)
+        check_columns(df)
         m = len(self.lfs)
         names = [lf.name for lf in self.lfs]
 
@@ -235,6 +236,7 @@ class LFApplier:
                              "every shard must agree on the number of classes, so it is not inferred")
         if self.timeout is not None:
             raise ValueError("timeout= is enforced by the serial and process engines, not by apply_to_shards")
+        check_columns(data)
         votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
                                 npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
         self.last_report = votes.report
@@ -260,11 +262,38 @@ def as_frame(data: Any) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def check_columns(df: Any) -> Any:
+    """``df`` (a pandas or Dask DataFrame), or a ValueError naming duplicated column names or MultiIndex columns.
+
+    LFs read a column by its name (``x.text``, ``df["text"]``): with two columns of that name a row-wise LF
+    would see one of them (pandas warns and drops the other) and a batched one a DataFrame instead of a column.
+
+    >>> check_columns(pd.DataFrame([["a", "b"]], columns=["text", "text"]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: data has duplicate column names ['text']: LFs read a column by its name, ...
+    """
+    columns = getattr(df, "columns", None)
+    if columns is None:
+        return df
+    if isinstance(columns, pd.MultiIndex):
+        raise ValueError(f"data has MultiIndex columns ({list(columns[:3])}...): LFs read a column by one name; "
+                         "flatten them first (e.g. data.columns = ['_'.join(map(str, c)) for c in data.columns])")
+    dup = pd.Index(columns)[pd.Index(columns).duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"data has duplicate column names {dup}: LFs read a column by its name, so each name "
+                         "must be one column's; drop or rename the copies "
+                         "(e.g. data.loc[:, ~data.columns.duplicated()])")
+    return df
+
+
 def _check_sizes(n_jobs: Any, chunk_size: Any, cardinality: Any) -> None:
     """``n_jobs`` and ``chunk_size``: None or an int >= 1; ``cardinality``: None or an int >= 1."""
     for name, value in (("n_jobs", n_jobs), ("chunk_size", chunk_size), ("cardinality", cardinality)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
             raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+    if cardinality is not None:
+        check_cardinality(cardinality)  # more classes than a VoteMatrix holds: refused before any LF runs
 
 
 @renamed_kwargs(progress_bar="progress")

@@ -412,6 +412,15 @@ def _load_labeled_ids(path: Path, train: WrenchSplit) -> tuple[list[str], Any]:
     return ids, exemplars
 
 
+def _check_path_arg(value: Any, what: str, *, optional: bool = False) -> None:
+    """A folder argument must be a str or path (``None`` too when ``optional``): a TypeError naming ``what``."""
+    if value is None and optional:
+        return
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a folder path (str or pathlib.Path){' or None' if optional else ''}, "
+                        f"got {type(value).__name__} {value!r}")
+
+
 def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, metric: str | None = None) -> Any:
     """Load WRENCH dataset ``name`` (e.g. ``"youtube"``).
 
@@ -433,6 +442,10 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     >>> ds.source in ("data_dir", "WEAKSUP_DATA", "cache", "bundled")
     True
     """
+    if not isinstance(name, str):
+        raise TypeError(f"load_wrench: name must be a WRENCH dataset name (a str such as 'youtube'), "
+                        f"got {name!r}")
+    _check_path_arg(data_dir, "load_wrench: data_dir", optional=True)
     folder = find_wrench_dir(name, data_dir)
     if folder is None and data_dir is not None:  # an explicit folder that lacks the set: never another copy
         root = Path(data_dir)
@@ -500,6 +513,9 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None, 
     >>> ds.name, ds.label_names, ds.train.votes.to_dense().tolist(), ds.train.labels.tolist()
     ('tiny', ['ham', 'spam'], [[1, -1], [-1, 0]], [1, 0])
     """
+    _check_path_arg(folder, "load_wrench_folder: folder")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"load_wrench_folder: name must be a str or None, got {name!r}")
     folder = Path(folder)
     name = name or folder.name
     check_link(folder)

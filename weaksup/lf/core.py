@@ -26,7 +26,7 @@ import copy
 import functools
 import hashlib
 import pickle
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -207,9 +207,11 @@ class Preprocessor:
         memoize: bool = False,
         memoize_key: Callable[[Any], Any] | None = None,
     ) -> None:
+        if not callable(f):
+            raise TypeError(f"preprocessor {name!r}: f must be a function (x -> x), got {type(f).__name__} {f!r:.60}")
         self._f = f
         self.name = name or f.__name__
-        self._resources = dict(resources or {})
+        self._resources = _check_resources(resources, f"preprocessor {self.name!r}")
         self._pre = _check_pre(pre, f"preprocessor {self.name!r}")
         self.memoize = memoize
         self._memoize_key = memoize_key
@@ -318,6 +320,28 @@ def _hashable(v: Any) -> Any:
     return ("<unhashable>", f"{t.__module__}.{t.__qualname__}", content)
 
 
+def _check_resources(resources: Any, owner: str) -> dict[str, Any]:
+    """``resources=`` as a dict of keyword arguments (``{name: value}``); anything else is a TypeError naming ``owner``.
+
+    >>> _check_resources({"words": ["win"]}, "LF 'a'")
+    {'words': ['win']}
+    >>> _check_resources([1], "LF 'a'")
+    Traceback (most recent call last):
+    ...
+    TypeError: LF 'a': resources must be a mapping of keyword arguments ({name: value}), got list [1]
+    """
+    if resources is None:
+        return {}
+    if not isinstance(resources, Mapping):
+        raise TypeError(f"{owner}: resources must be a mapping of keyword arguments ({{name: value}}), got "
+                        f"{type(resources).__name__} {resources!r:.60}")
+    bad = [key for key in resources if not isinstance(key, str)]
+    if bad:
+        raise TypeError(f"{owner}: resources keys are the function's keyword arguments, so each must be a str; "
+                        f"got {bad[:5]!r}")
+    return dict(resources)
+
+
 def _check_pre(pre: Any, owner: str) -> list[Preprocessor]:
     """``pre=`` as a list of :class:`Preprocessor`: a plain function ``f(x) -> x`` is wrapped in one; a snorkel
     preprocessor (it expects pandas Series rows, and its memo is not emptied when it changes) is refused.
@@ -413,9 +437,12 @@ class LabelingFunction:
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"LF name must be a non-empty string, got {name!r}")
+        if not callable(f):
+            raise TypeError(f"LF {name!r}: f must be a function (x -> class or ABSTAIN), got {type(f).__name__} "
+                            f"{f!r:.60}")
         self.name = name
         self._f = f
-        self._resources = dict(resources or {})
+        self._resources = _check_resources(resources, f"LF {name!r}")
         self._pre = _check_pre(pre, f"LF {name!r}")
         self.batched = bool(batched)
         # Optional single-example equivalent of a batched f (same votes), used when
@@ -596,6 +623,10 @@ def as_lfs(lfs: Sequence[Any], *, kind: type[LabelingFunction] | None = None) ->
     ...
     ValueError: duplicate LF names: ['len']; each LF needs a unique name
     """
+    if lfs is None or isinstance(lfs, (str, bytes, Mapping)) or not isinstance(lfs, Iterable):
+        one = isinstance(lfs, LabelingFunction) or callable(lfs)
+        raise TypeError(f"LFs must be a list of labeling functions, got {type(lfs).__name__} {lfs!r:.60}"
+                        + (" (wrap a single LF in a list: [lf])" if one else ""))
     out: list[LabelingFunction] = []
     for i, lf in enumerate(lfs):
         if kind is not None and not isinstance(lf, kind):
@@ -645,6 +676,8 @@ def labeling_function(
     if callable(name):  # used bare: @labeling_function
         f = name
         return LabelingFunction(f.__name__, f)  # type: ignore[return-value]
+
+    _check_resources(resources, f"labeling_function(name={name!r})")  # refused at the decorator, not at first use
 
     def deco(f: Callable[..., Any]) -> LabelingFunction:
         return LabelingFunction(name or f.__name__, f, resources=resources, pre=pre, batched=batched)
