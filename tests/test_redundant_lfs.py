@@ -162,6 +162,17 @@ def test_independent_lfs_do_not_warn():
     assert LFAnalysis(L).lf_redundancy().Identical.max() < 0.5
 
 
+def test_weighted_majority_vote_warns_only_when_it_estimates_accuracies_from_agreement():
+    # class-prior weights and accuracies counted on gold valid labels lean towards no LF
+    _, Lc, y = _copied_task()
+    _, record = _fit(WeightedMajorityVote(weights="class_prior"), Lc)
+    assert _copy_warnings(record) == []
+    _, record = _fit(WeightedMajorityVote(accuracy_source="valid"), Lc, valid=(Lc[:2000], y[:2000]))
+    assert _copy_warnings(record) == []
+    _, record = _fit(WeightedMajorityVote(), Lc)
+    assert len(_copy_warnings(record)) == 1
+
+
 def test_majority_vote_does_not_warn_and_auto_warns_once():
     _, Lc, _ = _copied_task()
     _, record = _fit(MajorityVote(), Lc)

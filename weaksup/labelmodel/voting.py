@@ -133,6 +133,11 @@ class WeightedMajorityVote(LabelModel):
         self.uncovered = uncovered
         self.chunk_rows = chunk_rows
 
+    def _assumes_independent_lfs(self) -> bool:
+        # only the triplet accuracies lean towards copied LFs; class-prior weights and accuracies counted on
+        # gold valid labels estimate nothing from the LFs' agreement (the vote itself counts copies as MV does)
+        return self.weights == "accuracy" and self.accuracy_source == "triplet"
+
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
         # the triplet estimate needs only the m × m co-vote and agreement counts (one compiled pass over
         # the pairs of votes on a row when numba is installed); exact integers, additive over row blocks
