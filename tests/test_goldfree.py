@@ -83,6 +83,41 @@ def test_abstain_as_missing_models_warn_on_one_sided_lfs(factory) -> None:
         factory().fit(L2, seed=0)
 
 
+def test_abstain_ds_warns_where_its_tables_outnumber_the_votes() -> None:
+    """Point 3 of issue 14: AbstainDawidSkene's posterior falls below 0.8 x MV on WRENCH SemEval (164 sparse
+    LFs, 9 classes: fewer votes than table cells) and says why at fit time; MV-anchored uses do not warn."""
+    L, _, _ = make_votes(400, 60, 6, propensities=0.05, seed=2)  # ~1,200 votes for 2,160 cells
+    with pytest.warns(UserWarning, match=r"AbstainDawidSkene: its 60 LFs' vote tables have 2,160 cells .* "
+                                         r"the votes number only 1,\d{3}"):
+        AbstainDawidSkene().fit(L, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*vote only one class")
+        AbstainDawidSkene(decide="majority").fit(L, seed=0)
+        AbstainDawidSkene(confusion="one_coin").fit(L, seed=0)
+        AbstainDawidSkene().fit(make_votes(4000, 60, 6, propensities=0.05, seed=2)[0], seed=0)  # 12k votes
+
+
+@needs_wrench
+def test_abstain_ds_warning_fires_on_semeval_alone(wrench_dir) -> None:
+    from weaksup.data import load_wrench
+
+    fired = []
+    for name in ("youtube", "sms", "trec", "semeval", "imdb", "yelp", "tennis", "basketball", "commercial"):
+        ds = load_wrench(name, wrench_dir)
+        V = [ds.train.votes, ds.valid.votes, ds.test.votes]
+        A = VoteMatrix(np.vstack([v.to_dense() for v in V]), lf_names=V[0].lf_names, cardinality=V[0].cardinality)
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            model = AbstainDawidSkene().fit(A, seed=0)
+        if any("cells" in str(w.message) for w in rec):
+            fired.append(name)
+            mv = MajorityVote().fit(A).score(V[1], ds.valid.labels, metric=ds.metric, tie_break="random", seed=0)
+            ads = model.score(V[1], ds.valid.labels, metric=ds.metric, tie_break="random", seed=0)
+            assert ads < 0.8 * mv, (name, ads, mv)  # where it warns, the warning is borne out (valid split)
+    assert fired == ["semeval"]
+
+
 def test_gold_free_default_is_anchored_on_majority_vote() -> None:
     """Where MV has a unique winner the default agrees with it; only MV ties move."""
     L, y, _ = make_one_sided_votes(20_000, 9, 3, class_balance=[0.5, 0.3, 0.2], seed=5)
