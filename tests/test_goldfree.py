@@ -118,6 +118,45 @@ def test_abstain_ds_warning_fires_on_semeval_alone(wrench_dir) -> None:
     assert fired == ["semeval"]
 
 
+@needs_wrench
+@pytest.mark.slow
+def test_every_default_model_below_0_8_mv_on_wrench_warns_at_fit(wrench_dir) -> None:
+    """Point 3 of issue 14 on the real table: fitted as in section goldfree-wrench (all splits' votes,
+    test rows scored, random tie rule, mean of seeds 0-4), every weaksup model at default parameters that
+    scores below 0.8 x majority vote on a set warns at fit time (a UserWarning other than a
+    ConvergenceWarning: one-sided LFs, tables that outnumber the votes, ...)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from weaksup.data import load_wrench
+    from weaksup.labelmodel import registry
+    from weaksup.metrics import probs_to_preds, score
+
+    names = [n for n in registry.model_names("label", bench_only=True) if n != "MajorityVote"]
+    silent_below = []
+    for d in ("youtube", "sms", "trec", "semeval", "imdb", "yelp", "tennis", "basketball", "commercial"):
+        ds = load_wrench(d, wrench_dir)
+        V = [ds.train.votes, ds.valid.votes, ds.test.votes]
+        A = VoteMatrix(np.vstack([v.to_dense() for v in V]), lf_names=V[0].lf_names, cardinality=V[0].cardinality)
+        y = np.asarray(ds.test.labels)
+
+        def test_score(P):
+            return 100 * score(ds.metric, y, probs_to_preds(P[-len(y):], "random"))
+
+        mv = test_score(MajorityVote().fit(A).predict_proba(A))
+        for name in names:
+            scores, warned = [], False
+            for seed in range(5):
+                with warnings.catch_warnings(record=True) as rec:
+                    warnings.simplefilter("always")
+                    model = getattr(__import__("weaksup.labelmodel", fromlist=[name]), name)().fit(A, seed=seed)
+                warned |= any(issubclass(w.category, UserWarning) and not issubclass(w.category, ConvergenceWarning)
+                              for w in rec)
+                scores.append(test_score(model.predict_proba(A)))
+            if np.mean(scores) < 0.8 * mv and not warned:
+                silent_below.append((name, d, round(float(np.mean(scores)), 2), round(mv, 2)))
+    assert silent_below == []
+
+
 def test_gold_free_default_is_anchored_on_majority_vote() -> None:
     """Where MV has a unique winner the default agrees with it; only MV ties move."""
     L, y, _ = make_one_sided_votes(20_000, 9, 3, class_balance=[0.5, 0.3, 0.2], seed=5)
