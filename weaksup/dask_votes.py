@@ -290,8 +290,13 @@ class DaskVotes:
         offsets = np.concatenate([[0], np.cumsum(self._rows)])[:-1]
         return [(int(o), r, p) for o, r, p in zip(offsets, self._rows, self._parts)]
 
-    def select_lfs(self, lfs: Sequence[str | int]) -> DaskVotes:
-        """Column subset by LF name or position, in the order given (lazy: each partition is sliced as read).
+    def select_lfs(self, lfs: Sequence[str | int] | Any) -> DaskVotes:
+        """Column subset by LF name or position, in the order given, or by a boolean mask (lazy: each
+        partition is sliced as read).
+
+        ``lfs`` is read as :meth:`VoteMatrix.select_lfs <weaksup.votes.VoteMatrix.select_lfs>` reads it, with
+        its errors: an unknown name is a KeyError, a position out of range or a mask of another length than
+        ``m`` an IndexError, raised here before anything is computed.
 
         Examples
         --------
@@ -300,12 +305,14 @@ class DaskVotes:
         >>> W = V.select_lfs(["c", "a"])
         >>> W.lf_names, W.to_vote_matrix().to_dense().tolist()
         (['c', 'a'], [[-1, 0], [0, 1]])
+        >>> V.select_lfs([True, False, True]).lf_names
+        ['a', 'c']
         """
         import dask
 
         from weaksup.votes import lf_indices
 
-        idx = lf_indices(self.lf_names, lfs)
+        idx = lf_indices(self.lf_names, lfs, check_range=True)
         out = DaskVotes.__new__(DaskVotes)
         out.__dict__.update(self.__dict__)
         out.array = self.array[:, idx]
