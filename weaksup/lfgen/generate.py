@@ -153,8 +153,14 @@ def score_votes(votes: np.ndarray, y: np.ndarray, labels: Sequence[int], prior: 
 
 
 def frame_and_labels(data: Any, y: Any, field: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """``data`` as a frame (:func:`as_frame`) and ``y`` checked: one class or -1 (unlabelled) per row."""
-    df = check_unique_columns(as_frame(data, field))
+    """``data`` as a frame (:func:`as_frame`) and ``y`` checked: one class or -1 (unlabelled) per row.
+
+    The frame's columns are checked as the applier checks them (:func:`weaksup.apply.applier.check_columns`):
+    duplicate column names or MultiIndex columns are a ValueError here, before any candidate LF is mined.
+    """
+    from weaksup.apply.applier import check_columns
+
+    df = check_columns(as_frame(data, field))
     y_all = check_labels(y, what="y")
     if len(y_all) != len(df):
         raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
@@ -162,22 +168,6 @@ def frame_and_labels(data: Any, y: Any, field: str) -> tuple[pd.DataFrame, np.nd
         i = int(np.nonzero(y_all < ABSTAIN)[0][0])
         raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
     return df, y_all
-
-
-def check_unique_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """``df``, or a ValueError naming its duplicated column names (a name must read one column).
-
-    >>> check_unique_columns(pd.DataFrame([[1, 2, 3]], columns=["text", "n", "text"]))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: data has duplicate column names ['text']: LFs read a column by its name, ...
-    """
-    dup = df.columns[df.columns.duplicated()].unique().tolist()
-    if dup:
-        raise ValueError(f"data has duplicate column names {dup}: LFs read a column by its name, so each name "
-                         "must be one column's; drop or rename the copies "
-                         "(e.g. data.loc[:, ~data.columns.duplicated()])")
-    return df
 
 
 def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
@@ -701,8 +691,8 @@ class LFGenerator(ParamsMixin):
         from weaksup.apply import apply_lfs
 
         check_is_fitted(self, "lfs_")
-        return apply_lfs(self.lfs_, check_unique_columns(as_frame(data, self.field)), cardinality=self.cardinality_,
-                         progress=self.progress)
+        # apply_lfs refuses duplicate column names and MultiIndex columns (check_columns)
+        return apply_lfs(self.lfs_, as_frame(data, self.field), cardinality=self.cardinality_, progress=self.progress)
 
 
 def _unique_name(name: str, used: set[str], reserved: Collection[str] = ()) -> str:
