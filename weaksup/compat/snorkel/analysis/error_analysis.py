@@ -27,12 +27,17 @@ def get_label_buckets(*y: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
 def get_label_instances(bucket: tuple[int, ...], x: np.ndarray, *y: np.ndarray) -> Any:
     """The rows of ``x`` in label ``bucket`` (empty, with a logged warning, when no row is).
 
-    ``x`` is a numpy array, as in snorkel; a pandas object is indexed by position.
+    ``x`` is a numpy array, as in snorkel; a pandas object is indexed by position.  A bucket with another
+    number of labels than label arrays, or an ``x`` with another number of rows than the first label array,
+    is snorkel's ValueError, its message followed by the counts.
     """
     if len(y) != len(bucket):
-        raise ValueError("Number of lists must match the amount of labels in bucket")
+        raise ValueError(f"Number of lists must match the amount of labels in bucket: bucket {tuple(bucket)} has "
+                         f"{len(bucket)} labels for {len(y)} label arrays")
     if np.shape(x)[0] != len(y[0]):
-        raise ValueError("Number of rows in x does not match number of elements in at least one label list")
+        # the label arrays' lengths are checked against each other in get_label_buckets, as in snorkel
+        raise ValueError(f"Number of rows in x does not match number of elements in at least one label list: "
+                         f"x has {np.shape(x)[0]} rows, the first label list {len(y[0])} elements")
     buckets = get_label_buckets(*y)
     if tuple(bucket) not in buckets:
         logging.warning("Bucket" + str(bucket) + " does not exist.")
