@@ -17,6 +17,7 @@ Contents
   :func:`check_feature_names`: a frame's column names (``feature_names_in_``) at fit and predict time.
 * :func:`check_params`: declarative hyper-parameter constraints (``_parameter_constraints``).
 * :func:`check_count`: a row count a caller passes (``n_rows``), an int.
+* :func:`check_seed`: the ``seed`` of a ``fit``: None or an int in ``[0, 2**32 - 1]``.
 
 Examples
 --------
@@ -55,6 +56,8 @@ __all__ = [
     "feature_names",
     "check_feature_names",
     "check_params",
+    "check_count",
+    "check_seed",
     "declared_constraints",
     "Interval",
     "OneOf",
@@ -150,6 +153,36 @@ def check_count(value: Any, what: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
         raise TypeError(f"{what} must be an int >= 0 (a count), got the {type(value).__name__} {value!r}")
     return int(value)
+
+
+#: The largest seed every model takes (numpy's ``RandomState`` and scikit-learn's ``random_state`` range).
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: Any, where: str) -> int | None:
+    """The ``seed`` of a fit: None or an int in ``[0, 2**32 - 1]`` (numpy ints too), else a TypeError or ValueError
+    naming ``where`` (the model and method) and the value.
+
+    Without it a string seed was taken silently by models that draw nothing at random and failed deep in numpy in
+    the others ("SeedSequence expects int ..."); the range is the one numpy's ``RandomState`` and
+    scikit-learn's ``random_state`` accept, so a seed one model takes every model takes.  Valid seeds are
+    returned unchanged in value (as a Python int).
+
+    >>> check_seed(np.int64(7), "DawidSkene.fit")
+    7
+    >>> check_seed("a", "DawidSkene.fit")
+    Traceback (most recent call last):
+    ...
+    TypeError: DawidSkene.fit: seed must be None or an int in [0, 4294967295], got the str 'a'
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{where}: seed must be None or an int in [0, {MAX_SEED}], got the {type(seed).__name__} "
+                        f"{seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{where}: seed must be None or an int in [0, {MAX_SEED}], got {int(seed)}")
+    return int(seed)
 
 
 def vote_bound(cardinality: int | None) -> str:

@@ -42,7 +42,10 @@ from weaksup._validation import (
     check_is_fitted,
     check_labels,
     check_params,
+    MAX_SEED,
+    check_count,
     check_sample_weight,
+    check_seed,
     feature_names,
     user_stacklevel,
 )
@@ -110,10 +113,18 @@ def concat_rows(a: Any, b: Any) -> Any:
     return list(a) + list(b)
 
 
-def resolve_seed(seed: int | None, default: int | None) -> int:
+def resolve_seed(seed: int | None, default: int | None, where: str = "fit") -> int:
+    """The seed a fit uses: ``seed``, else the model's ``default`` (its ``seed`` parameter), else 0; each checked
+    (:func:`weaksup._validation.check_seed`: None or an int in ``[0, 2**32 - 1]``), naming ``where``.
+
+    >>> resolve_seed(None, 3), resolve_seed(np.int64(5), 3)
+    (3, 5)
+    """
+    seed = check_seed(seed, where)
     if seed is not None:
-        return int(seed)
-    return 0 if default is None else int(default)
+        return seed
+    default = check_seed(default, f"{where} (the model's seed parameter)")
+    return 0 if default is None else default
 
 
 def check_features(X: Any, what: str = "X", n_features: int | None = None) -> Any:
@@ -170,7 +181,8 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     """Validate training targets; return ``(P, keep)``.
 
     ``P`` is a float ``n_kept × k`` probability matrix (one-hot for hard labels)
-    and ``keep`` the indices of the rows used (hard ``-1`` rows are dropped).
+    and ``keep`` the indices of the rows used (hard ``-1`` rows are dropped).  ``n`` is the number of
+    rows of ``X``, an int (a string or float is a ``TypeError``).
 
     Examples
     --------
@@ -180,6 +192,7 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     >>> P.tolist(), keep.tolist()
     ([[1.0, 0.0], [0.0, 1.0]], [0, 2])
     """
+    n = check_count(n, "check_targets: n (the rows of X)")
     if y is None:
         raise ValueError(f"{what} is None; pass hard labels (n,) or soft labels (n×k)")
     arr = np.asarray(y)
@@ -335,7 +348,8 @@ class EndModel(ParamsMixin):
         "cardinality": [None, Interval(2, None, integer=True)],
     }
     #: Entries for the shared vocabulary's optional parameters, for subclasses that take them.
-    _progress_and_seed: dict[str, list[Any]] = {"progress": [bool], "seed": [None, int]}
+    _progress_and_seed: dict[str, list[Any]] = {"progress": [bool],
+                                                 "seed": [None, Interval(0, MAX_SEED, integer=True)]}
 
     # ----------------------------------------------------------- scikit-learn
     def _input_tags(self) -> dict[str, bool]:
@@ -457,9 +471,13 @@ class EndModel(ParamsMixin):
     # --------------------------------------------------------------- contract
     def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None,
             seed: int | None = None) -> EndModel:
-        """Train on ``X`` with hard labels or an ``n × k`` soft-label matrix ``y``; returns self."""
-        X, P, w, v = self._prepare_fit(X, y, valid, sample_weight)
-        self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "seed", None)))
+        """Train on ``X`` with hard labels or an ``n × k`` soft-label matrix ``y``; returns self.
+
+        ``seed`` (default: the model's ``seed`` parameter, else 0): None or an int in ``[0, 2**32 - 1]``."""
+        where = f"{type(self).__name__}.fit"
+        check_seed(seed, where)
+        X, P, w, v = self._prepare_fit(X, y, valid, sample_weight)  # checks the seed parameter too
+        self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "seed", None), where))
         return self
 
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:

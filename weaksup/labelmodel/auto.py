@@ -58,13 +58,21 @@ class AutoLabelModel(LabelModel):
     cardinality : int, optional
         Number of classes.
     metric : str
-        :mod:`weaksup.metrics` name used on dev (``"accuracy"``, ``"f1_binary"``, ...).
-    candidates : sequence of (name, class name, params, trains_on_dev_labels), optional
-        Defaults to :data:`DEFAULT_CANDIDATES`.  A ``"_ignore_valid": True`` entry
-        in params fits that candidate without the dev set (uniform prior).
+        :mod:`weaksup.metrics` name used on dev (``"accuracy"``, ``"f1_binary"``, ...).  With valid
+        labels it is tried on the classes of the votes before any candidate is fitted: a binary metric
+        of votes of more than 2 classes is a ``ValueError`` at once.
+    candidates : sequence, optional
+        Defaults to :data:`DEFAULT_CANDIDATES`.  Each entry is a ``(name, class name, params,
+        trains_on_valid_labels)`` 4-tuple (a str, a registered label-model name or alias, a dict
+        of constructor parameters, a bool), a :class:`~weaksup.labelmodel.registry.AutoCandidate`,
+        or a str: the name of a default candidate (``"MV"``, ``"WMV-dev"``, ``"DS-semi"``, ...;
+        that candidate) or a label-model name or alias of :mod:`weaksup.labelmodel.registry`
+        (``"DawidSkene"``, ``"ds"``: the model with its defaults, named as given).  Names must be
+        distinct; anything else is a ``ValueError`` naming the entry.  A ``"_ignore_valid": True``
+        entry in params fits that candidate without the dev set (uniform prior).
     fallback : str
         Candidate name used when ``fit`` gets no valid set (default ``"GoldFree"``:
-        majority vote, ties ordered by :class:`AbstainDawidSkene`).
+        majority vote, ties ordered by :class:`AbstainDawidSkene`); one of the candidates' names.
 
     Attributes
     ----------
@@ -102,17 +110,26 @@ class AutoLabelModel(LabelModel):
         self._check_metric()
         names = [c[0] for c in self._candidates(None)]
         if self.fallback not in names:
-            raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}")
+            raise ValueError(f"fallback {self.fallback!r} is not among the candidates {names}; the fallback is fitted "
+                             "when fit gets no valid labels: pass fallback= the name of one of the candidates")
 
     def _candidates(self, m: int | None) -> list[tuple[str, str, dict[str, Any], bool]]:
         """The candidates that can work with ``m`` LFs (all of them for ``m=None``)."""
-        cands = list(self.candidates if self.candidates is not None else DEFAULT_CANDIDATES)
+        cands = [_candidate_entry(i, c) for i, c in
+                 enumerate(self.candidates if self.candidates is not None else DEFAULT_CANDIDATES)]
+        seen: dict[str, int] = {}
+        for i, (name, *_) in enumerate(cands):
+            if name in seen:
+                raise ValueError(f"AutoLabelModel: candidates[{i}] and candidates[{seen[name]}] are both named "
+                                 f"{name!r}; candidate names must be distinct (they key valid_scores_)")
+            seen[name] = i
         out = []
         for name, cls_name, params, on_dev in cands:
             try:
                 spec = registry.spec(cls_name)
             except KeyError:
-                raise ValueError(f"unknown label model {cls_name!r} in candidates") from None
+                raise ValueError(f"AutoLabelModel: candidate {name!r}: unknown label model {cls_name!r}; choose "
+                                 f"from {registry.model_names('label')}") from None
             if spec.family != "label" or spec.name == "AutoLabelModel":
                 raise ValueError(f"candidate {name!r}: {cls_name!r} is not a plain label model "
                                  f"(family {spec.family!r})")
@@ -154,6 +171,18 @@ class AutoLabelModel(LabelModel):
                                     category=UserWarning)
             self._select(L, class_balance=class_balance, dev=dev, seed=seed)
 
+    def _check_metric_classes(self, k: int) -> None:
+        """``metric`` tried on predictions of each of the ``k`` classes (a dry run, before any candidate is
+        fitted): a binary metric of more than 2 classes fails here, not after the first candidate's fit."""
+        from weaksup.metrics import score
+
+        classes = np.arange(k)
+        try:
+            score(self.metric, classes, classes)
+        except ValueError as exc:
+            raise ValueError(f"AutoLabelModel: metric {self.metric!r} cannot score the valid predictions of "
+                             f"{k}-class votes (tried on the class ids 0..{k - 1} before fitting): {exc}") from None
+
     def _select(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         from weaksup.metrics import score
 
@@ -162,6 +191,8 @@ class AutoLabelModel(LabelModel):
         if self.fallback not in names:
             raise ValueError(f"fallback {self.fallback!r} is not among the candidates that can work with "
                              f"{L.m} LF(s): {names}")
+        if dev is not None:
+            self._check_metric_classes(L.cardinality)
         self.valid_scores_: dict[str, float] = {}
         if dev is None:
             name, cls_name, params, _ = cands[names.index(self.fallback)]
@@ -215,6 +246,19 @@ class AutoLabelModel(LabelModel):
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         return self.model_._predict_proba(L)
 
+    def _assumes_independent_lfs(self) -> bool:
+        # fitted: as the chosen model (MajorityVote estimates nothing from agreement, so copies do not move it)
+        model = self.__dict__.get("model_")
+        return super()._assumes_independent_lfs() if model is None else model._assumes_independent_lfs()
+
+    def _independence_note(self) -> str:
+        model = self.__dict__.get("model_")
+        if model is None:  # pragma: no cover - the warning is given after the fit
+            return super()._independence_note()
+        return (f"AutoLabelModel chose {self.chosen_!r} ({type(model).__name__}), which takes the LFs to vote "
+                "independently given the class, so it counts such LFs' votes as independent evidence, and its LF "
+                "accuracies, class_balance_ and probabilities lean towards them.")
+
     def lf_accuracies(self) -> np.ndarray:
         self._check_fitted()
         return self.model_.lf_accuracies()
@@ -232,6 +276,42 @@ class AutoLabelModel(LabelModel):
     def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
         sub = {k[len("model_."):]: v for k, v in arrays.items() if k.startswith("model_.")}
         self.model_ = LabelModel._from_state(meta["model_"], sub, path)
+
+
+def _candidate_entry(i: int, entry: Any) -> tuple[str, str, dict[str, Any], bool]:
+    """``candidates[i]`` as ``(name, class name, params, trains_on_valid)``: a 4-tuple as documented, an
+    :class:`~weaksup.labelmodel.registry.AutoCandidate`, or a str (a default candidate's name, else a
+    registered label-model name or alias, fitted with its defaults); anything else is a ValueError naming it."""
+    from collections.abc import Mapping
+
+    if isinstance(entry, registry.AutoCandidate):
+        return entry.as_tuple()
+    where = f"AutoLabelModel: candidates[{i}]"
+    if isinstance(entry, str):
+        for c in registry.AUTO_CANDIDATES:
+            if c.label == entry:
+                return c.as_tuple()
+        try:
+            sp = registry.spec(entry)
+        except KeyError:
+            raise ValueError(f"{where} = {entry!r} is neither a default candidate "
+                             f"{[c.label for c in registry.AUTO_CANDIDATES]} nor a registered label model "
+                             f"{registry.model_names('label')}") from None
+        return (entry, sp.name, {}, False)
+    form = "(name, class name, params, trains_on_valid_labels), e.g. ('DS', 'DawidSkene', {}, False), or a name"
+    if not isinstance(entry, (tuple, list)) or len(entry) != 4:
+        got = (f"a {type(entry).__name__} of length {len(entry)}" if isinstance(entry, (tuple, list))
+               else f"the {type(entry).__name__} {entry!r}")
+        raise ValueError(f"{where} must be a 4-tuple {form}; got {got}")
+    name, cls_name, params, on_dev = entry
+    for what, value, ok, want in (("name", name, isinstance(name, str), "a str"),
+                                  ("class name", cls_name, isinstance(cls_name, str), "a label-model name (a str)"),
+                                  ("params", params, isinstance(params, Mapping), "a dict of parameters"),
+                                  ("trains_on_valid_labels", on_dev, isinstance(on_dev, (bool, np.bool_)), "a bool")):
+        if not ok:
+            raise ValueError(f"{where}: its {what} must be {want}, got the {type(value).__name__} {value!r} "
+                             f"(an entry is {form})")
+    return (name, cls_name, dict(params), bool(on_dev))
 
 
 def _content_order(L: VoteMatrix, y: np.ndarray) -> tuple[VoteMatrix, np.ndarray]:

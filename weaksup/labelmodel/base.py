@@ -49,6 +49,7 @@ from weaksup._validation import (
     check_is_fitted,
     check_labels,
     check_params,
+    check_seed,
     check_valid,
     user_stacklevel,
 )
@@ -433,12 +434,16 @@ class BaseVoteModel(ParamsMixin):
             shown = "; ".join(", ".join(repr(x) for x in g) for g in names[1:4])
             more = f" ({len(groups) - 1} more such group(s): {shown}" + (" ..." if len(groups) > 4 else "") + ")"
         warnings.warn(
-            f"{name}: {first}: copies or near-copies{more}. "
-            f"{name} takes the LFs to vote independently given the class, so it counts such LFs' votes as "
-            "independent evidence, and its LF accuracies, class_balance_ and probabilities lean towards them. "
+            f"{name}: {first}: copies or near-copies{more}. {self._independence_note()} "
             "Keep one LF of each group (VoteMatrix.select_lfs), or use MajorityVote, which estimates nothing; "
             "LFAnalysis(votes).lf_redundancy() lists the overlapping pairs.",
             UserWarning, stacklevel=user_stacklevel())
+
+    def _independence_note(self) -> str:
+        """The sentence of the copied-LF warning that says which model assumes what (AutoLabelModel: its chosen one)."""
+        return (f"{type(self).__name__} takes the LFs to vote independently given the class, so it counts such LFs' "
+                "votes as independent evidence, and its LF accuracies, class_balance_ and probabilities lean towards "
+                "them.")
 
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
@@ -697,8 +702,10 @@ class LabelModel(BaseVoteModel, ABC):
         is a deprecated alias).  Constructor parameters are never changed.  A fit
         that raises leaves the model as it was before the call (fitted or not).
         Dask votes (a Dask array or :class:`~weaksup.dask_votes.DaskVotes`) are
-        fitted on the active Dask cluster (:mod:`weaksup.labelmodel._dask`).
+        fitted on the active Dask cluster (:mod:`weaksup.labelmodel._dask`).  ``seed``: None or an int in
+        ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`).
         """
+        seed = check_seed(seed, f"{type(self).__name__}.fit")
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import fit_dask
 
@@ -769,6 +776,7 @@ class LabelModel(BaseVoteModel, ABC):
         """
         if not self._additive:
             raise NotImplementedError(f"{type(self).__name__} has no additive statistics; use fit()")
+        seed = check_seed(seed, f"{type(self).__name__}.partial_fit")
         self._validate_params()
         missing = self.__dict__.get("_stream_missing")
         if missing is not None:
