@@ -189,6 +189,17 @@ def test_end_model_fit_refuses_a_bad_seed_naming_the_model():
     np.testing.assert_array_equal(a, b)
 
 
+def test_cosine_fit_refuses_a_bad_seed_naming_cosine():
+    # Cosine overrides fit: its error said "fit: seed must be ..." without the model, after the input checks
+    from weaksup.endmodel import MLP, Cosine
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    for seed, error, got in BAD_SEEDS:
+        with pytest.raises(error, match=rf"Cosine\.fit: seed must be None or an int in \[0, 4294967295\], {got}"):
+            Cosine(MLP(hidden_sizes=(4,)), self_training_steps=1).fit(X, y, seed=seed)
+
+
 # ------------------------------------------------------------------ check_targets
 def test_check_targets_requires_an_int_row_count():
     # before: "X has 2 rows but y has 2" (the string '2' compared with the length)

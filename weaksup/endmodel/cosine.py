@@ -460,6 +460,7 @@ class Cosine(EndModel):
         """
         self._check_params()
         self._check_metric()
+        seed = resolve_seed(seed, self.seed, "Cosine.fit")  # before the inputs: a bad seed is named at once
         names = feature_names(X)
         with self._fit_inputs():  # a refit refused by a check leaves the fitted model as it was
             X, P, w, keep = self._check_targets(X, y, sample_weight)
@@ -482,7 +483,6 @@ class Cosine(EndModel):
             v = check_valid(valid, k, self._check_X)
             if unlabeled is not None:
                 self._check_names(unlabeled, "unlabeled")
-        seed = resolve_seed(seed, self.seed)
         # every check passed: only now does the model drop the last fit's state (all of it: stage1_model_,
         # history_... of a fit with other settings must not survive into this one)
         for key in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
