@@ -96,6 +96,12 @@ def test_abstain_ds_warns_where_its_tables_outnumber_the_votes() -> None:
         AbstainDawidSkene(decide="majority").fit(L, seed=0)
         AbstainDawidSkene(confusion="one_coin").fit(L, seed=0)
         AbstainDawidSkene().fit(make_votes(4000, 60, 6, propensities=0.05, seed=2)[0], seed=0)  # 12k votes
+    # AutoLabelModel with valid labels: its ADS candidate is judged on them, as DawidSkene's swapped mode is
+    Lv, yv, _ = make_votes(300, 60, 6, propensities=0.05, seed=3)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        AutoLabelModel().fit(L, valid=(Lv, yv), seed=0)
+    assert not [w for w in rec if "cells" in str(w.message)]
 
 
 @needs_wrench

@@ -166,6 +166,8 @@ class AutoLabelModel(LabelModel):
             if dev is not None:  # a candidate in DawidSkene's label-swapped mode scores badly on valid: not chosen
                 warnings.filterwarnings("ignore", message=r".*takes the LFs to be worse than random",
                                         category=UserWarning)
+                # likewise AbstainDawidSkene's posterior where its tables outnumber the votes
+                warnings.filterwarnings("ignore", message=r".*vote tables have .* cells", category=UserWarning)
             # said once, by AutoLabelModel's own fit, not again by each candidate
             warnings.filterwarnings("ignore", message=r".*cannot be identified from the votes of fewer",
                                     category=UserWarning)
