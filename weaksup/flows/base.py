@@ -26,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import check_class_balance, check_features, check_fit_votes
+from weaksup._validation import check_class_balance, check_features, check_fit_votes, check_seed
 from weaksup.labelmodel._kernels import lf_vote_counts
 from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
@@ -103,8 +103,11 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         label models' checks (:func:`weaksup._validation.check_fit_votes`): votes of fewer than two
         classes are refused, an LF that never fires and a class no LF votes are warned about.
         Constructor parameters are never changed.  A fit that raises leaves the model as it was
-        before the call (fitted or not), as a label model's does.
+        before the call (fitted or not), as a label model's does.  ``seed``: None or an int in
+        ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`), checked first: anything else is a
+        ``TypeError`` / ``ValueError`` naming ``<Model>.fit``.
         """
+        seed = check_seed(seed, f"{type(self).__name__}.fit")
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         Xa = check_features(X, "X", n_rows=L.n, dense=True)

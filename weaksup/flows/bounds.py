@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import check_class_balance, check_labels
+from weaksup._validation import MAX_SEED, check_class_balance, check_labels
 from weaksup.labelmodel.registry import get_model
 from weaksup.votes import VoteMatrix, check_votes
 
@@ -162,7 +162,7 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
 
     ``class_balance`` (``k`` positive numbers) is used by the fitted label
     models only; ``"majority"`` and ``"agreement"`` ignore it.  It and ``seed``
-    (None or an int >= 0) are checked first, whatever the source: an invalid
+    (None or an int in ``[0, 2**32 - 1]``) are checked first, whatever the source: an invalid
     value is a ``ValueError``, never a silent fall-back to ``"majority"``.
 
     Returns ``(bounds, source_used)``.
@@ -183,8 +183,10 @@ def estimate_error_bounds(votes: Any, *, source: str = "auto", seed: int | None 
     L = votes if isinstance(votes, VoteMatrix) else check_votes(votes)
     check_class_balance(class_balance, L.cardinality)
     if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
+                             or not 0 <= seed <= MAX_SEED):
+        # above 2**32 - 1 the label model's ValueError was caught below and "auto" fell back to "majority"
+        raise ValueError(f"estimate_error_bounds: seed must be None or an int >= 0 (at most {MAX_SEED}), "
+                         f"got {seed!r}")
     if source in ("auto", "dawid_skene", "matrix_completion"):
         name = "MatrixCompletion" if source == "matrix_completion" else "DawidSkene"
         try:

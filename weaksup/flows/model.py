@@ -41,7 +41,7 @@ import numpy as np
 
 from weaksup._threads import torch_threads
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import Interval, OneOf
+from weaksup._validation import Interval, OneOf, check_seed
 from weaksup._validation import check_features as _check_features
 from weaksup.flows._nets import constraint_penalties, signals, torch_classes
 from weaksup.flows.base import FeatureLabelModel
@@ -263,7 +263,10 @@ class LabelLearningFlow(FeatureLabelModel):
             error bound 0.
         seed : int, optional
             Seeds weight init, minibatch order and z samples (``None`` = 0);
-            the same seed gives the same model and predictions.
+            the same seed gives the same model and predictions.  An int in
+            ``[0, 2**32 - 1]`` (numpy ints too), checked before anything else: a
+            str, float or bool is a ``TypeError``, an int out of range a
+            ``ValueError``, both naming ``LabelLearningFlow.fit``.
         error_bounds : float, (m,) or (m, k) array, optional
             Upper bounds on each LF's expected error per class; overrides the
             estimate.  A 1-d vector must have length m (one bound per LF);
@@ -383,8 +386,10 @@ class LabelLearningFlow(FeatureLabelModel):
         ``n_samples`` defaults to the ``n_samples`` parameter; 0 gives an empty ``(0, n, k)`` array.
         Sample ``s`` pushes the same base draw ``z_s`` (from ``seed``, default the fit seed) through the
         flow for every row, so a row's samples depend on its features and the seed only, not on the
-        other rows of ``X`` or its position there.
+        other rows of ``X`` or its position there.  ``seed``: None or an int in ``[0, 2**32 - 1]``
+        (:func:`weaksup._validation.check_seed`), checked first.
         """
+        seed = check_seed(seed, f"{type(self).__name__}.sample")
         self._check_fitted()
         if n_samples is None:
             n_samples = self.n_samples

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._params import ParamsMixin
-from weaksup._validation import Interval, check_is_fitted, check_params, check_sample_weight
+from weaksup._validation import Interval, check_is_fitted, check_params, check_sample_weight, check_seed
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.tags import bio_tag_names, check_entity_types, entity_types_from_tags, repair_bio
 
@@ -206,7 +206,9 @@ class CRFTagger(ParamsMixin):
         """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
 
         ``seed`` is accepted for the common end-model contract; the fit is
-        deterministic (L-BFGS from zeros).
+        deterministic (L-BFGS from zeros).  It is still checked first, as an end model's is: None or an
+        int in ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`), else a ``TypeError`` /
+        ``ValueError`` naming ``CRFTagger.fit``.
 
         ``entity_types`` fixes the tag columns (``tag_names_``): a list of distinct type names
         (default: the types in ``tags``, sorted).
@@ -215,6 +217,7 @@ class CRFTagger(ParamsMixin):
         array per sentence, or one flat ``(n_tokens, d)`` array), standardised
         on the training tokens; :meth:`predict` then needs them too.
         """
+        check_seed(seed, f"{type(self).__name__}.fit")
         from scipy.optimize import minimize
 
         check_params(self)

@@ -76,7 +76,7 @@ from weaksup._persist import (
     model_from_meta,
     save_npz,
 )
-from weaksup._validation import Interval, check_is_fitted, check_params
+from weaksup._validation import Interval, check_is_fitted, check_params, check_seed
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes
@@ -148,7 +148,13 @@ class SequenceLabelModel(ParamsMixin):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     def fit(self: _Self, votes: SequenceVotes, *, seed: int | None = None) -> _Self:
-        """Fit on the votes of a corpus (no gold tags); ``seed`` seeds any random choice."""
+        """Fit on the votes of a corpus (no gold tags); ``seed`` seeds any random choice.
+
+        ``seed``: None or an int in ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`), checked
+        first, whether or not the model draws anything at random: anything else is a ``TypeError`` /
+        ``ValueError`` naming ``<Model>.fit``.
+        """
+        seed = check_seed(seed, f"{type(self).__name__}.fit")
         check_params(self)
         V = check_sequence_votes(votes)
         if V.m < 1:

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import Interval, NumberOrVector, OneOf, check_is_fitted, check_params
+from weaksup._validation import Interval, NumberOrVector, OneOf, check_is_fitted, check_params, check_seed
 from weaksup.universal.base import ValueLabelModel
 from weaksup.universal.spaces import FiniteMetricSpace, LabelSpace
 from weaksup.universal.values import ValueVotes
@@ -134,6 +134,19 @@ class UniversalLabelModel(ValueLabelModel):
         "y_var": [None, NumberOrVector(Interval(0, None, closed="neither"), "one per output dimension")],
         "progress": [bool],
     }
+
+    def fit(self, votes: Any, *, valid: Any = None, seed: int | None = None, dev: Any = None,
+            class_balance: Any = None) -> UniversalLabelModel:
+        """Fit on unlabelled value votes; returns self
+        (:meth:`ValueLabelModel.fit <weaksup.universal.base.ValueLabelModel.fit>`).
+
+        ``seed`` picks the seeded subset of triplets beyond ``max_triplets``.  It is None or an int in
+        ``[0, 2**32 - 1]`` (numpy ints too; :func:`weaksup._validation.check_seed`), checked first, whether
+        or not a subset is drawn: a str, float or bool is a ``TypeError``, an int out of range a
+        ``ValueError``, both naming ``UniversalLabelModel.fit``.
+        """
+        seed = check_seed(seed, f"{type(self).__name__}.fit")
+        return super().fit(votes, valid=valid, seed=seed, dev=dev, class_balance=class_balance)
 
     def _check_params(self) -> None:
         super()._check_params()
