@@ -343,7 +343,8 @@ class LFAnalysis:
         """One row per pair of LFs that vote on a common row: how far one LF repeats the other.
 
         Label models that learn from the LFs' agreement (:class:`~weaksup.labelmodel.AbstainDawidSkene`,
-        ``DawidSkene``, ``MatrixCompletion``, ``FlyingSquid``, ``WeightedMajorityVote``) take the LFs to vote
+        ``DawidSkene``, ``MatrixCompletion``, ``FlyingSquid``, ``EBCC``, ``WeightedMajorityVote`` with triplet
+        accuracies, and ``AutoLabelModel`` when the model it chose is one of them) take the LFs to vote
         independently given the class; an LF copied, or edited from another into nearly the same rule,
         breaks that and counts its evidence twice.  Those models warn at ``fit`` for pairs whose
         ``Identical`` is 0.99 or more; this table shows every overlapping pair, to find them before.

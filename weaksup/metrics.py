@@ -84,8 +84,25 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     drawn per row (row index plus ``offset``), so a block of rows predicts as
     the whole matrix does.
 
+    Parameters
+    ----------
+    probs : array-like of shape (n, k)
+        Finite probabilities, ``k >= 1`` columns (a NaN row is an error naming the row).
+    tie_break : {"random", "abstain", "prior", "true-random"}
+        The rule for rows whose top classes are within ``tol`` of each other.
+    prior : array-like of shape (k,), optional
+        ``"prior"``'s class order: finite, ``>= 0``, one entry per column (a list is fine).
+    tol : float
+        Finite, ``>= 0``: classes within ``tol`` of the row's maximum are tied.
+    seed : int, optional
+        ``"true-random"``'s seed.
+    offset : int
+        Index of the first row in the whole matrix (``"random"`` and ``"true-random"`` draw per row).
+
     >>> probs_to_preds([[0.5, 0.5], [0.2, 0.8]], "abstain").tolist()
     [-1, 1]
+    >>> probs_to_preds([[0.5, 0.5]], "prior", prior=[0.3, 0.7]).tolist()
+    [1]
     """
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
@@ -503,6 +520,11 @@ def register_metric(name: str, func: Callable[..., float], needs: str = "labels"
     >>> score("error_rate", [0, 1], [0, 0])
     0.5
     >>> _ = _REGISTRY.pop("error_rate")
+    >>> register_metric("accuracy", lambda y, p: 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: register_metric('accuracy'): 'accuracy' is a built-in metric of weaksup.metrics; pick another name, \
+or pass overwrite=True to replace it for every caller
     """
     if needs not in _NEEDS:
         raise ValueError(f"register_metric({name!r}): needs must be one of {_NEEDS}, got {needs!r}")
