@@ -120,3 +120,29 @@ def test_estimate_error_bounds_refuses_a_seed_above_the_range_instead_of_falling
                                          r"\(at most 4294967295\), got 4294967296"):
         estimate_error_bounds(L, seed=2**32)
     assert _quiet(estimate_error_bounds, L, seed=2**32 - 1)[1] == "DawidSkene"
+
+
+# ------------------------------------------------------------------ error bounds: one reading per shape
+def test_constraint_penalties_refuses_a_1d_bound_vector_when_lfs_and_classes_are_as_many():
+    # before: with m = k = 3, constraint_penalties read a (3,) vector per class and LabelLearningFlow.fit(error_bounds=)
+    # per LF: ws 0.088 for the vector against 0.0084 for the bounds the fit used, with no error
+    from weaksup.flows import constraint_penalties
+
+    L3, y3, _ = make_votes(300, 3, 3, seed=0)
+    X3 = np.eye(3)[y3] * 3 + np.random.default_rng(0).normal(size=(300, 3))
+    Yh = np.eye(3)[y3]
+    vec = np.array([0.05, 0.3, 0.6])
+    llf = _quiet(LabelLearningFlow(n_epochs=1).fit, L3, X3, seed=0, error_bounds=vec)
+    np.testing.assert_array_equal(llf.error_bounds_, np.repeat(vec[:, None], 3, axis=1))  # per LF, as documented
+    with pytest.raises(ValueError, match=r"bounds is a 1-d vector of length 3 and the votes have m = k = 3 LFs and "
+                                         r"classes: .* pass \(1, 3\) for the same per-class bounds on every LF or "
+                                         r"\(3, 1\) for one bound per LF"):
+        constraint_penalties(Yh, L3, vec)
+    # the unambiguous shapes give what they did
+    per_lf = constraint_penalties(Yh, L3, vec[:, None])
+    assert per_lf == constraint_penalties(Yh, L3, llf.error_bounds_)
+    assert constraint_penalties(Yh, L3, vec[None, :])["ws"] > 5 * per_lf["ws"]
+    # with m != k a (k,) vector is still per class, the same as (1, k)
+    L4, y4, _ = make_votes(300, 4, 3, seed=0)
+    Y4 = np.eye(3)[y4]
+    assert constraint_penalties(Y4, L4, vec) == constraint_penalties(Y4, L4, vec[None, :])

@@ -123,7 +123,10 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
     ``y`` may lie outside the simplex (that is what the penalties measure) but
     must be finite; ``bounds`` is a number, a ``(k,)`` per-class vector, an
     ``(m, 1)`` per-LF column or an ``(m, k)`` array, finite and within
-    ``[0, 1]``.  Other shapes or values are a ``ValueError`` naming them.
+    ``[0, 1]``.  Other shapes or values are a ``ValueError`` naming them, and so is
+    a 1-d vector when ``m = k``: :meth:`LabelLearningFlow.fit(error_bounds=)
+    <weaksup.flows.LabelLearningFlow.fit>` reads a 1-d vector per LF, so pass
+    ``(1, k)`` (per class) or ``(m, 1)`` (per LF) there.
 
     Examples
     --------
@@ -147,6 +150,13 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
         r, c = (int(v[0]) for v in np.nonzero(bad))
         raise ValueError(f"y[{r}, {c}] = {y32[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
     yt = torch.as_tensor(y32)
+    if np.ndim(bounds) == 1 and np.shape(bounds) == (k,) and L.m == k:
+        # here a (k,) vector is per class; LabelLearningFlow.fit(error_bounds=) reads a 1-d vector per LF: with
+        # m = k the same vector meant other constraints to the two (a 10x smaller ws penalty for one example)
+        raise ValueError(f"bounds is a 1-d vector of length {k} and the votes have m = k = {k} LFs and classes: "
+                         f"constraint_penalties would read it per class, LabelLearningFlow.fit(error_bounds=) "
+                         f"per LF; pass (1, {k}) for the same per-class bounds on every LF or ({k}, 1) for one "
+                         f"bound per LF")
     try:
         b32 = np.asarray(bounds, dtype=np.float32)
         b = np.array(np.broadcast_to(b32, (L.m, k)))
