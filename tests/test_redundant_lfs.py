@@ -102,6 +102,104 @@ def test_groups_from_counts_link_pairs_that_share_an_lf():
     assert redundant_groups_from_counts(co, agree) == []
 
 
+def _all_pairs_groups(L, share, min_rows):
+    """The reference: every LF pair counted over every row."""
+    from weaksup.labelmodel._kernels import lf_pair_agreement
+
+    co, agree, _ = lf_pair_agreement(L)
+    return redundant_groups_from_counts(co, agree, share, min_rows)
+
+
+def _planted_votes(rng, n, m, k):
+    """Random votes with copies and near-copies planted: a source LF on ``N`` rows and a copy that differs
+    from it on ``d`` of them (flipped class, abstain, or an extra vote where the source abstains), the
+    differing rows either the first it votes on or spread, so that the identical share is exactly e.g.
+    0.989, 0.99 or 0.991; returns the votes and the planted pairs' (identical, either)."""
+    D = np.where(rng.random((n, m)) < rng.uniform(0.02, 0.5, m), rng.integers(0, k, (n, m)), -1)
+    planted = []
+    for _ in range(int(rng.integers(0, 4))):
+        if n < 50:
+            break
+        i, j = (int(x) for x in rng.choice(m, 2, replace=False))
+        N = int(rng.integers(20, min(n, 1500)))
+        rows = np.sort(rng.choice(n, N, replace=False))
+        D[:, i] = -1
+        D[rows, i] = rng.integers(0, k, N)
+        D[:, j] = D[:, i]
+        d = int(rng.choice([0, 1, 2, round(0.009 * N), round(0.01 * N), round(0.011 * N), int(rng.integers(0, N))]))
+        d = min(d, N)
+        where = rows[:d] if rng.random() < 0.5 else rng.choice(rows, d, replace=False)
+        kind = rng.integers(0, 3, d)
+        D[where[kind == 0], j] = (D[where[kind == 0], i] + 1) % k
+        D[where[kind == 1], j] = -1
+        free = np.setdiff1d(np.arange(n), rows)
+        extra = rng.choice(free, min(int((kind == 2).sum()), free.size), replace=False)
+        D[extra, j] = rng.integers(0, k, extra.size)
+        both, same = (D[:, i] >= 0) & (D[:, j] >= 0), D[:, i] == D[:, j]
+        either = int(((D[:, i] >= 0) | (D[:, j] >= 0)).sum())
+        planted.append((int((both & same).sum()) / max(either, 1), either))
+    return VoteMatrix(D, cardinality=k), planted
+
+
+@pytest.mark.parametrize("first_rows", [16, 300, 2048])
+def test_redundant_lf_groups_equal_the_all_pairs_count(first_rows, monkeypatch):
+    # the pruned count against every pair counted over every row, on random votes with copies and
+    # near-copies planted right at the threshold (0.989 / 0.99 / 0.991 of the rows either votes on), shares
+    # equal to a planted pair's own (rounding: fl(p / q) * q can exceed p), min_rows equal to its rows, and
+    # parameters outside the useful range; first_rows makes the growing blocks small enough to prune often
+    import weaksup.labelmodel.base as base
+
+    monkeypatch.setattr(base, "_REDUNDANT_FIRST_ROWS", first_rows)
+    rng = np.random.default_rng(first_rows)
+    checked = found = 0
+    for case in range(60):
+        n = int(rng.choice([0, 1, 40, 500, 3000, 6000]))
+        L, planted = _planted_votes(rng, n, int(rng.integers(2, 12)), int(rng.integers(2, 5)))
+        settings = [(0.99, 100), (0.989, 100), (0.991, 100), (0.99, 0), (1.0, 1), (0.0, 100), (0.0, 0),
+                    (-0.5, 0), (1.5, 100), (float("nan"), 100)]
+        for ident, either in planted:
+            settings += [(ident, either), (ident, either + 1), (ident, 100), (np.nextafter(ident, 2), 0)]
+        for votes in (L, L.as_sparse()) if case % 3 == 0 else (L,):
+            for share, min_rows in settings:
+                want = _all_pairs_groups(votes, share, min_rows)
+                assert redundant_lf_groups(votes, share, min_rows) == want, (case, share, min_rows)
+                checked += 1
+                found += bool(want)
+    assert checked > 1000 and found > 100
+    # the vote-count bound taken in floats dropped this pair: 255 votes and the same plus 14, identical on
+    # 255 / 269 of the rows, but fl(255 / 269) * 269 > 255
+    a = np.full(400, -1)
+    a[:255] = np.arange(255) % 2
+    b = a.copy()
+    b[255:269] = 0
+    V = VoteMatrix(np.c_[a, b])
+    assert redundant_lf_groups(V, 255 / 269) == _all_pairs_groups(V, 255 / 269, 100) == [([0, 1], 269, 255 / 269)]
+
+
+def test_redundant_lf_groups_count_few_rows_when_nothing_is_copied(monkeypatch):
+    # 100 independent LFs with ~20k votes each: every pair passes the vote-count bound, and every pair was
+    # counted over every row (0.74 CPU s on a million rows); the growing blocks drop them after the first
+    # (1/64 of the rows), so the count reads under 2% of the cells, and all of them for a planted copy
+    import weaksup.labelmodel.base as base
+
+    cells = []
+
+    def counting(L, *args, **kw):
+        cells.append(L.n * L.m)
+        return lf_pair_agreement(L, *args, **kw)
+
+    from weaksup.labelmodel._kernels import lf_pair_agreement
+
+    monkeypatch.setattr(base, "lf_pair_agreement", counting)
+    L, _, _ = make_votes(200_000, 100, 2, propensities=0.1, seed=0)
+    assert redundant_lf_groups(L) == []
+    assert sum(cells) < 0.02 * L.n * L.m
+    cells.clear()
+    V = L.with_column("lf_7_copy", L.column("lf_7"))
+    assert redundant_lf_groups(V) == [([7, 100], int((L.column("lf_7") >= 0).sum()), 1.0)]
+    assert sum(cells) < 0.05 * V.n * V.m and sum(cells) > V.n * 2
+
+
 # ---------------------------------------------------------- the fit warning
 @pytest.mark.parametrize("model", COPY_MODELS, ids=lambda m: m.__name__)
 def test_copied_lf_warns_at_fit_and_names_the_lfs(model):

@@ -53,7 +53,7 @@ from weaksup._validation import (
     check_valid,
     user_stacklevel,
 )
-from weaksup.labelmodel._kernels import lf_pair_agreement, lf_vote_counts
+from weaksup.labelmodel._kernels import lf_pair_agreement, lf_vote_counts, stored_votes, use_compiled
 from weaksup.labelmodel._stats import (
     VotePatterns,
     class_counts,
@@ -200,36 +200,83 @@ def _votes_per_lf(L: VoteMatrix) -> np.ndarray:
     return (L.to_dense() != -1).sum(axis=0).astype(np.int64, copy=False)
 
 
+#: Rows of the first block :func:`redundant_lf_groups` counts before it drops the LF pairs that cannot copy.
+_REDUNDANT_FIRST_ROWS = 2048
+
+
+def _row_block_of(L: VoteMatrix, start: int, stop: int, cols: np.ndarray | None) -> VoteMatrix:
+    """Rows ``start:stop`` of ``L`` and its columns ``cols`` (all when None), unchecked like
+    :meth:`VoteMatrix.row_block` (the votes were checked when ``L`` was built)."""
+    block = L.row_block(start, stop)
+    if cols is not None:
+        block._data = block._data[:, cols]  # type: ignore[index]
+        block.lf_names = [L.lf_names[i] for i in cols]
+    return block
+
+
 def redundant_lf_groups(L: VoteMatrix, share: float = 0.99, min_rows: int = 100,
                         fired: np.ndarray | None = None) -> list[tuple[list[int], int, float]]:
     """Groups of LFs of ``L`` that copy one another: columns linked by pairs that vote the same class on at
     least ``share`` of the rows either votes on, those rows being at least ``min_rows``.
 
-    Returns ``(columns, rows, identical)`` per group (:func:`redundant_groups_from_counts`).  Two such LFs
-    have vote counts within a factor ``share`` of each other (the rows either votes on are at least the larger
-    count, the identical votes at most the smaller), so only the LFs with such a neighbour in vote count are
-    compared, with the pair counts the label models use (:func:`weaksup.labelmodel._kernels.lf_pair_agreement`)
-    on those columns alone.  ``fired``: the votes per LF when the caller has counted them.
+    Returns ``(columns, rows, identical)`` per group, exactly what :func:`redundant_groups_from_counts` gives
+    from the pair counts of every LF pair (:func:`weaksup.labelmodel._kernels.lf_pair_agreement`), without
+    counting every pair over every row.  Two bounds drop the pairs that cannot copy, and the pairs left are
+    counted exactly.  First the vote counts: the rows either LF votes on are at least the larger count and
+    at most the sum, the identical votes at most the smaller count, so a pair needs counts within a factor
+    ``share`` of each other.  Then the rows, in blocks of growing size (2,048 rows or 1/64 of them, then twice
+    as many each time): the rows ``d`` on which the two LFs do not vote the same class (one votes, or they
+    vote different classes) can only grow over the rows not yet counted, and ``d <= (1 - share) ·
+    either`` with ``either <= n_i + n_j - both`` (``both``: the rows seen on which both vote), so a pair past
+    that bound on the rows counted so far is dropped, and the next blocks are counted on the columns of the
+    pairs left.  A pair left at the end has been counted on every row.  ``share`` is lowered by 1e-9 in the
+    bounds, so that no rounding of ``identical / either`` can drop a pair that reaches it.
+    ``fired``: the votes per LF when the caller has counted them.
     :meth:`weaksup.analysis.LFAnalysis.lf_redundancy` is the table of every overlapping pair.
 
     >>> V = VoteMatrix(np.array([[0, 0, 1], [1, 1, 1], [1, 1, -1], [0, 0, 0]] * 30), ["a", "a2", "b"])
     >>> redundant_lf_groups(V)
     [([0, 1], 120, 1.0)]
     """
-    fired = np.asarray(_votes_per_lf(L) if fired is None else fired, dtype=np.int64)
-    order = np.argsort(fired, kind="stable")
-    c = fired[order].astype(np.float64)
-    close = np.zeros(L.m, dtype=bool)
-    if L.m >= 2:
-        # the nearest counts are neighbours in sorted order; a pair's min_rows rows need share * min_rows votes
-        ok = (c[:-1] >= share * c[1:]) & (c[:-1] >= share * min_rows) & (c[:-1] > 0)
-        close[order[:-1][ok]] = close[order[1:][ok]] = True
-    cols = np.nonzero(close)[0]
-    if cols.size < 2:
+    m, n = L.m, L.n
+    if m < 2 or not share <= 1:  # identical shares are at most 1 (and none reaches a NaN)
         return []
-    co, agree, _ = lf_pair_agreement(L if cols.size == L.m else L.select_lfs(cols.tolist()))
-    return [([int(cols[i]) for i in g], rows, ident)
-            for g, rows, ident in redundant_groups_from_counts(co, agree, share, min_rows)]
+    fired = np.asarray(_votes_per_lf(L) if fired is None else fired, dtype=np.int64)
+    s = float(share) - 1e-9  # below share by more than any rounding of identical / either
+    f = fired.astype(np.float64)
+    alive = np.add.outer(f, f) >= min_rows  # either <= n_i + n_j
+    if s > 0:  # identical <= min(n_i, n_j) and either >= max(n_i, n_j), either >= min_rows
+        alive &= np.minimum.outer(f, f) >= s * np.maximum(np.maximum.outer(f, f), min_rows)
+    alive = np.triu(alive, 1)
+    cols = np.arange(m)
+    co = np.zeros((m, m), dtype=np.int64)  # rows counted so far on which both vote / vote the same class,
+    agree = np.zeros((m, m), dtype=np.int64)  # for the LFs ``cols``; each LF's votes on the diagonal
+    start, step = 0, max(_REDUNDANT_FIRST_ROWS, n // 64)
+    compiled = use_compiled(stored_votes(L))  # the kernel a count of all of L takes, for every block
+    while True:
+        keep = alive.any(axis=0) | alive.any(axis=1)
+        if not keep.any():
+            return []
+        if not keep.all():
+            cols, alive = cols[keep], alive[np.ix_(keep, keep)]
+            co, agree = co[np.ix_(keep, keep)], agree[np.ix_(keep, keep)]
+        if start >= n:
+            break
+        stop = min(n, start + step)
+        c, a, _ = lf_pair_agreement(_row_block_of(L, start, stop, None if cols.size == m else cols), compiled)
+        co += c
+        agree += a
+        start, step = stop, 2 * step
+        if start < n:
+            seen = np.diag(co)
+            either_max = (f[cols][:, None] + f[cols][None, :] - co).astype(np.float64)
+            apart = seen[:, None] + seen[None, :] - co - agree  # rows counted where they do not vote alike
+            alive &= (either_max >= min_rows) & (apart <= (1 - s) * either_max)
+    a, b = np.nonzero(alive)  # every row counted: exact counts, as lf_pair_agreement's on all of L
+    votes = np.diag(co)
+    either = votes[a] + votes[b] - co[a, b]
+    identical = agree[a, b] / np.maximum(either, 1)
+    return _groups_of_pairs(m, cols[a], cols[b], either, identical, share, min_rows)
 
 
 def redundant_groups_from_counts(co: np.ndarray, agree: np.ndarray, share: float = 0.99,
@@ -252,6 +299,13 @@ def redundant_groups_from_counts(co: np.ndarray, agree: np.ndarray, share: float
     votes = np.diag(co)
     either = votes[a] + votes[b] - co[a, b]
     identical = agree[a, b] / np.maximum(either, 1)
+    return _groups_of_pairs(m, a, b, either, identical, share, min_rows)
+
+
+def _groups_of_pairs(m: int, a: np.ndarray, b: np.ndarray, either: np.ndarray, identical: np.ndarray,
+                     share: float, min_rows: int) -> list[tuple[list[int], int, float]]:
+    """The groups of :func:`redundant_groups_from_counts` from LF pairs ``(a, b)`` (``a < b``), the rows
+    either LF votes on and their share of identical votes; the pairs not listed do not copy."""
     hit = (identical >= share) & (either >= min_rows)
     if not hit.any():
         return []
@@ -270,7 +324,10 @@ def redundant_groups_from_counts(co: np.ndarray, agree: np.ndarray, share: float
     for i, _, e, x in pairs:
         r = root(i)
         best[r] = max(best.get(r, (-1.0, 0)), (x, e))
-    groups = [([i for i in range(m) if root(i) == r], rows, x) for r, (x, rows) in best.items()]
+    members: dict[int, list[int]] = {}
+    for i in sorted({i for p in pairs for i in p[:2]}):  # only LFs of a copying pair share a root with another
+        members.setdefault(root(i), []).append(i)
+    groups = [(members[r], rows, x) for r, (x, rows) in best.items()]
     return sorted(groups, key=lambda g: (-g[1], g[0]))
 
 
