@@ -278,7 +278,8 @@ class DaskVotes:
 
     def __repr__(self) -> str:
         where = f", shards={str(self.path)!r}" if self.path is not None else ""
-        return f"DaskVotes(n={self.n}, m={self.m}, cardinality={self.cardinality}, npartitions={self.npartitions}{where})"
+        return (f"DaskVotes(n={self.n}, m={self.m}, cardinality={self.cardinality}, "
+                f"npartitions={self.npartitions}{where})")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise TypeError(f"{self!r} is not gathered implicitly: label models fit and predict on it on the Dask "

@@ -766,8 +766,9 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import fit_dask
 
-            return fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed,  # type: ignore[no-any-return]
-                            check_valid_votes=check_valid_votes)
+            fitted = fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed,
+                              check_valid_votes=check_valid_votes)
+            return fitted  # type: ignore[no-any-return]
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         k = L.cardinality
