@@ -57,6 +57,7 @@ __all__ = [
     "check_feature_names",
     "check_params",
     "check_count",
+    "check_prob_rows",
     "check_seed",
     "declared_constraints",
     "Interval",
@@ -137,6 +138,41 @@ def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: 
 
 
 # ------------------------------------------------------------------ vote range
+def check_prob_rows(probs: Any, what: str, *, shape: tuple[int, int] | None = None,
+                    sum_tol: float = 1e-6) -> np.ndarray:
+    """``probs`` as an ``n × k`` float64 array of class-probability rows: finite, >= 0, each summing to 1
+    within ``sum_tol``; ``shape``: the ``(n, k)`` it must have.  Otherwise a ValueError naming ``what`` and
+    the first bad entry or row.
+
+    >>> check_prob_rows([[0.5, 0.5], [3.0, 0.0]], "probs")
+    Traceback (most recent call last):
+    ...
+    ValueError: probs: row 1 sums to 3.0, not 1; each row must be class probabilities over the 2 classes (1 such row(s))
+    """
+    try:
+        P = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be a numeric n × k array of class probabilities: {exc}") from None
+    if shape is not None and P.shape != tuple(shape):
+        raise ValueError(f"{what} have shape {P.shape}; expected {tuple(shape)}")
+    if P.ndim != 2:
+        raise ValueError(f"{what} must be n × k (one row per example, one column per class), got shape {P.shape}")
+    bad = ~np.isfinite(P)
+    if bad.any():
+        r, c = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
+    if (P < 0).any():
+        r, c = (int(v[0]) for v in np.nonzero(P < 0))
+        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is negative; each row must be class probabilities "
+                         f"(>= 0, summing to 1)")
+    off = np.abs(P.sum(axis=1) - 1.0) > sum_tol
+    if off.any():
+        r = int(np.nonzero(off)[0][0])
+        raise ValueError(f"{what}: row {r} sums to {float(P[r].sum())!r}, not 1; each row must be class "
+                         f"probabilities over the {P.shape[1]} classes ({int(off.sum())} such row(s))")
+    return P
+
+
 def check_count(value: Any, what: str) -> int:
     """A row/column count a caller passes (``n_rows``, ``n``) as an int >= 0 (numpy ints too), or a TypeError.
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup._validation import Interval, OneOf, check_params, feature_names, user_stacklevel
+from weaksup._validation import Interval, OneOf, check_params, check_prob_rows, feature_names, user_stacklevel
 from weaksup.endmodel.base import (
     EndModel,
     check_kept_weight,
@@ -66,36 +66,6 @@ __all__ = [
 _SUM_TOL = 1e-4  # a probability row's sum may be off 1 by float32 rounding (a softmax over many classes)
 
 
-def _prob_rows(probs: Any, what: str) -> np.ndarray:
-    """``probs`` as an ``n × k`` float64 array of probability rows: finite, >= 0, each summing to 1.
-
-    >>> _prob_rows([[0.5, 0.5], [-0.5, 1.5]], "sharpen: probs")
-    Traceback (most recent call last):
-    ...
-    ValueError: sharpen: probs[1, 0] = -0.5 is negative; each row must be class probabilities (>= 0, summing to 1)
-    """
-    try:
-        f = np.asarray(probs, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a numeric n × k array of class probabilities: {exc}") from None
-    if f.ndim != 2:
-        raise ValueError(f"{what} must be n × k (one row per example, one column per class), got shape {f.shape}")
-    bad = ~np.isfinite(f)
-    if bad.any():
-        r, c = (int(v[0]) for v in np.nonzero(bad))
-        raise ValueError(f"{what}[{r}, {c}] = {f[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
-    if (f < 0).any():
-        r, c = (int(v[0]) for v in np.nonzero(f < 0))
-        raise ValueError(f"{what}[{r}, {c}] = {f[r, c]} is negative; each row must be class probabilities "
-                         f"(>= 0, summing to 1)")
-    off = np.abs(f.sum(axis=1) - 1.0) > _SUM_TOL
-    if off.any():
-        r = int(np.nonzero(off)[0][0])
-        raise ValueError(f"{what}: row {r} sums to {float(f[r].sum())!r}, not 1; each row must be class "
-                         f"probabilities ({int(off.sum())} such row(s))")
-    return f
-
-
 def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.ndarray:
     """Soft-frequency sharpening: ``ỹ_ij = (f_ij^p / F_j) / Σ_j' (f_ij'^p / F_j')``, ``F_j = Σ_i f_ij``.
 
@@ -113,7 +83,7 @@ def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.
     >>> sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]), class_frequency=False).round(4).tolist()
     [[0.9878, 0.0122], [0.6923, 0.3077]]
     """
-    f = _prob_rows(probs, "sharpen: probs")
+    f = check_prob_rows(probs, "sharpen: probs", sum_tol=_SUM_TOL)
     if not Interval(0, None, closed="neither").accepts(power):
         raise ValueError(f"sharpen: power must be a finite number > 0 (0 makes every row uniform, a negative power "
                          f"inverts it), got {power!r}")
@@ -142,7 +112,7 @@ def confidence_weights(probs: Any) -> np.ndarray:
     >>> confidence_weights(np.array([[1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])).round(3).tolist()
     [1.0, 0.0, 0.531]
     """
-    p = _prob_rows(probs, "confidence_weights: probs")
+    p = check_prob_rows(probs, "confidence_weights: probs", sum_tol=_SUM_TOL)
     if p.shape[1] < 2:
         raise ValueError(f"confidence weights need at least 2 classes, got probs of shape {p.shape}")
     return _confidence_weights(p)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._validation import MAX_SEED, check_class_balance, check_labels
+from weaksup._validation import MAX_SEED, check_class_balance, check_labels, check_prob_rows
 from weaksup.labelmodel.registry import get_model
 from weaksup.votes import VoteMatrix, check_votes
 
@@ -44,7 +44,7 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
     """
     L = votes if isinstance(votes, VoteMatrix) else check_votes(votes, cardinality)
     k = L.cardinality if cardinality is None else cardinality
-    P = check_probs(probs, L.n, k)
+    P = check_prob_rows(probs, "probs", shape=(L.n, k))
     V = L.to_dense()
     fired = (V >= 0).astype(np.float64)
     counts = fired.sum(0)
@@ -54,35 +54,6 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
         num[:, c] += (V == c).astype(np.float64).T @ (1.0 - 2.0 * P[:, c])
     err = np.divide(num, counts[:, None], out=np.zeros_like(num), where=counts[:, None] > 0)
     return np.clip(err, 0.0, 1.0), counts.astype(np.int64)
-
-
-def check_probs(probs: Any, n: int, k: int, what: str = "probs") -> np.ndarray:
-    """An ``n × k`` label distribution as float64: finite, >= 0, rows summing to 1 (within 1e-6).
-
-    >>> check_probs([[0.5, 0.5], [3.0, 0.0]], 2, 2)
-    Traceback (most recent call last):
-    ...
-    ValueError: probs: row 1 sums to 3.0, not 1; each row must be a label distribution over the 2 classes
-    """
-    try:
-        P = np.asarray(probs, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a numeric ({n}, {k}) array of label distributions: {exc}") from None
-    if P.shape != (n, k):
-        raise ValueError(f"{what} have shape {P.shape}; expected ({n}, {k})")
-    bad = ~np.isfinite(P)
-    if bad.any():
-        r, c = (int(v[0]) for v in np.nonzero(bad))
-        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is not finite; {int(bad.sum())} non-finite value(s) in total")
-    if (P < 0).any():
-        r, c = (int(v[0]) for v in np.nonzero(P < 0))
-        raise ValueError(f"{what}[{r}, {c}] = {P[r, c]} is negative; each row must be a label distribution")
-    off = np.abs(P.sum(1) - 1.0) > 1e-6
-    if off.any():
-        r = int(np.nonzero(off)[0][0])
-        raise ValueError(f"{what}: row {r} sums to {float(P[r].sum())!r}, not 1; each row must be a label distribution "
-                         f"over the {k} classes")
-    return P
 
 
 def _loo_majority_probs(L: VoteMatrix, j: int) -> tuple[np.ndarray, np.ndarray]:
