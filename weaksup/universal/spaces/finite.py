@@ -33,16 +33,7 @@ def check_metric(D: Any, *, tol: float = 1e-9, name: str = "distance matrix") ->
     k = D.shape[0]
     if k < 2:
         raise ValueError(f"{name} needs at least 2 points")
-    if not np.all(np.isfinite(D)):
-        i, j = np.argwhere(~np.isfinite(D))[0]
-        raise ValueError(f"{name}[{i}, {j}] = {D[i, j]} is not finite")
-    if np.any(np.abs(np.diag(D)) > tol):
-        i = int(np.argmax(np.abs(np.diag(D))))
-        raise ValueError(f"{name}[{i}, {i}] = {D[i, i]}: the distance of a point to itself must be 0")
-    asym = np.abs(D - D.T)
-    if np.any(asym > tol * max(1.0, np.abs(D).max())):
-        i, j = np.unravel_index(int(np.argmax(asym)), D.shape)
-        raise ValueError(f"{name} is not symmetric: D[{i}, {j}] = {D[i, j]} but D[{j}, {i}] = {D[j, i]}")
+    _check_hollow_symmetric(D, name, "D", "distance", diag_tol=tol, sym_tol=tol * max(1.0, np.abs(D).max()))
     off = D + np.eye(k) * 1.0
     if np.any(off[~np.eye(k, dtype=bool)] <= 0):
         i, j = np.argwhere((D <= 0) & ~np.eye(k, dtype=bool))[0]
@@ -75,6 +66,22 @@ def _square(D: Any, name: str) -> np.ndarray:
     return D
 
 
+def _check_hollow_symmetric(M: np.ndarray, name: str, letter: str, noun: str, *, diag_tol: float,
+                            sym_tol: float) -> None:
+    """``M`` finite, with a zero diagonal (within ``diag_tol``) and symmetric (within ``sym_tol``), or a
+    ValueError naming the entry (``check_metric``'s distances, ``pseudo_euclidean_embedding``'s dissimilarities)."""
+    if not np.all(np.isfinite(M)):
+        i, j = np.argwhere(~np.isfinite(M))[0]
+        raise ValueError(f"{name}[{i}, {j}] = {M[i, j]} is not finite")
+    if np.any(np.abs(np.diag(M)) > diag_tol):
+        i = int(np.argmax(np.abs(np.diag(M))))
+        raise ValueError(f"{name}[{i}, {i}] = {M[i, i]}: the {noun} of a point to itself must be 0")
+    asym = np.abs(M - M.T)
+    if np.any(asym > sym_tol):
+        i, j = np.unravel_index(int(np.argmax(asym)), M.shape)
+        raise ValueError(f"{name} is not symmetric: {letter}[{i}, {j}] = {M[i, j]} but {letter}[{j}, {i}] = {M[j, i]}")
+
+
 def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Embed ``k`` points whose *squared* dissimilarities are ``S`` (k × k).
 
@@ -101,17 +108,9 @@ def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, 
     k = S.shape[0]
     if k < 1:
         raise ValueError(f"{name} has no points (shape {S.shape})")
-    if not np.all(np.isfinite(S)):
-        i, j = np.argwhere(~np.isfinite(S))[0]
-        raise ValueError(f"{name}[{i}, {j}] = {S[i, j]} is not finite")
-    scale = max(1.0, float(np.abs(S).max()))
-    if np.any(np.abs(np.diag(S)) > 1e-9 * scale):
-        i = int(np.argmax(np.abs(np.diag(S))))
-        raise ValueError(f"{name}[{i}, {i}] = {S[i, i]}: the dissimilarity of a point to itself must be 0")
-    asym = np.abs(S - S.T)
-    if np.any(asym > 1e-9 * scale):
-        i, j = np.unravel_index(int(np.argmax(asym)), S.shape)
-        raise ValueError(f"{name} is not symmetric: S[{i}, {j}] = {S[i, j]} but S[{j}, {i}] = {S[j, i]}")
+    finite = np.isfinite(S)
+    scale = max(1.0, float(np.abs(S[finite]).max())) if finite.any() else 1.0
+    _check_hollow_symmetric(S, name, "S", "dissimilarity", diag_tol=1e-9 * scale, sym_tol=1e-9 * scale)
     G = 0.5 * (S[0][None, :] + S[0][:, None] - S)
     lam, V = np.linalg.eigh(G)
     keep = np.abs(lam) > tol * max(1.0, np.abs(lam).max())
