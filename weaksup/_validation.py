@@ -17,6 +17,7 @@ Contents
   :func:`check_feature_names`: a frame's column names (``feature_names_in_``) at fit and predict time.
 * :func:`check_params`: declarative hyper-parameter constraints (``_parameter_constraints``).
 * :func:`check_count`: a row count a caller passes (``n_rows``), an int.
+* :func:`check_prob_rows`: an ``n × k`` matrix of class-probability rows (finite, >= 0, summing to 1).
 * :func:`check_seed`: the ``seed`` of a ``fit``: None or an int in ``[0, 2**32 - 1]``.
 
 Examples
@@ -137,7 +138,7 @@ def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: 
         raise NotFittedError(msg or f"{type(obj).__name__} is not fitted yet; call fit(...) before using it")
 
 
-# ------------------------------------------------------------------ vote range
+# ------------------------------------------------------------------ counts and probability rows
 def check_prob_rows(probs: Any, what: str, *, shape: tuple[int, int] | None = None,
                     sum_tol: float = 1e-6) -> np.ndarray:
     """``probs`` as an ``n × k`` float64 array of class-probability rows: finite, >= 0, each summing to 1
@@ -221,6 +222,7 @@ def check_seed(seed: Any, where: str) -> int | None:
     return int(seed)
 
 
+# ------------------------------------------------------------------ vote range
 def vote_bound(cardinality: int | None) -> str:
     """The legal vote range as text: ``"-1..k-1"``, or ``">= -1"`` when ``k`` is unknown."""
     return f"-1..{cardinality - 1}" if cardinality is not None else ">= -1"
