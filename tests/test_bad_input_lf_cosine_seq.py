@@ -1,4 +1,4 @@
-"""Bad input of probe round 15 in LF families, Cosine's public helpers and the sequence tag/inference helpers:
+"""Bad input in LF families, Cosine's public helpers and the sequence tag/inference helpers:
 each is refused with an error naming what and where, instead of being silently misread."""
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class HMM(SequenceLabelModel):
         WRENCH (``lf_rec`` LFs, other settings default), ``"wrench"`` against
         ``"abstain"``: LaptopReview 75.17 / 0.00, NCBI-Disease 83.45 / 0.00,
         BC5CDR 84.73 / 7.23 (recall 78.4 / 3.8); on synthetic votes of known
-        recall (tests/test_small_fixes_15.py) recall 0.93 / 0.60.  It is kept for
+        recall (tests/test_threshold_cosine_hmm_edges.py) recall 0.93 / 0.60.  It is kept for
         comparison; an LF whose silence says nothing is better left to ``"wrench"``.
     prior_strength : float
         Dirichlet pseudo-counts per emission row (> 0: a state no token visits keeps the prior mean row).

@@ -1,4 +1,4 @@
-"""Small fixes of probe round 15: exact integer thresholds in threshold_lf, Cosine's stage-2 warning pointing at
+"""Edge cases: exact integer thresholds in threshold_lf, Cosine's stage-2 warning pointing at
 the user's call, and the HMM tagger's ``outside`` option."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Leftovers of probe round 15: DaskVotes.select_lfs refuses out-of-range positions as VoteMatrix does, LF
+"""Bad input at three entry points: DaskVotes.select_lfs refuses out-of-range positions as VoteMatrix does, LF
 generation checks its data's columns with the applier's check before mining, and the snorkel-compat
 get_label_instances names the lengths it compares.  Each test failed on the code before the fix (the old
 behaviour is quoted in its docstring)."""
