@@ -146,3 +146,28 @@ def test_constraint_penalties_refuses_a_1d_bound_vector_when_lfs_and_classes_are
     L4, y4, _ = make_votes(300, 4, 3, seed=0)
     Y4 = np.eye(3)[y4]
     assert constraint_penalties(Y4, L4, vec) == constraint_penalties(Y4, L4, vec[None, :])
+
+
+def test_predict_and_score_refuse_a_bad_seed_whatever_the_tie_rule():
+    # before: predict(seed='a') / score(seed=-1) with the default "random" rule were taken silently, and the same
+    # call with tie_break="true-random" failed deep in numpy ("SeedSequence expects int or sequence of ints")
+    from weaksup.labelmodel import MajorityVote
+    from weaksup.metrics import probs_to_preds
+
+    mv = MajorityVote().fit(L)
+    llf = _quiet(LabelLearningFlow(n_epochs=1).fit, L, X)
+    ulm = _quiet(UniversalLabelModel(RealSpace(1)).fit, UV)
+    calls = {"MajorityVote.predict": lambda s: mv.predict(L, seed=s),
+             "MajorityVote.score": lambda s: mv.score(L, Y, seed=s),
+             "LabelLearningFlow.predict": lambda s: llf.predict(L, X, seed=s),
+             "UniversalLabelModel.predict": lambda s: ulm.predict(UV, seed=s),
+             "probs_to_preds": lambda s: probs_to_preds([[0.5, 0.5]], seed=s)}
+    for where, call in calls.items():
+        for seed, error, got in BAD_SEEDS:
+            with pytest.raises(error, match=rf"^{where}: seed must be None or an int in \[0, 4294967295\], {got}$"):
+                call(seed)
+        call(None)
+        call(np.int64(3))
+    # valid seeds give what they gave before
+    np.testing.assert_array_equal(mv.predict(L, tie_break="true-random", seed=np.uint32(5)),
+                                  mv.predict(L, tie_break="true-random", seed=5))

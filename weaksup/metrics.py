@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import check_seed
+
 __all__ = [
     "accuracy",
     "f1_binary",
@@ -95,7 +97,8 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     tol : float
         Finite, ``>= 0``: classes within ``tol`` of the row's maximum are tied.
     seed : int, optional
-        ``"true-random"``'s seed.
+        ``"true-random"``'s seed: None or an int in ``[0, 2**32 - 1]``, checked whatever the rule
+        (:func:`weaksup._validation.check_seed`).
     offset : int
         Index of the first row in the whole matrix (``"random"`` and ``"true-random"`` draw per row).
 
@@ -106,6 +109,9 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     """
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    # checked under every rule: a bad seed passed with "random" was taken silently and failed only once the
+    # same call was switched to "true-random" (deep in numpy: "SeedSequence expects int ...")
+    seed = check_seed(seed, "probs_to_preds")
     probs = _tie_probs(probs, tol, "probs_to_preds", offset)
     n = probs.shape[0]
     if tie_break == "prior" and prior is not None:

@@ -155,6 +155,7 @@ class FeatureLabelModel(BaseVoteModel, ABC):
     def predict(self, votes: Any, X: Any, *, tie_break: str = "random", return_probs: bool = False,
                 seed: int | None = None) -> Any:
         """Hard labels: argmax of :meth:`predict_proba` with the given tie-break."""
+        seed = check_seed(seed, f"{type(self).__name__}.predict")
         probs = self.predict_proba(votes, X)
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds

@@ -925,6 +925,7 @@ class LabelModel(BaseVoteModel, ABC):
     def predict(self, votes: Any, tie_break: str = "random", *, return_probs: bool = False,
                 seed: int | None = None) -> Any:
         """Hard labels (``-1`` only with ``tie_break="abstain"``)."""
+        seed = check_seed(seed, f"{type(self).__name__}.predict")
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import predict_dask, predict_proba_dask
 
@@ -942,6 +943,7 @@ class LabelModel(BaseVoteModel, ABC):
         The hard labels are :meth:`predict`'s with the same ``tie_break`` and ``seed`` (``seed`` fixes
         ``tie_break="true-random"``, which otherwise draws afresh on every call).
         """
+        seed = check_seed(seed, f"{type(self).__name__}.score")
         if is_dask_votes(votes):  # predictions computed on the Dask cluster
             from weaksup.labelmodel._dask import score_dask
 

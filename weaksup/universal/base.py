@@ -40,7 +40,7 @@ from weaksup._persist import (
     model_from_meta,
     save_npz,
 )
-from weaksup._validation import check_is_fitted, warn_silent_lfs
+from weaksup._validation import check_is_fitted, check_seed, warn_silent_lfs
 from weaksup.labelmodel.base import BaseVoteModel, align_lfs
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
@@ -158,6 +158,7 @@ class ValueLabelModel(ParamsMixin):
 
     def predict(self, votes: Any, *, seed: int | None = None) -> np.ndarray:
         """Predicted values, in the array form of ``space.to_output`` (``seed``: for randomised models)."""
+        check_seed(seed, f"{type(self).__name__}.predict")
         return self.space.to_output(self._predict_values(self._check_predict(votes)))
 
     def predict_proba(self, votes: Any) -> np.ndarray:
