@@ -30,11 +30,14 @@ Y4, Y3 = np.array([0, 1, 0, 1]), np.array([0, 1, 0])
     (lambda: A.lf_mistakes(0, Y, label_names=[0, 1]), TypeError, r"label_names\[0\] is 0, not a string"),
     (lambda: A.lf_mistakes(0, Y, label_names="ab"), TypeError, "label_names must be a list of class names"),
     # limit / n: None or an int >= 0 (nan was a TypeError from slicing, -1 silently dropped the last row)
-    (lambda: A.conflict_rows(limit=float("nan")), ValueError, r"conflict_rows: limit must be None or an int >= 0"),
-    (lambda: A.conflict_rows(limit=-1), ValueError, r"conflict_rows: limit must be None or an int >= 0, got -1"),
+    (lambda: A.conflict_rows(limit=float("nan")), TypeError,
+     r"conflict_rows: limit must be None or an int >= 0 \(a count\), got the float nan"),
+    (lambda: A.conflict_rows(limit=-1), ValueError, r"conflict_rows: limit must be None or an int >= 0 \(a count\), got -1"),
     (lambda: A.lf_mistakes(0, Y, limit=-1), ValueError, r"lf_mistakes: limit must be None or an int >= 0"),
-    (lambda: A.lf_mistakes(0, Y, limit=2.5), ValueError, r"lf_mistakes: limit must be"),
-    (lambda: A.error_buckets(Y, n=-1), ValueError, r"error_buckets: n must be an int >= 0, got -1"),
+    (lambda: A.lf_mistakes(0, Y, limit=2.5), TypeError, r"lf_mistakes: limit must be .* got the float 2.5"),
+    (lambda: A.error_buckets(Y, width=0), ValueError, r"error_buckets: width must be an int >= 1 \(a count\), got 0"),
+    (lambda: A.error_buckets(Y, n="3"), TypeError, r"error_buckets: n must be an int >= 0 \(a count\), got the str '3'"),
+    (lambda: A.error_buckets(Y, n=-1), ValueError, r"error_buckets: n must be an int >= 0 \(a count\), got -1"),
     # bucket helpers: x of the wrong length, a bucket that is no tuple, arrays of different lengths
     (lambda: get_label_instances((1, 1), np.arange(3), Y4, Y4), ValueError,
      "x has 3 rows but the label arrays have 4 labels each"),

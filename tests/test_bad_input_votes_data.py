@@ -186,6 +186,15 @@ def test_check_features_needs_int_counts(kwargs, message):
     assert check_features(np.zeros((3, 2)), n_rows=np.int64(3), n_features=np.int32(2)).shape == (3, 2)
 
 
+def test_check_count_splits_type_and_range_errors_as_scikit_learn():
+    """A negative count was a TypeError here and a ValueError in LFAnalysis (and 2.5 the other way round): one
+    helper now answers both, TypeError for what is not an int, ValueError for an int out of range."""
+    from weaksup._validation import check_features
+
+    with pytest.raises(ValueError, match=r"^n_rows must be an int >= 0 \(a count\), got -3$"):
+        check_features(np.zeros((3, 2)), n_rows=-3)
+
+
 def test_check_sample_weight_needs_an_int_count():
     from weaksup._validation import check_sample_weight
 

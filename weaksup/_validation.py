@@ -174,11 +174,12 @@ def check_prob_rows(probs: Any, what: str, *, shape: tuple[int, int] | None = No
     return P
 
 
-def check_count(value: Any, what: str) -> int:
-    """A row/column count a caller passes (``n_rows``, ``n``) as an int >= 0 (numpy ints too), or a TypeError.
+def check_count(value: Any, what: str, *, least: int = 0, none: bool = False) -> int | None:
+    """A count a caller passes (``n_rows``, ``n``, ``limit``) as an int ``>= least`` (numpy ints too; ``None`` where
+    ``none``), else scikit-learn's split: a TypeError for a value that is not an int, a ValueError for one out of range.
 
     A count given as a string would otherwise be compared with a shape and fail with a message such as
-    "X has 300 rows but the votes have 300".
+    "X has 300 rows but the votes have 300"; a negative ``limit`` silently dropped the last row of a slice.
 
     >>> check_count(np.int64(3), "n_rows")
     3
@@ -186,9 +187,18 @@ def check_count(value: Any, what: str) -> int:
     Traceback (most recent call last):
     ...
     TypeError: n_rows must be an int >= 0 (a count), got the str '300'
+    >>> check_count(-1, "lf_mistakes: limit", none=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: lf_mistakes: limit must be None or an int >= 0 (a count), got -1
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise TypeError(f"{what} must be an int >= 0 (a count), got the {type(value).__name__} {value!r}")
+    if value is None and none:
+        return None
+    must = f"{what} must be {'None or ' if none else ''}an int >= {least} (a count)"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{must}, got the {type(value).__name__} {value!r}")
+    if value < least:
+        raise ValueError(f"{must}, got {value!r}")
     return int(value)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup._validation import check_labels
+from weaksup._validation import check_count, check_labels
 from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
 
 __all__ = ["LFAnalysis", "get_label_buckets", "get_label_instances", "label_buckets"]
@@ -517,7 +517,7 @@ class LFAnalysis:
         ([1, 2], [['HAM', 'SPAM', 'hi'], ['SPAM', 'HAM', 'yo']])
         """
         label_names = self._check_label_names(label_names, "lf_mistakes")
-        limit = _check_count(limit, "lf_mistakes", "limit")
+        limit = check_count(limit, "lf_mistakes: limit", none=True)
         Y = self._check_y(y)
         v = self.votes.column(self._lf_position(lf))
         rows = np.nonzero((v != ABSTAIN) & (Y != ABSTAIN) & (v != Y))[0][:limit]
@@ -537,7 +537,7 @@ class LFAnalysis:
         {1: {'votes': 'kw=1, short=0', 'gold': 0}}
         """
         label_names = self._check_label_names(label_names, "conflict_rows")
-        limit = _check_count(limit, "conflict_rows", "limit")
+        limit = check_count(limit, "conflict_rows: limit", none=True)
         _, conflict = self._row_stats()
         rows = np.nonzero(conflict)[0][:limit]
         dense = self.votes[rows].to_dense() if rows.size else np.zeros((0, self.m), dtype=np.int64)
@@ -583,8 +583,8 @@ class LFAnalysis:
           row 1  gold=HAM  kw=SPAM, short=HAM  hi
         """
         label_names = self._check_label_names(label_names, "error_buckets")
-        _check_count(n, "error_buckets", "n", none=False)
-        _check_count(width, "error_buckets", "width", none=False, least=1)
+        check_count(n, "error_buckets: n")
+        check_count(width, "error_buckets: width", least=1)
         Y = self._check_y(y)
         correct, incorrect = self.lf_correct_incorrect(Y)
         order = [self._lf_position(j) for j in lfs] if lfs is not None else \
@@ -701,15 +701,6 @@ def _refuse_repeated_names(names: list[str]) -> None:
             raise ValueError(f"lfs: LFs {first[name]} and {j} are both named {name!r}: LF names must be unique "
                              "(statistics are looked up by name)")
         first[name] = j
-
-
-def _check_count(value: Any, where: str, what: str, *, none: bool = True, least: int = 0) -> int | None:
-    """``value`` as an int ``>= least`` (or ``None`` where ``none``); a ValueError naming ``where`` and ``what``."""
-    if value is None and none:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{where}: {what} must be {'None or ' if none else ''}an int >= {least}, got {value!r}")
-    return int(value)
 
 
 def _refuse_inf(y: Any, what: str) -> Any:
