@@ -342,3 +342,45 @@ def test_unregistered_folder_metric_is_warned_and_can_be_given(wrench_dir, tmp_p
     if _present(wrench_dir, "trec"):
         with pytest.raises(ValueError, match="'f1_binary' scores class 1 of a binary set, and this set has 6"):
             load_wrench_folder(wrench_dir / "trec", metric="f1_binary")
+
+
+def test_truncated_xz_file_is_a_format_error_naming_it(tmp_path):
+    """A .json.xz cut short (an interrupted copy) was a bare EOFError without the file name."""
+    from weaksup.data._wrench_io import bundled_dir
+
+    folder = tmp_path / "youtube"
+    shutil.copytree(bundled_dir("youtube"), folder)
+    for p in folder.iterdir():
+        p.chmod(0o644)
+    xz = folder / "train.json.xz"
+    xz.write_bytes(xz.read_bytes()[: xz.stat().st_size // 2])
+    with pytest.raises(WrenchFormatError, match=r"truncated xz file .*train\.json\.xz"):
+        load_wrench_folder(folder)
+
+
+def _tiny_tagging(folder: Path, meta: dict) -> None:
+    folder.mkdir()
+    (folder / "meta.json").write_text(json.dumps({"lf": ["l0", "l1"], "num_lf": 2, "entity_types": ["X"], **meta}))
+    ex = {"0": {"label": ["B-X", "O"], "data": {"text": ["a", "b"]}, "weak_labels": [["B-X", "O"], ["O", "O"]]}}
+    for s in ("train", "valid", "test"):
+        (folder / f"{s}.json").write_text(json.dumps(ex))
+
+
+def test_tagging_empty_train_split_is_refused_naming_the_file(tmp_path):
+    """An empty tagging train split ({}) loaded and a label model 'fitted' on 0 sentences."""
+    folder = tmp_path / "tiny_ner"
+    _tiny_tagging(folder, {"lf_rec": ["l1"]})
+    (folder / "train.json").write_text("{}")
+    with pytest.raises(WrenchFormatError, match=r"train\.json: the train split has no examples \(\{\}\); a WRENCH "
+                                                r"train split needs at least one"):
+        load_wrench_folder(folder)
+    (folder / "train.json").write_text((folder / "valid.json").read_text())
+    (folder / "test.json").write_text("{}")  # an empty valid/test split still loads, as for classification
+    assert len(load_wrench_folder(folder).test) == 0
+
+
+def test_tagging_meta_without_lf_rec_keeps_every_lf_as_wrench_does(tmp_path):
+    """WRENCH's seqdataset.py uses every LF when meta.json has no lf_rec; "rec" does the same."""
+    folder = tmp_path / "tiny_ner"
+    _tiny_tagging(folder, {})
+    assert load_wrench_folder(folder).lf_names == ["l0", "l1"]

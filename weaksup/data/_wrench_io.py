@@ -154,6 +154,9 @@ def read_json(path: Path) -> Any:
             return json.load(fh, object_pairs_hook=_no_duplicates)
     except lzma.LZMAError as exc:
         raise WrenchFormatError(f"corrupt xz file {path}: {exc}") from exc
+    except EOFError:  # lzma's word for a file cut short (an interrupted copy or download)
+        raise WrenchFormatError(f"truncated xz file {path}: it ends before the compressed data does; copy or "
+                                "download it again") from None
     except FileNotFoundError:
         raise FileNotFoundError(f"missing WRENCH file: {path}") from None
     except IsADirectoryError:

@@ -141,6 +141,9 @@ def _parse_split(path: Path, split: str, meta: dict[str, Any], cols: list[int]) 
     raw = read_json(path)
     if not isinstance(raw, dict):
         raise WrenchFormatError(f"{path}: expected a JSON object {{id: example}}")
+    if not raw and split == "train":  # as the classification loader: a label model cannot fit on no sentences
+        raise WrenchFormatError(f"{path}: the train split has no examples ({{}}); a WRENCH train split needs at "
+                                "least one")
     ents = _meta_entity_types(meta, path.parent / "meta.json")
     names = bio_tag_names(ents)
     t2i = {t: i for i, t in enumerate(names)}
@@ -220,6 +223,8 @@ def load_wrench_sequence(folder: str | os.PathLike[str], name: str | None = None
     lfs : {"rec", "all"} or list of LF names (or 0-based indices into meta["lf"])
         ``"rec"`` (default) keeps ``meta["lf_rec"]``, the subset WRENCH's
         published label-model numbers use; ``"all"`` keeps all ``num_lf`` LFs.
+        A ``meta.json`` without ``lf_rec`` gives all LFs under ``"rec"`` too,
+        as WRENCH's own loader does (``wrench/dataset/seqdataset.py``).
     splits : which split files to read (default all three).
 
     Raises
