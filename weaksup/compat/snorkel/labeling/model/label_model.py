@@ -108,8 +108,9 @@ class LabelModel(BaseLabeler):
         L = np.asarray(L_train)
         if L.ndim != 2:
             raise ValueError(f"L_train must be a 2-D label matrix, got shape {L.shape}")
-        if L.size and L.max() + 1 > self.cardinality:
-            raise ValueError(f"L_train has cardinality {L.max() + 1}, cardinality={self.cardinality} passed in.")
+        # int() first: on an unsigned matrix max() + 1 wraps (uint8 255 + 1 == 0) with a numpy overflow warning
+        if L.size and int(L.max()) + 1 > self.cardinality:
+            raise ValueError(f"L_train has cardinality {int(L.max()) + 1}, cardinality={self.cardinality} passed in.")
         self.n, self.m = L.shape
         if self.m < 3:
             raise ValueError("L_train should have at least 3 labeling functions")
