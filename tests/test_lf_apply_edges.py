@@ -238,3 +238,31 @@ def test_serial_progress_bar_moves_within_a_chunk_for_row_wise_lfs(monkeypatch):
     df = pd.DataFrame({"text": ["t"] * 3000})
     LFApplier([slow, keyword_lf("t", 1, name="kw")], progress=True, cache=False).apply(df)
     assert sum(updates) == 3000 and len(updates) >= 5 and max(updates) <= 1500
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_batched_lf_unsigned_wrapped_abstain_is_refused_naming_lf_and_row(dtype):
+    """A batched LF building its votes as np.where(..., 1, -1).astype(np.uint8) wraps ABSTAIN to 255: the apply
+    silently read it as a class and inferred a 256-class task.  VoteMatrix's rule for unsigned votes now applies
+    to each batched LF's output (class count inferred); with cardinality= the range check decides as before."""
+    from weaksup import LFApplier, LFOutputError
+
+    df = pd.DataFrame({"text": ["free money", "nice song", "win free", "hello"]}, index=["a", "b", "c", "d"])
+
+    @labeling_function(batched=True)
+    def lf_free(frame):
+        return np.where(frame.text.str.contains("free"), 1, -1).astype(dtype)
+
+    top = np.iinfo(dtype).max
+    with pytest.raises(LFOutputError, match=rf"batched LF 'lf_free' returned {top} on row 'b' \(position 1\): "
+                                            rf"votes of dtype {np.dtype(dtype)} hold {top}.*-1 \(abstain\) cast"):
+        LFApplier([lf_free], progress=False).apply(df)
+    with pytest.raises(LFOutputError, match="outside -1..1"):
+        LFApplier([lf_free], progress=False, cardinality=2).apply(df)
+
+    @labeling_function(batched=True)
+    def lf_ok(frame):  # unsigned votes without the dtype's maximum are votes, as before
+        return np.where(frame.text.str.contains("free"), 1, 0).astype(dtype)
+
+    votes = LFApplier([lf_ok], progress=False).apply(df)
+    assert votes.cardinality == 2 and votes.to_dense()[:, 0].tolist() == [1, 0, 1, 0]

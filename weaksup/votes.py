@@ -199,6 +199,20 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
 MAX_INFERRED_CARDINALITY = 1 << 16
 
 
+def wrapped_abstain(dtype: Any, vmax: int) -> str | None:
+    """Why votes of unsigned ``dtype`` whose largest value is ``vmax`` look like -1 (abstain) cast to it, else None.
+
+    -1 cast to an unsigned type wraps to the type's maximum (uint8 255, uint16 65535): read as a class it would
+    add classes.  Only asked when the class count is inferred; with ``cardinality=`` the range check decides.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "u" or vmax != np.iinfo(dtype).max:
+        return None
+    return (f"votes of dtype {dtype} hold {vmax}, its largest value: -1 (abstain) cast to {dtype}? Votes are -1 "
+            f"for abstain and 0..k-1: keep them in a signed dtype (int8, int16), or pass cardinality= if "
+            f"{vmax + 1} classes are intended")
+
+
 def _refuse_inferred(mat: Any, vmax: int, names: Sequence[str]) -> None:
     if sp.issparse(mat):
         coo = mat.tocoo()
@@ -385,11 +399,9 @@ class VoteMatrix:
             if vmax + 1 > MAX_INFERRED_CARDINALITY:
                 _refuse_inferred(mat, vmax, names)
             src = getattr(given, "dtype", None) if not sp.issparse(mat) else None
-            if src is not None and src.kind == "u" and vmax == np.iinfo(src).max and vmin >= 0:
-                # -1 cast to an unsigned type wraps to its maximum: read as a class it would add classes
-                raise ValueError(f"votes of dtype {src} hold {vmax}, its largest value: -1 (abstain) cast to "
-                                 f"{src}? Votes are -1 for abstain and 0..k-1: keep them in a signed dtype (int8, "
-                                 f"int16), or pass cardinality= if {vmax + 1} classes are intended")
+            wrapped = wrapped_abstain(src, vmax) if src is not None and vmin >= 0 else None
+            if wrapped is not None:
+                raise ValueError(wrapped)
             cardinality = max(2, vmax + 1)
         cardinality = check_cardinality(cardinality)
         if vmax >= cardinality or vmin < ABSTAIN:

@@ -48,7 +48,7 @@ import pandas as pd
 from weaksup._validation import vote_bound
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
 from weaksup.lf.core import _LABEL, LabelingFunction, Row
-from weaksup.votes import ABSTAIN
+from weaksup.votes import ABSTAIN, wrapped_abstain
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
            "check_timeout", "prepare_lfs", "shift_error", "warn_faults"]
@@ -516,6 +516,15 @@ class ClassOutput(FrameOutput):
                 row = _label(chunk.index[i])
                 raise LFOutputError(f"batched LF {lf.name!r} returned {int(arr[i])} on row {row!r}: "
                                     f"outside {self._bound()} ({_at(i)})", lf.name, row, i)
+        if arr.dtype.kind == "u" and self.cardinality is None and len(arr):
+            # VoteMatrix's rule for an unsigned matrix, per LF: with the class count inferred, the dtype's
+            # maximum is -1 cast to it (np.where(..., 1, -1).astype(np.uint8)), not a class 255
+            wrapped = wrapped_abstain(arr.dtype, int(arr.max()))
+            if wrapped is not None:
+                i = int(np.argmax(arr))
+                row = _label(chunk.index[i])
+                raise LFOutputError(f"batched LF {lf.name!r} returned {int(arr[i])} on row {row!r} ({_at(i)}): "
+                                    f"{wrapped}", lf.name, row, i)
         return self._in_range(lf, arr, chunk.index)
 
     def all_faulted(self, lf: LabelingFunction, chunk: pd.DataFrame) -> np.ndarray:
