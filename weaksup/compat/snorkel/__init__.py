@@ -17,3 +17,24 @@ every remaining difference.
 """
 
 __version__ = "0.10.0"
+
+
+def _not_provided(module: str, names: tuple[str, ...], why: str):  # type: ignore[no-untyped-def]
+    """A module ``__getattr__`` for snorkel names the compat layer leaves out: importing one raises ImportError.
+
+    ``from <module> import <name>`` then says what is missing, why, and where the
+    differences are listed (a bare ModuleNotFoundError or AttributeError would not).
+
+    >>> getattr_ = _not_provided("snorkel.x", ("Thing",), "it needs torch")
+    >>> getattr_("Thing")
+    Traceback (most recent call last):
+    ...
+    ImportError: snorkel.x.Thing is not provided by weaksup.compat.snorkel: it needs torch. \
+See docs/from_snorkel.md ('Every remaining difference').
+    """
+    def __getattr__(name: str) -> object:
+        if name in names:
+            raise ImportError(f"{module}.{name} is not provided by weaksup.compat.snorkel: {why}. "
+                              "See docs/from_snorkel.md ('Every remaining difference').")
+        raise AttributeError(f"module 'weaksup.compat.{module}' has no attribute {name!r}")
+    return __getattr__

@@ -1,0 +1,54 @@
+"""``snorkel.slicing.apply.core``: ``SFApplier`` and ``PandasSFApplier``, the LF appliers returning a record array.
+
+They run the SFs through the compat LF appliers (weaksup's LF kernel: an SF
+that raises propagates its exception with a note naming the SF and the row)
+and return an ``n``-row numpy record array with one ``int64`` field per SF
+name, as snorkel: ``S.name`` / ``S["name"]`` is that slice's column.
+
+>>> from weaksup.compat.snorkel.slicing import slicing_function
+>>> @slicing_function()
+... def big(x):
+...     return x > 10
+>>> S = SFApplier([big]).apply([5, 50], progress_bar=False)
+>>> type(S).__name__, S.dtype.names, S.big.tolist()
+('recarray', ('big',), [0, 1])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.compat.snorkel.labeling.apply.core import LFApplier
+from weaksup.compat.snorkel.labeling.apply.pandas import PandasLFApplier
+
+__all__ = ["PandasSFApplier", "SFApplier", "to_recarray"]
+
+
+def to_recarray(L: np.ndarray, names: list[str]) -> np.recarray:
+    """The ``n × m`` slice matrix as a record array with one ``int64`` field per name (column order)."""
+    S = np.recarray(L.shape[0], dtype=[(name, np.int64) for name in names])
+    for j, name in enumerate(names):
+        S[name] = L[:, j]
+    return S
+
+
+class _RecordArrayOutput:
+    """Turns the LF applier's label matrix (also inside ``(L, meta)``) into the slice record array."""
+
+    _lf_names: list[str]
+
+    def apply(self, *args: Any, **kwargs: Any) -> Any:
+        out = super().apply(*args, **kwargs)  # type: ignore[misc]
+        if isinstance(out, tuple):  # return_meta=True
+            return (to_recarray(out[0], self._lf_names), *out[1:])
+        return to_recarray(out, self._lf_names)
+
+
+class SFApplier(_RecordArrayOutput, LFApplier):
+    """``SFApplier(sfs).apply(data_points, progress_bar=True, fault_tolerant=False, return_meta=False)``."""
+
+
+class PandasSFApplier(_RecordArrayOutput, PandasLFApplier):
+    """``PandasSFApplier(sfs).apply(df, progress_bar=True, fault_tolerant=False, return_meta=False)``."""

@@ -1,0 +1,9 @@
+"""``snorkel.slicing.sliceaware_classifier.SliceAwareClassifier`` is not provided (it needs
+``snorkel.classification``); importing it raises an ImportError that says so."""
+
+from weaksup.compat.snorkel import _not_provided
+from weaksup.compat.snorkel.slicing import CLASSIFICATION_WHY
+
+__all__: list[str] = []
+
+__getattr__ = _not_provided("snorkel.slicing.sliceaware_classifier", ("SliceAwareClassifier",), CLASSIFICATION_WHY)
