@@ -509,3 +509,34 @@ def test_half_migrated_script_mixes_snorkel_lfs():
     df = pd.DataFrame(dict(num=DATA))
     np.testing.assert_array_equal(w_labeling.PandasLFApplier([theirs, ours]).apply(df, progress_bar=False),
                                   snorkel_labeling.PandasLFApplier([theirs, ours]).apply(df, progress_bar=False))
+
+
+def test_score_with_every_gold_label_unlabelled_says_so():
+    """All gold -1 (an unlabelled train split): the error says why instead of scikit-learn's 'empty input array'."""
+    L = np.array([[0, 0, -1], [1, 1, 1], [0, -1, 0], [1, 1, -1]])
+    msg = r"every gold label is -1 \(abstain/unlabelled\): no rows to score for \['accuracy'\]"
+    with pytest.raises(ValueError, match=msg):
+        w_model.MajorityLabelVoter().score(L, Y=np.full(4, -1))
+    lm = w_model.LabelModel(cardinality=2, verbose=False)
+    lm.fit(L, n_epochs=10, seed=1, progress_bar=False)
+    with pytest.raises(ValueError, match=msg):
+        lm.score(L, Y=np.full(4, -1.0))
+    with pytest.raises(ValueError, match=r"no rows to score for \['accuracy', 'f1'\]"):
+        WScorer(["accuracy", "coverage", "f1"]).score(np.full(3, -1), np.array([0, 1, 1]))
+    # coverage alone, or no abstain label, still scores as before
+    assert WScorer(["coverage"]).score(np.full(3, -1), np.array([0, -1, 1])) == {"coverage": 2 / 3}
+    assert WScorer(["accuracy"], abstain_label=None).score(np.full(2, -1), np.array([-1, 1])) == {"accuracy": 0.5}
+
+
+def test_roc_auc_with_one_dimensional_probs_names_the_shape():
+    """probs[:, 1] (scikit-learn's habit) is a ValueError naming the shape, not a bare IndexError."""
+    golds, probs = np.array([0, 1, 1, 0]), np.array([0.2, 0.7, 0.6, 0.4])
+    msg = r"roc_auc needs probs of shape n x 2 \(one column per class\), got shape \(4,\)"
+    from weaksup.compat.snorkel.analysis import metric_score
+
+    with pytest.raises(ValueError, match=msg):
+        metric_score(golds, probs=probs, metric="roc_auc")
+    with pytest.raises(ValueError, match=msg):
+        WScorer(metrics=["roc_auc"]).score(golds, None, probs)
+    two = np.column_stack([1 - probs, probs])
+    assert WScorer(metrics=["roc_auc"]).score(golds, None, two) == SScorer(metrics=["roc_auc"]).score(golds, None, two)

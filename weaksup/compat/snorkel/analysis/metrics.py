@@ -59,6 +59,10 @@ def _coverage_score(preds: np.ndarray) -> float:
 
 
 def _roc_auc_score(golds: np.ndarray, probs: np.ndarray) -> float:
+    probs = np.asarray(probs)
+    if probs.ndim != 2:  # e.g. probs[:, 1], the scikit-learn habit: a bare IndexError otherwise
+        raise ValueError(f"Metric roc_auc needs probs of shape n x 2 (one column per class), got shape {probs.shape}; "
+                         "pass the full probability matrix, e.g. np.column_stack([1 - p, p])")
     if probs.shape[1] != 2:
         raise ValueError("Metric roc_auc is currently only defined for binary problems.")
     from sklearn import metrics as skm  # as snorkel: golds such as {-1, 1} or {1, 2} are scored, not refused

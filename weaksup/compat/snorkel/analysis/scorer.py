@@ -48,6 +48,12 @@ class Scorer:
         if len({v for v in sizes.values() if v is not None}) > 1:  # numpy would fail on a mismatched mask
             given = ", ".join(f"{k} {v}" for k, v in sizes.items() if v is not None)
             raise ValueError(f"golds, preds, and probs must have the same number of elements, got {given}")
+        filtered = [name for name, func in self.metrics.items()
+                    if isinstance(func, partial) and func.keywords.get("filter_dict")]
+        if filtered and np.all(np.asarray(golds) == self.abstain_label):
+            # every row would be dropped: say why, rather than scikit-learn's "Found empty input array"
+            raise ValueError(f"every gold label is {self.abstain_label} (abstain/unlabelled): no rows to score "
+                             f"for {filtered}; pass golds with at least one labelled row (e.g. a labelled dev set)")
         out: dict[str, float] = {}
         for name, func in self.metrics.items():
             value = func(golds, preds, probs)
