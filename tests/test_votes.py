@@ -312,3 +312,33 @@ def test_stacking_arrays_names_columns_and_blocks_clearly():
 def test_a_boolean_sparse_matrix_is_refused_not_read_as_class_0_votes():
     with pytest.raises(ValueError, match="boolean sparse"):
         VoteMatrix(sp.csr_matrix(np.array([[True, False], [False, True]])))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lf_names_select_named_columns_by_name_never_rename_by_position(sparse):
+    """VoteMatrix(frame, lf_names=...) renamed a frame's LF-named columns by position: with columns lf_url,
+    lf_short and lf_names=['lf_short', 'lf_url'] each LF silently got the other's votes.  The same names in
+    another order now select the columns by name; other names are refused, listing both.  The same holds for a
+    VoteMatrix with its own names; default names (lf_0..) are still renamed as given."""
+    frame = pd.DataFrame({"lf_url": [1, 1, -1], "lf_short": [0, -1, 0]})
+    V = VoteMatrix(frame, lf_names=["lf_short", "lf_url"])
+    assert V.lf_names == ["lf_short", "lf_url"]
+    assert V.column("lf_url").tolist() == [1, 1, -1] and V.column("lf_short").tolist() == [0, -1, 0]
+    assert VoteMatrix(frame, lf_names=["lf_url", "lf_short"]) == VoteMatrix(frame)
+    with pytest.raises(ValueError, match=r"lf_names=\['a', 'b'\] do not match .* DataFrame .*\['lf_url', 'lf_short'\]"):
+        VoteMatrix(frame, lf_names=["a", "b"])
+    with pytest.raises(ValueError, match="do not match"):
+        VoteMatrix(frame, lf_names=["lf_url"])
+    # integer column labels are positions: named as given, as before
+    assert VoteMatrix(pd.DataFrame(frame.to_numpy()), lf_names=["a", "b"]).column("a").tolist() == [1, 1, -1]
+
+    W = VoteMatrix(frame)
+    W = W.as_sparse() if sparse else W
+    R = VoteMatrix(W, lf_names=["lf_short", "lf_url"])
+    assert R.lf_names == ["lf_short", "lf_url"] and R.is_sparse == sparse
+    assert R.column("lf_url").tolist() == [1, 1, -1] and R.column("lf_short").tolist() == [0, -1, 0]
+    with pytest.raises(ValueError, match=r"do not match the LF names the VoteMatrix already holds"):
+        VoteMatrix(W, lf_names=["a", "b"])
+    D = VoteMatrix(frame.to_numpy())  # default names lf_0, lf_1: renamed, sharing the data
+    assert VoteMatrix(D, ["x", "y"]).column("x").tolist() == [1, 1, -1]
+    assert np.shares_memory(VoteMatrix(D, ["x", "y"]).to_dense(), D.to_dense())

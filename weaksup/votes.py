@@ -256,6 +256,25 @@ def _check_names(lf_names: Any) -> list[str]:
     return [str(name) for name in names]  # np.str_ -> str
 
 
+def _match_names(own: list[str], given: Any, what: str) -> tuple[list[str], list[int] | None]:
+    """``lf_names=`` given for votes whose columns already carry the LF names ``own``: the names and the column
+    positions to take (None: keep the columns as they are).
+
+    The same names in another order select the columns by name (a frame read back from a file, a list of LFs in
+    another order); other names are refused, listing both, as renaming by position would give each LF another's
+    votes.  Default names (``lf_0 .. lf_{m-1}``) are positions, not LF names: those columns are renamed.
+    """
+    names = _check_names(given)
+    if names == own or own == [f"lf_{j}" for j in range(len(own))]:
+        return names, None
+    if len(names) == len(own) and len(set(names)) == len(names) and set(names) == set(own):
+        return names, [own.index(name) for name in names]
+    raise ValueError(f"lf_names={names} do not match the LF names the {what} already holds, {own}: each LF would "
+                     f"get another LF's votes by position. Pass lf_names=None to keep the {what}'s names, the same "
+                     f"names in any order to reorder its columns, or rename them first (e.g. "
+                     f"frame.rename(columns=...)) if they are to be renamed")
+
+
 def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check_range: bool = False) -> list[int]:
     """Column positions for LF names, positions or a boolean mask, in the order given.
 
@@ -315,7 +334,11 @@ class VoteMatrix:
         One unique name per column; defaults to ``lf_0 .. lf_{m-1}``.  A bare string is refused
         (it would be split into one-letter names), and so is a name that is not a str (``None``, a
         list, a number), by its position.  A DataFrame's column labels are the names (integer
-        labels become ``lf_<c>``).
+        labels become ``lf_<c>``).  When ``data`` already names its LFs (a DataFrame with str column
+        labels, a VoteMatrix), ``lf_names`` must hold the same names: in another order, the columns
+        are selected by name in that order; other names are a ValueError listing both (renaming by
+        position would give each LF another's votes).  Default names ``lf_0 .. lf_{m-1}`` (columns
+        known only by position) are renamed as given.
     cardinality : int, optional
         Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).  At most
         ``2**31 - 2``, so votes fit int32.
@@ -354,9 +377,13 @@ class VoteMatrix:
             raise TypeError(f"lf_names must be a sequence of names, one per LF column, got the string "
                             f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
         if isinstance(data, VoteMatrix):
-            lf_names = data.lf_names if lf_names is None else lf_names
             cardinality = data.cardinality if cardinality is None else cardinality
-            data = data._data
+            take = None
+            if lf_names is None:
+                lf_names = data.lf_names
+            else:
+                lf_names, take = _match_names(list(data.lf_names), lf_names, "VoteMatrix")
+            data = data._data if take is None else data._data[:, take]
         elif type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
             # a DataFrame's column labels are its LF names (so label models can match them); integer
             # labels (a frame built from an array) are column positions: name them lf_<position> as a
@@ -364,6 +391,11 @@ class VoteMatrix:
             if lf_names is None:
                 lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
                             else str(c) for c in data.columns]
+            elif len(data.columns) and all(isinstance(c, str) for c in data.columns):
+                # string labels are LF names: lf_names= picks the columns by name, never renames by position
+                lf_names, take = _match_names(list(data.columns), lf_names, "DataFrame")
+                if take is not None:
+                    data = data.iloc[:, take]
             data = _frame_values(data)
         if sp.issparse(data):
             if data.dtype == bool:
