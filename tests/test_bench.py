@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -494,3 +495,53 @@ def test_default_settings_that_train_on_valid_are_marked_too(wrench_dir):
              label_model_params={"ds": {"use_valid_labels": False}, "auto": {"candidates": plain}})
     test = df[df["split"] == "test"].set_index("label_model")
     assert (test["semi_supervised"] == "").all() and test.loc["DawidSkene", "published"] == 83.2
+
+
+def test_interrupted_run_keeps_the_finished_cells_and_marks_them_partial(wrench_dir, tmp_path, monkeypatch):
+    """Ctrl-C part-way through run(out_dir=) kept none of the finished cells."""
+    from weaksup.bench.runner import BenchInterrupted
+
+    fit, calls = runner._fit_label_model, []
+
+    def interrupted_on_the_fourth(*a, **k):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return fit(*a, **k)
+
+    monkeypatch.setattr(runner, "_fit_label_model", interrupted_on_the_fourth)
+    try:
+        run(["youtube"], ["mv", "ds"], seeds=2, data_dir=wrench_dir, out_dir=tmp_path / "out", progress=False)
+    except BenchInterrupted as exc:
+        stop = exc
+    except KeyboardInterrupt:  # not re-raised: it would stop the test session
+        pytest.fail("a plain KeyboardInterrupt: the finished cells were lost")
+    else:
+        pytest.fail("the interrupt was swallowed")
+    assert stop.missing == ["youtube wrench DawidSkene seed=1"] and stop.total == 4
+    assert stop.out_dir == tmp_path / "out"
+    assert len(stop.results) == 9 and set(stop.results["split"]) == {"train", "valid", "test"}
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["meta"]["interrupted"]["missing"] == stop.missing and len(saved["results"]) == 9
+    assert "interrupted after 3 of 4 cells" in (tmp_path / "out" / "table.md").read_text().splitlines()[0]
+
+
+def test_a_complete_run_writes_no_partial_mark(wrench_dir, tmp_path):
+    df = run(["youtube"], ["mv"], seeds=1, data_dir=wrench_dir, out_dir=tmp_path / "out", progress=False)
+    assert "interrupted" not in df.attrs["meta"]
+    assert "Partial" not in (tmp_path / "out" / "table.md").read_text()
+    assert (tmp_path / "out" / "section.md").read_text() == runner.docs_section(df)
+
+
+@pytest.mark.parametrize("state", ["missing", "empty", "other"])
+def test_a_data_dir_without_any_set_is_named_with_its_state(tmp_path, state):
+    """'no WRENCH classification dataset found; pass data_dir= ...' named neither the folder nor why."""
+    folder = tmp_path / "root"
+    if state != "missing":
+        folder.mkdir()
+    if state == "other":
+        (folder / "notes.txt").write_text("x")
+    why = {"missing": "no such folder", "empty": "the folder is empty",
+           "other": "the folder holds no registered WRENCH classification dataset (it holds notes.txt)"}[state]
+    with pytest.raises(FileNotFoundError, match=f"data_dir {str(folder)!r}: {re.escape(why)}"):
+        run(None, ["mv"], seeds=1, data_dir=folder, progress=False)

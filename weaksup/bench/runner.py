@@ -58,6 +58,7 @@ __all__ = [
     "docs_section",
     "summarize_skipped",
     "available_datasets",
+    "BenchInterrupted",
     "resolve_models",
     "trains_on_valid",
     "DEFAULT_END_MODEL_GRID",
@@ -431,26 +432,79 @@ def _fit_pipeline(ds: Any, X: Mapping[str, Any], label_model: Any, cls: type, pa
                  lambda pipe: pipe.score(X_select, y_select[rows], ds.metric) if rows.size else 0.0)
 
 
-def _check_out_dir(out_dir: str | os.PathLike[str]) -> None:
+def _check_out_dir(out_dir: str | os.PathLike[str], what: str | None = None) -> None:
     """``out_dir`` can become the results folder: it is a folder or can be made one (nothing is created here).
 
     A path that is a file, or lies under a file, or under a folder that cannot be written, is a
-    ``ValueError`` naming it, raised before any run.
+    ``ValueError`` naming it (as ``what``, default ``out_dir '...'``), raised before any run.
     """
+    what = what or f"out_dir {str(out_dir)!r}"
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"out_dir {str(out_dir)!r}: is a file, not a folder; the bench writes results.csv, "
+        raise ValueError(f"{what}: is a file, not a folder; the bench writes results.csv, "
                          "results.json, table.md and section.md into a folder (nothing was run)")
-    probe = out
+    check_folder_can_be_made(out, what)
+
+
+def check_folder_can_be_made(folder: str | os.PathLike[str], what: str) -> None:
+    """The folder ``folder`` exists or can be made and written into; else a ``ValueError`` starting ``what``.
+
+    Checked before a long run so that its results are not lost to an output path that cannot be written
+    (``weaksup bench --out``, and the output options of ``weaksup apply / fit / analyze``).  Nothing is created.
+    """
+    probe = Path(folder)
     while not probe.exists():
         if probe.parent == probe:
             break
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
-        raise ValueError(f"out_dir {str(out_dir)!r}: {str(probe)!r} is a file, so the folder cannot be made "
-                         "(nothing was run)")
+        raise ValueError(f"{what}: {str(probe)!r} is a file, so the folder cannot be made (nothing was run)")
     if probe.is_dir() and not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"out_dir {str(out_dir)!r}: the folder {str(probe)!r} cannot be written (nothing was run)")
+        raise ValueError(f"{what}: the folder {str(probe)!r} cannot be written (nothing was run)")
+
+
+def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "data_dir") -> str:
+    """Why no WRENCH classification set was found, naming ``data_dir`` (as ``option``) and its state.
+
+    >>> no_dataset_found("/no/such/folder", "--data-dir")
+    "--data-dir '/no/such/folder': no such folder, so no WRENCH classification dataset was found (nothing was run)"
+    """
+    from weaksup.data.registry import tasks
+
+    if data_dir is None:
+        return "no WRENCH classification dataset found; pass data_dir= or set WEAKSUP_DATA"
+    where = f"{option} {str(data_dir)!r}"
+    folder = Path(data_dir)
+    if not folder.exists():
+        return f"{where}: no such folder, so no WRENCH classification dataset was found (nothing was run)"
+    if not folder.is_dir():
+        return f"{where}: is a file, not a folder holding WRENCH datasets (nothing was run)"
+    entries = sorted(p.name for p in folder.iterdir())
+    if not entries:
+        return (f"{where}: the folder is empty, so no WRENCH classification dataset was found; put the sets there "
+                "(weaksup download NAME --cache DIR) or name the folder that holds them (nothing was run)")
+    others = [n for n in entries if tasks().get(n, {}).get("task") not in (None, "classification")]
+    return (f"{where}: the folder holds no registered WRENCH classification dataset (it holds "
+            f"{', '.join(entries[:8])}{', ...' if len(entries) > 8 else ''}"
+            f"{'; ' + ', '.join(others) + ' are sequence-tagging sets' if others else ''}); name the folder "
+            "that holds the sets, e.g. the WRENCH root (nothing was run)")
+
+
+class BenchInterrupted(KeyboardInterrupt):
+    """The bench was interrupted (Ctrl-C) after some cells finished.
+
+    ``results`` holds the rows of the finished cells (a cell is a dataset, protocol, label model and seed,
+    with its end models), ``missing`` names the cells not finished, and ``out_dir`` is where they were
+    written (``None`` when no ``out_dir`` was given).  ``results.attrs["meta"]["interrupted"]`` says the same.
+    """
+
+    def __init__(self, results: pd.DataFrame, missing: list[str], total: int,
+                 out_dir: str | os.PathLike[str] | None) -> None:
+        self.results = results
+        self.missing = missing
+        self.total = total
+        self.out_dir = out_dir
+        super().__init__(f"interrupted after {total - len(missing)} of {total} bench cells")
 
 
 def _not_classification(name: str, task: str) -> str:
@@ -642,7 +696,7 @@ def run(
     if datasets is None:
         datasets = available_datasets(data_dir)
         if not datasets:
-            raise FileNotFoundError("no WRENCH classification dataset found; pass data_dir= or set WEAKSUP_DATA")
+            raise FileNotFoundError(no_dataset_found(data_dir))
     lm_names, em_names = _requested("label", label_models), _requested("end", end_models)
     lm_params = _by_model("label", "label_model_params", label_model_params, lm_names)
     em_params = _by_model("end", "end_model_params", end_model_params, em_names)
@@ -676,88 +730,111 @@ def run(
     # models, with the reason, like a labels-only set; the bench goes on)
     no_features = {d: _feature_problem(ds, features) for d, ds in loaded.items()} if ems else {}
     feat_cache: dict[tuple[str, str], Any] = {}
+    def _frame() -> pd.DataFrame:
+        """The results so far, with the settings (``meta``) and the skipped runs."""
+        cols = ["dataset", "protocol", "label_model", "end_model", "seed", "split", "metric", "score",
+                "published", "fit_seconds", "n_covered", "params", "semi_supervised"]
+        df = pd.DataFrame(ctx.rows, columns=cols)
+        df.attrs["skipped"] = ctx.skipped
+        from weaksup._version import __version__
+
+        df.attrs["meta"] = {
+            "command": command,
+            "weaksup": __version__,
+            "datasets": list(datasets),
+            # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
+            "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
+                         "metric_source": ds.metric_source} for d, ds in loaded.items()},
+            "label_models": [n for n, _ in lms],
+            "end_models": [n for n, _ in ems],
+            "seeds": seeds,
+            "protocols": protocols,
+            "features": features if ems else None,
+            "soft_labels": soft_labels,
+            "label_model_params": lm_params,
+            "end_model_params": em_params,
+            "label_model_grid": label_model_grid,
+            "end_model_grid": end_model_grid,
+            "tie_break": tie_break,
+            "seconds": round(time.time() - t_start, 1),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "published_source": published()["source"],
+        }
+        return df
+
     total = len(datasets) * len(protocols) * len(lms) * len(seeds)
     bar = tqdm(total=total, desc="weaksup bench", disable=not progress)
-    for dname in datasets:
-        ds = loaded[dname]
-        metric, k = ds.metric, ds.cardinality
-        n_covered = int(ds.train.votes.covered().sum())
-        X = None
-        if ems:
-            if no_features[dname]:
-                ctx.skipped.append({"what": f"end models on {dname}", "why": no_features[dname]})
-            else:  # a failure here (e.g. the embedding model) skips this set's end models, not the bench
-                X = ctx.attempt(f"end models on {dname}: features ({features})",
-                                lambda: _features(ds, features, feat_cache, progress))
-        em_defaults = {"metric": metric, "cardinality": k, "progress": False, "n_threads": threads}
-        for proto, (lm_name, lm_cls), seed in itertools.product(protocols, lms, seeds):
-            bar.set_postfix_str(f"{dname} {proto} {lm_name} seed={seed}")
-            base = {"dataset": dname, "protocol": proto, "label_model": lm_name, "seed": seed, "metric": metric,
-                    "n_covered": n_covered}
-            grid = label_model_grid.get(lm_name) if proto == "wrench" else None
-            fitted = ctx.attempt(f"{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
-                _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
-            if fitted is not None:
-                lm, chosen, fit_s = fitted
-                # a model that trains on the gold valid labels (not only selects / sets the class balance with
-                # them) is semi-supervised: never printed beside WRENCH's unsupervised published numbers
-                semi = trains_on_valid(lm) if proto == "wrench" else ""
-                lm_used = _params_json({**lm_params.get(lm_name, {}), **chosen})
-                for split in ("train", "valid", "test"):
-                    sp = ds.splits[split]
-                    pub = published_value(dname, lm_name) if split == "test" and not semi else None
-                    ctx.rows.append({**base, "end_model": "", "split": split,
-                                     "score": float(lm.score(sp.votes, sp.labels, metric=metric, tie_break=tie_break)),
-                                     "published": pub, "fit_seconds": fit_s, "params": lm_used,
-                                     "semi_supervised": semi})
-                for em_name, em_cls in (ems if X is not None else []):
-                    done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
-                        _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
-                                                                          em_defaults),
-                        end_model_grid.get(em_name), proto, seed, tie_break, soft_labels))
-                    if done is None:
-                        continue
-                    pipe, chosen, fit_s = done
-                    em_used = _params_json({**em_params.get(em_name, {}), **chosen})
-                    for split in ("valid", "test"):
-                        pub = (published_value(dname, lm_name, em_name, soft_labels)
-                               if split == "test" and not semi else None)
-                        ctx.rows.append({**base, "end_model": em_name, "split": split,
-                                         "score": float(pipe.score(X[split], ds.splits[split].labels, metric)),
-                                         "published": pub, "fit_seconds": fit_s, "params": em_used,
-                                         "semi_supervised": f"its labels come from {lm_name}: {semi}" if semi else ""})
-            bar.update(1)
+    finished: set[tuple[str, str, str, int]] = set()  # finished cells: kept when the run is interrupted
+    try:
+        for dname in datasets:
+            ds = loaded[dname]
+            metric, k = ds.metric, ds.cardinality
+            n_covered = int(ds.train.votes.covered().sum())
+            X = None
+            if ems:
+                if no_features[dname]:
+                    ctx.skipped.append({"what": f"end models on {dname}", "why": no_features[dname]})
+                else:  # a failure here (e.g. the embedding model) skips this set's end models, not the bench
+                    X = ctx.attempt(f"end models on {dname}: features ({features})",
+                                    lambda: _features(ds, features, feat_cache, progress))
+            em_defaults = {"metric": metric, "cardinality": k, "progress": False, "n_threads": threads}
+            for proto, (lm_name, lm_cls), seed in itertools.product(protocols, lms, seeds):
+                bar.set_postfix_str(f"{dname} {proto} {lm_name} seed={seed}")
+                base = {"dataset": dname, "protocol": proto, "label_model": lm_name, "seed": seed, "metric": metric,
+                        "n_covered": n_covered}
+                grid = label_model_grid.get(lm_name) if proto == "wrench" else None
+                fitted = ctx.attempt(f"{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
+                    _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
+                if fitted is not None:
+                    lm, chosen, fit_s = fitted
+                    # a model that trains on the gold valid labels (not only selects / sets the class balance with
+                    # them) is semi-supervised: never printed beside WRENCH's unsupervised published numbers
+                    semi = trains_on_valid(lm) if proto == "wrench" else ""
+                    lm_used = _params_json({**lm_params.get(lm_name, {}), **chosen})
+                    for split in ("train", "valid", "test"):
+                        sp = ds.splits[split]
+                        pub = published_value(dname, lm_name) if split == "test" and not semi else None
+                        ctx.rows.append({**base, "end_model": "", "split": split,
+                                         "score": float(lm.score(sp.votes, sp.labels, metric=metric,
+                                                                 tie_break=tie_break)),
+                                         "published": pub, "fit_seconds": fit_s, "params": lm_used,
+                                         "semi_supervised": semi})
+                    for em_name, em_cls in (ems if X is not None else []):
+                        done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
+                            _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
+                                                                              em_defaults),
+                            end_model_grid.get(em_name), proto, seed, tie_break, soft_labels))
+                        if done is None:
+                            continue
+                        pipe, chosen, fit_s = done
+                        em_used = _params_json({**em_params.get(em_name, {}), **chosen})
+                        for split in ("valid", "test"):
+                            pub = (published_value(dname, lm_name, em_name, soft_labels)
+                                   if split == "test" and not semi else None)
+                            ctx.rows.append({**base, "end_model": em_name, "split": split,
+                                             "score": float(pipe.score(X[split], ds.splits[split].labels, metric)),
+                                             "published": pub, "fit_seconds": fit_s, "params": em_used,
+                                             "semi_supervised": (f"its labels come from {lm_name}: {semi}"
+                                                                 if semi else "")})
+                bar.update(1)
+                finished.add((dname, proto, lm_name, seed))
+    except KeyboardInterrupt:
+        bar.close()
+        # a cell cut short may have written some of its rows: keep the finished cells only
+        ctx.rows = [r for r in ctx.rows if (r["dataset"], r["protocol"], r["label_model"], r["seed"]) in finished]
+        missing = [f"{d} {p} {lm} seed={sd}"
+                   for d, p, (lm, _), sd in itertools.product(datasets, protocols, lms, seeds)
+                   if (d, p, lm, sd) not in finished]
+        df = _frame()
+        df.attrs["meta"]["interrupted"] = {"finished_cells": total - len(missing), "cells": total, "missing": missing}
+        written = out_dir if out_dir is not None and finished else None
+        if written is not None:
+            write_results(df, written)
+        raise BenchInterrupted(df, missing, total, written) from None
     bar.close()
-    cols = ["dataset", "protocol", "label_model", "end_model", "seed", "split", "metric", "score",
-            "published", "fit_seconds", "n_covered", "params", "semi_supervised"]
-    df = pd.DataFrame(ctx.rows, columns=cols)
-    df.attrs["skipped"] = ctx.skipped
-    from weaksup._version import __version__
-
-    df.attrs["meta"] = {
-        "command": command,
-        "weaksup": __version__,
-        "datasets": list(datasets),
-        # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
-        "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
-                     "metric_source": ds.metric_source} for d, ds in loaded.items()},
-        "label_models": [n for n, _ in lms],
-        "end_models": [n for n, _ in ems],
-        "seeds": seeds,
-        "protocols": protocols,
-        "features": features if ems else None,
-        "soft_labels": soft_labels,
-        "label_model_params": lm_params,
-        "end_model_params": em_params,
-        "label_model_grid": label_model_grid,
-        "end_model_grid": end_model_grid,
-        "tie_break": tie_break,
-        "seconds": round(time.time() - t_start, 1),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "published_source": published()["source"],
-    }
+    df = _frame()
     if out_dir is not None:
         write_results(df, out_dir)
     return df
@@ -765,6 +842,9 @@ def run(
 
 def write_results(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     """``results.csv``, ``results.json``, ``table.md`` and ``section.md`` (the docs section body) in ``out_dir``.
+
+    The results of an interrupted run (``df.attrs["meta"]["interrupted"]``, see :class:`BenchInterrupted`)
+    are written the same way, ``table.md`` and ``section.md`` opening with a line that says they are partial.
 
     Examples
     --------
@@ -781,8 +861,12 @@ def write_results(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Path:
     with open(out / "results.json", "w", encoding="utf-8") as fh:
         json.dump(_json_safe({"meta": df.attrs.get("meta", {}), "skipped": df.attrs.get("skipped", []),
                               "results": df.to_dict(orient="records")}), fh, indent=1, allow_nan=False)
-    (out / "table.md").write_text(results_table(df), encoding="utf-8")
-    (out / "section.md").write_text(docs_section(df), encoding="utf-8")
+    cut = df.attrs.get("meta", {}).get("interrupted")
+    note = "" if not cut else (  # an interrupted run's tables must not pass for a whole run's
+        f"**Partial results: the run was interrupted after {cut['finished_cells']} of {cut['cells']} cells; "
+        f"{len(cut['missing'])} missing (listed in results.json, meta.interrupted.missing).**\n\n")
+    (out / "table.md").write_text(note + results_table(df), encoding="utf-8")
+    (out / "section.md").write_text(note + docs_section(df), encoding="utf-8")
     return out
 
 
