@@ -27,9 +27,14 @@ def test_datasets_names_the_bundled_copy(tmp_path, monkeypatch, capsys):
     assert lines["youtube"].endswith("(bundled copy)")
     assert "not found (weaksup download sms)" in lines["sms"]
     # an explicit --data-dir is the only place looked in (as load_wrench(name, data_dir) reads only there)
-    assert main(["datasets", "--data-dir", str(tmp_path / "none")]) == 0
+    (tmp_path / "empty").mkdir()
+    assert main(["datasets", "--data-dir", str(tmp_path / "empty")]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert "not found" in lines["youtube"]
+    # a --data-dir that does not exist is a typo to report, not a list of every set "not found" (exit 0)
+    assert main(["datasets", "--data-dir", str(tmp_path / "none")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"--data-dir {tmp_path / 'none'}: no such folder" in captured.err
 
 
 def test_bench_cli_writes_outputs(wrench_dir, tmp_path, capsys):

@@ -16,17 +16,20 @@
 
 ``DATA`` and ``--labels`` are files (CSV, Parquet, JSON lines / records, ``.npy``) or a WRENCH split
 written ``wrench:NAME:SPLIT`` (``wrench:youtube:train``).  Exit status: 0 success, 2 bad input (a
-missing file, an unknown dataset or model, a malformed LF module: the message says which and where),
-1 a failure while running (network, disk).
+missing file, an unknown dataset or model, a malformed LF module, data lacking a field the LFs read, an
+output path that cannot be written: the message says which and where), 1 a failure while running
+(network, disk, an LF that raises: the message names the LF and row), 130 Ctrl-C (``bench --out`` keeps
+the finished cells, marked partial).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +137,14 @@ SECTION_TITLE = "WRENCH classification: label models"
 
 def _check_docs_path(path: str) -> Path:
     """The ``--write-docs`` target: a new file, or one that holds only this section (never a whole docs page)."""
+    from weaksup.bench.runner import check_folder_can_be_made
+
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"--write-docs {path}: is a folder; give a file path")
+    check_folder_can_be_made(target.parent, f"--write-docs {path}")  # before the run, not after it
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ValueError(f"--write-docs {path}: the file cannot be written (nothing was run)")
     if target.exists():
         text = target.read_text(encoding="utf-8").strip()
         if text and not (text.startswith(f"<!-- BEGIN {SECTION} -->") and text.endswith(f"<!-- END {SECTION} -->")
@@ -168,9 +176,13 @@ def _metric_arg(values: list[str] | None) -> str | dict[str, str] | None:
 
 def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from weaksup.bench.report import docs_section, results_table, section_block, summarize_skipped
-    from weaksup.bench.runner import run
+    from weaksup.bench.runner import _check_out_dir, available_datasets, no_dataset_found, run
 
     docs = _check_docs_path(args.write_docs) if args.write_docs else None  # before the (long) run
+    if args.out:
+        _check_out_dir(args.out, f"--out {args.out}")
+    if args.datasets is None and args.data_dir is not None and not available_datasets(args.data_dir):
+        raise InputError(no_dataset_found(args.data_dir, "--data-dir"))
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
     command = "weaksup " + " ".join(shlex.quote(a) for a in argv)
     df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
@@ -193,6 +205,9 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     from weaksup.data.registry import tasks
     from weaksup.data.wrench import bundled_dir, find_wrench_dir
 
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():  # "not found" for every set would hide it
+        raise InputError(f"--data-dir {args.data_dir}: "
+                         f"{'is a file, not a folder' if Path(args.data_dir).exists() else 'no such folder'}")
     w = max(14, *(len(name) + 2 for name in tasks()))  # the longest name still leaves a gap
     print(f"{'name':<{w}}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
     for name, t in tasks().items():
@@ -281,13 +296,12 @@ def _wrench_json(path: Path) -> dict[str, Any] | None:
     pandas would read that layout transposed (one row per field, one column per example), so it is
     recognised here; a file that half matches it is refused rather than read either way.
     """
-    import json
+    from weaksup.data._wrench_io import read_json
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except (ValueError, UnicodeDecodeError):
-        return None  # not one JSON document: pandas reads it (or says why not)
+    # the library's reader: a duplicated example id (which json.load collapses, dropping an example), a UTF-8
+    # byte-order mark or bytes that are not UTF-8 are errors naming the file and place (exit 2); pandas,
+    # which reads any other .json, refuses every one of them too, in vaguer words
+    raw = read_json(path)
     if not isinstance(raw, dict) or not any(isinstance(v, dict) and "weak_labels" in v for v in raw.values()):
         return None
     for ex_id, ex in raw.items():
@@ -359,6 +373,11 @@ def _read_labels(spec: str, column: str, data_dir: str | None) -> Any:
     if raw is not None:  # a WRENCH split file: its examples' gold 'label' field
         if column != "label":
             raise InputError(f"{path}: a WRENCH split's labels are its examples' 'label' field; drop --label-column")
+        from weaksup.data.wrench import _is_int
+
+        bad = next((ex_id for ex_id, ex in raw.items() if not _is_int(ex["label"])), None)
+        if bad is not None:  # the loader's check and words (load_wrench)
+            raise InputError(f"{path}: example {bad!r}: label {raw[bad]['label']!r} is not an integer class id")
         return np.asarray([ex["label"] for ex in raw.values()])
     if path.suffix.lower() == ".npy":
         try:
@@ -443,7 +462,27 @@ def _output(path: str, option: str, suffixes: tuple[str, ...]) -> Path:
                          f"{', '.join(suffixes[:-1]) + ' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
     if out.is_dir():
         raise InputError(f"{option} {path}: is a folder; give a file path")
+    _check_parent(out, option, path)
     return out
+
+
+def _check_parent(out: Path, option: str, path: str) -> None:
+    """The folder of output ``out`` exists or can be made: checked before the work, not after it."""
+    from weaksup.bench.runner import check_folder_can_be_made
+
+    check_folder_can_be_made(out.parent, f"{option} {path}")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise InputError(f"{option} {path}: the file cannot be written (nothing was run)")
+
+
+@contextlib.contextmanager
+def _writing(option: str, path: Path) -> Iterator[None]:
+    """An error while writing output ``path`` names the option and the path (not an internal temporary file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as exc:
+        raise OSError(f"{option} {path}: cannot be written ({exc.strerror or exc})") from exc
 
 
 def _write_array(path: Path, probs: Any) -> None:
@@ -464,7 +503,7 @@ def _write_array(path: Path, probs: Any) -> None:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from weaksup.apply import LFApplier, VoteCache
+    from weaksup.apply import LFApplier, LFApplyError, VoteCache
 
     out = _output(args.out, "--out", _VOTES_OUT)
     lfs = load_lf_module(args.lf_module, args.lfs_name)
@@ -472,9 +511,14 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     cache = VoteCache(args.cache) if args.cache else None
     applier = LFApplier(lfs, engine=args.engine, cardinality=args.cardinality, fault=args.fault,
                         cache=cache, progress=not args.no_progress)
-    votes = applier.apply(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    votes.save(out)
+    try:
+        votes = applier.apply(rows)
+    except LFApplyError as exc:  # one line naming the LF and row, never a traceback
+        if _missing_field(exc, rows):
+            raise InputError(f"{args.data}: {exc}") from None  # the data lacks what the LFs read: bad input
+        raise
+    with _writing("--out", out):
+        votes.save(out)
     report = getattr(votes, "report", None)
     recomputed = getattr(report, "recomputed", None)
     print(f"{votes.n} rows x {votes.m} LFs, {votes.covered().mean():.1%} covered -> {out}"
@@ -482,10 +526,37 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_field(exc: Any, rows: Any) -> bool:
+    """Whether LF error ``exc`` comes from a field the data lacks (bad input) rather than the LF's own code.
+
+    The library's LFs raise ``KeyError("LF ... reads field ..., absent from data columns ...")``; a
+    row-wise LF reading ``x["text"]`` or ``x.text`` of a row without it raises ``KeyError('text')`` or an
+    ``AttributeError`` on the row itself.  (An LF's own dict lookup of a key that is no column counts too:
+    the message names the LF and row either way.)
+    """
+    import pandas as pd
+
+    from weaksup.lf.core import Row
+
+    cause = getattr(exc, "original", None) or exc.__cause__
+    columns = {str(c) for c in getattr(rows, "columns", [])}
+    if isinstance(cause, KeyError) and cause.args and isinstance(cause.args[0], str):
+        return "absent from data columns" in cause.args[0] or cause.args[0] not in columns
+    if isinstance(cause, AttributeError):  # x.title on the row an LF is given (a Row, or a pandas row)
+        return isinstance(getattr(cause, "obj", None), (Row, pd.Series, pd.DataFrame)) and cause.name not in columns
+    return False
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from weaksup.analysis import LFAnalysis
 
     out = _output(args.out, "--out", _TABLE_OUT) if args.out else None
+    if args.plots:
+        if Path(args.plots).is_file():
+            raise InputError(f"--plots {args.plots}: is a file; give a folder")
+        from weaksup.bench.runner import check_folder_can_be_made
+
+        check_folder_can_be_made(args.plots, f"--plots {args.plots}")
     votes = _read_votes(args.votes)
     y = _read_labels(args.labels, args.label_column, args.data_dir) if args.labels else None
     try:
@@ -494,18 +565,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         raise ValueError(str(exc).replace("pass LFAnalysis(..., cardinality=)", "pass --cardinality K")) from None
     print(summary.to_string())
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".csv":
-            summary.to_csv(out)
-        else:
-            summary.to_parquet(out)
+        with _writing("--out", out):
+            if out.suffix.lower() == ".csv":
+                summary.to_csv(out)
+            else:
+                summary.to_parquet(out)
     if args.plots:
         from weaksup.plots import plot_lf_summary
 
         folder = Path(args.plots)
-        folder.mkdir(parents=True, exist_ok=True)
         fig = plot_lf_summary(votes, y)
-        fig.savefig(folder / "lf_summary.png", dpi=100)
+        with _writing("--plots", folder / "lf_summary.png"):
+            fig.savefig(folder / "lf_summary.png", dpi=100)
         print(f"wrote {folder / 'lf_summary.png'}", file=sys.stderr)
     return 0
 
@@ -523,18 +594,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"--out {args.out}: is a folder; give a file path")
+    _check_parent(out, "--out", args.out)
     votes = _read_votes(args.votes)
     valid = None
     if args.valid:
         valid = (_read_votes(args.valid[0]), _read_labels(args.valid[1], args.label_column, args.data_dir))
     model = get_model(args.model)()
     model.fit(votes, valid=valid, seed=args.seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    with _writing("--out", out):
+        model.save(out)
     print(f"{type(model).__name__} fitted on {votes.n} rows x {votes.m} LFs -> {out}")
     if probs_path is not None:
-        probs_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_array(probs_path, model.predict_proba(votes))
+        probs = model.predict_proba(votes)
+        with _writing("--probs", probs_path):
+            _write_array(probs_path, probs)
         print(f"probabilities -> {probs_path}")
     return 0
 
@@ -566,6 +639,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: exit status when the reader of our output went away (``weaksup datasets | head``), as for SIGPIPE
 _CLOSED_PIPE = 141
+#: exit status after Ctrl-C, as a shell reports a command killed by SIGINT
+_INTERRUPTED = 130
 
 
 def _run(cmd: str, command: Any) -> int:
@@ -579,13 +654,28 @@ def _run(cmd: str, command: Any) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return _CLOSED_PIPE
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, the shell's status for SIGINT
+        from weaksup.bench.runner import BenchInterrupted
+
+        if isinstance(exc, BenchInterrupted):
+            done = exc.total - len(exc.missing)
+            kept = (f"kept the {done} finished of {exc.total} cells in {exc.out_dir} (marked partial; results.json "
+                    "lists the missing cells)" if exc.out_dir is not None
+                    else f"{done} of {exc.total} cells had finished; nothing written"
+                         f"{' (pass --out DIR to keep finished cells)' if done else ''}")
+            print(f"weaksup {cmd}: interrupted: {kept}", file=sys.stderr)
+        else:
+            print(f"weaksup {cmd}: interrupted", file=sys.stderr)
+        return _INTERRUPTED
     except (FileNotFoundError, ValueError) as exc:
         print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
+        from weaksup.apply import LFApplyError
         from weaksup.data.download import DownloadError
 
-        if isinstance(exc, (DownloadError, OSError)):  # network, disk, permissions: a message, no traceback
+        # network, disk, permissions, an LF that raised: a message naming it (the LF and row), no traceback
+        if isinstance(exc, (DownloadError, OSError, LFApplyError)):
             print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)
             return 1
         raise

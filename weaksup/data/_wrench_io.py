@@ -174,6 +174,9 @@ def read_json(path: Path) -> Any:
             where = f" byte {raw[exc.start:exc.start + 1]!r} at offset {exc.start} (line {line})"
         raise WrenchFormatError(f"{path}:{where} is not UTF-8; WRENCH files are UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
+        if exc.pos == 0 and exc.msg.startswith("Unexpected UTF-8 BOM"):  # Windows tools write one
+            raise WrenchFormatError(f"{path}: starts with a UTF-8 byte-order mark (BOM); WRENCH files are UTF-8 "
+                                    "JSON without one: save it without the BOM") from None
         raise WrenchFormatError(
             f"malformed JSON in {path}: {exc.msg} at line {exc.lineno}, column {exc.colno} (char {exc.pos})"
         ) from exc
