@@ -1,8 +1,9 @@
-"""snorkel 0.10's own labeling tests run against ``weaksup.compat.snorkel`` (a measurement, not project code).
+"""snorkel 0.10's own labeling, augmentation and slicing tests run against ``weaksup.compat.snorkel``.
 
-Takes the path of a snorkel 0.10 source checkout (a work tree, or a git
-directory such as a mirror: then ``--rev``, default the v0.10.0 release
-commit, is extracted with ``git archive``), copies ``test/labeling/`` into a
+A measurement, not project code.  Takes the path of a snorkel 0.10 source
+checkout (a work tree, or a git directory such as a mirror: then ``--rev``,
+default the v0.10.0 release commit, is extracted with ``git archive``), copies
+``test/labeling/``, ``test/augmentation/`` and ``test/slicing/`` (those present) into a
 temporary folder with only the import lines rewritten (``snorkel`` ->
 ``weaksup.compat.snorkel``), runs pytest there and writes the pass rate per
 file, and every failing or excluded test with its reason, to the
@@ -10,11 +11,13 @@ file, and every failing or excluded test with its reason, to the
 kept in the repository and no network is used.
 
 Excluded tests (listed with the reason in the section): Spark and spaCy
-(``SparkLFApplier``, ``NLPLabelingFunction``, ``SpacyPreprocessor`` are not in
-the compat layer) and tests that drive LabelModel's private torch internals
-(``_set_constants``, ``_generate_O``, ``_loss_mu``, ``nn.Parameter`` ``mu``,
-torch optimizer objects).  The pass rate is over the remaining tests, the
-ones that exercise the public API.
+(``SparkLFApplier``, ``NLPLabelingFunction``, ``NLPSlicingFunction``, ``SpacyPreprocessor``
+are not in the compat layer), the slice-aware torch models built on
+``snorkel.classification`` (``SliceAwareClassifier``, ``SliceCombinerModule``,
+``add_slice_labels``, ``convert_to_slice_tasks``: not in the compat layer), and
+tests that drive LabelModel's private torch internals (``_set_constants``,
+``_generate_O``, ``_loss_mu``, ``nn.Parameter`` ``mu``, torch optimizer objects).
+The pass rate is over the remaining tests, the ones that exercise the public API.
 
 Usage::
 
@@ -46,6 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE_REV = "9b642a21"  # "[RELEASE]: v0.10.0" in snorkel-team/snorkel
 SMOKE_FILE = "test/labeling/model/test_baseline.py"
+#: snorkel's test folders run here (a checkout may lack the last two: only those present are run).
+TEST_DIRS = ("test/labeling", "test/augmentation", "test/slicing")
 SKIP_MESSAGE = ("snorkel_suite: no snorkel 0.10 checkout given (pass its path or set WEAKSUP_SNORKEL_SRC) and "
                 "its sdist could not be downloaded; smoke run skipped")
 SDIST = "snorkel==0.10.0"
@@ -61,6 +66,13 @@ EXCLUDED_FILES = {
     "test/labeling/lf/test_nlp_spark.py": "Spark NLP LFs (pyspark, spaCy): not in the compat layer",
     "test/labeling/lf/test_nlp.py": "NLPLabelingFunction (spaCy): not in the compat layer",
     "test/labeling/preprocess/test_nlp.py": "SpacyPreprocessor (spaCy): not in the compat layer",
+    "test/slicing/sf/test_nlp.py": "NLPSlicingFunction (spaCy): not in the compat layer",
+    "test/slicing/test_sliceaware_classifier.py": ("SliceAwareClassifier (torch, snorkel.classification): "
+                                                   "not in the compat layer"),
+    "test/slicing/test_slice_combiner.py": ("SliceCombinerModule (torch module of the slice-aware model): "
+                                            "not in the compat layer"),
+    "test/slicing/test_utils.py": ("add_slice_labels, convert_to_slice_tasks (snorkel.classification tasks): "
+                                   "not in the compat layer"),
 }
 #: test id (file::Class::test) -> reason.
 EXCLUDED_TESTS = {
@@ -131,7 +143,7 @@ def _unpack_sdist(archive: Path, dest: Path) -> Path:
 
 
 def extract(src: Path, rev: str, dest: Path) -> str:
-    """Copy ``test/labeling`` (and ``test/__init__.py``) of the checkout to ``dest``; returns snorkel's version.
+    """Copy the :data:`TEST_DIRS` present (and ``test/__init__.py``) of the checkout to ``dest``; returns the version.
 
     ``src`` is a work tree, a git directory (``rev`` is extracted) or a snorkel sdist (``.tar.gz``).
     """
@@ -139,15 +151,19 @@ def extract(src: Path, rev: str, dest: Path) -> str:
         return extract(_unpack_sdist(src, dest / "_sdist"), rev, dest)
     if (src / "test" / "labeling").is_dir():
         version_py = (src / "snorkel" / "version.py").read_text()
-        shutil.copytree(src / "test" / "labeling", dest / "test" / "labeling")
+        for folder in TEST_DIRS:
+            if (src / folder).is_dir():
+                shutil.copytree(src / folder, dest / folder)
         if (src / "test" / "__init__.py").exists():
             shutil.copy(src / "test" / "__init__.py", dest / "test" / "__init__.py")
     elif (src / "HEAD").exists() and (src / "objects").is_dir():
         git = ["git", f"--git-dir={src}"]
         version_py = subprocess.run(git + ["show", f"{rev}:snorkel/version.py"], check=True, capture_output=True,
                                     text=True).stdout
-        archive = subprocess.run(git + ["archive", rev, "test/labeling", "test/__init__.py"], check=True,
-                                 capture_output=True).stdout
+        present = subprocess.run(git + ["ls-tree", "--name-only", rev, "test/"], check=True, capture_output=True,
+                                 text=True).stdout.split()
+        paths = [p for p in (*TEST_DIRS, "test/__init__.py") if p in present]
+        archive = subprocess.run(git + ["archive", rev, *paths], check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     else:
         raise SystemExit(f"snorkel_suite: {src} is neither a snorkel checkout (no test/labeling/) nor a git directory")
@@ -207,7 +223,8 @@ def report(version: str, counts: dict[str, dict[str, int]], failures: list[tuple
     run = sum(c["passed"] + c["failed"] for c in counts.values())
     excluded = sum(c["excluded"] for c in counts.values())
     in_files = sum(n for n in excluded_files.values() if isinstance(n, int))
-    lines = [f"snorkel {version}'s `test/labeling/` run against `weaksup.compat.snorkel` with only the import lines "
+    folders = ", ".join(f"`{d}/`" for d in TEST_DIRS if any(f.startswith(d + "/") for f in counts))
+    lines = [f"snorkel {version}'s {folders} run against `weaksup.compat.snorkel` with only the import lines "
              f"rewritten (`snorkel` -> `weaksup.compat.snorkel`); {seconds:.0f} s.  Command: `{command}` "
              "(a checkout: `git clone https://github.com/snorkel-team/snorkel && git -C snorkel checkout v0.10.0`, "
              "or a git mirror with `--rev`).", "",
@@ -250,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="snorkel-suite-") as tmp:
         work = Path(tmp)
         version = extract(Path(a.checkout).resolve(), a.rev, work)
-        files = sorted(str(p.relative_to(work)) for p in (work / "test" / "labeling").rglob("test_*.py"))
+        files = sorted(str(p.relative_to(work)) for d in TEST_DIRS if (work / d).is_dir()
+                       for p in (work / d).rglob("test_*.py"))
         excluded_files = {f: len(re.findall(r"^\s*def test_", (work / f).read_text(), re.M))
                           for f in EXCLUDED_FILES if (work / f).exists()}  # file -> its number of tests
         targets = [SMOKE_FILE] if a.smoke else [f for f in files if f not in excluded_files]
@@ -263,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
         from benchmarks._docs import update_section
 
-        update_section(ROOT / a.write_docs, "snorkel-suite", body, title="snorkel's own labeling tests on the compat layer")
+        update_section(ROOT / a.write_docs, "snorkel-suite", body,
+                       title="snorkel's own labeling, augmentation and slicing tests on the compat layer")
     return 0
 
 
