@@ -202,3 +202,19 @@ def test_bench_interrupted_keeps_the_finished_cells(wrench_dir, tmp_path, capsys
     assert sorted({r["seed"] for r in saved["results"]}) == [0, 1]
     assert (out / "table.md").read_text().startswith("**Partial results: the run was interrupted after 2 of 4")
     assert (out / "section.md").read_text().startswith("**Partial results")
+
+
+def test_bench_on_a_truncated_xz_file_is_one_line_naming_it(tmp_path, capsys):
+    """A .json.xz cut short was an uncaught EOFError traceback (exit 1)."""
+    import shutil
+
+    from weaksup.data._wrench_io import bundled_dir
+
+    folder = tmp_path / "youtube"
+    shutil.copytree(bundled_dir("youtube"), folder)
+    xz = folder / "train.json.xz"
+    xz.chmod(0o644)
+    xz.write_bytes(xz.read_bytes()[: xz.stat().st_size // 2])
+    rc, err = _run(capsys, "bench", "--datasets", "youtube", "--label-models", "mv", "--seeds", "1", "--data-dir",
+                   tmp_path, "--no-progress")
+    assert rc == 2 and f"truncated xz file {xz}" in err

@@ -384,3 +384,11 @@ def test_tagging_meta_without_lf_rec_keeps_every_lf_as_wrench_does(tmp_path):
     folder = tmp_path / "tiny_ner"
     _tiny_tagging(folder, {})
     assert load_wrench_folder(folder).lf_names == ["l0", "l1"]
+
+
+def test_a_byte_order_mark_is_named_as_such(yt):
+    """A UTF-8 BOM (Windows tools write one) was 'malformed JSON ... Unexpected UTF-8 BOM' at char 0."""
+    (yt / "valid.json").write_bytes(b"\xef\xbb\xbf" + (yt / "valid.json").read_bytes())
+    with pytest.raises(WrenchFormatError, match=r"valid\.json: starts with a UTF-8 byte-order mark \(BOM\); WRENCH "
+                                                r"files are UTF-8 JSON without one"):
+        load_wrench("youtube", yt.parent)
