@@ -373,12 +373,14 @@ def _read_labels(spec: str, column: str, data_dir: str | None) -> Any:
     if raw is not None:  # a WRENCH split file: its examples' gold 'label' field
         if column != "label":
             raise InputError(f"{path}: a WRENCH split's labels are its examples' 'label' field; drop --label-column")
-        from weaksup.data.wrench import _is_int
+        from weaksup.data.wrench import check_int_labels
 
-        bad = next((ex_id for ex_id, ex in raw.items() if not _is_int(ex["label"])), None)
-        if bad is not None:  # the loader's check and words (load_wrench)
-            raise InputError(f"{path}: example {bad!r}: label {raw[bad]['label']!r} is not an integer class id")
-        return np.asarray([ex["label"] for ex in raw.values()])
+        labels = [ex["label"] for ex in raw.values()]
+        try:  # the loader's check and words (load_wrench)
+            check_int_labels(path, list(raw), labels)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return np.asarray(labels)
     if path.suffix.lower() == ".npy":
         try:
             return np.load(path, allow_pickle=False)

@@ -223,6 +223,15 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def check_int_labels(path: Path | str, ids: list[str], labels: list[Any]) -> None:
+    """Every gold ``label`` of a WRENCH split a JSON int, else a :class:`WrenchFormatError` naming the file and
+    the first example that holds something else (``"1"``, ``1.0``, ``true``, ``null``); shared by the loader and
+    the CLI, which reads split files given directly."""
+    bad = next((i for i, y in enumerate(labels) if not _is_int(y)), None)
+    if bad is not None:
+        raise WrenchFormatError(f"{path}: example {ids[bad]!r}: label {labels[bad]!r} is not an integer class id")
+
+
 def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
                  n_lfs: int | None = None, gaps: dict[str, Any] | None = None) -> WrenchSplit:
     raw = read_json(path)
@@ -268,9 +277,7 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
             f"examples have (ragged weak_labels)"
         )
     # labels: integers in 0..k-1 (vectorised check, slow path only to name the culprit)
-    if not all(_is_int(y) for y in labels_list):
-        i = next(i for i, y in enumerate(labels_list) if not _is_int(y))
-        raise WrenchFormatError(f"{path}: example {ids[i]!r}: label {labels_list[i]!r} is not an integer class id")
+    check_int_labels(path, ids, labels_list)
     out_of_range = [i for i, y in enumerate(labels_list) if not 0 <= y < k]
     if out_of_range:  # on Python ints: a label >= 2**63 must not overflow int64 first
         i = out_of_range[0]
