@@ -1,7 +1,9 @@
-"""snorkel 0.10's labeling API on weaksup's engines: change ``snorkel`` to ``weaksup.compat.snorkel`` in imports.
+"""snorkel 0.10's labeling, augmentation and slicing API on weaksup's engines: change ``snorkel`` to
+``weaksup.compat.snorkel`` in imports.
 
 Names, signatures, defaults, return types and abstain semantics follow
 snorkel 0.10 (``snorkel.labeling``, ``snorkel.labeling.model``,
+``snorkel.augmentation``, ``snorkel.slicing`` without its torch models,
 ``snorkel.preprocess``, ``snorkel.map``, ``snorkel.utils``,
 ``snorkel.analysis``, ``snorkel.synthetic``, ``snorkel.types``); the work is
 done by weaksup's LF kernel (:mod:`weaksup.apply.kernel`), :class:`weaksup.analysis.LFAnalysis`
