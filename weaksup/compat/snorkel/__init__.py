@@ -18,10 +18,12 @@ every remaining difference.
 [[-1], [1]]
 """
 
+from collections.abc import Callable
+
 __version__ = "0.10.0"
 
 
-def _not_provided(module: str, names: tuple[str, ...], why: str):  # type: ignore[no-untyped-def]
+def _not_provided(module: str, names: tuple[str, ...], why: str) -> Callable[[str], object]:
     """A module ``__getattr__`` for snorkel names the compat layer leaves out: importing one raises ImportError.
 
     ``from <module> import <name>`` then says what is missing, why, and where the
