@@ -119,6 +119,8 @@ def test_sf_classes():
     assert repr(big) == "SlicingFunction big, Preprocessors: []"
     with pytest.raises(ValueError, match="missing parentheses"):
         slicing_function(lambda x: True)
+    with pytest.raises(TypeError, match="PandasSFApplier.apply takes a pandas DataFrame, got list; use SFApplier"):
+        PandasSFApplier([big]).apply([SimpleNamespace(num=1)])
 
 
 @pytest.mark.parametrize("module, name", [

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from weaksup.compat.snorkel.labeling.apply.core import LFApplier
 from weaksup.compat.snorkel.labeling.apply.pandas import PandasLFApplier
@@ -52,3 +53,9 @@ class SFApplier(_RecordArrayOutput, LFApplier):
 
 class PandasSFApplier(_RecordArrayOutput, PandasLFApplier):
     """``PandasSFApplier(sfs).apply(df, progress_bar=True, fault_tolerant=False, return_meta=False)``."""
+
+    def apply(self, df: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(df, pd.DataFrame):  # the LF applier's check would name PandasLFApplier
+            raise TypeError(f"PandasSFApplier.apply takes a pandas DataFrame, got {type(df).__name__}; "
+                            "use SFApplier for other sequences of data points")
+        return super().apply(df, *args, **kwargs)
