@@ -399,3 +399,37 @@ def test_snorkel_memoised_preprocessor_after_a_serial_apply_on_dask(client):
     serial = apply_lfs([s_check], df, progress=False, cache=False)
     assert serial.to_dense().ravel().tolist() == [1, -1, 1] and lower._cache  # the memo is filled
     assert apply_lfs([s_check], df, engine="dask", n_jobs=2, progress=False, cache=False) == serial
+
+
+def test_dask_dataframe_votes_are_cached_by_partition_content(client, tmp_path):
+    """On a Dask DataFrame the vote cache was never read nor written: editing one LF re-ran every LF, and
+    applying the same frame twice re-ran everything (in-memory cache and disk VoteCache alike).  The frame is
+    now hashed partition-wise on the workers: only the edited LF re-runs; a changed cell or another
+    partitioning is a miss, never stale votes."""
+    from weaksup import LFApplier, VoteCache, keyword_lf
+
+    df = pd.DataFrame({"text": [f"row {i} {'spam' if i % 3 == 0 else 'ham'}" for i in range(90)]})
+    ddf = dd.from_pandas(df, npartitions=3, sort=False)
+    lfs = [keyword_lf(["spam"], 1, name="kw_spam"), keyword_lf(["ham"], 0, name="kw_ham")]
+    applier = LFApplier(lfs, progress=False)
+    first = applier.apply(ddf)
+    assert first.report.recomputed == ["kw_spam", "kw_ham"] and first.report.engine == "dask"
+    again = applier.apply(ddf)
+    assert again.report.recomputed == [] and again == first
+    assert again == apply_lfs(lfs, df, progress=False)
+    lfs[1] = keyword_lf(["ham", "row 1"], 0, name="kw_ham")
+    edited = applier.apply(ddf, lfs)
+    assert edited.report.recomputed == ["kw_ham"] and edited == apply_lfs(lfs, df, progress=False)
+
+    changed = df.copy()
+    changed.loc[4, "text"] = "row 4 spam"  # one cell: another key
+    votes = applier.apply(dd.from_pandas(changed, npartitions=3, sort=False), lfs)
+    assert votes.report.recomputed == ["kw_spam", "kw_ham"] and votes.column("kw_spam")[4] == 1
+    other_split = applier.apply(dd.from_pandas(df, npartitions=2, sort=False), lfs)
+    assert other_split.report.recomputed == ["kw_spam", "kw_ham"] and other_split == edited
+
+    disk = LFApplier(lfs, cache=VoteCache(tmp_path / "votes"), progress=False)
+    assert disk.apply(ddf).report.recomputed == ["kw_spam", "kw_ham"]
+    reread = LFApplier(lfs, cache=VoteCache(tmp_path / "votes"), progress=False).apply(ddf)  # a new session
+    assert reread.report.recomputed == [] and reread == edited
+    assert dd.from_pandas(df.iloc[:0], npartitions=1).pipe(applier.apply, lfs).shape == (0, 2)

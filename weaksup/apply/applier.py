@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup._deprecate import renamed_kwargs
-from weaksup.apply.cache import VoteCache, fingerprint_data
+from weaksup.apply.cache import VoteCache, fingerprint_dask_data, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, prepare_lfs, warn_faults
@@ -138,8 +138,17 @@ class LFApplier:
         seconds = np.zeros(m)
         keys: list[str | None] = [None] * m
         data_fp = ""
-        if self.cache is not None and n:
+        hash_in_run = False  # a Dask DataFrame hashed by the engine as it applies the LFs (read once)
+        if self.cache is not None and n is None:
+            if self.cache.may_hold():
+                # a column could be served: hash the partitions first, on the workers, to look the columns up
+                data_fp, rows = fingerprint_dask_data(df)
+                n = rows if rows else None  # no rows: nothing to cache, the engine gives the empty result
+            else:
+                hash_in_run = True
+        elif self.cache is not None and n:
             data_fp = fingerprint_data(df)
+        if self.cache is not None and n:
             for j, lf in enumerate(self.lfs):
                 fp = lf.fingerprint()
                 if is_volatile(fp):  # the LF reads state its fingerprint cannot prove: always re-run
@@ -156,8 +165,15 @@ class LFApplier:
             raise ValueError(f"timeout= is enforced by the serial and process engines, not by {engine.name!r}")
         if todo and (n is None or n):
             job = EngineJob(ClassOutput(self.cardinality), self.fault, self.chunk_size, self.n_jobs, self.progress,
-                            timeout)
+                            timeout, digest=hash_in_run)
             res = engine.run(df, todo_lfs, job)
+            if hash_in_run and res.data_digest is not None and res.block.shape[0]:
+                data_fp = res.data_digest
+                keys = [None if is_volatile(lf.fingerprint()) else data_fp for lf in self.lfs]  # put below
+            if n is not None and res.block.shape[0] != n:  # a Dask frame hashed for the cache, then re-read
+                raise RuntimeError(f"the Dask DataFrame gave {n} rows when hashed for the vote cache and "
+                                   f"{res.block.shape[0]} when the LFs ran: its source changed during the apply; "
+                                   f"apply again")
             n = res.block.shape[0]
         else:
             n = n or 0

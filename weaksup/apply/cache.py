@@ -50,6 +50,36 @@ def fingerprint_data(df: pd.DataFrame) -> str:
     return pandas_digest(df)
 
 
+def _partition_digest(part: pd.DataFrame) -> tuple[str, int]:
+    """One partition's content hash and row count (run on a worker)."""
+    return pandas_digest(part), len(part)
+
+
+def fingerprint_dask_data(ddf: object) -> tuple[str, int]:
+    """Content hash of a Dask DataFrame and its row count, computed partition-wise on the active scheduler.
+
+    Each partition is hashed on its worker as :func:`fingerprint_data` hashes a pandas DataFrame (every value
+    exactly); the digests and row counts are combined in partition order, so the same rows split into other
+    partitions, or changed in any cell, give another key: a miss, never stale votes.  Volatile if any
+    partition's hash is.  Reads every partition once (the vote cache's lookup pass).
+    """
+    import dask
+
+    parts = dask.compute(*[dask.delayed(_partition_digest, pure=False)(p) for p in ddf.to_delayed()])
+    return combine_partition_digests(parts), sum(rows for _, rows in parts)
+
+
+def combine_partition_digests(parts: list[tuple[str, int]]) -> str:
+    """The data key of partitions given as ``(digest, rows)`` in partition order (see
+    :func:`fingerprint_dask_data`; the Dask engine hashes partitions this way as it reads them)."""
+    if any(is_volatile(digest) for digest, _ in parts):
+        return VOLATILE
+    h = hashlib.sha1(b"dask-partitions")
+    for digest, rows in parts:
+        h.update(f"|{rows}:{digest}".encode())
+    return h.hexdigest()
+
+
 class VoteCache:
     """Cache of LF vote columns.
 
@@ -174,6 +204,13 @@ class VoteCache:
             for pattern in ("*.npz", "*.npy"):  # *.npy: entries written by weaksup 0.1
                 for p in self.directory.glob(pattern):
                     p.unlink()
+
+    def may_hold(self) -> bool:
+        """Whether a lookup could hit: columns in memory, or files in the directory (a cheap check, so that a
+        Dask DataFrame is hashed in a pass of its own only when a column could be served)."""
+        if self._mem:
+            return True
+        return self.directory is not None and any(self.directory.glob("*.npz"))
 
     def __len__(self) -> int:
         return len(self._mem)

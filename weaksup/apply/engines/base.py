@@ -40,6 +40,9 @@ class EngineJob:
     progress: bool = True
     #: Seconds one LF call may take (see :func:`~weaksup.apply.kernel.apply_chunk`); None: no limit.
     timeout: float | None = None
+    #: Also hash each Dask partition as it is read, for the vote cache's data key (``EngineResult.data_digest``):
+    #: the partitions are read once, not once to hash and again to apply.
+    digest: bool = False
 
 
 @dataclass
@@ -49,6 +52,8 @@ class EngineResult:
     block: np.ndarray
     faults: np.ndarray
     seconds: np.ndarray
+    #: The data's vote-cache key when ``EngineJob.digest`` asked for it (the Dask engine); else None.
+    data_digest: str | None = None
 
     @classmethod
     def empty(cls, n: int, m: int) -> EngineResult:

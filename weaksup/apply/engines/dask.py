@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.apply.cache import _partition_digest, combine_partition_digests
 from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, counts_since, portable_error
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
@@ -46,7 +47,8 @@ class DaskEngine:
         from tqdm.auto import tqdm
 
         ddf = _as_dask_frame(data, job.n_jobs) if isinstance(data, pd.DataFrame) else data
-        task = dask.delayed(_counted_chunk, pure=False)
+        digest = job.digest and not isinstance(data, pd.DataFrame)
+        task = dask.delayed(_digested_chunk if digest else _counted_chunk, pure=False)
         lfs = list(lfs)
         check_picklable(lfs)
         parts = ddf.to_delayed()
@@ -59,8 +61,9 @@ class DaskEngine:
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
+        data_digest = combine_partition_digests([r[4] for r in results]) if digest else None
         return EngineResult(np.vstack([r[0] for r in results]), np.sum([r[1] for r in results], axis=0),
-                            np.sum([r[2] for r in results], axis=0))
+                            np.sum([r[2] for r in results], axis=0), data_digest)
 
 
 ENGINE = DaskEngine()
@@ -106,6 +109,14 @@ def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: 
     except LFApplyError as err:
         return _Failed(err if os.getpid() == client_pid else portable_error(err, _roundtrip))
     return block, faults, seconds, counts_since(lfs, before)
+
+
+def _digested_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
+                    client_pid: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any], tuple[str, int]] | _Failed:
+    """:func:`_counted_chunk` plus the partition's content hash and row count (the vote cache's data key),
+    taken in the same task so the partition is read once."""
+    res = _counted_chunk(lfs, chunk, output, fault, client_pid)
+    return res if isinstance(res, _Failed) else (*res, _partition_digest(chunk))
 
 
 def _absorb_remote_counts(lfs: list[LabelingFunction], here: list[Any], counts: list[list[Any]]) -> None:
