@@ -128,6 +128,7 @@ def test_sf_classes():
     ("slicing", "SliceCombinerModule"), ("slicing.utils", "add_slice_labels"),
     ("slicing.sliceaware_classifier", "SliceAwareClassifier"), ("slicing.sf.nlp", "nlp_slicing_function"),
     ("labeling.lf.nlp", "nlp_labeling_function"), ("labeling.lf.nlp", "NLPLabelingFunction"),
+    ("classification", "MultitaskClassifier"), ("classification", "Trainer"), ("classification", "DictDataLoader"),
 ])
 def test_names_left_out_raise_a_clear_import_error(module, name):
     mod = importlib.import_module(f"weaksup.compat.snorkel.{module}")
