@@ -166,7 +166,11 @@ class LFApplier:
         if todo and (n is None or n):
             job = EngineJob(ClassOutput(self.cardinality), self.fault, self.chunk_size, self.n_jobs, self.progress,
                             timeout, digest=hash_in_run)
-            res = engine.run(df, todo_lfs, job)
+            try:
+                res = engine.run(df, todo_lfs, job)
+            except LFApplyError as err:
+                self._keep_finished(err, todo, keys, data_fp)
+                raise
             if hash_in_run and res.data_digest is not None and res.block.shape[0]:
                 data_fp = res.data_digest
                 keys = [None if is_volatile(lf.fingerprint()) else data_fp for lf in self.lfs]  # put below
@@ -219,6 +223,19 @@ class LFApplier:
         self.last_report = ApplyReport(engine.name, int(n), time.perf_counter() - t_start, table)
         votes.report = self.last_report
         return votes
+
+    def _keep_finished(self, err: LFApplyError, todo: list[int], keys: list[str | None], data_fp: str) -> None:
+        """Cache the columns of the LFs that had run on every row when another LF raised (``fault="raise"``):
+        after the fix, the rerun runs the fixed LF only.  The error goes up unchanged."""
+        if self.cache is None:
+            return
+        for pos, column in getattr(err, "finished", {}).items():
+            j = todo[pos]
+            if keys[j] is None:
+                continue
+            fp = self.lfs[j].fingerprint()  # the state the LF left, as for a column computed without error
+            if not is_volatile(fp):
+                self.cache.put(VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality), column, 0)
 
     def apply_to_shards(self, data: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Any:
         """Apply the LFs on the active Dask cluster, writing the votes as sparse shards under ``path``.

@@ -98,6 +98,26 @@ def row_bar(total: int, desc: str, progress: bool) -> Any:
     return tqdm(total=total, desc=desc, disable=not progress, unit="rows")
 
 
+def keep_finished(err: BaseException, block: np.ndarray, done: np.ndarray, failed: tuple[int, int]) -> None:
+    """Attach to an LF's error (``fault="raise"``) the vote columns of the LFs that had run on every row
+    (``err.finished``: LF position -> n-row column), so the applier can cache them before the error goes up.
+
+    ``block`` holds the votes of the finished chunks, ``done`` (one bool a row) marks them, ``failed`` is the
+    failing chunk's bounds: an LF's column is whole when every row outside that chunk is done and the LF ran
+    on all of the chunk before the error (``err.chunk_done``, set by :func:`~weaksup.apply.kernel.apply_chunk`).
+    """
+    lo, hi = failed
+    columns = getattr(err, "chunk_done", (None,))[0]
+    if not columns or not (done[:lo].all() and done[hi:].all()):
+        return
+    whole = {}
+    for j, col in enumerate(columns):
+        full = block[:, j].copy()
+        full[lo:hi] = col
+        whole[j] = full
+    err.finished = whole  # type: ignore[attr-defined]
+
+
 def chunks(n: int, size: int) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``size``."""
     return [(s, min(n, s + size)) for s in range(0, n, size)]

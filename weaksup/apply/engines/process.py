@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since,
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since, keep_finished,
                                        portable_error, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
@@ -56,10 +56,22 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
         # the error and the LF's exception must survive the trip back to the parent (both ways)
         original = err.original
         portable = portable_error(err, _roundtrip)
+        # the columns of the LFs that ran on the whole chunk travel beside it (an error pickles its args only)
+        done = getattr(err, "chunk_done", None)
+        if done is not None:
+            portable = _ChunkFailed(portable, [_compact(np.asarray(c)) for c in done[0]])
         if portable is err and err.original is original:
             raise
         raise portable from None
     return start, _compact(v), f, s, counts_since(st["lfs"], before)
+
+
+class _ChunkFailed(Exception):
+    """An LF's error from a worker, with the columns of the LFs that had run on all of the chunk."""
+
+    def __init__(self, error: LFApplyError, columns: list[np.ndarray]) -> None:
+        super().__init__(error, columns)
+        self.error, self.columns = error, columns
 
 
 def _init_worker() -> None:
@@ -117,6 +129,7 @@ class ProcessEngine:
         pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"),
                                    initializer=_init_worker)
         failed: dict[int, BaseException] = {}
+        rows_done = np.zeros(n, dtype=bool)  # rows of the chunks finished
         try:
             with row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
                 futures: dict[Future[Any], int] = {}
@@ -136,9 +149,13 @@ class ProcessEngine:
                             start, v, f, s, counts = fut.result()
                             absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
                             res.block[start:start + len(v)] = v
+                            rows_done[start:start + len(v)] = True
                             res.faults += f
                             res.seconds += s
                             bar.update(len(v))
+                        elif isinstance(exc, _ChunkFailed):
+                            exc.error.chunk_done = (exc.columns,)
+                            failed[futures[fut]] = exc.error
                         elif isinstance(exc, (LFApplyError, BrokenProcessPool)):
                             failed[futures[fut]] = exc
                         else:
@@ -164,6 +181,7 @@ class ProcessEngine:
         first = min(failed)
         exc = failed[first]
         if isinstance(exc, LFApplyError):
+            keep_finished(exc, res.block, rows_done, bounds[first])  # the LFs' columns that are whole, for the cache
             raise exc from exc.original
         lo, hi = bounds[first]
         raise LFApplyError(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, row_bar
+from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, keep_finished, row_bar
+from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
 
@@ -39,8 +40,14 @@ class SerialEngine:
                         bar.update(done - shown[0])
                         shown[0] = done
 
-                v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start,
-                                      timeout=job.timeout, row_tick=row_tick if job.progress else None)
+                try:
+                    v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start,
+                                          timeout=job.timeout, row_tick=row_tick if job.progress else None)
+                except LFApplyError as err:  # the chunks before are done: keep the LFs' columns that are whole
+                    done = np.zeros(n, dtype=bool)
+                    done[:start] = True
+                    keep_finished(err, res.block, done, (start, stop))
+                    raise
                 res.block[start:stop] = v
                 res.faults += f
                 res.seconds += s
