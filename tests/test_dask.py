@@ -267,7 +267,8 @@ def test_apply_to_shards_equals_serial_apply(client, tmp_path):
                         cardinality=2, progress=False)
     assert V.npartitions == 4 and V.report.engine == "dask" and V.report.n_rows == 400
     assert V.to_vote_matrix() == ref
-    assert sorted(os.listdir(tmp_path / "votes")) == [MANIFEST] + [f"part-{i:05d}.npz" for i in range(4)]
+    shards = [f"part-{i:05d}.{ext}" for i in range(4) for ext in ("key", "npz")]  # .key: what made the shard
+    assert sorted(os.listdir(tmp_path / "votes")) == [MANIFEST] + shards
     # from Parquet, reopened from disk, then fitted without gathering
     df.to_parquet(tmp_path / "in.parquet")
     V2 = apply_to_shards(_lfs(), str(tmp_path / "in.parquet"), tmp_path / "votes2", cardinality=2, progress=False)
@@ -433,3 +434,54 @@ def test_dask_dataframe_votes_are_cached_by_partition_content(client, tmp_path):
     reread = LFApplier(lfs, cache=VoteCache(tmp_path / "votes"), progress=False).apply(ddf)  # a new session
     assert reread.report.recomputed == [] and reread == edited
     assert dd.from_pandas(df.iloc[:0], npartitions=1).pipe(applier.apply, lfs).shape == (0, 2)
+
+
+def test_apply_to_shards_rerun_after_a_failure_keeps_the_finished_shards(client, tmp_path):
+    """After an LF failed (fault="raise"), the finished part-0000N.npz stayed on disk but the rerun demanded
+    overwrite=True and recomputed every partition.  Each shard now has a part-<i>.key (partition content hash,
+    one key per LF): the rerun into the incomplete directory keeps the columns of the unchanged LFs on the
+    unchanged partitions and runs only the rest; a complete directory still needs overwrite=True."""
+    from weaksup import LFApplier
+    from weaksup.apply.errors import LFApplyError
+
+    df = _frame()
+    ddf = dd.from_pandas(df, npartitions=4, sort=False)
+    out = tmp_path / "votes"
+
+    def buggy_lf(bad: str | None):
+        @labeling_function(name="buggy")
+        def buggy(x):
+            if x.text == bad:
+                raise ValueError("bad")
+            return 1 if x.text.endswith("7") else -1
+
+        return buggy
+
+    steady = _lfs()
+    with pytest.raises(LFApplyError, match=r"LF 'buggy' raised ValueError on row 350"):
+        LFApplier([*steady, buggy_lf(df.text[350])], cardinality=2, progress=False).apply_to_shards(ddf, out)
+    assert MANIFEST not in os.listdir(out) and "part-00000.npz" in os.listdir(out)
+    lfs = [*steady, buggy_lf(None)]  # the fix
+    V = LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out)
+    assert V.to_vote_matrix() == apply_lfs(lfs, df, cardinality=2, progress=False)
+    calls = V.report.table["calls"].to_dict()
+    assert calls["buggy"] == 400  # edited: every partition
+    assert all(calls[lf.name] == 100 for lf in steady)  # only the partition that had failed (rows 300..399)
+
+    with pytest.raises(FileExistsError, match="complete set of vote shards.*overwrite=True"):
+        LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out)
+    os.remove(out / MANIFEST)  # as after a failed run: nothing is recomputed for the same LFs and data
+    again = LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out)
+    assert again.report.recomputed == [] and again.to_vote_matrix() == V.to_vote_matrix()
+    os.remove(out / MANIFEST)  # another partition content: recomputed, never the old votes
+    changed = df.copy()
+    changed.loc[5, "text"] = "subscribe 5"
+    W = LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(dd.from_pandas(changed, 4, sort=False), out)
+    assert W.to_vote_matrix() == apply_lfs(lfs, changed, cardinality=2, progress=False)
+    assert set(W.report.table["calls"]) == {100}
+    os.remove(out / MANIFEST)
+    os.remove(out / "part-00001.key")  # a shard nothing says how it was made: not resumed
+    with pytest.raises(FileExistsError, match=r"part-00001.npz has no part-\*.key.*overwrite=True to recompute"):
+        LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out)
+    assert LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out, overwrite=True).report.recomputed \
+        == [lf.name for lf in lfs]

@@ -255,7 +255,8 @@ class LFApplier:
         data : Dask DataFrame, Parquet path or pandas DataFrame
             One task per partition.
         path : str or path
-            Directory for the shards; an existing one needs ``overwrite=True``.
+            Directory for the shards; a complete one needs ``overwrite=True``; an incomplete one (a
+            failed run) is resumed, keeping the shards the same LFs made from the same partitions.
 
         Returns
         -------

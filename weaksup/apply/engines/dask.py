@@ -13,6 +13,8 @@ which writes the directory's manifest last.  The result is a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +27,7 @@ from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, c
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
+from weaksup.lf.fingerprint import is_volatile
 
 __all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards"]
 
@@ -251,15 +254,72 @@ def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
                             f"use engine='serial' / 'process'") from exc
 
 
-def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
-                 index: int, names: list[str], k: int) -> tuple[int, np.ndarray, np.ndarray, list] | _Failed:
-    from weaksup.dask_votes import write_shard
+def _shard_key_path(directory: str, index: int) -> str:
+    """The file beside shard ``index`` that records what made it (``part-00000.key``)."""
+    from weaksup.dask_votes import shard_name
 
-    done = _counted_chunk(lfs, chunk, output, fault, client_pid)
-    if isinstance(done, _Failed):
-        return done
-    block, faults, seconds, counts = done
-    return write_shard(directory, index, block, names, k), faults, seconds, counts
+    return os.path.join(directory, shard_name(index)[:-len(".npz")] + ".key")
+
+
+def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
+                 index: int, names: list[str], k: int,
+                 lf_keys: list[str | None] | None = None) -> tuple[int, np.ndarray, np.ndarray, list, list[int]] | _Failed:
+    """Write partition ``index``'s votes as a shard, and beside it ``part-<index>.key``: the partition's content
+    hash and row count, and one key per LF column (fingerprint, name, fault, cardinality; None: not kept).
+
+    When the key file of a run that failed shows the same partition content, the columns whose LF key is
+    the same are taken from the shard there, and only the other LFs run (the last item of the result lists
+    the columns kept).  A column with faults is not kept (a fault may be transient)."""
+    from weaksup.apply.cache import _partition_digest
+    from weaksup.dask_votes import shard_name, write_shard
+    from weaksup.votes import VoteMatrix
+
+    m = len(lfs)
+    keys = lf_keys if lf_keys is not None else [None] * m
+    key_path = _shard_key_path(directory, index)
+    shard = os.path.join(directory, shard_name(index))
+    digest, rows = _partition_digest(chunk)
+    kept: dict[int, np.ndarray] = {}
+    try:
+        with open(key_path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        old = None
+    if old is not None and not is_volatile(digest) and old.get("data") == [digest, rows] and os.path.exists(shard):
+        old_keys = old.get("lfs", [])
+        take = {j: old_keys.index(key) for j, key in enumerate(keys) if key is not None and key in old_keys}
+        if take:
+            try:
+                votes = VoteMatrix.load(shard).to_dense()
+            except Exception:  # damaged: recompute it all
+                votes = None
+            if votes is not None and votes.shape == (rows, len(old_keys)):
+                kept = {j: votes[:, c] for j, c in take.items()}
+    if os.path.exists(key_path):  # removed before the shard is replaced: a key never names other votes
+        os.remove(key_path)
+    run = [j for j in range(m) if j not in kept]
+    if run:
+        done = _counted_chunk([lfs[j] for j in run], chunk, output, fault, client_pid)
+        if isinstance(done, _Failed):
+            return done
+        block_run, faults_run, seconds_run, counts_run = done
+    else:
+        block_run, faults_run, seconds_run, counts_run = np.zeros((rows, 0), np.int64), [], [], []
+    block = np.empty((rows, m), dtype=np.int64)
+    faults, seconds, counts = np.zeros(m, np.int64), np.zeros(m), [None] * m
+    for j, col in kept.items():
+        block[:, j] = col
+    for pos, j in enumerate(run):
+        block[:, j] = block_run[:, pos]
+        faults[j], seconds[j], counts[j] = faults_run[pos], seconds_run[pos], counts_run[pos]
+    written = write_shard(directory, index, block, names, k)
+    if not is_volatile(digest):
+        body = {"data": [digest, written], "lfs": [None if faults[j] else keys[j] for j in range(m)]}
+        tmp = f"{key_path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(body, f)
+        os.replace(tmp, key_path)
+    return written, faults, seconds, counts, sorted(kept)
 
 
 def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
@@ -297,7 +357,10 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     fault : {"raise", "abstain", "warn"}
         As in :class:`~weaksup.apply.LFApplier`.
     overwrite : bool
-        Replace an existing shard directory; otherwise one is an error.
+        Replace an existing shard directory (every partition recomputed).  Without it, a complete directory
+        (one with a manifest) is an error; an incomplete one left by a failed run is resumed: a shard whose
+        ``part-<i>.key`` shows it was made by the same LFs (fingerprints), ``fault`` and ``cardinality`` from
+        a partition of the same content is kept, the other partitions are applied.
 
     Returns
     -------
@@ -306,7 +369,8 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
 
     A worker lost mid-run has its tasks rerun by Dask (a shard is rewritten
     whole); if the job fails, the manifest is not written and the directory is
-    refused by :meth:`DaskVotes.from_shards`.
+    refused by :meth:`DaskVotes.from_shards`; the rerun (after the fix) skips
+    the shards already finished (see ``overwrite``).
     """
     import time
 
@@ -329,19 +393,32 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     out = os.fspath(path)
     os.makedirs(out, exist_ok=True)
     manifest = os.path.join(out, MANIFEST)
-    stale = [f for f in os.listdir(out) if f == MANIFEST or (f.startswith("part-") and f.endswith(".npz"))]
-    if stale and not overwrite:
-        raise FileExistsError(f"{out} already holds vote shards; pass overwrite=True to replace them")
+    stale = [f for f in os.listdir(out)
+             if f == MANIFEST or (f.startswith("part-") and (f.endswith(".npz") or f.endswith(".key")))]
+    shards = [f for f in stale if f.endswith(".npz")]
+    resume = bool(stale) and not overwrite
+    if resume and MANIFEST in stale:
+        raise FileExistsError(f"{out} already holds a complete set of vote shards (it has {MANIFEST}); pass "
+                              f"overwrite=True to replace them, or write to another directory")
+    if resume and any(f[:-len(".npz")] + ".key" not in stale for f in shards):
+        unkeyed = sorted(f for f in shards if f[:-len(".npz")] + ".key" not in stale)
+        raise FileExistsError(f"{out} holds vote shards without a manifest (a run that failed or was "
+                              f"interrupted), and {unkeyed[0]} has no part-*.key telling which LFs and data made "
+                              f"it, so it cannot be resumed: pass overwrite=True to recompute every partition")
     if os.path.exists(manifest):  # first, so an interrupted rewrite is never read as complete
         os.remove(manifest)
-    for f in stale:
-        if f != MANIFEST:
-            os.remove(os.path.join(out, f))
     ddf = _as_dask_frame(data, npartitions)
+    parts = ddf.to_delayed()
+    for f in stale:
+        # a resume keeps the shards of this run's partitions (their keys decide, on the workers)
+        number = f[len("part-"):-len(".npz")]
+        if f != MANIFEST and not (resume and number.isdigit() and int(number) < len(parts)):
+            os.remove(os.path.join(out, f))
+    lf_keys = [None if is_volatile(fp) else hashlib.sha1(json.dumps([fp, lf.name, fault, k]).encode(
+        "utf-8", "surrogatepass")).hexdigest() for lf, fp in ((lf, lf.fingerprint()) for lf in lf_list)]
     task = dask.delayed(_apply_shard, pure=False)
     output = ClassOutput(k)
-    parts = ddf.to_delayed()
-    tasks = [task(lf_list, p, output, fault, os.getpid(), out, i, names, k) for i, p in enumerate(parts)]
+    tasks = [task(lf_list, p, output, fault, os.getpid(), out, i, names, k, lf_keys) for i, p in enumerate(parts)]
     client = get_client()  # the workers write the shards
     here = [lf.call_counts() for lf in lf_list]
     with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
@@ -355,7 +432,9 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     warn_faults(names, faults, fault)
     write_manifest(out, names, k, rows)
     votes = DaskVotes.from_shards(out)
-    table = pd.DataFrame({"calls": [sum(rows)] * len(names), "faults": faults, "seconds": seconds,
-                          "cached": [False] * len(names)}, index=pd.Index(names, name="lf"))
+    # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
+    calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
+    table = pd.DataFrame({"calls": calls, "faults": faults, "seconds": seconds,
+                          "cached": [bool(rows) and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
     votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
     return votes
