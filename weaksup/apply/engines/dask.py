@@ -262,8 +262,8 @@ def _shard_key_path(directory: str, index: int) -> str:
 
 
 def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
-                 index: int, names: list[str], k: int,
-                 lf_keys: list[str | None] | None = None) -> tuple[int, np.ndarray, np.ndarray, list, list[int]] | _Failed:
+                 index: int, names: list[str], k: int, lf_keys: list[str | None] | None = None
+                 ) -> tuple[int, np.ndarray, np.ndarray, list, list[int]] | _Failed:
     """Write partition ``index``'s votes as a shard, and beside it ``part-<index>.key``: the partition's content
     hash and row count, and one key per LF column (fingerprint, name, fault, cardinality; None: not kept).
 
