@@ -435,6 +435,6 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
     calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
     table = pd.DataFrame({"calls": calls, "faults": faults, "seconds": seconds,
-                          "cached": [bool(rows) and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
+                          "cached": [sum(rows) > 0 and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
     votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
     return votes
