@@ -200,6 +200,16 @@ def test_bad_inputs_are_named():
         load_lfs(lfs_to_source([keyword_lf("a", 1)]).replace("keyword_lf(", "keyword_lf(("))
 
 
+def test_out_of_range_label_is_named_at_its_position_in_y():
+    # unlabelled rows are dropped before mining; the error used to count only the labelled rows ("position 4")
+    y = np.full(1000, -1)
+    y[[10, 20, 30, 40]] = [0, 1, 0, 1]
+    y[900] = 5
+    texts = [f"text number {i}" for i in range(1000)]
+    with pytest.raises(ValueError, match=r"^y: value 5 at position 900 is outside 0\.\.1$"):
+        LFGenerator(families=("keyword",), cardinality=2).fit(pd.DataFrame({"text": texts}), y)
+
+
 def test_a_single_family_or_numeric_field_given_as_a_string():
     """families="keyword" is the keyword family (was: unknown LF families ['k', 'e', 'y', ...]); a single
     numeric field likewise (was: numeric field 'v' is not a column)."""

@@ -322,10 +322,11 @@ class LFGenerator(ParamsMixin):
         keep = np.flatnonzero(y_all != ABSTAIN)
         if len(keep) < 2:
             raise ValueError(f"LFGenerator needs at least 2 labelled rows, got {len(keep)}")
-        df = df.iloc[keep].reset_index(drop=True)  # from here on only labelled rows exist
         y_l = y_all[keep]
         k = int(self.cardinality) if self.cardinality is not None else int(y_l.max()) + 1
-        check_labels(y_l, k, what="y")
+        # checked on the whole y (unlabelled rows as class 0), so an error names the position in the y passed
+        check_labels(np.where(y_all == ABSTAIN, 0, y_all), k, what="y")
+        df = df.iloc[keep].reset_index(drop=True)  # from here on only labelled rows exist
         if k < 2:
             raise ValueError(f"y: every labelled row is class {int(y_l[0])}; LFGenerator needs labelled rows of "
                              "at least 2 classes (or cardinality= for the number of classes)")
