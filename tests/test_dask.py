@@ -485,3 +485,26 @@ def test_apply_to_shards_rerun_after_a_failure_keeps_the_finished_shards(client,
         LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out)
     assert LFApplier(lfs, cardinality=2, progress=False).apply_to_shards(ddf, out, overwrite=True).report.recomputed \
         == [lf.name for lf in lfs]
+
+
+def test_dask_dataframe_changed_between_hash_and_run_is_refused(client, tmp_path):
+    """A Dask frame is hashed for the cache lookup in a pass of its own, then read again for the LFs: a source
+    modified in between would have had the new votes cached under the old content's key.  The run hashes the
+    partitions again; a difference is an error, nothing cached."""
+    from weaksup import LFApplier, keyword_lf
+
+    counter = tmp_path / "reads"
+    counter.write_text("0")
+
+    def drifting(p):  # each read of the source gives other rows (a file rewritten while the apply runs)
+        reads = int(counter.read_text()) + 1
+        counter.write_text(str(reads))
+        return p.assign(text=p.text + f" v{reads}")
+
+    df = pd.DataFrame({"text": ["spam a", "ham b"] * 10})
+    ddf = dd.from_pandas(df, npartitions=1, sort=False)
+    ddf = ddf.map_partitions(drifting, meta=ddf._meta)
+    applier = LFApplier([keyword_lf(["spam"], 1, name="kw")], progress=False)
+    applier.apply(ddf)  # hashed in the run (the cache was empty)
+    with pytest.raises(RuntimeError, match="changed between the vote cache's hash pass and the LFs' run"):
+        applier.apply(ddf, [keyword_lf(["ham"], 0, name="kw_ham")])

@@ -139,13 +139,14 @@ class LFApplier:
         keys: list[str | None] = [None] * m
         data_fp = ""
         hash_in_run = False  # a Dask DataFrame hashed by the engine as it applies the LFs (read once)
+        hashed_before = False  # a Dask DataFrame hashed in a pass of its own: the run hashes it again to compare
         if self.cache is not None and n is None:
+            hash_in_run = True
             if self.cache.may_hold():
                 # a column could be served: hash the partitions first, on the workers, to look the columns up
                 data_fp, rows = fingerprint_dask_data(df)
                 n = rows if rows else None  # no rows: nothing to cache, the engine gives the empty result
-            else:
-                hash_in_run = True
+                hashed_before = bool(rows)
         elif self.cache is not None and n:
             data_fp = fingerprint_data(df)
         if self.cache is not None and n:
@@ -171,13 +172,16 @@ class LFApplier:
             except LFApplyError as err:
                 self._keep_finished(err, todo, keys, data_fp)
                 raise
-            if hash_in_run and res.data_digest is not None and res.block.shape[0]:
+            if hashed_before and (res.block.shape[0] != n or res.data_digest not in (None, data_fp)):
+                # read again for the LFs, the frame's source (files) changed since it was hashed: the cached
+                # columns and the new ones would be of different data
+                raise RuntimeError(f"the Dask DataFrame changed between the vote cache's hash pass and the LFs' "
+                                   f"run ({n} rows hashed, {res.block.shape[0]} applied, or other content): its "
+                                   f"source was modified during the apply (apply again), or its partitions differ "
+                                   f"from one read to the next (random sampling): apply it with cache=False")
+            if hash_in_run and not hashed_before and res.data_digest is not None and res.block.shape[0]:
                 data_fp = res.data_digest
                 keys = [None if is_volatile(lf.fingerprint()) else data_fp for lf in self.lfs]  # put below
-            if n is not None and res.block.shape[0] != n:  # a Dask frame hashed for the cache, then re-read
-                raise RuntimeError(f"the Dask DataFrame gave {n} rows when hashed for the vote cache and "
-                                   f"{res.block.shape[0]} when the LFs ran: its source changed during the apply; "
-                                   f"apply again")
             n = res.block.shape[0]
         else:
             n = n or 0
