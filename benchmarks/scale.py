@@ -181,7 +181,9 @@ def run_dask(n: int, part: int, epochs: int, workdir: str, ds_iter: int = 300) -
         shard_dir = os.path.join(workdir, "votes")
         votes = phase("apply (shards)", lambda: apply_to_shards(column_lfs(), ddf, shard_dir, cardinality=K,
                                                                 overwrite=True, progress=False))
-        out["nnz_bytes_on_disk"] = sum(os.path.getsize(os.path.join(shard_dir, f)) for f in os.listdir(shard_dir))
+        # the vote shards only (not the manifest or the part-*.key resume files beside them)
+        out["nnz_bytes_on_disk"] = sum(os.path.getsize(os.path.join(shard_dir, f)) for f in os.listdir(shard_dir)
+                                       if f.endswith(".npz"))
         mc = phase("fit MatrixCompletion", lambda: MatrixCompletion(cardinality=K, n_epochs=epochs).fit(votes, seed=0))
         out["mc_max_acc_err"] = float(np.abs(mc.lf_accuracies() - accuracies()).max())
         ds = phase("fit DawidSkene (tables held)", lambda: DawidSkene(cardinality=K, max_iter=ds_iter).fit(votes))
