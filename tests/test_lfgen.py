@@ -421,3 +421,27 @@ def test_leave_one_out_leaves_out_every_copy_of_a_duplicated_text(embed):
     gen = LFGenerator(families=("nearest",), min_coverage=2, centroid_examples=len(texts)).fit(texts, y)
     row = gen.candidates_.set_index("candidate")  # every row an example: the centroids are the brute force's
     assert row.loc["nearest:0.0", "correct"] == correct
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_a_list_of_texts_with_a_missing_text_is_read_as_the_dataframe_column(missing):
+    # a list with one None/NaN used to be read as a list of records: KeyError "text field 'text' is not a column"
+    texts = ["subscribe to my channel", "check out my channel", "subscribe for free",
+             "great song", "love this song", "song is great"] * 3
+    texts[4] = missing
+    y = np.array([1, 1, 1, 0, 0, 0] * 3)
+    want = LFGenerator(families=("keyword",)).fit(pd.DataFrame({"text": texts}), y)
+    assert len(want.lfs_) > 0
+    for data in (texts, np.array(texts, dtype=object), pd.Series(texts)):
+        gen = LFGenerator(families=("keyword",)).fit(data, y)
+        pd.testing.assert_frame_equal(gen.table_, want.table_)
+        want_votes = want.transform(pd.DataFrame({"text": texts})).to_dense()
+        assert gen.transform(data).to_dense().tolist() == want_votes.tolist()
+
+
+def test_a_list_of_texts_with_another_item_names_its_position_and_type():
+    texts = ["spam here", "ham there", 7, "more spam"]
+    with pytest.raises(TypeError, match=r"data is a list of texts, but item 2 \(7\) has type int, not str"):
+        LFGenerator(families=("keyword",)).fit(texts, [1, 0, 0, 1])
+    with pytest.raises(TypeError, match=r"item 1 \(\{'text': 'b'\}\) has type dict"):
+        LFGenerator(families=("keyword",)).fit(["a", {"text": "b"}], [1, 0])

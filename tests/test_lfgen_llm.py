@@ -370,3 +370,13 @@ def test_a_reply_line_of_many_spaces_parses_in_linear_time():
     got = parse_proposals("**keyword** [spam]: win\n__regex__: \\d+\n1) Keywords :  free, gift", LABELS)
     assert [(p.kind, p.label, p.pattern) for p in got] == [("keyword", "spam", "win"), ("regex", None, "\\d+"),
                                                            ("keyword", None, "free"), ("keyword", None, "gift")]
+
+
+def test_validate_proposals_reads_a_list_of_texts_with_a_missing_text_as_the_dataframe():
+    # a list of texts with one None was read as records: KeyError "field 'text' is not a column of data ([0])"
+    props = parse_proposals("keyword: cash\nkeyword: hello", ["ham", "spam"], default_label="spam")
+    texts = ["win cash", None, "hello", "hi"]
+    y = np.array([1, 1, 0, 0])
+    got = validate_proposals(props, ["ham", "spam"], texts, y).table
+    want = validate_proposals(props, ["ham", "spam"], pd.DataFrame({"text": texts}), y).table
+    pd.testing.assert_frame_equal(got, want)

@@ -170,15 +170,29 @@ def frame_and_labels(data: Any, y: Any, field: str) -> tuple[pd.DataFrame, np.nd
     return df, y_all
 
 
+def _is_missing(value: Any) -> bool:
+    """``None``, NaN, ``pd.NA`` or ``pd.NaT``: a missing text, read as ``""`` as in a DataFrame column."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
 def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
-    """A DataFrame from a DataFrame, a list of dicts or a list of strings (put in column ``field``)."""
+    """A DataFrame from a DataFrame, a list of dicts or a list of strings (put in column ``field``).
+
+    A list (array, Series) of texts may hold missing texts (``None``, NaN, ``pd.NA``), kept as in a DataFrame
+    column (the text families read them as ``""``); any other item in a list of texts is a TypeError naming its
+    position and type.
+    """
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, pd.Series):
         return data.to_frame(field)
     rows = list(data)
-    if rows and all(isinstance(r, str) for r in rows):
+    if rows and all(isinstance(r, str) or _is_missing(r) for r in rows):
         return pd.DataFrame({field: rows})
+    if any(isinstance(r, str) for r in rows):
+        i, r = next((i, r) for i, r in enumerate(rows) if not (isinstance(r, str) or _is_missing(r)))
+        raise TypeError(f"data is a list of texts, but item {i} ({r!r:.60}) has type {type(r).__name__}, not str "
+                        "or a missing value (None, NaN, pd.NA): pass texts only, or a DataFrame / list of dicts")
     return pd.DataFrame(rows)
 
 
@@ -310,7 +324,8 @@ class LFGenerator(ParamsMixin):
         Parameters
         ----------
         data : DataFrame, list of dicts or list of str
-            Examples; a list of strings becomes column ``field``.  Column names must be unique.
+            Examples; a list of strings becomes column ``field`` (a missing text, ``None`` or NaN, is read as
+            ``""``, as in a DataFrame).  Column names must be unique.
         y : array-like of int
             Gold class of each row, or -1 (ABSTAIN) for an unlabelled row; unlabelled
             rows are dropped before anything reads them.
