@@ -70,6 +70,24 @@ def test_freezing_keeps_parameters(tiny_bert):
         _clf(tiny_bert, freeze_layers=5).fit(X, Y)
 
 
+def test_refit_refused_for_freeze_layers_keeps_the_fitted_model(tiny_bert, monkeypatch):
+    """freeze_layers beyond the model's layers was refused only after the texts were tokenised and a fresh model
+    had replaced module_: the fitted model was lost.  Now the config's layer count is checked first."""
+    m = _clf(tiny_bert, max_steps=3).fit(X, Y, seed=0)
+    before, module = m.predict_proba(XV), m.module_
+    m.set_params(freeze_layers=5)
+
+    def no_encode(*a, **k):
+        raise AssertionError("tokenised before freeze_layers was checked")
+
+    monkeypatch.setattr(m, "_encode", no_encode)
+    with pytest.raises(ValueError, match="freeze_layers=5 but the model has 2 layers"):
+        m.fit(X, Y, seed=0)
+    monkeypatch.undo()
+    assert m.module_ is module
+    np.testing.assert_array_equal(m.set_params(freeze_layers=0).predict_proba(XV), before)
+
+
 @pytest.mark.slow
 def test_cosine_over_transformer_and_gradient_to_encoder(tiny_bert):
     cos = Cosine(_clf(tiny_bert, head="mean"), self_training_steps=20, teacher_update=10, eval_every=10,

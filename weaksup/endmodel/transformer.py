@@ -169,6 +169,12 @@ class TransformerClassifier(TorchEndModel):
                   if isinstance(n, (int, np.integer)) and 0 < n < 1_000_000]
         limit = min(limits) if limits else None
         self._check_max_length(limit)
+        # freeze_layers against the config's layer count now, not after the data is tokenised and the model
+        # built (_freeze checks the built model again, for configs without the count)
+        n_layers = getattr(config, "num_hidden_layers", None)
+        if self.freeze_layers and isinstance(n_layers, (int, np.integer)) and self.freeze_layers > n_layers:
+            raise ValueError(f"freeze_layers={self.freeze_layers} but the model has {n_layers} layers "
+                             f"({model!r}); pass freeze_layers <= {n_layers}")
         out = super()._prepare_fit(X, y, valid, sample_weight)
         # every check passed: the new fit's tokenizer and limit
         self.tokenizer_ = tok
@@ -189,8 +195,9 @@ class TransformerClassifier(TorchEndModel):
                                                                            ignore_mismatched_sizes=True)
             else:
                 model = AutoModel.from_pretrained(path)
-        self.module_ = _HFModule(model, self.head, k, self.dropout).to(self.device)
+        module = _HFModule(model, self.head, k, self.dropout).to(self.device)
         self._freeze(model)
+        self.module_ = module  # only once freezing succeeded: a refused refit keeps the fitted module
 
     def _freeze(self, model: Any) -> None:
         base = getattr(model, "base_model", model)
