@@ -380,3 +380,19 @@ def test_validate_proposals_reads_a_list_of_texts_with_a_missing_text_as_the_dat
     got = validate_proposals(props, ["ham", "spam"], texts, y).table
     want = validate_proposals(props, ["ham", "spam"], pd.DataFrame({"text": texts}), y).table
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_perl_style_regex_flag_is_refused_as_a_flag_not_kept_as_literal_text():
+    # /pattern/x (Perl/PCRE/Python verbose) was not read as /pattern/flags (only JavaScript's flags were): it was
+    # kept as the literal regex "/win\s+cash/x" and rejected for its 0 votes, without the (?x) hint
+    df = pd.DataFrame({"text": ["win cash now", "WIN   CASH", "hello", "hi there"]})
+    y = np.array([1, 1, 0, 0])
+    for flags, hint in [("x", " (write (?x) in the pattern)"), ("xs", " (write (?sx) in the pattern)"),
+                        ("n", ""), ("ie", "")]:
+        pattern = rf"/win\s+cash/{flags}"
+        bad = ", ".join(repr(f) for f in sorted(set(flags) - {"i"}))
+        res = validate_proposals(parse_proposals(f"regex: {pattern}", LABELS, default_label="spam"), LABELS, df, y)
+        assert res.table[["status", "reason"]].values.tolist() == [
+            ["rejected", f"regex flag {bad} in {pattern}: only i and g are read{hint}"]], flags
+    res = validate_proposals(parse_proposals(r"regex: /win\s+cash/gi", LABELS, default_label="spam"), LABELS, df, y)
+    assert res.table[["pattern", "status", "coverage"]].values.tolist() == [[r"win\s+cash", "kept", 2]]

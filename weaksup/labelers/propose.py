@@ -79,8 +79,9 @@ _EXPLANATION = re.compile(r"\s+[-–—]\s+|:\s+")
 _BRACKETED = re.compile(r"^\s*\[(?:.*\]\s*$|\s*[\"'])", re.DOTALL)
 #: A markdown heading ("### Keywords"), ignored like other chatter.
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-#: ``/pattern/flags``, as JavaScript and many chat replies write a regex (flags: JavaScript's).
-_SLASHED = re.compile(r"^/(?P<body>.+)/(?P<flags>[dgimsuvyDGIMSUVY]*)$", re.DOTALL)
+#: ``/pattern/flags``, as JavaScript, Perl/PCRE and many chat replies write a regex.  Any trailing letters are
+#: flags (``/a b/x`` too, Perl's verbose flag), so a flag other than i/g is refused, never kept as literal text.
+_SLASHED = re.compile(r"^/(?P<body>.+)/(?P<flags>[A-Za-z]*)$", re.DOTALL)
 
 
 @dataclass
