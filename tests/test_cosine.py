@@ -296,6 +296,38 @@ def test_a_refit_refused_by_a_check_leaves_the_fitted_cosine_as_it_was():
     assert cos.n_features_in_ == 5 and cos.cardinality_ == 3
 
 
+@pytest.mark.parametrize("bad", [{"end_model__hidden_sizes": (4, 0)}, {"end_model__scheduler": "cosine"}])
+def test_a_refit_refused_by_the_end_models_params_leaves_the_fitted_cosine_as_it_was(bad):
+    """Cosine.fit dropped its fitted state before the end model checked its hyper-parameters: a refit refused
+    for end_model__hidden_sizes=(4, 0) left a Cosine that raised NotFittedError."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), rng.integers(0, 2, 60)
+    cos = Cosine(MLP(hidden_sizes=(4,), max_steps=5, progress=False), self_training_steps=2, thresh=0.0, progress=False)
+    before = cos.fit(X, y, seed=0).predict_proba(X)
+    cos.set_params(**bad)
+    with pytest.raises(ValueError, match="MLP: parameter '(hidden_sizes|scheduler)'"):
+        cos.fit(X, y, seed=0)
+    np.testing.assert_array_equal(cos.predict_proba(X), before)
+
+
+def test_a_refit_interrupted_in_stage_1_leaves_the_fitted_cosine_as_it_was(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), rng.integers(0, 2, 60)
+    cos = Cosine(MLP(hidden_sizes=(4,), max_steps=5, progress=False), self_training_steps=2, thresh=0.0, progress=False)
+    before = cos.fit(X, y, seed=0).predict_proba(X)
+    fitted = sorted(a for a in vars(cos) if a.endswith("_"))
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(MLP, "_train_supervised", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cos.fit(X[:40], y[:40], seed=1)
+    monkeypatch.undo()
+    assert sorted(a for a in vars(cos) if a.endswith("_")) == fitted
+    np.testing.assert_array_equal(cos.predict_proba(X), before)
+
+
 def test_cosine_checks_the_column_names_of_a_frame():
     import pandas as pd
 

@@ -254,6 +254,11 @@ def confidence_regulariser(log_probs: Any) -> Any:
 
 
 # ------------------------------------------------------------------ model
+def _fitted_attrs(model: Any) -> list[str]:
+    """The names of ``model``'s fitted attributes (trailing ``_``, not dunder)."""
+    return [a for a in vars(model) if a.endswith("_") and not a.endswith("__")]
+
+
 class Cosine(EndModel):
     """Contrastive self-training around a torch end model.
 
@@ -429,6 +434,7 @@ class Cosine(EndModel):
         Rows of hard ``y`` equal to ``-1`` (uncovered) join the unlabeled pool.
         """
         self._check_params()
+        check_params(self._clone())  # the end model's own hyper-parameters too, before any pass over the data
         self._check_metric()
         seed = resolve_seed(seed, self.seed, "Cosine.fit")  # before the inputs: a bad seed is named at once
         names = feature_names(X)
@@ -453,12 +459,21 @@ class Cosine(EndModel):
             v = check_valid(valid, k, self._check_X)
             if unlabeled is not None:
                 self._check_names(unlabeled, "unlabeled")
-        # every check passed: only now does the model drop the last fit's state (all of it: stage1_model_,
-        # history_... of a fit with other settings must not survive into this one)
-        for key in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
+        # every check passed: the new fit is built on a copy without the last fit's state (all of it:
+        # stage1_model_, history_... of a fit with other settings must not survive into this one) and swapped in
+        # at the end, so a refit the end model refuses, or one interrupted, leaves the last fit as it was
+        new = copy.copy(self)
+        for key in _fitted_attrs(new):
+            del new.__dict__[key]
+        new._set_fit_inputs(**inputs)
+        new._fit_stages(X, P, w, U, v, seed)
+        for key in _fitted_attrs(self):
             del self.__dict__[key]
-        self._set_fit_inputs(**inputs)
+        self.__dict__.update({key: vars(new)[key] for key in _fitted_attrs(new)})
+        return self
 
+    def _fit_stages(self, X: Any, P: np.ndarray, w: np.ndarray | None, U: Any, v: Any, seed: int) -> None:
+        """Stages 1 and 2 on checked inputs (``U``: the extra pool rows of stage 2, or None)."""
         em = self._clone()
         # stage 1: early-stopped noise-aware training on the covered rows
         t0 = time.process_time()
@@ -466,7 +481,7 @@ class Cosine(EndModel):
         t1 = time.process_time()
         self.model_ = em
         self.classes_ = em.classes_
-        self.cardinality_ = k
+        self.cardinality_ = P.shape[1]
         self.stage1_valid_score_ = em.best_valid_score_
         if self.keep_stage1:
             self.stage1_model_ = copy.deepcopy(em)
@@ -474,7 +489,6 @@ class Cosine(EndModel):
         with em._thread_limit():
             self._stage2(em, pool, v, seed)
         self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
-        return self
 
     def _stage2(self, em: Any, pool: Any, v: Any, seed: int) -> None:
         import torch
