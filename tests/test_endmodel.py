@@ -177,6 +177,14 @@ def test_bad_targets_raise_clear_errors(y, match):
         LogisticRegression().fit(np.zeros((4, 2)), y)
 
 
+@pytest.mark.parametrize("y", [np.zeros(0, int), np.zeros((0, 2))])
+def test_zero_rows_say_zero_rows_not_all_abstain(y):
+    """0-row X with hard labels said 'all 0 labels in y are -1 (abstain)'."""
+    with pytest.raises(ValueError, match=r"^no covered examples: X and y have 0 rows; an end model needs at least "
+                                         r"one labelled row$"):
+        LogisticRegression().fit(np.zeros((0, 3)), y)
+
+
 def test_bad_features_and_valid():
     y = np.array([0, 1, 0, 1])
     X = np.arange(8.0).reshape(4, 2)

@@ -201,6 +201,9 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     arr = _ravel_column(arr, what)
     if arr.shape[0] != n:
         raise ValueError(f"X has {n} rows but {what} has {arr.shape[0]}")
+    if n == 0:  # not "all 0 labels are -1": there are no rows at all
+        raise ValueError(f"no covered examples: X and {what} have 0 rows; an end model needs at least one "
+                         "labelled row")
     if arr.ndim == 1:
         hard = _check_hard(arr, what)
         keep = np.nonzero(hard >= 0)[0]
@@ -218,8 +221,6 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         if arr.dtype.kind not in "fiu":
             raise ValueError(f"soft labels {what} must be numeric, got dtype {arr.dtype}")
         P = arr.astype(np.float64)
-        if n == 0:
-            raise ValueError(f"no covered examples: {what} has 0 rows")
         if cardinality is not None and P.shape[1] != cardinality:
             raise ValueError(f"soft labels {what} have {P.shape[1]} columns; expected cardinality={cardinality}")
         bad = ~np.isfinite(P).all(axis=1)
