@@ -8,6 +8,7 @@ import socket
 import sqlite3
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from weaksup.labelers import LabelMap, PromptTemplate, ResponseCache
@@ -28,6 +29,16 @@ def test_template_fields_render_and_truncation():
     with pytest.raises(KeyError, match="needs field 'entity2'"):
         t.render({"entity1": "x", "text": "y"})
     assert PromptTemplate("{text}", ["a", "b"]).render({"text": None}) == ""
+
+
+def test_template_renders_every_missing_value_as_empty():
+    # pd.NA (a missing text in a pandas "string" column) was rendered as "<NA>", pd.NaT as "NaT"
+    t = PromptTemplate("Comment: {text}|", ["yes", "no"])
+    for missing in (None, float("nan"), np.float32("nan"), pd.NA, pd.NaT):
+        assert t.render({"text": missing}) == "Comment: |", missing
+    row = pd.DataFrame({"text": pd.array(["hello", None], dtype="string")}).iloc[1]
+    assert t.render(row) == "Comment: |"
+    assert t.render({"text": 0}) == "Comment: 0|"
 
 
 @pytest.mark.parametrize("bad, err", [

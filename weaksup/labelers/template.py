@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from weaksup.votes import ABSTAIN
 
@@ -49,6 +50,11 @@ def starts_with_answer(text: str, form: str) -> bool:
         return False
     rest = text[len(form):]
     return not rest or not form[-1].isalnum() or not rest[0].isalnum()
+
+
+def _missing(value: Any) -> bool:
+    """A missing field (None, NaN, ``pd.NA``, ``pd.NaT``): rendered as ``""``, as apply_lfs sends it."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _case_variants(word: str) -> tuple[str, ...]:
@@ -152,7 +158,7 @@ class PromptTemplate:
                 keys = list(example) if isinstance(example, Mapping) else [k for k in dir(example) if not k.startswith("_")]
                 raise KeyError(f"template {self.name or self.template[:40]!r} needs field {f!r}; "
                                f"the example has {keys}") from None
-            v = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+            v = "" if _missing(v) else str(v)
             if self.max_field_chars is not None and len(v) > self.max_field_chars:
                 v = v[: self.max_field_chars]
             values[f] = v
