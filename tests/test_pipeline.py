@@ -311,3 +311,46 @@ def test_fit_checks_x_and_the_tie_rule_before_fitting():
         Pipeline(end_model=LogisticRegression(), tie_break="randon").fit(votes, np.zeros((4, 1)))
     with pytest.raises(ValueError, match=r"^Pipeline: parameter 'soft' must be a bool; got 'no'"):
         Pipeline(end_model=LogisticRegression(), soft="no").fit(votes, np.zeros((4, 1)))
+
+
+class _NoFitMV(MajorityVote):
+    """A label model that must not be fitted: the checks under test come first."""
+
+    def fit(self, *a, **k):
+        raise AssertionError("the label model was fitted before the check")
+
+
+@pytest.mark.parametrize("end_model, valid, match", [
+    (LogisticRegression(C=-1.0), None, r"LogisticRegression: parameter 'C'"),
+    (LogisticRegression(metric="acuracy"), None, r"metric 'acuracy' is not one of"),
+    (LogisticRegression(), "short_X", r"^Pipeline.fit: valid's X_valid has 10 rows but y_valid has 200$"),
+    (LogisticRegression(), "narrow_X", r"^Pipeline.fit: valid's X_valid has 1 features but X has 2; "),
+    (LogisticRegression(), "short_votes", r"^Pipeline.fit: valid's votes_valid has 10 rows but y_valid has 200$"),
+])
+def test_fit_checks_the_end_model_and_valid_before_the_label_model(end_model, valid, match):
+    """Pipeline.fit fitted the label model first, then the end model refused its hyper-parameters or valid=
+    ('X_valid has 5 features; the model was fitted on 6980', of a model not fitted yet)."""
+    L, X, _ = _task()
+    Lv, Xv, yv = _task(seed=2, n=200)
+    valid = {None: None, "short_X": (Xv[:10], yv), "narrow_X": (Xv[:, :1], yv),
+             "short_votes": (Lv[:10], Xv, yv)}[valid]
+    with pytest.raises(ValueError, match=match):
+        Pipeline(_NoFitMV(), end_model).fit(L, X, valid=valid)
+    with pytest.raises(ValueError, match=match):
+        run_pipeline(L, X, end_model, _NoFitMV(), valid=valid)
+
+
+def test_valid_triple_in_another_order_is_named():
+    """valid=(X_valid, votes_valid, y_valid) said 'invalid valid votes: sparse votes must hold integers'."""
+    import scipy.sparse as sp
+
+    L, X, _ = _task()
+    Lv, Xv, yv = _task(seed=2, n=200)
+    with pytest.raises(ValueError, match=r"^Pipeline.fit: valid is \(votes_valid, X_valid, y_valid\), votes first, "
+                                         r"but valid\[0\] is no vote matrix \(.*\); it is a csr_matrix of shape "
+                                         r"\(200, 2\) \(float64\): pass the validation votes first"):
+        Pipeline(_NoFitMV(), LogisticRegression()).fit(L, X, valid=(sp.csr_matrix(Xv), Lv, yv))
+    with pytest.raises(ValueError, match=r"^Pipeline.fit: valid is \(votes_valid, X_valid, y_valid\), votes first, "
+                                         r"but valid\[0\] has 3 LF columns and the training votes 6 \(ndarray of "
+                                         r"shape \(200, 3\) \(int64\)\)"):
+        Pipeline(_NoFitMV(), LogisticRegression()).fit(L, X, valid=(np.zeros((200, 3), int), Xv, yv))

@@ -176,10 +176,18 @@ class Pipeline(ParamsMixin):
         if L.n != nx:
             raise ValueError(f"votes have {L.n} rows but X has {nx}")
         lm_valid, em_valid = self._split_valid(valid, dev)
+        _check_valid_shapes(valid, L, X)
         covered = L.covered()
         if not covered.any():
             raise ValueError(f"no covered examples: no LF voted on any of the {L.n} training rows, "
                              "so there are no weak labels to train the end model on")
+        em = (_registry_model(self.end_model, "end", "end_model")() if isinstance(self.end_model, str)
+              else clone(self.end_model))
+        # the end model's hyper-parameters before the label model is fitted, not after
+        if hasattr(em, "_check_params"):
+            em._check_params()
+        if hasattr(em, "_check_metric"):
+            em._check_metric()
         lm = self._label_model()
         if not self.prefit:
             lm.fit(L, class_balance=class_balance, valid=lm_valid, seed=seed)
@@ -190,8 +198,6 @@ class Pipeline(ParamsMixin):
         else:  # the label model's own labels: its prior ("prior"), fit's seed ("true-random"), the vote row ("random")
             preds, probs = lm.predict(L, self.tie_break, return_probs=True, seed=seed)
             y = preds[rows]
-        em = (_registry_model(self.end_model, "end", "end_model")() if isinstance(self.end_model, str)
-              else clone(self.end_model))
         if not self.soft:
             # hard labels alone would give k = max(label) + 1: a class the label model never predicts on
             # these rows would drop out of the end model (and valid / score labels of it be refused)
@@ -249,6 +255,51 @@ class Pipeline(ParamsMixin):
         scored as its hard labels (ties by ``tie_break``; :meth:`weaksup.endmodel.EndModel.score`).
         """
         return self._fitted().score(X, y, metric=metric, tie_break=self.tie_break)
+
+
+def _describe(a: Any) -> str:
+    """``a`` in a few words for an error message: its type, and its shape and dtype where it has them."""
+    shape, dtype = getattr(a, "shape", None), getattr(a, "dtype", None)
+    return type(a).__name__ + (f" of shape {tuple(shape)}" if shape is not None else "") + (
+        f" ({dtype})" if dtype is not None else "")
+
+
+def _check_valid_shapes(valid: Any, L: Any, X: Any) -> None:
+    """``Pipeline.fit``'s ``valid`` (a 2- or 3-tuple, as ``_split_valid`` checked) against the training votes ``L``
+    and features ``X``, before anything is fitted: the votes of a 3-tuple come first and have ``L``'s LF
+    columns, ``X_valid`` and ``y_valid`` have as many rows, and ``X_valid`` as many features as ``X``."""
+    if valid is None:
+        return
+    form = "(votes_valid, X_valid, y_valid)" if len(valid) == 3 else "(X_valid, y_valid)"
+    Xv, yv = valid[-2], valid[-1]
+    try:
+        ny = len(yv)
+    except TypeError:
+        raise ValueError(f"Pipeline.fit: valid={form}: y_valid must be gold labels, one per row, got "
+                         f"{_describe(yv)}") from None
+    if len(valid) == 3:
+        try:
+            Lv = check_votes(valid[0], what="valid votes")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Pipeline.fit: valid is (votes_valid, X_valid, y_valid), votes first, but valid[0] "
+                             f"is no vote matrix ({exc}); it is a {_describe(valid[0])}: pass the validation "
+                             "votes first, then the features and gold labels") from None
+        if Lv.m != L.m:
+            raise ValueError(f"Pipeline.fit: valid is (votes_valid, X_valid, y_valid), votes first, but valid[0] has "
+                             f"{Lv.m} LF columns and the training votes {L.m} ({_describe(valid[0])}); pass the "
+                             "validation votes of the same LFs first, then the features and gold labels")
+        if Lv.n != ny:
+            raise ValueError(f"Pipeline.fit: valid's votes_valid has {Lv.n} rows but y_valid has {ny}")
+    try:
+        nx = n_rows(Xv)
+    except TypeError:
+        raise ValueError(f"Pipeline.fit: valid={form}: X_valid must be the end model's features (or texts), one row "
+                         f"per gold label, got {_describe(Xv)}") from None
+    if nx != ny:
+        raise ValueError(f"Pipeline.fit: valid's X_valid has {nx} rows but y_valid has {ny}")
+    if getattr(X, "ndim", None) == 2 and getattr(Xv, "ndim", None) == 2 and Xv.shape[1] != X.shape[1]:
+        raise ValueError(f"Pipeline.fit: valid's X_valid has {Xv.shape[1]} features but X has {X.shape[1]}; "
+                         "pass the validation rows' features built as X's were")
 
 
 def _registry_model(name: str, family: str, what: str) -> type:

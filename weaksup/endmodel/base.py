@@ -388,6 +388,11 @@ class EndModel(ParamsMixin):
         if "n_features_in_" in self.__dict__:
             check_feature_names(X, self.__dict__.get("feature_names_in_"), what, type(self).__name__)
 
+    def _check_params(self) -> None:
+        """The hyper-parameters against :attr:`_parameter_constraints` (``fit`` checks them when it starts; a
+        caller such as ``Pipeline.fit`` checks them before work of its own)."""
+        check_params(self)
+
     def _metric(self) -> str:
         """The validation / default scoring metric."""
         return self.metric

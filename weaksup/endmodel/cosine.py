@@ -425,6 +425,7 @@ class Cosine(EndModel):
         if not hasattr(self._template(), "_forward"):
             raise ValueError(f"Cosine needs a torch end model (MLP or TransformerClassifier), "
                              f"got {type(self._template()).__name__}")
+        self._clone()._check_params()  # the end model's own hyper-parameters too, before any pass over the data
 
     # ----------------------------------------------------------- fit
     def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None, seed: int | None = None,
@@ -434,7 +435,6 @@ class Cosine(EndModel):
         Rows of hard ``y`` equal to ``-1`` (uncovered) join the unlabeled pool.
         """
         self._check_params()
-        check_params(self._clone())  # the end model's own hyper-parameters too, before any pass over the data
         self._check_metric()
         seed = resolve_seed(seed, self.seed, "Cosine.fit")  # before the inputs: a bad seed is named at once
         names = feature_names(X)
