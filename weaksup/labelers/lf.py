@@ -99,8 +99,11 @@ class PromptedLF(LabelingFunction):
         (abstaining otherwise).
     max_tokens : int
         Reply length for ``mode="generate"``.
-    progress : bool
-        Progress bar over model batches.
+    progress : bool or None
+        Progress bar (tqdm) over the prompts the model is asked, moved after each model batch.  ``None``
+        (default): shown when a call has more prompts than one model batch (``backend.batch_size``) and some of
+        them are not in the cache, so a long chunk of the applier (whose own bar moves only when the chunk is
+        done) shows progress; never in a worker process of the applier.  ``True``/``False``: always / never.
 
     Attributes
     ----------
@@ -123,7 +126,7 @@ class PromptedLF(LabelingFunction):
         min_confidence: float | None = None,
         mode: str = "score",
         max_tokens: int = 4,
-        progress: bool = False,
+        progress: bool | None = None,
     ) -> None:
         super().__init__(name, self._vote_chunk, batched=True)
         if not isinstance(template, PromptTemplate):
@@ -176,8 +179,18 @@ class PromptedLF(LabelingFunction):
         prompts = self.prompts(data)
         if not prompts:
             return np.zeros((0, len(self._forms)))
-        return self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats, progress=self.progress,
-                                  failed=failed)
+        return self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats,
+                                  progress=self._show_progress(len(prompts)), failed=failed)
+
+    def _show_progress(self, n_prompts: int) -> bool:
+        """Whether the backend shows a bar over ``n_prompts`` prompts (``progress=None``: see the class)."""
+        if self.progress is not None:
+            return bool(self.progress)
+        import multiprocessing
+
+        # more than one model batch: the applier's bar (one step per chunk) would sit still meanwhile;
+        # a worker process's bar would interleave with the other workers' and the parent's
+        return n_prompts > max(1, int(self.backend.batch_size)) and multiprocessing.parent_process() is None
 
     @staticmethod
     def _no_evidence(raw: np.ndarray) -> np.ndarray:
@@ -291,8 +304,9 @@ class PromptedLF(LabelingFunction):
 
     def _answers(self, data: Any, failed: dict[str, BaseException] | None = None) -> list[str | None]:
         if self.mode == "generate":
-            texts = self.backend.generate(self.prompts(data), max_tokens=self.max_tokens, cache=self.cache,
-                                          stats=self.stats, progress=self.progress, failed=failed)
+            prompts = self.prompts(data)
+            texts = self.backend.generate(prompts, max_tokens=self.max_tokens, cache=self.cache, stats=self.stats,
+                                          progress=self._show_progress(len(prompts)), failed=failed)
             return [None if t is None else self._parse(t) for t in texts]
         raw = self._form_scores(data, failed)
         lost = np.isnan(raw).any(axis=1)
