@@ -154,6 +154,33 @@ def test_fitted_model_pickles_with_identical_probabilities(tiny_bert, head):
     pickle.loads(pickle.dumps(back))  # and pickles again after predicting
 
 
+@pytest.mark.parametrize("kind", ["auto", "mean", "cosine"])
+def test_pickled_model_predicts_the_same_in_a_fresh_process(tiny_bert, tmp_path, kind):
+    """head="auto" read the [CLS] state from output_hidden_states, which transformers 5 collects with hooks from a
+    registry filled in PreTrainedModel.__init__; unpickling never calls it, so in a fresh process hidden_states
+    was None ("'NoneType' object is not subscriptable") for the model and for Cosine around it."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    if kind == "cosine":
+        m = Cosine(_clf(tiny_bert, max_steps=2), self_training_steps=2, teacher_update=1, thresh=0.0,
+                   progress=False).fit(X[:20], Y[:20], seed=0)
+    else:
+        m = _clf(tiny_bert, head=kind, max_steps=3).fit(X, Y, seed=0)
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(m))
+    code = ("import pickle, sys, numpy as np, torch; torch.set_num_threads(1); m = pickle.load(open(sys.argv[1], 'rb')); texts = sys.argv[3:]; "
+            "np.save(sys.argv[2] + '/p.npy', m.predict_proba(texts)); "
+            "np.save(sys.argv[2] + '/f.npy', m.transform(texts))")  # one thread, as here: the same float sums
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.pkl"), str(tmp_path), *XV],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), m.predict_proba(XV))
+    np.testing.assert_array_equal(np.load(tmp_path / "f.npy"), m.transform(XV))
+
+
 def test_head_auto_from_a_checkpoint_with_another_head_size(tiny_bert):
     """head="auto" on a checkpoint whose head has another size (tiny_bert's is 2-class, the task has 3) failed with
     transformers' "ignore_mismatched_sizes" RuntimeError, its report hidden by the error-level logging; the head is

@@ -294,5 +294,19 @@ class _HFModule(nn.Module):
             m = attention_mask.unsqueeze(-1).to(h.dtype)
             feats = (h * m).sum(dim=1) / m.sum(dim=1).clamp_min(1.0)
             return self.head(self.drop(feats)), feats
-        out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-        return out.logits, out.hidden_states[-1][:, 0]
+        base = getattr(self.model, "base_model", self.model)
+        if base is self.model:  # pragma: no cover - every *ForSequenceClassification wraps a base model
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return out.logits, out.hidden_states[-1][:, 0]
+        # the [CLS] state is the base model's last_hidden_state, read by a hook held for this call only, not
+        # through output_hidden_states: transformers (5.x) collects those with hooks from a registry that
+        # PreTrainedModel.__init__ fills, which unpickling never calls (hidden_states None in a fresh process)
+        captured: list[Any] = []
+        hook = base.register_forward_hook(lambda _module, _args, output: captured.append(output))
+        try:
+            logits = self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+        finally:
+            hook.remove()
+        out = captured[-1]
+        hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+        return logits, hidden[:, 0]
