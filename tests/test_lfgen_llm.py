@@ -388,7 +388,7 @@ def test_a_perl_style_regex_flag_is_refused_as_a_flag_not_kept_as_literal_text()
     df = pd.DataFrame({"text": ["win cash now", "WIN   CASH", "hello", "hi there"]})
     y = np.array([1, 1, 0, 0])
     for flags, hint in [("x", " (write (?x) in the pattern)"), ("xs", " (write (?sx) in the pattern)"),
-                        ("n", ""), ("ie", "")]:
+                        ("n", ""), ("in", "")]:
         pattern = rf"/win\s+cash/{flags}"
         bad = ", ".join(repr(f) for f in sorted(set(flags) - {"i"}))
         res = validate_proposals(parse_proposals(f"regex: {pattern}", LABELS, default_label="spam"), LABELS, df, y)
@@ -396,3 +396,7 @@ def test_a_perl_style_regex_flag_is_refused_as_a_flag_not_kept_as_literal_text()
             ["rejected", f"regex flag {bad} in {pattern}: only i and g are read{hint}"]], flags
     res = validate_proposals(parse_proposals(r"regex: /win\s+cash/gi", LABELS, default_label="spam"), LABELS, df, y)
     assert res.table[["pattern", "status", "coverage"]].values.tolist() == [[r"win\s+cash", "kept", 2]]
+    # letters that are not all regex flags end a path, not a regex: /usr/local/bin is the pattern itself
+    paths = pd.DataFrame({"text": ["see /usr/local/bin", "in /usr/local/bin too", "hello", "hi there"]})
+    res = validate_proposals(parse_proposals("regex: /usr/local/bin", LABELS, default_label="spam"), LABELS, paths, y)
+    assert res.table[["pattern", "status", "coverage"]].values.tolist() == [["/usr/local/bin", "kept", 2]]

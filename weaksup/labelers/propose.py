@@ -79,9 +79,10 @@ _EXPLANATION = re.compile(r"\s+[-–—]\s+|:\s+")
 _BRACKETED = re.compile(r"^\s*\[(?:.*\]\s*$|\s*[\"'])", re.DOTALL)
 #: A markdown heading ("### Keywords"), ignored like other chatter.
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-#: ``/pattern/flags``, as JavaScript, Perl/PCRE and many chat replies write a regex.  Any trailing letters are
-#: flags (``/a b/x`` too, Perl's verbose flag), so a flag other than i/g is refused, never kept as literal text.
-_SLASHED = re.compile(r"^/(?P<body>.+)/(?P<flags>[A-Za-z]*)$", re.DOTALL)
+#: ``/pattern/flags``, as JavaScript, Perl/PCRE and many chat replies write a regex.  Trailing letters that are
+#: all regex flag letters of JavaScript, Perl/PCRE or Python (``/a b/x`` too, Perl's verbose flag) are flags, so a
+#: flag other than i/g is refused, never kept as literal text; a path such as ``/usr/local/bin`` stays a pattern.
+_SLASHED = re.compile(r"^/(?P<body>.+)/(?P<flags>[acdgilmnopsuvxyADJLU]*)$", re.DOTALL)
 
 
 @dataclass

@@ -319,7 +319,7 @@ class Backend:
         if progress and items:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt")
+            bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt", leave=False)  # under the applier's bar
         lost: dict[str, BaseException] = {}  # key -> error, with failed=
         in_a_row = 0  # failed prompts since the last reply
         try:
