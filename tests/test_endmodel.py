@@ -574,6 +574,35 @@ def test_a_nan_validation_score_is_skipped_with_a_warning():
     assert stopper.update(0.4, 3, module) and stopper.best_step == 1
 
 
+@pytest.mark.parametrize("metric", ["f1_binary", "f1", "precision", "recall"])
+def test_a_metric_of_class_1_on_a_y_valid_without_class_1_decides_nothing(metric):
+    """f1_binary (precision, recall) on a y_valid with no class-1 row scores 0 whatever the model: early stopping
+    silently kept the first iterate (test accuracy 0.528 against 0.848 on youtube).  Such checks are now undefined
+    (NaN): a warning names the metric and the missing positive example, and the last model stands."""
+    from weaksup.endmodel import MLP
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] > 0).astype(int)
+    Xv, yv = X[y == 0][:8], np.zeros(8, int)  # no positive example
+    why = rf"the validation metric '{metric}' is undefined at {{}}: y_valid has no positive example \(class 1\)"
+    with pytest.warns(RuntimeWarning, match="LogisticRegression: " + why.format("iteration 1")) as rec:
+        lr = LogisticRegression(metric=metric, patience=2).fit(X, y, valid=(Xv, yv))
+    assert sum("validation metric" in str(w.message) for w in rec) == 1
+    plain = LogisticRegression().fit(X, y)
+    assert lr.best_iter_ == lr.n_iter_ == plain.n_iter_ and np.isnan(lr.best_valid_score_)
+    np.testing.assert_array_equal(lr.coef_, plain.coef_)
+    with pytest.warns(RuntimeWarning, match="MLP: " + why.format("step 10")):
+        m = MLP(metric=metric, hidden_sizes=(8,), max_steps=60, eval_every=10, patience=2, progress=False).fit(
+            X, y, valid=(Xv, yv), seed=0)
+    assert m.n_steps_ == m.best_step_ == 60 and np.isnan(m.best_valid_score_)
+    unstopped = MLP(hidden_sizes=(8,), max_steps=60, progress=False).fit(X, y, seed=0)
+    np.testing.assert_array_equal(m.predict_proba(X), unstopped.predict_proba(X))
+    # a y_valid with class 1 is scored as before
+    ok = LogisticRegression(metric=metric, patience=2).fit(X, y, valid=(X[:20], y[:20]))
+    assert np.isfinite(ok.best_valid_score_) and ok.best_iter_ >= 1
+
+
 def test_lr_warns_when_l_bfgs_does_not_converge():
     """L-BFGS stopping at max_iter (or on a failed line search) was silent (res.success dropped): the model could be
     far from the optimum (probabilities off by 0.58) with nothing said; scikit-learn warns ConvergenceWarning."""

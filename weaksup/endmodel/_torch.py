@@ -60,13 +60,14 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int | None, best_score: float = -np.inf,
-                 best_state: Any = None, best_step: int = 0, model: str = "end model", metric: str = "") -> None:
+                 best_state: Any = None, best_step: int = 0, model: str = "end model", metric: str = "",
+                 y_valid: Any = None) -> None:
         self.patience = patience
         self.best_score = best_score
         self.best_state = best_state
         self.best_step = best_step
         self.since = 0
-        self.model, self.metric = model, metric
+        self.model, self.metric, self.y_valid = model, metric, y_valid  # y_valid: why a check is undefined
         self.n_nonfinite = 0
 
     @property
@@ -77,7 +78,7 @@ class EarlyStopping:
         """Record a validation score; True when training should stop."""
         if not np.isfinite(score):
             if not self.n_nonfinite:
-                warn_nonfinite_valid(self.model, self.metric, score, f"step {step}")
+                warn_nonfinite_valid(self.model, self.metric, score, f"step {step}", self.y_valid)
             self.n_nonfinite += 1
             return False
         if score > self.best_score:
@@ -230,7 +231,8 @@ class TorchEndModel(EndModel):
             logits, _ = self._forward(module, data, idx)
             return soft_cross_entropy(logits.float(), Pt[idx], None if wt is None else wt[idx]), {}
 
-        stopper = EarlyStopping(self.patience, model=type(self).__name__, metric=self._metric())
+        stopper = EarlyStopping(self.patience, model=type(self).__name__, metric=self._metric(),
+                                y_valid=None if vdata is None else vdata[1])
         self.history_: list[dict[str, float]] = []
         step = self._train_loop(module, opt, sched, steps, batch_loss, vdata, stopper, self.eval_every,
                                 self.history_, f"{type(self).__name__} training")

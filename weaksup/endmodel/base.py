@@ -274,9 +274,26 @@ def _check_soft_classes(P: np.ndarray, what: str, min_classes: int) -> None:
                          f"least {min_classes} classes to learn")
 
 
-def warn_nonfinite_valid(model: str, metric: str, score: float, where: str) -> None:
+def _no_positive_valid(metric: str, y_valid: Any) -> bool:
+    """Whether ``metric`` scores the positive class 1 (``"f1_binary"`` / ``"f1"``, ``"precision"``, ``"recall"``)
+    and ``y_valid`` has no row of class 1: then every model scores 0 (or 0/0), and the score decides nothing."""
+    from weaksup.metrics import _BINARY_LABEL_FUNCS, _entry
+
+    return _entry(metric).func in _BINARY_LABEL_FUNCS and not bool(np.any(np.asarray(y_valid) == 1))
+
+
+def warn_nonfinite_valid(model: str, metric: str, score: float, where: str, y_valid: Any = None) -> None:
     """Warn (``RuntimeWarning``, at the user's call) that a validation check scored ``score`` (NaN or inf): early
-    stopping skips such a check, which neither becomes the kept model nor counts toward ``patience``."""
+    stopping skips such a check, which neither becomes the kept model nor counts toward ``patience``.  With
+    ``y_valid`` the warning says why where it can (no positive example for a metric of class 1)."""
+    skipped = ("early stopping skips such checks: they neither become the kept model nor count toward patience "
+               "(with none finite, the last model stands)")
+    if y_valid is not None and _no_positive_valid(metric, y_valid):
+        warnings.warn(f"{model}: the validation metric {metric!r} is undefined at {where}: y_valid has no positive "
+                      f"example (class 1) among its {len(y_valid)} rows, so every model would score 0; {skipped}. "
+                      "Pass a y_valid with class-1 rows, or another metric (e.g. 'accuracy')", RuntimeWarning,
+                      stacklevel=user_stacklevel())
+        return
     warnings.warn(f"{model}: the validation metric {metric!r} is {score} at {where} (undefined on y_valid? 'auc' "
                   "needs both classes in y_valid); early stopping skips such checks: they neither become the kept "
                   "model nor count toward patience", RuntimeWarning, stacklevel=user_stacklevel())
@@ -555,9 +572,12 @@ class EndModel(ParamsMixin):
         return gold
 
     def _valid_score(self, probs: np.ndarray, yv: np.ndarray) -> float:
-        """Validation score, larger is better (loss metrics are negated)."""
+        """Validation score, larger is better (loss metrics are negated); NaN (undefined: early stopping skips the
+        check) for a metric of the positive class on a ``yv`` without class 1, where every model scores 0."""
         from weaksup.metrics import score as _score
 
         name = self._metric()
+        if _no_positive_valid(name, yv):
+            return float("nan")
         s = _score(name, yv, probs.argmax(axis=1), probs)
         return -s if name in ("logloss", "brier") else s

@@ -507,7 +507,8 @@ class Cosine(EndModel):
         lr = float(self.lr if self.lr is not None else em.lr)
         opt, sched = em._optimizer(module, lr, max(T2, 1), weight_decay=self.weight_decay)
         # Stage 1's model is the starting best: stage 2 must beat it on valid.
-        stopper = EarlyStopping(self.patience, model="Cosine", metric=self._metric())
+        stopper = EarlyStopping(self.patience, model="Cosine", metric=self._metric(),
+                                y_valid=None if vdata is None else vdata[1])
         if vdata is not None:
             stopper.update(em._valid_score(em._probs(module, vdata[0], len(vdata[1])), vdata[1]), 0, module)
         self.history_: list[dict[str, float]] = []

@@ -126,7 +126,8 @@ class LogisticRegression(EndModel):
             self.history_.append({"iter": len(self.history_) + 1, "valid": float(s)})
             if not np.isfinite(s):  # skipped: neither the kept iterate nor a count toward patience
                 if not best["nonfinite"]:
-                    warn_nonfinite_valid("LogisticRegression", self._metric(), s, f"iteration {len(self.history_)}")
+                    warn_nonfinite_valid("LogisticRegression", self._metric(), s, f"iteration {len(self.history_)}",
+                                        valid[1])
                 best["nonfinite"] += 1
                 return
             if s > best["score"]:
