@@ -170,7 +170,8 @@ def test_pickled_model_predicts_the_same_in_a_fresh_process(tiny_bert, tmp_path,
     else:
         m = _clf(tiny_bert, head=kind, max_steps=3).fit(X, Y, seed=0)
     (tmp_path / "m.pkl").write_bytes(pickle.dumps(m))
-    code = ("import pickle, sys, numpy as np, torch; torch.set_num_threads(1); m = pickle.load(open(sys.argv[1], 'rb')); texts = sys.argv[3:]; "
+    code = ("import pickle, sys, numpy as np, torch; torch.set_num_threads(1); "
+            "m = pickle.load(open(sys.argv[1], 'rb')); texts = sys.argv[3:]; "
             "np.save(sys.argv[2] + '/p.npy', m.predict_proba(texts)); "
             "np.save(sys.argv[2] + '/f.npy', m.transform(texts))")  # one thread, as here: the same float sums
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")])}
