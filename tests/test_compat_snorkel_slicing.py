@@ -129,6 +129,7 @@ def test_sf_classes():
     ("slicing.sliceaware_classifier", "SliceAwareClassifier"), ("slicing.sf.nlp", "nlp_slicing_function"),
     ("labeling.lf.nlp", "nlp_labeling_function"), ("labeling.lf.nlp", "NLPLabelingFunction"),
     ("classification", "MultitaskClassifier"), ("classification", "Trainer"), ("classification", "DictDataLoader"),
+    ("slicing.modules.slice_combiner", "SliceCombinerModule"), ("slicing.modules", "SliceCombinerModule"),
 ])
 def test_names_left_out_raise_a_clear_import_error(module, name):
     mod = importlib.import_module(f"weaksup.compat.snorkel.{module}")
@@ -355,3 +356,32 @@ def test_spam_tutorial_augmentation_and_slicing_by_changing_imports(wrench_dir, 
         pd.testing.assert_frame_equal(mine, other)
     np.testing.assert_array_equal(ours["S_test"], theirs["S_test"])
     assert ours["S_test"].dtype == theirs["S_test"].dtype
+
+
+def test_sf_errors_speak_of_sfs_not_lfs():
+    # the SF appliers run SFs through the LF machinery, whose errors said "LF 'short' returned None ...; an LF must
+    # return an int class or ABSTAIN (-1)", "duplicate LF names" and "LF 'boom' raised KeyError" of SFs
+    from weaksup.apply import LFOutputError
+
+    df = pd.DataFrame({"text": ["a", "bb"]})
+
+    @slicing_function()
+    def maybe_short(x):
+        return None if x.text == "a" else True
+
+    @slicing_function(name="maybe_short")
+    def other(x):
+        return True
+
+    @slicing_function()
+    def boom(x):
+        raise KeyError("k")
+
+    with pytest.raises(LFOutputError, match=r"^SF 'maybe_short' returned None \(NoneType\) on row 0 \(position 0\); "
+                                            r"an SF must return True/False \(or an int: 1 in the slice, 0 not\)$"):
+        PandasSFApplier([maybe_short]).apply(df, progress_bar=False)
+    with pytest.raises(ValueError, match=r"^duplicate SF names: \['maybe_short'\]; each SF needs a unique name$"):
+        PandasSFApplier([maybe_short, other])
+    with pytest.raises(KeyError) as info:
+        SFApplier([boom]).apply([SimpleNamespace(text="a")], progress_bar=False)
+    assert info.value.__notes__ == ["SF 'boom' raised KeyError on row 0 (position 0): 'k'"]

@@ -35,13 +35,42 @@ def to_recarray(L: np.ndarray, names: list[str]) -> np.recarray:
     return S
 
 
+#: the LF kernel's words for what a function returns, and an SF's (True/False is stored as 1/0)
+_LF_RETURN = "an LF must return an int class or ABSTAIN (-1)"
+_SF_RETURN = "an SF must return True/False (or an int: 1 in the slice, 0 not)"
+
+
+def _in_sf_words(exc: BaseException) -> BaseException:
+    """``exc`` from the LF machinery, its message and notes speaking of SFs: the appliers run SFs as LFs, so
+    their errors said "LF 'short' returned None" and "duplicate LF names" of slicing functions."""
+    def sf(text: str) -> str:
+        return (text.replace(_LF_RETURN, _SF_RETURN).replace("duplicate LF names", "duplicate SF names")
+                .replace("each LF needs a unique name", "each SF needs a unique name")
+                .replace("LF '", "SF '"))
+    if exc.args and isinstance(exc.args[0], str):
+        exc.args = (sf(exc.args[0]), *exc.args[1:])
+    notes = getattr(exc, "__notes__", None)
+    if notes:
+        exc.__notes__ = [sf(n) if isinstance(n, str) else n for n in notes]
+    return exc
+
+
 class _RecordArrayOutput:
     """Turns the LF applier's label matrix (also inside ``(L, meta)``) into the slice record array."""
 
     _lf_names: list[str]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(*args, **kwargs)
+        except ValueError as exc:  # duplicate names
+            raise _in_sf_words(exc) from None
+
     def apply(self, *args: Any, **kwargs: Any) -> Any:
-        out = super().apply(*args, **kwargs)  # type: ignore[misc]
+        try:
+            out = super().apply(*args, **kwargs)  # type: ignore[misc]
+        except Exception as exc:
+            raise _in_sf_words(exc)  # the same exception (type, traceback), in an SF's words
         if isinstance(out, tuple):  # return_meta=True
             return (to_recarray(out[0], self._lf_names), *out[1:])
         return to_recarray(out, self._lf_names)
