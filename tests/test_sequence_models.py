@@ -696,3 +696,48 @@ def test_token_models_tag_tokens_no_lf_votes_on_as_o():
     assert span_f1(gold, TokenMajorityVote().fit(v).predict(v)) == 1.0
     vo = apply_span_lfs(sents, lfs)  # outside="O": the same tags
     assert TokenMajorityVote().fit(v).predict(v) == TokenMajorityVote().fit(vo).predict(vo)
+
+
+def test_crf_refused_refit_keeps_the_old_fit(monkeypatch):
+    """A refit refused after fit had stored entity_types_ / tag_names_ / vocab_ / dense_dim_ left a mix of old
+    and new: predict renamed B-Dis to B-Drug, or raised IndexError.  Refused (or interrupted) refits change
+    nothing now: predict and predict_proba stay bit-identical."""
+    import weaksup.sequence.endmodel as endmodel
+    from weaksup.sequence.endmodel import CRFTagger
+
+    S = [["aspirin", "causes", "hepatitis"], ["nitric", "oxide", "is", "fine"]] * 5
+    T = [["B-Chem", "O", "B-Dis"], ["B-Chem", "I-Chem", "O", "O"]] * 5
+    D = [np.random.default_rng(0).random((len(s), 3)) for s in S]
+    new_S = [["hepatitis", "is", "new", "vocabulary", "here"]] * 4  # a different vocabulary for the refused refit
+    new_T = [["B-Dis", "O", "O", "O", "O"]] * 4
+    for dense in (None, D):
+        crf = CRFTagger(c2=0.1, max_iter=300).fit(S, T, dense=dense)
+        before = (crf.predict(S, dense=dense), crf.predict_proba(S, dense=dense), dict(vars(crf)))
+        refused = [
+            (dict(entity_types=["Foo"]), ValueError, "is not one of"),
+            (dict(entity_types=["Chem", "Drug"]), ValueError, "'B-Dis' is not one of"),
+            (dict(sample_weight=[0.0] * 4 + [1.0], extra_empty=True), ValueError, "sums to 0"),
+            (dict(dense=[np.zeros((1, 3))] * 4), ValueError, "dense features have 4 rows for 20 tokens"),
+            (dict(dense=[np.full((5, 2), np.nan)] * 4), ValueError, "non-finite"),
+        ]
+        for kw, exc, match in refused:
+            sents, tags = (new_S + [[]], new_T + [[]]) if kw.pop("extra_empty", False) else (new_S, new_T)
+            with pytest.raises(exc, match=match):
+                crf.fit(sents, tags, **kw)
+        calls = []
+
+        def interrupted(*args, **kwargs):
+            calls.append(1)
+            if len(calls) > 2:  # Ctrl-C in the middle of L-BFGS
+                raise KeyboardInterrupt
+            return forward_backward(*args, **kwargs)
+
+        with monkeypatch.context() as m:
+            m.setattr(endmodel, "forward_backward", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                crf.fit(new_S, new_T)
+        assert crf.predict(S, dense=dense) == before[0]
+        assert np.array_equal(crf.predict_proba(S, dense=dense), before[1])
+        assert vars(crf).keys() == before[2].keys()
+        for k, v in before[2].items():
+            assert vars(crf)[k] is v, k  # not even rebuilt

@@ -133,18 +133,21 @@ class CRFTagger(ParamsMixin):
         self.verbose = verbose
 
     # ------------------------------------------------------------ features
-    def _design(self, sentences: Sequence[Sequence[str]], build: bool = False) -> Any:
+    def _design(self, sentences: Sequence[Sequence[str]],
+                vocab: dict[str, int] | None = None) -> tuple[Any, dict[str, int]]:
+        """Sparse binary design matrix and its feature vocabulary (built from ``sentences`` when ``vocab`` is
+        None, as :meth:`fit` does; the fitted ``vocab_`` otherwise).  Nothing is stored on ``self``: a refit
+        refused later must leave the old fit whole."""
         import scipy.sparse as sp
 
         feats = [f for s in sentences for f in token_features(s, self.window)]  # _check_sentences checked them
-        if build:
+        if vocab is None:
             counts: dict[str, int] = {}
             for tf in feats:
                 for f in tf:
                     counts[f] = counts.get(f, 0) + 1
             kept = sorted(k for k, c in counts.items() if c >= self.min_count)
-            self.vocab_ = {f: i for i, f in enumerate(kept)}
-        vocab = self.vocab_
+            vocab = {f: i for i, f in enumerate(kept)}
         indptr = [0]
         indices: list[int] = []
         for tf in feats:
@@ -153,11 +156,13 @@ class CRFTagger(ParamsMixin):
             indptr.append(len(indices))
         data = np.ones(len(indices))
         return sp.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-                             shape=(len(feats), len(vocab)))
+                             shape=(len(feats), len(vocab))), vocab
 
-    def _unpack(self, theta: np.ndarray, F: int, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    @staticmethod
+    def _unpack(theta: np.ndarray, F: int, K: int,
+                masks: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         W = theta[:F * K].reshape(F, K)
-        tmask, smask = self._masks
+        tmask, smask = masks
         nt = int(tmask.sum())
         trans = np.full((K, K), -np.inf)
         trans[tmask] = theta[F * K:F * K + nt]
@@ -166,18 +171,21 @@ class CRFTagger(ParamsMixin):
         return W, trans, start
 
     def _with_dense(self, X: Any, dense: Any, lengths: np.ndarray, build: bool,
-                    sent_ids: np.ndarray | None = None) -> Any:
+                    sent_ids: np.ndarray | None = None) -> tuple[Any, dict[str, Any]]:
         """Append standardised dense per-token features (e.g. token embeddings) to the design matrix.
 
+        Returns the matrix and the standardisation (``{"dense_dim_": d, "dense_mean_": ..., "dense_std_": ...}``,
+        only ``dense_dim_: 0`` without dense features): computed on these tokens when ``build`` (``fit`` stores
+        it once everything has passed), the fitted one otherwise.
         ``sent_ids`` maps the position of each sentence in ``lengths`` to the caller's sentence index
         (for error messages when empty sentences were dropped).
         """
         import scipy.sparse as sp
 
         if dense is None:
-            if getattr(self, "dense_dim_", 0):
+            if not build and getattr(self, "dense_dim_", 0):
                 raise ValueError(f"this CRF was fitted with {self.dense_dim_} dense features; pass dense=")
-            return X
+            return X, {"dense_dim_": 0}
         D = np.concatenate([np.asarray(d, dtype=np.float64).reshape(-1, np.shape(d)[-1]) for d in dense]) \
             if isinstance(dense, (list, tuple)) else np.asarray(dense, dtype=np.float64)
         if D.shape[0] != int(lengths.sum()):
@@ -192,13 +200,13 @@ class CRFTagger(ParamsMixin):
             raise ValueError(f"dense features contain a non-finite value ({float(D[r, c])!r}) at sentence {sent}, "
                              f"token {tok}, column {c}; {int(bad.sum())} non-finite value(s) in total")
         if build:
-            self.dense_dim_ = D.shape[1]
-            self.dense_mean_ = D.mean(0)
-            self.dense_std_ = D.std(0) + 1e-8
+            stats = {"dense_dim_": D.shape[1], "dense_mean_": D.mean(0), "dense_std_": D.std(0) + 1e-8}
         elif D.shape[1] != getattr(self, "dense_dim_", 0):
             raise ValueError(f"dense features have {D.shape[1]} columns; fitted with {getattr(self, 'dense_dim_', 0)}")
-        D = (D - self.dense_mean_) / self.dense_std_
-        return sp.hstack([X, sp.csr_matrix(D)], format="csr")
+        else:
+            stats = {k: getattr(self, k) for k in ("dense_dim_", "dense_mean_", "dense_std_")}
+        D = (D - stats["dense_mean_"]) / stats["dense_std_"]
+        return sp.hstack([X, sp.csr_matrix(D)], format="csr"), stats
 
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *,
             entity_types: Sequence[str] | None = None, sample_weight: Any = None,
@@ -241,31 +249,32 @@ class CRFTagger(ParamsMixin):
         if not keep:  # nothing to learn from (used to fail deep in numpy with a dtype-cast TypeError)
             raise ValueError(f"CRFTagger.fit needs at least one non-empty sentence; got {len(sentences)} "
                              f"sentence(s){', all empty' if len(sentences) else ''}")
-        self.dense_dim_ = 0
+        # everything below is built in locals and stored at the end: a refit refused by a later check (a tag
+        # outside entity_types, weights summing to 0, dense shape) or interrupted in L-BFGS keeps the old fit
         if dense is not None and isinstance(dense, (list, tuple)):
             dense = [dense[i] for i in keep]
         sentences = [sentences[i] for i in keep]
         tags = [repair_bio(tags[i], where=f" of sentence {i}") for i in keep]
         # a bare string was split into letters and duplicates gave two columns per tag: check as SequenceVotes does
-        self.entity_types_ = check_entity_types(entity_types) if entity_types is not None \
+        entity_types_ = check_entity_types(entity_types) if entity_types is not None \
             else entity_types_from_tags(tags)
-        self.tag_names_ = bio_tag_names(self.entity_types_)
-        t2i = {t: i for i, t in enumerate(self.tag_names_)}
+        tag_names_ = bio_tag_names(entity_types_)
+        t2i = {t: i for i, t in enumerate(tag_names_)}
         try:
             y = np.array([t2i[t] for ts in tags for t in ts], dtype=np.int64)
         except KeyError as exc:
-            raise ValueError(f"tag {exc.args[0]!r} is not one of {self.tag_names_}") from None
+            raise ValueError(f"tag {exc.args[0]!r} is not one of {tag_names_}") from None
         w_sent = np.ones(len(sentences)) if w_all is None else w_all[keep]
         if w_all is not None and w_sent.sum() <= 0:
             raise ValueError("sample_weight sums to 0 over the non-empty sentences (empty ones are dropped)")
         lengths = np.array([len(s) for s in sentences])
         w_tok = np.repeat(w_sent, lengths)
-        X = self._with_dense(self._design(sentences, build=True), dense, lengths, build=True,
-                             sent_ids=np.asarray(keep, dtype=np.int64))
-        F, K = X.shape[1], len(self.tag_names_)
-        E = len(self.entity_types_)
+        X, vocab_ = self._design(sentences)
+        X, dense_stats = self._with_dense(X, dense, lengths, build=True, sent_ids=np.asarray(keep, dtype=np.int64))
+        F, K = X.shape[1], len(tag_names_)
+        E = len(entity_types_)
         tmask, smask = bio_transition_mask(E), bio_start_mask(E)
-        self._masks = (tmask, smask)
+        masks = (tmask, smask)
         Y = np.zeros((len(y), K))
         Y[np.arange(len(y)), y] = 1.0
         Yw = Y * w_tok[:, None]
@@ -283,7 +292,7 @@ class CRFTagger(ParamsMixin):
         XT = X.T.tocsr()
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            W, trans, start = self._unpack(theta, F, K)
+            W, trans, start = self._unpack(theta, F, K, masks)
             le = X @ W
             if sample_weight is None:
                 gamma, xi, logz = forward_backward(le, lengths, np.exp(start), np.exp(trans))
@@ -315,7 +324,10 @@ class CRFTagger(ParamsMixin):
             warnings.warn(f"CRFTagger: L-BFGS stopped at max_iter={self.max_iter} before converging ({res.nit} "
                           f"iterations, objective {float(res.fun):.5g}: {res.message!s}); the weights may still be "
                           "moving: raise max_iter", ConvergenceWarning, stacklevel=user_stacklevel())
-        self.W_, self.trans_, self.start_ = self._unpack(res.x, F, K)
+        self.entity_types_, self.tag_names_, self.vocab_, self._masks = entity_types_, tag_names_, vocab_, masks
+        for name, value in dense_stats.items():  # dense_dim_ (0 without dense features), dense_mean_, dense_std_
+            setattr(self, name, value)
+        self.W_, self.trans_, self.start_ = self._unpack(res.x, F, K, masks)
         self.n_iter_ = int(res.nit)
         return self
 
@@ -325,7 +337,7 @@ class CRFTagger(ParamsMixin):
         lengths = np.array([len(s) for s in sentences], dtype=np.int64)
         if lengths.sum() == 0:
             return np.zeros((0, len(self.tag_names_))), lengths
-        X = self._with_dense(self._design(sentences), dense, lengths, build=False)
+        X, _ = self._with_dense(self._design(sentences, self.vocab_)[0], dense, lengths, build=False)
         return X @ self.W_, lengths
 
     def predict(self, sentences: Sequence[Sequence[str]], *, dense: Any = None) -> list[list[str]]:
