@@ -575,3 +575,21 @@ def test_loader_refuses_bad_meta_entity_types_naming_meta_json(tmp_path, types, 
     _write_seq(tmp_path, ex, {"lf": ["a", "b"], "entity_types": types, "num_lf": 2})
     with pytest.raises(WrenchFormatError, match="meta.json: " + msg):
         load_wrench_sequence(tmp_path, lfs="all")
+
+
+def test_tags_lf_with_stray_i_names_a_remedy_that_exists():
+    """An output="tags" LF returning invalid BIO was told to "pass invalid='repair' or 'drop'", which neither
+    SpanLabelingFunction nor apply_span_lfs accepts; the hint now names repair_bio in the LF, and the advice
+    works.  bio_to_spans (which takes invalid=) keeps its hint."""
+    from weaksup.sequence import TagSequenceError, bio_to_spans, repair_bio
+
+    s = ["a", "b", "c"]
+    stray = span_labeling_function(name="stray", output="tags")(lambda x: ["O", "I-X", "O"])
+    with pytest.raises(SpanLFOutputError, match=r"repair them there with weaksup\.sequence\.repair_bio\(tags\)") \
+            as info:
+        apply_span_lfs([s], [stray])
+    assert "invalid=" not in str(info.value)
+    repaired = span_labeling_function(name="repaired", output="tags")(lambda x: repair_bio(["O", "I-X", "O"]))
+    assert apply_span_lfs([s], [repaired]).to_tag_lists()[0] == [["O"], ["B-X"], ["O"]]
+    with pytest.raises(TagSequenceError, match=r"\(pass invalid='repair' or 'drop'\)"):
+        bio_to_spans(["O", "I-X"], "error")

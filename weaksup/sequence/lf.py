@@ -40,8 +40,8 @@ from weaksup.lf.core import LabelingFunction, Row, _combine, as_lfs
 from weaksup.sequence.tags import (
     SpanError,
     TagSequenceError,
+    _bio_to_spans,
     bio_tag_names,
-    bio_to_spans,
     check_entity_types,
     check_spans,
     spans_to_bio,
@@ -160,6 +160,8 @@ class SpanLabelingFunction(LabelingFunction):
     resources : dict, optional
         Keyword arguments passed to ``f``.
     output : {"spans", "tags"}
+        ``"tags"``: ``f`` returns one tag per token, valid IOB2 (a stray ``I-X`` raises
+        :class:`SpanLFOutputError`; :func:`weaksup.sequence.repair_bio` in ``f`` reads it as ``B-X``).
     allow_overlap : bool
         Whether the LF may return overlapping spans (they are then resolved
         by :func:`apply_span_lfs`'s ``on_overlap``); otherwise overlaps raise.
@@ -228,7 +230,9 @@ class SpanLabelingFunction(LabelingFunction):
                 raise SpanLFOutputError(f"LF {self.name!r} returned {len(tags)} tags for sentence {index} "
                                         f"of {n} tokens (one tag per token expected)")
             try:
-                return bio_to_spans(tags, "error", where=where)
+                # no invalid= on this path (the LF's tags are its own output): say what the LF can do
+                return _bio_to_spans(tags, "error", where, "return valid IOB2 tags from the LF, or repair them "
+                                     "there with weaksup.sequence.repair_bio(tags), which reads a stray I-X as B-X")
             except TagSequenceError as exc:
                 raise SpanLFOutputError(str(exc)) from None
         if not isinstance(out, (list, tuple)):

@@ -288,6 +288,12 @@ def bio_to_spans(tags: Sequence[str], invalid: str = "repair", where: str = "") 
     ``invalid`` says what a stray ``I-X`` does (module docstring): ``"repair"``
     (starts a new entity), ``"drop"`` (strict IOB2: ignored) or ``"error"``.
     """
+    return _bio_to_spans(tags, invalid, where, "pass invalid='repair' or 'drop'")
+
+
+def _bio_to_spans(tags: Sequence[str], invalid: str, where: str, hint: str) -> list[Span]:
+    """:func:`bio_to_spans`; ``hint`` ends the ``invalid="error"`` message (what the caller can do: a caller
+    that takes no ``invalid=`` must not advise passing one)."""
     if invalid not in INVALID_POLICIES:
         raise ValueError(f"invalid must be one of {INVALID_POLICIES}, got {invalid!r}")
     spans: list[Span] = []
@@ -306,7 +312,7 @@ def bio_to_spans(tags: Sequence[str], invalid: str = "repair", where: str = "") 
                 prev = tags[i - 1] if i else "<start>"
                 raise TagSequenceError(
                     f"invalid BIO: {tag!r} at position {i}{where} follows {prev!r}; an I- tag must "
-                    f"continue a B-/I- tag of the same type (pass invalid='repair' or 'drop')"
+                    f"continue a B-/I- tag of the same type ({hint})"
                 )
             if invalid == "repair":
                 cur_start, cur_type = i, typ
