@@ -21,10 +21,13 @@ default ``SeqLabelModelWrapper.fit(bio_to_io=True)``:
    index within the predicted split (MV: soft vote counts).  A token on which
    every LF abstains (``apply_span_lfs(outside="abstain")``, or
    :meth:`~SequenceVotes.o_as_abstain`) is ``O`` with probability 1: no LF
-   claims an entity there.  (WRENCH's MV gives such a token uniform
-   probabilities, so its tie-break drew a random entity type; WRENCH's own
-   files never have such a token, since every LF tags every token and
-   ``O`` votes are kept where no LF votes an entity.)
+   claims an entity there; the token model is fitted as if every LF (that
+   votes anywhere) voted ``O`` there, as :class:`~weaksup.sequence.hmm.HMM`
+   is, so with ``wrench_abstain=True`` abstain- and ``O``-encoded span-LF
+   votes give the same fit.  (WRENCH's MV gives such a token uniform probabilities, so its
+   tie-break drew a random entity type; WRENCH's own files never have such a
+   token, since every LF tags every token and ``O`` votes are kept where no
+   LF votes an entity.)
 4. IO predictions go back to BIO per sentence: the first token of each run of
    one type is ``B-`` (so adjacent same-type entities merge).  In
    :meth:`~TokenLabelModel.predict_proba` a type's IO probability goes to
@@ -315,7 +318,14 @@ class TokenLabelModel(SequenceLabelModel):
         self.wrench_abstain = wrench_abstain
         self.io = io
 
-    def _prepare(self, V: SequenceVotes) -> SequenceVotes:
+    def _prepare(self, V: SequenceVotes, fit: bool = False) -> SequenceVotes:
+        if fit:
+            # a token where every LF abstains is O: the token model is fitted as if the LFs voted O there, as the
+            # HMM does, so outside="abstain" / o_as_abstain() votes are fitted as the outside="O" ones are
+            # (without it those tokens told it nothing about O: with one entity type every vote was that type
+            # and DawidSkene refused to fit; with two, DS placed O by the class balance alone).  Predictions
+            # need no such votes: those tokens are O with probability 1 (_token_proba)
+            V = _silent_tokens_as_o(V)
         if self.wrench_abstain:
             V = V.wrench_abstain()
         return V.to_io() if self.io else V
@@ -331,9 +341,32 @@ class TokenLabelModel(SequenceLabelModel):
 
         model = self._token_model()
         if model is not None:
-            W = self._prepare(V).to_vote_matrix()
-            model.fit(W, seed=seed) if isinstance(model, LabelModel) else model.fit(W)
+            W = self._prepare(V, fit=True)
+            M = W.to_vote_matrix()
+            try:
+                model.fit(M, seed=seed) if isinstance(model, LabelModel) else model.fit(M)
+            except ValueError as exc:
+                msg = self._one_tag_message(W, model)
+                if msg is None:
+                    raise
+                raise ValueError(msg) from exc  # the token model's own words were "every vote is class 1"
         self.label_model_ = model
+
+    def _one_tag_message(self, W: SequenceVotes, model: Any) -> str | None:
+        """What to say when every vote of the prepared token votes ``W`` is one tag (None otherwise)."""
+        d = W.data[W.data >= 0]
+        voted = np.unique(d)
+        if W.n_tags < 2 or voted.size != 1:
+            return None
+        names = W.tag_names
+        steps = "; 'O' votes beside an entity vote dropped (wrench_abstain)" if self.wrench_abstain else ""
+        steps += "; IO tags (io=True)" if self.io else ""
+        return (f"{type(self).__name__}.fit: every LF vote on the {W.n_tokens} tokens is {names[voted[0]]!r} (as "
+                f"fitted: on a token where every LF abstains the LFs vote 'O'{steps}); its token model "
+                f"{type(model).__name__} needs votes for at least two of the tags {names} to tell them apart. "
+                + ("Every token has an entity vote and no LF votes 'O': give the LFs 'O' votes "
+                   "(apply_span_lfs(outside='O')), or use TokenMajorityVote, which estimates nothing"
+                   if voted[0] > 0 else "No LF votes an entity: write LFs that tag entities"))
 
     def _token_proba(self, W: SequenceVotes) -> np.ndarray:
         if self.label_model_ is not None:
@@ -394,6 +427,27 @@ class TokenLabelModel(SequenceLabelModel):
             from sklearn.base import clone
 
             self.label_model = clone(self.label_model_)  # the unfitted template it was trained from
+
+
+def _silent_tokens_as_o(V: SequenceVotes) -> SequenceVotes:
+    """``V`` with an ``O`` vote, on each token where every LF abstains, from every LF that votes somewhere in ``V``
+    (what a token model is fitted on; :func:`weaksup.sequence.hmm._silent_tokens_as_o` gives the HMM's).
+
+    An LF that never votes stays silent: it carries no information, and an ``O`` vote on those tokens would
+    make it one (weaksup.estimator_checks.check_silent_lf).
+
+    >>> v = SequenceVotes(np.array([[-1, -1, -1], [1, -1, -1], [-1, 0, -1]]), [0, 3], ["X"])
+    >>> _silent_tokens_as_o(v).data.tolist()
+    [[0, 0, -1], [1, -1, -1], [-1, 0, -1]]
+    """
+    data = np.asarray(V.data)
+    silent = (data < 0).all(axis=1)
+    fires = (data >= 0).any(axis=0)
+    if not silent.any() or not fires.any():
+        return V
+    data = data.astype(np.int64)
+    data[np.ix_(silent, fires)] = 0
+    return SequenceVotes(data, V.offsets, V.entity_types, V.lf_names, V.scheme)
 
 
 def _soft_vote_counts(data: np.ndarray, k: int) -> np.ndarray:
