@@ -489,8 +489,9 @@ def test_crf_params_predict_proba_and_keyword_only_fit():
     sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
     tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
     crf = CRFTagger(c2=0.1, max_iter=30)
-    assert crf.get_params() == {"c2": 0.1, "max_iter": 30, "min_count": 1, "window": 2, "verbose": False}
-    assert repr(crf) == "CRFTagger(c2=0.1, max_iter=30, min_count=1, window=2, verbose=False)"
+    assert crf.get_params() == {"c2": 0.1, "max_iter": 30, "min_count": 1, "window": 2, "verbose": False,
+                                "progress": True}
+    assert repr(crf) == "CRFTagger(c2=0.1, max_iter=30, min_count=1, window=2, verbose=False, progress=True)"
     assert clone(crf).set_params(c2=2.0).c2 == 2.0 and crf.c2 == 0.1
     with pytest.raises(ValueError, match="invalid parameter 'c3'"):
         crf.set_params(c3=1)
@@ -792,3 +793,31 @@ def test_token_label_model_one_tag_votes_error_names_the_model_and_tags():
     no_entity = SequenceVotes.from_tag_lists([[["O", None], [None, None]]], ["X"])
     with pytest.raises(ValueError, match=r"every LF vote on the 2 tokens is 'O' .*No LF votes an entity"):
         TokenDawidSkene().fit(no_entity)
+
+
+def test_crf_progress_bar_over_lbfgs_iterations(monkeypatch, capsys):
+    """CRFTagger.fit ran ~45 s on NCBI-Disease without a bar, and verbose= ("Print L-BFGS progress") printed
+    one line at the end.  progress=True (default) shows a tqdm bar moving once per L-BFGS iteration, out of
+    max_iter; the fit is the same with or without it."""
+    import tqdm.auto
+
+    from weaksup.sequence.endmodel import CRFTagger
+
+    bars = []
+
+    class Recording(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
+    tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
+    crf = CRFTagger(c2=0.1, max_iter=200).fit(sents, tags)
+    assert len(bars) == 1 and bars[0].total == 200 and bars[0].n == crf.n_iter_ > 1
+    assert "CRFTagger (L-BFGS)" in capsys.readouterr().err
+    quiet = CRFTagger(c2=0.1, max_iter=200, progress=False).fit(sents, tags)
+    assert len(bars) == 1 and capsys.readouterr().err == ""
+    assert np.array_equal(quiet.W_, crf.W_) and quiet.n_iter_ == crf.n_iter_
+    CRFTagger(c2=0.1, max_iter=200, progress=False, verbose=True).fit(sents, tags)
+    assert capsys.readouterr().out.startswith(f"CRFTagger: {crf.n_iter_} L-BFGS iterations, objective ")

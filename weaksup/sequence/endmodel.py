@@ -113,7 +113,10 @@ class CRFTagger(ParamsMixin):
     window : int
         Neighbouring words used as features on each side.
     verbose : bool
-        Print L-BFGS progress.
+        After the fit, print one line: the L-BFGS iterations, the final objective and L-BFGS's stop message.
+    progress : bool
+        Show a tqdm bar over L-BFGS iterations (up to ``max_iter``; a fit on NCBI-Disease's training set
+        takes 30-45 s on a CPU).
     """
 
     _parameter_constraints = {
@@ -122,15 +125,17 @@ class CRFTagger(ParamsMixin):
         "min_count": [Interval(1, None, integer=True)],
         "window": [Interval(0, None, integer=True)],
         "verbose": [bool],
+        "progress": [bool],
     }
 
     def __init__(self, c2: float = 1.0, max_iter: int = 100, min_count: int = 1, window: int = 2,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, progress: bool = True) -> None:
         self.c2 = c2
         self.max_iter = max_iter
         self.min_count = min_count
         self.window = window
         self.verbose = verbose
+        self.progress = progress
 
     # ------------------------------------------------------------ features
     def _design(self, sentences: Sequence[Sequence[str]],
@@ -310,8 +315,22 @@ class CRFTagger(ParamsMixin):
             return f, g
 
         theta0 = np.zeros(F * K + int(tmask.sum()) + int(smask.sum()))
-        res = minimize(objective, theta0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": self.max_iter})
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.max_iter, desc="CRFTagger (L-BFGS)", leave=False)
+
+        def callback(intermediate_result: Any) -> None:  # once per L-BFGS iteration; reads nothing
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            res = minimize(objective, theta0, jac=True, method="L-BFGS-B", callback=callback,
+                           options={"maxiter": self.max_iter})
+        finally:
+            if bar is not None:
+                bar.close()
         if self.verbose:
             print(f"CRFTagger: {res.nit} L-BFGS iterations, objective {res.fun:.5f} ({res.message})")
         if res.status == 1:  # L-BFGS-B hit maxiter (or its evaluation budget) before its convergence tests held
