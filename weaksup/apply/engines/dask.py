@@ -270,7 +270,6 @@ def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: st
     When the key file of a run that failed shows the same partition content, the columns whose LF key is
     the same are taken from the shard there, and only the other LFs run (the last item of the result lists
     the columns kept).  A column with faults is not kept (a fault may be transient)."""
-    from weaksup.apply.cache import _partition_digest
     from weaksup.dask_votes import shard_name, write_shard
     from weaksup.votes import VoteMatrix
 

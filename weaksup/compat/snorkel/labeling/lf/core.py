@@ -59,5 +59,8 @@ class labeling_function:  # noqa: N801 - snorkel's name
         self.resources = resources
         self.pre = pre
 
+    #: the class the decorator builds (``slicing_function`` builds SFs with the same arguments)
+    function_class: type[LabelingFunction] = LabelingFunction
+
     def __call__(self, f: Callable[..., int]) -> LabelingFunction:
-        return LabelingFunction(name=self.name or f.__name__, f=f, resources=self.resources, pre=self.pre)
+        return self.function_class(name=self.name or f.__name__, f=f, resources=self.resources, pre=self.pre)

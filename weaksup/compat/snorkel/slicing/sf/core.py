@@ -14,12 +14,12 @@ usually); the appliers store ``True``/``False`` as 1/0 and any int as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from weaksup.compat.snorkel.labeling.lf.core import LabelingFunction
+from weaksup.compat.snorkel.labeling.lf.core import LabelingFunction, labeling_function
 
 __all__ = ["SlicingFunction", "slicing_function"]
 
@@ -35,16 +35,7 @@ class SlicingFunction(LabelingFunction):
         return call
 
 
-class slicing_function:  # noqa: N801 - snorkel's name
+class slicing_function(labeling_function):  # noqa: N801 - snorkel's name
     """Decorator: ``@slicing_function(name=None, resources=None, pre=None)`` (parentheses required)."""
 
-    def __init__(self, name: str | None = None, resources: Mapping[str, Any] | None = None,
-                 pre: list[Any] | None = None) -> None:
-        if callable(name):
-            raise ValueError("Looks like this decorator is missing parentheses!")
-        self.name = name
-        self.resources = resources
-        self.pre = pre
-
-    def __call__(self, f: Callable[..., Any]) -> SlicingFunction:
-        return SlicingFunction(name=self.name or f.__name__, f=f, resources=self.resources, pre=self.pre)
+    function_class = SlicingFunction
