@@ -322,7 +322,7 @@ def apply_chunk(
                 tick()
     if first is not None:
         # the LFs before the failing one ran on every row of the chunk and their outputs were checked: an engine
-        # may keep these columns (see FinishedColumns) so that a rerun after the fix does not repeat them
+        # may keep these columns (engines.base.keep_finished) so that a rerun after the fix does not repeat them
         first[1].chunk_done = (columns, faults[:len(columns)], seconds[:len(columns)])
         raise first[1] from first[2]
     return output.stack(columns, chunk), faults, seconds
