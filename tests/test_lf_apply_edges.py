@@ -266,3 +266,30 @@ def test_batched_lf_unsigned_wrapped_abstain_is_refused_naming_lf_and_row(dtype)
 
     votes = LFApplier([lf_ok], progress=False).apply(df)
     assert votes.cardinality == 2 and votes.to_dense()[:, 0].tolist() == [1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_row_wise_lf_unsigned_wrapped_abstain_is_refused_naming_lf_and_row(dtype):
+    """The same rule for a row-wise LF: ``np.uint8(-1)`` is 255, which was read as class 255 (a 256-class task).
+    It is refused naming the LF and row when the class count is inferred; other unsigned votes stay votes."""
+    from weaksup import LFApplier, LFOutputError
+
+    df = pd.DataFrame({"text": ["free money", "nice song", "win free", "hello"]}, index=["a", "b", "c", "d"])
+    top = np.iinfo(dtype).max
+
+    @labeling_function()
+    def lf_free(x):
+        return dtype(1) if "free" in x.text else dtype(top)
+
+    with pytest.raises(LFOutputError, match=rf"LF 'lf_free' returned {top} on row 'b' \(position 1\): "
+                                            rf"votes of dtype {np.dtype(dtype)} hold {top}.*-1 \(abstain\) cast"):
+        LFApplier([lf_free], progress=False, cache=False).apply(df)
+    with pytest.raises(LFOutputError, match="outside -1..1"):
+        LFApplier([lf_free], progress=False, cache=False, cardinality=2).apply(df)
+
+    @labeling_function()
+    def lf_ok(x):
+        return dtype(1) if "free" in x.text else dtype(0)
+
+    votes = LFApplier([lf_ok], progress=False, cache=False).apply(df)
+    assert votes.cardinality == 2 and votes.to_dense()[:, 0].tolist() == [1, 0, 1, 0]

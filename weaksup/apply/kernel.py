@@ -394,6 +394,7 @@ _set_label = _LABEL.__set__
 _ABSTAIN_MIN = ABSTAIN
 _INT64_END = 2**63
 _INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint8, np.uint16, np.uint32, np.uint64})
+_UINT_TYPES = frozenset({np.uint8, np.uint16, np.uint32, np.uint64})
 
 
 class FrameOutput:
@@ -453,10 +454,20 @@ class ClassOutput(FrameOutput):
         index = chunk.index
         if not outs:
             return np.zeros(0, dtype=np.int64)
-        if not set(map(type, outs)) <= _INT_TYPES:
+        types = set(map(type, outs))
+        if not types <= _INT_TYPES:
             for i, v in enumerate(outs):
                 if type(v) not in _INT_TYPES:
                     self._check_vote(lf, v, index[i], i)
+        if self.cardinality is None and types & _UINT_TYPES:
+            # the batched rule for a row-wise LF: np.uint8(255) is -1 cast to uint8 (np.uint8(-1) in an LF that
+            # builds its votes with numpy), not a class 255 that would add 255 classes
+            for i, v in enumerate(outs):
+                wrapped = wrapped_abstain(v.dtype, int(v)) if type(v) in _UINT_TYPES else None
+                if wrapped is not None:
+                    row = _label(index[i])
+                    raise LFOutputError(f"LF {lf.name!r} returned {int(v)} on row {row!r} ({_at(i)}): {wrapped}",
+                                        lf.name, row, i)
         try:
             arr = np.array(outs, dtype=np.int64)
         except OverflowError:  # an int past int64 (a hash, an id), or a uint64 past it
