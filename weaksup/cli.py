@@ -176,11 +176,11 @@ def _metric_arg(values: list[str] | None) -> str | dict[str, str] | None:
 
 def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from weaksup.bench.report import docs_section, results_table, section_block, summarize_skipped
-    from weaksup.bench.runner import _check_out_dir, available_datasets, no_dataset_found, run
+    from weaksup.bench.runner import check_out_dir, available_datasets, no_dataset_found, run
 
     docs = _check_docs_path(args.write_docs) if args.write_docs else None  # before the (long) run
     if args.out:
-        _check_out_dir(args.out, f"--out {args.out}")
+        check_out_dir(args.out, f"--out {args.out}")
     if args.datasets is None and args.data_dir is not None and not available_datasets(args.data_dir):
         raise InputError(no_dataset_found(args.data_dir, "--data-dir"))
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol

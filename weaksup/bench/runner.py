@@ -59,6 +59,7 @@ __all__ = [
     "summarize_skipped",
     "available_datasets",
     "BenchInterrupted",
+    "check_out_dir",
     "resolve_models",
     "trains_on_valid",
     "DEFAULT_END_MODEL_GRID",
@@ -432,7 +433,7 @@ def _fit_pipeline(ds: Any, X: Mapping[str, Any], label_model: Any, cls: type, pa
                  lambda pipe: pipe.score(X_select, y_select[rows], ds.metric) if rows.size else 0.0)
 
 
-def _check_out_dir(out_dir: str | os.PathLike[str], what: str | None = None) -> None:
+def check_out_dir(out_dir: str | os.PathLike[str], what: str | None = None) -> None:
     """``out_dir`` can become the results folder: it is a folder or can be made one (nothing is created here).
 
     A path that is a file, or lies under a file, or under a folder that cannot be written, is a
@@ -673,7 +674,7 @@ def run(
                         "yourself, pass out_dir= (section.md), or run `weaksup bench --write-docs PATH`")
     t_start = time.time()
     if out_dir is not None:
-        _check_out_dir(out_dir)  # before the (long) run, not after it
+        check_out_dir(out_dir)  # before the (long) run, not after it
     datasets = [datasets] if isinstance(datasets, str) else datasets
     label_models = [label_models] if isinstance(label_models, str) else label_models
     end_models = [end_models] if isinstance(end_models, str) else list(end_models)
