@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from weaksup._cache import cache_root
+
 __all__ = ["SPLITS", "WrenchFormatError", "bundled_dir", "cache_dir", "check_link", "data_file_exists",
            "find_wrench_dir", "read_json"]
 
@@ -46,7 +48,8 @@ class WrenchFormatError(ValueError):
 
 
 def cache_dir() -> Path:
-    """The user cache directory for WRENCH data.
+    """The user cache directory for WRENCH data: ``wrench/`` under :func:`weaksup._cache.cache_root`
+    (``$WEAKSUP_CACHE``, else ``$XDG_CACHE_HOME/weaksup``, else ``~/.cache/weaksup``).
 
     Examples
     --------
@@ -54,8 +57,7 @@ def cache_dir() -> Path:
     >>> cache_dir().parts[-2:]
     ('weaksup', 'wrench')
     """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "weaksup" / "wrench"
+    return cache_root() / "wrench"
 
 
 def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | None = None) -> Path | None:

@@ -11,7 +11,7 @@ Two entry points:
   ``SentenceTransformer("all-MiniLM-L6-v2").encode(texts)``; pass
   ``normalize=False`` for the raw mean-pooled vectors.  Output: ``float32``,
   shape ``(n, 384)``.  Results are cached on disk under
-  ``~/.cache/weaksup/features`` (``$XDG_CACHE_HOME`` respected) by a SHA-256 of
+  ``~/.cache/weaksup/features`` (``$WEAKSUP_CACHE``, ``$XDG_CACHE_HOME`` respected) by a SHA-256 of
   the model identity, the options and the texts; a second call with the same
   inputs loads the ``.npy`` file instead of running the model.
 * :func:`wrench_features` featurises the three splits of a
@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._cache import cache_root
 from weaksup._threads import torch_threads
 
 __all__ = [
@@ -77,9 +78,9 @@ _MODEL_CACHE: dict[str, tuple[Any, Any]] = {}
 
 
 def features_cache_dir() -> Path:
-    """Default on-disk feature cache: ``$XDG_CACHE_HOME/weaksup/features`` (``~/.cache/...``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "weaksup" / "features"
+    """Default on-disk feature cache: ``features/`` under :func:`weaksup._cache.cache_root`
+    (``$WEAKSUP_CACHE``, else ``$XDG_CACHE_HOME/weaksup``, else ``~/.cache/weaksup``)."""
+    return cache_root() / "features"
 
 
 def _minilm_path() -> Path:

@@ -9,7 +9,7 @@ load as :class:`weaksup.data.wrench_sequence.SequenceDataset`.
 Where the data is looked for: the ``data_dir`` argument when given (only
 there: a ``data_dir`` that lacks the set is an error, never a fall-back to
 another copy); else ``$WEAKSUP_DATA``, then the user cache
-(``$XDG_CACHE_HOME/weaksup/wrench``, default ``~/.cache/weaksup/wrench``), into
+(``$WEAKSUP_CACHE/wrench``, else ``$XDG_CACHE_HOME/weaksup/wrench``, default ``~/.cache/weaksup/wrench``), into
 which :func:`download_wrench` fetches, and last the copy shipped inside the
 package (WRENCH ``youtube`` only, xz-compressed, byte-identical content). The loaded dataset says which copy it is
 (``ds.source``, ``ds.path``) and the ``weaksup.data`` logger records it at INFO level.

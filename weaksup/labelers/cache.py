@@ -29,12 +29,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from weaksup._cache import cache_root
+
 __all__ = ["ResponseCache", "default_cache_path"]
 
 
 def default_cache_path() -> Path:
-    """``$WEAKSUP_CACHE/labelers/responses.sqlite`` (default ``~/.cache/weaksup``)."""
-    root = Path(os.environ.get("WEAKSUP_CACHE", Path.home() / ".cache" / "weaksup"))
+    """``labelers/responses.sqlite`` under :func:`weaksup._cache.cache_root` (default ``~/.cache/weaksup``)."""
+    root = cache_root()
     return root / "labelers" / "responses.sqlite"
 
 

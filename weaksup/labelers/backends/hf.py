@@ -35,8 +35,10 @@ SMOLLM2_NAME = "SmolLM2-135M-Instruct"
 
 
 def model_cache_dir() -> Path:
-    """``$WEAKSUP_CACHE/models`` (default ``~/.cache/weaksup/models``)."""
-    return Path(os.environ.get("WEAKSUP_CACHE", Path.home() / ".cache" / "weaksup")) / "models"
+    """``models/`` under :func:`weaksup._cache.cache_root` (default ``~/.cache/weaksup/models``)."""
+    from weaksup._cache import cache_root
+
+    return cache_root() / "models"
 
 
 def smollm2_gguf_path() -> Path:
