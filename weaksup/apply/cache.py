@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -23,6 +25,33 @@ from weaksup.lf.fingerprint import VOLATILE, is_volatile, pandas_digest
 __all__ = ["VoteCache", "fingerprint_data"]
 
 _FORMAT = "weaksup.VoteCacheColumn"
+
+# the name weaksup._persist.save_npz writes a column under before renaming it: .<key>.npz.<pid>.<thread>.<id>.tmp.npz
+_TEMP = re.compile(r"^\..+\.npz\.(\d+)\.\d+\.[0-9a-f]+\.tmp\.npz$")
+#: A temporary file untouched this long is a killed write's leftover even if its pid is in use (the folder may be
+#: shared with other machines, where the pid means nothing): a live write keeps touching its file.
+_STALE_AGE = 3600.0
+#: ... and one whose writer pid is not running here, once untouched this long (a write killed mid-way).
+_DEAD_AGE = 60.0
+_SWEEP_EVERY = 600.0  # seconds between sweeps for leftovers during puts
+
+
+def _pid_running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (True when that cannot be told)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return True
+
+
+def _is_column_file(name: str) -> bool:
+    """A column entry (``<key>.npz``, or ``<key>.npy`` of weaksup 0.1); never a writer's hidden temporary file."""
+    return not name.startswith(".") and (name.endswith(".npz") or name.endswith(".npy"))
 
 
 def fingerprint_data(df: pd.DataFrame) -> str:
@@ -118,6 +147,37 @@ class VoteCache:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self._warned: set[tuple[str, int | None]] = set()  # causes of write failures already warned about
+        self._swept = 0.0
+        self._sweep()
+
+    def _entries(self) -> list[os.DirEntry[str]]:
+        """The directory's entries; none if it was removed meanwhile."""
+        if self.directory is None:
+            return []
+        try:
+            with os.scandir(self.directory) as it:
+                return list(it)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def _sweep(self) -> None:
+        """Remove the temporary files of writes that were killed (SIGKILL, power loss) before their rename: untouched
+        for an hour, or for a minute when their writer's pid is not running here.  A live write's file is kept."""
+        self._swept = time.monotonic()
+        now = time.time()
+        for entry in self._entries():
+            match = _TEMP.match(entry.name)
+            if match is None:
+                continue
+            try:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+                if age > _STALE_AGE or (age > _DEAD_AGE and not _pid_running(int(match.group(1)))):
+                    os.unlink(entry.path)
+            except FileNotFoundError:  # renamed by its writer, or removed by another sweep
+                pass
+            except OSError:  # not ours to remove (read-only share): it is ignored by every lookup anyway
+                pass
 
     @staticmethod
     def key(lf_fingerprint: str, data_fingerprint: str, cardinality: int | None) -> str:
@@ -182,11 +242,20 @@ class VoteCache:
         if self.directory is not None:
             path = self.directory / f"{key}.npz"
             span = [int(column.min()), int(column.max())] if len(column) else [-1, -1]
+            if time.monotonic() - self._swept > _SWEEP_EVERY:
+                self._sweep()
             try:
+                # the folder may have been removed since (rm -rf to empty the cache): make it again
+                self.directory.mkdir(parents=True, exist_ok=True)
                 save_npz(path, _FORMAT, {"faults": int(faults), "votes_range": span}, {"votes": column})
             except OSError as exc:  # disk full, quota, read-only: the votes are computed, keep them
-                warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: {exc.strerror or exc}); "
-                              f"the column is kept in memory only", RuntimeWarning, stacklevel=3)
+                cause = (type(exc).__name__, exc.errno)  # not the message: it names the column's file
+                if cause not in self._warned:  # once per cause: not once per column of every apply
+                    self._warned.add(cause)
+                    warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: "
+                                  f"{exc.strerror or exc}); the column is kept in memory only, as are further "
+                                  f"columns this cache cannot write for the same reason (not warned again)",
+                                  RuntimeWarning, stacklevel=3)
 
     def _remember(self, key: str, column: np.ndarray, faults: int) -> None:
         if key in self._mem:
@@ -198,19 +267,28 @@ class VoteCache:
             self._bytes -= old.nbytes
 
     def clear(self) -> None:
+        """Forget every column, in memory and in the directory (``*.npz``, and ``*.npy`` entries of weaksup 0.1).
+
+        Another process writing to the same directory meanwhile is not disturbed: its temporary files are left
+        alone (only those of killed writes are removed), and a file it or another ``clear`` removes first is
+        skipped."""
         self._mem.clear()
         self._bytes = 0
-        if self.directory is not None:
-            for pattern in ("*.npz", "*.npy"):  # *.npy: entries written by weaksup 0.1
-                for p in self.directory.glob(pattern):
-                    p.unlink()
+        for entry in self._entries():
+            if _is_column_file(entry.name):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
+        self._sweep()
 
     def may_hold(self) -> bool:
-        """Whether a lookup could hit: columns in memory, or files in the directory (a cheap check, so that a
-        Dask DataFrame is hashed in a pass of its own only when a column could be served)."""
+        """Whether a lookup could hit: columns in memory, or column files in the directory (a cheap check, so
+        that a Dask DataFrame is hashed in a pass of its own only when a column could be served; temporary
+        files of writes in progress or killed do not count)."""
         if self._mem:
             return True
-        return self.directory is not None and any(self.directory.glob("*.npz"))
+        return any(_is_column_file(e.name) and e.name.endswith(".npz") for e in self._entries())
 
     def __len__(self) -> int:
         return len(self._mem)
