@@ -13,7 +13,11 @@ Two entry points:
   shape ``(n, 384)``.  Results are cached on disk under
   ``~/.cache/weaksup/features`` (``$WEAKSUP_CACHE``, ``$XDG_CACHE_HOME`` respected) by a SHA-256 of
   the model identity, the options and the texts; a second call with the same
-  inputs loads the ``.npy`` file instead of running the model.
+  inputs loads the ``.npy`` file instead of running the model.  The file name
+  ends in a checksum of the array (``minilm-<key>-<sha256 of the bytes>.npy``):
+  an entry that is empty, truncated or whose bytes were damaged is recomputed
+  and overwritten, with a warning.  (Entries written before the checksum,
+  ``minilm-<key>.npy``, are not read: they are recomputed once and replaced.)
 * :func:`wrench_features` featurises the three splits of a
   :class:`~weaksup.data.wrench.WrenchDataset`: ``kind="minilm"`` (per split,
   cached), ``kind="minilm_entity"`` (relation sets only: sentence ⊕ entity1 ⊕
@@ -42,6 +46,7 @@ afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -194,6 +199,25 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
     return out
 
 
+def _digest(arr: np.ndarray) -> str:
+    """The cache entry's integrity check: the first 16 hex digits of the sha256 of the array's bytes."""
+    return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()[:16]
+
+
+def _read_cache_entry(path: Path, shape: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """``(array, "")`` when ``path`` holds a float32 array of ``shape`` whose bytes match the digest in its
+    name, else ``(None, why)``."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:  # EOFError: a zero-length file
+        return None, f"unreadable: {type(exc).__name__}: {exc}"
+    if arr.shape != shape or arr.dtype != np.float32:
+        return None, f"holds a {arr.dtype} array of shape {arr.shape}, expected float32 {shape}"
+    if path.stem.rsplit("-", 1)[-1] != _digest(arr):
+        return None, "its bytes do not match the checksum in its name (damaged)"
+    return arr, ""
+
+
 def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -302,19 +326,30 @@ def text_features(
         identity = _model_identity(_minilm_path())
         key = _cache_key(identity, options, texts)
         path = Path(cache_dir) if cache_dir is not None else features_cache_dir()
-        path = path / f"{kind}-{key[:40]}.npy"
-        if path.exists():
-            try:
-                arr = np.load(path, allow_pickle=False)
-                if arr.shape == (len(texts), dim) and arr.dtype == np.float32:
-                    return arr
-            except (OSError, ValueError):
-                pass  # unreadable cache entry: recompute and overwrite
+        stem = f"{kind}-{key[:40]}"
+        bad = []
+        for found in sorted(path.glob(f"{stem}-*.npy")):  # one, unless a damaged one was left beside it
+            cached, why = _read_cache_entry(found, (len(texts), dim))
+            if cached is not None:
+                return cached
+            bad.append(f"{str(found)!r}: {why}")
+        if bad:
+            import warnings
+
+            warnings.warn(f"text_features: feature cache entry {'; '.join(bad)}; recomputing the embeddings "
+                          "and overwriting it", stacklevel=2)
+        path = path / stem  # the file name gets the digest of the array: {kind}-{key}-{digest}.npy
     arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
                         n_threads=threads, progress=progress, entity_spans=spans)
     if path is not None:  # the cache only saves time: failing to write it must not cost the finished embeddings
+        entry = path.with_name(f"{path.name}-{_digest(arr)}.npy")
         try:
-            _atomic_save_npy(path, arr)
+            _atomic_save_npy(entry, arr)
+            # damaged entries of the same key, and its entry of the format before the checksum (minilm-<key>.npy)
+            for old in [*path.parent.glob(f"{path.name}-*.npy"), path.with_name(f"{path.name}.npy")]:
+                if old != entry:
+                    with contextlib.suppress(OSError):
+                        old.unlink(missing_ok=True)
         except OSError as exc:
             import warnings
 
