@@ -8,15 +8,19 @@ keeping row order.
 written by its worker as a sparse shard file (atomically: temporary name, then
 rename) and only row counts, fault counts and timings return to the client,
 which writes the directory's manifest last.  The result is a
-:class:`~weaksup.dask_votes.DaskVotes` that label models fit on Dask.
+:class:`~weaksup.dask_votes.DaskVotes` that label models fit on Dask.  A run
+holds a lock on the directory, so a second run into it at the same time (another
+kernel) is refused instead of mixing its shards with the first one's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -262,10 +266,12 @@ def _shard_key_path(directory: str, index: int) -> str:
 
 
 def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
-                 index: int, names: list[str], k: int, lf_keys: list[str | None] | None = None
-                 ) -> tuple[int, np.ndarray, np.ndarray, list, list[int]] | _Failed:
+                 index: int, names: list[str], k: int, lf_keys: list[str | None] | None = None, run_id: str = ""
+                 ) -> tuple[int, np.ndarray, np.ndarray, list, list[int], bool] | _Failed:
     """Write partition ``index``'s votes as a shard, and beside it ``part-<index>.key``: the partition's content
-    hash and row count, and one key per LF column (fingerprint, name, fault, cardinality; None: not kept).
+    hash and row count, one key per LF column (fingerprint, name, fault, cardinality; None: not kept), and the
+    run's id (the client checks that no other run replaced it).  The last item of the result: whether the key
+    file was written (not for a partition whose content cannot be hashed).
 
     When the key file of a run that failed shows the same partition content, the columns whose LF key is
     the same are taken from the shard there, and only the other LFs run (the last item of the result lists
@@ -313,12 +319,58 @@ def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: st
         faults[j], seconds[j], counts[j] = faults_run[pos], seconds_run[pos], counts_run[pos]
     written = write_shard(directory, index, block, names, k)
     if not is_volatile(digest):
-        body = {"data": [digest, written], "lfs": [None if faults[j] else keys[j] for j in range(m)]}
+        body = {"data": [digest, written], "lfs": [None if faults[j] else keys[j] for j in range(m)], "run": run_id}
         tmp = f"{key_path}.{os.getpid()}.tmp"
         with open(tmp, "w") as f:
             json.dump(body, f)
         os.replace(tmp, key_path)
-    return written, faults, seconds, counts, sorted(kept)
+    return written, faults, seconds, counts, sorted(kept), not is_volatile(digest)
+
+
+@contextlib.contextmanager
+def _locked_directory(directory: str) -> Iterator[None]:
+    """Hold an exclusive lock on the shard ``directory`` (``flock`` on the folder itself, so no lock file is left
+    in it) while a run writes it; another run into it meanwhile is refused, naming it.  On a file system without
+    locks (some network mounts), or off POSIX, the run goes on unlocked: the check of every ``part-*.key``
+    before the manifest is written (:func:`_check_run_keys`) still refuses a mix."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BlockingIOError(
+                f"{directory} is being written by another apply_to_shards run (another kernel or process on this "
+                f"machine); wait for it to finish, or write these votes to another directory") from None
+        except OSError:  # no locks here (ENOLCK, EBADF on some network file systems): rely on the key check
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _check_run_keys(directory: str, run_id: str, results: list[Any]) -> None:
+    """Refuse to mark ``directory`` complete unless every ``part-<i>.key`` is this run's: a run that wrote the
+    same directory at the same time (unlocked: from another machine) has replaced some shards with its own."""
+    for i, res in enumerate(results):
+        key_path = _shard_key_path(directory, i)
+        try:
+            with open(key_path) as f:
+                found = json.load(f).get("run")
+        except FileNotFoundError:
+            found = None
+        except (OSError, ValueError, AttributeError):
+            found = "unreadable"
+        if found != (run_id if res[5] else None):
+            raise RuntimeError(
+                f"{key_path} was {'removed' if found is None else 'written'} by another apply_to_shards run into "
+                f"{directory} while this one ran (two runs into one directory at once, e.g. from two kernels or "
+                f"machines), so its shards may mix both runs' votes; no manifest was written: run one of them "
+                f"again alone, with overwrite=True")
 
 
 def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
@@ -391,49 +443,53 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     check_picklable(lf_list)
     out = os.fspath(path)
     os.makedirs(out, exist_ok=True)
-    manifest = os.path.join(out, MANIFEST)
-    stale = [f for f in os.listdir(out)
-             if f == MANIFEST or (f.startswith("part-") and (f.endswith(".npz") or f.endswith(".key")))]
-    shards = [f for f in stale if f.endswith(".npz")]
-    resume = bool(stale) and not overwrite
-    if resume and MANIFEST in stale:
-        raise FileExistsError(f"{out} already holds a complete set of vote shards (it has {MANIFEST}); pass "
-                              f"overwrite=True to replace them, or write to another directory")
-    if resume and any(f[:-len(".npz")] + ".key" not in stale for f in shards):
-        unkeyed = sorted(f for f in shards if f[:-len(".npz")] + ".key" not in stale)
-        raise FileExistsError(f"{out} holds vote shards without a manifest (a run that failed or was "
-                              f"interrupted), and {unkeyed[0]} has no part-*.key telling which LFs and data made "
-                              f"it, so it cannot be resumed: pass overwrite=True to recompute every partition")
-    if os.path.exists(manifest):  # first, so an interrupted rewrite is never read as complete
-        os.remove(manifest)
-    ddf = _as_dask_frame(data, npartitions)
-    parts = ddf.to_delayed()
-    for f in stale:
-        # a resume keeps the shards of this run's partitions (their keys decide, on the workers)
-        number = f[len("part-"):-len(".npz")]
-        if f != MANIFEST and not (resume and number.isdigit() and int(number) < len(parts)):
-            os.remove(os.path.join(out, f))
-    lf_keys = [None if is_volatile(fp) else hashlib.sha1(json.dumps([fp, lf.name, fault, k]).encode(
-        "utf-8", "surrogatepass")).hexdigest() for lf, fp in ((lf, lf.fingerprint()) for lf in lf_list)]
-    task = dask.delayed(_apply_shard, pure=False)
-    output = ClassOutput(k)
-    tasks = [task(lf_list, p, output, fault, os.getpid(), out, i, names, k, lf_keys) for i, p in enumerate(parts)]
-    client = get_client()  # the workers write the shards
-    here = [lf.call_counts() for lf in lf_list]
-    with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
-              desc=f"Applying {len(names)} LFs to shards", disable=not progress) as bar:
-        results = _run_partitions(tasks, parts, lambda r: r[0], bar, names, client,
-                                  note=f". No manifest was written, so {out} is not read as complete")
-    _absorb_remote_counts(lf_list, here, [r[3] for r in results])
-    rows = [int(r[0]) for r in results]
-    faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(len(names), np.int64)
-    seconds = np.sum([r[2] for r in results], axis=0) if results else np.zeros(len(names))
-    warn_faults(names, faults, fault)
-    write_manifest(out, names, k, rows)
-    votes = DaskVotes.from_shards(out)
-    # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
-    calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
-    table = pd.DataFrame({"calls": calls, "faults": faults, "seconds": seconds,
-                          "cached": [sum(rows) > 0 and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
-    votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
+    with _locked_directory(out):  # from the look at what is there to the manifest: one run at a time
+        manifest = os.path.join(out, MANIFEST)
+        stale = [f for f in os.listdir(out)
+                 if f == MANIFEST or (f.startswith("part-") and (f.endswith(".npz") or f.endswith(".key")))]
+        shards = [f for f in stale if f.endswith(".npz")]
+        resume = bool(stale) and not overwrite
+        if resume and MANIFEST in stale:
+            raise FileExistsError(f"{out} already holds a complete set of vote shards (it has {MANIFEST}); pass "
+                                  f"overwrite=True to replace them, or write to another directory")
+        if resume and any(f[:-len(".npz")] + ".key" not in stale for f in shards):
+            unkeyed = sorted(f for f in shards if f[:-len(".npz")] + ".key" not in stale)
+            raise FileExistsError(f"{out} holds vote shards without a manifest (a run that failed or was "
+                                  f"interrupted), and {unkeyed[0]} has no part-*.key telling which LFs and data made "
+                                  f"it, so it cannot be resumed: pass overwrite=True to recompute every partition")
+        if os.path.exists(manifest):  # first, so an interrupted rewrite is never read as complete
+            os.remove(manifest)
+        ddf = _as_dask_frame(data, npartitions)
+        parts = ddf.to_delayed()
+        for f in stale:
+            # a resume keeps the shards of this run's partitions (their keys decide, on the workers)
+            number = f[len("part-"):-len(".npz")]
+            if f != MANIFEST and not (resume and number.isdigit() and int(number) < len(parts)):
+                os.remove(os.path.join(out, f))
+        lf_keys = [None if is_volatile(fp) else hashlib.sha1(json.dumps([fp, lf.name, fault, k]).encode(
+            "utf-8", "surrogatepass")).hexdigest() for lf, fp in ((lf, lf.fingerprint()) for lf in lf_list)]
+        task = dask.delayed(_apply_shard, pure=False)
+        output = ClassOutput(k)
+        run_id = uuid.uuid4().hex
+        tasks = [task(lf_list, p, output, fault, os.getpid(), out, i, names, k, lf_keys, run_id)
+                 for i, p in enumerate(parts)]
+        client = get_client()  # the workers write the shards
+        here = [lf.call_counts() for lf in lf_list]
+        with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
+                  desc=f"Applying {len(names)} LFs to shards", disable=not progress) as bar:
+            results = _run_partitions(tasks, parts, lambda r: r[0], bar, names, client,
+                                      note=f". No manifest was written, so {out} is not read as complete")
+        _absorb_remote_counts(lf_list, here, [r[3] for r in results])
+        rows = [int(r[0]) for r in results]
+        faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(len(names), np.int64)
+        seconds = np.sum([r[2] for r in results], axis=0) if results else np.zeros(len(names))
+        warn_faults(names, faults, fault)
+        _check_run_keys(out, run_id, results)
+        write_manifest(out, names, k, rows)
+        votes = DaskVotes.from_shards(out)
+        # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
+        calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
+        table = pd.DataFrame({"calls": calls, "faults": faults, "seconds": seconds,
+                              "cached": [sum(rows) > 0 and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
+        votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
     return votes
