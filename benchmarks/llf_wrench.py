@@ -64,11 +64,39 @@ def config(seeds: tuple[int, ...], dev_variant: bool) -> dict[str, Any]:
     return {"seeds": list(seeds), "dev_variant": dev_variant, "llf_base": LLF_BASE, "llf_grid": LLF_GRID}
 
 
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` through a temp file and ``os.replace``: a run killed while writing
+    leaves the previous file or none, never a half-written one."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def cached(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """The cached result of ``name`` made with ``cfg``, or None: missing, made with another configuration, or
+    unreadable (a file cut short by an older, non-atomic write; warned about: the dataset is recomputed)."""
     p = cache_path(name)
     if not p.exists():
         return None
-    res = json.loads(p.read_text())
+    try:
+        res = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
+        print(f"warning: llf_wrench: cached result {p} is unreadable ({type(exc).__name__}: {exc}); ignoring it, "
+              f"{name} is recomputed", file=sys.stderr)
+        return None
+    if not isinstance(res, dict):
+        print(f"warning: llf_wrench: cached result {p} is not a JSON object; ignoring it, {name} is recomputed",
+              file=sys.stderr)
+        return None
     return res if res.get("config") == json.loads(json.dumps(cfg)) else None
 
 
@@ -271,9 +299,7 @@ def main() -> None:
         res = run_dataset(name, args.data_dir, seeds, not args.no_dev_variant)
         res["cpu_seconds"], res["wall_seconds"] = time.process_time() - c0, time.perf_counter() - t0
         res["config"], res["commit"] = cfg, git_commit()
-        p = cache_path(name)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(res, indent=1))
+        write_json_atomic(cache_path(name), res)
     if args.no_write:
         return
     results = [r for n in (args.datasets if args.smoke else DATASETS) if (r := cached(n, cfg)) is not None]

@@ -34,6 +34,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -345,6 +346,38 @@ def render(results: list[dict], command: str) -> str:
     return "\n".join(lines)
 
 
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` through a temp file and ``os.replace``: a run killed while writing
+    leaves the previous file or none, never a half-written one."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_results(path: Path) -> list[dict[str, Any]] | None:
+    """The results of an earlier run saved at ``path``, or None (warned about) when the file is unreadable."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: JSONDecodeError (a file cut short), UnicodeDecodeError
+        print(f"warning: sequence_wrench: results file {path} is unreadable ({type(exc).__name__}: {exc}); "
+              "ignoring it and recomputing", file=sys.stderr)
+        return None
+    if not isinstance(results, list) or not all(isinstance(r, dict) and "dataset" in r for r in results):
+        print(f"warning: sequence_wrench: results file {path} is not a list of results; ignoring it and "
+              "recomputing", file=sys.stderr)
+        return None
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="+", default=DATASETS)
@@ -352,7 +385,8 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     ap.add_argument("--json", default=str(Path.home() / ".cache" / "weaksup" / "bench" / "sequence_wrench.json"))
     ap.add_argument("--render-only", action="store_true",
-                    help="re-render the section from the --json results of an earlier full run")
+                    help="re-render the section from the --json results of an earlier full run (an unreadable "
+                         "file is warned about and the results are recomputed)")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny CI run: laptopreview, --quick, results and section in temp files")
     args = ap.parse_args()
@@ -361,15 +395,15 @@ def main() -> None:
         from benchmarks._docs import smoke_out
 
         args.datasets, args.quick, args.json, docs = ["laptopreview"], True, str(smoke_out("seq.json")), smoke_out()
-    if args.render_only:
-        results = [r for r in json.loads(Path(args.json).read_text()) if r["dataset"] in args.datasets]
-    else:
+    saved = read_results(Path(args.json)) if args.render_only else None
+    if saved is not None:
+        results = [r for r in saved if r["dataset"] in args.datasets]
+    else:  # a run, or --render-only without a readable results file (the file only spares the rerun)
         root = _data_root()
         results = []
         for name in args.datasets:
             results.append(run_dataset(name, root, args.quick, lambda s: print(s, flush=True)))
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        write_json_atomic(Path(args.json), results)
     cmd = "nice -n 10 python benchmarks/sequence_wrench.py" + (
         f" --datasets {' '.join(args.datasets)}" if args.datasets != DATASETS else "") + (
         " --quick" if args.quick else "")
