@@ -24,7 +24,8 @@ per class (WRENCH's way) and normalises.
 All statistics are co-vote counts, which are additive (``partial_fit``): the
 ``m·k × m·k`` table, or, when it would have over ``max_cells`` cells (1200 LFs x
 56 classes: 34 GiB), the ``m × m`` co-vote and agreement counts the native model
-needs.  Cost: one pass over the votes, then ``O(m³)`` algebra.
+needs.  Cost: one pass over the votes, then per LF the square of the number of LFs it co-votes
+with (``O(m³)`` only when every LF overlaps every other; 2,880 LFs on 0.5% of 50,000 rows: about a second).
 """
 
 from __future__ import annotations
@@ -127,16 +128,24 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     np.fill_diagonal(valid, False)
     s2 = np.full(m, np.nan)
     used = np.zeros(m, dtype=np.int64)
-    Cv = np.where(valid, C, np.nan)
     denom_ok = valid & (np.abs(np.nan_to_num(C)) >= min_corr)
     denom = np.where(denom_ok, C, np.nan)
-    iu = np.triu_indices(m, 1)
+    # LF i's estimates C_ij C_il / C_jl need both C_ij and C_il, so only the pairs of LFs it co-votes with
+    # (its ``valid`` neighbours) can give one: its work is its neighbour count squared, not m² (sparse LFs
+    # rarely overlap: 2,880 LFs on 0.5% of 50,000 rows took minutes over the full m × m table).  The
+    # neighbours are in index order, so the estimates and their order (j < l, row-major) are those of the
+    # full table and the mean/median is bit for bit the same.
+    iu_d = (0, (np.empty(0, np.intp), np.empty(0, np.intp)))  # (size, its upper triangle): the last one built
     for i in range(m):
-        ci = Cv[i]
-        est = np.outer(ci, ci) / denom
-        est[i, :] = np.nan
-        est[:, i] = np.nan
-        vals = est[iu]
+        nb = np.flatnonzero(valid[i])
+        d = nb.size
+        if d < 2:
+            continue
+        ci = C[i, nb]
+        est = np.outer(ci, ci) / denom.take(nb, axis=0).take(nb, axis=1)
+        if iu_d[0] != d:
+            iu_d = (d, np.triu_indices(d, 1))
+        vals = est[iu_d[1]]
         vals = vals[np.isfinite(vals)]
         if vals.size:
             used[i] = vals.size
