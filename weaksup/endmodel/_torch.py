@@ -24,14 +24,37 @@ from weaksup._threads import torch_threads
 from weaksup._validation import Interval, OneOf, TorchDevice
 from weaksup.endmodel.base import EndModel, warn_nonfinite_valid
 
-__all__ = ["TorchEndModel", "soft_cross_entropy", "set_torch_seed", "index_stream"]
+__all__ = ["TorchEndModel", "soft_cross_entropy", "torch_seed", "index_stream"]
 
 
-def set_torch_seed(seed: int) -> torch.Generator:
-    torch.manual_seed(seed)
-    g = torch.Generator()
-    g.manual_seed(seed)
-    return g
+@contextlib.contextmanager
+def torch_seed(seed: int, device: Any = "cpu") -> Iterator[None]:
+    """Seed torch's global RNG with ``seed`` for the work inside, then put its state back as it was.
+
+    A fit draws its weight init and dropout masks from torch's global generators (the CPU one and, on
+    ``device="cuda:i"`` / ``"mps"``, that device's), seeded as ``torch.manual_seed(seed)`` seeds them; their
+    states are saved before and restored after (also when the work raises or is interrupted), so fitting
+    does not reset the caller's own torch random stream (``torch.manual_seed`` set by the user keeps
+    deciding their later draws).  Other devices' generators are not touched.
+    """
+    dev = torch.device(device)
+    mod = getattr(torch, dev.type) if dev.type in ("cuda", "mps") else None
+    with torch.random.fork_rng(devices=[]):  # the CPU generator
+        if mod is None:
+            torch.random.default_generator.manual_seed(seed)  # what torch.manual_seed does on the CPU
+            yield
+            return
+        saved = mod.get_rng_state(dev)
+        try:
+            torch.random.default_generator.manual_seed(seed)
+            if dev.type == "cuda":
+                with torch.cuda.device(dev):
+                    torch.cuda.manual_seed(seed)
+            else:
+                torch.mps.manual_seed(seed)
+            yield
+        finally:
+            mod.set_rng_state(saved, dev)
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
@@ -205,8 +228,7 @@ class TorchEndModel(EndModel):
 
     # --------------------------------------------------------------- fit
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
-        with self._thread_limit():
-            set_torch_seed(seed)
+        with self._thread_limit(), torch_seed(seed, self.device):  # the caller's torch RNG is left as it was
             rng = np.random.default_rng(seed)
             data = self._encode(X)
             n, k = P.shape

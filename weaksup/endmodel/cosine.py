@@ -486,16 +486,17 @@ class Cosine(EndModel):
         if self.keep_stage1:
             self.stage1_model_ = copy.deepcopy(em)
         pool = X if (self.self_train_on == "covered" or U is None) else concat_rows(X, U)
-        with em._thread_limit():
+        from weaksup.endmodel._torch import torch_seed  # torch is imported only once a torch model is used
+
+        with em._thread_limit(), torch_seed(seed + 1, em.device):  # the caller's torch RNG is left as it was
             self._stage2(em, pool, v, seed)
         self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
 
     def _stage2(self, em: Any, pool: Any, v: Any, seed: int) -> None:
         import torch
 
-        from weaksup.endmodel._torch import EarlyStopping, index_stream, set_torch_seed
+        from weaksup.endmodel._torch import EarlyStopping, index_stream
 
-        set_torch_seed(seed + 1)
         rng = np.random.default_rng(seed + 1)
         module = em.module_
         pdata = em._encode(pool)

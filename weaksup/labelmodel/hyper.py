@@ -78,8 +78,12 @@ def _network(device: str, checkpoint_path: str | None) -> Any:
             import hyperlm
         except ImportError as err:
             raise ImportError("HyperLabelModel needs the hyperlm package: pip install 'weaksup[hyperlm]'") from err
+        import torch
+
         try:
-            with _safe_globals():
+            # the network's layers are randomly initialised before the checkpoint overwrites them: on a forked
+            # CPU generator (hyperlm builds them on the CPU), so the caller's torch random stream is left as it was
+            with _safe_globals(), torch.random.fork_rng(devices=[]):
                 _NETS[key] = hyperlm.HyperLabelModel(device=device, checkpoint_path=checkpoint_path)
         except FileNotFoundError as err:
             raise FileNotFoundError(f"HyperLabelModel: checkpoint_path {checkpoint_path!r} does not exist") from err
