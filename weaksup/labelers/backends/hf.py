@@ -19,6 +19,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,15 @@ def smollm2_gguf_path() -> Path:
     return path
 
 
+_UNWRITABLE_WARNED: set[str] = set()  # model-cache folders already warned about (once per process each)
+
+
 def _load_gguf_cached(folder: Path, gguf_file: str, cache_name: str) -> tuple[Any, Any]:
     """Load a GGUF model through transformers (dequantised to float32) and keep the
-    dequantised model on disk under :func:`model_cache_dir` so later loads take ~2 s."""
+    dequantised model on disk under :func:`model_cache_dir` so later loads take ~2 s.
+
+    A cached folder without ``config.json`` (an interrupted copy, a file deleted by hand)
+    or one that does not load is rebuilt; a cache that cannot be written warns once."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target = model_cache_dir() / cache_name
@@ -70,6 +77,7 @@ def _load_gguf_cached(folder: Path, gguf_file: str, cache_name: str) -> tuple[An
             shutil.rmtree(target, ignore_errors=True)
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file)
+    tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=cache_name + ".", dir=target.parent))
@@ -78,18 +86,47 @@ def _load_gguf_cached(folder: Path, gguf_file: str, cache_name: str) -> tuple[An
         qc = getattr(model.config, "quantization_config", None)
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
-        model.hf_quantizer = quantizer
-        if qc is not None:
-            model.config.quantization_config = qc
         try:
-            os.replace(tmp, target)  # atomic: concurrent loaders never see half a model
-        except OSError:  # another process won the race
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+        finally:
+            model.hf_quantizer = quantizer
+            if qc is not None:
+                model.config.quantization_config = qc
+        _install(tmp, target)
+    except OSError as exc:  # read-only or full disk: run without the on-disk cache, but say so
+        if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    except OSError:
-        pass  # read-only home: run without the on-disk cache
+        if str(target) not in _UNWRITABLE_WARNED:
+            _UNWRITABLE_WARNED.add(str(target))
+            warnings.warn(f"the model cache {str(target.parent)!r} cannot be written ({exc.strerror or exc}); "
+                          f"{cache_name} is dequantised again at every load (~17 s) -- set WEAKSUP_CACHE to a "
+                          f"writable folder to keep it", RuntimeWarning, stacklevel=3)
     return model, tok
+
+
+def _install(tmp: Path, target: Path) -> None:
+    """Move the finished model folder ``tmp`` to ``target`` atomically (concurrent loaders never see half a
+    model).  A complete ``target`` (with ``config.json``) means another process won the race: keep it.  An
+    incomplete one (an interrupted copy) is first moved aside, so ``os.replace`` does not fail on it forever."""
+    for _ in range(3):
+        try:
+            os.replace(tmp, target)
+            return
+        except OSError:
+            if (target / "config.json").exists():  # another process won the race
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            if not target.exists():  # moved away meanwhile: try again
+                continue
+        aside = Path(tempfile.mkdtemp(prefix=target.name + ".incomplete.", dir=target.parent))
+        try:
+            os.replace(target, aside / target.name)  # rename: atomic, never half moved
+        except FileNotFoundError:  # another process moved it first
+            pass
+        finally:
+            shutil.rmtree(aside, ignore_errors=True)
+    os.replace(tmp, target)  # still failing: the OSError says why (the caller warns)
 
 
 def load_smollm2() -> tuple[Any, Any]:
