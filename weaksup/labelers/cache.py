@@ -7,6 +7,12 @@ fails midway keeps all finished responses, and the rerun computes only the
 missing ones.  Several processes may share one file (WAL lets readers run
 beside a writer).
 
+The cache only saves model calls, so it never costs the replies: a file that
+cannot be written (full disk, quota, read-only medium) gives one warning naming
+it and the replies are still returned; a file found damaged (at open, in a
+look-up or in a write) is moved aside and a fresh one started; a file deleted
+while open is noticed at the next use and started afresh at its path.
+
 Examples
 --------
 >>> c = ResponseCache(":memory:")
@@ -70,6 +76,8 @@ class ResponseCache:
         self._shared: sqlite3.Connection | None = None  # for :memory:
         self.hits = 0
         self.misses = 0
+        self._write_warned = False  # one warning per cache object for writes that fail (full or read-only disk)
+        self._gone_warned = False  # one warning per cache object for a file deleted while open
         self._conn()  # create the schema now, so errors surface here
 
     def __getstate__(self) -> dict[str, Any]:
@@ -94,18 +102,43 @@ class ResponseCache:
                 self._init(self._shared)
             return self._shared
         conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            # One stat per use (microseconds): a connection whose file was deleted (rm -rf of the cache folder)
+            # or replaced (set aside by another process) would go on committing into a file nobody will read.
+            now = self._file_id()
+            if now == self._local.file_id:
+                return conn
+            conn.close()
+            self._local.conn = None
+            if now is None and not self._gone_warned:
+                self._gone_warned = True
+                warnings.warn(f"response cache {self.path} was deleted while open; started a fresh file there "
+                              f"(replies from now on are kept)", RuntimeWarning, stacklevel=3)
+        if not Path(self.path).parent.exists():  # the folder went with the file
             try:
-                conn = self._open()
-            except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError) and "not a database" not in str(exc) \
-                        and "malformed" not in str(exc):
-                    raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
-                self._set_aside(exc)
-                conn = self._open()
-            self._local.conn = conn
-            self._local.pid = os.getpid()
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OSError(f"cannot create the folder of the response cache {self.path}: "
+                              f"{exc.strerror or exc}") from exc
+        try:
+            conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
+            self._set_aside(exc)
+            conn = self._open()
+        self._local.conn = conn
+        self._local.pid = os.getpid()
+        self._local.file_id = self._file_id()
         return conn
+
+    def _file_id(self) -> tuple[int, int] | None:
+        """``(st_dev, st_ino)`` of the file now at :attr:`path` (None: no file there)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -122,14 +155,33 @@ class ResponseCache:
             raise
         return conn
 
-    def _set_aside(self, exc: BaseException) -> None:
+    def _set_aside(self, exc: BaseException, stacklevel: int = 4) -> None:
         """A damaged cache file is moved to ``<file>.corrupt-<time>`` (kept for inspection) and started afresh."""
         aside = f"{self.path}.corrupt-{int(time.time())}"
         for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.path + suffix):
+            try:
                 os.replace(self.path + suffix, aside + suffix)
+            except FileNotFoundError:  # no such part, or another process set it aside first
+                pass
         warnings.warn(f"response cache {self.path} is damaged ({exc}); moved it to {aside} and started an empty "
-                      f"cache: every prompt is a miss and is asked again", RuntimeWarning, stacklevel=4)
+                      f"cache: every prompt is a miss and is asked again", RuntimeWarning, stacklevel=stacklevel)
+
+    def _restart(self, exc: BaseException) -> None:
+        """Damage found in an open file: drop this thread's connection and set the file aside."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        self._set_aside(exc, stacklevel=4)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        if not self._write_warned:
+            self._write_warned = True
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            warnings.warn(f"response cache {self.path} cannot be written ({type(exc).__name__}: {reason}); the "
+                          f"replies are returned but not cached, so a rerun asks for them again (free disk space, "
+                          f"or give cache= a ResponseCache on a writable disk, or cache=None)",
+                          RuntimeWarning, stacklevel=4)
 
     @staticmethod
     def _init(conn: sqlite3.Connection) -> None:
@@ -152,8 +204,8 @@ class ResponseCache:
         uniq = list(dict.fromkeys(keys))
         bad: list[str] = []
         with self._lock if self.memory else _Null():
-            conn = self._conn()
             try:
+                conn = self._conn()
                 for i in range(0, len(uniq), 500):
                     part = uniq[i:i + 500]
                     q = "SELECT key, response FROM responses WHERE key IN (%s)" % ",".join("?" * len(part))
@@ -168,9 +220,18 @@ class ResponseCache:
                         else:
                             bad.append(k)
             except sqlite3.DatabaseError as exc:  # damage found while reading: nothing is trusted
+                out, bad = {}, []
+                try:
+                    if self.memory or not _is_damage(exc):
+                        raise OSError(str(exc))
+                    self._restart(exc)  # as damage found at open: the replies about to be asked go to a fresh file
+                except OSError as why:  # not damage, or the damaged file cannot be moved: put_many copes
+                    warnings.warn(f"response cache {self.path} could not be read ({why}); treating every look-up "
+                                  f"as a miss", RuntimeWarning, stacklevel=2)
+            except OSError as exc:  # the file went and its folder cannot be made again: the look-ups are misses
+                out, bad = {}, []
                 warnings.warn(f"response cache {self.path} could not be read ({exc}); treating every look-up "
                               f"as a miss", RuntimeWarning, stacklevel=2)
-                out = {}
         if bad:
             warnings.warn(f"response cache {self.path}: {len(bad)} stored repl(ies) are not valid JSON objects "
                           f"(key {bad[0][:16]}...); treated as misses and asked again", RuntimeWarning, stacklevel=2)
@@ -189,10 +250,29 @@ class ResponseCache:
                          prompt, json.dumps(r, ensure_ascii=False), time.time()))
         if not rows:
             return
-        with self._lock if self.memory else _Null():
-            conn = self._conn()
-            with conn:  # commits (or rolls back) this batch
-                conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        if self.memory:
+            with self._lock:
+                self._write(rows)
+            return
+        # The replies were paid for: a cache that cannot take them warns (once) and never raises.
+        try:
+            self._write(rows)
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):  # full disk, quota, read-only file or folder
+                self._write_failed(exc)
+                return
+            try:  # damage found mid-file (bad sectors, a torn copy): as at open, set it aside, write afresh
+                self._restart(exc)
+                self._write(rows)
+            except (sqlite3.Error, OSError) as exc2:
+                self._write_failed(exc2)
+        except OSError as exc:  # the folder, deleted while open, cannot be made again
+            self._write_failed(exc)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        conn = self._conn()
+        with conn:  # commits (or rolls back) this batch
+            conn.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def __len__(self) -> int:
         with self._lock if self.memory else _Null():
@@ -210,10 +290,20 @@ class ResponseCache:
             return int(self._conn().execute(q, args).fetchone()[0])
 
     def clear(self) -> None:
+        """Delete every stored reply and give the disk space back (VACUUM, then truncate the WAL)."""
         with self._lock if self.memory else _Null():
             conn = self._conn()
             with conn:
                 conn.execute("DELETE FROM responses")
+            if self.memory:
+                return
+            try:  # DELETE alone only marks pages free: the file (and its WAL) would keep their size
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError as exc:  # e.g. another process is writing: emptied all the same
+                warnings.warn(f"response cache {self.path} is emptied but its disk space could not be given back "
+                              f"now ({exc}); clear() again when no other process uses it", RuntimeWarning,
+                              stacklevel=2)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -226,6 +316,11 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache({self.path!r})"
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether sqlite's error means a damaged file (set it aside) rather than an unusable disk or a lock."""
+    return not isinstance(exc, sqlite3.OperationalError) or "not a database" in str(exc) or "malformed" in str(exc)
 
 
 class _Null:
