@@ -161,18 +161,35 @@ def check_timeout(timeout: float | None) -> float | None:
     return float(timeout)
 
 
+_PROMPT = 1e-6  # seconds: a caller's timer already due is re-armed to fire this soon (0 would cancel it)
+
+
 class _Watchdog:
     """Interrupts the LF call running longer than ``timeout`` seconds (SIGALRM, main thread only).
 
     The kernel marks the start of each call (``watch.start = perf_counter()``); a
     timer ticking every ``timeout / 4`` seconds raises :class:`LFTimeout` inside
     the call once it has run past the limit.  Cost per call: one assignment.
+
+    The caller's own ``ITIMER_REAL`` timer (``signal.alarm`` / ``signal.setitimer``: a job watchdog,
+    pytest-timeout's signal method, an outer ``_Watchdog``) keeps its time: it is taken over on entry, a tick
+    is shortened to wake when it falls due, and then its handler runs (inside the LF call, as it would
+    without the watchdog) with the timer as after a real expiry (re-armed by its interval; the handler
+    may re-arm or cancel it).  On exit the handler and the timer are handed back, with the time left and
+    the interval; one that fell due after the last tick fires at once.  A caller's ``SIG_DFL`` (or a
+    handler not set from Python) is SIGALRM's default action, ending the process as the caller's timer
+    would have; ``SIG_IGN`` ignores it.
     """
 
     def __init__(self, timeout: float | None) -> None:
         self.timeout = timeout
         self.start: float | None = None
         self._old: Any = None
+        self._active = False  # False: a SIGALRM still pending as the watchdog exits is not acted on
+        self._delivering = False  # the caller's handler is running, under the caller's timer
+        self._due: float | None = None  # perf_counter() time the caller's timer falls due; None: not armed
+        self._interval = 0.0  # the caller's timer interval
+        self._tick = 0.0
 
     def __enter__(self) -> _Watchdog:
         if self.timeout is None:
@@ -181,12 +198,56 @@ class _Watchdog:
             raise RuntimeError("timeout= is enforced with SIGALRM, which works only in the main thread of a "
                                "process (the serial and process engines); apply from the main thread or "
                                "without timeout=")
+        self._tick = max(0.001, self.timeout / 4)
+        self._take_timer()  # stopped while the handler is swapped: it cannot fire into the wrong one
         self._old = signal.signal(signal.SIGALRM, self._fire)
-        tick = max(0.001, self.timeout / 4)
-        signal.setitimer(signal.ITIMER_REAL, tick, tick)
+        self._active = True
+        self._arm()
         return self
 
+    def _take_timer(self) -> None:
+        """Stop ``ITIMER_REAL`` and remember it as the caller's timer (set and read in one call: no race)."""
+        delay, self._interval = signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        self._due = time.perf_counter() + delay if delay > 0 else None
+
+    def _arm(self) -> None:
+        """Next wake-up: a tick, or sooner where the caller's timer falls due first."""
+        delay = self._tick
+        if self._due is not None:
+            delay = min(delay, max(self._due - time.perf_counter(), _PROMPT))
+        signal.setitimer(signal.ITIMER_REAL, delay, self._tick)
+
+    def _call_old(self, signum: int, frame: Any) -> None:
+        old = self._old
+        if callable(old):
+            old(signum, frame)
+        elif old != signal.SIG_IGN:  # SIG_DFL, or a handler not set from Python: SIGALRM's default action
+            self._active = False
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGALRM)  # ends the process, as the caller's timer would have
+
+    def _deliver(self, signum: int, frame: Any) -> None:
+        """The caller's timer fell due: run its handler with the timer as after a real expiry."""
+        signal.setitimer(signal.ITIMER_REAL, self._interval, self._interval)
+        self._delivering = True
+        try:
+            self._call_old(signum, frame)
+        finally:
+            self._delivering = False
+            self._take_timer()  # as the handler left it (re-armed, cancelled or by the interval)
+
     def _fire(self, signum: int, frame: Any) -> None:
+        if self._delivering:  # the caller's timer fired again inside its own handler: theirs to handle
+            self._call_old(signum, frame)
+            return
+        if not self._active:
+            return
+        try:
+            if self._due is not None and time.perf_counter() >= self._due:
+                self._deliver(signum, frame)
+        finally:
+            self._arm()
         if self.start is not None and time.perf_counter() - self.start > self.timeout:  # type: ignore[operator]
             self.start = None  # fire once per call
             raise LFTimeout(f"no result within timeout={self.timeout:g} s")
@@ -194,8 +255,11 @@ class _Watchdog:
     def __exit__(self, *exc: Any) -> None:
         if self.timeout is None:
             return
+        self._active = False
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
         signal.signal(signal.SIGALRM, self._old if self._old is not None else signal.SIG_DFL)
+        if self._due is not None:  # the caller's timer, with the time it has left
+            signal.setitimer(signal.ITIMER_REAL, max(self._due - time.perf_counter(), _PROMPT), self._interval)
 
 
 def apply_chunk(
