@@ -760,7 +760,13 @@ class LabelModel(BaseVoteModel, ABC):
         that raises leaves the model as it was before the call (fitted or not).
         Dask votes (a Dask array or :class:`~weaksup.dask_votes.DaskVotes`) are
         fitted on the active Dask cluster (:mod:`weaksup.labelmodel._dask`).  ``seed``: None or an int in
-        ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`).
+        ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`).  Only the models with a random
+        start use it: :class:`~weaksup.labelmodel.MatrixCompletion` (``seed=None`` draws a seed from
+        numpy's global generator, so ``np.random.seed`` repeats it) and :class:`~weaksup.labelmodel.EBCC`
+        (``seed=None``: fresh OS entropy) record the seed used as ``seed_``, and ``fit(votes,
+        seed=model.seed_)`` repeats the fit exactly; :class:`~weaksup.labelmodel.AutoLabelModel` passes it
+        to its candidates (unseeded, its choice on ``valid`` can vary with theirs).  The other models are
+        deterministic: ``seed`` changes nothing.
         """
         seed = check_seed(seed, f"{type(self).__name__}.fit")
         if is_dask_votes(votes):

@@ -105,6 +105,10 @@ class EBCC(LabelModel):
 
     Notes
     -----
+    Seed: the restarts' random subtype weights come from ``np.random.default_rng(seed)``; with
+    ``seed=None`` the seed is fresh OS entropy (numpy's global generator is not used), so two unseeded
+    fits differ.  The seed used is ``seed_``: ``fit(L, seed=eb.seed_)`` repeats a fit exactly.
+
     Class balance: ``class_balance`` argument or dev labels fix ``E[log τ]`` to
     ``log p``; otherwise ``τ`` is inferred.  ``class_balance_`` is the
     posterior of an all-abstain row.
@@ -138,7 +142,7 @@ class EBCC(LabelModel):
     """
 
     min_identifiable_lfs = 3
-    _fitted_attrs = ("eta_", "nu_", "mu_", "log_tau_", "class_balance_", "elbo_", "n_iter_")
+    _fitted_attrs = ("eta_", "nu_", "mu_", "log_tau_", "class_balance_", "elbo_", "n_iter_", "seed_")
     _parameter_constraints = {
         "num_groups": [Interval(1, None, integer=True)],
         "a_pi": [Interval(0, None, closed="neither")],
@@ -181,6 +185,11 @@ class EBCC(LabelModel):
                 f"per iteration (up to {self.max_iter} iterations x {self.repeat} restarts, limit "
                 f"{self.max_cost:.0e} in all); use DawidSkene (one-coin at many classes) or MajorityVote")
 
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        # a file written before ``seed_`` was recorded loads with seed_ = None: that fit's seed is unknown
+        if "seed_" not in meta["json_attrs"]:
+            self.seed_ = None
+
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
         reason = self._unsupported(L)
         if reason is not None:
@@ -203,6 +212,9 @@ class EBCC(LabelModel):
         z0 = counts / counts.sum(1, keepdims=True)
         alpha = (z0 * w[:, None]).sum(0) if self.empirical_prior else np.full(k, float(self.alpha))
         beta = np.eye(k) * (self.a_v - self.b_v) + self.b_v  # [y, l]
+        if seed is None:  # fresh OS entropy, kept so that fit(L, seed=seed_) repeats this fit
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        self.seed_ = int(seed)
         rng = np.random.default_rng(seed)
         # one random start per distinct key, drawn in key order: rows with one key share it, and no
         # row's start depends on where the row sits, its LF columns or the class names

@@ -81,6 +81,13 @@ class MatrixCompletion(LabelModel):
     chunk_rows : int
         Rows per block when accumulating ``O`` (bounds memory).
 
+    Notes
+    -----
+    Seed: the only random step is ``μ``'s initial scale, ``RandomState(seed).random_sample()``.  With
+    ``seed=None`` the seed is drawn from numpy's global generator (``np.random.randint(1e6)``, as the
+    snorkel shim draws ``train_config.seed``), so two unseeded fits differ unless ``np.random.seed`` is
+    set first.  The seed used is ``seed_``: ``fit(L, seed=mc.seed_)`` repeats a fit exactly.
+
     Examples
     --------
     >>> from weaksup.synthetic import make_votes
@@ -92,7 +99,7 @@ class MatrixCompletion(LabelModel):
 
     min_lfs = 3
     _additive = True
-    _fitted_attrs = ("mu_", "class_balance_", "coverage_", "n_train_")
+    _fitted_attrs = ("mu_", "class_balance_", "coverage_", "n_train_", "seed_")
     _parameter_constraints = {
         "n_epochs": [Interval(0, None, integer=True)],
         "lr": [Interval(0, None)],
@@ -149,6 +156,11 @@ class MatrixCompletion(LabelModel):
                 f"multiply-adds per epoch ({self.n_epochs} epochs, limit {self.max_cost:.0e} in all); "
                 "use DawidSkene (one-coin at many classes), AbstainDawidSkene or MajorityVote")
 
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        # a file written before ``seed_`` was recorded loads with seed_ = None: that fit's seed is unknown
+        if "seed_" not in meta["json_attrs"]:
+            self.seed_ = None
+
     # ------------------------------------------------------------ statistics
     def _stats(self, L: VoteMatrix, offset: int) -> dict[str, Any]:
         reason = self._unsupported(L)
@@ -190,7 +202,10 @@ class MatrixCompletion(LabelModel):
         for y in range(k):
             idx = np.arange(m) * k + y
             mu_init[idx, y] = np.clip(diagO[idx] * prec / p[y], 0, 1)
-        scale = np.random.RandomState(seed).random_sample() if seed is not None else np.random.random_sample()
+        if seed is None:  # drawn from numpy's global generator (np.random.seed repeats it), as the snorkel shim does
+            seed = int(np.random.randint(1e6))
+        self.seed_ = int(seed)  # fit(L, seed=seed_) repeats this fit
+        scale = np.random.RandomState(seed).random_sample()
         mu = mu_init * scale
 
         try:  # small dense algebra: BLAS threads only add contention (10-50x slower on a busy box)
