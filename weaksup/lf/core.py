@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.lf.fingerprint import VOLATILE, fingerprint_callable, stable_repr
+from weaksup.lf.fingerprint import VOLATILE, fingerprint_callable, home_module, stable_repr
 from weaksup.votes import ABSTAIN
 
 __all__ = [
@@ -269,7 +269,9 @@ class Preprocessor:
         return out
 
     def fingerprint(self) -> str:
-        parts = [fingerprint_callable(self._f), stable_repr(self._resources)]
+        # resources with the module of the code that reads them: an instance of a class defined next to it
+        # brings its class's code too (editing a method of a resource object re-runs the LF)
+        parts = [fingerprint_callable(self._f), stable_repr(self._resources, module=home_module(self._f))]
         parts += [p.fingerprint() for p in self._pre]
         return _combine(parts)
 
@@ -522,7 +524,7 @@ class LabelingFunction:
             self.name,
             "batched" if self.batched else "row",
             fingerprint_callable(self._f),
-            stable_repr(self._resources),
+            stable_repr(self._resources, module=home_module(self._f)),  # see Preprocessor.fingerprint
         ]
         parts += [p.fingerprint() for p in self._pre]
         return _combine(parts)
@@ -596,16 +598,48 @@ class ForeignLF(LabelingFunction):
         """The wrapped LF's code, resources and preprocessors (read now, so editing them re-runs the LF)."""
         lf = self.wrapped
         inner = getattr(lf, "_f", None)
-        parts = ["snorkel", self.name, fingerprint_callable(inner) if inner is not None else fingerprint_callable(lf),
-                 stable_repr(dict(getattr(lf, "_resources", None) or {}))]
+        code = inner if inner is not None else lf
+        parts = ["snorkel", self.name, fingerprint_callable(code),
+                 stable_repr(dict(getattr(lf, "_resources", None) or {}), module=home_module(code))]
         for p in getattr(lf, "_pre", None) or ():
-            f = getattr(p, "_f", None)
-            parts.append(fingerprint_callable(f) if f is not None else stable_repr(p))
-            parts.append(stable_repr(dict(getattr(p, "_resources", None) or {})))
+            parts += _snorkel_pre_parts(p)
         return _combine(parts)
 
     def __repr__(self) -> str:
         return f"ForeignLF {self.name} ({type(self.wrapped).__module__}.{type(self.wrapped).__qualname__})"
+
+
+#: A snorkel mapper's attributes that are not its code or parameters: the memo (filled as it runs, emptied by
+#: ``prepare`` when the fingerprint changes) and the preprocessors it runs first (fingerprinted one by one).
+_SNORKEL_MAPPER_SKIP = frozenset({"_cache", "_pre"})
+
+
+def _snorkel_pre_parts(p: Any, depth: int = 0) -> list[str]:
+    """Fingerprint parts of one preprocessor of a snorkel LF and of the preprocessors it runs first (``pre=``).
+
+    A function-based one (``@preprocessor``, ``LambdaMapper``) by its function and resources; a class-based
+    one (a ``Mapper`` subclass, whose ``run`` holds the code) by its attributes and, unless snorkel's own
+    class, its class by content (methods and class attributes), as for a callable-object LF.
+    """
+    if depth > 10:  # a pre chain that nests past the fingerprint walk's depth: cannot be proven unchanged
+        return [f"{VOLATILE}too deep:{getattr(p, 'name', type(p).__qualname__)}"]
+    f = getattr(p, "_f", None)
+    if f is not None:
+        parts = [fingerprint_callable(f),
+                 stable_repr(dict(getattr(p, "_resources", None) or {}), module=home_module(f))]
+    else:
+        cls = type(p)
+        module = home_module(p)
+        state = getattr(p, "__dict__", None)
+        if module is None or module == "snorkel" or module.startswith("snorkel.") or not isinstance(state, dict):
+            parts = [stable_repr(p)]  # snorkel's own mappers (the installed snorkel's code): as before
+        else:
+            state = {k: v for k, v in state.items() if k not in _SNORKEL_MAPPER_SKIP}
+            parts = [f"mapper:{module}.{cls.__qualname__}", stable_repr(cls, module=module),
+                     stable_repr(state, module=module)]
+    for q in getattr(p, "_pre", None) or ():  # nothing is added for the usual mapper without pre=
+        parts += _snorkel_pre_parts(q, depth + 1)
+    return parts
 
 
 def as_lfs(lfs: Sequence[Any], *, kind: type[LabelingFunction] | None = None) -> list[LabelingFunction]:

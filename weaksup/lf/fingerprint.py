@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fingerprint_callable", "stable_repr"]
+__all__ = ["fingerprint_callable", "home_module", "stable_repr"]
 
 #: Nesting (containers, objects, helper functions) past which state is not proven: the LF is volatile.
 _MAX_DEPTH = 10
@@ -422,13 +422,16 @@ def _container_repr(obj: Any, depth: int) -> str:
     return _sequence_repr(obj, depth, tag + ("t" if isinstance(obj, tuple) else "l"))
 
 
-def stable_repr(obj: Any, depth: int = 0) -> str:
+def stable_repr(obj: Any, depth: int = 0, *, module: str | None = None) -> str:
     """A repr without memory addresses that changes with the object's content, for fingerprints.
 
     Containers (item by item), arrays (dtype, shape and bytes), pandas objects (index, dtypes
     and values) and plain objects (their attributes) are walked; an object whose state cannot be
     read, or that nests deeper or holds more items than the walk goes, gives a :data:`VOLATILE`
     part, so the LF that reads it is always re-run.  The result is the same in every process.
+    With ``module`` (the module of the LF that reads ``obj``, see :func:`home_module`), classes
+    defined in that module, and those of the instances met, are taken by content too (their
+    methods' code and class attributes, see :func:`_class_repr`): an LF's ``resources=``.
 
     >>> import numpy as np
     >>> stable_repr(np.zeros(2, np.int8)) == stable_repr(np.zeros(1, np.int16))
@@ -436,6 +439,13 @@ def stable_repr(obj: Any, depth: int = 0) -> str:
     >>> stable_repr({"b", "a"}), stable_repr([1, "1", 1.0, True])
     ("{'a','b'}", "l[1,'1',1.0,True]")
     """
+    if module is not None:
+        prev = getattr(_walk, "module", None)
+        _walk.module = module
+        try:
+            return stable_repr(obj, depth)
+        finally:
+            _walk.module = prev
     if depth == 0:
         _reset_walk()
     t = type(obj)
@@ -524,6 +534,31 @@ def _value_repr(val: Any, module: str, depth: int) -> str | None:
     return stable_repr(val, depth + 1)
 
 
+def home_module(func: Any) -> str | None:
+    """The module whose classes a fingerprint of ``func``'s state takes by content: where its code lives.
+
+    A function's or bound method's module, a callable object's class's module (a partial: its function's).
+    None for weaksup's own code, which its version pins (see :func:`_library_ref`), and for objects that
+    name no module.
+
+    >>> home_module(home_module), home_module(print)
+    (None, None)
+    """
+    while isinstance(func, functools.partial):
+        func = func.func
+    if isinstance(func, types.MethodType):
+        func = func.__func__
+    if isinstance(func, (types.FunctionType, type)):
+        module = func.__module__
+    elif isinstance(func, (types.BuiltinFunctionType, types.MethodWrapperType)):
+        return None  # C code: fixed
+    else:
+        module = type(func).__module__
+    if not isinstance(module, str) or module == "builtins" or module == "weaksup" or module.startswith("weaksup."):
+        return None
+    return module
+
+
 def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
     """Hash of a function's source and code, defaults, closure values and the state it reads.
 
@@ -540,9 +575,12 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
     helper functions defined in the same module (recursively, with what they
     read).  weaksup's own functions are represented by name and package
     version.  A bound method includes its object's state, a callable object
-    its attributes.  When some of that state cannot be read, or is past the
-    walk's depth or size budget, the result starts with :data:`VOLATILE` (see
-    :func:`is_volatile`): the vote cache then re-runs the LF.
+    its attributes, both with their class by content (methods and class
+    attributes, as for a class defined next to the LF; a callable object of
+    a weaksup class by its attributes only).  When some of that state cannot
+    be read, or is past the walk's depth or size budget, the result starts
+    with :data:`VOLATILE` (see :func:`is_volatile`): the vote cache then
+    re-runs the LF.
 
     Not seen: functions and classes imported from *other* modules (a helper
     in another file of the project is named, not walked), and state reached
@@ -590,8 +628,14 @@ def fingerprint_callable(func: Callable[..., Any], depth: int = 0) -> str:
         add(f"builtin:{getattr(func, '__module__', None)}.{name}")
         return result()
     elif not isinstance(func, (types.FunctionType, type)) and callable(func) and hasattr(func, "__dict__"):
-        # a callable object: its class's __call__ and its attributes
-        add("obj=" + _object_repr(func, depth + 1))
+        # a callable object: its class's __call__, its attributes and, as for a bound method, its class by
+        # content (the methods __call__ calls, the class constants it reads through self)
+        prev = getattr(_walk, "module", None)
+        _walk.module = home_module(func) or prev  # weaksup's own classes: pinned by version, not walked
+        try:
+            add("obj=" + _object_repr(func, depth + 1))
+        finally:
+            _walk.module = prev
         call = getattr(type(func), "__call__", None)
         if isinstance(call, types.FunctionType):
             add("call=" + fingerprint_callable(call, depth + 1))
