@@ -139,6 +139,34 @@ class HyperLabelModel(LabelModel):
         self.checkpoint_path = checkpoint_path
         self.uncovered = uncovered
 
+    #: Most vote-passes (votes x network passes: one pass for two classes, one per class above) a fit or
+    #: predict may take; about 4 µs each on one CPU core, so the limit is ~100 CPU s.  Above: fail fast.
+    max_cost: float = 2.5e7
+    #: Most memory (bytes) the network's dense inputs and activations may take (~600 B a vote plus
+    #: ~40 B a cell of the dense n × m vote matrix, measured); above: fail fast.
+    max_bytes: float = 4 * 2**30
+
+    def _unsupported(self, L: VoteMatrix, context_rows: int = 0) -> str | None:
+        """Why running the network on ``L`` (after ``context_rows`` fitted rows) would take too long or too much
+        memory (None when it will not).  hyperlm runs one pass per class and densifies the votes."""
+        k = L.cardinality
+        votes = float(L.fired().sum())
+        if context_rows:
+            votes += float((np.asarray(self.votes_) >= 0).sum())
+        passes = 1 if k == 2 else k
+        cells = float(L.n + context_rows) * L.m
+        cost = votes * passes
+        need = 600.0 * votes + 40.0 * cells
+        alternatives = "use AbstainDawidSkene (the gold-free default's model), DawidSkene or MajorityVote"
+        if cost > self.max_cost:
+            return (f"{votes:.3g} votes x {passes} network passes ({k} classes) = {cost:.2e} vote-passes, limit "
+                    f"{self.max_cost:.1e} (~4 µs each on a CPU core); {alternatives}, or raise max_cost")
+        if need > self.max_bytes:
+            return (f"{votes:.3g} votes on {L.n + context_rows} x {L.m} dense votes need about {need / 2**30:.1f} GiB "
+                    f"(~600 B a vote + 40 B a cell), limit {self.max_bytes / 2**30:.1f} GiB; {alternatives}, or "
+                    "raise max_bytes")
+        return None
+
     def _infer(self, X: np.ndarray, k: int) -> np.ndarray:
         """HyperLM's calibrated probabilities for the int vote matrix ``X`` (``k`` columns); uniform on
         rows without a vote."""
@@ -167,6 +195,9 @@ class HyperLabelModel(LabelModel):
         return np.where(np.isfinite(full).all(1, keepdims=True) & covered[:, None], full, out)
 
     def _fit(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
+        reason = self._unsupported(L)
+        if reason is not None:
+            raise ValueError(f"HyperLabelModel: {reason}")
         k = L.cardinality
         X = L.to_dense().astype(np.int64)
         P = self._infer(X, k)
@@ -181,8 +212,12 @@ class HyperLabelModel(LabelModel):
         self.lf_accuracies_ = acc
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
-        X = L.to_dense().astype(np.int64)
         ctx = np.asarray(self.votes_, dtype=np.int64)
+        same = L.n == ctx.shape[0] and L.m == ctx.shape[1]
+        reason = self._unsupported(L, context_rows=0 if same else ctx.shape[0])
+        if reason is not None:  # new rows are scored with the fitted rows as context: both count
+            raise ValueError(f"HyperLabelModel: {reason}")
+        X = L.to_dense().astype(np.int64)
         if X.shape == ctx.shape and np.array_equal(X, ctx):
             P = self._infer(X, L.cardinality)
         else:
