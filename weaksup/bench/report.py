@@ -23,6 +23,9 @@ __all__ = ["markdown_table", "section_block", "results_table", "summarize_skippe
 
 #: What a table cell that trained on the gold valid labels carries instead of the published number.
 SEMI_MARK = "(semi-supervised)"
+#: The mark before a published number that was made with another configuration than the cell's
+#: (:func:`weaksup.bench.runner.published_config`).
+OTHER_CONFIG_MARK = "†"
 #: Short metric names in table headers.
 _SHORT = {"accuracy": "acc", "f1_binary": "F1"}
 
@@ -44,11 +47,14 @@ def section_block(name: str, body: str, title: str | None = None) -> str:
 
 
 def fmt_cell(scores: np.ndarray, pub: float | None = None, n_expected: int | None = None,
-             with_published: bool = True) -> str:
-    """``mean ± std`` in percent; ``[n/N seeds]`` when some seeds are missing; published value in parentheses.
+             with_published: bool = True, mark: str = "") -> str:
+    """``mean ± std`` in percent; ``[n/N seeds]`` when some seeds are missing; published value in parentheses,
+    preceded by ``mark`` (:data:`OTHER_CONFIG_MARK` when it was made with another configuration).
 
     >>> fmt_cell(np.array([0.5, 0.7]), 50.0)
     '60.00 ± 10.00 (50.00)'
+    >>> fmt_cell(np.array([0.5, 0.7]), 50.0, mark=OTHER_CONFIG_MARK)
+    '60.00 ± 10.00 † (50.00)'
     >>> fmt_cell(np.array([0.5]), None, n_expected=2)
     '50.00 ± 0.00 [1/2 seeds] (–)'
     """
@@ -58,7 +64,7 @@ def fmt_cell(scores: np.ndarray, pub: float | None = None, n_expected: int | Non
     if n_expected is not None and scores.size < n_expected:
         cell += f" [{scores.size}/{n_expected} seeds]"
     if with_published:
-        cell += f" ({pub:.2f})" if pub is not None else " (–)"
+        cell += (f" {mark}" if mark and pub is not None else "") + (f" ({pub:.2f})" if pub is not None else " (–)")
     return cell
 
 
@@ -71,12 +77,46 @@ def _tidy(df: Any) -> Any:
     """``df`` as :func:`weaksup.bench.run` returns it, also when read back from ``results.csv``.
 
     ``pandas.read_csv`` reads the empty ``end_model`` cells of label-model rows as NaN (and an
-    all-empty column as float): they become ``""`` again.
+    all-empty column as float): they become ``""`` again (``published_config`` too).
     """
     out = df.copy()
     out.attrs = dict(getattr(df, "attrs", {}))
-    for col in ("end_model", "semi_supervised"):
-        out[col] = out[col].fillna("").astype(str) if col in out else ""
+    for col in ("end_model", "semi_supervised", "published_config"):
+        out[col] = out[col].astype(object).fillna("").astype(str) if col in out else ""
+    if "published_config" not in df:  # a results file older than the column: derived from the params
+        out["published_config"] = _config_from_params(out)
+    return out
+
+
+def _config_from_params(df: Any) -> list[str]:
+    """``published_config`` of each row of a results frame that lacks it, from its label model's name and
+    ``params`` (the rest at the class defaults); end-model rows take the label model's row's params."""
+    import inspect
+    import json
+    from types import SimpleNamespace
+
+    from weaksup.bench.runner import published_config
+    from weaksup.labelmodel import registry
+
+    params = df["params"] if "params" in df else [""] * len(df)
+    key = ["dataset", "protocol", "label_model", "seed"]
+    lm_params = {tuple(r[k] for k in key): p for (_, r), p in zip(df.iterrows(), params) if r["end_model"] == ""}
+    features = (getattr(df, "attrs", {}).get("meta") or {}).get("features")
+    out = []
+    for (_, r), p in zip(df.iterrows(), params):
+        if r.get("published") is None or r.get("published") != r.get("published"):  # no published number: NaN
+            out.append("")
+            continue
+        given = p if r["end_model"] == "" else lm_params.get(tuple(r[k] for k in key), "")
+        try:
+            cls = registry.get_model(r["label_model"])
+            attrs = {n: q.default for n, q in inspect.signature(cls).parameters.items()
+                     if q.default is not inspect.Parameter.empty}
+        except (KeyError, ValueError, TypeError, ImportError):  # not a registered model: nothing to compare
+            cls, attrs = None, {}
+        attrs.update(json.loads(given) if isinstance(given, str) and given else {})
+        out.append(published_config(r["label_model"], SimpleNamespace(**attrs) if cls else None, r["end_model"],
+                                    features))
     return out
 
 
@@ -84,8 +124,15 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                   with_published: bool = True) -> str:
     """Markdown table(s): rows = label model (+ end model), columns = datasets, cells mean ± std.
 
-    Test cells carry the published WRENCH number in parentheses, except cells
-    that train on the gold valid labels (column ``semi_supervised``): they are
+    Test cells carry the published WRENCH number in parentheses; a cell whose
+    configuration is not the one the published number was made with (column
+    ``published_config``: e.g. the default WeightedMajorityVote, not WRENCH's
+    ``weights="class_prior"``; any end model, trained on other features than
+    WRENCH's BERT-base ones) has ``†`` before the published number and a
+    note under the table says what differs, row by row.  Under the
+    ``gold-free`` protocol the title says that the published numbers were
+    measured under WRENCH's protocol.  Cells
+    that train on the gold valid labels (column ``semi_supervised``) are
     marked ``(semi-supervised)``, carry no published number (WRENCH's are
     unsupervised), and a note under the table says which and why.  One table per
     protocol unless ``protocol`` is given.  The title states the number of
@@ -117,8 +164,10 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
         keys = list(dict.fromkeys(zip(sub["end_model"], sub["label_model"])))
         keys.sort(key=lambda k: (k[0] != "", k[0]))
         semi_notes: dict[str, list[str]] = {}
+        config_notes: dict[str, list[str]] = {}
         for em, lm in keys:
             row: list[object] = [lm if not em else f"{em.upper()} + {lm}"]
+            name = str(row[0])
             for d in dsets:
                 cell = sub[(sub["dataset"] == d) & (sub["label_model"] == lm) & (sub["end_model"] == em)]
                 semi = [r for r in dict.fromkeys(cell["semi_supervised"]) if r]
@@ -130,11 +179,20 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                     continue
                 pubs = cell["published"].dropna()
                 pub = float(pubs.iloc[0]) if (show_pub and len(pubs)) else None
-                row.append(fmt_cell(cell["score"].to_numpy(float), pub, n_seeds, show_pub))
+                # a published number beside another configuration: the cell is marked, the note says what differs
+                notes = [n for n in dict.fromkeys(cell.loc[cell["published"].notna(), "published_config"]) if n] \
+                    if pub is not None else []
+                for note in notes:
+                    if note not in config_notes.setdefault(name, []):
+                        config_notes[name].append(note)
+                row.append(fmt_cell(cell["score"].to_numpy(float), pub, n_seeds, show_pub,
+                                    OTHER_CONFIG_MARK if notes else ""))
             rows.append(row)
         seeds = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
+        pub_what = ("published WRENCH in parentheses" if proto == "wrench" else
+                    "published WRENCH in parentheses, measured under WRENCH's protocol, not this one")
         title = f"**protocol {proto}, {split} split**" + (
-            " — mean ± std over seeds (published WRENCH in parentheses)" if show_pub else " — mean ± std over seeds")
+            f" — mean ± std over seeds ({pub_what})" if show_pub else " — mean ± std over seeds")
         title += f"; every cell averages {seeds} unless marked [n/{n_seeds} seeds]"
         table = title + "\n\n" + markdown_table(header, rows)
         if semi_notes:
@@ -142,6 +200,12 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                       "the class balance with them, as WRENCH's protocol does), so it is not comparable with "
                       "WRENCH's published label models, which are unsupervised, and no published number is shown "
                       "beside it: " + "; ".join(f"{m} ({'; '.join(rs)})" for m, rs in semi_notes.items()) + ".")
+        if any(config_notes.values()):
+            table += ("\n\n" + f"{OTHER_CONFIG_MARK} (published number): it was made with another configuration "
+                      "than this row's, so the pair is no reproduction (a cell without the mark runs the published "
+                      "number's configuration, which does not by itself make the numbers equal): "
+                      + "; ".join(
+                          f"{m} ({'; '.join(ns)})" for m, ns in config_notes.items() if ns) + ".")
         parts.append(table)
     return "\n\n".join(parts) + "\n"
 
@@ -213,6 +277,8 @@ def docs_section(df: Any) -> str:
         f"Wall time {meta.get('seconds')} s on {meta.get('cpus')} CPU(s) ({meta.get('platform')}), "
         f"weaksup {meta.get('weaksup', '?')}.",
         *_data_note(meta),
+        *([f"End models are trained on `{meta['features']}` features (WRENCH's published LR/MLP on BERT-base "
+           "features)."] if meta.get("features") else []),
         "`wrench` protocol: gold valid labels give the class balance / model selection (as WRENCH). "
         "`gold-free`: no gold labels before test; class balance estimated from the train votes. "
         "The train-split table scores each label model transductively on the rows it was fitted on (wrench#27).",

@@ -116,6 +116,134 @@ def published_value(dataset: str, label_model: str, end_model: str | None = None
     return None if cell is None or cell.get("uncertain") else float(cell["value"])
 
 
+_UNSET = object()
+
+
+def published_config(label_model: str, model: Any, end_model: str = "", features: str | None = None) -> str:
+    """What differs between a cell's configuration and the one WRENCH's published number was made with.
+
+    ``""`` when the cell runs the configuration that reproduces the published
+    label model (``published.json``, ``configurations``: e.g. WRENCH's WMV is
+    ``WeightedMajorityVote(weights="class_prior")``, not the default) or when
+    there is no published number.  End-model cells always differ in their
+    features: WRENCH's LR/MLP were trained on BERT-base features, the bench's
+    on ``features``.  The tables mark such cells so that the published number
+    in parentheses is not read as a reproduction.
+
+    Examples
+    --------
+    >>> from weaksup.labelmodel import MajorityVote, WeightedMajorityVote
+    >>> published_config("MajorityVote", MajorityVote())
+    ''
+    >>> published_config("WeightedMajorityVote", WeightedMajorityVote(weights="class_prior"))
+    ''
+    >>> published_config("WeightedMajorityVote", WeightedMajorityVote())
+    "WRENCH's WMV is WeightedMajorityVote(weights='class_prior'); this row: weights='accuracy'"
+    """
+    pub = published()
+    short = pub["name_map"].get(label_model, label_model)
+    conf = pub.get("configurations", {}).get(short)
+    parts = []
+    if conf is not None:
+        want = conf["params"]
+        call = f"{conf['weaksup']}({', '.join(f'{p}={v!r}' for p, v in want.items())})"
+        if conf["weaksup"] is None:
+            parts.append(f"WRENCH's {short} is {conf['wrench']}; no weaksup configuration is known to reproduce it "
+                         f"(this row: {label_model})")
+        elif conf["weaksup"] != label_model:
+            parts.append(f"WRENCH's {short} is {call}; this row: {label_model}")
+        else:
+            have = {p: getattr(model, p, _UNSET) for p in want}
+            diff = [f"{p}={'unset' if v is _UNSET else repr(v)}" for p, v in have.items() if v != want[p]]
+            if diff:
+                parts.append(f"WRENCH's {short} is {call}; this row: {', '.join(diff)}")
+    if end_model:
+        parts.append(f"WRENCH's {end_model.upper()} used {pub.get('end_model_features', 'other features')}, "
+                     + (f"this row {features!r} features" if features else "this row's features are not recorded"))
+    return "; ".join(parts)
+
+
+#: The files of a WRENCH folder that a bench run reads (``.xz``: the bundled copy).
+_DATA_FILES = ("train.json", "valid.json", "test.json", "label.json", "labeled_ids.json")
+#: Packages whose version a rerun needs (read from the installed metadata: nothing is imported).
+_VERSIONED = ("numpy", "scipy", "pandas", "scikit-learn", "torch", "numba")
+#: Environment variables that set the thread count of BLAS / OpenMP / torch.
+_THREAD_ENV = ("WEAKSUP_TORCH_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def data_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """``{file name: sha256 hex}`` of the split files of a WRENCH folder (``train.json`` ... or their ``.xz``).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "label.json").write_text("{}")
+    >>> data_checksums(d)
+    {'label.json': '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'}
+    """
+    import hashlib
+
+    out: dict[str, str] = {}
+    folder = Path(folder)
+    for name in _DATA_FILES:
+        for cand in (folder / name, folder / f"{name}.xz"):
+            if cand.is_file():
+                h = hashlib.sha256()
+                with open(cand, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(chunk)
+                out[cand.name] = h.hexdigest()
+    return out
+
+
+def _versions() -> dict[str, str | None]:
+    """Installed versions of the packages results depend on (None: not installed)."""
+    from importlib import metadata
+
+    out: dict[str, str | None] = {}
+    for pkg in _VERSIONED:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _git_state(timeout: float = 5.0) -> dict[str, Any] | None:
+    """``{"commit", "dirty"}`` of the checkout weaksup is imported from, or None (not a checkout, no git)."""
+    import subprocess
+
+    import weaksup
+
+    pkg = Path(weaksup.__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(pkg), *args], capture_output=True, text=True, timeout=timeout,
+                              check=True).stdout.strip()
+
+    try:
+        top = Path(git("rev-parse", "--show-toplevel"))
+        if top.resolve() / "weaksup" != pkg:  # weaksup installed inside some other repository: not its commit
+            return None
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def _threads(torch_threads: int) -> dict[str, Any]:
+    """The thread settings: the end models' torch threads, the thread environment, the BLAS pools in use."""
+    out: dict[str, Any] = {"torch": torch_threads, "env": {k: os.environ.get(k) for k in _THREAD_ENV}}
+    try:
+        from threadpoolctl import threadpool_info
+
+        out["blas"] = [{k: d.get(k) for k in ("internal_api", "num_threads", "version")} for d in threadpool_info()]
+    except Exception:  # threadpoolctl missing or unable to inspect: the env above is still recorded
+        out["blas"] = None
+    return out
+
+
 def _short(spec: Any) -> str:
     """The bench's name for a model: label models by class name, end models by their first alias (``lr``)."""
     if spec.family == "end":
@@ -649,12 +777,16 @@ def run(
         One row per (dataset, protocol, label model, end model, seed, split):
         columns ``dataset, protocol, label_model, end_model, seed, split, metric,
         score`` (fraction), ``published`` (percent, test only), ``fit_seconds``,
-        ``n_covered``, ``params`` (JSON: the given params and the grid's choice)
-        and ``semi_supervised`` (why the cell trains on the gold valid labels,
+        ``n_covered``, ``params`` (JSON: the given params and the grid's choice),
+        ``semi_supervised`` (why the cell trains on the gold valid labels,
         :func:`trains_on_valid`; ``""`` if it does not; such cells get no
-        ``published`` number: WRENCH's are unsupervised).  ``df.attrs`` holds ``skipped`` (failed runs, with the
+        ``published`` number: WRENCH's are unsupervised) and ``published_config`` (what differs from the
+        configuration the published number was made with, :func:`published_config`; ``""`` when it is the
+        same or there is none; the tables mark such cells).  ``df.attrs`` holds ``skipped`` (failed runs, with the
         reason) and ``meta`` (the settings, the weaksup version, each set's
-        folder and source, the machine).
+        folder and source, the sha256 of its split files (``data_sha256``), the versions of numpy, scipy, pandas,
+        scikit-learn, torch and numba, the git commit and dirty flag when weaksup runs from a checkout,
+        the thread settings, the machine).
 
     Examples
     --------
@@ -731,10 +863,14 @@ def run(
     # models, with the reason, like a labels-only set; the bench goes on)
     no_features = {d: _feature_problem(ds, features) for d, ds in loaded.items()} if ems else {}
     feat_cache: dict[tuple[str, str], Any] = {}
+    # what a rerun needs, recorded once: the exact data files, the dependency versions, the source, the threads
+    checksums = {d: data_checksums(ds.path) for d, ds in loaded.items()}
+    versions, git_state, thread_info = _versions(), _git_state(), _threads(threads)
+
     def _frame() -> pd.DataFrame:
         """The results so far, with the settings (``meta``) and the skipped runs."""
         cols = ["dataset", "protocol", "label_model", "end_model", "seed", "split", "metric", "score",
-                "published", "fit_seconds", "n_covered", "params", "semi_supervised"]
+                "published", "fit_seconds", "n_covered", "params", "semi_supervised", "published_config"]
         df = pd.DataFrame(ctx.rows, columns=cols)
         df.attrs["skipped"] = ctx.skipped
         from weaksup._version import __version__
@@ -746,6 +882,8 @@ def run(
             # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
             "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
                          "metric_source": ds.metric_source} for d, ds in loaded.items()},
+            # the exact files read: {dataset: {file name: sha256}}
+            "data_sha256": checksums,
             "label_models": [n for n, _ in lms],
             "end_models": [n for n, _ in ems],
             "seeds": seeds,
@@ -759,6 +897,9 @@ def run(
             "tie_break": tie_break,
             "seconds": round(time.time() - t_start, 1),
             "python": sys.version.split()[0],
+            "versions": versions,
+            "git": git_state,
+            "threads": thread_info,
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "published_source": published()["source"],
@@ -801,7 +942,8 @@ def run(
                                          "score": float(lm.score(sp.votes, sp.labels, metric=metric,
                                                                  tie_break=tie_break)),
                                          "published": pub, "fit_seconds": fit_s, "params": lm_used,
-                                         "semi_supervised": semi})
+                                         "semi_supervised": semi,
+                                         "published_config": published_config(lm_name, lm) if pub else ""})
                     for em_name, em_cls in (ems if X is not None else []):
                         done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
                             _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
@@ -818,7 +960,9 @@ def run(
                                              "score": float(pipe.score(X[split], ds.splits[split].labels, metric)),
                                              "published": pub, "fit_seconds": fit_s, "params": em_used,
                                              "semi_supervised": (f"its labels come from {lm_name}: {semi}"
-                                                                 if semi else "")})
+                                                                 if semi else ""),
+                                             "published_config": (published_config(lm_name, lm, em_name, features)
+                                                                  if pub else "")})
                 bar.update(1)
                 finished.add((dname, proto, lm_name, seed))
     except KeyboardInterrupt:
