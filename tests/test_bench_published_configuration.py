@@ -95,3 +95,9 @@ def test_git_state_is_none_outside_a_checkout(monkeypatch):
 
     monkeypatch.setattr(subprocess, "run", no_git)
     assert runner._git_state() is None
+
+
+def test_a_published_zero_is_marked_too(wrench_dir):
+    """WRENCH's FS on sms is 0.00: a falsy published number skipped the configuration check."""
+    df = run(["sms"], ["fs"], seeds=1, data_dir=wrench_dir, progress=False)
+    assert "7.14 ± 0.00 † (0.00)" in results_table(df, protocol="wrench")

@@ -943,7 +943,7 @@ def run(
                                                                  tie_break=tie_break)),
                                          "published": pub, "fit_seconds": fit_s, "params": lm_used,
                                          "semi_supervised": semi,
-                                         "published_config": published_config(lm_name, lm) if pub else ""})
+                                         "published_config": published_config(lm_name, lm) if pub is not None else ""})
                     for em_name, em_cls in (ems if X is not None else []):
                         done = ctx.attempt(f"{em_name}+{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
                             _fit_pipeline, ds, X, lm, em_cls, _with_defaults(em_cls, em_params.get(em_name, {}),
@@ -962,7 +962,7 @@ def run(
                                              "semi_supervised": (f"its labels come from {lm_name}: {semi}"
                                                                  if semi else ""),
                                              "published_config": (published_config(lm_name, lm, em_name, features)
-                                                                  if pub else "")})
+                                                                  if pub is not None else "")})
                 bar.update(1)
                 finished.add((dname, proto, lm_name, seed))
     except KeyboardInterrupt:
