@@ -79,6 +79,11 @@ class AutoLabelModel(LabelModel):
     chosen_ : str
         Name of the selected candidate; ``model_`` is the fitted model and
         ``valid_scores_`` the valid score of every candidate (``dev_scores_``: deprecated alias).
+    seed_ : int or None
+        The seed every candidate was fitted with: ``fit(..., seed=auto.seed_)`` repeats the fit.  With
+        valid labels and ``seed=None`` one seed is drawn from numpy's global generator, as
+        MatrixCompletion draws its own, and shared by the candidates; without valid labels, the fallback's
+        ``seed_`` (None for a model that draws no seed).
 
     Examples
     --------
@@ -92,7 +97,7 @@ class AutoLabelModel(LabelModel):
 
     min_lfs = 1
     min_identifiable_lfs = 3
-    _fitted_attrs = ("chosen_", "valid_scores_", "class_balance_")
+    _fitted_attrs = ("chosen_", "valid_scores_", "class_balance_", "seed_")
     _renamed = {"dev_scores_": "valid_scores_"}
     _parameter_constraints = {"metric": [str], "candidates": [None, list, tuple], "fallback": [str]}
 
@@ -200,8 +205,12 @@ class AutoLabelModel(LabelModel):
             name, cls_name, params, _ = cands[names.index(self.fallback)]
             model, _ = self._make(cls_name, params)
             model.fit(L, class_balance=class_balance, seed=seed)
+            self.seed_ = getattr(model, "seed_", seed)
             self._set_choice(name, model)
             return
+        if seed is None:  # one seed for every candidate (and fold), recorded: each used to draw its own
+            seed = int(np.random.randint(1e6))
+        self.seed_ = int(seed)
         Ld, yd = _content_order(*dev)
         dev = (Ld, yd)
         best: tuple[float, str, LabelModel] | None = None
@@ -278,6 +287,8 @@ class AutoLabelModel(LabelModel):
     def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
         sub = {k[len("model_."):]: v for k, v in arrays.items() if k.startswith("model_.")}
         self.model_ = LabelModel._from_state(meta["model_"], sub, path)
+        if "seed_" not in meta["json_attrs"]:  # a file written before ``seed_`` was recorded: the seed is unknown
+            self.seed_ = None
 
 
 def _candidate_entry(i: int, entry: Any) -> tuple[str, str, dict[str, Any], bool]:
