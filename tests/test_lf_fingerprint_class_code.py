@@ -207,3 +207,20 @@ def test_fingerprints_with_nothing_new_to_see_are_unchanged():
     from weaksup.lf.fingerprint import home_module  # new with the fix: asserted last, the rest held before it
 
     assert home_module(LabelingFunction("w", _lf_plain)) is None  # weaksup's classes: pinned by version
+
+
+def test_abc_based_lf_class_is_served_from_the_cache_and_its_edits_seen():
+    # Before: abc.ABC's _abc_impl registry (a C object without a repr) made such a class 'volatile' once the class
+    # entered the fingerprint, so a callable-object LF or resource built on abc.ABC was recomputed on every apply.
+    cell = (
+        "import abc\n"
+        "class Rule(abc.ABC):\n"
+        "    @abc.abstractmethod\n"
+        "    def __call__(self, x): ...\n"
+        "class AtLeast(Rule):\n"
+        "    TH = 2\n"
+        "    def __call__(self, x):\n"
+        "        return 1 if x.n >= self.TH else 0\n"
+    )
+    _assert_cell_edit_reruns(cell, ("TH = 2", "TH = 6"),
+                             lambda ns: LabelingFunction("at_least", ns["AtLeast"]()), NUMS)

@@ -389,6 +389,8 @@ def _class_attr_repr(name: str, val: Any, module: str, depth: int) -> str | None
         return fingerprint_callable(val, depth + 1)
     if name.startswith("__") and name.endswith("__"):  # __module__, __doc__, __slots__, __annotations__, ...
         return None
+    if name.startswith("_abc_"):  # abc.ABC's registry (a C object, no repr): the class's methods are its code
+        return None
     if isinstance(val, _STATELESS_DESCRIPTORS) or type(val).__name__ == "_tuplegetter":  # namedtuple fields
         return None
     return _value_repr(val, module, depth)
