@@ -152,3 +152,20 @@ def test_clear_gives_the_disk_space_back(tmp_path):
     k = ResponseCache.key({"kind": "x"}, "generate", "after", {})
     c.put_many([(k, {"text": "still works"})])
     assert ResponseCache(path).get_many([k])[k] == {"text": "still works"}
+
+
+def test_relative_path_keeps_its_file_after_a_change_of_directory(tmp_path, monkeypatch):
+    # Before: the path stayed relative, so after a notebook's %cd the deleted-file check looked at another path,
+    # warned 'deleted while open' and started a second, empty cache there (the replies were paid for again).
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    cache, b = ResponseCache("rc.sqlite"), CountingBackend()
+    prompts = ["free prize", "hello"]
+    b.score(prompts, ["yes", "no"], cache=cache)
+    monkeypatch.chdir(tmp_path / "b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b.score(prompts, ["yes", "no"], cache=cache)
+    assert b.asked == 2 and cache.path == str(tmp_path / "a" / "rc.sqlite")
+    assert not (tmp_path / "b" / "rc.sqlite").exists()

@@ -65,6 +65,8 @@ class ResponseCache:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = str(path) if path is not None else str(default_cache_path())
         self.memory = self.path == ":memory:"
+        if not self.memory:  # absolute once: a notebook's %cd must not point the open cache at another file
+            self.path = os.path.abspath(os.path.expanduser(self.path))
         if not self.memory:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
