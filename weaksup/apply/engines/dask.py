@@ -195,7 +195,7 @@ def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], in
         futures = client.compute(tasks)
         order = {f.key: i for i, f in enumerate(futures)}
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=client.loop):  # the session cluster is not the default client
                 i = order[fut.key]
                 if failed and i > min(failed):
                     continue  # cancelled: a partition before it failed
