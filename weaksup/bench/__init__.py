@@ -20,7 +20,7 @@ from weaksup._lazy import attach
 
 _LAZY = {
     "run": "weaksup.bench.runner",
-    "published": "weaksup.bench.runner",
+    "published": "weaksup.bench.report",
     "published_value": "weaksup.bench.runner",
     "available_datasets": "weaksup.bench.runner",
     "resolve_models": "weaksup.bench.runner",

@@ -14,17 +14,86 @@ never silently averaged away.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import numpy as np
 
-__all__ = ["markdown_table", "section_block", "results_table", "summarize_skipped", "docs_section", "fmt_cell"]
+
+# ------------------------------------------------------------------ published numbers
+
+
+def published() -> dict[str, Any]:
+    """The published WRENCH tables shipped as ``weaksup/bench/published.json`` (source inside).
+
+    Examples
+    --------
+    >>> from weaksup.bench import published
+    >>> tables = published()
+    >>> sorted(k for k in tables if k in ("label_models", "end_models", "source", "name_map"))
+    ['end_models', 'label_models', 'name_map', 'source']
+    """
+    from importlib import resources
+
+    return json.loads(resources.files("weaksup.bench").joinpath("published.json").read_text(encoding="utf-8"))
+
+
+_UNSET = object()
+
+
+def published_config(label_model: str, model: Any, end_model: str = "", features: str | None = None) -> str:
+    """What differs between a cell's configuration and the one WRENCH's published number was made with.
+
+    ``""`` when the cell runs the configuration that reproduces the published
+    label model (``published.json``, ``configurations``: e.g. WRENCH's WMV is
+    ``WeightedMajorityVote(weights="class_prior")``, not the default) or when
+    there is no published number.  End-model cells always differ in their
+    features: WRENCH's LR/MLP were trained on BERT-base features, the bench's
+    on ``features``.  The tables mark such cells so that the published number
+    in parentheses is not read as a reproduction.
+
+    Examples
+    --------
+    >>> from weaksup.labelmodel import MajorityVote, WeightedMajorityVote
+    >>> published_config("MajorityVote", MajorityVote())
+    ''
+    >>> published_config("WeightedMajorityVote", WeightedMajorityVote(weights="class_prior"))
+    ''
+    >>> published_config("WeightedMajorityVote", WeightedMajorityVote())
+    "WRENCH's WMV is WeightedMajorityVote(weights='class_prior'); this row: weights='accuracy'"
+    """
+    pub = published()
+    short = pub["name_map"].get(label_model, label_model)
+    conf = pub.get("configurations", {}).get(short)
+    parts = []
+    if conf is not None:
+        want = conf["params"]
+        call = f"{conf['weaksup']}({', '.join(f'{p}={v!r}' for p, v in want.items())})"
+        if conf["weaksup"] is None:
+            parts.append(f"WRENCH's {short} is {conf['wrench']}; no weaksup configuration is known to reproduce it "
+                         f"(this row: {label_model})")
+        elif conf["weaksup"] != label_model:
+            parts.append(f"WRENCH's {short} is {call}; this row: {label_model}")
+        else:
+            have = {p: getattr(model, p, _UNSET) for p in want}
+            diff = [f"{p}={'unset' if v is _UNSET else repr(v)}" for p, v in have.items() if v != want[p]]
+            if diff:
+                parts.append(f"WRENCH's {short} is {call}; this row: {', '.join(diff)}")
+    if end_model:
+        parts.append(f"WRENCH's {end_model.upper()} used {pub.get('end_model_features', 'other features')}, "
+                     + (f"this row {features!r} features" if features else "this row's features are not recorded"))
+    return "; ".join(parts)
+
+
+
+__all__ = ["markdown_table", "section_block", "results_table", "summarize_skipped", "docs_section", "fmt_cell",
+           "published", "published_config"]
 
 #: What a table cell that trained on the gold valid labels carries instead of the published number.
 SEMI_MARK = "(semi-supervised)"
 #: The mark before a published number that was made with another configuration than the cell's
-#: (:func:`weaksup.bench.runner.published_config`).
+#: (:func:`published_config`).
 OTHER_CONFIG_MARK = "†"
 #: Short metric names in table headers.
 _SHORT = {"accuracy": "acc", "f1_binary": "F1"}
@@ -95,7 +164,6 @@ def _config_from_params(df: Any) -> list[str]:
     import json
     from types import SimpleNamespace
 
-    from weaksup.bench.runner import published_config
     from weaksup.labelmodel import registry
 
     params = df["params"] if "params" in df else [""] * len(df)

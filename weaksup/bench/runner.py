@@ -47,7 +47,7 @@ from typing import Any
 
 import pandas as pd
 
-from weaksup.bench.report import docs_section, results_table, summarize_skipped
+from weaksup.bench.report import docs_section, published, published_config, results_table, summarize_skipped
 
 __all__ = [
     "run",
@@ -79,21 +79,6 @@ _FAMILY = {"label": "label", "end": "end"}
 # ------------------------------------------------------------------ lookups
 
 
-def published() -> dict[str, Any]:
-    """The published WRENCH tables shipped as ``weaksup/bench/published.json`` (source inside).
-
-    Examples
-    --------
-    >>> from weaksup.bench import published
-    >>> tables = published()
-    >>> sorted(k for k in tables if k in ("label_models", "end_models", "source", "name_map"))
-    ['end_models', 'label_models', 'name_map', 'source']
-    """
-    from importlib import resources
-
-    return json.loads(resources.files("weaksup.bench").joinpath("published.json").read_text(encoding="utf-8"))
-
-
 def published_value(dataset: str, label_model: str, end_model: str | None = None,
                     soft: bool = True) -> float | None:
     """Published WRENCH test score (percent) for a cell, or None when there is none.
@@ -114,53 +99,6 @@ def published_value(dataset: str, label_model: str, end_model: str | None = None
     else:
         cell = pub["label_models"].get(short, {}).get(dataset)
     return None if cell is None or cell.get("uncertain") else float(cell["value"])
-
-
-_UNSET = object()
-
-
-def published_config(label_model: str, model: Any, end_model: str = "", features: str | None = None) -> str:
-    """What differs between a cell's configuration and the one WRENCH's published number was made with.
-
-    ``""`` when the cell runs the configuration that reproduces the published
-    label model (``published.json``, ``configurations``: e.g. WRENCH's WMV is
-    ``WeightedMajorityVote(weights="class_prior")``, not the default) or when
-    there is no published number.  End-model cells always differ in their
-    features: WRENCH's LR/MLP were trained on BERT-base features, the bench's
-    on ``features``.  The tables mark such cells so that the published number
-    in parentheses is not read as a reproduction.
-
-    Examples
-    --------
-    >>> from weaksup.labelmodel import MajorityVote, WeightedMajorityVote
-    >>> published_config("MajorityVote", MajorityVote())
-    ''
-    >>> published_config("WeightedMajorityVote", WeightedMajorityVote(weights="class_prior"))
-    ''
-    >>> published_config("WeightedMajorityVote", WeightedMajorityVote())
-    "WRENCH's WMV is WeightedMajorityVote(weights='class_prior'); this row: weights='accuracy'"
-    """
-    pub = published()
-    short = pub["name_map"].get(label_model, label_model)
-    conf = pub.get("configurations", {}).get(short)
-    parts = []
-    if conf is not None:
-        want = conf["params"]
-        call = f"{conf['weaksup']}({', '.join(f'{p}={v!r}' for p, v in want.items())})"
-        if conf["weaksup"] is None:
-            parts.append(f"WRENCH's {short} is {conf['wrench']}; no weaksup configuration is known to reproduce it "
-                         f"(this row: {label_model})")
-        elif conf["weaksup"] != label_model:
-            parts.append(f"WRENCH's {short} is {call}; this row: {label_model}")
-        else:
-            have = {p: getattr(model, p, _UNSET) for p in want}
-            diff = [f"{p}={'unset' if v is _UNSET else repr(v)}" for p, v in have.items() if v != want[p]]
-            if diff:
-                parts.append(f"WRENCH's {short} is {call}; this row: {', '.join(diff)}")
-    if end_model:
-        parts.append(f"WRENCH's {end_model.upper()} used {pub.get('end_model_features', 'other features')}, "
-                     + (f"this row {features!r} features" if features else "this row's features are not recorded"))
-    return "; ".join(parts)
 
 
 #: The files of a WRENCH folder that a bench run reads (``.xz``: the bundled copy).
@@ -213,9 +151,7 @@ def _git_state(timeout: float = 5.0) -> dict[str, Any] | None:
     """``{"commit", "dirty"}`` of the checkout weaksup is imported from, or None (not a checkout, no git)."""
     import subprocess
 
-    import weaksup
-
-    pkg = Path(weaksup.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # the weaksup package (not imported: it is the top layer)
 
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(pkg), *args], capture_output=True, text=True, timeout=timeout,
