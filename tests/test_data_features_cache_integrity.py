@@ -71,3 +71,33 @@ def test_valid_entry_is_a_cache_hit(tmp_path, fake_embed):
     X = f.text_features(TEXTS, cache_dir=tmp_path, progress=False)
     np.testing.assert_array_equal(f.text_features(TEXTS, cache_dir=tmp_path, progress=False), X)
     assert fake_embed == [3]
+
+
+
+def test_a_writer_keeps_another_writers_valid_entry(tmp_path, fake_embed, monkeypatch):
+    """Two processes embedding the same texts may differ in the last bits (another thread count), so their entries
+    carry different digests; each writer used to delete every other entry of the key after saving its own, and two
+    interleaved writers left none.  Only the damaged entries it read (and the old-format file) are removed now."""
+    embed = f._embed_minilm
+    theirs = []
+
+    def embed_while_another_process_writes(texts, **kwargs):
+        X = embed(texts, **kwargs)
+        other = X.copy()
+        other[0, 0] = np.nextafter(other[0, 0], np.float32(2))  # the other writer's array, one ulp apart
+        theirs.append(other)
+        return X
+
+    monkeypatch.setattr(f, "_embed_minilm", embed_while_another_process_writes)
+    real_save = f._atomic_save_npy
+
+    def save_after_the_other(path, arr):
+        other = theirs[-1]
+        real_save(path.with_name(f"{path.name.rsplit('-', 1)[0]}-{f._digest(other)}.npy"), other)
+        real_save(path, arr)
+
+    monkeypatch.setattr(f, "_atomic_save_npy", save_after_the_other)
+    X = f.text_features(TEXTS, cache_dir=tmp_path, progress=False)
+    names = sorted(p.name for p in tmp_path.glob("minilm-*.npy"))
+    assert len(names) == 2, names  # before: the other writer's valid entry was deleted
+    assert any(p.endswith(f"-{f._digest(X)}.npy") for p in names)

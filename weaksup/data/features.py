@@ -209,6 +209,8 @@ def _read_cache_entry(path: Path, shape: tuple[int, int]) -> tuple[np.ndarray | 
     name, else ``(None, why)``."""
     try:
         arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise  # gone since it was listed: the caller skips it
     except (OSError, ValueError, EOFError) as exc:  # EOFError: a zero-length file
         return None, f"unreadable: {type(exc).__name__}: {exc}"
     if arr.shape != shape or arr.dtype != np.float32:
@@ -327,11 +329,15 @@ def text_features(
         key = _cache_key(identity, options, texts)
         path = Path(cache_dir) if cache_dir is not None else features_cache_dir()
         stem = f"{kind}-{key[:40]}"
-        bad = []
+        bad, damaged = [], []
         for found in sorted(path.glob(f"{stem}-*.npy")):  # one, unless a damaged one was left beside it
-            cached, why = _read_cache_entry(found, (len(texts), dim))
+            try:
+                cached, why = _read_cache_entry(found, (len(texts), dim))
+            except FileNotFoundError:
+                continue  # removed since the listing (another process replaced a damaged entry): not damage
             if cached is not None:
                 return cached
+            damaged.append(found)
             bad.append(f"{str(found)!r}: {why}")
         if bad:
             import warnings
@@ -339,14 +345,18 @@ def text_features(
             warnings.warn(f"text_features: feature cache entry {'; '.join(bad)}; recomputing the embeddings "
                           "and overwriting it", stacklevel=2)
         path = path / stem  # the file name gets the digest of the array: {kind}-{key}-{digest}.npy
+    else:
+        damaged = []
     arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
                         n_threads=threads, progress=progress, entity_spans=spans)
     if path is not None:  # the cache only saves time: failing to write it must not cost the finished embeddings
         entry = path.with_name(f"{path.name}-{_digest(arr)}.npy")
         try:
             _atomic_save_npy(entry, arr)
-            # damaged entries of the same key, and its entry of the format before the checksum (minilm-<key>.npy)
-            for old in [*path.parent.glob(f"{path.name}-*.npy"), path.with_name(f"{path.name}.npy")]:
+            # the damaged entries read above, and the key's entry of the format before the checksum
+            # (minilm-<key>.npy); never another valid entry: a concurrent writer's array may differ in its last
+            # bits (another thread count) and so be named by another digest
+            for old in [*damaged, path.with_name(f"{path.name}.npy")]:
                 if old != entry:
                     with contextlib.suppress(OSError):
                         old.unlink(missing_ok=True)
