@@ -47,3 +47,16 @@ def test_new_rows_are_scored_with_the_fitted_rows_as_context():
     model.max_bytes = HyperLabelModel.max_bytes
     assert np.array_equal(model.predict_proba(L), proba)
     assert model.predict_proba(new).shape == (50, 2)
+
+
+def test_new_rows_of_the_fitted_shape_count_the_fitted_rows_too():
+    # Before: 'same rows' was decided by the shape alone, so a test split the size of train (other votes, scored
+    # with the fitted rows stacked above it) was counted as half its real size.
+    L, _, _ = make_votes(1000, 6, 2, seed=0)
+    new, _, _ = make_votes(1000, 6, 2, seed=1)
+    model = HyperLabelModel().fit(L)
+    votes = max(float(new.fired().sum()), float(L.fired().sum()))
+    model.max_bytes = 600.0 * votes + 40.0 * (1000 * 6) + 1  # enough for 1000 rows alone
+    with pytest.raises(ValueError, match=r"on 2000 x 6 dense votes"):
+        model.predict_proba(new)
+    model.predict_proba(L)  # the fitted rows themselves need no context

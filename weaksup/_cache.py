@@ -7,12 +7,11 @@ in a running notebook takes effect for the next cache opened.
 
 >>> import os
 >>> from weaksup._cache import cache_root
+>>> before = os.environ.get("WEAKSUP_CACHE")
 >>> os.environ["WEAKSUP_CACHE"] = "/tmp/ws-cache"
 >>> str(cache_root())
 '/tmp/ws-cache'
->>> del os.environ["WEAKSUP_CACHE"]
->>> cache_root().name
-'weaksup'
+>>> _ = os.environ.pop("WEAKSUP_CACHE") if before is None else os.environ.update(WEAKSUP_CACHE=before)
 """
 
 from __future__ import annotations

@@ -213,12 +213,14 @@ class HyperLabelModel(LabelModel):
 
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         ctx = np.asarray(self.votes_, dtype=np.int64)
-        same = L.n == ctx.shape[0] and L.m == ctx.shape[1]
+        X = L.to_dense().astype(np.int64) if (L.n, L.m) == ctx.shape else None  # needed below anyway
+        same = X is not None and np.array_equal(X, ctx)
         reason = self._unsupported(L, context_rows=0 if same else ctx.shape[0])
         if reason is not None:  # new rows are scored with the fitted rows as context: both count
             raise ValueError(f"HyperLabelModel: {reason}")
-        X = L.to_dense().astype(np.int64)
-        if X.shape == ctx.shape and np.array_equal(X, ctx):
+        if X is None:
+            X = L.to_dense().astype(np.int64)
+        if same:
             P = self._infer(X, L.cardinality)
         else:
             P = self._infer(np.vstack([ctx, X]), L.cardinality)[ctx.shape[0]:]
