@@ -174,8 +174,11 @@ def test_process_engine_reports_the_first_failed_chunk():
 
 
 CHILD = """
-import sys, time
+import signal, sys, time
 import numpy as np, pandas as pd
+# a child started with SIGINT ignored (a job launched with '&' from a non-interactive shell) would never see
+# Ctrl-C: Python installs its KeyboardInterrupt handler only where SIGINT is not ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from weaksup.apply import apply_lfs
 from weaksup.lf import labeling_function
 
