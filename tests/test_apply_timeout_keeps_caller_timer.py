@@ -132,3 +132,22 @@ def test_caller_handler_that_rearms_its_timer_during_the_apply_fires_again():
         assert len(fired) == 2
         assert 0.19 <= fired[0] - t0 <= 0.35 and 0.49 <= fired[1] - t0 <= 0.65
         assert signal.getsignal(signal.SIGALRM) is handler
+
+
+@pytest.mark.parametrize("inner_fault", ["abstain", "raise"])
+def test_outer_limit_reached_inside_an_inner_apply_is_the_outer_lfs_timeout(inner_fault):
+    """The outer limit firing inside the inner apply's LF call was counted as the inner LF's fault (a timeout
+    it never had), and the outer LF then ran on unbounded; now the inner apply passes it on."""
+    inner_faults = []
+
+    @labeling_function(name="lf_outer")
+    def lf_outer(x):
+        V = apply_lfs([_lf_sleeping(0.1)], FRAME, timeout=1.0, fault=inner_fault, progress=False, cardinality=2)
+        inner_faults.append(V.report.table["faults"].tolist())
+        return 1
+
+    with caller_timer(30.0):
+        t0 = time.monotonic()
+        V = apply_lfs([lf_outer], FRAME.iloc[:1], timeout=0.5, fault="abstain", progress=False, cardinality=2)
+        assert time.monotonic() - t0 < 1.5  # was 2 s (every inner row) and more
+    assert V.report.table["faults"].tolist() == [1] and inner_faults == []

@@ -142,7 +142,24 @@ class Output(Protocol):
 
 
 class LFTimeout(Exception):
-    """Raised inside an LF call that ran past the applier's ``timeout`` (then handled by the fault policy)."""
+    """Raised inside an LF call that ran past the applier's ``timeout`` (then handled by the fault policy).
+
+    ``watchdog`` is the apply whose limit it is: an LF that runs an apply of its own with ``timeout=`` may be
+    interrupted by the outer limit inside the inner LF call, and the inner apply passes that on instead of
+    counting it as its own LF's fault.
+    """
+
+    def __init__(self, message: str, watchdog: Any = None) -> None:
+        super().__init__(message)
+        self.watchdog = watchdog
+
+
+def _foreign_timeout(exc: BaseException, watch: Any) -> BaseException | None:
+    """The outer apply's :class:`LFTimeout` inside ``exc`` (itself, or a batched LF's row failure), else None."""
+    for e in (exc, getattr(exc, "cause", None)):
+        if isinstance(e, LFTimeout) and e.watchdog is not None and e.watchdog is not watch:
+            return e
+    return None
 
 
 def check_timeout(timeout: float | None) -> float | None:
@@ -250,7 +267,7 @@ class _Watchdog:
             self._arm()
         if self.start is not None and time.perf_counter() - self.start > self.timeout:  # type: ignore[operator]
             self.start = None  # fire once per call
-            raise LFTimeout(f"no result within timeout={self.timeout:g} s")
+            raise LFTimeout(f"no result within timeout={self.timeout:g} s", self)
 
     def __exit__(self, *exc: Any) -> None:
         if self.timeout is None:
@@ -313,6 +330,9 @@ def apply_chunk(
                     watch.start = None
                 except RowsFailed as exc:
                     watch.start = None
+                    outer = _foreign_timeout(exc, watch)
+                    if outer is not None:
+                        raise outer  # the enclosing apply's limit, not this LF's fault
                     cause = exc.cause if exc.cause is not None else exc
                     i = exc.positions[0]
                     if fault == "raise" or exc.output is None:
@@ -330,6 +350,8 @@ def apply_chunk(
                         columns.append(output.from_batch(lf, exc.output, chunk))
                 except Exception as exc:
                     watch.start = None
+                    if _foreign_timeout(exc, watch) is not None:
+                        raise  # the enclosing apply's limit, not this LF's fault
                     if fault == "raise":
                         first = (0, output.raised(
                             f"batched LF {lf.name!r} {_what(exc)} on {_chunk_rows(index, n, offset, unit)}: "
@@ -367,6 +389,8 @@ def apply_chunk(
                                 append(call(x))
                         except Exception as exc:
                             watch.start = None
+                            if _foreign_timeout(exc, watch) is not None:
+                                raise  # the enclosing apply's limit, not this LF's fault
                             if fault == "raise":
                                 first = (i, output.raised(
                                     f"LF {lf.name!r} {_what(exc)} on {unit} {_label(index[i])!r} "
