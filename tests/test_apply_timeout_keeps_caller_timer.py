@@ -151,3 +151,16 @@ def test_outer_limit_reached_inside_an_inner_apply_is_the_outer_lfs_timeout(inne
         V = apply_lfs([lf_outer], FRAME.iloc[:1], timeout=0.5, fault="abstain", progress=False, cardinality=2)
         assert time.monotonic() - t0 < 1.5  # was 2 s (every inner row) and more
     assert V.report.table["faults"].tolist() == [1] and inner_faults == []
+
+
+def test_lf_timeout_pickles_without_its_watchdog():
+    """A process-engine worker sends its LFTimeout (the cause of an LFApplyError) to the parent: the watchdog it
+    names holds signal handlers, which do not pickle, and must stay behind."""
+    import pickle
+
+    from weaksup.apply.kernel import LFTimeout, _Watchdog
+
+    watch = _Watchdog(1.0)
+    watch._old = lambda signum, frame: None
+    back = pickle.loads(pickle.dumps(LFTimeout("no result within timeout=1 s", watch)))
+    assert type(back) is LFTimeout and str(back) == "no result within timeout=1 s" and back.watchdog is None

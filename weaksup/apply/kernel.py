@@ -153,6 +153,11 @@ class LFTimeout(Exception):
         super().__init__(message)
         self.watchdog = watchdog
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the watchdog (signal handlers, timers) stays in its process: a worker's timeout reaches the parent as
+        # a plain LFTimeout
+        return (type(self), self.args)
+
 
 def _foreign_timeout(exc: BaseException, watch: Any) -> BaseException | None:
     """The outer apply's :class:`LFTimeout` inside ``exc`` (itself, or a batched LF's row failure), else None."""
