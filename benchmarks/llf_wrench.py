@@ -44,6 +44,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._docs import write_json_atomic  # noqa: E402  (after the repository is on the path)
+from weaksup._cache import cache_root  # noqa: E402
+
 DATASETS = ("youtube", "sms", "trec", "semeval")
 SEEDS = (0, 1, 2, 3, 4)
 LLF_BASE = {"n_epochs": 40, "batch_size": 512, "n_threads": 1}
@@ -55,30 +58,12 @@ CACHE_DIR: Path | None = None  # --smoke: a temp folder
 
 
 def cache_path(name: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return (CACHE_DIR or Path(base) / "weaksup" / "bench") / f"llf_wrench_{name}.json"
+    return (CACHE_DIR or cache_root() / "bench") / f"llf_wrench_{name}.json"
 
 
 def config(seeds: tuple[int, ...], dev_variant: bool) -> dict[str, Any]:
     """What a cached result must have been made with to be reused."""
     return {"seeds": list(seeds), "dev_variant": dev_variant, "llf_base": LLF_BASE, "llf_grid": LLF_GRID}
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` through a temp file and ``os.replace``: a run killed while writing
-    leaves the previous file or none, never a half-written one."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def cached(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:

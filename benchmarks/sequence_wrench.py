@@ -39,6 +39,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks._docs import write_json_atomic  # noqa: E402  (after the repository is on the path)
+
 from weaksup.data.wrench_sequence import load_wrench_sequence  # noqa: E402
 from weaksup.sequence.endmodel import CRFTagger  # noqa: E402
 from weaksup.sequence.hmm import HMM  # noqa: E402
@@ -344,23 +346,6 @@ def render(results: list[dict], command: str) -> str:
            if crf_cap else "."),
     ]
     return "\n".join(lines)
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` through a temp file and ``os.replace``: a run killed while writing
-    leaves the previous file or none, never a half-written one."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def read_results(path: Path) -> list[dict[str, Any]] | None:
