@@ -63,23 +63,16 @@ def test_an_interrupted_fit_leaves_the_callers_torch_rng_state_as_it_was(monkeyp
     assert torch.equal(torch.get_rng_state(), before)
 
 
-def test_transformer_classifier_fit_leaves_the_callers_torch_rng_state(tmp_path):
+def test_transformer_classifier_fit_leaves_the_callers_torch_rng_state():
     pytest.importorskip("transformers")
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
     from weaksup.endmodel import TransformerClassifier
-    from weaksup.endmodel.transformer import minilm_path
+    from weaksup.estimator_checks import _tiny_text_model  # the estimator checks' tiny random BERT
 
-    tok = AutoTokenizer.from_pretrained(minilm_path())
-    tok.save_pretrained(tmp_path)
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=32, max_position_embeddings=32)
-    torch.manual_seed(0)
-    BertForSequenceClassification(cfg).save_pretrained(tmp_path)
+    path = _tiny_text_model()
     texts = ["great movie", "awful film", "loved it", "hated it"] * 3
     torch.manual_seed(123)
     before = torch.get_rng_state()
-    TransformerClassifier(str(tmp_path), max_length=8, max_steps=3, batch_size=4, progress=False,
+    TransformerClassifier(path, head="mean", max_length=8, max_steps=3, batch_size=4, progress=False,
                           n_threads=1).fit(texts, np.tile([1, 0], 6), seed=0)
     assert torch.equal(torch.get_rng_state(), before)
 
