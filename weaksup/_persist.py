@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import os
 import threading
 import uuid
@@ -29,13 +30,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "save_npz", "load_npz", "load_class", "class_path", "load_npz_v0", "model_from_meta",
-           "check_fitted_state"]
+__all__ = ["FORMAT_VERSION", "TEMP_FILE", "save_npz", "load_npz", "load_class", "class_path", "load_npz_v0",
+           "model_from_meta", "check_fitted_state"]
 
 #: Version of the metadata layout written by :func:`save_npz`.
 FORMAT_VERSION = 1
 
 _META_KEY = "__meta__"
+#: The temporary file :func:`save_npz` writes before renaming it over ``path``: ``.<name>.<pid>.<thread>.<id>.tmp.npz``
+#: (group 1: the writer's pid), so that a folder's reader can skip, and sweep, those of killed writes.
+TEMP_FILE = re.compile(r"^\..+\.npz\.(\d+)\.\d+\.[0-9a-f]+\.tmp\.npz$")
 _TUPLE_KEY = "__tuple__"  # JSON has no tuples: a saved parameter tuple comes back a tuple, not a list
 _ARRAY_KEY = "__ndarray__"  # nor arrays: a numpy array parameter (prec_init=np.full(m, .7)) comes back an array
 

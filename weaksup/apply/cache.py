@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 import warnings
 from collections import OrderedDict
@@ -19,15 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from weaksup._persist import load_npz, save_npz
+from weaksup._persist import TEMP_FILE, load_npz, save_npz
 from weaksup.lf.fingerprint import VOLATILE, is_volatile, pandas_digest
 
 __all__ = ["VoteCache", "fingerprint_data"]
 
 _FORMAT = "weaksup.VoteCacheColumn"
 
-# the name weaksup._persist.save_npz writes a column under before renaming it: .<key>.npz.<pid>.<thread>.<id>.tmp.npz
-_TEMP = re.compile(r"^\..+\.npz\.(\d+)\.\d+\.[0-9a-f]+\.tmp\.npz$")
 #: A temporary file untouched this long is a killed write's leftover even if its pid is in use (the folder may be
 #: shared with other machines, where the pid means nothing): a live write keeps touching its file.
 _STALE_AGE = 3600.0
@@ -167,7 +164,7 @@ class VoteCache:
         self._swept = time.monotonic()
         now = time.time()
         for entry in self._entries():
-            match = _TEMP.match(entry.name)
+            match = TEMP_FILE.match(entry.name)
             if match is None:
                 continue
             try:
