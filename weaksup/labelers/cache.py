@@ -67,12 +67,6 @@ class ResponseCache:
         self.memory = self.path == ":memory:"
         if not self.memory:  # absolute once: a notebook's %cd must not point the open cache at another file
             self.path = os.path.abspath(os.path.expanduser(self.path))
-        if not self.memory:
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise OSError(f"cannot create the folder of the response cache {self.path}: "
-                              f"{exc.strerror or exc}") from exc
         self._local = threading.local()
         self._lock = threading.Lock()
         self._shared: sqlite3.Connection | None = None  # for :memory:
