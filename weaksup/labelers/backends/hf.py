@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._cache import cache_root
 from weaksup._validation import Interval
 from weaksup.labelers.backends.base import Backend, check_settings
 
@@ -37,8 +38,6 @@ SMOLLM2_NAME = "SmolLM2-135M-Instruct"
 
 def model_cache_dir() -> Path:
     """``models/`` under :func:`weaksup._cache.cache_root` (default ``~/.cache/weaksup/models``)."""
-    from weaksup._cache import cache_root
-
     return cache_root() / "models"
 
 
