@@ -101,7 +101,8 @@ class EBCC(LabelModel):
     max_iter, tol : int, float
         VB stops when no posterior class probability moves more than ``tol``;
         when the restart kept stopped at ``max_iter`` instead, the fit warns
-        (``ConvergenceWarning``).
+        (``ConvergenceWarning``). A fit that runs past 5 s shows a tqdm bar of its
+        restarts and iterations.
 
     Notes
     -----
@@ -173,6 +174,8 @@ class EBCC(LabelModel):
 
     #: Most multiply-adds all restarts may take (``m·k²·M`` per iteration); above: fail fast.
     max_cost: float = 2e10
+    #: Seconds a fit runs before its progress bar appears (``TQDM_DISABLE=1`` hides it).
+    _progress_delay: float = 5.0
 
     def _unsupported(self, L: VoteMatrix) -> str | None:
         """Why fitting ``L`` would take too long (None when it will not)."""
@@ -220,34 +223,44 @@ class EBCC(LabelModel):
         # row's start depends on where the row sits, its LF columns or the class names
         distinct, key_of_row = np.unique(_partition_keys(ind, list(L.lf_names), k), return_inverse=True)
         best = None
-        for _ in range(int(self.repeat)):
-            g = rng.dirichlet(np.ones(M), distinct.size)[key_of_row.ravel()]  # shared across classes
-            zg = z0[:, :, None] * g[:, None, :]
-            z = z0
-            converged, delta = False, np.inf
-            for it in range(int(self.max_iter)):
-                wzg = zg * w[:, None, None]
-                eta = self.a_pi / M + wzg.sum(0)  # (k, M)
-                nu = alpha + wzg.sum((0, 2))  # (k,)
-                mu = np.asarray(indT @ wzg.reshape(P, k * M)).reshape(m, k, k, M)  # [j, l, y, g]
-                mu = mu.transpose(0, 2, 3, 1) + beta[None, :, None, :]  # [j, y, g, l]
-                e_log_pi = digamma(eta) - digamma(eta.sum(-1, keepdims=True))
-                e_log_tau = log_tau_fixed if fixed else digamma(nu) - digamma(nu.sum())
-                e_log_v = digamma(mu) - digamma(mu.sum(-1, keepdims=True))
-                zg = self._e_step(ind, e_log_pi, e_log_tau, e_log_v)
-                last, z = z, zg.sum(-1)
-                delta = float(np.abs(last - z).max())
-                if delta < self.tol:
-                    converged = True
-                    break
-            elbo = float(((eta - 1) * e_log_pi).sum() + ((mu - 1) * e_log_v).sum()
-                         + _dirichlet_entropy(eta).sum() + _dirichlet_entropy(mu).sum())
-            if not fixed:
-                elbo += float(((nu - 1) * e_log_tau).sum() + _dirichlet_entropy(nu))
-            zf = zg.reshape(P, -1)
-            elbo -= float((w * (zf * np.log(np.maximum(zf, 1e-300))).sum(1)).sum())
-            if best is None or elbo > best[0]:
-                best = (elbo, eta, nu, mu, e_log_tau, it + 1, converged, delta)
+        from tqdm.auto import tqdm
+
+        # shown only once a fit has run for _progress_delay seconds: most fits end long before (the slow
+        # ones are many LFs or rows whose variational Bayes runs to max_iter in every restart)
+        with tqdm(total=int(self.repeat) * int(self.max_iter), desc="EBCC restart 1/" + str(int(self.repeat)),
+                  unit="it", leave=False, delay=self._progress_delay) as bar:
+            for restart in range(int(self.repeat)):
+                if restart:
+                    bar.set_description(f"EBCC restart {restart + 1}/{int(self.repeat)}", refresh=False)
+                g = rng.dirichlet(np.ones(M), distinct.size)[key_of_row.ravel()]  # shared across classes
+                zg = z0[:, :, None] * g[:, None, :]
+                z = z0
+                converged, delta = False, np.inf
+                for it in range(int(self.max_iter)):
+                    wzg = zg * w[:, None, None]
+                    eta = self.a_pi / M + wzg.sum(0)  # (k, M)
+                    nu = alpha + wzg.sum((0, 2))  # (k,)
+                    mu = np.asarray(indT @ wzg.reshape(P, k * M)).reshape(m, k, k, M)  # [j, l, y, g]
+                    mu = mu.transpose(0, 2, 3, 1) + beta[None, :, None, :]  # [j, y, g, l]
+                    e_log_pi = digamma(eta) - digamma(eta.sum(-1, keepdims=True))
+                    e_log_tau = log_tau_fixed if fixed else digamma(nu) - digamma(nu.sum())
+                    e_log_v = digamma(mu) - digamma(mu.sum(-1, keepdims=True))
+                    zg = self._e_step(ind, e_log_pi, e_log_tau, e_log_v)
+                    last, z = z, zg.sum(-1)
+                    delta = float(np.abs(last - z).max())
+                    bar.update(1)
+                    if delta < self.tol:
+                        converged = True
+                        bar.update(int(self.max_iter) - it - 1)  # a converged restart skips its unused iterations
+                        break
+                elbo = float(((eta - 1) * e_log_pi).sum() + ((mu - 1) * e_log_v).sum()
+                             + _dirichlet_entropy(eta).sum() + _dirichlet_entropy(mu).sum())
+                if not fixed:
+                    elbo += float(((nu - 1) * e_log_tau).sum() + _dirichlet_entropy(nu))
+                zf = zg.reshape(P, -1)
+                elbo -= float((w * (zf * np.log(np.maximum(zf, 1e-300))).sum(1)).sum())
+                if best is None or elbo > best[0]:
+                    best = (elbo, eta, nu, mu, e_log_tau, it + 1, converged, delta)
         assert best is not None
         self.elbo_, self.eta_, self.nu_, self.mu_, self.log_tau_, self.n_iter_ = best[:6]
         if not best[6]:  # the kept restart stopped at max_iter
