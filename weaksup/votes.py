@@ -42,7 +42,7 @@ import numbers
 import os
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -168,11 +168,35 @@ def _frame_values(df: Any) -> np.ndarray:
     return df.to_numpy()
 
 
+def _columnar_as_pandas(data: Any) -> Any:
+    """A polars DataFrame or a pyarrow Table / RecordBatch as a pandas DataFrame, so its column names are the LF
+    names exactly as a pandas frame's are (read by position, they were lost and reordered columns went unnoticed);
+    any other ``data`` as is.  Nulls arrive as NaN or None, which the vote checks then name."""
+    module = type(data).__module__
+    if module.startswith("polars") and hasattr(data, "columns") and hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    if module.startswith("pyarrow") and hasattr(data, "column_names") and hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    return data
+
+
+def _refuse_records(data: Any, arr: np.ndarray) -> None:
+    """Records (a list of ``{LF name: vote}`` dicts, a Hugging Face ``datasets.Dataset``) are not votes: say so
+    and how to pass them, instead of "got shape (n,)"."""
+    if type(data).__module__.split(".")[0] == "datasets" and hasattr(data, "to_pandas"):
+        raise ValueError(f"votes are a Hugging Face datasets.{type(data).__name__} of {len(data)} rows, which is "
+                         f"not read as votes: pass dataset.to_pandas() (its columns become the LF names)")
+    if arr.ndim == 1 and arr.dtype == object and arr.size and isinstance(arr[0], Mapping):
+        raise ValueError(f"votes are records (a list of {arr.size} {{LF name: vote}} dicts), which are not read as "
+                         f"votes: pass pd.DataFrame(records) (its columns become the LF names) or an n×m array")
+
+
 def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
     arr = np.asarray(data)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, 0)
     if arr.ndim != 2:
+        _refuse_records(data, arr)
         raise ValueError(f"votes must be a 2-D n×m array, got shape {arr.shape}")
     if arr.dtype.kind == "b":
         raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean array")
@@ -338,7 +362,8 @@ class VoteMatrix:
         labels, a VoteMatrix), ``lf_names`` must hold the same names: in another order, the columns
         are selected by name in that order; other names are a ValueError listing both (renaming by
         position would give each LF another's votes).  Default names ``lf_0 .. lf_{m-1}`` (columns
-        known only by position) are renamed as given.
+        known only by position) are renamed as given.  A polars DataFrame or a pyarrow Table is read as
+        the pandas DataFrame of the same columns (``.to_pandas()``): its column names are the LF names.
     cardinality : int, optional
         Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).  At most
         ``2**31 - 2``, so votes fit int32.
@@ -384,8 +409,11 @@ class VoteMatrix:
             else:
                 lf_names, take = _match_names(list(data.lf_names), lf_names, "VoteMatrix")
             data = data._data if take is None else data._data[:, take]
-        elif type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
-            # a DataFrame's column labels are its LF names (so label models can match them); integer
+        else:
+            data = _columnar_as_pandas(data)
+        if type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
+            # a DataFrame's column labels are its LF names (so label models can match them; a polars frame or a
+            # pyarrow Table arrives here as pandas, so its names are read the same way); integer
             # labels (a frame built from an array) are column positions: name them lf_<position> as a
             # plain array would be, so df[[2, 0, 1]] still names each LF by its original column
             if lf_names is None:
