@@ -83,11 +83,15 @@ def n_rows(X: Any) -> int:
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
-    """Rows at positions ``idx`` of a dense array, a scipy sparse matrix, a pandas object or a list of texts.
+    """Rows at positions ``idx`` of a dense array, a scipy sparse matrix, a pandas, polars or pyarrow object or a
+    list of texts.
 
     Rows are taken by position (``0..n-1``, aligned with the votes), never by index label: a pandas
     ``Series`` (e.g. texts after a shuffle) gives the list of its values at those positions, a
-    ``DataFrame`` its rows ``.iloc[idx]`` (re-indexed ``0..len(idx)-1``).
+    ``DataFrame`` its rows ``.iloc[idx]`` (re-indexed ``0..len(idx)-1``).  A polars ``DataFrame`` or a pyarrow
+    ``Table`` / ``RecordBatch`` gives a frame of the same kind with those rows, a polars ``Series`` or a pyarrow
+    array the list of its values (``X[i]`` of a pyarrow table is its column ``i``, of a polars frame a 1-row
+    frame: neither is a row).
 
     Examples
     --------
@@ -101,6 +105,12 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
     if hasattr(X, "iloc"):  # pandas: by position, whatever the index says
         rows = X.iloc[idx]
         return rows.tolist() if rows.ndim == 1 else rows.reset_index(drop=True)
+    library = type(X).__module__.split(".")[0]
+    if library == "polars":  # not imported here: X is one already
+        return X[idx] if hasattr(X, "columns") else X[idx].to_list()
+    if library == "pyarrow" and hasattr(X, "take"):
+        rows = X.take(idx)
+        return rows if hasattr(rows, "column_names") else rows.to_pylist()
     return [X[int(i)] for i in idx]
 
 
@@ -145,6 +155,12 @@ def check_texts(X: Any, what: str = "X") -> list[str]:
 
 
 def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
+    if y.dtype.kind in "OUSV" and y.size:
+        # label names or a missing label (None): name the row and value, as metrics.score does; class ids held
+        # as Python objects are read as the numbers they are
+        from weaksup.metrics import _class_ids
+
+        y = _class_ids(y, what, abstain=True)
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             i = int(np.nonzero(~np.isfinite(y))[0][0])
@@ -175,6 +191,46 @@ def _ravel_column(arr: np.ndarray, what: str) -> np.ndarray:
     return arr.ravel()
 
 
+def _column_class(label: Any) -> int | None:
+    """The class id a soft-label frame's column label names: ``j``, ``"j"`` or ``"pj"`` (the columns weaksup writes
+    probabilities under, ``weaksup apply --probs``); None for any other label."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)):
+        return int(label)
+    if isinstance(label, str):
+        digits = label[1:] if label.startswith("p") else label
+        if digits.isascii() and digits.isdigit():
+            return int(digits)
+    return None
+
+
+def soft_frame_array(y: Any, what: str = "y") -> Any:
+    """``y`` as an array with column ``j`` holding ``P(class j)`` when ``y`` is a frame (pandas, polars) of ``k >= 2``
+    soft-label columns; any other ``y`` unchanged.
+
+    A frame's columns are matched by label, not position (as votes frames are): labels ``0..k-1`` (or ``"0"``,
+    ``"p0"``...) in any order are put in class order; other labels are refused naming them (a frame read by
+    position would train on swapped classes without a word).
+
+    >>> import pandas as pd
+    >>> soft_frame_array(pd.DataFrame({1: [0.8, 0.3], 0: [0.2, 0.7]})).tolist()
+    [[0.2, 0.8], [0.7, 0.3]]
+    """
+    columns = getattr(y, "columns", None)
+    if columns is None or len(getattr(y, "shape", ())) != 2 or len(columns) < 2:
+        return y
+    labels = list(columns)
+    ids = [_column_class(c) for c in labels]
+    k = len(labels)
+    if sorted(i for i in ids if i is not None) != list(range(k)):
+        shown = labels[:10] + (["..."] if k > 10 else [])
+        raise ValueError(f"soft labels {what}: a frame's columns are matched to classes by label (column 'j' holds "
+                         f"P(class j)), but its columns are {shown}, not the class ids 0..{k - 1}; name them "
+                         f"0..{k - 1} (e.g. frame.columns = range({k})) or pass frame.to_numpy() to read them "
+                         "by position")
+    arr = np.asarray(y)
+    return arr if ids == list(range(k)) else arr[:, [ids.index(j) for j in range(k)]]
+
+
 @renamed_kwargs(n_classes="cardinality")
 def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str = "y",
                   min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +251,7 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     n = check_count(n, "check_targets: n (the rows of X)")
     if y is None:
         raise ValueError(f"{what} is None; pass hard labels (n,) or soft labels (n×k)")
-    arr = np.asarray(y)
+    arr = np.asarray(soft_frame_array(y, what))
     if arr.ndim not in (1, 2):
         raise ValueError(f"{what} must be hard labels (n,) or an n×k probability matrix, got shape {arr.shape}")
     arr = _ravel_column(arr, what)
@@ -546,7 +602,7 @@ class EndModel(ParamsMixin):
         from weaksup.metrics import score as _score
 
         probs = self.predict_proba(X)
-        yv = _ravel_column(np.asarray(y), "y")
+        yv = _ravel_column(np.asarray(soft_frame_array(y, "y")), "y")
         if yv.ndim == 2:
             yv = self._soft_gold(yv, tie_break)
         elif yv.ndim != 1:
