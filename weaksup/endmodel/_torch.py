@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-
 from weaksup._threads import torch_threads
 from weaksup._validation import Interval, OneOf, TorchDevice
-from weaksup.endmodel.base import EndModel, warn_nonfinite_valid
+from weaksup.endmodel.base import EndModel, torch_missing, warn_nonfinite_valid
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError as exc:  # torch is the optional torch extra: name it, not only "No module named 'torch'"
+    raise torch_missing("weaksup's torch end models (MLP, TransformerClassifier, Cosine)", exc) from exc
 
 __all__ = ["TorchEndModel", "soft_cross_entropy", "torch_seed", "index_stream"]
 

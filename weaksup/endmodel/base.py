@@ -66,12 +66,24 @@ __all__ = [
     "take_rows",
     "concat_rows",
     "resolve_seed",
+    "torch_missing",
 ]
 
 #: Tolerance on soft-label row sums.
 SUM_TOL = 1e-3
 #: Fitted attributes that describe the input ``X`` a model was fitted on (checked again at predict time).
 INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
+
+
+def torch_missing(what: str, exc: ImportError) -> ImportError:
+    """The ImportError for a torch end model imported without torch: it names the ``torch`` extra (torch is
+    optional; the bare ``No module named 'torch'`` said neither what needs it nor how to install it).
+
+    >>> str(torch_missing("weaksup.endmodel.MLP", ImportError("No module named 'torch'")))[:37]
+    'weaksup.endmodel.MLP needs torch (No '
+    """
+    return ImportError(f"{what} needs torch ({exc}): pip install torch==2.13.0 first (a CPU build; a bare torch "
+                       'pulls a CUDA one), then pip install "weaksup[torch]"')
 
 
 def n_rows(X: Any) -> int:

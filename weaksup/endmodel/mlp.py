@@ -7,12 +7,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-import torch
-import torch.nn as nn
-
 from weaksup._deprecate import renamed_kwargs
+from weaksup.endmodel.base import RENAMED_KWARGS, torch_missing
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError as exc:  # torch is the optional torch extra: name it, not only "No module named 'torch'"
+    raise torch_missing("weaksup.endmodel.MLP (also Cosine's default end model)", exc) from exc
+
 from weaksup.endmodel._torch import TorchEndModel
-from weaksup.endmodel.base import RENAMED_KWARGS
 
 __all__ = ["MLP"]
 

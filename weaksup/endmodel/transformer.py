@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn as nn
-
-from weaksup.endmodel._torch import TorchEndModel
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, OneOf, check_params
-from weaksup.endmodel.base import RENAMED_KWARGS, check_texts
+from weaksup.endmodel.base import RENAMED_KWARGS, check_texts, torch_missing
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError as exc:  # torch is the optional torch extra: name it, not only "No module named 'torch'"
+    raise torch_missing("weaksup.endmodel.TransformerClassifier", exc) from exc
+
+from weaksup.endmodel._torch import TorchEndModel
 
 __all__ = ["TransformerClassifier", "minilm_path"]
 
