@@ -188,6 +188,14 @@ class Pipeline(ParamsMixin):
             em._check_params()
         if hasattr(em, "_check_metric"):
             em._check_metric()
+        # valid= and seed= go to an end model whose fit takes them (weaksup's); another classifier (a scikit-learn
+        # one, or a scikit-learn Pipeline around a weaksup model) is fitted on (X, y) alone, and an end-model
+        # valid it cannot take is refused now, before the label model is fitted
+        takes_valid, takes_seed = accepts_param(em, "valid", "fit"), accepts_param(em, "seed", "fit")
+        if em_valid is not None and not takes_valid:
+            raise ValueError(f"Pipeline.fit: valid=(X_valid, y_valid) is for the end model, but "
+                             f"{type(em).__name__}.fit takes no valid= (no early stopping on held-out rows); "
+                             "fit without valid, or use a weaksup end model")
         lm = self._label_model()
         if not self.prefit:
             lm.fit(L, class_balance=class_balance, valid=lm_valid, seed=seed)
@@ -205,7 +213,9 @@ class Pipeline(ParamsMixin):
                 em._default_cardinality(probs.shape[1])
             elif em.get_params().get("cardinality", 0) is None:
                 em.set_params(cardinality=probs.shape[1])
-        kwargs: dict[str, Any] = {"valid": em_valid, "seed": seed}
+        kwargs: dict[str, Any] = {"valid": em_valid} if takes_valid else {}
+        if takes_seed:
+            kwargs["seed"] = seed
         if self.covered_only and not covered.all() and accepts_param(em, "unlabeled", "fit"):
             kwargs["unlabeled"] = take_rows(X, np.nonzero(~covered)[0])
         em.fit(take_rows(X, rows), y, **kwargs)
