@@ -33,6 +33,7 @@ semi-supervised table).  ``seed`` is unused: inference is deterministic.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +46,9 @@ from weaksup.votes import VoteMatrix
 __all__ = ["HyperLabelModel"]
 
 _NETS: dict[tuple[str, str | None], Any] = {}
+# torch.serialization.safe_globals edits a process-wide allow-list: one thread leaving the context removes the
+# globals another thread's torch.load still needs (UnpicklingError), so loads run one at a time
+_NETS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -73,7 +77,12 @@ def _safe_globals() -> Iterator[None]:
 def _network(device: str, checkpoint_path: str | None) -> Any:
     """The loaded hyperlm model (one per device and checkpoint per process)."""
     key = (device, checkpoint_path)
-    if key not in _NETS:
+    net = _NETS.get(key)
+    if net is not None:
+        return net
+    with _NETS_LOCK:
+        if key in _NETS:  # another thread loaded it while this one waited
+            return _NETS[key]
         try:
             import hyperlm
         except ImportError as err:
