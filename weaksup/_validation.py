@@ -445,9 +445,18 @@ def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any]
 
 
 def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | None:
-    """A class prior of shape ``(k,)``, positive and finite, normalised to sum 1 (None passes)."""
+    """A class prior of shape ``(k,)``, positive and finite, normalised to sum 1 (None passes).
+
+    A pandas Series indexed by class (``y.value_counts(normalize=True)``, most frequent class first) is aligned
+    on its index ``0..k-1``, not read by position; another index is refused, naming it.
+
+    >>> import pandas as pd
+    >>> check_class_balance(pd.Series([0.8, 0.2], index=[1, 0]), 2).tolist()
+    [0.2, 0.8]
+    """
     if class_balance is None:
         return None
+    class_balance = _class_balance_by_index(class_balance, cardinality)
     try:
         p = np.asarray(class_balance, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -457,6 +466,25 @@ def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | No
     if np.any(~np.isfinite(p)) or np.any(p <= 0):
         raise ValueError(f"class_balance must be positive and finite, got {p.tolist()}")
     return p / p.sum()
+
+
+def _class_balance_by_index(class_balance: Any, cardinality: int) -> Any:
+    """A pandas Series prior in class order ``0..k-1`` by its index (read by position, the prior of class 1 given
+    first by ``value_counts`` went to class 0, silently); anything else as is."""
+    if not (type(class_balance).__module__.startswith("pandas") and getattr(class_balance, "ndim", None) == 1
+            and hasattr(class_balance, "index")):
+        return class_balance
+    labels = list(class_balance.index)
+    ints = all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) for c in labels)
+    if ints and len(labels) == cardinality and set(labels) == set(range(cardinality)):
+        return class_balance.reindex(range(cardinality))
+    if ints and labels == list(range(len(labels))):
+        return class_balance  # positions already: the shape check names a length other than k
+    shown = labels[:10] + (["..."] if len(labels) > 10 else [])
+    raise ValueError(f"class_balance is a pandas Series indexed by {shown}; a Series prior is aligned on its index, "
+                     f"which must be the class ids 0..{cardinality - 1}, each once (every class needs a prior > 0). "
+                     f"Map class labels to ids first (e.g. prior.rename(index=label_to_id)), or pass a list of "
+                     f"{cardinality} numbers in class order")
 
 
 # ------------------------------------------------------------------ features
@@ -497,6 +525,12 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
         if isinstance(X, (list, tuple)) and X and isinstance(X[0], str):
             raise ValueError(f"{what} is a list of texts; this model needs a numeric feature matrix "
                              "(use weaksup.data.features.text_features or TransformerClassifier)")
+        if type(X).__module__.startswith("pandas") and hasattr(X, "dtypes") and getattr(X, "ndim", 0) == 2:
+            from weaksup.votes import _frame_values
+
+            # nullable columns (Float64, Int64, double[pyarrow]): pd.NA as NaN, which the check below names by row
+            # and column, not float()'s "argument must be ... 'NAType'"
+            X = _frame_values(X)
         try:
             X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -518,7 +552,8 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
 
 
 def feature_names(X: Any) -> np.ndarray | None:
-    """The column names of a frame ``X`` (pandas ``DataFrame``) when every one is a string, else None
+    """The column names of a frame ``X`` (pandas or polars ``DataFrame``, pyarrow ``Table``) when every one is a
+    string, else None
     (scikit-learn's rule for ``feature_names_in_``: an array or a frame with other names is read by position).
 
     >>> import pandas as pd
@@ -528,6 +563,8 @@ def feature_names(X: Any) -> np.ndarray | None:
     import scipy.sparse as sp
 
     columns = getattr(X, "columns", None)
+    if type(X).__module__.startswith("pyarrow") and hasattr(X, "column_names"):
+        columns = X.column_names  # a Table's .columns are its ChunkedArrays (scikit-learn records these names too)
     if columns is None or isinstance(X, np.ndarray) or sp.issparse(X):
         return None
     names = np.asarray(columns, dtype=object)
@@ -662,7 +699,14 @@ class TorchDevice:
     """
 
     def accepts(self, value: Any) -> bool:
-        import torch
+        try:
+            import torch
+        except ImportError as exc:
+            # checked before the model's own import: a bare "No module named 'torch'" named no extra
+            raise ImportError(f"this model runs on torch (device={value!r}), which is not installed ({exc}): "
+                              f"pip install torch==2.13.0 first on a CPU machine (a bare torch pulls a CUDA build), "
+                              f'then pip install "weaksup[hyperlm]" for HyperLabelModel ("weaksup[torch]" for the '
+                              f"torch end models)") from exc
 
         if not isinstance(value, (str, torch.device)):
             return False
