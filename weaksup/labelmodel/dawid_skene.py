@@ -127,11 +127,29 @@ class DawidSkene(LabelModel):
         full matrices' cells (``m·k²``), e.g. hundreds of classes, where full
         matrices overfit (k = 1000, n = 2000, 5 LFs: accuracy 0.46 full,
         majority vote 0.70); ``one_coin_`` says which was used.
+    use_valid_labels : bool
+        With ``fit(..., valid=(votes, y))``: the labelled rows join EM with
+        their gold label as their posterior, in every M-step (default); False:
+        the valid labels give only the class prior (fixed during EM).
+    learn_prior : bool, optional
+        Whether EM learns the class prior.  None (default): learned, except
+        when ``class_balance`` is given, when the valid labels are used only
+        for the prior (``use_valid_labels=False``), or when there are no valid
+        labels and fewer than 10 rows a class (the uniform prior is kept).
+        True: learned unless ``class_balance`` is given.  False: fixed at
+        ``class_balance``, else the valid-label frequencies, else uniform.
+    chunk_rows : int, optional
+        Rows per block when counting the vote patterns.
 
     Notes
     -----
-    Class balance: ``class_balance`` argument, else dev-label frequencies
-    (both fixed during EM), else learned by EM.
+    Class balance (``class_balance_``; ``prior_fixed_`` says whether EM kept
+    it fixed): the ``class_balance`` argument, fixed during EM.  Else with
+    valid labels under the defaults (``use_valid_labels=True``,
+    ``learn_prior=None``) EM starts from the valid-label frequencies and learns
+    the prior from the unlabelled and labelled rows, so ``class_balance_`` is
+    not those frequencies; with ``use_valid_labels=False`` the valid-label
+    frequencies, fixed.  Else learned by EM from the uniform prior.
 
     Examples
     --------

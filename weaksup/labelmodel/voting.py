@@ -88,8 +88,10 @@ class WeightedMajorityVote(LabelModel):
     (from the additive co-vote counts, so ``partial_fit`` works; an LF with
     fewer than 3 triplets of co-voting LFs gets the median of the
     well-estimated LFs, or "beats random", 0.7 at k = 2, and the fit warns),
-    or the LF's accuracy on the valid labels when ``valid`` is given and
-    ``accuracy_source="valid"``.
+    or, with ``accuracy_source="valid"`` and ``valid`` given, the LF's
+    smoothed accuracy on the valid labels, ``(correct + 1) / (fired + 2)``
+    over the valid rows where it votes (Laplace's rule: an LF that never
+    votes there gets 0.5, one right on all of its 3 votes 0.8, not 1).
     ``weights="class_prior"`` reproduces WRENCH's ``MajorityWeightedVoting``:
     each vote weighted by the prior of the class it votes for.
 
@@ -100,7 +102,9 @@ class WeightedMajorityVote(LabelModel):
     weights : {"accuracy", "class_prior"}
         Weighting rule (see above).
     accuracy_source : {"triplet", "valid"}
-        Where accuracies come from for ``weights="accuracy"`` (``"dev"`` needs ``dev``).
+        Where accuracies come from for ``weights="accuracy"``: the triplet estimate, or ``"valid"``: the
+        smoothed accuracy ``(correct + 1) / (fired + 2)`` on ``fit(..., valid=(votes, y))`` (above);
+        ``"dev"``: deprecated spelling of ``"valid"``.
     uncovered : {"uniform", "prior"}
         Probabilities for rows without votes.
 
