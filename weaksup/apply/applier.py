@@ -289,6 +289,11 @@ def as_frame(data: Any) -> pd.DataFrame:
     """
     if isinstance(data, pd.DataFrame):
         return data
+    library = type(data).__module__.split(".")[0]
+    if library in ("polars", "pyarrow"):
+        # iterating a polars frame gives its columns, which were then refused as "record 0 is a Series"
+        raise TypeError(f"data is a {library} {type(data).__name__}; LFs run on a pandas DataFrame (or records): "
+                        f"pass data.to_pandas()")
     if data is None or isinstance(data, (str, bytes, dict, pd.Series, np.ndarray)) or not hasattr(data, "__iter__"):
         raise TypeError(f"data must be a pandas DataFrame, a list of records (dicts) or a Dask DataFrame, "
                         f"got {type(data).__name__}")
