@@ -73,7 +73,8 @@ def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
     whose class membership differs, no newline when the pattern uses ``$``,
     and not empty when it uses ``\\B``), and Python's ``re`` for every other
     row, or for all rows when RE2 cannot compile the pattern (back-references,
-    look-arounds) or the pattern uses flags other than IGNORECASE.  The result is therefore exactly
+    look-arounds), the pattern uses flags other than IGNORECASE or a text has no UTF-8 form (a lone
+    surrogate).  The result is therefore exactly
     Python's ``re.search``, only faster.
 
     Examples
@@ -106,7 +107,9 @@ def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
             arr = pc.fill_null(arr, "")
         hits = pc.match_substring_regex(arr, compiled.pattern,
                                         ignore_case=bool(compiled.flags & re.IGNORECASE))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, UnicodeEncodeError):
+        # UnicodeEncodeError: a text holding a lone surrogate ('\ud83d', from JSON) has no UTF-8 form for arrow;
+        # Python's re reads it, and gives the RE2 path's result on every other row
         return python()
     out = hits.to_numpy(zero_copy_only=False).astype(bool)
     rows = np.nonzero(_UNSAFE_ROWS.rows(arr, "$" in compiled.pattern, "\\B" in compiled.pattern))[0]
