@@ -327,6 +327,8 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
             df = pd.DataFrame.from_records(records, index=index)
         except UnicodeEncodeError:  # pandas' Arrow strings refuse a lone UTF-16 surrogate ("\ud83d", half an emoji)
             raise _surrogate_error(path, ids, records) from None
+        if not _encodable_text(df):  # object strings (pandas 2.x) hold it silently: refuse it the same way
+            raise _surrogate_error(path, ids, records)
     else:
         df = pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
@@ -380,6 +382,23 @@ def _unencodable(value: Any) -> str | None:
         if bad is not None:
             return bad
     return None
+
+
+def _encodable_text(df: pd.DataFrame) -> bool:
+    """Whether every str cell of ``df``'s Python-object text columns encodes as UTF-8 (one encode of the join of
+    the non-ASCII ones: a lone surrogate fails it, a valid text never does; ``isascii`` costs nothing per cell).
+
+    pandas 3 stores text as Arrow strings, which refuse such a cell when the frame is built; pandas 2.x keeps it in
+    an object column, and keyword_lf / regex_lf (pyarrow) then failed on it far from the file.
+    """
+    for _, col in df.items():
+        if col.dtype == object or (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "python"):
+            texts = [v for v in col.to_numpy(dtype=object) if isinstance(v, str) and not v.isascii()]
+            try:
+                "".join(texts).encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def _surrogate_error(path: Path, ids: list[str], records: list[dict[str, Any]]) -> Exception:
