@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -390,6 +391,22 @@ RENAMED_PARAMS = {"n_classes": "cardinality", "random_state": "seed", "progress_
 RENAMED_KWARGS = {"n_classes": "cardinality", "random_state": "seed", "progress_bar": "progress"}
 
 
+class _RoutingRequests:
+    """The metadata requests set on an end model (``set_fit_request(sample_weight=True)``...) as plain
+    ``{method: {param: alias}}``: no scikit-learn object (a pickled or saved model needs no scikit-learn class),
+    copied by ``sklearn.base.clone``, which clones an estimator's ``_metadata_request``."""
+
+    def __init__(self, requests: dict[str, dict[str, Any]] | None = None) -> None:
+        self.requests = {} if requests is None else requests
+
+    def __sklearn_clone__(self) -> _RoutingRequests:
+        return _RoutingRequests(copy.deepcopy(self.requests))
+
+
+#: End-model class -> its scikit-learn metadata requester (built when scikit-learn first asks).
+_REQUESTERS: dict[type, type] = {}
+
+
 class EndModel(ParamsMixin):
     """Base class of end models.
 
@@ -401,6 +418,13 @@ class EndModel(ParamsMixin):
     ``fit``), ``progress`` (progress bar), ``metric`` (validation metric).
     ``n_classes``, ``random_state`` and ``progress_bar`` are deprecated
     aliases.
+
+    ``classes_`` is the class ids ``0..k-1`` (``k``: ``cardinality``, else
+    ``max(y) + 1`` or the soft labels' columns), not scikit-learn's labels
+    present in ``y``: with hard labels ``{0, 2}`` it is ``[0, 1, 2]``, and
+    scikit-learn tools that match ``classes_`` to a fold's labels
+    (``cross_val_score(scoring="roc_auc" / "neg_log_loss")``,
+    ``CalibratedClassifierCV``) refuse it; map labels to consecutive ids first.
 
     Examples
     --------
@@ -461,6 +485,56 @@ class EndModel(ParamsMixin):
         return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
                     classifier_tags=ClassifierTags(), transformer_tags=transformer,
                     input_tags=InputTags(**self._input_tags()))
+
+    # ----------------------------------------------------------- metadata routing
+    def _requester(self) -> Any:
+        """A scikit-learn metadata requester standing in for this model: a ``_MetadataRequester`` of the same name
+        whose ``fit`` and ``score`` are this model's (scikit-learn reads the metadata they take from their
+        signatures), with the requests set on this model replayed.  scikit-learn is imported only here, and the
+        requests are kept as plain data (:class:`_RoutingRequests`), so the model pickles without it."""
+        cls = type(self)
+        if cls not in _REQUESTERS:
+            from sklearn.utils._metadata_requests import _MetadataRequester
+
+            _REQUESTERS[cls] = type(cls.__name__, (_MetadataRequester,),
+                                    {"fit": cls.fit, "score": cls.score, "__module__": cls.__module__})
+        requester = object.__new__(_REQUESTERS[cls])
+        saved = self.__dict__.get("_metadata_request")
+        if isinstance(saved, _RoutingRequests) and saved.requests:
+            from sklearn import config_context
+
+            with config_context(enable_metadata_routing=True):  # set_*_request refuses to run with routing off
+                for method, aliases in saved.requests.items():
+                    getattr(requester, f"set_{method}_request")(**aliases)
+        return requester
+
+    def _set_request(self, method: str, aliases: dict[str, Any]) -> EndModel:
+        requester = self._requester()
+        getattr(requester, f"set_{method}_request")(**aliases)  # scikit-learn's checks (names, values, routing on)
+        from sklearn.utils.metadata_routing import UNCHANGED
+
+        saved = self.__dict__.get("_metadata_request")
+        requests = copy.deepcopy(saved.requests) if isinstance(saved, _RoutingRequests) else {}
+        requests.setdefault(method, {}).update({k: v for k, v in aliases.items() if v is not UNCHANGED})
+        self._metadata_request = _RoutingRequests(requests)
+        return self
+
+    def set_fit_request(self, **aliases: Any) -> EndModel:
+        """scikit-learn's metadata routing (``sklearn.set_config(enable_metadata_routing=True)``): which metadata
+        ``fit`` takes when a meta-estimator routes it, e.g. ``set_fit_request(sample_weight=True)``; each of
+        ``valid``, ``sample_weight``, ``seed`` (and ``unlabeled`` for ``Cosine``) may be True, False, None (an error
+        if passed, the default) or an alias, as for scikit-learn's estimators.  Returns self."""
+        return self._set_request("fit", aliases)
+
+    def set_score_request(self, **aliases: Any) -> EndModel:
+        """:meth:`set_fit_request` for ``score`` (``metric``, ``tie_break``, ``sample_weight``)."""
+        return self._set_request("score", aliases)
+
+    def get_metadata_routing(self) -> Any:
+        """The metadata this model requests (scikit-learn's ``MetadataRequest``): a ``sample_weight`` routed to it
+        by a scikit-learn ``Pipeline`` with routing on reaches ``fit`` only after ``set_fit_request``, and
+        otherwise is an error, as with scikit-learn's own classifiers."""
+        return self._requester().get_metadata_routing()
 
     # ----------------------------------------------------------- validation
     def _check_X(self, X: Any, what: str = "X") -> Any:
@@ -593,7 +667,8 @@ class EndModel(ParamsMixin):
         """
         return probs_to_preds(self.predict_proba(X), tie_break)
 
-    def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random") -> Any:
+    def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random",
+              sample_weight: Any = None) -> Any:
         """Score against gold labels (one metric name or a list; default ``self.metric``).
 
         ``y`` holds the gold class of every row of ``X``, in ``0..k-1``: a ``-1`` (unknown) or a class the
@@ -610,9 +685,15 @@ class EndModel(ParamsMixin):
         >>> model = LogisticRegression(C=100.0).fit(X, soft)
         >>> model.score(X, soft), model.score(X, [0, 0, 1, 1])
         (1.0, 1.0)
+
+        ``sample_weight`` is there for scikit-learn (a ``Pipeline``'s ``score`` passes it on): weaksup's metrics are
+        unweighted, so weights are refused rather than ignored.
         """
         from weaksup.metrics import score as _score
 
+        if sample_weight is not None:
+            raise ValueError(f"{type(self).__name__}.score: sample_weight is not supported (weaksup's metrics are "
+                             "unweighted); score without it, or with scikit-learn's metrics on predict_proba")
         probs = self.predict_proba(X)
         yv = _ravel_column(np.asarray(soft_frame_array(y, "y")), "y")
         if yv.ndim == 2:
