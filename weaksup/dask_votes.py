@@ -353,10 +353,15 @@ def get_client() -> Any:
         pass
     client = _DEFAULT.get("client")
     if client is None or client.status != "running":
+        # the user closed the client this returned: its cluster's worker processes still run, so they are shut
+        # down before the next cluster starts (before, each such cycle left a cluster's processes behind)
+        _close_default()
         cluster = LocalCluster(processes=True, dashboard_address=None)
         client = Client(cluster, set_as_default=False)
         _DEFAULT.update(client=client, cluster=cluster)
-        atexit.register(_close_default)
+        if not _DEFAULT.get("atexit"):  # once per process, not once per cluster started
+            atexit.register(_close_default)
+            _DEFAULT["atexit"] = True
     return client
 
 
