@@ -9,7 +9,8 @@ the teacher and, on the self-training pool (covered + uncovered rows):
 1. soft pseudo-labels by soft-frequency sharpening (:func:`sharpen`),
    ``ỹ_ij ∝ f_ij² / Σ_i' f_i'j`` with the class frequency taken over the pool;
 2. confidence ``ω_i = 1 − H(ỹ_i)/log C`` (:func:`confidence_weights`), keep
-   ``ω_i > ξ`` (:func:`select_confident`);
+   ``ω_i > ξ`` (:func:`select_confident`); ``confidence_on="teacher"`` takes
+   the paper's ``ω_i = 1 − H(f_i)/log C`` on the teacher's probabilities ``f``;
 3. mini-batches of kept rows minimise
    ``L_c + λ·R1 + λ'·R2`` where ``L_c = mean_i ω_i KL(ỹ_i ‖ p_θ(x_i))``
    (:func:`weighted_kl`), ``R1`` the contrastive regulariser on the
@@ -21,7 +22,10 @@ Deliberate differences from the public code (see docs/end_models.md): the
 contrastive term uses the student's features (the original's teacher features
 give no gradient), ω is normalised by log C (not log batch-size), the weighted
 KL is averaged (not summed), targets are not passed through a second softmax,
-and confident rows are sampled at random (not a fixed dataset prefix).
+confident rows are sampled at random (not a fixed dataset prefix), and by default
+ω is computed on the sharpened pseudo-labels ``ỹ`` (the paper and the original
+code take it on the teacher's probabilities ``f``, before sharpening:
+``confidence_on="teacher"``; sharpening makes rows more confident, so more pass ``ξ``).
 
 Example
 -------
@@ -314,6 +318,10 @@ class Cosine(EndModel):
         Progress bars (``progress_bar``: deprecated alias).
     seed : int, optional
         Default seed of ``fit`` (``random_state``: deprecated alias).
+    confidence_on : {"sharpened", "teacher"}
+        What the confidence ``ω = 1 − H(·)/log C`` (and so the ``ξ`` filter and the KL weights) is computed on:
+        the sharpened pseudo-labels ``ỹ`` (default, weaksup's rule so far) or the teacher's probabilities ``f``
+        before sharpening (the paper's and the original code's rule; fewer rows pass ``ξ``).
 
     Examples
     --------
@@ -342,6 +350,7 @@ class Cosine(EndModel):
         "keep_stage1": [bool],
         "metric": [None, str],  # None: its end model's
         **EndModel._progress_and_seed,
+        "confidence_on": [OneOf("sharpened", "teacher")],
     }
 
     @renamed_kwargs(random_state="seed", progress_bar="progress")
@@ -352,7 +361,7 @@ class Cosine(EndModel):
                  lr: float | None = None, weight_decay: float | None = None, batch_size: int | None = 32,
                  eval_every: int | None = None, patience: int | None = None, select_best: bool = True,
                  self_train_on: str = "all", keep_stage1: bool = True, metric: str | None = None,
-                 progress: bool = True, seed: int | None = None) -> None:
+                 progress: bool = True, seed: int | None = None, confidence_on: str = "sharpened") -> None:
         self.end_model = end_model
         self.self_training_steps = self_training_steps
         self.teacher_update = teacher_update
@@ -374,6 +383,7 @@ class Cosine(EndModel):
         self.metric = metric
         self.progress = progress
         self.seed = seed
+        self.confidence_on = confidence_on
 
     # ----------------------------------------------------------- helpers
     def _template(self) -> Any:
@@ -521,7 +531,8 @@ class Cosine(EndModel):
             if (step - 1) % T3 == 0:
                 f = em._probs(module, pdata, N)  # teacher = current model, dropout off
                 ytil = _sharpen(f, self.power, self.class_frequency)  # check_params checked power and thresh
-                omega = _confidence_weights(ytil)
+                # the sharpened labels by default; the paper's rule: the teacher's own probabilities
+                omega = _confidence_weights(ytil if self.confidence_on == "sharpened" else f)
                 sel = np.nonzero(omega > self.thresh)[0]  # select_confident
                 self.teacher_history_.append({"step": step - 1, "n_confident": int(sel.size),
                                               "frac_confident": float(sel.size / max(N, 1))})
