@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--cache", default=None, metavar="DIR", help="vote cache folder: unchanged LFs are not re-run")
     a.add_argument("--fault", choices=["raise", "abstain", "warn"], default="raise",
                    help="what an LF exception does (default raise: stop and name the LF and row)")
-    a.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT (default: $WEAKSUP_DATA, the cache)")
+    a.add_argument("--data-dir", help="WRENCH root for wrench:NAME:SPLIT, the only place looked in (default: "
+                                      "$WEAKSUP_DATA, the user cache, then the bundled copy)")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     an = sub.add_parser("analyze", help="LF summary (coverage, overlaps, conflicts, accuracy) of a votes file")
@@ -181,7 +182,7 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     docs = _check_docs_path(args.write_docs) if args.write_docs else None  # before the (long) run
     if args.out:
         check_out_dir(args.out, f"--out {args.out}")
-    if args.datasets is None and args.data_dir is not None and not available_datasets(args.data_dir):
+    if args.datasets is None and not available_datasets(args.data_dir):
         raise InputError(no_dataset_found(args.data_dir, "--data-dir"))
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
     command = "weaksup " + " ".join(shlex.quote(a) for a in argv)

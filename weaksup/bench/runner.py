@@ -292,6 +292,10 @@ def resolve_models(kind: str, names: Sequence[str] | str | None = None) -> list[
 def available_datasets(data_dir: str | os.PathLike[str] | None = None, task: str = "classification") -> list[str]:
     """Registered WRENCH tasks of ``task`` type found on disk (lookup order of :func:`load_wrench`).
 
+    Without ``data_dir`` that is ``$WEAKSUP_DATA``, the user cache, then the copy bundled with the
+    package (``youtube``), so a fresh install benches that one; an explicit ``data_dir`` is the only
+    place looked in.
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -302,9 +306,12 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None, task: str
     (True, False)
     """
     from weaksup.data.registry import tasks
-    from weaksup.data.wrench import find_wrench_dir
+    from weaksup.data.wrench import bundled_dir, find_wrench_dir
 
-    return [n for n, t in tasks().items() if t["task"] == task and find_wrench_dir(n, data_dir) is not None]
+    def found(name: str) -> bool:  # load_wrench falls back to the bundled copy only without data_dir
+        return find_wrench_dir(name, data_dir) is not None or (data_dir is None and bundled_dir(name) is not None)
+
+    return [n for n, t in tasks().items() if t["task"] == task and found(n)]
 
 
 # ------------------------------------------------------------------ running
@@ -537,7 +544,8 @@ def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "dat
     from weaksup.data.registry import tasks
 
     if data_dir is None:
-        return "no WRENCH classification dataset found; pass data_dir= or set WEAKSUP_DATA"
+        flag = "data_dir=" if option == "data_dir" else f"{option} DIR"  # the caller's spelling (run() or the CLI)
+        return f"no WRENCH classification dataset found; pass {flag} or set WEAKSUP_DATA (nothing was run)"
     where = f"{option} {str(data_dir)!r}"
     folder = Path(data_dir)
     if not folder.exists():
