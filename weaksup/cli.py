@@ -17,7 +17,8 @@
 ``DATA`` and ``--labels`` are files (CSV, Parquet, JSON lines / records, ``.npy``) or a WRENCH split
 written ``wrench:NAME:SPLIT`` (``wrench:youtube:train``).  Exit status: 0 success, 2 bad input (a
 missing file, an unknown dataset or model, a malformed LF module, data lacking a field the LFs read, an
-output path that cannot be written: the message says which and where), 1 a failure while running
+output path that cannot be written, an option whose optional extra is not installed, such as ``--engine dask``
+without ``weaksup[dask]``: the message says which and where), 1 a failure while running
 (network, disk, an LF that raises: the message names the LF and row), 130 Ctrl-C (``bench --out`` keeps
 the finished cells, marked partial).
 """
@@ -672,6 +673,11 @@ def _run(cmd: str, command: Any) -> int:
         return _INTERRUPTED
     except (FileNotFoundError, ValueError) as exc:
         print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        if 'pip install "weaksup[' not in str(exc):  # not a missing optional extra: a bug, keep its traceback
+            raise
+        print(f"weaksup {cmd}: error: {exc}", file=sys.stderr)  # e.g. --engine dask without weaksup[dask]
         return 2
     except Exception as exc:
         from weaksup.apply import LFApplyError

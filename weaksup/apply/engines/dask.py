@@ -33,7 +33,19 @@ from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.fingerprint import is_volatile
 
-__all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards"]
+__all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards", "require_dask"]
+
+
+def require_dask(what: str) -> Any:
+    """The ``dask`` module, or an ImportError that says ``what`` needs it and which extra installs it.
+
+    dask is the optional ``dask`` extra; without it the bare ``No module named 'dask'`` named neither.
+    """
+    try:
+        import dask
+    except ImportError as exc:
+        raise ImportError(f'{what} needs dask ({exc}): pip install "weaksup[dask]"') from exc
+    return dask
 
 
 def is_dask_frame(data: Any) -> bool:
@@ -50,8 +62,9 @@ class DaskEngine:
         return is_dask_frame(data)
 
     def run(self, data: Any, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult:
-        import dask
         from tqdm.auto import tqdm
+
+        dask = require_dask('LFApplier(engine="dask")')
 
         ddf = _as_dask_frame(data, job.n_jobs) if isinstance(data, pd.DataFrame) else data
         digest = job.digest and not isinstance(data, pd.DataFrame)
@@ -425,9 +438,9 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     """
     import time
 
-    import dask
     from tqdm.auto import tqdm
 
+    dask = require_dask("apply_to_shards")
     from weaksup.apply.report import ApplyReport
     from weaksup.apply.kernel import ClassOutput, check_fault, prepare_lfs, warn_faults
     from weaksup.dask_votes import MANIFEST, DaskVotes, get_client, write_manifest

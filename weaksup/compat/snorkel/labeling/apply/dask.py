@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.apply.engines.dask import require_dask
 from weaksup.compat.snorkel.labeling.apply.core import BaseLFApplier
 from weaksup.compat.snorkel.labeling.apply.pandas import _apply_frame
 
@@ -23,8 +24,7 @@ class DaskLFApplier(BaseLFApplier):
     """``DaskLFApplier(lfs).apply(df, scheduler="processes", fault_tolerant=False)`` on a Dask DataFrame."""
 
     def apply(self, df: Any, scheduler: Any = "processes", fault_tolerant: bool = False) -> np.ndarray:
-        import dask
-
+        dask = require_dask(f"{type(self).__name__}.apply")
         tasks = [dask.delayed(_apply_frame)(self._lfs, part, fault_tolerant, i)
                  for i, part in enumerate(df.to_delayed())]
         blocks = dask.compute(*tasks, scheduler=scheduler)
@@ -38,6 +38,7 @@ class PandasParallelLFApplier(DaskLFApplier):
               fault_tolerant: bool = False) -> np.ndarray:
         if n_parallel < 2:
             raise ValueError("n_parallel should be >= 2. For single process Pandas, use PandasLFApplier.")
+        require_dask(f"{type(self).__name__}.apply")
         from dask import dataframe as dd
 
         return super().apply(dd.from_pandas(df, npartitions=n_parallel), scheduler=scheduler,
