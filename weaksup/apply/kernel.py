@@ -47,7 +47,7 @@ import pandas as pd
 
 from weaksup._validation import vote_bound
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
-from weaksup.lf.core import _LABEL, LabelingFunction, Row
+from weaksup.lf.core import _LABEL, ForeignLF, LabelingFunction, Row
 from weaksup.votes import ABSTAIN, wrapped_abstain
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
@@ -320,6 +320,7 @@ def apply_chunk(
     seconds = np.zeros(len(lfs))
     columns: list[Any] = []
     records: Sequence[Any] | None = None
+    na_records: Sequence[Any] | None = None  # records with pd.NA kept, for snorkel LF objects (ForeignLF)
     first: tuple[int, LFApplyError, BaseException] | None = None  # fault="raise": (position, error, cause)
     with _Watchdog(timeout) as watch:
         for j, lf in enumerate(lfs):
@@ -374,6 +375,12 @@ def apply_chunk(
             else:
                 if records is None:
                     records = output.records(chunk)
+                rows = records
+                if isinstance(lf, ForeignLF):
+                    if na_records is None:
+                        keep = getattr(output, "snorkel_records", None)
+                        na_records = keep(chunk, records) if keep is not None else records
+                    rows = na_records
                 call = lf.row_caller()
                 outs: list[Any] = []
                 append = outs.append
@@ -381,8 +388,8 @@ def apply_chunk(
                 step = TICK_ROWS if row_tick is not None else max(limit, 1)
                 for lo in range(0, limit, step):  # blocks of rows between progress ticks (one block without)
                     hi = min(lo + step, limit)
-                    block = (records if lo == 0 and hi == n else records[lo:hi] if isinstance(records, list)
-                             else islice(records, lo, hi))
+                    block = (rows if lo == 0 and hi == n else rows[lo:hi] if isinstance(rows, list)
+                             else islice(rows, lo, hi))
                     failed = False
                     for i, x in enumerate(block, lo):
                         try:
@@ -409,7 +416,7 @@ def apply_chunk(
                     if row_tick is not None:
                         row_tick(j, hi)
                 if first is None:
-                    columns.append(_checked(output.from_rows, offset, lf, outs, chunk, records))
+                    columns.append(_checked(output.from_rows, offset, lf, outs, chunk, rows))
             seconds[j] = time.perf_counter() - t0
             if tick is not None:
                 tick()
@@ -498,6 +505,10 @@ class FrameOutput:
     """
 
     unit = "row"
+    #: A missing cell of a nullable column (Int64, Float64, boolean, string) reaches row-wise LFs as ``pd.NA``,
+    #: as in snorkel's ``PandasLFApplier``; False (weaksup's native rows): as ``None``.  snorkel LabelingFunction
+    #: objects (:class:`~weaksup.lf.ForeignLF`) get ``pd.NA`` either way.
+    keep_na = False
 
     def length(self, chunk: pd.DataFrame) -> int:
         return len(chunk)
@@ -509,7 +520,41 @@ class FrameOutput:
         rows = [Row(r) for r in chunk.to_dict("records")]
         for row, label in zip(rows, chunk.index.tolist()):  # the index label: a snorkel LF's x.name
             _set_label(row, label)
+        if self.keep_na:
+            for name, positions in _na_cells(chunk):
+                for i in positions:
+                    dict.__setitem__(rows[i], name, pd.NA)
         return rows
+
+    def snorkel_records(self, chunk: Any, records: Sequence[Any]) -> Sequence[Any]:
+        """``records`` as snorkel's ``PandasLFApplier`` hands them to a snorkel LF: ``pd.NA`` in missing cells.
+
+        ``to_dict("records")`` turns ``pd.NA`` into ``None``, and a snorkel LF's ``x.field is pd.NA`` guard then
+        misses (a silent vote) or ``x.field >= 4`` raises.  Rows with such a cell are copied, so the other LFs
+        of the chunk keep theirs; without one, ``records`` itself is returned.
+        """
+        cells = _na_cells(chunk) if isinstance(chunk, pd.DataFrame) and not self.keep_na else []
+        if not cells:
+            return records
+        out = list(records)
+        for i in sorted({int(i) for _, positions in cells for i in positions}):
+            out[i] = Row.copy(out[i])
+        for name, positions in cells:
+            for i in positions:
+                dict.__setitem__(out[i], name, pd.NA)
+        return out
+
+
+def _na_cells(chunk: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
+    """(column label, row positions) of the missing cells of the chunk's ``pd.NA`` (nullable) columns."""
+    cells = []
+    shadowed = chunk.columns.duplicated(keep="last")  # to_dict keeps the last column of a repeated label
+    for j, dtype in enumerate(chunk.dtypes):
+        if getattr(dtype, "na_value", None) is pd.NA and not shadowed[j]:
+            positions = np.flatnonzero(chunk.iloc[:, j].isna().to_numpy())
+            if len(positions):
+                cells.append((chunk.columns[j], positions))
+    return cells
 
 
 class ClassOutput(FrameOutput):
@@ -518,8 +563,9 @@ class ClassOutput(FrameOutput):
     raised = LFApplyError
     faulted = ABSTAIN
 
-    def __init__(self, cardinality: int | None = None) -> None:
+    def __init__(self, cardinality: int | None = None, *, keep_na: bool = False) -> None:
         self.cardinality = cardinality
+        self.keep_na = keep_na
 
     def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any, position: int) -> int:
         """One row-wise output as a vote; an LFOutputError naming the LF, row and position (in the chunk)."""

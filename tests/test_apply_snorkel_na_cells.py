@@ -1,0 +1,76 @@
+"""A missing cell of a nullable column (Int64, Float64, boolean, string) reaches a snorkel LF as ``pd.NA``.
+
+snorkel 0.10's ``PandasLFApplier`` hands the LF a row Series whose missing nullable cells are ``pd.NA``; weaksup's
+kernel built rows with ``DataFrame.to_dict("records")``, which turns them into ``None``: a snorkel LF object run
+by weaksup's applier (``0 if x.review is pd.NA else -1``) voted differently, silently, and a guard
+``x.stars is pd.NA`` did not catch the missing cell (``None >= 4`` raised).  Native LFs keep ``None`` (documented
+in docs/labeling_functions.md); the kernel's ``ClassOutput(keep_na=True)`` gives any LF snorkel's ``pd.NA``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+snorkel_labeling = pytest.importorskip("snorkel.labeling")
+
+from weaksup import LFApplier, labeling_function  # noqa: E402
+from weaksup.apply.kernel import ClassOutput, apply_chunk  # noqa: E402
+from weaksup.lf import as_lfs  # noqa: E402
+
+DF = pd.DataFrame({"stars": pd.array([5, None, 1, None], dtype="Int64"),
+                   "review": pd.array(["great", None, "bad", "ok"], dtype="string"),
+                   "score": pd.array([0.5, None, 0.1, 0.2], dtype="Float64"),
+                   "verified": pd.array([True, None, False, True], dtype="boolean"),
+                   "plain": [1.0, np.nan, 2.0, 3.0]}, index=[10, 11, 12, 13])
+
+
+def no_review(x):
+    return 0 if x.review is pd.NA else -1
+
+
+def many_stars(x):
+    return -1 if x.stars is pd.NA else (1 if x.stars >= 4 else 0)
+
+
+def na_fields(x):
+    """Which fields are pd.NA, None and NaN, coded in one int (checks every dtype at once)."""
+    code = 0
+    for j, name in enumerate(["stars", "review", "score", "verified", "plain"]):
+        v = x[name]
+        code += 3 ** j * (1 if v is pd.NA else 2 if v is None else 0)
+    return code
+
+
+def snorkel_votes(f):
+    lf = snorkel_labeling.LabelingFunction(f.__name__, f=f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return snorkel_labeling.PandasLFApplier([lf]).apply(DF, progress_bar=False).ravel().tolist()
+
+
+@pytest.mark.parametrize("f", [no_review, many_stars, na_fields])
+def test_snorkel_lf_object_sees_what_snorkel_hands_it(f):
+    lf = snorkel_labeling.LabelingFunction(f.__name__, f=f)
+    votes = LFApplier([lf], progress=False, cache=False).apply(DF).to_dense().ravel().tolist()
+    assert votes == snorkel_votes(f)
+
+
+def test_native_lf_in_the_same_chunk_keeps_none():
+    snorkel_lf = snorkel_labeling.LabelingFunction("snorkel_fields", f=na_fields)
+    native = labeling_function(name="native_fields")(na_fields)
+    dense = LFApplier([native, snorkel_lf], progress=False, cache=False).apply(DF).to_dense()
+    none_code = 2 * (1 + 3 + 9 + 27)  # stars, review, score, verified missing as None on row 11
+    assert dense[1].tolist() == [none_code, none_code // 2]
+    assert dense[3, 0] == 2 and dense[3, 1] == 1  # row 13: only stars missing
+    assert dense[:, 1].tolist() == snorkel_votes(na_fields)
+
+
+@pytest.mark.parametrize("f", [no_review, many_stars, na_fields])
+def test_keep_na_output_gives_native_lfs_snorkel_rows(f):
+    lfs = as_lfs([labeling_function(name=f.__name__)(f)])
+    block, faults, _ = apply_chunk(lfs, DF, ClassOutput(keep_na=True), "raise", 0)
+    assert block.ravel().tolist() == snorkel_votes(f) and not faults.any()
