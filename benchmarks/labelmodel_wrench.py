@@ -1,7 +1,7 @@
 """WRENCH label-model check: the default model against the best published label model,
 and the WRENCH-reproduction variants of WMV / Dawid–Skene / FlyingSquid.
 
-    WEAKSUP_DATA=../shared/datasets/wrench nice -n 10 python benchmarks/labelmodel_wrench.py --write-docs
+    WEAKSUP_DATA=/path/to/wrench nice -n 10 python benchmarks/labelmodel_wrench.py --write-docs
 
 Uses :func:`weaksup.bench.run` (WRENCH protocol: fit on train, valid labels as
 ``dev``, 5 seeds, test scored once).  Writes section ``labelmodel-wrench`` of
@@ -80,7 +80,7 @@ def main() -> None:
         scores, chosen = auto_all[d]
         srows.append([d, f"{float(np.mean(scores)):.2f} ± {float(np.std(scores)):.2f}", chosen])
     lines = [
-        "Command: `WEAKSUP_DATA=../shared/datasets/wrench nice -n 10 python benchmarks/labelmodel_wrench.py "
+        "Command: `WEAKSUP_DATA=/path/to/wrench nice -n 10 python benchmarks/labelmodel_wrench.py "
         f"--write-docs` (WRENCH protocol, {a.seeds} seeds, test split).",
         "",
         "Gold labels read: valid labels select the candidate and may set the class balance (WRENCH's "
