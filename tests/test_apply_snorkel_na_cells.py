@@ -74,3 +74,20 @@ def test_keep_na_output_gives_native_lfs_snorkel_rows(f):
     lfs = as_lfs([labeling_function(name=f.__name__)(f)])
     block, faults, _ = apply_chunk(lfs, DF, ClassOutput(keep_na=True), "raise", 0)
     assert block.ravel().tolist() == snorkel_votes(f) and not faults.any()
+
+
+def test_votes_cached_before_snorkel_lfs_saw_pd_na_are_not_served() -> None:
+    # Before 20fd6dc a snorkel LF saw None in a missing nullable cell; votes cached then would answer an LF that
+    # tests `x.col is pd.NA` wrongly. The fingerprint of a snorkel LF changed with the semantics, so they are not read.
+    from snorkel.labeling import labeling_function as snorkel_lf
+
+    from weaksup.lf import ForeignLF
+    from weaksup.lf.core import _combine
+    from weaksup.lf.fingerprint import fingerprint_callable, stable_repr
+
+    @snorkel_lf()
+    def stars_missing(x):
+        return 0 if x.stars is pd.NA else -1
+
+    before = _combine(["snorkel", "stars_missing", fingerprint_callable(stars_missing._f), stable_repr({})])
+    assert ForeignLF(stars_missing).fingerprint() != before

@@ -599,7 +599,9 @@ class ForeignLF(LabelingFunction):
         lf = self.wrapped
         inner = getattr(lf, "_f", None)
         code = inner if inner is not None else lf
-        parts = ["snorkel", self.name, fingerprint_callable(code),
+        # "na:pd.NA": since 20fd6dc a missing nullable cell reaches a snorkel LF as pd.NA (snorkel's row), not
+        # None; the marker keeps votes cached before that change from being served
+        parts = ["snorkel", "na:pd.NA", self.name, fingerprint_callable(code),
                  stable_repr(dict(getattr(lf, "_resources", None) or {}), module=home_module(code))]
         for p in getattr(lf, "_pre", None) or ():
             parts += _snorkel_pre_parts(p)
