@@ -36,11 +36,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+# One BLAS thread: the CRF's L-BFGS sums in a thread-count-dependent order, so the end-model cells moved in the
+# second decimal with the machine's default thread count (bc5cdr 75.56 vs 75.55); pinned, a rerun reproduces them.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks._docs import write_json_atomic  # noqa: E402  (after the repository is on the path)
 
+from weaksup._cache import cache_root  # noqa: E402
 from weaksup.data.wrench_sequence import load_wrench_sequence  # noqa: E402
 from weaksup.sequence.endmodel import CRFTagger  # noqa: E402
 from weaksup.sequence.hmm import HMM  # noqa: E402
@@ -219,7 +225,7 @@ def render(results: list[dict], command: str) -> str:
 
     names = [r["dataset"] for r in results]
     lines = [
-        f"Command: `{command}` (2-core shared CPU; deterministic, one run per setting).",
+        f"Command: `{command}` (2-core shared CPU, one BLAS thread; deterministic, one run per setting).",
         "",
         "Strict IOB2 span-level F1 on the **test** split (precision/recall in parentheses) of the",
         "recovered WRENCH files; label models fitted on train votes only, every choice made on **valid**.",
@@ -368,7 +374,8 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=DATASETS)
     ap.add_argument("--quick", action="store_true", help="two HMM settings, short CRF (smoke run)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    ap.add_argument("--json", default=str(Path.home() / ".cache" / "weaksup" / "bench" / "sequence_wrench.json"))
+    ap.add_argument("--json", default=str(cache_root() / "bench" / "sequence_wrench.json"),
+                    help="results file (default: the weaksup cache's bench/sequence_wrench.json)")
     ap.add_argument("--render-only", action="store_true",
                     help="re-render the section from the --json results of an earlier full run (an unreadable "
                          "file is warned about and the results are recomputed)")
