@@ -147,7 +147,8 @@ class Pipeline(ParamsMixin):
             Training votes.
         X : features, texts or sparse matrix, aligned with ``votes``
             Row ``i`` of ``X`` goes with row ``i`` of ``votes``: a pandas ``Series`` of texts or a
-            ``DataFrame`` of features is read by position, whatever its index says.
+            ``DataFrame`` of features is read by position, whatever its index says (polars frames and
+            pyarrow tables by row position too).
         valid : tuple, optional
             ``(X_valid, y_valid)``: the end model early-stops / selects on it;
             ``(votes_valid, X_valid, y_valid)``: the label model also gets
