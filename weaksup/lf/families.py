@@ -56,8 +56,18 @@ def _text_column(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
     col = df[field]
     if isinstance(col.dtype, pd.StringDtype) or (
             col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")):
-        return col.astype("string")  # text (and missing cells): the fast path
-    return pd.Series([_cell_text(v) for v in col.astype(object).tolist()], index=col.index, dtype="string")
+        return _as_string(col)  # text (and missing cells): the fast path
+    return _as_string(pd.Series([_cell_text(v) for v in col.astype(object).tolist()], index=col.index, dtype=object))
+
+
+def _as_string(col: pd.Series) -> pd.Series:
+    """``col`` as a string Series; Python storage when a text has no UTF-8 form (a lone surrogate such as
+    ``"\\ud83d"``, half an emoji in scraped JSON), which Arrow strings (pandas 3's default) cannot hold but
+    :func:`~weaksup.lf.regex.regex_search` reads with Python's ``re``."""
+    try:
+        return col.astype("string")
+    except UnicodeEncodeError:
+        return col.astype(pd.StringDtype("python"))
 
 
 def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
