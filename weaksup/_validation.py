@@ -526,11 +526,9 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
             raise ValueError(f"{what} is a list of texts; this model needs a numeric feature matrix "
                              "(use weaksup.data.features.text_features or TransformerClassifier)")
         if type(X).__module__.startswith("pandas") and hasattr(X, "dtypes") and getattr(X, "ndim", 0) == 2:
-            from weaksup.votes import _frame_values
-
             # nullable columns (Float64, Int64, double[pyarrow]): pd.NA as NaN, which the check below names by row
             # and column, not float()'s "argument must be ... 'NAType'"
-            X = _frame_values(X)
+            X = frame_values(X)
         try:
             X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -612,6 +610,18 @@ in another order (fit: ['a', 'b']; now: ['b', 'a']). Feature names must be in th
         detail = f"they are the same names in another order (fit: {list(fitted)[:10]}; now: {list(names)[:10]})"
     raise ValueError(f"{what}: the feature names should match those that were passed during fit; {detail}. "
                      "Feature names must be in the same order as they were in fit")
+
+
+def frame_values(df: Any) -> np.ndarray:
+    """A pandas DataFrame's values; nullable numeric columns (``Int64``, ``Float64``) as float64 with NaN for
+    ``pd.NA`` (the vote checks then name it), not as an object array read cell by cell."""
+    import pandas as pd
+
+    dtypes = list(df.dtypes)
+    if dtypes and any(isinstance(d, pd.api.extensions.ExtensionDtype) for d in dtypes) and all(
+            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes):
+        return df.to_numpy(dtype=np.float64, na_value=np.nan)
+    return df.to_numpy()
 
 
 def _raise_non_finite(what: str, value: Any, r: int, c: int, count: int) -> None:

@@ -49,7 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from weaksup._persist import load_npz, load_npz_v0, save_npz
-from weaksup._validation import check_vote_range, vote_bound
+from weaksup._validation import check_vote_range, frame_values, vote_bound
 
 ABSTAIN: int = -1
 
@@ -154,18 +154,6 @@ def _object_votes(arr: np.ndarray, lf_names: Sequence[str] | None) -> np.ndarray
         return arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as exc:  # e.g. a Decimal too large for a float
         raise ValueError(f"votes must be integers in {{-1, 0..k-1}}: {exc}") from exc
-
-
-def _frame_values(df: Any) -> np.ndarray:
-    """A pandas DataFrame's values; nullable numeric columns (``Int64``, ``Float64``) as float64 with NaN for
-    ``pd.NA`` (the vote checks then name it), not as an object array read cell by cell."""
-    import pandas as pd
-
-    dtypes = list(df.dtypes)
-    if dtypes and any(isinstance(d, pd.api.extensions.ExtensionDtype) for d in dtypes) and all(
-            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes):
-        return df.to_numpy(dtype=np.float64, na_value=np.nan)
-    return df.to_numpy()
 
 
 def _columnar_as_pandas(data: Any) -> Any:
@@ -424,7 +412,7 @@ class VoteMatrix:
                 lf_names, take = _match_names(list(data.columns), lf_names, "DataFrame")
                 if take is not None:
                     data = data.iloc[:, take]
-            data = _frame_values(data)
+            data = frame_values(data)
         if sp.issparse(data):
             if data.dtype == bool:
                 raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean sparse matrix (a stored "
