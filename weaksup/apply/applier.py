@@ -13,6 +13,7 @@ batched LFs receive the pandas DataFrame chunk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -172,6 +173,13 @@ class LFApplier:
             except LFApplyError as err:
                 self._keep_finished(err, todo, keys, data_fp)
                 raise
+            except KeyboardInterrupt as interrupt:
+                # Ctrl-C: the columns the engine found whole (the serial engine's LFs that ran on every row) are
+                # kept as on an LF error; keeping them must never turn the interrupt into another error
+                with contextlib.suppress(Exception):
+                    self._keep_finished(interrupt, todo, keys, data_fp)
+                interrupt.__dict__.pop("finished", None)  # the interrupt goes up as it came
+                raise
             if hashed_before and (res.block.shape[0] != n or res.data_digest not in (None, data_fp)):
                 # read again for the LFs, the frame's source (files) changed since it was hashed: the cached
                 # columns and the new ones would be of different data
@@ -228,9 +236,9 @@ class LFApplier:
         votes.report = self.last_report
         return votes
 
-    def _keep_finished(self, err: LFApplyError, todo: list[int], keys: list[str | None], data_fp: str) -> None:
-        """Cache the columns of the LFs that had run on every row when another LF raised (``fault="raise"``):
-        after the fix, the rerun runs the fixed LF only.  The error goes up unchanged."""
+    def _keep_finished(self, err: BaseException, todo: list[int], keys: list[str | None], data_fp: str) -> None:
+        """Cache the columns of the LFs that had run on every row when another LF raised (``fault="raise"``)
+        or Ctrl-C stopped the serial engine: the rerun runs the other LFs only.  The error goes up unchanged."""
         if self.cache is None:
             return
         for pos, column in getattr(err, "finished", {}).items():

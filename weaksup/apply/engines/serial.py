@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,13 +42,28 @@ class SerialEngine:
                         bar.update(done - shown[0])
                         shown[0] = done
 
+                # fault="raise": every LF that finishes the chunk gives one column, in LF order (other modes also
+                # give the columns of faulted LFs, whose faults are not seen here: nothing is kept for them)
+                kept = _Finished(job.output) if job.fault == "raise" else None
                 try:
-                    v, f, s = apply_chunk(lfs, data.iloc[start:stop], job.output, job.fault, start,
+                    output = job.output if kept is None else kept
+                    v, f, s = apply_chunk(lfs, data.iloc[start:stop], output, job.fault, start,
                                           timeout=job.timeout, row_tick=row_tick if job.progress else None)
                 except LFApplyError as err:  # the chunks before are done: keep the LFs' columns that are whole
                     done = np.zeros(n, dtype=bool)
                     done[:start] = True
                     keep_finished(err, res.block, done, (start, stop))
+                    raise
+                except KeyboardInterrupt as interrupt:
+                    # Ctrl-C, as an LF error: the LFs that ran on every row (this chunk is the last) keep their
+                    # columns (``interrupt.finished``, cached by the applier); the interrupt goes up as it came
+                    if kept is not None:
+                        done = np.zeros(n, dtype=bool)
+                        done[:start] = True
+                        held = SimpleNamespace(chunk_done=(kept.columns,))
+                        keep_finished(held, res.block, done, (start, stop))  # type: ignore[arg-type]
+                        if getattr(held, "finished", None):
+                            interrupt.finished = held.finished  # type: ignore[attr-defined]
                     raise
                 res.block[start:stop] = v
                 res.faults += f
@@ -54,6 +71,31 @@ class SerialEngine:
                 if size > shown[0]:
                     bar.update(size - shown[0])
         return res
+
+
+class _Finished:
+    """The kernel's output adapter, keeping the vote columns of the LFs that ran on the whole chunk (in LF order).
+
+    An LF error carries these columns (``chunk_done``, set by :func:`~weaksup.apply.kernel.apply_chunk`); a
+    KeyboardInterrupt raised inside an LF does not, so the engine takes them from here.
+    """
+
+    def __init__(self, output: Any) -> None:
+        self._output = output
+        self.columns: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._output, name)
+
+    def from_rows(self, *args: Any) -> Any:
+        column = self._output.from_rows(*args)
+        self.columns.append(column)
+        return column
+
+    def from_batch(self, *args: Any) -> Any:
+        column = self._output.from_batch(*args)
+        self.columns.append(column)
+        return column
 
 
 ENGINE = SerialEngine()
