@@ -94,6 +94,7 @@ class LFApplier:
         cache: bool | VoteCache | None = True,
         progress: bool = True,
         timeout: float | None = None,
+        _keep_na: bool = False,
     ) -> None:
         get_engine(engine)  # fail on an unknown engine now, not at apply time
         check_fault(fault)
@@ -109,6 +110,9 @@ class LFApplier:
             VoteCache() if cache is True else cache if isinstance(cache, VoteCache) else None
         )
         self.progress = progress
+        # row-wise LFs get pd.NA in a missing nullable cell, as snorkel's PandasLFApplier hands it (the drop-in
+        # weaksup.apply.PandasLFApplier); weaksup's own rows hold None there
+        self._keep_na = _keep_na
         self.last_report: ApplyReport | None = None
 
     def apply(self, data: Any, lfs: Sequence[Any] | None = None) -> VoteMatrix:
@@ -155,7 +159,7 @@ class LFApplier:
                 fp = lf.fingerprint()
                 if is_volatile(fp):  # the LF reads state its fingerprint cannot prove: always re-run
                     continue
-                keys[j] = key = VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality)
+                keys[j] = key = self._cache_key(fp, data_fp)
                 hit = self.cache.get(key, n, self.cardinality)
                 if hit is not None:
                     columns[j], faults[j] = hit
@@ -166,8 +170,8 @@ class LFApplier:
         if timeout is not None and engine.name not in ("serial", "process"):
             raise ValueError(f"timeout= is enforced by the serial and process engines, not by {engine.name!r}")
         if todo and (n is None or n):
-            job = EngineJob(ClassOutput(self.cardinality), self.fault, self.chunk_size, self.n_jobs, self.progress,
-                            timeout, digest=hash_in_run)
+            job = EngineJob(ClassOutput(self.cardinality, keep_na=self._keep_na), self.fault, self.chunk_size,
+                            self.n_jobs, self.progress, timeout, digest=hash_in_run)
             try:
                 res = engine.run(df, todo_lfs, job)
             except LFApplyError as err:
@@ -206,7 +210,7 @@ class LFApplier:
                 # call counter), so an unchanged LF is found on the next apply
                 fp = self.lfs[j].fingerprint()
                 if not is_volatile(fp):
-                    self.cache.put(VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality), columns[j], 0)
+                    self.cache.put(self._cache_key(fp, data_fp), columns[j], 0)
         warn_faults(names, faults, self.fault)
 
         k = self.cardinality
@@ -236,6 +240,12 @@ class LFApplier:
         votes.report = self.last_report
         return votes
 
+    def _cache_key(self, fp: str, data_fp: str) -> str:
+        """The vote cache's key of an LF column: the LF's fingerprint ``fp``, ``fault``, the data and cardinality
+        (and the drop-in's ``pd.NA`` rows, which an LF may vote on differently than on ``None``)."""
+        lf_key = f"{fp}|fault={self.fault}" + ("|keep_na" if self._keep_na else "")
+        return VoteCache.key(lf_key, data_fp, self.cardinality)
+
     def _keep_finished(self, err: BaseException, todo: list[int], keys: list[str | None], data_fp: str) -> None:
         """Cache the columns of the LFs that had run on every row when another LF raised (``fault="raise"``)
         or Ctrl-C stopped the serial engine: the rerun runs the other LFs only.  The error goes up unchanged."""
@@ -247,7 +257,7 @@ class LFApplier:
                 continue
             fp = self.lfs[j].fingerprint()  # the state the LF left, as for a column computed without error
             if not is_volatile(fp):
-                self.cache.put(VoteCache.key(f"{fp}|fault={self.fault}", data_fp, self.cardinality), column, 0)
+                self.cache.put(self._cache_key(fp, data_fp), column, 0)
 
     def apply_to_shards(self, data: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Any:
         """Apply the LFs on the active Dask cluster, writing the votes as sparse shards under ``path``.
