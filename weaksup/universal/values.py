@@ -222,9 +222,10 @@ def _check_rows(rows: Sequence[Any], what: str) -> None:
 
 
 def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueVotes:
-    """Accept a :class:`ValueVotes`, an encoded numeric array, a DataFrame, or an ``n × m`` nested
-    list of raw outputs (``None`` = abstain).  A classification ``VoteMatrix`` (class ids) and
-    non-tabular input are a ``TypeError`` naming ``what``.
+    """Accept a :class:`ValueVotes`, an encoded numeric array, a DataFrame (pandas, polars, or a pyarrow
+    table; its column names are the LF names), or an ``n × m`` nested list of raw outputs (``None`` =
+    abstain).  A classification ``VoteMatrix`` (class ids) and non-tabular input are a ``TypeError``
+    naming ``what``.
 
     Examples
     --------
@@ -239,8 +240,11 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
     ...
     TypeError: votes is a classification VoteMatrix (class ids), not value votes; ...
     """
-    from weaksup.votes import VoteMatrix
+    from weaksup.votes import VoteMatrix, _columnar_as_pandas
 
+    # a polars frame (iterated by column: its votes were read transposed) or a pyarrow table (its cells were
+    # pyarrow scalars) as the pandas frame it holds, so its column names are the LF names
+    votes = _columnar_as_pandas(votes)
     if isinstance(votes, VoteMatrix):
         raise TypeError(f"{what} is a classification VoteMatrix (class ids), not value votes; "
                         f"a value label model needs ValueVotes (apply_value_lfs, ValueVotes.from_outputs / "
