@@ -563,7 +563,11 @@ class ForeignLF(LabelingFunction):
         if isinstance(x, pd.Series):
             return self.wrapped(x)
         if isinstance(x, dict):  # a Row: its index label is the Series' name, as in snorkel's PandasLFApplier
-            return self.wrapped(pd.Series(dict(x), name=row_label(x)))
+            cells = dict(x)
+            # a missing nullable cell is pd.NA in snorkel's row; a Series inferred from the other cells would
+            # turn it into nan (pandas 3 reads a row of strings as dtype str), so such a row is held as object
+            na = any(v is pd.NA for v in cells.values())
+            return self.wrapped(pd.Series(cells, name=row_label(x), dtype=object if na else None))
         return self.wrapped(pd.Series(x))
 
     def _snorkel_pre(self) -> list[Any]:

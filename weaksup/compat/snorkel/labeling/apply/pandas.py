@@ -16,8 +16,15 @@ __all__ = ["PandasLFApplier"]
 def _row_chunks(df: pd.DataFrame) -> Iterator[_Points]:
     for start in range(0, len(df), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
+        rows: list[pd.Series] = []
+        if part.shape[1]:
+            # the rows snorkel's df.apply(f, axis=1) hands its LFs (their dtype is the one apply gives, so a missing
+            # nullable cell stays pd.NA where iterrows gave nan); copied, as apply reuses one Series for every row
+            part.apply(lambda row: rows.append(row.copy()), axis=1)
+        else:
+            rows = [row for _, row in part.iterrows()]
         # plain index values (tolist), so error notes read "row 30", not "row np.int64(30)"
-        yield _Points([row for _, row in part.iterrows()], part.index.tolist())
+        yield _Points(rows, part.index.tolist())
 
 
 class PandasLFApplier(BaseLFApplier):
