@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,13 @@ except ImportError as exc:  # torch is the optional torch extra: name it, not on
 __all__ = ["TorchEndModel", "soft_cross_entropy", "torch_seed", "index_stream"]
 
 
+#: Held for the whole of every seeded torch section (:func:`torch_seed`).  torch's default generator is one for
+#: the process: two threads seeding it and drawing from it at once would interleave their draws (neither fit is
+#: the seeded one any more) and put each other's saved states back, so seeded fits in threads run one after
+#: another.  Re-entrant: a seeded section may hold another (COSINE's stages).
+_SEED_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def torch_seed(seed: int, device: Any = "cpu") -> Iterator[None]:
     """Seed torch's global RNG with ``seed`` for the work inside, then put its state back as it was.
@@ -39,10 +47,14 @@ def torch_seed(seed: int, device: Any = "cpu") -> Iterator[None]:
     states are saved before and restored after (also when the work raises or is interrupted), so fitting
     does not reset the caller's own torch random stream (``torch.manual_seed`` set by the user keeps
     deciding their later draws).  Other devices' generators are not touched.
+
+    The generators are process-wide, so the whole section holds a module lock (:data:`_SEED_LOCK`): seeded
+    fits in several threads run one after another, each the fit it would be alone.  Predicting takes no lock
+    (it draws nothing); torch draws of other code in another thread meanwhile still share the generator.
     """
     dev = torch.device(device)
     mod = getattr(torch, dev.type) if dev.type in ("cuda", "mps") else None
-    with torch.random.fork_rng(devices=[]):  # the CPU generator
+    with _SEED_LOCK, torch.random.fork_rng(devices=[]):  # the CPU generator
         if mod is None:
             torch.random.default_generator.manual_seed(seed)  # what torch.manual_seed does on the CPU
             yield
@@ -231,7 +243,8 @@ class TorchEndModel(EndModel):
 
     # --------------------------------------------------------------- fit
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
-        with self._thread_limit(), torch_seed(seed, self.device):  # the caller's torch RNG is left as it was
+        # the seed's lock first: fits in threads also set and restore torch's process-wide thread count in turn
+        with torch_seed(seed, self.device), self._thread_limit():  # the caller's torch RNG is left as it was
             rng = np.random.default_rng(seed)
             data = self._encode(X)
             n, k = P.shape
