@@ -94,3 +94,14 @@ def test_torch_device_check_without_torch_names_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert 'pip install "weaksup[hyperlm]"' in out.stdout, out.stdout + out.stderr
     assert "torch==2.13.0" in out.stdout
+
+
+@pytest.mark.parametrize("other", [pd.array([True, False, True, False]), pd.array([True, False, None, True],
+                                                                                   dtype="boolean"),
+                                   pd.Categorical([1, 2, 1, 2])], ids=["bool", "nullable-boolean", "category"])
+def test_missing_nullable_feature_beside_bool_or_category_column_names_row_and_column(other):
+    df = pd.DataFrame({"a": pd.array([1, None, 3, 4], dtype="Int64"), "b": other})
+    with pytest.raises(ValueError, match=r"NaN or inf at row 1, column 0"):
+        check_features(df)
+    full = pd.DataFrame({"a": pd.array([1, 2, 3, 4], dtype="Int64"), "b": pd.array([True, False, True, False])})
+    np.testing.assert_array_equal(check_features(full), [[1, 1], [2, 0], [3, 1], [4, 0]])

@@ -528,7 +528,12 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
         if type(X).__module__.startswith("pandas") and hasattr(X, "dtypes") and getattr(X, "ndim", 0) == 2:
             # nullable columns (Float64, Int64, double[pyarrow]): pd.NA as NaN, which the check below names by row
             # and column, not float()'s "argument must be ... 'NAType'"
-            X = frame_values(X)
+            frame, X = X, frame_values(X)
+            if X.dtype == object:  # nullable columns beside bool or category ones: their pd.NA as NaN too
+                try:
+                    X = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+                except (TypeError, ValueError):
+                    pass  # not numeric: refused below
         try:
             X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
