@@ -31,3 +31,17 @@ def test_ebcc_short_fit_prints_nothing_and_bar_does_not_change_the_fit(capsys) -
     shown.fit(L, seed=0)
     np.testing.assert_array_equal(quiet.predict_proba(L), shown.predict_proba(L))
     assert quiet.n_iter_ == shown.n_iter_ and quiet.elbo_ == shown.elbo_
+
+
+def test_ebcc_bar_is_off_under_fit_progress_false_and_in_the_bench(capsys, monkeypatch) -> None:
+    from weaksup.bench.runner import run
+    from weaksup.labelmodel.base import fit_progress
+
+    model = EBCC(repeat=2, max_iter=200)
+    model._progress_delay = 0.0
+    with fit_progress(False):
+        model.fit(_votes(), seed=0)
+    assert "EBCC restart" not in capsys.readouterr().err
+    monkeypatch.setattr(EBCC, "_progress_delay", 0.0)  # every EBCC the bench makes, as if it ran past the delay
+    run(["youtube"], ["EBCC"], seeds=1, progress=False)
+    assert "EBCC restart" not in capsys.readouterr().err

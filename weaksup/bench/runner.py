@@ -748,6 +748,8 @@ def run(
         raise TypeError(f"run(write_docs=...) was removed and weaksup {__version__} does not take it: the library "
                         "no longer writes documentation files; write weaksup.bench.report.docs_section(df) "
                         "yourself, pass out_dir= (section.md), or run `weaksup bench --write-docs PATH`")
+    from weaksup.labelmodel.base import fit_progress
+
     t_start = time.time()
     if out_dir is not None:
         check_out_dir(out_dir)  # before the (long) run, not after it
@@ -871,8 +873,9 @@ def run(
                 base = {"dataset": dname, "protocol": proto, "label_model": lm_name, "seed": seed, "metric": metric,
                         "n_covered": n_covered}
                 grid = label_model_grid.get(lm_name) if proto == "wrench" else None
-                fitted = ctx.attempt(f"{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
-                    _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
+                with fit_progress(False):  # the bench's bar counts the fits: no bar of a fit under it
+                    fitted = ctx.attempt(f"{lm_name} on {dname} ({proto}, seed {seed})", lambda: _timed(
+                        _fit_label_model, ds, lm_cls, lm_params.get(lm_name, {}), grid, proto, seed, tie_break))
                 if fitted is not None:
                     lm, chosen, fit_s = fitted
                     # a model that trains on the gold valid labels (not only selects / sets the class balance with

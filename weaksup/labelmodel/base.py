@@ -185,6 +185,31 @@ def resolve_class_balance(class_balance: Any, dev: tuple[VoteMatrix, np.ndarray]
     return np.full(k, 1.0 / k)
 
 
+#: False where progress bars of label-model fits are off (:func:`fit_progress`): the bench's own bar counts the fits.
+_FIT_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("weaksup_label_model_fit_progress", default=True)
+
+
+@contextmanager
+def fit_progress(enabled: bool) -> Iterator[None]:
+    """Turn the progress bars of label-model fits inside on or off (a long EBCC fit shows one by default).
+
+    >>> from weaksup.labelmodel.base import fit_progress, fit_progress_enabled
+    >>> with fit_progress(False):
+    ...     fit_progress_enabled()
+    False
+    """
+    token = _FIT_PROGRESS.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _FIT_PROGRESS.reset(token)
+
+
+def fit_progress_enabled() -> bool:
+    """Whether a label-model fit may show a progress bar here (see :func:`fit_progress`)."""
+    return _FIT_PROGRESS.get()
+
+
 #: True while a label model's ``_fit`` runs: a model fitted inside another's fit (AutoLabelModel's candidates)
 #: leaves the redundant-LF warning to the outer fit, which has already said it once.
 _INSIDE_FIT: contextvars.ContextVar[bool] = contextvars.ContextVar("weaksup_inside_label_model_fit", default=False)

@@ -35,7 +35,7 @@ from weaksup.labelmodel._stats import (
     vote_patterns,
     warn_one_sided,
 )
-from weaksup.labelmodel.base import LabelModel, resolve_class_balance
+from weaksup.labelmodel.base import LabelModel, fit_progress_enabled, resolve_class_balance
 from weaksup.labelmodel.dawid_skene import warn_not_converged
 from weaksup.votes import VoteMatrix
 
@@ -228,7 +228,8 @@ class EBCC(LabelModel):
         # shown only once a fit has run for _progress_delay seconds: most fits end long before (the slow
         # ones are many LFs or rows whose variational Bayes runs to max_iter in every restart)
         with tqdm(total=int(self.repeat) * int(self.max_iter), desc="EBCC restart 1/" + str(int(self.repeat)),
-                  unit="it", leave=False, delay=self._progress_delay) as bar:
+                  unit="it", leave=False, delay=self._progress_delay,
+                  disable=not fit_progress_enabled()) as bar:
             for restart in range(int(self.repeat)):
                 if restart:
                     bar.set_description(f"EBCC restart {restart + 1}/{int(self.repeat)}", refresh=False)
