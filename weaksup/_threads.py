@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 _forked_from_torch = False
 
@@ -30,3 +31,10 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, n
 def torch_threads(n: int) -> int:
     """``n``, or 1 in a process forked from one that had imported torch (see the module docstring)."""
     return 1 if _forked_from_torch else int(n)
+
+
+#: Held around every section that seeds or forks torch's default CPU generator (seeded end-model fits, the label
+#: learning flow's initialisation, HyperLabelModel's network build).  The generator is one for the process: two
+#: threads seeding it and drawing from it at once would interleave their draws, and each section's restore would
+#: put back a state saved while the other was drawing.  Re-entrant: a seeded section may hold another (COSINE).
+TORCH_RNG_LOCK = threading.RLock()

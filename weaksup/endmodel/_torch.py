@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-from weaksup._threads import torch_threads
+from weaksup._threads import TORCH_RNG_LOCK, torch_threads
 from weaksup._validation import Interval, OneOf, TorchDevice
 from weaksup.endmodel.base import EndModel, torch_missing, warn_nonfinite_valid
 
@@ -31,11 +30,9 @@ except ImportError as exc:  # torch is the optional torch extra: name it, not on
 __all__ = ["TorchEndModel", "soft_cross_entropy", "torch_seed", "index_stream"]
 
 
-#: Held for the whole of every seeded torch section (:func:`torch_seed`).  torch's default generator is one for
-#: the process: two threads seeding it and drawing from it at once would interleave their draws (neither fit is
-#: the seeded one any more) and put each other's saved states back, so seeded fits in threads run one after
-#: another.  Re-entrant: a seeded section may hold another (COSINE's stages).
-_SEED_LOCK = threading.RLock()
+#: Held for the whole of every seeded torch section (:func:`torch_seed`): weaksup._threads.TORCH_RNG_LOCK, the one
+#: lock of every section that seeds torch's process-wide generator.
+_SEED_LOCK = TORCH_RNG_LOCK
 
 
 @contextlib.contextmanager

@@ -498,7 +498,7 @@ class Cosine(EndModel):
         pool = X if (self.self_train_on == "covered" or U is None) else concat_rows(X, U)
         from weaksup.endmodel._torch import torch_seed  # torch is imported only once a torch model is used
 
-        with em._thread_limit(), torch_seed(seed + 1, em.device):  # the caller's torch RNG is left as it was
+        with torch_seed(seed + 1, em.device), em._thread_limit():  # the caller's torch RNG is left as it was
             self._stage2(em, pool, v, seed)
         self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup._threads import torch_threads
+from weaksup._threads import TORCH_RNG_LOCK, torch_threads
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import Interval, OneOf, check_seed
 from weaksup._validation import check_features as _check_features
@@ -323,7 +323,7 @@ class LabelLearningFlow(FeatureLabelModel):
         old_threads = torch.get_num_threads()
         torch.set_num_threads(torch_threads(int(self.n_threads)))
         try:
-            with torch.random.fork_rng(devices=[]):
+            with TORCH_RNG_LOCK, torch.random.fork_rng(devices=[]):  # the generator is the process's: one at a time
                 torch.manual_seed(seed)
                 net = T["Flow"](k, Xs.shape[1], int(self.hidden), int(self.n_flows))
             gen = torch.Generator().manual_seed(seed)

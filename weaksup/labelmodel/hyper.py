@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._threads import TORCH_RNG_LOCK
 from weaksup._validation import OneOf, TorchDevice
 from weaksup.labelmodel.base import LabelModel
 from weaksup.votes import VoteMatrix
@@ -92,7 +93,7 @@ def _network(device: str, checkpoint_path: str | None) -> Any:
         try:
             # the network's layers are randomly initialised before the checkpoint overwrites them: on a forked
             # CPU generator (hyperlm builds them on the CPU), so the caller's torch random stream is left as it was
-            with _safe_globals(), torch.random.fork_rng(devices=[]):
+            with TORCH_RNG_LOCK, _safe_globals(), torch.random.fork_rng(devices=[]):
                 _NETS[key] = hyperlm.HyperLabelModel(device=device, checkpoint_path=checkpoint_path)
         except FileNotFoundError as err:
             raise FileNotFoundError(f"HyperLabelModel: checkpoint_path {checkpoint_path!r} does not exist") from err
