@@ -37,7 +37,7 @@ def _reference(co, agree, k, *, min_overlap=5, min_corr=0.05, solve="mean", defa
             used[i] = vals.size
             s2[i] = np.median(vals) if solve == "median" else vals.mean()
     s = np.sqrt(np.clip(s2, 0.0, 0.999))
-    ok = triplet.estimated(used, co, min_triplets, min_overlap)
+    ok = used >= needed_triplets(co, min_triplets, min_overlap)
     if not ok.all():
         if default is not None:
             fill = (k * default - 1) / (k - 1)

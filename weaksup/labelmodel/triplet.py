@@ -47,7 +47,7 @@ from weaksup.labelmodel._stats import (
 from weaksup.labelmodel.base import LabelModel, resolve_class_balance
 from weaksup.votes import VoteMatrix
 
-__all__ = ["FlyingSquid", "estimated", "overlap_triplets", "triplet_accuracies", "warn_few_triplets"]
+__all__ = ["FlyingSquid", "triplet_accuracies", "warn_few_triplets"]
 
 
 #: ``s = (k·a − 1)/(k − 1)`` given to LFs whose accuracy the triplets cannot estimate, when too few LFs
@@ -70,40 +70,6 @@ def needed_triplets(co: np.ndarray, min_triplets: int = MIN_TRIPLETS, min_overla
     return max(1, min(int(min_triplets), (m - 1) * (m - 2) // 2))
 
 
-def overlap_triplets(co: np.ndarray, min_overlap: int = 5) -> np.ndarray:
-    """Per LF, the triplets its overlaps give: pairs of other LFs that each share ``min_overlap`` voted rows
-    with it and with each other, whatever their agreement (``min_corr`` may drop some of these).
-
-    Each LF's work is its neighbour count squared, as in :func:`triplet_accuracies`.
-    """
-    co = np.asarray(co)
-    pair = (co >= min_overlap) & (co > 0)
-    np.fill_diagonal(pair, False)
-    out = np.zeros(co.shape[0], dtype=np.int64)
-    for i in range(co.shape[0]):
-        nb = np.flatnonzero(pair[i])
-        if nb.size >= 2:
-            out[i] = np.count_nonzero(np.triu(pair[np.ix_(nb, nb)], 1))
-    return out
-
-
-def estimated(used: np.ndarray, co: np.ndarray, min_triplets: int = MIN_TRIPLETS,
-              min_overlap: int = 5) -> np.ndarray:
-    """Which LFs :func:`triplet_accuracies` estimates from their triplets (the others get the fill).
-
-    An LF with :func:`needed_triplets` usable triplets, or with at least one when its overlaps give it that
-    many and only ``min_corr`` dropped the rest: a triplet whose other two LFs agree at chance level
-    (``|C_jl| < min_corr``: one of them is near random) says nothing about the LF, but neither is the LF
-    sparse, so its remaining triplets are as good as in a set without the near-random LF.
-    """
-    used = np.asarray(used)
-    need = needed_triplets(co, min_triplets, min_overlap)
-    ok = used >= need
-    if not ok.all():
-        ok |= (used >= 1) & (overlap_triplets(co, min_overlap) >= need)
-    return ok
-
-
 def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap: int = 5,
                        min_corr: float = 0.05, solve: str = "mean",
                        default: float | None = None,
@@ -119,10 +85,7 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     there are at least three of them, else the "beats random" value
     ``s = BEATS_RANDOM_S`` (accuracy 0.7 for two classes).  Sparse LFs are
     the usual cause (500 LFs each voting on 2% of 3,000 rows: 429 share no
-    triplet); the models warn (:func:`warn_few_triplets`).  Triplets dropped by
-    ``min_corr`` do not count against an LF whose overlaps give it enough: a
-    near-random LF makes ``|C_jl|`` about 0 in every triplet it is in, and the other
-    LFs keep the estimate from the triplets left (one is enough; :func:`estimated`).
+    triplet); the models warn (:func:`warn_few_triplets`).
 
     Parameters
     ----------
@@ -188,7 +151,7 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
             used[i] = vals.size
             s2[i] = np.median(vals) if solve == "median" else vals.mean()
     s = np.sqrt(np.clip(s2, 0.0, 0.999))
-    ok = estimated(used, co, min_triplets, min_overlap)
+    ok = used >= needed_triplets(co, min_triplets, min_overlap)
     if not ok.all():
         if default is not None:
             fill = (k * default - 1) / (k - 1)
@@ -209,34 +172,22 @@ def warn_few_triplets(used: np.ndarray, acc: np.ndarray, names: Any, model: str,
     co-vote counts it was given and ``min_overlap`` the co-voted rows a pair needed.
     """
     used = np.asarray(used)
-    few = np.flatnonzero(~estimated(used, co, min_triplets, min_overlap))
     min_triplets = needed_triplets(co, min_triplets, min_overlap)
+    few = np.flatnonzero(used < min_triplets)
     if few.size == 0:
         return
     import warnings
 
-    # why each was filled: too few overlaps (sparse LFs), or overlaps enough but in every triplet the other
-    # two LFs agree at chance level (|C_jl| < min_corr: near-random LFs), which says nothing about this LF
-    sparse = overlap_triplets(co, min_overlap)[few] < min_triplets
     none = int((used[few] == 0).sum())
     shown = ", ".join(repr(str(names[j])) for j in few[:5]) + (f" and {few.size - 5} more" if few.size > 5 else "")
     fills = np.unique(np.round(np.asarray(acc)[few], 3))
     fill = f"{fills[0]:.3f}" if fills.size == 1 else f"{fills.min():.3f} to {fills.max():.3f}"
-    causes = []
-    if sparse.any():
-        causes.append(f"{int(sparse.sum())} share too few voted rows with the others: sparse LFs cause this; "
-                      "MajorityVote and AbstainDawidSkene need no overlaps")
-    if not sparse.all():
-        causes.append(f"{int((~sparse).sum())} have enough overlaps, but in each of their triplets the other two "
-                      "LFs agree at chance level (|C_jl| under min_corr, 0.05): those LFs are near random, so the "
-                      "triplets say nothing; drop or fix the near-random LFs, or set accuracies from labelled "
-                      "data (WeightedMajorityVote(accuracy_source='valid'))")
     warnings.warn(
         f"{model}: {few.size} of {used.size} LFs have fewer than {min_triplets} usable triplets ({none} have none; "
         f"a triplet: two other LFs that each share {min_overlap}+ voted rows with it and with each other), so their "
         f"accuracy is not estimated from the votes but filled in with {fill}: the median of the well-estimated LFs, "
         f"or 'beats random' (accuracy 0.7 for two classes) when fewer than 3 are well estimated. LFs: {shown}. "
-        f"Of these, {'; '.join(causes)}.",
+        "Sparse LFs cause this; MajorityVote and AbstainDawidSkene need no overlaps.",
         UserWarning, stacklevel=user_stacklevel())
 
 
@@ -302,10 +253,7 @@ class FlyingSquid(LabelModel):
     Sparse LFs: an LF that shares fewer than 3 triplets with the others (two
     LFs each co-voting ``min_overlap`` rows with it and with each other) gets
     the median accuracy of the well-estimated LFs, or "beats random" (0.7 at
-    k = 2) when fewer than 3 are, with a ``UserWarning`` at fit naming them
-    and the cause; triplets dropped because their other two LFs agree at
-    chance level (a near-random LF) do not count against an LF with enough
-    overlaps, which keeps the estimate from its other triplets;
+    k = 2) when fewer than 3 are, with a ``UserWarning`` at fit naming them;
     ``n_triplets_`` says how many triplets each LF had (see
     :func:`triplet_accuracies`).
 
