@@ -231,7 +231,7 @@ def soft_frame_array(y: Any, what: str = "y") -> Any:
     columns = getattr(y, "columns", None)
     if columns is None or len(getattr(y, "shape", ())) != 2 or len(columns) < 2:
         return y
-    labels = list(columns)
+    labels = list(getattr(y, "column_names", None) or columns)  # a pyarrow Table's .columns hold its data
     ids = [_column_class(c) for c in labels]
     k = len(labels)
     if sorted(i for i in ids if i is not None) != list(range(k)):

@@ -353,6 +353,9 @@ class Cosine(EndModel):
         "confidence_on": [OneOf("sharpened", "teacher")],
     }
 
+    #: The default of ``confidence_on`` for a Cosine pickled before the parameter existed (its fits used it).
+    confidence_on: str = "sharpened"
+
     @renamed_kwargs(random_state="seed", progress_bar="progress")
     def __init__(self, end_model: Any = None, self_training_steps: int = 2500, teacher_update: int = 100,
                  thresh: float = 0.6, margin: float = 1.0, contrastive_weight: float = 1.0,
