@@ -105,3 +105,13 @@ def test_missing_nullable_feature_beside_bool_or_category_column_names_row_and_c
         check_features(df)
     full = pd.DataFrame({"a": pd.array([1, 2, 3, 4], dtype="Int64"), "b": pd.array([True, False, True, False])})
     np.testing.assert_array_equal(check_features(full), [[1, 1], [2, 0], [3, 1], [4, 0]])
+
+
+def test_class_balance_series_with_integral_float_index_is_aligned():
+    import pandas as pd
+
+    y = pd.Series([1.0, 1.0, 1.0, 0.0])  # labels read as floats
+    p = check_class_balance(y.value_counts(normalize=True), 2)  # index [1.0, 0.0]
+    np.testing.assert_allclose(p, [0.25, 0.75])
+    with pytest.raises(ValueError, match="indexed by"):
+        check_class_balance(pd.Series([0.5, 0.5], index=[0.5, 1.5]), 2)

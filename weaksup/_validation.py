@@ -475,6 +475,10 @@ def _class_balance_by_index(class_balance: Any, cardinality: int) -> Any:
             and hasattr(class_balance, "index")):
         return class_balance
     labels = list(class_balance.index)
+    if labels and all(isinstance(c, (float, np.floating)) and float(c).is_integer() for c in labels):
+        # value_counts of float labels (y read as float64): ids 0.0, 1.0, ... are the class ids
+        labels = [int(c) for c in labels]
+        class_balance = class_balance.set_axis(labels)
     ints = all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) for c in labels)
     if ints and len(labels) == cardinality and set(labels) == set(range(cardinality)):
         return class_balance.reindex(range(cardinality))
