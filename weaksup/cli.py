@@ -329,10 +329,12 @@ def _wrench_json(path: Path) -> dict[str, Any] | None:
 
 def _wrench_json_rows(path: Path, raw: dict[str, Any]) -> Any:
     """The examples of a WRENCH split file as rows (index: example ids, columns: the ``data`` fields)."""
-    import pandas as pd
+    from weaksup.data.wrench import WrenchFormatError, split_frame
 
-    frame = pd.DataFrame.from_records([ex.get("data") or {} for ex in raw.values()],
-                                      index=pd.Index(list(raw), name="id"))
+    try:
+        frame = split_frame(path, list(raw), [ex.get("data") or {} for ex in raw.values()])
+    except WrenchFormatError as exc:  # a lone surrogate in a text: named by file, example and field
+        raise InputError(str(exc)) from None
     if frame.shape[1] == 0:
         raise InputError(f"{path}: a labels-only WRENCH split (its examples have no 'data'), no text to apply "
                          "LFs to")

@@ -322,16 +322,20 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
     names = lf_names if lf_names and len(lf_names) == m else [f"lf_{j}" for j in range(m)]
     votes = VoteMatrix(arr, names, k)
     index = pd.Index(ids, name="id")
-    if any(records):
-        try:
-            df = pd.DataFrame.from_records(records, index=index)
-        except UnicodeEncodeError:  # pandas' Arrow strings refuse a lone UTF-16 surrogate ("\ud83d", half an emoji)
-            raise _surrogate_error(path, ids, records) from None
-        if not _encodable_text(df):  # object strings (pandas 2.x) hold it silently: refuse it the same way
-            raise _surrogate_error(path, ids, records)
-    else:
-        df = pd.DataFrame(index=index)
+    df = split_frame(path, ids, records) if any(records) else pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
+
+
+def split_frame(path: Path, ids: list[str], records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The ``data`` fields of a split's examples as a frame indexed by example id (named ``id``); a text holding a
+    lone UTF-16 surrogate is a :class:`WrenchFormatError` naming the file, example and field."""
+    try:
+        df = pd.DataFrame.from_records(records, index=pd.Index(ids, name="id"))
+    except UnicodeEncodeError:  # pandas' Arrow strings refuse a lone UTF-16 surrogate ("\ud83d", half an emoji)
+        raise _surrogate_error(path, ids, records) from None
+    if not _encodable_text(df):  # object strings (pandas 2.x) hold it silently: refuse it the same way
+        raise _surrogate_error(path, ids, records)
+    return df
 
 
 def data_gaps(path: Path, ids: list[str], records: list[Any]) -> dict[str, Any]:
