@@ -14,5 +14,5 @@ def test_bench_section_command_carries_weaksup_data(wrench_dir, tmp_path, monkey
     docs = tmp_path / "section.md"
     assert main(["bench", "--datasets", "youtube", "--label-models", "mv", "--seeds", "1", "--protocol", "wrench",
                  "--write-docs", str(docs), "--no-progress"]) == 0
-    assert f"Command: `WEAKSUP_DATA={wrench_dir} weaksup bench --datasets youtube" in docs.read_text()
+    assert "Command: `WEAKSUP_DATA=/path/to/wrench weaksup bench --datasets youtube" in docs.read_text()
     capsys.readouterr()

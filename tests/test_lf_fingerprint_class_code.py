@@ -200,7 +200,7 @@ def test_fingerprints_with_nothing_new_to_see_are_unchanged():
     def s1(x: Any, w: list[str]) -> int:
         return 1
 
-    expected = _combine(["snorkel", "na:pd.NA", "s1", fingerprint_callable(s1._f), stable_repr({"w": ["x"]}),
+    expected = _combine(["snorkel", "na:pd.NA-object", "s1", fingerprint_callable(s1._f), stable_repr({"w": ["x"]}),
                          fingerprint_callable(low._f), stable_repr({})])
     assert ForeignLF(s1).fingerprint() == expected
 

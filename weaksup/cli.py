@@ -187,8 +187,10 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError(no_dataset_found(args.data_dir, "--data-dir"))
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
     command = "weaksup " + " ".join(shlex.quote(a) for a in argv)
-    if not args.data_dir and os.environ.get("WEAKSUP_DATA"):  # how the data was found belongs to the command
-        command = f"WEAKSUP_DATA={shlex.quote(os.environ['WEAKSUP_DATA'])} {command}"
+    if not args.data_dir and os.environ.get("WEAKSUP_DATA"):
+        # how the data was found belongs to the command; the folder is this machine's, so a placeholder (as the
+        # benchmarks/ scripts write it), and the section's "Data read from" line says which folder it was
+        command = f"WEAKSUP_DATA=/path/to/wrench {command}"
     df = run(args.datasets, args.label_models, args.end_models, seeds=args.seeds, protocol=protocol,
              data_dir=args.data_dir, out_dir=args.out, features=args.features, metric=_metric_arg(args.metric),
              soft_labels=not args.hard_labels, progress=not args.no_progress,

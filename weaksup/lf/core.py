@@ -603,9 +603,9 @@ class ForeignLF(LabelingFunction):
         lf = self.wrapped
         inner = getattr(lf, "_f", None)
         code = inner if inner is not None else lf
-        # "na:pd.NA": since 20fd6dc a missing nullable cell reaches a snorkel LF as pd.NA (snorkel's row), not
-        # None; the marker keeps votes cached before that change from being served
-        parts = ["snorkel", "na:pd.NA", self.name, fingerprint_callable(code),
+        # the marker names what a missing nullable cell is in the LF's row: pd.NA, as in snorkel's row (None before
+        # 20fd6dc; nan beside text cells before 6e1fd7c). Changing it keeps votes cached under the old rows unread.
+        parts = ["snorkel", "na:pd.NA-object", self.name, fingerprint_callable(code),
                  stable_repr(dict(getattr(lf, "_resources", None) or {}), module=home_module(code))]
         for p in getattr(lf, "_pre", None) or ():
             parts += _snorkel_pre_parts(p)
