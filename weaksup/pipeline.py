@@ -32,7 +32,7 @@ import numpy as np
 from weaksup._deprecate import warn_deprecated
 from weaksup._params import ParamsMixin, accepts_param
 from weaksup._validation import OneOf, check_is_fitted, check_params
-from weaksup.endmodel.base import n_rows, take_rows
+from weaksup.endmodel.base import EndModel, n_rows, take_rows
 from weaksup.metrics import TIE_BREAKS, probs_to_preds
 from weaksup.votes import check_votes
 
@@ -192,7 +192,10 @@ class Pipeline(ParamsMixin):
         # valid= and seed= go to an end model whose fit takes them (weaksup's); another classifier (a scikit-learn
         # one, or a scikit-learn Pipeline around a weaksup model) is fitted on (X, y) alone, and an end-model
         # valid it cannot take is refused now, before the label model is fitted
-        takes_valid, takes_seed = accepts_param(em, "valid", "fit"), accepts_param(em, "seed", "fit")
+        # (a weaksup end model always takes them, also when its fit is wrapped by a decorator that hides them)
+        own = isinstance(em, EndModel)
+        takes_valid = own or accepts_param(em, "valid", "fit")
+        takes_seed = own or accepts_param(em, "seed", "fit")
         if em_valid is not None and not takes_valid:
             raise ValueError(f"Pipeline.fit: valid=(X_valid, y_valid) is for the end model, but "
                              f"{type(em).__name__}.fit takes no valid= (no early stopping on held-out rows); "
