@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from weaksup._deprecate import warn_deprecated
@@ -54,6 +56,23 @@ class ParamsMixin:
 
     #: Deprecated name -> current name (parameters and fitted attributes).
     _renamed: ClassVar[dict[str, str]] = {}
+
+    @contextmanager
+    def _unchanged_on_failure(self) -> Iterator[None]:
+        """Run a fit: if it raises (a check, the fit itself, an interrupt such as Ctrl-C), the model is left as
+        it was before the call, fitted or not, never half-fitted.
+
+        The one rule of every fit of a label, end, universal or flow model (``fit``, ``partial_fit``, the Dask
+        fit); the attributes are restored, not copied, so a fit must not edit an earlier fit's arrays or modules
+        in place (every ``_fit`` builds new ones).
+        """
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def __getattr__(self, name: str) -> Any:
         new = type(self)._renamed.get(name)

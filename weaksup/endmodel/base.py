@@ -646,23 +646,6 @@ class EndModel(ParamsMixin):
             self._fit(X, P, w, v, resolve_seed(seed, getattr(self, "seed", None), where))
         return self
 
-    @contextlib.contextmanager
-    def _unchanged_on_failure(self) -> Iterator[None]:
-        """Run a fit: if it raises (a check, the fit itself, an interrupt such as Ctrl-C), the model is left as
-        it was before the call, fitted or not, never half-fitted (the new fit's ``classes_`` or
-        ``n_features_in_`` over the last fit's weights), as label models' fits do.
-
-        The attributes are restored, not copied, so a ``_fit`` must not edit an earlier fit's arrays or
-        modules in place (every ``_fit`` here builds new ones).
-        """
-        before = dict(self.__dict__)
-        try:
-            yield
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:
         raise NotImplementedError
 

@@ -442,22 +442,6 @@ class BaseVoteModel(ParamsMixin):
         self.__dict__.pop("_stream_missing", None)
         self._fit_params = _params_snapshot(self)
 
-    @contextmanager
-    def _unchanged_on_failure(self) -> Iterator[None]:
-        """Run a fit: if it raises (a check, the fit itself, an interrupt), the model is left as it was
-        before the call, fitted or not, never half-fitted.
-
-        The one rule of every fit of a label model (``fit``, ``partial_fit``, the Dask fit); the model's
-        attributes are restored, not copied, so a fit must not edit an earlier fit's arrays in place.
-        """
-        before = dict(self.__dict__)
-        try:
-            yield
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
     def _saved_params(self) -> dict[str, Any]:
         """The parameters the fitted state comes from (:meth:`_reset`'s snapshot), as :meth:`save` writes them."""
         fitted = self.__dict__.get("_fit_params")

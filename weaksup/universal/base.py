@@ -41,7 +41,7 @@ from weaksup._persist import (
     save_npz,
 )
 from weaksup._validation import check_is_fitted, check_seed, warn_silent_lfs
-from weaksup.labelmodel.base import BaseVoteModel, align_lfs
+from weaksup.labelmodel.base import align_lfs
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
@@ -111,7 +111,7 @@ class ValueLabelModel(ParamsMixin):
         if valid is not None and valid[0] is not None:
             valid = (align_lfs(valid[0], V.lf_names, "valid votes"), valid[1])
         # the label models' rule, by their mechanism (it saves and restores the instance dict, nothing else)
-        with BaseVoteModel._unchanged_on_failure(self):  # type: ignore[arg-type]
+        with self._unchanged_on_failure():
             for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
                 delattr(self, attr)  # a refit starts from nothing
             self._fit(V, valid=valid, seed=seed)
