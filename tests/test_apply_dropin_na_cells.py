@@ -18,29 +18,7 @@ snorkel_labeling = pytest.importorskip("snorkel.labeling")
 
 from weaksup import LFApplier, labeling_function  # noqa: E402
 from weaksup.apply import PandasLFApplier, VoteCache  # noqa: E402
-
-DF = pd.DataFrame({"stars": pd.array([5, None, 1, None], dtype="Int64"),
-                   "review": pd.array(["great", None, "bad", "ok"], dtype="string"),
-                   "score": pd.array([0.5, None, 0.1, 0.2], dtype="Float64"),
-                   "verified": pd.array([True, None, False, True], dtype="boolean"),
-                   "plain": [1.0, np.nan, 2.0, 3.0]}, index=[10, 11, 12, 13])
-
-
-def no_review(x):
-    return 0 if x.review is pd.NA else -1
-
-
-def many_stars(x):
-    return -1 if x.stars is pd.NA else (1 if x.stars >= 4 else 0)
-
-
-def na_fields(x):
-    """Which fields are pd.NA, None and NaN, coded in one int (checks every dtype at once)."""
-    code = 0
-    for j, name in enumerate(["stars", "review", "score", "verified", "plain"]):
-        v = x[name]
-        code += 3 ** j * (1 if v is pd.NA else 2 if v is None else 0)
-    return code
+from support.nullable_frame import DF, many_stars, na_fields, no_review  # noqa: E402
 
 
 def _snorkel(f, **kwargs):
