@@ -20,7 +20,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -140,7 +140,9 @@ class ProcessEngine:
                         break
                 todo = set(futures)
                 while todo:
-                    done, todo = wait(todo, return_when=FIRST_EXCEPTION)
+                    # each chunk as it ends, so the bar moves (FIRST_EXCEPTION returned only at the first
+                    # failure or at the very end); a failure is handled below on the pass that sees it
+                    done, todo = wait(todo, return_when=FIRST_COMPLETED)
                     for fut in done:
                         if fut.cancelled():
                             continue
