@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -108,7 +110,34 @@ def _roundtrip(err: LFApplyError) -> Any:
         # as distributed does for a task's exception: an exception whose __init__ takes other arguments than
         # its args (e.g. __init__(self, a, b)) is rebuilt from its attributes
         pickling_support.install(err, *([err.original] if err.original is not None else []))
-    return pickle.loads(pickle.dumps(err))
+    with _quiet_pickle_log():
+        return pickle.loads(pickle.dumps(err))
+
+
+class _OtherThreads(logging.Filter):
+    """Lets through the records of every thread but the one that made it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextlib.contextmanager
+def _quiet_pickle_log() -> Iterator[None]:
+    """Silence, in this thread, distributed's "Failed to serialize ..." ERROR and its traceback while
+    :func:`_roundtrip` tries an error that may not pickle: that failure is expected and handled
+    (:func:`~weaksup.apply.engines.base.portable_error` makes a portable copy), and its log named the row by
+    its position in the partition, not in the data.  Other threads' records (their tasks' real failures) pass."""
+    logger = logging.getLogger("distributed.protocol.pickle")
+    quiet = _OtherThreads()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
