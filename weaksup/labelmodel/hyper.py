@@ -18,6 +18,9 @@ it maps a whole vote matrix to per-row class probabilities in one forward pass
   network's output there: hyperlm masks such rows out of its training loss, so
   its network returns an untrained constant for them (0.58-0.64 for class 1 on
   the binary WRENCH sets), a fixed guess rather than a posterior;
+* refuses Dask votes (``NotImplementedError``; gather them with
+  ``DaskVotes.to_vote_matrix()``): the network reads the whole matrix, which
+  partitions scored one at a time would not give it;
 * fits votes with one LF (hyperlm squeezes its input, so the adapter pads a
   vote-less LF, which leaves the output unchanged) and refuses votes on fewer
   than two rows with a ``ValueError`` (the network cannot score a one-row graph).
@@ -237,6 +240,19 @@ class HyperLabelModel(LabelModel):
         if self.uncovered == "prior":
             P[~L.covered()] = self.class_balance_
         return P
+
+    def _check_dask_votes(self, votes: Any, what: str = "votes") -> Any:
+        """Refuse Dask votes in ``predict_proba``, ``predict`` and ``score`` (``fit`` refuses them as a model
+        without additive statistics): the network labels rows in the context of the whole vote matrix, so
+        partitions scored one at a time, each as new rows after the fitted ones, gave other probabilities and
+        labels than the same votes in memory (294 of 20,000 hard labels on the fitted votes themselves)."""
+        self._check_fitted()
+        raise NotImplementedError(
+            f"HyperLabelModel cannot predict on Dask {what}: it is transductive (each row is labelled in the "
+            "context of the whole vote matrix), so the partitions, scored one at a time, would get other labels "
+            "than the same votes in memory; gather them with DaskVotes.to_vote_matrix() (a bare Dask array: "
+            "VoteMatrix(array.compute())) if they fit in memory, or use a label model that runs on Dask votes "
+            "(DawidSkene, MajorityVote, ...: docs/scaling.md)")
 
     def lf_accuracies(self) -> np.ndarray:
         """Mean HyperLM posterior of each LF's vote on the fitted rows where it fires."""
