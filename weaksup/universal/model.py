@@ -548,6 +548,16 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
                              or not 0 < keep <= 1):
         raise ValueError(f"make_synthetic: keep (the probability of keeping each item) must be in (0, 1], "
                          f"got {keep!r}")
+    prior = truth_kw.get("prior")
+    if prior is not None and hasattr(space, "k"):  # numpy's own errors name neither make_synthetic nor prior
+        try:
+            pr = np.asarray(prior, dtype=np.float64)
+        except (TypeError, ValueError):
+            pr = None
+        if pr is None or pr.shape != (space.k,) or not np.all(np.isfinite(pr)) or (pr < 0).any() \
+                or abs(float(pr.sum()) - 1.0) > 1e-8:
+            raise ValueError(f"make_synthetic: prior must be {space.k} probabilities (one per point of "
+                             f"{type(space).__name__}, >= 0, summing to 1), got {prior!r}")
     rng = np.random.default_rng(seed)
     lf_kw: dict[str, Any] = {} if keep is None else {"keep": keep}
     y = space.sample_truth(n, rng, **truth_kw)
