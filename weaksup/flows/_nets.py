@@ -23,8 +23,13 @@ def torch_classes() -> dict[str, Any]:
     """Build (once) the torch modules; torch is imported here, not at module import."""
     if _CLASSES:
         return _CLASSES
-    import torch
-    from torch import nn
+    try:
+        import torch
+        from torch import nn
+    except ImportError as exc:  # a loaded or unpickled flow reaches torch first here: name the extra
+        from weaksup.endmodel.base import torch_missing
+
+        raise torch_missing("weaksup.flows.LabelLearningFlow", exc) from exc
 
     class _Coupling(nn.Module):
         """Affine coupling: warp the ``warp`` coordinates given the others and the x-encoding."""

@@ -110,6 +110,17 @@ def _network(device: str, checkpoint_path: str | None) -> Any:
     return _NETS[key]
 
 
+def _import_torch(device: str) -> Any:
+    """torch, or the ImportError of ``fit``'s device check that names the extras: an unpickled model predicts
+    without that check, and the bare "No module named 'torch'" named no extra."""
+    try:
+        import torch
+    except ImportError:
+        TorchDevice().accepts(device)  # raises that ImportError now torch is missing
+        raise
+    return torch
+
+
 class HyperLabelModel(LabelModel):
     """The pretrained HyperLM label model (``hyperlm`` package) as a weaksup label model.
 
@@ -183,8 +194,7 @@ class HyperLabelModel(LabelModel):
     def _infer(self, X: np.ndarray, k: int) -> np.ndarray:
         """HyperLM's calibrated probabilities for the int vote matrix ``X`` (``k`` columns); uniform on
         rows without a vote."""
-        import torch
-
+        torch = _import_torch(self.device)
         out = np.full((X.shape[0], k), 1.0 / k)
         covered = (X >= 0).any(1)
         top = int(X.max()) if X.size else -1
