@@ -182,7 +182,8 @@ class ValueVotes:
         if isinstance(space, RealSpace) and space.dim == 1 and arr.ndim == 2:
             arr = arr[..., None]
         if arr.ndim != 2 + len(space.value_shape) or arr.shape[2:] != space.value_shape:
-            raise ValueError(f"values have shape {arr.shape}; expected (n, m, *{space.value_shape}) for {space!r}")
+            raise ValueError(f"values have shape {arr.shape}; expected (n, m, *{space.value_shape}) for {space!r}"
+                             f"{space.encoded_shape_hint(arr.shape)}")
         n, m = arr.shape[:2]
         ab = np.zeros((n, m), bool) if mask is None else np.asarray(mask, dtype=bool)
         if ab.shape != (n, m):
@@ -216,7 +217,9 @@ class ValueVotes:
 def _check_rows(rows: Sequence[Any], what: str) -> None:
     """Refuse a flat list (one value per row, not a row of LF outputs) with a ``TypeError`` naming the row."""
     for i, r in enumerate(rows):
-        if isinstance(r, (str, bytes, dict)) or not hasattr(r, "__len__") or np.ndim(r) == 0:
+        # not np.ndim(r): it builds an array of the row, which fails on rows of rankings with an abstain
+        if isinstance(r, (str, bytes, dict)) or not hasattr(r, "__len__") \
+                or (isinstance(r, np.ndarray) and r.ndim == 0):
             raise TypeError(f"{what} must be n × m (one sequence of LF outputs per row), but row {i} is {r!r} "
                             f"({type(r).__name__}); for a single LF pass one output per row: [[v] for v in outputs]")
 
@@ -253,8 +256,15 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
         raise TypeError(f"{what} must be ValueVotes, an n × m array or a nested list of LF outputs, "
                         f"got {type(votes).__name__}")
     if isinstance(votes, ValueVotes):
-        if type(votes.space) is not type(space) or votes.space.value_shape != space.value_shape:
-            raise ValueError(f"{what} are in {votes.space!r}; the model uses {space!r}")
+        if votes.space is not space:
+            # the same class and shape is not enough: RankingSpace(["c", "b", "a"]) reads the indices of
+            # RankingSpace(["a", "b", "c"]) votes reversed, another D or labels moves every point
+            if type(votes.space) is not type(space) or votes.space.value_shape != space.value_shape \
+                    or votes.space.value_config() != space.value_config():
+                raise ValueError(f"{what} are in {votes.space!r}; the model uses {space!r} "
+                                 f"({_differs(votes.space, space)}), where an encoded value means another point or "
+                                 f"item; build the votes in the model's space, or the model in theirs (votes.space)")
+            space._check_array(votes.values, what, mask=votes.abstain)  # e.g. partial rankings, allow_partial=False
         return votes
     if isinstance(votes, pd.DataFrame):
         names = [str(c) for c in votes.columns]
@@ -267,6 +277,18 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
     if isinstance(votes, (list, tuple)):
         _check_rows(votes, what)
     return ValueVotes.from_outputs(votes, space)
+
+
+def _differs(a: LabelSpace, b: LabelSpace) -> str:
+    """What differs between two spaces' :meth:`~LabelSpace.value_config` (for the error message)."""
+    if type(a) is not type(b):
+        return "another space"
+    ca, cb = a.value_config(), b.value_config()
+    keys = [k for k in ca if ca.get(k) != cb.get(k)]
+    if not keys:
+        return f"value shape {a.value_shape} vs {b.value_shape}"
+    return ", ".join(f"{k} {ca.get(k)!r} vs {cb.get(k)!r}" if len(repr(ca.get(k))) + len(repr(cb.get(k))) < 120
+                     else f"another {k}" for k in keys)
 
 
 def _records(data: Any) -> pd.DataFrame:

@@ -89,6 +89,18 @@ class LabelSpace:
     def _check_array(self, arr: np.ndarray, what: str, mask: np.ndarray | None = None) -> None:
         """Validate an already-encoded array (``mask``: entries to ignore)."""
 
+    def encoded_shape_hint(self, shape: tuple[int, ...]) -> str:
+        """Advice for an array of votes of the wrong ``shape`` (appended to the shape error; none by default)."""
+        return ""
+
+    def value_config(self) -> dict[str, Any]:
+        """The part of :meth:`config` that fixes what an encoded value means (default: all of it).
+
+        Encoded votes (:class:`~weaksup.universal.ValueVotes`) built in one space are read by a model in
+        another only when both give the same ``value_config``: the same index means the same item or point.
+        """
+        return self.config()
+
     def decode(self, arr: np.ndarray) -> Any:
         """Turn encoded predictions into user-facing values (identity by default)."""
         return arr

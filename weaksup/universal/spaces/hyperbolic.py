@@ -94,6 +94,18 @@ class HyperbolicSpace(LabelSpace):
         x = np.asarray(x, dtype=np.float64)
         return x[..., 1:] / (1 + x[..., :1])
 
+    def value_config(self) -> dict[str, Any]:
+        """Encoded values are Lorentz points whatever ``model`` (and the Newton settings) say: only ``dim``."""
+        return {"dim": self.dim}
+
+    def encoded_shape_hint(self, shape: tuple[int, ...]) -> str:
+        if self.model == "poincare" and len(shape) == 3 and shape[2] == self.dim:
+            return (f"; arrays of votes hold Lorentz coordinates (n, m, {self.dim + 1}) even for model='poincare' "
+                    f"(only single values, lists and labels are read as Poincaré points): convert an (n, m, "
+                    f"{self.dim}) array with HyperbolicSpace.poincare_to_lorentz(arr), or pass the points as a "
+                    f"nested list")
+        return ""
+
     def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
         try:
             arr = np.asarray(value, dtype=np.float64).reshape(-1)

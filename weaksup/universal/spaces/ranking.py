@@ -222,6 +222,10 @@ class RankingSpace(LabelSpace):
         return {"items": list(self.items), "allow_partial": self.allow_partial,
                 "exact_max_items": self.exact_max_items}
 
+    def value_config(self) -> dict[str, Any]:
+        """Encoded values are position vectors over ``items``: the items, in order, fix their meaning."""
+        return {"items": list(self.items)}
+
     # ------------------------------------------------------------ encoding
     def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
