@@ -67,7 +67,15 @@ class PandasLFApplier:
 
 
 class DaskLFApplier(PandasLFApplier):
-    """snorkel-compatible ``DaskLFApplier``: applies to a Dask DataFrame on the active scheduler.
+    """snorkel-compatible ``DaskLFApplier(lfs).apply(df, scheduler="processes", fault_tolerant=False)``.
+
+    The signature is snorkel 0.10's (as :mod:`weaksup.compat.snorkel`'s): ``scheduler`` is a dask scheduler
+    name (``"processes"``, ``"threads"``, ``"synchronous"``, ...) or a ``distributed.Client``, and the
+    partitions run there, as in snorkel (a named local scheduler is used even beside a default client).
+    weaksup's Dask engine runs them, so an LF's error is an
+    :class:`~weaksup.apply.errors.LFApplyError` naming the row by its position in ``df``.
+    ``progress_bar``, ``return_meta`` and ``progress`` are keyword-only extras, as in
+    :meth:`PandasLFApplier.apply`.
 
     Examples
     --------
@@ -75,9 +83,22 @@ class DaskLFApplier(PandasLFApplier):
     >>> from weaksup import regex_lf
     >>> from weaksup.apply import DaskLFApplier
     >>> df = pd.DataFrame({"text": ["win cash now", "see you", "WIN big"]})
-    >>> L = DaskLFApplier([regex_lf("win", 1, name="win")]).apply(dd.from_pandas(df, npartitions=2))
+    >>> L = DaskLFApplier([regex_lf("win", 1, name="win")]).apply(dd.from_pandas(df, npartitions=2), "threads")
     >>> L.ravel().tolist()
     [1, -1, 1]
     """
 
     _engine = "dask"
+
+    def apply(self, df: Any, scheduler: Any = "processes", fault_tolerant: bool = False,  # type: ignore[override]
+              *, progress_bar: bool = True, return_meta: bool = False,
+              progress: bool | None = None) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
+        if isinstance(scheduler, bool):  # apply(df, False): progress_bar's place in PandasLFApplier.apply
+            raise TypeError(f"{type(self).__name__}.apply(df, scheduler, fault_tolerant): scheduler must be a dask "
+                            f"scheduler name (e.g. 'processes', 'threads') or a distributed.Client, got "
+                            f"{scheduler!r}; pass progress_bar={scheduler!r} by keyword")
+        from weaksup.apply.engines.dask import require_dask
+
+        dask = require_dask(f"{type(self).__name__}.apply")
+        with dask.config.set(scheduler=scheduler):  # read by the Dask engine, as by dask itself
+            return super().apply(df, progress_bar, fault_tolerant, return_meta, progress=progress)

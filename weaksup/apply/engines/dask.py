@@ -1,6 +1,7 @@
 """The Dask engine: one kernel task per partition, on whatever scheduler is active.
 
-A ``distributed.Client``, if one exists, runs the tasks on its workers.  A
+A ``distributed.Client``, if one exists, runs the tasks on its workers, unless
+``dask.config`` names another scheduler (as dask itself does).  A
 pandas DataFrame is split into ``n_jobs`` (default: CPU count) partitions,
 keeping row order.
 
@@ -72,14 +73,14 @@ class DaskEngine:
         digest = job.digest and not isinstance(data, pd.DataFrame)
         task = dask.delayed(_digested_chunk if digest else _counted_chunk, pure=False)
         lfs = list(lfs)
-        check_picklable(lfs)
+        client = _active_client()
+        check_picklable(lfs, remote=client is not None)
         parts = ddf.to_delayed()
         tasks = [task(lfs, p, job.output, job.fault, os.getpid()) for p in parts]
         here = [lf.call_counts() for lf in lfs]
         with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
                   desc=f"Applying {len(lfs)} LFs on Dask", disable=not job.progress) as bar:
-            results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs],
-                                      _active_client())
+            results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs], client)
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
@@ -181,7 +182,19 @@ class _Stop(Exception):
 
 
 def _active_client() -> Any:
-    """The default ``distributed`` client, or None (the local schedulers)."""
+    """The ``distributed`` client the tasks run on, or None (a local scheduler), by dask's own rule: a scheduler
+    set in ``dask.config`` wins over the default client (``dask.config.set(scheduler="threads")``, or
+    ``scheduler=client``, as snorkel's ``DaskLFApplier.apply(df, scheduler)`` sets it); ``"distributed"`` /
+    ``"dask.distributed"`` (what a default client sets) name the default client."""
+    import dask
+
+    chosen = dask.config.get("scheduler", None)
+    if chosen is not None and chosen not in ("distributed", "dask.distributed"):
+        try:
+            from distributed import Client
+        except ImportError:
+            return None
+        return chosen if isinstance(chosen, Client) else None
     try:
         from distributed import default_client
 
@@ -273,14 +286,19 @@ def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], in
         f"which LF and row{note}", "", None, offset, err) from err
 
 
-def check_picklable(lfs: Sequence[LabelingFunction]) -> None:
+def check_picklable(lfs: Sequence[LabelingFunction], remote: bool | None = None) -> None:
     """With a ``distributed`` client, the LFs travel to worker processes: name the LF (and the resource)
-    that cannot be pickled, instead of Dask's "Could not serialize object of type ..."."""
-    try:
-        from distributed import default_client
+    that cannot be pickled, instead of Dask's "Could not serialize object of type ...".  ``remote``: whether
+    the tasks run on a client (None: whether a default client exists)."""
+    if remote is None:
+        try:
+            from distributed import default_client
 
-        default_client()
-    except (ImportError, ValueError):
+            default_client()
+            remote = True
+        except (ImportError, ValueError):
+            remote = False
+    if not remote:
         return  # the local schedulers share this process's objects
     import cloudpickle
 
