@@ -75,6 +75,9 @@ class LFAnalysis:
         names (a :class:`~weaksup.VoteMatrix` from an applier) the columns are matched by name and
         analysed in the order of ``lfs``; names that do not match the votes' are an error.  Votes
         without names (an array, snorkel's ``L``) take the names by position.
+    L : VoteMatrix or array-like, optional
+        Keyword only: snorkel's name for ``votes`` (``LFAnalysis(L=L_train, lfs=lfs)``); give the votes
+        once, as ``votes`` or as ``L``.
     cardinality : int, optional
         Number of classes ``k``; defaults to ``votes.cardinality`` (for a plain array, one more than
         the largest vote).  Gold labels ``y`` must be ``-1`` (unknown) or a class ``0..k-1``: pass it
@@ -83,6 +86,7 @@ class LFAnalysis:
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup import LFAnalysis
     >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, 1]])
     >>> LFAnalysis(L).lf_conflicts().round(3).tolist()
     [0.333, 0.333, 0.333]
@@ -262,6 +266,8 @@ class LFAnalysis:
         (:meth:`lf_correct_incorrect` skips them); drop them from ``votes`` and ``y`` for the accuracy
         on the labelled rows alone.
 
+        >>> import numpy as np
+        >>> from weaksup import LFAnalysis
         >>> LFAnalysis(np.array([[0], [1], [1]])).lf_empirical_accuracies([0, 1, -1]).tolist()
         [0.6666666666666666]
         """
@@ -366,7 +372,7 @@ class LFAnalysis:
 
         Examples
         --------
-        >>> from weaksup.votes import VoteMatrix
+        >>> from weaksup import LFAnalysis, VoteMatrix
         >>> V = VoteMatrix([[1, 1, 0], [1, 1, -1], [0, 0, 0], [-1, 0, 1]], ["a", "a_copy", "b"])
         >>> print(LFAnalysis(V).lf_redundancy().round(2))
              lf_a    lf_b  Both  Agreement  Overlap  Identical
@@ -510,7 +516,7 @@ class LFAnalysis:
         Examples
         --------
         >>> import pandas as pd
-        >>> from weaksup.votes import VoteMatrix
+        >>> from weaksup import LFAnalysis, VoteMatrix
         >>> a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
         >>> m = a.lf_mistakes("kw", [1, 0, 1], pd.DataFrame({"text": ["buy", "hi", "yo"]}), label_names=["HAM", "SPAM"])
         >>> m.index.tolist(), m.values.tolist()
@@ -532,7 +538,7 @@ class LFAnalysis:
 
         Examples
         --------
-        >>> from weaksup.votes import VoteMatrix
+        >>> from weaksup import LFAnalysis, VoteMatrix
         >>> LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"])).conflict_rows(y=[1, 0, 0]).to_dict("index")
         {1: {'votes': 'kw=1, short=0', 'gold': 0}}
         """
@@ -571,7 +577,7 @@ class LFAnalysis:
 
         Examples
         --------
-        >>> from weaksup.votes import VoteMatrix
+        >>> from weaksup import LFAnalysis, VoteMatrix
         >>> a = LFAnalysis(VoteMatrix([[1, -1], [1, 0], [0, 0]], ["kw", "short"]))
         >>> print(a.error_buckets([1, 0, 1], ["buy now", "hi", "yo"], label_names=["HAM", "SPAM"]))
         kw: wrong on 2 of 3 votes
@@ -666,6 +672,8 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.analysis import get_label_buckets
     >>> b = get_label_buckets(np.array([1, 1, 1, 0]), np.array([1, 1, -1, -1]))
     >>> b[(1, 1)].tolist(), b[(1, -1)].tolist(), (1, 0) in b
     ([0, 1], [2], False)

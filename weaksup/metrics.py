@@ -20,6 +20,7 @@ are a finite ``n × k`` matrix in ``[0, 1]`` with one row per gold label, and
 
 Examples
 --------
+>>> from weaksup.metrics import accuracy, f1_binary
 >>> accuracy([0, 1, 1], [0, 1, -1])
 0.6666666666666666
 >>> f1_binary([0, 1, 1, 0], [1, 1, 0, 0])
@@ -102,6 +103,7 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     offset : int
         Index of the first row in the whole matrix (``"random"`` and ``"true-random"`` draw per row).
 
+    >>> from weaksup.metrics import probs_to_preds
     >>> probs_to_preds([[0.5, 0.5], [0.2, 0.8]], "abstain").tolist()
     [-1, 1]
     >>> probs_to_preds([[0.5, 0.5]], "prior", prior=[0.3, 0.7]).tolist()
@@ -200,6 +202,7 @@ def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
 
     Unlike a tie broken by row index, it does not depend on where a row sits.
 
+    >>> from weaksup.metrics import tie_split
     >>> tie_split([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]]).tolist()
     [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
     """
@@ -522,10 +525,12 @@ def register_metric(name: str, func: Callable[..., float], needs: str = "labels"
     replaces the entry (modules may be reloaded), but a built-in name (``accuracy``, ``f1`` ...) is
     refused unless ``overwrite=True``: every ``score("accuracy", ...)`` in the process would change.
 
+    >>> from weaksup import metrics
+    >>> from weaksup.metrics import accuracy, register_metric, score
     >>> register_metric("error_rate", lambda y, p: 1.0 - accuracy(y, p))
     >>> score("error_rate", [0, 1], [0, 0])
     0.5
-    >>> _ = _REGISTRY.pop("error_rate")
+    >>> _ = metrics._REGISTRY.pop("error_rate")  # the example leaves the registry as it was
     >>> register_metric("accuracy", lambda y, p: 0.0)
     Traceback (most recent call last):
     ...
@@ -610,6 +615,7 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     :func:`probs_to_preds` makes of them (ties broken by its default ``"random"``
     rule, as ``predict`` breaks them), not a plain argmax.
 
+    >>> from weaksup.metrics import score
     >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
     1.0
     """

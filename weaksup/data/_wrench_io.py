@@ -6,6 +6,7 @@ the file, line and column (it also reads the xz-compressed ``name.json.xz`` of t
 Both :mod:`weaksup.data.wrench` and :mod:`weaksup.data.wrench_sequence`
 import from here, so neither imports the other's helpers.
 
+>>> from weaksup.data._wrench_io import SPLITS
 >>> SPLITS
 ('train', 'valid', 'test')
 """
@@ -101,6 +102,7 @@ def bundled_dir(name: str) -> Path | None:
     Its files are the WRENCH release's, each stored xz-compressed (``train.json.xz``, ...);
     :func:`read_json` reads them transparently.
 
+    >>> from weaksup.data._wrench_io import bundled_dir
     >>> bundled_dir("youtube").name, bundled_dir("sms")
     ('youtube', None)
     """

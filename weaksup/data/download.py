@@ -303,6 +303,7 @@ def download_wrench(
     --------
     From the WRENCH distribution (network):
 
+    >>> from weaksup.data import download_wrench, load_wrench
     >>> path = download_wrench("youtube")  # doctest: +SKIP
     >>> load_wrench("youtube").train.votes.shape  # doctest: +SKIP
     (1686, 10)

@@ -288,6 +288,7 @@ def text_features(
 
     Examples
     --------
+    >>> from weaksup.data import text_features
     >>> X = text_features(["free money now", "see you at lunch"], progress=False, use_cache=False)
     >>> X.shape, X.dtype
     ((2, 384), dtype('float32'))
@@ -381,6 +382,7 @@ def example_text(data: Mapping[str, Any]) -> str:
     ``span1``/``span2`` (end exclusive), or, when the spans are missing or do not
     match the entity strings, ``text + " [SEP] " + entity1 + " [SEP] " + entity2``.
 
+    >>> from weaksup.data.features import example_text
     >>> example_text({"text": "a b c", "entity1": "a", "entity2": "c", "span1": [0, 1], "span2": [4, 5]})
     '<e1>a</e1> b <e2>c</e2>'
     """
@@ -433,6 +435,7 @@ def relation_text(data: Mapping[str, Any]) -> str:
     ``\w+`` runs.  Needs ``text``, ``entity1``, ``entity2`` and the character
     spans ``span1``/``span2`` (end exclusive, checked against the entities).
 
+    >>> from weaksup.data.features import relation_text
     >>> relation_text({"text": "the cat sat on the mat", "entity1": "mat", "entity2": "cat",
     ...                "span1": [19, 22], "span2": [4, 7]})
     'order21 btw_sat btw_on btw_the e1_mat e2_cat nbtw3'
@@ -488,6 +491,7 @@ def resolve_feature_kind(kind: str, dataset: str | None = None) -> str:
     (:func:`weaksup.data.registry.task_info`): MiniLM ⊕ TF-IDF for text sets,
     entity MiniLM ⊕ TF-IDF ⊕ relation TF-IDF for relation sets.
 
+    >>> from weaksup.data.features import resolve_feature_kind
     >>> resolve_feature_kind("task", "semeval")
     'minilm_entity+tfidf+tfidf_relation'
     """
@@ -573,7 +577,7 @@ def wrench_features(
 
     Examples
     --------
-    >>> from weaksup.data import load_wrench
+    >>> from weaksup.data import load_wrench, wrench_features
     >>> ds = load_wrench("youtube")
     >>> X = wrench_features(ds, "tfidf")
     >>> X["train"].shape[0] == len(ds.train), sorted(X)

@@ -177,6 +177,7 @@ def _registered_metric(name: str) -> str | None:
 def guess_metric(cardinality: int) -> str:
     """The metric of a set the registry does not know: ``"f1_binary"`` with 2 classes, else ``"accuracy"``.
 
+    >>> from weaksup.data.wrench import guess_metric
     >>> guess_metric(2), guess_metric(6)
     ('f1_binary', 'accuracy')
     """
@@ -462,10 +463,29 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
     Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
-    copy was loaded.  ``metric`` is as for :func:`load_wrench_folder`.
+    copy was loaded.
+
+    Parameters
+    ----------
+    name : str
+        The WRENCH dataset name, as its folder is named (``"youtube"``, ``"sms"``, ``"ncbi-disease"``...).
+    data_dir : str or path-like, optional
+        The folder holding WRENCH datasets (or the dataset folder itself); when given, the only place
+        looked in.
+    metric : str, optional
+        Classification sets: the metric the set is scored by (a :data:`weaksup.metrics.METRICS` name),
+        in place of the registry's (see :func:`load_wrench_folder`); a tagging set takes only
+        ``"span_f1"``.
+
+    Returns
+    -------
+    WrenchDataset or SequenceDataset
+        The train, valid and test splits (votes, labels, data), the class names and ``source``: which
+        copy was loaded (``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"`` or ``"bundled"``).
 
     Examples
     --------
+    >>> from weaksup import load_wrench
     >>> ds = load_wrench("youtube")
     >>> ds.train.votes.shape, ds.label_names
     ((1686, 10), ['HAM', 'SPAM'])

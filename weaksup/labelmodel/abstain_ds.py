@@ -128,6 +128,7 @@ class AbstainDawidSkene(DawidSkene):
 
     Examples
     --------
+    >>> from weaksup.labelmodel import AbstainDawidSkene
     >>> from weaksup.synthetic import make_one_sided_votes
     >>> L, y, params = make_one_sided_votes(20000, 8, 2, class_balance=[0.7, 0.3], seed=0)
     >>> ads = AbstainDawidSkene().fit(L)

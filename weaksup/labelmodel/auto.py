@@ -87,6 +87,7 @@ class AutoLabelModel(LabelModel):
 
     Examples
     --------
+    >>> from weaksup import AutoLabelModel
     >>> from weaksup.synthetic import make_votes
     >>> L, y, _ = make_votes(3000, 6, 2, seed=0)
     >>> Ld, yd, _ = make_votes(300, 6, 2, seed=1)

@@ -153,6 +153,7 @@ class DawidSkene(LabelModel):
 
     Examples
     --------
+    >>> from weaksup import DawidSkene
     >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(20000, 6, 3, seed=0)
     >>> ds = DawidSkene().fit(L)

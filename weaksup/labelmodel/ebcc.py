@@ -103,6 +103,9 @@ class EBCC(LabelModel):
         when the restart kept stopped at ``max_iter`` instead, the fit warns
         (``ConvergenceWarning``). A fit that runs past 5 s shows a tqdm bar of its
         restarts and iterations.
+    chunk_rows : int or None
+        Rows per block when ``fit`` collects the distinct vote patterns (bounds memory; None: all rows
+        at once).  The fit does not depend on it.
 
     Notes
     -----
@@ -135,6 +138,7 @@ class EBCC(LabelModel):
 
     Examples
     --------
+    >>> from weaksup import EBCC
     >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(5000, 6, 3, seed=0)
     >>> eb = EBCC(repeat=1).fit(L, seed=0)

@@ -90,6 +90,7 @@ class MatrixCompletion(LabelModel):
 
     Examples
     --------
+    >>> from weaksup import MatrixCompletion
     >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(20000, 6, 2, seed=0)
     >>> mc = MatrixCompletion(n_epochs=500).fit(L, seed=1)  # snorkel's default 100 epochs stop short here

@@ -152,6 +152,7 @@ def near_random_lfs(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap: i
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.labelmodel.triplet import near_random_lfs
     >>> s = np.array([0.9, 0.3, 0.3, 0.06])  # accuracies 0.95, 0.65, 0.65, 0.53; 50,000 co-voted rows
     >>> co = np.full((4, 4), 50_000.0)
     >>> agree = np.round(co * (1 + np.outer(s, s)) / 2)
@@ -252,6 +253,7 @@ def triplet_accuracies(co: np.ndarray, agree: np.ndarray, k: int, *, min_overlap
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.labelmodel.triplet import triplet_accuracies
     >>> co = np.full((4, 4), 100.0)  # 4 LFs of accuracy 0.9, 0.8, 0.7, 0.6 co-voting 100 rows each
     >>> agree = np.array([[100, 74, 66, 58], [74, 100, 62, 56], [66, 62, 100, 54], [58, 56, 54, 100]], dtype=float)
     >>> acc, used = triplet_accuracies(co, agree, 2)
@@ -422,6 +424,9 @@ class FlyingSquid(LabelModel):
         Fewest rows two LFs must both vote on for their pair to be used.
     eps : float
         Floor on conditional probabilities.
+    chunk_rows : int or None
+        Rows per block when ``fit`` counts the co-votes and ``predict_proba`` scores rows without the
+        compiled (numba) kernel (bounds memory; None: all rows at once).  The results do not depend on it.
 
     Class balance: ``class_balance`` argument, else dev labels, else estimated
     from the votes (majority-vote winner frequencies, smoothed).
@@ -437,6 +442,7 @@ class FlyingSquid(LabelModel):
 
     Examples
     --------
+    >>> from weaksup import FlyingSquid
     >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(20000, 8, 2, seed=0)
     >>> fs = FlyingSquid().fit(L)

@@ -36,6 +36,7 @@ class MajorityVote(LabelModel):
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup import MajorityVote
     >>> mv = MajorityVote().fit(np.array([[0, 0, 1], [1, -1, 1], [-1, -1, -1]]))
     >>> mv.predict_proba(np.array([[0, 0, 1]])).round(3).tolist()
     [[0.667, 0.333]]
@@ -87,7 +88,9 @@ class WeightedMajorityVote(LabelModel):
     the triplet estimate of :func:`weaksup.labelmodel.triplet.triplet_accuracies`
     (from the additive co-vote counts, so ``partial_fit`` works; an LF with
     fewer than 3 triplets of co-voting LFs gets the median of the
-    well-estimated LFs, or "beats random", 0.7 at k = 2, and the fit warns),
+    well-estimated LFs, or "beats random", 0.7 at k = 2, and the fit warns;
+    a near-random LF, :func:`weaksup.labelmodel.triplet.near_random_lfs`, is
+    left out of the other LFs' triplets and keeps its own estimate),
     or, with ``accuracy_source="valid"`` and ``valid`` given, the LF's
     smoothed accuracy on the valid labels, ``(correct + 1) / (fired + 2)``
     over the valid rows where it votes (Laplace's rule: an LF that never
@@ -107,9 +110,13 @@ class WeightedMajorityVote(LabelModel):
         ``"dev"``: deprecated spelling of ``"valid"``.
     uncovered : {"uniform", "prior"}
         Probabilities for rows without votes.
+    chunk_rows : int or None
+        Rows per block when ``predict_proba`` sums the weighted votes without the compiled (numba)
+        kernel (bounds memory; None: all rows at once).  The probabilities do not depend on it.
 
     Examples
     --------
+    >>> from weaksup import WeightedMajorityVote
     >>> from weaksup.synthetic import make_votes
     >>> L, y, _ = make_votes(5000, 6, 2, seed=0)
     >>> wmv = WeightedMajorityVote().fit(L)

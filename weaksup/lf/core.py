@@ -126,6 +126,8 @@ _LABEL = Row.__dict__["_label"]  # the slot descriptor: the row's index label in
 def row_label(x: Any) -> Any:
     """The index label an applier gave a :class:`Row` (None for a Row made by hand).
 
+    >>> from weaksup.lf import Row
+    >>> from weaksup.lf.core import row_label
     >>> row_label(Row(text="a")) is None
     True
     """
@@ -149,6 +151,8 @@ def copy_example(x: Any) -> Any:
     copies the nested objects a pandas Series holds.  Examples that cannot be
     pickled fall back to ``copy.deepcopy``.
 
+    >>> from weaksup.lf import Row
+    >>> from weaksup.lf.core import copy_example
     >>> x = Row(tags=["a"])
     >>> y = copy_example(x)
     >>> y.tags.append("b"); x.tags
@@ -180,10 +184,17 @@ class Preprocessor:
         ``f(x, **resources) -> x'``.  Return ``None`` to leave ``x`` unchanged
         after in-place enrichment.
     name : str, optional
+        The preprocessor's name; default ``f.__name__``.
     resources : mapping, optional
+        Keyword arguments passed to ``f`` on every call.
+    pre : sequence of Preprocessor, optional
+        Preprocessors (a plain function ``f(x) -> x`` is wrapped in one) run in order on the example
+        before ``f``; a memoised preprocessor answers from its memo before running them.
     memoize : bool
-        Cache outputs keyed by ``memoize_key(x)`` (default: the row's values).
+        Cache outputs keyed by ``memoize_key(x)`` (default: the row's values).  An example holding a
+        cell whose content cannot be read into a key runs every time.
     memoize_key : callable, optional
+        ``memoize_key(x) -> hashable``: the memo key of an example, in place of its values.
 
     Examples
     --------
@@ -379,6 +390,26 @@ def preprocessor(
 ) -> Callable[[Callable[..., Any]], Preprocessor]:
     """Decorator turning ``f(x) -> x'`` into a :class:`Preprocessor` (snorkel semantics).
 
+    Also used bare: ``@preprocessor`` names it after the function.
+
+    Parameters
+    ----------
+    name : str, optional
+        The preprocessor's name; default the function's ``__name__``.
+    pre : sequence of Preprocessor, optional
+        Preprocessors run in order on the example before this one.
+    memoize : bool
+        Cache outputs keyed by ``memoize_key(x)`` (default: the example's values).
+    memoize_key : callable, optional
+        ``memoize_key(x) -> hashable``: the memo key of an example, in place of its values.
+    resources : mapping, optional
+        Keyword arguments passed to the function on every call.
+
+    Returns
+    -------
+    callable
+        A decorator that turns the function into a :class:`Preprocessor`.
+
     Examples
     --------
     >>> from weaksup.lf import LabelingFunction, Row, preprocessor
@@ -412,9 +443,14 @@ class LabelingFunction:
     resources : mapping, optional
         Keyword arguments passed to ``f`` on every call.
     pre : sequence of Preprocessor, optional
-        Run in order on each example (row-wise LFs) before ``f``.
+        Run in order on each example (row-wise LFs) before ``f``; a plain function ``f(x) -> x`` is
+        wrapped in a :class:`Preprocessor`.  A batched LF takes none (ValueError).
     batched : bool
         Whether ``f`` is vectorised over DataFrame chunks.
+    row_f : callable, optional
+        Keyword only, batched LFs: ``row_f(x, **resources) -> int``, the same vote as ``f`` for one
+        example (a pandas Series, :class:`Row` or dict), used when the LF is called on one example (as
+        snorkel's ``PandasLFApplier`` calls it).  Without it such a call runs ``f`` on a one-row DataFrame.
 
     Examples
     --------
@@ -656,6 +692,7 @@ def as_lfs(lfs: Sequence[Any], *, kind: type[LabelingFunction] | None = None) ->
 
     Examples
     --------
+    >>> from weaksup.lf import as_lfs
     >>> [lf.name for lf in as_lfs([len])]
     ['len']
     >>> as_lfs([len, len])
@@ -704,8 +741,28 @@ def labeling_function(
 ) -> Callable[[Callable[..., Any]], LabelingFunction]:
     """Decorator turning a function into a :class:`LabelingFunction`.
 
+    Also used bare: ``@labeling_function`` names the LF after the function.
+
+    Parameters
+    ----------
+    name : str, optional
+        The LF's name (its vote matrix column); default the function's ``__name__``.
+    resources : mapping, optional
+        Keyword arguments passed to the function on every call; a mapping with str keys, checked here.
+    pre : sequence of Preprocessor, optional
+        Row-wise LFs only: preprocessors (or plain functions ``f(x) -> x``) run in order on each example
+        before the function.
+    batched : bool
+        The function takes a pandas DataFrame chunk and returns one vote per row (no ``pre``).
+
+    Returns
+    -------
+    callable
+        A decorator that turns the function into a :class:`LabelingFunction`.
+
     Examples
     --------
+    >>> from weaksup import labeling_function
     >>> @labeling_function(resources={"words": {"free", "win"}})
     ... def lf_spammy(x, words):
     ...     return 1 if words & set(x.text.lower().split()) else -1

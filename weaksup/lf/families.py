@@ -5,6 +5,7 @@ single-example twin (``row_f``), so its votes are the same whether it runs on
 DataFrame chunks (weaksup's appliers) or on one row (snorkel's appliers).
 
 >>> import pandas as pd
+>>> from weaksup import keyword_lf
 >>> keyword_lf("win", 1)(pd.DataFrame({"text": ["you win", "hello"]})).tolist()
 [1, -1]
 """
@@ -94,9 +95,31 @@ def keyword_lf(
     another one in the text ("free" is not found in "freedom"); an end that is
     punctuation needs nothing ("$$$", "C++" and "www." are found).
 
+    Parameters
+    ----------
+    keywords : str or iterable of str
+        One keyword or several (any of them votes); each a non-empty string, matched literally (regex
+        characters are escaped).  A set is read in sorted order.
+    label : int
+        The class voted, ``0..k-1`` (a float equal to an int is accepted).
+    field : str
+        The column (batched call) or field (one example) whose text is searched; a missing cell abstains.
+    name : str, optional
+        The LF's name; default ``keyword_<first three keywords, spaces as '-', joined by '_'>_<label>``.
+    case_sensitive : bool
+        Match case exactly; default False (case-insensitive).
+    whole_word : bool
+        Match whole words only (see above); False finds a keyword anywhere, inside words too.
+
+    Returns
+    -------
+    LabelingFunction
+        A batched LF (see :func:`regex_lf`, which it builds on).
+
     Examples
     --------
     >>> import pandas as pd
+    >>> from weaksup import keyword_lf
     >>> lf = keyword_lf(["free", "win"], 1)
     >>> lf(pd.DataFrame({"text": ["Win now", "hello", "freedom"]})).tolist()
     [1, -1, -1]
@@ -140,6 +163,25 @@ def regex_lf(
     """Batched LF: ``label`` where ``pattern`` matches ``field`` (re.search), else ABSTAIN.
 
     An empty pattern matches every text: it is a ValueError (as an empty keyword is for :func:`keyword_lf`).
+
+    Parameters
+    ----------
+    pattern : str
+        A Python regular expression (``re`` syntax), searched anywhere in the text; non-empty.  An invalid
+        pattern is an ``re.error`` naming the LF.
+    label : int
+        The class voted, ``0..k-1`` (a float equal to an int is accepted).
+    field : str
+        The column (batched call) or field (one example) whose text is searched; a missing cell abstains.
+    name : str, optional
+        The LF's name; default ``regex_<first 30 characters of pattern>_<label>``.
+    case_sensitive : bool
+        Match case exactly; default False (``re.IGNORECASE``).
+
+    Returns
+    -------
+    LabelingFunction
+        A batched LF with a one-example twin (``row_f``): the same votes on DataFrame chunks and on one row.
 
     Examples
     --------
@@ -317,9 +359,28 @@ def threshold_lf(
     column name (any hashable, such as the ``5`` of ``pd.DataFrame(array)``; the default name
     reads ``str(field)``) or ``"len(col)"`` for the character length of a text column.
 
+    Parameters
+    ----------
+    field : hashable
+        The column compared, or ``"len(col)"``: the character length of text column ``col``.
+    threshold : int or float
+        The number compared against (not NaN, not a bool).
+    label : int
+        The class voted, ``0..k-1`` (a float equal to an int is accepted).
+    op : {">=", ">", "<=", "<", "==", "!="}
+        The comparison ``cell <op> threshold``; default ``">="``.
+    name : str, optional
+        The LF's name; default ``threshold_<field>_<op>_<threshold>_<label>`` with spaces removed.
+
+    Returns
+    -------
+    LabelingFunction
+        A batched LF with a one-example twin (``row_f``).
+
     Examples
     --------
     >>> import pandas as pd
+    >>> from weaksup import threshold_lf
     >>> lf = threshold_lf("len(text)", 10, 0, op="<")
     >>> lf(pd.DataFrame({"text": ["short", "a much longer text"]})).tolist()
     [0, -1]
@@ -378,8 +439,35 @@ def lfs_from_table(
     the same LF name (a repeated pattern and label, or a repeated name cell) are a ValueError naming
     both rows, as is a class name given twice in ``label_names``.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame or sequence of mappings
+        One row per LF (a DataFrame's rows, or dicts such as ``csv.DictReader`` gives).
+    pattern_col : str
+        The column holding each row's keyword or regex.
+    label_col : str
+        The column holding each row's class: an int ``0..k-1`` (a float equal to one), or a class name
+        from ``label_names``.
+    name_col : str, optional
+        The column holding each row's LF name; None (default), or a blank cell, gives the default name of
+        :func:`keyword_lf` / :func:`regex_lf`.
+    kind : {"keyword", "regex"}
+        Whether each pattern becomes a :func:`keyword_lf` (whole words, literal text) or a :func:`regex_lf`.
+    field : str
+        The text column every LF searches.
+    case_sensitive : bool
+        Passed to every LF; default False (case-insensitive).
+    label_names : sequence of str, optional
+        Class names, the class id being the position (``["ham", "spam"]``: ``"spam"`` is 1).
+
+    Returns
+    -------
+    list of LabelingFunction
+        One batched LF per table row, in row order.
+
     Examples
     --------
+    >>> from weaksup import lfs_from_table
     >>> lfs = lfs_from_table([{"pattern": "subscribe", "label": 1},
     ...                       {"pattern": "love this song", "label": 0}])
     >>> [lf.name for lf in lfs]

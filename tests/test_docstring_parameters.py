@@ -1,0 +1,72 @@
+"""The numpy-style Parameters sections of the public LF, label-model and loader entry points name every
+parameter of the signature (docs/api/ renders these docstrings through mkdocstrings: a parameter missing
+there is documented nowhere)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+import weaksup
+import weaksup.labelmodel as lm
+
+#: Entry points whose Parameters section must name every parameter (a class: those of ``__init__``).
+DOCUMENTED = {
+    "LabelingFunction": weaksup.LabelingFunction,
+    "Preprocessor": weaksup.Preprocessor,
+    "keyword_lf": weaksup.keyword_lf,
+    "regex_lf": weaksup.regex_lf,
+    "threshold_lf": weaksup.threshold_lf,
+    "labeling_function": weaksup.labeling_function,
+    "preprocessor": weaksup.preprocessor,
+    "lfs_from_table": weaksup.lfs_from_table,
+    "load_wrench": weaksup.load_wrench,
+    "LFAnalysis": weaksup.LFAnalysis,
+    "MajorityVote": lm.MajorityVote,
+    "WeightedMajorityVote": lm.WeightedMajorityVote,
+    "DawidSkene": lm.DawidSkene,
+    "AbstainDawidSkene": lm.AbstainDawidSkene,
+    "MatrixCompletion": lm.MatrixCompletion,
+    "FlyingSquid": lm.FlyingSquid,
+    "EBCC": lm.EBCC,
+    "AutoLabelModel": lm.AutoLabelModel,
+}
+
+_SECTION = re.compile(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.S | re.M)
+_ENTRY = re.compile(r"^([\w*][\w*, ]*?)\s*:(?:\s|$)")  # "name : type", "a, b : type" or "a, b :"
+
+
+def documented_parameters(doc: str) -> set[str] | None:
+    """The names the numpy-style Parameters section of ``doc`` describes (None: it has none).
+
+    >>> sorted(documented_parameters("Parameters\\n----------\\na, b : int\\n    Two.\\nc :\\n    One.\\n"))
+    ['a', 'b', 'c']
+    """
+    m = _SECTION.search(doc)
+    if m is None:
+        return None
+    names: set[str] = set()
+    for line in m.group(1).splitlines():
+        entry = _ENTRY.match(line)
+        if entry:
+            names.update(n.strip().lstrip("*") for n in entry.group(1).split(","))
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_parameters_section_names_every_parameter(name: str) -> None:
+    obj = DOCUMENTED[name]
+    sig = inspect.signature(obj)
+    params = [p for p in sig.parameters if p != "self" and not p.startswith("_")]
+    documented = documented_parameters(inspect.getdoc(obj) or "")
+    assert documented is not None, f"{name}: the docstring has no Parameters section (parameters {params})"
+    missing = [p for p in params if p not in documented]
+    assert not missing, f"{name}: the docstring's Parameters section does not describe {missing}"
+
+
+def test_documented_parameters_reads_numpy_sections() -> None:
+    doc = inspect.getdoc(weaksup.LabelingFunction) or ""
+    assert {"name", "f", "resources", "pre", "batched", "row_f"} <= (documented_parameters(doc) or set())
+    assert documented_parameters("A function.\n\nExamples\n--------\n>>> 1\n1\n") is None
