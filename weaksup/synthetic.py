@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from weaksup._validation import check_class_balance
+from weaksup._validation import check_class_balance, check_seed
 from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["make_votes", "make_one_sided_votes", "make_text_task"]
@@ -37,6 +37,15 @@ def _probabilities(value: Any, m: int, name: str, func: str) -> np.ndarray:
         j = int(np.nonzero(bad)[0][0])
         raise ValueError(f"{func}: {name} are probabilities in [0, 1]; LF {j} has {float(arr[j])!r}")
     return arr
+
+
+def _probability(value: Any, name: str, func: str) -> float:
+    """``value`` as one probability in [0, 1] (a finite number; not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{func}: {name} must be a number in [0, 1], got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:  # NaN fails too
+        raise ValueError(f"{func}: {name} must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 def _prior(class_balance: Any, k: int, func: str) -> np.ndarray:
@@ -85,6 +94,7 @@ def make_votes(
     acc = None if accuracies is None else _probabilities(accuracies, m, "accuracies", "make_votes")
     prop = None if propensities is None else _probabilities(propensities, m, "propensities", "make_votes")
     p = _prior(class_balance, k, "make_votes")
+    check_seed(seed, "make_votes")
     rng = np.random.default_rng(seed)
     acc = rng.uniform(0.55, 0.9, m) if acc is None else acc
     prop = rng.uniform(0.1, 0.5, m) if prop is None else prop
@@ -147,6 +157,7 @@ def make_one_sided_votes(
     hit = None if hit_rates is None else _probabilities(hit_rates, m, "hit_rates", func)
     fal = None if false_rates is None else _probabilities(false_rates, m, "false_rates", func)
     p = _prior(class_balance, k, func)
+    check_seed(seed, func)
     rng = np.random.default_rng(seed)
     hit = rng.uniform(0.2, 0.6, m) if hit is None else hit
     fal = rng.uniform(0.01, 0.08, m) if fal is None else fal
@@ -209,6 +220,10 @@ def make_text_task(
     probability ``url_rate[1]`` (ham: ``url_rate[0]``).  Columns: ``text``,
     ``n_words``, ``n_exclaim``.  Returns ``(df, y)``.
 
+    ``n`` is an int >= 0, ``seed`` None or an int in ``[0, 2**32 - 1]``; ``spam_rate``, ``signal``,
+    ``noise`` and both ``url_rate`` entries are probabilities, with ``signal + noise <= 1``.  Anything else
+    is a ValueError (a TypeError for a wrong ``seed`` type) naming the parameter.
+
     Examples
     --------
     >>> df, y = make_text_task(5, seed=1)
@@ -217,6 +232,20 @@ def make_text_task(
     """
     import pandas as pd
 
+    func = "make_text_task"
+    _check_sizes(func, n=n)
+    check_seed(seed, func)
+    spam_rate = _probability(spam_rate, "spam_rate", func)
+    signal = _probability(signal, "signal", func)
+    noise = _probability(noise, "noise", func)
+    if signal + noise > 1.0 + 1e-12:  # float rounding of a sum meant to be 1 is not an error
+        raise ValueError(f"{func}: signal + noise is the chance a word is a class word (own or other class); "
+                         f"it must be <= 1, got {signal!r} + {noise!r} = {signal + noise!r}")
+    if not isinstance(url_rate, (tuple, list, np.ndarray)) or np.ndim(url_rate) != 1 or len(url_rate) != 2:
+        raise ValueError(f"{func}: url_rate must be two probabilities (ham rate, spam rate), e.g. (0.03, 0.35), "
+                         f"got {url_rate!r}")
+    url_rate = (_probability(url_rate[0], "url_rate[0] (ham)", func),
+                _probability(url_rate[1], "url_rate[1] (spam)", func))
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < spam_rate).astype(np.int64)
     lengths = rng.integers(4, 25, n)

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup._params import ParamsMixin
-from weaksup._validation import Interval, check_is_fitted, check_labels, check_params
+from weaksup._validation import Interval, check_is_fitted, check_labels, check_params, user_stacklevel
 from weaksup.lf import LabelingFunction
 from weaksup.lfgen.families import (
     BETWEEN_POSITIONS,
@@ -237,7 +237,10 @@ class LFGenerator(ParamsMixin):
         ``the``, ...).
     numeric_fields : sequence of column names, or one name, optional
         Columns for stumps (default: every numeric, non-boolean column; a name may be a str
-        or another hashable, such as the ``5`` of ``pd.DataFrame(array)``).
+        or another hashable, such as the ``5`` of ``pd.DataFrame(array)``).  A named column is read
+        with ``pd.to_numeric``: values it cannot read (``"1,200"``, ``"high"``) are a UserWarning naming
+        the column, their count and an example (the stumps see them as missing), or a ValueError when
+        no value of the column can be read.
     max_lfs : int, optional
         Most LFs kept (default ``max(10, 6 * cardinality)``).
     min_coverage : int
@@ -263,7 +266,8 @@ class LFGenerator(ParamsMixin):
     Attributes
     ----------
     lfs_ : list of LabelingFunction
-        The chosen LFs, each with ``.source``.
+        The chosen LFs, each with ``.source``; empty, with a UserWarning saying why (no candidate mined,
+        one class labelled, none beats its class prior or reaches ``min_precision``), when none qualifies.
     table_ : pandas.DataFrame
         One row per chosen LF: kind, label, coverage, correct, precision,
         Wilson bound and gain on the labelled rows, and its source.
@@ -363,6 +367,8 @@ class LFGenerator(ParamsMixin):
         stats.insert(0, "kind", [c.kind for c in cands])
         stats.insert(0, "candidate", [c.key for c in cands])
         chosen = self._select(votes, stats, k)
+        if not chosen:
+            warnings.warn(self._why_no_lfs(stats, y_l), UserWarning, stacklevel=user_stacklevel())
         lfs = [cands[j].build() for j in chosen]
         reserved = {lf.name for lf in lfs}
         used: set[str] = set()
@@ -377,6 +383,26 @@ class LFGenerator(ParamsMixin):
         self.table_ = table.drop(columns="candidate")
         self.lfs_ = lfs
         return self
+
+    def _why_no_lfs(self, stats: pd.DataFrame, y: np.ndarray) -> str:
+        """Why no candidate was kept (``lfs_`` is empty): none mined, one class labelled, or none good enough."""
+        head = f"LFGenerator: no LF kept (lfs_ is empty) from the {len(y)} labelled rows"
+        classes = np.unique(y)
+        if len(stats) == 0:
+            return (f"{head}: no candidate was mined, as no word, phrase, pattern or numeric value of families "
+                    f"{list(self._families())} occurs on min_coverage={self.min_coverage} labelled rows. Check that "
+                    f"column {self.field!r} holds the texts, label more rows or lower min_coverage")
+        if len(classes) == 1:
+            return (f"{head}: every labelled row is class {int(classes[0])}, so each of the {len(stats)} candidates "
+                    "votes it and none can beat its class prior of 1.0; label rows of at least 2 classes")
+        covered = stats["coverage"].to_numpy() >= self.min_coverage
+        beat = covered & (stats["gain"].to_numpy() > 0)
+        counts = (f"{head}: of the {len(stats)} candidates mined, {int(covered.sum())} vote on min_coverage="
+                  f"{self.min_coverage} labelled rows and {int(beat.sum())} of those beat the prior of the class they "
+                  f"vote for (Wilson lower bound of precision at confidence={self.confidence})")
+        if beat.any():
+            return f"{counts}, but none reaches min_precision={self.min_precision}; lower min_precision"
+        return f"{counts}; label more rows, or lower confidence or min_coverage"
 
     def _text_families_fields(self) -> list[str]:
         fields = []
@@ -522,6 +548,9 @@ class LFGenerator(ParamsMixin):
                     if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
         fields: list[tuple[Any, np.ndarray]] = [(c, pd.to_numeric(df[c], errors="coerce").to_numpy(float))
                                                 for c in cols]
+        if self.numeric_fields is not None:  # a named column is read as numbers: say what did not parse
+            for c, v in fields:
+                _check_parsed(c, df[c], v)
         if self.numeric_fields is None:  # a column found by its dtype that equals the labels is the labels
             leaks = [c for c, v in fields if np.array_equal(v, y)]
             if leaks:
@@ -709,6 +738,31 @@ class LFGenerator(ParamsMixin):
         check_is_fitted(self, "lfs_")
         # apply_lfs refuses duplicate column names and MultiIndex columns (check_columns)
         return apply_lfs(self.lfs_, as_frame(data, self.field), cardinality=self.cardinality_, progress=self.progress)
+
+
+def _check_parsed(column: Any, raw: pd.Series, values: np.ndarray) -> None:
+    """Say which values of numeric field ``column`` (``raw``, labelled rows) ``pd.to_numeric`` could not read.
+
+    A coerced value is NaN, which no stump fires on: a text column silently gave no stumps, and a column such as
+    ``"1,200"`` / ``"15"`` silently lost every row written with a separator.  No value read (and some given):
+    ValueError; some values unread: UserWarning (the stumps see those rows as missing).
+    """
+    bad = np.isnan(values) & ~raw.isna().to_numpy(bool)
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return
+    example = f"{raw.iloc[int(np.flatnonzero(bad)[0])]!r:.60}"
+    n_read = int((~np.isnan(values)).sum())
+    if n_read == 0:
+        raise ValueError(f"LFGenerator: numeric field {column!r} holds no number on the labelled rows: pd.to_numeric "
+                         f"cannot read any of its {n_bad} values there (e.g. {example}), so no stump can be mined "
+                         "from it. Convert the column to numbers first (drop thousands separators or units, map "
+                         "categories to codes), or leave it out of numeric_fields")
+    warnings.warn(f"LFGenerator: numeric field {column!r}: {n_bad} of its {len(values)} values on the labelled rows "
+                  f"are not numbers (pd.to_numeric cannot read them, e.g. {example}): the stumps read those rows as "
+                  f"missing (an LF on it abstains there) and learn from the {n_read} that parse. Convert the column "
+                  "to numbers first (drop thousands separators or units) to use every row", UserWarning,
+                  stacklevel=user_stacklevel())
 
 
 def _unique_name(name: str, used: set[str], reserved: Collection[str] = ()) -> str:
