@@ -291,7 +291,9 @@ class TokenLabelModel(SequenceLabelModel):
         A classification label model (``fit(VoteMatrix)``, ``predict_proba``),
         for example :class:`weaksup.labelmodel.MajorityVote`; ``fit`` trains a
         clone of it (``label_model_``), never the object passed in.  ``None``
-        means WRENCH's soft majority vote.
+        means WRENCH's soft majority vote.  A name (``"majority"``), a class
+        (``DawidSkene`` for ``DawidSkene()``) or an object whose ``fit`` needs more
+        than the votes (a supervised classifier) is a TypeError at ``fit`` naming ``label_model``.
     wrench_abstain : bool
         Turn ``O`` votes into abstains on tokens where some LF votes an entity.
     io : bool
@@ -334,7 +336,10 @@ class TokenLabelModel(SequenceLabelModel):
         """A fresh, unfitted token classifier (None: soft majority vote)."""
         from sklearn.base import clone
 
-        return None if self.label_model is None else clone(self.label_model)
+        if self.label_model is None:
+            return None
+        _check_token_model(self.label_model, type(self).__name__)
+        return clone(self.label_model)
 
     def _fit(self, V: SequenceVotes, *, seed: int | None) -> None:
         from weaksup.labelmodel.base import LabelModel
@@ -459,6 +464,44 @@ def _soft_vote_counts(data: np.ndarray, k: int) -> np.ndarray:
     tot = counts.sum(axis=1, keepdims=True)
     counts[tot[:, 0] == 0] = 1.0
     return counts / counts.sum(axis=1, keepdims=True)
+
+
+def _check_token_model(model: Any, owner: str) -> None:
+    """``model`` is usable as ``owner``'s token model: an instance of a classification label model.
+
+    A weaksup :class:`~weaksup.labelmodel.base.LabelModel` instance passes; another object must offer
+    ``get_params`` (``fit`` trains a clone), ``predict_proba`` and a ``fit`` that needs the votes alone.  Without
+    this a name, a class or a supervised classifier failed inside sklearn's ``clone`` or its own ``fit``
+    ("Cannot clone object ''majority''", "fit() missing 1 required positional argument: 'y'") without naming
+    ``label_model``.
+    """
+    import inspect
+
+    from weaksup.labelmodel.base import LabelModel
+
+    if isinstance(model, LabelModel):
+        return
+    must = (f"{owner}: label_model must be a classification label model instance (fit(VoteMatrix), "
+            "predict_proba(VoteMatrix)), e.g. MajorityVote() or DawidSkene() from weaksup.labelmodel, or None for "
+            "the soft majority vote")
+    if isinstance(model, type):
+        example = f"{model.__name__}()" if issubclass(model, LabelModel) else "DawidSkene()"
+        raise TypeError(f"{must}; got the class {model.__name__} itself: pass an instance, e.g. {example}")
+    if isinstance(model, str):
+        raise TypeError(f"{must}; got the str {model!r} (a model is passed, not its name)")
+    missing = [a for a in ("fit", "predict_proba", "get_params") if not callable(getattr(model, a, None))]
+    if missing:
+        raise TypeError(f"{must}; got an instance of {type(model).__name__}, which has no {' / '.join(missing)}")
+    try:
+        params = inspect.signature(model.fit).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): let fit say it
+        return
+    required = [p.name for p in params if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)][1:]  # the first takes the votes
+    if required:
+        raise TypeError(f"{must}; got an instance of {type(model).__name__}, whose fit also needs {required} "
+                        "besides the votes (a supervised classifier or a feature label model?): the token model is "
+                        "fitted on the votes alone")
 
 
 class TokenMajorityVote(TokenLabelModel):
