@@ -1,5 +1,5 @@
-"""The numpy-style Parameters sections of the public LF, label-model and loader entry points name every
-parameter of the signature (docs/api/ renders these docstrings through mkdocstrings: a parameter missing
+"""The numpy-style Parameters sections of the public LF, label-model, analysis, metric and loader entry points
+name every parameter of the signature (docs/api/ renders these docstrings through mkdocstrings: a parameter missing
 there is documented nowhere)."""
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ import re
 import pytest
 
 import weaksup
+import weaksup.analysis
+import weaksup.data
 import weaksup.labelmodel as lm
+import weaksup.lf
+import weaksup.metrics
 
 #: Entry points whose Parameters section must name every parameter (a class: those of ``__init__``).
 DOCUMENTED = {
@@ -32,6 +36,17 @@ DOCUMENTED = {
     "FlyingSquid": lm.FlyingSquid,
     "EBCC": lm.EBCC,
     "AutoLabelModel": lm.AutoLabelModel,
+    "ForeignLF": weaksup.lf.ForeignLF,
+    "as_lfs": weaksup.lf.as_lfs,
+    "get_label_buckets": weaksup.analysis.get_label_buckets,
+    "get_label_instances": weaksup.analysis.get_label_instances,
+    "load_wrench_folder": weaksup.data.load_wrench_folder,
+    "find_wrench_dir": weaksup.data.find_wrench_dir,
+    "verify_wrench": weaksup.data.verify_wrench,
+    "task_info": weaksup.data.task_info,
+    "score": weaksup.metrics.score,
+    "register_metric": weaksup.metrics.register_metric,
+    "tie_split": weaksup.metrics.tie_split,
 }
 
 _SECTION = re.compile(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.S | re.M)

@@ -670,6 +670,12 @@ def get_label_buckets(*y: Any) -> dict[tuple[int, ...], np.ndarray]:
     the second ``j``; keys appear in order of first occurrence and each index
     array is ascending.
 
+    Parameters
+    ----------
+    *y : array-like of int
+        Label arrays of equal length (gold labels, predictions, one LF's votes; ``-1`` allowed), one per
+        position of the bucket keys.
+
     Examples
     --------
     >>> import numpy as np
@@ -722,6 +728,16 @@ def _refuse_inf(y: Any, what: str) -> Any:
 
 def get_label_instances(bucket: tuple[int, ...], x: Any, *y: Any) -> Any:
     """Rows of ``x`` falling in label ``bucket`` (snorkel's ``get_label_instances``).
+
+    Parameters
+    ----------
+    bucket : tuple of int
+        One label per array of ``y``: the rows where ``y[0]`` is ``bucket[0]``, ``y[1]`` is
+        ``bucket[1]``, ... (see :func:`get_label_buckets`).
+    x : array-like, pandas.DataFrame or pandas.Series
+        The rows to pick from (``len(x)`` equal to the label arrays' length); pandas objects by position.
+    *y : array-like of int
+        The label arrays.
 
     Examples
     --------

@@ -202,6 +202,15 @@ def tie_split(probs: Any, tol: float = 1e-5) -> np.ndarray:
 
     Unlike a tie broken by row index, it does not depend on where a row sits.
 
+    Parameters
+    ----------
+    probs : array-like (n, k)
+        Class probabilities, one row per example.
+    tol : float
+        Classes within ``tol`` of a row's largest probability tie with it.
+
+    Examples
+    --------
     >>> from weaksup.metrics import tie_split
     >>> tie_split([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]]).tolist()
     [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
@@ -525,6 +534,21 @@ def register_metric(name: str, func: Callable[..., float], needs: str = "labels"
     replaces the entry (modules may be reloaded), but a built-in name (``accuracy``, ``f1`` ...) is
     refused unless ``overwrite=True``: every ``score("accuracy", ...)`` in the process would change.
 
+    Parameters
+    ----------
+    name : str
+        The name :func:`score` takes.
+    func : callable
+        ``func(y_true, y) -> float``, ``y`` being what ``needs`` says.
+    needs : {"labels", "probs", "sequences"}
+        What ``func`` reads (above).
+    aliases : tuple of str
+        Other names for the same metric.
+    overwrite : bool
+        Replace a built-in metric of the same name (or alias).
+
+    Examples
+    --------
     >>> from weaksup import metrics
     >>> from weaksup.metrics import accuracy, register_metric, score
     >>> register_metric("error_rate", lambda y, p: 1.0 - accuracy(y, p))
@@ -615,6 +639,21 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     :func:`probs_to_preds` makes of them (ties broken by its default ``"random"``
     rule, as ``predict`` breaks them), not a plain argmax.
 
+    Parameters
+    ----------
+    metric : str
+        A name of :data:`METRICS` (``"accuracy"``, ``"f1_binary"``, ``"auc"``...) or one added by
+        :func:`register_metric`.
+    y_true : array-like
+        Gold labels, class ids ``0..k-1`` (tag sequences for a ``"sequences"`` metric).
+    y_pred : array-like, optional
+        Hard predictions (class ids, ``-1`` counted wrong); a metric of labels given none reads them
+        from ``probs``.
+    probs : array-like (n, k), optional
+        Class probabilities; needed by the metrics of probabilities (``auc``, ``logloss``, ``brier``).
+
+    Examples
+    --------
     >>> from weaksup.metrics import score
     >>> score("accuracy", [0, 1], probs=[[0.9, 0.1], [0.2, 0.8]])
     1.0

@@ -68,6 +68,13 @@ def find_wrench_dir(name: str | None = None, data_dir: str | os.PathLike[str] | 
     ``$WEAKSUP_DATA``, then the user cache.  A ``data_dir`` that lacks the set answers None: it
     never falls back to another copy.
 
+    Parameters
+    ----------
+    name : str, optional
+        The dataset's folder name; None asks for the root itself (the first existing folder).
+    data_dir : str or path-like, optional
+        The folder holding WRENCH datasets, or the dataset folder itself (a folder named ``name``).
+
     Examples
     --------
     >>> import pathlib, tempfile

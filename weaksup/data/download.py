@@ -98,6 +98,12 @@ def write_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
 def verify_wrench(folder: str | os.PathLike[str]) -> None:
     """Re-hash a cached dataset folder against its ``manifest.json``; raises :class:`DownloadError` on mismatch.
 
+    Parameters
+    ----------
+    folder : str or path-like
+        A dataset folder holding the ``manifest.json`` :func:`download_wrench` wrote (file name ->
+        sha256); a folder without one is a :class:`DownloadError`.
+
     Examples
     --------
     >>> import pathlib, tempfile

@@ -31,6 +31,11 @@ def tasks() -> dict[str, dict[str, Any]]:
 def task_info(name: str) -> dict[str, Any] | None:
     """The registry entry of task ``name`` (task type, metric, sizes, source, licence), or None.
 
+    Parameters
+    ----------
+    name : str
+        The WRENCH task name, as :func:`tasks` lists it (``"youtube"``, ``"ncbi-disease"``...).
+
     Examples
     --------
     >>> from weaksup.data import task_info

@@ -548,6 +548,18 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None, 
     imdb and yelp, binary sets, by accuracy).  ``ds.metric_source`` says which
     rule applied.
 
+    Parameters
+    ----------
+    folder : str or path-like
+        The dataset folder: ``label.json`` and ``train/valid/test.json`` (a classification set) or
+        ``meta.json`` and the splits (a tagging set, loaded as a
+        :class:`~weaksup.data.wrench_sequence.SequenceDataset`); each file may be xz-compressed
+        (``train.json.xz``).
+    name : str, optional
+        The dataset's name; default the folder's name.  It also picks the registry's metric.
+    metric : str, optional
+        The metric the set is scored by (above); a tagging set takes only ``"span_f1"``.
+
     Examples
     --------
     >>> import json, pathlib, tempfile

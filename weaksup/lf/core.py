@@ -579,6 +579,13 @@ class ForeignLF(LabelingFunction):
     as snorkel's ``PandasLFApplier`` passes it).  The fingerprint is the wrapped function's
     code, so the vote cache treats it like a native LF.
 
+    Parameters
+    ----------
+    lf : snorkel LabelingFunction or callable
+        The LF to run; it is called with one pandas Series per example.
+    name : str, optional
+        The LF's name; default ``lf.name``, else ``lf.__name__``.
+
     Examples
     --------
     >>> from snorkel.labeling import labeling_function
@@ -688,7 +695,21 @@ def as_lfs(lfs: Sequence[Any], *, kind: type[LabelingFunction] | None = None) ->
     """Check a list of LFs: wrap snorkel LFs and named callables, and reject duplicate names.
 
     THE check every applier runs (class, value, span and prompted LFs).
-    ``kind`` requires every LF to be an instance of that class (e.g. span LFs).
+
+    Parameters
+    ----------
+    lfs : sequence
+        :class:`LabelingFunction` objects, snorkel LFs (wrapped in :class:`ForeignLF`) or named
+        callables ``f(x)`` (wrapped in a row-wise :class:`LabelingFunction` named ``f.name`` or
+        ``f.__name__``).  A single LF, not in a list, is a TypeError.
+    kind : type, optional
+        A :class:`LabelingFunction` subclass every LF must be an instance of (e.g. span LFs); no
+        wrapping then.
+
+    Returns
+    -------
+    list of LabelingFunction
+        The LFs in the given order, with unique names.
 
     Examples
     --------
