@@ -263,7 +263,9 @@ def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], in
                 if failed:
                     client.cancel([f for f in futures if order[f.key] > min(failed) and not f.done()])
         finally:
-            if failed or any(r is None for r in results):  # an error, or interrupted: nothing left running
+            # an error, or interrupted: cancel what has not started (a partition already running runs to its end on its
+            # worker; client.restart() stops it)
+            if failed or any(r is None for r in results):
                 client.cancel(futures)
     if not failed:
         return results
