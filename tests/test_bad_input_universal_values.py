@@ -1,9 +1,13 @@
-"""Value inputs of the universal label spaces (labels, votes, LF outputs, synthetic parameters): bad ones are
-refused with an error saying what and where, never a silent misread or a bare numpy error."""
+"""Value inputs of the universal label spaces (labels, votes, LF outputs, synthetic parameters) read the same on
+every path: a float array of whole indices is read as the integer array, a string array as the list of names; a
+non-integral index, a string or bool "number", an unordered ranking, votes from another space or a bad prior are
+refused with a ValueOutputError / ValueError saying what and where (never a silent misread or a bare numpy error)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from weaksup.lf import LabelingFunction
 from weaksup.universal import (
     FiniteMetricSpace,
     HyperbolicSpace,
@@ -12,11 +16,72 @@ from weaksup.universal import (
     UniversalLabelModel,
     ValueOutputError,
     ValueVotes,
+    apply_value_lfs,
     as_value_votes,
     make_synthetic,
 )
 
 D3 = [[0, 1, 2], [1, 0, 1], [2, 1, 0]]
+
+
+@pytest.fixture(scope="module")
+def ranking_fit():
+    rs = RankingSpace(["a", "b", "c", "d"])
+    votes, y = make_synthetic(rs, [1.0, 0.5, 0.2], 500, seed=0)
+    return rs, votes, y, UniversalLabelModel(rs).fit(votes)
+
+
+@pytest.fixture(scope="module")
+def finite_fit():
+    fs = FiniteMetricSpace(D3, labels=["x", "y", "z"])
+    votes, y = make_synthetic(fs, [1.0, 0.5, 0.2], 300, seed=0)
+    return fs, votes, y, UniversalLabelModel(fs).fit(votes)
+
+
+# ------------------------------------------------------------------ rankings
+def test_ranking_float_orders_read_as_the_integer_orders(ranking_fit):
+    rs, votes, y, lm = ranking_fit
+    assert y.dtype.kind == "i"
+    np.testing.assert_array_equal(rs.encode(y.astype(float)), rs.encode(y))  # was read as position vectors
+    assert lm.score(votes, y.astype(float)) == lm.score(votes, y)
+    partial = np.array([[2, 0, -1, -1]], dtype=float)
+    np.testing.assert_array_equal(rs.encode(partial), rs.encode(partial.astype(int)))
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan])
+def test_ranking_non_whole_float_orders_are_refused(ranking_fit, bad):
+    rs, _, y, _ = ranking_fit
+    arr = y[:3].astype(float)
+    arr[1, 2] = bad
+    with pytest.raises(ValueOutputError, match=r"y: .*order 1 has .* at rank 2; pass item names as lists"):
+        rs.encode(arr, what="y")
+
+
+def test_ranking_string_array_of_items_read_as_the_lists(ranking_fit):
+    rs, votes, y, lm = ranking_fit
+    names = np.array(rs.items, dtype=object)[y].astype(str)
+    expected = lm.score(votes, y)
+    assert lm.score(votes, names.tolist()) == expected
+    assert lm.score(votes, names) == expected  # was "invalid literal for int()"
+    assert lm.score(votes, names.astype(object)) == expected
+
+
+@pytest.mark.parametrize("out", [{"c", "a", "b"}, frozenset("abc"), {"a": 0.1, "b": 0.2, "c": 0.9}])
+def test_ranking_from_a_set_or_dict_is_refused(out):
+    rs = RankingSpace(["a", "b", "c"])
+    lf = LabelingFunction("unordered", lambda x: out)
+    with pytest.raises(ValueOutputError, match=r"from LF 'unordered' on row 0 is a .*ordered sequence"):
+        apply_value_lfs([lf], pd.DataFrame({"t": [1]}), rs, progress=False)
+    with pytest.raises(ValueOutputError, match="ordered sequence"):
+        ValueVotes.from_outputs([[out, ["a", "b", "c"]]], rs)
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, float("nan")])
+def test_missing_ranking_items_and_point_labels_are_refused(missing):
+    with pytest.raises(ValueError, match=r"RankingSpace item 2 is .*missing value"):
+        RankingSpace(["a", "b", missing])
+    with pytest.raises(ValueError, match=r"labels\[1\] is .*missing value"):
+        FiniteMetricSpace(D3, labels=["a", missing, "c"])
 
 
 def test_nested_ranking_outputs_with_abstains_or_partial_rankings_are_read():
@@ -27,6 +92,67 @@ def test_nested_ranking_outputs_with_abstains_or_partial_rankings_are_read():
     assert votes.column(0) == [["a", "b", "c"], ["b", "a"]]
     with pytest.raises(TypeError, match="row 0 is"):
         ValueVotes.from_outputs([np.array(1.0)], RealSpace())
+
+
+# ------------------------------------------------------------------ finite spaces
+def test_finite_float_indices_whole_only(finite_fit):
+    fs, votes, y, lm = finite_fit
+    assert lm.score(votes, y.astype(float)) == lm.score(votes, y)
+    with pytest.raises(ValueOutputError, match=r"y: .*position 0 is .*2\.5.*pass label names as a list"):
+        lm.score(votes, y + 0.5)  # was truncated: the same score as y
+    with pytest.raises(ValueOutputError, match="position 1 is"):
+        fs.encode(np.array([0.0, 1.7]))
+    with pytest.raises(ValueOutputError, match="position 0 is"):
+        fs.encode(np.array([np.nan, 1.0]))
+
+
+def test_finite_string_arrays_read_as_names(finite_fit):
+    fs, votes, y, lm = finite_fit
+    names = np.array(["x", "y", "z"])[y]
+    assert lm.score(votes, names) == lm.score(votes, names.tolist()) == lm.score(votes, y)
+    digits = FiniteMetricSpace([[0, 1], [1, 0]], labels=["1", "0"])  # names that look like indices
+    assert digits.encode(np.array(["1", "0"])).tolist() == digits.encode(["1", "0"]).tolist() == [0, 1]
+    arr = np.array([["x", "y", "z"], ["x", "y", "y"]] * 10)
+    assert np.array_equal(as_value_votes(arr, fs).values, as_value_votes(arr.tolist(), fs).values)
+    with pytest.raises(ValueOutputError, match="'w' from LF 'lf_1' on row 0 is not a point"):
+        as_value_votes(np.array([["x", "w"]]), fs)
+
+
+# ------------------------------------------------------------------ strings and bools are not numbers
+@pytest.mark.parametrize("kind", ["str", "bool", "str frame", "bool frame"])
+def test_real_votes_of_strings_or_bools_are_refused_on_every_path(kind):
+    A = np.array([[0.5, 1.0, 2.0], [1.5, -1.0, 0.25]])
+    arr = A.astype(str) if kind.startswith("str") else A > 0
+    votes = pd.DataFrame(arr, columns=["a", "b", "c"]) if kind.endswith("frame") else arr
+    lf = "a" if kind.endswith("frame") else "lf_0"
+    with pytest.raises(ValueOutputError, match=rf"from LF '{lf}' on row 0 is not a number"):
+        UniversalLabelModel(RealSpace()).fit(votes)
+    with pytest.raises(ValueOutputError, match="from_array reads encoded numbers"):
+        ValueVotes.from_array(arr, RealSpace())
+    with pytest.raises(ValueOutputError, match="from row 0 is not a number"):
+        RealSpace().encode(arr[:, 0])
+
+
+def test_from_array_reads_an_object_array_of_numbers_as_the_float_array():
+    obj = np.array([[1.0, None], [2, 3.5]], dtype=object)
+    votes = ValueVotes.from_array(obj, RealSpace())
+    assert votes.abstain.tolist() == [[False, True], [False, False]]
+    assert votes.values[~votes.abstain, 0].tolist() == [1.0, 2.0, 3.5]
+    finite = ValueVotes.from_array(np.array([[0, 2], [1, 1]], dtype=object), FiniteMetricSpace(D3))
+    assert finite.values.dtype == np.int64 and finite.values.tolist() == [[0, 2], [1, 1]]
+    with pytest.raises(ValueOutputError, match="dtype object .*a string or a bool is not read as a number"):
+        ValueVotes.from_array(np.array([[True, 1.0]], dtype=object), RealSpace())
+
+
+def test_hyperbolic_points_of_strings_or_bools_are_refused():
+    hp = HyperbolicSpace(2)
+    for v in (["1.0", "0.0", "0.0"], [True, 0.0, 0.0], np.array(["1.0", "0.0", "0.0"])):
+        with pytest.raises(ValueOutputError, match=r"from LF 'L' on row 2 is not a point.*sequence of numbers"):
+            hp.encode_one(v, lf="L", row=2)
+    with pytest.raises(ValueOutputError, match="from row 0 is not a point"):
+        hp.encode(np.array([[1.0, 0.0, 0.0]]).astype(str))
+    with pytest.raises(ValueOutputError, match="from row 0 is not a point"):
+        HyperbolicSpace(2, model="poincare").encode(np.array([[0.1, 0.2]]).astype(str))
 
 
 def test_poincare_vote_array_shape_error_says_arrays_hold_lorentz_coordinates():

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,6 +180,14 @@ class ValueVotes:
         that is partly NaN, infinite, or otherwise invalid raises.
         """
         arr = np.asarray(values)
+        if arr.dtype.kind == "O" and all(v is None or _real(v) for v in arr.ravel()):
+            arr = arr.astype(np.float64)  # an object array of numbers (None: NaN) is read as the float array
+        if arr.dtype.kind not in "iuf":
+            # astype would read "3.5" or True as a number, and names as indices (or fail with a bare int() error)
+            raise ValueOutputError(
+                f"from_array reads encoded numbers, got an array of dtype {arr.dtype} (a string or a bool is not "
+                f"read as a number); pass raw LF outputs (names, items) as a nested list or through "
+                f"as_value_votes / ValueVotes.from_outputs, which read them as the LFs return them")
         if isinstance(space, RealSpace) and space.dim == 1 and arr.ndim == 2:
             arr = arr[..., None]
         if arr.ndim != 2 + len(space.value_shape) or arr.shape[2:] != space.value_shape:
@@ -212,6 +221,11 @@ class ValueVotes:
             enc[ab] = space.fill
         space._check_array(enc, "values", mask=ab)
         return cls(enc, ab, names, space)
+
+
+def _real(v: Any) -> bool:
+    """Whether ``v`` is a real number (a bool is not)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
 def _check_rows(rows: Sequence[Any], what: str) -> None:
@@ -269,11 +283,13 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
     if isinstance(votes, pd.DataFrame):
         names = [str(c) for c in votes.columns]
         data = votes.to_numpy()
-        if data.dtype != object:
+        if data.dtype.kind in "iuf":
             return ValueVotes.from_array(data, space, lf_names=names)
         return ValueVotes.from_outputs(data.tolist(), space, names)
-    if isinstance(votes, np.ndarray) and votes.dtype != object:
+    if isinstance(votes, np.ndarray) and votes.dtype.kind in "iuf":
         return ValueVotes.from_array(votes, space)
+    if isinstance(votes, np.ndarray):  # strings, bools, objects: raw LF outputs, read as the same nested list is
+        votes = votes.tolist()
     if isinstance(votes, (list, tuple)):
         _check_rows(votes, what)
     return ValueVotes.from_outputs(votes, space)

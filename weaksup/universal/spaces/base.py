@@ -74,7 +74,9 @@ class LabelSpace:
 
     def encode(self, values: Any, what: str = "labels") -> np.ndarray:
         """Encode a sequence of ``n`` values (gold labels or predictions) to an array."""
-        if isinstance(values, np.ndarray) and values.dtype != object and values.shape[1:] == self.value_shape \
+        # numbers only: astype would read a string array ("3.5", item or label names) or a bool array as numbers;
+        # other arrays go value by value, as lists do, so they mean what the same list means
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and values.shape[1:] == self.value_shape \
                 and values.ndim == 1 + len(self.value_shape):
             arr = values.astype(self.dtype, copy=False)
             self._check_array(arr, what)

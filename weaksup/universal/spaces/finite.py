@@ -163,6 +163,10 @@ class FiniteMetricSpace(LabelSpace):
         if labels is not None:
             labels = list(labels)
             for i, lab in enumerate(labels):
+                # None is an abstain and NaN a missing value: no LF output or label could name the point
+                if lab is None or (isinstance(lab, (float, np.floating)) and math.isnan(lab)):
+                    raise ValueError(f"labels[{i}] is {lab!r} (a missing value: no LF output could name that "
+                                     f"point); give every point a name")
                 try:
                     hash(lab)
                 except TypeError:
@@ -199,7 +203,18 @@ class FiniteMetricSpace(LabelSpace):
         return np.asarray(int(value), dtype=np.int64)
 
     def encode(self, values: Any, what: str = "labels") -> np.ndarray:
+        """Points → indices.  ``values`` is a sequence of names or indices (a list: a name first, else an
+        index), an integer array of indices (what ``predict`` returns), a float array of whole indices
+        (read back from CSV or pandas), or a string/object array of names (read as the list is)."""
         arr = np.asarray(values) if not isinstance(values, list) else None
+        if arr is not None and arr.dtype.kind == "f" and arr.ndim == 1:
+            bad = ~np.isfinite(arr) | (arr != np.round(arr))  # astype(int) would truncate 1.7 to point 1
+            if bad.any():
+                i = int(np.nonzero(bad)[0][0])
+                hint = "; pass label names as a list" if self.labels else ""
+                raise ValueOutputError(f"{what}: a numeric array holds point indices 0..{self.k - 1}, but position "
+                                       f"{i} is {arr[i]!r}{hint}")
+            arr = arr.astype(np.int64)
         if arr is not None and arr.dtype.kind in "iu" and arr.ndim == 1:
             self._check_array(arr, what)
             return arr.astype(np.int64)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.universal.spaces.base import LabelSpace, ValueOutputError, _clip, _where
+from weaksup.universal.spaces.real import _numeric
 
 __all__ = ["HyperbolicSpace"]
 
@@ -108,9 +109,13 @@ class HyperbolicSpace(LabelSpace):
 
     def encode_one(self, value: Any, lf: str | None = None, row: Any = None) -> np.ndarray:
         try:
+            if not _numeric(value):  # float() would turn "0.5" or True into a coordinate: a wrong LF output type
+                raise TypeError
             arr = np.asarray(value, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
-            raise ValueOutputError(f"{value!r}{_where(lf, row)} is not a point of {self!r}") from None
+            raise ValueOutputError(
+                f"{value!r} ({type(value).__name__}){_where(lf, row)} is not a point of {self!r}: a point is a "
+                f"sequence of numbers (a string or a bool is not read as one)") from None
         if not np.all(np.isfinite(arr)):
             raise ValueOutputError(f"non-finite point {value!r}{_where(lf, row)}; return None to abstain")
         if self.model == "poincare":
@@ -127,7 +132,7 @@ class HyperbolicSpace(LabelSpace):
         return arr
 
     def encode(self, values: Any, what: str = "labels") -> np.ndarray:
-        if isinstance(values, np.ndarray) and values.dtype != object:
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":  # strings, bools: value by value (refused)
             arr = np.asarray(values, dtype=np.float64)
             if self.model == "poincare" and arr.ndim == 2 and arr.shape[1] == self.dim:
                 if not np.all(np.isfinite(arr)) or (np.sum(arr ** 2, 1) >= 1).any():

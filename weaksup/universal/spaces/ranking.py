@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -200,6 +201,10 @@ class RankingSpace(LabelSpace):
             raise ValueError("RankingSpace needs at least 2 items")
         index: dict[Any, int] = {}
         for i, it in enumerate(items):
+            # None is an abstain and NaN a missing value (refused in every ranking): no ranking could hold the item
+            if it is None or (isinstance(it, (float, np.floating)) and math.isnan(it)):
+                raise ValueError(f"RankingSpace item {i} is {it!r} (a missing value: no ranking could contain it); "
+                                 f"drop it or give it a name")
             try:
                 if it in index:
                     raise ValueError(f"RankingSpace items contain {it!r} twice (positions {index[it]} and {i})")
@@ -231,6 +236,11 @@ class RankingSpace(LabelSpace):
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise ValueOutputError(f"ranking{_where(lf, row)} must be a sequence of items (best first), "
                                    f"got {value!r}")
+        if isinstance(value, (AbstractSet, Mapping)):  # a set's order differs per process, a dict's keys ignore
+            raise ValueOutputError(                           # its values (e.g. scores)
+                f"ranking{_where(lf, row)} is a {type(value).__name__}; a ranking must be an ordered sequence "
+                f"(list, tuple or array) of items, best first (for {{item: score}} use sorted(d, key=d.get, "
+                f"reverse=True))")
         seq = list(value)
         pos = np.full(self.k, -1, dtype=np.int16)
         for r, it in enumerate(seq):
@@ -276,10 +286,20 @@ class RankingSpace(LabelSpace):
     def encode(self, values: Any, what: str = "labels") -> np.ndarray:
         """Rankings → position vectors.  ``values`` is a sequence of item sequences
         (best first) or an ``n × k`` integer array of item *indices* best first
-        (what ``predict`` returns; ``-1`` pads partial rankings)."""
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        (what ``predict`` returns; ``-1`` pads partial rankings).  A float array
+        is read as such an array when every entry is whole; a string or object
+        array holds items, as a list does."""
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
             if values.ndim != 2 or values.shape[1] != self.k:
                 raise ValueOutputError(f"{what}: an integer array of orders must be n × {self.k}, got {values.shape}")
+            if values.dtype.kind == "f":  # orders read back as floats (CSV, pandas): whole item indices only
+                bad = ~np.isfinite(values) | (values != np.round(values))
+                if bad.any():
+                    i, j = (int(x) for x in np.argwhere(bad)[0])
+                    raise ValueOutputError(
+                        f"{what}: a numeric array of orders holds item indices (-1 pads partial rankings), but "
+                        f"order {i} has {values[i, j]!r} at rank {j}; pass item names as lists")
+                values = values.astype(np.int64)
             if (values < -1).any() or (values >= self.k).any():
                 raise ValueOutputError(f"{what}: item index outside 0..{self.k - 1} (-1 pads partial rankings; "
                                        f"an integer array holds item indices: pass item names as lists)")
