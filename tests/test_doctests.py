@@ -97,7 +97,6 @@ FRESH_SESSION_MODULES = [
 #: they run with those globals only (test_docstring_examples_run).  Remove a name once its examples import
 #: what they use.
 MODULE_GLOBALS_STILL = {
-    "VoteMatrix": "weaksup/votes.py",
     "LabelLearningFlow": "weaksup/flows/model.py",
 }
 

@@ -369,6 +369,7 @@ class VoteMatrix:
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup import VoteMatrix
     >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]), lf_names=["a", "b"])
     >>> L.shape, L.cardinality, L.coverage().tolist()
     ((2, 2), 2, [1.0, 0.5])
@@ -543,6 +544,8 @@ class VoteMatrix:
         ``votes.to_dense().copy()`` gives an array to edit.  Sparse storage returns a new array,
         read-only as well, so code behaves the same on both.
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]))
         >>> L.to_dense().flags.writeable
         False
@@ -563,6 +566,8 @@ class VoteMatrix:
         Sparse storage returns a copy, so editing the result never changes these votes
         (dense storage is protected the same way: :meth:`to_dense` is read-only).
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> L = VoteMatrix(np.array([[0, -1], [1, 1]])).as_sparse()
         >>> S = L.to_sparse()
         >>> S.data[:] = 1
@@ -608,6 +613,8 @@ class VoteMatrix:
         to the number of votes, never ``n·m·k``.  The label models' statistics
         (:mod:`weaksup.labelmodel._stats`) use this one implementation.
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> VoteMatrix(np.array([[1, -1], [0, 1]])).indicator().toarray().tolist()
         [[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]
         """
@@ -642,6 +649,8 @@ class VoteMatrix:
     def covered(self) -> np.ndarray:
         """Boolean mask of the rows on which at least one LF votes.
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> VoteMatrix(np.array([[0, -1], [-1, -1], [1, 1]])).covered().tolist()
         [True, False, True]
         """
@@ -680,6 +689,8 @@ class VoteMatrix:
         L.row_block(start, start + step)`` covers every row once.  A negative or reversed bound is a
         ValueError (it is a chunking bug, not a request for rows counted from the end).
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> VoteMatrix(np.array([[0, 1], [1, -1], [-1, -1]])).row_block(1, 3).to_dense().tolist()
         [[1, -1], [-1, -1]]
         """
@@ -702,6 +713,8 @@ class VoteMatrix:
         A row position out of range, a boolean mask of another length than ``n`` or
         non-integer positions are an IndexError naming the row count.
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> L = VoteMatrix(np.array([[0, 1], [1, -1], [-1, -1]]))
         >>> L[[True, False, True]].to_dense().tolist(), L[-1].to_dense().tolist()
         ([[0, 1], [-1, -1]], [[-1, -1]])
@@ -753,6 +766,8 @@ class VoteMatrix:
         KeyError, a position out of range or a mask of another length than ``m``
         an IndexError.
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> L = VoteMatrix(np.array([[0, 1, -1]]), ["a", "b", "c"])
         >>> L.select_lfs(["c", 0]).lf_names, L.select_lfs([True, False, True]).lf_names
         (['c', 'a'], ['a', 'c'])
@@ -775,6 +790,8 @@ class VoteMatrix:
         Columns of an array given without ``lf_names`` continue the placeholder names
         (``lf_<m>``, ``lf_<m+1>``, ...).
 
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
         >>> L = VoteMatrix(np.array([[0, -1], [1, 1]]))
         >>> L.hstack(np.array([[1], [-1]])).lf_names
         ['lf_0', 'lf_1', 'lf_2']
