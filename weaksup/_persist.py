@@ -152,8 +152,13 @@ def load_npz(path: str | os.PathLike[str], fmt: str | tuple[str, ...], *,
         raise ValueError(f"{path}: not a weaksup file (no metadata); expected {expected[0]}")
     if meta.get("format") not in expected:
         raise ValueError(f"{path}: holds {meta.get('format')!r}, expected {' or '.join(expected)}")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
-        raise ValueError(f"{path}: written by a newer weaksup (format version {meta['version']})")
+    version = meta.get("version", 0)
+    # save_npz writes an int; anything else (a hand edit, another tool) must not reach int() as a bare error
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{path}: corrupt weaksup file (its format version is {version!r}, not an integer); "
+                         f"expected {expected[0]} of format version <= {FORMAT_VERSION}, as save() writes it")
+    if version > FORMAT_VERSION:
+        raise ValueError(f"{path}: written by a newer weaksup (format version {version})")
     return meta, arrays
 
 

@@ -1,0 +1,94 @@
+"""Models and files written by an older weaksup: refused or warned about where this one would use them wrongly,
+read exactly as before where it uses them as they were."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from weaksup.flows import LabelLearningFlow
+from weaksup.labelmodel import DawidSkene, LabelModel, MajorityVote
+from weaksup.synthetic import make_votes
+
+#: pickle.dumps(MajorityVote().fit(make_votes(60, 3, 2, seed=0)[0]), protocol=4) by weaksup 82681f2 (2026-12-01):
+#: no cardinality_ then (fit wrote the class count into cardinality)
+OLD_MAJORITY_VOTE = (
+    "gASVPQEAAAAAAACMGXdlYWtzdXAubGFiZWxtb2RlbC52b3RpbmeUjAxNYWpvcml0eVZvdGWUk5QpgZR9lCiMC2NhcmRpbmFsaXR5lEsCjARzb2Z0"
+    "lIiMCXVuY292ZXJlZJSMB3VuaWZvcm2UjAZuX2xmc1+USwOMCWxmX25hbWVzX5RdlCiMBGxmXzCUjARsZl8xlIwEbGZfMpRljA5jbGFzc19iYWxh"
+    "bmNlX5SMFm51bXB5Ll9jb3JlLm11bHRpYXJyYXmUjAxfcmVjb25zdHJ1Y3SUk5SMBW51bXB5lIwHbmRhcnJheZSTlEsAhZRDAWKUh5RSlChLAUsC"
+    "hZRoE4wFZHR5cGWUk5SMAmY4lImIh5RSlChLA4wBPJROTk5K/////0r/////SwB0lGKJQxAAAAAAAADgPwAAAAAAAOA/lHSUYnViLg=="
+)
+
+
+@pytest.fixture(scope="module")
+def votes():
+    L, y, _ = make_votes(200, 5, 3, seed=0)
+    X = (np.eye(3)[y] * 2 + np.random.default_rng(0).normal(size=(200, 3))).astype(np.float32)
+    return L, y, X
+
+
+@pytest.fixture(scope="module")
+def flow(votes):
+    L, _, X = votes
+    return LabelLearningFlow(n_epochs=2, n_flows=2, hidden=16).fit(L, X, seed=0)
+
+
+def _old_pickle(model, *keys, **extra):
+    """The pickle an older weaksup would have written: ``model``'s state less ``keys``, plus ``extra``."""
+    state = {k: v for k, v in model.__getstate__().items() if k not in keys}
+    state.update(extra)
+    old = type(model).__new__(type(model))
+    old.__dict__.update(state)  # not through __setstate__: what the older weaksup held
+    return pickle.dumps(old)
+
+
+class FirstVote(LabelModel):  # a user's own model, its own fitted attribute
+    _fitted_attrs = ("uniform_",)
+
+    def __init__(self, cardinality=None, weight=1.0):
+        self.cardinality = cardinality
+        self.weight = weight
+
+    def _fit(self, L, *, class_balance, dev, seed):
+        self.uniform_ = True
+
+    def _predict_proba(self, L):
+        return np.full((L.n, self.cardinality_), 1.0 / self.cardinality_)
+
+
+# ------------------------------------------------------------ load_npz: the version field
+@pytest.mark.parametrize("version", ["1.0", None, "2.x", [1], True])
+def test_a_version_field_that_is_not_an_integer_is_a_value_error_naming_the_file(version, votes, tmp_path):
+    L, _, _ = votes
+    path = tmp_path / "mv.npz"
+    MajorityVote().fit(L).save(path)
+    arrays = dict(np.load(path))
+    meta = json.loads(bytes(arrays["__meta__"]))
+    meta["version"] = version
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ValueError, match=rf"{bad}: corrupt weaksup file \(its format version is .*not an integer"):
+        MajorityVote.load(bad)
+
+
+def test_an_integer_version_field_reads_as_before(votes, tmp_path):
+    L, _, _ = votes
+    model = MajorityVote().fit(L)
+    path = tmp_path / "mv.npz"
+    model.save(path)
+    np.testing.assert_array_equal(MajorityVote.load(path).predict_proba(L), model.predict_proba(L))
+    arrays = dict(np.load(path))
+    meta = json.loads(bytes(arrays["__meta__"]))
+    meta["version"] = 2
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="written by a newer weaksup"):
+        MajorityVote.load(path)
