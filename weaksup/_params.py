@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
@@ -73,6 +74,48 @@ class ParamsMixin:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
+
+    def _pickled_fitted_attrs(self) -> tuple[str, ...]:
+        """Fitted attributes that a pickled state holding any of them must hold all of (checked when unpickling).
+
+        Only ones set together, so that a state pickled in the middle of a fit (a Dask fit sends the model to
+        its workers once the fitted shape is set) is complete too; none here, label models add their shape.
+        """
+        return ()
+
+    def __setstate__(self, state: Any) -> None:
+        """Unpickle (or deep-copy) a state, refusing one this weaksup's class cannot use.
+
+        A pickle written by an older weaksup may lack a constructor parameter added since or a fitted
+        attribute the class now needs; it used to load silently and fail later with a bare ``AttributeError``
+        (``predict_proba``, ``get_params``, ``clone``).  Such a state is a :class:`pickle.UnpicklingError`
+        naming the class and what is missing.  A deprecated name (``_renamed``) is read as its current one; a
+        parameter the class itself gives a default (a class attribute of that name) is not missing.  Only the
+        parameters of a weaksup-defined ``__init__`` are checked (a user's subclass stores its own as it
+        pleases), and the fitted attributes of :meth:`_pickled_fitted_attrs` when the state holds any of them.
+        """
+        slots = None
+        if isinstance(state, tuple) and len(state) == 2:  # (dict state, slot state), as pickle passes it
+            state, slots = state
+        state = dict(state or {})
+        for old, new in type(self)._renamed.items():
+            if old in state and new not in state:
+                state[new] = state.pop(old)
+        self.__dict__.update(state)
+        for key, value in (slots or {}).items():
+            setattr(self, key, value)
+        missing = []
+        if getattr(type(self).__init__, "__module__", "").startswith("weaksup."):
+            missing = [name for name in self._param_names()
+                       if name not in self.__dict__ and not hasattr(type(self), name)]
+        fitted = self._pickled_fitted_attrs()
+        have = [name in self.__dict__ for name in fitted]
+        if any(have):
+            missing += [name for name, ok in zip(fitted, have) if not ok]
+        if missing:
+            raise pickle.UnpicklingError(
+                f"{type(self).__name__} was pickled by an older weaksup (missing: {', '.join(missing)}): refit it, "
+                "or load it with the weaksup it was saved with")
 
     def __getattr__(self, name: str) -> Any:
         new = type(self)._renamed.get(name)

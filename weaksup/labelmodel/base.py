@@ -511,6 +511,11 @@ class BaseVoteModel(ParamsMixin):
                 "votes as independent evidence, and its LF accuracies, class_balance_ and probabilities lean towards "
                 "them.")
 
+    def _pickled_fitted_attrs(self) -> tuple[str, ...]:
+        """The fitted shape every model of the family has and every fit sets at once (:meth:`_set_shape`); a
+        model's own fitted attributes are not checked: a Dask fit pickles the model before its fit sets them."""
+        return ("cardinality_", "n_lfs_", "lf_names_", *super()._pickled_fitted_attrs())
+
     def _set_shape(self, L: VoteMatrix) -> None:
         self.cardinality_ = int(L.cardinality)
         self.n_lfs_ = L.m
