@@ -159,3 +159,61 @@ def test_current_pickles_load_bit_identically(votes):
     uv, _ = make_synthetic(RealSpace(1), [2.0, 1.0, 0.5], n=200, seed=0)
     uni = UniversalLabelModel(RealSpace(1)).fit(uv, seed=0)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(uni)).predict(uv), uni.predict(uv))
+
+
+# ------------------------------------------------------------ flows: the prediction rule of c142dd0
+def test_a_flow_records_its_prediction_rule_in_files_and_pickles(flow, votes, tmp_path):
+    L, _, X = votes
+    path = tmp_path / "flow.npz"
+    flow.save(path)
+    meta = json.loads(bytes(np.load(path)["__meta__"]))
+    assert meta["predict_rule"] == "shared-z"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a recorded rule: no warning
+        back = LabelLearningFlow.load(path)
+        unpickled = pickle.loads(pickle.dumps(flow))
+    for other in (back, unpickled):
+        np.testing.assert_array_equal(other.predict_proba(L, X), flow.predict_proba(L, X))
+
+
+def test_a_flow_file_without_the_rule_warns_that_one_from_before_c142dd0_predicts_otherwise(flow, votes, tmp_path):
+    L, _, X = votes
+    path = tmp_path / "flow.npz"
+    flow.save(path)
+    arrays = dict(np.load(path))
+    meta = json.loads(bytes(arrays["__meta__"]))
+    del meta["predict_rule"]  # as every weaksup before 2026-12-03 wrote it
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    with pytest.warns(UserWarning, match=rf"{old} does not record its prediction rule .*before 2026-12-02 17:07 UTC, "
+                                         r"commit c142dd0.*refit it.*A flow fitted since predicts exactly as it did"):
+        back = LabelLearningFlow.load(old)
+    np.testing.assert_array_equal(back.predict_proba(L, X), flow.predict_proba(L, X))  # the rule of now, as before
+    again = tmp_path / "again.npz"
+    back.save(again)  # saved again unrefitted: still not known
+    assert "predict_rule" not in json.loads(bytes(np.load(again)["__meta__"]))
+    with pytest.warns(UserWarning, match=rf"{again} does not record its prediction rule"):
+        LabelLearningFlow.load(again)
+    back.fit(L, X, seed=0)  # a refit records the rule
+    assert back._predict_rule == "shared-z"
+    back.save(again)
+    assert json.loads(bytes(np.load(again)["__meta__"]))["predict_rule"] == "shared-z"
+
+    meta["predict_rule"] = "some-later-rule"
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(old, **arrays)
+    with pytest.raises(ValueError, match=rf"{old} predicts by rule 'some-later-rule', this weaksup by 'shared-z'"):
+        LabelLearningFlow.load(old)
+
+
+def test_a_flow_pickle_without_the_rule_warns_and_one_of_another_rule_is_refused(flow, votes):
+    L, _, X = votes
+    with pytest.warns(UserWarning, match=r"this unpickled LabelLearningFlow does not record its prediction rule"):
+        back = pickle.loads(_old_pickle(flow, "_predict_rule"))
+    np.testing.assert_array_equal(back.predict_proba(L, X), flow.predict_proba(L, X))
+    with pytest.raises(pickle.UnpicklingError, match="predicts by rule 'x'"):
+        pickle.loads(_old_pickle(flow, _predict_rule="x"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an unfitted flow has no rule to record
+        pickle.loads(_old_pickle(LabelLearningFlow(), "_predict_rule"))

@@ -34,6 +34,7 @@ error bounds in :mod:`weaksup.flows.bounds` (torch-free), the torch networks in
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 from typing import Any
 
@@ -41,7 +42,7 @@ import numpy as np
 
 from weaksup._threads import TORCH_RNG_LOCK, torch_threads
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import Interval, OneOf, check_seed
+from weaksup._validation import Interval, OneOf, check_seed, user_stacklevel
 from weaksup._validation import check_features as _check_features
 from weaksup.flows._nets import constraint_penalties, signals, torch_classes
 from weaksup.flows.base import FeatureLabelModel
@@ -76,6 +77,22 @@ def check_features(X: Any, n_rows: int, *, what: str = "X", n_features: int | No
     warn_deprecated("weaksup.flows.check_features(X, n_rows)",
                     "weaksup._validation.check_features(X, what, n_features, n_rows=n_rows, dense=True)")
     return np.asarray(_check_features(X, what, n_features, n_rows=n_rows, dense=True))
+
+
+#: How :meth:`LabelLearningFlow._samples` draws its base samples, recorded in every fit (saved as the file's
+#: ``predict_rule``, kept in pickles): ``"shared-z"``, one seeded ``z_s`` per sample index pushed through the flow
+#: for every row (since c142dd0, 2026-12-02 17:07 UTC).  Before, ``z`` was drawn row after row, so a flow fitted
+#: then predicts otherwise here; such fits recorded no rule.  A new rule gets a new value.
+PREDICT_RULE = "shared-z"
+_C142DD0 = "2026-12-02 17:07 UTC, commit c142dd0"
+
+
+def _unrecorded_rule(where: str) -> str:
+    """The warning for a fitted flow without a recorded prediction rule (``where``: the file, or the pickle)."""
+    return (f"{where} does not record its prediction rule (weaksup records it since 2026-12-03). A flow fitted by a "
+            f"weaksup from before {_C142DD0} drew its own z for every row, and this weaksup's predictions of it "
+            "differ from the ones it gave (in a test: up to 0.58 per class, 264 of 400 argmaxes): refit it (and "
+            "save it again) if it may be that old. A flow fitted since predicts exactly as it did.")
 
 
 # ------------------------------------------------------------------- model
@@ -126,6 +143,10 @@ class LabelLearningFlow(FeatureLabelModel):
     rename report ``"dev+<source>"``), ``class_balance_``, ``lf_accuracies_`` (each LF's
     agreement with the flow's predictions on the training rows),
     ``final_penalties_``, ``flow_params_`` (flat float32 parameter vector).
+
+    A fit records how its predictions draw ``z`` (:data:`PREDICT_RULE`) in saved files and pickles; a
+    fitted flow without that record (saved or pickled before 2026-12-03) loads with a warning, since one
+    fitted before c142dd0 (2026-12-02) predicts otherwise here.
 
     Examples
     --------
@@ -191,6 +212,36 @@ class LabelLearningFlow(FeatureLabelModel):
         state = self.__dict__.copy()
         state.pop("_flow_net", None)
         return state
+
+    def __setstate__(self, state: Any) -> None:
+        """Unpickle, checking the state as every weaksup model does, and the flow's prediction rule: a fitted
+        flow pickled without one (before 2026-12-03) is warned about, one of another rule refused."""
+        super().__setstate__(state)
+        if "flow_params_" in self.__dict__:
+            self._check_predict_rule(self.__dict__.get("_predict_rule"), "this unpickled LabelLearningFlow",
+                                     pickle.UnpicklingError)
+
+    @staticmethod
+    def _check_predict_rule(rule: Any, where: str, error: type[Exception]) -> None:
+        """Warn when a fitted flow's recorded prediction ``rule`` is missing; ``error`` when it is another."""
+        if rule is None:
+            warnings.warn(_unrecorded_rule(where), UserWarning, stacklevel=user_stacklevel())
+        elif rule != PREDICT_RULE:
+            raise error(f"{where} predicts by rule {rule!r}, this weaksup by {PREDICT_RULE!r} (it was written by "
+                        "another weaksup): load it with that weaksup, or refit it")
+
+    def _state(self, stream: bool = True) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._state(stream)
+        rule = self.__dict__.get("_predict_rule")
+        if rule is not None:  # a model loaded from a file without it stays without it: the rule is not known
+            meta["predict_rule"] = rule
+        return meta, arrays
+
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        rule = meta.get("predict_rule")
+        self._check_predict_rule(rule, str(path), ValueError)
+        if rule is not None:
+            self._predict_rule = rule
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
@@ -290,6 +341,7 @@ class LabelLearningFlow(FeatureLabelModel):
         valid_X = None if valid is None else valid[2]
         seed = 0 if seed is None else int(seed)
         self.__dict__.pop("_flow_net", None)
+        self._predict_rule = PREDICT_RULE  # how _samples draws z: saved and pickled with the fit
         self.seed_ = seed
         self.class_balance_ = resolve_class_balance(class_balance, valid_pair, L, k, "votes")
         bounds, src = self._resolve_bounds(L, error_bounds, valid_pair, class_balance, seed)
