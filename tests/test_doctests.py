@@ -86,11 +86,14 @@ def has_example(pkg: str, name: str) -> bool:
 
 #: Modules whose public examples (those of names without a leading ``_``) run as in a fresh session.
 FRESH_SESSION_MODULES = [
-    "weaksup.analysis", "weaksup.data._wrench_io", "weaksup.data.download", "weaksup.data.features",
-    "weaksup.data.registry", "weaksup.data.wrench", "weaksup.data.wrench_sequence",
+    "weaksup.analysis", "weaksup.dask_votes", "weaksup.data._wrench_io", "weaksup.data.download",
+    "weaksup.data.features", "weaksup.data.registry", "weaksup.data.wrench", "weaksup.data.wrench_sequence",
+    "weaksup.labelmodel", "weaksup.labelmodel._kernels", "weaksup.labelmodel._stats",
     "weaksup.labelmodel.abstain_ds", "weaksup.labelmodel.auto", "weaksup.labelmodel.dawid_skene",
-    "weaksup.labelmodel.ebcc", "weaksup.labelmodel.matrix_completion", "weaksup.labelmodel.triplet",
-    "weaksup.labelmodel.voting", "weaksup.lf.core", "weaksup.lf.families", "weaksup.metrics",
+    "weaksup.labelmodel.ebcc", "weaksup.labelmodel.matrix_completion", "weaksup.labelmodel.registry",
+    "weaksup.labelmodel.triplet", "weaksup.labelmodel.voting", "weaksup.lf.core", "weaksup.lf.families",
+    "weaksup.lf.fingerprint", "weaksup.lf.regex", "weaksup.lfgen.families", "weaksup.lfgen.generate",
+    "weaksup.lfgen.source", "weaksup.metrics", "weaksup.synthetic", "weaksup.votes",
 ]
 
 #: Top-level names whose examples still use their module's globals (the module is being fixed separately):

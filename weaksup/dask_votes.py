@@ -20,6 +20,7 @@ without it, or whose listed shards are missing or have other row counts, is
 refused by :meth:`DaskVotes.from_shards` with an error naming the shard.
 
 >>> import numpy as np, tempfile
+>>> from weaksup.dask_votes import DaskVotes, MANIFEST, write_manifest, write_shard
 >>> d = tempfile.mkdtemp()
 >>> rows = [write_shard(d, i, np.array([[0, -1], [1, 1]]) + 0 * i, ["a", "b"], 2) for i in range(2)]
 >>> write_manifest(d, ["a", "b"], 2, rows)
@@ -202,6 +203,7 @@ class DaskVotes:
     Examples
     --------
     >>> import dask.array as da, numpy as np
+    >>> from weaksup.dask_votes import DaskVotes
     >>> V = DaskVotes(da.from_array(np.array([[0, 1], [-1, 1], [1, 1]]), chunks=(2, 2)))
     >>> V.shape, V.cardinality, V.npartitions
     ((3, 2), 2, 2)
@@ -302,6 +304,7 @@ class DaskVotes:
         Examples
         --------
         >>> import dask, dask.array as da, numpy as np
+        >>> from weaksup.dask_votes import DaskVotes
         >>> V = DaskVotes(da.from_array(np.array([[0, 1, -1], [1, -1, 0]]), chunks=(1, 3)), ["a", "b", "c"])
         >>> W = V.select_lfs(["c", "a"])
         >>> W.lf_names, W.to_vote_matrix().to_dense().tolist()

@@ -86,6 +86,7 @@ def make_votes(
 
     Examples
     --------
+    >>> from weaksup.synthetic import make_votes
     >>> L, y, params = make_votes(1000, 5, 3, seed=1)
     >>> L.shape, L.cardinality, y.shape
     ((1000, 5), 3, (1000,))
@@ -145,6 +146,7 @@ def make_one_sided_votes(
 
     Examples
     --------
+    >>> from weaksup.synthetic import make_one_sided_votes
     >>> L, y, params = make_one_sided_votes(1000, 6, 3, class_balance=[0.5, 0.3, 0.2], seed=1)
     >>> params["targets"].tolist()
     [0, 1, 2, 0, 1, 2]
@@ -226,6 +228,7 @@ def make_text_task(
 
     Examples
     --------
+    >>> from weaksup.synthetic import make_text_task
     >>> df, y = make_text_task(5, seed=1)
     >>> list(df.columns), y.shape
     (['text', 'n_words', 'n_exclaim'], (5,))

@@ -66,6 +66,8 @@ MAX_CARDINALITY = np.iinfo(np.int32).max - 1
 def check_cardinality(cardinality: Any, what: str = "cardinality") -> int:
     """``cardinality`` as an int in ``1..MAX_CARDINALITY``, or a ValueError naming ``what``.
 
+    >>> import numpy as np
+    >>> from weaksup.votes import check_cardinality
     >>> check_cardinality(np.int64(3))
     3
     >>> check_cardinality(10**12)  # doctest: +ELLIPSIS
@@ -296,6 +298,7 @@ def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check
     of the wrong length an IndexError; with ``check_range`` a position outside ``-m..m-1`` is an IndexError too
     (without it the caller checks positions with its own message).
 
+    >>> from weaksup.votes import lf_indices
     >>> lf_indices(["a", "b", "c"], ["c", 0, -1])
     [2, 0, -1]
     >>> lf_indices(["a", "b", "c"], [True, False, True])
@@ -910,6 +913,7 @@ def check_votes(votes: Any, cardinality: int | None = None, *, min_lfs: int = 1,
                 what: str = "votes") -> VoteMatrix:
     """Validate and coerce votes to a :class:`VoteMatrix` (errors name ``what``; ``min_lfs`` LF columns at least).
 
+    >>> from weaksup.votes import check_votes
     >>> check_votes([[0, -1], [1, 1]]).shape
     (2, 2)
     """

@@ -51,6 +51,7 @@ def available_models(family: str | None = "label") -> dict[str, type]:
 
     Examples
     --------
+    >>> from weaksup.labelmodel import available_models
     >>> models = available_models()
     >>> sorted(models)[:3]
     ['AbstainDawidSkene', 'AutoLabelModel', 'DawidSkene']

@@ -25,6 +25,7 @@ softmax probabilities within rounding (1e-12; ``tests/test_labelmodel_kernels.py
 
 >>> import numpy as np
 >>> from weaksup.votes import VoteMatrix
+>>> from weaksup.labelmodel._kernels import lf_pair_agreement
 >>> L = VoteMatrix(np.array([[0, 0, 1], [1, -1, 1]]))
 >>> co, agree, _ = lf_pair_agreement(L)
 >>> co.tolist(), agree.tolist()

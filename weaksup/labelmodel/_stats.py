@@ -16,6 +16,7 @@ what makes ``partial_fit`` over chunks equal ``fit`` on all rows:
 
 >>> import numpy as np
 >>> from weaksup.votes import VoteMatrix
+>>> from weaksup.labelmodel._stats import mv_winner_counts, vote_patterns
 >>> L = VoteMatrix(np.array([[0, 0, -1], [1, 0, 1], [0, 0, -1]]))
 >>> vote_patterns(L).counts.tolist()
 [2, 1]
@@ -118,6 +119,8 @@ def coin_em_counts(ind: Any, T: np.ndarray, w: np.ndarray, k: int) -> tuple[np.n
     Additive over row blocks, like :func:`em_counts`.
 
     >>> from scipy import sparse
+    >>> import numpy as np
+    >>> from weaksup.labelmodel._stats import coin_em_counts
     >>> ind = sparse.csr_matrix(np.array([[1., 0, 0, 1], [0, 1, 0, 0]]))  # 2 LFs, 2 classes
     >>> Ny, agree, fired = coin_em_counts(ind, np.array([[0.75, 0.25], [0.5, 0.5]]), np.ones(2), 2)
     >>> agree.tolist(), fired.tolist()
@@ -223,6 +226,8 @@ def pair_counts(indptr: np.ndarray, codes: np.ndarray, d: int, max_codes: int = 
     index).  About 2.5× faster than counting all ``t²`` ordered pairs, exact.
     Rows must not repeat a code.
 
+    >>> import numpy as np
+    >>> from weaksup.labelmodel._stats import pair_counts
     >>> pair_counts(np.array([0, 3, 5]), np.array([0, 2, 3, 2, 3]), 4).tolist()
     [[1, 0, 1, 1], [0, 0, 0, 0], [1, 0, 2, 2], [1, 0, 2, 2]]
     """
@@ -275,6 +280,8 @@ def weighted_class_counts(L: VoteMatrix, weights: np.ndarray, chunk_rows: int | 
     LF (by class), without forming each vote's one-hot column.
 
     >>> from weaksup.votes import VoteMatrix
+    >>> import numpy as np
+    >>> from weaksup.labelmodel._stats import weighted_class_counts
     >>> weighted_class_counts(VoteMatrix(np.array([[0, 1], [1, -1]])), np.array([[1., 2.], [3., 4.]])).tolist()
     [[1.0, 4.0], [0.0, 2.0]]
     """

@@ -26,6 +26,7 @@ until it is asked for.
 
 Examples
 --------
+>>> from weaksup.labelmodel.registry import get_model, model_names, resolve, spec
 >>> resolve("mv")
 'MajorityVote'
 >>> model_names("label")[:3]

@@ -19,6 +19,7 @@ State that cannot be proven (an object whose state cannot be read, or a value
 past the walk's depth or size budget) is never ignored: the fingerprint is
 then :data:`VOLATILE` and the LF is always re-run.
 
+>>> from weaksup.lf import fingerprint_callable
 >>> def lf(x):
 ...     return 1 if "free" in x.text else -1
 >>> fingerprint_callable(lf) == fingerprint_callable(lf)
@@ -83,6 +84,7 @@ def _has_c_state(cls: type) -> bool:
 def is_volatile(fingerprint: str | None) -> bool:
     """Whether a fingerprint cannot prove what the LF reads (then the LF must be re-run).
 
+    >>> from weaksup.lf.fingerprint import VOLATILE, is_volatile
     >>> is_volatile(VOLATILE + "abc"), is_volatile("abc")
     (True, False)
     """
@@ -226,6 +228,7 @@ def pandas_digest(obj: Any, depth: int = 0) -> str:
     It is the same in every process (the vote cache's data key, see :func:`weaksup.apply.fingerprint_data`).
 
     >>> import pandas as pd
+    >>> from weaksup.lf.fingerprint import pandas_digest
     >>> pandas_digest(pd.Series([1, "a"], dtype=object)) == pandas_digest(pd.Series(["1", "a"], dtype=object))
     False
     """
@@ -436,6 +439,7 @@ def stable_repr(obj: Any, depth: int = 0, *, module: str | None = None) -> str:
     methods' code and class attributes, see :func:`_class_repr`): an LF's ``resources=``.
 
     >>> import numpy as np
+    >>> from weaksup.lf.fingerprint import stable_repr
     >>> stable_repr(np.zeros(2, np.int8)) == stable_repr(np.zeros(1, np.int16))
     False
     >>> stable_repr({"b", "a"}), stable_repr([1, "1", 1.0, True])
@@ -543,6 +547,7 @@ def home_module(func: Any) -> str | None:
     None for weaksup's own code, which its version pins (see :func:`_library_ref`), and for objects that
     name no module.
 
+    >>> from weaksup.lf.fingerprint import home_module
     >>> home_module(home_module), home_module(print)
     (None, None)
     """

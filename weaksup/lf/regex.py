@@ -6,6 +6,7 @@ regex LFs over the same chunk scan it once.  It is an object, not a plain
 module-level dict, and it never enters an LF's fingerprint.
 
 >>> import re, pandas as pd
+>>> from weaksup.lf import regex_search
 >>> regex_search(pd.Series(["Free café", "cafeteria"]), re.compile(r"\\bcaf[eé]\\b", re.I)).tolist()
 [True, False]
 """
@@ -80,6 +81,7 @@ def regex_search(texts: pd.Series, compiled: re.Pattern[str]) -> np.ndarray:
     Examples
     --------
     >>> import re, pandas as pd
+    >>> from weaksup.lf import regex_search
     >>> regex_search(pd.Series(["Free café", "cafeteria"]), re.compile(r"\\bcaf[eé]\\b", re.I)).tolist()
     [True, False]
     """

@@ -16,6 +16,7 @@ write many to a module with :func:`~weaksup.lfgen.lfs_to_source`).
   example (``<e1>…</e1> … <e2>…</e2>``, :func:`weaksup.data.features.example_text`).
 
 >>> import pandas as pd
+>>> from weaksup.lfgen import keyword_lf
 >>> lf = keyword_lf("subscribe", 1)
 >>> print(lf.source)
 keyword_lf('subscribe', 1, name='keyword_subscribe_1')
@@ -44,6 +45,7 @@ __all__ = ["keyword_lf", "regex_lf", "threshold_lf", "between_lf", "centroid_lf"
 def call_source(func: str, *args: Any, **kwargs: Any) -> str:
     """``func(arg, ..., key=value)`` written with ``repr`` (plain Python literals only).
 
+    >>> from weaksup.lfgen.families import call_source
     >>> call_source("keyword_lf", "win", 1, name="w")
     "keyword_lf('win', 1, name='w')"
     """
@@ -81,6 +83,7 @@ def keyword_lf(keywords: str | Iterable[str], label: int, *, field: str = "text"
                case_sensitive: bool = False, whole_word: bool = True) -> LabelingFunction:
     """:func:`weaksup.lf.keyword_lf` with a ``source`` attribute.
 
+    >>> from weaksup.lfgen import keyword_lf
     >>> keyword_lf(["free", "win"], 1, name="spammy").source
     "keyword_lf(['free', 'win'], 1, name='spammy')"
     """
@@ -101,6 +104,7 @@ def regex_lf(pattern: str, label: int, *, field: str = "text", name: str | None 
              case_sensitive: bool = False) -> LabelingFunction:
     """:func:`weaksup.lf.regex_lf` with a ``source`` attribute.
 
+    >>> from weaksup.lfgen import regex_lf
     >>> print(regex_lf(r"^\\W*how\\W+many\\b", 5, name="starts_how_many").source)
     regex_lf('^\\\\W*how\\\\W+many\\\\b', 5, name='starts_how_many')
     """
@@ -117,6 +121,7 @@ def threshold_lf(field: str, threshold: float, label: int, *, op: str = ">=",
                  name: str | None = None) -> LabelingFunction:
     """:func:`weaksup.lf.threshold_lf` with a ``source`` attribute.
 
+    >>> from weaksup.lfgen import threshold_lf
     >>> threshold_lf("len(text)", 20, 0, op="<", name="short").source
     "threshold_lf('len(text)', 20, 0, op='<', name='short')"
     """
@@ -133,6 +138,7 @@ def between_pattern(phrase: str, *, position: str = "any", order: str | None = N
     r"""The regex :func:`between_lf` searches: ``phrase`` between ``</e1>`` (or ``</e2>``) and the next entity tag.
 
     >>> import re
+    >>> from weaksup.lfgen.families import between_pattern
     >>> rx = re.compile(between_pattern("caused by", position="exact"), re.I)
     >>> bool(rx.search("<e1>Fever</e1> caused by <e2>flu</e2>")), bool(rx.search("<e1>a</e1> was caused by <e2>b</e2>"))
     (True, False)
@@ -168,6 +174,7 @@ def between_lf(phrase: str, label: int, *, position: str = "any", order: str | N
     Examples
     --------
     >>> import pandas as pd
+    >>> from weaksup.lfgen import between_lf
     >>> lf = between_lf("caused by", 0, position="first")
     >>> print(lf.source)
     between_lf('caused by', 0, position='first', name='between_first_caused_by_0')
@@ -396,6 +403,7 @@ def knn_vote(S: np.ndarray, y: np.ndarray, k: int, min_votes: int, n_classes: in
     """k-NN votes from a similarity matrix ``S`` (rows × examples; ``-inf`` excludes an example).
 
     >>> import numpy as np
+    >>> from weaksup.lfgen.families import knn_vote
     >>> S = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.9]])
     >>> knn_vote(S, np.array([0, 0, 1]), k=2, min_votes=2, n_classes=2).tolist()
     [0, -1]

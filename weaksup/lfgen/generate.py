@@ -24,6 +24,7 @@ dropped before anything else looks at the data.
 Examples
 --------
 >>> import numpy as np, pandas as pd
+>>> from weaksup.lfgen import LFGenerator
 >>> texts = ["subscribe to my channel", "check out my channel", "subscribe for free stuff",
 ...          "great song", "love this song", "this song is great"] * 3
 >>> y = np.array([1, 1, 1, 0, 0, 0] * 3)
@@ -106,6 +107,7 @@ def _skipped(word: re.Match[str]) -> bool:
 def wilson_lower_bound(successes: Any, n: Any, z: float = 1.2816) -> np.ndarray:
     """Wilson score interval lower bound of a proportion (0 where ``n == 0``).
 
+    >>> from weaksup.lfgen import wilson_lower_bound
     >>> wilson_lower_bound(3, 3).round(3).tolist()
     0.646
     >>> float(wilson_lower_bound(12, 13).round(3)) > 0.646
@@ -795,6 +797,7 @@ def generate_lfs(data: Any, y: Any, **params: Any) -> list[LabelingFunction]:
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.lfgen import generate_lfs
     >>> texts = ["win cash now", "win a prize", "cash prize inside", "see you at lunch",
     ...          "lunch at noon?", "see you soon"] * 2
     >>> lfs = generate_lfs(texts, np.array([1, 1, 1, 0, 0, 0] * 2), families=("keyword",), min_coverage=2)

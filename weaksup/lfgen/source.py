@@ -8,6 +8,7 @@ returns ``LFS``; the LFs give the same votes as the ones written.
 Examples
 --------
 >>> from weaksup.lfgen import keyword_lf, regex_lf
+>>> from weaksup.lfgen import lfs_to_source, load_lfs
 >>> text = lfs_to_source([keyword_lf("free", 1), regex_lf(r"\\bhow\\W+many\\b", 5, name="how_many")])
 >>> print(text.splitlines()[-3])
     keyword_lf('free', 1, name='keyword_free_1'),
