@@ -88,12 +88,18 @@ def has_example(pkg: str, name: str) -> bool:
 FRESH_SESSION_MODULES = [
     "weaksup.analysis", "weaksup.dask_votes", "weaksup.data._wrench_io", "weaksup.data.download",
     "weaksup.data.features", "weaksup.data.registry", "weaksup.data.wrench", "weaksup.data.wrench_sequence",
+    "weaksup.endmodel.base", "weaksup.endmodel.cosine", "weaksup.endmodel.linear", "weaksup.endmodel.mlp",
     "weaksup.labelmodel", "weaksup.labelmodel._kernels", "weaksup.labelmodel._stats",
     "weaksup.labelmodel.abstain_ds", "weaksup.labelmodel.auto", "weaksup.labelmodel.dawid_skene",
     "weaksup.labelmodel.ebcc", "weaksup.labelmodel.matrix_completion", "weaksup.labelmodel.registry",
     "weaksup.labelmodel.triplet", "weaksup.labelmodel.voting", "weaksup.lf.core", "weaksup.lf.families",
     "weaksup.lf.fingerprint", "weaksup.lf.regex", "weaksup.lfgen.families", "weaksup.lfgen.generate",
-    "weaksup.lfgen.source", "weaksup.metrics", "weaksup.synthetic", "weaksup.votes",
+    "weaksup.lfgen.source", "weaksup.metrics", "weaksup.plots.calibration", "weaksup.plots.training",
+    "weaksup.sequence.endmodel", "weaksup.sequence.hmm", "weaksup.sequence.inference",
+    "weaksup.sequence.labelmodel", "weaksup.sequence.lf", "weaksup.sequence.metrics", "weaksup.sequence.tags",
+    "weaksup.sequence.votes", "weaksup.synthetic", "weaksup.universal.spaces", "weaksup.universal.spaces.finite",
+    "weaksup.universal.spaces.hyperbolic", "weaksup.universal.spaces.ranking", "weaksup.universal.spaces.real",
+    "weaksup.votes",
 ]
 
 #: Top-level names whose examples still use their module's globals (the module is being fixed separately):

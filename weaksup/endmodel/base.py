@@ -80,6 +80,7 @@ def torch_missing(what: str, exc: ImportError) -> ImportError:
     """The ImportError for a torch end model imported without torch: it names the ``torch`` extra (torch is
     optional; the bare ``No module named 'torch'`` said neither what needs it nor how to install it).
 
+    >>> from weaksup.endmodel.base import torch_missing
     >>> str(torch_missing("weaksup.endmodel.MLP", ImportError("No module named 'torch'")))[:37]
     'weaksup.endmodel.MLP needs torch (No '
     """
@@ -109,6 +110,8 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
     Examples
     --------
     >>> import pandas as pd
+    >>> import numpy as np
+    >>> from weaksup.endmodel.base import take_rows
     >>> take_rows(pd.Series(["a", "b", "c"], index=[2, 0, 1]), np.array([0, 1]))
     ['a', 'b']
     """
@@ -140,6 +143,8 @@ def resolve_seed(seed: int | None, default: int | None, where: str = "fit") -> i
     """The seed a fit uses: ``seed``, else the model's ``default`` (its ``seed`` parameter), else 0; each checked
     (:func:`weaksup._validation.check_seed`: None or an int in ``[0, 2**32 - 1]``), naming ``where``.
 
+    >>> import numpy as np
+    >>> from weaksup.endmodel.base import resolve_seed
     >>> resolve_seed(None, 3), resolve_seed(np.int64(5), 3)
     (3, 5)
     """
@@ -225,6 +230,7 @@ def soft_frame_array(y: Any, what: str = "y") -> Any:
     position would train on swapped classes without a word).
 
     >>> import pandas as pd
+    >>> from weaksup.endmodel.base import soft_frame_array
     >>> soft_frame_array(pd.DataFrame({1: [0.8, 0.3], 0: [0.2, 0.7]})).tolist()
     [[0.2, 0.8], [0.7, 0.3]]
     """

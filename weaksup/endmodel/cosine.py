@@ -30,6 +30,7 @@ code take it on the teacher's probabilities ``f``, before sharpening:
 Example
 -------
 >>> import numpy as np
+>>> from weaksup.endmodel import sharpen
 >>> sharpen(np.array([[0.9, 0.1], [0.6, 0.4]])).round(4).tolist()
 [[0.9643, 0.0357], [0.4286, 0.5714]]
 """
@@ -84,6 +85,8 @@ def sharpen(probs: Any, power: float = 2.0, class_frequency: bool = True) -> np.
     ``power`` a finite number > 0 (0 would make every row uniform, a negative power invert it):
     anything else is a ValueError naming the entry.
 
+    >>> import numpy as np
+    >>> from weaksup.endmodel import sharpen
     >>> sharpen(np.array([[0.9, 0.1], [0.6, 0.4]]), class_frequency=False).round(4).tolist()
     [[0.9878, 0.0122], [0.6923, 0.3077]]
     """

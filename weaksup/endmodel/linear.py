@@ -52,6 +52,7 @@ class LogisticRegression(EndModel):
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.endmodel import LogisticRegression
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> lr = LogisticRegression(C=10.0).fit(X, [0, 0, 1, 1])
     >>> lr.predict(X).tolist()

@@ -75,6 +75,7 @@ class MLP(TorchEndModel):
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.endmodel import MLP
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(-2, 1, (50, 2)), rng.normal(2, 1, (50, 2))]
     >>> y = np.r_[np.zeros(50, int), np.ones(50, int)]

@@ -56,6 +56,7 @@ def calibration_bins(probs: Any, y: Any, n_bins: int = 10) -> pd.DataFrame:
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.plots import calibration_bins
     >>> P = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.45, 0.55]])
     >>> calibration_bins(P, [0, 1, 1, 0], n_bins=4).round(3).values.tolist()
     [[0.5, 0.75, 2.0, 0.625, 0.5], [0.75, 1.0, 2.0, 0.85, 0.5]]
@@ -88,6 +89,7 @@ def expected_calibration_error(probs: Any, y: Any, n_bins: int = 10) -> float:
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.plots import expected_calibration_error
     >>> round(expected_calibration_error(np.array([[0.9, 0.1], [0.8, 0.2]]), [0, 1], n_bins=1), 3)
     0.35
     """
@@ -126,6 +128,7 @@ def plot_calibration(probs: Any, y: Any, *, n_bins: int = 10, title: str | None 
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.plots import plot_calibration
     >>> P = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.45, 0.55]])
     >>> fig = plot_calibration({"MV": P}, [0, 1, 1, 0], n_bins=4)
     >>> line = fig.axes[0].get_lines()[1]

@@ -26,6 +26,7 @@ def class_distribution(values: Any, cardinality: int | None = None, *, what: str
 
     Examples
     --------
+    >>> from weaksup.plots import class_distribution
     >>> class_distribution([0, 1, 1, -1]).tolist()
     [0.3333333333333333, 0.6666666666666666]
     >>> class_distribution([[0.5, 0.5], [1.0, 0.0]]).tolist()
@@ -106,6 +107,7 @@ def plot_class_balance(distributions: Mapping[str, Any], *, label_names: Sequenc
 
     Examples
     --------
+    >>> from weaksup.plots import plot_class_balance
     >>> fig = plot_class_balance({"gold": [0, 0, 1, 1], "LM": [[0.9, 0.1], [0.7, 0.3]]},
     ...                          label_names=["HAM", "SPAM"])
     >>> [[round(float(b.get_height()), 2) for b in c] for c in fig.axes[0].containers]
@@ -169,6 +171,7 @@ def learning_curves(model: Any) -> pd.DataFrame:
 
     Examples
     --------
+    >>> from weaksup.plots import learning_curves
     >>> learning_curves([{"step": 10, "loss": 0.5, "valid": 0.8}])[["stage", "global_step", "valid"]].values.tolist()
     [['fit', 10, 0.8]]
     """
@@ -225,6 +228,7 @@ def plot_learning_curves(models: Any, *, metric: str = "valid", loss: bool = Tru
 
     Examples
     --------
+    >>> from weaksup.plots import plot_learning_curves
     >>> h = [{"step": 10, "loss": 0.6, "valid": 0.7}, {"step": 20, "loss": 0.4, "valid": 0.75}]
     >>> fig = plot_learning_curves({"MLP": h})
     >>> line = fig.axes[0].get_lines()[0]

@@ -8,6 +8,7 @@ so predictions are always valid IOB2.
 
 Examples
 --------
+>>> from weaksup.sequence import CRFTagger
 >>> sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 10
 >>> tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 10
 >>> crf = CRFTagger(c2=0.1).fit(sents, tags)

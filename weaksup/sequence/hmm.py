@@ -94,6 +94,7 @@ class HMM(SequenceLabelModel):
 
     Examples
     --------
+    >>> from weaksup.sequence import HMM, SequenceVotes
     >>> v = SequenceVotes.from_tag_lists(
     ...     [[["B-X", "B-X"], ["I-X", "O"], ["O", "O"]]] * 20, ["X"])
     >>> HMM(n_iter=5).fit(v).predict(v[:1])

@@ -6,6 +6,8 @@ sentences at once (sorted by length, no padding computed) in memory-bounded
 blocks of sentences.
 
 >>> import numpy as np
+>>> from weaksup.sequence import viterbi
+>>> from weaksup.sequence.inference import bio_transition_mask
 >>> bio_transition_mask(1).astype(int).tolist()  # O, B-X, I-X: I-X only after B-X / I-X
 [[1, 1, 0], [1, 1, 1], [1, 1, 1]]
 >>> le = np.log(np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8]]))

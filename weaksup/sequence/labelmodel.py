@@ -515,6 +515,7 @@ class TokenMajorityVote(TokenLabelModel):
 
     Examples
     --------
+    >>> from weaksup.sequence import SequenceVotes, TokenMajorityVote
     >>> v = SequenceVotes.from_tag_lists([[["B-X", "O", "O"], ["I-X", "I-X", "O"], ["O", "O", "O"]]], ["X"])
     >>> TokenMajorityVote().fit(v).predict(v)
     [['B-X', 'I-X', 'O']]
@@ -543,6 +544,7 @@ class TokenDawidSkene(TokenLabelModel):
 
     Examples
     --------
+    >>> from weaksup.sequence import SequenceVotes, TokenDawidSkene
     >>> v = SequenceVotes.from_tag_lists([[["B-X", "B-X", "O"], ["O", "O", "O"]]], ["X"])
     >>> TokenDawidSkene().fit(v).predict(v)
     [['B-X', 'O']]

@@ -12,6 +12,7 @@ with more fields to :func:`apply_span_lfs` and they are passed along.
 
 Examples
 --------
+>>> from weaksup.sequence import apply_span_lfs, gazetteer_span_lf, span_labeling_function
 >>> @span_labeling_function(entity_type="Disease")
 ... def lf_itis(x):
 ...     return [(i, i + 1) for i, t in enumerate(x.tokens) if t.endswith("itis")]

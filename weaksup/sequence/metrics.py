@@ -16,6 +16,7 @@ what a stray ``I-X`` (after ``O`` or after another type) means:
 
 The two modes agree whenever both sequences are valid IOB2.
 
+>>> from weaksup.sequence import span_f1, span_prf
 >>> span_f1([["B-X", "I-X", "O"]], [["B-X", "I-X", "O"]])
 1.0
 >>> span_prf([["B-X", "I-X", "O", "B-Y"]], [["B-X", "O", "O", "B-Y"]])

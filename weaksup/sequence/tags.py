@@ -29,6 +29,7 @@ Every function that reads BIO tags takes ``invalid=``:
 
 Examples
 --------
+>>> from weaksup.sequence import bio_to_spans, io_to_bio, repair_bio, spans_to_bio
 >>> bio_to_spans(["B-PER", "I-PER", "O", "B-LOC"])
 [(0, 2, 'PER'), (3, 4, 'LOC')]
 >>> spans_to_bio([(1, 3, "Disease")], 4)
@@ -225,6 +226,7 @@ def check_entity_types(entity_types: Any, what: str = "entity_types") -> list[st
 
     A bare string is refused (``"PER"`` would be read as the types ``P``, ``E``, ``R``).
 
+    >>> from weaksup.sequence.tags import check_entity_types
     >>> check_entity_types(("PER", "LOC"))
     ['PER', 'LOC']
     """
@@ -430,6 +432,7 @@ def repair_bio_ids(ids: Any, offsets: Any = None) -> np.ndarray:
     A stray ``I-t`` (``2t``) -- at a sentence start, or after ``O`` or another type -- becomes ``B-t``
     (``2t - 1``), as in conlleval; valid sequences are returned unchanged.
 
+    >>> from weaksup.sequence.tags import repair_bio_ids
     >>> repair_bio_ids([2, 2, 0, 2, 4], [0, 5]).tolist()
     [1, 2, 0, 1, 3]
     """
@@ -459,6 +462,7 @@ def io_to_bio_marginals(p_io: np.ndarray, prev_io: np.ndarray, offsets: np.ndarr
     by token index, so the result does not depend on the order of the sentences.
 
     >>> import numpy as np
+    >>> from weaksup.sequence.tags import io_to_bio_marginals
     >>> io_to_bio_marginals(np.eye(2)[[1, 1, 0]], np.eye(2)[[1, 1, 0]], np.array([0, 3])).tolist()
     [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """

@@ -15,6 +15,7 @@ every token, so they contain ``O`` votes and no abstains;
 rule that turns ``O`` into abstain on tokens where some LF votes an entity.
 
 >>> import numpy as np
+>>> from weaksup.sequence import SequenceVotes
 >>> v = SequenceVotes.from_tag_lists(
 ...     [[["B-X", "O"], ["I-X", "O"]], [["O", "B-X"]]], ["X"], lf_names=["a", "b"])
 >>> v.n_sentences, v.n_tokens, v.m, v.tag_names

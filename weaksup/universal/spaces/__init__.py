@@ -28,6 +28,7 @@ Spaces
 Examples
 --------
 >>> import numpy as np
+>>> from weaksup.universal import RankingSpace, RealSpace
 >>> sp = RealSpace(1)
 >>> float(sp.distance(np.array([1.0]), np.array([3.0])))
 4.0

@@ -97,6 +97,8 @@ def pseudo_euclidean_embedding(S: Any, tol: float = 1e-10) -> tuple[np.ndarray, 
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.universal import pseudo_euclidean_embedding
     >>> S = np.array([[0, 1, 4], [1, 0, 1], [4, 1, 0]], float)  # 3 points on a line
     >>> X, s = pseudo_euclidean_embedding(S)
     >>> s.tolist(), round(float(np.sum(s * (X[0] - X[2]) ** 2)), 6)
@@ -144,6 +146,8 @@ class FiniteMetricSpace(LabelSpace):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.universal import FiniteMetricSpace
     >>> D = np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], float)
     >>> sp = FiniteMetricSpace(D)
     >>> sp.frechet_mean(np.array([[0, 2, 2]]), np.array([[3.0, 1.0, 1.0]])).tolist()

@@ -42,6 +42,7 @@ class HyperbolicSpace(LabelSpace):
 
     Examples
     --------
+    >>> from weaksup.universal import HyperbolicSpace
     >>> sp = HyperbolicSpace(2, model="poincare")
     >>> round(float(sp.distance(sp.encode_one([0.0, 0.0]), sp.encode_one([0.5, 0.0]))), 4)  # (2 artanh .5)^2
     1.2069

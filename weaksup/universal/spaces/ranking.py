@@ -179,6 +179,8 @@ class RankingSpace(LabelSpace):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.universal import RankingSpace
     >>> sp = RankingSpace(["a", "b", "c"])
     >>> pos = np.stack([sp.encode_one(r) for r in (["a","b","c"], ["b","a","c"], ["a","c","b"])])
     >>> sp.decode(sp.frechet_mean(pos[None], np.array([[1.0, 0.6, 0.6]])))

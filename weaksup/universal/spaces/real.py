@@ -25,6 +25,8 @@ class RealSpace(LabelSpace):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.universal import RealSpace
     >>> sp = RealSpace(1)
     >>> v = np.array([[[1.0], [3.0]]])
     >>> sp.frechet_mean(v, np.array([[3.0, 1.0]])).tolist()
