@@ -4,6 +4,7 @@ The submodules are snorkel's: :mod:`.metrics` (``metric_score``, ``METRICS``,
 ``Metric``), :mod:`.scorer` (``Scorer``) and :mod:`.error_analysis`.
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.analysis import Scorer
 >>> Scorer(["accuracy", "coverage"]).score(np.array([1, 0, 1]), np.array([1, -1, 1]))
 {'accuracy': 1.0, 'coverage': 0.6666666666666666}
 """

@@ -1,6 +1,7 @@
 """``snorkel.analysis.error_analysis``: ``get_label_buckets`` and ``get_label_instances`` (weaksup's buckets).
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.analysis import get_label_buckets
 >>> get_label_buckets(np.array([1, 1, 0]), np.array([1, 0, 0]))[(1, 1)].tolist()
 [0]
 """

@@ -5,6 +5,8 @@ labels, extra keyword arguments such as ``average="macro"``, ``fbeta``,
 ``matthews_corrcoef``) goes to scikit-learn, as in snorkel, so multiclass
 ``precision`` raises scikit-learn's "average='binary'" error as snorkel does.
 
+>>> import numpy as np
+>>> from weaksup.compat.snorkel.analysis import metric_score
 >>> metric_score(np.array([1, 0, 1]), np.array([1, 1, 1]), metric="precision")
 0.6666666666666666
 """

@@ -4,6 +4,7 @@ Abstained predictions (``-1``) and gold ``-1`` rows are left out of every
 metric but ``coverage``, as in snorkel.
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.analysis import Scorer
 >>> Scorer(["accuracy", "coverage"]).score(np.array([1, 0, 1]), np.array([1, -1, 1]))
 {'accuracy': 1.0, 'coverage': 0.6666666666666666}
 """

@@ -7,6 +7,7 @@ which order; the applier keeps each original first (``keep_original=True``),
 then its transformed copies.
 
 >>> from types import SimpleNamespace
+>>> from weaksup.compat.snorkel.augmentation import ApplyOnePolicy, TFApplier, transformation_function
 >>> @transformation_function()
 ... def square(x):
 ...     x.num = x.num ** 2

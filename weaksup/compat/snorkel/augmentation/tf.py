@@ -5,6 +5,7 @@ caller's data), runs its ``pre`` preprocessors first, can memoise, and returns
 ``None`` when the transformation does not apply.
 
 >>> from types import SimpleNamespace
+>>> from weaksup.compat.snorkel.augmentation import transformation_function
 >>> @transformation_function()
 ... def square(x):
 ...     x.num = x.num ** 2

@@ -1,6 +1,7 @@
 """``snorkel.labeling.analysis``: ``LFAnalysis(L, lfs=None)`` on :class:`weaksup.analysis.LFAnalysis`.
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.labeling import LFAnalysis
 >>> LFAnalysis(np.array([[0, -1], [1, 1]])).lf_summary().columns.tolist()
 ['Polarity', 'Coverage', 'Overlaps', 'Conflicts']
 """

@@ -7,6 +7,7 @@ mapper is a weaksup ``Preprocessor``, weaksup's appliers and vote cache
 (fingerprints) accept it too.
 
 >>> from types import SimpleNamespace
+>>> from weaksup.compat.snorkel.map import lambda_mapper
 >>> @lambda_mapper()
 ... def double(x):
 ...     x.num = 2 * x.num
@@ -61,6 +62,8 @@ def get_hashable(obj: Any) -> Hashable:
     ``(field, value)`` pairs (a Series' name is not part of it), lists and
     tuples a tuple, numpy arrays their bytes; values recurse.
 
+    >>> from types import SimpleNamespace
+    >>> from weaksup.compat.snorkel.map import get_hashable
     >>> get_hashable(SimpleNamespace(a=[1, 2])) == get_hashable({"a": (1, 2)})
     True
     """

@@ -10,6 +10,7 @@ LambdaPreprocessor = LambdaMapper
 class preprocessor(lambda_mapper):  # noqa: N801 - snorkel's name
     """Decorator turning ``f(x) -> x'`` into a preprocessor; ``@preprocessor()`` needs the parentheses.
 
+    >>> from weaksup.compat.snorkel.preprocess import preprocessor
     >>> @preprocessor(memoize=True)
     ... def lower(x):
     ...     x.text = x.text.lower()

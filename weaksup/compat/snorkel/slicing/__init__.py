@@ -11,6 +11,7 @@ structure: a numpy record array with one int field per SF name, so
 not provided: importing one raises an ImportError that says so.
 
 >>> import pandas as pd
+>>> from weaksup.compat.snorkel.slicing import PandasSFApplier, slicing_function
 >>> @slicing_function()
 ... def short(x):
 ...     return len(x.text) < 5

@@ -18,6 +18,8 @@ def slice_dataframe(df: pd.DataFrame, slicing_function: SlicingFunction) -> pd.D
     progress bar, as snorkel does.
 
     >>> from weaksup.compat.snorkel.slicing import slicing_function
+    >>> import pandas as pd
+    >>> from weaksup.compat.snorkel.slicing import slice_dataframe
     >>> @slicing_function()
     ... def big(x):
     ...     return x.num > 10

@@ -38,6 +38,8 @@ def generate_simple_label_matrix(n: int, m: int, cardinality: int,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.compat.snorkel.synthetic.synthetic_data import generate_simple_label_matrix
     >>> np.random.seed(0)
     >>> P, Y, L = generate_simple_label_matrix(100, 4, 2)
     >>> P.shape, L.shape, bool(np.allclose(P.sum(axis=1), 1))

@@ -15,6 +15,7 @@ def merge_config(config: Any, config_updates: dict[str, Any]) -> Any:
     its nested dicts with config objects).
 
     >>> from weaksup.compat.snorkel.utils.optimizers import OptimizerConfig
+    >>> from weaksup.compat.snorkel.utils.config_utils import merge_config
     >>> merge_config(OptimizerConfig(), {"sgd_config": {"momentum": 0.5}}).sgd_config.momentum
     0.5
     """

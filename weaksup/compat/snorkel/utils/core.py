@@ -38,6 +38,8 @@ def probs_to_preds(probs: np.ndarray, tie_break_policy: str = "random", tol: flo
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from weaksup.compat.snorkel.utils import probs_to_preds
     >>> probs_to_preds(np.array([[0.5, 0.5], [0.2, 0.8]]), tie_break_policy="abstain").tolist()
     [-1, 1]
     """
@@ -69,6 +71,8 @@ def preds_to_probs(preds: np.ndarray, num_classes: int) -> np.ndarray:
     are ValueErrors naming the value (snorkel fails on the last three with numpy's bare IndexError);
     booleans read as 0 / 1.
 
+    >>> import numpy as np
+    >>> from weaksup.compat.snorkel.utils import preds_to_probs
     >>> preds_to_probs(np.array([1, 0]), 2).tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """

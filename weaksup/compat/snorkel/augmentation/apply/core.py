@@ -12,6 +12,7 @@ naming the TF and the row, as the LF appliers do.
 
 >>> from types import SimpleNamespace
 >>> from weaksup.compat.snorkel.augmentation import ApplyAllPolicy, transformation_function
+>>> from weaksup.compat.snorkel.augmentation import TFApplier
 >>> @transformation_function()
 ... def plus_one(x):
 ...     x.num += 1

@@ -5,6 +5,7 @@ copies share it) and infers column dtypes as snorkel does.
 
 >>> import pandas as pd
 >>> from weaksup.compat.snorkel.augmentation import ApplyOnePolicy, transformation_function
+>>> from weaksup.compat.snorkel.augmentation import PandasTFApplier
 >>> @transformation_function()
 ... def shout(x):
 ...     x.text = x.text.upper()

@@ -4,6 +4,7 @@ Each policy yields, per data point, ``n_per_original`` sequences of TF
 indices, after an empty sequence (the original, untouched) when
 ``keep_original`` is true.
 
+>>> from weaksup.compat.snorkel.augmentation import ApplyAllPolicy, ApplyEachPolicy
 >>> ApplyAllPolicy(3, n_per_original=2, keep_original=False).generate_for_example()
 [[0, 1, 2], [0, 1, 2]]
 >>> ApplyEachPolicy(3).generate_for_example()

@@ -4,6 +4,7 @@ The draws come from numpy's global generator (``np.random.choice``), as in
 snorkel, so after the same ``np.random.seed(...)`` both give the same sequences.
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.augmentation import MeanFieldPolicy
 >>> _ = np.random.seed(0)
 >>> MeanFieldPolicy(3, sequence_length=2, p=[0.0, 1.0, 0.0], keep_original=False).generate_for_example()
 [[1, 1]]

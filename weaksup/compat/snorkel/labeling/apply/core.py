@@ -9,6 +9,7 @@ unchanged, with a note naming the LF and the row); with it the LF abstains
 there and ``return_meta=True`` reports ``ApplierMetadata(faults={lf: rows})``.
 
 >>> from weaksup.compat.snorkel.labeling import labeling_function
+>>> from weaksup.compat.snorkel.labeling import LFApplier
 >>> @labeling_function()
 ... def first_big(x):
 ...     return 0 if x[0] > 42 else -1

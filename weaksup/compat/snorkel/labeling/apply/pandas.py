@@ -34,6 +34,8 @@ class PandasLFApplier(BaseLFApplier):
     label, ``x.to_dict()`` works), like ``df.apply(f, axis=1)``.
 
     >>> from weaksup.compat.snorkel.labeling import labeling_function
+    >>> import pandas as pd
+    >>> from weaksup.compat.snorkel.labeling import PandasLFApplier
     >>> @labeling_function()
     ... def long_text(x):
     ...     return 1 if len(x.text) > 5 else -1

@@ -8,6 +8,7 @@ its index label as ``name`` from ``PandasLFApplier``, the element itself from
 ``LFAnalysis`` accept it as is.
 
 >>> from types import SimpleNamespace
+>>> from weaksup.compat.snorkel.labeling import LabelingFunction
 >>> lf = LabelingFunction("big", lambda x: 0 if x.num > 42 else -1)
 >>> lf(SimpleNamespace(num=43)), lf(SimpleNamespace(num=1))
 (0, -1)

@@ -1,6 +1,7 @@
 """``snorkel.labeling.model.baselines``: ``RandomVoter``, ``MajorityClassVoter``, ``MajorityLabelVoter``.
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.labeling.model import MajorityLabelVoter
 >>> MajorityLabelVoter().predict(np.array([[0, 0, 1], [0, 1, -1]])).tolist()
 [0, -1]
 """

@@ -12,6 +12,7 @@ with the same seed ``μ``, probabilities and predictions match snorkel's
 format (no pickle).
 
 >>> import numpy as np
+>>> from weaksup.compat.snorkel.labeling.model import LabelModel
 >>> L = np.array([[0, 0, -1], [1, 1, 1], [0, -1, 0], [1, 0, 1]] * 25)
 >>> lm = LabelModel(cardinality=2, verbose=False)
 >>> lm.fit(L, n_epochs=200, seed=123, progress_bar=False)

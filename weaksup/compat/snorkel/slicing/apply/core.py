@@ -6,6 +6,7 @@ and return an ``n``-row numpy record array with one ``int64`` field per SF
 name, as snorkel: ``S.name`` / ``S["name"]`` is that slice's column.
 
 >>> from weaksup.compat.snorkel.slicing import slicing_function
+>>> from weaksup.compat.snorkel.slicing import SFApplier
 >>> @slicing_function()
 ... def big(x):
 ...     return x > 10

@@ -5,6 +5,7 @@ An SF is a compat :class:`~weaksup.compat.snorkel.labeling.lf.core.LabelingFunct
 usually); the appliers store ``True``/``False`` as 1/0 and any int as is.
 
 >>> from types import SimpleNamespace
+>>> from weaksup.compat.snorkel.slicing import slicing_function
 >>> @slicing_function()
 ... def big(x):
 ...     return x.a > 42
