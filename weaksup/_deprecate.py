@@ -4,6 +4,7 @@ Every public name or keyword renamed in 0.2 keeps working until 0.3 with a
 :class:`DeprecationWarning` that says what to write instead.
 
 >>> import warnings
+>>> from weaksup._deprecate import renamed_kwargs
 >>> @renamed_kwargs(n_classes="cardinality")
 ... def f(*, cardinality=None):
 ...     return cardinality

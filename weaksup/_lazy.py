@@ -15,6 +15,7 @@ def attach(package: str, mapping: Mapping[str, str]) -> Callable[[str], Any]:
     ``mapping[name]`` names the module that defines ``name``; when it is the
     submodule ``package.name`` itself, the submodule is returned.
 
+    >>> from weaksup._lazy import attach
     >>> getattr_ = attach("pkg", {"sqrt": "math"})
     >>> getattr_("sqrt")(4.0)
     2.0

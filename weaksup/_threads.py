@@ -6,6 +6,7 @@ embedding LF run by ``engine="process"`` after ``LFGenerator.fit`` embedded
 texts in the parent).  One thread never enters the pool, so every place that
 sets torch's thread count asks :func:`torch_threads` first.
 
+>>> from weaksup._threads import torch_threads
 >>> torch_threads(4)  # in a process that was not forked from one that had imported torch
 4
 """

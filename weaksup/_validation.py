@@ -23,6 +23,7 @@ Contents
 Examples
 --------
 >>> import numpy as np
+>>> from weaksup._validation import check_labels, check_vote_range
 >>> check_vote_range(np.array([[0, 1], [3, -1]]), 2, ["a", "b"])
 Traceback (most recent call last):
 ...
@@ -81,6 +82,7 @@ class NotFittedError(ValueError, AttributeError):
     names scikit-learn's class has imported it already.
 
     >>> import sklearn.exceptions
+    >>> from weaksup._validation import NotFittedError
     >>> try:
     ...     raise NotFittedError("M is not fitted yet")
     ... except sklearn.exceptions.NotFittedError as exc:
@@ -123,6 +125,7 @@ def check_is_fitted(obj: Any, attrs: str | Iterable[str] | None = None, *, msg: 
     Without ``attrs``, any attribute ending in ``_`` (not ``__``) set on the
     instance counts as fitted state.
 
+    >>> from weaksup._validation import check_is_fitted
     >>> class M: pass
     >>> check_is_fitted(M(), "coef_")
     Traceback (most recent call last):
@@ -145,6 +148,7 @@ def check_prob_rows(probs: Any, what: str, *, shape: tuple[int, int] | None = No
     within ``sum_tol``; ``shape``: the ``(n, k)`` it must have.  Otherwise a ValueError naming ``what`` and
     the first bad entry or row.
 
+    >>> from weaksup._validation import check_prob_rows
     >>> check_prob_rows([[0.5, 0.5], [3.0, 0.0]], "probs")
     Traceback (most recent call last):
     ...
@@ -181,6 +185,8 @@ def check_count(value: Any, what: str, *, least: int = 0, none: bool = False) ->
     A count given as a string would otherwise be compared with a shape and fail with a message such as
     "X has 300 rows but the votes have 300"; a negative ``limit`` silently dropped the last row of a slice.
 
+    >>> import numpy as np
+    >>> from weaksup._validation import check_count
     >>> check_count(np.int64(3), "n_rows")
     3
     >>> check_count("300", "n_rows")
@@ -215,6 +221,8 @@ def check_seed(seed: Any, where: str) -> int | None:
     scikit-learn's ``random_state`` accept, so a seed one model takes every model takes.  Valid seeds are
     returned unchanged in value (as a Python int).
 
+    >>> import numpy as np
+    >>> from weaksup._validation import check_seed
     >>> check_seed(np.int64(7), "DawidSkene.fit")
     7
     >>> check_seed("a", "DawidSkene.fit")
@@ -247,6 +255,8 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
     * 1-D votes or a scalar (one LF's output): ``lf_names`` is that LF's name
       and ``rows`` (optional) the row labels, e.g. a DataFrame index.
 
+    >>> import numpy as np
+    >>> from weaksup._validation import check_vote_range
     >>> check_vote_range(np.array([0, 5]), 2, "kw", rows=["r0", "r1"])
     Traceback (most recent call last):
     ...
@@ -451,6 +461,7 @@ def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | No
     on its index ``0..k-1``, not read by position; another index is refused, naming it.
 
     >>> import pandas as pd
+    >>> from weaksup._validation import check_class_balance
     >>> check_class_balance(pd.Series([0.8, 0.2], index=[1, 0]), 2).tolist()
     [0.2, 0.8]
     """
@@ -499,6 +510,7 @@ def check_features(X: Any, what: str = "X", n_features: int | None = None, *, n_
     ``n_rows`` (when given) is the number of vote rows the features must align
     with; ``n_features`` the width the model was fitted on.
 
+    >>> from weaksup._validation import check_features
     >>> check_features([[1, 2], [3, 4]]).dtype
     dtype('float64')
     >>> check_features([[1.0, float("nan")]], "X_valid")
@@ -564,6 +576,7 @@ def feature_names(X: Any) -> np.ndarray | None:
     (scikit-learn's rule for ``feature_names_in_``: an array or a frame with other names is read by position).
 
     >>> import pandas as pd
+    >>> from weaksup._validation import feature_names
     >>> feature_names(pd.DataFrame({"length": [1.0], "n_links": [0.0]})).tolist(), feature_names([[1.0, 0.0]])
     (['length', 'n_links'], None)
     """
@@ -586,6 +599,8 @@ def check_feature_names(X: Any, fitted: np.ndarray | None, what: str = "X", mode
     position, so reordered columns would be read as other features); names on one side only warn.
 
     >>> import pandas as pd
+    >>> import numpy as np
+    >>> from weaksup._validation import check_feature_names
     >>> check_feature_names(pd.DataFrame({"b": [0.0], "a": [1.0]}), np.array(["a", "b"], dtype=object))
     Traceback (most recent call last):
     ...
@@ -689,6 +704,7 @@ class NumberOrVector:
 
     ``each`` says what one entry stands for (``"one per LF"``).
 
+    >>> from weaksup._validation import Interval, NumberOrVector
     >>> c = NumberOrVector(Interval(0, 1), "one per LF")
     >>> c.accepts(0.7), c.accepts([0.7, 0.9]), c.accepts(1.5), c.accepts([[0.5]]), str(c)
     (True, True, False, False, 'a number in [0, 1] or a 1-D array of them (one per LF)')
@@ -780,6 +796,7 @@ def _describe(constraint: Any) -> str:
 def declared_constraints(cls: type) -> dict[str, list[Any]]:
     """``_parameter_constraints`` of ``cls`` merged over its bases (a subclass's entry wins).
 
+    >>> from weaksup._validation import Interval, declared_constraints
     >>> class A:
     ...     _parameter_constraints = {"alpha": [float], "seed": [None, int]}
     >>> class B(A):
@@ -802,6 +819,7 @@ def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = Non
     that matches none raises ``ValueError`` naming the class, the parameter
     and the value.  Called at the top of ``fit``, before any pass over the data.
 
+    >>> from weaksup._validation import Interval, check_params
     >>> class M:
     ...     _parameter_constraints = {"alpha": [Interval(0, None)]}
     ...     alpha = -1.0
@@ -822,6 +840,7 @@ def check_params(obj: Any, constraints: Mapping[str, Sequence[Any]] | None = Non
 def check_sample_weight(sample_weight: Any, n: int, unit: str = "row", match: str = "X") -> np.ndarray | None:
     """One finite, non-negative weight per ``unit`` (row, sentence), not all zero; None passes.
 
+    >>> from weaksup._validation import check_sample_weight
     >>> check_sample_weight([1, 0, 2], 3).tolist()
     [1.0, 0.0, 2.0]
     >>> check_sample_weight([1, -1], 2, unit="sentence")

@@ -415,6 +415,7 @@ def load_lf_module(path: str | Path, list_name: str | None = None) -> list[Any]:
     A file that does not run raises :class:`InputError` naming the file and line.
 
     >>> import tempfile, os
+    >>> from weaksup.cli import load_lf_module
     >>> src = "from weaksup import keyword_lf\nspam = keyword_lf(['subscribe'], 1, name='spam')\n"
     >>> path = os.path.join(tempfile.mkdtemp(), "lfs.py")
     >>> _ = open(path, "w").write(src)

@@ -220,6 +220,7 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
 def versus_majority_vote(diff: float, metric: str) -> str:
     """How a score ``diff`` (a fraction) above majority vote's reads: gains / loses / ties, in points.
 
+    >>> from weaksup.demo import versus_majority_vote
     >>> versus_majority_vote(-0.008, "accuracy"), versus_majority_vote(0.012, "accuracy")
     ('loses 0.8 points of accuracy against majority vote', 'gains 1.2 points of accuracy over majority vote')
     >>> versus_majority_vote(0.0, "accuracy")

@@ -302,6 +302,7 @@ class LFApplier:
 def as_frame(data: Any) -> pd.DataFrame:
     """``data`` as a DataFrame: a DataFrame as is, or a list of records (dicts); anything else is a TypeError.
 
+    >>> from weaksup.apply.applier import as_frame
     >>> as_frame([{"text": "a"}, {"text": "b"}]).shape
     (2, 1)
     """
@@ -329,6 +330,8 @@ def check_columns(df: Any) -> Any:
     LFs read a column by its name (``x.text``, ``df["text"]``): with two columns of that name a row-wise LF
     would see one of them (pandas warns and drops the other) and a batched one a DataFrame instead of a column.
 
+    >>> import pandas as pd
+    >>> from weaksup.apply.applier import check_columns
     >>> check_columns(pd.DataFrame([["a", "b"]], columns=["text", "text"]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -11,6 +11,7 @@
 The value and span families subclass these (``ValueLFError``,
 ``SpanLFOutputError``), so ``except LFApplyError`` catches every one of them.
 
+>>> from weaksup import LFApplyError, LFOutputError
 >>> issubclass(LFOutputError, LFApplyError) and issubclass(LFOutputError, ValueError)
 True
 """
@@ -29,6 +30,7 @@ def fault_policy() -> str | None:
     A batched LF that can tell which rows failed raises :class:`RowsFailed` only inside
     an apply, and finishes its other rows first unless this is ``"raise"``.
 
+    >>> from weaksup.apply.errors import fault_policy
     >>> fault_policy() is None
     True
     """

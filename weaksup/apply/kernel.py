@@ -25,6 +25,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from weaksup.lf import keyword_lf
+>>> from weaksup.apply.kernel import ClassOutput, apply_chunk
 >>> block, faults, seconds = apply_chunk([keyword_lf("win", 1)], pd.DataFrame({"text": ["win", "no"]}),
 ...                                      ClassOutput(cardinality=2), "raise", 0)
 >>> block.ravel().tolist(), faults.tolist()
@@ -63,6 +64,7 @@ TICK_ROWS = 256
 def check_fault(fault: str) -> str:
     """Validate a ``fault=`` argument.
 
+    >>> from weaksup.apply.kernel import check_fault
     >>> check_fault("warn")
     'warn'
     """
@@ -170,6 +172,7 @@ def _foreign_timeout(exc: BaseException, watch: Any) -> BaseException | None:
 def check_timeout(timeout: float | None) -> float | None:
     """Validate a ``timeout=`` argument: None, or seconds > 0 (enforced in the process's main thread).
 
+    >>> from weaksup.apply.kernel import check_timeout
     >>> check_timeout(2)
     2.0
     """
@@ -466,6 +469,8 @@ def shift_error(err: LFApplyError, shift: int) -> LFApplyError:
     The Dask engine applies each partition from position 0 (its offset is known only once the partitions
     before it have run, so the data is read once) and moves the error of a failed partition with this.
 
+    >>> from weaksup import LFApplyError
+    >>> from weaksup.apply.kernel import shift_error
     >>> err = shift_error(LFApplyError("LF 'a' raised KeyError on row 'r3' (position 3): 'x'", "a", "r3", 3), 100)
     >>> str(err), err.position
     ("LF 'a' raised KeyError on row 'r3' (position 103): 'x'", 103)

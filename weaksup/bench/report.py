@@ -6,6 +6,7 @@ datasets, cells ``mean ± std`` over seeds.  A cell averaging fewer seeds than
 the run asked for says so (``84.00 ± 0.00 [4/5 seeds]``), so a failed seed is
 never silently averaged away.
 
+>>> from weaksup.bench import markdown_table
 >>> print(markdown_table(["model", "youtube"], [["MV", "84.00"]]))
 | model | youtube |
 |---|---|
@@ -56,6 +57,7 @@ def published_config(label_model: str, model: Any, end_model: str = "", features
     Examples
     --------
     >>> from weaksup.labelmodel import MajorityVote, WeightedMajorityVote
+    >>> from weaksup.bench.report import published_config
     >>> published_config("MajorityVote", MajorityVote())
     ''
     >>> published_config("WeightedMajorityVote", WeightedMajorityVote(weights="class_prior"))
@@ -109,6 +111,7 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
 def section_block(name: str, body: str, title: str | None = None) -> str:
     """A named markdown section ``<!-- BEGIN name --> ... <!-- END name -->`` (what docs files are built from).
 
+    >>> from weaksup.bench import section_block
     >>> section_block("s", "text", "Title").splitlines()
     ['<!-- BEGIN s -->', '## Title', '', 'text', '<!-- END s -->']
     """
@@ -120,6 +123,8 @@ def fmt_cell(scores: np.ndarray, pub: float | None = None, n_expected: int | Non
     """``mean ± std`` in percent; ``[n/N seeds]`` when some seeds are missing; published value in parentheses,
     preceded by ``mark`` (:data:`OTHER_CONFIG_MARK` when it was made with another configuration).
 
+    >>> import numpy as np
+    >>> from weaksup.bench.report import OTHER_CONFIG_MARK, fmt_cell
     >>> fmt_cell(np.array([0.5, 0.7]), 50.0)
     '60.00 ± 10.00 (50.00)'
     >>> fmt_cell(np.array([0.5, 0.7]), 50.0, mark=OTHER_CONFIG_MARK)

@@ -115,6 +115,7 @@ def data_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> from weaksup.bench.runner import data_checksums
     >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "label.json").write_text("{}")
     >>> data_checksums(d)
     {'label.json': '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'}
@@ -281,6 +282,7 @@ def resolve_models(kind: str, names: Sequence[str] | str | None = None) -> list[
 
     Examples
     --------
+    >>> from weaksup.bench import resolve_models
     >>> [n for n, _ in resolve_models("label", ["mv", "ds"])]
     ['MajorityVote', 'DawidSkene']
     """
@@ -435,6 +437,7 @@ def trains_on_valid(model: Any) -> str:
     Examples
     --------
     >>> from weaksup.labelmodel import DawidSkene, MajorityVote, WeightedMajorityVote
+    >>> from weaksup.bench.runner import trains_on_valid
     >>> trains_on_valid(MajorityVote()), trains_on_valid(DawidSkene(use_valid_labels=False))
     ('', '')
     >>> trains_on_valid(WeightedMajorityVote(accuracy_source="valid"))
@@ -538,6 +541,7 @@ def check_folder_can_be_made(folder: str | os.PathLike[str], what: str) -> None:
 def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "data_dir") -> str:
     """Why no WRENCH classification set was found, naming ``data_dir`` (as ``option``) and its state.
 
+    >>> from weaksup.bench.runner import no_dataset_found
     >>> no_dataset_found("/no/such/folder", "--data-dir")
     "--data-dir '/no/such/folder': no such folder, so no WRENCH classification dataset was found (nothing was run)"
     """
@@ -734,6 +738,7 @@ def run(
 
     Examples
     --------
+    >>> from weaksup.bench import run
     >>> df = run(["youtube"], ["MajorityVote"], seeds=1, progress=False)
     >>> df.query("split == 'test'")["score"].item()
     0.84

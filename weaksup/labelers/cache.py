@@ -15,6 +15,7 @@ while open is noticed at the next use and started afresh at its path.
 
 Examples
 --------
+>>> from weaksup.labelers import ResponseCache
 >>> c = ResponseCache(":memory:")
 >>> k = ResponseCache.key({"backend": "demo"}, "score", "Is it?", {"choices": ["yes", "no"]})
 >>> c.put_many([(k, {"logprobs": [-0.1, -2.3]})])

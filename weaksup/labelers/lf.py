@@ -433,6 +433,7 @@ def prompted_lf(
     >>> import math
     >>> from weaksup.labelers import Backend
     >>> from weaksup.lf import Row
+    >>> from weaksup.labelers import prompted_lf
     >>> class KeywordBackend(Backend):
     ...     kind, model = "keyword", "free-means-yes"
     ...     def _score_batch(self, prompts, choices):

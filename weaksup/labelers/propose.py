@@ -27,6 +27,7 @@ label), ``/pattern/i`` regexes.  A proposal that cannot be read (a regex flag ot
 than ``i``/``g``, a reply cut off inside a quoted keyword, garbled characters) is
 rejected with a reason that says so.
 
+>>> from weaksup.labelers.propose import parse_proposals, validate_proposals
 >>> res = validate_proposals(parse_proposals("keyword: subscribe\\nregex: (unclosed\\nkeyword [eggs]: x",
 ...                                          ["ham", "spam"], default_label="spam"), ["ham", "spam"])
 >>> res.table[["kind", "pattern", "status"]].values.tolist()
@@ -147,6 +148,7 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
 
     Examples
     --------
+    >>> from weaksup.labelers.propose import parse_proposals
     >>> [(p.kind, p.label, p.pattern) for p in parse_proposals("1. keyword: win cash\\n- free gift\\nHere:",
     ...                                                         ["ham", "spam"], default_label="spam")]
     [('keyword', 'spam', 'win cash'), ('keyword', 'spam', 'free gift')]
@@ -622,6 +624,7 @@ def proposal_prompt(task: str, label_names: Sequence[str], label: str, examples:
                     kinds: Sequence[str] = ("keyword", "regex")) -> str:
     """The question asked for one label (see :func:`propose_lfs`).
 
+    >>> from weaksup.labelers.propose import proposal_prompt
     >>> print(proposal_prompt("Is a comment spam?", ["ham", "spam"], "spam", kinds=("keyword",)))
     Task: Is a comment spam?
     Labels: ham, spam

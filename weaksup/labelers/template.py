@@ -7,6 +7,7 @@ scored on.  A :class:`LabelMap` turns the chosen answer into a class id or
 
 Examples
 --------
+>>> from weaksup.labelers import LabelMap, PromptTemplate
 >>> t = PromptTemplate("Is this comment spam?\\nComment: {text}\\nAnswer yes or no.", ["yes", "no"])
 >>> t.fields
 ('text',)
@@ -40,6 +41,7 @@ def starts_with_answer(text: str, form: str) -> bool:
     The form must be followed by the end of the reply or a character that is not a
     letter or digit, so "Nope" is not "no" and "Yesterday" is not "yes".
 
+    >>> from weaksup.labelers.template import starts_with_answer
     >>> starts_with_answer("Yes, it is spam.", "yes"), starts_with_answer("Nope", "no")
     (True, False)
     >>> starts_with_answer("YES", "yes"), starts_with_answer("A) positive", "A)")
@@ -87,6 +89,7 @@ class PromptTemplate:
 
     Examples
     --------
+    >>> from weaksup.labelers import PromptTemplate
     >>> t = PromptTemplate("Q: {text}", {"positive": ["positive", "good"], "negative": ["negative", "bad"]})
     >>> t.answers
     ('positive', 'negative')
@@ -197,6 +200,7 @@ class LabelMap:
 
     Examples
     --------
+    >>> from weaksup.labelers import LabelMap
     >>> lm = LabelMap({"yes": "SPAM", "no": "HAM"}, label_names=["HAM", "SPAM"])
     >>> lm("yes"), lm("no"), lm("maybe")
     (1, 0, -1)

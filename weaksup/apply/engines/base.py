@@ -5,6 +5,8 @@ A new engine is a new module in this package that defines ``ENGINE``; the
 applier finds it by name (``LFApplier(engine="<module name>")``), or takes an
 engine object directly (``LFApplier(engine=MyEngine())``).
 
+>>> from weaksup.apply import available_engines
+>>> from weaksup.apply.engines import get_engine
 >>> sorted(available_engines())
 ['dask', 'process', 'serial']
 >>> get_engine("serial").name
@@ -146,6 +148,8 @@ def portable_error(err: LFApplyError, roundtrip: Callable[[Any], Any]) -> LFAppl
     the LF name, the position and the row label's ``repr``.
 
     >>> import pickle, threading
+    >>> from weaksup import LFApplyError
+    >>> from weaksup.apply.engines.base import portable_error
     >>> class HoldsLock(Exception):
     ...     def __init__(self, msg):
     ...         super().__init__(msg)

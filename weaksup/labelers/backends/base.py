@@ -32,6 +32,7 @@ def check_settings(owner: str, **settings: tuple[Any, Any]) -> None:
     """Refuse a backend setting outside its range, naming it: ``name=(value, Interval)``.
 
     >>> from weaksup._validation import Interval
+    >>> from weaksup.labelers.backends.base import check_settings
     >>> check_settings("OpenAIBackend", timeout=(0, Interval(0, None, closed="neither")))
     Traceback (most recent call last):
     ...

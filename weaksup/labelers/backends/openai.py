@@ -153,6 +153,7 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
     true value is lower than all), so when no choice matches, all get the same
     floor: no evidence, and the LF abstains.
 
+    >>> from weaksup.labelers.backends.openai import match_top_logprobs
     >>> match_top_logprobs([("YES", -0.1), ("Maybe", -2.5)], ["yes", "no"])
     [-0.1, -3.5]
     >>> [round(v, 2) for v in match_top_logprobs([("no", -0.1), ("yes", -2.8)], ["yes", "no", "not sure"])]
@@ -198,6 +199,7 @@ def text_logprobs(text: str, choices: list[str]) -> list[float]:
     no evidence, and the LF abstains.  The order the choices are listed in never
     matters.
 
+    >>> from weaksup.labelers.backends.openai import text_logprobs
     >>> text_logprobs("YES.", ["yes", "no"]), text_logprobs("Maybe", ["yes", "no"])
     ([0.0, -20.0], [-20.0, -20.0])
     >>> text_logprobs("no", ["yes", "not sure", "no"])
