@@ -47,6 +47,7 @@ DOCUMENTED = {
     "score": weaksup.metrics.score,
     "register_metric": weaksup.metrics.register_metric,
     "tie_split": weaksup.metrics.tie_split,
+    "apply_lfs": weaksup.apply_lfs,
 }
 
 _SECTION = re.compile(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.S | re.M)

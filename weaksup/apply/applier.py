@@ -380,6 +380,49 @@ def apply_lfs(
     columns across calls (the notebook development loop).  The run's
     :class:`ApplyReport` is ``votes.report``.
 
+    Parameters
+    ----------
+    lfs : sequence of LabelingFunction
+        The LFs, one column each in this order; names must be unique.  snorkel ``LabelingFunction`` objects
+        work too (run as :class:`~weaksup.lf.ForeignLF`).
+    data : pandas.DataFrame, list of dict or dask.dataframe.DataFrame
+        The rows: a DataFrame, a list of records (dicts), or a Dask DataFrame (the ``"dask"`` engine is then
+        used whatever ``engine`` says).
+    engine : {"serial", "process", "dask"} or Engine
+        Where the LFs run: a name from :func:`~weaksup.apply.engines.available_engines` or an engine object
+        (see :mod:`weaksup.apply.engines.base`); default ``"serial"`` (this process).  An unknown name is a
+        ValueError before any LF runs.
+    n_jobs : int, optional
+        Worker processes for ``engine="process"`` / partitions of a pandas DataFrame for ``"dask"``; default
+        (None) the CPU count.  The serial engine ignores it.
+    chunk_size : int, optional
+        Rows per chunk handed to the LFs; default (None) 10,000 for the serial engine and
+        ``max(1000, n / (4·n_jobs))`` for the process engine (the Dask engine runs one chunk per partition).
+    fault : {"raise", "abstain", "warn"}
+        On an LF exception (or timeout): ``"raise"`` (default) raises :class:`LFApplyError` naming the LF and
+        row; ``"abstain"`` records ABSTAIN and counts the fault in ``votes.report``; ``"warn"`` does the same
+        and warns once per call.
+    cardinality : int, optional
+        Number of classes ``k``: a vote outside ``-1..k-1`` is an :class:`LFOutputError` naming the LF and
+        row.  Default (None): inferred as the largest vote + 1 (at least 2); a vote that would make more than
+        ``MAX_INFERRED_CARDINALITY`` (65,536) classes is an LFOutputError asking for ``cardinality=``.
+    cache : VoteCache or bool, optional
+        A :class:`~weaksup.apply.VoteCache` serves the columns of unchanged LFs on the same data and stores the
+        new ones (columns with a fault are not stored).  Default (None) and False: no cache; True: a new
+        in-memory cache for this call only (nothing to reuse later, use an :class:`LFApplier` or a VoteCache).
+    progress : bool
+        Show a tqdm progress bar over rows; default True.  ``progress_bar`` is a deprecated alias.
+    timeout : float, optional
+        Seconds one LF call may take (one row of a row-wise LF, one chunk of a batched one); a call past it is
+        a fault like an exception (see ``fault``; never cached).  Default (None): no limit.  Enforced with
+        ``SIGALRM`` by the serial engine (main thread) and the process engine; the Dask engine refuses it
+        (ValueError).
+
+    Returns
+    -------
+    VoteMatrix
+        ``n × len(lfs)`` votes, with the run's :class:`ApplyReport` as ``votes.report``.
+
     Examples
     --------
     >>> import pandas as pd
