@@ -86,43 +86,44 @@ def has_example(pkg: str, name: str) -> bool:
 
 #: Modules whose public examples (those of names without a leading ``_``) run as in a fresh session.
 FRESH_SESSION_MODULES = [
-    "weaksup._deprecate", "weaksup._lazy", "weaksup._threads", "weaksup._validation", "weaksup.analysis",
-    "weaksup.apply.applier", "weaksup.apply.engines.base", "weaksup.apply.errors", "weaksup.apply.kernel",
-    "weaksup.bench.report", "weaksup.bench.runner", "weaksup.cli", "weaksup.compat.snorkel.analysis",
-    "weaksup.compat.snorkel.analysis.error_analysis", "weaksup.compat.snorkel.analysis.metrics",
-    "weaksup.compat.snorkel.analysis.scorer", "weaksup.compat.snorkel.augmentation",
-    "weaksup.compat.snorkel.augmentation.apply.core", "weaksup.compat.snorkel.augmentation.apply.pandas",
-    "weaksup.compat.snorkel.augmentation.policy.core", "weaksup.compat.snorkel.augmentation.policy.sampling",
-    "weaksup.compat.snorkel.augmentation.tf", "weaksup.compat.snorkel.labeling.analysis",
-    "weaksup.compat.snorkel.labeling.apply.core", "weaksup.compat.snorkel.labeling.apply.pandas",
-    "weaksup.compat.snorkel.labeling.lf.core", "weaksup.compat.snorkel.labeling.model.baselines",
-    "weaksup.compat.snorkel.labeling.model.label_model", "weaksup.compat.snorkel.labeling.utils",
-    "weaksup.compat.snorkel.map.core", "weaksup.compat.snorkel.preprocess.core", "weaksup.compat.snorkel.slicing",
+    "weaksup._deprecate", "weaksup._lazy", "weaksup._persist", "weaksup._threads", "weaksup._validation",
+    "weaksup.analysis", "weaksup.apply.applier", "weaksup.apply.engines.base", "weaksup.apply.errors",
+    "weaksup.apply.kernel", "weaksup.bench.report", "weaksup.bench.runner", "weaksup.cli",
+    "weaksup.compat.snorkel.analysis", "weaksup.compat.snorkel.analysis.error_analysis",
+    "weaksup.compat.snorkel.analysis.metrics", "weaksup.compat.snorkel.analysis.scorer",
+    "weaksup.compat.snorkel.augmentation", "weaksup.compat.snorkel.augmentation.apply.core",
+    "weaksup.compat.snorkel.augmentation.apply.pandas", "weaksup.compat.snorkel.augmentation.policy.core",
+    "weaksup.compat.snorkel.augmentation.policy.sampling", "weaksup.compat.snorkel.augmentation.tf",
+    "weaksup.compat.snorkel.labeling.analysis", "weaksup.compat.snorkel.labeling.apply.core",
+    "weaksup.compat.snorkel.labeling.apply.pandas", "weaksup.compat.snorkel.labeling.lf.core",
+    "weaksup.compat.snorkel.labeling.model.baselines", "weaksup.compat.snorkel.labeling.model.label_model",
+    "weaksup.compat.snorkel.labeling.utils", "weaksup.compat.snorkel.map.core",
+    "weaksup.compat.snorkel.preprocess.core", "weaksup.compat.snorkel.slicing",
     "weaksup.compat.snorkel.slicing.apply.core", "weaksup.compat.snorkel.slicing.monitor",
     "weaksup.compat.snorkel.slicing.sf.core", "weaksup.compat.snorkel.synthetic.synthetic_data",
     "weaksup.compat.snorkel.utils.config_utils", "weaksup.compat.snorkel.utils.core", "weaksup.dask_votes",
     "weaksup.data._wrench_io", "weaksup.data.download", "weaksup.data.features", "weaksup.data.registry",
     "weaksup.data.wrench", "weaksup.data.wrench_sequence", "weaksup.demo", "weaksup.endmodel.base",
-    "weaksup.endmodel.cosine", "weaksup.endmodel.linear", "weaksup.endmodel.mlp", "weaksup.labelers.backends.base",
+    "weaksup.endmodel.cosine", "weaksup.endmodel.linear", "weaksup.endmodel.mlp", "weaksup.endmodel.transformer",
+    "weaksup.flows._nets", "weaksup.flows.bounds", "weaksup.flows.model", "weaksup.labelers.backends.base",
     "weaksup.labelers.backends.openai", "weaksup.labelers.cache", "weaksup.labelers.lf", "weaksup.labelers.propose",
     "weaksup.labelers.template", "weaksup.labelmodel", "weaksup.labelmodel._kernels", "weaksup.labelmodel._stats",
-    "weaksup.labelmodel.abstain_ds", "weaksup.labelmodel.auto", "weaksup.labelmodel.dawid_skene",
-    "weaksup.labelmodel.ebcc", "weaksup.labelmodel.matrix_completion", "weaksup.labelmodel.registry",
-    "weaksup.labelmodel.triplet", "weaksup.labelmodel.voting", "weaksup.lf.core", "weaksup.lf.families",
-    "weaksup.lf.fingerprint", "weaksup.lf.regex", "weaksup.lfgen.families", "weaksup.lfgen.generate",
-    "weaksup.lfgen.source", "weaksup.metrics", "weaksup.plots.calibration", "weaksup.plots.training",
-    "weaksup.sequence.endmodel", "weaksup.sequence.hmm", "weaksup.sequence.inference",
-    "weaksup.sequence.labelmodel", "weaksup.sequence.lf", "weaksup.sequence.metrics", "weaksup.sequence.tags",
-    "weaksup.sequence.votes", "weaksup.synthetic", "weaksup.universal.spaces", "weaksup.universal.spaces.finite",
-    "weaksup.universal.spaces.hyperbolic", "weaksup.universal.spaces.ranking", "weaksup.universal.spaces.real",
-    "weaksup.votes",
+    "weaksup.labelmodel.abstain_ds", "weaksup.labelmodel.auto", "weaksup.labelmodel.base",
+    "weaksup.labelmodel.dawid_skene", "weaksup.labelmodel.ebcc", "weaksup.labelmodel.hyper",
+    "weaksup.labelmodel.matrix_completion", "weaksup.labelmodel.registry", "weaksup.labelmodel.triplet",
+    "weaksup.labelmodel.voting", "weaksup.lf.core", "weaksup.lf.families", "weaksup.lf.fingerprint",
+    "weaksup.lf.regex", "weaksup.lfgen.families", "weaksup.lfgen.generate", "weaksup.lfgen.source", "weaksup.metrics",
+    "weaksup.plots.calibration", "weaksup.plots.training", "weaksup.sequence.endmodel", "weaksup.sequence.hmm",
+    "weaksup.sequence.inference", "weaksup.sequence.labelmodel", "weaksup.sequence.lf", "weaksup.sequence.metrics",
+    "weaksup.sequence.tags", "weaksup.sequence.votes", "weaksup.synthetic", "weaksup.universal.spaces",
+    "weaksup.universal.spaces.finite", "weaksup.universal.spaces.hyperbolic", "weaksup.universal.spaces.ranking",
+    "weaksup.universal.spaces.real", "weaksup.votes",
 ]
 
 #: Top-level names whose examples still use their module's globals (the module is being fixed separately):
 #: they run with those globals only (test_docstring_examples_run).  Remove a name once its examples import
 #: what they use.
 MODULE_GLOBALS_STILL = {
-    "LabelLearningFlow": "weaksup/flows/model.py",
 }
 
 _PRIVATE = re.compile(r"^_[^_]")  # _helper, not __getitem__ (mkdocstrings renders dunders, not private names)

@@ -8,6 +8,7 @@ file cannot make ``load`` run arbitrary code; a file of the user's own class
 is read by calling ``load`` on that class.
 
 >>> import numpy as np, tempfile, os
+>>> from weaksup._persist import load_npz, save_npz
 >>> path = os.path.join(tempfile.mkdtemp(), "x.npz")
 >>> save_npz(path, "weaksup.Example", {"a": 1}, {"w": np.arange(3)})
 >>> meta, arrays = load_npz(path, "weaksup.Example")
@@ -224,6 +225,7 @@ def model_from_meta(meta: Mapping[str, Any], base: type, path: Any, *, validate:
 
     >>> from weaksup._validation import check_params
     >>> from weaksup.labelmodel import DawidSkene
+    >>> from weaksup._persist import model_from_meta
     >>> meta = {"class": "weaksup.labelmodel.dawid_skene.DawidSkene", "params": {"max_iter": 0}}
     >>> model_from_meta(meta, DawidSkene, "m.npz", validate=check_params)  # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -74,6 +74,7 @@ class TransformerClassifier(TorchEndModel):
     ``max_steps`` in the hundreds and ``valid=(texts, y)`` for early stopping):
 
     >>> import numpy as np
+    >>> from weaksup.endmodel import TransformerClassifier
     >>> texts = ["win free cash now", "free prize, click here", "see you at lunch", "lunch tomorrow?"]
     >>> soft = np.array([[0.1, 0.9], [0.2, 0.8], [0.9, 0.1], [0.7, 0.3]])
     >>> clf = TransformerClassifier(max_length=16, max_steps=2, batch_size=4, progress=False, seed=0)

@@ -136,6 +136,7 @@ def constraint_penalties(y: Any, votes: Any, bounds: Any, cardinality: int | Non
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.flows import constraint_penalties
     >>> p = constraint_penalties(np.eye(2), np.array([[0], [1]]), np.zeros((1, 2)))
     >>> sorted(p.items())
     [('neg', 0.0), ('over', 0.0), ('sum', 0.0), ('ws', 0.0)]

@@ -38,6 +38,7 @@ def expected_errors(votes: Any, probs: np.ndarray, cardinality: int | None = Non
     Examples
     --------
     >>> import numpy as np
+    >>> from weaksup.flows import expected_errors
     >>> e, cnt = expected_errors(np.array([[0, 1], [1, -1]]), np.eye(2))
     >>> e.tolist(), cnt.tolist()
     ([[0.0, 0.0], [1.0, 1.0]], [2, 1])

@@ -152,6 +152,7 @@ class LabelLearningFlow(FeatureLabelModel):
     --------
     >>> import numpy as np
     >>> from weaksup.synthetic import make_votes
+    >>> from weaksup import LabelLearningFlow
     >>> L, y, _ = make_votes(300, 4, 3, seed=0)
     >>> X = np.eye(3)[y] * 3 + np.random.default_rng(0).normal(size=(300, 3))
     >>> llf = LabelLearningFlow(n_epochs=5).fit(L, X, seed=0)

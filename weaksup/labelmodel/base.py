@@ -123,6 +123,8 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
     their count is checked.
 
     >>> import numpy as np
+    >>> from weaksup import VoteMatrix
+    >>> from weaksup.labelmodel.base import align_lfs
     >>> L = VoteMatrix(np.array([[0, 1, -1]]), ["b", "c", "a"])
     >>> align_lfs(L, ["a", "b", "c"]).lf_names
     ['a', 'b', 'c']
@@ -259,6 +261,9 @@ def redundant_lf_groups(L: VoteMatrix, share: float = 0.99, min_rows: int = 100,
     ``fired``: the votes per LF when the caller has counted them.
     :meth:`weaksup.analysis.LFAnalysis.lf_redundancy` is the table of every overlapping pair.
 
+    >>> import numpy as np
+    >>> from weaksup import VoteMatrix
+    >>> from weaksup.labelmodel.base import redundant_lf_groups
     >>> V = VoteMatrix(np.array([[0, 0, 1], [1, 1, 1], [1, 1, -1], [0, 0, 0]] * 30), ["a", "a2", "b"])
     >>> redundant_lf_groups(V)
     [([0, 1], 120, 1.0)]
@@ -314,6 +319,8 @@ def redundant_groups_from_counts(co: np.ndarray, agree: np.ndarray, share: float
     identical)`` per group, most rows first: its columns in order, then the rows either LF of its most
     identical pair votes on and that pair's share of identical votes.
 
+    >>> import numpy as np
+    >>> from weaksup.labelmodel.base import redundant_groups_from_counts
     >>> co = np.array([[200, 200, 5], [200, 201, 5], [5, 5, 50]])
     >>> redundant_groups_from_counts(co, np.array([[200, 200, 5], [200, 201, 5], [5, 5, 50]]))
     [([0, 1], 201, 0.9950248756218906)]

@@ -146,6 +146,7 @@ class HyperLabelModel(LabelModel):
     Examples
     --------
     >>> from weaksup.synthetic import make_votes
+    >>> from weaksup.labelmodel import HyperLabelModel
     >>> L, y, _ = make_votes(2000, 6, 2, seed=0)
     >>> hlm = HyperLabelModel().fit(L)
     >>> bool((hlm.predict(L) == y).mean() > 0.69)  # majority vote: 0.699
