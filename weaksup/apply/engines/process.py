@@ -20,7 +20,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -138,36 +138,38 @@ class ProcessEngine:
                         futures[pool.submit(_process_task, b)] = i
                     except BrokenProcessPool:  # a worker died already: the chunks submitted say where
                         break
-                todo = set(futures)
-                while todo:
-                    # each chunk as it ends, so the bar moves (FIRST_EXCEPTION returned only at the first
-                    # failure or at the very end); a failure is handled below on the pass that sees it
-                    done, todo = wait(todo, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        if fut.cancelled():
-                            continue
-                        exc = fut.exception()
-                        if exc is None:
-                            start, v, f, s, counts = fut.result()
-                            absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
-                            res.block[start:start + len(v)] = v
-                            rows_done[start:start + len(v)] = True
-                            res.faults += f
-                            res.seconds += s
-                            bar.update(len(v))
-                        elif isinstance(exc, _ChunkFailed):
-                            exc.error.chunk_done = (exc.columns,)
-                            failed[futures[fut]] = exc.error
-                        elif isinstance(exc, (LFApplyError, BrokenProcessPool)):
-                            failed[futures[fut]] = exc
-                        else:
-                            raise exc
+                unfinished = np.zeros(len(bounds), dtype=bool)  # chunks submitted and not yet seen to end
+                unfinished[:len(futures)] = True
+                # each chunk as it ends, so the bar moves; one waiter on every future for the whole run
+                # (wait(FIRST_COMPLETED) in a loop installed one per pending future at each completion: quadratic)
+                for fut in as_completed(futures):
+                    unfinished[futures[fut]] = False
+                    if fut.cancelled():
+                        continue
+                    exc = fut.exception()
+                    if exc is None:
+                        start, v, f, s, counts = fut.result()
+                        absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
+                        res.block[start:start + len(v)] = v
+                        rows_done[start:start + len(v)] = True
+                        res.faults += f
+                        res.seconds += s
+                        bar.update(len(v))
+                    elif isinstance(exc, _ChunkFailed):
+                        exc.error.chunk_done = (exc.columns,)
+                        failed[futures[fut]] = exc.error
+                    elif isinstance(exc, (LFApplyError, BrokenProcessPool)):
+                        failed[futures[fut]] = exc
+                    else:
+                        raise exc
                     if failed:  # wait only for the chunks before the first failed one
                         first = min(failed)
-                        for fut, i in futures.items():
-                            if i > first:
-                                fut.cancel()
-                        todo = {fut for fut in todo if futures[fut] < first}
+                        if futures[fut] in failed:
+                            for later, i in futures.items():
+                                if i > first:
+                                    later.cancel()
+                        if not unfinished[:first].any():
+                            break
         except BaseException:  # Ctrl-C, or an error that is not an LF's: stop everything now
             _stop(pool)
             raise
