@@ -162,8 +162,13 @@ class FeatureLabelModel(BaseVoteModel, ABC):
 
     @_accept_old_score_call
     def score(self, votes: Any, X: Any, y: Any, metric: str | list[str] = "accuracy", *,
-              tie_break: str = "random") -> Any:
-        """Score against gold labels ``y`` with :mod:`weaksup.metrics` (one name or a list)."""
+              tie_break: str = "random", seed: int | None = None) -> Any:
+        """Score against gold labels ``y`` with :mod:`weaksup.metrics` (one name or a list).
+
+        The hard labels are :meth:`predict`'s with the same ``tie_break`` and ``seed`` (``seed`` fixes
+        ``tie_break="true-random"``, which otherwise draws afresh on every call), as on a label model.
+        """
+        seed = check_seed(seed, f"{type(self).__name__}.score")
         L, _ = self._check_predict_inputs(votes, X)
         return score_probs(self.predict_proba(votes, X), y, metric, tie_break, n=L.n,
-                           cardinality=self.cardinality_, prior=getattr(self, "class_balance_", None))
+                           cardinality=self.cardinality_, prior=getattr(self, "class_balance_", None), seed=seed)

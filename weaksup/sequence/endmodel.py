@@ -378,8 +378,12 @@ class CRFTagger(ParamsMixin):
         return gamma
 
     def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *, dense: Any = None,
-              metric: str = "span_f1") -> float:
-        """Strict span ``span_f1`` (default), ``precision`` or ``recall`` against gold tags."""
+              metric: str | list[str] = "span_f1") -> float | dict[str, float]:
+        """Strict span ``span_f1`` (default), ``precision`` or ``recall`` against gold tags.
+
+        ``metric`` is one name, or a list of names for a dict ``{name: value}`` (as a label model's
+        ``score``).
+        """
         from weaksup.sequence.labelmodel import span_score
 
         return span_score(tags, self.predict(sentences, dense=dense), metric)

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -79,7 +80,7 @@ from weaksup._persist import (
     model_from_meta,
     save_npz,
 )
-from weaksup._validation import Interval, check_is_fitted, check_params, check_seed
+from weaksup._validation import Interval, check_is_fitted, check_params, check_seed, warn_silent_lfs
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes
@@ -153,6 +154,9 @@ class SequenceLabelModel(ParamsMixin):
     def fit(self: _Self, votes: SequenceVotes, *, seed: int | None = None) -> _Self:
         """Fit on the votes of a corpus (no gold tags); ``seed`` seeds any random choice.
 
+        An LF that never votes on any token is warned about (UserWarning naming it, as a label model's
+        ``fit`` does); the fit goes on, and the LF changes no probability.
+
         ``seed``: None or an int in ``[0, 2**32 - 1]`` (:func:`weaksup._validation.check_seed`), checked
         first, whether or not the model draws anything at random: anything else is a ``TypeError`` /
         ``ValueError`` naming ``<Model>.fit``.
@@ -162,6 +166,8 @@ class SequenceLabelModel(ParamsMixin):
         V = check_sequence_votes(votes)
         if V.m < 1:
             raise ValueError("votes have no LF columns")
+        if V.n_tokens:  # the label, value and flow models' warning, in their words (one per fit, for every model)
+            warn_silent_lfs(V.lf_names, _lf_fires(V), V.n_tokens, votes_type="SequenceVotes")
         self._fit(V, seed=seed)
         self.lf_names_ = list(V.lf_names)
         self.entity_types_ = list(V.entity_types)
@@ -204,8 +210,12 @@ class SequenceLabelModel(ParamsMixin):
         flat = [names[i] for i in ids.tolist()]
         return [flat[a:b] for a, b in zip(V.offsets[:-1].tolist(), V.offsets[1:].tolist())]
 
-    def score(self, votes: SequenceVotes, y_true: Any, *, metric: str = "span_f1") -> float:
+    def score(self, votes: SequenceVotes, y_true: Any, *,
+              metric: str | list[str] = "span_f1") -> float | dict[str, float]:
         """Strict span-level ``span_f1`` (default), ``precision`` or ``recall`` against gold BIO tags.
+
+        ``metric`` is one name, or a list of names for a dict ``{name: value}`` (as a label model's
+        ``score``).
 
         ``metric="f1"`` is a deprecated alias of ``"span_f1"`` (in :mod:`weaksup.metrics`
         ``"f1"`` means binary F1).
@@ -267,18 +277,27 @@ def _read_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np
     return {**meta, "class": f"weaksup.sequence.{name}", "state": {}}, arrays
 
 
-def span_score(y_true: Any, y_pred: Any, metric: str = "span_f1") -> float:
-    """``span_f1`` / ``precision`` / ``recall`` of predicted tag lists (``"f1"``: deprecated alias)."""
+def span_score(y_true: Any, y_pred: Any, metric: str | list[str] = "span_f1") -> float | dict[str, float]:
+    """``span_f1`` / ``precision`` / ``recall`` of predicted tag lists (``"f1"``: deprecated alias).
+
+    ``metric`` is one name (a float is returned) or a list or tuple of names (a dict keyed by the names as
+    given, as a label model's ``score`` returns).
+    """
     from weaksup.sequence.metrics import span_prf
 
-    if metric == "f1":
-        warn_deprecated("metric='f1' for tagging models (it means binary F1 in weaksup.metrics)",
-                        "metric='span_f1'", stacklevel=4)
-        metric = "span_f1"
+    many = isinstance(metric, (list, tuple))
+    names = list(metric) if many else [metric]
     idx = {"precision": 0, "recall": 1, "span_f1": 2}
-    if metric not in idx:
-        raise ValueError(f"metric must be 'span_f1', 'precision' or 'recall', got {metric!r}")
-    return span_prf(y_true, y_pred)[idx[metric]]
+    for i, m in enumerate(names):
+        if m == "f1":  # stacklevel: warn_deprecated <- span_score <- score <- the caller
+            warn_deprecated("metric='f1' for tagging models (it means binary F1 in weaksup.metrics)",
+                            "metric='span_f1'", stacklevel=4)
+        elif not isinstance(m, str) or m not in idx:
+            where = f"metric[{i}]" if many else "metric"
+            raise ValueError(f"{where} must be 'span_f1', 'precision' or 'recall', got {m!r}")
+    prf = span_prf(y_true, y_pred)
+    values = {m: prf[idx["span_f1" if m == "f1" else m]] for m in names}
+    return values if many else values[metric]
 
 
 # ====================================================================== token models
@@ -349,7 +368,12 @@ class TokenLabelModel(SequenceLabelModel):
             W = self._prepare(V, fit=True)
             M = W.to_vote_matrix()
             try:
-                model.fit(M, seed=seed) if isinstance(model, LabelModel) else model.fit(M)
+                with warnings.catch_warnings():
+                    if np.array_equal(_lf_fires(W) == 0, _lf_fires(V) == 0):
+                        # fit already named these LFs (SequenceLabelModel.fit); the token model would repeat it.
+                        # An LF silenced only by the preparation (its 'O' votes dropped) is still its to name
+                        warnings.filterwarnings("ignore", message=r"votes: LF .* never fires", category=UserWarning)
+                    model.fit(M, seed=seed) if isinstance(model, LabelModel) else model.fit(M)
             except ValueError as exc:
                 msg = self._one_tag_message(W, model)
                 if msg is None:
@@ -432,6 +456,11 @@ class TokenLabelModel(SequenceLabelModel):
             from sklearn.base import clone
 
             self.label_model = clone(self.label_model_)  # the unfitted template it was trained from
+
+
+def _lf_fires(V: SequenceVotes) -> np.ndarray:
+    """The number of tokens each LF votes on (any tag, ``O`` included), one count per LF column."""
+    return (np.asarray(V.data) >= 0).sum(axis=0)
 
 
 def _silent_tokens_as_o(V: SequenceVotes) -> SequenceVotes:

@@ -1,0 +1,110 @@
+"""One contract across model families: the keywords, return shapes and warnings one family has, the others
+have too (flows' ``score(seed=)``, sequence ``score(metric=[...])``, the never-firing-LF warning of sequence
+models)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from weaksup.estimator_checks import FIXTURES, _make
+from weaksup.flows import FeatureLabelModel, LabelLearningFlow
+from weaksup.synthetic import make_votes
+
+
+class _Uniform(FeatureLabelModel):
+    """Every row an exact tie, so ``tie_break="true-random"`` draws on each one."""
+
+    def __init__(self, cardinality: int | None = None) -> None:
+        self.cardinality = cardinality
+
+    def _fit(self, L, X, *, class_balance, valid, seed):
+        pass
+
+    def _predict_proba(self, L, X):
+        return np.full((L.n, self.cardinality_), 1.0 / self.cardinality_)
+
+
+@pytest.fixture(scope="module")
+def flow_task():
+    L, y, _ = make_votes(300, 4, 3, seed=0)
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    return L, y, X
+
+
+def test_flow_score_takes_seed_as_label_model_score_does(flow_task):
+    L, y, X = flow_task
+    model = _Uniform().fit(L, X)
+    preds = model.predict(L, X, tie_break="true-random", seed=3)
+    want = float(np.mean(preds == y))
+    assert model.score(L, X, y, tie_break="true-random", seed=3) == want
+    assert model.score(L, X, y, ["accuracy"], tie_break="true-random", seed=3) == {"accuracy": want}
+    # an unseeded true-random score draws afresh; a seeded one repeats
+    assert len({model.score(L, X, y, tie_break="true-random", seed=5) for _ in range(3)}) == 1
+    with pytest.raises((TypeError, ValueError), match=r"_Uniform\.score"):
+        model.score(L, X, y, tie_break="true-random", seed=-1)
+
+
+@pytest.mark.filterwarnings("ignore:DawidSkene. EM stopped at max_iter")
+def test_label_learning_flow_score_seed(flow_task):
+    L, y, X = flow_task
+    llf = LabelLearningFlow(n_epochs=1, n_flows=2, hidden=8).fit(L, X, seed=0)
+    preds = llf.predict(L, X, tie_break="true-random", seed=0)
+    assert llf.score(L, X, y, tie_break="true-random", seed=0) == float(np.mean(preds == y))
+    assert llf.score(L, X, y) == llf.score(L, X, y, seed=None)  # the default rule is unchanged
+
+
+@pytest.fixture(scope="module")
+def seq_fit():
+    data = FIXTURES["sequence"](3, 0)
+    V = data.fit_args[0]
+    model = _make("TokenMajorityVote", data.model_params).fit(V)
+    gold = [["O"] * len(s) for s in model.predict(V)]  # every predicted span a false positive
+    gold[0] = model.predict(V)[0]
+    return model, V, gold
+
+
+def test_sequence_label_model_score_takes_a_list_of_metrics(seq_fit):
+    model, V, gold = seq_fit
+    single = {m: model.score(V, gold, metric=m) for m in ("span_f1", "precision", "recall")}
+    assert 0 < single["span_f1"] < 1
+    assert model.score(V, gold, metric=["span_f1", "precision", "recall"]) == single
+    assert model.score(V, gold, metric=("recall",)) == {"recall": single["recall"]}
+    with pytest.warns(DeprecationWarning, match="metric='f1'"):
+        assert model.score(V, gold, metric=["f1", "recall"]) == {"f1": single["span_f1"], "recall": single["recall"]}
+    with pytest.raises(ValueError, match=r"metric\[1\] must be 'span_f1', 'precision' or 'recall', got 'accuracy'"):
+        model.score(V, gold, metric=["span_f1", "accuracy"])
+    with pytest.raises(ValueError, match=r"^metric must be 'span_f1', 'precision' or 'recall', got 'accuracy'"):
+        model.score(V, gold, metric="accuracy")
+
+
+def test_crf_tagger_score_takes_a_list_of_metrics():
+    data = FIXTURES["end:sequence"](3, 0)
+    crf = _make("CRFTagger", data.model_params).set_params(progress=False).fit(*data.fit_args, **data.fit_kwargs)
+    sentences = data.predict_args[0]
+    tags = crf.predict(*data.predict_args)
+    gold = [["O"] * len(t) for t in tags]
+    gold[0] = tags[0]
+    single = {m: crf.score(sentences, gold, metric=m) for m in ("span_f1", "precision")}
+    assert crf.score(sentences, gold, metric=["span_f1", "precision"]) == single
+
+
+@pytest.mark.parametrize("name", ["TokenMajorityVote", "TokenDawidSkene", "HMM"])
+def test_sequence_models_warn_once_about_an_lf_that_never_fires(name):
+    data = FIXTURES["sequence"](3, 0)
+    fit_args, _ = data.with_silent_lf()
+    V = fit_args[0]
+    j = V.lf_names.index("never_fires")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _make(name, data.model_params).fit(*fit_args)
+    said = [str(w.message) for w in caught if "never fires" in str(w.message)]
+    # the label, value and flow models' words, once (TokenDawidSkene's token model would say it again)
+    assert said == [f"votes: LF 'never_fires' (column {j}) never fires on the {V.n_tokens} training rows; it carries "
+                    "no information (drop it with SequenceVotes.select_lfs to silence this warning)"]
+    assert all(w.filename == __file__ for w in caught if "never fires" in str(w.message))  # points at the caller
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every LF fires: no warning
+        _make(name, data.model_params).fit(*data.fit_args)
