@@ -108,3 +108,27 @@ def test_sequence_models_warn_once_about_an_lf_that_never_fires(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every LF fires: no warning
         _make(name, data.model_params).fit(*data.fit_args)
+
+
+@pytest.mark.filterwarnings("ignore:CRFTagger. L-BFGS stopped at max_iter")
+def test_crf_tagger_pickled_before_progress_existed_loads_and_predicts():
+    """A CRFTagger pickled before ``progress`` was added (5116739) was refused at unpickling (missing: progress);
+    it loads as a fit without a bar, as it was, and predicts as before."""
+    import pickle
+
+    from weaksup.sequence import CRFTagger
+
+    sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"]] * 5
+    tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"]] * 5
+    crf = CRFTagger(max_iter=20, progress=False).fit(sents, tags, entity_types=["Chem"])
+
+    class _Old:  # pickles as a CRFTagger whose state has no "progress"
+        def __reduce__(self):
+            state = {k: v for k, v in crf.__dict__.items() if k != "progress"}
+            return (object.__new__, (CRFTagger,), state)
+
+    old = pickle.loads(pickle.dumps(_Old()))
+    assert type(old) is CRFTagger and "progress" not in old.__dict__
+    assert old.progress is False and old.get_params()["progress"] is False
+    assert old.predict(sents) == crf.predict(sents)
+    np.testing.assert_array_equal(old.predict_proba(sents), crf.predict_proba(sents))

@@ -129,6 +129,9 @@ class CRFTagger(ParamsMixin):
         "progress": [bool],
     }
 
+    #: The ``progress`` of a CRFTagger pickled before the parameter existed: its fits showed no bar.
+    progress: bool = False
+
     def __init__(self, c2: float = 1.0, max_iter: int = 100, min_count: int = 1, window: int = 2,
                  verbose: bool = False, progress: bool = True) -> None:
         self.c2 = c2
