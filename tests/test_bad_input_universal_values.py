@@ -215,3 +215,27 @@ def test_make_synthetic_valid_prior_unchanged():
     votes, y = make_synthetic(fs, [1, 1, 1], 200, prior=[0.25, 0.75], seed=3)
     rng = np.random.default_rng(3)
     np.testing.assert_array_equal(y, rng.choice(2, size=200, p=[0.25, 0.75]))
+
+
+GRAPH_5 = [[0, 1, 1, 2, 1], [1, 0, 1, 2, 2], [1, 1, 0, 1, 2], [2, 2, 1, 0, 1], [1, 2, 2, 1, 0]]
+
+
+@pytest.mark.parametrize("prior", [np.array([.1, .2, .3, .2, .2], dtype=np.float32),  # sum - 1 = 2.2e-8
+                                   np.array([3, 7, 11, 5, 9], np.float32) / np.float32(35),
+                                   np.array([.2, .2, .2, .2, .2 + 1.2e-8])])
+def test_make_synthetic_takes_priors_within_numpys_tolerance(prior):
+    """5b40a25 refused sums more than 1e-8 from 1; numpy's choice allows sqrt(eps) of the prior's dtype."""
+    _, y = make_synthetic(FiniteMetricSpace(GRAPH_5), [1, 1, 1], 50, prior=prior, seed=0)
+    np.testing.assert_array_equal(y, np.random.default_rng(0).choice(5, size=50, p=prior))
+
+
+def test_make_synthetic_prior_for_a_space_without_one():
+    with pytest.raises(ValueError, match="make_synthetic: RankingSpace takes no prior"):
+        make_synthetic(RankingSpace(3), [1, 1, 1], 10, prior=[.5, .5])
+
+
+def test_ranking_from_dict_keys_is_read_in_order():
+    """dict.keys() keeps insertion order: read as the list of keys (7cb1b5c refused it with the sets)."""
+    rs = RankingSpace(["a", "b", "c", "d"])
+    scores = {"c": .9, "a": .5, "d": .2, "b": .1}
+    np.testing.assert_array_equal(rs.encode_one(scores.keys()), rs.encode_one(list(scores)))

@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -549,13 +550,20 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
         raise ValueError(f"make_synthetic: keep (the probability of keeping each item) must be in (0, 1], "
                          f"got {keep!r}")
     prior = truth_kw.get("prior")
-    if prior is not None and hasattr(space, "k"):  # numpy's own errors name neither make_synthetic nor prior
+    if prior is not None:  # numpy's own errors name neither make_synthetic nor prior
+        if "prior" not in inspect.signature(space.sample_truth).parameters:
+            raise ValueError(f"make_synthetic: {type(space).__name__} takes no prior (its true values are drawn "
+                             f"uniformly); drop prior=")
         try:
-            pr = np.asarray(prior, dtype=np.float64)
+            given = np.asarray(prior)
+            pr = given.astype(np.float64)
         except (TypeError, ValueError):
-            pr = None
+            given = pr = None
+        # numpy's rng.choice tolerance: sqrt(eps) of float64, or of the prior's own float dtype (float32: 3.5e-4)
+        tol = np.sqrt(np.finfo(given.dtype if given is not None and given.dtype.kind == "f" else np.float64).eps)
+        tol = max(float(tol), float(np.sqrt(np.finfo(np.float64).eps)))
         if pr is None or pr.shape != (space.k,) or not np.all(np.isfinite(pr)) or (pr < 0).any() \
-                or abs(float(pr.sum()) - 1.0) > 1e-8:
+                or abs(float(pr.sum()) - 1.0) > tol:
             raise ValueError(f"make_synthetic: prior must be {space.k} probabilities (one per point of "
                              f"{type(space).__name__}, >= 0, summing to 1), got {prior!r}")
     rng = np.random.default_rng(seed)

@@ -276,8 +276,9 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
             if type(votes.space) is not type(space) or votes.space.value_shape != space.value_shape \
                     or votes.space.value_config() != space.value_config():
                 raise ValueError(f"{what} are in {votes.space!r}; the model uses {space!r} "
-                                 f"({_differs(votes.space, space)}), where an encoded value means another point or "
-                                 f"item; build the votes in the model's space, or the model in theirs (votes.space)")
+                                 f"({_differs(votes.space, space)}): encoded values are only read in the space that "
+                                 f"encoded them; build the votes in the model's space, or the model in theirs "
+                                 f"(votes.space)")
             space._check_array(votes.values, what, mask=votes.abstain)  # e.g. partial rankings, allow_partial=False
         return votes
     if isinstance(votes, pd.DataFrame):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, KeysView, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -238,8 +238,10 @@ class RankingSpace(LabelSpace):
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise ValueOutputError(f"ranking{_where(lf, row)} must be a sequence of items (best first), "
                                    f"got {value!r}")
-        if isinstance(value, (AbstractSet, Mapping)):  # a set's order differs per process, a dict's keys ignore
-            raise ValueOutputError(                           # its values (e.g. scores)
+        # a set's order differs per process and a dict's keys ignore its values (e.g. scores); dict.keys() keeps
+        # its insertion order, so it is read like the list of those keys
+        if isinstance(value, (AbstractSet, Mapping)) and not isinstance(value, KeysView):
+            raise ValueOutputError(
                 f"ranking{_where(lf, row)} is a {type(value).__name__}; a ranking must be an ordered sequence "
                 f"(list, tuple or array) of items, best first (for {{item: score}} use sorted(d, key=d.get, "
                 f"reverse=True))")
