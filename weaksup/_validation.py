@@ -473,7 +473,14 @@ def check_class_balance(class_balance: Any, cardinality: int) -> np.ndarray | No
     except (TypeError, ValueError) as exc:
         raise TypeError(f"class_balance must be a sequence of {cardinality} numbers: {exc}") from exc
     if p.shape != (cardinality,):
-        raise ValueError(f"class_balance has shape {p.shape}; expected ({cardinality},)")
+        hint = ""
+        if p.ndim == 1 and p.size > cardinality:
+            # a class no LF votes is not counted when the cardinality is inferred (largest vote + 1)
+            hint = (f" If the task has {p.size} classes, pass cardinality={p.size} (to the model, e.g. "
+                    f"DawidSkene(cardinality={p.size})): without it the {cardinality} classes are inferred from "
+                    "the largest class the votes hold (+1), so a class no LF votes is not counted.")
+        raise ValueError(f"class_balance has shape {p.shape}; expected ({cardinality},): one prior per class of the "
+                         f"{cardinality} classes.{hint}")
     if np.any(~np.isfinite(p)) or np.any(p <= 0):
         raise ValueError(f"class_balance must be positive and finite, got {p.tolist()}")
     return p / p.sum()

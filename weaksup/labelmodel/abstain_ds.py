@@ -26,6 +26,11 @@ class prior with ``uncovered="prior"``.
 ``decide="majority"`` makes the majority vote decide and the model only order
 the classes tied under it (see :class:`~weaksup.labelmodel.AutoLabelModel`'s
 gold-free default and docs/label_models.md for the measurements behind it).
+
+Sparse coverage needs some overlap: when no row carries the votes of two LFs, LF accuracies and the
+class prior are not identified (any split of the rows into classes explains the votes equally well),
+so ``fit`` warns and stops at the M-step from majority vote's posterior (whatever ``init``): every
+covered row then follows its one vote, as under majority vote.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ class AbstainDawidSkene(DawidSkene):
         most 319 steps (imdb train, ``init="mv2"``); with the class balance fixed from SemEval's valid
         labels ``init="mv2"`` takes 619, hence the cap of 1,000 (at 500 it stopped there and warned,
         its valid probabilities within 2e-4 of the converged ones).
+        When no row carries the votes of two LFs, ``fit`` warns and runs one M-step from majority vote's
+        posterior, not EM (``n_iter_ == 1``): nothing in such votes identifies the LF accuracies, and EM
+        drifted to near chance (3 LFs 80% accurate, one vote a row: 0.475 against majority vote's 0.78).
     init : {"mv", "mv2"}
         EM starts from the soft majority vote on covered rows (``"mv"``) or
         only on rows with at least two votes, uniform elsewhere (``"mv2"``:
@@ -176,6 +184,9 @@ class AbstainDawidSkene(DawidSkene):
     #: EM accelerated by SQUAREM (see ``max_iter``); False: plain EM, one E- and M-step an iteration.
     _accelerate = True
 
+    #: ``fit`` warns when no row carries two votes (:func:`warn_no_overlap`); False inside :func:`em_class_balance`.
+    _warn_no_overlap = True
+
     def _validate_params(self) -> None:
         from weaksup._validation import check_params
 
@@ -192,8 +203,14 @@ class AbstainDawidSkene(DawidSkene):
         self.prior_fixed_ = bool(fixed)
         pi = resolve_class_balance(class_balance, dev, None, k)
         votes = vote_class_counts(ind, k)  # P × k per-class vote counts
-        T = votes / np.maximum(votes.sum(1, keepdims=True), 1.0)
-        T[votes.sum(1) < (2 if self.init == "mv2" else 1)] = 1.0 / k
+        n_votes = votes.sum(1)
+        # rows where two LFs vote are the only evidence of an LF's accuracy; with none, any split of the rows
+        # into classes explains the votes equally well, EM drifts to one of them (on 3 LFs 80% accurate, one
+        # vote a row: accuracy 0.475 against majority vote's 0.78), so the fit stops at majority vote's posterior
+        self._no_overlap = not bool((w[n_votes >= 2] > 0).any())
+        self._n_covered = int(w @ (n_votes > 0))
+        T = votes / np.maximum(n_votes[:, None], 1.0)
+        T[n_votes < (2 if self.init == "mv2" and not self._no_overlap else 1)] = 1.0 / k
         indT = ind.T.tocsr()
         r = np.asarray(indT @ w).reshape(m, k) / n  # marginal vote rates [j, l]
         r_abs = np.clip(1.0 - r.sum(1), 0.0, 1.0)  # [j]
@@ -226,7 +243,7 @@ class AbstainDawidSkene(DawidSkene):
             ll = float(w @ (mx[:, 0] + np.log(np.exp(scores - mx).sum(1))))
             return softmax_rows(scores), ll, params
 
-        max_iter = int(self.max_iter)
+        max_iter = 1 if self._no_overlap else int(self.max_iter)
         self.n_iter_ = 0
         ll_old, gain, converged = -np.inf, np.inf, False
         params: Any = None
@@ -235,7 +252,7 @@ class AbstainDawidSkene(DawidSkene):
             T, ll, params = em_step(T)
             self.n_iter_ += 1
             gain, ll_old = abs(ll - ll_old), ll
-            converged = gain < tol_ll
+            converged = gain < tol_ll or self._no_overlap  # no overlap: one M-step from majority vote's posterior
             if converged or not self._accelerate or self.n_iter_ + 2 > max_iter:
                 continue
             # SQUAREM (Varadhan & Roland 2008, steplength S3) on the posteriors: a second EM step, an
@@ -269,8 +286,10 @@ class AbstainDawidSkene(DawidSkene):
             warn_not_converged(type(self).__name__, "EM", self.n_iter_, float(self.tol), gain / n,
                                "log-likelihood gain per row")
         self._set_params(params)
+        if self._no_overlap and self._warn_no_overlap and not (dev is None and m < self.min_identifiable_lfs):
+            warn_no_overlap(type(self).__name__, m, self._n_covered)  # under 3 LFs: _warn_few_lfs said it
         if not one_coin and self.decide == "posterior":
-            self._warn_tables_outnumber_votes(float(w @ votes.sum(1)))
+            self._warn_tables_outnumber_votes(float(w @ n_votes))
 
     def _warn_tables_outnumber_votes(self, n_votes: float) -> None:
         """Warn when the per-LF tables have more vote cells (``m·k²``) than there are votes: DawidSkene's
@@ -316,5 +335,25 @@ def em_class_balance(patterns: VotePatterns, cardinality: int, n_lfs: int) -> np
     """The class balance :class:`AbstainDawidSkene` learns from a vote-pattern table (no labels)."""
     ads = AbstainDawidSkene(cardinality=cardinality, decide="majority")  # decide only acts at predict time
     ads.cardinality_, ads.n_lfs_ = int(cardinality), int(n_lfs)
+    ads._warn_no_overlap = False  # the calling model's prior: its own fit warns about what it estimates
     ads._fit_stats(patterns, class_balance=None, dev=None, seed=None)
     return np.asarray(ads.class_balance_)
+
+
+def warn_no_overlap(model: str, n_lfs: int, n_covered: int) -> None:
+    """Warn that no row carries the votes of two LFs, so LF accuracies and the class balance are not identified
+    (:class:`AbstainDawidSkene` then stops at majority vote's posterior; :class:`AutoLabelModel` says it for its
+    gold-free default)."""
+    import warnings
+
+    from weaksup._validation import user_stacklevel
+
+    warnings.warn(
+        f"{model}: {n_lfs} LFs but no row carries the votes of two of them (each of the {n_covered:,} covered rows "
+        "has one vote): LF accuracies and the class balance cannot be identified from votes that never overlap "
+        "(an LF's votes are compared with nothing but themselves), so lf_accuracies() (near 1: each LF judged "
+        "by its own votes) and class_balance_ (the vote shares, unless given) are guesses; the fit stops at "
+        "majority vote's posterior (one M-step from it, no EM), and every covered row follows its one vote. "
+        "Write LFs that overlap, pass valid labels to an AutoLabelModel, or use MajorityVote, which estimates "
+        "nothing.",
+        UserWarning, stacklevel=user_stacklevel())

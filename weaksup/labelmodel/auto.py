@@ -177,7 +177,23 @@ class AutoLabelModel(LabelModel):
             # said once, by AutoLabelModel's own fit, not again by each candidate
             warnings.filterwarnings("ignore", message=r".*cannot be identified from the votes of fewer",
                                     category=UserWarning)
+            # votes that never overlap: with valid labels the selection answers it; without, said below by name
+            warnings.filterwarnings("ignore", message=r".*no row carries the votes of two", category=UserWarning)
             self._select(L, class_balance=class_balance, dev=dev, seed=seed)
+        if dev is None and getattr(self.model_, "_no_overlap", False) and L.m >= self.min_identifiable_lfs:
+            from weaksup.labelmodel.abstain_ds import warn_no_overlap
+
+            warn_no_overlap(f"AutoLabelModel (its gold-free default {self.chosen_!r}, {type(self.model_).__name__})",
+                            L.m, self.model_._n_covered)
+        if dev is None and class_balance is not None and getattr(self.model_, "decide", None) == "majority":
+            warnings.warn(
+                f"AutoLabelModel: fitted without valid labels, its gold-free default {self.chosen_!r} lets majority "
+                "vote decide every row with votes; the class_balance given is the prior its "
+                f"{type(self.model_).__name__} is fitted with (class_balance_), which only orders the classes "
+                "tied under majority vote, so it moves few predictions (rows without votes keep the tie rule). "
+                "For a prior that weighs on every row, fit AbstainDawidSkene() or DawidSkene() with class_balance=, "
+                "or pass valid labels.",
+                UserWarning, stacklevel=user_stacklevel())
 
     def _check_metric_classes(self, k: int) -> None:
         """``metric`` tried on predictions of each of the ``k`` classes (a dry run, before any candidate is
@@ -208,6 +224,10 @@ class AutoLabelModel(LabelModel):
             model.fit(L, class_balance=class_balance, seed=seed)
             self.seed_ = getattr(model, "seed_", seed)
             self._set_choice(name, model)
+            if class_balance is not None and getattr(model, "decide", None) == "majority":
+                # the prior the fallback was fitted with (its rows without votes keep the tie rule): as
+                # MajorityVote's class_balance_, not the uniform distribution such a row gets
+                self.class_balance_ = np.asarray(model.class_balance_, dtype=np.float64)
             return
         if seed is None:  # one seed for every candidate (and fold), recorded: each used to draw its own
             seed = int(np.random.randint(1e6))

@@ -348,10 +348,17 @@ class MatrixCompletion(LabelModel):
         return np.concatenate([np.clip(1 - mu.sum(1, keepdims=True), 0, 1), mu], axis=1)
 
     def lf_accuracies(self) -> np.ndarray:
-        """``Σ_y P(λ_j = y, Y = y) / coverage_j`` (snorkel's ``get_weights``)."""
+        """``Σ_y P(λ_j = y, Y = y) / coverage_j`` (snorkel's ``get_weights``).
+
+        An LF that never votes (``coverage_j = 0``) gets ``1 / k``, chance: nothing measures it, and its
+        abstentions move no prediction.  DawidSkene gives such an LF the same (its table stays uniform);
+        the ratio's ``0 / 0`` used to be clipped to ``1e-6``, which reads as an LF that is always wrong.
+        """
         self._check_fitted()
         m, k = self.n_lfs_, self.cardinality_
         mu = self.mu_.reshape(m, k, k)
         acc = np.einsum("jyy,y->j", mu, self.class_balance_)
         cov = np.asarray(self.coverage_, dtype=np.float64)
-        return np.clip(np.divide(acc, cov, out=np.zeros(m), where=cov > 0), 1e-6, 1.0)
+        out = np.clip(np.divide(acc, cov, out=np.zeros(m), where=cov > 0), 1e-6, 1.0)
+        out[cov <= 0] = 1.0 / k
+        return out
