@@ -71,7 +71,9 @@ class DaskLFApplier(PandasLFApplier):
 
     The signature is snorkel 0.10's (as :mod:`weaksup.compat.snorkel`'s): ``scheduler`` is a dask scheduler
     name (``"processes"``, ``"threads"``, ``"synchronous"``, ...) or a ``distributed.Client``, and the
-    partitions run there, as in snorkel (a named local scheduler is used even beside a default client).
+    partitions run there, as in snorkel (a named local scheduler is used even beside a default client).  It is
+    handed to this call's compute only, as snorkel does: ``dask.config`` is left alone, so calls in other
+    threads keep their own scheduler.
     weaksup's Dask engine runs them, so an LF's error is an
     :class:`~weaksup.apply.errors.LFApplyError` naming the row by its position in ``df``.
     ``progress_bar``, ``return_meta`` and ``progress`` are keyword-only extras, as in
@@ -97,8 +99,10 @@ class DaskLFApplier(PandasLFApplier):
             raise TypeError(f"{type(self).__name__}.apply(df, scheduler, fault_tolerant): scheduler must be a dask "
                             f"scheduler name (e.g. 'processes', 'threads') or a distributed.Client, got "
                             f"{scheduler!r}; pass progress_bar={scheduler!r} by keyword")
-        from weaksup.apply.engines.dask import require_dask
+        from weaksup.apply.engines.dask import call_scheduler, require_dask
 
-        dask = require_dask(f"{type(self).__name__}.apply")
-        with dask.config.set(scheduler=scheduler):  # read by the Dask engine, as by dask itself
+        require_dask(f"{type(self).__name__}.apply")
+        # handed to the Dask engine's compute for this call only, as snorkel passes compute(scheduler=...):
+        # dask.config is process-wide, so setting it there leaked into concurrent calls and outlived them
+        with call_scheduler(scheduler):
             return super().apply(df, progress_bar, fault_tolerant, return_meta, progress=progress)

@@ -1,7 +1,9 @@
 """The Dask engine: one kernel task per partition, on whatever scheduler is active.
 
 A ``distributed.Client``, if one exists, runs the tasks on its workers, unless
-``dask.config`` names another scheduler (as dask itself does).  A
+``dask.config`` names another scheduler (as dask itself does), or the call names
+one (:meth:`weaksup.apply.DaskLFApplier.apply`'s ``scheduler``, through
+:func:`call_scheduler`, which leaves ``dask.config`` alone).  A
 pandas DataFrame is split into ``n_jobs`` (default: CPU count) partitions,
 keeping row order.
 
@@ -24,6 +26,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -36,7 +39,15 @@ from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.fingerprint import is_volatile
 
-__all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards", "require_dask"]
+__all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards", "call_scheduler", "require_dask"]
+
+#: The scheduler the current call named (:func:`call_scheduler`); None: dask's own choice.  A context variable, not
+#: ``dask.config`` (process-wide): two threads applying at once each run on their own scheduler, and neither sees
+#: or leaves behind the other's.
+_CALL_SCHEDULER: ContextVar[Any] = ContextVar("weaksup_dask_scheduler", default=None)
+
+#: The local schedulers whose tasks run in other processes (the LFs are pickled with cloudpickle to get there).
+_PROCESS_SCHEDULERS = ("processes", "multiprocessing")
 
 
 def require_dask(what: str) -> Any:
@@ -49,6 +60,29 @@ def require_dask(what: str) -> Any:
     except ImportError as exc:
         raise ImportError(f'{what} needs dask ({exc}): pip install "weaksup[dask]"') from exc
     return dask
+
+
+@contextlib.contextmanager
+def call_scheduler(scheduler: Any) -> Iterator[None]:
+    """Run the Dask engine on ``scheduler`` within this block, in this thread (or asyncio task) only.
+
+    ``scheduler`` is what ``dask.compute(scheduler=...)`` takes: a name (``"processes"``, ``"threads"``,
+    ``"synchronous"``, ...; ``"distributed"`` for the default client), a ``distributed.Client``, or an executor.
+    It is handed to each ``compute`` as snorkel's ``DaskLFApplier`` does, so ``dask.config`` is not changed.
+
+    Examples
+    --------
+    >>> import dask
+    >>> from weaksup.apply.engines.dask import call_scheduler
+    >>> with call_scheduler("synchronous"):
+    ...     dask.config.get("scheduler", None) is None
+    True
+    """
+    token = _CALL_SCHEDULER.set(scheduler)
+    try:
+        yield
+    finally:
+        _CALL_SCHEDULER.reset(token)
 
 
 def is_dask_frame(data: Any) -> bool:
@@ -73,14 +107,17 @@ class DaskEngine:
         digest = job.digest and not isinstance(data, pd.DataFrame)
         task = dask.delayed(_digested_chunk if digest else _counted_chunk, pure=False)
         lfs = list(lfs)
-        client = _active_client()
-        check_picklable(lfs, remote=client is not None)
+        scheduler = _CALL_SCHEDULER.get()
+        client = _active_client(scheduler)
+        check_picklable(lfs, remote=client is not None, scheduler=dask.config.get("scheduler", None)
+                        if scheduler is None else scheduler)
         parts = ddf.to_delayed()
         tasks = [task(lfs, p, job.output, job.fault, os.getpid()) for p in parts]
         here = [lf.call_counts() for lf in lfs]
         with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
                   desc=f"Applying {len(lfs)} LFs on Dask", disable=not job.progress) as bar:
-            results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs], client)
+            results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs], client,
+                                      scheduler=scheduler)
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
@@ -181,15 +218,16 @@ class _Stop(Exception):
     """Ends a local-scheduler compute once the failed partition to report is known."""
 
 
-def _active_client() -> Any:
-    """The ``distributed`` client the tasks run on, or None (a local scheduler), by dask's own rule: a scheduler
-    set in ``dask.config`` wins over the default client (``dask.config.set(scheduler="threads")``, or
-    ``scheduler=client``, as snorkel's ``DaskLFApplier.apply(df, scheduler)`` sets it); ``"distributed"`` /
-    ``"dask.distributed"`` (what a default client sets) name the default client."""
+def _active_client(scheduler: Any = None) -> Any:
+    """The ``distributed`` client the tasks run on, or None (a local scheduler), by dask's own rule: the
+    ``scheduler`` the call names (:func:`call_scheduler`, as snorkel's ``DaskLFApplier.apply(df, scheduler)``
+    passes it to ``compute``), else one set in ``dask.config`` (``dask.config.set(scheduler="threads")`` or
+    ``scheduler=client``), wins over the default client; ``"distributed"`` / ``"dask.distributed"`` (what a
+    default client sets) name the default client."""
     import dask
 
-    chosen = dask.config.get("scheduler", None)
-    if chosen is not None and chosen not in ("distributed", "dask.distributed"):
+    chosen = dask.config.get("scheduler", None) if scheduler is None else scheduler
+    if chosen is not None and not (isinstance(chosen, str) and chosen.lower() in ("distributed", "dask.distributed")):
         try:
             from distributed import Client
         except ImportError:
@@ -204,11 +242,12 @@ def _active_client() -> Any:
 
 
 def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], int], bar: Any,
-                    names: list[str], client: Any, note: str = "") -> list[Any]:
+                    names: list[str], client: Any, note: str = "", scheduler: Any = None) -> list[Any]:
     """Compute the partition tasks; their results in partition order.
 
     The bar advances by each partition's rows (``rows(result)``) as it ends: as futures complete on a
-    ``distributed`` ``client``, else (None) through a local-scheduler callback.  When partitions fail (an
+    ``distributed`` ``client``, else (None) through a local-scheduler callback, on ``scheduler`` (a name or
+    an executor handed to ``dask.compute``; None: dask's choice).  When partitions fail (an
     :class:`LFApplyError`, or workers that keep dying), the later partitions are cancelled and the earlier
     ones finished (one of them may fail too): the error raised is that of the failed partition that comes
     first, its positions moved to the whole data's (the earlier partitions' rows are known then).
@@ -241,7 +280,7 @@ def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], in
 
         try:
             with Settle():
-                dask.compute(*tasks)
+                dask.compute(*tasks, scheduler=scheduler)  # per call: dask.config is left alone
         except _Stop:
             pass
     else:
@@ -288,10 +327,11 @@ def _run_partitions(tasks: list[Any], parts: list[Any], rows: Callable[[Any], in
         f"which LF and row{note}", "", None, offset, err) from err
 
 
-def check_picklable(lfs: Sequence[LabelingFunction], remote: bool | None = None) -> None:
-    """With a ``distributed`` client, the LFs travel to worker processes: name the LF (and the resource)
-    that cannot be pickled, instead of Dask's "Could not serialize object of type ...".  ``remote``: whether
-    the tasks run on a client (None: whether a default client exists)."""
+def check_picklable(lfs: Sequence[LabelingFunction], remote: bool | None = None, scheduler: Any = None) -> None:
+    """With a ``distributed`` client or dask's local ``"processes"`` scheduler, the LFs travel to worker
+    processes: name the LF (and the resource) that cannot be pickled, instead of Dask's "Could not serialize
+    object of type ..." or the bare "cannot pickle '_thread.lock' object".  ``remote``: whether the tasks run on
+    a client (None: whether a default client exists); ``scheduler``: the local scheduler they run on otherwise."""
     if remote is None:
         try:
             from distributed import default_client
@@ -300,9 +340,14 @@ def check_picklable(lfs: Sequence[LabelingFunction], remote: bool | None = None)
             remote = True
         except (ImportError, ValueError):
             remote = False
-    if not remote:
-        return  # the local schedulers share this process's objects
+    processes = not remote and _runs_in_processes(scheduler)
+    if not (remote or processes):
+        return  # the threaded and synchronous schedulers share this process's objects
     import cloudpickle
+
+    where = (f"the worker processes of Dask's {scheduler!r} scheduler" if isinstance(scheduler, str)
+             else "the Dask worker processes") if processes else "the Dask workers"
+    instead = "run on the 'threads' scheduler, or use" if processes else "use"
 
     for lf in lfs:
         try:
@@ -315,9 +360,18 @@ def check_picklable(lfs: Sequence[LabelingFunction], remote: bool | None = None)
                 except Exception:
                     culprit = f": its resource {key!r} ({type(value).__name__}) cannot be pickled"
                     break
-            raise TypeError(f"LF {lf.name!r} cannot be sent to the Dask workers{culprit} ({type(exc).__name__}: "
+            raise TypeError(f"LF {lf.name!r} cannot be sent to {where}{culprit} ({type(exc).__name__}: "
                             f"{exc}); create such objects inside the LF (or a preprocessor) on the worker, or "
-                            f"use engine='serial' / 'process'") from exc
+                            f"{instead} engine='serial' / 'process'") from exc
+
+
+def _runs_in_processes(scheduler: Any) -> bool:
+    """Whether the local ``scheduler`` (a name, an executor) runs its tasks in other processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if isinstance(scheduler, str):
+        return scheduler.lower() in _PROCESS_SCHEDULERS
+    return isinstance(scheduler, ProcessPoolExecutor)
 
 
 def _shard_key_path(directory: str, index: int) -> str:
