@@ -106,6 +106,8 @@ def test_a_client_or_a_named_scheduler_beside_the_default_client() -> None:
         with distributed.Client(cluster):  # the default client
             L = DaskLFApplier([on_worker]).apply(_ddf(), "synchronous", progress_bar=False)
             assert L.ravel().tolist() == [0, 0, 0, 0]
+            L = DaskLFApplier([on_worker]).apply(_ddf(), "distributed", progress_bar=False)  # names it
+            assert L.ravel().tolist() == [1, 1, 1, 1]
     assert np.array_equal(DaskLFApplier([on_worker]).apply(_ddf(), "threads", progress_bar=False), np.zeros((4, 1)))
 
 
