@@ -132,3 +132,30 @@ def test_crf_tagger_pickled_before_progress_existed_loads_and_predicts():
     assert old.progress is False and old.get_params()["progress"] is False
     assert old.predict(sents) == crf.predict(sents)
     np.testing.assert_array_equal(old.predict_proba(sents), crf.predict_proba(sents))
+
+
+def test_cosine_check_params_give_a_small_end_model_built_afresh():
+    """Cosine's check_params left end_model=None (MLP(): 256 hidden units, 2000 steps, every thread), so one
+    estimator-check fit took minutes; they now give MLP's own check parameters, a new MLP for each model."""
+    pytest.importorskip("torch")
+    from weaksup.endmodel import MLP
+    from weaksup.labelmodel import registry
+
+    a, b = _make("Cosine"), _make("Cosine")
+    assert isinstance(a.end_model, MLP) and a.end_model is not b.end_model
+    assert a.end_model.get_params() == MLP(**registry.spec("MLP").check_params).get_params()
+    assert (a.end_model.hidden_sizes, a.end_model.max_steps, a.end_model.n_threads) == ((16,), 100, 1)
+    a.set_params(end_model__lr=0.5)
+    assert b.end_model.lr != 0.5 and _make("Cosine").end_model.lr != 0.5  # nothing shared through the registry
+    assert dict(registry.spec("Cosine").check_params)["self_training_steps"] == 4
+
+
+def test_registry_import_builds_no_check_estimator():
+    import subprocess
+    import sys
+
+    code = ("import sys; from weaksup.labelmodel import registry; print(registry.spec('Cosine').check_params); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "False"
+    assert "'end_model': _check_mlp()" in out

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,48 @@ __all__ = [
 FAMILIES = ("label", "feature_label", "value", "sequence", "end")
 
 
+class CheckParams(Mapping[str, Any]):
+    """``check_params`` with estimator-valued parameters: ``values`` as given, and each of ``builders`` called
+    afresh on every read (``dict(spec.check_params)``, as :mod:`weaksup.estimator_checks` reads them).
+
+    A module-level estimator would be one object shared by every model the checks build (a
+    ``set_params(end_model__lr=...)`` on one would edit the others') and would import its module (torch) with
+    the registry.
+
+    >>> from weaksup.labelmodel.registry import CheckParams
+    >>> cp = CheckParams({"progress": False}, end_model=dict)
+    >>> dict(cp), cp["end_model"] is cp["end_model"]
+    ({'end_model': {}, 'progress': False}, False)
+    """
+
+    def __init__(self, values: Mapping[str, Any], **builders: Callable[[], Any]) -> None:
+        self._values = dict(values)
+        self._builders = builders
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._builders:
+            return self._builders[key]()
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._builders, *self._values])
+
+    def __len__(self) -> int:
+        return len(self._builders) + len(self._values)
+
+    def __repr__(self) -> str:
+        items = [f"{k!r}: {getattr(f, '__name__', f)}()" for k, f in self._builders.items()]
+        return "{" + ", ".join(items + [f"{k!r}: {v!r}" for k, v in self._values.items()]) + "}"
+
+
+def _check_mlp() -> Any:
+    """The end model of Cosine's checks: an MLP with MLP's own check parameters (16 hidden units, 100 steps,
+    one thread; the default MLP() of 256 units and 2000 steps made one check fit take minutes)."""
+    from weaksup.endmodel import MLP
+
+    return MLP(**spec("MLP").check_params)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """One registered model.
@@ -75,7 +117,9 @@ class ModelSpec:
     model of texts); bench: listed
     by default in ``weaksup bench`` tables of its family; check_params:
     constructor parameters that keep :mod:`weaksup.estimator_checks` fast
-    (fewer epochs/restarts; never a different algorithm); requires: optional
+    (fewer epochs/restarts; never a different algorithm): plain values, or a
+    :class:`CheckParams` when one is an estimator (built afresh on every
+    read, so no two checked models share it); requires: optional
     packages the model imports (an extra; :func:`available_models` leaves the
     model out when one is missing).
     """
@@ -153,7 +197,8 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("TransformerClassifier", "end", "weaksup.endmodel.TransformerClassifier",
               ("transformer", "bert"), task="text", bench=False),
     ModelSpec("Cosine", "end", "weaksup.endmodel.Cosine", ("cosine",), bench=False,
-              check_params={"self_training_steps": 4, "teacher_update": 2, "progress": False}),
+              check_params=CheckParams({"self_training_steps": 4, "teacher_update": 2, "progress": False},
+                                       end_model=_check_mlp)),
     ModelSpec("CRFTagger", "end", "weaksup.sequence.CRFTagger", ("crf",), task="sequence"),
 )
 
