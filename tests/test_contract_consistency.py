@@ -134,6 +134,40 @@ def test_crf_tagger_pickled_before_progress_existed_loads_and_predicts():
     np.testing.assert_array_equal(old.predict_proba(sents), crf.predict_proba(sents))
 
 
+def test_repr_prints_only_changed_parameters_as_scikit_learn_does():
+    """repr printed all parameters (MLP(max_steps=50): 18 of them, inside a Pipeline too) whatever scikit-learn's
+    print_changed_only said; it follows it now, nested estimators included."""
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from weaksup.labelmodel import DawidSkene, MajorityVote
+    from weaksup.sequence import CRFTagger, TokenLabelModel
+
+    assert repr(DawidSkene()) == "DawidSkene()"
+    assert repr(DawidSkene(max_iter=50, init="uniform", tol=float("nan"))) == \
+        "DawidSkene(max_iter=50, tol=nan, init='uniform')"  # __init__ order
+    assert repr(DawidSkene(alpha=0.01, max_iter=300)) == "DawidSkene()"  # a default given explicitly is no change
+    assert repr(TokenLabelModel(MajorityVote(soft=False), io=False)) == \
+        "TokenLabelModel(label_model=MajorityVote(soft=False), io=False)"
+    assert repr(CRFTagger(progress=False)) == "CRFTagger(progress=False)"
+    assert "('crftagger', CRFTagger(c2=0.5))" in repr(make_pipeline(StandardScaler(), CRFTagger(c2=0.5)))
+    with sklearn.config_context(print_changed_only=False):
+        assert repr(CRFTagger(c2=0.5)) == \
+            "CRFTagger(c2=0.5, max_iter=100, min_count=1, window=2, verbose=False, progress=True)"
+        assert repr(TokenLabelModel(MajorityVote())).startswith("TokenLabelModel(label_model=MajorityVote(cardinality=")
+
+
+def test_repr_without_scikit_learn_imported_does_not_import_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; from weaksup.labelmodel import DawidSkene; r = repr(DawidSkene(max_iter=5)); "
+            "print(r, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["DawidSkene(max_iter=5)", "False"]  # scikit-learn's default, read without importing it
+
+
 def test_cosine_check_params_give_a_small_end_model_built_afresh():
     """Cosine's check_params left end_model=None (MLP(): 256 hidden units, 2000 steps, every thread), so one
     estimator-check fit took minutes; they now give MLP's own check parameters, a new MLP for each model."""

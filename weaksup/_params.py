@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
@@ -33,6 +34,20 @@ def accepts_param(obj: Any, name: str, method: str = "__init__") -> bool:
     except (TypeError, ValueError):  # builtins without a signature
         return False
     return name in params
+
+
+def _print_changed_only() -> bool:
+    """scikit-learn's ``print_changed_only`` setting, read without importing scikit-learn: when it has not been
+    imported its configuration cannot have been changed, so its default (True) holds."""
+    sklearn = sys.modules.get("sklearn")
+    get_config = getattr(sklearn, "get_config", None)
+    if get_config is None:
+        return True
+    return bool(get_config().get("print_changed_only", True))
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
 
 
 class ParamsMixin:
@@ -164,5 +179,37 @@ class ParamsMixin:
         return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
+        """``Class(param=value, ...)``: only the parameters that differ from their ``__init__`` defaults while
+        scikit-learn's ``print_changed_only`` is on (its default), every parameter when it is off.
+
+        A nested estimator (Cosine's ``end_model``) is written by its own ``repr``, by the same rule.
+
+        >>> import sklearn
+        >>> from weaksup.labelmodel import DawidSkene
+        >>> DawidSkene(max_iter=50, init="uniform")
+        DawidSkene(max_iter=50, init='uniform')
+        >>> with sklearn.config_context(print_changed_only=False):
+        ...     print(repr(DawidSkene(max_iter=50))[:52])
+        DawidSkene(cardinality=None, alpha=0.01, alpha_diag=
+        """
+        params = self.get_params(deep=False)
+        if _print_changed_only():
+            params = {k: v for k, v in params.items() if self._param_changed(k, v)}
+        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
         return f"{type(self).__name__}({args})"
+
+    @classmethod
+    def _param_changed(cls, name: str, value: Any) -> bool:
+        """Whether ``value`` differs from ``name``'s ``__init__`` default, as scikit-learn's ``print_changed_only``
+        decides it: by ``repr`` (NaN equal to NaN); a parameter without a default has always changed."""
+        param = inspect.signature(cls.__init__).parameters.get(name)
+        if param is None or param.default is inspect.Parameter.empty:
+            return True
+        default = param.default
+        if value is default:
+            return False
+        if hasattr(value, "get_params") and type(value) is not type(default):  # no repr of a nested estimator
+            return True
+        if _is_nan(value) and _is_nan(default):
+            return False
+        return repr(value) != repr(default)
