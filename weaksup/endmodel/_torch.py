@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from weaksup._threads import TORCH_RNG_LOCK, torch_threads
-from weaksup._validation import Interval, OneOf, TorchDevice
-from weaksup.endmodel.base import EndModel, torch_missing, warn_nonfinite_valid
+from weaksup._validation import Interval, OneOf, TorchDevice, user_stacklevel
+from weaksup.endmodel.base import EndModel, scale_advice, torch_missing, warn_nonfinite_valid
 
 try:
     import torch
@@ -28,6 +29,20 @@ except ImportError as exc:  # torch is the optional torch extra: name it, not on
     raise torch_missing("weaksup's torch end models (MLP, TransformerClassifier, Cosine)", exc) from exc
 
 __all__ = ["TorchEndModel", "soft_cross_entropy", "torch_seed", "index_stream"]
+
+
+#: Mean noise-aware cross-entropy (nats per row) over a fit's last steps above which the fit warns that its loss
+#: exploded: a fit that learns ends far below (it starts near log k; on well-scaled features it ends near 0.01-1),
+#: while one feature column scaled by 1e6 leaves it near 1e3 (saturated probabilities, predictions near chance).
+LOSS_ALARM = 100.0
+
+
+def diverged_advice(X: Any, lr: float, what: str = "X") -> str:
+    """What a torch fit on ``X`` whose loss is not finite or exploded tells the user to do: scale the features
+    (naming the largest-magnitude columns of ``what``, :func:`weaksup.endmodel.base.scale_advice`) or lower
+    ``lr``."""
+    scale = scale_advice(X, what)
+    return f"{scale}; or lower lr (now {lr:g})" if scale else f"lower lr (now {lr:g})"
 
 
 #: Held for the whole of every seeded torch section (:func:`torch_seed`): weaksup._threads.TORCH_RNG_LOCK, the one
@@ -247,11 +262,16 @@ class TorchEndModel(EndModel):
             n, k = P.shape
             self._build(data, k)
             vdata = None if valid is None else (self._encode(valid[0]), valid[1])
-            self._train_supervised(data, P, w, vdata, rng)
+            self._train_supervised(data, P, w, vdata, rng, advice=lambda: diverged_advice(X, self.lr))
 
     def _train_supervised(self, data: Any, P: np.ndarray, w: np.ndarray | None, vdata: Any,
-                          rng: np.random.Generator, max_steps: int | None = None) -> None:
-        """Noise-aware CE training of ``self.module_`` with early stopping on ``vdata``."""
+                          rng: np.random.Generator, max_steps: int | None = None, *,
+                          advice: Callable[[], str] | None = None) -> None:
+        """Noise-aware CE training of ``self.module_`` with early stopping on ``vdata``.
+
+        A loss that is not finite raises (:meth:`_train_loop`); one still above :data:`LOSS_ALARM` over the last
+        steps warns (``RuntimeWarning``): the model's probabilities are saturated, its predictions near chance.
+        ``advice()`` says what to do (scale which columns, lower ``lr``)."""
         module = self.module_
         module.train()
         n = P.shape[0]
@@ -269,8 +289,16 @@ class TorchEndModel(EndModel):
         stopper = EarlyStopping(self.patience, model=type(self).__name__, metric=self._metric(),
                                 y_valid=None if vdata is None else vdata[1])
         self.history_: list[dict[str, float]] = []
+        losses: list[float] = []
         step = self._train_loop(module, opt, sched, steps, batch_loss, vdata, stopper, self.eval_every,
-                                self.history_, f"{type(self).__name__} training")
+                                self.history_, f"{type(self).__name__} training", advice=advice, losses=losses)
+        if losses and losses[-1] > LOSS_ALARM:
+            k = P.shape[1]
+            warnings.warn(f"{type(self).__name__}: the training loss is still {losses[-1]:.3g} after {step} steps "
+                          f"(mean over the last steps; a fit starts near log k = {np.log(k):.2f} and one that "
+                          "learns ends below it): the logits are huge, the probabilities saturated at 0 and 1 and "
+                          f"the predictions unreliable; {advice() if advice else 'lower lr'}", RuntimeWarning,
+                          stacklevel=user_stacklevel())
         stopper.restore(module)
         self.n_steps_ = step
         # no finite check: the last model stands, and its score is unknown
@@ -280,7 +308,8 @@ class TorchEndModel(EndModel):
 
     def _train_loop(self, module: torch.nn.Module, opt: Any, sched: Any, steps: int,
                     batch_loss: Callable[[int], tuple[torch.Tensor, dict[str, float]] | None], vdata: Any,
-                    stopper: EarlyStopping, eval_every: int, history: list[dict[str, float]], desc: str) -> int:
+                    stopper: EarlyStopping, eval_every: int, history: list[dict[str, float]], desc: str, *,
+                    advice: Callable[[], str] | None = None, losses: list[float] | None = None) -> int:
         """THE optimisation loop of every torch end model (supervised ``fit`` and COSINE stage 2).
 
         Each step calls ``batch_loss(step) -> (loss, logs)`` (``None`` stops
@@ -290,9 +319,16 @@ class TorchEndModel(EndModel):
         ``vdata = (encoded X_valid, y_valid)`` is recorded in ``history``
         (``{"step", "loss", **logs, "valid"}``) and fed to ``stopper``.
         Returns the number of optimiser steps taken.
+
+        The losses are summed on their device and read every ``eval_every`` steps (and at the end); their mean
+        over those steps is appended to ``losses``.  A mean that is not finite, or weights that are not finite
+        at the end, raise a ValueError that says what to do (``advice()``): training diverged, and every
+        probability of the model would be NaN.
         """
         bar = self._bar(steps, desc)
         step = 0
+        total: Any = None  # the losses since the last read, summed where they are (no device sync per step)
+        since = 0
         for step in range(1, steps + 1):
             out = batch_loss(step)
             if out is None:
@@ -305,9 +341,14 @@ class TorchEndModel(EndModel):
                 torch.nn.utils.clip_grad_norm_(module.parameters(), self.max_grad_norm)
             opt.step()
             sched.step()
+            total = loss.detach() if total is None else total + loss.detach()
+            since += 1
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.4f}")
+            if step % eval_every == 0 or step == steps:  # before validation: a diverged model is not scored
+                self._read_losses(total, since, step, desc, advice, losses)
+                total, since = None, 0
             if vdata is not None and (step % eval_every == 0 or step == steps):
                 s = self._valid_score(self._probs(module, vdata[0], len(vdata[1])), vdata[1])
                 history.append({"step": step, "loss": float(loss.item()), **logs, "valid": float(s)})
@@ -315,7 +356,27 @@ class TorchEndModel(EndModel):
                     break
         if bar is not None:
             bar.close()
+        if total is not None:
+            self._read_losses(total, since, step, desc, advice, losses)
+        params = list(module.parameters())
+        if step and params and not bool(torch.stack([torch.isfinite(p).all() for p in params]).all()):
+            # the last steps' update (after their losses were computed) may be the one that diverged
+            raise ValueError(f"{type(self).__name__}: the weights are NaN or inf after {step} steps ({desc}): "
+                             "training diverged, and every probability would be NaN; "
+                             f"{advice() if advice else 'lower lr'}")
         return step
+
+    def _read_losses(self, total: Any, since: int, step: int, desc: str, advice: Callable[[], str] | None,
+                     losses: list[float] | None) -> None:
+        """The mean of the ``since`` losses summed in ``total`` (the steps up to ``step``): appended to
+        ``losses``; not finite, a ValueError (see :meth:`_train_loop`)."""
+        mean = float(total.item()) / since
+        if not np.isfinite(mean):
+            raise ValueError(f"{type(self).__name__}: the training loss is {mean} at steps {step - since + 1}-{step} "
+                             f"({desc}): training diverged, the weights are NaN or inf and every probability "
+                             f"would be NaN; {advice() if advice else 'lower lr'}")
+        if losses is not None:
+            losses.append(mean)
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         from weaksup.endmodel.base import n_rows

@@ -11,7 +11,8 @@ hard labels) turns on early stopping on ``metric`` (any name of
 
 Hard labels equal to ``-1`` (abstain: no LF fired) are dropped from training;
 if every row is ``-1`` the fit fails with a "no covered examples" error, and so
-does a ``sample_weight`` that is 0 on every row left.
+does a ``sample_weight`` that is 0 on every row left; one that is 0 on every row
+but those of a single class is refused as labels of a single class are.
 
 Example
 -------
@@ -62,6 +63,7 @@ __all__ = [
     "check_texts",
     "check_sample_weight",
     "check_kept_weight",
+    "check_weighted_classes",
     "check_valid",
     "n_rows",
     "take_rows",
@@ -385,6 +387,72 @@ def check_kept_weight(w: np.ndarray | None, n_dropped: int) -> None:
                          f"{n_dropped} row(s) labelled -1 (abstain), which are dropped from training")
 
 
+def check_weighted_classes(P: np.ndarray, w: np.ndarray | None, what: str = "y", min_classes: int = 2) -> None:
+    """The training rows that ``sample_weight`` ``w`` keeps (weight > 0) must still hold ``min_classes`` classes.
+
+    ``P`` is the kept rows' targets (one-hot for hard labels), checked already by :func:`check_targets`; a class
+    counts as for soft labels there: probability on it in a row that is not uniform.  Weight 0 on every row of
+    all classes but one would otherwise train a model of that one class without a word, where the same rows
+    passed as hard labels are refused.
+
+    >>> import numpy as np
+    >>> from weaksup.endmodel.base import check_weighted_classes
+    >>> check_weighted_classes(np.eye(2)[[0, 1, 0]], np.array([1.0, 0.0, 2.0]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight leaves a single class (0) in y: the 2 row(s) with weight > 0 are all of class 0 ...
+    """
+    if w is None or min_classes < 2:
+        return
+    pos = w > 0
+    if pos.all():  # nothing left out: check_targets counted these rows' classes
+        return
+    Pw = P[pos]
+    informative = np.ptp(Pw, axis=1) > 1e-9
+    n_zero = int((~pos).sum())
+    classes = np.nonzero(Pw[informative].sum(axis=0) > 0)[0]
+    if classes.size >= min_classes:
+        return
+    if classes.size == 0:
+        raise ValueError(f"sample_weight leaves no class information in {what}: the {int(pos.sum())} row(s) with "
+                         f"weight > 0 all have uniform soft labels (1/k on every class; the {n_zero} other row(s) "
+                         f"weigh 0); an end model needs at least {min_classes} classes to learn")
+    c = int(classes[0])
+    raise ValueError(f"sample_weight leaves a single class ({c}) in {what}: the {int(pos.sum())} row(s) with weight "
+                     f"> 0 are all of class {c} (the {n_zero} other row(s) weigh 0); an end model needs at least "
+                     f"{min_classes} classes to learn: give rows of another class a positive weight")
+
+
+def largest_columns(X: Any, top: int = 3) -> str:
+    """The ``top`` feature columns of ``X`` (dense or scipy-sparse) with the largest magnitude, as
+    ``"column 0 (max |x| = 3.45e+30), ..."``; ``""`` for texts (a list).  What a diverged or stalled fit names
+    when it tells the user to scale the features.
+
+    >>> import numpy as np
+    >>> from weaksup.endmodel.base import largest_columns
+    >>> largest_columns(np.array([[1.0, -2e30, 0.5], [3.0, 1.0, 0.0]]), top=2)
+    'column 1 (max |x| = 2e+30), column 0 (max |x| = 3)'
+    """
+    if isinstance(X, list) or n_rows(X) == 0:
+        return ""
+    if sp.issparse(X):
+        mag = np.asarray(abs(X).max(axis=0).todense()).ravel()
+    else:
+        mag = np.abs(np.asarray(X)).max(axis=0)
+    order = np.argsort(-mag, kind="stable")[:top]
+    return ", ".join(f"column {int(j)} (max |x| = {float(mag[j]):.3g})" for j in order)
+
+
+def scale_advice(X: Any, what: str = "X") -> str:
+    """What a fit that diverged or stalled on ``X`` tells the user to do: scale the features, naming the
+    largest-magnitude columns (:func:`largest_columns`)."""
+    cols = largest_columns(X)
+    if not cols:
+        return ""
+    return (f"scale the features (e.g. sklearn.preprocessing.StandardScaler; a column of magnitude far from 1 "
+            f"makes the logits and gradients huge): the largest-magnitude columns of {what} are {cols}")
+
+
 def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | None:
     """Validate ``valid = (X_valid, y_valid)`` with gold hard labels (:func:`weaksup._validation.check_valid`)."""
     return _check_valid(valid, k, checker)
@@ -619,6 +687,7 @@ class EndModel(ParamsMixin):
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
+        check_weighted_classes(P, w)
         k = P.shape[1]
         self._check_metric_classes(k)
         inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}

@@ -50,6 +50,7 @@ from weaksup.endmodel.base import (
     EndModel,
     check_kept_weight,
     check_valid,
+    check_weighted_classes,
     concat_rows,
     n_rows,
     resolve_seed,
@@ -468,6 +469,7 @@ class Cosine(EndModel):
             X = take_rows(X, keep)
             w = None if w is None else w[keep]
         check_kept_weight(w, n - keep.size)
+        check_weighted_classes(P, w)
         k = P.shape[1]
         self._check_metric_classes(k)
         inputs = {} if isinstance(X, list) else {"n_features_in_": int(X.shape[1]), "feature_names_in_": names}
@@ -505,13 +507,13 @@ class Cosine(EndModel):
         from weaksup.endmodel._torch import torch_seed  # torch is imported only once a torch model is used
 
         with torch_seed(seed + 1, em.device), em._thread_limit():  # the caller's torch RNG is left as it was
-            self._stage2(em, pool, v, seed)
+            self._stage2(em, pool, v, seed, "X" if pool is X else "X and the unlabeled rows")
         self.cpu_seconds_ = {"stage1": t1 - t0, "stage2": time.process_time() - t1}
 
-    def _stage2(self, em: Any, pool: Any, v: Any, seed: int) -> None:
+    def _stage2(self, em: Any, pool: Any, v: Any, seed: int, pool_name: str = "X") -> None:
         import torch
 
-        from weaksup.endmodel._torch import EarlyStopping, index_stream
+        from weaksup.endmodel._torch import EarlyStopping, diverged_advice, index_stream
 
         rng = np.random.default_rng(seed + 1)
         module = em.module_
@@ -536,6 +538,10 @@ class Cosine(EndModel):
         def batch_loss(step: int) -> tuple[Any, dict[str, float]] | None:
             if (step - 1) % T3 == 0:
                 f = em._probs(module, pdata, N)  # teacher = current model, dropout off
+                if not np.isfinite(f).all():  # diverged since the last loss check: not "no confident rows"
+                    raise ValueError(f"Cosine: the teacher's probabilities are NaN or inf at step {step - 1} (COSINE "
+                                     "self-training): training diverged, the weights are NaN or inf; "
+                                     f"{diverged_advice(pool, lr, pool_name)}")
                 ytil = _sharpen(f, self.power, self.class_frequency)  # check_params checked power and thresh
                 # the sharpened labels by default; the paper's rule: the teacher's own probabilities
                 omega = _confidence_weights(ytil if self.confidence_on == "sharpened" else f)
@@ -563,7 +569,7 @@ class Cosine(EndModel):
             return loss, {"l_c": float(lc.item()), "r1": float(r1.item()), "r2": float(r2.item())}
 
         step = em._train_loop(module, opt, sched, T2, batch_loss, vdata, stopper, eval_every, self.history_,
-                              "COSINE self-training")
+                              "COSINE self-training", advice=lambda: diverged_advice(pool, lr, pool_name))
         if self.select_best:
             stopper.restore(module)
         module.eval()

@@ -11,7 +11,7 @@ from scipy.special import log_softmax, softmax
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup._validation import Interval, user_stacklevel
-from weaksup.endmodel.base import RENAMED_KWARGS, EndModel, warn_nonfinite_valid
+from weaksup.endmodel.base import RENAMED_KWARGS, EndModel, scale_advice, warn_nonfinite_valid
 
 __all__ = ["LogisticRegression"]
 
@@ -33,7 +33,9 @@ class LogisticRegression(EndModel):
     fit_intercept : bool
     max_iter : int
         L-BFGS iterations; stopping short of convergence (here or on a failed line search) warns
-        scikit-learn's ``ConvergenceWarning`` (early stopping on ``valid`` does not).
+        scikit-learn's ``ConvergenceWarning`` (early stopping on ``valid`` does not).  A failed line search
+        (at 0 iterations: the model is its start, ``1/k`` everywhere) is no matter of ``max_iter``: the
+        warning then names the largest-magnitude columns of ``X`` and says to scale the features.
     tol : float
         L-BFGS gradient tolerance.
     metric : str
@@ -148,15 +150,31 @@ class LogisticRegression(EndModel):
         if not res.success and not best["stopped"]:  # early stopping ends L-BFGS on purpose
             from sklearn.exceptions import ConvergenceWarning
 
-            warnings.warn(f"LogisticRegression: L-BFGS did not converge in {int(res.nit)} iterations (status "
-                          f"{res.status}: {res.message!s}); increase max_iter (now {self.max_iter}) or scale the "
-                          "features", ConvergenceWarning, stacklevel=user_stacklevel())
+            warnings.warn(self._convergence_message(res, X, k), ConvergenceWarning, stacklevel=user_stacklevel())
         found = valid is not None and best["it"] > 0  # no finite check: the last iterate stands, its score unknown
         theta = best["theta"] if found else res.x
         self.coef_, self.intercept_ = (a.copy() for a in self._unpack(theta, d, k))
         self.n_iter_ = int(res.nit)
         self.best_iter_ = int(best["it"]) if found else int(res.nit)
         self.best_valid_score_ = None if valid is None else float(best["score"]) if found else np.nan
+
+    def _convergence_message(self, res: Any, X: Any, k: int) -> str:
+        """The ``ConvergenceWarning`` of an L-BFGS run that stopped short: out of iterations (status 1), raise
+        ``max_iter``; any other stop is a failed line search, which more iterations do not fix (at 0 iterations
+        the model is its starting point, ``1/k`` on every row): scale the features, naming the largest ones."""
+        nit, why = int(res.nit), f"status {res.status}: {res.message!s}"
+        if res.status == 1:
+            return (f"LogisticRegression: L-BFGS did not converge in {nit} iterations ({why}); increase max_iter "
+                    f"(now {self.max_iter}) or scale the features")
+        scale = scale_advice(X) or "scale the features"
+        if nit == 0:
+            start = f", so the model predicts 1/{k} for every class on every row" if not np.any(res.x) else ""
+            return (f"LogisticRegression: L-BFGS stopped at its starting point, after 0 iterations ({why}): its "
+                    f"first line search found no step that lowers the loss{start}, and a larger max_iter does not "
+                    f"help; {scale}")
+        return (f"LogisticRegression: L-BFGS stopped after {nit} iterations without converging ({why}): its line "
+                f"search found no step that lowers the loss, which a larger max_iter does not fix; {scale} "
+                f"(or, if the features are well scaled, loosen tol, now {self.tol:g})")
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Class scores: ``n × k`` logits; with two classes the log-odds of class 1, shape ``(n,)``, as

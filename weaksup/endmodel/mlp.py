@@ -36,6 +36,10 @@ class MLP(TorchEndModel):
     checks without improvement.  ``transform(X)`` returns the last hidden
     layer (the features COSINE's contrastive term uses).
 
+    A training loss that becomes NaN or inf (diverged weights) raises a ValueError, and one still above
+    100 nats per row at the end (e.g. a feature column of magnitude 1e6 or more: saturated probabilities)
+    warns (``RuntimeWarning``); both name the largest-magnitude columns of ``X`` and say to scale them.
+
     Parameters
     ----------
     hidden_sizes : tuple of int
