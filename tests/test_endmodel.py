@@ -239,7 +239,10 @@ def test_sample_weight_checked_on_the_rows_kept_after_dropping_minus_one(name):
     with pytest.raises(ValueError, match=r"sample_weight sums to 0 over the 180 labelled rows.*20 row\(s\) "
                                          r"labelled -1"):
         model.fit(X, y, sample_weight=w)
-    w[25] = 1.0  # one labelled row with weight: fits, finite probabilities
+    w[25] = 1.0  # one weighted labelled row leaves one class: refused (95f0930)
+    with pytest.raises(ValueError, match=r"sample_weight leaves a single class"):
+        model.fit(X, y, sample_weight=w)
+    w[np.nonzero((y >= 0) & (y != y[25]))[0][0]] = 1.0  # a weighted labelled row of each class: fits
     assert np.isfinite(model.fit(X, y, sample_weight=w).predict_proba(X[:3])).all()
 
 
