@@ -423,6 +423,18 @@ def check_weighted_classes(P: np.ndarray, w: np.ndarray | None, what: str = "y",
                      f"{min_classes} classes to learn: give rows of another class a positive weight")
 
 
+def training_class_prior(P: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """The class frequencies of the training labels: the (``sample_weight``-weighted) mean of the soft labels.
+
+    >>> import numpy as np
+    >>> from weaksup.endmodel.base import training_class_prior
+    >>> training_class_prior(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.5, 0.5]]), None).tolist()
+    [0.375, 0.625]
+    """
+    mass = P.sum(axis=0) if w is None else (P * w[:, None]).sum(axis=0)
+    return mass / mass.sum()
+
+
 def largest_columns(X: Any, top: int = 3) -> str:
     """The ``top`` feature columns of ``X`` (dense or scipy-sparse) with the largest magnitude, as
     ``"column 0 (max |x| = 3.45e+30), ..."``; ``""`` for texts (a list).  What a diverged or stalled fit names
@@ -601,7 +613,7 @@ class EndModel(ParamsMixin):
         return self._set_request("fit", aliases)
 
     def set_score_request(self, **aliases: Any) -> EndModel:
-        """:meth:`set_fit_request` for ``score`` (``metric``, ``tie_break``, ``sample_weight``)."""
+        """:meth:`set_fit_request` for ``score`` (``metric``, ``tie_break``, ``sample_weight``, ``seed``)."""
         return self._set_request("score", aliases)
 
     def get_metadata_routing(self) -> Any:
@@ -697,6 +709,7 @@ class EndModel(ParamsMixin):
         self._set_fit_inputs(**inputs)
         self.classes_ = np.arange(k)
         self.cardinality_ = k
+        self.class_prior_ = training_class_prior(P, w)
         return X, P, w, v
 
     def _default_cardinality(self, k: int) -> None:
@@ -735,16 +748,22 @@ class EndModel(ParamsMixin):
     def _predict_proba(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def predict(self, X: Any, tie_break: str = "random") -> np.ndarray:
+    def predict(self, X: Any, tie_break: str = "random", *, seed: int | None = None) -> np.ndarray:
         """Hard labels from :meth:`predict_proba`; ties follow :func:`weaksup.metrics.probs_to_preds`.
 
         The same rule as label models' ``predict`` (``"random"``: snorkel's and
-        WRENCH's deterministic tie-break), so a bench score and ``score`` agree.
+        WRENCH's deterministic tie-break), so a bench score and ``score`` agree. ``"prior"`` picks the tied
+        class most frequent in the training labels (``class_prior_``: the weighted mean of the soft labels
+        ``fit`` trained on); ``seed`` fixes ``"true-random"``.
         """
-        return probs_to_preds(self.predict_proba(X), tie_break)
+        return probs_to_preds(self.predict_proba(X), tie_break, prior=self._tie_prior(), seed=seed)
+
+    def _tie_prior(self) -> np.ndarray | None:
+        # a model pickled before class_prior_ existed breaks "prior" ties by the lowest class, as it did then
+        return getattr(self, "class_prior_", None)
 
     def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random",
-              sample_weight: Any = None) -> Any:
+              sample_weight: Any = None, *, seed: int | None = None) -> Any:
         """Score against gold labels (one metric name or a list; default ``self.metric``).
 
         ``y`` holds the gold class of every row of ``X``, in ``0..k-1``: a ``-1`` (unknown) or a class the
@@ -752,7 +771,7 @@ class EndModel(ParamsMixin):
         ``y`` may also be an ``n × k`` soft-label matrix, what ``fit`` takes (so ``GridSearchCV`` and
         ``cross_val_score`` can score the folds of soft labels): it is scored as its hard labels, each row's
         most probable class with ties broken by ``tie_break`` (as a label model's ``predict`` turns its
-        probabilities into labels).
+        probabilities into labels). Ties follow :meth:`predict`'s rule (``seed`` fixes ``"true-random"``).
 
         >>> import numpy as np
         >>> from weaksup.endmodel import LogisticRegression
@@ -773,23 +792,23 @@ class EndModel(ParamsMixin):
         probs = self.predict_proba(X)
         yv = _ravel_column(np.asarray(soft_frame_array(y, "y")), "y")
         if yv.ndim == 2:
-            yv = self._soft_gold(yv, tie_break)
+            yv = self._soft_gold(yv, tie_break, seed)
         elif yv.ndim != 1:
             raise ValueError(f"y must be gold hard labels (n,) or an n×k soft-label matrix, got shape {yv.shape}")
         yv = check_labels(_check_hard(yv, "y"), self.cardinality_, what="y")
         if len(yv) != probs.shape[0]:
             raise ValueError(f"X has {probs.shape[0]} rows but y has {len(yv)}")
-        preds = probs_to_preds(probs, tie_break)
+        preds = probs_to_preds(probs, tie_break, prior=self._tie_prior(), seed=seed)
         metric = self._metric() if metric is None else metric
         if isinstance(metric, str):
             return _score(metric, yv, preds, probs)
         return {m: _score(m, yv, preds, probs) for m in metric}
 
-    def _soft_gold(self, P: Any, tie_break: str) -> np.ndarray:
+    def _soft_gold(self, P: Any, tie_break: str, seed: int | None = None) -> np.ndarray:
         """The hard labels ``score`` reads from an ``n × k`` soft-label ``y``: each row's most probable class,
         ties broken by ``tie_break`` (the rows checked as ``fit`` checks soft labels)."""
         P, _ = check_targets(P, P.shape[0], self.cardinality_, what="y", min_classes=1)
-        gold = probs_to_preds(P, tie_break)
+        gold = probs_to_preds(P, tie_break, prior=self._tie_prior(), seed=seed)
         if (gold < 0).any():
             i = int(np.nonzero(gold < 0)[0][0])
             raise ValueError(f"y: soft-label row {i} ties between classes ({P[i].tolist()}) and tie_break='abstain' "

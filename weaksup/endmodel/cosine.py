@@ -500,6 +500,7 @@ class Cosine(EndModel):
         self.model_ = em
         self.classes_ = em.classes_
         self.cardinality_ = P.shape[1]
+        self.class_prior_ = em.class_prior_
         self.stage1_valid_score_ = em.best_valid_score_
         if self.keep_stage1:
             self.stage1_model_ = copy.deepcopy(em)
