@@ -230,7 +230,7 @@ def test_make_synthetic_takes_priors_within_numpys_tolerance(prior):
 
 
 def test_make_synthetic_prior_for_a_space_without_one():
-    with pytest.raises(ValueError, match="make_synthetic: RankingSpace takes no prior"):
+    with pytest.raises(ValueError, match=r"make_synthetic: RankingSpace\.sample_truth takes no prior"):
         make_synthetic(RankingSpace(3), [1, 1, 1], 10, prior=[.5, .5])
 
 
@@ -239,3 +239,27 @@ def test_ranking_from_dict_keys_is_read_in_order():
     rs = RankingSpace(["a", "b", "c", "d"])
     scores = {"c": .9, "a": .5, "d": .2, "b": .1}
     np.testing.assert_array_equal(rs.encode_one(scores.keys()), rs.encode_one(list(scores)))
+
+
+def test_make_synthetic_passes_a_prior_to_custom_spaces() -> None:
+    """A LabelSpace subclass whose sample_truth takes prior= (by name or through **kw) gets it, as before
+    bc24569; the shape check applies to spaces with points (k) only."""
+    from weaksup.universal import RealSpace
+
+    class PriorReal(RealSpace):
+        def sample_truth(self, n, rng, prior=None):
+            self.seen = prior
+            return super().sample_truth(n, rng)
+
+    class ForwardingFinite(FiniteMetricSpace):
+        def sample_truth(self, n, rng, **kw):
+            return super().sample_truth(n, rng, **kw)
+
+    real = PriorReal()
+    make_synthetic(real, [1.0, 1.0, 1.0], 20, seed=0, prior="anything")
+    assert real.seen == "anything"
+    _, y = make_synthetic(ForwardingFinite(GRAPH_5), [1, 1, 1], 50, prior=[.2] * 5, seed=0)
+    np.testing.assert_array_equal(y, make_synthetic(FiniteMetricSpace(GRAPH_5), [1, 1, 1], 50, prior=[.2] * 5,
+                                                    seed=0)[1])
+    with pytest.raises(ValueError, match=r"RealSpace\.sample_truth takes no prior"):
+        make_synthetic(RealSpace(), [1.0, 1.0, 1.0], 20, prior=[1.0])

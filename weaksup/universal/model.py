@@ -550,10 +550,11 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
         raise ValueError(f"make_synthetic: keep (the probability of keeping each item) must be in (0, 1], "
                          f"got {keep!r}")
     prior = truth_kw.get("prior")
-    if prior is not None:  # numpy's own errors name neither make_synthetic nor prior
-        if "prior" not in inspect.signature(space.sample_truth).parameters:
-            raise ValueError(f"make_synthetic: {type(space).__name__} takes no prior (its true values are drawn "
-                             f"uniformly); drop prior=")
+    params = inspect.signature(space.sample_truth).parameters
+    if prior is not None and "prior" not in params \
+            and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        raise ValueError(f"make_synthetic: {type(space).__name__}.sample_truth takes no prior; drop prior=")
+    if prior is not None and hasattr(space, "k"):  # numpy's own errors name neither make_synthetic nor prior
         try:
             given = np.asarray(prior)
             pr = given.astype(np.float64)
