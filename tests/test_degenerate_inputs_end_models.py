@@ -164,3 +164,17 @@ def test_check_weighted_classes_on_uniform_weighted_rows() -> None:
     check_weighted_classes(P, np.array([0.0, 1.0, 1.0]))
     with pytest.raises(ValueError, match="no class information"):
         check_weighted_classes(P, np.array([1.0, 0.0, 0.0]))
+
+
+def test_diverged_fit_on_scaled_features_blames_the_learning_rate() -> None:
+    """Features already near unit scale: the advice is to lower lr, not StandardScaler (review of 95f0930)."""
+    from weaksup.endmodel import MLP
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 10))
+    y = (X[:, 0] > 0).astype(int)
+    model = MLP(max_steps=300, lr=1e6, hidden_sizes=(16,), eval_every=10, n_threads=1, progress=False,
+                max_grad_norm=None)
+    with pytest.raises(ValueError, match=r"lower lr \(now 1e\+06\)") as info:
+        model.fit(X, y, seed=0)
+    assert "StandardScaler" not in str(info.value)

@@ -322,8 +322,8 @@ class TorchEndModel(EndModel):
 
         The losses are summed on their device and read every ``eval_every`` steps (and at the end); their mean
         over those steps is appended to ``losses``.  A mean that is not finite, or weights that are not finite
-        at the end, raise a ValueError that says what to do (``advice()``): training diverged, and every
-        probability of the model would be NaN.
+        at the end, raise a ValueError that says what to do (``advice()``): training diverged, and the fit is
+        refused even where early stopping holds a finite checkpoint from before the divergence.
         """
         bar = self._bar(steps, desc)
         step = 0
@@ -362,7 +362,7 @@ class TorchEndModel(EndModel):
         if step and params and not bool(torch.stack([torch.isfinite(p).all() for p in params]).all()):
             # the last steps' update (after their losses were computed) may be the one that diverged
             raise ValueError(f"{type(self).__name__}: the weights are NaN or inf after {step} steps ({desc}): "
-                             "training diverged, and every probability would be NaN; "
+                             "training diverged and the fit is refused (no checkpoint is kept); "
                              f"{advice() if advice else 'lower lr'}")
         return step
 
@@ -373,8 +373,8 @@ class TorchEndModel(EndModel):
         mean = float(total.item()) / since
         if not np.isfinite(mean):
             raise ValueError(f"{type(self).__name__}: the training loss is {mean} at steps {step - since + 1}-{step} "
-                             f"({desc}): training diverged, the weights are NaN or inf and every probability "
-                             f"would be NaN; {advice() if advice else 'lower lr'}")
+                             f"({desc}): training diverged and the fit is refused (the weights are NaN or inf; "
+                             f"an earlier checkpoint is not kept); {advice() if advice else 'lower lr'}")
         if losses is not None:
             losses.append(mean)
 

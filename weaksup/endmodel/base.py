@@ -455,11 +455,22 @@ def largest_columns(X: Any, top: int = 3) -> str:
     return ", ".join(f"column {int(j)} (max |x| = {float(mag[j]):.3g})" for j in order)
 
 
+#: Features whose largest magnitude is at most this need no scaling advice when a fit diverges.
+UNIT_SCALE = 1e2
+
+
+def _max_magnitude(X: Any) -> float:
+    if sp.issparse(X):
+        return float(abs(X).max()) if X.nnz else 0.0
+    return float(np.abs(np.asarray(X)).max()) if np.asarray(X).size else 0.0
+
+
 def scale_advice(X: Any, what: str = "X") -> str:
     """What a fit that diverged or stalled on ``X`` tells the user to do: scale the features, naming the
-    largest-magnitude columns (:func:`largest_columns`)."""
+    largest-magnitude columns (:func:`largest_columns`); ``""`` for texts and for features already within
+    :data:`UNIT_SCALE` of 1, where scaling is not the cure (a learning rate too large is)."""
     cols = largest_columns(X)
-    if not cols:
+    if not cols or _max_magnitude(X) <= UNIT_SCALE:
         return ""
     return (f"scale the features (e.g. sklearn.preprocessing.StandardScaler; a column of magnitude far from 1 "
             f"makes the logits and gradients huge): the largest-magnitude columns of {what} are {cols}")
