@@ -11,7 +11,7 @@ import transformers
 
 from weaksup.endmodel import Cosine, TransformerClassifier  # noqa: E402
 from weaksup.endmodel.cosine import contrastive_loss  # noqa: E402
-from weaksup.endmodel.transformer import minilm_path  # noqa: E402
+from support.tiny_bert import save_tiny_bert  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -24,16 +24,7 @@ XV, YV = POS + NEG, np.r_[np.ones(5, int), np.zeros(5, int)]
 
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory):
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    d = tmp_path_factory.mktemp("tiny_bert")
-    tok = AutoTokenizer.from_pretrained(minilm_path())
-    tok.save_pretrained(d)
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=64)
-    torch.manual_seed(0)
-    BertForSequenceClassification(cfg).save_pretrained(d)
-    return str(d)
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 
 
 def _clf(path, **kw):

@@ -9,16 +9,9 @@ import sys
 import textwrap
 
 import pytest
+from support.no_torch import NO_TORCH_PREAMBLE
 
-SCRIPT = textwrap.dedent("""
-    import sys
-
-    class NoTorch:  # import torch raises ImportError, as on a core-only install
-        def find_spec(self, name, path=None, target=None):
-            if name == "torch" or name.startswith("torch."):
-                raise ImportError(f"No module named {name!r}")
-
-    sys.meta_path.insert(0, NoTorch())
+SCRIPT = NO_TORCH_PREAMBLE + textwrap.dedent("""
     import numpy as np
     import weaksup.endmodel as em
     X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2

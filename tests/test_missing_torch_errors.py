@@ -3,7 +3,7 @@ install when they first need torch, as their ``fit`` (HyperLabelModel) and the t
 before, ``predict_proba`` and ``fit`` raised the bare "No module named 'torch'".
 
 The models are fitted here (torch installed) and used in a subprocess whose imports of torch fail (a meta-path
-finder, as in tests/test_endmodel_without_torch.py).
+finder, tests/support/no_torch.py).
 """
 
 from __future__ import annotations
@@ -17,21 +17,15 @@ import warnings
 
 import numpy as np
 import pytest
+from support.no_torch import NO_TORCH_PREAMBLE
 
 from weaksup.flows import LabelLearningFlow
 from weaksup.synthetic import make_votes
 
 HAVE_HYPERLM = importlib.util.find_spec("hyperlm") is not None
 
-SCRIPT = textwrap.dedent("""
-    import pickle, sys
-
-    class NoTorch:  # import torch raises ImportError, as on a core-only install
-        def find_spec(self, name, path=None, target=None):
-            if name == "torch" or name.startswith("torch."):
-                raise ImportError(f"No module named {name!r}")
-
-    sys.meta_path.insert(0, NoTorch())
+SCRIPT = NO_TORCH_PREAMBLE + textwrap.dedent("""
+    import pickle
     import numpy as np
     from weaksup import VoteMatrix
     from weaksup.flows import LabelLearningFlow, constraint_penalties

