@@ -210,7 +210,7 @@ class SequenceLabelModel(ParamsMixin):
         flat = [names[i] for i in ids.tolist()]
         return [flat[a:b] for a, b in zip(V.offsets[:-1].tolist(), V.offsets[1:].tolist())]
 
-    def score(self, votes: SequenceVotes, y_true: Any, *,
+    def score(self, votes: SequenceVotes, y_true: Any,
               metric: str | list[str] = "span_f1") -> float | dict[str, float]:
         """Strict span-level ``span_f1`` (default), ``precision`` or ``recall`` against gold BIO tags.
 

@@ -166,7 +166,7 @@ class ValueLabelModel(ParamsMixin):
         raise NotImplementedError(f"predict_proba needs a finite label space; {type(self.space).__name__} "
                                   f"predictions are values: use predict()")
 
-    def score(self, votes: Any, y: Any, *, metric: str | list[str] | None = None) -> Any:
+    def score(self, votes: Any, y: Any, metric: str | list[str] | None = None) -> Any:
         """Score predictions against gold values ``y`` with the space's metrics.
 
         ``metric``: one name (default ``space.default_metric``) or a list

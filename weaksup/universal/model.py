@@ -448,7 +448,7 @@ class UniversalLabelModel(ValueLabelModel):
         V = self._check_predict(votes)
         return self.space.posterior(V.values, V.abstain, self.theta_, self.aux_)
 
-    def score(self, votes: Any, y: Any, *, metric: str | list[str] | None = None) -> Any:
+    def score(self, votes: Any, y: Any, metric: str | list[str] | None = None) -> Any:
         """Score predictions against gold labels ``y`` (values of the space).
 
         Metrics: RealSpace ``mse`` (default), ``rmse``, ``mae``, ``r2``;
