@@ -17,7 +17,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_dask_data, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
-from weaksup.apply.kernel import ClassOutput, check_fault, check_timeout, prepare_lfs, warn_faults
+from weaksup.apply.kernel import _POSITIONS, ClassOutput, check_fault, check_timeout, prepare_lfs, warn_faults
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
@@ -165,24 +165,49 @@ class LFApplier:
                     columns[j], faults[j] = hit
         todo = [j for j in range(m) if j not in columns]
         todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
+        # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one, the
+        # engine runs on the rows some LF has not done (``rows``) and the partial columns give the others
+        resumable = bool(self.cache is not None and n and isinstance(df, pd.DataFrame)
+                         and engine.name in ("serial", "process"))
+        partials: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        rows: np.ndarray | None = None
+        if resumable and todo:
+            for j in todo:
+                key = keys[j]
+                hit = None if key is None else self.cache.get_partial(key, n, self.cardinality)  # type: ignore
+                if hit is not None:
+                    partials[j] = hit
+            if len(partials) == len(todo):
+                rows = np.flatnonzero(~np.logical_and.reduce([partials[j][1] for j in todo]))
+                if len(rows) == n:
+                    rows = None
 
         timeout = check_timeout(self.timeout)
         if timeout is not None and engine.name not in ("serial", "process"):
             raise ValueError(f"timeout= is enforced by the serial and process engines, not by {engine.name!r}")
-        if todo and (n is None or n):
+        if todo and (n is None or n) and (rows is None or len(rows)):
             job = EngineJob(ClassOutput(self.cardinality, keep_na=self._keep_na), self.fault, self.chunk_size,
                             self.n_jobs, self.progress, timeout, digest=hash_in_run)
+            keep = _Resume(partials, rows, n) if resumable else None  # type: ignore[arg-type]
             try:
-                res = engine.run(df, todo_lfs, job)
+                res = engine.run(df if rows is None else df.iloc[rows], todo_lfs, job)
             except LFApplyError as err:
-                self._keep_finished(err, todo, keys, data_fp)
+                # the columns found whole, and the rows of the chunks finished, are kept; keeping them must never
+                # turn the error into another one
+                with contextlib.suppress(Exception):
+                    self._keep_finished(err, todo, keys, data_fp, keep)
+                err.__dict__.pop("partial", None)
+                if rows is not None:
+                    _at_rows(err, rows)  # the engine ran on data.iloc[rows]: the positions in the data
                 raise
             except KeyboardInterrupt as interrupt:
-                # Ctrl-C: the columns the engine found whole (the serial engine's LFs that ran on every row) are
-                # kept as on an LF error; keeping them must never turn the interrupt into another error
+                # Ctrl-C: the columns the engine found whole (the serial engine's LFs that ran on every row) and
+                # the rows of the chunks finished are kept as on an LF error; keeping them must never turn the
+                # interrupt into another error
                 with contextlib.suppress(Exception):
-                    self._keep_finished(interrupt, todo, keys, data_fp)
-                interrupt.__dict__.pop("finished", None)  # the interrupt goes up as it came
+                    self._keep_finished(interrupt, todo, keys, data_fp, keep)
+                for attached in ("finished", "partial"):  # the interrupt goes up as it came
+                    interrupt.__dict__.pop(attached, None)
                 raise
             if hashed_before and (res.block.shape[0] != n or res.data_digest not in (None, data_fp)):
                 # read again for the LFs, the frame's source (files) changed since it was hashed: the cached
@@ -194,14 +219,19 @@ class LFApplier:
             if hash_in_run and not hashed_before and res.data_digest is not None and res.block.shape[0]:
                 data_fp = res.data_digest
                 keys = [None if is_volatile(lf.fingerprint()) else data_fp for lf in self.lfs]  # put below
-            n = res.block.shape[0]
+            n = res.block.shape[0] if rows is None else n
         else:
             n = n or 0
-            res = EngineResult.empty(n, len(todo))
+            res = EngineResult.empty(n if rows is None else 0, len(todo))
+        n_run = n if rows is None else len(rows)  # the rows the LFs ran on
         for lf in todo_lfs:
             lf.settle()
         for pos, j in enumerate(todo):
-            columns[j] = res.block[:, pos]
+            if rows is None:
+                columns[j] = res.block[:, pos]
+            else:  # the rows the stopped apply did, and those run now
+                columns[j] = partials[j][0].astype(np.int64, copy=True)
+                columns[j][rows] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
             # A column in which the LF raised is never cached: the fault (an outage, a timeout)
             # may be transient, and its ABSTAINs are not votes; the next apply re-runs the LF.
@@ -211,6 +241,8 @@ class LFApplier:
                 fp = self.lfs[j].fingerprint()
                 if not is_volatile(fp):
                     self.cache.put(self._cache_key(fp, data_fp), columns[j], 0)
+                    if j in partials:  # whole now (a column with faults keeps its fault-free rows)
+                        self.cache.drop_partial(keys[j])
         warn_faults(names, faults, self.fault)
 
         k = self.cardinality
@@ -229,7 +261,7 @@ class LFApplier:
         votes = VoteMatrix(mat, names, k_final)
         table = pd.DataFrame(
             {
-                "calls": [0 if j not in todo else n for j in range(m)],
+                "calls": [0 if j not in todo else n_run for j in range(m)],
                 "faults": faults,
                 "seconds": seconds,
                 "cached": [j not in todo for j in range(m)],
@@ -246,18 +278,59 @@ class LFApplier:
         lf_key = f"{fp}|fault={self.fault}" + ("|keep_na" if self._keep_na else "")
         return VoteCache.key(lf_key, data_fp, self.cardinality)
 
-    def _keep_finished(self, err: BaseException, todo: list[int], keys: list[str | None], data_fp: str) -> None:
-        """Cache the columns of the LFs that had run on every row when another LF raised (``fault="raise"``)
-        or Ctrl-C stopped the serial engine: the rerun runs the other LFs only.  The error goes up unchanged."""
+    def _keep_finished(self, err: BaseException, todo: list[int], keys: list[str | None], data_fp: str,
+                       resume: _Resume | None = None) -> None:
+        """Cache what an apply that stopped (``fault="raise"`` and an LF error, a worker's death, Ctrl-C) had
+        computed, so the next apply does not compute it again: the columns of the LFs that had run on every row
+        (``err.finished``), and for the others the rows of the chunks that finished without a fault of theirs
+        (``err.partial``, see :func:`~weaksup.apply.engines.base.keep_partial`) as partial columns, merged with
+        those the apply started from.  Volatile LFs keep nothing.  The error goes up unchanged."""
         if self.cache is None:
             return
-        for pos, column in getattr(err, "finished", {}).items():
+        whole = getattr(err, "finished", None) or {}
+        for pos, column in whole.items():
             j = todo[pos]
             if keys[j] is None:
                 continue
+            if resume is not None and resume.rows is not None:  # the engine ran on some rows: add the others
+                full = resume.partials[todo[pos]][0].astype(np.int64, copy=True)
+                full[resume.rows] = column
+                column = full
             fp = self.lfs[j].fingerprint()  # the state the LF left, as for a column computed without error
             if not is_volatile(fp):
                 self.cache.put(self._cache_key(fp, data_fp), column, 0)
+                if resume is not None and j in resume.partials:
+                    self.cache.drop_partial(keys[j])  # type: ignore[arg-type]
+        if resume is None:
+            return
+        block, finished = getattr(err, "partial", None) or (None, [])
+        n_run = resume.n if resume.rows is None else len(resume.rows)
+        for pos, j in enumerate(todo):
+            if pos in whole or keys[j] is None:
+                continue
+            ran = np.zeros(n_run, dtype=bool)  # the rows run now that this LF did without a fault
+            for start, stop, faults in finished:
+                if not faults[pos]:
+                    ran[start:stop] = True
+            if j in resume.partials:
+                column = resume.partials[j][0].astype(np.int64, copy=True)
+                done = resume.partials[j][1].copy()
+            elif ran.any():
+                column, done = np.full(resume.n, -1, dtype=np.int64), np.zeros(resume.n, dtype=bool)
+            else:
+                continue
+            if ran.any():
+                at = np.flatnonzero(ran) if resume.rows is None else resume.rows[ran]
+                column[at] = block[ran, pos]  # type: ignore[index]
+                done[at] = True
+            column[~done] = -1  # not votes: ABSTAIN, so the entry holds nothing but its votes
+            fp = self.lfs[j].fingerprint()
+            if is_volatile(fp):
+                continue
+            key = self._cache_key(fp, data_fp)
+            if key != keys[j]:  # the LF's state moved on: its partial column moves with it
+                self.cache.drop_partial(keys[j])  # type: ignore[arg-type]
+            self.cache.put_partial(key, column, done)
 
     def apply_to_shards(self, data: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Any:
         """Apply the LFs on the active Dask cluster, writing the votes as sparse shards under ``path``.
@@ -297,6 +370,34 @@ class LFApplier:
                                 npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
         self.last_report = votes.report
         return votes
+
+
+class _Resume(NamedTuple):
+    """What an apply started from, for keeping what it computed if it stops: the LFs' partial columns (``(votes,
+    done)`` by LF position), the rows the engine runs on (None: every row) and the data's row count."""
+
+    partials: dict[int, tuple[np.ndarray, np.ndarray]]
+    rows: np.ndarray | None
+    n: int
+
+
+def _at_rows(err: LFApplyError, rows: np.ndarray) -> None:
+    """Make ``err``, raised by an engine that ran on ``data.iloc[rows]``, name the positions in ``data``: its
+    ``position`` and the positions in its message (the kernel's ``(position p)`` / ``(positions a..b)``)."""
+    p = err.position
+    if not isinstance(p, (int, np.integer)) or not 0 <= p < len(rows):
+        return
+    if err.args and isinstance(err.args[0], str):
+        message = err.args[0]
+        for found in _POSITIONS.finditer(message):
+            if int(found.group(1)) == p:  # the kernel's own text, not a row label that looks like it
+                hi = found.group(2)
+                moved = (f"(positions {rows[p]}..{rows[min(int(hi), len(rows) - 1)]}" if hi is not None
+                         else f"(position {rows[p]}")
+                message = message[:found.start()] + moved + message[found.end():]
+                break
+        err.args = (message, *err.args[1:])
+    err.position = int(rows[p])
 
 
 def as_frame(data: Any) -> pd.DataFrame:

@@ -4,10 +4,15 @@ Re-applying a set of LFs in which one changed re-runs only that LF: every
 other column is found here.  The cache lives in memory, and optionally on disk
 (one ``<key>.npz`` per column, votes and fault count, written atomically by
 :mod:`weaksup._persist`) so it survives a kernel restart.
+
+An apply that stopped (Ctrl-C, an LF error) leaves *partial* columns: the votes of the rows its finished chunks
+covered, and which rows those are (``<key>.partial.npz`` on disk, another format): the next apply of the same LF
+to the same data runs it on the other rows only.  A partial entry is never served as a column.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -24,6 +29,8 @@ from weaksup.lf.fingerprint import VOLATILE, is_volatile, pandas_digest
 __all__ = ["VoteCache", "fingerprint_data"]
 
 _FORMAT = "weaksup.VoteCacheColumn"
+_PARTIAL_FORMAT = "weaksup.VoteCachePartialColumn"
+_PARTIAL = ".partial"  # a partial entry's file is <key>.partial.npz: never the <key>.npz a column is read from
 
 #: A temporary file untouched this long is a killed write's leftover even if its pid is in use (the folder may be
 #: shared with other machines, where the pid means nothing): a live write keeps touching its file.
@@ -141,6 +148,8 @@ class VoteCache:
                 raise OSError(f"cannot create the VoteCache directory {self.directory}: {exc.strerror or exc}") from exc
         self.max_bytes = int(max_bytes)
         self._mem: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
+        # partial columns of stopped applies: (votes, rows done), apart from the columns so never served as one
+        self._partials: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._bytes = 0
         self.hits = 0
         self.misses = 0
@@ -236,6 +245,7 @@ class VoteCache:
             return
         column = np.asarray(column)
         self._remember(key, column, faults)
+        self._forget_partial(key)
         if self.directory is not None:
             path = self.directory / f"{key}.npz"
             span = [int(column.min()), int(column.max())] if len(column) else [-1, -1]
@@ -259,9 +269,94 @@ class VoteCache:
             self._bytes -= self._mem[key][0].nbytes
         self._mem[key] = (column, faults)
         self._bytes += column.nbytes
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop the least recently used entries beyond ``max_bytes``: partial ones first (the newest is kept)."""
+        while self._bytes > self.max_bytes and len(self._partials) > 1:
+            _, (old, done) = self._partials.popitem(last=False)
+            self._bytes -= old.nbytes + done.nbytes
         while self._bytes > self.max_bytes and len(self._mem) > 1:
             _, (old, _) = self._mem.popitem(last=False)
             self._bytes -= old.nbytes
+
+    def _forget_partial(self, key: str) -> None:
+        old = self._partials.pop(key, None)
+        if old is not None:
+            self._bytes -= old[0].nbytes + old[1].nbytes
+
+    def get_partial(self, key: str, n: int, cardinality: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """The partial column an apply that stopped left under ``key``: ``(votes, done)``, or None.
+
+        ``done`` (``n`` bools) marks the rows whose votes are computed (fault-free); ``votes`` holds them
+        (its other rows mean nothing).  A damaged or foreign file is a miss, warned about as in :meth:`get`.
+        """
+        if is_volatile(key):
+            return None
+        hit = self._partials.get(key)
+        if hit is not None and len(hit[0]) == n:
+            self._partials.move_to_end(key)
+            return hit
+        if self.directory is None:
+            return None
+        path = self.directory / f"{key}{_PARTIAL}.npz"
+        if not path.exists():
+            return None
+        try:
+            meta, arrays = load_npz(path, _PARTIAL_FORMAT)
+            col, done = np.asarray(arrays["votes"]), np.asarray(arrays["done"])
+            if col.ndim != 1 or col.dtype.kind not in "iu" or len(col) != n or done.dtype != bool \
+                    or done.shape != col.shape:
+                raise ValueError(f"holds votes of shape {col.shape} and dtype {col.dtype}, rows done of shape "
+                                 f"{done.shape} and dtype {done.dtype}, for {n} rows")
+            kept = col[done]
+            lo, hi = (int(kept.min()), int(kept.max())) if len(kept) else (-1, -1)
+            top = cardinality - 1 if cardinality is not None else None
+            if lo < -1 or (top is not None and hi > top) or list(meta.get("votes_range", ())) != [lo, hi] \
+                    or meta.get("rows_done") != int(done.sum()):
+                raise ValueError(f"holds votes {lo}..{hi} on {int(done.sum())} rows, not what was written "
+                                 f"or outside -1..{top if top is not None else 'k-1'}")
+        except Exception as exc:  # a cache file never stops a run: the rows are computed again
+            warnings.warn(f"vote cache file {path} is damaged ({type(exc).__name__}: {exc}); treating it as a "
+                          f"miss and computing every row of the column", RuntimeWarning, stacklevel=3)
+            return None
+        self._remember_partial(key, col, done)
+        return col, done
+
+    def put_partial(self, key: str, column: np.ndarray, done: np.ndarray) -> None:
+        """Keep the rows ``done`` (bools) of ``column`` under ``key``, for an apply that stopped before every row
+        was done (see :meth:`get_partial`); never served as the column (:meth:`get` does not see it)."""
+        if is_volatile(key) or not done.any():
+            return
+        column, done = np.asarray(column, dtype=np.int64), np.asarray(done, dtype=bool)
+        self._remember_partial(key, column, done)
+        if self.directory is None:
+            return
+        path = self.directory / f"{key}{_PARTIAL}.npz"
+        kept = column[done]
+        meta = {"votes_range": [int(kept.min()), int(kept.max())], "rows_done": int(done.sum())}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            save_npz(path, _PARTIAL_FORMAT, meta, {"votes": column, "done": done})
+        except OSError as exc:  # the apply stopped with its own error: the partial column stays in memory
+            cause = (type(exc).__name__, exc.errno)
+            if cause not in self._warned:
+                self._warned.add(cause)
+                warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: {exc.strerror or exc}); "
+                              f"the rows computed are kept in memory only", RuntimeWarning, stacklevel=3)
+
+    def drop_partial(self, key: str) -> None:
+        """Forget the partial column under ``key`` (its column is whole now, or its rows were merged anew)."""
+        self._forget_partial(key)
+        if self.directory is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.directory / f"{key}{_PARTIAL}.npz")
+
+    def _remember_partial(self, key: str, column: np.ndarray, done: np.ndarray) -> None:
+        self._forget_partial(key)
+        self._partials[key] = (column, done)
+        self._bytes += column.nbytes + done.nbytes
+        self._trim()
 
     def clear(self) -> None:
         """Forget every column, in memory and in the directory (``*.npz``, and ``*.npy`` entries of weaksup 0.1).
@@ -270,6 +365,7 @@ class VoteCache:
         alone (only those of killed writes are removed), and a file it or another ``clear`` removes first is
         skipped."""
         self._mem.clear()
+        self._partials.clear()
         self._bytes = 0
         for entry in self._entries():
             if _is_column_file(entry.name):
@@ -283,7 +379,7 @@ class VoteCache:
         """Whether a lookup could hit: columns in memory, or column files in the directory (a cheap check, so
         that a Dask DataFrame is hashed in a pass of its own only when a column could be served; temporary
         files of writes in progress or killed do not count)."""
-        if self._mem:
+        if self._mem or self._partials:
             return True
         return any(_is_column_file(e.name) and e.name.endswith(".npz") for e in self._entries())
 

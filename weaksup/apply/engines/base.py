@@ -28,7 +28,7 @@ from weaksup.apply.kernel import ClassOutput
 from weaksup.lf.core import LabelingFunction
 
 __all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "counts_since", "get_engine",
-           "portable_error", "row_bar"]
+           "keep_partial", "portable_error", "row_bar"]
 
 
 @dataclass
@@ -118,6 +118,19 @@ def keep_finished(err: BaseException, block: np.ndarray, done: np.ndarray, faile
         full[lo:hi] = col
         whole[j] = full
     err.finished = whole  # type: ignore[attr-defined]
+
+
+def keep_partial(err: BaseException, block: np.ndarray, finished: list[tuple[int, int, np.ndarray]]) -> None:
+    """Attach to an error that stops an apply (an LF's :class:`LFApplyError`, a worker's death, Ctrl-C) the votes
+    of the chunks that finished (``err.partial = (block, finished)``), so the applier can keep them in the vote
+    cache as partial columns and the next apply runs the LFs on the other rows only.
+
+    ``block`` holds the votes of the finished chunks (its other rows mean nothing); ``finished`` lists each
+    finished chunk as ``(start, stop, faults)``, ``faults`` counting each LF's faults in it (a chunk in which an
+    LF faulted is not kept for that LF: its ABSTAINs are not votes).  Nothing is attached when no chunk finished.
+    """
+    if finished:
+        err.partial = (block, list(finished))  # type: ignore[attr-defined]
 
 
 def chunks(n: int, size: int) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since, keep_finished,
-                                       portable_error, row_bar)
+                                       keep_partial, portable_error, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -130,6 +130,7 @@ class ProcessEngine:
                                    initializer=_init_worker)
         failed: dict[int, BaseException] = {}
         rows_done = np.zeros(n, dtype=bool)  # rows of the chunks finished
+        finished: list[tuple[int, int, np.ndarray]] = []  # the chunks finished, with their faults: kept if it stops
         try:
             with row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
                 futures: dict[Future[Any], int] = {}
@@ -154,6 +155,7 @@ class ProcessEngine:
                         rows_done[start:start + len(v)] = True
                         res.faults += f
                         res.seconds += s
+                        finished.append((start, start + len(v), f))
                         bar.update(len(v))
                     elif isinstance(exc, _ChunkFailed):
                         exc.error.chunk_done = (exc.columns,)
@@ -170,8 +172,10 @@ class ProcessEngine:
                                     later.cancel()
                         if not unfinished[:first].any():
                             break
-        except BaseException:  # Ctrl-C, or an error that is not an LF's: stop everything now
+        except BaseException as stop:  # Ctrl-C, or an error that is not an LF's: stop everything now
             _stop(pool)
+            if isinstance(stop, KeyboardInterrupt):  # the chunks finished are kept by the applier (``partial``)
+                keep_partial(stop, res.block, finished)
             raise
         else:
             if failed:
@@ -186,14 +190,17 @@ class ProcessEngine:
         exc = failed[first]
         if isinstance(exc, LFApplyError):
             keep_finished(exc, res.block, rows_done, bounds[first])  # the LFs' columns that are whole, for the cache
+            keep_partial(exc, res.block, finished)  # and every LF's rows of the chunks finished
             raise exc from exc.original
         lo, hi = bounds[first]
-        raise LFApplyError(
+        died = LFApplyError(
             f"a worker process died while applying LFs {[lf.name for lf in lfs]} to rows "
             f"{data.index[lo]!r}..{data.index[hi - 1]!r} (positions {lo}..{hi - 1}), the first chunk left "
             f"unfinished; an LF crashed the interpreter or used too much memory (on these rows, or on a chunk "
             f"running beside them). Apply these rows with engine='serial' to see which LF and row", "",
-            data.index[lo], lo, exc) from exc
+            data.index[lo], lo, exc)
+        keep_partial(died, res.block, finished)
+        raise died from exc
 
 
 ENGINE = ProcessEngine()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, keep_finished, row_bar
+from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, keep_finished, keep_partial, row_bar
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -30,6 +30,7 @@ class SerialEngine:
         res = EngineResult.empty(n, len(lfs))
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         m = max(len(lfs), 1)
+        finished: list[tuple[int, int, np.ndarray]] = []  # the chunks done, with their faults: kept if it stops
         with row_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
             for start, stop in chunks(n, job.chunk_size or 10_000):
                 size, shown = stop - start, [0]
@@ -49,14 +50,23 @@ class SerialEngine:
                     output = job.output if kept is None else kept
                     v, f, s = apply_chunk(lfs, data.iloc[start:stop], output, job.fault, start,
                                           timeout=job.timeout, row_tick=row_tick if job.progress else None)
+                    res.block[start:stop] = v
+                    res.faults += f
+                    res.seconds += s
+                    finished.append((start, stop, f))
+                    if size > shown[0]:
+                        bar.update(size - shown[0])
                 except LFApplyError as err:  # the chunks before are done: keep the LFs' columns that are whole
                     done = np.zeros(n, dtype=bool)
                     done[:start] = True
                     keep_finished(err, res.block, done, (start, stop))
+                    keep_partial(err, res.block, finished)  # and every LF's rows of the chunks before
                     raise
                 except KeyboardInterrupt as interrupt:
                     # Ctrl-C, as an LF error: the LFs that ran on every row (this chunk is the last) keep their
-                    # columns (``interrupt.finished``, cached by the applier); the interrupt goes up as it came
+                    # columns (``interrupt.finished``, cached by the applier), every LF the rows of the chunks
+                    # finished (``interrupt.partial``); the interrupt goes up as it came
+                    keep_partial(interrupt, res.block, finished)
                     if kept is not None:
                         done = np.zeros(n, dtype=bool)
                         done[:start] = True
@@ -65,11 +75,6 @@ class SerialEngine:
                         if getattr(held, "finished", None):
                             interrupt.finished = held.finished  # type: ignore[attr-defined]
                     raise
-                res.block[start:stop] = v
-                res.faults += f
-                res.seconds += s
-                if size > shown[0]:
-                    bar.update(size - shown[0])
         return res
 
 

@@ -1,0 +1,326 @@
+"""An apply that stops (Ctrl-C, or ``fault="raise"`` and an LF error) keeps the rows of the chunks that finished.
+
+Before, the process engine kept nothing on Ctrl-C and only whole columns on an LF error, and so did the serial
+engine for every chunk before the last: 2,000 rows in chunks of 250 stopped at row 1,100 re-ran all 2,000 rows of
+every LF.  Now the vote cache holds the finished chunks' votes as partial columns, and the next apply of the same
+(unchanged) LFs to the same data runs them on the other rows only, with votes, calls and faults as an
+uninterrupted apply gives them.  The LFs count their calls in a file (``O_APPEND``: exact across worker
+processes), so a re-apply that ran every row again cannot pass for one that did not.  The interrupts are real
+SIGINTs: ``os.kill`` to this process (serial), or from a worker to its parent (process engine).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import LFApplier, VoteCache, labeling_function
+from weaksup.apply.errors import LFApplyError
+from weaksup.lf import LabelingFunction
+
+N = 2000
+DF = pd.DataFrame({"text": [f"row {i}" for i in range(N)]}, index=[f"r{i}" for i in range(N)])
+STATE = Path()  # the test's folder for call counts and switches (set by the fixture; forked workers inherit it)
+
+
+@pytest.fixture(autouse=True)
+def _state(tmp_path, monkeypatch):
+    """A fresh folder for the call counts and switches; SIGINT raises KeyboardInterrupt (a job started with
+    '&' may have it ignored)."""
+    global STATE
+    STATE = tmp_path / "state"
+    STATE.mkdir()
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def _count(name: str) -> None:
+    fd = os.open(STATE / f"{name}.calls", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, b"x")
+    finally:
+        os.close(fd)
+
+
+def calls() -> dict[str, int]:
+    """The LF calls counted since the last look (and reset)."""
+    out = {}
+    for f in STATE.glob("*.calls"):
+        out[f.name[:-6]] = f.stat().st_size
+        f.unlink()
+    return out
+
+
+def _on(switch: str) -> bool:
+    return (STATE / switch).exists()
+
+
+def switch(name: str, on: bool = True) -> None:
+    (STATE / name).touch() if on else (STATE / name).unlink()
+
+
+def _row(text: str) -> int:
+    return int(text.split()[1])
+
+
+@labeling_function()
+def a(x):
+    _count("a")
+    return 0 if x.text.endswith("7") else -1
+
+
+@labeling_function()
+def b(x):
+    """Fails on row 1234 while the "outage" switch is on (a transient fault: the LF itself is unchanged)."""
+    _count("b")
+    i = _row(x.text)
+    if _on("outage") and i == 1234:
+        raise ValueError("outage")
+    if _on("ctrl-c") and i == 1100:  # Ctrl-C from the terminal, as this process gets it
+        switch("ctrl-c", False)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(30)
+    if _on("ctrl-c-worker") and i >= 1000:  # a slow row in a worker: the parent gets Ctrl-C meanwhile
+        if i == 1000:
+            time.sleep(1.0)  # the chunks before have come back to the parent
+            os.kill(os.getppid(), signal.SIGINT)
+        time.sleep(30)
+    return 1 if x.text.endswith("3") else -1
+
+
+@labeling_function()
+def flaky(x):
+    """Raises on row 10 always: a fault with fault="abstain" (its chunk is never kept for it)."""
+    _count("flaky")
+    if _row(x.text) == 10:
+        raise ConnectionError("down")
+    return 2 if x.text.endswith("5") else -1
+
+
+@labeling_function(batched=True, name="long")
+def long_(d):
+    for _ in range(len(d)):
+        _count("long")
+    return np.where(d.text.str.len() > 7, 1, -1)
+
+
+def _fresh(lfs, df=DF, **kw):
+    return LFApplier(lfs, progress=False, cache=False, **kw).apply(df)
+
+
+def _same(votes, ref) -> None:
+    """Bit-identical: names, cardinality, dtype, every vote; faults as in the uninterrupted apply."""
+    assert votes == ref and votes.to_dense().dtype == ref.to_dense().dtype
+    assert votes.report.table["faults"].to_dict() == ref.report.table["faults"].to_dict()
+
+
+def _stop(applier, error=LFApplyError, df=DF):
+    with pytest.raises(error) as stop:
+        applier.apply(df)
+    if error is KeyboardInterrupt:
+        assert type(stop.value) is KeyboardInterrupt and not vars(stop.value)  # as it came: nothing attached
+    return stop.value
+
+
+def _report_calls(votes) -> dict[str, int]:
+    return {k: v for k, v in votes.report.table["calls"].to_dict().items() if v}
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_serial_lf_error_keeps_the_chunks_before(batched):
+    lfs = [a, long_, b] if batched else [a, b]
+    applier = LFApplier(lfs, progress=False, chunk_size=250)
+    switch("outage")
+    err = _stop(applier)
+    assert str(err) == "LF 'b' raised ValueError on row 'r1234' (position 1234): outage" and err.position == 1234
+    switch("outage", False)
+    calls()
+    votes = applier.apply(DF)
+    expected = {lf.name: 1000 for lf in lfs}  # rows 1000..1999: the chunks from the failed one on
+    assert calls() == expected and _report_calls(votes) == expected
+    _same(votes, _fresh(lfs))
+
+
+def test_a_second_error_names_the_row_in_the_data():
+    """The re-apply runs on rows 1000..1999 only: its error still names row 1234 at position 1234."""
+    applier = LFApplier([a, b], progress=False, chunk_size=250)
+    switch("outage")
+    _stop(applier)
+    err = _stop(applier)
+    assert str(err) == "LF 'b' raised ValueError on row 'r1234' (position 1234): outage" and err.position == 1234
+    assert isinstance(err.__cause__, ValueError)
+
+    @labeling_function(batched=True, name="whole_chunk")
+    def fails_once_resumed(d):
+        if _on("chunk"):
+            raise RuntimeError("chunk")
+        return np.full(len(d), -1)
+
+    applier = LFApplier([a, b, fails_once_resumed], progress=False, chunk_size=250)
+    _stop(applier)  # b at row 1234: rows 0..999 kept for every LF
+    switch("chunk")
+    err = _stop(applier)  # the batched LF fails on the first chunk it gets: rows 1000..1249
+    assert err.position == 1000 and "(positions 1000..1249)" in str(err), str(err)
+    assert "'r1000'..'r1249'" in str(err)
+
+
+def test_process_lf_error_keeps_the_chunks_finished():
+    """n_jobs=2 real workers.  A failure in the last chunk: every chunk before it is waited for, so a's column
+    is whole (as before) and b's rows 0..999 are kept (before: none); a failure in a middle chunk keeps the
+    chunks that finished (which of the later ones did is up to the workers)."""
+    applier = LFApplier([a, b], progress=False, engine="process", n_jobs=2, chunk_size=250)
+    df = DF.iloc[:1250]  # row 1234 is in the last chunk, 1000..1249
+    switch("outage")
+    _stop(applier, df=df)
+    switch("outage", False)
+    calls()
+    votes = applier.apply(df)
+    assert calls() == {"b": 250} and _report_calls(votes) == {"b": 250}
+    _same(votes, _fresh([a, b], df))
+
+    applier = LFApplier([a, b], progress=False, engine="process", n_jobs=2, chunk_size=250)
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    calls()
+    votes = applier.apply(DF)
+    counted = calls()
+    assert set(counted) == {"a", "b"} and counted["a"] == counted["b"] == _report_calls(votes)["b"]
+    assert 250 <= counted["b"] <= 1000 and counted["b"] % 250 == 0  # rows 0..999 were done: never run again
+    _same(votes, _fresh([a, b]))
+
+
+def test_serial_ctrl_c_keeps_the_chunks_finished():
+    applier = LFApplier([a, b], progress=False, chunk_size=250)
+    switch("ctrl-c")
+    _stop(applier, KeyboardInterrupt)
+    calls()
+    votes = applier.apply(DF)
+    assert calls() == {"a": 1000, "b": 1000} and _report_calls(votes) == {"a": 1000, "b": 1000}
+    _same(votes, _fresh([a, b]))
+
+
+def test_process_ctrl_c_keeps_the_chunks_finished():
+    """Ctrl-C reaches the parent while both workers are on slow rows (chunks 4 and 5): the 1,000 rows of the
+    four chunks that came back are kept (before: nothing, the re-apply ran all 2,000 rows)."""
+    applier = LFApplier([a, b], progress=False, engine="process", n_jobs=2, chunk_size=250)
+    switch("ctrl-c-worker")
+    t = time.perf_counter()
+    _stop(applier, KeyboardInterrupt)
+    assert time.perf_counter() - t < 20  # the workers were stopped, not waited for
+    switch("ctrl-c-worker", False)
+    calls()
+    votes = applier.apply(DF)
+    assert calls() == {"a": 1000, "b": 1000} and _report_calls(votes) == {"a": 1000, "b": 1000}
+    _same(votes, _fresh([a, b], engine="process", n_jobs=2, chunk_size=250))
+
+
+def test_fault_abstain_keeps_only_the_chunks_an_lf_did_without_a_fault():
+    """flaky faults on row 10: its chunk 0..249 is not kept for it (the ABSTAIN is not a vote), a's is; the
+    re-apply runs both on the rows either lacks, and counts the fault as the uninterrupted apply does."""
+    applier = LFApplier([a, flaky, b], progress=False, chunk_size=250, fault="abstain")
+    switch("ctrl-c")
+    _stop(applier, KeyboardInterrupt)
+    calls()
+    votes = applier.apply(DF)
+    expected = {"a": 1250, "flaky": 1250, "b": 1250}
+    assert calls() == expected and _report_calls(votes) == expected
+    assert votes.report.table["faults"].to_dict() == {"a": 0, "flaky": 1, "b": 0}
+    _same(votes, _fresh([a, flaky, b], fault="abstain"))
+
+
+def test_a_changed_lf_data_cardinality_or_fault_does_not_use_the_partial_column():
+    applier = LFApplier([a, b], progress=False, chunk_size=250)
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+
+    @labeling_function(name="b")
+    def b_edited(x):
+        _count("b")
+        return 1 if x.text.endswith("4") else -1
+
+    calls()
+    votes = applier.apply(DF, [a, b_edited])  # b changed: it runs on every row, and so does a beside it
+    assert calls() == {"a": 2000, "b": 2000}
+    _same(votes, _fresh([a, b_edited]))
+
+    applier = LFApplier([a, b], progress=False, chunk_size=250)
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    other = DF.copy()
+    other.iloc[5, 0] = "row 5 "
+    ref = _fresh([a, b], other)
+    calls()
+    _same(applier.apply(other), ref)
+    assert calls() == {"a": 2000, "b": 2000}
+    for kw in ({"cardinality": 3}, {"fault": "abstain"}):
+        for name, value in kw.items():
+            setattr(applier, name, value)
+        ref = _fresh([a, b], **kw)
+        calls()
+        _same(applier.apply(DF), ref)
+        assert calls() == {"a": 2000, "b": 2000}, kw
+        applier.cardinality, applier.fault = None, "raise"
+    calls()
+    votes = applier.apply(DF)  # the partial columns were there all along: for these LFs, data and settings
+    assert calls() == {"a": 1000, "b": 1000}
+    _same(votes, _fresh([a, b]))
+    calls()
+    assert _report_calls(applier.apply(DF)) == {} and calls() == {}  # whole now, served as columns
+
+
+def test_a_volatile_lf_keeps_nothing():
+    def g(x, rng):
+        _count("v")
+        return -1
+
+    volatile = LabelingFunction("v", g, resources={"rng": np.random.default_rng(0)})
+    applier = LFApplier([volatile, b], progress=False, chunk_size=250)
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    calls()
+    applier.apply(DF)
+    assert calls() == {"v": 2000, "b": 2000}  # b's partial column is not used either: v must run on every row
+
+
+def test_the_on_disk_cache_keeps_the_chunks_for_a_new_applier(tmp_path):
+    cache_dir = tmp_path / "votes"
+    applier = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir))
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    partial = sorted(p.name for p in cache_dir.glob("*.partial.npz"))
+    assert len(partial) == 2 and not [p for p in cache_dir.glob("*.npz") if ".partial" not in p.name]
+    fresh = VoteCache(cache_dir)
+    for name in partial:  # a partial entry is never served as a column
+        assert fresh.get(name[:-len(".partial.npz")], N) is None
+    calls()
+    votes = LFApplier([a, b], progress=False, chunk_size=250, cache=fresh).apply(DF)
+    assert calls() == {"a": 1000, "b": 1000} and votes.report.table["cached"].tolist() == [False, False]
+    _same(votes, _fresh([a, b]))
+    assert not list(cache_dir.glob("*.partial.npz")) and len(list(cache_dir.glob("*.npz"))) == 2
+
+
+def test_a_damaged_partial_file_is_a_miss_with_a_warning(tmp_path):
+    cache_dir = tmp_path / "votes"
+    applier = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir))
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    for p in cache_dir.glob("*.partial.npz"):
+        p.write_bytes(b"not a zip")
+    calls()
+    with pytest.warns(RuntimeWarning, match="partial.npz is damaged"):
+        votes = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir)).apply(DF)
+    assert calls() == {"a": 2000, "b": 2000}
+    _same(votes, _fresh([a, b]))
