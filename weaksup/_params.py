@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import pickle
 import sys
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
@@ -14,6 +15,9 @@ from weaksup._deprecate import warn_deprecated
 __all__ = ["ParamsMixin", "accepts_param"]
 
 _Self = TypeVar("_Self", bound="ParamsMixin")
+
+#: Class -> (a reference to the ``__init__`` read, its parameter names): :meth:`ParamsMixin._param_names`' cache.
+_PARAM_NAMES: weakref.WeakKeyDictionary[type, tuple[Callable[[], Any], tuple[str, ...]]] = weakref.WeakKeyDictionary()
 
 
 def accepts_param(obj: Any, name: str, method: str = "__init__") -> bool:
@@ -141,9 +145,25 @@ class ParamsMixin:
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        """The ``__init__`` keyword parameters (a new list on every call), read once per class and ``__init__``.
+
+        ``inspect.signature`` costs more than the rest of an unpickling (``__setstate__`` reads these names for
+        every pickle loaded); the cache is keyed on the class itself, weakly (a subclass, or a class redefined
+        in a notebook, is its own entry and a dropped class is not kept alive), and remembers which ``__init__`` it
+        read, so an ``__init__`` replaced on the class is read again.
+        """
+        init = cls.__init__
+        cached = _PARAM_NAMES.get(cls)
+        if cached is None or cached[0]() is not init:
+            sig = inspect.signature(init)
+            try:  # weakly: an __init__ calling super() holds its class, which would then never leave the cache
+                ref: Callable[[], Any] = weakref.ref(init)
+            except TypeError:  # a builtin __init__ (object's), which holds no class
+                ref = lambda: init  # noqa: E731
+            cached = (ref, tuple(p.name for p in sig.parameters.values()
+                                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)))
+            _PARAM_NAMES[cls] = cached
+        return list(cached[1])
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters; with ``deep``, also ``name__param`` of estimator-valued ones."""
