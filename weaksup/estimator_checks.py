@@ -9,6 +9,10 @@ its family, using a small synthetic data set made for that family:
 * fitting twice, on data with different numbers of classes, works;
 * ``predict`` before ``fit`` raises :class:`weaksup._validation.NotFittedError`;
 * ``save`` / ``load`` round-trip gives the same parameters and identical predictions;
+  not run on a class without a ``save`` method (:func:`check_names` leaves
+  ``check_save_load`` out): the end models ``LogisticRegression``, ``MLP``,
+  ``TransformerClassifier``, ``Cosine`` and ``CRFTagger``, which are saved by pickling
+  (``pickle``, ``joblib``), a round trip no check here makes;
 * bad input raises ``ValueError`` / ``TypeError`` whose message names the argument;
 * probabilities are finite, in ``[0, 1]`` and sum to 1 per row;
 * the same fit on the rows (tagged sentences) in another order gives the same
@@ -552,7 +556,10 @@ def check_not_fitted(est: Any, data: CheckData) -> None:
 
 
 def check_save_load(est: Any, data: CheckData) -> None:
-    """``save`` then ``load`` gives a model with the same parameters and identical predictions."""
+    """``save`` then ``load`` gives a model with the same parameters and identical predictions.
+
+    Not run on a class without ``save`` (:func:`check_names`): the end models, which are pickled instead.
+    """
     _fit(est, data)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.npz")
@@ -658,13 +665,16 @@ CHECKS: dict[str, Callable[..., None]] = {
 
 
 def check_names(model_or_class: Any) -> list[str]:
-    """Names of the checks that apply to a model (all of them when its family has a fixture).
+    """Names of the checks that apply to a model: all of them when its family has a fixture, but
+    ``check_save_load`` for a class without a ``save`` method (the end models, which are pickled).
 
     Examples
     --------
     >>> from weaksup.estimator_checks import check_names
     >>> check_names("MajorityVote")[:3]
     ['check_params_roundtrip', 'check_fit_does_not_change_params', 'check_fit_twice_different_cardinalities']
+    >>> "check_save_load" in check_names("MajorityVote"), "check_save_load" in check_names("LogisticRegression")
+    (True, False)
     """
     family = fixture_key(model_or_class)
     if family not in FIXTURES:
