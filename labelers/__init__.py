@@ -6,7 +6,7 @@ weaksup 0.3 with a DeprecationWarning.
 
 from weaksup._deprecate import alias_module, warn_deprecated
 
-warn_deprecated("the top-level package 'labelers'", "'weaksup.labelers'", stacklevel=2)
+warn_deprecated("the top-level package 'labelers'", "'weaksup.labelers'")  # points at the importing line
 alias_module("labelers", "weaksup.labelers")
 
 from weaksup.labelers import *  # noqa: E402,F401,F403

@@ -20,6 +20,7 @@ import functools
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -32,11 +33,43 @@ REMOVED_IN = "0.3"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+# The folders of weaksup and of the deprecated top-level ``labelers`` shim: a deprecation warning points past them.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_OURS = tuple(os.path.join(_ROOT, name) + os.sep for name in ("weaksup", "labelers"))
 
-def warn_deprecated(old: str, new: str, *, stacklevel: int = 3) -> None:
-    """Warn that ``old`` is deprecated in favour of ``new``."""
+
+def _is_import_machinery(frame: Any) -> bool:
+    # the test warnings.warn applies to skip importlib's frames when it counts stacklevel
+    filename = frame.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning issued by the caller at the first frame outside weaksup.
+
+    Counted as :func:`warnings.warn` counts (it skips importlib's frames), so a warning raised while a
+    deprecated module is imported points at the user's ``import`` line: Python's default filters show
+    a DeprecationWarning only when it is attributed to ``__main__``, i.e. to the user's script.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_OURS):
+        frame = frame.f_back
+        while frame is not None and _is_import_machinery(frame):
+            frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_deprecated(old: str, new: str, *, stacklevel: int | None = None) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new``.
+
+    The warning points at the first frame outside weaksup (the user's call or ``import``), however
+    many weaksup frames lie between; an explicit ``stacklevel`` goes to :func:`warnings.warn` as it is
+    (1 is this function, 2 its caller).
+    """
+    level = _user_stacklevel() if stacklevel is None else stacklevel
     warnings.warn(f"{old} is deprecated and will be removed in weaksup {REMOVED_IN}; use {new}",
-                  DeprecationWarning, stacklevel=stacklevel)
+                  DeprecationWarning, stacklevel=level)
 
 
 def renamed_kwargs(**old_to_new: str) -> Callable[[_F], _F]:
@@ -75,7 +108,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec: Any) -> Any:
         target = self.new + spec.name[len(self.old):]
-        warn_deprecated(f"module {spec.name!r}", f"{target!r}", stacklevel=8)
+        warn_deprecated(f"module {spec.name!r}", f"{target!r}")  # points past importlib at the user's import
         return importlib.import_module(target)
 
     def exec_module(self, module: Any) -> None:  # the target module is already executed

@@ -2,7 +2,7 @@
 
 from weaksup._deprecate import alias_module, warn_deprecated
 
-warn_deprecated("the package 'weaksup.labelmodel.universal'", "'weaksup.universal'", stacklevel=2)
+warn_deprecated("the package 'weaksup.labelmodel.universal'", "'weaksup.universal'")  # points at the importing line
 alias_module("weaksup.labelmodel.universal", "weaksup.universal")
 
 from weaksup.universal import *  # noqa: E402,F401,F403
