@@ -108,9 +108,9 @@ class DaskEngine:
         task = dask.delayed(_digested_chunk if digest else _counted_chunk, pure=False)
         lfs = list(lfs)
         scheduler = _CALL_SCHEDULER.get()
-        client = _active_client(scheduler)
-        check_picklable(lfs, remote=client is not None, scheduler=dask.config.get("scheduler", None)
-                        if scheduler is None else scheduler)
+        chosen = _chosen_scheduler(scheduler)
+        client = _active_client(chosen)
+        check_picklable(lfs, remote=client is not None, scheduler=chosen)
         parts = ddf.to_delayed()
         tasks = [task(lfs, p, job.output, job.fault, os.getpid()) for p in parts]
         here = [lf.call_counts() for lf in lfs]
@@ -218,15 +218,30 @@ class _Stop(Exception):
     """Ends a local-scheduler compute once the failed partition to report is known."""
 
 
+def _chosen_scheduler(scheduler: Any = None) -> Any:
+    """The scheduler named for the tasks, by dask's own rule: ``scheduler``, the one the call names
+    (:func:`call_scheduler`), else the one set in ``dask.config``; None when neither names one (the default
+    client, if any, else dask's default).
+
+    >>> import dask
+    >>> with dask.config.set(scheduler="threads"):
+    ...     _chosen_scheduler(), _chosen_scheduler("synchronous")
+    ('threads', 'synchronous')
+    """
+    if scheduler is not None:
+        return scheduler
+    import dask
+
+    return dask.config.get("scheduler", None)
+
+
 def _active_client(scheduler: Any = None) -> Any:
     """The ``distributed`` client the tasks run on, or None (a local scheduler), by dask's own rule: the
     ``scheduler`` the call names (:func:`call_scheduler`, as snorkel's ``DaskLFApplier.apply(df, scheduler)``
     passes it to ``compute``), else one set in ``dask.config`` (``dask.config.set(scheduler="threads")`` or
     ``scheduler=client``), wins over the default client; ``"distributed"`` / ``"dask.distributed"`` (what a
     default client sets) name the default client."""
-    import dask
-
-    chosen = dask.config.get("scheduler", None) if scheduler is None else scheduler
+    chosen = _chosen_scheduler(scheduler)
     if chosen is not None and not (isinstance(chosen, str) and chosen.lower() in ("distributed", "dask.distributed")):
         try:
             from distributed import Client
