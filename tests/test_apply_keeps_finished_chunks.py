@@ -248,8 +248,8 @@ def test_a_changed_lf_data_cardinality_or_fault_does_not_use_the_partial_column(
         return 1 if x.text.endswith("4") else -1
 
     calls()
-    votes = applier.apply(DF, [a, b_edited])  # b changed: it runs on every row, and so does a beside it
-    assert calls() == {"a": 2000, "b": 2000}
+    votes = applier.apply(DF, [a, b_edited])  # b changed: it runs on every row, a on the rows it lacks
+    assert calls() == {"a": 1000, "b": 2000}
     _same(votes, _fresh([a, b_edited]))
 
     applier = LFApplier([a, b], progress=False, chunk_size=250)
@@ -278,6 +278,86 @@ def test_a_changed_lf_data_cardinality_or_fault_does_not_use_the_partial_column(
     assert _report_calls(applier.apply(DF)) == {} and calls() == {}  # whole now, served as columns
 
 
+@labeling_function(name="c")
+def c_buggy(x):
+    _count("c")
+    if _row(x.text) == 1234:
+        raise ValueError("bug")
+    return 1 if x.text.endswith("1") else -1
+
+
+@labeling_function(name="c")
+def c_fixed(x):
+    _count("c")
+    return 1 if x.text.endswith("1") else -1
+
+
+@labeling_function(name="c")
+def c_fails_later(x):
+    _count("c")
+    if _row(x.text) == 1500:
+        raise ValueError("later")
+    return 1 if x.text.endswith("1") else -1
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_after_fixing_the_lf_that_failed_the_others_run_on_the_rows_they_lack(engine):
+    """The fixed LF runs on every row, the unchanged one on rows 1000..1999 only (before: every row)."""
+    kw = {"engine": engine, "n_jobs": 2, "chunk_size": 250}
+    applier = LFApplier([a, c_buggy], progress=False, **kw)
+    _stop(applier)
+    ref = _fresh([a, c_fixed])
+    calls()
+    votes = applier.apply(DF, [a, c_fixed])
+    counted = calls()
+    assert counted["c"] == 2000 and counted == _report_calls(votes)
+    if engine == "serial":
+        assert counted["a"] == 1000
+    else:  # which chunks after the failed one finished is up to the workers
+        assert 250 <= counted["a"] <= 1000 and counted["a"] % 250 == 0
+    _same(votes, ref)
+    calls()
+    assert _report_calls(applier.apply(DF)) == {} and calls() == {}
+
+
+def test_the_error_is_the_lowest_rows_when_the_lfs_run_on_different_rows():
+    """b (resumed: rows 1000..1999) fails at 1234, the new c (every row) at 1500: the error is b's, as an
+    uninterrupted apply raises it, although c's run comes first."""
+    applier = LFApplier([b, c_buggy], progress=False, chunk_size=250)
+    switch("outage")
+    _stop(applier)  # b at 1234 (c_buggy too, later in LF order): rows 0..999 kept
+    with pytest.raises(LFApplyError) as uninterrupted:
+        _fresh([b, c_fails_later])
+    with pytest.raises(LFApplyError) as resumed:
+        applier.apply(DF, [b, c_fails_later])
+    assert str(resumed.value) == str(uninterrupted.value) == \
+        "LF 'b' raised ValueError on row 'r1234' (position 1234): outage"
+    assert resumed.value.position == 1234
+    switch("outage", False)
+    ref = _fresh([b, c_fails_later], fault="abstain")
+    applier.fault = "abstain"
+    _same(applier.apply(DF), ref)
+
+
+def test_ctrl_c_in_the_second_run_keeps_the_first_runs_columns():
+    """c (new) runs on every row and ends; b (resumed) is interrupted again on row 1100: c's column is cached
+    whole, b keeps its rows 0..999, and the next apply runs b on rows 1000..1999 only."""
+    applier = LFApplier([a, b], progress=False, chunk_size=250)
+    switch("ctrl-c")
+    _stop(applier, KeyboardInterrupt)
+    switch("ctrl-c")
+    calls()
+    with pytest.raises(KeyboardInterrupt) as stop:
+        applier.apply(DF, [c_fixed, b])
+    assert type(stop.value) is KeyboardInterrupt and not vars(stop.value)
+    assert calls() == {"c": 2000, "b": 101}
+    ref = _fresh([c_fixed, b])
+    calls()
+    votes = applier.apply(DF)
+    assert calls() == {"b": 1000} and votes.report.table["cached"].to_dict() == {"c": True, "b": False}
+    _same(votes, ref)
+
+
 def test_a_volatile_lf_keeps_nothing():
     def g(x, rng):
         _count("v")
@@ -290,7 +370,7 @@ def test_a_volatile_lf_keeps_nothing():
     switch("outage", False)
     calls()
     applier.apply(DF)
-    assert calls() == {"v": 2000, "b": 2000}  # b's partial column is not used either: v must run on every row
+    assert calls() == {"v": 2000, "b": 1000}  # v kept nothing, b its rows 0..999
 
 
 def test_the_on_disk_cache_keeps_the_chunks_for_a_new_applier(tmp_path):

@@ -17,6 +17,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -166,11 +167,13 @@ class LFApplier:
         todo = [j for j in range(m) if j not in columns]
         todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
         # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one, the
-        # engine runs on the rows some LF has not done (``rows``) and the partial columns give the others
+        # engine runs on the rows some LF has not done (``rows``) and the partial columns give the others; when
+        # only some have one, those run on the rows they lack and the others on every row (``_run_split``)
         resumable = bool(self.cache is not None and n and isinstance(df, pd.DataFrame)
                          and engine.name in ("serial", "process"))
         partials: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         rows: np.ndarray | None = None
+        calls_run: np.ndarray | None = None  # the rows each LF ran on, when the LFs ran on different rows
         if resumable and todo:
             for j in todo:
                 key = keys[j]
@@ -188,27 +191,30 @@ class LFApplier:
         if todo and (n is None or n) and (rows is None or len(rows)):
             job = EngineJob(ClassOutput(self.cardinality, keep_na=self._keep_na), self.fault, self.chunk_size,
                             self.n_jobs, self.progress, timeout, digest=hash_in_run)
-            keep = _Resume(partials, rows, n) if resumable else None  # type: ignore[arg-type]
-            try:
-                res = engine.run(df if rows is None else df.iloc[rows], todo_lfs, job)
-            except LFApplyError as err:
-                # the columns found whole, and the rows of the chunks finished, are kept; keeping them must never
-                # turn the error into another one
-                with contextlib.suppress(Exception):
-                    self._keep_finished(err, todo, keys, data_fp, keep)
-                err.__dict__.pop("partial", None)
-                if rows is not None:
-                    _at_rows(err, rows)  # the engine ran on data.iloc[rows]: the positions in the data
-                raise
-            except KeyboardInterrupt as interrupt:
-                # Ctrl-C: the columns the engine found whole (the serial engine's LFs that ran on every row) and
-                # the rows of the chunks finished are kept as on an LF error; keeping them must never turn the
-                # interrupt into another error
-                with contextlib.suppress(Exception):
-                    self._keep_finished(interrupt, todo, keys, data_fp, keep)
-                for attached in ("finished", "partial"):  # the interrupt goes up as it came
-                    interrupt.__dict__.pop(attached, None)
-                raise
+            if partials and len(partials) < len(todo):  # some LFs have partial columns, some must run on every row
+                res, calls_run = self._run_split(engine, df, todo, todo_lfs, job, keys, data_fp, partials, n)
+            else:
+                keep = _Resume(partials, rows, n) if resumable else None  # type: ignore[arg-type]
+                try:
+                    res = engine.run(df if rows is None else df.iloc[rows], todo_lfs, job)
+                except LFApplyError as err:
+                    # the columns found whole, and the rows of the chunks finished, are kept; keeping them must never
+                    # turn the error into another one
+                    with contextlib.suppress(Exception):
+                        self._keep_finished(err, todo, keys, data_fp, keep)
+                    err.__dict__.pop("partial", None)
+                    if rows is not None:
+                        _at_rows(err, rows)  # the engine ran on data.iloc[rows]: the positions in the data
+                    raise
+                except KeyboardInterrupt as interrupt:
+                    # Ctrl-C: the columns the engine found whole (the serial engine's LFs that ran on every row) and
+                    # the rows of the chunks finished are kept as on an LF error; keeping them must never turn the
+                    # interrupt into another error
+                    with contextlib.suppress(Exception):
+                        self._keep_finished(interrupt, todo, keys, data_fp, keep)
+                    for attached in ("finished", "partial"):  # the interrupt goes up as it came
+                        interrupt.__dict__.pop(attached, None)
+                    raise
             if hashed_before and (res.block.shape[0] != n or res.data_digest not in (None, data_fp)):
                 # read again for the LFs, the frame's source (files) changed since it was hashed: the cached
                 # columns and the new ones would be of different data
@@ -223,7 +229,9 @@ class LFApplier:
         else:
             n = n or 0
             res = EngineResult.empty(n if rows is None else 0, len(todo))
-        n_run = n if rows is None else len(rows)  # the rows the LFs ran on
+        if calls_run is None:  # the rows each LF ran on
+            calls_run = np.full(len(todo), n if rows is None else len(rows), dtype=np.int64)
+        calls_of = {j: int(c) for j, c in zip(todo, calls_run)}
         for lf in todo_lfs:
             lf.settle()
         for pos, j in enumerate(todo):
@@ -261,7 +269,7 @@ class LFApplier:
         votes = VoteMatrix(mat, names, k_final)
         table = pd.DataFrame(
             {
-                "calls": [0 if j not in todo else n_run for j in range(m)],
+                "calls": [calls_of.get(j, 0) for j in range(m)],
                 "faults": faults,
                 "seconds": seconds,
                 "cached": [j not in todo for j in range(m)],
@@ -277,6 +285,75 @@ class LFApplier:
         (and the drop-in's ``pd.NA`` rows, which an LF may vote on differently than on ``None``)."""
         lf_key = f"{fp}|fault={self.fault}" + ("|keep_na" if self._keep_na else "")
         return VoteCache.key(lf_key, data_fp, self.cardinality)
+
+    def _run_split(self, engine: Engine, df: pd.DataFrame, todo: list[int], todo_lfs: list[LabelingFunction],
+                   job: EngineJob, keys: list[str | None], data_fp: str,
+                   partials: dict[int, tuple[np.ndarray, np.ndarray]], n: int) -> tuple[EngineResult, np.ndarray]:
+        """Run the LFs to run that have no partial column on every row, then those that have one on the rows they
+        lack: ``(result on every row, calls per LF)``, as one engine run over every row would give them.
+
+        The error raised is the one at the lowest position (ties: the first LF in list order), as one run
+        raises it: after a failure at position ``p`` the second run covers the rows up to ``p`` only.  What
+        either run computed is kept in the cache when the apply stops (an error, Ctrl-C)."""
+        res = EngineResult.empty(n, len(todo))
+        calls = np.zeros(len(todo), dtype=np.int64)
+        fresh = [p for p, j in enumerate(todo) if j not in partials]
+        resumed = [p for p, j in enumerate(todo) if j in partials]
+        lacking = np.flatnonzero(~np.logical_and.reduce([partials[todo[p]][1] for p in resumed]))
+        ran: list[tuple[list[int], EngineResult, _Resume, bool]] = []  # runs that ended: LFs, result, rows, whole
+        first: LFApplyError | None = None
+        for group, rows in ((fresh, None), (resumed, lacking)):
+            js = [todo[p] for p in group]
+            whole = first is None
+            if first is not None:  # rows after the error cannot hold the error raised
+                at = first.position if first.position is not None else n - 1
+                rows = np.arange(at + 1) if rows is None else rows[rows <= at]
+            if rows is not None and not len(rows):
+                continue
+            resume = _Resume({j: partials[j] for j in js if j in partials}, rows, n)
+            try:
+                got = engine.run(df if rows is None else df.iloc[rows], [todo_lfs[p] for p in group], job)
+            except LFApplyError as err:
+                with contextlib.suppress(Exception):
+                    self._keep_finished(err, js, keys, data_fp, resume)
+                err.__dict__.pop("partial", None)
+                if rows is not None:
+                    _at_rows(err, rows)
+                if first is None or _earlier(err, first, [lf.name for lf in self.lfs]):
+                    first = err
+                continue
+            except KeyboardInterrupt as interrupt:
+                with contextlib.suppress(Exception):
+                    self._keep_finished(interrupt, js, keys, data_fp, resume)
+                    self._keep_runs(ran, keys, data_fp)
+                for attached in ("finished", "partial"):
+                    interrupt.__dict__.pop(attached, None)
+                raise
+            ran.append((js, got, resume, whole))
+            for k, p in enumerate(group):
+                if rows is None:
+                    res.block[:, p] = got.block[:, k]
+                else:
+                    res.block[:, p] = partials[todo[p]][0]
+                    res.block[rows, p] = got.block[:, k]
+                res.faults[p], res.seconds[p], calls[p] = got.faults[k], got.seconds[k], got.block.shape[0]
+        if first is not None:
+            with contextlib.suppress(Exception):
+                self._keep_runs(ran, keys, data_fp)
+            raise first
+        return res, calls
+
+    def _keep_runs(self, ran: list[tuple[list[int], EngineResult, _Resume, bool]], keys: list[str | None],
+                   data_fp: str) -> None:
+        """Cache what the engine runs that ended before the apply stopped computed: whole columns (a run over
+        every row the LFs lacked) or partial ones (a run cut short at an error), fault-free LFs only."""
+        for js, got, resume, whole in ran:
+            done = SimpleNamespace()
+            if whole:
+                done.finished = {k: got.block[:, k] for k in range(len(js)) if not got.faults[k]}
+            else:
+                done.partial = (got.block, [(0, got.block.shape[0], got.faults)])
+            self._keep_finished(done, js, keys, data_fp, resume)  # type: ignore[arg-type]
 
     def _keep_finished(self, err: BaseException, todo: list[int], keys: list[str | None], data_fp: str,
                        resume: _Resume | None = None) -> None:
@@ -398,6 +475,16 @@ def _at_rows(err: LFApplyError, rows: np.ndarray) -> None:
                 break
         err.args = (message, *err.args[1:])
     err.position = int(rows[p])
+
+
+def _earlier(err: LFApplyError, than: LFApplyError, names: list[str]) -> bool:
+    """Whether ``err`` comes before ``than``: at a lower position, or at the same one from an earlier LF."""
+    if err.position is None or than.position is None:
+        return False
+    if err.position != than.position:
+        return err.position < than.position
+    order = {name: i for i, name in enumerate(names)}
+    return order.get(err.lf_name, len(names)) < order.get(than.lf_name, len(names))
 
 
 def as_frame(data: Any) -> pd.DataFrame:
