@@ -328,13 +328,16 @@ class VoteCache:
         was done (see :meth:`get_partial`); never served as the column (:meth:`get` does not see it)."""
         if is_volatile(key) or not done.any():
             return
-        column, done = np.asarray(column, dtype=np.int64), np.asarray(done, dtype=bool)
+        column, done = np.asarray(column), np.asarray(done, dtype=bool)
+        kept = column[done]
+        lo, hi = int(kept.min()), int(kept.max())
+        if -128 <= lo and hi < 128:  # votes of a few classes: an eighth of the memory of int64 (read back as is)
+            column = np.where(done, column, -1).astype(np.int8)
         self._remember_partial(key, column, done)
         if self.directory is None:
             return
         path = self.directory / f"{key}{_PARTIAL}.npz"
-        kept = column[done]
-        meta = {"votes_range": [int(kept.min()), int(kept.max())], "rows_done": int(done.sum())}
+        meta = {"votes_range": [lo, hi], "rows_done": int(done.sum())}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             save_npz(path, _PARTIAL_FORMAT, meta, {"votes": column, "done": done})
