@@ -200,6 +200,12 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for line in summarize_skipped(df.attrs.get("skipped", [])):
         print(f"skipped {line}", file=sys.stderr)
     print(f"[{df.attrs['meta']['seconds']} s]", file=sys.stderr)
+    failed = df.attrs.get("skipped", [])
+    if df.empty and failed:  # every cell failed: no result is no success (and no docs section of none)
+        first = failed[0]
+        print(f"weaksup bench: error: every cell failed ({len(failed)} failure(s), listed above as 'skipped'); the "
+              f"first: {first['what']}: {first['why'][:200]}", file=sys.stderr)
+        return 1
     if docs is not None:
         docs.parent.mkdir(parents=True, exist_ok=True)
         docs.write_text(section_block(SECTION, docs_section(df), SECTION_TITLE) + "\n", encoding="utf-8")

@@ -94,6 +94,11 @@ __all__ = ["markdown_table", "section_block", "results_table", "summarize_skippe
 
 #: What a table cell that trained on the gold valid labels carries instead of the published number.
 SEMI_MARK = "(semi-supervised)"
+#: What a cell of a model of one's own that does not say whether it trains on the valid labels carries instead
+#: (:func:`weaksup.bench.runner.trains_on_valid`: its reason begins ``"unknown:"``).
+UNKNOWN_MARK = "(valid-label use unknown)"
+#: What the tables' ``±`` is: numpy's ``std`` with ``ddof=0`` (pandas' ``Series.std`` defaults to ``ddof=1``).
+STD_NOTE = "± std over seeds (ddof=0)"
 #: The mark before a published number that was made with another configuration than the cell's
 #: (:func:`published_config`).
 OTHER_CONFIG_MARK = "†"
@@ -237,6 +242,7 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
         keys = list(dict.fromkeys(zip(sub["end_model"], sub["label_model"])))
         keys.sort(key=lambda k: (k[0] != "", k[0]))
         semi_notes: dict[str, list[str]] = {}
+        unknown_notes: dict[str, list[str]] = {}
         config_notes: dict[str, list[str]] = {}
         for em, lm in keys:
             row: list[object] = [lm if not em else f"{em.upper()} + {lm}"]
@@ -245,10 +251,13 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                 cell = sub[(sub["dataset"] == d) & (sub["label_model"] == lm) & (sub["end_model"] == em)]
                 semi = [r for r in dict.fromkeys(cell["semi_supervised"]) if r]
                 if semi:  # trained on gold valid labels: marked, and never beside WRENCH's unsupervised number
-                    row.append(fmt_cell(cell["score"].to_numpy(float), None, n_seeds, False) + f" {SEMI_MARK}")
+                    known = [r for r in semi if not _unknown_use(r)]
+                    row.append(fmt_cell(cell["score"].to_numpy(float), None, n_seeds, False)
+                               + f" {SEMI_MARK if known else UNKNOWN_MARK}")
                     for r in semi:
-                        if r not in semi_notes.setdefault(str(row[0]), []):
-                            semi_notes[str(row[0])].append(r)
+                        notes_of = unknown_notes if _unknown_use(r) else semi_notes
+                        if r not in notes_of.setdefault(str(row[0]), []):
+                            notes_of[str(row[0])].append(r)
                     continue
                 pubs = cell["published"].dropna()
                 pub = float(pubs.iloc[0]) if (show_pub and len(pubs)) else None
@@ -265,7 +274,7 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
         pub_what = ("published WRENCH in parentheses" if proto == "wrench" else
                     "published WRENCH in parentheses, measured under WRENCH's protocol, not this one")
         title = f"**protocol {proto}, {split} split**" + (
-            f" — mean ± std over seeds ({pub_what})" if show_pub else " — mean ± std over seeds")
+            f" — mean {STD_NOTE} ({pub_what})" if show_pub else f" — mean {STD_NOTE}")
         title += f"; every cell averages {seeds} unless marked [n/{n_seeds} seeds]"
         table = title + "\n\n" + markdown_table(header, rows)
         if semi_notes:
@@ -273,6 +282,11 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                       "the class balance with them, as WRENCH's protocol does), so it is not comparable with "
                       "WRENCH's published label models, which are unsupervised, and no published number is shown "
                       "beside it: " + "; ".join(f"{m} ({'; '.join(rs)})" for m, rs in semi_notes.items()) + ".")
+        if unknown_notes:
+            table += ("\n\n" + f"{UNKNOWN_MARK}: a model of one's own got the gold valid labels (as every label "
+                      "model does under this protocol) and does not declare whether it trains on them (class "
+                      "attribute trains_on_valid_labels = False / True), so no published number is shown beside "
+                      "it: " + "; ".join(f"{m} ({'; '.join(rs)})" for m, rs in unknown_notes.items()) + ".")
         if any(config_notes.values()):
             table += ("\n\n" + f"{OTHER_CONFIG_MARK} (published number): it was made with another configuration "
                       "than this row's, so the pair is no reproduction (a cell without the mark runs the published "
@@ -281,6 +295,11 @@ def results_table(df: Any, split: str = "test", protocol: str | None = None,
                           f"{m} ({'; '.join(ns)})" for m, ns in config_notes.items() if ns) + ".")
         parts.append(table)
     return "\n\n".join(parts) + "\n"
+
+
+def _unknown_use(reason: str) -> bool:
+    """Whether a ``semi_supervised`` reason says the valid-label use is unknown rather than known."""
+    return reason.startswith("unknown:")
 
 
 def summarize_skipped(skipped: list[dict[str, str]]) -> list[str]:

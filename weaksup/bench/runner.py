@@ -188,48 +188,146 @@ def _short(spec: Any) -> str:
     return spec.name
 
 
-def _resolve(kind: str, names: Sequence[str] | None) -> tuple[list[tuple[str, type]], list[dict[str, str]]]:
-    """``([(bench name, class)], skipped)`` for ``kind`` ``"label"`` or ``"end"`` models, read from the registry.
+#: What ``label_models=`` / ``end_models=`` entries may be (said by every error about one).
+_ACCEPTED = ("a registered name or alias (str; weaksup.labelmodel.registry.register adds one's own), a model "
+             "class, a model instance (its constructor parameters are the cell's), or a (name, class or "
+             "instance) pair")
 
-    ``names=None`` takes the registry's bench defaults of the family.  An
-    unknown name, or a model of another family, is a ``ValueError``; a model
-    whose optional dependency is missing is skipped (with a warning).
+
+def _given_params(model: Any) -> dict[str, Any]:
+    """The constructor parameters of estimator instance ``model`` that differ from the class defaults."""
+    import inspect
+
+    try:
+        params = model.get_params(deep=False)
+        sig = inspect.signature(type(model)).parameters
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    out = {}
+    for k, v in params.items():
+        default = sig[k].default if k in sig else inspect.Parameter.empty
+        try:
+            same = v is default or bool(v == default)
+        except Exception:  # arrays and the like: compared by identity only
+            same = False
+        if not same:
+            out[k] = v
+    return out
+
+
+def _model_entry(kind: str, item: Any) -> tuple[str, Any, type | None, dict[str, Any]]:
+    """``(bench name, registry spec or None, class or None (not importable), params)`` of one ``kind`` entry.
+
+    A str is looked up in the registry; a class, an instance or a ``(name, class or instance)`` pair is run
+    as given (a class the registry holds keeps its registered bench name).  An instance's parameters that
+    differ from its class's defaults become the entry's parameters.
+    """
+    from weaksup.labelmodel import registry
+
+    family = _FAMILY[kind]
+    known = registry.model_names(family)
+    if isinstance(item, str):
+        try:
+            spec = registry.spec(item)
+        except KeyError:
+            raise ValueError(f"unknown {kind} model {item!r}; choose from {known} "
+                             f"(or their aliases: {_aliases(registry.specs(family))}), or pass the model itself: "
+                             f"{_ACCEPTED}") from None
+        if spec.family != family or spec.task != "classification":
+            raise ValueError(f"{spec.name} is a {spec.family} model ({spec.task}); weaksup bench runs "
+                             f"classification {kind} models: {known}")
+        return _short(spec), spec, None, {}
+    name: str | None = None
+    model = item
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        name, model = item
+    cls = model if isinstance(model, type) else type(model)
+    params = {} if isinstance(model, type) else _given_params(model)
+    if kind == "label":
+        from weaksup.labelmodel.base import LabelModel
+
+        ok = issubclass(cls, LabelModel)
+    else:
+        from weaksup.labelmodel.base import LabelModel
+
+        ok = (callable(getattr(cls, "fit", None)) and callable(getattr(cls, "predict_proba", None))
+              and not issubclass(cls, LabelModel))
+    if not ok or isinstance(model, (str, bytes, tuple, list, dict)):
+        want = ("a weaksup.labelmodel.LabelModel subclass" if kind == "label"
+                else "an end model class with fit(X, y) and predict_proba(X), not a label model (pass those "
+                     "as label_models)")
+        article = "an" if kind == "end" else "a"
+        raise ValueError(f"{kind}_models: {item!r} is not {article} {kind} model: an entry is {_ACCEPTED}; a model "
+                         f"given as a class or instance must be {want}")
+    spec = registry.spec_of(cls)
+    if spec is not None and spec.family != family:
+        spec = None
+    if name is None:
+        name = _short(spec) if spec is not None else cls.__name__
+    try:
+        other = registry.spec(name)
+    except KeyError:
+        other = None
+    if other is not None and other is not spec:  # a published number or a registered model's params must not
+        raise ValueError(f"{kind}_models: the name {name!r} of {cls.__module__}.{cls.__qualname__} is a "  # apply
+                         f"registered model's ({other.name}); pass ({name!r}-free) a pair such as "
+                         f"('My{cls.__name__}', model) to name it")
+    return name, spec, cls, params
+
+
+def _one_model(models: Any) -> bool:
+    """Whether ``label_models=`` / ``end_models=`` is one entry rather than a list of them."""
+    return models is not None and (isinstance(models, (str, type)) or hasattr(models, "fit"))
+
+
+def _resolve(kind: str, names: Sequence[Any] | None
+             ) -> tuple[list[tuple[str, type]], list[dict[str, str]], dict[str, dict[str, Any]], set[str]]:
+    """``([(bench name, class)], skipped, {bench name: instance params}, own)`` for ``kind`` ``"label"`` or
+    ``"end"``; ``own``: the bench names of models the registry does not hold (never given a published number).
+
+    ``names=None`` takes the registry's bench defaults of the family.  An entry is a registered name or
+    alias, a class, an instance or a ``(name, model)`` pair (:func:`_model_entry`).  An unknown name, a model
+    of another family or anything else is a ``ValueError``; a registered model whose optional dependency is
+    missing is skipped (with a warning).
     """
     from weaksup.labelmodel import registry
 
     family = _FAMILY[kind]
     if names is None:
         names = registry.model_names(family, bench_only=True)
-    known = registry.model_names(family)
     out: list[tuple[str, type]] = []
     skipped: list[dict[str, str]] = []
-    for name in names:
-        try:
-            spec = registry.spec(name)
-        except KeyError:
-            raise ValueError(f"unknown {kind} model {name!r}; choose from {known} "
-                             f"(or their aliases: {_aliases(registry.specs(family))})") from None
-        if spec.family != family or spec.task != "classification":
-            raise ValueError(f"{spec.name} is a {spec.family} model ({spec.task}); weaksup bench runs "
-                             f"classification {kind} models: {known}")
-        try:
-            cls = spec.load()
-        except ImportError as exc:
-            why = f"{type(exc).__name__}: {exc}"
-            warnings.warn(f"weaksup bench: skipping {kind} model {spec.name}: not importable ({why})", stacklevel=3)
-            skipped.append({"what": f"{kind} model {spec.name}", "why": f"not importable: {why}"})
-            continue
-        out.append((_short(spec), cls))
-    return out, skipped
+    given: dict[str, dict[str, Any]] = {}
+    own: set[str] = set()
+    for item in names:
+        name, spec, cls, params = _model_entry(kind, item)
+        if spec is None:
+            own.add(name)
+        if not isinstance(item, str) and (name in given or name in [n for n, _ in out]):
+            raise ValueError(f"{kind}_models: two entries are named {name!r}; name them apart with "
+                             f"(name, model) pairs")
+        if cls is None:
+            try:
+                cls = spec.load()
+            except ImportError as exc:
+                why = f"{type(exc).__name__}: {exc}"
+                warnings.warn(f"weaksup bench: skipping {kind} model {spec.name}: not importable ({why})",
+                              stacklevel=3)
+                skipped.append({"what": f"{kind} model {spec.name}", "why": f"not importable: {why}"})
+                continue
+        if params:
+            given[name] = params
+        out.append((name, cls))
+    return out, skipped, given, own
 
 
-def _requested(kind: str, names: Sequence[str] | None) -> list[str]:
+def _requested(kind: str, names: Sequence[Any] | None) -> list[str]:
     """Bench names of the ``kind`` models asked for (those skipped as not importable too); names already checked."""
     from weaksup.labelmodel import registry
 
     if names is None:
         names = registry.model_names(_FAMILY[kind], bench_only=True)
-    return [_short(registry.spec(n)) for n in names]
+    return [_model_entry(kind, n)[0] for n in names]
 
 
 def _by_model(kind: str, what: str, mapping: Mapping[str, Any] | None, requested: Sequence[str],
@@ -249,6 +347,18 @@ def _by_model(kind: str, what: str, mapping: Mapping[str, Any] | None, requested
     if not isinstance(mapping, Mapping):
         raise ValueError(f"{what} must be a dict {{model: {{parameter: value}}}}, got {type(mapping).__name__}")
     for key, params in mapping.items():
+        if isinstance(key, str) and key in requested and key not in out:  # the bench name itself (also of a
+            try:                                                           # model given as a class / instance)
+                spec = registry.spec(key)
+            except KeyError:
+                spec = None
+            if spec is None or _short(spec) != key:
+                if not isinstance(params, Mapping):
+                    raise ValueError(f"{what}[{key!r}] must be a dict {{parameter: value}}, got "
+                                     f"{type(params).__name__}")
+                _check_grid(what, key, params, grid)
+                out[key] = {p: (list(v) if grid else v) for p, v in params.items()}
+                continue
         try:
             spec = registry.spec(key)
         except (KeyError, AttributeError):
@@ -264,13 +374,18 @@ def _by_model(kind: str, what: str, mapping: Mapping[str, Any] | None, requested
             raise ValueError(f"{what}: two keys name {spec.name} (one of them {key!r}); give each model once")
         if not isinstance(params, Mapping):
             raise ValueError(f"{what}[{key!r}] must be a dict {{parameter: value}}, got {type(params).__name__}")
-        if grid:
-            for p, values in params.items():
-                if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
-                    raise ValueError(f"{what}[{key!r}][{p!r}] must be a non-empty list of values to try, "
-                                     f"got {values!r}")
+        _check_grid(what, key, params, grid)
         out[name] = {p: (list(v) if grid else v) for p, v in params.items()}
     return out
+
+
+def _check_grid(what: str, key: str, params: Mapping[str, Any], grid: bool) -> None:
+    """With ``grid``, every value of ``params`` is a non-empty list of candidate values (else a ValueError)."""
+    if grid:
+        for p, values in params.items():
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
+                raise ValueError(f"{what}[{key!r}][{p!r}] must be a non-empty list of values to try, "
+                                 f"got {values!r}")
 
 
 def _aliases(specs: Sequence[Any]) -> str:
@@ -288,7 +403,7 @@ def resolve_models(kind: str, names: Sequence[str] | str | None = None) -> list[
     """
     if kind not in _FAMILY:
         raise ValueError(f"kind must be one of {tuple(_FAMILY)}, got {kind!r}")
-    return _resolve(kind, [names] if isinstance(names, str) else names)[0]
+    return _resolve(kind, [names] if _one_model(names) else names)[0]
 
 
 def available_datasets(data_dir: str | os.PathLike[str] | None = None, task: str = "classification") -> list[str]:
@@ -434,6 +549,14 @@ def trains_on_valid(model: Any) -> str:
     them), and :class:`~weaksup.labelmodel.AutoLabelModel` candidates that
     train on them (``trains_on_valid``, or such settings).
 
+    A model of one's own declares it with a class (or instance) attribute
+    ``trains_on_valid_labels``: ``False`` (it may read ``dev`` only to select,
+    stop early or set the class balance), ``True``, or a str saying how it
+    trains on them (read as True and shown as the reason).  A model not built
+    into weaksup that declares nothing gets the valid labels all the same (as
+    ``dev``), so the answer is :data:`UNKNOWN_VALID_USE` and the reason: such a
+    cell is marked and gets no published number, as a semi-supervised one.
+
     Examples
     --------
     >>> from weaksup.labelmodel import DawidSkene, MajorityVote, WeightedMajorityVote
@@ -442,7 +565,16 @@ def trains_on_valid(model: Any) -> str:
     ('', '')
     >>> trains_on_valid(WeightedMajorityVote(accuracy_source="valid"))
     "accuracy_source='valid': LF accuracies from the valid labels"
+    >>> class MyVote(MajorityVote):
+    ...     trains_on_valid_labels = "LF weights from the valid labels"
+    >>> trains_on_valid(MyVote())
+    'declared: LF weights from the valid labels'
     """
+    declared = getattr(model, "trains_on_valid_labels", None)
+    if declared is not None and type(model).__name__ != "AutoLabelModel":
+        if isinstance(declared, str):
+            return f"declared: {declared}" if declared else ""
+        return f"declared: {type(model).__name__}.trains_on_valid_labels = True" if declared else ""
     if getattr(model, "use_valid_labels", False) is True:
         return "use_valid_labels=True: the valid rows enter its EM with their gold labels"
     source = getattr(model, "accuracy_source", None)
@@ -461,7 +593,15 @@ def trains_on_valid(model: Any) -> str:
                 semi.append(label)
         if semi:
             return f"candidates {', '.join(semi)} train on the valid labels"
+    if not type(model).__module__.startswith("weaksup."):
+        return (f"{UNKNOWN_VALID_USE}: {type(model).__name__} ({type(model).__module__}) is not built into weaksup "
+                "and does not declare trains_on_valid_labels, so whether it trains on the gold valid labels it "
+                "gets cannot be told")
     return ""
+
+
+#: How :func:`trains_on_valid` begins its answer for a model that may train on the valid labels.
+UNKNOWN_VALID_USE = "unknown"
 
 
 def _fit_label_model(ds: Any, cls: type, params: Mapping[str, Any], grid: Mapping[str, Sequence[Any]] | None,
@@ -545,6 +685,7 @@ def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "dat
     >>> no_dataset_found("/no/such/folder", "--data-dir")
     "--data-dir '/no/such/folder': no such folder, so no WRENCH classification dataset was found (nothing was run)"
     """
+    from weaksup.data._wrench_io import data_file_exists
     from weaksup.data.registry import tasks
 
     if data_dir is None:
@@ -561,6 +702,17 @@ def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "dat
         return (f"{where}: the folder is empty, so no WRENCH classification dataset was found; put the sets there "
                 "(weaksup download NAME --cache DIR) or name the folder that holds them (nothing was run)")
     others = [n for n in entries if tasks().get(n, {}).get("task") not in (None, "classification")]
+    # sets of one's own (no registered name): run only when named, so the message names them
+    own = [n for n in entries if n not in tasks() and data_file_exists(folder / n / "label.json")]
+    if data_file_exists(folder / "label.json") and folder.name not in tasks():
+        own = [folder.name]  # data_dir is the set's own folder
+    if own:
+        names = " ".join(own) if option != "data_dir" else repr(own)
+        how = f"--datasets {names}" if option != "data_dir" else f"datasets={names}"
+        what = ("is itself the folder of the unregistered dataset" if own == [folder.name] and
+                data_file_exists(folder / "label.json") else "holds the unregistered dataset(s)")
+        return (f"{where} {what} {', '.join(own)}; without a list of datasets the bench runs only registered "
+                f"WRENCH classification sets: pass {how} (nothing was run)")
     return (f"{where}: the folder holds no registered WRENCH classification dataset (it holds "
             f"{', '.join(entries[:8])}{', ...' if len(entries) > 8 else ''}"
             f"{'; ' + ', '.join(others) + ' are sequence-tagging sets' if others else ''}); name the folder "
@@ -582,6 +734,39 @@ class BenchInterrupted(KeyboardInterrupt):
         self.total = total
         self.out_dir = out_dir
         super().__init__(f"interrupted after {total - len(missing)} of {total} bench cells")
+
+
+def registry_mismatch(name: str, ds: Any) -> str | None:
+    """What differs between loaded set ``ds`` and the counts the task registry verified for ``name`` (LFs,
+    classes, train / valid / test rows), or None (the same, or a name without verified counts).
+
+    >>> from weaksup.data import load_wrench
+    >>> from weaksup.bench.runner import registry_mismatch
+    >>> ds = load_wrench("youtube")
+    >>> registry_mismatch("youtube", ds) is None
+    True
+    >>> ds.train.votes = ds.train.votes.select_lfs(ds.train.votes.lf_names[1:])
+    >>> registry_mismatch("youtube", ds)
+    '9 LFs in train where the registry has 10'
+    """
+    from weaksup.data.registry import task_info
+
+    info = task_info(name)
+    if not info or not info.get("counts_verified"):
+        return None
+    diffs = []
+    for split in ("train", "valid", "test"):
+        m = ds.splits[split].votes.m
+        if info.get("n_lfs") is not None and m != info["n_lfs"]:
+            diffs.append(f"{m} LFs in {split} where the registry has {info['n_lfs']}")
+            break
+    if info.get("n_classes") is not None and ds.cardinality != info["n_classes"]:
+        diffs.append(f"{ds.cardinality} classes where the registry has {info['n_classes']}")
+    for split in ("train", "valid", "test"):
+        want = info.get(f"n_{split}")
+        if want is not None and len(ds.splits[split].labels) != want:
+            diffs.append(f"{len(ds.splits[split].labels)} {split} rows where the registry has {want}")
+    return "; ".join(diffs) or None
 
 
 def _not_classification(name: str, task: str) -> str:
@@ -658,9 +843,15 @@ def run(
         ``mc``/``metal``, ``fs``, ``ebcc``, ``auto``); default: the registry's
         label models (:func:`weaksup.labelmodel.registry.model_names`).  An
         unknown name, or a model of another family (e.g. the feature-conditioned
-        ``LabelLearningFlow``), is a ``ValueError``.
+        ``LabelLearningFlow``), is a ``ValueError``.  A model of one's own is
+        given as its class (named by the class name), an instance (its
+        parameters that differ from the defaults are the cell's) or a ``(name,
+        class or instance)`` pair, or by the name it was given with
+        :func:`weaksup.labelmodel.registry.register`; it never gets a published
+        number, and declares ``trains_on_valid_labels`` (see :func:`trains_on_valid`).
     end_models : list of str
-        Registered end models (``"lr"``, ``"mlp"``, ...), trained through a
+        Registered end models (``"lr"``, ``"mlp"``, ...; or, as for label models, a
+        class, an instance or a ``(name, model)`` pair of one's own), trained through a
         :class:`~weaksup.pipeline.Pipeline` on ``features`` with every label
         model's train labels.  A dataset that cannot have ``features`` —
         labels-only (no text), WRENCH's numeric feature-vector sets, a relation
@@ -759,8 +950,8 @@ def run(
     if out_dir is not None:
         check_out_dir(out_dir)  # before the (long) run, not after it
     datasets = [datasets] if isinstance(datasets, str) else datasets
-    label_models = [label_models] if isinstance(label_models, str) else label_models
-    end_models = [end_models] if isinstance(end_models, str) else list(end_models)
+    label_models = [label_models] if _one_model(label_models) else label_models
+    end_models = [end_models] if _one_model(end_models) else list(end_models)
     if isinstance(seeds, int):
         if seeds < 1:
             raise ValueError(f"seeds must be at least 1 (got {seeds}): a bench cell averages over seeds")
@@ -774,8 +965,8 @@ def run(
             raise ValueError(f"unknown protocol {p!r}; choose from {PROTOCOLS}")
     if features != "task":
         resolve_feature_kind(features)  # a clear error before any dataset is loaded
-    lms, skipped_lm = _resolve("label", label_models)
-    ems, skipped_em = _resolve("end", end_models)
+    lms, skipped_lm, lm_given, lm_own = _resolve("label", label_models)
+    ems, skipped_em, em_given, em_own = _resolve("end", end_models)
     ctx = _Ctx(skipped=skipped_lm + skipped_em)
     if datasets is None:
         datasets = available_datasets(data_dir)
@@ -784,6 +975,11 @@ def run(
     lm_names, em_names = _requested("label", label_models), _requested("end", end_models)
     lm_params = _by_model("label", "label_model_params", label_model_params, lm_names)
     em_params = _by_model("end", "end_model_params", end_model_params, em_names)
+    # a model given as an instance: its own settings, under any given for its name
+    lm_params = {**{n: {**p, **lm_params.get(n, {})} for n, p in lm_given.items()},
+                 **{n: p for n, p in lm_params.items() if n not in lm_given}}
+    em_params = {**{n: {**p, **em_params.get(n, {})} for n, p in em_given.items()},
+                 **{n: p for n, p in em_params.items() if n not in em_given}}
     label_model_grid = _by_model("label", "label_model_grid", label_model_grid, lm_names, grid=True)
     if end_model_grid is True:  # the default grids of the end models selected
         end_model_grid = {m: g for m, g in DEFAULT_END_MODEL_GRID.items() if m in em_names}
@@ -810,6 +1006,14 @@ def run(
             raise ValueError(f"dataset {dname!r}: the {' and '.join(empty)} split(s) have no examples; the bench "
                              f"scores on test{' and ' + why if 'valid' in empty else ''} (nothing was run)")
 
+    # a set under a registered name whose counts are not the registered (verified) ones is another set (a
+    # modified LF set, a subsample): its cells must not be printed beside WRENCH's published numbers
+    altered = {d: why for d, ds in loaded.items() if (why := registry_mismatch(d, ds))}
+    for d, why in altered.items():
+        warnings.warn(f"weaksup bench: dataset {d!r} ({loaded[d].path}) is not the registered WRENCH set: {why}; "
+                      "its cells get no published WRENCH number (meta data.differs_from_registry says why)",
+                      UserWarning, stacklevel=2)
+
     # end-model features: every set checked before the first run (a set that cannot have them skips its end
     # models, with the reason, like a labels-only set; the bench goes on)
     no_features = {d: _feature_problem(ds, features) for d, ds in loaded.items()} if ems else {}
@@ -832,7 +1036,9 @@ def run(
             "datasets": list(datasets),
             # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
             "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
-                         "metric_source": ds.metric_source} for d, ds in loaded.items()},
+                         "metric_source": ds.metric_source,
+                         **({"differs_from_registry": altered[d]} if d in altered else {})}
+                     for d, ds in loaded.items()},
             # the exact files read: {dataset: {file name: sha256}}
             "data_sha256": checksums,
             "label_models": [n for n, _ in lms],
@@ -846,6 +1052,8 @@ def run(
             "label_model_grid": label_model_grid,
             "end_model_grid": end_model_grid,
             "tie_break": tie_break,
+            # the tables' "±": numpy's std over seeds with ddof=0 (pandas' Series.std defaults to ddof=1)
+            "std": "population std over seeds (ddof=0)",
             "seconds": round(time.time() - t_start, 1),
             "python": sys.version.split()[0],
             "versions": versions,
@@ -889,7 +1097,9 @@ def run(
                     lm_used = _params_json({**lm_params.get(lm_name, {}), **chosen})
                     for split in ("train", "valid", "test"):
                         sp = ds.splits[split]
-                        pub = published_value(dname, lm_name) if split == "test" and not semi else None
+                        pub = (published_value(dname, lm_name)
+                               if split == "test" and not semi and lm_name not in lm_own and dname not in altered
+                               else None)
                         ctx.rows.append({**base, "end_model": "", "split": split,
                                          "score": float(lm.score(sp.votes, sp.labels, metric=metric,
                                                                  tie_break=tie_break)),
@@ -907,7 +1117,8 @@ def run(
                         em_used = _params_json({**em_params.get(em_name, {}), **chosen})
                         for split in ("valid", "test"):
                             pub = (published_value(dname, lm_name, em_name, soft_labels)
-                                   if split == "test" and not semi else None)
+                                   if split == "test" and not semi and lm_name not in lm_own
+                                   and em_name not in em_own and dname not in altered else None)
                             ctx.rows.append({**base, "end_model": em_name, "split": split,
                                              "score": float(pipe.score(X[split], ds.splits[split].labels, metric)),
                                              "published": pub, "fit_seconds": fit_s, "params": em_used,

@@ -102,7 +102,8 @@ class WrenchDataset:
     #: ``lf_exemplar_ids`` of ``labeled_ids.json`` (train ids an LF was written from), as stored.
     lf_exemplar_ids: Any = None
     #: which copy was loaded: ``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"`` (the copy
-    #: shipped in the package) or ``"folder"`` (:func:`load_wrench_folder` on an explicit path).
+    #: shipped in the package), ``"path"`` (:func:`load_wrench` given an absolute folder path as its name) or
+    #: ``"folder"`` (:func:`load_wrench_folder` on an explicit path).
     source: str = "folder"
     #: the metric passed to the loader (``metric=``); None: the registry's, else the guess (see :attr:`metric`)
     metric_given: str | None = field(default=None, repr=False)
@@ -463,12 +464,15 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
     Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
-    copy was loaded.
+    copy was loaded.  A ``name`` that is an absolute path is that folder, loaded as
+    :func:`load_wrench_folder` loads it (named after the folder), whatever ``data_dir`` says, with
+    ``ds.source == "path"``.
 
     Parameters
     ----------
     name : str
-        The WRENCH dataset name, as its folder is named (``"youtube"``, ``"sms"``, ``"ncbi-disease"``...).
+        The WRENCH dataset name, as its folder is named (``"youtube"``, ``"sms"``, ``"ncbi-disease"``...),
+        or the absolute path of a dataset folder.
     data_dir : str or path-like, optional
         The folder holding WRENCH datasets (or the dataset folder itself); when given, the only place
         looked in.
@@ -481,7 +485,8 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     -------
     WrenchDataset or SequenceDataset
         The train, valid and test splits (votes, labels, data), the class names and ``source``: which
-        copy was loaded (``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"`` or ``"bundled"``).
+        copy was loaded (``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"``, or ``"path"``
+        for a ``name`` that is an absolute path).
 
     Examples
     --------
@@ -496,6 +501,12 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
         raise TypeError(f"load_wrench: name must be a WRENCH dataset name (a str such as 'youtube'), "
                         f"got {name!r}")
     _check_path_arg(data_dir, "load_wrench: data_dir", optional=True)
+    if Path(name).is_absolute():  # a path, not a name: joined onto a lookup root it would be itself, and the
+        # set would be recorded as read from data_dir / $WEAKSUP_DATA though it lies anywhere
+        ds = load_wrench_folder(name, metric=metric)
+        ds.source = "path"
+        _log.info("loaded WRENCH %r from %s (path)", ds.name, ds.path)
+        return ds
     folder = find_wrench_dir(name, data_dir)
     if folder is None and data_dir is not None:  # an explicit folder that lacks the set: never another copy
         root = Path(data_dir)
@@ -610,6 +621,10 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None, 
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
+    if ms["train"] == 0:  # no LF at all: every label model would fail on it, far from the file
+        raise WrenchFormatError(f"{folder / 'train.json'}: every example has \"weak_labels\": [] (no labelling "
+                                f"function), so WRENCH dataset {name!r} has no votes to aggregate; each example "
+                                "needs one weak label per LF (-1 where the LF abstains)")
     labeled, exemplars = _load_labeled_ids(folder / "labeled_ids.json", splits["train"])
     labels_only = all(splits[s].data.shape[1] == 0 for s in SPLITS)
     if metric is not None:

@@ -63,8 +63,9 @@ class AutoLabelModel(LabelModel):
         of votes of more than 2 classes is a ``ValueError`` at once.
     candidates : sequence, optional
         Defaults to :data:`DEFAULT_CANDIDATES`.  Each entry is a ``(name, class name, params,
-        trains_on_valid_labels)`` 4-tuple (a str, a registered label-model name or alias, a dict
-        of constructor parameters, a bool), a :class:`~weaksup.labelmodel.registry.AutoCandidate`,
+        trains_on_valid_labels)`` 4-tuple (a str, a registered label-model name or alias or class, a
+        dict of constructor parameters, a bool; a model of one's own is added with
+        :func:`weaksup.labelmodel.registry.register`), a :class:`~weaksup.labelmodel.registry.AutoCandidate`,
         or a str: the name of a default candidate (``"MV"``, ``"WMV-dev"``, ``"DS-semi"``, ...;
         that candidate) or a label-model name or alias of :mod:`weaksup.labelmodel.registry`
         (``"DawidSkene"``, ``"ds"``: the model with its defaults, named as given).  Names must be
@@ -135,7 +136,8 @@ class AutoLabelModel(LabelModel):
                 spec = registry.spec(cls_name)
             except KeyError:
                 raise ValueError(f"AutoLabelModel: candidate {name!r}: unknown label model {cls_name!r}; choose "
-                                 f"from {registry.model_names('label')}") from None
+                                 f"from {registry.model_names('label')}, or add one's own with "
+                                 "weaksup.labelmodel.registry.register(cls) and name it") from None
             if spec.family != "label" or spec.name == "AutoLabelModel":
                 raise ValueError(f"candidate {name!r}: {cls_name!r} is not a plain label model "
                                  f"(family {spec.family!r})")
@@ -338,6 +340,13 @@ def _candidate_entry(i: int, entry: Any) -> tuple[str, str, dict[str, Any], bool
                else f"the {type(entry).__name__} {entry!r}")
         raise ValueError(f"{where} must be a 4-tuple {form}; got {got}")
     name, cls_name, params, on_dev = entry
+    if isinstance(cls_name, type):  # a class: the registry's name for it (AutoLabelModel stores and saves names)
+        sp = registry.spec_of(cls_name)
+        if sp is None:
+            raise ValueError(f"{where}: the class {cls_name.__module__}.{cls_name.__qualname__} is not a registered "
+                             f"label model; register it first (weaksup.labelmodel.registry.register("
+                             f"{cls_name.__name__})) and give its name or the class")
+        cls_name = sp.name
     for what, value, ok, want in (("name", name, isinstance(name, str), "a str"),
                                   ("class name", cls_name, isinstance(cls_name, str), "a label-model name (a str)"),
                                   ("params", params, isinstance(params, Mapping), "a dict of parameters"),

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,9 @@ __all__ = [
     "model_names",
     "available_models",
     "auto_candidates",
+    "register",
+    "unregister",
+    "spec_of",
 ]
 
 #: Contract families, in dependency order.
@@ -132,6 +135,8 @@ class ModelSpec:
     bench: bool = True
     check_params: Mapping[str, Any] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
+    #: the class itself, for a model added with :func:`register` (``path`` then only names it)
+    cls: type | None = field(default=None, compare=False, repr=False)
 
     @property
     def auto_candidate(self) -> bool:
@@ -140,6 +145,8 @@ class ModelSpec:
 
     def load(self) -> type:
         """Import and return the class."""
+        if self.cls is not None:
+            return self.cls
         module, _, attr = self.path.rpartition(".")
         cls: type = getattr(importlib.import_module(module), attr)
         return cls
@@ -246,6 +253,11 @@ def spec(name_or_alias: str) -> ModelSpec:
     try:
         return _BY_KEY[_key(name_or_alias)]
     except KeyError:
+        # a ModelSpec added to MODELS by hand (as the module docstring once said to) rather than by register()
+        added = [s for s in MODELS if _key(name_or_alias) in {_key(k) for k in (s.name, *s.aliases)}]
+        if added:
+            _BY_KEY[_key(name_or_alias)] = added[0]
+            return added[0]
         raise KeyError(f"unknown model {name_or_alias!r}; registered: {[s.name for s in MODELS]}") from None
 
 
@@ -284,3 +296,97 @@ def available_models(family: str | None = "label") -> dict[str, type]:
 def auto_candidates() -> tuple[tuple[str, str, dict[str, Any], bool], ...]:
     """AutoLabelModel's default candidates as ``(label, class name, params, trains_on_valid)``."""
     return tuple(c.as_tuple() for c in AUTO_CANDIDATES)
+
+
+def register(cls: type, name: str | None = None, *, family: str = "label", aliases: Sequence[str] = (),
+             bench: bool = False) -> ModelSpec:
+    """Add a model of one's own to the registry, for this process; returns its :class:`ModelSpec`.
+
+    After it, ``weaksup.bench.run(label_models=[name])`` (or ``end_models=``), :func:`spec`, :func:`get_model`
+    and ``AutoLabelModel(candidates=[("mine", name, {}, False)])`` accept ``name`` (and ``aliases``) as they
+    accept a built-in model's.  Registering the same class again under the same name does nothing.
+
+    Parameters
+    ----------
+    cls : type
+        The model class: a :class:`~weaksup.labelmodel.base.LabelModel` subclass for ``family="label"``.
+    name : str, optional
+        Its name in the bench tables and selections; default the class name.  A name or alias that is
+        already registered for another class is a ``ValueError`` (built-in names cannot be replaced).
+    family : str
+        One of :data:`FAMILIES` (``"label"``: ``fit(votes)``; ``"end"``: ``fit(X, y)``).
+    aliases : sequence of str
+        Other accepted spellings (matched case-, ``-``- and ``_``-insensitively).
+    bench : bool
+        Whether ``weaksup bench`` runs it when no models are named (default False: only when named).
+
+    Examples
+    --------
+    >>> from weaksup.labelmodel import MajorityVote
+    >>> from weaksup.labelmodel.registry import register, resolve, unregister
+    >>> class MyVote(MajorityVote):
+    ...     trains_on_valid_labels = False   # declared for the bench (see weaksup.bench.runner.trains_on_valid)
+    >>> register(MyVote, aliases=("myvote",)).name, resolve("myvote")
+    ('MyVote', 'MyVote')
+    >>> unregister("MyVote")  # gone again (a built-in model cannot be removed)
+    """
+    global MODELS
+    _check_family(family)
+    if not isinstance(cls, type):
+        raise TypeError(f"register: cls must be a model class, got the {type(cls).__name__} {cls!r} (pass the "
+                        "class, not an instance)")
+    if family == "label":
+        from weaksup.labelmodel.base import LabelModel
+
+        if not issubclass(cls, LabelModel):
+            raise TypeError(f"register: {cls.__name__} is not a weaksup.labelmodel.LabelModel subclass; a "
+                            "'label' model implements _fit / _predict_proba of that base class")
+    name = cls.__name__ if name is None else name
+    if not isinstance(name, str) or not name or any(not isinstance(a, str) or not a for a in aliases):
+        raise ValueError(f"register: name and aliases must be non-empty str, got name={name!r}, "
+                         f"aliases={tuple(aliases)!r}")
+    new = ModelSpec(name, family, f"{cls.__module__}.{cls.__qualname__}", tuple(aliases), bench=bench, cls=cls)
+    for k in (name, *aliases):
+        old = _BY_KEY.get(_key(k))
+        if old is not None and old.cls is not cls:
+            raise ValueError(f"register: the name {k!r} is already registered for {old.name} ({old.path}); pass "
+                             f"another name= (or aliases) for {cls.__name__}")
+    same = next((s for s in MODELS if s.cls is cls and s.name == name), None)
+    if same is not None:  # registered again (a re-run notebook cell): nothing to add
+        return same
+    MODELS = (*MODELS, new)
+    for k in (name, *aliases):
+        _BY_KEY[_key(k)] = new
+    return new
+
+
+def unregister(name: str) -> None:
+    """Remove a model added with :func:`register` (by its name or an alias); a built-in one is a ``ValueError``."""
+    global MODELS
+    s = spec(name)
+    if s.cls is None:
+        raise ValueError(f"unregister: {s.name} is built into weaksup, not added with register(); it stays")
+    MODELS = tuple(m for m in MODELS if m is not s)
+    for k in [k for k, v in _BY_KEY.items() if v is s]:
+        del _BY_KEY[k]
+
+
+def spec_of(cls: type) -> ModelSpec | None:
+    """The :class:`ModelSpec` registered for class ``cls`` (built in or added with :func:`register`), or None.
+
+    >>> from weaksup.labelmodel import DawidSkene
+    >>> from weaksup.labelmodel.registry import spec_of
+    >>> spec_of(DawidSkene).name, spec_of(int)
+    ('DawidSkene', None)
+    """
+    for s in MODELS:
+        if s.cls is cls:
+            return s
+    for s in MODELS:
+        if s.cls is None and s.path.rpartition(".")[2] == getattr(cls, "__name__", None):
+            try:
+                if s.load() is cls:
+                    return s
+            except ImportError:
+                continue
+    return None
