@@ -325,6 +325,7 @@ class LFApplier:
             except KeyboardInterrupt as interrupt:
                 with contextlib.suppress(Exception):
                     self._keep_finished(interrupt, js, keys, data_fp, resume)
+                with contextlib.suppress(Exception):
                     self._keep_runs(ran, keys, data_fp)
                 for attached in ("finished", "partial"):
                     interrupt.__dict__.pop(attached, None)
