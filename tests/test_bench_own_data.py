@@ -73,6 +73,14 @@ def test_data_dir_of_unregistered_sets_says_pass_datasets(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"pass datasets=\['mine'\]"):
         run(None, ["mv"], seeds=1, data_dir=tmp_path, progress=False)
     assert _cli("--data-dir", str(tmp_path), "--datasets", "mine").returncode == 0
+    # beside a registered set: that one runs, and the warning names the one that does not
+    src = load_wrench("youtube").path
+    (tmp_path / "youtube").mkdir()
+    for f in ("label", "train", "valid", "test"):
+        (tmp_path / "youtube" / f"{f}.json").write_text(json.dumps(read_json(src / f"{f}.json")))
+    with pytest.warns(UserWarning, match=r"also holds mine, not registered WRENCH sets.*pass datasets="):
+        df = run(None, ["mv"], seeds=1, data_dir=tmp_path, progress=False)
+    assert list(df["dataset"].unique()) == ["youtube"]
 
 
 def test_a_set_without_lfs_is_refused_at_load_naming_the_file(tmp_path):

@@ -703,7 +703,7 @@ def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "dat
                 "(weaksup download NAME --cache DIR) or name the folder that holds them (nothing was run)")
     others = [n for n in entries if tasks().get(n, {}).get("task") not in (None, "classification")]
     # sets of one's own (no registered name): run only when named, so the message names them
-    own = [n for n in entries if n not in tasks() and data_file_exists(folder / n / "label.json")]
+    own = unregistered_sets(folder)
     if data_file_exists(folder / "label.json") and folder.name not in tasks():
         own = [folder.name]  # data_dir is the set's own folder
     if own:
@@ -717,6 +717,28 @@ def no_dataset_found(data_dir: str | os.PathLike[str] | None, option: str = "dat
             f"{', '.join(entries[:8])}{', ...' if len(entries) > 8 else ''}"
             f"{'; ' + ', '.join(others) + ' are sequence-tagging sets' if others else ''}); name the folder "
             "that holds the sets, e.g. the WRENCH root (nothing was run)")
+
+
+def unregistered_sets(folder: str | os.PathLike[str]) -> list[str]:
+    """Names of the sub-folders of ``folder`` that hold a WRENCH classification set (``label.json``) under a name
+    the task registry does not know: sets of one's own, which the bench runs only when named.
+
+    >>> import pathlib, tempfile
+    >>> from weaksup.bench.runner import unregistered_sets
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("mine", "youtube"):
+    ...     (root / name).mkdir(); _ = (root / name / "label.json").write_text("{}")
+    >>> unregistered_sets(root)
+    ['mine']
+    """
+    from weaksup.data._wrench_io import data_file_exists
+    from weaksup.data.registry import tasks
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name not in tasks() and p.is_dir() and data_file_exists(p / "label.json"))
 
 
 class BenchInterrupted(KeyboardInterrupt):
@@ -972,6 +994,11 @@ def run(
         datasets = available_datasets(data_dir)
         if not datasets:
             raise FileNotFoundError(no_dataset_found(data_dir))
+        own = unregistered_sets(data_dir) if data_dir is not None else []
+        if own:  # the registered sets run; the others are not dropped without a word
+            warnings.warn(f"weaksup bench: data_dir {str(data_dir)!r} also holds {', '.join(own)}, not registered "
+                          f"WRENCH sets, which run only when named: pass datasets= (--datasets) with them and "
+                          f"{', '.join(datasets)} to run them too", UserWarning, stacklevel=2)
     lm_names, em_names = _requested("label", label_models), _requested("end", end_models)
     lm_params = _by_model("label", "label_model_params", label_model_params, lm_names)
     em_params = _by_model("end", "end_model_params", end_model_params, em_names)
