@@ -108,10 +108,21 @@ class PromptedLF(LabelingFunction):
     Attributes
     ----------
     stats : CallStats
-        Calls, cache hits, seconds and tokens spent by this LF.
+        Calls, cache hits, seconds and tokens spent by this LF, and the replies that named no
+        answer (``no_answer``).  When at least ``NO_ANSWER_SHARE`` of the prompts an apply asks
+        (and at least ``NO_ANSWER_MIN`` of them) get a reply that names none of the answers, the
+        LF warns once, with an example reply and what to change.
     calibration : ndarray or None
         The diagonal of ``W`` (one weight per answer) once computed.
     """
+
+    #: the share of an apply's prompts whose replies name no answer from which the LF warns ...
+    NO_ANSWER_SHARE = 0.9
+    #: ... once the apply has asked at least this many
+    NO_ANSWER_MIN = 20
+    _no_answer_from: CallStats | None = None  # stats when the apply began (None: when the LF was made)
+    _no_answer_warned = False
+    _no_answer_example: tuple[str, str] | None = None  # (prompt, reply) of a reply that named no answer
 
     def __init__(
         self,
@@ -173,14 +184,15 @@ class PromptedLF(LabelingFunction):
         """``n × n_answers`` log-scores (log-sum-exp over each answer's verbalizers)."""
         return self._answer_logprobs(self._form_scores(data))
 
-    def _form_scores(self, data: Any, failed: dict[str, BaseException] | None = None) -> np.ndarray:
+    def _form_scores(self, data: Any, failed: dict[str, BaseException] | None = None,
+                     replies: list[Any] | None = None) -> np.ndarray:
         """``n × n_forms`` scores of every verbalizer, as the backend returns them
-        (``failed``: see :meth:`Backend.score`; a failed prompt's row is NaN)."""
+        (``failed``, ``replies``: see :meth:`Backend.score`; a failed prompt's row is NaN)."""
         prompts = self.prompts(data)
         if not prompts:
             return np.zeros((0, len(self._forms)))
         return self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats,
-                                  progress=self._show_progress(len(prompts)), failed=failed)
+                                  progress=self._show_progress(len(prompts)), failed=failed, replies=replies)
 
     def _show_progress(self, n_prompts: int) -> bool:
         """Whether the backend shows a bar over ``n_prompts`` prompts (``progress=None``: see the class)."""
@@ -253,9 +265,18 @@ class PromptedLF(LabelingFunction):
         return self._calibration
 
     def prepare(self) -> None:
-        """Compute the contextual calibration before voting (run once per apply by the applier)."""
+        """Compute the contextual calibration before voting (run once per apply by the applier).
+
+        Each apply also starts afresh: the backend asks every prompt again (an endpoint that looked
+        down in the last apply is tried again, :meth:`Backend.forget_failures`), and the share of
+        replies that name no answer is counted from here.
+        """
+        self.backend.forget_failures()
         if self.calibrate and self._calibration is None and self.mode == "score":
             self.fit_calibration()
+        self._no_answer_from = dataclasses.replace(self.stats)
+        self._no_answer_warned = False
+        self._no_answer_example = None
 
     def answer_probs(self, data: Any, calibrated: bool | None = None) -> np.ndarray:
         """``n × n_answers`` answer probabilities, calibrated when the LF calibrates
@@ -307,17 +328,78 @@ class PromptedLF(LabelingFunction):
             prompts = self.prompts(data)
             texts = self.backend.generate(prompts, max_tokens=self.max_tokens, cache=self.cache, stats=self.stats,
                                           progress=self._show_progress(len(prompts)), failed=failed)
-            return [None if t is None else self._parse(t) for t in texts]
-        raw = self._form_scores(data, failed)
+            parsed = [None if t is None else self._parse(t) for t in texts]
+            silent = [i for i, (t, a) in enumerate(zip(texts, parsed)) if t is not None and a is None]
+            self._count_no_answer(silent, lambda i: (prompts[i], f"the reply {texts[i][:120]!r}"))
+            return parsed
+        replies: list[Any] = []
+        raw = self._form_scores(data, failed, replies)
         lost = np.isnan(raw).any(axis=1)
         raw[lost] = 0.0
         p = self._probs(raw)
         best = p.argmax(axis=1)
         out: list[str | None] = [self.template.answers[b] for b in best]
-        keep = ~self._no_evidence(raw) & ~lost & ~self._tied(p)
+        no_evidence = self._no_evidence(raw)
+        self._count_no_answer(np.flatnonzero(no_evidence & ~lost).tolist(),
+                              lambda i: (self.prompts(data)[i], self._describe(replies[i] if i < len(replies)
+                                                                                else None)))
+        keep = ~no_evidence & ~lost & ~self._tied(p)
         if self.min_confidence is not None:
             keep &= p[np.arange(len(best)), best] >= self.min_confidence
         return [a if ok else None for a, ok in zip(out, keep)]
+
+    @staticmethod
+    def _describe(reply: Any) -> str:
+        """A score reply in words, for a message: its text, or its first token's top log-probabilities."""
+        if isinstance(reply, Mapping):
+            if isinstance(reply.get("top"), list) and reply["top"]:
+                tops = ", ".join(f"{t!r} ({float(lp):.4g})" for t, lp in reply["top"][:5])
+                return f"the first reply token's top log-probabilities {tops}"
+            if isinstance(reply.get("text"), str):
+                return f"the reply text {reply['text'][:120]!r}"
+            if "logprobs" in reply:
+                return f"the same score for every answer {reply['logprobs']!r}"
+        return "a reply that named no answer"
+
+    def _count_no_answer(self, rows: Sequence[int], example: Callable[[int], tuple[str, str]]) -> None:
+        """Count the ``rows`` whose reply named no answer (the LF abstains there) and warn when most do."""
+        if rows:
+            self.stats.no_answer += len(rows)
+            self.backend.stats.no_answer += len(rows)
+            if self._no_answer_example is None:
+                self._no_answer_example = example(rows[0])
+        self._warn_no_answer()
+
+    def _warn_no_answer(self) -> None:
+        """Warn once per apply when at least ``NO_ANSWER_SHARE`` of its prompts (at least ``NO_ANSWER_MIN``)
+        got a reply that named no answer: the LF abstains on them, and its coverage alone would not say why."""
+        import multiprocessing
+
+        if self._no_answer_warned or multiprocessing.parent_process() is not None:  # a worker: its parent warns
+            return
+        since = self.stats if self._no_answer_from is None else self.stats.minus(self._no_answer_from)
+        if since.prompts < self.NO_ANSWER_MIN or since.no_answer < self.NO_ANSWER_SHARE * since.prompts:
+            return
+        self._no_answer_warned = True
+        if self._no_answer_example is not None:
+            prompt, reply = self._no_answer_example
+            eg = f"e.g. prompt {prompt[:80]!r} got {reply}"
+        else:
+            eg = "the replies came back from worker processes: lf.answers(df.head()) shows some"
+        fix = ("a reasoning model (Qwen3, DeepSeek-R1) begins with '<think>': turn thinking off (vLLM: "
+               "OpenAIBackend(..., extra_body={'chat_template_kwargs': {'enable_thinking': False}})) or use a "
+               "model without it; check the chat template the model is served with; a system prompt "
+               "(OpenAIBackend(system_prompt=...)) or a prompt that ends by naming the answers asks for the "
+               "answer word alone; the answer choices must be words the model says")
+        if self.mode == "generate":
+            fix += (f"; the reply is read from its start, within max_tokens={self.max_tokens} tokens (raise it when "
+                    f"the reply is cut before the answer)")
+        else:
+            fix += "; mode='score' reads the first reply token only"
+        warnings.warn(f"LF {self.name!r}: {since.no_answer} of the {since.prompts} prompts it has asked in this apply "
+                      f"so far got a reply that named none of the answers {list(self.template.answers)}, so the LF "
+                      f"abstained on those rows (counted in lf.stats.no_answer); {eg}. What to change: {fix}",
+                      UserWarning, stacklevel=3)
 
     def _parse(self, text: str) -> str | None:
         """The answer a generated reply starts with, as a whole word (the longest verbalizer
@@ -376,6 +458,7 @@ class PromptedLF(LabelingFunction):
     def absorb_counts(self, delta: CallStats) -> None:
         self.stats.add(delta)
         self.backend.stats.add(delta)
+        self._warn_no_answer()  # the replies of worker processes: they leave the warning to this process
 
     # ----------------------------------------------------------- identity
     def fingerprint(self) -> str:

@@ -95,7 +95,9 @@ class CallStats:
     model (cache misses); ``cache_hits``: answered from the cache (or repeats
     within the request); ``seconds``: wall time in model calls;
     ``prompt_tokens`` / ``completion_tokens``: where the backend reports them;
-    ``requests``: backend requests (HTTP requests, or model batches).
+    ``requests``: backend requests (HTTP requests, or model batches);
+    ``no_answer``: prompts whose reply named none of the answers (a prompted LF
+    abstains there; counted by the LF, cached replies included).
 
     Examples
     --------
@@ -115,6 +117,7 @@ class CallStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     requests: int = 0
+    no_answer: int = 0
 
     @property
     def hit_rate(self) -> float:
@@ -176,11 +179,25 @@ class Backend:
     kind = "base"
     model = ""
     batch_size = 16
-    #: with ``failed=``, prompts in a row that may fail before the rest are given up (the endpoint looks down)
+    #: with ``failed=``, prompts in a row that may fail (over this backend's calls, with no reply between) before
+    #: the endpoint is taken as down: the rest are given up without being asked
     MAX_CONSECUTIVE_FAILURES = 32
+    #: seconds a down endpoint stays down: calls with ``failed=`` in that time give up every prompt at once; the
+    #: first call after it asks one probe prompt and the rest only if that one gets a reply
+    DOWN_SECONDS = 300.0
 
     def __init__(self) -> None:
         self.stats = CallStats()
+
+    def forget_failures(self) -> None:
+        """Forget failed prompts and a down endpoint: the next call asks every prompt again.
+
+        Run by each apply of a :class:`~weaksup.labelers.PromptedLF` before its first row, so a down
+        endpoint is given up for the rest of one apply (every chunk, every LF on this backend) and
+        asked again by the next.
+        """
+        self.__dict__.pop("_failing", None)
+        self.__dict__.pop("_down", None)
 
     # ------------------------------------------------------------ subclass API
     def identity(self) -> dict[str, Any]:
@@ -198,15 +215,22 @@ class Backend:
     # -------------------------------------------------------------- public API
     def score(self, prompts: Sequence[str], choices: Sequence[str], *, cache: ResponseCache | None = None,
               stats: CallStats | None = None, progress: bool = False,
-              failed: dict[str, BaseException] | None = None) -> np.ndarray:
+              failed: dict[str, BaseException] | None = None, replies: list[Any] | None = None) -> np.ndarray:
         """Log-probability of each choice as the reply to each prompt (``n × len(choices)``).
 
         A prompt that fails (after the backend's retries) raises its error, with the
         prompt in the error's notes and as its ``prompt`` attribute; replies already
         received stay in the cache.  With a dict as ``failed``, the other prompts are
         still asked: each failed prompt is recorded there with its error and its row is
-        NaN (after ``MAX_CONSECUTIVE_FAILURES`` failures in a row, with no reply in
-        between, the rest are recorded as failed without being asked).
+        NaN.  After ``MAX_CONSECUTIVE_FAILURES`` failures in a row with no reply between
+        (counted over this backend's calls, so over the chunks of an apply) the endpoint
+        looks down: one ``RuntimeWarning`` says so, the rest are recorded as failed without
+        being asked, and so are the prompts of later calls for ``DOWN_SECONDS``; the first
+        call after that asks one probe prompt before the others.  :meth:`forget_failures`
+        clears this (each apply of a prompted LF does).
+
+        ``replies``: a list the full replies are appended to, one per prompt (the backend's
+        dict, e.g. an HTTP reply's text or top tokens; None where the prompt failed).
 
         Examples
         --------
@@ -218,17 +242,23 @@ class Backend:
             raise ValueError("score() needs at least one answer choice")
         out = self._run("score", prompts, {"choices": choices}, lambda b: self._score_batch(b, choices),
                         cache, stats, progress, failed)
+        if replies is not None:
+            replies.extend(out)
         nan = [math.nan] * len(choices)
         arr = np.array([nan if r is None else self._score_logprobs(r, choices) for r in out], dtype=np.float64)
         return arr.reshape(len(out), len(choices))
 
     def generate(self, prompts: Sequence[str], *, max_tokens: int = 16, stop: Sequence[str] | None = None,
                  cache: ResponseCache | None = None, stats: CallStats | None = None,
-                 progress: bool = False, failed: dict[str, BaseException] | None = None) -> list[str | None]:
-        """Greedy reply text for each prompt (``failed``: as in :meth:`score`; a failed prompt's text is None)."""
+                 progress: bool = False, failed: dict[str, BaseException] | None = None,
+                 replies: list[Any] | None = None) -> list[str | None]:
+        """Greedy reply text for each prompt (``failed``, ``replies``: as in :meth:`score`; a failed prompt's text
+        is None)."""
         stop_l = list(stop) if stop else None
         out = self._run("generate", prompts, {"max_tokens": int(max_tokens), "stop": stop_l},
                         lambda b: self._generate_batch(b, int(max_tokens), stop_l), cache, stats, progress, failed)
+        if replies is not None:
+            replies.extend(out)
         return [None if r is None else r["text"] for r in out]
 
     # --------------------------------------------------------------- machinery
@@ -251,6 +281,8 @@ class Backend:
         # what an LF needs in a worker process (Dask): the configuration, not this process's thread state
         state = self.__dict__.copy()
         state.pop("_sink_local", None)
+        state.pop("_down", None)  # a time on this machine's monotonic clock
+        state.pop("_failing", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -322,14 +354,25 @@ class Backend:
 
             bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt", leave=False)  # under the applier's bar
         lost: dict[str, BaseException] = {}  # key -> error, with failed=
-        in_a_row = 0  # failed prompts since the last reply
+        # failures in a row are counted over this backend's calls (the chunks of an apply) where the others go on:
+        # counted per call, a dead endpoint cost every chunk MAX_CONSECUTIVE_FAILURES prompts' timeouts again
+        watch = failed is not None
+        in_a_row = int(self.__dict__.get("_failing", 0)) if watch else 0  # failed prompts since the last reply
+        down = self.__dict__.get("_down") if watch else None  # (held until, why) once the endpoint looked down
+        probe = down is not None and time.monotonic() >= down[0]  # held long enough: one prompt is asked first
+        size = max(1, int(self.batch_size))
+        head = 1 if probe else size
+        batches = ([items[:head]] + [items[s:s + size] for s in range(head, len(items), size)]) if items else []
         try:
-            for start in range(0, len(items), max(1, int(self.batch_size))):
-                batch = items[start:start + max(1, int(self.batch_size))]
+            for bi, batch in enumerate(batches):
                 delivered: dict[int, dict[str, Any]] = {}
-                if failed is not None and in_a_row >= self.MAX_CONSECUTIVE_FAILURES:
-                    stop = BackendError(f"{self.kind} backend ({self.model}): not asked, after "
-                                        f"{in_a_row} prompts in a row failed")
+                probing = probe and bi == 0
+                if watch and not probing and (in_a_row >= self.MAX_CONSECUTIVE_FAILURES
+                                              or self.__dict__.get("_down") is not None):
+                    why = self.__dict__.get("_down", (0.0, f"{in_a_row} prompts in a row failed"))[1]
+                    stop = BackendError(f"{self.kind} backend ({self.model}): not asked, the endpoint looks down "
+                                        f"({why}); asked again by the next apply, or by a call after "
+                                        f"{self.DOWN_SECONDS:g} s")
                     lost.update({key: stop for key, _ in batch})
                     if bar is not None:
                         bar.update(len(batch))
@@ -364,6 +407,7 @@ class Backend:
                     lost.update({batch[i][0]: errors.get(i, err.cause)
                                  for i in range(len(batch)) if i not in delivered})
                     in_a_row = 0 if delivered else in_a_row + len(batch)
+                    self._track_down(bool(delivered), in_a_row, err.cause, probing)
                     if bar is not None:
                         bar.update(len(batch))
                     continue
@@ -373,6 +417,7 @@ class Backend:
                         raise _name_prompt(exc, batch[0][1] if len(batch) == 1 else None)
                     lost.update({batch[i][0]: exc for i in range(len(batch)) if i not in delivered})
                     in_a_row = 0 if delivered else in_a_row + len(batch)
+                    self._track_down(bool(delivered), in_a_row, exc, probing)
                     if bar is not None:
                         bar.update(len(batch))
                     continue
@@ -400,9 +445,14 @@ class Backend:
                 found.update({k: r for i, ((k, _), r) in enumerate(zip(batch, res)) if i not in invalid})
                 lost.update({batch[i][0]: exc for i, exc in invalid.items()})
                 in_a_row = 0 if len(invalid) < len(batch) else in_a_row + len(batch)
+                if watch:
+                    self._track_down(len(invalid) < len(batch), in_a_row, next(iter(invalid.values()), None),
+                                     probing)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
+            if watch:
+                self._failing = in_a_row
             if bar is not None:
                 bar.close()
             self.stats.add(local)
@@ -411,6 +461,27 @@ class Backend:
         if failed is not None:
             failed.update({todo[k]: exc for k, exc in lost.items()})
         return [found.get(k) for k in keys]
+
+    def _track_down(self, replied: bool, in_a_row: int, error: BaseException | None, probing: bool) -> None:
+        """After a batch asked with ``failed=``: a reply clears a down endpoint; ``MAX_CONSECUTIVE_FAILURES``
+        failed prompts in a row take it as down (held ``DOWN_SECONDS``, one warning), a failed probe holds it on."""
+        if replied:
+            self.__dict__.pop("_down", None)
+            return
+        was_down = self.__dict__.get("_down") is not None
+        if not probing and (was_down or in_a_row < self.MAX_CONSECUTIVE_FAILURES):
+            return
+        last = "" if error is None else f", the last with {type(error).__name__}: {str(error)[:200]}"
+        why = f"{in_a_row} prompts in a row failed{last}"
+        self._down = (time.monotonic() + self.DOWN_SECONDS, why)
+        if was_down:  # a failed probe: warned when it went down
+            return
+        where = getattr(self, "base_url", None)
+        warnings.warn(f"{self.kind} backend ({self.model}{f' at {where}' if where else ''}): {why}; the endpoint "
+                      f"looks down, so the rest of this apply's prompts to it are not asked and their rows abstain "
+                      f"(faults), in every later chunk too; a call after {self.DOWN_SECONDS:g} s asks one probe "
+                      f"prompt first. Check that the server answers, then apply again: it asks them again (with a "
+                      f"response cache, only the prompts not answered yet)", RuntimeWarning, stacklevel=4)
 
     @staticmethod
     def _record(local: CallStats, responses: Any, seconds: float) -> None:

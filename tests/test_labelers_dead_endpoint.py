@@ -1,0 +1,163 @@
+"""A down endpoint is given up once per apply, not once per chunk.
+
+A server that accepts connections but never replies held fault="abstain"/"warn" for
+32 prompts x (max_retries + 1) attempts x timeout / concurrency in EVERY chunk (the
+"32 failures in a row" rule restarted per chunk: ~20 min a chunk at OpenAIBackend's
+defaults, 3.3 h for 100k rows), with no message; with chunks under 32 rows it never
+tripped at all.  The down state now lasts over the chunks (and the LFs) of one apply,
+warns once, and the next apply asks again.  Requests are counted on the real
+OpenAI-compatible test server on 127.0.0.1 (tests/support/openai_server.py, replies
+scripted, no model behind it), at scaled-down settings (timeout 0.2 s, one retry).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import pandas as pd
+import pytest
+
+import weaksup as ws
+from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
+from weaksup.labelers.backends import OpenAIBackend
+
+QUESTION = "Is this comment spam?\nComment: {text}\nAnswer yes or no."
+
+
+class _NoModel:
+    """What ModelServer needs of a backend when every reply is scripted: a name and a chat rendering."""
+
+    model = "scripted"
+
+    @staticmethod
+    def render_messages(messages):
+        return "\n".join(m["content"] for m in messages)
+
+
+@pytest.fixture(scope="module")
+def server():
+    from support.openai_server import ModelServer
+
+    srv = ModelServer(_NoModel()).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def clean(server):
+    server.clear_faults()
+    server.wait_idle(30)
+    yield server
+    server.clear_faults()
+    server.wait_idle(30)
+
+
+def _answer_all(server) -> None:
+    server.script_reply("Comment: ", "yes", [("yes", -0.05), ("no", -3.0)])
+
+
+def _hang(server) -> None:
+    """Accept every request and reply only after the client has given up."""
+    _answer_all(server)
+    server.fail_after(0, "slow", delay=1.0)
+
+
+def _backend(server) -> OpenAIBackend:
+    return OpenAIBackend(server.url, model=server.model_name, timeout=0.2, max_retries=1, backoff=0.01)
+
+
+def _lf(backend, name: str = "llm_spam") -> PromptedLF:
+    return PromptedLF(name, PromptTemplate(QUESTION, ["yes", "no"]), LabelMap({"yes": 1, "no": 0}), backend,
+                      cache=None, progress=False)
+
+
+def _down_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if "the endpoint looks down" in str(w.message)]
+
+
+@pytest.mark.parametrize("rows, chunk_size, asked", [
+    (120, 40, 32),   # 3 chunks: 32 prompts in the first, then none (each chunk asked 32 before)
+    (80, 10, 40),    # chunks under 32 rows: it trips after the 4th chunk (before, it never tripped: 80 asked)
+])
+def test_a_hanging_endpoint_is_given_up_once_per_apply_not_per_chunk(clean, rows, chunk_size, asked):
+    _hang(clean)
+    df = pd.DataFrame({"text": [f"c{i}" for i in range(rows)]})
+    lf = _lf(_backend(clean))
+    before = clean.received
+    t0 = time.monotonic()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = ws.apply_lfs([lf], df, progress=False, fault="abstain", chunk_size=chunk_size)
+    elapsed = time.monotonic() - t0
+    assert (votes.to_dense() == -1).all() and votes.report.table["faults"].tolist() == [rows]
+    assert clean.received - before == 2 * asked  # one retry each: transient failures are still retried
+    msgs = _down_warnings(caught)
+    assert len(msgs) == 1, msgs
+    assert msgs[0].startswith(f"openai-chat backend (scripted at {clean.url}): {asked} prompts in a row failed, "
+                              "the last with BackendTimeout")
+    assert "not asked and their rows abstain" in msgs[0] and "apply again" in msgs[0]
+    assert elapsed < 30
+
+
+def test_two_lfs_on_one_backend_share_the_down_state_and_the_next_apply_asks_again(clean):
+    _hang(clean)
+    df = pd.DataFrame({"text": [f"c{i}" for i in range(40)]})
+    backend = _backend(clean)
+    lfs = [_lf(backend, "llm_a"), _lf(backend, "llm_b")]
+    before = clean.received
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = ws.apply_lfs(lfs, df, progress=False, fault="warn")
+    assert clean.received - before == 2 * 32  # the second LF asks nothing: the endpoint is down
+    assert votes.report.table["faults"].tolist() == [40, 40]
+    assert len(_down_warnings(caught)) == 1
+    clean.clear_faults()  # the server is back: the next apply asks every prompt again
+    clean.wait_idle(30)
+    _answer_all(clean)
+    before = clean.received
+    votes = ws.apply_lfs(lfs, df, progress=False, fault="abstain")
+    assert votes.to_dense().tolist() == [[1, 1]] * 40 and votes.report.table["faults"].tolist() == [0, 0]
+    assert clean.received - before == 2 * 40
+
+
+def test_after_down_seconds_one_probe_prompt_is_asked_first(clean):
+    _hang(clean)
+    backend = _backend(clean)
+    backend.DOWN_SECONDS = 0.5
+    prompts = [f"Comment: c{i}\nAnswer yes or no." for i in range(40)]
+    failed: dict[str, BaseException] = {}
+    before = clean.received
+    with pytest.warns(RuntimeWarning, match="the endpoint looks down"):
+        backend.score(prompts, ["yes", "no"], failed=failed)
+    assert clean.received - before == 2 * 32 and len(failed) == 40
+    assert "not asked, the endpoint looks down (32 prompts in a row failed" in str(failed[prompts[-1]])
+    before = clean.received
+    failed.clear()
+    backend.score(prompts, ["yes", "no"], failed=failed)  # within DOWN_SECONDS: nothing is asked
+    assert clean.received - before == 0 and len(failed) == 40
+    time.sleep(0.6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backend.score(prompts, ["yes", "no"], failed=failed)  # still down: one probe prompt, no new warning
+    assert clean.received - before == 2 and _down_warnings(caught) == []
+    clean.clear_faults()
+    clean.wait_idle(30)
+    _answer_all(clean)
+    time.sleep(0.6)
+    failed.clear()
+    before = clean.received
+    out = backend.score(prompts, ["yes", "no"], failed=failed)  # back: the probe gets a reply, then the rest
+    assert failed == {} and clean.received - before == 40 and (out[:, 0] > out[:, 1]).all()
+
+
+def test_failures_with_replies_between_never_take_the_endpoint_as_down(clean):
+    """Every other prompt fails (after its retry) over 3 chunks: the others are answered, as before."""
+    _answer_all(clean)
+    clean.fail_prompts("Comment: bad", "500")
+    df = pd.DataFrame({"text": [f"{'bad' if i % 2 else 'good'} {i}" for i in range(120)]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = ws.apply_lfs([_lf(_backend(clean))], df, progress=False, fault="abstain", chunk_size=40)
+    assert votes.to_dense().ravel().tolist() == [-1 if i % 2 else 1 for i in range(120)]
+    assert votes.report.table["faults"].tolist() == [60] and _down_warnings(caught) == []
