@@ -102,8 +102,9 @@ def test_sequence_models_warn_once_about_an_lf_that_never_fires(name):
         _make(name, data.model_params).fit(*fit_args)
     said = [str(w.message) for w in caught if "never fires" in str(w.message)]
     # the label, value and flow models' words, once (TokenDawidSkene's token model would say it again)
-    assert said == [f"votes: LF 'never_fires' (column {j}) never fires on the {V.n_tokens} training rows; it carries "
-                    "no information (drop it with SequenceVotes.select_lfs to silence this warning)"]
+    assert said == [f"votes: LF 'never_fires' (column {j}) never fires on the {V.n_tokens} training tokens "
+                    f"({V.n_sentences} sentences); it carries no information (drop it with SequenceVotes.select_lfs "
+                    "to silence this warning)"]
     assert all(w.filename == __file__ for w in caught if "never fires" in str(w.message))  # points at the caller
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every LF fires: no warning

@@ -58,3 +58,19 @@ def test_universal_score_positional_equals_keyword():
     assert lm.score(votes, y, "mae") == lm.score(votes, y, metric="mae") != lm.score(votes, y)
     with pytest.raises(ValueError, match="unknown metric 'accuracy' for RealSpace"):
         lm.score(votes, y, "accuracy")
+
+
+@pytest.mark.filterwarnings("ignore:CRFTagger. L-BFGS stopped at max_iter")
+def test_crf_tagger_score_takes_metric_third_as_a_label_model():
+    """The tagging end model's ``score(sentences, tags, metric)``: ``metric`` was keyword-only after ``dense``."""
+    from weaksup.sequence import CRFTagger
+
+    params = list(inspect.signature(CRFTagger.score).parameters.values())
+    assert params[3].name == "metric" and params[3].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    sents = [["aspirin", "helps"], ["take", "aspirin"], ["nothing", "here"], ["aspirin", "cures"]] * 5
+    tags = [["B-Chem", "O"], ["O", "B-Chem"], ["O", "O"], ["O", "O"]] * 5
+    crf = CRFTagger(max_iter=20, progress=False).fit(sents, tags, entity_types=["Chem"])
+    gold = [["B-Chem", "O"] if s[0] == "aspirin" else t for s, t in zip(sents, tags)]  # spans the CRF misses
+    for metric in ("span_f1", "precision", "recall", ["precision", "recall"]):
+        assert crf.score(sents, gold, metric) == crf.score(sents, gold, metric=metric)
+    assert crf.score(sents, gold, "precision") != crf.score(sents, gold, "recall")  # the argument is read

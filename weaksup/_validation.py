@@ -300,8 +300,11 @@ def user_stacklevel() -> int:
 
 
 def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, what: str = "votes",
-                    votes_type: str = "VoteMatrix") -> None:
+                    votes_type: str = "VoteMatrix", units: str | None = None) -> None:
     """Warn (UserWarning, pointing at the user's call) naming the LFs that never fire on the ``n_rows`` rows.
+
+    ``units`` replaces "``n_rows`` training rows" in the message where the votes count something else
+    (a corpus: "1200 training tokens (40 sentences)").
 
     Normal while LFs are being written (snorkel fits too): a model learns nothing for such an LF,
     and weaksup's label, value and sequence models give the probabilities they would give without
@@ -311,7 +314,7 @@ def warn_silent_lfs(lf_names: Sequence[str], fired: np.ndarray, n_rows: int, wha
     if silent.size:
         names = [lf_names[j] for j in silent[:5]]
         warnings.warn(
-            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {n_rows} training rows"
+            f"{what}: LF {names[0]!r} (column {int(silent[0])}) never fires on the {units or f'{n_rows} training rows'}"
             + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
             + f"; it carries no information (drop it with {votes_type}.select_lfs to silence this warning)",
             UserWarning, stacklevel=user_stacklevel(),

@@ -380,8 +380,8 @@ class CRFTagger(ParamsMixin):
         gamma, _, _ = forward_backward(le, lengths, np.exp(self.start_), np.exp(self.trans_), need_xi=False)
         return gamma
 
-    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *, dense: Any = None,
-              metric: str | list[str] = "span_f1") -> float | dict[str, float]:
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+              metric: str | list[str] = "span_f1", *, dense: Any = None) -> float | dict[str, float]:
         """Strict span ``span_f1`` (default), ``precision`` or ``recall`` against gold tags.
 
         ``metric`` is one name, or a list of names for a dict ``{name: value}`` (as a label model's

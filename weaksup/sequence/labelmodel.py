@@ -80,7 +80,7 @@ from weaksup._persist import (
     model_from_meta,
     save_npz,
 )
-from weaksup._validation import Interval, check_is_fitted, check_params, check_seed, user_stacklevel
+from weaksup._validation import Interval, check_is_fitted, check_params, check_seed, warn_silent_lfs
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes
@@ -167,7 +167,10 @@ class SequenceLabelModel(ParamsMixin):
         if V.m < 1:
             raise ValueError("votes have no LF columns")
         if V.n_tokens:  # the label, value and flow models' warning, in tokens (one per fit, for every model)
-            _warn_silent_lfs(V)
+            sentences = f"{V.n_sentences} sentence" + ("s" if V.n_sentences != 1 else "")
+            tokens = f"{V.n_tokens} training token" + ("s" if V.n_tokens != 1 else "")
+            warn_silent_lfs(V.lf_names, _lf_fires(V), V.n_tokens, votes_type="SequenceVotes",
+                            units=f"{tokens} ({sentences})")
         self._fit(V, seed=seed)
         self.lf_names_ = list(V.lf_names)
         self.entity_types_ = list(V.entity_types)
@@ -461,26 +464,6 @@ class TokenLabelModel(SequenceLabelModel):
 def _lf_fires(V: SequenceVotes) -> np.ndarray:
     """The number of tokens each LF votes on (any tag, ``O`` included), one count per LF column."""
     return (np.asarray(V.data) >= 0).sum(axis=0)
-
-
-def _warn_silent_lfs(V: SequenceVotes) -> None:
-    """:func:`weaksup._validation.warn_silent_lfs`'s warning (UserWarning, pointing at the user's call) counted
-    in the units of a corpus: an LF is silent when it votes on none of the tokens (of ``n_sentences`` sentences).
-
-    Its words up to the count are the label models' (``votes: LF 'name' (column j) never fires``), so a filter
-    written for those catches it too.
-    """
-    silent = np.nonzero(_lf_fires(V) == 0)[0]
-    if silent.size:
-        names = [V.lf_names[j] for j in silent[:5]]
-        sentences = f"{V.n_sentences} sentence" + ("s" if V.n_sentences != 1 else "")
-        tokens = f"{V.n_tokens} training token" + ("s" if V.n_tokens != 1 else "")
-        warnings.warn(
-            f"votes: LF {names[0]!r} (column {int(silent[0])}) never fires on the {tokens} ({sentences})"
-            + (f" ({silent.size} silent LFs in total: {names}...)" if silent.size > 1 else "")
-            + "; it carries no information (drop it with SequenceVotes.select_lfs to silence this warning)",
-            UserWarning, stacklevel=user_stacklevel(),
-        )
 
 
 def _silent_tokens_as_o(V: SequenceVotes) -> SequenceVotes:
