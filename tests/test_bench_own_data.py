@@ -116,3 +116,10 @@ def test_a_dataset_name_that_is_a_path_is_loaded_as_a_path(tmp_path, monkeypatch
         assert (ds.source, ds.path, ds.name) == ("path", d, "mine")
     df = run([str(d)], ["mv"], seeds=1, data_dir=root, metric="accuracy", progress=False)
     assert df.attrs["meta"]["data"][str(d)]["source"] == "path"
+    monkeypatch.chdir(root)  # relative paths: '../elsewhere/mine' escapes data_dir, 'other/' style reaches into it
+    for name in ("../elsewhere/mine", str(Path("..") / "elsewhere" / "mine")):
+        ds = load_wrench(name, root, metric="accuracy")
+        assert (ds.source, ds.path.resolve(), ds.name) == ("path", d.resolve(), "mine")
+    monkeypatch.chdir(tmp_path)
+    ds = load_wrench("elsewhere/mine", root, metric="accuracy")  # not root/elsewhere/mine, which does not exist
+    assert (ds.source, ds.path.resolve()) == ("path", d.resolve())

@@ -102,7 +102,7 @@ class WrenchDataset:
     #: ``lf_exemplar_ids`` of ``labeled_ids.json`` (train ids an LF was written from), as stored.
     lf_exemplar_ids: Any = None
     #: which copy was loaded: ``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"`` (the copy
-    #: shipped in the package), ``"path"`` (:func:`load_wrench` given an absolute folder path as its name) or
+    #: shipped in the package), ``"path"`` (:func:`load_wrench` given a folder path as its name) or
     #: ``"folder"`` (:func:`load_wrench_folder` on an explicit path).
     source: str = "folder"
     #: the metric passed to the loader (``metric=``); None: the registry's, else the guess (see :attr:`metric`)
@@ -464,15 +464,15 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
     Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
-    copy was loaded.  A ``name`` that is an absolute path is that folder, loaded as
-    :func:`load_wrench_folder` loads it (named after the folder), whatever ``data_dir`` says, with
-    ``ds.source == "path"``.
+    copy was loaded.  A ``name`` that is a path (absolute, or relative to the working directory with a
+    separator or ``..``: ``"data/mine"``, ``"../mine"``) is that folder, loaded as :func:`load_wrench_folder`
+    loads it (named after the folder), whatever ``data_dir`` says, with ``ds.source == "path"``.
 
     Parameters
     ----------
     name : str
         The WRENCH dataset name, as its folder is named (``"youtube"``, ``"sms"``, ``"ncbi-disease"``...),
-        or the absolute path of a dataset folder.
+        or the path of a dataset folder (absolute, or relative with a separator: ``"../mine"``).
     data_dir : str or path-like, optional
         The folder holding WRENCH datasets (or the dataset folder itself); when given, the only place
         looked in.
@@ -486,7 +486,7 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     WrenchDataset or SequenceDataset
         The train, valid and test splits (votes, labels, data), the class names and ``source``: which
         copy was loaded (``"data_dir"``, ``"WEAKSUP_DATA"``, ``"cache"``, ``"bundled"``, or ``"path"``
-        for a ``name`` that is an absolute path).
+        for a ``name`` that is a path).
 
     Examples
     --------
@@ -501,8 +501,9 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
         raise TypeError(f"load_wrench: name must be a WRENCH dataset name (a str such as 'youtube'), "
                         f"got {name!r}")
     _check_path_arg(data_dir, "load_wrench: data_dir", optional=True)
-    if Path(name).is_absolute():  # a path, not a name: joined onto a lookup root it would be itself, and the
-        # set would be recorded as read from data_dir / $WEAKSUP_DATA though it lies anywhere
+    if Path(name).is_absolute() or len(Path(name).parts) > 1 or name in (".", ".."):
+        # a path, not a name: joined onto a lookup root it would escape it (``/abs``, ``../x``) or reach into a
+        # subfolder, and the set would be recorded as read from data_dir / $WEAKSUP_DATA though it lies elsewhere
         ds = load_wrench_folder(name, metric=metric)
         ds.source = "path"
         _log.info("loaded WRENCH %r from %s (path)", ds.name, ds.path)
