@@ -190,10 +190,16 @@ class ResponseCache:
 
     @staticmethod
     def key(backend: Mapping[str, Any], kind: str, prompt: str, params: Mapping[str, Any]) -> str:
-        """Stable key: sha256 of the canonical JSON of everything that shapes the reply."""
+        """Stable key: sha256 of the canonical JSON of everything that shapes the reply.
+
+        A lone UTF-16 surrogate in the prompt (half an emoji from scraped JSON) is hashed as its
+        surrogate-pass bytes: a key for every text, and the same keys as before for valid text.
+        """
         blob = json.dumps({"backend": backend, "kind": kind, "prompt": prompt, "params": params},
                           sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        # "surrogatepass" changes nothing for text that is valid UTF-8, so caches written before still hit;
+        # plain "utf-8" raised UnicodeEncodeError and failed the whole chunk, even with cache=None
+        return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Responses found for ``keys`` (absent keys are left out)."""
@@ -244,7 +250,7 @@ class ResponseCache:
             k, r = item[0], item[1]
             prompt = item[2] if len(item) > 2 else None
             rows.append((k, str(meta.get("backend", "")), str(meta.get("model", "")), str(meta.get("kind", "")),
-                         prompt, json.dumps(r, ensure_ascii=False), time.time()))
+                         _storable(prompt), _reply_json(r), time.time()))
         if not rows:
             return
         if self.memory:
@@ -313,6 +319,26 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache({self.path!r})"
+
+
+def _storable(text: str | None) -> str | None:
+    """``text`` as sqlite can store it: a lone surrogate (which sqlite cannot encode) written as ``\\udXXX``.
+
+    The prompt column is kept for people inspecting the file; the key, not this text, finds a reply.
+    """
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _reply_json(reply: Any) -> str:
+    """The stored JSON of a reply; one holding a lone surrogate is written with ASCII escapes (read back the same)."""
+    text = json.dumps(reply, ensure_ascii=False)
+    return text if _storable(text) is text else json.dumps(reply)
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
