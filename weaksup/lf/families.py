@@ -12,9 +12,12 @@ DataFrame chunks (weaksup's appliers) or on one row (snorkel's appliers).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -77,6 +80,183 @@ def _text_series(df: pd.DataFrame, field: str, lf_name: str) -> pd.Series:
 
 _WORD_CHAR = re.compile(r"\w")
 
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, Han): whole_word needs no word
+# boundary at a keyword edge in one of them ("好看" is found in "这部电影很好看"), and their letters do not glue a
+# neighbouring keyword of another script into a word ("iPhone" is found in "iPhoneが好き").
+_NO_SPACE_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF), (0x19E0, 0x19FF),  # Khmer
+    (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C),  # iteration marks, 〆, 〇
+    (0x3040, 0x30FF), (0x31F0, 0x31FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF),  # Han
+    (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F),  # Myanmar
+    (0xF900, 0xFAFF),  # Han
+    (0xFF66, 0xFF9F),  # half-width Katakana
+    (0x1B000, 0x1B16F),  # Kana
+    (0x20000, 0x323AF),  # Han
+)
+_NO_SPACE_STARTS = [lo for lo, _ in _NO_SPACE_RANGES]
+# re's IGNORECASE equates I, i, dotless ı and İ; str.casefold keeps ı apart and makes İ 'i' + U+0307
+_DOTTED_I = re.compile("i\u0307|\u0131")
+
+
+def _match_form(text: str, case_sensitive: bool = False) -> str:
+    """The form in which :func:`keyword_lf` and ``gazetteer_span_lf`` compare a keyword and a text.
+
+    Unicode NFC (a decomposed "café", as macOS or some scrapers write it, is the same word as the composed
+    one) and, unless ``case_sensitive``, full case folding (``str.casefold``: "STRASSE" is "straße"), with
+    I, i, ı and İ one letter (as re's ``IGNORECASE`` has them).  ASCII text is only lower-cased (when
+    case does not matter): that is its case folding, and the fast path for ASCII data.
+
+    >>> import unicodedata
+    >>> _match_form(unicodedata.normalize("NFD", "Café")), _match_form("STRASSE"), _match_form("Straße")
+    ('café', 'strasse', 'strasse')
+    >>> _match_form("İstanbul"), _match_form("İstanbul", case_sensitive=True)
+    ('istanbul', 'İstanbul')
+    """
+    if text.isascii():
+        return text if case_sensitive else text.lower()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if case_sensitive:
+        return text
+    text = text.casefold()
+    if "\u0131" in text or "\u0307" in text:  # (a find is cheaper than the substitution's scan)
+        text = _DOTTED_I.sub("i", text)
+    # casefold can leave a letter decomposed ('ΐ' -> 'ι' U+0308 U+0301): NFC again, so a combining mark is no word break
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+class _LastRowForm:
+    """The :func:`_match_form` of the last text one row's keyword LFs read: an applier that runs every LF on a row
+    before the next (snorkel's) folds each text once, not once per LF.  Keyed by the text object (held, so
+    that its identity stays its own); never part of an LF's fingerprint."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[str, bool, str] = ("", False, "")
+
+    def __call__(self, text: str, case_sensitive: bool) -> str:
+        last = self._last  # one read: another thread may replace it
+        if last[0] is text and last[1] == case_sensitive:
+            return last[2]
+        form = _match_form(text, case_sensitive)
+        self._last = (text, case_sensitive, form)
+        return form
+
+
+_row_form = _LastRowForm()
+
+
+def _spaced_word_char(c: str) -> bool:
+    """Whether ``c`` is part of a word for ``whole_word`` in non-ASCII text: a letter, digit, ``_`` (re's ``\\w``)
+    or combining mark (part of the letter it follows), of a script written with spaces between words.
+
+    Variation selectors (an emoji's U+FE0F) are no part of a word: they modify symbols.
+
+    >>> [_spaced_word_char(c) for c in ("é", "\u0301", "\u093f", "好", "ก", "\ufe0f", "-")]
+    [True, True, True, False, False, False, False]
+    """
+    if c.isascii():
+        return c.isalnum() or c == "_"
+    if not (c.isalnum() or (unicodedata.category(c) in ("Mn", "Mc")
+                            and not ("\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"))):
+        return False
+    i = bisect.bisect_right(_NO_SPACE_STARTS, ord(c)) - 1
+    return i < 0 or ord(c) > _NO_SPACE_RANGES[i][1]
+
+
+class _UnicodeKeywords:
+    """Finds keywords (in :func:`_match_form`) in non-ASCII text (in :func:`_match_form`): ``re`` finds where one
+    starts (a plain alternation, fast), and with ``whole_word`` the ends are checked here, at those places only: a
+    keyword end that is :func:`_spaced_word_char` may not touch another such character."""
+
+    __slots__ = ("_plain", "_by_first", "_whole_word")
+
+    def __init__(self, words: tuple[str, ...], whole_word: bool) -> None:
+        self._plain = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+        self._whole_word = whole_word
+        self._by_first: dict[str, list[tuple[str, bool, bool]]] = {}
+        for w in dict.fromkeys(words):
+            self._by_first.setdefault(w[0], []).append((w, _spaced_word_char(w[0]), _spaced_word_char(w[-1])))
+
+    def search(self, text: str) -> bool:
+        m = self._plain.search(text)
+        if not self._whole_word or m is None:
+            return m is not None
+        while m is not None:
+            p = m.start()
+            for w, left, right in self._by_first[text[p]]:
+                end = p + len(w)
+                if (text.startswith(w, p) and not (left and p and _spaced_word_char(text[p - 1]))
+                        and not (right and end < len(text) and _spaced_word_char(text[end]))):
+                    return True
+            m = self._plain.search(text, p + 1)
+        return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _unicode_keywords(words: tuple[str, ...], whole_word: bool) -> _UnicodeKeywords:
+    """:class:`_UnicodeKeywords`, built on first use (most data, all ASCII, never needs it)."""
+    return _UnicodeKeywords(words, whole_word)
+
+
+class _NonAsciiRows:
+    """The non-ASCII rows of the one text chunk being labelled now, the chunk without them, and their
+    :func:`_match_form`: found once for all the keyword LFs over that chunk (keyed, as the row cache of
+    :mod:`weaksup.lf.regex`, by the immutable Arrow buffer, which the entry holds so that its address stays its own).
+
+    It never enters an LF's fingerprint (the LF families are fingerprinted by name and weaksup version).
+    """
+
+    __slots__ = ("_entry",)
+
+    def __init__(self) -> None:
+        # (key, arrow array, non-ASCII positions, ASCII positions, ASCII rows, {case_sensitive: non-ASCII forms})
+        self._entry: tuple[Any, ...] | None = None
+
+    def get(self, texts: pd.Series, case_sensitive: bool) -> tuple[np.ndarray, np.ndarray, pd.Series, list[str]]:
+        """``(positions of the non-ASCII texts, positions of the others, the others, the non-ASCII texts in
+        _match_form)`` for a string Series without missing values; all but the first are empty when it is."""
+        key = arr = None
+        if isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow":
+            import pyarrow as pa
+
+            arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
+            chunk = arr.chunk(0) if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1 else arr
+            bufs = chunk.buffers() if isinstance(chunk, pa.Array) else [None]
+            if len(bufs) > 2 and bufs[2] is not None:
+                key = (bufs[2].address, chunk.offset, len(chunk))
+        entry = self._entry  # one read: another thread may replace it
+        if key is None or entry is None or entry[0] != key:
+            ascii_ = texts.str.isascii().to_numpy(dtype=bool, na_value=True)
+            rows = np.flatnonzero(~ascii_)
+            others = np.flatnonzero(ascii_) if rows.size else rows
+            entry = (key, arr, rows, others, texts.iloc[others] if rows.size else texts.iloc[:0], {})
+            if key is not None:
+                self._entry = entry
+        forms = entry[5].get(case_sensitive)
+        if forms is None:
+            forms = entry[5][case_sensitive] = [_match_form(t, case_sensitive) for t in texts.iloc[entry[2]].tolist()]
+        return entry[2], entry[3], entry[4], forms
+
+
+_NON_ASCII_ROWS = _NonAsciiRows()
+
+
+def _ascii_keyword_pattern(words: list[str], whole_word: bool) -> str:
+    """The keyword pattern for ASCII text (RE2 runs it where it can): ``\\b`` at a keyword's letter or digit ends."""
+    body = "|".join(re.escape(w) for w in words)
+    if not whole_word:
+        return f"(?:{body})"
+    if all(_WORD_CHAR.match(w[:1]) and _WORD_CHAR.match(w[-1:]) for w in words):
+        return rf"\b(?:{body})\b"
+    # \b next to punctuation would demand a letter beside it: bound only the word-character ends
+    return "(?:" + "|".join(("(?<!\\w)" if _WORD_CHAR.match(w[:1]) else "") + re.escape(w)
+                            + ("(?!\\w)" if _WORD_CHAR.match(w[-1:]) else "") for w in words) + ")"
+
 
 def keyword_lf(
     keywords: str | Iterable[str],
@@ -93,7 +273,14 @@ def keyword_lf(
     the vote cache's and label models' matching by name, are the same in every Python process).
     With ``whole_word``, a keyword's letter or digit at either end may not touch
     another one in the text ("free" is not found in "freedom"); an end that is
-    punctuation needs nothing ("$$$", "C++" and "www." are found).
+    punctuation needs nothing ("$$$", "C++" and "www." are found).  Nor does an end in a script written
+    without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar: "好看" is found in "这部电影很好看"), and
+    the letters of such a script do not count as touching a keyword of another one ("iPhone" is found in
+    "iPhoneが好き").  A combining mark is part of the letter it follows.
+
+    Keywords and text are compared in Unicode NFC (a decomposed "café" is the composed one) and, unless
+    ``case_sensitive``, with full case folding (``str.casefold``: "straße" finds "STRASSE"; I, i, ı and
+    İ are one letter).  ASCII text is matched as it is (case-insensitively), the fast path.
 
     Parameters
     ----------
@@ -107,14 +294,14 @@ def keyword_lf(
     name : str, optional
         The LF's name; default ``keyword_<first three keywords, spaces as '-', joined by '_'>_<label>``.
     case_sensitive : bool
-        Match case exactly; default False (case-insensitive).
+        Match case exactly; default False (case-insensitive, full case folding).
     whole_word : bool
         Match whole words only (see above); False finds a keyword anywhere, inside words too.
 
     Returns
     -------
     LabelingFunction
-        A batched LF (see :func:`regex_lf`, which it builds on).
+        A batched LF with a one-example twin (``row_f``): the same votes on DataFrame chunks and on one row.
 
     Examples
     --------
@@ -125,6 +312,8 @@ def keyword_lf(
     [1, -1, -1]
     >>> keyword_lf(["$$$", "C++"], 1)(pd.DataFrame({"text": ["earn $$$", "I code C++.", "ABC++"]})).tolist()
     [1, 1, -1]
+    >>> keyword_lf(["straße", "好看"], 1)(pd.DataFrame({"text": ["STRASSE GESPERRT", "这部电影很好看"]})).tolist()
+    [1, 1]
     """
     if not isinstance(keywords, str) and not isinstance(keywords, Iterable):
         raise TypeError(f"keyword_lf{f' {name!r}' if name else ''}: keywords must be a string or an iterable of "
@@ -140,16 +329,48 @@ def keyword_lf(
             raise ValueError(f"keyword_lf{f' {name!r}' if name else ''}: keyword #{i} is {what}; "
                              f"keywords must be non-empty strings")
     label = _class_label(label, f"keyword_lf{f' {name!r}' if name else ''}")
-    body = "|".join(re.escape(w) for w in words)
-    if not whole_word:
-        pattern = f"(?:{body})"
-    elif all(_WORD_CHAR.match(w[:1]) and _WORD_CHAR.match(w[-1:]) for w in words):
-        pattern = rf"\b(?:{body})\b"
-    else:  # \b next to punctuation would demand a letter beside it: bound only the word-character ends
-        pattern = "(?:" + "|".join(("(?<!\\w)" if _WORD_CHAR.match(w[:1]) else "") + re.escape(w)
-                                   + ("(?!\\w)" if _WORD_CHAR.match(w[-1:]) else "") for w in words) + ")"
     lf_name = name or f"keyword_{'_'.join(w.replace(' ', '-') for w in words[:3])}_{label}"
-    return regex_lf(pattern, label, field=field, name=lf_name, case_sensitive=case_sensitive)
+    # ASCII text: the keywords that can occur in it, as given (IGNORECASE folds ASCII case), on RE2 where it can;
+    # other text: in _match_form, as are all the keywords
+    folded = [_match_form(w, case_sensitive) for w in words]
+    ascii_words = [w if w.isascii() else fw for w, fw in zip(words, folded) if fw.isascii()]
+    flags = 0 if case_sensitive else re.IGNORECASE
+    ascii_re = re.compile(_ascii_keyword_pattern(ascii_words, whole_word), flags) if ascii_words else None
+    # the words, not their matcher: it is built on the first non-ASCII text
+    unicode_words = (tuple(folded), whole_word)
+
+    def f(df: pd.DataFrame, ascii_re: re.Pattern[str] | None, unicode_words: tuple[tuple[str, ...], bool],
+          label: int, case_sensitive: bool) -> np.ndarray:
+        texts = _text_series(df, field, lf_name)
+        if not len(texts):
+            return np.full(0, ABSTAIN)
+        rows, others, ascii_texts, forms = _NON_ASCII_ROWS.get(texts, case_sensitive)
+        if not rows.size:  # all ASCII (most data): RE2 where it can, as regex_lf
+            hits = regex_search(texts, ascii_re) if ascii_re is not None else np.zeros(len(texts), dtype=bool)
+        else:
+            hits = np.zeros(len(texts), dtype=bool)
+            if ascii_re is not None and others.size:
+                hits[others] = regex_search(ascii_texts, ascii_re)
+            search = _unicode_keywords(*unicode_words).search
+            hits[rows] = [search(t) for t in forms]
+        return np.where(hits, label, ABSTAIN)
+
+    built: list[Any] = []  # row_f's (unicode_words, _unicode_keywords(*unicode_words)), set on first use
+
+    def row_f(x: Any, ascii_re: re.Pattern[str] | None, unicode_words: tuple[tuple[str, ...], bool], label: int,
+              case_sensitive: bool) -> int:
+        t = _text_value(x, field, lf_name)
+        if t.isascii():
+            return label if ascii_re is not None and ascii_re.search(t) else ABSTAIN
+        held = built[0] if built else None  # (one read: another thread may set it)
+        if held is None or held[0] is not unicode_words:  # (hashing the words for the lru cache costs per row)
+            held = (unicode_words, _unicode_keywords(*unicode_words))
+            built[:] = [held]
+        return label if held[1].search(_row_form(t, case_sensitive)) else ABSTAIN
+
+    return LabelingFunction(lf_name, f, resources={"ascii_re": ascii_re, "unicode_words": unicode_words,
+                                                   "label": int(label), "case_sensitive": case_sensitive},
+                            batched=True, row_f=row_f)
 
 
 def regex_lf(
@@ -419,6 +640,23 @@ def threshold_lf(
                             batched=True, row_f=row_f)
 
 
+def _lookalike_hint(label: str, label_names: Sequence[str]) -> str:
+    """For an unknown class name that equals a known one in Unicode NFC and without surrounding spaces: what
+    differs, shown with ``ascii()`` (printed as they are, the two look the same); else ``""``.
+
+    >>> print(_lookalike_hint("positif\\u00a0", ["positif"]).split(": ")[1])
+    'positif\\xa0' is not 'positif' (fix the cell or label_names)
+    >>> _lookalike_hint("negatif", ["positif"])
+    ''
+    """
+    key = unicodedata.normalize("NFC", label).strip()
+    same = [c for c in label_names if isinstance(c, str) and unicodedata.normalize("NFC", c).strip() == key]
+    if not same:
+        return ""
+    return (f"; it differs from the class {same[0]!r} only in Unicode form or surrounding spaces: {ascii(label)} is "
+            f"not {ascii(same[0])} (fix the cell or label_names)")
+
+
 def lfs_from_table(
     table: pd.DataFrame | Sequence[Mapping[str, Any]],
     *,
@@ -495,7 +733,8 @@ def lfs_from_table(
             raise ValueError(f"LF table row {i}: the {label_col!r} cell is blank ({label!r}): {row}")
         if isinstance(label, str):
             if label_names is None or label not in label_names:
-                raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})")
+                raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})"
+                                 + _lookalike_hint(label, label_names or []))
             label = label_names.index(label)
         label = _class_label(label, f"LF table row {i} ({label_col!r} column)")
         name = str(row[name_col]) if name_col and not _blank(row[name_col]) else None
