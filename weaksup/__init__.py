@@ -10,6 +10,8 @@ models, data loaders and the bench load on first use.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from weaksup import _threads  # noqa: F401  (registers the fork hook before any worker is forked)
 from weaksup._lazy import attach
 from weaksup.apply import ApplyReport, LFApplier, LFApplyError, LFOutputError, VoteCache, apply_lfs
@@ -41,6 +43,22 @@ _LAZY = {
     "metrics": "weaksup.metrics",
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup import metrics
+    from weaksup.analysis import LFAnalysis
+    from weaksup.data import load_wrench
+    from weaksup.flows import LabelLearningFlow
+    from weaksup.labelmodel import (
+        EBCC,
+        AutoLabelModel,
+        DawidSkene,
+        FlyingSquid,
+        MajorityVote,
+        MatrixCompletion,
+        WeightedMajorityVote,
+    )
+
 __all__ = [
     "ABSTAIN",
     "ApplyReport",
@@ -61,4 +79,7 @@ __all__ = [
     *_LAZY,
 ]
 
-__getattr__ = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
+
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    __getattr__ = _getattr

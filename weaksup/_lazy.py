@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["attach"]
 
 
-def attach(package: str, mapping: Mapping[str, str]) -> Callable[[str], Any]:
-    """Return a module ``__getattr__`` that imports ``mapping[name]`` on first access.
+def attach(package: str, mapping: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Return a module ``__getattr__`` that imports ``mapping[name]`` on first access, and a ``__dir__``.
 
     ``mapping[name]`` names the module that defines ``name``; when it is the
-    submodule ``package.name`` itself, the submodule is returned.
+    submodule ``package.name`` itself, the submodule is returned.  ``__dir__``
+    lists the module's globals and its ``__all__`` (the lazy names included, before
+    they are loaded), so ``dir()``, ``help()`` and IPython's completion show them.
+
+    A package binds ``__getattr__`` under ``if not TYPE_CHECKING:`` and imports the
+    lazy names under ``if TYPE_CHECKING:``: type checkers then see each name's real
+    type, and a misspelt name is an error rather than ``Any``.
 
     >>> from weaksup._lazy import attach
-    >>> getattr_ = attach("pkg", {"sqrt": "math"})
+    >>> getattr_, dir_ = attach("pkg", {"sqrt": "math"})
     >>> getattr_("sqrt")(4.0)
     2.0
     """
@@ -27,4 +34,8 @@ def attach(package: str, mapping: Mapping[str, str]) -> Callable[[str], Any]:
             return module if mapping[name] == f"{package}.{name}" else getattr(module, name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        namespace = vars(sys.modules[package]) if package in sys.modules else {}
+        return sorted({*namespace, *namespace.get("__all__", ()), *mapping})
+
+    return __getattr__, __dir__

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -678,13 +678,14 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     return entry.func(y_true, probs)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "span_f1":  # moved to weaksup.sequence.metrics (0.2); registered there
-        from weaksup._deprecate import warn_deprecated
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name (weaksup.metrics.acuracy) Any to mypy
+    def __getattr__(name: str) -> Any:
+        if name == "span_f1":  # moved to weaksup.sequence.metrics (0.2); registered there
+            from weaksup._deprecate import warn_deprecated
 
-        warn_deprecated("weaksup.metrics.span_f1", "weaksup.sequence.metrics.span_f1")
-        if name in _REGISTRY:
-            return _REGISTRY[name].func
-        raise AttributeError("weaksup.metrics.span_f1 moved to weaksup.sequence.metrics.span_f1; "
-                             "import weaksup.sequence (which registers it for score('span_f1', ...))")
-    raise AttributeError(f"module 'weaksup.metrics' has no attribute {name!r}")
+            warn_deprecated("weaksup.metrics.span_f1", "weaksup.sequence.metrics.span_f1")
+            if name in _REGISTRY:
+                return _REGISTRY[name].func
+            raise AttributeError("weaksup.metrics.span_f1 moved to weaksup.sequence.metrics.span_f1; "
+                                 "import weaksup.sequence (which registers it for score('span_f1', ...))")
+        raise AttributeError(f"module 'weaksup.metrics' has no attribute {name!r}")

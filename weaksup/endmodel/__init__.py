@@ -13,6 +13,8 @@ model is used: ``import weaksup.endmodel`` stays light.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from weaksup._lazy import attach
 from weaksup.endmodel.base import EndModel, check_targets
 from weaksup.endmodel.linear import LogisticRegression
@@ -29,6 +31,23 @@ _LAZY = {
     "confidence_regulariser": "weaksup.endmodel.cosine",
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup.endmodel.cosine import (
+        Cosine,
+        confidence_regulariser,
+        confidence_weights,
+        contrastive_loss,
+        select_confident,
+        sharpen,
+        weighted_kl,
+    )
+    from weaksup.endmodel.mlp import MLP
+    from weaksup.endmodel.transformer import TransformerClassifier
+
 __all__ = ["EndModel", "LogisticRegression", "check_targets", *_LAZY]
 
-__getattr__ = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
+
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    __getattr__ = _getattr

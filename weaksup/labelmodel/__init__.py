@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from weaksup._deprecate import warn_deprecated
 from weaksup._lazy import attach
@@ -35,13 +35,24 @@ _LAZY = {
     "HyperLabelModel": "weaksup.labelmodel.hyper",
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup.labelmodel.abstain_ds import AbstainDawidSkene
+    from weaksup.labelmodel.auto import AutoLabelModel
+    from weaksup.labelmodel.dawid_skene import DawidSkene
+    from weaksup.labelmodel.ebcc import EBCC
+    from weaksup.labelmodel.hyper import HyperLabelModel
+    from weaksup.labelmodel.matrix_completion import MatrixCompletion
+    from weaksup.labelmodel.triplet import FlyingSquid
+    from weaksup.labelmodel.voting import WeightedMajorityVote
+
 #: The recommended default label model (see docs/label_models.md for why).
 DEFAULT_MODEL = "AutoLabelModel"
 
 __all__ = ["LabelModel", "MajorityVote", "probs_to_preds", "available_models", "DEFAULT_MODEL",
            "registry", *_LAZY]
 
-_getattr = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
 
 
 def available_models(family: str | None = "label") -> dict[str, type]:
@@ -61,10 +72,11 @@ def available_models(family: str | None = "label") -> dict[str, type]:
     return registry.available_models(family)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LabelLearningFlow":  # a feature-conditioned model: lives in weaksup.flows
-        warn_deprecated("weaksup.labelmodel.LabelLearningFlow", "weaksup.flows.LabelLearningFlow")
-        from weaksup.flows import LabelLearningFlow
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    def __getattr__(name: str) -> Any:
+        if name == "LabelLearningFlow":  # a feature-conditioned model: lives in weaksup.flows
+            warn_deprecated("weaksup.labelmodel.LabelLearningFlow", "weaksup.flows.LabelLearningFlow")
+            from weaksup.flows import LabelLearningFlow
 
-        return LabelLearningFlow
-    return _getattr(name)
+            return LabelLearningFlow
+        return _getattr(name)

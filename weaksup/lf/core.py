@@ -27,7 +27,7 @@ import functools
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -381,13 +381,27 @@ def _check_pre(pre: Any, owner: str) -> list[Preprocessor]:
     return out
 
 
+@overload
+def preprocessor(name: Callable[..., Any], /) -> Preprocessor: ...  # bare: @preprocessor
+
+
+@overload
 def preprocessor(
     name: str | None = None,
     pre: Sequence[Preprocessor] | None = None,
     memoize: bool = False,
     memoize_key: Callable[[Any], Any] | None = None,
     resources: Mapping[str, Any] | None = None,
-) -> Callable[[Callable[..., Any]], Preprocessor]:
+) -> Callable[[Callable[..., Any]], Preprocessor]: ...
+
+
+def preprocessor(
+    name: str | Callable[..., Any] | None = None,
+    pre: Sequence[Preprocessor] | None = None,
+    memoize: bool = False,
+    memoize_key: Callable[[Any], Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> Preprocessor | Callable[[Callable[..., Any]], Preprocessor]:
     """Decorator turning ``f(x) -> x'`` into a :class:`Preprocessor` (snorkel semantics).
 
     Also used bare: ``@preprocessor`` names it after the function.
@@ -422,7 +436,7 @@ def preprocessor(
     (0, -1)
     """
     if callable(name):  # used bare: @preprocessor
-        return Preprocessor(name)  # type: ignore[return-value]
+        return Preprocessor(name)
 
     def deco(f: Callable[..., Any]) -> Preprocessor:
         return Preprocessor(f, name, resources, pre, memoize, memoize_key)
@@ -754,12 +768,25 @@ def _one_row_frame(x: Any) -> pd.DataFrame:
     return pd.DataFrame([dict(fields)])
 
 
+@overload
+def labeling_function(name: Callable[..., Any], /) -> LabelingFunction: ...  # bare: @labeling_function
+
+
+@overload
 def labeling_function(
     name: str | None = None,
     resources: Mapping[str, Any] | None = None,
     pre: Sequence[Preprocessor] | None = None,
     batched: bool = False,
-) -> Callable[[Callable[..., Any]], LabelingFunction]:
+) -> Callable[[Callable[..., Any]], LabelingFunction]: ...
+
+
+def labeling_function(
+    name: str | Callable[..., Any] | None = None,
+    resources: Mapping[str, Any] | None = None,
+    pre: Sequence[Preprocessor] | None = None,
+    batched: bool = False,
+) -> LabelingFunction | Callable[[Callable[..., Any]], LabelingFunction]:
     """Decorator turning a function into a :class:`LabelingFunction`.
 
     Also used bare: ``@labeling_function`` names the LF after the function.
@@ -793,7 +820,7 @@ def labeling_function(
     """
     if callable(name):  # used bare: @labeling_function
         f = name
-        return LabelingFunction(f.__name__, f)  # type: ignore[return-value]
+        return LabelingFunction(f.__name__, f)
 
     _check_resources(resources, f"labeling_function(name={name!r})")  # refused at the decorator, not at first use
 

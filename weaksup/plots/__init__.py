@@ -21,6 +21,8 @@ of its artists.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from weaksup._lazy import attach
 
 _LAZY = {
@@ -34,10 +36,15 @@ _LAZY = {
     "learning_curves": "weaksup.plots.training",
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup.plots.calibration import calibration_bins, expected_calibration_error, plot_calibration
+    from weaksup.plots.lf import plot_lf_summary
+    from weaksup.plots.training import class_distribution, learning_curves, plot_class_balance, plot_learning_curves
+
 __all__ = list(_LAZY)
 
-__getattr__ = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
 
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    __getattr__ = _getattr

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from weaksup._lazy import attach
 from weaksup.sequence.metrics import span_f1, span_precision, span_prf, span_recall, span_report
 from weaksup.sequence.tags import (
@@ -44,6 +46,21 @@ _LAZY = {
     "token_features": "weaksup.sequence.endmodel",
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup.sequence.endmodel import CRFTagger, token_features
+    from weaksup.sequence.hmm import HMM
+    from weaksup.sequence.inference import forward_backward, viterbi
+    from weaksup.sequence.labelmodel import SequenceLabelModel, TokenDawidSkene, TokenLabelModel, TokenMajorityVote
+    from weaksup.sequence.lf import (
+        SpanLabelingFunction,
+        SpanLFOutputError,
+        apply_span_lfs,
+        gazetteer_span_lf,
+        regex_span_lf,
+        span_labeling_function,
+    )
+
 __all__ = [
     "SequenceVotes",
     "SpanError",
@@ -67,4 +84,7 @@ __all__ = [
     *_LAZY,
 ]
 
-__getattr__ = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
+
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    __getattr__ = _getattr

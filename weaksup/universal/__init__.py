@@ -12,6 +12,8 @@ value label models) and ``model.py`` (:class:`UniversalLabelModel`).
 See ``docs/universal.md``.
 """
 
+from typing import TYPE_CHECKING
+
 from weaksup._lazy import attach
 
 _SPACES = "weaksup.universal.spaces"
@@ -29,10 +31,29 @@ _LAZY = {
         "mallows_theta_from_distance", "pseudo_euclidean_embedding")},
 }
 
+if TYPE_CHECKING:  # the lazy names' real types for type checkers and IDEs; tests/test_typing_surface.py keeps
+    # this block equal to _LAZY
+    from weaksup.universal.base import ValueLabelModel
+    from weaksup.universal.model import UniversalLabelModel, make_synthetic
+    from weaksup.universal.spaces import (
+        FiniteMetricSpace,
+        HyperbolicSpace,
+        LabelSpace,
+        RankingSpace,
+        RealSpace,
+        ValueOutputError,
+        check_metric,
+        mallows_expected_distance,
+        mallows_log_partition,
+        mallows_pair_inversion_probs,
+        mallows_theta_from_distance,
+        pseudo_euclidean_embedding,
+    )
+    from weaksup.universal.values import ValueLFError, ValueVotes, apply_value_lfs, as_value_votes
+
 __all__ = sorted(_LAZY)
 
-__getattr__ = attach(__name__, _LAZY)
+_getattr, __dir__ = attach(__name__, _LAZY)
 
-
-def __dir__() -> list[str]:
-    return __all__
+if not TYPE_CHECKING:  # a module __getattr__ would make every misspelt name Any to type checkers
+    __getattr__ = _getattr

@@ -1,0 +1,158 @@
+"""weaksup as a typed package: what type checkers, IDEs, ``dir()`` and ``help()`` see.
+
+mypy is not a test dependency, so these tests check the pieces a type checker reads: the PEP 561
+marker and its packaging, the ``if TYPE_CHECKING:`` imports of the lazily exported names (equal to
+each package's lazy mapping), module ``__getattr__`` hidden from type checkers (else every misspelt
+name is ``Any``), and the decorator overloads (``typing.get_overloads``).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import subprocess
+import sys
+import tomllib
+import typing
+from collections.abc import Callable
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+import weaksup
+
+PACKAGE = Path(weaksup.__file__).resolve().parent  # the sources under test (the checkout's, when run from it)
+REPO = PACKAGE.parent
+
+#: every package ``__init__`` that exports names lazily through weaksup._lazy.attach
+LAZY_PACKAGES = sorted(
+    ".".join(path.parent.relative_to(REPO).parts)
+    for path in PACKAGE.rglob("__init__.py") if "attach(" in path.read_text(encoding="utf-8"))
+
+
+def _init(package: str) -> Path:
+    return REPO.joinpath(*package.split("."), "__init__.py")
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _is_not_type_checking(test: ast.expr) -> bool:
+    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _is_type_checking(test.operand)
+
+
+def test_the_lazy_packages_are_found():
+    assert {"weaksup", "weaksup.labelmodel", "weaksup.endmodel", "weaksup.sequence", "weaksup.bench"} <= set(
+        LAZY_PACKAGES)
+
+
+def test_py_typed_marker_ships_in_the_package_data():
+    """PEP 561: without weaksup/py.typed in the wheel, mypy and pyright skip weaksup's hints (everything is Any)."""
+    assert (PACKAGE / "py.typed").is_file()
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["weaksup"]
+    assert any(fnmatch("py.typed", pattern) for pattern in patterns), patterns
+    assert any(fnmatch("weaksup", pattern) for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"])
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_type_checking_imports_name_exactly_the_lazy_names(package):
+    """The ``if TYPE_CHECKING:`` block gives type checkers each lazy name, imported from where ``_LAZY`` loads it."""
+    mapping = importlib.import_module(package)._LAZY
+    tree = ast.parse(_init(package).read_text(encoding="utf-8"))
+    blocks = [node for node in tree.body if isinstance(node, ast.If) and _is_type_checking(node.test)]
+    assert len(blocks) == 1, f"{package}: expected one top-level `if TYPE_CHECKING:` block of the lazy names"
+    imported = {}
+    for node in blocks[0].body:
+        assert isinstance(node, ast.ImportFrom) and not node.level, ast.dump(node)
+        for alias in node.names:
+            name = alias.asname or alias.name
+            # `from pkg import sub` for a lazily loaded submodule, `from module import name` otherwise
+            imported[name] = f"{node.module}.{alias.name}" if mapping.get(name) == f"{node.module}.{alias.name}" \
+                else node.module
+    assert sorted(imported) == sorted(mapping), f"{package}: TYPE_CHECKING block and _LAZY differ"
+    assert imported == dict(mapping)
+
+
+@pytest.mark.parametrize("path", [*(str(_init(p).relative_to(REPO)) for p in LAZY_PACKAGES), "weaksup/metrics.py"])
+def test_module_getattr_is_hidden_from_type_checkers(path):
+    """A module-level ``__getattr__`` makes mypy accept any attribute (``from weaksup.metrics import acuracy``)."""
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+
+    def defines_getattr(node: ast.stmt) -> bool:
+        if isinstance(node, ast.FunctionDef):
+            return node.name == "__getattr__"
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        return any(isinstance(t, ast.Name) and t.id == "__getattr__" for t in targets) or any(
+            isinstance(t, ast.Tuple) and any(isinstance(e, ast.Name) and e.id == "__getattr__" for e in t.elts)
+            for t in targets)
+
+    exposed = [node.lineno for node in tree.body if defines_getattr(node)]
+    hidden = [node.lineno for node in tree.body if isinstance(node, ast.If) and _is_not_type_checking(node.test)
+              and any(defines_getattr(child) for child in node.body)]
+    assert not exposed, f"{path}: module __getattr__ at line(s) {exposed} outside `if not TYPE_CHECKING:`"
+    assert hidden, f"{path}: no module __getattr__ under `if not TYPE_CHECKING:`"
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_dir_lists_the_lazy_names_without_loading_them(package):
+    """``dir()`` (and so IPython completion and ``help()``) shows every exported name, loaded or not."""
+    code = (f"import json, sys, {package} as pkg\n"
+            "before = set(sys.modules)\n"
+            "names = dir(pkg)\n"
+            "homes = {m for n, m in pkg._LAZY.items() if m != pkg.__name__ + '.' + n}\n"
+            "print(json.dumps({'missing': sorted(set(pkg.__all__) - set(names)), 'sorted': names == sorted(names),"
+            " 'globals': set(vars(pkg)) <= set(names), 'loaded': sorted(homes & (set(sys.modules) - before))}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                         timeout=120).stdout.splitlines()[-1]
+    assert json.loads(out) == {"missing": [], "sorted": True, "globals": True, "loaded": []}, f"{package}: {out}"
+
+
+def test_dir_and_import_keep_weaksup_light():
+    """Listing the lazy packages loads none of the lazy modules, nor torch, dask or scikit-learn."""
+    packages = ", ".join(LAZY_PACKAGES)
+    code = (f"import sys, {packages}\n"
+            f"for p in [{packages}]: dir(p)\n"
+            "heavy = ('torch', 'dask', 'sklearn', 'matplotlib', 'weaksup.labelmodel.matrix_completion', "
+            "'weaksup.endmodel.mlp', 'weaksup.bench.runner', 'weaksup.sequence.hmm')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                         timeout=120).stdout.strip()
+    assert out == "[]", out
+
+
+def test_lazy_names_still_load_on_first_use():
+    import weaksup
+    import weaksup.endmodel
+    import weaksup.labelmodel
+
+    assert weaksup.MajorityVote.__name__ == "MajorityVote"
+    assert weaksup.labelmodel.MatrixCompletion.__module__ == "weaksup.labelmodel.matrix_completion"
+    assert weaksup.metrics.__name__ == "weaksup.metrics"
+    with pytest.raises(AttributeError, match="has no attribute 'MajortyVote'"):
+        weaksup.MajortyVote  # noqa: B018
+
+
+@pytest.mark.parametrize(("name", "made"),
+                         [("labeling_function", "LabelingFunction"), ("preprocessor", "Preprocessor")])
+def test_decorator_overloads_type_the_bare_and_called_forms(name, made):
+    """``@labeling_function`` and ``@labeling_function(...)`` (same for ``@preprocessor``) both type as the LF."""
+    from weaksup.lf import core
+
+    decorator, cls = getattr(core, name), getattr(core, made)
+    overloads = typing.get_overloads(decorator)
+    assert len(overloads) == 2, f"{name}: expected a bare and a called overload, got {overloads}"
+    bare, called = (typing.get_type_hints(f, globalns=vars(core)) for f in overloads)
+    assert bare["return"] is cls and typing.get_origin(bare["name"]) is Callable
+    assert typing.get_origin(called["return"]) is Callable and typing.get_args(called["return"])[-1] is cls
+    assert called["name"] == str | None
+
+    def f(x):
+        return x if made == "Preprocessor" else 1
+
+    assert isinstance(decorator(f), cls) and decorator(f).name == "f"  # the bare form, at run time
+    assert isinstance(decorator(name="g")(f), cls) and decorator(name="g")(f).name == "g"
