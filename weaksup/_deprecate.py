@@ -24,6 +24,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 __all__ = ["warn_deprecated", "renamed_kwargs", "alias_module", "REMOVED_IN"]
@@ -38,7 +39,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _OURS = tuple(os.path.join(_ROOT, name) + os.sep for name in ("weaksup", "labelers"))
 
 
-def _is_import_machinery(frame: Any) -> bool:
+def _is_import_machinery(frame: FrameType) -> bool:
     # the test warnings.warn applies to skip importlib's frames when it counts stacklevel
     filename = frame.f_code.co_filename
     return "importlib" in filename and "_bootstrap" in filename
@@ -51,7 +52,8 @@ def _user_stacklevel() -> int:
     deprecated module is imported points at the user's ``import`` line: Python's default filters show
     a DeprecationWarning only when it is attributed to ``__main__``, i.e. to the user's script.
     """
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_OURS):
         frame = frame.f_back
         while frame is not None and _is_import_machinery(frame):
