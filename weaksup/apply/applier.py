@@ -27,7 +27,8 @@ from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_dask_data, fingerprint_data
 from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
 from weaksup.apply.errors import LFApplyError, LFOutputError
-from weaksup.apply.kernel import _POSITIONS, ClassOutput, check_fault, check_timeout, prepare_lfs, warn_faults
+from weaksup.apply.kernel import (_POSITIONS, ClassOutput, Fault, check_fault, check_timeout, describe_fault,
+                                  prepare_lfs, warn_faults)
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
 from weaksup.lf.fingerprint import is_volatile
@@ -141,6 +142,7 @@ class LFApplier:
         # Cached columns first; only the rest are computed.
         columns: dict[int, np.ndarray] = {}
         faults = np.zeros(m, dtype=np.int64)
+        first: list[Fault | None] = [None] * m  # each LF's first fault (fault="abstain"/"warn"), for the report
         seconds = np.zeros(m)
         keys: list[str | None] = [None] * m
         data_fp = ""
@@ -215,6 +217,9 @@ class LFApplier:
                     for attached in ("finished", "partial"):  # the interrupt goes up as it came
                         interrupt.__dict__.pop(attached, None)
                     raise
+            if rows is not None:  # the engine ran on data.iloc[rows]: the positions in the data
+                res.first_faults = {p: (e, msg, row, int(rows[at]))
+                                    for p, (e, msg, row, at) in res.first_faults.items()}
             if hashed_before and (res.block.shape[0] != n or res.data_digest not in (None, data_fp)):
                 # read again for the LFs, the frame's source (files) changed since it was hashed: the cached
                 # columns and the new ones would be of different data
@@ -241,6 +246,7 @@ class LFApplier:
                 columns[j] = partials[j][0].astype(np.int64, copy=True)
                 columns[j][rows] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
+            first[j] = res.first_faults.get(pos) if faults[j] else None
             # A column in which the LF raised is never cached: the fault (an outage, a timeout)
             # may be transient, and its ABSTAINs are not votes; the next apply re-runs the LF.
             if self.cache is not None and keys[j] is not None and not faults[j]:
@@ -251,7 +257,7 @@ class LFApplier:
                     self.cache.put(self._cache_key(fp, data_fp), columns[j], 0)
                     if j in partials:  # whole now (a column with faults keeps its fault-free rows)
                         self.cache.drop_partial(keys[j])
-        warn_faults(names, faults, self.fault)
+        warn_faults(names, faults, self.fault, first=first)
 
         k = self.cardinality
         observed_max = max((int(c.max()) for c in columns.values() if len(c)), default=-1)
@@ -273,6 +279,10 @@ class LFApplier:
                 "faults": faults,
                 "seconds": seconds,
                 "cached": [j not in todo for j in range(m)],
+                # the error an LF raised on the first row it faulted on, and where: why it abstained there
+                "first_fault": [describe_fault(f) if f is not None
+                                else f"(not kept by the {engine.name} engine)" if faults[j] else ""
+                                for j, f in enumerate(first)],
             },
             index=pd.Index(names, name="lf"),
         )
@@ -338,6 +348,9 @@ class LFApplier:
                     res.block[:, p] = partials[todo[p]][0]
                     res.block[rows, p] = got.block[:, k]
                 res.faults[p], res.seconds[p], calls[p] = got.faults[k], got.seconds[k], got.block.shape[0]
+                if k in got.first_faults:  # positions in the data, as one run over every row gives them
+                    e, msg, row, at = got.first_faults[k]
+                    res.first_faults[p] = (e, msg, row, at if rows is None else int(rows[at]))
         if first is not None:
             with contextlib.suppress(Exception):
                 self._keep_runs(ran, keys, data_fp)

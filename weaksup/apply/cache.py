@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup._persist import TEMP_FILE, load_npz, save_npz
+from weaksup._validation import user_stacklevel
 from weaksup.lf.fingerprint import VOLATILE, is_volatile, pandas_digest
 
 __all__ = ["VoteCache", "fingerprint_data"]
@@ -229,7 +230,8 @@ class VoteCache:
                         raise ValueError(f"holds votes {lo}..{hi}, but {recorded[0]}..{recorded[1]} were written")
                 except Exception as exc:  # a cache file never stops a run: recompute and rewrite
                     warnings.warn(f"vote cache file {path} is damaged ({type(exc).__name__}: {exc}); "
-                                  f"treating it as a miss and recomputing the column", RuntimeWarning, stacklevel=3)
+                                  f"treating it as a miss and recomputing the column", RuntimeWarning,
+                                  stacklevel=user_stacklevel())
                 else:
                     if recorded is None:  # written by an earlier weaksup: cannot be checked, recompute it
                         self.misses += 1
@@ -262,7 +264,7 @@ class VoteCache:
                     warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: "
                                   f"{exc.strerror or exc}); the column is kept in memory only, as are further "
                                   f"columns this cache cannot write for the same reason (not warned again)",
-                                  RuntimeWarning, stacklevel=3)
+                                  RuntimeWarning, stacklevel=user_stacklevel())
 
     def _remember(self, key: str, column: np.ndarray, faults: int) -> None:
         if key in self._mem:
@@ -318,7 +320,7 @@ class VoteCache:
                                  f"or outside -1..{top if top is not None else 'k-1'}")
         except Exception as exc:  # a cache file never stops a run: the rows are computed again
             warnings.warn(f"vote cache file {path} is damaged ({type(exc).__name__}: {exc}); treating it as a "
-                          f"miss and computing every row of the column", RuntimeWarning, stacklevel=3)
+                          f"miss and computing every row of the column", RuntimeWarning, stacklevel=user_stacklevel())
             return None
         self._remember_partial(key, col, done)
         return col, done
@@ -346,7 +348,8 @@ class VoteCache:
             if cause not in self._warned:
                 self._warned.add(cause)
                 warnings.warn(f"vote cache could not write {path} ({type(exc).__name__}: {exc.strerror or exc}); "
-                              f"the rows computed are kept in memory only", RuntimeWarning, stacklevel=3)
+                              f"the rows computed are kept in memory only", RuntimeWarning,
+                              stacklevel=user_stacklevel())
 
     def drop_partial(self, key: str) -> None:
         """Forget the partial column under ``key`` (its column is whole now, or its rows were merged anew)."""

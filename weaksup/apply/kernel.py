@@ -46,13 +46,13 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from weaksup._validation import vote_bound
+from weaksup._validation import user_stacklevel, vote_bound
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
 from weaksup.lf.core import _LABEL, ForeignLF, LabelingFunction, Row
 from weaksup.votes import ABSTAIN, wrapped_abstain
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
-           "check_timeout", "prepare_lfs", "shift_error", "warn_faults"]
+           "check_timeout", "describe_fault", "prepare_lfs", "shift_error", "warn_faults"]
 
 #: What to do when an LF raises: raise, abstain (and count), or abstain and warn.
 FAULTS = ("raise", "abstain", "warn")
@@ -106,14 +106,45 @@ def prepare_lfs(lfs: Sequence[LabelingFunction], fault: str) -> list[LabelingFun
     return out
 
 
-def warn_faults(names: Sequence[str], faults: Any, fault: str, unit: str = "row") -> None:
-    """With ``fault="warn"``, one warning naming every LF that raised and on how many rows."""
+#: A fault kept for the report: ``(exception type name, message, row label, position in the data)``.
+Fault = tuple[str, str, Any, int]
+
+#: Characters of an LF's error message kept in a fault's description (an HTTP error body can be a whole page).
+FAULT_CHARS = 500
+
+
+def describe_fault(found: Fault, unit: str = "row") -> str:
+    """One line for a fault kept by :func:`apply_chunk`: the error, its message, the row and its position.
+
+    >>> from weaksup.apply.kernel import describe_fault
+    >>> describe_fault(("KeyError", "'text'", "r7", 7))
+    "KeyError: 'text' (on row 'r7', position 7)"
+    """
+    error, message, row, position = found
+    if len(message) > FAULT_CHARS:
+        message = message[:FAULT_CHARS] + f"... ({len(message)} characters)"
+    return f"{error}: {message} (on {unit} {row!r}, {_at(position)})"
+
+
+def warn_faults(names: Sequence[str], faults: Any, fault: str, unit: str = "row",
+                first: Sequence[Fault | None] | None = None, where: str = "votes.report.table['first_fault']") -> None:
+    """With ``fault="warn"``, one warning (pointing at the user's call) naming every LF that raised and on how
+    many rows, and the first LF's first error (``first``: each LF's first fault, see :func:`apply_chunk`);
+    ``where`` says where the others are found."""
     if fault != "warn":
         return
     hit = {n: int(f) for n, f in zip(names, faults) if f}
-    if hit:
-        warnings.warn(f"LFs raised and abstained instead (fault='warn'): "
-                      + ", ".join(f"{n!r} on {f} {unit}(s)" for n, f in hit.items()), RuntimeWarning, stacklevel=3)
+    if not hit:
+        return
+    text = f"LFs raised and abstained instead (fault='warn'): " + ", ".join(
+        f"{n!r} on {f} {unit}(s)" for n, f in hit.items())
+    found = [(n, got) for n, f, got in zip(names, faults, first or [None] * len(names)) if f and got is not None]
+    if found:
+        name, got = found[0]
+        text += f". First error of {name!r}: {describe_fault(got, unit)}"
+        if len(hit) > 1:
+            text += f"; the other LFs' first errors: see {where}"
+    warnings.warn(text, RuntimeWarning, stacklevel=user_stacklevel())
 
 
 class Output(Protocol):
@@ -297,6 +328,7 @@ def apply_chunk(
     tick: Callable[[], None] | None = None,
     timeout: float | None = None,
     row_tick: Callable[[int, int], None] | None = None,
+    first_faults: dict[int, Fault] | None = None,
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Apply ``lfs`` to one chunk: ``(block, faults per LF, seconds per LF)``.
 
@@ -315,6 +347,10 @@ def apply_chunk(
     an earlier failure, and their outputs are not checked.  An LF output that is
     not valid (:class:`LFOutputError`) is raised when it is checked, i.e. once
     its LF has run on the chunk, if no LF failed before it.
+
+    ``first_faults`` (a dict, filled in place) gets, with ``fault="abstain"``/``"warn"``, the first fault of
+    each LF that faulted in the chunk: ``{LF position: (exception type, message, row label, position in the
+    whole data)}`` (see :func:`describe_fault`), for the report and the warning to name the cause.
     """
     n = output.length(chunk)
     index = output.index(chunk)
@@ -354,9 +390,11 @@ def apply_chunk(
                         else:
                             faults[j] += n
                             columns.append(output.all_faulted(lf, chunk))
+                            _keep_fault(first_faults, j, cause, index, i, offset)
                     else:
                         faults[j] += len(exc.positions)
                         columns.append(output.from_batch(lf, exc.output, chunk))
+                        _keep_fault(first_faults, j, cause, index, i, offset)
                 except Exception as exc:
                     watch.start = None
                     if _foreign_timeout(exc, watch) is not None:
@@ -368,6 +406,8 @@ def apply_chunk(
                     else:
                         faults[j] += n
                         columns.append(output.all_faulted(lf, chunk))
+                        if n:
+                            _keep_fault(first_faults, j, exc, index, 0, offset)
                 else:
                     if first is None:
                         columns.append(_checked(output.from_batch, offset, lf, out, chunk))
@@ -412,6 +452,8 @@ def apply_chunk(
                                     f"({_at(offset + i)}): {exc}", lf.name, _label(index[i]), offset + i, exc), exc)
                                 failed = True
                                 break
+                            if not faults[j]:
+                                _keep_fault(first_faults, j, exc, index, i, offset)
                             faults[j] += 1
                             append(output.faulted)
                     if failed:
@@ -429,6 +471,13 @@ def apply_chunk(
         first[1].chunk_done = (columns, faults[:len(columns)], seconds[:len(columns)])
         raise first[1] from first[2]
     return output.stack(columns, chunk), faults, seconds
+
+
+def _keep_fault(kept: dict[int, Fault] | None, j: int, exc: BaseException, index: Sequence[Any], i: int,
+                offset: int) -> None:
+    """Keep LF ``j``'s first fault in the chunk (row ``i``), unless one is kept (or nothing is asked)."""
+    if kept is not None and j not in kept:
+        kept[j] = (type(exc).__name__, str(exc), _label(index[i]), offset + i)
 
 
 def _checked(check: Callable[..., Any], offset: int, *args: Any) -> Any:

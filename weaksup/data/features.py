@@ -59,6 +59,7 @@ import numpy as np
 
 from weaksup._cache import cache_root
 from weaksup._threads import torch_threads
+from weaksup._validation import user_stacklevel
 
 __all__ = [
     "text_features",
@@ -345,7 +346,7 @@ def text_features(
             import warnings
 
             warnings.warn(f"text_features: feature cache entry {'; '.join(bad)}; recomputing the embeddings "
-                          "and overwriting it", stacklevel=2)
+                          "and overwriting it", stacklevel=user_stacklevel())
         path = path / stem  # the file name gets the digest of the array: {kind}-{key}-{digest}.npy
     else:
         damaged = []
@@ -367,7 +368,7 @@ def text_features(
 
             warnings.warn(f"text_features: the feature cache {str(path.parent)!r} cannot be written "
                           f"({exc.strerror or exc}); the embeddings are returned but not cached (pass cache_dir= "
-                          "a writable folder, or use_cache=False)", stacklevel=2)
+                          "a writable folder, or use_cache=False)", stacklevel=user_stacklevel())
     return arr
 
 

@@ -18,17 +18,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from weaksup.apply.errors import LFApplyError
-from weaksup.apply.kernel import ClassOutput
+from weaksup.apply.kernel import ClassOutput, Fault
 from weaksup.lf.core import LabelingFunction
 
 __all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "counts_since", "get_engine",
-           "keep_partial", "portable_error", "row_bar"]
+           "keep_first_faults", "keep_partial", "portable_error", "row_bar"]
 
 
 @dataclass
@@ -56,6 +56,10 @@ class EngineResult:
     seconds: np.ndarray
     #: The data's vote-cache key when ``EngineJob.digest`` asked for it (the Dask engine); else None.
     data_digest: str | None = None
+    #: Each faulted LF's first fault (``fault="abstain"``/``"warn"``): ``{LF position: (exception type, message,
+    #: row label, position in the data run)}``, as :func:`~weaksup.apply.kernel.apply_chunk` keeps it.  An engine
+    #: that does not fill it leaves the report and the warning with the fault counts only.
+    first_faults: dict[int, Fault] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, n: int, m: int) -> EngineResult:
@@ -131,6 +135,14 @@ def keep_partial(err: BaseException, block: np.ndarray, finished: list[tuple[int
     """
     if finished:
         err.partial = (block, list(finished))  # type: ignore[attr-defined]
+
+
+def keep_first_faults(into: dict[int, Fault], found: dict[int, Fault]) -> None:
+    """Merge a chunk's first faults (``found``) into ``into``, keeping each LF's fault at the lowest position
+    (chunks may end in any order)."""
+    for j, got in found.items():
+        if j not in into or got[3] < into[j][3]:
+            into[j] = got
 
 
 def chunks(n: int, size: int) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since, keep_finished,
-                                       keep_partial, portable_error, row_bar)
+                                       keep_first_faults, keep_partial, portable_error, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -44,14 +44,16 @@ def _roundtrip(obj: Any) -> Any:
     return pickle.loads(ForkingPickler.dumps(obj))
 
 
-def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, list[Any],
+                                                   dict[int, Any]]:
     start, stop = bounds
     st = _FORK_STATE
     job = st["job"]
     before = [lf.call_counts() for lf in st["lfs"]]
     try:
+        found: dict[int, Any] = {}
         v, f, s = apply_chunk(st["lfs"], st["data"].iloc[start:stop], job.output, job.fault, start,
-                              timeout=job.timeout)
+                              timeout=job.timeout, first_faults=found)
     except LFApplyError as err:
         # the error and the LF's exception must survive the trip back to the parent (both ways)
         original = err.original
@@ -63,7 +65,11 @@ def _process_task(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray,
         if portable is err and err.original is original:
             raise
         raise portable from None
-    return start, _compact(v), f, s, counts_since(st["lfs"], before)
+    try:  # the first faults travel back to the parent; a row label that does not pickle is sent as its repr
+        _roundtrip(found)
+    except Exception:
+        found = {j: (e, msg, repr(row), pos) for j, (e, msg, row, pos) in found.items()}
+    return start, _compact(v), f, s, counts_since(st["lfs"], before), found
 
 
 class _ChunkFailed(Exception):
@@ -149,7 +155,8 @@ class ProcessEngine:
                         continue
                     exc = fut.exception()
                     if exc is None:
-                        start, v, f, s, counts = fut.result()
+                        start, v, f, s, counts, found = fut.result()
+                        keep_first_faults(res.first_faults, found)
                         absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
                         res.block[start:start + len(v)] = v
                         rows_done[start:start + len(v)] = True

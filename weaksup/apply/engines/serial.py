@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import EngineJob, EngineResult, chunks, keep_finished, keep_partial, row_bar
+from weaksup.apply.engines.base import (EngineJob, EngineResult, chunks, keep_finished, keep_first_faults,
+                                       keep_partial, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -48,8 +49,11 @@ class SerialEngine:
                 kept = _Finished(job.output) if job.fault == "raise" else None
                 try:
                     output = job.output if kept is None else kept
+                    found: dict[int, Any] = {}
                     v, f, s = apply_chunk(lfs, data.iloc[start:stop], output, job.fault, start,
-                                          timeout=job.timeout, row_tick=row_tick if job.progress else None)
+                                          timeout=job.timeout, row_tick=row_tick if job.progress else None,
+                                          first_faults=found)
+                    keep_first_faults(res.first_faults, found)
                     res.block[start:stop] = v
                     res.faults += f
                     res.seconds += s
