@@ -38,6 +38,7 @@ import numpy as np
 from weaksup.apply.errors import LFOutputError
 from weaksup.apply.kernel import apply_chunk, check_fault, warn_faults
 from weaksup.lf.core import LabelingFunction, Row, _combine, as_lfs
+from weaksup.lf.families import _match_form
 from weaksup.sequence.tags import (
     SpanError,
     TagSequenceError,
@@ -276,8 +277,11 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
     ``entity_type``.  A phrase is a whitespace-separated string or a token
     tuple (a bare string in place of the list is one phrase).  Matching is
     greedy left to right; with ``longest_match`` the longest phrase starting
-    at a position wins; matches never overlap.  A phrase listed under two types (after
-    lower-casing, unless ``case_sensitive``) is refused with a ``ValueError`` naming both.
+    at a position wins; matches never overlap.  Tokens and phrases are compared as
+    :func:`~weaksup.lf.keyword_lf` compares text: in Unicode NFC (a decomposed "München" is the composed
+    one) and, unless ``case_sensitive``, with full case folding (``str.casefold``: "STRASSE" is "Straße";
+    I, i, ı and İ are one letter); spans index the sentence's own tokens.  A phrase listed under two
+    types (after that folding) is refused with a ``ValueError`` naming both.
     """
     if not isinstance(phrases, Mapping):
         if entity_type is None:
@@ -293,15 +297,20 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
             toks = _phrase_tokens(p)
             if not toks:
                 continue
-            if not case_sensitive:
-                toks = tuple(t.lower() for t in toks)
+            toks = tuple(_match_form(t, case_sensitive) if isinstance(t, str) else t for t in toks)
             node = trie
             for t in toks:
                 node = node.setdefault(t, {})
             if None in node and node[None] != str(typ):  # the later type used to replace the earlier silently
+                a, b = first[toks], p
+                if str(a) != str(b) and _match_form(str(a), True) == _match_form(str(b), True):
+                    a, b = ascii(a), ascii(b)  # they differ in Unicode form only: printed, they would look the same
+                else:
+                    a, b = repr(a), repr(b)
                 same = (f"phrase {p!r} is listed under two types" if _phrase_tokens(first[toks]) == _phrase_tokens(p)
-                        else f"phrases {first[toks]!r} and {p!r} match the same tokens"
-                        + ("" if case_sensitive else " (matching ignores case)") + " but have two types")
+                        else f"phrases {a} and {b} match the same tokens"
+                        + (" (matching is in Unicode NFC)" if case_sensitive else " (matching ignores case)")
+                        + " but have two types")
                 raise ValueError(f"gazetteer {name!r}: {same}, {node[None]!r} and {str(typ)!r}; give each phrase "
                                  "one type")
             node[None] = str(typ)
@@ -309,7 +318,12 @@ def gazetteer_span_lf(name: str, phrases: Mapping[str, Iterable[Any]] | Iterable
             max_len = max(max_len, len(toks))
 
     def gazetteer(x: Row) -> list[tuple[int, int, str]]:
-        toks = x["tokens"] if case_sensitive else [t.lower() for t in x["tokens"]]
+        # compared in the form above (its ASCII fast path inlined: most tokens); the spans are positions, so they
+        # index the tokens as given
+        if case_sensitive:
+            toks = [t if t.isascii() else _match_form(t, True) for t in x["tokens"]]
+        else:
+            toks = [t.lower() if t.isascii() else _match_form(t) for t in x["tokens"]]
         out = []
         i, n = 0, len(toks)
         while i < n:
