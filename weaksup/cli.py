@@ -363,12 +363,70 @@ def _read_table(path: Path) -> Any:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True)
+            # utf-8-sig: a byte-order mark (Notepad, PowerShell 5's Out-File -Encoding utf8) is skipped, as
+            # read_csv skips it; pandas' own reader failed on it with "Expected object or value at position 0"
+            return pd.read_json(path, lines=True, encoding="utf-8-sig")
         if suffix == ".json":
             return pd.read_json(path)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # pandas' "position" is within a buffer, not the file: find the byte
+        raise _not_utf8(path, exc) from None
+    except (ValueError, OSError) as exc:
         raise InputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from exc
     raise InputError(f"{path}: unknown data format {suffix!r}; use .csv, .parquet, .jsonl or .json")
+
+
+def _first_non_utf8(path: Path, block: int = 1 << 20) -> tuple[int, int, bytes, bytes] | None:
+    """``(offset, line, the byte, the bytes before it on its line)`` of the first byte of ``path`` that is not
+    UTF-8 (None: all of it is).
+
+    Read in blocks, so a file of many GB is never held whole; a character cut by a block's end is
+    carried to the next block.
+    """
+    offset, lines, carry = 0, 0, b""  # offset: the file position of carry's first byte
+    prev = b""  # the (up to 30) bytes before carry, for the context shown
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(block)
+            data = carry + chunk
+            if not data:
+                return None
+            try:
+                data.decode("utf-8")
+                done = len(data)
+            except UnicodeDecodeError as exc:
+                if not (chunk and exc.reason == "unexpected end of data"):  # a bad byte, or a file cut mid-character
+                    before = prev + data[:exc.start]
+                    return (offset + exc.start, lines + data.count(b"\n", 0, exc.start) + 1,
+                            data[exc.start:exc.start + 1], before[before.rfind(b"\n") + 1:][-30:])
+                done = exc.start  # a character split by the block's end: decode it with the next block
+            lines += data.count(b"\n", 0, done)
+            offset += done
+            prev = (prev + data[:done])[-30:]
+            carry = data[done:]
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> InputError:
+    """Bad input naming the first byte of ``path`` that is not UTF-8 (its offset and line) and what to do."""
+    try:
+        with open(path, "rb") as fh:
+            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        found = None if utf16 else _first_non_utf8(path)
+    except OSError:  # gone since pandas read it: pandas' words below
+        utf16, found = False, None
+    csv = path.suffix.lower() == ".csv"
+    how = (f"save it as UTF-8 ({'Excel: Save As CSV UTF-8; ' if csv else ''}or iconv -f "
+           f"{'utf-16' if utf16 else 'cp1252'} -t utf-8 FILE), or read it in Python with "
+           f"{'pandas.read_csv(path' if csv else 'pandas.read_json(path, lines=True'}, encoding=...)")
+    if utf16:
+        return InputError(f"{path}: is UTF-16 (it starts with a UTF-16 byte-order mark, as Excel's 'Unicode text' "
+                          f"and PowerShell 5 write); data files are UTF-8: {how}")
+    if found is None:  # pandas decoded differently from a plain read: its own words
+        return InputError(f"{path}: is not UTF-8 ({exc}); {how}")
+    offset, line, byte, before = found
+    excel = ", what Excel's plain 'CSV' writes" if csv else ""
+    return InputError(f"{path}: byte {byte!r} at offset {offset} (line {line}, after {before!r}) is not UTF-8; "
+                      f"data files are UTF-8 and this one is in another encoding (e.g. Windows-1252 / Latin-1"
+                      f"{excel}): {how}")
 
 
 def _read_rows(spec: str, data_dir: str | None) -> Any:
@@ -538,7 +596,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         votes.save(out)
     report = getattr(votes, "report", None)
     recomputed = getattr(report, "recomputed", None)
-    print(f"{votes.n} rows x {votes.m} LFs, {votes.covered().mean():.1%} covered -> {out}"
+    _echo(f"{votes.n} rows x {votes.m} LFs, {votes.covered().mean():.1%} covered -> {out}"
           + (f" (re-ran {len(recomputed)} of {votes.m} LFs)" if cache is not None and recomputed is not None else ""))
     return 0
 
@@ -580,13 +638,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         summary = LFAnalysis(votes, cardinality=args.cardinality).summary(y=y)
     except ValueError as exc:  # the API's advice, in this command's words
         raise ValueError(str(exc).replace("pass LFAnalysis(..., cardinality=)", "pass --cardinality K")) from None
-    print(summary.to_string())
-    if out is not None:
+    if out is not None:  # before printing: the file is what a script reads, whatever the console can show
         with _writing("--out", out):
             if out.suffix.lower() == ".csv":
                 summary.to_csv(out)
             else:
                 summary.to_parquet(out)
+    _echo(summary.to_string())
     if args.plots:
         from weaksup.plots import plot_lf_summary
 
@@ -596,6 +654,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             fig.savefig(folder / "lf_summary.png", dpi=100)
         print(f"wrote {folder / 'lf_summary.png'}", file=sys.stderr)
     return 0
+
+
+def _echo(text: str) -> None:
+    """Print ``text`` to stdout; characters its encoding lacks (an LF named in emoji on a cp1252 console) are
+    shown as backslash escapes, with a note on stderr, instead of failing the command after its work is done."""
+    try:
+        print(text)
+    except UnicodeEncodeError:  # TextIOWrapper encodes the whole text before writing: nothing was printed
+        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+        print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+        print(f"note: the console's encoding ({encoding}) cannot show some characters; they are printed as "
+              "backslash escapes (set PYTHONIOENCODING=utf-8 to see them)", file=sys.stderr)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
