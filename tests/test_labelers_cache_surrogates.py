@@ -93,7 +93,8 @@ def test_cache_written_with_old_keys_still_hits(tmp_path):
     for p in lf.prompts(rows):
         blob = json.dumps({"backend": ident, "kind": "score", "prompt": p, "params": {"choices": lf._forms}},
                           sort_keys=True, ensure_ascii=False, default=str)
-        old.append((hashlib.sha256(blob.encode("utf-8")).hexdigest(), {"logprobs": [math.log(0.9 if f.strip() == "yes" else 0.1) for f in lf._forms]}, p))
+        reply = {"logprobs": [math.log(0.9 if f.strip() == "yes" else 0.1) for f in lf._forms]}
+        old.append((hashlib.sha256(blob.encode("utf-8")).hexdigest(), reply, p))
     ResponseCache(tmp_path / "r.sqlite").put_many(old)
     assert apply_lfs([lf], rows, progress=False).to_dense().ravel().tolist() == [1, 1]
     assert backend.asked == []
