@@ -10,7 +10,10 @@ Requests run ``concurrency`` at a time.  429 and 5xx replies and timeouts are
 retried with exponential backoff (``Retry-After`` is honoured); bad URLs,
 refused connections, failed authentication, redirects (never followed: they
 would send the API key to another address) and malformed replies raise a
-:class:`BackendError` subclass that says what happened and where.
+:class:`BackendError` subclass that says what happened and where.  Environment
+proxies (``http_proxy``, ``https_proxy``, ``no_proxy``) are used as urllib uses
+them, except that loopback hosts are always reached directly; an error met
+through a proxy names it.
 
 Examples
 --------
@@ -22,10 +25,12 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import ipaddress
 import json
 import math
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -94,7 +99,51 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_RefuseRedirects)
+_OPENERS: dict[tuple[str, str] | None, urllib.request.OpenerDirector] = {
+    None: urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirects)}
+
+
+def _is_loopback(host: str | None) -> bool:
+    """``localhost`` (and ``*.localhost``), 127.0.0.0/8, ``::1``, or the unspecified 0.0.0.0 / ``::`` (which
+    servers print as their address, and which connects to this machine): never worth sending to a proxy."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def _proxy_for(url: str) -> tuple[str, str] | None:
+    """``(scheme, proxy URL)`` of the environment proxy a request to ``url`` goes through, else None.
+
+    The environment is read at each request, as urllib does (``http_proxy``/``https_proxy``, ``no_proxy``);
+    loopback hosts are always reached directly, as curl and requests do.
+    """
+    parsed = urllib.parse.urlparse(url)
+    if _is_loopback(parsed.hostname):
+        return None
+    proxy = urllib.request.getproxies().get(parsed.scheme)
+    if not proxy or urllib.request.proxy_bypass(parsed.netloc.rpartition("@")[2]):
+        return None
+    return parsed.scheme, proxy
+
+
+def _opener(proxy: tuple[str, str] | None) -> urllib.request.OpenerDirector:
+    op = _OPENERS.get(proxy)
+    if op is None:  # a race builds two alike openers; either serves
+        op = _OPENERS[proxy] = urllib.request.build_opener(urllib.request.ProxyHandler({proxy[0]: proxy[1]}),
+                                                          _RefuseRedirects)
+    return op
+
+
+def _shown_proxy(proxy: str) -> str:
+    """The proxy URL with its password (``user:password@``) masked, for messages."""
+    return re.sub(r"^((?:[a-z][a-z0-9+.-]*://)?[^/@:]*:)[^/@]*@", r"\1***@", proxy, flags=re.I)
 
 
 def _read_body(resp: Any, deadline: float) -> bytes:
@@ -133,6 +182,57 @@ def _logsumexp(xs: list[float]) -> float:
     return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
+# a first token that is only part of a character: OpenAI names it "bytes:\xe6\x98" (and sends `bytes`),
+# llama.cpp "byte: \xe6", sentencepiece vocabularies "<0xE6>"
+_BYTE_ESCAPE = re.compile(r"\s*bytes?:\s*((?:\\x[0-9a-fA-F]{2})+)\s*")
+_BYTE_PIECE = re.compile(r"<0x([0-9a-fA-F]{2})>")
+
+
+def _token_bytes(raw: Any) -> bytes | None:
+    """A reply's ``bytes`` field as bytes; None when absent or not a list of byte values (then it is ignored)."""
+    if not isinstance(raw, list) or not raw:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 256 for v in raw):
+        return None
+    return bytes(raw)
+
+
+def _partial_utf8(b: bytes | None) -> bytes | None:
+    """``b`` when it is not complete UTF-8 (a character cut after its first bytes), else None."""
+    if b is None:
+        return None
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return b
+    return None
+
+
+def _byte_name(b: bytes) -> str:
+    """OpenAI's name for a token that is only part of a character: ``bytes:\\xe6\\x98``."""
+    return "bytes:" + "".join(f"\\x{v:02x}" for v in b)
+
+
+def _read_token(tok: str) -> tuple[str, str | bytes | None]:
+    """How a top token is compared with the choices: ``("text", str)``, ``("bytes", bytes)`` for the first
+    bytes of a character (matched by UTF-8 byte prefix), or ``("unknown", None)`` for a token shown with a
+    replacement character and no bytes (it may be the start of any choice with a non-ASCII character there)."""
+    raw = None
+    m = _BYTE_ESCAPE.fullmatch(tok)
+    if m:
+        raw = bytes(int(h, 16) for h in re.findall(r"\\x([0-9a-fA-F]{2})", m.group(1)))
+    elif _BYTE_PIECE.fullmatch(tok):
+        raw = bytes([int(tok[3:5], 16)])
+    if raw is not None:
+        try:
+            return "text", raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "bytes", raw
+    if "\ufffd" in tok:
+        return "unknown", None
+    return "text", tok
+
+
 def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list[float]:
     """Log-probability of each choice from a first-token top-k list.
 
@@ -146,28 +246,42 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
        prefix of it ("abb" for "abbreviation"), except a token that equals
        another choice ignoring case ("no" is the answer "no", not the start of
        "not sure") and a token that is a prefix of several such choices (it
-       names none of them).
+       names none of them).  A token that is the first bytes of a character
+       (named ``bytes:\\xe6\\x98`` as OpenAI does, ``byte: \\xe6`` or
+       ``<0xE6>``; replies' ``bytes`` fields are read into such names) is a
+       prefix of the choices whose UTF-8 text starts with those bytes ("是"
+       takes the first two of its three bytes).
 
     Several tokens of one choice are summed (log-sum-exp).  A choice with no
     token gets a floor one nat below the smallest listed log-probability (its
     true value is lower than all), so when no choice matches, all get the same
-    floor: no evidence, and the LF abstains.
+    floor: no evidence, and the LF abstains.  A token that cannot be read (a
+    replacement character and no bytes) might be the start of any choice with
+    a non-ASCII character there: when it is probable enough that it could make
+    such a choice the most probable one, every choice gets the floor too.
 
     >>> from weaksup.labelers.backends.openai import match_top_logprobs
     >>> match_top_logprobs([("YES", -0.1), ("Maybe", -2.5)], ["yes", "no"])
     [-0.1, -3.5]
     >>> [round(v, 2) for v in match_top_logprobs([("no", -0.1), ("yes", -2.8)], ["yes", "no", "not sure"])]
     [-2.8, -0.1, -3.8]
+    >>> match_top_logprobs([("bytes:\\\\xe6\\\\x98", -0.05), ("否", -3.2)], ["是", "否"])
+    [-0.05, -3.2]
+    >>> match_top_logprobs([("\\ufffd", -0.05), ("否", -3.2)], ["是", "否"])
+    [-4.2, -4.2]
     """
     if not top:
         raise ValueError("empty top_logprobs")
     floor = min(lp for _, lp in top) - 1.0
-    toks = [(t.strip(), lp) for t, lp in top]
+    read = [_read_token(t) for t, _ in top]
+    toks = [((v.strip() if kind == "text" else v.lstrip() if kind == "bytes" else None), lp)
+            for (kind, v), (_, lp) in zip(read, top)]
     cs = [c.strip() for c in choices]
     folded = [c.casefold() for c in cs]
+    encoded = [c.encode("utf-8") for c in cs]
     owner: list[int | None] = [None] * len(toks)
     for k, (t, _) in enumerate(toks):
-        if not t:
+        if not t or not isinstance(t, str):
             continue
         if t in cs:
             owner[k] = cs.index(t)
@@ -175,16 +289,52 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
             owner[k] = folded.index(t.casefold())
     taken = {i for i in owner if i is not None}
     for k, (t, _) in enumerate(toks):
-        if owner[k] is not None or not t or t.casefold() in folded:
+        if owner[k] is not None or not t:
             continue
-        fits = [i for i, c in enumerate(cs) if i not in taken and c.startswith(t)]
+        if isinstance(t, bytes):
+            fits = [i for i, c in enumerate(encoded) if i not in taken and c.startswith(t)]
+        elif t.casefold() in folded:
+            continue
+        else:
+            fits = [i for i, c in enumerate(cs) if i not in taken and c.startswith(t)]
         if len(fits) == 1:
             owner[k] = fits[0]
     out = []
     for i in range(len(choices)):
         mine = [lp for (_, lp), o in zip(toks, owner) if o == i]
         out.append(_logsumexp(mine) if mine else floor)
+    if _unreadable_could_flip(top, read, cs, owner):
+        return [floor] * len(choices)
     return out
+
+
+def _unreadable_could_flip(top: list[tuple[str, float]], read: list[tuple[str, Any]], cs: list[str],
+                           owner: list[int | None]) -> bool:
+    """Whether the tokens that cannot be read carry enough probability to make another choice the most probable.
+
+    Such a token (e.g. "\\ufffd", no bytes) is the start of a character it does not show, so it may
+    belong to any choice whose text goes on with a non-ASCII character after the token's readable
+    start.  Choices equal ignoring case count as one ("Yes" and "yes" are one answer's forms).
+    """
+    cands: set[int] = set()
+    unread = 0.0
+    for (kind, _), (tok, lp) in zip(read, top):
+        if kind != "unknown":
+            continue
+        head = tok.split("\ufffd", 1)[0].lstrip()
+        mine = {i for i, c in enumerate(cs)
+                if c.startswith(head) and len(c) > len(head) and not c[len(head)].isascii()}
+        if mine:
+            cands |= mine
+            unread += math.exp(lp)
+    if not cands:
+        return False
+    mass: dict[str, float] = {}
+    for i, c in enumerate(cs):
+        got = sum(math.exp(lp) for (_, lp), o in zip(top, owner) if o == i)
+        mass[c.casefold()] = mass.get(c.casefold(), 0.0) + got
+    best = max(mass, key=lambda g: mass[g])
+    return any(mass[cs[i].casefold()] + unread >= mass[best] for i in cands if cs[i].casefold() != best)
 
 
 def text_logprobs(text: str, choices: list[str]) -> list[float]:
@@ -315,6 +465,21 @@ class OpenAIBackend(Backend):
         time.sleep(self._delay(attempt, retry_after))
         return True
 
+    def _hint(self, status: int, path: str, text: str) -> str:
+        """What a 404 (or a proxy's 407) most likely means: a 404 that names the model, or from a base URL that
+        already ends in /v1, is about the model name far more often than about the URL."""
+        if status == 407:
+            return " (the proxy wants credentials: put them in its URL, http://user:password@host:port)"
+        if status != 404:
+            return ""
+        models = f"GET {self.base_url}/models lists the models it serves"
+        if (self.model and self.model in text) or "model" in text.casefold():
+            return f" (is model={self.model!r} a model this server serves? {models})"
+        if urllib.parse.urlparse(self.base_url).path.endswith("/v1"):
+            return (f" (the base URL ends in /v1: is model={self.model!r} a model this server serves ({models}), "
+                    f"and does it offer {path}?)")
+        return " (is the base URL right? it usually ends in /v1)"
+
     def post(self, path: str, payload: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """POST JSON to ``base_url + path``; returns ``(reply, attempts)``."""
         url = self.base_url + path
@@ -322,12 +487,18 @@ class OpenAIBackend(Backend):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
+        proxy = _proxy_for(url)
+        opener = _opener(proxy)
+        # an error met through a proxy may be the proxy's: say which one, and how to go around it
+        at = url if proxy is None else (
+            f"{url} (through the proxy {_shown_proxy(proxy[1])} from the {proxy[0]}_proxy environment variable; "
+            f"if the endpoint can be reached directly, add {urllib.parse.urlparse(url).hostname!r} to no_proxy)")
         attempt = 0
         while True:
             req = urllib.request.Request(url, data=body, headers=headers, method="POST")
             try:
                 deadline = time.monotonic() + self.timeout  # for the whole attempt, not each socket read
-                with _OPENER.open(req, timeout=self.timeout) as resp:
+                with opener.open(req, timeout=self.timeout) as resp:
                     raw = _read_body(resp, deadline)
                     # without a length or chunking the body ends where the connection closes: a cut is invisible
                     delimited = resp.headers.get("Content-Length") is not None or \
@@ -339,53 +510,56 @@ class OpenAIBackend(Backend):
                 except Exception:
                     text = ""
                 if status in (401, 403):
+                    who = "" if proxy is None else " at the proxy or the endpoint"
                     raise BackendAuthError(
-                        f"{url}: HTTP {status} ({err.reason}): authentication failed; set api_key= or the "
+                        f"{at}: HTTP {status} ({err.reason}): authentication failed{who}; set api_key= or the "
                         f"OPENAI_API_KEY environment variable. Server said: {text}", status) from None
                 if 300 <= status < 400:
                     where = err.headers.get("Location") if err.headers else None
                     raise BackendHTTPError(
-                        f"{url}: HTTP {status} ({err.reason}) redirects to {where!r}; redirects are not followed "
+                        f"{at}: HTTP {status} ({err.reason}) redirects to {where!r}; redirects are not followed "
                         f"(they would send the API key to another address and turn the POST into a GET): "
                         f"set base_url to the address the endpoint really answers at", status) from None
                 if status == 429 or status >= 500:
                     if self._retry(attempt, err.headers.get("Retry-After") if err.headers else None):
                         attempt += 1
                         continue
-                    raise BackendHTTPError(f"{url}: HTTP {status} ({err.reason}) on all {attempt + 1} attempts; "
+                    raise BackendHTTPError(f"{at}: HTTP {status} ({err.reason}) on all {attempt + 1} attempts; "
                                            f"last reply: {text}", status) from None
-                hint = " (is the base URL right? it usually ends in /v1)" if status == 404 else ""
-                raise BackendHTTPError(f"{url}: HTTP {status} ({err.reason}){hint}: {text}", status) from None
+                raise BackendHTTPError(f"{at}: HTTP {status} ({err.reason}){self._hint(status, path, text)}: {text}",
+                                       status) from None
             except urllib.error.URLError as err:
                 reason = err.reason
                 if isinstance(reason, ConnectionRefusedError):
+                    if proxy is not None:
+                        raise BackendConnectionError(f"{at}: connection refused by the proxy's address") from None
                     raise BackendConnectionError(f"{url}: connection refused: nothing listens there "
                                                  f"(is the server running on that port?)") from None
                 if isinstance(reason, socket.gaierror):
-                    raise BackendConnectionError(f"{url}: cannot resolve host {urllib.parse.urlparse(url).hostname!r}: "
+                    raise BackendConnectionError(f"{at}: cannot resolve host {urllib.parse.urlparse(url).hostname!r}: "
                                                  f"{reason}") from None
                 if isinstance(reason, (TimeoutError, socket.timeout)):
                     if self._retry(attempt):
                         attempt += 1
                         continue
-                    raise BackendTimeout(f"{url}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
+                    raise BackendTimeout(f"{at}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
                                          f"(raise timeout= for slow models)") from None
                 if isinstance(reason, (ConnectionResetError, ConnectionAbortedError)):
                     if self._retry(attempt):
                         attempt += 1
                         continue
-                raise BackendConnectionError(f"{url}: {reason}") from None
+                raise BackendConnectionError(f"{at}: {reason}") from None
             except (TimeoutError, socket.timeout):
                 if self._retry(attempt):
                     attempt += 1
                     continue
-                raise BackendTimeout(f"{url}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
+                raise BackendTimeout(f"{at}: no reply within {self.timeout:g} s on all {attempt + 1} attempts "
                                      f"(raise timeout= for slow models)") from None
             except (ConnectionResetError, http.client.RemoteDisconnected, http.client.IncompleteRead) as err:
                 if self._retry(attempt):
                     attempt += 1
                     continue
-                raise BackendConnectionError(f"{url}: connection dropped on all {attempt + 1} attempts: "
+                raise BackendConnectionError(f"{at}: connection dropped on all {attempt + 1} attempts: "
                                              f"{err}") from None
             try:
                 data = json.loads(raw)
@@ -441,21 +615,50 @@ class OpenAIBackend(Backend):
         return choice["text"]
 
     def _top(self, choice: dict[str, Any]) -> list[tuple[str, float]] | None:
+        """The first reply token's alternatives as ``(token, logprob)``; a token whose ``bytes`` are only the
+        first bytes of a character (its text then shows "\\ufffd" or nothing useful) is named by its bytes,
+        ``bytes:\\xe6\\x98``, the name OpenAI gives it, so that it can be matched and kept in the cache.
+
+        Both layouts are read on both routes: chat's ``{"content": [{token, logprob, bytes, top_logprobs}]}``
+        (llama.cpp's ``/completions`` uses it too) and legacy completions' ``{"tokens", "top_logprobs": [dict]}``;
+        the route's own layout is tried first.
+        """
         lp = choice.get("logprobs")
         if not isinstance(lp, dict):
             return None
+        readers = (self._top_chat, self._top_legacy)
         try:
-            if self.api == "chat":
-                content = lp.get("content") or []
-                if not content:
-                    return None
-                return [(str(d["token"]), float(d["logprob"])) for d in content[0].get("top_logprobs") or []] or None
-            tops = lp.get("top_logprobs") or []
-            if not tops or not isinstance(tops[0], dict):
-                return None
-            return [(str(t), float(v)) for t, v in tops[0].items()] or None
+            for read in (readers if self.api == "chat" else readers[::-1]):
+                top = read(lp)
+                if top:
+                    return top
+            return None
         except (KeyError, TypeError, ValueError, AttributeError):
             raise BackendResponseError(f"malformed logprobs in reply: {json.dumps(lp)[:200]}") from None
+
+    @staticmethod
+    def _top_chat(lp: dict[str, Any]) -> list[tuple[str, float]] | None:
+        content = lp.get("content") or []
+        if not content:
+            return None
+        out: list[tuple[str, float]] = []
+        for d in content[0].get("top_logprobs") or []:
+            tok, v = str(d["token"]), float(d["logprob"])
+            raw = _token_bytes(d.get("bytes"))
+            part = _partial_utf8(raw)
+            if part is not None:
+                tok = _byte_name(part)
+            elif raw is not None and "\ufffd" in tok and "\ufffd" not in raw.decode("utf-8"):
+                tok = raw.decode("utf-8")  # the text was mangled on the way; the bytes are whole
+            out.append((tok, v))
+        return out or None
+
+    @staticmethod
+    def _top_legacy(lp: dict[str, Any]) -> list[tuple[str, float]] | None:
+        tops = lp.get("top_logprobs") or []
+        if not tops or not isinstance(tops[0], dict):
+            return None
+        return [(str(t), float(v)) for t, v in tops[0].items()] or None
 
     def _checked_top(self, choice: dict[str, Any], url: str) -> list[tuple[str, float]] | None:
         """:meth:`_top` with every log-probability a finite number (NaN/inf are a malformed reply)."""
