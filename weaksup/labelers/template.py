@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,23 +36,39 @@ from weaksup.votes import ABSTAIN
 __all__ = ["PromptTemplate", "LabelMap", "starts_with_answer"]
 
 
+# scripts written without spaces between words: there a word ends where the answer ends ("是的" is "是")
+_UNSPACED = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "IDEOGRAPHIC ITERATION MARK", "HIRAGANA",
+             "KATAKANA", "HALFWIDTH KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR")
+
+
+def _unspaced(ch: str) -> bool:
+    """Whether ``ch`` belongs to a script written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar)."""
+    return unicodedata.name(ch, "").startswith(_UNSPACED)
+
+
 def starts_with_answer(text: str, form: str) -> bool:
     """Whether the reply ``text`` starts with the answer ``form`` as a whole word, ignoring case.
 
     The form must be followed by the end of the reply or a character that is not a
-    letter or digit, so "Nope" is not "no" and "Yesterday" is not "yes".
+    letter or digit, so "Nope" is not "no" and "Yesterday" is not "yes".  In scripts
+    written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) a word
+    has no mark where it ends: a form ending in such a character may be followed by
+    another one ("是的" is "是", "正面的" is "正面"); callers that weigh several forms
+    take the longest that fits ("正面" over "正").
 
     >>> from weaksup.labelers.template import starts_with_answer
     >>> starts_with_answer("Yes, it is spam.", "yes"), starts_with_answer("Nope", "no")
     (True, False)
     >>> starts_with_answer("YES", "yes"), starts_with_answer("A) positive", "A)")
     (True, True)
+    >>> starts_with_answer("是的，这是垃圾信息。", "是"), starts_with_answer("是yes", "是")
+    (True, False)
     """
     form = form.strip()
     if not form or not text[:len(form)].casefold() == form.casefold():
         return False
     rest = text[len(form):]
-    return not rest or not form[-1].isalnum() or not rest[0].isalnum()
+    return not rest or not form[-1].isalnum() or not rest[0].isalnum() or (_unspaced(form[-1]) and _unspaced(rest[0]))
 
 
 def _missing(value: Any) -> bool:
