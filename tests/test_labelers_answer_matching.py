@@ -41,6 +41,15 @@ def test_space_separated_scripts_keep_the_whole_word_rule(text, form, want):
     assert starts_with_answer(text, form) is want
 
 
+@pytest.mark.parametrize("text, form, want", [
+    ("ไม่ใช่", "ไม", False), ("ไม่ใช่", "ไม่", True),  # Thai "no" ends in a tone mark: "ไม" stops inside it
+    ("cafe\u0301 noir", "cafe", False), ("cafe\u0301 noir", "cafe\u0301", True),  # a decomposed "café"
+    ("no\u0303", "no", False),  # "nõ"
+])
+def test_a_combining_mark_after_the_answer_belongs_to_its_last_letter(text, form, want):
+    assert starts_with_answer(text, form) is want
+
+
 def test_text_fallback_reads_unspaced_answers_and_prefers_the_longest():
     assert text_logprobs("是的", ["是", "否"]) == [0.0, -20.0]
     assert text_logprobs("正面的评论", ["正", "正面", "负面"]) == [-20.0, 0.0, -20.0]

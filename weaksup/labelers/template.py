@@ -54,7 +54,8 @@ def starts_with_answer(text: str, form: str) -> bool:
     written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) a word
     has no mark where it ends: a form ending in such a character may be followed by
     another one ("是的" is "是", "正面的" is "正面"); callers that weigh several forms
-    take the longest that fits ("正面" over "正").
+    take the longest that fits ("正面" over "正").  A combining mark right after the form belongs to its last
+    letter, so the form does not end there ("ไม่" is not "ไม", a decomposed "café" is not "cafe").
 
     >>> from weaksup.labelers.template import starts_with_answer
     >>> starts_with_answer("Yes, it is spam.", "yes"), starts_with_answer("Nope", "no")
@@ -63,11 +64,15 @@ def starts_with_answer(text: str, form: str) -> bool:
     (True, True)
     >>> starts_with_answer("是的，这是垃圾信息。", "是"), starts_with_answer("是yes", "是")
     (True, False)
+    >>> starts_with_answer("ไม่ใช่", "ไม่"), starts_with_answer("ไม่ใช่", "ไม")
+    (True, False)
     """
     form = form.strip()
     if not form or not text[:len(form)].casefold() == form.casefold():
         return False
     rest = text[len(form):]
+    if rest and unicodedata.category(rest[0]).startswith("M"):  # a combining mark belongs to the form's last
+        return False  # letter: "ไม่" is not "ไม", a decomposed "café" is not "cafe"
     return not rest or not form[-1].isalnum() or not rest[0].isalnum() or (_unspaced(form[-1]) and _unspaced(rest[0]))
 
 
