@@ -37,8 +37,12 @@ keyword_lf('song', 0, name='keyword_song_0')
 
 from __future__ import annotations
 
+import bisect
+import functools
+import hashlib
 import math
 import re
+import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -51,6 +55,7 @@ import pandas as pd
 from weaksup._params import ParamsMixin
 from weaksup._validation import Interval, check_is_fitted, check_labels, check_params, user_stacklevel
 from weaksup.lf import LabelingFunction
+from weaksup.lf.families import _NO_SPACE_RANGES, _NO_SPACE_STARTS, _as_string, _match_form
 from weaksup.lfgen.families import (
     BETWEEN_POSITIONS,
     between_lf,
@@ -70,15 +75,31 @@ __all__ = ["LFGenerator", "generate_lfs", "wilson_lower_bound", "score_votes", "
 FAMILIES = ("keyword", "ngram", "prefix", "regex", "stump", "between", "centroid", "nearest", "knn")
 _KIND_ORDER = {k: i for i, k in enumerate(FAMILIES)}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-#: Surface patterns tried on every text (name, regex, case sensitive).
+#: Longest word (in characters) mined as a keyword or as a word of an n-gram, first-words or head-noun LF: a longer
+#: "word" is a base64 blob, a URL's path or a clause of a script written without spaces, not a word to vote on.
+MAX_WORD_CHARS = 40
+#: A generated LF's name keeps its words when they take at most this many characters; longer, it keeps the first
+#: 30 and a hash of the rest (as regex_lf's default name keeps 30 characters of its pattern), so names stay unique.
+MAX_NAME_WORDS_CHARS = 40
+
+
+def _capitals() -> str:
+    """The capital letters ``allcaps`` reads: ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and Armenian."""
+    extended_a = "".join(chr(c) for c in range(0x100, 0x180) if unicodedata.category(chr(c)) == "Lu")
+    return "A-Z\u00c0-\u00d6\u00d8-\u00de" + extended_a + "\u0386\u0388-\u038f\u0391-\u03ab\u0400-\u042f\u0531-\u0556"
+
+
+#: Surface patterns tried on every text (name, regex, case sensitive).  ``allcaps``: a word of 3+ capitals of the
+#: alphabets of :func:`_capitals` (GRÖSSE, БЕСПЛАТНО, ΔΩΡΕΑΝ); ``exclaim`` and ``question`` read full-width
+#: (！, ？) and Arabic (؟) marks too.
 SURFACE_REGEXES: tuple[tuple[str, str, bool], ...] = (
     ("url", r"https?://|www\.|\.com\b", False),
     ("digits", r"\d{3,}", False),
     ("number", r"\d", False),
     ("money", r"[$£€]\s?\d|\d\s?(?:dollars|usd|pounds)\b", False),
-    ("allcaps", r"\b[A-Z]{3,}\b", True),
-    ("exclaim", r"!{2,}", False),
-    ("question", r"\?\s*$", False),
+    ("allcaps", rf"\b[{_capitals()}]{{3,}}\b", True),
+    ("exclaim", r"[!！]{2,}", False),
+    ("question", r"[?？؟﹖]\s*$", False),
     ("emoticon", r"[:;]-?[)(DP]", True),
 )
 #: Question words whose head noun the ``prefix`` family reads ("what city ...", "which year ...").
@@ -102,6 +123,129 @@ def _skipped(word: re.Match[str]) -> bool:
     """
     w = word.group()
     return w in _AUX or (f"'{w}" in _AUX and word.string[word.start() - 1:word.start()] == "'")
+
+
+@functools.cache
+def _unicode_word() -> re.Pattern[str]:
+    """:data:`_WORD` for non-ASCII text: a combining mark (Mn, Mc, Me: a Devanagari vowel sign, a Thai tone mark, an
+    accent left decomposed) is part of the word it follows, not a break ("हिन्दी" is one word, not ह, न, द).
+
+    Built on first use (ASCII data never needs it); the marks of the BMP's scripts written today are scanned.
+    """
+    marks = [c for lo, hi in ((0x300, 0x3100), (0xA600, 0xAC00), (0xFB1E, 0xFE30))
+             for c in range(lo, hi) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")
+             and not 0xFE00 <= c <= 0xFE0F]  # variation selectors modify symbols, they are no part of a word
+    ranges: list[list[int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    m = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    part = rf"[^\W_](?:[^\W_]|[{m}])*"
+    return re.compile(rf"{part}(?:'{part})?")
+
+
+def _no_space(c: str) -> bool:
+    """Whether ``c`` is a letter of a script written without spaces (Han, kana, Thai, ...), as keyword_lf reads it."""
+    i = bisect.bisect_right(_NO_SPACE_STARTS, ord(c)) - 1
+    return i >= 0 and ord(c) <= _NO_SPACE_RANGES[i][1]
+
+
+def _char_grams(word: str) -> list[str]:
+    """The keyword candidates of one word: the word, or where it holds a run of a script written without spaces
+    ("这部电影很好看", "iphoneが好き"), the 2- and 3-character grams of each such run (a letter with its combining
+    marks is one character) and the word's other parts.
+
+    >>> _char_grams("很好看"), _char_grams("iphoneが好き")
+    (['很好', '好看', '很好看'], ['iphone', 'が好', '好き', 'が好き'])
+    """
+    if not any(_no_space(c) for c in word):
+        return [word]
+    units: list[str] = []  # letters with their marks
+    for c in word:
+        if units and unicodedata.category(c) in ("Mn", "Mc", "Me"):
+            units[-1] += c
+        else:
+            units.append(c)
+    out: list[str] = []
+    run: list[str] = []
+    other: list[str] = []
+    for u in units + [""]:
+        if u and _no_space(u[0]):
+            if other:
+                out.append("".join(other))
+                other = []
+            run.append(u)
+            continue
+        if run:
+            out += ["".join(run[s:s + n]) for n in (2, 3) for s in range(len(run) - n + 1)]
+            run = []
+        if u:
+            other.append(u)
+    if other:
+        out.append("".join(other))
+    return out
+
+
+def _regex_form(text: str) -> str:
+    """The form whose words the n-gram, first-words and head-noun LFs write in their patterns (matched on the text
+    with ``re.IGNORECASE``): lower case, and for non-ASCII text Unicode NFC (a decomposed "café" is one word), with
+    İ's lower case ``i`` + U+0307 read as ``i`` (which IGNORECASE equates with İ).
+
+    >>> _regex_form("İstanbul Straße"), _regex_form(unicodedata.normalize("NFD", "café"))
+    ('istanbul straße', 'café')
+    """
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFC", text).lower().replace("i\u0307", "i")
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    """The words of ``text`` (already in :func:`_regex_form` or :func:`~weaksup.lf.families._match_form`)."""
+    return list((_WORD if text.isascii() else _unicode_word()).finditer(text))
+
+
+def _keyword_words(text: str) -> list[str]:
+    """The keyword candidates of a raw text: the words of its keyword_lf form (NFC, case folded), a run of a script
+    written without spaces as its 2- and 3-character grams (:func:`_char_grams`)."""
+    if text.isascii():
+        return [w.group() for w in _WORD.finditer(text.lower())]
+    return [g for w in _words(_match_form(text)) for g in _char_grams(w.group())]
+
+
+def _slug(words: Sequence[str]) -> str:
+    """``words`` joined by ``_`` for an LF name; past :data:`MAX_NAME_WORDS_CHARS` characters, the first 30 and a
+    hash of the whole (names stay short and distinct).
+
+    >>> _slug(["check", "out"]), _slug(["a" * 30, "b" * 30])
+    ('check_out', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_77ce0b9a')
+    """
+    slug = "_".join(words)
+    if len(slug) <= MAX_NAME_WORDS_CHARS:
+        return slug
+    return f"{slug[:30]}_{hashlib.sha1(slug.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def _word_re(word: str) -> str:
+    """A word (in :func:`_regex_form`) in a pattern: escaped, and where it has accents, in composed or decomposed form
+    (the pattern is searched in the text as it is; a decomposed "café" is the same word).
+
+    >>> _word_re("out"), _word_re("thé") == "(?:th\u00e9|the\u0301)"
+    ('out', True)
+    """
+    if word.isascii():
+        return re.escape(word)
+    nfd = unicodedata.normalize("NFD", word)
+    return re.escape(word) if nfd == word else f"(?:{re.escape(word)}|{re.escape(nfd)})"
+
+
+def _word_end(word: str) -> str:
+    """The end of a word (in :func:`_regex_form`) in a pattern: ``\\b`` after an ASCII word; after another,
+    ``(?!\\w)``, which is the same after a letter or digit but also holds after a combining mark (its last
+    character, or in decomposed text the accent of its last letter), which ``\\b`` would not."""
+    return r"\b" if word.isascii() else r"(?!\w)"
 
 
 def wilson_lower_bound(successes: Any, n: Any, z: float = 1.2816) -> np.ndarray:
@@ -190,7 +334,10 @@ def as_frame(data: Any, field: str = "text") -> pd.DataFrame:
         return data.to_frame(field)
     rows = list(data)
     if rows and all(isinstance(r, str) or _is_missing(r) for r in rows):
-        return pd.DataFrame({field: rows})
+        try:
+            return pd.DataFrame({field: rows})
+        except UnicodeEncodeError:  # a lone surrogate (half an emoji in scraped JSON): no Arrow string can hold it,
+            return pd.DataFrame({field: pd.Series(rows, dtype=object)})  # Python strings can (as in keyword_lf)
     if any(isinstance(r, str) for r in rows):
         i, r = next((i, r) for i, r in enumerate(rows) if not (isinstance(r, str) or _is_missing(r)))
         raise TypeError(f"data is a list of texts, but item {i} ({r!r:.60}) has type {type(r).__name__}, not str "
@@ -423,9 +570,13 @@ class LFGenerator(ParamsMixin):
         out: list[_Candidate] = []
         field = self.field
         fkw = {} if field == "text" else {"field": field}
-        texts = df[field].astype("string").fillna("").tolist() if field in df.columns else []
-        words = [list(_WORD.finditer(t.lower())) for t in texts]
+        texts = _as_string(df[field]).fillna("").tolist() if field in df.columns else []
+        # words as the LFs match them: keywords in keyword_lf's form (NFC, case folded; Han, kana, Thai runs as
+        # character grams), the words of n-gram / first-words / head-noun patterns lower-cased in NFC (ASCII text:
+        # both are t.lower()); a combining mark stays in its word
+        words = [_words(_regex_form(t)) for t in texts]
         tokens = [[w.group() for w in ws] for ws in words]
+        keywords = [_keyword_words(t) for t in texts] if "keyword" in fam else []
 
         def majority(rows: list[int]) -> int:
             c = Counter(int(y[i]) for i in rows)
@@ -435,23 +586,23 @@ class LFGenerator(ParamsMixin):
         firsts: dict[tuple[str, ...], set[int]] = defaultdict(set)
         heads: dict[tuple[str, str], set[int]] = defaultdict(set)
         for i, toks in enumerate(tokens):
-            for n in range(1, self.max_ngram + 1):
-                if n == 1 and "keyword" not in fam or n > 1 and "ngram" not in fam:
-                    continue
+            if "keyword" in fam:
+                for w in keywords[i]:
+                    if w not in _STOP and 2 <= len(w) <= MAX_WORD_CHARS:
+                        grams[(w,)].add(i)
+            for n in range(2, self.max_ngram + 1) if "ngram" in fam else ():
                 for s in range(len(toks) - n + 1):
                     g = tuple(toks[s:s + n])
-                    if n == 1 and (g[0] in _STOP or len(g[0]) < 2):
-                        continue
-                    if n > 1 and all(w in _STOP for w in g):
+                    if all(w in _STOP for w in g) or any(len(w) > MAX_WORD_CHARS for w in g):
                         continue
                     grams[g].add(i)
             if "prefix" in fam:
                 for n in (1, 2, 3):
-                    if len(toks) >= n:
+                    if len(toks) >= n and all(len(w) <= MAX_WORD_CHARS for w in toks[:n]):
                         firsts[tuple(toks[:n])].add(i)
                 if toks and toks[0] in _WH:
                     head = next((w.group() for w in words[i][1:] if not _skipped(w)), None)
-                    if head is not None:
+                    if head is not None and len(head) <= MAX_WORD_CHARS:
                         heads[(toks[0], head)].add(i)
         for g in sorted(grams):
             rows = sorted(grams[g])
@@ -461,8 +612,8 @@ class LFGenerator(ParamsMixin):
             if len(g) == 1:
                 out.append(_Candidate("keyword", label, _bind(keyword_lf, g[0], label, **fkw), f"keyword:{g[0]}"))
             else:
-                pattern = r"\b" + r"\W+".join(re.escape(w) for w in g) + r"\b"
-                name = f"ngram_{'_'.join(g)}_{label}"
+                pattern = r"\b" + r"\W+".join(_word_re(w) for w in g) + _word_end(g[-1])
+                name = f"ngram_{_slug(g)}_{label}"
                 out.append(_Candidate("ngram", label, _bind(regex_lf, pattern, label, name=name, **fkw),
                                       f"ngram:{' '.join(g)}"))
         for g in sorted(firsts):
@@ -470,8 +621,8 @@ class LFGenerator(ParamsMixin):
             if len(rows) < self.min_coverage:
                 continue
             label = majority(rows)
-            pattern = r"^\W*" + r"\W+".join(re.escape(w) for w in g) + r"\b"
-            name = f"starts_{'_'.join(g)}_{label}"
+            pattern = r"^\W*" + r"\W+".join(_word_re(w) for w in g) + _word_end(g[-1])
+            name = f"starts_{_slug(g)}_{label}"
             out.append(_Candidate("prefix", label, _bind(regex_lf, pattern, label, name=name, **fkw),
                                   f"prefix:{' '.join(g)}"))
         skip = "|".join(re.escape(w) for w in sorted(_AUX))
@@ -480,7 +631,7 @@ class LFGenerator(ParamsMixin):
             if len(rows) < self.min_coverage:
                 continue
             label = majority(rows)
-            pattern = rf"^\W*{re.escape(wh)}\W+(?:(?:{skip})\W+)*{re.escape(head)}\b"
+            pattern = rf"^\W*{re.escape(wh)}\W+(?:(?:{skip})\W+)*{_word_re(head)}{_word_end(head)}"
             name = f"head_{wh}_{head}_{label}"
             out.append(_Candidate("prefix", label, _bind(regex_lf, pattern, label, name=name, **fkw),
                                   f"head:{wh} {head}"))
@@ -505,7 +656,7 @@ class LFGenerator(ParamsMixin):
         kw = {} if col == "text" else {"field": col}
         tagged = re.compile(r"</(e[12])>((?:(?!</?e[12]>).)*?)<(e[12])>", re.DOTALL)
         found: dict[tuple[str, str, str | None], set[int]] = defaultdict(set)
-        for i, text in enumerate(df[col].astype("string").fillna("").tolist()):
+        for i, text in enumerate(_as_string(df[col]).fillna("").tolist()):
             m = tagged.search(text)
             if m is None or m.group(1) == m.group(3)[:2]:
                 continue
@@ -563,7 +714,7 @@ class LFGenerator(ParamsMixin):
                 fields = [(c, v) for c, v in fields if c not in leaks]
         if self.field in df.columns:
             fields.append((f"len({self.field})",
-                           df[self.field].astype("string").fillna("").str.len().to_numpy(float)))
+                           _as_string(df[self.field]).fillna("").str.len().to_numpy(float)))
         out = []
         for fname, values in fields:
             finite = values[~np.isnan(values)]
@@ -589,7 +740,7 @@ class LFGenerator(ParamsMixin):
     def _centroids(self, df: pd.DataFrame, y: np.ndarray, k: int) -> list[_Candidate]:
         col = self.embed_field or self.field
         kw = {} if col == "text" else {"field": col}
-        texts = df[col].astype("string").fillna("").tolist()
+        texts = _as_string(df[col]).fillna("").tolist()
         E = embed_texts(texts).astype(np.float64)
         n = len(texts)
         rng = np.random.default_rng(self.seed)
