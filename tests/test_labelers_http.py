@@ -201,3 +201,26 @@ def test_a_calibrated_tie_abstains_and_text_only_replies_warn(serve, answers):
     with pytest.warns(UserWarning, match="LF 'spam': calibrate=True, but .* carry no log-probabilities"):
         votes = apply_lfs([lf], df, progress=False).to_dense().ravel().tolist()
     assert votes == [1, -1, -1]  # 'No' like the content-free inputs: a calibrated tie, whatever the order
+
+
+def test_a_server_refusing_a_lone_surrogate_is_told_apart(serve):
+    """A prompt holding half an emoji (a lone UTF-16 surrogate, as scraped JSON has) goes out as a ``\\ud83d``
+    escape, which strict servers refuse with a 400: the error names the surrogate and where it is."""
+
+    def strict(h, body):
+        texts = json.dumps(body, ensure_ascii=False, default=str)
+        if any("\ud800" <= c <= "\udfff" for c in texts):
+            send_json(h, {"error": {"message": "invalid JSON: lone surrogate"}}, status=400)
+        else:
+            send_json(h, YES)
+
+    api = serve(strict)
+    b = OpenAIBackend(api.url, model="m", max_retries=0)
+    assert len(b.score(["Spam? nice video"], ["Yes", "No"])) == 1  # whole text: answered
+    with pytest.raises(BackendHTTPError, match=r"HTTP 400.*lone UTF-16 surrogate '\\ud83d' at character 11") as info:
+        b.score(["Spam? nice \ud83d video"], ["Yes", "No"])
+    assert info.value.status == 400
+    other = serve(lambda h, body: send_json(h, {"error": {"message": "bad request"}}, status=400))
+    with pytest.raises(BackendHTTPError) as plain:  # any other 400 says nothing of surrogates
+        OpenAIBackend(other.url, model="m", max_retries=0).score(["Spam? nice video"], ["Yes", "No"])
+    assert "surrogate" not in str(plain.value)

@@ -50,6 +50,25 @@ __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConn
 NO_LOGPROB = -20.0
 
 
+def _lone_surrogate_note(payload: Any) -> str:
+    """A note for a refused request whose JSON holds a lone UTF-16 surrogate (``json.dumps`` writes it as a
+    ``\\udXXX`` escape, valid JSON that strict servers refuse); ``""`` when it holds none."""
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str):
+            at = next((i for i, c in enumerate(item) if "\ud800" <= c <= "\udfff"), None)
+            if at is not None:
+                return (f"; the prompt holds a lone UTF-16 surrogate {item[at]!r} at character {at} (half an emoji, "
+                        f"e.g. from scraped JSON), which this server's JSON parser may refuse: fix or drop it in "
+                        f"the data")
+    return ""
+
+
 class BackendHTTPError(BackendError):
     """The endpoint answered with an HTTP error status (after retries for 429/5xx) or a redirect (not followed)."""
 
@@ -526,8 +545,8 @@ class OpenAIBackend(Backend):
                         continue
                     raise BackendHTTPError(f"{at}: HTTP {status} ({err.reason}) on all {attempt + 1} attempts; "
                                            f"last reply: {text}", status) from None
-                raise BackendHTTPError(f"{at}: HTTP {status} ({err.reason}){self._hint(status, path, text)}: {text}",
-                                       status) from None
+                raise BackendHTTPError(f"{at}: HTTP {status} ({err.reason}){self._hint(status, path, text)}: {text}"
+                                       + _lone_surrogate_note(payload), status) from None
             except urllib.error.URLError as err:
                 reason = err.reason
                 if isinstance(reason, ConnectionRefusedError):
