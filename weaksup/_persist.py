@@ -43,6 +43,9 @@ _META_KEY = "__meta__"
 TEMP_FILE = re.compile(r"^\..+\.npz\.(\d+)\.\d+\.[0-9a-f]+\.tmp\.npz$")
 _TUPLE_KEY = "__tuple__"  # JSON has no tuples: a saved parameter tuple comes back a tuple, not a list
 _ARRAY_KEY = "__ndarray__"  # nor arrays: a numpy array parameter (prec_init=np.full(m, .7)) comes back an array
+# nor keys other than strings: a dict with any (class ids: {0: 1.0, 1: 3.0}) is written as its items, so that its
+# keys come back as they were, not as the strings JSON would make of them; a dict of str keys is written as before
+_ITEMS_KEY = "__dict_items__"
 
 
 class _Unsaveable(TypeError):
@@ -61,7 +64,10 @@ def _encode(obj: Any, where: str = "") -> Any:
     if isinstance(obj, list):
         return [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, dict):
-        return {k: _encode(v, f"{where}.{k}" if where else str(k)) for k, v in obj.items()}
+        if all(isinstance(k, str) for k in obj):
+            return {k: _encode(v, f"{where}.{k}" if where else str(k)) for k, v in obj.items()}
+        return {_ITEMS_KEY: [[_encode(k, f"{where}[key {k!r}]"), _encode(v, f"{where}[{k!r}]")]
+                             for k, v in obj.items()]}
     if isinstance(obj, np.ndarray) and obj.dtype.kind in "biufU":
         return {_ARRAY_KEY: obj.tolist(), "dtype": obj.dtype.str, "shape": list(obj.shape)}
     if isinstance(obj, np.generic) and obj.dtype.kind in "biufU":
@@ -76,7 +82,14 @@ def _decode(obj: dict[str, Any]) -> Any:
         return tuple(obj[_TUPLE_KEY])
     if obj.keys() == {_ARRAY_KEY, "dtype", "shape"}:
         return np.array(obj[_ARRAY_KEY], dtype=np.dtype(obj["dtype"])).reshape(obj["shape"])
+    if len(obj) == 1 and _ITEMS_KEY in obj:
+        return {_hashable(k): v for k, v in obj[_ITEMS_KEY]}
     return obj
+
+
+def _hashable(key: Any) -> Any:
+    """A decoded dict key as it was saved: a tuple key holding tuples comes back with tuples, never lists."""
+    return tuple(map(_hashable, key)) if isinstance(key, (tuple, list)) else key
 
 
 def class_path(obj_or_cls: Any) -> str:
@@ -92,7 +105,8 @@ def save_npz(path: str | os.PathLike[str], fmt: str, meta: Mapping[str, Any],
     The file is written next to ``path`` and renamed over it, so a crash never
     leaves a half-written file under the final name.  ``meta`` holds JSON values;
     a tuple comes back a tuple, a numeric numpy array an equal array, a numpy
-    scalar a Python number.  Any other value is a ``TypeError`` naming its key
+    scalar a Python number, a dict keyed by ints (or other JSON values, tuples
+    of them) a dict with the same keys.  Any other value is a ``TypeError`` naming its key
     (``params.prec_init``) and the file, before anything is written.
     """
     path = Path(path)
@@ -190,18 +204,26 @@ def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
     """The class ``module.QualName`` names: ``base`` itself, or an imported ``weaksup`` subclass of ``base``.
 
     A file that names exactly the class ``load`` was called on (a user's own
-    model: ``FirstVote.load(path)``) gets that class, nothing imported; any
-    other class outside ``weaksup`` is refused, so a file never makes ``load``
-    import code.  Every refusal is a ``ValueError`` naming ``path``.
+    model: ``FirstVote.load(path)``) gets that class, nothing imported, and so
+    does one that names a class of the same name in ``__main__`` (saved from a
+    notebook or script, loaded with the class since moved into a module, or the
+    other way round); any other class outside ``weaksup`` is refused, so a file
+    never makes ``load`` import code.  Every refusal is a ``ValueError`` naming ``path``.
     """
     if not isinstance(qualified, str):
         raise ValueError(f"{path}: its metadata names no class (got {qualified!r})")
     if qualified == class_path(base):
         return base
     module, _, qual = qualified.rpartition(".")
+    if qual == base.__qualname__ and "__main__" in (module, base.__module__):
+        # the same class, written in a notebook or script (``__main__``) and since moved into a module, or the
+        # other way round: its name is all a file of __main__ can give, and nothing is imported
+        return base
     if not (module == "weaksup" or module.startswith("weaksup.")):
         raise ValueError(f"{path}: refusing to load non-weaksup class {qualified!r} (call load on that class "
-                         "itself to read a file of your own model)")
+                         f"itself to read a file of your own model: from {module} import {qual.split('.')[0]}, then "
+                         f"{qual}.load(...); load was called on {class_path(base)}, and never imports a class a file "
+                         "names)")
     try:
         obj: Any = importlib.import_module(module)
         for part in qual.split("."):

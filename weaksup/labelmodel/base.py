@@ -429,7 +429,9 @@ class BaseVoteModel(ParamsMixin):
     #: How this family is fitted (named in the not-fitted error).
     _fit_call: ClassVar[str] = "fit(votes)"
 
-    cardinality: int | None
+    #: Number of classes (None: inferred from the votes).  A class default, as on the end models, so that a
+    #: model of one's own whose ``__init__`` takes no ``cardinality`` infers it instead of failing in ``fit``.
+    cardinality: int | None = None
 
     def _validate_params(self) -> None:
         """Check every hyper-parameter against ``_parameter_constraints`` (top of ``fit``)."""
@@ -619,9 +621,28 @@ class BaseVoteModel(ParamsMixin):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted state and the parameters it was fitted with to ``path`` (npz with JSON
         metadata; no pickle).  A parameter ``set_params`` changed after the fit is not saved: the file
-        loads back as the model that was fitted (refit to use the new value)."""
+        loads back as the model that was fitted (refit to use the new value).
+
+        Warns, naming them, when the model holds fitted attributes (public names ending in ``_``) that the
+        file does not: ones its class left out of ``_fitted_attrs``, which a loaded model then lacks."""
         meta, arrays = self._state()
+        self._warn_unsaved_attrs(meta, arrays, path)
         save_npz(path, self._save_format, meta, arrays)
+
+    def _warn_unsaved_attrs(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
+        """Warn when a fitted attribute of this model is neither in ``meta`` (the fitted shape, the JSON
+        attributes, a nested model's state) nor in ``arrays`` (dotted names: a nested model's or the stream's):
+        the file would load as a model without it, failing only later, in ``predict``."""
+        written = {*meta, *meta.get("json_attrs", {}), *(k.split(".", 1)[0] for k in arrays)}
+        unsaved = [k for k in vars(self) if k.endswith("_") and not k.startswith("_") and not k.endswith("__")
+                   and k not in written]
+        if unsaved:
+            name = type(self).__name__
+            warnings.warn(
+                f"{name}.save({str(path)!r}): fitted attribute(s) {unsaved} are not in {name}._fitted_attrs "
+                f"({list(self._fitted_attrs)}), so the file does not hold them and {name}.load() gives a model "
+                f"without them (predict fails if it reads them); add them to _fitted_attrs",
+                UserWarning, stacklevel=user_stacklevel())
 
     @classmethod
     def load(cls: type[_M], path: str | os.PathLike[str]) -> _M:
@@ -743,7 +764,11 @@ class LabelModel(BaseVoteModel, ABC):
     stored under the same attribute names (sklearn convention), constraints on
     them in ``_parameter_constraints``, and their fitted state as attributes
     ending in ``_`` listed in ``_fitted_attrs`` (numpy arrays or JSON-able
-    values) for save/load.
+    values, dicts keyed by ints included) for save/load; :meth:`save` warns
+    about a fitted attribute left out.  A ``cardinality`` parameter is optional
+    (without it the class count is inferred from the votes).
+    ``_predict_proba`` returns an ``n × k`` array of rows summing to 1;
+    :meth:`predict_proba` refuses anything else, naming the class.
 
     Examples
     --------
@@ -943,7 +968,7 @@ class LabelModel(BaseVoteModel, ABC):
         L = self._check_predict_votes(votes)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
-        return self._predict_proba(L)
+        return _checked_probs(self._predict_proba(L), L.n, self.cardinality_, type(self).__name__)
 
     @abstractmethod
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
@@ -979,6 +1004,49 @@ class LabelModel(BaseVoteModel, ABC):
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None), seed=seed)
+
+
+#: How far a row of ``_predict_proba`` may sum from 1 (or an entry fall below 0): rounding, not a bug.
+_PROBA_TOL = 1e-6
+
+
+def _checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
+    """``probs``, unchanged, once it is what ``predict_proba`` promises: ``n × k``, finite, every row in
+    ``[0, 1]`` summing to 1 (within :data:`_PROBA_TOL`); else a ``ValueError`` naming the model's
+    ``_predict_proba``, the first bad row and what to fix.  A model of one's own that drops a column or does
+    not normalise its rows was scored silently.
+
+    Cheap: the row sums are added column by column (numpy's ``sum(axis=1)`` over a few columns is ~50x
+    slower), then a min and a max, which NaN reaches; the rows are only searched when something is wrong.
+    """
+    P = np.asarray(probs)
+    where = f"{name}._predict_proba"
+    if P.shape != (n, k):
+        raise ValueError(f"{where} returned an array of shape {P.shape}; predict_proba must give ({n}, {k}): one "
+                         f"row per row of votes, one column per class (cardinality_={k})")
+    if P.dtype.kind not in "fiub":
+        raise ValueError(f"{where} returned {P.dtype} values; class probabilities must be numbers")
+    if k <= 8:
+        sums = P[:, 0].astype(np.float64)  # a copy
+        for j in range(1, k):
+            sums += P[:, j]
+    else:
+        sums = P.sum(axis=1, dtype=np.float64)
+    tol = _PROBA_TOL
+    if (sums.min() >= 1.0 - tol and sums.max() <= 1.0 + tol and P.min() >= -tol
+            and P.max() <= 1.0 + tol):  # False for NaN, which every comparison is
+        return probs
+    bad = ~np.isfinite(sums)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{where} returned NaN or inf in {int(bad.sum())} row(s), first at row {row}: "
+                         f"{P[row].tolist()[:8]}; class probabilities must be finite")
+    off = (np.abs(sums - 1.0) > tol) | (P.min(axis=1) < -tol) | (P.max(axis=1) > 1.0 + tol)
+    row = int(np.flatnonzero(off)[0])
+    raise ValueError(f"{where} returned {int(off.sum())} row(s) that are not class probabilities, first row {row} "
+                     f"= {P[row].tolist()[:8]} (sum {float(sums[row])!r}); each row must lie in [0, 1] and sum to 1: "
+                     "normalise them, e.g. P / P.sum(axis=1, keepdims=True)")
+
 
 def score_probs(probs: np.ndarray | None, y: Any, metric: str | list[str], tie_break: str, *, n: int,
                 cardinality: int, prior: np.ndarray | None = None, preds: np.ndarray | None = None,
