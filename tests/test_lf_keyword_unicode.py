@@ -81,11 +81,13 @@ def test_whole_word_false_finds_a_keyword_anywhere_in_any_form():
     assert votes(lf, ["HAUPTSTRASSEN", "Hauptstraßen", "Strand"]) == [1, 1, -1]
 
 
-def test_mixed_rows_missing_cells_and_a_repeated_index():
-    df = pd.DataFrame({"text": ["free café", None, f"FREE {NFD}", "freedom", "free"]}, index=[3, 3, 1, 1, 0])
-    lf = keyword_lf(["free", "café"], 1)
-    assert lf(df).tolist() == [1, -1, 1, -1, 1]
-    assert keyword_lf("café", 1)(df).tolist() == [1, -1, 1, -1, -1]
+@pytest.mark.parametrize("dtype", [object, pd.StringDtype("python"), pd.StringDtype("pyarrow")])
+def test_mixed_rows_missing_cells_and_a_repeated_index(dtype):
+    texts = pd.Series(["free café", None, f"FREE {NFD}", "freedom", "free", ""], index=[3, 3, 1, 1, 0, 0], dtype=dtype)
+    df = pd.DataFrame({"text": texts})
+    for _ in range(2):  # the second call of each LF finds the chunk's non-ASCII rows cached
+        assert keyword_lf(["free", "café"], 1)(df).tolist() == [1, -1, 1, -1, 1, -1]
+        assert keyword_lf("café", 1)(df).tolist() == [1, -1, 1, -1, -1, -1]
 
 
 def test_ascii_text_votes_as_the_bounded_case_insensitive_regex():

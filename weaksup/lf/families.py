@@ -221,7 +221,7 @@ class _NonAsciiRows:
         """``(positions of the non-ASCII texts, positions of the others, the others, the non-ASCII texts in
         _match_form)`` for a string Series without missing values; all but the first are empty when it is."""
         key = arr = None
-        if isinstance(texts.dtype, pd.StringDtype) and texts.dtype.storage == "pyarrow":
+        if isinstance(texts.dtype, pd.StringDtype) and str(texts.dtype.storage).startswith("pyarrow"):
             import pyarrow as pa
 
             arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
@@ -231,7 +231,12 @@ class _NonAsciiRows:
                 key = (bufs[2].address, chunk.offset, len(chunk))
         entry = self._entry  # one read: another thread may replace it
         if key is None or entry is None or entry[0] != key:
-            ascii_ = texts.str.isascii().to_numpy(dtype=bool, na_value=True)
+            if arr is not None:  # (Series.str.isascii is pandas 3 only)
+                import pyarrow.compute as pc
+
+                ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False).astype(bool)
+            else:
+                ascii_ = np.fromiter((t.isascii() for t in texts.tolist()), dtype=bool, count=len(texts))
             rows = np.flatnonzero(~ascii_)
             others = np.flatnonzero(ascii_) if rows.size else rows
             entry = (key, arr, rows, others, texts.iloc[others] if rows.size else texts.iloc[:0], {})
