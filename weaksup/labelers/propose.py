@@ -14,8 +14,8 @@ into an LF or a rejection with its reason:
   (the rule of :class:`weaksup.lfgen.LFGenerator`).
 
 Nothing a backend or a proposal does is raised into the caller's loop: backend
-failures (HTTP errors, timeouts, malformed replies) and LFs that fail on a row
-are recorded in the result's table with the reason.
+failures (HTTP errors, timeouts, malformed replies, an empty reply) and LFs that
+fail on a row are recorded in the result's table with the reason.
 
 A reply line reads ``KIND: PATTERN`` or ``KIND [LABEL]: PATTERN`` (``keyword``,
 ``regex`` or ``prompt``; LABEL a label name or its index); a list item (``- free money``, ``2. "free money"``) or a
@@ -620,6 +620,24 @@ def _table(rows: list[dict[str, Any]], stats: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _empty_reply(response: Any, max_tokens: int) -> str:
+    """The reason recorded for an empty reply to a proposal prompt (``response``: the backend's full reply).
+
+    >>> from weaksup.labelers.propose import _empty_reply
+    >>> _empty_reply({"text": "", "finish_reason": "length"}, 120)  # doctest: +ELLIPSIS
+    "empty reply (finish_reason 'length'): the model used all max_tokens=120 ... raise max_tokens..."
+    """
+    finish = response.get("finish_reason") if isinstance(response, dict) else None
+    if finish == "length":
+        return (f"empty reply (finish_reason 'length'): the model used all max_tokens={max_tokens} tokens before "
+                f"writing any text (a reasoning model spends them thinking): raise max_tokens, or turn thinking off")
+    if finish:
+        return (f"empty reply (finish_reason {finish!r}): the model ended its reply before writing any text; "
+                f"try another wording of the task, or another model")
+    return (f"empty reply: the model wrote no text; a reasoning model may have spent all max_tokens="
+            f"{max_tokens} tokens thinking: raise max_tokens, or turn thinking off")
+
+
 def proposal_prompt(task: str, label_names: Sequence[str], label: str, examples: Sequence[str] = (),
                     kinds: Sequence[str] = ("keyword", "regex")) -> str:
     """The question asked for one label (see :func:`propose_lfs`).
@@ -683,7 +701,8 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     -------
     ProposalResult
         Backend failures are rows of ``table`` (kind ``"backend"``, status
-        ``rejected``, the error as reason), never exceptions.
+        ``rejected``, the error as reason), never exceptions; so is an empty reply
+        (a reasoning model that spent ``max_tokens`` thinking), its reason saying so.
 
     Examples
     --------
@@ -716,8 +735,9 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     proposals: list[Proposal] = []
     failures: list[dict[str, Any]] = []
     for c, prompt in enumerate(prompts):
+        full: list[Any] = []
         try:
-            reply = backend.generate([prompt], max_tokens=max_tokens, cache=cache)[0]
+            reply = backend.generate([prompt], max_tokens=max_tokens, cache=cache, replies=full)[0]
         except Exception as exc:  # HTTP errors, timeouts, malformed replies: recorded, not raised
             replies.append("")
             failures.append({"origin": "llm", "kind": "backend", "label": label_names[c], "pattern": "",
@@ -725,6 +745,11 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
                              "name": "", "warning": ""})
             continue
         replies.append(reply)
+        if not str(reply).strip():  # nothing to parse: say why, else the label silently gets no proposal
+            failures.append({"origin": "llm", "kind": "backend", "label": label_names[c], "pattern": "",
+                             "status": "rejected", "reason": _empty_reply(full[0] if full else None, max_tokens),
+                             "name": "", "warning": ""})
+            continue
         proposals += parse_proposals(reply, label_names, default_label=label_names[c])
     res = validate_proposals(proposals, label_names, data, y, field=field, min_coverage=min_coverage,
                              confidence=confidence, backend=backend, cache=cache, lf_timeout=lf_timeout)
