@@ -156,3 +156,18 @@ def test_decorator_overloads_type_the_bare_and_called_forms(name, made):
 
     assert isinstance(decorator(f), cls) and decorator(f).name == "f"  # the bare form, at run time
     assert isinstance(decorator(name="g")(f), cls) and decorator(name="g")(f).name == "g"
+
+
+def test_estimators_getattr_is_hidden_from_type_checkers():
+    """``ParamsMixin.__getattr__`` (deprecated attribute names) made every attribute of every model ``Any`` to
+    type checkers, so ``mv.cardinalty_`` passed mypy; it is defined under ``if not TYPE_CHECKING:``, and still
+    serves the renamed attributes at run time."""
+    tree = ast.parse((REPO / "weaksup" / "_params.py").read_text(encoding="utf-8"))
+    mixin = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ParamsMixin")
+    exposed = [n.lineno for n in mixin.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]
+    hidden = [n.lineno for n in mixin.body if isinstance(n, ast.If) and _is_not_type_checking(n.test)
+              and any(isinstance(c, ast.FunctionDef) and c.name == "__getattr__" for c in n.body)]
+    assert not exposed and hidden, f"ParamsMixin.__getattr__ at line(s) {exposed} outside `if not TYPE_CHECKING:`"
+    from weaksup._params import ParamsMixin
+
+    assert "__getattr__" in vars(ParamsMixin)  # at run time it is there

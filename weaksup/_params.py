@@ -8,7 +8,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from weaksup._deprecate import warn_deprecated
 
@@ -136,12 +136,14 @@ class ParamsMixin:
                 f"{type(self).__name__} was pickled by an older weaksup (missing: {', '.join(missing)}): refit it, "
                 "or load it with the weaksup it was saved with")
 
-    def __getattr__(self, name: str) -> Any:
-        new = type(self)._renamed.get(name)
-        if new is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        warn_deprecated(f"{type(self).__name__}.{name}", f"{new!r}")
-        return getattr(self, new)
+    if not TYPE_CHECKING:  # a __getattr__ would make every attribute of every model Any to type checkers
+
+        def __getattr__(self, name: str) -> Any:
+            new = type(self)._renamed.get(name)
+            if new is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            warn_deprecated(f"{type(self).__name__}.{name}", f"{new!r}")
+            return getattr(self, new)
 
     @classmethod
     def _param_names(cls) -> list[str]:
