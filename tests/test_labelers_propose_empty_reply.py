@@ -59,7 +59,8 @@ def test_an_empty_reply_is_a_row_with_its_reason(server):
     empty = res.table[res.table["kind"] == "backend"]
     assert empty["label"].tolist() == ["ham"] and empty["status"].tolist() == ["rejected"]
     reason = empty["reason"].iloc[0]
-    assert reason.startswith("empty reply") and "max_tokens=120" in reason and "raise max_tokens" in reason
+    assert reason.startswith("empty reply (finish_reason 'length')") and "max_tokens=120" in reason
+    assert "raise max_tokens" in reason  # the HTTP backend passes the server's finish_reason on
     assert repr(res) == "ProposalResult(2 kept, 1 rejected)"
 
 

@@ -721,8 +721,11 @@ class OpenAIBackend(Backend):
     def _one_generate(self, prompt: str, max_tokens: int, stop: list[str] | None) -> dict[str, Any]:
         path, payload = self._payload(prompt, max_tokens, False, stop)
         data, attempts = self.post(path, payload)
-        text = self._text(self._first_choice(data, self.base_url + path), self.base_url + path)
-        return {"text": text, "usage": data.get("usage") or {}, "requests": attempts}
+        choice = self._first_choice(data, self.base_url + path)
+        text = self._text(choice, self.base_url + path)
+        # why a reply ended ("length": max_tokens spent, e.g. on a reasoning model's thinking), for propose's reasons
+        finish = choice.get("finish_reason") if isinstance(choice, dict) else None
+        return {"text": text, "usage": data.get("usage") or {}, "requests": attempts, "finish_reason": finish}
 
     def _concurrent(self, fn: Any, prompts: list[str]) -> list[dict[str, Any]]:
         results: dict[int, dict[str, Any]] = {}
