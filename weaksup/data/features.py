@@ -126,13 +126,17 @@ def _cache_key(identity: str, options: Mapping[str, Any], texts: Sequence[str]) 
     return h.hexdigest()
 
 
-def _load_minilm(path: Path) -> tuple[Any, Any]:
+def _load_minilm(path: Path, progress: bool = True) -> tuple[Any, Any]:
     key = str(path)
     if key not in _MODEL_CACHE:
         from transformers import AutoModel, AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path)
+        # progress=False also hides transformers' "Loading weights" bar, as the end models do
+        from weaksup.endmodel.transformer import _quiet_loading
+
+        with _quiet_loading(progress):
+            tok = AutoTokenizer.from_pretrained(path)
+            model = AutoModel.from_pretrained(path)
         model.eval()
         _MODEL_CACHE[key] = (tok, model)
     return _MODEL_CACHE[key]
@@ -168,7 +172,7 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
     import torch
     from tqdm.auto import tqdm
 
-    tok, model = _load_minilm(_minilm_path())
+    tok, model = _load_minilm(_minilm_path(), progress)
     n_blocks = 1 if entity_spans is None else 3
     out = np.zeros((len(texts), n_blocks * MINILM_DIM), dtype=np.float32)
     # sort by length so that batches pad little; results are put back in order

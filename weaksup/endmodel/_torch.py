@@ -344,11 +344,14 @@ class TorchEndModel(EndModel):
             total = loss.detach() if total is None else total + loss.detach()
             since += 1
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.4f}")
+                bar.update(1)  # drawn at most every mininterval (0.1 s), not once per step
             if step % eval_every == 0 or step == steps:  # before validation: a diverged model is not scored
-                self._read_losses(total, since, step, desc, advice, losses)
+                mean = self._read_losses(total, since, step, desc, advice, losses)
                 total, since = None, 0
+                if bar is not None:
+                    # the mean loss read here (no loss.item() per step: a device sync each); refresh=False: shown
+                    # with the bar's next redraw, not drawn on its own
+                    bar.set_postfix(loss=f"{mean:.4f}", refresh=False)
             if vdata is not None and (step % eval_every == 0 or step == steps):
                 s = self._valid_score(self._probs(module, vdata[0], len(vdata[1])), vdata[1])
                 history.append({"step": step, "loss": float(loss.item()), **logs, "valid": float(s)})
@@ -367,9 +370,9 @@ class TorchEndModel(EndModel):
         return step
 
     def _read_losses(self, total: Any, since: int, step: int, desc: str, advice: Callable[[], str] | None,
-                     losses: list[float] | None) -> None:
+                     losses: list[float] | None) -> float:
         """The mean of the ``since`` losses summed in ``total`` (the steps up to ``step``): appended to
-        ``losses``; not finite, a ValueError (see :meth:`_train_loop`)."""
+        ``losses`` and returned; not finite, a ValueError (see :meth:`_train_loop`)."""
         mean = float(total.item()) / since
         if not np.isfinite(mean):
             raise ValueError(f"{type(self).__name__}: the training loss is {mean} at steps {step - since + 1}-{step} "
@@ -377,6 +380,7 @@ class TorchEndModel(EndModel):
                              f"an earlier checkpoint is not kept); {advice() if advice else 'lower lr'}")
         if losses is not None:
             losses.append(mean)
+        return mean
 
     def _predict_proba(self, X: Any) -> np.ndarray:
         from weaksup.endmodel.base import n_rows
