@@ -35,6 +35,7 @@ ValueError: vote 3 out of range (-1..1) from LF 'a' (column 0) at row 1; 1 offen
 from __future__ import annotations
 
 import os
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "NotFittedError",
+    "lookalike_hint",
     "check_is_fitted",
     "vote_bound",
     "check_vote_range",
@@ -286,6 +288,29 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
+def lookalike_hint(name: str, names: Sequence[Any], what: str = "class", fix: str = "label_names") -> str:
+    """For an unknown ``name`` that equals one of ``names`` in Unicode NFC and without surrounding spaces: what
+    differs, shown with ``ascii()`` (printed as they are, the two look the same); else ``""``.
+
+    Appended to "unknown name" errors (class names, LF names), where a decomposed accent or a trailing
+    no-break space from a spreadsheet would otherwise print as the very name it fails to match.
+
+    >>> from weaksup._validation import lookalike_hint
+    >>> print(lookalike_hint("positif\u00a0", ["positif"]).split(": ")[1])
+    'positif\xa0' is not 'positif' (fix the cell or label_names)
+    >>> lookalike_hint("negatif", ["positif"])
+    ''
+    """
+    if not isinstance(name, str):
+        return ""
+    key = unicodedata.normalize("NFC", name).strip()
+    same = [c for c in names if isinstance(c, str) and c != name and unicodedata.normalize("NFC", c).strip() == key]
+    if not same:
+        return ""
+    return (f"; it differs from the {what} {same[0]!r} only in Unicode form or surrounding spaces: {ascii(name)} is "
+            f"not {ascii(same[0])} (fix the cell or {fix})")
+
+
 def user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside weaksup (the user's call),
     however many weaksup frames (wrappers, Dask paths) lie between: count from the caller of ``warnings.warn``."""

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._validation import lookalike_hint
 from weaksup.votes import ABSTAIN
 
 __all__ = ["PromptTemplate", "LabelMap", "starts_with_answer"]
@@ -238,7 +239,7 @@ class LabelMap:
             if isinstance(cls, str):
                 if names is None or cls not in names:
                     raise ValueError(f"label map: answer {answer!r} -> class {cls!r}: "
-                                     f"unknown class name (label_names={names})")
+                                     f"unknown class name (label_names={names})" + lookalike_hint(cls, names or []))
                 cls = names.index(cls)
             out[str(answer)] = self._class(cls, f"answer {answer!r} ->", names)
         self.mapping = out

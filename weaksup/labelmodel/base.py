@@ -51,6 +51,7 @@ from weaksup._validation import (
     check_params,
     check_seed,
     check_valid,
+    lookalike_hint,
     user_stacklevel,
 )
 from weaksup.labelmodel._kernels import lf_pair_agreement, lf_vote_counts, stored_votes, use_compiled
@@ -141,8 +142,9 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
         return L
     missing = [n for n in names if n not in set(L.lf_names)]
     extra = [n for n in L.lf_names if n not in set(names)]
+    hints = "".join(lookalike_hint(n, missing, what="fitted LF", fix="the LF's name") for n in extra)
     raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
-                     f"unknown {extra} (LFs are matched by name; select or rename the columns)")
+                     f"unknown {extra} (LFs are matched by name; select or rename the columns){hints}")
 
 
 def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._validation import lookalike_hint
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.regex import regex_search
 from weaksup.votes import ABSTAIN
@@ -645,23 +646,6 @@ def threshold_lf(
                             batched=True, row_f=row_f)
 
 
-def _lookalike_hint(label: str, label_names: Sequence[str]) -> str:
-    """For an unknown class name that equals a known one in Unicode NFC and without surrounding spaces: what
-    differs, shown with ``ascii()`` (printed as they are, the two look the same); else ``""``.
-
-    >>> print(_lookalike_hint("positif\\u00a0", ["positif"]).split(": ")[1])
-    'positif\\xa0' is not 'positif' (fix the cell or label_names)
-    >>> _lookalike_hint("negatif", ["positif"])
-    ''
-    """
-    key = unicodedata.normalize("NFC", label).strip()
-    same = [c for c in label_names if isinstance(c, str) and unicodedata.normalize("NFC", c).strip() == key]
-    if not same:
-        return ""
-    return (f"; it differs from the class {same[0]!r} only in Unicode form or surrounding spaces: {ascii(label)} is "
-            f"not {ascii(same[0])} (fix the cell or label_names)")
-
-
 def lfs_from_table(
     table: pd.DataFrame | Sequence[Mapping[str, Any]],
     *,
@@ -739,7 +723,7 @@ def lfs_from_table(
         if isinstance(label, str):
             if label_names is None or label not in label_names:
                 raise ValueError(f"LF table row {i}: unknown label {label!r} (label_names={label_names})"
-                                 + _lookalike_hint(label, label_names or []))
+                                 + lookalike_hint(label, label_names or []))
             label = label_names.index(label)
         label = _class_label(label, f"LF table row {i} ({label_col!r} column)")
         name = str(row[name_col]) if name_col and not _blank(row[name_col]) else None
