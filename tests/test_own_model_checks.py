@@ -202,3 +202,35 @@ def test_predict_proba_returns_the_models_own_array(votes):
         warnings.simplefilter("error")
         p = m.predict_proba(L)
     np.testing.assert_array_equal(p, m._predict_proba(m._check_predict_votes(L)))
+
+
+def test_dask_votes_get_the_same_output_check(votes):
+    """predict_proba on Dask votes scored each partition's _predict_proba unchecked."""
+    da = pytest.importorskip("dask.array")
+    L, _ = votes
+    m = Unnormalised().fit(L)
+    D = da.from_array(np.asarray(L), chunks=(100, -1))
+    with pytest.raises(ValueError, match=r"Unnormalised._predict_proba returned 100 row\(s\) that are not class"):
+        m.predict_proba(D).compute(scheduler="sync")
+    good = AccVote().fit(L)
+    np.testing.assert_array_equal(good.predict_proba(D).compute(scheduler="sync"), good.predict_proba(L))
+
+
+def test_a_feature_label_model_gets_the_same_output_check(votes):
+    """FeatureLabelModel.predict_proba returned its subclass's _predict_proba unchecked."""
+    from weaksup.flows import FeatureLabelModel
+
+    class Halves(FeatureLabelModel):
+        def __init__(self, cardinality=None):
+            self.cardinality = cardinality
+
+        def _fit(self, L, X, *, class_balance, valid, seed):
+            self.fitted_ = True
+
+        def _predict_proba(self, L, X):
+            return np.full((L.n, self.cardinality_), 0.7)  # rows sum to 1.4
+
+    L, _ = votes
+    X = np.random.default_rng(0).normal(size=(L.n, 3))
+    with pytest.raises(ValueError, match=r"Halves._predict_proba returned 300 row\(s\) that are not class"):
+        Halves().fit(L, X).predict_proba(L, X)

@@ -28,7 +28,7 @@ import numpy as np
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import check_class_balance, check_features, check_fit_votes, check_seed
 from weaksup.labelmodel._kernels import lf_vote_counts
-from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
+from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, checked_probs, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
@@ -146,7 +146,7 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         L, Xa = self._check_predict_inputs(votes, X)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
-        return self._predict_proba(L, Xa)
+        return checked_probs(self._predict_proba(L, Xa), L.n, self.cardinality_, type(self).__name__)
 
     @abstractmethod
     def _predict_proba(self, L: VoteMatrix, X: np.ndarray) -> np.ndarray:

@@ -970,7 +970,7 @@ class LabelModel(BaseVoteModel, ABC):
         L = self._check_predict_votes(votes)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
-        return _checked_probs(self._predict_proba(L), L.n, self.cardinality_, type(self).__name__)
+        return checked_probs(self._predict_proba(L), L.n, self.cardinality_, type(self).__name__)
 
     @abstractmethod
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
@@ -1012,7 +1012,7 @@ class LabelModel(BaseVoteModel, ABC):
 _PROBA_TOL = 1e-6
 
 
-def _checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
+def checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
     """``probs``, unchanged, once it is what ``predict_proba`` promises: ``n × k``, finite, every row in
     ``[0, 1]`` summing to 1 (within :data:`_PROBA_TOL`); else a ``ValueError`` naming the model's
     ``_predict_proba``, the first bad row and what to fix.  A model of one's own that drops a column or does
