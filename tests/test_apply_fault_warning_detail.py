@@ -127,3 +127,18 @@ def test_resumed_rows_name_the_position_in_the_data(tmp_path, split):
     assert "'r13', position 13" in table.loc["bad", "first_fault"], table.loc["bad", "first_fault"]
     [msg] = [str(w.message) for w in caught if "abstained instead" in str(w.message)]
     assert "'r13', position 13" in msg, msg
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "processes"])
+def test_dask_engine_names_the_first_fault_at_its_position_in_the_data(scheduler):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    with dask.config.set(scheduler=scheduler), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = LFApplier([bad, worse], fault="warn", progress=False, cardinality=2).apply(
+            dd.from_pandas(DF, npartitions=4, sort=False))  # sorted, 'r13' would come after 'r1', 'r10'...
+    table = votes.report.table
+    assert "KeyError" in table.loc["bad", "first_fault"] and "'r13', position 13" in table.loc["bad", "first_fault"]
+    assert "'r5', position 5" in table.loc["worse", "first_fault"]
+    [msg] = [str(w.message) for w in caught if "abstained instead" in str(w.message)]
+    assert "'r13', position 13" in msg, msg

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.cache import _partition_digest, combine_partition_digests
-from weaksup.apply.engines.base import EngineJob, EngineResult, absorb_counts, counts_since, portable_error
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, counts_since, keep_first_faults,
+                                       portable_error)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
@@ -112,7 +113,7 @@ class DaskEngine:
         client = _active_client(chosen)
         check_picklable(lfs, remote=client is not None, scheduler=chosen)
         parts = ddf.to_delayed()
-        tasks = [task(lfs, p, job.output, job.fault, os.getpid()) for p in parts]
+        tasks = [task(lfs, p, job.output, job.fault, os.getpid(), keep_first=True) for p in parts]
         here = [lf.call_counts() for lf in lfs]
         with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
                   desc=f"Applying {len(lfs)} LFs on Dask", disable=not job.progress) as bar:
@@ -121,9 +122,15 @@ class DaskEngine:
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
             return EngineResult.empty(0, len(lfs))
-        data_digest = combine_partition_digests([r[4] for r in results]) if digest else None
+        data_digest = combine_partition_digests([r[5] for r in results]) if digest else None
+        first_faults: dict[int, Any] = {}  # each LF's first fault, at its position in the whole data
+        offset = 0
+        for r in results:
+            keep_first_faults(first_faults, {j: (e, msg, row, at + offset)
+                                             for j, (e, msg, row, at) in r[4].items()})
+            offset += len(r[0])
         return EngineResult(np.vstack([r[0] for r in results]), np.sum([r[1] for r in results], axis=0),
-                            np.sum([r[2] for r in results], axis=0), data_digest)
+                            np.sum([r[2] for r in results], axis=0), data_digest, first_faults)
 
 
 ENGINE = DaskEngine()
@@ -179,30 +186,44 @@ def _quiet_pickle_log() -> Iterator[None]:
 
 
 def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
-                   client_pid: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any]] | _Failed:
+                   client_pid: int, keep_first: bool = False) -> tuple[Any, ...] | _Failed:
     """:func:`apply_chunk` on one partition (positions from its first row) plus what the LFs counted while
     it ran (see :meth:`LabelingFunction.call_counts`); an LF error comes back as a :class:`_Failed`, made
     to travel when this runs in another process than the client's.
 
     An empty partition (e.g. after a filter) calls no LF, as the serial and process engines never do: a
-    batched LF may refuse 0 rows (scikit-learn's predict does)."""
+    batched LF may refuse 0 rows (scikit-learn's predict does).
+
+    ``keep_first``: a fifth item, each faulted LF's first fault (positions from the partition's first row; see
+    :func:`apply_chunk`'s ``first_faults``)."""
     m = len(lfs)
+    found: dict[int, Any] = {}
     if output.length(chunk) == 0:
-        return output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk), np.zeros(m, np.int64), \
-            np.zeros(m), [None] * m
+        empty = (output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk), np.zeros(m, np.int64),
+                 np.zeros(m), [None] * m)
+        return (*empty, found) if keep_first else empty
     before = [lf.call_counts() for lf in lfs]
     try:
-        block, faults, seconds = apply_chunk(lfs, chunk, output, fault, 0)
+        block, faults, seconds = apply_chunk(lfs, chunk, output, fault, 0, first_faults=found)
     except LFApplyError as err:
         return _Failed(err if os.getpid() == client_pid else portable_error(err, _roundtrip))
-    return block, faults, seconds, counts_since(lfs, before)
+    if not keep_first:
+        return block, faults, seconds, counts_since(lfs, before)
+    if os.getpid() != client_pid:  # the first faults travel back; a row label that does not pickle, as its repr
+        import cloudpickle
+
+        try:
+            cloudpickle.loads(cloudpickle.dumps(found))
+        except Exception:
+            found = {j: (e, msg, repr(row), at) for j, (e, msg, row, at) in found.items()}
+    return block, faults, seconds, counts_since(lfs, before), found
 
 
 def _digested_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str,
-                    client_pid: int) -> tuple[Any, np.ndarray, np.ndarray, list[Any], tuple[str, int]] | _Failed:
+                    client_pid: int, keep_first: bool = False) -> tuple[Any, ...] | _Failed:
     """:func:`_counted_chunk` plus the partition's content hash and row count (the vote cache's data key),
     taken in the same task so the partition is read once."""
-    res = _counted_chunk(lfs, chunk, output, fault, client_pid)
+    res = _counted_chunk(lfs, chunk, output, fault, client_pid, keep_first)
     return res if isinstance(res, _Failed) else (*res, _partition_digest(chunk))
 
 
