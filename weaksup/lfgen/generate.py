@@ -576,7 +576,8 @@ class LFGenerator(ParamsMixin):
         # both are t.lower()); a combining mark stays in its word
         words = [_words(_regex_form(t)) for t in texts]
         tokens = [[w.group() for w in ws] for ws in words]
-        keywords = [_keyword_words(t) for t in texts] if "keyword" in fam else []
+        keywords = ([toks if t.isascii() else _keyword_words(t) for t, toks in zip(texts, tokens)]
+                    if "keyword" in fam else [])
 
         def majority(rows: list[int]) -> int:
             c = Counter(int(y[i]) for i in rows)
