@@ -45,6 +45,8 @@ def test_space_separated_scripts_keep_the_whole_word_rule(text, form, want):
     ("ไม่ใช่", "ไม", False), ("ไม่ใช่", "ไม่", True),  # Thai "no" ends in a tone mark: "ไม" stops inside it
     ("cafe\u0301 noir", "cafe", False), ("cafe\u0301 noir", "cafe\u0301", True),  # a decomposed "café"
     ("no\u0303", "no", False),  # "nõ"
+    ("\U0001f44d\ufe0f Great product", "\U0001f44d", True), ("\u2764\ufe0f", "\u2764", True),  # emoji + U+FE0F
+    ("\u2764\ufe0e", "\u2764", True),  # text-style selector
 ])
 def test_a_combining_mark_after_the_answer_belongs_to_its_last_letter(text, form, want):
     assert starts_with_answer(text, form) is want

@@ -47,6 +47,10 @@ def _unspaced(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith(_UNSPACED)
 
 
+def _is_variation_selector(c: str) -> bool:
+    return "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
+
+
 def starts_with_answer(text: str, form: str) -> bool:
     """Whether the reply ``text`` starts with the answer ``form`` as a whole word, ignoring case.
 
@@ -72,8 +76,11 @@ def starts_with_answer(text: str, form: str) -> bool:
     if not form or not text[:len(form)].casefold() == form.casefold():
         return False
     rest = text[len(form):]
-    if rest and unicodedata.category(rest[0]).startswith("M"):  # a combining mark belongs to the form's last
-        return False  # letter: "ไม่" is not "ไม", a decomposed "café" is not "cafe"
+    if rest and unicodedata.category(rest[0]).startswith("M") and not _is_variation_selector(rest[0]) and (
+            form[-1].isalnum() or unicodedata.category(form[-1]).startswith("M")):
+        # a combining mark belongs to the form's last letter: "ไม่" is not "ไม", a decomposed "café" is not
+        # "cafe"; a variation selector after an emoji ("👍️" is "👍" + U+FE0F) only picks how it is drawn
+        return False
     return not rest or not form[-1].isalnum() or not rest[0].isalnum() or (_unspaced(form[-1]) and _unspaced(rest[0]))
 
 
