@@ -143,3 +143,101 @@ def test_tables_mark_a_model_that_trains_on_valid_or_may():
     assert "| DeclaredAccVote | " in table and "(semi-supervised) |" in table
     assert "(valid-label use unknown) |" in table
     assert "| MyMV | 84.00 ± 0.00 (–) |" in table  # declared unsupervised, but no published number of its own
+
+
+# ---------------------------------------------------------------- follow-ups of the review of d840e5c
+
+
+def test_auto_with_a_class_or_a_bare_name_candidate_runs_in_the_bench(clean_registry):
+    # a class candidate: trains_on_valid called registry.get_model on the class (AttributeError 'lower'); a bare
+    # str candidate: it unpacked the raw entry ('not enough values to unpack')
+    registry.register(MyMV)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = run(["youtube"], [AutoLabelModel(candidates=["MV", ("mine", MyMV, {}, False)], fallback="MV")],
+                 seeds=1, progress=False)
+        df2 = run(["youtube"], ["auto"], seeds=1, progress=False,
+                  label_model_params={"auto": {"candidates": ["MV", "MC"], "fallback": "MV"}})
+    assert df.attrs["skipped"] == [] and df2.attrs["skipped"] == []
+    t = _test_rows(df)
+    assert t.loc["AutoLabelModel", "semi_supervised"] == ""  # MV and MyMV (declared False) do not train on valid
+    assert f'["mine", "{__name__}.MyMV", {{}}, false]' in t.loc["AutoLabelModel", "params"]  # not "<class ...>"
+    assert _test_rows(df2).loc["AutoLabelModel", "score"] > 0.5
+    assert trains_on_valid(AutoLabelModel(candidates=["MV", "DS-semi"], fallback="MV")) == \
+        "candidates DS-semi train on the valid labels"
+    registry.register(DeclaredAccVote)  # a class candidate that declares it trains on the valid labels
+    assert trains_on_valid(AutoLabelModel(candidates=[("acc", DeclaredAccVote, {}, False)], fallback="acc")) == \
+        "candidates acc train on the valid labels"
+
+
+def test_auto_with_a_class_candidate_saves_its_registered_name(clean_registry, tmp_path):
+    from weaksup.data import load_wrench
+
+    registry.register(MyMV)
+    ds = load_wrench("youtube")
+    given = ["MV", ("mine", MyMV, {}, False), registry.AUTO_CANDIDATES[3]]
+    auto = AutoLabelModel(candidates=given, fallback="MV")
+    assert auto.get_params()["candidates"] is given  # __init__ keeps the parameter as given (get_params round trip)
+    auto.fit(ds.train.votes, valid=(ds.valid.votes, ds.valid.labels), seed=0)
+    auto.save(tmp_path / "auto.npz")  # was TypeError: cannot save params.candidates[1][1] = <class ...>
+    back = LabelModel.load(tmp_path / "auto.npz")
+    assert [tuple(c) if not isinstance(c, str) else c for c in back.candidates] == [
+        "MV", ("mine", "MyMV", {}, False), ("MC", "MatrixCompletion", {}, False)]
+    assert back.chosen_ == auto.chosen_
+    np.testing.assert_array_equal(back.predict_proba(ds.test.votes), auto.predict_proba(ds.test.votes))
+    assert auto.candidates is given  # saving did not change the model's parameter
+
+
+def _cell():
+    """A notebook cell defining a model: each call makes a new class object of the same module and qualname."""
+    class CellVote(MajorityVote):
+        trains_on_valid_labels = False
+
+    return CellVote
+
+
+def test_registering_a_class_defined_again_replaces_it(clean_registry):
+    first, second = _cell(), _cell()
+    assert first is not second
+    registry.register(first, aliases=("cv",))
+    n = len(registry.MODELS)
+    assert registry.register(second).cls is second  # was ValueError: already registered for CellVote
+    assert registry.get_model("CellVote") is second and len(registry.MODELS) == n
+    with pytest.raises(KeyError):  # the old registration's alias went with it
+        registry.spec("cv")
+    with pytest.raises(ValueError, match="already registered for CellVote"):  # another class: still refused
+        registry.register(MyMV, "CellVote")
+
+
+def test_register_sees_a_hand_appended_spec_and_unregister_removes_it(clean_registry):
+    registry.MODELS += (registry.ModelSpec("HandVote", "label", f"{__name__}.AccVote"),)
+    with pytest.raises(ValueError, match=r"'HandVote' is already registered for HandVote"):
+        registry.register(MyMV, "HandVote")  # was accepted: two 'HandVote' in model_names
+    assert registry.model_names("label").count("HandVote") == 1
+    registry.unregister("HandVote")  # was "HandVote is built into weaksup"
+    with pytest.raises(KeyError):
+        registry.spec("HandVote")
+
+
+def test_spec_of_a_builtin_class_registered_again_is_the_builtin(clean_registry):
+    registry.register(MajorityVote, "MV2")
+    assert registry.spec_of(MajorityVote).name == "MajorityVote"  # was MV2
+    df = run(["youtube"], [MajorityVote], seeds=1, progress=False)
+    assert _test_rows(df).loc["MajorityVote", "published"] == 84.0  # was MV2, no published number
+
+
+def test_the_cli_says_a_model_of_ones_own_cannot_be_named_there(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "weaksup.cli", "bench", "--datasets", "youtube", "--label-models",
+                        "MyVote", "--seeds", "1", "--no-progress"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "--label-models: unknown label model 'MyVote'" in r.stderr
+    assert "register() adds it only to the Python process" in r.stderr
+    assert "weaksup.bench.run(label_models=[MyModel])" in r.stderr
+    assert "pass the model itself" not in r.stderr  # the Python API's advice
+    np.save(tmp_path / "v.npy", np.array([[0, 1], [1, -1]]))
+    r = subprocess.run([sys.executable, "-m", "weaksup.cli", "fit", str(tmp_path / "v.npy"), "--model", "MyVote",
+                        "--out", str(tmp_path / "m.npz")], capture_output=True, text=True)
+    assert r.returncode == 2 and "register() adds it only to the Python process" in r.stderr

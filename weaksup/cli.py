@@ -176,6 +176,33 @@ def _metric_arg(values: list[str] | None) -> str | dict[str, str] | None:
     return out
 
 
+#: Why a model of one's own cannot be named on the command line (said by bench and fit about an unknown name).
+_OWN_MODELS_CLI = ("a model of one's own cannot be named here: weaksup.labelmodel.registry.register() adds it only "
+                   "to the Python process that calls it, and each weaksup command is a new process that knows the "
+                   "built-in models only")
+
+
+def _check_bench_models(args: argparse.Namespace) -> None:
+    """``--label-models`` / ``--end-models`` name registered models (bad input otherwise, before any data is
+    read); the Python API's advice for an unknown name (pass the class, register it) is no use on the command
+    line, so this says what is."""
+    from weaksup.bench.runner import _aliases
+    from weaksup.labelmodel import registry
+
+    for option, family, names in (("--label-models", "label", args.label_models),
+                                  ("--end-models", "end", args.end_models)):
+        for name in names or ():
+            try:
+                registry.spec(name)
+            except KeyError:
+                run_it = ("weaksup.bench.run(label_models=[MyModel])" if family == "label"
+                          else "weaksup.bench.run(end_models=[MyModel])")
+                raise InputError(f"{option}: unknown {family} model {name!r}; choose from "
+                                 f"{registry.model_names(family)} (or their aliases: "
+                                 f"{_aliases(registry.specs(family))}); {_OWN_MODELS_CLI}: run it from Python "
+                                 f"with {run_it} (docs/data_and_bench.md)") from None
+
+
 def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from weaksup.bench.report import docs_section, results_table, section_block, summarize_skipped
     from weaksup.bench.runner import check_out_dir, available_datasets, no_dataset_found, run
@@ -183,6 +210,7 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     docs = _check_docs_path(args.write_docs) if args.write_docs else None  # before the (long) run
     if args.out:
         check_out_dir(args.out, f"--out {args.out}")
+    _check_bench_models(args)
     if args.datasets is None and not available_datasets(args.data_dir):
         raise InputError(no_dataset_found(args.data_dir, "--data-dir"))
     protocol = ["wrench", "gold-free"] if args.protocol == "both" else args.protocol
@@ -674,7 +702,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     try:
         model_spec = spec(args.model)
     except KeyError as exc:
-        raise InputError(f"--model: {exc.args[0]}") from exc
+        raise InputError(f"--model: {exc.args[0]}; {_OWN_MODELS_CLI}: fit it from Python "
+                         "(MyModel().fit(votes), then .save(path))") from exc
     if model_spec.family != "label":
         raise InputError(f"--model {args.model!r} is a {model_spec.family} model; weaksup fit takes label models")
     probs_path = _output(args.probs, "--probs", _ARRAY_OUT) if args.probs else None

@@ -549,10 +549,13 @@ def trains_on_valid(model: Any) -> str:
     them), and :class:`~weaksup.labelmodel.AutoLabelModel` candidates that
     train on them (``trains_on_valid``, or such settings).
 
-    A model of one's own declares it with a class (or instance) attribute
+    A model of one's own declares it with a class attribute
     ``trains_on_valid_labels``: ``False`` (it may read ``dev`` only to select,
     stop early or set the class balance), ``True``, or a str saying how it
-    trains on them (read as True and shown as the reason).  A model not built
+    trains on them (read as True and shown as the reason).  Declare it on the
+    class, not on an instance: the bench builds each cell's model afresh from
+    the class and its parameters, so an instance attribute does not reach the
+    cell.  A model not built
     into weaksup that declares nothing gets the valid labels all the same (as
     ``dev``), so the answer is :data:`UNKNOWN_VALID_USE` and the reason: such a
     cell is marked and gets no published number, as a semi-supervised one.
@@ -583,7 +586,9 @@ def trains_on_valid(model: Any) -> str:
     if type(model).__name__ == "AutoLabelModel":
         from weaksup.labelmodel import registry
 
-        cands = model.candidates if model.candidates is not None else registry.auto_candidates()
+        # as AutoLabelModel reads them: a bare name, an AutoCandidate or a class becomes (label, registered
+        # name, params, flag)
+        cands = model._candidates(None)
         semi = []
         for label, cls_name, params, flagged in cands:
             params = dict(params)
@@ -1231,6 +1236,8 @@ def _json_safe(obj: Any) -> Any:
         return obj
     if obj is pd.NA or obj is pd.NaT:
         return None
+    if isinstance(obj, type):  # a model class (an AutoLabelModel candidate of one's own): where it is defined
+        return f"{obj.__module__}.{obj.__qualname__}"
     return str(obj)
 
 

@@ -302,6 +302,11 @@ class AutoLabelModel(LabelModel):
         """The selection and the chosen model's state (its arrays under ``model_.<name>``; not its
         partial_fit statistics: AutoLabelModel does not stream)."""
         meta, arrays = super()._state(stream)
+        cands = meta["params"].get("candidates")
+        if cands is not None:  # a class or an AutoCandidate cannot be written: as _candidate_entry reads it
+            meta["params"]["candidates"] = [_candidate_entry(i, c) if isinstance(c, registry.AutoCandidate) or (
+                isinstance(c, (tuple, list)) and len(c) == 4 and isinstance(c[1], type)) else c
+                for i, c in enumerate(cands)]
         sub_meta, sub_arrays = self.model_._state(stream=False)
         meta["model_"] = sub_meta
         arrays.update({f"model_.{k}": v for k, v in sub_arrays.items()})

@@ -236,6 +236,14 @@ for _s in MODELS:
         _BY_KEY[_key(_k)] = _s
 del _s, _k
 
+#: The models built into weaksup (the table above as shipped): the ones :func:`unregister` keeps and
+#: :func:`spec_of` prefers.
+_BUILTIN: tuple[ModelSpec, ...] = MODELS
+
+
+def _is_builtin(s: ModelSpec) -> bool:
+    return any(s is b for b in _BUILTIN)
+
 
 def _check_family(family: str | None) -> None:
     if family is not None and family not in FAMILIES:
@@ -304,7 +312,10 @@ def register(cls: type, name: str | None = None, *, family: str = "label", alias
 
     After it, ``weaksup.bench.run(label_models=[name])`` (or ``end_models=``), :func:`spec`, :func:`get_model`
     and ``AutoLabelModel(candidates=[("mine", name, {}, False)])`` accept ``name`` (and ``aliases``) as they
-    accept a built-in model's.  Registering the same class again under the same name does nothing.
+    accept a built-in model's.  Registering the same class again under the same name does nothing; a class
+    defined again with the same module and qualified name (a notebook cell run twice) replaces the one
+    registered before it.  The registry is this process's: the ``weaksup`` command line knows only the
+    built-in models.
 
     Parameters
     ----------
@@ -346,25 +357,42 @@ def register(cls: type, name: str | None = None, *, family: str = "label", alias
         raise ValueError(f"register: name and aliases must be non-empty str, got name={name!r}, "
                          f"aliases={tuple(aliases)!r}")
     new = ModelSpec(name, family, f"{cls.__module__}.{cls.__qualname__}", tuple(aliases), bench=bench, cls=cls)
+    stale: list[ModelSpec] = []
     for k in (name, *aliases):
-        old = _BY_KEY.get(_key(k))
-        if old is not None and old.cls is not cls:
-            raise ValueError(f"register: the name {k!r} is already registered for {old.name} ({old.path}); pass "
-                             f"another name= (or aliases) for {cls.__name__}")
+        try:  # spec() also finds a ModelSpec appended to MODELS by hand, which _BY_KEY may not hold yet
+            old: ModelSpec | None = spec(k)
+        except KeyError:
+            old = None
+        if old is None or old.cls is cls:
+            continue
+        if old.cls is not None and (old.cls.__module__, old.cls.__qualname__) == (cls.__module__, cls.__qualname__):
+            # the same class statement run again (a re-run notebook cell makes a new class object): the new
+            # class replaces the old one, which nothing can reach any more
+            if not any(old is s for s in stale):
+                stale.append(old)
+            continue
+        raise ValueError(f"register: the name {k!r} is already registered for {old.name} ({old.path}); pass "
+                         f"another name= (or aliases) for {cls.__name__}")
     same = next((s for s in MODELS if s.cls is cls and s.name == name), None)
-    if same is not None:  # registered again (a re-run notebook cell): nothing to add
+    if same is not None and not stale:  # the same class registered again under its name: nothing to add
         return same
-    MODELS = (*MODELS, new)
+    if stale:  # in the place of the first stale entry (table order is bench order)
+        MODELS = tuple(new if s is stale[0] else s for s in MODELS if not any(s is t for t in stale[1:]))
+        for k in [k for k, v in _BY_KEY.items() if any(v is t for t in stale)]:
+            del _BY_KEY[k]
+    else:
+        MODELS = (*MODELS, new)
     for k in (name, *aliases):
         _BY_KEY[_key(k)] = new
     return new
 
 
 def unregister(name: str) -> None:
-    """Remove a model added with :func:`register` (by its name or an alias); a built-in one is a ``ValueError``."""
+    """Remove a model added with :func:`register` (or a :class:`ModelSpec` appended to :data:`MODELS` by hand),
+    by its name or an alias; a built-in one is a ``ValueError``."""
     global MODELS
     s = spec(name)
-    if s.cls is None:
+    if _is_builtin(s):
         raise ValueError(f"unregister: {s.name} is built into weaksup, not added with register(); it stays")
     MODELS = tuple(m for m in MODELS if m is not s)
     for k in [k for k, v in _BY_KEY.items() if v is s]:
@@ -374,19 +402,22 @@ def unregister(name: str) -> None:
 def spec_of(cls: type) -> ModelSpec | None:
     """The :class:`ModelSpec` registered for class ``cls`` (built in or added with :func:`register`), or None.
 
+    A built-in class also registered under another name (``register(MajorityVote, "MV2")``) answers its
+    built-in spec, so the bench still names it as built in (and gives it WRENCH's published number).
+
     >>> from weaksup.labelmodel import DawidSkene
     >>> from weaksup.labelmodel.registry import spec_of
     >>> spec_of(DawidSkene).name, spec_of(int)
     ('DawidSkene', None)
     """
-    for s in MODELS:
-        if s.cls is cls:
-            return s
-    for s in MODELS:
+    for s in MODELS:  # specs naming a class path first: the built-in ones (table order), then hand-appended ones
         if s.cls is None and s.path.rpartition(".")[2] == getattr(cls, "__name__", None):
             try:
                 if s.load() is cls:
                     return s
             except ImportError:
                 continue
+    for s in MODELS:
+        if s.cls is cls:
+            return s
     return None
