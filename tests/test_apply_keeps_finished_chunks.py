@@ -404,3 +404,47 @@ def test_a_damaged_partial_file_is_a_miss_with_a_warning(tmp_path):
         votes = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir)).apply(DF)
     assert calls() == {"a": 2000, "b": 2000}
     _same(votes, _fresh([a, b]))
+
+
+def test_a_cache_pickled_before_partial_columns_existed_still_applies():
+    """A VoteCache pickled by an earlier weaksup has no ``_partials``: its first miss raised AttributeError."""
+    import pickle
+
+    cache = VoteCache()
+    LFApplier([a], progress=False, cache=cache).apply(DF)
+    state = dict(vars(cache))
+    del state["_partials"]  # what an earlier weaksup pickled
+    old = VoteCache.__new__(VoteCache)
+    old.__dict__.update(state)
+    loaded = pickle.loads(pickle.dumps(old))  # its pickle holds that state, as the earlier weaksup's did
+    votes = LFApplier([a, b], progress=False, cache=loaded).apply(DF)
+    assert votes.report.table["cached"].tolist() == [True, False]
+    _same(votes, _fresh([a, b]))
+
+
+def test_a_partial_file_removed_by_another_process_is_a_silent_miss(tmp_path, monkeypatch):
+    """Another process finishing its resume unlinks the partial file between the lookup's exists() and load:
+    a miss, not a 'damaged' warning."""
+    import warnings
+
+    import weaksup.apply.cache as cache_module
+
+    cache_dir = tmp_path / "votes"
+    applier = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir))
+    switch("outage")
+    _stop(applier)
+    switch("outage", False)
+    real = cache_module.load_npz
+
+    def raced(path, fmt, **kw):
+        if str(path).endswith(".partial.npz"):
+            os.unlink(path)  # the other process's drop_partial
+        return real(path, fmt, **kw)
+
+    monkeypatch.setattr(cache_module, "load_npz", raced)
+    calls()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        votes = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir)).apply(DF)
+    assert calls() == {"a": 2000, "b": 2000}
+    _same(votes, _fresh([a, b]))

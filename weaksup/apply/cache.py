@@ -19,6 +19,7 @@ import time
 import warnings
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,13 @@ class VoteCache:
         self._warned: set[tuple[str, int | None]] = set()  # causes of write failures already warned about
         self._swept = 0.0
         self._sweep()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a cache pickled by an earlier weaksup has no partial columns (its first miss then failed with
+        # AttributeError in get_partial)
+        self.__dict__.update(state)
+        if "_partials" not in state:
+            self._partials = OrderedDict()
 
     def _entries(self) -> list[os.DirEntry[str]]:
         """The directory's entries; none if it was removed meanwhile."""
@@ -305,7 +313,10 @@ class VoteCache:
         if not path.exists():
             return None
         try:
-            meta, arrays = load_npz(path, _PARTIAL_FORMAT)
+            try:
+                meta, arrays = load_npz(path, _PARTIAL_FORMAT)
+            except FileNotFoundError:  # another process finished its resume and dropped it since: a miss
+                return None
             col, done = np.asarray(arrays["votes"]), np.asarray(arrays["done"])
             if col.ndim != 1 or col.dtype.kind not in "iu" or len(col) != n or done.dtype != bool \
                     or done.shape != col.shape:
