@@ -15,7 +15,7 @@ import pytest
 
 from weaksup.bench import results_table, run
 from weaksup.data import load_wrench, load_wrench_folder
-from weaksup.data._wrench_io import WrenchFormatError, read_json
+from weaksup.data._wrench_io import read_json
 
 
 def _make(root: Path, name: str = "mine", weak_labels=None) -> Path:
@@ -83,10 +83,31 @@ def test_data_dir_of_unregistered_sets_says_pass_datasets(tmp_path):
     assert list(df["dataset"].unique()) == ["youtube"]
 
 
-def test_a_set_without_lfs_is_refused_at_load_naming_the_file(tmp_path):
+def test_a_set_without_lfs_loads_and_the_bench_refuses_it(tmp_path):
+    # d840e5c refused it in load_wrench_folder, so `weaksup apply lfs.py wrench:NAME:train` could no longer read
+    # the texts of a set to write LFs for; it loads with m=0 and the bench refuses it naming the set
     d = _make(tmp_path, "nolfs", weak_labels=[])
-    with pytest.raises(WrenchFormatError, match=r"nolfs.train\.json: every example has \"weak_labels\": \[\]"):
-        load_wrench_folder(d, metric="accuracy")
+    ds = load_wrench_folder(d, metric="accuracy")
+    assert ds.train.votes.shape == (30, 0) and ds.train.data["text"].iloc[0] == "example train 0"
+    from weaksup.labelmodel import MajorityVote
+
+    with pytest.raises(ValueError, match=r"votes has 0 LF column\(s\); this model needs at least 1"):
+        MajorityVote().fit(ds.train.votes)
+    with pytest.raises(ValueError, match=r"dataset 'nolfs' \(.*nolfs\): every example has \"weak_labels\": \[\] .*"
+                                         r"weaksup apply lfs.py .*nolfs.train\.json --out .*\(nothing was run\)"):
+        run(["nolfs"], ["mv"], seeds=1, data_dir=tmp_path, metric="accuracy", progress=False)
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text("from weaksup.lf import labeling_function\n@labeling_function()\ndef has_1(x):\n"
+                   "    return 1 if '1' in x.text else -1\n")
+    for data in ("wrench:youtube:train", str(d / "train.json")):  # as the bench's message says, and by name
+        if data.startswith("wrench:"):  # a registered name: its copy without LFs in a --data-dir
+            (tmp_path / "youtube").mkdir()
+            for f in d.iterdir():
+                (tmp_path / "youtube" / f.name).write_bytes(f.read_bytes())
+        r = subprocess.run([sys.executable, "-m", "weaksup.cli", "apply", str(lfs), data, "--data-dir", str(tmp_path),
+                            "--out", str(tmp_path / "votes.npz"), "--no-progress"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr  # was: error: ...train.json: every example has "weak_labels": []
+        assert "30 rows x 1 LFs" in r.stderr + r.stdout
 
 
 def test_a_bench_whose_every_cell_failed_exits_non_zero(tmp_path):
@@ -111,15 +132,40 @@ def test_a_dataset_name_that_is_a_path_is_loaded_as_a_path(tmp_path, monkeypatch
     root = tmp_path / "root"
     _make(root, "other")
     monkeypatch.setenv("WEAKSUP_DATA", str(root))
-    for data_dir in (None, root):
-        ds = load_wrench(str(d), data_dir, metric="accuracy")
-        assert (ds.source, ds.path, ds.name) == ("path", d, "mine")
-    df = run([str(d)], ["mv"], seeds=1, data_dir=root, metric="accuracy", progress=False)
+    ds = load_wrench(str(d), metric="accuracy")
+    assert (ds.source, ds.path, ds.name) == ("path", d, "mine")
+    with pytest.warns(UserWarning, match=r"is a path, so data_dir .*root' is not looked in"):
+        ds = load_wrench(str(d), root, metric="accuracy")
+    assert (ds.source, ds.path, ds.name) == ("path", d, "mine")
+    with pytest.warns(UserWarning, match="is not looked in"):
+        df = run([str(d)], ["mv"], seeds=1, data_dir=root, metric="accuracy", progress=False)
     assert df.attrs["meta"]["data"][str(d)]["source"] == "path"
     monkeypatch.chdir(root)  # relative paths: '../elsewhere/mine' escapes data_dir, 'other/' style reaches into it
     for name in ("../elsewhere/mine", str(Path("..") / "elsewhere" / "mine")):
-        ds = load_wrench(name, root, metric="accuracy")
+        with pytest.warns(UserWarning, match="is not looked in"):
+            ds = load_wrench(name, root, metric="accuracy")
         assert (ds.source, ds.path.resolve(), ds.name) == ("path", d.resolve(), "mine")
     monkeypatch.chdir(tmp_path)
-    ds = load_wrench("elsewhere/mine", root, metric="accuracy")  # not root/elsewhere/mine, which does not exist
+    with pytest.warns(UserWarning, match="is not looked in"):
+        ds = load_wrench("elsewhere/mine", root, metric="accuracy")  # not root/elsewhere/mine, which does not exist
     assert (ds.source, ds.path.resolve()) == ("path", d.resolve())
+
+
+def test_a_dot_relative_name_is_a_path_recorded_absolute(tmp_path, monkeypatch):
+    d = _make(tmp_path / "elsewhere")
+    root = tmp_path / "root"
+    _make(root, "mine")  # a set of the same name under WEAKSUP_DATA: './mine' must not be read from there
+    monkeypatch.setenv("WEAKSUP_DATA", str(root))
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no data_dir: no warning
+        ds = load_wrench("./mine", metric="accuracy")  # Path('./mine').parts == ('mine',): was looked up by name
+    assert (ds.source, ds.path, ds.name) == ("path", d, "mine")  # absolute, not './mine'
+    assert ds.path.is_absolute()
+    df = run(["./mine"], ["mv"], seeds=1, metric="accuracy", progress=False)
+    assert df.attrs["meta"]["data"]["./mine"] == {**df.attrs["meta"]["data"]["./mine"], "path": str(d),
+                                                  "source": "path"}
+    # a relative data_dir: results.json records the folder read, not a path relative to a cwd that may be gone
+    monkeypatch.chdir(tmp_path)
+    df = run(["mine"], ["mv"], seeds=1, data_dir="root", metric="accuracy", progress=False)
+    assert df.attrs["meta"]["data"]["mine"]["path"] == str(root / "mine")

@@ -1029,6 +1029,14 @@ def run(
         metrics = None if metric is None else {d: metric for d in datasets}
     loaded = _load_all(datasets, data_dir, load_wrench, metrics)  # every name checked before the first (long) run
     for dname, ds in loaded.items():  # the bench scores on test and, under "wrench", selects on valid
+        if ds.train.votes.m == 0:  # a set to write LFs for (it loads): every label-model cell would fail on it
+            train = Path(ds.path) / "train.json"
+            train = train if train.exists() or not train.with_name("train.json.xz").exists() else \
+                train.with_name("train.json.xz")
+            raise ValueError(f"dataset {dname!r} ({ds.path}): every example has \"weak_labels\": [] (no labelling "
+                             "function), so there are no votes to aggregate; the bench needs one weak label per LF "
+                             "in each example (-1 where the LF abstains); to write LFs for it, apply them to its "
+                             f"text (weaksup apply lfs.py {train} --out votes.npz) (nothing was run)")
         search = bool(ems and any(len(_grid(end_model_grid.get(n))) > 1 for n, _ in ems))
         need = ["test"] + (["valid"] if "wrench" in protocols or search else [])
         empty = [s for s in need if hasattr(ds, s) and len(getattr(ds, s).labels) == 0]
@@ -1067,7 +1075,8 @@ def run(
             "weaksup": __version__,
             "datasets": list(datasets),
             # which copy of each set was read: an explicit data_dir, $WEAKSUP_DATA, the cache or the bundled copy
-            "data": {d: {"path": str(ds.path), "source": ds.source, "metric": ds.metric,
+            # absolute: a relative data_dir or dataset path means nothing once the working directory is gone
+            "data": {d: {"path": os.path.abspath(ds.path), "source": ds.source, "metric": ds.metric,
                          "metric_source": ds.metric_source,
                          **({"differs_from_registry": altered[d]} if d in altered else {})}
                      for d, ds in loaded.items()},

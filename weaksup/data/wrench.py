@@ -464,15 +464,20 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     ``data_dir`` that lacks it is a ``FileNotFoundError`` naming the folder.
     Without it the lookup order is ``$WEAKSUP_DATA``, the user cache, then the
     copy bundled inside the package (``youtube`` only); ``ds.source`` says which
-    copy was loaded.  A ``name`` that is a path (absolute, or relative to the working directory with a
-    separator or ``..``: ``"data/mine"``, ``"../mine"``) is that folder, loaded as :func:`load_wrench_folder`
-    loads it (named after the folder), whatever ``data_dir`` says, with ``ds.source == "path"``.
+    copy was loaded.  A ``name`` that is a path (absolute, holding a separator, or starting with ``.``:
+    ``"data/mine"``, ``"./mine"``, ``"../mine"``, relative to the working directory) is that folder, loaded as
+    :func:`load_wrench_folder` loads it (named after the folder) with ``ds.source == "path"`` and ``ds.path``
+    made absolute; a ``data_dir`` given with it is not looked in (a ``UserWarning`` says so).
+
+    A set whose examples have ``"weak_labels": []`` (no LF yet: text and gold labels, the usual start for
+    writing LFs: ``weaksup apply lfs.py wrench:NAME:train``) loads with ``votes.m == 0``; the bench refuses
+    it, and a label model's ``fit`` says it needs at least one LF column.
 
     Parameters
     ----------
     name : str
         The WRENCH dataset name, as its folder is named (``"youtube"``, ``"sms"``, ``"ncbi-disease"``...),
-        or the path of a dataset folder (absolute, or relative with a separator: ``"../mine"``).
+        or the path of a dataset folder (absolute, or relative: ``"./mine"``, ``"../mine"``, ``"data/mine"``).
     data_dir : str or path-like, optional
         The folder holding WRENCH datasets (or the dataset folder itself); when given, the only place
         looked in.
@@ -501,10 +506,19 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
         raise TypeError(f"load_wrench: name must be a WRENCH dataset name (a str such as 'youtube'), "
                         f"got {name!r}")
     _check_path_arg(data_dir, "load_wrench: data_dir", optional=True)
-    if Path(name).is_absolute() or len(Path(name).parts) > 1 or name in (".", ".."):
+    if _is_path(name):
         # a path, not a name: joined onto a lookup root it would escape it (``/abs``, ``../x``) or reach into a
         # subfolder, and the set would be recorded as read from data_dir / $WEAKSUP_DATA though it lies elsewhere
-        ds = load_wrench_folder(name, metric=metric)
+        folder = Path(os.path.abspath(name))  # absolute (links kept, for check_link): the cwd may be gone later
+        if data_dir is not None:
+            import warnings
+
+            from weaksup._validation import user_stacklevel
+
+            warnings.warn(f"load_wrench: {name!r} is a path, so data_dir {str(data_dir)!r} is not looked in: the set "
+                          f"is read from {str(folder)!r}; to read it from data_dir, give the bare folder name "
+                          f"({folder.name!r})", UserWarning, stacklevel=user_stacklevel())
+        ds = load_wrench_folder(folder, metric=metric)
         ds.source = "path"
         _log.info("loaded WRENCH %r from %s (path)", ds.name, ds.path)
         return ds
@@ -535,6 +549,14 @@ def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, me
     _log.info("loaded WRENCH %r from %s (%s)", name, folder,
               "the copy bundled with weaksup" if source == "bundled" else source)
     return ds
+
+
+def _is_path(name: str) -> bool:
+    """Whether dataset ``name`` is a folder path rather than a registered-style name: absolute, holding a
+    separator (``"data/mine"``), or starting with ``"."`` (``"./mine"``, ``"../mine"``, ``"."``), which
+    ``Path`` would reduce to a bare name (``Path("./mine").parts == ("mine",)``)."""
+    return (Path(name).is_absolute() or "/" in name or os.sep in name or bool(os.altsep and os.altsep in name)
+            or name.startswith("."))
 
 
 def _source_of(folder: Path, name: str, data_dir: str | os.PathLike[str] | None) -> str:
@@ -622,10 +644,6 @@ def load_wrench_folder(folder: str | os.PathLike[str], name: str | None = None, 
     ms = {s: splits[s].votes.m for s in SPLITS}
     if len(set(ms.values())) != 1:
         raise WrenchFormatError(f"WRENCH dataset {name!r}: LF counts differ between splits: {ms}")
-    if ms["train"] == 0:  # no LF at all: every label model would fail on it, far from the file
-        raise WrenchFormatError(f"{folder / 'train.json'}: every example has \"weak_labels\": [] (no labelling "
-                                f"function), so WRENCH dataset {name!r} has no votes to aggregate; each example "
-                                "needs one weak label per LF (-1 where the LF abstains)")
     labeled, exemplars = _load_labeled_ids(folder / "labeled_ids.json", splits["train"])
     labels_only = all(splits[s].data.shape[1] == 0 for s in SPLITS)
     if metric is not None:
