@@ -448,3 +448,39 @@ def test_a_partial_file_removed_by_another_process_is_a_silent_miss(tmp_path, mo
         votes = LFApplier([a, b], progress=False, chunk_size=250, cache=VoteCache(cache_dir)).apply(DF)
     assert calls() == {"a": 2000, "b": 2000}
     _same(votes, _fresh([a, b]))
+
+
+@labeling_function(batched=True, name="bat")
+def bat(d):
+    if (d.text == "row 1760").any():
+        if _on("die"):
+            os._exit(3)  # the worker dies
+        raise RuntimeError("chunk fails")
+    return np.full(len(d), -1)
+
+
+def _gapped(applier, lf):
+    """Leave ``lf`` a partial column with rows 0..1299 and 1500..1699 done: the rows to run have a gap."""
+    from weaksup.apply.cache import fingerprint_data
+
+    done = np.zeros(N, dtype=bool)
+    done[:1300] = done[1500:1700] = True
+    key = applier._cache_key(lf.fingerprint(), fingerprint_data(DF))
+    applier.cache.put_partial(key, np.full(N, -1), done)
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_a_resumed_chunk_that_spans_rows_done_names_its_rows_exactly(engine):
+    """The rows to run are 1300..1499 and 1700..1999: the first chunk of 300 holds 1300..1499 and 1700..1799,
+    and the error (or the worker's death) names those rows, not 1300..1799 as if it held the rows between."""
+    applier = LFApplier([bat], progress=False, chunk_size=300, engine=engine, n_jobs=2)
+    if engine == "process":
+        switch("die")
+    _gapped(applier, bat)
+    err = _stop(applier)
+    rows = "'r1300'..'r1799' (300 rows: positions 1300..1499 and 1700..1799)"
+    if engine == "serial":
+        assert str(err) == f"batched LF 'bat' raised RuntimeError on the chunk of rows {rows}: chunk fails"
+    else:
+        assert f"applying LFs ['bat'] to rows {rows}, the first chunk left unfinished" in str(err)
+    assert err.position == 1300

@@ -483,12 +483,27 @@ def _at_rows(err: LFApplyError, rows: np.ndarray) -> None:
         for found in _POSITIONS.finditer(message):
             if int(found.group(1)) == p:  # the kernel's own text, not a row label that looks like it
                 hi = found.group(2)
-                moved = (f"(positions {rows[p]}..{rows[min(int(hi), len(rows) - 1)]}" if hi is not None
+                moved = (f"({_positions(rows[p:min(int(hi), len(rows) - 1) + 1])}" if hi is not None
                          else f"(position {rows[p]}")
                 message = message[:found.start()] + moved + message[found.end():]
                 break
         err.args = (message, *err.args[1:])
     err.position = int(rows[p])
+
+
+def _positions(at: np.ndarray, shown: int = 4) -> str:
+    """The positions ``at`` (increasing) as a message gives them: ``positions 450..799`` when they follow each
+    other, else exactly, e.g. ``150 rows: positions 450..499 and 700..799`` (a resumed run's chunk may span rows
+    done before; the first ``shown`` pieces, then how many more)."""
+    if not len(at) or int(at[-1]) - int(at[0]) == len(at) - 1:
+        return f"positions {at[0]}..{at[-1]}" if len(at) else "positions"
+    cuts = np.flatnonzero(np.diff(at) != 1) + 1
+    pieces = [f"{s[0]}..{s[-1]}" if len(s) > 1 else f"{s[0]}" for s in np.split(at, cuts)]
+    if len(pieces) > shown:
+        listed = ", ".join(pieces[:shown - 1]) + f", ... ({len(pieces) - shown} more pieces) and {pieces[-1]}"
+    else:
+        listed = ", ".join(pieces[:-1]) + f" and {pieces[-1]}"
+    return f"{len(at)} rows: positions {listed}"
 
 
 def _earlier(err: LFApplyError, than: LFApplyError, names: list[str]) -> bool:
