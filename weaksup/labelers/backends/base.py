@@ -179,12 +179,10 @@ class Backend:
     kind = "base"
     model = ""
     batch_size = 16
-    #: with ``failed=``, prompts in a row that may fail (over this backend's calls, with no reply between) before
-    #: the endpoint is taken as down: the rest are given up without being asked
+    #: with ``failed=``, prompts in a row whose endpoint did not answer (over this backend's calls, with no reply
+    #: between; see :meth:`_endpoint_failed`) before the endpoint is taken as down: the rest of the call are given
+    #: up without being asked, and each later call asks one probe prompt first and the rest only if it is answered
     MAX_CONSECUTIVE_FAILURES = 32
-    #: seconds a down endpoint stays down: calls with ``failed=`` in that time give up every prompt at once; the
-    #: first call after it asks one probe prompt and the rest only if that one gets a reply
-    DOWN_SECONDS = 300.0
 
     def __init__(self) -> None:
         self.stats = CallStats()
@@ -192,9 +190,9 @@ class Backend:
     def forget_failures(self) -> None:
         """Forget failed prompts and a down endpoint: the next call asks every prompt again.
 
-        Run by each apply of a :class:`~weaksup.labelers.PromptedLF` before its first row, so a down
-        endpoint is given up for the rest of one apply (every chunk, every LF on this backend) and
-        asked again by the next.
+        Run by each apply of a :class:`~weaksup.labelers.PromptedLF` before its first row, so an endpoint
+        that looked down stays down over one apply (every chunk, every LF on this backend: each call asks
+        one probe prompt first) and is asked every prompt again by the next.
         """
         self.__dict__.pop("_failing", None)
         self.__dict__.pop("_down", None)
@@ -222,12 +220,15 @@ class Backend:
         prompt in the error's notes and as its ``prompt`` attribute; replies already
         received stay in the cache.  With a dict as ``failed``, the other prompts are
         still asked: each failed prompt is recorded there with its error and its row is
-        NaN.  After ``MAX_CONSECUTIVE_FAILURES`` failures in a row with no reply between
-        (counted over this backend's calls, so over the chunks of an apply) the endpoint
-        looks down: one ``RuntimeWarning`` says so, the rest are recorded as failed without
-        being asked, and so are the prompts of later calls for ``DOWN_SECONDS``; the first
-        call after that asks one probe prompt before the others.  :meth:`forget_failures`
-        clears this (each apply of a prompted LF does).
+        NaN.  After ``MAX_CONSECUTIVE_FAILURES`` prompts in a row whose endpoint did not
+        answer (connection refused or dropped, timeout, HTTP 429/5xx after the retries: see
+        :meth:`_endpoint_failed`; counted over this backend's calls, so over the chunks of an
+        apply; any reply, an HTTP 4xx or a malformed one included, starts the count again) the
+        endpoint looks down: one ``RuntimeWarning`` says so and the rest are recorded as
+        failed without being asked.  While it looks down, each later call asks one probe
+        prompt first: if the endpoint does not answer it either, the call's other prompts
+        are recorded as failed at once; if it does, the endpoint is up again and the call
+        goes on.  :meth:`forget_failures` clears this (each apply of a prompted LF does).
 
         ``replies``: a list the full replies are appended to, one per prompt (the backend's
         dict, e.g. an HTTP reply's text or top tokens; None where the prompt failed).
@@ -281,7 +282,7 @@ class Backend:
         # what an LF needs in a worker process (Dask): the configuration, not this process's thread state
         state = self.__dict__.copy()
         state.pop("_sink_local", None)
-        state.pop("_down", None)  # a time on this machine's monotonic clock
+        state.pop("_down", None)  # this process's view of the endpoint, not the worker's
         state.pop("_failing", None)
         return state
 
@@ -358,8 +359,8 @@ class Backend:
         # counted per call, a dead endpoint cost every chunk MAX_CONSECUTIVE_FAILURES prompts' timeouts again
         watch = failed is not None
         in_a_row = int(self.__dict__.get("_failing", 0)) if watch else 0  # failed prompts since the last reply
-        down = self.__dict__.get("_down") if watch else None  # (held until, why) once the endpoint looked down
-        probe = down is not None and time.monotonic() >= down[0]  # held long enough: one prompt is asked first
+        # down since an earlier call: one probe prompt is asked first, the rest only if the endpoint answers it
+        probe = watch and self.__dict__.get("_down") is not None
         size = max(1, int(self.batch_size))
         head = 1 if probe else size
         batches = ([items[:head]] + [items[s:s + size] for s in range(head, len(items), size)]) if items else []
@@ -367,12 +368,10 @@ class Backend:
             for bi, batch in enumerate(batches):
                 delivered: dict[int, dict[str, Any]] = {}
                 probing = probe and bi == 0
-                if watch and not probing and (in_a_row >= self.MAX_CONSECUTIVE_FAILURES
-                                              or self.__dict__.get("_down") is not None):
-                    why = self.__dict__.get("_down", (0.0, f"{in_a_row} prompts in a row failed"))[1]
+                if watch and not probing and self.__dict__.get("_down") is not None:
                     stop = BackendError(f"{self.kind} backend ({self.model}): not asked, the endpoint looks down "
-                                        f"({why}); asked again by the next apply, or by a call after "
-                                        f"{self.DOWN_SECONDS:g} s")
+                                        f"({self._down}); the next call asks one probe prompt first and goes on if "
+                                        f"it is answered, the next apply asks every prompt again")
                     lost.update({key: stop for key, _ in batch})
                     if bar is not None:
                         bar.update(len(batch))
@@ -406,8 +405,11 @@ class Backend:
                         raise _name_prompt(err.cause, None if first is None else batch[first][1]) from err
                     lost.update({batch[i][0]: errors.get(i, err.cause)
                                  for i in range(len(batch)) if i not in delivered})
-                    in_a_row = 0 if delivered else in_a_row + len(batch)
-                    self._track_down(bool(delivered), in_a_row, err.cause, probing)
+                    # a prompt refused by the endpoint (HTTP 4xx, a malformed reply) is an answer: it is up
+                    replied = bool(delivered) or not all(self._endpoint_failed(errors.get(i, err.cause))
+                                                         for i in range(len(batch)))
+                    in_a_row = 0 if replied else in_a_row + len(batch)
+                    self._track_down(replied, in_a_row, err.cause, probing)
                     if bar is not None:
                         bar.update(len(batch))
                     continue
@@ -416,8 +418,9 @@ class Backend:
                     if failed is None:
                         raise _name_prompt(exc, batch[0][1] if len(batch) == 1 else None)
                     lost.update({batch[i][0]: exc for i in range(len(batch)) if i not in delivered})
-                    in_a_row = 0 if delivered else in_a_row + len(batch)
-                    self._track_down(bool(delivered), in_a_row, exc, probing)
+                    replied = bool(delivered) or not self._endpoint_failed(exc)
+                    in_a_row = 0 if replied else in_a_row + len(batch)
+                    self._track_down(replied, in_a_row, exc, probing)
                     if bar is not None:
                         bar.update(len(batch))
                     continue
@@ -444,10 +447,9 @@ class Backend:
                     raise next(iter(invalid.values()))
                 found.update({k: r for i, ((k, _), r) in enumerate(zip(batch, res)) if i not in invalid})
                 lost.update({batch[i][0]: exc for i, exc in invalid.items()})
-                in_a_row = 0 if len(invalid) < len(batch) else in_a_row + len(batch)
+                in_a_row = 0  # every prompt got a reply, invalid ones too: the endpoint answers
                 if watch:
-                    self._track_down(len(invalid) < len(batch), in_a_row, next(iter(invalid.values()), None),
-                                     probing)
+                    self._track_down(True, in_a_row, None, probing)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
@@ -462,9 +464,24 @@ class Backend:
             failed.update({todo[k]: exc for k, exc in lost.items()})
         return [found.get(k) for k in keys]
 
+    def _endpoint_failed(self, error: BaseException) -> bool:
+        """Whether a failed prompt's ``error`` says the endpoint did not answer at all, so the endpoint may be down.
+
+        Connection refused, dropped or unresolved, a timeout, and HTTP 429/5xx (after the backend's retries) are;
+        an HTTP 4xx (e.g. 400: this prompt exceeds the context length) or a malformed reply is the endpoint's
+        answer to that one prompt, and never makes it look down.  A backend of one's own raises
+        :class:`ConnectionError` or :class:`TimeoutError` (or an error with ``status`` 429/5xx) for the former.
+        """
+        from weaksup.labelers.backends.openai import BackendConnectionError, BackendTimeout
+
+        if isinstance(error, (BackendConnectionError, BackendTimeout, ConnectionError, TimeoutError)):
+            return True
+        status = getattr(error, "status", None)
+        return isinstance(status, int) and not isinstance(status, bool) and (status == 429 or status >= 500)
+
     def _track_down(self, replied: bool, in_a_row: int, error: BaseException | None, probing: bool) -> None:
-        """After a batch asked with ``failed=``: a reply clears a down endpoint; ``MAX_CONSECUTIVE_FAILURES``
-        failed prompts in a row take it as down (held ``DOWN_SECONDS``, one warning), a failed probe holds it on."""
+        """After a batch asked with ``failed=``: an answer clears a down endpoint; ``MAX_CONSECUTIVE_FAILURES``
+        prompts in a row the endpoint did not answer take it as down (one warning); a failed probe keeps it down."""
         if replied:
             self.__dict__.pop("_down", None)
             return
@@ -472,16 +489,16 @@ class Backend:
         if not probing and (was_down or in_a_row < self.MAX_CONSECUTIVE_FAILURES):
             return
         last = "" if error is None else f", the last with {type(error).__name__}: {str(error)[:200]}"
-        why = f"{in_a_row} prompts in a row failed{last}"
-        self._down = (time.monotonic() + self.DOWN_SECONDS, why)
+        self._down = f"{in_a_row} prompts in a row failed{last}"
         if was_down:  # a failed probe: warned when it went down
             return
         where = getattr(self, "base_url", None)
-        warnings.warn(f"{self.kind} backend ({self.model}{f' at {where}' if where else ''}): {why}; the endpoint "
-                      f"looks down, so the rest of this apply's prompts to it are not asked and their rows abstain "
-                      f"(faults), in every later chunk too; a call after {self.DOWN_SECONDS:g} s asks one probe "
-                      f"prompt first. Check that the server answers, then apply again: it asks them again (with a "
-                      f"response cache, only the prompts not answered yet)", RuntimeWarning, stacklevel=4)
+        warnings.warn(f"{self.kind} backend ({self.model}{f' at {where}' if where else ''}): {self._down}; the "
+                      f"endpoint looks down, so the rest of this call's prompts to it are not asked and their rows "
+                      f"abstain (faults); each later call (chunk, LF) of this apply asks one probe prompt first and "
+                      f"the rest only if it is answered. Check that the server answers, then apply again: it asks "
+                      f"them again (with a response cache, only the prompts not answered yet)",
+                      RuntimeWarning, stacklevel=4)
 
     @staticmethod
     def _record(local: CallStats, responses: Any, seconds: float) -> None:
