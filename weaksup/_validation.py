@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "NotFittedError",
+    "checked_probs",
     "lookalike_hint",
     "check_is_fitted",
     "vote_bound",
@@ -288,6 +289,48 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 
 
 # ------------------------------------------------------------------ votes
+#: How far a row of ``_predict_proba`` may sum from 1 (or an entry fall below 0): rounding, not a bug.
+_PROBA_TOL = 1e-6
+
+
+def checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
+    """``probs``, unchanged, once it is what ``predict_proba`` promises: ``n × k``, finite, every row in
+    ``[0, 1]`` summing to 1 (within :data:`_PROBA_TOL`); else a ``ValueError`` naming the model's
+    ``_predict_proba``, the first bad row and what to fix.  A model of one's own that drops a column or does
+    not normalise its rows was scored silently.
+
+    Cheap: the row sums are added column by column (numpy's ``sum(axis=1)`` over a few columns is ~50x
+    slower), then a min and a max, which NaN reaches; the rows are only searched when something is wrong.
+    """
+    P = np.asarray(probs)
+    where = f"{name}._predict_proba"
+    if P.shape != (n, k):
+        raise ValueError(f"{where} returned an array of shape {P.shape}; predict_proba must give ({n}, {k}): one "
+                         f"row per row of votes, one column per class (cardinality_={k})")
+    if P.dtype.kind not in "fiub":
+        raise ValueError(f"{where} returned {P.dtype} values; class probabilities must be numbers")
+    if k <= 8:
+        sums = P[:, 0].astype(np.float64)  # a copy
+        for j in range(1, k):
+            sums += P[:, j]
+    else:
+        sums = P.sum(axis=1, dtype=np.float64)
+    tol = _PROBA_TOL
+    if (sums.min() >= 1.0 - tol and sums.max() <= 1.0 + tol and P.min() >= -tol
+            and P.max() <= 1.0 + tol):  # False for NaN, which every comparison is
+        return probs
+    bad = ~np.isfinite(sums)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{where} returned NaN or inf in {int(bad.sum())} row(s), first at row {row}: "
+                         f"{P[row].tolist()[:8]}; class probabilities must be finite")
+    off = (np.abs(sums - 1.0) > tol) | (P.min(axis=1) < -tol) | (P.max(axis=1) > 1.0 + tol)
+    row = int(np.flatnonzero(off)[0])
+    raise ValueError(f"{where} returned {int(off.sum())} row(s) that are not class probabilities, first row {row} "
+                     f"= {P[row].tolist()[:8]} (sum {float(sums[row])!r}); each row must lie in [0, 1] and sum to 1: "
+                     "normalise them, e.g. P / P.sum(axis=1, keepdims=True)")
+
+
 def lookalike_hint(name: str, names: Sequence[Any], what: str = "class", fix: str = "label_names") -> str:
     """For an unknown ``name`` that equals one of ``names`` in Unicode NFC and without surrounding spaces: what
     differs, shown with ``ascii()`` (printed as they are, the two look the same); else ``""``.

@@ -26,9 +26,9 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import check_class_balance, check_features, check_fit_votes, check_seed
+from weaksup._validation import check_class_balance, check_features, check_fit_votes, check_seed, checked_probs
 from weaksup.labelmodel._kernels import lf_vote_counts
-from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, checked_probs, probs_to_preds, score_probs
+from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup._validation import checked_probs
 from weaksup.dask_votes import DaskVotes, block_votes, get_client, is_dask_array, is_dask_votes
 
 __all__ = ["is_dask_votes", "as_dask_votes", "get_client", "fit_dask", "dask_stream", "predict_proba_dask",
@@ -113,8 +114,6 @@ def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) 
     L = block_votes(part, names, k, offset)
     if L.n == 0:
         return np.zeros((0, k))
-    from weaksup.labelmodel.base import checked_probs  # imported here: base imports this module (lazily)
-
     return checked_probs(model._predict_proba(L), L.n, k, type(model).__name__)  # as in memory
 
 

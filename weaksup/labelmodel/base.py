@@ -51,6 +51,7 @@ from weaksup._validation import (
     check_params,
     check_seed,
     check_valid,
+    checked_probs,
     lookalike_hint,
     user_stacklevel,
 )
@@ -1006,48 +1007,6 @@ class LabelModel(BaseVoteModel, ABC):
         L = self._check_predict_votes(votes)
         return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None), seed=seed)
-
-
-#: How far a row of ``_predict_proba`` may sum from 1 (or an entry fall below 0): rounding, not a bug.
-_PROBA_TOL = 1e-6
-
-
-def checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
-    """``probs``, unchanged, once it is what ``predict_proba`` promises: ``n × k``, finite, every row in
-    ``[0, 1]`` summing to 1 (within :data:`_PROBA_TOL`); else a ``ValueError`` naming the model's
-    ``_predict_proba``, the first bad row and what to fix.  A model of one's own that drops a column or does
-    not normalise its rows was scored silently.
-
-    Cheap: the row sums are added column by column (numpy's ``sum(axis=1)`` over a few columns is ~50x
-    slower), then a min and a max, which NaN reaches; the rows are only searched when something is wrong.
-    """
-    P = np.asarray(probs)
-    where = f"{name}._predict_proba"
-    if P.shape != (n, k):
-        raise ValueError(f"{where} returned an array of shape {P.shape}; predict_proba must give ({n}, {k}): one "
-                         f"row per row of votes, one column per class (cardinality_={k})")
-    if P.dtype.kind not in "fiub":
-        raise ValueError(f"{where} returned {P.dtype} values; class probabilities must be numbers")
-    if k <= 8:
-        sums = P[:, 0].astype(np.float64)  # a copy
-        for j in range(1, k):
-            sums += P[:, j]
-    else:
-        sums = P.sum(axis=1, dtype=np.float64)
-    tol = _PROBA_TOL
-    if (sums.min() >= 1.0 - tol and sums.max() <= 1.0 + tol and P.min() >= -tol
-            and P.max() <= 1.0 + tol):  # False for NaN, which every comparison is
-        return probs
-    bad = ~np.isfinite(sums)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{where} returned NaN or inf in {int(bad.sum())} row(s), first at row {row}: "
-                         f"{P[row].tolist()[:8]}; class probabilities must be finite")
-    off = (np.abs(sums - 1.0) > tol) | (P.min(axis=1) < -tol) | (P.max(axis=1) > 1.0 + tol)
-    row = int(np.flatnonzero(off)[0])
-    raise ValueError(f"{where} returned {int(off.sum())} row(s) that are not class probabilities, first row {row} "
-                     f"= {P[row].tolist()[:8]} (sum {float(sums[row])!r}); each row must lie in [0, 1] and sum to 1: "
-                     "normalise them, e.g. P / P.sum(axis=1, keepdims=True)")
 
 
 def score_probs(probs: np.ndarray | None, y: Any, metric: str | list[str], tie_break: str, *, n: int,
