@@ -204,6 +204,17 @@ def test_predict_proba_returns_the_models_own_array(votes):
     np.testing.assert_array_equal(p, m._predict_proba(m._check_predict_votes(L)))
 
 
+class OneBadRow(AccVote):
+    """Unnormalised on the rows whose votes are SENTINEL (placed at one row only)."""
+
+    SENTINEL = np.array([1, 0, 1, 0, 1, 0])
+
+    def _predict_proba(self, L):
+        p = super()._predict_proba(L).copy()
+        p[(np.asarray(L) == self.SENTINEL).all(axis=1)] = [0.9, 0.9]
+        return p
+
+
 def test_dask_votes_get_the_same_output_check(votes):
     """predict_proba on Dask votes scored each partition's _predict_proba unchecked."""
     da = pytest.importorskip("dask.array")
@@ -214,6 +225,14 @@ def test_dask_votes_get_the_same_output_check(votes):
         m.predict_proba(D).compute(scheduler="sync")
     good = AccVote().fit(L)
     np.testing.assert_array_equal(good.predict_proba(D).compute(scheduler="sync"), good.predict_proba(L))
+    V = np.asarray(L).copy()
+    assert not (V == OneBadRow.SENTINEL).all(axis=1).any()
+    V[253] = OneBadRow.SENTINEL
+    late = OneBadRow().fit(V)  # the row named is the data's, not the partition's (row 253 = partition 2's 53)
+    with pytest.raises(ValueError, match=r"1 row\(s\) that are not class probabilities, first row 253 ="):
+        late.predict_proba(V)
+    with pytest.raises(ValueError, match=r"1 row\(s\) that are not class probabilities, first row 253 ="):
+        late.predict_proba(da.from_array(V, chunks=(100, -1))).compute(scheduler="sync")
 
 
 def test_a_feature_label_model_gets_the_same_output_check(votes):

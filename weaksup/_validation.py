@@ -293,11 +293,12 @@ def check_vote_range(votes: Any, cardinality: int | None, lf_names: Sequence[str
 _PROBA_TOL = 1e-6
 
 
-def checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
+def checked_probs(probs: Any, n: int, k: int, name: str, offset: int = 0) -> Any:
     """``probs``, unchanged, once it is what ``predict_proba`` promises: ``n × k``, finite, every row in
     ``[0, 1]`` summing to 1 (within :data:`_PROBA_TOL`); else a ``ValueError`` naming the model's
     ``_predict_proba``, the first bad row and what to fix.  A model of one's own that drops a column or does
-    not normalise its rows was scored silently.
+    not normalise its rows was scored silently.  ``offset``: the position of ``probs``' first row in the data
+    (a Dask partition's), so the row named is the data's.
 
     Cheap: the row sums are added column by column (numpy's ``sum(axis=1)`` over a few columns is ~50x
     slower), then a min and a max, which NaN reaches; the rows are only searched when something is wrong.
@@ -322,11 +323,11 @@ def checked_probs(probs: Any, n: int, k: int, name: str) -> Any:
     bad = ~np.isfinite(sums)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{where} returned NaN or inf in {int(bad.sum())} row(s), first at row {row}: "
+        raise ValueError(f"{where} returned NaN or inf in {int(bad.sum())} row(s), first at row {row + offset}: "
                          f"{P[row].tolist()[:8]}; class probabilities must be finite")
     off = (np.abs(sums - 1.0) > tol) | (P.min(axis=1) < -tol) | (P.max(axis=1) > 1.0 + tol)
     row = int(np.flatnonzero(off)[0])
-    raise ValueError(f"{where} returned {int(off.sum())} row(s) that are not class probabilities, first row {row} "
+    raise ValueError(f"{where} returned {int(off.sum())} row(s) that are not class probabilities, first row {row + offset} "
                      f"= {P[row].tolist()[:8]} (sum {float(sums[row])!r}); each row must lie in [0, 1] and sum to 1: "
                      "normalise them, e.g. P / P.sum(axis=1, keepdims=True)")
 

@@ -114,7 +114,7 @@ def _part_predict(model: Any, part: Any, names: list[str], k: int, offset: int) 
     L = block_votes(part, names, k, offset)
     if L.n == 0:
         return np.zeros((0, k))
-    return checked_probs(model._predict_proba(L), L.n, k, type(model).__name__)  # as in memory
+    return checked_probs(model._predict_proba(L), L.n, k, type(model).__name__, offset)  # as in memory
 
 
 def _part_preds(probs: np.ndarray, tie_break: str, prior: Any, seed: Any, block_info: Any = None) -> np.ndarray:

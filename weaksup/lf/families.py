@@ -208,6 +208,7 @@ class _NonAsciiRows:
     """The non-ASCII rows of the one text chunk being labelled now, the chunk without them, and their
     :func:`_match_form`: found once for all the keyword LFs over that chunk (keyed, as the row cache of
     :mod:`weaksup.lf.regex`, by the immutable Arrow buffer, which the entry holds so that its address stays its own).
+    A column not stored by Arrow (object, pandas 2's default strings) has no such buffer: each LF finds them again.
 
     It never enters an LF's fingerprint (the LF families are fingerprinted by name and weaksup version).
     """
