@@ -6,6 +6,7 @@ subclass, a class redefined (as in a notebook) and an ``__init__`` replaced on t
 """
 from __future__ import annotations
 
+import copy
 import gc
 import inspect
 import pickle
@@ -123,3 +124,66 @@ def test_the_names_are_a_fresh_list():
     names = _Child._param_names()
     names.append("oops")
     assert _Child._param_names() == ["a", "b"]
+
+
+def _autoreload(old, new):
+    """What IPython's ``%autoreload 2`` does to a function it reloads: the same object gets the new code,
+    defaults and ``__dict__`` (IPython.extensions.autoreload.update_function)."""
+    old.__code__ = new.__code__
+    old.__defaults__ = new.__defaults__
+    old.__dict__.update(new.__dict__)
+
+
+def test_an_init_edited_in_place_by_autoreload_is_read_again():
+    from sklearn.base import clone
+
+    class MyVote(MajorityVote):
+        def __init__(self, cardinality=None, alpha=1.0):
+            super().__init__(cardinality=cardinality)
+            self.alpha = alpha
+
+    assert sorted(MyVote().get_params()) == ["alpha", "cardinality"]
+
+    class Edited(MajorityVote):  # the edited source, as autoreload compiles it
+        def __init__(self, cardinality=None, alpha=1.0, beta=0.5):
+            super().__init__(cardinality=cardinality)
+            self.alpha = alpha
+            self.beta = beta
+
+    _autoreload(MyVote.__init__, Edited.__init__)
+    m = MyVote(beta=0.9)
+    assert sorted(m.get_params()) == ["alpha", "beta", "cardinality"]  # was the names before the edit
+    assert m.set_params(beta=0.1).beta == 0.1  # was "invalid parameter 'beta'"
+    assert clone(m).beta == 0.1  # was 0.5: clone rebuilt it without beta
+    assert copy.deepcopy(m).get_params() == m.get_params()  # __setstate__ checks the new names
+
+
+def test_a_decorated_init_edited_in_place_and_a_set_signature_are_read_again():
+    import functools
+
+    def wraps_init(init):
+        @functools.wraps(init)
+        def wrapper(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+        return wrapper
+
+    class Model(ParamsMixin):
+        @wraps_init
+        def __init__(self, a=1):
+            self.a = a
+
+    assert Model._param_names() == ["a"]
+
+    class Edited(ParamsMixin):
+        @wraps_init
+        def __init__(self, a=1, b=2):
+            self.a, self.b = a, b
+
+    _autoreload(Model.__init__, Edited.__init__)  # same wrapper code: only its __wrapped__ changed
+    assert Model._param_names() == ["a", "b"]
+
+    Model.__init__.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("self", "c")])
+    assert Model._param_names() == ["c"]
+    del Model.__init__.__signature__
+    assert Model._param_names() == ["a", "b"]

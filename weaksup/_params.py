@@ -16,8 +16,29 @@ __all__ = ["ParamsMixin", "accepts_param"]
 
 _Self = TypeVar("_Self", bound="ParamsMixin")
 
-#: Class -> (a reference to the ``__init__`` read, its parameter names): :meth:`ParamsMixin._param_names`' cache.
-_PARAM_NAMES: weakref.WeakKeyDictionary[type, tuple[Callable[[], Any], tuple[str, ...]]] = weakref.WeakKeyDictionary()
+#: Class -> (a reference to the ``__init__`` read, :func:`_init_source` of it, its parameter names):
+#: :meth:`ParamsMixin._param_names`' cache.
+_PARAM_NAMES: weakref.WeakKeyDictionary[
+    type, tuple[Callable[[], Any], tuple[Any, ...], tuple[str, ...]]] = weakref.WeakKeyDictionary()
+
+
+def _init_source(init: Any) -> tuple[Any, ...]:
+    """What :func:`inspect.signature` reads ``init``'s parameters from, besides its identity: the ``__code__`` and
+    ``__signature__`` of ``init`` and of each function it wraps (``__wrapped__``, as ``functools.wraps`` sets it).
+
+    IPython's ``%autoreload 2`` edits a class in place: it gives the same function object the new
+    ``__code__`` (and its ``__dict__``, so a decorated ``__init__`` a new ``__wrapped__``), so the identity of
+    ``__init__`` alone would keep the names read before the edit.  Code objects and signatures hold no class
+    (unlike the functions, whose ``super()`` cell holds theirs), so the cache may keep them.
+    """
+    source: list[Any] = []
+    func = init
+    for _ in range(100):  # inspect.unwrap's bound on a chain of wrappers
+        source += [getattr(func, "__code__", None), getattr(func, "__signature__", None)]
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            break
+    return tuple(source)
 
 
 def accepts_param(obj: Any, name: str, method: str = "__init__") -> bool:
@@ -152,20 +173,23 @@ class ParamsMixin:
         ``inspect.signature`` costs more than the rest of an unpickling (``__setstate__`` reads these names for
         every pickle loaded); the cache is keyed on the class itself, weakly (a subclass, or a class redefined
         in a notebook, is its own entry and a dropped class is not kept alive), and remembers which ``__init__`` it
-        read, so an ``__init__`` replaced on the class is read again.
+        read and its code (:func:`_init_source`), so an ``__init__`` replaced on the class, or edited in place by
+        IPython's ``%autoreload``, is read again.
         """
         init = cls.__init__
+        source = _init_source(init)
         cached = _PARAM_NAMES.get(cls)
-        if cached is None or cached[0]() is not init:
+        if (cached is None or cached[0]() is not init or len(cached[1]) != len(source)
+                or any(a is not b for a, b in zip(cached[1], source))):
             sig = inspect.signature(init)
             try:  # weakly: an __init__ calling super() holds its class, which would then never leave the cache
                 ref: Callable[[], Any] = weakref.ref(init)
             except TypeError:  # a builtin __init__ (object's), which holds no class
                 ref = lambda: init  # noqa: E731
-            cached = (ref, tuple(p.name for p in sig.parameters.values()
-                                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)))
+            cached = (ref, source, tuple(p.name for p in sig.parameters.values()
+                                         if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)))
             _PARAM_NAMES[cls] = cached
-        return list(cached[1])
+        return list(cached[2])
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters; with ``deep``, also ``name__param`` of estimator-valued ones."""
