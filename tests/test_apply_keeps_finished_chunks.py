@@ -224,13 +224,14 @@ def test_process_ctrl_c_keeps_the_chunks_finished():
 
 def test_fault_abstain_keeps_only_the_chunks_an_lf_did_without_a_fault():
     """flaky faults on row 10: its chunk 0..249 is not kept for it (the ABSTAIN is not a vote), a's is; the
-    re-apply runs both on the rows either lacks, and counts the fault as the uninterrupted apply does."""
+    re-apply runs each on the rows it lacks (a and b: 1000..1999; flaky: 0..249 too), and counts the fault as
+    the uninterrupted apply does."""
     applier = LFApplier([a, flaky, b], progress=False, chunk_size=250, fault="abstain")
     switch("ctrl-c")
     _stop(applier, KeyboardInterrupt)
     calls()
     votes = applier.apply(DF)
-    expected = {"a": 1250, "flaky": 1250, "b": 1250}
+    expected = {"a": 1000, "flaky": 1250, "b": 1000}
     assert calls() == expected and _report_calls(votes) == expected
     assert votes.report.table["faults"].to_dict() == {"a": 0, "flaky": 1, "b": 0}
     _same(votes, _fresh([a, flaky, b], fault="abstain"))
@@ -484,3 +485,50 @@ def test_a_resumed_chunk_that_spans_rows_done_names_its_rows_exactly(engine):
     else:
         assert f"applying LFs ['bat'] to rows {rows}, the first chunk left unfinished" in str(err)
     assert err.position == 1300
+
+
+@labeling_function()
+def paid(x):
+    """A paid prompted LF without a response cache: every call counts; a transient outage on row 100."""
+    _count("paid")
+    i = _row(x.text)
+    if _on("ctrl-c") and i == 1100:
+        switch("ctrl-c", False)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(30)
+    if _on("paid-outage") and i == 100:
+        raise ConnectionError("transient")
+    return 1 if x.text.endswith("3") else -1
+
+
+@labeling_function()
+def spotty(x):
+    _count("spotty")
+    if _on("outage") and _row(x.text) == 10:
+        raise ConnectionError("down")
+    return 0 if x.text.endswith("5") else -1
+
+
+@pytest.mark.parametrize("engine", ["serial", "process"])
+def test_each_resumed_lf_runs_on_its_own_missing_rows_only(engine, capsys):
+    """paid kept rows 0..999, spotty 250..999 (its first chunk faulted): the resume asks paid for 1000..1999
+    only (before: also 0..249, which spotty lacks: 250 paid calls again, and a new transient fault there
+    replaced a kept vote with ABSTAIN), spotty for 0..249 and 1000..1999, the new c for every row: three
+    engine runs under one progress bar, votes and faults of an uninterrupted apply."""
+    applier = LFApplier([paid, spotty], progress=False, chunk_size=250, fault="abstain")
+    switch("ctrl-c")
+    switch("outage")
+    _stop(applier, KeyboardInterrupt)
+    switch("outage", False)
+    ref = _fresh([paid, spotty, c_fixed], fault="abstain")
+    switch("paid-outage")  # were paid asked again for row 100, it would abstain there
+    calls()
+    applier.engine, applier.n_jobs, applier.progress = engine, 2, True
+    capsys.readouterr()
+    votes = applier.apply(DF, [paid, spotty, c_fixed])
+    counted = calls()
+    assert counted == {"paid": 1000, "spotty": 1250, "c": 2000} == _report_calls(votes)
+    _same(votes, ref)
+    bars = capsys.readouterr().err
+    assert "Applying 3 LFs (2 resumed on the rows they lack)" in bars and "Applying 1 LFs" not in bars
+    assert "4250/4250" in bars

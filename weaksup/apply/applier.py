@@ -14,6 +14,7 @@ batched LFs receive the pandas DataFrame chunk.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ import pandas as pd
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_dask_data, fingerprint_data
-from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine
+from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine, row_bar
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import (_POSITIONS, ClassOutput, Fault, check_fault, check_timeout, describe_fault,
                                   prepare_lfs, warn_faults)
@@ -168,9 +169,10 @@ class LFApplier:
                     columns[j], faults[j] = hit
         todo = [j for j in range(m) if j not in columns]
         todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
-        # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one, the
-        # engine runs on the rows some LF has not done (``rows``) and the partial columns give the others; when
-        # only some have one, those run on the rows they lack and the others on every row (``_run_split``)
+        # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one and they
+        # lack the same rows, the engine runs on those rows (``rows``) and the partial columns give the others;
+        # else each LF runs on the rows it lacks, every row for one without a partial column, one engine run per
+        # set of rows (``_run_split``): an LF is never asked again for a row it answered
         resumable = bool(self.cache is not None and n and isinstance(df, pd.DataFrame)
                          and engine.name in ("serial", "process"))
         partials: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -182,8 +184,9 @@ class LFApplier:
                 hit = None if key is None else self.cache.get_partial(key, n, self.cardinality)  # type: ignore
                 if hit is not None:
                     partials[j] = hit
-            if len(partials) == len(todo):
-                rows = np.flatnonzero(~np.logical_and.reduce([partials[j][1] for j in todo]))
+            if len(partials) == len(todo) and all(np.array_equal(partials[j][1], partials[todo[0]][1])
+                                                  for j in todo[1:]):
+                rows = np.flatnonzero(~partials[todo[0]][1])
                 if len(rows) == n:
                     rows = None
 
@@ -193,7 +196,7 @@ class LFApplier:
         if todo and (n is None or n) and (rows is None or len(rows)):
             job = EngineJob(ClassOutput(self.cardinality, keep_na=self._keep_na), self.fault, self.chunk_size,
                             self.n_jobs, self.progress, timeout, digest=hash_in_run)
-            if partials and len(partials) < len(todo):  # some LFs have partial columns, some must run on every row
+            if partials and rows is None:  # the LFs lack different rows
                 res, calls_run = self._run_split(engine, df, todo, todo_lfs, job, keys, data_fp, partials, n)
             else:
                 keep = _Resume(partials, rows, n) if resumable else None  # type: ignore[arg-type]
@@ -299,58 +302,75 @@ class LFApplier:
     def _run_split(self, engine: Engine, df: pd.DataFrame, todo: list[int], todo_lfs: list[LabelingFunction],
                    job: EngineJob, keys: list[str | None], data_fp: str,
                    partials: dict[int, tuple[np.ndarray, np.ndarray]], n: int) -> tuple[EngineResult, np.ndarray]:
-        """Run the LFs to run that have no partial column on every row, then those that have one on the rows they
-        lack: ``(result on every row, calls per LF)``, as one engine run over every row would give them.
+        """Run each LF to run on the rows it lacks: every row for those without a partial column, the rows not
+        done for the others, one engine run per set of rows; ``(result on every row, calls per LF)``, as one
+        engine run over every row would give them.
 
         The error raised is the one at the lowest position (ties: the first LF in list order), as one run
-        raises it: after a failure at position ``p`` the second run covers the rows up to ``p`` only.  What
-        either run computed is kept in the cache when the apply stops (an error, Ctrl-C)."""
+        raises it: after a failure at position ``p`` the later runs cover the rows up to ``p`` only.  What
+        the runs computed is kept in the cache when the apply stops (an error, Ctrl-C).  One progress bar
+        covers every run (engines that take ``job.bar``)."""
         res = EngineResult.empty(n, len(todo))
         calls = np.zeros(len(todo), dtype=np.int64)
-        fresh = [p for p, j in enumerate(todo) if j not in partials]
-        resumed = [p for p, j in enumerate(todo) if j in partials]
-        lacking = np.flatnonzero(~np.logical_and.reduce([partials[todo[p]][1] for p in resumed]))
+        groups: dict[bytes, tuple[list[int], np.ndarray | None]] = {}  # LFs by the rows they lack
+        for p, j in enumerate(todo):
+            if j not in partials:
+                groups.setdefault(b"", ([], None))[0].append(p)
+            else:
+                lack = ~partials[j][1]
+                groups.setdefault(np.packbits(lack).tobytes(), ([], np.flatnonzero(lack)))[0].append(p)
+        runs = sorted(groups.values(), key=lambda g: (g[1] is not None, g[0][0]))  # every row first: as before
+        resumed = sum(len(group) for group, rows in runs if rows is not None)
+        total = sum(n if rows is None else len(rows) for _, rows in runs)
         ran: list[tuple[list[int], EngineResult, _Resume, bool]] = []  # runs that ended: LFs, result, rows, whole
         first: LFApplyError | None = None
-        for group, rows in ((fresh, None), (resumed, lacking)):
-            js = [todo[p] for p in group]
-            whole = first is None
-            if first is not None:  # rows after the error cannot hold the error raised
-                at = first.position if first.position is not None else n - 1
-                rows = np.arange(at + 1) if rows is None else rows[rows <= at]
-            if rows is not None and not len(rows):
-                continue
-            resume = _Resume({j: partials[j] for j in js if j in partials}, rows, n)
-            try:
-                got = engine.run(df if rows is None else df.iloc[rows], [todo_lfs[p] for p in group], job)
-            except LFApplyError as err:
-                with contextlib.suppress(Exception):
-                    self._keep_finished(err, js, keys, data_fp, resume)
-                err.__dict__.pop("partial", None)
-                if rows is not None:
-                    _at_rows(err, rows)
-                if first is None or _earlier(err, first, [lf.name for lf in self.lfs]):
-                    first = err
-                continue
-            except KeyboardInterrupt as interrupt:
-                with contextlib.suppress(Exception):
-                    self._keep_finished(interrupt, js, keys, data_fp, resume)
-                with contextlib.suppress(Exception):
-                    self._keep_runs(ran, keys, data_fp)
-                for attached in ("finished", "partial"):
-                    interrupt.__dict__.pop(attached, None)
-                raise
-            ran.append((js, got, resume, whole))
-            for k, p in enumerate(group):
-                if rows is None:
-                    res.block[:, p] = got.block[:, k]
-                else:
-                    res.block[:, p] = partials[todo[p]][0]
-                    res.block[rows, p] = got.block[:, k]
-                res.faults[p], res.seconds[p], calls[p] = got.faults[k], got.seconds[k], got.block.shape[0]
-                if k in got.first_faults:  # positions in the data, as one run over every row gives them
-                    e, msg, row, at = got.first_faults[k]
-                    res.first_faults[p] = (e, msg, row, at if rows is None else int(rows[at]))
+        with row_bar(total, f"Applying {len(todo)} LFs ({resumed} resumed on the rows they lack)",
+                     job.progress) as bar:
+            job = dataclasses.replace(job, bar=bar)
+            for group, rows in runs:
+                js = [todo[p] for p in group]
+                whole = first is None
+                planned = n if rows is None else len(rows)
+                if first is not None:  # rows after the error cannot hold the error raised
+                    at = first.position if first.position is not None else n - 1
+                    rows = np.arange(at + 1) if rows is None else rows[rows <= at]
+                    bar.total -= planned - len(rows)  # the bar ends where the runs end
+                    bar.refresh()
+                if rows is not None and not len(rows):
+                    for p in group:  # every row done (nothing run): the partial column is the column
+                        res.block[:, p] = partials[todo[p]][0]
+                    continue
+                resume = _Resume({j: partials[j] for j in js if j in partials}, rows, n)
+                try:
+                    got = engine.run(df if rows is None else df.iloc[rows], [todo_lfs[p] for p in group], job)
+                except LFApplyError as err:
+                    with contextlib.suppress(Exception):
+                        self._keep_finished(err, js, keys, data_fp, resume)
+                    err.__dict__.pop("partial", None)
+                    if rows is not None:
+                        _at_rows(err, rows)
+                    if first is None or _earlier(err, first, [lf.name for lf in self.lfs]):
+                        first = err
+                    continue
+                except KeyboardInterrupt as interrupt:
+                    with contextlib.suppress(Exception):
+                        self._keep_finished(interrupt, js, keys, data_fp, resume)
+                    with contextlib.suppress(Exception):
+                        self._keep_runs(ran, keys, data_fp)
+                    for attached in ("finished", "partial"):
+                        interrupt.__dict__.pop(attached, None)
+                    raise
+                ran.append((js, got, resume, whole))
+                for k, p in enumerate(group):
+                    if rows is None:
+                        res.block[:, p] = got.block[:, k]
+                    else:
+                        res.block[:, p] = partials[todo[p]][0]
+                        res.block[rows, p] = got.block[:, k]
+                    res.faults[p], res.seconds[p], calls[p] = got.faults[k], got.seconds[k], got.block.shape[0]
+                    if k in got.first_faults:  # positions in the data, as one run over every row gives them
+                        e, msg, row, at = got.first_faults[k]
+                        res.first_faults[p] = (e, msg, row, at if rows is None else int(rows[at]))
         if first is not None:
             with contextlib.suppress(Exception):
                 self._keep_runs(ran, keys, data_fp)

@@ -45,6 +45,9 @@ class EngineJob:
     #: Also hash each Dask partition as it is read, for the vote cache's data key (``EngineResult.data_digest``):
     #: the partitions are read once, not once to hash and again to apply.
     digest: bool = False
+    #: A progress bar (tqdm) over rows for the engine to move instead of showing its own: the applier's one bar
+    #: over several engine runs (a resumed apply whose LFs lack different rows); None: the engine's own bar.
+    bar: Any = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ Ctrl-C, which the workers leave to this process.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import pickle
@@ -138,7 +139,8 @@ class ProcessEngine:
         rows_done = np.zeros(n, dtype=bool)  # rows of the chunks finished
         finished: list[tuple[int, int, np.ndarray]] = []  # the chunks finished, with their faults: kept if it stops
         try:
-            with row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) as bar:
+            with (row_bar(n, f"Applying {len(lfs)} LFs ({n_jobs} processes)", job.progress) if job.bar is None
+                  else contextlib.nullcontext(job.bar)) as bar:  # the applier's bar over several runs: left open
                 futures: dict[Future[Any], int] = {}
                 for i, b in enumerate(bounds):
                     try:

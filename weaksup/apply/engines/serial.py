@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +33,8 @@ class SerialEngine:
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         m = max(len(lfs), 1)
         finished: list[tuple[int, int, np.ndarray]] = []  # the chunks done, with their faults: kept if it stops
-        with row_bar(n, f"Applying {len(lfs)} LFs", job.progress) as bar:
+        with (row_bar(n, f"Applying {len(lfs)} LFs", job.progress) if job.bar is None
+              else contextlib.nullcontext(job.bar)) as bar:  # the applier's bar over several runs: left open
             for start, stop in chunks(n, job.chunk_size or 10_000):
                 size, shown = stop - start, [0]
 
