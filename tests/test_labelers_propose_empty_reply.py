@@ -76,3 +76,41 @@ def test_the_reason_names_finish_reason_length_when_the_backend_reports_it():
     assert res.table["reason"].tolist() == [
         "empty reply (finish_reason 'length'): the model used all max_tokens=64 tokens before writing any text "
         "(a reasoning model spends them thinking): raise max_tokens, or turn thinking off"] * 2
+
+
+class _Replies(Backend):
+    """Answers the proposal prompt for label i with ``replies[i]`` (and ``finish``)."""
+
+    kind, model = "scripted", "reasoning-model"
+
+    def __init__(self, replies, finish):
+        super().__init__()
+        self.replies, self.finish = replies, finish
+
+    def _generate_batch(self, prompts, max_tokens, stop):
+        return [{"text": self.replies[int('labelled "spam"' in p)], "finish_reason": self.finish} for p in prompts]
+
+
+THINKING = "<think>\nOkay, the user wants keyword rules for spam. Let me think about which words"
+
+
+def test_a_reply_that_is_all_thinking_is_empty_not_parsed_as_proposals():
+    """A reasoning model served without a reasoning parser, cut off by max_tokens: its thinking was read as
+    keywords ("Okay", "the user wants ...") and rejected with reasons about those, not about max_tokens."""
+    res = propose_lfs(_Replies([THINKING, THINKING], "length"), TASK, LABELS, max_tokens=64)
+    assert res.table["kind"].tolist() == ["backend", "backend"] and res.table["label"].tolist() == LABELS
+    assert res.table["reason"].tolist() == [
+        "empty reply (finish_reason 'length'): the model used all max_tokens=64 tokens before writing any text "
+        "(a reasoning model spends them thinking): raise max_tokens, or turn thinking off (the reply is a "
+        "reasoning model's <think> thinking, with no answer after it)"] * 2
+    assert res.replies == [THINKING, THINKING] and res.lfs == []
+
+
+def test_a_reply_after_its_thinking_is_read_from_the_text_after_think():
+    done = "<think>\nOkay, spam says free. Or maybe cash\n</think>\n\nfree\nsubscribe"
+    res = propose_lfs(_Replies([THINKING + "\n</think>\n", done], "stop"), TASK, LABELS)
+    assert [lf.name for lf in res.lfs] == ["llm_keyword_free_1", "llm_keyword_subscribe_1"]
+    assert res.table["pattern"].tolist() == ["free", "subscribe", ""]
+    assert res.table["reason"].iloc[-1].startswith("empty reply (finish_reason 'stop')")
+    assert res.table["reason"].iloc[-1].endswith("(the reply is a reasoning model's <think> thinking, with no "
+                                                 "answer after it)")

@@ -620,6 +620,27 @@ def _table(rows: list[dict[str, Any]], stats: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _answer_text(reply: str) -> str:
+    """The answer in a reply, without a reasoning model's thinking (empty when the reply is all thinking).
+
+    A reasoning model served without a reasoning parser writes its thinking into the reply as
+    ``<think>...</think>``, then the answer; cut off by ``max_tokens``, the reply is thinking only, and its
+    sentences must not be read as proposals.
+
+    >>> from weaksup.labelers.propose import _answer_text
+    >>> _answer_text("<think>\\nOkay, the user wants keywords")
+    ''
+    >>> _answer_text("<think>\\nfree, maybe\\n</think>\\n\\nfree\\nsubscribe")
+    '\\n\\nfree\\nsubscribe'
+    >>> _answer_text("free\\nsubscribe")
+    'free\\nsubscribe'
+    """
+    opened = reply.lstrip().startswith("<think>")
+    if "</think>" in reply:  # an answer follows the thinking (a chat template may open <think> in the prompt)
+        return reply.rsplit("</think>", 1)[1]
+    return "" if opened else reply
+
+
 def _empty_reply(response: Any, max_tokens: int) -> str:
     """The reason recorded for an empty reply to a proposal prompt (``response``: the backend's full reply).
 
@@ -702,7 +723,9 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     ProposalResult
         Backend failures are rows of ``table`` (kind ``"backend"``, status
         ``rejected``, the error as reason), never exceptions; so is an empty reply
-        (a reasoning model that spent ``max_tokens`` thinking), its reason saying so.
+        (a reasoning model that spent ``max_tokens`` thinking), its reason saying so, and one
+        that is all ``<think>`` thinking (a reasoning model served without a reasoning parser);
+        a reply with text after ``</think>`` is read from that text.
 
     Examples
     --------
@@ -745,12 +768,15 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
                              "name": "", "warning": ""})
             continue
         replies.append(reply)
-        if not str(reply).strip():  # nothing to parse: say why, else the label silently gets no proposal
+        answer = _answer_text(str(reply))
+        if not answer.strip():  # nothing to parse: say why, else the label silently gets no proposal
+            why = _empty_reply(full[0] if full else None, max_tokens)
+            if answer != str(reply):
+                why += " (the reply is a reasoning model's <think> thinking, with no answer after it)"
             failures.append({"origin": "llm", "kind": "backend", "label": label_names[c], "pattern": "",
-                             "status": "rejected", "reason": _empty_reply(full[0] if full else None, max_tokens),
-                             "name": "", "warning": ""})
+                             "status": "rejected", "reason": why, "name": "", "warning": ""})
             continue
-        proposals += parse_proposals(reply, label_names, default_label=label_names[c])
+        proposals += parse_proposals(answer, label_names, default_label=label_names[c])
     res = validate_proposals(proposals, label_names, data, y, field=field, min_coverage=min_coverage,
                              confidence=confidence, backend=backend, cache=cache, lf_timeout=lf_timeout)
     if failures:
