@@ -32,6 +32,16 @@ CASES = {
         "WeightedMajorityVote(accuracy_source='dev') is deprecated"),
     "module __getattr__ two calls deep": ("from weaksup.bench.runner import LABEL_MODELS\n",
                                           "weaksup.bench.runner.LABEL_MODELS is deprecated"),
+    # importlib/__init__.py is a frame warnings.warn counts: the warning was attributed to it, and hidden
+    "importlib.import_module": ("import importlib\nimportlib.import_module('weaksup.labelmodel.flows')\n",
+                                "the module 'weaksup.labelmodel.flows' is deprecated"),
+    "importlib.import_module of an aliased submodule": (
+        "import importlib\nimport weaksup.labelmodel.universal\n"
+        "importlib.import_module('weaksup.labelmodel.universal.spaces')\n",
+        "module 'weaksup.labelmodel.universal.spaces' is deprecated"),
+    "importlib.reload": ("import importlib, warnings\nwith warnings.catch_warnings():\n"
+                         "    warnings.simplefilter('ignore')\n    import weaksup.labelmodel.flows as f\n"
+                         "importlib.reload(f)\n", "the module 'weaksup.labelmodel.flows' is deprecated"),
 }
 
 

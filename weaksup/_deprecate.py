@@ -37,6 +37,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # The folders of weaksup and of the deprecated top-level ``labelers`` shim: a deprecation warning points past them.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _OURS = tuple(os.path.join(_ROOT, name) + os.sep for name in ("weaksup", "labelers"))
+# importlib's own file: importlib.import_module (and reload) lie between a deprecated module and the user's call.
+_IMPORTLIB = os.path.abspath(importlib.__file__) if getattr(importlib, "__file__", None) else None
 
 
 def _is_import_machinery(frame: FrameType) -> bool:
@@ -45,16 +47,24 @@ def _is_import_machinery(frame: FrameType) -> bool:
     return "importlib" in filename and "_bootstrap" in filename
 
 
+def _steps_past(frame: FrameType) -> bool:
+    # weaksup's frames, and importlib.import_module's: warnings.warn counts the latter (only the _bootstrap
+    # frames are skipped), so a module imported with import_module("weaksup....") would warn from importlib
+    filename = os.path.abspath(frame.f_code.co_filename)
+    return filename.startswith(_OURS) or filename == _IMPORTLIB
+
+
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning issued by the caller at the first frame outside weaksup.
 
-    Counted as :func:`warnings.warn` counts (it skips importlib's frames), so a warning raised while a
-    deprecated module is imported points at the user's ``import`` line: Python's default filters show
-    a DeprecationWarning only when it is attributed to ``__main__``, i.e. to the user's script.
+    Counted as :func:`warnings.warn` counts (it skips importlib's ``_bootstrap`` frames), so a warning raised
+    while a deprecated module is imported points at the user's ``import`` line, or at the user's
+    ``importlib.import_module(...)`` call: Python's default filters show a DeprecationWarning only when it is
+    attributed to ``__main__``, i.e. to the user's script.
     """
     frame: FrameType | None = sys._getframe(1)
     level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_OURS):
+    while frame is not None and _steps_past(frame):
         frame = frame.f_back
         while frame is not None and _is_import_machinery(frame):
             frame = frame.f_back
