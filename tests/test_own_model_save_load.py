@@ -85,6 +85,25 @@ def test_a_dict_of_str_keys_is_written_as_before_and_old_files_load_as_before(tm
     assert meta["v"] == {"0": 1.0, "1": 3.0}
 
 
+@pytest.mark.parametrize("value", [{"__dict_items__": [[1, 2]]}, {"__dict_items__": "abc"}, {"__tuple__": [1, 2]},
+                                   {"__tuple__": "x", "other": 1},
+                                   {"__ndarray__": [1, 2], "dtype": "<i8", "shape": [2]}, {"__ndarray__": 0}])
+def test_a_str_key_that_is_a_tag_of_the_format_round_trips(value, tmp_path):
+    """{'__dict_items__': [[1, 2]]} came back {1: 2}, {'__dict_items__': 'abc'} failed to load, {'__tuple__': [1, 2]}
+    came back (1, 2): a str key the format uses as a tag is written as tagged items, so every dict comes back."""
+    save_npz(tmp_path / "t.npz", "weaksup.Test", {"v": value, "nested": {"a": [value]}})
+    meta, _ = load_npz(tmp_path / "t.npz", "weaksup.Test")
+    assert meta["v"] == value and meta["nested"] == {"a": [value]} and type(meta["v"]) is dict
+
+
+def test_a_file_written_before_reads_its_tags_as_before(tmp_path):
+    old = json.dumps({"format": "weaksup.Test", "version": 1, "t": {"__tuple__": [1, 2]},
+                      "d": {"__dict_items__": [[0, "a"]]}, "a": {"__ndarray__": [1, 2], "dtype": "<i8", "shape": [2]}})
+    np.savez(tmp_path / "old.npz", __meta__=np.frombuffer(old.encode(), np.uint8))
+    meta, _ = load_npz(tmp_path / "old.npz", "weaksup.Test")
+    assert meta["t"] == (1, 2) and meta["d"] == {0: "a"} and meta["a"].tolist() == [1, 2]
+
+
 def test_an_unsaveable_key_is_named(tmp_path):
     with pytest.raises(TypeError, match=r"cannot save v\[key frozenset\(\{1\}\)\] = frozenset\(\{1\}\)"):
         save_npz(tmp_path / "k.npz", "weaksup.Test", {"v": {frozenset({1}): 2}})
@@ -134,8 +153,54 @@ def test_a_file_saved_from_main_loads_through_the_class_in_a_module(votes, tmp_p
     back = AccVote.load(tmp_path / "main.npz")
     assert type(back) is AccVote
     np.testing.assert_array_equal(back.predict_proba(L), m.predict_proba(L))
-    AccVote().fit(L).save(tmp_path / "mod.npz")  # and the other way round: a module's file, loaded in a notebook
-    assert type(in_main.load(tmp_path / "mod.npz")) is in_main
+
+
+def test_a_modules_file_is_not_loaded_by_a_class_of_the_same_name_in_main(votes, tmp_path):
+    """A file from pkg_a.AccVote loaded into an unrelated __main__.AccVote (722ab04 took either side being __main__
+    as the same class); the file names its module, so the class to load it with is that one."""
+    L, _ = votes
+    other = type("AccVote", (AccVote,), {"__module__": "pkg_a", "__qualname__": "AccVote"})
+    other().fit(L).save(tmp_path / "a.npz")
+    with pytest.raises(ValueError, match=r"a.npz: refusing to load non-weaksup class 'pkg_a.AccVote' \(call load on "
+                                         r"that class itself to read a file of your own model: from pkg_a import "
+                                         r"AccVote, then AccVote.load\(...\); load was called on __main__.AccVote"):
+        _as_if_defined_in_main(AccVote).load(tmp_path / "a.npz")
+    AccVote().fit(L).save(tmp_path / "mod.npz")  # this test module's AccVote: refused by a __main__.AccVote too
+    with pytest.raises(ValueError, match=rf"refusing to load non-weaksup class '{re.escape(__name__)}.AccVote'"):
+        _as_if_defined_in_main(AccVote).load(tmp_path / "mod.npz")
+
+
+class MajorityVote(LabelModel):
+    """A notebook's own model, unrelated to weaksup's MajorityVote but by name."""
+
+    _fitted_attrs = ()
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, **kw):
+        pass
+
+    def _predict_proba(self, L):
+        return np.full((L.n, self.cardinality_), 1 / self.cardinality_)
+
+
+def test_a_weaksup_file_is_not_loaded_by_a_class_of_ones_own_sharing_its_name(votes, tmp_path):
+    """A notebook's MajorityVote loaded a file of weaksup's MajorityVote and predicted with its own _predict_proba."""
+    from weaksup.labelmodel import MajorityVote as WeaksupMajorityVote
+
+    L, _ = votes
+    WeaksupMajorityVote(cardinality=2).fit(L).save(tmp_path / "mv.npz")
+    notebook = _as_if_defined_in_main(MajorityVote)
+    for cls in (notebook, MajorityVote):
+        with pytest.raises(ValueError, match=r"mv.npz holds a weaksup.labelmodel.voting.MajorityVote, not a "
+                                             rf"{re.escape(cls.__module__)}.MajorityVote$"):
+            cls.load(tmp_path / "mv.npz")
+    notebook().fit(L).save(tmp_path / "own.npz")  # nor the other way round: a notebook's file into weaksup's class
+    with pytest.raises(ValueError, match=r"refusing to load non-weaksup class '__main__.MajorityVote' .*load was "
+                                         r"called on weaksup.labelmodel.voting.MajorityVote"):
+        WeaksupMajorityVote.load(tmp_path / "own.npz")
+    assert type(MajorityVote.load(tmp_path / "own.npz")) is MajorityVote  # the same class moved out of __main__
 
 
 def test_a_file_of_another_module_is_still_refused_saying_how_to_load_it(votes, tmp_path):

@@ -46,6 +46,9 @@ _ARRAY_KEY = "__ndarray__"  # nor arrays: a numpy array parameter (prec_init=np.
 # nor keys other than strings: a dict with any (class ids: {0: 1.0, 1: 3.0}) is written as its items, so that its
 # keys come back as they were, not as the strings JSON would make of them; a dict of str keys is written as before
 _ITEMS_KEY = "__dict_items__"
+# a dict of str keys holding one of these tags is written as items too: as it is, it would read back as the tagged
+# value ({"__dict_items__": [[1, 2]]} as {1: 2}) or fail to
+_RESERVED_KEYS = frozenset({_TUPLE_KEY, _ARRAY_KEY, _ITEMS_KEY})
 
 
 class _Unsaveable(TypeError):
@@ -64,7 +67,7 @@ def _encode(obj: Any, where: str = "") -> Any:
     if isinstance(obj, list):
         return [_encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj):
+        if all(isinstance(k, str) for k in obj) and _RESERVED_KEYS.isdisjoint(obj):
             return {k: _encode(v, f"{where}.{k}" if where else str(k)) for k, v in obj.items()}
         return {_ITEMS_KEY: [[_encode(k, f"{where}[key {k!r}]"), _encode(v, f"{where}[{k!r}]")]
                              for k, v in obj.items()]}
@@ -205,21 +208,24 @@ def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
 
     A file that names exactly the class ``load`` was called on (a user's own
     model: ``FirstVote.load(path)``) gets that class, nothing imported, and so
-    does one that names a class of the same name in ``__main__`` (saved from a
-    notebook or script, loaded with the class since moved into a module, or the
-    other way round); any other class outside ``weaksup`` is refused, so a file
-    never makes ``load`` import code.  Every refusal is a ``ValueError`` naming ``path``.
+    does one that names ``__main__.<the same qualified name>`` when that class is
+    not weaksup's (saved from a notebook or script, loaded with the class since
+    moved into a module); any other class outside ``weaksup`` is refused, so a
+    file never makes ``load`` import code, and a file of a weaksup class loads
+    only into that class or a base of it (never into a class of one's own that
+    shares its name).  Every refusal is a ``ValueError`` naming ``path``.
     """
     if not isinstance(qualified, str):
         raise ValueError(f"{path}: its metadata names no class (got {qualified!r})")
     if qualified == class_path(base):
         return base
     module, _, qual = qualified.rpartition(".")
-    if qual == base.__qualname__ and "__main__" in (module, base.__module__):
-        # the same class, written in a notebook or script (``__main__``) and since moved into a module, or the
-        # other way round: its name is all a file of __main__ can give, and nothing is imported
+    if module == "__main__" and qual == base.__qualname__ and not _in_weaksup(base.__module__):
+        # the same class, written in a notebook or script and since moved into a module: its name is all a file of
+        # __main__ can give, and nothing is imported.  Not the other way round: a file naming a module's class
+        # (pkg.AccVote, weaksup's MajorityVote) is that class's, not that of a class in __main__ sharing its name
         return base
-    if not (module == "weaksup" or module.startswith("weaksup.")):
+    if not _in_weaksup(module):
         raise ValueError(f"{path}: refusing to load non-weaksup class {qualified!r} (call load on that class "
                          f"itself to read a file of your own model: from {module} import {qual.split('.')[0]}, then "
                          f"{qual}.load(...); load was called on {class_path(base)}, and never imports a class a file "
@@ -231,8 +237,15 @@ def load_class(qualified: str, base: type, *, path: Any = "<file>") -> type:
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"{path}: class {qualified!r} is not in this weaksup ({exc})") from exc
     if not (isinstance(obj, type) and issubclass(obj, base)):
-        raise ValueError(f"{path} holds a {qualified}, not a {base.__name__}")
+        # a class of one's own named as weaksup's (MajorityVote in a notebook): the full name says which is which
+        named = class_path(base) if base.__name__ == getattr(obj, "__name__", None) else base.__name__
+        raise ValueError(f"{path} holds a {qualified}, not a {named}")
     return obj
+
+
+def _in_weaksup(module: str) -> bool:
+    """Whether ``module`` is weaksup or one of its modules (whose classes :func:`load_class` may import)."""
+    return module == "weaksup" or module.startswith("weaksup.")
 
 
 def model_from_meta(meta: Mapping[str, Any], base: type, path: Any, *, validate: Callable[[Any], None],
