@@ -80,7 +80,8 @@ def test_an_lf_whose_every_reply_names_no_answer_warns_once_with_an_example(clea
     assert len(msgs) == 1, msgs
     msg = msgs[0]
     # it warns as soon as the share is reached (after the second chunk of 10): a long apply need not end first
-    assert msg.startswith("LF 'llm_spam': 20 of the 20 prompts it has asked in this apply so far got a reply that "
+    assert msg.startswith("LF 'llm_spam': 20 of the 20 distinct prompts it has asked in this apply so far got a "
+                          "reply that "
                           "named none of the answers ['yes', 'no'], so the LF abstained on those rows")
     assert "'Is this comment spam?\\nComment: c0" in msg and "<think>" in msg  # one prompt and its reply
     assert "enable_thinking" in msg and "system_prompt" in msg and "chat template" in msg  # what to change
@@ -111,6 +112,28 @@ def test_the_warning_needs_most_of_at_least_20_replies(clean, n, thinking, warns
     dense = votes.to_dense().ravel()
     assert (dense[:thinking] == -1).all()
     assert dense[thinking:].tolist() == [i % 2 for i in range(thinking, n)]  # the answered rows vote as before
+
+
+@pytest.mark.parametrize("silent, answered, repeats, warns", [
+    (1, 100, "silent", False),  # 900 rows of one empty-ish text, rightly unanswered, 100 answered: 1 of 101
+    (20, 1, "answered", True),  # 20 distinct prompts unanswered, 200 rows of one answered prompt: 20 of 21
+])
+def test_the_share_is_of_distinct_prompts_not_rows(clean, silent, answered, repeats, warns):
+    """Before, rows were counted: 900 rows that repeat one prompt (e.g. an empty text) whose reply rightly names
+    no answer warned that the LF's replies name none, and 20 of 21 distinct prompts unanswered did not warn."""
+    df = _script(clean, silent + answered, set(range(silent)))
+    rep = df.iloc[[0 if repeats == "silent" else silent]]
+    df = pd.concat([rep] * 900 + [df.iloc[1:]] if repeats == "silent" else [df] + [rep] * 199, ignore_index=True)
+    lf = _lf(clean, "score")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = ws.apply_lfs([lf], df, cardinality=2, progress=False)
+    msgs = _no_answer_warnings(caught)
+    assert len(msgs) == int(warns), msgs
+    if warns:
+        assert msgs[0].startswith("LF 'llm_spam': 20 of the 21 distinct prompts it has asked in this apply so far")
+    dense = votes.to_dense().ravel()
+    assert lf.stats.no_answer == int((dense == -1).sum()) == (900 if repeats == "silent" else 20)  # rows, as before
 
 
 def test_replies_that_answer_are_not_counted(clean):

@@ -109,9 +109,11 @@ class PromptedLF(LabelingFunction):
     ----------
     stats : CallStats
         Calls, cache hits, seconds and tokens spent by this LF, and the replies that named no
-        answer (``no_answer``).  When at least ``NO_ANSWER_SHARE`` of the prompts an apply asks
-        (and at least ``NO_ANSWER_MIN`` of them) get a reply that names none of the answers, the
-        LF warns once, with an example reply and what to change.
+        answer (``no_answer``, one per row).  When at least ``NO_ANSWER_SHARE`` of the distinct
+        prompts an apply asks (and at least ``NO_ANSWER_MIN`` of them) get a reply that names none
+        of the answers, the LF warns once, with an example reply and what to change (rows that
+        repeat a prompt, such as many empty texts, count once; with worker processes, where the
+        prompts stay in the workers, rows are counted).
     calibration : ndarray or None
         The diagonal of ``W`` (one weight per answer) once computed.
     """
@@ -123,6 +125,11 @@ class PromptedLF(LabelingFunction):
     _no_answer_from: CallStats | None = None  # stats when the apply began (None: when the LF was made)
     _no_answer_warned = False
     _no_answer_example: tuple[str, str] | None = None  # (prompt, reply) of a reply that named no answer
+    # hashes of the distinct prompts this process asked in the apply, and of those whose reply named no answer
+    # (None: none yet, or the apply has warned): the share is of distinct prompts, as 900 rows of one empty text
+    # are one prompt and one reply
+    _no_answer_asked: set[int] | None = None
+    _no_answer_silent: set[int] | None = None
 
     def __init__(
         self,
@@ -185,10 +192,11 @@ class PromptedLF(LabelingFunction):
         return self._answer_logprobs(self._form_scores(data))
 
     def _form_scores(self, data: Any, failed: dict[str, BaseException] | None = None,
-                     replies: list[Any] | None = None) -> np.ndarray:
+                     replies: list[Any] | None = None, prompts: list[str] | None = None) -> np.ndarray:
         """``n × n_forms`` scores of every verbalizer, as the backend returns them
-        (``failed``, ``replies``: see :meth:`Backend.score`; a failed prompt's row is NaN)."""
-        prompts = self.prompts(data)
+        (``failed``, ``replies``: see :meth:`Backend.score`; a failed prompt's row is NaN; ``prompts``:
+        ``self.prompts(data)`` when already rendered)."""
+        prompts = self.prompts(data) if prompts is None else prompts
         if not prompts:
             return np.zeros((0, len(self._forms)))
         return self.backend.score(prompts, self._forms, cache=self.cache, stats=self.stats,
@@ -277,6 +285,7 @@ class PromptedLF(LabelingFunction):
         self._no_answer_from = dataclasses.replace(self.stats)
         self._no_answer_warned = False
         self._no_answer_example = None
+        self._no_answer_asked, self._no_answer_silent = set(), set()
 
     def answer_probs(self, data: Any, calibrated: bool | None = None) -> np.ndarray:
         """``n × n_answers`` answer probabilities, calibrated when the LF calibrates
@@ -330,10 +339,11 @@ class PromptedLF(LabelingFunction):
                                           progress=self._show_progress(len(prompts)), failed=failed)
             parsed = [None if t is None else self._parse(t) for t in texts]
             silent = [i for i, (t, a) in enumerate(zip(texts, parsed)) if t is not None and a is None]
-            self._count_no_answer(silent, lambda i: (prompts[i], f"the reply {texts[i][:120]!r}"))
+            self._count_no_answer(silent, lambda i: (prompts[i], f"the reply {texts[i][:120]!r}"), prompts)
             return parsed
         replies: list[Any] = []
-        raw = self._form_scores(data, failed, replies)
+        prompts = self.prompts(data)
+        raw = self._form_scores(data, failed, replies, prompts)
         lost = np.isnan(raw).any(axis=1)
         raw[lost] = 0.0
         p = self._probs(raw)
@@ -341,8 +351,8 @@ class PromptedLF(LabelingFunction):
         out: list[str | None] = [self.template.answers[b] for b in best]
         no_evidence = self._no_evidence(raw)
         self._count_no_answer(np.flatnonzero(no_evidence & ~lost).tolist(),
-                              lambda i: (self.prompts(data)[i], self._describe(replies[i] if i < len(replies)
-                                                                                else None)))
+                              lambda i: (prompts[i], self._describe(replies[i] if i < len(replies) else None)),
+                              prompts)
         keep = ~no_evidence & ~lost & ~self._tied(p)
         if self.min_confidence is not None:
             keep &= p[np.arange(len(best)), best] >= self.min_confidence
@@ -361,13 +371,22 @@ class PromptedLF(LabelingFunction):
                 return f"the same score for every answer {reply['logprobs']!r}"
         return "a reply that named no answer"
 
-    def _count_no_answer(self, rows: Sequence[int], example: Callable[[int], tuple[str, str]]) -> None:
-        """Count the ``rows`` whose reply named no answer (the LF abstains there) and warn when most do."""
+    def _count_no_answer(self, rows: Sequence[int], example: Callable[[int], tuple[str, str]],
+                         prompts: Sequence[str]) -> None:
+        """Count the ``rows`` whose reply named no answer (the LF abstains there) and warn when most of the
+        distinct ``prompts`` asked in this apply did."""
+        import multiprocessing
+
         if rows:
             self.stats.no_answer += len(rows)
             self.backend.stats.no_answer += len(rows)
             if self._no_answer_example is None:
                 self._no_answer_example = example(rows[0])
+        if not self._no_answer_warned and multiprocessing.parent_process() is None:  # a worker: its parent warns
+            if self._no_answer_asked is None or self._no_answer_silent is None:
+                self._no_answer_asked, self._no_answer_silent = set(), set()
+            self._no_answer_asked.update(hash(p) for p in prompts)
+            self._no_answer_silent.update(hash(prompts[i]) for i in rows)
         self._warn_no_answer()
 
     def _warn_no_answer(self) -> None:
@@ -378,9 +397,14 @@ class PromptedLF(LabelingFunction):
         if self._no_answer_warned or multiprocessing.parent_process() is not None:  # a worker: its parent warns
             return
         since = self.stats if self._no_answer_from is None else self.stats.minus(self._no_answer_from)
-        if since.prompts < self.NO_ANSWER_MIN or since.no_answer < self.NO_ANSWER_SHARE * since.prompts:
+        if self._no_answer_asked and self._no_answer_silent is not None:  # asked here: each prompt counts once
+            asked, silent, what = len(self._no_answer_asked), len(self._no_answer_silent), "distinct prompts"
+        else:  # the replies of worker processes: only their counts come back, one per row
+            asked, silent, what = since.prompts, since.no_answer, "prompts"
+        if asked < self.NO_ANSWER_MIN or silent < self.NO_ANSWER_SHARE * asked:
             return
         self._no_answer_warned = True
+        self._no_answer_asked = self._no_answer_silent = None  # counted no further in this apply
         if self._no_answer_example is not None:
             prompt, reply = self._no_answer_example
             eg = f"e.g. prompt {prompt[:80]!r} got {reply}"
@@ -396,7 +420,7 @@ class PromptedLF(LabelingFunction):
                     f"the reply is cut before the answer)")
         else:
             fix += "; mode='score' reads the first reply token only"
-        warnings.warn(f"LF {self.name!r}: {since.no_answer} of the {since.prompts} prompts it has asked in this apply "
+        warnings.warn(f"LF {self.name!r}: {silent} of the {asked} {what} it has asked in this apply "
                       f"so far got a reply that named none of the answers {list(self.template.answers)}, so the LF "
                       f"abstained on those rows (counted in lf.stats.no_answer); {eg}. What to change: {fix}",
                       UserWarning, stacklevel=3)
