@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 __all__ = ["attach"]
@@ -15,8 +16,10 @@ def attach(package: str, mapping: Mapping[str, str]) -> tuple[Callable[[str], An
 
     ``mapping[name]`` names the module that defines ``name``; when it is the
     submodule ``package.name`` itself, the submodule is returned.  ``__dir__``
-    lists the module's globals and its ``__all__`` (the lazy names included, before
-    they are loaded), so ``dir()``, ``help()`` and IPython's completion show them.
+    lists the package's ``__all__`` and lazy names (before they are loaded), its
+    submodules already imported and its ``__dunder__`` globals, so ``dir()``,
+    ``help()`` and IPython's completion show the public names and not the
+    ``__init__``'s helpers (``attach``, ``TYPE_CHECKING``, ``annotations``).
 
     A package binds ``__getattr__`` under ``if not TYPE_CHECKING:`` and imports the
     lazy names under ``if TYPE_CHECKING:``: type checkers then see each name's real
@@ -36,6 +39,9 @@ def attach(package: str, mapping: Mapping[str, str]) -> tuple[Callable[[str], An
 
     def __dir__() -> list[str]:
         namespace = vars(sys.modules[package]) if package in sys.modules else {}
-        return sorted({*namespace, *namespace.get("__all__", ()), *mapping})
+        submodules = {name for name, value in namespace.items() if not name.startswith("_")
+                      and isinstance(value, ModuleType) and value.__name__ == f"{package}.{name}"}
+        dunders = {name for name in namespace if name.startswith("__") and name.endswith("__")}
+        return sorted({*namespace.get("__all__", ()), *mapping, *submodules, *dunders})
 
     return __getattr__, __dir__
