@@ -116,6 +116,62 @@ def test_a_subclass_of_a_registered_model_takes_its_family_and_fixture():
     assert family_of(MyDS) == "label" and fixture_key(MyDS) == "label"
 
 
+class _PlainModel(LabelModel):
+    """A plain label model, to be named as a registered model of another family is."""
+
+    _parameter_constraints = {"cardinality": [None, int]}
+    _fitted_attrs = ()
+
+    def __init__(self, cardinality=None):
+        self.cardinality = cardinality
+
+    def _fit(self, L, **kw):
+        pass
+
+    def _predict_proba(self, L):
+        return np.full((L.n, self.cardinality_), 1 / self.cardinality_)
+
+
+@pytest.mark.parametrize("name", ["HMM", "LabelLearningFlow", "TransformerClassifier", "EBCC"])
+def test_a_model_of_ones_own_named_as_a_registered_one_is_checked_by_what_it_subclasses(name):
+    """A researcher's class HMM(LabelModel) was checked as the sequence family (registry entry looked up by bare
+    name) and failed 'votes must be a 2-D n×m array, got shape (40, 6, 4)'; a class EBCC(LabelModel) was built
+    with EBCC's check params (repeat=1, max_iter=100), which its __init__ does not take."""
+    from weaksup.estimator_checks import _make, fixture_key
+
+    cls = type(name, (_PlainModel,), {"__module__": "mylab.models", "__qualname__": name})
+    assert family_of(cls) == family_of(cls()) == fixture_key(cls) == "label"
+    assert type(_make(cls)) is cls
+    if name == "HMM":
+        assert "check_probabilities" in check_estimator(cls())
+
+
+def test_a_registered_model_of_ones_own_and_its_subclass_take_its_family():
+    from weaksup.estimator_checks import _make
+    from weaksup.labelmodel import EBCC, registry
+    from weaksup.sequence import HMM
+
+    class MyHMM(HMM):
+        pass
+
+    class EBCCPlus(EBCC):  # a weaksup model's subclass of the same name keeps its check params, as before
+        pass
+
+    EBCCPlus.__name__ = "EBCC"
+    assert family_of(MyHMM) == "sequence" and _make(EBCCPlus).get_params()["repeat"] == 1
+    registry.register(_PlainModel, name="PlainOwn")
+    try:
+        class Sub(_PlainModel):
+            pass
+
+        from weaksup.estimator_checks import _registered_spec
+
+        assert family_of(_PlainModel) == family_of(Sub) == "label"
+        assert _registered_spec(_PlainModel).name == _registered_spec(Sub).name == "PlainOwn"
+    finally:
+        registry.unregister("PlainOwn")
+
+
 def test_an_unknown_kind_of_model_says_what_is_supported():
     class Stranger:
         def fit(self, X):

@@ -428,14 +428,26 @@ def family_of(model_or_class: Any) -> str:
 
 
 def _registered_spec(cls: type) -> Any:
-    """The registry entry of ``cls``: the one of its name, else the one of the nearest weaksup class it subclasses
-    (a researcher's subclass of ``TransformerClassifier`` takes texts, as that does), else None."""
-    by_name = {s.name: s for s in registry.specs()}
-    if cls.__name__ in by_name:
-        return by_name[cls.__name__]
-    for klass in cls.__mro__[1:]:
-        if klass.__module__.startswith("weaksup.") and klass.__name__ in by_name:
-            return by_name[klass.__name__]
+    """The registry entry of ``cls``: its own, else the one of the nearest registered class it subclasses (a
+    researcher's subclass of ``TransformerClassifier`` takes texts, as that does), else None."""
+    for klass in cls.__mro__:
+        spec = _own_spec(klass)
+        if spec is not None:
+            return spec
+    return None
+
+
+def _own_spec(cls: type) -> Any:
+    """The registry entry that is ``cls``'s own, or None: one registered with that very class (or its
+    ``module.QualName``: a ModelSpec added by hand), or, for a weaksup class, the one of its name.  A name alone
+    is not enough for a class of one's own: a researcher's ``class HMM(LabelModel)`` is no sequence model."""
+    specs = registry.specs()
+    path = f"{cls.__module__}.{cls.__qualname__}"
+    for s in specs:
+        if s.cls is cls or (s.cls is None and s.path == path):
+            return s
+    if cls.__module__ == "weaksup" or cls.__module__.startswith("weaksup."):
+        return next((s for s in specs if s.name == cls.__name__), None)
     return None
 
 
@@ -461,9 +473,11 @@ def _make(model_or_class: Any, data_params: dict[str, Any] | None = None) -> Any
         return spec.load()(**(data_params or {}), **dict(spec.check_params))
     if isinstance(model_or_class, type):
         params: dict[str, Any] = dict(data_params or {})
-        for s in registry.specs():
-            if s.name == model_or_class.__name__:
-                params.update(s.check_params)
+        # the check params of its registry entry, or of the registered class it subclasses under the same name;
+        # never those of a registered class that only shares its name (a researcher's HMM(LabelModel))
+        spec = _registered_spec(model_or_class)
+        if spec is not None and spec.name == model_or_class.__name__:
+            params.update(spec.check_params)
         return model_or_class(**params)
     return clone(model_or_class)
 
