@@ -190,3 +190,54 @@ def test_estimators_getattr_is_hidden_from_type_checkers():
     from weaksup._params import ParamsMixin
 
     assert "__getattr__" in vars(ParamsMixin)  # at run time it is there
+
+
+def _return_hint(func: Callable[..., object]) -> object:
+    """``func``'s return annotation, evaluated where it was written (``get_type_hints`` would also evaluate the
+    parameters', some of which name ``TYPE_CHECKING``-only imports)."""
+    import inspect
+
+    func = inspect.unwrap(func)
+    hint = func.__annotations__.get("return")
+    return eval(hint, func.__globals__) if isinstance(hint, str) else hint  # noqa: S307
+
+
+def test_fit_returns_self_typed_as_the_subclass():
+    """``DawidSkene().fit(L).n_iter_`` and ``AutoLabelModel().fit(L).chosen_`` (README, docs) type-check: the base
+    classes' ``fit`` / ``partial_fit`` return ``Self``, not the base class (``-> LabelModel`` made every fitted
+    attribute of a subclass an attr-defined error once ``ParamsMixin.__getattr__`` was hidden from type checkers)."""
+    from weaksup.endmodel.base import EndModel
+    from weaksup.flows.base import FeatureLabelModel
+    from weaksup.labelmodel.base import LabelModel
+    from weaksup.universal.model import UniversalLabelModel
+
+    for method in (LabelModel.fit, LabelModel.partial_fit, EndModel.fit, FeatureLabelModel.fit,
+                   UniversalLabelModel.fit):
+        assert typing.get_type_hints(method)["return"] is typing.Self, method.__qualname__
+
+
+@pytest.mark.parametrize("package", ["weaksup.labelmodel", "weaksup.endmodel", "weaksup.flows", "weaksup.universal",
+                                     "weaksup.sequence", "weaksup.pipeline"])
+def test_no_public_fit_is_typed_as_returning_a_base_class(package):
+    """Every public estimator's ``fit`` / ``partial_fit`` returns ``Self``, a ``TypeVar`` bound to self's type, or
+    the very class it is defined on and called through (a leaf such as ``Cosine``), never a proper base class."""
+    module = importlib.import_module(package)
+    checked = 0
+    for name in module.__all__:
+        try:
+            cls = getattr(module, name)
+        except ImportError:  # an optional dependency (torch) missing: nothing of it to check
+            continue
+        if not isinstance(cls, type):
+            continue
+        for method in ("fit", "partial_fit"):
+            if not callable(getattr(cls, method, None)):
+                continue
+            hint = _return_hint(getattr(cls, method))
+            if hint is None or hint is typing.Any or isinstance(hint, typing.TypeVar) or hint is typing.Self:
+                checked += hint is not None
+                continue
+            assert not (isinstance(hint, type) and issubclass(cls, hint) and hint is not cls), \
+                f"{package}.{name}.{method} is typed as returning {hint.__name__}, not Self"
+            checked += 1
+    assert checked, f"{package}: no fit found"

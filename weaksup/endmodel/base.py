@@ -30,7 +30,7 @@ import contextlib
 import copy
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -734,7 +734,7 @@ class EndModel(ParamsMixin):
 
     # --------------------------------------------------------------- contract
     def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None,
-            seed: int | None = None) -> EndModel:
+            seed: int | None = None) -> Self:
         """Train on ``X`` with hard labels or an ``n × k`` soft-label matrix ``y``; returns self.
 
         ``seed`` (default: the model's ``seed`` parameter, else 0): None or an int in ``[0, 2**32 - 1]``."""

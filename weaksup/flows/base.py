@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 
@@ -93,7 +93,7 @@ class FeatureLabelModel(BaseVoteModel, ABC):
 
     @renamed_kwargs(dev="valid")
     def fit(self, votes: Any, X: Any, *, class_balance: Any = None, valid: Any = None,
-            seed: int | None = None, **fit_params: Any) -> FeatureLabelModel:
+            seed: int | None = None, **fit_params: Any) -> Self:
         """Fit on votes (n×m) and features ``X`` (n×d); returns self.
 
         ``valid`` is ``(votes, y)`` or ``(votes, y, X)`` with gold labels

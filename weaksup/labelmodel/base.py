@@ -34,7 +34,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 
@@ -801,7 +801,7 @@ class LabelModel(BaseVoteModel, ABC):
     # --------------------------------------------------------------- contract
     @renamed_kwargs(dev="valid")
     def fit(self, votes: Any, *, class_balance: Any = None, valid: Any = None,
-            seed: int | None = None) -> LabelModel:
+            seed: int | None = None) -> Self:
         """Fit on an n×m vote matrix; returns self.
 
         ``valid = (votes_valid, y_valid)`` are held-out gold labels (``dev=``
@@ -866,7 +866,7 @@ class LabelModel(BaseVoteModel, ABC):
 
     @renamed_kwargs(dev="valid")
     def partial_fit(self, votes: Any, *, class_balance: Any = None, valid: Any = None,
-                    seed: int | None = None, refit: bool = True) -> LabelModel:
+                    seed: int | None = None, refit: bool = True) -> Self:
         """Add a block of rows to the model's statistics and (with ``refit=True``) refit.
 
         Streaming the rows in chunks gives the same model as one ``fit`` on all

@@ -41,7 +41,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -138,7 +138,7 @@ class UniversalLabelModel(ValueLabelModel):
     }
 
     def fit(self, votes: Any, *, valid: Any = None, seed: int | None = None, dev: Any = None,
-            class_balance: Any = None) -> UniversalLabelModel:
+            class_balance: Any = None) -> Self:
         """Fit on unlabelled value votes; returns self
         (:meth:`ValueLabelModel.fit <weaksup.universal.base.ValueLabelModel.fit>`).
 
