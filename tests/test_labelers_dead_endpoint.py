@@ -70,8 +70,10 @@ def _hang(server) -> None:
     server.fail_after(0, "slow", delay=1.0)
 
 
-def _backend(server) -> OpenAIBackend:
-    return OpenAIBackend(server.url, model=server.model_name, timeout=0.2, max_retries=1, backoff=0.01)
+def _backend(server, timeout: float = 0.2) -> OpenAIBackend:
+    # 0.2 s keeps the hanging-server tests short; where the server always answers, a long timeout keeps a loaded
+    # machine's slow reply from counting as the endpoint's silence
+    return OpenAIBackend(server.url, model=server.model_name, timeout=timeout, max_retries=1, backoff=0.01)
 
 
 def _lf(backend, name: str = "llm_spam") -> PromptedLF:
@@ -167,7 +169,7 @@ def test_a_short_outage_costs_the_chunks_it_lasts_not_the_rest_of_the_apply(clea
     before = clean.received
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        votes = ws.apply_lfs([_lf(_backend(clean))], df, progress=False, fault="abstain", chunk_size=50)
+        votes = ws.apply_lfs([_lf(_backend(clean, timeout=10))], df, progress=False, fault="abstain", chunk_size=50)
     assert votes.to_dense().ravel().tolist() == [-1] * 100 + [1] * 200
     assert votes.report.table["faults"].tolist() == [100] and len(_down_warnings(caught)) == 1
     assert clean.received - before == 66 + 200
@@ -177,7 +179,7 @@ def test_prompts_the_endpoint_refuses_never_take_it_as_down(clean):
     """LF A's prompts all get HTTP 400 (too long for the context), LF B's are answered, on one backend object,
     over 2 chunks: only A abstains. Before, A's 400s took the endpoint as down and B abstained on every row."""
     _answer_all(clean)
-    backend = _backend(clean)
+    backend = _backend(clean, timeout=10)
     too_long = PromptedLF("llm_long", PromptTemplate("TOO LONG " + QUESTION, ["yes", "no"]),
                           LabelMap({"yes": 1, "no": 0}), backend, cache=None, progress=False)
     df = pd.DataFrame({"text": [f"c{i}" for i in range(100)]})
@@ -200,7 +202,7 @@ def test_a_run_of_refused_or_malformed_replies_abstains_only_on_its_rows(clean, 
     df = pd.DataFrame({"text": [f"{first} {i}" for i in range(40)] + [f"c{i}" for i in range(260)]})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        votes = ws.apply_lfs([_lf(_backend(clean))], df, progress=False, fault="abstain", chunk_size=50)
+        votes = ws.apply_lfs([_lf(_backend(clean, timeout=10))], df, progress=False, fault="abstain", chunk_size=50)
     assert votes.to_dense().ravel().tolist() == [-1] * 40 + [1] * 260
     assert votes.report.table["faults"].tolist() == [40] and _down_warnings(caught) == []
 
@@ -212,6 +214,6 @@ def test_failures_with_replies_between_never_take_the_endpoint_as_down(clean):
     df = pd.DataFrame({"text": [f"{'bad' if i % 2 else 'good'} {i}" for i in range(120)]})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        votes = ws.apply_lfs([_lf(_backend(clean))], df, progress=False, fault="abstain", chunk_size=40)
+        votes = ws.apply_lfs([_lf(_backend(clean, timeout=10))], df, progress=False, fault="abstain", chunk_size=40)
     assert votes.to_dense().ravel().tolist() == [-1 if i % 2 else 1 for i in range(120)]
     assert votes.report.table["faults"].tolist() == [60] and _down_warnings(caught) == []

@@ -60,6 +60,14 @@ class BackendError(RuntimeError):
     """
 
 
+class BackendConnectionError(BackendError):
+    """No connection: refused, unknown host, or the URL is wrong (the endpoint did not answer at all)."""
+
+
+class BackendTimeout(BackendError):
+    """No reply within ``timeout`` seconds, on every attempt."""
+
+
 class BatchError(BackendError):
     """Part of a batch failed; ``partial`` holds the responses that did finish.
 
@@ -472,8 +480,6 @@ class Backend:
         answer to that one prompt, and never makes it look down.  A backend of one's own raises
         :class:`ConnectionError` or :class:`TimeoutError` (or an error with ``status`` 429/5xx) for the former.
         """
-        from weaksup.labelers.backends.openai import BackendConnectionError, BackendTimeout
-
         if isinstance(error, (BackendConnectionError, BackendTimeout, ConnectionError, TimeoutError)):
             return True
         status = getattr(error, "status", None)

@@ -41,7 +41,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from weaksup._validation import Interval
-from weaksup.labelers.backends.base import Backend, BackendError, BatchError, check_settings
+from weaksup.labelers.backends.base import (Backend, BackendConnectionError, BackendError, BackendTimeout, BatchError,
+                                            check_settings)
 from weaksup.labelers.template import starts_with_answer
 
 __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
@@ -79,14 +80,6 @@ class BackendHTTPError(BackendError):
 
 class BackendAuthError(BackendHTTPError):
     """401/403: missing or wrong API key."""
-
-
-class BackendConnectionError(BackendError):
-    """No connection: refused, unknown host, or the URL is wrong."""
-
-
-class BackendTimeout(BackendError):
-    """No reply within ``timeout`` seconds, on every attempt."""
 
 
 class BackendResponseError(BackendError):
