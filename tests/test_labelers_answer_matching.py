@@ -95,3 +95,15 @@ def test_generate_mode_takes_the_longest_unspaced_answer(replying):
     lf = PromptedLF("llm", PromptTemplate("Q: {text}", ["正", "正面", "负面"]), LabelMap({"正": 2, "正面": 1, "负面": 0}),
                     OpenAIBackend(srv.url, "m", max_retries=0), cache=None, progress=False, mode="generate")
     assert lf.votes(pd.DataFrame({"text": ["x"]})).tolist() == [1]
+
+
+@pytest.mark.parametrize("top, choices, want", [
+    ([("是的", -0.1), ("否", -2.0)], ["是", "否"], [-0.1, -2.0]),  # was [-3.0, -2.0]: a vote for 否
+    ([("正面的", -0.2), ("负面", -1.9)], ["正", "正面", "负面"], [-2.9, -0.2, -1.9]),  # the longest answer that fits
+    ([("はいです", -0.3), ("いいえ", -1.5)], ["はい", "いいえ"], [-0.3, -1.5]),
+    ([("Yes,", -0.1), ("No", -2.0)], ["Yes", "No"], [-3.0, -2.0]),  # space-separated scripts: as before
+])
+def test_a_top_token_that_is_an_unspaced_answer_going_on_counts_for_it(top, choices, want):
+    from weaksup.labelers.backends.openai import match_top_logprobs
+
+    assert match_top_logprobs(top, choices) == pytest.approx(want)

@@ -43,7 +43,7 @@ from typing import Any
 from weaksup._validation import Interval
 from weaksup.labelers.backends.base import (Backend, BackendConnectionError, BackendError, BackendTimeout, BatchError,
                                             check_settings)
-from weaksup.labelers.template import starts_with_answer
+from weaksup.labelers.template import _unspaced, starts_with_answer
 
 __all__ = ["OpenAIBackend", "BackendHTTPError", "BackendAuthError", "BackendConnectionError",
            "BackendTimeout", "BackendResponseError"]
@@ -262,7 +262,10 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
        (named ``bytes:\\xe6\\x98`` as OpenAI does, ``byte: \\xe6`` or
        ``<0xE6>``; replies' ``bytes`` fields are read into such names) is a
        prefix of the choices whose UTF-8 text starts with those bytes ("是"
-       takes the first two of its three bytes).
+       takes the first two of its three bytes);
+    4. a token left over that is a choice written in a script without spaces (Han, kana, Thai...) going on
+       in that script ("是的" for "是", "正面的" for "正面") goes to the longest such choice, as
+       :func:`~weaksup.labelers.template.starts_with_answer` reads a reply's text.
 
     Several tokens of one choice are summed (log-sum-exp).  A choice with no
     token gets a floor one nat below the smallest listed log-probability (its
@@ -281,6 +284,8 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
     [-0.05, -3.2]
     >>> match_top_logprobs([("\\ufffd", -0.05), ("否", -3.2)], ["是", "否"])
     [-4.2, -4.2]
+    >>> match_top_logprobs([("是的", -0.1), ("否", -2.0)], ["是", "否"])
+    [-0.1, -2.0]
     """
     if not top:
         raise ValueError("empty top_logprobs")
@@ -311,6 +316,14 @@ def match_top_logprobs(top: list[tuple[str, float]], choices: list[str]) -> list
             fits = [i for i, c in enumerate(cs) if i not in taken and c.startswith(t)]
         if len(fits) == 1:
             owner[k] = fits[0]
+    for k, (t, _) in enumerate(toks):  # 4. "是的" is the answer "是" going on in a script without spaces
+        if owner[k] is None and isinstance(t, str) and t:
+            longer = [i for i, c in enumerate(cs) if c and len(t) > len(c) and t.startswith(c)
+                      and _unspaced(c[-1]) and _unspaced(t[len(c)])]
+            if longer:
+                best = max(len(cs[i]) for i in longer)
+                if sum(len(cs[i]) == best for i in longer) == 1:  # the longest answer that fits ("正面" over "正")
+                    owner[k] = next(i for i in longer if len(cs[i]) == best)
     out = []
     for i in range(len(choices)):
         mine = [lp for (_, lp), o in zip(toks, owner) if o == i]
