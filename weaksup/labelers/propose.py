@@ -60,16 +60,22 @@ KINDS = ("keyword", "regex", "prompt")
 #: ``KIND [label]: pattern`` with an optional bullet and markdown emphasis.  No two runs of spaces can take
 #: the same spaces (a kind is words joined by single runs of spaces, each ``\s*`` follows a fixed token),
 #: so a line that does not match fails in linear time, not the polynomial backtracking of overlapping ``\s*``.
-_LINE = re.compile(r"^\s*(?:(?:[-*•]|\d+[.)])\s*)?(?:\*\*|__)?(?P<kind>[A-Za-z_]+?(?: +[A-Za-z_]+?)*?)\s*"
+_LINE = re.compile(r"^\s*(?:(?:[-*•・·]|\d+[.)、．）])\s*)?(?:\*\*|__)?(?P<kind>[A-Za-z_]+?(?: +[A-Za-z_]+?)*?)\s*"
                    r"(?:(?:\*\*|__)\s*)?(?:\[(?P<label>[^\]]*)\]\s*(?:(?:\*\*|__)\s*)?)?:\s*(?P<pattern>.*)$")
 _COLUMNS = ["origin", "kind", "label", "pattern", "status", "reason", "name", "warning"]
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?P<pattern>.+)$")
+#: A list item: "-", "*", "•", "1." or "1)" then a space; CJK replies write "・", "1、", "1．" or "1）", with no space.
+_BULLET = re.compile(r"^\s*(?:(?:[-*•]|\d+[.)])\s+|(?:[・·]|\d+[、．）])\s*)(?P<pattern>.+)$")
 #: How a reply may name a kind (``keywords:``, ``question:``, ...).
 _KIND_NAMES = {"keyword": "keyword", "keywords": "keyword", "phrase": "keyword", "phrases": "keyword",
                "regex": "regex", "regexes": "regex", "regexp": "regex", "pattern": "regex", "patterns": "regex",
                "prompt": "prompt", "prompts": "prompt", "question": "prompt", "questions": "prompt"}
 #: Quotes around a term or a regex.
-_QUOTES = (('"', '"'), ("'", "'"), ("`", "`"), ("“", "”"), ("‘", "’"), ("«", "»"))
+_QUOTES = (('"', '"'), ("'", "'"), ("`", "`"), ("“", "”"), ("‘", "’"), ("«", "»"), ("„", "“"), ("„", "”"),
+           ("‚", "‘"), ("»", "«"), ("‹", "›"), ("「", "」"), ("『", "』"), ("＂", "＂"), ("＇", "＇"))
+#: A quote that may open an item of a keyword list, and the characters that close it („ closes with “ in German,
+#: with ” in Polish or Hungarian).
+_OPENING = {'"': '"', "`": "`", "'": "'", "“": "”", "„": "“”", "«": "»", "»": "«", "‹": "›", "「": "」", "『": "』",
+            "＂": "＂"}
 #: Delimiters around a term (markdown emphasis, quotes), longest first.
 _WRAPS = (("**", "**"), ("__", "__"), ("*", "*"), ("_", "_")) + _QUOTES
 #: What may follow a delimited term: its explanation ("**Subscribe** - asks to subscribe").
@@ -164,6 +170,10 @@ def parse_proposals(text: str, label_names: Sequence[str], *, default_label: Any
     for line in _join_brackets(text).splitlines():
         if not line.strip() or line.lstrip().startswith("```") or _HEADING.match(line):  # markdown around a list
             continue
+        if ":" not in line and "：" in line:  # a full-width colon after a kind name ("keyword：bedava")
+            head, _, rest = line.partition("：")
+            if _KIND_NAMES.get(re.sub(r"^\s*(?:[-*•・·]|\d+[.)、．）])?\s*", "", head).strip("*_ ").lower()):
+                line = f"{head}:{rest}"
         m = _LINE.match(line) if ":" in line else None  # "KIND: ..." needs its colon
         kind = _KIND_NAMES.get(m["kind"].strip().lower()) if m else None
         if m and kind:
@@ -276,11 +286,11 @@ def _split_items(s: str) -> list[tuple[str, bool]]:
     for i, ch in enumerate(s):
         if quote:
             buf += ch
-            if ch == quote:
+            if ch in quote:
                 quote = ""
-        elif ch in "\"`“'" and not buf.strip():  # a quote opening an item (an apostrophe inside a word is not)
+        elif ch in _OPENING and not buf.strip():  # a quote opening an item (an apostrophe inside a word is not)
             buf += ch
-            quote = "”" if ch == "“" else ch
+            quote = _OPENING[ch]
         elif ch in ",;" and not (ch == "," and buf[-1:].isdigit() and re.match(r"\d{3}(?!\d)", s[i + 1:])):
             items.append((buf, True))
             buf = ""
