@@ -11,10 +11,15 @@ import pytest
 
 import weaksup
 import weaksup.analysis
+import weaksup.apply.engines.dask
 import weaksup.data
+import weaksup.labelers.backends
+import weaksup.labelers.propose
 import weaksup.labelmodel as lm
 import weaksup.lf
 import weaksup.metrics
+import weaksup.plots
+import weaksup.universal
 
 #: Entry points whose Parameters section must name every parameter (a class: those of ``__init__``).
 DOCUMENTED = {
@@ -48,10 +53,21 @@ DOCUMENTED = {
     "register_metric": weaksup.metrics.register_metric,
     "tie_split": weaksup.metrics.tie_split,
     "apply_lfs": weaksup.apply_lfs,
+    # keyword-only options that were missing from their sections (an option named nowhere but the signature)
+    "LFApplier.apply_to_shards": weaksup.LFApplier.apply_to_shards,
+    "VoteMatrix": weaksup.VoteMatrix,
+    "LFAnalysis.error_buckets": weaksup.LFAnalysis.error_buckets,
+    "engines.dask.apply_to_shards": weaksup.apply.engines.dask.apply_to_shards,
+    "OpenAIBackend": weaksup.labelers.backends.OpenAIBackend,
+    "propose_lfs": weaksup.labelers.propose.propose_lfs,
+    "universal.make_synthetic": weaksup.universal.make_synthetic,
+    "plot_class_balance": weaksup.plots.plot_class_balance,
+    "plot_learning_curves": weaksup.plots.plot_learning_curves,
 }
 
 _SECTION = re.compile(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.S | re.M)
-_ENTRY = re.compile(r"^([\w*][\w*, ]*?)\s*:(?:\s|$)")  # "name : type", "a, b : type" or "a, b :"
+# "name : type", "a, b : type", "a, b :" or numpydoc's bare "a, b" / "**kwargs" (a description line is indented)
+_ENTRY = re.compile(r"^([\w*][\w*, ]*?)\s*(?::(?:\s|$)|$)")
 
 
 def documented_parameters(doc: str) -> set[str] | None:
@@ -59,6 +75,8 @@ def documented_parameters(doc: str) -> set[str] | None:
 
     >>> sorted(documented_parameters("Parameters\\n----------\\na, b : int\\n    Two.\\nc :\\n    One.\\n"))
     ['a', 'b', 'c']
+    >>> sorted(documented_parameters("Parameters\\n----------\\nd, e\\n    See f.\\n**kw\\n    Passed on.\\n"))
+    ['d', 'e', 'kw']
     """
     m = _SECTION.search(doc)
     if m is None:

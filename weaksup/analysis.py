@@ -572,6 +572,12 @@ class LFAnalysis:
             The LFs to report (default: every LF with a mistake, most mistakes first).
         n : int
             Example rows shown per bucket.
+        fields : sequence of str, optional
+            The columns of ``data`` shown for each row, joined by `` | `` (default: its ``text`` column, if it
+            has one); a name that is not a column of ``data`` is a KeyError.
+        label_names : sequence of str, optional
+            One distinct name per class, class 0 first: ``gold`` and the votes are shown by name, not class id
+            (an abstain shows as ``abstain`` either way).
         width : int
             Texts are cut to this many characters.
 

@@ -358,6 +358,11 @@ class VoteMatrix:
     cardinality : int, optional
         Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).  At most
         ``2**31 - 2``, so votes fit int32.
+    shifted : bool, default True
+        Read a scipy sparse ``data`` as shifted votes (stored value ``vote + 1``, an implicit zero an abstain);
+        a stored negative value is then refused.  ``False``: its stored entries are raw votes (an explicitly
+        stored 0 is a class-0 vote) and one is added to each; an entry not stored is still an abstain.
+        Ignored for dense ``data`` and for a VoteMatrix.
 
     Notes
     -----

@@ -463,6 +463,9 @@ class LFApplier:
         path : str or path
             Directory for the shards; a complete one needs ``overwrite=True``; an incomplete one (a
             failed run) is resumed, keeping the shards the same LFs made from the same partitions.
+        overwrite : bool
+            Replace an existing shard directory, recomputing every partition (a complete directory, one with a
+            manifest, is otherwise an error).
 
         Returns
         -------

@@ -713,6 +713,9 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
         Labelled rows (``y``: an index into ``label_names``, or -1: unlabelled, dropped);
         used for a few examples in each prompt (drawn with ``seed``) and to validate each
         proposal.  They are checked before the backend is asked.
+    field : str
+        The column of ``data`` holding the text: the prompt examples are taken from it and the proposed LFs
+        read it (a name that is not a column of ``data`` is a KeyError, before the backend is asked).
     kinds : sequence of str, or str
         Which proposal kinds to ask for (``"keyword"``, ``"regex"``, ``"prompt"``).  Default
         keywords only: asked for regexes too, SmolLM2-135M stops proposing anything (a larger
@@ -727,6 +730,9 @@ def propose_lfs(backend: Backend, task: str, label_names: Sequence[str], data: A
     cache : ResponseCache, optional
         Response cache for the proposal request and for the proposed prompt LFs
         (None: no cache for either).
+    seed : int
+        Seeds the draw of the ``examples_per_label`` labelled texts shown in each prompt (unused when
+        ``examples_per_label`` is 0 or no labelled rows are given); the same seed shows the same examples.
 
     Returns
     -------

@@ -98,6 +98,8 @@ def plot_class_balance(distributions: Mapping[str, Any], *, label_names: Sequenc
         Class names for the x axis (default ``0..k-1``).
     cardinality : int, optional
         Number of classes (default: from ``label_names`` or the inputs).
+    title : str, optional
+        Axes title (default, and for an empty string: ``"class balance"``).
 
     Returns
     -------
@@ -217,6 +219,9 @@ def plot_learning_curves(models: Any, *, metric: str = "valid", loss: bool = Tru
         Name of the validation metric for the y axis label.
     loss : bool
         Add a second panel with the training loss at each check.
+    title : str, optional
+        Title of the metric panel (default, and for an empty string: ``"learning curves"``); the loss panel
+        keeps its own title.
 
     Returns
     -------

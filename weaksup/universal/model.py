@@ -507,6 +507,9 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
         finite spaces, where θ = 0 is a uniformly random LF).
     n : int
         Number of rows, >= 0.
+    seed : int, optional
+        Seed of the one ``numpy.random.default_rng`` that draws the gold labels, every LF's outputs and
+        the abstains (the same seed gives the same sample); None: fresh randomness on each call.
     abstain : float or sequence
         Per-LF probability of abstaining (independent of everything else), in ``[0, 1]``.
     **truth_kw

@@ -559,11 +559,17 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
         Number of classes (every shard must agree on it, so it is not inferred).
     fault : {"raise", "abstain", "warn"}
         As in :class:`~weaksup.apply.LFApplier`.
+    npartitions : int, optional
+        Number of partitions a pandas ``data`` is split into (default: ``os.cpu_count()``); ignored for a Dask
+        DataFrame or a Parquet path, whose own partitions are used.
     overwrite : bool
         Replace an existing shard directory (every partition recomputed).  Without it, a complete directory
         (one with a manifest) is an error; an incomplete one left by a failed run is resumed: a shard whose
         ``part-<i>.key`` shows it was made by the same LFs (fingerprints), ``fault`` and ``cardinality`` from
         a partition of the same content is kept, the other partitions are applied.
+    progress : bool
+        Show a tqdm bar of the rows applied, advanced as partitions finish (its total is known only for a
+        pandas ``data``).
 
     Returns
     -------

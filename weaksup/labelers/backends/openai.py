@@ -405,6 +405,9 @@ class OpenAIBackend(Backend):
     api : {"chat", "completions"}
     api_key : str, optional
         Bearer token (default: the environment variable ``api_key_env``).
+    api_key_env : str, default "OPENAI_API_KEY"
+        Name of the environment variable read, once when the backend is made, for the token when ``api_key``
+        is not given; if it is unset (or empty) requests are sent without an ``Authorization`` header.
     timeout : float
         Seconds to wait for each reply.
     max_retries : int
