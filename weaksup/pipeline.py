@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -138,7 +138,7 @@ class Pipeline(ParamsMixin):
         return clone(self.label_model)
 
     def fit(self, votes: Any, X: Any, *, valid: Any = None, class_balance: Any = None, seed: int | None = None,
-            dev: Any = None) -> Pipeline:
+            dev: Any = None) -> Self:
         """Fit the label model on ``votes`` and the end model on ``X`` with its labels.
 
         Parameters

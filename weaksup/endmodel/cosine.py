@@ -40,7 +40,7 @@ from __future__ import annotations
 import copy
 import time
 import warnings
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -446,7 +446,7 @@ class Cosine(EndModel):
 
     # ----------------------------------------------------------- fit
     def fit(self, X: Any, y: Any, *, valid: Any = None, sample_weight: Any = None, seed: int | None = None,
-            unlabeled: Any = None) -> Cosine:
+            unlabeled: Any = None) -> Self:
         """Stage 1 on the labelled rows of ``(X, y)``, then stage 2 on those plus ``unlabeled``.
 
         Rows of hard ``y`` equal to ``-1`` (uncovered) join the unlabeled pool.

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import pickle
 import warnings
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -296,7 +296,7 @@ class LabelLearningFlow(FeatureLabelModel):
     # ------------------------------------------------------------ contract
     @renamed_kwargs(dev="valid")
     def fit(self, votes: Any, X: Any, *, class_balance: Any = None, valid: Any = None,
-            seed: int | None = None, error_bounds: Any = None, **fit_params: Any) -> LabelLearningFlow:
+            seed: int | None = None, error_bounds: Any = None, **fit_params: Any) -> Self:
         """Fit the flow on votes (n×m) and features ``X`` (n×d); returns self.
 
         Parameters

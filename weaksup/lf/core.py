@@ -466,6 +466,13 @@ class LabelingFunction:
         example (a pandas Series, :class:`Row` or dict), used when the LF is called on one example (as
         snorkel's ``PandasLFApplier`` calls it).  Without it such a call runs ``f`` on a one-row DataFrame.
 
+    Attributes
+    ----------
+    source : str or None
+        One Python expression that rebuilds the LF: set by :mod:`weaksup.lfgen` on the LFs it
+        builds (``print(lf.source)``; :func:`~weaksup.lfgen.lfs_to_source` writes many), None on
+        the others.  Not part of the :meth:`fingerprint`.
+
     Examples
     --------
     >>> from weaksup.lf import LabelingFunction, Row
@@ -476,6 +483,10 @@ class LabelingFunction:
     >>> lf.name
     'has_link'
     """
+
+    # declared on the class (default None) so that every LF has it and ``gen.lfs_[0].source`` type-checks in
+    # user code; weaksup.lfgen sets it on the instance
+    source: str | None = None
 
     def __init__(
         self,

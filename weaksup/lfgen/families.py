@@ -75,7 +75,7 @@ def _literal(v: Any) -> str:
 
 
 def _with_source(lf: LabelingFunction, source: str) -> LabelingFunction:
-    lf.source = source  # type: ignore[attr-defined]
+    lf.source = source
     return lf
 
 

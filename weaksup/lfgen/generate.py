@@ -47,7 +47,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -471,7 +471,7 @@ class LFGenerator(ParamsMixin):
         """``families`` as a tuple: a single string is one family (``"keyword"``, not its letters)."""
         return (self.families,) if isinstance(self.families, str) else tuple(self.families)
 
-    def fit(self, data: Any, y: Any) -> LFGenerator:
+    def fit(self, data: Any, y: Any) -> Self:
         """Mine candidates on the labelled rows of ``data`` and keep a diverse, accurate set.
 
         Parameters
@@ -527,7 +527,7 @@ class LFGenerator(ParamsMixin):
                 lfs[i] = cands[chosen[i]].build(name=name)
         table = stats.iloc[chosen].reset_index(drop=True)
         table.insert(0, "name", [lf.name for lf in lfs])
-        table["source"] = [lf.source for lf in lfs]  # type: ignore[attr-defined]
+        table["source"] = [lf.source for lf in lfs]
         self.candidates_ = stats
         self.table_ = table.drop(columns="candidate")
         self.lfs_ = lfs

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -219,7 +219,7 @@ class CRFTagger(ParamsMixin):
 
     def fit(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], *,
             entity_types: Sequence[str] | None = None, sample_weight: Any = None,
-            dense: Any = None, seed: int | None = None) -> CRFTagger:
+            dense: Any = None, seed: int | None = None) -> Self:
         """Fit on tokenised sentences and (weak) BIO tags (stray ``I-`` repaired to ``B-``).
 
         ``seed`` is accepted for the common end-model contract; the fit is
