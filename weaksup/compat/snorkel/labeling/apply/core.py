@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -116,6 +116,23 @@ class LFApplier(BaseLFApplier):
     each LF gets one element / row).  Returns the ``n × m`` int label matrix
     (``-1`` = abstain).
     """
+
+    # overloads: a type checker sees the matrix (not a union to unpack) unless return_meta=True asks for the pair
+    @overload
+    def apply(self, data_points: Any, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: Literal[False] = False) -> np.ndarray: ...
+
+    @overload
+    def apply(self, data_points: Any, progress_bar: bool, fault_tolerant: bool,
+              return_meta: Literal[True]) -> tuple[np.ndarray, ApplierMetadata]: ...
+
+    @overload
+    def apply(self, data_points: Any, progress_bar: bool = True, fault_tolerant: bool = False, *,
+              return_meta: Literal[True]) -> tuple[np.ndarray, ApplierMetadata]: ...
+
+    @overload
+    def apply(self, data_points: Any, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]: ...
 
     def apply(self, data_points: Any, progress_bar: bool = True, fault_tolerant: bool = False,
               return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:

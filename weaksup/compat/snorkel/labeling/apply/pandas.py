@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,23 @@ class PandasLFApplier(BaseLFApplier):
     [[-1], [1]]
     """
 
+    # overloads: a type checker sees the matrix (not a union to unpack) unless return_meta=True asks for the pair
+    @overload
+    def apply(self, df: pd.DataFrame, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: Literal[False] = False) -> np.ndarray: ...
+
+    @overload
+    def apply(self, df: pd.DataFrame, progress_bar: bool, fault_tolerant: bool,
+              return_meta: Literal[True]) -> tuple[np.ndarray, ApplierMetadata]: ...
+
+    @overload
+    def apply(self, df: pd.DataFrame, progress_bar: bool = True, fault_tolerant: bool = False, *,
+              return_meta: Literal[True]) -> tuple[np.ndarray, ApplierMetadata]: ...
+
+    @overload
+    def apply(self, df: pd.DataFrame, progress_bar: bool = True, fault_tolerant: bool = False,
+              return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]: ...
+
     def apply(self, df: pd.DataFrame, progress_bar: bool = True, fault_tolerant: bool = False,
               return_meta: bool = False) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
         if not isinstance(df, pd.DataFrame):
@@ -59,8 +76,7 @@ def _apply_frame(lfs: list[Any], df: pd.DataFrame, fault_tolerant: bool, partiti
     (the row's index label is the frame's own).
     """
     try:
-        return PandasLFApplier(lfs).apply(df, progress_bar=False,  # type: ignore[return-value]
-                                          fault_tolerant=fault_tolerant)
+        return PandasLFApplier(lfs).apply(df, progress_bar=False, fault_tolerant=fault_tolerant)
     except Exception as err:
         if partition is not None:
             err.add_note(f"in Dask partition {partition}: the position counts from that partition's first row")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -29,6 +29,19 @@ class BaseLabeler:
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    # overloads: a type checker sees the predictions (not a union to unpack) unless return_probs=True asks for the pair
+    @overload
+    def predict(self, L: np.ndarray, return_probs: Literal[False] | None = False,
+                tie_break_policy: str = "abstain") -> np.ndarray: ...
+
+    @overload
+    def predict(self, L: np.ndarray, return_probs: Literal[True],
+                tie_break_policy: str = "abstain") -> tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def predict(self, L: np.ndarray, return_probs: bool | None = False,
+                tie_break_policy: str = "abstain") -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
 
     def predict(self, L: np.ndarray, return_probs: bool | None = False,
                 tie_break_policy: str = "abstain") -> np.ndarray | tuple[np.ndarray, np.ndarray]:

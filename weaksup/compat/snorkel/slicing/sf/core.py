@@ -16,7 +16,7 @@ usually); the appliers store ``True``/``False`` as 1/0 and any int as is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,3 +40,7 @@ class slicing_function(labeling_function):  # noqa: N801 - snorkel's name
     """Decorator: ``@slicing_function(name=None, resources=None, pre=None)`` (parentheses required)."""
 
     function_class = SlicingFunction
+
+    def __call__(self, f: Callable[..., Any]) -> SlicingFunction:
+        # the same build as labeling_function's, typed as the SF it is (slice_dataframe and the SF appliers take one)
+        return cast(SlicingFunction, super().__call__(f))
