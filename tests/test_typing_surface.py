@@ -283,3 +283,33 @@ def test_lf_source_is_declared_on_every_lf():
               for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
               if ".source" in line and "type: ignore" in line]
     assert not hidden, f"a `.source` read or write still hides a type error: {hidden}"
+
+
+def test_last_report_is_typed_as_the_report():
+    """``assert applier.last_report.recomputed == [...]`` (README, docs/index.md) type-checks: ``last_report`` is
+    an ``ApplyReport`` (it was ``ApplyReport | None``); read before any apply it raises a RuntimeError saying so
+    (an AttributeError too, so ``getattr(applier, "last_report", None)`` is None as before), and an applier
+    pickled while it was a plain attribute loads with its report."""
+    import pickle
+
+    import pandas as pd
+
+    from weaksup.apply.applier import LFApplier
+    from weaksup.apply.report import ApplyReport
+    from weaksup.lf.core import LabelingFunction
+
+    assert typing.get_type_hints(LFApplier.last_report.fget)["return"] is ApplyReport
+    applier = LFApplier([LabelingFunction("magnitude", abs, batched=True)], progress=False)
+    with pytest.raises(RuntimeError, match=r"LFApplier\.last_report: nothing applied yet; call \.apply\(data\)"):
+        applier.last_report  # noqa: B018
+    assert getattr(applier, "last_report", None) is None
+    votes = applier.apply(pd.DataFrame({"x": [-1, 0]}))
+    assert applier.last_report is votes.report and applier.last_report.recomputed == ["magnitude"]
+    assert pickle.loads(pickle.dumps(applier)).last_report.recomputed == ["magnitude"]
+    before = LFApplier([LabelingFunction("magnitude", abs, batched=True)], progress=False)
+    for old in (applier, before):  # the layout an older weaksup pickled
+        old.__dict__["last_report"] = old.__dict__.pop("_last_report")
+        again = pickle.loads(pickle.dumps(old))
+        assert "last_report" not in vars(again)
+    assert again.__dict__["_last_report"] is None and getattr(again, "last_report", None) is None
+    assert pickle.loads(pickle.dumps(applier)).last_report.recomputed == ["magnitude"]

@@ -116,7 +116,31 @@ class LFApplier:
         # row-wise LFs get pd.NA in a missing nullable cell, as snorkel's PandasLFApplier hands it (the drop-in
         # weaksup.apply.PandasLFApplier); weaksup's own rows hold None there
         self._keep_na = _keep_na
-        self.last_report: ApplyReport | None = None
+        self._last_report: ApplyReport | None = None
+
+    @property
+    def last_report(self) -> ApplyReport:
+        """The :class:`ApplyReport` of the last :meth:`apply` (or :meth:`apply_to_shards`).
+
+        Raises an error (a RuntimeError, also an AttributeError, so ``getattr(applier, "last_report", None)``
+        gives None) before anything was applied.
+        """
+        if self._last_report is None:
+            raise _NothingAppliedError(
+                f"{type(self).__name__}.last_report: nothing applied yet; call .apply(data) first "
+                f"(last_report is the report of the last apply)")
+        return self._last_report
+
+    @last_report.setter
+    def last_report(self, report: ApplyReport | None) -> None:
+        self._last_report = report
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # an applier pickled while last_report was a plain attribute holds it under that name
+        state = dict(state)
+        if "last_report" in state:
+            state.setdefault("_last_report", state.pop("last_report"))
+        self.__dict__.update(state)
 
     def apply(self, data: Any, lfs: Sequence[Any] | None = None) -> VoteMatrix:
         """Apply the LFs (or ``lfs``, replacing them) to ``data``.
@@ -289,8 +313,8 @@ class LFApplier:
             },
             index=pd.Index(names, name="lf"),
         )
-        self.last_report = ApplyReport(engine.name, int(n), time.perf_counter() - t_start, table)
-        votes.report = self.last_report
+        self._last_report = ApplyReport(engine.name, int(n), time.perf_counter() - t_start, table)
+        votes.report = self._last_report
         return votes
 
     def _cache_key(self, fp: str, data_fp: str) -> str:
@@ -482,8 +506,13 @@ class LFApplier:
         check_columns(data)
         votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
                                 npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
-        self.last_report = votes.report
+        self._last_report = votes.report
         return votes
+
+
+class _NothingAppliedError(RuntimeError, AttributeError):
+    """:attr:`LFApplier.last_report` read before anything was applied (an AttributeError too, so that
+    ``getattr(applier, "last_report", None)`` still gives None there, as when the attribute held None)."""
 
 
 class _Resume(NamedTuple):
