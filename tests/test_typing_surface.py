@@ -313,3 +313,33 @@ def test_last_report_is_typed_as_the_report():
         assert "last_report" not in vars(again)
     assert again.__dict__["_last_report"] is None and getattr(again, "last_report", None) is None
     assert pickle.loads(pickle.dumps(applier)).last_report.recomputed == ["magnitude"]
+
+
+def test_label_model_predictions_are_typed_by_the_votes():
+    """``predict_proba`` / ``predict`` on Dask votes give lazy Dask arrays (docs/scaling.md calls ``.compute()``
+    on them), numpy arrays otherwise: overloads on the votes' type say so (``predict_proba`` was typed
+    ``np.ndarray`` for both, ``predict`` ``Any``), and ``return_probs=True`` gives a pair."""
+    import numpy as np
+
+    from weaksup.labelmodel.base import LabelModel
+    from weaksup.labelmodel.voting import MajorityVote
+
+    dask_votes = "DaskVotes | dask.array.Array"
+    proba = [(o.__annotations__["votes"], o.__annotations__["return"])
+             for o in typing.get_overloads(LabelModel.predict_proba)]
+    assert proba == [(dask_votes, "dask.array.Array"), ("Any", "np.ndarray")]
+    predict = [(o.__annotations__["votes"], o.__annotations__["return_probs"], o.__annotations__["return"])
+               for o in typing.get_overloads(LabelModel.predict)]
+    assert predict == [(dask_votes, "Literal[False]", "dask.array.Array"),
+                       (dask_votes, "Literal[True]", "tuple[dask.array.Array, dask.array.Array]"),
+                       ("Any", "Literal[False]", "np.ndarray"),
+                       ("Any", "Literal[True]", "tuple[np.ndarray, np.ndarray]"),
+                       ("Any", "bool", "Any")]
+    L = np.array([[0, 1], [1, 1], [0, -1]])
+    model = MajorityVote().fit(L)
+    assert isinstance(model.predict_proba(L), np.ndarray) and isinstance(model.predict(L), np.ndarray)
+    da = pytest.importorskip("dask.array")
+    V = da.from_array(L, chunks=2)
+    assert isinstance(model.predict_proba(V), da.Array) and isinstance(model.predict(V), da.Array)
+    preds, probs = model.predict(V, return_probs=True)
+    assert isinstance(preds, da.Array) and isinstance(probs, da.Array)

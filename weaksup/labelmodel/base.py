@@ -34,7 +34,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
 import numpy as np
 
@@ -71,6 +71,11 @@ from weaksup.labelmodel._stats import (
 from weaksup.metrics import TIE_BREAKS, probs_to_preds  # the one tie-break rule (shared with end models)
 from weaksup.dask_votes import is_dask_votes
 from weaksup.votes import VoteMatrix, check_votes
+
+if TYPE_CHECKING:  # the return type of predict_proba / predict on Dask votes
+    import dask.array
+
+    from weaksup.dask_votes import DaskVotes
 
 __all__ = [
     "BaseVoteModel",
@@ -962,12 +967,19 @@ class LabelModel(BaseVoteModel, ABC):
                 f"(or cardinality= on the first chunk's VoteMatrix) [{exc}]") from exc
 
     # ------------------------------------------------------------ prediction
-    def predict_proba(self, votes: Any) -> np.ndarray:
+    # Dask votes give lazy Dask arrays (docs/scaling.md calls .compute() on them), other votes numpy arrays
+    @overload
+    def predict_proba(self, votes: DaskVotes | dask.array.Array) -> dask.array.Array: ...
+
+    @overload
+    def predict_proba(self, votes: Any) -> np.ndarray: ...
+
+    def predict_proba(self, votes: Any) -> Any:
         """``n × k`` class probabilities; rows sum to 1 (a lazy Dask array for Dask votes)."""
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import predict_proba_dask
 
-            return predict_proba_dask(self, self._check_dask_votes(votes))  # type: ignore[no-any-return]
+            return predict_proba_dask(self, self._check_dask_votes(votes))
         L = self._check_predict_votes(votes)
         if L.n == 0:
             return np.zeros((0, self.cardinality_))
@@ -976,6 +988,26 @@ class LabelModel(BaseVoteModel, ABC):
     @abstractmethod
     def _predict_proba(self, L: VoteMatrix) -> np.ndarray:
         """Probabilities for checked votes with at least one row."""
+
+    @overload
+    def predict(self, votes: DaskVotes | dask.array.Array, tie_break: str = ..., *,
+                return_probs: Literal[False] = ..., seed: int | None = ...) -> dask.array.Array: ...
+
+    @overload
+    def predict(self, votes: DaskVotes | dask.array.Array, tie_break: str = ..., *, return_probs: Literal[True],
+                seed: int | None = ...) -> tuple[dask.array.Array, dask.array.Array]: ...
+
+    @overload
+    def predict(self, votes: Any, tie_break: str = ..., *, return_probs: Literal[False] = ...,
+                seed: int | None = ...) -> np.ndarray: ...
+
+    @overload
+    def predict(self, votes: Any, tie_break: str = ..., *, return_probs: Literal[True],
+                seed: int | None = ...) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def predict(self, votes: Any, tie_break: str = ..., *, return_probs: bool,
+                seed: int | None = ...) -> Any: ...
 
     def predict(self, votes: Any, tie_break: str = "random", *, return_probs: bool = False,
                 seed: int | None = None) -> Any:
