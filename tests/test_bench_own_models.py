@@ -16,33 +16,7 @@ from weaksup.bench import results_table, run
 from weaksup.bench.runner import trains_on_valid
 from weaksup.labelmodel import AutoLabelModel, DawidSkene, LabelModel, MajorityVote, registry
 
-
-class AccVote(LabelModel):
-    """Each LF weighted by the log-odds of its accuracy on the valid labels (a semi-supervised model)."""
-
-    _fitted_attrs = ("weights_", "class_balance_")
-
-    def __init__(self, cardinality=None, smoothing=1.0):
-        self.cardinality = cardinality
-        self.smoothing = smoothing
-
-    def _fit(self, L, *, class_balance, dev, seed):
-        V, k = L.to_dense(), self.cardinality_
-        if dev is not None:
-            Vd, ref = dev[0].to_dense(), np.asarray(dev[1])
-        else:
-            Vd, ref = V, np.stack([(V == c).sum(1) for c in range(k)], 1).argmax(1)
-        acc = np.array([((Vd[Vd[:, j] >= 0, j] == ref[Vd[:, j] >= 0]).sum() + self.smoothing)
-                        / ((Vd[:, j] >= 0).sum() + 2 * self.smoothing) for j in range(V.shape[1])])
-        acc = np.clip(acc, 1e-3, 1 - 1e-3)
-        self.weights_ = np.log(acc / (1 - acc))
-        self.class_balance_ = np.full(k, 1.0 / k)
-
-    def _predict_proba(self, L):
-        V, k = L.to_dense(), self.cardinality_
-        s = np.stack([((V == c) * self.weights_).sum(1) for c in range(k)], 1)
-        p = np.exp(s - s.max(1, keepdims=True))
-        return p / p.sum(1, keepdims=True)
+from support.own_models import AccVote
 
 
 class DeclaredAccVote(AccVote):
@@ -119,7 +93,7 @@ def test_auto_refuses_an_unregistered_class_saying_how_to_register(clean_registr
 
 
 def test_a_modelspec_appended_to_models_is_found(clean_registry):
-    registry.MODELS += (registry.ModelSpec("AccVote", "label", f"{__name__}.AccVote"),)
+    registry.MODELS += (registry.ModelSpec("AccVote", "label", f"{AccVote.__module__}.AccVote"),)
     assert registry.spec("AccVote").name == "AccVote"
 
 
@@ -210,7 +184,7 @@ def test_registering_a_class_defined_again_replaces_it(clean_registry):
 
 
 def test_register_sees_a_hand_appended_spec_and_unregister_removes_it(clean_registry):
-    registry.MODELS += (registry.ModelSpec("HandVote", "label", f"{__name__}.AccVote"),)
+    registry.MODELS += (registry.ModelSpec("HandVote", "label", f"{AccVote.__module__}.AccVote"),)
     with pytest.raises(ValueError, match=r"'HandVote' is already registered for HandVote"):
         registry.register(MyMV, "HandVote")  # was accepted: two 'HandVote' in model_names
     assert registry.model_names("label").count("HandVote") == 1

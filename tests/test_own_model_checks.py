@@ -12,33 +12,8 @@ import pytest
 from weaksup.estimator_checks import check_estimator, family_of, run_check
 from weaksup.labelmodel import LabelModel
 from weaksup.synthetic import make_votes
-from weaksup._validation import Interval
 
-
-class AccVote(LabelModel):
-    """Each LF weighted by the log-odds of its agreement with the majority vote."""
-
-    _fitted_attrs = ("weights_", "class_balance_")
-    _parameter_constraints = {"smoothing": [Interval(0, None)]}
-
-    def __init__(self, cardinality=None, smoothing=1.0):
-        self.cardinality = cardinality
-        self.smoothing = smoothing
-
-    def _fit(self, L, *, class_balance, dev, seed):
-        V, k = L.to_dense(), self.cardinality_
-        ref = np.stack([(V == c).sum(1) for c in range(k)], 1).argmax(1)
-        fired = V >= 0
-        acc = (((V == ref[:, None]) & fired).sum(0) + self.smoothing) / (fired.sum(0) + 2 * self.smoothing)
-        acc = np.clip(acc, 1e-3, 1 - 1e-3)
-        self.weights_ = np.log(acc / (1 - acc))
-        self.class_balance_ = np.full(k, 1.0 / k)
-
-    def _predict_proba(self, L):
-        V, k = L.to_dense(), self.cardinality_
-        s = np.stack([((V == c) * self.weights_).sum(1) for c in range(k)], 1)
-        p = np.exp(s - s.max(1, keepdims=True))
-        return p / p.sum(1, keepdims=True)
+from support.own_models import AccVote
 
 
 @pytest.fixture(scope="module")
