@@ -26,38 +26,13 @@ import weaksup as ws
 from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
 from weaksup.labelers.backends import OpenAIBackend
 
+from support.scripted_server import ScriptedModel, scripted_server_fixtures
+
 QUESTION = "Is this comment spam?\nComment: {text}\nAnswer yes or no."
 
 
-class _NoModel:
-    """What ModelServer needs of a backend when every reply is scripted: a name and a chat rendering."""
-
-    model = "scripted"
-
-    @staticmethod
-    def render_messages(messages):
-        text = "\n".join(m["content"] for m in messages)
-        if "TOO LONG" in text:  # the server answers HTTP 400, as for a prompt over the context length
-            raise ValueError("This model's maximum context length is 4096 tokens")
-        return text
-
-
-@pytest.fixture(scope="module")
-def server():
-    from support.openai_server import ModelServer
-
-    srv = ModelServer(_NoModel()).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def clean(server):
-    server.clear_faults()
-    server.wait_idle(30)
-    yield server
-    server.clear_faults()
-    server.wait_idle(30)
+# every reply scripted; a prompt with "TOO LONG" in it gets HTTP 400, as one over the context length does
+server, clean = scripted_server_fixtures(ScriptedModel("scripted", too_long="TOO LONG"))
 
 
 def _answer_all(server) -> None:

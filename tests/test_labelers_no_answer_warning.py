@@ -17,34 +17,13 @@ import weaksup as ws
 from weaksup.labelers import LabelMap, PromptedLF, PromptTemplate
 from weaksup.labelers.backends import OpenAIBackend
 
+from support.scripted_server import ScriptedModel, scripted_server_fixtures
+
 QUESTION = "Is this comment spam?\nComment: {text}\nAnswer yes or no."
 THINK = ("<think>\nOkay, the user", [("<think>", -0.0001), ("Okay", -9.5)])
 
 
-class _NoModel:
-    """What ModelServer needs of a backend when every reply is scripted: a name and a chat rendering."""
-
-    model = "Qwen3-8B"
-
-    @staticmethod
-    def render_messages(messages):
-        return "\n".join(m["content"] for m in messages)
-
-
-@pytest.fixture(scope="module")
-def server():
-    from support.openai_server import ModelServer
-
-    srv = ModelServer(_NoModel()).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def clean(server):
-    server.clear_faults()
-    yield server
-    server.clear_faults()
+server, clean = scripted_server_fixtures(ScriptedModel("Qwen3-8B"))
 
 
 def _lf(server, mode: str, name: str = "llm_spam") -> PromptedLF:

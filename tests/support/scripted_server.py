@@ -1,0 +1,75 @@
+"""The OpenAI-compatible test server with no model behind it, every reply scripted, as pytest fixtures.
+
+Shared by the prompted-LF tests that count requests or script replies (tests/test_labelers_dead_endpoint.py,
+tests/test_labelers_no_answer_warning.py).  A test module binds the two fixtures to its own names, so pytest finds
+them there::
+
+    server, clean = scripted_server_fixtures(ScriptedModel("Qwen3-8B"))
+
+``server`` is one :class:`~support.openai_server.ModelServer` for the module; ``clean`` is that server for one
+test, with no fault or scripted reply left from another test.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from support.openai_server import ModelServer
+
+
+class ScriptedModel:
+    """What ModelServer needs of a backend when every reply is scripted: a name and a chat rendering.
+
+    Parameters
+    ----------
+    model : str
+        The model name the server reports and expects in requests.
+    too_long : str, optional
+        A prompt containing it is refused with HTTP 400, as an endpoint refuses a prompt over the model's
+        context length (default: none is).
+    """
+
+    def __init__(self, model: str, too_long: str | None = None) -> None:
+        self.model = model
+        self.too_long = too_long
+
+    def render_messages(self, messages: list[dict[str, Any]]) -> str:
+        text = "\n".join(m["content"] for m in messages)
+        if self.too_long is not None and self.too_long in text:  # the server answers a ValueError with HTTP 400
+            raise ValueError("This model's maximum context length is 4096 tokens")
+        return text
+
+
+def scripted_server_fixtures(model: ScriptedModel) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The fixtures ``server`` (module scope: one server started for the module) and ``clean`` (per test).
+
+    Parameters
+    ----------
+    model : ScriptedModel
+        The backend the server stands for.
+
+    Returns
+    -------
+    server, clean : pytest fixtures
+        Bind them to module names ``server`` and ``clean`` (``clean`` asks for ``server`` by that name).
+    """
+
+    @pytest.fixture(scope="module")
+    def server():
+        srv = ModelServer(model).start()
+        yield srv
+        srv.stop()
+
+    @pytest.fixture
+    def clean(server):
+        # wait_idle: a reply held back ("slow") is still being handled after the client gave up; it must not
+        # reach the next test's request counts
+        server.clear_faults()
+        server.wait_idle(30)
+        yield server
+        server.clear_faults()
+        server.wait_idle(30)
+
+    return server, clean
