@@ -16,8 +16,7 @@ class ApplyReport:
     ``table`` has one row per LF: ``calls`` (rows evaluated now; 0 when the
     column came from the cache), ``faults`` (rows where the LF raised and
     abstained instead), ``seconds``, ``cached`` and ``first_fault`` (the error the LF raised on the
-    first row it faulted on: type, message, row label and position; ``""`` if none; not filled by
-    ``apply_to_shards``).
+    first row it faulted on: type, message, row label and position; ``""`` if none).
 
     Examples
     --------

@@ -9,8 +9,8 @@ keeping row order.
 
 :func:`apply_to_shards` is the out-of-core form: each partition's votes are
 written by its worker as a sparse shard file (atomically: temporary name, then
-rename) and only row counts, fault counts and timings return to the client,
-which writes the directory's manifest last.  The result is a
+rename) and only row counts, fault counts (with each LF's first fault) and timings return to the
+client, which writes the directory's manifest last.  The result is a
 :class:`~weaksup.dask_votes.DaskVotes` that label models fit on Dask.  A run
 holds a lock on the directory, so a second run into it at the same time (another
 kernel) is refused instead of mixing its shards with the first one's.
@@ -419,14 +419,15 @@ def _shard_key_path(directory: str, index: int) -> str:
 
 def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: str, client_pid: int, directory: str,
                  index: int, names: list[str], k: int, lf_keys: list[str | None] | None = None, run_id: str = ""
-                 ) -> tuple[int, np.ndarray, np.ndarray, list, list[int], bool] | _Failed:
+                 ) -> tuple[int, np.ndarray, np.ndarray, list, list[int], bool, dict[int, Any]] | _Failed:
     """Write partition ``index``'s votes as a shard, and beside it ``part-<index>.key``: the partition's content
     hash and row count, one key per LF column (fingerprint, name, fault, cardinality; None: not kept), and the
-    run's id (the client checks that no other run replaced it).  The last item of the result: whether the key
-    file was written (not for a partition whose content cannot be hashed).
+    run's id (the client checks that no other run replaced it).  The sixth item of the result: whether the key
+    file was written (not for a partition whose content cannot be hashed); the seventh: each faulted LF's first
+    fault, by LF position (positions from the partition's first row; see :func:`_counted_chunk`).
 
     When the key file of a run that failed shows the same partition content, the columns whose LF key is
-    the same are taken from the shard there, and only the other LFs run (the last item of the result lists
+    the same are taken from the shard there, and only the other LFs run (the fifth item of the result lists
     the columns kept).  A column with faults is not kept (a fault may be transient)."""
     from weaksup.dask_votes import shard_name, write_shard
     from weaksup.votes import VoteMatrix
@@ -456,12 +457,13 @@ def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: st
         os.remove(key_path)
     run = [j for j in range(m) if j not in kept]
     if run:
-        done = _counted_chunk([lfs[j] for j in run], chunk, output, fault, client_pid)
+        done = _counted_chunk([lfs[j] for j in run], chunk, output, fault, client_pid, keep_first=True)
         if isinstance(done, _Failed):
             return done
-        block_run, faults_run, seconds_run, counts_run = done
+        block_run, faults_run, seconds_run, counts_run, found_run = done
     else:
-        block_run, faults_run, seconds_run, counts_run = np.zeros((rows, 0), np.int64), [], [], []
+        block_run, faults_run, seconds_run, counts_run, found_run = np.zeros((rows, 0), np.int64), [], [], [], {}
+    first = {run[pos]: got for pos, got in found_run.items()}  # by position in ``lfs``, not in ``run``
     block = np.empty((rows, m), dtype=np.int64)
     faults, seconds, counts = np.zeros(m, np.int64), np.zeros(m), [None] * m
     for j, col in kept.items():
@@ -476,7 +478,7 @@ def _apply_shard(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: st
         with open(tmp, "w") as f:
             json.dump(body, f)
         os.replace(tmp, key_path)
-    return written, faults, seconds, counts, sorted(kept), not is_volatile(digest)
+    return written, faults, seconds, counts, sorted(kept), not is_volatile(digest), first
 
 
 @contextlib.contextmanager
@@ -587,7 +589,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
 
     dask = require_dask("apply_to_shards")
     from weaksup.apply.report import ApplyReport
-    from weaksup.apply.kernel import ClassOutput, check_fault, prepare_lfs, warn_faults
+    from weaksup.apply.kernel import ClassOutput, check_fault, describe_fault, prepare_lfs, warn_faults
     from weaksup.dask_votes import MANIFEST, DaskVotes, get_client, write_manifest
     from weaksup.lf.core import as_lfs
 
@@ -641,13 +643,24 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
         rows = [int(r[0]) for r in results]
         faults = np.sum([r[1] for r in results], axis=0) if results else np.zeros(len(names), np.int64)
         seconds = np.sum([r[2] for r in results], axis=0) if results else np.zeros(len(names))
-        warn_faults(names, faults, fault)
+        first_faults: dict[int, Any] = {}  # each LF's first fault, at its position in the whole data
+        offset = 0
+        for n, r in zip(rows, results):
+            keep_first_faults(first_faults, {j: (e, msg, row, at + offset) for j, (e, msg, row, at) in r[6].items()})
+            offset += n
+        first = [first_faults.get(j) if faults[j] else None for j in range(len(names))]
+        warn_faults(names, faults, fault, first=first)
         _check_run_keys(out, run_id, results)
         write_manifest(out, names, k, rows)
         votes = DaskVotes.from_shards(out)
         # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
         calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
         table = pd.DataFrame({"calls": calls, "faults": faults, "seconds": seconds,
-                              "cached": [sum(rows) > 0 and c == 0 for c in calls]}, index=pd.Index(names, name="lf"))
+                              "cached": [sum(rows) > 0 and c == 0 for c in calls],
+                              # as LFApplier.apply's report: the error an LF raised on the first row it faulted on
+                              "first_fault": [describe_fault(f) if f is not None
+                                              else "(not kept by apply_to_shards)" if faults[j] else ""
+                                              for j, f in enumerate(first)]},
+                             index=pd.Index(names, name="lf"))
         votes.report = ApplyReport("dask", votes.n, time.perf_counter() - t0, table)
     return votes
