@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from weaksup.data._wrench_io import (
     read_json,
 )
 from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:  # load_wrench's return type for a tagging set (imported lazily at run time)
+    from weaksup.data.wrench_sequence import SequenceDataset
 
 _log = logging.getLogger("weaksup.data")
 
@@ -451,6 +454,30 @@ def _check_path_arg(value: Any, what: str, *, optional: bool = False) -> None:
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{what} must be a folder path (str or pathlib.Path){' or None' if optional else ''}, "
                         f"got {type(value).__name__} {value!r}")
+
+
+#: The registered WRENCH names by task (``weaksup/data/wrench_tasks.json``; a test keeps them equal): a type checker
+#: reads ``load_wrench("youtube")`` as a WrenchDataset and ``load_wrench("bc5cdr")`` as a SequenceDataset.  Any
+#: other name (a folder of one's own, a path) is only known at run time, by the folder's files: typed Any, as the
+#: union of both would make ``ds.label_names`` / ``ds.train.labels`` (classification only) type errors.
+_ClassificationName = Literal["youtube", "sms", "trec", "semeval", "imdb", "yelp", "tennis", "basketball",
+                              "commercial", "census", "agnews", "spouse", "cdr", "chemprot"]
+_TaggingName = Literal["bc5cdr", "ncbi-disease", "laptopreview", "conll", "wikigold", "ontonotes",
+                       "mit-restaurants", "mit-movies"]
+
+
+@overload
+def load_wrench(name: _ClassificationName, data_dir: str | os.PathLike[str] | None = ..., *,
+                metric: str | None = ...) -> WrenchDataset: ...
+
+
+@overload
+def load_wrench(name: _TaggingName, data_dir: str | os.PathLike[str] | None = ..., *,
+                metric: str | None = ...) -> SequenceDataset: ...
+
+
+@overload
+def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = ..., *, metric: str | None = ...) -> Any: ...
 
 
 def load_wrench(name: str, data_dir: str | os.PathLike[str] | None = None, *, metric: str | None = None) -> Any:
