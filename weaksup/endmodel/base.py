@@ -30,7 +30,7 @@ import contextlib
 import copy
 import warnings
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -773,8 +773,18 @@ class EndModel(ParamsMixin):
         # a model pickled before class_prior_ existed breaks "prior" ties by the lowest class, as it did then
         return getattr(self, "class_prior_", None)
 
+    # one metric name (or None: ``self.metric``) gives its value, a list of names a dict of values: overloads say
+    # so, else every result types as the union and ``model.score(X, y) > 0.5`` fails a type checker
+    @overload
+    def score(self, X: Any, y: Any, metric: str | None = ..., tie_break: str = ..., sample_weight: Any = ..., *,
+              seed: int | None = ...) -> float: ...
+
+    @overload
+    def score(self, X: Any, y: Any, metric: list[str], tie_break: str = ..., sample_weight: Any = ..., *,
+              seed: int | None = ...) -> dict[str, float]: ...
+
     def score(self, X: Any, y: Any, metric: str | list[str] | None = None, tie_break: str = "random",
-              sample_weight: Any = None, *, seed: int | None = None) -> Any:
+              sample_weight: Any = None, *, seed: int | None = None) -> float | dict[str, float]:
         """Score against gold labels (one metric name or a list; default ``self.metric``).
 
         ``y`` holds the gold class of every row of ``X``, in ``0..k-1``: a ``-1`` (unknown) or a class the

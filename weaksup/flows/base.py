@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, overload
 
 import numpy as np
 
@@ -160,9 +160,19 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds
 
+    # one metric name gives its value, a list of names a dict of values: overloads say so, else every result
+    # types as the union and ``flow.score(L, X, y) > 0.5`` fails a type checker
+    @overload
+    def score(self, votes: Any, X: Any, y: Any, metric: str = ..., *, tie_break: str = ...,
+              seed: int | None = ...) -> float: ...
+
+    @overload
+    def score(self, votes: Any, X: Any, y: Any, metric: list[str], *, tie_break: str = ...,
+              seed: int | None = ...) -> dict[str, float]: ...
+
     @_accept_old_score_call
     def score(self, votes: Any, X: Any, y: Any, metric: str | list[str] = "accuracy", *,
-              tie_break: str = "random", seed: int | None = None) -> Any:
+              tie_break: str = "random", seed: int | None = None) -> float | dict[str, float]:
         """Score against gold labels ``y`` with :mod:`weaksup.metrics` (one name or a list).
 
         The hard labels are :meth:`predict`'s with the same ``tie_break`` and ``seed`` (``seed`` fixes

@@ -1023,8 +1023,18 @@ class LabelModel(BaseVoteModel, ABC):
         preds = probs_to_preds(probs, tie_break, prior=getattr(self, "class_balance_", None), seed=seed)
         return (preds, probs) if return_probs else preds
 
+    # one metric name gives its value, a list of names a dict of values: overloads say so, else every result
+    # types as the union and ``model.score(L, y) > 0.5`` fails a type checker
+    @overload
+    def score(self, votes: Any, y: Any, metric: str = ..., tie_break: str = ..., *,
+              seed: int | None = ...) -> float: ...
+
+    @overload
+    def score(self, votes: Any, y: Any, metric: list[str], tie_break: str = ..., *,
+              seed: int | None = ...) -> dict[str, float]: ...
+
     def score(self, votes: Any, y: Any, metric: str | list[str] = "accuracy",
-              tie_break: str = "random", *, seed: int | None = None) -> Any:
+              tie_break: str = "random", *, seed: int | None = None) -> float | dict[str, float]:
         """Score against gold labels with :mod:`weaksup.metrics` (one name or a list).
 
         The hard labels are :meth:`predict`'s with the same ``tie_break`` and ``seed`` (``seed`` fixes

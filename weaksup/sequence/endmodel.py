@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 
@@ -379,6 +379,15 @@ class CRFTagger(ParamsMixin):
         le, lengths = self._log_emit(sentences, dense)
         gamma, _, _ = forward_backward(le, lengths, np.exp(self.start_), np.exp(self.trans_), need_xi=False)
         return gamma
+
+    # one metric name gives its value, a list of names a dict of values (as LabelModel.score)
+    @overload
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], metric: str = ..., *,
+              dense: Any = ...) -> float: ...
+
+    @overload
+    def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], metric: list[str], *,
+              dense: Any = ...) -> dict[str, float]: ...
 
     def score(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
               metric: str | list[str] = "span_f1", *, dense: Any = None) -> float | dict[str, float]:

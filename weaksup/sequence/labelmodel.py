@@ -65,7 +65,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, overload
 
 import numpy as np
 
@@ -212,6 +212,14 @@ class SequenceLabelModel(ParamsMixin):
         names = V.tag_names
         flat = [names[i] for i in ids.tolist()]
         return [flat[a:b] for a, b in zip(V.offsets[:-1].tolist(), V.offsets[1:].tolist())]
+
+    # one metric name gives its value, a list of names a dict of values: overloads say so, else every result
+    # types as the union and ``model.score(V, tags) > 0.5`` fails a type checker
+    @overload
+    def score(self, votes: SequenceVotes, y_true: Any, metric: str = ...) -> float: ...
+
+    @overload
+    def score(self, votes: SequenceVotes, y_true: Any, metric: list[str]) -> dict[str, float]: ...
 
     def score(self, votes: SequenceVotes, y_true: Any,
               metric: str | list[str] = "span_f1") -> float | dict[str, float]:

@@ -41,7 +41,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 
@@ -448,7 +448,13 @@ class UniversalLabelModel(ValueLabelModel):
         V = self._check_predict(votes)
         return self.space.posterior(V.values, V.abstain, self.theta_, self.aux_)
 
-    def score(self, votes: Any, y: Any, metric: str | list[str] | None = None) -> Any:
+    @overload
+    def score(self, votes: Any, y: Any, metric: str | None = ...) -> float: ...
+
+    @overload
+    def score(self, votes: Any, y: Any, metric: list[str]) -> dict[str, float]: ...
+
+    def score(self, votes: Any, y: Any, metric: str | list[str] | None = None) -> float | dict[str, float]:
         """Score predictions against gold labels ``y`` (values of the space).
 
         Metrics: RealSpace ``mse`` (default), ``rmse``, ``mae``, ``r2``;
