@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from weaksup._persist import load_npz, load_npz_v0, save_npz
+from weaksup._validation import frame_values
 from weaksup.sequence.tags import (
     TagSequenceError,
     bio_ids_to_io_ids,
@@ -47,7 +48,7 @@ from weaksup.sequence.tags import (
     io_tag_names,
     io_to_spans,
 )
-from weaksup.votes import ABSTAIN, VoteMatrix, lf_indices
+from weaksup.votes import ABSTAIN, VoteMatrix, _check_names, _columnar_as_pandas, _match_names, lf_indices
 
 __all__ = ["SequenceVotes", "SCHEMES"]
 
@@ -62,14 +63,15 @@ class SequenceVotes:
     Parameters
     ----------
     data : array-like of shape (total_tokens, m)
-        Tag ids in ``{-1, 0..len(tag_names)-1}``.
+        Tag ids in ``{-1, 0..len(tag_names)-1}``.  A frame's string column labels are the LF names, as for
+        :class:`~weaksup.votes.VoteMatrix`.  A masked array with masked cells is refused.
     offsets : array-like of shape (n_sentences + 1,)
         Sentence boundaries into ``data``: 1-D integers, non-decreasing, ``offsets[0] == 0``,
         ``offsets[-1] == total_tokens``.
     entity_types : sequence of str
         Entity types; the tag names follow from them and ``scheme``.
     lf_names : sequence of str, optional
-        Unique LF names (default ``lf_0..``).
+        Unique LF names (default ``lf_0..``, or a frame's columns, which these then select by name).
     scheme : {"BIO", "IO"}
     """
 
@@ -77,13 +79,21 @@ class SequenceVotes:
                  lf_names: Sequence[str] | None = None, scheme: str = "BIO") -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        if isinstance(lf_names, (str, bytes)):  # list("kw_") would name three LFs 'k', 'w', '_'
+            raise TypeError(f"lf_names must be a sequence of names, one per LF column, got the string "
+                            f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
+        if isinstance(offsets, np.ma.MaskedArray) and np.ma.getmaskarray(offsets).any():
+            raise ValueError(f"offsets is a numpy masked array with {int(np.ma.getmaskarray(offsets).sum())} "
+                             f"masked boundary(ies): a masked sentence boundary has no position (np.asarray would "
+                             f"read the value hidden under the mask); pass the boundaries as a plain integer array")
+        if isinstance(data, np.ma.MaskedArray):
+            _refuse_masked(data, lf_names)
+        data, lf_names = _frame_votes(data, lf_names)
         arr = np.asarray(data)
         if arr.ndim == 1 and arr.size == 0:
             arr = arr.reshape(0, 0 if lf_names is None else len(lf_names))
         if arr.ndim != 2:
             raise ValueError(f"sequence votes must be a 2-D (total_tokens, m) array, got shape {arr.shape}")
-        if arr.size and arr.dtype.kind not in "iu":
-            raise ValueError(f"sequence votes must be integer tag ids, got dtype {arr.dtype}")
         off = np.asarray(offsets)
         # a cast would truncate 2.7 to 2 and a ravel flatten a 2-D array: either moves sentence boundaries silently
         if off.ndim != 1:
@@ -97,15 +107,18 @@ class SequenceVotes:
                 f"offsets must start at 0, be non-decreasing and end at total_tokens={arr.shape[0]}; "
                 f"got {off[:3].tolist()}...{off[-3:].tolist()} (len {off.size})"
             )
-        self.entity_types: list[str] = check_entity_types(entity_types)
-        self.scheme = scheme
-        self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
         m = arr.shape[1]
-        names = [f"lf_{j}" for j in range(m)] if lf_names is None else [str(s) for s in lf_names]
+        # VoteMatrix's rule: every name a str (['a', None] is not the LF 'None'), one per column, unique
+        names = [f"lf_{j}" for j in range(m)] if lf_names is None else _check_names(lf_names)
         if len(names) != m:
             raise ValueError(f"{len(names)} LF names given for {m} vote columns")
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate LF names: {sorted({s for s in names if names.count(s) > 1})}")
+        if arr.size and arr.dtype.kind not in "iu":
+            arr = _int_votes(arr, off, names)
+        self.entity_types: list[str] = check_entity_types(entity_types)
+        self.scheme = scheme
+        self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
         k = len(self.tag_names)
         if arr.size:
             bad = (arr < ABSTAIN) | (arr >= k)
@@ -352,6 +365,77 @@ class SequenceVotes:
         """Read a file written by :meth:`save` (also the 0.1 layout, metadata under ``"meta"``)."""
         meta, arrays = load_npz(path, _FORMAT, legacy=_load_v0)
         return cls(arrays["data"], arrays["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
+
+
+def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequence[str] | None]:
+    """Votes given as a frame (pandas, polars, pyarrow): its values and its LF names, by :class:`VoteMatrix`'s rule.
+
+    String column labels are the LF names (read by position they were lost, and a model fitted on one frame
+    took a frame with other columns); ``lf_names=`` then picks those columns by name, never renames them.
+    Integer labels (a frame built from an array) are positions: ``lf_<position>``.  Nullable columns
+    (``Int64``) arrive as float with NaN for ``pd.NA``, which the dtype check names by LF and token.
+    Anything else is returned as given.
+    """
+    data = _columnar_as_pandas(data)
+    if not (type(data).__module__.startswith("pandas") and hasattr(data, "columns")):
+        return data, lf_names
+    from pandas.api.types import is_integer_dtype as pd_is_integer
+    if lf_names is None:
+        lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+                    else str(c) for c in data.columns]
+    elif len(data.columns) and all(isinstance(c, str) for c in data.columns):
+        lf_names, take = _match_names(list(data.columns), lf_names, "DataFrame")
+        if take is not None:
+            data = data.iloc[:, take]
+    values = frame_values(data)
+    if values.dtype.kind == "f" and all(pd_is_integer(d) for d in data.dtypes) and np.isfinite(values).all():
+        values = values.astype(np.int64)  # nullable Int64 columns without a pd.NA: the tag ids they hold
+    return values, lf_names
+
+
+def _refuse_masked(data: np.ma.MaskedArray, lf_names: Sequence[str] | None) -> None:
+    """A masked array of votes with masked cells: refused, naming the first one (``np.asarray`` would read the
+    value hidden under the mask as the LF's vote), as :class:`VoteMatrix` refuses it: a mask may mean "unknown",
+    not "no vote".  Without a masked cell it is read as its data."""
+    masked = np.ma.getmaskarray(data)
+    if not masked.any():
+        return
+    if masked.ndim != 2:
+        raise ValueError(f"sequence votes are a masked array of shape {masked.shape} with {int(masked.sum())} "
+                         f"masked cell(s); pass a plain (total_tokens, m) integer array")
+    r, c = (int(v[0]) for v in np.nonzero(masked))
+    name = repr(lf_names[c]) if lf_names is not None and c < len(lf_names) else f"column {c}"
+    raise ValueError(f"sequence votes are a numpy masked array with {int(masked.sum())} masked cell(s) (first: "
+                     f"LF {name}, row {r}); a masked cell is not read as a vote or an abstain. If masked means "
+                     f"abstain, pass np.ma.filled(votes, {ABSTAIN})")
+
+
+def _int_votes(arr: np.ndarray, off: np.ndarray, names: list[str]) -> np.ndarray:
+    """Votes of a non-integer dtype: an object array of ints (a frame of mixed columns) as int64; otherwise a
+    missing cell (NaN, None, ``pd.NA``) or another non-integer one is named by LF, sentence and token (a float
+    array of whole numbers keeps the dtype error: tag ids are not read from floats)."""
+    def where(r: int, c: int) -> str:
+        s = int(np.searchsorted(off, r, side="right") - 1)
+        return f"LF {names[c]!r} at sentence {s}, token {r - off[s]} (row {r})"
+
+    if arr.dtype.kind in "fc":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            r, c = (int(v[0]) for v in np.nonzero(bad))
+            raise ValueError(f"sequence votes must be integer tag ids: {where(r, c)} holds "
+                             f"{arr[r, c].item()!r} (a missing vote?); use {ABSTAIN} for abstain")
+    elif arr.dtype == object:
+        def ok(v: Any) -> bool:
+            return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+        bad = ~np.frompyfunc(ok, 1, 1)(arr).astype(bool)
+        if bad.any():
+            r, c = (int(v[0]) for v in np.nonzero(bad))
+            v = arr[r, c]
+            raise ValueError(f"sequence votes must be integer tag ids: {where(r, c)} holds {v!r} "
+                             f"({type(v).__name__}); use {ABSTAIN} for abstain")
+        return arr.astype(np.int64)
+    raise ValueError(f"sequence votes must be integer tag ids, got dtype {arr.dtype}")
 
 
 def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
