@@ -48,6 +48,8 @@ from weaksup.votes import ABSTAIN, VoteMatrix
 __all__ = ["main", "youtube_lfs", "synthetic_lfs", "run_demo", "run_pipeline", "versus_majority_vote"]
 
 HAM, SPAM = 0, 1
+# the --help description; not read from __doc__, which python -OO (PYTHONOPTIMIZE=2) strips to None
+_DESCRIPTION = "End-to-end weak supervision in under a minute: LFs -> votes -> analysis -> label model -> end model."
 
 
 def youtube_lfs() -> list[Any]:
@@ -259,7 +261,7 @@ def run_pipeline(*args: Any, **kwargs: Any) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``weaksup demo`` and ``python -m weaksup.demo``."""
-    ap = argparse.ArgumentParser(prog="weaksup demo", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="weaksup demo", description=_DESCRIPTION)
     ap.add_argument("--data-dir", default=None, help="folder holding WRENCH datasets (default: $WEAKSUP_DATA, "
                     "then the user cache, then the copy of youtube bundled with weaksup)")
     ap.add_argument("--seed", type=int, default=0)

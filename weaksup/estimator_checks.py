@@ -530,9 +530,12 @@ def _params_snapshot(est: Any) -> dict[str, Any]:
         return dict(params)
 
 
+# The checks raise AssertionError explicitly, never with an ``assert`` statement: python -O strips those, and a
+# broken model would then pass.
 def _fit(est: Any, data: CheckData) -> Any:
     out = est.fit(*data.fit_args, seed=0, **data.fit_kwargs)
-    assert out is est, f"fit returned {type(out).__name__ if out is not None else 'None'}, not self"
+    if out is not est:
+        raise AssertionError(f"fit returned {type(out).__name__ if out is not None else 'None'}, not self")
     return out
 
 
@@ -548,10 +551,14 @@ def check_params_roundtrip(est: Any, data: CheckData) -> None:
 
     params = est.get_params()
     twin = clone(est)
-    assert twin is not est and type(twin) is type(est), "clone returned the same object or another type"
-    assert _params_equal(twin.get_params(), params), "clone changed the parameters"
-    assert est.set_params(**params) is est, "set_params must return self"
-    assert _params_equal(est.get_params(), params), "set_params(**get_params()) changed the parameters"
+    if twin is est or type(twin) is not type(est):
+        raise AssertionError("clone returned the same object or another type")
+    if not _params_equal(twin.get_params(), params):
+        raise AssertionError("clone changed the parameters")
+    if est.set_params(**params) is not est:
+        raise AssertionError("set_params must return self")
+    if not _params_equal(est.get_params(), params):
+        raise AssertionError("set_params(**get_params()) changed the parameters")
     repr(est)
 
 
@@ -574,10 +581,11 @@ def check_params_declared(est: Any, data: CheckData) -> None:
     bases = {f"{k.__module__}.{k.__qualname__}" for k in cls.__mro__}
     names = est._param_names() if hasattr(est, "_param_names") else list(est.get_params(deep=False))
     undeclared = [n for n in names if n not in declared and _CHECKED_ELSEWHERE.get(n) not in bases]
-    assert not undeclared, (
-        f"__init__ parameter(s) {undeclared} have no entry in _parameter_constraints, so fit does not check "
-        f"them; declare the values each accepts, e.g. _parameter_constraints = {{{undeclared[0]!r}: "
-        "[Interval(0, None)]} (weaksup._validation: types, None, Interval, OneOf or a predicate)")
+    if undeclared:
+        raise AssertionError(
+            f"__init__ parameter(s) {undeclared} have no entry in _parameter_constraints, so fit does not check "
+            f"them; declare the values each accepts, e.g. _parameter_constraints = {{{undeclared[0]!r}: "
+            "[Interval(0, None)]} (weaksup._validation: types, None, Interval, OneOf or a predicate)")
 
 
 def check_fit_does_not_change_params(est: Any, data: CheckData) -> None:
@@ -586,7 +594,8 @@ def check_fit_does_not_change_params(est: Any, data: CheckData) -> None:
     _fit(est, data)
     after = est.get_params()
     changed = sorted(k for k in before if not _params_equal({k: before[k]}, {k: after[k]}))
-    assert not changed, f"fit changed constructor parameter(s) {changed}"
+    if changed:
+        raise AssertionError(f"fit changed constructor parameter(s) {changed}")
 
 
 def check_fit_twice_different_cardinalities(est: Any, data: CheckData, fixture: Callable[..., CheckData]) -> None:
@@ -601,7 +610,8 @@ def check_fit_twice_different_cardinalities(est: Any, data: CheckData, fixture: 
         raise AssertionError(f"after fitting {k}-class data cardinality_ is {est.cardinality_}")
     if three.has_proba:
         probs = np.asarray(est.predict_proba(*three.predict_args))
-        assert probs.shape[1] == k, f"predict_proba has {probs.shape[1]} columns after fitting {k} classes"
+        if probs.shape[1] != k:
+            raise AssertionError(f"predict_proba has {probs.shape[1]} columns after fitting {k} classes")
 
 
 def check_not_fitted(est: Any, data: CheckData) -> None:
@@ -647,11 +657,13 @@ def check_save_load(est: Any, data: CheckData) -> None:
 
 def _same_after_load(est: Any, back: Any, data: CheckData) -> None:
     """``back`` (loaded from ``est``'s file) has ``est``'s class, parameters and outputs."""
-    assert type(back) is type(est), f"load returned a {type(back).__name__}"
+    if type(back) is not type(est):
+        raise AssertionError(f"load returned a {type(back).__name__}")
     saved, loaded = est.get_params(deep=False), back.get_params(deep=False)
     changed = sorted(k for k in saved if k not in loaded or not _values_equal(saved[k], loaded[k]))
-    assert not changed, ("parameters differ after save/load: "
-                         + ", ".join(f"{k}={saved[k]!r} came back {loaded.get(k)!r}" for k in changed))
+    if changed:
+        raise AssertionError("parameters differ after save/load: "
+                             + ", ".join(f"{k}={saved[k]!r} came back {loaded.get(k)!r}" for k in changed))
     p1, y1 = _outputs(est, data)
     p2, y2 = _outputs(back, data)
     if p1 is not None:
@@ -665,7 +677,8 @@ def check_bad_input(est: Any, data: CheckData) -> None:
         try:
             est.fit(*fit_args, **fit_kwargs)
         except (ValueError, TypeError) as exc:
-            assert arg in str(exc), f"bad {arg!r}: the error does not name it: {type(exc).__name__}: {exc}"
+            if arg not in str(exc):
+                raise AssertionError(f"bad {arg!r}: the error does not name it: {type(exc).__name__}: {exc}")
             continue
         raise AssertionError(f"bad {arg!r} was accepted by fit")
 
@@ -678,9 +691,12 @@ def check_probabilities(est: Any, data: CheckData) -> None:
     probs = np.asarray(est.predict_proba(*data.predict_args))
     first = data.predict_args[0]
     n = data.proba_rows if data.proba_rows is not None else (first.n if hasattr(first, "n") else len(first))
-    assert probs.shape == (n, data.n_classes), f"predict_proba shape {probs.shape}, expected {(n, data.n_classes)}"
-    assert np.all(np.isfinite(probs)), "predict_proba returned non-finite values"
-    assert probs.min() >= 0.0 and probs.max() <= 1.0 + 1e-12, "probabilities outside [0, 1]"
+    if probs.shape != (n, data.n_classes):
+        raise AssertionError(f"predict_proba shape {probs.shape}, expected {(n, data.n_classes)}")
+    if not np.all(np.isfinite(probs)):
+        raise AssertionError("predict_proba returned non-finite values")
+    if not (probs.min() >= 0.0 and probs.max() <= 1.0 + 1e-12):
+        raise AssertionError("probabilities outside [0, 1]")
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-8, err_msg="probability rows do not sum to 1")
 
 

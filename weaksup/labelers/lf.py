@@ -38,6 +38,7 @@ import dataclasses
 import hashlib
 import inspect
 import json
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -558,6 +559,13 @@ def prompted_lf(
         # cleandoc: a docstring's source indentation is not part of the prompt (Python < 3.13 keeps it)
         text = inspect.cleandoc(f.__doc__) if f.__doc__ and f.__doc__.strip() else f()
         if not isinstance(text, str):
+            if f.__doc__ is None and text is None and sys.flags.optimize >= 2:
+                # python -OO / PYTHONOPTIMIZE=2 drops every docstring, so a docstring prompt arrives as None
+                raise TypeError(
+                    f"@prompted_lf function {f.__name__!r} has no docstring: python -OO (PYTHONOPTIMIZE=2) strips "
+                    "docstrings, so a prompt written as the docstring is lost. Have the function return the template "
+                    f"text (def {f.__name__}(): return \"...{{text}}...\"), or build PromptedLF(name, "
+                    "PromptTemplate(text, answer_choices), label_map, backend) directly, or run without -OO.")
             raise TypeError(f"@prompted_lf function {f.__name__!r} must have a docstring or return the template text")
         lm = label_map if isinstance(label_map, LabelMap) else LabelMap(label_map, label_names)
         tmpl_kw = {k: kwargs.pop(k) for k in ("max_field_chars",) if k in kwargs}
