@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import FrameOutput, apply_chunk, check_fault, warn_faults
@@ -86,19 +87,19 @@ class ValueVotes:
     space: LabelSpace = field(repr=False)
 
     def __post_init__(self) -> None:
-        self.abstain = np.asarray(self.abstain, dtype=bool)
+        self.abstain = _bool_mask(self.abstain, "abstain")
         if self.abstain.ndim != 2:
             raise ValueError(f"abstain mask must be n × m, got shape {self.abstain.shape}")
         n, m = self.abstain.shape
         exp = (n, m, *self.space.value_shape)
         if self.values.shape != exp:
             raise ValueError(f"values have shape {self.values.shape}; expected {exp} for {self.space!r}")
+        self.lf_names = _lf_names(self.lf_names, m)
         if len(self.lf_names) != m:
             raise ValueError(f"{len(self.lf_names)} LF names for {m} LF columns")
         if len(set(self.lf_names)) != m:
             dup = [x for x in self.lf_names if self.lf_names.count(x) > 1][0]
             raise ValueError(f"LF name {dup!r} appears more than once")
-        self.lf_names = [str(x) for x in self.lf_names]
 
     @property
     def n(self) -> int:
@@ -153,7 +154,7 @@ class ValueVotes:
         _check_rows(rows, "outputs")
         n = len(rows)
         m = len(rows[0]) if n else len(lf_names or [])
-        names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
+        names = _lf_names(lf_names, m)
         if len(names) != m:
             raise ValueError(f"{len(names)} LF names for {m} LF columns")
         values = np.full((n, m, *space.value_shape), space.fill, dtype=space.dtype)
@@ -179,6 +180,10 @@ class ValueVotes:
         ``nan_abstain`` an entry that is entirely NaN also abstains.  A value
         that is partly NaN, infinite, or otherwise invalid raises.
         """
+        if isinstance(lf_names, (str, bytes)):
+            _lf_names(lf_names, 0)  # the TypeError, before a shape error hides it
+        if isinstance(values, np.ma.MaskedArray):
+            _refuse_masked(values, lf_names)
         arr = np.asarray(values)
         if arr.dtype.kind == "O" and all(v is None or _real(v) for v in arr.ravel()):
             arr = arr.astype(np.float64)  # an object array of numbers (None: NaN) is read as the float array
@@ -194,10 +199,10 @@ class ValueVotes:
             raise ValueError(f"values have shape {arr.shape}; expected (n, m, *{space.value_shape}) for {space!r}"
                              f"{space.encoded_shape_hint(arr.shape)}")
         n, m = arr.shape[:2]
-        ab = np.zeros((n, m), bool) if mask is None else np.asarray(mask, dtype=bool)
+        ab = np.zeros((n, m), bool) if mask is None else _bool_mask(mask)
         if ab.shape != (n, m):
             raise ValueError(f"mask has shape {ab.shape}; expected {(n, m)}")
-        names = list(lf_names) if lf_names is not None else [f"lf_{j}" for j in range(m)]
+        names = _lf_names(lf_names, m)
         if arr.dtype.kind == "f":
             # explicit width: reshape(n, m, -1) cannot infer it for 0 rows
             nan = np.isnan(arr).reshape(n, m, int(np.prod(space.value_shape)))
@@ -221,6 +226,65 @@ class ValueVotes:
             enc[ab] = space.fill
         space._check_array(enc, "values", mask=ab)
         return cls(enc, ab, names, space)
+
+
+def _lf_names(lf_names: Any, m: int) -> list[str]:
+    """``lf_names`` as :class:`~weaksup.votes.VoteMatrix` reads them (default ``lf_0 .. lf_{m-1}``): a bare string
+    is refused (``list("abc")`` would name three LFs ``'a'``, ``'b'``, ``'c'``), and so is a name that is not a
+    str (``['a', None]`` is not the LF ``'None'``)."""
+    from weaksup.votes import _check_names
+
+    if lf_names is None:
+        return [f"lf_{j}" for j in range(m)]
+    if isinstance(lf_names, (str, bytes)):
+        raise TypeError(f"lf_names must be a sequence of names, one per LF column, got the string "
+                        f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
+    return _check_names(lf_names)
+
+
+def _bool_mask(mask: Any, what: str = "mask") -> np.ndarray:
+    """An abstain mask as bools: a bool array, or numbers that are all 0 or 1.  Anything else is refused: read by
+    truthiness, the strings ``"False"``/``"True"`` (a mask read back from text) all abstain, and ``2`` or NaN
+    is no answer to "does this LF abstain"."""
+    if isinstance(mask, np.ma.MaskedArray) and np.ma.getmaskarray(mask).any():
+        raise ValueError(f"{what} is a numpy masked array with masked cells: whether an LF abstains there is "
+                         f"unknown; pass a plain n × m bool array (True = abstain), e.g. np.ma.filled({what}, True)")
+    arr = np.asarray(mask)
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind in "iuf" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool)
+    cells = arr.ravel()
+    bad = next((i for i, v in enumerate(cells) if not (isinstance(v, (bool, np.bool_)) or _real(v) and v in (0, 1))),
+               None)
+    if bad is None and arr.dtype == object:  # an object array of bools and 0/1 numbers
+        return arr.astype(bool)
+    first = cells[bad].item() if bad is not None and isinstance(cells[bad], np.generic) else None
+    if bad is not None and first is None:
+        first = cells[bad]
+    at = f" (first: {first!r} at {tuple(int(i) for i in np.unravel_index(bad, arr.shape))})" \
+        if bad is not None and arr.ndim else ""
+    fix = (f"a string such as 'False' is not read as a bool: convert it first (e.g. {what} == 'True')"
+           if isinstance(first, (str, bytes)) else "pass True where an LF abstains, False where it outputs a value")
+    raise ValueError(f"{what} must be n × m bools (True = abstain), got an array of dtype {arr.dtype}{at}; {fix}")
+
+
+def _refuse_masked(values: np.ma.MaskedArray, lf_names: Any) -> None:
+    """Encoded values in a masked array with masked cells: refused, naming the first one (``np.asarray`` would read
+    the value hidden under the mask as the LF's output), as :class:`~weaksup.votes.VoteMatrix` refuses masked
+    votes: a mask may mean "unknown", not "abstains".  Without a masked cell it is read as its data."""
+    masked = np.ma.getmaskarray(values)
+    if not masked.any():
+        return
+    first = tuple(int(v[0]) for v in np.nonzero(masked))
+    lf = ""
+    if len(first) >= 2:
+        c = first[1]
+        lf = f"LF {lf_names[c]!r}, " if lf_names is not None and c < len(lf_names) else f"column {c}, "
+    where = f" (first: {lf}row {first[0]})" if first else ""
+    raise ValueError(f"values are a numpy masked array with {int(masked.sum())} masked cell(s){where}; a masked "
+                     f"cell is not read as a value or an abstain. If masked means abstain, pass "
+                     f"ValueVotes.from_array(np.ma.getdata(values), space, mask=<n × m bool abstain mask>)")
 
 
 def _real(v: Any) -> bool:
@@ -266,6 +330,10 @@ def as_value_votes(votes: Any, space: LabelSpace, what: str = "votes") -> ValueV
         raise TypeError(f"{what} is a classification VoteMatrix (class ids), not value votes; "
                         f"a value label model needs ValueVotes (apply_value_lfs, ValueVotes.from_outputs / "
                         f"from_array) or an n × m array of values; use a weaksup.labelmodel model for class votes")
+    if sp.issparse(votes):  # list(csr) fails inside scipy ("sparse array length is ambiguous")
+        raise TypeError(f"{what} is a scipy sparse {type(votes).__name__}, which is not read as value votes: an "
+                        f"implicit zero would be the value 0, not an abstain. Pass a dense array (S.toarray()) "
+                        f"with NaN where an LF abstains, or ValueVotes.from_array(values, space, mask=abstain)")
     if isinstance(votes, (str, bytes)) or np.isscalar(votes) or votes is None:
         raise TypeError(f"{what} must be ValueVotes, an n × m array or a nested list of LF outputs, "
                         f"got {type(votes).__name__}")
