@@ -103,10 +103,15 @@ def write_shard(directory: str | os.PathLike[str], index: int, votes: Any, lf_na
 
 
 def write_manifest(directory: str | os.PathLike[str], lf_names: Sequence[str], cardinality: int,
-                   rows: Sequence[int]) -> None:
-    """Mark ``directory`` complete: the LF names, cardinality and every shard with its row count."""
+                   rows: Sequence[int], *, placeholder_names: bool = False) -> None:
+    """Mark ``directory`` complete: the LF names, cardinality and every shard with its row count.
+
+    ``placeholder_names``: the names were made up (``lf_0 ..``, votes nobody named), read back as
+    :attr:`DaskVotes.placeholder_names`; LFs applied by an engine have names, so the default is False.
+    """
     path = Path(directory) / MANIFEST
     body = {"format": _MANIFEST_FORMAT, "lf_names": list(lf_names), "cardinality": int(cardinality),
+            "placeholder_names": bool(placeholder_names),
             "shards": [{"file": shard_name(i), "rows": int(r)} for i, r in enumerate(rows)]}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(body))
@@ -176,6 +181,35 @@ def _inferred_cardinality(array: Any, names: list[str]) -> int:
     return max(2, vmax + 1)
 
 
+def _int_block(block: np.ndarray, lf_names: list[str], block_info: Any = None) -> np.ndarray:
+    """A float partition as int64 votes, by VoteMatrix's rule and message (integral values pass, 0.5 or NaN is
+    refused naming the LF and the row), with the partition's first row as :func:`block_votes` gives it."""
+    from weaksup.votes import _as_int_array
+
+    try:
+        return _as_int_array(block, lf_names)
+    except ValueError as exc:
+        offset = block_info[0]["array-location"][0][0] if block_info else 0
+        raise ValueError(f"invalid votes in the partition starting at row {offset}: {exc} "
+                         f"(row numbers are relative to that partition)") from exc
+
+
+def _frame_names(frame: Any, lf_names: Sequence[str] | None) -> tuple[list[str] | None, bool, Any]:
+    """A Dask DataFrame's LF names (its column labels, as VoteMatrix reads a pandas frame's), whether they are
+    made up (integer labels), and the frame with its columns selected by name when ``lf_names`` reorders them."""
+    from weaksup.votes import _match_names, _refuse_index_column
+
+    own = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) else str(c)
+           for c in frame.columns]
+    _refuse_index_column(frame.columns, lf_names)
+    if lf_names is None:
+        return own, all(name == f"lf_{c}" for name, c in zip(own, frame.columns)), frame
+    if isinstance(lf_names, (str, bytes)) or not any(isinstance(c, str) for c in frame.columns):
+        return lf_names, False, frame  # no names of its own: VoteMatrix's checks of lf_names apply
+    names, take = _match_names(own, lf_names, "DataFrame")
+    return names, False, frame if take is None else frame[[frame.columns[j] for j in take]]
+
+
 def _take_columns(part: Any, idx: list[int]) -> Any:
     """Columns ``idx`` of a partition (dense votes or a shifted sparse shard alike)."""
     return part[:, idx]
@@ -186,10 +220,15 @@ class DaskVotes:
 
     Parameters
     ----------
-    array : dask.array.Array
-        Votes in ``{-1, 0..k-1}``, chunked by rows (column chunks are merged).
+    array : dask.array.Array or dask.dataframe.DataFrame
+        Votes in ``{-1, 0..k-1}``, chunked by rows (column chunks are merged).  Float votes are
+        read as :class:`~weaksup.votes.VoteMatrix` reads them: integral values pass (as int64, each
+        partition when read), ``0.5`` or NaN is refused with its message.  A Dask DataFrame's column
+        labels are the LF names, as a pandas frame's are for VoteMatrix (its partitions' lengths are
+        computed once).
     lf_names : sequence of str, optional
-        One unique name per column (default ``lf_0 ..``); a bare string is refused.
+        One unique name per column (default ``lf_0 ..``); a bare string is refused.  For a Dask
+        DataFrame with string column labels, the same names in any order (columns selected by name).
     cardinality : int, optional
         Number of classes; when omitted it is ``max(vote) + 1`` (at least 2),
         computed with one reduction over the partitions.  Names and
@@ -200,23 +239,31 @@ class DaskVotes:
     Each partition is checked (integer votes in range) when a worker reads it;
     an error names the LF and the row in the whole matrix.
 
+    ``placeholder_names`` is True when nobody named the LFs (``lf_0 ..`` made up),
+    as for :attr:`VoteMatrix.placeholder_names <weaksup.votes.VoteMatrix>`.
+
     Examples
     --------
     >>> import dask.array as da, numpy as np
     >>> from weaksup.dask_votes import DaskVotes
     >>> V = DaskVotes(da.from_array(np.array([[0, 1], [-1, 1], [1, 1]]), chunks=(2, 2)))
-    >>> V.shape, V.cardinality, V.npartitions
-    ((3, 2), 2, 2)
+    >>> V.shape, V.cardinality, V.npartitions, V.placeholder_names
+    ((3, 2), 2, 2, True)
     """
 
     def __init__(self, array: Any, lf_names: Sequence[str] | None = None, cardinality: int | None = None) -> None:
+        placeholder = lf_names is None
+        if type(array).__module__.startswith("dask") and hasattr(array, "columns") \
+                and hasattr(array, "to_dask_array"):
+            lf_names, placeholder, frame = _frame_names(array, lf_names)
+            array = frame.to_dask_array(lengths=True)
         if not is_dask_array(array):
             raise TypeError(f"DaskVotes needs a dask array, got {type(array).__name__}")
         if array.ndim != 2:
             raise ValueError(f"votes must be a 2-D n×m array, got shape {array.shape}")
         if any(np.isnan(c) for c in array.chunks[0]):
             raise ValueError("votes: a Dask array with unknown chunk sizes; call .compute_chunk_sizes() first")
-        if array.dtype.kind not in "iu":
+        if array.dtype.kind not in "iuf":
             raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got dtype {array.dtype}")
         if len(array.chunks[1]) > 1:
             array = array.rechunk({1: -1})
@@ -225,12 +272,18 @@ class DaskVotes:
         # cardinality (an int >= 1), on an empty stand-in: the same errors as for in-memory votes
         probe = VoteMatrix(np.zeros((0, m), dtype=array.dtype), lf_names, cardinality)
         names = probe.lf_names
+        converted = array.dtype.kind == "f"
+        if converted:  # integral floats pass as VoteMatrix passes them, checked per partition
+            array = array.map_blocks(_int_block, lf_names=names, dtype=np.int64)
         if cardinality is None:
             cardinality = _inferred_cardinality(array, names) if array.size else 2
         self.array = array
         self.lf_names: list[str] = names
         self.cardinality: int = int(cardinality)
-        self._parts: list[Any] = list(array.to_delayed().ravel())
+        self._placeholder_names: bool = bool(placeholder)
+        # a float array's int64 blocks keep their graph unfused: the cardinality reduction above computed the
+        # same keys, and a fused copy under those keys is a "different run_spec" on the distributed scheduler
+        self._parts: list[Any] = list(array.to_delayed(optimize_graph=not converted).ravel())
         self._rows: list[int] = [int(c) for c in array.chunks[0]]
         self.path: Path | None = None
         self.report: Any = None  # ApplyReport attached by the Dask engine
@@ -256,6 +309,8 @@ class DaskVotes:
         self._parts, self._rows = parts, rows  # workers read the sparse shards directly
         self.path = Path(directory)
         self.report = None
+        # a manifest written before placeholder_names: the old pattern rule (lf_0 .. were made up)
+        self._placeholder_names = bool(body.get("placeholder_names", names == [f"lf_{j}" for j in range(m)]))
         return self
 
     # ------------------------------------------------------------------ shape
@@ -270,6 +325,12 @@ class DaskVotes:
     @property
     def m(self) -> int:
         return self.shape[1]
+
+    @property
+    def placeholder_names(self) -> bool:
+        """Whether nobody named these LFs (``lf_names`` are the made-up ``lf_0 ..``); see the class docstring."""
+        flag = self.__dict__.get("_placeholder_names")
+        return self.lf_names == [f"lf_{j}" for j in range(len(self.lf_names))] if flag is None else flag
 
     @property
     def npartitions(self) -> int:
@@ -329,11 +390,14 @@ class DaskVotes:
         """Gather everything into one in-memory :class:`~weaksup.votes.VoteMatrix` (small data only)."""
         import dask
 
+        from weaksup.votes import _carry
+
         parts = dask.compute(*self._parts)
         blocks = [VoteMatrix(p, self.lf_names, self.cardinality) for p in parts]
         if not blocks:
-            return VoteMatrix(np.zeros((0, self.m), np.int8), self.lf_names, self.cardinality)
-        return VoteMatrix.vstack(blocks)
+            return _carry(VoteMatrix(np.zeros((0, self.m), np.int8), self.lf_names, self.cardinality),
+                          self.placeholder_names)
+        return _carry(VoteMatrix.vstack(blocks), self.placeholder_names)
 
 
 def get_client() -> Any:

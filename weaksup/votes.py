@@ -21,7 +21,8 @@ without a copy, and writing into it raises instead of silently changing the
 matrix (or slipping an out-of-range vote past the checks).  Take
 ``votes.to_dense().copy()`` to edit, then build a new VoteMatrix from it.  The
 constructor copies a writable array it is given, so editing the caller's array
-afterwards does not change the VoteMatrix either.  Sparse votes are copied the
+afterwards does not change the VoteMatrix either, and so does a read-only view of
+an array something can still write.  Sparse votes are copied the
 same way on the way in, and ``to_sparse()`` hands out a copy, so no edit of a
 returned or given matrix reaches the stored votes.
 
@@ -38,18 +39,21 @@ Examples
 
 from __future__ import annotations
 
+import mmap
 import numbers
 import os
+import re
+import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from weaksup._persist import load_npz, load_npz_v0, save_npz
-from weaksup._validation import check_vote_range, frame_values, vote_bound
+from weaksup._validation import check_vote_range, frame_values, user_stacklevel, vote_bound
 
 ABSTAIN: int = -1
 
@@ -109,6 +113,36 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
     """``arr`` marked read-only: the constructor then keeps it without a copy (internal fresh arrays only)."""
     arr.flags.writeable = False
     return arr
+
+
+def _is_placeholder(names: Sequence[str]) -> bool:
+    """The old rule for names nobody gave (pickles and files from before ``placeholder_names``): ``lf_0 ..``."""
+    return list(names) == [f"lf_{j}" for j in range(len(names))]
+
+
+def _carry(out: VoteMatrix, placeholder: bool) -> VoteMatrix:
+    """``out`` (rebuilt from another matrix's votes and names) marked as holding made-up names or not."""
+    out._placeholder_names = bool(placeholder)
+    return out
+
+
+def _safe_readonly(arr: np.ndarray) -> bool:
+    """Whether nothing can write to ``arr``'s memory any more: every array down its ``base`` chain is read-only
+    and the memory at the end belongs to one of them, or is ``bytes`` or a read-only mmap (``np.memmap(...,
+    mode='r')``).  A read-only *view* of a writable array is not: writing the base would change the votes."""
+    b: Any = arr
+    while isinstance(b, np.ndarray):
+        if b.flags.writeable:
+            return False
+        if b.base is None:
+            return True
+        b = b.base
+    if isinstance(b, bytes):
+        return True
+    if isinstance(b, mmap.mmap):
+        with memoryview(b) as view:
+            return view.readonly
+    return False
 
 
 def _lf_label(lf_names: Sequence[str] | None, c: int) -> str:
@@ -181,8 +215,48 @@ def _refuse_records(data: Any, arr: np.ndarray) -> None:
                          f"votes: pass pd.DataFrame(records) (its columns become the LF names) or an n×m array")
 
 
+def _refuse_masked(data: np.ma.MaskedArray, lf_names: Sequence[str] | None) -> None:
+    """A numpy masked array with masked cells: ``np.asarray`` would read each masked cell as the value hidden
+    under the mask.  Refused, as NaN is, rather than read as abstain: a mask may mean "unknown", not "no vote"."""
+    mask = np.ma.getmaskarray(data)
+    if not mask.any():
+        return
+    if mask.ndim != 2:
+        raise ValueError(f"votes are a masked array of shape {mask.shape} with {int(mask.sum())} masked cell(s); "
+                         f"votes must be a 2-D n×m array of -1 (abstain) and 0..k-1")
+    r, c = (int(v[0]) for v in np.nonzero(mask))
+    raise ValueError(f"votes are a numpy masked array with {int(mask.sum())} masked cell(s) (first: LF "
+                     f"{_lf_label(lf_names, c)!r}, row {r}); a masked cell is not read as a vote or an abstain. "
+                     f"If masked means abstain, pass np.ma.filled(votes, -1)")
+
+
+def _refuse_ragged(data: Any) -> None:
+    """Rows of different lengths (a ragged list of rows): name the first row whose length differs from row 0's."""
+    try:
+        lengths = [len(row) for row in data]
+    except TypeError:
+        return  # a mix of rows and scalars: numpy's own message
+    for i, size in enumerate(lengths):
+        if size != lengths[0]:
+            raise ValueError(f"votes row {i} has {size} entries, row 0 has {lengths[0]}: votes are an n×m array, "
+                             f"one vote per LF on every row (-1 to abstain)")
+
+
 def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarray:
-    arr = np.asarray(data)
+    if isinstance(data, np.ma.MaskedArray):
+        _refuse_masked(data, lf_names)
+        data = data.data
+    elif isinstance(data, Iterator):
+        data = list(data)  # a generator of rows: np.asarray would make a 0-d object array of it
+    try:
+        arr = np.asarray(data)
+    except ValueError:
+        if isinstance(data, (list, tuple)):
+            _refuse_ragged(data)
+        raise
+    if arr.dtype == object and arr.ndim == 1 and isinstance(data, (list, tuple)) and arr.size \
+            and all(isinstance(row, (list, tuple, np.ndarray)) for row in data):
+        _refuse_ragged(data)  # older numpy makes a 1-D object array of ragged rows
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, 0)
     if arr.ndim != 2:
@@ -203,6 +277,12 @@ def _as_int_array(data: Any, lf_names: Sequence[str] | None = None) -> np.ndarra
             r, c = (int(v[0]) for v in np.nonzero(mask))
             name = lf_names[c] if lf_names is not None and c < len(lf_names) else f"column {c}"
             raise ValueError(f"votes must be integers: LF {name!r}, row {r} has {arr[r, c].item()!r}")
+        huge = np.abs(arr) >= 2.0 ** 63  # astype(np.int64) would wrap it: report the value given
+        if huge.any():
+            r, c = (int(v[0]) for v in np.nonzero(huge))
+            who = f"LF {lf_names[c]!r} (column {c})" if lf_names is not None and c < len(lf_names) else f"column {c}"
+            raise ValueError(f"vote {arr[r, c].item()!r} from {who} at row {r} is out of range: votes are class ids "
+                             f"0..k-1, or -1 to abstain")
         return arr.astype(np.int64)
     if arr.dtype == object:
         return _as_int_array(_object_votes(arr, lf_names), lf_names)
@@ -237,6 +317,24 @@ def _refuse_inferred(mat: Any, vmax: int, names: Sequence[str]) -> None:
     raise ValueError(f"vote {vmax} from LF {names[c]!r} (column {c}) at row {r} would make {vmax + 1} classes; "
                      f"votes are class ids 0..k-1 (or -1 to abstain). Pass cardinality= explicitly if "
                      f"{vmax + 1} classes are intended")
+
+
+#: An inferred class count past this and past half the rows is warned about (a row id or index column read as
+#: votes gives k = n): a class needs rows, and few tasks have this many classes.
+_PLAUSIBLE_INFERRED = 100
+
+
+def _warn_inferred(mat: Any, vmax: int, names: Sequence[str], n: int) -> None:
+    if sp.issparse(mat):
+        coo = mat.tocoo()
+        i = int(np.argmax(coo.data))
+        r, c = int(coo.row[i]), int(coo.col[i])
+    else:
+        r, c = (int(v) for v in np.unravel_index(int(np.argmax(mat)), mat.shape))
+    warnings.warn(f"cardinality inferred as {vmax + 1} from vote {vmax} of LF {names[c]!r} (column {c}) at row {r}: "
+                  f"more classes than half the {n} rows. Is that column a row id or an index rather than votes? "
+                  f"Drop it, or pass cardinality= to say how many classes there are", UserWarning,
+                  stacklevel=user_stacklevel())
 
 
 def _refuse_raw_sparse(mat: sp.csr_matrix, lf_names: Sequence[str] | None) -> None:
@@ -276,10 +374,11 @@ def _match_names(own: list[str], given: Any, what: str) -> tuple[list[str], list
 
     The same names in another order select the columns by name (a frame read back from a file, a list of LFs in
     another order); other names are refused, listing both, as renaming by position would give each LF another's
-    votes.  Default names (``lf_0 .. lf_{m-1}``) are positions, not LF names: those columns are renamed.
+    votes.  Default names (``lf_0 .. lf_{m-1}``) are positions, not LF names: those columns are renamed (by
+    the pattern, not by ``placeholder_names``: weaksup's own loaders pass such names explicitly, e.g. WRENCH's).
     """
     names = _check_names(given)
-    if names == own or own == [f"lf_{j}" for j in range(len(own))]:
+    if names == own or _is_placeholder(own):
         return names, None
     if len(names) == len(own) and len(set(names)) == len(names) and set(names) == set(own):
         return names, [own.index(name) for name in names]
@@ -289,6 +388,35 @@ def _match_names(own: list[str], given: Any, what: str) -> tuple[list[str], list
                      f"frame.rename(columns=...)) if they are to be renamed")
 
 
+_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
+def _refuse_index_column(columns: Any, lf_names: Any) -> None:
+    """A column pandas named ``Unnamed: N`` (a header cell left empty: almost always the row index that
+    ``DataFrame.to_csv`` writes) is not an LF; it would add an LF and, read as votes, ``n`` classes."""
+    given = set(lf_names) if lf_names is not None and not isinstance(lf_names, (str, bytes)) else set()
+    for c in columns:
+        if isinstance(c, str) and _UNNAMED.fullmatch(c) and c not in given:
+            raise ValueError(f"DataFrame column {c!r} is pandas' name for a column without a header, usually the "
+                             f"row index DataFrame.to_csv() writes, not an LF: read the file with "
+                             f"pd.read_csv(..., index_col=0), or drop it (frame.drop(columns=[{c!r}]))")
+
+
+def _check_sparse_floats(mat: sp.csr_matrix, lf_names: Sequence[str] | None, shifted: bool) -> None:
+    """Float sparse votes hold finite integers: else a ValueError naming the LF and row, as for dense votes."""
+    data = mat.data
+    bad = ~np.isfinite(data) | (data != np.round(data))
+    if not bad.any():
+        return
+    coo = mat.tocoo()
+    i = int(np.nonzero(~np.isfinite(coo.data) | (coo.data != np.round(coo.data)))[0][0])
+    r, c, v = int(coo.row[i]), int(coo.col[i]), coo.data[i].item()
+    what = "NaN" if np.isnan(v) else repr(v)
+    stored = "vote + 1" if shifted else "votes"
+    raise ValueError(f"sparse votes must hold integers ({stored}): LF {_lf_label(lf_names, c)!r}, row {r} holds "
+                     f"{what}")
+
+
 def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check_range: bool = False) -> list[int]:
     """Column positions for LF names, positions or a boolean mask, in the order given.
 
@@ -296,7 +424,9 @@ def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check
     mask with one entry per LF (a list of bools or a numpy/pandas boolean array): the LFs where it is True, in
     column order, as ``votes[:, mask]`` would select.  An unknown name is a KeyError listing the names, a mask
     of the wrong length an IndexError; with ``check_range`` a position outside ``-m..m-1`` is an IndexError too
-    (without it the caller checks positions with its own message).
+    (without it the caller checks positions with its own message).  A pandas boolean Series indexed by LF names
+    (``summary["Coverage"] > 0.3``) is aligned by its index, not read by position: its index must hold each LF
+    name once (a KeyError names the unknown or missing ones).
 
     >>> from weaksup.votes import lf_indices
     >>> lf_indices(["a", "b", "c"], ["c", 0, -1])
@@ -309,6 +439,9 @@ def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check
     if isinstance(lfs, (str, bytes)):
         raise TypeError(f"LFs to select must be a list of names or positions, got the string {lfs!r} "
                         f"(write [{lfs!r}] for one LF)")
+    if type(lfs).__module__.startswith("pandas") and hasattr(lfs, "index") and getattr(lfs, "ndim", 0) == 1 \
+            and getattr(lfs.dtype, "kind", "") == "b" and any(isinstance(key, str) for key in lfs.index):
+        lfs = _align_mask(names, lfs)
     keys = list(lfs)
     is_bool = [isinstance(key, (bool, np.bool_)) for key in keys]
     if any(is_bool):
@@ -335,6 +468,22 @@ def lf_indices(lf_names: Sequence[str], lfs: Iterable[str | int] | Any, *, check
     return idx
 
 
+def _align_mask(names: list[str], mask: Any) -> list[bool]:
+    """A boolean Series indexed by LF names as a mask in ``names``' order (a KeyError if its index differs)."""
+    index = list(mask.index)
+    unknown = [key for key in index if key not in set(names)]
+    missing = [name for name in names if name not in set(index)]
+    dups = sorted({key for key, count in Counter(index).items() if count > 1}, key=str)
+    if unknown or missing or dups:
+        what = "; ".join(part for part in (f"unknown LFs {unknown[:5]}" if unknown else "",
+                                           f"missing LFs {missing[:5]}" if missing else "",
+                                           f"repeated {dups[:5]}" if dups else "") if part)
+        raise KeyError(f"the boolean LF mask is a Series indexed by LF names, which do not match these LFs ({what}); "
+                       f"its index needs each of the {len(names)} LF names once (or pass mask.to_numpy() to select "
+                       f"by position)")
+    return [bool(mask[name]) for name in names]
+
+
 class VoteMatrix:
     """Votes of ``m`` labeling functions on ``n`` examples.
 
@@ -352,11 +501,14 @@ class VoteMatrix:
         labels become ``lf_<c>``).  When ``data`` already names its LFs (a DataFrame with str column
         labels, a VoteMatrix), ``lf_names`` must hold the same names: in another order, the columns
         are selected by name in that order; other names are a ValueError listing both (renaming by
-        position would give each LF another's votes).  Default names ``lf_0 .. lf_{m-1}`` (columns
-        known only by position) are renamed as given.  A polars DataFrame or a pyarrow Table is read as
-        the pandas DataFrame of the same columns (``.to_pandas()``): its column names are the LF names.
+        position would give each LF another's votes); so must a frame whose labels mix integers and
+        strings.  Default names ``lf_0 .. lf_{m-1}`` (columns known only by position) are renamed as
+        given.  A polars DataFrame or a pyarrow Table is read as the pandas DataFrame of the same columns
+        (``.to_pandas()``), a Dask DataFrame as its computed pandas frame: its column names are the LF names.
+        A column pandas named ``Unnamed: N`` (the index ``to_csv()`` writes, read back) is refused.
     cardinality : int, optional
-        Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2).  At most
+        Number of classes ``k``; inferred as ``max(vote) + 1`` (at least 2), with a warning naming
+        the LF when that is over 100 and over half the rows (a row id read as votes).  At most
         ``2**31 - 2``, so votes fit int32.
     shifted : bool, default True
         Read a scipy sparse ``data`` as shifted votes (stored value ``vote + 1``, an implicit zero an abstain);
@@ -364,10 +516,28 @@ class VoteMatrix:
         stored 0 is a class-0 vote) and one is added to each; an entry not stored is still an abstain.
         Ignored for dense ``data`` and for a VoteMatrix.
 
+    Attributes
+    ----------
+    placeholder_names : bool
+        True when nobody named the LFs: the votes came without names (a plain or
+        sparse array, an integer-labelled DataFrame) and ``lf_names`` are the
+        made-up ``lf_0 .. lf_{m-1}``, so they are positions, not LF names.  LFs
+        really named ``lf_0, lf_1`` give False.  Row subsets, :meth:`select_lfs`,
+        pickles and :meth:`save`/:meth:`load` keep it; :meth:`hstack` and
+        :meth:`vstack` give True only when every part's names were made up (a
+        column appended by name makes it False).  Pickles and files from before
+        it fall back to the old rule, names equal to ``lf_0 .. lf_{m-1}``.
+
     Notes
     -----
-    Dense votes are stored read-only; a writable array passed in is copied, a
-    read-only one is kept as is (see the module docstring, "Immutability").
+    Dense votes are stored read-only; a writable array passed in is copied, and
+    so is a read-only view of memory something can still write (a read-only
+    view of a writable array); an array that owns its memory and is read-only,
+    or a read-only ``np.memmap``, is kept as is (see the module docstring,
+    "Immutability").
+
+    A numpy masked array with masked cells is refused (a mask may mean unknown,
+    not abstain): pass ``np.ma.filled(votes, -1)`` if masked means abstain.
 
     Object arrays (a DataFrame of mixed columns) are read cell by cell: numbers
     pass, a missing cell (``None``, ``pd.NA``) is refused like NaN, and a string,
@@ -383,6 +553,10 @@ class VoteMatrix:
     ((2, 2), 2, [1.0, 0.5])
     >>> L.to_sparse().toarray().tolist()  # shifted: 0 = abstain
     [[1, 0], [2, 2]]
+    >>> L.placeholder_names, VoteMatrix(np.array([[0, 1]])).placeholder_names
+    (False, True)
+    >>> VoteMatrix(np.array([[0, 1]]), ["lf_0", "lf_1"]).placeholder_names  # given names, though lf_0 ..
+    False
     """
 
     __array_priority__ = 10
@@ -398,27 +572,36 @@ class VoteMatrix:
         if isinstance(lf_names, (str, bytes)):
             raise TypeError(f"lf_names must be a sequence of names, one per LF column, got the string "
                             f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
+        # names nobody gave (lf_0 ..): a plain array's, or an integer-labelled frame's; see placeholder_names
+        placeholder = lf_names is None
         if isinstance(data, VoteMatrix):
             cardinality = data.cardinality if cardinality is None else cardinality
             take = None
             if lf_names is None:
                 lf_names = data.lf_names
+                placeholder = data.placeholder_names
             else:
                 lf_names, take = _match_names(list(data.lf_names), lf_names, "VoteMatrix")
             data = data._data if take is None else data._data[:, take]
         else:
             data = _columnar_as_pandas(data)
+            if type(data).__module__.startswith("dask") and hasattr(data, "columns") and hasattr(data, "compute"):
+                data = data.compute()  # a Dask DataFrame: gathered as pandas, so its column names stay the LF names
         if type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
             # a DataFrame's column labels are its LF names (so label models can match them; a polars frame or a
             # pyarrow Table arrives here as pandas, so its names are read the same way); integer
             # labels (a frame built from an array) are column positions: name them lf_<position> as a
             # plain array would be, so df[[2, 0, 1]] still names each LF by its original column
+            own = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+                   else str(c) for c in data.columns]
+            _refuse_index_column(data.columns, lf_names)
             if lf_names is None:
-                lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
-                            else str(c) for c in data.columns]
-            elif len(data.columns) and all(isinstance(c, str) for c in data.columns):
-                # string labels are LF names: lf_names= picks the columns by name, never renames by position
-                lf_names, take = _match_names(list(data.columns), lf_names, "DataFrame")
+                lf_names = own
+                placeholder = all(name == f"lf_{c}" for name, c in zip(own, data.columns))
+            elif any(isinstance(c, str) for c in data.columns):
+                # string labels (all or some) are LF names: lf_names= picks the columns by name, never renames
+                # by position (a frame mixing 0 and 'kw_good' would give 'kw_good' column 0's votes)
+                lf_names, take = _match_names(own, lf_names, "DataFrame")
                 if take is not None:
                     data = data.iloc[:, take]
             data = frame_values(data)
@@ -426,15 +609,26 @@ class VoteMatrix:
             if data.dtype == bool:
                 raise ValueError("votes must be integers in {-1, 0..k-1}, got a boolean sparse matrix (a stored "
                                  "True would read as a class-0 vote): pass class ids, shifted by one")
+            if data.ndim != 2:
+                raise ValueError(f"votes must be a 2-D n×m matrix, got a {data.ndim}-D sparse {type(data).__name__} "
+                                 f"of shape {data.shape}")
+            if data.dtype.kind not in "iuf":
+                raise ValueError(f"votes must be integers in {{-1, 0..k-1}}, got a sparse matrix of dtype "
+                                 f"{data.dtype}")
             mat = sp.csr_matrix(data)
             if shifted and mat.nnz and mat.data.min() < 0:
                 _refuse_raw_sparse(mat, lf_names)
+            if mat.nnz and mat.dtype.kind == "u" and cardinality is None:
+                # the dense rule: an unsigned dtype's largest value looks like -1 (abstain) cast to it
+                wrapped = wrapped_abstain(mat.dtype, int(mat.data.max()))
+                if wrapped is not None:
+                    raise ValueError(f"sparse {wrapped}")
+            if mat.nnz and mat.dtype.kind == "f":
+                _check_sparse_floats(mat, lf_names, shifted)
             if not shifted:
                 mat = mat.copy()
-                mat.data = mat.data + 1
-            if mat.nnz and mat.dtype.kind == "f":
-                if np.isnan(mat.data).any() or not np.all(mat.data == np.round(mat.data)):
-                    raise ValueError("sparse votes must hold integers (vote + 1)")
+                # integers widened first: 127 + 1 in int8 (255 + 1 in uint8) would wrap
+                mat.data = (mat.data.astype(np.int64) if mat.dtype.kind in "iu" else mat.data) + 1
             n, m = mat.shape
         else:
             given = data
@@ -460,6 +654,8 @@ class VoteMatrix:
             if wrapped is not None:
                 raise ValueError(wrapped)
             cardinality = max(2, vmax + 1)
+            if cardinality > _PLAUSIBLE_INFERRED and cardinality > n / 2:
+                _warn_inferred(mat, vmax, names, n)
         cardinality = check_cardinality(cardinality)
         if vmax >= cardinality or vmin < ABSTAIN:
             if sp.issparse(mat):
@@ -483,10 +679,13 @@ class VoteMatrix:
                 mat = mat.copy()
             elif mat.flags.writeable and not isinstance(given, np.ndarray) and mat.base is not None:
                 mat = mat.copy()  # a view into another object's buffer (np.asarray of a tensor, ...)
+            elif not mat.flags.writeable and not _safe_readonly(mat):
+                mat = mat.copy()  # a read-only view of memory someone can still write (base.flags.writeable)
             mat.flags.writeable = False
         self._data: np.ndarray | sp.csr_matrix = mat
         self.lf_names: list[str] = names
         self.cardinality: int = cardinality
+        self._placeholder_names: bool = bool(placeholder)
         self.report: Any = None  # ApplyReport attached by appliers
 
     # ------------------------------------------------------------------ basics
@@ -505,6 +704,12 @@ class VoteMatrix:
     @property
     def is_sparse(self) -> bool:
         return sp.issparse(self._data)
+
+    @property
+    def placeholder_names(self) -> bool:
+        """Whether nobody named these LFs: ``lf_names`` are the made-up ``lf_0 ..`` (see the class docstring)."""
+        flag = self.__dict__.get("_placeholder_names")
+        return _is_placeholder(self.lf_names) if flag is None else flag
 
     @property
     def dtype(self) -> np.dtype:
@@ -541,6 +746,8 @@ class VoteMatrix:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # a pickle or deepcopy rebuilds the array writable: freeze it again, as the constructor does
         self.__dict__.update(state)
+        if "_placeholder_names" not in state:  # pickled before placeholder_names: the old pattern rule
+            self._placeholder_names = _is_placeholder(self.lf_names)
         if isinstance(self._data, np.ndarray):
             self._data.flags.writeable = False
 
@@ -597,11 +804,11 @@ class VoteMatrix:
 
     def as_sparse(self) -> VoteMatrix:
         """The same votes stored sparse."""
-        return VoteMatrix(self._csr(), self.lf_names, self.cardinality)
+        return _carry(VoteMatrix(self._csr(), self.lf_names, self.cardinality), self.placeholder_names)
 
     def as_dense(self) -> VoteMatrix:
         """The same votes stored dense."""
-        return VoteMatrix(self.to_dense(), self.lf_names, self.cardinality)
+        return _carry(VoteMatrix(self.to_dense(), self.lf_names, self.cardinality), self.placeholder_names)
 
     def to_snorkel(self) -> np.ndarray:
         """A snorkel ``L`` matrix (dense int64 array, -1 = abstain)."""
@@ -712,6 +919,7 @@ class VoteMatrix:
         block._data = self._data[start:stop]
         block.lf_names = self.lf_names
         block.cardinality = self.cardinality
+        block._placeholder_names = self.placeholder_names
         block.report = None
         return block
 
@@ -736,7 +944,7 @@ class VoteMatrix:
         data = self._data[rows]
         if not sp.issparse(data):
             data = _frozen(data)  # a basic slice is a read-only view already, fancy indexing a fresh copy
-        return VoteMatrix(data, self.lf_names, self.cardinality)
+        return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names)
 
     def _check_rows(self, rows: Any) -> np.ndarray:
         """Row positions or a boolean row mask as an index array, checked against ``n`` (IndexError)."""
@@ -786,7 +994,7 @@ class VoteMatrix:
         data = self._data[:, idx]
         if not sp.issparse(data):
             data = _frozen(data)  # fancy indexing: a fresh array
-        return VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality)
+        return _carry(VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality), self.placeholder_names)
 
     def column(self, lf: str | int) -> np.ndarray:
         """Votes of one LF as a dense 1-D array."""
@@ -796,7 +1004,9 @@ class VoteMatrix:
         """New VoteMatrix with ``other``'s LF columns appended (no LF re-run).
 
         Columns of an array given without ``lf_names`` continue the placeholder names
-        (``lf_<m>``, ``lf_<m+1>``, ...).
+        (``lf_<m>``, ``lf_<m+1>``, ...); a DataFrame's own column names are its LF names (as
+        ``VoteMatrix(frame)`` reads them).  The result's :attr:`placeholder_names` is True only when
+        both parts' names were made up.
 
         >>> import numpy as np
         >>> from weaksup import VoteMatrix
@@ -805,10 +1015,14 @@ class VoteMatrix:
         ['lf_0', 'lf_1', 'lf_2']
         """
         if not isinstance(other, VoteMatrix):
-            if lf_names is None:
+            other = _columnar_as_pandas(other)
+            named = hasattr(other, "columns") and any(isinstance(c, str) for c in other.columns)
+            if lf_names is None and not named:  # a frame naming its columns keeps its names
                 width = np.shape(other)[1] if np.ndim(other) == 2 else 1
-                lf_names = [f"lf_{self.m + j}" for j in range(width)]
-            other = VoteMatrix(other, lf_names, self.cardinality)
+                other = _carry(VoteMatrix(other, [f"lf_{self.m + j}" for j in range(width)], self.cardinality),
+                               True)
+            else:
+                other = VoteMatrix(other, lf_names, self.cardinality)
         if other.n != self.n:
             raise ValueError(f"cannot add LF columns for {other.n} rows to {self.n} rows")
         k = max(self.cardinality, other.cardinality)
@@ -816,10 +1030,14 @@ class VoteMatrix:
             data = sp.hstack([self._csr(), other._csr()], format="csr")
         else:
             data = _frozen(np.hstack([self.to_dense(), other.to_dense()]))
-        return VoteMatrix(data, self.lf_names + other.lf_names, k)
+        return _carry(VoteMatrix(data, self.lf_names + other.lf_names, k),
+                      self.placeholder_names and other.placeholder_names)
 
     def with_column(self, name: str, votes: Any) -> VoteMatrix:
-        """Replace LF ``name``'s column (or append it if new) without touching the others."""
+        """Replace LF ``name``'s column (or append it if new) without touching the others.
+
+        Replacing a column keeps :attr:`placeholder_names`; appending one names it, so the result's is False.
+        """
         col = np.asarray(votes).reshape(-1, 1)
         if col.shape[0] != self.n:
             raise ValueError(f"LF {name!r}: {col.shape[0]} votes given for {self.n} rows")
@@ -830,14 +1048,17 @@ class VoteMatrix:
         if self.is_sparse:  # column surgery in sparse form: never densify n × m
             S = self._csr().tocsc()
             data = sp.hstack([S[:, :j], new._csr(), S[:, j + 1:]], format="csr")
-            return VoteMatrix(data, self.lf_names, self.cardinality)
+            return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names)
         dense = self.to_dense().copy()
         dense[:, j] = new.to_dense()[:, 0]
-        return VoteMatrix(_frozen(dense), self.lf_names, self.cardinality)
+        return _carry(VoteMatrix(_frozen(dense), self.lf_names, self.cardinality), self.placeholder_names)
 
     @classmethod
     def vstack(cls, parts: Sequence[VoteMatrix | Any]) -> VoteMatrix:
-        """Concatenate row blocks with identical LF names (arrays are read as unnamed votes)."""
+        """Concatenate row blocks with identical LF names (arrays are read as unnamed votes).
+
+        :attr:`placeholder_names` of the result is True only when every block's names were made up.
+        """
         if not len(parts):
             raise ValueError("vstack needs at least one VoteMatrix")
         parts = [p if isinstance(p, VoteMatrix) else cls(p) for p in parts]
@@ -854,13 +1075,13 @@ class VoteMatrix:
             data = sp.vstack([p._csr() for p in parts], format="csr")
         else:
             data = _frozen(np.vstack([p.to_dense() for p in parts]))
-        return cls(data, names, k)
+        return _carry(cls(data, names, k), all(p.placeholder_names for p in parts))
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``path`` (``.npz`` through :mod:`weaksup._persist`: arrays + JSON metadata, atomic, no pickle)."""
         meta = {"lf_names": self.lf_names, "cardinality": self.cardinality, "sparse": self.is_sparse,
-                "shape": list(self.shape)}
+                "shape": list(self.shape), "placeholder_names": self.placeholder_names}
         if self.is_sparse:
             mat = self._csr()
             arrays = {"data": mat.data, "indices": mat.indices, "indptr": mat.indptr}
@@ -882,8 +1103,14 @@ class VoteMatrix:
         if meta["sparse"]:
             data: Any = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(meta["shape"]))
         else:
-            data = _frozen(z["dense"])  # freshly read: nobody else holds it, no need to copy
-        return cls(data, meta["lf_names"], meta["cardinality"])
+            data = z["dense"]  # freshly read: nobody else holds it (nor its base, a reshaped buffer): no copy
+            base = data
+            while isinstance(base, np.ndarray):
+                base.flags.writeable = False
+                base = base.base
+        # a file written before placeholder_names: the old pattern rule (lf_0 .. were made up)
+        placeholder = meta.get("placeholder_names", _is_placeholder(meta["lf_names"]))
+        return _carry(cls(data, meta["lf_names"], meta["cardinality"]), placeholder)
 
 
 def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -910,7 +1137,7 @@ def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:
     if isinstance(votes, VoteMatrix):
         if cardinality is None or cardinality == votes.cardinality:
             return votes
-        return VoteMatrix(votes._data, votes.lf_names, cardinality)
+        return _carry(VoteMatrix(votes._data, votes.lf_names, cardinality), votes.placeholder_names)
     return VoteMatrix(votes, None, cardinality)
 
 
