@@ -223,20 +223,21 @@ def _cmd_bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
              data_dir=args.data_dir, out_dir=args.out, features=args.features, metric=_metric_arg(args.metric),
              soft_labels=not args.hard_labels, progress=not args.no_progress,
              end_model_grid=True if args.search else None, command=command)
-    print(results_table(df, "test"))
-    print(results_table(df, "train", with_published=False))
-    for line in summarize_skipped(df.attrs.get("skipped", [])):
+    failed = df.attrs.get("skipped", [])
+    all_failed = df.empty and bool(failed)  # no result is no success (and no docs section of none)
+    if docs is not None and not all_failed:  # before printing: the run's file, whatever the console can show
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        docs.write_text(section_block(SECTION, docs_section(df), SECTION_TITLE) + "\n", encoding="utf-8")
+    _echo(results_table(df, "test") + "\n" + results_table(df, "train", with_published=False))  # '±', '—'
+    for line in summarize_skipped(failed):
         print(f"skipped {line}", file=sys.stderr)
     print(f"[{df.attrs['meta']['seconds']} s]", file=sys.stderr)
-    failed = df.attrs.get("skipped", [])
-    if df.empty and failed:  # every cell failed: no result is no success (and no docs section of none)
+    if all_failed:
         first = failed[0]
         print(f"weaksup bench: error: every cell failed ({len(failed)} failure(s), listed above as 'skipped'); the "
               f"first: {first['what']}: {first['why'][:200]}", file=sys.stderr)
         return 1
     if docs is not None:
-        docs.parent.mkdir(parents=True, exist_ok=True)
-        docs.write_text(section_block(SECTION, docs_section(df), SECTION_TITLE) + "\n", encoding="utf-8")
         print(f"wrote section {SECTION} to {docs}", file=sys.stderr)
     return 0
 
@@ -249,13 +250,14 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         raise InputError(f"--data-dir {args.data_dir}: "
                          f"{'is a file, not a folder' if Path(args.data_dir).exists() else 'no such folder'}")
     w = max(14, *(len(name) + 2 for name in tasks()))  # the longest name still leaves a gap
-    print(f"{'name':<{w}}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location")
+    lines = [f"{'name':<{w}}{'task':<16}{'metric':<11}{'LFs':>5}{'train':>8}{'valid':>7}{'test':>7}  location"]
     for name, t in tasks().items():
         where = find_wrench_dir(name, args.data_dir)
         if where is None and args.data_dir is None and bundled_dir(name) is not None:  # --data-dir: only there
             where = f"{bundled_dir(name)} (bundled copy)"
-        print(f"{name:<{w}}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
-              f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")
+        lines.append(f"{name:<{w}}{t['task']:<16}{t['metric']:<11}{t['n_lfs']:>5}{t['n_train']:>8}{t['n_valid']:>7}"
+                     f"{t['n_test']:>7}  {where if where else 'not found (weaksup download ' + name + ')'}")
+    _echo("\n".join(lines))  # the folders may hold characters the console's encoding lacks
     return 0
 
 
@@ -278,7 +280,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
     if args.cache:
         kw["cache"] = args.cache
     path = download_wrench(args.name, force=args.force, **kw)  # type: ignore[arg-type]
-    print(path)
+    _echo(str(path))
     return 0
 
 
@@ -719,12 +721,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     model.fit(votes, valid=valid, seed=args.seed)
     with _writing("--out", out):
         model.save(out)
-    print(f"{type(model).__name__} fitted on {votes.n} rows x {votes.m} LFs -> {out}")
-    if probs_path is not None:
+    if probs_path is not None:  # both files before printing (a path the console's encoding cannot show)
         probs = model.predict_proba(votes)
         with _writing("--probs", probs_path):
             _write_array(probs_path, probs)
-        print(f"probabilities -> {probs_path}")
+    _echo(f"{type(model).__name__} fitted on {votes.n} rows x {votes.m} LFs -> {out}"
+          + (f"\nprobabilities -> {probs_path}" if probs_path is not None else ""))
     return 0
 
 
