@@ -227,3 +227,17 @@ def test_dask_accepts_integral_float_votes_as_vote_matrix_does():
             DaskVotes(da.from_array(bad, chunks=(2, 3)))
         with pytest.raises(ValueError, match=r"votes must be integers: LF 'b', row 1 has 0.5"):
             DaskVotes(da.from_array(bad, chunks=(2, 3)), ["a", "b", "c"], cardinality=2).to_vote_matrix()
+
+
+def test_dask_inferred_cardinality_of_unsigned_votes_neither_warns_nor_misses_the_wrap():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    from weaksup.dask_votes import DaskVotes
+
+    votes = np.tile(np.arange(151, dtype=np.uint8), 2).reshape(-1, 1)  # 151 classes, 302 rows: plausible
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert DaskVotes(da.from_array(votes, chunks=(100, 1))).cardinality == 151
+        with pytest.raises(ValueError, match="uint8 hold 255"):
+            DaskVotes(da.from_array(np.array([[0], [255]], dtype=np.uint8), chunks=(1, 1)))

@@ -171,13 +171,16 @@ def _inferred_cardinality(array: Any, names: list[str]) -> int:
     """
     import dask
 
-    from weaksup.votes import MAX_INFERRED_CARDINALITY, _refuse_inferred
+    from weaksup.votes import MAX_INFERRED_CARDINALITY, _refuse_inferred, wrapped_abstain
 
     vmax, vmin = (int(v) for v in dask.compute(array.max(), array.min()))
     if vmax + 1 > MAX_INFERRED_CARDINALITY:
         _refuse_inferred(array, vmax, names)  # np.argmax of a Dask array: computed on the cluster
-    if array.dtype.kind == "u":
-        VoteMatrix(np.array([[vmax], [vmin]], dtype=array.dtype))  # the unsigned-wrap check and message
+    # the unsigned-wrap check and message, without a 2-row stand-in VoteMatrix (whose inferred k > 100 on two
+    # rows would warn, naming the stand-in's row)
+    wrapped = wrapped_abstain(array.dtype, vmax) if vmin >= 0 else None
+    if wrapped is not None:
+        raise ValueError(wrapped)
     return max(2, vmax + 1)
 
 
