@@ -9,7 +9,8 @@ Contents
 * :class:`NotFittedError`, :func:`check_is_fitted`: the one "not fitted" error of every family.
 * :func:`vote_bound`, :func:`check_vote_range`: the ``-1..k-1`` vote range (votes, applier).
 * :func:`check_fit_votes`: label-model training votes (coercion: :func:`weaksup.votes.check_votes`).
-* :func:`check_labels`: gold/hard integer class labels.
+* :func:`check_labels`: gold/hard integer class labels (read by :func:`label_array`, as metrics and end
+  models read them; :func:`check_label_size` before the int64 cast).
 * :func:`check_valid`: a held-out ``valid = (inputs, y)`` pair (label models: ``(votes, y)``;
   end models: ``(X, y)`` with their own input checker).
 * :func:`check_class_balance`: a class prior.
@@ -35,6 +36,7 @@ ValueError: vote 3 out of range (-1..1) from LF 'a' (column 0) at row 1; 1 offen
 from __future__ import annotations
 
 import os
+import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,11 +57,14 @@ __all__ = [
     "check_fit_votes",
     "warn_silent_lfs",
     "check_labels",
+    "label_array",
+    "check_label_size",
     "check_valid",
     "check_class_balance",
     "check_features",
     "feature_names",
     "check_feature_names",
+    "class_frame_array",
     "check_params",
     "check_count",
     "check_prob_rows",
@@ -453,14 +458,107 @@ def check_fit_votes(L: VoteMatrix, what: str = "votes", fired: np.ndarray | None
 
 
 # ------------------------------------------------------------------ labels
+#: The largest magnitude a label may have before the int64 cast: a float label beyond it (1e20, a junk sentinel)
+#: would wrap to -9223372036854775808 and be reported as that; every real class id is far below it.
+_MAX_LABEL = 2**53
+
+
+def _missing_label(value: Any) -> bool:
+    """``None``, ``pd.NA`` or ``pd.NaT`` in an object array of labels: a missing label, not a label name."""
+    if value is None:
+        return True
+    pd = sys.modules.get("pandas")  # a pd.NA can only come from an imported pandas
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+def label_array(y: Any, what: str, *, unknown: bool, at: str = "row", kind: str = "class ids 0..k-1",
+                strings: bool = True) -> np.ndarray:
+    """``y`` as a numpy array of labels, read as every check of gold or hard labels reads it (:func:`check_labels`,
+    :mod:`weaksup.metrics`, the end models' targets); the caller checks its shape and values.
+
+    * a masked array (``numpy.ma``): a masked entry is a label that is not there, read as ``-1`` where ``unknown``
+      (``-1`` means unlabelled or abstain there), else a ValueError naming the first masked ``at`` (row): the
+      mask was dropped, and the hidden values read as labels;
+    * an object array (a pandas ``object`` column, a list mixing ints and None): numbers are read as the numbers
+      they are (as float64: the caller's float checks name a non-integer); ``None``, ``pd.NA`` (a missing label) or
+      any other value (a label name) is a ValueError naming the ``at`` and the value; so is a string array's first
+      value (``strings=False``: a string array is returned for the caller to refuse);
+    * booleans read as 0 and 1 (scikit-learn's reading of a binary ``y``).
+
+    ``kind`` says what the labels must be, for the messages.
+
+    >>> import numpy as np
+    >>> from weaksup._validation import label_array
+    >>> label_array(np.ma.masked_array([0, 1, 1], mask=[0, 0, 1]), "y", unknown=True).tolist()
+    [0, 1, -1]
+    >>> label_array(np.array([0, None], dtype=object), "y", unknown=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: y must hold class ids 0..k-1 (integers), got None at row 1; map label names to class ids and drop \
+the rows whose label is missing (None, NA) first
+    """
+    if np.ma.isMaskedArray(y):
+        mask = np.ma.getmaskarray(y)
+        if mask.any():
+            if not unknown:
+                i = int(np.nonzero(np.atleast_1d(mask))[0][0])
+                raise ValueError(f"{what}: the label at {at} {i} is masked (missing; {int(mask.sum())} masked in "
+                                 f"total); {what} must be {kind} here, where a missing label is not allowed: drop the "
+                                 "rows whose label is missing (e.g. y.compressed() and the same rows of the other "
+                                 "inputs) first")
+            data = np.ma.getdata(y)
+            if data.dtype.kind in "bu":  # -1 fits neither
+                data = data.astype(np.int64)
+            elif data.dtype.kind in "USV":
+                data = data.astype(object)
+            y = np.where(mask, _ABSTAIN, data)
+        else:
+            y = np.ma.getdata(y)
+    arr = np.asarray(y)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.int64)
+    if arr.dtype.kind in ("OUS" if strings else "O") and arr.size:
+        cells = arr.ravel().tolist()
+        for i, v in enumerate(cells):
+            if isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # bool is an int
+                continue
+            r = int(np.unravel_index(i, arr.shape)[0])
+            if _missing_label(v):
+                fix = ("missing labels (None, NA) to -1 (unlabelled)" if unknown
+                       else "drop the rows whose label is missing (None, NA)")
+                raise ValueError(f"{what} must hold {kind} (integers), got {v!r} at {at} {r}; map label names to "
+                                 f"class ids and {fix} first")
+            raise ValueError(f"{what} must hold {kind} (integers), got {v!r} at {at} {r}; map label names to class "
+                             "ids first (e.g. with pandas.factorize)")
+        arr = np.asarray(cells, dtype=np.float64).reshape(arr.shape)
+    return arr
+
+
+def check_label_size(arr: np.ndarray, what: str, at: str = "row", kind: str = "class ids 0..k-1") -> None:
+    """Raise for a label far beyond any class id (``|label| > 2**53``) before the int64 cast wraps it, naming the
+    value the caller passed (``1e20``, not ``-9223372036854775808``); ``arr`` is finite and integral."""
+    if arr.dtype.kind == "f" or (arr.dtype.kind == "u" and arr.dtype.itemsize == 8):
+        big = np.abs(arr) > _MAX_LABEL if arr.dtype.kind == "f" else arr > _MAX_LABEL
+        if big.any():
+            i = int(np.nonzero(big)[0][0])
+            value = float(arr[i]) if arr.dtype.kind == "f" else int(arr[i])
+            raise ValueError(f"{what}: value {value!r} at {at} {i} is not one of the {kind} (far too large for a "
+                             f"class id; {int(big.sum())} such value(s))")
+
+
 def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *,
-                 ravel_column: bool = False) -> np.ndarray:
+                 ravel_column: bool = False, unknown: bool | None = None) -> np.ndarray:
     """Integer class labels as int64; in ``0..cardinality-1`` when ``cardinality`` is given.
 
-    ``ravel_column=True`` also accepts an ``n × 1`` column.
+    Labels are read by :func:`label_array` (the rule of :mod:`weaksup.metrics` and the end models): booleans as
+    0/1, an object array of numbers as those numbers, a masked entry as ``-1`` where ``unknown`` (default: when
+    ``cardinality`` is None, where the caller decides what ``-1`` means, e.g. "unlabelled" in LFAnalysis),
+    else refused.  An ``n × 1`` column is raveled; ``ravel_column=True`` also accepts a ``1 × n`` row.
     """
-    arr = np.asarray(y)
-    if ravel_column and arr.ndim == 2 and 1 in arr.shape:
+    unknown = cardinality is None if unknown is None else unknown
+    kind = "class ids 0..k-1" + (" or -1 (unlabelled)" if unknown else "")
+    arr = label_array(y, what, unknown=unknown, at="position", kind=kind, strings=False)
+    if arr.ndim == 2 and (arr.shape[1] == 1 or (ravel_column and 1 in arr.shape)):
         arr = arr.ravel()
     if arr.ndim != 1:
         raise ValueError(f"{what} must be a 1-D array of integer labels, got shape {arr.shape}")
@@ -475,15 +573,17 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
             raise ValueError(f"{what} must be integer labels (classes), got {arr[i]} at position {i}")
     elif arr.dtype.kind not in "iu" and len(arr):
         hint = (" (label names? map them to class ids 0..k-1 first, e.g. with pandas.factorize)"
-                if arr.dtype.kind in "OUS" else "")
+                if arr.dtype.kind in "US" else "")
         raise ValueError(f"{what} must hold integer labels (classes), got dtype {arr.dtype}{hint}")
-    arr = arr.astype(np.int64, copy=False)
-    if cardinality is not None:
+    if cardinality is not None:  # before the cast, so a huge label is reported as it was given
         bad = (arr < 0) | (arr >= cardinality)
         if bad.any():
             i = int(np.nonzero(bad)[0][0])
-            raise ValueError(f"{what}: value {arr[i]} at position {i} is outside 0..{cardinality - 1}")
-    return arr
+            value = float(arr[i]) if arr.dtype.kind == "f" else int(arr[i])
+            shown = repr(value) if abs(value) > _MAX_LABEL else int(value)
+            raise ValueError(f"{what}: value {shown} at position {i} is outside 0..{cardinality - 1}")
+    check_label_size(arr, what, "position", kind)
+    return arr.astype(np.int64, copy=False)
 
 
 def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any], *,
@@ -503,13 +603,13 @@ def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any]
     if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
         raise ValueError(f"{what} must be a (votes, y) pair" if votes else f"{what} must be a ({xname}, {yname}) pair")
     inputs = checker(valid[0], xname)
-    y = np.asarray(valid[1])
-    if not votes and y.ndim != 1:
-        raise ValueError(f"{yname} must be gold hard labels (n,), got shape {y.shape}")
+    y = valid[1]  # not np.asarray: a masked array's mask would be dropped
+    if not votes and np.ndim(y) != 1:
+        raise ValueError(f"{yname} must be gold hard labels (n,), got shape {np.shape(y)}")
     if votes:
         y = check_labels(y, cardinality, what=yname)
     else:
-        y = check_labels(y, None, yname)
+        y = check_labels(y, None, yname, unknown=False)
         if (y < 0).any() or (y >= cardinality).any():
             i = int(np.nonzero((y < 0) | (y >= cardinality))[0][0])
             raise ValueError(f"{yname}: class {y[i]} at row {i} is outside 0..{cardinality - 1}")
@@ -725,6 +825,50 @@ def frame_values(df: Any) -> np.ndarray:
             pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes):
         return df.to_numpy(dtype=np.float64, na_value=np.nan)
     return df.to_numpy()
+
+
+def _column_class(label: Any) -> int | None:
+    """The class id a probability frame's column label names: ``j``, ``"j"`` or ``"pj"`` (the columns weaksup writes
+    probabilities under, ``weaksup apply --probs``); None for any other label."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)):
+        return int(label)
+    if isinstance(label, str):
+        digits = label[1:] if label.startswith("p") else label
+        if digits.isascii() and digits.isdigit():
+            return int(digits)
+    return None
+
+
+def class_frame_array(y: Any, what: str) -> Any:
+    """``y`` as an array with column ``j`` holding ``P(class j)`` when ``y`` is a frame (pandas, polars) of ``k >= 2``
+    class-probability columns; any other ``y`` unchanged.  The one reading of a probability frame: end models'
+    soft labels (:func:`weaksup.endmodel.base.soft_frame_array`) and :mod:`weaksup.metrics`' ``probs``.
+
+    A frame's columns are matched by label, not position (as votes frames are): labels ``0..k-1`` (or ``"0"``,
+    ``"p0"``...) in any order are put in class order; other labels are refused naming them and ``what`` (a frame
+    read by position would train on, or score, swapped classes without a word).  A pandas frame of nullable
+    columns (``Float64``, ``pd.DataFrame(P).convert_dtypes()``) is read as float64, ``pd.NA`` as NaN (which the
+    caller's finiteness check names by row and column).
+
+    >>> import pandas as pd
+    >>> from weaksup._validation import class_frame_array
+    >>> class_frame_array(pd.DataFrame({"p1": [0.8, 0.3], "p0": [0.2, 0.7]}), "probs").tolist()
+    [[0.2, 0.8], [0.7, 0.3]]
+    """
+    columns = getattr(y, "columns", None)
+    if columns is None or len(getattr(y, "shape", ())) != 2 or len(columns) < 2:
+        return y
+    labels = list(getattr(y, "column_names", None) or columns)  # a pyarrow Table's .columns hold its data
+    ids = [_column_class(c) for c in labels]
+    k = len(labels)
+    if sorted(i for i in ids if i is not None) != list(range(k)):
+        shown = labels[:10] + (["..."] if k > 10 else [])
+        raise ValueError(f"{what}: a frame's columns are matched to classes by label (column 'j' holds "
+                         f"P(class j)), but its columns are {shown}, not the class ids 0..{k - 1}; name them "
+                         f"0..{k - 1} (e.g. frame.columns = range({k})) or pass frame.to_numpy() to read them "
+                         "by position")
+    arr = frame_values(y) if type(y).__module__.startswith("pandas") else np.asarray(y)
+    return arr if ids == list(range(k)) else arr[:, [ids.index(j) for j in range(k)]]
 
 
 def _raise_non_finite(what: str, value: Any, r: int, c: int, count: int) -> None:

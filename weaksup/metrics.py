@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from weaksup._validation import check_seed
+from weaksup._validation import check_label_size, check_seed, class_frame_array, label_array
 
 __all__ = [
     "accuracy",
@@ -229,13 +229,15 @@ def _class_ids(y: Any, what: str, *, abstain: bool = False, cardinality: int | N
     """``y`` as 1-D int64 class ids, or a ValueError naming ``what``, the first offending row and its value.
 
     Gold labels (``abstain=False``) are ``0..k-1``; hard predictions (``abstain=True``) may also be ``-1``.
-    With ``cardinality`` the ids must be below it (``why`` says where it comes from).  Booleans read as
-    0/1; an ``n × 1`` column is raveled.
+    With ``cardinality`` the ids must be below it (``why`` says where it comes from).  Read as every label check
+    reads them (:func:`weaksup._validation.label_array`): booleans as 0/1, an object array of numbers as those
+    numbers, a masked entry as -1 in predictions (abstain) and refused in gold labels; an ``n × 1`` column is
+    raveled.
     """
-    arr = np.asarray(y)
+    kind = "class ids 0..k-1" + (" or -1 (abstain)" if abstain else "")
+    arr = label_array(y, what, unknown=abstain, kind=kind)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
-    kind = "class ids 0..k-1" + (" or -1 (abstain)" if abstain else "")
     if arr.ndim != 1:
         hint = " (pass probabilities as probs=)" if abstain and arr.ndim == 2 else ""
         raise ValueError(f"{what} must be a 1-D array of {kind}, got shape {arr.shape}{hint}")
@@ -260,6 +262,7 @@ def _class_ids(y: Any, what: str, *, abstain: bool = False, cardinality: int | N
             hint = " (pass probabilities as probs=, not as predictions)" if abstain else ""
             raise ValueError(f"{what}: value {float(arr[i])!r} at row {i} is not an integer class id; "
                              f"{what} must be {kind}{hint}")
+    check_label_size(arr, what, kind=kind)
     ids = arr.astype(np.int64)
     low = -1 if abstain else 0
     bad = (ids < low) if cardinality is None else ((ids < low) | (ids >= cardinality))
@@ -284,7 +287,10 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _probs(probs: Any, y_true: Any, what: str = "probs") -> tuple[np.ndarray, np.ndarray]:
-    """Gold class ids and a finite ``n × k`` probability matrix in [0, 1] with one row per gold label."""
+    """Gold class ids and a finite ``n × k`` probability matrix in [0, 1] with one row per gold label; a frame's
+    columns are matched to classes by label, as end models read soft labels
+    (:func:`weaksup._validation.class_frame_array`)."""
+    probs = class_frame_array(probs, what)
     try:
         p = np.asarray(probs, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -443,6 +449,7 @@ def roc_auc(y_true: Any, probs: Any, pos_label: int = 1) -> float:
     """
     if pos_label not in (0, 1):
         raise ValueError(f"pos_label must be 0 or 1 (binary ROC AUC), got {pos_label!r}")
+    probs = class_frame_array(probs, "probs")  # a frame's columns matched to classes by label, as in log_loss
     try:
         s = np.asarray(probs, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -659,6 +666,8 @@ def score(metric: str, y_true: Any, y_pred: Any = None, probs: Any = None) -> fl
     1.0
     """
     entry = _entry(metric)
+    if entry.needs != "sequences" and probs is not None:  # a frame's columns by label, before the argmax reads them
+        probs = class_frame_array(probs, "probs")
     if entry.needs == "sequences":
         if y_pred is None:
             raise ValueError(f"metric {metric!r} needs predicted tag sequences (y_pred)")

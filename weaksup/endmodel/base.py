@@ -46,9 +46,12 @@ from weaksup._validation import (
     check_params,
     MAX_SEED,
     check_count,
+    check_label_size,
     check_sample_weight,
     check_seed,
+    class_frame_array,
     feature_names,
+    label_array,
     user_stacklevel,
 )
 from weaksup._validation import check_features as _check_features
@@ -175,12 +178,11 @@ def check_texts(X: Any, what: str = "X") -> list[str]:
 
 
 def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
-    if y.dtype.kind in "OUSV" and y.size:
-        # label names or a missing label (None): name the row and value, as metrics.score does; class ids held
-        # as Python objects are read as the numbers they are
-        from weaksup.metrics import _class_ids
-
-        y = _class_ids(y, what, abstain=True)
+    """Hard labels ``y`` (1-D) as int64 class ids or -1 (abstain), read as :mod:`weaksup.metrics` reads them
+    (:func:`weaksup._validation.label_array`: booleans as 0/1, an object array of numbers as those numbers, label
+    names and missing labels refused naming the row)."""
+    kind = "class ids 0..k-1 or -1 (abstain)"
+    y = label_array(y, what, unknown=True, kind=kind)
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             i = int(np.nonzero(~np.isfinite(y))[0][0])
@@ -189,13 +191,37 @@ def _check_hard(y: np.ndarray, what: str) -> np.ndarray:
             i = int(np.nonzero(y != np.round(y))[0][0])
             raise ValueError(f"{what} must be integer classes; row {i} has {y[i]!r} "
                              "(pass soft labels as an n×k probability matrix)")
-    elif y.dtype.kind == "b" or (y.dtype.kind not in "iu" and y.size):
+    elif y.dtype.kind not in "iu" and y.size:
         raise ValueError(f"{what} must be integer classes, got dtype {y.dtype}")
+    check_label_size(y, what, kind=kind)
     y = y.astype(np.int64)
     if (y < -1).any():
         i = int(np.nonzero(y < -1)[0][0])
         raise ValueError(f"{what}: class {y[i]} at row {i} is negative (only -1 = abstain is allowed)")
     return y
+
+
+def _target_array(y: Any, what: str, *, unknown: bool) -> np.ndarray:
+    """``y`` (hard labels or soft labels, as ``fit`` and ``score`` take them) as a numpy array, before its checks.
+
+    A soft-label frame's columns are matched to classes by label (:func:`soft_frame_array`; nullable ``Float64``
+    columns read as float64); a scipy sparse matrix is densified (an ``n × k`` soft-label matrix is small:
+    ``np.asarray`` would make it a 0-d object array); a masked array of hard labels reads a masked entry as -1
+    (abstain, dropped by ``fit``) where ``unknown``, else refuses it (``score`` needs a gold label on every row);
+    masked soft labels are refused (a probability row with a hole is no distribution)."""
+    if sp.issparse(y):
+        y = y.toarray()
+    if np.ma.isMaskedArray(y):
+        if np.ndim(y) == 2 and np.shape(y)[1] >= 2:
+            mask = np.ma.getmaskarray(y)
+            if mask.any():
+                r, c = (int(v[0]) for v in np.nonzero(mask))
+                raise ValueError(f"soft labels {what}: the entry at row {r}, column {c} is masked ({int(mask.sum())} "
+                                 "masked in total); soft labels need a probability in every column: fill or drop "
+                                 "those rows first")
+            return np.ma.getdata(y)
+        return label_array(y, what, unknown=unknown, kind="class ids 0..k-1" + " or -1 (abstain)" * unknown)
+    return np.asarray(soft_frame_array(y, what))
 
 
 def _ravel_column(arr: np.ndarray, what: str) -> np.ndarray:
@@ -211,45 +237,21 @@ def _ravel_column(arr: np.ndarray, what: str) -> np.ndarray:
     return arr.ravel()
 
 
-def _column_class(label: Any) -> int | None:
-    """The class id a soft-label frame's column label names: ``j``, ``"j"`` or ``"pj"`` (the columns weaksup writes
-    probabilities under, ``weaksup apply --probs``); None for any other label."""
-    if isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)):
-        return int(label)
-    if isinstance(label, str):
-        digits = label[1:] if label.startswith("p") else label
-        if digits.isascii() and digits.isdigit():
-            return int(digits)
-    return None
-
-
 def soft_frame_array(y: Any, what: str = "y") -> Any:
     """``y`` as an array with column ``j`` holding ``P(class j)`` when ``y`` is a frame (pandas, polars) of ``k >= 2``
     soft-label columns; any other ``y`` unchanged.
 
     A frame's columns are matched by label, not position (as votes frames are): labels ``0..k-1`` (or ``"0"``,
     ``"p0"``...) in any order are put in class order; other labels are refused naming them (a frame read by
-    position would train on swapped classes without a word).
+    position would train on swapped classes without a word).  The rule is :func:`weaksup._validation.class_frame_array`,
+    which :mod:`weaksup.metrics` reads ``probs`` frames with.
 
     >>> import pandas as pd
     >>> from weaksup.endmodel.base import soft_frame_array
     >>> soft_frame_array(pd.DataFrame({1: [0.8, 0.3], 0: [0.2, 0.7]})).tolist()
     [[0.2, 0.8], [0.7, 0.3]]
     """
-    columns = getattr(y, "columns", None)
-    if columns is None or len(getattr(y, "shape", ())) != 2 or len(columns) < 2:
-        return y
-    labels = list(getattr(y, "column_names", None) or columns)  # a pyarrow Table's .columns hold its data
-    ids = [_column_class(c) for c in labels]
-    k = len(labels)
-    if sorted(i for i in ids if i is not None) != list(range(k)):
-        shown = labels[:10] + (["..."] if k > 10 else [])
-        raise ValueError(f"soft labels {what}: a frame's columns are matched to classes by label (column 'j' holds "
-                         f"P(class j)), but its columns are {shown}, not the class ids 0..{k - 1}; name them "
-                         f"0..{k - 1} (e.g. frame.columns = range({k})) or pass frame.to_numpy() to read them "
-                         "by position")
-    arr = np.asarray(y)
-    return arr if ids == list(range(k)) else arr[:, [ids.index(j) for j in range(k)]]
+    return class_frame_array(y, f"soft labels {what}")
 
 
 @renamed_kwargs(n_classes="cardinality")
@@ -272,7 +274,7 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
     n = check_count(n, "check_targets: n (the rows of X)")
     if y is None:
         raise ValueError(f"{what} is None; pass hard labels (n,) or soft labels (n×k)")
-    arr = np.asarray(soft_frame_array(y, what))
+    arr = _target_array(y, what, unknown=True)
     if arr.ndim not in (1, 2):
         raise ValueError(f"{what} must be hard labels (n,) or an n×k probability matrix, got shape {arr.shape}")
     arr = _ravel_column(arr, what)
@@ -291,7 +293,7 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         k = int(hard.max()) + 1 if cardinality is None else int(cardinality)
         if hard.max() >= k:
             i = int(keep[np.argmax(hard >= k)])
-            raise ValueError(f"{what}: class {int(np.asarray(y)[i])} at row {i} is outside 0..{k - 1}")
+            raise ValueError(f"{what}: class {int(hard[np.argmax(hard >= k)])} at row {i} is outside 0..{k - 1}")
         P = np.zeros((keep.size, k))
         P[np.arange(keep.size), hard] = 1.0
     else:
@@ -300,10 +302,11 @@ def check_targets(y: Any, n: int, cardinality: int | None = None, *, what: str =
         P = arr.astype(np.float64)
         if cardinality is not None and P.shape[1] != cardinality:
             raise ValueError(f"soft labels {what} have {P.shape[1]} columns; expected cardinality={cardinality}")
-        bad = ~np.isfinite(P).all(axis=1)
+        bad = ~np.isfinite(P)
         if bad.any():
-            i = int(np.nonzero(bad)[0][0])
-            raise ValueError(f"soft labels {what} contain NaN or inf at row {i}: {P[i].tolist()}")
+            i, c = (int(v[0]) for v in np.nonzero(bad))
+            raise ValueError(f"soft labels {what} contain NaN or inf at row {i}, column {c} (a missing value, pd.NA, "
+                             f"reads as NaN): {P[i].tolist()}")
         if (P < 0).any():
             i = int(np.nonzero((P < 0).any(axis=1))[0][0])
             raise ValueError(f"soft labels {what} have a negative probability at row {i}: {P[i].tolist()}")
@@ -811,7 +814,7 @@ class EndModel(ParamsMixin):
             raise ValueError(f"{type(self).__name__}.score: sample_weight is not supported (weaksup's metrics are "
                              "unweighted); score without it, or with scikit-learn's metrics on predict_proba")
         probs = self.predict_proba(X)
-        yv = _ravel_column(np.asarray(soft_frame_array(y, "y")), "y")
+        yv = _ravel_column(_target_array(y, "y", unknown=False), "y")
         if yv.ndim == 2:
             yv = self._soft_gold(yv, tie_break, seed)
         elif yv.ndim != 1:
