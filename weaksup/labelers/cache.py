@@ -9,9 +9,13 @@ beside a writer).
 
 The cache only saves model calls, so it never costs the replies: a file that
 cannot be written (full disk, quota, read-only medium) gives one warning naming
-it and the replies are still returned; a file found damaged (at open, in a
-look-up or in a write) is moved aside and a fresh one started; a file deleted
-while open is noticed at the next use and started afresh at its path.
+it and the replies are still returned (an existing file that cannot be written
+is opened read-only: its stored replies are still served); a file found damaged
+(at open, in a look-up or in a write) is moved aside and a fresh one started; a
+file deleted while open is noticed at the next use and started afresh at its
+path.  The default cache (no path given) that cannot be opened or created at
+all (the cache root is a file, a read-only home) warns once and keeps the
+replies in memory; a path given explicitly that cannot be created is an error.
 
 Examples
 --------
@@ -40,6 +44,10 @@ from weaksup._cache import cache_root
 
 __all__ = ["ResponseCache", "default_cache_path"]
 
+#: Paths already warned about in this process (one warning each, however many LFs open them).
+_READ_ONLY_WARNED: set[str] = set()
+_FALLBACK_WARNED: set[str] = set()
+
 
 def default_cache_path() -> Path:
     """``labelers/responses.sqlite`` under :func:`weaksup._cache.cache_root` (default ``~/.cache/weaksup``)."""
@@ -55,12 +63,20 @@ class ResponseCache:
     path : path or ":memory:", optional
         Database file (created with its folder).  Default:
         :func:`default_cache_path`.  ``":memory:"`` keeps responses for this
-        object's life only.
+        object's life only.  An existing file that cannot be written is opened
+        read-only, with one ``RuntimeWarning`` (its replies are served, new ones
+        not kept).  A given path whose file or folder cannot be created raises
+        ``OSError``; the default path then warns once and falls back to
+        ``":memory:"`` instead (the cache only saves model calls).
 
     Attributes
     ----------
     hits, misses : int
         Look-ups answered / not answered by this object.
+    read_only : bool
+        True when the file could not be written and was opened read-only.
+    fallback_from : str or None
+        The default path that could not be used, when this cache fell back to memory.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -73,17 +89,37 @@ class ResponseCache:
         self._shared: sqlite3.Connection | None = None  # for :memory:
         self.hits = 0
         self.misses = 0
+        self.read_only = False
+        self.fallback_from: str | None = None
         self._write_warned = False  # one warning per cache object for writes that fail (full or read-only disk)
         self._gone_warned = False  # one warning per cache object for a file deleted while open
-        self._conn()  # create the schema now, so errors surface here
+        try:
+            self._conn()  # create the schema now, so errors surface here
+        except (OSError, sqlite3.Error) as exc:
+            if path is not None:  # the user asked for this file: say why it cannot be had
+                raise
+            self._to_memory(exc)  # the default location only saves model calls: never cost the LF
+
+    def _to_memory(self, exc: BaseException) -> None:
+        """The default cache file cannot be opened or created: keep this session's replies in memory."""
+        wanted = self.path
+        self.path, self.memory, self.fallback_from, self.read_only = ":memory:", True, wanted, False
+        if wanted not in _FALLBACK_WARNED:
+            _FALLBACK_WARNED.add(wanted)
+            warnings.warn(f"the default response cache {wanted} cannot be used ({exc}); replies are kept in memory "
+                          f"for this process only, so a new session asks the model again (set WEAKSUP_CACHE to a "
+                          f"writable folder to keep them, or pass cache=None for no cache)", RuntimeWarning,
+                          stacklevel=4)
+        self._conn()
 
     def __getstate__(self) -> dict[str, Any]:
         # a copy sent to another process (Dask, spawn) reopens the file there; an in-memory cache cannot travel
-        if self.memory:
+        if self.memory and self.fallback_from is None:
             raise TypeError("a ResponseCache(':memory:') lives in one process and cannot be pickled; "
                             "give the LF a file cache to send it to other processes")
         state = self.__dict__.copy()
         del state["_local"], state["_lock"]
+        state["_shared"] = None  # a default cache that fell back to memory starts an empty one in the other process
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -121,9 +157,10 @@ class ResponseCache:
             conn = self._open()
         except sqlite3.DatabaseError as exc:
             if not _is_damage(exc):
-                raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
-            self._set_aside(exc)
-            conn = self._open()
+                conn = self._open_read_only(exc)  # e.g. a file on a read-only medium: its replies still serve
+            else:
+                self._set_aside(exc)
+                conn = self._open()
         self._local.conn = conn
         self._local.pid = os.getpid()
         self._local.file_id = self._file_id()
@@ -138,6 +175,8 @@ class ResponseCache:
         return st.st_dev, st.st_ino
 
     def _open(self) -> sqlite3.Connection:
+        if self.read_only:  # this file was found unwritable: every connection (thread, process) only reads
+            return self._connect_read_only()
         try:
             conn = sqlite3.connect(self.path, timeout=60.0)
         except sqlite3.OperationalError as exc:
@@ -151,6 +190,35 @@ class ResponseCache:
             conn.close()
             raise
         return conn
+
+    def _open_read_only(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Open an existing file that cannot be written (``exc``: why) read-only, warning once per path;
+        ``OSError`` naming the file when there is none or it cannot be read either."""
+        unwritable = "readonly" in str(exc) or "unable to open" in str(exc)
+        if not (unwritable and os.path.isfile(self.path)):
+            raise OSError(f"cannot open the response cache {self.path}: {exc}") from exc
+        try:
+            conn = self._connect_read_only()
+        except sqlite3.Error as exc2:
+            raise OSError(f"cannot open the response cache {self.path}: {exc}; read-only either: {exc2}") from exc
+        self.read_only = True
+        self._write_warned = True  # the warning below says new replies are not kept: no second one per write
+        if self.path not in _READ_ONLY_WARNED:
+            _READ_ONLY_WARNED.add(self.path)
+            warnings.warn(f"response cache {self.path} cannot be written ({_why_unwritable(self.path, exc)}); "
+                          "opened it read-only: its stored replies are used, new replies are returned but not "
+                          "cached (give cache= a ResponseCache on a writable disk, or set WEAKSUP_CACHE to a "
+                          "writable folder, to keep them)", RuntimeWarning, stacklevel=5)
+        return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        # mode=ro needs the -shm file of a WAL database to exist or be creatable; on a read-only medium it
+        # cannot be, and immutable=1 (no locking, no WAL: the medium cannot change) is what sqlite offers there
+        uri = Path(self.path).as_uri()
+        try:
+            return _checked(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60.0))
+        except sqlite3.Error:
+            return _checked(sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0))
 
     def _set_aside(self, exc: BaseException, stacklevel: int = 4) -> None:
         """A damaged cache file is moved to ``<file>.corrupt-<time>`` (kept for inspection) and started afresh."""
@@ -339,6 +407,28 @@ def _reply_json(reply: Any) -> str:
     """The stored JSON of a reply; one holding a lone surrogate is written with ASCII escapes (read back the same)."""
     text = json.dumps(reply, ensure_ascii=False)
     return text if _storable(text) is text else json.dumps(reply)
+
+
+def _why_unwritable(path: str, exc: BaseException) -> str:
+    """Why ``path`` cannot be written, in the system's words where it can tell (sqlite's are vaguer)."""
+    try:
+        if os.statvfs(os.path.dirname(path)).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except (OSError, AttributeError):  # no statvfs (Windows)
+        pass
+    if not os.access(path, os.W_OK) or not os.access(os.path.dirname(path), os.W_OK):
+        return f"permission denied; sqlite: {exc}"
+    return str(exc)
+
+
+def _checked(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """``conn`` once a read of the responses table works through it (else closed, and the error raised)."""
+    try:
+        conn.execute("SELECT key, response FROM responses LIMIT 1").fetchall()
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:

@@ -85,7 +85,8 @@ class PromptedLF(LabelingFunction):
         :class:`~weaksup.labelers.backends.HFBackend`, :class:`~weaksup.labelers.backends.OpenAIBackend`, ...
     cache : ResponseCache, path, None or False
         Where responses persist (default: the shared file under
-        ``~/.cache/weaksup/labelers``).  ``False``/``None``: no cache.
+        ``~/.cache/weaksup/labelers``; where that cannot be created, one warning and an in-memory cache).
+        ``False``/``None``: no cache.
     calibrate : bool
         Apply contextual calibration (computed on first use, 3 extra prompts,
         cached like any other).
