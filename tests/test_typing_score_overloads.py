@@ -28,6 +28,7 @@ from weaksup.data import tasks, wrench
 from weaksup.endmodel.base import EndModel
 from weaksup.flows.base import FeatureLabelModel
 from weaksup.labelmodel.base import LabelModel
+from weaksup.pipeline import Pipeline
 from weaksup.sequence.endmodel import CRFTagger
 from weaksup.sequence.labelmodel import SequenceLabelModel
 from weaksup.universal.base import ValueLabelModel
@@ -53,6 +54,7 @@ def _metric_returns(func: typing.Any) -> list[tuple[str, str]]:
     (EndModel.score, "str | None"),  # None: the model's own metric
     (ValueLabelModel.score, "str | None"),  # None: the space's default metric
     (UniversalLabelModel.score, "str | None"),
+    (Pipeline.score, "str"),
 ], ids=lambda v: getattr(v, "__qualname__", v))
 def test_score_is_typed_by_the_metric(func: typing.Any, default: str) -> None:
     assert _metric_returns(func) == [(default, ONE), ("list[str]", MANY)]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 
@@ -261,7 +261,15 @@ class Pipeline(ParamsMixin):
         """The end model's hard predictions (``tie_break`` decides ties)."""
         return probs_to_preds(self.predict_proba(X), self.tie_break)
 
-    def score(self, X: Any, y: Any, metric: str | list[str] = "accuracy") -> Any:
+    # one metric name gives its value, a list of names a dict of values (as EndModel.score): overloads say so,
+    # else ``pipe.score(X, y) > 0.5`` is unchecked
+    @overload
+    def score(self, X: Any, y: Any, metric: str = ...) -> float: ...
+
+    @overload
+    def score(self, X: Any, y: Any, metric: list[str]) -> dict[str, float]: ...
+
+    def score(self, X: Any, y: Any, metric: str | list[str] = "accuracy") -> float | dict[str, float]:
         """The end model's score against gold labels (one metric name or a list).
 
         ``y`` holds a gold class ``0..k-1`` for every row of ``X``; a ``-1`` (unknown) is refused, as
