@@ -9,7 +9,8 @@ examples' features, so every call takes both:
 ``get_params/set_params`` and ``save/load`` (:mod:`weaksup._persist`).
 
 It shares parameter checking, the fitted shape (``cardinality_``, ``n_lfs_``,
-``lf_names_``, plus ``n_features_``), the not-fitted error and persistence
+``lf_names_``, plus ``n_features_`` and, fitted on a frame with string column names,
+``feature_names_in_``, checked at predict as the end models check it), the not-fitted error and persistence
 with :class:`~weaksup.labelmodel.base.LabelModel` through
 :class:`~weaksup.labelmodel.base.BaseVoteModel`, but it is *not* a
 ``LabelModel``: code that only has votes never picks it up by mistake.
@@ -21,12 +22,13 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar, overload
+from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
 import numpy as np
 
 from weaksup._deprecate import renamed_kwargs, warn_deprecated
-from weaksup._validation import check_class_balance, check_features, check_fit_votes, check_seed, checked_probs
+from weaksup._validation import (check_class_balance, check_feature_names, check_features, check_fit_votes,
+                                  check_seed, checked_probs, feature_names)
 from weaksup.labelmodel._kernels import lf_vote_counts
 from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
@@ -110,7 +112,8 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         seed = check_seed(seed, f"{type(self).__name__}.fit")
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
-        Xa = check_features(X, "X", n_rows=L.n, dense=True)
+        names = feature_names(X)  # a frame's column names, checked at predict as the end models check them
+        Xa = _features(X, "X", n_rows=L.n)
         k = L.cardinality
         valid_X = None
         if isinstance(valid, (tuple, list)) and len(valid) == 3:
@@ -118,7 +121,8 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         # the valid votes' columns are matched to the training LFs by name, exactly as label models match them
         valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
         if valid_checked is not None and valid_X is not None:
-            valid_X = check_features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n, dense=True)
+            check_feature_names(valid_X, names, "valid features", type(self).__name__)
+            valid_X = _features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n)
         check_class_balance(class_balance, k)
         # the training-vote checks every label model runs: no rows / votes of fewer than two classes are
         # refused, an LF that never fires and a class no LF votes are warned about, naming them
@@ -128,6 +132,9 @@ class FeatureLabelModel(BaseVoteModel, ABC):
             self._reset()
             self._set_shape(L)
             self.n_features_ = int(Xa.shape[1])
+            if names is not None:
+                self.feature_names_in_ = names
+            self._names_recorded = True  # a model pickled before feature_names_in_ existed is not checked
             self._fit(L, Xa, class_balance=class_balance, valid=v, seed=seed, **fit_params)
         return self
 
@@ -139,7 +146,16 @@ class FeatureLabelModel(BaseVoteModel, ABC):
 
     def _check_predict_inputs(self, votes: Any, X: Any) -> tuple[VoteMatrix, np.ndarray]:
         L = self._check_predict_votes(votes)
-        return L, check_features(X, "X", self.n_features_, n_rows=L.n, dense=True)
+        return L, self._check_X(X, "X", n_rows=L.n)
+
+    def _check_X(self, X: Any, what: str = "X", n_rows: int | None = None) -> np.ndarray:
+        """Features for the fitted model: a frame's columns against ``feature_names_in_`` by the end models' rule
+        (:func:`weaksup._validation.check_feature_names`: other names or another order is a ``ValueError``, names
+        on one side only warn), then :func:`weaksup._validation.check_features` with the fitted width."""
+        self._check_fitted()
+        if self.__dict__.get("_names_recorded"):
+            check_feature_names(X, self.__dict__.get("feature_names_in_"), what, type(self).__name__)
+        return _features(X, what, self.n_features_, n_rows=n_rows)
 
     def predict_proba(self, votes: Any, X: Any) -> np.ndarray:
         """``n × k`` class probabilities for votes and aligned features; rows sum to 1."""
@@ -182,3 +198,36 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         L, _ = self._check_predict_inputs(votes, X)
         return score_probs(self.predict_proba(votes, X), y, metric, tie_break, n=L.n,
                            cardinality=self.cardinality_, prior=getattr(self, "class_balance_", None), seed=seed)
+
+    # ---------------------------------------------------------- persistence
+    def _state(self, stream: bool = True) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """:meth:`LabelModel._state <weaksup.labelmodel.base.BaseVoteModel._state>` plus the feature names
+        (None: fitted on an array), so a loaded model checks a frame's columns as the saved one did."""
+        meta, arrays = super()._state(stream)
+        if self.__dict__.get("_names_recorded"):
+            names = self.__dict__.get("feature_names_in_")
+            meta["feature_names_in_"] = None if names is None else [str(c) for c in names]
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any = "<state>") -> Any:
+        model = super()._from_state(meta, arrays, path)
+        if "feature_names_in_" in meta:  # a file written before has none: its model's columns go unchecked
+            names = meta["feature_names_in_"]
+            if names is not None:
+                model.feature_names_in_ = np.asarray(names, dtype=object)
+            model._names_recorded = True
+        return model
+
+
+def _features(X: Any, what: str, n_features: int | None = None, *, n_rows: int | None = None) -> np.ndarray:
+    """:func:`~weaksup._validation.check_features` (dense) after refusing a masked array with masked cells:
+    ``np.asarray`` would read the values hidden under the mask as features."""
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        mask = np.ma.getmaskarray(X)
+        first = tuple(int(v[0]) for v in np.nonzero(mask))
+        at = f" (first: row {first[0]}, column {first[1]})" if len(first) == 2 else ""
+        raise ValueError(f"{what} is a numpy masked array with {int(mask.sum())} masked value(s){at}, which would be "
+                         f"read as the values hidden under the mask: fill them (np.ma.filled(X, value)) or "
+                         f"drop those rows, and pass a plain array")
+    return cast(np.ndarray, check_features(X, what, n_features, n_rows=n_rows, dense=True))
