@@ -961,8 +961,7 @@ def run(
     >>> df.query("split == 'test'")["score"].item()
     0.84
     """
-    from tqdm.auto import tqdm
-
+    from weaksup._progress import progress_bar
     from weaksup.data.features import resolve_feature_kind
     from weaksup.data.wrench import load_wrench
     if write_docs is not None:
@@ -1107,7 +1106,7 @@ def run(
         return df
 
     total = len(datasets) * len(protocols) * len(lms) * len(seeds)
-    bar = tqdm(total=total, desc="weaksup bench", disable=not progress)
+    bar = progress_bar(total=total, desc="weaksup bench", progress=progress)
     finished: set[tuple[str, str, str, int]] = set()  # finished cells: kept when the run is interrupted
     try:
         for dname in datasets:

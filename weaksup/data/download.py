@@ -205,10 +205,10 @@ def _fetch(url: str, dest: Path, *, timeout: float, progress: bool, optional: bo
         if max_bytes is not None and expected is not None and expected > max_bytes:
             raise DownloadError(f"GET {url}: the file has {expected} bytes, over the size cap of {max_bytes} bytes "
                                 f"(max_bytes= / weaksup download --max-size)")
-        from tqdm.auto import tqdm
+        from weaksup._progress import progress_bar
 
-        bar = tqdm(total=expected, initial=start, unit="B", unit_scale=True, desc=dest.name,
-                   disable=not progress, leave=False)
+        bar = progress_bar(total=expected, initial=start, unit="B", unit_scale=True, desc=dest.name,
+                           progress=progress, leave=False)
         got = start
         try:
             with open(part, mode) as fh:

@@ -174,7 +174,8 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
                   n_threads: int, progress: bool,
                   entity_spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] | None = None) -> np.ndarray:
     import torch
-    from tqdm.auto import tqdm
+
+    from weaksup._progress import progress_bar
 
     tok, model = _load_minilm(_minilm_path(), progress)
     n_blocks = 1 if entity_spans is None else 3
@@ -185,7 +186,7 @@ def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_len
     torch.set_num_threads(torch_threads(n_threads))
     try:
         with torch.inference_mode():
-            bar = tqdm(total=len(texts), desc="MiniLM embeddings", unit="text", disable=not progress)
+            bar = progress_bar(total=len(texts), desc="MiniLM embeddings", unit="text", progress=progress)
             for start in range(0, len(texts), batch_size):
                 idx = order[start:start + batch_size]
                 enc = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,

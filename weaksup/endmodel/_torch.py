@@ -249,9 +249,9 @@ class TorchEndModel(EndModel):
     def _bar(self, total: int, desc: str) -> Any:
         if not self.progress:
             return None
-        from tqdm.auto import tqdm
+        from weaksup._progress import progress_bar
 
-        return tqdm(total=total, desc=desc, leave=False)
+        return progress_bar(total=total, desc=desc, leave=False)
 
     # --------------------------------------------------------------- fit
     def _fit(self, X: Any, P: np.ndarray, w: np.ndarray | None, valid: Any, seed: int) -> None:

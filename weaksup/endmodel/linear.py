@@ -113,9 +113,9 @@ class LogisticRegression(EndModel):
                                "stopped": False}
         bar = None
         if self.progress:
-            from tqdm.auto import tqdm
+            from weaksup._progress import progress_bar
 
-            bar = tqdm(total=self.max_iter, desc="LogisticRegression (L-BFGS)", leave=False)
+            bar = progress_bar(total=self.max_iter, desc="LogisticRegression (L-BFGS)", leave=False)
         self.history_: list[dict[str, float]] = []
 
         def callback(intermediate_result: Any) -> None:

@@ -391,9 +391,9 @@ class LabelLearningFlow(FeatureLabelModel):
             lam = (float(self.lambda_neg), float(self.lambda_over), float(self.lambda_sum), float(self.lambda_ws))
             epochs: Any = range(int(self.n_epochs))
             if self.progress:
-                from tqdm.auto import tqdm
+                from weaksup._progress import progress_bar
 
-                epochs = bar = tqdm(epochs, desc="LLF", unit="epoch")
+                epochs = bar = progress_bar(epochs, desc="LLF", unit="epoch")
             last: dict[str, float] = {}
             net.train()
             for _ in epochs:

@@ -227,13 +227,12 @@ class EBCC(LabelModel):
         # row's start depends on where the row sits, its LF columns or the class names
         distinct, key_of_row = np.unique(_partition_keys(ind, list(L.lf_names), k), return_inverse=True)
         best = None
-        from tqdm.auto import tqdm
+        from weaksup._progress import progress_bar
 
         # shown only once a fit has run for _progress_delay seconds: most fits end long before (the slow
         # ones are many LFs or rows whose variational Bayes runs to max_iter in every restart)
-        with tqdm(total=int(self.repeat) * int(self.max_iter), desc="EBCC restart 1/" + str(int(self.repeat)),
-                  unit="it", leave=False, delay=self._progress_delay,
-                  disable=not fit_progress_enabled()) as bar:
+        with progress_bar(total=int(self.repeat) * int(self.max_iter), desc="EBCC restart 1/" + str(int(self.repeat)),
+                          unit="it", leave=False, delay=self._progress_delay, progress=fit_progress_enabled()) as bar:
             for restart in range(int(self.repeat)):
                 if restart:
                     bar.set_description(f"EBCC restart {restart + 1}/{int(self.repeat)}", refresh=False)

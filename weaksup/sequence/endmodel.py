@@ -321,9 +321,9 @@ class CRFTagger(ParamsMixin):
         theta0 = np.zeros(F * K + int(tmask.sum()) + int(smask.sum()))
         bar = None
         if self.progress:
-            from tqdm.auto import tqdm
+            from weaksup._progress import progress_bar
 
-            bar = tqdm(total=self.max_iter, desc="CRFTagger (L-BFGS)", leave=False)
+            bar = progress_bar(total=self.max_iter, desc="CRFTagger (L-BFGS)", leave=False)
 
         def callback(intermediate_result: Any) -> None:  # once per L-BFGS iteration; reads nothing
             if bar is not None:

@@ -232,9 +232,9 @@ class HMM(SequenceLabelModel):
         allowed = self._allowed(obs, E)
         self.loglik_history_ = []
         prev = -np.inf
-        from tqdm.auto import tqdm
+        from weaksup._progress import progress_bar
 
-        for _ in tqdm(range(self.n_iter), desc="HMM EM", disable=not self.progress):
+        for _ in progress_bar(range(self.n_iter), desc="HMM EM", progress=self.progress):
             le = self._log_emit(obs, K, self.emit_)
             if allowed is not None:
                 le = np.where(allowed, le, -np.inf)

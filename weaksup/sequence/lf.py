@@ -486,11 +486,11 @@ def apply_span_lfs(sentences: Sequence[Any], lfs: Sequence[SpanLabelingFunction]
     check_fault(fault)
     checked = as_lfs(lfs, kind=SpanLabelingFunction)
     names = [lf.name for lf in checked]
-    from tqdm.auto import tqdm
+    from weaksup._progress import progress_bar
 
     rows = [as_sentence(s, i) for i, s in enumerate(_sentence_items(sentences))]
     lengths = [len(r["tokens"]) for r in rows]
-    with tqdm(total=len(checked), desc="span LFs", disable=not progress) as bar:
+    with progress_bar(total=len(checked), desc="span LFs", progress=progress) as bar:
         columns, faults, _ = apply_chunk(checked, rows, SpanOutput(), fault, 0, tick=lambda: bar.update(1))
     warn_faults(names, faults, fault, "sentence")
     if entity_types is None:

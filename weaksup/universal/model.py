@@ -357,9 +357,9 @@ class UniversalLabelModel(ValueLabelModel):
         flat: list[list[bool]] = [[] for _ in range(len(theta))]  # per solution: a near-random partner
         it: Any = triplets
         if self.progress:
-            from tqdm.auto import tqdm
+            from weaksup._progress import progress_bar
 
-            it = tqdm(triplets, desc="UWS triplets")
+            it = progress_bar(triplets, desc="UWS triplets")
         for a, b, c in it:
             obs = np.array([S[a, b], S[a, c], S[b, c]])
 

@@ -101,10 +101,10 @@ def get_engine(engine: str | Engine) -> Engine:
 
 
 def row_bar(total: int, desc: str, progress: bool) -> Any:
-    """A tqdm bar over rows (disabled unless ``progress``)."""
-    from tqdm.auto import tqdm
+    """A tqdm bar over rows (disabled unless ``progress``; ``TQDM_DISABLE`` also turns it off)."""
+    from weaksup._progress import progress_bar
 
-    return tqdm(total=total, desc=desc, disable=not progress, unit="rows")
+    return progress_bar(total=total, desc=desc, progress=progress, unit="rows")
 
 
 def keep_finished(err: BaseException, block: np.ndarray, done: np.ndarray, failed: tuple[int, int]) -> None:

@@ -100,7 +100,7 @@ class DaskEngine:
         return is_dask_frame(data)
 
     def run(self, data: Any, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult:
-        from tqdm.auto import tqdm
+        from weaksup._progress import progress_bar
 
         dask = require_dask('LFApplier(engine="dask")')
 
@@ -115,8 +115,8 @@ class DaskEngine:
         parts = ddf.to_delayed()
         tasks = [task(lfs, p, job.output, job.fault, os.getpid(), keep_first=True) for p in parts]
         here = [lf.call_counts() for lf in lfs]
-        with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
-                  desc=f"Applying {len(lfs)} LFs on Dask", disable=not job.progress) as bar:
+        with progress_bar(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
+                          desc=f"Applying {len(lfs)} LFs on Dask", progress=job.progress) as bar:
             results = _run_partitions(tasks, parts, lambda r: len(r[0]), bar, [lf.name for lf in lfs], client,
                                       scheduler=scheduler)
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
@@ -585,7 +585,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     """
     import time
 
-    from tqdm.auto import tqdm
+    from weaksup._progress import progress_bar
 
     dask = require_dask("apply_to_shards")
     from weaksup.apply.report import ApplyReport
@@ -635,8 +635,8 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
                  for i, p in enumerate(parts)]
         client = get_client()  # the workers write the shards
         here = [lf.call_counts() for lf in lf_list]
-        with tqdm(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
-                  desc=f"Applying {len(names)} LFs to shards", disable=not progress) as bar:
+        with progress_bar(total=len(data) if isinstance(data, pd.DataFrame) else None, unit="rows",
+                          desc=f"Applying {len(names)} LFs to shards", progress=progress) as bar:
             results = _run_partitions(tasks, parts, lambda r: r[0], bar, names, client,
                                       note=f". No manifest was written, so {out} is not read as complete")
         _absorb_remote_counts(lf_list, here, [r[3] for r in results])
