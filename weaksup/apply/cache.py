@@ -140,7 +140,8 @@ class VoteCache:
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, max_bytes: int = 2**30) -> None:
-        self.directory = Path(directory).expanduser() if directory is not None else None
+        # absolute once (as ResponseCache does): a notebook's %cd must not send new columns to another folder
+        self.directory = Path(os.path.abspath(os.path.expanduser(directory))) if directory is not None else None
         if self.directory is not None:
             if self.directory.exists() and not self.directory.is_dir():
                 raise NotADirectoryError(f"VoteCache directory {self.directory} exists and is not a folder")
