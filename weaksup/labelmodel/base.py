@@ -116,18 +116,46 @@ def _default_names(names: Any) -> bool:
     return list(names) == [f"lf_{j}" for j in range(len(names))]
 
 
-def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
-    """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on), matched by name.
+def placeholder_names(L: Any) -> bool:
+    """Whether the LF names of ``L`` (a VoteMatrix or DaskVotes) were made up rather than given.
+
+    Read from the votes' own record (``placeholder_names``); votes without one are judged by the
+    names (the ``lf_0 .. lf_{m-1}`` placeholders in order), as before that record existed.
+    """
+    flag = getattr(L, "placeholder_names", None)
+    return _default_names(L.lf_names) if flag is None else bool(flag)
+
+
+def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | None = None) -> Any:
+    """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on).
 
     ``L`` is a :class:`~weaksup.votes.VoteMatrix` or a :class:`~weaksup.dask_votes.DaskVotes` (its
     partitions are then reordered lazily, as they are read); the rule is the same for both.
+    ``placeholder`` says whether ``lf_names`` were made up (the model was fitted on votes given no
+    names; :func:`placeholder_names`); None (a model saved before weaksup recorded it): when they are
+    ``lf_0 .. lf_{m-1}`` in order.  Whether names were given decides, never their spelling, so LFs
+    really named ``lf_0, lf_1, ...`` are matched by name like any others:
 
-    The same names in another order (the ``lf_0 .. lf_{m-1}`` placeholders of
-    unnamed votes included, e.g. after ``select_lfs``) are reordered: the same
-    LFs give the same result.  Otherwise, where both sides carry real names, a
-    missing or unknown LF is an error naming it; where either side has only
-    placeholders (a plain array), columns are matched by position and only
-    their count is checked.
+    * the same names in the same order: ``L`` as it is;
+    * ``L`` a plain array (names made up, ``lf_0 .. lf_{m-1}`` in order, not reordered by
+      ``select_lfs``): matched by position, only the column count is checked;
+    * the same names in another order: reordered (given names on both sides, or the made-up names of
+      one unnamed matrix's columns after ``select_lfs``), so the same LFs give the same result;
+    * a model fitted on unnamed votes and ``L`` with given names: by position, count checked (the
+      model knows its LFs by position only);
+    * anything else (given names on both sides that differ, or made-up names reordered by
+      ``select_lfs`` that are not the fitted ones): an error naming the missing and unknown LFs.
+
+    Parameters
+    ----------
+    L : VoteMatrix or DaskVotes
+        The votes to read.
+    lf_names : sequence of str
+        The fitted LFs' names, in the fitted order.
+    what : str
+        What ``L`` is, for the error messages (``"votes"``, ``"valid votes"``, ...).
+    placeholder : bool or None
+        Whether ``lf_names`` were made up (see above).
 
     >>> import numpy as np
     >>> from weaksup import VoteMatrix
@@ -139,9 +167,12 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
     names = list(lf_names)
     if list(L.lf_names) == names:
         return L
-    if L.m == len(names) and set(L.lf_names) == set(names):
-        return L.select_lfs(names)  # the same LFs in another order (placeholder names included)
-    if _default_names(L.lf_names) or _default_names(names):
+    fitted_made_up = _default_names(names) if placeholder is None else bool(placeholder)
+    own_made_up = placeholder_names(L)
+    plain = own_made_up and _default_names(L.lf_names)
+    if not plain and L.m == len(names) and set(L.lf_names) == set(names):
+        return L.select_lfs(names)  # the same LFs in another order
+    if plain or (fitted_made_up and not own_made_up):
         if L.m != len(names):
             raise ValueError(f"{what} have {L.m} LFs; the model was fitted on {len(names)} "
                              f"({names[:8]}{' ...' if len(names) > 8 else ''})")
@@ -149,20 +180,24 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes") -> Any:
     missing = [n for n in names if n not in set(L.lf_names)]
     extra = [n for n in L.lf_names if n not in set(names)]
     hints = "".join(lookalike_hint(n, missing, what="fitted LF", fix="the LF's name") for n in extra)
+    if own_made_up or fitted_made_up:
+        hints += (" (made-up names lf_<j> of votes given no names are matched as names once select_lfs has "
+                  "reordered them: pass the votes in the fitted column order, or name the LFs on both sides)")
     raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
                      f"unknown {extra} (LFs are matched by name; select or rename the columns){hints}")
 
 
 def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
-                      what: str = "valid", lf_names: Any = None) -> tuple[VoteMatrix, np.ndarray] | None:
+                      what: str = "valid", lf_names: Any = None,
+                      placeholder: bool | None = None) -> tuple[VoteMatrix, np.ndarray] | None:
     """Validate ``valid = (votes, y)`` for a label model fitted on ``n_lfs`` LFs and ``cardinality`` classes.
 
-    With ``lf_names`` (the training LFs), the valid votes' columns are matched to them by name
-    (:func:`align_lfs`).
+    With ``lf_names`` (the training LFs), the valid votes' columns are matched to them as
+    :func:`align_lfs` matches them (``placeholder``: whether those names were made up, as there).
     """
     def checker(v: Any, name: str) -> VoteMatrix:
         L = check_votes(v, cardinality, what=name)
-        return align_lfs(L, lf_names, what=name) if lf_names is not None else L
+        return align_lfs(L, lf_names, what=name, placeholder=placeholder) if lf_names is not None else L
 
     return check_valid(valid, cardinality, checker, n_lfs=n_lfs, what=what, kind="votes")
 
@@ -537,6 +572,14 @@ class BaseVoteModel(ParamsMixin):
         self.cardinality_ = int(L.cardinality)
         self.n_lfs_ = L.m
         self.lf_names_ = list(L.lf_names)
+        # whether lf_names_ were made up (votes given no names): align_lfs matches by that, not by the spelling
+        self._lf_names_placeholder_ = placeholder_names(L)
+
+    def _lf_names_placeholder(self) -> bool | None:
+        """Whether ``lf_names_`` were made up at fit (:func:`placeholder_names`); None for a model fitted or
+        saved before weaksup recorded it (:func:`align_lfs` then judges by the names)."""
+        flag = self.__dict__.get("_lf_names_placeholder_")
+        return None if flag is None else bool(flag)
 
     def _check_fitted(self) -> None:
         stream = self.__dict__.get("_stream")
@@ -549,7 +592,7 @@ class BaseVoteModel(ParamsMixin):
     def _check_predict_votes(self, votes: Any, what: str = "votes") -> VoteMatrix:
         self._check_fitted()
         L = check_votes(votes, self.cardinality_, what=what)
-        return align_lfs(L, self.lf_names_, what=what)
+        return align_lfs(L, self.lf_names_, what=what, placeholder=self._lf_names_placeholder())
 
     def _check_dask_votes(self, votes: Any, what: str = "votes") -> Any:
         """Dask votes as :class:`~weaksup.dask_votes.DaskVotes` with the fitted LFs' columns in the fitted
@@ -557,7 +600,8 @@ class BaseVoteModel(ParamsMixin):
         from weaksup.labelmodel._dask import as_dask_votes
 
         self._check_fitted()
-        return align_lfs(as_dask_votes(votes, self.cardinality_), self.lf_names_, what=what)
+        return align_lfs(as_dask_votes(votes, self.cardinality_), self.lf_names_, what=what,
+                         placeholder=self._lf_names_placeholder())
 
     def lf_accuracies(self) -> np.ndarray:
         """Estimated accuracy of each LF on the rows where it votes."""
@@ -579,6 +623,8 @@ class BaseVoteModel(ParamsMixin):
             "lf_names_": self.lf_names_,
             "json_attrs": {},
         }
+        if self._lf_names_placeholder() is not None:
+            meta["lf_names_placeholder_"] = self._lf_names_placeholder()
         arrays: dict[str, np.ndarray] = {}
         for attr in self._fitted_attrs:
             value = getattr(self, attr)
@@ -611,6 +657,8 @@ class BaseVoteModel(ParamsMixin):
                              f"{exc})") from exc
         model._fit_params = _params_snapshot(model)
         model.cardinality_, model.n_lfs_, model.lf_names_ = shape
+        if "lf_names_placeholder_" in meta:  # a file from before it was recorded: align_lfs judges by the names
+            model._lf_names_placeholder_ = bool(meta["lf_names_placeholder_"])
         for k, v in json_attrs.items():
             setattr(model, k, v)
         for k, v in arrays.items():
@@ -667,7 +715,7 @@ def _chunk_lfs(L: Any, stream: dict[str, Any]) -> Any:
     """A ``partial_fit`` chunk (in memory or Dask) with the earlier chunks' LFs in their order, matched by name."""
     if L.m != stream["m"]:
         raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
-    return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)")
+    return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)", placeholder=stream.get("lf_placeholder"))
 
 
 class _NotSaveable(TypeError):
@@ -730,6 +778,8 @@ def _save_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray]
     arrays.update(extra)
     meta["stream"] = {"n": int(stream["n"]), "k": int(stream["k"]), "m": int(stream["m"]),
                       "lf_names": list(stream["lf_names"]), "stats": layout}
+    if stream.get("lf_placeholder") is not None:
+        meta["stream"]["lf_placeholder"] = bool(stream["lf_placeholder"])
 
 
 def _load_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
@@ -741,6 +791,8 @@ def _load_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray]
             stats = _decode_stats(layout["stats"], arrays)
             model._stream = {"stats": stats, "n": int(layout["n"]), "k": int(layout["k"]), "m": int(layout["m"]),
                              "lf_names": list(layout["lf_names"])}
+            if "lf_placeholder" in layout:  # absent from older files: align_lfs judges by the names
+                model._stream["lf_placeholder"] = bool(layout["lf_placeholder"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: its partial_fit statistics are incomplete or damaged ({exc!r})") from exc
         return
@@ -832,7 +884,7 @@ class LabelModel(BaseVoteModel, ABC):
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         k = L.cardinality
-        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L))
         check_class_balance(class_balance, k)
         fired = _votes_per_lf(L) if L.n else None
         check_fit_votes(L, fired=fired)
@@ -853,7 +905,8 @@ class LabelModel(BaseVoteModel, ABC):
         if not self._additive:
             raise NotImplementedError(f"{type(self).__name__} must implement _fit or set _additive = True")
         stats = self._stats(L, 0)
-        self._stream = {"stats": stats, "n": L.n, "k": L.cardinality, "m": L.m, "lf_names": list(L.lf_names)}
+        self._stream = {"stats": stats, "n": L.n, "k": L.cardinality, "m": L.m, "lf_names": list(L.lf_names),
+                        "lf_placeholder": placeholder_names(L)}
         self.n_seen_ = L.n
         self._fit_stats(stats, class_balance=class_balance, dev=dev, seed=seed)
 
@@ -927,18 +980,21 @@ class LabelModel(BaseVoteModel, ABC):
         else:
             L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             stream = {"stats": self._stats(L, 0), "n": L.n, "k": L.cardinality, "m": L.m,
-                      "lf_names": list(L.lf_names)}
+                      "lf_names": list(L.lf_names), "lf_placeholder": placeholder_names(L)}
         if not refit:
             self._stream = stream
             return self
         k = stream["k"]
-        valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"])
+        valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"],
+                                          placeholder=stream.get("lf_placeholder"))
         check_class_balance(class_balance, k)
         self._warn_few_lfs(stream["m"], valid)
         with self._unchanged_on_failure():  # a failed refit does not keep the chunk: retrying it counts it once
             self._reset()
             self._stream = stream
             self.cardinality_, self.n_lfs_, self.lf_names_ = k, stream["m"], list(stream["lf_names"])
+            if stream.get("lf_placeholder") is not None:
+                self._lf_names_placeholder_ = bool(stream["lf_placeholder"])
             self.n_seen_ = stream["n"]
             self._fit_stats(stream["stats"], class_balance=class_balance, dev=valid_checked, seed=seed)
         self._warn_redundant_lfs()  # from the streamed statistics, when they hold LF-pair counts
