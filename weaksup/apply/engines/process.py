@@ -117,6 +117,20 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         p.join()
 
 
+def _fork_context() -> Any:
+    """The ``fork`` start method's context, or ``ValueError`` saying what to use where there is none (Windows):
+    Python's own "cannot find context for 'fork'" names neither the engine nor the way out."""
+    methods = mp.get_all_start_methods()
+    detail = f"its start methods are {methods}"
+    if "fork" in methods:
+        try:
+            return mp.get_context("fork")
+        except ValueError as exc:
+            detail = str(exc)
+    raise ValueError(f"engine='process' needs the fork start method (POSIX), which this Python does not offer "
+                     f"({detail}); use engine='serial' or engine='dask'")
+
+
 class ProcessEngine:
     """Apply LFs in ``job.n_jobs`` forked processes (default: CPU count), ``n / (4·n_jobs)`` rows a task."""
 
@@ -126,6 +140,7 @@ class ProcessEngine:
         return False
 
     def run(self, data: pd.DataFrame, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult:
+        context = _fork_context()
         n = len(data)
         n_jobs = job.n_jobs or os.cpu_count() or 1
         size = job.chunk_size or max(1000, -(-n // (4 * n_jobs)))
@@ -133,7 +148,7 @@ class ProcessEngine:
         res.block = np.empty((n, len(lfs)), dtype=np.int64)
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
         bounds = chunks(n, size)
-        pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"),
+        pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=context,
                                    initializer=_init_worker)
         failed: dict[int, BaseException] = {}
         rows_done = np.zeros(n, dtype=bool)  # rows of the chunks finished
