@@ -40,6 +40,13 @@ def _positional(index: pd.Index) -> bool:
     return [str(v) for v in index] == [str(i) for i in range(n)]
 
 
+def _made_up_names(votes: VoteMatrix) -> bool:
+    """Whether ``votes``' LF names were made up (no names given: an array, snorkel's ``L``), whatever their
+    spelling; a matrix without that record (pickled before it existed) is judged by the names ``lf_0 ..``."""
+    flag = getattr(votes, "placeholder_names", None)
+    return list(votes.lf_names) == [f"lf_{j}" for j in range(votes.m)] if flag is None else bool(flag)
+
+
 def _votes_for_lfs(votes: VoteMatrix, names: list[str]) -> VoteMatrix:
     """``votes``' columns in the order of ``names``, matched by name (never relabelled by position).
 
@@ -111,7 +118,7 @@ class LFAnalysis:
                     f"Number of LFs ({len(lfs)}) and number of LF matrix columns ({votes.m}) are different"
                 )
             names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
-            if list(votes.lf_names) != [f"lf_{j}" for j in range(votes.m)]:  # the votes carry real LF names
+            if not _made_up_names(votes):  # the votes carry names given to them (LFs named lf_0.. included)
                 votes = self.votes = _votes_for_lfs(votes, names)
             else:
                 _refuse_repeated_names(names)
@@ -407,7 +414,10 @@ class LFAnalysis:
 
         ``j, Polarity, Coverage, Overlaps, Conflicts`` and, with gold ``y``,
         ``Correct, Incorrect, Emp. Acc.``; with ``est_weights``, ``Learned Weight``.
-        Indexed by LF name.
+        Indexed by LF name.  ``est_weights`` is one number per LF: a pandas Series indexed by LF
+        name (``pd.Series(model.lf_accuracies(), index=model.lf_names_)``) is matched by name, in
+        any order (an LF it lacks or does not know is an error naming it); an array, a list or a
+        Series with a plain ``0..m-1`` index is read by position.
         """
         names = self.lf_names
         d: dict[str, Any] = {
@@ -428,7 +438,22 @@ class LFAnalysis:
         return pd.DataFrame(d, index=names)
 
     def _check_est_weights(self, est_weights: Any) -> np.ndarray:
-        """``est_weights`` as ``m`` finite floats, one per LF; a ValueError naming the LF of a bad entry."""
+        """``est_weights`` as ``m`` finite floats, one per LF; a ValueError naming the LF of a bad entry.
+
+        A Series indexed by LF name is read by name (see :meth:`summary`), anything else by position."""
+        if isinstance(est_weights, pd.Series) and not _positional(est_weights.index):
+            keys = [str(k) for k in est_weights.index]
+            missing = [n for n in self.lf_names if n not in set(keys)]
+            unknown = [k for k in keys if k not in set(self.lf_names)]
+            dup = sorted({k for k in keys if keys.count(k) > 1})
+            if missing or unknown or dup:
+                raise ValueError(
+                    "est_weights is a Series indexed by LF name, but its names do not match the LFs analysed"
+                    + (f": missing {missing}" if missing else "") + (f"; unknown {unknown}" if unknown else "")
+                    + (f"; repeated {dup}" if dup else "")
+                    + f" (LFs: {self.lf_names}); index it by these names, or pass the weights as an array in "
+                    "this LF order")
+            est_weights = pd.Series(est_weights.to_numpy(), index=keys).reindex(self.lf_names)
         raw = np.asarray(est_weights)
         flat = raw.ravel()
         if flat.shape[0] != self.m:

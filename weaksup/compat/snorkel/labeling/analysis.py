@@ -15,18 +15,30 @@ import numpy as np
 import pandas as pd
 
 from weaksup.analysis import LFAnalysis as _LFAnalysis
+from weaksup.votes import VoteMatrix
 
 __all__ = ["LFAnalysis"]
+
+
+def _unnamed(L: Any) -> VoteMatrix:
+    """``L``'s votes without its LF names, so that ``lfs`` names its columns by position, as snorkel reads them."""
+    V = L if isinstance(L, VoteMatrix) else VoteMatrix(L)
+    return VoteMatrix(V.to_sparse() if V.is_sparse else V.to_dense(), cardinality=V.cardinality)
 
 
 class LFAnalysis(_LFAnalysis):
     """snorkel's ``LFAnalysis``: the same statistics; ``lf_summary`` is indexed like snorkel's.
 
     Without ``lfs`` the summary has a plain 0..m-1 index and no ``j`` column;
-    with ``lfs`` it is indexed by LF name and has ``j``.
+    with ``lfs`` it is indexed by LF name and has ``j``.  As in snorkel 0.10, ``lfs`` names the
+    columns of ``L`` by position, whatever names ``L`` carries (a DataFrame's column labels, a
+    VoteMatrix's LF names): column ``j`` is ``lfs[j]``.  (:class:`weaksup.analysis.LFAnalysis`
+    matches named votes by name instead.)
     """
 
     def __init__(self, L: Any, lfs: Sequence[Any] | None = None) -> None:
+        if lfs is not None:
+            L = _unnamed(L)
         super().__init__(L, lfs)
         self._named = lfs is not None
 
