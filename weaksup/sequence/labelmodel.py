@@ -297,7 +297,8 @@ def span_score(y_true: Any, y_pred: Any, metric: str | list[str] = "span_f1") ->
     from weaksup.sequence.metrics import span_prf
 
     many = isinstance(metric, (list, tuple))
-    names = list(metric) if many else [metric]
+    # narrowed per branch, so ``names`` types as list[str] (``[metric]`` on the union did not)
+    names: list[str] = list(metric) if isinstance(metric, (list, tuple)) else [metric]
     idx = {"precision": 0, "recall": 1, "span_f1": 2}
     for i, m in enumerate(names):
         if m == "f1":  # stacklevel: warn_deprecated <- span_score <- score <- the caller
@@ -307,8 +308,8 @@ def span_score(y_true: Any, y_pred: Any, metric: str | list[str] = "span_f1") ->
             where = f"metric[{i}]" if many else "metric"
             raise ValueError(f"{where} must be 'span_f1', 'precision' or 'recall', got {m!r}")
     prf = span_prf(y_true, y_pred)
-    values = {m: prf[idx["span_f1" if m == "f1" else m]] for m in names}
-    return values if many else values[metric]
+    values: dict[str, float] = {m: prf[idx["span_f1" if m == "f1" else m]] for m in names}
+    return values if many else values[names[0]]
 
 
 # ====================================================================== token models
