@@ -379,7 +379,6 @@ def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequen
     data = _columnar_as_pandas(data)
     if not (type(data).__module__.startswith("pandas") and hasattr(data, "columns")):
         return data, lf_names
-    from pandas.api.types import is_integer_dtype as pd_is_integer
     if lf_names is None:
         lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
                     else str(c) for c in data.columns]
@@ -388,7 +387,8 @@ def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequen
         if take is not None:
             data = data.iloc[:, take]
     values = frame_values(data)
-    if values.dtype.kind == "f" and all(pd_is_integer(d) for d in data.dtypes) and np.isfinite(values).all():
+    integer = all(getattr(d, "kind", None) in ("i", "u") for d in data.dtypes)  # int64, Int64, UInt8 ...
+    if values.dtype.kind == "f" and integer and np.isfinite(values).all():
         values = values.astype(np.int64)  # nullable Int64 columns without a pd.NA: the tag ids they hold
     return values, lf_names
 
