@@ -1,8 +1,9 @@
 """Fitted LFs are matched by whether their names were given, not by how they are spelt (align_lfs).
 
-A plain array (names made up: ``lf_0 .. lf_{m-1}``) is read by position, even when a model was fitted on
-unnamed votes reordered by ``select_lfs`` (made-up names ``lf_1, lf_0, ...``); LFs really named ``lf_0, lf_1,
-...`` are matched by name like any others.  The model records at fit whether its ``lf_names_`` were made up;
+A plain array (not a VoteMatrix, names made up: ``lf_0 .. lf_{m-1}``) is read by position, even when a model was
+fitted on unnamed votes reordered by ``select_lfs`` (made-up names ``lf_1, lf_0, ...``); an unnamed VoteMatrix
+and its ``select_lfs`` are still reordered by those names.  LFs really named ``lf_0, lf_1, ...`` are matched
+by name like any others.  The model records at fit whether its ``lf_names_`` were made up;
 save/load, pickle and the partial_fit stream keep that record, and a file from before it existed loads and
 works with the old rule (names ``lf_0 .. lf_{m-1}`` in order are taken as made up).
 """
@@ -13,6 +14,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from weaksup import VoteMatrix
@@ -44,14 +46,20 @@ def _fit(name: str, votes: object, **kw: object) -> object:
 
 @pytest.mark.parametrize("name", sorted(available_models()))
 def test_a_plain_array_in_the_fitted_order_is_read_by_position(name: str) -> None:
-    L, _ = _votes()
+    L, y = _votes()
     order = [1, 0, 2, 3]
     V = VoteMatrix(L).select_lfs(order)  # unnamed votes reordered: made-up names lf_1, lf_0, lf_2, lf_3
     model = _fit(name, V)
     want = model.predict_proba(V)
     np.testing.assert_array_equal(model.predict_proba(L[:, order]), want)  # a plain array: by position
-    # the made-up names of the same unnamed votes in another order are reordered to the fitted ones
+    # predict and score read it once (matching the columns again must not reorder them)
+    np.testing.assert_array_equal(model.predict(L[:, order], seed=0), model.predict(V, seed=0))
+    assert model.score(L[:, order], y, seed=0) == model.score(V, y, seed=0)
+    # the made-up names of the same unnamed votes (the VoteMatrix itself, or in another order) are reordered
+    np.testing.assert_array_equal(model.predict_proba(VoteMatrix(L)), want)
     np.testing.assert_array_equal(model.predict_proba(VoteMatrix(L).select_lfs([2, 1, 0, 3])), want)
+    # a frame of integer columns picked in another order names each LF by its original column
+    np.testing.assert_array_equal(model.predict_proba(pd.DataFrame(L)[[3, 0, 1, 2]]), want)
 
 
 @needs_record
@@ -128,8 +136,10 @@ def test_dask_votes_follow_the_same_rule() -> None:
     L, _ = _votes()
     fitted = ["lf_1", "lf_0", "lf_2", "lf_3"]  # made up, reordered by select_lfs
     plain = DaskVotes(da.from_array(L[:, [1, 0, 2, 3]], chunks=(60, 4)), cardinality=2)
-    out = align_lfs(plain, fitted, placeholder=True)
+    out = align_lfs(plain, fitted, placeholder=True, plain=True)  # a dask array given as is: by position
     np.testing.assert_array_equal(out.array.compute(), L[:, [1, 0, 2, 3]])
+    unnamed = DaskVotes(da.from_array(L, chunks=(60, 4)), cardinality=2)  # made-up names: reordered
+    np.testing.assert_array_equal(align_lfs(unnamed, fitted, placeholder=True).array.compute(), L[:, [1, 0, 2, 3]])
     if hasattr(VoteMatrix, "placeholder_names"):
         named = DaskVotes(da.from_array(L, chunks=(60, 4)), EDITED, cardinality=2)
         with pytest.raises(ValueError, match=r"missing \['lf_1'\], unknown \['lf_4'\]"):

@@ -419,10 +419,11 @@ def _check_test(votes: Any, label_model: Any, test: Any, test_votes: Any,
             raise ValueError(f"run_pipeline: test_votes have {Lt.n} rows but y_test has {len(y)}")
         if Lt.m != L.m:
             raise ValueError(f"run_pipeline: test_votes have {Lt.m} LF columns but the training votes have {L.m}")
-        from weaksup.labelmodel.base import align_lfs, placeholder_names
+        from weaksup.labelmodel.base import align_lfs, placeholder_names, plain_input
 
         try:  # the LFs matched as the fitted label model will match them in scoring (by name where both are named)
-            align_lfs(Lt, L.lf_names, what="test_votes", placeholder=placeholder_names(L))
+            align_lfs(Lt, L.lf_names, what="test_votes", placeholder=placeholder_names(L),
+                      plain=plain_input(test_votes, Lt))
         except ValueError as exc:
             raise ValueError(f"run_pipeline: {exc} (the training votes' LFs: {list(L.lf_names)})") from None
     onehot = np.eye(k)[y]

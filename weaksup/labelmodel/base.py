@@ -69,7 +69,7 @@ from weaksup.labelmodel._stats import (
     vote_patterns,
 )
 from weaksup.metrics import TIE_BREAKS, probs_to_preds  # the one tie-break rule (shared with end models)
-from weaksup.dask_votes import is_dask_votes
+from weaksup.dask_votes import DaskVotes, is_dask_votes
 from weaksup.votes import VoteMatrix, check_votes
 
 if TYPE_CHECKING:  # the return type of predict_proba / predict on Dask votes
@@ -126,25 +126,33 @@ def placeholder_names(L: Any) -> bool:
     return _default_names(L.lf_names) if flag is None else bool(flag)
 
 
-def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | None = None) -> Any:
+def plain_input(votes: Any, L: Any) -> bool:
+    """Whether ``votes`` (as given, before :func:`~weaksup.votes.check_votes` made ``L`` of them) are a plain
+    array: not a VoteMatrix or DaskVotes, and given no LF names (``L``'s made-up ``lf_0 .. lf_{m-1}``, in order).
+
+    :func:`align_lfs` reads those by position; a DataFrame of integer columns picked in another order
+    (``df[[2, 0, 1]]``, named ``lf_2, lf_0, lf_1``) is not plain, nor is an unnamed VoteMatrix."""
+    return not hasattr(votes, "lf_names") and placeholder_names(L) and _default_names(L.lf_names)
+
+
+def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | None = None,
+              plain: bool = False) -> Any:
     """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on).
 
     ``L`` is a :class:`~weaksup.votes.VoteMatrix` or a :class:`~weaksup.dask_votes.DaskVotes` (its
-    partitions are then reordered lazily, as they are read); the rule is the same for both.
-    ``placeholder`` says whether ``lf_names`` were made up (the model was fitted on votes given no
-    names; :func:`placeholder_names`); None (a model saved before weaksup recorded it): when they are
-    ``lf_0 .. lf_{m-1}`` in order.  Whether names were given decides, never their spelling, so LFs
-    really named ``lf_0, lf_1, ...`` are matched by name like any others:
+    partitions are then reordered lazily, as they are read); the rule is the same for both.  Whether
+    names were made up decides (:func:`placeholder_names`), not how they are spelt, so LFs really
+    named ``lf_0, lf_1, ...`` are matched by name like any others:
 
     * the same names in the same order: ``L`` as it is;
-    * ``L`` a plain array (names made up, ``lf_0 .. lf_{m-1}`` in order, not reordered by
-      ``select_lfs``): matched by position, only the column count is checked;
+    * ``plain`` (``L`` was given as a plain array, :func:`plain_input`): matched by position, only the
+      column count is checked, whatever order the model's LFs were in;
     * the same names in another order: reordered (given names on both sides, or the made-up names of
-      one unnamed matrix's columns after ``select_lfs``), so the same LFs give the same result;
-    * a model fitted on unnamed votes and ``L`` with given names: by position, count checked (the
-      model knows its LFs by position only);
+      one unnamed matrix's columns, e.g. after ``select_lfs``), so the same LFs give the same result;
+    * made-up names ``lf_0 .. lf_{m-1}`` in order on either side (unnamed votes, or a model fitted on
+      them): matched by position, count checked;
     * anything else (given names on both sides that differ, or made-up names reordered by
-      ``select_lfs`` that are not the fitted ones): an error naming the missing and unknown LFs.
+      ``select_lfs`` that are not the other side's): an error naming the missing and unknown LFs.
 
     Parameters
     ----------
@@ -155,7 +163,10 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | No
     what : str
         What ``L`` is, for the error messages (``"votes"``, ``"valid votes"``, ...).
     placeholder : bool or None
-        Whether ``lf_names`` were made up (see above).
+        Whether ``lf_names`` were made up (the model was fitted on votes given no names); None (a
+        model saved before weaksup recorded it): when they are ``lf_0 .. lf_{m-1}`` in order.
+    plain : bool
+        Whether ``L`` was given as a plain array (see above).
 
     >>> import numpy as np
     >>> from weaksup import VoteMatrix
@@ -169,20 +180,25 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | No
         return L
     fitted_made_up = _default_names(names) if placeholder is None else bool(placeholder)
     own_made_up = placeholder_names(L)
-    plain = own_made_up and _default_names(L.lf_names)
     if not plain and L.m == len(names) and set(L.lf_names) == set(names):
         return L.select_lfs(names)  # the same LFs in another order
-    if plain or (fitted_made_up and not own_made_up):
+    if plain or (own_made_up and _default_names(L.lf_names)) or (fitted_made_up and _default_names(names)):
         if L.m != len(names):
             raise ValueError(f"{what} have {L.m} LFs; the model was fitted on {len(names)} "
                              f"({names[:8]}{' ...' if len(names) > 8 else ''})")
+        # read by position: under the fitted names, so that matching them again (predict_proba inside score)
+        # changes nothing
+        if own_made_up and isinstance(L, VoteMatrix):
+            return VoteMatrix(L, names)
+        if own_made_up and isinstance(L, DaskVotes):
+            return DaskVotes(L.array, names, L.cardinality)
         return L
     missing = [n for n in names if n not in set(L.lf_names)]
     extra = [n for n in L.lf_names if n not in set(names)]
     hints = "".join(lookalike_hint(n, missing, what="fitted LF", fix="the LF's name") for n in extra)
     if own_made_up or fitted_made_up:
-        hints += (" (made-up names lf_<j> of votes given no names are matched as names once select_lfs has "
-                  "reordered them: pass the votes in the fitted column order, or name the LFs on both sides)")
+        hints += (" (the made-up names lf_<j> of votes given no names are matched as names once select_lfs has "
+                  "reordered them: pass the votes as a plain array in the fitted column order, or name the LFs)")
     raise ValueError(f"{what} do not hold the LFs the model was fitted on: missing {missing}, "
                      f"unknown {extra} (LFs are matched by name; select or rename the columns){hints}")
 
@@ -197,7 +213,9 @@ def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
     """
     def checker(v: Any, name: str) -> VoteMatrix:
         L = check_votes(v, cardinality, what=name)
-        return align_lfs(L, lf_names, what=name, placeholder=placeholder) if lf_names is not None else L
+        if lf_names is None:
+            return L
+        return align_lfs(L, lf_names, what=name, placeholder=placeholder, plain=plain_input(v, L))
 
     return check_valid(valid, cardinality, checker, n_lfs=n_lfs, what=what, kind="votes")
 
@@ -592,7 +610,8 @@ class BaseVoteModel(ParamsMixin):
     def _check_predict_votes(self, votes: Any, what: str = "votes") -> VoteMatrix:
         self._check_fitted()
         L = check_votes(votes, self.cardinality_, what=what)
-        return align_lfs(L, self.lf_names_, what=what, placeholder=self._lf_names_placeholder())
+        return align_lfs(L, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
+                         plain=plain_input(votes, L))
 
     def _check_dask_votes(self, votes: Any, what: str = "votes") -> Any:
         """Dask votes as :class:`~weaksup.dask_votes.DaskVotes` with the fitted LFs' columns in the fitted
@@ -600,8 +619,9 @@ class BaseVoteModel(ParamsMixin):
         from weaksup.labelmodel._dask import as_dask_votes
 
         self._check_fitted()
-        return align_lfs(as_dask_votes(votes, self.cardinality_), self.lf_names_, what=what,
-                         placeholder=self._lf_names_placeholder())
+        V = as_dask_votes(votes, self.cardinality_)
+        return align_lfs(V, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
+                         plain=plain_input(votes, V))
 
     def lf_accuracies(self) -> np.ndarray:
         """Estimated accuracy of each LF on the rows where it votes."""
@@ -711,11 +731,13 @@ class BaseVoteModel(ParamsMixin):
 _STREAM = "_stream."  # array-name prefix of the saved partial_fit statistics
 
 
-def _chunk_lfs(L: Any, stream: dict[str, Any]) -> Any:
-    """A ``partial_fit`` chunk (in memory or Dask) with the earlier chunks' LFs in their order, matched by name."""
+def _chunk_lfs(L: Any, stream: dict[str, Any], votes: Any) -> Any:
+    """A ``partial_fit`` chunk ``L`` (in memory or Dask, made of ``votes`` as given) with the earlier chunks' LFs
+    in their order, matched as :func:`align_lfs` matches them."""
     if L.m != stream["m"]:
         raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
-    return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)", placeholder=stream.get("lf_placeholder"))
+    return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)", placeholder=stream.get("lf_placeholder"),
+                     plain=plain_input(votes, L))
 
 
 class _NotSaveable(TypeError):
@@ -961,7 +983,7 @@ class LabelModel(BaseVoteModel, ABC):
 
             V = as_dask_votes(votes, k_known)
             if stream is not None:  # LFs matched by name, as for an in-memory chunk
-                V = _chunk_lfs(V, stream)
+                V = _chunk_lfs(V, stream, votes)
             try:
                 stream = dask_stream(self, V, k_known, stream)
             except ValueError as exc:
@@ -974,7 +996,7 @@ class LabelModel(BaseVoteModel, ABC):
             except ValueError as exc:
                 self._refuse_new_classes(votes, k_known, exc)
                 raise
-            L = _chunk_lfs(L, stream)
+            L = _chunk_lfs(L, stream, votes)
             stats = self._merge_stats(stream["stats"], self._stats(L, stream["n"]))
             stream = {**stream, "stats": stats, "n": stream["n"] + L.n}
         else:
