@@ -2,6 +2,8 @@
 
 Each Dask partition runs :class:`PandasLFApplier` (weaksup's kernel) as one
 delayed task on the given scheduler; the blocks are stacked in partition order.
+``PandasParallelLFApplier`` cuts the pandas frame into ``n_parallel`` chunks by
+position, so L's rows follow the frame's rows (snorkel 0.10 sorts them by index).
 An LF's error names the row by its index label; its "(position i)" counts from
 the start of the partition, which a note names.
 """
@@ -38,8 +40,12 @@ class PandasParallelLFApplier(DaskLFApplier):
               fault_tolerant: bool = False) -> np.ndarray:
         if n_parallel < 2:
             raise ValueError("n_parallel should be >= 2. For single process Pandas, use PandasLFApplier.")
-        require_dask(f"{type(self).__name__}.apply")
-        from dask import dataframe as dd
-
-        return super().apply(dd.from_pandas(df, npartitions=n_parallel), scheduler=scheduler,
-                             fault_tolerant=fault_tolerant)
+        dask = require_dask(f"{type(self).__name__}.apply")
+        # Split by position, not with dd.from_pandas: it sorts the partitions by df.index (as snorkel 0.10 does), so
+        # the rows of L came back in index order, silently misaligned with df's rows and their labels Y; it also
+        # cannot take a MultiIndex. Each chunk keeps df's own index labels for the error messages.
+        bounds = np.linspace(0, len(df), min(n_parallel, max(len(df), 1)) + 1).astype(int)
+        tasks = [dask.delayed(_apply_frame)(self._lfs, df.iloc[lo:hi], fault_tolerant, i)
+                 for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:]))]
+        blocks = dask.compute(*tasks, scheduler=scheduler)
+        return np.vstack(blocks) if blocks else np.zeros((0, len(self._lfs)), dtype=np.int64)
