@@ -41,6 +41,10 @@ def run(name, fn):
 from weaksup import apply_lfs, keyword_lf
 data = pd.DataFrame({"text": ["win cash", "see you"] * 50})
 run("apply", lambda: apply_lfs([keyword_lf("win", 1, name="win")], data, progress=True))
+from weaksup import labeling_function
+from weaksup.universal import RealSpace, apply_value_lfs
+twice = labeling_function(name="twice")(lambda x: 2.0 * x.a)
+run("values", lambda: apply_value_lfs([twice], pd.DataFrame({"a": [1.0, -1.0]}), RealSpace(1), progress=True))
 from weaksup.labelmodel import EBCC
 EBCC._progress_delay = 0.0  # the bar appears after 5 s of fitting: at once here
 rng = np.random.default_rng(0)
@@ -69,7 +73,7 @@ out["mininterval"] = [getattr(progress_bar(total=1), "mininterval", None),  # a 
 print(json.dumps(out))
 '''
 
-DESCS = {"apply": "Applying 1 LFs", "ebcc": "EBCC restart 1/1", "logreg": "LogisticRegression (L-BFGS)",
+DESCS = {"apply": "Applying 1 LFs", "values": "value LFs", "ebcc": "EBCC restart 1/1", "logreg": "LogisticRegression (L-BFGS)",
          "mlp": "MLP", "span": "span LFs", "hmm": "HMM EM", "crf": "CRFTagger (L-BFGS)"}
 
 
@@ -106,7 +110,7 @@ def test_bars_are_still_drawn_when_progress_is_on(runs):
     captured, _ = runs["on"]
     missing = {name: text[-200:] for name, text in captured.items() if name in DESCS and DESCS[name] not in text}
     assert not missing, f"bars not drawn with progress on: {missing}"
-    assert {"apply", "ebcc", "logreg", "span", "hmm", "crf"} <= set(captured)
+    assert {"apply", "values", "ebcc", "logreg", "span", "hmm", "crf"} <= set(captured)
 
 
 def test_other_tqdm_variables_are_defaults_an_argument_overrides(runs):
@@ -128,9 +132,9 @@ def test_disable_argument_is_refused():
 
 
 #: Modules that still build tqdm bars themselves: snorkel's compat layer keeps snorkel's behaviour (it passes
-#: disable= as snorkel 0.10 does); universal/values.py belongs to another change (its bar passes disable=);
-#: the prompted labelers' backend bar passes no disable= (so TQDM_DISABLE already applies there).
-OWN_TQDM = {"weaksup/_progress.py", "weaksup/universal/values.py", "weaksup/labelers/backends/base.py"}
+#: disable= as snorkel 0.10 does).  universal/values.py's value-LF bar (it passed disable=not progress, so
+#: TQDM_DISABLE=1 did not hide it) and the prompted labelers' backend bar now use progress_bar too.
+OWN_TQDM = {"weaksup/_progress.py"}
 
 
 def test_no_other_module_builds_a_tqdm_bar():

@@ -426,9 +426,9 @@ def apply_value_lfs(
     wrapped = as_lfs(lfs)
     names = [lf.name for lf in wrapped]
     df = _records(data)
-    from tqdm.auto import tqdm
+    from weaksup._progress import progress_bar
 
-    with tqdm(total=len(wrapped), desc="value LFs", disable=not progress) as bar:
+    with progress_bar(total=len(wrapped), desc="value LFs", progress=progress) as bar:
         (values, abstain), faults, _ = apply_chunk(wrapped, df, ValueOutput(space, nan), fault, 0,
                                                    tick=lambda: bar.update(1))
     warn_faults(names, faults, fault)

@@ -359,9 +359,10 @@ class Backend:
         items = sorted(todo.items(), key=lambda kp: len(kp[1]))
         bar = None
         if progress and items:
-            from tqdm.auto import tqdm
+            from weaksup._progress import progress_bar
 
-            bar = tqdm(total=len(items), desc=f"{self.kind} {kind}", unit="prompt", leave=False)  # under the applier's bar
+            # under the applier's bar
+            bar = progress_bar(total=len(items), desc=f"{self.kind} {kind}", unit="prompt", leave=False)
         lost: dict[str, BaseException] = {}  # key -> error, with failed=
         # failures in a row are counted over this backend's calls (the chunks of an apply) where the others go on:
         # counted per call, a dead endpoint cost every chunk MAX_CONSECUTIVE_FAILURES prompts' timeouts again
