@@ -204,12 +204,29 @@ class LabelModel(BaseLabeler):
         return np.asarray(self._fitted().coverage_)
 
     def get_conditional_probs(self) -> np.ndarray:
-        """``(m, k+1, k)``: ``[j, 0, y] = P(λ_j abstains | Y=y)``, ``[j, 1+l, y] = P(λ_j = l | Y=y)``."""
-        return self._fitted().get_conditional_probs()
+        """``(m, k+1, k)``: ``[j, 0, y] = P(λ_j abstains | Y=y)``, ``[j, 1+l, y] = P(λ_j = l | Y=y)``.
+
+        As snorkel: row 0 is ``1 - Σ_l P(λ_j = l | Y=y)`` unclipped, so each column sums to 1 and can hold a
+        negative abstain probability where the fitted ``mu`` overshoots (the native
+        ``MatrixCompletion.get_conditional_probs`` clips it to 0).
+        """
+        model = self._fitted()
+        m, k = model.n_lfs_, model.cardinality_
+        mu = np.asarray(model.mu_).reshape(m, k, k)
+        return np.concatenate([1 - mu.sum(1, keepdims=True), mu], axis=1)
 
     def get_weights(self) -> np.ndarray:
-        """Estimated accuracy of each LF where it votes."""
-        return self._fitted().lf_accuracies()
+        """Estimated accuracy of each LF where it votes: snorkel's ``Σ_y P(λ_j = y | Y=y) P(Y=y) / coverage_j``.
+
+        As snorkel, clipped to ``[1e-6, 1]``; an LF that never votes divides by a coverage of 0 and so gets
+        1.0 (or nan where its ``mu`` diagonal is 0), not the native ``lf_accuracies()``'s chance ``1/k``.
+        """
+        model = self._fitted()
+        m, k = model.n_lfs_, model.cardinality_
+        mu = np.asarray(model.mu_).reshape(m, k, k)
+        acc = np.einsum("jyy,y->j", mu, np.asarray(model.class_balance_))
+        with np.errstate(divide="ignore", invalid="ignore"):  # snorkel divides by a zero coverage as numpy does
+            return np.clip(acc / np.asarray(model.coverage_, dtype=np.float64), 1e-6, 1.0)
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         return self._fitted().predict_proba(np.asarray(L))
