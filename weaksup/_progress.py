@@ -4,7 +4,9 @@ own environment switches.
 tqdm reads ``TQDM_DISABLE``, ``TQDM_MININTERVAL``, ... (any ``TQDM_<ARGUMENT>``) as the defaults of the arguments
 a caller does not pass, once, when tqdm is first imported.  A bar built with ``disable=not progress`` passes
 ``disable=False`` when progress is on, which overrode ``TQDM_DISABLE=1`` (CI logs filled with bar redraws).
-:func:`progress_bar` passes ``disable=True`` only to turn a bar off, and otherwise leaves ``disable`` to tqdm.
+:func:`progress_bar` passes ``disable=True`` only to turn a bar off, and otherwise leaves ``disable`` to tqdm,
+except that a ``TQDM_DISABLE`` tqdm has read is passed on explicitly: ``tqdm.notebook``'s bar (what ``tqdm.auto``
+gives in Jupyter) passes ``disable=False`` to tqdm itself, which would override it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, progress: bool = True
     # looked up at each call, not imported once: tests and callers may swap tqdm.auto.tqdm
     from tqdm.auto import tqdm
 
-    if not progress:
+    if not progress or _env_disables():
+        # tqdm.notebook's bar passes disable=False itself, so the environment's default must be passed here
         kwargs["disable"] = True
     return tqdm(iterable, **kwargs)
+
+
+def _env_disables() -> bool:
+    """Whether tqdm's environment (``TQDM_DISABLE``) turns bars off, as tqdm itself read it at import."""
+    from tqdm.std import tqdm as std_tqdm
+
+    init = std_tqdm.__dict__.get("__init__")
+    return bool(getattr(init, "keywords", {}).get("disable", False))
