@@ -324,8 +324,9 @@ def _parse_split(path: Path, split: str, k: int, lf_names: list[str] | None,
             f"{path}: example {ids[i]!r}: weak label {int(arr[i, j])} from {name} outside -1..{k - 1} "
             f"(label.json defines {k} classes)"
         )
-    names = lf_names if lf_names and len(lf_names) == m else [f"lf_{j}" for j in range(m)]
-    votes = VoteMatrix(arr, names, k)
+    # WRENCH LFs have no names: lf_0 .. are made up (placeholder_names), so label models read these votes by
+    # position as those of any unnamed matrix, not as LFs someone named lf_0 ..
+    votes = VoteMatrix(arr, lf_names if lf_names and len(lf_names) == m else None, k)
     index = pd.Index(ids, name="id")
     df = split_frame(path, ids, records) if any(records) else pd.DataFrame(index=index)
     return WrenchSplit(split, ids, votes, labels, df)
