@@ -114,7 +114,7 @@ class CheckData:
 # ------------------------------------------------------------------ family fixtures
 def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np.ndarray]:
     from weaksup.synthetic import make_votes
-    from weaksup.votes import ABSTAIN, VoteMatrix
+    from weaksup.votes import ABSTAIN, VoteMatrix, _carry
 
     L, y, _ = make_votes(n, m, n_classes, seed=seed, accuracies=np.linspace(0.85, 0.65, m),
                          propensities=np.linspace(0.5, 0.9, m))
@@ -122,7 +122,8 @@ def _votes(n_classes: int, seed: int, n: int = 240, m: int = 5) -> tuple[Any, np
     # lost trailing vote-less rows)
     d = L.to_dense().copy()
     d[[10, 11, -3, -2, -1]] = ABSTAIN
-    return VoteMatrix(d, L.lf_names, n_classes), y
+    # make_votes' names are made up: the rebuilt matrix says so too, as the models under check see real votes
+    return _carry(VoteMatrix(d, L.lf_names, n_classes), L.placeholder_names), y
 
 
 def _rows_shuffled(data: Any) -> Callable[[np.random.Generator], tuple[tuple[Any, ...], tuple[Any, ...], np.ndarray]]:

@@ -48,7 +48,16 @@ from weaksup.sequence.tags import (
     io_tag_names,
     io_to_spans,
 )
-from weaksup.votes import ABSTAIN, VoteMatrix, _check_names, _columnar_as_pandas, _match_names, lf_indices
+from weaksup.votes import (
+    ABSTAIN,
+    VoteMatrix,
+    _carry,
+    _check_names,
+    _columnar_as_pandas,
+    _is_placeholder,
+    _match_names,
+    lf_indices,
+)
 
 __all__ = ["SequenceVotes", "SCHEMES"]
 
@@ -237,7 +246,9 @@ class SequenceVotes:
 
     def to_vote_matrix(self) -> VoteMatrix:
         """Flat ``(total_tokens, m)`` :class:`~weaksup.votes.VoteMatrix` (tag ids as classes)."""
-        return VoteMatrix(self.data, self.lf_names, self.n_tags)
+        # SequenceVotes records no placeholder_names: names that read lf_0 .. in order were made up (the old
+        # rule); passed as given, every flat matrix read as LFs someone named lf_0 ..
+        return _carry(VoteMatrix(self.data, self.lf_names, self.n_tags), _is_placeholder(self.lf_names))
 
     def to_tag_lists(self) -> list[list[list[str]]]:
         """Per sentence, per token, the list of LF tags (``None`` for abstain)."""
