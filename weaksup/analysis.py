@@ -750,7 +750,8 @@ def _refuse_repeated_names(names: list[str]) -> None:
 
 def _refuse_inf(y: Any, what: str) -> Any:
     """``y`` unchanged, or a ValueError naming the first infinite label (a cast would make it int64-min)."""
-    arr = np.asarray(y)
+    # a masked cell is -1 for the label checks (41152b4): the value hidden under its mask is no label
+    arr = np.ma.filled(y, -1) if isinstance(y, np.ma.MaskedArray) else np.asarray(y)
     if arr.dtype.kind == "f" and np.isinf(arr).any():
         i = int(np.nonzero(np.isinf(arr.ravel()))[0][0])
         raise ValueError(f"{what}: value {float(arr.ravel()[i])} at row {i} is not a class label")
