@@ -158,7 +158,8 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
         raise NotImplementedError(f"{type(model).__name__} has no additive statistics; it cannot be fitted "
                                   "on Dask votes (gather them with DaskVotes.to_vote_matrix() if they fit in memory)")
     k = V.cardinality
-    valid_checked = check_valid_votes(valid, k, V.m, lf_names=V.lf_names)
+    # the valid votes' LFs matched as the in-memory fit matches them: by whether the training LFs were named
+    valid_checked = check_valid_votes(valid, k, V.m, lf_names=V.lf_names, placeholder=V.placeholder_names)
     check_class_balance(class_balance, k)
     if V.n == 0:
         raise ValueError("votes have no rows; a label model needs at least one example")  # check_fit_votes' words
@@ -166,6 +167,9 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     before = dict(model.__dict__)
     model._reset()
     model.cardinality_, model.n_lfs_, model.lf_names_ = k, V.m, list(V.lf_names)
+    # whether lf_names_ were made up, as the in-memory fit records it (placeholder_names): without it, LFs really
+    # named lf_0 .. were taken for made-up names and later votes read by position
+    model._lf_names_placeholder_ = V.placeholder_names
     model.n_seen_ = V.n
     client = get_client()
     parts = V.partitions()
@@ -175,7 +179,8 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
             return model
         stats, counts = _reduced_stats(client, model, V, 0, counted=True)
         check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
-        model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names)}
+        model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names),
+                         "lf_placeholder": V.placeholder_names}
         model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
         model._warn_redundant_lfs()  # from the reduced statistics' LF-pair counts, where the model keeps them
     except BaseException:
@@ -216,7 +221,8 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
     offset = stream["n"] if stream is not None else 0
     stats = _reduced_stats(get_client(), model, V, offset)
     if stream is None:
-        return {"stats": stats, "n": V.n, "k": V.cardinality, "m": V.m, "lf_names": list(V.lf_names)}
+        return {"stats": stats, "n": V.n, "k": V.cardinality, "m": V.m, "lf_names": list(V.lf_names),
+                "lf_placeholder": V.placeholder_names}
     return {**stream, "stats": model._merge_stats(stream["stats"], stats), "n": stream["n"] + V.n}
 
 
@@ -229,6 +235,43 @@ EM_HOLD_KEY = "weaksup.em-hold-patterns"
 #: Why ``partial_fit`` cannot continue a model fitted by map-reduce EM (see ``LabelModel.partial_fit``).
 _EM_NO_STREAM = ("it was fitted on Dask votes by map-reduce EM, which keeps each partition's distinct-row table on "
                  "its worker and never gathers the whole table")
+
+#: Seconds a map-reduce EM fit runs before its progress bar appears (as EBCC's ``_progress_delay``): most fits end
+#: long before, and a bar that flashes for a short fit is noise; ``TQDM_DISABLE=1`` or ``fit_progress(False)`` hide it.
+_PROGRESS_DELAY: float = 5.0
+
+
+def _em_bar(model: Any, npartitions: int) -> Any:
+    """A progress bar over the passes of map-reduce EM (each a map over every partition and a reduce).
+
+    Shown once the fit has run :data:`_PROGRESS_DELAY` seconds, where label-model fit bars are on
+    (:func:`~weaksup.labelmodel.base.fit_progress_enabled`); it only counts passes, the fit is unchanged.
+    """
+    from weaksup._progress import progress_bar
+
+    max_iter = getattr(model, "max_iter", None)
+    return progress_bar(total=int(max_iter) if max_iter is not None else None,
+                        desc=f"{type(model).__name__} EM on Dask ({npartitions} partitions)", unit="pass",
+                        leave=False, delay=_PROGRESS_DELAY, progress=_fit_progress_enabled())
+
+
+def _fit_progress_enabled() -> bool:
+    """:func:`weaksup.labelmodel.base.fit_progress_enabled`, read without importing base (base imports this
+    module, and an import back would be a circle; base is loaded whenever a label model exists)."""
+    import sys
+
+    base = sys.modules.get("weaksup.labelmodel.base")
+    return True if base is None else bool(base.fit_progress_enabled())
+
+
+def _counted_passes(counts: Any, bar: Any) -> Any:
+    """``counts(params, one_coin)`` (one EM pass over the partitions) that moves ``bar`` by one when it returns."""
+    def counted(params: Any, one_coin: bool | None) -> tuple[np.ndarray, Any]:
+        out = counts(params, one_coin)
+        bar.update(1)
+        return out  # type: ignore[no-any-return]
+
+    return counted
 
 
 def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:
@@ -248,7 +291,8 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
                 [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior, one_coin)
                  for o, _, p in parts])))
 
-        model._em(counts, class_balance, valid, prior)
+        with _em_bar(model, len(parts)) as bar:
+            model._em(_counted_passes(counts, bar), class_balance, valid, prior)
         model._stream_missing = _EM_NO_STREAM
         return
     # keys of this fit's own (pure=False, hash=False): a key derived from the model and the partition would be
@@ -264,7 +308,8 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
             return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
                                                             pure=False) for h in held]))
 
-        model._em(held_counts, class_balance, valid, prior)
+        with _em_bar(model, len(parts)) as bar:
+            model._em(_counted_passes(held_counts, bar), class_balance, valid, prior)
     finally:
         client.cancel(held)
     model._stream_missing = _EM_NO_STREAM
