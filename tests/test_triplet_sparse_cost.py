@@ -111,4 +111,5 @@ def test_thousands_of_sparse_lfs_fit_fast() -> None:
         t = time.process_time()
         WeightedMajorityVote().fit(L)
         FlyingSquid().fit(L)
-        assert time.process_time() - t < 30  # ~6 CPU s here; the full-table loop took minutes
+        # a loose bound (no benchmark section times this fit); the full-table loop took minutes
+        assert time.process_time() - t < 30

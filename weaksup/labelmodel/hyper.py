@@ -165,10 +165,12 @@ class HyperLabelModel(LabelModel):
         self.uncovered = uncovered
 
     #: Most vote-passes (votes x network passes: one pass for two classes, one per class above) a fit or
-    #: predict may take; about 4 µs each on one CPU core, so the limit is ~100 CPU s.  Above: fail fast.
+    #: predict may take: the network's time grows with them (no benchmark section times this model).  Above:
+    #: fail fast.
     max_cost: float = 2.5e7
-    #: Most memory (bytes) the network's dense inputs and activations may take (~600 B a vote plus
-    #: ~40 B a cell of the dense n × m vote matrix, measured); above: fail fast.
+    #: Most memory (bytes) the network's dense inputs and activations may take, as the guard estimates it:
+    #: 600 B a vote plus 40 B a cell of the dense n × m vote matrix (tests/test_hyper_cost_guard.py checks the
+    #: guard; no benchmark section measures this model's memory); above: fail fast.
     max_bytes: float = 4 * 2**30
 
     def _unsupported(self, L: VoteMatrix, context_rows: int = 0) -> str | None:
@@ -185,11 +187,11 @@ class HyperLabelModel(LabelModel):
         alternatives = "use AbstainDawidSkene (the gold-free default's model), DawidSkene or MajorityVote"
         if cost > self.max_cost:
             return (f"{votes:.3g} votes x {passes} network passes ({k} classes) = {cost:.2e} vote-passes, limit "
-                    f"{self.max_cost:.1e} (~4 µs each on a CPU core); {alternatives}, or raise max_cost")
+                    f"{self.max_cost:.1e} (the network's time grows with them); {alternatives}, or raise max_cost")
         if need > self.max_bytes:
             return (f"{votes:.3g} votes on {L.n + context_rows} x {L.m} dense votes need about {need / 2**30:.1f} GiB "
-                    f"(~600 B a vote + 40 B a cell), limit {self.max_bytes / 2**30:.1f} GiB; {alternatives}, or "
-                    "raise max_bytes")
+                    f"(the guard's estimate: 600 B a vote + 40 B a cell), limit {self.max_bytes / 2**30:.1f} GiB; "
+                    f"{alternatives}, or raise max_bytes")
         return None
 
     def _infer(self, X: np.ndarray, k: int) -> np.ndarray:
