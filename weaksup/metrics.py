@@ -90,7 +90,8 @@ def probs_to_preds(probs: Any, tie_break: str = "random", *, prior: np.ndarray |
     Parameters
     ----------
     probs : array-like of shape (n, k)
-        Finite probabilities, ``k >= 1`` columns (a NaN row is an error naming the row).
+        Finite probabilities, ``k >= 1`` columns (a NaN row is an error naming the row); a frame's columns
+        are matched to classes by label (``0..k-1`` in any order), as the other metrics read ``probs``.
     tie_break : {"random", "abstain", "prior", "true-random"}
         The rule for rows whose top classes are within ``tol`` of each other.
     prior : array-like of shape (k,), optional
@@ -148,6 +149,9 @@ def _tie_probs(probs: Any, tol: Any, what: str, offset: int = 0) -> np.ndarray:
             or not np.isfinite(tol) or tol < 0:
         raise ValueError(f"{what}: tol must be a finite number >= 0 (classes within tol of a row's maximum tie), "
                          f"got {tol!r}")
+    # a frame's columns are matched to classes by label, as the other metrics read probs (read by position, a
+    # frame with its columns in another order gave another class's label)
+    probs = class_frame_array(probs, f"{what} probs")
     try:
         probs = np.asarray(probs, dtype=np.float64)
     except (TypeError, ValueError) as exc:
