@@ -26,7 +26,7 @@ import pandas as pd
 
 from weaksup._deprecate import renamed_kwargs
 from weaksup.apply.cache import VoteCache, fingerprint_dask_data, fingerprint_data
-from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, get_engine, row_bar
+from weaksup.apply.engines.base import Engine, EngineJob, EngineResult, block_dtype, get_engine, row_bar
 from weaksup.apply.errors import LFApplyError, LFOutputError
 from weaksup.apply.kernel import (_POSITIONS, ClassOutput, Fault, check_fault, check_timeout, describe_fault,
                                   prepare_lfs, warn_faults)
@@ -270,7 +270,7 @@ class LFApplier:
             if rows is None:
                 columns[j] = res.block[:, pos]
             else:  # the rows the stopped apply did, and those run now
-                columns[j] = partials[j][0].astype(np.int64, copy=True)
+                columns[j] = partials[j][0].astype(res.block.dtype, copy=True)
                 columns[j][rows] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
             first[j] = res.first_faults.get(pos) if faults[j] else None
@@ -334,7 +334,7 @@ class LFApplier:
         raises it: after a failure at position ``p`` the later runs cover the rows up to ``p`` only.  What
         the runs computed is kept in the cache when the apply stops (an error, Ctrl-C).  One progress bar
         covers every run (engines that take ``job.bar``)."""
-        res = EngineResult.empty(n, len(todo))
+        res = EngineResult.empty(n, len(todo), block_dtype(job.output))  # as one engine run makes it
         calls = np.zeros(len(todo), dtype=np.int64)
         groups: dict[bytes, tuple[list[int], np.ndarray | None]] = {}  # LFs by the rows they lack
         for p, j in enumerate(todo):

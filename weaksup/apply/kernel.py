@@ -49,7 +49,7 @@ import pandas as pd
 from weaksup._validation import user_stacklevel, vote_bound
 from weaksup.apply.errors import _FAULT_POLICY, LFApplyError, LFOutputError, RowsFailed
 from weaksup.lf.core import _LABEL, ForeignLF, LabelingFunction, Row
-from weaksup.votes import ABSTAIN, wrapped_abstain
+from weaksup.votes import ABSTAIN, smallest_int_dtype, wrapped_abstain
 
 __all__ = ["FAULTS", "Output", "FrameOutput", "ClassOutput", "LFTimeout", "apply_chunk", "check_fault",
            "check_timeout", "describe_fault", "prepare_lfs", "shift_error", "warn_faults"]
@@ -612,7 +612,8 @@ def _na_cells(chunk: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
 
 
 class ClassOutput(FrameOutput):
-    """Class votes: one int in ``-1..cardinality-1`` per row; the block is an ``n × m`` int64 array."""
+    """Class votes: one int in ``-1..cardinality-1`` per row; the block is an ``n × m`` array of :meth:`block_dtype`
+    (int8 for a few classes, an eighth of the memory of int64; int64 while the class count is inferred)."""
 
     raised = LFApplyError
     faulted = ABSTAIN
@@ -620,6 +621,17 @@ class ClassOutput(FrameOutput):
     def __init__(self, cardinality: int | None = None, *, keep_na: bool = False) -> None:
         self.cardinality = cardinality
         self.keep_na = keep_na
+
+    def block_dtype(self) -> np.dtype:
+        """The dtype of an engine's ``n × m`` block of these votes: the smallest that holds ``-1..k-1``
+        (:func:`~weaksup.votes.smallest_int_dtype`; every vote is checked to lie there), int64 while the class
+        count is inferred (a vote may be any int until the applier checks the class count it implies).
+
+        >>> from weaksup.apply.kernel import ClassOutput
+        >>> ClassOutput(2).block_dtype(), ClassOutput(300).block_dtype(), ClassOutput().block_dtype()
+        (dtype('int8'), dtype('int16'), dtype('int64'))
+        """
+        return smallest_int_dtype(self.cardinality) if self.cardinality is not None else np.dtype(np.int64)
 
     def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any, position: int) -> int:
         """One row-wise output as a vote; an LFOutputError naming the LF, row and position (in the chunk)."""
@@ -738,7 +750,8 @@ class ClassOutput(FrameOutput):
         return np.full(len(chunk), ABSTAIN, dtype=np.int64)
 
     def stack(self, columns: list[np.ndarray], chunk: pd.DataFrame) -> np.ndarray:
-        block = np.full((len(chunk), len(columns)), ABSTAIN, dtype=np.int64)
+        # every column was checked to lie in -1..k-1: the chunk's block is made in the smallest dtype holding them
+        block = np.full((len(chunk), len(columns)), ABSTAIN, dtype=self.block_dtype())
         for j, col in enumerate(columns):
             block[:, j] = col
         return block

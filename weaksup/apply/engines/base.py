@@ -27,8 +27,8 @@ from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import ClassOutput, Fault
 from weaksup.lf.core import LabelingFunction
 
-__all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "counts_since", "get_engine",
-           "keep_first_faults", "keep_partial", "portable_error", "row_bar"]
+__all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "block_dtype", "counts_since",
+           "get_engine", "keep_first_faults", "keep_partial", "portable_error", "row_bar"]
 
 
 @dataclass
@@ -52,7 +52,7 @@ class EngineJob:
 
 @dataclass
 class EngineResult:
-    """``block`` (n × m int votes), per-LF ``faults`` and ``seconds``."""
+    """``block`` (n × m int votes, in :func:`block_dtype` of the job's output), per-LF ``faults`` and ``seconds``."""
 
     block: np.ndarray
     faults: np.ndarray
@@ -65,8 +65,9 @@ class EngineResult:
     first_faults: dict[int, Fault] = field(default_factory=dict)
 
     @classmethod
-    def empty(cls, n: int, m: int) -> EngineResult:
-        return cls(np.zeros((n, m), np.int64), np.zeros(m, np.int64), np.zeros(m))
+    def empty(cls, n: int, m: int, dtype: Any = np.int64) -> EngineResult:
+        """A result of ``n`` rows and ``m`` LFs, its block zeros of ``dtype`` (see :func:`block_dtype`)."""
+        return cls(np.zeros((n, m), dtype), np.zeros(m, np.int64), np.zeros(m))
 
 
 @runtime_checkable
@@ -78,6 +79,20 @@ class Engine(Protocol):
     def accepts(self, data: Any) -> bool: ...
 
     def run(self, data: Any, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult: ...
+
+
+def block_dtype(output: Any) -> np.dtype:
+    """The dtype of an engine's vote block for ``output``: :meth:`ClassOutput.block_dtype
+    <weaksup.apply.kernel.ClassOutput.block_dtype>` (the smallest that holds the votes when the class count is
+    known: an int8 block for a few classes, not int64), int64 for an output that does not say.
+
+    >>> from weaksup.apply.engines.base import block_dtype
+    >>> from weaksup.apply.kernel import ClassOutput
+    >>> block_dtype(ClassOutput(3)), block_dtype(ClassOutput(None))
+    (dtype('int8'), dtype('int64'))
+    """
+    get = getattr(output, "block_dtype", None)
+    return np.dtype(get()) if get is not None else np.dtype(np.int64)
 
 
 def available_engines() -> list[str]:

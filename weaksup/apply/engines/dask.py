@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.cache import _partition_digest, combine_partition_digests
-from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, counts_since, keep_first_faults,
-                                       portable_error)
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, block_dtype, counts_since,
+                                       keep_first_faults, portable_error)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
@@ -121,7 +121,7 @@ class DaskEngine:
                                       scheduler=scheduler)
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
-            return EngineResult.empty(0, len(lfs))
+            return EngineResult.empty(0, len(lfs), block_dtype(job.output))
         data_digest = combine_partition_digests([r[5] for r in results]) if digest else None
         first_faults: dict[int, Any] = {}  # each LF's first fault, at its position in the whole data
         offset = 0
@@ -129,8 +129,16 @@ class DaskEngine:
             keep_first_faults(first_faults, {j: (e, msg, row, at + offset)
                                              for j, (e, msg, row, at) in r[4].items()})
             offset += len(r[0])
-        return EngineResult(np.vstack([r[0] for r in results]), np.sum([r[1] for r in results], axis=0),
-                            np.sum([r[2] for r in results], axis=0), data_digest, first_faults)
+        faults, seconds = np.sum([r[1] for r in results], axis=0), np.sum([r[2] for r in results], axis=0)
+        # the partitions' blocks are copied into one block made once, each let go once copied: np.vstack held
+        # every partition's block and the whole copy at once
+        block = np.empty((offset, len(lfs)), dtype=block_dtype(job.output))
+        offset = 0
+        for i, r in enumerate(results):
+            block[offset:offset + len(r[0])] = r[0]
+            offset += len(r[0])
+            results[i] = None
+        return EngineResult(block, faults, seconds, data_digest, first_faults)
 
 
 ENGINE = DaskEngine()
@@ -198,15 +206,18 @@ def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: 
     :func:`apply_chunk`'s ``first_faults``)."""
     m = len(lfs)
     found: dict[int, Any] = {}
+    # the votes travel to the client in the smallest dtype that holds them (int8 for a few classes), not int64
+    small = block_dtype(output)
     if output.length(chunk) == 0:
-        empty = (output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk), np.zeros(m, np.int64),
-                 np.zeros(m), [None] * m)
+        empty = (output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk).astype(small, copy=False),
+                 np.zeros(m, np.int64), np.zeros(m), [None] * m)
         return (*empty, found) if keep_first else empty
     before = [lf.call_counts() for lf in lfs]
     try:
         block, faults, seconds = apply_chunk(lfs, chunk, output, fault, 0, first_faults=found)
     except LFApplyError as err:
         return _Failed(err if os.getpid() == client_pid else portable_error(err, _roundtrip))
+    block = block.astype(small, copy=False)  # every vote was checked to lie in -1..k-1, which ``small`` holds
     if not keep_first:
         return block, faults, seconds, counts_since(lfs, before)
     if os.getpid() != client_pid:  # the first faults travel back; a row label that does not pickle, as its repr

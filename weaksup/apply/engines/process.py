@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since, keep_finished,
-                                       keep_first_faults, keep_partial, portable_error, row_bar)
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, block_dtype, chunks, counts_since,
+                                       keep_finished, keep_first_faults, keep_partial, portable_error, row_bar)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -144,8 +144,9 @@ class ProcessEngine:
         n = len(data)
         n_jobs = job.n_jobs or os.cpu_count() or 1
         size = job.chunk_size or max(1000, -(-n // (4 * n_jobs)))
-        res = EngineResult.empty(n, len(lfs))
-        res.block = np.empty((n, len(lfs)), dtype=np.int64)
+        res = EngineResult.empty(0, len(lfs))
+        # the smallest dtype that holds the votes (int8 for a few classes): the chunks' votes are copied in
+        res.block = np.empty((n, len(lfs)), dtype=block_dtype(job.output))
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
         bounds = chunks(n, size)
         pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=context,
