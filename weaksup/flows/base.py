@@ -30,7 +30,7 @@ from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import (check_class_balance, check_feature_names, check_features, check_fit_votes,
                                   check_seed, checked_probs, feature_names)
 from weaksup.labelmodel._kernels import lf_vote_counts
-from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, probs_to_preds, score_probs
+from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, placeholder_names, probs_to_preds, score_probs
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
@@ -118,8 +118,9 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         valid_X = None
         if isinstance(valid, (tuple, list)) and len(valid) == 3:
             valid, valid_X = (valid[0], valid[1]), valid[2]
-        # the valid votes' columns are matched to the training LFs by name, exactly as label models match them
-        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names)
+        # the valid votes' columns are matched to the training LFs exactly as label models match them: by whether
+        # their names were given (placeholder_names), so LFs really named lf_0 .. are matched by name
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L))
         if valid_checked is not None and valid_X is not None:
             check_feature_names(valid_X, names, "valid features", type(self).__name__)
             valid_X = _features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n)

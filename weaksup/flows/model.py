@@ -448,7 +448,8 @@ class LabelLearningFlow(FeatureLabelModel):
             n_samples = self.n_samples
         elif not Interval(0, None, integer=True).accepts(n_samples):  # 0 used to mean "the default"
             raise ValueError(f"n_samples must be an int >= 0, got {n_samples!r}")
-        Xa = _check_features(X, "X", self.n_features_, dense=True)
+        # the checks predict runs: a frame's feature names against the fitted ones, masked cells refused
+        Xa = self._check_X(X, "X")
         return self._samples(self._standardize(Xa), int(n_samples), self.seed_ if seed is None else seed)
 
     def _samples(self, Xs: np.ndarray, n_samples: int, seed: int, chunk: int = 8192) -> np.ndarray:
