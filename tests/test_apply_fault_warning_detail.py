@@ -12,35 +12,14 @@ import os
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from weaksup import LFApplier, apply_lfs, labeling_function
 from weaksup.apply import VoteCache
 
+from support.faulty_lfs import DF, bad, batch_bad, worse
+
 FLAG = ""  # a file whose presence makes an LF below stop the apply (Ctrl-C)
-DF = pd.DataFrame({"text": [f"t{i}" for i in range(40)]}, index=[f"r{i}" for i in range(40)])
-
-
-@labeling_function()
-def bad(x):
-    if x.text in ("t13", "t27", "t31"):
-        raise KeyError(f"no field for {x.text}")
-    return 1 if x.text.endswith("1") else -1
-
-
-@labeling_function()
-def worse(x):
-    if x.text in ("t5", "t36"):
-        raise ValueError(f"HTTP 500: CUDA out of memory ({x.text})")
-    return 0
-
-
-@labeling_function(batched=True)
-def batch_bad(chunk):
-    if "t22" in set(chunk.text):
-        raise RuntimeError("the whole chunk failed")
-    return np.zeros(len(chunk), dtype=int)
 
 
 def _apply(lfs, fault="warn", **kw):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,32 +21,11 @@ from weaksup import LFApplier, labeling_function
 from weaksup.apply.errors import LFOutputError
 from weaksup.dask_votes import DaskVotes
 
+from support.faulty_lfs import DF, bad, batch_bad, worse
+
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
-
-DF = pd.DataFrame({"text": [f"t{i}" for i in range(40)]}, index=[f"r{i}" for i in range(40)])
-
-
-@labeling_function()
-def bad(x):
-    if x.text in ("t13", "t27", "t31"):
-        raise KeyError(f"no field for {x.text}")
-    return 1 if x.text.endswith("1") else -1
-
-
-@labeling_function()
-def worse(x):
-    if x.text in ("t5", "t36"):
-        raise ValueError(f"HTTP 500: CUDA out of memory ({x.text})")
-    return 0
-
-
-@labeling_function(batched=True)
-def batch_bad(chunk):
-    if "t22" in set(chunk.text):
-        raise RuntimeError("the whole chunk failed")
-    return np.zeros(len(chunk), dtype=int)
 
 
 @labeling_function()
