@@ -164,3 +164,161 @@ def test_default_cache_file_on_a_read_only_mount_serves_its_replies(tmp_path):
     assert "votes [1, 0] calls 0 read_only True" in out.stdout
     assert out.stderr.count("RuntimeWarning") == 1 and "read-only file system" in out.stderr, out.stderr
     assert not (root / "labelers" / "responses.sqlite-wal").exists()
+
+
+# A read-only cache whose file sqlite cannot read live (``mode=ro`` needs to create the WAL's -shm file beside it:
+# a folder this user may not write, a read-only mount of a folder written through another path) used to keep an
+# ``immutable=1`` connection open.  That connection takes no locks and ignores the WAL, so once the owner rewrote
+# the file it read torn pages ("malformed"), took the owner's file for damaged, tried to rename it to
+# .corrupt-<time> and answered every look-up as a miss.  Now the file is copied into memory once and the copy
+# serves; a read-only cache never moves the file.
+
+def _seed(path: Path, n: int = 3000) -> list[str]:
+    """An owner's WAL cache of ``n`` replies ``{"v": i}`` (several MB, so a rewrite moves many pages); the keys."""
+    keys = [ResponseCache.key({"b": "d"}, "score", f"p{i}", {}) for i in range(n)]
+    owner = ResponseCache(path)
+    owner.put_many([(k, {"v": i, "pad": "x" * 1000}) for i, k in enumerate(keys)])
+    owner.close()
+    return keys
+
+
+def _rewrite(path: Path) -> None:
+    """The owner empties its cache and stores other replies, checkpointed into the main file."""
+    owner = ResponseCache(path)
+    owner.clear()
+    owner.put_many([(ResponseCache.key({"b": "d"}, "score", f"q{i}", {}), {"v": -i, "pad": "z" * 3000})
+                    for i in range(1500)])
+    owner._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    owner.close()
+
+
+class _NoWal(sqlite3.Connection):
+    """A connection to a file this user may not write: switching it to WAL fails, as sqlite's does there."""
+
+    def execute(self, sql, *args):  # type: ignore[override]
+        if sql.strip().upper().startswith("PRAGMA JOURNAL_MODE=WAL"):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return super().execute(sql, *args)
+
+
+def test_reader_without_shm_serves_a_copy_and_never_moves_the_owners_file(tmp_path, monkeypatch, fresh_warnings):
+    """Simulated (runs everywhere): ``mode=ro`` fails as it does where the -shm file cannot be created."""
+    path = tmp_path / "r.sqlite"
+    keys = _seed(path)
+    inode = os.stat(path).st_ino
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kw):
+        if str(database) == str(path):  # the reader's own open: cannot switch to WAL
+            return real_connect(database, *args, factory=_NoWal, **kw)
+        if kw.get("uri") and str(database).endswith("?mode=ro"):  # cannot create the -shm file
+            raise sqlite3.OperationalError("unable to open database file")
+        return real_connect(database, *args, **kw)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with monkeypatch.context() as m:
+            m.setattr(cache_mod.sqlite3, "connect", connect)
+            reader = ResponseCache(path)
+            assert len(reader.get_many(keys[:50])) == 50
+        _rewrite(path)  # the owner goes on writing its file
+        got = reader.get_many(keys)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert os.stat(path).st_ino == inode and not list(tmp_path.glob("*.corrupt-*"))  # the owner's file, untouched
+    assert len(got) == len(keys) and all(got[k]["v"] == i for i, k in enumerate(keys)), msgs  # the replies it had
+    assert len(msgs) == 1 and str(path) in msgs[0] and "copied it into memory" in msgs[0], msgs
+    assert reader.read_only and reader.snapshot
+    reader.put_many([("new", {"a": 1})])  # kept in memory for this process, not in the owner's file
+    assert reader.get_many(["new"]) == {"new": {"a": 1}}
+    assert ResponseCache(path).get_many(["new"]) == {}
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # as a live read-only connection would
+        reader.clear()
+    # sent to another process, it reads the file again there (here: live, as nothing fails any more)
+    back = pickle.loads(pickle.dumps(reader))
+    assert back.read_only and not back.snapshot and len(back.get_many(keys)) == 0
+
+
+_READER = """
+    import sys, warnings
+    warnings.simplefilter("always")
+    from weaksup.labelers import ResponseCache
+    keys = [ResponseCache.key({"b": "d"}, "score", f"p{i}", {}) for i in range(3000)]
+    r = ResponseCache(sys.argv[1])
+    print("before", len(r.get_many(keys[:50])), r.read_only, flush=True)
+    sys.stdin.readline()  # the owner rewrites its file meanwhile
+    got = r.get_many(keys)
+    print("after", len(got), sum(1 for i, k in enumerate(keys) if k in got and got[k]["v"] != i), flush=True)
+"""
+
+
+def test_user_who_may_not_write_a_shared_cache_keeps_its_replies(tmp_path):
+    """A real reader that may read but not write a shared cache on a normal file system: in a user namespace
+    (``unshare -U``) root's process has no rights over files of an unmapped user beyond their 'other' bits."""
+    if shutil.which("unshare") is None or sys.platform != "linux":
+        pytest.skip("needs util-linux unshare (Linux)")
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to give the shared folder to another user")
+    probe = subprocess.run(["unshare", "-U", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces are not allowed here: {probe.stderr.decode()[:200]}")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    path = shared / "responses.sqlite"
+    _seed(path)
+    for p in (shared, path):
+        os.chown(p, 1234, 1234)
+    os.chmod(tmp_path, 0o755)
+    script = tmp_path / "reader.py"
+    script.write_text(textwrap.dedent(_READER))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    reader = subprocess.Popen(["unshare", "-U", sys.executable, str(script), str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = reader.stdout.readline()
+        assert first.split() == ["before", "50", "True"], (first, reader.stderr.read() if reader.poll() else "")
+        _rewrite(path)  # the owner (root here) goes on writing
+        out, err = reader.communicate("go\n", timeout=300)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    assert out.split() == ["after", "3000", "0"], (out, err)
+    assert err.count("RuntimeWarning") == 1 and "permission denied" in err, err  # the one at open, no damage
+    assert sorted(os.listdir(shared)) == ["responses.sqlite"]  # nothing renamed or created beside it
+
+
+def test_read_error_in_a_live_read_only_cache_never_moves_the_file(tmp_path, monkeypatch, fresh_warnings):
+    """Simulated: a live ``mode=ro`` connection that finds the owner's file unreadable ("malformed") says the
+    file was changed by another process and goes on in memory; it does not set the file aside (not its own)."""
+    path = tmp_path / "r.sqlite"
+    keys = _seed(path, n=10)
+    broken = {"now": False}
+
+    class Torn(sqlite3.Connection):
+        def execute(self, sql, *args):  # type: ignore[override]
+            if broken["now"] and "WHERE key IN" in sql:
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return super().execute(sql, *args)
+
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kw):
+        if str(database) == str(path):
+            return real_connect(database, *args, factory=_NoWal, **kw)
+        if kw.get("uri") and str(database).endswith("?mode=ro"):
+            return real_connect(database, *args, factory=Torn, **kw)
+        return real_connect(database, *args, **kw)
+
+    monkeypatch.setattr(cache_mod.sqlite3, "connect", connect)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reader = ResponseCache(path)
+        assert reader.read_only and len(reader.get_many(keys)) == 10  # a live read-only connection
+        inode = os.stat(path).st_ino
+        broken["now"] = True
+        assert reader.get_many(keys) == {} and reader.get_many(keys) == {}
+        assert os.stat(path).st_ino == inode and not list(tmp_path.glob("*.corrupt-*"))  # not moved aside
+        reader.put_many([("new", {"a": 1})])
+        assert reader.get_many(["new"]) == {"new": {"a": 1}}  # in memory from now on
+    msgs = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(msgs) == 2 and "opened it read-only" in msgs[0], msgs  # one at open, one for the change
+    assert "changed by another process" in msgs[1] and str(path) in msgs[1] and "left it as it is" in msgs[1]

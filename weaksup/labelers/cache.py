@@ -10,8 +10,9 @@ beside a writer).
 The cache only saves model calls, so it never costs the replies: a file that
 cannot be written (full disk, quota, read-only medium) gives one warning naming
 it and the replies are still returned (an existing file that cannot be written
-is opened read-only: its stored replies are still served); a file found damaged
-(at open, in a look-up or in a write) is moved aside and a fresh one started; a
+is opened read-only: its stored replies are still served, read live where sqlite
+can, else from a copy taken into memory at open); a file found damaged (at open,
+in a look-up or in a write) is moved aside and a fresh one started; a
 file deleted while open is noticed at the next use and started afresh at its
 path.  The default cache (no path given) that cannot be opened or created at
 all (the cache root is a file, a read-only home) warns once and keeps the
@@ -65,9 +66,13 @@ class ResponseCache:
         :func:`default_cache_path`.  ``":memory:"`` keeps responses for this
         object's life only.  An existing file that cannot be written is opened
         read-only, with one ``RuntimeWarning`` (its replies are served, new ones
-        not kept).  A given path whose file or folder cannot be created raises
-        ``OSError``; the default path then warns once and falls back to
-        ``":memory:"`` instead (the cache only saves model calls).
+        not kept in it).  Where sqlite cannot read it live either (it would have
+        to create the WAL's ``-shm`` file beside it), the file is copied into
+        memory once and served from that copy.  A read-only cache never moves or
+        rewrites the file (it is not its own).  A given path whose file or
+        folder cannot be created raises ``OSError``; the default path then warns
+        once and falls back to ``":memory:"`` instead (the cache only saves
+        model calls).
 
     Attributes
     ----------
@@ -75,6 +80,10 @@ class ResponseCache:
         Look-ups answered / not answered by this object.
     read_only : bool
         True when the file could not be written and was opened read-only.
+    snapshot : bool
+        True when a read-only file is served from a copy in memory (replies written to the file by its owner
+        after the copy are not seen; new replies are kept in that memory for this object's life), or from an
+        empty memory cache once the file could no longer be read.
     fallback_from : str or None
         The default path that could not be used, when this cache fell back to memory.
     """
@@ -93,6 +102,8 @@ class ResponseCache:
         self.fallback_from: str | None = None
         self._write_warned = False  # one warning per cache object for writes that fail (full or read-only disk)
         self._gone_warned = False  # one warning per cache object for a file deleted while open
+        self.snapshot = False  # a read-only file served from a copy in memory (see _connect_read_only)
+        self._lost_warned = False  # one warning per cache object for a read-only file that can no longer be read
         try:
             self._conn()  # create the schema now, so errors surface here
         except (OSError, sqlite3.Error) as exc:
@@ -114,12 +125,14 @@ class ResponseCache:
 
     def __getstate__(self) -> dict[str, Any]:
         # a copy sent to another process (Dask, spawn) reopens the file there; an in-memory cache cannot travel
-        if self.memory and self.fallback_from is None:
+        if self.memory and self.fallback_from is None and not self.snapshot:
             raise TypeError("a ResponseCache(':memory:') lives in one process and cannot be pickled; "
                             "give the LF a file cache to send it to other processes")
         state = self.__dict__.copy()
         del state["_local"], state["_lock"]
         state["_shared"] = None  # a default cache that fell back to memory starts an empty one in the other process
+        if self.snapshot:  # a copy of a read-only file: the other process reads the file itself
+            state["memory"] = state["snapshot"] = False
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -161,6 +174,8 @@ class ResponseCache:
             else:
                 self._set_aside(exc)
                 conn = self._open()
+        if self.memory:  # a read-only file copied into memory (or no longer readable): served as a memory cache
+            return conn
         self._local.conn = conn
         self._local.pid = os.getpid()
         self._local.file_id = self._file_id()
@@ -176,7 +191,10 @@ class ResponseCache:
 
     def _open(self) -> sqlite3.Connection:
         if self.read_only:  # this file was found unwritable: every connection (thread, process) only reads
-            return self._connect_read_only()
+            try:
+                return self._connect_read_only()
+            except sqlite3.Error as exc:  # replaced by a file this process cannot read: not its to set aside
+                return self._lose_file(exc, "cannot be read any more")
         try:
             conn = sqlite3.connect(self.path, timeout=60.0)
         except sqlite3.OperationalError as exc:
@@ -205,20 +223,53 @@ class ResponseCache:
         self._write_warned = True  # the warning below says new replies are not kept: no second one per write
         if self.path not in _READ_ONLY_WARNED:
             _READ_ONLY_WARNED.add(self.path)
+            how = ("opened it read-only: its stored replies are used" if not self.snapshot else
+                   "copied it into memory (sqlite cannot read it live without writing a -shm file beside it): "
+                   "the replies it holds now are used, later ones written to it by other processes are not")
             warnings.warn(f"response cache {self.path} cannot be written ({_why_unwritable(self.path, exc)}); "
-                          "opened it read-only: its stored replies are used, new replies are returned but not "
+                          f"{how}; new replies are returned but not "
                           "cached (give cache= a ResponseCache on a writable disk, or set WEAKSUP_CACHE to a "
                           "writable folder, to keep them)", RuntimeWarning, stacklevel=5)
         return conn
 
     def _connect_read_only(self) -> sqlite3.Connection:
-        # mode=ro needs the -shm file of a WAL database to exist or be creatable; on a read-only medium it
-        # cannot be, and immutable=1 (no locking, no WAL: the medium cannot change) is what sqlite offers there
+        """A live ``mode=ro`` connection to the file, or else this cache switched to a copy of it in memory.
+
+        ``mode=ro`` needs the ``-shm`` file of a WAL database to exist or be creatable.  Where it cannot be (a
+        read-only medium, a folder this user may not write, a read-only mount of a folder written through
+        another path), the file is copied once through an ``immutable=1`` connection and that connection is
+        closed: immutable reads take no locks and ignore the WAL, so one kept open while the owner goes on
+        writing would read torn pages ("malformed") and take the owner's file for damaged.
+        """
         uri = Path(self.path).as_uri()
         try:
             return _checked(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60.0))
         except sqlite3.Error:
-            return _checked(sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0))
+            pass
+        copy = _snapshot(uri)
+        self._shared, self.memory, self.snapshot = copy, True, True
+        return copy
+
+    def _lose_file(self, exc: BaseException, what: str) -> sqlite3.Connection:
+        """A read-only file can no longer be read (``what``, ``exc``: why): go on with an empty memory cache.
+
+        The file is not this process's: it is left as it is (never set aside or started afresh here).
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._shared is not None:
+            self._shared.close()
+        self._shared = sqlite3.connect(":memory:", check_same_thread=False)
+        self._init(self._shared)
+        self.memory = self.snapshot = True
+        if not self._lost_warned:
+            self._lost_warned = True
+            warnings.warn(f"response cache {self.path} (opened read-only) {what} ({exc}); left it as it is, "
+                          f"and its replies are not used from now on: new replies are kept in memory for this "
+                          f"process only", RuntimeWarning, stacklevel=4)
+        return self._shared
 
     def _set_aside(self, exc: BaseException, stacklevel: int = 4) -> None:
         """A damaged cache file is moved to ``<file>.corrupt-<time>`` (kept for inspection) and started afresh."""
@@ -295,7 +346,10 @@ class ResponseCache:
                 try:
                     if self.memory or not _is_damage(exc):
                         raise OSError(str(exc))
-                    self._restart(exc)  # as damage found at open: the replies about to be asked go to a fresh file
+                    if self.read_only:  # the owner's file, changed under a live read-only connection: not ours
+                        self._lose_file(exc, "was changed by another process and cannot be read here")
+                    else:
+                        self._restart(exc)  # as damage found at open: the replies about to be asked go to a fresh file
                 except OSError as why:  # not damage, or the damaged file cannot be moved: put_many copes
                     warnings.warn(f"response cache {self.path} could not be read ({why}); treating every look-up "
                                   f"as a miss", RuntimeWarning, stacklevel=2)
@@ -329,7 +383,7 @@ class ResponseCache:
         try:
             self._write(rows)
         except sqlite3.DatabaseError as exc:
-            if not _is_damage(exc):  # full disk, quota, read-only file or folder
+            if not _is_damage(exc) or self.read_only:  # full disk, quota, read-only file or folder (never ours to fix)
                 self._write_failed(exc)
                 return
             try:  # damage found mid-file (bad sectors, a torn copy): as at open, set it aside, write afresh
@@ -362,6 +416,9 @@ class ResponseCache:
 
     def clear(self) -> None:
         """Delete every stored reply and give the disk space back (VACUUM, then truncate the WAL)."""
+        if self.snapshot:  # as a live read-only connection would: emptying the copy would not empty the file
+            raise sqlite3.OperationalError(f"attempt to write a readonly database: response cache {self.path} "
+                                           f"was opened read-only and cannot be cleared from this process")
         with self._lock if self.memory else _Null():
             conn = self._conn()
             with conn:
@@ -384,6 +441,8 @@ class ResponseCache:
         if self._shared is not None:
             self._shared.close()
             self._shared = None
+        if self.snapshot:  # a later use reads the file again
+            self.memory = self.snapshot = False
 
     def __repr__(self) -> str:
         return f"ResponseCache({self.path!r})"
@@ -429,6 +488,32 @@ def _checked(conn: sqlite3.Connection) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _snapshot(uri: str, tries: int = 3) -> sqlite3.Connection:
+    """A checked copy in memory of the database at ``uri``, read through a connection opened only for the copy.
+
+    ``immutable=1`` needs no ``-shm`` file but takes no locks: a copy taken while the owner checkpoints may be
+    torn, so it is checked (``PRAGMA quick_check``) and taken again; ``sqlite3.DatabaseError`` when no copy is
+    sound (or the file cannot be read at all).
+    """
+    why: sqlite3.Error | None = None
+    for _ in range(tries):
+        mem = sqlite3.connect(":memory:", check_same_thread=False)
+        try:
+            src = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0)
+            try:
+                src.backup(mem)
+            finally:
+                src.close()
+            verdict = mem.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed (copy: quick_check says {verdict})")
+            return _checked(mem)
+        except sqlite3.Error as exc:
+            mem.close()
+            why = exc
+    raise sqlite3.DatabaseError(f"could not copy it into memory: {why}")
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
