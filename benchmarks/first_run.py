@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
 def _load() -> str:
@@ -41,7 +42,7 @@ def _load() -> str:
         return "n/a"
 
 
-def _step(name: str, cmd: list[str], cwd: Path, env: dict[str, str], steps: list[dict]) -> None:
+def _step(name: str, cmd: list[str], cwd: Path, env: dict[str, str], steps: list[dict], shown: str = "") -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     cp = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
@@ -50,7 +51,7 @@ def _step(name: str, cmd: list[str], cwd: Path, env: dict[str, str], steps: list
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if cp.returncode != 0:
         raise SystemExit(f"step {name!r} ({' '.join(cmd)}) exited {cp.returncode}:\n{(cp.stdout + cp.stderr)[-3000:]}")
-    steps.append({"step": name, "command": " ".join(cmd), "wall": wall, "cpu": cpu, "out": cp.stdout})
+    steps.append({"step": name, "command": shown or " ".join(cmd), "wall": wall, "cpu": cpu, "out": cp.stdout})
     print(f"{name}: {wall:.1f} s wall, {cpu:.1f} CPU s", flush=True)
 
 
@@ -104,7 +105,7 @@ def main() -> None:
 
             a.write_docs = str(smoke_out())
             _step("weaksup demo", [sys.executable, "-m", "weaksup.cli", "demo"], ROOT,
-                  {**env, "PYTHONPATH": str(ROOT)}, steps)
+                  {**env, "PYTHONPATH": str(ROOT)}, steps, "weaksup demo")
         else:
             clone = work / "weaksup"
             subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
@@ -113,12 +114,13 @@ def main() -> None:
             env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
             env["VIRTUAL_ENV"] = str(work / "venv")
             pip = [str(bin_ / "pip"), "install", "-q"] + (["--no-cache-dir"] if a.no_cache else [])
-            _step("install torch", pip + ["torch==2.13.0"], clone, env, steps)
-            _step("install weaksup[all]", pip + ["-e", ".[all]"], clone, env, steps)
-            _step("weaksup demo", [str(bin_ / "weaksup"), "demo"], clone, env, steps)
-            _step("install jupyter", pip + ["jupyter"], clone, env, steps)
+            _step("install torch", pip + ["torch==2.13.0"], clone, env, steps, "pip install torch==2.13.0")
+            _step("install weaksup[all]", pip + ["-e", ".[all]"], clone, env, steps, 'pip install -e ".[all]"')
+            _step("weaksup demo", [str(bin_ / "weaksup"), "demo"], clone, env, steps, "weaksup demo")
+            _step("install jupyter", pip + ["jupyter"], clone, env, steps, "pip install jupyter")
             _step("notebook 01", [str(bin_ / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
-                                  "--output-dir", str(work / "out"), "examples/01_quickstart.ipynb"], clone, env, steps)
+                                  "--output-dir", str(work / "out"), "examples/01_quickstart.ipynb"], clone, env, steps,
+                  "jupyter nbconvert --execute examples/01_quickstart.ipynb")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     body = report(steps, commit, load0, _load(), a.no_cache, a.smoke)
