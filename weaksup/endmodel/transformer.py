@@ -230,7 +230,7 @@ class TransformerClassifier(TorchEndModel):
         return module(batch["input_ids"].to(self.device), batch["attention_mask"].to(self.device))
 
     def __getstate__(self) -> dict[str, Any]:
-        # the tokenizer travels with the module (0.87 MB of a 92 MB MiniLM pickle): reloaded from
+        # the tokenizer travels with the module (tests/test_persist_transformer_tokenizer.py): reloaded from
         # model_name_or_path on demand, a model unpickled where that folder is gone could not predict.  Pickles
         # written before it was kept have none and still reload it from the path (_tokenizer)
         state = self.__dict__.copy()
