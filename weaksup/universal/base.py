@@ -41,7 +41,7 @@ from weaksup._persist import (
     save_npz,
 )
 from weaksup._validation import check_is_fitted, check_seed, warn_silent_lfs
-from weaksup.labelmodel.base import align_lfs
+from weaksup.labelmodel.base import align_lfs, placeholder_names, plain_input
 from weaksup.universal.spaces import LabelSpace
 from weaksup.universal.values import ValueVotes, as_value_votes
 
@@ -107,9 +107,12 @@ class ValueLabelModel(ParamsMixin):
         if V.m < self.min_lfs:
             raise ValueError(f"votes: {type(self).__name__} needs at least {self.min_lfs} LFs, got {V.m}")
         warn_silent_lfs(V.lf_names, (~V.abstain).sum(0), V.n, votes_type="ValueVotes")
+        given_valid = valid
         valid = self._check_valid(valid)  # every check before anything changes
         if valid is not None and valid[0] is not None:
-            valid = (align_lfs(valid[0], V.lf_names, "valid votes"), valid[1])
+            # matched as the label models match them: by whether names were given, a plain array by position
+            valid = (align_lfs(valid[0], V.lf_names, "valid votes", placeholder=placeholder_names(V),
+                               plain=plain_input(given_valid[0], valid[0])), valid[1])
         # the label models' rule, by their mechanism (it saves and restores the instance dict, nothing else)
         with self._unchanged_on_failure():
             for attr in [a for a in vars(self) if a.endswith("_") and not a.endswith("__")]:
@@ -117,6 +120,9 @@ class ValueLabelModel(ParamsMixin):
             self._fit(V, valid=valid, seed=seed)
             self.n_lfs_ = V.m
             self.lf_names_ = list(V.lf_names)
+            # whether lf_names_ were made up (votes given no names), as a label model records it: align_lfs
+            # matches by that, so a plain array in the fitted order is read by position after a select_lfs fit
+            self._lf_names_placeholder_ = placeholder_names(V)
         return self
 
     def _check_params(self) -> None:
@@ -149,8 +155,16 @@ class ValueLabelModel(ParamsMixin):
                         msg=f"{type(self).__name__} is not fitted yet; call fit(votes) first")
         V = as_value_votes(votes, self.space)
         # match LF columns by name as the classification label models do: the fitted per-LF parameters were
-        # applied by position, so reordered or other LFs silently gave wrong predictions
-        return align_lfs(V, self.lf_names_)
+        # applied by position, so reordered or other LFs silently gave wrong predictions; a plain array is read
+        # by position, as there
+        return align_lfs(V, self.lf_names_, placeholder=self._lf_names_placeholder(), plain=plain_input(votes, V))
+
+    def _lf_names_placeholder(self) -> bool | None:
+        """Whether ``lf_names_`` were made up at fit (:func:`~weaksup.labelmodel.base.placeholder_names`); None for a
+        model fitted or saved before weaksup recorded it (:func:`~weaksup.labelmodel.base.align_lfs` then judges by
+        the names)."""
+        flag = self.__dict__.get("_lf_names_placeholder_")
+        return None if flag is None else bool(flag)
 
     def _predict_values(self, V: ValueVotes) -> np.ndarray:
         """Encoded predictions (the space's internal array form)."""
@@ -196,11 +210,16 @@ class ValueLabelModel(ParamsMixin):
     # ---------------------------------------------------------- persistence
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (JSON-able meta, arrays); subclasses extend it."""
-        return {"n_lfs_": self.n_lfs_, "lf_names_": self.lf_names_}, {}
+        meta: dict[str, Any] = {"n_lfs_": self.n_lfs_, "lf_names_": self.lf_names_}
+        if self._lf_names_placeholder() is not None:
+            meta["lf_names_placeholder_"] = self._lf_names_placeholder()
+        return meta, {}
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.n_lfs_ = int(meta["n_lfs_"])
         self.lf_names_ = list(meta["lf_names_"])
+        if "lf_names_placeholder_" in meta:  # a file from before it was recorded: align_lfs judges by the names
+            self._lf_names_placeholder_ = bool(meta["lf_names_placeholder_"])
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write space, parameters and fitted state to ``path`` (npz + JSON, atomic, no pickle)."""
