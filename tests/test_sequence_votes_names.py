@@ -50,6 +50,19 @@ def test_a_frame_names_the_lfs_by_its_columns():
     assert SequenceVotes(pd.DataFrame(DATA), OFF, ["X"]).lf_names == ["lf_0", "lf_1", "lf_2"]
 
 
+def test_a_frame_mixing_int_and_str_labels_is_matched_by_name_as_vote_matrix_does():
+    # an int label is a position (lf_<c>), a str label an LF name: lf_names= picks the columns by name, it never
+    # renames them by position ('kw_good' got column 0's votes, ['a', 'b'] silently renamed both)
+    df = pd.DataFrame({0: DATA[:, 0], "kw_good": DATA[:, 1]})
+    assert SequenceVotes(df, OFF, ["X"]).lf_names == ["lf_0", "kw_good"] == VoteMatrix(df).lf_names
+    picked = SequenceVotes(df, OFF, ["X"], lf_names=["kw_good", "lf_0"])
+    assert picked.lf_names == ["kw_good", "lf_0"]
+    assert picked.data.tolist() == DATA[:, [1, 0]].tolist()
+    assert picked.data.tolist() == VoteMatrix(df, lf_names=["kw_good", "lf_0"]).to_dense().tolist()
+    with pytest.raises(ValueError, match="do not match the LF names the DataFrame already holds"):
+        SequenceVotes(df, OFF, ["X"], lf_names=["a", "b"])
+
+
 def test_a_model_fitted_on_a_frame_refuses_a_frame_of_other_columns():
     rng = np.random.default_rng(0)
     good = rng.choice([0, 1, 2], size=400, p=[0.6, 0.2, 0.2])

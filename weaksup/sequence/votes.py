@@ -383,18 +383,22 @@ def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequen
 
     String column labels are the LF names (read by position they were lost, and a model fitted on one frame
     took a frame with other columns); ``lf_names=`` then picks those columns by name, never renames them.
-    Integer labels (a frame built from an array) are positions: ``lf_<position>``.  Nullable columns
+    Integer labels (a frame built from an array) are positions: ``lf_<position>``, also in a frame mixing both
+    kinds, where ``lf_names=`` still picks the columns by name.  Nullable columns
     (``Int64``) arrive as float with NaN for ``pd.NA``, which the dtype check names by LF and token.
     Anything else is returned as given.
     """
     data = _columnar_as_pandas(data)
     if not (type(data).__module__.startswith("pandas") and hasattr(data, "columns")):
         return data, lf_names
+    own = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+           else str(c) for c in data.columns]
     if lf_names is None:
-        lf_names = [f"lf_{c}" if isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
-                    else str(c) for c in data.columns]
-    elif len(data.columns) and all(isinstance(c, str) for c in data.columns):
-        lf_names, take = _match_names(list(data.columns), lf_names, "DataFrame")
+        lf_names = own
+    elif any(isinstance(c, str) for c in data.columns):
+        # string labels (all or some) are LF names: lf_names= picks the columns by name, never renames by
+        # position (a frame mixing 0 and 'kw_good' would give 'kw_good' column 0's votes)
+        lf_names, take = _match_names(own, lf_names, "DataFrame")
         if take is not None:
             data = data.iloc[:, take]
     values = frame_values(data)
