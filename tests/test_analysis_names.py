@@ -39,6 +39,20 @@ def test_unnamed_votes_take_the_lfs_names_by_position() -> None:
     np.testing.assert_array_equal(s["Coverage"].to_numpy(), VoteMatrix(L).coverage())
 
 
+def test_unnamed_votes_reordered_by_select_lfs_are_put_back_by_their_made_up_names() -> None:
+    """select_lfs([2, 0, 1]) of unnamed votes carries lf_2, lf_0, lf_1: lfs=lf_0.. reorders them back (lf_0's
+    coverage was shown as lf_2's, 0.25), as the label models read such votes; other names still go by position."""
+    A = np.array([[0, -1, -1], [0, 1, -1], [0, 1, 1], [0, -1, -1]])  # coverages 1.0, 0.5, 0.25
+    P = VoteMatrix(A).select_lfs([2, 0, 1])
+    s = LFAnalysis(P, lfs=["lf_0", "lf_1", "lf_2"]).lf_summary()
+    assert list(s.index) == ["lf_0", "lf_1", "lf_2"]
+    assert s["Coverage"].to_dict() == {"lf_0": 1.0, "lf_1": 0.5, "lf_2": 0.25}
+    s = LFAnalysis(P, lfs=["c", "a", "b"]).lf_summary()
+    assert s["Coverage"].to_dict() == {"c": 0.25, "a": 1.0, "b": 0.5}
+    s = LFAnalysis(P, lfs=["lf_2", "lf_0", "lf_1"]).lf_summary()  # the names it carries, in its order
+    assert s["Coverage"].to_dict() == {"lf_2": 0.25, "lf_0": 1.0, "lf_1": 0.5}
+
+
 def test_est_weights_series_is_read_by_lf_name() -> None:
     votes = VoteMatrix(L, ["good", "mid", "bad", "new"])
     w = pd.Series([0.9, 0.7, 0.5, 0.6], index=["good", "mid", "bad", "new"])

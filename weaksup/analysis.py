@@ -47,6 +47,25 @@ def _made_up_names(votes: VoteMatrix) -> bool:
     return list(votes.lf_names) == [f"lf_{j}" for j in range(votes.m)] if flag is None else bool(flag)
 
 
+def _by_name(votes: VoteMatrix, names: list[str]) -> bool:
+    """Whether ``lfs=`` ``names`` pick ``votes``' columns by name rather than naming them by position.
+
+    As :func:`~weaksup.labelmodel.base.align_lfs` reads votes: names given to the votes (LFs really named
+    ``lf_0 ..`` included) are matched by name; made-up names are read by position while they are ``lf_0 ..
+    lf_{m-1}`` in order, and matched by name once ``select_lfs`` has reordered them when ``names`` are the same
+    set (``lf_2, lf_0, lf_1`` analysed as ``lf_0, lf_1, lf_2`` is the columns put back, not lf_2's votes
+    shown under lf_0); other names still name such columns by position.
+
+    >>> P = VoteMatrix(np.array([[0, 1, -1]])).select_lfs([2, 0, 1])
+    >>> _by_name(P, ["lf_0", "lf_1", "lf_2"]), _by_name(P, ["a", "b", "c"])
+    (True, False)
+    """
+    if not _made_up_names(votes):
+        return True
+    have = list(votes.lf_names)
+    return have != [f"lf_{j}" for j in range(votes.m)] and set(names) == set(have)
+
+
 def _votes_for_lfs(votes: VoteMatrix, names: list[str]) -> VoteMatrix:
     """``votes``' columns in the order of ``names``, matched by name (never relabelled by position).
 
@@ -81,7 +100,9 @@ class LFAnalysis:
         Gives the LF names (``lf.name``); defaults to ``votes.lf_names``.  For votes that carry LF
         names (a :class:`~weaksup.VoteMatrix` from an applier) the columns are matched by name and
         analysed in the order of ``lfs``; names that do not match the votes' are an error.  Votes
-        without names (an array, snorkel's ``L``) take the names by position.
+        without names (an array, snorkel's ``L``) take the names by position; once ``select_lfs`` has
+        reordered such votes (made-up names ``lf_2, lf_0, lf_1``), ``lfs`` holding those same names
+        put the columns back in their order, as the label models read them.
     L : VoteMatrix or array-like, optional
         Keyword only: snorkel's name for ``votes`` (``LFAnalysis(L=L_train, lfs=lfs)``); give the votes
         once, as ``votes`` or as ``L``.
@@ -118,7 +139,7 @@ class LFAnalysis:
                     f"Number of LFs ({len(lfs)}) and number of LF matrix columns ({votes.m}) are different"
                 )
             names = [lf if isinstance(lf, str) else str(getattr(lf, "name", lf)) for lf in lfs]
-            if not _made_up_names(votes):  # the votes carry names given to them (LFs named lf_0.. included)
+            if _by_name(votes, names):
                 votes = self.votes = _votes_for_lfs(votes, names)
             else:
                 _refuse_repeated_names(names)
