@@ -375,7 +375,7 @@ def _match_names(own: list[str], given: Any, what: str) -> tuple[list[str], list
     The same names in another order select the columns by name (a frame read back from a file, a list of LFs in
     another order); other names are refused, listing both, as renaming by position would give each LF another's
     votes.  Default names (``lf_0 .. lf_{m-1}``) are positions, not LF names: those columns are renamed (by
-    the pattern, not by ``placeholder_names``: weaksup's own loaders pass such names explicitly, e.g. WRENCH's).
+    the pattern, not by ``placeholder_names``: files and callers may pass such names explicitly).
     """
     names = _check_names(given)
     if names == own or _is_placeholder(own):
