@@ -84,6 +84,7 @@ from weaksup._validation import Interval, check_is_fitted, check_params, check_s
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes
+from weaksup.votes import _is_placeholder
 
 __all__ = [
     "SequenceLabelModel",
@@ -186,7 +187,15 @@ class SequenceLabelModel(ParamsMixin):
         self._check_fitted()
         V = check_sequence_votes(votes)
         if V.lf_names != self.lf_names_:
-            raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_}")
+            # fitted names lf_0 .. lf_{m-1} in order were made up (votes given as an array, or a frame before
+            # SequenceVotes read a frame's column names; such models are saved and pickled): read the votes
+            # by position, as align_lfs does for label models, under the fitted names.  The same names in
+            # another order, or real names on both sides that differ, are still refused.
+            if (_is_placeholder(self.lf_names_) and V.m == len(self.lf_names_)
+                    and set(V.lf_names) != set(self.lf_names_)):
+                V = SequenceVotes(V.data, V.offsets, V.entity_types, self.lf_names_, V.scheme)
+            else:
+                raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_}")
         if V.entity_types != self.entity_types_:
             raise ValueError(f"votes have entity types {V.entity_types}; fitted on {self.entity_types_}")
         return V

@@ -1,0 +1,50 @@
+"""A sequence label model fitted on votes without LF names (a plain array, or a DataFrame before SequenceVotes read
+a frame's column names: both stored lf_0 .. lf_{m-1}) reads a named frame of as many LFs by position, as label
+models do (align_lfs), also after save/load and pickling; real names that differ are still refused."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.sequence import HMM, SequenceVotes, TokenDawidSkene, TokenMajorityVote
+
+NAMES = ["gazetteer", "noisy_regex", "gaz2"]
+
+
+def _votes():
+    rng = np.random.default_rng(0)
+    good = rng.choice([0, 1, 2], size=400, p=[0.6, 0.2, 0.2])
+    data = np.column_stack([good, rng.choice([0, 1, 2], size=400), np.where(rng.random(400) < 0.9, good, -1)])
+    return data, np.arange(0, 401, 4)
+
+
+@pytest.mark.parametrize("make", [lambda: HMM(n_iter=3), TokenDawidSkene, TokenMajorityVote],
+                         ids=["HMM", "TokenDawidSkene", "TokenMajorityVote"])
+def test_a_model_fitted_without_names_reads_a_named_frame_by_position(make, tmp_path):
+    data, off = _votes()
+    model = make().fit(SequenceVotes(data, off, ["X"]), seed=0)
+    assert model.lf_names_ == ["lf_0", "lf_1", "lf_2"]
+    frame = SequenceVotes(pd.DataFrame(data, columns=NAMES), off, ["X"])
+    ref = model.predict_proba(SequenceVotes(data, off, ["X"]))
+    model.save(tmp_path / "m.npz")
+    for m in (model, type(model).load(tmp_path / "m.npz"), pickle.loads(pickle.dumps(model))):
+        assert np.array_equal(m.predict_proba(frame), ref)
+        assert m.predict(frame) == m.predict(SequenceVotes(data, off, ["X"]))
+
+
+def test_made_up_names_do_not_hide_a_reordering_or_another_lf_count():
+    data, off = _votes()
+    model = TokenMajorityVote().fit(SequenceVotes(data, off, ["X"]))
+    with pytest.raises(ValueError, match="the model was fitted on"):  # lf_0 .. in another order: not positions
+        model.predict(SequenceVotes(data, off, ["X"], lf_names=["lf_1", "lf_0", "lf_2"]))
+    with pytest.raises(ValueError, match="the model was fitted on"):
+        model.predict(SequenceVotes(pd.DataFrame(data[:, :2], columns=NAMES[:2]), off, ["X"]))
+
+
+def test_real_names_that_differ_are_still_refused():
+    data, off = _votes()
+    model = TokenMajorityVote().fit(SequenceVotes(pd.DataFrame(data, columns=NAMES), off, ["X"]))
+    with pytest.raises(ValueError, match=r"votes have LFs \['x', 'y', 'z'\]; the model was fitted on"):
+        model.predict(SequenceVotes(pd.DataFrame(data, columns=["x", "y", "z"]), off, ["X"]))
