@@ -3,7 +3,8 @@ without UTF-8 mode, a cp1252 Windows console).
 
 ``weaksup bench`` printed its results table ('±', '—') with a plain print() after the whole run: 'ascii' codec
 can't encode, exit 2, and --write-docs (written after the print) was lost.  Every command now prints its tables
-and paths through the helper ``analyze`` uses (backslash escapes and a note on stderr), after writing its files.
+and paths through the helper ``analyze`` uses (backslash escapes and a note on stderr), after writing its files;
+``weaksup demo`` too (``weaksup._console.echo``: it printed a data path like ``/data/dätä`` with a plain print()).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,3 +117,37 @@ def test_download_prints_a_path_the_console_cannot_show(tmp_path, capsys, monkey
     assert main(["download", "youtube"]) == 0
     assert ascii_console() == str(target).replace("é", "\\xe9") + "\n"
     assert NOTE in capsys.readouterr().err
+
+
+def test_demo_with_a_data_folder_the_console_cannot_show(wrench_dir, tmp_path):
+    """A real `weaksup demo` process on an ASCII console, WEAKSUP_DATA a folder named 'dätä': it printed the path
+    with a plain print() ('ascii' codec can't encode, exit 2, nothing on stdout); now escapes and one note."""
+    data = tmp_path / "dätä"
+    data.mkdir()
+    (data / "youtube").symlink_to(wrench_dir / "youtube", target_is_directory=True)
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "WEAKSUP_DATA": str(data), "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-m", "weaksup.cli", "demo"], capture_output=True, env=env, timeout=600,
+                         cwd=tmp_path)
+    stdout, stderr = out.stdout.decode("ascii"), out.stderr.decode("ascii")
+    assert out.returncode == 0, stderr
+    assert "$WEAKSUP_DATA: " + str(data).replace("ä", "\\xe4") in stdout
+    assert "[5] Test metrics" in stdout and "Done in" in stdout
+    assert stderr.count(NOTE) == 1  # one note for the whole run, not one per line
+
+
+def test_run_demo_escapes_what_its_stream_cannot_show(capsys):
+    """run_demo's lines (an LF named 'kw_café' in the LFAnalysis table) on a stream that cannot encode them."""
+    from weaksup import demo
+    from weaksup.lf import keyword_lf
+
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")
+    lfs = demo.synthetic_lfs() + [keyword_lf(["café"], demo.SPAM, name="kw_café")]
+    with warnings.catch_warnings():  # kw_café never fires on the synthetic texts: warned about, not the point
+        warnings.simplefilter("ignore")
+        demo.run_demo(demo._synthetic_splits(0), lfs, metric="accuracy", out=out)
+    out.flush()
+    shown = raw.getvalue().decode("ascii")
+    assert "kw_caf\\xe9" in shown and "[5] Test metrics" in shown
+    assert capsys.readouterr().err.count(NOTE) == 1

@@ -34,6 +34,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+# every command prints its tables and paths through this (backslash escapes where the console's encoding lacks a
+# character); it lives in weaksup._console so that weaksup.demo, which this module imports, prints through it too
+from weaksup._console import echo as _echo
+
 __all__ = ["main", "build_parser", "load_lf_module", "InputError"]
 
 
@@ -684,18 +688,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             fig.savefig(folder / "lf_summary.png", dpi=100)
         print(f"wrote {folder / 'lf_summary.png'}", file=sys.stderr)
     return 0
-
-
-def _echo(text: str) -> None:
-    """Print ``text`` to stdout; characters its encoding lacks (an LF named in emoji on a cp1252 console) are
-    shown as backslash escapes, with a note on stderr, instead of failing the command after its work is done."""
-    try:
-        print(text)
-    except UnicodeEncodeError:  # TextIOWrapper encodes the whole text before writing: nothing was printed
-        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
-        print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
-        print(f"note: the console's encoding ({encoding}) cannot show some characters; they are printed as "
-              "backslash escapes (set PYTHONIOENCODING=utf-8 to see them)", file=sys.stderr)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._console import echo
 from weaksup.apply import LFApplier
 from weaksup.lf import keyword_lf, labeling_function, regex_lf, threshold_lf
 from weaksup.votes import ABSTAIN, VoteMatrix
@@ -139,8 +140,8 @@ def run_demo(splits: dict[str, Any], lfs: list[Any], *, metric: str, seed: int =
 
     out = out or sys.stdout
 
-    def say(*args: Any) -> None:
-        print(*args, file=out, flush=True)
+    def say(*args: Any) -> None:  # as print(*args), with backslash escapes where out's encoding lacks a character
+        echo(" ".join(map(str, args)), out, flush=True)
 
     applier = LFApplier(lfs, cardinality=2, progress=False)
     votes: dict[str, VoteMatrix] = {}
@@ -277,24 +278,24 @@ def main(argv: list[str] | None = None) -> int:
         where = ("the copy bundled with weaksup" if ds.source == "bundled"
                  else {"data_dir": "--data-dir", "WEAKSUP_DATA": "$WEAKSUP_DATA", "cache": "the user cache"}
                  .get(ds.source, ds.source))
-        print(f"weaksup demo: WRENCH YouTube spam, real data ({where}: {ds.path}; "
-              f"train {len(splits['train'][2])}, valid {len(splits['valid'][2])}, test {len(splits['test'][2])}); "
-              "hand-written LFs + the 10 shipped WRENCH LFs.")
+        echo(f"weaksup demo: WRENCH YouTube spam, real data ({where}: {ds.path}; "
+             f"train {len(splits['train'][2])}, valid {len(splits['valid'][2])}, test {len(splits['test'][2])}); "
+             "hand-written LFs + the 10 shipped WRENCH LFs.")
         lfs, metric = youtube_lfs(), "accuracy"
     else:
         if not args.synthetic:
             from weaksup.data import cache_dir
 
-            print("weaksup demo: WRENCH 'youtube' was not found "
-                  f"(looked in --data-dir, $WEAKSUP_DATA={os.environ.get('WEAKSUP_DATA', '')!r}, {cache_dir()} "
-                  "and the copy bundled with weaksup, which this installation lacks).\n"
-                  "  To run on real data: set WEAKSUP_DATA to the folder holding the WRENCH datasets, or run\n"
-                  "    python -c \"import weaksup.data as d; d.download_wrench('youtube')\"")
-        print("weaksup demo: running on a procedurally generated spam/ham comment task "
-              "(weaksup.synthetic.make_text_task; SYNTHETIC data, not a benchmark).")
+            echo("weaksup demo: WRENCH 'youtube' was not found "
+                 f"(looked in --data-dir, $WEAKSUP_DATA={os.environ.get('WEAKSUP_DATA', '')!r}, {cache_dir()} "
+                 "and the copy bundled with weaksup, which this installation lacks).\n"
+                 "  To run on real data: set WEAKSUP_DATA to the folder holding the WRENCH datasets, or run\n"
+                 "    python -c \"import weaksup.data as d; d.download_wrench('youtube')\"")
+        echo("weaksup demo: running on a procedurally generated spam/ham comment task "
+             "(weaksup.synthetic.make_text_task; SYNTHETIC data, not a benchmark).")
         splits, lfs, metric = _synthetic_splits(args.seed), synthetic_lfs(), "accuracy"
     run_demo(splits, lfs, metric=metric, seed=args.seed)
-    print(f"\nDone in {time.perf_counter() - t0:.1f} s.")
+    echo(f"\nDone in {time.perf_counter() - t0:.1f} s.")
     return 0
 
 
