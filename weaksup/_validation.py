@@ -587,14 +587,20 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
 
 
 def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any], *,
-                n_lfs: int | None = None, what: str = "valid", kind: str = "X") -> tuple[Any, np.ndarray] | None:
+                n_lfs: int | None = None, what: str = "valid", kind: str = "X",
+                read_y: Callable[[Any, str], Any] | None = None) -> tuple[Any, np.ndarray] | None:
     """Validate a held-out pair ``valid = (inputs, y)`` with gold hard labels in ``0..cardinality-1``.
 
     ``checker(inputs, name)`` checks and coerces the inputs (votes for label
     models: :func:`weaksup.votes.check_votes`; features or texts for end
     models).  ``kind="votes"`` names the parts ``"<what> votes"`` /
     ``"<what> labels"`` and checks ``n_lfs`` LF columns; otherwise they are
-    ``"X_<what>"`` / ``"y_<what>"``.
+    ``"X_<what>"`` / ``"y_<what>"``, and a masked label is named by its row
+    (its 0-based index), as an end model's ``score`` names it.
+
+    ``read_y(y, name)``, where given, reads ``y`` before the checks as the caller's ``fit`` and ``score`` read it
+    (the end models: an ``n × 1`` column raveled with scikit-learn's ``DataConversionWarning``, by their
+    ``_ravel_column``), so ``valid=`` takes what they take.
     """
     if valid is None:
         return None
@@ -604,6 +610,11 @@ def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any]
         raise ValueError(f"{what} must be a (votes, y) pair" if votes else f"{what} must be a ({xname}, {yname}) pair")
     inputs = checker(valid[0], xname)
     y = valid[1]  # not np.asarray: a masked array's mask would be dropped
+    if not votes and np.ma.isMaskedArray(y):
+        # a masked label named by its row, as EndModel.score names it (check_labels says "position")
+        y = label_array(y, yname, unknown=False, at="row")
+    if read_y is not None:
+        y = read_y(y, yname)
     if not votes and np.ndim(y) != 1:
         raise ValueError(f"{yname} must be gold hard labels (n,), got shape {np.shape(y)}")
     if votes:
