@@ -50,8 +50,6 @@ def test_valid_labels_without_a_hole_are_read_as_before(y):
     assert read.tolist() == hooked.tolist() == plain.tolist()
 
 
-@pytest.mark.xfail(strict=True, reason="needs weaksup/endmodel/base.py check_valid to pass read_y= (the end models' "
-                                       "_target_array + _ravel_column); see the FR2 report")
 def test_end_model_valid_takes_an_n_by_1_column_as_fit_does():
     with pytest.warns(DataConversionWarning, match="y_valid"):
         LogisticRegression().fit(X, Y, valid=(X, Y.reshape(-1, 1)))

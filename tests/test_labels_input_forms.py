@@ -46,7 +46,7 @@ def test_masked_gold_labels_are_refused_where_every_row_needs_a_label():
     model = LogisticRegression().fit(X, Y)
     with pytest.raises(ValueError, match=r"y: the label at row 2 is masked"):
         model.score(X, y)
-    with pytest.raises(ValueError, match=r"y_valid: the label at position 2 is masked"):
+    with pytest.raises(ValueError, match=r"y_valid: the label at row 2 is masked"):
         LogisticRegression().fit(X, Y, valid=(X, y))
 
 

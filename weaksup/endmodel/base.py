@@ -481,7 +481,9 @@ def scale_advice(X: Any, what: str = "X") -> str:
 
 def check_valid(valid: Any, k: int, checker: Any) -> tuple[Any, np.ndarray] | None:
     """Validate ``valid = (X_valid, y_valid)`` with gold hard labels (:func:`weaksup._validation.check_valid`)."""
-    return _check_valid(valid, k, checker)
+    # y_valid is read as fit and score read y (an n x 1 column raveled with a DataConversionWarning)
+    return _check_valid(valid, k, checker,
+                        read_y=lambda y, what: _ravel_column(_target_array(y, what, unknown=False), what))
 
 
 #: The 0.1 names of end-model parameters / fitted attributes (deprecated aliases until 0.3).
