@@ -140,3 +140,30 @@ def test_estimator_checks_use_no_assert_statement():
 
     asserts = [n.lineno for n in ast.walk(ast.parse(inspect.getsource(ec))) if isinstance(n, ast.Assert)]
     assert not asserts, f"weaksup/estimator_checks.py uses assert statements at lines {asserts}"
+
+
+PARAM_MESSAGES = textwrap.dedent("""
+    from weaksup._validation import _describe
+    from weaksup.endmodel import MLP
+
+    try:
+        MLP(hidden_sizes=[0, -3]).fit([[0.0], [1.0]], [0, 1])
+    except ValueError as err:
+        print(err)
+
+    def plain(value):
+        "a positive number"
+        return value > 0
+
+    print(_describe(plain))
+""")
+
+
+def test_function_constraints_are_described_under_OO():
+    # _describe read a function constraint's docstring, so under -OO the message said "must be None"
+    for flag in ("-Wdefault", "-OO"):  # (a plain run needs some flag: _run passes it as an argument)
+        cp = _run(flag, PARAM_MESSAGES)
+        assert cp.returncode == 0, cp.stderr
+        first, second = cp.stdout.strip().splitlines()
+        assert "'hidden_sizes' must be a tuple or list of positive ints" in first, (flag, first)
+        assert second == ("a positive number" if flag != "-OO" else "a value plain() accepts"), (flag, second)

@@ -1023,8 +1023,12 @@ def _describe(constraint: Any) -> str:
         return "None"
     if isinstance(constraint, type):
         return f"a {constraint.__name__}"
-    return str(getattr(constraint, "__doc__", None) if callable(constraint) and not hasattr(constraint, "accepts")
-               else constraint)
+    if callable(constraint) and not hasattr(constraint, "accepts"):
+        # a plain function says what it accepts in ``description``, else its docstring; python -OO strips
+        # docstrings, which must not turn the message into "must be None"
+        text = getattr(constraint, "description", None) or constraint.__doc__
+        return str(text).strip() if text else f"a value {getattr(constraint, '__qualname__', constraint)!s}() accepts"
+    return str(constraint)
 
 
 def declared_constraints(cls: type) -> dict[str, list[Any]]:

@@ -22,9 +22,14 @@ __all__ = ["MLP"]
 
 
 def _layer_widths(value: Any) -> bool:
-    """a tuple or list of positive ints (hidden layer widths; empty: a linear model)"""
+    """Whether ``value`` is a tuple or list of positive ints (hidden layer widths; empty: a linear model)."""
     return isinstance(value, (tuple, list)) and all(
         isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value)
+
+
+# the parameter check's message (a docstring would vanish under python -OO)
+_layer_widths.description = (  # type: ignore[attr-defined]
+    "a tuple or list of positive ints (hidden layer widths; empty: a linear model)")
 
 
 class MLP(TorchEndModel):
