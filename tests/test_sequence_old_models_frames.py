@@ -48,3 +48,24 @@ def test_real_names_that_differ_are_still_refused():
     model = TokenMajorityVote().fit(SequenceVotes(pd.DataFrame(data, columns=NAMES), off, ["X"]))
     with pytest.raises(ValueError, match=r"votes have LFs \['x', 'y', 'z'\]; the model was fitted on"):
         model.predict(SequenceVotes(pd.DataFrame(data, columns=["x", "y", "z"]), off, ["X"]))
+
+
+def test_lfs_really_named_lf_0_are_not_taken_for_made_up_names(tmp_path):
+    # the position rule is decided by whether the names were made up when the model was fitted (recorded at fit,
+    # saved and pickled), not by their spelling: LFs given the names lf_0 .. are real names
+    data, off = _votes()
+    model = TokenMajorityVote().fit(SequenceVotes(data, off, ["X"], lf_names=["lf_0", "lf_1", "lf_2"]))
+    other = SequenceVotes(data[:, [2, 1, 0]], off, ["X"], lf_names=["x", "y", "z"])
+    model.save(tmp_path / "m.npz")
+    for m in (model, type(model).load(tmp_path / "m.npz"), pickle.loads(pickle.dumps(model))):
+        with pytest.raises(ValueError, match="the model was fitted on"):
+            m.predict(other)
+
+
+def test_a_model_without_the_record_reads_the_lf_0_pattern(tmp_path):
+    # models fitted, saved or pickled before the record: the lf_0 .. pattern decides, as before
+    data, off = _votes()
+    model = TokenMajorityVote().fit(SequenceVotes(data, off, ["X"]))
+    del model._lf_names_placeholder_
+    frame = SequenceVotes(pd.DataFrame(data, columns=NAMES), off, ["X"])
+    assert model.predict(frame) == model.predict(SequenceVotes(data, off, ["X"]))

@@ -174,6 +174,9 @@ class SequenceLabelModel(ParamsMixin):
                             units=f"{tokens} ({sentences})")
         self._fit(V, seed=seed)
         self.lf_names_ = list(V.lf_names)
+        # whether those names were made up (votes given as an array); a model from before this record reads
+        # the lf_0 .. pattern instead
+        self._lf_names_placeholder_ = bool(getattr(V, "_placeholder_names", False))
         self.entity_types_ = list(V.entity_types)
         return self
 
@@ -191,8 +194,10 @@ class SequenceLabelModel(ParamsMixin):
             # SequenceVotes read a frame's column names; such models are saved and pickled): read the votes
             # by position, as align_lfs does for label models, under the fitted names.  The same names in
             # another order, or real names on both sides that differ, are still refused.
-            if (_is_placeholder(self.lf_names_) and V.m == len(self.lf_names_)
-                    and set(V.lf_names) != set(self.lf_names_)):
+            made_up = getattr(self, "_lf_names_placeholder_", None)
+            if made_up is None:  # fitted before the record: the lf_0 .. pattern decides
+                made_up = _is_placeholder(self.lf_names_)
+            if made_up and V.m == len(self.lf_names_) and set(V.lf_names) != set(self.lf_names_):
                 V = SequenceVotes(V.data, V.offsets, V.entity_types, self.lf_names_, V.scheme)
             else:
                 raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_}")
@@ -260,6 +265,8 @@ class SequenceLabelModel(ParamsMixin):
         arrays.update({a: np.asarray(getattr(self, a)) for a in self._fitted_attrs})
         meta = {"class": class_path(self), "params": self._json_params(), "lf_names": self.lf_names_,
                 "entity_types": self.entity_types_, "state": extra_meta}
+        if getattr(self, "_lf_names_placeholder_", None) is not None:
+            meta["lf_names_placeholder"] = bool(self._lf_names_placeholder_)
         save_npz(path, FORMAT, meta, arrays, compress=True)
 
     @classmethod
@@ -280,6 +287,8 @@ class SequenceLabelModel(ParamsMixin):
             obj._set_state(meta.get("state", {}), arrays, Path(path))
             obj.lf_names_ = list(meta["lf_names"])
             obj.entity_types_ = list(meta["entity_types"])
+            if "lf_names_placeholder" in meta:  # files from before the record: the lf_0 .. pattern decides
+                obj._lf_names_placeholder_ = bool(meta["lf_names_placeholder"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a complete weaksup sequence label-model file (it lacks or garbles "
                              f"{exc})") from exc

@@ -97,6 +97,9 @@ class SequenceVotes:
                              f"read the value hidden under the mask); pass the boundaries as a plain integer array")
         if isinstance(data, np.ma.MaskedArray):
             _refuse_masked(data, lf_names)
+        # names were given (lf_names=, or a frame's str column labels) or made up (lf_0 ..): a model fitted on
+        # made-up names reads later votes by position (SequenceLabelModel._check_predict)
+        named = lf_names is not None or any(isinstance(c, str) for c in getattr(data, "columns", ()))
         data, lf_names = _frame_votes(data, lf_names)
         arr = np.asarray(data)
         if arr.ndim == 1 and arr.size == 0:
@@ -126,6 +129,7 @@ class SequenceVotes:
         if arr.size and arr.dtype.kind not in "iu":
             arr = _int_votes(arr, off, names)
         self.entity_types: list[str] = check_entity_types(entity_types)
+        self._placeholder_names = not named
         self.scheme = scheme
         self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
         k = len(self.tag_names)
