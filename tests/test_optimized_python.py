@@ -167,3 +167,27 @@ def test_function_constraints_are_described_under_OO():
         first, second = cp.stdout.strip().splitlines()
         assert "'hidden_sizes' must be a tuple or list of positive ints" in first, (flag, first)
         assert second == ("a positive number" if flag != "-OO" else "a value plain() accepts"), (flag, second)
+
+
+def test_every_function_constraint_of_the_package_has_a_description():
+    # python -OO strips docstrings: a plain-function constraint must carry its message in .description
+    import importlib
+    import pkgutil
+
+    from weaksup._validation import declared_constraints
+
+    missing = []
+    for info in pkgutil.walk_packages(weaksup.__path__, "weaksup."):
+        if ".compat." in info.name or info.name.endswith("__main__"):
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        for obj in list(vars(module).values()):
+            if isinstance(obj, type) and obj.__module__ == info.name:
+                for name, accepted in declared_constraints(obj).items():
+                    missing += [f"{obj.__qualname__}.{name}" for c in accepted
+                                if callable(c) and not isinstance(c, type) and not hasattr(c, "accepts")
+                                and not getattr(c, "description", None)]
+    assert not missing, missing

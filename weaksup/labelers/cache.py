@@ -82,7 +82,7 @@ class ResponseCache:
         True when the file could not be written and was opened read-only.
     snapshot : bool
         True when a read-only file is served from a copy in memory (replies written to the file by its owner
-        after the copy are not seen; new replies are kept in that memory for this object's life), or from an
+        after the copy are not seen; new replies are kept in that memory until close()), or from an
         empty memory cache once the file could no longer be read.
     fallback_from : str or None
         The default path that could not be used, when this cache fell back to memory.
@@ -226,10 +226,11 @@ class ResponseCache:
             how = ("opened it read-only: its stored replies are used" if not self.snapshot else
                    "copied it into memory (sqlite cannot read it live without writing a -shm file beside it): "
                    "the replies it holds now are used, later ones written to it by other processes are not")
+            kept = ("new replies are returned but not cached" if not self.snapshot else
+                    "new replies are kept in that memory copy only, until close()")
             warnings.warn(f"response cache {self.path} cannot be written ({_why_unwritable(self.path, exc)}); "
-                          f"{how}; new replies are returned but not "
-                          "cached (give cache= a ResponseCache on a writable disk, or set WEAKSUP_CACHE to a "
-                          "writable folder, to keep them)", RuntimeWarning, stacklevel=5)
+                          f"{how}; {kept} (give cache= a ResponseCache on a writable disk, or set WEAKSUP_CACHE "
+                          "to a writable folder, to keep them)", RuntimeWarning, stacklevel=5)
         return conn
 
     def _connect_read_only(self) -> sqlite3.Connection:

@@ -48,6 +48,10 @@ def _adam_betas(value: Any) -> bool:
                     and 0 <= b < 1 for b in value))
 
 
+# the parameter check's message (a docstring would vanish under python -OO)
+_adam_betas.description = "a pair of numbers in [0, 1) (Adam/Adamax betas)"  # type: ignore[attr-defined]
+
+
 class MatrixCompletion(LabelModel):
     """Snorkel's LabelModel objective (MeTaL matrix completion), sparse and numpy-only.
 
