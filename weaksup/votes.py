@@ -215,19 +215,22 @@ def _refuse_records(data: Any, arr: np.ndarray) -> None:
                          f"votes: pass pd.DataFrame(records) (its columns become the LF names) or an n×m array")
 
 
-def _refuse_masked(data: np.ma.MaskedArray, lf_names: Sequence[str] | None) -> None:
+def _refuse_masked(data: np.ma.MaskedArray, lf_names: Sequence[str] | None, what: str = "votes",
+                   expected: str = "votes must be a 2-D n×m array of -1 (abstain) and 0..k-1") -> None:
     """A numpy masked array with masked cells: ``np.asarray`` would read each masked cell as the value hidden
-    under the mask.  Refused, as NaN is, rather than read as abstain: a mask may mean "unknown", not "no vote"."""
+    under the mask.  Refused, as NaN is, rather than read as abstain: a mask may mean "unknown", not "no vote".
+    ``what`` names the votes (``"sequence votes"``), ``expected`` what a non-2-D one should be instead."""
     mask = np.ma.getmaskarray(data)
     if not mask.any():
         return
     if mask.ndim != 2:
-        raise ValueError(f"votes are a masked array of shape {mask.shape} with {int(mask.sum())} masked cell(s); "
-                         f"votes must be a 2-D n×m array of -1 (abstain) and 0..k-1")
+        raise ValueError(f"{what} are a masked array of shape {mask.shape} with {int(mask.sum())} masked cell(s); "
+                         f"{expected}")
     r, c = (int(v[0]) for v in np.nonzero(mask))
-    raise ValueError(f"votes are a numpy masked array with {int(mask.sum())} masked cell(s) (first: LF "
-                     f"{_lf_label(lf_names, c)!r}, row {r}); a masked cell is not read as a vote or an abstain. "
-                     f"If masked means abstain, pass np.ma.filled(votes, -1)")
+    name = repr(lf_names[c]) if lf_names is not None and c < len(lf_names) else repr(f"column {c}")
+    raise ValueError(f"{what} are a numpy masked array with {int(mask.sum())} masked cell(s) (first: LF "
+                     f"{name}, row {r}); a masked cell is not read as a vote or an abstain. "
+                     f"If masked means abstain, pass np.ma.filled(votes, {ABSTAIN})")
 
 
 def _refuse_ragged(data: Any) -> None:
@@ -307,13 +310,18 @@ def wrapped_abstain(dtype: Any, vmax: int) -> str | None:
             f"{vmax + 1} classes are intended")
 
 
-def _refuse_inferred(mat: Any, vmax: int, names: Sequence[str]) -> None:
+def _largest_vote_cell(mat: Any) -> tuple[int, int]:
+    """(row, column) of the largest vote of a dense, sparse or Dask matrix (Dask: computed on the cluster)."""
     if sp.issparse(mat):
         coo = mat.tocoo()
         i = int(np.argmax(coo.data))
-        r, c = int(coo.row[i]), int(coo.col[i])
-    else:
-        r, c = (int(v) for v in np.unravel_index(int(np.argmax(mat)), mat.shape))
+        return int(coo.row[i]), int(coo.col[i])
+    r, c = (int(v) for v in np.unravel_index(int(np.argmax(mat)), mat.shape))
+    return r, c
+
+
+def _refuse_inferred(mat: Any, vmax: int, names: Sequence[str]) -> None:
+    r, c = _largest_vote_cell(mat)
     raise ValueError(f"vote {vmax} from LF {names[c]!r} (column {c}) at row {r} would make {vmax + 1} classes; "
                      f"votes are class ids 0..k-1 (or -1 to abstain). Pass cardinality= explicitly if "
                      f"{vmax + 1} classes are intended")
@@ -325,12 +333,7 @@ _PLAUSIBLE_INFERRED = 100
 
 
 def _warn_inferred(mat: Any, vmax: int, names: Sequence[str], n: int) -> None:
-    if sp.issparse(mat):
-        coo = mat.tocoo()
-        i = int(np.argmax(coo.data))
-        r, c = int(coo.row[i]), int(coo.col[i])
-    else:
-        r, c = (int(v) for v in np.unravel_index(int(np.argmax(mat)), mat.shape))
+    r, c = _largest_vote_cell(mat)
     warnings.warn(f"cardinality inferred as {vmax + 1} from vote {vmax} of LF {names[c]!r} (column {c}) at row {r}: "
                   f"more classes than half the {n} rows. Is that column a row id or an index rather than votes? "
                   f"Drop it, or pass cardinality= to say how many classes there are", UserWarning,

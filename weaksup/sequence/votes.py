@@ -56,6 +56,7 @@ from weaksup.votes import (
     _columnar_as_pandas,
     _is_placeholder,
     _match_names,
+    _refuse_masked,
     lf_indices,
 )
 
@@ -96,7 +97,7 @@ class SequenceVotes:
                              f"masked boundary(ies): a masked sentence boundary has no position (np.asarray would "
                              f"read the value hidden under the mask); pass the boundaries as a plain integer array")
         if isinstance(data, np.ma.MaskedArray):
-            _refuse_masked(data, lf_names)
+            _refuse_masked(data, lf_names, "sequence votes", "pass a plain (total_tokens, m) integer array")
         # names were given (lf_names=, or a frame's str column labels) or made up (lf_0 ..): a model fitted on
         # made-up names reads later votes by position (SequenceLabelModel._check_predict)
         named = lf_names is not None or any(isinstance(c, str) for c in getattr(data, "columns", ()))
@@ -410,23 +411,6 @@ def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequen
     if values.dtype.kind == "f" and integer and np.isfinite(values).all():
         values = values.astype(np.int64)  # nullable Int64 columns without a pd.NA: the tag ids they hold
     return values, lf_names
-
-
-def _refuse_masked(data: np.ma.MaskedArray, lf_names: Sequence[str] | None) -> None:
-    """A masked array of votes with masked cells: refused, naming the first one (``np.asarray`` would read the
-    value hidden under the mask as the LF's vote), as :class:`VoteMatrix` refuses it: a mask may mean "unknown",
-    not "no vote".  Without a masked cell it is read as its data."""
-    masked = np.ma.getmaskarray(data)
-    if not masked.any():
-        return
-    if masked.ndim != 2:
-        raise ValueError(f"sequence votes are a masked array of shape {masked.shape} with {int(masked.sum())} "
-                         f"masked cell(s); pass a plain (total_tokens, m) integer array")
-    r, c = (int(v[0]) for v in np.nonzero(masked))
-    name = repr(lf_names[c]) if lf_names is not None and c < len(lf_names) else f"column {c}"
-    raise ValueError(f"sequence votes are a numpy masked array with {int(masked.sum())} masked cell(s) (first: "
-                     f"LF {name}, row {r}); a masked cell is not read as a vote or an abstain. If masked means "
-                     f"abstain, pass np.ma.filled(votes, {ABSTAIN})")
 
 
 def _int_votes(arr: np.ndarray, off: np.ndarray, names: list[str]) -> np.ndarray:
