@@ -256,12 +256,7 @@ class ResponseCache:
 
         The file is not this process's: it is left as it is (never set aside or started afresh here).
         """
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-        if self._shared is not None:
-            self._shared.close()
+        self._close_connections()
         self._shared = sqlite3.connect(":memory:", check_same_thread=False)
         self._init(self._shared)
         self.memory = self.snapshot = True
@@ -434,7 +429,8 @@ class ResponseCache:
                               f"now ({exc}); clear() again when no other process uses it", RuntimeWarning,
                               stacklevel=2)
 
-    def close(self) -> None:
+    def _close_connections(self) -> None:
+        """Close this thread's connection and the shared (memory or snapshot) one."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
@@ -442,6 +438,9 @@ class ResponseCache:
         if self._shared is not None:
             self._shared.close()
             self._shared = None
+
+    def close(self) -> None:
+        self._close_connections()
         if self.snapshot:  # a later use reads the file again
             self.memory = self.snapshot = False
 
