@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, _fingerprints_of, _known_fingerprints, _pick, _set_fingerprints
 
 __all__ = ["DaskVotes", "is_dask_array", "is_dask_votes", "write_shard", "write_manifest", "read_manifest",
            "shard_name", "MANIFEST", "get_client", "block_votes"]
@@ -103,19 +103,40 @@ def write_shard(directory: str | os.PathLike[str], index: int, votes: Any, lf_na
 
 
 def write_manifest(directory: str | os.PathLike[str], lf_names: Sequence[str], cardinality: int,
-                   rows: Sequence[int], *, placeholder_names: bool = False) -> None:
+                   rows: Sequence[int], *, placeholder_names: bool = False,
+                   lf_fingerprints: Sequence[str | None] | None = None) -> None:
     """Mark ``directory`` complete: the LF names, cardinality and every shard with its row count.
 
     ``placeholder_names``: the names were made up (``lf_0 ..``, votes nobody named), read back as
     :attr:`DaskVotes.placeholder_names`; LFs applied by an engine have names, so the default is False.
+    ``lf_fingerprints``: each LF's fingerprint (None where unknown), read back as :attr:`DaskVotes.lf_fingerprints`;
+    written only when one at least is known.
     """
     path = Path(directory) / MANIFEST
     body = {"format": _MANIFEST_FORMAT, "lf_names": list(lf_names), "cardinality": int(cardinality),
             "placeholder_names": bool(placeholder_names),
+            **({} if _known_fingerprints(lf_fingerprints) is None
+               else {"lf_fingerprints": list(_known_fingerprints(lf_fingerprints))}),  # type: ignore[arg-type]
             "shards": [{"file": shard_name(i), "rows": int(r)} for i, r in enumerate(rows)]}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(body))
     os.replace(tmp, path)
+
+
+def keep_shard_fingerprints(votes: DaskVotes, lf_fingerprints: Sequence[str | None]) -> None:
+    """Record ``lf_fingerprints`` (one per LF, None where unknown) on shard-backed ``votes`` and in their manifest
+    (rewritten atomically), so :meth:`DaskVotes.from_shards` reads them back; nothing when none is known."""
+    fps = _known_fingerprints(lf_fingerprints)
+    if fps is None:
+        return
+    _set_fingerprints(votes, fps)
+    if votes.path is not None:
+        path = votes.path / MANIFEST
+        body = json.loads(path.read_text())
+        body["lf_fingerprints"] = list(fps)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(body))
+        os.replace(tmp, path)
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
@@ -284,6 +305,7 @@ class DaskVotes:
         self.lf_names: list[str] = names
         self.cardinality: int = int(cardinality)
         self._placeholder_names: bool = bool(placeholder)
+        # lf_fingerprints: none known for votes built from an array (with_lf_fingerprints sets them)
         # a float array's int64 blocks keep their graph unfused: the cardinality reduction above computed the
         # same keys, and a fused copy under those keys is a "different run_spec" on the distributed scheduler
         self._parts: list[Any] = list(array.to_delayed(optimize_graph=not converted).ravel())
@@ -314,6 +336,8 @@ class DaskVotes:
         self.report = None
         # a manifest written before placeholder_names: the old pattern rule (lf_0 .. were made up)
         self._placeholder_names = bool(body.get("placeholder_names", names == [f"lf_{j}" for j in range(m)]))
+        # a manifest written before lf_fingerprints (or of LFs with none known): all unknown
+        _set_fingerprints(self, body.get("lf_fingerprints"))
         return self
 
     # ------------------------------------------------------------------ shape
@@ -334,6 +358,25 @@ class DaskVotes:
         """Whether nobody named these LFs (``lf_names`` are the made-up ``lf_0 ..``); see the class docstring."""
         flag = self.__dict__.get("_placeholder_names")
         return self.lf_names == [f"lf_{j}" for j in range(len(self.lf_names))] if flag is None else flag
+
+    @property
+    def lf_fingerprints(self) -> tuple[str | None, ...]:
+        """Each LF's fingerprint as the applier ran it, None where unknown, as
+        :attr:`VoteMatrix.lf_fingerprints <weaksup.votes.VoteMatrix>` (read from the shards' manifest)."""
+        fps = _fingerprints_of(self)
+        return (None,) * self.m if fps is None else fps
+
+    def with_lf_fingerprints(self, fingerprints: Sequence[str | None] | None) -> DaskVotes:
+        """The same votes with ``fingerprints`` as :attr:`lf_fingerprints` (None drops them), as
+        :meth:`VoteMatrix.with_lf_fingerprints <weaksup.votes.VoteMatrix.with_lf_fingerprints>`; the manifest
+        on disk is left as it is."""
+        if isinstance(fingerprints, (str, bytes)):
+            raise TypeError(f"fingerprints must be a sequence (one per LF, None where unknown) or None, got the "
+                            f"string {fingerprints!r}")
+        out = DaskVotes.__new__(DaskVotes)
+        out.__dict__.update(self.__dict__)
+        _set_fingerprints(out, None if fingerprints is None else list(fingerprints))
+        return out
 
     @property
     def npartitions(self) -> int:
@@ -385,6 +428,7 @@ class DaskVotes:
         out.__dict__.update(self.__dict__)
         out.array = self.array[:, idx]
         out.lf_names = [self.lf_names[i] for i in idx]
+        _set_fingerprints(out, _pick(_fingerprints_of(self), idx))
         take = dask.delayed(_take_columns, pure=True)
         out._parts = [take(p, idx) for p in self._parts]
         return out
@@ -399,8 +443,8 @@ class DaskVotes:
         blocks = [VoteMatrix(p, self.lf_names, self.cardinality) for p in parts]
         if not blocks:
             return _carry(VoteMatrix(np.zeros((0, self.m), np.int8), self.lf_names, self.cardinality),
-                          self.placeholder_names)
-        return _carry(VoteMatrix.vstack(blocks), self.placeholder_names)
+                          self.placeholder_names, _fingerprints_of(self))
+        return _carry(VoteMatrix.vstack(blocks), self.placeholder_names, _fingerprints_of(self))
 
 
 def get_client() -> Any:

@@ -120,10 +120,86 @@ def _is_placeholder(names: Sequence[str]) -> bool:
     return list(names) == [f"lf_{j}" for j in range(len(names))]
 
 
-def _carry(out: VoteMatrix, placeholder: bool) -> VoteMatrix:
-    """``out`` (rebuilt from another matrix's votes and names) marked as holding made-up names or not."""
+def _carry(out: VoteMatrix, placeholder: bool, fingerprints: Sequence[str | None] | None = None) -> VoteMatrix:
+    """``out`` (rebuilt from another matrix's votes and names) marked as holding made-up names or not, and with
+    its LFs' ``fingerprints`` (one per column of ``out``; None: ``out`` keeps its own, see
+    :attr:`VoteMatrix.lf_fingerprints`)."""
     out._placeholder_names = bool(placeholder)
+    if fingerprints is not None:
+        _set_fingerprints(out, fingerprints)
     return out
+
+
+def _known_fingerprints(fingerprints: Sequence[str | None] | None) -> tuple[str | None, ...] | None:
+    """``fingerprints`` as kept on votes: a tuple when one at least is known, else None (nothing stored, so votes
+    with none pickle and save exactly as before fingerprints existed)."""
+    if fingerprints is None:
+        return None
+    fps = tuple(None if fp is None else str(fp) for fp in fingerprints)
+    return fps if any(fp is not None for fp in fps) else None
+
+
+def _set_fingerprints(out: Any, fingerprints: Sequence[str | None] | None) -> None:
+    """Store ``fingerprints`` (one per LF of ``out``, a VoteMatrix or DaskVotes) on ``out``; None or all-None
+    stores nothing."""
+    fps = _known_fingerprints(fingerprints)
+    if fps is not None and len(fps) != len(out.lf_names):
+        raise ValueError(f"{len(fps)} LF fingerprints given for {len(out.lf_names)} LFs {out.lf_names[:8]}; give "
+                         f"one per LF (None where unknown)")
+    if fps is None:
+        out.__dict__.pop("_lf_fingerprints", None)
+    else:
+        out._lf_fingerprints = fps
+
+
+def _fingerprints_of(votes: Any) -> tuple[str | None, ...] | None:
+    """The fingerprints ``votes`` keep (None when none is known, or for votes from before fingerprints)."""
+    return votes.__dict__.get("_lf_fingerprints")
+
+
+def _pick(fps: tuple[str | None, ...] | None, idx: Iterable[int]) -> tuple[str | None, ...] | None:
+    """The fingerprints of columns ``idx`` (None stays None)."""
+    return None if fps is None else tuple(fps[i] for i in idx)
+
+
+def merged_fingerprints(parts: Sequence[Any], what: str = "vstack") -> tuple[str | None, ...] | None:
+    """The LF fingerprints of row blocks ``parts`` (votes with the same LF names, in the same order) put
+    together: each LF's known one; a ValueError naming the LFs whose known fingerprints differ between blocks
+    (the LF's code or parameters changed between the applies that made them).  ``what`` names the operation.
+
+    >>> import numpy as np
+    >>> from weaksup import VoteMatrix
+    >>> from weaksup.votes import merged_fingerprints
+    >>> a = VoteMatrix(np.array([[0, 1]]), ["a", "b"]).with_lf_fingerprints(["f1", None])
+    >>> b = VoteMatrix(np.array([[1, 1]]), ["a", "b"]).with_lf_fingerprints([None, "f2"])
+    >>> merged_fingerprints([a, b])
+    ('f1', 'f2')
+    """
+    known = [(i, fps) for i, fps in enumerate(_fingerprints_of(p) for p in parts) if fps is not None]
+    if not known:
+        return None
+    names = list(parts[0].lf_names)
+    out: list[str | None] = [None] * len(names)
+    first_block = [0] * len(names)
+    changed: list[tuple[str, int, int]] = []
+    for i, fps in known:
+        for j, fp in enumerate(fps):
+            if fp is None:
+                continue
+            if out[j] is None:
+                out[j], first_block[j] = fp, i
+            elif fp != out[j] and not any(name == names[j] for name, _, _ in changed):
+                changed.append((names[j], first_block[j], i))
+    if changed:
+        shown = ", ".join(f"{name!r} (blocks {a} and {b})" for name, a, b in changed[:8])
+        more = f" and {len(changed) - 8} more" if len(changed) > 8 else ""
+        raise ValueError(
+            f"{what}: the votes of LF(s) {shown}{more} were made by different versions of the LF: its code or "
+            f"parameters changed between the two applies, so the rows would mix two LFs under one name. Re-apply "
+            f"every row with the current LF (LFApplier(lfs).apply(all_rows)); or, if the change does not matter "
+            f"(a comment, a refactoring), drop the fingerprints first: votes.with_lf_fingerprints(None) on each "
+            f"block")
+    return tuple(out)
 
 
 def _safe_readonly(arr: np.ndarray) -> bool:
@@ -530,6 +606,16 @@ class VoteMatrix:
         :meth:`vstack` give True only when every part's names were made up (a
         column appended by name makes it False).  Pickles and files from before
         it fall back to the old rule, names equal to ``lf_0 .. lf_{m-1}``.
+    lf_fingerprints : tuple of str or None
+        One entry per LF: the fingerprint of the LF's code and parameters
+        (:meth:`LabelingFunction.fingerprint <weaksup.lf.LabelingFunction.fingerprint>`) as the applier
+        ran it, or None where unknown (votes built from arrays or frames, an LF whose state its
+        fingerprint cannot prove).  Kept by row subsets, :meth:`select_lfs`, :meth:`hstack`,
+        :meth:`vstack`, pickles and :meth:`save`/:meth:`load` (older pickles and files: all None).
+        :meth:`vstack` refuses blocks whose known fingerprints of one LF differ (the LF was edited
+        between two applies), and a label model warns when it predicts on votes of another version of
+        an LF than it was fitted on.  :meth:`with_lf_fingerprints` sets or drops them.  Not part of
+        ``==`` nor of the repr.
 
     Notes
     -----
@@ -577,6 +663,7 @@ class VoteMatrix:
                             f"{lf_names!r} (write [{lf_names!r}] for a single LF)")
         # names nobody gave (lf_0 ..): a plain array's, or an integer-labelled frame's; see placeholder_names
         placeholder = lf_names is None
+        fingerprints = None  # a VoteMatrix's, column by column (see lf_fingerprints)
         if isinstance(data, VoteMatrix):
             cardinality = data.cardinality if cardinality is None else cardinality
             take = None
@@ -585,6 +672,7 @@ class VoteMatrix:
                 placeholder = data.placeholder_names
             else:
                 lf_names, take = _match_names(list(data.lf_names), lf_names, "VoteMatrix")
+            fingerprints = _fingerprints_of(data) if take is None else _pick(_fingerprints_of(data), take)
             data = data._data if take is None else data._data[:, take]
         else:
             data = _columnar_as_pandas(data)
@@ -689,6 +777,8 @@ class VoteMatrix:
         self.lf_names: list[str] = names
         self.cardinality: int = cardinality
         self._placeholder_names: bool = bool(placeholder)
+        if fingerprints is not None:  # stored only when known: votes without pickle and save as before
+            self._lf_fingerprints: tuple[str | None, ...] = fingerprints
         self.report: Any = None  # ApplyReport attached by appliers
 
     # ------------------------------------------------------------------ basics
@@ -713,6 +803,31 @@ class VoteMatrix:
         """Whether nobody named these LFs: ``lf_names`` are the made-up ``lf_0 ..`` (see the class docstring)."""
         flag = self.__dict__.get("_placeholder_names")
         return _is_placeholder(self.lf_names) if flag is None else flag
+
+    @property
+    def lf_fingerprints(self) -> tuple[str | None, ...]:
+        """Each LF's fingerprint as the applier ran it, None where unknown (see the class docstring)."""
+        fps = _fingerprints_of(self)
+        return (None,) * self.m if fps is None else fps
+
+    def with_lf_fingerprints(self, fingerprints: Sequence[str | None] | None) -> VoteMatrix:
+        """The same votes with ``fingerprints`` as :attr:`lf_fingerprints` (one per LF, None where unknown);
+        ``None`` drops them all, e.g. to :meth:`vstack` votes of an LF edited in a way that does not change
+        its votes (the data is shared, not copied).
+
+        >>> import numpy as np
+        >>> from weaksup import VoteMatrix
+        >>> L = VoteMatrix(np.array([[0, 1]]), ["a", "b"]).with_lf_fingerprints(["3f2a", None])
+        >>> L.lf_fingerprints, L.with_lf_fingerprints(None).lf_fingerprints
+        (('3f2a', None), (None, None))
+        """
+        if isinstance(fingerprints, (str, bytes)):
+            raise TypeError(f"fingerprints must be a sequence (one per LF, None where unknown) or None, got the "
+                            f"string {fingerprints!r}")
+        out = VoteMatrix.__new__(VoteMatrix)
+        out.__dict__.update(self.__dict__)
+        _set_fingerprints(out, None if fingerprints is None else list(fingerprints))
+        return out
 
     @property
     def dtype(self) -> np.dtype:
@@ -807,11 +922,13 @@ class VoteMatrix:
 
     def as_sparse(self) -> VoteMatrix:
         """The same votes stored sparse."""
-        return _carry(VoteMatrix(self._csr(), self.lf_names, self.cardinality), self.placeholder_names)
+        return _carry(VoteMatrix(self._csr(), self.lf_names, self.cardinality), self.placeholder_names,
+                      _fingerprints_of(self))
 
     def as_dense(self) -> VoteMatrix:
         """The same votes stored dense."""
-        return _carry(VoteMatrix(self.to_dense(), self.lf_names, self.cardinality), self.placeholder_names)
+        return _carry(VoteMatrix(self.to_dense(), self.lf_names, self.cardinality), self.placeholder_names,
+                      _fingerprints_of(self))
 
     def to_snorkel(self) -> np.ndarray:
         """A snorkel ``L`` matrix (dense int64 array, -1 = abstain)."""
@@ -923,6 +1040,7 @@ class VoteMatrix:
         block.lf_names = self.lf_names
         block.cardinality = self.cardinality
         block._placeholder_names = self.placeholder_names
+        _set_fingerprints(block, _fingerprints_of(self))
         block.report = None
         return block
 
@@ -947,7 +1065,8 @@ class VoteMatrix:
         data = self._data[rows]
         if not sp.issparse(data):
             data = _frozen(data)  # a basic slice is a read-only view already, fancy indexing a fresh copy
-        return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names)
+        return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names,
+                      _fingerprints_of(self))
 
     def _check_rows(self, rows: Any) -> np.ndarray:
         """Row positions or a boolean row mask as an index array, checked against ``n`` (IndexError)."""
@@ -997,7 +1116,8 @@ class VoteMatrix:
         data = self._data[:, idx]
         if not sp.issparse(data):
             data = _frozen(data)  # fancy indexing: a fresh array
-        return _carry(VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality), self.placeholder_names)
+        return _carry(VoteMatrix(data, [self.lf_names[i] for i in idx], self.cardinality), self.placeholder_names,
+                      _pick(_fingerprints_of(self), idx))
 
     def column(self, lf: str | int) -> np.ndarray:
         """Votes of one LF as a dense 1-D array."""
@@ -1033,8 +1153,11 @@ class VoteMatrix:
             data = sp.hstack([self._csr(), other._csr()], format="csr")
         else:
             data = _frozen(np.hstack([self.to_dense(), other.to_dense()]))
+        fps = None
+        if _fingerprints_of(self) is not None or _fingerprints_of(other) is not None:
+            fps = self.lf_fingerprints + other.lf_fingerprints
         return _carry(VoteMatrix(data, self.lf_names + other.lf_names, k),
-                      self.placeholder_names and other.placeholder_names)
+                      self.placeholder_names and other.placeholder_names, fps)
 
     def with_column(self, name: str, votes: Any) -> VoteMatrix:
         """Replace LF ``name``'s column (or append it if new) without touching the others.
@@ -1048,19 +1171,26 @@ class VoteMatrix:
         if name not in self.lf_names:
             return self.hstack(new)
         j = self.lf_names.index(name)
+        # the replaced column's votes come from elsewhere: its fingerprint is no longer known
+        own = _fingerprints_of(self)
+        fps = None if own is None else own[:j] + (None,) + own[j + 1:]
         if self.is_sparse:  # column surgery in sparse form: never densify n × m
             S = self._csr().tocsc()
             data = sp.hstack([S[:, :j], new._csr(), S[:, j + 1:]], format="csr")
-            return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names)
+            return _carry(VoteMatrix(data, self.lf_names, self.cardinality), self.placeholder_names, fps)
         dense = self.to_dense().copy()
         dense[:, j] = new.to_dense()[:, 0]
-        return _carry(VoteMatrix(_frozen(dense), self.lf_names, self.cardinality), self.placeholder_names)
+        return _carry(VoteMatrix(_frozen(dense), self.lf_names, self.cardinality), self.placeholder_names, fps)
 
     @classmethod
     def vstack(cls, parts: Sequence[VoteMatrix | Any]) -> VoteMatrix:
         """Concatenate row blocks with identical LF names (arrays are read as unnamed votes).
 
         :attr:`placeholder_names` of the result is True only when every block's names were made up.
+        Blocks whose known :attr:`lf_fingerprints` of one LF differ (the LF was edited between the applies
+        that made them) are a ValueError naming the LF: re-apply every row with the current LF, or drop the
+        fingerprints with :meth:`with_lf_fingerprints(None) <with_lf_fingerprints>`.  The result keeps each
+        LF's known fingerprint (a block with none known is not compared).
         """
         if not len(parts):
             raise ValueError("vstack needs at least one VoteMatrix")
@@ -1073,18 +1203,21 @@ class VoteMatrix:
                 what = (f"missing {missing[:5]}, unknown {extra[:5]}" if missing or extra
                         else "the same LFs in another order (select_lfs(...) the first block's order)")
                 raise ValueError(f"vstack: block {i}'s LF names differ from block 0's: {what}")
+        fps = merged_fingerprints(parts)
         k = max(p.cardinality for p in parts)
         if any(p.is_sparse for p in parts):
             data = sp.vstack([p._csr() for p in parts], format="csr")
         else:
             data = _frozen(np.vstack([p.to_dense() for p in parts]))
-        return _carry(cls(data, names, k), all(p.placeholder_names for p in parts))
+        return _carry(cls(data, names, k), all(p.placeholder_names for p in parts), fps)
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``path`` (``.npz`` through :mod:`weaksup._persist`: arrays + JSON metadata, atomic, no pickle)."""
         meta = {"lf_names": self.lf_names, "cardinality": self.cardinality, "sparse": self.is_sparse,
                 "shape": list(self.shape), "placeholder_names": self.placeholder_names}
+        if _fingerprints_of(self) is not None:  # written only when known: files of votes without stay as before
+            meta["lf_fingerprints"] = list(self.lf_fingerprints)
         if self.is_sparse:
             mat = self._csr()
             arrays = {"data": mat.data, "indices": mat.indices, "indptr": mat.indptr}
@@ -1113,7 +1246,8 @@ class VoteMatrix:
                 base = base.base
         # a file written before placeholder_names: the old pattern rule (lf_0 .. were made up)
         placeholder = meta.get("placeholder_names", _is_placeholder(meta["lf_names"]))
-        return _carry(cls(data, meta["lf_names"], meta["cardinality"]), placeholder)
+        # a file written before lf_fingerprints (or of votes with none known): all unknown
+        return _carry(cls(data, meta["lf_names"], meta["cardinality"]), placeholder, meta.get("lf_fingerprints"))
 
 
 def _load_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -1140,7 +1274,8 @@ def as_vote_matrix(votes: Any, cardinality: int | None = None) -> VoteMatrix:
     if isinstance(votes, VoteMatrix):
         if cardinality is None or cardinality == votes.cardinality:
             return votes
-        return _carry(VoteMatrix(votes._data, votes.lf_names, cardinality), votes.placeholder_names)
+        return _carry(VoteMatrix(votes._data, votes.lf_names, cardinality), votes.placeholder_names,
+                      _fingerprints_of(votes))
     return VoteMatrix(votes, None, cardinality)
 
 

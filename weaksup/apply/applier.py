@@ -182,15 +182,21 @@ class LFApplier:
                 hashed_before = bool(rows)
         elif self.cache is not None and n:
             data_fp = fingerprint_data(df)
+        given_fps: dict[int, str] = {}  # each LF's fingerprint as given to this apply (see lf_fps below)
         if self.cache is not None and n:
             for j, lf in enumerate(self.lfs):
-                fp = lf.fingerprint()
+                fp = given_fps[j] = lf.fingerprint()
                 if is_volatile(fp):  # the LF reads state its fingerprint cannot prove: always re-run
                     continue
                 keys[j] = key = self._cache_key(fp, data_fp)
                 hit = self.cache.get(key, n, self.cardinality)
                 if hit is not None:
                     columns[j], faults[j] = hit
+        # kept on the votes (VoteMatrix.lf_fingerprints), taken before the LFs run (the LF as the user gave it, as the
+        # cache looks it up): vstack then refuses votes of an edited LF, and a label model warns when it predicts on
+        # them; a volatile fingerprint proves nothing, so it is unknown
+        lf_fps = [None if is_volatile(fp) else fp
+                  for fp in (given_fps[j] if j in given_fps else lf.fingerprint() for j, lf in enumerate(self.lfs))]
         todo = [j for j in range(m) if j not in columns]
         todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
         # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one and they
@@ -299,7 +305,7 @@ class LFApplier:
         mat = np.empty((n, m), dtype=smallest_int_dtype(k_final))
         for j in range(m):
             mat[:, j] = columns[j]
-        votes = VoteMatrix(mat, names, k_final)
+        votes = VoteMatrix(mat, names, k_final).with_lf_fingerprints(lf_fps)
         table = pd.DataFrame(
             {
                 "calls": [calls_of.get(j, 0) for j in range(m)],
@@ -497,6 +503,7 @@ class LFApplier:
             Its ``.report`` (also :attr:`last_report`) counts calls and faults per LF.
         """
         from weaksup.apply.engines.dask import apply_to_shards
+        from weaksup.dask_votes import keep_shard_fingerprints
 
         if self.cardinality is None:
             raise ValueError("LFApplier.apply_to_shards needs cardinality= (LFApplier(lfs, cardinality=k)): "
@@ -504,8 +511,11 @@ class LFApplier:
         if self.timeout is not None:
             raise ValueError("timeout= is enforced by the serial and process engines, not by apply_to_shards")
         check_columns(data)
+        lf_fps = [None if is_volatile(fp) else fp for fp in (lf.fingerprint() for lf in self.lfs)]
         votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
                                 npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
+        if not any(votes.lf_fingerprints):  # the engine's manifest holds none: recorded in it here
+            keep_shard_fingerprints(votes, lf_fps)
         self._last_report = votes.report
         return votes
 

@@ -135,6 +135,43 @@ def plain_input(votes: Any, L: Any) -> bool:
     return not hasattr(votes, "lf_names") and placeholder_names(L) and _default_names(L.lf_names)
 
 
+def lf_fingerprints(L: Any) -> tuple[str | None, ...]:
+    """The LF fingerprints ``L`` (a VoteMatrix or DaskVotes) keeps, one per LF, None where unknown (votes
+    without the record: all None)."""
+    fps = getattr(L, "lf_fingerprints", None)
+    return (None,) * L.m if fps is None else tuple(fps)
+
+
+#: True while :meth:`BaseVoteModel.score` predicts on votes it has checked already: the LF-version warning
+#: (:func:`warn_changed_lfs`) is said once per call, not again by the ``predict_proba`` inside.
+_LF_VERSIONS_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("weaksup_lf_versions_checked",
+                                                                            default=False)
+
+
+def warn_changed_lfs(model: Any, L: Any, what: str = "votes") -> None:
+    """Warn when an LF's known fingerprint in ``L`` (votes aligned to ``model``'s fitted LFs) differs from the
+    one ``model`` recorded at fit (``lf_fingerprints_``): its votes come from another version of the LF (its
+    code or parameters were edited), and the model's estimate of that LF was fitted on the other version.
+    Unknown fingerprints on either side, and models fitted or pickled before fingerprints were recorded,
+    are not compared."""
+    fitted = model.__dict__.get("lf_fingerprints_")
+    if fitted is None or _LF_VERSIONS_CHECKED.get() or not any(fitted):
+        return
+    own = getattr(L, "lf_fingerprints", None)
+    if own is None or not any(own):
+        return
+    by_name = dict(zip(model.lf_names_, fitted))
+    changed = [name for name, fp in zip(L.lf_names, own)
+               if fp is not None and by_name.get(name) is not None and by_name[name] != fp]
+    if changed:
+        shown = ", ".join(repr(n) for n in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        warnings.warn(
+            f"{type(model).__name__}: the {what} of LF(s) {shown} come from another version of the LF than the model "
+            f"was fitted on (its code or parameters changed between the applies): the model's estimate of it "
+            f"describes the other version. Refit the model on votes of the current LFs (re-apply them to the "
+            f"training rows), or re-apply the fitted version", UserWarning, stacklevel=user_stacklevel())
+
+
 def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | None = None,
               plain: bool = False) -> Any:
     """The columns of ``L`` in the order of ``lf_names`` (the LFs a model was fitted on).
@@ -592,6 +629,8 @@ class BaseVoteModel(ParamsMixin):
         self.lf_names_ = list(L.lf_names)
         # whether lf_names_ were made up (votes given no names): align_lfs matches by that, not by the spelling
         self._lf_names_placeholder_ = placeholder_names(L)
+        # each LF's fingerprint (None where unknown): predicting on votes of an edited LF warns (warn_changed_lfs)
+        self.lf_fingerprints_ = lf_fingerprints(L)
 
     def _lf_names_placeholder(self) -> bool | None:
         """Whether ``lf_names_`` were made up at fit (:func:`placeholder_names`); None for a model fitted or
@@ -610,8 +649,10 @@ class BaseVoteModel(ParamsMixin):
     def _check_predict_votes(self, votes: Any, what: str = "votes") -> VoteMatrix:
         self._check_fitted()
         L = check_votes(votes, self.cardinality_, what=what)
-        return align_lfs(L, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
-                         plain=plain_input(votes, L))
+        L = align_lfs(L, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
+                      plain=plain_input(votes, L))
+        warn_changed_lfs(self, L, what)
+        return L
 
     def _check_dask_votes(self, votes: Any, what: str = "votes") -> Any:
         """Dask votes as :class:`~weaksup.dask_votes.DaskVotes` with the fitted LFs' columns in the fitted
@@ -620,8 +661,10 @@ class BaseVoteModel(ParamsMixin):
 
         self._check_fitted()
         V = as_dask_votes(votes, self.cardinality_)
-        return align_lfs(V, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
-                         plain=plain_input(votes, V))
+        V = align_lfs(V, self.lf_names_, what=what, placeholder=self._lf_names_placeholder(),
+                      plain=plain_input(votes, V))
+        warn_changed_lfs(self, V, what)
+        return V
 
     def lf_accuracies(self) -> np.ndarray:
         """Estimated accuracy of each LF on the rows where it votes."""
@@ -645,6 +688,8 @@ class BaseVoteModel(ParamsMixin):
         }
         if self._lf_names_placeholder() is not None:
             meta["lf_names_placeholder_"] = self._lf_names_placeholder()
+        if any(self.__dict__.get("lf_fingerprints_") or ()):  # only when known: other files stay as they were
+            meta["lf_fingerprints_"] = list(self.lf_fingerprints_)
         arrays: dict[str, np.ndarray] = {}
         for attr in self._fitted_attrs:
             value = getattr(self, attr)
@@ -679,6 +724,10 @@ class BaseVoteModel(ParamsMixin):
         model.cardinality_, model.n_lfs_, model.lf_names_ = shape
         if "lf_names_placeholder_" in meta:  # a file from before it was recorded: align_lfs judges by the names
             model._lf_names_placeholder_ = bool(meta["lf_names_placeholder_"])
+        # none known, or a file from before they were recorded: unknown, never compared
+        fps = meta.get("lf_fingerprints_")
+        model.lf_fingerprints_ = (tuple(None if fp is None else str(fp) for fp in fps) if isinstance(fps, list)
+                                  and len(fps) == model.n_lfs_ else (None,) * model.n_lfs_)
         for k, v in json_attrs.items():
             setattr(model, k, v)
         for k, v in arrays.items():
@@ -1125,7 +1174,12 @@ class LabelModel(BaseVoteModel, ABC):
             return score_dask(self, self._check_dask_votes(votes), y, metric, tie_break, score_probs=score_probs,
                               seed=seed)
         L = self._check_predict_votes(votes)
-        return score_probs(self.predict_proba(L), y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
+        token = _LF_VERSIONS_CHECKED.set(True)  # said above if at all: not again by predict_proba
+        try:
+            probs = self.predict_proba(L)
+        finally:
+            _LF_VERSIONS_CHECKED.reset(token)
+        return score_probs(probs, y, metric, tie_break, n=L.n, cardinality=self.cardinality_,
                            prior=getattr(self, "class_balance_", None), seed=seed)
 
 
