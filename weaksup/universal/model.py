@@ -48,7 +48,7 @@ import numpy as np
 from weaksup._validation import Interval, NumberOrVector, OneOf, check_is_fitted, check_params, check_seed
 from weaksup.universal.base import ValueLabelModel
 from weaksup.universal.spaces import FiniteMetricSpace, LabelSpace
-from weaksup.universal.values import ValueVotes
+from weaksup.universal.values import ValueVotes, _carry
 
 __all__ = ["UniversalLabelModel", "make_synthetic"]
 
@@ -584,4 +584,5 @@ def make_synthetic(space: LabelSpace, theta: Any, n: int, *, seed: int | None = 
         values[:, a] = space.sample_lf(y, float(t), rng, **lf_kw)
     ab = rng.random((n, m)) < p
     values[ab] = space.fill
-    return ValueVotes(values, ab, [f"lf_{a}" for a in range(m)], space), space.to_output(y)
+    # LFs nobody named: made-up names, as make_votes gives classification votes (placeholder_names)
+    return _carry(ValueVotes(values, ab, [f"lf_{a}" for a in range(m)], space), True), space.to_output(y)

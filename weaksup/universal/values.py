@@ -70,8 +70,18 @@ class ValueVotes:
     values : ndarray, shape ``(n, m, *space.value_shape)``
         Encoded outputs; entries under ``abstain`` are ignored.
     abstain : ndarray of bool, shape ``(n, m)``
-    lf_names : list of str
+    lf_names : list of str or None
+        None: the LFs were not named, and get the made-up names ``lf_0 .. lf_{m-1}``
+        (:attr:`placeholder_names`).
     space : LabelSpace
+
+    Attributes
+    ----------
+    placeholder_names : bool
+        Whether the LF names were made up (``lf_0 ..``: votes given no names) rather than given, as
+        :attr:`VoteMatrix.placeholder_names <weaksup.votes.VoteMatrix>`: value label models read votes
+        by it at ``predict`` (:func:`~weaksup.labelmodel.base.align_lfs`), so LFs really named
+        ``lf_0, lf_1, ...`` are matched by name.  Row slices and :meth:`select_lfs` keep it.
 
     Examples
     --------
@@ -79,6 +89,10 @@ class ValueVotes:
     >>> votes = ValueVotes.from_outputs([[1.0, None], [2.0, 2.5]], RealSpace(), ["a", "b"])
     >>> votes.abstain.tolist(), votes.values.shape
     ([[False, True], [False, False]], (2, 2, 1))
+    >>> votes.placeholder_names, ValueVotes.from_outputs([[1.0]], RealSpace()).placeholder_names
+    (False, True)
+    >>> ValueVotes.from_outputs([[1.0]], RealSpace(), ["lf_0"]).placeholder_names  # given names, though lf_0 ..
+    False
     """
 
     values: np.ndarray
@@ -94,6 +108,8 @@ class ValueVotes:
         exp = (n, m, *self.space.value_shape)
         if self.values.shape != exp:
             raise ValueError(f"values have shape {self.values.shape}; expected {exp} for {self.space!r}")
+        # names nobody gave (lf_0 ..) are made up; the builders and operations below set it as VoteMatrix's do
+        self._placeholder_names: bool = self.lf_names is None
         self.lf_names = _lf_names(self.lf_names, m)
         if len(self.lf_names) != m:
             raise ValueError(f"{len(self.lf_names)} LF names for {m} LF columns")
@@ -116,6 +132,15 @@ class ValueVotes:
     def __len__(self) -> int:
         return self.n
 
+    @property
+    def placeholder_names(self) -> bool:
+        """Whether the LF names were made up (``lf_0 ..``, votes given no names) rather than given."""
+        from weaksup.votes import _is_placeholder
+
+        # votes pickled before the record: the old pattern rule (lf_0 .. in order were made up)
+        flag = self.__dict__.get("_placeholder_names")
+        return _is_placeholder(self.lf_names) if flag is None else flag
+
     def __repr__(self) -> str:
         return f"ValueVotes(n={self.n}, m={self.m}, space={self.space!r}, coverage={self.total_coverage():.3f})"
 
@@ -130,11 +155,14 @@ class ValueVotes:
     def __getitem__(self, rows: Any) -> ValueVotes:
         if isinstance(rows, (int, np.integer)):
             rows = [rows]
-        return ValueVotes(self.values[rows], self.abstain[rows], list(self.lf_names), self.space)
+        return _carry(ValueVotes(self.values[rows], self.abstain[rows], list(self.lf_names), self.space),
+                      self.placeholder_names)
 
     def select_lfs(self, lfs: Sequence[str | int]) -> ValueVotes:
+        """Column subset by LF name or position, in the given order (made-up names stay made up)."""
         idx = [self.lf_names.index(x) if isinstance(x, str) else int(x) for x in lfs]
-        return ValueVotes(self.values[:, idx], self.abstain[:, idx], [self.lf_names[i] for i in idx], self.space)
+        return _carry(ValueVotes(self.values[:, idx], self.abstain[:, idx], [self.lf_names[i] for i in idx],
+                                 self.space), self.placeholder_names)
 
     def column(self, lf: str | int) -> list[Any]:
         """Decoded outputs of one LF (None where it abstains)."""
@@ -168,7 +196,7 @@ class ValueVotes:
                     abstain[i, j] = True
                 else:
                     values[i, j] = space.encode_one(v, lf=names[j], row=i)
-        return cls(values, abstain, names, space)
+        return _carry(cls(values, abstain, names, space), lf_names is None)
 
     @classmethod
     def from_array(cls, values: Any, space: LabelSpace, mask: Any = None, lf_names: Sequence[str] | None = None,
@@ -225,7 +253,13 @@ class ValueVotes:
         if ab.any():
             enc[ab] = space.fill
         space._check_array(enc, "values", mask=ab)
-        return cls(enc, ab, names, space)
+        return _carry(cls(enc, ab, names, space), lf_names is None)
+
+
+def _carry(out: ValueVotes, placeholder: bool) -> ValueVotes:
+    """``out`` with :attr:`ValueVotes.placeholder_names` set (built from names already made up or carried)."""
+    out._placeholder_names = bool(placeholder)
+    return out
 
 
 def _lf_names(lf_names: Any, m: int) -> list[str]:
