@@ -57,7 +57,7 @@ def test_estimate_error_bounds_valid_input_unchanged():
 # ------------------------------------------------------------------ bounds_from_valid
 @pytest.mark.parametrize("y, match", [
     (np.where(Y == 0, -1, Y), r"y_valid: -1 \(no label\) at row 3"),
-    (np.where(Y == 0, 2, Y), r"y_valid: value 2 at position 3 is outside 0..1"),
+    (np.where(Y == 0, 2, Y), r"y_valid: value 2 at row 3 is outside 0..1"),
     (Y + 0.5, "y_valid must be integer labels"),
     (Y.astype(str), "y_valid must hold integer labels"),
     (Y[:-1], "L_valid has 300 rows but y_valid has 299"),

@@ -378,9 +378,9 @@ def test_score_wants_a_gold_class_on_every_row():
     """score() accepted gold -1 (scored as a class) and classes the model does not have."""
     X = np.array([[0.0], [0.2], [0.9], [1.1]])
     lr = LogisticRegression(C=100.0).fit(X, np.array([0, 0, 1, 1]))
-    with pytest.raises(ValueError, match=r"y: value -1 at position 1 is outside 0\.\.1"):
+    with pytest.raises(ValueError, match=r"y: value -1 at row 1 is outside 0\.\.1"):
         lr.score(X, [0, -1, 1, 1])
-    with pytest.raises(ValueError, match=r"y: value 2 at position 3 is outside 0\.\.1"):
+    with pytest.raises(ValueError, match=r"y: value 2 at row 3 is outside 0\.\.1"):
         lr.score(X, [0, 0, 1, 2], metric="logloss")
     assert lr.score(X, [0, 0, 1, 1]) == 1.0
 

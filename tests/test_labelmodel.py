@@ -290,7 +290,7 @@ def test_valid_labels_out_of_range(name: str) -> None:
     L = _good()
     y = np.zeros(20, dtype=int)
     y[11] = 2
-    with pytest.raises(ValueError, match=r"valid labels: value 2 at position 11 is outside 0..1"):
+    with pytest.raises(ValueError, match=r"valid labels: value 2 at row 11 is outside 0..1"):
         FACTORIES[name](2).fit(L, valid=(L[:20], y))
 
 
@@ -719,9 +719,9 @@ def test_fit_warns_naming_classes_no_lf_votes(sparse):
 def test_check_labels_names_inf_and_non_integer_labels():
     from weaksup._validation import check_labels
 
-    with pytest.raises(ValueError, match="inf at position 1"):
+    with pytest.raises(ValueError, match="inf at row 1"):
         check_labels(np.array([0.0, np.inf]))
-    with pytest.raises(ValueError, match="got 0.5 at position 2"):
+    with pytest.raises(ValueError, match="got 0.5 at row 2"):
         check_labels(np.array([0.0, 1.0, 0.5]))
 
 

@@ -40,7 +40,7 @@ def test_masked_gold_labels_are_refused_where_every_row_needs_a_label():
     y = np.ma.masked_array([0, 1, 1, 0], mask=[False, False, True, False])
     with pytest.raises(ValueError, match=r"y_true: the label at row 2 is masked"):
         metrics.accuracy(y, [0, 1, 0, 0])
-    with pytest.raises(ValueError, match=r"y: the label at position 2 is masked.*drop the rows"):
+    with pytest.raises(ValueError, match=r"y: the label at row 2 is masked.*drop the rows"):
         _mv().score(L, y, seed=0)
     X = np.arange(4.0).reshape(-1, 1)
     model = LogisticRegression().fit(X, Y)
@@ -123,14 +123,14 @@ def test_end_models_read_bool_labels_as_zero_and_one():
 
 def test_a_missing_label_is_named_as_missing_not_as_a_label_name():
     y = np.array([0, None, 1, 0], dtype=object)
-    with pytest.raises(ValueError, match=re.escape("got None at position 1; map label names to class ids and drop "
+    with pytest.raises(ValueError, match=re.escape("got None at row 1; map label names to class ids and drop "
                                                    "the rows whose label is missing (None, NA) first")):
         _mv().score(L, y, seed=0)
     with pytest.raises(ValueError, match=r"got None at row 1; .*missing labels \(None, NA\) to -1"):
         LogisticRegression().fit(np.arange(4.0).reshape(-1, 1), y)
     with pytest.raises(ValueError, match=r"got <NA> at row 1; .*drop the rows whose label is missing"):
         metrics.accuracy(pd.array([0, None, 1, 0], dtype="Int64").astype(object), [0, 1, 1, 0])
-    with pytest.raises(ValueError, match=r"got 'spam' at position 0; map label names to class ids first"):
+    with pytest.raises(ValueError, match=r"got 'spam' at row 0; map label names to class ids first"):
         _mv().score(L, np.array(["spam", "ham", "ham", "spam"], dtype=object), seed=0)
 
 

@@ -206,7 +206,7 @@ def test_out_of_range_label_is_named_at_its_position_in_y():
     y[[10, 20, 30, 40]] = [0, 1, 0, 1]
     y[900] = 5
     texts = [f"text number {i}" for i in range(1000)]
-    with pytest.raises(ValueError, match=r"^y: value 5 at position 900 is outside 0\.\.1$"):
+    with pytest.raises(ValueError, match=r"^y: value 5 at row 900 is outside 0\.\.1$"):
         LFGenerator(families=("keyword",), cardinality=2).fit(pd.DataFrame({"text": texts}), y)
 
 

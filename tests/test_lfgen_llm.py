@@ -164,7 +164,7 @@ def test_labels_must_index_label_names():
     bincount error: y is checked as LFGenerator.fit checks it, before anything is validated or asked."""
     props = [Proposal("keyword", "spam", "subscribe"), Proposal("keyword", "ham", "song")]
     assert len(validate_proposals(props, LABELS, TOY, TOY_Y).lfs) == 2
-    with pytest.raises(ValueError, match=r"y: value 2 at position 0 is outside 0\.\.1: classes are indices into "
+    with pytest.raises(ValueError, match=r"y: value 2 at row 0 is outside 0\.\.1: classes are indices into "
                                          r"label_names \['ham', 'spam'\]"):
         validate_proposals(props, LABELS, TOY, TOY_Y + 1)
     y = TOY_Y.copy()
@@ -175,7 +175,7 @@ def test_labels_must_index_label_names():
         validate_proposals([], LABELS, TOY, TOY_Y[:-1])
     # propose_lfs refuses before asking the backend (a real client; nothing listens on port 9)
     backend = OpenAIBackend("http://127.0.0.1:9/v1", model="none", max_retries=0, timeout=5)
-    with pytest.raises(ValueError, match="y: value 2 at position 0 is outside 0..1"):
+    with pytest.raises(ValueError, match="y: value 2 at row 0 is outside 0..1"):
         propose_lfs(backend, TASK, LABELS, TOY, TOY_Y + 1)
     with pytest.raises(KeyError, match=r"field 'body' is not a column of data \(\['text'\]\)"):
         validate_proposals(props, LABELS, TOY, TOY_Y, field="body")

@@ -182,11 +182,11 @@ def test_score_refuses_gold_labels_that_are_not_classes():
     unknown = y.copy()
     unknown[[3, 7]] = -1
     for metric in ("accuracy", "f1_macro", "logloss", "brier"):
-        with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+        with pytest.raises(ValueError, match=r"y: value -1 at row 3 is outside 0\.\.1"):
             pipe.score(X, unknown, metric=metric)
-    with pytest.raises(ValueError, match=r"y: value 5 at position 599 is outside 0\.\.1"):
+    with pytest.raises(ValueError, match=r"y: value 5 at row 599 is outside 0\.\.1"):
         pipe.score(X, np.r_[y[:-1], 5])
-    with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+    with pytest.raises(ValueError, match=r"y: value -1 at row 3 is outside 0\.\.1"):
         pipe.end_model_.score(X, unknown)
     with pytest.raises(ValueError, match="y: inf at row 1"):
         pipe.score(X[:2], [0, np.inf])
@@ -195,7 +195,7 @@ def test_score_refuses_gold_labels_that_are_not_classes():
         pipe.score(X, np.eye(2)[y][:, :, None])
     known = unknown >= 0
     assert pipe.score(X[known], y[known], "f1_macro") > 0.85
-    with pytest.raises(ValueError, match=r"y: value -1 at position 3 is outside 0\.\.1"):
+    with pytest.raises(ValueError, match=r"y: value -1 at row 3 is outside 0\.\.1"):
         MajorityVote().fit(L).score(L, unknown)  # the same words as the label models
 
 

@@ -553,11 +553,12 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     Labels are read by :func:`label_array` (the rule of :mod:`weaksup.metrics` and the end models): booleans as
     0/1, an object array of numbers as those numbers, a masked entry as ``-1`` where ``unknown`` (default: when
     ``cardinality`` is None, where the caller decides what ``-1`` means, e.g. "unlabelled" in LFAnalysis),
-    else refused.  An ``n × 1`` column is raveled; ``ravel_column=True`` also accepts a ``1 × n`` row.
+    else refused.  An ``n × 1`` column is raveled; ``ravel_column=True`` also accepts a ``1 × n`` row.  A bad
+    label is named by its row (its 0-based index), as the end models name it.
     """
     unknown = cardinality is None if unknown is None else unknown
     kind = "class ids 0..k-1" + (" or -1 (unlabelled)" if unknown else "")
-    arr = label_array(y, what, unknown=unknown, at="position", kind=kind, strings=False)
+    arr = label_array(y, what, unknown=unknown, kind=kind, strings=False)
     if arr.ndim == 2 and (arr.shape[1] == 1 or (ravel_column and 1 in arr.shape)):
         arr = arr.ravel()
     if arr.ndim != 1:
@@ -565,12 +566,12 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             i = int(np.nonzero(~np.isfinite(arr))[0][0])
-            raise ValueError(f"{what}: {'NaN' if np.isnan(arr[i]) else arr[i]} at position {i}; labels are class "
+            raise ValueError(f"{what}: {'NaN' if np.isnan(arr[i]) else arr[i]} at row {i}; labels are class "
                              f"ids (a missing label: -1 where unknown labels are allowed, e.g. LFAnalysis; "
                              f"otherwise drop the row)")
         if not np.all(arr == np.round(arr)):
             i = int(np.nonzero(arr != np.round(arr))[0][0])
-            raise ValueError(f"{what} must be integer labels (classes), got {arr[i]} at position {i}")
+            raise ValueError(f"{what} must be integer labels (classes), got {arr[i]} at row {i}")
     elif arr.dtype.kind not in "iu" and len(arr):
         hint = (" (label names? map them to class ids 0..k-1 first, e.g. with pandas.factorize)"
                 if arr.dtype.kind in "US" else "")
@@ -581,8 +582,8 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
             i = int(np.nonzero(bad)[0][0])
             value = float(arr[i]) if arr.dtype.kind == "f" else int(arr[i])
             shown = repr(value) if abs(value) > _MAX_LABEL else int(value)
-            raise ValueError(f"{what}: value {shown} at position {i} is outside 0..{cardinality - 1}")
-    check_label_size(arr, what, "position", kind)
+            raise ValueError(f"{what}: value {shown} at row {i} is outside 0..{cardinality - 1}")
+    check_label_size(arr, what, "row", kind)
     return arr.astype(np.int64, copy=False)
 
 
@@ -611,7 +612,7 @@ def check_valid(valid: Any, cardinality: int, checker: Callable[[Any, str], Any]
     inputs = checker(valid[0], xname)
     y = valid[1]  # not np.asarray: a masked array's mask would be dropped
     if not votes and np.ma.isMaskedArray(y):
-        # a masked label named by its row, as EndModel.score names it (check_labels says "position")
+        # a masked label named by its row, as EndModel.score names it (here: read_y may drop the mask)
         y = label_array(y, yname, unknown=False, at="row")
     if read_y is not None:
         y = read_y(y, yname)
