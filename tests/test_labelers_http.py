@@ -172,18 +172,18 @@ def test_timeout_bounds_the_whole_reply_not_each_socket_read(serve):
     t0 = time.monotonic()
     with pytest.raises(BackendTimeout, match="no reply within 1 s"):
         b.score(["Is it spam?"], ["Yes", "No"])
-    assert time.monotonic() - t0 < 4.0
+    assert time.monotonic() - t0 < 8.0  # ~1 s; a loaded machine's slack, still far below the ~15 s of the reply
 
 
 def test_apply_lfs_timeout_does_not_wait_for_requests_in_flight(serve):
     from weaksup import apply_lfs
 
-    srv = serve(dripping(0.15))  # ~6 s for the whole reply, within the backend's own timeout
+    srv = serve(dripping(0.3))  # ~12 s for the whole reply, within the backend's own timeout
     lf = PromptedLF("spam", PromptTemplate("Spam? {text}", ["yes", "no"]), LabelMap({"yes": 1, "no": 0}),
                     OpenAIBackend(srv.url, model="m", timeout=20.0, max_retries=0), cache=None)
     t0 = time.monotonic()
     votes = apply_lfs([lf], pd.DataFrame({"text": ["a"]}), timeout=1, fault="abstain", progress=False)
-    assert time.monotonic() - t0 < 4.0
+    assert time.monotonic() - t0 < 8.0  # ~1 s (2 s beside two busy loops on 2 cores); waiting for the reply: ~12 s
     assert votes.to_dense().ravel().tolist() == [-1]
 
 

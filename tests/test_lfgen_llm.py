@@ -350,7 +350,9 @@ def test_a_catastrophic_regex_proposal_is_rejected_as_timed_out():
     texts = ["subscribe to my channel"] * 3 + ["great song ♥ " + "a" * 30 + "!"] * 3  # non-ASCII: Python's re runs
     t0 = time.monotonic()
     res = validate_proposals(props, LABELS, texts, np.array([1, 1, 1, 0, 0, 0]), lf_timeout=0.5)
-    assert time.monotonic() - t0 < 15  # the regex alone runs for minutes
+    # the regex alone runs for minutes (~6 min); with two busy loops on a 2-core box this took 6-7 s (idle: under
+    # 0.5 s), so 60 s leaves room for a loaded CI machine and still fails an unbounded regex
+    assert time.monotonic() - t0 < 60
     rows = res.table.set_index("kind")
     assert rows.loc["regex", "status"] == "rejected"
     assert rows.loc["regex", "reason"].startswith("timed out on the labelled rows: no result within lf_timeout=0.5 s")
