@@ -132,13 +132,12 @@ def test_bad_urls_are_rejected_up_front(url):
 
 
 def test_connection_refused_is_a_clear_error():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens on this port now
-    b = OpenAIBackend(f"http://127.0.0.1:{port}/v1", model="m", max_retries=3, timeout=5)
-    with pytest.raises(BackendConnectionError, match="connection refused"):
-        b.score(["hello"], ["Yes", "No"])
+    with socket.socket() as s:  # bound but never listening: refused, and no other process can take the port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        b = OpenAIBackend(f"http://127.0.0.1:{port}/v1", model="m", max_retries=3, timeout=5)
+        with pytest.raises(BackendConnectionError, match="connection refused"):
+            b.score(["hello"], ["Yes", "No"])
     assert b.retries == 0  # refused connections are not retried
     assert b.stats.calls == 0
 
