@@ -1159,21 +1159,18 @@ def test_cli_bench_zero_seeds_exits_nonzero_with_a_message(capsys):
     assert "seeds must be at least 1" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.mark.parametrize("url, message", [
-    (lambda: f"http://127.0.0.1:{_free_port()}/wrench", "Connection refused"),
-    (lambda: "htp:/nowhere", "unknown url type"),
+    ("http://127.0.0.1:{port}/wrench", "Connection refused"),
+    ("htp:/nowhere", "unknown url type"),
 ])
 def test_cli_download_failure_is_one_line_without_traceback(tmp_path, url, message):
-    proc = subprocess.run([sys.executable, "-m", "weaksup.cli", "download", "youtube", "--base-url", url(),
-                           "--cache", str(tmp_path), "--force"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    # the port stays bound, never listening, until the CLI has run: refused, and no other process can take it
+    # while the CLI starts (a port closed before the run could be another test's server by then)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        proc = subprocess.run([sys.executable, "-m", "weaksup.cli", "download", "youtube", "--base-url",
+                               url.format(port=held.getsockname()[1]), "--cache", str(tmp_path), "--force"],
+                              capture_output=True, text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "youtube").exists()
