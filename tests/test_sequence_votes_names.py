@@ -1,14 +1,18 @@
 """SequenceVotes checks its LF names and input forms as VoteMatrix does: a bare string or a non-str name is
 refused, a frame's string columns are its LF names (a model fitted on one frame refuses a frame with other
 columns), a nullable column's pd.NA is named by LF and token, and masked cells are refused, never read as the
-value hidden under the mask."""
+value hidden under the mask.  Whether the names were given or made up (placeholder_names) is kept by every
+operation, and sequence label models match LF columns by it as label models do (align_lfs)."""
+
+import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from weaksup import VoteMatrix
-from weaksup.sequence import SequenceVotes, TokenDawidSkene
+from weaksup.labelmodel import DawidSkene
+from weaksup.sequence import HMM, SequenceVotes, TokenDawidSkene, TokenLabelModel, TokenMajorityVote
 
 DATA = np.array([[1, 0, -1], [2, 0, 0], [0, 1, 0]])
 OFF = [0, 2, 3]
@@ -104,3 +108,130 @@ def test_masked_votes_and_offsets_are_refused_not_read_as_hidden_values():
     assert SequenceVotes(np.ma.masked_array(DATA), OFF, ["X"]).data.tolist() == DATA.tolist()
     with pytest.raises(ValueError, match="masked boundary"):
         SequenceVotes(DATA, np.ma.masked_array(OFF, mask=[False, True, False]), ["X"])
+
+
+# ---------------------------------------------------------------- placeholder_names, carried; models match by name
+# SequenceVotes record whether their LF names were given or made up (lf_0 .. of an array) as VoteMatrix does, and
+# every operation keeps it (before, only the constructor knew: a sentence slice or select_lfs of unnamed votes
+# counted as named, so a model fitted on one refused a named frame of the same LFs that the model fitted on the
+# whole votes read by position).  Sequence label models match LF columns as label models do (align_lfs): real names
+# in another order are reordered (they were refused), with the fitted order's results.
+
+NAMES = ["gazetteer", "noisy_regex", "gaz2"]
+
+
+def _corpus():
+    rng = np.random.default_rng(0)
+    good = rng.choice([0, 1, 2], size=400, p=[0.6, 0.2, 0.2])
+    data = np.column_stack([good, rng.choice([0, 1, 2], size=400), np.where(rng.random(400) < 0.9, good, -1)])
+    return data, np.arange(0, 401, 4)
+
+
+def _operations(V):
+    """Every SequenceVotes operation that keeps the LFs."""
+    io = V.to_io()
+    yield from (V[:10], V[[0, 3]], V[np.arange(V.n_sentences) % 2 == 0], V.select_lfs([2, 0]),
+                V.select_lfs(V.lf_names[::-1]), io, io.to_bio(), V.wrench_abstain(), V.o_as_abstain(),
+                SequenceVotes.concat([V[:5], V[5:]]), pickle.loads(pickle.dumps(V)))
+
+
+@pytest.mark.parametrize("names", [None, ["lf_0", "lf_1", "lf_2"]], ids=["made_up", "given_lf_0"])
+def test_placeholder_names_is_carried_by_every_operation_save_and_load(names, tmp_path):
+    data, off = _corpus()
+    V = SequenceVotes(data, off, ["X"], lf_names=names)
+    made_up = names is None
+    assert V.placeholder_names is made_up and V.lf_names == ["lf_0", "lf_1", "lf_2"]
+    for out in _operations(V):
+        assert out.placeholder_names is made_up
+    assert V.to_vote_matrix().placeholder_names is made_up
+    V.save(tmp_path / "v.npz")
+    assert SequenceVotes.load(tmp_path / "v.npz").placeholder_names is made_up
+
+
+def test_builders_and_frames_say_whether_names_were_given():
+    assert SequenceVotes(pd.DataFrame(DATA), OFF, ["X"]).placeholder_names  # integer labels: positions
+    assert not SequenceVotes(pd.DataFrame(DATA, columns=["a", "b", "c"]), OFF, ["X"]).placeholder_names
+    tags = [[["B-X", "O"]], [["O", "O"]]]
+    assert SequenceVotes.from_tag_lists(tags, ["X"]).placeholder_names
+    assert not SequenceVotes.from_tag_lists(tags, ["X"], lf_names=["lf_0", "lf_1"]).placeholder_names
+    per_lf = [[["B-X"], ["O"]], [["O"], ["O"]]]
+    assert SequenceVotes.from_lf_tags(per_lf, ["X"]).placeholder_names
+    assert not SequenceVotes.from_lf_tags(per_lf, ["X"], lf_names=["lf_0", "lf_1"]).placeholder_names
+
+
+def test_votes_pickled_or_saved_before_the_record_keep_the_old_pattern_rule(tmp_path):
+    from weaksup._persist import load_npz, save_npz
+
+    data, off = _corpus()
+    old = SequenceVotes(data, off, ["X"], lf_names=["lf_0", "lf_1", "lf_2"])
+    del old.__dict__["_placeholder_names"]  # what a pickle from before the record unpickles to
+    assert old.placeholder_names
+    old.save(tmp_path / "v.npz")
+    meta, arrays = load_npz(tmp_path / "v.npz", "weaksup.SequenceVotes")
+    del meta["placeholder_names"]  # a file from before the record
+    save_npz(tmp_path / "old.npz", "weaksup.SequenceVotes", meta, arrays)
+    assert SequenceVotes.load(tmp_path / "old.npz").placeholder_names
+    named = SequenceVotes(data, off, ["X"], lf_names=NAMES)
+    del named.__dict__["_placeholder_names"]
+    assert not named.placeholder_names
+
+
+MODELS = [lambda: HMM(n_iter=3), TokenDawidSkene, TokenMajorityVote, lambda: TokenLabelModel(DawidSkene())]
+IDS = ["HMM", "TokenDawidSkene", "TokenMajorityVote", "TokenLabelModel(DawidSkene)"]
+
+
+@pytest.mark.parametrize("make", MODELS, ids=IDS)
+def test_real_lf_names_in_another_order_are_reordered_with_the_fitted_order_results(make, tmp_path):
+    data, off = _corpus()
+    V = SequenceVotes(data, off, ["X"], lf_names=NAMES)
+    model = make().fit(V, seed=0)
+    ref, ref_tags = model.predict_proba(V), model.predict(V)
+    model.save(tmp_path / "m.npz")
+    for m in (model, type(model).load(tmp_path / "m.npz"), pickle.loads(pickle.dumps(model))):
+        for order in ([2, 0, 1], [1, 0, 2]):
+            R = V.select_lfs(order)
+            assert np.array_equal(m.predict_proba(R), ref)
+            assert np.array_equal(m.predict_ids(R), m.predict_ids(V))
+            assert m.predict(R) == ref_tags
+            assert m.score(R, ref_tags[::-1]) == m.score(V, ref_tags[::-1])
+            assert np.array_equal(m.predict_proba(R.to_io()), m.predict_proba(V.to_io()))
+        framed = SequenceVotes(pd.DataFrame(data, columns=NAMES)[["gaz2", "gazetteer", "noisy_regex"]], off, ["X"])
+        assert np.array_equal(m.predict_proba(framed), ref)
+
+
+@pytest.mark.parametrize("make", MODELS, ids=IDS)
+def test_what_label_models_refuse_is_still_refused(make):
+    data, off = _corpus()
+    model = make().fit(SequenceVotes(data, off, ["X"], lf_names=NAMES), seed=0)
+    with pytest.raises(ValueError, match=r"votes have LFs \['gazetteer', 'noisy_regex', 'other'\]; the model was "
+                                         r"fitted on .*missing \['gaz2'\], unknown \['other'\]"):
+        model.predict(SequenceVotes(data, off, ["X"], lf_names=["gazetteer", "noisy_regex", "other"]))
+    with pytest.raises(ValueError, match=r"missing \['gaz2'\], unknown \[\]"):
+        model.predict(SequenceVotes(data[:, :2], off, ["X"], lf_names=NAMES[:2]))
+    # unnamed votes of another LF count, against a model fitted on unnamed votes
+    unnamed = make().fit(SequenceVotes(data, off, ["X"]), seed=0)
+    with pytest.raises(ValueError, match="votes have 2 LFs; the model was fitted on 3"):
+        unnamed.predict(SequenceVotes(data[:, :2], off, ["X"]))
+
+
+def test_a_model_fitted_on_a_slice_of_unnamed_votes_reads_named_votes_by_position():
+    # a slice (or select_lfs) of unnamed votes keeps its names made up: the model fitted on it reads a named frame
+    # of as many LFs by position, as the model fitted on the whole votes does (it refused it: "votes have LFs")
+    data, off = _corpus()
+    V = SequenceVotes(data, off, ["X"])
+    frame = SequenceVotes(pd.DataFrame(data, columns=NAMES), off, ["X"])
+    for fitted_on in (V[:60], V.select_lfs([0, 1, 2]), V.to_io()):
+        model = TokenMajorityVote().fit(fitted_on)
+        assert model._lf_names_placeholder_ is True
+        assert np.array_equal(model.predict_proba(frame), model.predict_proba(V))
+
+
+def test_made_up_names_reordered_by_name_are_matched_by_name_not_by_position():
+    # a model fitted on unnamed votes given votes whose columns are named lf_1, lf_0, lf_2: matched by those names
+    # (as label models match them), never read by position
+    data, off = _corpus()
+    model = TokenMajorityVote().fit(SequenceVotes(data, off, ["X"]))
+    swapped = SequenceVotes(data[:, [1, 0, 2]], off, ["X"], lf_names=["lf_1", "lf_0", "lf_2"])
+    assert np.array_equal(model.predict_proba(swapped), model.predict_proba(SequenceVotes(data, off, ["X"])))
+    unnamed = SequenceVotes(data, off, ["X"])
+    assert np.array_equal(model.predict_proba(unnamed.select_lfs([2, 0, 1])), model.predict_proba(unnamed))

@@ -13,7 +13,7 @@ from weaksup.metrics import tie_split
 from weaksup.sequence.inference import bio_start_mask, bio_transition_mask, forward_backward, viterbi
 from weaksup.sequence.labelmodel import SequenceLabelModel, _soft_vote_counts
 from weaksup.sequence.tags import bio_to_spans, io_to_bio_marginals
-from weaksup.sequence.votes import SequenceVotes
+from weaksup.sequence.votes import SequenceVotes, _carried
 
 __all__ = ["HMM"]
 
@@ -314,7 +314,7 @@ def _silent_tokens_as_o(V: SequenceVotes) -> SequenceVotes:
         return V
     data = V.data.astype(np.int64)
     data[silent] = 0
-    return SequenceVotes(data, V.offsets, V.entity_types, V.lf_names, V.scheme)
+    return _carried(SequenceVotes(data, V.offsets, V.entity_types, V.lf_names, V.scheme), V.placeholder_names)
 
 
 def _tied_mv_marginals(V: SequenceVotes) -> np.ndarray:

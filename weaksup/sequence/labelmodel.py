@@ -83,8 +83,7 @@ from weaksup._persist import (
 from weaksup._validation import Interval, check_is_fitted, check_params, check_seed, warn_silent_lfs
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
-from weaksup.sequence.votes import SequenceVotes
-from weaksup.votes import _is_placeholder
+from weaksup.sequence.votes import SequenceVotes, _carried
 
 __all__ = [
     "SequenceLabelModel",
@@ -174,9 +173,9 @@ class SequenceLabelModel(ParamsMixin):
                             units=f"{tokens} ({sentences})")
         self._fit(V, seed=seed)
         self.lf_names_ = list(V.lf_names)
-        # whether those names were made up (votes given as an array); a model from before this record reads
-        # the lf_0 .. pattern instead
-        self._lf_names_placeholder_ = bool(getattr(V, "_placeholder_names", False))
+        # whether those names were made up (votes given as an array), as a label model records it; a model from
+        # before this record reads the lf_0 .. pattern instead
+        self._lf_names_placeholder_ = V.placeholder_names
         self.entity_types_ = list(V.entity_types)
         return self
 
@@ -190,17 +189,21 @@ class SequenceLabelModel(ParamsMixin):
         self._check_fitted()
         V = check_sequence_votes(votes)
         if V.lf_names != self.lf_names_:
-            # fitted names lf_0 .. lf_{m-1} in order were made up (votes given as an array, or a frame before
-            # SequenceVotes read a frame's column names; such models are saved and pickled): read the votes
-            # by position, as align_lfs does for label models, under the fitted names.  The same names in
-            # another order, or real names on both sides that differ, are still refused.
-            made_up = getattr(self, "_lf_names_placeholder_", None)
-            if made_up is None:  # fitted before the record: the lf_0 .. pattern decides
-                made_up = _is_placeholder(self.lf_names_)
-            if made_up and V.m == len(self.lf_names_) and set(V.lf_names) != set(self.lf_names_):
-                V = SequenceVotes(V.data, V.offsets, V.entity_types, self.lf_names_, V.scheme)
-            else:
-                raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_}")
+            from weaksup.labelmodel.base import align_lfs
+
+            # LF columns matched as a label model matches them (align_lfs): the same LFs in another order are
+            # reordered by name; made-up names lf_0 .. lf_{m-1} in order on either side (votes given as an
+            # array, or a model fitted on them, or on a frame before SequenceVotes read a frame's column names)
+            # are read by position; other LFs, or another LF count, are refused.  Whether names were made up
+            # is what the model recorded at fit (None: fitted before the record, the lf_0 .. pattern decides)
+            try:
+                aligned = align_lfs(V, self.lf_names_, placeholder=getattr(self, "_lf_names_placeholder_", None))
+            except ValueError as exc:
+                raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_} "
+                                 f"({exc})") from None
+            # read by position: under the fitted names, which the token model was fitted on
+            V = aligned if aligned.lf_names == self.lf_names_ else \
+                SequenceVotes(V.data, V.offsets, V.entity_types, self.lf_names_, V.scheme)
         if V.entity_types != self.entity_types_:
             raise ValueError(f"votes have entity types {V.entity_types}; fitted on {self.entity_types_}")
         return V
@@ -511,7 +514,7 @@ def _silent_tokens_as_o(V: SequenceVotes) -> SequenceVotes:
         return V
     data = data.astype(np.int64)
     data[np.ix_(silent, fires)] = 0
-    return SequenceVotes(data, V.offsets, V.entity_types, V.lf_names, V.scheme)
+    return _carried(SequenceVotes(data, V.offsets, V.entity_types, V.lf_names, V.scheme), V.placeholder_names)
 
 
 def _soft_vote_counts(data: np.ndarray, k: int) -> np.ndarray:

@@ -83,6 +83,24 @@ class SequenceVotes:
     lf_names : sequence of str, optional
         Unique LF names (default ``lf_0..``, or a frame's columns, which these then select by name).
     scheme : {"BIO", "IO"}
+
+    Attributes
+    ----------
+    placeholder_names : bool
+        Whether the LF names were made up (``lf_0 ..``: an array or an integer-labelled frame given no
+        ``lf_names``) rather than given, as :attr:`VoteMatrix.placeholder_names <weaksup.votes.VoteMatrix>`;
+        every operation that keeps the LFs keeps it (sentence slices, :meth:`select_lfs`, :meth:`to_io`,
+        :meth:`concat`, save/load, pickles).  Sequence label models read votes by it at ``predict``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.sequence import SequenceVotes
+    >>> v = SequenceVotes(np.array([[1, 0], [0, -1]]), [0, 2], ["X"])
+    >>> v.placeholder_names, v.select_lfs(["lf_1", "lf_0"]).placeholder_names
+    (True, True)
+    >>> SequenceVotes(np.array([[1, 0]]), [0, 1], ["X"], lf_names=["lf_0", "lf_1"]).placeholder_names
+    False
     """
 
     def __init__(self, data: Any, offsets: Any, entity_types: Sequence[str],
@@ -171,6 +189,13 @@ class SequenceVotes:
     def __len__(self) -> int:
         return self.n_sentences
 
+    @property
+    def placeholder_names(self) -> bool:
+        """Whether the LF names were made up (``lf_0 ..``, votes given no names) rather than given."""
+        # votes pickled before the record: the old pattern rule (lf_0 .. in order were made up)
+        flag = self.__dict__.get("_placeholder_names")
+        return _is_placeholder(self.lf_names) if flag is None else flag
+
     def __repr__(self) -> str:
         return (f"SequenceVotes(n_sentences={self.n_sentences}, n_tokens={self.n_tokens}, m={self.m}, "
                 f"scheme={self.scheme!r}, entity_types={self.entity_types})")
@@ -207,21 +232,22 @@ class SequenceVotes:
         rows = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in sel]) if len(sel) else \
             np.zeros(0, dtype=np.int64)
         off = np.concatenate([[0], np.cumsum(lens)])
-        return SequenceVotes(self.data[rows], off, self.entity_types, self.lf_names, self.scheme)
+        return _carried(SequenceVotes(self.data[rows], off, self.entity_types, self.lf_names, self.scheme),
+                        self.placeholder_names)
 
     def select_lfs(self, lfs: Iterable[str | int]) -> SequenceVotes:
         """Column subset by LF name or position, in the given order."""
         idx = lf_indices(self.lf_names, lfs)
-        return SequenceVotes(self.data[:, idx], self.offsets, self.entity_types,
-                             [self.lf_names[i] for i in idx], self.scheme)
+        return _carried(SequenceVotes(self.data[:, idx], self.offsets, self.entity_types,
+                                      [self.lf_names[i] for i in idx], self.scheme), self.placeholder_names)
 
     # -------------------------------------------------------- conversions
     def to_io(self) -> SequenceVotes:
         """The same votes in IO tags (``B-t``/``I-t`` -> ``I-t``)."""
         if self.scheme == "IO":
             return self
-        return SequenceVotes(bio_ids_to_io_ids(self.data.astype(np.int64)), self.offsets,
-                             self.entity_types, self.lf_names, "IO")
+        return _carried(SequenceVotes(bio_ids_to_io_ids(self.data.astype(np.int64)), self.offsets,
+                                      self.entity_types, self.lf_names, "IO"), self.placeholder_names)
 
     def to_bio(self) -> SequenceVotes:
         """The same votes in BIO tags (each LF's IO runs start with ``B-``; abstains break runs)."""
@@ -230,7 +256,8 @@ class SequenceVotes:
         out = np.empty(self.data.shape, dtype=np.int64)
         for j in range(self.m):
             out[:, j] = io_ids_to_bio_ids(self.data[:, j], self.offsets)
-        return SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, "BIO")
+        return _carried(SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, "BIO"),
+                        self.placeholder_names)
 
     def wrench_abstain(self) -> SequenceVotes:
         """WRENCH ``SeqLabelModelWrapper.transform_labeling_function``.
@@ -241,19 +268,19 @@ class SequenceVotes:
         d = self.data.astype(np.int64)
         fired = (d > 0).any(axis=1, keepdims=True)
         out = np.where(fired & (d == 0), ABSTAIN, d)
-        return SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, self.scheme)
+        return _carried(SequenceVotes(out, self.offsets, self.entity_types, self.lf_names, self.scheme),
+                        self.placeholder_names)
 
     def o_as_abstain(self) -> SequenceVotes:
         """Every ``O`` vote becomes ``ABSTAIN`` (LFs that only ever propose entities)."""
         d = self.data.astype(np.int64)
-        return SequenceVotes(np.where(d == 0, ABSTAIN, d), self.offsets, self.entity_types,
-                             self.lf_names, self.scheme)
+        return _carried(SequenceVotes(np.where(d == 0, ABSTAIN, d), self.offsets, self.entity_types,
+                                      self.lf_names, self.scheme), self.placeholder_names)
 
     def to_vote_matrix(self) -> VoteMatrix:
         """Flat ``(total_tokens, m)`` :class:`~weaksup.votes.VoteMatrix` (tag ids as classes)."""
-        # SequenceVotes records no placeholder_names: names that read lf_0 .. in order were made up (the old
-        # rule); passed as given, every flat matrix read as LFs someone named lf_0 ..
-        return _carry(VoteMatrix(self.data, self.lf_names, self.n_tags), _is_placeholder(self.lf_names))
+        # passed as given, every flat matrix read as LFs someone named lf_0 ..: it carries placeholder_names
+        return _carry(VoteMatrix(self.data, self.lf_names, self.n_tags), self.placeholder_names)
 
     def to_tag_lists(self) -> list[list[list[str]]]:
         """Per sentence, per token, the list of LF tags (``None`` for abstain)."""
@@ -355,11 +382,14 @@ class SequenceVotes:
                     raise TagSequenceError(
                         f"LF {names[j]!r}, sentence {s}: unknown tag {exc.args[0]!r}; tags are {vocab}"
                     ) from None
-        return cls(arr, offsets, entity_types, names, scheme)
+        return _carried(cls(arr, offsets, entity_types, names, scheme), lf_names is None)
 
     @classmethod
     def concat(cls, parts: Sequence[SequenceVotes]) -> SequenceVotes:
-        """Concatenate sentence blocks with identical LFs, types and scheme."""
+        """Concatenate sentence blocks with identical LFs, types and scheme.
+
+        The result's :attr:`placeholder_names` is True only when every block's names were made up.
+        """
         if not parts:
             raise ValueError("concat needs at least one SequenceVotes")
         p0 = parts[0]
@@ -368,19 +398,31 @@ class SequenceVotes:
                 raise ValueError("concat: LF names, entity types or scheme differ between blocks")
         data = np.concatenate([p.data for p in parts])
         lens = np.concatenate([p.lengths for p in parts])
-        return cls(data, np.concatenate([[0], np.cumsum(lens)]), p0.entity_types, p0.lf_names, p0.scheme)
+        return _carried(cls(data, np.concatenate([[0], np.cumsum(lens)]), p0.entity_types, p0.lf_names, p0.scheme),
+                        all(p.placeholder_names for p in parts))
 
     # --------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``.npz`` (arrays + JSON metadata, no pickle; written atomically by :mod:`weaksup._persist`)."""
-        meta = {"entity_types": self.entity_types, "lf_names": self.lf_names, "scheme": self.scheme}
+        meta = {"entity_types": self.entity_types, "lf_names": self.lf_names, "scheme": self.scheme,
+                "placeholder_names": self.placeholder_names}
         save_npz(path, _FORMAT, meta, {"data": self.data, "offsets": self.offsets}, compress=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SequenceVotes:
         """Read a file written by :meth:`save` (also the 0.1 layout, metadata under ``"meta"``)."""
         meta, arrays = load_npz(path, _FORMAT, legacy=_load_v0)
-        return cls(arrays["data"], arrays["offsets"], meta["entity_types"], meta["lf_names"], meta["scheme"])
+        # a file written before placeholder_names: the old pattern rule (lf_0 .. were made up)
+        placeholder = meta.get("placeholder_names", _is_placeholder(meta["lf_names"]))
+        return _carried(cls(arrays["data"], arrays["offsets"], meta["entity_types"], meta["lf_names"],
+                            meta["scheme"]), placeholder)
+
+
+def _carried(out: SequenceVotes, placeholder: bool) -> SequenceVotes:
+    """``out`` with :attr:`SequenceVotes.placeholder_names` set (it was built from names made up or carried), as
+    :func:`weaksup.votes._carry` sets a VoteMatrix's."""
+    out._placeholder_names = bool(placeholder)
+    return out
 
 
 def _frame_votes(data: Any, lf_names: Sequence[str] | None) -> tuple[Any, Sequence[str] | None]:
