@@ -312,3 +312,43 @@ def test_dask_engine_and_shards_carry_fingerprints(dask_client, tmp_path: Path):
     body.pop("lf_fingerprints")
     (tmp_path / "new" / "_manifest.json").write_text(__import__("json").dumps(body))
     assert DaskVotes.from_shards(tmp_path / "new").lf_fingerprints == (None, None, None)
+
+
+# ------------------------------------------------------------------ partial_fit: a row-wise merge too
+def test_partial_fit_refuses_a_chunk_of_another_version(tmp_path: Path):
+    old = _apply(_lfs(), _frame(0, 80))
+    new = _apply(_lfs("edited"), _frame(3, 40))
+    model = MatrixCompletion().partial_fit(old[:40], refit=False)
+    model.partial_fit(old[40:], refit=False)  # the same LFs: fine
+    with pytest.raises(ValueError, match=r"partial_fit: this chunk's votes of LF\(s\) 'kw_free'.*another version"):
+        model.partial_fit(new)
+    assert model._stream["n"] == 80  # the refused chunk was not counted
+    model.partial_fit(old[:10], refit=True, seed=0)
+    assert model.lf_fingerprints_ == old.lf_fingerprints
+    with pytest.warns(UserWarning, match="'kw_free'"):
+        model.predict_proba(new)
+    # the stream's fingerprints survive save/load, so a loaded model goes on refusing
+    model.save(tmp_path / "s.npz")
+    loaded = MatrixCompletion.load(tmp_path / "s.npz")
+    with pytest.raises(ValueError, match="'kw_free'"):
+        loaded.partial_fit(new)
+    # a fitted model streams on from its fit's rows, with their fingerprints
+    fitted = MatrixCompletion().fit(old, seed=0)
+    with pytest.raises(ValueError, match="'kw_free'"):
+        fitted.partial_fit(new)
+    # unknown on either side: not compared
+    fitted.partial_fit(new.with_lf_fingerprints(None), refit=True, seed=0)
+    assert fitted.lf_fingerprints_ == old.lf_fingerprints
+
+
+def test_save_of_a_model_without_fingerprints_is_quiet_and_unchanged(tmp_path: Path):
+    """A model fitted on votes with no fingerprint known saves without the record (and without a warning about
+    an unsaved fitted attribute), and loads with them all unknown."""
+    L = VoteMatrix(np.array([[0, 1, -1], [1, 1, 0], [0, -1, 0], [1, 0, 1]] * 10), ["a", "b", "c"])
+    model = MatrixCompletion().fit(L, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.npz")
+    meta, _ = model._state()
+    assert "lf_fingerprints_" not in meta and "lf_fingerprints" not in meta.get("stream", {})
+    assert MatrixCompletion.load(tmp_path / "m.npz").lf_fingerprints_ == (None, None, None)

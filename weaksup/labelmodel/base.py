@@ -759,6 +759,7 @@ class BaseVoteModel(ParamsMixin):
         attributes, a nested model's state) nor in ``arrays`` (dotted names: a nested model's or the stream's):
         the file would load as a model without it, failing only later, in ``predict``."""
         written = {*meta, *meta.get("json_attrs", {}), *(k.split(".", 1)[0] for k in arrays)}
+        written.add("lf_fingerprints_")  # written when one is known; _from_state restores all-unknown ones itself
         unsaved = [k for k in vars(self) if k.endswith("_") and not k.startswith("_") and not k.endswith("__")
                    and k not in written]
         if unsaved:
@@ -787,6 +788,25 @@ def _chunk_lfs(L: Any, stream: dict[str, Any], votes: Any) -> Any:
         raise ValueError(f"votes have {L.m} LFs; earlier chunks had {stream['m']}")
     return align_lfs(L, stream["lf_names"], what="votes (partial_fit chunk)", placeholder=stream.get("lf_placeholder"),
                      plain=plain_input(votes, L))
+
+
+def _chunk_fingerprints(stream: dict[str, Any] | None, L: Any) -> tuple[str | None, ...]:
+    """The LF fingerprints of the rows streamed so far and of chunk ``L`` (aligned to the stream's LFs) together:
+    a ValueError naming the LFs whose known fingerprints differ (an LF edited between the applies), as
+    :meth:`VoteMatrix.vstack <weaksup.votes.VoteMatrix.vstack>` refuses them; unknown ones are not compared."""
+    own = lf_fingerprints(L)
+    if stream is None:
+        return own
+    before = tuple(stream.get("lf_fingerprints") or (None,) * len(own))
+    changed = [name for name, a, b in zip(L.lf_names, before, own) if a is not None and b is not None and a != b]
+    if changed:
+        shown = ", ".join(repr(n) for n in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        raise ValueError(
+            f"partial_fit: this chunk's votes of LF(s) {shown} were made by another version of the LF than the "
+            f"earlier chunks' (its code or parameters changed between the applies), so the model would learn two "
+            f"LFs as one. Re-apply every row with the current LF and fit() on them; or, if the change does not "
+            f"matter, drop the fingerprints: votes.with_lf_fingerprints(None) on every chunk")
+    return tuple(a if a is not None else b for a, b in zip(before, own))
 
 
 class _NotSaveable(TypeError):
@@ -851,6 +871,8 @@ def _save_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray]
                       "lf_names": list(stream["lf_names"]), "stats": layout}
     if stream.get("lf_placeholder") is not None:
         meta["stream"]["lf_placeholder"] = bool(stream["lf_placeholder"])
+    if any(stream.get("lf_fingerprints") or ()):  # only when known: other files stay as they were
+        meta["stream"]["lf_fingerprints"] = list(stream["lf_fingerprints"])
 
 
 def _load_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: Any) -> None:
@@ -864,6 +886,9 @@ def _load_stream(model: Any, meta: dict[str, Any], arrays: dict[str, np.ndarray]
                              "lf_names": list(layout["lf_names"])}
             if "lf_placeholder" in layout:  # absent from older files: align_lfs judges by the names
                 model._stream["lf_placeholder"] = bool(layout["lf_placeholder"])
+            fps = layout.get("lf_fingerprints")  # absent from older files and when none was known: not compared
+            if isinstance(fps, list) and len(fps) == model._stream["m"]:
+                model._stream["lf_fingerprints"] = tuple(None if fp is None else str(fp) for fp in fps)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: its partial_fit statistics are incomplete or damaged ({exc!r})") from exc
         return
@@ -977,7 +1002,7 @@ class LabelModel(BaseVoteModel, ABC):
             raise NotImplementedError(f"{type(self).__name__} must implement _fit or set _additive = True")
         stats = self._stats(L, 0)
         self._stream = {"stats": stats, "n": L.n, "k": L.cardinality, "m": L.m, "lf_names": list(L.lf_names),
-                        "lf_placeholder": placeholder_names(L)}
+                        "lf_placeholder": placeholder_names(L), "lf_fingerprints": lf_fingerprints(L)}
         self.n_seen_ = L.n
         self._fit_stats(stats, class_balance=class_balance, dev=dev, seed=seed)
 
@@ -1033,12 +1058,14 @@ class LabelModel(BaseVoteModel, ABC):
             V = as_dask_votes(votes, k_known)
             if stream is not None:  # LFs matched by name, as for an in-memory chunk
                 V = _chunk_lfs(V, stream, votes)
+            fps = _chunk_fingerprints(stream, V)
             try:
                 stream = dask_stream(self, V, k_known, stream)
             except ValueError as exc:
                 if stream is not None:
                     self._refuse_new_classes(votes, k_known, exc)
                 raise
+            stream = {**stream, "lf_fingerprints": fps}
         elif stream is not None:
             try:
                 L = check_votes(votes, k_known, min_lfs=self.min_lfs)
@@ -1046,12 +1073,14 @@ class LabelModel(BaseVoteModel, ABC):
                 self._refuse_new_classes(votes, k_known, exc)
                 raise
             L = _chunk_lfs(L, stream, votes)
+            fps = _chunk_fingerprints(stream, L)
             stats = self._merge_stats(stream["stats"], self._stats(L, stream["n"]))
-            stream = {**stream, "stats": stats, "n": stream["n"] + L.n}
+            stream = {**stream, "stats": stats, "n": stream["n"] + L.n, "lf_fingerprints": fps}
         else:
             L = check_votes(votes, k_known, min_lfs=self.min_lfs)
             stream = {"stats": self._stats(L, 0), "n": L.n, "k": L.cardinality, "m": L.m,
-                      "lf_names": list(L.lf_names), "lf_placeholder": placeholder_names(L)}
+                      "lf_names": list(L.lf_names), "lf_placeholder": placeholder_names(L),
+                      "lf_fingerprints": lf_fingerprints(L)}
         if not refit:
             self._stream = stream
             return self
@@ -1066,6 +1095,7 @@ class LabelModel(BaseVoteModel, ABC):
             self.cardinality_, self.n_lfs_, self.lf_names_ = k, stream["m"], list(stream["lf_names"])
             if stream.get("lf_placeholder") is not None:
                 self._lf_names_placeholder_ = bool(stream["lf_placeholder"])
+            self.lf_fingerprints_ = tuple(stream.get("lf_fingerprints") or (None,) * stream["m"])
             self.n_seen_ = stream["n"]
             self._fit_stats(stream["stats"], class_balance=class_balance, dev=valid_checked, seed=seed)
         self._warn_redundant_lfs()  # from the streamed statistics, when they hold LF-pair counts
