@@ -34,11 +34,12 @@ def test_a_model_fitted_without_names_reads_a_named_frame_by_position(make, tmp_
         assert m.predict(frame) == m.predict(SequenceVotes(data, off, ["X"]))
 
 
-def test_made_up_names_do_not_hide_a_reordering_or_another_lf_count():
+def test_made_up_names_are_matched_by_name_and_another_lf_count_is_refused():
     data, off = _votes()
     model = TokenMajorityVote().fit(SequenceVotes(data, off, ["X"]))
-    with pytest.raises(ValueError, match="the model was fitted on"):  # lf_0 .. in another order: not positions
-        model.predict(SequenceVotes(data, off, ["X"], lf_names=["lf_1", "lf_0", "lf_2"]))
+    # lf_0 .. in another order: matched by name (as label models match them), not read by position
+    swapped = SequenceVotes(data[:, [1, 0, 2]], off, ["X"], lf_names=["lf_1", "lf_0", "lf_2"])
+    assert np.array_equal(model.predict_proba(swapped), model.predict_proba(SequenceVotes(data, off, ["X"])))
     with pytest.raises(ValueError, match="the model was fitted on"):
         model.predict(SequenceVotes(pd.DataFrame(data[:, :2], columns=NAMES[:2]), off, ["X"]))
 
