@@ -613,14 +613,23 @@ def _na_cells(chunk: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
 
 class ClassOutput(FrameOutput):
     """Class votes: one int in ``-1..cardinality-1`` per row; the block is an ``n × m`` array of :meth:`block_dtype`
-    (int8 for a few classes, an eighth of the memory of int64; int64 while the class count is inferred)."""
+    (int8 for a few classes, an eighth of the memory of int64; int64 while the class count is inferred).
+
+    ``small_blocks``: while the class count is inferred, each LF column and each chunk's block is made in the
+    smallest dtype that holds its votes (int8 for a few classes) rather than int64, and an engine starts its
+    block in :meth:`start_dtype` (int8), widening it when a larger vote comes
+    (:func:`~weaksup.apply.engines.base.widen`).  Every vote is checked (-1 .. 2**63-1) before it is cast, so
+    none wraps around.  Off by default: a caller that merges other votes into an engine's block (a resumed
+    apply's partial columns) must then widen them to hold both (``np.promote_types``).
+    """
 
     raised = LFApplyError
     faulted = ABSTAIN
 
-    def __init__(self, cardinality: int | None = None, *, keep_na: bool = False) -> None:
+    def __init__(self, cardinality: int | None = None, *, keep_na: bool = False, small_blocks: bool = False) -> None:
         self.cardinality = cardinality
         self.keep_na = keep_na
+        self.small_blocks = small_blocks
 
     def block_dtype(self) -> np.dtype:
         """The dtype of an engine's ``n × m`` block of these votes: the smallest that holds ``-1..k-1``
@@ -632,6 +641,32 @@ class ClassOutput(FrameOutput):
         (dtype('int8'), dtype('int16'), dtype('int64'))
         """
         return smallest_int_dtype(self.cardinality) if self.cardinality is not None else np.dtype(np.int64)
+
+    def start_dtype(self) -> np.dtype:
+        """The dtype an engine makes its block in before it has seen a vote: :meth:`block_dtype`, or int8 with
+        ``small_blocks`` while the class count is inferred (widened as larger votes come).
+
+        >>> from weaksup.apply.kernel import ClassOutput
+        >>> ClassOutput(300).start_dtype(), ClassOutput().start_dtype(), ClassOutput(small_blocks=True).start_dtype()
+        (dtype('int16'), dtype('int64'), dtype('int8'))
+        """
+        return np.dtype(np.int8) if self._grows() else self.block_dtype()
+
+    def _grows(self) -> bool:
+        """Whether blocks take the smallest dtype of the votes seen (``small_blocks``, class count inferred)."""
+        return self.small_blocks and self.cardinality is None
+
+    def _fit(self, arr: np.ndarray) -> np.ndarray:
+        """A checked column (votes in ``-1..k-1``, or ``-1 .. 2**63-1`` while ``k`` is inferred) in the dtype of
+        the block it goes to: :meth:`block_dtype` (``k`` known), the smallest that holds its largest vote (``k``
+        inferred, ``small_blocks``; no vote wraps around: each was checked first), else as it is."""
+        if self._grows():
+            dtype = smallest_int_dtype(max(int(arr.max()), 0)) if len(arr) else np.dtype(np.int8)
+        elif self.cardinality is not None:
+            dtype = self.block_dtype()
+        else:
+            return arr  # copied into the engine's int64 block as it is
+        return arr.astype(dtype, copy=False)
 
     def _check_vote(self, lf: LabelingFunction, value: Any, row_index: Any, position: int) -> int:
         """One row-wise output as a vote; an LFOutputError naming the LF, row and position (in the chunk)."""
@@ -658,7 +693,7 @@ class ClassOutput(FrameOutput):
                   records: Sequence[Any]) -> np.ndarray:
         index = chunk.index
         if not outs:
-            return np.zeros(0, dtype=np.int64)
+            return self._fit(np.zeros(0, dtype=np.int64))
         types = set(map(type, outs))
         if not types <= _INT_TYPES:
             for i, v in enumerate(outs):
@@ -687,7 +722,7 @@ class ClassOutput(FrameOutput):
         if self.cardinality is not None:
             bad |= arr >= self.cardinality
         if not bad.any():
-            return arr
+            return self._fit(arr)
         i = int(np.nonzero(bad)[0][0])
         row = _label(index[i])
         raise LFOutputError(f"LF {lf.name!r} returned {int(arr[i])} on row {row!r}: outside "
@@ -747,11 +782,15 @@ class ClassOutput(FrameOutput):
         return self._in_range(lf, arr, chunk.index)
 
     def all_faulted(self, lf: LabelingFunction, chunk: pd.DataFrame) -> np.ndarray:
-        return np.full(len(chunk), ABSTAIN, dtype=np.int64)
+        return np.full(len(chunk), ABSTAIN, dtype=self.start_dtype())
 
     def stack(self, columns: list[np.ndarray], chunk: pd.DataFrame) -> np.ndarray:
         # every column was checked to lie in -1..k-1: the chunk's block is made in the smallest dtype holding them
-        block = np.full((len(chunk), len(columns)), ABSTAIN, dtype=self.block_dtype())
+        # (with small_blocks and k inferred, the smallest that holds the chunk's largest vote)
+        dtype = self.block_dtype()
+        if self._grows():
+            dtype = smallest_int_dtype(max([0, *(int(c.max()) for c in columns if len(c))]))
+        block = np.full((len(chunk), len(columns)), ABSTAIN, dtype=dtype)
         for j, col in enumerate(columns):
             block[:, j] = col
         return block

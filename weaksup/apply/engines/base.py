@@ -28,7 +28,7 @@ from weaksup.apply.kernel import ClassOutput, Fault
 from weaksup.lf.core import LabelingFunction
 
 __all__ = ["Engine", "EngineJob", "EngineResult", "absorb_counts", "available_engines", "block_dtype", "counts_since",
-           "get_engine", "keep_first_faults", "keep_partial", "portable_error", "row_bar"]
+           "get_engine", "keep_first_faults", "keep_partial", "portable_error", "row_bar", "start_dtype", "widen"]
 
 
 @dataclass
@@ -52,7 +52,8 @@ class EngineJob:
 
 @dataclass
 class EngineResult:
-    """``block`` (n × m int votes, in :func:`block_dtype` of the job's output), per-LF ``faults`` and ``seconds``."""
+    """``block`` (n × m int votes, in :func:`block_dtype` of the job's output, or with its ``small_blocks`` and the
+    class count inferred the smallest dtype that holds them), per-LF ``faults`` and ``seconds``."""
 
     block: np.ndarray
     faults: np.ndarray
@@ -93,6 +94,36 @@ def block_dtype(output: Any) -> np.dtype:
     """
     get = getattr(output, "block_dtype", None)
     return np.dtype(get()) if get is not None else np.dtype(np.int64)
+
+
+def start_dtype(output: Any) -> np.dtype:
+    """The dtype an engine makes its vote block in before it has seen a vote: :meth:`ClassOutput.start_dtype
+    <weaksup.apply.kernel.ClassOutput.start_dtype>` (int8 with ``small_blocks`` while the class count is inferred,
+    widened by :func:`widen` as larger votes come), else :func:`block_dtype`.
+
+    >>> from weaksup.apply.engines.base import start_dtype
+    >>> from weaksup.apply.kernel import ClassOutput
+    >>> start_dtype(ClassOutput(None)), start_dtype(ClassOutput(None, small_blocks=True))
+    (dtype('int64'), dtype('int8'))
+    """
+    get = getattr(output, "start_dtype", None)
+    return np.dtype(get()) if get is not None else block_dtype(output)
+
+
+def widen(block: np.ndarray, dtype: Any) -> np.ndarray:
+    """``block``, or a copy of it in a wider int dtype when votes of ``dtype`` (a chunk's block, checked by the
+    kernel) would not fit in it: the block of an engine that started small (:func:`start_dtype`) grows with the
+    votes, and no vote wraps around.
+
+    >>> import numpy as np
+    >>> from weaksup.apply.engines.base import widen
+    >>> block = np.full((2, 1), -1, np.int8)
+    >>> widen(block, np.int8) is block, widen(block, np.int16).dtype
+    (True, dtype('int16'))
+    """
+    if np.can_cast(dtype, block.dtype):
+        return block
+    return block.astype(np.promote_types(block.dtype, dtype))
 
 
 def available_engines() -> list[str]:
@@ -136,7 +167,8 @@ def keep_finished(err: BaseException, block: np.ndarray, done: np.ndarray, faile
         return
     whole = {}
     for j, col in enumerate(columns):
-        full = block[:, j].copy()
+        # in a dtype that holds both: a block that started small (start_dtype) may not hold the failed chunk's votes
+        full = block[:, j].astype(np.promote_types(block.dtype, np.asarray(col).dtype))
         full[lo:hi] = col
         whole[j] = full
     err.finished = whole  # type: ignore[attr-defined]

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply.cache import _partition_digest, combine_partition_digests
-from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, block_dtype, counts_since,
-                                       keep_first_faults, portable_error)
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, counts_since, keep_first_faults,
+                                       portable_error, start_dtype)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
@@ -121,7 +121,7 @@ class DaskEngine:
                                       scheduler=scheduler)
         _absorb_remote_counts(lfs, here, [r[3] for r in results])
         if not results:
-            return EngineResult.empty(0, len(lfs), block_dtype(job.output))
+            return EngineResult.empty(0, len(lfs), start_dtype(job.output))
         data_digest = combine_partition_digests([r[5] for r in results]) if digest else None
         first_faults: dict[int, Any] = {}  # each LF's first fault, at its position in the whole data
         offset = 0
@@ -131,8 +131,12 @@ class DaskEngine:
             offset += len(r[0])
         faults, seconds = np.sum([r[1] for r in results], axis=0), np.sum([r[2] for r in results], axis=0)
         # the partitions' blocks are copied into one block made once, each let go once copied: np.vstack held
-        # every partition's block and the whole copy at once
-        block = np.empty((offset, len(lfs)), dtype=block_dtype(job.output))
+        # every partition's block and the whole copy at once.  Its dtype holds every partition's (with small_blocks
+        # and the class count inferred, each partition's is the smallest that holds its votes)
+        dtype = start_dtype(job.output)
+        for r in results:
+            dtype = np.promote_types(dtype, r[0].dtype)
+        block = np.empty((offset, len(lfs)), dtype=dtype)
         offset = 0
         for i, r in enumerate(results):
             block[offset:offset + len(r[0])] = r[0]
@@ -206,10 +210,10 @@ def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: 
     :func:`apply_chunk`'s ``first_faults``)."""
     m = len(lfs)
     found: dict[int, Any] = {}
-    # the votes travel to the client in the smallest dtype that holds them (int8 for a few classes), not int64
-    small = block_dtype(output)
+    # the votes travel to the client in the dtype of the kernel's block: the smallest that holds them (int8 for a
+    # few classes; int64 while the class count is inferred, unless the output has small_blocks)
     if output.length(chunk) == 0:
-        empty = (output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk).astype(small, copy=False),
+        empty = (output.stack([output.all_faulted(lf, chunk) for lf in lfs], chunk),
                  np.zeros(m, np.int64), np.zeros(m), [None] * m)
         return (*empty, found) if keep_first else empty
     before = [lf.call_counts() for lf in lfs]
@@ -217,7 +221,6 @@ def _counted_chunk(lfs: list[LabelingFunction], chunk: Any, output: Any, fault: 
         block, faults, seconds = apply_chunk(lfs, chunk, output, fault, 0, first_faults=found)
     except LFApplyError as err:
         return _Failed(err if os.getpid() == client_pid else portable_error(err, _roundtrip))
-    block = block.astype(small, copy=False)  # every vote was checked to lie in -1..k-1, which ``small`` holds
     if not keep_first:
         return block, faults, seconds, counts_since(lfs, before)
     if os.getpid() != client_pid:  # the first faults travel back; a row label that does not pickle, as its repr

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, block_dtype, chunks, counts_since,
-                                       keep_finished, keep_first_faults, keep_partial, portable_error, row_bar)
+from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, chunks, counts_since, keep_finished,
+                                       keep_first_faults, keep_partial, portable_error, row_bar, start_dtype, widen)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -145,8 +145,9 @@ class ProcessEngine:
         n_jobs = job.n_jobs or os.cpu_count() or 1
         size = job.chunk_size or max(1000, -(-n // (4 * n_jobs)))
         res = EngineResult.empty(0, len(lfs))
-        # the smallest dtype that holds the votes (int8 for a few classes): the chunks' votes are copied in
-        res.block = np.empty((n, len(lfs)), dtype=block_dtype(job.output))
+        # the smallest dtype that holds the votes (int8 for a few classes; with small_blocks and the class count
+        # inferred, int8 widened as larger votes come): the chunks' votes are copied in
+        res.block = np.empty((n, len(lfs)), dtype=start_dtype(job.output))
         _FORK_STATE.update(data=data, lfs=list(lfs), job=job)
         bounds = chunks(n, size)
         pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=context,
@@ -176,6 +177,7 @@ class ProcessEngine:
                         start, v, f, s, counts, found = fut.result()
                         keep_first_faults(res.first_faults, found)
                         absorb_counts(lfs, counts)  # the forked copies' calls, counted on the parent's LFs
+                        res.block = widen(res.block, v.dtype)
                         res.block[start:start + len(v)] = v
                         rows_done[start:start + len(v)] = True
                         res.faults += f

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.engines.base import (EngineJob, EngineResult, block_dtype, chunks, keep_finished,
-                                       keep_first_faults, keep_partial, row_bar)
+from weaksup.apply.engines.base import (EngineJob, EngineResult, chunks, keep_finished, keep_first_faults,
+                                       keep_partial, row_bar, start_dtype, widen)
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk
 from weaksup.lf.core import LabelingFunction
@@ -30,8 +30,9 @@ class SerialEngine:
     def run(self, data: pd.DataFrame, lfs: Sequence[LabelingFunction], job: EngineJob) -> EngineResult:
         n = len(data)
         res = EngineResult.empty(0, len(lfs))
-        # the smallest dtype that holds the votes (int8 for a few classes): the chunks' int64 votes are copied in
-        res.block = np.empty((n, len(lfs)), dtype=block_dtype(job.output))
+        # the smallest dtype that holds the votes (int8 for a few classes; with small_blocks and the class count
+        # inferred, int8 widened as larger votes come): the chunks' votes are copied in
+        res.block = np.empty((n, len(lfs)), dtype=start_dtype(job.output))
         m = max(len(lfs), 1)
         finished: list[tuple[int, int, np.ndarray]] = []  # the chunks done, with their faults: kept if it stops
         with (row_bar(n, f"Applying {len(lfs)} LFs", job.progress) if job.bar is None
@@ -57,6 +58,7 @@ class SerialEngine:
                                           timeout=job.timeout, row_tick=row_tick if job.progress else None,
                                           first_faults=found)
                     keep_first_faults(res.first_faults, found)
+                    res.block = widen(res.block, v.dtype)
                     res.block[start:stop] = v
                     res.faults += f
                     res.seconds += s
