@@ -352,3 +352,15 @@ def test_save_of_a_model_without_fingerprints_is_quiet_and_unchanged(tmp_path: P
     meta, _ = model._state()
     assert "lf_fingerprints_" not in meta and "lf_fingerprints" not in meta.get("stream", {})
     assert MatrixCompletion.load(tmp_path / "m.npz").lf_fingerprints_ == (None, None, None)
+
+
+def test_write_manifest_records_fingerprints_only_when_known(tmp_path: Path):
+    from weaksup.dask_votes import DaskVotes, read_manifest, write_manifest, write_shard
+
+    rows = [write_shard(tmp_path, i, np.array([[0, -1], [1, 1]]), ["a", "b"], 2) for i in range(2)]
+    write_manifest(tmp_path, ["a", "b"], 2, rows)
+    assert "lf_fingerprints" not in read_manifest(tmp_path)  # as before: nothing known, nothing written
+    assert DaskVotes.from_shards(tmp_path).lf_fingerprints == (None, None)
+    write_manifest(tmp_path, ["a", "b"], 2, rows, lf_fingerprints=["f1", None])
+    V = DaskVotes.from_shards(tmp_path)
+    assert V.lf_fingerprints == ("f1", None) and V.select_lfs(["b", "a"]).lf_fingerprints == (None, "f1")

@@ -112,12 +112,17 @@ def write_manifest(directory: str | os.PathLike[str], lf_names: Sequence[str], c
     ``lf_fingerprints``: each LF's fingerprint (None where unknown), read back as :attr:`DaskVotes.lf_fingerprints`;
     written only when one at least is known.
     """
-    path = Path(directory) / MANIFEST
-    body = {"format": _MANIFEST_FORMAT, "lf_names": list(lf_names), "cardinality": int(cardinality),
-            "placeholder_names": bool(placeholder_names),
-            **({} if _known_fingerprints(lf_fingerprints) is None
-               else {"lf_fingerprints": list(_known_fingerprints(lf_fingerprints))}),  # type: ignore[arg-type]
-            "shards": [{"file": shard_name(i), "rows": int(r)} for i, r in enumerate(rows)]}
+    body: dict[str, Any] = {"format": _MANIFEST_FORMAT, "lf_names": list(lf_names), "cardinality": int(cardinality),
+                            "placeholder_names": bool(placeholder_names),
+                            "shards": [{"file": shard_name(i), "rows": int(r)} for i, r in enumerate(rows)]}
+    fps = _known_fingerprints(lf_fingerprints)
+    if fps is not None:  # only when known: other manifests stay as they were
+        body["lf_fingerprints"] = list(fps)
+    _write_manifest_body(Path(directory) / MANIFEST, body)
+
+
+def _write_manifest_body(path: Path, body: dict[str, Any]) -> None:
+    """Write a manifest atomically (a reader sees the old one or the new one, never half of one)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(body))
     os.replace(tmp, path)
@@ -134,9 +139,7 @@ def keep_shard_fingerprints(votes: DaskVotes, lf_fingerprints: Sequence[str | No
         path = votes.path / MANIFEST
         body = json.loads(path.read_text())
         body["lf_fingerprints"] = list(fps)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body))
-        os.replace(tmp, path)
+        _write_manifest_body(path, body)
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
