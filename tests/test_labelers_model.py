@@ -33,6 +33,7 @@ from weaksup.labelers.suites import get_suite
 
 import torch  # torch and transformers are in the test extra: a missing install fails
 import transformers  # noqa: F401
+from support.scripted_server import model_server_fixtures
 from support.smollm2 import smollm2_backend
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,22 +82,8 @@ def tiny_backend():
     return HFBackend(GPT2LMHeadModel(cfg), tok, model_name="tiny-random-gpt2", batch_size=8)
 
 
-@pytest.fixture(scope="module")
-def server(tiny_backend):
-    from support.openai_server import ModelServer
-
-    srv = ModelServer(tiny_backend).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def clean_server(server):
-    server.clear_faults()
-    server.wait_idle()  # a slow reply abandoned by an earlier test's client must not count here
-    yield server
-    server.clear_faults()
-    server.wait_idle()
+#: the server of the tiny model, and that server cleared of faults and idle around each test
+server, clean_server = model_server_fixtures("tiny_backend")
 
 
 def http(server, **kw) -> OpenAIBackend:
