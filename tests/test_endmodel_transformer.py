@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,8 @@ from weaksup.endmodel.cosine import contrastive_loss  # noqa: E402
 from support.tiny_bert import save_tiny_bert  # noqa: E402
 
 torch.set_num_threads(1)
+
+REPO = str(Path(__file__).resolve().parents[1])  # the child imports this checkout, whatever the current folder
 
 POS = ["great movie loved it", "wonderful fantastic film", "best acting ever", "i loved this", "brilliant and fun"]
 NEG = ["terrible movie hated it", "awful boring film", "worst acting ever", "i hated this", "dull and bad"]
@@ -165,7 +169,7 @@ def test_pickled_model_predicts_the_same_in_a_fresh_process(tiny_bert, tmp_path,
             "m = pickle.load(open(sys.argv[1], 'rb')); texts = sys.argv[3:]; "
             "np.save(sys.argv[2] + '/p.npy', m.predict_proba(texts)); "
             "np.save(sys.argv[2] + '/f.npy', m.transform(texts))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")])}
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.pkl"), str(tmp_path), *XV],
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -10,6 +10,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from support.tiny_bert import save_tiny_bert  # noqa: E402
 
 TEXTS = ["free money now", "hello friend", "win a prize", "see you soon", "claim your reward", "lunch tomorrow?"]
 Y = [1, 0, 1, 0, 1, 0]
+REPO = str(Path(__file__).resolve().parents[1])  # the child imports this checkout, whatever the current folder
 
 CHILD = ("import pickle, sys, numpy as np, torch; torch.set_num_threads(1); "
          "m = pickle.load(open(sys.argv[1], 'rb')); texts = sys.argv[3:]; "
@@ -43,7 +45,7 @@ def test_unpickled_model_predicts_in_a_fresh_process_with_the_model_folder_gone(
     p = m.predict_proba(TEXTS)
     (tmp_path / "m.pkl").write_bytes(pickle.dumps(m))
     shutil.rmtree(path)  # the checkpoint folder is gone
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")])}
     r = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "m.pkl"), str(tmp_path), *TEXTS],
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
