@@ -237,10 +237,6 @@ def test_cached_and_split_resumed_applies_give_the_same_votes(monkeypatch: pytes
     np.testing.assert_array_equal(served.to_dense(), plain.to_dense())
 
 
-@pytest.mark.xfail(strict=True, reason="weaksup/apply/applier.py merges a resumed apply's partial columns with "
-                   "partials[j][0].astype(res.block.dtype): with small_blocks the engine's block may be narrower "
-                   "than the partial column (class 200 kept, int8 block for the rest), which wraps around. It must "
-                   "use np.promote_types(partials[j][0].dtype, res.block.dtype)")
 def test_a_resume_on_the_same_rows_merges_wider_partial_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 

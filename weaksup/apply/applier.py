@@ -224,8 +224,9 @@ class LFApplier:
         if timeout is not None and engine.name not in ("serial", "process"):
             raise ValueError(f"timeout= is enforced by the serial and process engines, not by {engine.name!r}")
         if todo and (n is None or n) and (rows is None or len(rows)):
-            job = EngineJob(ClassOutput(self.cardinality, keep_na=self._keep_na), self.fault, self.chunk_size,
-                            self.n_jobs, self.progress, timeout, digest=hash_in_run)
+            output = ClassOutput(self.cardinality, keep_na=self._keep_na, small_blocks=True)
+            job = EngineJob(output, self.fault, self.chunk_size, self.n_jobs, self.progress, timeout,
+                            digest=hash_in_run)
             if partials and rows is None:  # the LFs lack different rows
                 res, calls_run = self._run_split(engine, df, todo, todo_lfs, job, keys, data_fp, partials, n)
             else:
@@ -276,7 +277,8 @@ class LFApplier:
             if rows is None:
                 columns[j] = res.block[:, pos]
             else:  # the rows the stopped apply did, and those run now
-                columns[j] = partials[j][0].astype(res.block.dtype, copy=True)
+                # the engine's block may be narrower than a kept partial column (inferred k: small blocks)
+                columns[j] = partials[j][0].astype(np.promote_types(partials[j][0].dtype, res.block.dtype), copy=True)
                 columns[j][rows] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
             first[j] = res.first_faults.get(pos) if faults[j] else None
