@@ -186,7 +186,7 @@ def test_bad_inputs_are_named():
         LFGenerator().fit(["a", "b"], [0, 1, 0])
     with pytest.raises(ValueError, match="at least 2 labelled rows"):
         LFGenerator().fit(["a", "b"], [-1, 1])
-    with pytest.raises(ValueError, match="value -3 at position 1"):
+    with pytest.raises(ValueError, match="value -3 at row 1"):
         LFGenerator().fit(["a", "b"], [0, -3])
     with pytest.raises(ValueError, match="unknown LF families"):
         LFGenerator(families=("keyword", "magic")).fit(["a", "b"], [0, 1])

@@ -169,7 +169,7 @@ def test_labels_must_index_label_names():
         validate_proposals(props, LABELS, TOY, TOY_Y + 1)
     y = TOY_Y.copy()
     y[3] = -2
-    with pytest.raises(ValueError, match=r"y: value -2 at position 3 is neither a class nor -1 \(unlabelled\)"):
+    with pytest.raises(ValueError, match=r"y: value -2 at row 3 is neither a class nor -1 \(unlabelled\)"):
         validate_proposals(props, LABELS, TOY, y)
     with pytest.raises(ValueError, match="y has 11 labels but data has 12 rows"):
         validate_proposals([], LABELS, TOY, TOY_Y[:-1])

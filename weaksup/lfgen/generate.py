@@ -312,7 +312,7 @@ def frame_and_labels(data: Any, y: Any, field: str) -> tuple[pd.DataFrame, np.nd
         raise ValueError(f"y has {len(y_all)} labels but data has {len(df)} rows")
     if (y_all < ABSTAIN).any():
         i = int(np.nonzero(y_all < ABSTAIN)[0][0])
-        raise ValueError(f"y: value {y_all[i]} at position {i} is neither a class nor -1 (unlabelled)")
+        raise ValueError(f"y: value {y_all[i]} at row {i} is neither a class nor -1 (unlabelled)")
     return df, y_all
 
 
