@@ -170,6 +170,9 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     # whether lf_names_ were made up, as the in-memory fit records it (placeholder_names): without it, LFs really
     # named lf_0 .. were taken for made-up names and later votes read by position
     model._lf_names_placeholder_ = V.placeholder_names
+    # each LF's fingerprint (None where unknown), as the in-memory fit records it (_set_shape): predicting on votes
+    # of an edited LF then warns (warn_changed_lfs); read off V, base's lf_fingerprints() being out of reach here
+    model.lf_fingerprints_ = tuple(V.lf_fingerprints)
     model.n_seen_ = V.n
     client = get_client()
     parts = V.partitions()
@@ -179,8 +182,9 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
             return model
         stats, counts = _reduced_stats(client, model, V, 0, counted=True)
         check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
+        # the fingerprints too, so partial_fit after this fit refuses a chunk of an edited LF (as after fit in memory)
         model._stream = {"stats": stats, "n": V.n, "k": k, "m": V.m, "lf_names": list(V.lf_names),
-                         "lf_placeholder": V.placeholder_names}
+                         "lf_placeholder": V.placeholder_names, "lf_fingerprints": tuple(V.lf_fingerprints)}
         model._fit_stats(stats, class_balance=class_balance, dev=valid_checked, seed=seed)
         model._warn_redundant_lfs()  # from the reduced statistics' LF-pair counts, where the model keeps them
     except BaseException:
@@ -222,7 +226,7 @@ def dask_stream(model: Any, votes: Any, cardinality: int | None, stream: dict | 
     stats = _reduced_stats(get_client(), model, V, offset)
     if stream is None:
         return {"stats": stats, "n": V.n, "k": V.cardinality, "m": V.m, "lf_names": list(V.lf_names),
-                "lf_placeholder": V.placeholder_names}
+                "lf_placeholder": V.placeholder_names, "lf_fingerprints": tuple(V.lf_fingerprints)}
     return {**stream, "stats": model._merge_stats(stream["stats"], stats), "n": stream["n"] + V.n}
 
 

@@ -590,7 +590,8 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     Returns
     -------
     DaskVotes
-        Backed by the shards; ``.report`` is the :class:`~weaksup.apply.ApplyReport`.
+        Backed by the shards; ``.report`` is the :class:`~weaksup.apply.ApplyReport`; ``.lf_fingerprints``
+        each LF's fingerprint as given (None where volatile), written in the manifest too.
 
     A worker lost mid-run has its tasks rerun by Dask (a shard is rewritten
     whole); if the job fails, the manifest is not written and the directory is
@@ -612,7 +613,12 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     if cardinality is None or int(cardinality) < 2:
         raise ValueError(f"apply_to_shards needs cardinality >= 2 (all shards must agree), got {cardinality!r}")
     k = int(cardinality)
-    lf_list = prepare_lfs(as_lfs(lfs), fault)
+    given = as_lfs(lfs)
+    # each LF's fingerprint as given, before prepare() and before any row (as LFApplier.apply takes it, so an LF whose
+    # prepare() failed is recorded as itself, not as its stand-in): kept in the manifest (DaskVotes.lf_fingerprints),
+    # so vstack refuses these votes beside another version's and a label model warns; a volatile one proves nothing
+    lf_fps = [None if is_volatile(fp) else fp for fp in (lf.fingerprint() for lf in given)]
+    lf_list = prepare_lfs(given, fault)
     names = [lf.name for lf in lf_list]
     check_picklable(lf_list)
     out = os.fspath(path)
@@ -665,7 +671,7 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
         first = [first_faults.get(j) if faults[j] else None for j in range(len(names))]
         warn_faults(names, faults, fault, first=first)
         _check_run_keys(out, run_id, results)
-        write_manifest(out, names, k, rows)
+        write_manifest(out, names, k, rows, lf_fingerprints=lf_fps)
         votes = DaskVotes.from_shards(out)
         # columns kept from the shards of a failed run (same LF, same partition content) were not recomputed
         calls = [sum(n for n, r in zip(rows, results) if j not in r[4]) for j in range(len(names))]
