@@ -55,9 +55,11 @@ def test_caller_timer_is_handed_back_with_the_time_it_has_left():
     with caller_timer(3.0) as fired:
         t0 = time.monotonic()
         apply_lfs([lf_quick], FRAME, timeout=1.0, progress=False)
+        before = time.monotonic() - t0  # at most the timer's time spent (it was armed before t0)
         left, interval = signal.getitimer(signal.ITIMER_REAL)
         spent = time.monotonic() - t0
-        assert 3.0 - spent - 0.05 <= left <= 3.0 - spent + 0.01  # was (0.0, 0.0): the timer was cancelled
+        # was (0.0, 0.0): the timer was cancelled; the slack below is a loaded machine's delay before t0
+        assert 3.0 - spent - 0.5 <= left <= 3.0 - before + 0.01
         assert interval == 0.0
         assert not fired
 
@@ -66,9 +68,9 @@ def test_caller_timer_due_after_the_apply_fires_once_after_it():
     with caller_timer(0.3) as fired:
         t0 = time.monotonic()
         apply_lfs([lf_quick], FRAME, timeout=1.0, progress=False)
-        time.sleep(0.6)
-        assert len(fired) == 1
-        assert 0.29 <= fired[0] - t0 <= 0.45
+        time.sleep(1.0)
+        assert len(fired) == 1  # was []: the timer was cancelled
+        assert 0.29 <= fired[0] - t0 <= 0.9  # a loaded machine runs the handler late
 
 
 def test_caller_timer_shorter_than_the_lf_timeout_fires_at_its_time_during_the_apply():
@@ -77,7 +79,7 @@ def test_caller_timer_shorter_than_the_lf_timeout_fires_at_its_time_during_the_a
         V = apply_lfs([_lf_sleeping(0.05)], FRAME, timeout=5.0, progress=False)  # ~1 s of LF calls
         assert time.monotonic() - t0 >= 0.9
         assert len(fired) == 1  # was []: the watchdog had replaced it
-        assert 0.19 <= fired[0] - t0 <= 0.35
+        assert 0.19 <= fired[0] - t0 <= 0.7  # during the ~1 s apply (a loaded machine runs the handler late)
         assert V.column(0).tolist() == [1] * 20  # the LF call it interrupted was resumed, not a fault
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # a one-shot timer that fired stays off
 
@@ -88,11 +90,13 @@ def test_periodic_caller_timer_keeps_ticking_during_and_after_the_apply():
         apply_lfs([_lf_sleeping(0.05)], FRAME, timeout=5.0, progress=False)
         spent = time.monotonic() - t0
         during = len(fired)
-        assert abs(during - int(spent / 0.1)) <= 1
+        # was 0: the watchdog had replaced the timer; ticks due while the main thread waits for a core merge into
+        # one handler call, so a loaded machine counts fewer than spent / 0.1, never more
+        assert 3 <= during <= int(spent / 0.1) + 1
         left, interval = signal.getitimer(signal.ITIMER_REAL)
         assert interval == pytest.approx(0.1) and 0 < left <= 0.1
         time.sleep(0.35)
-        assert len(fired) >= during + 3
+        assert len(fired) > during  # it keeps ticking after the apply
 
 
 def test_lf_timeout_still_applies_with_a_caller_timer_armed():
@@ -114,7 +118,7 @@ def test_outer_timeout_still_applies_after_an_lf_applies_lfs_with_timeout():
         t0 = time.monotonic()
         with pytest.raises(LFApplyError, match=r"LF 'lf_nested' timed out on row 'id0'"):
             apply_lfs([lf_nested], FRAME, timeout=0.3, progress=False)
-        assert time.monotonic() - t0 < 2.0  # was ~5 s: the inner apply had cancelled the outer watchdog's ticks
+        assert time.monotonic() - t0 < 3.0  # was ~5 s: the inner apply had cancelled the outer watchdog's ticks
 
 
 def test_caller_handler_that_rearms_its_timer_during_the_apply_fires_again():
@@ -130,7 +134,8 @@ def test_caller_handler_that_rearms_its_timer_during_the_apply_fires_again():
         t0 = time.monotonic()
         apply_lfs([_lf_sleeping(0.05)], FRAME, timeout=5.0, progress=False)  # ~1 s
         assert len(fired) == 2
-        assert 0.19 <= fired[0] - t0 <= 0.35 and 0.49 <= fired[1] - t0 <= 0.65
+        # the first during the ~1 s apply (a loaded machine runs the handler late), the second 0.3 s after it
+        assert 0.19 <= fired[0] - t0 <= 0.7 and fired[1] - fired[0] >= 0.29
         assert signal.getsignal(signal.SIGALRM) is handler
 
 
@@ -142,14 +147,14 @@ def test_outer_limit_reached_inside_an_inner_apply_is_the_outer_lfs_timeout(inne
 
     @labeling_function(name="lf_outer")
     def lf_outer(x):
-        V = apply_lfs([_lf_sleeping(0.1)], FRAME, timeout=1.0, fault=inner_fault, progress=False, cardinality=2)
+        V = apply_lfs([_lf_sleeping(0.3)], FRAME, timeout=1.0, fault=inner_fault, progress=False, cardinality=2)
         inner_faults.append(V.report.table["faults"].tolist())
         return 1
 
     with caller_timer(30.0):
         t0 = time.monotonic()
         V = apply_lfs([lf_outer], FRAME.iloc[:1], timeout=0.5, fault="abstain", progress=False, cardinality=2)
-        assert time.monotonic() - t0 < 1.5  # was 2 s (every inner row) and more
+        assert time.monotonic() - t0 < 3.0  # was 6 s (every inner row) and more; ~0.5 s, 3 s for a loaded machine
     assert V.report.table["faults"].tolist() == [1] and inner_faults == []
 
 
