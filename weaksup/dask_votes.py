@@ -128,20 +128,6 @@ def _write_manifest_body(path: Path, body: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def keep_shard_fingerprints(votes: DaskVotes, lf_fingerprints: Sequence[str | None]) -> None:
-    """Record ``lf_fingerprints`` (one per LF, None where unknown) on shard-backed ``votes`` and in their manifest
-    (rewritten atomically), so :meth:`DaskVotes.from_shards` reads them back; nothing when none is known."""
-    fps = _known_fingerprints(lf_fingerprints)
-    if fps is None:
-        return
-    _set_fingerprints(votes, fps)
-    if votes.path is not None:
-        path = votes.path / MANIFEST
-        body = json.loads(path.read_text())
-        body["lf_fingerprints"] = list(fps)
-        _write_manifest_body(path, body)
-
-
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """The manifest of a complete shard directory (``ValueError`` naming what is missing otherwise).
 

@@ -505,7 +505,6 @@ class LFApplier:
             Its ``.report`` (also :attr:`last_report`) counts calls and faults per LF.
         """
         from weaksup.apply.engines.dask import apply_to_shards
-        from weaksup.dask_votes import keep_shard_fingerprints
 
         if self.cardinality is None:
             raise ValueError("LFApplier.apply_to_shards needs cardinality= (LFApplier(lfs, cardinality=k)): "
@@ -513,11 +512,8 @@ class LFApplier:
         if self.timeout is not None:
             raise ValueError("timeout= is enforced by the serial and process engines, not by apply_to_shards")
         check_columns(data)
-        lf_fps = [None if is_volatile(fp) else fp for fp in (lf.fingerprint() for lf in self.lfs)]
         votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
                                 npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
-        if not any(votes.lf_fingerprints):  # the engine's manifest holds none: recorded in it here
-            keep_shard_fingerprints(votes, lf_fps)
         self._last_report = votes.report
         return votes
 
