@@ -140,8 +140,9 @@ def _tree_reduce(client: Any, model: Any, parts: list[Any], merge_fn: Any = _mer
 
 
 def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: int | None,
-             check_valid_votes: Any) -> Any:
-    """``model.fit`` on Dask votes (called by :meth:`LabelModel.fit`, which passes its ``valid`` checker).
+             check_valid_votes: Any, progress: bool = True) -> Any:
+    """``model.fit`` on Dask votes (called by :meth:`LabelModel.fit`, which passes its ``valid`` checker and
+    whether fit progress bars are on: :func:`~weaksup.labelmodel.base.fit_progress_enabled`).
 
     The in-memory fit's checks run too (:func:`check_fit_counts`: a warning for an LF that never fires,
     an error for votes of one class or none), read from per-LF class counts reduced with the statistics
@@ -178,7 +179,7 @@ def fit_dask(model: Any, votes: Any, *, class_balance: Any, valid: Any, seed: in
     parts = V.partitions()
     try:
         if hasattr(model, "_em") and getattr(model, "_em_map_reduce", True):
-            _fit_em(client, model, V, parts, class_balance, valid_checked)
+            _fit_em(client, model, V, parts, class_balance, valid_checked, progress)
             return model
         stats, counts = _reduced_stats(client, model, V, 0, counted=True)
         check_fit_counts(counts, V.lf_names, V.n, votes_type="DaskVotes")
@@ -245,27 +246,19 @@ _EM_NO_STREAM = ("it was fitted on Dask votes by map-reduce EM, which keeps each
 _PROGRESS_DELAY: float = 5.0
 
 
-def _em_bar(model: Any, npartitions: int) -> Any:
+def _em_bar(model: Any, npartitions: int, progress: bool) -> Any:
     """A progress bar over the passes of map-reduce EM (each a map over every partition and a reduce).
 
     Shown once the fit has run :data:`_PROGRESS_DELAY` seconds, where label-model fit bars are on
-    (:func:`~weaksup.labelmodel.base.fit_progress_enabled`); it only counts passes, the fit is unchanged.
+    (``progress``, from :func:`~weaksup.labelmodel.base.fit_progress_enabled`); it only counts passes, the fit is
+    unchanged.
     """
     from weaksup._progress import progress_bar
 
     max_iter = getattr(model, "max_iter", None)
     return progress_bar(total=int(max_iter) if max_iter is not None else None,
                         desc=f"{type(model).__name__} EM on Dask ({npartitions} partitions)", unit="pass",
-                        leave=False, delay=_PROGRESS_DELAY, progress=_fit_progress_enabled())
-
-
-def _fit_progress_enabled() -> bool:
-    """:func:`weaksup.labelmodel.base.fit_progress_enabled`, read without importing base (base imports this
-    module, and an import back would be a circle; base is loaded whenever a label model exists)."""
-    import sys
-
-    base = sys.modules.get("weaksup.labelmodel.base")
-    return True if base is None else bool(base.fit_progress_enabled())
+                        leave=False, delay=_PROGRESS_DELAY, progress=progress)
 
 
 def _counted_passes(counts: Any, bar: Any) -> Any:
@@ -278,7 +271,8 @@ def _counted_passes(counts: Any, bar: Any) -> Any:
     return counted
 
 
-def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any) -> None:
+def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balance: Any, valid: Any,
+            progress: bool) -> None:
     """EM with each iteration a map (per-partition counts) and a reduce (their sum, in partition order)."""
     import dask
 
@@ -295,7 +289,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
                 [streamed(shipped_model, p, V.lf_names, V.cardinality, o, params, prior, one_coin)
                  for o, _, p in parts])))
 
-        with _em_bar(model, len(parts)) as bar:
+        with _em_bar(model, len(parts), progress) as bar:
             model._em(_counted_passes(counts, bar), class_balance, valid, prior)
         model._stream_missing = _EM_NO_STREAM
         return
@@ -312,7 +306,7 @@ def _fit_em(client: Any, model: Any, V: DaskVotes, parts: list[Any], class_balan
             return _sum_counts(client.gather([client.submit(_part_em_counts, shipped, h, params, prior, one_coin,
                                                             pure=False) for h in held]))
 
-        with _em_bar(model, len(parts)) as bar:
+        with _em_bar(model, len(parts), progress) as bar:
             model._em(_counted_passes(held_counts, bar), class_balance, valid, prior)
     finally:
         client.cancel(held)

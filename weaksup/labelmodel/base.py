@@ -975,7 +975,7 @@ class LabelModel(BaseVoteModel, ABC):
             from weaksup.labelmodel._dask import fit_dask
 
             fitted = fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed,
-                              check_valid_votes=check_valid_votes)
+                              check_valid_votes=check_valid_votes, progress=fit_progress_enabled())
             return fitted  # type: ignore[no-any-return]
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
