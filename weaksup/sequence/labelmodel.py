@@ -84,6 +84,7 @@ from weaksup._validation import Interval, check_is_fitted, check_params, check_s
 from weaksup.metrics import tie_split
 from weaksup.sequence.tags import io_ids_to_bio_ids, io_to_bio_marginals, repair_bio_ids
 from weaksup.sequence.votes import SequenceVotes, _carried
+from weaksup.votes import _is_placeholder
 
 __all__ = [
     "SequenceLabelModel",
@@ -174,13 +175,22 @@ class SequenceLabelModel(ParamsMixin):
         self._fit(V, seed=seed)
         self.lf_names_ = list(V.lf_names)
         # whether those names were made up (votes given as an array), as a label model records it; a model from
-        # before this record reads the lf_0 .. pattern instead
-        self._lf_names_placeholder_ = V.placeholder_names
+        # before this record reads the lf_0 .. pattern instead (see __setstate__ and load for b356c1b's record)
+        self._lf_names_made_up_ = V.placeholder_names
         self.entity_types_ = list(V.entity_types)
         return self
 
     def _fit(self, V: SequenceVotes, *, seed: int | None) -> None:
         raise NotImplementedError
+
+    def __setstate__(self, state: Any) -> None:
+        super().__setstate__(state)
+        # a model pickled with b356c1b's record (_lf_names_placeholder_), which stored False when fitted on a slice
+        # of unnamed votes: only its True was reliable (_old_made_up)
+        if "_lf_names_placeholder_" in self.__dict__:
+            old = self.__dict__.pop("_lf_names_placeholder_")
+            if "_lf_names_made_up_" not in self.__dict__ and "lf_names_" in self.__dict__:
+                self._lf_names_made_up_ = _old_made_up(old, self.lf_names_)
 
     def _check_fitted(self) -> None:
         check_is_fitted(self, "lf_names_", msg=f"{type(self).__name__} is not fitted yet; call fit(votes) first")
@@ -197,7 +207,7 @@ class SequenceLabelModel(ParamsMixin):
             # are read by position; other LFs, or another LF count, are refused.  Whether names were made up
             # is what the model recorded at fit (None: fitted before the record, the lf_0 .. pattern decides)
             try:
-                aligned = align_lfs(V, self.lf_names_, placeholder=getattr(self, "_lf_names_placeholder_", None))
+                aligned = align_lfs(V, self.lf_names_, placeholder=getattr(self, "_lf_names_made_up_", None))
             except ValueError as exc:
                 raise ValueError(f"votes have LFs {V.lf_names}; the model was fitted on {self.lf_names_} "
                                  f"({exc})") from None
@@ -268,8 +278,8 @@ class SequenceLabelModel(ParamsMixin):
         arrays.update({a: np.asarray(getattr(self, a)) for a in self._fitted_attrs})
         meta = {"class": class_path(self), "params": self._json_params(), "lf_names": self.lf_names_,
                 "entity_types": self.entity_types_, "state": extra_meta}
-        if getattr(self, "_lf_names_placeholder_", None) is not None:
-            meta["lf_names_placeholder"] = bool(self._lf_names_placeholder_)
+        if getattr(self, "_lf_names_made_up_", None) is not None:
+            meta["lf_names_made_up"] = bool(self._lf_names_made_up_)
         save_npz(path, FORMAT, meta, arrays, compress=True)
 
     @classmethod
@@ -290,12 +300,25 @@ class SequenceLabelModel(ParamsMixin):
             obj._set_state(meta.get("state", {}), arrays, Path(path))
             obj.lf_names_ = list(meta["lf_names"])
             obj.entity_types_ = list(meta["entity_types"])
-            if "lf_names_placeholder" in meta:  # files from before the record: the lf_0 .. pattern decides
-                obj._lf_names_placeholder_ = bool(meta["lf_names_placeholder"])
+            # neither key (a file from before the record): the lf_0 .. pattern decides at predict (align_lfs)
+            if "lf_names_made_up" in meta:
+                obj._lf_names_made_up_ = bool(meta["lf_names_made_up"])
+            elif "lf_names_placeholder" in meta:  # b356c1b's record: only its True was reliable (_old_made_up)
+                obj._lf_names_made_up_ = _old_made_up(meta["lf_names_placeholder"], obj.lf_names_)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a complete weaksup sequence label-model file (it lacks or garbles "
                              f"{exc})") from exc
         return obj
+
+
+def _old_made_up(recorded: Any, lf_names: list[str]) -> bool:
+    """Whether the names of a model fitted by b356c1b were made up, from what it recorded (``lf_names_placeholder``).
+
+    That record was True only for votes built with no names; a sentence slice, ``select_lfs`` or ``concat`` of them
+    built votes with their names given and recorded False.  So a True is kept, and a False is judged by the
+    ``lf_0 .. lf_{m-1}`` pattern rule, as a model without the record is.
+    """
+    return bool(recorded) or _is_placeholder(lf_names)
 
 
 def _read_v0(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -148,7 +148,7 @@ class SequenceVotes:
         if arr.size and arr.dtype.kind not in "iu":
             arr = _int_votes(arr, off, names)
         self.entity_types: list[str] = check_entity_types(entity_types)
-        self._placeholder_names = not named
+        self._names_made_up = not named
         self.scheme = scheme
         self.tag_names: list[str] = (bio_tag_names if scheme == "BIO" else io_tag_names)(self.entity_types)
         k = len(self.tag_names)
@@ -192,9 +192,19 @@ class SequenceVotes:
     @property
     def placeholder_names(self) -> bool:
         """Whether the LF names were made up (``lf_0 ..``, votes given no names) rather than given."""
-        # votes pickled before the record: the old pattern rule (lf_0 .. in order were made up)
-        flag = self.__dict__.get("_placeholder_names")
+        # votes built without __init__ nor a pickle's state: the old pattern rule (lf_0 .. in order were made up)
+        flag = self.__dict__.get("_names_made_up")
         return _is_placeholder(self.lf_names) if flag is None else flag
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A pickle from before _names_made_up: b356c1b's constructor stored _placeholder_names, but its slices,
+        # select_lfs, to_io, concat ... built votes with their names given, so unnamed votes stored False there too.
+        # A stored True was reliable, a stored False was not: the lf_0 .. pattern rule decides it, as it did before.
+        state = dict(state)
+        old = state.pop("_placeholder_names", None)
+        self.__dict__.update(state)
+        if "_names_made_up" not in state:
+            self._names_made_up = bool(old) or _is_placeholder(self.lf_names)
 
     def __repr__(self) -> str:
         return (f"SequenceVotes(n_sentences={self.n_sentences}, n_tokens={self.n_tokens}, m={self.m}, "
@@ -421,7 +431,7 @@ class SequenceVotes:
 def _carried(out: SequenceVotes, placeholder: bool) -> SequenceVotes:
     """``out`` with :attr:`SequenceVotes.placeholder_names` set (it was built from names made up or carried), as
     :func:`weaksup.votes._carry` sets a VoteMatrix's."""
-    out._placeholder_names = bool(placeholder)
+    out._names_made_up = bool(placeholder)
     return out
 
 
