@@ -9,7 +9,6 @@ checked before any cast, so the values (and every error about them) are exactly 
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -64,9 +63,26 @@ def _lfs(k: int) -> list[Any]:
     return [top_late, floats, small_uint, row_int, row_numpy, row_float]
 
 
-def _small(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The applier's jobs with ``small_blocks`` (what the applier is to pass; see the module docstring)."""
-    monkeypatch.setattr(applier_module, "ClassOutput", functools.partial(ClassOutput, small_blocks=True))
+def _force_blocks(monkeypatch: pytest.MonkeyPatch, small: bool) -> None:
+    """The applier's jobs with ``small_blocks=small`` whatever the applier passes (it passes True since 4d50c6b: the
+    int64 baseline the applier-level tests compare with must switch it off)."""
+    monkeypatch.setattr(applier_module, "ClassOutput",
+                        lambda *a, **kw: ClassOutput(*a, **{**kw, "small_blocks": small}))
+
+
+class _Spy:
+    """An engine as get_engine gives it to the applier, keeping the blocks it returns (in ``blocks``)."""
+
+    def __init__(self, inner: Any, blocks: list[np.ndarray]) -> None:
+        self.inner, self.blocks, self.name = inner, blocks, inner.name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    def run(self, data: Any, lfs: Any, job: EngineJob) -> EngineResult:
+        res = self.inner.run(data, lfs, job)
+        self.blocks.append(res.block)
+        return res
 
 
 class _Recording:
@@ -121,21 +137,31 @@ def test_engine_blocks_widen_and_hold_the_same_votes(engine: str, fault: str) ->
 
 
 def _applied(monkeypatch: pytest.MonkeyPatch, small: bool, lfs: list[Any], df: pd.DataFrame, **kw: Any) -> Any:
+    """The applier's votes with small engine blocks (``small``) or the int64 blocks of before (checked: every block
+    an engine returned is int64; an apply served whole from the cache runs none)."""
+    blocks: list[np.ndarray] = []
     with monkeypatch.context() as mp:
-        if small:
-            _small(mp)
-        return LFApplier(lfs, progress=False, **kw).apply(df)
+        _force_blocks(mp, small)
+        real = applier_module.get_engine
+        mp.setattr(applier_module, "get_engine", lambda engine: _Spy(real(engine), blocks))
+        try:
+            return LFApplier(lfs, progress=False, **kw).apply(df)
+        finally:
+            if not small:
+                assert all(b.dtype == np.int64 for b in blocks), [b.dtype for b in blocks]
 
 
 @pytest.mark.parametrize("engine", ["serial", "process"])
 def test_applier_votes_identical_and_block_small(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     df = _data()
     for k in (2, 128, 40_000):
-        rec = _Recording(engine)
+        rec, base = _Recording(engine), _Recording(engine)
         small = _applied(monkeypatch, True, _lfs(k), df, engine=rec, cache=False, chunk_size=300, n_jobs=2)
-        plain = _applied(monkeypatch, False, _lfs(k), df, engine=engine, cache=False, chunk_size=300, n_jobs=2)
+        plain = _applied(monkeypatch, False, _lfs(k), df, engine=base, cache=False, chunk_size=300, n_jobs=2)
         (block,) = rec.blocks
+        (base_block,) = base.blocks
         assert block.dtype == _expected_dtype(k)
+        assert base_block.dtype == np.int64  # the baseline really is the int64 path
         assert small.cardinality == plain.cardinality == k
         assert small.to_dense().dtype == plain.to_dense().dtype
         np.testing.assert_array_equal(small.to_dense(), plain.to_dense())
