@@ -46,3 +46,23 @@ def test_a_bad_label_is_named_by_its_row(case, reader):
             READERS[reader](LABELS[case])
     msg = str(err.value)
     assert "row 3" in msg and "position" not in msg, msg
+
+
+@pytest.mark.parametrize("bad", ["none"])  # (LFAnalysis reads a masked label as unlabelled)
+def test_a_one_by_n_row_of_labels_names_the_bad_labels_column(bad):
+    # LFAnalysis (check_labels with ravel_column=True) accepts a 1 x n row: the bad label is the 4th, "row 3", where
+    # the message used to take its index along the first axis ("row 0")
+    from weaksup import LFAnalysis
+
+    y = LABELS[bad].reshape(1, -1)
+    with warnings.catch_warnings(), pytest.raises(ValueError, match=r"\brow 3\b"):
+        warnings.simplefilter("ignore")
+        LFAnalysis(L).lf_summary(y)
+
+
+def test_a_universal_models_none_label_is_named_by_its_row():
+    from weaksup.universal import FiniteMetricSpace, ValueOutputError
+
+    space = FiniteMetricSpace(np.array([[0.0, 1, 2], [1, 0, 1], [2, 1, 0]]))
+    with pytest.raises(ValueOutputError, match=r"y: value at row 3 is None"):
+        space.encode([0, 1, 2, None, 0], "y")

@@ -558,6 +558,8 @@ def check_labels(y: Any, cardinality: int | None = None, what: str = "labels", *
     """
     unknown = cardinality is None if unknown is None else unknown
     kind = "class ids 0..k-1" + (" or -1 (unlabelled)" if unknown else "")
+    if ravel_column and isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[0] == 1:
+        y = y.reshape(-1)  # a 1 x n row: raveled first, so a bad label is named by its column (its row)
     arr = label_array(y, what, unknown=unknown, kind=kind, strings=False)
     if arr.ndim == 2 and (arr.shape[1] == 1 or (ravel_column and 1 in arr.shape)):
         arr = arr.ravel()

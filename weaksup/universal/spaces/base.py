@@ -84,7 +84,7 @@ class LabelSpace:
         out = np.empty((len(values), *self.value_shape), dtype=self.dtype)
         for i, v in enumerate(values):
             if v is None:
-                raise ValueOutputError(f"{what}: value at position {i} is None")
+                raise ValueOutputError(f"{what}: value at row {i} is None")
             out[i] = self.encode_one(v, lf=None, row=i)
         return out
 
