@@ -11,7 +11,9 @@ One implementation of what the speed benchmarks (``labelmodel_speed.py``,
 * :func:`timed_fit_predict`: a fit and a predict timed in CPU and wall seconds, with the
   peak memory above the memory held before the fit;
 * :data:`THREAD_VARS`, :func:`run_json_subprocess`: run a benchmark's worker mode in
-  a fresh interpreter with one numpy/BLAS thread and read the JSON line it prints last.
+  a fresh interpreter with one numpy/BLAS thread and read the JSON line it prints last;
+* :func:`wrench_datasets_main`: the command line of a script that reprints docs figures over WRENCH sets
+  (``--datasets``, ``--data-dir``, ``--smoke``; exit 77 where the data is absent).
 
 >>> reset_peak() in (True, False)
 True
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["THREAD_VARS", "REPO", "rss_mb", "reset_peak", "peak_mb", "mem_available_mb", "mem_total_mb", "cpu_s",
-           "timed_fit_predict", "run_json_subprocess"]
+           "timed_fit_predict", "run_json_subprocess", "wrench_datasets_main"]
 
 REPO = Path(__file__).resolve().parent.parent
 #: Thread-count variables set to 1 in the workers (numpy/BLAS); torch is limited by the worker itself.
@@ -144,3 +146,26 @@ def loadavg() -> tuple[float, float, float]:
 def fmt_load(load: tuple[float, float, float]) -> str:
     """``"1.90 / 1.17 / 2.34"``: a :func:`loadavg` triple as the sections print it."""
     return " / ".join(f"{v:.2f}" for v in load)
+
+
+def wrench_datasets_main(doc: str | None, datasets: list[str], run: Callable[[list[str], str | None], Any],
+                         argv: list[str] | None = None) -> int:
+    """Parse ``--datasets``/``--data-dir``/``--smoke`` (youtube only), check the WRENCH data can be read, then
+    ``run(datasets, data_dir)``; 77 (the smoke test's "cannot run here") where the data is absent."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--datasets", default=",".join(datasets))
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--smoke", action="store_true", help="tiny CI run: youtube only")
+    a = ap.parse_args(argv)
+    chosen = ["youtube"] if a.smoke else a.datasets.split(",")
+    try:
+        from weaksup.data import load_wrench
+
+        load_wrench(chosen[0], a.data_dir)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"cannot run here: WRENCH data not found ({exc}); set WEAKSUP_DATA")
+        return 77
+    run(chosen, a.data_dir)
+    return 0

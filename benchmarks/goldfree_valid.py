@@ -12,7 +12,6 @@ ties ordered by HyperLM, and class 1's share of the valid rows of the F1 sets.  
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -100,21 +99,9 @@ def run(datasets: list[str], data_dir: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--datasets", default=",".join(DATASETS))
-    ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--smoke", action="store_true", help="tiny CI run: youtube only")
-    a = ap.parse_args(argv)
-    datasets = ["youtube"] if a.smoke else a.datasets.split(",")
-    try:
-        from weaksup.data import load_wrench
+    from benchmarks._measure import wrench_datasets_main
 
-        load_wrench(datasets[0], a.data_dir)
-    except (FileNotFoundError, OSError) as exc:
-        print(f"cannot run here: WRENCH data not found ({exc}); set WEAKSUP_DATA")
-        return 77
-    run(datasets, a.data_dir)
-    return 0
+    return wrench_datasets_main(__doc__, DATASETS, run, argv)
 
 
 if __name__ == "__main__":
