@@ -1164,16 +1164,24 @@ class VoteMatrix:
 
         Replacing a column keeps :attr:`placeholder_names`; appending one names it, so the result's is False.
         """
+        # a one-column VoteMatrix knows which version of its LF made the votes: carried (an array knows none)
+        fp = votes.lf_fingerprints[0] if isinstance(votes, VoteMatrix) and len(votes.lf_names) == 1 else None
         col = np.asarray(votes).reshape(-1, 1)
         if col.shape[0] != self.n:
             raise ValueError(f"LF {name!r}: {col.shape[0]} votes given for {self.n} rows")
         new = VoteMatrix(col, [name], self.cardinality)
+        if fp is not None:
+            new = new.with_lf_fingerprints([fp])
         if name not in self.lf_names:
             return self.hstack(new)
         j = self.lf_names.index(name)
-        # the replaced column's votes come from elsewhere: its fingerprint is no longer known
+        # the replaced column's votes come from elsewhere: its fingerprint is theirs (None when they know none)
         own = _fingerprints_of(self)
-        fps = None if own is None else own[:j] + (None,) + own[j + 1:]
+        if own is None and fp is None:
+            fps = None
+        else:
+            own = own or (None,) * len(self.lf_names)
+            fps = own[:j] + (fp,) + own[j + 1:]
         if self.is_sparse:  # column surgery in sparse form: never densify n × m
             S = self._csr().tocsc()
             data = sp.hstack([S[:, :j], new._csr(), S[:, j + 1:]], format="csr")

@@ -1,0 +1,97 @@
+"""LF fingerprints on votes (``VoteMatrix.lf_fingerprints``) of LFs whose state moves as they run, the switch that
+turns them off, and the places that said too much or too little about two versions of one LF.
+
+An LF never edited but holding state it changes as it runs (a call counter, a memo dict) got a new fingerprint
+on every apply (the fingerprint covers that state and was taken before the run), so ``vstack`` of chunk-wise
+applies, streaming ``partial_fit`` and ``predict`` refused or warned as if it had been edited.  Now such an LF
+records no fingerprint (its versions cannot be told apart), on that apply and on every later one.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import LabelingFunction, LFApplier, VoteMatrix, apply_lfs, labeling_function
+from weaksup.labelmodel import DawidSkene, MajorityVote, MatrixCompletion
+from weaksup.labelmodel.auto import AutoLabelModel
+
+pytestmark = pytest.mark.timeout(300)
+
+TEXTS = ["free money", "win big now", "see you", "free win", "win win win", "hello there", "free free", "bye"]
+
+
+def _frame(offset: int = 0, n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame({"text": [TEXTS[(i + offset) % len(TEXTS)] for i in range(n)]})
+
+
+class _Counter:
+    """A call counter an LF holds (monitoring): its code is never edited, its count moves on every call."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+
+def _count_free(x: Any, stats: _Counter) -> int:
+    stats.calls += 1
+    return 1 if "free" in x.text else -1
+
+
+_MEMO: dict[str, int] = {}
+
+
+def _memo_free(x: Any) -> int:
+    # memoizes a lookup in a module dict (a common pattern): the dict grows as the LF runs
+    if x.text not in _MEMO:
+        _MEMO[x.text] = 1 if "free" in x.text else -1
+    return _MEMO[x.text]
+
+
+def _win(x: Any) -> int:
+    return 0 if "win" in x.text else -1
+
+
+def _bye(x: Any) -> int:
+    return 0 if "bye" in x.text or "see" in x.text else -1
+
+
+def _win_edited(x: Any) -> int:
+    return 0 if "win" in x.text or "bye" in x.text else -1
+
+
+def _stateful(kind: str) -> LabelingFunction:
+    if kind == "counter":
+        return LabelingFunction("kw_free", _count_free, resources={"stats": _Counter()})
+    _MEMO.clear()
+    return LabelingFunction("kw_free", _memo_free)
+
+
+def _applier(lfs: list[Any], engine: str, cache: bool, **kw: Any) -> LFApplier:
+    more: dict[str, Any] = {"n_jobs": 2, "chunk_size": 10} if engine == "process" else {}
+    return LFApplier(lfs, engine=engine, cache=cache, progress=False, cardinality=2, **more, **kw)
+
+
+def _version_warnings(f: Any) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f()
+    return [str(w.message) for w in caught if "another version" in str(w.message)]
+
+
+def test_with_column_carries_the_fingerprint_of_a_one_column_vote_matrix() -> None:
+    lfs = [LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1), LabelingFunction("kw_win", _win)]
+    train = _applier(lfs, "serial", False).apply(_frame(0))
+    test = _applier(lfs, "serial", False).apply(_frame(3))
+    one = _applier([LabelingFunction("kw_win", _win_edited)], "serial", False).apply(_frame(3))
+    replaced = test.with_column("kw_win", one)
+    assert replaced.lf_fingerprints == (test.lf_fingerprints[0], one.lf_fingerprints[0])
+    with pytest.raises(ValueError, match="kw_win"):
+        VoteMatrix.vstack([train, replaced])
+    assert len(_version_warnings(lambda: MajorityVote().fit(train).predict(replaced))) == 1
+    # appended, and from an array (no fingerprint known): as before
+    assert test.select_lfs(["kw_free"]).with_column("kw_win", one).lf_fingerprints == replaced.lf_fingerprints
+    assert test.with_column("kw_win", one.to_dense()[:, 0]).lf_fingerprints == (test.lf_fingerprints[0], None)
