@@ -95,3 +95,62 @@ def test_with_column_carries_the_fingerprint_of_a_one_column_vote_matrix() -> No
     # appended, and from an array (no fingerprint known): as before
     assert test.select_lfs(["kw_free"]).with_column("kw_win", one).lf_fingerprints == replaced.lf_fingerprints
     assert test.with_column("kw_win", one.to_dense()[:, 0]).lf_fingerprints == (test.lf_fingerprints[0], None)
+
+
+def _spam_lfs(words: list[str]) -> list[Any]:
+    @labeling_function(name="kw_spam")
+    def kw_spam(x: Any) -> int:
+        return 1 if any(w in x.text for w in words) else -1
+
+    @labeling_function()
+    def kw_ham(x: Any) -> int:
+        return 0 if "see" in x.text or "bye" in x.text else -1
+
+    @labeling_function()
+    def kw_hi(x: Any) -> int:
+        return 0 if "hello" in x.text else -1
+
+    @labeling_function()
+    def kw_cash(x: Any) -> int:
+        return 1 if "cash" in x.text else -1
+
+    @labeling_function()
+    def kw_song(x: Any) -> int:
+        return 0 if "song" in x.text else -1
+
+    return [kw_spam, kw_ham, kw_hi, kw_cash, kw_song]
+
+
+def _spam_data() -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(0)
+    words = ["free", "money", "win", "see", "bye", "hello", "song", "cash"]
+    texts = [" ".join(rng.choice(words, 3)) for _ in range(300)]
+    return pd.DataFrame({"text": texts}), np.array([1 if ("free" in t or "cash" in t) else 0 for t in texts])
+
+
+@pytest.mark.parametrize("model", [AutoLabelModel, DawidSkene])
+def test_fit_with_valid_votes_of_another_lf_version_warns_once(model: type) -> None:
+    df, y = _spam_data()
+    ap = lambda lfs, rows: LFApplier(lfs, progress=False, cache=False, cardinality=2).apply(rows)  # noqa: E731
+    train = ap(_spam_lfs(["free"]), df[:200])
+    valid_other = ap(_spam_lfs(["free", "money"]), df[200:])
+    valid_same = ap(_spam_lfs(["free"]), df[200:])
+    # AutoLabelModel said it once per candidate, each time asking to refit the model, from inside the fit
+    warned = _version_warnings(lambda: model().fit(train, valid=(valid_other, y[200:]), seed=0))
+    assert len(warned) == 1, warned
+    assert f"{model.__name__}: the valid votes of LF(s) 'kw_spam'" in warned[0] and "Refit" not in warned[0]
+    assert _version_warnings(lambda: model().fit(train, valid=(valid_same, y[200:]), seed=0)) == []
+
+
+def test_flow_score_warns_once() -> None:
+    from weaksup.flows import LabelLearningFlow
+
+    old = _applier([LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1),
+                    LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(0))
+    new = _applier([LabelingFunction("kw_free", lambda x: 1 if "money" in x.text else -1),
+                    LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(3))
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flow = LabelLearningFlow().fit(old, X, seed=0)
+    assert len(_version_warnings(lambda: flow.score(new, X, np.arange(40) % 2))) == 1

@@ -30,7 +30,8 @@ from weaksup._deprecate import renamed_kwargs, warn_deprecated
 from weaksup._validation import (check_class_balance, check_feature_names, check_features, check_fit_votes,
                                   check_seed, checked_probs, feature_names)
 from weaksup.labelmodel._kernels import lf_vote_counts
-from weaksup.labelmodel.base import BaseVoteModel, check_valid_votes, placeholder_names, probs_to_preds, score_probs
+from weaksup.labelmodel.base import (_LF_VERSIONS_CHECKED, BaseVoteModel, check_valid_votes, lf_fingerprints,
+                                     placeholder_names, probs_to_preds, score_probs)
 from weaksup.votes import VoteMatrix, check_votes
 
 __all__ = ["FeatureLabelModel", "SAVE_FORMAT"]
@@ -120,7 +121,8 @@ class FeatureLabelModel(BaseVoteModel, ABC):
             valid, valid_X = (valid[0], valid[1]), valid[2]
         # the valid votes' columns are matched to the training LFs exactly as label models match them: by whether
         # their names were given (placeholder_names), so LFs really named lf_0 .. are matched by name
-        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L))
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L),
+                                          train_fingerprints=lf_fingerprints(L), owner=type(self).__name__)
         if valid_checked is not None and valid_X is not None:
             check_feature_names(valid_X, names, "valid features", type(self).__name__)
             valid_X = _features(valid_X, "valid features", Xa.shape[1], n_rows=valid_checked[0].n)
@@ -197,7 +199,12 @@ class FeatureLabelModel(BaseVoteModel, ABC):
         """
         seed = check_seed(seed, f"{type(self).__name__}.score")
         L, _ = self._check_predict_inputs(votes, X)
-        return score_probs(self.predict_proba(votes, X), y, metric, tie_break, n=L.n,
+        token = _LF_VERSIONS_CHECKED.set(True)  # said by the check above if at all: not again by predict_proba
+        try:
+            probs = self.predict_proba(votes, X)
+        finally:
+            _LF_VERSIONS_CHECKED.reset(token)
+        return score_probs(probs, y, metric, tie_break, n=L.n,
                            cardinality=self.cardinality_, prior=getattr(self, "class_balance_", None), seed=seed)
 
     # ---------------------------------------------------------- persistence

@@ -40,7 +40,7 @@ import numpy as np
 
 from weaksup._validation import user_stacklevel
 from weaksup.labelmodel import registry
-from weaksup.labelmodel.base import LabelModel, probs_to_preds
+from weaksup.labelmodel.base import _LF_VERSIONS_CHECKED, LabelModel, probs_to_preds
 from weaksup.votes import ABSTAIN, VoteMatrix
 
 __all__ = ["AutoLabelModel", "DEFAULT_CANDIDATES"]
@@ -210,8 +210,6 @@ class AutoLabelModel(LabelModel):
                              f"{k}-class votes (tried on the class ids 0..{k - 1} before fitting): {exc}") from None
 
     def _select(self, L: VoteMatrix, *, class_balance: Any, dev: Any, seed: int | None) -> None:
-        from weaksup.metrics import score
-
         cands = self._candidates(L.m)
         names = [c[0] for c in cands]
         if self.fallback not in names:
@@ -236,6 +234,23 @@ class AutoLabelModel(LabelModel):
         self.seed_ = int(seed)
         Ld, yd = _content_order(*dev)
         dev = (Ld, yd)
+        # valid votes of another LF version than the training votes' were warned about once by this model's fit:
+        # not again by each candidate's fit and predictions on them
+        token = _LF_VERSIONS_CHECKED.set(True)
+        try:
+            best = self._fit_candidates(L, cands, dev, class_balance=class_balance, seed=seed)
+        finally:
+            _LF_VERSIONS_CHECKED.reset(token)
+        assert best is not None
+        self._set_choice(best[1], best[2])
+
+    def _fit_candidates(self, L: VoteMatrix, cands: list[Any], dev: tuple[VoteMatrix, np.ndarray], *,
+                        class_balance: Any, seed: int) -> tuple[float, str, LabelModel] | None:
+        """Fit each candidate (cross-fitted on ``dev`` when it learns from it) and score it on ``dev``: the best
+        ``(score, name, model)``, None when every candidate was skipped."""
+        from weaksup.metrics import score
+
+        Ld, yd = dev
         best: tuple[float, str, LabelModel] | None = None
         for name, cls_name, params, on_dev in cands:
             model, ignore_dev = self._make(cls_name, params)
@@ -268,8 +283,7 @@ class AutoLabelModel(LabelModel):
             self.valid_scores_[name] = s
             if best is None or s > best[0]:
                 best = (s, name, model)
-        assert best is not None
-        self._set_choice(best[1], best[2])
+        return best
 
     def _set_choice(self, name: str, model: LabelModel) -> None:
         self.chosen_ = name

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import functools
 import warnings
 import os
 from abc import ABC, abstractmethod
@@ -242,11 +243,14 @@ def align_lfs(L: Any, lf_names: Any, what: str = "votes", placeholder: bool | No
 
 def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
                       what: str = "valid", lf_names: Any = None,
-                      placeholder: bool | None = None) -> tuple[VoteMatrix, np.ndarray] | None:
+                      placeholder: bool | None = None, *, train_fingerprints: Any = None,
+                      owner: str = "") -> tuple[VoteMatrix, np.ndarray] | None:
     """Validate ``valid = (votes, y)`` for a label model fitted on ``n_lfs`` LFs and ``cardinality`` classes.
 
     With ``lf_names`` (the training LFs), the valid votes' columns are matched to them as
     :func:`align_lfs` matches them (``placeholder``: whether those names were made up, as there).
+    With ``train_fingerprints`` (the training votes' :func:`lf_fingerprints`, one per name of ``lf_names``),
+    valid votes of an LF whose known fingerprint differs are warned about once, naming the model ``owner``.
     """
     def checker(v: Any, name: str) -> VoteMatrix:
         L = check_votes(v, cardinality, what=name)
@@ -254,7 +258,30 @@ def check_valid_votes(valid: Any, cardinality: int, n_lfs: int | None = None,
             return L
         return align_lfs(L, lf_names, what=name, placeholder=placeholder, plain=plain_input(v, L))
 
-    return check_valid(valid, cardinality, checker, n_lfs=n_lfs, what=what, kind="votes")
+    checked = check_valid(valid, cardinality, checker, n_lfs=n_lfs, what=what, kind="votes")
+    if checked is not None and train_fingerprints is not None and lf_names is not None:
+        _warn_valid_versions(owner, what, list(lf_names), tuple(train_fingerprints), checked[0])
+    return checked
+
+
+def _warn_valid_versions(owner: str, what: str, lf_names: list[str], train: tuple[str | None, ...],
+                         V: Any) -> None:
+    """Warn (once per fit) when the valid votes ``V`` of an LF come from another version of it than the training
+    votes (known fingerprints differ): what the fit picks on them (a candidate, a stopping step) weighs another LF.
+    Not said while :data:`_LF_VERSIONS_CHECKED` is set (AutoLabelModel's candidates: its own fit said it)."""
+    own = getattr(V, "lf_fingerprints", None)
+    if _LF_VERSIONS_CHECKED.get() or own is None or not any(own) or not any(train):
+        return
+    by_name = dict(zip(lf_names, train))
+    changed = [name for name, fp in zip(V.lf_names, own)
+               if fp is not None and by_name.get(name) is not None and by_name[name] != fp]
+    if changed:
+        shown = ", ".join(repr(n) for n in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        warnings.warn(
+            f"{owner or 'fit'}: the {what} votes of LF(s) {shown} come from another version of the LF than the "
+            f"training votes' (its code or parameters changed between the applies), so what the fit decides on "
+            f"{what} weighs votes of another LF. Apply the same LFs to the training and {what} rows",
+            UserWarning, stacklevel=user_stacklevel())
 
 
 def check_dev(dev: Any, n_lfs: int, cardinality: int) -> tuple[VoteMatrix, np.ndarray] | None:
@@ -974,13 +1001,17 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import fit_dask
 
+            # the valid votes' LF versions compared with the training votes' as in memory (below)
+            check_valid = functools.partial(check_valid_votes, train_fingerprints=lf_fingerprints(votes),
+                                            owner=type(self).__name__)
             fitted = fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed,
-                              check_valid_votes=check_valid_votes, progress=fit_progress_enabled())
+                              check_valid_votes=check_valid, progress=fit_progress_enabled())
             return fitted  # type: ignore[no-any-return]
         self._validate_params()
         L = check_votes(votes, self.cardinality, min_lfs=self.min_lfs)
         k = L.cardinality
-        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L))
+        valid_checked = check_valid_votes(valid, k, L.m, lf_names=L.lf_names, placeholder=placeholder_names(L),
+                                          train_fingerprints=lf_fingerprints(L), owner=type(self).__name__)
         check_class_balance(class_balance, k)
         fired = _votes_per_lf(L) if L.n else None
         check_fit_votes(L, fired=fired)
@@ -1086,7 +1117,8 @@ class LabelModel(BaseVoteModel, ABC):
             return self
         k = stream["k"]
         valid_checked = check_valid_votes(valid, k, stream["m"], lf_names=stream["lf_names"],
-                                          placeholder=stream.get("lf_placeholder"))
+                                          placeholder=stream.get("lf_placeholder"),
+                                          train_fingerprints=stream.get("lf_fingerprints"), owner=type(self).__name__)
         check_class_balance(class_balance, k)
         self._warn_few_lfs(stream["m"], valid)
         with self._unchanged_on_failure():  # a failed refit does not keep the chunk: retrying it counts it once
