@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from weaksup import LFApplier, labeling_function
-from weaksup.apply.engines import get_engine
-from weaksup.apply.engines.base import EngineJob, EngineResult, block_dtype
+from weaksup.apply.engines.base import block_dtype
 from weaksup.apply.kernel import ClassOutput, apply_chunk
+
+from support.recording_engine import RecordingEngine
 
 N, M = 3_000, 6
 
@@ -34,23 +35,6 @@ def _lfs(k: int) -> list[Any]:
 
 def _data() -> pd.DataFrame:
     return pd.DataFrame({"x": np.random.default_rng(1).random(N)})
-
-
-class _Recording:
-    """An engine that runs another one and keeps the blocks it returns."""
-
-    def __init__(self, inner: str) -> None:
-        self.inner = get_engine(inner)
-        self.name = inner
-        self.blocks: list[np.ndarray] = []
-
-    def accepts(self, data: object) -> bool:
-        return False
-
-    def run(self, data: pd.DataFrame, lfs: Any, job: EngineJob) -> EngineResult:
-        res = self.inner.run(data, lfs, job)
-        self.blocks.append(res.block)
-        return res
 
 
 def _engines() -> list[str]:
@@ -76,7 +60,7 @@ def test_engine_blocks_are_small_and_votes_identical_across_engines(k: int | Non
     df = _data()
     results = {}
     for name in _engines():
-        engine = _Recording(name)
+        engine = RecordingEngine(name)
         kw = {"n_jobs": 2} if name != "serial" else {}
         votes = LFApplier(_lfs(k or 3), cardinality=k, progress=False, cache=False, engine=engine, chunk_size=700,
                           **kw).apply(df)

@@ -22,6 +22,8 @@ from weaksup.apply.engines import get_engine
 from weaksup.apply.engines.base import EngineJob, EngineResult, start_dtype
 from weaksup.apply.kernel import ClassOutput, apply_chunk
 
+from support.recording_engine import RecordingEngine
+
 N = 2_000
 KS = [2, 3, 126, 127, 128, 300, 40_000]
 
@@ -85,23 +87,6 @@ class _Spy:
         return res
 
 
-class _Recording:
-    """An engine that runs another one and keeps the blocks it returns."""
-
-    def __init__(self, inner: str) -> None:
-        self.inner = get_engine(inner)
-        self.name = inner
-        self.blocks: list[np.ndarray] = []
-
-    def accepts(self, data: object) -> bool:
-        return False
-
-    def run(self, data: pd.DataFrame, lfs: Any, job: EngineJob) -> EngineResult:
-        res = self.inner.run(data, lfs, job)
-        self.blocks.append(res.block)
-        return res
-
-
 def _expected_dtype(k: int) -> np.dtype:
     return np.dtype(np.int8 if k <= 127 else np.int16 if k <= 32767 else np.int32)
 
@@ -155,7 +140,7 @@ def _applied(monkeypatch: pytest.MonkeyPatch, small: bool, lfs: list[Any], df: p
 def test_applier_votes_identical_and_block_small(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
     df = _data()
     for k in (2, 128, 40_000):
-        rec, base = _Recording(engine), _Recording(engine)
+        rec, base = RecordingEngine(engine), RecordingEngine(engine)
         small = _applied(monkeypatch, True, _lfs(k), df, engine=rec, cache=False, chunk_size=300, n_jobs=2)
         plain = _applied(monkeypatch, False, _lfs(k), df, engine=base, cache=False, chunk_size=300, n_jobs=2)
         (block,) = rec.blocks
