@@ -82,6 +82,85 @@ def _version_warnings(f: Any) -> list[str]:
     return [str(w.message) for w in caught if "another version" in str(w.message)]
 
 
+@pytest.mark.parametrize("cache", [False, True])
+@pytest.mark.parametrize("engine", ["serial", "process"])
+@pytest.mark.parametrize("kind", ["counter", "memo"])
+def test_unchanged_stateful_lf_is_not_taken_for_an_edited_one(kind: str, engine: str, cache: bool) -> None:
+    lfs = [_stateful(kind), LabelingFunction("kw_win", _win), LabelingFunction("kw_bye", _bye)]
+    ap = _applier(lfs, engine, cache)
+    chunks = [ap.apply(_frame(40 * i)) for i in range(3)]  # the same LFs, applied to the rows chunk by chunk
+    V = VoteMatrix.vstack(chunks)  # refused as two versions of kw_free before
+    assert V.shape == (120, 3)
+    # the stateless LF keeps its fingerprint, the same on every chunk
+    assert chunks[0].lf_fingerprints[1] is not None
+    assert {c.lf_fingerprints[1] for c in chunks} == {chunks[0].lf_fingerprints[1]}
+    # a model fitted on the first chunk predicts on the others without a word
+    mv = MajorityVote().fit(chunks[0])
+    assert _version_warnings(lambda: mv.predict(chunks[2])) == []
+    # streaming: each chunk applied as it comes, then partial_fit (refused on chunk 2 before)
+    stream_ap = _applier([_stateful(kind), LabelingFunction("kw_win", _win), LabelingFunction("kw_bye", _bye)],
+                         engine, cache)
+    model = MatrixCompletion()
+    for i in range(3):
+        model.partial_fit(stream_ap.apply(_frame(40 * i)))
+    assert model.lf_names_ == ["kw_free", "kw_win", "kw_bye"]
+
+
+def test_stateful_lf_records_none_also_when_served_from_the_cache() -> None:
+    lf = _stateful("counter")
+    ap = _applier([lf, LabelingFunction("kw_win", _win)], "serial", True)
+    first = ap.apply(_frame(0))  # runs: the counter moves, so no fingerprint
+    again = ap.apply(_frame(0))  # served from the cache (keyed on the state the run left)
+    assert list(again.report.table["cached"]) == [True, True]
+    assert first.lf_fingerprints[0] is None and again.lf_fingerprints[0] is None
+    assert first.lf_fingerprints[1] == again.lf_fingerprints[1] is not None
+    VoteMatrix.vstack([first, again, ap.apply(_frame(3))])
+
+
+def test_stateful_lf_votes_are_unchanged() -> None:
+    """Only the record changes: the votes are those of the LF run with fingerprints off (as before)."""
+    on = _applier([_stateful("counter"), LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(0))
+    off = _applier([_stateful("counter"), LabelingFunction("kw_win", _win)], "serial", False,
+                   lf_fingerprints=False).apply(_frame(0))
+    assert np.array_equal(on.to_dense(), off.to_dense()) and on.to_dense().dtype == off.to_dense().dtype
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_edited_stateless_lf_beside_a_stateful_one_is_still_refused(cache: bool) -> None:
+    stateful = _stateful("counter")
+    old = _applier([stateful, LabelingFunction("kw_win", _win)], "serial", cache).apply(_frame(0))
+    new = _applier([stateful, LabelingFunction("kw_win", _win_edited)], "serial", cache).apply(_frame(3))
+    with pytest.raises(ValueError, match="another version|different versions") as err:
+        VoteMatrix.vstack([old, new])
+    assert "'kw_win'" in str(err.value) and "'kw_free'" not in str(err.value)  # only the edited LF is named
+    warned = _version_warnings(lambda: MajorityVote().fit(old).predict(new))
+    assert len(warned) == 1 and "'kw_win'" in warned[0] and "'kw_free'" not in warned[0]
+
+
+def test_lf_fingerprints_switch_off_skips_the_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = LabelingFunction.fingerprint
+
+    def counted(self: LabelingFunction) -> str:
+        calls.append(self.name)
+        return real(self)
+
+    lfs = [LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1), LabelingFunction("kw_win", _win)]
+    on = apply_lfs(lfs, _frame(0), progress=False, cardinality=2)
+    monkeypatch.setattr(LabelingFunction, "fingerprint", counted)
+    off = apply_lfs(lfs, _frame(0), progress=False, cardinality=2, lf_fingerprints=False)
+    assert calls == []  # with cache=False nothing else reads them: no LF hashed
+    assert off.lf_fingerprints == (None, None) and all(on.lf_fingerprints)
+    assert np.array_equal(on.to_dense(), off.to_dense())
+    off2 = LFApplier(lfs, progress=False, cache=False, lf_fingerprints=False).apply(_frame(0))
+    assert calls == [] and off2.lf_fingerprints == (None, None)
+    # the snorkel-style appliers return arrays (no fingerprints): they hash no LF either
+    from weaksup.apply.compat import PandasLFApplier
+
+    L = PandasLFApplier(lfs).apply(_frame(0), progress_bar=False)
+    assert calls == [] and np.array_equal(L, on.to_dense())
+
+
 def test_with_column_carries_the_fingerprint_of_a_one_column_vote_matrix() -> None:
     lfs = [LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1), LabelingFunction("kw_win", _win)]
     train = _applier(lfs, "serial", False).apply(_frame(0))

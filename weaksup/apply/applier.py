@@ -72,6 +72,15 @@ class LFApplier:
         report (never cached).  Enforced with ``SIGALRM`` in the process that
         runs the LF (serial engine from the main thread, process engine); the
         Dask engine refuses it.
+    lf_fingerprints : bool
+        ``True`` (default) records each LF's fingerprint on the votes
+        (:attr:`VoteMatrix.lf_fingerprints`), so ``vstack``, ``partial_fit`` and
+        label models tell votes of an edited LF from the old ones.  It costs one
+        fingerprint of each LF before and one after the run (hashing its code and
+        resources: a large resource, e.g. an embedding table, is hashed whole),
+        also with ``cache=False``.  ``False`` skips that where nothing reads the
+        fingerprints (votes turned into arrays at once, many small applies): the
+        votes then carry none and an edited LF's votes are not told apart.
 
     Examples
     --------
@@ -97,6 +106,7 @@ class LFApplier:
         cache: bool | VoteCache | None = True,
         progress: bool = True,
         timeout: float | None = None,
+        lf_fingerprints: bool = True,
         _keep_na: bool = False,
     ) -> None:
         get_engine(engine)  # fail on an unknown engine now, not at apply time
@@ -113,6 +123,7 @@ class LFApplier:
             VoteCache() if cache is True else cache if isinstance(cache, VoteCache) else None
         )
         self.progress = progress
+        self.lf_fingerprints = bool(lf_fingerprints)
         # row-wise LFs get pd.NA in a missing nullable cell, as snorkel's PandasLFApplier hands it (the drop-in
         # weaksup.apply.PandasLFApplier); weaksup's own rows hold None there
         self._keep_na = _keep_na
@@ -140,6 +151,7 @@ class LFApplier:
         state = dict(state)
         if "last_report" in state:
             state.setdefault("_last_report", state.pop("last_report"))
+        state.setdefault("lf_fingerprints", True)  # an applier pickled before the switch recorded them
         self.__dict__.update(state)
 
     def apply(self, data: Any, lfs: Sequence[Any] | None = None) -> VoteMatrix:
@@ -194,9 +206,15 @@ class LFApplier:
                     columns[j], faults[j] = hit
         # kept on the votes (VoteMatrix.lf_fingerprints), taken before the LFs run (the LF as the user gave it, as the
         # cache looks it up): vstack then refuses votes of an edited LF, and a label model warns when it predicts on
-        # them; a volatile fingerprint proves nothing, so it is unknown
-        lf_fps = [None if is_volatile(fp) else fp
-                  for fp in (given_fps[j] if j in given_fps else lf.fingerprint() for j, lf in enumerate(self.lfs))]
+        # them; a volatile fingerprint proves nothing, so it is unknown, and so is that of an LF whose fingerprint
+        # moved as it ran (see below): a call counter or memo it holds makes every apply look like another version
+        record = getattr(self, "lf_fingerprints", True)
+        lf_fps: list[str | None] = [None] * m
+        if record:
+            for j, lf in enumerate(self.lfs):
+                if not _fingerprint_moves(lf):
+                    fp = given_fps[j] if j in given_fps else lf.fingerprint()
+                    lf_fps[j] = None if is_volatile(fp) else fp
         todo = [j for j in range(m) if j not in columns]
         todo_lfs = prepare_lfs([self.lfs[j] for j in todo], self.fault)
         # an apply that stopped (Ctrl-C, an LF error) left partial columns: when every LF to run has one and they
@@ -282,14 +300,21 @@ class LFApplier:
                 columns[j][rows] = res.block[:, pos]
             faults[j], seconds[j] = res.faults[pos], res.seconds[pos]
             first[j] = res.first_faults.get(pos) if faults[j] else None
+            to_cache = self.cache is not None and keys[j] is not None and not faults[j]
+            # the state the LF left behind (an LF may update objects it holds, e.g. a call counter or a memo)
+            after = self.lfs[j].fingerprint() if to_cache or lf_fps[j] is not None else None
+            if lf_fps[j] is not None and after != lf_fps[j]:
+                # its fingerprint moved as it ran: the fingerprint cannot tell its versions apart (the next apply
+                # would find another one for the same code), so none is recorded, now and on its later applies
+                # (cache hits included: served under the state a run left, they agree with one another anyway)
+                lf_fps[j] = None
+                _mark_fingerprint_moves(self.lfs[j])
             # A column in which the LF raised is never cached: the fault (an outage, a timeout)
             # may be transient, and its ABSTAINs are not votes; the next apply re-runs the LF.
-            if self.cache is not None and keys[j] is not None and not faults[j]:
-                # keyed on the state the LF left behind (an LF may update objects it holds, e.g. a
-                # call counter), so an unchanged LF is found on the next apply
-                fp = self.lfs[j].fingerprint()
-                if not is_volatile(fp):
-                    self.cache.put(self._cache_key(fp, data_fp), columns[j], 0)
+            if to_cache:
+                # keyed on the state the LF left behind, so an unchanged LF is found on the next apply
+                if after is not None and not is_volatile(after):
+                    self.cache.put(self._cache_key(after, data_fp), columns[j], 0)
                     if j in partials:  # whole now (a column with faults keeps its fault-free rows)
                         self.cache.drop_partial(keys[j])
         warn_faults(names, faults, self.fault, first=first)
@@ -532,6 +557,18 @@ class _Resume(NamedTuple):
     n: int
 
 
+def _fingerprint_moves(lf: LabelingFunction) -> bool:
+    """Whether an apply saw ``lf``'s fingerprint move as it ran (see :func:`_mark_fingerprint_moves`)."""
+    return bool(getattr(lf, "_weaksup_fingerprint_moves", False))
+
+
+def _mark_fingerprint_moves(lf: LabelingFunction) -> None:
+    """Remember on ``lf`` that running it changes its fingerprint (state it holds moves: a call counter, a memo),
+    so its later applies record no fingerprint for it; an LF object that takes no attribute is left as it is."""
+    with contextlib.suppress(AttributeError, TypeError):
+        lf._weaksup_fingerprint_moves = True  # type: ignore[attr-defined]
+
+
 def _at_rows(err: LFApplyError, rows: np.ndarray) -> None:
     """Make ``err``, raised by an engine that ran on ``data.iloc[rows]``, name the positions in ``data``: its
     ``position`` and the positions in its message (the kernel's ``(position p)`` / ``(positions a..b)``)."""
@@ -650,6 +687,7 @@ def apply_lfs(
     cache: VoteCache | bool | None = None,
     progress: bool = True,
     timeout: float | None = None,
+    lf_fingerprints: bool = True,
 ) -> VoteMatrix:
     """Apply ``lfs`` to ``data`` and return a VoteMatrix (see :class:`LFApplier`).
 
@@ -694,6 +732,9 @@ def apply_lfs(
         a fault like an exception (see ``fault``; never cached).  Default (None): no limit.  Enforced with
         ``SIGALRM`` by the serial engine (main thread) and the process engine; the Dask engine refuses it
         (ValueError).
+    lf_fingerprints : bool
+        Record each LF's fingerprint on the votes (default True; see :class:`LFApplier`): it costs hashing each
+        LF (code and resources) before and after the run; False skips it, and the votes carry no fingerprints.
 
     Returns
     -------
@@ -711,5 +752,5 @@ def apply_lfs(
     """
     applier = LFApplier(lfs, engine=engine, n_jobs=n_jobs, chunk_size=chunk_size, fault=fault,
                         cardinality=cardinality, cache=cache if cache is not None else False,
-                        progress=progress, timeout=timeout)
+                        progress=progress, timeout=timeout, lf_fingerprints=lf_fingerprints)
     return applier.apply(data)

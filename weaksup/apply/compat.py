@@ -53,9 +53,10 @@ class PandasLFApplier:
     def apply(self, df: Any, progress_bar: bool = True, fault_tolerant: bool = False, return_meta: bool = False,
               *, progress: bool | None = None) -> np.ndarray | tuple[np.ndarray, ApplierMetadata]:
         show = progress_bar if progress is None else progress
-        # _keep_na: a missing nullable cell reaches row-wise LFs as pd.NA, as in snorkel's appliers (not None)
+        # _keep_na: a missing nullable cell reaches row-wise LFs as pd.NA, as in snorkel's appliers (not None);
+        # snorkel's appliers return an array, which has no LF fingerprints: not taken (they hash every LF)
         applier = LFApplier(self._lfs, fault="abstain" if fault_tolerant else "raise", progress=show,
-                            cache=False, _keep_na=True, **self._applier_kwargs)
+                            cache=False, _keep_na=True, lf_fingerprints=False, **self._applier_kwargs)
         self.votes = applier.apply(df)
         L = self.votes.to_snorkel()
         if return_meta:

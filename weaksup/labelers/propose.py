@@ -587,7 +587,9 @@ def validate_proposals(proposals: Sequence[Proposal], label_names: Sequence[str]
         for ri, lf, _ in built:  # one LF at a time: a failing LF is rejected, the others still validated
             limit = None if rows[ri]["kind"] == "prompt" else lf_timeout  # a prompt LF: its backend's timeout
             try:
-                cols.append(apply_lfs([lf], df, cardinality=k, progress=False, timeout=limit).to_dense()[:, 0])
+                # a column read at once: no LF fingerprints to record (they cost a hash of the LF per apply)
+                cols.append(apply_lfs([lf], df, cardinality=k, progress=False, timeout=limit,
+                                      lf_fingerprints=False).to_dense()[:, 0])
             except Exception as exc:
                 cols.append(np.full(len(df), -2))
                 row = rows[ri]

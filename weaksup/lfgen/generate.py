@@ -828,7 +828,7 @@ class LFGenerator(ParamsMixin):
                     lf.name = f"{lf.name}__{seen[lf.name]}"
                 else:
                     seen[lf.name] = 0
-            V = apply_lfs(lfs, df, progress=self.progress).to_dense()
+            V = apply_lfs(lfs, df, progress=self.progress, lf_fingerprints=False).to_dense()
             for jj, j in enumerate(todo):
                 cols[j] = V[:, jj]
         if not cols:
