@@ -190,3 +190,20 @@ def test_dask_fit_stream_keeps_fingerprints_for_partial_fit(client, tmp_path: Pa
     assert fitted.lf_fingerprints_ == old and fitted._stream["n"] == 480
     # the stream dask_stream starts carries them, as partial_fit's in-memory stream does
     assert dask_stream(MatrixCompletion(), V, 2, None)["lf_fingerprints"] == old
+
+
+def test_dask_fit_with_valid_votes_of_another_lf_version_warns_once(client) -> None:
+    """As an in-memory fit: valid votes of another version than the training votes' are said once, naming valid
+    (fit_dask checks valid= through the check_valid_votes LabelModel.fit hands it)."""
+    V = _votes(("fp-free-1", "fp-win", None))
+    y = np.arange(120) % 2
+    other = _votes(("fp-free-2", "fp-win", "fp-bye"), n=120, seed=1).to_vote_matrix()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DawidSkene().fit(V, valid=(other, y), seed=0)
+    said = [str(w.message) for w in caught if "another version" in str(w.message)]
+    assert len(said) == 1 and "DawidSkene: the valid votes of LF(s) 'kw_free'" in said[0], said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DawidSkene().fit(V, valid=(other.with_lf_fingerprints(None), y), seed=0)
+    assert not [w for w in caught if "another version" in str(w.message)]
