@@ -207,3 +207,15 @@ def test_dask_fit_with_valid_votes_of_another_lf_version_warns_once(client) -> N
         warnings.simplefilter("always")
         DawidSkene().fit(V, valid=(other.with_lf_fingerprints(None), y), seed=0)
     assert not [w for w in caught if "another version" in str(w.message)]
+
+
+def test_dask_fit_on_a_plain_dask_array_with_valid_compares_nothing(client) -> None:
+    """A plain Dask array knows no fingerprints: fit(valid=) on it compares nothing (c47bf07 read them off the
+    array and raised AttributeError)."""
+    L = np.asarray(_votes(None).to_vote_matrix().to_dense())
+    y = np.arange(120) % 2
+    valid = _votes(("fp-free-2", "fp-win", "fp-bye"), n=120, seed=1).to_vote_matrix()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = DawidSkene().fit(da.from_array(L, chunks=(60, 3)), valid=(valid, y), seed=0)
+    assert model.n_lfs_ == 3 and not [w for w in caught if "another version" in str(w.message)]

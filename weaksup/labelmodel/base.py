@@ -1001,9 +1001,10 @@ class LabelModel(BaseVoteModel, ABC):
         if is_dask_votes(votes):
             from weaksup.labelmodel._dask import fit_dask
 
-            # the valid votes' LF versions compared with the training votes' as in memory (below)
-            check_valid = functools.partial(check_valid_votes, train_fingerprints=lf_fingerprints(votes),
-                                            owner=type(self).__name__)
+            # the valid votes' LF versions compared with the training votes' as in memory (below); a plain Dask
+            # array knows none
+            check_valid = functools.partial(check_valid_votes, owner=type(self).__name__,
+                                            train_fingerprints=getattr(votes, "lf_fingerprints", None))
             fitted = fit_dask(self, votes, class_balance=class_balance, valid=valid, seed=seed,
                               check_valid_votes=check_valid, progress=fit_progress_enabled())
             return fitted  # type: ignore[no-any-return]
