@@ -219,3 +219,25 @@ def test_dask_fit_on_a_plain_dask_array_with_valid_compares_nothing(client) -> N
         warnings.simplefilter("always")
         model = DawidSkene().fit(da.from_array(L, chunks=(60, 3)), valid=(valid, y), seed=0)
     assert model.n_lfs_ == 3 and not [w for w in caught if "another version" in str(w.message)]
+
+
+_CALLS = {"n": 0}
+
+
+def test_shards_record_no_fingerprint_for_an_lf_whose_state_moves_or_when_switched_off(client, tmp_path):
+    # the engine's apply_to_shards recorded a fingerprint for an LF an earlier apply saw move (a call counter) and
+    # ignored LFApplier(lf_fingerprints=False); both are now as LFApplier.apply records them
+    @labeling_function()
+    def kw_counted(x: Any) -> int:
+        _CALLS["n"] += 1
+        return 1 if "free" in x.text else -1
+
+    lfs = [kw_counted, *_lfs()[1:]]
+    LFApplier(lfs, cardinality=2, progress=False, cache=False).apply(_frame().compute())  # marks kw_counted
+    votes = apply_to_shards(lfs, _frame(), tmp_path / "a", cardinality=2, progress=False)
+    assert votes.lf_fingerprints[0] is None and None not in votes.lf_fingerprints[1:]
+    assert read_manifest(tmp_path / "a")["lf_fingerprints"][0] is None
+    off = LFApplier(_lfs(), cardinality=2, progress=False, lf_fingerprints=False).apply_to_shards(_frame(),
+                                                                                                  tmp_path / "b")
+    assert off.lf_fingerprints == (None, None, None)
+    assert "lf_fingerprints" not in read_manifest(tmp_path / "b")

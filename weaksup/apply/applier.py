@@ -32,7 +32,7 @@ from weaksup.apply.kernel import (_POSITIONS, ClassOutput, Fault, check_fault, c
                                   prepare_lfs, warn_faults)
 from weaksup.apply.report import ApplyReport
 from weaksup.lf.core import LabelingFunction, as_lfs
-from weaksup.lf.fingerprint import is_volatile
+from weaksup.lf.fingerprint import fingerprint_moves, is_volatile, mark_fingerprint_moves
 from weaksup.votes import MAX_INFERRED_CARDINALITY, VoteMatrix, check_cardinality, smallest_int_dtype
 
 __all__ = ["ApplyReport", "LFApplier", "LFApplyError", "LFOutputError", "apply_lfs"]
@@ -212,7 +212,7 @@ class LFApplier:
         lf_fps: list[str | None] = [None] * m
         if record:
             for j, lf in enumerate(self.lfs):
-                if not _fingerprint_moves(lf):
+                if not fingerprint_moves(lf):
                     fp = given_fps[j] if j in given_fps else lf.fingerprint()
                     lf_fps[j] = None if is_volatile(fp) else fp
         todo = [j for j in range(m) if j not in columns]
@@ -308,7 +308,7 @@ class LFApplier:
                 # would find another one for the same code), so none is recorded, now and on its later applies
                 # (cache hits included: served under the state a run left, they agree with one another anyway)
                 lf_fps[j] = None
-                _mark_fingerprint_moves(self.lfs[j])
+                mark_fingerprint_moves(self.lfs[j])
             # A column in which the LF raised is never cached: the fault (an outage, a timeout)
             # may be transient, and its ABSTAINs are not votes; the next apply re-runs the LF.
             if to_cache:
@@ -538,7 +538,8 @@ class LFApplier:
             raise ValueError("timeout= is enforced by the serial and process engines, not by apply_to_shards")
         check_columns(data)
         votes = apply_to_shards(self.lfs, data, path, cardinality=self.cardinality, fault=self.fault,
-                                npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress)
+                                npartitions=self.n_jobs, overwrite=overwrite, progress=self.progress,
+                                lf_fingerprints=getattr(self, "lf_fingerprints", True))
         self._last_report = votes.report
         return votes
 
@@ -555,18 +556,6 @@ class _Resume(NamedTuple):
     partials: dict[int, tuple[np.ndarray, np.ndarray]]
     rows: np.ndarray | None
     n: int
-
-
-def _fingerprint_moves(lf: LabelingFunction) -> bool:
-    """Whether an apply saw ``lf``'s fingerprint move as it ran (see :func:`_mark_fingerprint_moves`)."""
-    return bool(getattr(lf, "_weaksup_fingerprint_moves", False))
-
-
-def _mark_fingerprint_moves(lf: LabelingFunction) -> None:
-    """Remember on ``lf`` that running it changes its fingerprint (state it holds moves: a call counter, a memo),
-    so its later applies record no fingerprint for it; an LF object that takes no attribute is left as it is."""
-    with contextlib.suppress(AttributeError, TypeError):
-        lf._weaksup_fingerprint_moves = True  # type: ignore[attr-defined]
 
 
 def _at_rows(err: LFApplyError, rows: np.ndarray) -> None:

@@ -91,6 +91,22 @@ def is_volatile(fingerprint: str | None) -> bool:
     return fingerprint is None or VOLATILE in fingerprint
 
 
+def fingerprint_moves(lf: Any) -> bool:
+    """Whether an apply saw ``lf``'s fingerprint move as it ran (see :func:`mark_fingerprint_moves`); such an LF's
+    votes carry no fingerprint (:attr:`~weaksup.votes.VoteMatrix.lf_fingerprints`): its versions cannot be told
+    apart."""
+    return bool(getattr(lf, "_weaksup_fingerprint_moves", False))
+
+
+def mark_fingerprint_moves(lf: Any) -> None:
+    """Remember on ``lf`` that running it changes its fingerprint (state it holds moves: a call counter, a memo),
+    so its later applies record no fingerprint for it; an LF object that takes no attribute is left as it is."""
+    try:
+        lf._weaksup_fingerprint_moves = True
+    except (AttributeError, TypeError):
+        pass
+
+
 def _library_ref(func: Any) -> str | None:
     """``"lib:<module>.<qualname>@<version>"`` for a function of the weaksup package, else None."""
     module = getattr(func, "__module__", None) or ""

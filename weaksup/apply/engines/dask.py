@@ -38,7 +38,7 @@ from weaksup.apply.engines.base import (EngineJob, EngineResult, absorb_counts, 
 from weaksup.apply.errors import LFApplyError
 from weaksup.apply.kernel import apply_chunk, shift_error
 from weaksup.lf.core import LabelingFunction
-from weaksup.lf.fingerprint import is_volatile
+from weaksup.lf.fingerprint import fingerprint_moves, is_volatile
 
 __all__ = ["DaskEngine", "ENGINE", "is_dask_frame", "apply_to_shards", "call_scheduler", "require_dask"]
 
@@ -560,7 +560,7 @@ def _as_dask_frame(data: Any, npartitions: int | None) -> Any:
 
 def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str], *, cardinality: int,
                     fault: str = "raise", npartitions: int | None = None, overwrite: bool = False,
-                    progress: bool = True) -> Any:
+                    progress: bool = True, lf_fingerprints: bool = True) -> Any:
     """Apply ``lfs`` to partitioned ``data`` on the active Dask cluster, writing votes as on-disk sparse shards.
 
     Parameters
@@ -586,6 +586,9 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     progress : bool
         Show a tqdm bar of the rows applied, advanced as partitions finish (its total is known only for a
         pandas ``data``).
+    lf_fingerprints : bool
+        Record each LF's fingerprint in the manifest (:attr:`DaskVotes.lf_fingerprints`), as
+        :class:`~weaksup.apply.LFApplier` does; ``False`` records none (no fingerprint is hashed for it).
 
     Returns
     -------
@@ -617,7 +620,9 @@ def apply_to_shards(lfs: Sequence[Any], data: Any, path: str | os.PathLike[str],
     # each LF's fingerprint as given, before prepare() and before any row (as LFApplier.apply takes it, so an LF whose
     # prepare() failed is recorded as itself, not as its stand-in): kept in the manifest (DaskVotes.lf_fingerprints),
     # so vstack refuses these votes beside another version's and a label model warns; a volatile one proves nothing
-    lf_fps = [None if is_volatile(fp) else fp for fp in (lf.fingerprint() for lf in given)]
+    # (None for an LF whose fingerprint an earlier apply saw move as it ran, and none at all when switched off)
+    lf_fps = ([None if is_volatile(fp) or fingerprint_moves(lf) else fp
+               for lf, fp in ((lf, lf.fingerprint()) for lf in given)] if lf_fingerprints else [None] * len(given))
     lf_list = prepare_lfs(given, fault)
     names = [lf.name for lf in lf_list]
     check_picklable(lf_list)
