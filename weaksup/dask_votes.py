@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from weaksup.votes import VoteMatrix, _fingerprints_of, _known_fingerprints, _pick, _set_fingerprints
+from weaksup.votes import (VoteMatrix, _fingerprints_of, _known_fingerprints, _pick, _set_fingerprints,
+                           _with_fingerprints)
 
 __all__ = ["DaskVotes", "is_dask_array", "is_dask_votes", "write_shard", "write_manifest", "read_manifest",
            "shard_name", "MANIFEST", "get_client", "block_votes"]
@@ -359,13 +360,7 @@ class DaskVotes:
         """The same votes with ``fingerprints`` as :attr:`lf_fingerprints` (None drops them), as
         :meth:`VoteMatrix.with_lf_fingerprints <weaksup.votes.VoteMatrix.with_lf_fingerprints>`; the manifest
         on disk is left as it is."""
-        if isinstance(fingerprints, (str, bytes)):
-            raise TypeError(f"fingerprints must be a sequence (one per LF, None where unknown) or None, got the "
-                            f"string {fingerprints!r}")
-        out = DaskVotes.__new__(DaskVotes)
-        out.__dict__.update(self.__dict__)
-        _set_fingerprints(out, None if fingerprints is None else list(fingerprints))
-        return out
+        return _with_fingerprints(self, fingerprints)  # type: ignore[no-any-return]
 
     @property
     def npartitions(self) -> int:

@@ -139,6 +139,18 @@ def _known_fingerprints(fingerprints: Sequence[str | None] | None) -> tuple[str 
     return fps if any(fp is not None for fp in fps) else None
 
 
+def _with_fingerprints(votes: Any, fingerprints: Sequence[str | None] | None) -> Any:
+    """A shallow copy of ``votes`` (a VoteMatrix or DaskVotes: the data shared) with ``fingerprints`` set (None
+    drops them); a string is refused (it would be read as one fingerprint a character)."""
+    if isinstance(fingerprints, (str, bytes)):
+        raise TypeError(f"fingerprints must be a sequence (one per LF, None where unknown) or None, got the "
+                        f"string {fingerprints!r}")
+    out = object.__new__(type(votes))
+    out.__dict__.update(votes.__dict__)
+    _set_fingerprints(out, None if fingerprints is None else list(fingerprints))
+    return out
+
+
 def _set_fingerprints(out: Any, fingerprints: Sequence[str | None] | None) -> None:
     """Store ``fingerprints`` (one per LF of ``out``, a VoteMatrix or DaskVotes) on ``out``; None or all-None
     stores nothing."""
@@ -821,13 +833,7 @@ class VoteMatrix:
         >>> L.lf_fingerprints, L.with_lf_fingerprints(None).lf_fingerprints
         (('3f2a', None), (None, None))
         """
-        if isinstance(fingerprints, (str, bytes)):
-            raise TypeError(f"fingerprints must be a sequence (one per LF, None where unknown) or None, got the "
-                            f"string {fingerprints!r}")
-        out = VoteMatrix.__new__(VoteMatrix)
-        out.__dict__.update(self.__dict__)
-        _set_fingerprints(out, None if fingerprints is None else list(fingerprints))
-        return out
+        return _with_fingerprints(self, fingerprints)
 
     @property
     def dtype(self) -> np.dtype:

@@ -33,7 +33,7 @@ import functools
 import warnings
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
 
@@ -149,6 +149,17 @@ _LF_VERSIONS_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("wea
                                                                             default=False)
 
 
+def _changed_lfs(names: Sequence[str], fingerprints: Sequence[str | None], ref_names: Sequence[str],
+                 ref_fingerprints: Sequence[str | None]) -> str:
+    """The LFs (quoted, at most 8 named) whose known fingerprint differs from the reference's under the same name;
+    ``""`` when none does."""
+    by_name = dict(zip(ref_names, ref_fingerprints))
+    changed = [name for name, fp in zip(names, fingerprints)
+               if fp is not None and by_name.get(name) is not None and by_name[name] != fp]
+    more = f" and {len(changed) - 8} more" if len(changed) > 8 else ""
+    return ", ".join(repr(n) for n in changed[:8]) + more if changed else ""
+
+
 def warn_changed_lfs(model: Any, L: Any, what: str = "votes") -> None:
     """Warn when an LF's known fingerprint in ``L`` (votes aligned to ``model``'s fitted LFs) differs from the
     one ``model`` recorded at fit (``lf_fingerprints_``): its votes come from another version of the LF (its
@@ -161,11 +172,8 @@ def warn_changed_lfs(model: Any, L: Any, what: str = "votes") -> None:
     own = getattr(L, "lf_fingerprints", None)
     if own is None or not any(own):
         return
-    by_name = dict(zip(model.lf_names_, fitted))
-    changed = [name for name, fp in zip(L.lf_names, own)
-               if fp is not None and by_name.get(name) is not None and by_name[name] != fp]
-    if changed:
-        shown = ", ".join(repr(n) for n in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+    shown = _changed_lfs(L.lf_names, own, model.lf_names_, fitted)
+    if shown:
         warnings.warn(
             f"{type(model).__name__}: the {what} of LF(s) {shown} come from another version of the LF than the model "
             f"was fitted on (its code or parameters changed between the applies): the model's estimate of it "
@@ -272,11 +280,8 @@ def _warn_valid_versions(owner: str, what: str, lf_names: list[str], train: tupl
     own = getattr(V, "lf_fingerprints", None)
     if _LF_VERSIONS_CHECKED.get() or own is None or not any(own) or not any(train):
         return
-    by_name = dict(zip(lf_names, train))
-    changed = [name for name, fp in zip(V.lf_names, own)
-               if fp is not None and by_name.get(name) is not None and by_name[name] != fp]
-    if changed:
-        shown = ", ".join(repr(n) for n in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+    shown = _changed_lfs(V.lf_names, own, lf_names, train)
+    if shown:
         warnings.warn(
             f"{owner or 'fit'}: the {what} votes of LF(s) {shown} come from another version of the LF than the "
             f"training votes' (its code or parameters changed between the applies), so what the fit decides on "
