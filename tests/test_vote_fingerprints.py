@@ -21,39 +21,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from weaksup import LabelingFunction, LFApplier, VoteMatrix, labeling_function
+from weaksup import LabelingFunction, LFApplier, VoteMatrix
 from weaksup.labelmodel import DawidSkene, LabelModel, MajorityVote, MatrixCompletion
 from weaksup.lf.fingerprint import is_volatile
 
+from support.keyword_versions import keyword_lfs, text_frame
+
 pytestmark = pytest.mark.timeout(300)
-
-TEXTS = ["free money", "win big now", "see you", "free win", "win win win", "hello there", "free free", "bye"]
-
-
-def _frame(offset: int = 0, n: int = 40) -> pd.DataFrame:
-    return pd.DataFrame({"text": [TEXTS[(i + offset) % len(TEXTS)] for i in range(n)]})
-
-
-def _lfs(word: str = "free") -> list[Any]:
-    """Two LFs; ``kw_free`` is redefined (as a notebook cell re-run after an edit) with another ``word``."""
-    if word == "free":
-        @labeling_function()
-        def kw_free(x: Any) -> int:
-            return 1 if "free" in x.text else -1
-    else:
-        @labeling_function()
-        def kw_free(x: Any) -> int:  # the edited LF: same name, other code
-            return 1 if "free" in x.text or "money" in x.text else -1
-
-    @labeling_function()
-    def kw_win(x: Any) -> int:
-        return 0 if "win" in x.text else -1
-
-    @labeling_function()
-    def kw_bye(x: Any) -> int:
-        return 0 if "bye" in x.text or "see" in x.text else -1
-
-    return [kw_free, kw_win, kw_bye]
 
 
 def _apply(lfs: list[Any], frame: pd.DataFrame, engine: str = "serial") -> VoteMatrix:
@@ -64,15 +38,15 @@ def _apply(lfs: list[Any], frame: pd.DataFrame, engine: str = "serial") -> VoteM
 # ------------------------------------------------------------------ the applier records them
 @pytest.mark.parametrize("engine", ["serial", "process"])
 def test_applier_records_each_lf_fingerprint(engine):
-    lfs = _lfs()
-    V = _apply(lfs, _frame(), engine)
+    lfs = keyword_lfs()
+    V = _apply(lfs, text_frame(), engine)
     assert V.lf_fingerprints == tuple(lf.fingerprint() for lf in lfs)
     assert all(isinstance(fp, str) for fp in V.lf_fingerprints)
     # the same LFs on other rows: the same fingerprints; the cache (on by default) gives the same
-    assert _apply(lfs, _frame(3), engine).lf_fingerprints == V.lf_fingerprints
+    assert _apply(lfs, text_frame(3), engine).lf_fingerprints == V.lf_fingerprints
     cached = LFApplier(lfs, progress=False, cardinality=2)
-    assert cached.apply(_frame()).lf_fingerprints == V.lf_fingerprints
-    assert cached.apply(_frame()).lf_fingerprints == V.lf_fingerprints  # served from the cache
+    assert cached.apply(text_frame()).lf_fingerprints == V.lf_fingerprints
+    assert cached.apply(text_frame()).lf_fingerprints == V.lf_fingerprints  # served from the cache
     assert "fingerprint" not in repr(V)
 
 
@@ -84,10 +58,10 @@ class _Locked:
 
 
 def test_volatile_lf_has_no_fingerprint():
-    lf = _lfs()[0]
+    lf = keyword_lfs()[0]
     vol = LabelingFunction("vol", lambda x, r: -1, resources={"r": _Locked()})
     assert is_volatile(vol.fingerprint())
-    V = LFApplier([lf, vol], progress=False, cardinality=2).apply(_frame())
+    V = LFApplier([lf, vol], progress=False, cardinality=2).apply(text_frame())
     assert V.lf_fingerprints == (lf.fingerprint(), None)
 
 
@@ -100,8 +74,8 @@ def test_votes_from_arrays_have_none():
 # ------------------------------------------------------------------ vstack of two versions
 @pytest.mark.parametrize("engine", ["serial", "process"])
 def test_vstack_of_an_edited_lf_is_refused(engine):
-    old = _apply(_lfs(), _frame(0), engine)
-    new = _apply(_lfs("edited"), _frame(4), engine)
+    old = _apply(keyword_lfs(), text_frame(0), engine)
+    new = _apply(keyword_lfs("edited"), text_frame(4), engine)
     with pytest.raises(ValueError, match=r"'kw_free'.*code or parameters changed.*with_lf_fingerprints\(None\)"):
         VoteMatrix.vstack([old, new])
     with pytest.raises(ValueError) as info:
@@ -117,15 +91,15 @@ def test_vstack_of_an_edited_lf_is_refused(engine):
 
 
 def test_vstack_same_version_and_unknown_side_pass():
-    lfs = _lfs()
-    a, b = _apply(lfs, _frame(0)), _apply(lfs, _frame(5))
+    lfs = keyword_lfs()
+    a, b = _apply(lfs, text_frame(0)), _apply(lfs, text_frame(5))
     V = VoteMatrix.vstack([a, b])
     assert V.lf_fingerprints == a.lf_fingerprints
     plain = VoteMatrix(b.to_dense(), b.lf_names, 2)  # unknown: not compared
     assert VoteMatrix.vstack([a, plain]).lf_fingerprints == a.lf_fingerprints
     assert VoteMatrix.vstack([plain, plain]).lf_fingerprints == (None, None, None)
     # one LF's fingerprint unknown on one side only: the others are still compared
-    edited = _apply(_lfs("edited"), _frame(5))
+    edited = _apply(keyword_lfs("edited"), text_frame(5))
     half = edited.with_lf_fingerprints([None, *edited.lf_fingerprints[1:]])
     assert VoteMatrix.vstack([a, half]).lf_fingerprints == a.lf_fingerprints
 
@@ -143,7 +117,7 @@ def test_with_lf_fingerprints_checks_its_argument():
 
 # ------------------------------------------------------------------ carried by every operation that keeps LFs
 def test_fingerprints_are_carried(tmp_path: Path):
-    V = _apply(_lfs(), _frame())
+    V = _apply(keyword_lfs(), text_frame())
     fps = V.lf_fingerprints
     assert V[3:9].lf_fingerprints == fps and V[[0, 2]].lf_fingerprints == fps and V[V.covered()].lf_fingerprints == fps
     assert V.row_block(0, 5).lf_fingerprints == fps
@@ -165,13 +139,13 @@ def test_fingerprints_are_carried(tmp_path: Path):
 
 
 def test_old_pickles_and_files_read_as_unknown(tmp_path: Path):
-    V = _apply(_lfs(), _frame())
+    V = _apply(keyword_lfs(), text_frame())
     state = dict(vars(V))
     state.pop("_lf_fingerprints")  # a VoteMatrix pickled before lf_fingerprints
     old = VoteMatrix.__new__(VoteMatrix)
     old.__setstate__(state)
     assert old.lf_fingerprints == (None, None, None)
-    VoteMatrix.vstack([old, _apply(_lfs("edited"), _frame())])  # unknown: not compared
+    VoteMatrix.vstack([old, _apply(keyword_lfs("edited"), text_frame())])  # unknown: not compared
     plain = VoteMatrix(V.to_dense(), V.lf_names, 2)
     plain.save(tmp_path / "old.npz")  # a file without the record (as before it existed)
     assert VoteMatrix.load(tmp_path / "old.npz").lf_fingerprints == (None, None, None)
@@ -190,7 +164,7 @@ def test_valid_input_unchanged(tmp_path: Path):
         meta_name = next(n for n in names if "meta" in n or n.endswith(".json"))
         raw = z.read(meta_name)
     assert b"lf_fingerprints" not in raw, json.loads(raw) if raw[:1] == b"{" else raw[:200]
-    V = _apply(_lfs(), _frame())
+    V = _apply(keyword_lfs(), text_frame())
     ref = VoteMatrix(V.to_dense(), V.lf_names, 2)
     assert V == ref and V.dtype == ref.dtype and V.report is not None
 
@@ -198,9 +172,9 @@ def test_valid_input_unchanged(tmp_path: Path):
 # ------------------------------------------------------------------ label models
 @pytest.mark.parametrize("model_cls", [MajorityVote, DawidSkene, MatrixCompletion])
 def test_label_model_warns_on_another_version(model_cls):
-    old = _apply(_lfs(), _frame(0, 80))
-    new = _apply(_lfs("edited"), _frame(3, 40))
-    same = _apply(_lfs(), _frame(3, 40))
+    old = _apply(keyword_lfs(), text_frame(0, 80))
+    new = _apply(keyword_lfs("edited"), text_frame(3, 40))
+    same = _apply(keyword_lfs(), text_frame(3, 40))
     model = model_cls().fit(old) if model_cls is MajorityVote else model_cls().fit(old, seed=0)
     assert model.lf_fingerprints_ == old.lf_fingerprints
     with warnings.catch_warnings():
@@ -227,8 +201,8 @@ def test_label_model_warns_on_another_version(model_cls):
 
 
 def test_label_model_pickle_save_load_and_old_model(tmp_path: Path):
-    old = _apply(_lfs(), _frame(0, 80))
-    new = _apply(_lfs("edited"), _frame(3, 40))
+    old = _apply(keyword_lfs(), text_frame(0, 80))
+    new = _apply(keyword_lfs("edited"), text_frame(3, 40))
     model = MatrixCompletion().fit(old, seed=0)
     again = pickle.loads(pickle.dumps(model))
     assert again.lf_fingerprints_ == model.lf_fingerprints_
@@ -257,7 +231,7 @@ def test_label_model_pickle_save_load_and_old_model(tmp_path: Path):
 
 
 def test_fit_results_bit_identical_with_fingerprints():
-    V = _apply(_lfs(), _frame(0, 80))
+    V = _apply(keyword_lfs(), text_frame(0, 80))
     ref = VoteMatrix(V.to_dense(), V.lf_names, 2)
     for cls in (DawidSkene, MatrixCompletion):
         a, b = cls().fit(V, seed=0), cls().fit(ref, seed=0)
@@ -281,13 +255,13 @@ def dask_client():
 
 def _dask_frame(offset: int = 0) -> Any:
     dd = pytest.importorskip("dask.dataframe")
-    return dd.from_pandas(_frame(offset), npartitions=3, sort=False)
+    return dd.from_pandas(text_frame(offset), npartitions=3, sort=False)
 
 
 def test_dask_engine_and_shards_carry_fingerprints(dask_client, tmp_path: Path):
     from weaksup.dask_votes import DaskVotes, read_manifest
 
-    lfs = _lfs()
+    lfs = keyword_lfs()
     fps = tuple(lf.fingerprint() for lf in lfs)
     assert LFApplier(lfs, progress=False, cardinality=2).apply(_dask_frame()).lf_fingerprints == fps
     V = LFApplier(lfs, progress=False, cardinality=2).apply_to_shards(_dask_frame(), tmp_path / "old")
@@ -298,7 +272,8 @@ def test_dask_engine_and_shards_carry_fingerprints(dask_client, tmp_path: Path):
     assert pickle.loads(pickle.dumps(V)).lf_fingerprints == fps
     assert V.with_lf_fingerprints(None).lf_fingerprints == (None, None, None)
     # the edited LF's shards: refused by vstack once gathered, warned about by a model fitted on the old ones
-    W = LFApplier(_lfs("edited"), progress=False, cardinality=2).apply_to_shards(_dask_frame(2), tmp_path / "new")
+    W = LFApplier(keyword_lfs("edited"), progress=False, cardinality=2).apply_to_shards(_dask_frame(2),
+                                                                                     tmp_path / "new")
     with pytest.raises(ValueError, match="'kw_free'"):
         VoteMatrix.vstack([V.to_vote_matrix(), W.to_vote_matrix()])
     model = MajorityVote().fit(V.to_vote_matrix())
@@ -316,8 +291,8 @@ def test_dask_engine_and_shards_carry_fingerprints(dask_client, tmp_path: Path):
 
 # ------------------------------------------------------------------ partial_fit: a row-wise merge too
 def test_partial_fit_refuses_a_chunk_of_another_version(tmp_path: Path):
-    old = _apply(_lfs(), _frame(0, 80))
-    new = _apply(_lfs("edited"), _frame(3, 40))
+    old = _apply(keyword_lfs(), text_frame(0, 80))
+    new = _apply(keyword_lfs("edited"), text_frame(3, 40))
     model = MatrixCompletion().partial_fit(old[:40], refit=False)
     model.partial_fit(old[40:], refit=False)  # the same LFs: fine
     with pytest.raises(ValueError, match=r"partial_fit: this chunk's votes of LF\(s\) 'kw_free'.*another version"):

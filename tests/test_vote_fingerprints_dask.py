@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -30,9 +29,11 @@ from weaksup.labelmodel import DawidSkene, MajorityVote, MatrixCompletion  # noq
 from weaksup.labelmodel._dask import dask_stream  # noqa: E402
 from weaksup.lf.fingerprint import VOLATILE  # noqa: E402
 
+from support.keyword_versions import keyword_lfs, text_frame  # noqa: E402
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-TEXTS = ["free money", "win big now", "see you", "free win", "win win win", "hello there", "free free", "bye"]
+
 NAMES = ["kw_free", "kw_win", "kw_bye"]
 
 
@@ -49,30 +50,8 @@ def client():
 
 
 def _frame(offset: int = 0, n: int = 60) -> Any:
-    df = pd.DataFrame({"text": [TEXTS[(i + offset) % len(TEXTS)] for i in range(n)]})
+    df = text_frame(offset, n)
     return dd.from_pandas(df, npartitions=3, sort=False)
-
-
-def _lfs(word: str = "free") -> list[Any]:
-    """Three LFs; ``kw_free`` is redefined (a notebook cell re-run after an edit) for another ``word``."""
-    if word == "free":
-        @labeling_function()
-        def kw_free(x: Any) -> int:
-            return 1 if "free" in x.text else -1
-    else:
-        @labeling_function()
-        def kw_free(x: Any) -> int:  # the edited LF: same name, other code
-            return 1 if "free" in x.text or "money" in x.text else -1
-
-    @labeling_function()
-    def kw_win(x: Any) -> int:
-        return 0 if "win" in x.text else -1
-
-    @labeling_function()
-    def kw_bye(x: Any) -> int:
-        return 0 if "bye" in x.text or "see" in x.text else -1
-
-    return [kw_free, kw_win, kw_bye]
 
 
 def _votes(fps: Any, n: int = 240, seed: int = 0) -> DaskVotes:
@@ -85,14 +64,14 @@ def _votes(fps: Any, n: int = 240, seed: int = 0) -> DaskVotes:
 
 # ------------------------------------------------------------------ the engine's manifest
 def test_engine_apply_to_shards_writes_the_fingerprints_in_its_manifest(client, tmp_path: Path) -> None:
-    lfs = _lfs()
+    lfs = keyword_lfs()
     fps = tuple(lf.fingerprint() for lf in lfs)
     V = apply_to_shards(lfs, _frame(), tmp_path / "old", cardinality=2, progress=False)
     assert V.lf_fingerprints == fps
     assert read_manifest(tmp_path / "old")["lf_fingerprints"] == list(fps)
     assert DaskVotes.from_shards(tmp_path / "old").lf_fingerprints == fps
     # the engine's shards of an edited LF, gathered: refused beside the old ones
-    W = apply_to_shards(_lfs("edited"), _frame(2), tmp_path / "new", cardinality=2, progress=False)
+    W = apply_to_shards(keyword_lfs("edited"), _frame(2), tmp_path / "new", cardinality=2, progress=False)
     assert W.lf_fingerprints[1:] == fps[1:] and W.lf_fingerprints[0] != fps[0]
     with pytest.raises(ValueError, match="'kw_free'"):
         VoteMatrix.vstack([V.to_vote_matrix(), W.to_vote_matrix()])
@@ -113,7 +92,7 @@ def test_engine_manifest_leaves_volatile_and_unprepared_lfs_as_lfapplier_apply_r
     def vote(x: Any) -> int:
         return 1 if "free" in x.text else -1
 
-    lfs = [Volatile("vol", vote), Unpreparable("unprep", vote), *_lfs()[1:]]
+    lfs = [Volatile("vol", vote), Unpreparable("unprep", vote), *keyword_lfs()[1:]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the stand-in's faults
         V = apply_to_shards(lfs, _frame(), tmp_path / "v", cardinality=2, fault="abstain", progress=False)
@@ -134,7 +113,7 @@ def test_lfapplier_apply_to_shards_writes_the_manifest_once_as_the_engine_does(c
         real(path, body)
 
     monkeypatch.setattr(dask_votes, "_write_manifest_body", counted)
-    lfs = _lfs()
+    lfs = keyword_lfs()
     V = LFApplier(lfs, cardinality=2, n_jobs=3, progress=False).apply_to_shards(_frame().compute(), tmp_path / "a")
     assert len(written) == 1  # one manifest, complete when first written (was: rewritten to add the fingerprints)
     apply_to_shards(lfs, _frame().compute(), tmp_path / "b", cardinality=2, npartitions=3, progress=False)
@@ -232,12 +211,12 @@ def test_shards_record_no_fingerprint_for_an_lf_whose_state_moves_or_when_switch
         _CALLS["n"] += 1
         return 1 if "free" in x.text else -1
 
-    lfs = [kw_counted, *_lfs()[1:]]
+    lfs = [kw_counted, *keyword_lfs()[1:]]
     LFApplier(lfs, cardinality=2, progress=False, cache=False).apply(_frame().compute())  # marks kw_counted
     votes = apply_to_shards(lfs, _frame(), tmp_path / "a", cardinality=2, progress=False)
     assert votes.lf_fingerprints[0] is None and None not in votes.lf_fingerprints[1:]
     assert read_manifest(tmp_path / "a")["lf_fingerprints"][0] is None
-    off = LFApplier(_lfs(), cardinality=2, progress=False, lf_fingerprints=False).apply_to_shards(_frame(),
+    off = LFApplier(keyword_lfs(), cardinality=2, progress=False, lf_fingerprints=False).apply_to_shards(_frame(),
                                                                                                   tmp_path / "b")
     assert off.lf_fingerprints == (None, None, None)
     assert "lf_fingerprints" not in read_manifest(tmp_path / "b")

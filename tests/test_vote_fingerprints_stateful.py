@@ -20,13 +20,9 @@ from weaksup import LabelingFunction, LFApplier, VoteMatrix, apply_lfs, labeling
 from weaksup.labelmodel import DawidSkene, MajorityVote, MatrixCompletion
 from weaksup.labelmodel.auto import AutoLabelModel
 
+from support.keyword_versions import text_frame
+
 pytestmark = pytest.mark.timeout(300)
-
-TEXTS = ["free money", "win big now", "see you", "free win", "win win win", "hello there", "free free", "bye"]
-
-
-def _frame(offset: int = 0, n: int = 40) -> pd.DataFrame:
-    return pd.DataFrame({"text": [TEXTS[(i + offset) % len(TEXTS)] for i in range(n)]})
 
 
 class _Counter:
@@ -88,7 +84,7 @@ def _version_warnings(f: Any) -> list[str]:
 def test_unchanged_stateful_lf_is_not_taken_for_an_edited_one(kind: str, engine: str, cache: bool) -> None:
     lfs = [_stateful(kind), LabelingFunction("kw_win", _win), LabelingFunction("kw_bye", _bye)]
     ap = _applier(lfs, engine, cache)
-    chunks = [ap.apply(_frame(40 * i)) for i in range(3)]  # the same LFs, applied to the rows chunk by chunk
+    chunks = [ap.apply(text_frame(40 * i)) for i in range(3)]  # the same LFs, applied to the rows chunk by chunk
     V = VoteMatrix.vstack(chunks)  # refused as two versions of kw_free before
     assert V.shape == (120, 3)
     # the stateless LF keeps its fingerprint, the same on every chunk
@@ -102,34 +98,34 @@ def test_unchanged_stateful_lf_is_not_taken_for_an_edited_one(kind: str, engine:
                          engine, cache)
     model = MatrixCompletion()
     for i in range(3):
-        model.partial_fit(stream_ap.apply(_frame(40 * i)))
+        model.partial_fit(stream_ap.apply(text_frame(40 * i)))
     assert model.lf_names_ == ["kw_free", "kw_win", "kw_bye"]
 
 
 def test_stateful_lf_records_none_also_when_served_from_the_cache() -> None:
     lf = _stateful("counter")
     ap = _applier([lf, LabelingFunction("kw_win", _win)], "serial", True)
-    first = ap.apply(_frame(0))  # runs: the counter moves, so no fingerprint
-    again = ap.apply(_frame(0))  # served from the cache (keyed on the state the run left)
+    first = ap.apply(text_frame(0))  # runs: the counter moves, so no fingerprint
+    again = ap.apply(text_frame(0))  # served from the cache (keyed on the state the run left)
     assert list(again.report.table["cached"]) == [True, True]
     assert first.lf_fingerprints[0] is None and again.lf_fingerprints[0] is None
     assert first.lf_fingerprints[1] == again.lf_fingerprints[1] is not None
-    VoteMatrix.vstack([first, again, ap.apply(_frame(3))])
+    VoteMatrix.vstack([first, again, ap.apply(text_frame(3))])
 
 
 def test_stateful_lf_votes_are_unchanged() -> None:
     """Only the record changes: the votes are those of the LF run with fingerprints off (as before)."""
-    on = _applier([_stateful("counter"), LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(0))
+    on = _applier([_stateful("counter"), LabelingFunction("kw_win", _win)], "serial", False).apply(text_frame(0))
     off = _applier([_stateful("counter"), LabelingFunction("kw_win", _win)], "serial", False,
-                   lf_fingerprints=False).apply(_frame(0))
+                   lf_fingerprints=False).apply(text_frame(0))
     assert np.array_equal(on.to_dense(), off.to_dense()) and on.to_dense().dtype == off.to_dense().dtype
 
 
 @pytest.mark.parametrize("cache", [False, True])
 def test_edited_stateless_lf_beside_a_stateful_one_is_still_refused(cache: bool) -> None:
     stateful = _stateful("counter")
-    old = _applier([stateful, LabelingFunction("kw_win", _win)], "serial", cache).apply(_frame(0))
-    new = _applier([stateful, LabelingFunction("kw_win", _win_edited)], "serial", cache).apply(_frame(3))
+    old = _applier([stateful, LabelingFunction("kw_win", _win)], "serial", cache).apply(text_frame(0))
+    new = _applier([stateful, LabelingFunction("kw_win", _win_edited)], "serial", cache).apply(text_frame(3))
     with pytest.raises(ValueError, match="another version|different versions") as err:
         VoteMatrix.vstack([old, new])
     assert "'kw_win'" in str(err.value) and "'kw_free'" not in str(err.value)  # only the edited LF is named
@@ -146,26 +142,26 @@ def test_lf_fingerprints_switch_off_skips_the_fingerprints(monkeypatch: pytest.M
         return real(self)
 
     lfs = [LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1), LabelingFunction("kw_win", _win)]
-    on = apply_lfs(lfs, _frame(0), progress=False, cardinality=2)
+    on = apply_lfs(lfs, text_frame(0), progress=False, cardinality=2)
     monkeypatch.setattr(LabelingFunction, "fingerprint", counted)
-    off = apply_lfs(lfs, _frame(0), progress=False, cardinality=2, lf_fingerprints=False)
+    off = apply_lfs(lfs, text_frame(0), progress=False, cardinality=2, lf_fingerprints=False)
     assert calls == []  # with cache=False nothing else reads them: no LF hashed
     assert off.lf_fingerprints == (None, None) and all(on.lf_fingerprints)
     assert np.array_equal(on.to_dense(), off.to_dense())
-    off2 = LFApplier(lfs, progress=False, cache=False, lf_fingerprints=False).apply(_frame(0))
+    off2 = LFApplier(lfs, progress=False, cache=False, lf_fingerprints=False).apply(text_frame(0))
     assert calls == [] and off2.lf_fingerprints == (None, None)
     # the snorkel-style appliers return arrays (no fingerprints): they hash no LF either
     from weaksup.apply.compat import PandasLFApplier
 
-    L = PandasLFApplier(lfs).apply(_frame(0), progress_bar=False)
+    L = PandasLFApplier(lfs).apply(text_frame(0), progress_bar=False)
     assert calls == [] and np.array_equal(L, on.to_dense())
 
 
 def test_with_column_carries_the_fingerprint_of_a_one_column_vote_matrix() -> None:
     lfs = [LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1), LabelingFunction("kw_win", _win)]
-    train = _applier(lfs, "serial", False).apply(_frame(0))
-    test = _applier(lfs, "serial", False).apply(_frame(3))
-    one = _applier([LabelingFunction("kw_win", _win_edited)], "serial", False).apply(_frame(3))
+    train = _applier(lfs, "serial", False).apply(text_frame(0))
+    test = _applier(lfs, "serial", False).apply(text_frame(3))
+    one = _applier([LabelingFunction("kw_win", _win_edited)], "serial", False).apply(text_frame(3))
     replaced = test.with_column("kw_win", one)
     assert replaced.lf_fingerprints == (test.lf_fingerprints[0], one.lf_fingerprints[0])
     with pytest.raises(ValueError, match="kw_win"):
@@ -225,9 +221,9 @@ def test_flow_score_warns_once() -> None:
     from weaksup.flows import LabelLearningFlow
 
     old = _applier([LabelingFunction("kw_free", lambda x: 1 if "free" in x.text else -1),
-                    LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(0))
+                    LabelingFunction("kw_win", _win)], "serial", False).apply(text_frame(0))
     new = _applier([LabelingFunction("kw_free", lambda x: 1 if "money" in x.text else -1),
-                    LabelingFunction("kw_win", _win)], "serial", False).apply(_frame(3))
+                    LabelingFunction("kw_win", _win)], "serial", False).apply(text_frame(3))
     X = np.random.default_rng(0).normal(size=(40, 3))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
