@@ -229,3 +229,43 @@ def test_flow_score_warns_once() -> None:
         warnings.simplefilter("ignore")
         flow = LabelLearningFlow().fit(old, X, seed=0)
     assert len(_version_warnings(lambda: flow.score(new, X, np.arange(40) % 2))) == 1
+
+
+def _memo_of_first_words() -> Any:
+    seen: dict[str, int] = {}
+
+    def lf_memo(x: Any, seen: dict[str, int] = seen) -> int:  # its state moves only on rows with a new first word
+        word = x.text.split()[0]
+        if word not in seen:
+            seen[word] = len(word) % 2
+        return seen[word]
+
+    return lf_memo
+
+
+#: the memo grows on chunks 0 and 2 only: on chunks 1 and 3 the LF's state does not move as it runs
+_CHUNKS = [pd.DataFrame({"text": t}) for t in (["a x", "bb y"], ["a z", "bb q"], ["ccc x", "a y"], ["bb x", "ccc y"])]
+
+
+@pytest.mark.parametrize("kind", ["function", "snorkel"])
+def test_a_users_lf_wrapped_afresh_on_each_apply_keeps_its_moving_mark(kind):
+    # apply_lfs wraps a plain function (LabelingFunction) or a snorkel LF (ForeignLF) anew on every call, and the mark
+    # sat on the wrapper only: the chunks where the memo did not grow recorded the state it had reached, each another
+    # fingerprint, so vstack refused an LF nobody edited (review R4)
+    if kind == "function":
+        lf = _memo_of_first_words()
+    else:
+        snorkel_labeling = pytest.importorskip("snorkel.labeling")
+        seen: dict[str, int] = {}
+
+        @snorkel_labeling.labeling_function(resources={"seen": seen})
+        def lf_memo(x: Any, seen: dict[str, int]) -> int:
+            word = x.text.split()[0]
+            if word not in seen:
+                seen[word] = len(word) % 2
+            return seen[word]
+
+        lf = lf_memo
+    votes = [apply_lfs([lf], chunk, progress=False) for chunk in _CHUNKS]
+    assert [v.lf_fingerprints for v in votes] == [(None,)] * 4
+    assert VoteMatrix.vstack(votes).n == 8

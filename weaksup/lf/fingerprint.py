@@ -91,20 +91,28 @@ def is_volatile(fingerprint: str | None) -> bool:
     return fingerprint is None or VOLATILE in fingerprint
 
 
+def _marked_objects(lf: Any) -> list[Any]:
+    """``lf`` and the user's object behind it: a snorkel LF (``ForeignLF.wrapped``) or the callable (``_f``) the
+    appliers wrap afresh on every apply, so a mark survives the wrapper."""
+    return [o for o in (lf, getattr(lf, "wrapped", None), getattr(lf, "_f", None)) if o is not None]
+
+
 def fingerprint_moves(lf: Any) -> bool:
     """Whether an apply saw ``lf``'s fingerprint move as it ran (see :func:`mark_fingerprint_moves`); such an LF's
     votes carry no fingerprint (:attr:`~weaksup.votes.VoteMatrix.lf_fingerprints`): its versions cannot be told
     apart."""
-    return bool(getattr(lf, "_weaksup_fingerprint_moves", False))
+    return any(getattr(o, "_weaksup_fingerprint_moves", False) for o in _marked_objects(lf))
 
 
 def mark_fingerprint_moves(lf: Any) -> None:
-    """Remember on ``lf`` that running it changes its fingerprint (state it holds moves: a call counter, a memo),
-    so its later applies record no fingerprint for it; an LF object that takes no attribute is left as it is."""
-    try:
-        lf._weaksup_fingerprint_moves = True
-    except (AttributeError, TypeError):
-        pass
+    """Remember on ``lf`` (and on the user's snorkel LF or function behind it) that running it changes its
+    fingerprint (state it holds moves: a call counter, a memo), so its later applies record no fingerprint for it;
+    an object that takes no attribute is left as it is."""
+    for o in _marked_objects(lf):
+        try:
+            o._weaksup_fingerprint_moves = True
+        except (AttributeError, TypeError):
+            pass
 
 
 def _library_ref(func: Any) -> str | None:
