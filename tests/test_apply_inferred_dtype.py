@@ -9,7 +9,6 @@ checked before any cast, so the values (and every error about them) are exactly 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from weaksup.apply.engines import get_engine
 from weaksup.apply.engines.base import EngineJob, EngineResult, start_dtype
 from weaksup.apply.kernel import ClassOutput, apply_chunk
 
+from support.dask_cluster import local_client
 from support.recording_engine import RecordingEngine
 
 N = 2_000
@@ -272,13 +272,8 @@ def test_a_resume_on_the_same_rows_merges_wider_partial_columns(monkeypatch: pyt
 # ------------------------------------------------------------------------------- Dask: a real multi-process cluster
 @pytest.fixture(scope="module")
 def cluster_client() -> Any:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.CRITICAL)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client() as client:
+        yield client
 
 
 def test_dask_cluster_blocks_small_and_votes_identical(monkeypatch: pytest.MonkeyPatch, cluster_client: Any) -> None:

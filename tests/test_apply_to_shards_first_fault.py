@@ -11,7 +11,6 @@ Real multi-process Dask ``LocalCluster``: the first faults travel back from the 
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import pandas as pd
@@ -21,9 +20,10 @@ from weaksup import LFApplier, labeling_function
 from weaksup.apply.errors import LFOutputError
 from weaksup.dask_votes import DaskVotes
 
+from support.dask_cluster import local_client
 from support.faulty_lfs import DF, bad, batch_bad, worse
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 
@@ -38,12 +38,8 @@ LFS = [bad, worse, batch_bad, fine]
 
 @pytest.fixture(scope="module")
 def cluster_client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.CRITICAL)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client() as client:
+        yield client
 
 
 def _frame() -> object:

@@ -25,6 +25,7 @@ from weaksup import LabelingFunction, LFApplier, VoteMatrix
 from weaksup.labelmodel import DawidSkene, LabelModel, MajorityVote, MatrixCompletion
 from weaksup.lf.fingerprint import is_volatile
 
+from support.dask_cluster import local_client
 from support.keyword_versions import keyword_lfs, text_frame
 
 pytestmark = pytest.mark.timeout(300)
@@ -242,15 +243,8 @@ def test_fit_results_bit_identical_with_fingerprints():
 # ------------------------------------------------------------------ Dask: the engine and shard directories
 @pytest.fixture(scope="module")
 def dask_client():
-    distributed = pytest.importorskip("distributed")
-    import logging
-
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-                                       silence_logs=logging.CRITICAL)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client(processes=False, n_workers=1, threads_per_worker=2) as client:
+        yield client
 
 
 def _dask_frame(offset: int = 0) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 
@@ -29,6 +29,7 @@ from weaksup.labelmodel import DawidSkene, MajorityVote, MatrixCompletion  # noq
 from weaksup.labelmodel._dask import dask_stream  # noqa: E402
 from weaksup.lf.fingerprint import VOLATILE  # noqa: E402
 
+from support.dask_cluster import local_client  # noqa: E402
 from support.keyword_versions import keyword_lfs, text_frame  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -39,14 +40,8 @@ NAMES = ["kw_free", "kw_win", "kw_bye"]
 
 @pytest.fixture(scope="module")
 def client():
-    import logging
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.CRITICAL)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    with local_client() as c:
+        yield c
 
 
 def _frame(offset: int = 0, n: int = 60) -> Any:
